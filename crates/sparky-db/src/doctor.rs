@@ -1,0 +1,1 @@
+//! `sparky doctor`: checks for what would make Sparky unsafe or slow.

@@ -1,0 +1,250 @@
+//! Real-PostgreSQL test support (DESIGN.md §4).
+//!
+//! One cluster per machine (the embedded one under `target/sparky-test-pg`, or the server in
+//! `SPARKY_TEST_DATABASE_URL`), one migrated template database per set of migrations, and one
+//! `CREATE DATABASE … TEMPLATE …` copy per test, dropped when the test ends.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use sha2::{Digest, Sha256};
+use sparky_db::{Database, EmbeddedOptions, EmbeddedPostgres, MigrationSource, Migrator};
+use tokio_postgres::Config;
+
+pub const APP_ROLE: &str = sparky_db::DEFAULT_APP_ROLE;
+
+struct Shared {
+    /// Owner-role settings for the maintenance database (`postgres`).
+    admin: Config,
+    template: String,
+}
+
+static SHARED: OnceLock<Result<Shared, String>> = OnceLock::new();
+
+/// The test cluster's directory (workspace `target/sparky-test-pg`).
+pub fn cluster_data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/sparky-test-pg")
+        .components()
+        .collect()
+}
+
+/// Settings for a fast, throwaway test cluster.
+pub fn test_cluster_options() -> EmbeddedOptions {
+    let fast = [
+        ("fsync", "off"),
+        ("synchronous_commit", "off"),
+        ("full_page_writes", "off"),
+        ("max_connections", "300"),
+        ("shared_buffers", "128MB"),
+    ];
+    EmbeddedOptions {
+        data_dir: cluster_data_dir(),
+        os_user: std::env::var("SPARKY_PG_OS_USER").ok(),
+        extra_settings: fast
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+fn shared() -> &'static Shared {
+    let result = SHARED.get_or_init(|| {
+        // Set-up runs on its own runtime: each #[tokio::test] has a runtime that dies with it,
+        // and nothing here may outlive its runtime.
+        std::thread::spawn(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?
+                .block_on(set_up())
+                .map_err(|e| format!("{e:#}"))
+        })
+        .join()
+        .unwrap_or_else(|_| Err("test database set-up panicked".into()))
+    });
+    match result {
+        Ok(s) => s,
+        Err(e) => panic!("cannot prepare the test database: {e}"),
+    }
+}
+
+async fn admin_config() -> anyhow::Result<Config> {
+    if let Ok(url) = std::env::var("SPARKY_TEST_DATABASE_URL") {
+        return Ok(url.parse()?);
+    }
+    let pg = EmbeddedPostgres::start(&test_cluster_options()).await?;
+    // The cluster stays up for the next test binary; it is a throwaway under target/.
+    Ok(pg.owner_config("postgres"))
+}
+
+/// A name that changes whenever a migration file (or the request role) changes.
+fn template_name(migrator: &Migrator) -> String {
+    let mut h = Sha256::new();
+    h.update(APP_ROLE.as_bytes());
+    for m in migrator.migrations() {
+        h.update(m.file_name.as_bytes());
+        h.update(m.checksum.as_bytes());
+        if let Some(d) = &m.down {
+            h.update(d.file_name.as_bytes());
+            h.update(d.sql.as_bytes());
+        }
+    }
+    format!("sparky_tpl_{}", &hex::encode(h.finalize())[..16])
+}
+
+async fn set_up() -> anyhow::Result<Shared> {
+    let admin = admin_config().await?;
+    let migrator = Migrator::new(MigrationSource::Embedded, APP_ROLE)?;
+    let template = template_name(&migrator);
+    let client = sparky_db::connect(&admin).await?;
+    // Several test binaries start at once: one builds the template, the others wait.
+    client
+        .execute("SELECT pg_advisory_lock(7236472364)", &[])
+        .await?;
+    let ready = client
+        .query_opt(
+            "SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate",
+            &[&template],
+        )
+        .await?
+        .is_some();
+    if !ready {
+        let stale = client
+            .query(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'sparky\\_tpl\\_%' OR datname LIKE 'sparky\\_test\\_%'",
+                &[],
+            )
+            .await?;
+        for row in stale {
+            let name: String = row.get(0);
+            client
+                .batch_execute(&format!(
+                    "ALTER DATABASE \"{name}\" IS_TEMPLATE false; DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                ))
+                .await?;
+        }
+        client
+            .batch_execute(&format!("CREATE DATABASE \"{template}\""))
+            .await?;
+        let mut config = admin.clone();
+        config.dbname(&template);
+        migrator.run(&config).await?;
+        client
+            .batch_execute(&format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{template}' AND pid <> pg_backend_pid();
+                 ALTER DATABASE \"{template}\" IS_TEMPLATE true"
+            ))
+            .await?;
+    }
+    client
+        .execute("SELECT pg_advisory_unlock(7236472364)", &[])
+        .await?;
+    Ok(Shared { admin, template })
+}
+
+/// A database of one test's own. Dropped (with its connections) when the value is dropped.
+pub struct TestDb {
+    name: String,
+    config: Config,
+}
+
+impl TestDb {
+    /// A copy of the fully migrated template.
+    pub async fn new() -> TestDb {
+        let shared = shared();
+        Self::create(Some(&shared.template)).await
+    }
+
+    /// An empty database: no migrations applied, for migration-runner tests.
+    pub async fn empty() -> TestDb {
+        Self::create(None).await
+    }
+
+    async fn create(template: Option<&str>) -> TestDb {
+        let shared = shared();
+        let name = format!("sparky_test_{}", uuid::Uuid::new_v4().simple());
+        let client = sparky_db::connect(&shared.admin)
+            .await
+            .expect("connect to the test cluster");
+        let sql = match template {
+            Some(t) => format!("CREATE DATABASE \"{name}\" TEMPLATE \"{t}\""),
+            None => format!("CREATE DATABASE \"{name}\""),
+        };
+        client.batch_execute(&sql).await.expect("create test database");
+        let mut config = shared.admin.clone();
+        config.dbname(&name);
+        TestDb { name, config }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Owner-role settings for this database.
+    pub fn owner_config(&self) -> Config {
+        self.config.clone()
+    }
+
+    /// A `DATABASE_URL` for this database, for running the `sparky` binary against it.
+    pub fn url(&self) -> String {
+        url_for(&self.config)
+    }
+
+    /// A connection as the owner role (a superuser in the embedded test cluster).
+    pub async fn owner_client(&self) -> tokio_postgres::Client {
+        sparky_db::connect(&self.config)
+            .await
+            .expect("connect to the test database")
+    }
+
+    /// The application's handle on this database.
+    pub async fn database(&self) -> Database {
+        Database::new(self.config.clone(), APP_ROLE, 8).expect("database handle")
+    }
+
+    pub fn app_role(&self) -> &str {
+        APP_ROLE
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let admin = shared().admin.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let client = sparky_db::connect(&admin).await.ok()?;
+                client
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// Renders connection settings as a URL (Unix-socket hosts go in the `host` parameter).
+pub fn url_for(config: &Config) -> String {
+    use tokio_postgres::config::Host;
+    let user = config.get_user().unwrap_or("postgres");
+    let db = config.get_dbname().unwrap_or("postgres");
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let mut url = match config.get_hosts().first() {
+        Some(Host::Unix(path)) => format!(
+            "postgresql://{user}@/{db}?host={}&port={port}",
+            path.display()
+        ),
+        Some(Host::Tcp(h)) => format!("postgresql://{user}@{h}:{port}/{db}?"),
+        None => format!("postgresql://{user}@/{db}?"),
+    };
+    if let Some(pw) = config.get_password() {
+        url.push_str(&format!("&password={}", String::from_utf8_lossy(pw)));
+    }
+    url
+}
