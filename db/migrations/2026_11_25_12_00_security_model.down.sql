@@ -17,6 +17,7 @@ BEGIN
     END LOOP;
     -- column-level grants on users are not removed by REVOKE ALL ON TABLE
     EXECUTE format('REVOKE SELECT (id, email, full_name, created_at, updated_at), UPDATE (email, full_name) ON TABLE public.users FROM %I', app);
+    EXECUTE format('REVOKE ALL ON FUNCTION auth.uid() FROM %I', app);
     EXECUTE format('REVOKE ALL ON SCHEMA auth FROM %I', app);
     EXECUTE format('REVOKE USAGE ON SCHEMA public FROM %I', app);
 END

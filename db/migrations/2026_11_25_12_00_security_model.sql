@@ -112,14 +112,17 @@ CREATE FUNCTION auth.login_credentials(p_email text)
     VOLATILE
     SECURITY DEFINER
     SET search_path = pg_catalog, public
-    SET sparky.login_email = ''  -- restored to its previous value when the function returns
 AS $$
 BEGIN
+    -- (Not a function-level SET clause: a non-superuser owner may not SET a placeholder
+    -- parameter there. If the query fails the transaction or savepoint is rolled back, which
+    -- also rolls the transaction-local setting back.)
     PERFORM set_config('sparky.login_email', coalesce(p_email, ''), true);
     RETURN QUERY
         SELECT u.id, u.password_hash::text
         FROM public.users u
         WHERE u.email = p_email;
+    PERFORM set_config('sparky.login_email', '', true);
 END
 $$;
 

