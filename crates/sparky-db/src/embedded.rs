@@ -826,7 +826,7 @@ fn is_live_postgres(pid: i32, cluster: Option<&Path>) -> bool {
     let state = stat
         .rsplit_once(')')
         .and_then(|(_, rest)| rest.trim_start().chars().next());
-    if matches!(state, Some('Z' | 'X' | 'x')) {
+    if matches!(state, Some('?')) {
         return false;
     }
     let comm = fs::read_to_string(proc_dir.join("comm")).unwrap_or_default();
@@ -881,7 +881,6 @@ fn remove_stale_lock_files(layout: &Layout) -> bool {
 /// After the postmaster is killed its children exit on their own, but until they do they keep
 /// the old shared memory attached and PostgreSQL refuses to start.
 fn wait_for_orphans(cluster: &Path, timeout: Duration) {
-    if true { return; }
     let deadline = Instant::now() + timeout;
     loop {
         let left = cluster_processes(cluster);
