@@ -1,0 +1,138 @@
+//! `Database::as_user`: the request transaction is the request role acting as one user, and
+//! nothing of it survives into the next transaction on the same connection.
+
+use sparky_db::Database;
+use sparky_testkit::TestDb;
+use uuid::Uuid;
+
+async fn make_user(db: &TestDb, email: &str) -> Uuid {
+    db.owner_client()
+        .await
+        .query_one(
+            "INSERT INTO users (email, password_hash, full_name) VALUES ($1, 'x', 'Test') RETURNING id",
+            &[&email],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// One connection, so every transaction below reuses the previous one's connection.
+async fn single_connection(db: &TestDb) -> Database {
+    Database::new(db.owner_config(), db.app_role(), 1).unwrap()
+}
+
+#[tokio::test]
+async fn runs_as_the_request_role_and_the_user() {
+    let db = TestDb::new().await;
+    let alice = make_user(&db, "alice@example.com").await;
+    let database = single_connection(&db).await;
+    let mut tx = database.as_user(alice).await.unwrap();
+    let row = tx
+        .query_one("SELECT current_user::text, auth.uid()", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), db.app_role());
+    assert_eq!(row.get::<_, Option<Uuid>>(1), Some(alice));
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_next_transaction_on_a_connection_does_not_inherit_role_or_user() {
+    let db = TestDb::new().await;
+    let alice = make_user(&db, "alice@example.com").await;
+    let bob = make_user(&db, "bob@example.com").await;
+    let database = single_connection(&db).await;
+
+    // Committed, rolled back by drop, and failed transactions all leave the connection clean.
+    let mut tx = database.as_user(alice).await.unwrap();
+    tx.query("SELECT 1", &[]).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = database.as_user(alice).await.unwrap();
+    tx.query("SELECT 1", &[]).await.unwrap();
+    drop(tx);
+
+    let mut tx = database.as_user(alice).await.unwrap();
+    assert!(tx.query("SELECT * FROM no_such_table", &[]).await.is_err());
+    drop(tx);
+
+    let mut tx = database.as_user(bob).await.unwrap();
+    let row = tx.query_one("SELECT auth.uid()", &[]).await.unwrap();
+    assert_eq!(row.get::<_, Option<Uuid>>(0), Some(bob));
+    tx.commit().await.unwrap();
+
+    let mut tx = database.anonymous().await.unwrap();
+    let row = tx
+        .query_one("SELECT auth.uid(), current_user::text", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, Option<Uuid>>(0), None);
+    assert_eq!(row.get::<_, String>(1), db.app_role());
+    let n: i64 = tx
+        .query_one("SELECT count(*) FROM users", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0, "no user set = no rows");
+    tx.commit().await.unwrap();
+
+    // Outside a request transaction the pooled connection is the owner again: the role
+    // switch was transaction-local.
+    let owner = db.owner_client().await;
+    let n: i64 = owner.query_one("SELECT count(*) FROM users", &[]).await.unwrap().get(0);
+    assert_eq!(n, 2);
+}
+
+#[tokio::test]
+async fn writes_commit_or_roll_back_as_a_whole() {
+    let db = TestDb::new().await;
+    let alice = make_user(&db, "alice@example.com").await;
+    let database = single_connection(&db).await;
+    let insert = "INSERT INTO measurements (user_id, type, value, unit, measured_at) VALUES ($1, 'weight', 80, 'kg', now())";
+
+    let mut tx = database.as_user(alice).await.unwrap();
+    tx.execute(insert, &[&alice]).await.unwrap();
+    drop(tx); // rolled back
+
+    let mut tx = database.as_user(alice).await.unwrap();
+    tx.execute(insert, &[&alice]).await.unwrap();
+    tx.execute(insert, &[&alice]).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let tx = database.as_user(alice).await.unwrap();
+    let rows = tx
+        .query_and_commit("SELECT count(*) FROM measurements", &[])
+        .await
+        .unwrap();
+    assert_eq!(rows[0].get::<_, i64>(0), 2);
+}
+
+#[tokio::test]
+async fn a_one_statement_transaction_is_one_round_trip_and_commits() {
+    let db = TestDb::new().await;
+    let alice = make_user(&db, "alice@example.com").await;
+    let database = single_connection(&db).await;
+    let tx = database.as_user(alice).await.unwrap();
+    tx.query_and_commit(
+        "INSERT INTO measurements (user_id, type, value, unit, measured_at) VALUES ($1, 'weight', 80, 'kg', now())",
+        &[&alice],
+    )
+    .await
+    .unwrap();
+    let owner = db.owner_client().await;
+    let n: i64 = owner
+        .query_one("SELECT count(*) FROM measurements", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+    // And a failing one leaves the connection usable.
+    let tx = database.as_user(alice).await.unwrap();
+    assert!(tx.query_and_commit("SELECT 1/0", &[]).await.is_err());
+    let mut tx = database.as_user(alice).await.unwrap();
+    assert_eq!(
+        tx.query_one("SELECT auth.uid()", &[]).await.unwrap().get::<_, Option<Uuid>>(0),
+        Some(alice)
+    );
+}
