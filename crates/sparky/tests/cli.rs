@@ -1,0 +1,303 @@
+//! Black-box tests of the `sparky` binary against a real PostgreSQL.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use sparky_testkit::TestDb;
+
+fn sparky() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sparky"));
+    cmd.env_remove("DATABASE_URL")
+        .env_remove("SPARKY_DATA_DIR")
+        .env_remove("SPARKY_APP_ROLE")
+        .env_remove("SPARKY_BIND")
+        .env("RUST_LOG", "info");
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("run sparky")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["migrate", "status", "--help"],
+        vec!["migrate", "up", "--help"],
+        vec!["migrate", "down", "--help"],
+        vec!["migrate", "new", "--help"],
+        vec!["migrate", "mark-applied", "--help"],
+        vec!["migrate", "repair", "--help"],
+        vec!["doctor", "--help"],
+    ] {
+        let out = run(sparky().args(&args));
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
+    }
+}
+
+#[tokio::test]
+async fn migrate_status_up_and_doctor() {
+    let db = TestDb::empty().await;
+    let url = db.url();
+
+    let out = run(sparky().args(["migrate", "status"]).env("DATABASE_URL", &url));
+    assert_eq!(out.status.code(), Some(1), "pending migrations: {}", text(&out));
+    assert!(text(&out).contains("pending"), "{}", text(&out));
+
+    let out = run(sparky().args(["migrate", "up", "--dry-run"]).env("DATABASE_URL", &url));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("would apply 2024_01_01_00_00_initial_schema.sql"));
+    let owner = db.owner_client().await;
+    let tracked: bool = owner
+        .query_one("SELECT to_regclass('users') IS NOT NULL", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(!tracked, "dry run changes nothing");
+
+    let out = run(sparky().args(["migrate", "up"]).env("DATABASE_URL", &url));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("applied 2024_01_01_00_00"));
+
+    let out = run(sparky().args(["migrate", "status", "--json"]).env("DATABASE_URL", &url));
+    assert!(out.status.success(), "{}", text(&out));
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(status["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["state"] == "applied"));
+
+    let out = run(sparky().args(["doctor", "--json"]).env("DATABASE_URL", &url));
+    assert!(out.status.success(), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["request_role"], "sparky_app");
+
+    // Doctor notices a table that lost FORCE, and exits non-zero.
+    owner
+        .batch_execute("ALTER TABLE food_diary NO FORCE ROW LEVEL SECURITY")
+        .await
+        .unwrap();
+    let out = run(sparky().arg("doctor").env("DATABASE_URL", &url));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("food_diary"), "{}", text(&out));
+    assert!(text(&out).contains("FORCE ROW LEVEL SECURITY"));
+}
+
+#[tokio::test]
+async fn doctor_flags_a_request_role_that_could_bypass_rls() {
+    let db = TestDb::new().await;
+    let role = format!("risky_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let owner = db.owner_client().await;
+    owner
+        .batch_execute(&format!("CREATE ROLE {role} NOLOGIN BYPASSRLS"))
+        .await
+        .unwrap();
+    let out = run(sparky()
+        .arg("doctor")
+        .env("DATABASE_URL", db.url())
+        .env("SPARKY_APP_ROLE", &role));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("BYPASSRLS"), "{}", text(&out));
+
+    // And serve refuses to start with it.
+    let out = run(sparky()
+        .arg("serve")
+        .env("DATABASE_URL", db.url())
+        .env("SPARKY_APP_ROLE", &role)
+        .env("SPARKY_BIND", "127.0.0.1:0"));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("refusing to serve"), "{}", text(&out));
+    owner
+        .batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+        .await
+        .ok();
+}
+
+#[tokio::test]
+async fn serve_refuses_to_start_when_a_migration_fails() {
+    let db = TestDb::empty().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("2024_01_01_00_00_ok.sql"), "CREATE TABLE ok (id int);").unwrap();
+    std::fs::write(
+        dir.path().join("2024_01_02_00_00_broken.sql"),
+        "CREATE TABLE partial (id int);\nSELEC 1;\n",
+    )
+    .unwrap();
+    let out = run(sparky()
+        .args(["serve", "--migrations-dir"])
+        .arg(dir.path())
+        .env("DATABASE_URL", db.url())
+        .env("SPARKY_BIND", "127.0.0.1:0"));
+    assert!(!out.status.success());
+    let t = text(&out);
+    assert!(t.contains("2024_01_02_00_00_broken.sql") && t.contains("line 2"), "{t}");
+    let owner = db.owner_client().await;
+    let row = owner
+        .query_one(
+            "SELECT to_regclass('ok') IS NOT NULL, to_regclass('partial') IS NOT NULL",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(row.get::<_, bool>(0));
+    assert!(!row.get::<_, bool>(1));
+}
+
+#[test]
+fn migrate_new_writes_a_named_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(sparky()
+        .args(["migrate", "--migrations-dir"])
+        .arg(dir.path())
+        .args(["new", "add water intake"]));
+    assert!(out.status.success(), "{}", text(&out));
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(path.ends_with("_add_water_intake.sql"), "{path}");
+    assert!(std::path::Path::new(&path).exists());
+}
+
+/// A running `sparky serve`, killed on drop.
+struct Server {
+    child: Child,
+    port: u16,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Server {
+    fn start(cmd: &mut Command) -> Server {
+        let mut child = cmd
+            .arg("serve")
+            .env("SPARKY_BIND", "127.0.0.1:0")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(pos) = line.find("address=127.0.0.1:") {
+                    let port: String = line[pos + 18..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_digit())
+                        .collect();
+                    let _ = tx.send(port.parse::<u16>().unwrap());
+                }
+                let mut l = log2.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+        let port = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("server did not start: {}", log.lock().unwrap()));
+        Server { child, port, log }
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        let status = resp[9..12].parse().unwrap();
+        let body = resp.split("\r\n\r\n").nth(1).unwrap_or_default().to_string();
+        (status, body)
+    }
+
+    /// SIGTERM, then the exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server did not stop: {}",
+                self.log.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[tokio::test]
+async fn serve_migrates_answers_healthz_and_stops_on_sigterm() {
+    let db = TestDb::empty().await;
+    let server = Server::start(sparky().env("DATABASE_URL", db.url()));
+    let (status, body) = server.get("/healthz");
+    assert_eq!(status, 200);
+    assert!(body.contains("ok"), "{body}");
+    let owner = db.owner_client().await;
+    let n: i64 = owner
+        .query_one("SELECT count(*) FROM migrations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(n >= 7);
+    let status = server.terminate();
+    assert!(status.success(), "{status:?}");
+}
+
+/// The default: no DATABASE_URL, Sparky runs its own PostgreSQL in the data directory and
+/// stops it on SIGTERM; the next start reuses it.
+#[test]
+fn serve_with_the_embedded_database() {
+    let data = tempfile::Builder::new()
+        .prefix("sparky-e2e")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let server = Server::start(sparky().env("SPARKY_DATA_DIR", data.path()));
+    assert_eq!(server.get("/healthz").0, 200);
+    assert!(data.path().join("postgres/PG_VERSION").exists());
+    let log = server.log.clone();
+    assert!(server.terminate().success());
+    assert!(
+        log.lock().unwrap().contains("stopped PostgreSQL"),
+        "{}",
+        log.lock().unwrap()
+    );
+    assert!(
+        !data.path().join("postgres/postmaster.pid").exists(),
+        "PostgreSQL stopped"
+    );
+
+    let out = run(sparky()
+        .args(["migrate", "status"])
+        .env("SPARKY_DATA_DIR", data.path()));
+    assert!(out.status.success(), "reused and current: {}", text(&out));
+    assert!(
+        !data.path().join("postgres/postmaster.pid").exists(),
+        "stopped again after the command"
+    );
+}
