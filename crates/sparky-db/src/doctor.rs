@@ -170,7 +170,10 @@ async fn rls_findings(
             findings.push(finding(
                 "row level security",
                 Level::Problem,
-                format!("table {table} holds user data but lacks {}", missing.join(", ")),
+                format!(
+                    "table {table} holds user data but lacks {}",
+                    missing.join(", ")
+                ),
             ));
         }
     }
@@ -178,7 +181,10 @@ async fn rls_findings(
         findings.push(finding(
             "row level security",
             Level::Ok,
-            format!("{} user tables have RLS enabled, forced and policies", rows.len()),
+            format!(
+                "{} user tables have RLS enabled, forced and policies",
+                rows.len()
+            ),
         ));
     }
     // A bare auth.uid() in a policy is evaluated per row; (select auth.uid()) once per statement.

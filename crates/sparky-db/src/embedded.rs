@@ -86,13 +86,13 @@ impl EmbeddedPostgres {
     /// Initialises the cluster on first use, then starts it, or adopts it when it already runs.
     pub async fn start(opts: &EmbeddedOptions) -> anyhow::Result<EmbeddedPostgres> {
         let layout = Layout::new(opts)?;
+        let settings = server_settings(&layout, &opts.extra_settings)?;
         let _lock = lock(layout.lock_file.clone()).await?;
 
         let prep_layout = layout.clone();
         let os_user = opts.os_user.clone();
         let runner = blocking(move || prepare(&prep_layout, os_user.as_deref())).await?;
 
-        let settings = server_settings(&layout, &opts.extra_settings)?;
         let (l, r) = (layout.clone(), runner.clone());
         let outcome = blocking(move || ensure_running(&l, &r, &settings)).await?;
 
@@ -537,7 +537,7 @@ fn candidate_bin_dirs() -> Vec<PathBuf> {
             })
             .filter(|(_, d)| usable(d))
             .collect();
-        versioned.sort_by(|a, b| b.0.cmp(&a.0));
+        versioned.sort_by_key(|v| std::cmp::Reverse(v.0));
         dirs.extend(versioned.into_iter().map(|(_, d)| canon(d)));
     }
 
@@ -826,7 +826,7 @@ fn is_live_postgres(pid: i32, cluster: Option<&Path>) -> bool {
     let state = stat
         .rsplit_once(')')
         .and_then(|(_, rest)| rest.trim_start().chars().next());
-    if matches!(state, Some('?')) {
+    if matches!(state, Some('Z' | 'X' | 'x')) {
         return false;
     }
     let comm = fs::read_to_string(proc_dir.join("comm")).unwrap_or_default();

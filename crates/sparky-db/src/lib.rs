@@ -74,9 +74,7 @@ impl DbSettings {
 
 /// The owner-role connection settings, starting the embedded cluster when there is no URL.
 /// The returned cluster handle (if any) must be stopped by the caller at shutdown.
-pub async fn locate(
-    settings: &DbSettings,
-) -> anyhow::Result<(Config, Option<EmbeddedPostgres>)> {
+pub async fn locate(settings: &DbSettings) -> anyhow::Result<(Config, Option<EmbeddedPostgres>)> {
     match &settings.database_url {
         Some(url) => {
             let config: Config = url

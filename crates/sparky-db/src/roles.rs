@@ -87,7 +87,10 @@ pub async fn ensure_app_role(client: &Client, role: &str) -> Result<(), MigrateE
 }
 
 /// Ways the request role could get around RLS. Empty means safe.
-pub async fn bypass_risks(client: &Client, role: &str) -> Result<Vec<String>, tokio_postgres::Error> {
+pub async fn bypass_risks(
+    client: &Client,
+    role: &str,
+) -> Result<Vec<String>, tokio_postgres::Error> {
     let mut risks = Vec::new();
     let row = client
         .query_opt(
@@ -116,7 +119,10 @@ pub async fn bypass_risks(client: &Client, role: &str) -> Result<Vec<String>, to
         )
         .await?;
     for r in owned {
-        risks.push(format!("request role {role} owns {}", r.get::<_, String>(0)));
+        risks.push(format!(
+            "request role {role} owns {}",
+            r.get::<_, String>(0)
+        ));
     }
     // Membership in a role that bypasses RLS would let it SET ROLE to that role.
     let elevated = client

@@ -125,7 +125,11 @@ impl UserTx {
     }
 
     /// Exactly one row, or `Ok(None)`.
-    pub async fn query_opt(&mut self, sql: &str, params: Params<'_>) -> Result<Option<Row>, DbError> {
+    pub async fn query_opt(
+        &mut self,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Option<Row>, DbError> {
         let mut rows = self.query(sql, params).await?;
         if rows.len() > 1 {
             return Err(DbError::Config(format!(
@@ -157,7 +161,8 @@ impl UserTx {
         let client = self.client();
         let result = match start {
             None => {
-                let (q, c) = tokio::join!(client.query(&stmt, params), client.execute(&commit, &[]));
+                let (q, c) =
+                    tokio::join!(client.query(&stmt, params), client.execute(&commit, &[]));
                 q.and_then(|rows| c.map(|_| rows))
             }
             Some((begin, setup)) => {

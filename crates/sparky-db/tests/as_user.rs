@@ -80,7 +80,11 @@ async fn the_next_transaction_on_a_connection_does_not_inherit_role_or_user() {
     // Outside a request transaction the pooled connection is the owner again: the role
     // switch was transaction-local.
     let owner = db.owner_client().await;
-    let n: i64 = owner.query_one("SELECT count(*) FROM users", &[]).await.unwrap().get(0);
+    let n: i64 = owner
+        .query_one("SELECT count(*) FROM users", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(n, 2);
 }
 
@@ -132,7 +136,10 @@ async fn a_one_statement_transaction_is_one_round_trip_and_commits() {
     assert!(tx.query_and_commit("SELECT 1/0", &[]).await.is_err());
     let mut tx = database.as_user(alice).await.unwrap();
     assert_eq!(
-        tx.query_one("SELECT auth.uid()", &[]).await.unwrap().get::<_, Option<Uuid>>(0),
+        tx.query_one("SELECT auth.uid()", &[])
+            .await
+            .unwrap()
+            .get::<_, Option<Uuid>>(0),
         Some(alice)
     );
 }

@@ -263,8 +263,22 @@ async fn start_ignores_a_stale_pid_file() {
     let pg = EmbeddedPostgres::start(&dir.opts()).await.expect("start");
     pg.stop().await.expect("stop");
 
-    // Dead pid, then a live process that is not PostgreSQL (pid 1): both are stale.
-    for stale_pid in [999_999, 1] {
+    // A live process of the server's OS user that is not PostgreSQL: PostgreSQL itself refuses
+    // to start over its pid, so only Sparky's stale-lock handling gets past it.
+    let mut impostor = std::process::Command::new("sleep");
+    impostor.arg("60");
+    if is_root() {
+        use std::os::unix::process::CommandExt;
+        let postgres = nix::unistd::User::from_name("postgres").unwrap().unwrap();
+        impostor
+            .uid(postgres.uid.as_raw())
+            .gid(postgres.gid.as_raw());
+    }
+    let mut impostor = impostor.spawn().expect("spawn sleep");
+    let impostor_pid = impostor.id() as i32;
+
+    // A dead pid, then the impostor: both pid files are stale.
+    for stale_pid in [999_999, impostor_pid] {
         let pid_file = dir.cluster().join("postmaster.pid");
         let contents = format!(
             "{stale_pid}\n{}\n1700000000\n5432\n{}\n\n  5432001         0\nready   \n",
@@ -290,6 +304,9 @@ async fn start_ignores_a_stale_pid_file() {
         drop(client);
         pg.stop().await.expect("stop");
     }
+    assert!(alive(impostor_pid), "the impostor must not be killed");
+    let _ = impostor.kill();
+    let _ = impostor.wait();
 }
 
 #[tokio::test]
@@ -374,7 +391,7 @@ async fn managed_settings_cannot_be_overridden() {
         .await
         .expect_err("listen_addresses override");
     assert!(format!("{err:#}").contains("listen_addresses"), "{err:#}");
-    assert!(!dir.cluster().join("PG_VERSION").exists());
+    assert!(!dir.cluster().exists(), "nothing should be created");
 }
 
 #[tokio::test]

@@ -64,7 +64,9 @@ async fn applies_pending_in_order_and_records_them() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].get::<_, String>(1), "create_a");
     let checksum: String = rows[1].get(2);
-    let expected = sparky_db::migrate::source::normalise(B.1.as_bytes(), "b").unwrap().1;
+    let expected = sparky_db::migrate::source::normalise(B.1.as_bytes(), "b")
+        .unwrap()
+        .1;
     assert_eq!(checksum, expected);
     assert!(rows[0].get::<_, Option<i64>>(3).is_some());
 
@@ -138,10 +140,22 @@ async fn no_transaction_file_with_two_statements_is_refused() {
 async fn a_failing_migration_leaves_no_trace_and_names_file_and_position() {
     let db = TestDb::empty().await;
     let bad = "CREATE TABLE c (id int);\nINSERT INTO c VALUES (1);\nSELECT * FROM no_such_table;\n";
-    let dir = dir_with(&[A, ("2024_01_02_00_00_broken.sql", bad), ("2024_01_03_00_00_later.sql", "CREATE TABLE d (id int);")]);
-    let err = migrator(dir.path()).run(&db.owner_config()).await.unwrap_err();
+    let dir = dir_with(&[
+        A,
+        ("2024_01_02_00_00_broken.sql", bad),
+        ("2024_01_03_00_00_later.sql", "CREATE TABLE d (id int);"),
+    ]);
+    let err = migrator(dir.path())
+        .run(&db.owner_config())
+        .await
+        .unwrap_err();
     match &err {
-        MigrateError::Failed { file, line, message, .. } => {
+        MigrateError::Failed {
+            file,
+            line,
+            message,
+            ..
+        } => {
             assert_eq!(file, "2024_01_02_00_00_broken.sql");
             assert_eq!(*line, 3);
             assert!(message.contains("no_such_table"), "{message}");
@@ -149,9 +163,18 @@ async fn a_failing_migration_leaves_no_trace_and_names_file_and_position() {
         other => panic!("expected Failed, got {other:?}"),
     }
     let client = db.owner_client().await;
-    assert!(table_exists(&client, "a").await, "earlier migration stays applied");
-    assert!(!table_exists(&client, "c").await, "the failed file's statements are rolled back");
-    assert!(!table_exists(&client, "d").await, "later files are not applied");
+    assert!(
+        table_exists(&client, "a").await,
+        "earlier migration stays applied"
+    );
+    assert!(
+        !table_exists(&client, "c").await,
+        "the failed file's statements are rolled back"
+    );
+    assert!(
+        !table_exists(&client, "d").await,
+        "later files are not applied"
+    );
     assert_eq!(applied(&client).await, vec!["2024_01_01_00_00"]);
 }
 
@@ -160,28 +183,50 @@ async fn a_changed_applied_file_is_refused_until_repaired() {
     let db = TestDb::empty().await;
     let dir = dir_with(&[A]);
     migrator(dir.path()).run(&db.owner_config()).await.unwrap();
-    std::fs::write(dir.path().join(A.0), "CREATE TABLE a (id bigint primary key);").unwrap();
+    std::fs::write(
+        dir.path().join(A.0),
+        "CREATE TABLE a (id bigint primary key);",
+    )
+    .unwrap();
     std::fs::write(dir.path().join(B.0), B.1).unwrap();
-    let err = migrator(dir.path()).run(&db.owner_config()).await.unwrap_err();
+    let err = migrator(dir.path())
+        .run(&db.owner_config())
+        .await
+        .unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, MigrateError::Modified { .. }), "{err:?}");
-    assert!(text.contains(A.0) && text.contains("migrate repair"), "{text}");
+    assert!(
+        text.contains(A.0) && text.contains("migrate repair"),
+        "{text}"
+    );
     let client = db.owner_client().await;
-    assert!(!table_exists(&client, "b").await, "nothing applied after a refusal");
+    assert!(
+        !table_exists(&client, "b").await,
+        "nothing applied after a refusal"
+    );
     let status = migrator(dir.path()).status(&client).await.unwrap();
     assert_eq!(status.count(State::Modified), 1);
 
-    migrator(dir.path()).repair(&client, "2024_01_01_00_00").await.unwrap();
+    migrator(dir.path())
+        .repair(&client, "2024_01_01_00_00")
+        .await
+        .unwrap();
     migrator(dir.path()).run(&db.owner_config()).await.unwrap();
     assert!(table_exists(&client, "b").await);
     // Repairing a file that matches is refused.
-    assert!(migrator(dir.path()).repair(&client, "2024_01_01_00_00").await.is_err());
+    assert!(migrator(dir.path())
+        .repair(&client, "2024_01_01_00_00")
+        .await
+        .is_err());
 }
 
 #[tokio::test]
 async fn crlf_checkout_is_not_a_change() {
     let db = TestDb::empty().await;
-    let dir = dir_with(&[("2024_01_01_00_00_create_a.sql", "CREATE TABLE a (id int);\nSELECT 1;\n")]);
+    let dir = dir_with(&[(
+        "2024_01_01_00_00_create_a.sql",
+        "CREATE TABLE a (id int);\nSELECT 1;\n",
+    )]);
     migrator(dir.path()).run(&db.owner_config()).await.unwrap();
     std::fs::write(
         dir.path().join("2024_01_01_00_00_create_a.sql"),
@@ -189,7 +234,11 @@ async fn crlf_checkout_is_not_a_change() {
     )
     .unwrap();
     let client = db.owner_client().await;
-    assert!(migrator(dir.path()).status(&client).await.unwrap().is_current());
+    assert!(migrator(dir.path())
+        .status(&client)
+        .await
+        .unwrap()
+        .is_current());
 }
 
 #[tokio::test]
@@ -198,7 +247,10 @@ async fn an_older_pending_file_needs_allow_out_of_order() {
     let dir = dir_with(&[B]);
     migrator(dir.path()).run(&db.owner_config()).await.unwrap();
     std::fs::write(dir.path().join(A.0), A.1).unwrap();
-    let err = migrator(dir.path()).run(&db.owner_config()).await.unwrap_err();
+    let err = migrator(dir.path())
+        .run(&db.owner_config())
+        .await
+        .unwrap_err();
     assert!(matches!(err, MigrateError::OutOfOrder { .. }), "{err:?}");
     assert!(err.to_string().contains(A.0));
     assert!(err.to_string().contains("--allow-out-of-order"));
@@ -214,10 +266,19 @@ async fn an_older_pending_file_needs_allow_out_of_order() {
 async fn a_database_from_a_newer_binary_is_refused() {
     let db = TestDb::empty().await;
     let newer = dir_with(&[A, B]);
-    migrator(newer.path()).run(&db.owner_config()).await.unwrap();
+    migrator(newer.path())
+        .run(&db.owner_config())
+        .await
+        .unwrap();
     let older = dir_with(&[A]);
-    let err = migrator(older.path()).run(&db.owner_config()).await.unwrap_err();
-    assert!(matches!(&err, MigrateError::Unknown { versions } if versions == &["2024_01_02_00_00"]), "{err:?}");
+    let err = migrator(older.path())
+        .run(&db.owner_config())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, MigrateError::Unknown { versions } if versions == &["2024_01_02_00_00"]),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("newer Sparky"));
     let client = db.owner_client().await;
     let status = migrator(older.path()).status(&client).await.unwrap();
@@ -229,13 +290,22 @@ async fn mark_applied_records_without_running() {
     let db = TestDb::empty().await;
     let dir = dir_with(&[A, B]);
     let client = db.owner_client().await;
-    migrator(dir.path()).mark_applied(&client, "2024_01_01_00_00").await.unwrap();
+    migrator(dir.path())
+        .mark_applied(&client, "2024_01_01_00_00")
+        .await
+        .unwrap();
     assert!(!table_exists(&client, "a").await);
     let report = migrator(dir.path()).run(&db.owner_config()).await.unwrap();
     assert_eq!(report.applied, vec!["2024_01_02_00_00"]);
     assert!(!table_exists(&client, "a").await, "marked file was not run");
-    assert!(migrator(dir.path()).mark_applied(&client, "2024_01_01_00_00").await.is_err());
-    assert!(migrator(dir.path()).mark_applied(&client, "2030_01_01_00_00").await.is_err());
+    assert!(migrator(dir.path())
+        .mark_applied(&client, "2024_01_01_00_00")
+        .await
+        .is_err());
+    assert!(migrator(dir.path())
+        .mark_applied(&client, "2030_01_01_00_00")
+        .await
+        .is_err());
 }
 
 #[tokio::test]
@@ -246,14 +316,23 @@ async fn a_hand_marked_row_without_checksum_is_adopted() {
     let client = db.owner_client().await;
     // The seed's manual mark: version and time only.
     client
-        .batch_execute("INSERT INTO migrations (version, applied_at) VALUES ('2024_01_02_00_00', NOW())")
+        .batch_execute(
+            "INSERT INTO migrations (version, applied_at) VALUES ('2024_01_02_00_00', NOW())",
+        )
         .await
         .unwrap();
     std::fs::write(dir.path().join(B.0), B.1).unwrap();
-    std::fs::write(dir.path().join("2024_01_03_00_00_c.sql"), "CREATE TABLE c (id int);").unwrap();
+    std::fs::write(
+        dir.path().join("2024_01_03_00_00_c.sql"),
+        "CREATE TABLE c (id int);",
+    )
+    .unwrap();
     migrator(dir.path()).run(&db.owner_config()).await.unwrap();
     let checksum: Option<String> = client
-        .query_one("SELECT checksum FROM migrations WHERE version = '2024_01_02_00_00'", &[])
+        .query_one(
+            "SELECT checksum FROM migrations WHERE version = '2024_01_02_00_00'",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
@@ -268,7 +347,10 @@ async fn down_runs_rollback_files_and_refuses_without_one() {
         A,
         ("2024_01_01_00_00_create_a.down.sql", "DROP TABLE a;"),
         B,
-        ("2024_01_02_00_00_create_b.down.sql", "BEGIN;\nDROP TABLE b;\nCOMMIT;"),
+        (
+            "2024_01_02_00_00_create_b.down.sql",
+            "BEGIN;\nDROP TABLE b;\nCOMMIT;",
+        ),
         ("2024_01_03_00_00_no_down.sql", "CREATE TABLE c (id int);"),
     ]);
     let config = db.owner_config();
@@ -276,11 +358,19 @@ async fn down_runs_rollback_files_and_refuses_without_one() {
     let client = db.owner_client().await;
 
     let err = migrator(dir.path()).down(&config, None).await.unwrap_err();
-    assert!(err.to_string().contains("2024_01_03_00_00_no_down.down.sql"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("2024_01_03_00_00_no_down.down.sql"),
+        "{err}"
+    );
     assert!(table_exists(&client, "c").await);
     assert_eq!(applied(&client).await.len(), 3);
 
-    std::fs::write(dir.path().join("2024_01_03_00_00_no_down.down.sql"), "DROP TABLE c;").unwrap();
+    std::fs::write(
+        dir.path().join("2024_01_03_00_00_no_down.down.sql"),
+        "DROP TABLE c;",
+    )
+    .unwrap();
     let done = migrator(dir.path()).down(&config, None).await.unwrap();
     assert_eq!(done, vec!["2024_01_03_00_00"]);
     assert!(!table_exists(&client, "c").await);
@@ -312,14 +402,22 @@ async fn racing_runners_apply_each_migration_once() {
         ),
     ]);
     let config = db.owner_config();
-    let (m1, m2, m3) = (migrator(dir.path()), migrator(dir.path()), migrator(dir.path()));
+    let (m1, m2, m3) = (
+        migrator(dir.path()),
+        migrator(dir.path()),
+        migrator(dir.path()),
+    );
     let (r1, r2, r3) = tokio::join!(m1.run(&config), m2.run(&config), m3.run(&config));
     let reports = [r1.unwrap(), r2.unwrap(), r3.unwrap()];
     let total: usize = reports.iter().map(|r| r.applied.len()).sum();
     assert_eq!(total, 3, "each migration applied exactly once: {reports:?}");
     assert!(reports.iter().any(|r| r.waited_for_lock), "{reports:?}");
     let client = db.owner_client().await;
-    let n: i64 = client.query_one("SELECT count(*) FROM slow", &[]).await.unwrap().get(0);
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM slow", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(n, 1);
     // The lock was released: nobody holds it now.
     let held: i64 = client
@@ -366,18 +464,31 @@ async fn an_owner_that_cannot_create_the_request_role_gets_instructions() {
         .await
         .unwrap_err();
     let text = err.to_string();
-    assert!(text.contains(&format!("CREATE ROLE {role} NOLOGIN NOSUPERUSER NOBYPASSRLS")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "CREATE ROLE {role} NOLOGIN NOSUPERUSER NOBYPASSRLS"
+        )),
+        "{text}"
+    );
     assert!(text.contains(&format!("GRANT {role} TO {owner}")), "{text}");
     assert!(!table_exists(&admin, "a").await);
-    admin.batch_execute(&format!("DROP OWNED BY {owner} CASCADE")).await.ok();
+    admin
+        .batch_execute(&format!("DROP OWNED BY {owner} CASCADE"))
+        .await
+        .ok();
 }
 
 #[tokio::test]
 async fn new_file_is_named_for_the_runner() {
     let dir = tempfile::tempdir().unwrap();
-    let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T12:34:56Z").unwrap().to_utc();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T12:34:56Z")
+        .unwrap()
+        .to_utc();
     let p1 = sparky_db::migrate::new_migration_file(dir.path(), "Add water intake!", now).unwrap();
-    assert_eq!(p1.file_name().unwrap(), "2026_11_25_12_34_add_water_intake.sql");
+    assert_eq!(
+        p1.file_name().unwrap(),
+        "2026_11_25_12_34_add_water_intake.sql"
+    );
     // Same minute: the next free one, so versions stay unique and ordered.
     let p2 = sparky_db::migrate::new_migration_file(dir.path(), "second", now).unwrap();
     assert_eq!(p2.file_name().unwrap(), "2026_11_25_12_35_second.sql");

@@ -167,10 +167,6 @@ fn grantee_writes(table: &str, access: &str) -> bool {
 /// A user's seeded row per table (for `users`, the user's id).
 type Rows = HashMap<&'static str, Uuid>;
 
-fn table(name: &str) -> &'static Table {
-    TABLES.iter().find(|t| t.name == name).expect("known table")
-}
-
 fn owner_value(t: &Table, user: Uuid, rows: &Rows) -> Uuid {
     match t.owner {
         Owner::User => user,

@@ -171,7 +171,10 @@ impl TestDb {
             Some(t) => format!("CREATE DATABASE \"{name}\" TEMPLATE \"{t}\""),
             None => format!("CREATE DATABASE \"{name}\""),
         };
-        client.batch_execute(&sql).await.expect("create test database");
+        client
+            .batch_execute(&sql)
+            .await
+            .expect("create test database");
         let mut config = shared.admin.clone();
         config.dbname(&name);
         TestDb { name, config }

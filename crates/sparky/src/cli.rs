@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "sparky", version, about = "Sparky: a self-hosted, privacy-first fitness tracker")]
+#[command(
+    name = "sparky",
+    version,
+    about = "Sparky: a self-hosted, privacy-first fitness tracker"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub db: DbArgs,
@@ -21,7 +25,12 @@ pub struct DbArgs {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Directory for Sparky's own data (the embedded PostgreSQL cluster lives in <dir>/postgres).
-    #[arg(long, env = "SPARKY_DATA_DIR", default_value = "./sparky-data", global = true)]
+    #[arg(
+        long,
+        env = "SPARKY_DATA_DIR",
+        default_value = "./sparky-data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// OS user that runs the embedded PostgreSQL when Sparky runs as root.
     #[arg(long, env = "SPARKY_PG_OS_USER", global = true)]

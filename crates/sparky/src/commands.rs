@@ -17,7 +17,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Migrate { migrations, action }) => {
             migrate_command(&cli.db, &migrations, action).await
         }
-        Some(Command::Doctor { json, migrations }) => doctor_command(&cli.db, &migrations, json).await,
+        Some(Command::Doctor { json, migrations }) => {
+            doctor_command(&cli.db, &migrations, json).await
+        }
     }
 }
 
@@ -160,7 +162,11 @@ async fn migrate_command(
                     println!(
                         "would apply {}{}",
                         m.file_name,
-                        if m.no_transaction { " (no transaction)" } else { "" }
+                        if m.no_transaction {
+                            " (no transaction)"
+                        } else {
+                            ""
+                        }
                     );
                 }
                 Ok(ExitCode::SUCCESS)
@@ -198,7 +204,10 @@ async fn migrate_command(
 }
 
 fn print_status(status: &migrate::Status) {
-    println!("{:<18} {:<10} {:<25} DESCRIPTION", "VERSION", "STATE", "APPLIED AT");
+    println!(
+        "{:<18} {:<10} {:<25} DESCRIPTION",
+        "VERSION", "STATE", "APPLIED AT"
+    );
     for e in &status.entries {
         let state = match (e.state, e.out_of_order) {
             (State::Pending, true) => "pending*",
@@ -211,7 +220,10 @@ fn print_status(status: &migrate::Status) {
             .applied_at
             .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
             .unwrap_or_default();
-        println!("{:<18} {:<10} {:<25} {}", e.version, state, at, e.description);
+        println!(
+            "{:<18} {:<10} {:<25} {}",
+            e.version, state, at, e.description
+        );
     }
     println!(
         "{} applied, {} pending, {} modified, {} unknown",

@@ -45,7 +45,10 @@ fn every_subcommand_has_help() {
     ] {
         let out = run(sparky().args(&args));
         assert!(out.status.success(), "{args:?}: {}", text(&out));
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage"),
+            "{args:?}"
+        );
     }
 }
 
@@ -54,11 +57,20 @@ async fn migrate_status_up_and_doctor() {
     let db = TestDb::empty().await;
     let url = db.url();
 
-    let out = run(sparky().args(["migrate", "status"]).env("DATABASE_URL", &url));
-    assert_eq!(out.status.code(), Some(1), "pending migrations: {}", text(&out));
+    let out = run(sparky()
+        .args(["migrate", "status"])
+        .env("DATABASE_URL", &url));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "pending migrations: {}",
+        text(&out)
+    );
     assert!(text(&out).contains("pending"), "{}", text(&out));
 
-    let out = run(sparky().args(["migrate", "up", "--dry-run"]).env("DATABASE_URL", &url));
+    let out = run(sparky()
+        .args(["migrate", "up", "--dry-run"])
+        .env("DATABASE_URL", &url));
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("would apply 2024_01_01_00_00_initial_schema.sql"));
     let owner = db.owner_client().await;
@@ -73,7 +85,9 @@ async fn migrate_status_up_and_doctor() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("applied 2024_01_01_00_00"));
 
-    let out = run(sparky().args(["migrate", "status", "--json"]).env("DATABASE_URL", &url));
+    let out = run(sparky()
+        .args(["migrate", "status", "--json"])
+        .env("DATABASE_URL", &url));
     assert!(out.status.success(), "{}", text(&out));
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(status["entries"]
@@ -82,7 +96,9 @@ async fn migrate_status_up_and_doctor() {
         .iter()
         .all(|e| e["state"] == "applied"));
 
-    let out = run(sparky().args(["doctor", "--json"]).env("DATABASE_URL", &url));
+    let out = run(sparky()
+        .args(["doctor", "--json"])
+        .env("DATABASE_URL", &url));
     assert!(out.status.success(), "{}", text(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["request_role"], "sparky_app");
@@ -132,7 +148,11 @@ async fn doctor_flags_a_request_role_that_could_bypass_rls() {
 async fn serve_refuses_to_start_when_a_migration_fails() {
     let db = TestDb::empty().await;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("2024_01_01_00_00_ok.sql"), "CREATE TABLE ok (id int);").unwrap();
+    std::fs::write(
+        dir.path().join("2024_01_01_00_00_ok.sql"),
+        "CREATE TABLE ok (id int);",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("2024_01_02_00_00_broken.sql"),
         "CREATE TABLE partial (id int);\nSELEC 1;\n",
@@ -145,7 +165,10 @@ async fn serve_refuses_to_start_when_a_migration_fails() {
         .env("SPARKY_BIND", "127.0.0.1:0"));
     assert!(!out.status.success());
     let t = text(&out);
-    assert!(t.contains("2024_01_02_00_00_broken.sql") && t.contains("line 2"), "{t}");
+    assert!(
+        t.contains("2024_01_02_00_00_broken.sql") && t.contains("line 2"),
+        "{t}"
+    );
     let owner = db.owner_client().await;
     let row = owner
         .query_one(
@@ -222,7 +245,11 @@ impl Server {
         let mut resp = String::new();
         s.read_to_string(&mut resp).unwrap();
         let status = resp[9..12].parse().unwrap();
-        let body = resp.split("\r\n\r\n").nth(1).unwrap_or_default().to_string();
+        let body = resp
+            .split("\r\n\r\n")
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
         (status, body)
     }
 

@@ -52,7 +52,10 @@ pub enum MigrateError {
         "migration {file} is pending but older than the newest applied migration {newest_applied}. \
          Give it a newer timestamp (`sparky migrate new`), or apply it anyway with --allow-out-of-order"
     )]
-    OutOfOrder { file: String, newest_applied: String },
+    OutOfOrder {
+        file: String,
+        newest_applied: String,
+    },
     #[error(
         "the database has applied migration(s) {} that this binary does not know: it was migrated \
          by a newer Sparky. Run that newer version (downgrades are not supported), or roll those \
@@ -435,9 +438,8 @@ impl Migrator {
             .await?;
         let mut done = Vec::new();
         for (m, down) in plan {
-            let body = sql::neutralise_transaction_control(&down.sql).map_err(|e| {
-                MigrateError::Source(format!("{}: {e}", down.file_name))
-            })?;
+            let body = sql::neutralise_transaction_control(&down.sql)
+                .map_err(|e| MigrateError::Source(format!("{}: {e}", down.file_name)))?;
             let started = Instant::now();
             client.batch_execute("BEGIN").await?;
             let result = async {
@@ -475,10 +477,7 @@ impl Migrator {
 
 async fn read_applied(client: &Client) -> Result<Vec<AppliedRow>, MigrateError> {
     let exists: bool = client
-        .query_one(
-            "SELECT to_regclass('migrations') IS NOT NULL",
-            &[],
-        )
+        .query_one("SELECT to_regclass('migrations') IS NOT NULL", &[])
         .await?
         .get(0);
     if !exists {

@@ -255,7 +255,9 @@ pub fn neutralise_transaction_control(sql: &str) -> Result<String, String> {
         match transaction_control(stmt.text(sql)) {
             None => {}
             Some(TransactionControl::Rollback) => {
-                let (line, _) = line_col(sql, stmt.start);
+                let text = stmt.text(sql);
+                let lead = text.len() - text.trim_start().len();
+                let (line, _) = line_col(sql, stmt.start + lead);
                 return Err(format!(
                     "line {line}: a migration must not contain ROLLBACK; \
                      the runner rolls back by itself when a statement fails"
@@ -342,7 +344,10 @@ mod tests {
     fn classifies_transaction_control() {
         use TransactionControl::*;
         assert_eq!(transaction_control("  BEGIN"), Some(Begin));
-        assert_eq!(transaction_control("-- c\nbegin isolation level serializable"), Some(Begin));
+        assert_eq!(
+            transaction_control("-- c\nbegin isolation level serializable"),
+            Some(Begin)
+        );
         assert_eq!(transaction_control("START TRANSACTION"), Some(Begin));
         assert_eq!(transaction_control("commit"), Some(Commit));
         assert_eq!(transaction_control("END"), Some(Commit));
