@@ -1,1 +1,4 @@
+//! Pure domain code for Sparky: parsing and validating what users type, units, nutrition
+//! arithmetic. No I/O.
 
+pub mod account;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 pub use embedded::{EmbeddedOptions, EmbeddedPostgres};
 pub use migrate::{MigrateError, MigrationSource, Migrator};
-pub use user_tx::UserTx;
+pub use user_tx::{Credential, UserTx};
 
 /// Default name of the request role (`SPARKY_APP_ROLE` overrides it).
 pub const DEFAULT_APP_ROLE: &str = "sparky_app";
@@ -28,6 +28,9 @@ pub enum DbError {
     Pool(String),
     #[error("{0}")]
     Config(String),
+    /// The session token or API key is unknown, expired or revoked, or its user is disabled.
+    #[error("not signed in, or the session or API key is no longer valid")]
+    Unauthenticated,
 }
 
 impl From<deadpool_postgres::PoolError> for DbError {
@@ -128,6 +131,11 @@ impl Database {
         );
         let pool = Pool::builder(manager)
             .max_size(pool_size.max(1))
+            // A database that is down answers 503 quickly instead of hanging requests.
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(std::time::Duration::from_secs(5)))
+            .create_timeout(Some(std::time::Duration::from_secs(5)))
+            .recycle_timeout(Some(std::time::Duration::from_secs(5)))
             .build()
             .map_err(|e| DbError::Pool(e.to_string()))?;
         Ok(Database {
@@ -157,11 +165,35 @@ impl Database {
         Ok(UserTx::new(client, Some(user_id), self.app_role.clone()))
     }
 
+    /// A transaction as the request role acting as whoever `credential` belongs to. The
+    /// credential is resolved inside the pipelined setup; an invalid one makes the first
+    /// statement fail with [`DbError::Unauthenticated`].
+    pub async fn authenticate(&self, credential: Credential) -> Result<UserTx, DbError> {
+        let client = self.pool.get().await?;
+        Ok(UserTx::with_credential(
+            client,
+            credential,
+            self.app_role.clone(),
+        ))
+    }
+
     /// A transaction as the request role with no acting user: it sees only public rows.
     /// For the few requests made before anyone is known (login, health checks).
     pub async fn anonymous(&self) -> Result<UserTx, DbError> {
         let client = self.pool.get().await?;
         Ok(UserTx::new(client, None, self.app_role.clone()))
+    }
+
+    /// Readiness: the database answers and its schema matches `migrator` (no pending,
+    /// modified or unknown migrations). Runs on a pooled connection outside any request
+    /// transaction; it reads only the `migrations` table.
+    pub async fn check_schema(&self, migrator: &Migrator) -> Result<(), String> {
+        let client = self
+            .pool
+            .get()
+            .await
+            .map_err(|e| format!("database unavailable: {e}"))?;
+        migrator.verify(&client).await.map_err(|e| e.to_string())
     }
 
     /// Checks that a connection can be made and answers.

@@ -3,6 +3,8 @@
 //! The first statement is pipelined with `BEGIN` and the `set_config` that switches role and
 //! user, so starting a request transaction costs no extra round trip; `query_and_commit`
 //! pipelines the final read with `COMMIT`, so a one-query request is one round trip in all.
+//! When the user is known only by a session token or API key, resolving it happens inside
+//! that same setup statement (`auth.resolve_credential`), so authentication is free too.
 
 use deadpool_postgres::Object;
 use tokio_postgres::types::ToSql;
@@ -12,8 +14,28 @@ use uuid::Uuid;
 use crate::DbError;
 
 const BEGIN: &str = "BEGIN";
-const SETUP: &str = "SELECT set_config('role', $1, true), set_config('app.user_id', $2, true)";
+const SETUP_USER: &str = "SELECT set_config('role', $1, true), set_config('app.user_id', $2, true)";
+const SETUP_CREDENTIAL: &str = "SELECT set_config('role', $1, true),
+            set_config('app.user_id', coalesce(auth.resolve_credential($2, $3, $4)::text, ''), true)";
 const COMMIT: &str = "COMMIT";
+
+/// How a session token or API key is presented (the hash, never the secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    /// `session` or `api_key`.
+    pub kind: &'static str,
+    /// Hex SHA-256 of the secret.
+    pub token_hash: String,
+    /// Sliding session lifetime.
+    pub session_ttl_seconds: i32,
+}
+
+#[derive(Debug, Clone)]
+enum Acting {
+    /// Known user, or `""` for nobody.
+    User(String),
+    Credential(Credential),
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -31,9 +53,24 @@ type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 pub struct UserTx {
     client: Option<Object>,
     role: String,
-    /// Empty for an anonymous transaction: `auth.uid()` is then NULL.
-    user_id: String,
+    acting: Acting,
+    /// Known once the setup ran (or from the start for `as_user`).
+    user_id: Option<Uuid>,
     state: State,
+}
+
+/// One statement of the pipeline.
+enum Op<'a> {
+    Query(&'a Statement, Params<'a>),
+    Execute(&'a Statement, Params<'a>),
+    /// Only the setup (to learn the user).
+    Nothing,
+}
+
+enum OpResult {
+    Rows(Vec<Row>),
+    Count(u64),
+    Nothing,
 }
 
 impl UserTx {
@@ -41,7 +78,18 @@ impl UserTx {
         UserTx {
             client: Some(client),
             role,
-            user_id: user_id.map(|u| u.to_string()).unwrap_or_default(),
+            acting: Acting::User(user_id.map(|u| u.to_string()).unwrap_or_default()),
+            user_id,
+            state: State::Idle,
+        }
+    }
+
+    pub(crate) fn with_credential(client: Object, credential: Credential, role: String) -> UserTx {
+        UserTx {
+            client: Some(client),
+            role,
+            acting: Acting::Credential(credential),
+            user_id: None,
             state: State::Idle,
         }
     }
@@ -50,23 +98,8 @@ impl UserTx {
         self.client.as_ref().expect("client present until drop")
     }
 
-    /// The acting user, if any.
-    pub fn user_id(&self) -> Option<Uuid> {
-        self.user_id.parse().ok()
-    }
-
     async fn prepare(&self, sql: &str) -> Result<Statement, DbError> {
         Ok(self.client().prepare_cached(sql).await?)
-    }
-
-    /// Prepared `BEGIN` and role/user setup when the transaction is not open yet.
-    async fn start_statements(&self) -> Result<Option<(Statement, Statement)>, DbError> {
-        if self.state != State::Idle {
-            return Ok(None);
-        }
-        let begin = self.prepare(BEGIN).await?;
-        let setup = self.prepare(SETUP).await?;
-        Ok(Some((begin, setup)))
     }
 
     fn check_usable(&self) -> Result<(), DbError> {
@@ -76,55 +109,113 @@ impl UserTx {
         Ok(())
     }
 
-    /// Runs a statement and returns its rows.
-    pub async fn query(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>, DbError> {
+    /// The acting user. For a credential this resolves it (one round trip if nothing was
+    /// sent yet) and fails with [`DbError::Unauthenticated`] when it is invalid.
+    pub async fn user_id(&mut self) -> Result<Uuid, DbError> {
+        if let Some(id) = self.user_id {
+            return Ok(id);
+        }
+        self.run(Op::Nothing, false).await?;
+        self.user_id.ok_or(DbError::Unauthenticated)
+    }
+
+    /// Sends `op`, preceded by `BEGIN` and the setup when the transaction is not open yet and
+    /// followed by `COMMIT` when `commit` is set, all in one pipeline.
+    async fn run(&mut self, op: Op<'_>, commit: bool) -> Result<OpResult, DbError> {
         self.check_usable()?;
-        let stmt = self.prepare(sql).await?;
-        let start = self.start_statements().await?;
+        let start = if self.state == State::Idle {
+            let setup_sql = match self.acting {
+                Acting::User(_) => SETUP_USER,
+                Acting::Credential(_) => SETUP_CREDENTIAL,
+            };
+            Some((self.prepare(BEGIN).await?, self.prepare(setup_sql).await?))
+        } else {
+            None
+        };
+        let commit_stmt = if commit {
+            Some(self.prepare(COMMIT).await?)
+        } else {
+            None
+        };
         let client = self.client();
-        let rows = match start {
-            None => client.query(&stmt, params).await,
-            Some((begin, setup)) => {
-                let setup_params: [&(dyn ToSql + Sync); 2] = [&self.role, &self.user_id];
-                let (b, s, q) = tokio::join!(
-                    client.execute(&begin, &[]),
-                    client.execute(&setup, &setup_params),
-                    client.query(&stmt, params),
-                );
-                self.state = State::Open;
-                b?;
-                s?;
-                q
+        let (user, cred_kind, cred_hash, ttl) = match &self.acting {
+            Acting::User(u) => (u.as_str(), "", "", 0),
+            Acting::Credential(c) => ("", c.kind, c.token_hash.as_str(), c.session_ttl_seconds),
+        };
+        let user_params: [&(dyn ToSql + Sync); 2] = [&self.role, &user];
+        let cred_params: [&(dyn ToSql + Sync); 4] = [&self.role, &cred_kind, &cred_hash, &ttl];
+        let setup_params: Params<'_> = match self.acting {
+            Acting::User(_) => &user_params,
+            Acting::Credential(_) => &cred_params,
+        };
+
+        // Futures are polled in order, so the messages go out in this order, together.
+        let begin_fut = async {
+            match &start {
+                Some((begin, setup)) => {
+                    let b = client.execute(begin, &[]);
+                    let s = client.query(setup, setup_params);
+                    let (b, s) = tokio::join!(b, s);
+                    b?;
+                    s.map(Some)
+                }
+                None => Ok(None),
             }
         };
-        Ok(rows?)
+        let op_fut = async {
+            match op {
+                Op::Query(stmt, params) => client.query(stmt, params).await.map(OpResult::Rows),
+                Op::Execute(stmt, params) => {
+                    client.execute(stmt, params).await.map(OpResult::Count)
+                }
+                Op::Nothing => Ok(OpResult::Nothing),
+            }
+        };
+        let commit_fut = async {
+            match &commit_stmt {
+                Some(c) => client.execute(c, &[]).await.map(|_| ()),
+                None => Ok(()),
+            }
+        };
+        let (setup_rows, result, committed) = tokio::join!(begin_fut, op_fut, commit_fut);
+        if start.is_some() {
+            self.state = State::Open;
+        }
+        if commit {
+            // COMMIT of a failed transaction is a rollback; either way it has ended.
+            self.state = State::Finished;
+        }
+        if let Some(rows) = setup_rows? {
+            let resolved: Option<String> = rows.first().map(|r| r.get(1));
+            self.user_id = resolved.and_then(|s| s.parse().ok());
+            if matches!(self.acting, Acting::Credential(_)) && self.user_id.is_none() {
+                return Err(DbError::Unauthenticated);
+            }
+        }
+        let result = result?;
+        committed?;
+        Ok(result)
+    }
+
+    /// Runs a statement and returns its rows.
+    pub async fn query(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>, DbError> {
+        let stmt = self.prepare(sql).await?;
+        match self.run(Op::Query(&stmt, params), false).await? {
+            OpResult::Rows(rows) => Ok(rows),
+            _ => unreachable!("a query returns rows"),
+        }
     }
 
     /// Runs a statement and returns the number of rows it affected.
     pub async fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<u64, DbError> {
-        self.check_usable()?;
         let stmt = self.prepare(sql).await?;
-        let start = self.start_statements().await?;
-        let client = self.client();
-        let n = match start {
-            None => client.execute(&stmt, params).await,
-            Some((begin, setup)) => {
-                let setup_params: [&(dyn ToSql + Sync); 2] = [&self.role, &self.user_id];
-                let (b, s, q) = tokio::join!(
-                    client.execute(&begin, &[]),
-                    client.execute(&setup, &setup_params),
-                    client.execute(&stmt, params),
-                );
-                self.state = State::Open;
-                b?;
-                s?;
-                q
-            }
-        };
-        Ok(n?)
+        match self.run(Op::Execute(&stmt, params), false).await? {
+            OpResult::Count(n) => Ok(n),
+            _ => unreachable!("an execute returns a count"),
+        }
     }
 
-    /// Exactly one row, or `Ok(None)`.
+    /// At most one row.
     pub async fn query_opt(
         &mut self,
         sql: &str,
@@ -154,31 +245,11 @@ impl UserTx {
         sql: &str,
         params: Params<'_>,
     ) -> Result<Vec<Row>, DbError> {
-        self.check_usable()?;
         let stmt = self.prepare(sql).await?;
-        let start = self.start_statements().await?;
-        let commit = self.prepare(COMMIT).await?;
-        let client = self.client();
-        let result = match start {
-            None => {
-                let (q, c) =
-                    tokio::join!(client.query(&stmt, params), client.execute(&commit, &[]));
-                q.and_then(|rows| c.map(|_| rows))
-            }
-            Some((begin, setup)) => {
-                let setup_params: [&(dyn ToSql + Sync); 2] = [&self.role, &self.user_id];
-                let (b, s, q, c) = tokio::join!(
-                    client.execute(&begin, &[]),
-                    client.execute(&setup, &setup_params),
-                    client.query(&stmt, params),
-                    client.execute(&commit, &[]),
-                );
-                b.and(s).and(q).and_then(|rows| c.map(|_| rows))
-            }
-        };
-        // COMMIT of a failed transaction is a rollback; either way it has ended.
-        self.state = State::Finished;
-        Ok(result?)
+        match self.run(Op::Query(&stmt, params), true).await? {
+            OpResult::Rows(rows) => Ok(rows),
+            _ => unreachable!("a query returns rows"),
+        }
     }
 
     /// Commits. A transaction that never sent anything has nothing to commit.

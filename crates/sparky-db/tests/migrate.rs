@@ -473,7 +473,21 @@ async fn an_owner_that_cannot_create_the_request_role_gets_instructions() {
     assert!(text.contains(&format!("GRANT {role} TO {owner}")), "{text}");
     assert!(!table_exists(&admin, "a").await);
     admin
-        .batch_execute(&format!("DROP OWNED BY {owner} CASCADE"))
+        .batch_execute(&format!(
+            "REASSIGN OWNED BY {owner} TO CURRENT_USER; DROP OWNED BY {owner}"
+        ))
+        .await
+        .ok();
+    drop(admin);
+    drop(db);
+    // Roles are cluster-wide: remove them once the database that used them is gone.
+    let cleanup = TestDb::empty().await;
+    cleanup
+        .owner_client()
+        .await
+        .batch_execute(&format!(
+            "DROP ROLE IF EXISTS {owner}; DROP ROLE IF EXISTS {role}"
+        ))
         .await
         .ok();
 }

@@ -118,10 +118,12 @@ async fn set_up() -> anyhow::Result<Shared> {
             .await?;
         for row in stale {
             let name: String = row.get(0);
+            // Separate statements: DROP DATABASE refuses to run in a (implicit) transaction.
             client
-                .batch_execute(&format!(
-                    "ALTER DATABASE \"{name}\" IS_TEMPLATE false; DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                ))
+                .batch_execute(&format!("ALTER DATABASE \"{name}\" IS_TEMPLATE false"))
+                .await?;
+            client
+                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
                 .await?;
         }
         client

@@ -1,24 +1,164 @@
-//! Sparky's HTTP layer. Handlers stay thin: they parse input, run queries through
-//! `Database::as_user`, and shape the answer.
+//! Sparky's HTTP layer. Handlers stay thin: they parse input, run queries through the
+//! caller's RLS transaction, and shape the answer.
 
-use axum::{routing::get, Json, Router};
-use serde_json::json;
-use sparky_db::Database;
+pub mod auth;
+pub mod error;
+pub mod json;
+mod openapi;
+mod ops;
+mod routes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::http::{HeaderName, Request};
+use axum::Router;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+
+use sparky_db::{Database, Migrator};
+
+pub use openapi::ApiDoc;
+
+/// Settings of the HTTP layer (from flags and environment, see the README).
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// `SPARKY_PUBLIC_URL`'s origin, e.g. `https://fit.example.com`.
+    pub public_origin: Option<String>,
+    /// Cookies get `Secure` when the public URL is https.
+    pub secure_cookies: bool,
+    /// `SPARKY_ALLOW_SIGNUP`: when false, only the first account can register.
+    pub allow_signup: bool,
+    /// `SPARKY_MAX_BODY` in bytes.
+    pub max_body_bytes: usize,
+    /// Sliding session lifetime.
+    pub session_ttl_seconds: i32,
+    /// Login attempts per minute per client address, and per account.
+    pub login_attempts_per_minute_ip: u32,
+    pub login_attempts_per_minute_account: u32,
+    /// Take the client address from `X-Forwarded-For` (behind a reverse proxy).
+    pub trust_proxy: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            public_origin: None,
+            secure_cookies: false,
+            allow_signup: true,
+            max_body_bytes: 1024 * 1024,
+            session_ttl_seconds: 30 * 24 * 3600,
+            login_attempts_per_minute_ip: 20,
+            login_attempts_per_minute_account: 5,
+            trust_proxy: false,
+        }
+    }
+}
+
+impl WebConfig {
+    /// Applies `SPARKY_PUBLIC_URL`: its origin for CSRF checks and `Secure` cookies for https.
+    pub fn with_public_url(mut self, url: Option<&str>) -> Result<WebConfig, String> {
+        if let Some(url) = url.filter(|u| !u.is_empty()) {
+            let origin = auth::origin_of(url).ok_or_else(|| {
+                format!("SPARKY_PUBLIC_URL {url:?} is not a URL like https://fit.example.com")
+            })?;
+            self.secure_cookies = origin.starts_with("https://");
+            self.public_origin = Some(origin);
+        }
+        Ok(self)
+    }
+}
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Database,
+    pub config: Arc<WebConfig>,
+    pub(crate) limits: Arc<routes::accounts::LoginLimits>,
+    pub(crate) migrator: Arc<Migrator>,
+    pub(crate) metrics: ops::Metrics,
+}
+
+impl AppState {
+    pub fn new(db: Database, config: WebConfig, migrator: Migrator) -> AppState {
+        AppState {
+            limits: Arc::new(routes::accounts::LoginLimits::new(&config)),
+            config: Arc::new(config),
+            migrator: Arc::new(migrator),
+            metrics: ops::Metrics::install(),
+            db,
+        }
+    }
+}
+
+/// The API routes with their OpenAPI description, built from the same registrations so
+/// the document cannot miss a route.
+pub fn api() -> OpenApiRouter<AppState> {
+    routes::api_router()
 }
 
 pub fn router(state: AppState) -> Router {
+    let (api_router, mut doc) = OpenApiRouter::with_openapi(openapi::base())
+        .merge(api())
+        .split_for_parts();
+    openapi::finish(&mut doc);
+    let doc = Arc::new(doc);
+    let request_id = HeaderName::from_static("x-request-id");
+    let max_body = state.config.max_body_bytes;
     Router::new()
-        .route("/healthz", get(healthz))
+        .merge(api_router)
+        .merge(ops::router())
+        .merge(openapi::router(doc))
+        .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::observe,
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }
 
-/// Liveness: the process is up and serving HTTP. It does not touch the database, so a
-/// database outage does not get the process restarted by an orchestrator.
-async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok" }))
+/// Deletes expired sessions now and then; the table would otherwise only grow.
+pub fn spawn_session_purger(db: Database) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Ok(tx) = db.anonymous().await {
+                match tx
+                    .query_and_commit("SELECT auth.purge_expired_sessions()", &[])
+                    .await
+                {
+                    Ok(rows) => {
+                        let n: i32 = rows.first().map(|r| r.get(0)).unwrap_or(0);
+                        if n > 0 {
+                            tracing::info!(count = n, "purged expired sessions");
+                        }
+                    }
+                    Err(e) => tracing::warn!("purging expired sessions failed: {e}"),
+                }
+            }
+        }
+    })
+}
+
+impl FromRef<AppState> for Database {
+    fn from_ref(state: &AppState) -> Database {
+        state.db.clone()
+    }
 }

@@ -79,6 +79,28 @@ pub struct ServeArgs {
     /// Connections in the request pool.
     #[arg(long, env = "SPARKY_DB_POOL_SIZE", default_value_t = 16)]
     pub pool_size: usize,
+    /// Public address of this server (e.g. https://fit.example.com): its origin is the only one
+    /// allowed to make cookie-authenticated writes, and https makes cookies `Secure`.
+    #[arg(long, env = "SPARKY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Allow new accounts to register (the first account can always register).
+    #[arg(long, env = "SPARKY_ALLOW_SIGNUP", default_value_t = true, action = clap::ArgAction::Set)]
+    pub allow_signup: bool,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "SPARKY_MAX_BODY", default_value_t = 1_048_576)]
+    pub max_body: usize,
+    /// Days a session stays valid without use (sliding).
+    #[arg(long, env = "SPARKY_SESSION_DAYS", default_value_t = 30)]
+    pub session_days: u32,
+    /// Login attempts allowed per minute per client address.
+    #[arg(long, env = "SPARKY_LOGIN_PER_MINUTE_IP", default_value_t = 20)]
+    pub login_per_minute_ip: u32,
+    /// Login attempts allowed per minute per account.
+    #[arg(long, env = "SPARKY_LOGIN_PER_MINUTE_ACCOUNT", default_value_t = 5)]
+    pub login_per_minute_account: u32,
+    /// Trust X-Forwarded-For for the client address (only behind your own reverse proxy).
+    #[arg(long, env = "SPARKY_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_proxy: bool,
     #[command(flatten)]
     pub migrations: MigrationArgs,
 }

@@ -94,14 +94,36 @@ async fn serve_with(
     }
     drop(client);
     let database = Database::new(config.clone(), &db.app_role, args.pool_size)?;
-    let app = sparky_web::router(sparky_web::AppState { db: database });
+    let web_config = sparky_web::WebConfig {
+        allow_signup: args.allow_signup,
+        max_body_bytes: args.max_body,
+        session_ttl_seconds: i32::try_from(u64::from(args.session_days) * 86_400)
+            .context("SPARKY_SESSION_DAYS is too large")?,
+        login_attempts_per_minute_ip: args.login_per_minute_ip,
+        login_attempts_per_minute_account: args.login_per_minute_account,
+        trust_proxy: args.trust_proxy,
+        ..Default::default()
+    }
+    .with_public_url(args.public_url.as_deref())
+    .map_err(anyhow::Error::msg)?;
+    let purger = sparky_web::spawn_session_purger(database.clone());
+    let app = sparky_web::router(sparky_web::AppState::new(
+        database,
+        web_config,
+        migrator.clone(),
+    ));
     let listener = tokio::net::TcpListener::bind(&args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     tracing::info!(address = %listener.local_addr()?, "listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // In-flight requests finish on SIGTERM; new connections are refused.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    purger.abort();
     tracing::info!("stopped serving");
     Ok(())
 }

@@ -1,0 +1,283 @@
+//! Who is asking: session cookies for browsers, bearer API keys for scripts, and the
+//! per-request transaction that acts as that user under RLS.
+
+use std::net::{IpAddr, SocketAddr};
+
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{header, Method};
+use axum_extra::extract::CookieJar;
+use base64::Engine;
+use rand::RngCore;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use sparky_db::{Credential, UserTx};
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "sparky_session";
+/// Prefix that makes Sparky keys recognisable (for people and secret scanners).
+pub const API_KEY_PREFIX: &str = "spk_";
+
+/// How the request authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthVia {
+    Session,
+    ApiKey,
+}
+
+/// An authenticated request: its transaction acts as the caller. Commit it when the handler
+/// succeeds; dropping it rolls back.
+pub struct Auth {
+    pub tx: UserTx,
+    pub via: AuthVia,
+}
+
+/// `?user_id=`: act on a grantor's data; RLS decides whether that is allowed.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ActingFor {
+    /// Whose data to act on (default: your own). Needs a family access grant from that user.
+    pub user_id: Option<Uuid>,
+}
+
+/// Hex SHA-256: how tokens and keys are stored, so a database leak leaks no credentials.
+pub fn token_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A fresh random secret, URL-safe.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl<S> FromRequestParts<S> for Auth
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = AppState::from_ref(state);
+        let (credential, via) = credential_from(parts, &app)?;
+        if via == AuthVia::Session && !is_safe(&parts.method) {
+            check_origin(parts, &app)?;
+        }
+        let mut tx = app.db.authenticate(credential).await?;
+        // Writes learn who is asking before they validate anything; reads find out with
+        // their first query, in the same round trip.
+        if !is_safe(&parts.method) {
+            tx.user_id().await?;
+        }
+        Ok(Auth { tx, via })
+    }
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The session cookie's secret, if the request carries one.
+pub fn session_secret(parts: &Parts) -> Option<String> {
+    CookieJar::from_headers(&parts.headers)
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn credential_from(parts: &Parts, app: &AppState) -> Result<(Credential, AuthVia), ApiError> {
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().map_err(|_| ApiError::unauthenticated())?;
+        let key = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .ok_or_else(ApiError::unauthenticated)?;
+        return Ok((
+            Credential {
+                kind: "api_key",
+                token_hash: token_hash(key),
+                session_ttl_seconds: app.config.session_ttl_seconds,
+            },
+            AuthVia::ApiKey,
+        ));
+    }
+    let secret = session_secret(parts).ok_or_else(ApiError::unauthenticated)?;
+    Ok((
+        Credential {
+            kind: "session",
+            token_hash: token_hash(&secret),
+            session_ttl_seconds: app.config.session_ttl_seconds,
+        },
+        AuthVia::Session,
+    ))
+}
+
+/// CSRF defence for cookie-authenticated writes (on top of SameSite=Lax): the browser's
+/// `Origin` (or `Referer`) must be this server.
+pub fn check_origin(parts: &Parts, app: &AppState) -> Result<(), ApiError> {
+    let presented = parts
+        .headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| {
+            parts
+                .headers
+                .get(header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(origin_of)
+        });
+    let Some(origin) = presented else {
+        return Err(csrf_error(
+            "a cookie-authenticated write needs an Origin header",
+        ));
+    };
+    let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+    let allowed = match &app.config.public_origin {
+        Some(public) => origin == *public,
+        None => {
+            let host = parts
+                .headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            origin == format!("http://{host}") || origin == format!("https://{host}")
+        }
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(csrf_error("the request's Origin is not this server"))
+    }
+}
+
+fn csrf_error(message: &str) -> ApiError {
+    ApiError::new(axum::http::StatusCode::FORBIDDEN, "csrf_failed", message)
+}
+
+/// `scheme://host[:port]` of a URL.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty()).then(|| {
+        format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            host.to_ascii_lowercase()
+        )
+    })
+}
+
+/// The client address, honouring `X-Forwarded-For` only when configured to trust a proxy.
+pub fn client_ip(parts: &Parts, trust_proxy: bool) -> Option<IpAddr> {
+    if trust_proxy {
+        if let Some(ip) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok())
+        {
+            return Some(ip);
+        }
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+}
+
+/// Argon2id with the crate's defaults (RFC 9106 second recommendation), off the async runtime.
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+    .map_err(|e| {
+        tracing::error!("password hashing failed: {e}");
+        ApiError::internal()
+    })
+}
+
+/// Verifies off the async runtime. Any malformed stored hash counts as a mismatch.
+pub async fn verify_password(password: String, stored: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Query-string `?user_id=` with errors in the API's shape.
+impl<S: Send + Sync> FromRequestParts<S> for ActingFor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<ActingForRaw>::from_request_parts(parts, state).await {
+            Ok(Query(raw)) => match raw.user_id {
+                None => Ok(ActingFor { user_id: None }),
+                Some(s) if s.is_empty() => Ok(ActingFor { user_id: None }),
+                Some(s) => s
+                    .parse()
+                    .map(|u| ActingFor { user_id: Some(u) })
+                    .map_err(|_| ApiError::invalid("user_id", "must be a UUID")),
+            },
+            Err(e) => Err(ApiError::bad_request(e.body_text())),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ActingForRaw {
+    user_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins() {
+        assert_eq!(
+            origin_of("https://Fit.Example.com/path?x"),
+            Some("https://fit.example.com".into())
+        );
+        assert_eq!(
+            origin_of("http://localhost:8080"),
+            Some("http://localhost:8080".into())
+        );
+        assert_eq!(origin_of("nonsense"), None);
+    }
+
+    #[test]
+    fn secrets_are_random_and_hashes_stable() {
+        let a = random_secret();
+        assert_ne!(a, random_secret());
+        assert!(a.len() >= 43);
+        assert_eq!(token_hash("x"), token_hash("x"));
+        assert_eq!(token_hash("x").len(), 64);
+    }
+}

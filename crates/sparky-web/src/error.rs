@@ -1,0 +1,229 @@
+//! One error shape for every failure (DESIGN.md §3):
+//! `{"error": {"code": "...", "message": "...", "fields": {...}}}`.
+
+use std::collections::BTreeMap;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use sparky_db::DbError;
+use utoipa::ToSchema;
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `validation_failed`, `not_found`, `unauthenticated`, ...
+    pub code: String,
+    /// For people.
+    pub message: String,
+    /// Per input field, what is wrong with it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub fields: BTreeMap<String, String>,
+    pub retry_after: Option<u64>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            fields: BTreeMap::new(),
+            retry_after: None,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn not_found(what: &str) -> ApiError {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
+    }
+
+    pub fn unauthenticated() -> ApiError {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "sign in, or send a valid API key as `Authorization: Bearer <key>`",
+        )
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> ApiError {
+        Self::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
+    /// 422 with one field named.
+    pub fn invalid(field: &str, problem: impl Into<String>) -> ApiError {
+        let problem = problem.into();
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("{field}: {problem}"),
+        );
+        e.fields.insert(field.to_string(), problem);
+        e
+    }
+
+    pub fn too_many_requests(retry_after: u64) -> ApiError {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many attempts; try again in {retry_after} s"),
+        );
+        e.retry_after = Some(retry_after);
+        e
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> ApiError {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+
+    pub fn internal() -> ApiError {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on the server; the request id identifies it in the logs",
+        )
+    }
+}
+
+/// Collects several field problems into one 422.
+#[derive(Debug, Default)]
+pub struct Validation {
+    fields: BTreeMap<String, String>,
+}
+
+impl Validation {
+    pub fn new() -> Validation {
+        Validation::default()
+    }
+    pub fn add(&mut self, field: &str, problem: impl Into<String>) {
+        self.fields
+            .entry(field.to_string())
+            .or_insert_with(|| problem.into());
+    }
+    pub fn check(&mut self, ok: bool, field: &str, problem: &str) {
+        if !ok {
+            self.add(field, problem);
+        }
+    }
+    pub fn finish(self) -> ApiResult<()> {
+        if self.fields.is_empty() {
+            return Ok(());
+        }
+        let message = self
+            .fields
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            message,
+        );
+        e.fields = self.fields;
+        Err(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+                fields: self.fields,
+            },
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> ApiError {
+        match &e {
+            DbError::Unauthenticated => return ApiError::unauthenticated(),
+            DbError::Pool(_) => {
+                tracing::warn!("database unavailable: {e}");
+                return ApiError::unavailable("the database is unavailable; try again shortly");
+            }
+            _ => {}
+        }
+        if let DbError::Postgres(pg) = &e {
+            if pg.is_closed() || pg.as_db_error().is_none() && pg.code().is_none() {
+                tracing::warn!("database unavailable: {pg}");
+                return ApiError::unavailable("the database is unavailable; try again shortly");
+            }
+            if let Some(db) = pg.as_db_error() {
+                let code = db.code().code();
+                match code {
+                    // RLS refused a write: the row is not yours to write.
+                    "42501" => {
+                        return ApiError::forbidden(
+                            "you do not have write access to that user's data",
+                        )
+                    }
+                    "23505" => return ApiError::conflict("that already exists"),
+                    "23503" => {
+                        let mut err = ApiError::new(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "validation_failed",
+                            "a referenced item does not exist or is not visible to you",
+                        );
+                        if let Some(c) = db.constraint() {
+                            err.fields.insert(c.to_string(), "does not exist".into());
+                        }
+                        return err;
+                    }
+                    "23514" | "23502" | "22001" | "22003" | "22P02" | "22007" | "22008" => {
+                        return ApiError::new(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "validation_failed",
+                            format!("invalid value: {}", db.message()),
+                        )
+                    }
+                    // Admin shutdown, too many connections, cannot connect now.
+                    "57P01" | "57P02" | "57P03" | "53300" => {
+                        return ApiError::unavailable(
+                            "the database is unavailable; try again shortly",
+                        )
+                    }
+                    _ => {}
+                }
+            }
+        }
+        tracing::error!("database error: {e}");
+        ApiError::internal()
+    }
+}

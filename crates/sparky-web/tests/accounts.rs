@@ -1,0 +1,398 @@
+//! Accounts, sessions and API keys, black-box over HTTP against a real database.
+
+mod common;
+
+use common::{As, TestApp, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::json;
+use sparky_web::WebConfig;
+
+#[tokio::test]
+async fn registration_rules() {
+    let app = TestApp::spawn().await;
+    let first = app.register("  Ann@Example.com ", PASSWORD).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    assert_eq!(first.body["email"], "ann@example.com", "normalised");
+    assert_eq!(
+        first.body["is_admin"], true,
+        "the first account administers"
+    );
+
+    let second = app.register("bob@example.com", PASSWORD).await;
+    assert_eq!(second.status, StatusCode::CREATED);
+    assert_eq!(second.body["is_admin"], false);
+
+    let dup = app.register("ANN@example.com", PASSWORD).await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    assert_eq!(dup.code(), "conflict");
+
+    let short = app.register("c@example.com", "short").await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        short.body["error"]["fields"]["password"].is_string(),
+        "{:?}",
+        short.body
+    );
+
+    let common = app.register("c@example.com", "Password123").await;
+    assert_eq!(common.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(common.body["error"]["fields"]["password"]
+        .as_str()
+        .unwrap()
+        .contains("common"));
+
+    let bad = app
+        .post(
+            "/api/v1/auth/register",
+            &As::Nobody,
+            json!({"email": "not-an-email", "password": "x", "full_name": ""}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = bad.body["error"]["fields"].as_object().unwrap();
+    assert!(
+        fields.contains_key("email")
+            && fields.contains_key("password")
+            && fields.contains_key("full_name")
+    );
+
+    // Every account gets its preferences row.
+    let owner = app.db.owner_client().await;
+    let n: i64 = owner
+        .query_one("SELECT count(*) FROM user_preferences", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 2);
+}
+
+#[tokio::test]
+async fn closed_signup_still_admits_the_first_account() {
+    let app = TestApp::spawn_with(WebConfig {
+        allow_signup: false,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        app.register("admin@example.com", PASSWORD).await.status,
+        StatusCode::CREATED
+    );
+    let r = app.register("late@example.com", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.code(), "signup_closed");
+}
+
+#[tokio::test]
+async fn login_me_and_logout() {
+    let app = TestApp::spawn().await;
+    app.register("ann@example.com", PASSWORD).await;
+    let login = app.login("ANN@example.com", PASSWORD).await;
+    assert_eq!(login.status, StatusCode::OK, "{:?}", login.body);
+    let set_cookie = login.set_cookie_header();
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(
+        !set_cookie.contains("Secure"),
+        "plain http has no Secure cookies"
+    );
+    let cookie = As::Cookie(login.session_cookie().unwrap());
+
+    let me = app.get("/api/v1/me", &cookie).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["email"], "ann@example.com");
+
+    let renamed = app
+        .put("/api/v1/me", &cookie, json!({"full_name": "Ann Lee"}))
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK);
+    assert_eq!(renamed.body["full_name"], "Ann Lee");
+
+    // The session lives in PostgreSQL, hashed.
+    let owner = app.db.owner_client().await;
+    let stored: String = owner
+        .query_one("SELECT token_hash FROM sessions", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let As::Cookie(secret) = &cookie else {
+        unreachable!()
+    };
+    assert_ne!(&stored, secret);
+
+    let out = app.post("/api/v1/auth/logout", &cookie, json!({})).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert!(out.set_cookie_header().contains("Max-Age=0"));
+    let after = app.get("/api/v1/me", &cookie).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(after.code(), "unauthenticated");
+}
+
+#[tokio::test]
+async fn secure_cookies_behind_https() {
+    let config = WebConfig::default()
+        .with_public_url(Some("https://fit.example.com"))
+        .unwrap();
+    let app = TestApp::spawn_with(config).await;
+    app.register("ann@example.com", PASSWORD).await;
+    let login = app.login("ann@example.com", PASSWORD).await;
+    assert!(login.set_cookie_header().contains("Secure"));
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_look_the_same() {
+    let app = TestApp::spawn().await;
+    app.register("ann@example.com", PASSWORD).await;
+    let wrong = app.login("ann@example.com", "not the password").await;
+    let unknown = app.login("nobody@example.com", PASSWORD).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.status, unknown.status);
+    assert_eq!(wrong.body, unknown.body);
+    assert!(wrong.session_cookie().is_none());
+}
+
+#[tokio::test]
+async fn disabled_accounts_cannot_sign_in_and_lose_their_sessions() {
+    let app = TestApp::spawn().await;
+    let (_, cookie) = app.user("ann@example.com").await;
+    let owner = app.db.owner_client().await;
+    owner
+        .execute("UPDATE users SET disabled_at = now()", &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get("/api/v1/me", &cookie).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let login = app.login("ann@example.com", PASSWORD).await;
+    assert_eq!(login.status, StatusCode::FORBIDDEN);
+    assert_eq!(login.code(), "account_disabled");
+}
+
+#[tokio::test]
+async fn expired_sessions_are_refused() {
+    let app = TestApp::spawn().await;
+    let (_, cookie) = app.user("ann@example.com").await;
+    assert_eq!(app.get("/api/v1/me", &cookie).await.status, StatusCode::OK);
+    let owner = app.db.owner_client().await;
+    owner
+        .execute(
+            "UPDATE sessions SET expires_at = now() - interval '1 second'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let r = app.get("/api/v1/me", &cookie).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_other_sessions() {
+    let app = TestApp::spawn().await;
+    let (_, here) = app.user("ann@example.com").await;
+    let elsewhere = As::Cookie(
+        app.login("ann@example.com", PASSWORD)
+            .await
+            .session_cookie()
+            .unwrap(),
+    );
+
+    let wrong = app
+        .post(
+            "/api/v1/me/password",
+            &here,
+            json!({"current_password": "guess guess guess", "new_password": "a new long secret"}),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body["error"]["fields"]["current_password"].is_string());
+
+    let weak = app
+        .post(
+            "/api/v1/me/password",
+            &here,
+            json!({"current_password": PASSWORD, "new_password": "short"}),
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.body["error"]["fields"]["new_password"].is_string());
+
+    let ok = app
+        .post(
+            "/api/v1/me/password",
+            &here,
+            json!({"current_password": PASSWORD, "new_password": "a new long secret"}),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT, "{:?}", ok.body);
+    assert_eq!(app.get("/api/v1/me", &here).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/me", &elsewhere).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("ann@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("ann@example.com", "a new long secret")
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn api_keys_authenticate_list_without_secrets_and_revoke_at_once() {
+    let app = TestApp::spawn().await;
+    let (_, cookie) = app.user("ann@example.com").await;
+    let created = app
+        .post("/api/v1/api-keys", &cookie, json!({"name": "phone"}))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let key = created.body["key"].as_str().unwrap().to_string();
+    assert!(key.starts_with("spk_"));
+    let id = created.body["id"].as_str().unwrap().to_string();
+
+    let bearer = As::Key(key.clone());
+    let me = app.get("/api/v1/me", &bearer).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["email"], "ann@example.com");
+
+    let list = app.get("/api/v1/api-keys", &bearer).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let text = list.body.to_string();
+    assert!(!text.contains(&key[4..]), "no secrets in lists");
+    assert_eq!(list.body.as_array().unwrap().len(), 1);
+    assert!(list.body[0]["last_used_at"].is_string(), "use is recorded");
+
+    // A key can be used for writes without any Origin header (no cookie, no CSRF risk).
+    let renamed = app
+        .put("/api/v1/me", &bearer, json!({"full_name": "Script"}))
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK);
+
+    // Another user cannot see or revoke it.
+    let (_, bob) = app.user("bob@example.com").await;
+    assert_eq!(
+        app.delete(&format!("/api/v1/api-keys/{id}"), &bob)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/api/v1/api-keys", &bob)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    assert_eq!(
+        app.delete(&format!("/api/v1/api-keys/{id}"), &cookie)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get("/api/v1/me", &bearer).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let bogus = As::Key("spk_not-a-real-key".into());
+    assert_eq!(
+        app.get("/api/v1/me", &bogus).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn expired_api_keys_stop_working() {
+    let app = TestApp::spawn().await;
+    let (_, cookie) = app.user("ann@example.com").await;
+    let past = app
+        .post(
+            "/api/v1/api-keys",
+            &cookie,
+            json!({"name": "old", "expires_at": "2020-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let created = app
+        .post(
+            "/api/v1/api-keys",
+            &cookie,
+            json!({"name": "soon", "expires_at": "2099-01-01T00:00:00Z"}),
+        )
+        .await;
+    let key = As::Key(created.body["key"].as_str().unwrap().to_string());
+    assert_eq!(app.get("/api/v1/me", &key).await.status, StatusCode::OK);
+    app.db
+        .owner_client()
+        .await
+        .execute(
+            "UPDATE api_keys SET expires_at = now() - interval '1 minute'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get("/api/v1/me", &key).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn login_attempts_are_rate_limited() {
+    let app = TestApp::spawn_with(WebConfig {
+        login_attempts_per_minute_account: 3,
+        ..Default::default()
+    })
+    .await;
+    app.register("ann@example.com", PASSWORD).await;
+    for _ in 0..3 {
+        assert_eq!(
+            app.login("ann@example.com", "wrong wrong wrong")
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let limited = app.login("ann@example.com", PASSWORD).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.code(), "rate_limited");
+    let retry: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    // Another account from the same address is still allowed (per-IP limit is higher).
+    app.register("bob@example.com", PASSWORD).await;
+    assert_eq!(
+        app.login("bob@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn per_address_limit() {
+    let app = TestApp::spawn_with(WebConfig {
+        login_attempts_per_minute_ip: 2,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        app.login("a@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("b@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("c@example.com", PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

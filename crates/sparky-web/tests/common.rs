@@ -1,0 +1,173 @@
+//! A Sparky server on port 0 over a fresh test database, and an HTTP client for it.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use reqwest::{header, Method, StatusCode};
+use serde_json::{json, Value};
+use sparky_db::{Database, MigrationSource, Migrator};
+use sparky_testkit::TestDb;
+use sparky_web::{AppState, WebConfig};
+
+pub struct TestApp {
+    pub base: String,
+    pub db: TestDb,
+    pub client: reqwest::Client,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: header::HeaderMap,
+    pub body: Value,
+}
+
+impl Response {
+    /// The `code` of an error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+    /// The session cookie's value from Set-Cookie, if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("sparky_session="))
+            .map(|c| c.split(';').next().unwrap()["sparky_session=".len()..].to_string())
+    }
+    pub fn set_cookie_header(&self) -> String {
+        self.headers
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+/// How a request authenticates.
+#[derive(Clone, Debug)]
+pub enum As {
+    Nobody,
+    Cookie(String),
+    Key(String),
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(WebConfig::default()).await
+    }
+
+    pub async fn spawn_with(config: WebConfig) -> TestApp {
+        let db = TestDb::new().await;
+        let database = Database::new(db.owner_config(), db.app_role(), 8).unwrap();
+        Self::serve(db, database, config).await
+    }
+
+    pub async fn serve(db: TestDb, database: Database, config: WebConfig) -> TestApp {
+        let migrator = Migrator::new(MigrationSource::Embedded, db.app_role()).unwrap();
+        let app = sparky_web::router(AppState::new(database, config, migrator));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        TestApp {
+            base: format!("http://{addr}"),
+            db,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    pub fn origin(&self) -> String {
+        self.base.clone()
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        who: &As,
+        body: Option<Value>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .request(method.clone(), format!("{}{}", self.base, path));
+        match who {
+            As::Nobody => {}
+            As::Cookie(c) => {
+                req = req.header(header::COOKIE, format!("sparky_session={c}"));
+                if method != Method::GET {
+                    req = req.header(header::ORIGIN, self.origin());
+                }
+            }
+            As::Key(k) => req = req.bearer_auth(k),
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, who: &As) -> Response {
+        self.request(Method::GET, path, who, None).await
+    }
+    pub async fn post(&self, path: &str, who: &As, body: Value) -> Response {
+        self.request(Method::POST, path, who, Some(body)).await
+    }
+    pub async fn put(&self, path: &str, who: &As, body: Value) -> Response {
+        self.request(Method::PUT, path, who, Some(body)).await
+    }
+    pub async fn delete(&self, path: &str, who: &As) -> Response {
+        self.request(Method::DELETE, path, who, None).await
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/auth/register",
+            &As::Nobody,
+            json!({"email": email, "password": password, "full_name": "Test Person"}),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/auth/login",
+            &As::Nobody,
+            json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Registers and signs in; returns (user id, cookie).
+    pub async fn user(&self, email: &str) -> (String, As) {
+        let r = self.register(email, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        let l = self.login(email, PASSWORD).await;
+        assert_eq!(l.status, StatusCode::OK, "{:?}", l.body);
+        (
+            r.body["id"].as_str().unwrap().to_string(),
+            As::Cookie(l.session_cookie().expect("session cookie")),
+        )
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
