@@ -1,0 +1,179 @@
+//! Upgrades keep data: a database at the seed-era schema, full of rows, migrates to the
+//! newest schema without losing or changing a row, and its users then see their own rows
+//! through RLS.
+
+use sparky_db::{MigrationSource, Migrator};
+use sparky_testkit::{TestDb, APP_ROLE};
+use tokio_postgres::Client;
+use uuid::Uuid;
+
+/// The last version of the seed-era schema (the seed's tables plus its meal_plans example).
+const SEED_ERA: &str = "2024_03_15_14_20";
+
+const TABLES: &[&str] = &[
+    "users",
+    "user_preferences",
+    "food_items",
+    "nutrition_data",
+    "food_diary",
+    "exercises",
+    "exercise_diary",
+    "measurements",
+    "goals",
+    "meal_plan_templates",
+    "meal_plans",
+    "family_access",
+    "chat_history",
+];
+
+async fn seed_era_data(client: &Client) -> (Uuid, Uuid) {
+    let rows = client
+        .query(
+            "INSERT INTO users (email, password_hash, full_name) VALUES
+               ('ann@example.com', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo', 'Ann'),
+               ('bob@example.com', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo', 'Bob')
+             RETURNING id",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (ann, bob): (Uuid, Uuid) = (rows[0].get(0), rows[1].get(0));
+    client
+        .execute(
+            "INSERT INTO user_preferences (user_id, theme, units_system) VALUES ($1, 'dark', 'imperial'), ($2, 'system', 'metric')",
+            &[&ann, &bob],
+        )
+        .await
+        .unwrap();
+    client
+        .batch_execute(&format!(
+            "INSERT INTO food_items (name, brand, barcode, source) VALUES ('Oats', 'Acme', '4006381333931', 'user'), ('Apple', NULL, NULL, 'user');
+             INSERT INTO nutrition_data (food_item_id, serving_size, serving_unit, calories, protein, carbohydrates, fat, fiber, sugar, sodium)
+               SELECT id, 40, 'g', 150.40, 5.2, 27.1, 2.8, 4.0, 0.4, 2 FROM food_items;
+             INSERT INTO food_diary (user_id, food_item_id, quantity, unit, meal_type, consumed_at)
+               SELECT u, f.id, 1.5, 'serving', m, timestamptz '2024-02-01 08:00+00' + (n || ' days')::interval
+               FROM (VALUES ('{ann}'::uuid), ('{bob}'::uuid)) AS us(u), food_items f,
+                    (VALUES ('breakfast'), ('lunch'), ('dinner'), ('snack')) AS ms(m), generate_series(1, 30) n;
+             INSERT INTO exercises (name, category, muscle_groups, equipment, instructions) VALUES
+               ('Squat', 'strength', ARRAY['quadriceps','glutes'], 'barbell', 'Sit back and down.');
+             INSERT INTO exercise_diary (user_id, exercise_id, duration_minutes, sets, reps, weight, distance, notes, performed_at)
+               SELECT '{ann}', id, 30, 5, 5, 90.72, NULL, 'felt good', '2024-02-02 18:00+00' FROM exercises;
+             INSERT INTO measurements (user_id, type, value, unit, measured_at) VALUES
+               ('{ann}', 'weight', 90.72, 'kg', '2024-02-01 07:00+00'), ('{bob}', 'body_fat', 18.5, '%', '2024-02-01 07:00+00');
+             INSERT INTO goals (user_id, type, target_value, target_unit, target_date, current_value, status) VALUES
+               ('{ann}', 'weight_loss', 80, 'kg', '2024-12-31', 90.72, 'active');
+             INSERT INTO meal_plan_templates (user_id, name, description, target_calories) VALUES ('{ann}', 'Cut', 'Lean week', 1800);
+             INSERT INTO meal_plans (user_id, name, planned_date, total_calories) VALUES ('{ann}', 'Monday', '2024-02-05', 1750.5);
+             INSERT INTO family_access (grantor_user_id, grantee_user_id, access_type) VALUES ('{ann}', '{bob}', 'reports');
+             INSERT INTO chat_history (user_id, message, response, ai_provider, model_used, tokens_used, response_time_ms)
+               VALUES ('{ann}', 'How much protein?', 'About 1.6 g/kg.', 'openai', 'gpt', 42, 900);"
+        ))
+        .await
+        .unwrap();
+    (ann, bob)
+}
+
+/// Every row of every table as text, minus columns a migration may legitimately fill in.
+async fn snapshot(client: &Client) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for table in TABLES {
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT to_jsonb(t) - 'updated_at' - 'user_id_owner' AS j FROM {table} t ORDER BY id"
+                ),
+                &[],
+            )
+            .await
+            .unwrap();
+        let seed_columns: Vec<String> = client
+            .query(
+                "SELECT column_name::text FROM information_schema.columns WHERE table_name = $1",
+                &[&table],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let values = rows
+            .iter()
+            .map(|r| {
+                let mut j: serde_json::Value = r.get(0);
+                // Compare only the columns the seed-era table had.
+                if let Some(obj) = j.as_object_mut() {
+                    obj.retain(|k, _| seed_columns.contains(k) && k != "updated_at");
+                }
+                j.to_string()
+            })
+            .collect();
+        out.push((table.to_string(), values));
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_seed_era_database_with_data_upgrades_without_losing_a_row() {
+    let db = TestDb::empty().await;
+    let config = db.owner_config();
+    let newest = Migrator::new(MigrationSource::Embedded, APP_ROLE).unwrap();
+
+    // The seed-era schema, as an older Sparky would have left it.
+    let dir = tempfile::tempdir().unwrap();
+    for m in newest.migrations().iter().filter(|m| m.version.as_str() <= SEED_ERA) {
+        std::fs::write(dir.path().join(&m.file_name), &m.sql).unwrap();
+    }
+    let old = Migrator::new(MigrationSource::Directory(dir.path().into()), APP_ROLE).unwrap();
+    old.run(&config).await.unwrap();
+    let client = db.owner_client().await;
+    let (ann, bob) = seed_era_data(&client).await;
+    let before = snapshot(&client).await;
+
+    let report = newest.run(&config).await.unwrap();
+    assert!(!report.applied.is_empty(), "there were migrations to apply");
+    assert!(newest.status(&client).await.unwrap().is_current());
+
+    // Compare on the columns the seed-era tables had.
+    let after = snapshot(&client).await;
+    for ((table, rows_before), (_, rows_after)) in before.iter().zip(after.iter()) {
+        assert_eq!(rows_before.len(), rows_after.len(), "{table}: row count changed");
+        for (b, a) in rows_before.iter().zip(rows_after) {
+            let b: serde_json::Value = serde_json::from_str(b).unwrap();
+            let a: serde_json::Value = serde_json::from_str(a).unwrap();
+            for (k, v) in b.as_object().unwrap() {
+                assert_eq!(a.get(k), Some(v), "{table}.{k} changed");
+            }
+        }
+    }
+
+    // Upgraded rows are now under RLS and still reachable by their owners.
+    let database = db.database().await;
+    let mut tx = database.as_user(ann).await.unwrap();
+    let n: i64 = tx
+        .query_one("SELECT count(*) FROM food_diary", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 240, "Ann sees exactly her 240 entries");
+    let prefs: String = tx
+        .query_one("SELECT units_system FROM user_preferences WHERE user_id = $1", &[&ann])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(prefs, "imperial");
+    drop(tx);
+    // Bob holds a `reports` grant from Ann: he sees his own entries and hers.
+    let mut tx = database.as_user(bob).await.unwrap();
+    let n: i64 = tx
+        .query_one("SELECT count(*) FROM food_diary", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 480);
+    let weights: i64 = tx
+        .query_one("SELECT count(*) FROM measurements WHERE user_id = $1", &[&ann])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(weights, 1);
+}
