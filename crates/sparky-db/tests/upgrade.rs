@@ -120,7 +120,11 @@ async fn a_seed_era_database_with_data_upgrades_without_losing_a_row() {
 
     // The seed-era schema, as an older Sparky would have left it.
     let dir = tempfile::tempdir().unwrap();
-    for m in newest.migrations().iter().filter(|m| m.version.as_str() <= SEED_ERA) {
+    for m in newest
+        .migrations()
+        .iter()
+        .filter(|m| m.version.as_str() <= SEED_ERA)
+    {
         std::fs::write(dir.path().join(&m.file_name), &m.sql).unwrap();
     }
     let old = Migrator::new(MigrationSource::Directory(dir.path().into()), APP_ROLE).unwrap();
@@ -136,7 +140,11 @@ async fn a_seed_era_database_with_data_upgrades_without_losing_a_row() {
     // Compare on the columns the seed-era tables had.
     let after = snapshot(&client).await;
     for ((table, rows_before), (_, rows_after)) in before.iter().zip(after.iter()) {
-        assert_eq!(rows_before.len(), rows_after.len(), "{table}: row count changed");
+        assert_eq!(
+            rows_before.len(),
+            rows_after.len(),
+            "{table}: row count changed"
+        );
         for (b, a) in rows_before.iter().zip(rows_after) {
             let b: serde_json::Value = serde_json::from_str(b).unwrap();
             let a: serde_json::Value = serde_json::from_str(a).unwrap();
@@ -156,7 +164,10 @@ async fn a_seed_era_database_with_data_upgrades_without_losing_a_row() {
         .get(0);
     assert_eq!(n, 240, "Ann sees exactly her 240 entries");
     let prefs: String = tx
-        .query_one("SELECT units_system FROM user_preferences WHERE user_id = $1", &[&ann])
+        .query_one(
+            "SELECT units_system FROM user_preferences WHERE user_id = $1",
+            &[&ann],
+        )
         .await
         .unwrap()
         .get(0);
@@ -171,7 +182,10 @@ async fn a_seed_era_database_with_data_upgrades_without_losing_a_row() {
         .get(0);
     assert_eq!(n, 480);
     let weights: i64 = tx
-        .query_one("SELECT count(*) FROM measurements WHERE user_id = $1", &[&ann])
+        .query_one(
+            "SELECT count(*) FROM measurements WHERE user_id = $1",
+            &[&ann],
+        )
         .await
         .unwrap()
         .get(0);
