@@ -69,6 +69,10 @@ pub enum Command {
         #[command(flatten)]
         migrations: MigrationArgs,
     },
+    /// Manage accounts: create, list, reset passwords, disable and enable (for administrators;
+    /// runs as the database owner and works while the server is stopped).
+    #[command(subcommand)]
+    User(UserAction),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -137,4 +141,51 @@ pub enum MigrateAction {
     },
     /// Roll back the newest migration, or every migration down to and including VERSION, using `.down.sql` files.
     Down { version: Option<String> },
+}
+
+/// Passwords for `user create` and `user set-password` come from the environment variable
+/// SPARKY_PASSWORD when it is set, or else from one line of standard input (prompted for, without
+/// echo, when standard input is a terminal). They follow the same rules as on the web.
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create an account and print its id. The password comes from SPARKY_PASSWORD or standard input.
+    #[command(
+        after_help = "The password is read from SPARKY_PASSWORD if set, else from one line of standard input.\n\
+                            The first account on an instance is always an administrator."
+    )]
+    Create {
+        /// Email address to sign in with (stored trimmed and lowercased).
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Make the account an instance administrator.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// List every account: id, email, name, admin, disabled, created at.
+    List {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a new password and sign the account out everywhere (its sessions are deleted).
+    #[command(
+        after_help = "The password is read from SPARKY_PASSWORD if set, else from one line of standard input."
+    )]
+    SetPassword {
+        /// Email address of the account.
+        email: String,
+    },
+    /// Disable an account: it can no longer sign in, its sessions are deleted and its API keys
+    /// stop working. Its data is kept.
+    Disable {
+        /// Email address of the account.
+        email: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        /// Email address of the account.
+        email: String,
+    },
 }

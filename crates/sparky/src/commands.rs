@@ -8,7 +8,12 @@ use clap::Parser;
 use sparky_db::migrate::{self, State};
 use sparky_db::{doctor, roles, Database, DbSettings, EmbeddedPostgres, MigrationSource, Migrator};
 
-use crate::cli::{Cli, Command, DbArgs, MigrateAction, MigrationArgs, ServeArgs, ServeOnly};
+use crate::cli::{
+    Cli, Command, DbArgs, MigrateAction, MigrationArgs, ServeArgs, ServeOnly, UserAction,
+};
+
+// The user-admin logic lives in src/users.rs.
+use crate::users;
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
@@ -20,6 +25,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Doctor { json, migrations }) => {
             doctor_command(&cli.db, &migrations, json).await
         }
+        Some(Command::User(action)) => user_command(&cli.db, action).await,
     }
 }
 
@@ -274,6 +280,64 @@ async fn doctor_command(db: &DbArgs, args: &MigrationArgs, json: bool) -> anyhow
         } else {
             ExitCode::from(1)
         })
+    })
+    .await
+}
+
+async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Result<ExitCode> {
+    // Validate and hash before touching (or starting) the database: bad input writes nothing.
+    let new_user = match &action {
+        UserAction::Create { email, name, admin } => {
+            Some(users::NewUser::prepare(email, name.as_deref(), *admin).await?)
+        }
+        _ => None,
+    };
+    let new_hash = match &action {
+        UserAction::SetPassword { .. } => {
+            Some(users::hash_password(users::read_new_password()?).await?)
+        }
+        _ => None,
+    };
+    with_database(db, async |config| {
+        let mut client = sparky_db::connect(config).await?;
+        users::check_schema(&client).await?;
+        match action {
+            UserAction::Create { .. } => {
+                let user = new_user.expect("prepared above");
+                let id = users::create(&mut client, &user).await?;
+                println!("{id}");
+            }
+            UserAction::List { json } => {
+                let list = users::list(&client).await?;
+                if json {
+                    let rows: Vec<_> = list.iter().map(users::UserRow::to_json).collect();
+                    println!("{}", serde_json::to_string_pretty(&rows)?);
+                } else {
+                    users::print_table(&list);
+                }
+            }
+            UserAction::SetPassword { email } => {
+                let hash = new_hash.expect("hashed above");
+                let n = users::set_password(&mut client, &email, &hash).await?;
+                eprintln!("password changed; {n} session(s) signed out");
+            }
+            UserAction::Disable { email } => {
+                let (was_active, n) = users::disable(&mut client, &email).await?;
+                if was_active {
+                    eprintln!("disabled; {n} session(s) signed out");
+                } else {
+                    eprintln!("already disabled; {n} session(s) signed out");
+                }
+            }
+            UserAction::Enable { email } => {
+                if users::enable(&client, &email).await? {
+                    eprintln!("enabled");
+                } else {
+                    eprintln!("already enabled");
+                }
+            }
+        }
+        Ok(ExitCode::SUCCESS)
     })
     .await
 }

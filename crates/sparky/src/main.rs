@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod users;
 
 use clap::Parser;
 

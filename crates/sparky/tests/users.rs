@@ -1,0 +1,371 @@
+//! Black-box tests of `sparky user …` against a real PostgreSQL.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use argon2::password_hash::{PasswordHash, PasswordVerifier};
+use argon2::Argon2;
+use sparky_testkit::TestDb;
+use uuid::Uuid;
+
+const PASSWORD: &str = "correct horse battery";
+
+fn sparky(url: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sparky"));
+    cmd.env_remove("DATABASE_URL")
+        .env_remove("SPARKY_DATA_DIR")
+        .env_remove("SPARKY_APP_ROLE")
+        .env_remove("SPARKY_PASSWORD")
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("run sparky")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn create(url: &str, email: &str, password: &str, extra: &[&str]) -> Output {
+    run(sparky(url)
+        .args(["user", "create", email])
+        .args(extra)
+        .env("SPARKY_PASSWORD", password))
+}
+
+fn verifies(hash: &str, password: &str) -> bool {
+    let parsed = PasswordHash::new(hash).expect("a PHC string");
+    assert_eq!(parsed.algorithm.as_str(), "argon2id");
+    Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
+}
+
+async fn count_users(owner: &tokio_postgres::Client, email: &str) -> i64 {
+    owner
+        .query_one(
+            "SELECT count(*) FROM users WHERE lower(email) = lower($1)",
+            &[&email],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn hash_of(owner: &tokio_postgres::Client, email: &str) -> String {
+    owner
+        .query_one(
+            "SELECT password_hash::text FROM users WHERE email = $1",
+            &[&email],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn add_session(owner: &tokio_postgres::Client, email: &str) {
+    owner
+        .execute(
+            "INSERT INTO sessions (user_id, token_hash, expires_at)
+             SELECT id, $2, now() + interval '1 day' FROM users WHERE email = $1",
+            &[&email, &Uuid::new_v4().simple().to_string()],
+        )
+        .await
+        .unwrap();
+}
+
+async fn sessions_of(owner: &tokio_postgres::Client, email: &str) -> i64 {
+    owner
+        .query_one(
+            "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = $1",
+            &[&email],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn every_user_subcommand_has_help() {
+    for sub in ["create", "list", "set-password", "disable", "enable"] {
+        let out = run(sparky("postgres://unused")
+            .args(["user", sub, "--help"])
+            .env_remove("DATABASE_URL"));
+        assert!(out.status.success(), "{sub}: {}", text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage"),
+            "{sub}"
+        );
+    }
+    let out = run(sparky("postgres://unused").args(["user", "--help"]));
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[tokio::test]
+async fn create_list_and_the_password_verifies() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let owner = db.owner_client().await;
+
+    let out = create(
+        &url,
+        "  Ann@Example.COM ",
+        PASSWORD,
+        &["--name", "Ann Lee", "--admin"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let id: Uuid = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("prints the new id");
+
+    let row = owner
+        .query_one(
+            "SELECT email::text, full_name::text, is_admin, disabled_at IS NULL,
+                    (SELECT count(*) FROM user_preferences p WHERE p.user_id = u.id)
+             FROM users u WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "ann@example.com", "normalised");
+    assert_eq!(row.get::<_, Option<String>>(1).as_deref(), Some("Ann Lee"));
+    assert!(row.get::<_, bool>(2), "--admin");
+    assert!(row.get::<_, bool>(3), "active");
+    assert_eq!(row.get::<_, i64>(4), 1, "preferences row created with it");
+    assert!(verifies(
+        &hash_of(&owner, "ann@example.com").await,
+        PASSWORD
+    ));
+
+    // A second, plain account (the first one is admin anyway; this one must not be).
+    let out = create(&url, "bob@example.com", "another good secret", &[]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let out = run(sparky(&url).args(["user", "list"]));
+    assert!(out.status.success(), "{}", text(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("ann@example.com"), "{table}");
+    assert!(table.contains("Ann Lee"), "{table}");
+    assert!(table.contains(&id.to_string()), "{table}");
+
+    let out = run(sparky(&url).args(["user", "list", "--json"]));
+    assert!(out.status.success(), "{}", text(&out));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let ann = list
+        .iter()
+        .find(|u| u["email"] == "ann@example.com")
+        .unwrap();
+    assert_eq!(ann["id"], id.to_string());
+    assert_eq!(ann["name"], "Ann Lee");
+    assert_eq!(ann["admin"], true);
+    assert_eq!(ann["disabled"], false);
+    assert!(ann["created_at"].is_string());
+    let bob = list
+        .iter()
+        .find(|u| u["email"] == "bob@example.com")
+        .unwrap();
+    assert_eq!(bob["admin"], false);
+    assert!(bob["name"].is_null());
+}
+
+#[tokio::test]
+async fn password_from_standard_input() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let mut child = sparky(&url)
+        .args(["user", "create", "cat@example.com"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let owner = db.owner_client().await;
+    assert!(verifies(
+        &hash_of(&owner, "cat@example.com").await,
+        PASSWORD
+    ));
+}
+
+#[tokio::test]
+async fn bad_input_writes_nothing() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let owner = db.owner_client().await;
+
+    for weak in ["short", "Password123", "aaaaaaaaaaaa"] {
+        let out = create(&url, "dan@example.com", weak, &[]);
+        assert!(!out.status.success(), "{weak}: {}", text(&out));
+        assert!(text(&out).contains("password"), "{}", text(&out));
+    }
+    let out = create(&url, "not-an-email", PASSWORD, &[]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("email"), "{}", text(&out));
+    let out = create(&url, "dan@example.com", PASSWORD, &["--name", "   "]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("name"), "{}", text(&out));
+    // No password at all (stdin is empty).
+    let out = run(sparky(&url).args(["user", "create", "dan@example.com"]));
+    assert!(!out.status.success());
+
+    let n: i64 = owner
+        .query_one("SELECT count(*) FROM users", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0, "nothing written");
+}
+
+#[tokio::test]
+async fn duplicate_email_is_refused() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let owner = db.owner_client().await;
+
+    let out = create(&url, "eve@example.com", PASSWORD, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = create(&url, "EVE@example.com", "a different secret", &[]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("an account with that email already exists"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(count_users(&owner, "eve@example.com").await, 1);
+    assert!(verifies(
+        &hash_of(&owner, "eve@example.com").await,
+        PASSWORD
+    ));
+}
+
+#[tokio::test]
+async fn set_password_changes_the_hash_and_ends_sessions() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let owner = db.owner_client().await;
+
+    for email in ["fay@example.com", "gus@example.com"] {
+        let out = create(&url, email, PASSWORD, &[]);
+        assert!(out.status.success(), "{}", text(&out));
+        add_session(&owner, email).await;
+    }
+    let before = hash_of(&owner, "fay@example.com").await;
+
+    let new_password = "a brand new passphrase";
+    let out = run(sparky(&url)
+        .args(["user", "set-password", "Fay@Example.com"])
+        .env("SPARKY_PASSWORD", new_password));
+    assert!(out.status.success(), "{}", text(&out));
+    let after = hash_of(&owner, "fay@example.com").await;
+    assert_ne!(before, after);
+    assert!(verifies(&after, new_password));
+    assert!(!verifies(&after, PASSWORD));
+    assert_eq!(sessions_of(&owner, "fay@example.com").await, 0);
+    assert_eq!(
+        sessions_of(&owner, "gus@example.com").await,
+        1,
+        "others keep theirs"
+    );
+
+    // Weak password: refused, nothing changes.
+    let out = run(sparky(&url)
+        .args(["user", "set-password", "fay@example.com"])
+        .env("SPARKY_PASSWORD", "short"));
+    assert!(!out.status.success());
+    assert_eq!(hash_of(&owner, "fay@example.com").await, after);
+
+    let out = run(sparky(&url)
+        .args(["user", "set-password", "nobody@example.com"])
+        .env("SPARKY_PASSWORD", new_password));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("no account"), "{}", text(&out));
+}
+
+#[tokio::test]
+async fn disable_and_enable() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let owner = db.owner_client().await;
+
+    let out = create(&url, "hal@example.com", PASSWORD, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    add_session(&owner, "hal@example.com").await;
+    add_session(&owner, "hal@example.com").await;
+    let key_hash = Uuid::new_v4().simple().to_string();
+    owner
+        .execute(
+            "INSERT INTO api_keys (user_id, name, key_prefix, key_hash)
+             SELECT id, 'script', 'spk_', $1 FROM users WHERE email = 'hal@example.com'",
+            &[&key_hash],
+        )
+        .await
+        .unwrap();
+    let key_works = async |owner: &tokio_postgres::Client| -> bool {
+        owner
+            .query_one(
+                "SELECT auth.resolve_credential('api_key', $1, 3600) IS NOT NULL",
+                &[&key_hash],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    };
+    assert!(key_works(&owner).await);
+
+    let disabled_at =
+        async |owner: &tokio_postgres::Client| -> Option<chrono::DateTime<chrono::Utc>> {
+            owner
+                .query_one(
+                    "SELECT disabled_at FROM users WHERE email = 'hal@example.com'",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0)
+        };
+
+    let out = run(sparky(&url).args(["user", "disable", "HAL@example.com"]));
+    assert!(out.status.success(), "{}", text(&out));
+    let first = disabled_at(&owner).await;
+    assert!(first.is_some());
+    assert_eq!(sessions_of(&owner, "hal@example.com").await, 0);
+    assert!(!key_works(&owner).await, "API keys stop working");
+
+    // Disabling again keeps the original time.
+    let out = run(sparky(&url).args(["user", "disable", "hal@example.com"]));
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(disabled_at(&owner).await, first);
+
+    let out = run(sparky(&url).args(["user", "list", "--json"]));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["disabled"], true);
+
+    let out = run(sparky(&url).args(["user", "enable", "hal@example.com"]));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(disabled_at(&owner).await.is_none());
+    assert!(key_works(&owner).await, "kept keys work again");
+
+    for sub in ["disable", "enable"] {
+        let out = run(sparky(&url).args(["user", sub, "nobody@example.com"]));
+        assert!(!out.status.success(), "{sub}");
+        assert!(text(&out).contains("no account"), "{}", text(&out));
+    }
+}
