@@ -29,6 +29,8 @@ CREATE POLICY food_diary_update ON food_diary FOR UPDATE
         AND EXISTS (SELECT 1 FROM food_items f WHERE f.id = food_diary.food_item_id)
     );
 
+DROP TRIGGER food_diary_fill_defaults ON food_diary;
+DROP FUNCTION public.food_diary_fill_defaults();
 DROP INDEX idx_food_diary_user_entry_date;
 DROP INDEX idx_food_diary_nutrition_data;
 ALTER TABLE food_diary DROP CONSTRAINT food_diary_servings_check;

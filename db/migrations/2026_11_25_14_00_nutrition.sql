@@ -138,6 +138,29 @@ ALTER TABLE food_diary
     ADD CONSTRAINT food_diary_calories_check CHECK (calories IS NULL OR calories >= 0);
 CREATE INDEX idx_food_diary_user_entry_date ON food_diary (user_id, entry_date);
 
+-- Seed-style inserts (food, quantity, unit, meal, consumed_at only) keep working: the day and
+-- the food's name are filled in when missing. The day is the calendar date of consumed_at in
+-- the diary owner's timezone, so a late dinner in Auckland is not logged on the UTC day.
+CREATE FUNCTION public.food_diary_fill_defaults() RETURNS trigger
+    LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF NEW.entry_date IS NULL THEN
+        NEW.entry_date := (NEW.consumed_at AT TIME ZONE coalesce(
+            (SELECT p.timezone FROM public.user_preferences p WHERE p.user_id = NEW.user_id LIMIT 1),
+            'UTC'))::date;
+    END IF;
+    IF NEW.food_name IS NULL THEN
+        SELECT f.name, f.brand INTO NEW.food_name, NEW.brand
+        FROM public.food_items f WHERE f.id = NEW.food_item_id;
+        NEW.food_name := coalesce(NEW.food_name, '(unknown food)');
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER food_diary_fill_defaults BEFORE INSERT ON food_diary
+    FOR EACH ROW EXECUTE FUNCTION public.food_diary_fill_defaults();
+
 -- An entry whose food was deleted keeps food_item_id NULL; writes must still only reference
 -- foods the writer can see.
 DROP POLICY food_diary_insert ON food_diary;
