@@ -2,3 +2,6 @@
 //! arithmetic. No I/O.
 
 pub mod account;
+pub mod barcode;
+pub mod nutrition;
+pub mod units;

@@ -3,7 +3,10 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod diary;
 pub mod family;
+pub mod foods;
+pub mod nutrients;
 pub mod preferences;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -16,6 +19,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(api_keys::router())
         .merge(preferences::router())
         .merge(family::router())
+        .merge(foods::router())
+        .merge(diary::router())
 }
 
 /// Bounded pagination shared by list endpoints.

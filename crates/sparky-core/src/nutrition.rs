@@ -1,0 +1,501 @@
+//! Nutrient amounts and the one rule that turns "150 g of this food" into nutrients.
+//!
+//! The serving ratio is computed in exactly one place ([`servings_for`]) and applied exactly
+//! once ([`nutrients_for`]); an entry's nutrients are rounded once, to the 4 decimal places
+//! that are stored, and every total (diary, report, export) is the exact sum of those stored
+//! values, so no two views of one day can disagree.
+
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+use crate::units::{convert, round_dp, Dimension, Unit};
+
+/// Decimal places an entry's nutrients are stored with.
+pub const STORE_DP: u32 = 4;
+
+/// Above this, a per-serving or per-entry amount is a typo (or kJ entered as kcal ×1000).
+const ABSURD: Decimal = dec!(100000);
+
+/// Amounts of one serving or one entry. None = unknown (not zero).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Nutrients {
+    /// kcal
+    pub calories: Option<Decimal>,
+    /// g
+    pub protein: Option<Decimal>,
+    /// g
+    pub carbohydrates: Option<Decimal>,
+    /// g
+    pub fat: Option<Decimal>,
+    /// g
+    pub fiber: Option<Decimal>,
+    /// g
+    pub sugar: Option<Decimal>,
+    /// mg
+    pub sodium: Option<Decimal>,
+    /// g
+    pub saturated_fat: Option<Decimal>,
+    /// g
+    pub trans_fat: Option<Decimal>,
+    /// mg
+    pub cholesterol: Option<Decimal>,
+    /// mg
+    pub potassium: Option<Decimal>,
+    /// mg
+    pub calcium: Option<Decimal>,
+    /// mg
+    pub iron: Option<Decimal>,
+    /// µg RAE
+    pub vitamin_a: Option<Decimal>,
+    /// mg
+    pub vitamin_c: Option<Decimal>,
+}
+
+impl Nutrients {
+    /// The field names in declaration order; also the SQL column and JSON key names.
+    pub const NAMES: [&'static str; 15] = [
+        "calories",
+        "protein",
+        "carbohydrates",
+        "fat",
+        "fiber",
+        "sugar",
+        "sodium",
+        "saturated_fat",
+        "trans_fat",
+        "cholesterol",
+        "potassium",
+        "calcium",
+        "iron",
+        "vitamin_a",
+        "vitamin_c",
+    ];
+
+    /// The fields in [`Nutrients::NAMES`] order; the one place that lists them.
+    fn fields(&self) -> [&Option<Decimal>; 15] {
+        [
+            &self.calories,
+            &self.protein,
+            &self.carbohydrates,
+            &self.fat,
+            &self.fiber,
+            &self.sugar,
+            &self.sodium,
+            &self.saturated_fat,
+            &self.trans_fat,
+            &self.cholesterol,
+            &self.potassium,
+            &self.calcium,
+            &self.iron,
+            &self.vitamin_a,
+            &self.vitamin_c,
+        ]
+    }
+
+    fn fields_mut(&mut self) -> [&mut Option<Decimal>; 15] {
+        [
+            &mut self.calories,
+            &mut self.protein,
+            &mut self.carbohydrates,
+            &mut self.fat,
+            &mut self.fiber,
+            &mut self.sugar,
+            &mut self.sodium,
+            &mut self.saturated_fat,
+            &mut self.trans_fat,
+            &mut self.cholesterol,
+            &mut self.potassium,
+            &mut self.calcium,
+            &mut self.iron,
+            &mut self.vitamin_a,
+            &mut self.vitamin_c,
+        ]
+    }
+
+    fn index(name: &str) -> Option<usize> {
+        Self::NAMES.iter().position(|n| *n == name)
+    }
+
+    /// A value by its [`Nutrients::NAMES`] entry; None for an unknown value or an unknown name.
+    pub fn get(&self, name: &str) -> Option<Decimal> {
+        Self::index(name).and_then(|i| *self.fields()[i])
+    }
+
+    /// Sets a value by its [`Nutrients::NAMES`] entry. Names come from `NAMES`, never from
+    /// users, so an unknown name is a bug: it panics in debug builds and is ignored otherwise.
+    pub fn set(&mut self, name: &str, v: Option<Decimal>) {
+        match Self::index(name) {
+            Some(i) => *self.fields_mut()[i] = v,
+            None => debug_assert!(false, "unknown nutrient {name:?}"),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, Option<Decimal>)> {
+        let values = self.fields().map(|v| *v);
+        Self::NAMES.into_iter().zip(values)
+    }
+
+    fn map(&self, f: impl Fn(Decimal) -> Decimal) -> Nutrients {
+        let mut out = Nutrients::default();
+        for (slot, v) in out.fields_mut().into_iter().zip(self.fields()) {
+            *slot = v.map(&f);
+        }
+        out
+    }
+
+    fn checked_scale(&self, factor: Decimal) -> Option<Nutrients> {
+        let mut out = Nutrients::default();
+        for (slot, v) in out.fields_mut().into_iter().zip(self.fields()) {
+            *slot = match v {
+                Some(v) => Some(v.checked_mul(factor)?),
+                None => None,
+            };
+        }
+        Some(out)
+    }
+
+    /// Each known value × factor, exact (to 28 significant digits), unrounded; unknown stays
+    /// unknown. Panics only beyond Decimal's range (~7.9 × 10^28); [`nutrients_for`] checks.
+    pub fn scale(&self, factor: Decimal) -> Nutrients {
+        self.map(|v| v * factor)
+    }
+
+    /// Field-wise sum. Unknown + unknown stays unknown; unknown + x = x, because a diary
+    /// total counts what is known rather than hiding it when one food lacks a value.
+    pub fn add(&self, other: &Nutrients) -> Nutrients {
+        let mut out = self.clone();
+        for (slot, v) in out.fields_mut().into_iter().zip(other.fields()) {
+            *slot = match (*slot, *v) {
+                (Some(a), Some(b)) => Some(a + b),
+                (a, b) => a.or(b),
+            };
+        }
+        out
+    }
+
+    /// The total of many entries; exact, so it is the same in whatever order it is summed.
+    pub fn sum<'a>(items: impl IntoIterator<Item = &'a Nutrients>) -> Nutrients {
+        items
+            .into_iter()
+            .fold(Nutrients::default(), |acc, n| acc.add(n))
+    }
+
+    /// Refuses negative values and absurd ones (> 100000 in the field's unit), naming the
+    /// field and the problem.
+    pub fn validate(&self) -> Result<(), (&'static str, &'static str)> {
+        for (name, v) in self.iter() {
+            match v {
+                Some(v) if v.is_sign_negative() && !v.is_zero() => {
+                    return Err((name, "must not be negative"))
+                }
+                Some(v) if v > ABSURD => return Err((name, "must be at most 100000")),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A serving as stored for a food: "100 g", "1 cup", "1 slice (28 g)".
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Serving {
+    pub size: Decimal,
+    /// A [`Unit`] name, or free text like "slice" (then only servings or, with `weight_g`,
+    /// masses can be logged against it).
+    pub unit: String,
+    /// Weight of the whole serving (`size` × `unit`) in grams, when known.
+    pub weight_g: Option<Decimal>,
+    /// Nutrients of the whole serving.
+    pub nutrients: Nutrients,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NutritionError {
+    #[error("cannot convert {unit} to this food's serving unit \"{serving_unit}\"")]
+    NotConvertible { unit: Unit, serving_unit: String },
+    #[error("the quantity must be greater than zero (and not absurdly large)")]
+    InvalidQuantity,
+    #[error("the food's serving is invalid: its size and weight must be greater than zero")]
+    InvalidServing,
+}
+
+/// How many servings `quantity unit` is. Rules: unit Serving → quantity; unit convertible to
+/// the serving's unit (serving unit parsed with Unit::parse; same dimension) →
+/// convert(quantity, unit, serving_unit) / size; unit is a mass and the serving has weight_g →
+/// grams / weight_g; otherwise NutritionError::NotConvertible naming both units. size must be
+/// > 0 (and weight_g, when given).
+///
+/// Unrounded: the result is correct to Decimal's 28 significant digits, so doubling the
+/// quantity doubles the result up to the last of those digits (not always to the last bit:
+/// e.g. 100 g of a 30 g serving is 3.33…3, and 200 g is 6.66…7, not 6.66…6, a difference
+/// of 10^-28).
+pub fn servings_for(
+    quantity: Decimal,
+    unit: Unit,
+    serving: &Serving,
+) -> Result<Decimal, NutritionError> {
+    if quantity <= Decimal::ZERO {
+        return Err(NutritionError::InvalidQuantity);
+    }
+    if serving.size <= Decimal::ZERO || serving.weight_g.is_some_and(|w| w <= Decimal::ZERO) {
+        return Err(NutritionError::InvalidServing);
+    }
+    if unit == Unit::Serving {
+        return Ok(quantity);
+    }
+    let in_serving_unit = match Unit::parse(&serving.unit) {
+        Ok(serving_unit) if serving_unit.dimension() == unit.dimension() => {
+            Some((convert(quantity, unit, serving_unit), serving.size))
+        }
+        _ => None,
+    };
+    let (amount, per_serving) = match (in_serving_unit, serving.weight_g) {
+        (Some(pair), _) => pair,
+        (None, Some(weight_g)) if unit.dimension() == Dimension::Mass => {
+            (convert(quantity, unit, Unit::G), weight_g)
+        }
+        _ => {
+            return Err(NutritionError::NotConvertible {
+                unit,
+                serving_unit: serving.unit.trim().to_string(),
+            })
+        }
+    };
+    amount
+        .ok()
+        .and_then(|a| a.checked_div(per_serving))
+        .ok_or(NutritionError::InvalidQuantity)
+}
+
+/// Nutrients of `quantity unit` of `serving`: serving.nutrients.scale(servings_for(..)), with
+/// values rounded to 4 decimal places only at the end (store precision).
+///
+/// Because of that one rounding, doubling the quantity doubles each nutrient to within
+/// 0.0001 (one unit in the last stored place), not always exactly: 0.00005 rounds to 0.0001,
+/// and so does 0.0001 (twice it). Rounding later would not help, since the stored entry is
+/// what totals add up; instead totals are exact sums of these rounded entry values
+/// ([`Nutrients::sum`]), so the diary and every report agree to the last digit.
+pub fn nutrients_for(
+    quantity: Decimal,
+    unit: Unit,
+    serving: &Serving,
+) -> Result<Nutrients, NutritionError> {
+    let servings = servings_for(quantity, unit, serving)?;
+    let scaled = serving
+        .nutrients
+        .checked_scale(servings)
+        .ok_or(NutritionError::InvalidQuantity)?;
+    // normalize: 1.5 servings of 100 kcal is stored and shown as "150", not "150.0000".
+    Ok(scaled.map(|v| round_dp(v, STORE_DP).normalize()))
+}
+
+/// kJ → kcal (÷ 4.184, the thermochemical calorie), exact decimal, rounded to 4 dp.
+pub fn kj_to_kcal(kj: Decimal) -> Decimal {
+    round_dp(kj / dec!(4.184), STORE_DP)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn per_100g() -> Serving {
+        Serving {
+            size: dec!(100),
+            unit: "g".into(),
+            weight_g: None,
+            nutrients: Nutrients {
+                calories: Some(dec!(389)),
+                protein: Some(dec!(16.9)),
+                fat: Some(dec!(6.9)),
+                sodium: Some(dec!(2)),
+                ..Nutrients::default()
+            },
+        }
+    }
+
+    fn slice() -> Serving {
+        Serving {
+            size: dec!(1),
+            unit: "slice".into(),
+            weight_g: Some(dec!(28)),
+            nutrients: Nutrients {
+                calories: Some(dec!(70)),
+                ..Nutrients::default()
+            },
+        }
+    }
+
+    fn cup() -> Serving {
+        Serving {
+            size: dec!(1),
+            unit: "Cups".into(),
+            weight_g: Some(dec!(244)),
+            nutrients: Nutrients {
+                calories: Some(dec!(149)),
+                ..Nutrients::default()
+            },
+        }
+    }
+
+    #[test]
+    fn names_match_fields() {
+        let mut n = Nutrients::default();
+        for (i, name) in Nutrients::NAMES.iter().enumerate() {
+            n.set(name, Some(Decimal::from(i)));
+        }
+        let json = serde_json::to_value(&n).unwrap();
+        for (i, (name, v)) in n.iter().enumerate() {
+            assert_eq!(name, Nutrients::NAMES[i]);
+            assert_eq!(v, Some(Decimal::from(i)));
+            assert_eq!(n.get(name), v);
+            assert_eq!(json[name], serde_json::json!(i.to_string()), "{name}");
+        }
+        assert_eq!(n.get("nonsense"), None);
+        assert_eq!(n.vitamin_c, Some(dec!(14)));
+    }
+
+    #[test]
+    fn serde_round_trips_exact_strings() {
+        let n = Nutrients {
+            calories: Some(dec!(0.1)),
+            ..Nutrients::default()
+        };
+        let text = serde_json::to_string(&n).unwrap();
+        assert!(text.contains(r#""calories":"0.1""#), "{text}");
+        assert_eq!(serde_json::from_str::<Nutrients>(&text).unwrap(), n);
+        let partial: Nutrients = serde_json::from_str(r#"{"protein": "3.25"}"#).unwrap();
+        assert_eq!(partial.protein, Some(dec!(3.25)));
+        assert_eq!(partial.calories, None);
+    }
+
+    #[test]
+    fn unknown_is_not_zero() {
+        let a = Nutrients {
+            calories: Some(dec!(100)),
+            ..Nutrients::default()
+        };
+        let b = Nutrients {
+            calories: Some(dec!(50)),
+            protein: Some(dec!(3)),
+            ..Nutrients::default()
+        };
+        let total = Nutrients::sum([&a, &b]);
+        assert_eq!(total.calories, Some(dec!(150)));
+        assert_eq!(total.protein, Some(dec!(3)));
+        assert_eq!(total.fat, None);
+        assert_eq!(Nutrients::sum([]), Nutrients::default());
+        assert_eq!(a.scale(dec!(2.5)).calories, Some(dec!(250)));
+        assert_eq!(a.scale(dec!(2.5)).fat, None);
+    }
+
+    #[test]
+    fn validation() {
+        assert_eq!(per_100g().nutrients.validate(), Ok(()));
+        let mut n = Nutrients::default();
+        n.set("sodium", Some(dec!(-1)));
+        assert_eq!(n.validate(), Err(("sodium", "must not be negative")));
+        n.set("sodium", Some(dec!(100000)));
+        assert_eq!(n.validate(), Ok(()));
+        n.set("calories", Some(dec!(100000.01)));
+        assert_eq!(n.validate(), Err(("calories", "must be at most 100000")));
+        n.set("calories", Some(-Decimal::ZERO));
+        assert_eq!(n.validate(), Ok(()));
+    }
+
+    #[test]
+    fn servings_by_mass_volume_and_count() {
+        let oats = per_100g();
+        assert_eq!(servings_for(dec!(150), Unit::G, &oats).unwrap(), dec!(1.5));
+        assert_eq!(
+            servings_for(dec!(2), Unit::Serving, &oats).unwrap(),
+            dec!(2)
+        );
+        assert_eq!(
+            servings_for(dec!(1), Unit::Lb, &oats).unwrap(),
+            dec!(4.5359237)
+        );
+        assert_eq!(
+            servings_for(dec!(1), Unit::Cup, &oats),
+            Err(NutritionError::NotConvertible {
+                unit: Unit::Cup,
+                serving_unit: "g".into()
+            })
+        );
+        // Free-text unit: by weight, or by count.
+        assert_eq!(servings_for(dec!(56), Unit::G, &slice()).unwrap(), dec!(2));
+        assert_eq!(
+            servings_for(dec!(1), Unit::Oz, &slice()).unwrap(),
+            dec!(1.01248296875)
+        );
+        assert!(servings_for(dec!(1), Unit::Ml, &slice()).is_err());
+        // Volume serving with a known weight: volume converts, mass goes through weight_g.
+        assert_eq!(servings_for(dec!(8), Unit::FlOz, &cup()).unwrap(), dec!(1));
+        assert_eq!(servings_for(dec!(122), Unit::G, &cup()).unwrap(), dec!(0.5));
+    }
+
+    #[test]
+    fn bad_input_is_refused() {
+        assert_eq!(
+            servings_for(dec!(0), Unit::G, &per_100g()),
+            Err(NutritionError::InvalidQuantity)
+        );
+        assert_eq!(
+            servings_for(dec!(-1), Unit::Serving, &per_100g()),
+            Err(NutritionError::InvalidQuantity)
+        );
+        let mut zero = per_100g();
+        zero.size = Decimal::ZERO;
+        assert_eq!(
+            servings_for(dec!(1), Unit::G, &zero),
+            Err(NutritionError::InvalidServing)
+        );
+        let mut weightless = slice();
+        weightless.weight_g = Some(Decimal::ZERO);
+        assert_eq!(
+            servings_for(dec!(1), Unit::Serving, &weightless),
+            Err(NutritionError::InvalidServing)
+        );
+        assert_eq!(
+            nutrients_for(Decimal::MAX, Unit::Kg, &per_100g()),
+            Err(NutritionError::InvalidQuantity)
+        );
+    }
+
+    #[test]
+    fn ratio_applied_once_and_rounded_once() {
+        let n = nutrients_for(dec!(150), Unit::G, &per_100g()).unwrap();
+        assert_eq!(n.calories, Some(dec!(583.5)));
+        assert_eq!(n.calories.unwrap().to_string(), "583.5");
+        assert_eq!(n.protein, Some(dec!(25.35)));
+        assert_eq!(n.carbohydrates, None);
+        // 1 oz of a 100 g serving: 389 × 0.28349523125 = 110.27964495625
+        let n = nutrients_for(dec!(1), Unit::Oz, &per_100g()).unwrap();
+        assert_eq!(n.calories, Some(dec!(110.2796)));
+        // A third of a serving is rounded at the end, not at 0.3333 servings.
+        let third = Serving {
+            size: dec!(30),
+            ..per_100g()
+        };
+        let n = nutrients_for(dec!(10), Unit::G, &third).unwrap();
+        assert_eq!(n.calories, Some(dec!(129.6667)));
+    }
+
+    #[test]
+    fn doubling_is_exact_to_28_digits_not_always_to_the_last() {
+        let third = Serving {
+            size: dec!(30),
+            ..per_100g()
+        };
+        let one = servings_for(dec!(100), Unit::G, &third).unwrap();
+        let two = servings_for(dec!(200), Unit::G, &third).unwrap();
+        assert_eq!(one, dec!(3.3333333333333333333333333333));
+        assert_eq!(two, dec!(6.6666666666666666666666666667));
+        assert_eq!(two - one * dec!(2), dec!(0.0000000000000000000000000001));
+    }
+
+    #[test]
+    fn kilojoules() {
+        assert_eq!(kj_to_kcal(dec!(4.184)), dec!(1));
+        assert_eq!(kj_to_kcal(dec!(1000)), dec!(239.0057));
+    }
+}

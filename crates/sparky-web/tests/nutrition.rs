@@ -1,0 +1,675 @@
+//! Foods and the food diary, black-box over HTTP against a real database.
+
+mod common;
+
+use common::{As, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+fn oats() -> Value {
+    json!({
+        "name": "Rolled oats", "brand": "Acme", "barcode": "036000291452",
+        "servings": [
+            {"size": 100, "unit": "g", "nutrients": {"calories": 379, "protein": 13.15, "carbohydrates": 67.7, "fat": 6.52, "fiber": 10.1, "sodium": 6, "iron": 4.25}},
+            {"size": 1, "unit": "cup", "weight_g": 81, "nutrients": {"calories": 307, "protein": 10.65}}
+        ]
+    })
+}
+
+async fn create_food(app: &TestApp, who: &As, body: Value) -> Value {
+    let r = app.post("/api/v1/foods", who, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    r.body
+}
+
+#[tokio::test]
+async fn food_crud_and_validation() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let food = create_food(&app, &ann, oats()).await;
+    let id = food["id"].as_str().unwrap();
+    assert_eq!(
+        food["barcode"], "0036000291452",
+        "UPC-A stored in its EAN-13 form"
+    );
+    assert_eq!(food["servings"].as_array().unwrap().len(), 2);
+    assert_eq!(food["servings"][0]["is_default"], true);
+    assert_eq!(food["servings"][0]["nutrients"]["protein"], 13.15);
+    assert_eq!(food["servings"][1]["description"], "1 cup (81 g)");
+
+    let got = app.get(&format!("/api/v1/foods/{id}"), &ann).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.body["name"], "Rolled oats");
+
+    let mut changed = oats();
+    changed["name"] = json!("Porridge oats");
+    let put = app.put(&format!("/api/v1/foods/{id}"), &ann, changed).await;
+    assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+    assert_eq!(put.body["name"], "Porridge oats");
+
+    for (body, field) in [
+        (
+            json!({"name": "", "servings": [{"size": 1, "unit": "g"}]}),
+            "name",
+        ),
+        (json!({"name": "x", "servings": []}), "servings"),
+        (
+            json!({"name": "x", "barcode": "036000291453", "servings": [{"size": 1, "unit": "g"}]}),
+            "barcode",
+        ),
+        (
+            json!({"name": "x", "servings": [{"size": 0, "unit": "g"}]}),
+            "servings[0].size",
+        ),
+        (
+            json!({"name": "x", "servings": [{"size": 1, "unit": "g", "nutrients": {"fat": -1}}]}),
+            "servings[0].nutrients.fat",
+        ),
+        (
+            json!({"name": "x", "servings": [{"size": 1, "unit": "g", "nutrients": {"colour": 1}}]}),
+            "colour",
+        ),
+    ] {
+        let r = app.post("/api/v1/foods", &ann, body.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"].get(field).is_some(),
+            "{field}: {:?}",
+            r.body
+        );
+    }
+
+    // Another user cannot see, change or delete it.
+    let (_, bob) = app.user("bob@example.com").await;
+    assert_eq!(
+        app.get(&format!("/api/v1/foods/{id}"), &bob).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.put(&format!("/api/v1/foods/{id}"), &bob, oats())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.delete(&format!("/api/v1/foods/{id}"), &bob)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.delete(&format!("/api/v1/foods/{id}"), &ann)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/foods/{id}"), &ann).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn search_ranks_exact_and_prefix_first_tolerates_typos_and_pages() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for (name, brand) in [
+        ("Banana bread", Some("Bakery")),
+        ("Banana", None),
+        ("Banana chips", Some("Crunchy")),
+        ("Dried banana", None),
+        ("Apple", None),
+    ] {
+        create_food(
+            &app,
+            &ann,
+            json!({"name": name, "brand": brand, "servings": [{"size": 100, "unit": "g", "nutrients": {"calories": 89}}]}),
+        )
+        .await;
+    }
+    let r = app.get("/api/v1/foods?q=banana", &ann).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let names: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names[0], "Banana", "{names:?}");
+    assert!(
+        names.iter().position(|n| *n == "Dried banana").unwrap()
+            > names.iter().position(|n| *n == "Banana chips").unwrap()
+    );
+    assert!(!names.contains(&"Apple"));
+
+    let typo = app.get("/api/v1/foods?q=bananna", &ann).await;
+    let names: Vec<&str> = typo.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Banana"), "typo-tolerant: {names:?}");
+
+    let brand = app.get("/api/v1/foods?q=crunchy", &ann).await;
+    assert_eq!(
+        brand.body["items"][0]["name"], "Banana chips",
+        "brand is searched"
+    );
+
+    let page1 = app.get("/api/v1/foods?q=banana&limit=2", &ann).await;
+    assert_eq!(page1.body["items"].as_array().unwrap().len(), 2);
+    let cursor = page1.body["next_cursor"].as_str().unwrap().to_string();
+    let page2 = app
+        .get(
+            &format!("/api/v1/foods?q=banana&limit=2&cursor={cursor}"),
+            &ann,
+        )
+        .await;
+    assert_eq!(page2.status, StatusCode::OK);
+    let first: Vec<&Value> = page1.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["id"])
+        .collect();
+    for f in page2.body["items"].as_array().unwrap() {
+        assert!(!first.contains(&&f["id"]), "pages do not overlap");
+    }
+    assert_eq!(
+        app.get("/api/v1/foods?limit=1000", &ann).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.get("/api/v1/foods?cursor=zzz", &ann).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // Another user's foods are not in my results.
+    let (_, bob) = app.user("bob@example.com").await;
+    assert!(app.get("/api/v1/foods?q=banana", &bob).await.body["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn recently_logged_foods_rank_first_within_their_tier() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let mut ids = Vec::new();
+    for name in ["Greek yogurt", "Yogurt drink"] {
+        ids.push(
+            create_food(
+                &app,
+                &ann,
+                json!({"name": name, "servings": [{"size": 100, "unit": "g"}]}),
+            )
+            .await["id"]
+                .clone(),
+        );
+    }
+    let before = app.get("/api/v1/foods?q=yog", &ann).await;
+    assert_eq!(
+        before.body["items"][0]["name"], "Yogurt drink",
+        "prefix match first"
+    );
+    // Log the greek yogurt; among substring matches it now leads.
+    let r = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": ids[0], "quantity": 150, "unit": "g", "meal_type": "breakfast"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let after = app.get("/api/v1/foods?q=gurt", &ann).await;
+    assert_eq!(
+        after.body["items"][0]["name"], "Greek yogurt",
+        "{:?}",
+        after.body
+    );
+}
+
+#[tokio::test]
+async fn diary_totals_are_exact_and_grouped_by_meal() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let food = create_food(&app, &ann, oats()).await;
+    let id = food["id"].clone();
+    let cup = food["servings"][1]["id"].clone();
+    let log = |body: Value| {
+        let app = &app;
+        let ann = ann.clone();
+        async move { app.post("/api/v1/diary", &ann, body).await }
+    };
+    let a = log(json!({"food_item_id": id, "quantity": 40, "unit": "g", "meal_type": "breakfast", "date": "2026-03-01"})).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    assert_eq!(
+        a.body["nutrients"]["calories"], 151.6,
+        "40 g of 379 kcal/100 g"
+    );
+    assert_eq!(a.body["servings"], 0.4);
+    let b = log(json!({"food_item_id": id, "quantity": 1.5, "unit": "oz", "meal_type": "snack", "date": "2026-03-01"})).await;
+    assert_eq!(b.status, StatusCode::CREATED);
+    // 1.5 oz = 42.5242846875 g → 161.1670389656 kcal → stored 161.167
+    assert_eq!(b.body["nutrients"]["calories"], 161.167);
+    let c = log(json!({"food_item_id": id, "nutrition_data_id": cup, "quantity": 2, "unit": "serving", "meal_type": "breakfast", "date": "2026-03-01"})).await;
+    assert_eq!(c.body["nutrients"]["calories"], 614.0);
+    let d = log(json!({"food_item_id": id, "nutrition_data_id": cup, "quantity": 0.5, "unit": "cup", "meal_type": "dinner", "date": "2026-03-01"})).await;
+    assert_eq!(d.body["nutrients"]["calories"], 153.5);
+    // Grams against a "cup" serving use its weight: 40.5 g = half a cup.
+    let e = log(json!({"food_item_id": id, "nutrition_data_id": cup, "quantity": 40.5, "unit": "g", "meal_type": "dinner", "date": "2026-03-01"})).await;
+    assert_eq!(e.body["nutrients"]["calories"], 153.5);
+
+    let day = app.get("/api/v1/diary/2026-03-01", &ann).await;
+    assert_eq!(day.status, StatusCode::OK, "{:?}", day.body);
+    let meals: Vec<&str> = day.body["meals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["meal_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(meals, ["breakfast", "lunch", "dinner", "snack"]);
+    assert_eq!(day.body["meals"][0]["entries"].as_array().unwrap().len(), 2);
+    assert_eq!(day.body["meals"][1]["entries"].as_array().unwrap().len(), 0);
+    assert_eq!(day.body["meals"][0]["totals"]["calories"], 765.6);
+    assert_eq!(
+        day.body["totals"]["calories"], 1233.767,
+        "151.6 + 161.167 + 614 + 153.5 + 153.5"
+    );
+    // Iron only known for the 100 g serving: totals add the known values.
+    assert_eq!(
+        day.body["totals"]["iron"], 3.5073,
+        "1.7 + 1.8073 (unrounded 1.80728...)"
+    );
+    // The sum of the meal totals is the day total, nutrient by nutrient.
+    let totals = &day.body["totals"];
+    for (k, v) in totals.as_object().unwrap() {
+        let sum: f64 = day.body["meals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["totals"][k].as_f64().unwrap_or(0.0))
+            .sum();
+        assert!((sum - v.as_f64().unwrap()).abs() < 1e-9, "{k}");
+    }
+
+    for (body, field) in [
+        (
+            json!({"food_item_id": id, "quantity": 0, "unit": "g", "meal_type": "lunch"}),
+            "quantity",
+        ),
+        (
+            json!({"food_item_id": id, "quantity": -3, "unit": "g", "meal_type": "lunch"}),
+            "quantity",
+        ),
+        (
+            json!({"food_item_id": id, "quantity": 1, "unit": "furlong", "meal_type": "lunch"}),
+            "unit",
+        ),
+        (
+            json!({"food_item_id": id, "quantity": 1, "unit": "ml", "meal_type": "lunch"}),
+            "unit",
+        ),
+        (
+            json!({"food_item_id": id, "quantity": 1, "unit": "g", "meal_type": "brunch"}),
+            "meal_type",
+        ),
+        (
+            json!({"food_item_id": id, "quantity": 1, "unit": "g", "meal_type": "lunch", "date": "2026-02-30"}),
+            "date",
+        ),
+    ] {
+        let r = app.post("/api/v1/diary", &ann, body.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"].get(field).is_some(),
+            "{field}: {:?}",
+            r.body
+        );
+    }
+    assert_eq!(
+        app.get("/api/v1/diary/2026-13-01", &ann).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let missing = app
+        .post("/api/v1/diary", &ann, json!({"food_item_id": uuid::Uuid::new_v4(), "quantity": 1, "unit": "g", "meal_type": "lunch"}))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn edits_and_deletes_of_foods_never_rewrite_history() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let food = create_food(&app, &ann, oats()).await;
+    let id = food["id"].as_str().unwrap().to_string();
+    let entry = app
+        .post("/api/v1/diary", &ann, json!({"food_item_id": id, "quantity": 50, "unit": "g", "meal_type": "lunch", "date": "2026-03-02"}))
+        .await;
+    let entry_id = entry.body["id"].as_str().unwrap().to_string();
+    let mut changed = oats();
+    changed["name"] = json!("Renamed");
+    changed["servings"][0]["nutrients"]["calories"] = json!(999);
+    app.put(&format!("/api/v1/foods/{id}"), &ann, changed).await;
+    let day = app.get("/api/v1/diary/2026-03-02", &ann).await;
+    assert_eq!(
+        day.body["meals"][1]["entries"][0]["food_name"],
+        "Rolled oats"
+    );
+    assert_eq!(day.body["totals"]["calories"], 189.5);
+
+    // Editing the quantity rescales from the snapshot, not the food's new values.
+    let put = app
+        .put(
+            &format!("/api/v1/diary/{entry_id}"),
+            &ann,
+            json!({"quantity": 100}),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+    assert_eq!(put.body["nutrients"]["calories"], 379.0);
+    let moved = app
+        .put(
+            &format!("/api/v1/diary/{entry_id}"),
+            &ann,
+            json!({"meal_type": "dinner", "date": "2026-03-03"}),
+        )
+        .await;
+    assert_eq!(moved.body["date"], "2026-03-03");
+    assert_eq!(moved.body["meal_type"], "dinner");
+    assert_eq!(moved.body["nutrients"]["calories"], 379.0);
+
+    assert_eq!(
+        app.delete(&format!("/api/v1/foods/{id}"), &ann)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let day = app.get("/api/v1/diary/2026-03-03", &ann).await;
+    let e = &day.body["meals"][2]["entries"][0];
+    assert_eq!(e["food_name"], "Rolled oats");
+    assert!(e["food_item_id"].is_null());
+    assert_eq!(day.body["totals"]["calories"], 379.0);
+    // Still editable after the food is gone.
+    let put = app
+        .put(
+            &format!("/api/v1/diary/{entry_id}"),
+            &ann,
+            json!({"quantity": 200, "unit": "g"}),
+        )
+        .await;
+    assert_eq!(put.body["nutrients"]["calories"], 758.0, "{:?}", put.body);
+    assert_eq!(
+        app.delete(&format!("/api/v1/diary/{entry_id}"), &ann)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.delete(&format!("/api/v1/diary/{entry_id}"), &ann)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn copy_a_meal_or_a_day_and_recent_foods() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let food = create_food(&app, &ann, oats()).await;
+    let id = food["id"].clone();
+    for meal in ["breakfast", "breakfast", "lunch"] {
+        app.post("/api/v1/diary", &ann, json!({"food_item_id": id, "quantity": 40, "unit": "g", "meal_type": meal, "date": "2026-04-01"}))
+            .await;
+    }
+    let meal = app
+        .post(
+            "/api/v1/diary/copy",
+            &ann,
+            json!({"from_date": "2026-04-01", "to_date": "2026-04-02", "meal_type": "breakfast"}),
+        )
+        .await;
+    assert_eq!(meal.status, StatusCode::CREATED, "{:?}", meal.body);
+    assert_eq!(meal.body["copied"], 2);
+    let day = app
+        .post(
+            "/api/v1/diary/copy",
+            &ann,
+            json!({"from_date": "2026-04-01", "to_date": "2026-04-03"}),
+        )
+        .await;
+    assert_eq!(day.body["copied"], 3);
+    let d3 = app.get("/api/v1/diary/2026-04-03", &ann).await;
+    assert_eq!(d3.body["totals"]["calories"], 454.8);
+    assert!(d3.body["meals"][0]["entries"][0]["consumed_at"]
+        .as_str()
+        .unwrap()
+        .starts_with("2026-04-03"));
+
+    let recent = app.get("/api/v1/diary/recent", &ann).await;
+    assert_eq!(recent.status, StatusCode::OK, "{:?}", recent.body);
+    let items = recent.body.as_array().unwrap();
+    assert_eq!(items.len(), 1, "one food, however often logged");
+    assert_eq!(items[0]["times_logged"], 8);
+    assert_eq!(items[0]["last_quantity"], 40.0);
+}
+
+#[tokio::test]
+async fn retried_logging_with_an_idempotency_key_logs_once() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let food = create_food(&app, &ann, oats()).await;
+    let body = json!({"food_item_id": food["id"], "quantity": 40, "unit": "g", "meal_type": "lunch", "date": "2026-05-01"});
+    let As::Cookie(cookie) = &ann else {
+        unreachable!()
+    };
+    let send = || {
+        app.client
+            .post(format!("{}/api/v1/diary", app.base))
+            .header("cookie", format!("sparky_session={cookie}"))
+            .header("origin", app.origin())
+            .header("idempotency-key", "tap-123")
+            .json(&body)
+            .send()
+    };
+    // A double tap: two requests at once, then a late retry.
+    let (r1, r2) = tokio::join!(send(), send());
+    let (r1, r2) = (r1.unwrap(), r2.unwrap());
+    assert_eq!(r1.status(), StatusCode::CREATED);
+    assert_eq!(r2.status(), StatusCode::CREATED);
+    let (b1, b2): (Value, Value) = (r1.json().await.unwrap(), r2.json().await.unwrap());
+    assert_eq!(b1["id"], b2["id"]);
+    let b3: Value = send().await.unwrap().json().await.unwrap();
+    assert_eq!(b1["id"], b3["id"]);
+    let day = app.get("/api/v1/diary/2026-05-01", &ann).await;
+    assert_eq!(day.body["meals"][1]["entries"].as_array().unwrap().len(), 1);
+    // A different key logs again.
+    let other = app
+        .client
+        .post(format!("{}/api/v1/diary", app.base))
+        .header("cookie", format!("sparky_session={cookie}"))
+        .header("origin", app.origin())
+        .header("idempotency-key", "tap-124")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.get("/api/v1/diary/2026-05-01", &ann).await.body["meals"][1]["entries"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+/// A diary day is a calendar date in the diary owner's timezone.
+#[tokio::test]
+async fn entries_near_midnight_land_on_the_local_day() {
+    let app = TestApp::spawn().await;
+    let food_body = json!({"name": "Toast", "servings": [{"size": 1, "unit": "slice", "weight_g": 28, "nutrients": {"calories": 75}}]});
+    for (email, tz, consumed_at, expected_day) in [
+        // UTC+13 (Auckland in November, daylight time): 11:30 UTC is 00:30 the next day.
+        (
+            "nz@example.com",
+            "Pacific/Auckland",
+            "2026-11-24T11:30:00Z",
+            "2026-11-25",
+        ),
+        // UTC−10 (Honolulu): 08:00 UTC is 22:00 the previous day.
+        (
+            "hi@example.com",
+            "Pacific/Honolulu",
+            "2026-11-25T08:00:00Z",
+            "2026-11-24",
+        ),
+        // New York, the night the clocks spring forward (8 March 2026): 04:30 UTC is
+        // 23:30 EST on the 7th; 05:30 UTC is 00:30 EST on the 8th.
+        (
+            "ny1@example.com",
+            "America/New_York",
+            "2026-03-08T04:30:00Z",
+            "2026-03-07",
+        ),
+        (
+            "ny2@example.com",
+            "America/New_York",
+            "2026-03-08T05:30:00Z",
+            "2026-03-08",
+        ),
+        // ... and after the switch (EDT, UTC−4): 03:59 UTC on the 9th is 23:59 on the 8th.
+        (
+            "ny3@example.com",
+            "America/New_York",
+            "2026-03-09T03:59:00Z",
+            "2026-03-08",
+        ),
+    ] {
+        let (_, who) = app.user(email).await;
+        assert_eq!(
+            app.put("/api/v1/preferences", &who, json!({"timezone": tz}))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let food = create_food(&app, &who, food_body.clone()).await;
+        let r = app
+            .post("/api/v1/diary", &who, json!({"food_item_id": food["id"], "quantity": 2, "unit": "serving", "meal_type": "snack", "consumed_at": consumed_at}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        assert_eq!(r.body["date"], expected_day, "{tz} {consumed_at}");
+        let day = app
+            .get(&format!("/api/v1/diary/{expected_day}"), &who)
+            .await;
+        assert_eq!(day.body["totals"]["calories"], 150.0, "{tz}");
+    }
+}
+
+#[tokio::test]
+async fn family_access_on_the_diary() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let (_, cat) = app.user("cat@example.com").await;
+    let food = create_food(&app, &ann, oats()).await;
+    app.post("/api/v1/diary", &ann, json!({"food_item_id": food["id"], "quantity": 40, "unit": "g", "meal_type": "lunch", "date": "2026-06-01"}))
+        .await;
+    let day_path = format!("/api/v1/diary/2026-06-01?user_id={ann_id}");
+    // No grant: nothing.
+    assert_eq!(app.get(&day_path, &bob).await.status, StatusCode::NOT_FOUND);
+
+    // reports: read only.
+    app.post(
+        "/api/v1/family-access",
+        &ann,
+        json!({"grantee_email": "bob@example.com", "access_type": "reports"}),
+    )
+    .await;
+    let seen = app.get(&day_path, &bob).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert_eq!(seen.body["totals"]["calories"], 151.6);
+    let entry_id = seen.body["meals"][1]["entries"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Bob cannot see Ann's private food, so he logs one of his own into her diary.
+    let bob_food = create_food(&app, &bob, json!({"name": "Bob's bar", "servings": [{"size": 1, "unit": "serving", "nutrients": {"calories": 200}}]})).await;
+    let write = app
+        .post(&format!("/api/v1/diary?user_id={ann_id}"), &bob, json!({"food_item_id": bob_food["id"], "quantity": 1, "unit": "serving", "meal_type": "snack", "date": "2026-06-01"}))
+        .await;
+    assert!(
+        matches!(write.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{:?}",
+        write.body
+    );
+    let edit = app
+        .put(
+            &format!("/api/v1/diary/{entry_id}"),
+            &bob,
+            json!({"quantity": 400}),
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.delete(&format!("/api/v1/diary/{entry_id}"), &bob)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // calorie: may log for Ann.
+    app.post(
+        "/api/v1/family-access",
+        &ann,
+        json!({"grantee_email": "bob@example.com", "access_type": "calorie"}),
+    )
+    .await;
+    let write = app
+        .post(&format!("/api/v1/diary?user_id={ann_id}"), &bob, json!({"food_item_id": bob_food["id"], "quantity": 1, "unit": "serving", "meal_type": "snack", "date": "2026-06-01"}))
+        .await;
+    assert_eq!(write.status, StatusCode::CREATED, "{:?}", write.body);
+    assert_eq!(write.body["user_id"], ann_id);
+    assert_eq!(
+        app.get("/api/v1/diary/2026-06-01", &ann).await.body["totals"]["calories"],
+        351.6
+    );
+
+    // food_list: Cat sees Ann's foods in search; without it she does not.
+    assert!(app.get("/api/v1/foods?q=oats", &cat).await.body["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    app.post(
+        "/api/v1/family-access",
+        &ann,
+        json!({"grantee_email": "cat@example.com", "access_type": "food_list"}),
+    )
+    .await;
+    let found = app.get("/api/v1/foods?q=oats", &cat).await;
+    assert_eq!(found.body["items"][0]["name"], "Rolled oats");
+    assert_eq!(
+        app.get(&format!("/api/v1/foods?user_id={ann_id}"), &cat)
+            .await
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // ... but food_list is not the diary.
+    assert_eq!(app.get(&day_path, &cat).await.status, StatusCode::NOT_FOUND);
+}
