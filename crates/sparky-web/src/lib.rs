@@ -79,17 +79,29 @@ pub struct AppState {
     pub(crate) limits: Arc<routes::accounts::LoginLimits>,
     pub(crate) migrator: Arc<Migrator>,
     pub(crate) metrics: ops::Metrics,
+    pub(crate) providers: Arc<sparky_providers::Providers>,
 }
 
 impl AppState {
+    /// A state with no food providers (nothing leaves the machine); see [`AppState::with_providers`].
     pub fn new(db: Database, config: WebConfig, migrator: Migrator) -> AppState {
         AppState {
+            providers: Arc::new(sparky_providers::Providers::from_vars(|name| {
+                (name == "SPARKY_OPENFOODFACTS").then(|| "false".to_string())
+            })),
             limits: Arc::new(routes::accounts::LoginLimits::new(&config)),
             config: Arc::new(config),
             migrator: Arc::new(migrator),
             metrics: ops::Metrics::install(),
             db,
         }
+    }
+}
+
+impl AppState {
+    pub fn with_providers(mut self, providers: sparky_providers::Providers) -> AppState {
+        self.providers = Arc::new(providers);
+        self
     }
 }
 

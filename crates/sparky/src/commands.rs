@@ -117,7 +117,8 @@ async fn serve_with(
         database,
         web_config,
         migrator.clone(),
-    ));
+    )
+    .with_providers(sparky_providers::Providers::from_env()));
     let listener = tokio::net::TcpListener::bind(&args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;

@@ -8,6 +8,7 @@ pub mod family;
 pub mod foods;
 pub mod nutrients;
 pub mod preferences;
+pub mod providers;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -21,6 +22,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(family::router())
         .merge(foods::router())
         .merge(diary::router())
+        .merge(providers::router())
 }
 
 /// Bounded pagination shared by list endpoints.

@@ -1,0 +1,227 @@
+//! Family access end to end (DESIGN.md §2): grants are created, listed and removed over HTTP,
+//! and what a grant allows is decided by RLS alone.
+
+mod common;
+
+use common::{As, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+use uuid::Uuid;
+
+async fn grant(app: &TestApp, who: &As, email: &str, access_type: &str) -> common::Response {
+    app.post(
+        "/api/v1/family-access",
+        who,
+        json!({"grantee_email": email, "access_type": access_type}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn grants_are_created_listed_used_and_revoked() {
+    let app = TestApp::spawn().await;
+    let (a_id, a) = app.user("ann@example.com").await;
+    let (b_id, b) = app.user("bob@example.com").await;
+    let (_, c) = app.user("cat@example.com").await;
+
+    // Creating.
+    let r = grant(&app, &a, "Bob@Example.com ", "reports").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let grant_id = r.body["id"].as_str().unwrap().to_string();
+    assert_eq!(r.body["access_type"], "reports");
+    assert_eq!(r.body["grantor"]["id"], a_id.as_str());
+    assert_eq!(r.body["grantee"]["id"], b_id.as_str());
+
+    let r = grant(&app, &a, "nobody@example.com", "reports").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    assert_eq!(r.code(), "not_found");
+    let r = grant(&app, &a, "ann@example.com", "reports").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(r.body["error"]["fields"]["grantee_email"].is_string());
+    let r = grant(&app, &a, "bob@example.com", "reports").await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    assert_eq!(r.code(), "conflict");
+    let r = grant(&app, &a, "bob@example.com", "everything").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body["error"]["fields"]["access_type"].is_string(),
+        "{:?}",
+        r.body
+    );
+    let r = grant(&app, &As::Nobody, "bob@example.com", "reports").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    // Listing, from both sides.
+    let r = app.get("/api/v1/family-access", &a).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["given"].as_array().unwrap().len(), 1, "{:?}", r.body);
+    assert_eq!(r.body["received"], json!([]));
+    assert_eq!(r.body["given"][0]["id"], grant_id.as_str());
+    assert_eq!(r.body["given"][0]["grantee"]["email"], "bob@example.com");
+    assert_eq!(r.body["given"][0]["access_type"], "reports");
+
+    let r = app.get("/api/v1/family-access", &b).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["given"], json!([]));
+    assert_eq!(
+        r.body["received"].as_array().unwrap().len(),
+        1,
+        "{:?}",
+        r.body
+    );
+    assert_eq!(r.body["received"][0]["grantor"]["email"], "ann@example.com");
+
+    let r = app.get("/api/v1/family-access", &c).await;
+    assert_eq!(
+        r.body,
+        json!({"given": [], "received": []}),
+        "C sees nothing"
+    );
+
+    let r = app.get("/api/v1/accessible-users", &b).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let people = r.body.as_array().unwrap();
+    assert_eq!(people.len(), 1, "{:?}", r.body);
+    assert_eq!(people[0]["user_id"], a_id.as_str());
+    assert_eq!(people[0]["email"], "ann@example.com");
+    assert_eq!(people[0]["access_types"], json!(["reports"]));
+    assert_eq!(
+        app.get("/api/v1/accessible-users", &a).await.body,
+        json!([])
+    );
+    assert_eq!(
+        app.get("/api/v1/accessible-users", &c).await.body,
+        json!([])
+    );
+
+    // Acting for A: any grant reads preferences; none writes them.
+    app.put(
+        "/api/v1/preferences",
+        &a,
+        json!({"theme": "dark", "timezone": "Europe/Berlin"}),
+    )
+    .await;
+    let as_a = format!("/api/v1/preferences?user_id={a_id}");
+    let r = app.get(&as_a, &b).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["theme"], "dark");
+    assert_eq!(r.body["timezone"], "Europe/Berlin");
+
+    let r = app.put(&as_a, &b, json!({"theme": "light"})).await;
+    assert!(
+        r.status == StatusCode::FORBIDDEN || r.status == StatusCode::NOT_FOUND,
+        "{} {:?}",
+        r.status,
+        r.body
+    );
+    let mine = app.get("/api/v1/preferences", &a).await;
+    assert_eq!(mine.body["theme"], "dark", "A's preferences unchanged");
+    // B's own preferences were not touched either.
+    assert_eq!(
+        app.get("/api/v1/preferences", &b).await.body["theme"],
+        "system"
+    );
+
+    let r = app.get(&as_a, &c).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+
+    // Only the grantor removes a grant.
+    let path = format!("/api/v1/family-access/{grant_id}");
+    let r = app.delete(&path, &b).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+    let r = app.delete(&path, &c).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    assert_eq!(
+        app.get(&as_a, &b).await.status,
+        StatusCode::OK,
+        "still granted"
+    );
+
+    let r = app.delete(&path, &a).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+    let r = app.get(&as_a, &b).await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "revoked at once: {:?}",
+        r.body
+    );
+    assert_eq!(
+        app.get("/api/v1/accessible-users", &b).await.body,
+        json!([])
+    );
+    let r = app.delete(&path, &a).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "already gone");
+}
+
+async fn measurement_count(app: &TestApp, acting: Uuid, owner: Uuid) -> i64 {
+    let db = app.db.database().await;
+    let mut tx = db.as_user(acting).await.unwrap();
+    tx.query_one(
+        "SELECT count(*) FROM measurements WHERE user_id = $1",
+        &[&owner],
+    )
+    .await
+    .unwrap()
+    .get(0)
+}
+
+/// Inserts a weight for `owner` acting as `acting`; the SQLSTATE when refused.
+async fn insert_measurement(app: &TestApp, acting: Uuid, owner: Uuid) -> Result<(), String> {
+    let db = app.db.database().await;
+    let mut tx = db.as_user(acting).await.unwrap();
+    tx.execute(
+        "INSERT INTO measurements (user_id, type, value, unit, measured_at)
+         VALUES ($1, 'weight', 70.5, 'kg', now())",
+        &[&owner],
+    )
+    .await
+    .map_err(|e| e.code().unwrap_or("none").to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn an_access_type_not_granted_is_refused_by_rls() {
+    let app = TestApp::spawn().await;
+    let (a_id, a) = app.user("ann@example.com").await;
+    let (b_id, _) = app.user("bob@example.com").await;
+    let (c_id, _) = app.user("cat@example.com").await;
+    let (a_uuid, b_uuid, c_uuid): (Uuid, Uuid, Uuid) = (
+        a_id.parse().unwrap(),
+        b_id.parse().unwrap(),
+        c_id.parse().unwrap(),
+    );
+
+    insert_measurement(&app, a_uuid, a_uuid).await.unwrap();
+    assert_eq!(measurement_count(&app, b_uuid, a_uuid).await, 0, "no grant");
+
+    let r = grant(&app, &a, "bob@example.com", "reports").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(
+        measurement_count(&app, b_uuid, a_uuid).await,
+        1,
+        "reports reads"
+    );
+    assert_eq!(
+        insert_measurement(&app, b_uuid, a_uuid).await,
+        Err("42501".to_string()),
+        "reports does not write"
+    );
+    assert_eq!(
+        measurement_count(&app, c_uuid, a_uuid).await,
+        0,
+        "C has no grant"
+    );
+
+    let r = grant(&app, &a, "bob@example.com", "checkin").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    insert_measurement(&app, b_uuid, a_uuid)
+        .await
+        .expect("checkin writes");
+    assert_eq!(measurement_count(&app, a_uuid, a_uuid).await, 2);
+    // A grant is one way: A has none from B.
+    assert_eq!(
+        insert_measurement(&app, a_uuid, b_uuid).await,
+        Err("42501".to_string())
+    );
+}
