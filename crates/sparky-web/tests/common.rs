@@ -65,8 +65,28 @@ impl TestApp {
     }
 
     pub async fn serve(db: TestDb, database: Database, config: WebConfig) -> TestApp {
+        Self::serve_with(db, database, config, None).await
+    }
+
+    /// A server whose food providers are `providers` (pointed at local fake servers).
+    pub async fn spawn_with_providers(providers: sparky_providers::Providers) -> TestApp {
+        let db = TestDb::new().await;
+        let database = Database::new(db.owner_config(), db.app_role(), 8).unwrap();
+        Self::serve_with(db, database, WebConfig::default(), Some(providers)).await
+    }
+
+    pub async fn serve_with(
+        db: TestDb,
+        database: Database,
+        config: WebConfig,
+        providers: Option<sparky_providers::Providers>,
+    ) -> TestApp {
         let migrator = Migrator::new(MigrationSource::Embedded, db.app_role()).unwrap();
-        let app = sparky_web::router(AppState::new(database, config, migrator));
+        let mut state = AppState::new(database, config, migrator);
+        if let Some(p) = providers {
+            state = state.with_providers(p);
+        }
+        let app = sparky_web::router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {

@@ -107,9 +107,7 @@ pub fn describe_serving(size: Decimal, unit: &str, weight_g: Option<Decimal>) ->
     }
 }
 
-fn validate_food(
-    input: &FoodInput,
-) -> ApiResult<ValidFood> {
+fn validate_food(input: &FoodInput) -> ApiResult<ValidFood> {
     let mut v = Validation::new();
     let name = input.name.trim().to_string();
     v.check(

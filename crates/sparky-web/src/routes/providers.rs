@@ -51,7 +51,8 @@ pub fn provider_error(e: ProviderError) -> ApiError {
             "provider_timeout",
             format!("{provider} did not answer in time; try again later"),
         ),
-        ProviderError::Unavailable { provider, .. } | ProviderError::BadResponse { provider, .. } => {
+        ProviderError::Unavailable { provider, .. }
+        | ProviderError::BadResponse { provider, .. } => {
             tracing::warn!(provider = *provider, error = %e, "food provider failed");
             ApiError::new(
                 StatusCode::BAD_GATEWAY,
@@ -75,13 +76,19 @@ pub struct ProviderInfo {
         (status = 200, description = "Providers", body = Vec<ProviderInfo>),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
-async fn list_providers(State(state): State<AppState>, Auth { mut tx, .. }: Auth) -> ApiResult<ApiJson<Vec<ProviderInfo>>> {
+async fn list_providers(
+    State(state): State<AppState>,
+    Auth { mut tx, .. }: Auth,
+) -> ApiResult<ApiJson<Vec<ProviderInfo>>> {
     tx.user_id().await?;
     let configured = state.providers.configured();
     Ok(ApiJson(
         ALL_PROVIDERS
             .iter()
-            .map(|p| ProviderInfo { name: p.to_string(), configured: configured.contains(p) })
+            .map(|p| ProviderInfo {
+                name: p.to_string(),
+                configured: configured.contains(p),
+            })
             .collect(),
     ))
 }
@@ -144,7 +151,10 @@ pub struct ProviderSearchParams {
     pub page: Option<u32>,
 }
 
-async fn cache_get<T: serde::de::DeserializeOwned>(tx: &mut sparky_db::UserTx, key: &str) -> ApiResult<Option<T>> {
+async fn cache_get<T: serde::de::DeserializeOwned>(
+    tx: &mut sparky_db::UserTx,
+    key: &str,
+) -> ApiResult<Option<T>> {
     let row = tx
         .query_opt(
             "SELECT response FROM provider_cache WHERE cache_key = $1 AND expires_at > now()",
@@ -154,7 +164,13 @@ async fn cache_get<T: serde::de::DeserializeOwned>(tx: &mut sparky_db::UserTx, k
     Ok(row.and_then(|r| serde_json::from_value(r.get(0)).ok()))
 }
 
-async fn cache_put<T: Serialize>(state: &AppState, me: Uuid, key: &str, value: &T, ttl_hours: i32) -> ApiResult<()> {
+async fn cache_put<T: Serialize>(
+    state: &AppState,
+    me: Uuid,
+    key: &str,
+    value: &T,
+    ttl_hours: i32,
+) -> ApiResult<()> {
     let json = serde_json::to_value(value).map_err(|_| ApiError::internal())?;
     state
         .db
@@ -210,11 +226,21 @@ async fn search_provider(
     let me = tx.user_id().await?;
     tx.commit().await?;
     if let Some(foods) = cached {
-        return Ok(ApiJson(ProviderResults { items: foods.iter().map(food_out).collect(), cached: true }));
+        return Ok(ApiJson(ProviderResults {
+            items: foods.iter().map(food_out).collect(),
+            cached: true,
+        }));
     }
-    let foods = state.providers.search(provider, &q, page).await.map_err(provider_error)?;
+    let foods = state
+        .providers
+        .search(provider, &q, page)
+        .await
+        .map_err(provider_error)?;
     cache_put(&state, me, &key, &foods, SEARCH_TTL_HOURS).await?;
-    Ok(ApiJson(ProviderResults { items: foods.iter().map(food_out).collect(), cached: false }))
+    Ok(ApiJson(ProviderResults {
+        items: foods.iter().map(food_out).collect(),
+        cached: false,
+    }))
 }
 
 /// The JSON `import_catalog_food` takes.
@@ -237,10 +263,16 @@ fn catalog_json(f: &ProviderFood) -> serde_json::Value {
             if let Some(w) = s.weight_g.filter(|w| *w > Decimal::ZERO) {
                 o.insert("weight_g".into(), w.to_string().into());
             }
-            o.insert("is_default".into(), (if has_default { s.is_default } else { i == 0 }).into());
+            o.insert(
+                "is_default".into(),
+                (if has_default { s.is_default } else { i == 0 }).into(),
+            );
             for name in Nutrients::NAMES {
                 if let Some(v) = s.nutrients.get(name).filter(|v| *v >= Decimal::ZERO) {
-                    o.insert(name.into(), sparky_core::units::round_dp(v, 4).to_string().into());
+                    o.insert(
+                        name.into(),
+                        sparky_core::units::round_dp(v, 4).to_string().into(),
+                    );
                 }
             }
             serde_json::Value::Object(o)
@@ -266,7 +298,10 @@ async fn import(state: &AppState, me: Uuid, food: &ProviderFood) -> ApiResult<(F
         .query_one("SELECT import_catalog_food($1)", &[&catalog_json(food)])
         .await?
         .get(0);
-    let food = load_foods(&mut tx, &[id]).await?.pop().ok_or_else(ApiError::internal)?;
+    let food = load_foods(&mut tx, &[id])
+        .await?
+        .pop()
+        .ok_or_else(ApiError::internal)?;
     tx.commit().await?;
     Ok((food, !existed))
 }
@@ -301,7 +336,10 @@ async fn import_from_provider(
     let provider = check_provider(&provider)?;
     let source_id = req.source_id.trim().to_string();
     if source_id.is_empty() || source_id.len() > 255 {
-        return Err(ApiError::invalid("source_id", "must be 1 to 255 characters"));
+        return Err(ApiError::invalid(
+            "source_id",
+            "must be 1 to 255 characters",
+        ));
     }
     let me = tx.user_id().await?;
     // Already imported: no need to ask the provider at all.
@@ -313,7 +351,10 @@ async fn import_from_provider(
         .await?;
     if let Some(row) = local {
         let id: Uuid = row.get(0);
-        let food = load_foods(&mut tx, &[id]).await?.pop().ok_or_else(ApiError::internal)?;
+        let food = load_foods(&mut tx, &[id])
+            .await?
+            .pop()
+            .ok_or_else(ApiError::internal)?;
         tx.commit().await?;
         return Ok((StatusCode::OK, ApiJson(food)));
     }
@@ -323,13 +364,24 @@ async fn import_from_provider(
     let found = match cached {
         Some(f) => f,
         None => {
-            let f = state.providers.fetch(provider, &source_id).await.map_err(provider_error)?;
+            let f = state
+                .providers
+                .fetch(provider, &source_id)
+                .await
+                .map_err(provider_error)?;
             cache_put(&state, me, &key, &f, PRODUCT_TTL_HOURS).await?;
             f
         }
     };
     let (food, created) = import(&state, me, &found).await?;
-    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, ApiJson(food)))
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        ApiJson(food),
+    ))
 }
 
 /// Look a barcode up: your foods, then the shared catalog (and foods shared with you), then
@@ -345,7 +397,11 @@ async fn import_from_provider(
         (status = 502, description = "A provider failed", body = ErrorBody),
         (status = 504, description = "A provider did not answer in time", body = ErrorBody),
     ))]
-async fn barcode_lookup(State(state): State<AppState>, Auth { mut tx, .. }: Auth, Path(code): Path<String>) -> ApiResult<ApiJson<Food>> {
+async fn barcode_lookup(
+    State(state): State<AppState>,
+    Auth { mut tx, .. }: Auth,
+    Path(code): Path<String>,
+) -> ApiResult<ApiJson<Food>> {
     let barcode = Barcode::parse(&code).map_err(|e| ApiError::invalid("code", e.to_string()))?;
     let local = tx
         .query_opt(
@@ -357,7 +413,10 @@ async fn barcode_lookup(State(state): State<AppState>, Auth { mut tx, .. }: Auth
         .await?;
     if let Some(row) = local {
         let id: Uuid = row.get(0);
-        let food = load_foods(&mut tx, &[id]).await?.pop().ok_or_else(ApiError::internal)?;
+        let food = load_foods(&mut tx, &[id])
+            .await?
+            .pop()
+            .ok_or_else(ApiError::internal)?;
         tx.commit().await?;
         return Ok(ApiJson(food));
     }
@@ -369,13 +428,35 @@ async fn barcode_lookup(State(state): State<AppState>, Auth { mut tx, .. }: Auth
         Some(f) => f,
         None => {
             // Providers know UPC-A codes by their 12 digits; GTIN-13 with a leading 0 is the same product.
-            let lookup = barcode.as_str().strip_prefix('0').unwrap_or(barcode.as_str());
-            let mut f = state.providers.barcode(lookup).await.map_err(provider_error)?;
+            let lookup = barcode
+                .as_str()
+                .strip_prefix('0')
+                .unwrap_or(barcode.as_str());
+            let mut f = state
+                .providers
+                .barcode(lookup)
+                .await
+                .map_err(provider_error)?;
             if f.is_none() && lookup != barcode.as_str() {
-                f = state.providers.barcode(barcode.as_str()).await.map_err(provider_error)?;
+                f = state
+                    .providers
+                    .barcode(barcode.as_str())
+                    .await
+                    .map_err(provider_error)?;
             }
             // Misses are cached too (for a day), so scanning an unknown product twice asks once.
-            cache_put(&state, me, &key, &f, if f.is_some() { PRODUCT_TTL_HOURS } else { SEARCH_TTL_HOURS }).await?;
+            cache_put(
+                &state,
+                me,
+                &key,
+                &f,
+                if f.is_some() {
+                    PRODUCT_TTL_HOURS
+                } else {
+                    SEARCH_TTL_HOURS
+                },
+            )
+            .await?;
             f
         }
     };
