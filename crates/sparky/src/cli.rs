@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -73,6 +73,10 @@ pub enum Command {
     /// runs as the database owner and works while the server is stopped).
     #[command(subcommand)]
     User(UserAction),
+    /// Manage the shared food catalog: import a public food database for offline search
+    /// (for administrators; runs as the database owner).
+    #[command(subcommand)]
+    Foods(FoodsAction),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -188,4 +192,38 @@ pub enum UserAction {
         /// Email address of the account.
         email: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FoodsAction {
+    /// Import an OpenFoodFacts export or the USDA FoodData Central CSV download into the shared
+    /// catalog. Idempotent: foods already imported (same source and id) are skipped, so an
+    /// interrupted import is resumed by running it again.
+    #[command(
+        after_help = "FILE is, for --format openfoodfacts, the CSV (tab-separated) or JSONL export, \
+optionally gzip-compressed;\n\
+for --format usda-fdc, the unzipped CSV download directory (food.csv, food_nutrient.csv, nutrient.csv,\n\
+optionally branded_food.csv).\n\
+Each batch is one transaction: an interrupted import keeps its finished batches."
+    )]
+    Import {
+        /// Which download FILE is.
+        #[arg(long, value_enum)]
+        format: FoodFormat,
+        /// The export file (openfoodfacts) or directory (usda-fdc).
+        #[arg(value_name = "FILE")]
+        path: PathBuf,
+        /// Foods per transaction.
+        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        batch_size: u32,
+    },
+}
+
+/// A public food database download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FoodFormat {
+    /// USDA FoodData Central, the CSV download (a directory).
+    UsdaFdc,
+    /// OpenFoodFacts, the CSV or JSONL export.
+    Openfoodfacts,
 }

@@ -9,8 +9,10 @@ use sparky_db::migrate::{self, State};
 use sparky_db::{doctor, roles, Database, DbSettings, EmbeddedPostgres, MigrationSource, Migrator};
 
 use crate::cli::{
-    Cli, Command, DbArgs, MigrateAction, MigrationArgs, ServeArgs, ServeOnly, UserAction,
+    Cli, Command, DbArgs, FoodsAction, MigrateAction, MigrationArgs, ServeArgs, ServeOnly,
+    UserAction,
 };
+use crate::food_import;
 
 // The user-admin logic lives in src/users.rs.
 use crate::users;
@@ -26,6 +28,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             doctor_command(&cli.db, &migrations, json).await
         }
         Some(Command::User(action)) => user_command(&cli.db, action).await,
+        Some(Command::Foods(action)) => foods_command(&cli.db, action).await,
     }
 }
 
@@ -113,12 +116,10 @@ async fn serve_with(
     .with_public_url(args.public_url.as_deref())
     .map_err(anyhow::Error::msg)?;
     let purger = sparky_web::spawn_session_purger(database.clone());
-    let app = sparky_web::router(sparky_web::AppState::new(
-        database,
-        web_config,
-        migrator.clone(),
-    )
-    .with_providers(sparky_providers::Providers::from_env()));
+    let app = sparky_web::router(
+        sparky_web::AppState::new(database, web_config, migrator.clone())
+            .with_providers(sparky_providers::Providers::from_env()),
+    );
     let listener = tokio::net::TcpListener::bind(&args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -341,4 +342,25 @@ async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Result<ExitCod
         Ok(ExitCode::SUCCESS)
     })
     .await
+}
+
+async fn foods_command(db: &DbArgs, action: FoodsAction) -> anyhow::Result<ExitCode> {
+    match action {
+        FoodsAction::Import {
+            format,
+            path,
+            batch_size,
+        } => {
+            // Check the input before touching (or starting) the database.
+            let source = food_import::open(format, &path)?;
+            let (summary, seconds) = with_database(db, async |config| {
+                let mut client = sparky_db::connect(config).await?;
+                food_import::check_schema(&client).await?;
+                food_import::run(&mut client, source, batch_size as usize).await
+            })
+            .await?;
+            println!("{}", summary.line(seconds));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod food_import;
 mod users;
 
 use clap::Parser;
