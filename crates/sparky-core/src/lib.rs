@@ -3,5 +3,9 @@
 
 pub mod account;
 pub mod barcode;
+pub mod energy;
+pub mod exercise;
+pub mod measure;
 pub mod nutrition;
+pub mod trend;
 pub mod units;

@@ -77,6 +77,10 @@ pub enum Command {
     /// (for administrators; runs as the database owner).
     #[command(subcommand)]
     Foods(FoodsAction),
+    /// Manage the shared exercise catalog: import exercises from a JSON file (for
+    /// administrators; runs as the database owner).
+    #[command(subcommand)]
+    Exercises(ExercisesAction),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -226,4 +230,28 @@ pub enum FoodFormat {
     UsdaFdc,
     /// OpenFoodFacts, the CSV or JSONL export.
     Openfoodfacts,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExercisesAction {
+    /// Import exercises from a JSON file in the free-exercise-db format into the shared
+    /// catalog. Idempotent: exercises already imported (same id) are skipped. The whole file
+    /// is checked first; if any entry is malformed nothing is written.
+    #[command(
+        after_help = "FILE is a JSON array in the shape of the public free-exercise-db \
+(https://github.com/yuhonas/free-exercise-db, dist/exercises.json):\n\
+  [{\"id\": \"Barbell_Squat\", \"name\": \"Barbell Squat\", \"force\": \"push\", \"level\": \"beginner\",\n\
+    \"mechanic\": \"compound\", \"equipment\": \"barbell\",\n\
+    \"primaryMuscles\": [\"quadriceps\"], \"secondaryMuscles\": [\"glutes\", \"hamstrings\"],\n\
+    \"instructions\": [\"First step.\", \"Second step.\"], \"category\": \"strength\"}, ...]\n\
+Required: id, name. Optional: everything else (other keys such as images are ignored).\n\
+Stored as: source free-exercise-db, source_id = id, muscle groups = primaryMuscles + secondaryMuscles,\n\
+instructions = the steps one per line; category stretching -> flexibility, cardio -> cardio,\n\
+others -> strength, with the Compendium's general MET value for that kind of training."
+    )]
+    Import {
+        /// The JSON file.
+        #[arg(value_name = "FILE")]
+        path: PathBuf,
+    },
 }

@@ -9,9 +9,10 @@ use sparky_db::migrate::{self, State};
 use sparky_db::{doctor, roles, Database, DbSettings, EmbeddedPostgres, MigrationSource, Migrator};
 
 use crate::cli::{
-    Cli, Command, DbArgs, FoodsAction, MigrateAction, MigrationArgs, ServeArgs, ServeOnly,
-    UserAction,
+    Cli, Command, DbArgs, ExercisesAction, FoodsAction, MigrateAction, MigrationArgs, ServeArgs,
+    ServeOnly, UserAction,
 };
+use crate::exercise_import;
 use crate::food_import;
 
 // The user-admin logic lives in src/users.rs.
@@ -29,6 +30,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::User(action)) => user_command(&cli.db, action).await,
         Some(Command::Foods(action)) => foods_command(&cli.db, action).await,
+        Some(Command::Exercises(action)) => exercises_command(&cli.db, action).await,
     }
 }
 
@@ -360,6 +362,23 @@ async fn foods_command(db: &DbArgs, action: FoodsAction) -> anyhow::Result<ExitC
             })
             .await?;
             println!("{}", summary.line(seconds));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn exercises_command(db: &DbArgs, action: ExercisesAction) -> anyhow::Result<ExitCode> {
+    match action {
+        ExercisesAction::Import { path } => {
+            // Check the whole file before touching (or starting) the database.
+            let exercises = exercise_import::read(&path)?;
+            let summary = with_database(db, async |config| {
+                let mut client = sparky_db::connect(config).await?;
+                exercise_import::check_schema(&client).await?;
+                exercise_import::run(&mut client, &exercises).await
+            })
+            .await?;
+            println!("{}", summary.line());
             Ok(ExitCode::SUCCESS)
         }
     }

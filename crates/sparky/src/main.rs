@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod exercise_import;
 mod food_import;
 mod users;
 

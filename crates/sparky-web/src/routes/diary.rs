@@ -162,7 +162,7 @@ fn entry_from_row(r: &tokio_postgres::Row) -> (DiaryEntry, Nutrients) {
     (entry, nutrients)
 }
 
-fn parse_quantity(q: f64) -> ApiResult<Decimal> {
+pub(crate) fn parse_quantity(q: f64) -> ApiResult<Decimal> {
     let d = decimal_from_f64("quantity", q)?;
     if d <= Decimal::ZERO || d > Decimal::from(1_000_000) {
         return Err(ApiError::invalid(
@@ -173,11 +173,11 @@ fn parse_quantity(q: f64) -> ApiResult<Decimal> {
     Ok(sparky_core::units::round_dp(d, 4))
 }
 
-fn parse_unit(u: &str) -> ApiResult<Unit> {
+pub(crate) fn parse_unit(u: &str) -> ApiResult<Unit> {
     Unit::parse(u).map_err(|e| ApiError::invalid("unit", e.to_string()))
 }
 
-fn nutrition_error(e: NutritionError) -> ApiError {
+pub(crate) fn nutrition_error(e: NutritionError) -> ApiError {
     match e {
         NutritionError::InvalidQuantity => ApiError::invalid("quantity", e.to_string()),
         NutritionError::NotConvertible { .. } => ApiError::invalid("unit", e.to_string()),

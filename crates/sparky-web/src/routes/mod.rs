@@ -4,11 +4,17 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod diary;
+pub mod exercises;
 pub mod family;
 pub mod foods;
+pub mod goals;
+pub mod meal_plans;
+pub mod measurements;
 pub mod nutrients;
 pub mod preferences;
 pub mod providers;
+pub mod summary;
+pub mod workouts;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -23,6 +29,12 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(foods::router())
         .merge(diary::router())
         .merge(providers::router())
+        .merge(exercises::router())
+        .merge(workouts::router())
+        .merge(measurements::router())
+        .merge(goals::router())
+        .merge(meal_plans::router())
+        .merge(summary::router())
 }
 
 /// Bounded pagination shared by list endpoints.

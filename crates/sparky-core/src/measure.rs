@@ -1,0 +1,554 @@
+//! Body measurements: the units a value can be typed in, the canonical unit each kind of
+//! measurement is stored in, and the conversion back to what a user reads.
+//!
+//! A value is converted once, exactly (see [`crate::units`]), into the canonical unit of its
+//! type's dimension — kg, cm, ml, %, count or bpm — and stored at full precision. For display
+//! it is converted from that full-precision value into the user's system (imperial: lb, in,
+//! fl oz; metric: kg, cm, ml) and only then rounded, to 2 decimal places, so 90 lb → stored →
+//! shown is 90 lb again.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+use crate::units::{self, Unit};
+
+/// What a kind of measurement measures; its values are stored in [`Dimension::canonical_unit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dimension {
+    Mass,
+    Length,
+    Percent,
+    Count,
+    Volume,
+    Rate,
+}
+
+/// A unit a measurement can be entered or shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MeasureUnit {
+    Kg,
+    G,
+    Lb,
+    Cm,
+    M,
+    In,
+    Ft,
+    Ml,
+    L,
+    FlOz,
+    Cup,
+    Percent,
+    Count,
+    Bpm,
+}
+
+/// The user's preference (`user_preferences.units_system`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnitsSystem {
+    Metric,
+    Imperial,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MeasureError {
+    #[error("unknown unit \"{0}\"; use one of: kg, g, lb, cm, m, in, ft, ml, l, fl oz, cup, %, count, bpm")]
+    UnknownUnit(String),
+    #[error("unknown dimension \"{0}\"; use one of: mass, length, percent, count, volume, rate")]
+    UnknownDimension(String),
+    #[error("{unit} is not a unit of {dimension}; use one of: {allowed}")]
+    WrongUnit {
+        unit: MeasureUnit,
+        dimension: Dimension,
+        allowed: String,
+    },
+    #[error("must not be negative")]
+    Negative,
+    #[error("must be greater than 0")]
+    NotPositive,
+    #[error("must be at most {max} {unit}")]
+    TooLarge { max: Decimal, unit: MeasureUnit },
+    #[error("the value is too large to convert")]
+    OutOfRange,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 6] = [
+        Dimension::Mass,
+        Dimension::Length,
+        Dimension::Percent,
+        Dimension::Count,
+        Dimension::Volume,
+        Dimension::Rate,
+    ];
+
+    /// `mass`, `length`, `percent`, `count`, `volume` or `rate` (case-insensitive, trimmed).
+    pub fn parse(s: &str) -> Result<Dimension, MeasureError> {
+        let norm = s.trim().to_lowercase();
+        Dimension::ALL
+            .into_iter()
+            .find(|d| d.as_str() == norm)
+            .ok_or_else(|| MeasureError::UnknownDimension(s.trim().to_string()))
+    }
+
+    /// The name stored in `measurement_types.dimension`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Mass => "mass",
+            Dimension::Length => "length",
+            Dimension::Percent => "percent",
+            Dimension::Count => "count",
+            Dimension::Volume => "volume",
+            Dimension::Rate => "rate",
+        }
+    }
+
+    /// The unit values of this dimension are stored in: kg, cm, %, count, ml, bpm.
+    pub fn canonical_unit(self) -> MeasureUnit {
+        match self {
+            Dimension::Mass => MeasureUnit::Kg,
+            Dimension::Length => MeasureUnit::Cm,
+            Dimension::Percent => MeasureUnit::Percent,
+            Dimension::Count => MeasureUnit::Count,
+            Dimension::Volume => MeasureUnit::Ml,
+            Dimension::Rate => MeasureUnit::Bpm,
+        }
+    }
+
+    /// The unit a value is shown in for a user of `system`: imperial lb, in, fl oz; metric
+    /// kg, cm, ml; %, count and bpm in both.
+    pub fn display_unit(self, system: UnitsSystem) -> MeasureUnit {
+        match (self, system) {
+            (Dimension::Mass, UnitsSystem::Imperial) => MeasureUnit::Lb,
+            (Dimension::Length, UnitsSystem::Imperial) => MeasureUnit::In,
+            (Dimension::Volume, UnitsSystem::Imperial) => MeasureUnit::FlOz,
+            (d, _) => d.canonical_unit(),
+        }
+    }
+
+    /// Every unit a value of this dimension may be entered in.
+    pub fn units(self) -> &'static [MeasureUnit] {
+        match self {
+            Dimension::Mass => &[MeasureUnit::Kg, MeasureUnit::Lb, MeasureUnit::G],
+            Dimension::Length => &[
+                MeasureUnit::Cm,
+                MeasureUnit::In,
+                MeasureUnit::M,
+                MeasureUnit::Ft,
+            ],
+            Dimension::Volume => &[
+                MeasureUnit::Ml,
+                MeasureUnit::L,
+                MeasureUnit::FlOz,
+                MeasureUnit::Cup,
+            ],
+            Dimension::Percent => &[MeasureUnit::Percent],
+            Dimension::Count => &[MeasureUnit::Count],
+            Dimension::Rate => &[MeasureUnit::Bpm],
+        }
+    }
+
+    /// The largest plausible value in the canonical unit (anything above is a typo):
+    /// 1000 kg, 500 cm, 100 %, 10,000,000 count, 100,000 ml, 400 bpm.
+    pub fn max_canonical(self) -> Decimal {
+        match self {
+            Dimension::Mass => dec!(1000),
+            Dimension::Length => dec!(500),
+            Dimension::Percent => dec!(100),
+            Dimension::Count => dec!(10000000),
+            Dimension::Volume => dec!(100000),
+            Dimension::Rate => dec!(400),
+        }
+    }
+
+    /// Whether zero is a meaningful reading (0 steps, 0 ml of water, 0 %); a weight, a length
+    /// or a heart rate of zero is not.
+    pub fn allows_zero(self) -> bool {
+        matches!(
+            self,
+            Dimension::Count | Dimension::Volume | Dimension::Percent
+        )
+    }
+}
+
+impl fmt::Display for Dimension {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl MeasureUnit {
+    /// Reads what a person typed: trimmed, case-insensitive, runs of whitespace as one space,
+    /// common spellings and plurals accepted.
+    pub fn parse(s: &str) -> Result<MeasureUnit, MeasureError> {
+        let norm = s
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        let unit = match norm.as_str() {
+            "kg" | "kgs" | "kilogram" | "kilograms" => MeasureUnit::Kg,
+            "g" | "gram" | "grams" => MeasureUnit::G,
+            "lb" | "lbs" | "pound" | "pounds" => MeasureUnit::Lb,
+            "cm" | "centimeter" | "centimeters" | "centimetre" | "centimetres" => MeasureUnit::Cm,
+            "m" | "meter" | "meters" | "metre" | "metres" => MeasureUnit::M,
+            "in" | "inch" | "inches" => MeasureUnit::In,
+            "ft" | "foot" | "feet" => MeasureUnit::Ft,
+            "ml" | "milliliter" | "milliliters" | "millilitre" | "millilitres" => MeasureUnit::Ml,
+            "l" | "liter" | "liters" | "litre" | "litres" => MeasureUnit::L,
+            "fl oz" | "fl_oz" | "floz" | "fluid ounce" | "fluid ounces" => MeasureUnit::FlOz,
+            "cup" | "cups" => MeasureUnit::Cup,
+            "%" | "percent" | "pct" => MeasureUnit::Percent,
+            "count" | "steps" | "step" => MeasureUnit::Count,
+            "bpm" | "beats/min" | "beats per minute" => MeasureUnit::Bpm,
+            _ => return Err(MeasureError::UnknownUnit(s.trim().to_string())),
+        };
+        Ok(unit)
+    }
+
+    /// The canonical name, used in storage, JSON and display; [`MeasureUnit::parse`] accepts it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeasureUnit::Kg => "kg",
+            MeasureUnit::G => "g",
+            MeasureUnit::Lb => "lb",
+            MeasureUnit::Cm => "cm",
+            MeasureUnit::M => "m",
+            MeasureUnit::In => "in",
+            MeasureUnit::Ft => "ft",
+            MeasureUnit::Ml => "ml",
+            MeasureUnit::L => "l",
+            MeasureUnit::FlOz => "fl oz",
+            MeasureUnit::Cup => "cup",
+            MeasureUnit::Percent => "%",
+            MeasureUnit::Count => "count",
+            MeasureUnit::Bpm => "bpm",
+        }
+    }
+
+    pub fn dimension(self) -> Dimension {
+        match self {
+            MeasureUnit::Kg | MeasureUnit::G | MeasureUnit::Lb => Dimension::Mass,
+            MeasureUnit::Cm | MeasureUnit::M | MeasureUnit::In | MeasureUnit::Ft => {
+                Dimension::Length
+            }
+            MeasureUnit::Ml | MeasureUnit::L | MeasureUnit::FlOz | MeasureUnit::Cup => {
+                Dimension::Volume
+            }
+            MeasureUnit::Percent => Dimension::Percent,
+            MeasureUnit::Count => Dimension::Count,
+            MeasureUnit::Bpm => Dimension::Rate,
+        }
+    }
+
+    /// The food unit with the same meaning, for volumes converted by [`units::convert`].
+    fn volume_unit(self) -> Option<Unit> {
+        match self {
+            MeasureUnit::Ml => Some(Unit::Ml),
+            MeasureUnit::L => Some(Unit::L),
+            MeasureUnit::FlOz => Some(Unit::FlOz),
+            MeasureUnit::Cup => Some(Unit::Cup),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for MeasureUnit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl UnitsSystem {
+    /// `imperial` is imperial; anything else (including a missing preference) is metric.
+    pub fn from_preference(s: Option<&str>) -> UnitsSystem {
+        match s.map(|s| s.trim().to_lowercase()) {
+            Some(s) if s == "imperial" => UnitsSystem::Imperial,
+            _ => UnitsSystem::Metric,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitsSystem::Metric => "metric",
+            UnitsSystem::Imperial => "imperial",
+        }
+    }
+}
+
+fn wrong_unit(unit: MeasureUnit, dimension: Dimension) -> MeasureError {
+    MeasureError::WrongUnit {
+        unit,
+        dimension,
+        allowed: dimension
+            .units()
+            .iter()
+            .map(|u| u.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// Converts `value` typed in `unit` into the canonical unit of `dimension`, exactly and
+/// unrounded. Fails when the unit is not one of the dimension's.
+pub fn to_canonical(
+    value: Decimal,
+    unit: MeasureUnit,
+    dimension: Dimension,
+) -> Result<Decimal, MeasureError> {
+    if unit.dimension() != dimension {
+        return Err(wrong_unit(unit, dimension));
+    }
+    let r = match unit {
+        MeasureUnit::Kg
+        | MeasureUnit::Cm
+        | MeasureUnit::Ml
+        | MeasureUnit::Percent
+        | MeasureUnit::Count
+        | MeasureUnit::Bpm => Some(value),
+        MeasureUnit::G => value.checked_div(dec!(1000)),
+        MeasureUnit::Lb => value.checked_mul(dec!(0.45359237)),
+        MeasureUnit::M => value.checked_mul(dec!(100)),
+        MeasureUnit::In => value.checked_mul(dec!(2.54)),
+        MeasureUnit::Ft => value.checked_mul(dec!(30.48)),
+        MeasureUnit::L | MeasureUnit::FlOz | MeasureUnit::Cup => {
+            units::convert(value, unit.volume_unit().unwrap_or(Unit::Ml), Unit::Ml).ok()
+        }
+    };
+    r.ok_or(MeasureError::OutOfRange)
+}
+
+/// Converts a canonical value of `unit`'s dimension into `unit`, exactly and unrounded.
+pub fn from_canonical(canonical: Decimal, unit: MeasureUnit) -> Result<Decimal, MeasureError> {
+    let r = match unit {
+        MeasureUnit::Kg
+        | MeasureUnit::Cm
+        | MeasureUnit::Ml
+        | MeasureUnit::Percent
+        | MeasureUnit::Count
+        | MeasureUnit::Bpm => Some(canonical),
+        MeasureUnit::G => canonical.checked_mul(dec!(1000)),
+        MeasureUnit::Lb => canonical.checked_div(dec!(0.45359237)),
+        MeasureUnit::M => canonical.checked_div(dec!(100)),
+        MeasureUnit::In => canonical.checked_div(dec!(2.54)),
+        MeasureUnit::Ft => canonical.checked_div(dec!(30.48)),
+        MeasureUnit::L | MeasureUnit::FlOz | MeasureUnit::Cup => {
+            units::convert(canonical, Unit::Ml, unit.volume_unit().unwrap_or(Unit::Ml)).ok()
+        }
+    };
+    r.ok_or(MeasureError::OutOfRange)
+}
+
+/// Decimal places shown to users.
+pub const DISPLAY_DP: u32 = 2;
+
+/// A canonical value as the user reads it: converted from full precision into the unit of
+/// their system, then rounded half away from zero to [`DISPLAY_DP`] places (trailing zeros
+/// dropped).
+pub fn to_display(
+    canonical: Decimal,
+    dimension: Dimension,
+    system: UnitsSystem,
+) -> Result<(Decimal, MeasureUnit), MeasureError> {
+    let unit = dimension.display_unit(system);
+    let v = from_canonical(canonical, unit)?;
+    Ok((units::round_dp(v, DISPLAY_DP).normalize(), unit))
+}
+
+/// Checks a canonical value is plausible for its dimension: never negative, zero only where
+/// it means something ([`Dimension::allows_zero`]), at most [`Dimension::max_canonical`].
+pub fn check_canonical(canonical: Decimal, dimension: Dimension) -> Result<(), MeasureError> {
+    if canonical.is_sign_negative() && !canonical.is_zero() {
+        return Err(MeasureError::Negative);
+    }
+    if canonical.is_zero() && !dimension.allows_zero() {
+        return Err(MeasureError::NotPositive);
+    }
+    if canonical > dimension.max_canonical() {
+        return Err(MeasureError::TooLarge {
+            max: dimension.max_canonical(),
+            unit: dimension.canonical_unit(),
+        });
+    }
+    Ok(())
+}
+
+/// Reads a value typed as `value` `unit` for a type of `dimension`: converted to the
+/// canonical unit, checked ([`check_canonical`]), and rounded to `scale` decimal places
+/// (what the column keeps; 6 for `measurements.value`).
+pub fn parse_measurement(
+    value: Decimal,
+    unit: &str,
+    dimension: Dimension,
+    scale: u32,
+) -> Result<Decimal, MeasureError> {
+    let unit = MeasureUnit::parse(unit)?;
+    let canonical = to_canonical(value, unit, dimension)?;
+    check_canonical(canonical, dimension)?;
+    Ok(units::round_dp(canonical, scale))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn parses_units_and_dimensions() {
+        for (s, u) in [
+            ("KG", MeasureUnit::Kg),
+            (" lbs ", MeasureUnit::Lb),
+            ("inches", MeasureUnit::In),
+            ("Fl  Oz", MeasureUnit::FlOz),
+            ("%", MeasureUnit::Percent),
+            ("steps", MeasureUnit::Count),
+            ("bpm", MeasureUnit::Bpm),
+            ("feet", MeasureUnit::Ft),
+            ("m", MeasureUnit::M),
+            ("cups", MeasureUnit::Cup),
+        ] {
+            assert_eq!(MeasureUnit::parse(s), Ok(u), "{s}");
+            assert_eq!(MeasureUnit::parse(u.as_str()), Ok(u));
+        }
+        assert!(MeasureUnit::parse("stone").is_err());
+        assert_eq!(Dimension::parse(" Mass "), Ok(Dimension::Mass));
+        assert!(Dimension::parse("weight").is_err());
+        for d in Dimension::ALL {
+            assert_eq!(d.canonical_unit().dimension(), d);
+            assert!(d.units().iter().all(|u| u.dimension() == d));
+        }
+    }
+
+    #[test]
+    fn converts_to_canonical_exactly() {
+        let cases = [
+            (dec!(90), MeasureUnit::Lb, Dimension::Mass, dec!(40.8233133)),
+            (dec!(1500), MeasureUnit::G, Dimension::Mass, dec!(1.5)),
+            (dec!(70), MeasureUnit::Kg, Dimension::Mass, dec!(70)),
+            (dec!(32), MeasureUnit::In, Dimension::Length, dec!(81.28)),
+            (dec!(6), MeasureUnit::Ft, Dimension::Length, dec!(182.88)),
+            (dec!(1.8), MeasureUnit::M, Dimension::Length, dec!(180)),
+            (
+                dec!(8),
+                MeasureUnit::FlOz,
+                Dimension::Volume,
+                dec!(236.5882365),
+            ),
+            (
+                dec!(1),
+                MeasureUnit::Cup,
+                Dimension::Volume,
+                dec!(236.5882365),
+            ),
+            (dec!(1.5), MeasureUnit::L, Dimension::Volume, dec!(1500)),
+            (
+                dec!(18.5),
+                MeasureUnit::Percent,
+                Dimension::Percent,
+                dec!(18.5),
+            ),
+            (dec!(62), MeasureUnit::Bpm, Dimension::Rate, dec!(62)),
+        ];
+        for (v, u, d, want) in cases {
+            assert_eq!(to_canonical(v, u, d), Ok(want), "{v} {u}");
+            assert_eq!(from_canonical(want, u), Ok(v), "{want} back to {u}");
+        }
+    }
+
+    #[test]
+    fn refuses_a_unit_of_another_dimension() {
+        let e = to_canonical(dec!(70), MeasureUnit::Cm, Dimension::Mass).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cm is not a unit of mass; use one of: kg, lb, g"
+        );
+        assert!(to_canonical(dec!(10), MeasureUnit::Kg, Dimension::Percent).is_err());
+    }
+
+    #[test]
+    fn shows_values_in_the_users_system() {
+        // 90 lb stored at the column's 6 places comes back as 90 lb.
+        let stored = parse_measurement(dec!(90), "lb", Dimension::Mass, 6).unwrap();
+        assert_eq!(stored, dec!(40.823313));
+        assert_eq!(
+            to_display(stored, Dimension::Mass, UnitsSystem::Imperial),
+            Ok((dec!(90), MeasureUnit::Lb))
+        );
+        assert_eq!(
+            to_display(stored, Dimension::Mass, UnitsSystem::Metric),
+            Ok((dec!(40.82), MeasureUnit::Kg))
+        );
+        assert_eq!(
+            to_display(dec!(81.28), Dimension::Length, UnitsSystem::Imperial),
+            Ok((dec!(32), MeasureUnit::In))
+        );
+        assert_eq!(
+            to_display(dec!(500), Dimension::Volume, UnitsSystem::Imperial),
+            Ok((dec!(16.91), MeasureUnit::FlOz))
+        );
+        assert_eq!(
+            to_display(dec!(18.5), Dimension::Percent, UnitsSystem::Imperial),
+            Ok((dec!(18.5), MeasureUnit::Percent))
+        );
+        assert_eq!(
+            UnitsSystem::from_preference(Some("imperial")),
+            UnitsSystem::Imperial
+        );
+        assert_eq!(UnitsSystem::from_preference(None), UnitsSystem::Metric);
+    }
+
+    #[test]
+    fn refuses_implausible_values() {
+        assert_eq!(
+            check_canonical(dec!(-1), Dimension::Mass),
+            Err(MeasureError::Negative)
+        );
+        assert_eq!(
+            check_canonical(dec!(0), Dimension::Mass),
+            Err(MeasureError::NotPositive)
+        );
+        assert_eq!(check_canonical(dec!(0), Dimension::Count), Ok(()));
+        assert!(check_canonical(dec!(1000.000001), Dimension::Mass).is_err());
+        assert!(check_canonical(dec!(100.5), Dimension::Percent).is_err());
+        assert!(parse_measurement(dec!(2204), "lb", Dimension::Mass, 6).is_ok());
+        assert!(parse_measurement(dec!(2205), "lb", Dimension::Mass, 6).is_err());
+        assert!(parse_measurement(dec!(70), "stone", Dimension::Mass, 6).is_err());
+    }
+
+    fn two_dp(max_hundredths: i64) -> impl Strategy<Value = Decimal> {
+        (1..=max_hundredths).prop_map(|n| Decimal::new(n, 2))
+    }
+
+    proptest! {
+        /// Any weight typed in lb (to 2 places, up to 2204.62 lb), stored in kg at the
+        /// column's 6 places, reads back as the same lb.
+        #[test]
+        fn lb_round_trips_through_stored_kg(lb in two_dp(220_462)) {
+            let stored = parse_measurement(lb, "lb", Dimension::Mass, 6).unwrap();
+            let (shown, unit) = to_display(stored, Dimension::Mass, UnitsSystem::Imperial).unwrap();
+            prop_assert_eq!(unit, MeasureUnit::Lb);
+            prop_assert_eq!(shown, lb.normalize());
+        }
+
+        /// Any length typed in inches (to 2 places, up to 196.85 in) reads back the same.
+        #[test]
+        fn in_round_trips_through_stored_cm(inches in two_dp(19_685)) {
+            let stored = parse_measurement(inches, "in", Dimension::Length, 6).unwrap();
+            let (shown, unit) = to_display(stored, Dimension::Length, UnitsSystem::Imperial).unwrap();
+            prop_assert_eq!(unit, MeasureUnit::In);
+            prop_assert_eq!(shown, inches.normalize());
+        }
+
+        /// fl oz too, and metric entries read back unchanged for metric users.
+        #[test]
+        fn fl_oz_and_metric_round_trip(floz in two_dp(338_140), kg in two_dp(100_000)) {
+            let stored = parse_measurement(floz, "fl oz", Dimension::Volume, 6).unwrap();
+            let (shown, _) = to_display(stored, Dimension::Volume, UnitsSystem::Imperial).unwrap();
+            prop_assert_eq!(shown, floz.normalize());
+            let stored = parse_measurement(kg, "kg", Dimension::Mass, 6).unwrap();
+            let (shown, _) = to_display(stored, Dimension::Mass, UnitsSystem::Metric).unwrap();
+            prop_assert_eq!(shown, kg.normalize());
+        }
+    }
+}

@@ -1,0 +1,708 @@
+//! Goals and calorie suggestions, black-box over HTTP against a real database. Data that goals
+//! derive from (weights, water, diary entries) is inserted as its owner through the app role,
+//! so RLS applies as it does for the app.
+
+mod common;
+
+use common::{As, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+async fn create_goal(app: &TestApp, who: &As, body: Value) -> Value {
+    let r = app.post("/api/v1/goals", who, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    r.body
+}
+
+/// Inserts a measurement `days_ago` days before now, as its owner.
+async fn measure(app: &TestApp, owner: &str, kind: &str, value: &str, unit: &str, days_ago: i32) {
+    let owner: Uuid = owner.parse().unwrap();
+    let db = app.db.database().await;
+    let mut tx = db.as_user(owner).await.unwrap();
+    tx.execute(
+        "INSERT INTO measurements (user_id, type, value, unit, measured_at)
+         VALUES ($1, $2, $3::text::numeric, $4, now() - make_interval(days => $5))",
+        &[&owner, &kind, &value, &unit, &days_ago],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// Inserts a food diary entry for today in the owner's timezone (or `days_ago` before it).
+async fn eat(app: &TestApp, owner: &str, calories: &str, protein: &str, days_ago: i32) {
+    let owner: Uuid = owner.parse().unwrap();
+    let db = app.db.database().await;
+    let mut tx = db.as_user(owner).await.unwrap();
+    tx.execute(
+        "INSERT INTO food_diary (user_id, food_name, quantity, unit, meal_type, consumed_at,
+             entry_date, calories, protein, carbohydrates, fat)
+         SELECT $1, 'Test food', 1, 'serving', 'lunch', now(),
+             (now() AT TIME ZONE coalesce((SELECT timezone FROM user_preferences WHERE user_id = $1), 'UTC'))::date - $4::int,
+             $2::text::numeric, $3::text::numeric, 10, 5",
+        &[&owner, &calories, &protein, &days_ago],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn goal_crud() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let g = create_goal(
+        &app,
+        &ann,
+        json!({"type": "calorie_target", "target_value": 2000, "target_date": "2027-01-31"}),
+    )
+    .await;
+    assert_eq!(g["type"], "calorie_target");
+    assert_eq!(g["status"], "active");
+    assert_eq!(g["target_value"], 2000.0);
+    assert_eq!(g["target_unit"], "kcal");
+    assert_eq!(g["target_date"], "2027-01-31");
+    assert_eq!(g["user_id"], ann_id.as_str());
+    assert_eq!(g["current_value"], 0.0);
+    assert_eq!(g["progress_percent"], 0.0);
+    let id = g["id"].as_str().unwrap();
+
+    let list = app.get("/api/v1/goals", &ann).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.body.as_array().unwrap().len(), 1);
+    let one = app.get(&format!("/api/v1/goals/{id}"), &ann).await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(one.body["id"], id);
+
+    let up = app
+        .put(
+            &format!("/api/v1/goals/{id}"),
+            &ann,
+            json!({"target_value": 1800, "status": "paused"}),
+        )
+        .await;
+    assert_eq!(up.status, StatusCode::OK, "{:?}", up.body);
+    assert_eq!(up.body["target_value"], 1800.0);
+    assert_eq!(up.body["status"], "paused");
+    let filtered = app.get("/api/v1/goals?status=active", &ann).await;
+    assert_eq!(filtered.body.as_array().unwrap().len(), 0);
+    let filtered = app.get("/api/v1/goals?type=calorie_target", &ann).await;
+    assert_eq!(filtered.body.as_array().unwrap().len(), 1);
+
+    // Validation names the field.
+    let bad = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "happiness", "target_value": 1}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body["error"]["fields"]["type"].is_string(),
+        "{:?}",
+        bad.body
+    );
+    let bad = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "protein_target", "target_value": -5}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body["error"]["fields"]["target_value"].is_string());
+    let bad = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "weight_target", "target_value": 70, "target_unit": "stone"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body["error"]["fields"]["target_unit"].is_string());
+    let bad = app.get("/api/v1/goals?status=done", &ann).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // current_value is derived, never typed in.
+    let bad = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "fat_target", "target_value": 60, "current_value": 10}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    assert_eq!(
+        app.delete(&format!("/api/v1/goals/{id}"), &ann)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/goals/{id}"), &ann).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.delete(&format!("/api/v1/goals/{id}"), &ann)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn one_active_goal_per_type() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let first = create_goal(
+        &app,
+        &ann,
+        json!({"type": "weight_loss", "target_value": 70}),
+    )
+    .await;
+    let second = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "weight_loss", "target_value": 65}),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::CONFLICT, "{:?}", second.body);
+    // Other types are independent; a paused goal of the type does not count.
+    create_goal(
+        &app,
+        &ann,
+        json!({"type": "weight_target", "target_value": 70}),
+    )
+    .await;
+    create_goal(
+        &app,
+        &ann,
+        json!({"type": "weight_loss", "target_value": 60, "status": "paused"}),
+    )
+    .await;
+    let id = first["id"].as_str().unwrap();
+    let paused = app
+        .put(
+            &format!("/api/v1/goals/{id}"),
+            &ann,
+            json!({"status": "paused"}),
+        )
+        .await;
+    assert_eq!(paused.status, StatusCode::OK);
+    let next = create_goal(
+        &app,
+        &ann,
+        json!({"type": "weight_loss", "target_value": 65}),
+    )
+    .await;
+    assert_eq!(next["status"], "active");
+    // Re-activating the old one now conflicts.
+    let again = app
+        .put(
+            &format!("/api/v1/goals/{id}"),
+            &ann,
+            json!({"status": "active"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    // Completing the new one frees the slot.
+    let next_id = next["id"].as_str().unwrap();
+    app.put(
+        &format!("/api/v1/goals/{next_id}"),
+        &ann,
+        json!({"status": "completed"}),
+    )
+    .await;
+    let again = app
+        .put(
+            &format!("/api/v1/goals/{id}"),
+            &ann,
+            json!({"status": "active"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
+}
+
+#[tokio::test]
+async fn weight_goal_current_value_and_progress_from_measurements() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    // No weight yet: no current value, no progress.
+    let g = create_goal(
+        &app,
+        &ann,
+        json!({"type": "weight_loss", "target_value": 80}),
+    )
+    .await;
+    assert_eq!(g["current_value"], Value::Null);
+    assert_eq!(g["progress_percent"], Value::Null);
+    assert_eq!(g["target_unit"], "kg");
+    let id = g["id"].as_str().unwrap().to_string();
+    app.delete(&format!("/api/v1/goals/{id}"), &ann).await;
+
+    measure(&app, &ann_id, "weight", "90", "kg", 3).await;
+    measure(&app, &ann_id, "weight", "88", "kg", 1).await;
+    let g = create_goal(
+        &app,
+        &ann,
+        json!({"type": "weight_loss", "target_value": 80}),
+    )
+    .await;
+    // The start is the latest weight when the goal was set.
+    assert_eq!(g["start_value"], 88.0);
+    assert_eq!(g["current_value"], 88.0);
+    assert_eq!(g["progress_percent"], 0.0);
+    let id = g["id"].as_str().unwrap().to_string();
+    measure(&app, &ann_id, "weight", "84", "kg", 0).await;
+    let g = app.get(&format!("/api/v1/goals/{id}"), &ann).await.body;
+    assert_eq!(g["current_value"], 84.0);
+    // (88 − 84) / (88 − 80) = 50 %
+    assert_eq!(g["progress_percent"], 50.0);
+    // Past the target: clamped to 100.
+    measure(&app, &ann_id, "weight", "78.5", "kg", 0).await;
+    let g = app.get(&format!("/api/v1/goals/{id}"), &ann).await.body;
+    assert_eq!(g["current_value"], 78.5);
+    assert_eq!(g["progress_percent"], 100.0);
+
+    // Imperial owner: goals in lb, typed and shown; 180 lb stays 180 lb.
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &ann,
+            json!({"units_system": "imperial"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let w = create_goal(
+        &app,
+        &ann,
+        json!({"type": "weight_target", "target_value": 180}),
+    )
+    .await;
+    assert_eq!(w["target_unit"], "lb");
+    assert_eq!(w["target_value"], 180.0);
+    // 78.5 kg = 173.06 lb
+    assert_eq!(w["current_value"], 173.06);
+    let g = app.get(&format!("/api/v1/goals/{id}"), &ann).await.body;
+    assert_eq!(g["target_unit"], "lb");
+    // 80 kg = 176.37 lb
+    assert_eq!(g["target_value"], 176.37);
+    // Stored canonically in kg.
+    let owner = app.db.owner_client().await;
+    let kg: String = owner
+        .query_one(
+            "SELECT target_value::text FROM goals WHERE type = 'weight_target'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kg, "81.646627"); // 180 × 0.45359237 = 81.6466266
+}
+
+#[tokio::test]
+async fn daily_targets_from_todays_diary_and_water() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let cal = create_goal(
+        &app,
+        &ann,
+        json!({"type": "calorie_target", "target_value": 2000}),
+    )
+    .await;
+    let protein = create_goal(
+        &app,
+        &ann,
+        json!({"type": "protein_target", "target_value": 100, "target_unit": "g"}),
+    )
+    .await;
+    let water = create_goal(
+        &app,
+        &ann,
+        json!({"type": "water_target", "target_value": 2, "target_unit": "l"}),
+    )
+    .await;
+    assert_eq!(water["target_value"], 2000.0);
+    assert_eq!(water["target_unit"], "ml");
+
+    eat(&app, &ann_id, "500.5", "20", 0).await;
+    eat(&app, &ann_id, "699.5", "10.25", 0).await;
+    eat(&app, &ann_id, "3000", "200", 1).await; // yesterday: not counted
+    measure(&app, &ann_id, "water", "500", "ml", 0).await;
+    measure(&app, &ann_id, "water", "750", "ml", 0).await;
+    measure(&app, &ann_id, "water", "900", "ml", 2).await; // not today
+
+    let list = app.get("/api/v1/goals", &ann).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let find = |id: &Value| {
+        list.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["id"] == *id)
+            .unwrap()
+            .clone()
+    };
+    let c = find(&cal["id"]);
+    assert_eq!(c["current_value"], 1200.0);
+    assert_eq!(c["progress_percent"], 60.0);
+    let p = find(&protein["id"]);
+    assert_eq!(p["current_value"], 30.25);
+    assert_eq!(p["progress_percent"], 30.25);
+    let w = find(&water["id"]);
+    assert_eq!(w["current_value"], 1250.0);
+    assert_eq!(w["progress_percent"], 62.5);
+    assert_eq!(c["projected_date"], Value::Null);
+}
+
+#[tokio::test]
+async fn projected_date_for_a_steady_loss_and_none_when_flat() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (bob_id, bob) = app.user("bob@example.com").await;
+    // Ann loses 0.2 kg a day for 30 days: 100 → 94.2.
+    for i in 0..30 {
+        let value = rust_decimal::Decimal::from(100)
+            - rust_decimal::Decimal::new(2, 1) * rust_decimal::Decimal::from(i);
+        measure(&app, &ann_id, "weight", &value.to_string(), "kg", 29 - i).await;
+    }
+    let g = create_goal(
+        &app,
+        &ann,
+        json!({"type": "weight_loss", "target_value": 90, "start_value": 100}),
+    )
+    .await;
+    let projected = g["projected_date"].as_str().expect("a projected date");
+    let today = chrono::Utc::now().date_naive();
+    let projected = chrono::NaiveDate::parse_from_str(projected, "%Y-%m-%d").unwrap();
+    assert!(projected > today, "{projected} after {today}");
+    // About (94.2 trend-ish − 90) / 0.2 a day: weeks away, not years.
+    assert!(
+        projected < today + chrono::Duration::days(120),
+        "{projected}"
+    );
+    assert_eq!(g["current_value"], 94.2);
+    // (100 − 94.2) / (100 − 90) = 58 %
+    assert_eq!(g["progress_percent"], 58.0);
+    // A paused goal has no projection.
+    let id = g["id"].as_str().unwrap();
+    let paused = app
+        .put(
+            &format!("/api/v1/goals/{id}"),
+            &ann,
+            json!({"status": "paused"}),
+        )
+        .await;
+    assert_eq!(paused.body["projected_date"], Value::Null);
+
+    // Bob's weight is flat: no projection.
+    for i in 0..30 {
+        measure(&app, &bob_id, "weight", "80", "kg", i).await;
+    }
+    let g = create_goal(
+        &app,
+        &bob,
+        json!({"type": "weight_loss", "target_value": 75}),
+    )
+    .await;
+    assert_eq!(g["projected_date"], Value::Null);
+    assert_eq!(g["current_value"], 80.0);
+    // Gaining towards a loss target: none either.
+    let g = create_goal(
+        &app,
+        &bob,
+        json!({"type": "muscle_gain", "target_value": 85}),
+    )
+    .await;
+    assert_eq!(g["projected_date"], Value::Null);
+}
+
+#[tokio::test]
+async fn suggest_matches_worked_examples() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+
+    // Mifflin-St Jeor, man 80 kg, 180 cm, 30 y: 1780; moderate × 1.55 = 2759; −0.5 kg/week
+    // = −550 kcal/day → 2209.
+    let r = app
+        .get(
+            "/api/v1/goals/suggest?sex=male&age=30&height_cm=180&weight_kg=80&activity=moderate&weekly_change_kg=-0.5",
+            &ann,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let b = &r.body;
+    assert_eq!(b["bmr"], 1780.0);
+    assert_eq!(b["bmr_formula"], "Mifflin-St Jeor");
+    assert_eq!(b["activity_multiplier"], 1.55);
+    assert_eq!(b["tdee"], 2759.0);
+    assert_eq!(b["kcal_per_kg"], 7700.0);
+    assert_eq!(b["daily_adjustment_kcal"], -550.0);
+    assert_eq!(b["target_calories"], 2209.0);
+    assert_eq!(b["floor_applied"], false);
+    assert_eq!(b["floor_kcal"], 1500.0);
+    assert_eq!(b["macros"]["protein_g"], 144.0);
+    assert_eq!(b["macros"]["fat_g"], 61.4);
+    assert_eq!(b["macros"]["carbohydrates_g"], 270.2);
+
+    // Woman 60 kg, 165 cm, 25 y: 1345.25; sedentary 1614.3.
+    let r = app
+        .get(
+            "/api/v1/goals/suggest?sex=female&age=25&height_cm=165&weight_kg=60",
+            &ann,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["bmr"], 1345.25);
+    assert_eq!(r.body["activity"], "sedentary");
+    assert_eq!(r.body["tdee"], 1614.3);
+    assert_eq!(r.body["target_calories"], 1614.3);
+    // An aggressive deficit (−1 kg/week = −1100 kcal/day → 514.3) stops at the 1200 floor.
+    let r = app
+        .get(
+            "/api/v1/goals/suggest?sex=female&age=25&height_cm=165&weight_kg=60&weekly_change_kg=-1",
+            &ann,
+        )
+        .await;
+    assert_eq!(r.body["target_calories"], 1200.0);
+    assert_eq!(r.body["floor_applied"], true);
+    assert_eq!(r.body["floor_kcal"], 1200.0);
+    // The floor is configurable.
+    let r = app
+        .get(
+            "/api/v1/goals/suggest?sex=female&age=25&height_cm=165&weight_kg=60&weekly_change_kg=-1&floor_kcal=1400",
+            &ann,
+        )
+        .await;
+    assert_eq!(r.body["target_calories"], 1400.0);
+    assert_eq!(r.body["floor_applied"], true);
+
+    // Katch-McArdle with body fat: 80 kg at 20 % → 370 + 21.6 × 64 = 1752.4.
+    let r = app
+        .get(
+            "/api/v1/goals/suggest?sex=male&age=30&height_cm=180&weight_kg=80&body_fat_percent=20",
+            &ann,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["bmr"], 1752.4);
+    assert_eq!(r.body["bmr_formula"], "Katch-McArdle");
+    assert_eq!(r.body["tdee"], 2102.88);
+
+    // Validation names the field.
+    let r = app
+        .get(
+            "/api/v1/goals/suggest?age=abc&height_cm=180&weight_kg=80&activity=lazy",
+            &ann,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = &r.body["error"]["fields"];
+    assert!(fields["sex"].is_string(), "{:?}", r.body);
+    assert!(fields["age"].is_string());
+    assert!(fields["activity"].is_string());
+    let r = app
+        .get(
+            "/api/v1/goals/suggest?sex=male&age=30&height_cm=180&weight_kg=80&floor_kcal=100",
+            &ann,
+        )
+        .await;
+    assert!(r.body["error"]["fields"]["floor_kcal"].is_string());
+    let r = app
+        .get(
+            "/api/v1/goals/suggest?sex=male&age=30&height_cm=180&weight_kg=80&weekly_change_kg=-5",
+            &ann,
+        )
+        .await;
+    assert!(r.body["error"]["fields"]["weekly_change_kg"].is_string());
+    // No weight given and none measured.
+    let r = app
+        .get("/api/v1/goals/suggest?sex=male&age=30&height_cm=180", &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body["error"]["fields"]["weight_kg"].is_string());
+
+    // Missing weight and height default to the latest measurements.
+    measure(&app, &ann_id, "height", "180", "cm", 30).await;
+    measure(&app, &ann_id, "weight", "85", "kg", 5).await;
+    measure(&app, &ann_id, "weight", "80", "kg", 1).await;
+    let r = app.get("/api/v1/goals/suggest?sex=male&age=30", &ann).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["bmr"], 1780.0);
+    assert_eq!(r.body["inputs"]["weight_kg"], 80.0);
+    assert_eq!(r.body["inputs"]["weight_source"], "measurement");
+    assert_eq!(r.body["inputs"]["height_source"], "measurement");
+
+    assert_eq!(
+        app.get("/api/v1/goals/suggest?sex=male&age=30", &As::Nobody)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn goals_are_isolated_between_users() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let g = create_goal(
+        &app,
+        &ann,
+        json!({"type": "calorie_target", "target_value": 2000}),
+    )
+    .await;
+    let path = format!("/api/v1/goals/{}", g["id"].as_str().unwrap());
+    assert_eq!(app.get(&path, &bob).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.put(&path, &bob, json!({"target_value": 1}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.delete(&path, &bob).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&format!("/api/v1/goals?user_id={ann_id}"), &bob)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = app
+        .post(
+            &format!("/api/v1/goals?user_id={ann_id}"),
+            &bob,
+            json!({"type": "fat_target", "target_value": 50}),
+        )
+        .await;
+    assert!(
+        matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(app.get("/api/v1/goals", &bob).await.body, json!([]));
+    // Bob's own goal of the same type is his own slot.
+    create_goal(
+        &app,
+        &bob,
+        json!({"type": "calorie_target", "target_value": 2500}),
+    )
+    .await;
+    // Ann's goal is untouched.
+    let mine = app.get(&path, &ann).await;
+    assert_eq!(mine.body["target_value"], 2000.0);
+    // A user with no goals of their own sees none of anyone's, even with a direct query.
+    let db = app.db.database().await;
+    let nobody = db.as_user(Uuid::nil()).await.unwrap();
+    let rows = nobody
+        .query_and_commit("SELECT count(*) FROM goals", &[])
+        .await
+        .unwrap();
+    assert_eq!(rows[0].get::<_, i64>(0), 0);
+}
+
+#[tokio::test]
+async fn family_grantees_read_goals_but_never_write_them() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let (_, cat) = app.user("cat@example.com").await;
+    measure(&app, &ann_id, "weight", "90", "kg", 0).await;
+    let g = create_goal(
+        &app,
+        &ann,
+        json!({"type": "weight_loss", "target_value": 80}),
+    )
+    .await;
+    eat(&app, &ann_id, "1000", "50", 0).await;
+    create_goal(
+        &app,
+        &ann,
+        json!({"type": "calorie_target", "target_value": 2000}),
+    )
+    .await;
+    let list_path = format!("/api/v1/goals?user_id={ann_id}");
+    let path = format!("/api/v1/goals/{}", g["id"].as_str().unwrap());
+
+    // reports: reads goals, with values derived from Ann's data.
+    let r = app
+        .post(
+            "/api/v1/family-access",
+            &ann,
+            json!({"grantee_email": "bob@example.com", "access_type": "reports"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let seen = app.get(&list_path, &bob).await;
+    assert_eq!(seen.status, StatusCode::OK, "{:?}", seen.body);
+    let goals = seen.body.as_array().unwrap();
+    assert_eq!(goals.len(), 2);
+    let weight = goals.iter().find(|g| g["type"] == "weight_loss").unwrap();
+    assert_eq!(weight["current_value"], 90.0);
+    let cal = goals
+        .iter()
+        .find(|g| g["type"] == "calorie_target")
+        .unwrap();
+    assert_eq!(cal["current_value"], 1000.0);
+    assert_eq!(app.get(&path, &bob).await.status, StatusCode::OK);
+    // ...and cannot write them.
+    let r = app.put(&path, &bob, json!({"target_value": 60})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+    assert_eq!(app.delete(&path, &bob).await.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post(
+            &list_path,
+            &bob,
+            json!({"type": "fat_target", "target_value": 50}),
+        )
+        .await;
+    assert!(
+        matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{:?}",
+        r.body
+    );
+    let after = app.get(&path, &ann).await;
+    assert_eq!(after.body["target_value"], 80.0);
+    assert_eq!(
+        app.get("/api/v1/goals", &ann)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // checkin and food_list do not include goals.
+    for access in ["checkin", "food_list"] {
+        app.post(
+            "/api/v1/family-access",
+            &ann,
+            json!({"grantee_email": "cat@example.com", "access_type": access}),
+        )
+        .await;
+    }
+    assert_eq!(
+        app.get(&list_path, &cat).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.get(&path, &cat).await.status, StatusCode::NOT_FOUND);
+    // calorie: reads goals too.
+    app.post(
+        "/api/v1/family-access",
+        &ann,
+        json!({"grantee_email": "cat@example.com", "access_type": "calorie"}),
+    )
+    .await;
+    let seen = app.get(&list_path, &cat).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert_eq!(seen.body.as_array().unwrap().len(), 2);
+    assert_eq!(
+        app.put(&path, &cat, json!({"status": "paused"}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -1,0 +1,775 @@
+//! Meal plan templates, their items, and applying them to the food diary, black-box over HTTP
+//! against a real database.
+
+mod common;
+
+use common::{As, TestApp};
+use reqwest::StatusCode;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+async fn create(app: &TestApp, who: &As, path: &str, body: Value) -> Value {
+    let r = app.post(path, who, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{path}: {:?}", r.body);
+    r.body
+}
+
+/// Oats (100 g = 379 kcal; 1 cup = 81 g = 307 kcal), milk (100 ml = 42 kcal), apple
+/// (1 serving = 95 kcal). Returns their ids (and the oats' cup serving).
+struct Foods {
+    oats: String,
+    oats_cup: String,
+    milk: String,
+    apple: String,
+}
+
+async fn foods(app: &TestApp, who: &As) -> Foods {
+    let oats = create(app, who, "/api/v1/foods", json!({
+        "name": "Rolled oats",
+        "servings": [
+            {"size": 100, "unit": "g", "nutrients": {"calories": 379, "protein": 13.15, "fat": 6.52}},
+            {"size": 1, "unit": "cup", "weight_g": 81, "nutrients": {"calories": 307, "protein": 10.65}}
+        ]
+    }))
+    .await;
+    let milk = create(
+        app,
+        who,
+        "/api/v1/foods",
+        json!({"name": "Milk", "servings": [{"size": 100, "unit": "ml", "nutrients": {"calories": 42, "protein": 3.4, "fat": 1}}]}),
+    )
+    .await;
+    let apple = create(
+        app,
+        who,
+        "/api/v1/foods",
+        json!({"name": "Apple", "servings": [{"size": 1, "unit": "serving", "weight_g": 182, "nutrients": {"calories": 95, "protein": 0.5}}]}),
+    )
+    .await;
+    Foods {
+        oats: oats["id"].as_str().unwrap().into(),
+        oats_cup: oats["servings"][1]["id"].as_str().unwrap().into(),
+        milk: milk["id"].as_str().unwrap().into(),
+        apple: apple["id"].as_str().unwrap().into(),
+    }
+}
+
+/// A template with oats 50 g + milk 250 ml for breakfast every day (294.5 kcal) and two
+/// apples as a Monday snack (190 kcal). Returns (template id, [oats, milk, apple] item ids).
+async fn weekday_template(app: &TestApp, who: &As, f: &Foods) -> (String, Vec<String>) {
+    let t = create(
+        app,
+        who,
+        "/api/v1/meal-plan-templates",
+        json!({"name": "Weekday plan", "description": "simple", "target_calories": 2000}),
+    )
+    .await;
+    let id = t["id"].as_str().unwrap().to_string();
+    let items_path = format!("/api/v1/meal-plan-templates/{id}/items");
+    let mut items = Vec::new();
+    for body in [
+        json!({"food_item_id": f.oats, "quantity": 50, "unit": "g", "meal_type": "breakfast"}),
+        json!({"food_item_id": f.milk, "quantity": 250, "unit": "ml", "meal_type": "breakfast"}),
+        json!({"food_item_id": f.apple, "quantity": 2, "unit": "serving", "meal_type": "snack", "day_of_week": 0}),
+    ] {
+        let item = create(app, who, &items_path, body).await;
+        items.push(item["id"].as_str().unwrap().to_string());
+    }
+    (id, items)
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[tokio::test]
+async fn template_and_item_crud_with_nutrients_and_day_totals() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let f = foods(&app, &ann).await;
+
+    // Template validation names the field.
+    for (body, field) in [
+        (json!({"name": "  "}), "name"),
+        (
+            json!({"name": "x", "target_calories": -1}),
+            "target_calories",
+        ),
+        (json!({"name": "x", "colour": "red"}), "colour"),
+    ] {
+        let r = app
+            .post("/api/v1/meal-plan-templates", &ann, body.clone())
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(
+            r.body["error"]["fields"].get(field).is_some(),
+            "{field}: {:?}",
+            r.body
+        );
+    }
+
+    let (id, items) = weekday_template(&app, &ann, &f).await;
+    let path = format!("/api/v1/meal-plan-templates/{id}");
+
+    // Item validation names the field; a food or serving that is not there is a 404.
+    for (body, field) in [
+        (
+            json!({"food_item_id": f.oats, "quantity": 1, "unit": "furlong", "meal_type": "lunch"}),
+            "unit",
+        ),
+        (
+            json!({"food_item_id": f.oats, "quantity": 100, "unit": "ml", "meal_type": "lunch"}),
+            "unit",
+        ),
+        (
+            json!({"food_item_id": f.oats, "quantity": 1, "unit": "g", "meal_type": "brunch"}),
+            "meal_type",
+        ),
+        (
+            json!({"food_item_id": f.oats, "quantity": 0, "unit": "g", "meal_type": "lunch"}),
+            "quantity",
+        ),
+        (
+            json!({"food_item_id": f.oats, "quantity": 1, "unit": "g", "meal_type": "lunch", "day_of_week": 7}),
+            "day_of_week",
+        ),
+    ] {
+        let r = app.post(&format!("{path}/items"), &ann, body.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"].get(field).is_some(),
+            "{field}: {:?}",
+            r.body
+        );
+    }
+    let r = app
+        .post(&format!("{path}/items"), &ann, json!({"food_item_id": Uuid::new_v4(), "quantity": 1, "unit": "g", "meal_type": "lunch"}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // GET: items with their nutrients as the diary would log them, and per-weekday totals.
+    let got = app.get(&path, &ann).await;
+    assert_eq!(got.status, StatusCode::OK, "{:?}", got.body);
+    assert_eq!(got.body["name"], "Weekday plan");
+    assert_eq!(got.body["user_id"], ann_id.as_str());
+    assert_eq!(got.body["target_calories"], 2000.0);
+    assert_eq!(got.body["item_count"], 3);
+    let its = got.body["items"].as_array().unwrap();
+    assert_eq!(its.len(), 3);
+    // Every-day items first, then by meal.
+    assert_eq!(its[0]["food_name"], "Rolled oats");
+    assert_eq!(num(&its[0]["nutrients"]["calories"]), 189.5);
+    assert_eq!(num(&its[0]["nutrients"]["protein"]), 6.575);
+    assert_eq!(num(&its[0]["servings"]), 0.5);
+    assert_eq!(its[0]["serving"]["description"], "100 g");
+    assert_eq!(its[0]["day_of_week"], Value::Null);
+    assert_eq!(its[1]["food_name"], "Milk");
+    assert_eq!(num(&its[1]["nutrients"]["calories"]), 105.0);
+    assert_eq!(its[2]["food_name"], "Apple");
+    assert_eq!(its[2]["day_of_week"], 0);
+    assert_eq!(num(&its[2]["nutrients"]["calories"]), 190.0);
+    let days = got.body["days"].as_array().unwrap();
+    assert_eq!(days.len(), 7);
+    assert_eq!(days[0]["day"], "monday");
+    assert_eq!(days[0]["item_count"], 3);
+    assert_eq!(num(&days[0]["totals"]["calories"]), 484.5);
+    assert_eq!(num(&days[0]["totals"]["protein"]), 16.075);
+    for d in &days[1..] {
+        assert_eq!(d["item_count"], 2);
+        assert_eq!(num(&d["totals"]["calories"]), 294.5);
+        assert_eq!(num(&d["totals"]["fat"]), 5.76);
+    }
+
+    // PUT an item: 200 ml milk on Tuesdays only.
+    let r = app
+        .put(&format!("{path}/items/{}", items[1]), &ann, json!({"food_item_id": f.milk, "quantity": 200, "unit": "ml", "meal_type": "breakfast", "day_of_week": 1}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(num(&r.body["nutrients"]["calories"]), 84.0);
+    assert_eq!(r.body["day_of_week"], 1);
+    let r = app
+        .put(
+            &format!("{path}/items/{}", items[1]),
+            &ann,
+            json!({"food_item_id": f.milk, "quantity": 200, "unit": "g", "meal_type": "breakfast"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(r.body["error"]["fields"].get("unit").is_some());
+    // Grams against the cup serving go through its weight: 81 g = 1 cup = 307 kcal.
+    let cup = create(&app, &ann, &format!("{path}/items"), json!({"food_item_id": f.oats, "nutrition_data_id": f.oats_cup, "quantity": 81, "unit": "g", "meal_type": "dinner", "day_of_week": 6})).await;
+    assert_eq!(num(&cup["nutrients"]["calories"]), 307.0);
+    assert_eq!(cup["serving"]["description"], "1 cup (81 g)");
+    let got = app.get(&path, &ann).await;
+    let days = got.body["days"].as_array().unwrap();
+    assert_eq!(num(&days[0]["totals"]["calories"]), 379.5);
+    assert_eq!(num(&days[1]["totals"]["calories"]), 273.5);
+    assert_eq!(num(&days[2]["totals"]["calories"]), 189.5);
+    assert_eq!(num(&days[6]["totals"]["calories"]), 496.5);
+
+    // Template PUT and list.
+    let r = app
+        .put(
+            &path,
+            &ann,
+            json!({"name": "Cutting plan", "target_calories": 1800.5, "is_active": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["name"], "Cutting plan");
+    assert_eq!(r.body["description"], Value::Null);
+    assert_eq!(r.body["is_active"], false);
+    assert_eq!(r.body["target_calories"], 1800.5);
+    let r = app.put(&path, &ann, json!({"name": ""})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    create(
+        &app,
+        &ann,
+        "/api/v1/meal-plan-templates",
+        json!({"name": "Another"}),
+    )
+    .await;
+    let list = app.get("/api/v1/meal-plan-templates", &ann).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let list = list.body.as_array().unwrap().clone();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["name"], "Another");
+    assert_eq!(list[0]["item_count"], 0);
+    assert_eq!(list[0]["is_active"], true);
+    assert_eq!(list[1]["name"], "Cutting plan");
+    assert_eq!(list[1]["item_count"], 4);
+
+    // DELETE an item, then the template (its items go with it).
+    let r = app
+        .delete(&format!("{path}/items/{}", items[2]), &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = app
+        .delete(&format!("{path}/items/{}", items[2]), &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&path, &ann).await.body["item_count"], 3);
+    assert_eq!(app.delete(&path, &ann).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get(&path, &ann).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.delete(&path, &ann).await.status, StatusCode::NOT_FOUND);
+    let owner = app.db.owner_client().await;
+    let left: i64 = owner
+        .query_one("SELECT count(*) FROM meal_plan_template_items", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+}
+
+/// (rows, sum of calories) of a user's diary, read as the owner role.
+async fn diary_stats(app: &TestApp, user: &str) -> (i64, Decimal) {
+    let owner = app.db.owner_client().await;
+    let user: Uuid = user.parse().unwrap();
+    let r = owner
+        .query_one(
+            "SELECT count(*), coalesce(sum(calories), 0) FROM food_diary WHERE user_id = $1",
+            &[&user],
+        )
+        .await
+        .unwrap();
+    (r.get(0), r.get(1))
+}
+
+fn dates(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.get("date").unwrap_or(d).as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn apply_writes_weekday_entries_once_and_survives_template_deletion() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let f = foods(&app, &ann).await;
+    let (id, _) = weekday_template(&app, &ann, &f).await;
+    let apply = format!("/api/v1/meal-plan-templates/{id}/apply");
+
+    // Range validation names the field.
+    for body in [
+        json!({"from": "2026-06-10", "to": "2026-06-01"}),
+        json!({"from": "2026-06-01", "to": "2026-08-02"}),
+    ] {
+        let r = app.post(&apply, &ann, body.clone()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(
+            r.body["error"]["fields"].get("to").is_some(),
+            "{:?}",
+            r.body
+        );
+    }
+    let r = app.post(&apply, &ann, json!({"from": "2026-06-01"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 0);
+
+    // 2026-06-01 is a Monday; 14 days hold two Mondays. 62 days is the most allowed.
+    let r = app
+        .post(
+            &apply,
+            &ann,
+            json!({"from": "2026-06-01", "to": "2026-06-14"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["user_id"], ann_id.as_str());
+    let applied = r.body["applied"].as_array().unwrap();
+    assert_eq!(applied.len(), 14);
+    assert!(r.body["skipped"].as_array().unwrap().is_empty());
+    assert_eq!(applied[0]["date"], "2026-06-01");
+    assert_eq!(applied[0]["entries"], 3);
+    assert_eq!(num(&applied[0]["total_calories"]), 484.5);
+    assert_eq!(applied[1]["entries"], 2);
+    assert_eq!(num(&applied[1]["total_calories"]), 294.5);
+    assert_eq!(num(&applied[7]["total_calories"]), 484.5);
+
+    // The diary shows them as ordinary entries, with the apples on Mondays only.
+    let monday = app.get("/api/v1/diary/2026-06-01", &ann).await;
+    assert_eq!(monday.status, StatusCode::OK);
+    assert_eq!(num(&monday.body["totals"]["calories"]), 484.5);
+    assert_eq!(num(&monday.body["totals"]["protein"]), 16.075);
+    let breakfast = &monday.body["meals"][0];
+    assert_eq!(breakfast["entries"].as_array().unwrap().len(), 2);
+    assert_eq!(breakfast["entries"][0]["food_name"], "Rolled oats");
+    assert_eq!(breakfast["entries"][0]["quantity"], 50.0);
+    assert_eq!(breakfast["entries"][0]["unit"], "g");
+    assert_eq!(breakfast["entries"][0]["serving"]["description"], "100 g");
+    assert_eq!(num(&breakfast["totals"]["calories"]), 294.5);
+    let snack = &monday.body["meals"][3];
+    assert_eq!(snack["entries"][0]["food_name"], "Apple");
+    assert_eq!(num(&snack["entries"][0]["nutrients"]["calories"]), 190.0);
+    for day in ["2026-06-02", "2026-06-07", "2026-06-14"] {
+        let d = app.get(&format!("/api/v1/diary/{day}"), &ann).await;
+        assert_eq!(num(&d.body["totals"]["calories"]), 294.5, "{day}");
+        assert!(d.body["meals"][3]["entries"].as_array().unwrap().is_empty());
+    }
+    assert_eq!(
+        num(&app.get("/api/v1/diary/2026-06-08", &ann).await.body["totals"]["calories"]),
+        484.5
+    );
+    assert!(
+        app.get("/api/v1/diary/2026-06-15", &ann).await.body["meals"][0]["entries"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let expected_sum = Decimal::from(14) * Decimal::new(2945, 1) + Decimal::from(380);
+    let stats = diary_stats(&app, &ann_id).await;
+    assert_eq!(stats, (30, expected_sum));
+
+    // Applying the same range again writes nothing and says so.
+    let r = app
+        .post(
+            &apply,
+            &ann,
+            json!({"from": "2026-06-01", "to": "2026-06-14"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(r.body["applied"].as_array().unwrap().is_empty());
+    assert_eq!(dates(&r.body["skipped"]).len(), 14);
+    assert_eq!(diary_stats(&app, &ann_id).await, stats);
+    assert_eq!(
+        num(&app.get("/api/v1/diary/2026-06-01", &ann).await.body["totals"]["calories"]),
+        484.5
+    );
+
+    // An overlapping range applies only the new dates (2026-06-15 is a Monday).
+    let r = app
+        .post(
+            &apply,
+            &ann,
+            json!({"from": "2026-06-10", "to": "2026-06-20"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        dates(&r.body["applied"]),
+        [
+            "2026-06-15",
+            "2026-06-16",
+            "2026-06-17",
+            "2026-06-18",
+            "2026-06-19",
+            "2026-06-20"
+        ]
+    );
+    assert_eq!(
+        dates(&r.body["skipped"]),
+        [
+            "2026-06-10",
+            "2026-06-11",
+            "2026-06-12",
+            "2026-06-13",
+            "2026-06-14"
+        ]
+    );
+    let stats = diary_stats(&app, &ann_id).await;
+    assert_eq!(stats.0, 30 + 6 * 2 + 1);
+
+    // meal_plans: one row per date, its calories equal to the diary entries it wrote.
+    let owner = app.db.owner_client().await;
+    let ann_uuid: Uuid = ann_id.parse().unwrap();
+    let template_uuid: Uuid = id.parse().unwrap();
+    let plans = owner
+        .query(
+            "SELECT mp.planned_date::text, mp.name, mp.total_calories, mp.meal_plan_template_id,
+                    (SELECT sum(d.calories) FROM food_diary d WHERE d.meal_plan_id = mp.id),
+                    (SELECT count(*) FROM food_diary d WHERE d.meal_plan_id = mp.id
+                       AND d.entry_date <> mp.planned_date)
+             FROM meal_plans mp WHERE mp.user_id = $1 ORDER BY mp.planned_date",
+            &[&ann_uuid],
+        )
+        .await
+        .unwrap();
+    assert_eq!(plans.len(), 20);
+    for p in &plans {
+        let total: Option<Decimal> = p.get(2);
+        let diary: Option<Decimal> = p.get(4);
+        assert_eq!(total, diary, "{}", p.get::<_, String>(0));
+        assert_eq!(p.get::<_, String>(1), "Weekday plan");
+        assert_eq!(p.get::<_, Option<Uuid>>(3), Some(template_uuid));
+        assert_eq!(p.get::<_, i64>(5), 0, "entries on the planned date");
+    }
+    let plan_sum: Decimal = plans
+        .iter()
+        .map(|p| p.get::<_, Option<Decimal>>(2).unwrap())
+        .sum();
+    assert_eq!(plan_sum, stats.1);
+
+    // Editing the food afterwards does not rewrite what was applied (snapshots).
+    let r = app
+        .put(&format!("/api/v1/foods/{}", f.milk), &ann, json!({"name": "Milk", "servings": [{"size": 100, "unit": "ml", "nutrients": {"calories": 64}}]}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(diary_stats(&app, &ann_id).await, stats);
+
+    // Deleting the template leaves the diary and the dated plans (unlinked) alone.
+    assert_eq!(
+        app.delete(&format!("/api/v1/meal-plan-templates/{id}"), &ann)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(diary_stats(&app, &ann_id).await, stats);
+    assert_eq!(
+        num(&app.get("/api/v1/diary/2026-06-01", &ann).await.body["totals"]["calories"]),
+        484.5
+    );
+    let after = owner
+        .query(
+            "SELECT count(*), count(meal_plan_template_id), sum(total_calories)
+             FROM meal_plans WHERE user_id = $1",
+            &[&ann_uuid],
+        )
+        .await
+        .unwrap();
+    assert_eq!(after[0].get::<_, i64>(0), 20);
+    assert_eq!(after[0].get::<_, i64>(1), 0);
+    assert_eq!(after[0].get::<_, Option<Decimal>>(2), Some(stats.1));
+    let linked: i64 = owner
+        .query_one(
+            "SELECT count(meal_plan_id) FROM food_diary WHERE user_id = $1",
+            &[&ann_uuid],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(linked, stats.0, "entries still know their dated plan");
+    assert_eq!(
+        app.post(
+            &apply,
+            &ann,
+            json!({"from": "2026-07-01", "to": "2026-07-01"})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn an_item_whose_food_was_deleted_blocks_apply_with_a_named_field() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let f = foods(&app, &ann).await;
+    let (id, items) = weekday_template(&app, &ann, &f).await;
+    assert_eq!(
+        app.delete(&format!("/api/v1/foods/{}", f.apple), &ann)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let got = app
+        .get(&format!("/api/v1/meal-plan-templates/{id}"), &ann)
+        .await;
+    let apple = &got.body["items"][2];
+    assert_eq!(apple["food_name"], "Apple", "the name snapshot stays");
+    assert_eq!(apple["food_item_id"], Value::Null);
+    assert_eq!(apple["nutrients"], Value::Null);
+    assert!(apple["problem"].as_str().unwrap().contains("deleted"));
+    assert_eq!(num(&got.body["days"][0]["totals"]["calories"]), 294.5);
+
+    let apply = format!("/api/v1/meal-plan-templates/{id}/apply");
+    // Tuesday to Sunday never uses the Monday apple: fine.
+    let r = app
+        .post(
+            &apply,
+            &ann,
+            json!({"from": "2026-06-02", "to": "2026-06-07"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["applied"].as_array().unwrap().len(), 6);
+    // A Monday does: refused as a whole, nothing written.
+    let before = diary_stats(&app, &ann_id).await;
+    let r = app
+        .post(
+            &apply,
+            &ann,
+            json!({"from": "2026-06-08", "to": "2026-06-09"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(r.body["error"]["fields"]
+        .get(format!("items.{}", items[2]))
+        .is_some());
+    assert_eq!(diary_stats(&app, &ann_id).await, before);
+}
+
+#[tokio::test]
+async fn other_users_cannot_see_or_change_a_template_and_food_list_only_reads() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (bob_id, bob) = app.user("bob@example.com").await;
+    let (cat_id, cat) = app.user("cat@example.com").await;
+    let f = foods(&app, &ann).await;
+    let (id, items) = weekday_template(&app, &ann, &f).await;
+    let path = format!("/api/v1/meal-plan-templates/{id}");
+    let item_path = format!("{path}/items/{}", items[0]);
+    let bob_food = create(&app, &bob, "/api/v1/foods", json!({"name": "Bob's bar", "servings": [{"size": 1, "unit": "serving", "nutrients": {"calories": 200}}]})).await;
+    let bob_item = json!({"food_item_id": bob_food["id"], "quantity": 1, "unit": "serving", "meal_type": "snack"});
+    let ann_item =
+        json!({"food_item_id": f.oats, "quantity": 1, "unit": "g", "meal_type": "snack"});
+    let range = json!({"from": "2026-06-01", "to": "2026-06-03"});
+
+    // Bob: no grant, so the template does not exist for him.
+    assert_eq!(app.get(&path, &bob).await.status, StatusCode::NOT_FOUND);
+    assert!(app
+        .get("/api/v1/meal-plan-templates", &bob)
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/meal-plan-templates?user_id={ann_id}"),
+            &bob
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.put(&path, &bob, json!({"name": "mine"})).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(&format!("{path}/items"), &bob, bob_item.clone())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.put(&item_path, &bob, bob_item.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.delete(&item_path, &bob).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(&format!("{path}/apply"), &bob, range.clone())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(
+            &format!("{path}/apply?user_id={ann_id}"),
+            &bob,
+            range.clone()
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.delete(&path, &bob).await.status, StatusCode::NOT_FOUND);
+    // An item id of Ann's under Bob's own template is not found either.
+    let bobs = create(
+        &app,
+        &bob,
+        "/api/v1/meal-plan-templates",
+        json!({"name": "Bob's"}),
+    )
+    .await;
+    let bobs_id = bobs["id"].as_str().unwrap();
+    assert_eq!(
+        app.delete(
+            &format!("/api/v1/meal-plan-templates/{bobs_id}/items/{}", items[0]),
+            &bob
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    // And he cannot put Ann's private food into his own template.
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/meal-plan-templates/{bobs_id}/items"),
+            &bob,
+            ann_item.clone()
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Directly under RLS, too: Bob and nobody see no items of Ann's.
+    let db = app.db.database().await;
+    let mut tx = db.as_user(bob_id.parse().unwrap()).await.unwrap();
+    let n: i64 = tx
+        .query_one("SELECT count(*) FROM meal_plan_template_items", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+    drop(tx);
+    let mut tx = db.anonymous().await.unwrap();
+    let n: i64 = tx
+        .query_one("SELECT count(*) FROM meal_plan_template_items", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+    drop(tx);
+
+    // Cat has food_list: reads the template and its items (with nutrients), changes nothing.
+    let g = app
+        .post(
+            "/api/v1/family-access",
+            &ann,
+            json!({"grantee_email": "cat@example.com", "access_type": "food_list"}),
+        )
+        .await;
+    assert_eq!(g.status, StatusCode::CREATED, "{:?}", g.body);
+    let seen = app.get(&path, &cat).await;
+    assert_eq!(seen.status, StatusCode::OK, "{:?}", seen.body);
+    assert_eq!(seen.body["items"].as_array().unwrap().len(), 3);
+    assert_eq!(num(&seen.body["items"][0]["nutrients"]["calories"]), 189.5);
+    assert_eq!(num(&seen.body["days"][0]["totals"]["calories"]), 484.5);
+    let list = app
+        .get(
+            &format!("/api/v1/meal-plan-templates?user_id={ann_id}"),
+            &cat,
+        )
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.body.as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.put(&path, &cat, json!({"name": "mine"})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post(&format!("{path}/items"), &cat, ann_item.clone())
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.put(&item_path, &cat, ann_item.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.delete(&item_path, &cat).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.delete(&path, &cat).await.status, StatusCode::FORBIDDEN);
+    // ... and cannot apply it to Ann's diary.
+    let r = app
+        .post(
+            &format!("{path}/apply?user_id={ann_id}"),
+            &cat,
+            range.clone(),
+        )
+        .await;
+    assert!(
+        matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 0);
+    let owner = app.db.owner_client().await;
+    let plans: i64 = owner
+        .query_one("SELECT count(*) FROM meal_plans", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(plans, 0);
+    // Nothing of Ann's changed.
+    let got = app.get(&path, &ann).await;
+    assert_eq!(got.body["name"], "Weekday plan");
+    assert_eq!(got.body["item_count"], 3);
+
+    // Reading a shared template lets Cat plan her own days with it.
+    let r = app
+        .post(&format!("{path}/apply"), &cat, range.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["user_id"], cat_id.as_str());
+    assert_eq!(r.body["applied"].as_array().unwrap().len(), 3);
+    assert_eq!(diary_stats(&app, &cat_id).await.0, 3 + 2 + 2);
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 0);
+    // Ann does not see Cat's plans or diary through her template.
+    assert_eq!(
+        app.get("/api/v1/diary/2026-06-01", &ann).await.body["totals"],
+        json!({})
+    );
+}
+
+#[tokio::test]
+async fn concurrent_applies_of_the_same_dates_write_the_diary_once() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let f = foods(&app, &ann).await;
+    let (id, _) = weekday_template(&app, &ann, &f).await;
+    let apply = format!("/api/v1/meal-plan-templates/{id}/apply");
+    let body = json!({"from": "2026-06-01", "to": "2026-06-07"});
+    let (a, b, c) = tokio::join!(
+        app.post(&apply, &ann, body.clone()),
+        app.post(&apply, &ann, body.clone()),
+        app.post(&apply, &ann, body.clone()),
+    );
+    let mut applied = 0;
+    for r in [&a, &b, &c] {
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        let n = r.body["applied"].as_array().unwrap().len();
+        assert_eq!(n + r.body["skipped"].as_array().unwrap().len(), 7);
+        applied += n;
+    }
+    assert_eq!(applied, 7, "each date applied exactly once");
+    let expected = Decimal::from(7) * Decimal::new(2945, 1) + Decimal::from(190);
+    assert_eq!(diary_stats(&app, &ann_id).await, (7 * 2 + 1, expected));
+}
