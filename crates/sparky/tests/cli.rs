@@ -42,6 +42,10 @@ fn every_subcommand_has_help() {
         vec!["migrate", "mark-applied", "--help"],
         vec!["migrate", "repair", "--help"],
         vec!["doctor", "--help"],
+        vec!["user", "--help"],
+        vec!["user", "create", "--help"],
+        vec!["foods", "import", "--help"],
+        vec!["exercises", "import", "--help"],
     ] {
         let out = run(sparky().args(&args));
         assert!(out.status.success(), "{args:?}: {}", text(&out));
