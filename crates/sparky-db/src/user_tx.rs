@@ -137,6 +137,12 @@ impl UserTx {
         } else {
             None
         };
+        // Open from the moment BEGIN may be on the wire: if this future is dropped mid-flight
+        // (the client went away), Drop must still roll back before the connection is reused.
+        // A ROLLBACK after a BEGIN that was never sent, or after a COMMIT, is harmless.
+        if start.is_some() {
+            self.state = State::Open;
+        }
         let client = self.client();
         let (user, cred_kind, cred_hash, ttl) = match &self.acting {
             Acting::User(u) => (u.as_str(), "", "", 0),
@@ -178,9 +184,6 @@ impl UserTx {
             }
         };
         let (setup_rows, result, committed) = tokio::join!(begin_fut, op_fut, commit_fut);
-        if start.is_some() {
-            self.state = State::Open;
-        }
         if commit {
             // COMMIT of a failed transaction is a rollback; either way it has ended.
             self.state = State::Finished;
@@ -256,8 +259,10 @@ impl UserTx {
     pub async fn commit(mut self) -> Result<(), DbError> {
         if self.state == State::Open {
             let commit = self.prepare(COMMIT).await?;
+            // Stays Open until COMMIT has completed: a cancelled commit is rolled back by Drop.
+            let result = self.client().execute(&commit, &[]).await;
             self.state = State::Finished;
-            self.client().execute(&commit, &[]).await?;
+            result?;
         }
         self.state = State::Finished;
         Ok(())
@@ -266,8 +271,9 @@ impl UserTx {
     /// Rolls back explicitly (dropping does the same).
     pub async fn rollback(mut self) -> Result<(), DbError> {
         if self.state == State::Open {
+            let result = self.client().batch_execute("ROLLBACK").await;
             self.state = State::Finished;
-            self.client().batch_execute("ROLLBACK").await?;
+            result?;
         }
         self.state = State::Finished;
         Ok(())

@@ -143,3 +143,34 @@ async fn a_one_statement_transaction_is_one_round_trip_and_commits() {
         Some(alice)
     );
 }
+
+#[tokio::test]
+async fn a_request_cancelled_mid_query_leaves_no_open_transaction_behind() {
+    let db = TestDb::new().await;
+    let alice = make_user(&db, "alice@example.com").await;
+    let database = single_connection(&db).await;
+    let mut tx = database.as_user(alice).await.unwrap();
+    // The client goes away while the first (pipelined) statement runs.
+    let cancelled = tokio::time::timeout(
+        std::time::Duration::from_millis(100),
+        tx.query("SELECT pg_sleep(0.5)", &[]),
+    )
+    .await;
+    assert!(cancelled.is_err(), "the query was cut off");
+    drop(tx);
+    let owner = db.owner_client().await;
+    let after: chrono::DateTime<chrono::Utc> = owner
+        .query_one("SELECT clock_timestamp()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    // The next transaction on that same connection is a new one, not the cancelled one's.
+    let mut tx = database.as_user(alice).await.unwrap();
+    let started: chrono::DateTime<chrono::Utc> =
+        tx.query_one("SELECT now()", &[]).await.unwrap().get(0);
+    assert!(
+        started >= after,
+        "new transaction started {started}, cancel at {after}"
+    );
+    tx.commit().await.unwrap();
+}
