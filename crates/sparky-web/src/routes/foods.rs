@@ -288,6 +288,60 @@ fn encode_cursor(offset: i64) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
 }
 
+/// Candidates taken from each source before ranking; bounded so that a query matching tens of
+/// thousands of foods still ranks only a few thousand rows.
+const CANDIDATES: i64 = 1000;
+/// Search results can be paged this deep.
+const MAX_RANKED: i64 = 1000;
+
+/// Ranks candidates from three cheap sources: names starting with the query (byte-ordered
+/// index, so the shortest such names come first), names or brands containing it (trigram
+/// index), and the caller's recently logged foods that match. Exact name first, then name
+/// prefix, then substring; within a tier recently logged foods, then generic before branded,
+/// then shorter names.
+const SEARCH_SQL: &str = "
+    WITH recent AS (
+        SELECT food_item_id, max(created_at) AS last
+        FROM food_diary
+        WHERE user_id = (SELECT auth.uid()) AND created_at > now() - interval '60 days'
+          AND food_item_id IS NOT NULL
+        GROUP BY food_item_id
+    ),
+    cand AS (
+        (SELECT f.id FROM food_items f
+         WHERE lower(f.name) COLLATE \"C\" >= $1 COLLATE \"C\" AND lower(f.name) COLLATE \"C\" < $3 COLLATE \"C\"
+           AND ($6::uuid IS NULL OR f.user_id = $6)
+         ORDER BY lower(f.name) COLLATE \"C\" LIMIT $7)
+        UNION
+        (SELECT f.id FROM food_items f
+         WHERE f.search_text LIKE $2 AND ($6::uuid IS NULL OR f.user_id = $6)
+         LIMIT $7)
+        UNION
+        (SELECT f.id FROM recent r JOIN food_items f ON f.id = r.food_item_id
+         WHERE f.search_text LIKE $2 AND ($6::uuid IS NULL OR f.user_id = $6))
+    )
+    SELECT f.id
+    FROM cand c
+    JOIN food_items f ON f.id = c.id
+    LEFT JOIN recent r ON r.food_item_id = f.id
+    ORDER BY
+        CASE WHEN lower(f.name) = $1 THEN 0
+             WHEN lower(f.name) COLLATE \"C\" >= $1 COLLATE \"C\" AND lower(f.name) COLLATE \"C\" < $3 COLLATE \"C\" THEN 1
+             ELSE 2 END,
+        r.last DESC NULLS LAST,
+        (f.brand IS NULL) DESC,
+        length(f.name), f.id
+    LIMIT $4 OFFSET $5";
+
+/// Near matches for a misspelt query (word similarity), excluding what was already found.
+const FUZZY_SQL: &str = "
+    SELECT f.id
+    FROM food_items f
+    WHERE $1 <% f.search_text AND f.search_text NOT LIKE $2
+      AND ($4::uuid IS NULL OR f.user_id = $4) AND f.id <> ALL($5)
+    ORDER BY word_similarity($1, f.search_text) DESC, (f.brand IS NULL) DESC, length(f.name), f.id
+    LIMIT $3";
+
 /// Escapes LIKE wildcards so a search for "50%" means the text "50%".
 fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
@@ -324,6 +378,12 @@ async fn search_foods(
         return Err(ApiError::invalid("q", "must be at most 100 characters"));
     }
     let fetch = limit + 1;
+    if offset + limit > MAX_RANKED {
+        return Err(ApiError::invalid(
+            "cursor",
+            "search pages end after the best 1000 matches; refine the query",
+        ));
+    }
     let rows = if q.is_empty() {
         tx.query(
             "SELECT f.id FROM food_items f WHERE ($3::uuid IS NULL OR f.user_id = $3)
@@ -333,37 +393,29 @@ async fn search_foods(
         .await?
     } else {
         let pattern = format!("%{}%", like_escape(&q));
-        let prefix = format!("{}%", like_escape(&q));
-        let params: [&(dyn ToSql + Sync); 6] = [&q, &pattern, &prefix, &fetch, &offset, &p.user_id];
-        tx.query(
-            "WITH recent AS (
-                 SELECT food_item_id, max(created_at) AS last
-                 FROM food_diary
-                 WHERE user_id = (SELECT auth.uid()) AND created_at > now() - interval '60 days'
-                   AND food_item_id IS NOT NULL
-                 GROUP BY food_item_id
-             )
-             SELECT f.id
-             FROM food_items f
-             LEFT JOIN recent r ON r.food_item_id = f.id
-             WHERE (f.search_text LIKE $2 OR $1 <% f.search_text)
-               AND ($6::uuid IS NULL OR f.user_id = $6)
-             ORDER BY
-                 CASE WHEN lower(f.name) = $1 THEN 0
-                      WHEN lower(f.name) LIKE $3 THEN 1
-                      WHEN f.search_text LIKE $2 THEN 2
-                      ELSE 3 END,
-                 r.last DESC NULLS LAST,
-                 word_similarity($1, f.search_text) DESC,
-                 (f.brand IS NULL) DESC,
-                 length(f.name), f.id
-             LIMIT $4 OFFSET $5",
-            &params,
-        )
-        .await?
+        // Every name starting with q sorts (byte-wise) between q and q + the last code point.
+        let upper = format!("{q}\u{10FFFF}");
+        let params: [&(dyn ToSql + Sync); 7] = [
+            &q,
+            &pattern,
+            &upper,
+            &fetch,
+            &offset,
+            &p.user_id,
+            &CANDIDATES,
+        ];
+        let mut rows = tx.query(SEARCH_SQL, &params).await?;
+        // Typo tolerance: when the exact spelling finds too little, add near matches.
+        if offset == 0 && (rows.len() as i64) < fetch && q.chars().count() >= 4 {
+            let have: Vec<Uuid> = rows.iter().map(|r| r.get(0)).collect();
+            let want = fetch - rows.len() as i64;
+            let params: [&(dyn ToSql + Sync); 5] = [&q, &pattern, &want, &p.user_id, &have];
+            rows.extend(tx.query(FUZZY_SQL, &params).await?);
+        }
+        rows
     };
     let mut ids: Vec<Uuid> = rows.iter().map(|r| r.get(0)).collect();
-    let more = ids.len() as i64 > limit;
+    let more = ids.len() as i64 > limit && offset + 2 * limit <= MAX_RANKED;
     ids.truncate(limit as usize);
     let items = load_foods(&mut tx, &ids).await?;
     tx.commit().await?;
