@@ -290,15 +290,15 @@ fn encode_cursor(offset: i64) -> String {
 
 /// Candidates taken from each source before ranking; bounded so that a query matching tens of
 /// thousands of foods still ranks only a few thousand rows.
-const CANDIDATES: i64 = 1000;
+const CANDIDATES: i32 = 1000;
 /// Search results can be paged this deep.
 const MAX_RANKED: i64 = 1000;
 
-/// Ranks candidates from three cheap sources: names starting with the query (byte-ordered
-/// index, so the shortest such names come first), names or brands containing it (trigram
-/// index), and the caller's recently logged foods that match. Exact name first, then name
-/// prefix, then substring; within a tier recently logged foods, then generic before branded,
-/// then shorter names.
+/// Ranks bounded candidate sets: catalog names starting with the query and catalog names or
+/// brands containing it (found through the indexes by `food_search_candidates`, since RLS
+/// keeps LIKE from using them), my own and shared foods, and my recently logged foods.
+/// Exact name first, then name prefix, then substring, then (typo fallback) near matches;
+/// within a tier recently logged foods, then generic before branded, then shorter names.
 const SEARCH_SQL: &str = "
     WITH recent AS (
         SELECT food_item_id, max(created_at) AS last
@@ -308,39 +308,35 @@ const SEARCH_SQL: &str = "
         GROUP BY food_item_id
     ),
     cand AS (
-        (SELECT f.id FROM food_items f
-         WHERE lower(f.name) COLLATE \"C\" >= $1 COLLATE \"C\" AND lower(f.name) COLLATE \"C\" < $3 COLLATE \"C\"
-           AND ($6::uuid IS NULL OR f.user_id = $6)
-         ORDER BY lower(f.name) COLLATE \"C\" LIMIT $7)
+        -- The shared catalog, through its indexes (see food_search_candidates).
+        SELECT public.food_search_candidates($1, $2, $3, $7::integer, $8) AS id WHERE $6::uuid IS NULL
         UNION
-        (SELECT f.id FROM food_items f
-         WHERE f.search_text LIKE $2 AND ($6::uuid IS NULL OR f.user_id = $6)
-         LIMIT $7)
+        -- My foods and foods shared with me (few); RLS decides what is visible.
+        SELECT f.id FROM food_items f
+        WHERE f.user_id IN (SELECT auth.uid() UNION ALL
+                            SELECT fa.grantor_user_id FROM family_access fa
+                            WHERE fa.grantee_user_id = auth.uid() AND fa.access_type = 'food_list')
+          AND ($6::uuid IS NULL OR f.user_id = $6)
+          AND (f.search_text LIKE $2 OR ($8 AND $1 <% f.search_text))
         UNION
-        (SELECT f.id FROM recent r JOIN food_items f ON f.id = r.food_item_id
-         WHERE f.search_text LIKE $2 AND ($6::uuid IS NULL OR f.user_id = $6))
+        SELECT r.food_item_id FROM recent r
     )
     SELECT f.id
-    FROM cand c
-    JOIN food_items f ON f.id = c.id
+    FROM food_items f
     LEFT JOIN recent r ON r.food_item_id = f.id
+    WHERE f.id = ANY (ARRAY(SELECT id FROM cand))
+      AND (f.search_text LIKE $2 OR ($8 AND $1 <% f.search_text))
+      AND ($6::uuid IS NULL OR f.user_id = $6)
     ORDER BY
         CASE WHEN lower(f.name) = $1 THEN 0
              WHEN lower(f.name) COLLATE \"C\" >= $1 COLLATE \"C\" AND lower(f.name) COLLATE \"C\" < $3 COLLATE \"C\" THEN 1
-             ELSE 2 END,
+             WHEN f.search_text LIKE $2 THEN 2
+             ELSE 3 END,
         r.last DESC NULLS LAST,
+        word_similarity($1, f.search_text) DESC,
         (f.brand IS NULL) DESC,
         length(f.name), f.id
     LIMIT $4 OFFSET $5";
-
-/// Near matches for a misspelt query (word similarity), excluding what was already found.
-const FUZZY_SQL: &str = "
-    SELECT f.id
-    FROM food_items f
-    WHERE $1 <% f.search_text AND f.search_text NOT LIKE $2
-      AND ($4::uuid IS NULL OR f.user_id = $4) AND f.id <> ALL($5)
-    ORDER BY word_similarity($1, f.search_text) DESC, (f.brand IS NULL) DESC, length(f.name), f.id
-    LIMIT $3";
 
 /// Escapes LIKE wildcards so a search for "50%" means the text "50%".
 fn like_escape(s: &str) -> String {
@@ -395,7 +391,7 @@ async fn search_foods(
         let pattern = format!("%{}%", like_escape(&q));
         // Every name starting with q sorts (byte-wise) between q and q + the last code point.
         let upper = format!("{q}\u{10FFFF}");
-        let params: [&(dyn ToSql + Sync); 7] = [
+        let params: [&(dyn ToSql + Sync); 8] = [
             &q,
             &pattern,
             &upper,
@@ -403,14 +399,23 @@ async fn search_foods(
             &offset,
             &p.user_id,
             &CANDIDATES,
+            &false,
         ];
         let mut rows = tx.query(SEARCH_SQL, &params).await?;
-        // Typo tolerance: when the exact spelling finds too little, add near matches.
+        // Typo tolerance: when the exact spelling finds too little, search again with near
+        // matches (word similarity) included; they rank after every exact-spelling match.
         if offset == 0 && (rows.len() as i64) < fetch && q.chars().count() >= 4 {
-            let have: Vec<Uuid> = rows.iter().map(|r| r.get(0)).collect();
-            let want = fetch - rows.len() as i64;
-            let params: [&(dyn ToSql + Sync); 5] = [&q, &pattern, &want, &p.user_id, &have];
-            rows.extend(tx.query(FUZZY_SQL, &params).await?);
+            let params: [&(dyn ToSql + Sync); 8] = [
+                &q,
+                &pattern,
+                &upper,
+                &fetch,
+                &offset,
+                &p.user_id,
+                &CANDIDATES,
+                &true,
+            ];
+            rows = tx.query(SEARCH_SQL, &params).await?;
         }
         rows
     };

@@ -1,0 +1,1 @@
+DROP FUNCTION public.food_search_candidates(text, text, text, integer, boolean);
