@@ -5,6 +5,7 @@
 -- MODE:  diary-get  GET /api/v1/diary/{random date}
 --        diary-post POST /api/v1/diary, a random food, meal and date
 --        search     GET /api/v1/foods?q=QUERY (QUERY already URL-encoded)
+--        summary    GET /api/v1/summary?from=FIRST&to=LAST (every date in the config: a year)
 -- CONFIG_FILE has one "key value" pair a line:
 --        cookie <sparky_session value>   (one or more; rotated at random per request)
 --        date   <YYYY-MM-DD>             (one or more)
@@ -39,6 +40,10 @@ function init(args)
     if mode == "diary-get" or mode == "diary-post" then assert(#dates > 0, "no dates") end
     if mode == "diary-post" then assert(#foods > 0 and origin, "diary-post needs foods and origin") end
     if mode == "search" then assert(query and #query > 0, "search needs a query") end
+    if mode == "summary" then
+        assert(#dates > 0, "summary needs dates")
+        table.sort(dates)
+    end
     math.randomseed(os.time() * 1000 + (tid or 0) * 7919)
 end
 
@@ -58,6 +63,9 @@ function request()
         }, body)
     elseif mode == "search" then
         return wrk.format("GET", "/api/v1/foods?q=" .. query, { ["Cookie"] = cookie })
+    elseif mode == "summary" then
+        return wrk.format("GET", "/api/v1/summary?from=" .. dates[1] .. "&to=" .. dates[#dates],
+            { ["Cookie"] = cookie })
     else
         error("unknown mode " .. tostring(mode))
     end
