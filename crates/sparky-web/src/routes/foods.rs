@@ -290,7 +290,7 @@ fn encode_cursor(offset: i64) -> String {
 
 /// Candidates taken from each source before ranking; bounded so that a query matching tens of
 /// thousands of foods still ranks only a few thousand rows.
-const CANDIDATES: i32 = 1000;
+const CANDIDATES: i32 = 400;
 /// Search results can be paged this deep.
 const MAX_RANKED: i64 = 1000;
 
@@ -333,7 +333,7 @@ const SEARCH_SQL: &str = "
              WHEN f.search_text LIKE $2 THEN 2
              ELSE 3 END,
         r.last DESC NULLS LAST,
-        word_similarity($1, f.search_text) DESC,
+        CASE WHEN $8 THEN word_similarity($1, f.search_text) END DESC,
         (f.brand IS NULL) DESC,
         length(f.name), f.id
     LIMIT $4 OFFSET $5";

@@ -95,7 +95,8 @@ fn food_sums() -> String {
 }
 
 /// One statement for any span of days: per-day sums of the diary, exercise, water and the
-/// day's last weight, joined onto the calendar.
+/// day's last weight, joined onto the calendar. The user is a scalar subquery (evaluated once)
+/// rather than a join, so each source is read through its (user_id, entry_date) index.
 fn range_sql() -> String {
     let food_cols = Nutrients::NAMES
         .iter()
@@ -107,19 +108,19 @@ fn range_sql() -> String {
          days AS (SELECT d::date AS day FROM generate_series($2::date, $3::date, interval '1 day') d),
          food AS (
              SELECT entry_date, count(*) AS entries, {sums}
-             FROM food_diary, who WHERE user_id = who.id AND entry_date BETWEEN $2 AND $3
+             FROM food_diary WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3
              GROUP BY entry_date),
          ex AS (
              SELECT entry_date, sum(calories_burned) AS burned
-             FROM exercise_diary, who WHERE user_id = who.id AND entry_date BETWEEN $2 AND $3
+             FROM exercise_diary WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3
              GROUP BY entry_date),
          water AS (
              SELECT entry_date, sum(value) AS ml
-             FROM measurements, who WHERE user_id = who.id AND type = 'water' AND entry_date BETWEEN $2 AND $3
+             FROM measurements WHERE user_id = (SELECT id FROM who) AND type = 'water' AND entry_date BETWEEN $2 AND $3
              GROUP BY entry_date),
          weight AS (
              SELECT DISTINCT ON (entry_date) entry_date, value AS kg
-             FROM measurements, who WHERE user_id = who.id AND type = 'weight' AND entry_date BETWEEN $2 AND $3
+             FROM measurements WHERE user_id = (SELECT id FROM who) AND type = 'weight' AND entry_date BETWEEN $2 AND $3
              ORDER BY entry_date, measured_at DESC)
          SELECT (SELECT id FROM who) AS user_id, days.day, coalesce(f.entries, 0) AS entries, {food_cols},
                 coalesce(ex.burned, 0) AS burned, coalesce(water.ml, 0) AS water_ml, weight.kg AS weight_kg
