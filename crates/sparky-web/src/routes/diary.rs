@@ -373,7 +373,7 @@ async fn get_day(
         .query(
             &format!(
                 "SELECT {} FROM food_diary d
-                 WHERE d.user_id = coalesce($1::uuid, auth.uid()) AND d.entry_date = $2
+                 WHERE d.user_id = (SELECT coalesce($1::uuid, auth.uid())) AND d.entry_date = $2
                  ORDER BY d.consumed_at, d.created_at, d.id",
                 entry_columns()
             ),
@@ -634,7 +634,7 @@ async fn copy_entries(
                          consumed_at + ($3::date - $2::date) * interval '1 day', $3::date, food_name, brand,
                          serving_size, serving_unit, serving_weight_g, servings, per_serving, {cols}
                      FROM food_diary
-                     WHERE user_id = coalesce($1::uuid, auth.uid()) AND entry_date = $2::date
+                     WHERE user_id = (SELECT coalesce($1::uuid, auth.uid())) AND entry_date = $2::date
                        AND ($4::text IS NULL OR meal_type = $4::text)
                      ORDER BY consumed_at, created_at
                      RETURNING *
@@ -701,7 +701,7 @@ async fn recent_foods(
                         quantity, unit, meal_type, created_at,
                         count(*) OVER (PARTITION BY food_item_id) AS times
                  FROM food_diary
-                 WHERE user_id = coalesce($1::uuid, auth.uid()) AND food_item_id IS NOT NULL
+                 WHERE user_id = (SELECT coalesce($1::uuid, auth.uid())) AND food_item_id IS NOT NULL
                    AND created_at > now() - interval '90 days'
                  ORDER BY food_item_id, created_at DESC
              ) r ORDER BY created_at DESC LIMIT $2",

@@ -254,7 +254,7 @@ async fn list_templates(
         .query(
             &format!(
                 "SELECT {TEMPLATE_COLUMNS} FROM meal_plan_templates t
-                 WHERE t.user_id = coalesce($1::uuid, auth.uid())
+                 WHERE t.user_id = (SELECT coalesce($1::uuid, auth.uid()))
                  ORDER BY lower(t.name), t.created_at, t.id LIMIT $2 OFFSET $3"
             ),
             &[&p.user_id, &limit, &offset],
@@ -915,7 +915,7 @@ async fn apply_template(
             .collect();
         let sql = format!(
             "WITH tz AS (SELECT coalesce((SELECT p.timezone FROM user_preferences p
-                                          WHERE p.user_id = coalesce($1::uuid, auth.uid()) LIMIT 1),
+                                          WHERE p.user_id = (SELECT coalesce($1::uuid, auth.uid())) LIMIT 1),
                                          'UTC') AS name)
              INSERT INTO food_diary (user_id, food_item_id, nutrition_data_id, quantity, unit, meal_type,
                  consumed_at, entry_date, food_name, brand, serving_size, serving_unit, serving_weight_g,

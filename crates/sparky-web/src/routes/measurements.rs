@@ -105,7 +105,7 @@ fn valid_type_name(name: &str) -> bool {
 async fn units_of(tx: &mut UserTx, owner: Option<Uuid>) -> ApiResult<UnitsSystem> {
     let row = tx
         .query_opt(
-            "SELECT units_system FROM user_preferences WHERE user_id = coalesce($1::uuid, auth.uid()) LIMIT 1",
+            "SELECT units_system FROM user_preferences WHERE user_id = (SELECT coalesce($1::uuid, auth.uid())) LIMIT 1",
             &[&owner],
         )
         .await?;
@@ -131,7 +131,7 @@ async fn list_types(
     let rows = tx
         .query_and_commit(
             "SELECT id, user_id, name, unit, dimension FROM measurement_types
-             WHERE user_id IS NULL OR user_id = coalesce($1::uuid, auth.uid())
+             WHERE user_id IS NULL OR user_id = (SELECT coalesce($1::uuid, auth.uid()))
              ORDER BY user_id NULLS FIRST, name",
             &[&acting.user_id],
         )
@@ -350,7 +350,7 @@ async fn dimension_of(tx: &mut UserTx, kind: &str, owner: Option<Uuid>) -> ApiRe
     let row = tx
         .query_opt(
             "SELECT dimension FROM measurement_types
-             WHERE name = $1 AND (user_id IS NULL OR user_id = coalesce($2::uuid, auth.uid()))
+             WHERE name = $1 AND (user_id IS NULL OR user_id = (SELECT coalesce($2::uuid, auth.uid())))
              ORDER BY user_id NULLS FIRST LIMIT 1",
             &[&kind, &owner],
         )
@@ -556,7 +556,7 @@ async fn list_measurements(
         .query(
             &format!(
                 "SELECT {COLUMNS} FROM measurements m
-                 WHERE m.user_id = coalesce($1::uuid, auth.uid())
+                 WHERE m.user_id = (SELECT coalesce($1::uuid, auth.uid()))
                    AND ($2::text IS NULL OR m.type = $2)
                    AND ($3::date IS NULL OR m.entry_date >= $3)
                    AND ($4::date IS NULL OR m.entry_date <= $4)
@@ -585,7 +585,7 @@ async fn list_measurements(
         let days = tx
             .query(
                 "SELECT entry_date, round(avg(value), 6) AS value FROM measurements
-                 WHERE user_id = coalesce($1::uuid, auth.uid()) AND type = 'weight'
+                 WHERE user_id = (SELECT coalesce($1::uuid, auth.uid())) AND type = 'weight'
                    AND ($2::date IS NULL OR entry_date >= $2)
                    AND ($3::date IS NULL OR entry_date <= $3)
                  GROUP BY entry_date ORDER BY entry_date",
@@ -638,7 +638,7 @@ async fn latest_measurements(
         .query_and_commit(
             &format!(
                 "SELECT DISTINCT ON (m.type) {COLUMNS} FROM measurements m
-                 WHERE m.user_id = coalesce($1::uuid, auth.uid())
+                 WHERE m.user_id = (SELECT coalesce($1::uuid, auth.uid()))
                  ORDER BY m.type, m.measured_at DESC, m.created_at DESC, m.id DESC"
             ),
             &[&acting.user_id],

@@ -100,7 +100,7 @@ async fn get_preferences(
     let rows = tx
         .query_and_commit(
             &format!(
-                "SELECT {COLUMNS} FROM user_preferences WHERE user_id = coalesce($1, auth.uid())"
+                "SELECT {COLUMNS} FROM user_preferences WHERE user_id = (SELECT coalesce($1, auth.uid()))"
             ),
             &[&acting.user_id],
         )
@@ -152,7 +152,7 @@ async fn put_preferences(
                 "UPDATE user_preferences SET
                     theme = coalesce($1, theme), units_system = coalesce($2, units_system),
                     ai_provider = coalesce($3, ai_provider), timezone = coalesce($4, timezone)
-                 WHERE user_id = coalesce($5, auth.uid()) RETURNING {COLUMNS}"
+                 WHERE user_id = (SELECT coalesce($5, auth.uid())) RETURNING {COLUMNS}"
             ),
             &[
                 &req.theme.map(Theme::as_str),
