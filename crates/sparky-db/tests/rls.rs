@@ -1108,3 +1108,76 @@ async fn every_policy_column_is_indexed() {
         assert_eq!(n, 1, "{name} is missing");
     }
 }
+
+/// food_diary_day_totals is derived data: readable exactly where the diary is (own, 'calorie'
+/// and 'reports' grantors), written only by its triggers, including a request-role write to
+/// the diary, which keeps the day's totals in step.
+#[tokio::test]
+async fn diary_day_totals_follow_the_diary_policies_and_only_triggers_write_them() {
+    let (_db, owner, database, users) =
+        setup(&["a@example.com", "b@example.com", "c@example.com"]).await;
+    let (a, b, c) = (users[0], users[1], users[2]);
+    let add = "INSERT INTO food_diary (user_id, food_item_id, quantity, unit, meal_type, consumed_at, entry_date, calories)
+               VALUES ($1, (SELECT id FROM food_items WHERE user_id IS NULL ORDER BY name LIMIT 1), 100, 'g', 'lunch',
+                       '2026-05-01 12:00+00', '2026-05-01', 250)";
+    exec_commit(&database, a, add, &[&a]).await.unwrap();
+    exec_commit(&database, a, add, &[&a]).await.unwrap();
+    let totals = "SELECT count(*) FROM food_diary_day_totals WHERE user_id = $1 AND entries = 2 AND calories = 500";
+    assert_eq!(count(&database, a, totals, &[&a]).await, 1, "own totals");
+    assert_eq!(count(&database, b, totals, &[&a]).await, 0, "a stranger");
+    owner
+        .execute(
+            "INSERT INTO family_access (grantor_user_id, grantee_user_id, access_type) VALUES ($1, $2, 'reports'), ($1, $3, 'checkin')",
+            &[&a, &b, &c],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&database, b, totals, &[&a]).await,
+        1,
+        "a 'reports' grantee"
+    );
+    assert_eq!(
+        count(&database, c, totals, &[&a]).await,
+        0,
+        "a 'checkin' grantee"
+    );
+
+    // Nobody writes totals directly, not even for themselves.
+    assert_denied(
+        "insert",
+        exec(
+            &database,
+            b,
+            "INSERT INTO food_diary_day_totals (user_id, entry_date, entries, calories) VALUES ($1, '2026-05-02', 1, 1)",
+            &[&b],
+        )
+        .await,
+    );
+    assert_denied(
+        "update",
+        exec(
+            &database,
+            a,
+            "UPDATE food_diary_day_totals SET calories = 0",
+            &[],
+        )
+        .await,
+    );
+    assert_denied(
+        "delete",
+        exec(&database, a, "DELETE FROM food_diary_day_totals", &[]).await,
+    );
+
+    // Deleting the day's entries removes the day.
+    exec_commit(
+        &database,
+        a,
+        "DELETE FROM food_diary WHERE user_id = $1",
+        &[&a],
+    )
+    .await
+    .unwrap();
+    let any = "SELECT count(*) FROM food_diary_day_totals WHERE user_id = $1";
+    assert_eq!(count(&database, a, any, &[&a]).await, 0);
+}

@@ -191,3 +191,36 @@ impl TestApp {
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";
+
+/// food_diary_day_totals (kept by triggers) holds exactly the per-day aggregate of food_diary,
+/// for every user; returns how many days it holds. Read as the owner role.
+pub async fn assert_day_totals_match_diary(app: &TestApp) -> i64 {
+    let owner = app.db.owner_client().await;
+    let sums =
+        "count(*)::integer, sum(calories), sum(protein), sum(carbohydrates), sum(fat), sum(fiber),
+                sum(sugar), sum(sodium), sum(saturated_fat), sum(trans_fat), sum(cholesterol),
+                sum(potassium), sum(calcium), sum(iron), sum(vitamin_a), sum(vitamin_c)";
+    let cols =
+        "entries, calories, protein, carbohydrates, fat, fiber, sugar, sodium, saturated_fat,
+                trans_fat, cholesterol, potassium, calcium, iron, vitamin_a, vitamin_c";
+    let r = owner
+        .query_one(
+            &format!(
+                "WITH fresh AS (SELECT user_id, entry_date, {sums} FROM food_diary GROUP BY user_id, entry_date),
+                      kept AS (SELECT user_id, entry_date, {cols} FROM food_diary_day_totals)
+                 SELECT (SELECT count(*) FROM (SELECT * FROM fresh EXCEPT ALL SELECT * FROM kept) x),
+                        (SELECT count(*) FROM (SELECT * FROM kept EXCEPT ALL SELECT * FROM fresh) x),
+                        (SELECT count(*) FROM kept)"
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
+    let (missing, stale, days): (i64, i64, i64) = (r.get(0), r.get(1), r.get(2));
+    assert_eq!(
+        (missing, stale),
+        (0, 0),
+        "food_diary_day_totals disagrees with food_diary: {missing} days missing or wrong, {stale} stale"
+    );
+    days
+}

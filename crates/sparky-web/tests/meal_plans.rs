@@ -333,6 +333,7 @@ async fn apply_writes_weekday_entries_once_and_survives_template_deletion() {
     assert_eq!(applied[1]["entries"], 2);
     assert_eq!(num(&applied[1]["total_calories"]), 294.5);
     assert_eq!(num(&applied[7]["total_calories"]), 484.5);
+    assert_eq!(common::assert_day_totals_match_diary(&app).await, 14);
 
     // The diary shows them as ordinary entries, with the apples on Mondays only.
     let monday = app.get("/api/v1/diary/2026-06-01", &ann).await;

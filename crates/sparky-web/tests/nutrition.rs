@@ -673,3 +673,112 @@ async fn family_access_on_the_diary() {
     // ... but food_list is not the diary.
     assert_eq!(app.get(&day_path, &cat).await.status, StatusCode::NOT_FOUND);
 }
+
+/// Catalog words are indexed for prefix search (food_search_words, kept by triggers): a word
+/// anywhere in the name or brand is found by its first letters, among many foods that merely
+/// contain those letters; renaming and deleting keep the index current; users' own foods are
+/// never in it (they are searched directly, under RLS).
+#[tokio::test]
+async fn catalog_words_are_found_by_prefix_and_follow_renames_and_deletes() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let owner = app.db.owner_client().await;
+    // 300 catalog foods containing "bre" inside a word, and one with a word starting with it.
+    owner
+        .execute(
+            "INSERT INTO food_items (name, brand, source, source_id)
+             SELECT 'Umbrella snack ' || n, NULL, 'test', 'u' || n FROM generate_series(1, 300) n",
+            &[],
+        )
+        .await
+        .unwrap();
+    let breast: uuid::Uuid = owner
+        .query_one(
+            "INSERT INTO food_items (name, brand, source, source_id)
+             VALUES ('Chicken breast, roasted', 'Farm & Co.', 'test', 'b1') RETURNING id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let words: Vec<String> = owner
+        .query(
+            "SELECT word FROM food_search_words WHERE food_item_id = $1 ORDER BY word",
+            &[&breast],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(words, ["breast", "chicken", "co", "farm", "roasted"]);
+
+    let names = |r: &common::Response| -> Vec<String> {
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = app.get("/api/v1/foods?q=brea&limit=5", &ann).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(
+        names(&r).contains(&"Chicken breast, roasted".to_string()),
+        "{:?}",
+        names(&r)
+    );
+    let r = app.get("/api/v1/foods?q=farm&limit=5", &ann).await;
+    assert_eq!(names(&r), ["Chicken breast, roasted"], "found by its brand");
+
+    owner
+        .execute(
+            "UPDATE food_items SET name = 'Turkey thigh' WHERE id = $1",
+            &[&breast],
+        )
+        .await
+        .unwrap();
+    let r = app.get("/api/v1/foods?q=thig&limit=5", &ann).await;
+    assert_eq!(names(&r), ["Turkey thigh"]);
+    let stale: i64 = owner
+        .query_one(
+            "SELECT count(*) FROM food_search_words WHERE food_item_id = $1 AND word IN ('breast', 'chicken')",
+            &[&breast],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stale, 0, "old words go with the old name");
+    owner
+        .execute("DELETE FROM food_items WHERE id = $1", &[&breast])
+        .await
+        .unwrap();
+    let left: i64 = owner
+        .query_one(
+            "SELECT count(*) FROM food_search_words WHERE food_item_id = $1",
+            &[&breast],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+
+    // My own food is searchable but not in the shared word index.
+    let mine = create_food(
+        &app,
+        &ann,
+        json!({"name": "Breakfast bowl", "servings": [{"size": 1, "unit": "bowl", "nutrients": {"calories": 420}}]}),
+    )
+    .await;
+    let r = app.get("/api/v1/foods?q=bowl", &ann).await;
+    assert_eq!(names(&r), ["Breakfast bowl"]);
+    let indexed: i64 = owner
+        .query_one(
+            "SELECT count(*) FROM food_search_words WHERE food_item_id = $1::text::uuid",
+            &[&mine["id"].as_str().unwrap()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(indexed, 0);
+}

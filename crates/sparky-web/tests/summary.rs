@@ -180,3 +180,255 @@ async fn family_members_see_a_summary_only_with_a_diary_grant() {
     let r = app.get(&range, &bob).await;
     assert_eq!(r.body["days"][0]["eaten"]["calories"], 379.0);
 }
+
+/// The per-day totals the summary reads are kept by triggers; every way the diary changes
+/// (log, edit, move to another day, delete, copy, bulk SQL, deleting the user) keeps them equal
+/// to the diary itself.
+#[tokio::test]
+async fn day_totals_stay_equal_to_the_diary_through_every_kind_of_change() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (bob_id, bob) = app.user("bob@example.com").await;
+    let oats = food(&app, &ann, 379.0, 13.15).await;
+    let apple = food(&app, &bob, 52.1, 0.26).await;
+    for (date, meal) in [
+        ("2026-10-01", "breakfast"),
+        ("2026-10-01", "lunch"),
+        ("2026-10-02", "dinner"),
+    ] {
+        log(&app, &ann, &oats, 80.0, date, meal).await;
+    }
+    log(&app, &bob, &apple, 150.0, "2026-10-01", "snack").await;
+    assert_eq!(common::assert_day_totals_match_diary(&app).await, 3);
+
+    let day = app.get("/api/v1/diary/2026-10-01", &ann).await;
+    let first = day.body["meals"][0]["entries"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = day.body["meals"][1]["entries"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .put(
+            &format!("/api/v1/diary/{first}"),
+            &ann,
+            json!({"quantity": 125.5}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    common::assert_day_totals_match_diary(&app).await;
+    // Moving an entry changes two days.
+    let r = app
+        .put(
+            &format!("/api/v1/diary/{second}"),
+            &ann,
+            json!({"date": "2026-10-03"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(common::assert_day_totals_match_diary(&app).await, 4);
+    let r = app
+        .post(
+            "/api/v1/diary/copy",
+            &ann,
+            json!({"from_date": "2026-10-01", "to_date": "2026-10-05"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{:?}", r.body);
+    assert_eq!(common::assert_day_totals_match_diary(&app).await, 5);
+    // Deleting a day's only entry removes the day.
+    assert_eq!(
+        app.delete(&format!("/api/v1/diary/{first}"), &ann)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(common::assert_day_totals_match_diary(&app).await, 4);
+    let one = app.get("/api/v1/summary/2026-10-01", &ann).await;
+    assert_eq!(one.body["entries"], 0);
+    assert!(one.body["eaten"]["calories"].is_null(), "{:?}", one.body);
+
+    // Bulk statements over many days and users, as the owner.
+    let owner = app.db.owner_client().await;
+    owner
+        .execute(
+            "INSERT INTO food_diary (user_id, food_item_id, quantity, unit, meal_type, consumed_at, entry_date, calories, protein)
+             SELECT u.id, NULL, 10 * g, 'g', 'snack', d + time '10:00', d, g * 1.25, NULL
+             FROM users u, generate_series(date '2026-10-01', date '2026-10-20', interval '1 day') d,
+                  generate_series(1, 3) g",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(common::assert_day_totals_match_diary(&app).await, 40);
+    owner
+        .execute(
+            "UPDATE food_diary SET entry_date = entry_date + 1, calories = calories * 2 WHERE meal_type = 'snack'",
+            &[],
+        )
+        .await
+        .unwrap();
+    common::assert_day_totals_match_diary(&app).await;
+    let bob_uuid: uuid::Uuid = bob_id.parse().unwrap();
+    owner
+        .execute("DELETE FROM users WHERE id = $1", &[&bob_uuid])
+        .await
+        .unwrap();
+    let days = common::assert_day_totals_match_diary(&app).await;
+    assert_eq!(days, 20, "ann's days: 2026-10-02 to 2026-10-21");
+}
+
+/// Many requests logging food on the same day at once: each total is recomputed after a
+/// per-day lock, so none is lost.
+#[tokio::test]
+async fn concurrent_logging_on_one_day_keeps_exact_totals() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let oats = food(&app, &ann, 379.0, 13.15).await;
+    let posts = (0..32).map(|i| {
+        app.post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": oats["id"], "quantity": 10 + i, "unit": "g",
+                   "meal_type": "lunch", "date": "2026-11-01"}),
+        )
+    });
+    for r in futures::future::join_all(posts).await {
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    assert_eq!(common::assert_day_totals_match_diary(&app).await, 1);
+    let s = app.get("/api/v1/summary/2026-11-01", &ann).await;
+    assert_eq!(s.body["entries"], 32);
+    // 32 entries of 10..=41 g: 816 g of 379 kcal/100 g.
+    assert_eq!(s.body["eaten"]["calories"], 3092.64);
+}
+
+/// Per growing table: (name, sequential scans, heap and index blocks touched), from the
+/// statistics views. Backends report their counters when they exit, so the app's connections
+/// are ended first.
+async fn table_reads(app: &TestApp) -> Vec<(String, i64, i64)> {
+    let owner = app.db.owner_client().await;
+    owner
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        let others: i64 = owner
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if others == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    owner
+        .query(
+            "SELECT s.relname::text, s.seq_scan,
+                    coalesce(io.heap_blks_read + io.heap_blks_hit, 0) + coalesce(io.idx_blks_read + io.idx_blks_hit, 0)
+             FROM pg_stat_user_tables s JOIN pg_statio_user_tables io USING (relid)
+             WHERE s.relname IN ('food_diary', 'food_diary_day_totals', 'measurements', 'exercise_diary')
+             ORDER BY s.relname",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+/// With sequential scans priced out (enable_seqscan = off), PostgreSQL still scans a table
+/// sequentially, or walks a whole index, only when no index condition can narrow the read:
+/// under row level security that happens when a condition is not leakproof (COALESCE, LIKE…),
+/// and it turns a 2 ms diary day into a read of every user's diary. With another user's
+/// 40,000 entries in the tables, the everyday reads must touch only a few pages.
+#[tokio::test]
+async fn everyday_reads_touch_only_the_users_rows_under_row_level_security() {
+    let db = sparky_testkit::TestDb::new().await;
+    let mut config = db.owner_config();
+    config.options("-c enable_seqscan=off");
+    let database = sparky_db::Database::new(config, db.app_role(), 4).unwrap();
+    let app = TestApp::serve(db, database, sparky_web::WebConfig::default()).await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let (crowd_id, _) = app.user("crowd@example.com").await;
+    let ann_uuid: uuid::Uuid = ann_id.parse().unwrap();
+    let crowd_uuid: uuid::Uuid = crowd_id.parse().unwrap();
+    let oats = food(&app, &ann, 379.0, 13.15).await;
+    log(&app, &ann, &oats, 50.0, "2026-07-05", "breakfast").await;
+    app.post(
+        "/api/v1/family-access",
+        &ann,
+        json!({"grantee_email": "bob@example.com", "access_type": "reports"}),
+    )
+    .await;
+    let owner = app.db.owner_client().await;
+    owner
+        .execute(
+            "INSERT INTO measurements (user_id, type, value, unit, measured_at) VALUES
+               ($1, 'water', 500, 'ml', '2026-07-05 09:00+00'), ($1, 'weight', 81.2, 'kg', '2026-07-05 07:00+00')",
+            &[&ann_uuid],
+        )
+        .await
+        .unwrap();
+    for sql in [
+        "INSERT INTO food_diary (user_id, quantity, unit, meal_type, consumed_at, entry_date, food_name, calories)
+         SELECT $1, 100, 'g', 'lunch', d + time '12:00', d, 'Crowd food', 100
+         FROM generate_series(date '2025-07-06', date '2026-07-05', interval '1 day') d, generate_series(1, 110) n",
+        "INSERT INTO measurements (user_id, type, value, unit, measured_at)
+         SELECT $1, t, 1, 'ml', d + time '08:00' + n * interval '1 minute'
+         FROM generate_series(date '2025-07-06', date '2026-07-05', interval '1 day') d,
+              (VALUES ('water'), ('weight')) w(t), generate_series(1, 30) n",
+        "INSERT INTO exercise_diary (user_id, exercise_id, duration_minutes, calories_burned, performed_at)
+         SELECT $1, (SELECT id FROM exercises WHERE user_id IS NULL ORDER BY name LIMIT 1), 30, 200, d + time '18:00'
+         FROM generate_series(date '2025-07-06', date '2026-07-05', interval '1 day') d, generate_series(1, 30) n",
+    ] {
+        owner.execute(sql, &[&crowd_uuid]).await.unwrap();
+    }
+    owner.batch_execute("ANALYZE").await.unwrap();
+    let before = table_reads(&app).await;
+    assert_eq!(before.len(), 4, "{before:?}");
+
+    let paths = [
+        "/api/v1/diary/2026-07-05".to_string(),
+        "/api/v1/summary/2026-07-05".to_string(),
+        "/api/v1/summary?from=2025-07-06&to=2026-07-05".to_string(),
+    ];
+    for path in &paths {
+        let r = app.get(path, &ann).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {:?}", r.body);
+        let shared = format!(
+            "{path}{}user_id={ann_id}",
+            if path.contains('?') { '&' } else { '?' }
+        );
+        let r = app.get(&shared, &bob).await;
+        assert_eq!(r.status, StatusCode::OK, "{shared}: {:?}", r.body);
+    }
+    let after = table_reads(&app).await;
+    for ((table, seq_before, blocks_before), (_, seq_after, blocks_after)) in
+        before.iter().zip(&after)
+    {
+        assert_eq!(
+            seq_after, seq_before,
+            "{table}: a sequential scan while serving {paths:?}"
+        );
+        // Six requests, each a few index and heap pages per table; reading the crowd's rows
+        // (hundreds of pages) would be far more.
+        assert!(
+            blocks_after - blocks_before < 80,
+            "{table}: {} blocks read while serving {paths:?}",
+            blocks_after - blocks_before
+        );
+    }
+}

@@ -309,7 +309,7 @@ const SEARCH_SQL: &str = "
     ),
     cand AS (
         -- The shared catalog, through its indexes (see food_search_candidates).
-        SELECT public.food_search_candidates($1, $2, $3, $7::integer, $8) AS id WHERE $6::uuid IS NULL
+        SELECT public.food_search_candidates($1, $2, $3, $9, $10, $7::integer, $11, $8) AS id WHERE $6::uuid IS NULL
         UNION
         -- My foods and foods shared with me (few); RLS decides what is visible.
         SELECT f.id FROM food_items f
@@ -337,6 +337,14 @@ const SEARCH_SQL: &str = "
         (f.brand IS NULL) DESC,
         length(f.name), f.id
     LIMIT $4 OFFSET $5";
+
+/// The words of a (lower-cased) query, split as `food_search_words_of` splits the catalog's
+/// search text: at whitespace and ASCII punctuation.
+fn search_words(q: &str) -> Vec<&str> {
+    q.split(|c: char| c.is_ascii_whitespace() || c.is_ascii_punctuation())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
 
 /// Escapes LIKE wildcards so a search for "50%" means the text "50%".
 fn like_escape(s: &str) -> String {
@@ -391,21 +399,17 @@ async fn search_foods(
         let pattern = format!("%{}%", like_escape(&q));
         // Every name starting with q sorts (byte-wise) between q and q + the last code point.
         let upper = format!("{q}\u{10FFFF}");
-        let params: [&(dyn ToSql + Sync); 8] = [
-            &q,
-            &pattern,
-            &upper,
-            &fetch,
-            &offset,
-            &p.user_id,
-            &CANDIDATES,
-            &false,
-        ];
-        let mut rows = tx.query(SEARCH_SQL, &params).await?;
-        // Typo tolerance: when the exact spelling finds too little, search again with near
-        // matches (word similarity) included; they rank after every exact-spelling match.
-        if offset == 0 && (rows.len() as i64) < fetch && q.chars().count() >= 4 {
-            let params: [&(dyn ToSql + Sync); 8] = [
+        // Catalog words starting with the query's longest word are candidates too.
+        let words = search_words(&q);
+        let word = words
+            .iter()
+            .max_by_key(|w| w.len())
+            .copied()
+            .unwrap_or(q.as_str());
+        let word_upper = format!("{word}\u{10FFFF}");
+        let phrase = words.len() > 1;
+        let search = |substring: &'static bool, fuzzy: &'static bool| {
+            let params: [&(dyn ToSql + Sync); 11] = [
                 &q,
                 &pattern,
                 &upper,
@@ -413,9 +417,36 @@ async fn search_foods(
                 &offset,
                 &p.user_id,
                 &CANDIDATES,
-                &true,
+                fuzzy,
+                &word,
+                &word_upper,
+                substring,
             ];
-            rows = tx.query(SEARCH_SQL, &params).await?;
+            params
+        };
+        // A phrase may not start a word; a single word usually does.
+        let mut rows = tx
+            .query(
+                SEARCH_SQL,
+                &search(if phrase { &true } else { &false }, &false),
+            )
+            .await?;
+        // Too few: search again with substrings inside words and (typo tolerance, from four
+        // letters) near matches included; near matches rank after every exact-spelling match.
+        if offset == 0 && (rows.len() as i64) < fetch {
+            rows = tx
+                .query(
+                    SEARCH_SQL,
+                    &search(
+                        &true,
+                        if q.chars().count() >= 4 {
+                            &true
+                        } else {
+                            &false
+                        },
+                    ),
+                )
+                .await?;
         }
         rows
     };

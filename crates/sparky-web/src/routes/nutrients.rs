@@ -122,8 +122,23 @@ impl NutrientValues {
 /// Reads the 15 nutrient columns (named as in `Nutrients::NAMES`) of a row, with a prefix.
 pub fn nutrients_from_row(row: &tokio_postgres::Row, prefix: &str) -> Nutrients {
     let mut n = Nutrients::default();
-    for name in Nutrients::NAMES {
-        let v: Option<Decimal> = row.get(format!("{prefix}{name}").as_str());
+    // The columns come in NAMES order (nutrient_columns); find the first once instead of
+    // formatting and looking up every name (this runs for every row of a year's summary).
+    let columns = row.columns();
+    let is = |i: usize, name: &str| {
+        columns.get(i).is_some_and(|c| {
+            c.name().len() == prefix.len() + name.len()
+                && c.name().starts_with(prefix)
+                && c.name().ends_with(name)
+        })
+    };
+    let first = Nutrients::NAMES[0];
+    let start = (0..columns.len()).find(|&i| is(i, first));
+    for (k, name) in Nutrients::NAMES.iter().enumerate() {
+        let v: Option<Decimal> = match start {
+            Some(s) if is(s + k, name) => row.get(s + k),
+            _ => row.get(format!("{prefix}{name}").as_str()),
+        };
         n.set(name, v);
     }
     n

@@ -86,16 +86,17 @@ pub struct RangeSummary {
     pub days: Vec<SummaryRow>,
 }
 
-fn food_sums() -> String {
+fn food_totals_columns() -> String {
     Nutrients::NAMES
         .iter()
-        .map(|n| format!("sum({n}) AS f_{n}"))
+        .map(|n| format!("{n} AS f_{n}"))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// One statement for any span of days: per-day sums of the diary, exercise, water and the
-/// day's last weight, joined onto the calendar. The user is a scalar subquery (evaluated once)
+/// One statement for any span of days: the diary's per-day totals (kept by triggers in
+/// food_diary_day_totals), per-day sums of exercise and water and the day's last weight, joined
+/// onto the calendar. The user is a scalar subquery (evaluated once)
 /// rather than a join, so each source is read through its (user_id, entry_date) index.
 fn range_sql() -> String {
     let food_cols = Nutrients::NAMES
@@ -107,9 +108,8 @@ fn range_sql() -> String {
         "WITH who AS (SELECT coalesce($1::uuid, auth.uid()) AS id),
          days AS (SELECT d::date AS day FROM generate_series($2::date, $3::date, interval '1 day') d),
          food AS (
-             SELECT entry_date, count(*) AS entries, {sums}
-             FROM food_diary WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3
-             GROUP BY entry_date),
+             SELECT entry_date, entries::bigint AS entries, {sums}
+             FROM food_diary_day_totals WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3),
          ex AS (
              SELECT entry_date, sum(calories_burned) AS burned
              FROM exercise_diary WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3
@@ -130,7 +130,7 @@ fn range_sql() -> String {
          LEFT JOIN water ON water.entry_date = days.day
          LEFT JOIN weight ON weight.entry_date = days.day
          ORDER BY days.day",
-        sums = food_sums(),
+        sums = food_totals_columns(),
     )
 }
 
@@ -203,7 +203,7 @@ async fn day_summary(
     // Logged days going back from this one; the first gap ends the streak.
     let logged = tx
         .query(
-            "SELECT DISTINCT entry_date FROM food_diary
+            "SELECT entry_date FROM food_diary_day_totals
              WHERE user_id = $1 AND entry_date <= $2 AND entry_date > $2 - 3660
              ORDER BY entry_date DESC",
             &[&target, &date],

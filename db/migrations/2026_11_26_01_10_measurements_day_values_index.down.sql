@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS idx_measurements_user_type_entry_date;

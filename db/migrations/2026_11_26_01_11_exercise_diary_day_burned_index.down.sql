@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS idx_exercise_diary_user_entry_date_burned;

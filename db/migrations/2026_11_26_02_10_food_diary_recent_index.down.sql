@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS idx_food_diary_user_created;
