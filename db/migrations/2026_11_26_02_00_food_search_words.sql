@@ -89,7 +89,7 @@ BEGIN
            AND lower(f.name) COLLATE "C" >= p_q COLLATE "C"
            AND lower(f.name) COLLATE "C" < p_upper COLLATE "C"
          ORDER BY lower(f.name) COLLATE "C"
-         LIMIT least(p_limit, 200))
+         LIMIT p_limit)
         UNION
         (SELECT w.food_item_id FROM food_search_words w
          WHERE w.word >= p_word AND w.word < p_word_upper

@@ -289,8 +289,8 @@ fn encode_cursor(offset: i64) -> String {
 }
 
 /// Candidates taken from each source before ranking; bounded so that a query matching tens of
-/// thousands of foods still ranks only a few thousand rows.
-const CANDIDATES: i32 = 400;
+/// thousands of foods still ranks only a few hundred rows (each candidate costs a heap read).
+const CANDIDATES: i32 = 150;
 /// Search results can be paged this deep.
 const MAX_RANKED: i64 = 1000;
 

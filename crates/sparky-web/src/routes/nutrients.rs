@@ -152,3 +152,167 @@ pub fn nutrient_columns(table: &str, prefix: &str) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// A NUMERIC column read straight into the f64 the API prints: the exact decimal digits from
+/// PostgreSQL's binary form, parsed as one correctly rounded f64 (what `f64_of` gives for the
+/// same value). Skips rust_decimal's arithmetic, which dominated a year of daily summaries.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NumericF64(pub f64);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for NumericF64 {
+    fn from_sql(
+        _: &tokio_postgres::types::Type,
+        raw: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        numeric_to_f64(raw).map(NumericF64)
+    }
+
+    fn accepts(ty: &tokio_postgres::types::Type) -> bool {
+        *ty == tokio_postgres::types::Type::NUMERIC
+    }
+}
+
+/// PostgreSQL's binary NUMERIC: ndigits, weight, sign, dscale (i16/u16 each), then ndigits
+/// base-10000 digits; the value is the sum of digit[i] × 10000^(weight − i).
+fn numeric_to_f64(raw: &[u8]) -> Result<f64, Box<dyn std::error::Error + Sync + Send>> {
+    let word = |i: usize| -> Result<u16, Box<dyn std::error::Error + Sync + Send>> {
+        raw.get(i..i + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .ok_or_else(|| "truncated numeric".into())
+    };
+    let ndigits = word(0)? as usize;
+    let weight = word(2)? as i16 as i64;
+    let sign = word(4)?;
+    match sign {
+        0x0000 | 0x4000 => {}
+        0xC000 => return Ok(f64::NAN),
+        0xD000 => return Ok(f64::INFINITY),
+        0xF000 => return Ok(f64::NEG_INFINITY),
+        _ => return Err("invalid numeric sign".into()),
+    }
+    if ndigits == 0 {
+        return Ok(0.0);
+    }
+    // "<sign><all digits, 4 per base-10000 digit>e<exponent>", parsed by the standard library
+    // (correctly rounded). 1000 base-10000 digits is PostgreSQL's own limit.
+    if ndigits > 1000 {
+        return Err("numeric too long".into());
+    }
+    let mut text = String::with_capacity(ndigits * 4 + 8);
+    if sign == 0x4000 {
+        text.push('-');
+    }
+    for i in 0..ndigits {
+        let d = word(8 + 2 * i)?;
+        if d > 9999 {
+            return Err("invalid numeric digit".into());
+        }
+        for div in [1000, 100, 10, 1] {
+            text.push(char::from(b'0' + (d / div % 10) as u8));
+        }
+    }
+    let exponent = (weight - (ndigits as i64 - 1)) * 4;
+    text.push('e');
+    text.push_str(&exponent.to_string());
+    Ok(text.parse::<f64>()?)
+}
+
+/// Nutrient columns (`{prefix}calories`, … in NAMES order) read straight as printed values.
+pub fn nutrient_values_from_row(row: &tokio_postgres::Row, prefix: &str) -> NutrientValues {
+    let columns = row.columns();
+    let first = format!("{prefix}{}", Nutrients::NAMES[0]);
+    let start = columns.iter().position(|c| c.name() == first);
+    let mut v = [None; 15];
+    for (k, name) in Nutrients::NAMES.iter().enumerate() {
+        let value: Option<NumericF64> = match start {
+            Some(s)
+                if columns
+                    .get(s + k)
+                    .is_some_and(|c| c.name().strip_prefix(prefix) == Some(name)) =>
+            {
+                row.get(s + k)
+            }
+            _ => row.get(format!("{prefix}{name}").as_str()),
+        };
+        v[k] = value.map(|n| n.0);
+    }
+    let [calories, protein, carbohydrates, fat, fiber, sugar, sodium, saturated_fat, trans_fat, cholesterol, potassium, calcium, iron, vitamin_a, vitamin_c] =
+        v;
+    NutrientValues {
+        calories,
+        protein,
+        carbohydrates,
+        fat,
+        fiber,
+        sugar,
+        sodium,
+        saturated_fat,
+        trans_fat,
+        cholesterol,
+        potassium,
+        calcium,
+        iron,
+        vitamin_a,
+        vitamin_c,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The binary form PostgreSQL sends for `d` (as rust_decimal encodes it).
+    fn binary(d: Decimal) -> Vec<u8> {
+        use tokio_postgres::types::{ToSql, Type};
+        let mut buf = tokio_postgres::types::private::BytesMut::new();
+        d.to_sql(&Type::NUMERIC, &mut buf).unwrap();
+        buf.to_vec()
+    }
+
+    #[test]
+    fn numeric_decodes_to_the_same_f64_as_the_decimal() {
+        for s in [
+            "0",
+            "644.3",
+            "644.3000",
+            "-12.5",
+            "0.0001",
+            "1",
+            "100",
+            "10000",
+            "123456789.1234",
+            "0.1",
+            "0.2",
+            "0.3",
+            "99999999.9999",
+            "-0.0042",
+            "3092.64",
+            "1e-20",
+            "1234567890123456789",
+        ] {
+            let d: Decimal = s.parse().or_else(|_| Decimal::from_scientific(s)).unwrap();
+            let got = numeric_to_f64(&binary(d)).unwrap();
+            assert_eq!(got, f64_of(d), "{s}");
+        }
+    }
+
+    #[test]
+    fn numeric_special_values_and_garbage() {
+        assert!(numeric_to_f64(&[0, 0, 0, 0, 0xC0, 0, 0, 0])
+            .unwrap()
+            .is_nan());
+        assert_eq!(
+            numeric_to_f64(&[0, 0, 0, 0, 0xD0, 0, 0, 0]).unwrap(),
+            f64::INFINITY
+        );
+        assert!(numeric_to_f64(&[0, 1, 0]).is_err(), "truncated");
+        assert!(
+            numeric_to_f64(&[0, 1, 0, 0, 0, 0, 0, 0, 0x27, 0x10]).is_err(),
+            "digit 10000"
+        );
+        assert!(
+            numeric_to_f64(&[0, 0, 0, 0, 0x12, 0x34, 0, 0]).is_err(),
+            "bad sign"
+        );
+    }
+}

@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::nutrients::{f64_of, nutrients_from_row, NutrientValues};
+use super::nutrients::{f64_of, nutrient_values_from_row, NumericF64, NutrientValues};
 use crate::auth::{ActingFor, Auth};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::json::ApiJson;
@@ -94,55 +94,90 @@ fn food_totals_columns() -> String {
         .join(", ")
 }
 
-/// One statement for any span of days: the diary's per-day totals (kept by triggers in
-/// food_diary_day_totals), per-day sums of exercise and water and the day's last weight, joined
-/// onto the calendar. The user is a scalar subquery (evaluated once)
-/// rather than a join, so each source is read through its (user_id, entry_date) index.
+/// What a row of `range_sql` holds.
+const KIND_FOOD: i32 = 0;
+const KIND_BURNED: i32 = 1;
+const KIND_WATER: i32 = 2;
+const KIND_WEIGHT: i32 = 3;
+const KIND_USER: i32 = 4;
+
+/// One statement for any span of days, each source read through its own index: the diary's
+/// per-day totals (kept by triggers in food_diary_day_totals), per-day sums of exercise and
+/// water, and the day's last weight, as tagged rows (`kind`) that `days_of` lays onto the
+/// calendar. Joining them onto a generated calendar in SQL cost more than the reads.
 fn range_sql() -> String {
-    let food_cols = Nutrients::NAMES
-        .iter()
-        .map(|n| format!("f.f_{n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let nulls = |n: usize| vec!["NULL"; n].join(", ");
+    let rest = Nutrients::NAMES.len() - 1;
     format!(
-        "WITH who AS (SELECT coalesce($1::uuid, auth.uid()) AS id),
-         days AS (SELECT d::date AS day FROM generate_series($2::date, $3::date, interval '1 day') d),
-         food AS (
-             SELECT entry_date, entries::bigint AS entries, {sums}
-             FROM food_diary_day_totals WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3),
-         ex AS (
-             SELECT entry_date, sum(calories_burned) AS burned
-             FROM exercise_diary WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3
-             GROUP BY entry_date),
-         water AS (
-             SELECT entry_date, sum(value) AS ml
-             FROM measurements WHERE user_id = (SELECT id FROM who) AND type = 'water' AND entry_date BETWEEN $2 AND $3
-             GROUP BY entry_date),
-         weight AS (
-             SELECT DISTINCT ON (entry_date) entry_date, value AS kg
-             FROM measurements WHERE user_id = (SELECT id FROM who) AND type = 'weight' AND entry_date BETWEEN $2 AND $3
-             ORDER BY entry_date, measured_at DESC)
-         SELECT (SELECT id FROM who) AS user_id, days.day, coalesce(f.entries, 0) AS entries, {food_cols},
-                coalesce(ex.burned, 0) AS burned, coalesce(water.ml, 0) AS water_ml, weight.kg AS weight_kg
-         FROM days
-         LEFT JOIN food f ON f.entry_date = days.day
-         LEFT JOIN ex ON ex.entry_date = days.day
-         LEFT JOIN water ON water.entry_date = days.day
-         LEFT JOIN weight ON weight.entry_date = days.day
-         ORDER BY days.day",
-        sums = food_totals_columns(),
+        "WITH who AS (SELECT coalesce($1::uuid, auth.uid()) AS id)
+         SELECT {KIND_FOOD} AS kind, entry_date AS day, entries::bigint AS entries, {food}, NULL::uuid AS uid
+         FROM food_diary_day_totals WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3
+         UNION ALL
+         SELECT {KIND_BURNED}, entry_date, NULL, sum(calories_burned), {rest_nulls}, NULL
+         FROM exercise_diary WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3
+         GROUP BY entry_date
+         UNION ALL
+         SELECT {KIND_WATER}, entry_date, NULL, sum(value), {rest_nulls}, NULL
+         FROM measurements WHERE user_id = (SELECT id FROM who) AND type = 'water' AND entry_date BETWEEN $2 AND $3
+         GROUP BY entry_date
+         UNION ALL
+         (SELECT DISTINCT ON (entry_date) {KIND_WEIGHT}, entry_date, NULL, value, {rest_nulls}, NULL
+          FROM measurements WHERE user_id = (SELECT id FROM who) AND type = 'weight' AND entry_date BETWEEN $2 AND $3
+          ORDER BY entry_date, measured_at DESC)
+         UNION ALL
+         SELECT {KIND_USER}, NULL, NULL, {all_nulls}, (SELECT id FROM who)",
+        food = food_totals_columns(),
+        rest_nulls = nulls(rest),
+        all_nulls = nulls(rest + 1),
     )
 }
 
-fn row_of(r: &tokio_postgres::Row) -> SummaryRow {
-    SummaryRow {
-        date: r.get("day"),
-        eaten: (&nutrients_from_row(r, "f_")).into(),
-        burned: f64_of(r.get("burned")),
-        water_ml: f64_of(r.get("water_ml")),
-        weight_kg: r.get::<_, Option<Decimal>>("weight_kg").map(f64_of),
-        entries: r.get("entries"),
+/// Lays the tagged rows of `range_sql` onto the days `from..=to`: (user id, one row a day).
+fn days_of(
+    rows: &[tokio_postgres::Row],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> ApiResult<(Uuid, Vec<SummaryRow>)> {
+    let mut days: Vec<SummaryRow> = from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .map(|date| SummaryRow {
+            date,
+            eaten: NutrientValues::default(),
+            burned: 0.0,
+            water_ml: 0.0,
+            weight_kg: None,
+            entries: 0,
+        })
+        .collect();
+    let mut user_id = None;
+    for r in rows {
+        let kind: i32 = r.get(0);
+        if kind == KIND_USER {
+            user_id = r.get::<_, Option<Uuid>>("uid");
+            continue;
+        }
+        let day: NaiveDate = r.get(1);
+        let Some(row) = usize::try_from((day - from).num_days())
+            .ok()
+            .and_then(|i| days.get_mut(i))
+        else {
+            continue;
+        };
+        let first: Option<f64> = r.get::<_, Option<NumericF64>>(3).map(|n| n.0);
+        match kind {
+            KIND_FOOD => {
+                row.eaten = nutrient_values_from_row(r, "f_");
+                row.entries = r.get::<_, Option<i64>>(2).unwrap_or(0);
+            }
+            KIND_BURNED => row.burned = first.unwrap_or(0.0),
+            KIND_WATER => row.water_ml = first.unwrap_or(0.0),
+            KIND_WEIGHT => row.weight_kg = first,
+            _ => {}
+        }
     }
+    let user_id = user_id.ok_or_else(ApiError::internal)?;
+    Ok((user_id, days))
 }
 
 fn parse_date(field: &str, s: &str) -> ApiResult<NaiveDate> {
@@ -210,7 +245,8 @@ async fn day_summary(
         )
         .await?;
     tx.commit().await?;
-    let row = rows.first().map(row_of).ok_or_else(ApiError::internal)?;
+    let (_, mut one) = days_of(&rows, date, date)?;
+    let row = one.pop().ok_or_else(ApiError::internal)?;
     let mut streak = 0i64;
     let mut expected = date;
     for r in &logged {
@@ -307,14 +343,11 @@ async fn range_summary(
     let rows = tx
         .query_and_commit(&range_sql(), &[&p.user_id, &from, &to])
         .await?;
-    let user_id = rows
-        .first()
-        .map(|r| r.get("user_id"))
-        .ok_or_else(ApiError::internal)?;
+    let (user_id, days) = days_of(&rows, from, to)?;
     Ok(ApiJson(RangeSummary {
         user_id,
         from,
         to,
-        days: rows.iter().map(row_of).collect(),
+        days,
     }))
 }
