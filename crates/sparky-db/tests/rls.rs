@@ -1109,11 +1109,12 @@ async fn every_policy_column_is_indexed() {
     }
 }
 
-/// food_diary_day_totals is derived data: readable exactly where the diary is (own, 'calorie'
-/// and 'reports' grantors), written only by its triggers, including a request-role write to
-/// the diary, which keeps the day's totals in step.
+/// diary_day_totals and measurement_day_totals are derived data: readable exactly where their
+/// sources are (the diaries: own, 'calorie' and 'reports' grantors; measurements: own,
+/// 'checkin' and 'reports'), written only by their triggers, also when the request role writes
+/// the sources.
 #[tokio::test]
-async fn diary_day_totals_follow_the_diary_policies_and_only_triggers_write_them() {
+async fn day_totals_follow_their_sources_policies_and_only_triggers_write_them() {
     let (_db, owner, database, users) =
         setup(&["a@example.com", "b@example.com", "c@example.com"]).await;
     let (a, b, c) = (users[0], users[1], users[2]);
@@ -1122,7 +1123,22 @@ async fn diary_day_totals_follow_the_diary_policies_and_only_triggers_write_them
                        '2026-05-01 12:00+00', '2026-05-01', 250)";
     exec_commit(&database, a, add, &[&a]).await.unwrap();
     exec_commit(&database, a, add, &[&a]).await.unwrap();
-    let totals = "SELECT count(*) FROM food_diary_day_totals WHERE user_id = $1 AND entries = 2 AND calories = 500";
+    let totals = "SELECT count(*) FROM diary_day_totals WHERE user_id = $1 AND entries = 2 AND calories = 500";
+    exec_commit(
+        &database,
+        a,
+        "INSERT INTO measurements (user_id, type, value, unit, measured_at) VALUES ($1, 'water', 250, 'ml', '2026-05-01 08:00+00')",
+        &[&a],
+    )
+    .await
+    .unwrap();
+    let water = "SELECT count(*) FROM measurement_day_totals WHERE user_id = $1 AND water_ml = 250";
+    assert_eq!(count(&database, a, water, &[&a]).await, 1, "own water");
+    assert_eq!(
+        count(&database, b, water, &[&a]).await,
+        0,
+        "a stranger's water"
+    );
     assert_eq!(count(&database, a, totals, &[&a]).await, 1, "own totals");
     assert_eq!(count(&database, b, totals, &[&a]).await, 0, "a stranger");
     owner
@@ -1149,7 +1165,7 @@ async fn diary_day_totals_follow_the_diary_policies_and_only_triggers_write_them
         exec(
             &database,
             b,
-            "INSERT INTO food_diary_day_totals (user_id, entry_date, entries, calories) VALUES ($1, '2026-05-02', 1, 1)",
+            "INSERT INTO diary_day_totals (user_id, entry_date, entries, workouts, calories) VALUES ($1, '2026-05-02', 1, 0, 1)",
             &[&b],
         )
         .await,
@@ -1159,14 +1175,14 @@ async fn diary_day_totals_follow_the_diary_policies_and_only_triggers_write_them
         exec(
             &database,
             a,
-            "UPDATE food_diary_day_totals SET calories = 0",
+            "UPDATE diary_day_totals SET calories = 0",
             &[],
         )
         .await,
     );
     assert_denied(
         "delete",
-        exec(&database, a, "DELETE FROM food_diary_day_totals", &[]).await,
+        exec(&database, a, "DELETE FROM measurement_day_totals", &[]).await,
     );
 
     // Deleting the day's entries removes the day.
@@ -1178,6 +1194,6 @@ async fn diary_day_totals_follow_the_diary_policies_and_only_triggers_write_them
     )
     .await
     .unwrap();
-    let any = "SELECT count(*) FROM food_diary_day_totals WHERE user_id = $1";
+    let any = "SELECT count(*) FROM diary_day_totals WHERE user_id = $1";
     assert_eq!(count(&database, a, any, &[&a]).await, 0);
 }

@@ -192,35 +192,64 @@ impl TestApp {
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// food_diary_day_totals (kept by triggers) holds exactly the per-day aggregate of food_diary,
-/// for every user; returns how many days it holds. Read as the owner role.
+/// The per-day totals kept by triggers hold exactly what the sources aggregate to, for every
+/// user: diary_day_totals (food entries and nutrient sums, workouts and calories burned) and
+/// measurement_day_totals (water and the day's last weight). Returns the number of days with
+/// food entries. Read as the owner role.
 pub async fn assert_day_totals_match_diary(app: &TestApp) -> i64 {
     let owner = app.db.owner_client().await;
-    let sums =
-        "count(*)::integer, sum(calories), sum(protein), sum(carbohydrates), sum(fat), sum(fiber),
-                sum(sugar), sum(sodium), sum(saturated_fat), sum(trans_fat), sum(cholesterol),
-                sum(potassium), sum(calcium), sum(iron), sum(vitamin_a), sum(vitamin_c)";
-    let cols =
-        "entries, calories, protein, carbohydrates, fat, fiber, sugar, sodium, saturated_fat,
-                trans_fat, cholesterol, potassium, calcium, iron, vitamin_a, vitamin_c";
-    let r = owner
+    let names =
+        "calories, protein, carbohydrates, fat, fiber, sugar, sodium, saturated_fat, trans_fat,
+                 cholesterol, potassium, calcium, iron, vitamin_a, vitamin_c";
+    let sums = names
+        .split(',')
+        .map(|n| format!("sum({})", n.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let checks = [
+        (
+            "food",
+            format!("SELECT user_id, entry_date, count(*)::integer, {sums} FROM food_diary GROUP BY user_id, entry_date"),
+            format!("SELECT user_id, entry_date, entries, {names} FROM diary_day_totals WHERE entries > 0"),
+        ),
+        (
+            "exercise",
+            "SELECT user_id, entry_date, count(*)::integer, sum(calories_burned) FROM exercise_diary GROUP BY user_id, entry_date".to_string(),
+            "SELECT user_id, entry_date, workouts, burned FROM diary_day_totals WHERE workouts > 0".to_string(),
+        ),
+        (
+            "measurements",
+            "SELECT user_id, entry_date, sum(value) FILTER (WHERE type = 'water'),
+                    (array_agg(value ORDER BY measured_at DESC, id DESC) FILTER (WHERE type = 'weight'))[1]
+             FROM measurements WHERE type IN ('water', 'weight') GROUP BY user_id, entry_date".to_string(),
+            "SELECT user_id, entry_date, water_ml, weight_kg FROM measurement_day_totals".to_string(),
+        ),
+    ];
+    for (what, fresh, kept) in checks {
+        let r = owner
+            .query_one(
+                &format!(
+                    "WITH fresh AS ({fresh}), kept AS ({kept})
+                     SELECT (SELECT count(*) FROM (SELECT * FROM fresh EXCEPT ALL SELECT * FROM kept) x),
+                            (SELECT count(*) FROM (SELECT * FROM kept EXCEPT ALL SELECT * FROM fresh) x)"
+                ),
+                &[],
+            )
+            .await
+            .unwrap();
+        let (missing, stale): (i64, i64) = (r.get(0), r.get(1));
+        assert_eq!(
+            (missing, stale),
+            (0, 0),
+            "{what} day totals disagree with their source: {missing} days missing or wrong, {stale} stale"
+        );
+    }
+    owner
         .query_one(
-            &format!(
-                "WITH fresh AS (SELECT user_id, entry_date, {sums} FROM food_diary GROUP BY user_id, entry_date),
-                      kept AS (SELECT user_id, entry_date, {cols} FROM food_diary_day_totals)
-                 SELECT (SELECT count(*) FROM (SELECT * FROM fresh EXCEPT ALL SELECT * FROM kept) x),
-                        (SELECT count(*) FROM (SELECT * FROM kept EXCEPT ALL SELECT * FROM fresh) x),
-                        (SELECT count(*) FROM kept)"
-            ),
+            "SELECT count(*) FROM diary_day_totals WHERE entries > 0",
             &[],
         )
         .await
-        .unwrap();
-    let (missing, stale, days): (i64, i64, i64) = (r.get(0), r.get(1), r.get(2));
-    assert_eq!(
-        (missing, stale),
-        (0, 0),
-        "food_diary_day_totals disagrees with food_diary: {missing} days missing or wrong, {stale} stale"
-    );
-    days
+        .unwrap()
+        .get(0)
 }

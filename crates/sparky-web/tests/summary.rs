@@ -97,6 +97,29 @@ async fn a_day_adds_up_eaten_burned_targets_water_weight_and_streak() {
     // The summary agrees with the diary day, nutrient by nutrient.
     let day = app.get("/api/v1/diary/2026-07-05", &ann).await;
     assert_eq!(day.body["totals"], b["eaten"]);
+    common::assert_day_totals_match_diary(&app).await;
+
+    // Corrections and deletions reach the totals: a later weight, water removed, the workout
+    // deleted, a weight moved to another day.
+    owner
+        .batch_execute(&format!(
+            "INSERT INTO measurements (user_id, type, value, unit, measured_at)
+               VALUES ('{ann_uuid}', 'weight', 80.4, 'kg', '2026-07-05 21:00+00');
+             DELETE FROM measurements WHERE user_id = '{ann_uuid}' AND type = 'water' AND entry_date = '2026-07-05';
+             DELETE FROM exercise_diary WHERE user_id = '{ann_uuid}';
+             UPDATE measurements SET measured_at = '2026-07-04 07:00+00', entry_date = '2026-07-04'
+               WHERE user_id = '{ann_uuid}' AND value = 81.2;"
+        ))
+        .await
+        .unwrap();
+    common::assert_day_totals_match_diary(&app).await;
+    let s = app.get("/api/v1/summary/2026-07-05", &ann).await;
+    assert_eq!(s.body["weight_kg"], 80.4);
+    assert_eq!(s.body["water_ml"], 0.0);
+    assert_eq!(s.body["burned"], 0.0);
+    let s = app.get("/api/v1/summary/2026-07-04", &ann).await;
+    assert_eq!(s.body["weight_kg"], 81.2);
+    assert_eq!(s.body["water_ml"], 999.0);
 
     assert_eq!(
         app.get("/api/v1/summary/2026-02-30", &ann).await.status,
@@ -337,7 +360,8 @@ async fn table_reads(app: &TestApp) -> Vec<(String, i64, i64)> {
             "SELECT s.relname::text, s.seq_scan,
                     coalesce(io.heap_blks_read + io.heap_blks_hit, 0) + coalesce(io.idx_blks_read + io.idx_blks_hit, 0)
              FROM pg_stat_user_tables s JOIN pg_statio_user_tables io USING (relid)
-             WHERE s.relname IN ('food_diary', 'food_diary_day_totals', 'measurements', 'exercise_diary')
+             WHERE s.relname IN ('food_diary', 'diary_day_totals', 'measurement_day_totals', 'measurements',
+                                 'exercise_diary')
              ORDER BY s.relname",
             &[],
         )
@@ -398,7 +422,7 @@ async fn everyday_reads_touch_only_the_users_rows_under_row_level_security() {
     }
     owner.batch_execute("ANALYZE").await.unwrap();
     let before = table_reads(&app).await;
-    assert_eq!(before.len(), 4, "{before:?}");
+    assert_eq!(before.len(), 5, "{before:?}");
 
     let paths = [
         "/api/v1/diary/2026-07-05".to_string(),

@@ -95,40 +95,27 @@ fn food_totals_columns() -> String {
 }
 
 /// What a row of `range_sql` holds.
-const KIND_FOOD: i32 = 0;
-const KIND_BURNED: i32 = 1;
-const KIND_WATER: i32 = 2;
-const KIND_WEIGHT: i32 = 3;
-const KIND_USER: i32 = 4;
+const KIND_DIARY: i32 = 0;
+const KIND_MEASUREMENTS: i32 = 1;
+const KIND_USER: i32 = 2;
 
-/// One statement for any span of days, each source read through its own index: the diary's
-/// per-day totals (kept by triggers in food_diary_day_totals), per-day sums of exercise and
-/// water, and the day's last weight, as tagged rows (`kind`) that `days_of` lays onto the
-/// calendar. Joining them onto a generated calendar in SQL cost more than the reads.
+/// One statement for any span of days: two index range scans of per-day totals kept by
+/// triggers (diary_day_totals: food and exercise; measurement_day_totals: water and the day's
+/// last weight; two tables because different family grants may read them), as tagged rows
+/// (`kind`) that `days_of` lays onto the calendar, plus one row naming the user.
 fn range_sql() -> String {
-    let nulls = |n: usize| vec!["NULL"; n].join(", ");
-    let rest = Nutrients::NAMES.len() - 1;
+    let nulls = vec!["NULL"; Nutrients::NAMES.len()].join(", ");
     format!(
         "WITH who AS (SELECT coalesce($1::uuid, auth.uid()) AS id)
-         SELECT {KIND_FOOD} AS kind, entry_date AS day, entries::bigint AS entries, {food}, NULL::uuid AS uid
-         FROM food_diary_day_totals WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3
+         SELECT {KIND_DIARY} AS kind, entry_date AS day, entries::bigint AS entries, burned AS a,
+                NULL::numeric AS b, {food}, NULL::uuid AS uid
+         FROM diary_day_totals WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3
          UNION ALL
-         SELECT {KIND_BURNED}, entry_date, NULL, sum(calories_burned), {rest_nulls}, NULL
-         FROM exercise_diary WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3
-         GROUP BY entry_date
+         SELECT {KIND_MEASUREMENTS}, entry_date, NULL, water_ml, weight_kg, {nulls}, NULL
+         FROM measurement_day_totals WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3
          UNION ALL
-         SELECT {KIND_WATER}, entry_date, NULL, sum(value), {rest_nulls}, NULL
-         FROM measurements WHERE user_id = (SELECT id FROM who) AND type = 'water' AND entry_date BETWEEN $2 AND $3
-         GROUP BY entry_date
-         UNION ALL
-         (SELECT DISTINCT ON (entry_date) {KIND_WEIGHT}, entry_date, NULL, value, {rest_nulls}, NULL
-          FROM measurements WHERE user_id = (SELECT id FROM who) AND type = 'weight' AND entry_date BETWEEN $2 AND $3
-          ORDER BY entry_date, measured_at DESC)
-         UNION ALL
-         SELECT {KIND_USER}, NULL, NULL, {all_nulls}, (SELECT id FROM who)",
+         SELECT {KIND_USER}, NULL, NULL, NULL, NULL, {nulls}, (SELECT id FROM who)",
         food = food_totals_columns(),
-        rest_nulls = nulls(rest),
-        all_nulls = nulls(rest + 1),
     )
 }
 
@@ -164,15 +151,17 @@ fn days_of(
         else {
             continue;
         };
-        let first: Option<f64> = r.get::<_, Option<NumericF64>>(3).map(|n| n.0);
+        let a: Option<f64> = r.get::<_, Option<NumericF64>>(3).map(|n| n.0);
         match kind {
-            KIND_FOOD => {
+            KIND_DIARY => {
                 row.eaten = nutrient_values_from_row(r, "f_");
                 row.entries = r.get::<_, Option<i64>>(2).unwrap_or(0);
+                row.burned = a.unwrap_or(0.0);
             }
-            KIND_BURNED => row.burned = first.unwrap_or(0.0),
-            KIND_WATER => row.water_ml = first.unwrap_or(0.0),
-            KIND_WEIGHT => row.weight_kg = first,
+            KIND_MEASUREMENTS => {
+                row.water_ml = a.unwrap_or(0.0);
+                row.weight_kg = r.get::<_, Option<NumericF64>>(4).map(|n| n.0);
+            }
             _ => {}
         }
     }
@@ -238,8 +227,8 @@ async fn day_summary(
     // Logged days going back from this one; the first gap ends the streak.
     let logged = tx
         .query(
-            "SELECT entry_date FROM food_diary_day_totals
-             WHERE user_id = $1 AND entry_date <= $2 AND entry_date > $2 - 3660
+            "SELECT entry_date FROM diary_day_totals
+             WHERE user_id = $1 AND entries > 0 AND entry_date <= $2 AND entry_date > $2 - 3660
              ORDER BY entry_date DESC",
             &[&target, &date],
         )
