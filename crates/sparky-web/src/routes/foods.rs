@@ -288,9 +288,11 @@ fn encode_cursor(offset: i64) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
 }
 
-/// Candidates taken from each source before ranking; bounded so that a query matching tens of
-/// thousands of foods still ranks only a few hundred rows (each candidate costs a heap read).
-const CANDIDATES: i32 = 150;
+/// Candidates taken from each source before ranking: enough for the page asked for (twice its
+/// depth), at least MIN_CANDIDATES, so that a query matching tens of thousands of foods still
+/// ranks only a few hundred rows for the first page (each candidate costs an index and a heap
+/// read).
+const MIN_CANDIDATES: i64 = 80;
 /// Search results can be paged this deep.
 const MAX_RANKED: i64 = 1000;
 
@@ -306,6 +308,8 @@ const SEARCH_SQL: &str = "
         WHERE user_id = (SELECT auth.uid()) AND created_at > now() - interval '60 days'
           AND food_item_id IS NOT NULL
         GROUP BY food_item_id
+        ORDER BY last DESC
+        LIMIT 100
     ),
     cand AS (
         -- The shared catalog, through its indexes (see food_search_candidates).
@@ -408,6 +412,7 @@ async fn search_foods(
             .unwrap_or(q.as_str());
         let word_upper = format!("{word}\u{10FFFF}");
         let phrase = words.len() > 1;
+        let candidates = ((offset + fetch) * 2).clamp(MIN_CANDIDATES, MAX_RANKED) as i32;
         let search = |substring: &'static bool, fuzzy: &'static bool| {
             let params: [&(dyn ToSql + Sync); 11] = [
                 &q,
@@ -416,7 +421,7 @@ async fn search_foods(
                 &fetch,
                 &offset,
                 &p.user_id,
-                &CANDIDATES,
+                &candidates,
                 fuzzy,
                 &word,
                 &word_upper,

@@ -193,13 +193,40 @@ fn numeric_to_f64(raw: &[u8]) -> Result<f64, Box<dyn std::error::Error + Sync + 
     if ndigits == 0 {
         return Ok(0.0);
     }
-    // "<sign><all digits, 4 per base-10000 digit>e<exponent>", parsed by the standard library
-    // (correctly rounded). 1000 base-10000 digits is PostgreSQL's own limit.
     if ndigits > 1000 {
         return Err("numeric too long".into());
     }
+    let negative = sign == 0x4000;
+    // Fast path (almost every stored amount): the digits as an integer below 2^53 times a power
+    // of ten up to 10^22 are both exact in f64, so one multiplication or division rounds
+    // correctly, as parsing the decimal text would.
+    if ndigits <= 4 {
+        let mut mantissa: u64 = 0;
+        for i in 0..ndigits {
+            let d = word(8 + 2 * i)?;
+            if d > 9999 {
+                return Err("invalid numeric digit".into());
+            }
+            mantissa = mantissa * 10_000 + u64::from(d);
+        }
+        let exponent = (weight - (ndigits as i64 - 1)) * 4;
+        if mantissa < (1 << 53) && (-22..=22).contains(&exponent) {
+            let scale = 10f64.powi(exponent.unsigned_abs() as i32);
+            let magnitude = if exponent >= 0 {
+                mantissa as f64 * scale
+            } else {
+                mantissa as f64 / scale
+            };
+            // A product above 2^53 may not be exact; leave those to the parser.
+            if exponent < 0 || magnitude < 9_007_199_254_740_992.0 {
+                return Ok(if negative { -magnitude } else { magnitude });
+            }
+        }
+    }
+    // "<sign><all digits, 4 per base-10000 digit>e<exponent>", parsed by the standard library
+    // (correctly rounded). 1000 base-10000 digits is PostgreSQL's own limit.
     let mut text = String::with_capacity(ndigits * 4 + 8);
-    if sign == 0x4000 {
+    if negative {
         text.push('-');
     }
     for i in 0..ndigits {
@@ -289,10 +316,21 @@ mod tests {
             "3092.64",
             "1e-20",
             "1234567890123456789",
+            "9007199254740993",
+            "123456789012.3456",
+            "0.000000000123",
+            "-98765.4321",
+            "1e22",
+            "1.5e25",
         ] {
             let d: Decimal = s.parse().or_else(|_| Decimal::from_scientific(s)).unwrap();
             let got = numeric_to_f64(&binary(d)).unwrap();
             assert_eq!(got, f64_of(d), "{s}");
+            assert_eq!(
+                got,
+                d.to_string().parse::<f64>().unwrap(),
+                "{s}: correctly rounded"
+            );
         }
     }
 
