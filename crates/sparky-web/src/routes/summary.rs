@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::nutrients::{f64_of, nutrient_values_from_row, NumericF64, NutrientValues};
 use crate::auth::{ActingFor, Auth};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::json::ApiJson;
+use crate::json::{ApiJson, SizedJson};
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -89,32 +89,29 @@ pub struct RangeSummary {
 fn food_totals_columns() -> String {
     Nutrients::NAMES
         .iter()
-        .map(|n| format!("{n} AS f_{n}"))
+        .map(|n| format!("d.{n} AS f_{n}"))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// What a row of `range_sql` holds.
-const KIND_DIARY: i32 = 0;
-const KIND_MEASUREMENTS: i32 = 1;
-const KIND_USER: i32 = 2;
-
-/// One statement for any span of days: two index range scans of per-day totals kept by
+/// One statement for any span of days: index range scans of the per-day totals kept by
 /// triggers (diary_day_totals: food and exercise; measurement_day_totals: water and the day's
-/// last weight; two tables because different family grants may read them), as tagged rows
-/// (`kind`) that `days_of` lays onto the calendar, plus one row naming the user.
+/// last weight; two tables because different family grants may read them), merged on the
+/// day, one row per day with data, which `days_of` lays onto the calendar; plus one last row
+/// (no day) naming the user.
 fn range_sql() -> String {
     let nulls = vec!["NULL"; Nutrients::NAMES.len()].join(", ");
     format!(
-        "WITH who AS (SELECT coalesce($1::uuid, auth.uid()) AS id)
-         SELECT {KIND_DIARY} AS kind, entry_date AS day, entries::bigint AS entries, burned AS a,
-                NULL::numeric AS b, {food}, NULL::uuid AS uid
-         FROM diary_day_totals WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3
+        "WITH who AS (SELECT coalesce($1::uuid, auth.uid()) AS id),
+         d AS (SELECT * FROM diary_day_totals
+               WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3),
+         m AS (SELECT entry_date, water_ml, weight_kg FROM measurement_day_totals
+               WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3)
+         SELECT coalesce(d.entry_date, m.entry_date) AS day, d.entries::bigint AS entries,
+                d.burned, m.water_ml, m.weight_kg, {food}, NULL::uuid AS uid
+         FROM d FULL JOIN m ON m.entry_date = d.entry_date
          UNION ALL
-         SELECT {KIND_MEASUREMENTS}, entry_date, NULL, water_ml, weight_kg, {nulls}, NULL
-         FROM measurement_day_totals WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3
-         UNION ALL
-         SELECT {KIND_USER}, NULL, NULL, NULL, NULL, {nulls}, (SELECT id FROM who)",
+         SELECT NULL, NULL, NULL, NULL, NULL, {nulls}, (SELECT id FROM who)",
         food = food_totals_columns(),
     )
 }
@@ -139,31 +136,22 @@ fn days_of(
         .collect();
     let mut user_id = None;
     for r in rows {
-        let kind: i32 = r.get(0);
-        if kind == KIND_USER {
+        let Some(day) = r.get::<_, Option<NaiveDate>>(0) else {
             user_id = r.get::<_, Option<Uuid>>("uid");
             continue;
-        }
-        let day: NaiveDate = r.get(1);
+        };
         let Some(row) = usize::try_from((day - from).num_days())
             .ok()
             .and_then(|i| days.get_mut(i))
         else {
             continue;
         };
-        let a: Option<f64> = r.get::<_, Option<NumericF64>>(3).map(|n| n.0);
-        match kind {
-            KIND_DIARY => {
-                row.eaten = nutrient_values_from_row(r, "f_");
-                row.entries = r.get::<_, Option<i64>>(2).unwrap_or(0);
-                row.burned = a.unwrap_or(0.0);
-            }
-            KIND_MEASUREMENTS => {
-                row.water_ml = a.unwrap_or(0.0);
-                row.weight_kg = r.get::<_, Option<NumericF64>>(4).map(|n| n.0);
-            }
-            _ => {}
-        }
+        let numeric = |i: usize| r.get::<_, Option<NumericF64>>(i).map(|n| n.0);
+        row.entries = r.get::<_, Option<i64>>(1).unwrap_or(0);
+        row.burned = numeric(2).unwrap_or(0.0);
+        row.water_ml = numeric(3).unwrap_or(0.0);
+        row.weight_kg = numeric(4);
+        row.eaten = nutrient_values_from_row(r, "f_");
     }
     let user_id = user_id.ok_or_else(ApiError::internal)?;
     Ok((user_id, days))
@@ -315,7 +303,7 @@ pub struct RangeParams {
 async fn range_summary(
     Auth { mut tx, .. }: Auth,
     Query(p): Query<RangeParams>,
-) -> ApiResult<ApiJson<RangeSummary>> {
+) -> ApiResult<SizedJson<RangeSummary>> {
     let from = parse_date("from", &p.from)?;
     let to = parse_date("to", &p.to)?;
     if to < from {
@@ -333,10 +321,14 @@ async fn range_summary(
         .query_and_commit(&range_sql(), &[&p.user_id, &from, &to])
         .await?;
     let (user_id, days) = days_of(&rows, from, to)?;
-    Ok(ApiJson(RangeSummary {
-        user_id,
-        from,
-        to,
-        days,
-    }))
+    let size = 160 + days.len() * 320;
+    Ok(SizedJson(
+        RangeSummary {
+            user_id,
+            from,
+            to,
+            days,
+        },
+        size,
+    ))
 }
