@@ -1158,6 +1158,22 @@ async fn day_totals_follow_their_sources_policies_and_only_triggers_write_them()
         0,
         "a 'checkin' grantee"
     );
+    let recent = "SELECT count(*) FROM recent_foods WHERE user_id = $1";
+    assert_eq!(
+        count(&database, a, recent, &[&a]).await,
+        1,
+        "own recent foods"
+    );
+    assert_eq!(
+        count(&database, b, recent, &[&a]).await,
+        1,
+        "recent foods for 'reports'"
+    );
+    assert_eq!(
+        count(&database, c, recent, &[&a]).await,
+        0,
+        "none for 'checkin'"
+    );
 
     // Nobody writes totals directly, not even for themselves.
     assert_denied(

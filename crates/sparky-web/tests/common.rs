@@ -194,8 +194,9 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 /// The per-day totals kept by triggers hold exactly what the sources aggregate to, for every
 /// user: diary_day_totals (food entries and nutrient sums, workouts and calories burned) and
-/// measurement_day_totals (water and the day's last weight). Returns the number of days with
-/// food entries. Read as the owner role.
+/// measurement_day_totals (water and the day's last weight), and recent_foods (when each
+/// user last logged each food). Returns the number of days with food entries. Read as the
+/// owner role.
 pub async fn assert_day_totals_match_diary(app: &TestApp) -> i64 {
     let owner = app.db.owner_client().await;
     let names =
@@ -223,6 +224,12 @@ pub async fn assert_day_totals_match_diary(app: &TestApp) -> i64 {
                     (array_agg(value ORDER BY measured_at DESC, id DESC) FILTER (WHERE type = 'weight'))[1]
              FROM measurements WHERE type IN ('water', 'weight') GROUP BY user_id, entry_date".to_string(),
             "SELECT user_id, entry_date, water_ml, weight_kg FROM measurement_day_totals".to_string(),
+        ),
+        (
+            "recent foods",
+            "SELECT user_id, food_item_id, max(created_at) FROM food_diary
+             WHERE food_item_id IS NOT NULL GROUP BY user_id, food_item_id".to_string(),
+            "SELECT user_id, food_item_id, last_logged_at FROM recent_foods".to_string(),
         ),
     ];
     for (what, fresh, kept) in checks {

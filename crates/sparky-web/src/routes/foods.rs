@@ -303,12 +303,11 @@ const MAX_RANKED: i64 = 1000;
 /// within a tier recently logged foods, then generic before branded, then shorter names.
 const SEARCH_SQL: &str = "
     WITH recent AS (
-        SELECT food_item_id, max(created_at) AS last
-        FROM food_diary
-        WHERE user_id = (SELECT auth.uid()) AND created_at > now() - interval '60 days'
-          AND food_item_id IS NOT NULL
-        GROUP BY food_item_id
-        ORDER BY last DESC
+        -- recent_foods is kept from food_diary by triggers (one row per food I logged).
+        SELECT food_item_id, last_logged_at AS last
+        FROM recent_foods
+        WHERE user_id = (SELECT auth.uid()) AND last_logged_at > now() - interval '60 days'
+        ORDER BY last_logged_at DESC
         LIMIT 100
     ),
     cand AS (

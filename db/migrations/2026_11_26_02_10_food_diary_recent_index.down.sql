@@ -1,1 +1,0 @@
-DROP INDEX IF EXISTS idx_food_diary_user_created;
