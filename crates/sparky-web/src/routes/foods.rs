@@ -303,12 +303,13 @@ const MAX_RANKED: i64 = 1000;
 /// within a tier recently logged foods, then generic before branded, then shorter names.
 const SEARCH_SQL: &str = "
     WITH recent AS (
-        -- recent_foods is kept from food_diary by triggers (one row per food I logged).
-        SELECT food_item_id, last_logged_at AS last
-        FROM recent_foods
-        WHERE user_id = (SELECT auth.uid()) AND last_logged_at > now() - interval '60 days'
-        ORDER BY last_logged_at DESC
-        LIMIT 100
+        -- My most recently logged foods, most recent first (recent_foods is kept from
+        -- food_diary by triggers). An array: ranking looks each candidate up in it.
+        SELECT coalesce(array_agg(food_item_id ORDER BY last_logged_at DESC), '{}') AS ids
+        FROM (SELECT food_item_id, last_logged_at FROM recent_foods
+              WHERE user_id = (SELECT auth.uid()) AND last_logged_at > now() - interval '60 days'
+              ORDER BY last_logged_at DESC
+              LIMIT 100) r
     ),
     cand AS (
         -- The shared catalog, through its indexes (see food_search_candidates).
@@ -322,11 +323,10 @@ const SEARCH_SQL: &str = "
           AND ($6::uuid IS NULL OR f.user_id = $6)
           AND (f.search_text LIKE $2 OR ($8 AND $1 <% f.search_text))
         UNION
-        SELECT r.food_item_id FROM recent r
+        SELECT unnest(ids) FROM recent
     )
     SELECT f.id
     FROM food_items f
-    LEFT JOIN recent r ON r.food_item_id = f.id
     WHERE f.id = ANY (ARRAY(SELECT id FROM cand))
       AND (f.search_text LIKE $2 OR ($8 AND $1 <% f.search_text))
       AND ($6::uuid IS NULL OR f.user_id = $6)
@@ -335,7 +335,7 @@ const SEARCH_SQL: &str = "
              WHEN lower(f.name) COLLATE \"C\" >= $1 COLLATE \"C\" AND lower(f.name) COLLATE \"C\" < $3 COLLATE \"C\" THEN 1
              WHEN f.search_text LIKE $2 THEN 2
              ELSE 3 END,
-        r.last DESC NULLS LAST,
+        array_position((SELECT ids FROM recent), f.id) NULLS LAST,
         CASE WHEN $8 THEN word_similarity($1, f.search_text) END DESC,
         (f.brand IS NULL) DESC,
         length(f.name), f.id
