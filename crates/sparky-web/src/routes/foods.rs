@@ -249,6 +249,18 @@ pub async fn load_foods(tx: &mut sparky_db::UserTx, ids: &[Uuid]) -> ApiResult<V
         )
         .await?;
     let mut foods: Vec<Food> = rows.iter().map(food_from_row).collect();
+    attach_servings(tx, &mut foods).await?;
+    // Keep the caller's order.
+    foods.sort_by_key(|f| ids.iter().position(|i| *i == f.id));
+    Ok(foods)
+}
+
+/// Reads the servings of `foods` (one query) into them.
+async fn attach_servings(tx: &mut sparky_db::UserTx, foods: &mut [Food]) -> ApiResult<()> {
+    if foods.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = foods.iter().map(|f| f.id).collect();
     let servings = tx.query(&servings_select(), &[&ids]).await?;
     for s in &servings {
         let food_id: Uuid = s.get("food_item_id");
@@ -256,9 +268,7 @@ pub async fn load_foods(tx: &mut sparky_db::UserTx, ids: &[Uuid]) -> ApiResult<V
             f.servings.push(serving_from_row(s));
         }
     }
-    // Keep the caller's order.
-    foods.sort_by_key(|f| ids.iter().position(|i| *i == f.id));
-    Ok(foods)
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -325,7 +335,7 @@ const SEARCH_SQL: &str = "
         UNION
         SELECT unnest(ids) FROM recent
     )
-    SELECT f.id
+    SELECT f.id, f.name, f.brand, f.barcode, f.source, f.source_id, f.user_id
     FROM food_items f
     WHERE f.id = ANY (ARRAY(SELECT id FROM cand))
       AND (f.search_text LIKE $2 OR ($8 AND $1 <% f.search_text))
@@ -393,7 +403,8 @@ async fn search_foods(
     }
     let rows = if q.is_empty() {
         tx.query(
-            "SELECT f.id FROM food_items f WHERE ($3::uuid IS NULL OR f.user_id = $3)
+            "SELECT f.id, f.name, f.brand, f.barcode, f.source, f.source_id, f.user_id
+             FROM food_items f WHERE ($3::uuid IS NULL OR f.user_id = $3)
              ORDER BY lower(f.name), f.id LIMIT $1 OFFSET $2",
             &[&fetch, &offset, &p.user_id],
         )
@@ -454,10 +465,14 @@ async fn search_foods(
         }
         rows
     };
-    let mut ids: Vec<Uuid> = rows.iter().map(|r| r.get(0)).collect();
-    let more = ids.len() as i64 > limit && offset + 2 * limit <= MAX_RANKED;
-    ids.truncate(limit as usize);
-    let items = load_foods(&mut tx, &ids).await?;
+    // The ranking query returns the foods' own columns; only their servings are read next.
+    let more = rows.len() as i64 > limit && offset + 2 * limit <= MAX_RANKED;
+    let mut items: Vec<Food> = rows
+        .iter()
+        .take(limit as usize)
+        .map(food_from_row)
+        .collect();
+    attach_servings(&mut tx, &mut items).await?;
     tx.commit().await?;
     Ok(ApiJson(FoodPage {
         items,
