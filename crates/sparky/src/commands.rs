@@ -104,7 +104,11 @@ async fn serve_with(
         );
     }
     drop(client);
-    let database = Database::new(config.clone(), &db.app_role, args.pool_size)?;
+    let pool_size = args.pool_size.map(|n| n.get()).unwrap_or_else(|| {
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        (2 * cpus).max(4)
+    });
+    let database = Database::new(config.clone(), &db.app_role, pool_size)?;
     let web_config = sparky_web::WebConfig {
         allow_signup: args.allow_signup,
         max_body_bytes: args.max_body,

@@ -302,7 +302,7 @@ fn encode_cursor(offset: i64) -> String {
 /// depth), at least MIN_CANDIDATES, so that a query matching tens of thousands of foods still
 /// ranks only a few hundred rows for the first page (each candidate costs an index and a heap
 /// read).
-const MIN_CANDIDATES: i64 = 80;
+const MIN_CANDIDATES: i64 = 60;
 /// Search results can be paged this deep.
 const MAX_RANKED: i64 = 1000;
 
@@ -319,7 +319,7 @@ const SEARCH_SQL: &str = "
         FROM (SELECT food_item_id, last_logged_at FROM recent_foods
               WHERE user_id = (SELECT auth.uid()) AND last_logged_at > now() - interval '60 days'
               ORDER BY last_logged_at DESC
-              LIMIT 100) r
+              LIMIT 50) r
     ),
     cand AS (
         -- The shared catalog, through its indexes (see food_search_candidates).
