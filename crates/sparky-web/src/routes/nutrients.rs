@@ -244,43 +244,42 @@ fn numeric_to_f64(raw: &[u8]) -> Result<f64, Box<dyn std::error::Error + Sync + 
     Ok(text.parse::<f64>()?)
 }
 
-/// Nutrient columns (`{prefix}calories`, … in NAMES order) read straight as printed values.
-pub fn nutrient_values_from_row(row: &tokio_postgres::Row, prefix: &str) -> NutrientValues {
-    let columns = row.columns();
-    let first = format!("{prefix}{}", Nutrients::NAMES[0]);
-    let start = columns.iter().position(|c| c.name() == first);
-    let mut v = [None; 15];
-    for (k, name) in Nutrients::NAMES.iter().enumerate() {
-        let value: Option<NumericF64> = match start {
-            Some(s)
-                if columns
-                    .get(s + k)
-                    .is_some_and(|c| c.name().strip_prefix(prefix) == Some(name)) =>
-            {
-                row.get(s + k)
-            }
-            _ => row.get(format!("{prefix}{name}").as_str()),
-        };
-        v[k] = value.map(|n| n.0);
-    }
-    let [calories, protein, carbohydrates, fat, fiber, sugar, sodium, saturated_fat, trans_fat, cholesterol, potassium, calcium, iron, vitamin_a, vitamin_c] =
-        v;
+/// Where the nutrient columns `{prefix}calories`, … (NAMES order, as `nutrient_columns`
+/// writes them) start in rows of this shape; None if they are not there in that order.
+pub fn nutrient_columns_start(columns: &[tokio_postgres::Column], prefix: &str) -> Option<usize> {
+    let is = |i: usize, name: &str| {
+        columns
+            .get(i)
+            .is_some_and(|c| c.name().strip_prefix(prefix) == Some(name))
+    };
+    let start = (0..columns.len()).find(|&i| is(i, Nutrients::NAMES[0]))?;
+    Nutrients::NAMES
+        .iter()
+        .enumerate()
+        .all(|(k, name)| is(start + k, name))
+        .then_some(start)
+}
+
+/// The nutrient columns starting at `start` (see `nutrient_columns_start`), for many rows of
+/// one query without looking the columns up again.
+pub fn nutrient_values_at(row: &tokio_postgres::Row, start: usize) -> NutrientValues {
+    let get = |k: usize| row.get::<_, Option<NumericF64>>(start + k).map(|n| n.0);
     NutrientValues {
-        calories,
-        protein,
-        carbohydrates,
-        fat,
-        fiber,
-        sugar,
-        sodium,
-        saturated_fat,
-        trans_fat,
-        cholesterol,
-        potassium,
-        calcium,
-        iron,
-        vitamin_a,
-        vitamin_c,
+        calories: get(0),
+        protein: get(1),
+        carbohydrates: get(2),
+        fat: get(3),
+        fiber: get(4),
+        sugar: get(5),
+        sodium: get(6),
+        saturated_fat: get(7),
+        trans_fat: get(8),
+        cholesterol: get(9),
+        potassium: get(10),
+        calcium: get(11),
+        iron: get(12),
+        vitamin_a: get(13),
+        vitamin_c: get(14),
     }
 }
 

@@ -11,7 +11,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::nutrients::{f64_of, nutrient_values_from_row, NumericF64, NutrientValues};
+use super::nutrients::{
+    f64_of, nutrient_columns_start, nutrient_values_at, NumericF64, NutrientValues,
+};
 use crate::auth::{ActingFor, Auth};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::json::{ApiJson, SizedJson};
@@ -135,6 +137,10 @@ fn days_of(
         })
         .collect();
     let mut user_id = None;
+    let nutrients = rows
+        .first()
+        .and_then(|r| nutrient_columns_start(r.columns(), "f_"))
+        .ok_or_else(ApiError::internal)?;
     for r in rows {
         let Some(day) = r.get::<_, Option<NaiveDate>>(0) else {
             user_id = r.get::<_, Option<Uuid>>("uid");
@@ -151,7 +157,7 @@ fn days_of(
         row.burned = numeric(2).unwrap_or(0.0);
         row.water_ml = numeric(3).unwrap_or(0.0);
         row.weight_kg = numeric(4);
-        row.eaten = nutrient_values_from_row(r, "f_");
+        row.eaten = nutrient_values_at(r, nutrients);
     }
     let user_id = user_id.ok_or_else(ApiError::internal)?;
     Ok((user_id, days))
