@@ -1013,11 +1013,36 @@ async fn owner_admin_policies_cover_exactly_the_account_tables_and_only_the_owne
     )
     .await;
     assert_eq!(lookup, 0);
+    // Derived tables (kept by SECURITY DEFINER triggers, read-only to the request role) let
+    // the owner write them even without BYPASSRLS: a `<table>_maintain` policy, owner only.
+    let maintain = owner
+        .query(
+            "SELECT tablename::text, policyname::text, roles::text[] FROM pg_policies \
+             WHERE schemaname = 'public' AND policyname LIKE '%\\_maintain' ORDER BY tablename",
+            &[],
+        )
+        .await
+        .unwrap();
+    let tables: Vec<String> = maintain.iter().map(|r| r.get(0)).collect();
+    assert_eq!(
+        tables,
+        ["diary_day_totals", "measurement_day_totals", "recent_foods"]
+    );
+    for r in &maintain {
+        let table: String = r.get(0);
+        assert_eq!(r.get::<_, String>(1), format!("{table}_maintain"));
+        assert_eq!(
+            r.get::<_, Vec<String>>(2),
+            vec![owner_role.clone()],
+            "{table}"
+        );
+    }
     // Every other policy on a public table is for PUBLIC.
     let other: Vec<String> = owner
         .query(
             "SELECT tablename || '.' || policyname FROM pg_policies \
              WHERE schemaname = 'public' AND policyname NOT LIKE '%owner_admin' \
+               AND policyname NOT LIKE '%\\_maintain' \
                AND roles <> '{public}'::name[]",
             &[],
         )
