@@ -244,45 +244,6 @@ fn numeric_to_f64(raw: &[u8]) -> Result<f64, Box<dyn std::error::Error + Sync + 
     Ok(text.parse::<f64>()?)
 }
 
-/// Where the nutrient columns `{prefix}calories`, … (NAMES order, as `nutrient_columns`
-/// writes them) start in rows of this shape; None if they are not there in that order.
-pub fn nutrient_columns_start(columns: &[tokio_postgres::Column], prefix: &str) -> Option<usize> {
-    let is = |i: usize, name: &str| {
-        columns
-            .get(i)
-            .is_some_and(|c| c.name().strip_prefix(prefix) == Some(name))
-    };
-    let start = (0..columns.len()).find(|&i| is(i, Nutrients::NAMES[0]))?;
-    Nutrients::NAMES
-        .iter()
-        .enumerate()
-        .all(|(k, name)| is(start + k, name))
-        .then_some(start)
-}
-
-/// The nutrient columns starting at `start` (see `nutrient_columns_start`), for many rows of
-/// one query without looking the columns up again.
-pub fn nutrient_values_at(row: &tokio_postgres::Row, start: usize) -> NutrientValues {
-    let get = |k: usize| row.get::<_, Option<NumericF64>>(start + k).map(|n| n.0);
-    NutrientValues {
-        calories: get(0),
-        protein: get(1),
-        carbohydrates: get(2),
-        fat: get(3),
-        fiber: get(4),
-        sugar: get(5),
-        sodium: get(6),
-        saturated_fat: get(7),
-        trans_fat: get(8),
-        cholesterol: get(9),
-        potassium: get(10),
-        calcium: get(11),
-        iron: get(12),
-        vitamin_a: get(13),
-        vitamin_c: get(14),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,6 +291,44 @@ mod tests {
                 d.to_string().parse::<f64>().unwrap(),
                 "{s}: correctly rounded"
             );
+        }
+    }
+
+    /// The summary's "eaten" objects are JSON text written by PostgreSQL (diary_day_totals.
+    /// eaten_json, via json_number); they must print every amount exactly as the API prints
+    /// a NUMERIC elsewhere (f64_of, then serde_json), byte for byte.
+    #[tokio::test]
+    async fn json_number_in_the_database_prints_amounts_like_the_api() {
+        let db = sparky_testkit::TestDb::new().await;
+        let owner = db.owner_client().await;
+        for v in [
+            "0",
+            "0.0000",
+            "0.0001",
+            "0.0010",
+            "1",
+            "12.5",
+            "12.5000",
+            "100",
+            "379.0000",
+            "644.3",
+            "1234.5678",
+            "99999999.9999",
+            "0.1",
+            "0.2",
+            "0.3",
+            "3092.64",
+            "1000000",
+            "7.0500",
+            "123456789012.3456",
+        ] {
+            let printed: String = owner
+                .query_one("SELECT public.json_number($1::text::numeric)", &[&v])
+                .await
+                .unwrap()
+                .get(0);
+            let d: Decimal = v.parse().unwrap();
+            assert_eq!(printed, serde_json::to_string(&f64_of(d)).unwrap(), "{v}");
         }
     }
 

@@ -5,15 +5,13 @@ use axum::extract::{Path, Query};
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sparky_core::nutrition::Nutrients;
+use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::nutrients::{
-    f64_of, nutrient_columns_start, nutrient_values_at, NumericF64, NutrientValues,
-};
+use super::nutrients::{f64_of, NumericF64, NutrientValues};
 use crate::auth::{ActingFor, Auth};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::json::{ApiJson, SizedJson};
@@ -73,7 +71,9 @@ pub struct DaySummary {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SummaryRow {
     pub date: NaiveDate,
-    pub eaten: NutrientValues,
+    /// The day's nutrient totals (the JSON the day's totals row keeps, see diary_day_totals).
+    #[schema(value_type = NutrientValues)]
+    pub eaten: Box<RawValue>,
     pub burned: f64,
     pub water_ml: f64,
     pub weight_kg: Option<f64>,
@@ -88,34 +88,23 @@ pub struct RangeSummary {
     pub days: Vec<SummaryRow>,
 }
 
-fn food_totals_columns() -> String {
-    Nutrients::NAMES
-        .iter()
-        .map(|n| format!("d.{n} AS f_{n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// One statement for any span of days: index range scans of the per-day totals kept by
 /// triggers (diary_day_totals: food and exercise; measurement_day_totals: water and the day's
 /// last weight; two tables because different family grants may read them), merged on the
 /// day, one row per day with data, which `days_of` lays onto the calendar; plus one last row
 /// (no day) naming the user.
 fn range_sql() -> String {
-    let nulls = vec!["NULL"; Nutrients::NAMES.len()].join(", ");
-    format!(
-        "WITH who AS (SELECT coalesce($1::uuid, auth.uid()) AS id),
-         d AS (SELECT * FROM diary_day_totals
-               WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3),
-         m AS (SELECT entry_date, water_ml, weight_kg FROM measurement_day_totals
-               WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3)
-         SELECT coalesce(d.entry_date, m.entry_date) AS day, d.entries::bigint AS entries,
-                d.burned, m.water_ml, m.weight_kg, {food}, NULL::uuid AS uid
-         FROM d FULL JOIN m ON m.entry_date = d.entry_date
-         UNION ALL
-         SELECT NULL, NULL, NULL, NULL, NULL, {nulls}, (SELECT id FROM who)",
-        food = food_totals_columns(),
-    )
+    "WITH who AS (SELECT coalesce($1::uuid, auth.uid()) AS id),
+     d AS (SELECT entry_date, entries, burned, eaten_json FROM diary_day_totals
+           WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3),
+     m AS (SELECT entry_date, water_ml, weight_kg FROM measurement_day_totals
+           WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3)
+     SELECT coalesce(d.entry_date, m.entry_date) AS day, d.entries::bigint AS entries,
+            d.burned, m.water_ml, m.weight_kg, d.eaten_json, NULL::uuid AS uid
+     FROM d FULL JOIN m ON m.entry_date = d.entry_date
+     UNION ALL
+     SELECT NULL, NULL, NULL, NULL, NULL, NULL, (SELECT id FROM who)"
+        .to_string()
 }
 
 /// Lays the tagged rows of `range_sql` onto the days `from..=to`: (user id, one row a day).
@@ -124,26 +113,26 @@ fn days_of(
     from: NaiveDate,
     to: NaiveDate,
 ) -> ApiResult<(Uuid, Vec<SummaryRow>)> {
+    let empty = || RawValue::from_string("{}".to_string());
     let mut days: Vec<SummaryRow> = from
         .iter_days()
         .take_while(|d| *d <= to)
-        .map(|date| SummaryRow {
-            date,
-            eaten: NutrientValues::default(),
-            burned: 0.0,
-            water_ml: 0.0,
-            weight_kg: None,
-            entries: 0,
+        .map(|date| {
+            Ok(SummaryRow {
+                date,
+                eaten: empty()?,
+                burned: 0.0,
+                water_ml: 0.0,
+                weight_kg: None,
+                entries: 0,
+            })
         })
-        .collect();
+        .collect::<Result<_, serde_json::Error>>()
+        .map_err(|_| ApiError::internal())?;
     let mut user_id = None;
-    let nutrients = rows
-        .first()
-        .and_then(|r| nutrient_columns_start(r.columns(), "f_"))
-        .ok_or_else(ApiError::internal)?;
     for r in rows {
         let Some(day) = r.get::<_, Option<NaiveDate>>(0) else {
-            user_id = r.get::<_, Option<Uuid>>("uid");
+            user_id = r.get::<_, Option<Uuid>>(6);
             continue;
         };
         let Some(row) = usize::try_from((day - from).num_days())
@@ -157,7 +146,10 @@ fn days_of(
         row.burned = numeric(2).unwrap_or(0.0);
         row.water_ml = numeric(3).unwrap_or(0.0);
         row.weight_kg = numeric(4);
-        row.eaten = nutrient_values_at(r, nutrients);
+        if let Some(json) = r.get::<_, Option<String>>(5) {
+            // Written by the database from NUMERIC columns; checked as JSON all the same.
+            row.eaten = RawValue::from_string(json).map_err(|_| ApiError::internal())?;
+        }
     }
     let user_id = user_id.ok_or_else(ApiError::internal)?;
     Ok((user_id, days))
@@ -254,18 +246,18 @@ async fn day_summary(
         fat: target_of("fat_target"),
         water: target_of("water_target"),
     };
-    let eaten_cal = row.eaten.calories.unwrap_or(0.0);
+    let eaten: NutrientValues =
+        serde_json::from_str(row.eaten.get()).map_err(|_| ApiError::internal())?;
+    let eaten_cal = eaten.calories.unwrap_or(0.0);
     let remaining = Remaining {
         calories: targets.calories.map(|t| round2(t - eaten_cal + row.burned)),
         protein: targets
             .protein
-            .map(|t| round2(t - row.eaten.protein.unwrap_or(0.0))),
+            .map(|t| round2(t - eaten.protein.unwrap_or(0.0))),
         carbohydrates: targets
             .carbohydrates
-            .map(|t| round2(t - row.eaten.carbohydrates.unwrap_or(0.0))),
-        fat: targets
-            .fat
-            .map(|t| round2(t - row.eaten.fat.unwrap_or(0.0))),
+            .map(|t| round2(t - eaten.carbohydrates.unwrap_or(0.0))),
+        fat: targets.fat.map(|t| round2(t - eaten.fat.unwrap_or(0.0))),
         water: targets.water.map(|t| round2(t - row.water_ml)),
     };
     Ok(ApiJson(DaySummary {
@@ -276,7 +268,7 @@ async fn day_summary(
         water_ml: row.water_ml,
         weight_kg: row.weight_kg,
         entries: row.entries,
-        eaten: row.eaten,
+        eaten,
         targets,
         remaining,
         streak_days: streak,
