@@ -120,8 +120,18 @@ pub struct Database {
 impl Database {
     pub fn new(config: Config, app_role: &str, pool_size: usize) -> Result<Database, DbError> {
         roles::validate_role_name(app_role).map_err(DbError::Config)?;
+        // Request connections plan each prepared statement once (generic plans). Every request
+        // query is written for an index path that holds for any parameter values (see the
+        // index-use test under RLS); re-planning per execution (the default for statements
+        // whose custom plans look cheaper, such as food search) cost more than the query.
+        let mut pool_config = config.clone();
+        let options = match config.get_options() {
+            Some(o) if !o.trim().is_empty() => format!("{o} -c plan_cache_mode=force_generic_plan"),
+            _ => "-c plan_cache_mode=force_generic_plan".to_string(),
+        };
+        pool_config.options(&options);
         let manager = Manager::from_config(
-            config.clone(),
+            pool_config,
             NoTls,
             // Transactions always end in COMMIT or ROLLBACK (see UserTx's Drop), so a
             // returned connection needs no cleanup query.

@@ -174,3 +174,25 @@ async fn a_request_cancelled_mid_query_leaves_no_open_transaction_behind() {
     );
     tx.commit().await.unwrap();
 }
+
+/// Request connections use generic plans (planned once per connection), and keep any
+/// server options the configuration already had.
+#[tokio::test]
+async fn request_connections_plan_once_and_keep_configured_options() {
+    let db = TestDb::new().await;
+    let alice = make_user(&db, "alice@example.com").await;
+    let mut config = db.owner_config();
+    config.options("-c work_mem=5MB");
+    let database = Database::new(config, db.app_role(), 1).unwrap();
+    let mut tx = database.as_user(alice).await.unwrap();
+    let row = tx
+        .query_one(
+            "SELECT current_setting('plan_cache_mode'), current_setting('work_mem')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "force_generic_plan");
+    assert_eq!(row.get::<_, String>(1), "5MB");
+    tx.commit().await.unwrap();
+}
