@@ -9,3 +9,8 @@ pub mod measure;
 pub mod nutrition;
 pub mod trend;
 pub mod units;
+pub mod values;
+
+pub use values::{
+    AccessType, Amount, Date, GoalStatus, GoalType, MealType, Theme, Timestamp, UnitsSystem,
+};

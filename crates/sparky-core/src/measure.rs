@@ -44,12 +44,7 @@ pub enum MeasureUnit {
     Bpm,
 }
 
-/// The user's preference (`user_preferences.units_system`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum UnitsSystem {
-    Metric,
-    Imperial,
-}
+pub use crate::values::UnitsSystem;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MeasureError {
@@ -257,23 +252,6 @@ impl MeasureUnit {
 impl fmt::Display for MeasureUnit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-impl UnitsSystem {
-    /// `imperial` is imperial; anything else (including a missing preference) is metric.
-    pub fn from_preference(s: Option<&str>) -> UnitsSystem {
-        match s.map(|s| s.trim().to_lowercase()) {
-            Some(s) if s == "imperial" => UnitsSystem::Imperial,
-            _ => UnitsSystem::Metric,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UnitsSystem::Metric => "metric",
-            UnitsSystem::Imperial => "imperial",
-        }
     }
 }
 

@@ -16,38 +16,133 @@ pub const STORE_DP: u32 = 4;
 /// Above this, a per-serving or per-entry amount is a typo (or kJ entered as kcal ×1000).
 const ABSURD: Decimal = dec!(100000);
 
-/// Amounts of one serving or one entry. None = unknown (not zero).
+/// Amounts of one serving or one entry. None = unknown (not zero). Units: calories kcal;
+/// protein, carbohydrates, fat, fiber, sugar, saturated_fat, trans_fat g; sodium, cholesterol,
+/// potassium, calcium, iron, vitamin_c mg; vitamin_a µg RAE. In JSON each known value is a
+/// number (see [`crate::values::Amount`]) and unknown values are left out.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Nutrients {
     /// kcal
+    #[serde(
+        default,
+        with = "crate::values::amount_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub calories: Option<Decimal>,
     /// g
+    #[serde(
+        default,
+        with = "crate::values::amount_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub protein: Option<Decimal>,
     /// g
+    #[serde(
+        default,
+        with = "crate::values::amount_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub carbohydrates: Option<Decimal>,
     /// g
+    #[serde(
+        default,
+        with = "crate::values::amount_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub fat: Option<Decimal>,
     /// g
+    #[serde(
+        default,
+        with = "crate::values::amount_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub fiber: Option<Decimal>,
     /// g
+    #[serde(
+        default,
+        with = "crate::values::amount_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub sugar: Option<Decimal>,
     /// mg
+    #[serde(
+        default,
+        with = "crate::values::amount_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub sodium: Option<Decimal>,
     /// g
+    #[serde(
+        default,
+        with = "crate::values::amount_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub saturated_fat: Option<Decimal>,
     /// g
+    #[serde(
+        default,
+        with = "crate::values::amount_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub trans_fat: Option<Decimal>,
     /// mg
+    #[serde(
+        default,
+        with = "crate::values::amount_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub cholesterol: Option<Decimal>,
     /// mg
+    #[serde(
+        default,
+        with = "crate::values::amount_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub potassium: Option<Decimal>,
     /// mg
+    #[serde(
+        default,
+        with = "crate::values::amount_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub calcium: Option<Decimal>,
     /// mg
+    #[serde(
+        default,
+        with = "crate::values::amount_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub iron: Option<Decimal>,
     /// µg RAE
+    #[serde(
+        default,
+        with = "crate::values::amount_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub vitamin_a: Option<Decimal>,
     /// mg
+    #[serde(
+        default,
+        with = "crate::values::amount_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub vitamin_c: Option<Decimal>,
 }
 
@@ -217,6 +312,8 @@ pub enum NutritionError {
     InvalidQuantity,
     #[error("the food's serving is invalid: its size and weight must be greater than zero")]
     InvalidServing,
+    #[error("unknown unit \"{unit}\"; use g, kg, mg, oz, lb, ml, l, tsp, tbsp, cup, fl oz, serving, or this serving's own unit \"{serving_unit}\"")]
+    UnknownUnit { unit: String, serving_unit: String },
 }
 
 /// How many servings `quantity unit` is. Rules: unit Serving → quantity; unit convertible to
@@ -497,5 +594,168 @@ mod tests {
     fn kilojoules() {
         assert_eq!(kj_to_kcal(dec!(4.184)), dec!(1));
         assert_eq!(kj_to_kcal(dec!(1000)), dec!(239.0057));
+    }
+}
+
+/// Whether a unit word someone typed names a serving's own unit: "slice" for "slices",
+/// "Medium" for `medium (7" to 7-7/8" long)`, "cup" for "cup". Only the serving unit's
+/// leading words count (before a parenthesis or comma), in any case, singular or plural.
+pub fn unit_word_matches(typed: &str, serving_unit: &str) -> bool {
+    fn singular(s: &str) -> &str {
+        s.strip_suffix("es")
+            .filter(|r| r.ends_with("ch") || r.ends_with("sh") || r.ends_with('o'))
+            .or_else(|| s.strip_suffix('s').filter(|r| !r.ends_with('s')))
+            .unwrap_or(s)
+    }
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let typed = norm(typed);
+    if typed.is_empty() {
+        return false;
+    }
+    let full = norm(serving_unit);
+    let head = full
+        .split(['(', ','])
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    typed == full || typed == head || singular(&typed) == singular(&head)
+}
+
+/// How many servings `quantity` of `unit_text` is, and the unit to record: a known unit
+/// ([`Unit::parse`]) goes through [`servings_for`]; otherwise the word must name the
+/// serving's own unit ("2 slices" of a "1 slice" serving), which counts in that unit.
+pub fn servings_in(
+    quantity: Decimal,
+    unit_text: &str,
+    serving: &Serving,
+) -> Result<(Decimal, String), NutritionError> {
+    match Unit::parse(unit_text) {
+        Ok(unit) => Ok((
+            servings_for(quantity, unit, serving)?,
+            unit.as_str().to_string(),
+        )),
+        Err(_) if unit_word_matches(unit_text, &serving.unit) => {
+            if quantity <= Decimal::ZERO {
+                return Err(NutritionError::InvalidQuantity);
+            }
+            if serving.size <= Decimal::ZERO {
+                return Err(NutritionError::InvalidServing);
+            }
+            let servings = quantity
+                .checked_div(serving.size)
+                .ok_or(NutritionError::InvalidQuantity)?;
+            Ok((servings, serving.unit.trim().to_string()))
+        }
+        Err(_) => Err(NutritionError::UnknownUnit {
+            unit: unit_text.trim().chars().take(50).collect(),
+            serving_unit: serving.unit.trim().to_string(),
+        }),
+    }
+}
+
+/// Nutrients of `servings` servings, rounded to the stored precision (see [`nutrients_for`]).
+pub fn nutrients_of_servings(
+    servings: Decimal,
+    serving: &Serving,
+) -> Result<Nutrients, NutritionError> {
+    let scaled = serving
+        .nutrients
+        .checked_scale(servings)
+        .ok_or(NutritionError::InvalidQuantity)?;
+    Ok(scaled.map(|v| round_dp(v, STORE_DP).normalize()))
+}
+
+/// The nutrients that are known for some of `items` but not all: a total of them counts
+/// only what is known, so it is a lower bound, not the whole amount.
+pub fn partially_known<'a>(items: impl IntoIterator<Item = &'a Nutrients>) -> Vec<&'static str> {
+    let mut known = [false; 15];
+    let mut unknown = [false; 15];
+    for n in items {
+        for (i, v) in n.fields().iter().enumerate() {
+            if v.is_some() {
+                known[i] = true;
+            } else {
+                unknown[i] = true;
+            }
+        }
+    }
+    Nutrients::NAMES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| known[*i] && unknown[*i])
+        .map(|(_, n)| *n)
+        .collect()
+}
+
+#[cfg(test)]
+mod serving_words {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn serving(size: Decimal, unit: &str) -> Serving {
+        Serving {
+            size,
+            unit: unit.into(),
+            weight_g: Some(dec!(118)),
+            nutrients: Nutrients {
+                calories: Some(dec!(105)),
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn unit_words_match_servings() {
+        assert!(unit_word_matches("slice", "slices"));
+        assert!(unit_word_matches("Slices", "slice"));
+        assert!(unit_word_matches("medium", "medium (7\" to 7-7/8\" long)"));
+        assert!(unit_word_matches("CUP", "cup, chopped"));
+        assert!(!unit_word_matches("large", "medium (7\" to 7-7/8\" long)"));
+        assert!(!unit_word_matches("", "slice"));
+        assert!(unit_word_matches("peaches", "peach"));
+    }
+
+    #[test]
+    fn counts_in_the_servings_own_unit() {
+        let s = serving(dec!(1), "medium (7\" to 7-7/8\" long)");
+        let (n, unit) = servings_in(dec!(2), "medium", &s).unwrap();
+        assert_eq!(n, dec!(2));
+        assert_eq!(unit, "medium (7\" to 7-7/8\" long)");
+        let (n, unit) = servings_in(dec!(236), "g", &s).unwrap();
+        assert_eq!((n, unit.as_str()), (dec!(2), "g"));
+        let two_slices = serving(dec!(2), "slices");
+        assert_eq!(
+            servings_in(dec!(1), "slice", &two_slices).unwrap().0,
+            dec!(0.5)
+        );
+        assert!(matches!(
+            servings_in(dec!(1), "bucket", &s),
+            Err(NutritionError::UnknownUnit { .. })
+        ));
+        assert_eq!(
+            nutrients_of_servings(dec!(2), &s).unwrap().calories,
+            Some(dec!(210))
+        );
+    }
+
+    #[test]
+    fn partial_totals_are_named() {
+        let a = Nutrients {
+            calories: Some(dec!(1)),
+            fiber: Some(dec!(2)),
+            ..Default::default()
+        };
+        let b = Nutrients {
+            calories: Some(dec!(1)),
+            ..Default::default()
+        };
+        assert_eq!(partially_known([&a, &b]), vec!["fiber"]);
+        assert!(partially_known([&b, &b]).is_empty());
     }
 }

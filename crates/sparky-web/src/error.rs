@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use sparky_app::AppError;
 use sparky_db::DbError;
 use utoipa::ToSchema;
 
@@ -172,58 +173,51 @@ impl IntoResponse for ApiError {
 
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> ApiError {
-        match &e {
-            DbError::Unauthenticated => return ApiError::unauthenticated(),
-            DbError::Pool(_) => {
-                tracing::warn!("database unavailable: {e}");
-                return ApiError::unavailable("the database is unavailable; try again shortly");
+        AppError::from(e).into()
+    }
+}
+
+/// The application layer's errors in the API's shape.
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        let message = e.to_string();
+        match e {
+            AppError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message),
+            AppError::Forbidden(_) => ApiError::forbidden(message),
+            AppError::Invalid(fields) => {
+                let mut err = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    message,
+                );
+                err.fields = fields.0;
+                err
             }
-            _ => {}
-        }
-        if let DbError::Postgres(pg) = &e {
-            if pg.is_closed() || pg.as_db_error().is_none() && pg.code().is_none() {
-                tracing::warn!("database unavailable: {pg}");
-                return ApiError::unavailable("the database is unavailable; try again shortly");
+            AppError::Conflict(_) => ApiError::conflict(message),
+            AppError::Unauthenticated => ApiError::unauthenticated(),
+            AppError::RateLimited { retry_after } => ApiError::too_many_requests(retry_after),
+            AppError::Unavailable(_) => ApiError::unavailable(message),
+            AppError::Timeout => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", message),
+            AppError::Upstream { timed_out, .. } => ApiError::new(
+                if timed_out {
+                    StatusCode::GATEWAY_TIMEOUT
+                } else {
+                    StatusCode::BAD_GATEWAY
+                },
+                if timed_out {
+                    "upstream_timeout"
+                } else {
+                    "upstream_error"
+                },
+                message,
+            ),
+            AppError::NotImplemented(_) => {
+                ApiError::new(StatusCode::NOT_IMPLEMENTED, "not_implemented", message)
             }
-            if let Some(db) = pg.as_db_error() {
-                let code = db.code().code();
-                match code {
-                    // RLS refused a write: the row is not yours to write.
-                    "42501" => {
-                        return ApiError::forbidden(
-                            "you do not have write access to that user's data",
-                        )
-                    }
-                    "23505" => return ApiError::conflict("that already exists"),
-                    "23503" => {
-                        let mut err = ApiError::new(
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            "validation_failed",
-                            "a referenced item does not exist or is not visible to you",
-                        );
-                        if let Some(c) = db.constraint() {
-                            err.fields.insert(c.to_string(), "does not exist".into());
-                        }
-                        return err;
-                    }
-                    "23514" | "23502" | "22001" | "22003" | "22P02" | "22007" | "22008" => {
-                        return ApiError::new(
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            "validation_failed",
-                            format!("invalid value: {}", db.message()),
-                        )
-                    }
-                    // Admin shutdown, too many connections, cannot connect now.
-                    "57P01" | "57P02" | "57P03" | "53300" => {
-                        return ApiError::unavailable(
-                            "the database is unavailable; try again shortly",
-                        )
-                    }
-                    _ => {}
-                }
+            AppError::Internal(detail) => {
+                tracing::error!("{detail}");
+                ApiError::internal()
             }
         }
-        tracing::error!("database error: {e}");
-        ApiError::internal()
     }
 }

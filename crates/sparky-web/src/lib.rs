@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod error;
+pub mod extract;
+pub mod idempotency;
 pub mod json;
 mod openapi;
 mod ops;
@@ -119,6 +121,10 @@ pub fn router(state: AppState) -> Router {
     let doc = Arc::new(doc);
     let request_id = HeaderName::from_static("x-request-id");
     let max_body = state.config.max_body_bytes;
+    let api_router = api_router.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        auth::unauthenticated_first,
+    ));
     Router::new()
         .merge(api_router)
         .merge(ops::router())

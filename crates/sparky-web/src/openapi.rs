@@ -32,8 +32,22 @@ pub fn base() -> OpenApiDoc {
     ApiDoc::openapi()
 }
 
-/// Security schemes, applied to every operation that declares them.
+/// Operations anyone may call without signing in.
+const PUBLIC: &[(&str, &str)] = &[
+    ("post", "/api/v1/auth/register"),
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/logout"),
+];
+
+/// Security schemes, and the parts every operation shares: the two ways to authenticate and
+/// the 401 on every operation that needs them; 400/413/415 wherever a JSON body is read; 422
+/// wherever input is validated; 429 on sign-in; 503 everywhere (database unavailable, or the
+/// request took too long and was cancelled).
 pub fn finish(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::path::HttpMethod;
+    use utoipa::openapi::security::SecurityRequirement;
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "session",
@@ -45,6 +59,63 @@ pub fn finish(doc: &mut OpenApiDoc) {
         "api_key",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
     );
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let ops = [
+            (HttpMethod::Get, "get", &mut item.get),
+            (HttpMethod::Put, "put", &mut item.put),
+            (HttpMethod::Post, "post", &mut item.post),
+            (HttpMethod::Delete, "delete", &mut item.delete),
+            (HttpMethod::Patch, "patch", &mut item.patch),
+        ];
+        for (_, name, op) in ops {
+            let Some(op) = op.as_mut() else { continue };
+            let public = PUBLIC.contains(&(name, path.as_str()));
+            let responses = &mut op.responses.responses;
+            let mut add = |code: &str, description: &str| {
+                responses
+                    .entry(code.to_string())
+                    .or_insert_with(|| error(description).into());
+            };
+            if !public {
+                op.security = Some(vec![
+                    SecurityRequirement::new("session", Vec::<String>::new()),
+                    SecurityRequirement::new("api_key", Vec::<String>::new()),
+                ]);
+                add(
+                    "401",
+                    "Not signed in, or the session or API key is not valid",
+                );
+            }
+            let has_body = op.request_body.is_some();
+            let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            if has_body {
+                add("400", "Malformed JSON");
+                add("413", "The body is larger than the server accepts");
+                add("415", "The body is not JSON");
+            }
+            if has_body || has_params {
+                add("422", "Invalid input; `fields` names each problem");
+            }
+            if public && (path.ends_with("/login") || path.ends_with("/register")) {
+                add("429", "Too many attempts; wait for `Retry-After` seconds");
+            }
+            add(
+                "503",
+                "The database is unavailable, or the request took too long and was cancelled",
+            );
+        }
+    }
 }
 
 pub fn router(doc: Arc<OpenApiDoc>) -> Router<AppState> {

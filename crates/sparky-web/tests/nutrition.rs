@@ -67,7 +67,7 @@ async fn food_crud_and_validation() {
         ),
         (
             json!({"name": "x", "servings": [{"size": 1, "unit": "g", "nutrients": {"colour": 1}}]}),
-            "colour",
+            "servings[0].nutrients.colour",
         ),
     ] {
         let r = app.post("/api/v1/foods", &ann, body.clone()).await;

@@ -176,6 +176,7 @@ fn validate(input: &ExerciseInput) -> ApiResult<ValidExercise> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Part of the name; typos are tolerated.
     pub q: Option<String>,

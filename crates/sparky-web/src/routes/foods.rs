@@ -1,25 +1,19 @@
-//! Foods: search over the shared catalog, your own foods and foods shared with you; your
-//! own foods' CRUD; barcode lookup.
+//! `/api/v1/foods`: search over the shared catalog, your own foods and foods shared with you;
+//! your own foods' create, read, update and delete (see `sparky_app::foods`).
 
-use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use base64::Engine;
-use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
-use sparky_core::barcode::Barcode;
-use sparky_core::nutrition::Nutrients;
-use tokio_postgres::types::ToSql;
-use utoipa::{IntoParams, ToSchema};
+use axum::response::Response;
+use serde::Deserialize;
+use sparky_app::foods::{self, Food, FoodInput, FoodPage, Search};
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::nutrients::{
-    decimal_from_f64, f64_of, nutrient_columns, nutrients_from_row, NutrientValues,
-};
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult, ErrorBody, Validation};
-use crate::json::ApiJson;
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::idempotency::IdempotentJson;
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -28,610 +22,107 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_food, update_food, delete_food))
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ServingInput {
-    /// e.g. 100 (g), 1 (cup), 1 (slice).
-    pub size: f64,
-    /// A unit (g, kg, mg, oz, lb, ml, l, tsp, tbsp, cup, fl oz) or a word like "slice".
-    pub unit: String,
-    /// Grams in this serving, so weights can be logged against a "slice".
-    pub weight_g: Option<f64>,
-    /// The serving shown first; exactly one is the default (the first, if none is marked).
-    pub is_default: Option<bool>,
-    /// Nutrients of the whole serving.
-    #[serde(default)]
-    pub nutrients: NutrientValues,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FoodInput {
-    pub name: String,
-    pub brand: Option<String>,
-    /// EAN-13, EAN-8, UPC-A or UPC-E; stored as GTIN-13.
-    pub barcode: Option<String>,
-    /// One or more servings (at most 20).
-    pub servings: Vec<ServingInput>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ServingOut {
-    pub id: Uuid,
-    pub size: f64,
-    pub unit: String,
-    pub weight_g: Option<f64>,
-    pub is_default: bool,
-    /// Human form, e.g. "1 slice (28 g)".
-    pub description: String,
-    pub nutrients: NutrientValues,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Food {
-    pub id: Uuid,
-    pub name: String,
-    pub brand: Option<String>,
-    pub barcode: Option<String>,
-    pub source: Option<String>,
-    pub source_id: Option<String>,
-    /// Owner; null for the shared catalog.
-    pub user_id: Option<Uuid>,
-    pub servings: Vec<ServingOut>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FoodPage {
-    pub items: Vec<Food>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
-
-/// A validated food: name, brand, normalised barcode, servings.
-type ValidFood = (String, Option<String>, Option<String>, Vec<NewServing>);
-
-/// A validated serving ready to store.
-pub struct NewServing {
-    pub size: Decimal,
-    pub unit: String,
-    pub weight_g: Option<Decimal>,
-    pub is_default: bool,
-    pub nutrients: Nutrients,
-}
-
-pub fn describe_serving(size: Decimal, unit: &str, weight_g: Option<Decimal>) -> String {
-    let size = size.normalize();
-    match weight_g {
-        Some(w) if unit.trim() != "g" => format!("{size} {unit} ({} g)", w.normalize()),
-        _ => format!("{size} {unit}"),
-    }
-}
-
-fn validate_food(input: &FoodInput) -> ApiResult<ValidFood> {
-    let mut v = Validation::new();
-    let name = input.name.trim().to_string();
-    v.check(
-        !name.is_empty() && name.chars().count() <= 255,
-        "name",
-        "must be 1 to 255 characters",
-    );
-    let brand = input
-        .brand
-        .as_ref()
-        .map(|b| b.trim().to_string())
-        .filter(|b| !b.is_empty());
-    v.check(
-        brand.as_ref().is_none_or(|b| b.chars().count() <= 255),
-        "brand",
-        "must be at most 255 characters",
-    );
-    let barcode = match input
-        .barcode
-        .as_deref()
-        .map(str::trim)
-        .filter(|b| !b.is_empty())
-    {
-        None => None,
-        Some(b) => match Barcode::parse(b) {
-            Ok(code) => Some(code.as_str().to_string()),
-            Err(e) => {
-                v.add("barcode", e.to_string());
-                None
-            }
-        },
-    };
-    v.check(
-        !input.servings.is_empty() && input.servings.len() <= 20,
-        "servings",
-        "give 1 to 20 servings",
-    );
-    v.check(
-        input
-            .servings
-            .iter()
-            .filter(|s| s.is_default == Some(true))
-            .count()
-            <= 1,
-        "servings",
-        "at most one serving can be the default",
-    );
-    v.finish()?;
-    let any_default = input.servings.iter().any(|s| s.is_default == Some(true));
-    let mut servings = Vec::new();
-    for (i, s) in input.servings.iter().enumerate() {
-        let prefix = format!("servings[{i}]");
-        let size = decimal_from_f64(&format!("{prefix}.size"), s.size)?;
-        if size <= Decimal::ZERO || size > Decimal::from(100_000) {
-            return Err(ApiError::invalid(
-                &format!("{prefix}.size"),
-                "must be greater than 0",
-            ));
-        }
-        let unit = s.unit.trim().to_string();
-        if unit.is_empty() || unit.chars().count() > 50 {
-            return Err(ApiError::invalid(
-                &format!("{prefix}.unit"),
-                "must be 1 to 50 characters",
-            ));
-        }
-        let weight_g = s
-            .weight_g
-            .map(|w| decimal_from_f64(&format!("{prefix}.weight_g"), w))
-            .transpose()?;
-        if weight_g.is_some_and(|w| w <= Decimal::ZERO) {
-            return Err(ApiError::invalid(
-                &format!("{prefix}.weight_g"),
-                "must be greater than 0",
-            ));
-        }
-        servings.push(NewServing {
-            size: sparky_core::units::round_dp(size, 4),
-            unit,
-            weight_g: weight_g.map(|w| sparky_core::units::round_dp(w, 4)),
-            is_default: if any_default {
-                s.is_default == Some(true)
-            } else {
-                i == 0
-            },
-            nutrients: s.nutrients.to_nutrients(&format!("{prefix}.nutrients"))?,
-        });
-    }
-    Ok((name, brand, barcode, servings))
-}
-
-fn serving_from_row(r: &tokio_postgres::Row) -> ServingOut {
-    let size: Decimal = r.get("serving_size");
-    let unit: String = r.get("serving_unit");
-    let weight: Option<Decimal> = r.get("serving_weight_g");
-    ServingOut {
-        id: r.get("serving_id"),
-        size: f64_of(size),
-        description: describe_serving(size, &unit, weight),
-        unit,
-        weight_g: weight.map(f64_of),
-        is_default: r.get("is_default"),
-        nutrients: (&nutrients_from_row(r, "n_")).into(),
-    }
-}
-
-fn food_from_row(r: &tokio_postgres::Row) -> Food {
-    Food {
-        id: r.get("id"),
-        name: r.get("name"),
-        brand: r.get("brand"),
-        barcode: r.get("barcode"),
-        source: r.get("source"),
-        source_id: r.get("source_id"),
-        user_id: r.get("user_id"),
-        servings: Vec::new(),
-    }
-}
-
-fn servings_select() -> String {
-    format!(
-        "SELECT n.food_item_id, n.id AS serving_id, n.serving_size, n.serving_unit, n.serving_weight_g,
-                n.is_default, {}
-         FROM nutrition_data n WHERE n.food_item_id = ANY($1)
-         ORDER BY n.is_default DESC, n.created_at, n.id",
-        nutrient_columns("n", "n_")
-    )
-}
-
-/// Loads foods by id with all their servings: two queries, however many foods.
-pub async fn load_foods(tx: &mut sparky_db::UserTx, ids: &[Uuid]) -> ApiResult<Vec<Food>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = tx
-        .query(
-            "SELECT id, name, brand, barcode, source, source_id, user_id FROM food_items WHERE id = ANY($1)",
-            &[&ids],
-        )
-        .await?;
-    let mut foods: Vec<Food> = rows.iter().map(food_from_row).collect();
-    attach_servings(tx, &mut foods).await?;
-    // Keep the caller's order.
-    foods.sort_by_key(|f| ids.iter().position(|i| *i == f.id));
-    Ok(foods)
-}
-
-/// Reads the servings of `foods` (one query) into them.
-async fn attach_servings(tx: &mut sparky_db::UserTx, foods: &mut [Food]) -> ApiResult<()> {
-    if foods.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<Uuid> = foods.iter().map(|f| f.id).collect();
-    let servings = tx.query(&servings_select(), &[&ids]).await?;
-    for s in &servings {
-        let food_id: Uuid = s.get("food_item_id");
-        if let Some(f) = foods.iter_mut().find(|f| f.id == food_id) {
-            f.servings.push(serving_from_row(s));
-        }
-    }
-    Ok(())
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Name or brand; typos are tolerated. Empty lists foods by name.
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// From the previous page's `next_cursor`.
+    #[param(max_length = 512)]
     pub cursor: Option<String>,
     /// Only foods of this user (yourself, or someone who shared their food list with you).
     /// Without it, the catalog, your foods and foods shared with you are all searched.
     pub user_id: Option<Uuid>,
 }
 
-fn decode_cursor(c: &str) -> ApiResult<i64> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(c)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.strip_prefix("o:").and_then(|n| n.parse().ok()))
-        .filter(|n: &i64| *n >= 0 && *n <= 10_000)
-        .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor from a previous page"))
-}
-
-fn encode_cursor(offset: i64) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
-}
-
-/// Candidates taken from each source before ranking: enough for the page asked for (twice its
-/// depth), at least MIN_CANDIDATES, so that a query matching tens of thousands of foods still
-/// ranks only a few hundred rows for the first page (each candidate costs an index and a heap
-/// read).
-const MIN_CANDIDATES: i64 = 60;
-/// Search results can be paged this deep.
-const MAX_RANKED: i64 = 1000;
-
-/// Ranks bounded candidate sets: catalog names starting with the query and catalog names or
-/// brands containing it (found through the indexes by `food_search_candidates`, since RLS
-/// keeps LIKE from using them), my own and shared foods, and my recently logged foods.
-/// Exact name first, then name prefix, then substring, then (typo fallback) near matches;
-/// within a tier recently logged foods, then generic before branded, then shorter names.
-const SEARCH_SQL: &str = "
-    WITH recent AS (
-        -- My most recently logged foods, most recent first (recent_foods is kept from
-        -- food_diary by triggers). An array: ranking looks each candidate up in it.
-        SELECT coalesce(array_agg(food_item_id ORDER BY last_logged_at DESC), '{}') AS ids
-        FROM (SELECT food_item_id, last_logged_at FROM recent_foods
-              WHERE user_id = (SELECT auth.uid()) AND last_logged_at > now() - interval '60 days'
-              ORDER BY last_logged_at DESC
-              LIMIT 50) r
-    ),
-    cand AS (
-        -- The shared catalog, through its indexes (see food_search_candidates).
-        SELECT public.food_search_candidates($1, $2, $3, $9, $10, $7::integer, $11, $8) AS id WHERE $6::uuid IS NULL
-        UNION
-        -- My foods and foods shared with me (few); RLS decides what is visible.
-        SELECT f.id FROM food_items f
-        WHERE f.user_id IN (SELECT auth.uid() UNION ALL
-                            SELECT fa.grantor_user_id FROM family_access fa
-                            WHERE fa.grantee_user_id = auth.uid() AND fa.access_type = 'food_list')
-          AND ($6::uuid IS NULL OR f.user_id = $6)
-          AND (f.search_text LIKE $2 OR ($8 AND $1 <% f.search_text))
-        UNION
-        SELECT unnest(ids) FROM recent
-    )
-    SELECT f.id, f.name, f.brand, f.barcode, f.source, f.source_id, f.user_id
-    FROM food_items f
-    WHERE f.id = ANY (ARRAY(SELECT id FROM cand))
-      AND (f.search_text LIKE $2 OR ($8 AND $1 <% f.search_text))
-      AND ($6::uuid IS NULL OR f.user_id = $6)
-    ORDER BY
-        CASE WHEN lower(f.name) = $1 THEN 0
-             WHEN lower(f.name) COLLATE \"C\" >= $1 COLLATE \"C\" AND lower(f.name) COLLATE \"C\" < $3 COLLATE \"C\" THEN 1
-             WHEN f.search_text LIKE $2 THEN 2
-             ELSE 3 END,
-        array_position((SELECT ids FROM recent), f.id) NULLS LAST,
-        CASE WHEN $8 THEN word_similarity($1, f.search_text) END DESC,
-        (f.brand IS NULL) DESC,
-        length(f.name), f.id
-    LIMIT $4 OFFSET $5";
-
-/// The words of a (lower-cased) query, split as `food_search_words_of` splits the catalog's
-/// search text: at whitespace and ASCII punctuation.
-fn search_words(q: &str) -> Vec<&str> {
-    q.split(|c: char| c.is_ascii_whitespace() || c.is_ascii_punctuation())
-        .filter(|w| !w.is_empty())
-        .collect()
-}
-
-/// Escapes LIKE wildcards so a search for "50%" means the text "50%".
-fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
 /// Search foods: exact and prefix matches first, then foods you logged recently, then by
 /// similarity; generic foods before branded ones of the same rank.
 #[utoipa::path(get, path = "/api/v1/foods", tag = "foods",
-    security(("session" = []), ("api_key" = [])),
     params(SearchParams),
-    responses(
-        (status = 200, description = "A page of foods", body = FoodPage),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 422, description = "Invalid parameters", body = ErrorBody),
-    ))]
+    responses((status = 200, description = "A page of foods", body = FoodPage)))]
 async fn search_foods(
     Auth { mut tx, .. }: Auth,
-    Query(p): Query<SearchParams>,
+    ApiQuery(p): ApiQuery<SearchParams>,
 ) -> ApiResult<ApiJson<FoodPage>> {
-    let limit = p.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be between 1 and 100"));
-    }
-    let offset = p
-        .cursor
-        .as_deref()
-        .map(decode_cursor)
-        .transpose()?
-        .unwrap_or(0);
-    let q = p.q.as_deref().unwrap_or("").trim().to_lowercase();
-    if q.chars().count() > 100 {
-        return Err(ApiError::invalid("q", "must be at most 100 characters"));
-    }
-    let fetch = limit + 1;
-    if offset + limit > MAX_RANKED {
-        return Err(ApiError::invalid(
-            "cursor",
-            "search pages end after the best 1000 matches; refine the query",
-        ));
-    }
-    let rows = if q.is_empty() {
-        tx.query(
-            "SELECT f.id, f.name, f.brand, f.barcode, f.source, f.source_id, f.user_id
-             FROM food_items f WHERE ($3::uuid IS NULL OR f.user_id = $3)
-             ORDER BY lower(f.name), f.id LIMIT $1 OFFSET $2",
-            &[&fetch, &offset, &p.user_id],
-        )
-        .await?
-    } else {
-        let pattern = format!("%{}%", like_escape(&q));
-        // Every name starting with q sorts (byte-wise) between q and q + the last code point.
-        let upper = format!("{q}\u{10FFFF}");
-        // Catalog words starting with the query's longest word are candidates too.
-        let words = search_words(&q);
-        let word = words
-            .iter()
-            .max_by_key(|w| w.len())
-            .copied()
-            .unwrap_or(q.as_str());
-        let word_upper = format!("{word}\u{10FFFF}");
-        let phrase = words.len() > 1;
-        let candidates = ((offset + fetch) * 2).clamp(MIN_CANDIDATES, MAX_RANKED) as i32;
-        let search = |substring: &'static bool, fuzzy: &'static bool| {
-            let params: [&(dyn ToSql + Sync); 11] = [
-                &q,
-                &pattern,
-                &upper,
-                &fetch,
-                &offset,
-                &p.user_id,
-                &candidates,
-                fuzzy,
-                &word,
-                &word_upper,
-                substring,
-            ];
-            params
-        };
-        // A phrase may not start a word; a single word usually does.
-        let mut rows = tx
-            .query(
-                SEARCH_SQL,
-                &search(if phrase { &true } else { &false }, &false),
-            )
-            .await?;
-        // Too few: search again with substrings inside words and (typo tolerance, from four
-        // letters) near matches included; near matches rank after every exact-spelling match.
-        if offset == 0 && (rows.len() as i64) < fetch {
-            rows = tx
-                .query(
-                    SEARCH_SQL,
-                    &search(
-                        &true,
-                        if q.chars().count() >= 4 {
-                            &true
-                        } else {
-                            &false
-                        },
-                    ),
-                )
-                .await?;
-        }
-        rows
-    };
-    // The ranking query returns the foods' own columns; only their servings are read next.
-    let more = rows.len() as i64 > limit && offset + 2 * limit <= MAX_RANKED;
-    let mut items: Vec<Food> = rows
-        .iter()
-        .take(limit as usize)
-        .map(food_from_row)
-        .collect();
-    attach_servings(&mut tx, &mut items).await?;
+    let search = Search::parse(p.q.as_deref(), p.limit, p.cursor.as_deref(), p.user_id)?;
+    let page = foods::search(&mut tx, &search).await?;
     tx.commit().await?;
-    Ok(ApiJson(FoodPage {
-        items,
-        next_cursor: more.then(|| encode_cursor(offset + limit)),
-    }))
-}
-
-async fn insert_servings(
-    tx: &mut sparky_db::UserTx,
-    food_id: Uuid,
-    servings: &[NewServing],
-) -> ApiResult<()> {
-    let cols = Nutrients::NAMES.join(", ");
-    let placeholders: Vec<String> = (6..6 + Nutrients::NAMES.len())
-        .map(|i| format!("${i}"))
-        .collect();
-    let sql = format!(
-        "INSERT INTO nutrition_data (food_item_id, serving_size, serving_unit, serving_weight_g, is_default, {cols})
-         VALUES ($1, $2, $3, $4, $5, {})",
-        placeholders.join(", ")
-    );
-    for s in servings {
-        let values: Vec<Option<Decimal>> = Nutrients::NAMES
-            .iter()
-            .map(|n| s.nutrients.get(n))
-            .collect();
-        let mut params: Vec<&(dyn ToSql + Sync)> =
-            vec![&food_id, &s.size, &s.unit, &s.weight_g, &s.is_default];
-        for v in &values {
-            params.push(v);
-        }
-        tx.execute(&sql, &params).await?;
-    }
-    Ok(())
+    Ok(ApiJson(page.into()))
 }
 
 /// Add a food of your own.
 #[utoipa::path(post, path = "/api/v1/foods", tag = "foods",
-    security(("session" = []), ("api_key" = [])),
+    params(super::IdempotencyKeyHeader),
     request_body = FoodInput,
-    responses(
-        (status = 201, description = "Created", body = Food),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 422, description = "Invalid input", body = ErrorBody),
-    ))]
+    responses((status = 201, description = "Created", body = Food)))]
 async fn create_food(
     Auth { mut tx, .. }: Auth,
-    ApiJson(input): ApiJson<FoodInput>,
-) -> ApiResult<(StatusCode, ApiJson<Food>)> {
-    let (name, brand, barcode, servings) = validate_food(&input)?;
-    let id: Uuid = tx
-        .query_one(
-            "INSERT INTO food_items (name, brand, barcode, source, user_id)
-             VALUES ($1, $2, $3, 'user', auth.uid()) RETURNING id",
-            &[&name, &brand, &barcode],
-        )
-        .await?
-        .get(0);
-    insert_servings(&mut tx, id, &servings).await?;
-    let food = load_foods(&mut tx, &[id])
-        .await?
-        .pop()
-        .ok_or_else(ApiError::internal)?;
+    IdempotentJson(idem, input): IdempotentJson<FoodInput>,
+) -> ApiResult<Response> {
+    let food = input.parse()?;
+    let response = idem
+        .run(&mut tx, StatusCode::CREATED, async |tx| {
+            Ok(foods::create(tx, &food).await?)
+        })
+        .await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, ApiJson(food)))
+    Ok(response)
 }
 
 /// A food with all its servings.
 #[utoipa::path(get, path = "/api/v1/foods/{id}", tag = "foods",
-    security(("session" = []), ("api_key" = [])),
     params(("id" = Uuid, Path, description = "Food id")),
     responses(
         (status = 200, description = "The food", body = Food),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such food visible to you", body = ErrorBody),
     ))]
-async fn get_food(Auth { mut tx, .. }: Auth, Path(id): Path<Uuid>) -> ApiResult<ApiJson<Food>> {
-    let food = load_foods(&mut tx, &[id])
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::not_found("food"))?;
+async fn get_food(
+    Auth { mut tx, .. }: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<ApiJson<Food>> {
+    let food = foods::get(&mut tx, id).await?;
     tx.commit().await?;
     Ok(ApiJson(food))
-}
-
-/// Where a write to a food the caller cannot change ended up: 404 if invisible, 403 if only
-/// readable (catalog or shared with you).
-async fn refused_write(tx: &mut sparky_db::UserTx, id: Uuid) -> ApiError {
-    match tx
-        .query_opt("SELECT 1 FROM food_items WHERE id = $1", &[&id])
-        .await
-    {
-        Ok(Some(_)) => ApiError::forbidden(
-            "only your own foods can be changed; the shared catalog is read-only",
-        ),
-        Ok(None) => ApiError::not_found("food"),
-        Err(e) => e.into(),
-    }
 }
 
 /// Replace one of your foods (name, brand, barcode and all servings). Diary entries keep the
 /// values they were logged with.
 #[utoipa::path(put, path = "/api/v1/foods/{id}", tag = "foods",
-    security(("session" = []), ("api_key" = [])),
     params(("id" = Uuid, Path, description = "Food id")),
     request_body = FoodInput,
     responses(
         (status = 200, description = "Updated", body = Food),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not your food", body = ErrorBody),
         (status = 404, description = "No such food", body = ErrorBody),
-        (status = 422, description = "Invalid input", body = ErrorBody),
     ))]
 async fn update_food(
     Auth { mut tx, .. }: Auth,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<FoodInput>,
 ) -> ApiResult<ApiJson<Food>> {
-    let (name, brand, barcode, servings) = validate_food(&input)?;
-    let n = tx
-        .execute(
-            "UPDATE food_items SET name = $2, brand = $3, barcode = $4 WHERE id = $1 AND user_id = auth.uid()",
-            &[&id, &name, &brand, &barcode],
-        )
-        .await?;
-    if n == 0 {
-        return Err(refused_write(&mut tx, id).await);
-    }
-    tx.execute("DELETE FROM nutrition_data WHERE food_item_id = $1", &[&id])
-        .await?;
-    insert_servings(&mut tx, id, &servings).await?;
-    let food = load_foods(&mut tx, &[id])
-        .await?
-        .pop()
-        .ok_or_else(ApiError::internal)?;
+    let food = input.parse()?;
+    let food = foods::update(&mut tx, id, &food).await?;
     tx.commit().await?;
     Ok(ApiJson(food))
 }
 
 /// Delete one of your foods. Diary entries that used it stay, with what they recorded.
 #[utoipa::path(delete, path = "/api/v1/foods/{id}", tag = "foods",
-    security(("session" = []), ("api_key" = [])),
     params(("id" = Uuid, Path, description = "Food id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not your food", body = ErrorBody),
         (status = 404, description = "No such food", body = ErrorBody),
     ))]
-async fn delete_food(Auth { mut tx, .. }: Auth, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
-    let n = tx
-        .execute(
-            "DELETE FROM food_items WHERE id = $1 AND user_id = auth.uid()",
-            &[&id],
-        )
-        .await?;
-    if n == 0 {
-        return Err(refused_write(&mut tx, id).await);
-    }
+async fn delete_food(
+    Auth { mut tx, .. }: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    foods::delete(&mut tx, id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

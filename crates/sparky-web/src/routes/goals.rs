@@ -477,6 +477,7 @@ fn parse_goal_id(key: &str) -> ApiResult<Uuid> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// active, completed or paused.
     pub status: Option<String>,
@@ -766,6 +767,7 @@ async fn delete_goal(Auth { tx, .. }: Auth, Path(key): Path<String>) -> ApiResul
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SuggestParams {
     /// male or female (decides the Mifflin-St Jeor constant and the default floor).
     pub sex: Option<String>,

@@ -18,15 +18,17 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::diary::{nutrition_error, parse_quantity, parse_unit, MealType, ServingSnapshot};
-use super::foods::describe_serving;
 use super::nutrients::{
     decimal_from_f64, f64_of, nutrient_columns, nutrients_from_row, NutrientValues,
 };
+use super::nutrients::{nutrition_error, parse_quantity, parse_unit};
 use crate::auth::{ActingFor, Auth};
 use crate::error::{ApiError, ApiResult, ErrorBody, Validation};
 use crate::json::ApiJson;
 use crate::AppState;
+use sparky_app::diary::ServingSnapshot;
+use sparky_app::foods::describe_serving;
+use sparky_core::{Amount, MealType};
 
 /// At most this many days are applied at once.
 pub const MAX_APPLY_DAYS: i64 = 62;
@@ -124,6 +126,7 @@ pub struct TemplateDetail {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// Whose templates (default: your own); needs a `food_list` grant from that user.
@@ -512,10 +515,10 @@ fn item_from_row(r: &tokio_postgres::Row) -> (PlanItem, Option<Planned>) {
             let unit: String = r.get("serving_unit");
             let weight: Option<Decimal> = r.get("serving_weight_g");
             ServingSnapshot {
-                size: Some(f64_of(size)),
+                size: Some(Amount(size)),
                 description: Some(describe_serving(size, &unit, weight)),
                 unit: Some(unit),
-                weight_g: weight.map(f64_of),
+                weight_g: weight.map(Amount),
             }
         }),
         servings: planned.as_ref().map(|p| f64_of(p.servings)),

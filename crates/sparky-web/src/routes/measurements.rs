@@ -452,6 +452,7 @@ async fn log_measurement(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Only this type (e.g. `weight`; weight listings include the trend).
     #[serde(rename = "type")]

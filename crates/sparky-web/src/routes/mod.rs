@@ -16,6 +16,7 @@ pub mod providers;
 pub mod summary;
 pub mod workouts;
 
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
@@ -39,6 +40,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 
 /// Bounded pagination shared by list endpoints.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
     /// At most this many items (1–200, default 50).
     pub limit: Option<i64>,
@@ -64,4 +66,15 @@ impl Page {
         }
         Ok((limit, offset))
     }
+}
+
+/// The `Idempotency-Key` request header, for the OpenAPI document.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IdempotencyKeyHeader {
+    /// Makes retries safe: the same key (within 24 hours) returns the first answer; reusing a
+    /// key for a different request is refused with 422.
+    #[param(rename = "Idempotency-Key", min_length = 1, max_length = 255)]
+    idempotency_key: Option<String>,
 }

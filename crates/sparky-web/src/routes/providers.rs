@@ -15,12 +15,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::foods::{describe_serving, load_foods, Food};
 use super::nutrients::{f64_of, NutrientValues};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::json::ApiJson;
 use crate::AppState;
+use sparky_app::foods::{describe_serving, load as load_foods, Food};
 
 pub const ALL_PROVIDERS: [&str; 3] = ["openfoodfacts", "usda", "nutritionix"];
 const SEARCH_TTL_HOURS: i32 = 24;
@@ -144,6 +144,7 @@ pub struct ProviderResults {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProviderSearchParams {
     /// What to search for.
     pub q: String,

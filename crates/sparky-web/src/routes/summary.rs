@@ -280,6 +280,7 @@ fn round2(x: f64) -> f64 {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RangeParams {
     /// First day, YYYY-MM-DD.
     pub from: String,

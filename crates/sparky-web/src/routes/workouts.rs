@@ -814,6 +814,7 @@ async fn get_day(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RangeParams {
     /// First day (YYYY-MM-DD), inclusive. Required.
     pub from: Option<String>,
@@ -869,6 +870,7 @@ async fn list_workouts(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryParams {
     /// Most recent sessions to return (1–500, default 100); records cover all of them.
     pub limit: Option<i64>,

@@ -1,0 +1,56 @@
+//! Diary days: a calendar date in the diary owner's timezone, or `today` there.
+
+use chrono::NaiveDate;
+use sparky_core::values::{Date, DateError};
+use sparky_db::UserTx;
+
+use crate::acting::{Acting, OWNER};
+use crate::error::{AppError, AppResult};
+
+/// A day as a path segment names it: `2026-11-25` or `today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayRef {
+    Today,
+    On(Date),
+}
+
+impl DayRef {
+    pub fn parse(text: &str) -> AppResult<DayRef> {
+        if text.trim().eq_ignore_ascii_case("today") {
+            return Ok(DayRef::Today);
+        }
+        Date::parse(text)
+            .map(DayRef::On)
+            .map_err(|e| AppError::invalid("date", date_problem(e)))
+    }
+
+    /// The calendar date: `today` is today in the owner's timezone (preferences, else UTC).
+    pub async fn resolve(self, tx: &mut UserTx, acting: Acting) -> AppResult<NaiveDate> {
+        match self {
+            DayRef::On(d) => Ok(d.get()),
+            DayRef::Today => today(tx, acting).await,
+        }
+    }
+}
+
+fn date_problem(e: DateError) -> String {
+    match e {
+        DateError::Format => "must be a date like 2026-11-25, or today".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Today in the owner's timezone.
+pub async fn today(tx: &mut UserTx, acting: Acting) -> AppResult<NaiveDate> {
+    let row = tx
+        .query_one(
+            &format!(
+                "SELECT (now() AT TIME ZONE coalesce(
+                     (SELECT p.timezone FROM user_preferences p WHERE p.user_id = {OWNER} LIMIT 1),
+                     'UTC'))::date"
+            ),
+            &[&acting.owner],
+        )
+        .await?;
+    Ok(row.get(0))
+}

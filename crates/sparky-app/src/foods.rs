@@ -1,0 +1,573 @@
+//! Foods: search over the shared catalog, your own foods and foods shared with you; your
+//! own foods' create, read, update and delete. The catalog (`user_id IS NULL`) is read-only
+//! to everyone; RLS decides which foods are visible.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sparky_core::barcode::Barcode;
+use sparky_core::nutrition::Nutrients;
+use sparky_core::Amount;
+use sparky_db::UserTx;
+use tokio_postgres::types::ToSql;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult, Validation};
+use crate::nutrients::{nutrient_columns, nutrients_from_row, parse_nutrients};
+use crate::paging::{Cursor, LimitBounds, Page, PageRequest};
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServingInput {
+    /// e.g. 100 (g), 1 (cup), 1 (slice); greater than 0, at most 100,000.
+    #[schema(value_type = f64, exclusive_minimum = 0, maximum = 100000)]
+    pub size: Amount,
+    /// A unit (g, kg, mg, oz, lb, ml, l, tsp, tbsp, cup, fl oz) or a word like "slice".
+    #[schema(min_length = 1, max_length = 50)]
+    pub unit: String,
+    /// Grams in this serving, so weights can be logged against a "slice".
+    #[schema(value_type = Option<f64>, exclusive_minimum = 0, maximum = 100000)]
+    pub weight_g: Option<Amount>,
+    /// The serving shown first; exactly one is the default (the first, if none is marked).
+    pub is_default: Option<bool>,
+    /// Nutrients of the whole serving.
+    #[serde(default)]
+    pub nutrients: Nutrients,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FoodInput {
+    #[schema(min_length = 1, max_length = 255)]
+    pub name: String,
+    #[schema(max_length = 255)]
+    pub brand: Option<String>,
+    /// EAN-13, EAN-8, UPC-A or UPC-E; stored as GTIN-13.
+    #[schema(max_length = 32)]
+    pub barcode: Option<String>,
+    /// One or more servings (at most 20).
+    #[schema(min_items = 1, max_items = 20)]
+    pub servings: Vec<ServingInput>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ServingOut {
+    pub id: Uuid,
+    pub size: Amount,
+    pub unit: String,
+    pub weight_g: Option<Amount>,
+    pub is_default: bool,
+    /// Human form, e.g. "1 slice (28 g)".
+    pub description: String,
+    pub nutrients: Nutrients,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Food {
+    pub id: Uuid,
+    pub name: String,
+    pub brand: Option<String>,
+    pub barcode: Option<String>,
+    pub source: Option<String>,
+    pub source_id: Option<String>,
+    /// Owner; null for the shared catalog.
+    pub user_id: Option<Uuid>,
+    pub servings: Vec<ServingOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FoodPage {
+    pub items: Vec<Food>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl From<Page<Food>> for FoodPage {
+    fn from(p: Page<Food>) -> FoodPage {
+        FoodPage {
+            items: p.items,
+            next_cursor: p.next_cursor,
+        }
+    }
+}
+
+/// A validated food.
+#[derive(Debug, Clone)]
+pub struct NewFood {
+    pub name: String,
+    pub brand: Option<String>,
+    pub barcode: Option<String>,
+    pub servings: Vec<NewServing>,
+}
+
+/// A validated serving ready to store.
+#[derive(Debug, Clone)]
+pub struct NewServing {
+    pub size: Decimal,
+    pub unit: String,
+    pub weight_g: Option<Decimal>,
+    pub is_default: bool,
+    pub nutrients: Nutrients,
+}
+
+pub fn describe_serving(size: Decimal, unit: &str, weight_g: Option<Decimal>) -> String {
+    let size = size.normalize();
+    match weight_g {
+        Some(w) if unit.trim() != "g" => format!("{size} {unit} ({} g)", w.normalize()),
+        _ => format!("{size} {unit}"),
+    }
+}
+
+impl FoodInput {
+    pub fn parse(&self) -> AppResult<NewFood> {
+        let input = self;
+        let mut v = Validation::new();
+        let name = input.name.trim().to_string();
+        v.check(
+            !name.is_empty() && name.chars().count() <= 255,
+            "name",
+            "must be 1 to 255 characters",
+        );
+        let brand = input
+            .brand
+            .as_ref()
+            .map(|b| b.trim().to_string())
+            .filter(|b| !b.is_empty());
+        v.check(
+            brand.as_ref().is_none_or(|b| b.chars().count() <= 255),
+            "brand",
+            "must be at most 255 characters",
+        );
+        let barcode = match input
+            .barcode
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+        {
+            None => None,
+            Some(b) => match Barcode::parse(b) {
+                Ok(code) => Some(code.as_str().to_string()),
+                Err(e) => {
+                    v.add("barcode", e.to_string());
+                    None
+                }
+            },
+        };
+        v.check(
+            !input.servings.is_empty() && input.servings.len() <= 20,
+            "servings",
+            "give 1 to 20 servings",
+        );
+        v.check(
+            input
+                .servings
+                .iter()
+                .filter(|s| s.is_default == Some(true))
+                .count()
+                <= 1,
+            "servings",
+            "at most one serving can be the default",
+        );
+        let any_default = input.servings.iter().any(|s| s.is_default == Some(true));
+        let mut servings = Vec::new();
+        for (i, s) in input.servings.iter().enumerate().take(20) {
+            let prefix = format!("servings[{i}]");
+            let size = s.size.decimal();
+            if size <= Decimal::ZERO || size > Decimal::from(100_000) {
+                v.add(
+                    &format!("{prefix}.size"),
+                    "must be greater than 0 (and at most 100,000)",
+                );
+            }
+            let unit = s.unit.trim().to_string();
+            if unit.is_empty() || unit.chars().count() > 50 {
+                v.add(&format!("{prefix}.unit"), "must be 1 to 50 characters");
+            }
+            let weight_g = s.weight_g.map(Amount::decimal);
+            if weight_g.is_some_and(|w| w <= Decimal::ZERO || w > Decimal::from(100_000)) {
+                v.add(
+                    &format!("{prefix}.weight_g"),
+                    "must be greater than 0 (and at most 100,000)",
+                );
+            }
+            let nutrients = v.take(parse_nutrients(
+                s.nutrients.clone(),
+                &format!("{prefix}.nutrients"),
+            ));
+            servings.push(NewServing {
+                size: sparky_core::units::round_dp(size, 4),
+                unit,
+                weight_g: weight_g.map(|w| sparky_core::units::round_dp(w, 4)),
+                is_default: if any_default {
+                    s.is_default == Some(true)
+                } else {
+                    i == 0
+                },
+                nutrients: nutrients.unwrap_or_default(),
+            });
+        }
+        v.finish()?;
+        Ok(NewFood {
+            name,
+            brand,
+            barcode,
+            servings,
+        })
+    }
+}
+
+fn serving_from_row(r: &tokio_postgres::Row) -> ServingOut {
+    let size: Decimal = r.get("serving_size");
+    let unit: String = r.get("serving_unit");
+    let weight: Option<Decimal> = r.get("serving_weight_g");
+    ServingOut {
+        id: r.get("serving_id"),
+        size: Amount(size),
+        description: describe_serving(size, &unit, weight),
+        unit,
+        weight_g: weight.map(Amount),
+        is_default: r.get("is_default"),
+        nutrients: nutrients_from_row(r, "n_"),
+    }
+}
+
+fn food_from_row(r: &tokio_postgres::Row) -> Food {
+    Food {
+        id: r.get("id"),
+        name: r.get("name"),
+        brand: r.get("brand"),
+        barcode: r.get("barcode"),
+        source: r.get("source"),
+        source_id: r.get("source_id"),
+        user_id: r.get("user_id"),
+        servings: Vec::new(),
+    }
+}
+
+fn servings_select() -> String {
+    format!(
+        "SELECT n.food_item_id, n.id AS serving_id, n.serving_size, n.serving_unit, n.serving_weight_g,
+                n.is_default, {}
+         FROM nutrition_data n WHERE n.food_item_id = ANY($1)
+         ORDER BY n.is_default DESC, n.created_at, n.id",
+        nutrient_columns("n", "n_")
+    )
+}
+
+/// Loads foods by id with all their servings: two queries, however many foods. Foods the
+/// caller cannot see are left out; the caller's order is kept.
+pub async fn load(tx: &mut UserTx, ids: &[Uuid]) -> AppResult<Vec<Food>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = tx
+        .query(
+            "SELECT id, name, brand, barcode, source, source_id, user_id FROM food_items WHERE id = ANY($1)",
+            &[&ids],
+        )
+        .await?;
+    let mut foods: Vec<Food> = rows.iter().map(food_from_row).collect();
+    attach_servings(tx, &mut foods).await?;
+    foods.sort_by_key(|f| ids.iter().position(|i| *i == f.id));
+    Ok(foods)
+}
+
+/// One food with its servings, or 404.
+pub async fn get(tx: &mut UserTx, id: Uuid) -> AppResult<Food> {
+    load(tx, &[id])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound("food"))
+}
+
+/// Reads the servings of `foods` (one query) into them.
+async fn attach_servings(tx: &mut UserTx, foods: &mut [Food]) -> AppResult<()> {
+    if foods.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = foods.iter().map(|f| f.id).collect();
+    let servings = tx.query(&servings_select(), &[&ids]).await?;
+    for s in &servings {
+        let food_id: Uuid = s.get("food_item_id");
+        if let Some(f) = foods.iter_mut().find(|f| f.id == food_id) {
+            f.servings.push(serving_from_row(s));
+        }
+    }
+    Ok(())
+}
+
+/// A food search: the query, a page, and optionally only one user's foods.
+#[derive(Debug, Clone)]
+pub struct Search {
+    /// Name or brand; typos are tolerated. Empty lists foods by name.
+    pub q: String,
+    pub page: PageRequest,
+    /// Only foods of this user (yourself, or someone who shared their food list with you).
+    pub user_id: Option<Uuid>,
+}
+
+/// Bounds of a search page's `limit`.
+pub const SEARCH_LIMIT: LimitBounds = LimitBounds::new(20, 100);
+/// Longest search text.
+pub const MAX_QUERY_CHARS: usize = 100;
+
+impl Search {
+    pub fn parse(
+        q: Option<&str>,
+        limit: Option<i64>,
+        cursor: Option<&str>,
+        user_id: Option<Uuid>,
+    ) -> AppResult<Search> {
+        let q = q.unwrap_or("").trim().to_lowercase();
+        if q.chars().count() > MAX_QUERY_CHARS {
+            return Err(AppError::invalid("q", "must be at most 100 characters"));
+        }
+        Ok(Search {
+            q,
+            page: PageRequest::parse(limit, cursor, SEARCH_LIMIT)?,
+            user_id,
+        })
+    }
+}
+
+/// Candidates taken from each source before ranking: enough for the page asked for (twice its
+/// depth), at least MIN_CANDIDATES, so that a query matching tens of thousands of foods still
+/// ranks only a few hundred rows for the first page (each candidate costs an index and a heap
+/// read).
+const MIN_CANDIDATES: i64 = 60;
+/// Search results can be paged this deep.
+const MAX_RANKED: i64 = 1000;
+
+/// Ranks bounded candidate sets: catalog names starting with the query and catalog names or
+/// brands containing it (found through the indexes by `food_search_candidates`, since RLS
+/// keeps LIKE from using them), my own and shared foods, and my recently logged foods.
+/// Exact name first, then name prefix, then substring, then (typo fallback) near matches;
+/// within a tier recently logged foods, then generic before branded, then shorter names.
+const SEARCH_SQL: &str = "
+    WITH recent AS (
+        -- My most recently logged foods, most recent first (recent_foods is kept from
+        -- food_diary by triggers). An array: ranking looks each candidate up in it.
+        SELECT coalesce(array_agg(food_item_id ORDER BY last_logged_at DESC), '{}') AS ids
+        FROM (SELECT food_item_id, last_logged_at FROM recent_foods
+              WHERE user_id = (SELECT auth.uid()) AND last_logged_at > now() - interval '60 days'
+              ORDER BY last_logged_at DESC
+              LIMIT 50) r
+    ),
+    cand AS (
+        -- The shared catalog, through its indexes (see food_search_candidates).
+        SELECT public.food_search_candidates($1, $2, $3, $9, $10, $7::integer, $11, $8) AS id WHERE $6::uuid IS NULL
+        UNION
+        -- My foods and foods shared with me (few); RLS decides what is visible.
+        SELECT f.id FROM food_items f
+        WHERE f.user_id IN (SELECT auth.uid() UNION ALL
+                            SELECT fa.grantor_user_id FROM family_access fa
+                            WHERE fa.grantee_user_id = auth.uid() AND fa.access_type = 'food_list')
+          AND ($6::uuid IS NULL OR f.user_id = $6)
+          AND (f.search_text LIKE $2 OR ($8 AND $1 <% f.search_text))
+        UNION
+        SELECT unnest(ids) FROM recent
+    )
+    SELECT f.id, f.name, f.brand, f.barcode, f.source, f.source_id, f.user_id
+    FROM food_items f
+    WHERE f.id = ANY (ARRAY(SELECT id FROM cand))
+      AND (f.search_text LIKE $2 OR ($8 AND $1 <% f.search_text))
+      AND ($6::uuid IS NULL OR f.user_id = $6)
+    ORDER BY
+        CASE WHEN lower(f.name) = $1 THEN 0
+             WHEN lower(f.name) COLLATE \"C\" >= $1 COLLATE \"C\" AND lower(f.name) COLLATE \"C\" < $3 COLLATE \"C\" THEN 1
+             WHEN f.search_text LIKE $2 THEN 2
+             ELSE 3 END,
+        array_position((SELECT ids FROM recent), f.id) NULLS LAST,
+        CASE WHEN $8 THEN word_similarity($1, f.search_text) END DESC,
+        (f.brand IS NULL) DESC,
+        length(f.name), f.id
+    LIMIT $4 OFFSET $5";
+
+/// The words of a (lower-cased) query, split as `food_search_words_of` splits the catalog's
+/// search text: at whitespace and ASCII punctuation.
+fn search_words(q: &str) -> Vec<&str> {
+    q.split(|c: char| c.is_ascii_whitespace() || c.is_ascii_punctuation())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Escapes LIKE wildcards so a search for "50%" means the text "50%".
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Searches foods: exact and prefix matches first, then foods you logged recently, then by
+/// similarity; generic foods before branded ones of the same rank.
+pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Food>> {
+    let limit = s.page.limit;
+    let offset = s.page.offset()?;
+    let fetch = limit + 1;
+    if offset + limit > MAX_RANKED {
+        return Err(AppError::invalid(
+            "cursor",
+            "search pages end after the best 1000 matches; refine the query",
+        ));
+    }
+    let q = &s.q;
+    let rows = if q.is_empty() {
+        tx.query(
+            "SELECT f.id, f.name, f.brand, f.barcode, f.source, f.source_id, f.user_id
+             FROM food_items f WHERE ($3::uuid IS NULL OR f.user_id = $3)
+             ORDER BY lower(f.name), f.id LIMIT $1 OFFSET $2",
+            &[&fetch, &offset, &s.user_id],
+        )
+        .await?
+    } else {
+        let pattern = format!("%{}%", like_escape(q));
+        // Every name starting with q sorts (byte-wise) between q and q + the last code point.
+        let upper = format!("{q}\u{10FFFF}");
+        // Catalog words starting with the query's longest word are candidates too.
+        let words = search_words(q);
+        let word = words
+            .iter()
+            .max_by_key(|w| w.len())
+            .copied()
+            .unwrap_or(q.as_str());
+        let word_upper = format!("{word}\u{10FFFF}");
+        let phrase = words.len() > 1;
+        let candidates = ((offset + fetch) * 2).clamp(MIN_CANDIDATES, MAX_RANKED) as i32;
+        let search = |substring: &'static bool, fuzzy: &'static bool| {
+            let params: [&(dyn ToSql + Sync); 11] = [
+                q,
+                &pattern,
+                &upper,
+                &fetch,
+                &offset,
+                &s.user_id,
+                &candidates,
+                fuzzy,
+                &word,
+                &word_upper,
+                substring,
+            ];
+            params
+        };
+        // A phrase may not start a word; a single word usually does.
+        let mut rows = tx
+            .query(
+                SEARCH_SQL,
+                &search(if phrase { &true } else { &false }, &false),
+            )
+            .await?;
+        // Too few: search again with substrings inside words and (typo tolerance, from four
+        // letters) near matches included; near matches rank after every exact-spelling match.
+        if offset == 0 && (rows.len() as i64) < fetch {
+            rows = tx
+                .query(
+                    SEARCH_SQL,
+                    &search(
+                        &true,
+                        if q.chars().count() >= 4 {
+                            &true
+                        } else {
+                            &false
+                        },
+                    ),
+                )
+                .await?;
+        }
+        rows
+    };
+    // The ranking query returns the foods' own columns; only their servings are read next.
+    let more = rows.len() as i64 > limit && offset + 2 * limit <= MAX_RANKED;
+    let mut items: Vec<Food> = rows
+        .iter()
+        .take(limit as usize)
+        .map(food_from_row)
+        .collect();
+    attach_servings(tx, &mut items).await?;
+    Ok(Page {
+        items,
+        next_cursor: more.then(|| Cursor::at(offset + limit).encode()),
+    })
+}
+
+async fn insert_servings(tx: &mut UserTx, food_id: Uuid, servings: &[NewServing]) -> AppResult<()> {
+    let cols = Nutrients::NAMES.join(", ");
+    let placeholders: Vec<String> = (6..6 + Nutrients::NAMES.len())
+        .map(|i| format!("${i}"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO nutrition_data (food_item_id, serving_size, serving_unit, serving_weight_g, is_default, {cols})
+         VALUES ($1, $2, $3, $4, $5, {})",
+        placeholders.join(", ")
+    );
+    for s in servings {
+        let values = crate::nutrients::values(&s.nutrients);
+        let mut params: Vec<&(dyn ToSql + Sync)> =
+            vec![&food_id, &s.size, &s.unit, &s.weight_g, &s.is_default];
+        for v in &values {
+            params.push(v);
+        }
+        tx.execute(&sql, &params).await?;
+    }
+    Ok(())
+}
+
+/// Adds a food of the caller's own.
+pub async fn create(tx: &mut UserTx, food: &NewFood) -> AppResult<Food> {
+    let id: Uuid = tx
+        .query_one(
+            "INSERT INTO food_items (name, brand, barcode, source, user_id)
+             VALUES ($1, $2, $3, 'user', auth.uid()) RETURNING id",
+            &[&food.name, &food.brand, &food.barcode],
+        )
+        .await?
+        .get(0);
+    insert_servings(tx, id, &food.servings).await?;
+    get(tx, id).await
+}
+
+/// Where a write to a food the caller cannot change ended up: 404 if invisible, 403 if only
+/// readable (catalog or shared with the caller).
+async fn refused_write(tx: &mut UserTx, id: Uuid) -> AppError {
+    match tx
+        .query_opt("SELECT 1 FROM food_items WHERE id = $1", &[&id])
+        .await
+    {
+        Ok(Some(_)) => AppError::forbidden(
+            "only your own foods can be changed; the shared catalog is read-only",
+        ),
+        Ok(None) => AppError::NotFound("food"),
+        Err(e) => e.into(),
+    }
+}
+
+/// Replaces one of the caller's foods (name, brand, barcode and all servings). Diary entries
+/// keep the values they were logged with.
+pub async fn update(tx: &mut UserTx, id: Uuid, food: &NewFood) -> AppResult<Food> {
+    let n = tx
+        .execute(
+            "UPDATE food_items SET name = $2, brand = $3, barcode = $4 WHERE id = $1 AND user_id = auth.uid()",
+            &[&id, &food.name, &food.brand, &food.barcode],
+        )
+        .await?;
+    if n == 0 {
+        return Err(refused_write(tx, id).await);
+    }
+    tx.execute("DELETE FROM nutrition_data WHERE food_item_id = $1", &[&id])
+        .await?;
+    insert_servings(tx, id, &food.servings).await?;
+    get(tx, id).await
+}
+
+/// Deletes one of the caller's foods. Diary entries that used it stay, with what they recorded.
+pub async fn delete(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
+    let n = tx
+        .execute(
+            "DELETE FROM food_items WHERE id = $1 AND user_id = auth.uid()",
+            &[&id],
+        )
+        .await?;
+    if n == 0 {
+        return Err(refused_write(tx, id).await);
+    }
+    Ok(())
+}

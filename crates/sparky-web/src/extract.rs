@@ -1,0 +1,356 @@
+//! The HTTP toolkit's extractors: JSON bodies, query strings and path segments, each answering
+//! bad input with a 400/413/415/422 in the API's error shape that names the field once and
+//! without parser positions. They also refuse the NUL character in any string (PostgreSQL text
+//! cannot hold it), here, once, instead of a database error per field.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::ApiError;
+
+/// A JSON request body (`Content-Type: application/json`); also a JSON response.
+pub struct ApiJson<T>(pub T);
+
+/// A query string.
+pub struct ApiQuery<T>(pub T);
+
+/// Path segments.
+pub struct ApiPath<T>(pub T);
+
+const NUL_PROBLEM: &str = "must not contain the NUL character (\\u0000)";
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(req.headers()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(bytes_rejection)?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+fn bytes_rejection(e: BytesRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        payload_too_large()
+    } else {
+        ApiError::bad_request(format!(
+            "could not read the request body: {}",
+            e.body_text()
+        ))
+    }
+}
+
+pub fn payload_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "the request body is larger than this server accepts (SPARKY_MAX_BODY)",
+    )
+}
+
+/// Parses a JSON body into `T`: malformed JSON is a 400, a value of the wrong type or shape a
+/// 422 naming the field (`servings[0].size`), a NUL character a 422 naming its field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if has_nul_escape(bytes) {
+        if let Ok(value) = serde_json::from_slice::<Value>(bytes) {
+            let field = nul_path(&value, String::new()).unwrap_or_else(|| "body".into());
+            return Err(ApiError::invalid(&field, NUL_PROBLEM));
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = match serde_path_to_error::deserialize(&mut de) {
+        Ok(v) => v,
+        Err(e) => {
+            let inner = e.inner();
+            use serde_json::error::Category;
+            return match inner.classify() {
+                Category::Syntax | Category::Eof | Category::Io => {
+                    Err(ApiError::bad_request(format!("malformed JSON: {inner}")))
+                }
+                Category::Data => {
+                    let field = field_name(&e.path().to_string());
+                    Err(ApiError::invalid(
+                        &field,
+                        without_position(&inner.to_string()),
+                    ))
+                }
+            };
+        }
+    };
+    de.end()
+        .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
+    Ok(value)
+}
+
+/// `.` (the root) reads as `body`; a missing or unknown field names itself.
+fn field_name(path: &str) -> String {
+    if path.is_empty() || path == "." {
+        "body".into()
+    } else {
+        path.to_string()
+    }
+}
+
+/// serde_json's messages end in " at line 1 column 74"; people need the field, not that.
+fn without_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// Whether the raw JSON holds a `\u0000` escape (an odd number of backslashes before `u0000`).
+fn has_nul_escape(bytes: &[u8]) -> bool {
+    let pattern = b"u0000";
+    let mut i = 0;
+    while i + pattern.len() < bytes.len() + 1 {
+        if bytes[i..].starts_with(pattern) {
+            let mut slashes = 0;
+            let mut j = i;
+            while j > 0 && bytes[j - 1] == b'\\' {
+                slashes += 1;
+                j -= 1;
+            }
+            if slashes % 2 == 1 {
+                return true;
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The path of the first string (or object key) holding NUL.
+fn nul_path(v: &Value, at: String) -> Option<String> {
+    let here = || field_name(&at);
+    match v {
+        Value::String(s) if s.contains('\0') => Some(here()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, format!("{}[{i}]", at))),
+        Value::Object(map) => map.iter().find_map(|(k, item)| {
+            let path = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            if k.contains('\0') {
+                Some(if at.is_empty() {
+                    "body".into()
+                } else {
+                    at.clone()
+                })
+            } else {
+                nul_path(item, path)
+            }
+        }),
+        _ => None,
+    }
+}
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parse_query(parts.uri.query().unwrap_or("")).map(ApiQuery)
+    }
+}
+
+/// Parses a query string into `T`, naming the parameter in every error.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if let Some((k, _)) = pairs
+        .iter()
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        let name = if k.contains('\0') {
+            "query"
+        } else {
+            k.as_str()
+        };
+        return Err(ApiError::invalid(name, NUL_PROBLEM));
+    }
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        let message = e.inner().to_string();
+        // Unknown and missing parameters name themselves in the message; use that name.
+        let field = if field.is_empty() || field == "." {
+            quoted_name(&message).unwrap_or_else(|| "query".into())
+        } else {
+            field
+        };
+        ApiError::invalid(&field, without_position(&message))
+    })
+}
+
+/// The name in serde's "unknown field `x`" / "missing field `x`".
+fn quoted_name(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(message[start..start + len].to_string())
+}
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::PathRejection;
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                let kind = e.into_kind();
+                use axum::extract::path::ErrorKind;
+                let (field, problem) = match &kind {
+                    ErrorKind::ParseErrorAtKey {
+                        key, expected_type, ..
+                    } => (
+                        key.clone(),
+                        format!("must be a valid {}", friendly_type(expected_type)),
+                    ),
+                    ErrorKind::ParseError { expected_type, .. } => (
+                        "path".to_string(),
+                        format!("must be a valid {}", friendly_type(expected_type)),
+                    ),
+                    ErrorKind::InvalidUtf8InPathParam { key } => {
+                        (key.clone(), "must be valid UTF-8".to_string())
+                    }
+                    ErrorKind::DeserializeError { key, message, .. } => {
+                        (key.clone(), message.clone())
+                    }
+                    other => ("path".to_string(), other.to_string()),
+                };
+                Err(ApiError::invalid(&field, problem))
+            }
+            Err(other) => Err(ApiError::bad_request(other.body_text())),
+        }
+    }
+}
+
+fn friendly_type(rust_type: &str) -> &str {
+    if rust_type.ends_with("Uuid") {
+        "UUID"
+    } else if rust_type.contains("NaiveDate") {
+        "date like 2026-11-25"
+    } else if rust_type.starts_with('i') || rust_type.starts_with('u') {
+        "whole number"
+    } else {
+        rust_type
+    }
+}
+
+/// Refuses NUL in a path segment taken as text.
+pub fn no_nul(field: &str, text: &str) -> Result<(), ApiError> {
+    if text.contains('\0') {
+        Err(ApiError::invalid(field, NUL_PROBLEM))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Food {
+        name: String,
+        servings: Vec<Serving>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Serving {
+        size: f64,
+    }
+
+    #[test]
+    fn json_errors_name_the_field_once() {
+        let e = parse_json::<Food>(br#"{"name":"x","servings":[{"size":"big"}]}"#).unwrap_err();
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(e.fields.contains_key("servings[0].size"), "{e:?}");
+        assert!(!e.message.contains("line"), "{}", e.message);
+        let e = parse_json::<Food>(br#"{"name":5,"servings":[]}"#).unwrap_err();
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(e.fields.contains_key("name"));
+        let e = parse_json::<Food>(br#"{"name":"x","servings":[],"colour":1}"#).unwrap_err();
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let e = parse_json::<Food>(br#"{"name":"x""#).unwrap_err();
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        let e = parse_json::<Food>(br#"{"servings":[]}"#).unwrap_err();
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    #[test]
+    fn nul_is_refused_with_its_field() {
+        let e = parse_json::<Food>(br#"{"name":"a\u0000b","servings":[]}"#).unwrap_err();
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(e.fields.contains_key("name"), "{e:?}");
+        // An escaped backslash followed by "u0000" is plain text.
+        assert!(parse_json::<Food>(br#"{"name":"a\\u0000b","servings":[]}"#).is_ok());
+        let e = parse_json::<serde_json::Value>(br#"{"a":{"b":["x","\u0000"]}}"#).unwrap_err();
+        assert!(e.fields.contains_key("a.b[1]"), "{e:?}");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Params {
+        q: Option<String>,
+        limit: Option<i64>,
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter() {
+        let e = parse_query::<Params>("q=a%00b").unwrap_err();
+        assert!(e.fields.contains_key("q"), "{e:?}");
+        let e = parse_query::<Params>("limit=ten").unwrap_err();
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(e.fields.contains_key("limit"), "{e:?}");
+        let p = parse_query::<Params>("q=banana&limit=5").unwrap();
+        assert_eq!((p.q.as_deref(), p.limit), (Some("banana"), Some(5)));
+    }
+}
