@@ -12,15 +12,19 @@
 //! comes back empty, tells "not shared with you" (404) from "nothing there"
 //! ([`Acting::ensure_visible`]).
 
+pub mod accounts;
 pub mod acting;
+pub mod api_keys;
 pub mod days;
 pub mod diary;
 pub mod error;
+pub mod family;
 pub mod foods;
 pub mod idempotency;
 pub mod nutrients;
 pub mod outage;
 pub mod paging;
+pub mod preferences;
 
 pub use acting::{Acting, Area};
 pub use error::{AppError, AppResult, FieldErrors, Validation};

@@ -1,0 +1,189 @@
+//! Account administration as the database owner (`sparky user …`): works with the server
+//! stopped and under FORCE RLS (the accounts migration gives the owner an "everything" policy
+//! on users, user_preferences, sessions and api_keys). Input is validated with the same rules
+//! as sign-up and passwords are hashed the same way ([`super::credentials`]), so an account
+//! made here signs in on the web.
+
+use chrono::{DateTime, Utc};
+use sparky_core::account::Email;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::Client;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+/// A validated account for [`create`].
+pub struct NewUser {
+    pub email: Email,
+    pub full_name: Option<String>,
+    pub admin: bool,
+    pub password_hash: String,
+}
+
+/// Fails with a clear message when the accounts migration has not been applied yet.
+pub async fn check_schema(client: &Client) -> AppResult<()> {
+    let ready: bool = client
+        .query_one(
+            "SELECT to_regclass('public.sessions') IS NOT NULL
+                AND EXISTS (SELECT 1 FROM information_schema.columns
+                            WHERE table_schema = 'public' AND table_name = 'users'
+                              AND column_name = 'disabled_at')",
+            &[],
+        )
+        .await.map_err(owner_error)?
+        .get(0);
+    if !ready {
+        return Err(AppError::Unavailable(
+            "the database schema is not up to date: run `sparky migrate up` (or start the server once) first"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Creates the account and its preferences in one transaction; returns the new id.
+pub async fn create(client: &mut Client, user: &NewUser) -> AppResult<Uuid> {
+    let tx = client.transaction().await.map_err(owner_error)?;
+    // register_user takes the registration lock, normalises the email and inserts the users and
+    // user_preferences rows. Signup is "open" here: the administrator is the one deciding.
+    let row = tx
+        .query_one(
+            "SELECT user_id FROM auth.register_user($1, $2, $3, true)",
+            &[&user.email.as_str(), &user.password_hash, &user.full_name],
+        )
+        .await
+        .map_err(|e| {
+            if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+                AppError::conflict("an account with that email already exists")
+            } else {
+                AppError::internal(format!("cannot create the account: {e}"))
+            }
+        })?;
+    let id: Uuid = row.get(0);
+    if user.admin {
+        tx.execute("UPDATE users SET is_admin = true WHERE id = $1", &[&id])
+            .await.map_err(owner_error)?;
+    }
+    tx.commit().await.map_err(owner_error)?;
+    Ok(id)
+}
+
+/// One row of `sparky user list`.
+#[derive(Debug)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub name: Option<String>,
+    pub admin: bool,
+    pub disabled: bool,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+impl UserRow {
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "email": self.email,
+            "name": self.name,
+            "admin": self.admin,
+            "disabled": self.disabled,
+            "disabled_at": self.disabled_at,
+            "created_at": self.created_at,
+        })
+    }
+}
+
+pub async fn list(client: &Client) -> AppResult<Vec<UserRow>> {
+    let rows = client
+        .query(
+            "SELECT id, email::text, full_name::text, is_admin, disabled_at, created_at
+             FROM users ORDER BY created_at, email",
+            &[],
+        )
+        .await.map_err(owner_error)?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let disabled_at: Option<DateTime<Utc>> = r.get(4);
+            UserRow {
+                id: r.get(0),
+                email: r.get(1),
+                name: r.get(2),
+                admin: r.get(3),
+                disabled: disabled_at.is_some(),
+                disabled_at,
+                created_at: r.get(5),
+            }
+        })
+        .collect())
+}
+
+fn unknown(email: &str) -> AppError {
+    let _ = email;
+    AppError::NotFound("account with that email")
+}
+
+/// Replaces the password hash and signs the user out everywhere (deletes their sessions), in
+/// one transaction. Returns how many sessions were deleted.
+pub async fn set_password(client: &mut Client, email: &str, hash: &str) -> AppResult<u64> {
+    let tx = client.transaction().await.map_err(owner_error)?;
+    let row = tx
+        .query_opt(
+            "UPDATE users SET password_hash = $2 WHERE lower(email) = lower(btrim($1)) RETURNING id",
+            &[&email, &hash],
+        )
+        .await.map_err(owner_error)?
+        .ok_or_else(|| unknown(email))?;
+    let id: Uuid = row.get(0);
+    let n = tx
+        .execute("DELETE FROM sessions WHERE user_id = $1", &[&id])
+        .await.map_err(owner_error)?;
+    tx.commit().await.map_err(owner_error)?;
+    Ok(n)
+}
+
+/// Disables the account (keeping the first disabled time) and deletes its sessions; API keys
+/// stop working because the auth functions refuse disabled users. Returns whether the account
+/// was active before and how many sessions were deleted.
+pub async fn disable(client: &mut Client, email: &str) -> AppResult<(bool, u64)> {
+    let tx = client.transaction().await.map_err(owner_error)?;
+    let row = tx
+        .query_opt(
+            "UPDATE users u SET disabled_at = coalesce(u.disabled_at, now())
+             FROM (SELECT id, disabled_at FROM users WHERE lower(email) = lower(btrim($1))
+                   FOR UPDATE) old
+             WHERE u.id = old.id
+             RETURNING u.id, old.disabled_at IS NULL",
+            &[&email],
+        )
+        .await.map_err(owner_error)?
+        .ok_or_else(|| unknown(email))?;
+    let id: Uuid = row.get(0);
+    let was_active: bool = row.get(1);
+    let n = tx
+        .execute("DELETE FROM sessions WHERE user_id = $1", &[&id])
+        .await.map_err(owner_error)?;
+    tx.commit().await.map_err(owner_error)?;
+    Ok((was_active, n))
+}
+
+/// Re-enables the account. Returns whether it was disabled before.
+pub async fn enable(client: &Client, email: &str) -> AppResult<bool> {
+    let row = client
+        .query_opt(
+            "UPDATE users u SET disabled_at = NULL
+             FROM (SELECT id, disabled_at FROM users WHERE lower(email) = lower(btrim($1))
+                   FOR UPDATE) old
+             WHERE u.id = old.id
+             RETURNING old.disabled_at IS NOT NULL",
+            &[&email],
+        )
+        .await.map_err(owner_error)?
+        .ok_or_else(|| unknown(email))?;
+    Ok(row.get(0))
+}
+
+fn owner_error(e: tokio_postgres::Error) -> AppError {
+    AppError::from(sparky_db::DbError::Postgres(e))
+}

@@ -1,0 +1,91 @@
+//! Secrets: argon2id password hashes, random session tokens and API keys, and the SHA-256
+//! form they are stored in (a database leak leaks no credentials).
+
+use std::sync::OnceLock;
+
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::error::{AppError, AppResult};
+
+/// Prefix that makes Sparky keys recognisable (for people and secret scanners).
+pub const API_KEY_PREFIX: &str = "spk_";
+
+/// Hex SHA-256: how tokens and keys are stored.
+pub fn token_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A fresh random secret (256 bits), URL-safe.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Argon2id with the crate's defaults (RFC 9106 second recommendation), off the async
+/// runtime. The server and `sparky user` hash the same way.
+pub async fn hash_password(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("password hashing: {e}")))?
+    .map_err(|e| AppError::internal(format!("password hashing: {e}")))
+}
+
+/// Verifies off the async runtime. Any malformed stored hash counts as a mismatch.
+pub async fn verify_password(password: String, stored: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash of a random password, verified when an email is unknown so that a wrong email costs
+/// the same time as a wrong password.
+pub async fn dummy_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    if let Some(h) = HASH.get() {
+        return h.clone();
+    }
+    let h = hash_password(random_secret()).await.unwrap_or_default();
+    HASH.get_or_init(|| h).clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_random_and_hashes_stable() {
+        let a = random_secret();
+        assert_ne!(a, random_secret());
+        assert!(a.len() >= 43);
+        assert_eq!(token_hash("x"), token_hash("x"));
+        assert_eq!(token_hash("x").len(), 64);
+    }
+
+    #[tokio::test]
+    async fn passwords_verify() {
+        let h = hash_password("correct horse".into()).await.unwrap();
+        assert!(verify_password("correct horse".into(), h.clone()).await);
+        assert!(!verify_password("wrong horse".into(), h).await);
+        assert!(!verify_password("x".into(), "not a hash".into()).await);
+    }
+}

@@ -1,0 +1,270 @@
+//! Accounts: registration, sign-in and sessions, the signed-in user, passwords. Credentials
+//! and the shared sign-in limits live in the submodules; `admin` holds what `sparky user`
+//! does as the database owner.
+
+pub mod admin;
+pub mod credentials;
+pub mod limits;
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sparky_core::account::{check_new_password, parse_full_name, Email};
+use sparky_db::UserTx;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult, Validation};
+pub use limits::{note_login_attempt, LoginLimits};
+
+/// The signed-in user.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub full_name: Option<String>,
+    pub is_admin: bool,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+const USER_COLUMNS: &str = "id, email, full_name, is_admin, created_at";
+
+fn user_from(row: &tokio_postgres::Row) -> User {
+    User {
+        id: row.get("id"),
+        email: row.get("email"),
+        full_name: row.get("full_name"),
+        is_admin: row.get("is_admin"),
+        created_at: row.get("created_at"),
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterInput {
+    #[schema(max_length = 254)]
+    pub email: String,
+    /// At least 10 characters, not one of the most common passwords.
+    #[schema(min_length = 10, max_length = 1024)]
+    pub password: String,
+    #[schema(max_length = 255)]
+    pub full_name: String,
+}
+
+/// A validated registration, with the password already hashed.
+pub struct NewAccount {
+    pub email: Email,
+    pub full_name: String,
+    pub password_hash: String,
+}
+
+impl RegisterInput {
+    /// Validates every field (reporting all problems at once), then hashes the password.
+    pub async fn parse(self) -> AppResult<NewAccount> {
+        let mut v = Validation::new();
+        let email = Email::parse(&self.email).map_err(|e| v.add("email", e)).ok();
+        let full_name = parse_full_name(&self.full_name)
+            .map_err(|e| v.add("full_name", e))
+            .ok();
+        if let Err(e) = check_new_password(&self.password) {
+            v.add("password", e);
+        }
+        v.finish()?;
+        let (Some(email), Some(full_name)) = (email, full_name) else {
+            return Err(AppError::internal("validated registration lost a field"));
+        };
+        Ok(NewAccount {
+            email,
+            full_name,
+            password_hash: credentials::hash_password(self.password).await?,
+        })
+    }
+}
+
+/// Creates an account (and its preferences) in `anonymous`, a transaction with no user. The
+/// first account on a server becomes the administrator; with `allow_signup` false only that
+/// first account may register. Returns the new account's id.
+pub async fn register(
+    anonymous: &mut UserTx,
+    account: &NewAccount,
+    allow_signup: bool,
+) -> AppResult<Uuid> {
+    let row = anonymous
+        .query_one(
+            "SELECT user_id FROM auth.register_user($1, $2, $3, $4)",
+            &[
+                &account.email.as_str(),
+                &account.password_hash,
+                &account.full_name,
+                &allow_signup,
+            ],
+        )
+        .await
+        .map_err(|e| match e.code() {
+            Some("23505") => AppError::conflict("an account with that email already exists"),
+            Some("SPK01") => AppError::forbidden(
+                "this server does not accept new accounts; ask its administrator",
+            ),
+            _ => e.into(),
+        })?;
+    Ok(row.get(0))
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    #[schema(max_length = 254)]
+    pub email: String,
+    #[schema(max_length = 1024)]
+    pub password: String,
+}
+
+/// What sign-in found out.
+pub enum SignIn {
+    Accepted(Uuid),
+    WrongCredentials,
+    Disabled,
+}
+
+/// Checks an email and password in `anonymous` (a transaction with no user), after counting the
+/// attempt against the shared limits. A wrong email takes as long as a wrong password.
+pub async fn check_credentials(
+    anonymous: &mut UserTx,
+    limits: LoginLimits,
+    ip: Option<IpAddr>,
+    input: LoginInput,
+) -> AppResult<SignIn> {
+    let email = input.email.trim().to_lowercase();
+    if email.chars().count() > 254 || input.password.len() > 1024 {
+        return Ok(SignIn::WrongCredentials);
+    }
+    note_login_attempt(anonymous, limits, ip, &email).await?;
+    let dummy = credentials::dummy_hash().await;
+    let found = anonymous
+        .query_opt(
+            "SELECT user_id, password_hash, disabled FROM auth.login_credentials($1)",
+            &[&email],
+        )
+        .await?
+        .map(|r| {
+            (
+                r.get::<_, Uuid>(0),
+                r.get::<_, String>(1),
+                r.get::<_, bool>(2),
+            )
+        });
+    let stored = found.as_ref().map(|f| f.1.clone()).unwrap_or(dummy);
+    let ok = credentials::verify_password(input.password, stored).await;
+    Ok(match found {
+        Some((id, _, disabled)) if ok => {
+            if disabled {
+                SignIn::Disabled
+            } else {
+                SignIn::Accepted(id)
+            }
+        }
+        _ => SignIn::WrongCredentials,
+    })
+}
+
+/// Starts a session for the user `tx` acts as: stores the hash of `token`, which expires after
+/// `ttl_seconds` without use. Returns the user.
+pub async fn start_session(
+    tx: &mut UserTx,
+    token_hash: &str,
+    ttl_seconds: i32,
+    user_agent: Option<&str>,
+    ip: Option<IpAddr>,
+) -> AppResult<User> {
+    let ip = ip.map(|i| i.to_string());
+    let user_agent: Option<String> = user_agent.map(|s| s.chars().take(255).collect());
+    tx.execute(
+        "INSERT INTO sessions (user_id, token_hash, expires_at, user_agent, ip)
+         VALUES (auth.uid(), $1, now() + make_interval(secs => $2), $3, $4)",
+        &[&token_hash, &f64::from(ttl_seconds), &user_agent, &ip],
+    )
+    .await?;
+    me(tx).await
+}
+
+/// Ends the session the request came with (a no-op for API keys).
+pub async fn end_current_session(tx: &mut UserTx) -> AppResult<()> {
+    tx.execute(
+        "DELETE FROM sessions WHERE id = nullif(current_setting('app.session_id', true), '')::uuid",
+        &[],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The signed-in user.
+pub async fn me(tx: &mut UserTx) -> AppResult<User> {
+    tx.query_opt(
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE id = auth.uid()"),
+        &[],
+    )
+    .await?
+    .map(|r| user_from(&r))
+    .ok_or(AppError::Unauthenticated)
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeInput {
+    #[schema(max_length = 255)]
+    pub full_name: String,
+}
+
+/// Changes the signed-in user's name.
+pub async fn update_me(tx: &mut UserTx, input: UpdateMeInput) -> AppResult<User> {
+    let name =
+        parse_full_name(&input.full_name).map_err(|e| AppError::invalid("full_name", e))?;
+    tx.query_opt(
+        &format!("UPDATE users SET full_name = $1 WHERE id = auth.uid() RETURNING {USER_COLUMNS}"),
+        &[&name],
+    )
+    .await?
+    .map(|r| user_from(&r))
+    .ok_or(AppError::Unauthenticated)
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordInput {
+    #[schema(max_length = 1024)]
+    pub current_password: String,
+    #[schema(min_length = 10, max_length = 1024)]
+    pub new_password: String,
+}
+
+/// Changes the signed-in user's password; every other session of theirs ends.
+pub async fn change_password(tx: &mut UserTx, input: ChangePasswordInput) -> AppResult<()> {
+    check_new_password(&input.new_password).map_err(|e| AppError::invalid("new_password", e))?;
+    let row = tx
+        .query_one(
+            "SELECT c.password_hash FROM users u, auth.login_credentials(u.email) c
+             WHERE u.id = auth.uid()",
+            &[],
+        )
+        .await?;
+    let stored: String = row.get(0);
+    if !credentials::verify_password(input.current_password, stored).await {
+        return Err(AppError::invalid("current_password", "is wrong"));
+    }
+    let hash = credentials::hash_password(input.new_password).await?;
+    tx.execute("SELECT auth.set_password($1)", &[&hash]).await?;
+    Ok(())
+}
+
+/// Deletes expired sessions and sign-in attempts older than a minute; returns how many
+/// sessions went. Runs without a user (housekeeping).
+pub async fn purge_expired(anonymous: &mut UserTx) -> AppResult<i32> {
+    let row = anonymous
+        .query_one(
+            "SELECT auth.purge_expired_sessions(), auth.purge_login_attempts()",
+            &[],
+        )
+        .await?;
+    Ok(row.get(0))
+}

@@ -1,0 +1,113 @@
+//! Preferences: theme, units, AI provider and the timezone that decides what "today" is.
+
+use serde::{Deserialize, Serialize};
+use sparky_core::{Theme, UnitsSystem};
+use sparky_db::UserTx;
+use utoipa::ToSchema;
+
+use crate::acting::{Acting, OWNER};
+use crate::error::{AppError, AppResult, Validation};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Preferences {
+    pub theme: String,
+    pub units_system: String,
+    pub ai_provider: Option<String>,
+    /// IANA timezone name; a diary day is a calendar date in this zone.
+    pub timezone: String,
+}
+
+/// Fields to change; the ones left out keep their value.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesUpdate {
+    pub theme: Option<Theme>,
+    pub units_system: Option<UnitsSystem>,
+    /// e.g. `openai`, `anthropic`, `ollama`.
+    #[schema(max_length = 50, pattern = "^[a-z0-9_-]+$")]
+    pub ai_provider: Option<String>,
+    /// IANA name such as `Europe/Berlin` or `Pacific/Auckland`.
+    #[schema(max_length = 64)]
+    pub timezone: Option<String>,
+}
+
+const COLUMNS: &str = "theme, units_system, ai_provider, timezone";
+
+fn from_row(r: &tokio_postgres::Row) -> Preferences {
+    Preferences {
+        theme: r
+            .get::<_, Option<String>>("theme")
+            .unwrap_or_else(|| "system".into()),
+        units_system: r
+            .get::<_, Option<String>>("units_system")
+            .unwrap_or_else(|| "metric".into()),
+        ai_provider: r.get("ai_provider"),
+        timezone: r.get("timezone"),
+    }
+}
+
+/// Checks an IANA timezone name.
+pub fn parse_timezone(field: &str, tz: &str) -> AppResult<String> {
+    let tz = tz.trim();
+    if tz.len() > 64 || tz.parse::<chrono_tz::Tz>().is_err() {
+        return Err(AppError::invalid(
+            field,
+            "is not an IANA timezone name such as Europe/Berlin",
+        ));
+    }
+    Ok(tz.to_string())
+}
+
+/// The preferences of the owner (the caller, or someone who shared data with them).
+pub async fn get(tx: &mut UserTx, acting: Acting) -> AppResult<Preferences> {
+    tx.query_opt(
+        &format!("SELECT {COLUMNS} FROM user_preferences WHERE user_id = {OWNER}"),
+        &[&acting.owner],
+    )
+    .await?
+    .map(|r| from_row(&r))
+    .ok_or(AppError::NotFound("preferences"))
+}
+
+/// Changes preferences; RLS lets only their owner change them (404 otherwise).
+pub async fn update(
+    tx: &mut UserTx,
+    acting: Acting,
+    req: PreferencesUpdate,
+) -> AppResult<Preferences> {
+    let mut v = Validation::new();
+    let timezone = req
+        .timezone
+        .as_deref()
+        .and_then(|tz| v.take(parse_timezone("timezone", tz)));
+    if let Some(p) = &req.ai_provider {
+        let ok = !p.is_empty()
+            && p.len() <= 50
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        v.check(
+            ok,
+            "ai_provider",
+            "must be 1 to 50 lowercase letters, digits, - or _",
+        );
+    }
+    v.finish()?;
+    tx.query_opt(
+        &format!(
+            "UPDATE user_preferences SET
+                theme = coalesce($2, theme), units_system = coalesce($3, units_system),
+                ai_provider = coalesce($4, ai_provider), timezone = coalesce($5, timezone)
+             WHERE user_id = {OWNER} RETURNING {COLUMNS}"
+        ),
+        &[
+            &acting.owner,
+            &req.theme.map(Theme::as_str),
+            &req.units_system.map(UnitsSystem::as_str),
+            &req.ai_provider,
+            &timezone,
+        ],
+    )
+    .await?
+    .map(|r| from_row(&r))
+    .ok_or(AppError::NotFound("preferences"))
+}
