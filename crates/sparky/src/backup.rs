@@ -423,7 +423,7 @@ pub fn list(dir: &Path) -> anyhow::Result<Vec<(PathBuf, Manifest)>> {
             out.push((dump, m));
         }
     }
-    out.sort_by(|a, b| b.1.created_at.cmp(&a.1.created_at));
+    out.sort_by_key(|b| std::cmp::Reverse(b.1.created_at));
     Ok(out)
 }
 

@@ -521,6 +521,118 @@ async fn a_restore_that_fails_part_way_is_rolled_back() {
     assert!(!auth, "nothing of the failed restore remains");
 }
 
+/// Moving to another server: the backup of one owner role restores as another, whose
+/// objects they become, with the owner's policies moved to it.
+#[tokio::test]
+async fn a_backup_restores_under_another_owner_role() {
+    let db = TestDb::new().await;
+    add_data(&db.owner_client().await).await;
+    let before = fingerprint(&db.owner_client().await).await;
+    let dir = tempfile::tempdir().unwrap();
+    let dump = backup(sparky().env("DATABASE_URL", db.url()), dir.path()).await;
+    let old_owner = manifest(&dump)["owner_role"].as_str().unwrap().to_string();
+
+    let new_owner = format!("owner_{}", &Uuid::new_v4().simple().to_string()[..8]);
+    let target = TestDb::empty().await;
+    {
+        let admin = target.owner_client().await;
+        admin
+            .batch_execute(&format!(
+                "CREATE ROLE {new_owner} LOGIN NOSUPERUSER CREATEROLE;
+                 ALTER DATABASE \"{}\" OWNER TO {new_owner};",
+                target.name()
+            ))
+            .await
+            .unwrap();
+    }
+    let mut config = target.owner_config();
+    config.user(&new_owner);
+    let url = sparky_testkit::url_for(&config);
+
+    let out = run(sparky().arg("restore").arg(&dump).env("DATABASE_URL", &url)).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let client = target.owner_client().await;
+    let after = fingerprint(&client).await;
+    let moved = |fp: &[String]| -> Vec<String> {
+        fp.iter()
+            .map(|l| l.replace(&format!("to {{{new_owner}}}"), "to {OWNER}"))
+            .map(|l| l.replace(&format!("to {{{old_owner}}}"), "to {OWNER}"))
+            .collect()
+    };
+    assert_eq!(moved(&before), moved(&after));
+    let left: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_policies WHERE $1 = ANY (roles)",
+            &[&old_owner],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "no policy names the old owner");
+    let owners: Vec<String> = client
+        .query(
+            "SELECT DISTINCT pg_get_userbyid(c.relowner)::text FROM pg_class c
+             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'auth')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(owners, std::slice::from_ref(&new_owner));
+    drop(client);
+
+    // The new owner serves it: schema current, request role safe.
+    let out = run(sparky().arg("doctor").env("DATABASE_URL", &url)).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(sparky()
+        .args(["migrate", "status"])
+        .env("DATABASE_URL", &url))
+    .await;
+    assert!(out.status.success(), "{}", text(&out));
+
+    let name = target.name().to_string();
+    drop(target);
+    let admin = sparky_db::connect(&{
+        let mut c = db.owner_config();
+        c.dbname("postgres");
+        c
+    })
+    .await
+    .unwrap();
+    admin
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE); DROP ROLE IF EXISTS {new_owner}"
+        ))
+        .await
+        .ok();
+}
+
+#[test]
+fn backup_and_restore_have_help() {
+    for args in [
+        ["backup", "--help"],
+        ["restore", "--help"],
+        ["serve", "--help"],
+    ] {
+        let out = sparky().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains("Usage"), "{args:?}");
+        if args[0] == "serve" {
+            assert!(help.contains("SPARKY_BACKUP_TIME"), "{help}");
+            assert!(help.contains("SPARKY_BACKUP_KEEP"), "{help}");
+        }
+    }
+    let out = sparky()
+        .args(["serve", "--backup-time", "3.30"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).contains("HH:MM"), "{}", text(&out));
+}
+
 #[tokio::test]
 async fn a_backup_of_an_older_schema_restores_and_migrates_forward() {
     let older = older_migrations(OLDER_SCHEMA);
