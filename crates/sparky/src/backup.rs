@@ -351,7 +351,8 @@ fn remove_stale_partials(dir: &Path) {
             .ok()
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age > Duration::from_secs(86_400));
-        if old && path.extension().is_some_and(|x| x == "partial") {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if old && name.starts_with("sparky-") && name.ends_with(".dump.partial") {
             let _ = fs::remove_file(&path);
         }
     }
@@ -418,8 +419,10 @@ pub fn list(dir: &Path) -> anyhow::Result<Vec<(PathBuf, Manifest)>> {
         let Ok(m) = serde_json::from_str::<Manifest>(&text) else {
             continue;
         };
+        // A manifest only ever names a file beside it; pruning deletes what it names.
+        let plain_name = Path::new(&m.file).file_name() == Some(std::ffi::OsStr::new(&m.file));
         let dump = dir.join(&m.file);
-        if m.format == FORMAT && dump.is_file() {
+        if m.format == FORMAT && plain_name && dump.is_file() {
             out.push((dump, m));
         }
     }
@@ -1361,6 +1364,19 @@ mod tests {
         );
         // An unfinished backup (no manifest) is not listed and not touched.
         fs::write(dir.path().join("half.dump"), b"x").unwrap();
+        // Nor is a file outside the directory that a manifest names.
+        let outside = tempfile::NamedTempFile::new().unwrap();
+        let mut evil = manifest(
+            outside.path().to_str().unwrap(),
+            Kind::Scheduled,
+            now - chrono::TimeDelta::days(100),
+        );
+        evil.file = outside.path().display().to_string();
+        fs::write(
+            dir.path().join("evil.json"),
+            serde_json::to_string(&evil).unwrap(),
+        )
+        .unwrap();
 
         let removed = prune(dir.path(), Kind::Scheduled, 2).unwrap();
         assert_eq!(removed.len(), 3);
@@ -1376,6 +1392,7 @@ mod tests {
             }
         }
         assert!(dir.path().join("half.dump").exists());
+        assert!(outside.path().exists());
     }
 
     #[test]
