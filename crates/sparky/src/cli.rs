@@ -81,6 +81,12 @@ pub enum Command {
     /// administrators; runs as the database owner).
     #[command(subcommand)]
     Exercises(ExercisesAction),
+    /// Write a backup of the database (pg_dump custom format) with its checksum and schema
+    /// version into the backup directory; prints the dump's path.
+    Backup(crate::backup::BackupArgs),
+    /// Restore a backup into an empty database (or, with --force, replace everything in it)
+    /// after checking its checksum; newer migrations are applied by the next `serve`.
+    Restore(crate::backup::RestoreArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -117,6 +123,8 @@ pub struct ServeArgs {
     pub trust_proxy: bool,
     #[command(flatten)]
     pub migrations: MigrationArgs,
+    #[command(flatten)]
+    pub backups: crate::backup::ScheduleArgs,
 }
 
 /// `sparky` with no subcommand serves, with the same flags and environment as `sparky serve`.

@@ -31,6 +31,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::User(action)) => user_command(&cli.db, action).await,
         Some(Command::Foods(action)) => foods_command(&cli.db, action).await,
         Some(Command::Exercises(action)) => exercises_command(&cli.db, action).await,
+        Some(Command::Backup(args)) => crate::backup::backup_command(&cli.db, args).await,
+        Some(Command::Restore(args)) => crate::backup::restore_command(&cli.db, args).await,
     }
 }
 
@@ -51,7 +53,7 @@ fn migrator(db: &DbArgs, args: &MigrationArgs) -> anyhow::Result<Migrator> {
 
 /// Runs `f` with the owner-role connection settings, stopping an embedded cluster that was
 /// started only for this command.
-async fn with_database<T>(
+pub(crate) async fn with_database<T>(
     db: &DbArgs,
     f: impl AsyncFnOnce(&tokio_postgres::Config) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
@@ -91,6 +93,7 @@ async fn serve_with(
     args: &ServeArgs,
     migrator: &Migrator,
 ) -> anyhow::Result<()> {
+    crate::backup::before_migrations(config, db, &args.backups, migrator).await?;
     let report = migrator.run(config).await?;
     if !report.applied.is_empty() {
         tracing::info!(count = report.applied.len(), "schema is up to date");
@@ -122,6 +125,7 @@ async fn serve_with(
     .with_public_url(args.public_url.as_deref())
     .map_err(anyhow::Error::msg)?;
     let purger = sparky_web::spawn_session_purger(database.clone());
+    let _scheduled_backups = crate::backup::schedule(config, db, &args.backups);
     let app = sparky_web::router(
         sparky_web::AppState::new(database, web_config, migrator.clone())
             .with_providers(sparky_providers::Providers::from_env()),
@@ -277,7 +281,8 @@ async fn doctor_command(db: &DbArgs, args: &MigrationArgs, json: bool) -> anyhow
     let migrator = migrator(db, args)?;
     with_database(db, async |config| {
         let client = sparky_db::connect(config).await?;
-        let report = doctor::examine(&client, &db.app_role, &migrator).await?;
+        let mut report = doctor::examine(&client, &db.app_role, &migrator).await?;
+        report.findings.push(crate::backup::doctor_finding(db));
         if json {
             println!("{}", serde_json::to_string_pretty(&report)?);
         } else {

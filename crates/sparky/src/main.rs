@@ -1,5 +1,6 @@
 //! `sparky`: the one binary. Configuration comes from flags and environment variables.
 
+mod backup;
 mod cli;
 mod commands;
 mod exercise_import;
