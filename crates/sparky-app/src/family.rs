@@ -86,7 +86,10 @@ const MAX_LISTED: i64 = 1000;
 pub async fn grant(tx: &mut UserTx, input: CreateGrantInput) -> AppResult<Grant> {
     let email = input.grantee_email.trim().to_lowercase();
     if email.is_empty() || email.chars().count() > 254 {
-        return Err(AppError::invalid("grantee_email", "must be an email address"));
+        return Err(AppError::invalid(
+            "grantee_email",
+            "must be an email address",
+        ));
     }
     let grantee: Option<Uuid> = tx
         .query_one("SELECT auth.find_user_id_by_email($1)", &[&email])

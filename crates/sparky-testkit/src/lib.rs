@@ -149,6 +149,8 @@ async fn set_up() -> anyhow::Result<Shared> {
 pub struct TestDb {
     name: String,
     config: Config,
+    /// Only the first handle drops the database.
+    owned: bool,
 }
 
 impl TestDb {
@@ -179,7 +181,21 @@ impl TestDb {
             .expect("create test database");
         let mut config = shared.admin.clone();
         config.dbname(&name);
-        TestDb { name, config }
+        TestDb {
+            name,
+            config,
+            owned: true,
+        }
+    }
+
+    /// A second handle on the same database (e.g. for a second server); dropping it leaves
+    /// the database to the first.
+    pub fn clone_handle(&self) -> TestDb {
+        TestDb {
+            name: self.name.clone(),
+            config: self.config.clone(),
+            owned: false,
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -215,6 +231,9 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         let name = self.name.clone();
         let admin = shared().admin.clone();
         let _ = std::thread::spawn(move || {

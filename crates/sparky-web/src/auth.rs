@@ -3,18 +3,11 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::Argon2;
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, Method};
 use axum_extra::extract::CookieJar;
-use base64::Engine;
-use rand::RngCore;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use sparky_db::{Credential, UserTx};
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -23,8 +16,6 @@ use crate::error::ApiError;
 use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "sparky_session";
-/// Prefix that makes Sparky keys recognisable (for people and secret scanners).
-pub const API_KEY_PREFIX: &str = "spk_";
 
 /// How the request authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,17 +39,7 @@ pub struct ActingFor {
     pub user_id: Option<Uuid>,
 }
 
-/// Hex SHA-256: how tokens and keys are stored, so a database leak leaks no credentials.
-pub fn token_hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// A fresh random secret, URL-safe.
-pub fn random_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
+pub use sparky_app::accounts::credentials::{random_secret, token_hash, API_KEY_PREFIX};
 
 impl<S> FromRequestParts<S> for Auth
 where
@@ -200,44 +181,9 @@ pub fn client_ip(parts: &Parts, trust_proxy: bool) -> Option<IpAddr> {
         .map(|c| c.0.ip())
 }
 
-/// Argon2id with the crate's defaults (RFC 9106 second recommendation), off the async runtime.
-pub async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-    })
-    .await
-    .map_err(|_| ApiError::internal())?
-    .map_err(|e| {
-        tracing::error!("password hashing failed: {e}");
-        ApiError::internal()
-    })
-}
-
-/// Verifies off the async runtime. Any malformed stored hash counts as a mismatch.
-pub async fn verify_password(password: String, stored: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&stored)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
-}
-
 /// Operations anyone may call; every other API route needs a credential.
 fn is_public(method: &Method, path: &str) -> bool {
-    *method == Method::POST
-        && matches!(
-            path,
-            "/api/v1/auth/register" | "/api/v1/auth/login" | "/api/v1/auth/logout"
-        )
+    *method == Method::POST && matches!(path, "/api/v1/auth/register" | "/api/v1/auth/login")
 }
 
 /// Authenticated routes answer 401 before they look at their input. Checking a credential
@@ -325,14 +271,5 @@ mod tests {
             Some("http://localhost:8080".into())
         );
         assert_eq!(origin_of("nonsense"), None);
-    }
-
-    #[test]
-    fn secrets_are_random_and_hashes_stable() {
-        let a = random_secret();
-        assert_ne!(a, random_secret());
-        assert!(a.len() >= 43);
-        assert_eq!(token_hash("x"), token_hash("x"));
-        assert_eq!(token_hash("x").len(), 64);
     }
 }

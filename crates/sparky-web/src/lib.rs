@@ -78,7 +78,6 @@ impl WebConfig {
 pub struct AppState {
     pub db: Database,
     pub config: Arc<WebConfig>,
-    pub(crate) limits: Arc<routes::accounts::LoginLimits>,
     pub(crate) migrator: Arc<Migrator>,
     pub(crate) metrics: ops::Metrics,
     pub(crate) providers: Arc<sparky_providers::Providers>,
@@ -91,7 +90,6 @@ impl AppState {
             providers: Arc::new(sparky_providers::Providers::from_vars(|name| {
                 (name == "SPARKY_OPENFOODFACTS").then(|| "false".to_string())
             })),
-            limits: Arc::new(routes::accounts::LoginLimits::new(&config)),
             config: Arc::new(config),
             migrator: Arc::new(migrator),
             metrics: ops::Metrics::install(),
@@ -151,25 +149,23 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Deletes expired sessions now and then; the table would otherwise only grow.
+/// Deletes expired sessions and old sign-in attempts now and then; the tables would
+/// otherwise only grow.
 pub fn spawn_session_purger(db: Database) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
-            if let Ok(tx) = db.anonymous().await {
-                match tx
-                    .query_and_commit("SELECT auth.purge_expired_sessions()", &[])
-                    .await
-                {
-                    Ok(rows) => {
-                        let n: i32 = rows.first().map(|r| r.get(0)).unwrap_or(0);
-                        if n > 0 {
-                            tracing::info!(count = n, "purged expired sessions");
-                        }
+            let Ok(mut tx) = db.anonymous().await else {
+                continue;
+            };
+            match sparky_app::accounts::purge_expired(&mut tx).await {
+                Ok(n) => {
+                    if tx.commit().await.is_ok() && n > 0 {
+                        tracing::info!(count = n, "purged expired sessions");
                     }
-                    Err(e) => tracing::warn!("purging expired sessions failed: {e}"),
                 }
+                Err(e) => tracing::warn!("purging expired sessions failed: {e}"),
             }
         }
     })

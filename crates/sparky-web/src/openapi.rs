@@ -36,7 +36,6 @@ pub fn base() -> OpenApiDoc {
 const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/register"),
     ("post", "/api/v1/auth/login"),
-    ("post", "/api/v1/auth/logout"),
 ];
 
 /// Security schemes, and the parts every operation shares: the two ways to authenticate and

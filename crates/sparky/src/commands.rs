@@ -301,7 +301,7 @@ async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Result<ExitCod
     // Validate and hash before touching (or starting) the database: bad input writes nothing.
     let new_user = match &action {
         UserAction::Create { email, name, admin } => {
-            Some(users::NewUser::prepare(email, name.as_deref(), *admin).await?)
+            Some(users::NewUserInput::prepare(email, name.as_deref(), *admin).await?)
         }
         _ => None,
     };

@@ -9,28 +9,17 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{bail, Context};
-use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
-use argon2::Argon2;
-use chrono::{DateTime, Utc};
 use sparky_core::account::{check_new_password, parse_full_name, Email};
-use tokio_postgres::error::SqlState;
-use tokio_postgres::Client;
-use uuid::Uuid;
 
 /// Environment variable that holds the password for `create` and `set-password`.
 pub const PASSWORD_ENV: &str = "SPARKY_PASSWORD";
 
 /// What `sparky user create` needs, validated before the database is touched.
-pub struct NewUser {
-    pub email: Email,
-    pub full_name: Option<String>,
-    pub admin: bool,
-    pub password_hash: String,
-}
+pub struct NewUserInput;
 
-impl NewUser {
+impl NewUserInput {
     /// Validates the input, reads the password and hashes it. Nothing touches the database.
-    pub async fn prepare(email: &str, name: Option<&str>, admin: bool) -> anyhow::Result<Self> {
+    pub async fn prepare(email: &str, name: Option<&str>, admin: bool) -> anyhow::Result<NewUser> {
         let email = Email::parse(email).map_err(|e| anyhow::anyhow!("email {e}"))?;
         let full_name = name
             .map(parse_full_name)
@@ -111,116 +100,44 @@ fn stty(arg: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// argon2id with the `argon2` crate's defaults and a random salt, exactly as the server does
-/// (`sparky_web::auth::hash_password`), off the async runtime.
+/// argon2id exactly as the server hashes (`sparky_app::accounts::credentials`).
 pub async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
-    })
-    .await
-    .context("password hashing failed")?
-}
-
-/// Fails with a clear message when the accounts migration has not been applied yet.
-pub async fn check_schema(client: &Client) -> anyhow::Result<()> {
-    let ready: bool = client
-        .query_one(
-            "SELECT to_regclass('public.sessions') IS NOT NULL
-                AND EXISTS (SELECT 1 FROM information_schema.columns
-                            WHERE table_schema = 'public' AND table_name = 'users'
-                              AND column_name = 'disabled_at')",
-            &[],
-        )
-        .await?
-        .get(0);
-    if !ready {
-        bail!(
-            "the database schema is not up to date: run `sparky migrate up` (or start the server once) first"
-        );
-    }
-    Ok(())
-}
-
-/// Creates the account and its preferences in one transaction; returns the new id.
-pub async fn create(client: &mut Client, user: &NewUser) -> anyhow::Result<Uuid> {
-    let tx = client.transaction().await?;
-    // register_user takes the registration lock, normalises the email and inserts the users and
-    // user_preferences rows. Signup is "open" here: the administrator is the one deciding.
-    let row = tx
-        .query_one(
-            "SELECT user_id FROM auth.register_user($1, $2, $3, true)",
-            &[&user.email.as_str(), &user.password_hash, &user.full_name],
-        )
+    sparky_app::accounts::credentials::hash_password(password)
         .await
-        .map_err(|e| {
-            if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
-                anyhow::anyhow!("an account with that email already exists")
-            } else {
-                anyhow::Error::new(e).context("cannot create the account")
-            }
-        })?;
-    let id: Uuid = row.get(0);
-    if user.admin {
-        tx.execute("UPDATE users SET is_admin = true WHERE id = $1", &[&id])
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(id)
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// One row of `sparky user list`.
-#[derive(Debug)]
-pub struct UserRow {
-    pub id: Uuid,
-    pub email: String,
-    pub name: Option<String>,
-    pub admin: bool,
-    pub disabled: bool,
-    pub disabled_at: Option<DateTime<Utc>>,
-    pub created_at: Option<DateTime<Utc>>,
-}
+use sparky_app::accounts::admin;
+/// The account operations themselves live in the application layer; the CLI adds reading
+/// passwords and printing.
+pub use sparky_app::accounts::admin::{check_schema, create, list, NewUser, UserRow};
+use tokio_postgres::Client;
 
-impl UserRow {
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "id": self.id,
-            "email": self.email,
-            "name": self.name,
-            "admin": self.admin,
-            "disabled": self.disabled,
-            "disabled_at": self.disabled_at,
-            "created_at": self.created_at,
-        })
+/// The CLI names the email it did not find.
+fn unknown(email: &str) -> impl FnOnce(sparky_app::AppError) -> anyhow::Error + '_ {
+    move |e| match e {
+        sparky_app::AppError::NotFound(_) => {
+            anyhow::anyhow!("no account with email {}", email.trim())
+        }
+        other => anyhow::Error::new(other),
     }
 }
 
-pub async fn list(client: &Client) -> anyhow::Result<Vec<UserRow>> {
-    let rows = client
-        .query(
-            "SELECT id, email::text, full_name::text, is_admin, disabled_at, created_at
-             FROM users ORDER BY created_at, email",
-            &[],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let disabled_at: Option<DateTime<Utc>> = r.get(4);
-            UserRow {
-                id: r.get(0),
-                email: r.get(1),
-                name: r.get(2),
-                admin: r.get(3),
-                disabled: disabled_at.is_some(),
-                disabled_at,
-                created_at: r.get(5),
-            }
-        })
-        .collect())
+/// Replaces the password and ends the account's sessions; returns how many ended.
+pub async fn set_password(client: &mut Client, email: &str, hash: &str) -> anyhow::Result<u64> {
+    admin::set_password(client, email, hash)
+        .await
+        .map_err(unknown(email))
+}
+
+/// Disables the account; returns whether it was active and how many sessions ended.
+pub async fn disable(client: &mut Client, email: &str) -> anyhow::Result<(bool, u64)> {
+    admin::disable(client, email).await.map_err(unknown(email))
+}
+
+/// Re-enables the account; returns whether it was disabled.
+pub async fn enable(client: &Client, email: &str) -> anyhow::Result<bool> {
+    admin::enable(client, email).await.map_err(unknown(email))
 }
 
 pub fn print_table(users: &[UserRow]) {
@@ -258,68 +175,4 @@ pub fn print_table(users: &[UserRow]) {
         users.len(),
         if users.len() == 1 { "" } else { "s" }
     );
-}
-
-fn unknown(email: &str) -> anyhow::Error {
-    anyhow::anyhow!("no account with email {}", email.trim())
-}
-
-/// Replaces the password hash and signs the user out everywhere (deletes their sessions), in
-/// one transaction. Returns how many sessions were deleted.
-pub async fn set_password(client: &mut Client, email: &str, hash: &str) -> anyhow::Result<u64> {
-    let tx = client.transaction().await?;
-    let row = tx
-        .query_opt(
-            "UPDATE users SET password_hash = $2 WHERE lower(email) = lower(btrim($1)) RETURNING id",
-            &[&email, &hash],
-        )
-        .await?
-        .ok_or_else(|| unknown(email))?;
-    let id: Uuid = row.get(0);
-    let n = tx
-        .execute("DELETE FROM sessions WHERE user_id = $1", &[&id])
-        .await?;
-    tx.commit().await?;
-    Ok(n)
-}
-
-/// Disables the account (keeping the first disabled time) and deletes its sessions; API keys
-/// stop working because the auth functions refuse disabled users. Returns whether the account
-/// was active before and how many sessions were deleted.
-pub async fn disable(client: &mut Client, email: &str) -> anyhow::Result<(bool, u64)> {
-    let tx = client.transaction().await?;
-    let row = tx
-        .query_opt(
-            "UPDATE users u SET disabled_at = coalesce(u.disabled_at, now())
-             FROM (SELECT id, disabled_at FROM users WHERE lower(email) = lower(btrim($1))
-                   FOR UPDATE) old
-             WHERE u.id = old.id
-             RETURNING u.id, old.disabled_at IS NULL",
-            &[&email],
-        )
-        .await?
-        .ok_or_else(|| unknown(email))?;
-    let id: Uuid = row.get(0);
-    let was_active: bool = row.get(1);
-    let n = tx
-        .execute("DELETE FROM sessions WHERE user_id = $1", &[&id])
-        .await?;
-    tx.commit().await?;
-    Ok((was_active, n))
-}
-
-/// Re-enables the account. Returns whether it was disabled before.
-pub async fn enable(client: &Client, email: &str) -> anyhow::Result<bool> {
-    let row = client
-        .query_opt(
-            "UPDATE users u SET disabled_at = NULL
-             FROM (SELECT id, disabled_at FROM users WHERE lower(email) = lower(btrim($1))
-                   FOR UPDATE) old
-             WHERE u.id = old.id
-             RETURNING old.disabled_at IS NOT NULL",
-            &[&email],
-        )
-        .await?
-        .ok_or_else(|| unknown(email))?;
-    Ok(row.get(0))
 }

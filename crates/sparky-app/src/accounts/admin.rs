@@ -30,7 +30,8 @@ pub async fn check_schema(client: &Client) -> AppResult<()> {
                               AND column_name = 'disabled_at')",
             &[],
         )
-        .await.map_err(owner_error)?
+        .await
+        .map_err(owner_error)?
         .get(0);
     if !ready {
         return Err(AppError::Unavailable(
@@ -62,7 +63,8 @@ pub async fn create(client: &mut Client, user: &NewUser) -> AppResult<Uuid> {
     let id: Uuid = row.get(0);
     if user.admin {
         tx.execute("UPDATE users SET is_admin = true WHERE id = $1", &[&id])
-            .await.map_err(owner_error)?;
+            .await
+            .map_err(owner_error)?;
     }
     tx.commit().await.map_err(owner_error)?;
     Ok(id)
@@ -101,7 +103,8 @@ pub async fn list(client: &Client) -> AppResult<Vec<UserRow>> {
              FROM users ORDER BY created_at, email",
             &[],
         )
-        .await.map_err(owner_error)?;
+        .await
+        .map_err(owner_error)?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -138,7 +141,8 @@ pub async fn set_password(client: &mut Client, email: &str, hash: &str) -> AppRe
     let id: Uuid = row.get(0);
     let n = tx
         .execute("DELETE FROM sessions WHERE user_id = $1", &[&id])
-        .await.map_err(owner_error)?;
+        .await
+        .map_err(owner_error)?;
     tx.commit().await.map_err(owner_error)?;
     Ok(n)
 }
@@ -157,13 +161,15 @@ pub async fn disable(client: &mut Client, email: &str) -> AppResult<(bool, u64)>
              RETURNING u.id, old.disabled_at IS NULL",
             &[&email],
         )
-        .await.map_err(owner_error)?
+        .await
+        .map_err(owner_error)?
         .ok_or_else(|| unknown(email))?;
     let id: Uuid = row.get(0);
     let was_active: bool = row.get(1);
     let n = tx
         .execute("DELETE FROM sessions WHERE user_id = $1", &[&id])
-        .await.map_err(owner_error)?;
+        .await
+        .map_err(owner_error)?;
     tx.commit().await.map_err(owner_error)?;
     Ok((was_active, n))
 }
@@ -179,7 +185,8 @@ pub async fn enable(client: &Client, email: &str) -> AppResult<bool> {
              RETURNING old.disabled_at IS NOT NULL",
             &[&email],
         )
-        .await.map_err(owner_error)?
+        .await
+        .map_err(owner_error)?
         .ok_or_else(|| unknown(email))?;
     Ok(row.get(0))
 }

@@ -63,7 +63,9 @@ impl RegisterInput {
     /// Validates every field (reporting all problems at once), then hashes the password.
     pub async fn parse(self) -> AppResult<NewAccount> {
         let mut v = Validation::new();
-        let email = Email::parse(&self.email).map_err(|e| v.add("email", e)).ok();
+        let email = Email::parse(&self.email)
+            .map_err(|e| v.add("email", e))
+            .ok();
         let full_name = parse_full_name(&self.full_name)
             .map_err(|e| v.add("full_name", e))
             .ok();
@@ -218,8 +220,7 @@ pub struct UpdateMeInput {
 
 /// Changes the signed-in user's name.
 pub async fn update_me(tx: &mut UserTx, input: UpdateMeInput) -> AppResult<User> {
-    let name =
-        parse_full_name(&input.full_name).map_err(|e| AppError::invalid("full_name", e))?;
+    let name = parse_full_name(&input.full_name).map_err(|e| AppError::invalid("full_name", e))?;
     tx.query_opt(
         &format!("UPDATE users SET full_name = $1 WHERE id = auth.uid() RETURNING {USER_COLUMNS}"),
         &[&name],

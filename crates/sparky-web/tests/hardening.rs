@@ -1,0 +1,500 @@
+//! Defects found by fuzzing and by trying the API as a hostile client: unbounded copies, NUL
+//! characters, wrong JSON types, credentials checked after input, idempotency keys reused for
+//! other requests, several grants of one person, limits shared by several servers.
+
+mod common;
+
+use common::{As, TestApp, PASSWORD};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sparky_db::Database;
+use sparky_web::WebConfig;
+
+fn bread() -> Value {
+    json!({
+        "name": "Sourdough bread",
+        "servings": [
+            {"size": 100, "unit": "g", "nutrients": {"calories": 250, "protein": 9, "fiber": 3}},
+            {"size": 1, "unit": "slice", "weight_g": 40, "nutrients": {"calories": 100, "protein": 3.6, "fiber": 1.2}}
+        ]
+    })
+}
+
+async fn food(app: &TestApp, who: &As) -> String {
+    let r = app.post("/api/v1/foods", who, bread()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    r.body["id"].as_str().unwrap().to_string()
+}
+
+async fn log(app: &TestApp, who: &As, food: &str, date: &str) -> Value {
+    let r = app
+        .post(
+            "/api/v1/diary",
+            who,
+            json!({"food_item_id": food, "quantity": 1, "unit": "slice", "meal_type": "lunch", "date": date}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    r.body
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    app.db
+        .owner_client()
+        .await
+        .query_one(sql, &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_day_cannot_be_copied_onto_itself_and_copies_are_bounded() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let f = food(&app, &ann).await;
+    log(&app, &ann, &f, "2026-03-01").await;
+    for body in [
+        json!({"from_date": "2026-03-01", "to_date": "2026-03-01"}),
+        json!({"from_date": "2026-03-01", "to_date": "2026-03-01", "meal_type": "lunch"}),
+    ] {
+        let r = app.post("/api/v1/diary/copy", &ann, body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+        assert!(r.body["error"]["fields"].get("to_date").is_some());
+    }
+    assert_eq!(count(&app, "SELECT count(*) FROM food_diary").await, 1);
+
+    // A full target day takes nothing more, from a copy or a log.
+    let owner = app.db.owner_client().await;
+    owner
+        .execute(
+            "INSERT INTO food_diary (user_id, food_item_id, quantity, unit, meal_type, consumed_at, entry_date)
+             SELECT d.user_id, d.food_item_id, 1, 'serving', 'snack', d.consumed_at + interval '1 day', date '2026-03-02'
+             FROM food_diary d, generate_series(1, 300)",
+            &[],
+        )
+        .await
+        .unwrap();
+    let r = app
+        .post(
+            "/api/v1/diary/copy",
+            &ann,
+            json!({"from_date": "2026-03-01", "to_date": "2026-03-02"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let r = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": f, "quantity": 1, "meal_type": "lunch", "date": "2026-03-02"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM food_diary WHERE entry_date = '2026-03-02'"
+        )
+        .await,
+        300
+    );
+    // Copying a whole day of 300 entries elsewhere works: the limit is one day's worth.
+    let r = app
+        .post(
+            "/api/v1/diary/copy",
+            &ann,
+            json!({"from_date": "2026-03-02", "to_date": "2026-03-09"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["copied"], 300);
+}
+
+#[tokio::test]
+async fn nul_characters_are_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let cases = [
+        (
+            Method::POST,
+            "/api/v1/foods",
+            json!({"name": "Bread\u{0}", "servings": [{"size": 1, "unit": "g"}]}),
+            "name",
+        ),
+        (
+            Method::POST,
+            "/api/v1/foods",
+            json!({"name": "Bread", "brand": "\u{0}", "servings": [{"size": 1, "unit": "g"}]}),
+            "brand",
+        ),
+        (
+            Method::POST,
+            "/api/v1/foods",
+            json!({"name": "Bread", "servings": [{"size": 1, "unit": "sl\u{0}ice"}]}),
+            "servings[0].unit",
+        ),
+        (
+            Method::POST,
+            "/api/v1/api-keys",
+            json!({"name": "phone\u{0}"}),
+            "name",
+        ),
+        (
+            Method::POST,
+            "/api/v1/family-access",
+            json!({"grantee_email": "bob@example.com\u{0}", "access_type": "reports"}),
+            "grantee_email",
+        ),
+        (
+            Method::PUT,
+            "/api/v1/me",
+            json!({"full_name": "Ann\u{0}"}),
+            "full_name",
+        ),
+    ];
+    for (method, path, body, field) in cases {
+        let r = app.request(method, path, &ann, Some(body.clone())).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"].get(field).is_some(),
+            "{body}: {:?}",
+            r.body
+        );
+    }
+    let r = app.login("ann\u{0}@example.com", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(r.body["error"]["fields"].get("email").is_some());
+    let r = app.get("/api/v1/foods?q=br%00ead", &ann).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(r.body["error"]["fields"].get("q").is_some(), "{:?}", r.body);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM food_items WHERE user_id IS NOT NULL"
+        )
+        .await,
+        0
+    );
+    assert_eq!(count(&app, "SELECT count(*) FROM api_keys").await, 0);
+}
+
+#[tokio::test]
+async fn wrong_types_are_422_naming_the_field_once() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .put("/api/v1/preferences", &ann, json!({"theme": 5}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(r.body["error"]["fields"].get("theme").is_some());
+    let f = food(&app, &ann).await;
+    let r = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": f, "quantity": "lots", "meal_type": "lunch"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let message = r.body["error"]["message"].as_str().unwrap();
+    assert_eq!(message.matches("quantity").count(), 1, "{message}");
+    assert!(!message.contains("line 1"), "{message}");
+    // Malformed JSON is still a 400.
+    let r = app
+        .client
+        .post(format!("{}/api/v1/diary", app.base))
+        .bearer_auth(key(&app, &ann).await)
+        .header("content-type", "application/json")
+        .body("{\"food_item_id\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+async fn key(app: &TestApp, who: &As) -> String {
+    let r = app
+        .post("/api/v1/api-keys", who, json!({"name": "test"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    r.body["key"].as_str().unwrap().to_string()
+}
+
+/// Every documented operation, called with garbage input and a credential that is not valid,
+/// answers 401 (the public sign-up and sign-in excepted).
+#[tokio::test]
+async fn invalid_credentials_are_401_before_any_input_is_looked_at() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api/v1/openapi.json", &As::Nobody).await.body;
+    let bad = [
+        As::Key("spk_not-a-real-key".into()),
+        As::Cookie("not-a-real-session".into()),
+    ];
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, _) in item.as_object().unwrap() {
+            if path.ends_with("/auth/register") || path.ends_with("/auth/login") {
+                continue;
+            }
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            // Path parameters that are not ids or dates, a query that is invalid everywhere.
+            let url = path
+                .split('/')
+                .map(|s| if s.starts_with('{') { "not-valid" } else { s })
+                .collect::<Vec<_>>()
+                .join("/")
+                + "?limit=-5&user_id=nope&from=never";
+            for who in &bad {
+                let body = matches!(m, Method::POST | Method::PUT).then(|| json!({"x": "\u{0}"}));
+                let r = app.request(m.clone(), &url, who, body).await;
+                assert_eq!(
+                    r.status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {url} as {who:?}: {:?}",
+                    r.body
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 60, "{checked}");
+}
+
+#[tokio::test]
+async fn an_idempotency_key_answers_only_its_own_request() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let f = food(&app, &ann).await;
+    let send = |body: Value, key: &'static str, path: &'static str| {
+        let app = &app;
+        let ann = ann.clone();
+        async move {
+            let As::Cookie(c) = ann else { unreachable!() };
+            let r = app
+                .client
+                .post(format!("{}{path}", app.base))
+                .header("cookie", format!("sparky_session={c}"))
+                .header("origin", app.origin())
+                .header("idempotency-key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            (status, r.json::<Value>().await.unwrap())
+        }
+    };
+    let lunch = json!({"food_item_id": f, "quantity": 2, "unit": "slices", "meal_type": "lunch", "date": "2026-04-01"});
+    let (s1, b1) = send(lunch.clone(), "k-1", "/api/v1/diary").await;
+    let (s2, b2) = send(lunch.clone(), "k-1", "/api/v1/diary").await;
+    assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED));
+    assert_eq!(b1, b2, "a retry gets the first answer");
+    let mut other = lunch.clone();
+    other["quantity"] = json!(3);
+    let (s3, b3) = send(other, "k-1", "/api/v1/diary").await;
+    assert_eq!(s3, StatusCode::UNPROCESSABLE_ENTITY, "{b3:?}");
+    assert!(b3["error"]["fields"].get("Idempotency-Key").is_some());
+    assert_eq!(count(&app, "SELECT count(*) FROM food_diary").await, 1);
+
+    // Every create a client may retry takes a key: foods, copies, quick adds.
+    let (a, _) = send(bread(), "food-1", "/api/v1/foods").await;
+    let (b, _) = send(bread(), "food-1", "/api/v1/foods").await;
+    assert_eq!((a, b), (StatusCode::CREATED, StatusCode::CREATED));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM food_items WHERE user_id IS NOT NULL"
+        )
+        .await,
+        2
+    );
+    let copy = json!({"from_date": "2026-04-01", "to_date": "2026-04-02"});
+    send(copy.clone(), "copy-1", "/api/v1/diary/copy").await;
+    let (s, b) = send(copy, "copy-1", "/api/v1/diary/copy").await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(b["copied"], 1);
+    let quick =
+        json!({"meal_type": "dinner", "date": "2026-04-01", "nutrients": {"calories": 700}});
+    send(quick.clone(), "quick-1", "/api/v1/diary/quick-add").await;
+    send(quick, "quick-1", "/api/v1/diary/quick-add").await;
+    assert_eq!(count(&app, "SELECT count(*) FROM food_diary").await, 3);
+}
+
+#[tokio::test]
+async fn friendlier_diary() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let f = food(&app, &ann).await;
+    // A serving picked by its own word, in any case and number; without a unit, servings.
+    let r = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": f, "quantity": 2, "unit": "Slices", "meal_type": "BREAKFAST"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["nutrients"]["calories"], 200.0);
+    assert_eq!(r.body["meal_type"], "breakfast");
+    assert_eq!(r.body["serving"]["unit"], "slice");
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": f, "quantity": 1.5, "meal_type": "lunch"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(
+        r.body["nutrients"]["calories"], 375.0,
+        "1.5 × the 100 g default"
+    );
+    let r = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": f, "quantity": 1, "unit": "bucket", "meal_type": "lunch"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body["error"]["fields"].get("unit").is_some());
+
+    // One entry by id; "today" as a day; a quick add makes fiber partial.
+    let one = app.get(&format!("/api/v1/diary/entries/{id}"), &ann).await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(one.body["id"], id.as_str());
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"name": "Cake", "meal_type": "snack", "nutrients": {"calories": 350, "fat": 20}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["food_name"], "Cake");
+    let today = app.get("/api/v1/diary/today", &ann).await;
+    assert_eq!(today.status, StatusCode::OK, "{:?}", today.body);
+    assert_eq!(today.body["totals"]["calories"], 925.0);
+    let partial: Vec<&str> = today.body["partial"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(partial.contains(&"fiber"), "{partial:?}");
+    assert!(!partial.contains(&"calories"));
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"meal_type": "snack", "nutrients": {}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for bad in ["9999-12-31", "1899-01-01", "tomorrow"] {
+        let r = app.get(&format!("/api/v1/diary/{bad}"), &ann).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let r = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": f, "quantity": 1, "meal_type": "lunch", "date": "9999-12-31"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body["error"]["fields"].get("date").is_some());
+}
+
+/// Two grants of one person that both allow reading (used to be a 500 on every `?user_id=`
+/// read): every pair of access types, on the diary endpoints and preferences.
+#[tokio::test]
+async fn several_grants_of_one_person_all_work() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let f = food(&app, &ann).await;
+    log(&app, &ann, &f, "2026-05-01").await;
+    let types = ["calorie", "checkin", "reports", "food_list"];
+    let reads_diary = |t: &str| t == "calorie" || t == "reports";
+    for (i, a) in types.iter().enumerate() {
+        for b in &types[i + 1..] {
+            let mut grants = Vec::new();
+            for t in [a, b] {
+                let r = app
+                    .post(
+                        "/api/v1/family-access",
+                        &ann,
+                        json!({"grantee_email": "bob@example.com", "access_type": t}),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+                grants.push(r.body["id"].as_str().unwrap().to_string());
+            }
+            let allowed = reads_diary(a) || reads_diary(b);
+            for path in [
+                format!("/api/v1/diary/2026-05-01?user_id={ann_id}"),
+                format!("/api/v1/diary/2026-05-02?user_id={ann_id}"),
+                format!("/api/v1/diary/today?user_id={ann_id}"),
+                format!("/api/v1/diary/recent?user_id={ann_id}"),
+            ] {
+                let r = app.get(&path, &bob).await;
+                let want = if allowed {
+                    StatusCode::OK
+                } else {
+                    StatusCode::NOT_FOUND
+                };
+                assert_eq!(r.status, want, "{a}+{b} {path}: {:?}", r.body);
+            }
+            let r = app
+                .get(&format!("/api/v1/preferences?user_id={ann_id}"), &bob)
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{a}+{b}: {:?}", r.body);
+            for g in grants {
+                let r = app
+                    .delete(&format!("/api/v1/family-access/{g}"), &ann)
+                    .await;
+                assert_eq!(r.status, StatusCode::NO_CONTENT);
+            }
+        }
+    }
+}
+
+/// Two servers on one database apply one set of sign-in limits, and a session made on one
+/// works on the other.
+#[tokio::test]
+async fn two_servers_share_sign_in_limits_and_sessions() {
+    let config = WebConfig {
+        login_attempts_per_minute_account: 3,
+        ..Default::default()
+    };
+    let first = TestApp::spawn_with(config.clone()).await;
+    let database = Database::new(first.db.owner_config(), first.db.app_role(), 4).unwrap();
+    let second = TestApp::serve_with(first.db.clone_handle(), database, config, None).await;
+    first.register("ann@example.com", PASSWORD).await;
+    for app in [&first, &second, &first] {
+        let r = app.login("ann@example.com", "wrong wrong wrong").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = second.login("ann@example.com", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", r.body);
+    let retry: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry));
+
+    first.register("bob@example.com", PASSWORD).await;
+    let cookie = second
+        .login("bob@example.com", PASSWORD)
+        .await
+        .session_cookie()
+        .unwrap();
+    let me = first.get("/api/v1/me", &As::Cookie(cookie)).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["email"], "bob@example.com");
+}
