@@ -1,0 +1,140 @@
+//! Numbers, amounts and dates as a user reads them: in their units system, rounded for people,
+//! with the day names of the message catalog.
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use sparky_app::preferences::Preferences;
+use sparky_core::measure::{from_canonical, Dimension, MeasureUnit};
+use sparky_core::UnitsSystem;
+
+use crate::i18n::Messages;
+
+/// The user's units system and timezone.
+#[derive(Debug, Clone)]
+pub struct Units {
+    pub system: UnitsSystem,
+    pub timezone: String,
+}
+
+impl Default for Units {
+    fn default() -> Self {
+        Units {
+            system: UnitsSystem::Metric,
+            timezone: "UTC".into(),
+        }
+    }
+}
+
+impl Units {
+    pub fn from_preferences(p: &Preferences) -> Units {
+        Units {
+            system: UnitsSystem::from_preference(Some(&p.units_system)),
+            timezone: p.timezone.clone(),
+        }
+    }
+
+    pub fn imperial(&self) -> bool {
+        self.system.is_imperial()
+    }
+
+    /// The unit a body weight is shown in.
+    pub fn weight_unit(&self) -> &'static str {
+        Dimension::Mass.display_unit(self.system).as_str()
+    }
+
+    /// The unit a volume of water is shown in.
+    pub fn water_unit(&self) -> &'static str {
+        Dimension::Volume.display_unit(self.system).as_str()
+    }
+
+    /// A weight stored in kg, in the user's unit, one decimal.
+    pub fn weight(&self, kg: f64) -> String {
+        let shown = from_canonical(decimal(kg), Dimension::Mass.display_unit(self.system))
+            .ok()
+            .and_then(|d| d.to_f64())
+            .unwrap_or(kg);
+        format!("{} {}", number(shown, 1), self.weight_unit())
+    }
+
+    /// A volume stored in ml, in the user's unit.
+    pub fn water(&self, ml: f64) -> String {
+        let unit = Dimension::Volume.display_unit(self.system);
+        let shown = from_canonical(decimal(ml), unit)
+            .ok()
+            .and_then(|d| d.to_f64())
+            .unwrap_or(ml);
+        let places = if unit == MeasureUnit::Ml { 0 } else { 1 };
+        format!("{} {}", number(shown, places), unit.as_str())
+    }
+}
+
+fn decimal(v: f64) -> Decimal {
+    Decimal::from_f64_retain(v).unwrap_or_default()
+}
+
+/// A number with thousands separators and at most `places` decimals (trailing zeros dropped).
+pub fn number(v: f64, places: usize) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    let text = format!("{:.*}", places, v.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let frac = frac.trim_end_matches('0');
+    let sign = if v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
+/// Whole kcal.
+pub fn kcal(v: f64) -> String {
+    number(v.round(), 0)
+}
+
+/// "Wed 2 Dec" (with the year when it is not `this_year`).
+pub fn day_label(t: &Messages, d: NaiveDate, this_year: i32) -> String {
+    let weekday = t.get(&format!("date.wd.{}", d.weekday().num_days_from_monday()));
+    let month = t.get(&format!("date.mon.{}", d.month()));
+    if d.year() == this_year {
+        format!("{weekday} {} {month}", d.day())
+    } else {
+        format!("{weekday} {} {month} {}", d.day(), d.year())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(number(1234.5, 1), "1,234.5");
+        assert_eq!(number(1234.0, 1), "1,234");
+        assert_eq!(number(-0.04, 1), "0");
+        assert_eq!(number(-12.25, 1), "-12.2");
+        assert_eq!(number(999999.0, 0), "999,999");
+        assert_eq!(kcal(2499.6), "2,500");
+        let u = Units {
+            system: UnitsSystem::Imperial,
+            timezone: "UTC".into(),
+        };
+        assert_eq!(u.weight(90.718474), "200 lb");
+        let m = Units::default();
+        assert_eq!(m.weight(72.25), "72.3 kg");
+        assert_eq!(m.water(250.0), "250 ml");
+    }
+}

@@ -1,0 +1,433 @@
+//! The web app: server-rendered pages (askama templates, checked at compile time) that call the
+//! same application-layer operations as the JSON API. htmx swaps fragments; without JavaScript
+//! every form still works as a plain form post.
+//!
+//! Pages authenticate with the session cookie (a missing or expired one redirects to sign-in
+//! and back), check the origin and a per-session CSRF token on every write, and render errors
+//! as HTML. The JSON API keeps its own error shape under `/api`.
+
+mod auth_pages;
+pub mod charts;
+mod checkin;
+mod day;
+mod exercise;
+mod food;
+mod format;
+mod goals;
+mod onboarding;
+mod plans;
+mod pwa;
+mod settings;
+
+use askama::Template;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::CookieJar;
+use serde::de::DeserializeOwned;
+use sparky_app::family::AccessibleUser;
+use sparky_app::{Acting, AppError};
+use sparky_core::AccessType;
+use sparky_db::{Credential, UserTx};
+use uuid::Uuid;
+
+use crate::auth::{check_origin, session_secret, token_hash};
+use crate::i18n::Messages;
+use crate::AppState;
+
+pub use format::Units;
+
+/// Cookie that remembers whose data the pages show ("viewing as").
+pub const VIEWING_COOKIE: &str = "sparky_viewing";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(day::today))
+        .route("/day/{date}", get(day::day_page))
+        .route("/signin", get(auth_pages::signin_form).post(auth_pages::signin))
+        .route("/register", get(auth_pages::register_form).post(auth_pages::register))
+        .route("/signout", post(auth_pages::signout))
+        .route("/viewing", post(auth_pages::set_viewing))
+        .route("/onboarding", get(onboarding::form).post(onboarding::save))
+        .merge(day::routes())
+        .merge(food::routes())
+        .merge(checkin::routes())
+        .merge(exercise::routes())
+        .merge(goals::routes())
+        .merge(plans::routes())
+        .merge(settings::routes())
+        .merge(pwa::routes())
+}
+
+/// What every page's frame needs: title, theme, CSRF token, navigation, "viewing as".
+pub struct Shell {
+    pub title: String,
+    pub t: Messages,
+    pub theme: String,
+    pub csrf: String,
+    pub nav: &'static str,
+    pub user_name: String,
+    /// People who shared data with the signed-in user, for the switcher.
+    pub others: Vec<AccessibleUser>,
+    /// Whose data is shown when it is not the user's own.
+    pub viewing: Option<AccessibleUser>,
+    pub units: Units,
+    pub css: String,
+    pub htmx: String,
+    pub js: String,
+    pub icon: String,
+}
+
+impl Shell {
+    /// A message of the catalog.
+    pub fn t(&self, key: &str) -> &'static str {
+        self.t.get(key)
+    }
+
+    /// A message with placeholders filled.
+    pub fn fill(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.t.fill(key, args)
+    }
+
+    /// Whether the signed-in user may do `access` on the shown data (always on their own).
+    /// Only hides controls; RLS decides what a write may do.
+    pub fn may(&self, access: AccessType) -> bool {
+        match &self.viewing {
+            None => true,
+            Some(v) => v.access_types.iter().any(|t| t == access.as_str()),
+        }
+    }
+
+    pub fn may_log(&self) -> bool {
+        self.may(AccessType::Calorie)
+    }
+
+    pub fn may_checkin(&self) -> bool {
+        self.may(AccessType::Checkin)
+    }
+
+    pub fn is_current(&self, nav: &str) -> bool {
+        self.nav == nav
+    }
+
+    pub fn viewing_id(&self) -> String {
+        self.viewing
+            .as_ref()
+            .map(|v| v.user_id.to_string())
+            .unwrap_or_default()
+    }
+
+    /// A frame for pages shown before sign-in.
+    pub fn public(t: Messages, title: &str) -> Shell {
+        Shell {
+            title: title.to_string(),
+            t,
+            theme: "system".into(),
+            csrf: String::new(),
+            nav: "",
+            user_name: String::new(),
+            others: Vec::new(),
+            viewing: None,
+            units: Units::default(),
+            css: crate::assets::url("app.css"),
+            htmx: crate::assets::url("vendor/htmx.min.js"),
+            js: crate::assets::url("app.js"),
+            icon: crate::assets::url("icon.svg"),
+        }
+    }
+}
+
+/// A signed-in page request: the user's RLS transaction (credential resolved with the first
+/// query), the CSRF token of their session and whose data to show.
+pub struct Page {
+    pub tx: UserTx,
+    pub csrf: String,
+    pub t: Messages,
+    /// From the "viewing as" cookie; RLS decides what it may see.
+    pub viewing: Option<Uuid>,
+    pub uri: Uri,
+    pub htmx: bool,
+}
+
+impl Page {
+    /// Whose data the page is about.
+    pub fn acting(&self) -> Acting {
+        Acting::new(self.viewing)
+    }
+
+    /// The frame: name, preferences (theme, units) and the people who shared with the user.
+    pub async fn shell(&mut self, title: &str, nav: &'static str) -> Result<Shell, PageError> {
+        let me = sparky_app::accounts::me(&mut self.tx).await?;
+        let prefs = sparky_app::preferences::get(&mut self.tx, Acting::ME).await?;
+        let others = sparky_app::family::accessible_users(&mut self.tx).await?;
+        let viewing = self
+            .viewing
+            .filter(|id| *id != me.id)
+            .and_then(|id| others.iter().find(|o| o.user_id == id).cloned());
+        // A cookie naming someone who no longer shares anything shows the user's own data.
+        if viewing.is_none() {
+            self.viewing = None;
+        }
+        let units_prefs = match &viewing {
+            Some(v) => sparky_app::preferences::get(&mut self.tx, Acting::new(Some(v.user_id)))
+                .await
+                .unwrap_or(prefs.clone()),
+            None => prefs.clone(),
+        };
+        let mut shell = Shell::public(self.t, title);
+        shell.theme = prefs.theme.clone();
+        shell.csrf = self.csrf.clone();
+        shell.nav = nav;
+        shell.user_name = me.full_name.unwrap_or(me.email);
+        shell.others = others;
+        shell.viewing = viewing;
+        shell.units = Units::from_preferences(&units_prefs);
+        Ok(shell)
+    }
+}
+
+/// The CSRF token of a session: derived from its secret, which only the browser holding the
+/// (HttpOnly) cookie knows, so another site cannot produce it.
+pub fn csrf_token(session_secret: &str) -> String {
+    token_hash(&format!("csrf:{session_secret}"))
+}
+
+impl<S> FromRequestParts<S> for Page
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = AppState::from_ref(state);
+        let t = Messages::for_accept_language(
+            parts
+                .headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        );
+        let Some(secret) = session_secret(parts) else {
+            return Err(PageError::SignIn(next_of(&parts.uri)));
+        };
+        let csrf = csrf_token(&secret);
+        if parts.method != Method::GET && parts.method != Method::HEAD {
+            check_origin(parts, &app).map_err(|_| PageError::Forbidden)?;
+            // htmx sends the token as a header; plain forms send `_csrf` (checked by PageForm).
+            if let Some(sent) = parts.headers.get("x-csrf-token") {
+                if sent.as_bytes() != csrf.as_bytes() {
+                    return Err(PageError::Forbidden);
+                }
+            } else {
+                parts.extensions.insert(CsrfPending(csrf.clone()));
+            }
+        }
+        let tx = app
+            .db
+            .authenticate(Credential {
+                kind: "session",
+                token_hash: token_hash(&secret),
+                session_ttl_seconds: app.config.session_ttl_seconds,
+            })
+            .await
+            .map_err(AppError::from)?;
+        let viewing = CookieJar::from_headers(&parts.headers)
+            .get(VIEWING_COOKIE)
+            .and_then(|c| c.value().parse().ok());
+        Ok(Page {
+            tx,
+            csrf,
+            t,
+            viewing,
+            uri: parts.uri.clone(),
+            htmx: parts.headers.contains_key("hx-request"),
+        })
+    }
+}
+
+/// A write whose token has not been seen in a header: the form body must carry it.
+#[derive(Clone)]
+struct CsrfPending(String);
+
+/// A form body (`application/x-www-form-urlencoded`) of a page write, with its CSRF token
+/// checked when the request did not send it as a header.
+pub struct PageForm<T>(pub T);
+
+impl<T, S> FromRequest<S> for PageForm<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let pending = req.extensions().get::<CsrfPending>().cloned();
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| PageError::BadRequest)?;
+        if let Some(CsrfPending(expected)) = pending {
+            let sent = form_urlencoded::parse(&bytes)
+                .find(|(k, _)| k == "_csrf")
+                .map(|(_, v)| v.into_owned());
+            if sent.as_deref() != Some(expected.as_str()) {
+                return Err(PageError::Forbidden);
+            }
+        }
+        if bytes.contains(&0) || form_urlencoded::parse(&bytes).any(|(_, v)| v.contains('\0')) {
+            return Err(PageError::BadRequest);
+        }
+        serde_urlencoded::from_bytes(&bytes)
+            .map(PageForm)
+            .map_err(|_| PageError::BadRequest)
+    }
+}
+
+fn next_of(uri: &Uri) -> String {
+    uri.path_and_query()
+        .map(|p| p.as_str().to_string())
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/".into())
+}
+
+/// How a page request fails.
+#[derive(Debug)]
+pub enum PageError {
+    /// Not signed in: to the sign-in page, then back to this path.
+    SignIn(String),
+    Forbidden,
+    NotFound,
+    BadRequest,
+    App(AppError),
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> PageError {
+        match e {
+            AppError::Unauthenticated => PageError::SignIn("/".into()),
+            AppError::NotFound(_) => PageError::NotFound,
+            other => PageError::App(other),
+        }
+    }
+}
+
+impl From<sparky_db::DbError> for PageError {
+    fn from(e: sparky_db::DbError) -> PageError {
+        AppError::from(e).into()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/error.html")]
+struct ErrorPage {
+    shell: Shell,
+    status: u16,
+    heading: &'static str,
+    message: String,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let t = Messages::default();
+        let (status, heading, message) = match self {
+            PageError::SignIn(next) => {
+                let target = format!(
+                    "/signin?next={}",
+                    form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
+                return redirect(&target);
+            }
+            PageError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                t.get("error.forbidden"),
+                t.get("error.forbidden_text").to_string(),
+            ),
+            PageError::NotFound => (
+                StatusCode::NOT_FOUND,
+                t.get("error.not_found"),
+                t.get("error.not_found_text").to_string(),
+            ),
+            PageError::BadRequest => (
+                StatusCode::BAD_REQUEST,
+                t.get("error.bad_request"),
+                t.get("error.bad_request_text").to_string(),
+            ),
+            PageError::App(e) => {
+                let status = crate::error::ApiError::from(e).status;
+                if status.is_server_error() {
+                    (
+                        status,
+                        t.get("error.server"),
+                        t.get("error.server_text").to_string(),
+                    )
+                } else {
+                    (status, t.get("error.bad_request"), String::new())
+                }
+            }
+        };
+        let page = ErrorPage {
+            shell: Shell::public(t, heading),
+            status: status.as_u16(),
+            heading,
+            message,
+        };
+        (status, html(&page)).into_response()
+    }
+}
+
+/// A rendered template as an HTML response.
+pub fn html<T: Template>(page: &T) -> Response {
+    match page.render() {
+        Ok(body) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            )],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!("template: {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+/// 303 to `to`; for htmx, an `HX-Redirect` so the whole page changes.
+pub fn redirect(to: &str) -> Response {
+    let mut r = Redirect::to(to).into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        r.headers_mut().insert("hx-redirect", v);
+    }
+    r
+}
+
+/// The HTML 404 for paths outside `/api`.
+pub async fn not_found_page() -> Response {
+    PageError::NotFound.into_response()
+}
+
+/// Security headers for pages and assets: a strict Content-Security-Policy (no inline scripts
+/// or styles), no framing, no referrer leaks across sites, no MIME sniffing.
+pub fn security_headers(headers: &mut HeaderMap) {
+    let set = |h: &mut HeaderMap, k: &'static str, v: &'static str| {
+        h.entry(k).or_insert(HeaderValue::from_static(v));
+    };
+    set(
+        headers,
+        "content-security-policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+         connect-src 'self'; media-src 'self' blob:; worker-src 'self'; manifest-src 'self'; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+    );
+    set(headers, "x-content-type-options", "nosniff");
+    set(headers, "referrer-policy", "same-origin");
+    set(headers, "x-frame-options", "DENY");
+    set(
+        headers,
+        "permissions-policy",
+        "camera=(self), microphone=(), geolocation=()",
+    );
+}
