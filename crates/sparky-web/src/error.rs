@@ -102,6 +102,16 @@ impl ApiError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
     }
 
+    /// The request's statement ran past `statement_timeout` (or its transaction sat idle past
+    /// `idle_in_transaction_session_timeout`) and PostgreSQL stopped it.
+    pub fn timeout() -> ApiError {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "the request took too long and was stopped; try again, or ask for less at once",
+        )
+    }
+
     pub fn internal() -> ApiError {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -212,6 +222,12 @@ impl From<DbError> for ApiError {
                             "validation_failed",
                             format!("invalid value: {}", db.message()),
                         )
+                    }
+                    // query_canceled (statement_timeout; a client that went away gets no
+                    // answer) and idle_in_transaction_session_timeout.
+                    "57014" | "25P03" => {
+                        tracing::warn!("request stopped by a database timeout: {e}");
+                        return ApiError::timeout();
                     }
                     // Admin shutdown, too many connections, cannot connect now.
                     "57P01" | "57P02" | "57P03" | "53300" => {
