@@ -173,7 +173,11 @@ async fn fresh_start_initialises_and_listens_only_on_a_private_socket() {
     let pid = postmaster_pid(&dir.cluster()).expect("postmaster.pid");
     let config = pg.owner_config(DATABASE_NAME);
     pg.stop().await.expect("stop");
-    assert!(!alive(pid), "postmaster {pid} still running after stop");
+    // pg_ctl -w returns once postmaster.pid is gone, a moment before the process itself.
+    assert!(
+        wait_until(Duration::from_secs(10), || !alive(pid)),
+        "postmaster {pid} still running after stop"
+    );
     assert!(!dir.cluster().join("postmaster.pid").exists());
     assert!(config.connect(tokio_postgres::NoTls).await.is_err());
 }
@@ -342,7 +346,7 @@ async fn concurrent_starts_share_one_server_and_a_running_server_is_adopted() {
     assert_eq!(postmaster_pid(&dir.cluster()), Some(pid));
 
     a.stop().await.expect("stop");
-    assert!(!alive(pid));
+    assert!(wait_until(Duration::from_secs(10), || !alive(pid)));
     // Stopping an already stopped server is not an error.
     c.stop().await.expect("second stop");
 }
