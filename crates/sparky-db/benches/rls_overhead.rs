@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, TimeZone, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use rand::Rng;
-use sparky_db::Database;
 use sparky_testkit::TestDb;
 use tokio_postgres::NoTls;
 use uuid::Uuid;
@@ -174,7 +173,12 @@ fn main() {
         .await;
 
         // (b) the request path: as_user, RLS, one pipelined round trip.
-        let database = Database::new(db.owner_config(), db.app_role(), connections).unwrap();
+        // Logged in as the request role, as production requests are.
+        let database = db
+            .database_builder()
+            .pool_size(connections)
+            .build()
+            .unwrap();
         let u = users.clone();
         let rls = measure(connections, seconds, move || {
             let database = database.clone();

@@ -5,7 +5,7 @@ use serde::Serialize;
 use tokio_postgres::Client;
 
 use crate::migrate::{Migrator, State};
-use crate::roles;
+use crate::{roles, RequestLogin};
 
 /// Table comment prefix that marks a table as shared, non-personal data (exempt from the
 /// "every table the request role can touch has RLS" rule).
@@ -122,6 +122,48 @@ pub async fn examine(
         request_role: request_role.to_string(),
         findings,
     })
+}
+
+/// How requests reach the request role, checked by logging in the way requests do.
+pub async fn request_login_findings(requests: &RequestLogin, role: &str) -> Vec<Finding> {
+    const CHECK: &str = "request login";
+    match requests {
+        RequestLogin::OwnerSwitchesRole => vec![finding(
+            CHECK,
+            Level::Warning,
+            format!(
+                "requests log in as the owner and switch to {role} in each transaction, so a \
+                 statement that resets the role would act as the owner; give {role} LOGIN and a \
+                 password and set SPARKY_APP_DATABASE_URL so requests log in as {role}"
+            ),
+        )],
+        RequestLogin::AsRequestRole(target) => {
+            let answer = match crate::connect(target.as_ref()).await {
+                Ok(client) => client
+                    .query_one("SELECT session_user::text", &[])
+                    .await
+                    .map(|r| r.get::<_, String>(0)),
+                Err(e) => Err(e),
+            };
+            vec![match answer {
+                Ok(user) if user == role => finding(
+                    CHECK,
+                    Level::Ok,
+                    format!("requests log in as {role}, which cannot become the owner"),
+                ),
+                Ok(user) => finding(
+                    CHECK,
+                    Level::Problem,
+                    format!("requests log in as {user}, not as the request role {role}"),
+                ),
+                Err(e) => finding(
+                    CHECK,
+                    Level::Problem,
+                    format!("requests cannot log in as {role}: {e}"),
+                ),
+            }]
+        }
+    }
 }
 
 async fn rls_findings(

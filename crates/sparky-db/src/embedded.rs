@@ -13,6 +13,11 @@
 //! - `.embedded.lock` — an exclusive lock held while starting or stopping, so that concurrent
 //!   Sparky processes (e.g. parallel test binaries) never run `initdb` or `pg_ctl start` twice;
 //!   the second one finds the server running and adopts it.
+//!
+//! Sparky never changes the owner or mode of a directory it did not create: it creates (and,
+//! as root, hands to the PostgreSQL OS user) only `postgres/`, the log file, and the data
+//! directory itself when it had to create it. When permissions stand in the way it says which
+//! command fixes them, before creating anything.
 
 use std::ffi::CString;
 use std::fs::{self, File, OpenOptions};
@@ -87,14 +92,25 @@ impl EmbeddedPostgres {
     pub async fn start(opts: &EmbeddedOptions) -> anyhow::Result<EmbeddedPostgres> {
         let layout = Layout::new(opts)?;
         let settings = server_settings(&layout, &opts.extra_settings)?;
+        let (l, os_user) = (layout.clone(), opts.os_user.clone());
+        let run_as = blocking(move || ensure_data_dir(&l, os_user.as_deref())).await?;
         let _lock = lock(layout.lock_file.clone()).await?;
 
-        let prep_layout = layout.clone();
-        let os_user = opts.os_user.clone();
-        let runner = blocking(move || prepare(&prep_layout, os_user.as_deref())).await?;
+        let (l, r) = (layout.clone(), run_as.clone());
+        let (runner, created_cluster_dir) = blocking(move || prepare(&l, r)).await?;
 
         let (l, r) = (layout.clone(), runner.clone());
-        let outcome = blocking(move || ensure_running(&l, &r, &settings)).await?;
+        let outcome = match blocking(move || ensure_running(&l, &r, &settings)).await {
+            Ok(o) => o,
+            Err(e) => {
+                // Leave nothing half-made: a cluster directory made by this attempt and never
+                // initialised goes (initdb already removed whatever it wrote).
+                if created_cluster_dir && matches!(read_pg_version(&layout.cluster_dir), Ok(None)) {
+                    let _ = fs::remove_dir_all(&layout.cluster_dir);
+                }
+                return Err(e);
+            }
+        };
 
         let pg = EmbeddedPostgres {
             cluster_dir: layout.cluster_dir.clone(),
@@ -327,11 +343,9 @@ struct Outcome {
 }
 
 /// Takes the exclusive start/stop lock; it is released when the returned file is dropped.
+/// The data directory must exist.
 async fn lock(path: PathBuf) -> anyhow::Result<File> {
     blocking(move || {
-        if let Some(parent) = path.parent() {
-            create_private_dir_all(parent)?;
-        }
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -352,46 +366,220 @@ async fn blocking<T: Send + 'static>(
         .context("embedded PostgreSQL worker thread failed")?
 }
 
-fn create_private_dir_all(dir: &Path) -> anyhow::Result<()> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("creating directory {}", dir.display()))
+/// Who runs the server when Sparky is root (PostgreSQL refuses to run as root).
+fn server_os_user(os_user: Option<&str>) -> anyhow::Result<Option<RunAs>> {
+    if Uid::effective().is_root() {
+        Ok(Some(lookup_user(os_user.unwrap_or("postgres"))?))
+    } else {
+        Ok(None)
+    }
 }
 
-/// Resolves the OS user and binaries and makes the directories usable by that user.
-fn prepare(layout: &Layout, os_user: Option<&str>) -> anyhow::Result<Runner> {
-    let run_as = if Uid::effective().is_root() {
-        Some(lookup_user(os_user.unwrap_or("postgres"))?)
-    } else {
-        None
-    };
-    create_private_dir_all(&layout.data_dir)?;
-    if !layout.cluster_dir.exists() {
-        fs::DirBuilder::new()
-            .mode(0o700)
-            .create(&layout.cluster_dir)
-            .with_context(|| format!("creating directory {}", layout.cluster_dir.display()))?;
-    }
-    if let Some(u) = &run_as {
-        for path in [&layout.data_dir, &layout.cluster_dir, &layout.log_file] {
-            if path.exists() {
-                std::os::unix::fs::chown(path, Some(u.uid.as_raw()), Some(u.gid.as_raw()))
-                    .with_context(|| {
-                        format!("changing the owner of {} to {}", path.display(), u.name)
-                    })?;
+/// The name of the OS user Sparky runs as, for commands in messages.
+fn current_user_name() -> String {
+    User::from_uid(Uid::effective())
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| Uid::effective().to_string())
+}
+
+fn owner_name(uid: u32) -> String {
+    User::from_uid(Uid::from_raw(uid))
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| uid.to_string())
+}
+
+/// Checks the data directory, creating it when missing, before anything is written there.
+/// Returns who runs the server.
+fn ensure_data_dir(layout: &Layout, os_user: Option<&str>) -> anyhow::Result<Option<RunAs>> {
+    let dir = &layout.data_dir;
+    let me = current_user_name();
+    let run_as = server_os_user(os_user)?;
+    match fs::metadata(dir) {
+        Ok(meta) if !meta.is_dir() => bail!(
+            "SPARKY_DATA_DIR {} is not a directory; point SPARKY_DATA_DIR at a directory (it is \
+             created if missing)",
+            dir.display()
+        ),
+        Ok(meta) => {
+            // Sparky keeps its lock, its log and postgres/ here.
+            if nix::unistd::access(
+                dir,
+                nix::unistd::AccessFlags::W_OK | nix::unistd::AccessFlags::X_OK,
+            )
+            .is_err()
+            {
+                let fix = if meta.uid() == Uid::effective().as_raw() {
+                    format!("`chmod u+rwx {}`", dir.display())
+                } else {
+                    format!("`sudo chown {me} {}`", dir.display())
+                };
+                bail!(
+                    "Sparky (running as OS user {me}) cannot write to its data directory {} \
+                     (owner {}, mode {:o}), where it keeps its PostgreSQL cluster (postgres/), \
+                     log and lock file. Run {fix}, or set SPARKY_DATA_DIR to a directory {me} \
+                     can write (e.g. `sudo install -d -o {me} -m 700 {}`). Nothing was changed",
+                    dir.display(),
+                    owner_name(meta.uid()),
+                    meta.mode() & 0o7777,
+                    dir.join("sparky").display()
+                );
+            }
+            if let Some(u) = &run_as {
+                check_traversable(u, dir)?;
             }
         }
-        check_traversable(u, &layout.data_dir)?;
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let existing = dir
+                .ancestors()
+                .skip(1)
+                .find(|a| a.exists())
+                .unwrap_or(Path::new("/"));
+            if let Some(u) = &run_as {
+                check_traversable(u, existing)?;
+            }
+            let parent = dir.parent().unwrap_or(Path::new("/"));
+            // Missing parents are Sparky's too: open enough for the server's user to pass.
+            let created = fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o755)
+                .create(parent)
+                .and_then(|()| fs::DirBuilder::new().mode(0o700).create(dir));
+            match created {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => bail!(
+                    "Sparky (running as OS user {me}) cannot create its data directory {}: \
+                     {} is not writable for it. Create it: `sudo install -d -o {me} -m 700 {}`, \
+                     or set SPARKY_DATA_DIR to a directory {me} can write",
+                    dir.display(),
+                    existing.display(),
+                    dir.display()
+                ),
+                Err(e) => {
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("creating the data directory {}", dir.display())))
+                }
+            }
+            // Sparky made it, so it may hand it to the server's user (who writes the log).
+            if let Some(u) = &run_as {
+                chown_dir(dir, u)?;
+            }
+        }
+        Err(e) => {
+            return Err(anyhow::Error::new(e)
+                .context(format!("inspecting the data directory {}", dir.display())))
+        }
     }
-    let cluster_version = read_pg_version(&layout.cluster_dir)?;
-    let bin_dir = find_bin_dir(cluster_version)?;
-    Ok(Runner {
-        bin_dir,
-        run_as,
-        cwd: layout.data_dir.clone(),
-    })
+    Ok(run_as)
+}
+
+fn chown_dir(dir: &Path, u: &RunAs) -> anyhow::Result<()> {
+    std::os::unix::fs::lchown(dir, Some(u.uid.as_raw()), Some(u.gid.as_raw()))
+        .with_context(|| format!("changing the owner of {} to {}", dir.display(), u.name))
+}
+
+/// Makes `postgres/` (and, as root, the log file) usable by the server's user, and finds the
+/// binaries. Returns whether this call created `postgres/`.
+fn prepare(layout: &Layout, run_as: Option<RunAs>) -> anyhow::Result<(Runner, bool)> {
+    let cluster = &layout.cluster_dir;
+    let server_uid = run_as
+        .as_ref()
+        .map_or(Uid::effective().as_raw(), |u| u.uid.as_raw());
+    let server_user = run_as
+        .as_ref()
+        .map_or_else(current_user_name, |u| u.name.clone());
+    let created = match fs::symlink_metadata(cluster) {
+        Ok(meta) if !meta.is_dir() => bail!(
+            "{} is not a directory, but Sparky keeps its PostgreSQL cluster there; move it away",
+            cluster.display()
+        ),
+        // A directory someone else made (or owns) is not taken over.
+        Ok(meta) if meta.uid() != server_uid => bail!(
+            "{} belongs to {}, but PostgreSQL runs as {server_user} and must own its cluster \
+             directory. If it is the cluster, run `sudo chown -R {server_user}: {}`; if it is \
+             empty, remove it (`rmdir {}`) and Sparky creates it. Nothing was changed",
+            cluster.display(),
+            owner_name(meta.uid()),
+            cluster.display(),
+            cluster.display()
+        ),
+        Ok(_) => false,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            fs::DirBuilder::new()
+                .mode(0o700)
+                .create(cluster)
+                .with_context(|| format!("creating directory {}", cluster.display()))?;
+            if let Some(u) = &run_as {
+                if let Err(e) = chown_dir(cluster, u) {
+                    let _ = fs::remove_dir(cluster);
+                    return Err(e);
+                }
+            }
+            true
+        }
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!("inspecting {}", cluster.display())))
+        }
+    };
+    let found = (|| {
+        if let Some(u) = &run_as {
+            prepare_log_file(&layout.log_file, u)?;
+        }
+        let cluster_version = read_pg_version(cluster)?;
+        find_bin_dir(cluster_version)
+    })();
+    let bin_dir = match found {
+        Ok(d) => d,
+        Err(e) => {
+            if created {
+                let _ = fs::remove_dir(cluster);
+            }
+            return Err(e);
+        }
+    };
+    Ok((
+        Runner {
+            bin_dir,
+            run_as,
+            cwd: layout.data_dir.clone(),
+        },
+        created,
+    ))
+}
+
+/// pg_ctl opens the log as the server's user, who may not be able to create files in a data
+/// directory Sparky did not create; so root creates it and hands it over. Never through a
+/// symlink: that would hand over whatever it points at.
+fn prepare_log_file(path: &Path, u: &RunAs) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)
+        .with_context(|| {
+            format!(
+                "opening the PostgreSQL log {} (it must be a regular file, not a symlink)",
+                path.display()
+            )
+        })?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        bail!(
+            "the PostgreSQL log {} is not a regular file",
+            path.display()
+        );
+    }
+    if meta.uid() != u.uid.as_raw() {
+        std::os::unix::fs::fchown(&file, Some(u.uid.as_raw()), Some(u.gid.as_raw()))
+            .with_context(|| format!("changing the owner of {} to {}", path.display(), u.name))?;
+    }
+    Ok(())
 }
 
 fn lookup_user(name: &str) -> anyhow::Result<RunAs> {

@@ -5,16 +5,20 @@ pub mod doctor;
 pub mod embedded;
 pub mod migrate;
 pub mod roles;
+pub mod tls;
 mod user_tx;
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::{Client, Config};
 use uuid::Uuid;
 
 pub use embedded::{EmbeddedOptions, EmbeddedPostgres};
 pub use migrate::{MigrateError, MigrationSource, Migrator};
+pub use tls::{PgTarget, SslMode};
 pub use user_tx::{Credential, UserTx};
 
 /// Default name of the request role (`SPARKY_APP_ROLE` overrides it).
@@ -55,8 +59,10 @@ impl DbError {
 /// Where the database is and who requests act as.
 #[derive(Debug, Clone)]
 pub struct DbSettings {
-    /// `DATABASE_URL`; `None` means the embedded cluster under `data_dir`.
+    /// `DATABASE_URL` (the owner role); `None` means the embedded cluster under `data_dir`.
     pub database_url: Option<String>,
+    /// `SPARKY_APP_DATABASE_URL`: how requests log in as the request role on an external server.
+    pub app_database_url: Option<String>,
     pub data_dir: PathBuf,
     pub pg_os_user: Option<String>,
     pub app_role: String,
@@ -67,6 +73,7 @@ impl DbSettings {
     pub fn new(database_url: Option<String>, data_dir: PathBuf) -> DbSettings {
         DbSettings {
             database_url,
+            app_database_url: None,
             data_dir,
             pg_os_user: None,
             app_role: DEFAULT_APP_ROLE.to_string(),
@@ -75,93 +82,266 @@ impl DbSettings {
     }
 }
 
-/// The owner-role connection settings, starting the embedded cluster when there is no URL.
-/// The returned cluster handle (if any) must be stopped by the caller at shutdown.
-pub async fn locate(settings: &DbSettings) -> anyhow::Result<(Config, Option<EmbeddedPostgres>)> {
+/// How request connections reach the request role.
+#[derive(Debug, Clone)]
+pub enum RequestLogin {
+    /// Request connections log in as the request role itself, which is not a member of the
+    /// owner: a `RESET ROLE` or `SET ROLE <owner>` smuggled into a request cannot make it the
+    /// owner. The embedded cluster (trust over its private socket) and
+    /// `SPARKY_APP_DATABASE_URL`.
+    AsRequestRole(Box<PgTarget>),
+    /// Request connections log in as the owner and switch to the request role in each
+    /// transaction (an external `DATABASE_URL` without `SPARKY_APP_DATABASE_URL`). RLS still
+    /// applies, but a statement that resets the role would act as the owner; `doctor` warns.
+    OwnerSwitchesRole,
+}
+
+impl RequestLogin {
+    /// Requests log in with `target`, whose user is the request role.
+    pub fn as_request_role(target: impl Into<PgTarget>) -> RequestLogin {
+        RequestLogin::AsRequestRole(Box::new(target.into()))
+    }
+}
+
+/// What [`locate`] found.
+pub struct Located {
+    /// The owner role: migrations, doctor, administration.
+    pub owner: PgTarget,
+    pub requests: RequestLogin,
+    /// The embedded cluster, when there is no `DATABASE_URL`. The caller stops it at shutdown.
+    pub embedded: Option<EmbeddedPostgres>,
+}
+
+/// Where the database is, starting the embedded cluster when there is no URL.
+pub async fn locate(settings: &DbSettings) -> anyhow::Result<Located> {
+    roles::validate_role_name(&settings.app_role).map_err(anyhow::Error::msg)?;
     match &settings.database_url {
         Some(url) => {
-            let config: Config = url
-                .parse()
-                .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a valid PostgreSQL URL: {e}"))?;
-            Ok((config, None))
+            let owner = PgTarget::parse(url, "DATABASE_URL").map_err(anyhow::Error::msg)?;
+            let requests = match &settings.app_database_url {
+                Some(app_url) => {
+                    RequestLogin::as_request_role(request_target(app_url, &settings.app_role)?)
+                }
+                None => RequestLogin::OwnerSwitchesRole,
+            };
+            Ok(Located {
+                owner,
+                requests,
+                embedded: None,
+            })
         }
         None => {
+            if settings.app_database_url.is_some() {
+                anyhow::bail!(
+                    "SPARKY_APP_DATABASE_URL is set without DATABASE_URL; the embedded PostgreSQL \
+                     needs neither (requests log in as {} over its private socket)",
+                    settings.app_role
+                );
+            }
             let pg = EmbeddedPostgres::start(&EmbeddedOptions {
                 data_dir: settings.data_dir.clone(),
                 os_user: settings.pg_os_user.clone(),
                 extra_settings: Vec::new(),
             })
             .await?;
-            Ok((pg.owner_config(embedded::DATABASE_NAME), Some(pg)))
+            let owner = PgTarget::from(pg.owner_config(embedded::DATABASE_NAME));
+            // The cluster trusts every role over its socket, which only Sparky's OS user can
+            // reach, so the request role logs in without a password.
+            let requests = RequestLogin::AsRequestRole(Box::new(owner.with_config(|c| {
+                c.user(&settings.app_role);
+            })));
+            Ok(Located {
+                owner,
+                requests,
+                embedded: Some(pg),
+            })
         }
     }
 }
 
-/// Opens one connection and drives it on the runtime.
-pub async fn connect(config: &Config) -> Result<Client, tokio_postgres::Error> {
-    let (client, connection) = config.connect(NoTls).await?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::debug!("postgres connection closed: {e}");
-        }
-    });
-    Ok(client)
+/// `SPARKY_APP_DATABASE_URL`, which must log in as the request role the checks are run for.
+fn request_target(url: &str, app_role: &str) -> anyhow::Result<PgTarget> {
+    let target = PgTarget::parse(url, "SPARKY_APP_DATABASE_URL").map_err(anyhow::Error::msg)?;
+    match target.user() {
+        None => Ok(target.with_config(|c| {
+            c.user(app_role);
+        })),
+        Some(user) if user == app_role => Ok(target),
+        Some(user) => anyhow::bail!(
+            "SPARKY_APP_DATABASE_URL logs in as {user}, but the request role is {app_role}; \
+             set SPARKY_APP_ROLE={user} (or use {app_role} in the URL)"
+        ),
+    }
 }
 
-/// The application's database handle: a pool of owner-role connections that request code
-/// can only use through [`Database::as_user`] (request role + acting user).
+/// Opens one connection and drives it on the runtime. Takes a [`PgTarget`] (TLS as its URL
+/// asked) or a plain [`Config`].
+pub async fn connect(target: impl Into<PgTarget>) -> Result<Client, tokio_postgres::Error> {
+    tls::connect(target).await
+}
+
+/// How long one statement of a request may run unless raised with
+/// [`UserTx::set_statement_timeout`] (`SPARKY_STATEMENT_TIMEOUT_MS`).
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_millis(5_000);
+
+/// How long a request transaction may sit idle before the server ends its session
+/// (`SPARKY_IDLE_IN_TRANSACTION_TIMEOUT_MS`).
+pub const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT: Duration = Duration::from_millis(15_000);
+
+/// Builds a [`Database`]: where requests connect, how many connections, and their limits.
+#[derive(Debug, Clone)]
+pub struct DatabaseBuilder {
+    owner: PgTarget,
+    requests: RequestLogin,
+    app_role: String,
+    pool_size: usize,
+    statement_timeout: Duration,
+    idle_in_transaction_timeout: Duration,
+}
+
+impl DatabaseBuilder {
+    /// How request connections log in (default: [`RequestLogin::OwnerSwitchesRole`]).
+    pub fn requests(mut self, requests: RequestLogin) -> Self {
+        self.requests = requests;
+        self
+    }
+
+    pub fn pool_size(mut self, size: usize) -> Self {
+        self.pool_size = size;
+        self
+    }
+
+    /// `statement_timeout` of request connections; zero means none.
+    pub fn statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = timeout;
+        self
+    }
+
+    /// `idle_in_transaction_session_timeout` of request connections; zero means none.
+    pub fn idle_in_transaction_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_in_transaction_timeout = timeout;
+        self
+    }
+
+    pub fn build(self) -> Result<Database, DbError> {
+        roles::validate_role_name(&self.app_role).map_err(DbError::Config)?;
+        let (request_target, login) = match &self.requests {
+            RequestLogin::AsRequestRole(t) => (PgTarget::clone(t), true),
+            RequestLogin::OwnerSwitchesRole => (self.owner.clone(), false),
+        };
+        let base = request_target.config();
+        // Startup options cost no round trip. Request connections plan each prepared
+        // statement once (generic plans): every request query is written for an index path
+        // that holds for any parameter values (see the index-use test under RLS), and
+        // re-planning per execution (the default for statements whose custom plans look
+        // cheaper, such as food search) cost more than the query. The timeouts bound what
+        // one request can cost the server (a runaway statement, a forgotten transaction).
+        let ours = format!(
+            "-c plan_cache_mode=force_generic_plan -c statement_timeout={} \
+             -c idle_in_transaction_session_timeout={}",
+            self.statement_timeout.as_millis(),
+            self.idle_in_transaction_timeout.as_millis()
+        );
+        let options = match base.get_options() {
+            Some(o) if !o.trim().is_empty() => format!("{o} {ours}"),
+            _ => ours,
+        };
+        let mut pool_config = base.clone();
+        pool_config.options(&options);
+        // Transactions always end in COMMIT or ROLLBACK (see UserTx's Drop), so a returned
+        // connection needs no cleanup query.
+        let manager_config = || ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let pool = build_pool(
+            request_target.pool_manager(pool_config, manager_config()),
+            self.pool_size.max(1),
+        )?;
+        // The readiness check reads `migrations`, which the request role may not; it gets
+        // one owner connection of its own, made on first use.
+        let admin = if login {
+            Some(build_pool(
+                self.owner
+                    .pool_manager(self.owner.config().clone(), manager_config()),
+                1,
+            )?)
+        } else {
+            None
+        };
+        Ok(Database {
+            pool,
+            admin,
+            owner: self.owner,
+            requests: self.requests,
+            shared: Arc::new(user_tx::Shared {
+                role: self.app_role,
+                tls: request_target.tls().clone(),
+            }),
+        })
+    }
+}
+
+fn build_pool(manager: Manager, size: usize) -> Result<Pool, DbError> {
+    Pool::builder(manager)
+        .max_size(size)
+        // A database that is down answers 503 quickly instead of hanging requests.
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .wait_timeout(Some(Duration::from_secs(5)))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .recycle_timeout(Some(Duration::from_secs(5)))
+        .build()
+        .map_err(|e| DbError::Pool(e.to_string()))
+}
+
+/// The application's database handle: a pool of request connections that request code can
+/// only use through [`Database::as_user`] (request role + acting user).
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
-    app_role: String,
-    config: Config,
+    /// Owner connection for the readiness check, when requests do not log in as the owner.
+    admin: Option<Pool>,
+    owner: PgTarget,
+    requests: RequestLogin,
+    shared: Arc<user_tx::Shared>,
 }
 
 impl Database {
+    /// Requests on owner connections that switch role per transaction, with the default
+    /// timeouts. See [`Database::builder`] for requests that log in as the request role.
     pub fn new(config: Config, app_role: &str, pool_size: usize) -> Result<Database, DbError> {
-        roles::validate_role_name(app_role).map_err(DbError::Config)?;
-        // Request connections plan each prepared statement once (generic plans). Every request
-        // query is written for an index path that holds for any parameter values (see the
-        // index-use test under RLS); re-planning per execution (the default for statements
-        // whose custom plans look cheaper, such as food search) cost more than the query.
-        let mut pool_config = config.clone();
-        let options = match config.get_options() {
-            Some(o) if !o.trim().is_empty() => format!("{o} -c plan_cache_mode=force_generic_plan"),
-            _ => "-c plan_cache_mode=force_generic_plan".to_string(),
-        };
-        pool_config.options(&options);
-        let manager = Manager::from_config(
-            pool_config,
-            NoTls,
-            // Transactions always end in COMMIT or ROLLBACK (see UserTx's Drop), so a
-            // returned connection needs no cleanup query.
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(pool_size.max(1))
-            // A database that is down answers 503 quickly instead of hanging requests.
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .wait_timeout(Some(std::time::Duration::from_secs(5)))
-            .create_timeout(Some(std::time::Duration::from_secs(5)))
-            .recycle_timeout(Some(std::time::Duration::from_secs(5)))
+        Database::builder(config, app_role)
+            .pool_size(pool_size)
             .build()
-            .map_err(|e| DbError::Pool(e.to_string()))?;
-        Ok(Database {
-            pool,
+    }
+
+    pub fn builder(owner: impl Into<PgTarget>, app_role: &str) -> DatabaseBuilder {
+        DatabaseBuilder {
+            owner: owner.into(),
+            requests: RequestLogin::OwnerSwitchesRole,
             app_role: app_role.to_string(),
-            config,
-        })
+            pool_size: 16,
+            statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
+            idle_in_transaction_timeout: DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT,
+        }
+    }
+
+    /// How request connections log in.
+    pub fn request_login(&self) -> &RequestLogin {
+        &self.requests
     }
 
     pub fn app_role(&self) -> &str {
-        &self.app_role
+        &self.shared.role
     }
 
     /// The owner-role connection settings (migrations, doctor, admin CLI).
     pub fn owner_config(&self) -> &Config {
-        &self.config
+        self.owner.config()
+    }
+
+    /// The owner-role connection settings with their TLS policy.
+    pub fn owner_target(&self) -> &PgTarget {
+        &self.owner
     }
 
     pub fn pool_status(&self) -> deadpool_postgres::Status {
@@ -172,7 +352,7 @@ impl Database {
     /// the first query, which is pipelined with `BEGIN` and the role switch.
     pub async fn as_user(&self, user_id: Uuid) -> Result<UserTx, DbError> {
         let client = self.pool.get().await?;
-        Ok(UserTx::new(client, Some(user_id), self.app_role.clone()))
+        Ok(UserTx::new(client, Some(user_id), self.shared.clone()))
     }
 
     /// A transaction as the request role acting as whoever `credential` belongs to. The
@@ -183,7 +363,7 @@ impl Database {
         Ok(UserTx::with_credential(
             client,
             credential,
-            self.app_role.clone(),
+            self.shared.clone(),
         ))
     }
 
@@ -191,7 +371,7 @@ impl Database {
     /// For the few requests made before anyone is known (login, health checks).
     pub async fn anonymous(&self) -> Result<UserTx, DbError> {
         let client = self.pool.get().await?;
-        Ok(UserTx::new(client, None, self.app_role.clone()))
+        Ok(UserTx::new(client, None, self.shared.clone()))
     }
 
     /// Readiness: the database answers and its schema matches `migrator` (no pending,
@@ -199,7 +379,9 @@ impl Database {
     /// transaction; it reads only the `migrations` table.
     pub async fn check_schema(&self, migrator: &Migrator) -> Result<(), String> {
         let client = self
-            .pool
+            .admin
+            .as_ref()
+            .unwrap_or(&self.pool)
             .get()
             .await
             .map_err(|e| format!("database unavailable: {e}"))?;

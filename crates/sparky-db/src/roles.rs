@@ -36,9 +36,11 @@ pub fn admin_instructions(role: &str, owner: &str) -> String {
 }
 
 /// Creates the request role if missing and makes the owner a member (needed for
-/// `set_config('role', …)`). Concurrent callers are fine: the loser of a creation race sees
-/// the role as existing.
-pub async fn ensure_app_role(client: &Client, role: &str) -> Result<(), MigrateError> {
+/// `set_config('role', …)` when requests use owner connections). With `login`, the role may
+/// also log in, so requests can connect as it (the embedded cluster). The role is never made
+/// a member of the owner. Concurrent callers are fine: the loser of a creation race sees the
+/// role as existing.
+pub async fn ensure_app_role(client: &Client, role: &str, login: bool) -> Result<(), MigrateError> {
     validate_role_name(role).map_err(MigrateError::Role)?;
     let owner: String = client.query_one("SELECT current_user", &[]).await?.get(0);
     let exists = client
@@ -60,6 +62,26 @@ pub async fn ensure_app_role(client: &Client, role: &str) -> Result<(), MigrateE
                     )))
                 }
                 _ => return Err(e.into()),
+            }
+        }
+    }
+    if login {
+        let can_login: bool = client
+            .query_one(
+                "SELECT rolcanlogin FROM pg_roles WHERE rolname = $1",
+                &[&role],
+            )
+            .await?
+            .get(0);
+        if !can_login {
+            if let Err(e) = client
+                .batch_execute(&format!("ALTER ROLE \"{role}\" LOGIN"))
+                .await
+            {
+                return Err(MigrateError::Role(format!(
+                    "the owner role {owner} cannot let the request role {role} log in ({e}). \
+                     As a PostgreSQL superuser run: ALTER ROLE {role} LOGIN;"
+                )));
             }
         }
     }
@@ -122,6 +144,21 @@ pub async fn bypass_risks(
         risks.push(format!(
             "request role {role} owns {}",
             r.get::<_, String>(0)
+        ));
+    }
+    // Membership in the owner would let it SET ROLE to the owner, which owns the tables (and
+    // can switch RLS off on them). The owner is whoever runs this check.
+    let owner_member: Option<String> = client
+        .query_opt(
+            "SELECT current_user::text WHERE current_user <> $1 AND pg_has_role($1, current_user, 'MEMBER')",
+            &[&role],
+        )
+        .await?
+        .map(|r| r.get(0));
+    if let Some(owner) = owner_member {
+        risks.push(format!(
+            "request role {role} is a member of the owner role {owner} and could become it \
+             (REVOKE {owner} FROM {role})"
         ));
     }
     // Membership in a role that bypasses RLS would let it SET ROLE to that role.

@@ -5,12 +5,19 @@
 //! pipelines the final read with `COMMIT`, so a one-query request is one round trip in all.
 //! When the user is known only by a session token or API key, resolving it happens inside
 //! that same setup statement (`auth.resolve_credential`), so authentication is free too.
+//!
+//! A request whose future is dropped mid-statement (its client went away) cancels that
+//! statement in PostgreSQL before rolling back, so abandoned work does not keep running.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use deadpool_postgres::Object;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Row, Statement};
 use uuid::Uuid;
 
+use crate::tls::{self, Tls};
 use crate::DbError;
 
 const BEGIN: &str = "BEGIN";
@@ -18,6 +25,16 @@ const SETUP_USER: &str = "SELECT set_config('role', $1, true), set_config('app.u
 const SETUP_CREDENTIAL: &str = "SELECT set_config('role', $1, true),
             set_config('app.user_id', coalesce(auth.resolve_credential($2, $3, $4)::text, ''), true)";
 const COMMIT: &str = "COMMIT";
+const SET_STATEMENT_TIMEOUT: &str = "SELECT set_config('statement_timeout', $1, true)";
+
+/// What every transaction of one [`crate::Database`] shares.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    /// The request role.
+    pub(crate) role: String,
+    /// The request connections' TLS, needed again to send a cancel request.
+    pub(crate) tls: Tls,
+}
 
 /// How a session token or API key is presented (the hash, never the secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,11 +69,16 @@ type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 /// [`UserTx::commit`] rolls back.
 pub struct UserTx {
     client: Option<Object>,
-    role: String,
+    shared: Arc<Shared>,
     acting: Acting,
     /// Known once the setup ran (or from the start for `as_user`).
     user_id: Option<Uuid>,
     state: State,
+    /// A pipeline has been sent and not fully answered: if the transaction is dropped now,
+    /// its statement may still be running on the server.
+    in_flight: bool,
+    /// `statement_timeout` (ms) to set for the rest of the transaction with the next statement.
+    pending_timeout: Option<String>,
 }
 
 /// One statement of the pipeline.
@@ -74,24 +96,40 @@ enum OpResult {
 }
 
 impl UserTx {
-    pub(crate) fn new(client: Object, user_id: Option<Uuid>, role: String) -> UserTx {
+    pub(crate) fn new(client: Object, user_id: Option<Uuid>, shared: Arc<Shared>) -> UserTx {
         UserTx {
             client: Some(client),
-            role,
+            shared,
             acting: Acting::User(user_id.map(|u| u.to_string()).unwrap_or_default()),
             user_id,
             state: State::Idle,
+            in_flight: false,
+            pending_timeout: None,
         }
     }
 
-    pub(crate) fn with_credential(client: Object, credential: Credential, role: String) -> UserTx {
+    pub(crate) fn with_credential(
+        client: Object,
+        credential: Credential,
+        shared: Arc<Shared>,
+    ) -> UserTx {
         UserTx {
             client: Some(client),
-            role,
+            shared,
             acting: Acting::Credential(credential),
             user_id: None,
             state: State::Idle,
+            in_flight: false,
+            pending_timeout: None,
         }
+    }
+
+    /// Changes `statement_timeout` for the rest of this transaction only (`SET LOCAL`), for
+    /// the few operations that may legitimately run longer than a request should, such as
+    /// imports. It is sent with the next statement, so it costs no round trip.
+    /// `Duration::ZERO` means no limit.
+    pub fn set_statement_timeout(&mut self, timeout: Duration) {
+        self.pending_timeout = Some(timeout.as_millis().to_string());
     }
 
     fn client(&self) -> &Object {
@@ -137,19 +175,26 @@ impl UserTx {
         } else {
             None
         };
+        let timeout_stmt = match &self.pending_timeout {
+            Some(_) => Some(self.prepare(SET_STATEMENT_TIMEOUT).await?),
+            None => None,
+        };
+        let timeout_value = self.pending_timeout.take();
         // Open from the moment BEGIN may be on the wire: if this future is dropped mid-flight
         // (the client went away), Drop must still roll back before the connection is reused.
         // A ROLLBACK after a BEGIN that was never sent, or after a COMMIT, is harmless.
         if start.is_some() {
             self.state = State::Open;
         }
+        self.in_flight = true;
         let client = self.client();
         let (user, cred_kind, cred_hash, ttl) = match &self.acting {
             Acting::User(u) => (u.as_str(), "", "", 0),
             Acting::Credential(c) => ("", c.kind, c.token_hash.as_str(), c.session_ttl_seconds),
         };
-        let user_params: [&(dyn ToSql + Sync); 2] = [&self.role, &user];
-        let cred_params: [&(dyn ToSql + Sync); 4] = [&self.role, &cred_kind, &cred_hash, &ttl];
+        let role = &self.shared.role;
+        let user_params: [&(dyn ToSql + Sync); 2] = [role, &user];
+        let cred_params: [&(dyn ToSql + Sync); 4] = [role, &cred_kind, &cred_hash, &ttl];
         let setup_params: Params<'_> = match self.acting {
             Acting::User(_) => &user_params,
             Acting::Credential(_) => &cred_params,
@@ -168,6 +213,12 @@ impl UserTx {
                 None => Ok(None),
             }
         };
+        let timeout_fut = async {
+            match (&timeout_stmt, &timeout_value) {
+                (Some(stmt), Some(ms)) => client.query(stmt, &[ms]).await.map(|_| ()),
+                _ => Ok(()),
+            }
+        };
         let op_fut = async {
             match op {
                 Op::Query(stmt, params) => client.query(stmt, params).await.map(OpResult::Rows),
@@ -183,7 +234,9 @@ impl UserTx {
                 None => Ok(()),
             }
         };
-        let (setup_rows, result, committed) = tokio::join!(begin_fut, op_fut, commit_fut);
+        let (setup_rows, timeout_set, result, committed) =
+            tokio::join!(begin_fut, timeout_fut, op_fut, commit_fut);
+        self.in_flight = false;
         if commit {
             // COMMIT of a failed transaction is a rollback; either way it has ended.
             self.state = State::Finished;
@@ -195,6 +248,7 @@ impl UserTx {
                 return Err(DbError::Unauthenticated);
             }
         }
+        timeout_set?;
         let result = result?;
         committed?;
         Ok(result)
@@ -288,11 +342,24 @@ impl Drop for UserTx {
         let Some(client) = self.client.take() else {
             return;
         };
+        // A statement still running was abandoned (the HTTP client went away): cancel it
+        // first, or it would run to its end (or its timeout) before the ROLLBACK is read.
+        let cancel = self.in_flight.then(|| client.cancel_token());
+        let shared = self.shared.clone();
         // The connection goes back to the pool only after the rollback, so the next request
         // never inherits this one's transaction, role or user.
         match tokio::runtime::Handle::try_current() {
             Ok(handle) => {
                 handle.spawn(async move {
+                    if let Some(token) = cancel {
+                        // The server has signalled the statement once this returns, before
+                        // the ROLLBACK is sent: the cancel cannot hit a later request.
+                        if let Err(e) = tls::cancel(&token, &shared.tls).await {
+                            tracing::warn!("could not cancel an abandoned statement: {e}");
+                            let _ = deadpool_postgres::Object::take(client);
+                            return;
+                        }
+                    }
                     if client.batch_execute("ROLLBACK").await.is_err() {
                         // A broken connection must not be reused.
                         let _ = deadpool_postgres::Object::take(client);

@@ -1,7 +1,7 @@
 //! `Database::as_user`: the request transaction is the request role acting as one user, and
 //! nothing of it survives into the next transaction on the same connection.
 
-use sparky_db::Database;
+use sparky_db::{Database, RequestLogin};
 use sparky_testkit::TestDb;
 use uuid::Uuid;
 
@@ -19,7 +19,7 @@ async fn make_user(db: &TestDb, email: &str) -> Uuid {
 
 /// One connection, so every transaction below reuses the previous one's connection.
 async fn single_connection(db: &TestDb) -> Database {
-    Database::new(db.owner_config(), db.app_role(), 1).unwrap()
+    db.database_builder().pool_size(1).build().unwrap()
 }
 
 #[tokio::test]
@@ -181,9 +181,14 @@ async fn a_request_cancelled_mid_query_leaves_no_open_transaction_behind() {
 async fn request_connections_plan_once_and_keep_configured_options() {
     let db = TestDb::new().await;
     let alice = make_user(&db, "alice@example.com").await;
-    let mut config = db.owner_config();
+    let mut config = db.request_config();
     config.options("-c work_mem=5MB");
-    let database = Database::new(config, db.app_role(), 1).unwrap();
+    let database = db
+        .database_builder()
+        .requests(RequestLogin::as_request_role(config))
+        .pool_size(1)
+        .build()
+        .unwrap();
     let mut tx = database.as_user(alice).await.unwrap();
     let row = tx
         .query_one(

@@ -4,6 +4,7 @@
 //! and when the tests run as root the `postgres` OS user must be able to traverse it).
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -172,7 +173,11 @@ async fn fresh_start_initialises_and_listens_only_on_a_private_socket() {
     let pid = postmaster_pid(&dir.cluster()).expect("postmaster.pid");
     let config = pg.owner_config(DATABASE_NAME);
     pg.stop().await.expect("stop");
-    assert!(!alive(pid), "postmaster {pid} still running after stop");
+    // pg_ctl -w returns once postmaster.pid is gone, a moment before the process itself.
+    assert!(
+        wait_until(Duration::from_secs(10), || !alive(pid)),
+        "postmaster {pid} still running after stop"
+    );
     assert!(!dir.cluster().join("postmaster.pid").exists());
     assert!(config.connect(tokio_postgres::NoTls).await.is_err());
 }
@@ -341,7 +346,7 @@ async fn concurrent_starts_share_one_server_and_a_running_server_is_adopted() {
     assert_eq!(postmaster_pid(&dir.cluster()), Some(pid));
 
     a.stop().await.expect("stop");
-    assert!(!alive(pid));
+    assert!(wait_until(Duration::from_secs(10), || !alive(pid)));
     // Stopping an already stopped server is not an error.
     c.stop().await.expect("second stop");
 }
@@ -422,4 +427,193 @@ async fn root_needs_an_existing_unprivileged_os_user_and_a_traversable_path() {
     let text = format!("{err:#}");
     assert!(text.contains("cannot enter"), "{text}");
     assert!(text.contains(&dir.path.display().to_string()), "{text}");
+}
+
+/// Every entry under `dir`, for "nothing was created" checks.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn a_data_dir_that_is_a_file_is_refused() {
+    let dir = TestDir::new();
+    let file = dir.path.join("not-a-dir");
+    std::fs::write(&file, "keep me").unwrap();
+    let opts = EmbeddedOptions {
+        data_dir: file.clone(),
+        ..dir.opts()
+    };
+    let err = EmbeddedPostgres::start(&opts).await.expect_err("a file");
+    let text = format!("{err:#}");
+    assert!(text.contains("is not a directory"), "{text}");
+    assert!(text.contains(&file.display().to_string()), "{text}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+    assert_eq!(entries(&dir.path), ["not-a-dir"]);
+}
+
+/// A data directory made by someone else keeps its owner and mode; Sparky works in its own
+/// `postgres/` subdirectory. As root, a root-owned read-only directory (what an operator or a
+/// package may create) works as is; as another user, a directory it cannot write is refused
+/// with the command that fixes it, and nothing is created.
+#[tokio::test]
+async fn a_data_dir_sparky_did_not_create_keeps_its_owner_and_mode() {
+    let dir = TestDir::new();
+    let data = dir.path.join("given");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let before = std::fs::metadata(&data).unwrap();
+    let opts = EmbeddedOptions {
+        data_dir: data.clone(),
+        ..dir.opts()
+    };
+    let result = EmbeddedPostgres::start(&opts).await;
+    let after = std::fs::metadata(&data).unwrap();
+    assert_eq!(
+        (after.uid(), after.gid(), after.mode()),
+        (before.uid(), before.gid(), before.mode()),
+        "the data directory's owner or mode changed"
+    );
+    if is_root() {
+        let pg = result.expect("root can work inside a read-only directory it was given");
+        let cluster = std::fs::metadata(data.join("postgres")).unwrap();
+        let postgres = nix::unistd::User::from_name("postgres").unwrap().unwrap();
+        assert_eq!(cluster.uid(), postgres.uid.as_raw());
+        assert_eq!(cluster.mode() & 0o777, 0o700);
+        pg.stop().await.unwrap();
+        // Restarting finds everything as it left it.
+        let pg = EmbeddedPostgres::start(&opts).await.expect("restart");
+        pg.stop().await.unwrap();
+        let again = std::fs::metadata(&data).unwrap();
+        assert_eq!((again.uid(), again.mode()), (before.uid(), before.mode()));
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    } else {
+        let text = format!("{:#}", result.expect_err("not writable"));
+        assert!(
+            text.contains("cannot write to its data directory"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("chmod u+rwx {}", data.display())),
+            "{text}"
+        );
+        assert!(entries(&data).is_empty(), "created {:?}", entries(&data));
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+/// Run as an unprivileged user (the test re-runs itself as `nobody` when it runs as root):
+/// a data directory it may not write, and one it may not create, are refused with the exact
+/// command to run, and nothing is created.
+#[tokio::test]
+async fn without_permission_it_says_what_to_run_and_creates_nothing() {
+    const CHILD: &str = "SPARKY_TEST_UNPRIVILEGED_DIR";
+    if let Ok(given) = std::env::var(CHILD) {
+        let given = PathBuf::from(given);
+        let me = nix::unistd::User::from_uid(nix::unistd::Uid::effective())
+            .unwrap()
+            .unwrap()
+            .name;
+        let opts = EmbeddedOptions {
+            data_dir: given.clone(),
+            os_user: None,
+            extra_settings: Vec::new(),
+        };
+        let text = format!(
+            "{:#}",
+            EmbeddedPostgres::start(&opts)
+                .await
+                .expect_err("not writable")
+        );
+        assert!(
+            text.contains("cannot write to its data directory"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("sudo chown {me} {}", given.display())),
+            "{text}"
+        );
+        assert!(entries(&given).is_empty(), "created {:?}", entries(&given));
+
+        let missing = given.join("sparky-data");
+        let opts = EmbeddedOptions {
+            data_dir: missing.clone(),
+            ..opts
+        };
+        let text = format!(
+            "{:#}",
+            EmbeddedPostgres::start(&opts)
+                .await
+                .expect_err("not creatable")
+        );
+        assert!(text.contains("cannot create its data directory"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "sudo install -d -o {me} -m 700 {}",
+                missing.display()
+            )),
+            "{text}"
+        );
+        assert!(entries(&given).is_empty(), "created {:?}", entries(&given));
+        return;
+    }
+
+    let dir = TestDir::new();
+    let given = dir.path.join("given");
+    std::fs::create_dir(&given).unwrap();
+    std::fs::set_permissions(&given, std::fs::Permissions::from_mode(0o755)).unwrap();
+    if is_root() {
+        // Root owns `given` (0755): nobody may enter it but not write it.
+        let nobody = nix::unistd::User::from_name("nobody")
+            .unwrap()
+            .expect("user nobody");
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "without_permission_it_says_what_to_run_and_creates_nothing",
+                "--nocapture",
+            ])
+            .env(CHILD, &given)
+            .current_dir("/")
+            .uid(nobody.uid.as_raw())
+            .gid(nobody.gid.as_raw())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "as nobody:\n{text}");
+        assert!(text.contains("1 passed"), "the child ran the test:\n{text}");
+    } else {
+        eprintln!("skipped: needs root to run as another user");
+    }
+}
+
+/// A `postgres/` directory someone else made is not taken over.
+#[tokio::test]
+async fn a_cluster_directory_of_another_owner_is_not_taken_over() {
+    if !is_root() {
+        eprintln!("skipped: only meaningful as root");
+        return;
+    }
+    let dir = TestDir::new();
+    std::fs::create_dir(dir.cluster()).unwrap();
+    std::fs::set_permissions(dir.cluster(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let err = EmbeddedPostgres::start(&dir.opts())
+        .await
+        .expect_err("root's directory");
+    let text = format!("{err:#}");
+    assert!(
+        text.contains(&format!(
+            "sudo chown -R postgres: {}",
+            dir.cluster().display()
+        )),
+        "{text}"
+    );
+    let meta = std::fs::metadata(dir.cluster()).unwrap();
+    assert_eq!((meta.uid(), meta.mode() & 0o777), (0, 0o700));
+    assert!(entries(&dir.cluster()).is_empty());
 }

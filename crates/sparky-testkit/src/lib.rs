@@ -3,15 +3,28 @@
 //! One cluster per machine (the embedded one under `target/sparky-test-pg`, or the server in
 //! `SPARKY_TEST_DATABASE_URL`), one migrated template database per set of migrations, and one
 //! `CREATE DATABASE … TEMPLATE …` copy per test, dropped when the test ends.
+//!
+//! Requests reach a test database the way production requests reach the embedded cluster:
+//! logged in as the request role (see [`TestDb::database`]).
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
-use sparky_db::{Database, EmbeddedOptions, EmbeddedPostgres, MigrationSource, Migrator};
+use std::time::Duration;
+
+use sparky_db::{
+    Database, DatabaseBuilder, EmbeddedOptions, EmbeddedPostgres, MigrationSource, Migrator,
+    RequestLogin,
+};
 use tokio_postgres::Config;
 
 pub const APP_ROLE: &str = sparky_db::DEFAULT_APP_ROLE;
+
+/// Request limits in tests: generous, so a loaded machine cannot trip them; the tests of the
+/// limits themselves set their own.
+pub const TEST_STATEMENT_TIMEOUT: Duration = Duration::from_secs(60);
+pub const TEST_IDLE_IN_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(120);
 
 struct Shared {
     /// Owner-role settings for the maintenance database (`postgres`).
@@ -95,13 +108,15 @@ fn template_name(migrator: &Migrator) -> String {
 
 async fn set_up() -> anyhow::Result<Shared> {
     let admin = admin_config().await?;
-    let migrator = Migrator::new(MigrationSource::Embedded, APP_ROLE)?;
+    let migrator = Migrator::new(MigrationSource::Embedded, APP_ROLE)?.request_role_login(true);
     let template = template_name(&migrator);
     let client = sparky_db::connect(&admin).await?;
     // Several test binaries start at once: one builds the template, the others wait.
     client
         .execute("SELECT pg_advisory_lock(7236472364)", &[])
         .await?;
+    // The role is cluster-wide and may predate the template (or be older than LOGIN).
+    sparky_db::roles::ensure_app_role(&client, APP_ROLE, true).await?;
     let ready = client
         .query_opt(
             "SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate",
@@ -219,9 +234,35 @@ impl TestDb {
             .expect("connect to the test database")
     }
 
-    /// The application's handle on this database.
+    /// Settings for logging in to this database as the request role, as production requests
+    /// do (`SPARKY_TEST_APP_DATABASE_URL` gives its credentials for an external test server).
+    pub fn request_config(&self) -> Config {
+        let mut config = match std::env::var("SPARKY_TEST_APP_DATABASE_URL") {
+            Ok(url) => url.parse().expect("SPARKY_TEST_APP_DATABASE_URL"),
+            Err(_) => {
+                let mut c = self.config.clone();
+                c.user(APP_ROLE);
+                c
+            }
+        };
+        config.dbname(&self.name);
+        config
+    }
+
+    /// The application's handle on this database: 8 request connections logged in as the
+    /// request role, with the test limits.
     pub async fn database(&self) -> Database {
-        Database::new(self.config.clone(), APP_ROLE, 8).expect("database handle")
+        self.database_builder().build().expect("database handle")
+    }
+
+    /// The production request path (login as the request role) with the test limits and 8
+    /// connections, to adjust before `build()`.
+    pub fn database_builder(&self) -> DatabaseBuilder {
+        Database::builder(self.config.clone(), APP_ROLE)
+            .requests(RequestLogin::as_request_role(self.request_config()))
+            .pool_size(8)
+            .statement_timeout(TEST_STATEMENT_TIMEOUT)
+            .idle_in_transaction_timeout(TEST_IDLE_IN_TRANSACTION_TIMEOUT)
     }
 
     pub fn app_role(&self) -> &str {

@@ -103,6 +103,16 @@ impl ApiError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
     }
 
+    /// The request's statement ran past `statement_timeout` (or its transaction sat idle past
+    /// `idle_in_transaction_session_timeout`) and PostgreSQL stopped it.
+    pub fn timeout() -> ApiError {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "the request took too long and was stopped; try again, or ask for less at once",
+        )
+    }
+
     pub fn internal() -> ApiError {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

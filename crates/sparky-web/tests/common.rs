@@ -60,7 +60,7 @@ impl TestApp {
 
     pub async fn spawn_with(config: WebConfig) -> TestApp {
         let db = TestDb::new().await;
-        let database = Database::new(db.owner_config(), db.app_role(), 8).unwrap();
+        let database = db.database().await;
         Self::serve(db, database, config).await
     }
 
@@ -71,7 +71,7 @@ impl TestApp {
     /// A server whose food providers are `providers` (pointed at local fake servers).
     pub async fn spawn_with_providers(providers: sparky_providers::Providers) -> TestApp {
         let db = TestDb::new().await;
-        let database = Database::new(db.owner_config(), db.app_role(), 8).unwrap();
+        let database = db.database().await;
         Self::serve_with(db, database, WebConfig::default(), Some(providers)).await
     }
 

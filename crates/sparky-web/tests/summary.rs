@@ -380,9 +380,14 @@ async fn table_reads(app: &TestApp) -> Vec<(String, i64, i64)> {
 #[tokio::test]
 async fn everyday_reads_touch_only_the_users_rows_under_row_level_security() {
     let db = sparky_testkit::TestDb::new().await;
-    let mut config = db.owner_config();
+    let mut config = db.request_config();
     config.options("-c enable_seqscan=off");
-    let database = sparky_db::Database::new(config, db.app_role(), 4).unwrap();
+    let database = db
+        .database_builder()
+        .requests(sparky_db::RequestLogin::as_request_role(config))
+        .pool_size(4)
+        .build()
+        .unwrap();
     let app = TestApp::serve(db, database, sparky_web::WebConfig::default()).await;
     let (ann_id, ann) = app.user("ann@example.com").await;
     let (_, bob) = app.user("bob@example.com").await;

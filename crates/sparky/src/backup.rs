@@ -145,8 +145,8 @@ pub fn backup_dir(db: &DbArgs, configured: Option<&Path>) -> PathBuf {
 
 pub async fn backup_command(db: &DbArgs, args: BackupArgs) -> anyhow::Result<ExitCode> {
     let dir = backup_dir(db, args.dir.as_deref());
-    let (path, manifest) = crate::commands::with_database(db, async |config| {
-        take(config, &db.app_role, &dir, Kind::Manual).await
+    let (path, manifest) = crate::commands::with_database(db, async |located| {
+        take(located.owner.config(), &db.app_role, &dir, Kind::Manual).await
     })
     .await?;
     println!("{}", path.display());
@@ -169,8 +169,8 @@ pub async fn restore_command(db: &DbArgs, args: RestoreArgs) -> anyhow::Result<E
         check_compatible(m, db, &migrator)?;
     }
     let file = args.file.clone();
-    let summary = crate::commands::with_database(db, async |config| {
-        restore_into(config, db, &file, manifest.as_ref(), args.force, &migrator).await
+    let summary = crate::commands::with_database(db, async |located| {
+        restore_into(located.owner.config(), db, &file, manifest.as_ref(), args.force, &migrator).await
     })
     .await?;
     println!("{summary}");
@@ -625,7 +625,8 @@ async fn restore_into(
     }
 
     // The grants in the dump name the request role, so it must exist first.
-    roles::ensure_app_role(&client, &db.app_role).await?;
+    // On the embedded cluster requests log in as the role itself (see sparky_db::locate).
+    roles::ensure_app_role(&client, &db.app_role, db.database_url.is_none()).await?;
 
     // Policies for the owner role name it; restoring as another owner moves them to that role.
     let old_owner = manifest

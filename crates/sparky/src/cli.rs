@@ -38,6 +38,15 @@ pub struct DbArgs {
     /// Role that requests run as (must not be able to bypass row level security).
     #[arg(long, env = "SPARKY_APP_ROLE", default_value = sparky_db::DEFAULT_APP_ROLE, global = true)]
     pub app_role: String,
+    /// PostgreSQL URL with which requests log in as the request role (with DATABASE_URL).
+    /// Without it, requests use owner connections and switch role per transaction.
+    #[arg(
+        long,
+        env = "SPARKY_APP_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub app_database_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -118,6 +127,18 @@ pub struct ServeArgs {
     /// Login attempts allowed per minute per account.
     #[arg(long, env = "SPARKY_LOGIN_PER_MINUTE_ACCOUNT", default_value_t = 5)]
     pub login_per_minute_account: u32,
+    /// Longest a request's statement may run, in milliseconds (0 = no limit); longer ones
+    /// are cancelled and answered 503 `timeout`.
+    #[arg(long, env = "SPARKY_STATEMENT_TIMEOUT_MS", default_value_t = 5_000)]
+    pub statement_timeout_ms: u32,
+    /// Longest a request's transaction may sit idle, in milliseconds (0 = no limit); the
+    /// server then ends its connection.
+    #[arg(
+        long,
+        env = "SPARKY_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+        default_value_t = 15_000
+    )]
+    pub idle_in_transaction_timeout_ms: u32,
     /// Trust X-Forwarded-For for the client address (only behind your own reverse proxy).
     #[arg(long, env = "SPARKY_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_proxy: bool,

@@ -6,7 +6,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use sparky_db::migrate::{self, State};
-use sparky_db::{doctor, roles, Database, DbSettings, EmbeddedPostgres, MigrationSource, Migrator};
+use sparky_db::{
+    doctor, roles, Database, DbSettings, EmbeddedPostgres, Located, MigrationSource, Migrator,
+    RequestLogin,
+};
 
 use crate::cli::{
     Cli, Command, DbArgs, ExercisesAction, FoodsAction, MigrateAction, MigrationArgs, ServeArgs,
@@ -40,6 +43,7 @@ fn settings(db: &DbArgs) -> DbSettings {
     let mut s = DbSettings::new(db.database_url.clone(), db.data_dir.clone());
     s.pg_os_user = db.pg_os_user.clone();
     s.app_role = db.app_role.clone();
+    s.app_database_url = db.app_database_url.clone();
     s
 }
 
@@ -48,18 +52,21 @@ fn migrator(db: &DbArgs, args: &MigrationArgs) -> anyhow::Result<Migrator> {
         Some(dir) => MigrationSource::Directory(dir.clone()),
         None => MigrationSource::Embedded,
     };
-    Ok(Migrator::new(source, &db.app_role)?.allow_out_of_order(args.allow_out_of_order))
+    Ok(Migrator::new(source, &db.app_role)?
+        .allow_out_of_order(args.allow_out_of_order)
+        // Sparky manages the embedded cluster's roles, so requests log in as the request role.
+        .request_role_login(db.database_url.is_none()))
 }
 
-/// Runs `f` with the owner-role connection settings, stopping an embedded cluster that was
-/// started only for this command.
+/// Runs `f` with the located database (`located.owner`: the owner-role connection settings),
+/// stopping an embedded cluster that was started only for this command.
 pub(crate) async fn with_database<T>(
     db: &DbArgs,
-    f: impl AsyncFnOnce(&tokio_postgres::Config) -> anyhow::Result<T>,
+    f: impl AsyncFnOnce(&Located) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
-    let (config, embedded) = sparky_db::locate(&settings(db)).await?;
-    let result = f(&config).await;
-    if let Some(pg) = embedded {
+    let mut located = sparky_db::locate(&settings(db)).await?;
+    let result = f(&located).await;
+    if let Some(pg) = located.embedded.take() {
         stop_if_ours(pg).await;
     }
     result
@@ -76,9 +83,9 @@ async fn stop_if_ours(pg: EmbeddedPostgres) {
 
 async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let migrator = migrator(db, &args.migrations)?;
-    let (config, embedded) = sparky_db::locate(&settings(db)).await?;
-    let result = serve_with(&config, db, &args, &migrator).await;
-    if let Some(pg) = embedded {
+    let mut located = sparky_db::locate(&settings(db)).await?;
+    let result = serve_with(&located, db, &args, &migrator).await;
+    if let Some(pg) = located.embedded.take() {
         // We serve from it, so we stop it, adopted after a crash or not.
         if let Err(e) = pg.stop().await {
             tracing::warn!("stopping the embedded PostgreSQL failed: {e:#}");
@@ -88,12 +95,13 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve_with(
-    config: &tokio_postgres::Config,
+    located: &Located,
     db: &DbArgs,
     args: &ServeArgs,
     migrator: &Migrator,
 ) -> anyhow::Result<()> {
-    crate::backup::before_migrations(config, db, &args.backups, migrator).await?;
+    let config = &located.owner;
+    crate::backup::before_migrations(config.config(), db, &args.backups, migrator).await?;
     let report = migrator.run(config).await?;
     if !report.applied.is_empty() {
         tracing::info!(count = report.applied.len(), "schema is up to date");
@@ -111,7 +119,29 @@ async fn serve_with(
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
         (2 * cpus).max(4)
     });
-    let database = Database::new(config.clone(), &db.app_role, pool_size)?;
+    let ms = |v: u32| std::time::Duration::from_millis(u64::from(v));
+    let database = Database::builder(config, &db.app_role)
+        .requests(located.requests.clone())
+        .pool_size(pool_size)
+        .statement_timeout(ms(args.statement_timeout_ms))
+        .idle_in_transaction_timeout(ms(args.idle_in_transaction_timeout_ms))
+        .build()?;
+    match &located.requests {
+        // Fail now rather than answer every request 503.
+        RequestLogin::AsRequestRole(_) => database.ping().await.with_context(|| {
+            format!(
+                "requests cannot log in as the request role {}; on an external server it \
+                 needs LOGIN and a password (ALTER ROLE {} LOGIN PASSWORD '...') that \
+                 SPARKY_APP_DATABASE_URL carries",
+                db.app_role, db.app_role
+            )
+        })?,
+        RequestLogin::OwnerSwitchesRole => tracing::warn!(
+            "requests use owner connections and switch to {} per transaction; set \
+             SPARKY_APP_DATABASE_URL so they log in as it (see `sparky doctor`)",
+            db.app_role
+        ),
+    }
     let web_config = sparky_web::WebConfig {
         allow_signup: args.allow_signup,
         max_body_bytes: args.max_body,
@@ -125,7 +155,7 @@ async fn serve_with(
     .with_public_url(args.public_url.as_deref())
     .map_err(anyhow::Error::msg)?;
     let purger = sparky_web::spawn_session_purger(database.clone());
-    let _scheduled_backups = crate::backup::schedule(config, db, &args.backups);
+    let _scheduled_backups = crate::backup::schedule(config.config(), db, &args.backups);
     let app = sparky_web::router(
         sparky_web::AppState::new(database, web_config, migrator.clone())
             .with_providers(sparky_providers::Providers::from_env()),
@@ -177,7 +207,8 @@ async fn migrate_command(
         return Ok(ExitCode::SUCCESS);
     }
     let migrator = migrator(db, args)?;
-    with_database(db, async |config| {
+    with_database(db, async |located| {
+        let config = &located.owner;
         let client = sparky_db::connect(config).await?;
         match action {
             MigrateAction::Status { json } => {
@@ -212,6 +243,7 @@ async fn migrate_command(
                 Ok(ExitCode::SUCCESS)
             }
             MigrateAction::Up { dry_run: false } => {
+                let config = &located.owner;
                 let report = migrator.run(config).await?;
                 if report.applied.is_empty() {
                     println!("nothing to apply");
@@ -279,9 +311,12 @@ fn print_status(status: &migrate::Status) {
 
 async fn doctor_command(db: &DbArgs, args: &MigrationArgs, json: bool) -> anyhow::Result<ExitCode> {
     let migrator = migrator(db, args)?;
-    with_database(db, async |config| {
-        let client = sparky_db::connect(config).await?;
+    with_database(db, async |located| {
+        let client = sparky_db::connect(&located.owner).await?;
         let mut report = doctor::examine(&client, &db.app_role, &migrator).await?;
+        report
+            .findings
+            .extend(doctor::request_login_findings(&located.requests, &db.app_role).await);
         report.findings.push(crate::backup::doctor_finding(db));
         if json {
             println!("{}", serde_json::to_string_pretty(&report)?);
@@ -311,8 +346,8 @@ async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Result<ExitCod
         }
         _ => None,
     };
-    with_database(db, async |config| {
-        let mut client = sparky_db::connect(config).await?;
+    with_database(db, async |located| {
+        let mut client = sparky_db::connect(&located.owner).await?;
         users::check_schema(&client).await?;
         match action {
             UserAction::Create { .. } => {
@@ -364,8 +399,8 @@ async fn foods_command(db: &DbArgs, action: FoodsAction) -> anyhow::Result<ExitC
         } => {
             // Check the input before touching (or starting) the database.
             let source = food_import::open(format, &path)?;
-            let (summary, seconds) = with_database(db, async |config| {
-                let mut client = sparky_db::connect(config).await?;
+            let (summary, seconds) = with_database(db, async |located| {
+                let mut client = sparky_db::connect(&located.owner).await?;
                 food_import::check_schema(&client).await?;
                 food_import::run(&mut client, source, batch_size as usize).await
             })
@@ -381,8 +416,8 @@ async fn exercises_command(db: &DbArgs, action: ExercisesAction) -> anyhow::Resu
         ExercisesAction::Import { path } => {
             // Check the whole file before touching (or starting) the database.
             let exercises = exercise_import::read(&path)?;
-            let summary = with_database(db, async |config| {
-                let mut client = sparky_db::connect(config).await?;
+            let summary = with_database(db, async |located| {
+                let mut client = sparky_db::connect(&located.owner).await?;
                 exercise_import::check_schema(&client).await?;
                 exercise_import::run(&mut client, &exercises).await
             })

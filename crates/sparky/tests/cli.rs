@@ -12,6 +12,7 @@ fn sparky() -> Command {
     cmd.env_remove("DATABASE_URL")
         .env_remove("SPARKY_DATA_DIR")
         .env_remove("SPARKY_APP_ROLE")
+        .env_remove("SPARKY_APP_DATABASE_URL")
         .env_remove("SPARKY_BIND")
         .env("RUST_LOG", "info");
     cmd
@@ -304,13 +305,19 @@ async fn serve_migrates_answers_healthz_and_stops_on_sigterm() {
 /// stops it on SIGTERM; the next start reuses it.
 #[test]
 fn serve_with_the_embedded_database() {
-    let data = tempfile::Builder::new()
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::Builder::new()
         .prefix("sparky-e2e")
         .tempdir_in("/tmp")
         .unwrap();
-    let server = Server::start(sparky().env("SPARKY_DATA_DIR", data.path()));
+    // Sparky creates the data directory itself (the usual case), so as root it may hand it
+    // to the `postgres` user; a directory it did not create keeps its owner and mode.
+    std::fs::set_permissions(parent.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let data_dir = parent.path().join("data");
+    let data = &data_dir;
+    let server = Server::start(sparky().env("SPARKY_DATA_DIR", data));
     assert_eq!(server.get("/healthz").0, 200);
-    assert!(data.path().join("postgres/PG_VERSION").exists());
+    assert!(data.join("postgres/PG_VERSION").exists());
     let log = server.log.clone();
     assert!(server.terminate().success());
     assert!(
@@ -319,16 +326,86 @@ fn serve_with_the_embedded_database() {
         log.lock().unwrap()
     );
     assert!(
-        !data.path().join("postgres/postmaster.pid").exists(),
+        !data.join("postgres/postmaster.pid").exists(),
         "PostgreSQL stopped"
     );
 
     let out = run(sparky()
         .args(["migrate", "status"])
-        .env("SPARKY_DATA_DIR", data.path()));
+        .env("SPARKY_DATA_DIR", data));
     assert!(out.status.success(), "reused and current: {}", text(&out));
     assert!(
-        !data.path().join("postgres/postmaster.pid").exists(),
+        !data.join("postgres/postmaster.pid").exists(),
         "stopped again after the command"
+    );
+}
+
+/// With an external DATABASE_URL, SPARKY_APP_DATABASE_URL makes requests log in as the
+/// request role: `serve` checks that it can, `doctor` reports it, and without it `doctor`
+/// warns that requests use owner connections.
+#[tokio::test]
+async fn requests_log_in_as_the_request_role_with_sparky_app_database_url() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let app_url = sparky_testkit::url_for(&db.request_config());
+
+    let out = run(sparky().arg("doctor").env("DATABASE_URL", &url));
+    assert!(
+        out.status.success(),
+        "a warning is not a failure: {}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("[warning] request login: requests log in as the owner"),
+        "{}",
+        text(&out)
+    );
+
+    let out = run(sparky()
+        .arg("doctor")
+        .env("DATABASE_URL", &url)
+        .env("SPARKY_APP_DATABASE_URL", &app_url));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("[ok     ] request login: requests log in as sparky_app"),
+        "{}",
+        text(&out)
+    );
+
+    let server = Server::start(
+        sparky()
+            .env("DATABASE_URL", &url)
+            .env("SPARKY_APP_DATABASE_URL", &app_url),
+    );
+    assert_eq!(server.get("/readyz").0, 200);
+    // The start-up check left its request connection in the pool: logged in as sparky_app.
+    let owner = db.owner_client().await;
+    let sessions: i64 = owner
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND usename = 'sparky_app'",
+            &[&db.name()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        sessions >= 1,
+        "no request connection logged in as sparky_app"
+    );
+    assert!(server.terminate().success());
+
+    // A URL for another role is refused before anything starts.
+    let mut other = db.request_config();
+    other.user("someone_else");
+    let out = run(sparky()
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("SPARKY_APP_DATABASE_URL", sparky_testkit::url_for(&other))
+        .env("SPARKY_BIND", "127.0.0.1:0"));
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("SPARKY_APP_ROLE=someone_else"),
+        "{}",
+        text(&out)
     );
 }

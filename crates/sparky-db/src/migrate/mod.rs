@@ -12,11 +12,11 @@ pub mod sql;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use tokio_postgres::{Client, Config};
+use tokio_postgres::Client;
 
 pub use source::{Migration, MigrationSource, NO_TRANSACTION_MARKER};
 
-use crate::{connect, roles};
+use crate::{connect, roles, PgTarget};
 
 /// Advisory lock key: "sparky migrations" — any constant unlikely to collide with an app's.
 const LOCK_KEY: i64 = 0x5350_4152_4b59_4d31;
@@ -137,6 +137,7 @@ pub struct Migrator {
     migrations: Vec<Migration>,
     source: MigrationSource,
     app_role: String,
+    app_role_login: bool,
     allow_out_of_order: bool,
 }
 
@@ -147,8 +148,17 @@ impl Migrator {
             migrations: source.load()?,
             source,
             app_role: app_role.to_string(),
+            app_role_login: false,
             allow_out_of_order: false,
         })
+    }
+
+    /// Lets the request role log in, for requests that connect as it (the embedded cluster,
+    /// where Sparky manages the roles). An external server's administrator gives it LOGIN
+    /// and a password instead.
+    pub fn request_role_login(mut self, login: bool) -> Self {
+        self.app_role_login = login;
+        self
     }
 
     pub fn allow_out_of_order(mut self, allow: bool) -> Self {
@@ -287,12 +297,14 @@ impl Migrator {
     }
 
     /// Applies every pending migration. Safe to call from several processes at once.
-    pub async fn run(&self, config: &Config) -> Result<RunReport, MigrateError> {
+    pub async fn run(&self, target: impl Into<PgTarget>) -> Result<RunReport, MigrateError> {
+        let target = target.into();
+        let config = &target;
         let client = connect(config).await?;
         // Fast path: nothing to do means no lock and no writes.
         let applied = read_applied(&client).await?;
         if self.plan(&applied)?.is_empty() {
-            roles::ensure_app_role(&client, &self.app_role).await?;
+            roles::ensure_app_role(&client, &self.app_role, self.app_role_login).await?;
             return Ok(RunReport::default());
         }
         let lock = connect(config).await?;
@@ -308,7 +320,7 @@ impl Migrator {
     }
 
     async fn run_locked(&self, client: &Client) -> Result<RunReport, MigrateError> {
-        roles::ensure_app_role(client, &self.app_role).await?;
+        roles::ensure_app_role(client, &self.app_role, self.app_role_login).await?;
         client.batch_execute(CREATE_TRACKING_TABLE).await?;
         client
             .execute(
@@ -381,9 +393,11 @@ impl Migrator {
     /// before changing anything when one of them has no rollback file.
     pub async fn down(
         &self,
-        config: &Config,
+        target: impl Into<PgTarget>,
         to: Option<&str>,
     ) -> Result<Vec<String>, MigrateError> {
+        let target = target.into();
+        let config = &target;
         let client = connect(config).await?;
         let lock = connect(config).await?;
         acquire_lock(&lock).await?;
