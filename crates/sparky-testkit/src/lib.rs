@@ -4,6 +4,8 @@
 //! `SPARKY_TEST_DATABASE_URL`), one migrated template database per set of migrations, and one
 //! `CREATE DATABASE … TEMPLATE …` copy per test, dropped when the test ends.
 
+pub mod fake_ai;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
