@@ -3,6 +3,8 @@
 //! One cluster per machine (the embedded one under `target/sparky-test-pg`, or the server in
 //! `SPARKY_TEST_DATABASE_URL`), one migrated template database per set of migrations, and one
 //! `CREATE DATABASE … TEMPLATE …` copy per test, dropped when the test ends.
+//!
+//! [`fake_ai`] is a scripted fake AI provider for testing the assistant without the internet.
 
 pub mod fake_ai;
 
