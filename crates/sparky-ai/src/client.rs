@@ -744,8 +744,15 @@ mod tests {
         );
         let c = AiClient::new(ProviderConfig::new(ProviderKind::Ollama)).unwrap();
         assert_eq!(c.chat_url(), "http://localhost:11434/api/chat");
-        let c = AiClient::new(ProviderConfig::new(ProviderKind::Anthropic).api_key("k")).unwrap();
+        let c =
+            AiClient::new(ProviderConfig::new(ProviderKind::Anthropic).api_key("sk-ant-hidden"))
+                .unwrap();
         assert_eq!(c.chat_url(), "https://api.anthropic.com/v1/messages");
+        let debug = format!("{c:?}");
+        assert!(
+            debug.contains("api.anthropic.com") && !debug.contains("sk-ant-hidden"),
+            "{debug}"
+        );
         let debug = format!(
             "{:?}",
             ProviderConfig::new(ProviderKind::Anthropic).api_key("sk-secret")
