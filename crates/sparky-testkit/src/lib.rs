@@ -6,6 +6,10 @@
 //!
 //! Requests reach a test database the way production requests reach the embedded cluster:
 //! logged in as the request role (see [`TestDb::database`]).
+//!
+//! [`fake_ai`] is a scripted fake AI provider for testing the assistant without the internet.
+
+pub mod fake_ai;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
