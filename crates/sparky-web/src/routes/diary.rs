@@ -324,22 +324,32 @@ async fn log_food(
         placeholders.join(", "),
         entry_columns()
     );
+    let Some(key) = key else {
+        // Nothing else to write: the INSERT goes out together with its COMMIT (one round trip
+        // less, and the pooled connection is free one round trip sooner).
+        let row = tx
+            .query_and_commit(&sql, &params)
+            .await?
+            .pop()
+            .ok_or_else(ApiError::internal)?;
+        let (entry, _) = entry_from_row(&row);
+        let body = serde_json::to_value(&entry).map_err(|_| ApiError::internal())?;
+        return Ok((StatusCode::CREATED, ApiJson(body)));
+    };
     let row = tx.query_one(&sql, &params).await?;
     let (entry, _) = entry_from_row(&row);
     let body = serde_json::to_value(&entry).map_err(|_| ApiError::internal())?;
-    if let Some(key) = &key {
-        tx.execute(
-            "DELETE FROM idempotency_keys WHERE user_id = auth.uid() AND idempotency_key = $1",
-            &[key],
-        )
-        .await?;
-        tx.execute(
-            "INSERT INTO idempotency_keys (user_id, idempotency_key, request_path, response_status, response_body)
-             VALUES (auth.uid(), $1, '/api/v1/diary', 201, $2)",
-            &[key, &body],
-        )
-        .await?;
-    }
+    tx.execute(
+        "DELETE FROM idempotency_keys WHERE user_id = auth.uid() AND idempotency_key = $1",
+        &[&key],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO idempotency_keys (user_id, idempotency_key, request_path, response_status, response_body)
+         VALUES (auth.uid(), $1, '/api/v1/diary', 201, $2)",
+        &[&key, &body],
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, ApiJson(body)))
 }
