@@ -506,18 +506,16 @@ async fn concurrent_logging_editing_and_deleting_keep_exact_totals() {
                    "meal_type": "snack", "date": date}),
         ));
     }
-    let mut edits = Vec::new();
-    for (i, id) in ids.iter().enumerate().take(8) {
+    let paths: Vec<String> = ids.iter().map(|id| format!("/api/v1/diary/{id}")).collect();
+    let edits = paths[..8].iter().enumerate().map(|(i, path)| {
         let body = if i % 2 == 0 {
             json!({"quantity": 99.5})
         } else {
             json!({"date": "2026-11-11"})
         };
-        edits.push(app.put(&format!("/api/v1/diary/{id}"), &ann, body));
-    }
-    let deletes = ids[8..14]
-        .iter()
-        .map(|id| app.delete(&format!("/api/v1/diary/{id}"), &ann));
+        app.put(path, &ann, body)
+    });
+    let deletes = paths[8..14].iter().map(|path| app.delete(path, &ann));
     let (writes, edits, deletes) = futures::future::join3(
         futures::future::join_all(writes),
         futures::future::join_all(edits),
