@@ -461,3 +461,89 @@ async fn everyday_reads_touch_only_the_users_rows_under_row_level_security() {
         );
     }
 }
+
+/// Logging, editing, moving and deleting entries of the same days at once: inserts add to the
+/// day totals while edits and deletes recompute them, and neither may lose the other's change.
+/// One food knows its fiber and the other does not, so the totals also keep "unknown" apart
+/// from a sum of the entries that know it.
+#[tokio::test]
+async fn concurrent_logging_editing_and_deleting_keep_exact_totals() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let oats = food(&app, &ann, 379.0, 13.15).await;
+    let r = app
+        .post(
+            "/api/v1/foods",
+            &ann,
+            json!({"name": "Bran", "servings": [{"size": 100, "unit": "g",
+                   "nutrients": {"calories": 321.5, "fiber": 42.8}}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let bran = r.body;
+    for i in 0..16 {
+        let f = if i % 2 == 0 { &oats } else { &bran };
+        log(&app, &ann, f, 20.0 + i as f64, "2026-11-10", "lunch").await;
+    }
+    // A day where no entry knows the fiber: it stays unknown.
+    log(&app, &ann, &oats, 55.0, "2026-11-12", "dinner").await;
+    let day = app.get("/api/v1/diary/2026-11-10", &ann).await;
+    let ids: Vec<String> = day.body["meals"][1]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 16);
+
+    let mut writes = Vec::new();
+    for i in 0..24 {
+        let f = if i % 3 == 0 { &bran } else { &oats };
+        let date = if i % 2 == 0 {
+            "2026-11-10"
+        } else {
+            "2026-11-11"
+        };
+        writes.push(app.post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": f["id"], "quantity": 10 + i, "unit": "g",
+                   "meal_type": "snack", "date": date}),
+        ));
+    }
+    let paths: Vec<String> = ids.iter().map(|id| format!("/api/v1/diary/{id}")).collect();
+    let edits = paths[..8].iter().enumerate().map(|(i, path)| {
+        let body = if i % 2 == 0 {
+            json!({"quantity": 99.5})
+        } else {
+            json!({"date": "2026-11-11"})
+        };
+        app.put(path, &ann, body)
+    });
+    let deletes = paths[8..14].iter().map(|path| app.delete(path, &ann));
+    let (writes, edits, deletes) = futures::future::join3(
+        futures::future::join_all(writes),
+        futures::future::join_all(edits),
+        futures::future::join_all(deletes),
+    )
+    .await;
+    for r in writes {
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    for r in edits {
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    for r in deletes {
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+    }
+    assert_eq!(common::assert_day_totals_match_diary(&app).await, 3);
+    // 16 logged, 4 moved away and 6 deleted, 12 added; 4 moved in and 12 added.
+    let ten = app.get("/api/v1/summary/2026-11-10", &ann).await;
+    assert_eq!(ten.body["entries"], 18, "{:?}", ten.body);
+    let eleven = app.get("/api/v1/summary/2026-11-11", &ann).await;
+    assert_eq!(eleven.body["entries"], 16, "{:?}", eleven.body);
+    assert!(eleven.body["eaten"]["fiber"].as_f64().unwrap() > 0.0);
+    let twelve = app.get("/api/v1/summary/2026-11-12", &ann).await;
+    assert_eq!(twelve.body["eaten"]["calories"], 208.45);
+    assert!(twelve.body["eaten"]["fiber"].is_null(), "{:?}", twelve.body);
+}

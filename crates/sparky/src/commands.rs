@@ -116,8 +116,10 @@ async fn serve_with(
     }
     drop(client);
     let pool_size = args.pool_size.map(|n| n.get()).unwrap_or_else(|| {
+        // Commits wait for the WAL flush without using a core, and one flush serves every
+        // commit waiting for it: logging food needs more connections than there are cores.
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-        (2 * cpus).max(4)
+        (4 * cpus).max(16)
     });
     let ms = |v: u32| std::time::Duration::from_millis(u64::from(v));
     let database = Database::builder(config, &db.app_role)
