@@ -846,3 +846,41 @@ pub async fn recent(tx: &mut UserTx, acting: Acting, limit: i64) -> AppResult<Ve
         })
         .collect())
 }
+
+/// Deletes an entry and returns everything it held, so the deletion can be undone with
+/// [`restore`] (the web app's Undo, the assistant's "undo the last action").
+pub async fn remove(tx: &mut UserTx, id: Uuid) -> AppResult<serde_json::Value> {
+    let row = tx
+        .query_opt(
+            "DELETE FROM food_diary d WHERE d.id = $1 RETURNING to_jsonb(d)",
+            &[&id],
+        )
+        .await?;
+    match row {
+        Some(r) => Ok(r.get(0)),
+        // Nothing deleted: tell invisible (404) from read-only (403).
+        None => delete(tx, id).await.map(|_| serde_json::Value::Null),
+    }
+}
+
+/// Puts back an entry [`remove`] returned, exactly as it was (same id). RLS decides whether
+/// the caller may write that diary; a restored entry may be restored only once.
+pub async fn restore(tx: &mut UserTx, snapshot: &serde_json::Value) -> AppResult<DiaryEntry> {
+    if !snapshot.is_object() {
+        return Err(AppError::invalid("entry", "is not a deleted diary entry"));
+    }
+    let row = tx
+        .query_opt(
+            &format!(
+                "INSERT INTO food_diary AS d
+                 SELECT * FROM jsonb_populate_record(NULL::food_diary, $1)
+                 ON CONFLICT (id) DO NOTHING
+                 RETURNING {}",
+                entry_columns()
+            ),
+            &[snapshot],
+        )
+        .await?;
+    row.map(|r| entry_from_row(&r))
+        .ok_or_else(|| AppError::conflict("that entry is already back in the diary"))
+}

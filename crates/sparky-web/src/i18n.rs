@@ -102,7 +102,7 @@ mod tests {
         for dir in ["templates", "src/pages"] {
             for path in walk(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)) {
                 let text = std::fs::read_to_string(&path).unwrap();
-                for marker in ["t(\"", "fill(\""] {
+                for marker in ["shell.t(\"", "shell.fill(\"", "t.get(\"", "t.fill(\""] {
                     for part in text.split(marker).skip(1) {
                         let key = part.split('"').next().unwrap();
                         seen += 1;

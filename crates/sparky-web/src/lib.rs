@@ -1,13 +1,16 @@
 //! Sparky's HTTP layer. Handlers stay thin: they parse input, run queries through the
 //! caller's RLS transaction, and shape the answer.
 
+pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod i18n;
 pub mod idempotency;
 pub mod json;
 mod openapi;
 mod ops;
+pub mod pages;
 mod routes;
 
 use std::sync::Arc;
@@ -127,6 +130,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api_router)
         .merge(ops::router())
         .merge(openapi::router(doc))
+        .merge(pages::router())
+        .route("/assets/{file}", axum::routing::get(assets::serve))
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
@@ -134,6 +139,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             ops::observe,
         ))
+        .layer(axum::middleware::from_fn(ops::security_headers))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let id = req

@@ -84,8 +84,35 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-pub async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+/// An unknown path: JSON under `/api`, the HTML 404 page elsewhere.
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if is_api(uri.path()) {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route").into_response()
+    } else {
+        crate::pages::not_found_page().await
+    }
+}
+
+/// The JSON API (and its document); everything else is the web app.
+pub fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// Security headers on every response; the strict Content-Security-Policy on the web app's
+/// (the API answers JSON, and its reference page at /api/docs styles itself).
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let api = is_api(req.uri().path());
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    if api {
+        h.entry("x-content-type-options")
+            .or_insert(HeaderValue::from_static("nosniff"));
+        h.entry("referrer-policy")
+            .or_insert(HeaderValue::from_static("same-origin"));
+    } else {
+        crate::pages::security_headers(h);
+    }
+    response
 }
 
 pub async fn method_not_allowed() -> ApiError {
@@ -106,8 +133,14 @@ pub async fn observe(State(_state): State<AppState>, req: Request, next: Next) -
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
+    let api = is_api(req.uri().path());
     let response = next.run(req).await;
-    let response = normalise_error(response);
+    // Pages render their own HTML errors; the API always answers in its JSON shape.
+    let response = if api {
+        normalise_error(response)
+    } else {
+        response
+    };
     let status = response.status().as_u16().to_string();
     let elapsed = started.elapsed().as_secs_f64();
     metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method.clone(), "status" => status).increment(1);

@@ -269,3 +269,11 @@ pub async fn purge_expired(anonymous: &mut UserTx) -> AppResult<i32> {
         .await?;
     Ok(row.get(0))
 }
+
+/// Whether no account exists yet (the first to register becomes the administrator).
+pub async fn no_accounts_yet(anonymous: &mut UserTx) -> AppResult<bool> {
+    let row = anonymous
+        .query_one("SELECT auth.no_accounts_yet()", &[])
+        .await?;
+    Ok(row.get(0))
+}

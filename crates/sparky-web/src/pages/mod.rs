@@ -51,7 +51,6 @@ pub fn router() -> Router<AppState> {
         .route("/register", get(auth_pages::register_form).post(auth_pages::register))
         .route("/signout", post(auth_pages::signout))
         .route("/viewing", post(auth_pages::set_viewing))
-        .route("/onboarding", get(onboarding::form).post(onboarding::save))
         .merge(day::routes())
         .merge(food::routes())
         .merge(checkin::routes())
@@ -59,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(goals::routes())
         .merge(plans::routes())
         .merge(settings::routes())
+        .merge(onboarding::routes())
         .merge(pwa::routes())
 }
 

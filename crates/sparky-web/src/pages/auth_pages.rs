@@ -1,0 +1,318 @@
+//! Sign in, register, sign out, and choosing whose data the pages show.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use sparky_app::accounts::{self, credentials, LoginInput, LoginLimits, RegisterInput, SignIn};
+use sparky_app::AppError;
+
+use super::{html, redirect, Page, PageError, PageForm, Shell, VIEWING_COOKIE};
+use crate::auth::{client_ip, SESSION_COOKIE};
+use crate::i18n::Messages;
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "pages/signin.html")]
+struct SignInPage {
+    shell: Shell,
+    next: String,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/register.html")]
+struct RegisterPage {
+    shell: Shell,
+    first: bool,
+    full_name: String,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextParam {
+    next: Option<String>,
+}
+
+/// Only a path on this site may be the target after signing in.
+fn safe_next(next: Option<&str>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or("/")
+        .to_string()
+}
+
+fn messages(headers: &HeaderMap) -> Messages {
+    Messages::for_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+pub async fn signin_form(headers: HeaderMap, Query(p): Query<NextParam>) -> Response {
+    let t = messages(&headers);
+    html(&SignInPage {
+        shell: Shell::public(t, t.get("signin.title")),
+        next: safe_next(p.next.as_deref()),
+        email: String::new(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    let cookie = format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
+        if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    HeaderValue::from_str(&cookie).unwrap_or(HeaderValue::from_static(""))
+}
+
+pub async fn signin(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: axum::extract::Request,
+) -> Response {
+    let t = messages(&headers);
+    let (parts, body) = request.into_parts();
+    if parts.headers.contains_key(header::ORIGIN)
+        && crate::auth::check_origin(&parts, &state).is_err()
+    {
+        return PageError::Forbidden.into_response();
+    }
+    let ip = client_ip(&parts, state.config.trust_proxy);
+    let user_agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return PageError::BadRequest.into_response();
+    };
+    let Ok(form) = serde_urlencoded::from_bytes::<SignInForm>(&bytes) else {
+        return PageError::BadRequest.into_response();
+    };
+    let next = safe_next(form.next.as_deref());
+    let again = |error: String| {
+        html(&SignInPage {
+            shell: Shell::public(t, t.get("signin.title")),
+            next: next.clone(),
+            email: form.email.clone(),
+            error: Some(error),
+        })
+    };
+    if form.email.contains('\0') || form.password.contains('\0') {
+        return again(t.get("signin.wrong").into());
+    }
+    let limits = LoginLimits {
+        per_ip: state.config.login_attempts_per_minute_ip,
+        per_account: state.config.login_attempts_per_minute_account,
+    };
+    let result = async {
+        let mut anonymous = state.db.anonymous().await?;
+        let outcome = accounts::check_credentials(
+            &mut anonymous,
+            limits,
+            ip,
+            LoginInput {
+                email: form.email.clone(),
+                password: form.password.clone(),
+            },
+        )
+        .await;
+        anonymous.commit().await?;
+        outcome
+    }
+    .await;
+    let user_id = match result {
+        Ok(SignIn::Accepted(id)) => id,
+        Ok(SignIn::WrongCredentials) => return again(t.get("signin.wrong").into()),
+        Ok(SignIn::Disabled) => return again(t.get("signin.disabled").into()),
+        Err(AppError::RateLimited { retry_after }) => {
+            return again(t.fill("signin.limited", &[("seconds", &retry_after.to_string())]))
+        }
+        Err(e) => return PageError::App(e).into_response(),
+    };
+    let secret = credentials::random_secret();
+    let started = async {
+        let mut tx = state.db.as_user(user_id).await?;
+        accounts::start_session(
+            &mut tx,
+            &credentials::token_hash(&secret),
+            state.config.session_ttl_seconds,
+            user_agent.as_deref(),
+            ip,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    if let Err(e) = started {
+        return PageError::App(e).into_response();
+    }
+    let mut response = redirect(&next);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        session_cookie(&state, &secret, 400 * 24 * 3600),
+    );
+    response
+}
+
+pub async fn register_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let t = messages(&headers);
+    html(&RegisterPage {
+        shell: Shell::public(t, t.get("register.title")),
+        first: is_first_account(&state).await,
+        full_name: String::new(),
+        email: String::new(),
+        error: None,
+    })
+}
+
+async fn is_first_account(state: &AppState) -> bool {
+    let Ok(mut tx) = state.db.anonymous().await else {
+        return false;
+    };
+    let first = accounts::no_accounts_yet(&mut tx).await.unwrap_or(false);
+    let _ = tx.commit().await;
+    first
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    full_name: String,
+    email: String,
+    password: String,
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: axum::extract::Request,
+) -> Response {
+    let t = messages(&headers);
+    let (parts, body) = request.into_parts();
+    if parts.headers.contains_key(header::ORIGIN)
+        && crate::auth::check_origin(&parts, &state).is_err()
+    {
+        return PageError::Forbidden.into_response();
+    }
+    let ip = client_ip(&parts, state.config.trust_proxy);
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return PageError::BadRequest.into_response();
+    };
+    let Ok(form) = serde_urlencoded::from_bytes::<RegisterForm>(&bytes) else {
+        return PageError::BadRequest.into_response();
+    };
+    let first = is_first_account(&state).await;
+    let again = |error: String| {
+        html(&RegisterPage {
+            shell: Shell::public(t, t.get("register.title")),
+            first,
+            full_name: form.full_name.clone(),
+            email: form.email.clone(),
+            error: Some(error),
+        })
+    };
+    let input = RegisterInput {
+        email: form.email.clone(),
+        full_name: form.full_name.clone(),
+        password: form.password.clone(),
+    };
+    let created = async {
+        let account = input.parse().await?;
+        let mut tx = state.db.anonymous().await?;
+        let id = accounts::register(&mut tx, &account, state.config.allow_signup).await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(id)
+    }
+    .await;
+    let user_id = match created {
+        Ok(id) => id,
+        Err(AppError::Invalid(fields)) => return again(fields.message()),
+        Err(e @ (AppError::Conflict(_) | AppError::Forbidden(_))) => return again(e.to_string()),
+        Err(e) => return PageError::App(e).into_response(),
+    };
+    // Signed in at once, then onboarding.
+    let secret = credentials::random_secret();
+    let started = async {
+        let mut tx = state.db.as_user(user_id).await?;
+        accounts::start_session(
+            &mut tx,
+            &credentials::token_hash(&secret),
+            state.config.session_ttl_seconds,
+            None,
+            ip,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    if let Err(e) = started {
+        return PageError::App(e).into_response();
+    }
+    let mut response = redirect("/onboarding");
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        session_cookie(&state, &secret, 400 * 24 * 3600),
+    );
+    response
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn signout(
+    State(state): State<AppState>,
+    mut page: Page,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    accounts::end_current_session(&mut page.tx).await?;
+    page.tx.commit().await?;
+    let mut response = redirect("/signin");
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, session_cookie(&state, "", 0));
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct ViewingForm {
+    user_id: Option<String>,
+}
+
+/// Chooses whose data the pages show (an empty value: the user's own).
+pub async fn set_viewing(
+    page: Page,
+    PageForm(form): PageForm<ViewingForm>,
+) -> Result<Response, PageError> {
+    drop(page);
+    let value = form
+        .user_id
+        .filter(|v| !v.is_empty())
+        .and_then(|v| v.parse::<uuid::Uuid>().ok());
+    let mut response = redirect("/");
+    let cookie = match value {
+        Some(id) => format!("{VIEWING_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax"),
+        None => format!("{VIEWING_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    };
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}

@@ -1,0 +1,438 @@
+//! Today (`/`) and any day (`/day/{date}`): the energy ring, macro bars, water, weight, the
+//! last 14 days, the meals with their entries (edit, delete with undo) and the day's exercise.
+//! Writes answer htmx with the re-rendered day and a plain form post with a redirect.
+
+use askama::Template;
+use axum::extract::Path;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use chrono::{Datelike, Days, NaiveDate};
+use serde::Deserialize;
+use sparky_app::days::DayRef;
+use sparky_app::{diary, summary};
+use sparky_core::nutrition::Nutrients;
+use sparky_core::{Amount, MealType};
+use uuid::Uuid;
+
+use super::charts;
+use super::format::{day_label, kcal, number};
+use super::{html, redirect, Page, PageError, PageForm, Shell};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/diary/{id}", post(edit_entry))
+        .route("/diary/{id}/delete", post(delete_entry))
+        .route("/diary/restore", post(restore_entry))
+        .route("/water", post(add_water))
+        .route("/weight", post(add_weight))
+}
+
+pub struct MacroBar {
+    pub class: &'static str,
+    pub name: &'static str,
+    pub text: String,
+    pub svg: String,
+}
+
+pub struct EntryView {
+    pub id: Uuid,
+    pub name: String,
+    pub amount: String,
+    pub quantity: String,
+    pub unit: String,
+    pub kcal: String,
+}
+
+pub struct MealView {
+    pub key: &'static str,
+    pub name: String,
+    pub kcal: String,
+    pub entries: Vec<EntryView>,
+}
+
+pub struct WorkoutView {
+    pub name: String,
+    pub detail: String,
+    pub kcal: String,
+}
+
+pub struct QuickWater {
+    pub ml: String,
+    pub label: String,
+}
+
+/// Everything the day shows, already formatted.
+pub struct DayView {
+    pub date: NaiveDate,
+    pub label: String,
+    pub prev: NaiveDate,
+    pub next: NaiveDate,
+    pub ring: String,
+    pub eaten: String,
+    pub burned: String,
+    pub target: String,
+    pub no_target: bool,
+    pub streak: i64,
+    pub macros: Vec<MacroBar>,
+    pub partial: String,
+    pub water: String,
+    pub water_svg: String,
+    pub water_quick: Vec<QuickWater>,
+    pub weight: String,
+    pub spark: String,
+    pub meals: Vec<MealView>,
+    pub workouts: Vec<WorkoutView>,
+    /// A deleted entry, for the Undo button.
+    pub undo: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/day.html")]
+struct DayPage {
+    shell: Shell,
+    v: DayView,
+}
+
+#[derive(Template)]
+#[template(path = "pages/day_fragment.html")]
+struct DayFragment {
+    shell: Shell,
+    v: DayView,
+}
+
+pub async fn today(page: Page) -> Result<Response, PageError> {
+    render(page, DayRef::Today).await
+}
+
+pub async fn day_page(page: Page, Path(date): Path<String>) -> Result<Response, PageError> {
+    let day = DayRef::parse(&date).map_err(|_| PageError::NotFound)?;
+    render(page, day).await
+}
+
+async fn render(mut page: Page, day: DayRef) -> Result<Response, PageError> {
+    let shell = page.shell("", "today").await?;
+    let date = day.resolve(&mut page.tx, page.acting()).await?;
+    let v = view(&mut page, &shell, date, None).await?;
+    page.tx.commit().await?;
+    let mut shell = shell;
+    shell.title = v.label.clone();
+    Ok(html(&DayPage { shell, v }))
+}
+
+fn f(a: Amount) -> f64 {
+    a.to_f64()
+}
+
+fn cal(n: &Nutrients) -> f64 {
+    n.calories.map(|d| Amount(d).to_f64()).unwrap_or(0.0)
+}
+
+/// Reads and formats one day.
+pub async fn view(
+    page: &mut Page,
+    shell: &Shell,
+    date: NaiveDate,
+    undo: Option<String>,
+) -> Result<DayView, PageError> {
+    let t = &shell.t;
+    let acting = page.acting();
+    let tx = &mut page.tx;
+    let day = diary::day(tx, acting, date).await?;
+    let sum = summary::day(tx, acting, date).await?;
+    let from = date - Days::new(13);
+    let range = summary::range(tx, acting, summary::Range { from, to: date }).await?;
+    let workouts = sparky_app::workouts::day(tx, acting, date).await?;
+    let today = sparky_app::days::today(tx, acting).await?;
+
+    let eaten = f(sum.net_calories) + f(sum.burned);
+    let burned = f(sum.burned);
+    let target = sum.targets.calories.map(f);
+    let remaining = target.map(|t| t - eaten + burned);
+    let (center, sub) = match remaining {
+        Some(r) if r >= 0.0 => (kcal(r), t.get("day.remaining")),
+        Some(r) => (kcal(-r), t.get("day.over")),
+        None => (kcal(eaten), t.get("day.kcal_eaten")),
+    };
+    let ring_label = match target {
+        Some(tg) => t.fill(
+            "day.ring_label",
+            &[
+                ("eaten", &kcal(eaten)),
+                ("burned", &kcal(burned)),
+                ("target", &kcal(tg)),
+            ],
+        ),
+        None => t.fill("day.ring_label_no_target", &[("eaten", &kcal(eaten))]),
+    };
+    let macro_of = |class: &'static str, key: &'static str, value: Option<f64>, target: Option<Amount>| {
+        let value = value.unwrap_or(0.0);
+        let target = target.map(f);
+        let text = match target {
+            Some(tg) => format!("{} / {} g", number(value, 0), number(tg, 0)),
+            None => format!("{} g", number(value, 0)),
+        };
+        MacroBar {
+            class,
+            name: t.get(key),
+            svg: charts::bar(value, target, &format!("{}: {text}", t.get(key))),
+            text,
+        }
+    };
+    let n = &sum.eaten;
+    let amount = |d: Option<rust_decimal::Decimal>| d.map(|d| Amount(d).to_f64());
+    let macros = vec![
+        macro_of("protein", "nutrient.protein", amount(n.protein), sum.targets.protein),
+        macro_of("carbs", "nutrient.carbohydrates", amount(n.carbohydrates), sum.targets.carbohydrates),
+        macro_of("fat", "nutrient.fat", amount(n.fat), sum.targets.fat),
+    ];
+    let partial = sum
+        .partial
+        .iter()
+        .map(|k| t.get(&format!("nutrient.{k}")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let water_ml = f(sum.water_ml);
+    let water_target = sum.targets.water.map(f);
+    let water = match water_target {
+        Some(tg) => format!("{} / {}", shell.units.water(water_ml), shell.units.water(tg)),
+        None => shell.units.water(water_ml),
+    };
+    let water_quick = if shell.units.imperial() {
+        vec![
+            QuickWater { ml: "236.5882365".into(), label: "8 fl oz".into() },
+            QuickWater { ml: "473.176473".into(), label: "16 fl oz".into() },
+        ]
+    } else {
+        vec![
+            QuickWater { ml: "250".into(), label: "250 ml".into() },
+            QuickWater { ml: "500".into(), label: "500 ml".into() },
+        ]
+    };
+    let spark_values: Vec<Option<f64>> = range
+        .days
+        .iter()
+        .map(|d| {
+            (d.entries > 0).then(|| {
+                serde_json::from_str::<Nutrients>(d.eaten.get())
+                    .map(|n| cal(&n))
+                    .unwrap_or(0.0)
+            })
+        })
+        .collect();
+    let meals = day
+        .meals
+        .iter()
+        .zip(MealType::ALL)
+        .map(|(m, key)| MealView {
+            key: key.as_str(),
+            name: t.get(&format!("meal.{}", key.as_str())).to_string(),
+            kcal: format!("{} kcal", kcal(cal(&m.totals))),
+            entries: m
+                .entries
+                .iter()
+                .map(|e| EntryView {
+                    id: e.id,
+                    name: e.food_name.clone(),
+                    amount: format!("{} {}", e.quantity, e.unit),
+                    quantity: e.quantity.to_string(),
+                    unit: e.unit.clone(),
+                    kcal: kcal(cal(&e.nutrients)),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(DayView {
+        date,
+        label: if date == today {
+            t.get("day.today").to_string()
+        } else {
+            day_label(t, date, today.year())
+        },
+        prev: date - Days::new(1),
+        next: date + Days::new(1),
+        ring: charts::ring(eaten, burned, target, &center, sub, &ring_label),
+        eaten: format!("{} kcal", kcal(eaten)),
+        burned: format!("{} kcal", kcal(burned)),
+        target: target
+            .map(|tg| format!("{} kcal", kcal(tg)))
+            .unwrap_or_else(|| "–".into()),
+        no_target: target.is_none(),
+        streak: sum.streak_days,
+        macros,
+        partial,
+        water_svg: charts::bar(water_ml, water_target, &water),
+        water,
+        water_quick,
+        weight: sum
+            .weight_kg
+            .map(|w| shell.units.weight(f(w)))
+            .unwrap_or_else(|| "–".into()),
+        spark: charts::sparkline(&spark_values, target, t.get("day.last_14")),
+        meals,
+        workouts: workouts
+            .entries
+            .iter()
+            .map(|w| WorkoutView {
+                name: w.exercise_name.clone(),
+                detail: workout_detail(t, w),
+                kcal: w
+                    .calories_burned
+                    .map(|c| format!("{} kcal", kcal(f(c))))
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        undo,
+    })
+}
+
+/// The answer to a write on a day: the day re-rendered for htmx, a redirect otherwise.
+pub async fn after_write(
+    mut page: Page,
+    date: NaiveDate,
+    undo: Option<String>,
+) -> Result<Response, PageError> {
+    if !page.htmx {
+        page.tx.commit().await?;
+        return Ok(redirect(&format!("/day/{date}")));
+    }
+    let shell = page.shell("", "today").await?;
+    let v = view(&mut page, &shell, date, undo).await?;
+    page.tx.commit().await?;
+    Ok(html(&DayFragment { shell, v }))
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    quantity: String,
+}
+
+fn amount_field(text: &str) -> Result<Amount, PageError> {
+    text.trim()
+        .replace(',', ".")
+        .parse::<rust_decimal::Decimal>()
+        .map(Amount)
+        .map_err(|_| PageError::BadRequest)
+}
+
+async fn edit_entry(
+    mut page: Page,
+    Path(id): Path<Uuid>,
+    PageForm(form): PageForm<EditForm>,
+) -> Result<Response, PageError> {
+    let entry = diary::update(
+        &mut page.tx,
+        id,
+        diary::UpdateEntryInput {
+            quantity: Some(amount_field(&form.quantity)?),
+            unit: None,
+            meal_type: None,
+            date: None,
+            consumed_at: None,
+        },
+    )
+    .await?;
+    after_write(page, entry.date, None).await
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+async fn delete_entry(
+    mut page: Page,
+    Path(id): Path<Uuid>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    let snapshot = diary::remove(&mut page.tx, id).await?;
+    let date = snapshot
+        .get("entry_date")
+        .and_then(|d| d.as_str())
+        .and_then(|d| d.parse().ok())
+        .ok_or(PageError::NotFound)?;
+    after_write(page, date, Some(snapshot.to_string())).await
+}
+
+#[derive(Deserialize)]
+pub struct RestoreForm {
+    entry: String,
+}
+
+async fn restore_entry(
+    mut page: Page,
+    PageForm(form): PageForm<RestoreForm>,
+) -> Result<Response, PageError> {
+    let snapshot: serde_json::Value =
+        serde_json::from_str(&form.entry).map_err(|_| PageError::BadRequest)?;
+    let entry = diary::restore(&mut page.tx, &snapshot).await?;
+    after_write(page, entry.date, None).await
+}
+
+#[derive(Deserialize)]
+pub struct WaterForm {
+    date: NaiveDate,
+    ml: String,
+}
+
+async fn add_water(
+    mut page: Page,
+    PageForm(form): PageForm<WaterForm>,
+) -> Result<Response, PageError> {
+    let acting = page.acting();
+    let input = sparky_app::measurements::LogMeasurementInput {
+        kind: "water".into(),
+        value: amount_field(&form.ml)?,
+        unit: Some("ml".into()),
+        measured_at: None,
+        date: Some(sparky_core::Date::new(form.date).map_err(|_| PageError::BadRequest)?),
+        note: None,
+    };
+    let m = input.parse()?;
+    sparky_app::measurements::log(&mut page.tx, acting, &m).await?;
+    after_write(page, form.date, None).await
+}
+
+#[derive(Deserialize)]
+pub struct WeightForm {
+    date: NaiveDate,
+    value: String,
+}
+
+async fn add_weight(
+    mut page: Page,
+    PageForm(form): PageForm<WeightForm>,
+) -> Result<Response, PageError> {
+    let acting = page.acting();
+    let input = sparky_app::measurements::LogMeasurementInput {
+        kind: "weight".into(),
+        value: amount_field(&form.value)?,
+        unit: None,
+        measured_at: None,
+        date: Some(sparky_core::Date::new(form.date).map_err(|_| PageError::BadRequest)?),
+        note: None,
+    };
+    let m = input.parse()?;
+    sparky_app::measurements::log(&mut page.tx, acting, &m).await?;
+    after_write(page, form.date, None).await
+}
+
+impl IntoResponse for DayPage {
+    fn into_response(self) -> Response {
+        html(&self)
+    }
+}
+
+/// "3 sets · 45 min · 5 km" for a workout.
+pub fn workout_detail(t: &crate::i18n::Messages, w: &sparky_app::workouts::Workout) -> String {
+    let mut parts = Vec::new();
+    if !w.sets.is_empty() {
+        parts.push(t.fill("exercise.sets", &[("n", &w.sets.len().to_string())]));
+    }
+    if let Some(m) = w.duration_minutes {
+        parts.push(format!("{m} min"));
+    }
+    if let Some(d) = w.distance {
+        parts.push(format!("{} {}", number(d.to_f64(), 2), w.distance_unit.as_str()));
+    }
+    parts.join(" · ")
+}

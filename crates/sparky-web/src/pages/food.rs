@@ -1,0 +1,564 @@
+//! The add-food sheet: search as you type (recent foods first, one tap to log one again), a
+//! serving picker with a live preview, quick add, creating a food, barcodes and copying a meal.
+//! With htmx these are fragments in the sheet; without it, pages of their own.
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{Datelike, Days, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use sparky_app::diary::{self, CopyInput, LogFood, QuickAddInput};
+use sparky_app::foods::{self, Food, FoodInput, Search, ServingInput};
+use sparky_core::nutrition::{nutrients_of_servings, servings_in, Nutrients, Serving};
+use sparky_core::{Amount, Date, MealType};
+use uuid::Uuid;
+
+use super::format::{day_label, kcal, number};
+use super::{html, redirect, Page, PageError, PageForm, Shell};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/add", get(sheet))
+        .route("/add/search", get(search))
+        .route("/add/food/{id}", get(pick))
+        .route("/add/preview", get(preview))
+        .route("/add/log", post(log))
+        .route("/add/quick", post(quick))
+        .route("/add/create", post(create))
+        .route("/add/copy", post(copy))
+        .route("/add/barcode", get(barcode))
+}
+
+pub struct Tab {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+pub struct QuickLog {
+    pub serving_id: String,
+    pub quantity: String,
+    pub unit: String,
+    pub label: String,
+}
+
+pub struct ResultRow {
+    pub id: Uuid,
+    pub name: String,
+    pub brand: Option<String>,
+    pub detail: String,
+    pub mine: bool,
+    /// For recent foods: log the last amount again in one tap.
+    pub quick: Option<QuickLog>,
+}
+
+pub struct SheetView {
+    pub date: NaiveDate,
+    pub date_label: String,
+    pub yesterday: NaiveDate,
+    pub meal: &'static str,
+    pub meal_name: String,
+    pub meal_names: Vec<(&'static str, &'static str)>,
+    pub tab: &'static str,
+    pub tabs: Vec<Tab>,
+    pub query: String,
+    pub results: Vec<ResultRow>,
+    pub results_heading: &'static str,
+    pub barcode: String,
+}
+
+#[derive(Template)]
+#[template(path = "partials/add.html")]
+struct SheetFragment {
+    shell: Shell,
+    v: SheetView,
+}
+
+#[derive(Template)]
+#[template(path = "pages/add.html")]
+struct SheetPage {
+    shell: Shell,
+    v: SheetView,
+}
+
+#[derive(Template)]
+#[template(path = "partials/food_results.html")]
+struct ResultsFragment {
+    shell: Shell,
+    v: SheetView,
+}
+
+#[derive(Deserialize)]
+pub struct SheetParams {
+    date: Option<NaiveDate>,
+    meal: Option<String>,
+    tab: Option<String>,
+    q: Option<String>,
+    code: Option<String>,
+}
+
+fn meal_of(text: Option<&str>) -> MealType {
+    text.and_then(|m| MealType::parse(m).ok())
+        .unwrap_or(MealType::Snack)
+}
+
+const TABS: [&str; 5] = ["search", "quick", "create", "barcode", "copy"];
+
+async fn sheet_view(
+    page: &mut Page,
+    shell: &Shell,
+    p: &SheetParams,
+) -> Result<SheetView, PageError> {
+    let t = &shell.t;
+    let today = sparky_app::days::today(&mut page.tx, page.acting()).await?;
+    let date = p.date.unwrap_or(today);
+    let meal = meal_of(p.meal.as_deref());
+    let tab = p
+        .tab
+        .as_deref()
+        .and_then(|k| TABS.iter().find(|t| **t == k))
+        .copied()
+        .unwrap_or("search");
+    let query = p.q.clone().unwrap_or_default();
+    let (results, results_heading) = if tab == "search" {
+        results_for(page, &query).await?
+    } else {
+        (Vec::new(), "")
+    };
+    Ok(SheetView {
+        date,
+        date_label: day_label(t, date, today.year()),
+        yesterday: date - Days::new(1),
+        meal: meal.as_str(),
+        meal_name: t.get(&format!("meal.{}", meal.as_str())).to_string(),
+        meal_names: MealType::ALL
+            .iter()
+            .map(|m| (m.as_str(), t.get(&format!("meal.{}", m.as_str()))))
+            .collect(),
+        tab,
+        tabs: TABS
+            .iter()
+            .map(|k| Tab {
+                key: k,
+                label: t.get(&format!("add.tab.{k}")),
+                current: *k == tab,
+            })
+            .collect(),
+        query,
+        results,
+        results_heading: t.get(results_heading),
+        barcode: p.code.clone().unwrap_or_default(),
+    })
+}
+
+/// Recent foods (with one-tap logging) for an empty query, else the search's first page.
+async fn results_for(
+    page: &mut Page,
+    query: &str,
+) -> Result<(Vec<ResultRow>, &'static str), PageError> {
+    if query.trim().is_empty() {
+        let recent = diary::recent(&mut page.tx, page.acting(), 12).await?;
+        let foods = foods::load(
+            &mut page.tx,
+            &recent.iter().map(|r| r.food_item_id).collect::<Vec<_>>(),
+        )
+        .await?;
+        let rows = recent
+            .into_iter()
+            .filter_map(|r| {
+                let food = foods.iter().find(|f| f.id == r.food_item_id)?;
+                Some(ResultRow {
+                    id: r.food_item_id,
+                    name: r.food_name,
+                    brand: r.brand,
+                    detail: serving_detail(food),
+                    mine: food.user_id.is_some(),
+                    quick: Some(QuickLog {
+                        serving_id: r
+                            .nutrition_data_id
+                            .map(|i| i.to_string())
+                            .unwrap_or_default(),
+                        label: format!("{} {}", r.last_quantity, short_unit(&r.last_unit)),
+                        quantity: r.last_quantity.to_string(),
+                        unit: r.last_unit,
+                    }),
+                })
+            })
+            .collect();
+        return Ok((rows, "add.recent"));
+    }
+    let search = Search::parse(Some(query), Some(15), None, None)?;
+    let found = foods::search(&mut page.tx, &search).await?;
+    let rows = found
+        .items
+        .iter()
+        .map(|f| ResultRow {
+            id: f.id,
+            name: f.name.clone(),
+            brand: f.brand.clone(),
+            detail: serving_detail(f),
+            mine: f.user_id.is_some(),
+            quick: None,
+        })
+        .collect();
+    Ok((rows, "add.results"))
+}
+
+/// A unit word short enough for a button ("medium (7" to 7-7/8" long)" → "medium").
+fn short_unit(unit: &str) -> &str {
+    unit.split(['(', ',']).next().unwrap_or(unit).trim()
+}
+
+/// "105 kcal per 1 medium (118 g)".
+fn serving_detail(food: &Food) -> String {
+    food.servings
+        .iter()
+        .find(|s| s.is_default)
+        .or(food.servings.first())
+        .map(|s| {
+            let kcal_text = s
+                .nutrients
+                .calories
+                .map(|c| format!("{} kcal", kcal(Amount(c).to_f64())))
+                .unwrap_or_else(|| "? kcal".into());
+            format!("{kcal_text} · {}", s.description)
+        })
+        .unwrap_or_default()
+}
+
+async fn sheet(mut page: Page, Query(p): Query<SheetParams>) -> Result<Response, PageError> {
+    let shell = page.shell("", "today").await?;
+    let v = sheet_view(&mut page, &shell, &p).await?;
+    page.tx.commit().await?;
+    let mut shell = shell;
+    shell.title = shell.fill("add.title", &[("meal", &v.meal_name)]);
+    Ok(if page.htmx {
+        html(&SheetFragment { shell, v })
+    } else {
+        html(&SheetPage { shell, v })
+    })
+}
+
+async fn search(mut page: Page, Query(p): Query<SheetParams>) -> Result<Response, PageError> {
+    let shell = page.shell("", "today").await?;
+    let v = sheet_view(&mut page, &shell, &p).await?;
+    page.tx.commit().await?;
+    Ok(html(&ResultsFragment { shell, v }))
+}
+
+pub struct PickView {
+    pub id: Uuid,
+    pub name: String,
+    pub brand: Option<String>,
+    pub date: NaiveDate,
+    pub meal: &'static str,
+    pub meal_names: Vec<(&'static str, &'static str)>,
+    /// (id, description, default)
+    pub servings: Vec<(Uuid, String, bool)>,
+    pub preview: String,
+}
+
+#[derive(Template)]
+#[template(path = "partials/pick.html")]
+struct PickFragment {
+    shell: Shell,
+    v: PickView,
+}
+
+#[derive(Template)]
+#[template(path = "pages/pick.html")]
+struct PickPage {
+    shell: Shell,
+    v: PickView,
+}
+
+async fn pick(
+    mut page: Page,
+    Path(id): Path<Uuid>,
+    Query(p): Query<SheetParams>,
+) -> Result<Response, PageError> {
+    let shell = page.shell("", "today").await?;
+    let food = foods::get(&mut page.tx, id).await?;
+    let today = sparky_app::days::today(&mut page.tx, page.acting()).await?;
+    page.tx.commit().await?;
+    let t = &shell.t;
+    let default = food
+        .servings
+        .iter()
+        .find(|s| s.is_default)
+        .or(food.servings.first());
+    let preview = default
+        .map(|s| preview_html(t, &s.nutrients))
+        .unwrap_or_default();
+    let v = PickView {
+        id: food.id,
+        name: food.name.clone(),
+        brand: food.brand.clone(),
+        date: p.date.unwrap_or(today),
+        meal: meal_of(p.meal.as_deref()).as_str(),
+        meal_names: MealType::ALL
+            .iter()
+            .map(|m| (m.as_str(), t.get(&format!("meal.{}", m.as_str()))))
+            .collect(),
+        servings: food
+            .servings
+            .iter()
+            .map(|s| (s.id, s.description.clone(), s.is_default))
+            .collect(),
+        preview,
+    };
+    let mut shell = shell;
+    shell.title = food.name;
+    Ok(if page.htmx {
+        html(&PickFragment { shell, v })
+    } else {
+        html(&PickPage { shell, v })
+    })
+}
+
+/// Four numbers: kcal, protein, carbohydrates, fat.
+fn preview_html(t: &crate::i18n::Messages, n: &Nutrients) -> String {
+    let v = |d: Option<Decimal>| d.map(|d| Amount(d).to_f64());
+    let cell = |value: Option<f64>, unit: &str, key: &str, places: usize| {
+        format!(
+            "<div><b class=\"num\">{}</b><span>{} {}</span></div>",
+            value.map(|x| number(x, places)).unwrap_or_else(|| "–".into()),
+            t.get(key),
+            unit
+        )
+    };
+    format!(
+        "<div class=\"preview\">{}{}{}{}</div>",
+        cell(v(n.calories).map(f64::round), "kcal", "nutrient.calories", 0),
+        cell(v(n.protein), "g", "nutrient.protein", 1),
+        cell(v(n.carbohydrates), "g", "nutrient.carbohydrates", 1),
+        cell(v(n.fat), "g", "nutrient.fat", 1),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct PreviewParams {
+    food_item_id: Uuid,
+    serving_id: Option<Uuid>,
+    quantity: Option<String>,
+}
+
+async fn preview(
+    mut page: Page,
+    Query(p): Query<PreviewParams>,
+) -> Result<Response, PageError> {
+    let food = foods::get(&mut page.tx, p.food_item_id).await?;
+    page.tx.commit().await?;
+    let serving = food
+        .servings
+        .iter()
+        .find(|s| Some(s.id) == p.serving_id)
+        .or(food.servings.iter().find(|s| s.is_default))
+        .ok_or(PageError::NotFound)?;
+    let quantity = p
+        .quantity
+        .as_deref()
+        .and_then(|q| q.trim().replace(',', ".").parse::<Decimal>().ok())
+        .filter(|q| *q > Decimal::ZERO);
+    let t = page.t;
+    let body = match quantity {
+        Some(q) => {
+            let s = Serving {
+                size: serving.size.decimal(),
+                unit: serving.unit.clone(),
+                weight_g: serving.weight_g.map(Amount::decimal),
+                nutrients: serving.nutrients.clone(),
+            };
+            servings_in(q, "serving", &s)
+                .and_then(|(count, _)| nutrients_of_servings(count, &s))
+                .map(|n| preview_html(&t, &n))
+                .unwrap_or_default()
+        }
+        None => format!("<p class=\"form-error\">{}</p>", t.get("add.amount_invalid")),
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
+}
+
+use axum::response::IntoResponse;
+
+#[derive(Deserialize)]
+pub struct LogForm {
+    date: NaiveDate,
+    meal: String,
+    meal_override: Option<String>,
+    food_item_id: Uuid,
+    serving_id: Option<String>,
+    quantity: String,
+    unit: Option<String>,
+}
+
+fn decimal_field(text: &str) -> Option<Decimal> {
+    let text = text.trim().replace(',', ".");
+    if text.is_empty() {
+        return None;
+    }
+    text.parse().ok()
+}
+
+async fn log(mut page: Page, PageForm(form): PageForm<LogForm>) -> Result<Response, PageError> {
+    let quantity = decimal_field(&form.quantity).ok_or(PageError::BadRequest)?;
+    let meal = meal_of(form.meal_override.as_deref().or(Some(&form.meal)));
+    let req = LogFood {
+        food_item_id: form.food_item_id,
+        serving_id: form
+            .serving_id
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .and_then(|s| s.parse().ok()),
+        quantity: diary::parse_quantity("quantity", Amount(quantity))?,
+        unit: form.unit.filter(|u| !u.trim().is_empty()),
+        meal,
+        date: Some(Date::new(form.date).map_err(|_| PageError::BadRequest)?.get()),
+        consumed_at: None,
+    };
+    diary::log(&mut page.tx, page.acting(), &req).await?;
+    page.tx.commit().await?;
+    Ok(redirect(&format!("/day/{}", form.date)))
+}
+
+#[derive(Deserialize)]
+pub struct QuickForm {
+    date: NaiveDate,
+    meal: String,
+    name: Option<String>,
+    calories: Option<String>,
+    protein: Option<String>,
+    carbohydrates: Option<String>,
+    fat: Option<String>,
+}
+
+async fn quick(mut page: Page, PageForm(form): PageForm<QuickForm>) -> Result<Response, PageError> {
+    let d = |v: &Option<String>| v.as_deref().and_then(decimal_field);
+    let input = QuickAddInput {
+        name: form.name.clone(),
+        meal_type: meal_of(Some(&form.meal)),
+        date: Some(Date::new(form.date).map_err(|_| PageError::BadRequest)?),
+        consumed_at: None,
+        nutrients: Nutrients {
+            calories: d(&form.calories),
+            protein: d(&form.protein),
+            carbohydrates: d(&form.carbohydrates),
+            fat: d(&form.fat),
+            ..Default::default()
+        },
+    };
+    diary::quick_add(&mut page.tx, page.acting(), input).await?;
+    page.tx.commit().await?;
+    Ok(redirect(&format!("/day/{}", form.date)))
+}
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    date: NaiveDate,
+    meal: String,
+    name: String,
+    brand: Option<String>,
+    barcode: Option<String>,
+    size: String,
+    unit: String,
+    weight_g: Option<String>,
+    calories: Option<String>,
+    protein: Option<String>,
+    carbohydrates: Option<String>,
+    fat: Option<String>,
+    fiber: Option<String>,
+    sugar: Option<String>,
+    sodium: Option<String>,
+}
+
+async fn create(mut page: Page, PageForm(form): PageForm<CreateForm>) -> Result<Response, PageError> {
+    let d = |v: &Option<String>| v.as_deref().and_then(decimal_field);
+    let input = FoodInput {
+        name: form.name.clone(),
+        brand: form.brand.clone().filter(|b| !b.trim().is_empty()),
+        barcode: form.barcode.clone().filter(|b| !b.trim().is_empty()),
+        servings: vec![ServingInput {
+            size: Amount(decimal_field(&form.size).ok_or(PageError::BadRequest)?),
+            unit: form.unit.clone(),
+            weight_g: d(&form.weight_g).map(Amount),
+            is_default: Some(true),
+            nutrients: Nutrients {
+                calories: d(&form.calories),
+                protein: d(&form.protein),
+                carbohydrates: d(&form.carbohydrates),
+                fat: d(&form.fat),
+                fiber: d(&form.fiber),
+                sugar: d(&form.sugar),
+                sodium: d(&form.sodium),
+                ..Default::default()
+            },
+        }],
+    };
+    let food = foods::create(&mut page.tx, &input.parse()?).await?;
+    page.tx.commit().await?;
+    Ok(redirect(&format!(
+        "/add/food/{}?date={}&meal={}",
+        food.id,
+        form.date,
+        meal_of(Some(&form.meal)).as_str()
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct CopyForm {
+    from_date: NaiveDate,
+    to_date: NaiveDate,
+    meal: Option<String>,
+}
+
+async fn copy(mut page: Page, PageForm(form): PageForm<CopyForm>) -> Result<Response, PageError> {
+    let input = CopyInput {
+        from_date: Date::new(form.from_date).map_err(|_| PageError::BadRequest)?,
+        to_date: Date::new(form.to_date).map_err(|_| PageError::BadRequest)?,
+        meal_type: form
+            .meal
+            .as_deref()
+            .filter(|m| !m.is_empty())
+            .and_then(|m| MealType::parse(m).ok()),
+    };
+    diary::copy(&mut page.tx, page.acting(), input).await?;
+    page.tx.commit().await?;
+    Ok(redirect(&format!("/day/{}", form.to_date)))
+}
+
+/// A barcode typed or scanned: the food when it is known (yours, the catalog's, or a
+/// provider's), else a way to create it with this barcode.
+async fn barcode(mut page: Page, Query(p): Query<SheetParams>) -> Result<Response, PageError> {
+    let code = p.code.clone().unwrap_or_default();
+    let found = sparky_app::providers::lookup_barcode_local(&mut page.tx, &code).await;
+    page.tx.commit().await?;
+    let date = p.date.map(|d| d.to_string()).unwrap_or_default();
+    let meal = meal_of(p.meal.as_deref()).as_str();
+    let body = match found {
+        Ok(Some(id)) => {
+            return Ok(redirect(&format!("/add/food/{id}?date={date}&meal={meal}")));
+        }
+        Ok(None) => format!(
+            "<p class=\"empty\">{} <a href=\"/add?date={date}&amp;meal={meal}&amp;tab=create&amp;code={code}\">{}</a></p>",
+            page.t.get("add.barcode_unknown"),
+            page.t.get("add.create_instead"),
+            code = form_urlencoded::byte_serialize(code.as_bytes()).collect::<String>(),
+        ),
+        Err(sparky_app::AppError::Invalid(f)) => {
+            format!("<p class=\"form-error\">{}</p>", askama_escape(&f.message()))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
+}
+
+fn askama_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

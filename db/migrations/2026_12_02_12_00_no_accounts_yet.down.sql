@@ -1,0 +1,1 @@
+DROP FUNCTION auth.no_accounts_yet();
