@@ -16,11 +16,13 @@ pub mod acting;
 pub mod days;
 pub mod diary;
 pub mod error;
+pub mod exercises;
 pub mod foods;
 pub mod idempotency;
 pub mod nutrients;
 pub mod outage;
 pub mod paging;
+pub mod workouts;
 
 pub use acting::{Acting, Area};
 pub use error::{AppError, AppResult, FieldErrors, Validation};

@@ -59,6 +59,14 @@ impl WeightUnit {
         }
     }
 
+    /// A kg value in this unit, unrounded.
+    pub fn from_kg(self, kg: Decimal) -> Decimal {
+        match self {
+            WeightUnit::Kg => kg,
+            WeightUnit::Lb => kg_to_lb(kg),
+        }
+    }
+
     /// A stored kg value as shown in this unit.
     pub fn show(self, kg: Decimal) -> Decimal {
         match self {
