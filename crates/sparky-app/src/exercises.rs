@@ -70,7 +70,9 @@ pub struct NewExercise {
 }
 
 fn clean(s: Option<&str>) -> Option<String> {
-    s.map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+    s.map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
 }
 
 impl ExerciseInput {
@@ -496,9 +498,11 @@ mod tests {
 
     #[test]
     fn parse_cleans_and_names_every_bad_field() {
-        let e = input(serde_json::json!({"name": " Sled push ", "category": "STRENGTH",
+        let e = input(
+            serde_json::json!({"name": " Sled push ", "category": "STRENGTH",
             "muscle_groups": ["Quadriceps", "quadriceps ", "", "glutes"], "equipment": " Sled ",
-            "met_value": 6.005}))
+            "met_value": 6.005}),
+        )
         .parse()
         .unwrap();
         assert_eq!(e.name, "Sled push");
@@ -506,8 +510,10 @@ mod tests {
         assert_eq!(e.muscle_groups, vec!["quadriceps", "glutes"]);
         assert_eq!(e.equipment.as_deref(), Some("sled"));
         assert_eq!(e.met_value, Some(Decimal::new(601, 2)));
-        let err = input(serde_json::json!({"name": " ", "category": "juggling", "met_value": 0,
-            "muscle_groups": vec!["x"; 21]}))
+        let err = input(
+            serde_json::json!({"name": " ", "category": "juggling", "met_value": 0,
+            "muscle_groups": vec!["x"; 21]}),
+        )
         .parse()
         .unwrap_err();
         let fields = err.fields().unwrap();

@@ -200,7 +200,10 @@ fn parse_calories(v: &mut Validation, c: Option<Amount>) -> Option<Decimal> {
 }
 
 fn parse_notes(v: &mut Validation, n: Option<&str>) -> Option<String> {
-    let n = n.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let n = n
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     v.check(
         n.as_ref()
             .is_none_or(|s| s.chars().count() <= MAX_NOTES_CHARS),
@@ -269,9 +272,9 @@ pub fn stored_sets(sets: &[SetCommand], units: UnitsSystem) -> Vec<StoredSet> {
         .map(|(i, s)| StoredSet {
             number: i as i32 + 1,
             reps: s.reps,
-            weight_kg: s.weight.map(|(w, unit)| {
-                round_dp(unit.unwrap_or(WeightUnit::of(units)).to_kg(w), 6)
-            }),
+            weight_kg: s
+                .weight
+                .map(|(w, unit)| round_dp(unit.unwrap_or(WeightUnit::of(units)).to_kg(w), 6)),
         })
         .collect()
 }
@@ -306,7 +309,13 @@ mod tests {
         }
         let empty: LogWorkoutInput =
             serde_json::from_value(serde_json::json!({"exercise_id": Uuid::nil()})).unwrap();
-        assert!(empty.parse().unwrap_err().fields().unwrap().0.contains_key("body"));
+        assert!(empty
+            .parse()
+            .unwrap_err()
+            .fields()
+            .unwrap()
+            .0
+            .contains_key("body"));
     }
 
     #[test]

@@ -30,8 +30,8 @@ use crate::acting::{delete_by_id, Acting, Area, OWNER};
 use crate::error::{AppError, AppResult};
 use crate::paging::{LimitBounds, Page, PageRequest};
 
-pub use input::{LogWorkout, LogWorkoutInput, SetInput, UpdateWorkout, UpdateWorkoutInput};
 use input::{stored_km, stored_sets, StoredSet};
+pub use input::{LogWorkout, LogWorkoutInput, SetInput, UpdateWorkout, UpdateWorkoutInput};
 pub use records::{ExerciseHistory, HistoryRequest, PersonalRecords};
 
 /// Entries one diary day may hold (logging and moving entries stop here).
@@ -476,10 +476,7 @@ pub async fn range(tx: &mut UserTx, acting: Acting, req: &RangeRequest) -> AppRe
         .iter()
         .map(|r| (entry_key(r), workout_from_row(r, units)))
         .collect();
-    let Page {
-        items,
-        next_cursor,
-    } = req.page.finish_keyset(keyed, |(k, _)| *k);
+    let Page { items, next_cursor } = req.page.finish_keyset(keyed, |(k, _)| *k);
     let mut entries: Vec<Workout> = items.into_iter().map(|(_, w)| w).collect();
     attach_sets(tx, &mut entries, units).await?;
     Ok(WorkoutRange {
@@ -497,11 +494,7 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: &UpdateWorkout) -> AppResult
     let (_, units) = entry_owner(tx, id).await?;
     let sets = req.sets.as_deref().map(|s| stored_sets(s, units));
     let (set_count, total_reps, heaviest) = set_summary(sets.as_deref().unwrap_or(&[]));
-    let distance_km: Option<Decimal> = req
-        .distance
-        .flatten()
-        .as_ref()
-        .map(|d| stored_km(d, units));
+    let distance_km: Option<Decimal> = req.distance.flatten().as_ref().map(|d| stored_km(d, units));
     // 0: keep, 1: the user's value, 2: back to the estimate.
     let (calories_mode, calories): (i32, Option<Decimal>) = match req.calories_burned {
         None => (0, None),
