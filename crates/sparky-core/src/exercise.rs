@@ -251,7 +251,7 @@ pub fn personal_records<K: Clone>(sessions: &[SessionFacts<K>]) -> Records<K> {
         }
     }
     r.most_reps_at_weight
-        .sort_by(|a, b| b.weight_kg.cmp(&a.weight_kg));
+        .sort_by_key(|x| std::cmp::Reverse(x.weight_kg));
     r
 }
 
