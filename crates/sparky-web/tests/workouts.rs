@@ -583,3 +583,48 @@ async fn every_pair_of_access_types_on_every_user_id_endpoint() {
         }
     }
 }
+
+/// The document states the bounds and required parameters of this area's operations, and every
+/// schema it refers to exists.
+#[tokio::test]
+async fn the_document_states_the_bounds() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api/v1/openapi.json", &As::Nobody).await.body;
+    let param = |path: &str, method: &str, name: &str| -> Value {
+        doc["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{method} {path} has no parameters"))
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{method} {path}: no {name}"))
+    };
+    for name in ["from", "to"] {
+        assert_eq!(param("/api/v1/workouts", "get", name)["required"], true);
+    }
+    for (path, name, max) in [
+        ("/api/v1/workouts", "limit", 1000),
+        ("/api/v1/exercises", "limit", 100),
+        ("/api/v1/exercises/{id}/history", "limit", 500),
+    ] {
+        assert_eq!(param(path, "get", name)["schema"]["maximum"], max, "{path}");
+    }
+    for path in ["/api/v1/workouts", "/api/v1/exercises"] {
+        param(path, "post", "Idempotency-Key");
+    }
+    assert!(doc["paths"]["/api/v1/workouts/entries/{id}"]["get"].is_object());
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["LogWorkoutInput"]["properties"]["sets"]["maxItems"],
+        100
+    );
+    assert_eq!(
+        schemas["ExerciseCategory"]["enum"],
+        json!(["strength", "cardio", "flexibility", "sports"])
+    );
+    let text = doc.to_string();
+    for piece in text.split("\"#/components/schemas/").skip(1) {
+        let name = &piece[..piece.find('"').unwrap()];
+        assert!(schemas.get(name).is_some(), "no schema {name}");
+    }
+}
