@@ -113,6 +113,8 @@ BEGIN
     FOR r IN SELECT k.user_id, k.since FROM unnest(p_users, p_since) AS k(user_id, since) ORDER BY 1 LOOP
         -- As the owner, who may read their weights and write their diary.
         PERFORM set_config('app.user_id', r.user_id::text, true);
+        -- A user being deleted (the weights go by cascade) has nothing left to estimate.
+        CONTINUE WHEN NOT EXISTS (SELECT 1 FROM public.users u WHERE u.id = r.user_id);
         -- Clearing the value makes the row trigger estimate it again.
         UPDATE public.exercise_diary d SET calories_burned = NULL, calories_source = NULL
         WHERE d.user_id = r.user_id AND d.entry_date >= r.since

@@ -260,3 +260,35 @@ async fn estimates_follow_weights_with_a_non_superuser_owner() {
         std::panic::resume_unwind(e.into_panic());
     }
 }
+
+/// Deleting a user removes their weights and workouts in one statement; re-estimating the
+/// workouts of a user being deleted must not get in the way.
+#[tokio::test]
+async fn a_user_with_weights_and_workouts_can_be_deleted() {
+    let test_db = TestDb::new().await;
+    let db = test_db.database().await;
+    let ann = register(&db, "ann@example.com").await;
+    for sql in [
+        "INSERT INTO exercise_diary (user_id, exercise_name, met_value, duration_minutes, performed_at)
+         VALUES ($1, 'Eight', 8, 30, '2026-06-10 12:00+00')",
+        "INSERT INTO measurements (user_id, type, value, unit, measured_at) VALUES ($1, 'weight', 70, 'kg', '2026-06-01 08:00+00')",
+    ] {
+        exec(&db, ann, sql, &[&ann]).await;
+    }
+    assert_eq!(estimate(&db, ann).await.0.as_deref(), Some("280.00"));
+    let owner = test_db.owner_client().await;
+    owner
+        .execute("DELETE FROM users WHERE id = $1", &[&ann])
+        .await
+        .unwrap();
+    let left: i64 = owner
+        .query_one(
+            "SELECT (SELECT count(*) FROM exercise_diary) + (SELECT count(*) FROM measurements)
+                  + (SELECT count(*) FROM diary_day_totals) + (SELECT count(*) FROM measurement_day_totals)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+}
