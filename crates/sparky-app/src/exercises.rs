@@ -512,7 +512,7 @@ mod tests {
         assert_eq!(e.met_value, Some(Decimal::new(601, 2)));
         let err = input(
             serde_json::json!({"name": " ", "category": "juggling", "met_value": 0,
-            "muscle_groups": vec!["x"; 21]}),
+            "muscle_groups": (0..21).map(|i| format!("muscle {i}")).collect::<Vec<_>>()}),
         )
         .parse()
         .unwrap_err();
