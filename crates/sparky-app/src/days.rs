@@ -16,12 +16,17 @@ pub enum DayRef {
 
 impl DayRef {
     pub fn parse(text: &str) -> AppResult<DayRef> {
+        DayRef::parse_named("date", text)
+    }
+
+    /// Like [`DayRef::parse`], naming `field` in the error (a query parameter, say).
+    pub fn parse_named(field: &str, text: &str) -> AppResult<DayRef> {
         if text.trim().eq_ignore_ascii_case("today") {
             return Ok(DayRef::Today);
         }
         Date::parse(text)
             .map(DayRef::On)
-            .map_err(|e| AppError::invalid("date", date_problem(e)))
+            .map_err(|e| AppError::invalid(field, date_problem(e)))
     }
 
     /// The calendar date: `today` is today in the owner's timezone (preferences, else UTC).

@@ -18,6 +18,7 @@ pub mod api_keys;
 pub mod days;
 pub mod diary;
 pub mod error;
+pub mod exercises;
 pub mod family;
 pub mod foods;
 pub mod idempotency;
@@ -25,6 +26,7 @@ pub mod nutrients;
 pub mod outage;
 pub mod paging;
 pub mod preferences;
+pub mod workouts;
 
 pub use acting::{Acting, Area};
 pub use error::{AppError, AppResult, FieldErrors, Validation};

@@ -1,9 +1,11 @@
-//! Exercise arithmetic: calories from MET values, estimated one-rep max, pace.
+//! Exercise arithmetic: calories from MET values, estimated one-rep max, pace, the owner's
+//! display units, and personal records over an exercise's sessions.
 //! Exact decimals throughout; results are rounded only where a person reads them.
 
 use rust_decimal::Decimal;
 
-use crate::units::round_dp;
+use crate::units::{kg_to_lb, km_to_mi, lb_to_kg, mi_to_km, round_dp};
+use crate::values::{DistanceUnit, UnitsSystem, WeightUnit};
 
 /// Calories burned (kcal) = MET × body weight (kg) × hours, rounded to 2 places.
 ///
@@ -34,6 +36,223 @@ pub fn pace_min_per_km(duration_minutes: Decimal, distance_km: Decimal) -> Optio
         return None;
     }
     duration_minutes.checked_div(distance_km)
+}
+
+/// Places kept when a stored kg or km value is shown in pounds or miles: 4 gives back exactly
+/// what was typed (the 6-place stored value is within 1.1e-6 of it).
+pub const CONVERTED_DP: u32 = 4;
+
+impl WeightUnit {
+    /// The weight unit of a units system.
+    pub fn of(system: UnitsSystem) -> WeightUnit {
+        match system {
+            UnitsSystem::Metric => WeightUnit::Kg,
+            UnitsSystem::Imperial => WeightUnit::Lb,
+        }
+    }
+
+    /// A weight in this unit, in kg (unrounded).
+    pub fn to_kg(self, value: Decimal) -> Decimal {
+        match self {
+            WeightUnit::Kg => value,
+            WeightUnit::Lb => lb_to_kg(value),
+        }
+    }
+
+    /// A kg value in this unit, unrounded.
+    pub fn from_kg(self, kg: Decimal) -> Decimal {
+        match self {
+            WeightUnit::Kg => kg,
+            WeightUnit::Lb => kg_to_lb(kg),
+        }
+    }
+
+    /// A stored kg value as shown in this unit.
+    pub fn show(self, kg: Decimal) -> Decimal {
+        match self {
+            WeightUnit::Kg => kg,
+            WeightUnit::Lb => round_dp(kg_to_lb(kg), CONVERTED_DP),
+        }
+    }
+}
+
+impl DistanceUnit {
+    /// The distance unit of a units system.
+    pub fn of(system: UnitsSystem) -> DistanceUnit {
+        match system {
+            UnitsSystem::Metric => DistanceUnit::Km,
+            UnitsSystem::Imperial => DistanceUnit::Mi,
+        }
+    }
+
+    /// A distance in this unit, in km (unrounded).
+    pub fn to_km(self, value: Decimal) -> Decimal {
+        match self {
+            DistanceUnit::Km => value,
+            DistanceUnit::Mi => mi_to_km(value),
+        }
+    }
+
+    /// A stored km value as shown in this unit.
+    pub fn show(self, km: Decimal) -> Decimal {
+        match self {
+            DistanceUnit::Km => km,
+            DistanceUnit::Mi => round_dp(km_to_mi(km), CONVERTED_DP),
+        }
+    }
+
+    /// Minutes per kilometre as minutes per this unit, 2 places.
+    pub fn show_pace(self, min_per_km: Decimal) -> Decimal {
+        match self {
+            DistanceUnit::Km => round_dp(min_per_km, 2),
+            DistanceUnit::Mi => round_dp(min_per_km / km_to_mi(Decimal::ONE), 2),
+        }
+    }
+}
+
+/// One set as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetFacts {
+    pub reps: Option<u32>,
+    pub weight_kg: Option<Decimal>,
+}
+
+/// One session of an exercise: what personal records are made of. `key` identifies it to the
+/// caller (its day and id, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionFacts<K> {
+    pub key: K,
+    /// In set order.
+    pub sets: Vec<SetFacts>,
+    pub duration_minutes: Option<u32>,
+    pub distance_km: Option<Decimal>,
+}
+
+/// A set that holds a record: its weight (kg) and reps, in the session `key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetRecord<K> {
+    pub weight_kg: Decimal,
+    pub reps: Option<u32>,
+    pub key: K,
+}
+
+/// The best estimated one-rep max (Epley, unrounded, kg) and the set it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OneRepMaxRecord<K> {
+    pub one_rep_max_kg: Decimal,
+    pub weight_kg: Decimal,
+    pub reps: u32,
+    pub key: K,
+}
+
+/// A session that holds a distance or pace record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardioRecord<K> {
+    pub distance_km: Decimal,
+    pub duration_minutes: Option<u32>,
+    /// Minutes per km, unrounded (for the fastest pace).
+    pub pace_min_per_km: Option<Decimal>,
+    pub key: K,
+}
+
+/// Personal records of one exercise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Records<K> {
+    pub heaviest_weight: Option<SetRecord<K>>,
+    /// For each weight lifted (with at least one rep), the most reps done with it, heaviest
+    /// weight first.
+    pub most_reps_at_weight: Vec<SetRecord<K>>,
+    pub best_one_rep_max: Option<OneRepMaxRecord<K>>,
+    pub longest_distance: Option<CardioRecord<K>>,
+    pub fastest_pace: Option<CardioRecord<K>>,
+}
+
+impl<K> Default for Records<K> {
+    fn default() -> Records<K> {
+        Records {
+            heaviest_weight: None,
+            most_reps_at_weight: Vec::new(),
+            best_one_rep_max: None,
+            longest_distance: None,
+            fastest_pace: None,
+        }
+    }
+}
+
+/// Personal records over sessions given oldest first: heaviest set, most reps at each weight,
+/// best estimated one-rep max (Epley), longest distance, fastest pace. A record must be beaten
+/// strictly, so ties stay with the earliest session (and, within it, the earliest set).
+pub fn personal_records<K: Clone>(sessions: &[SessionFacts<K>]) -> Records<K> {
+    let mut r = Records::default();
+    for s in sessions {
+        for set in &s.sets {
+            let Some(kg) = set.weight_kg else { continue };
+            if r.heaviest_weight.as_ref().is_none_or(|h| kg > h.weight_kg) {
+                r.heaviest_weight = Some(SetRecord {
+                    weight_kg: kg,
+                    reps: set.reps,
+                    key: s.key.clone(),
+                });
+            }
+            let Some(reps) = set.reps.filter(|n| *n > 0) else {
+                continue;
+            };
+            let e1rm = epley_one_rep_max(kg, reps);
+            if r.best_one_rep_max
+                .as_ref()
+                .is_none_or(|b| e1rm > b.one_rep_max_kg)
+            {
+                r.best_one_rep_max = Some(OneRepMaxRecord {
+                    one_rep_max_kg: e1rm,
+                    weight_kg: kg,
+                    reps,
+                    key: s.key.clone(),
+                });
+            }
+            match r.most_reps_at_weight.iter_mut().find(|x| x.weight_kg == kg) {
+                Some(x) if x.reps.is_some_and(|best| reps > best) => {
+                    x.reps = Some(reps);
+                    x.key = s.key.clone();
+                }
+                Some(_) => {}
+                None => r.most_reps_at_weight.push(SetRecord {
+                    weight_kg: kg,
+                    reps: Some(reps),
+                    key: s.key.clone(),
+                }),
+            }
+        }
+        let Some(km) = s.distance_km.filter(|km| *km > Decimal::ZERO) else {
+            continue;
+        };
+        let pace = s
+            .duration_minutes
+            .and_then(|d| pace_min_per_km(Decimal::from(d), km));
+        let record = CardioRecord {
+            distance_km: km,
+            duration_minutes: s.duration_minutes,
+            pace_min_per_km: pace,
+            key: s.key.clone(),
+        };
+        if r.longest_distance
+            .as_ref()
+            .is_none_or(|l| km > l.distance_km)
+        {
+            r.longest_distance = Some(record.clone());
+        }
+        if let Some(p) = pace {
+            if r.fastest_pace
+                .as_ref()
+                .and_then(|f| f.pace_min_per_km)
+                .is_none_or(|best| p < best)
+            {
+                r.fastest_pace = Some(record);
+            }
+        }
+    }
+    r.most_reps_at_weight
+        .sort_by_key(|x| std::cmp::Reverse(x.weight_kg));
+    r
 }
 
 #[cfg(test)]
@@ -81,5 +300,109 @@ mod tests {
         );
         assert_eq!(pace_min_per_km(dec!(30), dec!(0)), None);
         assert_eq!(pace_min_per_km(dec!(0), dec!(5)), None);
+    }
+
+    fn session(
+        key: u32,
+        sets: &[(u32, Decimal)],
+        cardio: Option<(u32, Decimal)>,
+    ) -> SessionFacts<u32> {
+        SessionFacts {
+            key,
+            sets: sets
+                .iter()
+                .map(|&(reps, kg)| SetFacts {
+                    reps: Some(reps),
+                    weight_kg: Some(kg),
+                })
+                .collect(),
+            duration_minutes: cardio.map(|c| c.0),
+            distance_km: cardio.map(|c| c.1),
+        }
+    }
+
+    #[test]
+    fn personal_records_worked_example() {
+        // Day 1: 100 × 5, 100 × 3. Day 2: 110 × 1, 100 × 8. Day 3: 90 × 12, and again 110 × 1.
+        let sessions = vec![
+            session(1, &[(5, dec!(100)), (3, dec!(100))], None),
+            session(2, &[(1, dec!(110)), (8, dec!(100))], None),
+            session(3, &[(12, dec!(90)), (1, dec!(110))], None),
+        ];
+        let r = personal_records(&sessions);
+        let heaviest = r.heaviest_weight.unwrap();
+        // The tie at 110 stays with the earlier session.
+        assert_eq!(
+            (heaviest.weight_kg, heaviest.reps, heaviest.key),
+            (dec!(110), Some(1), 2)
+        );
+        // Epley: 100 × 8 = 126.67 beats 90 × 12 = 126 and 110 × 1 = 110.
+        let best = r.best_one_rep_max.unwrap();
+        assert_eq!((best.weight_kg, best.reps, best.key), (dec!(100), 8, 2));
+        assert_eq!(round_dp(best.one_rep_max_kg, 2), dec!(126.67));
+        let reps: Vec<(Decimal, Option<u32>, u32)> = r
+            .most_reps_at_weight
+            .iter()
+            .map(|x| (x.weight_kg, x.reps, x.key))
+            .collect();
+        assert_eq!(
+            reps,
+            vec![
+                (dec!(110), Some(1), 2),
+                (dec!(100), Some(8), 2),
+                (dec!(90), Some(12), 3)
+            ]
+        );
+        assert!(r.longest_distance.is_none() && r.fastest_pace.is_none());
+    }
+
+    #[test]
+    fn cardio_records_and_empty_sets() {
+        // 5 km in 25 min (5:00/km), 10 km in 55 min (5:30/km), 10 km again later (a tie), and
+        // a distance without a duration (no pace).
+        let sessions = vec![
+            session(1, &[], Some((25, dec!(5)))),
+            session(2, &[], Some((55, dec!(10)))),
+            session(3, &[], Some((50, dec!(10)))),
+            SessionFacts {
+                key: 4,
+                sets: vec![
+                    SetFacts {
+                        reps: Some(0),
+                        weight_kg: Some(dec!(20)),
+                    },
+                    SetFacts {
+                        reps: Some(10),
+                        weight_kg: None,
+                    },
+                ],
+                duration_minutes: None,
+                distance_km: Some(dec!(3)),
+            },
+        ];
+        let r = personal_records(&sessions);
+        assert_eq!(r.longest_distance.as_ref().unwrap().key, 2);
+        let fastest = r.fastest_pace.unwrap();
+        assert_eq!((fastest.key, fastest.pace_min_per_km), (1, Some(dec!(5))));
+        // A weight with zero reps is the heaviest set but makes no one-rep max.
+        assert_eq!(r.heaviest_weight.unwrap().reps, Some(0));
+        assert!(r.best_one_rep_max.is_none());
+        assert!(r.most_reps_at_weight.is_empty());
+    }
+
+    #[test]
+    fn display_units_give_back_what_was_typed() {
+        let kg = round_dp(WeightUnit::Lb.to_kg(dec!(90)), 6);
+        assert_eq!(kg, dec!(40.823313));
+        assert_eq!(WeightUnit::Lb.show(kg), dec!(90));
+        assert_eq!(WeightUnit::Lb.show(dec!(50)), dec!(110.2311));
+        assert_eq!(WeightUnit::of(UnitsSystem::Metric).show(kg), kg);
+        let km = round_dp(DistanceUnit::Mi.to_km(dec!(3.1)), 6);
+        assert_eq!(DistanceUnit::Mi.show(km), dec!(3.1));
+        assert_eq!(DistanceUnit::Mi.show(dec!(5)), dec!(3.1069));
+        // 31 minutes for 3.1 mi is 10:00 per mile.
+        let pace = pace_min_per_km(dec!(31), km).unwrap();
+        assert_eq!(DistanceUnit::Mi.show_pace(pace), dec!(10));
+        assert_eq!(DistanceUnit::Km.show_pace(dec!(6.6666)), dec!(6.67));
     }
 }

@@ -12,5 +12,6 @@ pub mod units;
 pub mod values;
 
 pub use values::{
-    AccessType, Amount, Date, GoalStatus, GoalType, MealType, Theme, Timestamp, UnitsSystem,
+    AccessType, Amount, Date, DistanceUnit, ExerciseCategory, GoalStatus, GoalType, MealType,
+    Theme, Timestamp, UnitsSystem, WeightUnit,
 };

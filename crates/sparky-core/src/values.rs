@@ -161,6 +161,32 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// The kind of an exercise (the catalog and custom exercises use the same four).
+    ExerciseCategory, "exercise category" {
+        Strength => "strength",
+        Cardio => "cardio",
+        Flexibility => "flexibility",
+        Sports => "sports",
+    }
+);
+
+named_enum!(
+    /// The unit a set's weight is given or shown in (stored in kg).
+    WeightUnit, "weight unit" {
+        Kg => "kg",
+        Lb => "lb",
+    }
+);
+
+named_enum!(
+    /// The unit a workout's distance is given or shown in (stored in km).
+    DistanceUnit, "distance unit" {
+        Km => "km",
+        Mi => "mi",
+    }
+);
+
 impl UnitsSystem {
     /// The stored preference; anything unknown or missing reads as metric.
     pub fn from_preference(s: Option<&str>) -> UnitsSystem {

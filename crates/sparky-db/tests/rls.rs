@@ -94,8 +94,9 @@ const TABLES: &[Table] = &[
         name: "exercise_diary",
         owner_col: "user_id",
         owner: Owner::User,
-        insert: "INSERT INTO exercise_diary (user_id, exercise_id, duration_minutes, performed_at) \
-                 VALUES ($1, (SELECT id FROM exercises WHERE user_id IS NULL ORDER BY name LIMIT 1), 30, now()) RETURNING id",
+        // Calories typed in: an estimate would change when the seeded weight arrives.
+        insert: "INSERT INTO exercise_diary (user_id, exercise_id, duration_minutes, calories_burned, performed_at) \
+                 VALUES ($1, (SELECT id FROM exercises WHERE user_id IS NULL ORDER BY name LIMIT 1), 30, 100, now()) RETURNING id",
         touch: "updated_at = now()",
     },
     Table {

@@ -434,15 +434,15 @@ async fn calories_from_met_body_weight_and_hours() {
     .await;
     let id = met8["id"].as_str().unwrap();
     // No weight yet: no estimate, a hint.
-    let w = log(
+    let early = log(
         &app,
         &ann,
         json!({"exercise_id": id, "date": "2026-06-10", "duration_minutes": 30}),
     )
     .await;
-    assert_eq!(w["calories_burned"], Value::Null);
-    assert_eq!(w["calories_source"], Value::Null);
-    assert_eq!(w["hint"], "add your weight to estimate calories");
+    assert_eq!(early["calories_burned"], Value::Null);
+    assert_eq!(early["calories_source"], Value::Null);
+    assert_eq!(early["hint"], "add your weight to estimate calories");
     // 70 kg on the 1st; a later weight (after the day) is not used.
     add_weight(&app, &ann_id, "70", "2026-06-01T08:00:00Z").await;
     add_weight(&app, &ann_id, "90", "2026-06-20T08:00:00Z").await;
@@ -480,10 +480,13 @@ async fn calories_from_met_body_weight_and_hours() {
         .await;
     assert_eq!(up.body["calories_burned"], 560.0);
     assert_eq!(up.body["calories_source"], "met");
-    // The day's total.
+    // The day's total. The entry logged before any weigh-in got its estimate when the 70 kg
+    // (dated before its day) was logged: 280; the other 280 one moved away.
     let day = app.get("/api/v1/workouts/2026-06-10", &ann).await;
-    // (The entry logged before the weigh-in keeps no estimate; the 280 one moved away.)
-    assert_eq!(day.body["total_calories_burned"], 560.0);
+    assert_eq!(day.body["entries"][0]["id"], early["id"]);
+    assert_eq!(day.body["entries"][0]["calories_burned"], 280.0);
+    assert_eq!(day.body["entries"][0]["calories_source"], "met");
+    assert_eq!(day.body["total_calories_burned"], 280.0 + 560.0);
     assert_eq!(day.body["total_duration_minutes"], 30 + 60);
     // A catalog exercise: running 6 mph (9.8 MET), 70 kg, 60 min = 686.
     let run = catalog_id(&app, "Running, 6 mph (10 min/mile, 9.7 km/h)").await;

@@ -10,26 +10,25 @@
 //! MET value is the Compendium of Physical Activities' general code for the kind of training
 //! (strength 02054 3.5, powerlifting / olympic weightlifting / strongman 02050 6.0,
 //! plyometrics 02020 8.0, stretching 02101 2.3) and none for cardio.
+//!
+//! Each entry is then checked by the application layer's rules for an exercise
+//! (`sparky_app::exercises::ExerciseInput::parse`, the same as `POST /api/v1/exercises`), and
+//! the catalog rows are written by `sparky_app::exercises::insert_catalog`; this module keeps
+//! only the file format and the owner-role connection.
 
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context};
-use serde_json::{json, Value};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use sparky_app::exercises::{insert_catalog, CatalogExercise, ExerciseInput};
+use sparky_core::Amount;
 use tokio_postgres::Client;
 
 pub const SOURCE: &str = "free-exercise-db";
 
 /// One exercise ready to store.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Exercise {
-    pub source_id: String,
-    pub name: String,
-    pub category: String,
-    pub muscle_groups: Vec<String>,
-    pub equipment: Option<String>,
-    pub instructions: Option<String>,
-    pub met: Option<(&'static str, &'static str)>,
-}
+pub type Exercise = CatalogExercise;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -119,39 +118,36 @@ fn parse_one(item: &Value) -> anyhow::Result<Exercise> {
         .unwrap_or_default()
         .to_lowercase();
     let (category, met) = match kind.as_str() {
-        "stretching" => ("flexibility", Some(("2.3", "02101"))),
+        "stretching" => ("flexibility", Some((Decimal::new(23, 1), "02101"))),
         "cardio" => ("cardio", None),
         "powerlifting" | "olympic weightlifting" | "strongman" => {
-            ("strength", Some(("6.0", "02050")))
+            ("strength", Some((Decimal::new(60, 1), "02050")))
         }
-        "plyometrics" => ("strength", Some(("8.0", "02020"))),
-        _ => ("strength", Some(("3.5", "02054"))),
+        "plyometrics" => ("strength", Some((Decimal::new(80, 1), "02020"))),
+        _ => ("strength", Some((Decimal::new(35, 1), "02054"))),
     };
-    let mut muscle_groups: Vec<String> = Vec::new();
-    for m in list_field(item, "primaryMuscles")?
+    let muscle_groups: Vec<String> = list_field(item, "primaryMuscles")?
         .into_iter()
         .chain(list_field(item, "secondaryMuscles")?)
-    {
-        let m = m.to_lowercase();
-        if m.chars().count() > 50 {
-            bail!("muscle \"{m}\" is longer than 50 characters");
-        }
-        if !m.is_empty() && !muscle_groups.contains(&m) {
-            muscle_groups.push(m);
-        }
-    }
+        .collect();
     let steps: Vec<String> = list_field(item, "instructions")?
         .into_iter()
         .filter(|s| !s.is_empty())
         .collect();
-    Ok(Exercise {
-        source_id,
+    let input = ExerciseInput {
         name,
-        category: category.to_string(),
+        category: Some(category.to_string()),
         muscle_groups,
-        equipment: text_field(item, "equipment", 100)?.map(|e| e.to_lowercase()),
+        equipment: text_field(item, "equipment", 100)?,
         instructions: Some(steps.join("\n")).filter(|s| !s.is_empty()),
-        met,
+        met_value: met.map(|m| Amount(m.0)),
+    };
+    // The same rules as an exercise made through the API (lowercasing, repeats, limits).
+    let exercise = input.parse().map_err(|e| anyhow!("{e}"))?;
+    Ok(CatalogExercise {
+        source_id,
+        exercise,
+        compendium_code: met.map(|m| m.1.to_string()),
     })
 }
 
@@ -185,56 +181,23 @@ pub async fn run(client: &mut Client, exercises: &[Exercise]) -> anyhow::Result<
         )
         .await?
         .get(0);
-    let rows: Vec<Value> = exercises
-        .iter()
-        .map(|e| {
-            json!({
-                "source_id": e.source_id,
-                "name": e.name,
-                "category": e.category,
-                "muscle_groups": e.muscle_groups,
-                "equipment": e.equipment,
-                "instructions": e.instructions,
-                "met_value": e.met.map(|m| m.0),
-                "compendium_code": e.met.map(|m| m.1),
-            })
-        })
-        .collect();
-    let payload = Value::Array(rows).to_string();
     let tx = client.transaction().await?;
     if !bypass {
         tx.batch_execute("ALTER TABLE exercises NO FORCE ROW LEVEL SECURITY")
             .await
             .context("cannot lift FORCE ROW LEVEL SECURITY (the owner role must own exercises)")?;
     }
-    let inserted: i64 = tx
-        .query_one(
-            "WITH ins AS (
-                 INSERT INTO exercises (name, category, muscle_groups, equipment, instructions,
-                     met_value, compendium_code, source, source_id, user_id)
-                 SELECT x.name, x.category, x.muscle_groups, x.equipment, x.instructions,
-                        x.met_value, x.compendium_code, $2, x.source_id, NULL
-                 FROM jsonb_to_recordset($1::text::jsonb) AS x(source_id text, name text, category text,
-                     muscle_groups text[], equipment text, instructions text, met_value numeric,
-                     compendium_code text)
-                 ON CONFLICT (source, source_id) WHERE user_id IS NULL AND source_id IS NOT NULL
-                 DO NOTHING
-                 RETURNING 1
-             )
-             SELECT count(*) FROM ins",
-            &[&payload, &SOURCE],
-        )
+    let inserted = insert_catalog(&tx, SOURCE, exercises)
         .await
-        .context("inserting the exercises failed")?
-        .get(0);
+        .context("inserting the exercises failed")?;
     if !bypass {
         tx.batch_execute("ALTER TABLE exercises FORCE ROW LEVEL SECURITY")
             .await?;
     }
     tx.commit().await?;
     Ok(Summary {
-        imported: inserted as u64,
-        already_present: exercises.len() as u64 - inserted as u64,
+        imported: inserted,
+        already_present: exercises.len() as u64 - inserted,
     })
 }
 
@@ -254,12 +217,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(list.len(), 2);
-        assert_eq!(list[0].muscle_groups, vec!["abdominals", "obliques"]);
-        assert_eq!(list[0].instructions.as_deref(), Some("Lie flat.\nPedal."));
-        assert_eq!(list[0].met, Some(("3.5", "02054")));
-        assert_eq!(list[1].category, "flexibility");
-        assert_eq!(list[1].equipment, None);
-        assert_eq!(list[1].instructions, None);
+        let (air, hug) = (&list[0].exercise, &list[1].exercise);
+        assert_eq!(air.muscle_groups, vec!["abdominals", "obliques"]);
+        assert_eq!(air.instructions.as_deref(), Some("Lie flat.\nPedal."));
+        assert_eq!(air.met_value, Some(Decimal::new(35, 1)));
+        assert_eq!(list[0].compendium_code.as_deref(), Some("02054"));
+        assert_eq!(
+            hug.category,
+            Some(sparky_core::ExerciseCategory::Flexibility)
+        );
+        assert_eq!(hug.equipment, None);
+        assert_eq!(hug.instructions, None);
     }
 
     #[test]
@@ -277,6 +245,10 @@ mod tests {
                 "list of strings",
             ),
             (r#"[1]"#, "expected an object"),
+            (
+                r#"[{"id": "a", "name": "A", "primaryMuscles": ["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q","r","s","t","u"]}]"#,
+                "entry 0 (id \"a\"): muscle_groups: at most 20",
+            ),
         ] {
             let err = format!("{:#}", parse(text).unwrap_err());
             assert!(err.contains(wanted), "{text}: {err}");
