@@ -15,16 +15,19 @@
 pub mod accounts;
 pub mod acting;
 pub mod api_keys;
+pub mod catalog;
 pub mod days;
 pub mod diary;
 pub mod error;
 pub mod family;
 pub mod foods;
 pub mod idempotency;
+pub mod meal_plans;
 pub mod nutrients;
 pub mod outage;
 pub mod paging;
 pub mod preferences;
+pub mod providers;
 
 pub use acting::{Acting, Area};
 pub use error::{AppError, AppResult, FieldErrors, Validation};
