@@ -436,9 +436,10 @@ pub(crate) struct NewEntry<'a> {
     pub nutrients: Nutrients,
 }
 
-/// The one place a food diary row is inserted (logging, quick add, assistant, imports). The
-/// day defaults from `consumed_at` in the owner's timezone, `consumed_at` from the day (now for
-/// today, noon otherwise). Refuses a day that already holds [`MAX_ENTRIES_PER_DAY`] entries.
+/// The one place a food diary row is inserted (logging, quick add, meal plans, assistant,
+/// imports). The day defaults from `consumed_at` in the owner's timezone, `consumed_at` from
+/// the day (now for today, noon otherwise). Refuses a day that already holds
+/// [`MAX_ENTRIES_PER_DAY`] entries.
 pub(crate) async fn insert_entry(
     tx: &mut UserTx,
     acting: Acting,
