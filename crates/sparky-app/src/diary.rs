@@ -297,20 +297,99 @@ pub(crate) async fn food_servings(
         .await?;
     let first = rows.first().ok_or(AppError::NotFound("food"))?;
     let (name, brand) = (first.get("name"), first.get("brand"));
-    let servings = rows
-        .iter()
-        .map(|r| StoredServing {
-            id: r.get("serving_id"),
-            is_default: r.get("is_default"),
-            serving: Serving {
-                size: r.get("serving_size"),
-                unit: r.get("serving_unit"),
-                weight_g: r.get("serving_weight_g"),
-                nutrients: nutrients_from_row(r, "n_"),
-            },
-        })
-        .collect();
+    let servings = rows.iter().map(stored_serving_from_row).collect();
     Ok((name, brand, servings))
+}
+
+fn stored_serving_from_row(r: &tokio_postgres::Row) -> StoredServing {
+    StoredServing {
+        id: r.get("serving_id"),
+        is_default: r.get("is_default"),
+        serving: Serving {
+            size: r.get("serving_size"),
+            unit: r.get("serving_unit"),
+            weight_g: r.get("serving_weight_g"),
+            nutrients: nutrients_from_row(r, "n_"),
+        },
+    }
+}
+
+/// A food as [`food_servings`] reads it.
+#[derive(Debug, Clone)]
+pub(crate) struct FoodServings {
+    pub brand: Option<String>,
+    pub servings: Vec<StoredServing>,
+}
+
+/// [`food_servings`] for many foods in one query; foods the caller cannot see (or without
+/// servings) are absent from the map.
+pub(crate) async fn foods_servings(
+    tx: &mut UserTx,
+    food_ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, FoodServings>> {
+    let mut foods = std::collections::HashMap::new();
+    if food_ids.is_empty() {
+        return Ok(foods);
+    }
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT f.id AS food_id, f.brand, n.id AS serving_id, n.is_default, n.serving_size,
+                        n.serving_unit, n.serving_weight_g, {}
+                 FROM food_items f JOIN nutrition_data n ON n.food_item_id = f.id
+                 WHERE f.id = ANY($1)
+                 ORDER BY f.id, n.is_default DESC, n.created_at, n.id",
+                nutrient_columns("n", "n_")
+            ),
+            &[&food_ids],
+        )
+        .await?;
+    for r in &rows {
+        foods
+            .entry(r.get::<_, Uuid>("food_id"))
+            .or_insert_with(|| FoodServings {
+                brand: r.get("brand"),
+                servings: Vec::new(),
+            })
+            .servings
+            .push(stored_serving_from_row(r));
+    }
+    Ok(foods)
+}
+
+/// An amount of a serving as the diary records it.
+#[derive(Debug, Clone)]
+pub(crate) struct Portion {
+    /// The amount in `unit` (servings, when the serving's own unit word is too long to store).
+    pub quantity: Decimal,
+    pub unit: String,
+    /// How many servings that is (8 places).
+    pub servings: Decimal,
+    pub nutrients: Nutrients,
+}
+
+/// How much of `serving` an amount typed in `unit_text` (default: servings) is, and its
+/// nutrients: the one arithmetic of logging, shared by everything that writes the diary.
+pub(crate) fn portion(
+    serving: &Serving,
+    quantity: Decimal,
+    unit_text: Option<&str>,
+) -> AppResult<Portion> {
+    let (count, unit) =
+        servings_in(quantity, unit_text.unwrap_or("serving"), serving).map_err(nutrition_error)?;
+    let nutrients = nutrients_of_servings(count, serving).map_err(nutrition_error)?;
+    // A serving's own unit longer than the column is recorded as servings.
+    let (quantity, unit) = if unit.chars().count() > 50 {
+        (count, "serving".to_string())
+    } else {
+        (quantity, unit)
+    };
+    Ok(Portion {
+        quantity,
+        unit,
+        servings: sparky_core::units::round_dp(count, 8),
+        nutrients,
+    })
 }
 
 /// Which serving an amount refers to: the one asked for by id; else the one whose own unit
@@ -357,13 +436,25 @@ pub(crate) struct NewEntry<'a> {
     pub nutrients: Nutrients,
 }
 
-/// The one place a food diary row is inserted (logging, quick add, assistant, imports). The
-/// day defaults from `consumed_at` in the owner's timezone, `consumed_at` from the day (now for
-/// today, noon otherwise). Refuses a day that already holds [`MAX_ENTRIES_PER_DAY`] entries.
+/// The one place a food diary row is inserted (logging, quick add, meal plans, assistant,
+/// imports). The day defaults from `consumed_at` in the owner's timezone, `consumed_at` from
+/// the day (now for today, noon otherwise). Refuses a day that already holds
+/// [`MAX_ENTRIES_PER_DAY`] entries.
 pub(crate) async fn insert_entry(
     tx: &mut UserTx,
     acting: Acting,
     e: &NewEntry<'_>,
+) -> AppResult<DiaryEntry> {
+    insert_entry_of_plan(tx, acting, e, None).await
+}
+
+/// [`insert_entry`] for an entry written by applying a meal plan: `meal_plan_id` marks it as
+/// that dated plan's.
+pub(crate) async fn insert_entry_of_plan(
+    tx: &mut UserTx,
+    acting: Acting,
+    e: &NewEntry<'_>,
+    meal_plan_id: Option<Uuid>,
 ) -> AppResult<DiaryEntry> {
     let per_serving = e
         .serving
@@ -392,12 +483,13 @@ pub(crate) async fn insert_entry(
         &e.servings,
         &per_serving,
         &MAX_ENTRIES_PER_DAY,
+        &meal_plan_id,
     ];
     for v in &nutrient_values {
         params.push(v);
     }
     let cols = Nutrients::NAMES.join(", ");
-    let placeholders: Vec<String> = (17..17 + Nutrients::NAMES.len())
+    let placeholders: Vec<String> = (18..18 + Nutrients::NAMES.len())
         .map(|i| format!("${i}"))
         .collect();
     let sql = format!(
@@ -411,8 +503,8 @@ pub(crate) async fn insert_entry(
          day AS (SELECT coalesce($7::date, (t.at AT TIME ZONE t.zone)::date) AS d FROM t)
          INSERT INTO food_diary AS d (user_id, food_item_id, nutrition_data_id, quantity, unit, meal_type,
              consumed_at, entry_date, food_name, brand, serving_size, serving_unit, serving_weight_g,
-             servings, per_serving, {cols})
-         SELECT target.id, $2, $3, $4, $5, $6, t.at, day.d, $9, $10, $11, $12, $13, $14, $15, {}
+             servings, per_serving, meal_plan_id, {cols})
+         SELECT target.id, $2, $3, $4, $5, $6, t.at, day.d, $9, $10, $11, $12, $13, $14, $15, $17::uuid, {}
          FROM target, t, day
          WHERE coalesce((SELECT x.entries FROM diary_day_totals x
                          WHERE x.user_id = target.id AND x.entry_date = day.d), 0) < $16::bigint
@@ -441,16 +533,7 @@ fn day_full() -> AppError {
 pub async fn log(tx: &mut UserTx, acting: Acting, req: &LogFood) -> AppResult<DiaryEntry> {
     let (name, brand, servings) = food_servings(tx, req.food_item_id).await?;
     let chosen = choose_serving(&servings, req.serving_id, req.unit.as_deref())?;
-    let unit_text = req.unit.as_deref().unwrap_or("serving");
-    let (count, unit) =
-        servings_in(req.quantity, unit_text, &chosen.serving).map_err(nutrition_error)?;
-    let nutrients = nutrients_of_servings(count, &chosen.serving).map_err(nutrition_error)?;
-    // A serving's own unit longer than the column is recorded as servings.
-    let (quantity, unit) = if unit.chars().count() > 50 {
-        (count, "serving".to_string())
-    } else {
-        (req.quantity, unit)
-    };
+    let p = portion(&chosen.serving, req.quantity, req.unit.as_deref())?;
     insert_entry(
         tx,
         acting,
@@ -459,14 +542,14 @@ pub async fn log(tx: &mut UserTx, acting: Acting, req: &LogFood) -> AppResult<Di
             serving_id: Some(chosen.id),
             name: &name,
             brand: brand.as_deref(),
-            quantity,
-            unit,
+            quantity: p.quantity,
+            unit: p.unit,
             meal: req.meal,
             date: req.date,
             consumed_at: req.consumed_at,
             serving: Some(&chosen.serving),
-            servings: Some(sparky_core::units::round_dp(count, 8)),
-            nutrients,
+            servings: Some(p.servings),
+            nutrients: p.nutrients,
         },
     )
     .await

@@ -25,8 +25,10 @@ pub enum AppError {
     Unavailable(String),
     /// The work took longer than the request's time budget and was cancelled: 503.
     Timeout,
-    /// An outside service answered badly (502) or not in time (504).
+    /// An outside service answered badly (502) or not in time (504); the message names it.
     Upstream { timed_out: bool, message: String },
+    /// A food provider this server has no settings (API key) for: 404.
+    ProviderNotConfigured(&'static str),
     /// Deliberately not supported (yet): says so instead of pretending.
     NotImplemented(&'static str),
     /// A bug or an unexpected database answer; logged, shown without details: 500.
@@ -82,6 +84,9 @@ impl fmt::Display for AppError {
                 "the request took too long and was cancelled; try again, or ask for less at once",
             ),
             AppError::Upstream { message, .. } => f.write_str(message),
+            AppError::ProviderNotConfigured(p) => {
+                write!(f, "the food provider {p} is not configured on this server")
+            }
             AppError::NotImplemented(what) => write!(f, "{what} is not implemented"),
             AppError::Internal(_) => f.write_str(
                 "something went wrong on the server; the request id identifies it in the logs",

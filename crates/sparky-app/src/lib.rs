@@ -15,6 +15,7 @@
 pub mod accounts;
 pub mod acting;
 pub mod api_keys;
+pub mod catalog;
 pub mod days;
 pub mod diary;
 pub mod error;
@@ -22,10 +23,12 @@ pub mod exercises;
 pub mod family;
 pub mod foods;
 pub mod idempotency;
+pub mod meal_plans;
 pub mod nutrients;
 pub mod outage;
 pub mod paging;
 pub mod preferences;
+pub mod providers;
 pub mod workouts;
 
 pub use acting::{Acting, Area};

@@ -214,13 +214,18 @@ impl From<AppError> for ApiError {
                 } else {
                     StatusCode::BAD_GATEWAY
                 },
+                // The outside services Sparky calls are providers (of food data); the codes
+                // are the ones the provider endpoints always answered with.
                 if timed_out {
-                    "upstream_timeout"
+                    "provider_timeout"
                 } else {
-                    "upstream_error"
+                    "provider_unavailable"
                 },
                 message,
             ),
+            AppError::ProviderNotConfigured(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "provider_not_configured", message)
+            }
             AppError::NotImplemented(_) => {
                 ApiError::new(StatusCode::NOT_IMPLEMENTED, "not_implemented", message)
             }

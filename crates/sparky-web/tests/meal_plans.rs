@@ -774,3 +774,470 @@ async fn concurrent_applies_of_the_same_dates_write_the_diary_once() {
     let expected = Decimal::from(7) * Decimal::new(2945, 1) + Decimal::from(190);
     assert_eq!(diary_stats(&app, &ann_id).await, (7 * 2 + 1, expected));
 }
+
+/// Sends a POST with an `Idempotency-Key`, as `who` (a session cookie).
+async fn post_with_key(
+    app: &TestApp,
+    who: &As,
+    path: &str,
+    key: &str,
+    body: Value,
+) -> common::Response {
+    let As::Cookie(cookie) = who else {
+        unreachable!()
+    };
+    let r = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .header("cookie", format!("sparky_session={cookie}"))
+        .header("origin", app.origin())
+        .header("idempotency-key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let headers = r.headers().clone();
+    let body = r.json().await.unwrap_or(Value::Null);
+    common::Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn plans_of(app: &TestApp, user: &str) -> i64 {
+    let owner = app.db.owner_client().await;
+    let user: Uuid = user.parse().unwrap();
+    owner
+        .query_one(
+            "SELECT count(*) FROM meal_plans WHERE user_id = $1",
+            &[&user],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn apply_takes_at_most_31_dates_and_refuses_a_day_it_would_overfill() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let f = foods(&app, &ann).await;
+    let (id, _) = weekday_template(&app, &ann, &f).await;
+    let apply = format!("/api/v1/meal-plan-templates/{id}/apply");
+
+    // 32 days, 32 dates, both forms at once, none: refused, naming the field; nothing written.
+    let many: Vec<String> = (1..=31)
+        .map(|d| format!("2026-07-{:02}", d.min(30)))
+        .collect();
+    let mut distinct = many.clone();
+    distinct[30] = "2026-07-31".into();
+    distinct.push("2026-08-01".into());
+    for (body, field) in [
+        (json!({"from": "2026-07-01", "to": "2026-08-01"}), "to"),
+        (json!({"dates": distinct}), "dates"),
+        (json!({"dates": []}), "dates"),
+        (
+            json!({"from": "2026-07-01", "to": "2026-07-02", "dates": ["2026-07-03"]}),
+            "dates",
+        ),
+        (json!({"to": "2026-07-02"}), "from"),
+        (json!({"from": "2026-07-01", "to": "9999-12-31"}), "to"),
+    ] {
+        let r = app.post(&apply, &ann, body.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"].get(field).is_some(),
+            "{field}: {:?}",
+            r.body
+        );
+    }
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 0);
+    assert_eq!(plans_of(&app, &ann_id).await, 0);
+
+    // 31 days is the most: July 2026 has four Mondays (6, 13, 20, 27).
+    let r = app
+        .post(
+            &apply,
+            &ann,
+            json!({"from": "2026-07-01", "to": "2026-07-31"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["applied"].as_array().unwrap().len(), 31);
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 31 * 2 + 4);
+    // 31 dates with a repeat are 30 distinct dates, all applied already.
+    let r = app.post(&apply, &ann, json!({"dates": many})).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(r.body["applied"].as_array().unwrap().is_empty());
+    assert_eq!(dates(&r.body["skipped"]).len(), 30);
+
+    // A list of dates, in any order and with repeats, applies exactly those (Mondays here).
+    let r = app
+        .post(
+            &apply,
+            &ann,
+            json!({"dates": ["2026-08-10", "2026-08-03", "2026-08-10"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(dates(&r.body["applied"]), ["2026-08-03", "2026-08-10"]);
+    assert_eq!(r.body["applied"][0]["entries"], 3);
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 31 * 2 + 4 + 6);
+
+    // 2026-09-01 (a Tuesday: two items) already holds 299 entries: applying the three days
+    // around it is refused as a whole, naming that date.
+    let owner = app.db.owner_client().await;
+    let ann_uuid: Uuid = ann_id.parse().unwrap();
+    owner
+        .execute(
+            "INSERT INTO food_diary (user_id, food_name, quantity, unit, meal_type, consumed_at, entry_date)
+             SELECT $1, 'Filler', 1, 'serving', 'snack', timestamptz '2026-09-01 10:00Z', date '2026-09-01'
+             FROM generate_series(1, 299)",
+            &[&ann_uuid],
+        )
+        .await
+        .unwrap();
+    let before = (
+        diary_stats(&app, &ann_id).await,
+        plans_of(&app, &ann_id).await,
+    );
+    let range = json!({"from": "2026-08-31", "to": "2026-09-02"});
+    let r = app.post(&apply, &ann, range.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let problem = r.body["error"]["fields"]["date"].as_str().unwrap();
+    assert!(problem.contains("2026-09-01"), "{problem}");
+    assert!(problem.contains("300"), "{problem}");
+    assert_eq!(
+        (
+            diary_stats(&app, &ann_id).await,
+            plans_of(&app, &ann_id).await
+        ),
+        before,
+        "nothing written, not even the other two days"
+    );
+    // With room for exactly two more, the same request fills the day to its limit.
+    owner
+        .execute(
+            "DELETE FROM food_diary WHERE id = (SELECT id FROM food_diary
+                WHERE user_id = $1 AND food_name = 'Filler' LIMIT 1)",
+            &[&ann_uuid],
+        )
+        .await
+        .unwrap();
+    let r = app.post(&apply, &ann, range).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["applied"].as_array().unwrap().len(), 3);
+    let day = app.get("/api/v1/diary/2026-09-01", &ann).await;
+    let entries: usize = day.body["meals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["entries"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(entries, 300);
+    common::assert_day_totals_match_diary(&app).await;
+}
+
+#[tokio::test]
+async fn a_template_holds_at_most_50_items() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let f = foods(&app, &ann).await;
+    let t = create(
+        &app,
+        &ann,
+        "/api/v1/meal-plan-templates",
+        json!({"name": "Big"}),
+    )
+    .await;
+    let id = t["id"].as_str().unwrap().to_string();
+    let items = format!("/api/v1/meal-plan-templates/{id}/items");
+    for i in 0..50 {
+        create(
+            &app,
+            &ann,
+            &items,
+            json!({"food_item_id": f.apple, "quantity": 1, "meal_type": "snack", "sort_order": i}),
+        )
+        .await;
+    }
+    let r = app
+        .post(
+            &items,
+            &ann,
+            json!({"food_item_id": f.apple, "quantity": 1, "meal_type": "snack"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("50"));
+    let got = app
+        .get(&format!("/api/v1/meal-plan-templates/{id}"), &ann)
+        .await;
+    assert_eq!(got.body["item_count"], 50);
+    // 50 items on 31 days is the most one apply writes.
+    let r = app
+        .post(
+            &format!("/api/v1/meal-plan-templates/{id}/apply"),
+            &ann,
+            json!({"from": "2026-07-01", "to": "2026-07-31"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 50 * 31);
+
+    // A template from before the bound with more items is not applied (nothing written).
+    let owner = app.db.owner_client().await;
+    let template: Uuid = id.parse().unwrap();
+    let apple: Uuid = f.apple.parse().unwrap();
+    owner
+        .execute(
+            "INSERT INTO meal_plan_template_items (meal_plan_template_id, food_item_id, food_name,
+                 quantity, unit, meal_type)
+             VALUES ($1, $2, 'Apple', 1, 'serving', 'snack')",
+            &[&template, &apple],
+        )
+        .await
+        .unwrap();
+    let r = app
+        .post(
+            &format!("/api/v1/meal-plan-templates/{id}/apply"),
+            &ann,
+            json!({"from": "2026-08-01", "to": "2026-08-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(r.body["error"]["fields"]
+        .get("meal_plan_template_id")
+        .is_some());
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 50 * 31);
+}
+
+#[tokio::test]
+async fn item_creation_and_apply_are_safe_to_retry_with_an_idempotency_key() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let f = foods(&app, &ann).await;
+    let t = create(
+        &app,
+        &ann,
+        "/api/v1/meal-plan-templates",
+        json!({"name": "Retry"}),
+    )
+    .await;
+    let id = t["id"].as_str().unwrap().to_string();
+    let items = format!("/api/v1/meal-plan-templates/{id}/items");
+    // Letter case of the meal does not matter; the unit may be the serving's own word.
+    let body =
+        json!({"food_item_id": f.oats, "quantity": 2, "unit": "cups", "meal_type": "BreakFast"});
+    let (a, b) = tokio::join!(
+        post_with_key(&app, &ann, &items, "item-1", body.clone()),
+        post_with_key(&app, &ann, &items, "item-1", body.clone()),
+    );
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    assert_eq!(b.status, StatusCode::CREATED, "{:?}", b.body);
+    assert_eq!(a.body["id"], b.body["id"]);
+    assert_eq!(a.body["meal_type"], "breakfast");
+    assert_eq!(a.body["nutrition_data_id"], Value::Null);
+    assert_eq!(a.body["serving"]["description"], "1 cup (81 g)");
+    assert_eq!(num(&a.body["nutrients"]["calories"]), 614.0);
+    let again = post_with_key(&app, &ann, &items, "item-1", body.clone()).await;
+    assert_eq!(again.body["id"], a.body["id"]);
+    // The same key for another body is refused.
+    let other = post_with_key(
+        &app,
+        &ann,
+        &items,
+        "item-1",
+        json!({"food_item_id": f.milk, "quantity": 200, "unit": "ml", "meal_type": "breakfast"}),
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(other.body["error"]["fields"]
+        .get("Idempotency-Key")
+        .is_some());
+    let got = app
+        .get(&format!("/api/v1/meal-plan-templates/{id}"), &ann)
+        .await;
+    assert_eq!(got.body["item_count"], 1);
+
+    // A retried apply answers as the first did (the dates as applied), and writes nothing.
+    let apply = format!("/api/v1/meal-plan-templates/{id}/apply");
+    let range = json!({"from": "2026-06-01", "to": "2026-06-03"});
+    let first = post_with_key(&app, &ann, &apply, "apply-1", range.clone()).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+    assert_eq!(first.body["applied"].as_array().unwrap().len(), 3);
+    let stats = diary_stats(&app, &ann_id).await;
+    assert_eq!(stats, (3, Decimal::from(3 * 614)));
+    let retry = post_with_key(&app, &ann, &apply, "apply-1", range.clone()).await;
+    assert_eq!(retry.status, StatusCode::OK);
+    assert_eq!(retry.body, first.body);
+    assert_eq!(diary_stats(&app, &ann_id).await, stats);
+    // Without the key it is still idempotent, by date.
+    let plain = app.post(&apply, &ann, range).await;
+    assert!(plain.body["applied"].as_array().unwrap().is_empty());
+    assert_eq!(diary_stats(&app, &ann_id).await, stats);
+    // The diary entries are ordinary ones, logged as "2 cups".
+    let day = app.get("/api/v1/diary/2026-06-01", &ann).await;
+    let entry = &day.body["meals"][0]["entries"][0];
+    assert_eq!(
+        (entry["quantity"].clone(), entry["unit"].clone()),
+        (json!(2.0), json!("cup"))
+    );
+    assert_eq!(entry["servings"], 2.0);
+}
+
+#[tokio::test]
+async fn template_lists_page_with_a_cursor_and_still_take_an_offset() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for name in ["b", "A", "c", "D", "e"] {
+        create(
+            &app,
+            &ann,
+            "/api/v1/meal-plan-templates",
+            json!({"name": name}),
+        )
+        .await;
+    }
+    let names = |r: &common::Response| -> Vec<String> {
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/meal-plan-templates?limit=2".to_string();
+    for expected in [["A", "b"].as_slice(), &["c", "D"], &["e"]] {
+        let r = app.get(&path, &ann).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        assert_eq!(names(&r), expected);
+        seen.extend(names(&r));
+        match r.headers.get("x-next-cursor") {
+            Some(c) => {
+                path = format!(
+                    "/api/v1/meal-plan-templates?limit=2&cursor={}",
+                    c.to_str().unwrap()
+                )
+            }
+            None => assert_eq!(expected, ["e"], "only the last page has no cursor"),
+        }
+    }
+    assert_eq!(seen.len(), 5);
+    let r = app
+        .get("/api/v1/meal-plan-templates?limit=2&offset=1", &ann)
+        .await;
+    assert_eq!(names(&r), ["b", "c"]);
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("cursor=nonsense", "cursor"),
+        ("offset=-1", "offset"),
+        ("offset=10001", "offset"),
+        ("colour=red", "colour"),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/meal-plan-templates?{query}"), &ann)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert!(
+            r.body["error"]["fields"].get(field).is_some(),
+            "{query}: {:?}",
+            r.body
+        );
+    }
+}
+
+/// `?user_id=` on templates with every pair of access types granted to one person: only
+/// `food_list` shows the grantor's templates (also when there are none), and applying one to
+/// the grantor's diary is never allowed (their dated plans are theirs alone).
+#[tokio::test]
+async fn every_pair_of_access_types_on_the_template_endpoints() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (cat_id, cat) = app.user("cat@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let f = foods(&app, &ann).await;
+    let (id, _) = weekday_template(&app, &ann, &f).await;
+    let types = ["calorie", "checkin", "reports", "food_list"];
+    for (i, a) in types.iter().enumerate() {
+        for b in &types[i + 1..] {
+            let mut grants = Vec::new();
+            for (grantor, t) in [(&ann, a), (&ann, b), (&cat, a), (&cat, b)] {
+                let r = app
+                    .post(
+                        "/api/v1/family-access",
+                        grantor,
+                        json!({"grantee_email": "bob@example.com", "access_type": t}),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+                grants.push((grantor, r.body["id"].as_str().unwrap().to_string()));
+            }
+            let shared = *a == "food_list" || *b == "food_list";
+            let r = app
+                .get(
+                    &format!("/api/v1/meal-plan-templates?user_id={ann_id}"),
+                    &bob,
+                )
+                .await;
+            if shared {
+                assert_eq!(r.status, StatusCode::OK, "{a}+{b}: {:?}", r.body);
+                assert_eq!(r.body.as_array().unwrap().len(), 1);
+            } else {
+                assert_eq!(r.status, StatusCode::NOT_FOUND, "{a}+{b}: {:?}", r.body);
+            }
+            // Cat has no templates: an empty list when shared, else not found.
+            let r = app
+                .get(
+                    &format!("/api/v1/meal-plan-templates?user_id={cat_id}"),
+                    &bob,
+                )
+                .await;
+            if shared {
+                assert_eq!(r.status, StatusCode::OK, "{a}+{b}: {:?}", r.body);
+                assert!(r.body.as_array().unwrap().is_empty());
+            } else {
+                assert_eq!(r.status, StatusCode::NOT_FOUND, "{a}+{b}: {:?}", r.body);
+            }
+            let r = app
+                .get(&format!("/api/v1/meal-plan-templates/{id}"), &bob)
+                .await;
+            let want = if shared {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            assert_eq!(r.status, want, "{a}+{b}: {:?}", r.body);
+            let r = app
+                .post(
+                    &format!("/api/v1/meal-plan-templates/{id}/apply?user_id={ann_id}"),
+                    &bob,
+                    json!({"from": "2026-06-01", "to": "2026-06-02"}),
+                )
+                .await;
+            let want = if shared {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            assert_eq!(r.status, want, "{a}+{b}: {:?}", r.body);
+            for (grantor, g) in grants {
+                let r = app
+                    .delete(&format!("/api/v1/family-access/{g}"), grantor)
+                    .await;
+                assert_eq!(r.status, StatusCode::NO_CONTENT);
+            }
+        }
+    }
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 0);
+    assert_eq!(plans_of(&app, &ann_id).await, 0);
+}

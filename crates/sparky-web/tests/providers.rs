@@ -228,3 +228,96 @@ async fn provider_failures_are_502_and_504_naming_the_provider() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn provider_parameters_are_bounded_and_import_failures_name_the_provider() {
+    let (app, fake) = app_with_fake().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let long = "a".repeat(101);
+    for (query, field) in [
+        ("q=", "q"),
+        (&*format!("q={long}"), "q"),
+        ("q=oats&page=0", "page"),
+        ("q=oats&page=101", "page"),
+        ("q=oats&colour=red", "colour"),
+    ] {
+        let r = app
+            .get(
+                &format!("/api/v1/providers/openfoodfacts/search?{query}"),
+                &ann,
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"].get(field).is_some(),
+            "{query}: {:?}",
+            r.body
+        );
+    }
+    assert_eq!(
+        fake.search_hits.load(Ordering::SeqCst),
+        0,
+        "nobody was asked"
+    );
+    let r = app
+        .get("/api/v1/providers/nosuch/search?q=oats", &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Provider names take any letter case.
+    let r = app
+        .get(
+            "/api/v1/providers/OpenFoodFacts/search?q=oats&page=100",
+            &ann,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+
+    for body in [
+        json!({"source_id": "  "}),
+        json!({"source_id": "x".repeat(256)}),
+    ] {
+        let r = app
+            .post("/api/v1/providers/openfoodfacts/import", &ann, body)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+        assert!(r.body["error"]["fields"].get("source_id").is_some());
+    }
+    // The provider fails: 502 naming it, and nothing is imported or cached.
+    let r = app
+        .post(
+            "/api/v1/providers/openfoodfacts/import",
+            &ann,
+            json!({"source_id": "4006381333931"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{:?}", r.body);
+    assert_eq!(r.code(), "provider_unavailable");
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("openfoodfacts"));
+    // An unknown product is a 404.
+    let r = app
+        .post(
+            "/api/v1/providers/openfoodfacts/import",
+            &ann,
+            json!({"source_id": "96385074"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    let owner = app.db.owner_client().await;
+    let n: i64 = owner
+        .query_one(
+            "SELECT count(*) FROM food_items WHERE source = 'openfoodfacts'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+}

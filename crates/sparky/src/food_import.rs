@@ -12,6 +12,14 @@
 //! interrupted import keeps its finished batches, and running it again skips what is already
 //! there: the import is idempotent and therefore resumable.
 //!
+//! What a catalog food is, and how names, barcodes and values from outside are cleaned, is the
+//! application layer's ([`sparky_app::catalog`]), shared with the provider endpoints, so a
+//! product looks the same however it arrived. The writing stays here: a request puts one food
+//! into the catalog through `import_catalog_food` as a signed-in user, while this command runs
+//! as the database owner (often with the server stopped, with no user at all) and loads
+//! millions of foods with COPY into staging tables and one INSERT … SELECT per batch, which is
+//! orders of magnitude faster than a function call and a lock per food.
+//!
 //! Memory: OpenFoodFacts needs only the current batch. FoodData Central's `food_nutrient.csv`
 //! is not sorted by food, so the nutrient amounts that Sparky stores (about 20 per food, as
 //! fixed-point integers, ~200 bytes a food) are gathered in a map first, and the brand, barcode
@@ -30,45 +38,32 @@ use bytes::Bytes;
 use futures::SinkExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
-use sparky_core::barcode::Barcode;
-use sparky_core::nutrition::kj_to_kcal;
+use rust_decimal::Decimal;
+use sparky_app::catalog::{
+    clean_text, normalised_barcode, storable, CatalogFood, CatalogServing, MAX_TEXT,
+};
+use sparky_core::nutrition::{kj_to_kcal, Nutrients, STORE_DP};
 use tokio::sync::mpsc;
 use tokio_postgres::Client;
 
 use crate::cli::FoodFormat;
 
-/// `nutrition_data` nutrient columns, in the order of [`Values`].
-pub const NUTRIENTS: [&str; 15] = [
-    "calories",
-    "protein",
-    "carbohydrates",
-    "fat",
-    "fiber",
-    "sugar",
-    "sodium",
-    "saturated_fat",
-    "trans_fat",
-    "cholesterol",
-    "potassium",
-    "calcium",
-    "iron",
-    "vitamin_a",
-    "vitamin_c",
-];
-
-/// Nutrients in the units of `nutrition_data` (kcal; g; sodium and minerals mg; vitamin A µg).
+/// Nutrients in the units of `nutrition_data` (kcal; g; sodium and minerals mg; vitamin A µg),
+/// in [`Nutrients::NAMES`] order.
 type Values = [Option<Decimal>; 15];
 
-/// Largest value a `numeric(14,4)` column holds (exclusive).
-const MAX_STORED: Decimal = Decimal::from_parts(1410065408, 2, 0, false, 0); // 10^10
-const STORE_DP: u32 = 4;
-const VARCHAR_MAX: usize = 255;
+fn nutrients_of(values: &Values) -> Nutrients {
+    let mut n = Nutrients::default();
+    for (name, v) in Nutrients::NAMES.iter().zip(values) {
+        n.set(name, *v);
+    }
+    n
+}
 
 pub const OPENFOODFACTS: &str = "openfoodfacts";
 pub const USDA: &str = "usda";
 
-/// One food ready to insert.
+/// One food as an export describes it.
 #[derive(Debug, Clone)]
 struct Food {
     name: String,
@@ -86,7 +81,7 @@ struct Food {
 /// unusable since the previous batch.
 #[derive(Debug, Default)]
 struct Batch {
-    foods: Vec<Food>,
+    foods: Vec<CatalogFood>,
     unusable: u64,
 }
 
@@ -404,46 +399,8 @@ fn parse_decimal(s: &str) -> Option<Decimal> {
         })
 }
 
-/// A storable value: non-negative, below 10^10, rounded to 4 places. Exports contain
-/// negative and absurd values; those are dropped (the nutrient is unknown), not the food.
-fn storable(v: Decimal) -> Option<Decimal> {
-    // Half away from zero, as PostgreSQL rounds numeric.
-    let v = v.round_dp_with_strategy(STORE_DP, RoundingStrategy::MidpointAwayFromZero);
-    (v >= Decimal::ZERO && v < MAX_STORED).then(|| v.normalize())
-}
-
 fn scaled(v: Option<Decimal>, factor: Decimal) -> Option<Decimal> {
     v.and_then(|v| v.checked_mul(factor)).and_then(storable)
-}
-
-fn clean_text(s: &str, max_chars: usize) -> Option<String> {
-    let cleaned: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let t = cleaned.trim();
-    if t.is_empty() {
-        return None;
-    }
-    Some(
-        t.chars()
-            .take(max_chars)
-            .collect::<String>()
-            .trim_end()
-            .to_string(),
-    )
-}
-
-/// The GTIN-13 form of a product code, or `None` when it is not a valid barcode. A GTIN-14
-/// with indicator digit 0 (how FoodData Central writes many UPCs) is the same consumer unit
-/// as its GTIN-13.
-fn normalised_barcode(code: &str) -> Option<String> {
-    let code = code.trim();
-    let code = match code.strip_prefix('0') {
-        Some(rest) if code.len() == 14 => rest,
-        _ => code,
-    };
-    Barcode::parse(code).ok().map(|b| b.as_str().to_string())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -486,15 +443,15 @@ fn off_food(
     text: impl Fn(&str) -> Option<String>,
     number: impl Fn(&str) -> Option<Decimal>,
 ) -> Option<Food> {
-    let code = text("code").and_then(|c| clean_text(&c, VARCHAR_MAX))?;
+    let code = text("code").and_then(|c| clean_text(&c, MAX_TEXT))?;
     let name = ["product_name", "product_name_en", "generic_name"]
         .iter()
-        .find_map(|k| text(k).and_then(|n| clean_text(&n, VARCHAR_MAX)))?;
+        .find_map(|k| text(k).and_then(|n| clean_text(&n, MAX_TEXT)))?;
     let per_100 = off_values(&number);
     if per_100.iter().all(Option::is_none) {
         return None;
     }
-    let brand = text("brands").and_then(|b| b.split(',').find_map(|b| clean_text(b, VARCHAR_MAX)));
+    let brand = text("brands").and_then(|b| b.split(',').find_map(|b| clean_text(b, MAX_TEXT)));
     let per_100_ml =
         text("nutrition_data_per").is_some_and(|s| s.trim().eq_ignore_ascii_case("100ml"));
     let basis_unit = if per_100_ml { "ml" } else { "g" };
@@ -786,7 +743,7 @@ fn usda(
                 Branded {
                     brand: rec
                         .get(i_brand)
-                        .and_then(|b| clean_text(b, VARCHAR_MAX))
+                        .and_then(|b| clean_text(b, MAX_TEXT))
                         .map(String::into_boxed_str),
                     barcode: rec
                         .get(i_gtin)
@@ -821,7 +778,7 @@ fn usda(
             if !USDA_FOOD_TYPES.contains(&data_type) {
                 return None;
             }
-            let name = clean_text(rec.get(i_desc)?, VARCHAR_MAX)?;
+            let name = clean_text(rec.get(i_desc)?, MAX_TEXT)?;
             // Each food is looked up once: free its amounts as we go.
             let per_100 = usda_values(&amounts.remove(&fdc_id)?);
             if per_100.iter().all(Option::is_none) {
@@ -902,7 +859,7 @@ pub async fn run(
     let reader = tokio::task::spawn_blocking(move || {
         let mut batch = Batch::default();
         let mut emit = |food: Option<Food>| -> anyhow::Result<()> {
-            match food {
+            match food.and_then(|f| catalog_food(source_name, f)) {
                 Some(f) => batch.foods.push(f),
                 None => batch.unusable += 1,
             }
@@ -967,7 +924,7 @@ impl Writer {
             )
             .await?
             .get(0);
-        let nutrient_cols: String = NUTRIENTS.map(|n| format!(", {n} numeric")).concat();
+        let nutrient_cols: String = Nutrients::NAMES.map(|n| format!(", {n} numeric")).concat();
         client
             .batch_execute(&format!(
                 "CREATE TEMP TABLE IF NOT EXISTS import_food_stage (
@@ -991,7 +948,7 @@ impl Writer {
         &self,
         client: &mut Client,
         source: &str,
-        foods: &[Food],
+        foods: &[CatalogFood],
     ) -> anyhow::Result<u64> {
         if foods.is_empty() {
             return Ok(0);
@@ -1008,8 +965,8 @@ impl Writer {
         }
         copy_in(&tx, "COPY import_food_stage FROM STDIN", food_copy).await?;
         copy_in(&tx, "COPY import_serving_stage FROM STDIN", serving_copy).await?;
-        let cols = NUTRIENTS.join(", ");
-        let s_cols = NUTRIENTS.map(|n| format!("s.{n}")).join(", ");
+        let cols = Nutrients::NAMES.join(", ");
+        let s_cols = Nutrients::NAMES.map(|n| format!("s.{n}")).join(", ");
         let row = tx
             .query_one(
                 &format!(
@@ -1087,31 +1044,68 @@ fn put_decimal(out: &mut Vec<u8>, v: Option<Decimal>) {
     }
 }
 
-fn put_serving(
-    out: &mut Vec<u8>,
-    seq: usize,
-    size: Decimal,
-    unit: &str,
-    weight_g: Option<Decimal>,
-    is_default: bool,
-    values: &Values,
-) {
-    out.extend_from_slice(format!("{seq}\t{size}\t").as_bytes());
-    put_text(out, Some(unit));
+fn put_serving(out: &mut Vec<u8>, seq: usize, s: &CatalogServing) {
+    out.extend_from_slice(format!("{seq}\t{}\t", s.size).as_bytes());
+    put_text(out, Some(&s.unit));
     out.push(b'\t');
-    put_decimal(out, weight_g);
-    out.extend_from_slice(if is_default { b"\tt" } else { b"\tf" });
-    for v in values {
+    put_decimal(out, s.weight_g);
+    out.extend_from_slice(if s.is_default { b"\tt" } else { b"\tf" });
+    for (_, v) in s.nutrients.iter() {
         out.push(b'\t');
-        put_decimal(out, *v);
+        put_decimal(out, v);
     }
     out.push(b'\n');
 }
 
-/// The two COPY payloads of a batch: foods, and their servings (the per-100 default, and
-/// "1 serving" when the serving's weight is known).
-fn copy_data(foods: &[Food]) -> (Vec<u8>, Vec<u8>) {
+/// The catalog food an export's food becomes: the per-100 default serving (100 g, or 100 ml
+/// when the values are per 100 ml) and "1 serving" when the serving's weight is known; `None`
+/// when the catalog's rules find it unusable.
+fn catalog_food(source: &str, food: Food) -> Option<CatalogFood> {
     let hundred = Decimal::from(100);
+    let (unit, weight) = if food.per_100_ml {
+        ("ml", None)
+    } else {
+        ("g", Some(hundred))
+    };
+    let mut servings = vec![CatalogServing {
+        size: hundred,
+        unit: unit.into(),
+        weight_g: weight,
+        is_default: true,
+        nutrients: nutrients_of(&food.per_100),
+    }];
+    if let Some(q) = food.serving_quantity {
+        if let Some(factor) = q.checked_div(hundred) {
+            let values = food.per_100.map(|v| scaled(v, factor));
+            // A serving too large to store its values is not offered.
+            let overflow = values
+                .iter()
+                .zip(food.per_100.iter())
+                .any(|(s, p)| s.is_none() && p.is_some());
+            if !overflow {
+                servings.push(CatalogServing {
+                    size: Decimal::ONE,
+                    unit: "serving".into(),
+                    weight_g: (!food.per_100_ml).then_some(q),
+                    is_default: false,
+                    nutrients: nutrients_of(&values),
+                });
+            }
+        }
+    }
+    CatalogFood {
+        source: source.into(),
+        source_id: food.source_id,
+        name: food.name,
+        brand: food.brand,
+        barcode: food.barcode,
+        servings,
+    }
+    .normalised()
+}
+
+/// The two COPY payloads of a batch: foods, and their servings.
+fn copy_data(foods: &[CatalogFood]) -> (Vec<u8>, Vec<u8>) {
     let mut f_out = Vec::with_capacity(foods.len() * 80);
     let mut s_out = Vec::with_capacity(foods.len() * 200);
     for (seq, food) in foods.iter().enumerate() {
@@ -1124,34 +1118,8 @@ fn copy_data(foods: &[Food]) -> (Vec<u8>, Vec<u8>) {
         f_out.push(b'\t');
         put_text(&mut f_out, Some(&food.source_id));
         f_out.push(b'\n');
-
-        let (unit, weight) = if food.per_100_ml {
-            ("ml", None)
-        } else {
-            ("g", Some(hundred))
-        };
-        put_serving(&mut s_out, seq, hundred, unit, weight, true, &food.per_100);
-        if let Some(q) = food.serving_quantity {
-            if let Some(factor) = q.checked_div(hundred) {
-                let values = food.per_100.map(|v| scaled(v, factor));
-                // A serving too large to store its values is not offered.
-                let overflow = values
-                    .iter()
-                    .zip(food.per_100.iter())
-                    .any(|(s, p)| s.is_none() && p.is_some());
-                if !overflow {
-                    let weight_g = (!food.per_100_ml).then_some(q);
-                    put_serving(
-                        &mut s_out,
-                        seq,
-                        Decimal::ONE,
-                        "serving",
-                        weight_g,
-                        false,
-                        &values,
-                    );
-                }
-            }
+        for serving in &food.servings {
+            put_serving(&mut s_out, seq, serving);
         }
     }
     (f_out, s_out)
@@ -1174,9 +1142,6 @@ mod tests {
         assert_eq!(parse_decimal("1e-05"), Some(d("0.00001")));
         assert_eq!(parse_decimal(""), None);
         assert_eq!(parse_decimal("n/a"), None);
-        assert_eq!(storable(d("-1")), None);
-        assert_eq!(storable(d("10000000000")), None);
-        assert_eq!(storable(d("0.12345")), Some(d("0.1235")));
     }
 
     #[test]
@@ -1195,18 +1160,47 @@ mod tests {
         assert_eq!(v[13], Some(d("120")));
     }
 
+    fn food(per_100_ml: bool, serving_quantity: Option<&str>) -> Food {
+        let mut per_100: Values = [None; 15];
+        per_100[CALORIES] = Some(d("450"));
+        per_100[SODIUM] = Some(d("300"));
+        Food {
+            name: "Oat bars".into(),
+            brand: None,
+            barcode: Some("0036000291452".into()),
+            source_id: "0036000291452".into(),
+            per_100,
+            per_100_ml,
+            serving_quantity: serving_quantity.map(d),
+        }
+    }
+
     #[test]
-    fn barcodes_are_normalised() {
-        assert_eq!(
-            normalised_barcode("041570054161").as_deref(),
-            Some("0041570054161")
-        );
-        assert_eq!(
-            normalised_barcode("00041570054161").as_deref(),
-            Some("0041570054161")
-        );
-        assert_eq!(normalised_barcode("12345"), None);
-        assert_eq!(normalised_barcode("10041570054168"), None);
+    fn an_export_food_becomes_a_catalog_food_with_its_servings() {
+        let f = catalog_food(OPENFOODFACTS, food(false, Some("30"))).unwrap();
+        assert_eq!(f.source, "openfoodfacts");
+        assert_eq!(f.barcode.as_deref(), Some("0036000291452"));
+        assert_eq!(f.servings.len(), 2);
+        let (per_100, one) = (&f.servings[0], &f.servings[1]);
+        assert_eq!((per_100.size, per_100.unit.as_str()), (d("100"), "g"));
+        assert_eq!(per_100.weight_g, Some(d("100")));
+        assert!(per_100.is_default && !one.is_default);
+        assert_eq!(per_100.nutrients.calories, Some(d("450")));
+        assert_eq!((one.size, one.unit.as_str()), (d("1"), "serving"));
+        assert_eq!(one.weight_g, Some(d("30")));
+        assert_eq!(one.nutrients.calories, Some(d("135")));
+        assert_eq!(one.nutrients.sodium, Some(d("90")));
+
+        let ml = catalog_food(OPENFOODFACTS, food(true, Some("250"))).unwrap();
+        assert_eq!(ml.servings[0].unit, "ml");
+        assert_eq!(ml.servings[0].weight_g, None);
+        assert_eq!(ml.servings[1].weight_g, None);
+        // A serving whose values would not fit a column is left out, not the food.
+        let huge = catalog_food(OPENFOODFACTS, food(false, Some("100000000000"))).unwrap();
+        assert_eq!(huge.servings.len(), 1);
+        let mut nameless = food(false, None);
+        nameless.name = " \t ".into();
+        assert!(catalog_food(OPENFOODFACTS, nameless).is_none());
     }
 
     #[test]

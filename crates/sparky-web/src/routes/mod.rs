@@ -38,36 +38,6 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(summary::router())
 }
 
-/// Bounded pagination shared by list endpoints.
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Page {
-    /// At most this many items (1–200, default 50).
-    pub limit: Option<i64>,
-    /// Skip this many items.
-    pub offset: Option<i64>,
-}
-
-impl Page {
-    pub fn bounds(&self) -> Result<(i64, i64), crate::error::ApiError> {
-        let limit = self.limit.unwrap_or(50);
-        if !(1..=200).contains(&limit) {
-            return Err(crate::error::ApiError::invalid(
-                "limit",
-                "must be between 1 and 200",
-            ));
-        }
-        let offset = self.offset.unwrap_or(0);
-        if offset < 0 {
-            return Err(crate::error::ApiError::invalid(
-                "offset",
-                "must not be negative",
-            ));
-        }
-        Ok((limit, offset))
-    }
-}
-
 /// The `Idempotency-Key` request header, for the OpenAPI document.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Header)]

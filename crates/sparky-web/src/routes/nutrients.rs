@@ -89,20 +89,4 @@ impl From<&Nutrients> for NutrientValues {
     }
 }
 
-pub use sparky_app::nutrients::{nutrient_columns, nutrients_from_row, NumericF64};
-
-pub(crate) fn parse_quantity(q: f64) -> Result<Decimal, ApiError> {
-    let d = decimal_from_f64("quantity", q)?;
-    Ok(sparky_app::diary::parse_quantity(
-        "quantity",
-        sparky_core::Amount(d),
-    )?)
-}
-
-pub(crate) fn parse_unit(u: &str) -> Result<sparky_core::units::Unit, ApiError> {
-    sparky_core::units::Unit::parse(u).map_err(|e| ApiError::invalid("unit", e.to_string()))
-}
-
-pub(crate) fn nutrition_error(e: sparky_core::nutrition::NutritionError) -> ApiError {
-    sparky_app::diary::nutrition_error(e).into()
-}
+pub use sparky_app::nutrients::NumericF64;
