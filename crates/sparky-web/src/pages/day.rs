@@ -113,7 +113,7 @@ pub async fn day_page(page: Page, Path(date): Path<String>) -> Result<Response, 
 
 async fn render(mut page: Page, day: DayRef) -> Result<Response, PageError> {
     let shell = page.shell("", "today").await?;
-    let date = day.resolve(&mut page.tx, page.acting()).await?;
+    let date = day.resolve(&mut page.tx, page.acting).await?;
     let v = view(&mut page, &shell, date, None).await?;
     page.tx.commit().await?;
     let mut shell = shell;
@@ -137,7 +137,7 @@ pub async fn view(
     undo: Option<String>,
 ) -> Result<DayView, PageError> {
     let t = &shell.t;
-    let acting = page.acting();
+    let acting = page.acting;
     let tx = &mut page.tx;
     let day = diary::day(tx, acting, date).await?;
     let sum = summary::day(tx, acting, date).await?;
@@ -378,7 +378,7 @@ async fn add_water(
     mut page: Page,
     PageForm(form): PageForm<WaterForm>,
 ) -> Result<Response, PageError> {
-    let acting = page.acting();
+    let acting = page.acting;
     let input = sparky_app::measurements::LogMeasurementInput {
         kind: "water".into(),
         value: amount_field(&form.ml)?,
@@ -402,7 +402,7 @@ async fn add_weight(
     mut page: Page,
     PageForm(form): PageForm<WeightForm>,
 ) -> Result<Response, PageError> {
-    let acting = page.acting();
+    let acting = page.acting;
     let input = sparky_app::measurements::LogMeasurementInput {
         kind: "weight".into(),
         value: amount_field(&form.value)?,

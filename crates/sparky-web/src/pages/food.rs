@@ -114,7 +114,7 @@ async fn sheet_view(
     p: &SheetParams,
 ) -> Result<SheetView, PageError> {
     let t = &shell.t;
-    let today = sparky_app::days::today(&mut page.tx, page.acting()).await?;
+    let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
     let date = p.date.unwrap_or(today);
     let meal = meal_of(p.meal.as_deref());
     let tab = p
@@ -161,7 +161,7 @@ async fn results_for(
     query: &str,
 ) -> Result<(Vec<ResultRow>, &'static str), PageError> {
     if query.trim().is_empty() {
-        let recent = diary::recent(&mut page.tx, page.acting(), 12).await?;
+        let recent = diary::recent(&mut page.tx, page.acting, 12).await?;
         let foods = foods::load(
             &mut page.tx,
             &recent.iter().map(|r| r.food_item_id).collect::<Vec<_>>(),
@@ -283,7 +283,7 @@ async fn pick(
 ) -> Result<Response, PageError> {
     let shell = page.shell("", "today").await?;
     let food = foods::get(&mut page.tx, id).await?;
-    let today = sparky_app::days::today(&mut page.tx, page.acting()).await?;
+    let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
     page.tx.commit().await?;
     let t = &shell.t;
     let default = food
@@ -420,7 +420,7 @@ async fn log(mut page: Page, PageForm(form): PageForm<LogForm>) -> Result<Respon
         date: Some(Date::new(form.date).map_err(|_| PageError::BadRequest)?.get()),
         consumed_at: None,
     };
-    diary::log(&mut page.tx, page.acting(), &req).await?;
+    diary::log(&mut page.tx, page.acting, &req).await?;
     page.tx.commit().await?;
     Ok(redirect(&format!("/day/{}", form.date)))
 }
@@ -451,7 +451,7 @@ async fn quick(mut page: Page, PageForm(form): PageForm<QuickForm>) -> Result<Re
             ..Default::default()
         },
     };
-    diary::quick_add(&mut page.tx, page.acting(), input).await?;
+    diary::quick_add(&mut page.tx, page.acting, input).await?;
     page.tx.commit().await?;
     Ok(redirect(&format!("/day/{}", form.date)))
 }
@@ -525,33 +525,47 @@ async fn copy(mut page: Page, PageForm(form): PageForm<CopyForm>) -> Result<Resp
             .filter(|m| !m.is_empty())
             .and_then(|m| MealType::parse(m).ok()),
     };
-    diary::copy(&mut page.tx, page.acting(), input).await?;
+    diary::copy(&mut page.tx, page.acting, input).await?;
     page.tx.commit().await?;
     Ok(redirect(&format!("/day/{}", form.to_date)))
 }
 
 /// A barcode typed or scanned: the food when it is known (yours, the catalog's, or a
-/// provider's), else a way to create it with this barcode.
-async fn barcode(mut page: Page, Query(p): Query<SheetParams>) -> Result<Response, PageError> {
+/// provider's, which is then imported), else a way to create it with this barcode.
+async fn barcode(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    page: Page,
+    Query(p): Query<SheetParams>,
+) -> Result<Response, PageError> {
     let code = p.code.clone().unwrap_or_default();
-    let found = sparky_app::providers::lookup_barcode_local(&mut page.tx, &code).await;
-    page.tx.commit().await?;
     let date = p.date.map(|d| d.to_string()).unwrap_or_default();
     let meal = meal_of(p.meal.as_deref()).as_str();
-    let body = match found {
-        Ok(Some(id)) => {
-            return Ok(redirect(&format!("/add/food/{id}?date={date}&meal={meal}")));
-        }
-        Ok(None) => format!(
+    let t = page.t;
+    let create_link = |text: &str| {
+        format!(
             "<p class=\"empty\">{} <a href=\"/add?date={date}&amp;meal={meal}&amp;tab=create&amp;code={code}\">{}</a></p>",
-            page.t.get("add.barcode_unknown"),
-            page.t.get("add.create_instead"),
+            askama_escape(text),
+            t.get("add.create_instead"),
             code = form_urlencoded::byte_serialize(code.as_bytes()).collect::<String>(),
-        ),
-        Err(sparky_app::AppError::Invalid(f)) => {
-            format!("<p class=\"form-error\">{}</p>", askama_escape(&f.message()))
+        )
+    };
+    let body = match sparky_app::providers::parse_barcode(&code) {
+        Err(e) => format!("<p class=\"form-error\">{}</p>", askama_escape(&e.to_string())),
+        Ok(barcode) => {
+            match sparky_app::providers::barcode(page.tx, &state.db, &state.providers, &barcode)
+                .await
+            {
+                Ok(food) => {
+                    return Ok(redirect(&format!(
+                        "/add/food/{}?date={date}&meal={meal}",
+                        food.id
+                    )))
+                }
+                Err(sparky_app::AppError::NotFound(_)) => create_link(t.get("add.barcode_unknown")),
+                Err(e @ sparky_app::AppError::Upstream { .. }) => create_link(&e.to_string()),
+                Err(e) => return Err(e.into()),
+            }
         }
-        Err(e) => return Err(e.into()),
     };
     Ok(([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
 }

@@ -148,16 +148,13 @@ pub struct Page {
     pub t: Messages,
     /// From the "viewing as" cookie; RLS decides what it may see.
     pub viewing: Option<Uuid>,
+    /// Whose data the page is about (the viewed person, else the user).
+    pub acting: Acting,
     pub uri: Uri,
     pub htmx: bool,
 }
 
 impl Page {
-    /// Whose data the page is about.
-    pub fn acting(&self) -> Acting {
-        Acting::new(self.viewing)
-    }
-
     /// The frame: name, preferences (theme, units) and the people who shared with the user.
     pub async fn shell(&mut self, title: &str, nav: &'static str) -> Result<Shell, PageError> {
         let me = sparky_app::accounts::me(&mut self.tx).await?;
@@ -170,6 +167,7 @@ impl Page {
         // A cookie naming someone who no longer shares anything shows the user's own data.
         if viewing.is_none() {
             self.viewing = None;
+            self.acting = Acting::ME;
         }
         let units_prefs = match &viewing {
             Some(v) => sparky_app::preferences::get(&mut self.tx, Acting::new(Some(v.user_id)))
@@ -242,6 +240,7 @@ where
             csrf,
             t,
             viewing,
+            acting: Acting::new(viewing),
             uri: parts.uri.clone(),
             htmx: parts.headers.contains_key("hx-request"),
         })
