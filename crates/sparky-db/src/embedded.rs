@@ -51,6 +51,9 @@ pub struct EmbeddedPostgres {
     lock_file: PathBuf,
     runner: Runner,
     adopted: bool,
+    /// What [`EmbeddedPostgres::supervise`] needs to start the server again.
+    layout: Layout,
+    settings: String,
 }
 
 /// The owner role and database of the embedded cluster.
@@ -93,8 +96,8 @@ impl EmbeddedPostgres {
         let os_user = opts.os_user.clone();
         let runner = blocking(move || prepare(&prep_layout, os_user.as_deref())).await?;
 
-        let (l, r) = (layout.clone(), runner.clone());
-        let outcome = blocking(move || ensure_running(&l, &r, &settings)).await?;
+        let (l, r, s) = (layout.clone(), runner.clone(), settings.clone());
+        let outcome = blocking(move || ensure_running(&l, &r, &s)).await?;
 
         let pg = EmbeddedPostgres {
             cluster_dir: layout.cluster_dir.clone(),
@@ -103,6 +106,8 @@ impl EmbeddedPostgres {
             lock_file: layout.lock_file.clone(),
             runner,
             adopted: outcome.adopted,
+            layout: layout.clone(),
+            settings,
         };
         // An adopted server may still be in crash recovery; give it time to accept connections.
         let wait = if outcome.adopted { 60 } else { 10 };
@@ -187,6 +192,58 @@ impl EmbeddedPostgres {
             ))
         })
         .await
+    }
+
+    /// Watches the server and starts it again (with crash recovery) when it is gone — killed,
+    /// out of memory, crashed — so a server that Sparky runs comes back without an operator.
+    /// Requests answer 503 meanwhile; the pool reconnects by itself. Abort the task before
+    /// [`EmbeddedPostgres::stop`].
+    pub fn supervise(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let (layout, runner, settings) = (
+            self.layout.clone(),
+            self.runner.clone(),
+            self.settings.clone(),
+        );
+        tokio::spawn(async move {
+            let pid_file = layout.cluster_dir.join("postmaster.pid");
+            let mut wait = every;
+            loop {
+                tokio::time::sleep(wait).await;
+                let (f, c) = (pid_file.clone(), layout.cluster_dir.clone());
+                if let Ok(LockFile::Live(_)) =
+                    blocking(move || Ok(classify_lock_file(&f, &c))).await
+                {
+                    wait = every;
+                    continue;
+                }
+                let started = Instant::now();
+                tracing::warn!(cluster = %layout.cluster_dir.display(), "PostgreSQL is not running (killed or crashed); starting it again");
+                let restarted = async {
+                    // The same lock as start and stop: never two starts at once.
+                    let _lock = lock(layout.lock_file.clone()).await?;
+                    let (l, r, s) = (layout.clone(), runner.clone(), settings.clone());
+                    blocking(move || ensure_running(&l, &r, &s)).await
+                }
+                .await;
+                match restarted {
+                    Ok(_) => {
+                        tracing::info!(
+                            after_ms = started.elapsed().as_millis() as u64,
+                            "PostgreSQL is running again"
+                        );
+                        wait = every;
+                    }
+                    Err(e) => {
+                        // Back off so a server that cannot start does not fill the log.
+                        wait = (wait * 2).min(Duration::from_secs(60));
+                        tracing::error!(
+                            retry_in_s = wait.as_secs(),
+                            "restarting PostgreSQL failed: {e:#}"
+                        );
+                    }
+                }
+            }
+        })
     }
 
     /// Creates [`DATABASE_NAME`] if missing; connecting also proves the server is usable.

@@ -175,14 +175,14 @@ impl From<DbError> for ApiError {
         match &e {
             DbError::Unauthenticated => return ApiError::unauthenticated(),
             DbError::Pool(_) => {
-                tracing::warn!("database unavailable: {e}");
+                crate::outage::database_unavailable(&e);
                 return ApiError::unavailable("the database is unavailable; try again shortly");
             }
             _ => {}
         }
         if let DbError::Postgres(pg) = &e {
             if pg.is_closed() || pg.as_db_error().is_none() && pg.code().is_none() {
-                tracing::warn!("database unavailable: {pg}");
+                crate::outage::database_unavailable(pg);
                 return ApiError::unavailable("the database is unavailable; try again shortly");
             }
             if let Some(db) = pg.as_db_error() {
