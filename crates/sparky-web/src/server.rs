@@ -48,8 +48,12 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
 /// sends, so that closing does not reset the connection before the client read the response.
 const LINGER_TIMEOUT: Duration = Duration::from_secs(2);
 const LINGER_LIMIT: u64 = 1024 * 1024;
-/// A client must send its request headers within this time.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// A client must send its request headers within this time, which is also how long a
+/// keep-alive connection may sit idle (hyper starts the timer when it waits for a request).
+/// Longer than reverse proxies' idle timeouts for upstream connections (nginx 60 s, Caddy
+/// 2 min), so the proxy closes idle connections first: when the server closes one, a request
+/// the proxy sends at that moment fails.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(180);
 /// When the server stops, a connection that has not sent a request yet gets this long to send
 /// one (it was accepted, so it is owed an answer) before it is closed.
 const FIRST_REQUEST_WAIT: Duration = Duration::from_secs(2);
