@@ -157,7 +157,11 @@ fn client(addr: SocketAddr, termed: Arc<Mutex<Option<Instant>>>, stop: Arc<Atomi
     let mut n = 0u64;
     while !stop.load(Ordering::Relaxed) {
         n += 1;
-        let path = if n.is_multiple_of(2) { "/readyz" } else { "/healthz" };
+        let path = if n.is_multiple_of(2) {
+            "/readyz"
+        } else {
+            "/healthz"
+        };
         let mut reader = match conn.take() {
             Some(r) => r,
             None => match TcpStream::connect_timeout(&addr, Duration::from_secs(10)) {
