@@ -218,12 +218,13 @@ impl EmbeddedPostgres {
                 }
                 let started = Instant::now();
                 tracing::warn!(cluster = %layout.cluster_dir.display(), "PostgreSQL is not running (killed or crashed); starting it again");
-                let restarted = async {
-                    // The same lock as start and stop: never two starts at once.
-                    let _lock = lock(layout.lock_file.clone()).await?;
-                    let (l, r, s) = (layout.clone(), runner.clone(), settings.clone());
-                    blocking(move || ensure_running(&l, &r, &s)).await
-                }
+                let (l, r, s) = (layout.clone(), runner.clone(), settings.clone());
+                // The same lock as start and stop, held on the blocking thread: if this task
+                // is aborted mid-restart (Sparky stopping), `stop` still waits for the start.
+                let restarted = blocking(move || {
+                    let _lock = lock_blocking(&l.lock_file)?;
+                    ensure_running(&l, &r, &s)
+                })
                 .await;
                 match restarted {
                     Ok(_) => {
@@ -385,20 +386,21 @@ struct Outcome {
 
 /// Takes the exclusive start/stop lock; it is released when the returned file is dropped.
 async fn lock(path: PathBuf) -> anyhow::Result<File> {
-    blocking(move || {
-        if let Some(parent) = path.parent() {
-            create_private_dir_all(parent)?;
-        }
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("opening lock file {}", path.display()))?;
-        FileExt::lock_exclusive(&file).with_context(|| format!("locking {}", path.display()))?;
-        Ok(file)
-    })
-    .await
+    blocking(move || lock_blocking(&path)).await
+}
+
+fn lock_blocking(path: &Path) -> anyhow::Result<File> {
+    if let Some(parent) = path.parent() {
+        create_private_dir_all(parent)?;
+    }
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("opening lock file {}", path.display()))?;
+    FileExt::lock_exclusive(&file).with_context(|| format!("locking {}", path.display()))?;
+    Ok(file)
 }
 
 async fn blocking<T: Send + 'static>(
