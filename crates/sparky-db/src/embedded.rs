@@ -56,6 +56,9 @@ pub struct EmbeddedPostgres {
     lock_file: PathBuf,
     runner: Runner,
     adopted: bool,
+    /// What [`EmbeddedPostgres::supervise`] needs to start the server again.
+    layout: Layout,
+    settings: String,
 }
 
 /// The owner role and database of the embedded cluster.
@@ -99,8 +102,8 @@ impl EmbeddedPostgres {
         let (l, r) = (layout.clone(), run_as.clone());
         let (runner, created_cluster_dir) = blocking(move || prepare(&l, r)).await?;
 
-        let (l, r) = (layout.clone(), runner.clone());
-        let outcome = match blocking(move || ensure_running(&l, &r, &settings)).await {
+        let (l, r, s) = (layout.clone(), runner.clone(), settings.clone());
+        let outcome = match blocking(move || ensure_running(&l, &r, &s)).await {
             Ok(o) => o,
             Err(e) => {
                 // Leave nothing half-made: a cluster directory made by this attempt and never
@@ -119,6 +122,8 @@ impl EmbeddedPostgres {
             lock_file: layout.lock_file.clone(),
             runner,
             adopted: outcome.adopted,
+            layout: layout.clone(),
+            settings,
         };
         // An adopted server may still be in crash recovery; give it time to accept connections.
         let wait = if outcome.adopted { 60 } else { 10 };
@@ -203,6 +208,59 @@ impl EmbeddedPostgres {
             ))
         })
         .await
+    }
+
+    /// Watches the server and starts it again (with crash recovery) when it is gone — killed,
+    /// out of memory, crashed — so a server that Sparky runs comes back without an operator.
+    /// Requests answer 503 meanwhile; the pool reconnects by itself. Abort the task before
+    /// [`EmbeddedPostgres::stop`].
+    pub fn supervise(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let (layout, runner, settings) = (
+            self.layout.clone(),
+            self.runner.clone(),
+            self.settings.clone(),
+        );
+        tokio::spawn(async move {
+            let pid_file = layout.cluster_dir.join("postmaster.pid");
+            let mut wait = every;
+            loop {
+                tokio::time::sleep(wait).await;
+                let (f, c) = (pid_file.clone(), layout.cluster_dir.clone());
+                if let Ok(LockFile::Live(_)) =
+                    blocking(move || Ok(classify_lock_file(&f, &c))).await
+                {
+                    wait = every;
+                    continue;
+                }
+                let started = Instant::now();
+                tracing::warn!(cluster = %layout.cluster_dir.display(), "PostgreSQL is not running (killed or crashed); starting it again");
+                let (l, r, s) = (layout.clone(), runner.clone(), settings.clone());
+                // The same lock as start and stop, held on the blocking thread: if this task
+                // is aborted mid-restart (Sparky stopping), `stop` still waits for the start.
+                let restarted = blocking(move || {
+                    let _lock = lock_blocking(&l.lock_file)?;
+                    ensure_running(&l, &r, &s)
+                })
+                .await;
+                match restarted {
+                    Ok(_) => {
+                        tracing::info!(
+                            after_ms = started.elapsed().as_millis() as u64,
+                            "PostgreSQL is running again"
+                        );
+                        wait = every;
+                    }
+                    Err(e) => {
+                        // Back off so a server that cannot start does not fill the log.
+                        wait = (wait * 2).min(Duration::from_secs(60));
+                        tracing::error!(
+                            retry_in_s = wait.as_secs(),
+                            "restarting PostgreSQL failed: {e:#}"
+                        );
+                    }
+                }
+            }
+        })
     }
 
     /// Creates [`DATABASE_NAME`] if missing; connecting also proves the server is usable.
@@ -345,17 +403,18 @@ struct Outcome {
 /// Takes the exclusive start/stop lock; it is released when the returned file is dropped.
 /// The data directory must exist.
 async fn lock(path: PathBuf) -> anyhow::Result<File> {
-    blocking(move || {
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("opening lock file {}", path.display()))?;
-        FileExt::lock_exclusive(&file).with_context(|| format!("locking {}", path.display()))?;
-        Ok(file)
-    })
-    .await
+    blocking(move || lock_blocking(&path)).await
+}
+
+fn lock_blocking(path: &Path) -> anyhow::Result<File> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("opening lock file {}", path.display()))?;
+    FileExt::lock_exclusive(&file).with_context(|| format!("locking {}", path.display()))?;
+    Ok(file)
 }
 
 async fn blocking<T: Send + 'static>(

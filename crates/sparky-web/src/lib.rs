@@ -12,6 +12,7 @@ mod openapi;
 mod ops;
 pub mod pages;
 mod routes;
+pub mod server;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderName, Request};
 use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
@@ -115,6 +117,13 @@ pub fn api() -> OpenApiRouter<AppState> {
 }
 
 pub fn router(state: AppState) -> Router {
+    router_with(state, Router::new())
+}
+
+/// [`router`] with `extra` routes merged in under the same layers (request id, tracing,
+/// metrics, error shape, panic handling). For tests that need a route production does not
+/// have, such as one that panics.
+pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let (api_router, mut doc) = OpenApiRouter::with_openapi(openapi::base())
         .merge(api())
         .split_for_parts();
@@ -132,16 +141,24 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::router(doc))
         .merge(pages::router())
         .route("/assets/{file}", axum::routing::get(assets::serve))
+        .merge(extra)
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
+        // Inside `observe` and the request-id layers, so a panic's 500 is counted, carries the
+        // request id, and has the API's error shape; the panic hook logs it (server::log_panics).
+        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+            axum::response::IntoResponse::into_response(error::ApiError::internal())
+        }))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::observe,
         ))
         .layer(axum::middleware::from_fn(ops::security_headers))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            // No "response failed" line per 5xx: a database outage would log one per request.
+            // What failed is logged where it is known (error.rs, outage.rs, the panic hook).
+            TraceLayer::new_for_http().on_failure(()).make_span_with(|req: &Request<_>| {
                 let id = req
                     .headers()
                     .get("x-request-id")

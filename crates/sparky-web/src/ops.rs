@@ -62,8 +62,15 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Readiness: the database answers and the schema is current.
-async fn readyz(State(state): State<AppState>) -> Response {
+/// Readiness: the database answers and the schema is current, and the server is not shutting
+/// down (a draining server tells load balancers to send new requests elsewhere).
+async fn readyz(
+    State(state): State<AppState>,
+    draining: Option<axum::Extension<crate::server::Draining>>,
+) -> Response {
+    if draining.is_some_and(|d| d.is_draining()) {
+        return ApiError::unavailable("not ready: shutting down").into_response();
+    }
     match state.db.check_schema(&state.migrator).await {
         Ok(()) => Json(json!({ "status": "ready" })).into_response(),
         Err(reason) => ApiError::unavailable(format!("not ready: {reason}")).into_response(),

@@ -2,8 +2,6 @@
 
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
-
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
 use sparky_db::{Database, MigrationSource, Migrator};
@@ -90,12 +88,9 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
+            sparky_web::server::serve(listener, app, std::future::pending(), Default::default())
+                .await
+                .unwrap();
         });
         TestApp {
             base: format!("http://{addr}"),

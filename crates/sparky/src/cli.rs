@@ -142,6 +142,15 @@ pub struct ServeArgs {
     /// Trust X-Forwarded-For for the client address (only behind your own reverse proxy).
     #[arg(long, env = "SPARKY_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_proxy: bool,
+    /// On SIGTERM or Ctrl-C, keep accepting and answering for this many milliseconds with
+    /// /readyz failing and `Connection: close` on every response, so a load balancer can move
+    /// traffic away before the server stops accepting.
+    #[arg(long, env = "SPARKY_SHUTDOWN_DRAIN_MS", default_value_t = 5000)]
+    pub shutdown_drain_ms: u64,
+    /// After the drain, how many milliseconds in-flight requests may take before their
+    /// connections are closed and the server exits.
+    #[arg(long, env = "SPARKY_SHUTDOWN_TIMEOUT_MS", default_value_t = 20000)]
+    pub shutdown_timeout_ms: u64,
     #[command(flatten)]
     pub migrations: MigrationArgs,
     #[command(flatten)]

@@ -84,7 +84,14 @@ async fn stop_if_ours(pg: EmbeddedPostgres) {
 async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let migrator = migrator(db, &args.migrations)?;
     let mut located = sparky_db::locate(&settings(db)).await?;
+    let supervisor = located
+        .embedded
+        .as_ref()
+        .map(|pg| pg.supervise(std::time::Duration::from_secs(1)));
     let result = serve_with(&located, db, &args, &migrator).await;
+    if let Some(s) = supervisor {
+        s.abort();
+    }
     if let Some(pg) = located.embedded.take() {
         // We serve from it, so we stop it, adopted after a crash or not.
         if let Err(e) = pg.stop().await {
@@ -166,13 +173,11 @@ async fn serve_with(
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     tracing::info!(address = %listener.local_addr()?, "listening");
-    // In-flight requests finish on SIGTERM; new connections are refused.
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let options = sparky_web::server::ServeOptions {
+        drain: std::time::Duration::from_millis(args.shutdown_drain_ms),
+        finish: std::time::Duration::from_millis(args.shutdown_timeout_ms),
+    };
+    sparky_web::server::serve(listener, app, shutdown_signal(), options).await?;
     purger.abort();
     tracing::info!("stopped serving");
     Ok(())
@@ -191,7 +196,6 @@ async fn shutdown_signal() {
         _ = tokio::signal::ctrl_c() => {},
         _ = term.recv() => {},
     }
-    tracing::info!("shutting down");
 }
 
 async fn migrate_command(

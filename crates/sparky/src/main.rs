@@ -25,7 +25,7 @@ fn main() -> std::process::ExitCode {
     match runtime.block_on(commands::run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            tracing::error!("{e:#}");
+            // Once, as the last line: it is what an operator reads first.
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE
         }
@@ -33,10 +33,16 @@ fn main() -> std::process::ExitCode {
 }
 
 fn init_tracing() {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colour codes only for a person at a terminal; journald, files and pipes get plain text.
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .init();
+    sparky_web::server::log_panics();
 }

@@ -211,6 +211,7 @@ impl Server {
         let mut child = cmd
             .arg("serve")
             .env("SPARKY_BIND", "127.0.0.1:0")
+            .env("SPARKY_SHUTDOWN_DRAIN_MS", "0")
             .env("NO_COLOR", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -1,0 +1,583 @@
+//! The HTTP/1.1 server loop: how connections are accepted, kept alive, closed and drained.
+//!
+//! `axum::serve` leaves three things to chance that a server behind a load balancer cannot:
+//!
+//! - A response sent before the request body was read (401, 413, 503 while the database is
+//!   down) left the rest of the body in the connection, which hyper then closed without saying
+//!   so, and the client's next request on that keep-alive connection met a broken pipe. Here a
+//!   small unread body is read and discarded before the response goes out; otherwise the
+//!   response says `Connection: close`, and the socket lingers so the client can read it.
+//! - On SIGTERM it stopped accepting at once and reset connections that were waiting in the
+//!   listen queue. Here shutdown has a drain period first: `/readyz` answers 503 so load
+//!   balancers stop sending, every response says `Connection: close`, and new connections are
+//!   still served. Then new connection attempts are dropped (they end up refused), the ones
+//!   the kernel already accepted are served, and in-flight requests finish within a bound.
+//! - A panic in a handler is answered by the router's catch-panic layer; [`log_panics`] makes
+//!   that one log line, with the request id, instead of a bare message on stderr.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderValue, Request, Response};
+use axum::Router;
+use bytes::Bytes;
+use http_body::{Body as _, Frame, SizeHint};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
+use tower::ServiceExt;
+
+/// An unread request body up to this size is read and discarded so the connection can be
+/// reused; a larger one closes the connection instead.
+const DRAIN_LIMIT: u64 = 64 * 1024;
+/// How long discarding an unread body may take before the connection is closed instead.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
+/// After a closing response, how long to keep reading (and discarding) what the client still
+/// sends, so that closing does not reset the connection before the client read the response.
+const LINGER_TIMEOUT: Duration = Duration::from_secs(2);
+const LINGER_LIMIT: u64 = 1024 * 1024;
+/// A client must send its request headers within this time, which is also how long a
+/// keep-alive connection may sit idle (hyper starts the timer when it waits for a request).
+/// Longer than reverse proxies' idle timeouts for upstream connections (nginx 60 s, Caddy
+/// 2 min), so the proxy closes idle connections first: when the server closes one, a request
+/// the proxy sends at that moment fails.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(180);
+/// When the server stops, a connection that has not sent a request yet gets this long to send
+/// one (it was accepted, so it is owed an answer) before it is closed.
+const FIRST_REQUEST_WAIT: Duration = Duration::from_secs(2);
+/// When the server stops accepting, connections whose handshake is under way are still taken
+/// until none arrive for this long (bounded by [`SETTLE_LIMIT`]).
+const SETTLE_QUIET: Duration = Duration::from_millis(100);
+const SETTLE_LIMIT: Duration = Duration::from_secs(1);
+
+/// How shutdown proceeds (`SPARKY_SHUTDOWN_DRAIN_MS`, `SPARKY_SHUTDOWN_TIMEOUT_MS`).
+#[derive(Debug, Clone, Copy)]
+pub struct ServeOptions {
+    /// After the shutdown signal: keep accepting and answering this long, with `/readyz` 503
+    /// and `Connection: close` on every response.
+    pub drain: Duration,
+    /// Then, after accepting stops: how long in-flight requests may take before the
+    /// remaining connections are closed.
+    pub finish: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            drain: Duration::from_secs(5),
+            finish: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Present (as a request extension) on requests served by [`serve`]; set once shutdown began.
+/// `/readyz` reads it.
+#[derive(Debug, Clone, Default)]
+pub struct Draining(Arc<AtomicBool>);
+
+impl Draining {
+    pub fn is_draining(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+    fn start(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Serves `app` on `listener` until `signal` resolves, then drains and stops as described in
+/// the module documentation.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    signal: impl Future<Output = ()>,
+    options: ServeOptions,
+) -> std::io::Result<()> {
+    let server = Server {
+        app,
+        draining: Draining::default(),
+        stop: watch::channel(false).0,
+    };
+    let mut connections = JoinSet::new();
+    let mut signal = std::pin::pin!(signal);
+
+    loop {
+        tokio::select! {
+            () = &mut signal => break,
+            accepted = listener.accept() => server.accepted(accepted, &mut connections).await,
+            Some(_) = connections.join_next() => {}
+        }
+    }
+
+    server.draining.start();
+    tracing::info!(
+        drain_ms = options.drain.as_millis() as u64,
+        "shutting down: draining (readiness fails, connections close after each response)"
+    );
+    let drain = tokio::time::sleep(options.drain);
+    let mut drain = std::pin::pin!(drain);
+    loop {
+        tokio::select! {
+            () = &mut drain => break,
+            accepted = listener.accept() => server.accepted(accepted, &mut connections).await,
+            Some(_) = connections.join_next() => {}
+        }
+    }
+
+    // Stop accepting without resetting anyone: new connection attempts are dropped (the client
+    // retries, finds the port closed, and is refused); handshakes already under way complete
+    // and are served.
+    if let Err(e) = refuse_new_connections(&listener) {
+        tracing::warn!(error = %e, "cannot hold back new connections while stopping; closing the listener directly");
+    } else {
+        let settle_until = tokio::time::Instant::now() + SETTLE_LIMIT;
+        while let Ok(accepted) = tokio::time::timeout_at(
+            settle_until.min(tokio::time::Instant::now() + SETTLE_QUIET),
+            listener.accept(),
+        )
+        .await
+        {
+            server.accepted(accepted, &mut connections).await;
+        }
+    }
+    drop(listener);
+    let _ = server.stop.send(true);
+    tracing::info!(
+        connections = connections.len(),
+        "stopped accepting; finishing in-flight requests"
+    );
+
+    let finished = tokio::time::timeout(options.finish, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
+        tracing::warn!(
+            connections = connections.len(),
+            finish_ms = options.finish.as_millis() as u64,
+            "requests still running at the end of the shutdown timeout; closing their connections"
+        );
+        connections.shutdown().await;
+    }
+    Ok(())
+}
+
+struct Server {
+    app: Router,
+    draining: Draining,
+    stop: watch::Sender<bool>,
+}
+
+impl Server {
+    async fn accepted(
+        &self,
+        accepted: std::io::Result<(TcpStream, SocketAddr)>,
+        connections: &mut JoinSet<()>,
+    ) {
+        match accepted {
+            Ok((stream, remote)) => {
+                let _ = stream.set_nodelay(true);
+                connections.spawn(connection(
+                    stream,
+                    remote,
+                    self.app.clone(),
+                    self.draining.clone(),
+                    self.stop.subscribe(),
+                ));
+            }
+            // Out of file descriptors and the like: wait instead of spinning.
+            Err(e) => {
+                tracing::warn!(error = %e, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// Per connection: whether it has started a request (a stopping server owes it one answer).
+#[derive(Default)]
+struct ConnState {
+    requests: AtomicU64,
+    first_request: Notify,
+}
+
+async fn connection(
+    stream: TcpStream,
+    remote: SocketAddr,
+    app: Router,
+    draining: Draining,
+    mut stop: watch::Receiver<bool>,
+) {
+    let state = Arc::new(ConnState::default());
+    let service = {
+        let state = state.clone();
+        hyper::service::service_fn(move |req: Request<Incoming>| {
+            if state.requests.fetch_add(1, Ordering::Relaxed) == 0 {
+                state.first_request.notify_one();
+            }
+            handle(req, remote, app.clone(), draining.clone())
+        })
+    };
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    let conn = builder.serve_connection(TokioIo::new(Lingering::new(stream)), service);
+    let mut conn = std::pin::pin!(conn);
+
+    let stopping = async {
+        if !*stop.borrow_and_update() {
+            let _ = stop.changed().await;
+        }
+    };
+    tokio::select! {
+        result = conn.as_mut() => return log_connection_end(result),
+        () = stopping => {}
+    }
+    if state.requests.load(Ordering::Relaxed) == 0 {
+        tokio::select! {
+            result = conn.as_mut() => return log_connection_end(result),
+            () = state.first_request.notified() => {}
+            // Accepted but silent: close it.
+            () = tokio::time::sleep(FIRST_REQUEST_WAIT) => return,
+        }
+    }
+    // Finishes the request in flight (its response says Connection: close), or closes the
+    // connection now if it is idle between requests.
+    conn.as_mut().graceful_shutdown();
+    log_connection_end(conn.await);
+}
+
+fn log_connection_end(result: Result<(), hyper::Error>) {
+    if let Err(e) = result {
+        tracing::debug!(error = %e, "connection ended with an error");
+    }
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    remote: SocketAddr,
+    app: Router,
+    draining: Draining,
+) -> Result<Response<Body>, Infallible> {
+    let (mut parts, incoming) = req.into_parts();
+    parts.extensions.insert(ConnectInfo(remote));
+    parts.extensions.insert(draining.clone());
+
+    let (body, leftover) = if incoming.is_end_stream() {
+        (Body::new(incoming), None)
+    } else {
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let expects_continue = parts
+            .headers
+            .get(header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+        let slot = Arc::new(Mutex::new(BodyState::InUse));
+        let tracked = Tracked {
+            inner: Some(incoming),
+            read: 0,
+            slot: slot.clone(),
+        };
+        (Body::new(tracked), Some((slot, declared, expects_continue)))
+    };
+
+    let mut response = match app.oneshot(Request::from_parts(parts, body)).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    };
+
+    let mut close = draining.is_draining();
+    if let Some((slot, declared, expects_continue)) = leftover {
+        let state = std::mem::replace(&mut *slot.lock().expect("body slot"), BodyState::InUse);
+        match state {
+            BodyState::Ended => {}
+            BodyState::Returned { body, read } => {
+                let remaining = declared.map(|d| d.saturating_sub(read));
+                let worth_draining = remaining.is_none_or(|r| r <= DRAIN_LIMIT)
+                    // The client waits for "100 Continue" before sending; reading now would
+                    // ask it for a body nobody wants.
+                    && !(expects_continue && read == 0);
+                if !(worth_draining && discard(body).await) {
+                    close = true;
+                }
+            }
+            // Still held somewhere (a task outlived the response): the connection cannot be
+            // reused safely.
+            BodyState::InUse => close = true,
+        }
+    }
+    if close {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    Ok(response)
+}
+
+/// Reads and discards the rest of a body, within [`DRAIN_LIMIT`] and [`DRAIN_TIMEOUT`].
+async fn discard(mut body: Incoming) -> bool {
+    let read_all = async {
+        let mut total = 0u64;
+        while let Some(frame) = body.frame().await {
+            match frame {
+                Ok(frame) => {
+                    if let Some(data) = frame.data_ref() {
+                        total += data.len() as u64;
+                        if total > DRAIN_LIMIT {
+                            return false;
+                        }
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+        true
+    };
+    tokio::time::timeout(DRAIN_TIMEOUT, read_all)
+        .await
+        .unwrap_or(false)
+}
+
+enum BodyState {
+    /// The handler has the body (or had it and dropped it after reading it all).
+    InUse,
+    Ended,
+    /// The handler dropped the body before its end; here is the rest.
+    Returned {
+        body: Incoming,
+        read: u64,
+    },
+}
+
+/// A request body that, when dropped unfinished, hands the rest back to [`handle`].
+struct Tracked {
+    inner: Option<Incoming>,
+    read: u64,
+    slot: Arc<Mutex<BodyState>>,
+}
+
+impl Tracked {
+    fn finish(&mut self) {
+        self.inner = None;
+        *self.slot.lock().expect("body slot") = BodyState::Ended;
+    }
+}
+
+impl http_body::Body for Tracked {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let Some(inner) = self.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let polled = Pin::new(inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    self.read += data.len() as u64;
+                }
+            }
+            // The end, or a broken connection (nothing to drain then).
+            Poll::Ready(None | Some(Err(_))) => self.finish(),
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.as_ref().is_none_or(|b| b.is_end_stream())
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner
+            .as_ref()
+            .map_or_else(|| SizeHint::with_exact(0), |b| b.size_hint())
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        let Some(body) = self.inner.take() else {
+            return;
+        };
+        let state = if body.is_end_stream() {
+            BodyState::Ended
+        } else {
+            BodyState::Returned {
+                body,
+                read: self.read,
+            }
+        };
+        if let Ok(mut slot) = self.slot.lock() {
+            *slot = state;
+        }
+    }
+}
+
+/// A TCP stream whose shutdown keeps reading (and discarding) for a moment after sending FIN:
+/// closing a socket with unread data in it makes the kernel reset the connection, and the
+/// reset can destroy the response before the client has read it.
+struct Lingering {
+    stream: TcpStream,
+    linger: Option<Linger>,
+}
+
+struct Linger {
+    until: Pin<Box<tokio::time::Sleep>>,
+    discarded: u64,
+}
+
+impl Lingering {
+    fn new(stream: TcpStream) -> Lingering {
+        Lingering {
+            stream,
+            linger: None,
+        }
+    }
+}
+
+impl AsyncRead for Lingering {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Lingering {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        if this.linger.is_none() {
+            std::task::ready!(Pin::new(&mut this.stream).poll_shutdown(cx))?;
+            this.linger = Some(Linger {
+                until: Box::pin(tokio::time::sleep(LINGER_TIMEOUT)),
+                discarded: 0,
+            });
+        }
+        let linger = this.linger.as_mut().expect("set above");
+        let mut scratch = [0u8; 8192];
+        loop {
+            let mut buf = ReadBuf::new(&mut scratch);
+            match Pin::new(&mut this.stream).poll_read(cx, &mut buf) {
+                // The client closed its side (or the connection broke): done.
+                Poll::Ready(Ok(())) if buf.filled().is_empty() => return Poll::Ready(Ok(())),
+                Poll::Ready(Err(_)) => return Poll::Ready(Ok(())),
+                Poll::Ready(Ok(())) => {
+                    linger.discarded += buf.filled().len() as u64;
+                    if linger.discarded > LINGER_LIMIT {
+                        return Poll::Ready(Ok(()));
+                    }
+                }
+                Poll::Pending => {
+                    return match linger.until.as_mut().poll(cx) {
+                        Poll::Ready(()) => Poll::Ready(Ok(())),
+                        Poll::Pending => Poll::Pending,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Makes the kernel drop new connection attempts (TCP SYNs without ACK) to this listener,
+/// while handshakes already under way still complete. A client whose SYN was dropped retries,
+/// and by then the listener is closed and it is refused: it was never accepted.
+fn refuse_new_connections(listener: &TcpListener) -> std::io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use socket2::{SockFilter, SockRef};
+        // Classic BPF over the TCP header (where socket filters on TCP sockets start):
+        // load the flags byte; ACK set -> accept; SYN set -> drop; anything else -> accept.
+        const LD_B_ABS: u16 = 0x30; // BPF_LD | BPF_B | BPF_ABS
+        const JSET_K: u16 = 0x45; // BPF_JMP | BPF_JSET | BPF_K
+        const RET_K: u16 = 0x06; // BPF_RET | BPF_K
+        const TCP_FLAGS: u32 = 13;
+        const ACK: u32 = 0x10;
+        const SYN: u32 = 0x02;
+        let program = [
+            SockFilter::new(LD_B_ABS, 0, 0, TCP_FLAGS),
+            SockFilter::new(JSET_K, 2, 0, ACK),
+            SockFilter::new(JSET_K, 0, 1, SYN),
+            SockFilter::new(RET_K, 0, 0, 0),
+            SockFilter::new(RET_K, 0, 0, u32::MAX),
+        ];
+        SockRef::from(listener).attach_filter(&program)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = listener;
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "socket filters need Linux",
+        ))
+    }
+}
+
+/// Routes panic messages through `tracing`, so a panic is one log line carrying the span it
+/// happened in (for a request: its method, path and request id) instead of bare text on stderr.
+/// The catch-panic layer then only shapes the 500 and does not log it again.
+pub fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".to_string());
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let backtrace = std::backtrace::Backtrace::capture();
+        if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+            tracing::error!(%location, "panic: {message}\n{backtrace}");
+        } else {
+            tracing::error!(%location, "panic: {message}");
+        }
+    }));
+}
