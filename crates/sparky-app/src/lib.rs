@@ -17,10 +17,15 @@ pub mod days;
 pub mod diary;
 pub mod error;
 pub mod foods;
+pub mod goals;
 pub mod idempotency;
+pub mod measurement_types;
+pub mod measurements;
 pub mod nutrients;
 pub mod outage;
 pub mod paging;
+pub mod profile;
+pub mod summary;
 
 pub use acting::{Acting, Area};
 pub use error::{AppError, AppResult, FieldErrors, Validation};

@@ -44,7 +44,12 @@ pub enum Sex {
     Female,
 }
 
+crate::named_serde::serde_by_name!(Sex, "sex", Sex::parse);
+crate::named_serde::serde_by_name!(ActivityLevel, "activity level", ActivityLevel::parse);
+
 impl Sex {
+    pub const NAMES: &'static [&'static str] = &["male", "female"];
+
     /// `male`/`m`/`man` or `female`/`f`/`woman`, any case.
     pub fn parse(s: &str) -> Option<Sex> {
         match s.trim().to_ascii_lowercase().as_str() {
@@ -121,6 +126,9 @@ impl ActivityLevel {
         ActivityLevel::Active,
         ActivityLevel::VeryActive,
     ];
+
+    pub const NAMES: &'static [&'static str] =
+        &["sedentary", "light", "moderate", "active", "very_active"];
 
     pub fn multiplier(self) -> Decimal {
         match self {

@@ -77,6 +77,8 @@ impl Dimension {
         Dimension::Volume,
         Dimension::Rate,
     ];
+    pub const NAMES: &'static [&'static str] =
+        &["mass", "length", "percent", "count", "volume", "rate"];
 
     /// `mass`, `length`, `percent`, `count`, `volume` or `rate` (case-insensitive, trimmed).
     pub fn parse(s: &str) -> Result<Dimension, MeasureError> {
@@ -166,6 +168,8 @@ impl Dimension {
         )
     }
 }
+
+crate::named_serde::serde_by_name!(Dimension, "dimension", |s| Dimension::parse(s).ok());
 
 impl fmt::Display for Dimension {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -89,7 +89,7 @@ impl From<&Nutrients> for NutrientValues {
     }
 }
 
-pub use sparky_app::nutrients::{nutrient_columns, nutrients_from_row, NumericF64};
+pub use sparky_app::nutrients::{nutrient_columns, nutrients_from_row};
 
 pub(crate) fn parse_quantity(q: f64) -> Result<Decimal, ApiError> {
     let d = decimal_from_f64("quantity", q)?;
