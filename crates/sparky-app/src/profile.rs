@@ -113,12 +113,12 @@ fn profile_from_row(r: &tokio_postgres::Row) -> Profile {
     let today: NaiveDate = r.get("today");
     Profile {
         user_id: r.get("owner"),
-        sex: r
-            .get::<_, Option<&str>>("sex")
-            .and_then(Sex::parse),
+        sex: r.get::<_, Option<&str>>("sex").and_then(Sex::parse),
         birth_date,
         age: birth_date.and_then(|b| age_on(b, today)),
-        height_cm: r.get::<_, Option<Decimal>>("height_cm").map(|h| Amount(h.normalize())),
+        height_cm: r
+            .get::<_, Option<Decimal>>("height_cm")
+            .map(|h| Amount(h.normalize())),
         activity_level: r
             .get::<_, Option<&str>>("activity_level")
             .and_then(ActivityLevel::parse),

@@ -79,7 +79,12 @@ pub struct NewGoal {
 }
 
 fn unit_text(v: &mut Validation, unit: Option<&str>) -> Option<String> {
-    let unit = unit.map(|u| u.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase());
+    let unit = unit.map(|u| {
+        u.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    });
     if let Some(u) = &unit {
         v.check(u.chars().count() <= 20, "target_unit", "is not a unit");
     }
@@ -104,13 +109,22 @@ impl GoalInput {
         let weekly = self.weekly_change_kg.map(Amount::decimal);
         if let Some(w) = weekly {
             if !with_target {
-                v.add("weekly_change_kg", "goes with \"with_calorie_target\": true");
+                v.add(
+                    "weekly_change_kg",
+                    "goes with \"with_calorie_target\": true",
+                );
             } else if w.abs() > Decimal::from(2) {
                 v.add("weekly_change_kg", "must be between -2 and 2 (kg per week)");
             } else if t == GoalType::WeightLoss && w >= Decimal::ZERO {
-                v.add("weekly_change_kg", "must be negative for a weight_loss goal");
+                v.add(
+                    "weekly_change_kg",
+                    "must be negative for a weight_loss goal",
+                );
             } else if t == GoalType::MuscleGain && w <= Decimal::ZERO {
-                v.add("weekly_change_kg", "must be positive for a muscle_gain goal");
+                v.add(
+                    "weekly_change_kg",
+                    "must be positive for a muscle_gain goal",
+                );
             }
         }
         v.finish()?;
@@ -394,7 +408,13 @@ pub async fn create(tx: &mut UserTx, acting: Acting, new: &NewGoal) -> AppResult
     let ctx0 = context(tx, owner, false).await?;
     let unit = new.target_unit.as_deref();
     let mut v = Validation::new();
-    let target = v.take(to_canonical(t, "target_value", new.target_value, unit, ctx0.units));
+    let target = v.take(to_canonical(
+        t,
+        "target_value",
+        new.target_value,
+        unit,
+        ctx0.units,
+    ));
     let start = match new.start_value {
         Some(s) => v.take(to_canonical(t, "start_value", s, unit, ctx0.units)),
         None if t.is_weight() => ctx0.latest_weight.map(|(w, _)| w),
@@ -405,8 +425,16 @@ pub async fn create(tx: &mut UserTx, acting: Acting, new: &NewGoal) -> AppResult
     // Worked out before anything is written, so missing data refuses the whole request.
     let plan = match new.with_calorie_target {
         Some(weekly) => Some(
-            calorie_target::plan(tx, Acting::new(Some(owner)), new, target, start, weekly, &ctx0)
-                .await?,
+            calorie_target::plan(
+                tx,
+                Acting::new(Some(owner)),
+                new,
+                target,
+                start,
+                weekly,
+                &ctx0,
+            )
+            .await?,
         ),
         None => None,
     };

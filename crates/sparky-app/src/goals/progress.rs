@@ -59,7 +59,11 @@ const WEIGHTS_SQL: &str = "
 
 /// The context of `owner`'s goals; `with_weights` also reads the last 90 days of weights (for
 /// weight goals' start and projection).
-pub(crate) async fn context(tx: &mut UserTx, owner: Uuid, with_weights: bool) -> AppResult<Context> {
+pub(crate) async fn context(
+    tx: &mut UserTx,
+    owner: Uuid,
+    with_weights: bool,
+) -> AppResult<Context> {
     let r = tx.query_one(CONTEXT_SQL, &[&owner]).await?;
     let today: NaiveDate = r.get("today");
     let weight: Option<Decimal> = r.get("weight");

@@ -260,18 +260,20 @@ pub(crate) fn compute(given: &Given, known: &Known) -> Result<Suggestion, Vec<Mi
             (None, "")
         }
     };
-    let (height, height_source) = match (given.height_cm, known.profile_height, known.measured_height) {
-        (Some(h), _, _) => (Some(h), "query"),
-        (None, Some(h), _) => (Some(h), "profile"),
-        (None, None, Some(h)) => (Some(h), "measurement"),
-        (None, None, None) => {
-            need(
-                "height_cm",
-                "is required (no height in your profile and no height measurement to use)".into(),
-            );
-            (None, "")
-        }
-    };
+    let (height, height_source) =
+        match (given.height_cm, known.profile_height, known.measured_height) {
+            (Some(h), _, _) => (Some(h), "query"),
+            (None, Some(h), _) => (Some(h), "profile"),
+            (None, None, Some(h)) => (Some(h), "measurement"),
+            (None, None, None) => {
+                need(
+                    "height_cm",
+                    "is required (no height in your profile and no height measurement to use)"
+                        .into(),
+                );
+                (None, "")
+            }
+        };
     let (weight, weight_source) = match (given.weight_kg, known.measured_weight) {
         (Some(w), _) => (Some(w), "query"),
         (None, Some(w)) => (Some(w), "measurement"),
@@ -357,7 +359,9 @@ pub async fn suggest(tx: &mut UserTx, query: &SuggestQuery) -> AppResult<Suggest
                 v.add(m.field, m.problem);
             }
             v.finish()?;
-            Err(AppError::internal("suggestion inputs missing without a problem"))
+            Err(AppError::internal(
+                "suggestion inputs missing without a problem",
+            ))
         }
     }
 }
