@@ -181,3 +181,34 @@ pub async fn update(tx: &mut UserTx, change: &ProfileChange) -> AppResult<Profil
         .await?;
     Ok(profile_from_row(&row))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn age_counts_whole_years_to_the_birthday() {
+        assert_eq!(age_on(d("1990-06-15"), d("2026-06-14")), Some(35));
+        assert_eq!(age_on(d("1990-06-15"), d("2026-06-15")), Some(36));
+        assert_eq!(age_on(d("2000-02-29"), d("2026-02-28")), Some(25));
+        assert_eq!(age_on(d("2000-02-29"), d("2026-03-01")), Some(26));
+        assert_eq!(age_on(d("2026-06-15"), d("2026-06-15")), Some(0));
+        assert_eq!(age_on(d("2026-06-16"), d("2026-06-15")), None);
+    }
+
+    #[test]
+    fn a_field_left_out_differs_from_null() {
+        let p: ProfileInput = serde_json::from_str(r#"{"sex": null, "height_cm": 180}"#).unwrap();
+        let c = p.parse().unwrap();
+        assert_eq!(c.sex, Some(None));
+        assert_eq!(c.birth_date, None);
+        assert_eq!(c.height_cm, Some(Some(Decimal::from(180))));
+        assert!(serde_json::from_str::<ProfileInput>(r#"{"weight": 80}"#).is_err());
+        let bad: ProfileInput = serde_json::from_str(r#"{"height_cm": 49.99}"#).unwrap();
+        assert!(bad.parse().is_err());
+    }
+}

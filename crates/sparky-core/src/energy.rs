@@ -250,6 +250,24 @@ mod tests {
     }
 
     #[test]
+    fn sex_and_activity_read_and_print_by_name() {
+        let s: Sex = serde_json::from_str("\"Female\"").unwrap();
+        assert_eq!(s, Sex::Female);
+        assert_eq!(serde_json::to_string(&Sex::Male).unwrap(), "\"male\"");
+        let a: ActivityLevel = serde_json::from_str("\"Very-Active\"").unwrap();
+        assert_eq!(a, ActivityLevel::VeryActive);
+        assert_eq!(
+            serde_json::to_string(&ActivityLevel::VeryActive).unwrap(),
+            "\"very_active\""
+        );
+        assert!(serde_json::from_str::<ActivityLevel>("\"lazy\"").is_err());
+        assert!(serde_json::from_str::<Sex>("5").is_err());
+        let names: Vec<&str> = ActivityLevel::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(names, ActivityLevel::NAMES);
+        assert_eq!(Sex::NAMES, [Sex::Male.as_str(), Sex::Female.as_str()]);
+    }
+
+    #[test]
     fn tdee_multipliers() {
         assert_eq!(tdee(dec!(1780), ActivityLevel::Sedentary), dec!(2136));
         assert_eq!(tdee(dec!(1780), ActivityLevel::Light), dec!(2447.5));

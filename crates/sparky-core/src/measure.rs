@@ -377,6 +377,20 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
+    fn dimensions_read_and_print_by_name() {
+        let d: Dimension = serde_json::from_str("\" Length \"").unwrap();
+        assert_eq!(d, Dimension::Length);
+        assert_eq!(serde_json::to_string(&Dimension::Mass).unwrap(), "\"mass\"");
+        let e = serde_json::from_str::<Dimension>("\"colour\"").unwrap_err();
+        assert!(
+            e.to_string().starts_with("unknown dimension \"colour\""),
+            "{e}"
+        );
+        let names: Vec<&str> = Dimension::ALL.iter().map(|d| d.as_str()).collect();
+        assert_eq!(names, Dimension::NAMES);
+    }
+
+    #[test]
     fn parses_units_and_dimensions() {
         for (s, u) in [
             ("KG", MeasureUnit::Kg),

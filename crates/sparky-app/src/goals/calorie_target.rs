@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::progress::Context;
 use super::suggest::{self, Given, Suggestion};
-use super::{insert, Goal, GoalRow, NewGoal};
+use super::{insert, Goal, GoalRow, GoalValues, NewGoal};
 use crate::acting::Acting;
 use crate::error::{AppError, AppResult};
 
@@ -151,17 +151,15 @@ pub(crate) async fn set(
         )
         .await?
         .map(|r| (r.get(0), r.get(1)));
-    let row = insert(
-        tx,
-        owner,
-        GoalType::CalorieTarget,
-        plan.kcal,
-        None,
-        GoalStatus::Active,
-        None,
-        today,
-    )
-    .await?;
+    let values = GoalValues {
+        goal_type: GoalType::CalorieTarget,
+        target: plan.kcal,
+        target_date: None,
+        status: GoalStatus::Active,
+        start: None,
+        start_date: today,
+    };
+    let row = insert(tx, owner, &values).await?;
     Ok((row, Done { plan, paused }))
 }
 
@@ -204,5 +202,63 @@ impl Done {
             suggestion: self.plan.suggestion,
             message,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_target_date_sets_the_rate_within_the_limits() {
+        let today = d("2026-06-01");
+        let rate = |t, target: &str, current: &str, date: &str| {
+            rate_for_date(t, dec(target), Some(dec(current)), Some(d(date)), today)
+        };
+        // 2 kg in 8 weeks.
+        assert_eq!(
+            rate(GoalType::WeightLoss, "78", "80", "2026-07-27"),
+            Some((dec("-0.25"), false))
+        );
+        // 10 kg in 4 weeks: held at 1 kg a week.
+        assert_eq!(
+            rate(GoalType::WeightLoss, "70", "80", "2026-06-29"),
+            Some((dec("-1"), true))
+        );
+        assert_eq!(
+            rate(GoalType::MuscleGain, "84", "80", "2026-06-29"),
+            Some((dec("0.5"), true))
+        );
+        // Already past the target, a date today or gone, no weight: no rate from the date.
+        assert_eq!(rate(GoalType::WeightLoss, "82", "80", "2026-06-29"), None);
+        assert_eq!(rate(GoalType::WeightLoss, "78", "80", "2026-06-01"), None);
+        assert_eq!(
+            rate_for_date(
+                GoalType::WeightLoss,
+                dec("78"),
+                None,
+                Some(d("2026-07-01")),
+                today
+            ),
+            None
+        );
+        assert_eq!(
+            rate_for_date(
+                GoalType::WeightLoss,
+                dec("78"),
+                Some(dec("80")),
+                None,
+                today
+            ),
+            None
+        );
     }
 }

@@ -364,17 +364,19 @@ pub async fn get(tx: &mut UserTx, id: Uuid) -> AppResult<Goal> {
     Ok(derive(row, &ctx))
 }
 
-/// Inserts a goal of `owner` (values canonical).
-async fn insert(
-    tx: &mut UserTx,
-    owner: Uuid,
-    t: GoalType,
+/// A goal ready to insert, its values canonical.
+struct GoalValues {
+    goal_type: GoalType,
     target: Decimal,
     target_date: Option<NaiveDate>,
     status: GoalStatus,
     start: Option<Decimal>,
     start_date: NaiveDate,
-) -> AppResult<GoalRow> {
+}
+
+/// Inserts a goal of `owner`.
+async fn insert(tx: &mut UserTx, owner: Uuid, g: &GoalValues) -> AppResult<GoalRow> {
+    let t = g.goal_type;
     let row = tx
         .query_one(
             &format!(
@@ -386,12 +388,12 @@ async fn insert(
             &[
                 &owner,
                 &t.as_str(),
-                &target,
+                &g.target,
                 &t.canonical_unit(),
-                &target_date,
-                &status.as_str(),
-                &start,
-                &start_date,
+                &g.target_date,
+                &g.status.as_str(),
+                &g.start,
+                &g.start_date,
             ],
         )
         .await
@@ -438,17 +440,15 @@ pub async fn create(tx: &mut UserTx, acting: Acting, new: &NewGoal) -> AppResult
         ),
         None => None,
     };
-    let row = insert(
-        tx,
-        owner,
-        t,
+    let values = GoalValues {
+        goal_type: t,
         target,
-        new.target_date,
-        new.status,
+        target_date: new.target_date,
+        status: new.status,
         start,
-        ctx0.today,
-    )
-    .await?;
+        start_date: ctx0.today,
+    };
+    let row = insert(tx, owner, &values).await?;
     let calorie = match plan {
         Some(plan) => Some(calorie_target::set(tx, owner, plan, ctx0.today).await?),
         None => None,
