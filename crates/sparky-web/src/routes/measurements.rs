@@ -71,7 +71,7 @@ pub struct ListParams {
     #[serde(rename = "type")]
     #[param(rename = "type", max_length = 50)]
     pub kind: Option<String>,
-    /// First day (the owner's local day), inclusive.
+    /// First day (the owner's local day, 1900-01-01 to 2199-12-31), inclusive.
     pub from: Option<Date>,
     /// Last day, inclusive.
     pub to: Option<Date>,

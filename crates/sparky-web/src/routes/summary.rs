@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// One day: eaten (with the nutrients only some entries know), burned, remaining against the
 /// active targets, water, weight, streak.
 #[utoipa::path(get, path = "/api/v1/summary/{date}", tag = "summary",
-    params(("date" = String, Path, description = "The day, YYYY-MM-DD or `today` (in the owner's timezone)"), ActingFor),
+    params(("date" = String, Path, description = "The day: YYYY-MM-DD (1900-01-01 to 2199-12-31) or `today` (in the owner's timezone)"), ActingFor),
     responses(
         (status = 200, description = "The day", body = DaySummary),
         (status = 404, description = "Not shared with you", body = ErrorBody),
@@ -45,7 +45,7 @@ async fn day_summary(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RangeParams {
-    /// First day.
+    /// First day, YYYY-MM-DD (1900-01-01 to 2199-12-31).
     pub from: Date,
     /// Last day, at most 365 days after `from` (366 days in all).
     pub to: Date,
