@@ -27,6 +27,9 @@ pub enum Area {
     Goals,
     /// Own foods and meal plan templates.
     FoodList,
+    /// The body profile (sex, birth date, height, activity level): any grant shows it, as it
+    /// shows preferences.
+    Profile,
 }
 
 impl Area {
@@ -37,6 +40,7 @@ impl Area {
             Area::Measurements => &[AccessType::Checkin, AccessType::Reports],
             Area::Goals => &[AccessType::Calorie, AccessType::Reports],
             Area::FoodList => &[AccessType::FoodList],
+            Area::Profile => AccessType::ALL,
         }
     }
 
@@ -46,6 +50,7 @@ impl Area {
             Area::Measurements => "measurements",
             Area::Goals => "goals",
             Area::FoodList => "food list",
+            Area::Profile => "profile",
         }
     }
 }

@@ -22,13 +22,18 @@ pub mod error;
 pub mod exercises;
 pub mod family;
 pub mod foods;
+pub mod goals;
 pub mod idempotency;
 pub mod meal_plans;
+pub mod measurement_types;
+pub mod measurements;
 pub mod nutrients;
 pub mod outage;
 pub mod paging;
 pub mod preferences;
+pub mod profile;
 pub mod providers;
+pub mod summary;
 pub mod workouts;
 
 pub use acting::{Acting, Area};

@@ -44,7 +44,12 @@ pub enum Sex {
     Female,
 }
 
+crate::named_serde::serde_by_name!(Sex, "sex", Sex::parse);
+crate::named_serde::serde_by_name!(ActivityLevel, "activity level", ActivityLevel::parse);
+
 impl Sex {
+    pub const NAMES: &'static [&'static str] = &["male", "female"];
+
     /// `male`/`m`/`man` or `female`/`f`/`woman`, any case.
     pub fn parse(s: &str) -> Option<Sex> {
         match s.trim().to_ascii_lowercase().as_str() {
@@ -121,6 +126,9 @@ impl ActivityLevel {
         ActivityLevel::Active,
         ActivityLevel::VeryActive,
     ];
+
+    pub const NAMES: &'static [&'static str] =
+        &["sedentary", "light", "moderate", "active", "very_active"];
 
     pub fn multiplier(self) -> Decimal {
         match self {
@@ -239,6 +247,24 @@ mod tests {
         // lean mass 80 × 0.8 = 64 kg; 370 + 21.6 × 64 = 1752.4
         assert_eq!(lean_mass_kg(dec!(80), dec!(20)), dec!(64));
         assert_eq!(bmr_katch_mcardle(dec!(80), dec!(20)), dec!(1752.4));
+    }
+
+    #[test]
+    fn sex_and_activity_read_and_print_by_name() {
+        let s: Sex = serde_json::from_str("\"Female\"").unwrap();
+        assert_eq!(s, Sex::Female);
+        assert_eq!(serde_json::to_string(&Sex::Male).unwrap(), "\"male\"");
+        let a: ActivityLevel = serde_json::from_str("\"Very-Active\"").unwrap();
+        assert_eq!(a, ActivityLevel::VeryActive);
+        assert_eq!(
+            serde_json::to_string(&ActivityLevel::VeryActive).unwrap(),
+            "\"very_active\""
+        );
+        assert!(serde_json::from_str::<ActivityLevel>("\"lazy\"").is_err());
+        assert!(serde_json::from_str::<Sex>("5").is_err());
+        let names: Vec<&str> = ActivityLevel::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(names, ActivityLevel::NAMES);
+        assert_eq!(Sex::NAMES, [Sex::Male.as_str(), Sex::Female.as_str()]);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod barcode;
 pub mod energy;
 pub mod exercise;
 pub mod measure;
+mod named_serde;
 pub mod nutrition;
 pub mod trend;
 pub mod units;

@@ -77,6 +77,8 @@ impl Dimension {
         Dimension::Volume,
         Dimension::Rate,
     ];
+    pub const NAMES: &'static [&'static str] =
+        &["mass", "length", "percent", "count", "volume", "rate"];
 
     /// `mass`, `length`, `percent`, `count`, `volume` or `rate` (case-insensitive, trimmed).
     pub fn parse(s: &str) -> Result<Dimension, MeasureError> {
@@ -166,6 +168,8 @@ impl Dimension {
         )
     }
 }
+
+crate::named_serde::serde_by_name!(Dimension, "dimension", |s| Dimension::parse(s).ok());
 
 impl fmt::Display for Dimension {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -371,6 +375,20 @@ pub fn parse_measurement(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn dimensions_read_and_print_by_name() {
+        let d: Dimension = serde_json::from_str("\" Length \"").unwrap();
+        assert_eq!(d, Dimension::Length);
+        assert_eq!(serde_json::to_string(&Dimension::Mass).unwrap(), "\"mass\"");
+        let e = serde_json::from_str::<Dimension>("\"colour\"").unwrap_err();
+        assert!(
+            e.to_string().starts_with("unknown dimension \"colour\""),
+            "{e}"
+        );
+        let names: Vec<&str> = Dimension::ALL.iter().map(|d| d.as_str()).collect();
+        assert_eq!(names, Dimension::NAMES);
+    }
 
     #[test]
     fn parses_units_and_dimensions() {

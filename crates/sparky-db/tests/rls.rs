@@ -62,6 +62,13 @@ const TABLES: &[Table] = &[
         touch: "updated_at = now()",
     },
     Table {
+        name: "user_profiles",
+        owner_col: "user_id",
+        owner: Owner::User,
+        insert: "INSERT INTO user_profiles (user_id, sex, height_cm) VALUES ($1, 'female', 165) RETURNING id",
+        touch: "updated_at = now()",
+    },
+    Table {
         name: "food_items",
         owner_col: "user_id",
         owner: Owner::User,
@@ -148,7 +155,7 @@ const ACCESS_TYPES: &[&str] = &["calorie", "checkin", "reports", "food_list"];
 /// The family matrix of DESIGN.md §2: may a grantee with `access` read the grantor's row?
 fn grantee_reads(table: &str, access: &str) -> bool {
     match table {
-        "users" | "user_preferences" => true,
+        "users" | "user_preferences" | "user_profiles" => true,
         "food_diary" | "exercise_diary" | "goals" => matches!(access, "calorie" | "reports"),
         "measurements" => matches!(access, "checkin" | "reports"),
         "food_items" | "nutrition_data" | "meal_plan_templates" => access == "food_list",

@@ -150,6 +150,33 @@ impl TestApp {
     pub async fn put(&self, path: &str, who: &As, body: Value) -> Response {
         self.request(Method::PUT, path, who, Some(body)).await
     }
+    /// POST with an `Idempotency-Key` header.
+    pub async fn post_with_key(&self, path: &str, who: &As, key: &str, body: Value) -> Response {
+        let mut req = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .header("idempotency-key", key)
+            .json(&body);
+        match who {
+            As::Nobody => {}
+            As::Cookie(c) => {
+                req = req
+                    .header(header::COOKIE, format!("sparky_session={c}"))
+                    .header(header::ORIGIN, self.origin());
+            }
+            As::Key(k) => req = req.bearer_auth(k),
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
     pub async fn delete(&self, path: &str, who: &As) -> Response {
         self.request(Method::DELETE, path, who, None).await
     }

@@ -4,6 +4,7 @@
 
 mod common;
 
+use chrono::Datelike;
 use common::{As, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -704,5 +705,369 @@ async fn family_grantees_read_goals_but_never_write_them() {
             .await
             .status,
         StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_profile_is_kept_changed_field_by_field_and_shared_like_preferences() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let empty = app.get("/api/v1/profile", &ann).await;
+    assert_eq!(empty.status, StatusCode::OK, "{:?}", empty.body);
+    assert_eq!(empty.body["user_id"], ann_id.as_str());
+    for f in [
+        "sex",
+        "birth_date",
+        "age",
+        "height_cm",
+        "activity_level",
+        "updated_at",
+    ] {
+        assert_eq!(empty.body[f], Value::Null, "{f}");
+    }
+    let r = app
+        .put(
+            "/api/v1/profile",
+            &ann,
+            json!({"sex": "Female", "birth_date": "1990-01-01", "height_cm": 165.5, "activity_level": "Very-Active"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["sex"], "female");
+    assert_eq!(r.body["birth_date"], "1990-01-01");
+    assert_eq!(r.body["height_cm"], 165.5);
+    assert_eq!(r.body["activity_level"], "very_active");
+    let age = r.body["age"].as_i64().unwrap();
+    assert!((35..=37).contains(&age), "{age}");
+    // Left out: kept; null: cleared.
+    let r = app
+        .put(
+            "/api/v1/profile",
+            &ann,
+            json!({"activity_level": "light", "height_cm": null}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["sex"], "female");
+    assert_eq!(r.body["activity_level"], "light");
+    assert_eq!(r.body["height_cm"], Value::Null);
+    assert_eq!(app.get("/api/v1/profile", &ann).await.body, r.body);
+
+    // Bad values are refused with the field named, and change nothing.
+    for (body, field) in [
+        (json!({"sex": "other"}), "sex"),
+        (json!({"birth_date": "1899-12-31"}), "birth_date"),
+        (json!({"birth_date": "2150-01-01"}), "birth_date"),
+        (json!({"height_cm": 20}), "height_cm"),
+        (json!({"height_cm": 300}), "height_cm"),
+        (json!({"activity_level": "lazy"}), "activity_level"),
+        (json!({"weight_kg": 60}), "weight_kg"),
+    ] {
+        let bad = app.put("/api/v1/profile", &ann, body.clone()).await;
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            bad.body
+        );
+        assert!(
+            bad.body["error"]["fields"][field].is_string(),
+            "{body}: {:?}",
+            bad.body
+        );
+    }
+    assert_eq!(app.get("/api/v1/profile", &ann).await.body, r.body);
+
+    // Others: nothing without a grant; any grant shows it; nobody else writes it.
+    let theirs = format!("/api/v1/profile?user_id={ann_id}");
+    assert_eq!(app.get(&theirs, &bob).await.status, StatusCode::NOT_FOUND);
+    app.post(
+        "/api/v1/family-access",
+        &ann,
+        json!({"grantee_email": "bob@example.com", "access_type": "food_list"}),
+    )
+    .await;
+    let seen = app.get(&theirs, &bob).await;
+    assert_eq!(seen.status, StatusCode::OK, "{:?}", seen.body);
+    assert_eq!(seen.body["sex"], "female");
+    let bobs = app
+        .put("/api/v1/profile", &bob, json!({"sex": "male"}))
+        .await;
+    assert_eq!(
+        bobs.body["user_id"],
+        app.get("/api/v1/profile", &bob).await.body["user_id"]
+    );
+    assert_eq!(app.get(&theirs, &bob).await.body["sex"], "female");
+}
+
+#[tokio::test]
+async fn suggest_uses_the_profile_for_what_the_query_leaves_out() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    // 30 years old today (in UTC, Ann's timezone).
+    let today = chrono::Utc::now().date_naive();
+    let birth = today
+        .with_year(today.year() - 30)
+        .unwrap_or(today - chrono::Days::new(30 * 365 + 8));
+    let r = app
+        .put(
+            "/api/v1/profile",
+            &ann,
+            json!({"sex": "male", "birth_date": birth.to_string(), "height_cm": 180, "activity_level": "moderate"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["age"], 30);
+    // Only the weight is missing.
+    let r = app.get("/api/v1/goals/suggest", &ann).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = r.body["error"]["fields"].as_object().unwrap();
+    assert_eq!(
+        fields.keys().collect::<Vec<_>>(),
+        ["weight_kg"],
+        "{:?}",
+        r.body
+    );
+    measure(&app, &ann_id, "height", "170", "cm", 3).await;
+    measure(&app, &ann_id, "weight", "80", "kg", 1).await;
+    // The worked example of suggest_matches_worked_examples, from the profile.
+    let r = app
+        .get("/api/v1/goals/suggest?weekly_change_kg=-0.5", &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["bmr"], 1780.0);
+    assert_eq!(r.body["tdee"], 2759.0);
+    assert_eq!(r.body["target_calories"], 2209.0);
+    let inputs = &r.body["inputs"];
+    assert_eq!(inputs["sex_source"], "profile");
+    assert_eq!(inputs["age"], 30);
+    assert_eq!(inputs["age_source"], "profile");
+    assert_eq!(
+        inputs["height_cm"], 180.0,
+        "the profile's height before a measurement"
+    );
+    assert_eq!(inputs["height_source"], "profile");
+    assert_eq!(inputs["weight_source"], "measurement");
+    assert_eq!(inputs["activity_source"], "profile");
+    assert_eq!(r.body["activity"], "moderate");
+    // The query still wins.
+    let r = app
+        .get(
+            "/api/v1/goals/suggest?sex=female&age=25&height_cm=165&weight_kg=60&activity=SEDENTARY",
+            &ann,
+        )
+        .await;
+    assert_eq!(r.body["bmr"], 1345.25);
+    assert_eq!(r.body["inputs"]["sex_source"], "query");
+    assert_eq!(r.body["inputs"]["activity_source"], "query");
+}
+
+#[tokio::test]
+async fn a_weight_goal_can_set_its_calorie_target_in_the_same_call() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let old = create_goal(
+        &app,
+        &ann,
+        json!({"type": "calorie_target", "target_value": 2500}),
+    )
+    .await;
+
+    // Without a profile nothing can be worked out, and nothing is saved.
+    let r = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "weight_loss", "target_value": 75, "with_calorie_target": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let problem = r.body["error"]["fields"]["with_calorie_target"]
+        .as_str()
+        .unwrap();
+    assert!(
+        problem.contains("sex") && problem.contains("weight_kg"),
+        "{problem}"
+    );
+    assert_eq!(
+        app.get("/api/v1/goals", &ann)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let today = chrono::Utc::now().date_naive();
+    let birth = today
+        .with_year(today.year() - 30)
+        .unwrap_or(today - chrono::Days::new(30 * 365 + 8));
+    app.put(
+        "/api/v1/profile",
+        &ann,
+        json!({"sex": "male", "birth_date": birth.to_string(), "height_cm": 180, "activity_level": "moderate"}),
+    )
+    .await;
+    measure(&app, &ann_id, "weight", "80", "kg", 0).await;
+    let r = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "Weight_Loss", "target_value": 75, "with_calorie_target": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["type"], "weight_loss");
+    assert_eq!(r.body["start_value"], 80.0);
+    let set = &r.body["calorie_target"];
+    // TDEE 2759 − 550 (0.5 kg a week, the default) = 2209 kcal.
+    assert_eq!(set["goal"]["type"], "calorie_target");
+    assert_eq!(set["goal"]["status"], "active");
+    assert_eq!(set["goal"]["target_value"], 2209.0);
+    assert_eq!(set["rate_source"], "default");
+    assert_eq!(set["suggestion"]["weekly_change_kg"], -0.5);
+    assert_eq!(set["paused_goal_id"], old["id"]);
+    let message = set["message"].as_str().unwrap();
+    assert!(
+        message.contains("2209 kcal") && message.contains("2500 kcal"),
+        "{message}"
+    );
+    let goals = app.get("/api/v1/goals", &ann).await.body;
+    let status_of = |id: &Value| {
+        goals
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["id"] == *id)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status_of(&old["id"]), "paused");
+    assert_eq!(status_of(&set["goal"]["id"]), "active");
+
+    // A target date sets the rate: 4 kg in 4 weeks is 1 kg a week, the most suggested.
+    let r = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "muscle_gain", "target_value": 84, "target_date": (today + chrono::Days::new(28)).to_string(),
+                   "with_calorie_target": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let set = &r.body["calorie_target"];
+    assert_eq!(set["rate_source"], "target_date");
+    assert_eq!(set["rate_limited"], true);
+    assert_eq!(set["suggestion"]["weekly_change_kg"], 0.5);
+    // 2759 + 550
+    assert_eq!(set["goal"]["target_value"], 3309.0);
+
+    // The rate may be given; its sign must fit the goal. Other goal types cannot ask.
+    for (body, field) in [
+        (
+            json!({"type": "weight_target", "target_value": 75, "with_calorie_target": true}),
+            "with_calorie_target",
+        ),
+        (
+            json!({"type": "weight_loss", "target_value": 75, "with_calorie_target": true, "weekly_change_kg": 0.5}),
+            "weekly_change_kg",
+        ),
+        (
+            json!({"type": "weight_loss", "target_value": 75, "weekly_change_kg": -0.5}),
+            "weekly_change_kg",
+        ),
+        (
+            json!({"type": "weight_loss", "target_value": 75, "target_date": "9999-12-31"}),
+            "target_date",
+        ),
+    ] {
+        let bad = app.post("/api/v1/goals", &ann, body.clone()).await;
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            bad.body
+        );
+        assert!(
+            bad.body["error"]["fields"][field].is_string(),
+            "{body}: {:?}",
+            bad.body
+        );
+    }
+    // A second active weight_loss goal conflicts: the calorie target is not touched either.
+    let before = app
+        .get("/api/v1/goals?type=calorie_target&status=active", &ann)
+        .await
+        .body;
+    let r = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "weight_loss", "target_value": 70, "with_calorie_target": true, "weekly_change_kg": -1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    assert_eq!(
+        app.get("/api/v1/goals?type=calorie_target&status=active", &ann)
+            .await
+            .body,
+        before
+    );
+}
+
+#[tokio::test]
+async fn goals_accept_any_letter_case_bounded_lists_and_retries() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let body =
+        json!({"type": "WATER_TARGET", "target_value": 2, "target_unit": "L", "status": "Active"});
+    let a = app
+        .post_with_key("/api/v1/goals", &ann, "goal-1", body.clone())
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    assert_eq!(a.body["type"], "water_target");
+    assert_eq!(a.body["target_value"], 2000.0);
+    let b = app
+        .post_with_key("/api/v1/goals", &ann, "goal-1", body)
+        .await;
+    assert_eq!(
+        b.status,
+        StatusCode::CREATED,
+        "a retry, not a 409: {:?}",
+        b.body
+    );
+    assert_eq!(a.body, b.body);
+    let list = app
+        .get("/api/v1/goals?type=Water_Target&status=ACTIVE", &ann)
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
+    assert_eq!(list.body.as_array().unwrap().len(), 1);
+    for q in ["limit=0", "limit=501", "type=happiness", "status=done"] {
+        let r = app.get(&format!("/api/v1/goals?{q}"), &ann).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{q}: {:?}",
+            r.body
+        );
+    }
+    let id = a.body["id"].as_str().unwrap();
+    let r = app
+        .put(
+            &format!("/api/v1/goals/{id}"),
+            &ann,
+            json!({"target_date": "2200-01-01"}),
+        )
+        .await;
+    assert!(
+        r.body["error"]["fields"]["target_date"].is_string(),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(
+        app.get("/api/v1/goals/not-a-uuid", &ann).await.status,
+        StatusCode::NOT_FOUND
     );
 }

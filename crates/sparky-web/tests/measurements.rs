@@ -910,3 +910,198 @@ async fn entry_date_is_the_owners_local_day() {
         .get(0);
     assert_eq!(day.to_string(), "2026-11-25");
 }
+
+#[tokio::test]
+async fn one_measurement_by_id_in_its_owners_units() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    set_prefs(&app, &ann, json!({"units_system": "imperial"})).await;
+    let m = log(
+        &app,
+        &ann,
+        json!({"type": "weight", "value": 150, "unit": "lb", "date": "2026-06-01"}),
+    )
+    .await;
+    let path = format!("/api/v1/measurements/{}", m["id"].as_str().unwrap());
+    let one = app.get(&path, &ann).await;
+    assert_eq!(one.status, StatusCode::OK, "{:?}", one.body);
+    assert_eq!(one.body, m, "the same as when it was logged");
+    // Someone it is not shared with: as if it did not exist; with a grant, in Ann's units.
+    assert_eq!(app.get(&path, &bob).await.status, StatusCode::NOT_FOUND);
+    app.post(
+        "/api/v1/family-access",
+        &ann,
+        json!({"grantee_email": "bob@example.com", "access_type": "reports"}),
+    )
+    .await;
+    let seen = app.get(&path, &bob).await;
+    assert_eq!(seen.status, StatusCode::OK, "{:?}", seen.body);
+    assert_eq!(
+        (seen.body["value"].clone(), seen.body["unit"].clone()),
+        (json!(150.0), json!("lb"))
+    );
+    assert_eq!(seen.body["user_id"], ann_id);
+    // Gone once deleted; a path that is not an id names nothing.
+    assert_eq!(app.delete(&path, &ann).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get(&path, &ann).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/api/v1/measurements/not-a-uuid", &ann)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn types_and_units_in_any_letter_case() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let m = log(
+        &app,
+        &ann,
+        json!({"type": "Weight", "value": 160, "unit": "LB"}),
+    )
+    .await;
+    assert_eq!(m["type"], "weight");
+    assert_eq!(m["canonical_value"], 72.574779);
+    let m = log(
+        &app,
+        &ann,
+        json!({"type": " BODY_FAT ", "value": 20, "unit": "Percent"}),
+    )
+    .await;
+    assert_eq!(m["type"], "body_fat");
+    let m = log(
+        &app,
+        &ann,
+        json!({"type": "water", "value": 16, "unit": "Fl Oz"}),
+    )
+    .await;
+    assert_eq!(
+        (m["unit"].clone(), m["value"].clone()),
+        (json!("ml"), json!(473.18))
+    );
+    // Custom types: stored in lower case, found in any case; dimensions in any case.
+    let r = app
+        .post(
+            "/api/v1/measurement-types",
+            &ann,
+            json!({"name": "Bicep_Left", "dimension": "LENGTH"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["name"], "bicep_left");
+    assert_eq!(r.body["dimension"], "length");
+    let again = app
+        .post(
+            "/api/v1/measurement-types",
+            &ann,
+            json!({"name": "BICEP_LEFT", "dimension": "length"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{:?}", again.body);
+    log(&app, &ann, json!({"type": "BICEP_left", "value": 35})).await;
+    let list = app.get("/api/v1/measurements?type=WEIGHT", &ann).await;
+    assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list.body["trend"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn dates_outside_1900_to_2199_are_refused_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let m = log(&app, &ann, json!({"type": "weight", "value": 70})).await;
+    let path = format!("/api/v1/measurements/{}", m["id"].as_str().unwrap());
+    for (body, field) in [
+        (
+            json!({"type": "weight", "value": 200, "date": "9999-12-31"}),
+            "date",
+        ),
+        (
+            json!({"type": "weight", "value": 200, "date": "1899-12-31"}),
+            "date",
+        ),
+        (
+            json!({"type": "weight", "value": 200, "measured_at": "9999-12-31T23:00:00Z"}),
+            "measured_at",
+        ),
+        (
+            json!({"type": "weight", "value": 200, "measured_at": "2199-12-31T23:00:00-12:00"}),
+            "measured_at",
+        ),
+    ] {
+        field_error(
+            &app.post("/api/v1/measurements", &ann, body.clone()).await,
+            field,
+        );
+    }
+    field_error(
+        &app.put(&path, &ann, json!({"date": "9999-12-31"})).await,
+        "date",
+    );
+    field_error(
+        &app.put(&path, &ann, json!({"measured_at": "9999-12-31T00:00:00Z"}))
+            .await,
+        "measured_at",
+    );
+    field_error(
+        &app.get("/api/v1/measurements?from=9999-12-31", &ann).await,
+        "from",
+    );
+    field_error(
+        &app.get("/api/v1/measurements?limit=501", &ann).await,
+        "limit",
+    );
+    // The weight that counts is still the real one.
+    let latest = app.get("/api/v1/measurements/latest", &ann).await;
+    assert_eq!(latest.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(latest.body["items"][0]["value"], 70.0);
+}
+
+#[tokio::test]
+async fn retried_logging_with_an_idempotency_key_logs_once() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let body = json!({"type": "weight", "value": 70.2, "date": "2026-06-01"});
+    let first = app
+        .post_with_key("/api/v1/measurements", &ann, "scale-1", body.clone())
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    let retry = app
+        .post_with_key("/api/v1/measurements", &ann, "scale-1", body.clone())
+        .await;
+    assert_eq!(retry.status, StatusCode::CREATED);
+    assert_eq!(retry.body, first.body, "the first answer, not a second row");
+    // The same key for another reading is refused; a new key logs again.
+    let other = app
+        .post_with_key(
+            "/api/v1/measurements",
+            &ann,
+            "scale-1",
+            json!({"type": "weight", "value": 71}),
+        )
+        .await;
+    field_error(&other, "Idempotency-Key");
+    let second = app
+        .post_with_key("/api/v1/measurements", &ann, "scale-2", body)
+        .await;
+    assert_eq!(second.status, StatusCode::CREATED);
+    assert_ne!(second.body["id"], first.body["id"]);
+    let list = app.get("/api/v1/measurements", &ann).await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 2);
+    // Custom types too.
+    let t = json!({"name": "calf", "dimension": "length"});
+    let a = app
+        .post_with_key("/api/v1/measurement-types", &ann, "type-1", t.clone())
+        .await;
+    let b = app
+        .post_with_key("/api/v1/measurement-types", &ann, "type-1", t)
+        .await;
+    assert_eq!(
+        (a.status, b.status),
+        (StatusCode::CREATED, StatusCode::CREATED)
+    );
+    assert_eq!(a.body["id"], b.body["id"]);
+}

@@ -547,3 +547,154 @@ async fn concurrent_logging_editing_and_deleting_keep_exact_totals() {
     assert_eq!(twelve.body["eaten"]["calories"], 208.45);
     assert!(twelve.body["eaten"]["fiber"].is_null(), "{:?}", twelve.body);
 }
+
+#[tokio::test]
+async fn today_and_the_nutrients_only_some_entries_know() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &ann,
+            json!({"timezone": "Pacific/Auckland"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let oats = food(&app, &ann, 379.0, 13.15).await;
+    let r = app
+        .post(
+            "/api/v1/foods",
+            &ann,
+            json!({"name": "Apple", "servings": [{"size": 100, "unit": "g",
+                   "nutrients": {"calories": 52, "carbohydrates": 13.8, "fiber": 2.4}}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let apple = r.body;
+    // Logged without a date: today in Ann's timezone.
+    let entry = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": oats["id"], "quantity": 100, "unit": "g", "meal_type": "breakfast"}),
+        )
+        .await;
+    assert_eq!(entry.status, StatusCode::CREATED, "{:?}", entry.body);
+    let today = entry.body["date"].as_str().unwrap().to_string();
+    let s = app.get("/api/v1/summary/today", &ann).await;
+    assert_eq!(s.status, StatusCode::OK, "{:?}", s.body);
+    assert_eq!(s.body["date"], today.as_str());
+    assert_eq!(s.body["entries"], 1);
+    assert!(
+        s.body.get("partial").is_none(),
+        "one entry knows what it knows"
+    );
+    assert_eq!(app.get("/api/v1/summary/TODAY", &ann).await.body, s.body);
+
+    // The apple knows carbohydrates and fiber, the oats do not: those totals are partial;
+    // nutrients neither knows are simply absent, and protein and fat are known by one only.
+    log(&app, &ann, &apple, 150.0, &today, "snack").await;
+    let s = app.get(&format!("/api/v1/summary/{today}"), &ann).await;
+    assert_eq!(s.body["entries"], 2);
+    assert_eq!(
+        s.body["partial"],
+        json!(["protein", "carbohydrates", "fat", "fiber"])
+    );
+    assert_eq!(s.body["eaten"]["fiber"], 3.6);
+    assert!(s.body["eaten"].get("sugar").is_none());
+    // The diary day says the same.
+    let day = app.get("/api/v1/diary/today", &ann).await;
+    assert_eq!(day.body["partial"], s.body["partial"]);
+    assert_eq!(day.body["totals"], s.body["eaten"]);
+
+    for path in [
+        "/api/v1/summary/9999-12-31",
+        "/api/v1/summary/1899-12-31",
+        "/api/v1/summary/yesterday",
+        "/api/v1/summary?from=1899-12-31&to=1900-01-05",
+        "/api/v1/summary?from=2199-12-31&to=9999-01-01",
+    ] {
+        let r = app.get(path, &ann).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {:?}",
+            r.body
+        );
+    }
+}
+
+/// Every `?user_id=` read of this area, for every pair of access types a user may give the
+/// same person: 200 when either type opens the area, 404 otherwise, never a 500 (two grants
+/// that both allow a read used to make the visibility check fail).
+#[tokio::test]
+async fn two_grants_to_one_person_open_every_read_of_body_data() {
+    let app = TestApp::spawn().await;
+    let (_, viewer) = app.user("viewer@example.com").await;
+    let types = ["calorie", "checkin", "reports", "food_list"];
+    let diary = |t: &str| matches!(t, "calorie" | "reports");
+    let body = |t: &str| matches!(t, "checkin" | "reports");
+    let mut pairs = Vec::new();
+    for (i, a) in types.iter().enumerate() {
+        for b in &types[i + 1..] {
+            pairs.push((*a, *b));
+        }
+    }
+    assert_eq!(pairs.len(), 6);
+    for (n, (a, b)) in pairs.iter().enumerate() {
+        let email = format!("owner{n}@example.com");
+        let (owner_id, owner) = app.user(&email).await;
+        for t in [a, b] {
+            let g = app
+                .post(
+                    "/api/v1/family-access",
+                    &owner,
+                    json!({"grantee_email": "viewer@example.com", "access_type": t}),
+                )
+                .await;
+            assert_eq!(g.status, StatusCode::CREATED, "{:?}", g.body);
+        }
+        let opens_diary = diary(a) || diary(b);
+        let opens_body = body(a) || body(b);
+        let u = format!("user_id={owner_id}");
+        for (path, visible) in [
+            (format!("/api/v1/goals?{u}"), opens_diary),
+            (format!("/api/v1/summary/2026-07-01?{u}"), opens_diary),
+            (format!("/api/v1/summary/today?{u}"), opens_diary),
+            (
+                format!("/api/v1/summary?from=2026-07-01&to=2026-07-31&{u}"),
+                opens_diary,
+            ),
+            (format!("/api/v1/measurements?{u}"), opens_body),
+            (format!("/api/v1/measurements?type=weight&{u}"), opens_body),
+            (format!("/api/v1/measurements/latest?{u}"), opens_body),
+            (format!("/api/v1/measurement-types?{u}"), true),
+            (format!("/api/v1/profile?{u}"), true),
+        ] {
+            let r = app.get(&path, &viewer).await;
+            let expected = if visible {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            assert_eq!(r.status, expected, "{a}+{b}: {path}: {:?}", r.body);
+        }
+        // Writing: checkin (with or without reports) logs a measurement for the owner.
+        let w = app
+            .post(
+                &format!("/api/v1/measurements?{u}"),
+                &viewer,
+                json!({"type": "weight", "value": 70}),
+            )
+            .await;
+        if *a == "checkin" || *b == "checkin" {
+            assert_eq!(w.status, StatusCode::CREATED, "{a}+{b}: {:?}", w.body);
+        } else {
+            assert!(
+                matches!(w.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                "{a}+{b}: {:?}",
+                w.body
+            );
+        }
+    }
+}

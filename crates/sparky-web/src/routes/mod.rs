@@ -9,9 +9,11 @@ pub mod family;
 pub mod foods;
 pub mod goals;
 pub mod meal_plans;
+pub mod measurement_types;
 pub mod measurements;
 pub mod nutrients;
 pub mod preferences;
+pub mod profile;
 pub mod providers;
 pub mod summary;
 pub mod workouts;
@@ -26,12 +28,14 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(accounts::router())
         .merge(api_keys::router())
         .merge(preferences::router())
+        .merge(profile::router())
         .merge(family::router())
         .merge(foods::router())
         .merge(diary::router())
         .merge(providers::router())
         .merge(exercises::router())
         .merge(workouts::router())
+        .merge(measurement_types::router())
         .merge(measurements::router())
         .merge(goals::router())
         .merge(meal_plans::router())

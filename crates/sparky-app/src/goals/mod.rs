@@ -1,0 +1,516 @@
+//! Goals: weight goals (weight_loss, muscle_gain, weight_target) and daily targets
+//! (calorie_target, protein_target, carbs_target, fat_target, water_target), at most one
+//! active goal per type, and calorie/macro suggestions from the energy equations.
+//!
+//! `current_value` is never typed in: it is derived when a goal is read ([`progress`]). Values
+//! are stored canonically (kg, kcal, g, ml); weights are shown in the owner's units. Only the
+//! owner writes goals; `calorie` and `reports` grantees read them, and RLS alone decides.
+//! Setting a weight_loss or muscle_gain goal can also set the matching daily calorie target
+//! in the same transaction ([`calorie_target`]).
+
+mod calorie_target;
+mod progress;
+pub mod suggest;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sparky_core::units::{self, round_dp, Unit};
+use sparky_core::{Amount, Date, GoalStatus, GoalType, UnitsSystem};
+use sparky_db::{DbError, UserTx};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+pub use calorie_target::CalorieTargetSet;
+pub use suggest::{suggest, SuggestQuery, Suggestion};
+
+use crate::acting::{delete_by_id, Acting, Area, OWNER};
+use crate::error::{AppError, AppResult, Validation};
+use progress::{context, derive};
+
+/// Goals one listing returns at most (active first, then newest).
+pub const MAX_LIST: i64 = 500;
+
+const DENIED: &str = "you may read these goals but not change them";
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+// ---------------------------------------------------------------------------------------------
+
+/// Set a goal.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoalInput {
+    #[serde(rename = "type")]
+    pub goal_type: GoalType,
+    /// Greater than zero, in `target_unit`.
+    pub target_value: Amount,
+    /// Weight goals: kg or lb (default: the owner's unit system). calorie_target: kcal;
+    /// protein/carbs/fat targets: g; water_target: ml, l or fl oz (default ml). Any letter case.
+    #[schema(max_length = 20)]
+    pub target_unit: Option<String>,
+    pub target_date: Option<Date>,
+    /// Default `active`. A second active goal of one type is refused (409).
+    pub status: Option<GoalStatus>,
+    /// Weight goals: the starting weight, in `target_unit` (default: the latest weight).
+    pub start_value: Option<Amount>,
+    /// weight_loss and muscle_gain: also set the daily calorie target that goes with it,
+    /// computed like `GET /goals/suggest` from your profile and latest weight. An active
+    /// calorie target is paused; the response's `calorie_target` says what was done.
+    pub with_calorie_target: Option<bool>,
+    /// With `with_calorie_target`: the planned change in kg per week (negative to lose,
+    /// −2 to 2). Default: what reaching the target by `target_date` takes (at most 1 kg a
+    /// week down or 0.5 up), else −0.5 for weight_loss and 0.25 for muscle_gain.
+    #[schema(value_type = Option<f64>, minimum = -2, maximum = 2)]
+    pub weekly_change_kg: Option<Amount>,
+}
+
+/// A validated [`GoalInput`] (values still in the unit they were typed in).
+#[derive(Debug, Clone)]
+pub struct NewGoal {
+    pub goal_type: GoalType,
+    pub target_value: Decimal,
+    pub target_unit: Option<String>,
+    pub target_date: Option<NaiveDate>,
+    pub status: GoalStatus,
+    pub start_value: Option<Decimal>,
+    /// Set the calorie target too, at this weekly rate (None: from the date or the default).
+    pub with_calorie_target: Option<Option<Decimal>>,
+}
+
+fn unit_text(v: &mut Validation, unit: Option<&str>) -> Option<String> {
+    let unit = unit.map(|u| {
+        u.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    });
+    if let Some(u) = &unit {
+        v.check(u.chars().count() <= 20, "target_unit", "is not a unit");
+    }
+    unit.filter(|u| !u.is_empty())
+}
+
+impl GoalInput {
+    pub fn parse(self) -> AppResult<NewGoal> {
+        let mut v = Validation::new();
+        let t = self.goal_type;
+        let target_unit = unit_text(&mut v, self.target_unit.as_deref());
+        if self.start_value.is_some() && !t.is_weight() {
+            v.add("start_value", "is only for weight goals");
+        }
+        let with_target = self.with_calorie_target.unwrap_or(false);
+        if with_target && !matches!(t, GoalType::WeightLoss | GoalType::MuscleGain) {
+            v.add(
+                "with_calorie_target",
+                "is only for weight_loss and muscle_gain goals",
+            );
+        }
+        let weekly = self.weekly_change_kg.map(Amount::decimal);
+        if let Some(w) = weekly {
+            if !with_target {
+                v.add(
+                    "weekly_change_kg",
+                    "goes with \"with_calorie_target\": true",
+                );
+            } else if w.abs() > Decimal::from(2) {
+                v.add("weekly_change_kg", "must be between -2 and 2 (kg per week)");
+            } else if t == GoalType::WeightLoss && w >= Decimal::ZERO {
+                v.add(
+                    "weekly_change_kg",
+                    "must be negative for a weight_loss goal",
+                );
+            } else if t == GoalType::MuscleGain && w <= Decimal::ZERO {
+                v.add(
+                    "weekly_change_kg",
+                    "must be positive for a muscle_gain goal",
+                );
+            }
+        }
+        v.finish()?;
+        Ok(NewGoal {
+            goal_type: t,
+            target_value: self.target_value.decimal(),
+            target_unit,
+            target_date: self.target_date.map(Date::get),
+            status: self.status.unwrap_or(GoalStatus::Active),
+            start_value: self.start_value.map(Amount::decimal),
+            with_calorie_target: with_target.then_some(weekly),
+        })
+    }
+}
+
+/// Change a goal: the fields given change, the others stay.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateGoalInput {
+    pub target_value: Option<Amount>,
+    /// The unit of `target_value` and `start_value`.
+    #[schema(max_length = 20)]
+    pub target_unit: Option<String>,
+    pub target_date: Option<Date>,
+    pub status: Option<GoalStatus>,
+    pub start_value: Option<Amount>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Goal {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    #[serde(rename = "type")]
+    pub goal_type: GoalType,
+    pub status: GoalStatus,
+    /// In `target_unit`: weights in the owner's units (kg or lb), kcal, g or ml.
+    pub target_value: Option<Amount>,
+    pub target_unit: String,
+    pub target_date: Option<NaiveDate>,
+    /// Weight goals: the weight when the goal was set, in `target_unit`.
+    pub start_value: Option<Amount>,
+    pub start_date: NaiveDate,
+    /// Derived, in `target_unit`: the latest weight, or today's total (diary or water). Null
+    /// when there is no data (or it is not shared with you).
+    pub current_value: Option<Amount>,
+    /// The day `current_value` refers to: the latest weight's day, or today.
+    pub current_date: Option<NaiveDate>,
+    /// Weight goals: (start − current) / (start − target) × 100, clamped to 0–100. Daily
+    /// targets: current / target × 100 (may exceed 100).
+    pub progress_percent: Option<Amount>,
+    /// Active weight goals: the day the smoothed weight trend reaches the target at its
+    /// recent rate; null when flat, moving away, or too far out.
+    pub projected_date: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A goal just set, and the calorie target set with it (when asked for).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GoalCreated {
+    #[serde(flatten)]
+    pub goal: Goal,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calorie_target: Option<CalorieTargetSet>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+// ---------------------------------------------------------------------------------------------
+
+const GOAL_COLUMNS: &str = "g.id, g.user_id, g.type, g.status, g.target_value, g.target_unit, \
+     g.target_date, g.start_value, g.start_date, g.created_at, g.updated_at";
+
+pub(crate) struct GoalRow {
+    id: Uuid,
+    user_id: Uuid,
+    goal_type: GoalType,
+    status: GoalStatus,
+    target_value: Option<Decimal>,
+    target_unit: Option<String>,
+    target_date: Option<NaiveDate>,
+    start_value: Option<Decimal>,
+    start_date: NaiveDate,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn goal_from_row(r: &tokio_postgres::Row) -> AppResult<GoalRow> {
+    Ok(GoalRow {
+        id: r.get("id"),
+        user_id: r.get("user_id"),
+        // Both columns have CHECK constraints listing exactly these names.
+        goal_type: GoalType::parse(r.get("type"))?,
+        status: GoalStatus::parse(r.get::<_, Option<&str>>("status").unwrap_or("active"))?,
+        target_value: r.get("target_value"),
+        target_unit: r.get("target_unit"),
+        target_date: r.get("target_date"),
+        start_value: r.get("start_value"),
+        start_date: r.get("start_date"),
+        created_at: r.get("created_at"),
+        updated_at: r.get("updated_at"),
+    })
+}
+
+/// A value typed in `unit` (or the type's default unit) as the canonical value of `t`.
+fn to_canonical(
+    t: GoalType,
+    field: &str,
+    value: Decimal,
+    unit: Option<&str>,
+    system: UnitsSystem,
+) -> AppResult<Decimal> {
+    let canonical = match t {
+        GoalType::WeightLoss | GoalType::MuscleGain | GoalType::WeightTarget => {
+            let default = if system.is_imperial() { "lb" } else { "kg" };
+            match unit.unwrap_or(default) {
+                "kg" | "kgs" => value,
+                "lb" | "lbs" => units::lb_to_kg(value),
+                _ => return Err(AppError::invalid("target_unit", "must be kg or lb")),
+            }
+        }
+        GoalType::CalorieTarget => match unit {
+            None | Some("kcal") => value,
+            _ => return Err(AppError::invalid("target_unit", "must be kcal")),
+        },
+        GoalType::ProteinTarget | GoalType::CarbsTarget | GoalType::FatTarget => match unit {
+            None | Some("g") => value,
+            _ => return Err(AppError::invalid("target_unit", "must be g")),
+        },
+        GoalType::WaterTarget => {
+            let from = match unit {
+                None | Some("ml") => Unit::Ml,
+                Some("l") => Unit::L,
+                Some("fl oz") => Unit::FlOz,
+                _ => return Err(AppError::invalid("target_unit", "must be ml, l or fl oz")),
+            };
+            units::convert(value, from, Unit::Ml)
+                .map_err(|_| AppError::invalid(field, "is out of range"))?
+        }
+    };
+    if canonical <= Decimal::ZERO || canonical > t.max_target() {
+        return Err(AppError::invalid(
+            field,
+            format!(
+                "must be greater than 0 and at most {} {}",
+                t.max_target(),
+                t.canonical_unit()
+            ),
+        ));
+    }
+    // Stored at numeric(14,6).
+    Ok(round_dp(canonical, 6))
+}
+
+/// Maps the one-active-goal-per-type index to a 409 that says what to do.
+fn conflict_or(e: DbError, t: GoalType) -> AppError {
+    if let DbError::Postgres(pg) = &e {
+        if let Some(db) = pg.as_db_error() {
+            if db.code().code() == "23505"
+                && db.constraint() == Some("idx_goals_one_active_per_type")
+            {
+                return AppError::conflict(format!(
+                    "there is already an active {} goal; pause or complete it first",
+                    t.as_str()
+                ));
+            }
+        }
+    }
+    e.into()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+// ---------------------------------------------------------------------------------------------
+
+/// Filters of a goal listing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListFilter {
+    pub status: Option<GoalStatus>,
+    pub goal_type: Option<GoalType>,
+    pub limit: Option<i64>,
+}
+
+/// Goals with their derived values: active first, then newest first; at most [`MAX_LIST`].
+pub async fn list(tx: &mut UserTx, acting: Acting, filter: ListFilter) -> AppResult<Vec<Goal>> {
+    let limit = filter.limit.unwrap_or(MAX_LIST);
+    if !(1..=MAX_LIST).contains(&limit) {
+        return Err(AppError::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIST}"),
+        ));
+    }
+    let status = filter.status.map(GoalStatus::as_str);
+    let goal_type = filter.goal_type.map(GoalType::as_str);
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT {GOAL_COLUMNS} FROM goals g
+                 WHERE g.user_id = {OWNER} AND ($2::text IS NULL OR g.status = $2)
+                   AND ($3::text IS NULL OR g.type = $3)
+                 ORDER BY g.status = 'active' DESC, g.created_at DESC, g.id
+                 LIMIT $4"
+            ),
+            &[&acting.owner, &status, &goal_type, &limit],
+        )
+        .await?;
+    if rows.is_empty() {
+        // Nothing to show: no goals, or goals not shared with us; tell them apart.
+        acting.ensure_visible(tx, Area::Goals).await?;
+        return Ok(Vec::new());
+    }
+    let rows: Vec<GoalRow> = rows.iter().map(goal_from_row).collect::<AppResult<_>>()?;
+    let with_weights = rows.iter().any(|g| g.goal_type.is_weight());
+    let ctx = context(tx, rows[0].user_id, with_weights).await?;
+    Ok(rows.into_iter().map(|r| derive(r, &ctx)).collect())
+}
+
+async fn goal_row(tx: &mut UserTx, id: Uuid) -> AppResult<GoalRow> {
+    let row = tx
+        .query_opt(
+            &format!("SELECT {GOAL_COLUMNS} FROM goals g WHERE g.id = $1"),
+            &[&id],
+        )
+        .await?
+        .ok_or(AppError::NotFound("goal"))?;
+    goal_from_row(&row)
+}
+
+/// One goal with its derived values.
+pub async fn get(tx: &mut UserTx, id: Uuid) -> AppResult<Goal> {
+    let row = goal_row(tx, id).await?;
+    let ctx = context(tx, row.user_id, row.goal_type.is_weight()).await?;
+    Ok(derive(row, &ctx))
+}
+
+/// A goal ready to insert, its values canonical.
+struct GoalValues {
+    goal_type: GoalType,
+    target: Decimal,
+    target_date: Option<NaiveDate>,
+    status: GoalStatus,
+    start: Option<Decimal>,
+    start_date: NaiveDate,
+}
+
+/// Inserts a goal of `owner`.
+async fn insert(tx: &mut UserTx, owner: Uuid, g: &GoalValues) -> AppResult<GoalRow> {
+    let t = g.goal_type;
+    let row = tx
+        .query_one(
+            &format!(
+                "INSERT INTO goals AS g (user_id, type, target_value, target_unit, target_date, status,
+                     start_value, start_date)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 RETURNING {GOAL_COLUMNS}"
+            ),
+            &[
+                &owner,
+                &t.as_str(),
+                &g.target,
+                &t.canonical_unit(),
+                &g.target_date,
+                &g.status.as_str(),
+                &g.start,
+                &g.start_date,
+            ],
+        )
+        .await
+        .map_err(|e| conflict_or(e, t))?;
+    goal_from_row(&row)
+}
+
+/// Sets a goal. Weight targets are given in kg or lb (default: the owner's unit system) and
+/// stored in kg; a weight goal's start is the latest weight unless `start_value` is given.
+/// With `with_calorie_target`, the matching calorie target is set in the same transaction.
+pub async fn create(tx: &mut UserTx, acting: Acting, new: &NewGoal) -> AppResult<GoalCreated> {
+    let owner = acting.owner_id(tx).await?;
+    let t = new.goal_type;
+    let ctx0 = context(tx, owner, false).await?;
+    let unit = new.target_unit.as_deref();
+    let mut v = Validation::new();
+    let target = v.take(to_canonical(
+        t,
+        "target_value",
+        new.target_value,
+        unit,
+        ctx0.units,
+    ));
+    let start = match new.start_value {
+        Some(s) => v.take(to_canonical(t, "start_value", s, unit, ctx0.units)),
+        None if t.is_weight() => ctx0.latest_weight.map(|(w, _)| w),
+        None => None,
+    };
+    v.finish()?;
+    let target = target.ok_or_else(|| AppError::internal("target checked above"))?;
+    // Worked out before anything is written, so missing data refuses the whole request.
+    let plan = match new.with_calorie_target {
+        Some(weekly) => Some(
+            calorie_target::plan(
+                tx,
+                Acting::new(Some(owner)),
+                new,
+                target,
+                start,
+                weekly,
+                &ctx0,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let values = GoalValues {
+        goal_type: t,
+        target,
+        target_date: new.target_date,
+        status: new.status,
+        start,
+        start_date: ctx0.today,
+    };
+    let row = insert(tx, owner, &values).await?;
+    let calorie = match plan {
+        Some(plan) => Some(calorie_target::set(tx, owner, plan, ctx0.today).await?),
+        None => None,
+    };
+    let ctx = context(tx, owner, t.is_weight()).await?;
+    Ok(GoalCreated {
+        goal: derive(row, &ctx),
+        calorie_target: calorie.map(|(row, done)| done.finish(derive(row, &ctx))),
+    })
+}
+
+/// Changes a goal's target, date, status or start. Re-activating a goal while another of its
+/// type is active is refused (409).
+pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateGoalInput) -> AppResult<Goal> {
+    let existing = goal_row(tx, id).await?;
+    let t = existing.goal_type;
+    let mut v = Validation::new();
+    let unit = unit_text(&mut v, req.target_unit.as_deref());
+    if unit.is_some() && req.target_value.is_none() && req.start_value.is_none() {
+        v.add(
+            "target_unit",
+            "is the unit of target_value or start_value; send one of them with it",
+        );
+    }
+    if req.start_value.is_some() && !t.is_weight() {
+        v.add("start_value", "is only for weight goals");
+    }
+    v.finish()?;
+    let ctx0 = context(tx, existing.user_id, false).await?;
+    let unit = unit.as_deref();
+    let target = req
+        .target_value
+        .map(|x| to_canonical(t, "target_value", x.decimal(), unit, ctx0.units))
+        .transpose()?;
+    let start = req
+        .start_value
+        .map(|x| to_canonical(t, "start_value", x.decimal(), unit, ctx0.units))
+        .transpose()?;
+    let status = req.status.map(GoalStatus::as_str);
+    let target_date = req.target_date.map(Date::get);
+    let updated = tx
+        .query_opt(
+            &format!(
+                "UPDATE goals g SET target_value = coalesce($2, g.target_value),
+                     target_date = coalesce($3, g.target_date), status = coalesce($4, g.status),
+                     start_value = coalesce($5, g.start_value)
+                 WHERE g.id = $1
+                 RETURNING {GOAL_COLUMNS}"
+            ),
+            &[&id, &target, &target_date, &status, &start],
+        )
+        .await
+        .map_err(|e| conflict_or(e, t))?;
+    let Some(row) = updated else {
+        return Err(AppError::forbidden(DENIED));
+    };
+    let row = goal_from_row(&row)?;
+    let ctx = context(tx, row.user_id, t.is_weight()).await?;
+    Ok(derive(row, &ctx))
+}
+
+/// Deletes a goal: 404 if invisible, 403 if only readable.
+pub async fn delete(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
+    delete_by_id(tx, "goals", id, "goal", DENIED).await
+}

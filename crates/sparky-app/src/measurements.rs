@@ -1,0 +1,542 @@
+//! Body measurements and check-ins: weight, body fat, girths, heart rate, steps, water and
+//! custom types. Values are stored in the canonical unit of their type (kg, cm, ml, %, count,
+//! bpm) at full precision and shown in the owner's unit system, so 90 lb stays 90 lb. Weight
+//! listings carry a smoothed trend (EWMA, alpha [`trend::DEFAULT_ALPHA`] = 0.1). RLS decides
+//! who may read (`checkin`, `reports`) and write (`checkin`) someone else's measurements.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sparky_core::measure::{self, Dimension, MeasureError, MeasureUnit};
+use sparky_core::units::round_dp;
+use sparky_core::{trend, Amount, Date, Timestamp, UnitsSystem};
+use sparky_db::UserTx;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::acting::{delete_by_id, Acting, Area, OWNER};
+use crate::error::{AppError, AppResult, Validation};
+use crate::measurement_types::{parse_unit, require_type, type_name, units_system};
+use crate::paging::{LimitBounds, PageRequest};
+
+/// Decimal places `measurements.value` keeps (numeric(14,6)).
+const VALUE_SCALE: u32 = 6;
+/// Days of weights before `from` that warm up the trend, so it does not restart at `from`.
+const TREND_WARMUP_DAYS: i64 = 60;
+/// Longest note.
+pub const MAX_NOTE: usize = 2000;
+/// Trend points one listing returns at most (the latest; about ten years of daily weights).
+pub const MAX_TREND_POINTS: i64 = 3660;
+/// Types "latest" reports at most (built-in and custom types, plus seed-era ones).
+const MAX_LATEST: i64 = 500;
+/// Page sizes of `GET /measurements`.
+pub const LIST_LIMIT: LimitBounds = LimitBounds::new(100, 500);
+
+const DENIED: &str = "you may read these measurements but not change them";
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+// ---------------------------------------------------------------------------------------------
+
+/// Log a measurement (a check-in).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogMeasurementInput {
+    /// A measurement type's name (`GET /api/v1/measurement-types`), any letter case.
+    #[serde(rename = "type")]
+    #[schema(rename = "type", min_length = 1, max_length = 50)]
+    pub kind: String,
+    /// The reading, in `unit`.
+    pub value: Amount,
+    /// A unit of the type's dimension (e.g. kg, lb, g for weight), any letter case. Default:
+    /// the owner's display unit (lb / in / fl oz for imperial users, kg / cm / ml for metric).
+    #[schema(max_length = 20)]
+    pub unit: Option<String>,
+    /// When it was measured. Default: now for today, else noon of `date`.
+    pub measured_at: Option<Timestamp>,
+    /// The day in the owner's timezone. Default: from `measured_at`, else today.
+    pub date: Option<Date>,
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+/// A validated [`LogMeasurementInput`].
+#[derive(Debug, Clone)]
+pub struct LogMeasurement {
+    pub kind: String,
+    pub value: Decimal,
+    pub unit: Option<MeasureUnit>,
+    pub measured_at: Option<DateTime<Utc>>,
+    pub date: Option<NaiveDate>,
+    pub note: Option<String>,
+}
+
+/// Correct a measurement: the fields given change, the others stay.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeasurementInput {
+    /// The corrected reading, in `unit`.
+    pub value: Option<Amount>,
+    /// Default: the owner's display unit.
+    #[schema(max_length = 20)]
+    pub unit: Option<String>,
+    pub measured_at: Option<Timestamp>,
+    /// Move it to another day (keeps its time of day).
+    pub date: Option<Date>,
+    /// An empty note clears it.
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+fn clean_note(note: Option<&str>) -> AppResult<Option<String>> {
+    match note.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(n) if n.chars().count() > MAX_NOTE => Err(AppError::invalid(
+            "note",
+            format!("must be at most {MAX_NOTE} characters"),
+        )),
+        Some(n) => Ok(Some(n.to_string())),
+    }
+}
+
+impl LogMeasurementInput {
+    pub fn parse(self) -> AppResult<LogMeasurement> {
+        let mut v = Validation::new();
+        let kind = type_name(&self.kind);
+        v.check(
+            !kind.is_empty() && kind.chars().count() <= 50,
+            "type",
+            "must be a measurement type's name (at most 50 characters)",
+        );
+        let unit = self
+            .unit
+            .as_deref()
+            .and_then(|u| v.take(parse_unit("unit", u)));
+        let note = v.take(clean_note(self.note.as_deref())).flatten();
+        v.finish()?;
+        Ok(LogMeasurement {
+            kind,
+            value: self.value.decimal(),
+            unit,
+            measured_at: self.measured_at.map(Timestamp::get),
+            date: self.date.map(Date::get),
+            note,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Measurement {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    pub kind: String,
+    /// In the owner's units, rounded to 2 places for display.
+    pub value: Amount,
+    pub unit: String,
+    /// As stored: full precision, canonical unit.
+    pub canonical_value: Amount,
+    pub canonical_unit: String,
+    /// The day in the owner's timezone.
+    pub date: NaiveDate,
+    pub measured_at: DateTime<Utc>,
+    pub note: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WeightTrendPoint {
+    pub date: NaiveDate,
+    /// In the owner's display unit, 2 places.
+    pub value: Amount,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeasurementPage {
+    /// Newest first.
+    pub items: Vec<Measurement>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    /// For `type=weight`: the smoothed weight (exponentially weighted moving average of each
+    /// day's mean weight, alpha 0.1), one point per day with a weight in `from`..`to`, oldest
+    /// first, at most the latest 3,660 days, in the owner's display unit. Absent for other
+    /// types.
+    #[schema(max_items = 3660)]
+    pub trend: Option<Vec<WeightTrendPoint>>,
+    /// The unit of `trend`.
+    pub trend_unit: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LatestMeasurements {
+    /// The latest measurement of each type, by type name.
+    #[schema(max_items = 500)]
+    pub items: Vec<Measurement>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+// ---------------------------------------------------------------------------------------------
+
+const COLUMNS: &str =
+    "m.id, m.user_id, m.type, m.value, m.unit, m.entry_date, m.measured_at, m.note,
+     m.created_at, m.updated_at,
+     (SELECT t.dimension FROM measurement_types t
+      WHERE t.name = m.type AND (t.user_id IS NULL OR t.user_id = m.user_id)
+      ORDER BY t.user_id NULLS FIRST LIMIT 1) AS dimension";
+
+fn measurement_from_row(r: &tokio_postgres::Row, system: UnitsSystem) -> Measurement {
+    let canonical: Decimal = r.get("value");
+    let stored_unit: String = r.get("unit");
+    let shown = r
+        .get::<_, Option<String>>("dimension")
+        .and_then(|d| Dimension::parse(&d).ok())
+        .and_then(|d| measure::to_display(canonical, d, system).ok());
+    let (value, unit) = match shown {
+        Some((v, u)) => (v, u.as_str().to_string()),
+        // A seed-era row of a type not in the catalog: shown as stored.
+        None => (
+            round_dp(canonical, measure::DISPLAY_DP),
+            stored_unit.clone(),
+        ),
+    };
+    Measurement {
+        id: r.get("id"),
+        user_id: r.get("user_id"),
+        kind: r.get("type"),
+        value: Amount(value),
+        unit,
+        canonical_value: Amount(canonical),
+        canonical_unit: stored_unit,
+        date: r.get("entry_date"),
+        measured_at: r.get("measured_at"),
+        note: r.get("note"),
+        created_at: r.get("created_at"),
+        updated_at: r.get("updated_at"),
+    }
+}
+
+fn measure_error(e: MeasureError) -> AppError {
+    match e {
+        MeasureError::UnknownUnit(_) | MeasureError::WrongUnit { .. } => {
+            AppError::invalid("unit", e.to_string())
+        }
+        MeasureError::UnknownDimension(_) => AppError::invalid("dimension", e.to_string()),
+        _ => AppError::invalid("value", e.to_string()),
+    }
+}
+
+/// The canonical value of `value` typed in `unit` (default: the owner's display unit).
+fn canonical_value(
+    value: Decimal,
+    unit: Option<MeasureUnit>,
+    dimension: Dimension,
+    system: UnitsSystem,
+) -> AppResult<Decimal> {
+    let unit = unit.unwrap_or(dimension.display_unit(system));
+    measure::parse_measurement(value, unit.as_str(), dimension, VALUE_SCALE).map_err(measure_error)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+// ---------------------------------------------------------------------------------------------
+
+/// Logs a measurement, stored in the type's canonical unit at full precision.
+pub async fn log(tx: &mut UserTx, acting: Acting, m: &LogMeasurement) -> AppResult<Measurement> {
+    let dimension = require_type(tx, acting, &m.kind).await?;
+    let system = units_system(tx, acting).await?;
+    let value = canonical_value(m.value, m.unit, dimension, system)?;
+    let unit = dimension.canonical_unit().as_str();
+    let row = tx
+        .query_one(
+            &format!(
+                "WITH target AS (SELECT {OWNER} AS id),
+                 tz AS (SELECT coalesce((SELECT p.timezone FROM user_preferences p, target
+                                          WHERE p.user_id = target.id LIMIT 1), 'UTC') AS name),
+                 t AS (SELECT CASE
+                           WHEN $5::timestamptz IS NOT NULL THEN $5::timestamptz
+                           WHEN $6::date IS NULL OR $6::date = (now() AT TIME ZONE tz.name)::date THEN now()
+                           ELSE ($6::date + time '12:00') AT TIME ZONE tz.name
+                       END AS at FROM tz)
+                 INSERT INTO measurements AS m (user_id, type, value, unit, measured_at, entry_date, note)
+                 SELECT target.id, $2, $3, $4, t.at, $6::date, $7 FROM target, t
+                 RETURNING {COLUMNS}"
+            ),
+            &[
+                &acting.owner,
+                &m.kind,
+                &value,
+                &unit,
+                &m.measured_at,
+                &m.date,
+                &m.note,
+            ],
+        )
+        .await?;
+    Ok(measurement_from_row(&row, system))
+}
+
+/// One measurement by id, in its owner's units (404 when it does not exist or is not
+/// visible).
+pub async fn get(tx: &mut UserTx, id: Uuid) -> AppResult<Measurement> {
+    let row = tx
+        .query_opt(
+            &format!(
+                "SELECT {COLUMNS},
+                        (SELECT p.units_system FROM user_preferences p
+                         WHERE p.user_id = m.user_id LIMIT 1) AS units_system
+                 FROM measurements m WHERE m.id = $1"
+            ),
+            &[&id],
+        )
+        .await?
+        .ok_or(AppError::NotFound("measurement"))?;
+    let system = UnitsSystem::from_preference(row.get::<_, Option<&str>>("units_system"));
+    Ok(measurement_from_row(&row, system))
+}
+
+/// What a listing asks for.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub kind: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub page: PageRequest,
+}
+
+impl ListQuery {
+    pub fn parse(
+        kind: Option<&str>,
+        from: Option<Date>,
+        to: Option<Date>,
+        limit: Option<i64>,
+        cursor: Option<&str>,
+    ) -> AppResult<ListQuery> {
+        let mut v = Validation::new();
+        let kind = kind.map(type_name).filter(|k| !k.is_empty());
+        if let Some(k) = &kind {
+            v.check(k.chars().count() <= 50, "type", "is not a measurement type");
+        }
+        if let (Some(f), Some(t)) = (from, to) {
+            v.check(f <= t, "to", "must not be before from");
+        }
+        let page = v.take(PageRequest::parse(limit, cursor, LIST_LIMIT));
+        v.finish()?;
+        Ok(ListQuery {
+            kind,
+            from: from.map(Date::get),
+            to: to.map(Date::get),
+            page: page.ok_or_else(|| AppError::internal("page checked above"))?,
+        })
+    }
+}
+
+/// Measurements, newest first, optionally of one type and between two days; a weight listing
+/// also has the smoothed trend over the same days.
+pub async fn list(tx: &mut UserTx, acting: Acting, q: &ListQuery) -> AppResult<MeasurementPage> {
+    let dimension = match &q.kind {
+        Some(k) => Some(require_type(tx, acting, k).await?),
+        None => None,
+    };
+    let after: Option<(i64, Uuid)> = q.page.after()?;
+    let cursor_at = after
+        .map(|(micros, _)| {
+            DateTime::<Utc>::from_timestamp_micros(micros)
+                .ok_or_else(|| AppError::invalid("cursor", "is not a cursor from this list"))
+        })
+        .transpose()?;
+    let cursor_id = after.map(|(_, id)| id);
+    let system = units_system(tx, acting).await?;
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM measurements m
+                 WHERE m.user_id = {OWNER}
+                   AND ($2::text IS NULL OR m.type = $2)
+                   AND ($3::date IS NULL OR m.entry_date >= $3)
+                   AND ($4::date IS NULL OR m.entry_date <= $4)
+                   AND ($5::timestamptz IS NULL OR (m.measured_at, m.id) < ($5, $6::uuid))
+                 ORDER BY m.measured_at DESC, m.id DESC
+                 LIMIT $7"
+            ),
+            &[
+                &acting.owner,
+                &q.kind,
+                &q.from,
+                &q.to,
+                &cursor_at,
+                &cursor_id,
+                &q.page.fetch(),
+            ],
+        )
+        .await?;
+    if rows.is_empty() {
+        acting.ensure_visible(tx, Area::Measurements).await?;
+    }
+    let items: Vec<Measurement> = rows
+        .iter()
+        .map(|r| measurement_from_row(r, system))
+        .collect();
+    let page = q
+        .page
+        .finish_keyset(items, |m| (m.measured_at.timestamp_micros(), m.id));
+    let (trend, trend_unit) = if q.kind.as_deref() == Some("weight") {
+        let dimension = dimension.unwrap_or(Dimension::Mass);
+        let points = weight_trend(tx, acting, q.from, q.to, dimension, system).await?;
+        let unit = dimension.display_unit(system).as_str().to_string();
+        (Some(points), Some(unit))
+    } else {
+        (None, None)
+    };
+    Ok(MeasurementPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        trend,
+        trend_unit,
+    })
+}
+
+/// The smoothed daily weight over `from..=to` (warmed up on the days before `from`), at most
+/// the latest [`MAX_TREND_POINTS`] days.
+async fn weight_trend(
+    tx: &mut UserTx,
+    acting: Acting,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    dimension: Dimension,
+    system: UnitsSystem,
+) -> AppResult<Vec<WeightTrendPoint>> {
+    let warmup = from.map(|f| f - chrono::Duration::days(TREND_WARMUP_DAYS));
+    let days = tx
+        .query(
+            &format!(
+                "SELECT entry_date, round(avg(value), 6) AS value FROM measurements
+                 WHERE user_id = {OWNER} AND type = 'weight'
+                   AND ($2::date IS NULL OR entry_date >= $2)
+                   AND ($3::date IS NULL OR entry_date <= $3)
+                 GROUP BY entry_date ORDER BY entry_date DESC
+                 LIMIT $4"
+            ),
+            &[
+                &acting.owner,
+                &warmup,
+                &to,
+                &(MAX_TREND_POINTS + TREND_WARMUP_DAYS),
+            ],
+        )
+        .await?;
+    let points: Vec<(NaiveDate, Decimal)> =
+        days.iter().rev().map(|r| (r.get(0), r.get(1))).collect();
+    let mut smoothed: Vec<WeightTrendPoint> = trend::ewma(&points, trend::DEFAULT_ALPHA)
+        .into_iter()
+        .filter(|(d, _)| !matches!(from, Some(f) if *d < f))
+        .map(|(date, v)| WeightTrendPoint {
+            date,
+            value: Amount(
+                measure::to_display(v, dimension, system)
+                    .map(|(v, _)| v)
+                    .unwrap_or_default(),
+            ),
+        })
+        .collect();
+    let excess = smoothed.len().saturating_sub(MAX_TREND_POINTS as usize);
+    smoothed.drain(..excess);
+    Ok(smoothed)
+}
+
+/// The latest measurement of each type (one query, DISTINCT ON type).
+pub async fn latest(tx: &mut UserTx, acting: Acting) -> AppResult<LatestMeasurements> {
+    let system = units_system(tx, acting).await?;
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT DISTINCT ON (m.type) {COLUMNS} FROM measurements m
+                 WHERE m.user_id = {OWNER}
+                 ORDER BY m.type, m.measured_at DESC, m.created_at DESC, m.id DESC
+                 LIMIT $2"
+            ),
+            &[&acting.owner, &MAX_LATEST],
+        )
+        .await?;
+    if rows.is_empty() {
+        acting.ensure_visible(tx, Area::Measurements).await?;
+    }
+    Ok(LatestMeasurements {
+        items: rows
+            .iter()
+            .map(|r| measurement_from_row(r, system))
+            .collect(),
+    })
+}
+
+/// Corrects a measurement's value (in `unit`, default the owner's display unit), time, day or
+/// note. The correction replaces the stored value.
+pub async fn update(
+    tx: &mut UserTx,
+    id: Uuid,
+    req: UpdateMeasurementInput,
+) -> AppResult<Measurement> {
+    let mut v = Validation::new();
+    let unit = req
+        .unit
+        .as_deref()
+        .and_then(|u| v.take(parse_unit("unit", u)));
+    if req.unit.is_some() && req.value.is_none() {
+        v.add("unit", "give the value with its unit");
+    }
+    let note_given = req.note.is_some();
+    let note = v.take(clean_note(req.note.as_deref())).flatten();
+    let row = tx
+        .query_opt(
+            "SELECT user_id, type FROM measurements WHERE id = $1",
+            &[&id],
+        )
+        .await?
+        .ok_or(AppError::NotFound("measurement"))?;
+    v.finish()?;
+    let owner = Acting::new(Some(row.get(0)));
+    let kind: String = row.get(1);
+    let system = units_system(tx, owner).await?;
+    let value = match req.value {
+        Some(value) => {
+            let dimension = require_type(tx, owner, &kind).await?;
+            Some(canonical_value(value.decimal(), unit, dimension, system)?)
+        }
+        None => None,
+    };
+    let measured_at = req.measured_at.map(Timestamp::get);
+    let date = req.date.map(Date::get);
+    let updated = tx
+        .query_opt(
+            &format!(
+                "UPDATE measurements m SET
+                     value = coalesce($2, value),
+                     measured_at = CASE WHEN $3::timestamptz IS NOT NULL THEN $3::timestamptz
+                                        WHEN $4::date IS NOT NULL THEN measured_at + ($4::date - entry_date) * interval '1 day'
+                                        ELSE measured_at END,
+                     entry_date = CASE WHEN $4::date IS NOT NULL THEN $4::date
+                                       WHEN $3::timestamptz IS NOT NULL THEN NULL
+                                       ELSE entry_date END,
+                     note = CASE WHEN $5 THEN $6 ELSE note END
+                 WHERE m.id = $1
+                 RETURNING {COLUMNS}"
+            ),
+            &[&id, &value, &measured_at, &date, &note_given, &note],
+        )
+        .await?;
+    match updated {
+        Some(row) => Ok(measurement_from_row(&row, system)),
+        None => Err(AppError::forbidden(DENIED)),
+    }
+}
+
+/// Deletes (clears) a measurement: 404 if invisible, 403 if only readable.
+pub async fn delete(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
+    delete_by_id(tx, "measurements", id, "measurement", DENIED).await
+}

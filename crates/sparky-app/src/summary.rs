@@ -1,0 +1,344 @@
+//! The daily summary: eaten, burned, remaining against the active targets, water, weight and
+//! the logging streak — for one day, or one row a day for a range of up to 366 days.
+//!
+//! Both read the per-day totals the database keeps with triggers (`diary_day_totals`: food
+//! and exercise; `measurement_day_totals`: water and the day's last weight) in one statement.
+//! The range is the hot path: each day's `eaten` object is passed through as the JSON text the
+//! totals row keeps, and the other numbers are decoded straight to the f64 the API prints
+//! ([`NumericF64`]), so a year costs two index range scans and no decimal arithmetic.
+
+use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use sparky_core::nutrition::Nutrients;
+use sparky_core::units::round_dp;
+use sparky_core::{Amount, Date};
+use sparky_db::UserTx;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::acting::{Acting, Area, OWNER};
+use crate::error::{AppError, AppResult};
+use crate::nutrients::NumericF64;
+
+/// Days a range may span.
+pub const MAX_RANGE_DAYS: i64 = 366;
+/// How far back the streak looks (ten years).
+const MAX_STREAK_DAYS: i32 = 3660;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Targets {
+    /// kcal
+    pub calories: Option<Amount>,
+    /// g
+    pub protein: Option<Amount>,
+    /// g
+    pub carbohydrates: Option<Amount>,
+    /// g
+    pub fat: Option<Amount>,
+    /// ml
+    pub water: Option<Amount>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Remaining {
+    /// Target − eaten + burned.
+    pub calories: Option<Amount>,
+    pub protein: Option<Amount>,
+    pub carbohydrates: Option<Amount>,
+    pub fat: Option<Amount>,
+    pub water: Option<Amount>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DaySummary {
+    pub date: NaiveDate,
+    pub user_id: Uuid,
+    /// Totals of the food diary for the day, every nutrient some entry knows.
+    pub eaten: Nutrients,
+    /// Nutrients some of the day's entries do not know: their totals (and what remains of
+    /// their targets) count only the entries that know them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub partial: Vec<&'static str>,
+    /// kcal burned by logged exercise (entries with an estimate or a given value).
+    pub burned: Amount,
+    /// eaten − burned.
+    pub net_calories: Amount,
+    pub targets: Targets,
+    pub remaining: Remaining,
+    /// ml of water logged.
+    pub water_ml: Amount,
+    /// The day's last weight, in kg, if one was logged.
+    pub weight_kg: Option<Amount>,
+    /// Food diary entries that day.
+    pub entries: i64,
+    /// Consecutive days with at least one diary entry, ending on this day (0 if none today).
+    pub streak_days: i64,
+}
+
+/// One day of a range.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SummaryRow {
+    pub date: NaiveDate,
+    /// The day's nutrient totals (the JSON the day's totals row keeps, see diary_day_totals).
+    #[schema(value_type = Nutrients)]
+    pub eaten: Box<RawValue>,
+    /// kcal
+    pub burned: f64,
+    pub water_ml: f64,
+    pub weight_kg: Option<f64>,
+    pub entries: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RangeSummary {
+    pub user_id: Uuid,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// One row per day, `from` to `to`: at most 366.
+    #[schema(max_items = 366)]
+    pub days: Vec<SummaryRow>,
+}
+
+impl RangeSummary {
+    /// A close guess of the JSON's length, so it is written into one buffer.
+    pub fn json_size_hint(&self) -> usize {
+        160 + self.days.len() * 320
+    }
+}
+
+/// A validated range.
+#[derive(Debug, Clone, Copy)]
+pub struct Range {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Range {
+    pub fn parse(from: Date, to: Date) -> AppResult<Range> {
+        let (from, to) = (from.get(), to.get());
+        if to < from {
+            return Err(AppError::invalid("to", "must not be before from"));
+        }
+        if (to - from).num_days() >= MAX_RANGE_DAYS {
+            return Err(AppError::invalid("to", "a range spans at most 366 days"));
+        }
+        Ok(Range { from, to })
+    }
+}
+
+/// One statement for any span of days: index range scans of the per-day totals kept by
+/// triggers (two tables because different family grants may read them), merged on the day,
+/// one row per day with data, which `days_of` lays onto the calendar; plus one last row (no
+/// day) naming the user.
+const RANGE_SQL: &str = "WITH who AS (SELECT coalesce($1::uuid, auth.uid()) AS id),
+     d AS (SELECT entry_date, entries, burned, eaten_json FROM diary_day_totals
+           WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3),
+     m AS (SELECT entry_date, water_ml, weight_kg FROM measurement_day_totals
+           WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3)
+     SELECT coalesce(d.entry_date, m.entry_date) AS day, d.entries::bigint AS entries,
+            d.burned, m.water_ml, m.weight_kg, d.eaten_json, NULL::uuid AS uid
+     FROM d FULL JOIN m ON m.entry_date = d.entry_date
+     UNION ALL
+     SELECT NULL, NULL, NULL, NULL, NULL, NULL, (SELECT id FROM who)";
+
+/// Lays the tagged rows of [`RANGE_SQL`] onto the days `from..=to`: (user id, one row a day).
+fn days_of(
+    rows: &[tokio_postgres::Row],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<(Uuid, Vec<SummaryRow>)> {
+    let bad_json = |_| AppError::internal("day totals: eaten_json is not JSON");
+    let mut days: Vec<SummaryRow> = from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .map(|date| {
+            Ok(SummaryRow {
+                date,
+                eaten: RawValue::from_string("{}".to_string()).map_err(bad_json)?,
+                burned: 0.0,
+                water_ml: 0.0,
+                weight_kg: None,
+                entries: 0,
+            })
+        })
+        .collect::<AppResult<_>>()?;
+    let mut user_id = None;
+    for r in rows {
+        let Some(day) = r.get::<_, Option<NaiveDate>>(0) else {
+            user_id = r.get::<_, Option<Uuid>>(6);
+            continue;
+        };
+        let Some(row) = usize::try_from((day - from).num_days())
+            .ok()
+            .and_then(|i| days.get_mut(i))
+        else {
+            continue;
+        };
+        let numeric = |i: usize| r.get::<_, Option<NumericF64>>(i).map(|n| n.0);
+        row.entries = r.get::<_, Option<i64>>(1).unwrap_or(0);
+        row.burned = numeric(2).unwrap_or(0.0);
+        row.water_ml = numeric(3).unwrap_or(0.0);
+        row.weight_kg = numeric(4);
+        if let Some(json) = r.get::<_, Option<String>>(5) {
+            // Written by the database from NUMERIC columns; checked as JSON all the same.
+            row.eaten = RawValue::from_string(json).map_err(bad_json)?;
+        }
+    }
+    let user_id = user_id.ok_or_else(|| AppError::internal("range summary: no user row"))?;
+    Ok((user_id, days))
+}
+
+/// One row a day for `range`, as part of a larger transaction.
+pub async fn range(tx: &mut UserTx, acting: Acting, range: Range) -> AppResult<RangeSummary> {
+    acting.ensure_visible(tx, Area::Diary).await?;
+    let rows = tx
+        .query(RANGE_SQL, &[&acting.owner, &range.from, &range.to])
+        .await?;
+    range_from_rows(&rows, range)
+}
+
+/// One row a day for `range`, and the end of the transaction: for your own data the query and
+/// its commit are one round trip (with authentication too when it is the first statement).
+pub async fn range_and_commit(
+    mut tx: UserTx,
+    acting: Acting,
+    range: Range,
+) -> AppResult<RangeSummary> {
+    acting.ensure_visible(&mut tx, Area::Diary).await?;
+    let rows = tx
+        .query_and_commit(RANGE_SQL, &[&acting.owner, &range.from, &range.to])
+        .await?;
+    range_from_rows(&rows, range)
+}
+
+fn range_from_rows(rows: &[tokio_postgres::Row], range: Range) -> AppResult<RangeSummary> {
+    let (user_id, days) = days_of(rows, range.from, range.to)?;
+    Ok(RangeSummary {
+        user_id,
+        from: range.from,
+        to: range.to,
+        days,
+    })
+}
+
+/// An f64 the database printed from a NUMERIC, as the exact amount it was.
+fn amount(x: f64) -> Amount {
+    Amount::from_f64(x).unwrap_or_default()
+}
+
+fn round2(d: Decimal) -> Amount {
+    Amount(round_dp(d, 2).normalize())
+}
+
+/// One day: eaten (with the nutrients only some entries know), burned, remaining against the
+/// active targets, water, weight and the logging streak.
+pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<DaySummary> {
+    acting.ensure_visible(tx, Area::Diary).await?;
+    let rows = tx.query(RANGE_SQL, &[&acting.owner, &date, &date]).await?;
+    let goals = tx
+        .query(
+            &format!(
+                "SELECT type, target_value FROM goals
+                 WHERE user_id = {OWNER} AND status = 'active'
+                   AND type IN ('calorie_target', 'protein_target', 'carbs_target', 'fat_target', 'water_target')"
+            ),
+            &[&acting.owner],
+        )
+        .await?;
+    // Logged days going back from this one; the first gap ends the streak.
+    let logged = tx
+        .query(
+            &format!(
+                "SELECT entry_date FROM diary_day_totals
+                 WHERE user_id = {OWNER} AND entries > 0 AND entry_date <= $2 AND entry_date > $2 - $3::int
+                 ORDER BY entry_date DESC"
+            ),
+            &[&acting.owner, &date, &MAX_STREAK_DAYS],
+        )
+        .await?;
+    // How many of the day's entries know each nutrient.
+    let known_columns: Vec<String> = Nutrients::NAMES
+        .iter()
+        .map(|n| format!("count({n})"))
+        .collect();
+    let known = tx
+        .query_one(
+            &format!(
+                "SELECT count(*), {} FROM food_diary WHERE user_id = {OWNER} AND entry_date = $2",
+                known_columns.join(", ")
+            ),
+            &[&acting.owner, &date],
+        )
+        .await?;
+    let (user_id, mut one) = days_of(&rows, date, date)?;
+    let row = one
+        .pop()
+        .ok_or_else(|| AppError::internal("day summary: no day row"))?;
+
+    let entries: i64 = known.get(0);
+    let partial: Vec<&'static str> = Nutrients::NAMES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (1..entries).contains(&known.get::<_, i64>(i + 1)))
+        .map(|(_, n)| *n)
+        .collect();
+    let mut streak = 0i64;
+    let mut expected = date;
+    for r in &logged {
+        let d: NaiveDate = r.get(0);
+        if d != expected {
+            break;
+        }
+        streak += 1;
+        expected = expected.checked_sub_days(Days::new(1)).unwrap_or(expected);
+    }
+    let target_of = |t: &str| -> Option<Decimal> {
+        goals
+            .iter()
+            .find(|g| g.get::<_, &str>(0) == t)
+            .and_then(|g| g.get::<_, Option<Decimal>>(1))
+    };
+    let eaten: Nutrients = serde_json::from_str(row.eaten.get())
+        .map_err(|e| AppError::internal(format!("day totals: eaten_json: {e}")))?;
+    let burned = amount(row.burned).decimal();
+    let water = amount(row.water_ml).decimal();
+    let eaten_or_zero = |v: Option<Decimal>| v.unwrap_or(Decimal::ZERO);
+    let calories = eaten_or_zero(eaten.calories);
+    let (cal_t, protein_t, carbs_t, fat_t, water_t) = (
+        target_of("calorie_target"),
+        target_of("protein_target"),
+        target_of("carbs_target"),
+        target_of("fat_target"),
+        target_of("water_target"),
+    );
+    let remaining = Remaining {
+        calories: cal_t.map(|t| round2(t - calories + burned)),
+        protein: protein_t.map(|t| round2(t - eaten_or_zero(eaten.protein))),
+        carbohydrates: carbs_t.map(|t| round2(t - eaten_or_zero(eaten.carbohydrates))),
+        fat: fat_t.map(|t| round2(t - eaten_or_zero(eaten.fat))),
+        water: water_t.map(|t| round2(t - water)),
+    };
+    let target = |d: Option<Decimal>| d.map(|d| Amount(d.normalize()));
+    Ok(DaySummary {
+        date,
+        user_id,
+        net_calories: round2(calories - burned),
+        burned: Amount(burned),
+        water_ml: Amount(water),
+        weight_kg: row.weight_kg.map(amount),
+        entries: row.entries,
+        partial,
+        eaten,
+        targets: Targets {
+            calories: target(cal_t),
+            protein: target(protein_t),
+            carbohydrates: target(carbs_t),
+            fat: target(fat_t),
+            water: target(water_t),
+        },
+        remaining,
+        streak_days: streak,
+    })
+}
