@@ -67,7 +67,11 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<String>) {
         if path.is_dir() {
             collect(root, &path, files);
         } else {
-            let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             let name = path.file_name().unwrap().to_string_lossy();
             // Provenance notes and licences are for people reading the repository.
             if name.ends_with(".md") || name.ends_with("LICENSE") {

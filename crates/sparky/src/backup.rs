@@ -170,7 +170,15 @@ pub async fn restore_command(db: &DbArgs, args: RestoreArgs) -> anyhow::Result<E
     }
     let file = args.file.clone();
     let summary = crate::commands::with_database(db, async |located| {
-        restore_into(located.owner.config(), db, &file, manifest.as_ref(), args.force, &migrator).await
+        restore_into(
+            located.owner.config(),
+            db,
+            &file,
+            manifest.as_ref(),
+            args.force,
+            &migrator,
+        )
+        .await
     })
     .await?;
     println!("{summary}");

@@ -22,7 +22,14 @@ fn f(v: f64) -> String {
 
 /// The day's energy: a ring filled by eaten / (target + burned), red beyond the target, the
 /// remaining kcal in the middle. `label` is the accessible description.
-pub fn ring(eaten: f64, burned: f64, target: Option<f64>, center: &str, sub: &str, label: &str) -> String {
+pub fn ring(
+    eaten: f64,
+    burned: f64,
+    target: Option<f64>,
+    center: &str,
+    sub: &str,
+    label: &str,
+) -> String {
     let r = 58.0;
     let circumference = 2.0 * std::f64::consts::PI * r;
     let budget = target.map(|t| t + burned).filter(|b| *b > 0.0);
@@ -177,7 +184,14 @@ pub fn trend_chart(points: &[(f64, f64, f64)], days: f64, unit: &str, label: &st
     let path: Vec<String> = points
         .iter()
         .enumerate()
-        .map(|(i, (d, _, t))| format!("{}{} {}", if i == 0 { "M" } else { "L" }, f(x(*d)), f(y(*t))))
+        .map(|(i, (d, _, t))| {
+            format!(
+                "{}{} {}",
+                if i == 0 { "M" } else { "L" },
+                f(x(*d)),
+                f(y(*t))
+            )
+        })
         .collect();
     let _ = write!(out, "<path class=\"trend\" d=\"{}\"/>", path.join(" "));
     out.push_str("</svg>");
@@ -190,14 +204,26 @@ mod tests {
 
     #[test]
     fn charts_are_svg_with_titles_and_no_inline_styles() {
-        let r = ring(1500.0, 300.0, Some(2000.0), "800", "left", "1,500 of 2,300 kcal");
+        let r = ring(
+            1500.0,
+            300.0,
+            Some(2000.0),
+            "800",
+            "left",
+            "1,500 of 2,300 kcal",
+        );
         assert!(r.starts_with("<svg") && r.contains("<title>1,500 of 2,300 kcal</title>"));
         assert!(r.contains("class=\"eaten\""));
         assert!(ring(2500.0, 0.0, Some(2000.0), "-500", "over", "x").contains("class=\"over\""));
         let s = sparkline(&[Some(1.0), None, Some(3.0)], Some(2.0), "kcal <14 days>");
         assert!(s.contains("&lt;14 days&gt;"));
         assert_eq!(s.matches("M").count(), 2, "a gap starts a new line: {s}");
-        for svg in [r, s, bar(5.0, Some(10.0), "x"), trend_chart(&[(0.0, 80.0, 80.0), (3.0, 79.0, 79.8)], 3.0, "kg", "w")] {
+        for svg in [
+            r,
+            s,
+            bar(5.0, Some(10.0), "x"),
+            trend_chart(&[(0.0, 80.0, 80.0), (3.0, 79.0, 79.8)], 3.0, "kg", "w"),
+        ] {
             assert!(!svg.contains("style="), "{svg}");
         }
     }

@@ -166,25 +166,36 @@ pub async fn view(
         ),
         None => t.fill("day.ring_label_no_target", &[("eaten", &kcal(eaten))]),
     };
-    let macro_of = |class: &'static str, key: &'static str, value: Option<f64>, target: Option<Amount>| {
-        let value = value.unwrap_or(0.0);
-        let target = target.map(f);
-        let text = match target {
-            Some(tg) => format!("{} / {} g", number(value, 0), number(tg, 0)),
-            None => format!("{} g", number(value, 0)),
+    let macro_of =
+        |class: &'static str, key: &'static str, value: Option<f64>, target: Option<Amount>| {
+            let value = value.unwrap_or(0.0);
+            let target = target.map(f);
+            let text = match target {
+                Some(tg) => format!("{} / {} g", number(value, 0), number(tg, 0)),
+                None => format!("{} g", number(value, 0)),
+            };
+            MacroBar {
+                class,
+                name: t.get(key),
+                svg: charts::bar(value, target, &format!("{}: {text}", t.get(key))),
+                text,
+            }
         };
-        MacroBar {
-            class,
-            name: t.get(key),
-            svg: charts::bar(value, target, &format!("{}: {text}", t.get(key))),
-            text,
-        }
-    };
     let n = &sum.eaten;
     let amount = |d: Option<rust_decimal::Decimal>| d.map(|d| Amount(d).to_f64());
     let macros = vec![
-        macro_of("protein", "nutrient.protein", amount(n.protein), sum.targets.protein),
-        macro_of("carbs", "nutrient.carbohydrates", amount(n.carbohydrates), sum.targets.carbohydrates),
+        macro_of(
+            "protein",
+            "nutrient.protein",
+            amount(n.protein),
+            sum.targets.protein,
+        ),
+        macro_of(
+            "carbs",
+            "nutrient.carbohydrates",
+            amount(n.carbohydrates),
+            sum.targets.carbohydrates,
+        ),
         macro_of("fat", "nutrient.fat", amount(n.fat), sum.targets.fat),
     ];
     let partial = sum
@@ -196,18 +207,34 @@ pub async fn view(
     let water_ml = f(sum.water_ml);
     let water_target = sum.targets.water.map(f);
     let water = match water_target {
-        Some(tg) => format!("{} / {}", shell.units.water(water_ml), shell.units.water(tg)),
+        Some(tg) => format!(
+            "{} / {}",
+            shell.units.water(water_ml),
+            shell.units.water(tg)
+        ),
         None => shell.units.water(water_ml),
     };
     let water_quick = if shell.units.imperial() {
         vec![
-            QuickWater { ml: "236.5882365".into(), label: "8 fl oz".into() },
-            QuickWater { ml: "473.176473".into(), label: "16 fl oz".into() },
+            QuickWater {
+                ml: "236.5882365".into(),
+                label: "8 fl oz".into(),
+            },
+            QuickWater {
+                ml: "473.176473".into(),
+                label: "16 fl oz".into(),
+            },
         ]
     } else {
         vec![
-            QuickWater { ml: "250".into(), label: "250 ml".into() },
-            QuickWater { ml: "500".into(), label: "500 ml".into() },
+            QuickWater {
+                ml: "250".into(),
+                label: "250 ml".into(),
+            },
+            QuickWater {
+                ml: "500".into(),
+                label: "500 ml".into(),
+            },
         ]
     };
     let spark_values: Vec<Option<f64>> = range
@@ -432,7 +459,11 @@ pub fn workout_detail(t: &crate::i18n::Messages, w: &sparky_app::workouts::Worko
         parts.push(format!("{m} min"));
     }
     if let Some(d) = w.distance {
-        parts.push(format!("{} {}", number(d.to_f64(), 2), w.distance_unit.as_str()));
+        parts.push(format!(
+            "{} {}",
+            number(d.to_f64(), 2),
+            w.distance_unit.as_str()
+        ));
     }
     parts.join(" · ")
 }

@@ -326,14 +326,21 @@ fn preview_html(t: &crate::i18n::Messages, n: &Nutrients) -> String {
     let cell = |value: Option<f64>, unit: &str, key: &str, places: usize| {
         format!(
             "<div><b class=\"num\">{}</b><span>{} {}</span></div>",
-            value.map(|x| number(x, places)).unwrap_or_else(|| "–".into()),
+            value
+                .map(|x| number(x, places))
+                .unwrap_or_else(|| "–".into()),
             t.get(key),
             unit
         )
     };
     format!(
         "<div class=\"preview\">{}{}{}{}</div>",
-        cell(v(n.calories).map(f64::round), "kcal", "nutrient.calories", 0),
+        cell(
+            v(n.calories).map(f64::round),
+            "kcal",
+            "nutrient.calories",
+            0
+        ),
         cell(v(n.protein), "g", "nutrient.protein", 1),
         cell(v(n.carbohydrates), "g", "nutrient.carbohydrates", 1),
         cell(v(n.fat), "g", "nutrient.fat", 1),
@@ -347,10 +354,7 @@ pub struct PreviewParams {
     quantity: Option<String>,
 }
 
-async fn preview(
-    mut page: Page,
-    Query(p): Query<PreviewParams>,
-) -> Result<Response, PageError> {
+async fn preview(mut page: Page, Query(p): Query<PreviewParams>) -> Result<Response, PageError> {
     let food = foods::get(&mut page.tx, p.food_item_id).await?;
     page.tx.commit().await?;
     let serving = food
@@ -378,9 +382,16 @@ async fn preview(
                 .map(|n| preview_html(&t, &n))
                 .unwrap_or_default()
         }
-        None => format!("<p class=\"form-error\">{}</p>", t.get("add.amount_invalid")),
+        None => format!(
+            "<p class=\"form-error\">{}</p>",
+            t.get("add.amount_invalid")
+        ),
     };
-    Ok(([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response())
 }
 
 use axum::response::IntoResponse;
@@ -417,7 +428,11 @@ async fn log(mut page: Page, PageForm(form): PageForm<LogForm>) -> Result<Respon
         quantity: diary::parse_quantity("quantity", Amount(quantity))?,
         unit: form.unit.filter(|u| !u.trim().is_empty()),
         meal,
-        date: Some(Date::new(form.date).map_err(|_| PageError::BadRequest)?.get()),
+        date: Some(
+            Date::new(form.date)
+                .map_err(|_| PageError::BadRequest)?
+                .get(),
+        ),
         consumed_at: None,
     };
     diary::log(&mut page.tx, page.acting, &req).await?;
@@ -475,7 +490,10 @@ pub struct CreateForm {
     sodium: Option<String>,
 }
 
-async fn create(mut page: Page, PageForm(form): PageForm<CreateForm>) -> Result<Response, PageError> {
+async fn create(
+    mut page: Page,
+    PageForm(form): PageForm<CreateForm>,
+) -> Result<Response, PageError> {
     let d = |v: &Option<String>| v.as_deref().and_then(decimal_field);
     let input = FoodInput {
         name: form.name.clone(),
@@ -550,7 +568,10 @@ async fn barcode(
         )
     };
     let body = match sparky_app::providers::parse_barcode(&code) {
-        Err(e) => format!("<p class=\"form-error\">{}</p>", askama_escape(&e.to_string())),
+        Err(e) => format!(
+            "<p class=\"form-error\">{}</p>",
+            askama_escape(&e.to_string())
+        ),
         Ok(barcode) => {
             match sparky_app::providers::barcode(page.tx, &state.db, &state.providers, &barcode)
                 .await
@@ -567,7 +588,11 @@ async fn barcode(
             }
         }
     };
-    Ok(([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response())
 }
 
 fn askama_escape(s: &str) -> String {

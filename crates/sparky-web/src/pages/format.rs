@@ -78,7 +78,18 @@ pub fn number(v: f64, places: usize) -> String {
     if !v.is_finite() {
         return "–".into();
     }
-    let text = format!("{:.*}", places, v.abs());
+    // Half away from zero, on the decimal the number prints as (72.25 → 72.3, not 72.2).
+    let text = Decimal::from_f64_retain(v.abs())
+        .and_then(|d| Decimal::from_str_exact(&d.to_string()).ok())
+        .or_else(|| v.abs().to_string().parse::<Decimal>().ok())
+        .map(|d| {
+            d.round_dp_with_strategy(
+                places as u32,
+                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+            )
+            .to_string()
+        })
+        .unwrap_or_else(|| format!("{:.*}", places, v.abs()));
     let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
@@ -125,7 +136,7 @@ mod tests {
         assert_eq!(number(1234.5, 1), "1,234.5");
         assert_eq!(number(1234.0, 1), "1,234");
         assert_eq!(number(-0.04, 1), "0");
-        assert_eq!(number(-12.25, 1), "-12.2");
+        assert_eq!(number(-12.25, 1), "-12.3");
         assert_eq!(number(999999.0, 0), "999,999");
         assert_eq!(kcal(2499.6), "2,500");
         let u = Units {

@@ -47,8 +47,14 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(day::today))
         .route("/day/{date}", get(day::day_page))
-        .route("/signin", get(auth_pages::signin_form).post(auth_pages::signin))
-        .route("/register", get(auth_pages::register_form).post(auth_pages::register))
+        .route(
+            "/signin",
+            get(auth_pages::signin_form).post(auth_pages::signin),
+        )
+        .route(
+            "/register",
+            get(auth_pages::register_form).post(auth_pages::register),
+        )
         .route("/signout", post(auth_pages::signout))
         .route("/viewing", post(auth_pages::set_viewing))
         .merge(day::routes())

@@ -11,7 +11,6 @@ pub mod goals;
 pub mod meal_plans;
 pub mod measurement_types;
 pub mod measurements;
-pub mod nutrients;
 pub mod preferences;
 pub mod profile;
 pub mod providers;
