@@ -140,7 +140,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(ops::router())
         .merge(openapi::router(doc))
         .merge(pages::router())
-        .route("/assets/{file}", axum::routing::get(assets::serve))
+        .route("/assets/{*file}", axum::routing::get(assets::serve))
         .merge(extra)
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)

@@ -45,14 +45,22 @@ pub fn ring(
         "<svg class=\"ring\" viewBox=\"0 0 140 140\" role=\"img\" aria-label=\"{label}\">\
          <title>{label}</title>\
          <circle class=\"track\" cx=\"70\" cy=\"70\" r=\"{r}\" fill=\"none\" stroke-width=\"12\"/>\
-         <circle class=\"{cls}\" cx=\"70\" cy=\"70\" r=\"{r}\" fill=\"none\" stroke-width=\"12\" \
-         stroke-linecap=\"round\" stroke-dasharray=\"{dash} {circ}\" transform=\"rotate(-90 70 70)\"/>\
+         {arc}\
          <text class=\"big\" x=\"70\" y=\"72\" text-anchor=\"middle\">{center}</text>\
          <text class=\"lbl\" x=\"70\" y=\"92\" text-anchor=\"middle\">{sub}</text></svg>",
         label = esc(label),
-        cls = if over { "over" } else { "eaten" },
-        dash = f(dash),
-        circ = f(circumference),
+        // Nothing eaten: no arc (a zero-length round cap would still draw a dot).
+        arc = if dash > 0.5 {
+            format!(
+                "<circle class=\"{}\" cx=\"70\" cy=\"70\" r=\"{r}\" fill=\"none\" stroke-width=\"12\" \
+                 stroke-linecap=\"round\" stroke-dasharray=\"{} {}\" transform=\"rotate(-90 70 70)\"/>",
+                if over { "over" } else { "eaten" },
+                f(dash),
+                f(circumference)
+            )
+        } else {
+            String::new()
+        },
         center = esc(center),
         sub = esc(sub),
     );
