@@ -172,7 +172,9 @@ async fn serve_with(
     let listener = tokio::net::TcpListener::bind(&args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
-    tracing::info!(address = %listener.local_addr()?, "listening");
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "listening");
+    announce(config, address, args.public_url.as_deref()).await;
     let options = sparky_web::server::ServeOptions {
         drain: std::time::Duration::from_millis(args.shutdown_drain_ms),
         finish: std::time::Duration::from_millis(args.shutdown_timeout_ms),
@@ -181,6 +183,27 @@ async fn serve_with(
     purger.abort();
     tracing::info!("stopped serving");
     Ok(())
+}
+
+/// Tells the person who started Sparky where to go, and on an empty server who becomes the
+/// administrator. On standard output: it is for people, not for the log.
+async fn announce(owner: &sparky_db::PgTarget, address: std::net::SocketAddr, public: Option<&str>) {
+    let url = match public.filter(|p| !p.is_empty()) {
+        Some(p) => p.trim_end_matches('/').to_string(),
+        None if address.ip().is_unspecified() => format!("http://127.0.0.1:{}", address.port()),
+        None => format!("http://{address}"),
+    };
+    println!("Sparky is ready: open {url}/");
+    let empty = async {
+        let client = sparky_db::connect(owner).await.ok()?;
+        sparky_app::accounts::admin::no_accounts_yet(&client)
+            .await
+            .ok()
+    }
+    .await;
+    if empty == Some(true) {
+        println!("No accounts yet: the first account to register becomes the administrator.");
+    }
 }
 
 async fn shutdown_signal() {

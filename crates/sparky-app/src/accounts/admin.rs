@@ -42,6 +42,15 @@ pub async fn check_schema(client: &Client) -> AppResult<()> {
     Ok(())
 }
 
+/// True when no account exists yet: the first one to register becomes the administrator.
+pub async fn no_accounts_yet(client: &Client) -> AppResult<bool> {
+    let row = client
+        .query_one("SELECT NOT EXISTS (SELECT 1 FROM users)", &[])
+        .await
+        .map_err(owner_error)?;
+    Ok(row.get(0))
+}
+
 /// Creates the account and its preferences in one transaction; returns the new id.
 pub async fn create(client: &mut Client, user: &NewUser) -> AppResult<Uuid> {
     let tx = client.transaction().await.map_err(owner_error)?;
