@@ -58,12 +58,12 @@ pub const NUTRIENTS: [&str; 15] = [
 ];
 
 /// Nutrients in the units of `nutrition_data` (kcal; g; sodium and minerals mg; vitamin A µg).
-type Values = [Option<Decimal>; 15];
+pub(crate) type Values = [Option<Decimal>; 15];
 
 /// Largest value a `numeric(14,4)` column holds (exclusive).
 const MAX_STORED: Decimal = Decimal::from_parts(1410065408, 2, 0, false, 0); // 10^10
 const STORE_DP: u32 = 4;
-const VARCHAR_MAX: usize = 255;
+pub(crate) const VARCHAR_MAX: usize = 255;
 
 pub const OPENFOODFACTS: &str = "openfoodfacts";
 pub const USDA: &str = "usda";
@@ -145,6 +145,7 @@ pub fn open(format: FoodFormat, path: &Path) -> anyhow::Result<Source> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     match format {
+        FoodFormat::UsdaSr24 => bail!("the usda-sr24 format is loaded by the starter catalog"),
         FoodFormat::Openfoodfacts => {
             if meta.is_dir() {
                 bail!(
@@ -208,7 +209,10 @@ pub fn open(format: FoodFormat, path: &Path) -> anyhow::Result<Source> {
 
 /// A file, transparently gunzipped when it starts with the gzip magic bytes. `progress`
 /// advances by the bytes read from disk.
-fn reader(path: &Path, progress: Option<&ProgressBar>) -> anyhow::Result<Box<dyn Read + Send>> {
+pub(crate) fn reader(
+    path: &Path,
+    progress: Option<&ProgressBar>,
+) -> anyhow::Result<Box<dyn Read + Send>> {
     let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut magic = [0u8; 2];
     let n = file.read(&mut magic)?;
@@ -286,7 +290,7 @@ fn csv_reader(
 }
 
 /// Column positions by name; an error naming the missing ones.
-fn header_index(
+pub(crate) fn header_index(
     path: &Path,
     headers: &csv::ByteRecord,
     required: &[&str],
@@ -387,7 +391,7 @@ fn check_off_header(source: &Source) -> anyhow::Result<()> {
 // ---------------------------------------------------------------------------------------------
 
 /// A number as the exports write it ("12.5", "1e-05", " 3 "); `None` when empty or garbage.
-fn parse_decimal(s: &str) -> Option<Decimal> {
+pub(crate) fn parse_decimal(s: &str) -> Option<Decimal> {
     let s = s.trim();
     if s.is_empty() {
         return None;
@@ -406,17 +410,17 @@ fn parse_decimal(s: &str) -> Option<Decimal> {
 
 /// A storable value: non-negative, below 10^10, rounded to 4 places. Exports contain
 /// negative and absurd values; those are dropped (the nutrient is unknown), not the food.
-fn storable(v: Decimal) -> Option<Decimal> {
+pub(crate) fn storable(v: Decimal) -> Option<Decimal> {
     // Half away from zero, as PostgreSQL rounds numeric.
     let v = v.round_dp_with_strategy(STORE_DP, RoundingStrategy::MidpointAwayFromZero);
     (v >= Decimal::ZERO && v < MAX_STORED).then(|| v.normalize())
 }
 
-fn scaled(v: Option<Decimal>, factor: Decimal) -> Option<Decimal> {
+pub(crate) fn scaled(v: Option<Decimal>, factor: Decimal) -> Option<Decimal> {
     v.and_then(|v| v.checked_mul(factor)).and_then(storable)
 }
 
-fn clean_text(s: &str, max_chars: usize) -> Option<String> {
+pub(crate) fn clean_text(s: &str, max_chars: usize) -> Option<String> {
     let cleaned: String = s
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -1049,7 +1053,7 @@ impl Writer {
     }
 }
 
-async fn copy_in(
+pub(crate) async fn copy_in(
     tx: &tokio_postgres::Transaction<'_>,
     sql: &str,
     data: Vec<u8>,
@@ -1062,7 +1066,7 @@ async fn copy_in(
 }
 
 /// COPY text-format field.
-fn put_text(out: &mut Vec<u8>, v: Option<&str>) {
+pub(crate) fn put_text(out: &mut Vec<u8>, v: Option<&str>) {
     match v {
         None => out.extend_from_slice(b"\\N"),
         Some(s) => {
@@ -1080,7 +1084,7 @@ fn put_text(out: &mut Vec<u8>, v: Option<&str>) {
     }
 }
 
-fn put_decimal(out: &mut Vec<u8>, v: Option<Decimal>) {
+pub(crate) fn put_decimal(out: &mut Vec<u8>, v: Option<Decimal>) {
     match v {
         None => out.extend_from_slice(b"\\N"),
         Some(d) => out.extend_from_slice(d.to_string().as_bytes()),
