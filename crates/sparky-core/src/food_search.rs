@@ -31,13 +31,13 @@ const PROCESSED_WORDS: [&str; 11] = [
     "substitute",
 ];
 
-/// The words of a text, lower-cased.
-pub fn words(text: &str) -> Vec<String> {
-    text.to_lowercase()
-        .split(|c: char| c.is_whitespace() || c.is_ascii_punctuation())
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || c.is_ascii_punctuation()
+}
+
+/// The words of a lower-cased text.
+pub fn words(lower: &str) -> impl Iterator<Item = &str> {
+    lower.split(is_separator).filter(|w| !w.is_empty())
 }
 
 /// The singular of an English noun, roughly, so "bananas" and "banana", "berries" and "berry",
@@ -68,12 +68,12 @@ pub fn singular(word: &str) -> &str {
 }
 
 /// The comparable form of a word: singular, with a final "y" dropped so that "berry" and
-/// "berries" (both "berr") meet.
-pub fn fold(word: &str) -> String {
+/// "berries" (both "berr") meet. Always a prefix of the word.
+pub fn fold(word: &str) -> &str {
     let s = singular(word);
     match s.strip_suffix('y') {
-        Some(stem) if stem.len() >= 3 && s.is_ascii() => stem.to_string(),
-        _ => s.to_string(),
+        Some(stem) if stem.len() >= 3 && s.is_ascii() => stem,
+        _ => s,
     }
 }
 
@@ -89,8 +89,8 @@ pub struct Query {
 impl Query {
     pub fn parse(q: &str) -> Query {
         let text = q.trim().to_lowercase();
-        let words = words(&text);
-        let folded = words.iter().map(|w| fold(w)).collect();
+        let words: Vec<String> = words(&text).map(str::to_string).collect();
+        let folded = words.iter().map(|w| fold(w).to_string()).collect();
         Query {
             text,
             words,
@@ -170,27 +170,28 @@ fn has_brand_word(name: &str) -> bool {
 }
 
 impl Relevance {
-    /// `similarity` is the trigram word similarity (0–1) when typo tolerance was on.
+    /// `similarity` is the trigram word similarity (0–1) when typo tolerance was on. Runs for
+    /// every candidate of a search (a few hundred), so it borrows instead of allocating.
     pub fn of(query: &Query, name: &str, brand: Option<&str>, similarity: Option<f32>) -> Self {
-        let name_words = words(name);
-        let brand_words = brand.map(words).unwrap_or_default();
-        let all: Vec<&String> = name_words.iter().chain(brand_words.iter()).collect();
-        let all_folded: Vec<String> = all.iter().map(|w| fold(w)).collect();
-        let text = format!(
-            "{} {}",
-            name.to_lowercase(),
-            brand.unwrap_or("").to_lowercase()
-        );
-
-        let whole_at = |q: &str| all_folded.iter().position(|w| whole_match(w, q));
-        let prefix_at = |q: &str| all.iter().position(|w| prefix_match(w, q));
+        let name_lower = name.to_lowercase();
+        let brand_lower = brand.map(str::to_lowercase).unwrap_or_default();
+        // (word, folded) of the name, then of the brand.
+        let mut all: Vec<(&str, &str)> = words(&name_lower).map(|w| (w, fold(w))).collect();
+        let name_word_count = all.len();
+        all.extend(words(&brand_lower).map(|w| (w, fold(w))));
+        let head_end = name_lower.find(',').unwrap_or(name_lower.len());
+        let head_word_count = words(&name_lower[..head_end]).count();
         let qs = &query.folded;
-        let exact = {
-            let mut name_folded: Vec<String> = name_words.iter().map(|w| fold(w)).collect();
-            let mut query_folded = qs.clone();
-            name_folded.sort_unstable();
-            query_folded.sort_unstable();
-            name_folded == query_folded
+
+        let whole_at = |q: &str| all.iter().position(|(_, f)| *f == q);
+        let prefix_at = |q: &str| all.iter().position(|(w, _)| w.starts_with(q));
+        // The name is the query's words and nothing else, in any order.
+        let exact = name_word_count == qs.len() && {
+            let mut a: Vec<&str> = all[..name_word_count].iter().map(|(_, f)| *f).collect();
+            let mut b: Vec<&str> = qs.iter().map(String::as_str).collect();
+            a.sort_unstable();
+            b.sort_unstable();
+            a == b
         };
         let tier = if qs.is_empty() {
             Tier::Near
@@ -200,7 +201,10 @@ impl Relevance {
             Tier::Words
         } else if qs.iter().all(|q| prefix_at(q).is_some()) {
             Tier::Prefixes
-        } else if qs.iter().all(|q| text.contains(q.as_str())) {
+        } else if qs
+            .iter()
+            .all(|q| name_lower.contains(q.as_str()) || brand_lower.contains(q.as_str()))
+        {
             Tier::Inside
         } else {
             Tier::Near
@@ -210,27 +214,30 @@ impl Relevance {
             .iter()
             .map(|q| whole_at(q).or_else(|| prefix_at(q)).unwrap_or(all.len()))
             .sum();
-        let head = name.split(',').next().unwrap_or("");
-        let head_unmentioned = words(head).iter().any(|w| {
-            let f = fold(w);
-            !qs.iter().any(|q| whole_match(&f, q) || prefix_match(w, q))
-        });
+        let head_unmentioned = all[..head_word_count]
+            .iter()
+            .any(|(w, f)| !qs.iter().any(|q| whole_match(f, q) || prefix_match(w, q)));
         let typed = |w: &str| query.words.iter().any(|q| q == w);
-        let qualifiers: Vec<String> = name
+        let is_plain = |q: &&str| PLAIN_QUALIFIERS.contains(q) && !typed(q);
+        let plain_qualifiers = name_lower
             .split(',')
-            .map(|part| part.trim().to_lowercase())
-            .collect();
-        let is_plain = |q: &String| PLAIN_QUALIFIERS.contains(&q.as_str()) && !typed(q);
-        let processed = name_words
-            .iter()
-            .filter(|w| PROCESSED_WORDS.contains(&w.as_str()) && !typed(w))
+            .map(str::trim)
+            .filter(is_plain)
             .count();
-        let plain = qualifiers.iter().filter(|q| is_plain(q)).count() as i32 - processed as i32;
-        let first_plain = qualifiers
+        let processed = all[..name_word_count]
             .iter()
-            .position(is_plain)
-            .filter(|_| plain > 0)
-            .unwrap_or(usize::MAX);
+            .filter(|(w, _)| PROCESSED_WORDS.contains(w) && !typed(w))
+            .count();
+        let plain = plain_qualifiers as i32 - processed as i32;
+        let first_plain = if plain > 0 {
+            name_lower
+                .split(',')
+                .map(str::trim)
+                .position(|q| is_plain(&q))
+                .unwrap_or(usize::MAX)
+        } else {
+            usize::MAX
+        };
         Relevance {
             tier,
             near: Reverse(match tier {
@@ -238,13 +245,13 @@ impl Relevance {
                 _ => 0,
             }),
             head_unmentioned,
-            positions,
             plain: Reverse(plain),
             first_plain,
+            positions,
             branded: brand.is_some_and(|b| !b.trim().is_empty()) || has_brand_word(name),
-            word_count: name_words.len(),
+            word_count: name_word_count,
             length: name.chars().count(),
-            name: name.to_lowercase(),
+            name: name_lower,
         }
     }
 }

@@ -800,3 +800,63 @@ async fn serve_loads_the_catalog_once_and_search_finds_common_foods_first() {
         FOODS
     );
 }
+
+/// A managed database: the owner role is no superuser and cannot bypass row level security.
+/// The load lifts FORCE for its own transaction only, as the migrations do.
+#[tokio::test]
+async fn an_owner_without_bypassrls_loads_it_too() {
+    let db = TestDb::empty().await;
+    let admin = db.owner_client().await;
+    admin
+        .batch_execute(
+            "DO $$ BEGIN
+                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sparky_limited_owner') THEN
+                     CREATE ROLE sparky_limited_owner LOGIN NOSUPERUSER NOBYPASSRLS CREATEROLE;
+                 END IF;
+             END $$;",
+        )
+        .await
+        .unwrap();
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{}\" OWNER TO sparky_limited_owner",
+            db.name()
+        ))
+        .await
+        .unwrap();
+    let mut config = db.owner_config();
+    config.user("sparky_limited_owner");
+    let url = sparky_testkit::url_for(&config);
+    let out = sparky(&url).args(["migrate", "up"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+
+    let line = summary(&import(&url, &[]));
+    assert!(line.contains(&format!("{FOODS} added")), "{line}");
+    let limited = sparky_db::connect(&config).await.unwrap();
+    let bypass: bool = limited
+        .query_one(
+            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(!bypass);
+    let forced: i64 = count(
+        &admin,
+        "SELECT count(*) FROM pg_class WHERE relname IN ('food_items', 'nutrition_data')
+           AND relrowsecurity AND relforcerowsecurity",
+    )
+    .await;
+    assert_eq!(forced, 2, "FORCE ROW LEVEL SECURITY is back");
+    assert_eq!(
+        count(
+            &admin,
+            "SELECT count(*) FROM food_items WHERE source = 'usda-sr'"
+        )
+        .await,
+        FOODS
+    );
+    // Under FORCE the owner sees no catalog row without a user: the load really lifted it.
+    assert_eq!(count(&limited, "SELECT count(*) FROM food_items").await, 0);
+}

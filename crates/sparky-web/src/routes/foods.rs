@@ -449,6 +449,15 @@ async fn search_foods(
             .collect();
         let word = query.longest_prefix().unwrap_or(q.as_str()).to_string();
         let pattern = format!("%{}%", like_escape(&word));
+        // The catalog intersects the longest three words of three letters or more (shorter
+        // ones would match most of it); two or more: one trigram index scan for all of them.
+        let mut index_prefixes: Vec<String> = prefixes
+            .iter()
+            .filter(|p| p.chars().count() >= 3)
+            .cloned()
+            .collect();
+        index_prefixes.sort_by_key(|p| std::cmp::Reverse(p.chars().count()));
+        index_prefixes.truncate(3);
         // Every text starting with a prefix sorts (byte-wise) between it and it + the last
         // code point. One word: names starting with it ("egg" for "Egg, whole"); several:
         // names starting with the whole query.
@@ -467,7 +476,7 @@ async fn search_foods(
                 &name_upper,
                 &word,
                 &word_upper,
-                &prefixes,
+                &index_prefixes,
                 &pattern,
                 &patterns,
                 &candidates,
@@ -478,15 +487,7 @@ async fn search_foods(
             ];
             params
         };
-        // Words inside other words only when there are several words (each may be typed
-        // anywhere) or when the word starts find too little.
-        let several = prefixes.len() > 1;
-        let mut rows = tx
-            .query(
-                SEARCH_SQL,
-                &search(if several { &true } else { &false }, &false),
-            )
-            .await?;
+        let mut rows = tx.query(SEARCH_SQL, &search(&false, &false)).await?;
         // Too few: search again with substrings inside words and (typo tolerance, from four
         // letters) near matches included; near matches rank after every exact-spelling match.
         if offset == 0 && (rows.len() as i64) < fetch {
