@@ -310,9 +310,10 @@ const MAX_RANKED: i64 = 1000;
 const MAX_MATCHES: i64 = 2500;
 
 /// The foods matching every query word from bounded candidate sets: catalog names starting with
-/// the query, catalog words starting with each query word, and (when asked) catalog names or
-/// brands containing them, found through the indexes by `food_search_candidates` since RLS
-/// keeps LIKE from using them; my own and shared foods; my recently logged foods. They are
+/// the query, catalog words starting with it (one word) or catalog names and brands containing
+/// every word (several), and when asked words inside words, found through the indexes by
+/// `food_search_candidates` since RLS keeps LIKE from using them; my own and shared foods; my
+/// recently logged foods. They are
 /// ranked in Rust (`sparky_core::food_search`), with the recently logged position and, for typo
 /// tolerance, the trigram similarity that come with them here. Near misses need a word
 /// similarity of 0.5, as in `food_search_candidates` ("chiken" finds chicken).
