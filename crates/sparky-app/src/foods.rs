@@ -4,6 +4,7 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use sparky_core::food_search;
 use sparky_core::barcode::Barcode;
 use sparky_core::nutrition::Nutrients;
 use sparky_core::Amount;
@@ -337,12 +338,17 @@ impl Search {
 const MIN_CANDIDATES: i64 = 60;
 /// Search results can be paged this deep.
 const MAX_RANKED: i64 = 1000;
+/// At most this many matching rows are ranked (own foods are not capped by the candidate size).
+const MAX_MATCHES: i64 = 2500;
 
-/// Ranks bounded candidate sets: catalog names starting with the query and catalog names or
-/// brands containing it (found through the indexes by `food_search_candidates`, since RLS
-/// keeps LIKE from using them), my own and shared foods, and my recently logged foods.
-/// Exact name first, then name prefix, then substring, then (typo fallback) near matches;
-/// within a tier recently logged foods, then generic before branded, then shorter names.
+/// The foods matching every query word from bounded candidate sets: catalog names starting with
+/// the query, catalog words starting with it (one word) or catalog names and brands containing
+/// every word (several), and when asked words inside words, found through the indexes by
+/// `food_search_candidates` since RLS keeps LIKE from using them; my own and shared foods; my
+/// recently logged foods. They are
+/// ranked in Rust (`sparky_core::food_search`), with the recently logged position and, for typo
+/// tolerance, the trigram similarity that come with them here. Near misses need a word
+/// similarity of 0.5, as in `food_search_candidates` ("chiken" finds chicken).
 const SEARCH_SQL: &str = "
     WITH recent AS (
         -- My most recently logged foods, most recent first (recent_foods is kept from
@@ -355,39 +361,59 @@ const SEARCH_SQL: &str = "
     ),
     cand AS (
         -- The shared catalog, through its indexes (see food_search_candidates).
-        SELECT public.food_search_candidates($1, $2, $3, $9, $10, $7::integer, $11, $8) AS id WHERE $6::uuid IS NULL
+        SELECT public.food_search_candidates($1, $2, $3, $4, $5, $6, $7, $8, $9::integer, $10, $11) AS id
+        WHERE $12::uuid IS NULL
         UNION
         -- My foods and foods shared with me (few); RLS decides what is visible.
         SELECT f.id FROM food_items f
         WHERE f.user_id IN (SELECT auth.uid() UNION ALL
                             SELECT fa.grantor_user_id FROM family_access fa
                             WHERE fa.grantee_user_id = auth.uid() AND fa.access_type = 'food_list')
-          AND ($6::uuid IS NULL OR f.user_id = $6)
-          AND (f.search_text LIKE $2 OR ($8 AND $1 <% f.search_text))
+          AND ($12::uuid IS NULL OR f.user_id = $12)
+          AND (f.search_text LIKE ALL ($8) OR ($11 AND word_similarity($1, f.search_text) >= 0.5))
         UNION
         SELECT unnest(ids) FROM recent
     )
-    SELECT f.id, f.name, f.brand, f.barcode, f.source, f.source_id, f.user_id
+    SELECT f.id, f.name, f.brand, f.barcode, f.source, f.source_id, f.user_id,
+           array_position((SELECT ids FROM recent), f.id) AS recent_rank,
+           CASE WHEN $11 THEN word_similarity($1, f.search_text) END AS similarity
     FROM food_items f
     WHERE f.id = ANY (ARRAY(SELECT id FROM cand))
-      AND (f.search_text LIKE $2 OR ($8 AND $1 <% f.search_text))
-      AND ($6::uuid IS NULL OR f.user_id = $6)
-    ORDER BY
-        CASE WHEN lower(f.name) = $1 THEN 0
-             WHEN lower(f.name) COLLATE \"C\" >= $1 COLLATE \"C\" AND lower(f.name) COLLATE \"C\" < $3 COLLATE \"C\" THEN 1
-             WHEN f.search_text LIKE $2 THEN 2
-             ELSE 3 END,
-        array_position((SELECT ids FROM recent), f.id) NULLS LAST,
-        CASE WHEN $8 THEN word_similarity($1, f.search_text) END DESC,
-        (f.brand IS NULL) DESC,
-        length(f.name), f.id
-    LIMIT $4 OFFSET $5";
+      AND (f.search_text LIKE ALL ($8) OR ($11 AND word_similarity($1, f.search_text) >= 0.5))
+      AND ($12::uuid IS NULL OR f.user_id = $12)
+    LIMIT $13";
 
-/// The words of a (lower-cased) query, split as `food_search_words_of` splits the catalog's
-/// search text: at whitespace and ASCII punctuation.
-fn search_words(q: &str) -> Vec<&str> {
-    q.split(|c: char| c.is_ascii_whitespace() || c.is_ascii_punctuation())
-        .filter(|w| !w.is_empty())
+/// Orders matching rows for the query: by how they match, recently logged foods first within
+/// each tier, then by relevance and id; returns the page asked for and one more row.
+fn rank(
+    query: &food_search::Query,
+    rows: Vec<tokio_postgres::Row>,
+    offset: i64,
+    fetch: i64,
+) -> Vec<tokio_postgres::Row> {
+    let mut keyed: Vec<_> = rows
+        .into_iter()
+        .map(|r| {
+            let relevance = food_search::Relevance::of(
+                query,
+                r.get("name"),
+                r.get("brand"),
+                r.get::<_, Option<f32>>("similarity"),
+            );
+            let recent: Option<i32> = r.get("recent_rank");
+            let id: Uuid = r.get("id");
+            (
+                (relevance.tier, recent.unwrap_or(i32::MAX), relevance, id),
+                r,
+            )
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed
+        .into_iter()
+        .skip(offset as usize)
+        .take(fetch as usize)
+        .map(|(_, r)| r)
         .collect()
 }
 
@@ -398,8 +424,10 @@ fn like_escape(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// Searches foods: exact and prefix matches first, then foods you logged recently, then by
-/// similarity; generic foods before branded ones of the same rank.
+/// Searches foods: every word of the query, in any order, singular or plural. Exact names first,
+/// then whole words, word starts, words inside words and near misses; within each, foods you
+/// logged recently, then the plain food ("Bananas, raw") before its variants, generic before
+/// branded, shorter names first.
 pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Food>> {
     let limit = s.page.limit;
     let offset = s.page.offset()?;
@@ -420,42 +448,57 @@ pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Food>> {
         )
         .await?
     } else {
-        let pattern = format!("%{}%", like_escape(q));
-        // Every name starting with q sorts (byte-wise) between q and q + the last code point.
-        let upper = format!("{q}\u{10FFFF}");
-        // Catalog words starting with the query's longest word are candidates too.
-        let words = search_words(q);
-        let word = words
+        let query = food_search::Query::parse(q);
+        let mut prefixes = query.prefixes();
+        if prefixes.is_empty() {
+            // Only punctuation: look for it as typed.
+            prefixes.push(q.to_string());
+        }
+        let patterns: Vec<String> = prefixes
             .iter()
-            .max_by_key(|w| w.len())
-            .copied()
-            .unwrap_or(q.as_str());
+            .map(|p| format!("%{}%", like_escape(p)))
+            .collect();
+        let word = query.longest_prefix().unwrap_or(q.as_str()).to_string();
+        let pattern = format!("%{}%", like_escape(&word));
+        // The catalog intersects the longest three words of three letters or more (shorter
+        // ones would match most of it); two or more: one trigram index scan for all of them.
+        let mut index_prefixes: Vec<String> = prefixes
+            .iter()
+            .filter(|p| p.chars().count() >= 3)
+            .cloned()
+            .collect();
+        index_prefixes.sort_by_key(|p| std::cmp::Reverse(p.chars().count()));
+        index_prefixes.truncate(3);
+        // Every text starting with a prefix sorts (byte-wise) between it and it + the last
+        // code point. One word: names starting with it ("egg" for "Egg, whole"); several:
+        // names starting with the whole query.
+        let name_prefix = if prefixes.len() == 1 {
+            prefixes[0].clone()
+        } else {
+            q.to_string()
+        };
+        let name_upper = format!("{name_prefix}\u{10FFFF}");
         let word_upper = format!("{word}\u{10FFFF}");
-        let phrase = words.len() > 1;
         let candidates = ((offset + fetch) * 2).clamp(MIN_CANDIDATES, MAX_RANKED) as i32;
         let search = |substring: &'static bool, fuzzy: &'static bool| {
-            let params: [&(dyn ToSql + Sync); 11] = [
+            let params: [&(dyn ToSql + Sync); 13] = [
                 q,
-                &pattern,
-                &upper,
-                &fetch,
-                &offset,
-                &s.user_id,
-                &candidates,
-                fuzzy,
+                &name_prefix,
+                &name_upper,
                 &word,
                 &word_upper,
+                &index_prefixes,
+                &pattern,
+                &patterns,
+                &candidates,
                 substring,
+                fuzzy,
+                &s.user_id,
+                &MAX_MATCHES,
             ];
             params
         };
-        // A phrase may not start a word; a single word usually does.
-        let mut rows = tx
-            .query(
-                SEARCH_SQL,
-                &search(if phrase { &true } else { &false }, &false),
-            )
-            .await?;
+        let mut rows = tx.query(SEARCH_SQL, &search(&false, &false)).await?;
         // Too few: search again with substrings inside words and (typo tolerance, from four
         // letters) near matches included; near matches rank after every exact-spelling match.
         if offset == 0 && (rows.len() as i64) < fetch {
@@ -473,7 +516,7 @@ pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Food>> {
                 )
                 .await?;
         }
-        rows
+        rank(&query, rows, offset, fetch)
     };
     // The ranking query returns the foods' own columns; only their servings are read next.
     let more = rows.len() as i64 > limit && offset + 2 * limit <= MAX_RANKED;

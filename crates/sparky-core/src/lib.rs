@@ -5,6 +5,7 @@ pub mod account;
 pub mod barcode;
 pub mod energy;
 pub mod exercise;
+pub mod food_search;
 pub mod measure;
 mod named_serde;
 pub mod nutrition;

@@ -782,3 +782,84 @@ async fn catalog_words_are_found_by_prefix_and_follow_renames_and_deletes() {
         .get(0);
     assert_eq!(indexed, 0);
 }
+
+/// Every query word must match, in any order, singular or plural, in the catalog (through
+/// `food_search_candidates`) and in my own foods alike; the plain food comes first.
+#[tokio::test]
+async fn search_matches_all_words_in_any_order_and_puts_the_plain_food_first() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let owner = app.db.owner_client().await;
+    for (i, name) in [
+        "Cheese, ricotta, whole milk",
+        "Milk, dry, whole, without added vitamin D",
+        "Milk, whole, 3.25% milkfat, with added vitamin D",
+        "Wholesome milky bar",
+        "Milk, lowfat, fluid, 1% milkfat",
+        "Buttermilk, wholegrain",
+    ]
+    .iter()
+    .enumerate()
+    {
+        owner
+            .execute(
+                "INSERT INTO food_items (name, source, source_id) VALUES ($1, 'test', $2)",
+                &[name, &format!("m{i}")],
+            )
+            .await
+            .unwrap();
+    }
+    create_food(
+        &app,
+        &ann,
+        json!({"name": "Eggs, scrambled, my way", "servings": [{"size": 1, "unit": "plate"}]}),
+    )
+    .await;
+    let names = |q: &str| {
+        let app = &app;
+        let ann = &ann;
+        let q = q.replace(' ', "%20");
+        async move {
+            let r = app.get(&format!("/api/v1/foods?q={q}"), ann).await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+            r.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["name"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    for q in ["whole milk", "milk whole", "Whole  Milk", "milk"] {
+        let found = names(q).await;
+        assert_eq!(
+            found[0], "Milk, whole, 3.25% milkfat, with added vitamin D",
+            "{q}: {found:?}"
+        );
+    }
+    let found = names("whole milk").await;
+    assert!(
+        !found.contains(&"Milk, lowfat, fluid, 1% milkfat".to_string()),
+        "{found:?}"
+    );
+    assert_eq!(
+        found.last().unwrap(),
+        "Buttermilk, wholegrain",
+        "inside words after word starts: {found:?}"
+    );
+    assert_eq!(
+        names("dry whole milk").await[0],
+        "Milk, dry, whole, without added vitamin D"
+    );
+    assert_eq!(
+        names("milk 1").await[0],
+        "Milk, lowfat, fluid, 1% milkfat",
+        "short words too (near misses follow)"
+    );
+    assert_eq!(
+        names("egg").await,
+        ["Eggs, scrambled, my way"],
+        "plural and my own foods"
+    );
+    assert_eq!(names("scrambled eggs").await, ["Eggs, scrambled, my way"]);
+}

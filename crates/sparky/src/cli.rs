@@ -139,6 +139,10 @@ pub struct ServeArgs {
         default_value_t = 15_000
     )]
     pub idle_in_transaction_timeout_ms: u32,
+    /// Load the starter food catalog built into Sparky (USDA SR24, 7,907 generic foods) into
+    /// the shared catalog on the first start and after an upgrade that changed it.
+    #[arg(long, env = "SPARKY_STARTER_CATALOG", default_value_t = true, action = clap::ArgAction::Set)]
+    pub starter_catalog: bool,
     /// Trust X-Forwarded-For for the client address (only behind your own reverse proxy).
     #[arg(long, env = "SPARKY_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_proxy: bool,
@@ -240,24 +244,28 @@ pub enum UserAction {
 
 #[derive(Debug, Subcommand)]
 pub enum FoodsAction {
-    /// Import an OpenFoodFacts export or the USDA FoodData Central CSV download into the shared
-    /// catalog. Idempotent: foods already imported (same source and id) are skipped, so an
-    /// interrupted import is resumed by running it again.
+    /// Import a food database into the shared catalog: the built-in USDA starter catalog (again),
+    /// an OpenFoodFacts export or the USDA FoodData Central CSV download. Idempotent: foods
+    /// already imported (same source and id) are skipped, so an interrupted import is resumed
+    /// by running it again.
     #[command(
-        after_help = "FILE is, for --format openfoodfacts, the CSV (tab-separated) or JSONL export, \
-optionally gzip-compressed;\n\
+        after_help = "FILE is, for --format usda-sr24 (alias starter), optional: without it the starter catalog\n\
+built into Sparky (USDA SR24, 7,907 foods with household measures) is loaded again; with it, a directory\n\
+holding sr24_foods.csv.gz and sr24_portions.csv.gz made by data/fooddata/extract_usda.py (or the foods file\n\
+with the portions file beside it). Foods and servings that changed are updated, the rest is left alone;\n\
+one transaction.\n\
+For --format openfoodfacts, the CSV (tab-separated) or JSONL export, optionally gzip-compressed;\n\
 for --format usda-fdc, the unzipped CSV download directory (food.csv, food_nutrient.csv, nutrient.csv,\n\
-optionally branded_food.csv).\n\
-Each batch is one transaction: an interrupted import keeps its finished batches."
+optionally branded_food.csv). Each batch is one transaction: an interrupted import keeps its finished batches."
     )]
     Import {
         /// Which download FILE is.
         #[arg(long, value_enum)]
         format: FoodFormat,
-        /// The export file (openfoodfacts) or directory (usda-fdc).
-        #[arg(value_name = "FILE")]
-        path: PathBuf,
-        /// Foods per transaction.
+        /// The export file (openfoodfacts) or directory (usda-fdc, usda-sr24).
+        #[arg(value_name = "FILE", required_if_eq_any = [("format", "openfoodfacts"), ("format", "usda-fdc")])]
+        path: Option<PathBuf>,
+        /// Foods per transaction (openfoodfacts, usda-fdc).
         #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         batch_size: u32,
     },
@@ -266,6 +274,9 @@ Each batch is one transaction: an interrupted import keeps its finished batches.
 /// A public food database download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FoodFormat {
+    /// USDA Standard Reference (SR24) as extracted by extract_usda.py; the starter catalog.
+    #[value(name = "usda-sr24", alias = "starter")]
+    UsdaSr24,
     /// USDA FoodData Central, the CSV download (a directory).
     UsdaFdc,
     /// OpenFoodFacts, the CSV or JSONL export.

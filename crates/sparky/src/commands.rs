@@ -12,11 +12,12 @@ use sparky_db::{
 };
 
 use crate::cli::{
-    Cli, Command, DbArgs, ExercisesAction, FoodsAction, MigrateAction, MigrationArgs, ServeArgs,
-    ServeOnly, UserAction,
+    Cli, Command, DbArgs, ExercisesAction, FoodFormat, FoodsAction, MigrateAction, MigrationArgs,
+    ServeArgs, ServeOnly, UserAction,
 };
 use crate::exercise_import;
 use crate::food_import;
+use crate::starter_catalog;
 
 // The user-admin logic lives in src/users.rs.
 use crate::users;
@@ -165,6 +166,11 @@ async fn serve_with(
     .map_err(anyhow::Error::msg)?;
     let purger = sparky_web::spawn_session_purger(database.clone());
     let _scheduled_backups = crate::backup::schedule(config.config(), db, &args.backups);
+    // The built-in food catalog loads beside serving (first start, or an upgrade that changed
+    // it: a few seconds), so readiness does not wait for it.
+    let starter = args
+        .starter_catalog
+        .then(|| tokio::spawn(load_starter_catalog(config.clone())));
     let app = sparky_web::router(
         sparky_web::AppState::new(database, web_config, migrator.clone())
             .with_providers(sparky_providers::Providers::from_env()),
@@ -181,6 +187,10 @@ async fn serve_with(
     };
     sparky_web::server::serve(listener, app, shutdown_signal(), options).await?;
     purger.abort();
+    if let Some(task) = starter {
+        // An unfinished load rolls back with its connection; the next start does it again.
+        task.abort();
+    }
     tracing::info!("stopped serving");
     Ok(())
 }
@@ -203,6 +213,24 @@ async fn announce(owner: &sparky_db::PgTarget, address: std::net::SocketAddr, pu
     .await;
     if empty == Some(true) {
         println!("No accounts yet: the first account to register becomes the administrator.");
+    }
+}
+
+/// Loads the built-in starter food catalog unless this copy is loaded already. A failure
+/// leaves the catalog as it was (one transaction) and is no reason to stop serving.
+async fn load_starter_catalog(config: sparky_db::PgTarget) {
+    let result = async {
+        let mut client = sparky_db::connect(&config).await?;
+        starter_catalog::ensure_loaded(&mut client).await
+    }
+    .await;
+    match result {
+        Ok(Some((summary, seconds))) => tracing::info!("{}", summary.line(seconds)),
+        Ok(None) => tracing::debug!("the starter food catalog is loaded"),
+        Err(e) => tracing::warn!(
+            "could not load the starter food catalog ({e:#}); \
+             `sparky foods import --format usda-sr24` retries"
+        ),
     }
 }
 
@@ -422,10 +450,41 @@ async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Result<ExitCod
 async fn foods_command(db: &DbArgs, action: FoodsAction) -> anyhow::Result<ExitCode> {
     match action {
         FoodsAction::Import {
+            format: FoodFormat::UsdaSr24,
+            path,
+            ..
+        } => {
+            // Read and check the data before touching (or starting) the database.
+            let started = std::time::Instant::now();
+            let (data, stamp) = match &path {
+                None => (
+                    starter_catalog::Dataset::built_in()?,
+                    starter_catalog::Stamp::Always,
+                ),
+                Some(path) => {
+                    let (foods, portions) = starter_catalog::files_at(path)?;
+                    (
+                        starter_catalog::read_files(&foods, &portions)?,
+                        starter_catalog::Stamp::Never,
+                    )
+                }
+            };
+            let summary = with_database(db, async |located| {
+                let mut client = sparky_db::connect(&located.owner).await?;
+                food_import::check_schema(&client).await?;
+                starter_catalog::load(&mut client, &data, stamp).await
+            })
+            .await?
+            .expect("loads unless IfChanged");
+            println!("{}", summary.line(started.elapsed().as_secs_f64()));
+            Ok(ExitCode::SUCCESS)
+        }
+        FoodsAction::Import {
             format,
             path,
             batch_size,
         } => {
+            let path = path.context("FILE is required for this format")?;
             // Check the input before touching (or starting) the database.
             let source = food_import::open(format, &path)?;
             let (summary, seconds) = with_database(db, async |located| {

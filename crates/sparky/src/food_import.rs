@@ -50,9 +50,9 @@ use crate::cli::FoodFormat;
 
 /// Nutrients in the units of `nutrition_data` (kcal; g; sodium and minerals mg; vitamin A µg),
 /// in [`Nutrients::NAMES`] order.
-type Values = [Option<Decimal>; 15];
+pub(crate) type Values = [Option<Decimal>; 15];
 
-fn nutrients_of(values: &Values) -> Nutrients {
+pub(crate) fn nutrients_of(values: &Values) -> Nutrients {
     let mut n = Nutrients::default();
     for (name, v) in Nutrients::NAMES.iter().zip(values) {
         n.set(name, *v);
@@ -140,6 +140,7 @@ pub fn open(format: FoodFormat, path: &Path) -> anyhow::Result<Source> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     match format {
+        FoodFormat::UsdaSr24 => bail!("the usda-sr24 format is loaded by the starter catalog"),
         FoodFormat::Openfoodfacts => {
             if meta.is_dir() {
                 bail!(
@@ -203,7 +204,10 @@ pub fn open(format: FoodFormat, path: &Path) -> anyhow::Result<Source> {
 
 /// A file, transparently gunzipped when it starts with the gzip magic bytes. `progress`
 /// advances by the bytes read from disk.
-fn reader(path: &Path, progress: Option<&ProgressBar>) -> anyhow::Result<Box<dyn Read + Send>> {
+pub(crate) fn reader(
+    path: &Path,
+    progress: Option<&ProgressBar>,
+) -> anyhow::Result<Box<dyn Read + Send>> {
     let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut magic = [0u8; 2];
     let n = file.read(&mut magic)?;
@@ -281,7 +285,7 @@ fn csv_reader(
 }
 
 /// Column positions by name; an error naming the missing ones.
-fn header_index(
+pub(crate) fn header_index(
     path: &Path,
     headers: &csv::ByteRecord,
     required: &[&str],
@@ -382,7 +386,7 @@ fn check_off_header(source: &Source) -> anyhow::Result<()> {
 // ---------------------------------------------------------------------------------------------
 
 /// A number as the exports write it ("12.5", "1e-05", " 3 "); `None` when empty or garbage.
-fn parse_decimal(s: &str) -> Option<Decimal> {
+pub(crate) fn parse_decimal(s: &str) -> Option<Decimal> {
     let s = s.trim();
     if s.is_empty() {
         return None;
@@ -399,7 +403,7 @@ fn parse_decimal(s: &str) -> Option<Decimal> {
         })
 }
 
-fn scaled(v: Option<Decimal>, factor: Decimal) -> Option<Decimal> {
+pub(crate) fn scaled(v: Option<Decimal>, factor: Decimal) -> Option<Decimal> {
     v.and_then(|v| v.checked_mul(factor)).and_then(storable)
 }
 
@@ -1006,7 +1010,7 @@ impl Writer {
     }
 }
 
-async fn copy_in(
+pub(crate) async fn copy_in(
     tx: &tokio_postgres::Transaction<'_>,
     sql: &str,
     data: Vec<u8>,
@@ -1019,7 +1023,7 @@ async fn copy_in(
 }
 
 /// COPY text-format field.
-fn put_text(out: &mut Vec<u8>, v: Option<&str>) {
+pub(crate) fn put_text(out: &mut Vec<u8>, v: Option<&str>) {
     match v {
         None => out.extend_from_slice(b"\\N"),
         Some(s) => {
@@ -1037,7 +1041,7 @@ fn put_text(out: &mut Vec<u8>, v: Option<&str>) {
     }
 }
 
-fn put_decimal(out: &mut Vec<u8>, v: Option<Decimal>) {
+pub(crate) fn put_decimal(out: &mut Vec<u8>, v: Option<Decimal>) {
     match v {
         None => out.extend_from_slice(b"\\N"),
         Some(d) => out.extend_from_slice(d.to_string().as_bytes()),

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod exercise_import;
 mod food_import;
+mod starter_catalog;
 mod users;
 
 use clap::Parser;

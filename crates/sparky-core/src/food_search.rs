@@ -1,0 +1,413 @@
+//! Food search relevance: how well a food's name answers what someone typed.
+//!
+//! Catalog names follow USDA's style, "Head, qualifier, qualifier": "Bananas, raw",
+//! "Milk, whole, 3.25% milkfat, with added vitamin D", "Egg, whole, raw, fresh". People type
+//! "banana", "whole milk", "egg": a word in the singular, words in any order. So words match
+//! whole or by their start, singular and plural alike, in any order, and among the foods that
+//! match a food whose head is all the query says ("Egg, ..." rather than "Egg noodles" or
+//! "Noodles, egg") and whose matched words come early ranks first, then the plain form (raw,
+//! whole, fresh, plain), then generic before branded, then the shorter name.
+//!
+//! Words are the lower-cased text split at whitespace and ASCII punctuation, as the catalog's
+//! word index (`food_search_words`) splits it.
+
+use std::cmp::Reverse;
+
+/// Qualifiers that mark the plain, unprocessed form of a food in USDA names, when they stand
+/// alone between commas ("Egg, whole, raw", not "Bread, whole-wheat").
+const PLAIN_QUALIFIERS: [&str; 5] = ["raw", "whole", "fresh", "plain", "regular"];
+/// Words that mark a processed or preserved form ("Milk, dry, whole", "Bananas, dehydrated").
+const PROCESSED_WORDS: [&str; 11] = [
+    "dry",
+    "dried",
+    "dehydrated",
+    "powder",
+    "canned",
+    "frozen",
+    "concentrate",
+    "evaporated",
+    "condensed",
+    "imitation",
+    "substitute",
+];
+
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || c.is_ascii_punctuation()
+}
+
+/// The words of a lower-cased text.
+pub fn words(lower: &str) -> impl Iterator<Item = &str> {
+    lower.split(is_separator).filter(|w| !w.is_empty())
+}
+
+/// The singular of an English noun, roughly, so "bananas" and "banana", "berries" and "berry",
+/// "peaches" and "peach" compare equal. Applied to both sides, it needs to be consistent more
+/// than correct.
+pub fn singular(word: &str) -> &str {
+    let n = word.len();
+    if !word.is_ascii() || n <= 3 {
+        return word;
+    }
+    if let Some(stem) = word.strip_suffix("ies") {
+        // "berries" → "berr", compared as "berr" + "y" below.
+        return stem;
+    }
+    for suffix in ["ches", "shes", "sses", "xes", "oes"] {
+        if word.ends_with(suffix) {
+            return &word[..n - 2];
+        }
+    }
+    if word.ends_with('s')
+        && !word.ends_with("ss")
+        && !word.ends_with("us")
+        && !word.ends_with("is")
+    {
+        return &word[..n - 1];
+    }
+    word
+}
+
+/// The comparable form of a word: singular, with a final "y" dropped so that "berry" and
+/// "berries" (both "berr") meet. Always a prefix of the word.
+pub fn fold(word: &str) -> &str {
+    let s = singular(word);
+    match s.strip_suffix('y') {
+        Some(stem) if stem.len() >= 3 && s.is_ascii() => stem,
+        _ => s,
+    }
+}
+
+/// What someone typed, ready to match.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// Lower-cased and trimmed.
+    pub text: String,
+    pub words: Vec<String>,
+    folded: Vec<String>,
+}
+
+impl Query {
+    pub fn parse(q: &str) -> Query {
+        let text = q.trim().to_lowercase();
+        let words: Vec<String> = words(&text).map(str::to_string).collect();
+        let folded = words.iter().map(|w| fold(w).to_string()).collect();
+        Query {
+            text,
+            words,
+            folded,
+        }
+    }
+
+    /// Per query word, the start that every form of it begins with ("berries" and "berry"
+    /// → "berr", "eggs" → "egg"): catalog words starting with it are candidates. The same
+    /// prefixes, as substrings, decide whether a food matches at all.
+    pub fn prefixes(&self) -> Vec<String> {
+        self.folded.clone()
+    }
+
+    /// The longest prefix: the most selective one to drive an index scan with.
+    pub fn longest_prefix(&self) -> Option<&str> {
+        self.folded
+            .iter()
+            .max_by_key(|w| w.len())
+            .map(String::as_str)
+    }
+}
+
+/// How a food matches a query: the lower, the better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tier {
+    /// The name is the query's words and nothing else, in any order ("Milk, whole" for
+    /// "whole milk", "Oats" for "oat").
+    Exact,
+    /// Every query word is a word of the name or brand.
+    Words,
+    /// Every query word starts a word of the name or brand ("chi" for chicken).
+    Prefixes,
+    /// Every query word is somewhere in the text, inside a word ("gurt" for yogurt).
+    Inside,
+    /// None of that: a near miss let in by typo tolerance.
+    Near,
+}
+
+/// Sorts foods for a query; compare keys, lower first. Ties are broken by the caller (recently
+/// logged foods first within a tier, then this, then a stable id).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Relevance {
+    pub tier: Tier,
+    /// Typo tolerance: the closer spelling first (only for [`Tier::Near`]).
+    near: Reverse<u32>,
+    /// The first comma-separated part of the name has a word the query does not mention.
+    head_unmentioned: bool,
+    /// Plain-form qualifiers minus processed-form words, of those not typed: "Bananas, raw"
+    /// before "Bananas, dehydrated".
+    plain: Reverse<i32>,
+    /// The first plain qualifier comes early: "Milk, whole" before "Milk, buttermilk, whole".
+    first_plain: usize,
+    /// Where the query words first appear, summed: "Milk, whole" before "Milk, dry, whole".
+    positions: usize,
+    branded: bool,
+    word_count: usize,
+    length: usize,
+    name: String,
+}
+
+/// A word of the food matches a query word whole when their folded forms are equal, and by its
+/// start when it starts with the query word's prefix.
+fn whole_match(word_folded: &str, query_folded: &str) -> bool {
+    word_folded == query_folded
+}
+
+fn prefix_match(word: &str, query_folded: &str) -> bool {
+    word.starts_with(query_folded)
+}
+
+/// A name written partly in capitals ("CAMPBELL Soup Company", "KELLOGG'S") names a brand:
+/// USDA writes brands that way.
+fn has_brand_word(name: &str) -> bool {
+    name.split(|c: char| !c.is_alphabetic())
+        .any(|w| w.chars().count() >= 4 && w.chars().all(|c| c.is_uppercase()))
+}
+
+impl Relevance {
+    /// `similarity` is the trigram word similarity (0–1) when typo tolerance was on. Runs for
+    /// every candidate of a search (a few hundred), so it borrows instead of allocating.
+    pub fn of(query: &Query, name: &str, brand: Option<&str>, similarity: Option<f32>) -> Self {
+        let name_lower = name.to_lowercase();
+        let brand_lower = brand.map(str::to_lowercase).unwrap_or_default();
+        // (word, folded) of the name, then of the brand.
+        let mut all: Vec<(&str, &str)> = words(&name_lower).map(|w| (w, fold(w))).collect();
+        let name_word_count = all.len();
+        all.extend(words(&brand_lower).map(|w| (w, fold(w))));
+        let head_end = name_lower.find(',').unwrap_or(name_lower.len());
+        let head_word_count = words(&name_lower[..head_end]).count();
+        let qs = &query.folded;
+
+        let whole_at = |q: &str| all.iter().position(|(_, f)| *f == q);
+        let prefix_at = |q: &str| all.iter().position(|(w, _)| w.starts_with(q));
+        // The name is the query's words and nothing else, in any order.
+        let exact = name_word_count == qs.len() && {
+            let mut a: Vec<&str> = all[..name_word_count].iter().map(|(_, f)| *f).collect();
+            let mut b: Vec<&str> = qs.iter().map(String::as_str).collect();
+            a.sort_unstable();
+            b.sort_unstable();
+            a == b
+        };
+        let tier = if qs.is_empty() {
+            Tier::Near
+        } else if exact {
+            Tier::Exact
+        } else if qs.iter().all(|q| whole_at(q).is_some()) {
+            Tier::Words
+        } else if qs.iter().all(|q| prefix_at(q).is_some()) {
+            Tier::Prefixes
+        } else if qs
+            .iter()
+            .all(|q| name_lower.contains(q.as_str()) || brand_lower.contains(q.as_str()))
+        {
+            Tier::Inside
+        } else {
+            Tier::Near
+        };
+
+        let positions = qs
+            .iter()
+            .map(|q| whole_at(q).or_else(|| prefix_at(q)).unwrap_or(all.len()))
+            .sum();
+        let head_unmentioned = all[..head_word_count]
+            .iter()
+            .any(|(w, f)| !qs.iter().any(|q| whole_match(f, q) || prefix_match(w, q)));
+        let typed = |w: &str| query.words.iter().any(|q| q == w);
+        let is_plain = |q: &&str| PLAIN_QUALIFIERS.contains(q) && !typed(q);
+        let plain_qualifiers = name_lower
+            .split(',')
+            .map(str::trim)
+            .filter(is_plain)
+            .count();
+        let processed = all[..name_word_count]
+            .iter()
+            .filter(|(w, _)| PROCESSED_WORDS.contains(w) && !typed(w))
+            .count();
+        let plain = plain_qualifiers as i32 - processed as i32;
+        let first_plain = if plain > 0 {
+            name_lower
+                .split(',')
+                .map(str::trim)
+                .position(|q| is_plain(&q))
+                .unwrap_or(usize::MAX)
+        } else {
+            usize::MAX
+        };
+        Relevance {
+            tier,
+            near: Reverse(match tier {
+                Tier::Near => (similarity.unwrap_or(0.0).clamp(0.0, 1.0) * 1000.0) as u32,
+                _ => 0,
+            }),
+            head_unmentioned,
+            plain: Reverse(plain),
+            first_plain,
+            positions,
+            branded: brand.is_some_and(|b| !b.trim().is_empty()) || has_brand_word(name),
+            word_count: name_word_count,
+            length: name.chars().count(),
+            name: name_lower,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ranked<'a>(q: &str, names: &[&'a str]) -> Vec<&'a str> {
+        let query = Query::parse(q);
+        let mut v: Vec<(Relevance, &str)> = names
+            .iter()
+            .map(|n| (Relevance::of(&query, n, None, None), *n))
+            .collect();
+        v.sort();
+        v.into_iter().map(|(_, n)| n).collect()
+    }
+
+    #[test]
+    fn singular_and_plural_meet() {
+        for (a, b) in [
+            ("banana", "bananas"),
+            ("berry", "berries"),
+            ("peach", "peaches"),
+            ("egg", "eggs"),
+            ("potato", "potatoes"),
+            ("apple", "apples"),
+            ("oat", "oats"),
+        ] {
+            assert_eq!(fold(a), fold(b), "{a} {b}");
+        }
+        assert_eq!(fold("swiss"), "swiss");
+        assert_eq!(fold("hummus"), "hummus");
+        assert_eq!(fold("egg"), "egg");
+        let q = Query::parse("Strawberries ");
+        assert_eq!(q.prefixes(), ["strawberr"]);
+        assert!("strawberry".starts_with(&q.prefixes()[0]));
+    }
+
+    #[test]
+    fn the_plain_food_comes_first() {
+        let names = [
+            "Babyfood, fruit, bananas with tapioca, strained",
+            "Bananas, dehydrated, or banana powder",
+            "Bread, banana, prepared from recipe, made with margarine",
+            "Bananas, raw",
+            "Pepper, banana, raw",
+        ];
+        assert_eq!(ranked("banana", &names)[0], "Bananas, raw");
+        assert_eq!(ranked("bananas", &names)[0], "Bananas, raw");
+
+        let milk = [
+            "Cheese, ricotta, whole milk",
+            "Milk, dry, whole, without added vitamin D",
+            "Milk, whole, 3.25% milkfat, without added vitamin A and vitamin D",
+            "Milk, whole, 3.25% milkfat, with added vitamin D",
+            "Yogurt, plain, whole milk, 8 grams protein per 8 ounce",
+            "Milk, lowfat, fluid, 1% milkfat, with added vitamin A and vitamin D",
+        ];
+        assert_eq!(
+            ranked("whole milk", &milk)[0],
+            "Milk, whole, 3.25% milkfat, with added vitamin D"
+        );
+        assert_eq!(
+            ranked("milk", &milk)[0],
+            "Milk, whole, 3.25% milkfat, with added vitamin D"
+        );
+
+        let eggs = [
+            "Eggplant, raw",
+            "Noodles, egg, cooked, enriched",
+            "Egg, yolk, raw, fresh",
+            "Egg, white, raw, fresh",
+            "Egg, duck, whole, fresh, raw",
+            "Egg, whole, raw, fresh",
+            "Egg, whole, cooked, fried",
+            "Egg substitute, powder",
+            "Eggnog",
+        ];
+        let r = ranked("egg", &eggs);
+        assert_eq!(r[0], "Egg, whole, raw, fresh", "{r:?}");
+        assert!(
+            r.iter().position(|n| *n == "Eggplant, raw")
+                > r.iter()
+                    .position(|n| *n == "Noodles, egg, cooked, enriched"),
+            "a word before a word start: {r:?}"
+        );
+        assert_eq!(ranked("eggs", &eggs)[0], "Egg, whole, raw, fresh");
+
+        let more_milk = [
+            "Milk, buttermilk, fluid, whole",
+            "Milk, whole, 3.25% milkfat, with added vitamin D",
+        ];
+        assert_eq!(
+            ranked("milk", &more_milk)[0],
+            "Milk, whole, 3.25% milkfat, with added vitamin D",
+            "the plain qualifier right after the head"
+        );
+        let breads = ["Bread, pita, whole-wheat", "Bread, italian"];
+        assert_eq!(
+            ranked("bread", &breads)[0],
+            "Bread, italian",
+            "whole-wheat is no qualifier"
+        );
+        let breast = [
+            "Chicken breast, oven-roasted, fat-free, sliced",
+            "Chicken, broilers or fryers, breast, meat and skin, raw",
+            "Chicken, broilers or fryers, breast, meat only, raw",
+        ];
+        assert_eq!(
+            ranked("chicken breast", &breast)[0],
+            "Chicken, broilers or fryers, breast, meat only, raw"
+        );
+    }
+
+    #[test]
+    fn tiers() {
+        let q = Query::parse("whole milk");
+        let t = |n: &str| Relevance::of(&q, n, None, None).tier;
+        assert_eq!(t("Milk, whole"), Tier::Exact);
+        assert_eq!(t("Milk, whole, 3.25% milkfat"), Tier::Words);
+        assert_eq!(t("Wholesome milky bar"), Tier::Prefixes);
+        assert_eq!(t("Buttermilk, wholegrain"), Tier::Inside);
+        assert_eq!(t("Mlik"), Tier::Near);
+        assert_eq!(
+            Relevance::of(&Query::parse("oat"), "Oats", None, None).tier,
+            Tier::Exact
+        );
+        // The brand counts for matching, not for being exact.
+        let crunchy = Relevance::of(
+            &Query::parse("crunchy"),
+            "Banana chips",
+            Some("Crunchy"),
+            None,
+        );
+        assert_eq!(crunchy.tier, Tier::Words);
+    }
+
+    #[test]
+    fn generic_before_branded_and_closer_spelling_first() {
+        let q = Query::parse("cheerios");
+        let brand = Relevance::of(&q, "Cheerios", Some("General Mills"), None);
+        let generic = Relevance::of(&q, "Cheerios", None, None);
+        assert!(generic < brand);
+        let caps = Relevance::of(
+            &Query::parse("soup"),
+            "CAMPBELL'S, Soup, tomato",
+            None,
+            None,
+        );
+        let plain = Relevance::of(&Query::parse("soup"), "Soup, tomato, canned", None, None);
+        assert!(caps.branded && !plain.branded);
+
+        let q = Query::parse("chiken");
+        let close = Relevance::of(&q, "Chicken", None, Some(0.8));
+        let far = Relevance::of(&q, "Chickpeas", None, Some(0.4));
+        assert!(close < far);
+    }
+}
