@@ -8,7 +8,7 @@
 //! back (the `UserTx` is dropped) unless they say otherwise.
 //!
 //! Decision: with no acting user the request role sees no rows at all, the shared catalog
-//! included ("no user = no rows", DESIGN.md §2). Every request that reads the catalog has a
+//! included ("no user = no rows", ARCHITECTURE.md, the database contract). Every request that reads the catalog has a
 //! user; the few anonymous requests (login) go through SECURITY DEFINER functions.
 
 use std::collections::HashMap;
@@ -152,7 +152,7 @@ const TABLES: &[Table] = &[
 
 const ACCESS_TYPES: &[&str] = &["calorie", "checkin", "reports", "food_list"];
 
-/// The family matrix of DESIGN.md §2: may a grantee with `access` read the grantor's row?
+/// The family matrix of ARCHITECTURE.md, the database contract: may a grantee with `access` read the grantor's row?
 fn grantee_reads(table: &str, access: &str) -> bool {
     match table {
         "users" | "user_preferences" | "user_profiles" => true,

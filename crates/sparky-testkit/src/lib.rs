@@ -1,4 +1,4 @@
-//! Real-PostgreSQL test support (DESIGN.md §4).
+//! Real-PostgreSQL test support (ARCHITECTURE.md, adding an endpoint).
 //!
 //! One cluster per machine (the embedded one under `target/sparky-test-pg`, or the server in
 //! `SPARKY_TEST_DATABASE_URL`), one migrated template database per set of migrations, and one

@@ -1,4 +1,4 @@
-//! One error shape for every failure (DESIGN.md §3):
+//! One error shape for every failure (ARCHITECTURE.md, the request path):
 //! `{"error": {"code": "...", "message": "...", "fields": {...}}}`.
 
 use std::collections::BTreeMap;

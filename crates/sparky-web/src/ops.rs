@@ -142,11 +142,11 @@ pub async fn observe(State(_state): State<AppState>, req: Request, next: Next) -
         .unwrap_or_else(|| "unmatched".to_string());
     let api = is_api(req.uri().path());
     let response = next.run(req).await;
-    // Pages render their own HTML errors; the API always answers in its JSON shape.
+    // The API always answers in its JSON shape, pages with the app's HTML error page.
     let response = if api {
         normalise_error(response)
     } else {
-        response
+        crate::pages::html_errors(response)
     };
     let status = response.status().as_u16().to_string();
     let elapsed = started.elapsed().as_secs_f64();

@@ -317,7 +317,9 @@ async fn a_panicking_handler_answers_500_with_the_request_id_and_the_server_keep
         panic!("deliberate test panic")
     }
     let (base, _db, _task) = spawn_with_routes(
-        axum::Router::new().route("/test/panic", get(boom)),
+        axum::Router::new()
+            .route("/api/test/panic", get(boom))
+            .route("/test/panic", get(boom)),
         std::future::pending(),
         ServeOptions::default(),
     )
@@ -326,7 +328,7 @@ async fn a_panicking_handler_answers_500_with_the_request_id_and_the_server_keep
     let mut conn = Conn::open(&base).await;
     for id in ["panic-one", "panic-two"] {
         conn.send(
-            &format!("GET /test/panic HTTP/1.1\r\nHost: test\r\nX-Request-Id: {id}\r\n\r\n"),
+            &format!("GET /api/test/panic HTTP/1.1\r\nHost: test\r\nX-Request-Id: {id}\r\n\r\n"),
             b"",
         )
         .await
@@ -346,8 +348,25 @@ async fn a_panicking_handler_answers_500_with_the_request_id_and_the_server_keep
         assert_eq!(ok.status, 200);
     }
 
+    // Outside /api the web app answers with its HTML error page, still with the request id.
+    conn.send(
+        "GET /test/panic HTTP/1.1\r\nHost: test\r\nX-Request-Id: panic-page\r\n\r\n",
+        b"",
+    )
+    .await
+    .unwrap();
+    let r = conn.response().await.unwrap().expect("an answer");
+    assert_eq!(r.status, 500);
+    assert_eq!(r.header("x-request-id"), Some("panic-page"));
+    assert!(r
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("text/html")));
+    let page = String::from_utf8_lossy(&r.body).to_string();
+    assert!(page.contains("<html"), "{page}");
+    assert!(!page.contains("deliberate"), "no panic text leaks: {page}");
+
     let text = String::from_utf8_lossy(&log.lock().unwrap()).to_string();
-    for id in ["panic-one", "panic-two"] {
+    for id in ["panic-one", "panic-two", "panic-page"] {
         let lines: Vec<&str> = text.lines().filter(|l| l.contains(id)).collect();
         assert_eq!(
             lines.len(),

@@ -1,4 +1,4 @@
-//! Family access end to end (DESIGN.md §2): grants are created, listed and removed over HTTP,
+//! Family access end to end (ARCHITECTURE.md, the database contract): grants are created, listed and removed over HTTP,
 //! and what a grant allows is decided by RLS alone.
 
 mod common;

@@ -1,6 +1,6 @@
 //! The platform around the handlers: the error shape, request ids, CSRF, health, metrics,
 //! the OpenAPI document and docs page, preferences and cross-user isolation. Black-box over
-//! HTTP against a real database (DESIGN.md §3–4).
+//! HTTP against a real database (ARCHITECTURE.md, the request path).
 
 mod common;
 

@@ -305,6 +305,8 @@ pub enum PageError {
     Forbidden,
     NotFound,
     BadRequest,
+    /// Something failed that was logged where it happened (a caught panic).
+    Server,
     App(AppError),
 }
 
@@ -359,6 +361,11 @@ impl IntoResponse for PageError {
                 t.get("error.bad_request"),
                 t.get("error.bad_request_text").to_string(),
             ),
+            PageError::Server => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                t.get("error.server"),
+                t.get("error.server_text").to_string(),
+            ),
             PageError::App(e) => {
                 let status = crate::error::ApiError::from(e).status;
                 if status.is_server_error() {
@@ -380,6 +387,32 @@ impl IntoResponse for PageError {
         };
         (status, html(&page)).into_response()
     }
+}
+
+/// An error that reaches a page in the API's JSON shape (a panic caught by the catch-panic
+/// layer, a body over the limit, a failed extractor) becomes the app's HTML error page.
+pub fn html_errors(response: Response) -> Response {
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let mut page = match status {
+        StatusCode::NOT_FOUND => PageError::NotFound,
+        StatusCode::FORBIDDEN => PageError::Forbidden,
+        s if s.is_server_error() => PageError::Server,
+        _ => PageError::BadRequest,
+    }
+    .into_response();
+    *page.status_mut() = status;
+    if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
+        page.headers_mut()
+            .insert(header::RETRY_AFTER, retry.clone());
+    }
+    page
 }
 
 /// A rendered template as an HTML response.

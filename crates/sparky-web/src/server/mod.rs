@@ -18,26 +18,27 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderValue, Request, Response};
 use axum::Router;
-use bytes::Bytes;
-use http_body::{Body as _, Frame, SizeHint};
-use http_body_util::BodyExt;
+use http_body::Body as _;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 use tower::ServiceExt;
+
+mod body;
+mod linger;
+
+use body::{discard, BodyState, Tracked};
+use linger::Lingering;
 
 /// An unread request body up to this size is read and discarded so the connection can be
 /// reused; a larger one closes the connection instead.
@@ -327,201 +328,6 @@ async fn handle(
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     Ok(response)
-}
-
-/// Reads and discards the rest of a body, within [`DRAIN_LIMIT`] and [`DRAIN_TIMEOUT`].
-async fn discard(mut body: Incoming) -> bool {
-    let read_all = async {
-        let mut total = 0u64;
-        while let Some(frame) = body.frame().await {
-            match frame {
-                Ok(frame) => {
-                    if let Some(data) = frame.data_ref() {
-                        total += data.len() as u64;
-                        if total > DRAIN_LIMIT {
-                            return false;
-                        }
-                    }
-                }
-                Err(_) => return false,
-            }
-        }
-        true
-    };
-    tokio::time::timeout(DRAIN_TIMEOUT, read_all)
-        .await
-        .unwrap_or(false)
-}
-
-enum BodyState {
-    /// The handler has the body (or had it and dropped it after reading it all).
-    InUse,
-    Ended,
-    /// The handler dropped the body before its end; here is the rest.
-    Returned {
-        body: Incoming,
-        read: u64,
-    },
-}
-
-/// A request body that, when dropped unfinished, hands the rest back to [`handle`].
-struct Tracked {
-    inner: Option<Incoming>,
-    read: u64,
-    slot: Arc<Mutex<BodyState>>,
-}
-
-impl Tracked {
-    fn finish(&mut self) {
-        self.inner = None;
-        *self.slot.lock().expect("body slot") = BodyState::Ended;
-    }
-}
-
-impl http_body::Body for Tracked {
-    type Data = Bytes;
-    type Error = hyper::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        let Some(inner) = self.inner.as_mut() else {
-            return Poll::Ready(None);
-        };
-        let polled = Pin::new(inner).poll_frame(cx);
-        match &polled {
-            Poll::Ready(Some(Ok(frame))) => {
-                if let Some(data) = frame.data_ref() {
-                    self.read += data.len() as u64;
-                }
-            }
-            // The end, or a broken connection (nothing to drain then).
-            Poll::Ready(None | Some(Err(_))) => self.finish(),
-            Poll::Pending => {}
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.as_ref().is_none_or(|b| b.is_end_stream())
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner
-            .as_ref()
-            .map_or_else(|| SizeHint::with_exact(0), |b| b.size_hint())
-    }
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        let Some(body) = self.inner.take() else {
-            return;
-        };
-        let state = if body.is_end_stream() {
-            BodyState::Ended
-        } else {
-            BodyState::Returned {
-                body,
-                read: self.read,
-            }
-        };
-        if let Ok(mut slot) = self.slot.lock() {
-            *slot = state;
-        }
-    }
-}
-
-/// A TCP stream whose shutdown keeps reading (and discarding) for a moment after sending FIN:
-/// closing a socket with unread data in it makes the kernel reset the connection, and the
-/// reset can destroy the response before the client has read it.
-struct Lingering {
-    stream: TcpStream,
-    linger: Option<Linger>,
-}
-
-struct Linger {
-    until: Pin<Box<tokio::time::Sleep>>,
-    discarded: u64,
-}
-
-impl Lingering {
-    fn new(stream: TcpStream) -> Lingering {
-        Lingering {
-            stream,
-            linger: None,
-        }
-    }
-}
-
-impl AsyncRead for Lingering {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Lingering {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        let this = &mut *self;
-        if this.linger.is_none() {
-            std::task::ready!(Pin::new(&mut this.stream).poll_shutdown(cx))?;
-            this.linger = Some(Linger {
-                until: Box::pin(tokio::time::sleep(LINGER_TIMEOUT)),
-                discarded: 0,
-            });
-        }
-        let linger = this.linger.as_mut().expect("set above");
-        let mut scratch = [0u8; 8192];
-        loop {
-            let mut buf = ReadBuf::new(&mut scratch);
-            match Pin::new(&mut this.stream).poll_read(cx, &mut buf) {
-                // The client closed its side (or the connection broke): done.
-                Poll::Ready(Ok(())) if buf.filled().is_empty() => return Poll::Ready(Ok(())),
-                Poll::Ready(Err(_)) => return Poll::Ready(Ok(())),
-                Poll::Ready(Ok(())) => {
-                    linger.discarded += buf.filled().len() as u64;
-                    if linger.discarded > LINGER_LIMIT {
-                        return Poll::Ready(Ok(()));
-                    }
-                }
-                Poll::Pending => {
-                    return match linger.until.as_mut().poll(cx) {
-                        Poll::Ready(()) => Poll::Ready(Ok(())),
-                        Poll::Pending => Poll::Pending,
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// Makes the kernel drop new connection attempts (TCP SYNs without ACK) to this listener,
