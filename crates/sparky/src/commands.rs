@@ -175,17 +175,19 @@ async fn serve_with(
         sparky_web::AppState::new(database, web_config, migrator.clone())
             .with_providers(sparky_providers::Providers::from_env()),
     );
+    let stop = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(&args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "listening");
-    announce(config, address, args.public_url.as_deref()).await;
+    // Beside serving: it asks the database whether anyone has an account yet.
+    tokio::spawn(announce(config.clone(), address, args.public_url.clone()));
     let options = sparky_web::server::ServeOptions {
         drain: std::time::Duration::from_millis(args.shutdown_drain_ms),
         finish: std::time::Duration::from_millis(args.shutdown_timeout_ms),
     };
-    sparky_web::server::serve(listener, app, shutdown_signal(), options).await?;
+    sparky_web::server::serve(listener, app, stop, options).await?;
     purger.abort();
     if let Some(task) = starter {
         // An unfinished load rolls back with its connection; the next start does it again.
@@ -198,18 +200,18 @@ async fn serve_with(
 /// Tells the person who started Sparky where to go, and on an empty server who becomes the
 /// administrator. On standard output: it is for people, not for the log.
 async fn announce(
-    owner: &sparky_db::PgTarget,
+    owner: sparky_db::PgTarget,
     address: std::net::SocketAddr,
-    public: Option<&str>,
+    public: Option<String>,
 ) {
-    let url = match public.filter(|p| !p.is_empty()) {
+    let url = match public.as_deref().filter(|p| !p.is_empty()) {
         Some(p) => p.trim_end_matches('/').to_string(),
         None if address.ip().is_unspecified() => format!("http://127.0.0.1:{}", address.port()),
         None => format!("http://{address}"),
     };
     println!("Sparky is ready: open {url}/");
     let empty = async {
-        let client = sparky_db::connect(owner).await.ok()?;
+        let client = sparky_db::connect(&owner).await.ok()?;
         sparky_app::accounts::admin::no_accounts_yet(&client)
             .await
             .ok()
@@ -238,18 +240,25 @@ async fn load_starter_catalog(config: sparky_db::PgTarget) {
     }
 }
 
-async fn shutdown_signal() {
+/// Resolves on SIGTERM or SIGINT. The handlers are installed when this is called, not when the
+/// future is first polled, so a signal arriving while the server is still starting up stops it
+/// gracefully instead of killing it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+    let term = signal(SignalKind::terminate());
+    let interrupt = signal(SignalKind::interrupt());
+    async move {
+        match (term, interrupt) {
+            (Ok(mut term), Ok(mut interrupt)) => {
+                tokio::select! {
+                    _ = term.recv() => {},
+                    _ = interrupt.recv() => {},
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {},
-        _ = term.recv() => {},
     }
 }
 

@@ -26,14 +26,24 @@ impl Server {
             .env("RUST_LOG", "info")
             .env("SPARKY_BIND", "127.0.0.1:0")
             .arg("serve")
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().unwrap();
         let stderr = child.stderr.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
         let log = Arc::new(Mutex::new(String::new()));
+        // What it tells people (standard output) goes into the same log.
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let mut l = sink.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
         let (tx, rx) = std::sync::mpsc::channel();
         let sink = log.clone();
         std::thread::spawn(move || {
@@ -375,4 +385,112 @@ fn the_embedded_postgresql_is_started_again_after_it_is_killed() {
     let mut server = server;
     assert!(server.wait(Duration::from_secs(60)).success());
     assert!(server.log().contains("stopped PostgreSQL"));
+}
+
+/// One request on its own connection: status, the session cookie it sets (if any), body.
+fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    body: &str,
+) -> (u16, Option<String>, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let cookie = cookie
+        .map(|c| format!("Cookie: sparky_session={c}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n{cookie}\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let session = head.lines().find_map(|l| {
+        let v = l.strip_prefix("set-cookie: sparky_session=")?;
+        Some(v.split(';').next()?.to_string())
+    });
+    (status, session, body.to_string())
+}
+
+/// Two `sparky serve` processes started together on one empty database: the migrations run
+/// once, a session made on one works on the other, and sign-in limits are counted together.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_instances_share_one_database() {
+    let db = TestDb::empty().await;
+    let url = db.url();
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("SPARKY_STARTER_CATALOG", "false"),
+        ("SPARKY_LOGIN_PER_MINUTE_ACCOUNT", "3"),
+    ];
+    let (one, two) = std::thread::scope(|s| {
+        let one = s.spawn(|| Server::start(&env));
+        let two = s.spawn(|| Server::start(&env));
+        (one.join().unwrap(), two.join().unwrap())
+    });
+
+    // Every migration applied exactly once between them, and recorded once.
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../db/migrations"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".sql") && !n.ends_with(".down.sql"))
+        .count();
+    let applied = |s: &Server| s.log().matches("applied migration").count();
+    assert_eq!(
+        applied(&one) + applied(&two),
+        files,
+        "one:\n{}\ntwo:\n{}",
+        one.log(),
+        two.log()
+    );
+    let recorded: i64 = db
+        .owner_client()
+        .await
+        .query_one("SELECT count(*) FROM migrations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(recorded as usize, files);
+
+    // Each tells where to go and, with nobody registered yet, who becomes the administrator.
+    for server in [&one, &two] {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !server
+            .log()
+            .contains("first account to register becomes the administrator")
+        {
+            assert!(Instant::now() < deadline, "{}", server.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let ready = format!("Sparky is ready: open http://{}/", server.addr);
+        assert!(server.log().contains(&ready), "{}", server.log());
+    }
+
+    // Registered and signed in on one, recognised by the other.
+    let account =
+        r#"{"email":"both@example.com","password":"two servers one db","full_name":"Both"}"#;
+    let (status, _, body) = exchange(one.addr, "POST", "/api/v1/auth/register", None, account);
+    assert_eq!(status, 201, "{body}");
+    let login = r#"{"email":"both@example.com","password":"two servers one db"}"#;
+    let (status, session, body) = exchange(one.addr, "POST", "/api/v1/auth/login", None, login);
+    assert_eq!(status, 200, "{body}");
+    let session = session.expect("a session cookie");
+    let (status, _, body) = exchange(two.addr, "GET", "/api/v1/me", Some(&session), "");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("both@example.com"), "{body}");
+
+    // Three sign-in attempts a minute for the account, whichever server hears them.
+    let wrong = r#"{"email":"both@example.com","password":"not the password at all"}"#;
+    let mut statuses = Vec::new();
+    for server in [&one, &two, &one, &two] {
+        statuses.push(exchange(server.addr, "POST", "/api/v1/auth/login", None, wrong).0);
+    }
+    // The successful sign-in counted too: attempts 2 and 3 are refused, 4 and 5 limited. Limits
+    // per process would have let every one through (each server saw at most three).
+    assert_eq!(statuses, [401, 401, 429, 429], "{statuses:?}");
 }
