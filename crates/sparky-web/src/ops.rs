@@ -141,12 +141,19 @@ pub async fn observe(State(_state): State<AppState>, req: Request, next: Next) -
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
     let api = is_api(req.uri().path());
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
     let response = next.run(req).await;
     // The API always answers in its JSON shape, pages with the app's HTML error page.
     let response = if api {
         normalise_error(response)
-    } else {
+    } else if wants_html {
         crate::pages::html_errors(response)
+    } else {
+        response
     };
     let status = response.status().as_u16().to_string();
     let elapsed = started.elapsed().as_secs_f64();

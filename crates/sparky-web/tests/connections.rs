@@ -350,7 +350,7 @@ async fn a_panicking_handler_answers_500_with_the_request_id_and_the_server_keep
 
     // Outside /api the web app answers with its HTML error page, still with the request id.
     conn.send(
-        "GET /test/panic HTTP/1.1\r\nHost: test\r\nX-Request-Id: panic-page\r\n\r\n",
+        "GET /test/panic HTTP/1.1\r\nHost: test\r\nAccept: text/html\r\nX-Request-Id: panic-page\r\n\r\n",
         b"",
     )
     .await

@@ -305,8 +305,8 @@ pub enum PageError {
     Forbidden,
     NotFound,
     BadRequest,
-    /// Something failed that was logged where it happened (a caught panic).
-    Server,
+    /// Something failed that was logged where it happened (a caught panic, an outage).
+    Server(StatusCode),
     App(AppError),
 }
 
@@ -361,8 +361,8 @@ impl IntoResponse for PageError {
                 t.get("error.bad_request"),
                 t.get("error.bad_request_text").to_string(),
             ),
-            PageError::Server => (
-                StatusCode::INTERNAL_SERVER_ERROR,
+            PageError::Server(status) => (
+                status,
                 t.get("error.server"),
                 t.get("error.server_text").to_string(),
             ),
@@ -389,8 +389,9 @@ impl IntoResponse for PageError {
     }
 }
 
-/// An error that reaches a page in the API's JSON shape (a panic caught by the catch-panic
+/// An error that reaches a browser in the API's JSON shape (a panic caught by the catch-panic
 /// layer, a body over the limit, a failed extractor) becomes the app's HTML error page.
+/// Only for requests that ask for HTML: probes and scripts outside /api (`/readyz`) keep JSON.
 pub fn html_errors(response: Response) -> Response {
     let status = response.status();
     let json = response
@@ -403,7 +404,7 @@ pub fn html_errors(response: Response) -> Response {
     let mut page = match status {
         StatusCode::NOT_FOUND => PageError::NotFound,
         StatusCode::FORBIDDEN => PageError::Forbidden,
-        s if s.is_server_error() => PageError::Server,
+        s if s.is_server_error() => PageError::Server(s),
         _ => PageError::BadRequest,
     }
     .into_response();
