@@ -148,6 +148,19 @@ pub fn formula(t: &Messages, s: &sparky_app::goals::Suggestion) -> String {
     text
 }
 
+/// A moment as the user reads it, in their timezone: "Wed 2 Dec, 14:05".
+pub fn when(t: &Messages, at: chrono::DateTime<chrono::Utc>, timezone: &str) -> String {
+    use chrono::Datelike;
+    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+    let local = at.with_timezone(&tz);
+    let now_year = chrono::Utc::now().with_timezone(&tz).year();
+    format!(
+        "{}, {}",
+        super::format::day_label(t, local.date_naive(), now_year),
+        local.format("%H:%M")
+    )
+}
+
 /// A number as people type it ("70,5" too); None when empty, Err when not a number.
 pub fn decimal(raw: &str) -> Result<Option<Decimal>, ()> {
     let raw = raw.trim().replace(',', ".");

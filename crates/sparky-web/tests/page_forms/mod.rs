@@ -56,6 +56,16 @@ pub async fn get(app: &TestApp, path: &str, who: &As) -> Html {
     read(req.send().await.unwrap()).await
 }
 
+/// GETs `path` while viewing `user_id`'s data (the "viewing as" cookie).
+pub async fn get_viewing(app: &TestApp, path: &str, who: &As, user_id: &str) -> Html {
+    let session = cookie(who).expect("a session");
+    let req = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .header(header::COOKIE, format!("{session}; sparky_viewing={user_id}"));
+    read(req.send().await.unwrap()).await
+}
+
 /// POSTs `fields` as a form from the app's own origin.
 pub async fn post(app: &TestApp, path: &str, who: &As, fields: &[(&str, &str)]) -> Html {
     let body: String = form_urlencoded::Serializer::new(String::new())
