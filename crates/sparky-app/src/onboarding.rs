@@ -121,7 +121,11 @@ fn number(v: &mut Validation, field: &str, raw: &str, problem: &str) -> Option<D
 pub fn plan(input: &OnboardingInput) -> AppResult<OnboardingPlan> {
     let mut v = Validation::new();
     let units = UnitsSystem::parse(&input.units_system).ok();
-    v.check(units.is_some(), "units_system", "must be metric or imperial");
+    v.check(
+        units.is_some(),
+        "units_system",
+        "must be metric or imperial",
+    );
     let imperial = units.is_some_and(UnitsSystem::is_imperial);
     let timezone = v.take(parse_timezone("timezone", &input.timezone));
     let sex = Sex::parse(input.sex.trim());
@@ -163,7 +167,11 @@ pub fn plan(input: &OnboardingInput) -> AppResult<OnboardingPlan> {
         }?;
         let ok = cm >= Decimal::from(profile::MIN_HEIGHT_CM)
             && cm <= Decimal::from(profile::MAX_HEIGHT_CM);
-        v.check(ok, "height", "must be between 50 and 272 cm (20 and 107 in)");
+        v.check(
+            ok,
+            "height",
+            "must be between 50 and 272 cm (20 and 107 in)",
+        );
         ok.then(|| round_dp(cm, 2))
     });
     let weight_unit = match input.weight_unit.trim() {
@@ -181,7 +189,11 @@ pub fn plan(input: &OnboardingInput) -> AppResult<OnboardingPlan> {
             }
         };
         let ok = kg >= Decimal::from(20) && kg <= Decimal::from(700);
-        v.check(ok, "weight", "must be between 20 and 700 kg (44 and 1543 lb)");
+        v.check(
+            ok,
+            "weight",
+            "must be between 20 and 700 kg (44 and 1543 lb)",
+        );
         ok.then_some((w, unit, kg))
     });
     let activity = ActivityLevel::parse(input.activity.trim());
@@ -191,7 +203,11 @@ pub fn plan(input: &OnboardingInput) -> AppResult<OnboardingPlan> {
         "must be sedentary, light, moderate, active or very_active",
     );
     let direction = Direction::parse(&input.goal);
-    v.check(direction.is_some(), "goal", "must be lose, maintain or gain");
+    v.check(
+        direction.is_some(),
+        "goal",
+        "must be lose, maintain or gain",
+    );
     v.finish()?;
     let (
         Some(units),

@@ -120,9 +120,12 @@ async fn register_leads_to_onboarding_and_saving_stores_everything_at_once() {
         "{}",
         preview.body
     );
-    assert!(preview.body.contains("550 kcal a day for -0.5 kg a week"));
+    assert!(preview.body.contains("− 550 kcal to lose 0.5 kg a week → "));
     assert!(active_goals(&app, &me).await.is_empty());
-    assert_eq!(app.get("/api/v1/profile", &me).await.body["sex"], Value::Null);
+    assert_eq!(
+        app.get("/api/v1/profile", &me).await.body["sex"],
+        Value::Null
+    );
 
     let saved = send(&app, &me, &with("save", &[])).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
@@ -184,22 +187,40 @@ async fn bad_answers_are_shown_next_to_their_fields_and_nothing_changes() {
     let bad = send(
         &app,
         &me,
-        &with("save", &[("height", "12"), ("birth_date", ""), ("timezone", "Mars/Base")]),
+        &with(
+            "save",
+            &[
+                ("height", "12"),
+                ("birth_date", ""),
+                ("timezone", "Mars/Base"),
+            ],
+        ),
     )
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("Enter your height: 50 to 272 cm"), "{}", bad.body);
-    assert!(bad.body.contains("Enter a birth date that makes you 15 to 120"));
+    assert!(
+        bad.body.contains("Enter your height: 50 to 272 cm"),
+        "{}",
+        bad.body
+    );
+    assert!(bad
+        .body
+        .contains("Enter a birth date that makes you 15 to 120"));
     assert!(bad.body.contains("Choose your timezone from the list"));
     assert!(bad.body.contains("aria-invalid=\"true\""));
     // What was typed stays.
-    assert!(bad.body.contains("name=\"height\" inputmode=\"decimal\" value=\"12\""));
+    assert!(bad
+        .body
+        .contains("name=\"height\" inputmode=\"decimal\" value=\"12\""));
     assert!(bad.body.contains("<option value=\"lb\" selected>"));
 
     assert!(active_goals(&app, &me).await.is_empty());
     let prefs = app.get("/api/v1/preferences", &me).await.body;
     assert_eq!(prefs["units_system"], "metric");
-    assert_eq!(app.get("/api/v1/profile", &me).await.body["sex"], Value::Null);
+    assert_eq!(
+        app.get("/api/v1/profile", &me).await.body["sex"],
+        Value::Null
+    );
     let latest = app.get("/api/v1/measurements/latest", &me).await.body;
     assert!(latest["items"].as_array().unwrap().is_empty(), "{latest}");
     // Still to do.
@@ -211,7 +232,10 @@ async fn skipping_goes_to_today_and_is_remembered() {
     let app = TestApp::spawn().await;
     // An account made elsewhere (the API) meets onboarding at its first browser sign-in.
     let (_, _api) = app.user("cy@example.com").await;
-    assert_eq!(sign_in_in_browser(&app, "cy@example.com").await, "/onboarding");
+    assert_eq!(
+        sign_in_in_browser(&app, "cy@example.com").await,
+        "/onboarding"
+    );
     let (_, me) = app.user("dee@example.com").await;
     let skipped = submit(&app, "/onboarding", "/onboarding/skip", &me, &[]).await;
     assert_eq!(skipped.status, StatusCode::SEE_OTHER);
@@ -225,7 +249,11 @@ async fn skipping_goes_to_today_and_is_remembered() {
 async fn writes_need_the_token_and_pages_need_a_session() {
     let app = TestApp::spawn().await;
     let (_, me) = app.user("eve@example.com").await;
-    let fields: Vec<(&str, &str)> = ANSWERS.iter().copied().chain([("action", "save")]).collect();
+    let fields: Vec<(&str, &str)> = ANSWERS
+        .iter()
+        .copied()
+        .chain([("action", "save")])
+        .collect();
     let forged = post(&app, "/onboarding", &me, &fields).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     let skipped = post(&app, "/onboarding/skip", &me, &[]).await;

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use sparky_core::{GoalStatus, GoalType};
 use sparky_db::UserTx;
 
-use super::{context, conflict_or, insert, list, Goal, GoalValues, ListFilter};
+use super::{conflict_or, context, insert, list, Goal, GoalValues, ListFilter};
 use crate::acting::Acting;
 use crate::error::{AppResult, Validation};
 
@@ -41,9 +41,13 @@ pub async fn set_targets(
         match c.value {
             None => checked.push((t, None)),
             Some(value) => {
-                if let Some(target) =
-                    v.take(super::to_canonical(t, field, value, c.unit.as_deref(), ctx.units))
-                {
+                if let Some(target) = v.take(super::to_canonical(
+                    t,
+                    field,
+                    value,
+                    c.unit.as_deref(),
+                    ctx.units,
+                )) {
                     checked.push((t, Some(target)));
                 }
             }

@@ -128,19 +128,19 @@ pub fn formula(t: &Messages, s: &sparky_app::goals::Suggestion) -> String {
     if delta.abs() >= 0.5 {
         text.push(' ');
         text.push_str(&t.fill(
-            "formula.change",
+            if delta < 0.0 {
+                "formula.lose"
+            } else {
+                "formula.gain"
+            },
             &[
-                ("sign", if delta < 0.0 { "−" } else { "+" }),
                 ("kcal", &kcal(delta.abs())),
-                ("weekly", &number(f(s.weekly_change_kg), 2)),
+                ("weekly", &number(f(s.weekly_change_kg).abs(), 2)),
             ],
         ));
     }
     text.push(' ');
-    text.push_str(&t.fill(
-        "formula.result",
-        &[("target", &kcal(f(s.target_calories)))],
-    ));
+    text.push_str(&t.fill("formula.result", &[("target", &kcal(f(s.target_calories)))]));
     if s.floor_applied {
         text.push(' ');
         text.push_str(&t.fill("formula.floor", &[("floor", &kcal(f(s.floor_kcal)))]));

@@ -143,12 +143,27 @@ async fn render(
             };
             let value = match typed {
                 Some(form) => form.get(*gt).to_string(),
-                None => goal.and_then(|g| g.target_value).map(show).unwrap_or_default(),
+                None => goal
+                    .and_then(|g| g.target_value)
+                    .map(show)
+                    .unwrap_or_default(),
             };
-            let (current, target) = (f(goal.and_then(|g| g.current_value)), goal.and_then(|g| g.target_value).map(|a| a.to_f64()));
-            let text = |v: f64| if water { units.water(v) } else { format!("{} {unit}", number(v, 0)) };
+            let (current, target) = (
+                f(goal.and_then(|g| g.current_value)),
+                goal.and_then(|g| g.target_value).map(|a| a.to_f64()),
+            );
+            let text = |v: f64| {
+                if water {
+                    units.water(v)
+                } else {
+                    format!("{} {unit}", number(v, 0))
+                }
+            };
             let progress = match target {
-                Some(tg) => t.fill("goals.of", &[("current", &text(current)), ("target", &text(tg))]),
+                Some(tg) => t.fill(
+                    "goals.of",
+                    &[("current", &text(current)), ("target", &text(tg))],
+                ),
                 None => t.get("goals.no_target").to_string(),
             };
             TargetRow {
@@ -176,7 +191,10 @@ async fn render(
         None => (kcal(eaten), t.get("day.kcal_eaten")),
     };
     let ring_label = match target {
-        Some(tg) => t.fill("goals.ring_label", &[("eaten", &kcal(eaten)), ("target", &kcal(tg))]),
+        Some(tg) => t.fill(
+            "goals.ring_label",
+            &[("eaten", &kcal(eaten)), ("target", &kcal(tg))],
+        ),
         None => t.fill("day.ring_label_no_target", &[("eaten", &kcal(eaten))]),
     };
     let weight = weight::view(&t, &shell, &active, weight_form);
@@ -188,7 +206,16 @@ async fn render(
     };
     page.tx.commit().await?;
     Ok(GoalsPage {
-        directions: options(&t, "direction", &["lose", "maintain", "gain"], if direction.is_empty() { "maintain" } else { &direction }),
+        directions: options(
+            &t,
+            "direction",
+            &["lose", "maintain", "gain"],
+            if direction.is_empty() {
+                "maintain"
+            } else {
+                &direction
+            },
+        ),
         ring: charts::ring(eaten, 0.0, target, &center, sub, &ring_label),
         shell,
         own,
@@ -247,7 +274,9 @@ async fn suggest(
 }
 
 async fn show(page: Page, Query(params): Query<SuggestParams>) -> Result<Response, PageError> {
-    Ok(html(&render(page, Errors::default(), None, params, None).await?))
+    Ok(html(
+        &render(page, Errors::default(), None, params, None).await?,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -290,10 +319,17 @@ async fn save_targets(
             Ok(value) => changes.push(TargetChange {
                 goal_type: gt,
                 value,
-                unit: if gt == GoalType::WaterTarget { water_unit.clone() } else { None },
+                unit: if gt == GoalType::WaterTarget {
+                    water_unit.clone()
+                } else {
+                    None
+                },
             }),
             Err(()) => {
-                errors.0.insert(gt.as_str().into(), t.get(&format!("goals.err.{}", gt.as_str())).into());
+                errors.0.insert(
+                    gt.as_str().into(),
+                    t.get(&format!("goals.err.{}", gt.as_str())).into(),
+                );
             }
         }
     }

@@ -97,7 +97,7 @@ fn page_of(
 fn plan_view(t: &crate::i18n::Messages, p: &OnboardingPlan) -> PlanView {
     let g = |d: rust_decimal::Decimal| format!("{} g", number(d.try_into().unwrap_or(0.0), 0));
     PlanView {
-        calories: format!("{} kcal", kcal(p.calories.try_into().unwrap_or(0.0))),
+        calories: kcal(p.calories.try_into().unwrap_or(0.0)),
         protein: g(p.protein_g),
         carbs: g(p.carbohydrates_g),
         fat: g(p.fat_g),

@@ -150,7 +150,13 @@ async fn show(
     let shell = settings_shell(&mut page, t.get("settings.title")).await?;
     let (p, prefs) = current(&mut page, &shell).await?;
     page.tx.commit().await?;
-    Ok(html(&render(shell, p, prefs, Errors::default(), q.saved.is_some())))
+    Ok(html(&render(
+        shell,
+        p,
+        prefs,
+        Errors::default(),
+        q.saved.is_some(),
+    )))
 }
 
 /// Re-renders the page with `errors` (422); the transaction is dropped, so nothing changes.
@@ -173,18 +179,27 @@ async fn again(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
 }
 
-fn profile_input(f: &ProfileForm, imperial: bool, errors: &mut Errors, t: &crate::i18n::Messages) -> ProfileInput {
+fn profile_input(
+    f: &ProfileForm,
+    imperial: bool,
+    errors: &mut Errors,
+    t: &crate::i18n::Messages,
+) -> ProfileInput {
     let sex = match f.sex.trim() {
         "" => None,
         s => Sex::parse(s).or_else(|| {
-            errors.0.insert("sex".into(), t.get("settings.err.sex").into());
+            errors
+                .0
+                .insert("sex".into(), t.get("settings.err.sex").into());
             None
         }),
     };
     let activity = match f.activity.trim() {
         "" => None,
         s => ActivityLevel::parse(s).or_else(|| {
-            errors.0.insert("activity".into(), t.get("settings.err.activity").into());
+            errors
+                .0
+                .insert("activity".into(), t.get("settings.err.activity").into());
             None
         }),
     };
@@ -194,14 +209,18 @@ fn profile_input(f: &ProfileForm, imperial: bool, errors: &mut Errors, t: &crate
             .ok()
             .and_then(|d| Date::new(d).ok())
             .or_else(|| {
-                errors.0.insert("birth_date".into(), t.get("settings.err.birth_date").into());
+                errors
+                    .0
+                    .insert("birth_date".into(), t.get("settings.err.birth_date").into());
                 None
             }),
     };
     let height = match decimal(&f.height) {
         Ok(h) => h.map(|h| Amount(round_dp(if imperial { in_to_cm(h) } else { h }, 2))),
         Err(()) => {
-            errors.0.insert("height".into(), t.get("settings.err.height").into());
+            errors
+                .0
+                .insert("height".into(), t.get("settings.err.height").into());
             None
         }
     };
@@ -266,10 +285,15 @@ async fn save_preferences(
     let units = UnitsSystem::parse(&form.units_system).ok();
     let theme = Theme::parse(&form.theme).ok();
     if units.is_none() {
-        errors.0.insert("units_system".into(), t.get("onboarding.err.units_system").into());
+        errors.0.insert(
+            "units_system".into(),
+            t.get("onboarding.err.units_system").into(),
+        );
     }
     if theme.is_none() {
-        errors.0.insert("theme".into(), t.get("settings.err.theme").into());
+        errors
+            .0
+            .insert("theme".into(), t.get("settings.err.theme").into());
     }
     if !errors.is_empty() {
         return again(page, None, Some(form), errors).await;

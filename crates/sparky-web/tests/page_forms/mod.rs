@@ -59,10 +59,10 @@ pub async fn get(app: &TestApp, path: &str, who: &As) -> Html {
 /// GETs `path` while viewing `user_id`'s data (the "viewing as" cookie).
 pub async fn get_viewing(app: &TestApp, path: &str, who: &As, user_id: &str) -> Html {
     let session = cookie(who).expect("a session");
-    let req = app
-        .client
-        .get(format!("{}{path}", app.base))
-        .header(header::COOKIE, format!("{session}; sparky_viewing={user_id}"));
+    let req = app.client.get(format!("{}{path}", app.base)).header(
+        header::COOKIE,
+        format!("{session}; sparky_viewing={user_id}"),
+    );
     read(req.send().await.unwrap()).await
 }
 

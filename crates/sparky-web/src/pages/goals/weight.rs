@@ -124,20 +124,32 @@ async fn create(
     let t = page.t;
     let unit = page.shell("", "goals").await?.units.weight_unit();
     let mut errors = Errors::default();
-    let goal_type = GoalType::parse(&form.goal_type).ok().filter(|g| g.is_weight());
+    let goal_type = GoalType::parse(&form.goal_type)
+        .ok()
+        .filter(|g| g.is_weight());
     if goal_type.is_none() {
-        errors.0.insert("goal_type".into(), t.get("goals.err.goal_type").into());
+        errors
+            .0
+            .insert("goal_type".into(), t.get("goals.err.goal_type").into());
     }
     let target = decimal(&form.target).ok().flatten();
     if target.is_none() {
-        errors.0.insert("target_value".into(), t.get("goals.err.target_value").into());
+        errors.0.insert(
+            "target_value".into(),
+            t.get("goals.err.target_value").into(),
+        );
     }
     let target_date = match form.target_date.trim() {
         "" => None,
-        d => match NaiveDate::parse_from_str(d, "%Y-%m-%d").ok().and_then(|d| Date::new(d).ok()) {
+        d => match NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| Date::new(d).ok())
+        {
             Some(d) => Some(d),
             None => {
-                errors.0.insert("target_date".into(), t.get("goals.err.target_date").into());
+                errors
+                    .0
+                    .insert("target_date".into(), t.get("goals.err.target_date").into());
                 None
             }
         },

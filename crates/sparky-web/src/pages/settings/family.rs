@@ -71,7 +71,11 @@ async fn render(
     Ok(FamilyPage {
         access_types: options(&t, "access", AccessType::NAMES, access),
         given: grants.given.iter().map(|g| view(g, &g.grantee)).collect(),
-        received: grants.received.iter().map(|g| view(g, &g.grantor)).collect(),
+        received: grants
+            .received
+            .iter()
+            .map(|g| view(g, &g.grantor))
+            .collect(),
         shell,
         tab: "family",
         errors,

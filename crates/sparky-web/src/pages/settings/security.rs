@@ -149,7 +149,9 @@ async fn show(page: Page, Query(q): Query<Done>) -> Result<Response, PageError> 
         Some("revoked") => Some("settings.key_revoked"),
         _ => None,
     };
-    Ok(html(&render(page, Errors::default(), notice, None, String::new()).await?))
+    Ok(html(
+        &render(page, Errors::default(), notice, None, String::new()).await?,
+    ))
 }
 
 async fn invalid(page: Page, errors: Errors, key_name: String) -> Result<Response, PageError> {
