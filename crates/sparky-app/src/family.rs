@@ -102,17 +102,18 @@ pub async fn grant(tx: &mut UserTx, input: CreateGrantInput) -> AppResult<Grant>
             "you cannot grant access to yourself",
         ));
     }
+    // DO NOTHING rather than a unique violation: the caller's transaction stays usable (a page
+    // shows the problem next to the form in the same transaction).
     let inserted = tx
-        .query_one(
+        .query_opt(
             "INSERT INTO family_access (grantor_user_id, grantee_user_id, access_type)
-             VALUES (auth.uid(), $1, $2) RETURNING id",
+             VALUES (auth.uid(), $1, $2)
+             ON CONFLICT (grantor_user_id, grantee_user_id, access_type) DO NOTHING
+             RETURNING id",
             &[&grantee, &input.access_type.as_str()],
         )
-        .await
-        .map_err(|e| match e.code() {
-            Some("23505") => AppError::conflict("that access is already granted"),
-            _ => e.into(),
-        })?;
+        .await?
+        .ok_or_else(|| AppError::conflict("that access is already granted"))?;
     let id: Uuid = inserted.get(0);
     let row = tx
         .query_one(&format!("{GRANT_SELECT} WHERE fa.id = $1"), &[&id])

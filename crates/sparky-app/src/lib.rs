@@ -28,6 +28,7 @@ pub mod meal_plans;
 pub mod measurement_types;
 pub mod measurements;
 pub mod nutrients;
+pub mod onboarding;
 pub mod outage;
 pub mod paging;
 pub mod preferences;

@@ -53,12 +53,27 @@
     if (toast) setTimeout(function () { if (toast.parentNode) toast.parentNode.removeChild(toast); }, 8000);
   });
 
-  // The browser's timezone for onboarding and settings.
+  // The browser's timezone for onboarding and settings: an empty field, or a select that
+  // offers it (marked only when the server has no choice of the user's to keep).
   Array.prototype.forEach.call(document.querySelectorAll("[data-browser-timezone]"), function (el) {
     try {
       var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
-      if (tz && !el.value) el.value = tz;
+      if (!tz) return;
+      if (el.tagName === "SELECT") {
+        if (el.querySelector('option[value="' + tz.replace(/"/g, "") + '"]')) el.value = tz;
+      } else if (!el.value) {
+        el.value = tz;
+      }
     } catch (err) { /* keep the server's default */ }
+  });
+
+  // Choosing metric or US units switches the unit pickers next to height and weight.
+  document.addEventListener("change", function (e) {
+    if (!e.target.matches || !e.target.matches("[data-units]")) return;
+    var system = e.target.value === "imperial" ? "imperial" : "metric";
+    Array.prototype.forEach.call(e.target.form.querySelectorAll("[data-unit-metric]"), function (sel) {
+      sel.value = sel.getAttribute("data-unit-" + system);
+    });
   });
 
   // Barcode scanning with the browser's BarcodeDetector where it exists.

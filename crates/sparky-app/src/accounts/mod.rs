@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod credentials;
 pub mod limits;
+pub mod sessions;
 
 use std::net::IpAddr;
 

@@ -22,8 +22,8 @@ use crate::error::{AppError, AppResult};
 const MAX_LOSS_PER_WEEK: Decimal = Decimal::from_parts(1, 0, 0, true, 0);
 const MAX_GAIN_PER_WEEK: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
 /// Rates used without a target date.
-const DEFAULT_LOSS_PER_WEEK: Decimal = Decimal::from_parts(5, 0, 0, true, 1);
-const DEFAULT_GAIN_PER_WEEK: Decimal = Decimal::from_parts(25, 0, 0, false, 2);
+pub(crate) const DEFAULT_LOSS_PER_WEEK: Decimal = Decimal::from_parts(5, 0, 0, true, 1);
+pub(crate) const DEFAULT_GAIN_PER_WEEK: Decimal = Decimal::from_parts(25, 0, 0, false, 2);
 
 /// The calorie target set together with a weight goal.
 #[derive(Debug, Clone, Serialize, ToSchema)]

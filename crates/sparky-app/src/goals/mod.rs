@@ -11,6 +11,7 @@
 mod calorie_target;
 mod progress;
 pub mod suggest;
+pub mod targets;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -22,6 +23,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub use calorie_target::CalorieTargetSet;
+pub(crate) use calorie_target::{DEFAULT_GAIN_PER_WEEK, DEFAULT_LOSS_PER_WEEK};
 pub use suggest::{suggest, SuggestQuery, Suggestion};
 
 use crate::acting::{delete_by_id, Acting, Area, OWNER};

@@ -157,13 +157,21 @@ pub async fn signin(
             ip,
         )
         .await?;
+        let onboarded = sparky_app::onboarding::is_done(&mut tx).await?;
         tx.commit().await?;
-        Ok::<_, AppError>(())
+        Ok::<_, AppError>(onboarded)
     }
     .await;
-    if let Err(e) = started {
-        return PageError::App(e).into_response();
-    }
+    let onboarded = match started {
+        Ok(done) => done,
+        Err(e) => return PageError::App(e).into_response(),
+    };
+    // The first sign-in of an account that has not finished or skipped onboarding goes there.
+    let next = if !onboarded && next == "/" {
+        "/onboarding".to_string()
+    } else {
+        next
+    };
     let mut response = redirect(&next);
     response.headers_mut().append(
         header::SET_COOKIE,

@@ -1,9 +1,351 @@
-//! (being built)
+//! Goals (`/goals`): today's progress against the daily targets (ring and bars), the targets
+//! to edit, a suggestion from the profile (with its formula) to adopt, and the weight goal with
+//! where it stands. Works for a family member's goals as far as RLS shows them; only the owner
+//! changes goals, so the forms are hidden when viewing someone else.
 
+mod weight;
+
+use askama::Template;
+use axum::extract::Query;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::Router;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use sparky_app::goals::targets::{set_targets, TargetChange};
+use sparky_app::goals::{self, Goal, ListFilter, SuggestQuery};
+use sparky_app::AppError;
+use sparky_core::measure::{from_canonical, Dimension};
+use sparky_core::units::round_dp;
+use sparky_core::{GoalStatus, GoalType};
 
+use super::charts;
+use super::format::{kcal, number};
+use super::forms::{decimal, formula, options, Errors, Opt};
+use super::{html, redirect, Page, PageError, PageForm, Shell, Units};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/goals", get(show))
+        .route("/goals/targets", post(save_targets))
+        .merge(weight::routes())
+}
+
+/// The daily targets in the order the page shows them, with their form field and unit.
+const DAILY: [(GoalType, &str); 5] = [
+    (GoalType::CalorieTarget, "nutrient.calories"),
+    (GoalType::ProteinTarget, "nutrient.protein"),
+    (GoalType::CarbsTarget, "nutrient.carbohydrates"),
+    (GoalType::FatTarget, "nutrient.fat"),
+    (GoalType::WaterTarget, "day.water"),
+];
+
+pub struct TargetRow {
+    pub field: &'static str,
+    pub name: &'static str,
+    pub unit: &'static str,
+    pub class: &'static str,
+    /// The form's value (the stored target in the user's unit, or what was typed).
+    pub value: String,
+    pub progress: String,
+    pub bar: String,
+}
+
+pub struct SuggestionView {
+    /// Whole kcal and grams, for the form that adopts them.
+    pub values: [(&'static str, String); 4],
+    pub calories: String,
+    pub protein: String,
+    pub carbs: String,
+    pub fat: String,
+    pub formula: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/goals.html")]
+struct GoalsPage {
+    shell: Shell,
+    own: bool,
+    ring: String,
+    targets: Vec<TargetRow>,
+    errors: Errors,
+    weight: weight::WeightView,
+    directions: Vec<Opt>,
+    suggestion: Option<SuggestionView>,
+    /// Why no suggestion could be made (missing profile data).
+    suggestion_missing: Vec<String>,
+}
+
+/// A canonical water amount (ml) in the user's unit, as a plain number.
+fn water_number(units: &Units, ml: Decimal) -> String {
+    let unit = Dimension::Volume.display_unit(units.system);
+    let shown = from_canonical(ml, unit).unwrap_or(ml);
+    round_dp(shown, if units.imperial() { 1 } else { 0 })
+        .normalize()
+        .to_string()
+}
+
+fn f(d: Option<sparky_core::Amount>) -> f64 {
+    d.map(|a| a.to_f64()).unwrap_or(0.0)
+}
+
+async fn active(page: &mut Page) -> Result<Vec<Goal>, PageError> {
+    let acting = page.acting;
+    Ok(goals::list(
+        &mut page.tx,
+        acting,
+        ListFilter {
+            status: Some(GoalStatus::Active),
+            ..ListFilter::default()
+        },
+    )
+    .await?)
+}
+
+#[derive(Deserialize, Default)]
+pub struct SuggestParams {
+    /// lose, maintain or gain: asks for a suggestion.
+    direction: Option<String>,
+}
+
+/// The whole page; `typed` keeps what was typed into the targets form.
+async fn render(
+    mut page: Page,
+    errors: Errors,
+    typed: Option<&TargetsForm>,
+    params: SuggestParams,
+    weight_form: Option<(Errors, weight::WeightForm)>,
+) -> Result<GoalsPage, PageError> {
+    let t = page.t;
+    let shell = page.shell(t.get("goals.title"), "goals").await?;
+    let own = shell.viewing.is_none();
+    let active = active(&mut page).await?;
+    let find = |gt: GoalType| active.iter().find(|g| g.goal_type == gt);
+    let units = &shell.units;
+    let targets: Vec<TargetRow> = DAILY
+        .iter()
+        .map(|(gt, name)| {
+            let goal = find(*gt);
+            let water = *gt == GoalType::WaterTarget;
+            let unit = match gt {
+                GoalType::CalorieTarget => "kcal",
+                GoalType::WaterTarget => units.water_unit(),
+                _ => "g",
+            };
+            let show = |a: sparky_core::Amount| {
+                if water {
+                    water_number(units, a.decimal())
+                } else {
+                    number(a.to_f64(), 0).replace(',', "")
+                }
+            };
+            let value = match typed {
+                Some(form) => form.get(*gt).to_string(),
+                None => goal
+                    .and_then(|g| g.target_value)
+                    .map(show)
+                    .unwrap_or_default(),
+            };
+            let (current, target) = (
+                f(goal.and_then(|g| g.current_value)),
+                goal.and_then(|g| g.target_value).map(|a| a.to_f64()),
+            );
+            let text = |v: f64| {
+                if water {
+                    units.water(v)
+                } else {
+                    format!("{} {unit}", number(v, 0))
+                }
+            };
+            let progress = match target {
+                Some(tg) => t.fill(
+                    "goals.of",
+                    &[("current", &text(current)), ("target", &text(tg))],
+                ),
+                None => t.get("goals.no_target").to_string(),
+            };
+            TargetRow {
+                field: gt.as_str(),
+                name: t.get(name),
+                unit,
+                class: match gt {
+                    GoalType::ProteinTarget => "protein",
+                    GoalType::CarbsTarget => "carbs",
+                    GoalType::FatTarget => "fat",
+                    _ => "water",
+                },
+                value,
+                bar: charts::bar(current, target, &format!("{}: {progress}", t.get(name))),
+                progress,
+            }
+        })
+        .collect();
+    let calories = find(GoalType::CalorieTarget);
+    let eaten = f(calories.and_then(|g| g.current_value));
+    let target = calories.and_then(|g| g.target_value).map(|a| a.to_f64());
+    let (center, sub) = match target {
+        Some(tg) if tg >= eaten => (kcal(tg - eaten), t.get("day.remaining")),
+        Some(tg) => (kcal(eaten - tg), t.get("day.over")),
+        None => (kcal(eaten), t.get("day.kcal_eaten")),
+    };
+    let ring_label = match target {
+        Some(tg) => t.fill(
+            "goals.ring_label",
+            &[("eaten", &kcal(eaten)), ("target", &kcal(tg))],
+        ),
+        None => t.fill("day.ring_label_no_target", &[("eaten", &kcal(eaten))]),
+    };
+    let weight = weight::view(&t, &shell, &active, weight_form);
+    let direction = params.direction.unwrap_or_default();
+    let (suggestion, suggestion_missing) = if own && !direction.is_empty() {
+        suggest(&mut page, &t, &direction).await?
+    } else {
+        (None, Vec::new())
+    };
+    page.tx.commit().await?;
+    Ok(GoalsPage {
+        directions: options(
+            &t,
+            "direction",
+            &["lose", "maintain", "gain"],
+            if direction.is_empty() {
+                "maintain"
+            } else {
+                &direction
+            },
+        ),
+        ring: charts::ring(eaten, 0.0, target, &center, sub, &ring_label),
+        shell,
+        own,
+        targets,
+        errors,
+        weight,
+        suggestion,
+        suggestion_missing,
+    })
+}
+
+/// A suggestion from the profile and latest weight, or what it still needs.
+async fn suggest(
+    page: &mut Page,
+    t: &crate::i18n::Messages,
+    direction: &str,
+) -> Result<(Option<SuggestionView>, Vec<String>), PageError> {
+    let Some(dir) = sparky_app::onboarding::Direction::parse(direction) else {
+        return Ok((None, Vec::new()));
+    };
+    let query = SuggestQuery {
+        weekly_change_kg: Some(dir.weekly_change_kg().to_string()),
+        ..SuggestQuery::default()
+    };
+    match goals::suggest(&mut page.tx, &query).await {
+        Ok(s) => {
+            let g = |a: sparky_core::Amount| format!("{} g", number(a.to_f64().round(), 0));
+            let whole = |a: sparky_core::Amount| a.decimal().round().to_string();
+            Ok((
+                Some(SuggestionView {
+                    values: [
+                        ("calorie_target", whole(s.target_calories)),
+                        ("protein_target", whole(s.macros.protein_g)),
+                        ("carbs_target", whole(s.macros.carbohydrates_g)),
+                        ("fat_target", whole(s.macros.fat_g)),
+                    ],
+                    calories: kcal(s.target_calories.to_f64()),
+                    protein: g(s.macros.protein_g),
+                    carbs: g(s.macros.carbohydrates_g),
+                    fat: g(s.macros.fat_g),
+                    formula: formula(t, &s),
+                }),
+                Vec::new(),
+            ))
+        }
+        Err(AppError::Invalid(fields)) => Ok((
+            None,
+            fields
+                .0
+                .keys()
+                .map(|k| t.get(&format!("goals.needs.{k}")).to_string())
+                .collect(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn show(page: Page, Query(params): Query<SuggestParams>) -> Result<Response, PageError> {
+    Ok(html(
+        &render(page, Errors::default(), None, params, None).await?,
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TargetsForm {
+    calorie_target: String,
+    protein_target: String,
+    carbs_target: String,
+    fat_target: String,
+    water_target: String,
+}
+
+impl TargetsForm {
+    fn get(&self, t: GoalType) -> &str {
+        match t {
+            GoalType::CalorieTarget => &self.calorie_target,
+            GoalType::ProteinTarget => &self.protein_target,
+            GoalType::CarbsTarget => &self.carbs_target,
+            GoalType::FatTarget => &self.fat_target,
+            _ => &self.water_target,
+        }
+    }
+}
+
+/// Sets the daily targets at once; an emptied field stops that target.
+async fn save_targets(
+    mut page: Page,
+    PageForm(form): PageForm<TargetsForm>,
+) -> Result<Response, PageError> {
+    let t = page.t;
+    let mut errors = Errors::default();
+    let water_unit = if page.shell("", "goals").await?.units.imperial() {
+        Some("fl oz".to_string())
+    } else {
+        None
+    };
+    let mut changes = Vec::new();
+    for (gt, _) in DAILY {
+        match decimal(form.get(gt)) {
+            Ok(value) => changes.push(TargetChange {
+                goal_type: gt,
+                value,
+                unit: if gt == GoalType::WaterTarget {
+                    water_unit.clone()
+                } else {
+                    None
+                },
+            }),
+            Err(()) => {
+                errors.0.insert(
+                    gt.as_str().into(),
+                    t.get(&format!("goals.err.{}", gt.as_str())).into(),
+                );
+            }
+        }
+    }
+    if errors.is_empty() {
+        let acting = page.acting;
+        match set_targets(&mut page.tx, acting, &changes).await {
+            Ok(_) => {
+                page.tx.commit().await?;
+                return Ok(redirect("/goals"));
+            }
+            Err(e @ AppError::Invalid(_)) => {
+                errors = Errors::from_app(&t, "goals.err", &e).unwrap_or_default();
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let body = html(&render(page, errors, Some(&form), SuggestParams::default(), None).await?);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
 }

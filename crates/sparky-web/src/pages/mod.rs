@@ -13,6 +13,7 @@ mod day;
 mod exercise;
 mod food;
 mod format;
+mod forms;
 mod goals;
 mod onboarding;
 mod plans;

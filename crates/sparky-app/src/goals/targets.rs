@@ -1,0 +1,99 @@
+//! The daily targets (calories, protein, carbs, fat, water) set together, as a settings form or
+//! onboarding does: each given value replaces the active target of its type (or starts one), a
+//! cleared value pauses it. Everything is checked before anything is written; the caller's
+//! transaction makes the set one change.
+
+use rust_decimal::Decimal;
+use sparky_core::{GoalStatus, GoalType};
+use sparky_db::UserTx;
+
+use super::{conflict_or, context, insert, list, Goal, GoalValues, ListFilter};
+use crate::acting::Acting;
+use crate::error::{AppResult, Validation};
+
+/// One daily target to set (`Some`) or stop (`None`), in `unit` (default: the canonical kcal,
+/// g or ml; water also takes l or fl oz).
+#[derive(Debug, Clone)]
+pub struct TargetChange {
+    pub goal_type: GoalType,
+    pub value: Option<Decimal>,
+    pub unit: Option<String>,
+}
+
+/// Sets the owner's daily targets; problems are reported per goal type (the field name).
+/// Returns the active goals afterwards.
+pub async fn set_targets(
+    tx: &mut UserTx,
+    acting: Acting,
+    changes: &[TargetChange],
+) -> AppResult<Vec<Goal>> {
+    let owner = acting.owner_id(tx).await?;
+    let ctx = context(tx, owner, false).await?;
+    let mut v = Validation::new();
+    let mut checked = Vec::with_capacity(changes.len());
+    for c in changes {
+        let t = c.goal_type;
+        let field = t.as_str();
+        if t.is_weight() {
+            v.add(field, "is a weight goal, not a daily target");
+            continue;
+        }
+        match c.value {
+            None => checked.push((t, None)),
+            Some(value) => {
+                if let Some(target) = v.take(super::to_canonical(
+                    t,
+                    field,
+                    value,
+                    c.unit.as_deref(),
+                    ctx.units,
+                )) {
+                    checked.push((t, Some(target)));
+                }
+            }
+        }
+    }
+    v.finish()?;
+    for (t, target) in checked {
+        match target {
+            Some(target) => {
+                let updated = tx
+                    .execute(
+                        "UPDATE goals SET target_value = $3
+                         WHERE user_id = $1 AND type = $2 AND status = 'active'",
+                        &[&owner, &t.as_str(), &target],
+                    )
+                    .await?;
+                if updated == 0 {
+                    let values = GoalValues {
+                        goal_type: t,
+                        target,
+                        target_date: None,
+                        status: GoalStatus::Active,
+                        start: None,
+                        start_date: ctx.today,
+                    };
+                    insert(tx, owner, &values).await?;
+                }
+            }
+            None => {
+                tx.execute(
+                    "UPDATE goals SET status = 'paused'
+                     WHERE user_id = $1 AND type = $2 AND status = 'active'",
+                    &[&owner, &t.as_str()],
+                )
+                .await
+                .map_err(|e| conflict_or(e, t))?;
+            }
+        }
+    }
+    list(
+        tx,
+        acting,
+        ListFilter {
+            status: Some(GoalStatus::Active),
+            ..ListFilter::default()
+        },
+    )
+    .await
+}

@@ -1,0 +1,157 @@
+//! Settings → Family: share parts of your data with another account (by email and access
+//! type), see what you gave and received, and revoke what you gave. RLS decides what each
+//! grant allows; this page only makes and removes them.
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use sparky_app::family::{self, CreateGrantInput, Grant};
+use sparky_app::AppError;
+use sparky_core::AccessType;
+use uuid::Uuid;
+
+use super::super::forms::{options, when, Errors, Opt};
+use super::super::{html, redirect, Page, PageError, PageForm, Shell};
+use super::settings_shell;
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/settings/family", get(show).post(grant))
+        .route("/settings/family/{id}/revoke", post(revoke))
+}
+
+pub struct GrantView {
+    pub id: Uuid,
+    pub person: String,
+    pub access: String,
+    pub since: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/settings_family.html")]
+struct FamilyPage {
+    shell: Shell,
+    tab: &'static str,
+    errors: Errors,
+    notice: Option<&'static str>,
+    email: String,
+    access_types: Vec<Opt>,
+    given: Vec<GrantView>,
+    received: Vec<GrantView>,
+}
+
+async fn render(
+    mut page: Page,
+    errors: Errors,
+    notice: Option<&'static str>,
+    email: String,
+    access: &str,
+) -> Result<FamilyPage, PageError> {
+    let t = page.t;
+    let shell = settings_shell(&mut page, t.get("settings.family")).await?;
+    let tz = shell.units.timezone.clone();
+    let grants = family::list(&mut page.tx).await?;
+    page.tx.commit().await?;
+    let view = |g: &Grant, p: &family::Person| GrantView {
+        id: g.id,
+        person: match (&p.full_name, &p.email) {
+            (Some(n), Some(e)) => format!("{n} ({e})"),
+            (Some(n), None) => n.clone(),
+            (None, Some(e)) => e.clone(),
+            (None, None) => String::new(),
+        },
+        access: t.get(&format!("access.{}", g.access_type)).to_string(),
+        since: g.granted_at.map(|d| when(&t, d, &tz)).unwrap_or_default(),
+    };
+    Ok(FamilyPage {
+        access_types: options(&t, "access", AccessType::NAMES, access),
+        given: grants.given.iter().map(|g| view(g, &g.grantee)).collect(),
+        received: grants
+            .received
+            .iter()
+            .map(|g| view(g, &g.grantor))
+            .collect(),
+        shell,
+        tab: "family",
+        errors,
+        notice,
+        email,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct Done {
+    done: Option<String>,
+}
+
+async fn show(page: Page, Query(q): Query<Done>) -> Result<Response, PageError> {
+    let notice = match q.done.as_deref() {
+        Some("granted") => Some("settings.granted"),
+        Some("revoked") => Some("settings.grant_revoked"),
+        _ => None,
+    };
+    Ok(html(
+        &render(page, Errors::default(), notice, String::new(), "calorie").await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct GrantForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    access_type: String,
+}
+
+async fn grant(mut page: Page, PageForm(form): PageForm<GrantForm>) -> Result<Response, PageError> {
+    let t = page.t;
+    let Ok(access_type) = AccessType::parse(&form.access_type) else {
+        let errors = Errors::one("access_type", t.get("settings.err.access_type"));
+        return invalid(page, errors, form).await;
+    };
+    let input = CreateGrantInput {
+        grantee_email: form.email.clone(),
+        access_type,
+    };
+    let errors = match family::grant(&mut page.tx, input).await {
+        Ok(_) => {
+            page.tx.commit().await?;
+            return Ok(redirect("/settings/family?done=granted"));
+        }
+        // No such account: said next to the email field, not as a 404 page.
+        Err(AppError::NotFound(_)) => Errors::one("email", t.get("settings.err.no_account")),
+        Err(AppError::Conflict(_)) => Errors::one("email", t.get("settings.err.already_granted")),
+        Err(e @ AppError::Invalid(_)) => {
+            let mut errors = Errors::from_app(&t, "settings.err", &e).unwrap_or_default();
+            if let Some(m) = errors.0.remove("grantee_email") {
+                errors.0.insert("email".into(), m);
+            }
+            errors
+        }
+        Err(e) => return Err(e.into()),
+    };
+    invalid(page, errors, form).await
+}
+
+async fn invalid(page: Page, errors: Errors, form: GrantForm) -> Result<Response, PageError> {
+    let body = html(&render(page, errors, None, form.email, &form.access_type).await?);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+async fn revoke(
+    mut page: Page,
+    Path(id): Path<Uuid>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    family::revoke(&mut page.tx, id).await?;
+    page.tx.commit().await?;
+    Ok(redirect("/settings/family?done=revoked"))
+}

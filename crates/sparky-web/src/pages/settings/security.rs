@@ -1,0 +1,274 @@
+//! Settings → Security: change the password, see and end sessions, create (shown once), list
+//! and revoke API keys.
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use sparky_app::accounts::{self, sessions, ChangePasswordInput};
+use sparky_app::api_keys::{self, CreateKeyInput};
+use sparky_app::paging::PageRequest;
+use sparky_app::AppError;
+use uuid::Uuid;
+
+use super::super::forms::{when, Errors};
+use super::super::{html, redirect, Page, PageError, PageForm, Shell};
+use super::settings_shell;
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/settings/security", get(show))
+        .route("/settings/password", post(change_password))
+        .route("/settings/sessions/others/end", post(end_others))
+        .route("/settings/sessions/{id}/end", post(end_session))
+        .route("/settings/keys", post(create_key))
+        .route("/settings/keys/{id}/revoke", post(revoke_key))
+}
+
+pub struct SessionView {
+    pub id: Uuid,
+    pub device: String,
+    pub ip: String,
+    pub last_used: String,
+    pub current: bool,
+}
+
+pub struct KeyView {
+    pub id: Uuid,
+    pub name: String,
+    pub prefix: String,
+    pub created: String,
+    pub last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/settings_security.html")]
+struct SecurityPage {
+    shell: Shell,
+    tab: &'static str,
+    errors: Errors,
+    notice: Option<&'static str>,
+    sessions: Vec<SessionView>,
+    keys: Vec<KeyView>,
+    /// A key just created: shown this once.
+    new_key: Option<String>,
+    key_name: String,
+}
+
+/// A browser's user agent, shortened to what tells devices apart.
+fn device(user_agent: Option<&str>, unknown: &str) -> String {
+    let Some(ua) = user_agent.filter(|u| !u.is_empty()) else {
+        return unknown.to_string();
+    };
+    let browser = ["Edg", "Firefox", "Chrome", "Safari"]
+        .into_iter()
+        .find(|b| ua.contains(b))
+        .map(|b| if b == "Edg" { "Edge" } else { b });
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Mac OS", "macOS"),
+        ("Windows", "Windows"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(k, _)| ua.contains(k))
+    .map(|(_, v)| v);
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} · {s}"),
+        (Some(x), None) | (None, Some(x)) => x.to_string(),
+        (None, None) => ua.chars().take(40).collect(),
+    }
+}
+
+async fn render(
+    mut page: Page,
+    errors: Errors,
+    notice: Option<&'static str>,
+    new_key: Option<String>,
+    key_name: String,
+) -> Result<SecurityPage, PageError> {
+    let t = page.t;
+    let shell = settings_shell(&mut page, t.get("settings.security")).await?;
+    let tz = shell.units.timezone.clone();
+    let never = t.get("settings.never");
+    let sessions = sessions::list(&mut page.tx)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            id: s.id,
+            device: device(s.user_agent.as_deref(), t.get("settings.unknown_device")),
+            ip: s.ip.unwrap_or_default(),
+            last_used: when(&t, s.last_seen_at, &tz),
+            current: s.current,
+        })
+        .collect();
+    let request = PageRequest::parse(None, None, api_keys::LIST_LIMIT)?;
+    let keys = api_keys::list(&mut page.tx, &request, 0)
+        .await?
+        .items
+        .into_iter()
+        .map(|k| KeyView {
+            id: k.id,
+            name: k.name,
+            prefix: k.key_prefix,
+            created: k.created_at.map(|c| when(&t, c, &tz)).unwrap_or_default(),
+            last_used: k
+                .last_used_at
+                .map(|c| when(&t, c, &tz))
+                .unwrap_or_else(|| never.to_string()),
+        })
+        .collect();
+    page.tx.commit().await?;
+    Ok(SecurityPage {
+        shell,
+        tab: "security",
+        errors,
+        notice,
+        sessions,
+        keys,
+        new_key,
+        key_name,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct Done {
+    done: Option<String>,
+}
+
+async fn show(page: Page, Query(q): Query<Done>) -> Result<Response, PageError> {
+    let notice = match q.done.as_deref() {
+        Some("password") => Some("settings.password_changed"),
+        Some("sessions") => Some("settings.sessions_ended"),
+        Some("revoked") => Some("settings.key_revoked"),
+        _ => None,
+    };
+    Ok(html(
+        &render(page, Errors::default(), notice, None, String::new()).await?,
+    ))
+}
+
+async fn invalid(page: Page, errors: Errors, key_name: String) -> Result<Response, PageError> {
+    let body = html(&render(page, errors, None, None, key_name).await?);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+async fn change_password(
+    mut page: Page,
+    PageForm(form): PageForm<PasswordForm>,
+) -> Result<Response, PageError> {
+    let t = page.t;
+    let input = ChangePasswordInput {
+        current_password: form.current_password,
+        new_password: form.new_password,
+    };
+    match accounts::change_password(&mut page.tx, input).await {
+        Ok(()) => {
+            page.tx.commit().await?;
+            Ok(redirect("/settings/security?done=password"))
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let errors = Errors::from_app(&t, "settings.err", &e).unwrap_or_default();
+            invalid(page, errors, String::new()).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+async fn end_session(
+    mut page: Page,
+    Path(id): Path<Uuid>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    sessions::end(&mut page.tx, id).await?;
+    page.tx.commit().await?;
+    Ok(redirect("/settings/security?done=sessions"))
+}
+
+async fn end_others(mut page: Page, PageForm(_): PageForm<Empty>) -> Result<Response, PageError> {
+    sessions::end_others(&mut page.tx).await?;
+    page.tx.commit().await?;
+    Ok(redirect("/settings/security?done=sessions"))
+}
+
+#[derive(Deserialize)]
+pub struct KeyForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// Creates a key and shows it in the answer itself (never in a URL): it is not shown again.
+async fn create_key(
+    mut page: Page,
+    PageForm(form): PageForm<KeyForm>,
+) -> Result<Response, PageError> {
+    let t = page.t;
+    let input = CreateKeyInput {
+        name: form.name.clone(),
+        expires_at: None,
+    };
+    match api_keys::create(&mut page.tx, input).await {
+        Ok(created) => {
+            let mut r = html(
+                &render(
+                    page,
+                    Errors::default(),
+                    Some("settings.key_created"),
+                    Some(created.key),
+                    String::new(),
+                )
+                .await?,
+            );
+            r.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+            Ok(r)
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let errors = Errors::from_app(&t, "settings.err.key", &e).unwrap_or_default();
+            invalid(page, errors, form.name).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn revoke_key(
+    mut page: Page,
+    Path(id): Path<Uuid>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    api_keys::revoke(&mut page.tx, id).await?;
+    page.tx.commit().await?;
+    Ok(redirect("/settings/security?done=revoked"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::device;
+
+    #[test]
+    fn devices_are_named_by_browser_and_system() {
+        let chrome_android = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36";
+        assert_eq!(device(Some(chrome_android), "?"), "Chrome · Android");
+        assert_eq!(device(None, "Unknown"), "Unknown");
+        assert_eq!(device(Some("curl/8.0"), "?"), "curl/8.0");
+    }
+}

@@ -1,0 +1,308 @@
+//! The Goals page: today's progress against the targets, editing the targets, the suggestion
+//! with its formula, and the weight goal; a family member sees but cannot change them.
+
+mod common;
+mod page_forms;
+
+use common::{As, TestApp};
+use page_forms::{get, get_viewing, post, submit};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn active(app: &TestApp, who: &As) -> Vec<Value> {
+    let r = app.get("/api/v1/goals?status=active", who).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body.as_array().unwrap().clone()
+}
+
+fn target(goals: &[Value], kind: &str) -> Option<f64> {
+    goals
+        .iter()
+        .find(|g| g["type"] == kind)
+        .map(|g| g["target_value"].as_f64().unwrap())
+}
+
+async fn set_goal(app: &TestApp, who: &As, kind: &str, value: f64) {
+    let r = app
+        .post(
+            "/api/v1/goals",
+            who,
+            json!({"type": kind, "target_value": value}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+}
+
+async fn log(app: &TestApp, who: &As, kind: &str, value: f64) {
+    let r = app
+        .post(
+            "/api/v1/measurements",
+            who,
+            json!({"type": kind, "value": value}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+}
+
+#[tokio::test]
+async fn targets_show_todays_progress_and_are_edited_at_once() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("ann@example.com").await;
+    set_goal(&app, &me, "calorie_target", 2000.0).await;
+    set_goal(&app, &me, "carbs_target", 250.0).await;
+    set_goal(&app, &me, "water_target", 2500.0).await;
+    log(&app, &me, "water", 500.0).await;
+
+    let page = get(&app, "/goals", &me).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("aria-current=\"page\""));
+    assert!(page.body.contains("500 ml of 2,500 ml"), "{}", page.body);
+    assert!(page
+        .body
+        .contains("name=\"calorie_target\" inputmode=\"decimal\" value=\"2000\""));
+    assert!(page
+        .body
+        .contains("0 kcal eaten of a 2,000 kcal target today"));
+    assert!(page.body.contains("class=\"ring\""));
+
+    let saved = submit(
+        &app,
+        "/goals",
+        "/goals/targets",
+        &me,
+        &[
+            ("calorie_target", "1800"),
+            ("protein_target", "120"),
+            ("carbs_target", ""),
+            ("fat_target", "60,5"),
+            ("water_target", "2000"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(saved.location, "/goals");
+    let goals = active(&app, &me).await;
+    assert_eq!(target(&goals, "calorie_target"), Some(1800.0));
+    assert_eq!(target(&goals, "protein_target"), Some(120.0));
+    assert_eq!(target(&goals, "fat_target"), Some(60.5));
+    assert_eq!(target(&goals, "water_target"), Some(2000.0));
+    assert_eq!(
+        target(&goals, "carbs_target"),
+        None,
+        "an emptied field stops the target"
+    );
+    let paused = app.get("/api/v1/goals?status=paused", &me).await.body;
+    assert_eq!(paused[0]["type"], "carbs_target");
+}
+
+#[tokio::test]
+async fn bad_targets_are_shown_next_to_the_field_and_nothing_changes() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("bob@example.com").await;
+    set_goal(&app, &me, "calorie_target", 2000.0).await;
+    for (calories, message) in [
+        ("lots", "Enter calories between 1 and 20,000 kcal"),
+        ("50000", "Enter calories between 1 and 20,000 kcal"),
+    ] {
+        let bad = submit(
+            &app,
+            "/goals",
+            "/goals/targets",
+            &me,
+            &[("calorie_target", calories), ("protein_target", "150")],
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{calories}");
+        assert!(bad.body.contains(message), "{}", bad.body);
+        assert!(
+            bad.body.contains(&format!("value=\"{calories}\"")),
+            "what was typed stays"
+        );
+    }
+    let goals = active(&app, &me).await;
+    assert_eq!(goals.len(), 1, "{goals:?}");
+    assert_eq!(target(&goals, "calorie_target"), Some(2000.0));
+
+    let bad = submit(
+        &app,
+        "/goals",
+        "/goals/weight",
+        &me,
+        &[("goal_type", "weight_loss"), ("target", "")],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Enter a target weight"));
+    // A calorie target needs the profile: said next to the box, and the goal is not set.
+    let bad = submit(
+        &app,
+        "/goals",
+        "/goals/weight",
+        &me,
+        &[
+            ("goal_type", "weight_loss"),
+            ("target", "70"),
+            ("with_calorie_target", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("complete your profile"), "{}", bad.body);
+    assert_eq!(active(&app, &me).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_weight_goal_is_set_shown_and_completed() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("cy@example.com").await;
+    log(&app, &me, "weight", 80.0).await;
+    let page = get(&app, "/goals", &me).await;
+    assert!(page.body.contains("No weight goal set"));
+    let set = submit(
+        &app,
+        "/goals",
+        "/goals/weight",
+        &me,
+        &[
+            ("goal_type", "weight_loss"),
+            ("target", "75"),
+            ("target_date", "2030-01-31"),
+        ],
+    )
+    .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+    let goals = active(&app, &me).await;
+    assert_eq!(target(&goals, "weight_loss"), Some(75.0));
+    let page = get(&app, "/goals", &me).await;
+    assert!(page.body.contains("Lose weight"));
+    assert!(
+        page.body.contains("80 kg") && page.body.contains("75 kg"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Target date: Thu 31 Jan 2030"));
+    let id = goals[0]["id"].as_str().unwrap();
+    let done = submit(
+        &app,
+        "/goals",
+        &format!("/goals/{id}/status"),
+        &me,
+        &[("status", "completed")],
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let goal = app.get(&format!("/api/v1/goals/{id}"), &me).await.body;
+    assert_eq!(goal["status"], "completed");
+    assert!(get(&app, "/goals", &me)
+        .await
+        .body
+        .contains("No weight goal set"));
+}
+
+#[tokio::test]
+async fn the_suggestion_is_the_apis_with_its_formula_and_can_be_adopted() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("dee@example.com").await;
+    let bare = get(&app, "/goals?direction=lose", &me).await;
+    assert!(bare.body.contains("Sparky needs"));
+    assert!(bare.body.contains("your sex") && bare.body.contains("your height"));
+
+    let r = app
+        .put("/api/v1/profile", &me, json!({"sex": "male", "birth_date": "1985-01-10", "height_cm": 182, "activity_level": "light"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    log(&app, &me, "weight", 90.0).await;
+    set_goal(&app, &me, "water_target", 3000.0).await;
+    let api = app
+        .get("/api/v1/goals/suggest?weekly_change_kg=-0.5", &me)
+        .await
+        .body;
+    let kcal = api["target_calories"].as_f64().unwrap().round();
+    let page = get(&app, "/goals?direction=lose", &me).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Mifflin-St Jeor BMR"), "{}", page.body);
+    assert!(page.body.contains("× activity 1.375"));
+    assert!(
+        page.body
+            .contains(&format!("name=\"calorie_target\" value=\"{kcal}\"")),
+        "{}",
+        page.body
+    );
+
+    let adopted = submit(
+        &app,
+        "/goals",
+        "/goals/targets",
+        &me,
+        &[
+            ("calorie_target", &kcal.to_string()),
+            ("protein_target", "162"),
+            ("carbs_target", "200"),
+            ("fat_target", "60"),
+            ("water_target", "3000"),
+        ],
+    )
+    .await;
+    assert_eq!(adopted.status, StatusCode::SEE_OTHER);
+    let goals = active(&app, &me).await;
+    assert_eq!(target(&goals, "calorie_target"), Some(kcal));
+    assert_eq!(target(&goals, "water_target"), Some(3000.0));
+}
+
+#[tokio::test]
+async fn a_family_member_sees_the_goals_without_the_forms() {
+    let app = TestApp::spawn().await;
+    let (eve_id, eve) = app.user("eve@example.com").await;
+    let (_, fay) = app.user("fay@example.com").await;
+    let (_, gus) = app.user("gus@example.com").await;
+    set_goal(&app, &eve, "calorie_target", 2100.0).await;
+    for (who, access) in [
+        ("fay@example.com", "calorie"),
+        ("gus@example.com", "checkin"),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/family-access",
+                &eve,
+                json!({"grantee_email": who, "access_type": access}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    let page = get_viewing(&app, "/goals", &fay, &eve_id).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("2100 kcal"), "{}", page.body);
+    assert!(page
+        .body
+        .contains("0 kcal eaten of a 2,100 kcal target today"));
+    assert!(!page.body.contains("action=\"/goals/targets\""));
+    assert!(!page.body.contains("action=\"/goals/weight\""));
+    assert!(!page.body.contains("id=\"suggest\""));
+    // Goals are not part of a check-in grant: RLS hides them.
+    let hidden = get_viewing(&app, "/goals", &gus, &eve_id).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn writes_need_the_token_and_pages_need_a_session() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("hal@example.com").await;
+    for path in ["/goals/targets", "/goals/weight"] {
+        let r = post(
+            &app,
+            path,
+            &me,
+            &[
+                ("calorie_target", "1000"),
+                ("goal_type", "weight_loss"),
+                ("target", "70"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    assert!(active(&app, &me).await.is_empty());
+    let out = get(&app, "/goals", &As::Nobody).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location, "/signin?next=%2Fgoals");
+}

@@ -1,0 +1,267 @@
+//! Onboarding in the browser: register → onboarding → targets saved with the profile,
+//! preferences and weight in one step; skippable; asked once; bad answers re-rendered.
+
+mod common;
+mod page_forms;
+
+use common::{As, TestApp, PASSWORD};
+use page_forms::{get, post, submit};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// Registers through the sign-up page; returns where it led and the session.
+async fn register_in_browser(app: &TestApp, email: &str) -> (String, As) {
+    let r = app
+        .client
+        .post(format!("{}/register", app.base))
+        .header("origin", app.origin())
+        .form(&[
+            ("full_name", "Ada Example"),
+            ("email", email),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("sparky_session="))
+        .map(|c| c.split(';').next().unwrap()["sparky_session=".len()..].to_string())
+        .expect("session cookie");
+    (location, As::Cookie(cookie))
+}
+
+/// Signs in through the sign-in page; returns where it led.
+async fn sign_in_in_browser(app: &TestApp, email: &str) -> String {
+    let r = app
+        .client
+        .post(format!("{}/signin", app.base))
+        .header("origin", app.origin())
+        .form(&[("email", email), ("password", PASSWORD), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+const ANSWERS: &[(&str, &str)] = &[
+    ("units_system", "imperial"),
+    ("timezone", "America/Chicago"),
+    ("sex", "female"),
+    ("birth_date", "1990-06-15"),
+    ("height", "65"),
+    ("height_unit", "in"),
+    ("weight", "160"),
+    ("weight_unit", "lb"),
+    ("activity", "moderate"),
+    ("goal", "lose"),
+];
+
+fn with(action: &str, changes: &[(&'static str, &'static str)]) -> Vec<(&'static str, String)> {
+    let mut fields: Vec<(&str, String)> = ANSWERS
+        .iter()
+        .map(|(k, v)| {
+            let v = changes
+                .iter()
+                .find(|(c, _)| c == k)
+                .map(|(_, n)| *n)
+                .unwrap_or(v);
+            (*k, v.to_string())
+        })
+        .collect();
+    fields.push(("action", action.to_string()));
+    fields
+}
+
+async fn send(app: &TestApp, who: &As, fields: &[(&'static str, String)]) -> page_forms::Html {
+    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    submit(app, "/onboarding", "/onboarding", who, &f).await
+}
+
+async fn active_goals(app: &TestApp, who: &As) -> Vec<Value> {
+    let r = app.get("/api/v1/goals?status=active", who).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body.as_array().unwrap().clone()
+}
+
+fn target(goals: &[Value], kind: &str) -> f64 {
+    goals
+        .iter()
+        .find(|g| g["type"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {goals:?}"))["target_value"]
+        .as_f64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn register_leads_to_onboarding_and_saving_stores_everything_at_once() {
+    let app = TestApp::spawn().await;
+    let (to, me) = register_in_browser(&app, "ada@example.com").await;
+    assert_eq!(to, "/onboarding");
+
+    let page = get(&app, "/onboarding", &me).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Welcome to Sparky"));
+    assert!(page.body.contains("<option value=\"Europe/Berlin\""));
+    assert!(page.body.contains("data-browser-timezone"));
+    assert!(page.body.contains("/onboarding/skip"));
+
+    // The preview shows the targets and the formula, and saves nothing.
+    let preview = send(&app, &me, &with("preview", &[])).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(
+        preview.body.contains("Mifflin-St Jeor BMR") && preview.body.contains("× activity 1.55"),
+        "{}",
+        preview.body
+    );
+    assert!(preview.body.contains("− 550 kcal to lose 0.5 kg a week → "));
+    assert!(active_goals(&app, &me).await.is_empty());
+    assert_eq!(
+        app.get("/api/v1/profile", &me).await.body["sex"],
+        Value::Null
+    );
+
+    let saved = send(&app, &me, &with("save", &[])).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(saved.location, "/");
+
+    let prefs = app.get("/api/v1/preferences", &me).await.body;
+    assert_eq!(prefs["units_system"], "imperial");
+    assert_eq!(prefs["timezone"], "America/Chicago");
+    let profile = app.get("/api/v1/profile", &me).await.body;
+    assert_eq!(profile["sex"], "female");
+    assert_eq!(profile["birth_date"], "1990-06-15");
+    assert_eq!(profile["height_cm"], 165.1);
+    assert_eq!(profile["activity_level"], "moderate");
+    let latest = app.get("/api/v1/measurements/latest", &me).await.body;
+    let weight = latest["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["type"] == "weight")
+        .expect("a weight");
+    assert_eq!(weight["value"], 160.0, "{weight}");
+
+    // The targets are /goals/suggest's for the same person, rounded.
+    let suggestion = app
+        .get("/api/v1/goals/suggest?weekly_change_kg=-0.5", &me)
+        .await
+        .body;
+    let goals = active_goals(&app, &me).await;
+    assert_eq!(goals.len(), 4, "{goals:?}");
+    let round = |v: &Value| v.as_f64().unwrap().round();
+    assert_eq!(
+        target(&goals, "calorie_target"),
+        round(&suggestion["target_calories"])
+    );
+    assert_eq!(
+        target(&goals, "protein_target"),
+        round(&suggestion["macros"]["protein_g"])
+    );
+    assert_eq!(
+        target(&goals, "carbs_target"),
+        round(&suggestion["macros"]["carbohydrates_g"])
+    );
+    assert_eq!(
+        target(&goals, "fat_target"),
+        round(&suggestion["macros"]["fat_g"])
+    );
+
+    // Done: not shown again, and signing in goes to Today.
+    let again = get(&app, "/onboarding", &me).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert_eq!(again.location, "/");
+    assert_eq!(sign_in_in_browser(&app, "ada@example.com").await, "/");
+}
+
+#[tokio::test]
+async fn bad_answers_are_shown_next_to_their_fields_and_nothing_changes() {
+    let app = TestApp::spawn().await;
+    let (_, me) = register_in_browser(&app, "bea@example.com").await;
+    let bad = send(
+        &app,
+        &me,
+        &with(
+            "save",
+            &[
+                ("height", "12"),
+                ("birth_date", ""),
+                ("timezone", "Mars/Base"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("Enter your height: 50 to 272 cm"),
+        "{}",
+        bad.body
+    );
+    assert!(bad
+        .body
+        .contains("Enter a birth date that makes you 15 to 120"));
+    assert!(bad.body.contains("Choose your timezone from the list"));
+    assert!(bad.body.contains("aria-invalid=\"true\""));
+    // What was typed stays.
+    assert!(bad
+        .body
+        .contains("name=\"height\" inputmode=\"decimal\" value=\"12\""));
+    assert!(bad.body.contains("<option value=\"lb\" selected>"));
+
+    assert!(active_goals(&app, &me).await.is_empty());
+    let prefs = app.get("/api/v1/preferences", &me).await.body;
+    assert_eq!(prefs["units_system"], "metric");
+    assert_eq!(
+        app.get("/api/v1/profile", &me).await.body["sex"],
+        Value::Null
+    );
+    let latest = app.get("/api/v1/measurements/latest", &me).await.body;
+    assert!(latest["items"].as_array().unwrap().is_empty(), "{latest}");
+    // Still to do.
+    assert_eq!(get(&app, "/onboarding", &me).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn skipping_goes_to_today_and_is_remembered() {
+    let app = TestApp::spawn().await;
+    // An account made elsewhere (the API) meets onboarding at its first browser sign-in.
+    let (_, _api) = app.user("cy@example.com").await;
+    assert_eq!(
+        sign_in_in_browser(&app, "cy@example.com").await,
+        "/onboarding"
+    );
+    let (_, me) = app.user("dee@example.com").await;
+    let skipped = submit(&app, "/onboarding", "/onboarding/skip", &me, &[]).await;
+    assert_eq!(skipped.status, StatusCode::SEE_OTHER);
+    assert_eq!(skipped.location, "/");
+    assert!(active_goals(&app, &me).await.is_empty());
+    assert_eq!(sign_in_in_browser(&app, "dee@example.com").await, "/");
+    assert_eq!(get(&app, "/onboarding", &me).await.location, "/");
+}
+
+#[tokio::test]
+async fn writes_need_the_token_and_pages_need_a_session() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("eve@example.com").await;
+    let fields: Vec<(&str, &str)> = ANSWERS
+        .iter()
+        .copied()
+        .chain([("action", "save")])
+        .collect();
+    let forged = post(&app, "/onboarding", &me, &fields).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let skipped = post(&app, "/onboarding/skip", &me, &[]).await;
+    assert_eq!(skipped.status, StatusCode::FORBIDDEN);
+    assert!(active_goals(&app, &me).await.is_empty());
+    assert_eq!(get(&app, "/onboarding", &me).await.status, StatusCode::OK);
+
+    let out = get(&app, "/onboarding", &As::Nobody).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location, "/signin?next=%2Fonboarding");
+}

@@ -1,0 +1,457 @@
+//! Settings in the browser: profile, preferences (units, timezone, theme), password, sessions,
+//! API keys and family access; always the signed-in user's own.
+
+mod common;
+mod page_forms;
+
+use common::{As, TestApp, PASSWORD};
+use page_forms::{get, get_viewing, post, submit};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+fn between<'a>(html: &'a str, before: &str, after: &str) -> &'a str {
+    let start = html
+        .find(before)
+        .unwrap_or_else(|| panic!("no {before} in:\n{html}"))
+        + before.len();
+    html[start..].split(after).next().unwrap()
+}
+
+#[tokio::test]
+async fn profile_and_preferences_are_saved_and_shown_in_the_users_units() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("ann@example.com").await;
+    let page = get(&app, "/settings", &me).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("value=\"Test Person\""));
+    assert!(page.body.contains("data-theme=\"system\""));
+    assert!(
+        page.body.contains("aria-current=\"page\">More")
+            || page
+                .body
+                .contains("href=\"/settings\" aria-current=\"page\"")
+    );
+
+    let saved = submit(
+        &app,
+        "/settings",
+        "/settings/profile",
+        &me,
+        &[
+            ("full_name", "Ann Example"),
+            ("sex", "female"),
+            ("birth_date", "1988-03-01"),
+            ("height", "180"),
+            ("activity", "active"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(saved.location, "/settings?saved=profile");
+    let profile = app.get("/api/v1/profile", &me).await.body;
+    assert_eq!(profile["height_cm"], 180.0);
+    assert_eq!(profile["sex"], "female");
+    assert_eq!(profile["activity_level"], "active");
+    assert_eq!(
+        app.get("/api/v1/me", &me).await.body["full_name"],
+        "Ann Example"
+    );
+
+    let saved = submit(
+        &app,
+        "/settings",
+        "/settings/preferences",
+        &me,
+        &[
+            ("units_system", "imperial"),
+            ("theme", "dark"),
+            ("timezone", "Europe/Berlin"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let prefs = app.get("/api/v1/preferences", &me).await.body;
+    assert_eq!(prefs["units_system"], "imperial");
+    assert_eq!(prefs["theme"], "dark");
+    assert_eq!(prefs["timezone"], "Europe/Berlin");
+
+    // The theme frames every page; the height is now shown in inches.
+    let page = get(&app, "/settings?saved=preferences", &me).await;
+    assert!(page.body.contains("data-theme=\"dark\""));
+    assert!(page.body.contains("Height (in)"));
+    assert!(
+        page.body
+            .contains("name=\"height\" inputmode=\"decimal\" value=\"70.9\""),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("<option value=\"Europe/Berlin\" selected>"));
+    assert!(page.body.contains("role=\"status\""));
+
+    // Saving the same inches keeps the height.
+    let saved = submit(
+        &app,
+        "/settings",
+        "/settings/profile",
+        &me,
+        &[("full_name", "Ann Example"), ("height", "70")],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/api/v1/profile", &me).await.body["height_cm"],
+        177.8
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_shown_next_to_the_field_and_nothing_changes() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("bob@example.com").await;
+    let bad = submit(
+        &app,
+        "/settings",
+        "/settings/profile",
+        &me,
+        &[("full_name", "Bob Changed"), ("height", "12")],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("Enter a height between 50 and 272"),
+        "{}",
+        bad.body
+    );
+    assert!(
+        bad.body.contains("value=\"Bob Changed\""),
+        "what was typed stays"
+    );
+    assert_eq!(
+        app.get("/api/v1/me", &me).await.body["full_name"],
+        "Test Person"
+    );
+    assert_eq!(
+        app.get("/api/v1/profile", &me).await.body["height_cm"],
+        Value::Null
+    );
+
+    let bad = submit(
+        &app,
+        "/settings",
+        "/settings/preferences",
+        &me,
+        &[
+            ("units_system", "imperial"),
+            ("theme", "dark"),
+            ("timezone", "Mars/Olympus"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Choose your timezone from the list"));
+    let prefs = app.get("/api/v1/preferences", &me).await.body;
+    assert_eq!(prefs["units_system"], "metric");
+    assert_eq!(prefs["theme"], "system");
+
+    let bad = submit(
+        &app,
+        "/settings/security",
+        "/settings/password",
+        &me,
+        &[
+            ("current_password", "not my password at all"),
+            ("new_password", "a brand new passphrase"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("That is not your current password"));
+    assert_eq!(
+        app.login("bob@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn writes_need_the_token_and_pages_need_a_session() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("cy@example.com").await;
+    for path in [
+        "/settings/profile",
+        "/settings/preferences",
+        "/settings/password",
+        "/settings/keys",
+        "/settings/sessions/others/end",
+        "/settings/family",
+    ] {
+        let r = post(
+            &app,
+            path,
+            &me,
+            &[("full_name", "Forged"), ("theme", "dark"), ("name", "x")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(
+        app.get("/api/v1/me", &me).await.body["full_name"],
+        "Test Person"
+    );
+    for path in ["/settings", "/settings/security", "/settings/family"] {
+        let r = get(&app, path, &As::Nobody).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            r.location,
+            format!("/signin?next={}", path.replace('/', "%2F"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn password_sessions_and_api_keys() {
+    // Several sign-ins of one account within a minute.
+    let app = TestApp::spawn_with(sparky_web::WebConfig {
+        login_attempts_per_minute_account: 100,
+        ..sparky_web::WebConfig::default()
+    })
+    .await;
+    let (_, me) = app.user("dee@example.com").await;
+    let other = As::Cookie(
+        app.login("dee@example.com", PASSWORD)
+            .await
+            .session_cookie()
+            .unwrap(),
+    );
+    let third = As::Cookie(
+        app.login("dee@example.com", PASSWORD)
+            .await
+            .session_cookie()
+            .unwrap(),
+    );
+
+    let page = get(&app, "/settings/security", &me).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.body.matches("/settings/sessions/").count(),
+        3,
+        "two others to end, and all others"
+    );
+    assert!(page.body.contains("This device"));
+
+    // One session ends by itself...
+    let third_page = get(&app, "/settings/security", &third).await;
+    let mine_in_third = third_page.body.matches("/end\"").count();
+    assert_eq!(mine_in_third, 3);
+    let ids: Vec<&str> = page
+        .body
+        .split("/settings/sessions/")
+        .skip(1)
+        .map(|s| s.split('/').next().unwrap())
+        .filter(|s| *s != "others")
+        .collect();
+    assert_eq!(ids.len(), 2);
+    for id in &ids {
+        let r = submit(
+            &app,
+            "/settings/security",
+            &format!("/settings/sessions/{id}/end"),
+            &me,
+            &[],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(
+        app.get("/api/v1/me", &other).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/api/v1/me", &third).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.get("/api/v1/me", &me).await.status, StatusCode::OK);
+
+    // ...or all the others at once.
+    let again = As::Cookie(
+        app.login("dee@example.com", PASSWORD)
+            .await
+            .session_cookie()
+            .unwrap(),
+    );
+    let r = submit(
+        &app,
+        "/settings/security",
+        "/settings/sessions/others/end",
+        &me,
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/api/v1/me", &again).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.get("/api/v1/me", &me).await.status, StatusCode::OK);
+
+    // An API key is shown once, works, is listed without its secret and can be revoked.
+    let created = submit(
+        &app,
+        "/settings/security",
+        "/settings/keys",
+        &me,
+        &[("name", "phone shortcut")],
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let key = between(&created.body, "id=\"new-key\" readonly value=\"", "\"").to_string();
+    assert!(key.starts_with("spk_"), "{key}");
+    assert_eq!(
+        app.get("/api/v1/me", &As::Key(key.clone())).await.status,
+        StatusCode::OK
+    );
+    let listed = get(&app, "/settings/security", &me).await;
+    assert!(listed.body.contains("phone shortcut"));
+    assert!(!listed.body.contains(&key));
+    let bad = submit(
+        &app,
+        "/settings/security",
+        "/settings/keys",
+        &me,
+        &[("name", "  ")],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Give the key a name"));
+    let keys = app.get("/api/v1/api-keys", &me).await.body;
+    assert_eq!(keys.as_array().unwrap().len(), 1, "{keys}");
+    let key_id = keys[0]["id"].as_str().unwrap();
+    let r = submit(
+        &app,
+        "/settings/security",
+        &format!("/settings/keys/{key_id}/revoke"),
+        &me,
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/api/v1/me", &As::Key(key)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The password changes; the other sessions end.
+    let again = As::Cookie(
+        app.login("dee@example.com", PASSWORD)
+            .await
+            .session_cookie()
+            .unwrap(),
+    );
+    let r = submit(
+        &app,
+        "/settings/security",
+        "/settings/password",
+        &me,
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "another long passphrase"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.login("dee@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("dee@example.com", "another long passphrase")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/api/v1/me", &again).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn family_grants_are_given_listed_and_revoked_and_settings_stay_ones_own() {
+    let app = TestApp::spawn().await;
+    let (eve_id, eve) = app.user("eve@example.com").await;
+    let (_, fay) = app.user("fay@example.com").await;
+    app.put("/api/v1/me", &fay, json!({"full_name": "Fay"}))
+        .await;
+
+    let r = submit(
+        &app,
+        "/settings/family",
+        "/settings/family",
+        &eve,
+        &[("email", "fay@example.com"), ("access_type", "checkin")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let grants = app.get("/api/v1/family-access", &eve).await.body;
+    assert_eq!(grants["given"][0]["access_type"], "checkin");
+    assert_eq!(grants["given"][0]["grantee"]["email"], "fay@example.com");
+
+    let page = get(&app, "/settings/family", &eve).await;
+    assert!(page.body.contains("Fay (fay@example.com)"));
+    let received = get(&app, "/settings/family", &fay).await;
+    assert!(received.body.contains("Test Person (eve@example.com)"));
+    assert!(received.body.contains("Check-ins"));
+    assert!(
+        !received.body.contains("/revoke"),
+        "a grantee cannot revoke"
+    );
+
+    let bad = submit(
+        &app,
+        "/settings/family",
+        "/settings/family",
+        &eve,
+        &[("email", "nobody@example.com"), ("access_type", "calorie")],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("There is no account with that email"));
+    assert!(bad.body.contains("value=\"nobody@example.com\""));
+    let again = submit(
+        &app,
+        "/settings/family",
+        "/settings/family",
+        &eve,
+        &[("email", "fay@example.com"), ("access_type", "checkin")],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("You already share that with them"));
+    assert_eq!(
+        app.get("/api/v1/family-access", &eve).await.body["given"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Viewing Eve's data, Fay's settings are still Fay's.
+    let viewing = get_viewing(&app, "/settings", &fay, &eve_id).await;
+    assert_eq!(viewing.status, StatusCode::OK);
+    assert!(viewing.body.contains("value=\"Fay\""));
+    assert!(viewing.body.contains("Settings are always your own"));
+
+    let id = grants["given"][0]["id"].as_str().unwrap();
+    let r = submit(
+        &app,
+        "/settings/family",
+        &format!("/settings/family/{id}/revoke"),
+        &eve,
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let grants = app.get("/api/v1/family-access", &eve).await.body;
+    assert_eq!(grants["given"], json!([]));
+}

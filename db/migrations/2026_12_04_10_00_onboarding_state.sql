@@ -1,0 +1,13 @@
+-- Migration: user_preferences.onboarded_at — when the user finished or skipped the web app's
+-- onboarding (units, timezone, body, goal → targets).
+-- Version: 2026_12_04_10_00
+--
+-- NULL means "not yet": the first sign-in in a browser leads there. Accounts that exist before
+-- this migration already use Sparky, so they count as onboarded. Covered by the table-wide
+-- SELECT/UPDATE grant and the own-row policies of user_preferences.
+
+ALTER TABLE user_preferences ADD COLUMN onboarded_at timestamptz;
+COMMENT ON COLUMN user_preferences.onboarded_at IS
+    'When the web onboarding was finished or skipped; NULL = not yet.';
+
+UPDATE user_preferences SET onboarded_at = now();
