@@ -619,7 +619,11 @@ mod tests {
         assert!(fields.0.contains_key("no_such_type"), "{fields:?}");
         assert!(!fields.0.contains_key("weight"), "{fields:?}");
         let q = ListQuery::parse(None, None, None, None, None).unwrap();
-        assert!(list(&mut tx, Acting::ME, &q).await.unwrap().items.is_empty());
+        assert!(list(&mut tx, Acting::ME, &q)
+            .await
+            .unwrap()
+            .items
+            .is_empty());
 
         let good = [reading("weight", "80.5"), reading("waist", "90")];
         let logged = log_all(&mut tx, Acting::ME, &good).await.unwrap();

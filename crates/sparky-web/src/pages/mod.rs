@@ -12,6 +12,7 @@ mod checkin;
 mod day;
 mod exercise;
 mod food;
+mod form_errors;
 mod format;
 mod goals;
 mod onboarding;
