@@ -11,6 +11,7 @@ pub mod charts;
 mod checkin;
 mod day;
 mod exercise;
+mod exercise_log;
 mod food;
 mod form_errors;
 mod format;
