@@ -17,6 +17,7 @@ mod form_errors;
 mod format;
 mod goals;
 mod onboarding;
+mod plan_items;
 mod plans;
 mod pwa;
 mod settings;
