@@ -4,32 +4,33 @@
 //! re-renders the form with the problem next to its field and stores nothing.
 
 use askama::Template;
-use axum::extract::{Path, Query};
+use axum::extract::Query;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{Datelike, Days, NaiveDate};
 use serde::Deserialize;
-use sparky_app::measurement_types::{self, MeasurementType, MeasurementTypeInput};
-use sparky_app::measurements::{self, ListQuery, LogMeasurement, UpdateMeasurementInput};
+use sparky_app::measurement_types::{self, MeasurementType};
+use sparky_app::measurements::{self, ListQuery};
 use sparky_core::measure::Dimension;
 use sparky_core::{AccessType, Amount, Date};
 use uuid::Uuid;
 
 use super::charts;
-use super::form_errors::{decimal, FormErrors};
+use super::checkin_writes;
+use super::form_errors::FormErrors;
 use super::format::{day_label, number};
-use super::{html, redirect, Page, PageError, PageForm, Shell};
+use super::{html, Page, PageError, Shell};
 use crate::i18n::Messages;
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/checkin", get(show).post(log))
-        .route("/checkin/water", post(water))
-        .route("/checkin/types", post(create_type))
-        .route("/checkin/entry/{id}", post(edit))
-        .route("/checkin/entry/{id}/delete", post(delete))
+        .route("/checkin", get(show).post(checkin_writes::log))
+        .route("/checkin/water", post(checkin_writes::water))
+        .route("/checkin/types", post(checkin_writes::create_type))
+        .route("/checkin/entry/{id}", post(checkin_writes::edit))
+        .route("/checkin/entry/{id}/delete", post(checkin_writes::delete))
 }
 
 /// Types the check-in form offers first, in this order; custom types follow. Water has its own
@@ -49,7 +50,7 @@ const FORM_TYPES: [&str; 9] = [
 /// Chart ranges offered, in days.
 const RANGES: [i64; 3] = [30, 90, 365];
 /// History rows a page shows.
-const HISTORY_ROWS: i64 = 20;
+const HISTORY_ROWS: i64 = 15;
 
 pub struct InputView {
     pub name: String,
@@ -121,25 +122,25 @@ struct CheckinPage {
 
 #[derive(Deserialize, Default)]
 pub struct Params {
-    date: Option<NaiveDate>,
-    days: Option<i64>,
+    pub date: Option<NaiveDate>,
+    pub days: Option<i64>,
     #[serde(rename = "type")]
-    kind: Option<String>,
-    cursor: Option<String>,
+    pub kind: Option<String>,
+    pub cursor: Option<String>,
 }
 
 /// What the user typed, kept when the page is shown again with problems.
 #[derive(Default)]
-struct Typed {
-    values: Vec<(String, String)>,
-    note: String,
-    errors: FormErrors,
-    water: String,
-    water_error: Option<String>,
-    type_name: String,
-    type_dimension: String,
-    type_error: Option<String>,
-    edit: Option<(Uuid, String)>,
+pub struct Typed {
+    pub values: Vec<(String, String)>,
+    pub note: String,
+    pub errors: FormErrors,
+    pub water: String,
+    pub water_error: Option<String>,
+    pub type_name: String,
+    pub type_dimension: String,
+    pub type_error: Option<String>,
+    pub edit: Option<(Uuid, String)>,
 }
 
 /// A type's name as people read it: the catalog's for built-in ones, else the name itself.
@@ -176,7 +177,7 @@ async fn show(mut page: Page, Query(p): Query<Params>) -> Result<Response, PageE
     render(&mut page, &p, Typed::default()).await
 }
 
-async fn render(page: &mut Page, p: &Params, typed: Typed) -> Result<Response, PageError> {
+pub async fn render(page: &mut Page, p: &Params, typed: Typed) -> Result<Response, PageError> {
     let shell = page.shell("", "checkin").await?;
     let v = view(page, &shell, p, typed).await?;
     let mut shell = shell;
@@ -410,255 +411,12 @@ fn form_types(types: &[MeasurementType]) -> Vec<&MeasurementType> {
     out
 }
 
-/// The answer to a successful write: back to the page (same date).
-fn back(date: Option<NaiveDate>) -> Response {
-    match date {
-        Some(d) => redirect(&format!("/checkin?date={d}")),
-        None => redirect("/checkin"),
-    }
-}
-
-/// The check-in form: every filled field is one reading, all stored or none.
-async fn log(
-    mut page: Page,
-    PageForm(form): PageForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let date: Option<NaiveDate> = field("date").parse().ok();
-    let note = field("note");
-    let mut typed = Typed {
-        note: note.clone(),
-        ..Typed::default()
-    };
-    let mut readings: Vec<LogMeasurement> = Vec::new();
-    for (key, value) in &form {
-        let Some(kind) = key.strip_prefix("m.") else {
-            continue;
-        };
-        typed.values.push((kind.to_string(), value.clone()));
-        match decimal(value) {
-            Ok(None) => {}
-            Ok(Some(d)) => {
-                let input = measurements::LogMeasurementInput {
-                    kind: kind.to_string(),
-                    value: Amount(d),
-                    unit: None,
-                    measured_at: None,
-                    date: date.and_then(|d| Date::new(d).ok()),
-                    note: Some(note.clone()).filter(|n| !n.trim().is_empty()),
-                };
-                match input.parse() {
-                    Ok(m) => readings.push(m),
-                    Err(e) => {
-                        for (_, problem) in FormErrors::from_app(e, &[])?.iter_pairs() {
-                            typed.errors.add(kind, problem);
-                        }
-                    }
-                }
-            }
-            Err(()) => typed.errors.add(kind, page.t.get("form.not_a_number")),
-        }
-    }
-    if readings.is_empty() && typed.errors.is_empty() {
-        typed
-            .errors
-            .add("form", page.t.get("checkin.nothing_entered"));
-    }
-    if typed.errors.is_empty() {
-        match measurements::log_all(&mut page.tx, page.acting, &readings).await {
-            Ok(_) => {
-                page.tx.commit().await?;
-                return Ok(back(date));
-            }
-            Err(e) => typed.errors = FormErrors::from_app(e, &[("note", "form")])?,
-        }
-    }
-    let p = Params {
-        date,
-        ..Params::default()
-    };
-    render_invalid(&mut page, &p, typed).await
-}
-
-/// The page again with what was typed and what is wrong (422), nothing stored.
-async fn render_invalid(page: &mut Page, p: &Params, typed: Typed) -> Result<Response, PageError> {
-    let mut r = render(page, p, typed).await?;
-    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(r)
-}
-
-#[derive(Deserialize)]
-pub struct WaterForm {
-    date: Option<NaiveDate>,
-    /// ml, from a quick button.
-    ml: Option<String>,
-    /// In the owner's unit, typed.
-    amount: Option<String>,
-}
-
-async fn water(mut page: Page, PageForm(form): PageForm<WaterForm>) -> Result<Response, PageError> {
-    let (text, unit) = match (&form.ml, &form.amount) {
-        (Some(ml), _) => (ml.clone(), Some("ml".to_string())),
-        (None, Some(a)) => (a.clone(), None),
-        (None, None) => (String::new(), None),
-    };
-    let mut typed = Typed {
-        water: form.amount.clone().unwrap_or_default(),
-        ..Typed::default()
-    };
-    match decimal(&text) {
-        Ok(Some(d)) => {
-            let input = measurements::LogMeasurementInput {
-                kind: "water".into(),
-                value: Amount(d),
-                unit,
-                measured_at: None,
-                date: form.date.and_then(|d| Date::new(d).ok()),
-                note: None,
-            };
-            let result = match input.parse() {
-                Ok(m) => measurements::log(&mut page.tx, page.acting, &m).await,
-                Err(e) => Err(e),
-            };
-            match result {
-                Ok(_) => {
-                    page.tx.commit().await?;
-                    return Ok(back(form.date));
-                }
-                Err(e) => {
-                    typed.water_error = FormErrors::from_app(e, &[])?
-                        .iter_pairs()
-                        .next()
-                        .map(|(_, v)| v)
-                }
-            }
-        }
-        _ => typed.water_error = Some(page.t.get("form.not_a_number").to_string()),
-    }
-    let p = Params {
-        date: form.date,
-        ..Params::default()
-    };
-    render_invalid(&mut page, &p, typed).await
-}
-
-#[derive(Deserialize)]
-pub struct TypeForm {
-    name: String,
-    dimension: String,
-}
-
-/// "Left arm" → `left_arm`: the snake_case name types have.
-fn snake_name(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.trim().to_lowercase().chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.ends_with('_') && !out.is_empty() {
-            out.push('_');
-        }
-    }
-    out.trim_end_matches('_').to_string()
-}
-
-async fn create_type(
-    mut page: Page,
-    PageForm(form): PageForm<TypeForm>,
-) -> Result<Response, PageError> {
-    let input = MeasurementTypeInput {
-        name: snake_name(&form.name),
-        dimension: Dimension::parse(&form.dimension).ok(),
-        unit: None,
-    };
-    let result = match input.parse() {
-        Ok(new) => measurement_types::create(&mut page.tx, &new).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(_) => {
-            page.tx.commit().await?;
-            Ok(redirect("/checkin"))
-        }
-        Err(e) => {
-            let errors = FormErrors::from_app(e, &[])?;
-            let typed = Typed {
-                type_name: form.name.clone(),
-                type_dimension: form.dimension.clone(),
-                type_error: errors.iter_pairs().next().map(|(_, v)| v),
-                ..Typed::default()
-            };
-            render_invalid(&mut page, &Params::default(), typed).await
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub struct EditForm {
-    value: String,
-}
-
-async fn edit(
-    mut page: Page,
-    Path(id): Path<Uuid>,
-    PageForm(form): PageForm<EditForm>,
-) -> Result<Response, PageError> {
-    let problem = match decimal(&form.value) {
-        Ok(Some(d)) => {
-            let input = UpdateMeasurementInput {
-                value: Some(Amount(d)),
-                unit: None,
-                measured_at: None,
-                date: None,
-                note: None,
-            };
-            match measurements::update(&mut page.tx, id, input).await {
-                Ok(_) => {
-                    page.tx.commit().await?;
-                    return Ok(redirect("/checkin"));
-                }
-                Err(e) => FormErrors::from_app(e, &[])?
-                    .iter_pairs()
-                    .next()
-                    .map(|(_, v)| v)
-                    .unwrap_or_default(),
-            }
-        }
-        _ => page.t.get("form.not_a_number").to_string(),
-    };
-    let typed = Typed {
-        values: vec![("value".into(), form.value.clone())],
-        edit: Some((id, problem)),
-        ..Typed::default()
-    };
-    render_invalid(&mut page, &Params::default(), typed).await
-}
-
-#[derive(Deserialize)]
-pub struct Empty {}
-
-async fn delete(
-    mut page: Page,
-    Path(id): Path<Uuid>,
-    PageForm(_): PageForm<Empty>,
-) -> Result<Response, PageError> {
-    measurements::delete(&mut page.tx, id).await?;
-    page.tx.commit().await?;
-    Ok(redirect("/checkin"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn names_read_well() {
-        assert_eq!(snake_name(" Left  arm! "), "left_arm");
-        assert_eq!(snake_name("Thigh (right)"), "thigh_right");
         let t = Messages::default();
         assert_eq!(type_label(&t, "left_arm"), "Left arm");
         assert_eq!(type_label(&t, "body_fat"), "Body fat");

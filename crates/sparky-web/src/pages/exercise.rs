@@ -37,6 +37,9 @@ const HISTORY_DAYS: u64 = 30;
 const RECORD_EXERCISES: usize = 8;
 /// Search results shown.
 const RESULTS: i64 = 20;
+/// Results shown before anything is typed or chosen (the catalog by name), so that the
+/// history is not far down on a phone.
+const BROWSE_RESULTS: i64 = 8;
 
 pub struct ResultRow {
     pub id: Uuid,
@@ -123,6 +126,8 @@ fn empty(s: &Option<String>) -> String {
 }
 
 async fn results(page: &mut Page, p: &Params) -> Result<Vec<ResultRow>, PageError> {
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let browsing = !given(&p.q) && !given(&p.category) && !given(&p.muscle) && !given(&p.equipment);
     let category = p
         .category
         .as_deref()
@@ -133,7 +138,7 @@ async fn results(page: &mut Page, p: &Params) -> Result<Vec<ResultRow>, PageErro
         category,
         p.muscle.as_deref(),
         p.equipment.as_deref(),
-        Some(RESULTS),
+        Some(if browsing { BROWSE_RESULTS } else { RESULTS }),
         None,
     )?;
     let t = page.t;

@@ -9,6 +9,7 @@
 mod auth_pages;
 pub mod charts;
 mod checkin;
+mod checkin_writes;
 mod day;
 mod exercise;
 mod exercise_log;
