@@ -350,6 +350,44 @@ pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Exercise>> {
     })
 }
 
+/// Values the search filters can take, for choosing from a list.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct Facets {
+    /// Every muscle group of a visible exercise, by name.
+    pub muscle_groups: Vec<String>,
+    /// Every kind of equipment of a visible exercise, by name.
+    pub equipment: Vec<String>,
+}
+
+/// Longest list of facet values returned (the catalog has a few dozen of each).
+pub const MAX_FACETS: i64 = 200;
+
+/// The muscle groups and equipment of the exercises the caller can see (the catalog and
+/// their own), lowercased as the search compares them.
+pub async fn facets(tx: &mut UserTx) -> AppResult<Facets> {
+    let rows = tx
+        .query(
+            "(SELECT 'muscle' AS kind, m AS value FROM
+                  (SELECT DISTINCT lower(m) AS m FROM exercises e, unnest(e.muscle_groups) AS m
+                   WHERE m <> '' ORDER BY 1 LIMIT $1) x)
+             UNION ALL
+             (SELECT 'equipment', q FROM
+                  (SELECT DISTINCT lower(e.equipment) AS q FROM exercises e
+                   WHERE coalesce(e.equipment, '') <> '' ORDER BY 1 LIMIT $1) y)",
+            &[&MAX_FACETS],
+        )
+        .await?;
+    let mut out = Facets::default();
+    for r in &rows {
+        let value: String = r.get("value");
+        match r.get::<_, &str>("kind") {
+            "muscle" => out.muscle_groups.push(value),
+            _ => out.equipment.push(value),
+        }
+    }
+    Ok(out)
+}
+
 /// Adds an exercise of your own.
 pub async fn create(tx: &mut UserTx, e: &NewExercise) -> AppResult<Exercise> {
     let category = e.category.map(ExerciseCategory::as_str);
@@ -494,6 +532,56 @@ mod tests {
 
     fn input(json: serde_json::Value) -> ExerciseInput {
         serde_json::from_value(json).unwrap()
+    }
+
+    /// Facets list what the catalog holds (sorted, lowercased, no repeats) plus the caller's
+    /// own exercises, and never someone else's.
+    #[tokio::test]
+    async fn facets_list_the_catalog_and_own_exercises() {
+        let db = sparky_testkit::TestDb::new().await;
+        let owner = db.owner_client().await;
+        let mut ids = Vec::new();
+        for email in ["ann@example.com", "bob@example.com"] {
+            let id: Uuid = owner
+                .query_one(
+                    "INSERT INTO users (email, password_hash) VALUES ($1, 'x') RETURNING id",
+                    &[&email],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            ids.push(id);
+        }
+        let database = db.database().await;
+        let mut bob = database.as_user(ids[1]).await.unwrap();
+        let bobs = ExerciseInput {
+            name: "Log carry".into(),
+            category: None,
+            muscle_groups: vec!["Forearms".into(), "Secret muscle".into()],
+            equipment: Some("Tree trunk".into()),
+            instructions: None,
+            met_value: None,
+        };
+        create(&mut bob, &bobs.parse().unwrap()).await.unwrap();
+        bob.commit().await.unwrap();
+
+        let mut ann = database.as_user(ids[0]).await.unwrap();
+        let f = facets(&mut ann).await.unwrap();
+        for m in ["biceps", "quadriceps", "chest"] {
+            assert!(f.muscle_groups.iter().any(|x| x == m), "{m}: {f:?}");
+        }
+        assert!(f.equipment.iter().any(|x| x == "barbell"), "{f:?}");
+        assert!(!f.muscle_groups.iter().any(|x| x == "secret muscle"));
+        assert!(!f.equipment.iter().any(|x| x == "tree trunk"));
+        let mut sorted = f.muscle_groups.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted, f.muscle_groups);
+
+        let mut bob = database.as_user(ids[1]).await.unwrap();
+        let f = facets(&mut bob).await.unwrap();
+        assert!(f.muscle_groups.iter().any(|x| x == "secret muscle"));
+        assert!(f.equipment.iter().any(|x| x == "tree trunk"));
     }
 
     #[test]

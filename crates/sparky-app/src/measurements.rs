@@ -282,6 +282,41 @@ pub async fn log(tx: &mut UserTx, acting: Acting, m: &LogMeasurement) -> AppResu
     Ok(measurement_from_row(&row, system))
 }
 
+/// Logs several measurements at once (a check-in form): every value is checked first, so
+/// either all are stored or none is. A value that does not fit its type is reported under the
+/// type's name (e.g. `waist`), so a form can show it next to that field.
+pub async fn log_all(
+    tx: &mut UserTx,
+    acting: Acting,
+    all: &[LogMeasurement],
+) -> AppResult<Vec<Measurement>> {
+    let system = units_system(tx, acting).await?;
+    let mut v = Validation::new();
+    for m in all {
+        let dimension = match require_type(tx, acting, &m.kind).await {
+            Ok(d) => d,
+            Err(AppError::Invalid(f)) => {
+                for problem in f.0.into_values() {
+                    v.add(&m.kind, problem);
+                }
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if let Err(AppError::Invalid(f)) = canonical_value(m.value, m.unit, dimension, system) {
+            for problem in f.0.into_values() {
+                v.add(&m.kind, problem);
+            }
+        }
+    }
+    v.finish()?;
+    let mut out = Vec::with_capacity(all.len());
+    for m in all {
+        out.push(log(tx, acting, m).await?);
+    }
+    Ok(out)
+}
+
 /// One measurement by id, in its owner's units (404 when it does not exist or is not
 /// visible).
 pub async fn get(tx: &mut UserTx, id: Uuid) -> AppResult<Measurement> {
@@ -539,4 +574,72 @@ pub async fn update(
 /// Deletes (clears) a measurement: 404 if invisible, 403 if only readable.
 pub async fn delete(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
     delete_by_id(tx, "measurements", id, "measurement", DENIED).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading(kind: &str, value: &str) -> LogMeasurement {
+        LogMeasurementInput {
+            kind: kind.into(),
+            value: Amount(value.parse().unwrap()),
+            unit: None,
+            measured_at: None,
+            date: None,
+            note: None,
+        }
+        .parse()
+        .unwrap()
+    }
+
+    /// A check-in is all or nothing, and each bad value is named by its type.
+    #[tokio::test]
+    async fn log_all_stores_every_value_or_none() {
+        let db = sparky_testkit::TestDb::new().await;
+        let owner = db.owner_client().await;
+        let me: Uuid = owner
+            .query_one(
+                "INSERT INTO users (email, password_hash) VALUES ('ann@example.com', 'x') RETURNING id",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        let database = db.database().await;
+        let mut tx = database.as_user(me).await.unwrap();
+        let bad = [
+            reading("weight", "80"),
+            reading("body_fat", "150"),
+            reading("no_such_type", "1"),
+        ];
+        let err = log_all(&mut tx, Acting::ME, &bad).await.unwrap_err();
+        let fields = err.fields().expect("422");
+        assert!(fields.0.contains_key("body_fat"), "{fields:?}");
+        assert!(fields.0.contains_key("no_such_type"), "{fields:?}");
+        assert!(!fields.0.contains_key("weight"), "{fields:?}");
+        let q = ListQuery::parse(None, None, None, None, None).unwrap();
+        assert!(list(&mut tx, Acting::ME, &q)
+            .await
+            .unwrap()
+            .items
+            .is_empty());
+
+        let good = [reading("weight", "80.5"), reading("waist", "90")];
+        let logged = log_all(&mut tx, Acting::ME, &good).await.unwrap();
+        assert_eq!(logged.len(), 2);
+        let items = list(&mut tx, Acting::ME, &q).await.unwrap().items;
+        let mut kinds: Vec<&str> = items.iter().map(|m| m.kind.as_str()).collect();
+        kinds.sort();
+        assert_eq!(kinds, ["waist", "weight"]);
+        assert_eq!(
+            items
+                .iter()
+                .find(|m| m.kind == "weight")
+                .unwrap()
+                .canonical_value
+                .decimal(),
+            "80.5".parse::<Decimal>().unwrap()
+        );
+    }
 }

@@ -1,9 +1,370 @@
-//! (being built)
+//! Exercise (`/exercise`): search the catalog (text, category, muscle group, equipment), the
+//! last 30 days of workouts by day (delete), and personal records of the exercises done. The
+//! form that logs a workout is in [`super::exercise_log`].
 
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::response::Response;
+use axum::routing::{get, post};
 use axum::Router;
+use chrono::{Datelike, Days, NaiveDate};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use sparky_app::exercises::{self, Exercise, Search};
+use sparky_app::paging::PageRequest;
+use sparky_app::workouts::{self, records, HistoryRequest, RangeRequest, Workout};
+use sparky_core::{AccessType, Amount, ExerciseCategory};
+use uuid::Uuid;
 
+use super::exercise_log;
+use super::format::{day_label, kcal, number};
+use super::{html, redirect, Page, PageError, PageForm, Shell};
+use crate::i18n::Messages;
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/exercise", get(show))
+        .route("/exercise/search", get(search))
+        .route("/exercise/workout/{id}/delete", post(delete))
+        .merge(exercise_log::routes())
+}
+
+/// Days of history shown.
+const HISTORY_DAYS: u64 = 30;
+/// Exercises whose records are shown (the most recently done).
+const RECORD_EXERCISES: usize = 8;
+/// Search results shown.
+const RESULTS: i64 = 20;
+/// Results shown before anything is typed or chosen (the catalog by name), so that the
+/// history is not far down on a phone.
+const BROWSE_RESULTS: i64 = 8;
+
+pub struct ResultRow {
+    pub id: Uuid,
+    pub name: String,
+    pub detail: String,
+    pub mine: bool,
+}
+
+pub struct EntryRow {
+    pub id: Uuid,
+    pub name: String,
+    pub detail: String,
+    pub kcal: String,
+    pub hint: String,
+}
+
+pub struct DayGroup {
+    pub label: String,
+    pub kcal: String,
+    pub entries: Vec<EntryRow>,
+}
+
+pub struct RecordRow {
+    pub name: String,
+    /// (what, value, when)
+    pub items: Vec<(&'static str, String, String)>,
+}
+
+pub struct ExerciseView {
+    pub date: NaiveDate,
+    pub q: String,
+    pub category: String,
+    pub muscle: String,
+    pub equipment: String,
+    pub categories: Vec<(&'static str, &'static str)>,
+    pub muscles: Vec<String>,
+    pub equipments: Vec<String>,
+    pub results: Vec<ResultRow>,
+    pub shared: bool,
+    pub days: Vec<DayGroup>,
+    pub records: Vec<RecordRow>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/exercise.html")]
+struct ExercisePage {
+    shell: Shell,
+    v: ExerciseView,
+}
+
+#[derive(Template)]
+#[template(path = "partials/exercise_results.html")]
+struct ResultsFragment {
+    shell: Shell,
+    v: ExerciseView,
+}
+
+#[derive(Deserialize, Default)]
+pub struct Params {
+    pub date: Option<NaiveDate>,
+    pub q: Option<String>,
+    pub category: Option<String>,
+    pub muscle: Option<String>,
+    pub equipment: Option<String>,
+}
+
+/// "strength · chest, triceps · barbell".
+pub fn exercise_detail(t: &Messages, e: &Exercise) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(c) = &e.category {
+        parts.push(t.get(&format!("exercise.category.{c}")).to_string());
+    }
+    if !e.muscle_groups.is_empty() {
+        parts.push(e.muscle_groups.join(", "));
+    }
+    if let Some(q) = &e.equipment {
+        parts.push(q.clone());
+    }
+    parts.join(" · ")
+}
+
+fn empty(s: &Option<String>) -> String {
+    s.clone().unwrap_or_default()
+}
+
+async fn results(page: &mut Page, p: &Params) -> Result<Vec<ResultRow>, PageError> {
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let browsing = !given(&p.q) && !given(&p.category) && !given(&p.muscle) && !given(&p.equipment);
+    let category = p
+        .category
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .and_then(|c| ExerciseCategory::parse(c).ok());
+    let search = Search::parse(
+        p.q.as_deref(),
+        category,
+        p.muscle.as_deref(),
+        p.equipment.as_deref(),
+        Some(if browsing { BROWSE_RESULTS } else { RESULTS }),
+        None,
+    )?;
+    let t = page.t;
+    Ok(exercises::search(&mut page.tx, &search)
+        .await?
+        .items
+        .iter()
+        .map(|e| ResultRow {
+            id: e.id,
+            name: e.name.clone(),
+            detail: exercise_detail(&t, e),
+            mine: e.user_id.is_some(),
+        })
+        .collect())
+}
+
+async fn base_view(page: &mut Page, shell: &Shell, p: &Params) -> Result<ExerciseView, PageError> {
+    let t = &shell.t;
+    let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
+    Ok(ExerciseView {
+        date: p.date.unwrap_or(today),
+        q: empty(&p.q),
+        category: empty(&p.category),
+        muscle: empty(&p.muscle),
+        equipment: empty(&p.equipment),
+        categories: ExerciseCategory::ALL
+            .iter()
+            .map(|c| {
+                (
+                    c.as_str(),
+                    t.get(&format!("exercise.category.{}", c.as_str())),
+                )
+            })
+            .collect(),
+        muscles: Vec::new(),
+        equipments: Vec::new(),
+        results: results(page, p).await?,
+        shared: shell.may(AccessType::Calorie) || shell.may(AccessType::Reports),
+        days: Vec::new(),
+        records: Vec::new(),
+    })
+}
+
+async fn show(mut page: Page, Query(p): Query<Params>) -> Result<Response, PageError> {
+    let shell = page.shell("", "exercise").await?;
+    let mut v = base_view(&mut page, &shell, &p).await?;
+    let facets = exercises::facets(&mut page.tx).await?;
+    v.muscles = facets.muscle_groups;
+    v.equipments = facets.equipment;
+    if v.shared {
+        history(&mut page, &shell, &mut v).await?;
+    }
+    page.tx.commit().await?;
+    let mut shell = shell;
+    shell.title = shell.t("exercise.title").to_string();
+    Ok(html(&ExercisePage { shell, v }))
+}
+
+async fn search(mut page: Page, Query(p): Query<Params>) -> Result<Response, PageError> {
+    let shell = page.shell("", "exercise").await?;
+    let v = base_view(&mut page, &shell, &p).await?;
+    page.tx.commit().await?;
+    Ok(html(&ResultsFragment { shell, v }))
+}
+
+/// "10 × 60 kg, 8 × 65 kg · 30 min · 5 km".
+pub fn workout_summary(w: &Workout) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let sets: Vec<String> = w
+        .sets
+        .iter()
+        .map(|s| match (s.reps, s.weight) {
+            (Some(r), Some(wt)) => format!("{r} × {} {}", number(wt.to_f64(), 1), s.unit.as_str()),
+            (Some(r), None) => format!("{r} ×"),
+            (None, Some(wt)) => format!("{} {}", number(wt.to_f64(), 1), s.unit.as_str()),
+            (None, None) => String::new(),
+        })
+        .collect();
+    if !sets.is_empty() {
+        parts.push(sets.join(", "));
+    }
+    if let Some(m) = w.duration_minutes {
+        parts.push(format!("{m} min"));
+    }
+    if let Some(d) = w.distance {
+        parts.push(format!(
+            "{} {}",
+            number(d.to_f64(), 2),
+            w.distance_unit.as_str()
+        ));
+    }
+    parts.join(" · ")
+}
+
+/// 5.5 minutes → "5:30".
+fn minutes_clock(m: Decimal) -> String {
+    let secs = (m * Decimal::from(60)).round().to_i64().unwrap_or(0);
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+async fn history(page: &mut Page, shell: &Shell, v: &mut ExerciseView) -> Result<(), PageError> {
+    let t = &shell.t;
+    let acting = page.acting;
+    let today = sparky_app::days::today(&mut page.tx, acting).await?;
+    let req = RangeRequest::new(
+        today - Days::new(HISTORY_DAYS - 1),
+        today,
+        PageRequest::parse(Some(workouts::RANGE_LIMIT.max), None, workouts::RANGE_LIMIT)?,
+    )?;
+    let range = workouts::range(&mut page.tx, acting, &req).await?;
+    let mut by_day: Vec<(NaiveDate, Vec<&Workout>)> = Vec::new();
+    for w in range.entries.iter().rev() {
+        match by_day.last_mut() {
+            Some((d, list)) if *d == w.date => list.push(w),
+            _ => by_day.push((w.date, vec![w])),
+        }
+    }
+    v.days = by_day
+        .iter()
+        .map(|(d, list)| DayGroup {
+            label: if *d == today {
+                t.get("day.today").to_string()
+            } else {
+                day_label(t, *d, today.year())
+            },
+            kcal: format!(
+                "{} kcal",
+                kcal(
+                    list.iter()
+                        .filter_map(|w| w.calories_burned.map(Amount::to_f64))
+                        .sum()
+                )
+            ),
+            entries: list
+                .iter()
+                .map(|w| EntryRow {
+                    id: w.id,
+                    name: w.exercise_name.clone(),
+                    detail: workout_summary(w),
+                    kcal: w
+                        .calories_burned
+                        .map(|c| format!("{} kcal", kcal(c.to_f64())))
+                        .unwrap_or_default(),
+                    hint: if w.calories_burned.is_none() {
+                        t.get("exercise.no_estimate").to_string()
+                    } else {
+                        String::new()
+                    },
+                })
+                .collect(),
+        })
+        .collect();
+
+    // Records of the exercises done most recently.
+    let mut ids: Vec<(Uuid, String)> = Vec::new();
+    for w in range.entries.iter().rev() {
+        if let Some(id) = w.exercise_id {
+            if !ids.iter().any(|(i, _)| *i == id) && ids.len() < RECORD_EXERCISES {
+                ids.push((id, w.exercise_name.clone()));
+            }
+        }
+    }
+    for (id, name) in ids {
+        let h = records::history(&mut page.tx, acting, id, HistoryRequest::parse(Some(1))?).await?;
+        let r = &h.records;
+        let wu = h.weight_unit.as_str();
+        let du = h.distance_unit.as_str();
+        let when = |d: NaiveDate| day_label(t, d, today.year());
+        let mut items = Vec::new();
+        if let Some(x) = &r.heaviest_weight {
+            let reps = x.reps.map(|n| format!(" × {n}")).unwrap_or_default();
+            items.push((
+                t.get("exercise.pr.heaviest"),
+                format!("{} {wu}{reps}", number(x.weight.to_f64(), 1)),
+                when(x.date),
+            ));
+        }
+        if let Some(x) = &r.best_one_rep_max {
+            items.push((
+                t.get("exercise.pr.one_rep_max"),
+                format!("{} {wu}", number(x.estimated_one_rep_max.to_f64(), 1)),
+                when(x.date),
+            ));
+        }
+        if let Some(x) = &r.longest_distance {
+            items.push((
+                t.get("exercise.pr.distance"),
+                format!("{} {du}", number(x.distance.to_f64(), 2)),
+                when(x.date),
+            ));
+        }
+        if let Some(x) = &r.fastest_pace {
+            items.push((
+                t.get("exercise.pr.pace"),
+                format!("{} /{du}", minutes_clock(x.pace.decimal())),
+                when(x.date),
+            ));
+        }
+        if !items.is_empty() {
+            v.records.push(RecordRow { name, items });
+        }
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+async fn delete(
+    mut page: Page,
+    Path(id): Path<Uuid>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    let w = workouts::entry(&mut page.tx, id).await?;
+    workouts::delete(&mut page.tx, id).await?;
+    page.tx.commit().await?;
+    Ok(redirect(&format!("/exercise?date={}", w.date)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paces_read_as_a_clock() {
+        assert_eq!(minutes_clock("5.5".parse().unwrap()), "5:30");
+        assert_eq!(minutes_clock("4.99".parse().unwrap()), "4:59");
+    }
 }

@@ -214,7 +214,7 @@ fn short_unit(unit: &str) -> &str {
 }
 
 /// "105 kcal per 1 medium (118 g)".
-fn serving_detail(food: &Food) -> String {
+pub(super) fn serving_detail(food: &Food) -> String {
     food.servings
         .iter()
         .find(|s| s.is_default)

@@ -9,13 +9,17 @@
 mod auth_pages;
 pub mod charts;
 mod checkin;
+mod checkin_writes;
 mod day;
 mod exercise;
+mod exercise_log;
 mod food;
+mod form_errors;
 mod format;
 mod forms;
 mod goals;
 mod onboarding;
+mod plan_items;
 mod plans;
 mod pwa;
 mod settings;

@@ -1,9 +1,433 @@
-//! (being built)
+//! Meal plans (`/plans`): the templates (create, rename, delete), one template's items by
+//! meal with each weekday's calories, and applying a template to a range of dates. Adding and
+//! removing items is in [`super::plan_items`]. Templates are their owner's to change; a
+//! family member with the `food_list` grant sees them read-only.
 
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::response::Response;
+use axum::routing::{get, post};
 use axum::Router;
+use chrono::{Days, NaiveDate};
+use serde::Deserialize;
+use sparky_app::meal_plans::{self, ApplyInput, TemplateInput};
+use sparky_app::PageRequest;
+use sparky_core::{AccessType, Amount, Date, MealType};
+use uuid::Uuid;
 
+use super::form_errors::{decimal, FormErrors};
+use super::format::kcal;
+use super::plan_items;
+use super::{html, redirect, Page, PageError, PageForm, Shell};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/plans", get(list).post(create))
+        .route("/plans/{id}", get(detail).post(rename))
+        .route("/plans/{id}/delete", post(delete))
+        .route("/plans/{id}/apply", post(apply))
+        .merge(plan_items::routes())
+}
+
+/// Days an apply form suggests (today and the next six).
+const SUGGESTED_DAYS: u64 = 7;
+
+pub struct TemplateRow {
+    pub id: Uuid,
+    pub name: String,
+    pub detail: String,
+}
+
+pub struct ListView {
+    pub shared: bool,
+    pub editable: bool,
+    pub templates: Vec<TemplateRow>,
+    pub name: String,
+    pub errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "pages/plans.html")]
+struct ListPage {
+    shell: Shell,
+    v: ListView,
+}
+
+/// Whether the shown person's templates are visible, and whether they may be changed.
+fn access(shell: &Shell) -> (bool, bool) {
+    let own = shell.viewing.is_none();
+    (own || shell.may(AccessType::FoodList), own)
+}
+
+async fn list(mut page: Page) -> Result<Response, PageError> {
+    render_list(&mut page, String::new(), FormErrors::new()).await
+}
+
+async fn render_list(
+    page: &mut Page,
+    name: String,
+    errors: FormErrors,
+) -> Result<Response, PageError> {
+    let shell = page.shell("", "more").await?;
+    let t = &shell.t;
+    let (shared, editable) = access(&shell);
+    let mut templates = Vec::new();
+    if shared {
+        let req = PageRequest::parse(
+            Some(meal_plans::LIST_LIMIT.max),
+            None,
+            meal_plans::LIST_LIMIT,
+        )?;
+        let found = meal_plans::list_templates(&mut page.tx, page.acting, &req, 0).await?;
+        templates = found
+            .items
+            .iter()
+            .map(|tp| TemplateRow {
+                id: tp.id,
+                name: tp.name.clone(),
+                detail: {
+                    let mut d = t.fill("plans.items", &[("n", &tp.item_count.to_string())]);
+                    if let Some(c) = tp.target_calories {
+                        d.push_str(&format!(" · {} kcal", kcal(c.to_f64())));
+                    }
+                    d
+                },
+            })
+            .collect();
+    }
+    let invalid = !errors.is_empty();
+    let v = ListView {
+        shared,
+        editable,
+        templates,
+        name,
+        errors,
+    };
+    let mut shell = shell;
+    shell.title = shell.t("plans.title").to_string();
+    let mut r = html(&ListPage { shell, v });
+    if invalid {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+#[derive(Deserialize)]
+pub struct NameForm {
+    name: String,
+}
+
+async fn create(mut page: Page, PageForm(form): PageForm<NameForm>) -> Result<Response, PageError> {
+    let input = TemplateInput {
+        name: form.name.clone(),
+        description: None,
+        target_calories: None,
+        is_active: None,
+    };
+    let result = match input.parse() {
+        Ok(new) => meal_plans::create_template(&mut page.tx, &new).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(tp) => {
+            page.tx.commit().await?;
+            Ok(redirect(&format!("/plans/{}", tp.id)))
+        }
+        Err(e) => {
+            let errors = FormErrors::from_app(e, &[])?;
+            render_list(&mut page, form.name, errors).await
+        }
+    }
+}
+
+pub struct ItemRow {
+    pub id: Uuid,
+    pub name: String,
+    pub amount: String,
+    pub when: String,
+    pub kcal: String,
+    pub problem: String,
+}
+
+pub struct MealGroup {
+    pub name: String,
+    pub items: Vec<ItemRow>,
+}
+
+pub struct DayRow {
+    pub label: &'static str,
+    pub kcal: String,
+    pub items: usize,
+}
+
+/// One template, with the forms around it and what the user typed into them.
+pub struct PlanView {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub target: String,
+    pub editable: bool,
+    pub meals: Vec<MealGroup>,
+    pub days: Vec<DayRow>,
+    pub search: plan_items::SearchView,
+    pub from: String,
+    pub to: String,
+    pub applied: Option<String>,
+    pub errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "pages/plan.html")]
+struct PlanPage {
+    shell: Shell,
+    v: PlanView,
+}
+
+#[derive(Deserialize, Default)]
+pub struct DetailParams {
+    pub q: Option<String>,
+    pub food: Option<Uuid>,
+    pub entries: Option<usize>,
+    pub days: Option<usize>,
+    pub skipped: Option<usize>,
+}
+
+/// What a re-rendered detail page keeps from a failed form.
+#[derive(Default)]
+pub struct Typed {
+    pub name: Option<String>,
+    pub target: Option<String>,
+    pub description: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub quantity: Option<String>,
+    pub errors: FormErrors,
+}
+
+async fn detail(
+    mut page: Page,
+    Path(id): Path<Uuid>,
+    Query(p): Query<DetailParams>,
+) -> Result<Response, PageError> {
+    render_detail(&mut page, id, &p, Typed::default()).await
+}
+
+pub async fn render_detail(
+    page: &mut Page,
+    id: Uuid,
+    p: &DetailParams,
+    typed: Typed,
+) -> Result<Response, PageError> {
+    let shell = page.shell("", "more").await?;
+    let t = &shell.t;
+    let d = meal_plans::get_template(&mut page.tx, id).await?;
+    let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
+    let search = plan_items::search_view(page, &shell, id, p, typed.quantity.clone()).await?;
+    let meals = MealType::ALL
+        .iter()
+        .map(|m| MealGroup {
+            name: t.get(&format!("meal.{}", m.as_str())).to_string(),
+            items: d
+                .items
+                .iter()
+                .filter(|i| i.meal_type == m.as_str())
+                .map(|i| ItemRow {
+                    id: i.id,
+                    name: i.food_name.clone(),
+                    amount: format!("{} {}", i.quantity, i.unit),
+                    when: match i.day_of_week {
+                        None => t.get("plans.every_day").to_string(),
+                        Some(w) => t.get(&format!("plans.wd.{w}")).to_string(),
+                    },
+                    kcal: i
+                        .nutrients
+                        .as_ref()
+                        .and_then(|n| n.calories)
+                        .map(|c| format!("{} kcal", kcal(Amount(c).to_f64())))
+                        .unwrap_or_default(),
+                    problem: i.problem.clone().unwrap_or_default(),
+                })
+                .collect(),
+        })
+        .filter(|g| !g.items.is_empty())
+        .collect();
+    let days = d
+        .days
+        .iter()
+        .map(|day| DayRow {
+            label: t.get(&format!("plans.wd.{}", day.day_of_week)),
+            kcal: kcal(
+                day.totals
+                    .calories
+                    .map(|c| Amount(c).to_f64())
+                    .unwrap_or(0.0),
+            ),
+            items: day.item_count,
+        })
+        .collect();
+    let applied = p.entries.map(|entries| {
+        t.fill(
+            "plans.applied",
+            &[
+                ("entries", &entries.to_string()),
+                ("days", &p.days.unwrap_or(0).to_string()),
+                ("skipped", &p.skipped.unwrap_or(0).to_string()),
+            ],
+        )
+    });
+    let tp = &d.template;
+    let v = PlanView {
+        id,
+        name: typed.name.unwrap_or_else(|| tp.name.clone()),
+        description: typed
+            .description
+            .unwrap_or_else(|| tp.description.clone().unwrap_or_default()),
+        target: typed.target.unwrap_or_else(|| {
+            tp.target_calories
+                .map(|c| c.decimal().normalize().to_string())
+                .unwrap_or_default()
+        }),
+        editable: access(&shell).1,
+        meals,
+        days,
+        search,
+        from: typed.from.unwrap_or_else(|| today.to_string()),
+        to: typed
+            .to
+            .unwrap_or_else(|| (today + Days::new(SUGGESTED_DAYS - 1)).to_string()),
+        applied,
+        errors: typed.errors,
+    };
+    let invalid = !v.errors.is_empty();
+    let mut shell = shell;
+    shell.title = tp.name.clone();
+    let mut r = html(&PlanPage { shell, v });
+    if invalid {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+#[derive(Deserialize)]
+pub struct RenameForm {
+    name: String,
+    target_calories: Option<String>,
+    description: Option<String>,
+}
+
+async fn rename(
+    mut page: Page,
+    Path(id): Path<Uuid>,
+    PageForm(form): PageForm<RenameForm>,
+) -> Result<Response, PageError> {
+    let current = meal_plans::get_template(&mut page.tx, id).await?.template;
+    let target_text = form.target_calories.clone().unwrap_or_default();
+    let mut typed = Typed {
+        name: Some(form.name.clone()),
+        target: Some(target_text.clone()),
+        description: form.description.clone(),
+        ..Typed::default()
+    };
+    match decimal(&target_text) {
+        Err(()) => typed
+            .errors
+            .add("target_calories", page.t.get("form.not_a_number")),
+        Ok(target) => {
+            let input = TemplateInput {
+                name: form.name.clone(),
+                description: form.description.clone(),
+                target_calories: target.map(Amount),
+                is_active: Some(current.is_active),
+            };
+            let result = match input.parse() {
+                Ok(new) => meal_plans::update_template(&mut page.tx, id, &new).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(_) => {
+                    page.tx.commit().await?;
+                    return Ok(redirect(&format!("/plans/{id}")));
+                }
+                Err(e) => typed.errors = FormErrors::from_app(e, &[])?,
+            }
+        }
+    }
+    render_detail(&mut page, id, &DetailParams::default(), typed).await
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+async fn delete(
+    mut page: Page,
+    Path(id): Path<Uuid>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    meal_plans::delete_template(&mut page.tx, id).await?;
+    page.tx.commit().await?;
+    Ok(redirect("/plans"))
+}
+
+#[derive(Deserialize)]
+pub struct ApplyForm {
+    from: String,
+    to: String,
+}
+
+async fn apply(
+    mut page: Page,
+    Path(id): Path<Uuid>,
+    PageForm(form): PageForm<ApplyForm>,
+) -> Result<Response, PageError> {
+    let mut typed = Typed {
+        from: Some(form.from.clone()),
+        to: Some(form.to.clone()),
+        ..Typed::default()
+    };
+    let from = form
+        .from
+        .parse::<NaiveDate>()
+        .ok()
+        .and_then(|d| Date::new(d).ok());
+    let to = form
+        .to
+        .parse::<NaiveDate>()
+        .ok()
+        .and_then(|d| Date::new(d).ok());
+    if from.is_none() {
+        typed.errors.add("from", page.t.get("plans.date_needed"));
+    }
+    if to.is_none() {
+        typed.errors.add("to", page.t.get("plans.date_needed"));
+    }
+    if typed.errors.is_empty() {
+        let input = ApplyInput {
+            from,
+            to,
+            dates: None,
+        };
+        let result = match input.parse() {
+            Ok(dates) => meal_plans::apply(&mut page.tx, page.acting, id, &dates).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(r) => {
+                page.tx.commit().await?;
+                let entries: usize = r.applied.iter().map(|d| d.entries).sum();
+                return Ok(redirect(&format!(
+                    "/plans/{id}?entries={entries}&days={}&skipped={}",
+                    r.applied.len(),
+                    r.skipped.len()
+                )));
+            }
+            // Applying may have written some rows before it refused: this transaction is
+            // never committed, and the page below reads only the template.
+            Err(e) => {
+                typed.errors =
+                    FormErrors::from_app(e, &[("dates", "to"), ("meal_plan_template_id", "apply")])?
+            }
+        }
+    }
+    render_detail(&mut page, id, &DetailParams::default(), typed).await
 }

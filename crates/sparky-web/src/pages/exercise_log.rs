@@ -1,0 +1,347 @@
+//! Logging a workout: sets (reps × weight in the owner's units) for strength, duration and
+//! distance for cardio, with the calorie estimate (MET × body weight × hours) shown before
+//! saving. A sheet over the exercise page with htmx, a page of its own without it.
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use sparky_app::exercises::{self, Exercise};
+use sparky_app::workouts::{self, LogWorkoutInput, SetInput};
+use sparky_core::exercise::met_calories;
+use sparky_core::{Amount, Date, ExerciseCategory};
+use uuid::Uuid;
+
+use super::exercise::exercise_detail;
+use super::form_errors::{decimal, whole, FormErrors};
+use super::format::{kcal, number};
+use super::{html, redirect, Page, PageError, PageForm, Shell};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/exercise/log/{id}", get(form))
+        .route("/exercise/log", post(log))
+        .route("/exercise/estimate", get(estimate))
+}
+
+/// Set rows the form offers (empty ones are ignored).
+const SET_ROWS: usize = 6;
+
+pub struct SetRow {
+    pub n: usize,
+    pub reps: String,
+    pub weight: String,
+    pub reps_error: Option<String>,
+    pub weight_error: Option<String>,
+}
+
+pub struct LogView {
+    pub id: Uuid,
+    pub name: String,
+    pub detail: String,
+    pub date: NaiveDate,
+    pub strength: bool,
+    pub cardio: bool,
+    pub sets: Vec<SetRow>,
+    pub weight_unit: &'static str,
+    pub distance_unit: &'static str,
+    pub duration: String,
+    pub distance: String,
+    pub calories: String,
+    pub notes: String,
+    pub errors: FormErrors,
+    pub form_errors: Vec<String>,
+    /// "About 280 kcal per 30 minutes at 70 kg", or why there is none.
+    pub estimate: String,
+}
+
+#[derive(Template)]
+#[template(path = "partials/exercise_log.html")]
+struct LogFragment {
+    shell: Shell,
+    v: LogView,
+}
+
+#[derive(Template)]
+#[template(path = "pages/exercise_log.html")]
+struct LogPage {
+    shell: Shell,
+    v: LogView,
+}
+
+#[derive(Deserialize)]
+pub struct FormParams {
+    date: Option<NaiveDate>,
+}
+
+/// The owner's latest weight in kg, when it may be read.
+async fn body_weight_kg(page: &mut Page) -> Option<Decimal> {
+    let latest = sparky_app::measurements::latest(&mut page.tx, page.acting)
+        .await
+        .ok()?;
+    latest
+        .items
+        .iter()
+        .find(|m| m.kind == "weight")
+        .map(|m| m.canonical_value.decimal())
+}
+
+fn estimate_text(
+    shell: &Shell,
+    met: Option<Amount>,
+    weight_kg: Option<Decimal>,
+    minutes: Option<i32>,
+) -> String {
+    let t = &shell.t;
+    let (Some(met), Some(kg)) = (met, weight_kg) else {
+        return match met {
+            None => t.get("exercise.no_met").to_string(),
+            Some(_) => t.get("exercise.need_weight").to_string(),
+        };
+    };
+    let weight = shell.units.weight(Amount(kg).to_f64());
+    match minutes.filter(|m| *m > 0) {
+        Some(m) => t.fill(
+            "exercise.estimate_for",
+            &[
+                (
+                    "kcal",
+                    &kcal(Amount(met_calories(met.decimal(), kg, Decimal::from(m))).to_f64()),
+                ),
+                ("minutes", &m.to_string()),
+                ("weight", &weight),
+            ],
+        ),
+        None => t.fill(
+            "exercise.estimate_per_30",
+            &[
+                (
+                    "kcal",
+                    &kcal(Amount(met_calories(met.decimal(), kg, Decimal::from(30))).to_f64()),
+                ),
+                ("weight", &weight),
+                ("met", &number(met.to_f64(), 1)),
+            ],
+        ),
+    }
+}
+
+async fn view(
+    page: &mut Page,
+    shell: &Shell,
+    e: &Exercise,
+    date: NaiveDate,
+) -> Result<LogView, PageError> {
+    let weight_kg = body_weight_kg(page).await;
+    let category = e
+        .category
+        .as_deref()
+        .and_then(|c| ExerciseCategory::parse(c).ok());
+    let cardio = matches!(
+        category,
+        Some(ExerciseCategory::Cardio | ExerciseCategory::Sports)
+    );
+    let imperial = shell.units.imperial();
+    Ok(LogView {
+        id: e.id,
+        name: e.name.clone(),
+        detail: exercise_detail(&shell.t, e),
+        date,
+        strength: !cardio,
+        cardio,
+        sets: (1..=SET_ROWS)
+            .map(|n| SetRow {
+                n,
+                reps: String::new(),
+                weight: String::new(),
+                reps_error: None,
+                weight_error: None,
+            })
+            .collect(),
+        weight_unit: if imperial { "lb" } else { "kg" },
+        distance_unit: if imperial { "mi" } else { "km" },
+        duration: String::new(),
+        distance: String::new(),
+        calories: String::new(),
+        notes: String::new(),
+        errors: FormErrors::new(),
+        form_errors: Vec::new(),
+        estimate: estimate_text(shell, e.met_value, weight_kg, None),
+    })
+}
+
+async fn form(
+    mut page: Page,
+    Path(id): Path<Uuid>,
+    Query(p): Query<FormParams>,
+) -> Result<Response, PageError> {
+    let shell = page.shell("", "exercise").await?;
+    let e = exercises::get(&mut page.tx, id).await?;
+    let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
+    let v = view(&mut page, &shell, &e, p.date.unwrap_or(today)).await?;
+    page.tx.commit().await?;
+    let mut shell = shell;
+    shell.title = e.name;
+    Ok(if page.htmx {
+        html(&LogFragment { shell, v })
+    } else {
+        html(&LogPage { shell, v })
+    })
+}
+
+#[derive(Deserialize)]
+pub struct EstimateParams {
+    exercise_id: Uuid,
+    duration: Option<String>,
+}
+
+/// The estimate for the minutes typed so far (htmx, as the duration changes).
+async fn estimate(mut page: Page, Query(p): Query<EstimateParams>) -> Result<Response, PageError> {
+    let shell = page.shell("", "exercise").await?;
+    let e = exercises::get(&mut page.tx, p.exercise_id).await?;
+    let weight_kg = body_weight_kg(&mut page).await;
+    page.tx.commit().await?;
+    let minutes = p.duration.as_deref().and_then(|d| whole(d).ok().flatten());
+    let text = estimate_text(&shell, e.met_value, weight_kg, minutes);
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        askama_escape(&text),
+    )
+        .into_response())
+}
+
+fn askama_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+async fn log(
+    mut page: Page,
+    PageForm(form): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let id: Uuid = field("exercise_id")
+        .parse()
+        .map_err(|_| PageError::BadRequest)?;
+    let date: Option<NaiveDate> = field("date").parse().ok();
+    let t = page.t;
+    let mut errors = FormErrors::new();
+    let nan = t.get("form.not_a_number");
+    // Rows as typed, and which of them are sets (their index in the input).
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut sets: Vec<SetInput> = Vec::new();
+    let mut set_row: Vec<usize> = Vec::new();
+    for n in 1..=SET_ROWS {
+        let (reps_text, weight_text) = (field(&format!("reps_{n}")), field(&format!("weight_{n}")));
+        let reps = whole(&reps_text).unwrap_or_else(|_| {
+            errors.add(&format!("reps_{n}"), t.get("exercise.whole_reps"));
+            None
+        });
+        let weight = decimal(&weight_text).unwrap_or_else(|_| {
+            errors.add(&format!("weight_{n}"), nan);
+            None
+        });
+        if reps.is_some() || weight.is_some() {
+            sets.push(SetInput {
+                reps,
+                weight: weight.map(Amount),
+                unit: None,
+            });
+            set_row.push(n);
+        }
+        rows.push((reps_text, weight_text));
+    }
+    let duration = whole(&field("duration")).unwrap_or_else(|_| {
+        errors.add("duration", t.get("exercise.whole_minutes"));
+        None
+    });
+    let distance = decimal(&field("distance")).unwrap_or_else(|_| {
+        errors.add("distance", nan);
+        None
+    });
+    let calories = decimal(&field("calories")).unwrap_or_else(|_| {
+        errors.add("calories", nan);
+        None
+    });
+    if errors.is_empty() {
+        let input = LogWorkoutInput {
+            exercise_id: id,
+            performed_at: None,
+            date: date.and_then(|d| Date::new(d).ok()),
+            duration_minutes: duration,
+            distance: distance.map(Amount),
+            distance_unit: None,
+            sets,
+            calories_burned: calories.map(Amount),
+            notes: Some(field("notes")),
+        };
+        let result = match input.parse() {
+            Ok(w) => workouts::log(&mut page.tx, page.acting, &w).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(w) => {
+                page.tx.commit().await?;
+                return Ok(redirect(&format!("/exercise?date={}", w.date)));
+            }
+            Err(e) => {
+                // The operation names sets by their position among the filled rows.
+                let mut rename: Vec<(String, String)> = vec![
+                    ("duration_minutes".into(), "duration".into()),
+                    ("calories_burned".into(), "calories".into()),
+                    ("body".into(), "form".into()),
+                ];
+                for (i, n) in set_row.iter().enumerate() {
+                    rename.push((format!("sets[{i}].reps"), format!("reps_{n}")));
+                    rename.push((format!("sets[{i}].weight"), format!("weight_{n}")));
+                    rename.push((format!("sets[{i}]"), format!("reps_{n}")));
+                }
+                let pairs: Vec<(&str, &str)> = rename
+                    .iter()
+                    .map(|(a, b)| (a.as_str(), b.as_str()))
+                    .collect();
+                errors = FormErrors::from_app(e, &pairs)?;
+            }
+        }
+    }
+    // Shown again with what was typed and what is wrong; nothing was stored.
+    let shell = page.shell("", "exercise").await?;
+    let e = exercises::get(&mut page.tx, id).await?;
+    let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
+    let mut v = view(&mut page, &shell, &e, date.unwrap_or(today)).await?;
+    for (row, (reps, weight)) in v.sets.iter_mut().zip(rows) {
+        row.reps_error = errors.get(&format!("reps_{}", row.n)).map(str::to_string);
+        row.weight_error = errors.get(&format!("weight_{}", row.n)).map(str::to_string);
+        row.reps = reps;
+        row.weight = weight;
+    }
+    v.duration = field("duration");
+    v.distance = field("distance");
+    v.calories = field("calories");
+    v.notes = field("notes");
+    let mut shown: Vec<String> = vec!["duration".into(), "distance".into(), "calories".into()];
+    for n in 1..=SET_ROWS {
+        shown.push(format!("reps_{n}"));
+        shown.push(format!("weight_{n}"));
+    }
+    let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
+    v.form_errors = errors.others(&shown);
+    v.errors = errors;
+    let mut shell = shell;
+    shell.title = e.name;
+    let mut r = html(&LogPage { shell, v });
+    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(r)
+}

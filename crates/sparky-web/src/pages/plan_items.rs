@@ -1,0 +1,218 @@
+//! A meal plan template's items: find a food (the add-food sheet's search: recent foods
+//! first, then the catalog and your foods), pick its serving, amount, meal and weekday, add
+//! it; remove items.
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use sparky_app::foods::{self, Search};
+use sparky_app::meal_plans::{self, ItemInput};
+use sparky_core::{Amount, MealType};
+use uuid::Uuid;
+
+use super::food::serving_detail;
+use super::form_errors::{decimal, FormErrors};
+use super::plans::{render_detail, DetailParams, Typed};
+use super::{html, redirect, Page, PageError, PageForm, Shell};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/plans/{id}/search", get(search))
+        .route("/plans/{id}/items", post(add))
+        .route("/plans/{id}/items/{item}/delete", post(remove))
+}
+
+/// Foods a search shows.
+const RESULTS: i64 = 12;
+
+pub struct FoodRow {
+    pub id: Uuid,
+    pub name: String,
+    pub brand: Option<String>,
+    pub detail: String,
+}
+
+pub struct Picked {
+    pub id: Uuid,
+    pub name: String,
+    /// (id, description, default)
+    pub servings: Vec<(Uuid, String, bool)>,
+}
+
+pub struct SearchView {
+    pub plan_id: Uuid,
+    pub q: String,
+    pub results: Vec<FoodRow>,
+    pub heading: &'static str,
+    pub picked: Option<Picked>,
+    pub quantity: String,
+    pub meal_names: Vec<(&'static str, &'static str)>,
+    pub weekdays: Vec<(String, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "partials/plan_foods.html")]
+struct ResultsFragment {
+    shell: Shell,
+    s: SearchView,
+}
+
+/// The food search and, once a food is picked, its item form.
+pub async fn search_view(
+    page: &mut Page,
+    shell: &Shell,
+    plan_id: Uuid,
+    p: &DetailParams,
+    quantity: Option<String>,
+) -> Result<SearchView, PageError> {
+    let t = &shell.t;
+    let q = p.q.clone().unwrap_or_default();
+    // Only the template's owner adds foods (someone else's recent foods may not be shared).
+    let (results, heading) = if shell.viewing.is_some() {
+        (Vec::new(), "add.results")
+    } else if q.trim().is_empty() {
+        let recent = sparky_app::diary::recent(&mut page.tx, page.acting, RESULTS).await?;
+        let ids: Vec<Uuid> = recent.iter().map(|r| r.food_item_id).collect();
+        let found = foods::load(&mut page.tx, &ids).await?;
+        (found, "add.recent_plain")
+    } else {
+        let s = Search::parse(Some(&q), Some(RESULTS), None, None)?;
+        (foods::search(&mut page.tx, &s).await?.items, "add.results")
+    };
+    let picked = match p.food.filter(|_| shell.viewing.is_none()) {
+        Some(id) => {
+            let f = foods::get(&mut page.tx, id).await?;
+            Some(Picked {
+                id: f.id,
+                name: f.name.clone(),
+                servings: f
+                    .servings
+                    .iter()
+                    .map(|s| (s.id, s.description.clone(), s.is_default))
+                    .collect(),
+            })
+        }
+        None => None,
+    };
+    Ok(SearchView {
+        plan_id,
+        q,
+        results: results
+            .iter()
+            .map(|f| FoodRow {
+                id: f.id,
+                name: f.name.clone(),
+                brand: f.brand.clone(),
+                detail: serving_detail(f),
+            })
+            .collect(),
+        heading: t.get(heading),
+        picked,
+        quantity: quantity.unwrap_or_else(|| "1".into()),
+        meal_names: MealType::ALL
+            .iter()
+            .map(|m| (m.as_str(), t.get(&format!("meal.{}", m.as_str()))))
+            .collect(),
+        weekdays: std::iter::once((String::new(), t.get("plans.every_day")))
+            .chain((0..7).map(|d| (d.to_string(), t.get(&format!("plans.wd.{d}")))))
+            .collect(),
+    })
+}
+
+async fn search(
+    mut page: Page,
+    Path(id): Path<Uuid>,
+    Query(p): Query<DetailParams>,
+) -> Result<Response, PageError> {
+    let shell = page.shell("", "more").await?;
+    let s = search_view(&mut page, &shell, id, &p, None).await?;
+    page.tx.commit().await?;
+    Ok(html(&ResultsFragment { shell, s }))
+}
+
+#[derive(Deserialize)]
+pub struct ItemForm {
+    food_item_id: Uuid,
+    serving_id: Option<String>,
+    quantity: String,
+    meal: String,
+    day: Option<String>,
+}
+
+async fn add(
+    mut page: Page,
+    Path(id): Path<Uuid>,
+    PageForm(form): PageForm<ItemForm>,
+) -> Result<Response, PageError> {
+    let mut errors = FormErrors::new();
+    let quantity = match decimal(&form.quantity) {
+        Ok(Some(q)) => Some(q),
+        _ => {
+            errors.add("quantity", page.t.get("add.amount_invalid"));
+            None
+        }
+    };
+    let meal = MealType::parse(&form.meal).map_err(|_| PageError::BadRequest)?;
+    let day_of_week = match form.day.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) => Some(d.parse::<i64>().map_err(|_| PageError::BadRequest)?),
+    };
+    if let Some(q) = quantity {
+        let input = ItemInput {
+            food_item_id: form.food_item_id,
+            nutrition_data_id: form
+                .serving_id
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .and_then(|s| s.parse().ok()),
+            quantity: Amount(q),
+            unit: None,
+            meal_type: meal,
+            day_of_week,
+            sort_order: None,
+        };
+        let result = match input.parse() {
+            Ok(item) => meal_plans::add_item(&mut page.tx, id, &item).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(_) => {
+                page.tx.commit().await?;
+                return Ok(redirect(&format!("/plans/{id}")));
+            }
+            Err(e) => {
+                errors = FormErrors::from_app(
+                    e,
+                    &[("meal_plan_template_id", "quantity"), ("unit", "quantity")],
+                )?
+            }
+        }
+    }
+    let p = DetailParams {
+        food: Some(form.food_item_id),
+        ..DetailParams::default()
+    };
+    let typed = Typed {
+        quantity: Some(form.quantity.clone()),
+        errors,
+        ..Typed::default()
+    };
+    render_detail(&mut page, id, &p, typed).await
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+async fn remove(
+    mut page: Page,
+    Path((id, item)): Path<(Uuid, Uuid)>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    meal_plans::delete_item(&mut page.tx, id, item).await?;
+    page.tx.commit().await?;
+    Ok(redirect(&format!("/plans/{id}")))
+}

@@ -1,0 +1,376 @@
+//! The exercise page (`/exercise`) as a browser without JavaScript uses it: catalog search
+//! with filters, logging strength sets and cardio in the user's units, the calorie estimate,
+//! the history by day, personal records, deleting; bad input re-renders the form and stores
+//! nothing; CSRF, sign-in and family grants.
+
+mod common;
+mod pages_kit;
+
+use common::{As, TestApp};
+use pages_kit::{get, grant, post, token};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn exercise_id(app: &TestApp, who: &As, q: &str) -> String {
+    let r = app
+        .get(&format!("/api/v1/exercises?q={}", q.replace(' ', "+")), who)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body["items"][0]["id"].as_str().unwrap().to_string()
+}
+
+async fn workouts(app: &TestApp, who: &As, date: &str) -> Vec<Value> {
+    let r = app.get(&format!("/api/v1/workouts/{date}"), who).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body["entries"].as_array().unwrap().clone()
+}
+
+async fn today(app: &TestApp, who: &As) -> String {
+    let r = app.get("/api/v1/workouts/today", who).await;
+    r.body["date"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{:?}", r.body))
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_catalog_is_searched_with_filters() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let page = get(&app, "/exercise?q=bench+press", &ann, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Bench press") || page.body.contains("bench press"),
+        "{}",
+        page.body
+    );
+    // The filters offer what the catalog holds.
+    assert!(page.body.contains("<option value=\"biceps\""));
+    assert!(page.body.contains("<option value=\"barbell\""));
+    assert!(page.body.contains("<option value=\"cardio\""));
+
+    // The fragment htmx asks for, filtered: only cardio, only dumbbell curls for biceps.
+    let r = get(&app, "/exercise/search?category=cardio", &ann, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Cardio"));
+    assert!(!r.body.contains("Strength"), "{}", r.body);
+    let r = get(
+        &app,
+        "/exercise/search?muscle=biceps&equipment=dumbbell",
+        &ann,
+        None,
+    )
+    .await;
+    assert!(r.body.contains("curl"), "{}", r.body);
+    assert!(!r.body.contains("barbell"), "{}", r.body);
+    let r = get(&app, "/exercise/search?q=zzzzqqqq", &ann, None).await;
+    assert!(r.body.contains("No exercise matches"));
+}
+
+#[tokio::test]
+async fn strength_sets_and_cardio_are_logged_with_records_and_history() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &ann,
+            json!({"units_system": "imperial"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .post(
+            "/api/v1/measurements",
+            &ann,
+            json!({"type": "weight", "value": 176, "date": "2026-11-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let bench = exercise_id(&app, &ann, "bench press").await;
+
+    // The form: sets in lb, and a calorie estimate at Ann's weight.
+    let form = get(
+        &app,
+        &format!("/exercise/log/{bench}?date=2026-11-20"),
+        &ann,
+        None,
+    )
+    .await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("name=\"reps_1\""));
+    assert!(form.body.contains("placeholder=\"lb\""));
+    assert!(
+        form.body.contains("per 30 minutes at 176 lb"),
+        "{}",
+        form.body
+    );
+    let csrf = form.csrf();
+    let est = get(
+        &app,
+        &format!("/exercise/estimate?exercise_id={bench}&duration=60"),
+        &ann,
+        None,
+    )
+    .await;
+    assert!(
+        est.body.contains("for 60 minutes at 176 lb"),
+        "{}",
+        est.body
+    );
+
+    let r = post(
+        &app,
+        "/exercise/log",
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("exercise_id", &bench),
+            ("date", "2026-11-20"),
+            ("reps_1", "10"),
+            ("weight_1", "135"),
+            ("reps_2", "8"),
+            ("weight_2", "155"),
+            ("reps_3", ""),
+            ("weight_3", ""),
+            ("duration", "40"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location, "/exercise?date=2026-11-20");
+    let logged = workouts(&app, &ann, "2026-11-20").await;
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0]["sets"].as_array().unwrap().len(), 2);
+    assert_eq!(logged[0]["sets"][1]["weight"], json!(155.0));
+    assert_eq!(logged[0]["sets"][1]["unit"], "lb");
+    assert!(logged[0]["calories_burned"].as_f64().unwrap() > 0.0);
+
+    // Cardio: distance in miles.
+    let run = exercise_id(&app, &ann, "running").await;
+    let form = get(&app, &format!("/exercise/log/{run}"), &ann, None).await;
+    assert!(form.body.contains("Distance (mi)"), "{}", form.body);
+    let today = today(&app, &ann).await;
+    let r = post(
+        &app,
+        "/exercise/log",
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("exercise_id", &run),
+            ("date", &today),
+            ("duration", "30"),
+            ("distance", "3.1"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let logged = workouts(&app, &ann, &today).await;
+    assert_eq!(logged[0]["distance"], json!(3.1));
+    assert_eq!(logged[0]["distance_unit"], "mi");
+
+    // The page: today's run in the history with its kcal, records of both.
+    let page = get(&app, "/exercise", &ann, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("30 min · 3.1 mi"), "{}", page.body);
+    assert!(page.body.contains("Longest distance"));
+    assert!(page.body.contains("3.1 mi"));
+    assert!(page.body.contains("Fastest pace"));
+    assert!(page.body.contains("9:41 /mi"), "{}", page.body);
+
+    // Delete the run.
+    let id = logged[0]["id"].as_str().unwrap();
+    let r = post(
+        &app,
+        &format!("/exercise/workout/{id}/delete"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(workouts(&app, &ann, &today).await.is_empty());
+}
+
+#[tokio::test]
+async fn records_show_the_heaviest_set() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let bench = exercise_id(&app, &ann, "bench press").await;
+    let csrf = token(&app, &ann, "/checkin").await;
+    let today = today(&app, &ann).await;
+    for (reps, kg) in [("5", "100"), ("3", "105")] {
+        let r = post(
+            &app,
+            "/exercise/log",
+            &ann,
+            None,
+            Some(&csrf),
+            &[
+                ("exercise_id", &bench),
+                ("date", &today),
+                ("reps_1", reps),
+                ("weight_1", kg),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let page = get(&app, "/exercise", &ann, None).await;
+    assert!(page.body.contains("Heaviest set"));
+    assert!(page.body.contains("105 kg × 3"), "{}", page.body);
+    assert!(page.body.contains("Best estimated 1-rep max"));
+    assert!(
+        page.body.contains("116.7 kg"),
+        "Epley 100 × 35/30: {}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn bad_input_re_renders_the_form_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let bench = exercise_id(&app, &ann, "bench press").await;
+    let csrf = token(&app, &ann, "/checkin").await;
+    let today = today(&app, &ann).await;
+    // Not numbers.
+    let r = post(
+        &app,
+        "/exercise/log",
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("exercise_id", &bench),
+            ("date", &today),
+            ("reps_1", "ten"),
+            ("weight_1", "60"),
+            ("duration", "half an hour"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Enter whole reps"));
+    assert!(r.body.contains("Enter whole minutes"));
+    assert!(r.body.contains("value=\"ten\""));
+    assert!(r.body.contains("value=\"half an hour\""));
+    // Out of range (the application layer's check), named at the second filled row.
+    let r = post(
+        &app,
+        "/exercise/log",
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("exercise_id", &bench),
+            ("date", &today),
+            ("reps_1", "5"),
+            ("weight_1", "60"),
+            ("reps_3", "5"),
+            ("weight_3", "9000"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("must be between 0 and 5000"), "{}", r.body);
+    let at = r.body.find("id=\"weight-3\"").unwrap();
+    assert!(
+        r.body[at..].find("must be between").unwrap() < 400,
+        "error next to set 3"
+    );
+    // Nothing at all.
+    let r = post(
+        &app,
+        "/exercise/log",
+        &ann,
+        None,
+        Some(&csrf),
+        &[("exercise_id", &bench), ("date", &today)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("give sets, a duration"), "{}", r.body);
+    assert!(workouts(&app, &ann, &today).await.is_empty());
+}
+
+#[tokio::test]
+async fn writes_need_the_token_and_pages_need_a_session() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let bench = exercise_id(&app, &ann, "bench press").await;
+    let r = post(
+        &app,
+        "/exercise/log",
+        &ann,
+        None,
+        None,
+        &[("exercise_id", &bench), ("duration", "30")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(workouts(&app, &ann, "today").await.is_empty());
+    let r = get(&app, "/exercise", &As::Nobody, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location, "/signin?next=%2Fexercise");
+}
+
+#[tokio::test]
+async fn family_members_log_only_with_the_calorie_grant() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let (_, cat) = app.user("cat@example.com").await;
+    grant(&app, &ann, "bob@example.com", "calorie").await;
+    grant(&app, &ann, "cat@example.com", "checkin").await;
+    let bench = exercise_id(&app, &ann, "bench press").await;
+
+    // Bob logs for Ann.
+    let page = get(&app, "/exercise", &bob, Some(&ann_id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("/exercise/log/"),
+        "results link to the log form"
+    );
+    let csrf = page.csrf();
+    let r = post(
+        &app,
+        "/exercise/log",
+        &bob,
+        Some(&ann_id),
+        Some(&csrf),
+        &[("exercise_id", &bench), ("reps_1", "5"), ("weight_1", "80")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(workouts(&app, &ann, "today").await.len(), 1);
+    let page = get(&app, "/exercise", &bob, Some(&ann_id)).await;
+    assert!(page.body.contains("5 × 80 kg"));
+    assert!(page.body.contains("/delete"));
+
+    // Cat (check-ins only) sees no diary and cannot log: RLS refuses a crafted post.
+    let page = get(&app, "/exercise", &cat, Some(&ann_id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("not shared with you"));
+    assert!(!page.body.contains("/exercise/log/"));
+    assert!(!page.body.contains("5 × 80 kg"));
+    let csrf = page.csrf();
+    let r = post(
+        &app,
+        "/exercise/log",
+        &cat,
+        Some(&ann_id),
+        Some(&csrf),
+        &[("exercise_id", &bench), ("reps_1", "5")],
+    )
+    .await;
+    assert!(
+        r.status == StatusCode::FORBIDDEN || r.status == StatusCode::NOT_FOUND,
+        "{}",
+        r.status
+    );
+    assert_eq!(workouts(&app, &ann, "today").await.len(), 1);
+}

@@ -1,0 +1,111 @@
+//! Driving the web app's pages like a browser without JavaScript: GET a page with the session
+//! cookie (and the "viewing as" cookie), read the CSRF token from its forms, post forms.
+
+#![allow(dead_code)]
+
+use reqwest::{header, StatusCode};
+use serde_json::json;
+
+use crate::common::{As, TestApp};
+
+pub struct Html {
+    pub status: StatusCode,
+    pub location: String,
+    pub body: String,
+}
+
+impl Html {
+    /// The CSRF token of the page's forms.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"_csrf\" value=\"";
+        let start = self.body.find(marker).expect("a form with _csrf") + marker.len();
+        self.body[start..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+fn cookie_of(who: &As, viewing: Option<&str>) -> String {
+    let mut c = match who {
+        As::Cookie(c) => format!("sparky_session={c}"),
+        _ => String::new(),
+    };
+    if let Some(v) = viewing {
+        c.push_str(&format!("; sparky_viewing={v}"));
+    }
+    c
+}
+
+async fn done(r: reqwest::Response) -> Html {
+    let status = r.status();
+    let location = r
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    Html {
+        status,
+        location,
+        body: r.text().await.unwrap(),
+    }
+}
+
+pub async fn get(app: &TestApp, path: &str, who: &As, viewing: Option<&str>) -> Html {
+    let r = app
+        .client
+        .get(format!("{}{}", app.base, path))
+        .header(header::COOKIE, cookie_of(who, viewing))
+        .send()
+        .await
+        .unwrap();
+    done(r).await
+}
+
+/// Posts a form as a browser would (same origin); `csrf` is added as `_csrf` when given.
+pub async fn post(
+    app: &TestApp,
+    path: &str,
+    who: &As,
+    viewing: Option<&str>,
+    csrf: Option<&str>,
+    fields: &[(&str, &str)],
+) -> Html {
+    let mut pairs: Vec<(&str, &str)> = fields.to_vec();
+    if let Some(t) = csrf {
+        pairs.push(("_csrf", t));
+    }
+    let body = serde_urlencoded::to_string(&pairs).unwrap();
+    let r = app
+        .client
+        .post(format!("{}{}", app.base, path))
+        .header(header::COOKIE, cookie_of(who, viewing))
+        .header(header::ORIGIN, app.origin())
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    done(r).await
+}
+
+/// The CSRF token for `who` (read from a page).
+pub async fn token(app: &TestApp, who: &As, page: &str) -> String {
+    let h = get(app, page, who, None).await;
+    assert_eq!(h.status, StatusCode::OK, "{}", h.body);
+    h.csrf()
+}
+
+/// `grantor` shares `access_type` with the user at `email`.
+pub async fn grant(app: &TestApp, grantor: &As, email: &str, access_type: &str) {
+    let r = app
+        .post(
+            "/api/v1/family-access",
+            grantor,
+            json!({"grantee_email": email, "access_type": access_type}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+}

@@ -1,0 +1,410 @@
+//! The meal plan pages (`/plans`, `/plans/{id}`) as a browser without JavaScript uses them:
+//! create, rename and delete a template, find a food and add it per meal and weekday, remove
+//! it, apply the template to dates (and the app layer's 31-day bound); bad input re-renders
+//! and changes nothing; CSRF, sign-in and family grants.
+
+mod common;
+mod pages_kit;
+
+use common::{As, TestApp};
+use pages_kit::{get, grant, post, token};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn templates(app: &TestApp, who: &As) -> Vec<Value> {
+    let r = app.get("/api/v1/meal-plan-templates", who).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body.as_array().unwrap().clone()
+}
+
+async fn template(app: &TestApp, who: &As, id: &str) -> Value {
+    let r = app
+        .get(&format!("/api/v1/meal-plan-templates/{id}"), who)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body
+}
+
+async fn oats(app: &TestApp, who: &As) -> (String, String) {
+    let r = app
+        .post(
+            "/api/v1/foods",
+            who,
+            json!({"name": "Rolled oats", "servings": [
+                {"size": 100, "unit": "g", "nutrients": {"calories": 379}},
+                {"size": 1, "unit": "cup", "weight_g": 81, "nutrients": {"calories": 307}}
+            ]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    (
+        r.body["id"].as_str().unwrap().to_string(),
+        r.body["servings"][1]["id"].as_str().unwrap().to_string(),
+    )
+}
+
+/// Creates a plan through the page; returns its id.
+async fn new_plan(app: &TestApp, who: &As, csrf: &str, name: &str) -> String {
+    let r = post(app, "/plans", who, None, Some(csrf), &[("name", name)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    r.location.trim_start_matches("/plans/").to_string()
+}
+
+#[tokio::test]
+async fn templates_are_created_filled_renamed_and_deleted() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (food, cup) = oats(&app, &ann).await;
+    let csrf = token(&app, &ann, "/plans").await;
+
+    let id = new_plan(&app, &ann, &csrf, "Training week").await;
+    assert_eq!(templates(&app, &ann).await[0]["name"], "Training week");
+    let list = get(&app, "/plans", &ann, None).await;
+    assert!(list.body.contains("Training week"));
+    assert!(list.body.contains("0 foods"));
+
+    // Find the food (the add-food search) and pick it.
+    let page = get(&app, &format!("/plans/{id}?q=oats"), &ann, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(&format!("/plans/{id}?food={food}")),
+        "{}",
+        page.body
+    );
+    let frag = get(&app, &format!("/plans/{id}/search?q=rolled"), &ann, None).await;
+    assert!(frag.body.contains("Rolled oats"));
+    let picked = get(&app, &format!("/plans/{id}?food={food}"), &ann, None).await;
+    assert!(picked.body.contains("name=\"serving_id\""));
+    assert!(picked.body.contains("1 cup"), "{}", picked.body);
+
+    // Add it: 2 cups at breakfast every day, and 50 g on Mondays at dinner.
+    let r = post(
+        &app,
+        &format!("/plans/{id}/items"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("food_item_id", &food),
+            ("serving_id", &cup),
+            ("quantity", "2"),
+            ("meal", "breakfast"),
+            ("day", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let g100 = template(&app, &ann, &id).await;
+    let r = post(
+        &app,
+        &format!("/plans/{id}/items"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("food_item_id", &food),
+            ("quantity", "0.5"),
+            ("meal", "dinner"),
+            ("day", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let t = template(&app, &ann, &id).await;
+    let items = t["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(g100["items"][0]["meal_type"], "breakfast");
+    let monday_item = items.iter().find(|i| i["day_of_week"] == 0).unwrap();
+    assert_eq!(monday_item["meal_type"], "dinner");
+    let page = get(&app, &format!("/plans/{id}"), &ann, None).await;
+    assert!(page.body.contains("Every day"));
+    assert!(page.body.contains("Mondays"));
+    assert!(page.body.contains("614 kcal"), "2 cups: {}", page.body);
+
+    // Remove the Monday item.
+    let item = monday_item["id"].as_str().unwrap();
+    let r = post(
+        &app,
+        &format!("/plans/{id}/items/{item}/delete"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        template(&app, &ann, &id).await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Rename with a calorie target.
+    let r = post(
+        &app,
+        &format!("/plans/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("name", "Rest week"),
+            ("target_calories", "2100"),
+            ("description", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let t = template(&app, &ann, &id).await;
+    assert_eq!(t["name"], "Rest week");
+    assert_eq!(t["target_calories"], json!(2100.0));
+
+    // Delete.
+    let r = post(
+        &app,
+        &format!("/plans/{id}/delete"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location, "/plans");
+    assert!(templates(&app, &ann).await.is_empty());
+}
+
+#[tokio::test]
+async fn applying_writes_the_diary_once_and_respects_the_bound() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (food, cup) = oats(&app, &ann).await;
+    let csrf = token(&app, &ann, "/plans").await;
+    let id = new_plan(&app, &ann, &csrf, "Oats").await;
+    let r = post(
+        &app,
+        &format!("/plans/{id}/items"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("food_item_id", &food),
+            ("serving_id", &cup),
+            ("quantity", "1"),
+            ("meal", "breakfast"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    let r = post(
+        &app,
+        &format!("/plans/{id}/apply"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("from", "2026-06-01"), ("to", "2026-06-03")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let shown = get(&app, &r.location, &ann, None).await;
+    assert!(
+        shown
+            .body
+            .contains("Added 3 diary entries on 3 days (0 days already had this plan)"),
+        "{}",
+        shown.body
+    );
+    for day in ["2026-06-01", "2026-06-02", "2026-06-03"] {
+        let d = app.get(&format!("/api/v1/diary/{day}"), &ann).await;
+        assert_eq!(
+            d.body["meals"][0]["entries"].as_array().unwrap().len(),
+            1,
+            "{day}"
+        );
+    }
+    // Again, overlapping: only the new day is written.
+    let r = post(
+        &app,
+        &format!("/plans/{id}/apply"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("from", "2026-06-03"), ("to", "2026-06-04")],
+    )
+    .await;
+    let shown = get(&app, &r.location, &ann, None).await;
+    assert!(
+        shown
+            .body
+            .contains("Added 1 diary entries on 1 days (1 days already had this plan)"),
+        "{}",
+        shown.body
+    );
+
+    // More than 31 days: refused with the app layer's message, nothing written.
+    let r = post(
+        &app,
+        &format!("/plans/{id}/apply"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("from", "2026-07-01"), ("to", "2026-08-15")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("at most 31"), "{}", r.body);
+    assert!(r.body.contains("value=\"2026-08-15\""));
+    let d = app.get("/api/v1/diary/2026-07-01", &ann).await;
+    assert!(d.body["meals"][0]["entries"].as_array().unwrap().is_empty());
+    // A date that is not one.
+    let r = post(
+        &app,
+        &format!("/plans/{id}/apply"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("from", "soon"), ("to", "2026-07-02")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Choose a date"));
+}
+
+#[tokio::test]
+async fn bad_input_re_renders_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (food, _) = oats(&app, &ann).await;
+    let csrf = token(&app, &ann, "/plans").await;
+
+    let r = post(&app, "/plans", &ann, None, Some(&csrf), &[("name", "   ")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("must be 1 to 255 characters"), "{}", r.body);
+    assert!(templates(&app, &ann).await.is_empty());
+
+    let id = new_plan(&app, &ann, &csrf, "Week").await;
+    let r = post(
+        &app,
+        &format!("/plans/{id}/items"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("food_item_id", &food),
+            ("quantity", "lots"),
+            ("meal", "lunch"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Enter an amount greater than zero"));
+    assert!(r.body.contains("value=\"lots\""));
+    let r = post(
+        &app,
+        &format!("/plans/{id}/items"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("food_item_id", &food),
+            ("quantity", "-2"),
+            ("meal", "lunch"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(template(&app, &ann, &id).await["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    let r = post(
+        &app,
+        &format!("/plans/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("name", "Week 2"), ("target_calories", "a lot")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("value=\"a lot\""));
+    let r = post(
+        &app,
+        &format!("/plans/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("name", "Week 2"), ("target_calories", "900000")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("between 0 and 100,000"), "{}", r.body);
+    assert_eq!(template(&app, &ann, &id).await["name"], "Week");
+}
+
+#[tokio::test]
+async fn writes_need_the_token_and_pages_need_a_session() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = post(&app, "/plans", &ann, None, None, &[("name", "Week")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(templates(&app, &ann).await.is_empty());
+    let r = get(&app, "/plans", &As::Nobody, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location, "/signin?next=%2Fplans");
+}
+
+#[tokio::test]
+async fn family_members_read_plans_only_with_the_food_list_grant() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let (_, cat) = app.user("cat@example.com").await;
+    let csrf = token(&app, &ann, "/plans").await;
+    let id = new_plan(&app, &ann, &csrf, "Ann's week").await;
+    grant(&app, &ann, "bob@example.com", "food_list").await;
+    grant(&app, &ann, "cat@example.com", "checkin").await;
+
+    // Bob reads, without any form to change it; a crafted change is refused.
+    let list = get(&app, "/plans", &bob, Some(&ann_id)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("Ann&#39;s week"), "{}", list.body);
+    assert!(!list.body.contains("action=\"/plans\""));
+    let page = get(&app, &format!("/plans/{id}"), &bob, Some(&ann_id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("/apply"));
+    assert!(!page.body.contains("/delete"));
+    let bcsrf = page.csrf();
+    let r = post(
+        &app,
+        &format!("/plans/{id}"),
+        &bob,
+        Some(&ann_id),
+        Some(&bcsrf),
+        &[("name", "Bob's now")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = post(
+        &app,
+        &format!("/plans/{id}/delete"),
+        &bob,
+        Some(&ann_id),
+        Some(&bcsrf),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(template(&app, &ann, &id).await["name"], "Ann's week");
+
+    // Cat (check-ins only) sees none of them.
+    let list = get(&app, "/plans", &cat, Some(&ann_id)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("not shared with you"));
+    assert!(!list.body.contains("week"));
+    let page = get(&app, &format!("/plans/{id}"), &cat, Some(&ann_id)).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+}
