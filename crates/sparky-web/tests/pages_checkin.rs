@@ -334,6 +334,14 @@ async fn family_members_see_and_log_only_with_the_grant() {
     grant(&app, &ann, "bob@example.com", "checkin").await;
     grant(&app, &ann, "cat@example.com", "reports").await;
 
+    // Today is not Bob's to see for Ann (no diary grant): he lands on her check-in instead.
+    let today = get(&app, "/", &bob, Some(&ann_id)).await;
+    assert_eq!(today.status, StatusCode::SEE_OTHER, "{}", today.body);
+    assert_eq!(today.location, "/checkin");
+    // Cat (reports) reads Ann's Today.
+    let today = get(&app, "/", &cat, Some(&ann_id)).await;
+    assert_eq!(today.status, StatusCode::OK, "{}", today.body);
+
     // Bob may check in for Ann.
     let page = get(&app, "/checkin", &bob, Some(&ann_id)).await;
     assert_eq!(page.status, StatusCode::OK);

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use sparky_app::days::DayRef;
 use sparky_app::{diary, summary};
 use sparky_core::nutrition::Nutrients;
-use sparky_core::{Amount, MealType};
+use sparky_core::{AccessType, Amount, MealType};
 use uuid::Uuid;
 
 use super::charts;
@@ -113,6 +113,15 @@ pub async fn day_page(page: Page, Path(date): Path<String>) -> Result<Response, 
 
 async fn render(mut page: Page, day: DayRef) -> Result<Response, PageError> {
     let shell = page.shell("", "today").await?;
+    // Someone whose grant does not cover the diary starts where it does.
+    if !shell.may(AccessType::Calorie) && !shell.may(AccessType::Reports) {
+        if shell.may_checkin() {
+            return Ok(redirect("/checkin"));
+        }
+        if shell.may(AccessType::FoodList) {
+            return Ok(redirect("/plans"));
+        }
+    }
     let date = day.resolve(&mut page.tx, page.acting).await?;
     let v = view(&mut page, &shell, date, None).await?;
     page.tx.commit().await?;
