@@ -110,6 +110,10 @@ async fn register_leads_to_onboarding_and_saving_stores_everything_at_once() {
     assert!(page.body.contains("Welcome to Sparky"));
     assert!(page.body.contains("<option value=\"Europe/Berlin\""));
     assert!(page.body.contains("data-browser-timezone"));
+    assert!(
+        page.body.contains("<option value=\"UTC\" selected>"),
+        "the stored zone without JS"
+    );
     assert!(page.body.contains("/onboarding/skip"));
 
     // The preview shows the targets and the formula, and saves nothing.
@@ -121,6 +125,12 @@ async fn register_leads_to_onboarding_and_saving_stores_everything_at_once() {
         preview.body
     );
     assert!(preview.body.contains("− 550 kcal to lose 0.5 kg a week → "));
+    assert!(
+        preview.body.contains("Worked out for: Female, "),
+        "{}",
+        preview.body
+    );
+    assert!(preview.body.contains("165.1 cm, 72.6 kg"));
     assert!(active_goals(&app, &me).await.is_empty());
     assert_eq!(
         app.get("/api/v1/profile", &me).await.body["sex"],

@@ -31,6 +31,8 @@ pub struct PlanView {
     pub carbs: String,
     pub fat: String,
     pub formula: String,
+    /// The answers as understood ("male, 40 years, 177.8 cm, 86.2 kg"), so a wrong unit shows.
+    pub understood: String,
 }
 
 #[derive(Template)]
@@ -102,6 +104,15 @@ fn plan_view(t: &crate::i18n::Messages, p: &OnboardingPlan) -> PlanView {
         carbs: g(p.carbohydrates_g),
         fat: g(p.fat_g),
         formula: formula(t, &p.suggestion),
+        understood: t.fill(
+            "onboarding.understood",
+            &[
+                ("sex", t.get(&format!("sex.{}", p.sex.as_str()))),
+                ("age", &p.suggestion.inputs.age.to_string()),
+                ("height", &number(p.height_cm.try_into().unwrap_or(0.0), 1)),
+                ("weight", &number(p.weight_kg.try_into().unwrap_or(0.0), 1)),
+            ],
+        ),
     }
 }
 
@@ -116,6 +127,8 @@ async fn show(mut page: Page) -> Result<Response, PageError> {
     page.tx.commit().await?;
     let f = OnboardingInput {
         units_system: prefs.units_system,
+        // Without JavaScript the select keeps this; app.js picks the browser's zone.
+        timezone: prefs.timezone,
         goal: "maintain".into(),
         activity: "light".into(),
         ..OnboardingInput::default()
