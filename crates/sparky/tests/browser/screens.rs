@@ -68,13 +68,13 @@ pub const SCREENS: &[Screen] = &[
         "add-food-search",
         "/",
         User,
-        &[OPEN_SHEET, SHEET_OPEN, Fill("#food-q", "banana"), WaitText("#food-results", "Bananas, raw")],
+        &[OPEN_SHEET, SHEET_OPEN, Fill("#food-q", "banana"), WaitText("#food-results", "Best matches")],
     ),
     screen(
         "add-food-pick",
         "/",
         User,
-        &[OPEN_SHEET, SHEET_OPEN, Fill("#food-q", "whole milk"), WaitText("#food-results", "Milk"), Click("#food-results .results a"), Wait("dialog#sheet[open] #pk-q")],
+        &[OPEN_SHEET, SHEET_OPEN, Fill("#food-q", "whole milk"), WaitText("#food-results", "Best matches"), Click("#food-results .results a"), Wait("dialog#sheet[open] #pk-q")],
     ),
     screen(
         "add-food-quick",
