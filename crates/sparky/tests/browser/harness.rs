@@ -387,12 +387,17 @@ impl Browser {
         self.client.find(Locator::Css(css)).await.is_ok()
     }
 
+    /// Clicks `css`, finding it again when htmx replaced it between finding and clicking.
     pub async fn click(&self, css: &str) {
-        self.find(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+        let mut tries = 0;
+        loop {
+            match self.find(css).await.click().await {
+                Ok(()) => return,
+                Err(e) if tries < 5 && e.to_string().contains("stale element") => tries += 1,
+                Err(e) => panic!("click `{css}`: {e}"),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Replaces an input's text by typing `text`.

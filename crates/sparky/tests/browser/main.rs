@@ -109,6 +109,8 @@ async fn search_and_pick(b: &Browser, query: &str, expect_first: &str) {
     b.click("#day .meal a.button.primary").await;
     b.find("dialog#sheet[open] #food-q").await;
     b.fill("#food-q", query).await;
+    // The search's own results (not the recent foods shown before typing).
+    b.until_text("#food-results", "Best matches").await;
     b.until_text("#food-results", expect_first).await;
     let first = b.text("#food-results .results li a").await;
     assert!(
