@@ -32,7 +32,10 @@ pub fn browser_tools() -> (PathBuf, PathBuf) {
         let path = std::env::var("PATH").unwrap_or_default();
         names.iter().find_map(|name| {
             std::env::split_paths(&path)
-                .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/lib/chromium")])
+                .chain([
+                    PathBuf::from("/usr/bin"),
+                    PathBuf::from("/usr/lib/chromium"),
+                ])
                 .map(|dir| dir.join(name))
                 .find(|p| p.is_file())
         })
@@ -106,7 +109,11 @@ impl Server {
     pub async fn start() -> Server {
         let db = TestDb::new().await;
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sparky"));
-        for var in ["SPARKY_DATA_DIR", "SPARKY_PUBLIC_URL", "SPARKY_APP_DATABASE_URL"] {
+        for var in [
+            "SPARKY_DATA_DIR",
+            "SPARKY_PUBLIC_URL",
+            "SPARKY_APP_DATABASE_URL",
+        ] {
             cmd.env_remove(var);
         }
         let mut child = cmd

@@ -29,7 +29,8 @@ async fn register(b: &Browser, name: &str, email: &str) {
     b.fill("#full_name", name).await;
     b.fill("#email", email).await;
     b.fill("#password", PASSWORD).await;
-    b.click("form[action='/register'] button[type=submit]").await;
+    b.click("form[action='/register'] button[type=submit]")
+        .await;
     b.until(
         "registration to leave the form",
         "return location.pathname !== '/register';",
@@ -173,7 +174,8 @@ async fn daily_flow_register_log_edit_undo_weight_family_theme() {
 
     // Weight from Today's quick entry.
     ann.fill("#weight-value", "72.5").await;
-    ann.click("form[action='/weight'] button[type=submit]").await;
+    ann.click("form[action='/weight'] button[type=submit]")
+        .await;
     ann.until_text("section[aria-labelledby=weight-h] header", "72.5 kg")
         .await;
     ann.goto("/").await;
@@ -272,8 +274,11 @@ async fn add_food_with_the_keyboard_alone() {
     b.tab_to("#day .meal a.button.primary", 80).await;
     b.keys(&[Key::Enter]).await;
     b.find("dialog#sheet[open] #food-q").await;
-    b.until("the search field to have focus", "return document.activeElement && document.activeElement.id === 'food-q';")
-        .await;
+    b.until(
+        "the search field to have focus",
+        "return document.activeElement && document.activeElement.id === 'food-q';",
+    )
+    .await;
     b.type_text("banana").await;
     b.until_text("#food-results", "Bananas, raw").await;
     // Down to the first result, Enter picks it; the amount field takes focus.
@@ -343,7 +348,11 @@ fn ean13(digits12: &str) -> (String, Vec<bool>) {
     all.push(check);
     let mut bits = String::from("101");
     for (i, x) in all[1..7].iter().enumerate() {
-        let table = if PARITY[all[0]].as_bytes()[i] == b'L' { L } else { G };
+        let table = if PARITY[all[0]].as_bytes()[i] == b'L' {
+            L
+        } else {
+            G
+        };
         bits.push_str(table[*x]);
     }
     bits.push_str("01010");
@@ -422,7 +431,8 @@ async fn camera_scan_reads_a_barcode_and_looks_it_up() {
     b.until_text("dialog#sheet[open] #barcode-result", "Scanned muesli")
         .await;
     assert_eq!(
-        b.js("return document.getElementById('bc').value;", vec![]).await,
+        b.js("return document.getElementById('bc').value;", vec![])
+            .await,
         json!(code)
     );
     b.find("#barcode-result #pick-form").await;
@@ -459,19 +469,39 @@ async fn seed(b: &Browser, today: NaiveDate) {
     }
     let mut foods = Vec::new();
     for q in [
-        "oats", "banana", "whole milk", "egg", "bread", "chicken breast", "rice", "apple",
+        "oats",
+        "banana",
+        "whole milk",
+        "egg",
+        "bread",
+        "chicken breast",
+        "rice",
+        "apple",
     ] {
         let (status, r) = b
-            .api("GET", &format!("/api/v1/foods?q={}", q.replace(' ', "+")), None)
+            .api(
+                "GET",
+                &format!("/api/v1/foods?q={}", q.replace(' ', "+")),
+                None,
+            )
             .await;
         assert_eq!(status, 200, "{r}");
         foods.push(r["items"][0]["id"].as_str().unwrap().to_string());
     }
-    let meals = ["breakfast", "breakfast", "breakfast", "lunch", "lunch", "dinner", "dinner", "snack"];
+    let meals = [
+        "breakfast",
+        "breakfast",
+        "breakfast",
+        "lunch",
+        "lunch",
+        "dinner",
+        "dinner",
+        "snack",
+    ];
     for days_ago in 0..30u64 {
         let date = today - chrono::Days::new(days_ago);
         for (i, food) in foods.iter().enumerate() {
-            if (i as u64 + days_ago) % 3 == 0 && days_ago > 0 {
+            if (i as u64 + days_ago).is_multiple_of(3) && days_ago > 0 {
                 continue;
             }
             post(
@@ -562,11 +592,7 @@ async fn every_screen_phone_and_desktop_light_and_dark_with_no_serious_axe_viola
                     let impact = v["impact"].as_str().unwrap_or("").to_string();
                     let nodes: Vec<String> = v["nodes"]
                         .as_array()
-                        .map(|n| {
-                            n.iter()
-                                .map(|n| n["target"].to_string())
-                                .collect()
-                        })
+                        .map(|n| n.iter().map(|n| n["target"].to_string()).collect())
                         .unwrap_or_default();
                     let line = format!(
                         "{name}: {impact} {}: {} ({})",
