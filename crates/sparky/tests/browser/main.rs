@@ -394,6 +394,7 @@ async fn camera_scan_reads_a_barcode_and_looks_it_up() {
     assert_eq!(code, "4006381333931");
     let video = std::env::temp_dir().join(format!("sparky-barcode-{}.y4m", std::process::id()));
     barcode_video(&modules, &video);
+    let _remove_video = RemoveOnDrop(video.clone());
     let b = driver
         .session_with(
             &server.base,
@@ -441,7 +442,15 @@ async fn camera_scan_reads_a_barcode_and_looks_it_up() {
         eprintln!("no BarcodeDetector in this Chromium: the ZXing fallback read the code");
     }
     b.close().await;
-    let _ = std::fs::remove_file(&video);
+}
+
+/// Deletes a temporary file however the test ends.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// A month of food, weight and water for the signed-in user, and calorie and macro targets.
