@@ -76,38 +76,113 @@
     });
   });
 
-  // Barcode scanning with the browser's BarcodeDetector where it exists.
+  // Barcode scanning with the camera: the browser's BarcodeDetector where it reads retail
+  // codes, else ZXing (vendored), fetched only when the user opens the scanner. A code read
+  // goes to the barcode form, which looks it up as a typed one would be.
+  var FORMATS = ["ean_13", "ean_8", "upc_a", "upc_e"];
+
   function setupScan() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-scan]"), function (btn) {
-      if (!("BarcodeDetector" in window) || !navigator.mediaDevices || btn.dataset.ready) return;
+      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || btn.dataset.ready) return;
       btn.dataset.ready = "1";
       btn.classList.remove("hidden");
       btn.addEventListener("click", function () { scan(btn); });
     });
   }
 
+  function nativeReader() {
+    if (!("BarcodeDetector" in window)) return Promise.resolve(null);
+    return window.BarcodeDetector.getSupportedFormats().then(function (have) {
+      var formats = FORMATS.filter(function (f) { return have.indexOf(f) >= 0; });
+      if (!formats.length) return null;
+      var detector = new window.BarcodeDetector({ formats: formats });
+      return function (video) {
+        return detector.detect(video).then(function (codes) { return codes.length ? codes[0].rawValue : null; });
+      };
+    }).catch(function () { return null; });
+  }
+
+  var zxing = null;
+  function zxingReader(src) {
+    if (!zxing) {
+      zxing = new Promise(function (resolve, reject) {
+        var s = document.createElement("script");
+        s.src = src;
+        s.onload = function () { resolve(window.ZXing); };
+        s.onerror = function () { zxing = null; reject(new Error("scanner did not load")); };
+        document.head.appendChild(s);
+      });
+    }
+    return zxing.then(function (Z) {
+      var hints = new Map();
+      hints.set(Z.DecodeHintType.POSSIBLE_FORMATS, [Z.BarcodeFormat.EAN_13, Z.BarcodeFormat.EAN_8, Z.BarcodeFormat.UPC_A, Z.BarcodeFormat.UPC_E]);
+      hints.set(Z.DecodeHintType.TRY_HARDER, true);
+      var reader = new Z.MultiFormatReader();
+      reader.setHints(hints);
+      var canvas = document.createElement("canvas");
+      return function (video) {
+        var w = video.videoWidth, h = video.videoHeight;
+        if (!w || !h) return Promise.resolve(null);
+        canvas.width = w;
+        canvas.height = h;
+        canvas.getContext("2d", { willReadFrequently: true }).drawImage(video, 0, 0, w, h);
+        try {
+          var bitmap = new Z.BinaryBitmap(new Z.HybridBinarizer(new Z.HTMLCanvasElementLuminanceSource(canvas)));
+          return Promise.resolve(reader.decodeWithState(bitmap).getText());
+        } catch (err) {
+          return Promise.resolve(null); // no code in this frame
+        }
+      };
+    });
+  }
+
   function scan(btn) {
     var input = document.getElementById(btn.getAttribute("data-scan"));
     var video = document.getElementById("scanner");
-    var detector = new window.BarcodeDetector({ formats: ["ean_13", "ean_8", "upc_a", "upc_e"] });
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
+    var status = document.getElementById("scan-status");
+    var say = function (text) { if (status) status.textContent = text || ""; };
+    if (video.srcObject) { stopScan(video); return; }
+    var reader = nativeReader().then(function (r) { return r || zxingReader(btn.getAttribute("data-zxing")); });
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false }).then(function (stream) {
       video.srcObject = stream;
       video.classList.remove("hidden");
       video.play();
-      var stop = function () { stream.getTracks().forEach(function (t) { t.stop(); }); video.classList.add("hidden"); };
-      var tick = function () {
-        detector.detect(video).then(function (codes) {
-          if (codes.length) {
-            stop();
-            input.value = codes[0].rawValue;
-            if (input.form.requestSubmit) input.form.requestSubmit(); else input.form.submit();
-          } else if (!video.classList.contains("hidden")) {
-            requestAnimationFrame(tick);
-          }
-        }).catch(stop);
-      };
-      tick();
-    }).catch(function () { btn.classList.add("hidden"); });
+      say(btn.getAttribute("data-looking"));
+      return reader.then(function (read) {
+        var tick = function () {
+          if (!video.srcObject || !video.isConnected) { stopScan(video); return; }
+          read(video).then(function (code) {
+            if (code) {
+              stopScan(video);
+              say("");
+              input.value = code;
+              if (input.form.requestSubmit) input.form.requestSubmit(); else input.form.submit();
+            } else {
+              setTimeout(tick, 120);
+            }
+          }, function () { setTimeout(tick, 120); });
+        };
+        tick();
+      });
+    }).catch(function () {
+      stopScan(video);
+      say(btn.getAttribute("data-error"));
+    });
+  }
+
+  function stopScan(video) {
+    var stream = video.srcObject;
+    if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+    video.srcObject = null;
+    video.classList.add("hidden");
+  }
+
+  // Closing the sheet turns the camera off.
+  if (sheet) {
+    sheet.addEventListener("close", function () {
+      var video = document.getElementById("scanner");
+      if (video) stopScan(video);
+    });
   }
   setupScan();
 

@@ -43,10 +43,15 @@ pub fn url(name: &str) -> String {
     }
 }
 
-/// Every hashed asset URL (for the service worker's cache list).
+/// Assets fetched only when a feature is used (the camera scanner's fallback): not worth
+/// pre-caching for everyone.
+const ON_DEMAND: [&str; 1] = ["vendor/zxing.min.js"];
+
+/// Every hashed asset URL but the on-demand ones (for the service worker's cache list).
 pub fn all_urls() -> Vec<String> {
     ASSETS
         .iter()
+        .filter(|a| !ON_DEMAND.contains(&a.name))
         .map(|a| format!("/assets/{}", a.hashed))
         .collect()
 }

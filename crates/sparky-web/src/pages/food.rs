@@ -69,6 +69,8 @@ pub struct SheetView {
     pub results: Vec<ResultRow>,
     pub results_heading: &'static str,
     pub barcode: String,
+    /// The fallback barcode reader's URL, loaded when the camera opens.
+    pub scanner: String,
 }
 
 #[derive(Template)]
@@ -152,6 +154,7 @@ async fn sheet_view(
         results,
         results_heading: t.get(results_heading),
         barcode: p.code.clone().unwrap_or_default(),
+        scanner: crate::assets::url("vendor/zxing.min.js"),
     })
 }
 

@@ -1,0 +1,133 @@
+//! Every screen of the web app, for screenshots (phone and desktop, light and dark) and the
+//! axe-core accessibility check. Adding a screen is one line in [`SCREENS`].
+
+/// Who looks at a screen.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Who {
+    /// Signed out.
+    Guest,
+    /// The signed-in user with a month of data (see `seed` in main.rs).
+    User,
+}
+
+/// What to do on the page before the picture. CSS selectors.
+#[derive(Clone, Copy, Debug)]
+pub enum Step {
+    Click(&'static str),
+    /// Types into a field (replacing its text).
+    Fill(&'static str, &'static str),
+    /// Waits for an element.
+    Wait(&'static str),
+    /// Waits until an element's text contains the text.
+    WaitText(&'static str, &'static str),
+}
+
+/// A screen: its name (file names), the path to open (`{yesterday}` is the day before the
+/// user's today), who opens it and the steps after loading it.
+pub struct Screen {
+    pub name: &'static str,
+    pub path: &'static str,
+    pub who: Who,
+    pub steps: &'static [Step],
+}
+
+use Step::*;
+use Who::*;
+
+const fn screen(
+    name: &'static str,
+    path: &'static str,
+    who: Who,
+    steps: &'static [Step],
+) -> Screen {
+    Screen {
+        name,
+        path,
+        who,
+        steps,
+    }
+}
+
+/// Opens the add-food sheet on Today from the breakfast card.
+const OPEN_SHEET: Step = Click("#day .meal a.button.primary");
+const SHEET_OPEN: Step = Wait("dialog#sheet[open] #food-q");
+
+pub const SCREENS: &[Screen] = &[
+    screen("signin", "/signin", Guest, &[]),
+    screen("register", "/register", Guest, &[]),
+    screen("today", "/", User, &[]),
+    screen("day", "/day/{yesterday}", User, &[]),
+    screen(
+        "today-entry-edit",
+        "/",
+        User,
+        &[
+            Click("#day .entries summary"),
+            Wait("#day .entries details[open] .edit"),
+        ],
+    ),
+    screen("add-food", "/", User, &[OPEN_SHEET, SHEET_OPEN]),
+    screen(
+        "add-food-search",
+        "/",
+        User,
+        &[
+            OPEN_SHEET,
+            SHEET_OPEN,
+            Fill("#food-q", "banana"),
+            WaitText("#food-results", "Best matches"),
+        ],
+    ),
+    screen(
+        "add-food-pick",
+        "/",
+        User,
+        &[
+            OPEN_SHEET,
+            SHEET_OPEN,
+            Fill("#food-q", "whole milk"),
+            WaitText("#food-results", "Best matches"),
+            Click("#food-results .results a"),
+            Wait("dialog#sheet[open] #pk-q"),
+        ],
+    ),
+    screen(
+        "add-food-quick",
+        "/",
+        User,
+        &[
+            OPEN_SHEET,
+            SHEET_OPEN,
+            Click("#sheet-body nav a[href*='tab=quick']"),
+            Wait("dialog#sheet[open] #qa-kcal"),
+        ],
+    ),
+    screen(
+        "add-food-barcode",
+        "/",
+        User,
+        &[
+            OPEN_SHEET,
+            SHEET_OPEN,
+            Click("#sheet-body nav a[href*='tab=barcode']"),
+            Wait("dialog#sheet[open] #bc"),
+        ],
+    ),
+    screen("add-food-page", "/add?meal=breakfast", User, &[]),
+    screen(
+        "add-food-create-page",
+        "/add?meal=lunch&tab=create",
+        User,
+        &[],
+    ),
+    screen("onboarding", "/onboarding", User, &[]),
+    screen("checkin", "/checkin", User, &[]),
+    screen("exercise", "/exercise", User, &[]),
+    screen("plans", "/plans", User, &[]),
+    screen("goals", "/goals", User, &[]),
+    screen("settings", "/settings", User, &[]),
+    screen("settings-security", "/settings/security", User, &[]),
+    screen("settings-family", "/settings/family", User, &[]),
+    screen("offline", "/offline", Guest, &[]),
+    screen("not-found", "/no-such-page", Guest, &[]),
+];
