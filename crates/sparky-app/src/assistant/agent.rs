@@ -227,7 +227,7 @@ pub async fn run(
         Ok(done) => send(&events, done).await,
         Err(e) => {
             let (code, message) = match &e {
-                StepError::Ai(e) => (format!("ai_{}", e.code()), e.to_string()),
+                StepError::Ai(e) => (e.code().to_string(), e.to_string()),
                 StepError::App(e) => ("internal".to_string(), app_message(e)),
                 StepError::StepLimit(n) => (
                     "step_limit".to_string(),
