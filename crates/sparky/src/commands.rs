@@ -173,7 +173,8 @@ async fn serve_with(
         .then(|| tokio::spawn(load_starter_catalog(config.clone())));
     let app = sparky_web::router(
         sparky_web::AppState::new(database, web_config, migrator.clone())
-            .with_providers(sparky_providers::Providers::from_env()),
+            .with_providers(sparky_providers::Providers::from_env())
+            .with_assistant(assistant_config(&db.data_dir)?),
     );
     let listener = tokio::net::TcpListener::bind(&args.bind)
         .await
@@ -518,4 +519,20 @@ async fn exercises_command(db: &DbArgs, action: ExercisesAction) -> anyhow::Resu
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The assistant's settings from `SPARKY_AI_*`, and the secret key for users' AI keys
+/// (`SPARKY_SECRET_KEY`, else `secret.key` in the data directory, created on first start).
+fn assistant_config(
+    data_dir: &std::path::Path,
+) -> anyhow::Result<sparky_app::assistant::config::Assistant> {
+    use sparky_app::assistant::config::{Assistant, InstanceConfig, SecretKey};
+    let instance =
+        InstanceConfig::from_vars(|n| std::env::var(n).ok()).map_err(anyhow::Error::msg)?;
+    let secret = SecretKey::load(std::env::var("SPARKY_SECRET_KEY").ok().as_deref(), data_dir)
+        .map_err(anyhow::Error::msg)?;
+    Ok(Assistant {
+        instance,
+        secret: Some(secret),
+    })
 }

@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod agent;
+pub mod config;
 pub mod tools;
 
 pub use actions::{Action, Card, Undo};

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod chat;
 pub mod diary;
 pub mod exercises;
 pub mod family;
@@ -39,6 +40,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(goals::router())
         .merge(meal_plans::router())
         .merge(summary::router())
+        .merge(chat::router())
 }
 
 /// The `Idempotency-Key` request header, for the OpenAPI document.
