@@ -407,3 +407,117 @@ async fn the_openapi_document_describes_the_assistant() {
     let chat = &paths["/api/v1/chat"]["post"]["responses"]["200"]["content"];
     assert!(chat.get("text/event-stream").is_some(), "{chat}");
 }
+
+async fn rpc(app: &TestApp, key: &str, message: Value) -> common::Response {
+    app.post("/mcp", &As::Key(key.to_string()), message).await
+}
+
+#[tokio::test]
+async fn mcp_over_http_lists_tools_logs_a_food_and_reads_the_day() {
+    let app = spawn(Assistant::default()).await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let egg = food(&app, &ann, "Egg", "large", 50, 72).await;
+    let bob_egg = food(&app, &bob, "Egg", "large", 50, 72).await;
+    let key = app
+        .post("/api/v1/api-keys", &ann, json!({"name": "mcp client"}))
+        .await
+        .body["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let no_key = app
+        .post(
+            "/mcp",
+            &As::Nobody,
+            json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
+        )
+        .await;
+    assert_eq!(no_key.status, StatusCode::UNAUTHORIZED);
+
+    let init = rpc(
+        &app,
+        &key,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-03-26", "capabilities": {},
+                   "clientInfo": {"name": "test", "version": "1"}}}),
+    )
+    .await;
+    assert_eq!(init.body["result"]["protocolVersion"], "2025-03-26");
+    assert_eq!(init.body["result"]["serverInfo"]["name"], "sparky");
+    let note = rpc(
+        &app,
+        &key,
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    )
+    .await;
+    assert_eq!(note.status, StatusCode::ACCEPTED);
+
+    let list = rpc(
+        &app,
+        &key,
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+    )
+    .await;
+    let names: Vec<&str> = list.body["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"log_food") && names.contains(&"read_day"),
+        "{names:?}"
+    );
+    assert!(!names.contains(&"ask_user"));
+    assert_eq!(
+        list.body["result"]["tools"][0]["inputSchema"]["type"],
+        "object"
+    );
+
+    let logged = rpc(&app, &key, json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+        "params": {"name": "log_food", "arguments": {"food_id": egg, "quantity": 2, "unit": "large", "meal": "breakfast"}}})).await;
+    let result = &logged.body["result"];
+    assert_eq!(result["isError"], false, "{result}");
+    assert!(result["structuredContent"]["card"]["action_id"].is_string());
+    assert!(result["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("144 kcal"));
+
+    let day = rpc(
+        &app,
+        &key,
+        json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+        "params": {"name": "read_day", "arguments": {}}}),
+    )
+    .await;
+    let day = &day.body["result"]["structuredContent"]["result"];
+    assert_eq!(day["eaten"]["calories"], json!(144.0), "{day}");
+    // The same diary through the API.
+    let api_day = app.get("/api/v1/diary/today", &ann).await;
+    assert_eq!(api_day.body["totals"]["calories"], json!(144.0));
+
+    // Bob's food is invisible to Ann's key: a tool error, not a write.
+    let denied = rpc(&app, &key, json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+        "params": {"name": "log_food", "arguments": {"food_id": bob_egg, "quantity": 1, "meal": "snack"}}})).await;
+    assert_eq!(denied.body["result"]["isError"], true);
+    let unknown = rpc(
+        &app,
+        &key,
+        json!({"jsonrpc": "2.0", "id": 6, "method": "resources/list"}),
+    )
+    .await;
+    assert_eq!(unknown.body["error"]["code"], -32601);
+    let undone = rpc(
+        &app,
+        &key,
+        json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+        "params": {"name": "undo_last_action"}}),
+    )
+    .await;
+    assert_eq!(undone.body["result"]["isError"], false, "{:?}", undone.body);
+    let api_day = app.get("/api/v1/diary/today", &ann).await;
+    assert_eq!(api_day.body["meals"][0]["entries"], json!([]));
+}

@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod agent;
 pub mod config;
+pub mod mcp;
 pub mod tools;
 
 pub use actions::{Action, Card, Undo};
