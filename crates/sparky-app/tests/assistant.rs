@@ -557,3 +557,47 @@ async fn updating_one_goal_leaves_the_others_and_undo_restores_it() {
         .result;
     assert!(goals.to_string().contains("2000"), "{goals}");
 }
+
+#[tokio::test]
+async fn a_photo_goes_to_the_vision_model_and_stays_only_while_newest() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let fake = FakeAi::start().await;
+    let mut s = settings(&fake, Wire::OpenAi);
+    s.vision_model = Some("vision-model".into());
+    fake.push(Script::text(&["A banana."]));
+    let mut tx = db.as_user(ann).await.unwrap();
+    let prepared = agent::prepare(
+        &mut tx,
+        &s,
+        TurnInput {
+            conversation_id: None,
+            message: "what is this?".into(),
+            images: vec![sparky_ai::ImageData::from_bytes(
+                "image/jpeg",
+                b"jpeg bytes",
+            )],
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (send, mut receive) = mpsc::channel(4096);
+    agent::run(&db, &s, true, prepared, send).await;
+    let mut events = Vec::new();
+    while let Some(e) = receive.recv().await {
+        events.push(e);
+    }
+    assert_eq!(done(&events).0, "A banana.");
+    let first = &fake.requests()[0].body;
+    assert_eq!(first["model"], "vision-model");
+    assert!(first.to_string().contains("data:image/jpeg;base64,"));
+    // The next message is text: the chat model answers, and the old photo is not re-sent.
+    fake.push(Script::text(&["Yes."]));
+    let events = turn(&db, &s, ann, Some(conversation_of(&events)), "is it ripe?").await;
+    done(&events);
+    let second = &fake.requests()[1].body;
+    assert_eq!(second["model"], "test-model");
+    assert!(!second.to_string().contains("base64,"), "{second}");
+}

@@ -160,7 +160,7 @@ async fn context_is_rebuilt_from_history() {
         (
             ChatRole::User,
             "what is this",
-            chat::images_value(&[photo.clone()]),
+            chat::images_value(std::slice::from_ref(&photo)),
             None,
             None,
         ),

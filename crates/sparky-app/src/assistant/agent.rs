@@ -32,6 +32,8 @@ pub const MAX_IMAGES: usize = 4;
 pub struct AgentSettings {
     pub client: AiClient,
     pub model: String,
+    /// Used instead of `model` for a message with photos.
+    pub vision_model: Option<String>,
     /// Model calls per turn (default 8).
     pub max_steps: usize,
     /// Estimated tokens of history sent with each call (default 12,000).
@@ -44,6 +46,7 @@ impl AgentSettings {
         AgentSettings {
             client,
             model: model.into(),
+            vision_model: None,
             max_steps: 8,
             context_budget: 12_000,
             max_tokens: None,
@@ -102,6 +105,8 @@ pub struct PreparedTurn {
     pub title: String,
     /// The message as stored (a quick reply resolved to its option's text).
     pub message: String,
+    /// The message came with photos: the vision model answers.
+    pub has_images: bool,
     context: Vec<Message>,
     system: String,
 }
@@ -136,6 +141,7 @@ pub async fn prepare(
         Some(id) => chat::get(tx, id).await?,
         None => chat::create(tx, &chat::title_from(text)).await?,
     };
+    let has_images = !input.images.is_empty();
     let message = match pending_question(tx, conversation.id).await? {
         Some(q) => q.pick(text).map(str::to_string).unwrap_or(text.to_string()),
         None => text.to_string(),
@@ -158,6 +164,7 @@ pub async fn prepare(
         conversation_id: conversation.id,
         title: conversation.title,
         message,
+        has_images,
         context,
         system,
     })
@@ -294,12 +301,16 @@ async fn run_steps(
         conversation_id: Some(turn.conversation_id),
         interactive,
     };
+    let model = match (&settings.vision_model, turn.has_images) {
+        (Some(v), true) => v.clone(),
+        _ => settings.model.clone(),
+    };
     let mut messages = turn.context.clone();
     let mut cards: Vec<Card> = Vec::new();
     let (mut tokens_in, mut tokens_out) = (0u32, 0u32);
     for _ in 0..settings.max_steps {
         let request = ChatRequest {
-            model: settings.model.clone(),
+            model: model.clone(),
             system: Some(turn.system.clone()),
             messages: messages.clone(),
             tools: tools::definitions(&ctx),
@@ -351,7 +362,7 @@ async fn run_steps(
                 content: shown.clone(),
                 tool_calls: (!calls.is_empty()).then(|| json!(calls)),
                 provider: Some(settings.client.label().to_string()),
-                model: Some(settings.model.clone()),
+                model: Some(model.clone()),
                 tokens_in: usage.map(|u| u.input_tokens),
                 tokens_out: usage.map(|u| u.output_tokens),
                 latency_ms: Some(latency),

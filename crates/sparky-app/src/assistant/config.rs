@@ -545,7 +545,7 @@ pub async fn start(tx: &mut UserTx, a: &Assistant) -> AppResult<AgentSettings> {
     let own = s
         .as_ref()
         .filter(|s| s.provider.is_some() || s.base_url.is_some());
-    let (kind, base_url, key, model) = match own {
+    let (kind, base_url, key, model, vision_model) = match own {
         // The user's own provider: only their key goes there (never the instance's).
         Some(s) => {
             let kind = s.provider.or(i.provider).ok_or_else(not_configured)?;
@@ -572,7 +572,12 @@ pub async fn start(tx: &mut UserTx, a: &Assistant) -> AppResult<AgentSettings> {
                     .map_err(|e| AppError::invalid("base_url", e.to_string()))?;
                 guard_url(tx, a, &normalised).await?;
             }
-            (kind, s.base_url.clone(), key, model)
+            let vision = s.vision_model.clone().or_else(|| {
+                (Some(kind) == i.provider && s.model.is_none())
+                    .then(|| i.vision_model.clone())
+                    .flatten()
+            });
+            (kind, s.base_url.clone(), key, model, vision)
         }
         None => {
             let kind = i.provider.ok_or_else(not_configured)?;
@@ -581,7 +586,11 @@ pub async fn start(tx: &mut UserTx, a: &Assistant) -> AppResult<AgentSettings> {
                 .and_then(|s| s.model.clone())
                 .or_else(|| i.model.clone())
                 .ok_or_else(not_configured)?;
-            (kind, i.base_url.clone(), i.api_key.clone(), model)
+            let vision = s
+                .as_ref()
+                .and_then(|s| s.vision_model.clone())
+                .or_else(|| i.vision_model.clone());
+            (kind, i.base_url.clone(), i.api_key.clone(), model, vision)
         }
     };
     let mut config = ProviderConfig::new(kind);
@@ -592,6 +601,7 @@ pub async fn start(tx: &mut UserTx, a: &Assistant) -> AppResult<AgentSettings> {
     config.retry.initial_backoff = i.initial_backoff;
     let client = AiClient::new(config).map_err(|e| AppError::conflict(e.to_string()))?;
     let mut settings = AgentSettings::new(client, model);
+    settings.vision_model = vision_model;
     settings.max_steps = i.max_steps;
     settings.context_budget = i.context_tokens;
     Ok(settings)

@@ -38,11 +38,12 @@ pub fn estimate_tokens(m: &Message) -> usize {
 
 /// Keeps the newest messages whose estimated tokens fit `budget` (the newest user message is
 /// always kept), starting at a user message so no tool result lacks its call; photos stay only
-/// on the newest user message that has any, older ones become a note that a photo was sent.
+/// on the newest user message, older ones become a note that a photo was sent.
 pub fn trim_to_budget(mut all: Vec<Message>, budget: usize) -> Vec<Message> {
-    // Old photos first: they are the most expensive and the least useful later on.
-    if let Some(last_with_images) = all.iter().rposition(Message::has_images) {
-        for m in &mut all[..last_with_images] {
+    // Photos only on the newest user message: they are the most expensive part and the
+    // model's earlier answer already says what they showed.
+    if let Some(last_user) = all.iter().rposition(|m| matches!(m, Message::User { .. })) {
+        for m in &mut all[..last_user] {
             if let Message::User { content } = m {
                 let photos = content
                     .iter()
