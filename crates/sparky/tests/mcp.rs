@@ -37,9 +37,10 @@ async fn mcp_over_stdio_logs_a_food_and_reads_the_day() {
         .id;
     tx.commit().await.unwrap();
 
+    let data = std::env::temp_dir().join(format!("sparky-mcp-{}", uuid::Uuid::new_v4()));
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sparky"))
         .arg("mcp")
-        .env_remove("SPARKY_DATA_DIR")
+        .env("SPARKY_DATA_DIR", &data)
         .env_remove("SPARKY_APP_DATABASE_URL")
         .env("DATABASE_URL", db.url())
         .env("SPARKY_APP_ROLE", APP_ROLE)
@@ -94,6 +95,7 @@ async fn mcp_over_stdio_logs_a_food_and_reads_the_day() {
         answers.push(serde_json::from_str::<Value>(&line).unwrap());
     }
     assert!(child.wait().await.unwrap().success());
+    let _ = std::fs::remove_dir_all(&data);
     let ids: Vec<i64> = answers.iter().map(|a| a["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, [1, 2, 3, 4, 5]);
     assert_eq!(answers[0]["result"]["protocolVersion"], "2025-06-18");
