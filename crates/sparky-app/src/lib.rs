@@ -15,7 +15,9 @@
 pub mod accounts;
 pub mod acting;
 pub mod api_keys;
+pub mod assistant;
 pub mod catalog;
+pub mod chat;
 pub mod days;
 pub mod diary;
 pub mod error;

@@ -142,10 +142,17 @@ const TABLES: &[Table] = &[
         touch: "updated_at = now()",
     },
     Table {
-        name: "chat_history",
+        name: "chat_conversations",
         owner_col: "user_id",
         owner: Owner::User,
-        insert: "INSERT INTO chat_history (user_id, message, response) VALUES ($1, 'hi', 'hello') RETURNING id",
+        insert: "INSERT INTO chat_conversations (user_id, title) VALUES ($1, 'Protein') RETURNING id",
+        touch: "updated_at = now()",
+    },
+    Table {
+        name: "assistant_actions",
+        owner_col: "user_id",
+        owner: Owner::User,
+        insert: "INSERT INTO assistant_actions (user_id, tool, undo, card) VALUES ($1, 'log_food', '{}', '{}') RETURNING id",
         touch: "updated_at = now()",
     },
 ];
@@ -1083,7 +1090,10 @@ async fn every_policy_column_is_indexed() {
         ("goals", "user_id"),
         ("meal_plan_templates", "user_id"),
         ("meal_plans", "user_id"),
-        ("chat_history", "user_id"),
+        ("chat_conversations", "user_id"),
+        ("chat_messages", "user_id"),
+        ("chat_messages", "conversation_id"),
+        ("assistant_actions", "user_id"),
         ("family_access", "grantor_user_id"),
         ("family_access", "grantee_user_id"),
     ];

@@ -26,6 +26,16 @@ const TABLES: &[&str] = &[
     "chat_history",
 ];
 
+/// The seed's chat_history pairs, rebuilt from chat_messages (the user message keeps the id).
+const CHAT_PAIRS: &str = "SELECT jsonb_build_object('id', u.id, 'user_id', u.user_id, 'message', u.content,
+        'response', a.content, 'ai_provider', a.provider, 'model_used', a.model,
+        'tokens_used', a.tokens_out, 'response_time_ms', a.latency_ms, 'created_at', u.created_at) AS j
+    FROM chat_messages u
+    CROSS JOIN LATERAL (SELECT m.* FROM chat_messages m
+                        WHERE m.conversation_id = u.conversation_id AND m.seq > u.seq
+                        ORDER BY m.seq LIMIT 1) a
+    WHERE u.role = 'user' ORDER BY u.id";
+
 async fn seed_era_data(client: &Client) -> (Uuid, Uuid) {
     let rows = client
         .query(
@@ -77,15 +87,19 @@ async fn seed_era_data(client: &Client) -> (Uuid, Uuid) {
 async fn snapshot(client: &Client) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     for table in TABLES {
-        let rows = client
-            .query(
-                &format!(
-                    "SELECT to_jsonb(t) - 'updated_at' - 'user_id_owner' AS j FROM {table} t ORDER BY id"
-                ),
-                &[],
-            )
+        let exists: bool = client
+            .query_one("SELECT to_regclass($1) IS NOT NULL", &[table])
             .await
-            .unwrap();
+            .unwrap()
+            .get(0);
+        let sql = if exists {
+            format!("SELECT to_jsonb(t) - 'updated_at' - 'user_id_owner' AS j FROM {table} t ORDER BY id")
+        } else {
+            // chat_history became conversations and messages: each pair read back from them.
+            assert_eq!(*table, "chat_history", "{table} is gone");
+            CHAT_PAIRS.to_string()
+        };
+        let rows = client.query(&sql, &[]).await.unwrap();
         let seed_columns: Vec<String> = client
             .query(
                 "SELECT column_name::text FROM information_schema.columns WHERE table_name = $1",
@@ -101,7 +115,7 @@ async fn snapshot(client: &Client) -> Vec<(String, Vec<String>)> {
             .map(|r| {
                 let mut j: serde_json::Value = r.get(0);
                 // Compare only the columns the seed-era table had.
-                if let Some(obj) = j.as_object_mut() {
+                if let Some(obj) = j.as_object_mut().filter(|_| exists) {
                     obj.retain(|k, _| seed_columns.contains(k) && k != "updated_at");
                 }
                 j.to_string()

@@ -86,6 +86,8 @@ pub struct AppState {
     pub(crate) migrator: Arc<Migrator>,
     pub(crate) metrics: ops::Metrics,
     pub(crate) providers: Arc<sparky_providers::Providers>,
+    /// The assistant's provider default, limits and secret key.
+    pub(crate) assistant: Arc<sparky_app::assistant::config::Assistant>,
 }
 
 impl AppState {
@@ -95,6 +97,7 @@ impl AppState {
             providers: Arc::new(sparky_providers::Providers::from_vars(|name| {
                 (name == "SPARKY_OPENFOODFACTS").then(|| "false".to_string())
             })),
+            assistant: Arc::default(),
             config: Arc::new(config),
             migrator: Arc::new(migrator),
             metrics: ops::Metrics::install(),
@@ -106,6 +109,15 @@ impl AppState {
 impl AppState {
     pub fn with_providers(mut self, providers: sparky_providers::Providers) -> AppState {
         self.providers = Arc::new(providers);
+        self
+    }
+
+    /// The assistant's configuration (default: none set up, no secret key).
+    pub fn with_assistant(
+        mut self,
+        assistant: sparky_app::assistant::config::Assistant,
+    ) -> AppState {
+        self.assistant = Arc::new(assistant);
         self
     }
 }

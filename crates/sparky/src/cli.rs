@@ -96,6 +96,9 @@ pub enum Command {
     /// Restore a backup into an empty database (or, with --force, replace everything in it)
     /// after checking its checksum; newer migrations are applied by the next `serve`.
     Restore(crate::backup::RestoreArgs),
+    /// Serve the assistant's tools to an MCP client over stdio (JSON-RPC, one message per
+    /// line), as the user whose API key is in SPARKY_API_KEY.
+    Mcp,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -37,6 +37,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Exercises(action)) => exercises_command(&cli.db, action).await,
         Some(Command::Backup(args)) => crate::backup::backup_command(&cli.db, args).await,
         Some(Command::Restore(args)) => crate::backup::restore_command(&cli.db, args).await,
+        Some(Command::Mcp) => mcp_stdio(&cli.db).await,
     }
 }
 
@@ -173,7 +174,8 @@ async fn serve_with(
         .then(|| tokio::spawn(load_starter_catalog(config.clone())));
     let app = sparky_web::router(
         sparky_web::AppState::new(database, web_config, migrator.clone())
-            .with_providers(sparky_providers::Providers::from_env()),
+            .with_providers(sparky_providers::Providers::from_env())
+            .with_assistant(assistant_config(&db.data_dir)?),
     );
     let stop = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(&args.bind)
@@ -527,4 +529,68 @@ async fn exercises_command(db: &DbArgs, action: ExercisesAction) -> anyhow::Resu
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The assistant's settings from `SPARKY_AI_*`, and the secret key for users' AI keys
+/// (`SPARKY_SECRET_KEY`, else `secret.key` in the data directory, created on first start).
+fn assistant_config(
+    data_dir: &std::path::Path,
+) -> anyhow::Result<sparky_app::assistant::config::Assistant> {
+    use sparky_app::assistant::config::{Assistant, InstanceConfig, SecretKey};
+    let instance =
+        InstanceConfig::from_vars(|n| std::env::var(n).ok()).map_err(anyhow::Error::msg)?;
+    let secret = SecretKey::load(std::env::var("SPARKY_SECRET_KEY").ok().as_deref(), data_dir)
+        .map_err(anyhow::Error::msg)?;
+    Ok(Assistant {
+        instance,
+        secret: Some(secret),
+    })
+}
+
+/// `sparky mcp`: the MCP server over stdin/stdout for the user of `SPARKY_API_KEY`. Only
+/// protocol messages go to stdout; logs go to stderr.
+async fn mcp_stdio(db: &DbArgs) -> anyhow::Result<ExitCode> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let key = std::env::var("SPARKY_API_KEY")
+        .ok()
+        .filter(|k| !k.trim().is_empty())
+        .context("set SPARKY_API_KEY to an API key of the user the tools act for")?;
+    with_database(db, async |located| {
+        let database = Database::builder(&located.owner, &db.app_role)
+            .requests(located.requests.clone())
+            .pool_size(2)
+            .build()?;
+        let mut tx = database
+            .authenticate(sparky_db::Credential {
+                kind: "api_key",
+                token_hash: sparky_app::accounts::credentials::token_hash(key.trim()),
+                session_ttl_seconds: 30 * 86_400,
+            })
+            .await?;
+        let user_id = tx
+            .user_id()
+            .await
+            .map_err(|_| anyhow::anyhow!("SPARKY_API_KEY is not a valid API key"))?;
+        tx.commit().await?;
+        let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+        let mut out = tokio::io::stdout();
+        while let Some(line) = lines.next_line().await? {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let answer = match serde_json::from_str::<serde_json::Value>(&line) {
+                Ok(message) => {
+                    sparky_app::assistant::mcp::handle(&database, user_id, message).await
+                }
+                Err(e) => Some(serde_json::json!({"jsonrpc": "2.0", "id": null,
+                    "error": {"code": -32700, "message": format!("not JSON: {e}")}})),
+            };
+            if let Some(a) = answer {
+                out.write_all(format!("{a}\n").as_bytes()).await?;
+                out.flush().await?;
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
 }

@@ -100,8 +100,19 @@ async fn add_data(client: &Client) {
              INSERT INTO meal_plan_templates (user_id, name, description, target_calories) VALUES ('{ANN}', 'Cut', 'Lean week', 1800);
              INSERT INTO meal_plans (user_id, name, planned_date, total_calories) VALUES ('{ANN}', 'Monday', '2026-02-05', 1750.5);
              INSERT INTO family_access (grantor_user_id, grantee_user_id, access_type) VALUES ('{ANN}', '{BOB}', 'reports');
-             INSERT INTO chat_history (user_id, message, response, ai_provider, model_used, tokens_used, response_time_ms)
-               VALUES ('{ANN}', 'How much protein?', 'About 1.6 g/kg.', 'openai', 'gpt', 42, 900);"
+             -- The seed's chat_history before the assistant's migration, conversations after.
+             DO $$ BEGIN
+             IF to_regclass('chat_history') IS NOT NULL THEN
+               INSERT INTO chat_history (user_id, message, response, ai_provider, model_used, tokens_used, response_time_ms)
+                 VALUES ('{ANN}', 'How much protein?', 'About 1.6 g/kg.', 'openai', 'gpt', 42, 900);
+             ELSE
+               INSERT INTO chat_conversations (id, user_id, title)
+                 VALUES ('00000000-0000-4000-8000-00000000c0c0', '{ANN}', 'Protein');
+               INSERT INTO chat_messages (conversation_id, user_id, role, content, provider, model, tokens_out, latency_ms)
+                 VALUES ('00000000-0000-4000-8000-00000000c0c0', '{ANN}', 'user', 'How much protein?', NULL, NULL, NULL, NULL),
+                        ('00000000-0000-4000-8000-00000000c0c0', '{ANN}', 'assistant', 'About 1.6 g/kg.', 'openai', 'gpt', 42, 900);
+             END IF;
+             END $$;"
         ))
         .await
         .expect("add data");
@@ -462,8 +473,9 @@ async fn a_restore_that_fails_part_way_is_rolled_back() {
         // Enough hard-to-compress data that the table data fills most of the dump.
         owner
             .batch_execute(&format!(
-                "INSERT INTO chat_history (user_id, message, response)
-                 SELECT '{ANN}', md5(n::text || 'q') || md5(n::text), md5(n::text || 'a') || md5(n::text || 'b')
+                "INSERT INTO chat_messages (conversation_id, user_id, role, content)
+                 SELECT '00000000-0000-4000-8000-00000000c0c0', '{ANN}', 'user',
+                        md5(n::text || 'q') || md5(n::text) || md5(n::text || 'a') || md5(n::text || 'b')
                  FROM generate_series(1, 30000) n"
             ))
             .await

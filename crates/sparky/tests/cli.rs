@@ -11,6 +11,8 @@ fn sparky() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sparky"));
     cmd.env_remove("DATABASE_URL")
         .env_remove("SPARKY_DATA_DIR")
+        // A fixed key, so `serve` does not write secret.key into the working directory.
+        .env("SPARKY_SECRET_KEY", "5a".repeat(32))
         .env_remove("SPARKY_APP_ROLE")
         .env_remove("SPARKY_APP_DATABASE_URL")
         .env_remove("SPARKY_BIND")

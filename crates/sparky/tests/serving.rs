@@ -22,6 +22,8 @@ impl Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sparky"));
         cmd.env_remove("DATABASE_URL")
             .env_remove("SPARKY_DATA_DIR")
+            // A fixed key, so `serve` does not write secret.key into the working directory.
+            .env("SPARKY_SECRET_KEY", "5a".repeat(32))
             .env_remove("SPARKY_APP_ROLE")
             .env("RUST_LOG", "info")
             .env("SPARKY_BIND", "127.0.0.1:0")

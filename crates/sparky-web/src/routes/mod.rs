@@ -3,11 +3,13 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod chat;
 pub mod diary;
 pub mod exercises;
 pub mod family;
 pub mod foods;
 pub mod goals;
+pub mod mcp;
 pub mod meal_plans;
 pub mod measurement_types;
 pub mod measurements;
@@ -39,6 +41,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(goals::router())
         .merge(meal_plans::router())
         .merge(summary::router())
+        .merge(chat::router())
+        .merge(mcp::router())
 }
 
 /// The `Idempotency-Key` request header, for the OpenAPI document.

@@ -1,0 +1,176 @@
+//! The assistant's writes, logged so that each can be undone: from its card's Undo button
+//! (`POST /api/v1/chat/actions/{id}/undo`) or by asking ("undo that"). Undoing calls the same
+//! delete/update operations as the API, so RLS decides exactly as it did for the write.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sparky_core::Amount;
+use sparky_db::UserTx;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+use crate::goals::UpdateGoalInput;
+
+/// What undoing a write takes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Undo {
+    DeleteDiaryEntry {
+        id: Uuid,
+    },
+    DeleteWorkout {
+        id: Uuid,
+    },
+    DeleteMeasurement {
+        id: Uuid,
+    },
+    DeleteGoal {
+        id: Uuid,
+    },
+    /// Put a goal's target back as it was (the unit is the goal's own).
+    RestoreGoalTarget {
+        id: Uuid,
+        target_value: Option<Decimal>,
+        target_unit: String,
+    },
+}
+
+/// What a write did, as shown to the user: exactly the rows written, with the way back.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Card {
+    /// The logged action; `POST /api/v1/chat/actions/{action_id}/undo` undoes it. Null on a
+    /// card that reports an undo.
+    pub action_id: Option<Uuid>,
+    /// The tool that wrote.
+    pub tool: String,
+    /// e.g. "Logged to breakfast".
+    pub title: String,
+    /// One line per row written, e.g. "Egg — 2 large (100 g): 143 kcal".
+    pub lines: Vec<String>,
+    /// Whose data was written.
+    pub user_id: Uuid,
+    /// The rows as the API returns them.
+    #[schema(value_type = Object)]
+    pub written: Value,
+}
+
+/// A logged write.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Action {
+    pub id: Uuid,
+    pub tool: String,
+    pub card: Card,
+    pub undone: bool,
+}
+
+/// Logs a write; returns the action id to put on its card.
+pub async fn record(
+    tx: &mut UserTx,
+    conversation_id: Option<Uuid>,
+    tool: &str,
+    undo: &Undo,
+    card: &Card,
+) -> AppResult<Uuid> {
+    let undo = serde_json::to_value(undo).map_err(|e| AppError::internal(e.to_string()))?;
+    let card = serde_json::to_value(card).map_err(|e| AppError::internal(e.to_string()))?;
+    let row = tx
+        .query_one(
+            "INSERT INTO assistant_actions (user_id, conversation_id, tool, undo, card)
+             VALUES (auth.uid(), $1, $2, $3, $4) RETURNING id",
+            &[&conversation_id, &tool, &undo, &card],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
+/// Stores the card again once its action id is known.
+pub async fn set_card(tx: &mut UserTx, id: Uuid, card: &Card) -> AppResult<()> {
+    let card = serde_json::to_value(card).map_err(|e| AppError::internal(e.to_string()))?;
+    tx.execute(
+        "UPDATE assistant_actions SET card = $2 WHERE id = $1",
+        &[&id, &card],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Undoes one of the caller's logged writes (404 for anyone else's; 409 when already undone).
+pub async fn undo(tx: &mut UserTx, id: Uuid) -> AppResult<Action> {
+    let row = tx
+        .query_opt(
+            "UPDATE assistant_actions SET undone_at = now()
+             WHERE id = $1 AND undone_at IS NULL
+             RETURNING id, tool, undo, card",
+            &[&id],
+        )
+        .await?;
+    let Some(row) = row else {
+        let exists = tx
+            .query_opt("SELECT 1 FROM assistant_actions WHERE id = $1", &[&id])
+            .await?
+            .is_some();
+        return Err(if exists {
+            AppError::conflict("that was already undone")
+        } else {
+            AppError::NotFound("assistant action")
+        });
+    };
+    apply(tx, &row).await
+}
+
+/// Undoes the caller's newest write that is not undone yet (404 when there is none).
+pub async fn undo_last(tx: &mut UserTx) -> AppResult<Action> {
+    let row = tx
+        .query_opt(
+            "UPDATE assistant_actions SET undone_at = now()
+             WHERE id = (SELECT id FROM assistant_actions
+                         WHERE user_id = auth.uid() AND undone_at IS NULL
+                         ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE)
+             RETURNING id, tool, undo, card",
+            &[],
+        )
+        .await?
+        .ok_or(AppError::NotFound("assistant action to undo"))?;
+    apply(tx, &row).await
+}
+
+async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> {
+    let undo: Undo = serde_json::from_value(row.get("undo"))
+        .map_err(|e| AppError::internal(format!("stored undo: {e}")))?;
+    let card: Card = serde_json::from_value(row.get("card"))
+        .map_err(|e| AppError::internal(format!("stored card: {e}")))?;
+    match undo {
+        Undo::DeleteDiaryEntry { id } => crate::diary::delete(tx, id).await?,
+        Undo::DeleteWorkout { id } => crate::workouts::delete(tx, id).await?,
+        Undo::DeleteMeasurement { id } => crate::measurements::delete(tx, id).await?,
+        Undo::DeleteGoal { id } => crate::goals::delete(tx, id).await?,
+        Undo::RestoreGoalTarget {
+            id,
+            target_value,
+            target_unit,
+        } => {
+            if let Some(v) = target_value {
+                crate::goals::update(
+                    tx,
+                    id,
+                    UpdateGoalInput {
+                        target_value: Some(Amount(v)),
+                        target_unit: Some(target_unit),
+                        target_date: None,
+                        status: None,
+                        start_value: None,
+                    },
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(Action {
+        id: row.get("id"),
+        tool: row.get("tool"),
+        card,
+        undone: true,
+    })
+}

@@ -1,0 +1,114 @@
+//! The assistant's tool registry as a Model Context Protocol server: JSON-RPC 2.0 messages
+//! (`initialize`, `ping`, `tools/list`, `tools/call`), independent of the transport. Sparky
+//! serves it over streamable HTTP at `/mcp` (Bearer API key) and over stdio (`sparky mcp`).
+//! Each tool call runs in its own RLS transaction as the authenticated user, exactly like the
+//! chat assistant's; writes are logged for undo and their card comes back as structured content.
+
+use serde_json::{json, Value};
+use sparky_db::Database;
+use uuid::Uuid;
+
+use super::tools::{self, ToolContext};
+use crate::error::AppError;
+
+/// Protocol revisions this server speaks (newest first).
+pub const PROTOCOL_VERSIONS: &[&str] = &["2025-06-18", "2025-03-26", "2024-11-05"];
+
+fn error(id: Value, code: i64, message: impl Into<String>) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message.into()}})
+}
+
+fn ok(id: Value, result: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "result": result})
+}
+
+/// Answers one JSON-RPC message (or a batch); `None` for notifications, which get no answer.
+pub async fn handle(db: &Database, user_id: Uuid, message: Value) -> Option<Value> {
+    if let Value::Array(batch) = message {
+        if batch.is_empty() {
+            return Some(error(Value::Null, -32600, "empty batch"));
+        }
+        let mut out = Vec::new();
+        for m in batch {
+            if let Some(r) = Box::pin(handle(db, user_id, m)).await {
+                out.push(r);
+            }
+        }
+        return (!out.is_empty()).then_some(Value::Array(out));
+    }
+    let Some(method) = message.get("method").and_then(Value::as_str) else {
+        // A response from the client (we never ask it anything) or garbage.
+        return message
+            .get("id")
+            .filter(|_| message.get("result").is_none() && message.get("error").is_none())
+            .map(|id| error(id.clone(), -32600, "not a JSON-RPC request"));
+    };
+    let id = message.get("id").cloned()?; // notifications (no id) need no answer
+    let params = message.get("params").cloned().unwrap_or(Value::Null);
+    Some(match method {
+        "initialize" => {
+            let asked = params["protocolVersion"].as_str().unwrap_or_default();
+            let version = PROTOCOL_VERSIONS
+                .iter()
+                .find(|v| **v == asked)
+                .unwrap_or(&PROTOCOL_VERSIONS[0]);
+            ok(
+                id,
+                json!({
+                    "protocolVersion": version,
+                    "capabilities": {"tools": {"listChanged": false}},
+                    "serverInfo": {"name": "sparky", "version": env!("CARGO_PKG_VERSION")},
+                    "instructions": "Sparky's fitness tracker tools. Foods are logged from the catalog: \
+                        search_foods first, then log_food with a food_id. Every write can be undone with undo_last_action."
+                }),
+            )
+        }
+        "ping" => ok(id, json!({})),
+        "tools/list" => {
+            let tools: Vec<Value> = tools::definitions(&ToolContext::default())
+                .into_iter()
+                .map(|t| json!({"name": t.name, "description": t.description, "inputSchema": t.parameters}))
+                .collect();
+            ok(id, json!({"tools": tools}))
+        }
+        "tools/call" => {
+            let Some(name) = params["name"].as_str() else {
+                return Some(error(id, -32602, "params.name is required"));
+            };
+            let args = match params.get("arguments") {
+                None | Some(Value::Null) => json!({}),
+                Some(a @ Value::Object(_)) => a.clone(),
+                Some(_) => return Some(error(id, -32602, "params.arguments must be an object")),
+            };
+            ok(id, call_tool(db, user_id, name, args).await)
+        }
+        other => error(id, -32601, format!("method {other:?} is not supported")),
+    })
+}
+
+async fn call_tool(db: &Database, user_id: Uuid, name: &str, args: Value) -> Value {
+    let failed =
+        |message: String| json!({"content": [{"type": "text", "text": message}], "isError": true});
+    let mut tx = match db.as_user(user_id).await {
+        Ok(tx) => tx,
+        Err(e) => return failed(AppError::from(e).to_string()),
+    };
+    match tools::call(&mut tx, &ToolContext::default(), name, args).await {
+        Ok(out) => {
+            if let Err(e) = tx.commit().await {
+                return failed(AppError::from(e).to_string());
+            }
+            let mut text = out.result.to_string();
+            if let Some(card) = &out.card {
+                text = format!("{}: {}\n{text}", card.title, card.lines.join("; "));
+            }
+            json!({
+                "content": [{"type": "text", "text": text}],
+                "structuredContent": {"result": out.result, "card": out.card},
+                "isError": false
+            })
+        }
+        Err(AppError::Internal(_)) => failed("the tool failed on the server".into()),
+        Err(e) => failed(e.to_string()),
+    }
+}

@@ -1,0 +1,603 @@
+//! The assistant end to end against the fake provider (both wire formats): from "I had 2 eggs
+//! and a slice of toast for breakfast" to diary entries, cards, totals and undo; another
+//! user's data out of reach; a 429 then success; a stream cut off; malformed tool arguments;
+//! quick replies.
+
+use serde_json::{json, Value};
+use sparky_ai::{AiClient, ProviderConfig, ProviderKind, RetryPolicy};
+use sparky_app::assistant::{actions, agent, AgentSettings, ChatEvent, TurnInput};
+use sparky_app::foods::FoodInput;
+use sparky_app::{chat, diary, Acting};
+use sparky_db::Database;
+use sparky_testkit::fake_ai::{ErrorKind, FakeAi, Finish, Part, Script, Wire};
+use sparky_testkit::TestDb;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+async fn user(db: &Database, email: &str) -> Uuid {
+    let tx = db.anonymous().await.unwrap();
+    let rows = tx
+        .query_and_commit(
+            "SELECT user_id FROM auth.register_user($1, $2, $3, true)",
+            &[&email, &"not-a-real-hash", &"Someone"],
+        )
+        .await
+        .unwrap();
+    rows[0].get(0)
+}
+
+/// Ann's own foods: an egg (1 large = 50 g, 72 kcal) and toast (1 slice = 28 g, 80 kcal).
+async fn foods(db: &Database, owner: Uuid) -> (Uuid, Uuid) {
+    let mut tx = db.as_user(owner).await.unwrap();
+    let mut ids = Vec::new();
+    for (name, unit, grams, kcal, protein) in [
+        ("Egg", "large", 50, 72, 6.3),
+        ("Toast", "slice", 28, 80, 2.6),
+    ] {
+        let input: FoodInput = serde_json::from_value(json!({
+            "name": name,
+            "servings": [{"size": 1, "unit": unit, "weight_g": grams,
+                          "nutrients": {"calories": kcal, "protein": protein}}]
+        }))
+        .unwrap();
+        let food = sparky_app::foods::create(&mut tx, &input.parse().unwrap())
+            .await
+            .unwrap();
+        ids.push(food.id);
+    }
+    tx.commit().await.unwrap();
+    (ids[0], ids[1])
+}
+
+fn settings(fake: &FakeAi, wire: Wire) -> AgentSettings {
+    let kind = match wire {
+        Wire::OpenAi => ProviderKind::OpenAi,
+        Wire::Anthropic => ProviderKind::Anthropic,
+        Wire::Ollama => ProviderKind::Ollama,
+    };
+    let mut config = ProviderConfig::new(kind)
+        .base_url(format!("{}/v1", fake.url()))
+        .api_key("test-key");
+    config.retry = RetryPolicy {
+        initial_backoff: Duration::from_millis(10),
+        ..RetryPolicy::default()
+    };
+    AgentSettings::new(AiClient::new(config).unwrap(), "test-model")
+}
+
+async fn turn(
+    db: &Database,
+    settings: &AgentSettings,
+    who: Uuid,
+    conversation_id: Option<Uuid>,
+    message: &str,
+) -> Vec<ChatEvent> {
+    let mut tx = db.as_user(who).await.unwrap();
+    let prepared = agent::prepare(
+        &mut tx,
+        settings,
+        TurnInput {
+            conversation_id,
+            message: message.into(),
+            images: Vec::new(),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (send, mut receive) = mpsc::channel(4096);
+    agent::run(db, settings, true, prepared, send).await;
+    let mut events = Vec::new();
+    while let Some(e) = receive.recv().await {
+        events.push(e);
+    }
+    events
+}
+
+fn tool_call(index: u32, id: &str, name: &str, args: &Value) -> Vec<Part> {
+    // Arguments split across chunks, as providers stream them.
+    let text = args.to_string();
+    let (a, b) = text.split_at(text.len() / 2);
+    vec![
+        Part::tool_start(index, id, name),
+        Part::tool_args(index, a),
+        Part::tool_args(index, b),
+    ]
+}
+
+fn done(events: &[ChatEvent]) -> (String, Vec<sparky_app::assistant::Card>) {
+    match events.last() {
+        Some(ChatEvent::Done { text, cards, .. }) => (text.clone(), cards.clone()),
+        other => panic!("expected done, got {other:?} in {events:#?}"),
+    }
+}
+
+fn conversation_of(events: &[ChatEvent]) -> Uuid {
+    match &events[0] {
+        ChatEvent::Conversation {
+            conversation_id, ..
+        } => *conversation_id,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn breakfast_is_logged_and_undone(wire: Wire) {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let (egg, toast) = foods(&db, ann).await;
+    let fake = FakeAi::start().await;
+    let mut parts = tool_call(0, "call_s1", "search_foods", &json!({"query": "egg"}));
+    parts.extend(tool_call(
+        1,
+        "call_s2",
+        "search_foods",
+        &json!({"query": "toast"}),
+    ));
+    fake.push(Script::answer(parts, Finish::ToolCalls));
+    let mut parts = tool_call(
+        0,
+        "call_l1",
+        "log_food",
+        &json!({"food_id": egg, "quantity": 2, "unit": "large", "meal": "breakfast"}),
+    );
+    parts.extend(tool_call(
+        1,
+        "call_l2",
+        "log_food",
+        &json!({"food_id": toast, "quantity": 1, "unit": "slice", "meal": "breakfast"}),
+    ));
+    fake.push(Script::answer(parts, Finish::ToolCalls));
+    // The model's own words claim more than was written: they must not be the confirmation.
+    fake.push(Script::text(&["Logged 3 eggs, toast ", "and a pizza!"]));
+    let s = settings(&fake, wire);
+
+    let events = turn(
+        &db,
+        &s,
+        ann,
+        None,
+        "I had 2 eggs and a slice of toast for breakfast",
+    )
+    .await;
+    let (text, cards) = done(&events);
+    assert_eq!(cards.len(), 2, "{events:#?}");
+    assert!(text.contains("Egg — 2 large"), "{text}");
+    assert!(
+        text.contains("144 kcal") && text.contains("80 kcal"),
+        "{text}"
+    );
+    assert!(text.contains("Total: 224 kcal"), "{text}");
+    assert!(!text.contains("pizza"), "{text}");
+    let streamed: String = events
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::TextDelta { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(streamed, "Logged 3 eggs, toast and a pizza!");
+
+    // The diary holds exactly what the cards show.
+    let mut tx = db.as_user(ann).await.unwrap();
+    let today = sparky_app::days::today(&mut tx, Acting::ME).await.unwrap();
+    let day = diary::day(&mut tx, Acting::ME, today).await.unwrap();
+    let breakfast = &day.meals[0];
+    assert_eq!(breakfast.meal_type, "breakfast");
+    let names: Vec<&str> = breakfast
+        .entries
+        .iter()
+        .map(|e| e.food_name.as_str())
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&"Egg") && names.contains(&"Toast"));
+    assert_eq!(day.totals.calories.unwrap().normalize().to_string(), "224");
+    assert_eq!(day.totals.protein.unwrap().normalize().to_string(), "15.2");
+
+    // What the provider was sent: the tools, then the search results and the log results.
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 3);
+    let body = requests[0].body.to_string();
+    assert!(body.contains("log_food") && body.contains("ask_user"));
+    assert!(requests[1].body.to_string().contains(&egg.to_string()));
+    assert!(requests[2].body.to_string().contains("entry_id"));
+
+    // History: the user message, three answers, four tool results; tokens and model kept.
+    let conversation = conversation_of(&events);
+    let stored = chat::with_messages(&mut tx, conversation).await.unwrap();
+    assert_eq!(stored.messages.len(), 1 + 3 + 4);
+    let last = stored.messages.last().unwrap();
+    assert_eq!(last.content, text);
+    assert_eq!(last.model.as_deref(), Some("test-model"));
+    assert!(last.tokens_in.is_some());
+    tx.commit().await.unwrap();
+
+    // Undo (the cards' buttons) removes both entries; a second undo is refused.
+    for card in &cards {
+        let mut tx = db.as_user(ann).await.unwrap();
+        actions::undo(&mut tx, card.action_id.unwrap())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let mut tx = db.as_user(ann).await.unwrap();
+    let day = diary::day(&mut tx, Acting::ME, today).await.unwrap();
+    assert!(day.meals.iter().all(|m| m.entries.is_empty()));
+    assert!(matches!(
+        actions::undo(&mut tx, cards[0].action_id.unwrap()).await,
+        Err(sparky_app::AppError::Conflict(_))
+    ));
+}
+
+#[tokio::test]
+async fn breakfast_over_openai_wire() {
+    breakfast_is_logged_and_undone(Wire::OpenAi).await;
+}
+
+#[tokio::test]
+async fn breakfast_over_anthropic_wire() {
+    breakfast_is_logged_and_undone(Wire::Anthropic).await;
+}
+
+#[tokio::test]
+async fn undo_last_action_by_asking() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let (egg, _) = foods(&db, ann).await;
+    let fake = FakeAi::start().await;
+    let s = settings(&fake, Wire::OpenAi);
+    fake.push(Script::answer(
+        tool_call(
+            0,
+            "c1",
+            "log_food",
+            &json!({"food_id": egg, "quantity": 100, "unit": "g", "meal": "lunch"}),
+        ),
+        Finish::ToolCalls,
+    ));
+    fake.push(Script::text(&["ok"]));
+    let events = turn(&db, &s, ann, None, "100 g of egg for lunch").await;
+    let (text, cards) = done(&events);
+    assert!(text.contains("144 kcal"), "100 g = 2 large eggs: {text}");
+    assert_eq!(cards.len(), 1);
+    fake.push(Script::answer(
+        tool_call(0, "c2", "undo_last_action", &json!({})),
+        Finish::ToolCalls,
+    ));
+    fake.push(Script::text(&["Done."]));
+    let events = turn(&db, &s, ann, Some(conversation_of(&events)), "undo that").await;
+    let (text, cards) = done(&events);
+    assert!(text.starts_with("Undone: Logged to lunch"), "{text}");
+    assert_eq!(cards[0].action_id, None);
+    let mut tx = db.as_user(ann).await.unwrap();
+    let n: i64 = tx
+        .query_one("SELECT count(*) FROM food_diary", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn one_users_assistant_cannot_read_or_write_anothers_data() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let bob = user(&db, "bob@example.com").await;
+    let (egg, _) = foods(&db, ann).await;
+    let (bob_egg, _) = foods(&db, bob).await;
+    let fake = FakeAi::start().await;
+    let s = settings(&fake, Wire::OpenAi);
+    let mut parts = tool_call(0, "r", "read_day", &json!({"user_id": bob}));
+    parts.extend(tool_call(
+        1,
+        "w",
+        "log_food",
+        &json!({"food_id": egg, "quantity": 1, "meal": "snack", "user_id": bob}),
+    ));
+    parts.extend(tool_call(
+        2,
+        "f",
+        "log_food",
+        &json!({"food_id": bob_egg, "quantity": 1, "meal": "snack"}),
+    ));
+    parts.extend(tool_call(
+        3,
+        "m",
+        "log_water",
+        &json!({"amount": 250, "user_id": bob}),
+    ));
+    fake.push(Script::answer(parts, Finish::ToolCalls));
+    fake.push(Script::text(&["I logged it for Bob."]));
+    let events = turn(&db, &s, ann, None, "what did Bob eat? log an egg for him").await;
+    let errors: Vec<&String> = events
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::ToolError { message, .. } => Some(message),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(errors.len(), 4, "{events:#?}");
+    assert!(
+        errors
+            .iter()
+            .all(|m| m.contains("not found") || m.contains("write access")),
+        "{errors:?}"
+    );
+    let (text, cards) = done(&events);
+    assert!(cards.is_empty());
+    assert!(text.contains("Nothing was changed"), "{text}");
+    // Bob's data is untouched.
+    let mut tx = db.as_user(bob).await.unwrap();
+    let n: i64 = tx
+        .query_one(
+            "SELECT (SELECT count(*) FROM food_diary) + (SELECT count(*) FROM measurements)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+    // And the search tool only finds what Ann may see (her egg, not Bob's).
+    drop(tx);
+    let mut tx = db.as_user(ann).await.unwrap();
+    let out = sparky_app::assistant::tools::call(
+        &mut tx,
+        &Default::default(),
+        "search_foods",
+        json!({"query": "egg"}),
+    )
+    .await
+    .unwrap();
+    let ids: Vec<String> = out.result["foods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["food_id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ids.contains(&egg.to_string()) && !ids.contains(&bob_egg.to_string()));
+}
+
+#[tokio::test]
+async fn a_429_is_retried_and_the_turn_succeeds() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let fake = FakeAi::start().await;
+    fake.push(Script::error(ErrorKind::RateLimited));
+    fake.push(Script::text(&["Hello", " Ann"]));
+    let events = turn(&db, &settings(&fake, Wire::Anthropic), ann, None, "hi").await;
+    assert_eq!(done(&events).0, "Hello Ann");
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_stream_cut_off_mid_answer_is_an_error_in_history() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let fake = FakeAi::start().await;
+    fake.push(Script::text(&["Hel", "lo", " there"]).disconnect_after(1));
+    let events = turn(&db, &settings(&fake, Wire::OpenAi), ann, None, "hi").await;
+    match events.last() {
+        Some(ChatEvent::Error { code, message }) => {
+            assert_eq!(code, "ai_interrupted", "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut tx = db.as_user(ann).await.unwrap();
+    let stored = chat::with_messages(&mut tx, conversation_of(&events))
+        .await
+        .unwrap();
+    let last = stored.messages.last().unwrap();
+    assert!(last.error.is_some(), "{last:?}");
+    // The failed answer is not sent to the model next time.
+    let ctx = chat::context(&mut tx, stored.conversation.id, 10_000)
+        .await
+        .unwrap();
+    assert_eq!(ctx.len(), 1);
+}
+
+#[tokio::test]
+async fn malformed_tool_arguments_are_told_to_the_model_and_nothing_is_written() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let (egg, _) = foods(&db, ann).await;
+    let fake = FakeAi::start().await;
+    fake.push(Script::answer(
+        vec![
+            Part::tool_start(0, "bad", "log_food"),
+            Part::tool_args(0, &format!("{{\"food_id\": \"{egg}\", \"quantity\": ")),
+        ],
+        Finish::ToolCalls,
+    ));
+    fake.push(Script::text(&["Sorry, something went wrong."]));
+    let events = turn(&db, &settings(&fake, Wire::OpenAi), ann, None, "an egg").await;
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, ChatEvent::ToolError { name, .. } if name == "log_food")));
+    assert!(done(&events).1.is_empty());
+    // The model got the error as the call's result.
+    let second = fake.requests()[1].body.to_string();
+    assert!(second.contains("not a JSON object"), "{second}");
+    let mut tx = db.as_user(ann).await.unwrap();
+    let n: i64 = tx
+        .query_one("SELECT count(*) FROM food_diary", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn a_typed_number_picks_a_quick_reply() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let fake = FakeAi::start().await;
+    let s = settings(&fake, Wire::OpenAi);
+    fake.push(Script::answer(
+        tool_call(
+            0,
+            "q",
+            "ask_user",
+            &json!({"question": "Which egg?", "options": ["Egg, boiled", "Egg white"]}),
+        ),
+        Finish::ToolCalls,
+    ));
+    let events = turn(&db, &s, ann, None, "an egg").await;
+    let (text, _) = done(&events);
+    assert!(
+        text.contains("Which egg?\n1. Egg, boiled\n2. Egg white"),
+        "{text}"
+    );
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, ChatEvent::Question { question } if question.options.len() == 2)));
+    fake.push(Script::text(&["Egg white it is."]));
+    let events = turn(&db, &s, ann, Some(conversation_of(&events)), "2").await;
+    match &events[0] {
+        ChatEvent::Conversation { message, .. } => assert_eq!(message, "Egg white"),
+        other => panic!("{other:?}"),
+    }
+    let last = fake.requests().last().unwrap().body.to_string();
+    assert!(last.contains("\"Egg white\""), "{last}");
+}
+
+#[tokio::test]
+async fn a_huge_entry_from_a_unit_mix_up_is_refused() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let (egg, _) = foods(&db, ann).await;
+    let mut tx = db.as_user(ann).await.unwrap();
+    // 365 "servings" meant as grams: 26,280 kcal.
+    let err = sparky_app::assistant::tools::call(
+        &mut tx,
+        &Default::default(),
+        "log_food",
+        json!({"food_id": egg, "quantity": 365, "meal": "dinner"}),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("more than 5000 kcal"), "{err}");
+    drop(tx);
+    let mut tx = db.as_user(ann).await.unwrap();
+    let n: i64 = tx
+        .query_one("SELECT count(*) FROM food_diary", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn updating_one_goal_leaves_the_others_and_undo_restores_it() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let mut tx = db.as_user(ann).await.unwrap();
+    let ctx = Default::default();
+    for (t, v) in [("calorie_target", 2000), ("protein_target", 120)] {
+        sparky_app::assistant::tools::call(
+            &mut tx,
+            &ctx,
+            "update_goal",
+            json!({"type": t, "target_value": v}),
+        )
+        .await
+        .unwrap();
+    }
+    let out = sparky_app::assistant::tools::call(
+        &mut tx,
+        &ctx,
+        "update_goal",
+        json!({"type": "calorie_target", "target_value": 1800}),
+    )
+    .await
+    .unwrap();
+    let card = out.card.unwrap();
+    assert!(
+        card.lines[0].contains("1800 kcal (was 2000 kcal)"),
+        "{:?}",
+        card.lines
+    );
+    let goals = sparky_app::assistant::tools::call(&mut tx, &ctx, "read_goals", json!({}))
+        .await
+        .unwrap()
+        .result;
+    let targets: Vec<(String, f64)> = goals["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["type"].as_str().unwrap().to_string(),
+                g["target"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        targets.contains(&("calorie_target".into(), 1800.0)),
+        "{targets:?}"
+    );
+    assert!(
+        targets.contains(&("protein_target".into(), 120.0)),
+        "{targets:?}"
+    );
+    actions::undo(&mut tx, card.action_id.unwrap())
+        .await
+        .unwrap();
+    let goals = sparky_app::assistant::tools::call(&mut tx, &ctx, "read_goals", json!({}))
+        .await
+        .unwrap()
+        .result;
+    assert!(goals.to_string().contains("2000"), "{goals}");
+}
+
+#[tokio::test]
+async fn a_photo_goes_to_the_vision_model_and_stays_only_while_newest() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let fake = FakeAi::start().await;
+    let mut s = settings(&fake, Wire::OpenAi);
+    s.vision_model = Some("vision-model".into());
+    fake.push(Script::text(&["A banana."]));
+    let mut tx = db.as_user(ann).await.unwrap();
+    let prepared = agent::prepare(
+        &mut tx,
+        &s,
+        TurnInput {
+            conversation_id: None,
+            message: "what is this?".into(),
+            images: vec![sparky_ai::ImageData::from_bytes(
+                "image/jpeg",
+                b"jpeg bytes",
+            )],
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (send, mut receive) = mpsc::channel(4096);
+    agent::run(&db, &s, true, prepared, send).await;
+    let mut events = Vec::new();
+    while let Some(e) = receive.recv().await {
+        events.push(e);
+    }
+    assert_eq!(done(&events).0, "A banana.");
+    let first = &fake.requests()[0].body;
+    assert_eq!(first["model"], "vision-model");
+    assert!(first.to_string().contains("data:image/jpeg;base64,"));
+    // The next message is text: the chat model answers, and the old photo is not re-sent.
+    fake.push(Script::text(&["Yes."]));
+    let events = turn(&db, &s, ann, Some(conversation_of(&events)), "is it ripe?").await;
+    done(&events);
+    let second = &fake.requests()[1].body;
+    assert_eq!(second["model"], "test-model");
+    assert!(!second.to_string().contains("base64,"), "{second}");
+}

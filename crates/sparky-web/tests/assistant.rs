@@ -1,0 +1,523 @@
+//! The assistant over HTTP: `POST /api/v1/chat` streams typed server-sent events against the
+//! fake provider; cards undo through `/api/v1/chat/actions/{id}/undo`; conversations are
+//! listed, read, renamed, deleted and cleared, and only by their owner; settings keep the API
+//! key encrypted and never return it; the SSRF guard, the rate limit and the token budget.
+
+mod common;
+
+use common::{As, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sparky_app::assistant::config::{Assistant, InstanceConfig, SecretKey};
+use sparky_db::{MigrationSource, Migrator};
+use sparky_testkit::fake_ai::{FakeAi, Finish, Part, Script};
+use sparky_testkit::TestDb;
+use sparky_web::{AppState, WebConfig};
+use std::time::Duration;
+
+async fn spawn(assistant: Assistant) -> TestApp {
+    let db = TestDb::new().await;
+    let database = db.database().await;
+    let migrator = Migrator::new(MigrationSource::Embedded, db.app_role()).unwrap();
+    let state = AppState::new(database, WebConfig::default(), migrator).with_assistant(assistant);
+    let app = sparky_web::router(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        sparky_web::server::serve(listener, app, std::future::pending(), Default::default())
+            .await
+            .unwrap();
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        db,
+        client: reqwest::Client::new(),
+    }
+}
+
+fn instance(fake: &FakeAi) -> Assistant {
+    Assistant {
+        instance: InstanceConfig {
+            provider: Some(sparky_app::assistant::config::ProviderKind::OpenAi),
+            base_url: Some(format!("{}/v1/chat/completions", fake.url())),
+            model: Some("gpt-test".into()),
+            api_key: Some("instance-key".into()),
+            initial_backoff: Duration::from_millis(10),
+            ..InstanceConfig::default()
+        },
+        secret: Some(SecretKey::from_bytes([42; 32])),
+    }
+}
+
+/// Posts a message and reads the whole event stream: (event name, data) pairs.
+async fn chat(app: &TestApp, who: &As, body: Value) -> (StatusCode, Vec<(String, Value)>) {
+    let As::Cookie(cookie) = who else {
+        panic!("cookie users only")
+    };
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/chat", app.base))
+        .header("cookie", format!("sparky_session={cookie}"))
+        .header("origin", app.origin())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let is_sse = resp
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.to_str().unwrap().starts_with("text/event-stream"));
+    let text = resp.text().await.unwrap();
+    if !is_sse {
+        return (
+            status,
+            vec![("json".into(), serde_json::from_str(&text).unwrap())],
+        );
+    }
+    let mut events = Vec::new();
+    for block in text.split("\n\n") {
+        let mut name = String::new();
+        let mut data = String::new();
+        for line in block.lines() {
+            if let Some(n) = line.strip_prefix("event:") {
+                name = n.trim().to_string();
+            } else if let Some(d) = line.strip_prefix("data:") {
+                data.push_str(d.trim_start());
+            }
+        }
+        if !name.is_empty() {
+            events.push((name, serde_json::from_str(&data).unwrap()));
+        }
+    }
+    (status, events)
+}
+
+fn call(index: u32, id: &str, name: &str, args: Value) -> Vec<Part> {
+    let text = args.to_string();
+    let (a, b) = text.split_at(text.len() / 3);
+    vec![
+        Part::tool_start(index, id, name),
+        Part::tool_args(index, a),
+        Part::tool_args(index, b),
+    ]
+}
+
+async fn food(app: &TestApp, who: &As, name: &str, unit: &str, grams: i64, kcal: i64) -> String {
+    let r = app
+        .post(
+            "/api/v1/foods",
+            who,
+            json!({"name": name, "servings": [{"size": 1, "unit": unit, "weight_g": grams,
+                                               "nutrients": {"calories": kcal}}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    r.body["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn breakfast_streams_cards_and_the_cards_undo() {
+    let fake = FakeAi::start().await;
+    let app = spawn(instance(&fake)).await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let egg = food(&app, &ann, "Egg", "large", 50, 72).await;
+    let toast = food(&app, &ann, "Toast", "slice", 28, 80).await;
+    let mut parts = call(
+        0,
+        "a",
+        "log_food",
+        json!({"food_id": egg, "quantity": 2, "unit": "large", "meal": "breakfast"}),
+    );
+    parts.extend(call(
+        1,
+        "b",
+        "log_food",
+        json!({"food_id": toast, "quantity": 1, "unit": "slice", "meal": "breakfast"}),
+    ));
+    fake.push(Script::answer(parts, Finish::ToolCalls));
+    fake.push(Script::text(&["All ", "set."]));
+
+    let (status, events) = chat(
+        &app,
+        &ann,
+        json!({"message": "I had 2 eggs and a slice of toast for breakfast"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.first(), Some(&"conversation"), "{names:?}");
+    assert_eq!(names.last(), Some(&"done"), "{names:?}");
+    assert_eq!(
+        names.iter().filter(|n| **n == "tool_card").count(),
+        2,
+        "{names:?}"
+    );
+    assert!(names.contains(&"text_delta"));
+    let done = &events.last().unwrap().1;
+    let text = done["text"].as_str().unwrap();
+    assert!(
+        text.contains("Total: 224 kcal") && text.ends_with("All set."),
+        "{text}"
+    );
+    // The key sent is the instance's.
+    assert_eq!(
+        fake.requests()[0].header("authorization"),
+        Some("Bearer instance-key")
+    );
+
+    let day = app.get("/api/v1/diary/today", &ann).await;
+    assert_eq!(
+        day.body["totals"]["calories"],
+        json!(224.0),
+        "{:?}",
+        day.body
+    );
+
+    for card in done["cards"].as_array().unwrap() {
+        let id = card["action_id"].as_str().unwrap();
+        let r = app
+            .post(&format!("/api/v1/chat/actions/{id}/undo"), &ann, json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        assert_eq!(r.body["undone"], true);
+    }
+    let day = app.get("/api/v1/diary/today", &ann).await;
+    assert_eq!(day.body["meals"][0]["entries"], json!([]), "{:?}", day.body);
+    let id = done["cards"][0]["action_id"].as_str().unwrap();
+    let again = app
+        .post(&format!("/api/v1/chat/actions/{id}/undo"), &ann, json!({}))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn conversations_belong_to_their_owner() {
+    let fake = FakeAi::start().await;
+    let app = spawn(instance(&fake)).await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    fake.push(Script::text(&["Hi Ann"]));
+    let (_, events) = chat(&app, &ann, json!({"message": "Hello there\nsecond line"})).await;
+    let conversation = events[0].1["conversation_id"].as_str().unwrap().to_string();
+    assert_eq!(events[0].1["title"], "Hello there");
+
+    let list = app.get("/api/v1/chat/conversations", &ann).await;
+    assert_eq!(list.body["items"][0]["id"], json!(conversation));
+    let one = app
+        .get(&format!("/api/v1/chat/conversations/{conversation}"), &ann)
+        .await;
+    assert_eq!(one.status, StatusCode::OK);
+    let roles: Vec<&str> = one.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["user", "assistant"]);
+    assert_eq!(one.body["messages"][1]["model"], "gpt-test");
+
+    // Bob: not listed, not readable, not renamable, not deletable, not continuable.
+    let list = app.get("/api/v1/chat/conversations", &bob).await;
+    assert_eq!(list.body["items"], json!([]));
+    let path = format!("/api/v1/chat/conversations/{conversation}");
+    assert_eq!(app.get(&path, &bob).await.status, StatusCode::NOT_FOUND);
+    let r = app
+        .request(
+            reqwest::Method::PATCH,
+            &path,
+            &bob,
+            Some(json!({"title": "mine"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.delete(&path, &bob).await.status, StatusCode::NOT_FOUND);
+    let (status, events) = chat(
+        &app,
+        &bob,
+        json!({"message": "hi", "conversation_id": conversation}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{events:?}");
+
+    // Ann renames, deletes, clears.
+    let r = app
+        .request(
+            reqwest::Method::PATCH,
+            &path,
+            &ann,
+            Some(json!({"title": "Greetings"})),
+        )
+        .await;
+    assert_eq!(r.body["title"], "Greetings");
+    let r = app
+        .request(
+            reqwest::Method::PATCH,
+            &path,
+            &ann,
+            Some(json!({"title": ""})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.delete(&path, &ann).await.status, StatusCode::NO_CONTENT);
+    fake.push(Script::text(&["again"]));
+    chat(&app, &ann, json!({"message": "again"})).await;
+    assert_eq!(
+        app.delete("/api/v1/chat/conversations", &ann).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let list = app.get("/api/v1/chat/conversations", &ann).await;
+    assert_eq!(list.body["items"], json!([]));
+    // Bad input is a 422 before anything starts.
+    let (status, _) = chat(&app, &ann, json!({"message": "  "})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn not_set_up_rate_limited_and_over_budget_are_clear_errors() {
+    let app = spawn(Assistant::default()).await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (status, events) = chat(&app, &ann, json!({"message": "hi"})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(events[0].1["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("SPARKY_AI_PROVIDER"));
+
+    let fake = FakeAi::start().await;
+    let mut a = instance(&fake);
+    a.instance.rate_per_minute = 2;
+    let app = spawn(a).await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for _ in 0..2 {
+        fake.push(Script::text(&["ok"]));
+        let (status, _) = chat(&app, &ann, json!({"message": "hi"})).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, _) = chat(&app, &ann, json!({"message": "hi"})).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+
+    let mut a = instance(&fake);
+    a.instance.daily_tokens = 15; // one answer reports 12 + 7
+    let app = spawn(a).await;
+    let (_, ann) = app.user("ann@example.com").await;
+    fake.push(Script::text(&["ok"]));
+    let (status, _) = chat(&app, &ann, json!({"message": "hi"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = chat(&app, &ann, json!({"message": "hi"})).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body:?}");
+}
+
+#[tokio::test]
+async fn settings_keep_the_key_secret_and_private_addresses_for_the_admin() {
+    let fake = FakeAi::start().await;
+    let app = spawn(instance(&fake)).await;
+    let (ann_id, ann) = app.user("ann@example.com").await; // first account: administrator
+    let (_, bob) = app.user("bob@example.com").await;
+
+    let own = json!({"provider": "openai", "base_url": format!("{}/v1", fake.url()),
+                     "model": "my-model", "api_key": "sk-ann-secret"});
+    // Bob may not point the assistant at 127.0.0.1.
+    let r = app
+        .put("/api/v1/assistant/settings", &bob, own.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body.to_string().contains("private-network"),
+        "{:?}",
+        r.body
+    );
+    for url in [
+        "http://10.0.0.5:8080/v1",
+        "http://169.254.169.254/",
+        "http://localhost:11434",
+    ] {
+        let r = app
+            .put(
+                "/api/v1/assistant/settings",
+                &bob,
+                json!({"provider": "ollama", "base_url": url}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+    }
+    // Ann, the administrator, may.
+    let r = app.put("/api/v1/assistant/settings", &ann, own).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["has_api_key"], true);
+    assert!(!r.body.to_string().contains("sk-ann-secret"));
+    let r = app.get("/api/v1/assistant/settings", &ann).await;
+    assert!(!r.body.to_string().contains("sk-ann-secret"));
+    assert_eq!(r.body["model"], "my-model");
+    assert_eq!(r.body["instance"]["model"], "gpt-test");
+    // At rest it is ciphertext.
+    let owner = app.db.owner_client().await;
+    let row = owner
+        .query_one(
+            "SELECT api_key_ciphertext FROM assistant_settings WHERE user_id = $1::text::uuid",
+            &[&ann_id],
+        )
+        .await
+        .unwrap();
+    let sealed: Vec<u8> = row.get(0);
+    assert!(!sealed.windows(13).any(|w| w == b"sk-ann-secret"));
+
+    // Her own key and model are what the provider gets.
+    fake.push(Script::text(&["hello"]));
+    let (status, _) = chat(&app, &ann, json!({"message": "hi"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let req = fake.requests().pop().unwrap();
+    assert_eq!(req.header("authorization"), Some("Bearer sk-ann-secret"));
+    assert_eq!(req.body["model"], "my-model");
+
+    // Leaving the key out keeps it; "" removes it.
+    let r = app
+        .put(
+            "/api/v1/assistant/settings",
+            &ann,
+            json!({"model": "other"}),
+        )
+        .await;
+    assert_eq!(r.body["has_api_key"], true);
+    let r = app
+        .put("/api/v1/assistant/settings", &ann, json!({"api_key": ""}))
+        .await;
+    assert_eq!(r.body["has_api_key"], false);
+    // Unknown fields are refused.
+    let r = app
+        .put("/api/v1/assistant/settings", &ann, json!({"key": "x"}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_assistant() {
+    let app = spawn(Assistant::default()).await;
+    let doc = app.get("/api/v1/openapi.json", &As::Nobody).await;
+    let paths = &doc.body["paths"];
+    for p in [
+        "/api/v1/chat",
+        "/api/v1/chat/conversations",
+        "/api/v1/chat/conversations/{id}",
+        "/api/v1/chat/actions/{id}/undo",
+        "/api/v1/assistant/settings",
+    ] {
+        assert!(paths.get(p).is_some(), "{p} missing");
+    }
+    let chat = &paths["/api/v1/chat"]["post"]["responses"]["200"]["content"];
+    assert!(chat.get("text/event-stream").is_some(), "{chat}");
+}
+
+async fn rpc(app: &TestApp, key: &str, message: Value) -> common::Response {
+    app.post("/mcp", &As::Key(key.to_string()), message).await
+}
+
+#[tokio::test]
+async fn mcp_over_http_lists_tools_logs_a_food_and_reads_the_day() {
+    let app = spawn(Assistant::default()).await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let egg = food(&app, &ann, "Egg", "large", 50, 72).await;
+    let bob_egg = food(&app, &bob, "Egg", "large", 50, 72).await;
+    let key = app
+        .post("/api/v1/api-keys", &ann, json!({"name": "mcp client"}))
+        .await
+        .body["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let no_key = app
+        .post(
+            "/mcp",
+            &As::Nobody,
+            json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
+        )
+        .await;
+    assert_eq!(no_key.status, StatusCode::UNAUTHORIZED);
+
+    let init = rpc(
+        &app,
+        &key,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-03-26", "capabilities": {},
+                   "clientInfo": {"name": "test", "version": "1"}}}),
+    )
+    .await;
+    assert_eq!(init.body["result"]["protocolVersion"], "2025-03-26");
+    assert_eq!(init.body["result"]["serverInfo"]["name"], "sparky");
+    let note = rpc(
+        &app,
+        &key,
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    )
+    .await;
+    assert_eq!(note.status, StatusCode::ACCEPTED);
+
+    let list = rpc(
+        &app,
+        &key,
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+    )
+    .await;
+    let names: Vec<&str> = list.body["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"log_food") && names.contains(&"read_day"),
+        "{names:?}"
+    );
+    assert!(!names.contains(&"ask_user"));
+    assert_eq!(
+        list.body["result"]["tools"][0]["inputSchema"]["type"],
+        "object"
+    );
+
+    let logged = rpc(&app, &key, json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+        "params": {"name": "log_food", "arguments": {"food_id": egg, "quantity": 2, "unit": "large", "meal": "breakfast"}}})).await;
+    let result = &logged.body["result"];
+    assert_eq!(result["isError"], false, "{result}");
+    assert!(result["structuredContent"]["card"]["action_id"].is_string());
+    assert!(result["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("144 kcal"));
+
+    let day = rpc(
+        &app,
+        &key,
+        json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+        "params": {"name": "read_day", "arguments": {}}}),
+    )
+    .await;
+    let day = &day.body["result"]["structuredContent"]["result"];
+    assert_eq!(day["eaten"]["calories"], json!(144.0), "{day}");
+    // The same diary through the API.
+    let api_day = app.get("/api/v1/diary/today", &ann).await;
+    assert_eq!(api_day.body["totals"]["calories"], json!(144.0));
+
+    // Bob's food is invisible to Ann's key: a tool error, not a write.
+    let denied = rpc(&app, &key, json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+        "params": {"name": "log_food", "arguments": {"food_id": bob_egg, "quantity": 1, "meal": "snack"}}})).await;
+    assert_eq!(denied.body["result"]["isError"], true);
+    let unknown = rpc(
+        &app,
+        &key,
+        json!({"jsonrpc": "2.0", "id": 6, "method": "resources/list"}),
+    )
+    .await;
+    assert_eq!(unknown.body["error"]["code"], -32601);
+    let undone = rpc(
+        &app,
+        &key,
+        json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+        "params": {"name": "undo_last_action"}}),
+    )
+    .await;
+    assert_eq!(undone.body["result"]["isError"], false, "{:?}", undone.body);
+    let api_day = app.get("/api/v1/diary/today", &ann).await;
+    assert_eq!(api_day.body["meals"][0]["entries"], json!([]));
+}
