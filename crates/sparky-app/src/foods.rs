@@ -4,8 +4,8 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sparky_core::food_search;
 use sparky_core::barcode::Barcode;
+use sparky_core::food_search;
 use sparky_core::nutrition::Nutrients;
 use sparky_core::Amount;
 use sparky_db::UserTx;

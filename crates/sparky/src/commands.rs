@@ -197,7 +197,11 @@ async fn serve_with(
 
 /// Tells the person who started Sparky where to go, and on an empty server who becomes the
 /// administrator. On standard output: it is for people, not for the log.
-async fn announce(owner: &sparky_db::PgTarget, address: std::net::SocketAddr, public: Option<&str>) {
+async fn announce(
+    owner: &sparky_db::PgTarget,
+    address: std::net::SocketAddr,
+    public: Option<&str>,
+) {
     let url = match public.filter(|p| !p.is_empty()) {
         Some(p) => p.trim_end_matches('/').to_string(),
         None if address.ip().is_unspecified() => format!("http://127.0.0.1:{}", address.port()),
