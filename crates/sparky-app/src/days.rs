@@ -21,7 +21,7 @@ impl DayRef {
 
     /// Like [`DayRef::parse`], naming `field` in the error (a query parameter, say).
     pub fn parse_named(field: &str, text: &str) -> AppResult<DayRef> {
-        if text.trim().eq_ignore_ascii_case("today") {
+        if text.eq_ignore_ascii_case("today") {
             return Ok(DayRef::Today);
         }
         Date::parse(text)

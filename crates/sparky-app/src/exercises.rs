@@ -46,7 +46,7 @@ pub struct ExerciseInput {
     /// e.g. ["quadriceps", "glutes"] (lowercased, repeats dropped; at most 20, each at most 50
     /// characters).
     #[serde(default)]
-    #[schema(max_items = 20)]
+    #[schema(max_items = 20, value_type = Vec<MuscleGroupName>)]
     pub muscle_groups: Vec<String>,
     /// e.g. barbell, dumbbell, machine, cable, kettlebells, body only (lowercased).
     #[schema(max_length = 100)]
@@ -57,6 +57,20 @@ pub struct ExerciseInput {
     #[schema(value_type = Option<f64>, exclusive_minimum = 0, maximum = 30)]
     pub met_value: Option<Amount>,
 }
+
+/// One muscle group's name, for the OpenAPI document (the item limit of `muscle_groups`).
+pub struct MuscleGroupName;
+
+impl utoipa::PartialSchema for MuscleGroupName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(MAX_MUSCLE_CHARS))
+            .into()
+    }
+}
+
+impl ToSchema for MuscleGroupName {}
 
 /// A validated exercise.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,9 +116,12 @@ impl ExerciseInput {
                 muscle_groups.push(m);
             }
         }
+        // The limits hold for what was sent (as the OpenAPI document says), not for what is
+        // left after trimming and dropping repeats.
         v.check(
-            muscle_groups.len() <= MAX_MUSCLE_GROUPS
-                && muscle_groups
+            self.muscle_groups.len() <= MAX_MUSCLE_GROUPS
+                && self
+                    .muscle_groups
                     .iter()
                     .all(|m| m.chars().count() <= MAX_MUSCLE_CHARS),
             "muscle_groups",

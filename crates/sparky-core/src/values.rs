@@ -393,9 +393,19 @@ impl Date {
         }
     }
 
+    /// Exactly `YYYY-MM-DD`, as the OpenAPI document's `format: date` says: chrono alone also
+    /// takes `2026-1-5`, `+2026-01-05` and surrounding spaces.
     pub fn parse(s: &str) -> Result<Date, DateError> {
-        let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-            .map_err(|_| DateError::Format)?;
+        let b = s.as_bytes();
+        let shape_ok = b.len() == 10
+            && b.iter().enumerate().all(|(i, c)| match i {
+                4 | 7 => *c == b'-',
+                _ => c.is_ascii_digit(),
+            });
+        if !shape_ok {
+            return Err(DateError::Format);
+        }
+        let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| DateError::Format)?;
         Date::new(d)
     }
 
@@ -615,6 +625,15 @@ mod tests {
         assert_eq!(Date::parse("9999-12-31"), Err(DateError::OutOfRange));
         assert_eq!(Date::parse("1899-12-31"), Err(DateError::OutOfRange));
         assert_eq!(Date::parse("2026-13-01"), Err(DateError::Format));
+        for loose in [
+            "2026-1-05",
+            "2026-01-5",
+            " 2026-01-05",
+            "2026-01-05 ",
+            "+2026-01-05",
+        ] {
+            assert_eq!(Date::parse(loose), Err(DateError::Format), "{loose:?}");
+        }
         assert!(serde_json::from_str::<Date>("\"9999-12-31\"").is_err());
         assert!(serde_json::from_str::<Timestamp>("\"9999-12-31T00:00:00Z\"").is_err());
         assert!(serde_json::from_str::<Timestamp>("\"2026-11-25T08:30:00+13:00\"").is_ok());

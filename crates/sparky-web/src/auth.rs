@@ -186,6 +186,17 @@ fn is_public(method: &Method, path: &str) -> bool {
     *method == Method::POST && matches!(path, "/api/v1/auth/register" | "/api/v1/auth/login")
 }
 
+/// Whether input checks may answer before the handler: the route is public, or the request
+/// carries a credential (an invalid one is turned into 401 by [`unauthenticated_first`]).
+/// Without any credential the handler's 401 comes first.
+pub fn may_look_at_input(req: &axum::extract::Request) -> bool {
+    is_public(req.method(), req.uri().path())
+        || req.headers().contains_key(header::AUTHORIZATION)
+        || CookieJar::from_headers(req.headers())
+            .get(SESSION_COOKIE)
+            .is_some()
+}
+
 /// Authenticated routes answer 401 before they look at their input. Checking a credential
 /// costs a database round trip, which reads pipeline with their first query; so when a request
 /// that carries a credential is refused for its input (400, 403, 404, 413, 415, 422), the

@@ -88,7 +88,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value: T = match serde_path_to_error::deserialize(&mut de) {
+    let value: T = match serde_path_to_error::deserialize(crate::strict_json::Strict(&mut de)) {
         Ok(v) => v,
         Err(e) => {
             let inner = e.inner();

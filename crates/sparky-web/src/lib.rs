@@ -11,8 +11,10 @@ pub mod json;
 mod openapi;
 mod ops;
 pub mod pages;
+mod query_names;
 mod routes;
 pub mod server;
+mod strict_json;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -143,10 +145,15 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let doc = Arc::new(doc);
     let request_id = HeaderName::from_static("x-request-id");
     let max_body = state.config.max_body_bytes;
-    let api_router = api_router.route_layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        auth::unauthenticated_first,
-    ));
+    let declared = query_names::DeclaredQueries::from_doc(&doc);
+    let api_router = api_router
+        .route_layer(axum::middleware::from_fn(move |req, next| {
+            query_names::refuse_undeclared(declared.clone(), req, next)
+        }))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::unauthenticated_first,
+        ));
     Router::new()
         .merge(api_router)
         .merge(ops::router())

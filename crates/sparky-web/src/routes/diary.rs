@@ -87,7 +87,7 @@ async fn quick_add(
 
 /// A day of the diary, grouped by meal, with per-meal and day totals of every nutrient.
 #[utoipa::path(get, path = "/api/v1/diary/{key}", tag = "diary",
-    params(("key" = String, Path, description = "The day, YYYY-MM-DD or `today` (in the diary owner's timezone)"), ActingFor),
+    params(("key" = String, Path, description = "The day, YYYY-MM-DD (1900-01-01 to 2199-12-31) or `today` (in the diary owner's timezone)", pattern = r"^([Tt][Oo][Dd][Aa][Yy]|(19|2[01])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$"), ActingFor),
     responses(
         (status = 200, description = "The day", body = DiaryDay),
         (status = 404, description = "That diary is not shared with you", body = ErrorBody),

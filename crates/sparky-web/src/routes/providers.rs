@@ -50,7 +50,7 @@ pub struct ProviderSearchParams {
 
 /// Search one provider. Results are cached for a day and shared by all users.
 #[utoipa::path(get, path = "/api/v1/providers/{provider}/search", tag = "providers",
-    params(("provider" = String, Path, description = "openfoodfacts, usda or nutritionix"), ProviderSearchParams),
+    params(("provider" = String, Path, description = "openfoodfacts, usda or nutritionix (any letter case)", max_length = 20), ProviderSearchParams),
     responses(
         (status = 200, description = "Results", body = ProviderResults),
         (status = 404, description = "Unknown or unconfigured provider", body = ErrorBody),
@@ -71,7 +71,7 @@ async fn search_provider(
 /// Turn a provider's food into a food in the shared catalog. Importing the same product
 /// twice returns the same food (200 instead of 201), so retries are safe without a key.
 #[utoipa::path(post, path = "/api/v1/providers/{provider}/import", tag = "providers",
-    params(("provider" = String, Path, description = "openfoodfacts, usda or nutritionix")),
+    params(("provider" = String, Path, description = "openfoodfacts, usda or nutritionix (any letter case)", max_length = 20)),
     request_body = ImportInput,
     responses(
         (status = 201, description = "Imported", body = Food),
@@ -100,7 +100,7 @@ async fn import_from_provider(
 /// Look a barcode up: your foods, then the shared catalog (and foods shared with you), then
 /// the configured providers; a provider's hit is imported so the next scan is local.
 #[utoipa::path(get, path = "/api/v1/foods/barcode/{code}", tag = "foods",
-    params(("code" = String, Path, description = "EAN-13, EAN-8, UPC-A or UPC-E")),
+    params(("code" = String, Path, description = "EAN-13, EAN-8, UPC-A or UPC-E: 8, 12 or 13 digits (spaces and hyphens are ignored)", pattern = r"^[0-9\s-]+$")),
     responses(
         (status = 200, description = "The food", body = Food),
         (status = 404, description = "Nobody knows this barcode", body = ErrorBody),

@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// One day: eaten (with the nutrients only some entries know), burned, remaining against the
 /// active targets, water, weight, streak.
 #[utoipa::path(get, path = "/api/v1/summary/{date}", tag = "summary",
-    params(("date" = String, Path, description = "The day: YYYY-MM-DD (1900-01-01 to 2199-12-31) or `today` (in the owner's timezone)"), ActingFor),
+    params(("date" = String, Path, description = "The day: YYYY-MM-DD (1900-01-01 to 2199-12-31) or `today` (in the owner's timezone)", pattern = r"^([Tt][Oo][Dd][Aa][Yy]|(19|2[01])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$"), ActingFor),
     responses(
         (status = 200, description = "The day", body = DaySummary),
         (status = 404, description = "Not shared with you", body = ErrorBody),

@@ -63,9 +63,16 @@ async fn log_workout(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RangeParams {
-    /// First day, inclusive: YYYY-MM-DD or `today` (in the diary owner's timezone).
+    /// First day, inclusive: YYYY-MM-DD (1900-01-01 to 2199-12-31) or `today` (in the diary
+    /// owner's timezone).
+    #[param(
+        pattern = r"^([Tt][Oo][Dd][Aa][Yy]|(19|2[01])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$"
+    )]
     pub from: String,
     /// Last day, inclusive, at most 365 days after `from`: YYYY-MM-DD or `today`.
+    #[param(
+        pattern = r"^([Tt][Oo][Dd][Aa][Yy]|(19|2[01])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$"
+    )]
     pub to: String,
     /// Entries per page, 1–1000, default 500.
     #[param(minimum = 1, maximum = 1000)]
@@ -105,7 +112,7 @@ async fn list_workouts(
 
 /// A day of the exercise diary with every set, and the day's calories and minutes.
 #[utoipa::path(get, path = "/api/v1/workouts/{key}", tag = "workouts",
-    params(("key" = String, Path, description = "The day, YYYY-MM-DD or `today` (in the diary owner's timezone)"), ActingFor),
+    params(("key" = String, Path, description = "The day, YYYY-MM-DD (1900-01-01 to 2199-12-31) or `today` (in the diary owner's timezone)", pattern = r"^([Tt][Oo][Dd][Aa][Yy]|(19|2[01])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$"), ActingFor),
     responses(
         (status = 200, description = "The day", body = WorkoutDay),
         (status = 404, description = "That diary is not shared with you", body = ErrorBody),
