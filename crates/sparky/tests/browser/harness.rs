@@ -390,10 +390,6 @@ impl Browser {
         }
     }
 
-    pub async fn exists(&self, css: &str) -> bool {
-        self.client.find(Locator::Css(css)).await.is_ok()
-    }
-
     /// Clicks `css`, finding it again when htmx replaced it between finding and clicking.
     pub async fn click(&self, css: &str) {
         let mut tries = 0;
