@@ -634,7 +634,8 @@ pub struct ImageInput {
     /// image/jpeg, image/png, image/webp or image/gif.
     #[schema(max_length = 50)]
     pub media_type: String,
-    /// Standard base64 of the image bytes.
+    /// Standard base64 of the image bytes (the request body limit, 1 MiB by default, bounds it).
+    #[schema(max_length = 1048576)]
     pub data: String,
 }
 

@@ -244,7 +244,7 @@ pub struct Assistant {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AssistantSettings {
     /// Your provider (null: the instance default).
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, required = false, nullable, max_length = 20)]
     pub provider: Option<ProviderKind>,
     pub base_url: Option<String>,
     pub model: Option<String>,
@@ -271,7 +271,7 @@ pub struct InstanceDefaults {
 #[serde(deny_unknown_fields)]
 pub struct AssistantSettingsInput {
     /// openai, anthropic, ollama or openai_compatible.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20)]
     pub provider: Option<ProviderKind>,
     #[schema(max_length = 500)]
     pub base_url: Option<String>,
