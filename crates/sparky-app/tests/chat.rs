@@ -32,6 +32,10 @@ async fn conversations_are_private_and_can_be_renamed_deleted_and_cleared() {
     let mut tx = db.as_user(ann).await.unwrap();
     let first = chat::create(&mut tx, "Breakfast").await.unwrap();
     let second = chat::create(&mut tx, "Protein").await.unwrap();
+    // Using a conversation moves it to the top; a later transaction has a later now(), as
+    // every message of a real chat has.
+    tx.commit().await.unwrap();
+    let mut tx = db.as_user(ann).await.unwrap();
     chat::append(
         &mut tx,
         first.id,
