@@ -4,20 +4,21 @@
 
 use askama::Template;
 use axum::extract::{Path, Query};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{Datelike, Days, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use sparky_app::diary::{self, CopyInput, LogFood, QuickAddInput};
-use sparky_app::foods::{self, Food, FoodInput, Search, ServingInput};
+use sparky_app::diary;
+use sparky_app::foods::{self, Food, Search};
 use sparky_core::nutrition::{nutrients_of_servings, servings_in, Nutrients, Serving};
-use sparky_core::{Amount, Date, MealType};
+use sparky_core::{Amount, MealType};
 use uuid::Uuid;
 
+use super::food_writes;
 use super::format::{day_label, kcal, number};
-use super::{html, redirect, Page, PageError, PageForm, Shell};
+use super::{html, Page, PageError, Shell};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -26,11 +27,11 @@ pub fn routes() -> Router<AppState> {
         .route("/add/search", get(search))
         .route("/add/food/{id}", get(pick))
         .route("/add/preview", get(preview))
-        .route("/add/log", post(log))
-        .route("/add/quick", post(quick))
-        .route("/add/create", post(create))
-        .route("/add/copy", post(copy))
-        .route("/add/barcode", get(barcode))
+        .route("/add/log", post(food_writes::log))
+        .route("/add/quick", post(food_writes::quick))
+        .route("/add/create", post(food_writes::create))
+        .route("/add/copy", post(food_writes::copy))
+        .route("/add/barcode", get(food_writes::barcode))
 }
 
 pub struct Tab {
@@ -96,14 +97,14 @@ struct ResultsFragment {
 
 #[derive(Deserialize)]
 pub struct SheetParams {
-    date: Option<NaiveDate>,
-    meal: Option<String>,
+    pub(super) date: Option<NaiveDate>,
+    pub(super) meal: Option<String>,
     tab: Option<String>,
     q: Option<String>,
-    code: Option<String>,
+    pub(super) code: Option<String>,
 }
 
-fn meal_of(text: Option<&str>) -> MealType {
+pub(super) fn meal_of(text: Option<&str>) -> MealType {
     text.and_then(|m| MealType::parse(m).ok())
         .unwrap_or(MealType::Snack)
 }
@@ -395,212 +396,4 @@ async fn preview(mut page: Page, Query(p): Query<PreviewParams>) -> Result<Respo
         body,
     )
         .into_response())
-}
-
-use axum::response::IntoResponse;
-
-#[derive(Deserialize)]
-pub struct LogForm {
-    date: NaiveDate,
-    meal: String,
-    meal_override: Option<String>,
-    food_item_id: Uuid,
-    serving_id: Option<String>,
-    quantity: String,
-    unit: Option<String>,
-}
-
-fn decimal_field(text: &str) -> Option<Decimal> {
-    let text = text.trim().replace(',', ".");
-    if text.is_empty() {
-        return None;
-    }
-    text.parse().ok()
-}
-
-async fn log(mut page: Page, PageForm(form): PageForm<LogForm>) -> Result<Response, PageError> {
-    let quantity = decimal_field(&form.quantity).ok_or(PageError::BadRequest)?;
-    let meal = meal_of(form.meal_override.as_deref().or(Some(&form.meal)));
-    let req = LogFood {
-        food_item_id: form.food_item_id,
-        serving_id: form
-            .serving_id
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .and_then(|s| s.parse().ok()),
-        quantity: diary::parse_quantity("quantity", Amount(quantity))?,
-        unit: form.unit.filter(|u| !u.trim().is_empty()),
-        meal,
-        date: Some(
-            Date::new(form.date)
-                .map_err(|_| PageError::BadRequest)?
-                .get(),
-        ),
-        consumed_at: None,
-    };
-    diary::log(&mut page.tx, page.acting, &req).await?;
-    page.tx.commit().await?;
-    Ok(redirect(&format!("/day/{}", form.date)))
-}
-
-#[derive(Deserialize)]
-pub struct QuickForm {
-    date: NaiveDate,
-    meal: String,
-    name: Option<String>,
-    calories: Option<String>,
-    protein: Option<String>,
-    carbohydrates: Option<String>,
-    fat: Option<String>,
-}
-
-async fn quick(mut page: Page, PageForm(form): PageForm<QuickForm>) -> Result<Response, PageError> {
-    let d = |v: &Option<String>| v.as_deref().and_then(decimal_field);
-    let input = QuickAddInput {
-        name: form.name.clone(),
-        meal_type: meal_of(Some(&form.meal)),
-        date: Some(Date::new(form.date).map_err(|_| PageError::BadRequest)?),
-        consumed_at: None,
-        nutrients: Nutrients {
-            calories: d(&form.calories),
-            protein: d(&form.protein),
-            carbohydrates: d(&form.carbohydrates),
-            fat: d(&form.fat),
-            ..Default::default()
-        },
-    };
-    diary::quick_add(&mut page.tx, page.acting, input).await?;
-    page.tx.commit().await?;
-    Ok(redirect(&format!("/day/{}", form.date)))
-}
-
-#[derive(Deserialize)]
-pub struct CreateForm {
-    date: NaiveDate,
-    meal: String,
-    name: String,
-    brand: Option<String>,
-    barcode: Option<String>,
-    size: String,
-    unit: String,
-    weight_g: Option<String>,
-    calories: Option<String>,
-    protein: Option<String>,
-    carbohydrates: Option<String>,
-    fat: Option<String>,
-    fiber: Option<String>,
-    sugar: Option<String>,
-    sodium: Option<String>,
-}
-
-async fn create(
-    mut page: Page,
-    PageForm(form): PageForm<CreateForm>,
-) -> Result<Response, PageError> {
-    let d = |v: &Option<String>| v.as_deref().and_then(decimal_field);
-    let input = FoodInput {
-        name: form.name.clone(),
-        brand: form.brand.clone().filter(|b| !b.trim().is_empty()),
-        barcode: form.barcode.clone().filter(|b| !b.trim().is_empty()),
-        servings: vec![ServingInput {
-            size: Amount(decimal_field(&form.size).ok_or(PageError::BadRequest)?),
-            unit: form.unit.clone(),
-            weight_g: d(&form.weight_g).map(Amount),
-            is_default: Some(true),
-            nutrients: Nutrients {
-                calories: d(&form.calories),
-                protein: d(&form.protein),
-                carbohydrates: d(&form.carbohydrates),
-                fat: d(&form.fat),
-                fiber: d(&form.fiber),
-                sugar: d(&form.sugar),
-                sodium: d(&form.sodium),
-                ..Default::default()
-            },
-        }],
-    };
-    let food = foods::create(&mut page.tx, &input.parse()?).await?;
-    page.tx.commit().await?;
-    Ok(redirect(&format!(
-        "/add/food/{}?date={}&meal={}",
-        food.id,
-        form.date,
-        meal_of(Some(&form.meal)).as_str()
-    )))
-}
-
-#[derive(Deserialize)]
-pub struct CopyForm {
-    from_date: NaiveDate,
-    to_date: NaiveDate,
-    meal: Option<String>,
-}
-
-async fn copy(mut page: Page, PageForm(form): PageForm<CopyForm>) -> Result<Response, PageError> {
-    let input = CopyInput {
-        from_date: Date::new(form.from_date).map_err(|_| PageError::BadRequest)?,
-        to_date: Date::new(form.to_date).map_err(|_| PageError::BadRequest)?,
-        meal_type: form
-            .meal
-            .as_deref()
-            .filter(|m| !m.is_empty())
-            .and_then(|m| MealType::parse(m).ok()),
-    };
-    diary::copy(&mut page.tx, page.acting, input).await?;
-    page.tx.commit().await?;
-    Ok(redirect(&format!("/day/{}", form.to_date)))
-}
-
-/// A barcode typed or scanned: the food when it is known (yours, the catalog's, or a
-/// provider's, which is then imported), else a way to create it with this barcode.
-async fn barcode(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    page: Page,
-    Query(p): Query<SheetParams>,
-) -> Result<Response, PageError> {
-    let code = p.code.clone().unwrap_or_default();
-    let date = p.date.map(|d| d.to_string()).unwrap_or_default();
-    let meal = meal_of(p.meal.as_deref()).as_str();
-    let t = page.t;
-    let create_link = |text: &str| {
-        format!(
-            "<p class=\"empty\">{} <a href=\"/add?date={date}&amp;meal={meal}&amp;tab=create&amp;code={code}\">{}</a></p>",
-            askama_escape(text),
-            t.get("add.create_instead"),
-            code = form_urlencoded::byte_serialize(code.as_bytes()).collect::<String>(),
-        )
-    };
-    let body = match sparky_app::providers::parse_barcode(&code) {
-        Err(e) => format!(
-            "<p class=\"form-error\">{}</p>",
-            askama_escape(&e.to_string())
-        ),
-        Ok(barcode) => {
-            match sparky_app::providers::barcode(page.tx, &state.db, &state.providers, &barcode)
-                .await
-            {
-                Ok(food) => {
-                    return Ok(redirect(&format!(
-                        "/add/food/{}?date={date}&meal={meal}",
-                        food.id
-                    )))
-                }
-                Err(sparky_app::AppError::NotFound(_)) => create_link(t.get("add.barcode_unknown")),
-                Err(e @ sparky_app::AppError::Upstream { .. }) => create_link(&e.to_string()),
-                Err(e) => return Err(e.into()),
-            }
-        }
-    };
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        body,
-    )
-        .into_response())
-}
-
-fn askama_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -14,6 +14,7 @@ mod day;
 mod exercise;
 mod exercise_log;
 mod food;
+mod food_writes;
 mod form_errors;
 mod format;
 mod forms;
