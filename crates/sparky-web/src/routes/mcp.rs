@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Auth;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::AppState;
 
@@ -18,14 +18,16 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(mcp_message))
 }
 
-/// Model Context Protocol (streamable HTTP): send one JSON-RPC message (or a batch); requests
-/// are answered with JSON, notifications with 202. Tools: the assistant's (search, log food,
+/// Model Context Protocol (streamable HTTP): send one JSON-RPC message (an object; batches are
+/// not part of the current MCP transport and are refused with 400); requests are answered with
+/// JSON, notifications with 202. Tools: the assistant's (search, log food,
 /// exercise, measurements and water, read day/range/goals, update a goal, undo).
 #[utoipa::path(post, path = "/mcp", tag = "assistant",
     request_body(content = Object, description = "A JSON-RPC 2.0 message"),
     responses(
         (status = 200, description = "The JSON-RPC answer", body = Object),
         (status = 202, description = "A notification, accepted"),
+        (status = 400, description = "Not one JSON-RPC message object", body = ErrorBody),
     ))]
 async fn mcp_message(
     State(state): State<AppState>,
@@ -34,6 +36,13 @@ async fn mcp_message(
 ) -> ApiResult<Response> {
     let user_id = tx.user_id().await?;
     tx.commit().await?;
+    if !message.is_object() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "send one JSON-RPC message object",
+        ));
+    }
     Ok(
         match sparky_app::assistant::mcp::handle(&state.db, user_id, message).await {
             Some(answer) => ApiJson(answer).into_response(),
