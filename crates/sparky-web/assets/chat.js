@@ -15,6 +15,7 @@
   var recent = document.getElementById("chat-recent");
   var recentList = document.getElementById("chat-recent-list");
   var KEY = "sparky-chat-conversation";
+  var UNDONE = "sparky-chat-undone";
   var MEALS = ["breakfast", "lunch", "dinner", "snack"];
   // Errors that mean the provider is not set up right: the settings page can fix them.
   var SETUP = ["ai_invalid_config", "ai_missing_api_key", "ai_auth_failed", "ai_model_not_found",
@@ -57,8 +58,9 @@
   }
 
   // A JSON API call: {status, data} (data null when the body is not JSON); rejects offline.
-  function api(method, path, body) {
+  function api(method, path, body, extra) {
     var init = { method: method, headers: headers(body !== undefined), credentials: "same-origin" };
+    Object.keys(extra || {}).forEach(function (k) { init.headers[k] = extra[k]; });
     if (body !== undefined) init.body = JSON.stringify(body);
     return fetch(path, init).then(function (r) {
       return r.text().then(function (text) {
@@ -151,12 +153,23 @@
       undo.setAttribute("data-undo", c.action_id);
       row.appendChild(undo);
       box.appendChild(row);
+      if (undoneIds().indexOf(c.action_id) >= 0) undone(box, undo);
     }
     if (parent) parent.parentNode.replaceChild(box, parent); else add(box);
     return box;
   }
 
+  // What this tab has undone, so a conversation shown again says so (the stored history
+  // does not; Undo on such a card answers 409 and says "Undone" too).
+  function undoneIds() {
+    try { return JSON.parse(sessionStorage.getItem(UNDONE) || "[]"); } catch (e) { return []; }
+  }
   function undone(box, button) {
+    var ids = undoneIds();
+    var id = button.getAttribute("data-undo");
+    if (ids.indexOf(id) < 0) {
+      try { sessionStorage.setItem(UNDONE, JSON.stringify(ids.concat([id]).slice(-200))); } catch (e) { /* private mode */ }
+    }
     box.classList.add("undone");
     var done = el("span", "pill", t("undone"));
     done.setAttribute("role", "status");
@@ -577,6 +590,17 @@
     if (value !== undefined && value !== null && value !== "") i.value = String(value);
     return i;
   }
+  function warnings(box, list) {
+    if (!list || !list.length) return;
+    var warn = el("ul", "warn small");
+    list.forEach(function (w) { warn.appendChild(el("li", "", w)); });
+    box.appendChild(warn);
+  }
+  // One key per confirmation, so a retried request logs the meal once.
+  function idempotencyKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return String(Date.now()) + "-" + Math.random().toString(36).slice(2);
+  }
   function foodLabel(f) { return f.brand ? f.name + " · " + f.brand : f.name; }
 
   function mealNow() {
@@ -596,6 +620,7 @@
     box.setAttribute("aria-labelledby", title.id);
     box.appendChild(title);
     if (d.model) box.appendChild(el("p", "small muted", fill("photo-by", { model: d.model })));
+    warnings(box, d.warnings);
     var items = d.items || [];
     if (!items.length) { box.appendChild(el("p", "", t("photo-nothing"))); add(box); return; }
     var rows = [];
@@ -677,6 +702,7 @@
       go.disabled = n === 0;
     }
     count();
+    var key = idempotencyKey();
     box.addEventListener("submit", function (e) {
       e.preventDefault();
       var pick = chosen();
@@ -686,7 +712,7 @@
         meal_type: meal.value,
         items: pick.map(function (r) { return { food_id: r.select.value, grams: parseFloat(r.grams.value) }; })
       };
-      api("POST", "/api/v1/assistant/meal-photo/log", body).then(function (r) {
+      api("POST", "/api/v1/assistant/meal-photo/log", body, { "idempotency-key": key }).then(function (r) {
         if (r.status === 201 && r.data) {
           var mealName = t("meal-" + meal.value);
           card({
@@ -699,11 +725,14 @@
           }, box);
           changed();
         } else {
+          // Refused (the form is corrected next): the next try is a new request.
+          key = idempotencyKey();
           problem.textContent = fill("failed", { message: serverMessage(r) });
           problem.classList.remove("hidden");
           count();
         }
       }, function () {
+        // Offline: the same key, so a retry does not log twice.
         problem.textContent = t("offline");
         problem.classList.remove("hidden");
         count();
@@ -724,11 +753,7 @@
     title.id = nextId("pt");
     box.setAttribute("aria-labelledby", title.id);
     box.appendChild(title);
-    if ((d.warnings || []).length) {
-      var warn = el("ul", "warn small");
-      d.warnings.forEach(function (w) { warn.appendChild(el("li", "", w)); });
-      box.appendChild(warn);
-    }
+    warnings(box, d.warnings);
     var text = function (v) { var i = el("input"); i.type = "text"; i.value = v || ""; return i; };
     var name = text(food.name);
     name.maxLength = 255;

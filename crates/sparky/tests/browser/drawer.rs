@@ -196,7 +196,8 @@ async fn assistant_drawer_streams_a_card_undoes_it_and_takes_a_quick_reply_on_tw
         .text("#chat-log")
         .await
         .contains("I had 2 eggs for breakfast"));
-    b.find("#chat-log .chat-card button[data-undo]").await;
+    // The card remembers it was undone.
+    b.until_text("#chat-log .chat-card", "Undone").await;
 
     // Shift+Enter is a new line, Enter sends; the assistant asks with quick replies.
     fake.push(Script::answer(
@@ -228,6 +229,11 @@ async fn assistant_drawer_streams_a_card_undoes_it_and_takes_a_quick_reply_on_tw
     );
     b.keys(&[Key::Enter]).await;
     b.until_text("#chat-log", "Which milk was it?").await;
+    b.find("#chat-log .quick-replies button[data-reply='Skim milk']")
+        .await;
+    b.screenshot(PHONE, &dir, "drawer-question-phone-light").await;
+    serious.extend(serious_axe(&b, "drawer-question-phone-light").await);
+    assert!(serious.is_empty(), "axe-core:\n{}", serious.join("\n"));
     b.click("#chat-log .quick-replies button[data-reply='Skim milk']")
         .await;
     b.until_text("#chat-log", "Noted: skim milk.").await;
