@@ -119,7 +119,10 @@ async fn settings_save_the_provider_and_key_without_showing_the_key() {
     let page = get(&app, "/settings/assistant?saved=1", &ann).await;
     assert!(page.body.contains("Saved."));
     assert!(page.body.contains("value=\"qwen3:8b\""));
-    assert!(!page.body.contains("secret-key-123"), "the key is never shown");
+    assert!(
+        !page.body.contains("secret-key-123"),
+        "the key is never shown"
+    );
     assert!(page.body.contains("name=\"remove_key\""));
 
     // Saving again without a key keeps it; ticking "remove" removes it.
@@ -133,13 +136,20 @@ async fn settings_save_the_provider_and_key_without_showing_the_key() {
     .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let s = settings(&app, &ann).await;
-    assert_eq!((s["model"].clone(), s["has_api_key"].clone()), ("qwen3:14b".into(), true.into()));
+    assert_eq!(
+        (s["model"].clone(), s["has_api_key"].clone()),
+        ("qwen3:14b".into(), true.into())
+    );
     let saved = submit(
         &app,
         "/settings/assistant",
         "/settings/assistant",
         &ann,
-        &[("provider", "ollama"), ("model", "qwen3:14b"), ("remove_key", "1")],
+        &[
+            ("provider", "ollama"),
+            ("model", "qwen3:14b"),
+            ("remove_key", "1"),
+        ],
     )
     .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);

@@ -81,8 +81,10 @@ async fn assistant_drawer_streams_a_card_undoes_it_and_takes_a_quick_reply_on_tw
         .api(
             "POST",
             "/api/v1/foods",
-            Some(json!({"name": "Egg", "servings": [{"size": 1, "unit": "large", "weight_g": 50,
-                        "nutrients": {"calories": 72, "protein": 6.3}}]})),
+            Some(
+                json!({"name": "Egg", "servings": [{"size": 1, "unit": "large", "weight_g": 50,
+                        "nutrients": {"calories": 72, "protein": 6.3}}]}),
+            ),
         )
         .await;
     assert_eq!(status, 201, "{egg}");
@@ -127,14 +129,19 @@ async fn assistant_drawer_streams_a_card_undoes_it_and_takes_a_quick_reply_on_tw
     let answer = b.text("#chat-log .msg.assistant").await;
     assert!(!answer.contains("2 large"), "answer: {answer}");
     assert_eq!(
-        b.js("return document.getElementById('chat-input').value;", vec![])
-            .await,
+        b.js(
+            "return document.getElementById('chat-input').value;",
+            vec![]
+        )
+        .await,
         json!("")
     );
     // The request carried the typed message and the tools.
     let sent = &fake.requests()[0].body;
     assert!(
-        sent["messages"].to_string().contains("I had 2 eggs for breakfast"),
+        sent["messages"]
+            .to_string()
+            .contains("I had 2 eggs for breakfast"),
         "{sent}"
     );
     assert_eq!(diary_names(&b).await, vec!["Egg".to_string()]);
@@ -214,8 +221,11 @@ async fn assistant_drawer_streams_a_card_undoes_it_and_takes_a_quick_reply_on_tw
     b.shift_enter().await;
     b.type_text("in my coffee").await;
     assert_eq!(
-        b.js("return document.getElementById('chat-input').value;", vec![])
-            .await,
+        b.js(
+            "return document.getElementById('chat-input').value;",
+            vec![]
+        )
+        .await,
         json!("And milk\nin my coffee")
     );
     assert_eq!(
@@ -231,7 +241,8 @@ async fn assistant_drawer_streams_a_card_undoes_it_and_takes_a_quick_reply_on_tw
     b.until_text("#chat-log", "Which milk was it?").await;
     b.find("#chat-log .quick-replies button[data-reply='Skim milk']")
         .await;
-    b.screenshot(PHONE, &dir, "drawer-question-phone-light").await;
+    b.screenshot(PHONE, &dir, "drawer-question-phone-light")
+        .await;
     serious.extend(serious_axe(&b, "drawer-question-phone-light").await);
     assert!(serious.is_empty(), "axe-core:\n{}", serious.join("\n"));
     b.click("#chat-log .quick-replies button[data-reply='Skim milk']")

@@ -76,7 +76,11 @@ async fn render(
         vision_model: s.vision_model.clone().unwrap_or_default(),
         ..AssistantForm::default()
     });
-    let mut providers = vec![Opt::new("", t.get("assistant.provider.default"), &f.provider)];
+    let mut providers = vec![Opt::new(
+        "",
+        t.get("assistant.provider.default"),
+        &f.provider,
+    )];
     providers.extend(
         PROVIDERS
             .iter()
