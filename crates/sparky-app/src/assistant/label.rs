@@ -303,8 +303,14 @@ fn nutrients_from(
     let mut kj: Option<Decimal> = None;
     let mut salt_g: Option<Decimal> = None;
     let mut any = false;
-    for (k, v) in obj {
-        let k = key(k);
+    // A value under the nutrient's own name ("fat") wins over one under another name for it
+    // ("Total Fat"), whatever order the keys come in.
+    let mut entries: Vec<(String, &Value)> = obj.iter().map(|(k, v)| (key(k), v)).collect();
+    entries.sort_by_key(|(k, _)| {
+        let name = split_unit_suffix(k).0;
+        canonical(name) != Some(name)
+    });
+    for (k, v) in entries {
         let (name, key_unit) = split_unit_suffix(&k);
         let Some(name) = canonical(name) else {
             continue;

@@ -804,7 +804,7 @@ mod tests {
         let mut list: Vec<Value> = vec![
             json!({"name": "cake", "grams": 4500}),
             json!({"name": "air", "grams": 0}),
-            json!({"name": "soup", "grams": "1 cup"}),
+            json!({"name": "soup", "grams": "2 slices"}),
             json!({"name": "", "grams": 10}),
         ];
         for i in 0..22 {
