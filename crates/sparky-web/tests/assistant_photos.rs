@@ -132,7 +132,15 @@ struct Foods {
 
 async fn seed(app: &TestApp, ann: &As) -> Foods {
     Foods {
-        egg: catalog_food(app, "Egg, whole, cooked, scrambled", 100, "g", Some(100), 149).await,
+        egg: catalog_food(
+            app,
+            "Egg, whole, cooked, scrambled",
+            100,
+            "g",
+            Some(100),
+            149,
+        )
+        .await,
         toast: catalog_food(app, "Bread, white, toasted", 1, "slice", Some(29), 85).await,
         yogurt: own_food(
             app,
@@ -365,9 +373,7 @@ async fn confirmed_items_are_logged_together_and_undone_together() {
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     assert_eq!(r.body["entries"][1]["date"], "2026-01-15");
     let first = r.body["entries"][0]["id"].as_str().unwrap();
-    let del = app
-        .delete(&format!("/api/v1/diary/entries/{first}"), &ann)
-        .await;
+    let del = app.delete(&format!("/api/v1/diary/{first}"), &ann).await;
     assert_eq!(del.status, StatusCode::NO_CONTENT, "{:?}", del.body);
     let action = r.body["action_id"].as_str().unwrap();
     let undo = app
@@ -407,14 +413,22 @@ async fn one_bad_item_writes_nothing() {
         }
     };
     let unknown = uuid::Uuid::new_v4().to_string();
-    let r = log(json!([{"food_id": foods.egg, "grams": 100}, {"food_id": unknown, "grams": 50}])).await;
+    let r =
+        log(json!([{"food_id": foods.egg, "grams": 100}, {"food_id": unknown, "grams": 50}])).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
-    assert!(r.body["error"]["fields"]["items[1].food_id"].is_string(), "{:?}", r.body);
+    assert!(
+        r.body["error"]["fields"]["items[1].food_id"].is_string(),
+        "{:?}",
+        r.body
+    );
 
     // A food without a weight in grams cannot be logged in grams.
-    let r = log(json!([{"food_id": foods.egg, "grams": 100}, {"food_id": pizza, "grams": 120}])).await;
+    let r =
+        log(json!([{"food_id": foods.egg, "grams": 100}, {"food_id": pizza, "grams": 120}])).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
-    let problem = r.body["error"]["fields"]["items[1].grams"].as_str().unwrap();
+    let problem = r.body["error"]["fields"]["items[1].grams"]
+        .as_str()
+        .unwrap();
     assert!(problem.contains("Pizza"), "{problem}");
 
     for bad in [
@@ -422,10 +436,17 @@ async fn one_bad_item_writes_nothing() {
         json!([{"food_id": foods.egg, "grams": 3001}]),
         json!([{"food_id": foods.egg, "grams": -5}]),
         json!([]),
-        json!((0..21).map(|_| json!({"food_id": foods.egg, "grams": 10})).collect::<Vec<_>>()),
+        json!((0..21)
+            .map(|_| json!({"food_id": foods.egg, "grams": 10}))
+            .collect::<Vec<_>>()),
     ] {
         let r = log(bad.clone()).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {:?}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {:?}",
+            r.body
+        );
     }
     let r = app
         .post(
@@ -475,7 +496,11 @@ async fn another_users_private_food_cannot_be_logged() {
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     let action = r.body["action_id"].as_str().unwrap();
     let undo = app
-        .post(&format!("/api/v1/chat/actions/{action}/undo"), &bob, json!({}))
+        .post(
+            &format!("/api/v1/chat/actions/{action}/undo"),
+            &bob,
+            json!({}),
+        )
         .await;
     assert_eq!(undo.status, StatusCode::NOT_FOUND);
     assert_eq!(entry_count(&diary_today(&app, &ann).await), 1);
@@ -567,7 +592,9 @@ async fn a_kilojoule_label_is_converted_and_impossible_labels_are_refused() {
     let sent = &fake.requests()[0];
     assert!(sent.path.ends_with("/api/chat"), "{}", sent.path);
     assert_eq!(sent.body["model"], "chat-model");
-    let created = app.post("/api/v1/foods", &ann, r.body["food"].clone()).await;
+    let created = app
+        .post("/api/v1/foods", &ann, r.body["food"].clone())
+        .await;
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
 
     for answer in [
@@ -598,7 +625,10 @@ async fn a_kilojoule_label_is_converted_and_impossible_labels_are_refused() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     let owner = app.db.owner_client().await;
     let own: i64 = owner
-        .query_one("SELECT count(*) FROM food_items WHERE user_id IS NOT NULL", &[])
+        .query_one(
+            "SELECT count(*) FROM food_items WHERE user_id IS NOT NULL",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
@@ -666,7 +696,10 @@ async fn bad_images_no_provider_and_provider_errors() {
     let app = spawn(Assistant::default()).await;
     let (_, ann) = app.user("ann@example.com").await;
     for (image, field) in [
-        (json!({"media_type": "image/jpeg", "data": "not base64!"}), "image.data"),
+        (
+            json!({"media_type": "image/jpeg", "data": "not base64!"}),
+            "image.data",
+        ),
         (
             json!({"media_type": "image/png", "data": jpeg(100)}),
             "image.data",
@@ -677,7 +710,11 @@ async fn bad_images_no_provider_and_provider_errors() {
         ),
     ] {
         let r = app
-            .post("/api/v1/assistant/meal-photo", &ann, json!({"image": image}))
+            .post(
+                "/api/v1/assistant/meal-photo",
+                &ann,
+                json!({"image": image}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
         assert!(r.body["error"]["fields"][field].is_string(), "{:?}", r.body);
@@ -837,14 +874,20 @@ async fn a_chat_photo_is_not_logged_before_the_user_confirms() {
     let args = json!({"food_id": foods.egg, "quantity": 120, "unit": "g", "meal": "breakfast"})
         .to_string();
     fake.push(Script::answer(
-        vec![Part::tool_start(0, "a", "log_food"), Part::tool_args(0, &args)],
+        vec![
+            Part::tool_start(0, "a", "log_food"),
+            Part::tool_args(0, &args),
+        ],
         Finish::ToolCalls,
     ));
     let question = json!({"question": "I see about 120 g of scrambled eggs. Log it?",
                           "options": ["Log all", "Let me correct"]})
     .to_string();
     fake.push(Script::answer(
-        vec![Part::tool_start(0, "b", "ask_user"), Part::tool_args(0, &question)],
+        vec![
+            Part::tool_start(0, "b", "ask_user"),
+            Part::tool_args(0, &question),
+        ],
         Finish::ToolCalls,
     ));
     let As::Cookie(cookie) = &ann else {
@@ -865,7 +908,10 @@ async fn a_chat_photo_is_not_logged_before_the_user_confirms() {
         .iter()
         .find(|(n, _)| n == "tool_error")
         .expect("the log was refused");
-    assert!(error.1["message"].as_str().unwrap().contains("photo"), "{evs:?}");
+    assert!(
+        error.1["message"].as_str().unwrap().contains("photo"),
+        "{evs:?}"
+    );
     assert!(evs.iter().any(|(n, _)| n == "question"), "{evs:?}");
     assert!(!evs.iter().any(|(n, _)| n == "tool_card"), "{evs:?}");
     assert_eq!(entry_count(&diary_today(&app, &ann).await), 0);
@@ -876,7 +922,10 @@ async fn a_chat_photo_is_not_logged_before_the_user_confirms() {
 
     // The confirmation (no photo) may log.
     fake.push(Script::answer(
-        vec![Part::tool_start(0, "c", "log_food"), Part::tool_args(0, &args)],
+        vec![
+            Part::tool_start(0, "c", "log_food"),
+            Part::tool_args(0, &args),
+        ],
         Finish::ToolCalls,
     ));
     fake.push(Script::text(&["Done."]));

@@ -106,14 +106,7 @@ impl ServingSpec {
         if self.weight_g.is_none() {
             if let Some(q) = field(
                 obj,
-                &[
-                    "weight_g",
-                    "grams",
-                    "gram_weight",
-                    "weight",
-                    "mass_g",
-                    "g",
-                ],
+                &["weight_g", "grams", "gram_weight", "weight", "mass_g", "g"],
             )
             .and_then(quantity)
             {
@@ -229,8 +222,13 @@ fn canonical(name: &str) -> Option<&'static str> {
         }
         "energy_kj" | "kj" | "kilojoules" | "energy_kilojoules" => "energy_kj",
         "protein" | "proteins" => "protein",
-        "carbohydrates" | "carbohydrate" | "carbs" | "carb" | "total_carbohydrate"
-        | "total_carbohydrates" | "total_carbs" => "carbohydrates",
+        "carbohydrates"
+        | "carbohydrate"
+        | "carbs"
+        | "carb"
+        | "total_carbohydrate"
+        | "total_carbohydrates"
+        | "total_carbs" => "carbohydrates",
         "fat" | "fats" | "total_fat" | "total_fats" | "lipids" => "fat",
         "fiber" | "fibre" | "dietary_fiber" | "dietary_fibre" | "fibers" | "fibres" => "fiber",
         "sugar" | "sugars" | "total_sugar" | "total_sugars" | "of_which_sugars" => "sugar",
@@ -322,13 +320,15 @@ fn nutrients_from(
                 other => quantity(other).into_iter().collect(),
             };
             for q in found {
-                let unit = q.unit.as_deref().or(key_unit).unwrap_or(
-                    if name == "energy_kj" || kj_label {
-                        "kj"
-                    } else {
-                        "kcal"
-                    },
-                );
+                let unit =
+                    q.unit
+                        .as_deref()
+                        .or(key_unit)
+                        .unwrap_or(if name == "energy_kj" || kj_label {
+                            "kj"
+                        } else {
+                            "kcal"
+                        });
                 negative_is_impossible(what, name, q.value)?;
                 match unit {
                     "kj" | "kilojoules" => {
@@ -345,7 +345,11 @@ fn nutrients_from(
         let Some(q) = quantity(v) else { continue };
         negative_is_impossible(what, name, q.value)?;
         let unit = q.unit.as_deref().or(key_unit);
-        let target = if name == "salt" { "g" } else { stored_unit(name) };
+        let target = if name == "salt" {
+            "g"
+        } else {
+            stored_unit(name)
+        };
         let value = match unit {
             None => Some(q.value),
             Some(u) => match (grams_per(u), grams_per(target)) {
@@ -391,7 +395,9 @@ fn nutrients_from(
 fn impossible(problem: String) -> AppError {
     AppError::invalid(
         "image",
-        format!("the label cannot be right: {problem}; take the photo again or enter the food by hand"),
+        format!(
+            "the label cannot be right: {problem}; take the photo again or enter the food by hand"
+        ),
     )
 }
 
@@ -554,8 +560,11 @@ pub fn read(answer: &Value) -> AppResult<LabelReading> {
         })
         .unwrap_or((None, false));
 
-    let mut serving = field(root, &["serving", "serving_size", "portion", "portion_size"])
-        .and_then(serving_from);
+    let mut serving = field(
+        root,
+        &["serving", "serving_size", "portion", "portion_size"],
+    )
+    .and_then(serving_from);
     if serving.is_none() {
         serving = per_serving_obj
             .and_then(|o| field(o, &["serving_size", "serving", "size"]))
@@ -729,11 +738,18 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(kcal(&r.food.servings[0]), Some(dec!(100)));
-        assert!(r.warnings.iter().any(|w| w.contains("kJ")), "{:?}", r.warnings);
-        let r = read(&json!({"name": "Juice", "per_100ml": {"energy_kj": 180, "sugar": 10}}))
-            .unwrap();
+        assert!(
+            r.warnings.iter().any(|w| w.contains("kJ")),
+            "{:?}",
+            r.warnings
+        );
+        let r =
+            read(&json!({"name": "Juice", "per_100ml": {"energy_kj": 180, "sugar": 10}})).unwrap();
         let s = &r.food.servings[0];
-        assert_eq!((s.size.0, s.unit.as_str(), s.weight_g), (dec!(100), "ml", None));
+        assert_eq!(
+            (s.size.0, s.unit.as_str(), s.weight_g),
+            (dec!(100), "ml", None)
+        );
         assert_eq!(kcal(s), Some(dec!(43)));
     }
 
@@ -749,11 +765,7 @@ mod tests {
         ] {
             let e = read(&bad).unwrap_err();
             let f = e.fields().unwrap();
-            assert!(
-                f.0["image"].contains("cannot be right"),
-                "{bad}: {:?}",
-                f.0
-            );
+            assert!(f.0["image"].contains("cannot be right"), "{bad}: {:?}", f.0);
         }
         assert!(read(&json!({"name": "x"})).is_err());
         assert!(read(&json!([])).is_err());
@@ -761,8 +773,10 @@ mod tests {
 
     #[test]
     fn energy_that_does_not_match_the_macros_is_a_warning() {
-        let r = read(&json!({"name": "x", "per_100g": {"calories": 500, "protein": 10,
-                                                        "carbohydrates": 10, "fat": 10}}))
+        let r = read(
+            &json!({"name": "x", "per_100g": {"calories": 500, "protein": 10,
+                                                        "carbohydrates": 10, "fat": 10}}),
+        )
         .unwrap();
         assert!(
             r.warnings.iter().any(|w| w.contains("does not match")),

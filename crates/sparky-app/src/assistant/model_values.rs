@@ -5,8 +5,8 @@
 //! and punctuation.
 
 use rust_decimal::Decimal;
-use sparky_core::Amount;
 use serde_json::Value;
+use sparky_core::Amount;
 
 /// A number and the unit written with it (lower case; `None` when there was none).
 #[derive(Debug, Clone, PartialEq)]
@@ -32,13 +32,10 @@ pub fn key(k: &str) -> String {
 /// A range ("100-150 g") is its midpoint. Booleans, null, arrays and objects are no number.
 pub fn quantity(v: &Value) -> Option<Quantity> {
     match v {
-        Value::Number(n) => n
-            .as_f64()
-            .and_then(Amount::from_f64)
-            .map(|value| Quantity {
-                value: value.0.normalize(),
-                unit: None,
-            }),
+        Value::Number(n) => n.as_f64().and_then(Amount::from_f64).map(|value| Quantity {
+            value: value.0.normalize(),
+            unit: None,
+        }),
         Value::String(s) => quantities(s).into_iter().next(),
         _ => None,
     }
@@ -211,7 +208,10 @@ mod tests {
         assert_eq!(q(json!("120")), Some((dec!(120), None)));
         assert_eq!(q(json!("120 g")), Some((dec!(120), Some("g".into()))));
         assert_eq!(q(json!("~120g")), Some((dec!(120), Some("g".into()))));
-        assert_eq!(q(json!("about 0.2 kg")), Some((dec!(0.2), Some("kg".into()))));
+        assert_eq!(
+            q(json!("about 0.2 kg")),
+            Some((dec!(0.2), Some("kg".into())))
+        );
         assert_eq!(q(json!("1,5 g")), Some((dec!(1.5), Some("g".into()))));
         assert_eq!(q(json!("1,500 mg")), Some((dec!(1500), Some("mg".into()))));
         assert_eq!(q(json!("0,125 g")), Some((dec!(0.125), Some("g".into()))));

@@ -79,7 +79,9 @@ impl ImageType {
             ImageType::Jpeg => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
             ImageType::Png => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
             ImageType::Gif => bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a"),
-            ImageType::Webp => bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP",
+            ImageType::Webp => {
+                bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP"
+            }
         }
     }
 }
@@ -479,7 +481,15 @@ pub fn read_meal_answer(text_answer: &str, warnings: &mut Vec<String>) -> AppRes
         Value::Array(items) => items.clone(),
         Value::Object(obj) => match field(
             obj,
-            &["items", "foods", "food_items", "foods_detected", "meal", "dishes", "food"],
+            &[
+                "items",
+                "foods",
+                "food_items",
+                "foods_detected",
+                "meal",
+                "dishes",
+                "food",
+            ],
         ) {
             Some(Value::Array(items)) => items.clone(),
             Some(one @ Value::Object(_)) => vec![one.clone()],
@@ -495,7 +505,15 @@ pub fn read_meal_answer(text_answer: &str, warnings: &mut Vec<String>) -> AppRes
         };
         let Some(name) = field(
             obj,
-            &["name", "food", "item", "food_name", "label", "dish", "description"],
+            &[
+                "name",
+                "food",
+                "item",
+                "food_name",
+                "label",
+                "dish",
+                "description",
+            ],
         )
         .and_then(text)
         .map(|n| shorten(&n, 100)) else {
@@ -548,7 +566,10 @@ pub fn read_meal_answer(text_answer: &str, warnings: &mut Vec<String>) -> AppRes
 /// a word of the food's name or brand), and up to three more. When nothing matches the whole
 /// name, leading words are dropped ("grilled chicken breast" → "chicken breast"), never
 /// confidently.
-async fn candidates(tx: &mut UserTx, name: &str) -> AppResult<(Option<foods::Food>, Vec<foods::Food>)> {
+async fn candidates(
+    tx: &mut UserTx,
+    name: &str,
+) -> AppResult<(Option<foods::Food>, Vec<foods::Food>)> {
     let mut q: String = name.chars().take(foods::MAX_QUERY_CHARS).collect();
     let mut whole = true;
     loop {
@@ -623,7 +644,8 @@ pub async fn estimate_meal(
     tx: UserTx,
     input: MealPhoto,
 ) -> AppResult<MealEstimate> {
-    let mut prompt = "Which foods and drinks are in this photo, and how many grams of each?".to_string();
+    let mut prompt =
+        "Which foods and drinks are in this photo, and how many grams of each?".to_string();
     if let Some(hint) = &input.hint {
         prompt.push_str("\nThe user adds: ");
         prompt.push_str(hint);
@@ -783,7 +805,8 @@ mod tests {
     #[test]
     fn a_lenient_answer_is_read() {
         let mut w = Vec::new();
-        let text = "Sure! Here is what I see:\n```json\n{\"items\": [{\"name\": \"scrambled eggs\", \
+        let text =
+            "Sure! Here is what I see:\n```json\n{\"items\": [{\"name\": \"scrambled eggs\", \
                     \"grams\": \"120 g\"}, {'name': 'toast', 'weight': '1 oz',}, \
                     {\"food\": \"orange juice\", \"amount\": 250, \"unit\": \"ml\"}]}\n```\nEnjoy!";
         let items = read_meal_answer(text, &mut w).unwrap();

@@ -7,8 +7,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use sparky_app::assistant::photos::{
-    self, LabelPhotoInput, LabelProposal, MealEstimate, MealLogInput, MealLogged,
-    MealPhotoInput,
+    self, LabelPhotoInput, LabelProposal, MealEstimate, MealLogInput, MealLogged, MealPhotoInput,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
