@@ -47,7 +47,9 @@ pub fn quantities(text: &str) -> Vec<Quantity> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        if !chars[i].is_ascii_digit() && !(chars[i] == '.' && next_is_digit(&chars, i)) {
+        let starts_number =
+            chars[i].is_ascii_digit() || (chars[i] == '.' && next_is_digit(&chars, i));
+        if !starts_number {
             i += 1;
             continue;
         }
