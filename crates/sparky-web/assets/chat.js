@@ -779,6 +779,11 @@
       ng.appendChild(field(t(k) + (k === "calories" ? " (" + t("kcal") + ")" : " (g)"), nutrients[k]));
     });
     box.appendChild(ng);
+    // Further servings the label gave (e.g. per 100 g) are saved as proposed.
+    (food.servings || []).slice(1).forEach(function (o) {
+      var k = kcal(o.nutrients);
+      box.appendChild(el("p", "small muted", fill("label-also", { serving: o.size + " " + o.unit + (k ? " · " + k : "") })));
+    });
     var go = el("button", "primary", t("label-create"));
     go.type = "submit";
     box.appendChild(go);

@@ -285,3 +285,225 @@ async fn assistant_drawer_streams_a_card_undoes_it_and_takes_a_quick_reply_on_tw
     b.until_text("#chat-log", "Noted: skim milk.").await;
     b.close().await;
 }
+
+/// A 24-bit BMP of `w`×`h` pixels (a gradient), for the photo input.
+fn bmp(w: u32, h: u32) -> Vec<u8> {
+    let row = (w * 3).div_ceil(4) * 4;
+    let size = 54 + row * h;
+    let mut b = Vec::with_capacity(size as usize);
+    b.extend_from_slice(b"BM");
+    for v in [size, 0, 54, 40] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    b.extend_from_slice(&(w as i32).to_le_bytes());
+    b.extend_from_slice(&(h as i32).to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&24u16.to_le_bytes());
+    for v in [0u32, row * h, 2835, 2835, 0, 0] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    for y in 0..h {
+        let mut line: Vec<u8> = (0..w)
+            .flat_map(|x| [(x * 255 / w) as u8, (y * 255 / h) as u8, 160])
+            .collect();
+        line.resize(row as usize, 0);
+        b.extend_from_slice(&line);
+    }
+    b
+}
+
+/// Width and height of a baseline JPEG (its SOF0 segment).
+fn jpeg_size(jpeg: &[u8]) -> Option<(u16, u16)> {
+    let mut i = 2;
+    while i + 9 < jpeg.len() {
+        if jpeg[i] != 0xFF {
+            return None;
+        }
+        let marker = jpeg[i + 1];
+        let len = u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]]) as usize;
+        if marker == 0xC0 || marker == 0xC2 {
+            let h = u16::from_be_bytes([jpeg[i + 5], jpeg[i + 6]]);
+            let w = u16::from_be_bytes([jpeg[i + 7], jpeg[i + 8]]);
+            return Some((w, h));
+        }
+        i += 2 + len;
+    }
+    None
+}
+
+/// The photo a request to the fake provider carried, decoded.
+fn sent_photo(body: &Value) -> Vec<u8> {
+    use base64::Engine;
+    let text = body.to_string();
+    let start = text
+        .find("data:image/jpeg;base64,")
+        .unwrap_or_else(|| panic!("no JPEG in the request: {}", &text[..text.len().min(400)]))
+        + "data:image/jpeg;base64,".len();
+    let data = text[start..].split('"').next().unwrap();
+    base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .expect("base64")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assistant_drawer_logs_a_meal_photo_and_creates_a_food_from_a_label() {
+    let fake = FakeAi::start().await;
+    let base_url = format!("{}/v1/chat/completions", fake.url());
+    let server = Server::start_with(&[
+        ("SPARKY_AI_PROVIDER", "openai"),
+        ("SPARKY_AI_BASE_URL", &base_url),
+        ("SPARKY_AI_MODEL", "gpt-test"),
+        ("SPARKY_AI_API_KEY", "test-key"),
+    ])
+    .await;
+    let driver = Driver::start();
+    let b = driver.session(&server.base).await;
+    b.viewport(PHONE).await;
+    register(&b, "Photo Tester", "photo@example.com").await;
+    let (status, yogurt) = b
+        .api(
+            "POST",
+            "/api/v1/foods",
+            Some(
+                json!({"name": "Greek yogurt", "servings": [{"size": 100, "unit": "g",
+                        "nutrients": {"calories": 59, "protein": 10}}]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{yogurt}");
+    let yogurt_id = yogurt["id"].as_str().unwrap().to_string();
+    let picture = std::env::temp_dir().join(format!("sparky-meal-{}.bmp", std::process::id()));
+    std::fs::write(&picture, bmp(1600, 1000)).unwrap();
+    let _remove = super::RemoveOnDrop(picture.clone());
+    let dir = screenshot_dir().join("drawer");
+
+    // (a) A meal photo: the foods seen, each to check and correct, logged in one go.
+    fake.push(Script::text(&[
+        "{\"items\": [{\"name\": \"Greek yogurt\", \"grams\": 150}, ",
+        "{\"name\": \"Qzxv wobble\", \"grams\": 30}]}",
+    ]));
+    b.goto("/").await;
+    b.click("#chat-open").await;
+    b.find("dialog#chat[open]").await;
+    b.find("#chat-file")
+        .await
+        .send_keys(&picture.display().to_string())
+        .await
+        .unwrap();
+    b.find("#chat-log .msg.photo img").await;
+    b.click("#chat-log .chat-actions button.primary").await;
+    b.find("#chat-log form.photo-form select").await;
+    // The photo went to the model resized to 1280 px on its long side, as JPEG.
+    let jpeg = sent_photo(&fake.requests().last().unwrap().body);
+    assert_eq!(jpeg_size(&jpeg), Some((1280, 800)));
+    let rows = b
+        .js(
+            "return Array.prototype.map.call(document.querySelectorAll('#chat-log .photo-items li'), function (li) {
+               return [li.querySelector('input[type=checkbox]').checked, li.querySelector('select').value,
+                       li.querySelector('input[type=number]').value, li.querySelector('input[type=checkbox]').disabled];
+             });",
+            vec![],
+        )
+        .await;
+    assert_eq!(rows[0], json!([true, yogurt_id, "150", false]), "{rows}");
+    assert_eq!(
+        rows[1][0],
+        json!(false),
+        "an unmatched item starts unticked: {rows}"
+    );
+    assert_eq!(
+        b.text("#chat-log form.photo-form button[type=submit]")
+            .await,
+        "Log 1 item"
+    );
+    b.fill("#chat-log .photo-items li input[type=number]", "200")
+        .await;
+    b.find("#chat-log form.photo-form .field select")
+        .await
+        .select_by_value("lunch")
+        .await
+        .unwrap();
+    b.screenshot(PHONE, &dir, "drawer-meal-photo-phone-light")
+        .await;
+    let mut serious = serious_axe(&b, "drawer-meal-photo-phone-light").await;
+    b.click("#chat-log form.photo-form button[type=submit]")
+        .await;
+    b.until_text("#chat-log .chat-card", "Greek yogurt — 200 g: 118 kcal")
+        .await;
+    assert!(b.text("#chat-log .chat-card").await.contains("Lunch"));
+    let (_, day) = b.api("GET", "/api/v1/diary/today", None).await;
+    let lunch: Vec<(String, f64)> = day["meals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["meal_type"] == "lunch")
+        .flat_map(|m| m["entries"].as_array().cloned().unwrap_or_default())
+        .map(|e| {
+            (
+                e["food_name"].as_str().unwrap().to_string(),
+                e["quantity"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(lunch, vec![("Greek yogurt".to_string(), 200.0)]);
+    b.until_text("#day", "Greek yogurt").await;
+    b.click("#chat-log .chat-card button[data-undo]").await;
+    b.until_text("#chat-log .chat-card", "Undone").await;
+    assert!(diary_names(&b).await.is_empty());
+
+    // (b) A nutrition label: the proposed food, corrected, becomes a food of one's own.
+    fake.push(Script::text(&[
+        "{\"name\": \"Crunchy granola\", \"brand\": \"Acme\", \"serving\": \"1 bowl (45 g)\", ",
+        "\"per_100g\": {\"energy\": \"442 kcal\", \"protein\": \"10.5 g\", \"carbohydrates\": \"60 g\", \"fat\": \"17 g\"}}",
+    ]));
+    b.find("#chat-file")
+        .await
+        .send_keys(&picture.display().to_string())
+        .await
+        .unwrap();
+    b.click("#chat-log .chat-actions button:nth-child(2)").await;
+    b.find("#chat-log form.photo-form input[type=text]").await;
+    let name = b
+        .js(
+            "return document.querySelector('#chat-log form.photo-form input[type=text]').value;",
+            vec![],
+        )
+        .await;
+    assert_eq!(name, json!("Crunchy granola"));
+    b.until_text(
+        "#chat-log form.photo-form",
+        "Also saved as on the label: 100 g · 442 kcal",
+    )
+    .await;
+    b.fill("#chat-log form.photo-form input[type=text]", "Acme granola")
+        .await;
+    b.screenshot(PHONE, &dir, "drawer-label-phone-light").await;
+    serious.extend(serious_axe(&b, "drawer-label-phone-light").await);
+    b.click("#chat-log form.photo-form button[type=submit]")
+        .await;
+    b.until_text("#chat-log", "Created Acme granola.").await;
+    let (status, found) = b.api("GET", "/api/v1/foods?q=acme+granola", None).await;
+    assert_eq!(status, 200, "{found}");
+    let food = found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "Acme granola")
+        .unwrap_or_else(|| panic!("the new food: {found}"))
+        .clone();
+    assert_eq!(food["brand"], "Acme");
+    let href = b
+        .find("#chat-log .chat-card a.button")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(href, format!("/add/food/{}", food["id"].as_str().unwrap()));
+    assert!(
+        serious.is_empty(),
+        "axe-core on the photo forms:\n{}",
+        serious.join("\n")
+    );
+    b.close().await;
+}
