@@ -317,6 +317,7 @@ fn stored_serving_from_row(r: &tokio_postgres::Row) -> StoredServing {
 /// A food as [`food_servings`] reads it.
 #[derive(Debug, Clone)]
 pub(crate) struct FoodServings {
+    pub name: String,
     pub brand: Option<String>,
     pub servings: Vec<StoredServing>,
 }
@@ -334,7 +335,7 @@ pub(crate) async fn foods_servings(
     let rows = tx
         .query(
             &format!(
-                "SELECT f.id AS food_id, f.brand, n.id AS serving_id, n.is_default, n.serving_size,
+                "SELECT f.id AS food_id, f.name, f.brand, n.id AS serving_id, n.is_default, n.serving_size,
                         n.serving_unit, n.serving_weight_g, {}
                  FROM food_items f JOIN nutrition_data n ON n.food_item_id = f.id
                  WHERE f.id = ANY($1)
@@ -348,6 +349,7 @@ pub(crate) async fn foods_servings(
         foods
             .entry(r.get::<_, Uuid>("food_id"))
             .or_insert_with(|| FoodServings {
+                name: r.get("name"),
                 brand: r.get("brand"),
                 servings: Vec::new(),
             })

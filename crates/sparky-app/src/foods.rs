@@ -17,7 +17,8 @@ use crate::error::{AppError, AppResult, Validation};
 use crate::nutrients::{nutrient_columns, nutrients_from_row, parse_nutrients};
 use crate::paging::{Cursor, LimitBounds, Page, PageRequest};
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+/// A serving as `POST /api/v1/foods` takes it (also what a scanned nutrition label proposes).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServingInput {
     /// e.g. 100 (g), 1 (cup), 1 (slice); greater than 0, at most 100,000.
@@ -30,13 +31,14 @@ pub struct ServingInput {
     #[schema(value_type = Option<f64>, exclusive_minimum = 0, maximum = 100000)]
     pub weight_g: Option<Amount>,
     /// The serving shown first; exactly one is the default (the first, if none is marked).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// Nutrients of the whole serving.
     #[serde(default)]
     pub nutrients: Nutrients,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FoodInput {
     #[schema(min_length = 1, max_length = 255)]

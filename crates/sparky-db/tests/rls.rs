@@ -155,6 +155,13 @@ const TABLES: &[Table] = &[
         insert: "INSERT INTO assistant_actions (user_id, tool, undo, card) VALUES ($1, 'log_food', '{}', '{}') RETURNING id",
         touch: "updated_at = now()",
     },
+    Table {
+        name: "assistant_requests",
+        owner_col: "user_id",
+        owner: Owner::User,
+        insert: "INSERT INTO assistant_requests (user_id, kind) VALUES ($1, 'meal_photo') RETURNING id",
+        touch: "tokens_in = 1",
+    },
 ];
 
 const ACCESS_TYPES: &[&str] = &["calorie", "checkin", "reports", "food_list"];
@@ -1094,6 +1101,7 @@ async fn every_policy_column_is_indexed() {
         ("chat_messages", "user_id"),
         ("chat_messages", "conversation_id"),
         ("assistant_actions", "user_id"),
+        ("assistant_requests", "user_id"),
         ("family_access", "grantor_user_id"),
         ("family_access", "grantee_user_id"),
     ];

@@ -1,5 +1,6 @@
-// Sparky's service worker: keeps the hashed assets and the offline page, nothing else. Pages
-// and every write always go to the server; offline, a page request shows the offline page.
+// Sparky's service worker: keeps the hashed assets and the offline page, nothing else. Pages,
+// the API (with the assistant's streams) and every write always go to the server; offline, a
+// page request shows the offline page.
 const ASSETS = "__ASSETS__";
 const CACHE = "sparky-" + ASSETS.length + "-" + (ASSETS[0] || "");
 
@@ -22,6 +23,8 @@ self.addEventListener("fetch", (event) => {
   if (req.method !== "GET") return;
   const url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
+  // The API (and the assistant's event streams) always go to the network, untouched.
+  if (url.pathname.startsWith("/api/")) return;
   if (url.pathname.startsWith("/assets/")) {
     event.respondWith(caches.match(req).then((hit) => hit || fetch(req)));
   } else if (req.mode === "navigate") {

@@ -20,6 +20,11 @@ pub enum Undo {
     DeleteDiaryEntry {
         id: Uuid,
     },
+    /// Several entries logged at once (a confirmed meal photo); entries already deleted by
+    /// hand are skipped.
+    DeleteDiaryEntries {
+        ids: Vec<Uuid>,
+    },
     DeleteWorkout {
         id: Uuid,
     },
@@ -143,6 +148,14 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
         .map_err(|e| AppError::internal(format!("stored card: {e}")))?;
     match undo {
         Undo::DeleteDiaryEntry { id } => crate::diary::delete(tx, id).await?,
+        Undo::DeleteDiaryEntries { ids } => {
+            for id in ids {
+                match crate::diary::delete(tx, id).await {
+                    Ok(()) | Err(AppError::NotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
         Undo::DeleteWorkout { id } => crate::workouts::delete(tx, id).await?,
         Undo::DeleteMeasurement { id } => crate::measurements::delete(tx, id).await?,
         Undo::DeleteGoal { id } => crate::goals::delete(tx, id).await?,

@@ -158,7 +158,7 @@ pub async fn prepare(
     )
     .await?;
     let context = chat::context(tx, conversation.id, settings.context_budget).await?;
-    let system = system_prompt(tx).await?;
+    let system = system_prompt(tx, has_images).await?;
     Ok(PreparedTurn {
         user_id,
         conversation_id: conversation.id,
@@ -181,7 +181,7 @@ async fn pending_question(tx: &mut UserTx, conversation_id: Uuid) -> AppResult<O
         .and_then(|q| serde_json::from_value(q.clone()).ok()))
 }
 
-async fn system_prompt(tx: &mut UserTx) -> AppResult<String> {
+async fn system_prompt(tx: &mut UserTx, photo: bool) -> AppResult<String> {
     let row = tx
         .query_one(
             "SELECT (now() AT TIME ZONE coalesce(p.timezone, 'UTC'))::date::text,
@@ -204,9 +204,22 @@ async fn system_prompt(tx: &mut UserTx) -> AppResult<String> {
          the user stated.\n\
          Every write is applied at once and shown to the user with an Undo button; don't ask \
          for confirmation first. Never say something was logged unless a tool did it. Keep \
-         answers short."
+         answers short.{}",
+        if photo { PHOTO_RULES } else { "" }
     ))
 }
+
+/// Added to the system prompt when the message carries photos: amounts estimated from a photo
+/// are logged only after the user confirmed them (and `run_tool` refuses to log before).
+const PHOTO_RULES: &str = "\n\
+     This message has a photo. Identify each food and drink and estimate its grams, find each \
+     with search_foods, then call ask_user with what you found (food and grams, one per line in \
+     the question) and options such as \"Log all\" and \"Let me correct\". Do not log anything \
+     estimated from a photo before the user confirmed it: logging tools are refused in this turn. \
+     A photo of a nutrition label: read it and say what you read.";
+
+/// Tools that write food to the diary: refused in a turn with photos until the user confirmed.
+const PHOTO_GUARDED_TOOLS: &[&str] = &["log_food", "quick_add"];
 
 async fn send(events: &mpsc::Sender<ChatEvent>, event: ChatEvent) {
     // A client that went away does not stop the turn: what it started is finished and stored.
@@ -453,6 +466,21 @@ async fn run_tool(
     ctx: &ToolContext,
     call: &ToolCall,
 ) -> Result<ToolOutcome, StepError> {
+    if turn.has_images && ctx.interactive && PHOTO_GUARDED_TOOLS.contains(&call.name.as_str()) {
+        let outcome = ToolOutcome {
+            content: "this message came with a photo: amounts estimated from a photo are logged only \
+                      after the user confirms them. Call ask_user with the foods and grams you \
+                      estimated (options like \"Log all\" and \"Let me correct\"); log after the answer."
+                .into(),
+            is_error: true,
+            card: None,
+            question: None,
+        };
+        let mut tx = db.as_user(turn.user_id).await?;
+        store_result(&mut tx, turn, call, &outcome).await?;
+        tx.commit().await?;
+        return Ok(outcome);
+    }
     let mut outcome = match call.parse_arguments() {
         Err(bad) => ToolOutcome {
             content: bad.to_string(),

@@ -364,14 +364,24 @@ pub async fn append(
 /// The caller's assistant use: messages they sent in the last minute, and tokens spent since
 /// midnight UTC (for the rate limit and the daily budget).
 pub async fn usage(tx: &mut UserTx) -> AppResult<(i64, i64)> {
+    // Chat messages and the one-shot photo and label calls (assistant_requests) count alike:
+    // each user message or call is one against the rate limit, and every token is spent.
     let row = tx
         .query_one(
-            "SELECT count(*) FILTER (WHERE role = 'user' AND created_at > now() - interval '1 minute'),
-                    coalesce(sum(coalesce(tokens_in, 0) + coalesce(tokens_out, 0))
-                             FILTER (WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), 0)
-             FROM chat_messages WHERE user_id = auth.uid()
-               AND created_at >= least(now() - interval '1 minute',
-                                       date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')",
+            "WITH since AS (SELECT least(now() - interval '1 minute',
+                                         date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS t),
+             used AS (
+                 SELECT role = 'user' AS counts, created_at,
+                        coalesce(tokens_in, 0) + coalesce(tokens_out, 0) AS tokens
+                 FROM chat_messages WHERE user_id = auth.uid() AND created_at >= (SELECT t FROM since)
+                 UNION ALL
+                 SELECT true, created_at, coalesce(tokens_in, 0) + coalesce(tokens_out, 0)
+                 FROM assistant_requests WHERE user_id = auth.uid() AND created_at >= (SELECT t FROM since)
+             )
+             SELECT count(*) FILTER (WHERE counts AND created_at > now() - interval '1 minute'),
+                    coalesce(sum(tokens)
+                             FILTER (WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), 0)::bigint
+             FROM used",
             &[],
         )
         .await?;

@@ -90,6 +90,8 @@ pub struct Shell {
     pub css: String,
     pub htmx: String,
     pub js: String,
+    /// The assistant's drawer (signed-in pages only).
+    pub chat_js: String,
     pub icon: String,
 }
 
@@ -147,6 +149,7 @@ impl Shell {
             css: crate::assets::url("app.css"),
             htmx: crate::assets::url("vendor/htmx.min.js"),
             js: crate::assets::url("app.js"),
+            chat_js: crate::assets::url("chat.js"),
             icon: crate::assets::url("icon.svg"),
         }
     }

@@ -1,6 +1,8 @@
 //! Settings (the "More" tab), always the signed-in user's own: profile and preferences here;
-//! password, sessions and API keys in [`security`]; family access in [`family`].
+//! password, sessions and API keys in [`security`]; family access in [`family`]; the
+//! assistant's provider in [`assistant`].
 
+mod assistant;
 mod family;
 mod security;
 
@@ -30,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/preferences", post(save_preferences))
         .merge(security::routes())
         .merge(family::routes())
+        .merge(assistant::routes())
 }
 
 /// The frame of a settings page: the user's own units whoever's data the other pages show.

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod assistant_photos;
 pub mod chat;
 pub mod diary;
 pub mod exercises;
@@ -42,6 +43,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(meal_plans::router())
         .merge(summary::router())
         .merge(chat::router())
+        .merge(assistant_photos::router())
         .merge(mcp::router())
 }
 

@@ -107,12 +107,22 @@ pub struct Server {
 
 impl Server {
     pub async fn start() -> Server {
+        Server::start_with(&[]).await
+    }
+
+    /// With more environment variables (e.g. `SPARKY_AI_*` pointing at a fake provider).
+    pub async fn start_with(env: &[(&str, &str)]) -> Server {
         let db = TestDb::new().await;
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sparky"));
         for var in [
             "SPARKY_DATA_DIR",
             "SPARKY_PUBLIC_URL",
             "SPARKY_APP_DATABASE_URL",
+            "SPARKY_AI_PROVIDER",
+            "SPARKY_AI_BASE_URL",
+            "SPARKY_AI_MODEL",
+            "SPARKY_AI_VISION_MODEL",
+            "SPARKY_AI_API_KEY",
         ] {
             cmd.env_remove(var);
         }
@@ -123,6 +133,7 @@ impl Server {
             .env("SPARKY_STARTER_CATALOG", "true")
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -501,6 +512,17 @@ impl Browser {
                 .then(KeyAction::Down { value: c })
                 .then(KeyAction::Up { value: c });
         }
+        self.client.perform_actions(actions).await.unwrap();
+    }
+
+    /// Shift+Enter, as a person types a new line where Enter alone sends.
+    pub async fn shift_enter(&self) {
+        let (shift, enter): (char, char) = (Key::Shift.into(), Key::Enter.into());
+        let actions = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: shift })
+            .then(KeyAction::Down { value: enter })
+            .then(KeyAction::Up { value: enter })
+            .then(KeyAction::Up { value: shift });
         self.client.perform_actions(actions).await.unwrap();
     }
 

@@ -128,6 +128,14 @@ pub const SCREENS: &[Screen] = &[
     screen("settings", "/settings", User, &[]),
     screen("settings-security", "/settings/security", User, &[]),
     screen("settings-family", "/settings/family", User, &[]),
+    screen("settings-assistant", "/settings/assistant", User, &[]),
+    // The assistant's drawer over Today (no provider here: the empty conversation).
+    screen(
+        "assistant",
+        "/",
+        User,
+        &[Click("#chat-open"), Wait("dialog#chat[open] #chat-input")],
+    ),
     screen("offline", "/offline", Guest, &[]),
     screen("not-found", "/no-such-page", Guest, &[]),
 ];
