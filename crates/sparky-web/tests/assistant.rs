@@ -653,6 +653,8 @@ async fn mcp_over_http_follows_the_streamable_http_transport() {
         .expect("the Mcp-Protocol-Version header is documented");
     assert_eq!(
         header["schema"]["enum"],
-        json!(sparky_app::assistant::mcp::PROTOCOL_VERSIONS)
+        json!(sparky_app::assistant::mcp::PROTOCOL_VERSIONS),
+        "{header}"
     );
+    assert_eq!(header["required"], false, "{header}");
 }

@@ -48,7 +48,7 @@ pub enum McpProtocolVersion {
 pub struct McpHeaders {
     /// The revision negotiated by `initialize`; clients send it on every later request.
     /// Optional (without it the message is answered as usual).
-    #[param(rename = "Mcp-Protocol-Version", value_type = Option<McpProtocolVersion>, inline)]
+    #[param(rename = "Mcp-Protocol-Version", value_type = McpProtocolVersion, inline, required = false)]
     mcp_protocol_version: Option<String>,
 }
 
