@@ -541,7 +541,12 @@ async fn mcp_over_http_follows_the_streamable_http_transport() {
     let url = format!("{}/mcp", app.base);
 
     for method in [reqwest::Method::GET, reqwest::Method::DELETE] {
-        let anonymous = app.client.request(method.clone(), &url).send().await.unwrap();
+        let anonymous = app
+            .client
+            .request(method.clone(), &url)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "{method}");
         let r = app
             .client
@@ -576,9 +581,13 @@ async fn mcp_over_http_follows_the_streamable_http_transport() {
     };
 
     // What the Python SDK sends: JSON back.
-    let r = post("application/json, text/event-stream", None, init("2025-11-25"))
-        .await
-        .unwrap();
+    let r = post(
+        "application/json, text/event-stream",
+        None,
+        init("2025-11-25"),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.headers()["content-type"]
         .to_str()

@@ -137,9 +137,12 @@ async fn mcp_end_session(Auth { mut tx, .. }: Auth) -> ApiResult<Response> {
 }
 
 fn method_not_allowed(message: &str) -> Response {
-    let mut response =
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message)
-            .into_response();
+    let mut response = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        message,
+    )
+    .into_response();
     response
         .headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static("POST"));
@@ -213,7 +216,9 @@ mod tests {
         assert!(!event_stream_only(&accept(&["*/*"])));
         assert!(!event_stream_only(&accept(&["text/event-stream", "*/*"])));
         assert!(event_stream_only(&accept(&["text/event-stream"])));
-        assert!(event_stream_only(&accept(&["Text/Event-Stream; charset=utf-8"])));
+        assert!(event_stream_only(&accept(&[
+            "Text/Event-Stream; charset=utf-8"
+        ])));
         assert!(event_stream_only(&accept(&[
             "text/event-stream, application/json;q=0"
         ])));
@@ -230,7 +235,13 @@ mod tests {
             McpProtocolVersion::V2024_11_05,
         ]
         .iter()
-        .map(|v| serde_json::to_value(v).unwrap().as_str().unwrap().to_string())
+        .map(|v| {
+            serde_json::to_value(v)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
         assert_eq!(documented, mcp::PROTOCOL_VERSIONS);
     }
