@@ -521,3 +521,149 @@ async fn mcp_over_http_lists_tools_logs_a_food_and_reads_the_day() {
     let api_day = app.get("/api/v1/diary/today", &ann).await;
     assert_eq!(api_day.body["meals"][0]["entries"], json!([]));
 }
+
+/// The streamable HTTP transport's edges: GET and DELETE are 405 with `Allow: POST` (no
+/// server-initiated stream, no sessions) after authentication; a client accepting only
+/// `text/event-stream` gets its answer as one `message` event; `Mcp-Protocol-Version` is
+/// accepted when it names a supported revision and refused with 400 otherwise; `initialize`
+/// answers with the asked revision when supported, else the newest.
+#[tokio::test]
+async fn mcp_over_http_follows_the_streamable_http_transport() {
+    let app = spawn(Assistant::default()).await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let key = app
+        .post("/api/v1/api-keys", &ann, json!({"name": "mcp client"}))
+        .await
+        .body["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = format!("{}/mcp", app.base);
+
+    for method in [reqwest::Method::GET, reqwest::Method::DELETE] {
+        let anonymous = app
+            .client
+            .request(method.clone(), &url)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "{method}");
+        let r = app
+            .client
+            .request(method.clone(), &url)
+            .bearer_auth(&key)
+            .header("accept", "text/event-stream")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "{method}");
+        assert_eq!(r.headers()["allow"], "POST");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed");
+    }
+
+    let post = |accept: &'static str, version: Option<&'static str>, message: Value| {
+        let mut req = app
+            .client
+            .post(&url)
+            .bearer_auth(&key)
+            .header("accept", accept)
+            .json(&message);
+        if let Some(v) = version {
+            req = req.header("mcp-protocol-version", v);
+        }
+        req.send()
+    };
+    let init = |version: &str| {
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": version, "capabilities": {},
+                       "clientInfo": {"name": "test", "version": "1"}}})
+    };
+
+    // What the Python SDK sends: JSON back.
+    let r = post(
+        "application/json, text/event-stream",
+        None,
+        init("2025-11-25"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    assert!(r.headers().get("mcp-session-id").is_none());
+    let body: Value = r.json().await.unwrap();
+    // An unknown (newer) revision is answered with the newest this server speaks.
+    assert_eq!(body["result"]["protocolVersion"], "2025-06-18");
+
+    // Only the event stream accepted: one `message` event holding the answer.
+    let r = post(
+        "text/event-stream",
+        Some("2025-06-18"),
+        json!({"jsonrpc": "2.0", "id": "list", "method": "tools/list"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "text/event-stream");
+    let text = r.text().await.unwrap();
+    let data = text
+        .strip_prefix("event: message\ndata: ")
+        .and_then(|t| t.strip_suffix("\n\n"))
+        .unwrap_or_else(|| panic!("not one message event: {text:?}"));
+    let answer: Value = serde_json::from_str(data).unwrap();
+    assert_eq!(answer["id"], "list");
+    assert!(answer["result"]["tools"].as_array().unwrap().len() > 5);
+
+    // Notifications are acknowledged with 202 and no body, whatever is accepted.
+    let r = post(
+        "text/event-stream",
+        Some("2025-03-26"),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    assert!(r.text().await.unwrap().is_empty());
+
+    // A supported older revision is negotiated as asked.
+    let r = post("application/json", Some("2024-11-05"), init("2024-11-05"))
+        .await
+        .unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["result"]["protocolVersion"], "2024-11-05");
+
+    // An unsupported Mcp-Protocol-Version is refused.
+    let r = post(
+        "application/json, text/event-stream",
+        Some("1999-01-01"),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "ping"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unsupported_protocol_version");
+
+    // The document describes all three methods and the supported revisions.
+    let doc = app.get("/api/v1/openapi.json", &As::Nobody).await;
+    let mcp = &doc.body["paths"]["/mcp"];
+    assert!(mcp["get"]["responses"]["405"]["headers"]["Allow"].is_object());
+    assert!(mcp["delete"]["responses"]["405"].is_object());
+    let ok = &mcp["post"]["responses"]["200"]["content"];
+    assert!(ok.get("application/json").is_some() && ok.get("text/event-stream").is_some());
+    let header = mcp["post"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Mcp-Protocol-Version")
+        .expect("the Mcp-Protocol-Version header is documented");
+    assert_eq!(
+        header["schema"]["enum"],
+        json!(sparky_app::assistant::mcp::PROTOCOL_VERSIONS),
+        "{header}"
+    );
+    assert_eq!(header["required"], false, "{header}");
+}

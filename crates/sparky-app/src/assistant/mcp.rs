@@ -11,8 +11,15 @@ use uuid::Uuid;
 use super::tools::{self, ToolContext};
 use crate::error::AppError;
 
-/// Protocol revisions this server speaks (newest first).
+/// Protocol revisions this server speaks (newest first). `initialize` answers with the
+/// revision the client asked for when it is one of these, else with the newest.
 pub const PROTOCOL_VERSIONS: &[&str] = &["2025-06-18", "2025-03-26", "2024-11-05"];
+
+/// Whether `version` is a revision this server speaks (for the HTTP transport's
+/// `Mcp-Protocol-Version` header).
+pub fn supports(version: &str) -> bool {
+    PROTOCOL_VERSIONS.contains(&version)
+}
 
 fn error(id: Value, code: i64, message: impl Into<String>) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message.into()}})

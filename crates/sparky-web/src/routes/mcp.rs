@@ -1,11 +1,22 @@
 //! `/mcp`: the assistant's tools as a Model Context Protocol server over streamable HTTP
-//! (JSON responses; no server-initiated stream), authenticated like the API (Bearer API key).
-//! The protocol lives in `sparky_app::assistant::mcp`.
+//! (revisions 2024-11-05 to 2025-06-18), authenticated like the API (Bearer API key). The
+//! protocol lives in `sparky_app::assistant::mcp`; this module is the transport:
+//!
+//! - `POST` carries one JSON-RPC message. A request is answered with JSON, or with a
+//!   `text/event-stream` of one `message` event when the client accepts only that; a
+//!   notification or a response is acknowledged with 202 and no body.
+//! - Sparky sends no server-initiated messages and keeps no sessions (no `Mcp-Session-Id`), so
+//!   `GET` (the stream for such messages) and `DELETE` (ending a session) are 405 with
+//!   `Allow: POST`, as the transport specification provides.
+//! - `Mcp-Protocol-Version`, when sent, must name a revision this server speaks (400 if not).
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::Value;
+use sparky_app::assistant::mcp;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -15,27 +26,72 @@ use crate::extract::ApiJson;
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(mcp_message))
+    OpenApiRouter::new().routes(routes!(mcp_message, mcp_stream, mcp_end_session))
 }
 
-/// Model Context Protocol (streamable HTTP): send one JSON-RPC message (an object; batches are
-/// not part of the current MCP transport and are refused with 400); requests are answered with
-/// JSON, notifications with 202. Tools: the assistant's (search, log food,
-/// exercise, measurements and water, read day/range/goals, update a goal, undo).
+/// A protocol revision this server speaks (`sparky_app::assistant::mcp::PROTOCOL_VERSIONS`).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub enum McpProtocolVersion {
+    #[serde(rename = "2025-06-18")]
+    V2025_06_18,
+    #[serde(rename = "2025-03-26")]
+    V2025_03_26,
+    #[serde(rename = "2024-11-05")]
+    V2024_11_05,
+}
+
+/// The MCP request headers Sparky reads.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct McpHeaders {
+    /// The revision negotiated by `initialize`; clients send it on every later request.
+    /// Optional (without it the message is answered as usual).
+    #[param(rename = "Mcp-Protocol-Version", value_type = McpProtocolVersion, inline, required = false)]
+    mcp_protocol_version: Option<String>,
+}
+
+/// Model Context Protocol (streamable HTTP): send one JSON-RPC message, an object (batches are
+/// not part of the current MCP transport and are refused with 400). A request is answered with
+/// its JSON-RPC response: as `application/json`, or as a `text/event-stream` holding one
+/// `message` event when `Accept` lists `text/event-stream` but not JSON (clients usually send
+/// `Accept: application/json, text/event-stream` and get JSON). Notifications and responses
+/// are accepted with 202. Methods: `initialize` (answers with the revision the client asked for
+/// when supported, else the newest), `ping`, `tools/list`, `tools/call`. Tools: the
+/// assistant's (search foods, log food, exercise, measurements and water, read day, range and
+/// goals, update a goal, undo); each call runs as the key's user.
 #[utoipa::path(post, path = "/mcp", tag = "assistant",
+    params(McpHeaders),
     request_body(content = Object, description = "A JSON-RPC 2.0 message"),
     responses(
-        (status = 200, description = "The JSON-RPC answer", body = Object),
-        (status = 202, description = "A notification, accepted"),
-        (status = 400, description = "Not one JSON-RPC message object", body = ErrorBody),
+        (status = 200, description = "The JSON-RPC response",
+            content((Object = "application/json"), (String = "text/event-stream"))),
+        (status = 202, description = "A notification or response, accepted"),
+        (status = 400, description = "Not one JSON-RPC message object, or an unsupported \
+            `Mcp-Protocol-Version`", body = ErrorBody),
     ))]
 async fn mcp_message(
     State(state): State<AppState>,
     Auth { mut tx, .. }: Auth,
+    headers: HeaderMap,
     ApiJson(message): ApiJson<Value>,
 ) -> ApiResult<Response> {
     let user_id = tx.user_id().await?;
     tx.commit().await?;
+    if let Some(version) = headers.get("mcp-protocol-version") {
+        let version = version.to_str().unwrap_or_default();
+        if !mcp::supports(version) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unsupported_protocol_version",
+                format!(
+                    "Mcp-Protocol-Version must be one of {}",
+                    mcp::PROTOCOL_VERSIONS.join(", ")
+                ),
+            ));
+        }
+    }
     if !message.is_object() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -43,10 +99,150 @@ async fn mcp_message(
             "send one JSON-RPC message object",
         ));
     }
-    Ok(
-        match sparky_app::assistant::mcp::handle(&state.db, user_id, message).await {
-            Some(answer) => ApiJson(answer).into_response(),
-            None => StatusCode::ACCEPTED.into_response(),
-        },
+    Ok(match mcp::handle(&state.db, user_id, message).await {
+        Some(answer) if event_stream_only(&headers) => event_stream(&answer),
+        Some(answer) => ApiJson(answer).into_response(),
+        None => StatusCode::ACCEPTED.into_response(),
+    })
+}
+
+/// The stream for server-initiated messages. Sparky sends none, so this is always 405 (after
+/// authentication): clients then use POST alone.
+#[utoipa::path(get, path = "/mcp", tag = "assistant",
+    responses(
+        (status = 405, description = "No server-initiated stream; POST messages instead",
+            body = ErrorBody, headers(("Allow" = String, description = "`POST`"))),
+    ))]
+async fn mcp_stream(Auth { mut tx, .. }: Auth) -> ApiResult<Response> {
+    tx.user_id().await?;
+    tx.commit().await?;
+    Ok(method_not_allowed(
+        "this MCP server sends no server-initiated messages: POST JSON-RPC messages to /mcp",
+    ))
+}
+
+/// Ending a session. Sparky's MCP server keeps no sessions, so this is always 405 (after
+/// authentication).
+#[utoipa::path(delete, path = "/mcp", tag = "assistant",
+    responses(
+        (status = 405, description = "No sessions to end", body = ErrorBody,
+            headers(("Allow" = String, description = "`POST`"))),
+    ))]
+async fn mcp_end_session(Auth { mut tx, .. }: Auth) -> ApiResult<Response> {
+    tx.user_id().await?;
+    tx.commit().await?;
+    Ok(method_not_allowed(
+        "this MCP server keeps no sessions, so there is none to end",
+    ))
+}
+
+fn method_not_allowed(message: &str) -> Response {
+    let mut response = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        message,
     )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    response
+}
+
+/// Whether the client accepts `text/event-stream` and not JSON (`Accept`, with `q=0` meaning
+/// "not acceptable"). No `Accept`, `*/*` or `application/*` all mean JSON.
+fn event_stream_only(headers: &HeaderMap) -> bool {
+    let (mut json, mut sse) = (false, false);
+    let mut any = false;
+    for value in headers.get_all(header::ACCEPT) {
+        let Ok(value) = value.to_str() else { continue };
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let essence = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            if essence.is_empty() {
+                continue;
+            }
+            any = true;
+            let refused = parts.any(|p| {
+                let p = p.trim();
+                p.strip_prefix("q=")
+                    .or_else(|| p.strip_prefix("Q="))
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            if refused {
+                continue;
+            }
+            match essence.as_str() {
+                "application/json" | "application/*" | "*/*" => json = true,
+                "text/event-stream" => sse = true,
+                _ => {}
+            }
+        }
+    }
+    any && sse && !json
+}
+
+/// One JSON-RPC message as a complete server-sent event stream.
+fn event_stream(message: &Value) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        format!("event: message\ndata: {message}\n\n"),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(header::ACCEPT, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn json_unless_only_the_event_stream_is_accepted() {
+        assert!(!event_stream_only(&accept(&[])));
+        assert!(!event_stream_only(&accept(&[
+            "application/json, text/event-stream"
+        ])));
+        assert!(!event_stream_only(&accept(&["*/*"])));
+        assert!(!event_stream_only(&accept(&["text/event-stream", "*/*"])));
+        assert!(event_stream_only(&accept(&["text/event-stream"])));
+        assert!(event_stream_only(&accept(&[
+            "Text/Event-Stream; charset=utf-8"
+        ])));
+        assert!(event_stream_only(&accept(&[
+            "text/event-stream, application/json;q=0"
+        ])));
+        assert!(!event_stream_only(&accept(&[
+            "text/event-stream;q=0, application/json"
+        ])));
+    }
+
+    #[test]
+    fn the_documented_versions_are_the_supported_ones() {
+        let documented: Vec<String> = [
+            McpProtocolVersion::V2025_06_18,
+            McpProtocolVersion::V2025_03_26,
+            McpProtocolVersion::V2024_11_05,
+        ]
+        .iter()
+        .map(|v| {
+            serde_json::to_value(v)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+        assert_eq!(documented, mcp::PROTOCOL_VERSIONS);
+    }
 }
