@@ -146,10 +146,15 @@ impl Zone {
     }
     fn local(self, t: NaiveDateTime) -> Option<DateTime<Utc>> {
         match self {
-            Zone::Named(tz) => tz.from_local_datetime(&t).earliest(),
-            Zone::Offset(off) => off.from_local_datetime(&t).earliest(),
+            Zone::Named(tz) => tz
+                .from_local_datetime(&t)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc)),
+            Zone::Offset(off) => off
+                .from_local_datetime(&t)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc)),
         }
-        .map(|t| t.with_timezone(&Utc))
     }
 }
 

@@ -971,7 +971,10 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
                 &[&workout_days],
             )
             .await?;
-        per_day.extend(rows.iter().map(|r| (r.get(0), r.get(1))));
+        per_day.extend(
+            rows.iter()
+                .map(|r| (r.get::<_, NaiveDate>(0), r.get::<_, i64>(1))),
+        );
     }
     inserts.retain(|(_, r)| {
         let Write::Workout { day, .. } = &r.write else {
