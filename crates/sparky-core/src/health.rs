@@ -97,7 +97,9 @@ impl HealthType {
                 HealthType::Measurement("water".into())
             }
             "muscle_mass_kg" => HealthType::Measurement("muscle_mass".into()),
-            "active_calories" | "active_calories_burned" | "active_energy"
+            "active_calories"
+            | "active_calories_burned"
+            | "active_energy"
             | "active_energy_burned" => HealthType::ActiveCalories,
             "sleep" | "sleep_session" | "sleep_hours" | "sleep_analysis" | "sleep_duration" => {
                 HealthType::Sleep
@@ -155,7 +157,11 @@ pub fn energy_kcal(value: Decimal, unit: Option<&str>) -> Result<Decimal, String
             value
         }
         "kj" | "kilojoule" | "kilojoules" => value / dec!(4.184),
-        other => return Err(format!("unit {other:?} is not an energy unit; use kcal or kJ")),
+        other => {
+            return Err(format!(
+                "unit {other:?} is not an energy unit; use kcal or kJ"
+            ))
+        }
     };
     in_range(kcal, MAX_ENERGY_KCAL, "energy", "kcal")
 }
@@ -167,11 +173,7 @@ pub fn sleep_hours(value: Decimal, unit: Option<&str>) -> Result<Decimal, String
         "" | "h" | "hr" | "hrs" | "hour" | "hours" => value,
         "min" | "mins" | "minute" | "minutes" => value / dec!(60),
         "s" | "sec" | "secs" | "second" | "seconds" => value / dec!(3600),
-        other => {
-            return Err(format!(
-                "unit {other:?} is not a duration; use h, min or s"
-            ))
-        }
+        other => return Err(format!("unit {other:?} is not a duration; use h, min or s")),
     };
     in_range(hours, MAX_SLEEP_HOURS, "sleep", "hours")
 }
@@ -210,9 +212,7 @@ pub fn activity_candidates(activity: &str) -> Vec<String> {
         "walking" | "walk" | "outdoor_walk" | "indoor_walk" => {
             Some("walking, 3 mph (4.8 km/h), moderate pace")
         }
-        "running" | "run" | "outdoor_run" | "indoor_run" | "treadmill" => {
-            Some("running, general")
-        }
+        "running" | "run" | "outdoor_run" | "indoor_run" | "treadmill" => Some("running, general"),
         "cycling" | "biking" | "outdoor_cycle" | "outdoor_cycling" | "bike" => {
             Some("bicycling, general")
         }
@@ -225,8 +225,11 @@ pub fn activity_candidates(activity: &str) -> Vec<String> {
         "hiking" | "hike" => Some("hiking, cross country"),
         "elliptical" => Some("elliptical trainer, moderate"),
         "rowing" | "rowing_machine" | "indoor_rowing" => Some("rowing machine, moderate"),
-        "traditional_strength_training" | "functional_strength_training" | "strength_training"
-        | "weightlifting" | "weight_lifting" => Some("weight training, general"),
+        "traditional_strength_training"
+        | "functional_strength_training"
+        | "strength_training"
+        | "weightlifting"
+        | "weight_lifting" => Some("weight training, general"),
         "high_intensity_interval_training" | "hiit" | "cross_training" | "circuit_training" => {
             Some("circuit training, vigorous")
         }
@@ -276,8 +279,14 @@ mod tests {
             ("Workout", HealthType::Workout),
             ("Nutrition", HealthType::Nutrition),
             ("Distance", HealthType::Distance),
-            ("resting_heart_rate", HealthType::Measurement("resting_heart_rate".into())),
-            ("Blood Glucose", HealthType::Measurement("blood_glucose".into())),
+            (
+                "resting_heart_rate",
+                HealthType::Measurement("resting_heart_rate".into()),
+            ),
+            (
+                "Blood Glucose",
+                HealthType::Measurement("blood_glucose".into()),
+            ),
         ] {
             assert_eq!(HealthType::classify(raw).unwrap(), t, "{raw}");
         }
@@ -302,7 +311,10 @@ mod tests {
         assert!(energy_kcal(dec!(100001), None).is_err());
         assert_eq!(sleep_hours(dec!(7.5), None).unwrap(), dec!(7.5));
         assert_eq!(sleep_hours(dec!(450), Some("min")).unwrap(), dec!(7.5));
-        assert_eq!(sleep_hours(dec!(27000), Some("seconds")).unwrap(), dec!(7.5));
+        assert_eq!(
+            sleep_hours(dec!(27000), Some("seconds")).unwrap(),
+            dec!(7.5)
+        );
         assert!(sleep_hours(dec!(25), Some("h")).is_err());
         assert!(sleep_hours(dec!(1), Some("kg")).is_err());
         assert_eq!(distance_km(dec!(5000), None, "m").unwrap(), dec!(5));

@@ -110,7 +110,8 @@ async fn a_mixed_batch_lands_in_the_right_rows_and_units_and_a_resend_changes_no
 
     let day = "2026-06-01".to_string();
     let m = measurements(&app).await;
-    let expect = |t: &str, v: &str, u: &str| (t.to_string(), v.to_string(), u.to_string(), day.clone());
+    let expect =
+        |t: &str, v: &str, u: &str| (t.to_string(), v.to_string(), u.to_string(), day.clone());
     assert_eq!(
         m,
         vec![
@@ -127,7 +128,10 @@ async fn a_mixed_batch_lands_in_the_right_rows_and_units_and_a_resend_changes_no
     // The foreign unit is kept in the note; the weight keeps its time.
     let owner = app.db.owner_client().await;
     let note: String = owner
-        .query_one("SELECT note FROM measurements WHERE type = 'blood_glucose'", &[])
+        .query_one(
+            "SELECT note FROM measurements WHERE type = 'blood_glucose'",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
@@ -155,7 +159,11 @@ async fn a_mixed_batch_lands_in_the_right_rows_and_units_and_a_resend_changes_no
     types.sort();
     assert_eq!(
         types,
-        ["active_calories:count", "blood_glucose:count", "sleep_hours:count"]
+        [
+            "active_calories:count",
+            "blood_glucose:count",
+            "sleep_hours:count"
+        ]
     );
 
     // The workout is matched to the catalog and keeps the phone's calories.
@@ -194,7 +202,11 @@ async fn a_mixed_batch_lands_in_the_right_rows_and_units_and_a_resend_changes_no
     assert_eq!(measurements(&app).await.len(), before);
     assert_eq!(count(&app, "SELECT count(*) FROM exercise_diary").await, 1);
     assert_eq!(
-        count(&app, "SELECT count(*) FROM measurement_types WHERE user_id IS NOT NULL").await,
+        count(
+            &app,
+            "SELECT count(*) FROM measurement_types WHERE user_id IS NOT NULL"
+        )
+        .await,
         3
     );
 
@@ -240,10 +252,7 @@ async fn a_mixed_batch_lands_in_the_right_rows_and_units_and_a_resend_changes_no
 
     // A reading the user deleted stays deleted while the phone resends the same values.
     let id: uuid::Uuid = owner
-        .query_one(
-            "SELECT id FROM measurements WHERE type = 'body_fat'",
-            &[],
-        )
+        .query_one("SELECT id FROM measurements WHERE type = 'body_fat'", &[])
         .await
         .unwrap()
         .get(0);
@@ -256,7 +265,11 @@ async fn a_mixed_batch_lands_in_the_right_rows_and_units_and_a_resend_changes_no
     let r = push(&app, &key, mixed_batch()).await;
     assert_eq!(r["processed"], 2, "steps and the workout went back: {r:?}");
     assert_eq!(
-        count(&app, "SELECT count(*) FROM measurements WHERE type = 'body_fat'").await,
+        count(
+            &app,
+            "SELECT count(*) FROM measurements WHERE type = 'body_fat'"
+        )
+        .await,
         0
     );
     common::assert_day_totals_match_diary(&app).await;
@@ -284,10 +297,16 @@ async fn a_bad_record_is_reported_by_index_and_the_others_are_stored() {
     assert_eq!(r["processed"], 2, "{r:?}");
     assert_eq!(r["skipped"], 1, "{r:?}");
     let errors = r["errors"].as_array().unwrap();
-    let indexes: Vec<u64> = errors.iter().map(|e| e["index"].as_u64().unwrap()).collect();
+    let indexes: Vec<u64> = errors
+        .iter()
+        .map(|e| e["index"].as_u64().unwrap())
+        .collect();
     assert_eq!(indexes, [1, 3, 4, 5, 6], "{r:?}");
     assert!(
-        errors[0]["message"].as_str().unwrap().contains("at most 100"),
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 100"),
         "{r:?}"
     );
     assert!(
@@ -321,9 +340,7 @@ async fn keys_work_in_either_header_and_sessions_need_the_origin_check() {
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{:?}", r.body);
         assert_eq!(r.code(), "unauthenticated");
     }
-    let r = app
-        .post("/api/v1/health-data", &As::Nobody, one(3))
-        .await;
+    let r = app.post("/api/v1/health-data", &As::Nobody, one(3)).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     // A bad key is refused before the body is looked at.
     let r = send(
@@ -336,7 +353,13 @@ async fn keys_work_in_either_header_and_sessions_need_the_origin_check() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{:?}", r.body);
 
     // A browser session: writes need this server's Origin.
-    let r = send(&app, "/api/v1/health-data", Cred::Cookie(&me, false), one(4)).await;
+    let r = send(
+        &app,
+        "/api/v1/health-data",
+        Cred::Cookie(&me, false),
+        one(4),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
     assert_eq!(r.code(), "csrf_failed");
     let r = send(&app, "/api/health-data", Cred::Cookie(&me, false), one(4)).await;
@@ -365,12 +388,21 @@ async fn a_key_writes_only_its_owners_rows() {
     let app = TestApp::spawn().await;
     let (ann_id, ann, ann_key) = user_with_key(&app, "ann@example.com").await;
     let (bob_id, bob, bob_key) = user_with_key(&app, "bob@example.com").await;
-    let record = json!({"type": "steps", "value": 5000, "date": "2026-06-01", "source": "HealthKit"});
+    let record =
+        json!({"type": "steps", "value": 5000, "date": "2026-06-01", "source": "HealthKit"});
 
     assert_eq!(push(&app, &ann_key, record.clone()).await["processed"], 1);
     // Bob sending the very same record is not a resend of Ann's.
     assert_eq!(push(&app, &bob_key, record.clone()).await["processed"], 1);
-    assert_eq!(push(&app, &bob_key, json!([{"type": "Mood score", "value": 3, "date": "2026-06-01"}])).await["processed"], 1);
+    assert_eq!(
+        push(
+            &app,
+            &bob_key,
+            json!([{"type": "Mood score", "value": 3, "date": "2026-06-01"}])
+        )
+        .await["processed"],
+        1
+    );
 
     let owner = app.db.owner_client().await;
     let owners: Vec<String> = owner
@@ -465,7 +497,11 @@ async fn the_sparkyfitness_app_and_shortcuts_can_push_to_api_health_data() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let r = app
-        .put("/api/v1/preferences", &me, json!({"timezone": "Europe/Berlin"}))
+        .put(
+            "/api/v1/preferences",
+            &me,
+            json!({"timezone": "Europe/Berlin"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let r = send(
@@ -476,21 +512,33 @@ async fn the_sparkyfitness_app_and_shortcuts_can_push_to_api_health_data() {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert_eq!(r.body["timezone"], "Europe/Berlin", "the account's, unchanged");
+    assert_eq!(
+        r.body["timezone"], "Europe/Berlin",
+        "the account's, unchanged"
+    );
 
     // A chunk from the app.
     let r = send(&app, "/api/health-data", Cred::Bearer(&key), app_chunk()).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["message"], "All health data successfully processed.");
-    assert_eq!(r.body["processed"].as_array().unwrap().len(), 9, "{:?}", r.body);
+    assert_eq!(
+        r.body["processed"].as_array().unwrap().len(),
+        9,
+        "{:?}",
+        r.body
+    );
     assert_eq!(r.body["errors"], json!([]));
     assert_eq!(r.body["skipped"].as_array().unwrap().len(), 1);
     assert_eq!(r.body["skipped"][0]["type"], "Nutrition");
-    assert_eq!(r.body["processed"][0], json!({"index": 0, "type": "step", "status": "success"}));
+    assert_eq!(
+        r.body["processed"][0],
+        json!({"index": 0, "type": "step", "status": "success"})
+    );
 
     let day = "2026-06-01".to_string();
     let m = measurements(&app).await;
-    let expect = |t: &str, v: &str, u: &str| (t.to_string(), v.to_string(), u.to_string(), day.clone());
+    let expect =
+        |t: &str, v: &str, u: &str| (t.to_string(), v.to_string(), u.to_string(), day.clone());
     assert_eq!(
         m,
         vec![
@@ -579,7 +627,12 @@ async fn limits_and_malformed_bodies_are_refused_whole() {
     for path in ["/api/v1/health-data", "/api/health-data"] {
         let many = Value::Array(vec![rec.clone(); 5001]);
         let r = send(&app, path, Cred::Bearer(&key), many).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {:?}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {:?}",
+            r.body
+        );
         assert!(
             r.body["error"]["fields"]["body"]
                 .as_str()
@@ -591,7 +644,12 @@ async fn limits_and_malformed_bodies_are_refused_whole() {
         // Not records at all.
         for body in [json!(5), json!("steps"), json!(null)] {
             let r = send(&app, path, Cred::Bearer(&key), body.clone()).await;
-            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path} {body}: {:?}", r.body);
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{path} {body}: {:?}",
+                r.body
+            );
         }
         // NUL in a string, anywhere.
         let r = send(
@@ -601,8 +659,17 @@ async fn limits_and_malformed_bodies_are_refused_whole() {
             json!([rec.clone(), {"type": "ste\u{0}ps", "value": 1, "date": "2026-06-01"}]),
         )
         .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {:?}", r.body);
-        assert!(r.body["error"]["fields"]["[1].type"].is_string(), "{:?}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"]["[1].type"].is_string(),
+            "{:?}",
+            r.body
+        );
         // Malformed JSON.
         let r = app
             .client
@@ -627,16 +694,36 @@ async fn limits_and_malformed_bodies_are_refused_whole() {
     }
     // Sparky's own shape: the documented lengths, types and fields.
     for (bad, field) in [
-        (json!([{"type": "x".repeat(65), "value": 1, "date": "2026-06-01"}]), "[0].type"),
-        (json!([rec.clone(), {"type": "steps", "value": 1, "date": "2026-06-01", "source": "s".repeat(65)}]), "[1].source"),
-        (json!([{"type": "steps", "value": 1, "date": "2301-01-01"}]), "[0].date"),
-        (json!([{"type": "steps", "value": "many", "date": "2026-06-01"}]), "[0].value"),
-        (json!([{"type": "steps", "value": 1, "date": "2026-06-01", "colour": "red"}]), "[0]"),
+        (
+            json!([{"type": "x".repeat(65), "value": 1, "date": "2026-06-01"}]),
+            "[0].type",
+        ),
+        (
+            json!([rec.clone(), {"type": "steps", "value": 1, "date": "2026-06-01", "source": "s".repeat(65)}]),
+            "[1].source",
+        ),
+        (
+            json!([{"type": "steps", "value": 1, "date": "2301-01-01"}]),
+            "[0].date",
+        ),
+        (
+            json!([{"type": "steps", "value": "many", "date": "2026-06-01"}]),
+            "[0].value",
+        ),
+        (
+            json!([{"type": "steps", "value": 1, "date": "2026-06-01", "colour": "red"}]),
+            "[0]",
+        ),
         (json!([{"type": "steps", "value": 1}]), "[0]"),
         (json!({"type": "steps", "value": 1}), "body"),
     ] {
         let r = send(&app, "/api/v1/health-data", Cred::Bearer(&key), bad.clone()).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {:?}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {:?}",
+            r.body
+        );
         let fields = r.body["error"]["fields"].as_object().unwrap();
         assert!(
             fields.keys().any(|k| k.starts_with(field)),
@@ -644,13 +731,22 @@ async fn limits_and_malformed_bodies_are_refused_whole() {
         );
     }
     // SparkyFitness's shape: an entry that is not an object.
-    let r = send(&app, "/api/health-data", Cred::Bearer(&key), json!([rec.clone(), 7])).await;
+    let r = send(
+        &app,
+        "/api/health-data",
+        Cred::Bearer(&key),
+        json!([rec.clone(), 7]),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     assert!(r.body["error"]["fields"]["[1]"].is_string(), "{:?}", r.body);
 
     // Nothing was stored by any of them.
     assert_eq!(count(&app, "SELECT count(*) FROM measurements").await, 0);
-    assert_eq!(count(&app, "SELECT count(*) FROM health_data_records").await, 0);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM health_data_records").await,
+        0
+    );
 
     // An empty batch is fine.
     let r = push(&app, &key, json!([])).await;

@@ -180,10 +180,15 @@ fn when(raw: &str, zone: Zone, field: &str) -> Result<When, RecordOutcome> {
         .map(|t| t.with_timezone(&Utc))
         .ok()
         .or_else(|| {
-            ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-                .iter()
-                .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())
-                .and_then(|t| zone.local(t))
+            [
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+            ]
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())
+            .and_then(|t| zone.local(t))
         })
         .ok_or_else(|| {
             fail(format!(
@@ -210,11 +215,7 @@ fn instant(o: &Map<String, Value>, field: &str, zone: Zone) -> Option<DateTime<U
 }
 
 /// The day of a record from the first of `fields` that is present.
-fn day(
-    o: &Map<String, Value>,
-    fields: &[&str],
-    zone: Zone,
-) -> Result<NaiveDate, RecordOutcome> {
+fn day(o: &Map<String, Value>, fields: &[&str], zone: Zone) -> Result<NaiveDate, RecordOutcome> {
     for f in fields {
         match field_when(o, f, zone)? {
             Some(When::Day(d)) => return Ok(d),
@@ -222,7 +223,10 @@ fn day(
             None => {}
         }
     }
-    Err(fail(format!("a record needs a date ({})", fields.join(", "))))
+    Err(fail(format!(
+        "a record needs a date ({})",
+        fields.join(", ")
+    )))
 }
 
 /// Reads one SparkyFitness record: the `type` as sent (for the answer) and what it would
@@ -308,7 +312,9 @@ fn plan_record(o: &Map<String, Value>, settings: Settings) -> Planned {
                 instant(o, "wake_time", zone),
             ) {
                 (Some(s), _, _, _) | (None, Some(s), _, _) => Some(s),
-                (None, None, Some(b), Some(w)) if w > b => Some(Decimal::from((w - b).num_seconds())),
+                (None, None, Some(b), Some(w)) if w > b => {
+                    Some(Decimal::from((w - b).num_seconds()))
+                }
                 _ => None,
             };
             let (value, unit) = match (seconds, number(o, "value")?) {
@@ -358,8 +364,11 @@ fn plan_record(o: &Map<String, Value>, settings: Settings) -> Planned {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn num(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
     use crate::health_data::DraftBody;
-    use rust_decimal_macros::dec;
     use serde_json::json;
 
     fn settings() -> Settings {
@@ -378,7 +387,10 @@ mod tests {
         let d = planned(json!({"value": 8123, "type": "step", "date": "2026-06-01",
                                "unit": "count", "source": "HealthKit"}))
         .unwrap();
-        assert_eq!((d.source.as_str(), d.key.as_str()), ("HealthKit", "2026-06-01"));
+        assert_eq!(
+            (d.source.as_str(), d.key.as_str()),
+            ("HealthKit", "2026-06-01")
+        );
         assert!(
             matches!(&d.body, DraftBody::Measurement { type_name, default_unit, .. }
                 if type_name == "steps" && *default_unit == DefaultUnit::Canonical)
@@ -391,7 +403,7 @@ mod tests {
         assert_eq!(d.day, NaiveDate::from_ymd_opt(2026, 6, 1).unwrap());
         assert_eq!(d.key, "2026-06-01T11:30:00Z");
         match d.body {
-            DraftBody::Measurement { value, .. } => assert_eq!(value, dec!(70.5)),
+            DraftBody::Measurement { value, .. } => assert_eq!(value, num("70.5")),
             other => panic!("{other:?}"),
         }
         // A full time is bucketed in the record's own zone.
@@ -417,7 +429,7 @@ mod tests {
         match d.body {
             DraftBody::Measurement {
                 type_name, value, ..
-            } => assert_eq!((type_name.as_str(), value), ("sleep_hours", dec!(7.5))),
+            } => assert_eq!((type_name.as_str(), value), ("sleep_hours", num("7.5"))),
             other => panic!("{other:?}"),
         }
         let d = planned(json!({"type": "ExerciseSession", "source": "HealthKit",
@@ -435,7 +447,7 @@ mod tests {
             } => {
                 assert_eq!(name, "Running");
                 assert_eq!(minutes, Some(30));
-                assert_eq!(km, Some(dec!(5.2)));
+                assert_eq!(km, Some(num("5.2")));
                 assert_eq!(kcal, None, "0 kcal means unknown");
             }
             other => panic!("{other:?}"),
@@ -446,12 +458,27 @@ mod tests {
     fn bad_records_say_why() {
         for (bad, why) in [
             (json!({"value": 1, "date": "2026-06-01"}), "type is missing"),
-            (json!({"type": 5, "value": 1, "date": "2026-06-01"}), "type must be text"),
-            (json!({"type": "weight", "date": "2026-06-01"}), "value is missing"),
-            (json!({"type": "weight", "value": "heavy", "date": "2026-06-01"}), "must be a number"),
+            (
+                json!({"type": 5, "value": 1, "date": "2026-06-01"}),
+                "type must be text",
+            ),
+            (
+                json!({"type": "weight", "date": "2026-06-01"}),
+                "value is missing",
+            ),
+            (
+                json!({"type": "weight", "value": "heavy", "date": "2026-06-01"}),
+                "must be a number",
+            ),
             (json!({"type": "weight", "value": 80}), "needs a date"),
-            (json!({"type": "weight", "value": 80, "date": "yesterday"}), "must be a date"),
-            (json!({"type": "weight", "value": 80, "date": "1800-01-01"}), "between 1900"),
+            (
+                json!({"type": "weight", "value": 80, "date": "yesterday"}),
+                "must be a date",
+            ),
+            (
+                json!({"type": "weight", "value": 80, "date": "1800-01-01"}),
+                "between 1900",
+            ),
         ] {
             match planned(bad.clone()) {
                 Err(RecordOutcome::Failed(m)) => assert!(m.contains(why), "{bad}: {m}"),

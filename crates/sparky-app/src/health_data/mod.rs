@@ -344,7 +344,9 @@ pub(crate) fn workout_key(
 fn clean_source(source: Option<&str>, default: &str) -> Result<String, RecordOutcome> {
     let s = source.map(str::trim).unwrap_or_default();
     if s.chars().count() > MAX_SOURCE {
-        return Err(fail(format!("source must be at most {MAX_SOURCE} characters")));
+        return Err(fail(format!(
+            "source must be at most {MAX_SOURCE} characters"
+        )));
     }
     Ok(if s.is_empty() {
         default.to_string()
@@ -483,10 +485,7 @@ fn plan_native(r: &HealthRecordInput, settings: Settings) -> Planned {
                     "name, duration_minutes, distance, distance_unit and calories are for workouts",
                 ));
             }
-            let value = r
-                .value
-                .ok_or_else(|| fail("value is missing"))?
-                .decimal();
+            let value = r.value.ok_or_else(|| fail("value is missing"))?.decimal();
             let unit = r.unit.as_deref().map(str::trim).filter(|u| !u.is_empty());
             let distance_default = match DistanceUnit::of(settings.units) {
                 DistanceUnit::Km => "km",
@@ -543,7 +542,9 @@ enum Write {
 }
 
 fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+    v.as_ref()
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "-".into())
 }
 
 /// The owner's timezone and units.
@@ -777,7 +778,11 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
         };
         outcomes.push((
             label,
-            planned.as_ref().err().cloned().unwrap_or(RecordOutcome::Stored),
+            planned
+                .as_ref()
+                .err()
+                .cloned()
+                .unwrap_or(RecordOutcome::Stored),
         ));
         if let Ok(d) = planned {
             drafts.push((i, d));
@@ -864,9 +869,7 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
                 let hit = exercises.get(&name);
                 Write::Workout {
                     exercise_id: hit.map(|h| h.0),
-                    name: hit
-                        .map(|h| h.1.clone())
-                        .unwrap_or_else(|| name.clone()),
+                    name: hit.map(|h| h.1.clone()).unwrap_or_else(|| name.clone()),
                     minutes,
                     km,
                     kcal,
@@ -878,8 +881,16 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
         };
         let fingerprint = match &write {
             Write::Measurement {
-                value, unit, day, at, ..
-            } => format!("m|{}|{unit}|{day}|{}", value.normalize(), opt(&at.map(instant_key))),
+                value,
+                unit,
+                day,
+                at,
+                ..
+            } => format!(
+                "m|{}|{unit}|{day}|{}",
+                value.normalize(),
+                opt(&at.map(instant_key))
+            ),
             Write::Workout {
                 minutes,
                 km,
@@ -938,9 +949,8 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
     for r in &ready {
         match known.get(&(r.source.clone(), r.kind.clone(), r.key.clone())) {
             Some((fp, _, _)) if *fp == r.fingerprint => {
-                outcomes[r.index].1 = RecordOutcome::Skipped(
-                    "already stored with the same values (a resend)".into(),
-                );
+                outcomes[r.index].1 =
+                    RecordOutcome::Skipped("already stored with the same values (a resend)".into());
             }
             Some((_, Some(m), _)) if matches!(r.write, Write::Measurement { .. }) => {
                 updates.push((*m, r))
@@ -1245,7 +1255,10 @@ async fn write_workouts(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal_macros::dec;
+
+    fn num(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
 
     fn settings() -> Settings {
         Settings {
@@ -1267,11 +1280,15 @@ mod tests {
         .unwrap();
         assert_eq!(d.key, "2026-06-01");
         assert_eq!(d.source, "api");
-        assert!(matches!(d.body, DraftBody::Measurement { ref type_name, .. } if type_name == "steps"));
+        assert!(
+            matches!(d.body, DraftBody::Measurement { ref type_name, .. } if type_name == "steps")
+        );
 
         let d = plan_native(
-            &record(serde_json::json!({"type": "sleep", "value": 450, "unit": "min",
-                                       "date": "2026-06-01", "source": " Watch "})),
+            &record(
+                serde_json::json!({"type": "sleep", "value": 450, "unit": "min",
+                                       "date": "2026-06-01", "source": " Watch "}),
+            ),
             settings(),
         )
         .unwrap();
@@ -1284,16 +1301,18 @@ mod tests {
                 ..
             } => {
                 assert_eq!(type_name, "sleep_hours");
-                assert_eq!(value, dec!(7.5));
+                assert_eq!(value, num("7.5"));
                 assert!(converted);
             }
             other => panic!("{other:?}"),
         }
 
         let d = plan_native(
-            &record(serde_json::json!({"type": "workout", "name": "Running", "date": "2026-06-01",
+            &record(
+                serde_json::json!({"type": "workout", "name": "Running", "date": "2026-06-01",
                                        "timestamp": "2026-06-01T06:00:00Z",
-                                       "duration_minutes": 30.4, "distance": 5, "calories": 300})),
+                                       "duration_minutes": 30.4, "distance": 5, "calories": 300}),
+            ),
             settings(),
         )
         .unwrap();
@@ -1303,14 +1322,17 @@ mod tests {
                 minutes, km, kcal, ..
             } => {
                 assert_eq!(minutes, Some(30));
-                assert_eq!(km, Some(dec!(5)));
-                assert_eq!(kcal, Some(dec!(300)));
+                assert_eq!(km, Some(num("5")));
+                assert_eq!(kcal, Some(num("300")));
             }
             other => panic!("{other:?}"),
         }
 
         for (bad, why) in [
-            (serde_json::json!({"type": "weight", "date": "2026-06-01"}), "value is missing"),
+            (
+                serde_json::json!({"type": "weight", "date": "2026-06-01"}),
+                "value is missing",
+            ),
             (
                 serde_json::json!({"type": "workout", "date": "2026-06-01", "duration_minutes": 5}),
                 "needs a name",
@@ -1327,7 +1349,10 @@ mod tests {
                 serde_json::json!({"type": "workout", "name": "Run", "duration_minutes": 20000, "date": "2026-06-01"}),
                 "at most 10080",
             ),
-            (serde_json::json!({"type": "123", "value": 1, "date": "2026-06-01"}), "letter first"),
+            (
+                serde_json::json!({"type": "123", "value": 1, "date": "2026-06-01"}),
+                "letter first",
+            ),
         ] {
             match plan_native(&record(bad.clone()), settings()) {
                 Err(RecordOutcome::Failed(m)) => assert!(m.contains(why), "{bad}: {m}"),
@@ -1348,7 +1373,7 @@ mod tests {
         let imperial = UnitsSystem::Imperial;
         // 180 lb → kg, exactly, 6 places.
         let (v, u, raw) = measurement_value(
-            dec!(180),
+            num("180"),
             Some("lb"),
             false,
             DefaultUnit::Display,
@@ -1357,10 +1382,10 @@ mod tests {
             UnitsSystem::Metric,
         )
         .unwrap();
-        assert_eq!((v, u.as_str(), raw), (dec!(81.646627), "kg", None));
+        assert_eq!((v, u.as_str(), raw), (num("81.646627"), "kg", None));
         // No unit: the display unit (Sparky) or the canonical one (SparkyFitness).
         let (v, _, _) = measurement_value(
-            dec!(180),
+            num("180"),
             None,
             false,
             DefaultUnit::Display,
@@ -1369,9 +1394,9 @@ mod tests {
             imperial,
         )
         .unwrap();
-        assert_eq!(v, dec!(81.646627));
+        assert_eq!(v, num("81.646627"));
         let (v, _, _) = measurement_value(
-            dec!(80),
+            num("80"),
             None,
             false,
             DefaultUnit::Canonical,
@@ -1380,10 +1405,10 @@ mod tests {
             imperial,
         )
         .unwrap();
-        assert_eq!(v, dec!(80));
+        assert_eq!(v, num("80"));
         // A custom count keeps a foreign unit as sent.
         let (v, u, raw) = measurement_value(
-            dec!(5.4),
+            num("5.4"),
             Some("mmol/L"),
             false,
             DefaultUnit::Display,
@@ -1392,13 +1417,16 @@ mod tests {
             imperial,
         )
         .unwrap();
-        assert_eq!((v, u.as_str(), raw.as_deref()), (dec!(5.4), "count", Some("mmol/L")));
+        assert_eq!(
+            (v, u.as_str(), raw.as_deref()),
+            (num("5.4"), "count", Some("mmol/L"))
+        );
         // Wrong units and impossible values fail.
         for (value, unit, dim) in [
-            (dec!(150), Some("%"), Dimension::Percent),
-            (dec!(0), Some("kg"), Dimension::Mass),
-            (dec!(70), Some("mmol/L"), Dimension::Mass),
-            (dec!(70), Some("ml"), Dimension::Mass),
+            (num("150"), Some("%"), Dimension::Percent),
+            (num("0"), Some("kg"), Dimension::Mass),
+            (num("70"), Some("mmol/L"), Dimension::Mass),
+            (num("70"), Some("ml"), Dimension::Mass),
         ] {
             assert!(
                 measurement_value(value, unit, false, DefaultUnit::Display, "x", dim, imperial)

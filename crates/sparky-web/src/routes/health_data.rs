@@ -113,16 +113,15 @@ async fn push_health_data(
     req: Request,
 ) -> ApiResult<ApiJson<HealthDataResult>> {
     let bytes = body(&app, req).await?;
-    let records: Vec<HealthRecordInput> =
-        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'[') => parse_json(&bytes)?,
-            Some(b'{') => vec![parse_json(&bytes)?],
-            _ => {
-                // Malformed JSON is a 400; well-formed JSON of another kind a 422.
-                parse_json::<Value>(&bytes)?;
-                return Err(not_records());
-            }
-        };
+    let records: Vec<HealthRecordInput> = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => parse_json(&bytes)?,
+        Some(b'{') => vec![parse_json(&bytes)?],
+        _ => {
+            // Malformed JSON is a 400; well-formed JSON of another kind a 422.
+            parse_json::<Value>(&bytes)?;
+            return Err(not_records());
+        }
+    };
     let batch = Batch::native(records)?;
     let outcome = health_data::push(&mut tx, batch).await?;
     tx.commit().await?;
@@ -224,13 +223,11 @@ impl From<PushOutcome> for CompatHealthResult {
                     kind,
                     status: "success".into(),
                 }),
-                RecordOutcome::Skipped(reason) => {
-                    r.skipped.push(CompatSkipped {
-                        index,
-                        kind,
-                        reason,
-                    })
-                }
+                RecordOutcome::Skipped(reason) => r.skipped.push(CompatSkipped {
+                    index,
+                    kind,
+                    reason,
+                }),
                 RecordOutcome::Failed(error) => r.errors.push(CompatError { index, kind, error }),
             }
         }
@@ -329,8 +326,15 @@ async fn compat_bootstrap_timezone(
     Auth { mut tx, .. }: Auth,
     ApiJson(input): ApiJson<BootstrapTimezoneInput>,
 ) -> ApiResult<ApiJson<CompatTimezone>> {
-    if input.timezone.as_ref().is_some_and(|t| t.chars().count() > 64) {
-        return Err(ApiError::invalid("timezone", "must be at most 64 characters"));
+    if input
+        .timezone
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > 64)
+    {
+        return Err(ApiError::invalid(
+            "timezone",
+            "must be at most 64 characters",
+        ));
     }
     let prefs = sparky_app::preferences::get(&mut tx, sparky_app::Acting::ME).await?;
     tx.commit().await?;
