@@ -780,3 +780,51 @@ async fn records_repeated_in_one_request_count_once_and_new_types_are_bounded() 
     assert_eq!(r["processed"], 10, "{r:?}");
     assert_eq!(r["skipped"], 50, "{r:?}");
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_health_routes() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api/v1/openapi.json", &As::Nobody).await.body;
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    // Every schema the health routes refer to is in the document.
+    let text = doc.to_string();
+    for name in [
+        "HealthDataBody",
+        "HealthRecordInput",
+        "HealthDataResult",
+        "CompatHealthDataBody",
+        "CompatHealthResult",
+        "CompatIdentity",
+    ] {
+        assert!(schemas.contains_key(name), "{name} is missing");
+    }
+    let mut refs = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("#/components/schemas/") {
+        rest = &rest[i + "#/components/schemas/".len()..];
+        let end = rest.find('"').unwrap();
+        refs.push(rest[..end].to_string());
+    }
+    for r in refs {
+        assert!(schemas.contains_key(&r), "dangling $ref {r}");
+    }
+    let body = &schemas["HealthDataBody"]["oneOf"];
+    assert_eq!(body[0]["maxItems"], 5000, "{body}");
+    assert_eq!(
+        schemas["HealthRecordInput"]["properties"]["type"]["maxLength"],
+        64
+    );
+    for (path, method) in [
+        ("/api/v1/health-data", "post"),
+        ("/api/health-data", "post"),
+        ("/api/identity/user", "get"),
+        ("/api/user-preferences/bootstrap-timezone", "post"),
+    ] {
+        let op = &doc["paths"][path][method];
+        assert_eq!(op["security"].as_array().map(Vec::len), Some(3), "{path}");
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["api_key_header"]["name"],
+        "X-API-Key"
+    );
+}
