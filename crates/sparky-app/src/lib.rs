@@ -25,6 +25,7 @@ pub mod exercises;
 pub mod family;
 pub mod foods;
 pub mod goals;
+pub mod health_data;
 pub mod idempotency;
 pub mod meal_plans;
 pub mod measurement_types;

@@ -6,6 +6,7 @@ pub mod barcode;
 pub mod energy;
 pub mod exercise;
 pub mod food_search;
+pub mod health;
 pub mod measure;
 mod named_serde;
 pub mod nutrition;

@@ -162,6 +162,14 @@ const TABLES: &[Table] = &[
         insert: "INSERT INTO assistant_requests (user_id, kind) VALUES ($1, 'meal_photo') RETURNING id",
         touch: "tokens_in = 1",
     },
+    Table {
+        name: "health_data_records",
+        owner_col: "user_id",
+        owner: Owner::User,
+        insert: "INSERT INTO health_data_records (user_id, source, kind, record_key, fingerprint) \
+                 VALUES ($1, 'HealthKit', 'steps', '2026-06-01', 'm|8000') RETURNING id",
+        touch: "updated_at = now()",
+    },
 ];
 
 const ACCESS_TYPES: &[&str] = &["calorie", "checkin", "reports", "food_list"];
@@ -1102,6 +1110,7 @@ async fn every_policy_column_is_indexed() {
         ("chat_messages", "conversation_id"),
         ("assistant_actions", "user_id"),
         ("assistant_requests", "user_id"),
+        ("health_data_records", "user_id"),
         ("family_access", "grantor_user_id"),
         ("family_access", "grantee_user_id"),
     ];

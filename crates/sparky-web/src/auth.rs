@@ -1,5 +1,6 @@
-//! Who is asking: session cookies for browsers, bearer API keys for scripts, and the
-//! per-request transaction that acts as that user under RLS.
+//! Who is asking: session cookies for browsers, API keys for scripts and phones
+//! (`Authorization: Bearer <key>`, or `X-API-Key: <key>`), and the per-request transaction
+//! that acts as that user under RLS.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -76,7 +77,21 @@ pub fn session_secret(parts: &Parts) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The header an API key may also come in (as SparkyFitness's clients send it), when there is
+/// no `Authorization` header.
+pub const API_KEY_HEADER: &str = "x-api-key";
+
 fn credential_from(parts: &Parts, app: &AppState) -> Result<(Credential, AuthVia), ApiError> {
+    let api_key = |key: &str| {
+        (
+            Credential {
+                kind: "api_key",
+                token_hash: token_hash(key),
+                session_ttl_seconds: app.config.session_ttl_seconds,
+            },
+            AuthVia::ApiKey,
+        )
+    };
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let value = value.to_str().map_err(|_| ApiError::unauthenticated())?;
         let key = value
@@ -85,14 +100,16 @@ fn credential_from(parts: &Parts, app: &AppState) -> Result<(Credential, AuthVia
             .map(str::trim)
             .filter(|k| !k.is_empty())
             .ok_or_else(ApiError::unauthenticated)?;
-        return Ok((
-            Credential {
-                kind: "api_key",
-                token_hash: token_hash(key),
-                session_ttl_seconds: app.config.session_ttl_seconds,
-            },
-            AuthVia::ApiKey,
-        ));
+        return Ok(api_key(key));
+    }
+    if let Some(value) = parts.headers.get(API_KEY_HEADER) {
+        let key = value
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .ok_or_else(ApiError::unauthenticated)?;
+        return Ok(api_key(key));
     }
     let secret = session_secret(parts).ok_or_else(ApiError::unauthenticated)?;
     Ok((
@@ -192,6 +209,7 @@ fn is_public(method: &Method, path: &str) -> bool {
 pub fn may_look_at_input(req: &axum::extract::Request) -> bool {
     is_public(req.method(), req.uri().path())
         || req.headers().contains_key(header::AUTHORIZATION)
+        || req.headers().contains_key(API_KEY_HEADER)
         || CookieJar::from_headers(req.headers())
             .get(SESSION_COOKIE)
             .is_some()

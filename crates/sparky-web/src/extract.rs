@@ -46,6 +46,30 @@ where
     }
 }
 
+/// The body of a JSON request (`Content-Type: application/json`, else 415), read up to `limit`
+/// bytes (else 413) instead of the server-wide `SPARKY_MAX_BODY`: for the few routes whose
+/// bodies are larger by nature (phones pushing health data).
+pub async fn json_body(req: Request, limit: usize) -> Result<Bytes, ApiError> {
+    use http_body_util::BodyExt;
+    if !is_json(req.headers()) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON with `Content-Type: application/json`",
+        ));
+    }
+    match http_body_util::Limited::new(req.into_body(), limit)
+        .collect()
+        .await
+    {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(payload_too_large()),
+        Err(e) => Err(ApiError::bad_request(format!(
+            "could not read the request body: {e}"
+        ))),
+    }
+}
+
 fn is_json(headers: &axum::http::HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)

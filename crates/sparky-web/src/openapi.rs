@@ -19,7 +19,8 @@ use crate::AppState;
     info(
         title = "Sparky API",
         description = "Self-hosted fitness tracking. Authenticate with the session cookie from \
-            `POST /api/v1/auth/login` or with `Authorization: Bearer <api key>`. Errors always have \
+            `POST /api/v1/auth/login` or with an API key: `Authorization: Bearer <api key>` or \
+            `X-API-Key: <api key>`. Errors always have \
             the shape `{\"error\": {\"code\", \"message\", \"fields\"}}`. Per-user endpoints take \
             `?user_id=` to act on data another user shared with you (family access).",
         license(name = "AGPL-3.0-or-later")
@@ -58,6 +59,12 @@ pub fn finish(doc: &mut OpenApiDoc) {
         "api_key",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
     );
+    // The same API key in the header SparkyFitness's clients use (when there is no
+    // Authorization header).
+    components.add_security_scheme(
+        "api_key_header",
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+    );
     let error = |description: &str| {
         ResponseBuilder::new()
             .description(description)
@@ -90,6 +97,7 @@ pub fn finish(doc: &mut OpenApiDoc) {
                 op.security = Some(vec![
                     SecurityRequirement::new("session", Vec::<String>::new()),
                     SecurityRequirement::new("api_key", Vec::<String>::new()),
+                    SecurityRequirement::new("api_key_header", Vec::<String>::new()),
                 ]);
                 add(
                     "401",

@@ -109,7 +109,7 @@ fn error_responses_are_documented() {
         } else {
             assert!(has("401"), "{method} {path}: no 401");
             assert!(
-                op["security"].as_array().is_some_and(|s| s.len() == 2),
+                op["security"].as_array().is_some_and(|s| s.len() == 3),
                 "{method} {path}: security"
             );
         }

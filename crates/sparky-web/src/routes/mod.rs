@@ -10,6 +10,7 @@ pub mod exercises;
 pub mod family;
 pub mod foods;
 pub mod goals;
+pub mod health_data;
 pub mod mcp;
 pub mod meal_plans;
 pub mod measurement_types;
@@ -42,6 +43,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(goals::router())
         .merge(meal_plans::router())
         .merge(summary::router())
+        .merge(health_data::router())
         .merge(chat::router())
         .merge(assistant_photos::router())
         .merge(mcp::router())

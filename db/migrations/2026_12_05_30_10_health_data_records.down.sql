@@ -1,0 +1,2 @@
+-- Forgets what pushed health records became (the measurements and workouts stay).
+DROP TABLE health_data_records;
