@@ -17,6 +17,14 @@
     setupScan();
   });
 
+  // htmx binds a swapped field's triggers when the swap settles (about 20 ms after the sheet
+  // opens and focuses it); what was typed in between fires no search, so search it now.
+  document.addEventListener("htmx:load", function (e) {
+    var el = e.target;
+    var q = el && (el.id === "food-q" ? el : el.querySelector && el.querySelector("#food-q"));
+    if (q && q.value && window.htmx) window.htmx.trigger(q, "search");
+  });
+
   document.addEventListener("click", function (e) {
     var close = e.target.closest && e.target.closest("[data-close-sheet]");
     if (close && sheet) { sheet.close(); }

@@ -519,6 +519,13 @@ async fn suggest_matches_worked_examples() {
         )
         .await;
     assert!(r.body["error"]["fields"]["weekly_change_kg"].is_string());
+    // An empty value is not "absent": the document declares an enum and numbers.
+    let r = app
+        .get("/api/v1/goals/suggest?activity=&age=&sex=male", &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body["error"]["fields"]["activity"].is_string(), "{:?}", r.body);
+    assert!(r.body["error"]["fields"]["age"].is_string());
     // No weight given and none measured.
     let r = app
         .get("/api/v1/goals/suggest?sex=male&age=30&height_cm=180", &ann)

@@ -114,8 +114,10 @@ pub(crate) struct Given {
     pub floor_kcal: Option<Decimal>,
 }
 
+/// A given parameter, trimmed. An empty one (`?activity=`) is given and invalid, not absent:
+/// the OpenAPI document declares numbers and enums, which an empty string is not.
 fn text(raw: &Option<String>) -> Option<&str> {
-    raw.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    raw.as_deref().map(str::trim)
 }
 
 fn decimal_param(
