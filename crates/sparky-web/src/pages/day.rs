@@ -3,7 +3,7 @@
 //! Writes answer htmx with the re-rendered day and a plain form post with a redirect.
 
 use askama::Template;
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
@@ -109,6 +109,20 @@ pub async fn today(page: Page) -> Result<Response, PageError> {
 pub async fn day_page(page: Page, Path(date): Path<String>) -> Result<Response, PageError> {
     let day = DayRef::parse(&date).map_err(|_| PageError::NotFound)?;
     render(page, day).await
+}
+
+#[derive(Deserialize)]
+pub struct PickDay {
+    date: Option<String>,
+}
+
+/// The date picker's form (`/day?date=2026-12-01`): on to that day, or back to today when the
+/// date is missing or not one.
+pub async fn pick_day(Query(q): Query<PickDay>) -> Response {
+    match q.date.as_deref().map(str::trim).map(DayRef::parse) {
+        Some(Ok(DayRef::On(d))) => redirect(&format!("/day/{d}")),
+        _ => redirect("/"),
+    }
 }
 
 async fn render(mut page: Page, day: DayRef) -> Result<Response, PageError> {
@@ -271,7 +285,7 @@ pub async fn view(
                 .map(|e| EntryView {
                     id: e.id,
                     name: e.food_name.clone(),
-                    amount: format!("{} {}", e.quantity, e.unit),
+                    amount: super::format::amount(e.quantity, &e.unit),
                     quantity: e.quantity.to_string(),
                     unit: e.unit.clone(),
                     kcal: kcal(cal(&e.nutrients)),

@@ -111,6 +111,77 @@ pub fn number(v: f64, places: usize) -> String {
     }
 }
 
+/// "2 servings", "1 slice", "150 g", "2 large": a count of a countable English unit word takes
+/// its plural; abbreviations, sizes ("large") and longer descriptions stay as they are.
+pub fn amount(quantity: impl std::fmt::Display, unit: &str) -> String {
+    const COUNTABLE: &[&str] = &[
+        "serving",
+        "slice",
+        "cup",
+        "piece",
+        "bar",
+        "can",
+        "bottle",
+        "packet",
+        "package",
+        "scoop",
+        "container",
+        "tablet",
+        "capsule",
+        "stick",
+        "link",
+        "patty",
+        "cookie",
+        "cracker",
+        "egg",
+        "fillet",
+        "wedge",
+        "leaf",
+        "clove",
+        "handful",
+        "portion",
+        "glass",
+        "bowl",
+        "plate",
+        "tablespoon",
+        "teaspoon",
+        "sandwich",
+        "muffin",
+        "roll",
+        "bun",
+        "pancake",
+        "waffle",
+        "breast",
+        "thigh",
+        "drumstick",
+        "wing",
+        "strip",
+        "nugget",
+        "pouch",
+        "jar",
+        "carton",
+    ];
+    let q = quantity.to_string();
+    let one = if q.contains('.') {
+        q.trim_end_matches('0').trim_end_matches('.') == "1"
+    } else {
+        q == "1"
+    };
+    let word = unit.trim();
+    if !one {
+        if let Some(w) = COUNTABLE.iter().find(|w| w.eq_ignore_ascii_case(word)) {
+            let plural = match *w {
+                "leaf" => "leaves".to_string(),
+                "patty" => "patties".to_string(),
+                "glass" | "sandwich" | "pouch" => format!("{w}es"),
+                other => format!("{other}s"),
+            };
+            return format!("{q} {plural}");
+        }
+    }
+    format!("{q} {word}")
+}
+
 /// Whole kcal.
 pub fn kcal(v: f64) -> String {
     number(v.round(), 0)
@@ -130,6 +201,20 @@ pub fn day_label(t: &Messages, d: NaiveDate, this_year: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counted_unit_words_take_their_plural() {
+        assert_eq!(amount("2", "serving"), "2 servings");
+        assert_eq!(amount("1", "serving"), "1 serving");
+        assert_eq!(amount("1.00", "Slice"), "1.00 Slice");
+        assert_eq!(amount("10", "slice"), "10 slices");
+        assert_eq!(amount("0.5", "cup"), "0.5 cups");
+        assert_eq!(amount("3", "patty"), "3 patties");
+        assert_eq!(amount("2", "glass"), "2 glasses");
+        assert_eq!(amount("150", "g"), "150 g");
+        assert_eq!(amount("2", "large"), "2 large");
+        assert_eq!(amount("2", "cup, chopped"), "2 cup, chopped");
+    }
 
     #[test]
     fn numbers_read_well() {

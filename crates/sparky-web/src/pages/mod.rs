@@ -52,6 +52,7 @@ pub const VIEWING_COOKIE: &str = "sparky_viewing";
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(day::today))
+        .route("/day", get(day::pick_day))
         .route("/day/{date}", get(day::day_page))
         .route(
             "/signin",

@@ -235,7 +235,7 @@ pub async fn render_detail(
                 .map(|i| ItemRow {
                     id: i.id,
                     name: i.food_name.clone(),
-                    amount: format!("{} {}", i.quantity, i.unit),
+                    amount: super::format::amount(i.quantity, &i.unit),
                     when: match i.day_of_week {
                         None => t.get("plans.every_day").to_string(),
                         Some(w) => t.get(&format!("plans.wd.{w}")).to_string(),
