@@ -227,12 +227,36 @@
   // ---- the page underneath -----------------------------------------------------------------
 
   var refreshTimer = null;
-  // Something was written or undone: Today's numbers are refreshed in place.
+  // A form on the page that the user has typed into is not refreshed away under them.
+  var pageEdited = false;
+  document.addEventListener("input", function (e) {
+    var main = document.getElementById("main");
+    if (main && e.target && main.contains(e.target)) pageEdited = true;
+  });
+  // Something was written or undone: the screen underneath is refreshed in place (Today's
+  // numbers, the check-in history, the exercise log), unless it holds unsaved typing.
   function changed() {
-    if (!document.getElementById("day") || !window.htmx) return;
+    if (!window.htmx) return;
+    var id = document.getElementById("day") ? "day" : "main";
+    if (id === "main" && (pageEdited || !document.getElementById("main"))) return;
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(function () {
-      window.htmx.ajax("GET", location.pathname + location.search, { target: "#day", select: "#day", swap: "outerHTML" });
+      if (id === "day") {
+        window.htmx.ajax("GET", location.pathname + location.search, { target: "#day", select: "#day", swap: "outerHTML" });
+        return;
+      }
+      // The whole page (a plain request: htmx requests of some screens answer a fragment),
+      // of which only <main> is taken.
+      fetch(location.pathname + location.search, { credentials: "same-origin" }).then(function (r) {
+        return r.ok ? r.text() : null;
+      }).then(function (text) {
+        if (text === null || pageEdited) return;
+        var fresh = new DOMParser().parseFromString(text, "text/html").getElementById("main");
+        var main = document.getElementById("main");
+        if (!fresh || !main) return;
+        main.innerHTML = fresh.innerHTML;
+        window.htmx.process(main);
+      }).catch(function () { /* the page stays as it was */ });
     }, 250);
   }
 

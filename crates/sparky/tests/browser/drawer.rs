@@ -270,6 +270,27 @@ async fn assistant_drawer_streams_a_card_undoes_it_and_takes_a_quick_reply_on_tw
     );
     assert_eq!(fake.scripts_left(), 0);
 
+    // On Check-in, a weight logged by the assistant appears in the history underneath.
+    b.click("#chat-close").await;
+    b.goto("/checkin").await;
+    assert!(!b.text("#main").await.contains("81.5 kg"));
+    fake.push(Script::answer(
+        call(
+            "c3",
+            "log_measurement",
+            json!({"type": "weight", "value": 81.5, "unit": "kg"}),
+        ),
+        Finish::ToolCalls,
+    ));
+    fake.push(Script::text(&["Saved."]));
+    b.click("#chat-open").await;
+    b.find("dialog#chat[open]").await;
+    b.click("#chat-input").await;
+    b.type_text("I weigh 81.5 kg").await;
+    b.keys(&[Key::Enter]).await;
+    b.until_text("#chat-log", "weight: 81.5 kg").await;
+    b.until_text("#main", "81.5 kg").await;
+
     // Recent conversations list this one; a new conversation starts empty.
     b.click("#chat-recent summary").await;
     b.until_text("#chat-recent-list", "I had 2 eggs").await;
