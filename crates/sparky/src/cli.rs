@@ -132,7 +132,11 @@ pub struct ServeArgs {
     pub max_import_body: usize,
     /// Longest a statement of an export or import may run, in milliseconds (0 = no limit):
     /// these read or write a user's whole history, so they get longer than other requests.
-    #[arg(long, env = "SPARKY_IMPORT_STATEMENT_TIMEOUT_MS", default_value_t = 120_000)]
+    #[arg(
+        long,
+        env = "SPARKY_IMPORT_STATEMENT_TIMEOUT_MS",
+        default_value_t = 120_000
+    )]
     pub import_statement_timeout_ms: u32,
     /// Days a session stays valid without use (sliding).
     #[arg(long, env = "SPARKY_SESSION_DAYS", default_value_t = 30)]

@@ -28,7 +28,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
-use spec::{FileSpec, Import, Kind, FILES};
+use spec::{FileSpec, Kind, FILES};
 
 /// `format` of the manifest.
 pub const FORMAT: &str = "sparky-export";
@@ -210,11 +210,18 @@ fn csv_writer() -> csv::Writer<Vec<u8>> {
 }
 
 /// tar.gz with fixed modes and times, so equal files make equal entries.
-fn write_archive(manifest: &[u8], files: &[(&str, u64, Vec<u8>)], mtime: u64) -> AppResult<Vec<u8>> {
+fn write_archive(
+    manifest: &[u8],
+    files: &[(&str, u64, Vec<u8>)],
+    mtime: u64,
+) -> AppResult<Vec<u8>> {
     let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
-    let entries = std::iter::once((MANIFEST, manifest))
-        .chain(files.iter().map(|(name, _, bytes)| (*name, bytes.as_slice())));
+    let entries = std::iter::once((MANIFEST, manifest)).chain(
+        files
+            .iter()
+            .map(|(name, _, bytes)| (*name, bytes.as_slice())),
+    );
     for (name, data) in entries {
         let mut header = tar::Header::new_ustar();
         header.set_entry_type(tar::EntryType::Regular);
@@ -227,6 +234,28 @@ fn write_archive(manifest: &[u8], files: &[(&str, u64, Vec<u8>)], mtime: u64) ->
     }
     let gz = tar.into_inner().map_err(internal)?;
     gz.finish().map_err(internal)
+}
+
+/// Packs files into an archive with `manifest` (its `files` rewritten with each file's
+/// SHA-256; the row counts are kept as given): for tools and tests that change an archive.
+pub fn pack(manifest: &Manifest, files: &BTreeMap<String, Vec<u8>>) -> AppResult<Vec<u8>> {
+    let mut manifest = manifest.clone();
+    for f in manifest.files.iter_mut() {
+        if let Some(data) = files.get(&f.name) {
+            f.sha256 = hex::encode(Sha256::digest(data));
+        }
+    }
+    let entries: Vec<(&str, u64, Vec<u8>)> = manifest
+        .files
+        .iter()
+        .filter_map(|f| {
+            files
+                .get(&f.name)
+                .map(|d| (f.name.as_str(), f.rows, d.clone()))
+        })
+        .collect();
+    let json = serde_json::to_vec_pretty(&manifest).map_err(internal)?;
+    write_archive(&json, &entries, 0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,7 +291,9 @@ impl<R: Read> Read for Limited<R> {
 /// and each file's presence, size limit, row count (later) and SHA-256.
 pub fn read_archive(bytes: &[u8], max_uncompressed: u64) -> AppResult<Archive> {
     if bytes.is_empty() {
-        return Err(bad("the archive is empty; send the .tar.gz file `sparky export` wrote"));
+        return Err(bad(
+            "the archive is empty; send the .tar.gz file `sparky export` wrote",
+        ));
     }
     let exceeded = std::rc::Rc::new(std::cell::Cell::new(false));
     let reader = Limited {
@@ -278,7 +309,9 @@ pub fn read_archive(bytes: &[u8], max_uncompressed: u64) -> AppResult<Archive> {
                 "the archive is larger than {max_uncompressed} bytes once decompressed"
             ))
         } else {
-            bad(format!("not a gzip-compressed tar file as `sparky export` writes: {e}"))
+            bad(format!(
+                "not a gzip-compressed tar file as `sparky export` writes: {e}"
+            ))
         }
     };
     for entry in archive.entries().map_err(broken)? {
@@ -305,7 +338,10 @@ pub fn read_archive(bytes: &[u8], max_uncompressed: u64) -> AppResult<Archive> {
     let manifest = parse_manifest(&manifest_bytes)?;
     for listed in &manifest.files {
         let data = files.get(&listed.name).ok_or_else(|| {
-            bad(format!("{} is listed in manifest.json but missing", listed.name))
+            bad(format!(
+                "{} is listed in manifest.json but missing",
+                listed.name
+            ))
         })?;
         if hex::encode(Sha256::digest(data)) != listed.sha256.to_ascii_lowercase() {
             return Err(bad(format!(
@@ -347,7 +383,10 @@ fn parse_manifest(bytes: &[u8]) -> AppResult<Manifest> {
     if format != Some(FORMAT) {
         return Err(bad(format!(
             "manifest.json: format is {}, not \"{FORMAT}\"",
-            value.get("format").map(|v| v.to_string()).unwrap_or("missing".into())
+            value
+                .get("format")
+                .map(|v| v.to_string())
+                .unwrap_or("missing".into())
         )));
     }
     match value.get("format_version").and_then(|v| v.as_u64()) {
@@ -359,8 +398,8 @@ fn parse_manifest(bytes: &[u8]) -> AppResult<Manifest> {
             )))
         }
     }
-    let manifest: Manifest = serde_json::from_value(value)
-        .map_err(|e| bad(format!("manifest.json: {e}")))?;
+    let manifest: Manifest =
+        serde_json::from_value(value).map_err(|e| bad(format!("manifest.json: {e}")))?;
     Ok(manifest)
 }
 
@@ -378,8 +417,16 @@ struct Parsed {
     columns: Vec<Vec<Option<String>>>,
 }
 
-fn at(file: &str, line: u64, column: usize, name: &str, problem: impl std::fmt::Display) -> AppError {
-    bad(format!("{file} line {line} column {column} ({name}): {problem}"))
+fn at(
+    file: &str,
+    line: u64,
+    column: usize,
+    name: &str,
+    problem: impl std::fmt::Display,
+) -> AppError {
+    bad(format!(
+        "{file} line {line} column {column} ({name}): {problem}"
+    ))
 }
 
 fn is_number(v: &str) -> bool {
@@ -443,9 +490,7 @@ fn parse_file(
         let record = record.map_err(|e| {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
             match e.kind() {
-                csv::ErrorKind::Utf8 { .. } => {
-                    bad(format!("{file} line {line}: not UTF-8 text"))
-                }
+                csv::ErrorKind::Utf8 { .. } => bad(format!("{file} line {line}: not UTF-8 text")),
                 _ => bad(format!("{file} line {line}: {e}")),
             }
         })?;
@@ -504,7 +549,13 @@ fn parse_file(
                 .filter(|n| *n > 0)
                 .ok_or_else(|| at(file, *line, 1, "ref", "not a positive whole number"))?;
             if mine.insert(number, ids[row].clone()).is_some() {
-                return Err(at(file, *line, 1, "ref", format!("ref {number} appears twice")));
+                return Err(at(
+                    file,
+                    *line,
+                    1,
+                    "ref",
+                    format!("ref {number} appears twice"),
+                ));
             }
         }
         for (j, col) in spec.cols.iter().enumerate() {
@@ -523,7 +574,13 @@ fn parse_file(
                     .get(target)
                     .and_then(|m| m.get(&number))
                     .ok_or_else(|| {
-                        at(file, *line, column, col.name, format!("{target} has no row with ref {number}"))
+                        at(
+                            file,
+                            *line,
+                            column,
+                            col.name,
+                            format!("{target} has no row with ref {number}"),
+                        )
                     })?;
                 Some(id.clone())
             } else {
@@ -564,7 +621,11 @@ const HAS_DATA: &str = "SELECT
 
 /// Reads an archive into the acting user's account, which must hold no data yet (409
 /// otherwise). Everything is checked before the first write; the caller commits.
-pub async fn import(tx: &mut UserTx, bytes: &[u8], options: &ImportOptions) -> AppResult<ImportReport> {
+pub async fn import(
+    tx: &mut UserTx,
+    bytes: &[u8],
+    options: &ImportOptions,
+) -> AppResult<ImportReport> {
     let archive = read_archive(bytes, options.max_uncompressed)?;
     let mut refs: HashMap<&'static str, HashMap<u64, String>> = HashMap::new();
     let mut parsed = Vec::with_capacity(FILES.len());
@@ -604,21 +665,14 @@ pub async fn import(tx: &mut UserTx, bytes: &[u8], options: &ImportOptions) -> A
         let rows = p.lines.len() as u64;
         let written = match (spec.import_sql(), rows) {
             (Some(sql), 1..) => {
-                let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(p.columns.len() + 1);
-                params.push(&p.ids);
-                for c in &p.columns {
-                    params.push(c);
-                }
-                tx.execute(&sql, &params)
-                    .await
-                    .map_err(|e| db_error(spec, p, e))?;
+                insert_file(tx, spec, &sql, p).await?;
                 rows
             }
             _ => 0,
         };
         files.push(ImportedFile {
             name: spec.file.to_string(),
-            rows: if matches!(spec.import, Import::Skip) { 0 } else { written },
+            rows: written,
         });
     }
     Ok(ImportReport {
@@ -627,27 +681,71 @@ pub async fn import(tx: &mut UserTx, bytes: &[u8], options: &ImportOptions) -> A
     })
 }
 
-/// A value the database refused: named by file, and by line and column when PostgreSQL says
-/// which row (`Failing row contains (<id>, …)`) and the constraint names the column.
-fn db_error(spec: &FileSpec, p: &Parsed, e: DbError) -> AppError {
-    let Some(db) = (match &e {
-        DbError::Postgres(pg) => pg.as_db_error(),
-        _ => None,
-    }) else {
-        return e.into();
-    };
-    let class = &db.code().code()[..2];
-    if class != "23" && class != "22" {
-        return e.into();
+/// Runs a file's insert over its first `n` rows.
+async fn insert_rows(tx: &mut UserTx, sql: &str, p: &Parsed, n: usize) -> Result<u64, DbError> {
+    let ids = p.ids[..n].to_vec();
+    let columns: Vec<Vec<Option<String>>> = p.columns.iter().map(|c| c[..n].to_vec()).collect();
+    let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(columns.len() + 1);
+    params.push(&ids);
+    for c in &columns {
+        params.push(c);
     }
-    let line = db
-        .detail()
-        .and_then(|d| d.strip_prefix("Failing row contains ("))
-        .and_then(|rest| rest.split([',', ')']).next())
-        .and_then(|id| p.ids.iter().position(|i| i.as_deref() == Some(id)))
-        .map(|row| p.lines[row]);
+    tx.execute(sql, &params).await
+}
+
+/// A value PostgreSQL refused (a check, a unique key, a value out of range).
+fn data_error(e: &DbError) -> Option<&tokio_postgres::error::DbError> {
+    let db = match e {
+        DbError::Postgres(pg) => pg.as_db_error()?,
+        _ => return None,
+    };
+    matches!(&db.code().code()[..2], "22" | "23").then_some(db)
+}
+
+const SAVEPOINT: &str = "SAVEPOINT sparky_import_file";
+const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT sparky_import_file";
+const RELEASE: &str = "RELEASE SAVEPOINT sparky_import_file";
+
+/// Writes one file in one statement. When PostgreSQL refuses a value, it does not say which
+/// row (row level security keeps the failing row out of its message), so the file is tried
+/// again in ever shorter prefixes (a binary search, each try undone) to find the first row
+/// that fails, and the error names its line.
+async fn insert_file(tx: &mut UserTx, spec: &FileSpec, sql: &str, p: &Parsed) -> AppResult<()> {
+    let n = p.lines.len();
+    tx.execute(SAVEPOINT, &[]).await?;
+    let mut error = match insert_rows(tx, sql, p, n).await {
+        Ok(_) => {
+            tx.execute(RELEASE, &[]).await?;
+            return Ok(());
+        }
+        Err(e) if data_error(&e).is_some() => e,
+        Err(e) => return Err(e.into()),
+    };
+    // The first `lo` rows go in; the first `hi` do not.
+    let (mut lo, mut hi) = (0, n);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        tx.execute(ROLLBACK_TO, &[]).await?;
+        match insert_rows(tx, sql, p, mid).await {
+            Ok(_) => lo = mid,
+            Err(e) if data_error(&e).is_some() => {
+                hi = mid;
+                error = e;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    tx.execute(ROLLBACK_TO, &[]).await?;
+    Err(db_error(spec, p.lines[hi - 1], &error))
+}
+
+/// A refused value, named by file and line, and by column when the constraint names one
+/// (`<table>_<column>_check`) or PostgreSQL does.
+fn db_error(spec: &FileSpec, line: u64, e: &DbError) -> AppError {
+    let Some(db) = data_error(e) else {
+        return AppError::internal(format!("import: {e}"));
+    };
     let column = db.column().map(str::to_string).or_else(|| {
-        // `<table>_<column>_check`
         let c = db.constraint()?;
         let table = db.table()?;
         let rest = c.strip_prefix(table)?.strip_prefix('_')?;
@@ -660,19 +758,13 @@ fn db_error(spec: &FileSpec, p: &Parsed, e: DbError) -> AppError {
             .position(|col| col.name == c || col.import == Some(c))
             .map(|i| (i + offset + 1, spec.cols[i].name))
     });
-    let mut message = match (line, col) {
-        (Some(l), Some((n, name))) => format!("{} line {l} column {n} ({name})", spec.file),
-        (Some(l), None) => format!("{} line {l}", spec.file),
-        (None, _) => spec.file.to_string(),
+    let place = match col {
+        Some((n, name)) => format!("{} line {line} column {n} ({name})", spec.file),
+        None => format!("{} line {line}", spec.file),
     };
-    message.push_str(": ");
-    message.push_str(db.message());
-    if line.is_none() {
-        if let Some(d) = db.detail() {
-            message.push_str(" (");
-            message.push_str(d);
-            message.push(')');
-        }
+    let mut message = format!("{place}: {}", db.message());
+    if let Some(d) = db.detail() {
+        message.push_str(&format!(" ({d})"));
     }
     bad(message)
 }

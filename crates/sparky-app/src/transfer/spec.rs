@@ -153,7 +153,7 @@ macro_rules! catalog_food {
             $field,
             " FROM food_items c WHERE c.id = ",
             $col,
-            " AND c.user_id IS NULL)"
+            " AND c.user_id IS NULL AND c.source IS NOT NULL AND c.source_id IS NOT NULL)"
         )
     };
 }
@@ -165,7 +165,7 @@ macro_rules! catalog_exercise {
             $field,
             " FROM exercises c WHERE c.id = ",
             $col,
-            " AND c.user_id IS NULL)"
+            " AND c.user_id IS NULL AND c.source IS NOT NULL AND c.source_id IS NOT NULL)"
         )
     };
 }
@@ -727,7 +727,6 @@ pub static FILES: &[FileSpec] = &[
                 required: true,
                 ..col("conversation", Kind::Ref("chat_conversations.csv"), "m.conversation_id")
             },
-            req("seq", Kind::Int, "m.seq"),
             req("role", Kind::Text, "m.role"),
             req("content", Kind::Text, "m.content"),
             col("images", Kind::Json, "m.images"),
@@ -745,6 +744,8 @@ pub static FILES: &[FileSpec] = &[
         ],
         from: "chat_messages m JOIN chat_conversations c ON c.id = m.conversation_id WHERE m.user_id = (SELECT auth.uid())",
         id: "m.id",
+        // `seq` is a server-wide sequence: the file keeps the order, the import draws new
+        // numbers in file order.
         order: "c.created_at, c.id, m.seq, m.id",
         import: Import::Insert {
             table: "chat_messages",
@@ -816,12 +817,16 @@ pub static FILES: &[FileSpec] = &[
 /// The food a diary entry or plan item links: one of the archive's own foods, or the shared
 /// catalog food with the same source and source id on this server (none: no link; the entry
 /// keeps its own copy of the name and nutrients).
-const CATALOG_FOOD_LINK: &str = "coalesce(u.food::uuid, (SELECT c.id FROM food_items c WHERE c.user_id IS NULL
+const CATALOG_FOOD_LINK: &str =
+    "coalesce(u.food::uuid, (SELECT c.id FROM food_items c WHERE c.user_id IS NULL
     AND c.source = u.catalog_food_source AND c.source_id = u.catalog_food_source_id LIMIT 1))";
 
 /// Tables with user data that are in no file, and why.
 pub const EXCLUDED_TABLES: &[(&str, &str)] = &[
-    ("sessions", "sign-in sessions: secrets, and only valid on this server"),
+    (
+        "sessions",
+        "sign-in sessions: secrets, and only valid on this server",
+    ),
     (
         "idempotency_keys",
         "replay protection for retried requests, kept for a day",
@@ -846,7 +851,10 @@ pub const EXCLUDED_TABLES: &[(&str, &str)] = &[
 
 /// Every table some file covers.
 pub fn covered_tables() -> Vec<&'static str> {
-    FILES.iter().flat_map(|f| f.tables.iter().copied()).collect()
+    FILES
+        .iter()
+        .flat_map(|f| f.tables.iter().copied())
+        .collect()
 }
 
 /// The spec of a file by name.
@@ -867,7 +875,11 @@ impl FileSpec {
 
     /// `SELECT id, <columns as text> FROM … ORDER BY …`.
     pub(crate) fn export_sql(&self) -> String {
-        let cols: Vec<String> = self.cols.iter().map(|c| c.kind.export_expr(c.export)).collect();
+        let cols: Vec<String> = self
+            .cols
+            .iter()
+            .map(|c| c.kind.export_expr(c.export))
+            .collect();
         format!(
             "SELECT ({})::text, {} FROM {} ORDER BY {}",
             self.id,

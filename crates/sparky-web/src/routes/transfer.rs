@@ -57,7 +57,10 @@ fn timeout(app: &AppState) -> Option<std::time::Duration> {
             content_type = "application/gzip", body = Vec<u8>),
         (status = 503, description = "The export took longer than the server allows, or the database is unavailable", body = ErrorBody),
     ))]
-async fn export_archive(State(app): State<AppState>, Auth { mut tx, .. }: Auth) -> ApiResult<Response> {
+async fn export_archive(
+    State(app): State<AppState>,
+    Auth { mut tx, .. }: Auth,
+) -> ApiResult<Response> {
     let options = ExportOptions {
         schema_version: schema_version(&app),
         statement_timeout: timeout(&app),
@@ -67,7 +70,10 @@ async fn export_archive(State(app): State<AppState>, Auth { mut tx, .. }: Auth) 
     let disposition = format!("attachment; filename=\"{}\"", export.file_name);
     let mut response = (StatusCode::OK, export.bytes).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/gzip"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/gzip"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, v);
