@@ -7,6 +7,9 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sparky_app::transfer::{self, ExportOptions, ImportOptions, ImportReport};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -26,6 +29,27 @@ const ARCHIVE_TYPES: &[&str] = &[
     "application/octet-stream",
     "application/x-tar",
 ];
+
+/// An export archive in the OpenAPI document: bytes, not JSON.
+pub struct ArchiveFile;
+
+impl PartialSchema for ArchiveFile {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some(
+                "A gzip-compressed tar file: manifest.json and one CSV file per area (docs/export-format.md)",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ArchiveFile {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ExportArchive")
+    }
+}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -54,7 +78,7 @@ fn timeout(app: &AppState) -> Option<std::time::Duration> {
 #[utoipa::path(get, path = "/api/v1/export", tag = "export",
     responses(
         (status = 200, description = "The archive (`Content-Disposition: attachment`)",
-            content_type = "application/gzip", body = Vec<u8>),
+            content_type = "application/gzip", body = ArchiveFile),
         (status = 503, description = "The export took longer than the server allows, or the database is unavailable", body = ErrorBody),
     ))]
 async fn export_archive(
@@ -90,10 +114,14 @@ async fn export_archive(
 /// not imported. Send the file as the body (`Content-Type: application/gzip`); bodies up to
 /// `SPARKY_MAX_IMPORT_BODY` (64 MiB by default).
 #[utoipa::path(post, path = "/api/v1/import", tag = "export",
-    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+    request_body(content = ArchiveFile, content_type = "application/octet-stream",
         description = "The .tar.gz archive (also accepted as application/gzip)"),
     responses(
         (status = 200, description = "Imported: rows per file", body = ImportReport),
+        (status = 400, description = "The body could not be read", body = ErrorBody),
+        (status = 413, description = "The archive is larger than SPARKY_MAX_IMPORT_BODY", body = ErrorBody),
+        (status = 415, description = "The body is not sent as application/octet-stream or application/gzip", body = ErrorBody),
+        (status = 422, description = "The archive is not valid; `fields.archive` names the file, line and column", body = ErrorBody),
         (status = 409, description = "Your account already holds data", body = ErrorBody),
         (status = 503, description = "The import took longer than the server allows, or the database is unavailable", body = ErrorBody),
     ))]
