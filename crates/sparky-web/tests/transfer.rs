@@ -257,6 +257,17 @@ async fn export_import_export_gives_the_same_archive_file_by_file() {
     let (alice_id, alice) = a.user("alice@example.com").await;
     seed(&a, &alice_id, "alice").await;
     let first = export_of(&a, &alice).await;
+    // Settings links to the same download (the session cookie is enough).
+    let settings = a.get("/settings", &alice).await;
+    assert_eq!(settings.status, StatusCode::OK);
+    assert!(
+        settings
+            .body
+            .as_str()
+            .unwrap()
+            .contains("href=\"/api/v1/export\" download"),
+        "no export link on the settings page"
+    );
 
     // Every area has rows.
     for f in &first.manifest.files {
