@@ -585,3 +585,33 @@ async fn an_export_holds_only_your_own_rows_and_no_secrets() {
     let (status, _, _) = get_archive(&a, &As::Nobody).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn imports_are_limited_in_size_before_and_after_decompression() {
+    let a = TestApp::spawn_with(sparky_web::WebConfig {
+        max_import_body_bytes: 4096,
+        ..Default::default()
+    })
+    .await;
+    let (carol_id, carol) = a.user("carol@example.com").await;
+
+    // Larger than SPARKY_MAX_IMPORT_BODY as sent.
+    let noise: Vec<u8> = (0..10_000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let r = post_archive(&a, &carol, noise, "application/gzip").await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{:?}", r.body);
+    assert_eq!(r.code(), "payload_too_large");
+
+    // Small when sent, far larger once decompressed (8 × the limit).
+    let mut files = BTreeMap::new();
+    files.insert("diary.csv".to_string(), vec![b'a'; 200_000]);
+    let bomb = raw_archive(b"{}", &files);
+    assert!(bomb.len() < 4096, "{}", bomb.len());
+    let r = post_archive(&a, &carol, bomb, "application/gzip").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let message = r.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("larger than 32768 bytes once decompressed"),
+        "{message}"
+    );
+    assert_eq!(rows_of(&a, &carol_id).await, 0);
+}

@@ -619,6 +619,9 @@ const HAS_DATA: &str = "SELECT
  OR EXISTS (SELECT 1 FROM health_data_records WHERE user_id = (SELECT auth.uid()))
  OR EXISTS (SELECT 1 FROM chat_conversations WHERE user_id = (SELECT auth.uid()))";
 
+const IMPORT_LOCK: &str =
+    "SELECT pg_advisory_xact_lock(hashtextextended('sparky-import:' || (SELECT auth.uid())::text, 0))";
+
 /// Reads an archive into the acting user's account, which must hold no data yet (409
 /// otherwise). Everything is checked before the first write; the caller commits.
 pub async fn import(
@@ -654,6 +657,8 @@ pub async fn import(
     if let Some(t) = options.statement_timeout {
         tx.set_statement_timeout(t);
     }
+    // Two imports into one account at once: the second waits, then finds the data.
+    tx.query(IMPORT_LOCK, &[]).await?;
     let has_data: bool = tx.query_one(HAS_DATA, &[]).await?.get(0);
     if has_data {
         return Err(AppError::conflict(

@@ -922,7 +922,13 @@ impl FileSpec {
                 for c in self.cols {
                     if let Some(t) = c.import {
                         targets.push(t.to_string());
-                        values.push(c.kind.import_expr(c.name));
+                        let value = c.kind.import_expr(c.name);
+                        // An archive edited by hand may leave the times out.
+                        values.push(if matches!(c.name, "created_at" | "updated_at") {
+                            format!("coalesce({value}, now())")
+                        } else {
+                            value
+                        });
                     }
                 }
                 for (t, e) in extra {

@@ -19,8 +19,8 @@ use crate::extract::ApiJson;
 use crate::AppState;
 
 /// The archive may hold this many times `SPARKY_MAX_IMPORT_BODY` once decompressed (CSV
-/// compresses about tenfold).
-pub const UNCOMPRESSED_FACTOR: u64 = 32;
+/// compresses five- to tenfold; it is all held in memory while it is checked).
+pub const UNCOMPRESSED_FACTOR: u64 = 8;
 
 /// Media types an archive may be sent as.
 const ARCHIVE_TYPES: &[&str] = &[
