@@ -415,6 +415,41 @@ async fn a_bad_archive_is_a_422_naming_file_line_and_column_and_writes_nothing()
     )
     .await;
 
+    // Rules the API applies: a known time zone, and no private-network assistant URL for
+    // anyone but the administrator (Carol is not: Alice registered first).
+    let mut bad = Archive {
+        manifest: good.manifest.clone(),
+        files: good.files.clone(),
+    };
+    set_field(
+        &mut bad,
+        "preferences.csv",
+        2,
+        "timezone",
+        "Mars/Olympus_Mons",
+    );
+    expect_422(
+        transfer::pack(&bad.manifest, &bad.files).unwrap(),
+        "preferences.csv line 2 column 4 (timezone): not an IANA time zone",
+    )
+    .await;
+    let mut bad = Archive {
+        manifest: good.manifest.clone(),
+        files: good.files.clone(),
+    };
+    set_field(
+        &mut bad,
+        "assistant_settings.csv",
+        2,
+        "base_url",
+        "http://127.0.0.1:11434/v1",
+    );
+    expect_422(
+        transfer::pack(&bad.manifest, &bad.files).unwrap(),
+        "assistant_settings.csv line 2 column 2 (base_url): ",
+    )
+    .await;
+
     // A reference to a row that is not there.
     let mut bad = Archive {
         manifest: good.manifest.clone(),

@@ -113,9 +113,16 @@ pub async fn import_command(db: &DbArgs, args: ImportArgs) -> anyhow::Result<Exi
     transfer::read_archive(&bytes, MAX_UNCOMPRESSED).map_err(anyhow::Error::msg)?;
     with_database(db, async |located| {
         let (mut tx, _) = as_user(located, db, &args.user).await?;
+        let instance =
+            sparky_app::assistant::config::InstanceConfig::from_vars(|n| std::env::var(n).ok())
+                .map_err(anyhow::Error::msg)?;
         let options = ImportOptions {
             max_uncompressed: MAX_UNCOMPRESSED,
             statement_timeout: None,
+            assistant: std::sync::Arc::new(sparky_app::assistant::config::Assistant {
+                instance,
+                secret: None,
+            }),
         };
         let report = transfer::import(&mut tx, &bytes, &options)
             .await

@@ -88,8 +88,12 @@ pub struct Export {
 }
 
 /// Limits of one import.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
+    /// The assistant's instance settings: an imported assistant base URL passes the same
+    /// private-network guard as one set through the settings (default: no private addresses
+    /// unless the user is the administrator).
+    pub assistant: std::sync::Arc<crate::assistant::config::Assistant>,
     /// Largest total size of the archive's files once decompressed.
     pub max_uncompressed: u64,
     /// `statement_timeout` for the import's statements (None: the request's own).
@@ -657,6 +661,7 @@ pub async fn import(
     if let Some(t) = options.statement_timeout {
         tx.set_statement_timeout(t);
     }
+    check_rules(tx, &parsed, options).await?;
     // Two imports into one account at once: the second waits, then finds the data.
     tx.query(IMPORT_LOCK, &[]).await?;
     let has_data: bool = tx.query_one(HAS_DATA, &[]).await?.get(0);
@@ -684,6 +689,77 @@ pub async fn import(
         exported_at: archive.manifest.exported_at,
         files,
     })
+}
+
+/// The values of one column of a parsed file, with their lines and the column's position.
+fn column<'a>(
+    parsed: &'a [(&'static FileSpec, Parsed)],
+    file: &str,
+    name: &str,
+) -> Option<(&'static FileSpec, &'a Parsed, usize)> {
+    let (spec, p) = parsed.iter().find(|(s, _)| s.file == file)?;
+    let j = spec.cols.iter().position(|c| c.name == name)?;
+    Some((spec, p, j))
+}
+
+/// Rules the API applies to values the database cannot check: a time zone must be one
+/// PostgreSQL and Sparky know, and the assistant's base URL passes the private-network guard.
+async fn check_rules(
+    tx: &mut UserTx,
+    parsed: &[(&'static FileSpec, Parsed)],
+    options: &ImportOptions,
+) -> AppResult<()> {
+    if let Some((spec, p, j)) = column(parsed, "preferences.csv", "timezone") {
+        for (row, tz) in p.columns[j].iter().enumerate() {
+            let tz = tz.as_deref().unwrap_or_default();
+            if crate::preferences::parse_timezone("timezone", tz).is_err() {
+                let col = j + usize::from(spec.has_ref) + 1;
+                return Err(at(
+                    spec.file,
+                    p.lines[row],
+                    col,
+                    "timezone",
+                    "not an IANA time zone",
+                ));
+            }
+        }
+    }
+    if let (Some((spec, p, j)), Some((_, _, k))) = (
+        column(parsed, "assistant_settings.csv", "base_url"),
+        column(parsed, "assistant_settings.csv", "provider"),
+    ) {
+        for (row, url) in p.columns[j].iter().enumerate() {
+            let Some(url) = url else { continue };
+            let col = j + usize::from(spec.has_ref) + 1;
+            let fail = |m: String| at(spec.file, p.lines[row], col, "base_url", m);
+            let kind = match &p.columns[k][row] {
+                Some(name) => serde_json::from_value(serde_json::Value::String(name.clone()))
+                    .map_err(|_| {
+                        at(
+                            spec.file,
+                            p.lines[row],
+                            k + 1,
+                            "provider",
+                            "not a known provider",
+                        )
+                    })?,
+                None => options
+                    .assistant
+                    .instance
+                    .provider
+                    .unwrap_or(crate::assistant::config::ProviderKind::OpenAiCompatible),
+            };
+            let normalised =
+                sparky_ai::normalise_base_url(kind, url).map_err(|e| fail(e.to_string()))?;
+            crate::assistant::config::guard_url(tx, &options.assistant, &normalised)
+                .await
+                .map_err(|e| match e {
+                    AppError::Invalid(f) => fail(f.message()),
+                    other => other,
+                })?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs a file's insert over its first `n` rows.

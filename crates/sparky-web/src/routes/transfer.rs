@@ -168,6 +168,7 @@ async fn import_archive(
     let options = ImportOptions {
         max_uncompressed: (limit as u64).saturating_mul(UNCOMPRESSED_FACTOR),
         statement_timeout: timeout(&app),
+        assistant: app.assistant.clone(),
     };
     let report = transfer::import(&mut tx, &body, &options).await?;
     tx.commit().await?;
