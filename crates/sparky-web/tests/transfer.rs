@@ -450,6 +450,17 @@ async fn a_bad_archive_is_a_422_naming_file_line_and_column_and_writes_nothing()
     )
     .await;
 
+    let mut bad = Archive {
+        manifest: good.manifest.clone(),
+        files: good.files.clone(),
+    };
+    set_field(&mut bad, "measurement_types.csv", 2, "name", "weight");
+    expect_422(
+        transfer::pack(&bad.manifest, &bad.files).unwrap(),
+        "measurement_types.csv line 2 column 1 (name): weight is a built-in measurement type",
+    )
+    .await;
+
     // A reference to a row that is not there.
     let mut bad = Archive {
         manifest: good.manifest.clone(),

@@ -703,7 +703,9 @@ fn column<'a>(
 }
 
 /// Rules the API applies to values the database cannot check: a time zone must be one
-/// PostgreSQL and Sparky know, and the assistant's base URL passes the private-network guard.
+/// PostgreSQL and Sparky know, custom measurement types stay within the per-user limit and do
+/// not take a built-in type's name, and the assistant's base URL passes the private-network
+/// guard.
 async fn check_rules(
     tx: &mut UserTx,
     parsed: &[(&'static FileSpec, Parsed)],
@@ -720,6 +722,37 @@ async fn check_rules(
                     col,
                     "timezone",
                     "not an IANA time zone",
+                ));
+            }
+        }
+    }
+    if let Some((spec, p, j)) = column(parsed, "measurement_types.csv", "name") {
+        let max = crate::measurement_types::MAX_CUSTOM_TYPES;
+        if p.lines.len() as i64 > max {
+            return Err(bad(format!(
+                "{}: {} custom measurement types, more than the {max} one user may have",
+                spec.file,
+                p.lines.len()
+            )));
+        }
+        let built_in: Vec<String> = tx
+            .query(
+                "SELECT name::text FROM measurement_types WHERE user_id IS NULL",
+                &[],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for (row, name) in p.columns[j].iter().enumerate() {
+            if let Some(name) = name.as_deref().filter(|n| built_in.iter().any(|b| b == n)) {
+                let col = j + usize::from(spec.has_ref) + 1;
+                return Err(at(
+                    spec.file,
+                    p.lines[row],
+                    col,
+                    "name",
+                    format!("{name} is a built-in measurement type"),
                 ));
             }
         }
