@@ -70,3 +70,25 @@ fn the_format_document_lists_every_file_with_its_header() {
         );
     }
 }
+
+#[test]
+fn files_come_after_the_files_they_point_at() {
+    use sparky_app::transfer::spec::Kind;
+    for (i, spec) in FILES.iter().enumerate() {
+        for col in spec.cols {
+            if let Kind::Ref(target) = col.kind {
+                let t = FILES
+                    .iter()
+                    .position(|f| f.file == target)
+                    .unwrap_or_else(|| panic!("{}.{} points at no file", spec.file, col.name));
+                assert!(
+                    t < i,
+                    "{}.{} points at the later {target}",
+                    spec.file,
+                    col.name
+                );
+                assert!(FILES[t].has_ref, "{target} has no ref column");
+            }
+        }
+    }
+}
