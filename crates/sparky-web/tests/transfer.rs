@@ -268,6 +268,14 @@ async fn export_import_export_gives_the_same_archive_file_by_file() {
             .contains("href=\"/api/v1/export\" download"),
         "no export link on the settings page"
     );
+    assert!(
+        settings
+            .body
+            .as_str()
+            .unwrap()
+            .contains("<form data-import"),
+        "no import form on the settings page"
+    );
 
     // Every area has rows.
     for f in &first.manifest.files {
