@@ -882,3 +882,55 @@ fn db_error(spec: &FileSpec, line: u64, e: &DbError) -> AppError {
     }
     bad(message)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_plain_decimals() {
+        for ok in ["0", "12", "-3", "12.50", "0.004", "-0.5"] {
+            assert!(is_number(ok), "{ok}");
+        }
+        for bad in [
+            "", "-", ".5", "5.", "1e3", "1,5", "NaN", "+1", " 1", "1.2.3",
+        ] {
+            assert!(!is_number(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn values_are_checked_by_kind() {
+        assert_eq!(check_value(Kind::Int, "12"), None);
+        assert!(check_value(Kind::Int, "12.5").is_some());
+        assert_eq!(check_value(Kind::Bool, "true"), None);
+        assert!(check_value(Kind::Bool, "yes").is_some());
+        assert_eq!(check_value(Kind::Date, "2026-02-28"), None);
+        assert!(check_value(Kind::Date, "2026-02-30").is_some());
+        assert!(check_value(Kind::Date, "2026-2-3").is_some());
+        assert_eq!(check_value(Kind::Ts, "2026-11-01T07:30:00.000000Z"), None);
+        assert_eq!(check_value(Kind::Ts, "2026-11-01T07:30:00+01:00"), None);
+        assert!(check_value(Kind::Ts, "2026-11-01 07:30").is_some());
+        assert_eq!(check_value(Kind::Json, "{\"a\": [1]}"), None);
+        assert!(check_value(Kind::Json, "{a}").is_some());
+        assert_eq!(check_value(Kind::TextList, "[\"core\"]"), None);
+        assert!(check_value(Kind::TextList, "[1]").is_some());
+        assert!(check_value(Kind::Text, "a\0b").is_some());
+    }
+
+    #[test]
+    fn new_ids_ascend() {
+        let ids = new_ids(500);
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn an_empty_or_foreign_body_is_named_as_such() {
+        let e = read_archive(b"", 1 << 20).unwrap_err().to_string();
+        assert!(e.contains("empty"), "{e}");
+        let e = read_archive(b"PK\x03\x04", 1 << 20)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a gzip-compressed tar file"), "{e}");
+    }
+}
