@@ -88,9 +88,20 @@ pub async fn export_command(db: &DbArgs, args: ExportArgs) -> anyhow::Result<Exi
                     .unwrap_or_else(|| PathBuf::from(&export.file_name));
                 // Written beside the target and renamed, so a half-written archive never
                 // carries the final name.
+                // Health data: readable by the owner only (0600).
                 let tmp = path.with_extension("partial");
-                std::fs::write(&tmp, &export.bytes)
-                    .with_context(|| format!("cannot write {}", tmp.display()))?;
+                let write = || -> std::io::Result<()> {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    let mut f = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create(true)
+                        .truncate(true)
+                        .mode(0o600)
+                        .open(&tmp)?;
+                    f.write_all(&export.bytes)?;
+                    f.sync_all()
+                };
+                write().with_context(|| format!("cannot write {}", tmp.display()))?;
                 std::fs::rename(&tmp, &path)
                     .with_context(|| format!("cannot write {}", path.display()))?;
                 println!("{}", path.display());

@@ -109,6 +109,13 @@ async fn export_and_import_round_trip_through_the_command_line() {
         String::from_utf8_lossy(&out.stdout).trim(),
         first_path.display().to_string()
     );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&first_path).unwrap().permissions().mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "an export is readable by its owner only"
+    );
     let first_bytes = std::fs::read(&first_path).unwrap();
     let first = transfer::read_archive(&first_bytes, 1 << 30).unwrap();
     assert_eq!(first.manifest.user.email, "alice@example.com");
