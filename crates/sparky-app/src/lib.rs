@@ -38,6 +38,7 @@ pub mod preferences;
 pub mod profile;
 pub mod providers;
 pub mod summary;
+pub mod transfer;
 pub mod workouts;
 
 pub use acting::{Acting, Area};

@@ -194,6 +194,32 @@
   }
   setupScan();
 
+  // Settings → Your data: the archive goes to POST /api/v1/import as the request body.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.matches || !form.matches("form[data-import]")) return;
+    e.preventDefault();
+    var input = form.querySelector("input[type=file]");
+    var button = form.querySelector("button[type=submit]");
+    var status = form.querySelector("[data-import-status]");
+    if (!input.files || !input.files.length) { input.focus(); return; }
+    status.textContent = button.getAttribute("data-busy");
+    button.disabled = true;
+    fetch("/api/v1/import", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/gzip" },
+      body: input.files[0]
+    }).then(function (r) {
+      return r.json().then(function (body) {
+        status.textContent = r.ok ? button.getAttribute("data-done")
+          : (body && body.error && body.error.message) || button.getAttribute("data-failed");
+      });
+    }).catch(function () {
+      status.textContent = button.getAttribute("data-failed");
+    }).then(function () { button.disabled = false; });
+  });
+
   if ("serviceWorker" in navigator) {
     window.addEventListener("load", function () { navigator.serviceWorker.register("/sw.js").catch(function () {}); });
   }

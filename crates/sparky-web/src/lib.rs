@@ -31,6 +31,11 @@ use sparky_db::{Database, Migrator};
 
 pub use openapi::ApiDoc;
 
+/// Default `SPARKY_MAX_IMPORT_BODY`: 64 MiB.
+pub const DEFAULT_MAX_IMPORT_BODY: usize = 64 * 1024 * 1024;
+/// Default `SPARKY_IMPORT_STATEMENT_TIMEOUT_MS`: two minutes.
+pub const DEFAULT_IMPORT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Settings of the HTTP layer (from flags and environment, see the README).
 #[derive(Debug, Clone)]
 pub struct WebConfig {
@@ -42,6 +47,11 @@ pub struct WebConfig {
     pub allow_signup: bool,
     /// `SPARKY_MAX_BODY` in bytes.
     pub max_body_bytes: usize,
+    /// `SPARKY_MAX_IMPORT_BODY`: the largest archive `POST /api/v1/import` accepts, in bytes.
+    pub max_import_body_bytes: usize,
+    /// `SPARKY_IMPORT_STATEMENT_TIMEOUT_MS`: `statement_timeout` of an export or import, which
+    /// may take longer than other requests (zero: no limit).
+    pub import_statement_timeout: Duration,
     /// Sliding session lifetime.
     pub session_ttl_seconds: i32,
     /// Login attempts per minute per client address, and per account.
@@ -58,6 +68,8 @@ impl Default for WebConfig {
             secure_cookies: false,
             allow_signup: true,
             max_body_bytes: 1024 * 1024,
+            max_import_body_bytes: DEFAULT_MAX_IMPORT_BODY,
+            import_statement_timeout: DEFAULT_IMPORT_STATEMENT_TIMEOUT,
             session_ttl_seconds: 30 * 24 * 3600,
             login_attempts_per_minute_ip: 20,
             login_attempts_per_minute_account: 5,

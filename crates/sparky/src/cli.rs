@@ -96,6 +96,12 @@ pub enum Command {
     /// Restore a backup into an empty database (or, with --force, replace everything in it)
     /// after checking its checksum; newer migrations are applied by the next `serve`.
     Restore(crate::backup::RestoreArgs),
+    /// Write everything one user owns to an export archive (a .tar.gz of CSV files with a
+    /// manifest, see docs/export-format.md); runs as that user, under row level security.
+    Export(crate::transfer::ExportArgs),
+    /// Read an export archive into a user's account, which must not hold data yet; all or
+    /// nothing (one transaction), with the file, line and column of the first problem.
+    Import(crate::transfer::ImportArgs),
     /// Serve the assistant's tools to an MCP client over stdio (JSON-RPC, one message per
     /// line), as the user whose API key is in SPARKY_API_KEY.
     Mcp,
@@ -121,6 +127,17 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SPARKY_MAX_BODY", default_value_t = 1_048_576)]
     pub max_body: usize,
+    /// Largest archive `POST /api/v1/import` accepts, in bytes (64 MiB).
+    #[arg(long, env = "SPARKY_MAX_IMPORT_BODY", default_value_t = sparky_web::DEFAULT_MAX_IMPORT_BODY)]
+    pub max_import_body: usize,
+    /// Longest a statement of an export or import may run, in milliseconds (0 = no limit):
+    /// these read or write a user's whole history, so they get longer than other requests.
+    #[arg(
+        long,
+        env = "SPARKY_IMPORT_STATEMENT_TIMEOUT_MS",
+        default_value_t = 120_000
+    )]
+    pub import_statement_timeout_ms: u32,
     /// Days a session stays valid without use (sliding).
     #[arg(long, env = "SPARKY_SESSION_DAYS", default_value_t = 30)]
     pub session_days: u32,

@@ -37,6 +37,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Exercises(action)) => exercises_command(&cli.db, action).await,
         Some(Command::Backup(args)) => crate::backup::backup_command(&cli.db, args).await,
         Some(Command::Restore(args)) => crate::backup::restore_command(&cli.db, args).await,
+        Some(Command::Export(args)) => crate::transfer::export_command(&cli.db, args).await,
+        Some(Command::Import(args)) => crate::transfer::import_command(&cli.db, args).await,
         Some(Command::Mcp) => mcp_stdio(&cli.db).await,
     }
 }
@@ -156,6 +158,8 @@ async fn serve_with(
     let web_config = sparky_web::WebConfig {
         allow_signup: args.allow_signup,
         max_body_bytes: args.max_body,
+        max_import_body_bytes: args.max_import_body,
+        import_statement_timeout: ms(args.import_statement_timeout_ms),
         session_ttl_seconds: i32::try_from(u64::from(args.session_days) * 86_400)
             .context("SPARKY_SESSION_DAYS is too large")?,
         login_attempts_per_minute_ip: args.login_per_minute_ip,

@@ -6,6 +6,7 @@ mod commands;
 mod exercise_import;
 mod food_import;
 mod starter_catalog;
+mod transfer;
 mod users;
 
 use clap::Parser;

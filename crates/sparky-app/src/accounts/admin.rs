@@ -131,6 +131,20 @@ pub async fn list(client: &Client) -> AppResult<Vec<UserRow>> {
         .collect())
 }
 
+/// The id of the account with this email (case-insensitive), for commands that then act as
+/// that user (`sparky export --user`, `sparky import --user`).
+pub async fn user_id_by_email(client: &Client, email: &str) -> AppResult<Uuid> {
+    client
+        .query_opt(
+            "SELECT id FROM users WHERE lower(email) = lower(btrim($1))",
+            &[&email],
+        )
+        .await
+        .map_err(owner_error)?
+        .map(|r| r.get(0))
+        .ok_or_else(|| unknown(email))
+}
+
 fn unknown(email: &str) -> AppError {
     let _ = email;
     AppError::NotFound("account with that email")

@@ -19,6 +19,7 @@ pub mod preferences;
 pub mod profile;
 pub mod providers;
 pub mod summary;
+pub mod transfer;
 pub mod workouts;
 
 use utoipa::IntoParams;
@@ -47,6 +48,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(chat::router())
         .merge(assistant_photos::router())
         .merge(mcp::router())
+        .merge(transfer::router())
 }
 
 /// The `Idempotency-Key` request header, for the OpenAPI document.

@@ -12,6 +12,7 @@
 mod drawer;
 mod harness;
 mod screens;
+mod transfer;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,947 @@
+//! What an archive holds: one [`FileSpec`] per CSV file, in import order (parents before
+//! children), with the SQL that reads it out of the database and writes it back.
+//!
+//! docs/export-format.md describes the same files for people; a test compares the two lists.
+//! Every table with row level security is either covered by a file here ([`COVERED_TABLES`])
+//! or left out for a stated reason ([`EXCLUDED_TABLES`]); a test fails when a table is in
+//! neither.
+
+/// How a column's text is checked on import and cast in SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Any text (no NUL characters).
+    Text,
+    /// An exact decimal number: `-12.50`.
+    Num,
+    /// A whole number (32-bit).
+    Int,
+    /// `true` or `false`.
+    Bool,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// RFC 3339 in UTC with microseconds: `2026-12-03T06:40:00.123456Z`.
+    Ts,
+    /// A JSON value.
+    Json,
+    /// A JSON array of strings (a PostgreSQL `text[]`).
+    TextList,
+    /// The `ref` number of a row of another file of the archive.
+    Ref(&'static str),
+}
+
+impl Kind {
+    /// The SQL that turns the column expression `e` into its archive text.
+    pub(crate) fn export_expr(self, e: &str) -> String {
+        match self {
+            Kind::Ts => {
+                format!("to_char(({e}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+            }
+            Kind::Date => format!("to_char(({e}), 'YYYY-MM-DD')"),
+            Kind::TextList => format!("to_json(({e}))::text"),
+            _ => format!("(({e}))::text"),
+        }
+    }
+
+    /// The SQL that turns the archive text `u.<name>` back into the column's type.
+    pub(crate) fn import_expr(self, name: &str) -> String {
+        let v = format!("u.{name}");
+        match self {
+            Kind::Text => v,
+            Kind::Num => format!("{v}::numeric"),
+            Kind::Int => format!("{v}::integer"),
+            Kind::Bool => format!("{v}::boolean"),
+            Kind::Date => format!("{v}::date"),
+            Kind::Ts => format!("{v}::timestamptz"),
+            Kind::Json => format!("{v}::jsonb"),
+            Kind::TextList => format!(
+                "CASE WHEN {v} IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text({v}::jsonb)) END"
+            ),
+            Kind::Ref(_) => format!("{v}::uuid"),
+        }
+    }
+}
+
+/// One CSV column.
+#[derive(Debug, Clone, Copy)]
+pub struct Col {
+    /// The header, also the name the import SQL knows the value by (`u.<name>`).
+    pub name: &'static str,
+    pub kind: Kind,
+    /// An empty field is refused (text: an empty field is the empty string, not null).
+    pub required: bool,
+    /// SQL expression of the export query.
+    pub export: &'static str,
+    /// The table column it is written back to; `None` when the import uses it in an
+    /// expression of [`Import::Insert::extra`] or not at all.
+    pub import: Option<&'static str>,
+}
+
+const fn col(name: &'static str, kind: Kind, export: &'static str) -> Col {
+    Col {
+        name,
+        kind,
+        required: false,
+        export,
+        import: Some(name),
+    }
+}
+
+/// A column written back to the table column of the same name, never empty.
+const fn req(name: &'static str, kind: Kind, export: &'static str) -> Col {
+    Col {
+        required: true,
+        ..col(name, kind, export)
+    }
+}
+
+/// A column that is read back by an expression (or only informs).
+const fn info(name: &'static str, kind: Kind, export: &'static str) -> Col {
+    Col {
+        import: None,
+        ..col(name, kind, export)
+    }
+}
+
+/// How a file goes back into the database.
+#[derive(Debug, Clone, Copy)]
+pub enum Import {
+    /// Written for people only (API key names, family grants): never read back.
+    Skip,
+    /// `INSERT INTO table (id, owner?, columns…, extra…) SELECT … FROM unnest(…) u`, with new
+    /// ids, followed by `conflict`.
+    Insert {
+        table: &'static str,
+        /// The column that takes the importing user's id.
+        owner: Option<&'static str>,
+        /// Further columns and the SQL (over `u.<name>`) that fills them.
+        extra: &'static [(&'static str, &'static str)],
+        conflict: &'static str,
+    },
+    /// Whole statement of its own over `unnest($1…) AS u(id, <names>)`; `{rows}` is replaced
+    /// by that `FROM` item.
+    Custom(&'static str),
+}
+
+/// One file of the archive.
+#[derive(Debug, Clone, Copy)]
+pub struct FileSpec {
+    pub file: &'static str,
+    /// The tables its rows come from (for the coverage test and the documentation).
+    pub tables: &'static [&'static str],
+    /// The rows carry a `ref` column (1, 2, 3… in file order) that other files point at.
+    pub has_ref: bool,
+    pub cols: &'static [Col],
+    /// `FROM … WHERE …` of the export, always limited to the user's own rows.
+    pub from: &'static str,
+    /// The row's id (mapped to its `ref`).
+    pub id: &'static str,
+    /// `ORDER BY` of the export; ends with ids so that ties are ordered the same way after an
+    /// import (which hands out ids ascending in file order).
+    pub order: &'static str,
+    pub import: Import,
+}
+
+const ME: &str = "(SELECT auth.uid())";
+
+/// Catalog food of a reference (`source`, `source_id` of a shared food), for files that link
+/// foods: a shared catalog food is named, not numbered, so a server with the same catalog
+/// links it again.
+macro_rules! catalog_food {
+    ($col:literal, $field:literal) => {
+        concat!(
+            "(SELECT c.",
+            $field,
+            " FROM food_items c WHERE c.id = ",
+            $col,
+            " AND c.user_id IS NULL AND c.source IS NOT NULL AND c.source_id IS NOT NULL)"
+        )
+    };
+}
+
+macro_rules! catalog_exercise {
+    ($col:literal, $field:literal) => {
+        concat!(
+            "(SELECT c.",
+            $field,
+            " FROM exercises c WHERE c.id = ",
+            $col,
+            " AND c.user_id IS NULL AND c.source IS NOT NULL AND c.source_id IS NOT NULL)"
+        )
+    };
+}
+
+const NUTRIENTS: [&str; 14] = [
+    "calories",
+    "protein",
+    "carbohydrates",
+    "fat",
+    "fiber",
+    "sugar",
+    "sodium",
+    "saturated_fat",
+    "trans_fat",
+    "cholesterol",
+    "potassium",
+    "calcium",
+    "iron",
+    "vitamin_a",
+];
+
+pub static FILES: &[FileSpec] = &[
+    FileSpec {
+        file: "profile.csv",
+        tables: &["users", "user_profiles"],
+        has_ref: false,
+        cols: &[
+            col("full_name", Kind::Text, "u.full_name"),
+            col("sex", Kind::Text, "p.sex"),
+            col("birth_date", Kind::Date, "p.birth_date"),
+            col("height_cm", Kind::Num, "p.height_cm"),
+            col("activity_level", Kind::Text, "p.activity_level"),
+        ],
+        from: "users u LEFT JOIN user_profiles p ON p.user_id = u.id WHERE u.id = (SELECT auth.uid())",
+        id: "u.id",
+        order: "u.id",
+        import: Import::Custom(
+            "WITH r AS (SELECT * FROM {rows}),
+                  named AS (UPDATE users SET full_name = r.full_name FROM r WHERE users.id = (SELECT auth.uid()))
+             INSERT INTO user_profiles (id, user_id, sex, birth_date, height_cm, activity_level)
+             SELECT r.id::uuid, (SELECT auth.uid()), r.sex, r.birth_date::date, r.height_cm::numeric, r.activity_level
+             FROM r
+             WHERE num_nonnulls(r.sex, r.birth_date, r.height_cm, r.activity_level) > 0
+             ON CONFLICT (user_id) DO UPDATE SET sex = EXCLUDED.sex, birth_date = EXCLUDED.birth_date,
+                 height_cm = EXCLUDED.height_cm, activity_level = EXCLUDED.activity_level",
+        ),
+    },
+    FileSpec {
+        file: "preferences.csv",
+        tables: &["user_preferences"],
+        has_ref: false,
+        cols: &[
+            col("theme", Kind::Text, "theme"),
+            col("ai_provider", Kind::Text, "ai_provider"),
+            col("units_system", Kind::Text, "units_system"),
+            req("timezone", Kind::Text, "timezone"),
+            col("onboarded_at", Kind::Ts, "onboarded_at"),
+        ],
+        from: "user_preferences WHERE user_id = (SELECT auth.uid())",
+        id: "id",
+        order: "id",
+        import: Import::Insert {
+            table: "user_preferences",
+            owner: Some("user_id"),
+            extra: &[],
+            conflict: "ON CONFLICT (user_id) DO UPDATE SET theme = EXCLUDED.theme,
+                ai_provider = EXCLUDED.ai_provider, units_system = EXCLUDED.units_system,
+                timezone = EXCLUDED.timezone, onboarded_at = EXCLUDED.onboarded_at",
+        },
+    },
+    FileSpec {
+        file: "assistant_settings.csv",
+        tables: &["assistant_settings"],
+        has_ref: false,
+        cols: &[
+            col("provider", Kind::Text, "provider"),
+            col("base_url", Kind::Text, "base_url"),
+            col("model", Kind::Text, "model"),
+            col("vision_model", Kind::Text, "vision_model"),
+        ],
+        from: "assistant_settings WHERE user_id = (SELECT auth.uid())",
+        id: "user_id",
+        order: "user_id",
+        import: Import::Custom(
+            "INSERT INTO assistant_settings (user_id, provider, base_url, model, vision_model)
+             SELECT (SELECT auth.uid()), u.provider, u.base_url, u.model, u.vision_model FROM {rows}
+             ON CONFLICT (user_id) DO UPDATE SET provider = EXCLUDED.provider,
+                 base_url = EXCLUDED.base_url, model = EXCLUDED.model, vision_model = EXCLUDED.vision_model",
+        ),
+    },
+    FileSpec {
+        file: "foods.csv",
+        tables: &["food_items"],
+        has_ref: true,
+        cols: &[
+            req("name", Kind::Text, "name"),
+            col("brand", Kind::Text, "brand"),
+            col("barcode", Kind::Text, "barcode"),
+            col("source", Kind::Text, "source"),
+            col("source_id", Kind::Text, "source_id"),
+            col("created_at", Kind::Ts, "created_at"),
+            col("updated_at", Kind::Ts, "updated_at"),
+        ],
+        from: "food_items WHERE user_id = (SELECT auth.uid())",
+        id: "id",
+        order: "created_at, id",
+        import: Import::Insert {
+            table: "food_items",
+            owner: Some("user_id"),
+            extra: &[],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "servings.csv",
+        tables: &["nutrition_data"],
+        has_ref: true,
+        cols: &[
+            Col {
+                import: Some("food_item_id"),
+                required: true,
+                ..col("food", Kind::Ref("foods.csv"), "n.food_item_id")
+            },
+            col("serving_size", Kind::Num, "n.serving_size"),
+            col("serving_unit", Kind::Text, "n.serving_unit"),
+            col("serving_weight_g", Kind::Num, "n.serving_weight_g"),
+            req("is_default", Kind::Bool, "n.is_default"),
+            col(NUTRIENTS[0], Kind::Num, "n.calories"),
+            col(NUTRIENTS[1], Kind::Num, "n.protein"),
+            col(NUTRIENTS[2], Kind::Num, "n.carbohydrates"),
+            col(NUTRIENTS[3], Kind::Num, "n.fat"),
+            col(NUTRIENTS[4], Kind::Num, "n.fiber"),
+            col(NUTRIENTS[5], Kind::Num, "n.sugar"),
+            col(NUTRIENTS[6], Kind::Num, "n.sodium"),
+            col(NUTRIENTS[7], Kind::Num, "n.saturated_fat"),
+            col(NUTRIENTS[8], Kind::Num, "n.trans_fat"),
+            col(NUTRIENTS[9], Kind::Num, "n.cholesterol"),
+            col(NUTRIENTS[10], Kind::Num, "n.potassium"),
+            col(NUTRIENTS[11], Kind::Num, "n.calcium"),
+            col(NUTRIENTS[12], Kind::Num, "n.iron"),
+            col(NUTRIENTS[13], Kind::Num, "n.vitamin_a"),
+            col("vitamin_c", Kind::Num, "n.vitamin_c"),
+            col("created_at", Kind::Ts, "n.created_at"),
+            col("updated_at", Kind::Ts, "n.updated_at"),
+        ],
+        from: "nutrition_data n JOIN food_items f ON f.id = n.food_item_id WHERE f.user_id = (SELECT auth.uid())",
+        id: "n.id",
+        order: "f.created_at, f.id, n.created_at, n.id",
+        import: Import::Insert {
+            table: "nutrition_data",
+            owner: None,
+            extra: &[],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "exercises.csv",
+        tables: &["exercises"],
+        has_ref: true,
+        cols: &[
+            req("name", Kind::Text, "name"),
+            col("category", Kind::Text, "category"),
+            col("muscle_groups", Kind::TextList, "muscle_groups"),
+            col("equipment", Kind::Text, "equipment"),
+            col("instructions", Kind::Text, "instructions"),
+            col("source", Kind::Text, "source"),
+            col("source_id", Kind::Text, "source_id"),
+            col("met_value", Kind::Num, "met_value"),
+            col("compendium_code", Kind::Text, "compendium_code"),
+            col("created_at", Kind::Ts, "created_at"),
+            col("updated_at", Kind::Ts, "updated_at"),
+        ],
+        from: "exercises WHERE user_id = (SELECT auth.uid())",
+        id: "id",
+        order: "created_at, id",
+        import: Import::Insert {
+            table: "exercises",
+            owner: Some("user_id"),
+            extra: &[],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "measurement_types.csv",
+        tables: &["measurement_types"],
+        has_ref: false,
+        cols: &[
+            req("name", Kind::Text, "name"),
+            req("unit", Kind::Text, "unit"),
+            req("dimension", Kind::Text, "dimension"),
+            col("created_at", Kind::Ts, "created_at"),
+            col("updated_at", Kind::Ts, "updated_at"),
+        ],
+        from: "measurement_types WHERE user_id = (SELECT auth.uid())",
+        id: "id",
+        order: "name, id",
+        import: Import::Insert {
+            table: "measurement_types",
+            owner: Some("user_id"),
+            extra: &[],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "measurements.csv",
+        tables: &["measurements"],
+        has_ref: true,
+        cols: &[
+            req("entry_date", Kind::Date, "entry_date"),
+            req("measured_at", Kind::Ts, "measured_at"),
+            req("type", Kind::Text, "type"),
+            req("value", Kind::Num, "value"),
+            req("unit", Kind::Text, "unit"),
+            col("note", Kind::Text, "note"),
+            col("created_at", Kind::Ts, "created_at"),
+            col("updated_at", Kind::Ts, "updated_at"),
+        ],
+        from: "measurements WHERE user_id = (SELECT auth.uid())",
+        id: "id",
+        order: "measured_at, created_at, id",
+        import: Import::Insert {
+            table: "measurements",
+            owner: Some("user_id"),
+            extra: &[],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "goals.csv",
+        tables: &["goals"],
+        has_ref: false,
+        cols: &[
+            req("type", Kind::Text, "type"),
+            col("target_value", Kind::Num, "target_value"),
+            col("target_unit", Kind::Text, "target_unit"),
+            col("target_date", Kind::Date, "target_date"),
+            col("current_value", Kind::Num, "current_value"),
+            col("start_value", Kind::Num, "start_value"),
+            req("start_date", Kind::Date, "start_date"),
+            req("status", Kind::Text, "status"),
+            col("created_at", Kind::Ts, "created_at"),
+            col("updated_at", Kind::Ts, "updated_at"),
+        ],
+        from: "goals WHERE user_id = (SELECT auth.uid())",
+        id: "id",
+        order: "created_at, id",
+        import: Import::Insert {
+            table: "goals",
+            owner: Some("user_id"),
+            extra: &[],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "meal_plan_templates.csv",
+        tables: &["meal_plan_templates"],
+        has_ref: true,
+        cols: &[
+            req("name", Kind::Text, "name"),
+            col("description", Kind::Text, "description"),
+            col("target_calories", Kind::Num, "target_calories"),
+            col("is_active", Kind::Bool, "is_active"),
+            col("created_at", Kind::Ts, "created_at"),
+            col("updated_at", Kind::Ts, "updated_at"),
+        ],
+        from: "meal_plan_templates WHERE user_id = (SELECT auth.uid())",
+        id: "id",
+        order: "created_at, id",
+        import: Import::Insert {
+            table: "meal_plan_templates",
+            owner: Some("user_id"),
+            extra: &[],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "meal_plan_items.csv",
+        tables: &["meal_plan_template_items"],
+        has_ref: false,
+        cols: &[
+            Col {
+                import: Some("meal_plan_template_id"),
+                required: true,
+                ..col("template", Kind::Ref("meal_plan_templates.csv"), "i.meal_plan_template_id")
+            },
+            info("food", Kind::Ref("foods.csv"), "i.food_item_id"),
+            info("serving", Kind::Ref("servings.csv"), "i.nutrition_data_id"),
+            info(
+                "catalog_food_source",
+                Kind::Text,
+                catalog_food!("i.food_item_id", "source"),
+            ),
+            info(
+                "catalog_food_source_id",
+                Kind::Text,
+                catalog_food!("i.food_item_id", "source_id"),
+            ),
+            info(
+                "catalog_serving_size",
+                Kind::Num,
+                "(SELECT cn.serving_size FROM nutrition_data cn JOIN food_items c ON c.id = cn.food_item_id WHERE cn.id = i.nutrition_data_id AND c.user_id IS NULL)",
+            ),
+            info(
+                "catalog_serving_unit",
+                Kind::Text,
+                "(SELECT cn.serving_unit FROM nutrition_data cn JOIN food_items c ON c.id = cn.food_item_id WHERE cn.id = i.nutrition_data_id AND c.user_id IS NULL)",
+            ),
+            req("food_name", Kind::Text, "i.food_name"),
+            req("quantity", Kind::Num, "i.quantity"),
+            req("unit", Kind::Text, "i.unit"),
+            req("meal_type", Kind::Text, "i.meal_type"),
+            col("day_of_week", Kind::Int, "i.day_of_week"),
+            req("sort_order", Kind::Int, "i.sort_order"),
+            col("created_at", Kind::Ts, "i.created_at"),
+            col("updated_at", Kind::Ts, "i.updated_at"),
+        ],
+        from: "meal_plan_template_items i JOIN meal_plan_templates t ON t.id = i.meal_plan_template_id WHERE t.user_id = (SELECT auth.uid())",
+        id: "i.id",
+        order: "t.created_at, t.id, i.day_of_week, i.meal_type, i.sort_order, i.created_at, i.id",
+        import: Import::Insert {
+            table: "meal_plan_template_items",
+            owner: None,
+            extra: &[
+                ("food_item_id", CATALOG_FOOD_LINK),
+                (
+                    "nutrition_data_id",
+                    "coalesce(u.serving::uuid, (SELECT cn.id FROM nutrition_data cn JOIN food_items c ON c.id = cn.food_item_id
+                        WHERE c.user_id IS NULL AND c.source = u.catalog_food_source AND c.source_id = u.catalog_food_source_id
+                          AND cn.serving_size = u.catalog_serving_size::numeric AND cn.serving_unit = u.catalog_serving_unit
+                        ORDER BY cn.is_default DESC, cn.id LIMIT 1))",
+                ),
+            ],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "meal_plans.csv",
+        tables: &["meal_plans"],
+        has_ref: true,
+        cols: &[
+            req("name", Kind::Text, "name"),
+            req("planned_date", Kind::Date, "planned_date"),
+            col("total_calories", Kind::Num, "total_calories"),
+            Col {
+                import: Some("meal_plan_template_id"),
+                ..col("template", Kind::Ref("meal_plan_templates.csv"), "meal_plan_template_id")
+            },
+            col("created_at", Kind::Ts, "created_at"),
+            col("updated_at", Kind::Ts, "updated_at"),
+        ],
+        from: "meal_plans WHERE user_id = (SELECT auth.uid())",
+        id: "id",
+        order: "planned_date, created_at, id",
+        import: Import::Insert {
+            table: "meal_plans",
+            owner: Some("user_id"),
+            extra: &[],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "diary.csv",
+        tables: &["food_diary"],
+        has_ref: false,
+        cols: &[
+            req("entry_date", Kind::Date, "d.entry_date"),
+            req("meal_type", Kind::Text, "d.meal_type"),
+            req("consumed_at", Kind::Ts, "d.consumed_at"),
+            info("food", Kind::Ref("foods.csv"), "d.food_item_id"),
+            info("serving", Kind::Ref("servings.csv"), "d.nutrition_data_id"),
+            info(
+                "catalog_food_source",
+                Kind::Text,
+                catalog_food!("d.food_item_id", "source"),
+            ),
+            info(
+                "catalog_food_source_id",
+                Kind::Text,
+                catalog_food!("d.food_item_id", "source_id"),
+            ),
+            req("quantity", Kind::Num, "d.quantity"),
+            req("unit", Kind::Text, "d.unit"),
+            col("servings", Kind::Num, "d.servings"),
+            req("food_name", Kind::Text, "d.food_name"),
+            col("brand", Kind::Text, "d.brand"),
+            col("serving_size", Kind::Num, "d.serving_size"),
+            col("serving_unit", Kind::Text, "d.serving_unit"),
+            col("serving_weight_g", Kind::Num, "d.serving_weight_g"),
+            col(NUTRIENTS[0], Kind::Num, "d.calories"),
+            col(NUTRIENTS[1], Kind::Num, "d.protein"),
+            col(NUTRIENTS[2], Kind::Num, "d.carbohydrates"),
+            col(NUTRIENTS[3], Kind::Num, "d.fat"),
+            col(NUTRIENTS[4], Kind::Num, "d.fiber"),
+            col(NUTRIENTS[5], Kind::Num, "d.sugar"),
+            col(NUTRIENTS[6], Kind::Num, "d.sodium"),
+            col(NUTRIENTS[7], Kind::Num, "d.saturated_fat"),
+            col(NUTRIENTS[8], Kind::Num, "d.trans_fat"),
+            col(NUTRIENTS[9], Kind::Num, "d.cholesterol"),
+            col(NUTRIENTS[10], Kind::Num, "d.potassium"),
+            col(NUTRIENTS[11], Kind::Num, "d.calcium"),
+            col(NUTRIENTS[12], Kind::Num, "d.iron"),
+            col(NUTRIENTS[13], Kind::Num, "d.vitamin_a"),
+            col("vitamin_c", Kind::Num, "d.vitamin_c"),
+            col("per_serving", Kind::Json, "d.per_serving"),
+            Col {
+                import: Some("meal_plan_id"),
+                ..col("meal_plan", Kind::Ref("meal_plans.csv"), "d.meal_plan_id")
+            },
+            col("created_at", Kind::Ts, "d.created_at"),
+            col("updated_at", Kind::Ts, "d.updated_at"),
+        ],
+        from: "food_diary d WHERE d.user_id = (SELECT auth.uid())",
+        id: "d.id",
+        order: "d.entry_date, d.consumed_at, d.created_at, d.id",
+        import: Import::Insert {
+            table: "food_diary",
+            owner: Some("user_id"),
+            extra: &[
+                ("food_item_id", CATALOG_FOOD_LINK),
+                (
+                    "nutrition_data_id",
+                    "coalesce(u.serving::uuid, (SELECT cn.id FROM nutrition_data cn JOIN food_items c ON c.id = cn.food_item_id
+                        WHERE c.user_id IS NULL AND c.source = u.catalog_food_source AND c.source_id = u.catalog_food_source_id
+                          AND cn.serving_size = u.serving_size::numeric AND cn.serving_unit = u.serving_unit
+                        ORDER BY cn.is_default DESC, cn.id LIMIT 1))",
+                ),
+            ],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "workouts.csv",
+        tables: &["exercise_diary"],
+        has_ref: true,
+        cols: &[
+            req("entry_date", Kind::Date, "w.entry_date"),
+            req("performed_at", Kind::Ts, "w.performed_at"),
+            info("exercise", Kind::Ref("exercises.csv"), "w.exercise_id"),
+            info(
+                "catalog_exercise_source",
+                Kind::Text,
+                catalog_exercise!("w.exercise_id", "source"),
+            ),
+            info(
+                "catalog_exercise_source_id",
+                Kind::Text,
+                catalog_exercise!("w.exercise_id", "source_id"),
+            ),
+            req("exercise_name", Kind::Text, "w.exercise_name"),
+            col("duration_minutes", Kind::Int, "w.duration_minutes"),
+            col("sets", Kind::Int, "w.sets"),
+            col("reps", Kind::Int, "w.reps"),
+            col("weight", Kind::Num, "w.weight"),
+            col("distance", Kind::Num, "w.distance"),
+            col("distance_km", Kind::Num, "w.distance_km"),
+            col("met_value", Kind::Num, "w.met_value"),
+            col("calories_burned", Kind::Num, "w.calories_burned"),
+            col("calories_source", Kind::Text, "w.calories_source"),
+            col("notes", Kind::Text, "w.notes"),
+            col("created_at", Kind::Ts, "w.created_at"),
+            col("updated_at", Kind::Ts, "w.updated_at"),
+        ],
+        from: "exercise_diary w WHERE w.user_id = (SELECT auth.uid())",
+        id: "w.id",
+        order: "w.entry_date, w.performed_at, w.created_at, w.id",
+        import: Import::Insert {
+            table: "exercise_diary",
+            owner: Some("user_id"),
+            extra: &[(
+                "exercise_id",
+                "coalesce(u.exercise::uuid, (SELECT c.id FROM exercises c WHERE c.user_id IS NULL
+                    AND c.source = u.catalog_exercise_source AND c.source_id = u.catalog_exercise_source_id LIMIT 1))",
+            )],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "workout_sets.csv",
+        tables: &["exercise_sets"],
+        has_ref: false,
+        cols: &[
+            Col {
+                import: Some("exercise_diary_id"),
+                required: true,
+                ..col("workout", Kind::Ref("workouts.csv"), "s.exercise_diary_id")
+            },
+            req("set_number", Kind::Int, "s.set_number"),
+            col("reps", Kind::Int, "s.reps"),
+            col("weight_kg", Kind::Num, "s.weight_kg"),
+            col("created_at", Kind::Ts, "s.created_at"),
+            col("updated_at", Kind::Ts, "s.updated_at"),
+        ],
+        from: "exercise_sets s JOIN exercise_diary w ON w.id = s.exercise_diary_id WHERE w.user_id = (SELECT auth.uid())",
+        id: "s.id",
+        order: "w.entry_date, w.performed_at, w.created_at, w.id, s.set_number, s.id",
+        import: Import::Insert {
+            table: "exercise_sets",
+            owner: None,
+            extra: &[],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "health_data.csv",
+        tables: &["health_data_records"],
+        has_ref: false,
+        cols: &[
+            req("source", Kind::Text, "source"),
+            req("kind", Kind::Text, "kind"),
+            req("record_key", Kind::Text, "record_key"),
+            req("fingerprint", Kind::Text, "fingerprint"),
+            Col {
+                import: Some("measurement_id"),
+                ..col("measurement", Kind::Ref("measurements.csv"), "measurement_id")
+            },
+            Col {
+                import: Some("exercise_diary_id"),
+                ..col("workout", Kind::Ref("workouts.csv"), "exercise_diary_id")
+            },
+            col("created_at", Kind::Ts, "created_at"),
+            col("updated_at", Kind::Ts, "updated_at"),
+        ],
+        from: "health_data_records WHERE user_id = (SELECT auth.uid())",
+        id: "id",
+        order: "source, kind, record_key, id",
+        import: Import::Insert {
+            table: "health_data_records",
+            owner: Some("user_id"),
+            extra: &[],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "chat_conversations.csv",
+        tables: &["chat_conversations"],
+        has_ref: true,
+        cols: &[
+            req("title", Kind::Text, "title"),
+            req("created_at", Kind::Ts, "created_at"),
+            req("updated_at", Kind::Ts, "updated_at"),
+        ],
+        from: "chat_conversations WHERE user_id = (SELECT auth.uid())",
+        id: "id",
+        order: "created_at, id",
+        import: Import::Insert {
+            table: "chat_conversations",
+            owner: Some("user_id"),
+            extra: &[],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "chat_messages.csv",
+        tables: &["chat_messages"],
+        has_ref: false,
+        cols: &[
+            Col {
+                import: Some("conversation_id"),
+                required: true,
+                ..col("conversation", Kind::Ref("chat_conversations.csv"), "m.conversation_id")
+            },
+            req("role", Kind::Text, "m.role"),
+            req("content", Kind::Text, "m.content"),
+            col("images", Kind::Json, "m.images"),
+            col("tool_calls", Kind::Json, "m.tool_calls"),
+            col("tool_call_id", Kind::Text, "m.tool_call_id"),
+            req("is_error", Kind::Bool, "m.is_error"),
+            col("card", Kind::Json, "m.card"),
+            col("provider", Kind::Text, "m.provider"),
+            col("model", Kind::Text, "m.model"),
+            col("tokens_in", Kind::Int, "m.tokens_in"),
+            col("tokens_out", Kind::Int, "m.tokens_out"),
+            col("latency_ms", Kind::Int, "m.latency_ms"),
+            col("error", Kind::Text, "m.error"),
+            req("created_at", Kind::Ts, "m.created_at"),
+        ],
+        from: "chat_messages m JOIN chat_conversations c ON c.id = m.conversation_id WHERE m.user_id = (SELECT auth.uid())",
+        id: "m.id",
+        // `seq` is a server-wide sequence: the file keeps the order, the import draws new
+        // numbers in file order.
+        order: "c.created_at, c.id, m.seq, m.id",
+        import: Import::Insert {
+            table: "chat_messages",
+            owner: Some("user_id"),
+            extra: &[],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "assistant_requests.csv",
+        tables: &["assistant_requests"],
+        has_ref: false,
+        cols: &[
+            req("kind", Kind::Text, "kind"),
+            col("provider", Kind::Text, "provider"),
+            col("model", Kind::Text, "model"),
+            col("tokens_in", Kind::Int, "tokens_in"),
+            col("tokens_out", Kind::Int, "tokens_out"),
+            col("latency_ms", Kind::Int, "latency_ms"),
+            col("error", Kind::Text, "error"),
+            req("created_at", Kind::Ts, "created_at"),
+            req("updated_at", Kind::Ts, "updated_at"),
+        ],
+        from: "assistant_requests WHERE user_id = (SELECT auth.uid())",
+        id: "id",
+        order: "created_at, id",
+        import: Import::Insert {
+            table: "assistant_requests",
+            owner: Some("user_id"),
+            extra: &[],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "api_keys.csv",
+        tables: &["api_keys"],
+        has_ref: false,
+        cols: &[
+            info("name", Kind::Text, "name"),
+            info("created_at", Kind::Ts, "created_at"),
+            info("expires_at", Kind::Ts, "expires_at"),
+            info("last_used_at", Kind::Ts, "last_used_at"),
+        ],
+        from: "api_keys WHERE user_id = (SELECT auth.uid())",
+        id: "id",
+        order: "created_at, id",
+        import: Import::Skip,
+    },
+    FileSpec {
+        file: "family_access.csv",
+        tables: &["family_access"],
+        has_ref: false,
+        cols: &[
+            info(
+                "grantee_email",
+                Kind::Text,
+                "(SELECT u.email FROM users u WHERE u.id = fa.grantee_user_id)",
+            ),
+            info("access_type", Kind::Text, "fa.access_type"),
+            info("granted_at", Kind::Ts, "fa.granted_at"),
+        ],
+        from: "family_access fa WHERE fa.grantor_user_id = (SELECT auth.uid())",
+        id: "fa.id",
+        order: "fa.granted_at, fa.id",
+        import: Import::Skip,
+    },
+];
+
+/// The food a diary entry or plan item links: one of the archive's own foods, or the shared
+/// catalog food with the same source and source id on this server (none: no link; the entry
+/// keeps its own copy of the name and nutrients).
+const CATALOG_FOOD_LINK: &str =
+    "coalesce(u.food::uuid, (SELECT c.id FROM food_items c WHERE c.user_id IS NULL
+    AND c.source = u.catalog_food_source AND c.source_id = u.catalog_food_source_id LIMIT 1))";
+
+/// Tables with user data that are in no file, and why.
+pub const EXCLUDED_TABLES: &[(&str, &str)] = &[
+    (
+        "sessions",
+        "sign-in sessions: secrets, and only valid on this server",
+    ),
+    (
+        "idempotency_keys",
+        "replay protection for retried requests, kept for a day",
+    ),
+    (
+        "assistant_actions",
+        "the assistant's undo log: refers to row ids of this server",
+    ),
+    (
+        "diary_day_totals",
+        "derived from the diary and workouts; rebuilt by the import",
+    ),
+    (
+        "measurement_day_totals",
+        "derived from measurements; rebuilt by the import",
+    ),
+    (
+        "recent_foods",
+        "derived from the diary; rebuilt by the import",
+    ),
+];
+
+/// Every table some file covers.
+pub fn covered_tables() -> Vec<&'static str> {
+    FILES
+        .iter()
+        .flat_map(|f| f.tables.iter().copied())
+        .collect()
+}
+
+/// The spec of a file by name.
+pub fn file_spec(name: &str) -> Option<&'static FileSpec> {
+    FILES.iter().find(|f| f.file == name)
+}
+
+impl FileSpec {
+    /// The CSV header: `ref` first when the rows have one.
+    pub fn header(&self) -> Vec<&'static str> {
+        let mut h = Vec::with_capacity(self.cols.len() + 1);
+        if self.has_ref {
+            h.push("ref");
+        }
+        h.extend(self.cols.iter().map(|c| c.name));
+        h
+    }
+
+    /// `SELECT id, <columns as text> FROM … ORDER BY …`.
+    pub(crate) fn export_sql(&self) -> String {
+        let cols: Vec<String> = self
+            .cols
+            .iter()
+            .map(|c| c.kind.export_expr(c.export))
+            .collect();
+        format!(
+            "SELECT ({})::text, {} FROM {} ORDER BY {}",
+            self.id,
+            cols.join(", "),
+            self.from,
+            self.order
+        )
+    }
+
+    /// The `FROM` item over the parameters: `unnest($1::text[], …) AS u(id, <names>)`.
+    fn rows_item(&self) -> String {
+        let params: Vec<String> = (1..=self.cols.len() + 1)
+            .map(|i| format!("${i}::text[]"))
+            .collect();
+        let names: Vec<&str> = self.cols.iter().map(|c| c.name).collect();
+        format!(
+            "unnest({}) AS u(id, {})",
+            params.join(", "),
+            names.join(", ")
+        )
+    }
+
+    /// The import statement, `None` for files that are not read back.
+    pub(crate) fn import_sql(&self) -> Option<String> {
+        match self.import {
+            Import::Skip => None,
+            Import::Custom(sql) => Some(sql.replace("{rows}", &self.rows_item())),
+            Import::Insert {
+                table,
+                owner,
+                extra,
+                conflict,
+            } => {
+                let mut targets = vec!["id".to_string()];
+                let mut values = vec!["u.id::uuid".to_string()];
+                if let Some(o) = owner {
+                    targets.push(o.to_string());
+                    values.push(ME.to_string());
+                }
+                for c in self.cols {
+                    if let Some(t) = c.import {
+                        targets.push(t.to_string());
+                        let value = c.kind.import_expr(c.name);
+                        // An archive edited by hand may leave the times out.
+                        values.push(if matches!(c.name, "created_at" | "updated_at") {
+                            format!("coalesce({value}, now())")
+                        } else {
+                            value
+                        });
+                    }
+                }
+                for (t, e) in extra {
+                    targets.push(t.to_string());
+                    values.push(e.to_string());
+                }
+                Some(format!(
+                    "INSERT INTO {table} ({}) SELECT {} FROM {} {conflict}",
+                    targets.join(", "),
+                    values.join(", "),
+                    self.rows_item()
+                ))
+            }
+        }
+    }
+}

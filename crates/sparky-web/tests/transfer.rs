@@ -1,0 +1,671 @@
+//! Full export and lossless import (`GET /api/v1/export`, `POST /api/v1/import`): a rich
+//! account survives export → import on another server → export file by file; bad archives
+//! change nothing and name the file, line and column; no other user's rows, and no secrets,
+//! ever leave in an export.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{As, TestApp};
+use reqwest::{header, StatusCode};
+use serde_json::Value;
+use sparky_app::transfer::{self, Archive};
+
+/// A shared catalog food and its serving, the same on every server (as the starter catalog is).
+async fn catalog(app: &TestApp) {
+    app.db
+        .owner_client()
+        .await
+        .batch_execute(
+            "WITH f AS (INSERT INTO food_items (name, source, source_id) VALUES ('Catalog apple', 'usda', 'test-apple-1') RETURNING id)
+             INSERT INTO nutrition_data (food_item_id, serving_size, serving_unit, calories, carbohydrates, is_default)
+             SELECT id, 100, 'g', 52, 14, true FROM f",
+        )
+        .await
+        .unwrap();
+}
+
+/// Everything a user can own, written as the owner role: `m` (lower case) marks every text.
+async fn seed(app: &TestApp, user: &str, m: &str) {
+    let sql = r#"
+UPDATE users SET full_name = '{m} Person' WHERE id = '{u}';
+INSERT INTO user_preferences (user_id, theme, units_system, timezone, onboarded_at)
+VALUES ('{u}', 'dark', 'imperial', 'Europe/Berlin', '2026-11-01T08:00:00.123456Z')
+ON CONFLICT (user_id) DO UPDATE SET theme = 'dark', units_system = 'imperial', timezone = 'Europe/Berlin',
+    onboarded_at = '2026-11-01T08:00:00.123456Z';
+INSERT INTO user_profiles (user_id, sex, birth_date, height_cm, activity_level)
+VALUES ('{u}', 'female', '1990-05-17', 168.5, 'moderate');
+INSERT INTO assistant_settings (user_id, provider, model, api_key_nonce, api_key_ciphertext)
+VALUES ('{u}', 'openai', 'gpt-4o-mini', '\x0102', '\x5345435245544b4559');
+INSERT INTO assistant_requests (user_id, kind, provider, model, tokens_in, tokens_out, latency_ms)
+VALUES ('{u}', 'meal_photo', 'openai', 'gpt-4o-mini', 1200, 300, 2100);
+
+-- Foods: two created in the same instant (ties are ordered by id), with servings.
+INSERT INTO food_items (user_id, name, brand, barcode, source, created_at, updated_at) VALUES
+    ('{u}', '{m} oat bowl', 'Home, "best"', '4001234567890', 'user', '2026-11-01T07:00:00Z', '2026-11-02T07:00:00Z'),
+    ('{u}', '{m} lentil soup', NULL, NULL, 'user', '2026-11-03T07:00:00Z', '2026-11-03T07:00:00Z'),
+    ('{u}', '{m} lentil soup', NULL, NULL, 'user', '2026-11-03T07:00:00Z', '2026-11-03T07:00:00Z');
+INSERT INTO nutrition_data (food_item_id, serving_size, serving_unit, serving_weight_g, calories, protein,
+    carbohydrates, fat, fiber, sodium, vitamin_c, is_default)
+SELECT f.id, s.size, s.unit, s.grams, s.kcal, 12.5, 60.25, 7, 8.125, 0.004, NULL, s.def
+FROM food_items f, (VALUES (100, 'g', NULL, 380, true), (1, 'bowl', 250, 950, false)) AS s(size, unit, grams, kcal, def)
+WHERE f.user_id = '{u}' AND f.name = '{m} oat bowl';
+INSERT INTO nutrition_data (food_item_id, serving_size, serving_unit, calories, protein, is_default)
+SELECT id, 1, 'cup', 230, 18, true FROM food_items WHERE user_id = '{u}' AND name = '{m} lentil soup';
+
+-- Exercises and a custom measurement type.
+INSERT INTO exercises (user_id, name, category, muscle_groups, equipment, instructions, met_value, created_at)
+VALUES ('{u}', '{m} kettlebell flow', 'strength', ARRAY['glutes', 'core'], 'kettlebell', 'Swing.
+Then "press".', 6.0, '2026-11-01T09:00:00Z');
+INSERT INTO measurement_types (user_id, name, unit, dimension) VALUES ('{u}', '{m}_grip', 'kg', 'mass');
+
+-- Measurements over several days (weights first: workout calories follow them).
+INSERT INTO measurements (user_id, type, value, unit, measured_at, note) VALUES
+    ('{u}', 'weight', 71.40, 'kg', '2026-11-01T06:30:00Z', 'morning, fasted'),
+    ('{u}', 'weight', 70.95, 'kg', '2026-11-02T06:30:00Z', NULL),
+    ('{u}', 'weight', 70.8, 'kg', '2026-11-03T06:30:00Z', ''),
+    ('{u}', 'body_fat', 24.1, '%', '2026-11-02T06:31:00Z', NULL),
+    ('{u}', 'water', 750, 'ml', '2026-11-02T12:00:00Z', NULL),
+    ('{u}', '{m}_grip', 38.5, 'kg', '2026-11-03T18:00:00Z', NULL);
+
+INSERT INTO goals (user_id, type, target_value, target_unit, target_date, start_value, start_date, status) VALUES
+    ('{u}', 'weight_loss', 65, 'kg', '2027-03-01', 71.4, '2026-11-01', 'active'),
+    ('{u}', 'calorie_target', 2100, 'kcal', NULL, NULL, '2026-11-01', 'active'),
+    ('{u}', 'protein_target', 120, 'g', NULL, NULL, '2026-10-01', 'completed');
+
+-- A meal plan template with items (own food and serving, catalog food), planned on a day.
+INSERT INTO meal_plan_templates (user_id, name, description, target_calories, created_at)
+VALUES ('{u}', '{m} weekdays', 'Light lunches', 2000, '2026-11-01T10:00:00Z');
+INSERT INTO meal_plan_template_items (meal_plan_template_id, food_item_id, nutrition_data_id, food_name, quantity, unit, meal_type, day_of_week, sort_order)
+SELECT t.id, f.id, n.id, f.name, 1, 'bowl', 'breakfast', 1, 0
+FROM meal_plan_templates t, food_items f JOIN nutrition_data n ON n.food_item_id = f.id AND n.serving_unit = 'bowl'
+WHERE t.user_id = '{u}' AND f.user_id = '{u}' AND f.name = '{m} oat bowl';
+INSERT INTO meal_plan_template_items (meal_plan_template_id, food_item_id, nutrition_data_id, food_name, quantity, unit, meal_type, day_of_week, sort_order)
+SELECT t.id, c.id, n.id, c.name, 150, 'g', 'snack', 1, 1
+FROM meal_plan_templates t, food_items c JOIN nutrition_data n ON n.food_item_id = c.id
+WHERE t.user_id = '{u}' AND c.user_id IS NULL AND c.source_id = 'test-apple-1';
+INSERT INTO meal_plans (user_id, name, planned_date, total_calories, meal_plan_template_id)
+SELECT '{u}', '{m} weekdays', '2026-11-03', 1180, id FROM meal_plan_templates WHERE user_id = '{u}';
+
+-- The diary over three days: own foods with servings, a catalog food, a quick entry, one from the plan.
+INSERT INTO food_diary (user_id, food_item_id, nutrition_data_id, quantity, unit, servings, meal_type, consumed_at, entry_date,
+    food_name, brand, serving_size, serving_unit, serving_weight_g, calories, protein, carbohydrates, fat, fiber, per_serving)
+SELECT '{u}', f.id, n.id, 1, 'bowl', 1, 'breakfast', '2026-11-01T07:30:00Z', '2026-11-01',
+    f.name, f.brand, 1, 'bowl', 250, 950, 31.25, 150.625, 17.5, 20.3125, '{"calories": 950, "protein": 31.25}'
+FROM food_items f JOIN nutrition_data n ON n.food_item_id = f.id AND n.serving_unit = 'bowl'
+WHERE f.user_id = '{u}' AND f.name = '{m} oat bowl';
+INSERT INTO food_diary (user_id, food_item_id, nutrition_data_id, quantity, unit, meal_type, consumed_at, entry_date,
+    food_name, serving_size, serving_unit, calories, carbohydrates)
+SELECT '{u}', c.id, n.id, 150, 'g', 'snack', '2026-11-01T15:00:00Z', '2026-11-01', c.name, 100, 'g', 78, 21
+FROM food_items c JOIN nutrition_data n ON n.food_item_id = c.id WHERE c.user_id IS NULL AND c.source_id = 'test-apple-1';
+INSERT INTO food_diary (user_id, quantity, unit, meal_type, consumed_at, entry_date, food_name, calories, protein)
+VALUES ('{u}', 1, 'serving', 'dinner', '2026-11-02T19:00:00Z', '2026-11-02', '{m} restaurant pasta', 820, 28),
+       ('{u}', 1, 'serving', 'dinner', '2026-11-02T19:00:00Z', '2026-11-02', '{m} restaurant pasta', 820, 28);
+INSERT INTO food_diary (user_id, food_item_id, nutrition_data_id, quantity, unit, meal_type, consumed_at, entry_date,
+    food_name, serving_size, serving_unit, calories, protein, meal_plan_id)
+SELECT '{u}', f.id, n.id, 2, 'cup', 'lunch', '2026-11-03T12:15:00Z', '2026-11-03', f.name, 1, 'cup', 460, 36,
+    (SELECT id FROM meal_plans WHERE user_id = '{u}')
+FROM food_items f JOIN nutrition_data n ON n.food_item_id = f.id
+WHERE f.user_id = '{u}' AND f.name = '{m} lentil soup' ORDER BY f.id LIMIT 1;
+
+-- Workouts: an own exercise with sets (calories from MET and weight), a catalog exercise with
+-- typed-in calories.
+INSERT INTO exercise_diary (user_id, exercise_id, exercise_name, duration_minutes, sets, reps, weight, met_value,
+    performed_at, entry_date, notes)
+SELECT '{u}', id, name, 30, 3, 12, 16, met_value, '2026-11-02T17:00:00Z', '2026-11-02', 'felt strong'
+FROM exercises WHERE user_id = '{u}';
+INSERT INTO exercise_sets (exercise_diary_id, set_number, reps, weight_kg)
+SELECT w.id, s.n, 12 - s.n, 16 + s.n * 2.5 FROM exercise_diary w, generate_series(1, 3) AS s(n)
+WHERE w.user_id = '{u}';
+INSERT INTO exercise_diary (user_id, exercise_id, exercise_name, duration_minutes, distance, calories_burned,
+    performed_at, entry_date)
+SELECT '{u}', id, name, 45, 7.5, 512, '2026-11-03T07:00:00Z', '2026-11-03'
+FROM exercises WHERE user_id IS NULL ORDER BY name LIMIT 1;
+
+-- Health data pointing at a measurement and a workout.
+INSERT INTO health_data_records (user_id, source, kind, record_key, fingerprint, measurement_id)
+SELECT '{u}', 'ios', 'weight', '2026-11-03T06:30:00Z', '70.8 kg', id FROM measurements
+WHERE user_id = '{u}' AND type = 'weight' AND value = 70.8;
+INSERT INTO health_data_records (user_id, source, kind, record_key, fingerprint, exercise_diary_id)
+SELECT '{u}', 'ios', 'workout', 'run-1', 'run 45', id FROM exercise_diary
+WHERE user_id = '{u}' AND calories_source = 'user';
+
+-- A chat.
+INSERT INTO chat_conversations (user_id, title, created_at, updated_at)
+VALUES ('{u}', '{m} breakfast ideas', '2026-11-02T08:00:00Z', '2026-11-02T08:05:00Z');
+INSERT INTO chat_messages (conversation_id, user_id, role, content, tool_calls, tool_call_id, card, provider, model,
+    tokens_in, tokens_out, latency_ms, created_at)
+SELECT c.id, '{u}', m.role, m.content, m.tool_calls::jsonb, m.tool_call_id, m.card::jsonb, m.provider, m.model,
+    m.tin, m.tout, m.lat, c.created_at + m.seq * interval '1 second'
+FROM chat_conversations c, (VALUES
+    (1, 'user', 'What should I eat, {m}?', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+    (2, 'assistant', '', '[{"id": "call_1", "name": "search_foods", "arguments": {"query": "oats"}}]', NULL, NULL, 'openai', 'gpt-4o-mini', 800, 20, 900),
+    (3, 'tool', '{"foods": []}', NULL, 'call_1', '{"kind": "foods", "items": []}', NULL, NULL, NULL, NULL, NULL),
+    (4, 'assistant', 'Try oats,
+with "fruit".', NULL, NULL, NULL, 'openai', 'gpt-4o-mini', 900, 40, 1200)
+) AS m(seq, role, content, tool_calls, tool_call_id, card, provider, model, tin, tout, lat)
+WHERE c.user_id = '{u}' ORDER BY m.seq;
+"#
+    .replace("{u}", user)
+    .replace("{m}", m);
+    app.db
+        .owner_client()
+        .await
+        .batch_execute(&sql)
+        .await
+        .unwrap();
+}
+
+async fn get_archive(app: &TestApp, who: &As) -> (StatusCode, header::HeaderMap, Vec<u8>) {
+    let mut req = app.client.get(format!("{}/api/v1/export", app.base));
+    req = match who {
+        As::Cookie(c) => req.header(header::COOKIE, format!("sparky_session={c}")),
+        As::Key(k) => req.bearer_auth(k),
+        As::Nobody => req,
+    };
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    (status, headers, resp.bytes().await.unwrap().to_vec())
+}
+
+async fn post_archive(
+    app: &TestApp,
+    who: &As,
+    body: Vec<u8>,
+    content_type: &str,
+) -> common::Response {
+    let mut req = app
+        .client
+        .post(format!("{}/api/v1/import", app.base))
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body);
+    req = match who {
+        As::Cookie(c) => req
+            .header(header::COOKIE, format!("sparky_session={c}"))
+            .header(header::ORIGIN, app.origin()),
+        As::Key(k) => req.bearer_auth(k),
+        As::Nobody => req,
+    };
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    common::Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn export_of(app: &TestApp, who: &As) -> Archive {
+    let (status, headers, bytes) = get_archive(app, who).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
+    assert_eq!(headers[header::CONTENT_TYPE], "application/gzip");
+    assert!(headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"sparky-export-"));
+    transfer::read_archive(&bytes, 1 << 30).unwrap()
+}
+
+fn text(archive: &Archive, file: &str) -> String {
+    String::from_utf8(archive.files[file].clone()).unwrap()
+}
+
+/// Rows of the user in every table an import writes, counted as the owner.
+async fn rows_of(app: &TestApp, user: &str) -> i64 {
+    let sql = format!(
+        "SELECT (SELECT count(*) FROM food_items WHERE user_id = '{user}')
+              + (SELECT count(*) FROM nutrition_data n JOIN food_items f ON f.id = n.food_item_id WHERE f.user_id = '{user}')
+              + (SELECT count(*) FROM exercises WHERE user_id = '{user}')
+              + (SELECT count(*) FROM measurement_types WHERE user_id = '{user}')
+              + (SELECT count(*) FROM measurements WHERE user_id = '{user}')
+              + (SELECT count(*) FROM goals WHERE user_id = '{user}')
+              + (SELECT count(*) FROM meal_plan_templates WHERE user_id = '{user}')
+              + (SELECT count(*) FROM meal_plans WHERE user_id = '{user}')
+              + (SELECT count(*) FROM food_diary WHERE user_id = '{user}')
+              + (SELECT count(*) FROM exercise_diary WHERE user_id = '{user}')
+              + (SELECT count(*) FROM health_data_records WHERE user_id = '{user}')
+              + (SELECT count(*) FROM chat_conversations WHERE user_id = '{user}')
+              + (SELECT count(*) FROM chat_messages WHERE user_id = '{user}')
+              + (SELECT count(*) FROM assistant_requests WHERE user_id = '{user}')
+              + (SELECT count(*) FROM assistant_settings WHERE user_id = '{user}')
+              + (SELECT count(*) FROM user_profiles WHERE user_id = '{user}')
+              + (SELECT count(*) FROM users WHERE id = '{user}' AND full_name IS DISTINCT FROM 'Test Person')"
+    );
+    app.db
+        .owner_client()
+        .await
+        .query_one(&sql, &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn export_import_export_gives_the_same_archive_file_by_file() {
+    let a = TestApp::spawn().await;
+    catalog(&a).await;
+    let (alice_id, alice) = a.user("alice@example.com").await;
+    seed(&a, &alice_id, "alice").await;
+    let first = export_of(&a, &alice).await;
+    // Settings links to the same download (the session cookie is enough).
+    let settings = a.get("/settings", &alice).await;
+    assert_eq!(settings.status, StatusCode::OK);
+    assert!(
+        settings
+            .body
+            .as_str()
+            .unwrap()
+            .contains("href=\"/api/v1/export\" download"),
+        "no export link on the settings page"
+    );
+    assert!(
+        settings
+            .body
+            .as_str()
+            .unwrap()
+            .contains("<form data-import"),
+        "no import form on the settings page"
+    );
+
+    // Every area has rows.
+    for f in &first.manifest.files {
+        let expected_empty = ["api_keys.csv", "family_access.csv"].contains(&f.name.as_str());
+        assert_eq!(f.rows == 0, expected_empty, "{}: {} rows", f.name, f.rows);
+    }
+    assert_eq!(first.manifest.format, "sparky-export");
+    assert_eq!(first.manifest.format_version, 1);
+    assert_eq!(first.manifest.user.email, "alice@example.com");
+    assert!(!first.manifest.schema_version.is_empty());
+    // The catalog food is named, not numbered; the diary points at foods by ref.
+    assert!(text(&first, "diary.csv").contains("usda,test-apple-1"));
+    // No secrets: the assistant key is not there.
+    assert!(!text(&first, "assistant_settings.csv").contains("\\x"));
+
+    // Another server, another account.
+    let b = TestApp::spawn().await;
+    catalog(&b).await;
+    let (carol_id, carol) = b.user("carol@example.com").await;
+    let bytes = transfer::pack(&first.manifest, &first.files).unwrap();
+    let r = post_archive(&b, &carol, bytes, "application/gzip").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let diary_rows = r.body["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "diary.csv")
+        .unwrap()["rows"]
+        .as_u64();
+    assert_eq!(diary_rows, Some(5));
+    assert_eq!(rows_of(&b, &carol_id).await, rows_of(&a, &alice_id).await);
+    // Derived tables were rebuilt by the import.
+    common::assert_day_totals_match_diary(&b).await;
+
+    let second = export_of(&b, &carol).await;
+    assert_eq!(second.manifest.user.email, "carol@example.com");
+    assert_eq!(
+        first.files.keys().collect::<Vec<_>>(),
+        second.files.keys().collect::<Vec<_>>()
+    );
+    for (name, data) in &first.files {
+        assert_eq!(
+            String::from_utf8_lossy(data),
+            String::from_utf8_lossy(&second.files[name]),
+            "{name} differs after export → import → export"
+        );
+    }
+    let strip = |m: &transfer::Manifest| {
+        let mut m = m.clone();
+        m.exported_at.clear();
+        m.user.email.clear();
+        m
+    };
+    assert_eq!(strip(&first.manifest), strip(&second.manifest));
+
+    // Importing again into the now non-empty account is refused.
+    let again = transfer::pack(&first.manifest, &first.files).unwrap();
+    let r = post_archive(&b, &carol, again, "application/gzip").await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+}
+
+/// Replaces one field of a CSV file: `line` is 1-based (the header is line 1).
+fn set_field(archive: &mut Archive, file: &str, line: usize, column: &str, value: &str) {
+    let data = String::from_utf8(archive.files[file].clone()).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(data.as_bytes());
+    let mut records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let index = records[0].iter().position(|h| h == column).unwrap();
+    let mut fields: Vec<String> = records[line - 1].iter().map(str::to_string).collect();
+    fields[index] = value.to_string();
+    records[line - 1] = csv::StringRecord::from(fields);
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    for r in &records {
+        out.write_record(r).unwrap();
+    }
+    archive
+        .files
+        .insert(file.to_string(), out.into_inner().unwrap());
+}
+
+fn column_of(archive: &Archive, file: &str, column: &str) -> usize {
+    let data = text(archive, file);
+    data.lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|h| h == column)
+        .unwrap()
+        + 1
+}
+
+#[tokio::test]
+async fn a_bad_archive_is_a_422_naming_file_line_and_column_and_writes_nothing() {
+    let a = TestApp::spawn().await;
+    catalog(&a).await;
+    let (alice_id, alice) = a.user("alice@example.com").await;
+    seed(&a, &alice_id, "alice").await;
+    let good = export_of(&a, &alice).await;
+    let (carol_id, carol) = a.user("carol@example.com").await;
+    let before = rows_of(&a, &carol_id).await;
+
+    let expect_422 = async |body: Vec<u8>, needle: &str| {
+        let r = post_archive(&a, &carol, body, "application/gzip").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+        assert_eq!(r.code(), "validation_failed", "{:?}", r.body);
+        let message = r.body["error"]["message"].as_str().unwrap().to_string();
+        assert!(
+            message.contains(needle),
+            "{message:?} should contain {needle:?}"
+        );
+        assert_eq!(
+            rows_of(&a, &carol_id).await,
+            before,
+            "nothing written for {needle}"
+        );
+    };
+
+    // A value that is not a number, in the last file of the diary.
+    let mut bad = Archive {
+        manifest: good.manifest.clone(),
+        files: good.files.clone(),
+    };
+    set_field(&mut bad, "diary.csv", 3, "quantity", "lots");
+    let col = column_of(&good, "diary.csv", "quantity");
+    expect_422(
+        transfer::pack(&bad.manifest, &bad.files).unwrap(),
+        &format!("diary.csv line 3 column {col} (quantity): not a number"),
+    )
+    .await;
+
+    // A value the database refuses (negative calories), after earlier files were written:
+    // those are rolled back too.
+    let mut bad = Archive {
+        manifest: good.manifest.clone(),
+        files: good.files.clone(),
+    };
+    set_field(&mut bad, "servings.csv", 2, "calories", "-5");
+    let col = column_of(&good, "servings.csv", "calories");
+    expect_422(
+        transfer::pack(&bad.manifest, &bad.files).unwrap(),
+        &format!("servings.csv line 2 column {col} (calories)"),
+    )
+    .await;
+
+    // Rules the API applies: a known time zone, and no private-network assistant URL for
+    // anyone but the administrator (Carol is not: Alice registered first).
+    let mut bad = Archive {
+        manifest: good.manifest.clone(),
+        files: good.files.clone(),
+    };
+    set_field(
+        &mut bad,
+        "preferences.csv",
+        2,
+        "timezone",
+        "Mars/Olympus_Mons",
+    );
+    expect_422(
+        transfer::pack(&bad.manifest, &bad.files).unwrap(),
+        "preferences.csv line 2 column 4 (timezone): not an IANA time zone",
+    )
+    .await;
+    let mut bad = Archive {
+        manifest: good.manifest.clone(),
+        files: good.files.clone(),
+    };
+    set_field(
+        &mut bad,
+        "assistant_settings.csv",
+        2,
+        "base_url",
+        "http://127.0.0.1:11434/v1",
+    );
+    expect_422(
+        transfer::pack(&bad.manifest, &bad.files).unwrap(),
+        "assistant_settings.csv line 2 column 2 (base_url): ",
+    )
+    .await;
+
+    let mut bad = Archive {
+        manifest: good.manifest.clone(),
+        files: good.files.clone(),
+    };
+    set_field(&mut bad, "measurement_types.csv", 2, "name", "weight");
+    expect_422(
+        transfer::pack(&bad.manifest, &bad.files).unwrap(),
+        "measurement_types.csv line 2 column 1 (name): weight is a built-in measurement type",
+    )
+    .await;
+
+    // A reference to a row that is not there.
+    let mut bad = Archive {
+        manifest: good.manifest.clone(),
+        files: good.files.clone(),
+    };
+    set_field(&mut bad, "workout_sets.csv", 2, "workout", "99");
+    expect_422(
+        transfer::pack(&bad.manifest, &bad.files).unwrap(),
+        "workout_sets.csv line 2 column 1 (workout): workouts.csv has no row with ref 99",
+    )
+    .await;
+
+    // A file changed without its checksum.
+    let mut files = good.files.clone();
+    let mut diary = files["diary.csv"].clone();
+    diary.extend_from_slice(b"\n");
+    files.insert("diary.csv".into(), diary);
+    let mut manifest_json = serde_json::to_value(&good.manifest).unwrap();
+    let packed = transfer::pack(&good.manifest, &good.files).unwrap();
+    // Re-pack by hand with the old manifest: pack() would fix the checksum.
+    let unpacked = transfer::read_archive(&packed, 1 << 30).unwrap();
+    assert_eq!(unpacked.manifest, good.manifest);
+    let tampered = tamper(&good.manifest, &files);
+    expect_422(tampered, "diary.csv: its SHA-256 does not match").await;
+
+    // An unknown format version.
+    manifest_json["format_version"] = 2.into();
+    expect_422(
+        raw_archive(&serde_json::to_vec(&manifest_json).unwrap(), &good.files),
+        "manifest.json: format_version 2 is not supported",
+    )
+    .await;
+
+    // Not an archive at all, and a truncated one.
+    expect_422(b"hello, world".to_vec(), "not a gzip-compressed tar file").await;
+    let whole = transfer::pack(&good.manifest, &good.files).unwrap();
+    expect_422(whole[..whole.len() / 2].to_vec(), "archive").await;
+
+    // Not sent as an archive.
+    let r = post_archive(&a, &carol, whole.clone(), "application/json").await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{:?}", r.body);
+    // Without a credential.
+    let r = post_archive(&a, &As::Nobody, whole, "application/gzip").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{:?}", r.body);
+    assert_eq!(rows_of(&a, &carol_id).await, before);
+}
+
+/// An archive whose manifest is `manifest` as given (checksums not recomputed).
+fn tamper(manifest: &transfer::Manifest, files: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
+    raw_archive(&serde_json::to_vec(manifest).unwrap(), files)
+}
+
+fn raw_archive(manifest: &[u8], files: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut tar = tar::Builder::new(gz);
+    let mut add = |name: &str, data: &[u8]| {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        tar.append_data(&mut h, name, data).unwrap();
+    };
+    add("manifest.json", manifest);
+    for (name, data) in files {
+        add(name, data);
+    }
+    tar.into_inner().unwrap().finish().unwrap()
+}
+
+#[tokio::test]
+async fn an_export_holds_only_your_own_rows_and_no_secrets() {
+    let a = TestApp::spawn().await;
+    catalog(&a).await;
+    let (alice_id, alice) = a.user("alice@example.com").await;
+    let (bob_id, bob) = a.user("bob@example.com").await;
+    seed(&a, &alice_id, "alice").await;
+    seed(&a, &bob_id, "bob").await;
+    // Bob shares everything he can with Alice; Alice gives Bob reports access.
+    let owner = a.db.owner_client().await;
+    owner
+        .batch_execute(&format!(
+            "INSERT INTO family_access (grantor_user_id, grantee_user_id, access_type)
+             SELECT '{bob_id}', '{alice_id}', t FROM unnest(ARRAY['calorie', 'checkin', 'reports', 'food_list']) t;
+             INSERT INTO family_access (grantor_user_id, grantee_user_id, access_type)
+             VALUES ('{alice_id}', '{bob_id}', 'reports');
+             -- Alice logs one of Bob's foods (food_list lets her see it).
+             INSERT INTO food_diary (user_id, food_item_id, quantity, unit, meal_type, consumed_at, entry_date, food_name, calories)
+             SELECT '{alice_id}', id, 1, 'bowl', 'lunch', '2026-11-04T12:00:00Z', '2026-11-04', 'shared soup', 300
+             FROM food_items WHERE user_id = '{bob_id}' ORDER BY created_at, id LIMIT 1;"
+        ))
+        .await
+        .unwrap();
+    let key = a
+        .post(
+            "/api/v1/api-keys",
+            &alice,
+            serde_json::json!({"name": "alice phone"}),
+        )
+        .await;
+    assert_eq!(key.status, StatusCode::CREATED, "{:?}", key.body);
+    let secret = key.body["key"].as_str().unwrap().to_string();
+
+    // With the API key, as a script would.
+    let export = export_of(&a, &As::Key(secret.clone())).await;
+    let hashes: Vec<String> = owner
+        .query(
+            "SELECT password_hash::text FROM users UNION ALL SELECT key_hash FROM api_keys
+             UNION ALL SELECT token_hash FROM sessions",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for (name, data) in &export.files {
+        let t = String::from_utf8_lossy(data);
+        if name != "family_access.csv" {
+            assert!(!t.contains("bob"), "{name} holds Bob's data:\n{t}");
+        }
+        assert!(!t.contains(&bob_id), "{name} holds Bob's id");
+        assert!(!t.contains(&alice_id), "{name} holds a database id");
+        assert!(!t.contains(&secret), "{name} holds the API key");
+        for h in &hashes {
+            assert!(
+                !t.contains(h.as_str()),
+                "{name} holds a password, key or session hash"
+            );
+        }
+        assert!(
+            !t.contains("5345435245544b4559"),
+            "{name} holds the assistant key"
+        );
+    }
+    // API key names and the grants Alice gave are listed for her to see; the grants she
+    // received are Bob's.
+    assert_eq!(
+        text(&export, "api_keys.csv")
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next(),
+        Some("alice phone")
+    );
+    let grants = text(&export, "family_access.csv");
+    assert_eq!(grants.lines().count(), 2, "{grants}");
+    assert!(grants.contains("bob@example.com,reports,"), "{grants}");
+    // The entry of Bob's food is Alice's: exported without the link.
+    let diary = text(&export, "diary.csv");
+    let shared = diary.lines().find(|l| l.contains("shared soup")).unwrap();
+    assert!(!shared.contains("usda"), "{shared}");
+    assert_eq!(
+        export
+            .manifest
+            .files
+            .iter()
+            .find(|f| f.name == "foods.csv")
+            .unwrap()
+            .rows,
+        3
+    );
+    // Bob's export has his own rows only, too.
+    let bobs = export_of(&a, &bob).await;
+    assert!(!text(&bobs, "diary.csv").contains("alice"));
+    assert!(!text(&bobs, "diary.csv").contains("shared soup"));
+
+    // Without a credential there is no export.
+    let (status, _, _) = get_archive(&a, &As::Nobody).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn imports_are_limited_in_size_before_and_after_decompression() {
+    let a = TestApp::spawn_with(sparky_web::WebConfig {
+        max_import_body_bytes: 4096,
+        ..Default::default()
+    })
+    .await;
+    let (carol_id, carol) = a.user("carol@example.com").await;
+
+    // Larger than SPARKY_MAX_IMPORT_BODY as sent.
+    let noise: Vec<u8> = (0..10_000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let r = post_archive(&a, &carol, noise, "application/gzip").await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{:?}", r.body);
+    assert_eq!(r.code(), "payload_too_large");
+
+    // Small when sent, far larger once decompressed (8 × the limit).
+    let mut files = BTreeMap::new();
+    files.insert("diary.csv".to_string(), vec![b'a'; 200_000]);
+    let bomb = raw_archive(b"{}", &files);
+    assert!(bomb.len() < 4096, "{}", bomb.len());
+    let r = post_archive(&a, &carol, bomb, "application/gzip").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let message = r.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("larger than 32768 bytes once decompressed"),
+        "{message}"
+    );
+    assert_eq!(rows_of(&a, &carol_id).await, 0);
+}

@@ -1,0 +1,150 @@
+//! `sparky export --user EMAIL [--out FILE]` and `sparky import --user EMAIL FILE`: the same
+//! archive as `GET /api/v1/export` and `POST /api/v1/import` (sparky_app::transfer), for an
+//! administrator. The account is looked up as the owner; everything else runs as that user,
+//! under row level security, exactly as the API does. No statement timeout applies.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use sparky_app::transfer::{self, ExportOptions, ImportOptions};
+use sparky_db::Database;
+
+use crate::cli::DbArgs;
+use crate::commands::with_database;
+
+/// Largest archive `sparky import` reads once decompressed: 4 GiB.
+const MAX_UNCOMPRESSED: u64 = 4 << 30;
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Email address of the account to export.
+    #[arg(long, value_name = "EMAIL")]
+    pub user: String,
+    /// Where to write the archive [default: sparky-export-<date>.tar.gz in the current
+    /// directory]; `-` writes it to standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// Email address of the account to import into (it must not hold data yet).
+    #[arg(long, value_name = "EMAIL")]
+    pub user: String,
+    /// The archive written by `sparky export` or `GET /api/v1/export`.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+/// The request database as the user with this email.
+async fn as_user(
+    located: &sparky_db::Located,
+    db: &DbArgs,
+    email: &str,
+) -> anyhow::Result<(sparky_db::UserTx, String)> {
+    let client = sparky_db::connect(&located.owner).await?;
+    let user = sparky_app::accounts::admin::user_id_by_email(&client, email)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e} ({email})"))?;
+    let schema: Option<String> = client
+        .query_one("SELECT max(version) FROM migrations", &[])
+        .await
+        .context("reading the schema version")?
+        .get(0);
+    drop(client);
+    let database = Database::builder(&located.owner, &db.app_role)
+        .requests(located.requests.clone())
+        .pool_size(1)
+        .statement_timeout(std::time::Duration::ZERO)
+        .build()?;
+    let tx = database.as_user(user).await?;
+    Ok((tx, schema.unwrap_or_default()))
+}
+
+pub async fn export_command(db: &DbArgs, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    with_database(db, async |located| {
+        let (mut tx, schema_version) = as_user(located, db, &args.user).await?;
+        let options = ExportOptions {
+            schema_version,
+            statement_timeout: None,
+        };
+        let export = transfer::export(&mut tx, &options)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        tx.commit().await?;
+        let rows: u64 = export.manifest.files.iter().map(|f| f.rows).sum();
+        match args.out.as_deref() {
+            Some(p) if p.as_os_str() == "-" => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(&export.bytes)?;
+                out.flush()?;
+            }
+            out => {
+                let path = out
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| PathBuf::from(&export.file_name));
+                // Written beside the target and renamed, so a half-written archive never
+                // carries the final name.
+                // Health data: readable by the owner only (0600).
+                let tmp = path.with_extension("partial");
+                let write = || -> std::io::Result<()> {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    let mut f = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create(true)
+                        .truncate(true)
+                        .mode(0o600)
+                        .open(&tmp)?;
+                    f.write_all(&export.bytes)?;
+                    f.sync_all()
+                };
+                write().with_context(|| format!("cannot write {}", tmp.display()))?;
+                std::fs::rename(&tmp, &path)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                println!("{}", path.display());
+            }
+        }
+        eprintln!(
+            "exported {rows} rows in {} files for {}",
+            export.manifest.files.len(),
+            export.manifest.user.email
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}
+
+pub async fn import_command(db: &DbArgs, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    // Check the archive before touching (or starting) the database.
+    transfer::read_archive(&bytes, MAX_UNCOMPRESSED).map_err(anyhow::Error::msg)?;
+    with_database(db, async |located| {
+        let (mut tx, _) = as_user(located, db, &args.user).await?;
+        let instance =
+            sparky_app::assistant::config::InstanceConfig::from_vars(|n| std::env::var(n).ok())
+                .map_err(anyhow::Error::msg)?;
+        let options = ImportOptions {
+            max_uncompressed: MAX_UNCOMPRESSED,
+            statement_timeout: None,
+            assistant: std::sync::Arc::new(sparky_app::assistant::config::Assistant {
+                instance,
+                secret: None,
+            }),
+        };
+        let report = transfer::import(&mut tx, &bytes, &options)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        tx.commit().await?;
+        let rows: u64 = report.files.iter().map(|f| f.rows).sum();
+        eprintln!(
+            "imported {rows} rows (exported {}) into {}",
+            report.exported_at, args.user
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}
