@@ -179,7 +179,7 @@ async fn serve_with(
     let app = sparky_web::router(
         sparky_web::AppState::new(database, web_config, migrator.clone())
             .with_providers(sparky_providers::Providers::from_env())
-            .with_assistant(assistant_config(&db.data_dir)?),
+            .with_assistant(assistant_config(&db.data_dir, located.embedded.is_none())?),
     );
     let stop = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(&args.bind)
@@ -539,12 +539,27 @@ async fn exercises_command(db: &DbArgs, action: ExercisesAction) -> anyhow::Resu
 /// (`SPARKY_SECRET_KEY`, else `secret.key` in the data directory, created on first start).
 fn assistant_config(
     data_dir: &std::path::Path,
+    external_database: bool,
 ) -> anyhow::Result<sparky_app::assistant::config::Assistant> {
     use sparky_app::assistant::config::{Assistant, InstanceConfig, SecretKey};
     let instance =
         InstanceConfig::from_vars(|n| std::env::var(n).ok()).map_err(anyhow::Error::msg)?;
-    let secret = SecretKey::load(std::env::var("SPARKY_SECRET_KEY").ok().as_deref(), data_dir)
-        .map_err(anyhow::Error::msg)?;
+    let given = std::env::var("SPARKY_SECRET_KEY")
+        .ok()
+        .filter(|k| !k.trim().is_empty());
+    if external_database && given.is_none() {
+        // Another instance on the same database would make its own key file and could not
+        // read the AI keys this one saved (nor this one theirs).
+        tracing::warn!(
+            "SPARKY_SECRET_KEY is not set: users' saved AI keys are encrypted with {}, which \
+             other instances on this database do not have; set the same SPARKY_SECRET_KEY on \
+             every instance",
+            data_dir
+                .join(sparky_app::assistant::config::SECRET_KEY_FILE)
+                .display()
+        );
+    }
+    let secret = SecretKey::load(given.as_deref(), data_dir).map_err(anyhow::Error::msg)?;
     Ok(Assistant {
         instance,
         secret: Some(secret),

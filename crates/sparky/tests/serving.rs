@@ -430,9 +430,18 @@ async fn two_instances_share_one_database() {
         ("SPARKY_STARTER_CATALOG", "false"),
         ("SPARKY_LOGIN_PER_MINUTE_ACCOUNT", "3"),
     ];
+    // The second runs without SPARKY_SECRET_KEY (its key file goes to a data directory of its
+    // own) and is told that instances on one database need the same key.
+    let own_dir = tempfile::tempdir().unwrap();
+    let own_dir_text = own_dir.path().to_str().unwrap().to_string();
+    let mut env_two = env.to_vec();
+    env_two.extend([
+        ("SPARKY_SECRET_KEY", ""),
+        ("SPARKY_DATA_DIR", own_dir_text.as_str()),
+    ]);
     let (one, two) = std::thread::scope(|s| {
         let one = s.spawn(|| Server::start(&env));
-        let two = s.spawn(|| Server::start(&env));
+        let two = s.spawn(|| Server::start(&env_two));
         (one.join().unwrap(), two.join().unwrap())
     });
 
@@ -472,6 +481,11 @@ async fn two_instances_share_one_database() {
         let ready = format!("Sparky is ready: open http://{}/", server.addr);
         assert!(server.log().contains(&ready), "{}", server.log());
     }
+
+    let warning = "SPARKY_SECRET_KEY is not set";
+    assert!(two.log().contains(warning), "{}", two.log());
+    assert!(!one.log().contains(warning), "{}", one.log());
+    assert!(own_dir.path().join("secret.key").exists());
 
     // Registered and signed in on one, recognised by the other.
     let account =
