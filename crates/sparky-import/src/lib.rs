@@ -29,6 +29,56 @@ use sparky_core::{MealType, UnitsSystem};
 
 pub use locale::{DateOrder, DecimalSeparator};
 
+/// Where an import comes from (the front doors' `kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    Mfp,
+    Cronometer,
+    AppleHealth,
+    Csv,
+    SparkyFitness,
+}
+
+impl Source {
+    pub const ALL: [Source; 5] = [
+        Source::Mfp,
+        Source::Cronometer,
+        Source::AppleHealth,
+        Source::Csv,
+        Source::SparkyFitness,
+    ];
+    pub const NAMES: [&'static str; 5] = ["mfp", "cronometer", "apple-health", "csv", "sparkyfitness"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Mfp => "mfp",
+            Source::Cronometer => "cronometer",
+            Source::AppleHealth => "apple-health",
+            Source::Csv => "csv",
+            Source::SparkyFitness => "sparkyfitness",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Reads one whole file already in memory (the HTTP body; the CLI streams Apple Health
+/// files through [`apple_health::parse`] instead). A SparkyFitness import reads a database,
+/// not a file.
+pub fn parse_bytes(source: Source, data: &[u8], options: &Options) -> ImportResult<Parsed> {
+    match source {
+        Source::Mfp => mfp::parse(data, options),
+        Source::Cronometer => cronometer::parse(data, options),
+        Source::AppleHealth => apple_health::parse(data, |_| {}),
+        Source::Csv => csv_generic::parse(data, options),
+        Source::SparkyFitness => Err(ImportError::new(
+            "a SparkyFitness import reads its database: sparky import-from sparkyfitness --database-url URL",
+        )),
+    }
+}
+
 /// How to read a file: what the front door was told (all optional).
 #[derive(Debug, Clone, Default)]
 pub struct Options {

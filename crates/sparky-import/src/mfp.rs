@@ -75,6 +75,11 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
     let mut keys = Keys::new();
     let decimal = options.decimal.unwrap_or(DecimalSeparator::Point);
     let col = |name: &str| headers.iter().position(|h| h == name);
+    let area = match file {
+        File::Nutrition => Area::Diary,
+        File::Measurements => Area::Measurements,
+        File::Exercise => Area::Workouts,
+    };
     for r in reader.records() {
         let r = r?;
         let line = r.position().map(|p| p.line()).unwrap_or_default();
@@ -92,7 +97,7 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
         {
             Some(d) => d,
             None => {
-                out.skip(None, line, "no readable date");
+                out.skip(Some(area), line, "no readable date");
                 continue;
             }
         };
