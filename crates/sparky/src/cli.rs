@@ -96,6 +96,10 @@ pub enum Command {
     /// Restore a backup into an empty database (or, with --force, replace everything in it)
     /// after checking its checksum; newer migrations are applied by the next `serve`.
     Restore(crate::backup::RestoreArgs),
+    /// Bring data from another tracker: MyFitnessPal, Cronometer or Apple Health exports, any
+    /// CSV, or a SparkyFitness database. Prints what was (or, with --dry-run, would be)
+    /// created and skipped, and why; importing the same file again creates nothing.
+    ImportFrom(crate::import_from::ImportFromArgs),
     /// Serve the assistant's tools to an MCP client over stdio (JSON-RPC, one message per
     /// line), as the user whose API key is in SPARKY_API_KEY.
     Mcp,

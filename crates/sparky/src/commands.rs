@@ -37,6 +37,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Exercises(action)) => exercises_command(&cli.db, action).await,
         Some(Command::Backup(args)) => crate::backup::backup_command(&cli.db, args).await,
         Some(Command::Restore(args)) => crate::backup::restore_command(&cli.db, args).await,
+        Some(Command::ImportFrom(args)) => crate::import_from::run(&cli.db, args).await,
         Some(Command::Mcp) => mcp_stdio(&cli.db).await,
     }
 }

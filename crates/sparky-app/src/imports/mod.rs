@@ -753,3 +753,34 @@ async fn insert_workouts(tx: &mut UserTx, rows: &[(Uuid, String, Worked)], tz: &
 pub fn file_error(file: &str, e: sparky_import::ImportError) -> AppError {
     AppError::invalid(file, e.to_string())
 }
+
+/// The account an import from the command line writes into (maintenance, as the owner): the
+/// one with `email`, or the only account when none is named.
+pub async fn find_user(client: &tokio_postgres::Client, email: Option<&str>) -> AppResult<Uuid> {
+    let internal = |e: tokio_postgres::Error| AppError::internal(e.to_string());
+    match email {
+        Some(email) => client
+            .query_opt(
+                "SELECT id FROM users WHERE lower(email::text) = lower($1)",
+                &[&email.trim()],
+            )
+            .await
+            .map_err(internal)?
+            .map(|r| r.get(0))
+            .ok_or_else(|| AppError::invalid("user", format!("no account with the email {email}"))),
+        None => {
+            let rows = client
+                .query("SELECT id FROM users ORDER BY created_at LIMIT 2", &[])
+                .await
+                .map_err(internal)?;
+            match rows.as_slice() {
+                [one] => Ok(one.get(0)),
+                [] => Err(AppError::invalid("user", "there is no account yet: create one first")),
+                _ => Err(AppError::invalid(
+                    "user",
+                    "there are several accounts: name one with --user EMAIL",
+                )),
+            }
+        }
+    }
+}
