@@ -31,6 +31,9 @@ use sparky_db::{Database, Migrator};
 
 pub use openapi::ApiDoc;
 
+/// The default of `SPARKY_IMPORT_MAX_BODY`: 64 MiB.
+pub const DEFAULT_IMPORT_MAX_BODY: usize = 64 * 1024 * 1024;
+
 /// Settings of the HTTP layer (from flags and environment, see the README).
 #[derive(Debug, Clone)]
 pub struct WebConfig {
@@ -42,6 +45,11 @@ pub struct WebConfig {
     pub allow_signup: bool,
     /// `SPARKY_MAX_BODY` in bytes.
     pub max_body_bytes: usize,
+    /// `SPARKY_IMPORT_MAX_BODY` in bytes: the largest file `POST /api/v1/import/{kind}` takes.
+    pub import_max_body_bytes: usize,
+    /// `SPARKY_IMPORT_STATEMENT_TIMEOUT_MS`: an import's statement timeout (it writes far more
+    /// than a request); zero means none.
+    pub import_statement_timeout: std::time::Duration,
     /// Sliding session lifetime.
     pub session_ttl_seconds: i32,
     /// Login attempts per minute per client address, and per account.
@@ -58,6 +66,8 @@ impl Default for WebConfig {
             secure_cookies: false,
             allow_signup: true,
             max_body_bytes: 1024 * 1024,
+            import_max_body_bytes: DEFAULT_IMPORT_MAX_BODY,
+            import_statement_timeout: std::time::Duration::from_secs(300),
             session_ttl_seconds: 30 * 24 * 3600,
             login_attempts_per_minute_ip: 20,
             login_attempts_per_minute_account: 5,

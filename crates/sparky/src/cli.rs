@@ -125,6 +125,14 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SPARKY_MAX_BODY", default_value_t = 1_048_576)]
     pub max_body: usize,
+    /// Largest file `POST /api/v1/import/{kind}` accepts, in bytes (bigger exports: use
+    /// `sparky import-from` on the server).
+    #[arg(long, env = "SPARKY_IMPORT_MAX_BODY", default_value_t = sparky_web::DEFAULT_IMPORT_MAX_BODY)]
+    pub import_max_body: usize,
+    /// Longest an import's statements may run, in milliseconds (0 = no limit); imports write
+    /// far more than a request, so they get their own limit.
+    #[arg(long, env = "SPARKY_IMPORT_STATEMENT_TIMEOUT_MS", default_value_t = 300_000)]
+    pub import_statement_timeout_ms: u32,
     /// Days a session stays valid without use (sliding).
     #[arg(long, env = "SPARKY_SESSION_DAYS", default_value_t = 30)]
     pub session_days: u32,

@@ -157,6 +157,10 @@ async fn serve_with(
     let web_config = sparky_web::WebConfig {
         allow_signup: args.allow_signup,
         max_body_bytes: args.max_body,
+        import_max_body_bytes: args.import_max_body,
+        import_statement_timeout: std::time::Duration::from_millis(u64::from(
+            args.import_statement_timeout_ms,
+        )),
         session_ttl_seconds: i32::try_from(u64::from(args.session_days) * 86_400)
             .context("SPARKY_SESSION_DAYS is too large")?,
         login_attempts_per_minute_ip: args.login_per_minute_ip,

@@ -32,6 +32,8 @@ use crate::diary::MAX_ENTRIES_PER_DAY;
 use crate::error::{AppError, AppResult};
 use crate::workouts::MAX_WORKOUTS_PER_DAY;
 
+pub use sparky_import;
+
 /// Rows one statement writes at most (PostgreSQL arrays of this size are cheap).
 pub const CHUNK: usize = 5000;
 /// Distinct skip reasons listed in a preview; the counts cover all of them.
