@@ -12,6 +12,8 @@
 //! Writes are batched: one `INSERT … SELECT FROM unnest(…)` per table and area, whatever the
 //! number of rows, in chunks of [`CHUNK`].
 
+pub mod sparkyfitness;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
