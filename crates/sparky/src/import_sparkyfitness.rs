@@ -48,7 +48,7 @@ pub async fn run(db: &DbArgs, args: &ImportFromArgs) -> anyhow::Result<ExitCode>
             let user_id = match imports::find_user(&owner, Some(&email)).await {
                 Ok(id) => id,
                 Err(_) if args.dry_run => {
-                    println!("{email}: a new account would be created");
+                    eprintln!("{email}: a new account would be created");
                     continue;
                 }
                 Err(_) => {
@@ -58,7 +58,7 @@ pub async fn run(db: &DbArgs, args: &ImportFromArgs) -> anyhow::Result<ExitCode>
                     let id = sparky_app::accounts::admin::create(&mut owner, &new)
                         .await
                         .map_err(|e| anyhow::anyhow!("{email}: {e}"))?;
-                    println!("{email}: account created (set its password with `sparky user reset-password {email}`)");
+                    eprintln!("{email}: account created (set its password with `sparky user reset-password {email}`)");
                     id
                 }
             };

@@ -342,3 +342,108 @@ async fn a_bad_file_is_refused_and_nothing_is_written() {
     assert!(text(&out).contains("nobody@example.com"), "{}", text(&out));
     assert_eq!(written(&owner).await, [0; 5]);
 }
+
+#[tokio::test]
+async fn sparkyfitness_database_import() {
+    let (db, owner) = set_up().await;
+    let source = TestDb::empty().await;
+    source
+        .owner_client()
+        .await
+        .batch_execute(include_str!("data/sparkyfitness.sql"))
+        .await
+        .unwrap();
+    let run = |dry: bool| {
+        let mut cmd = sparky(&db.url());
+        cmd.args(["import-from", "sparkyfitness", "--json", "--source-database-url"])
+            .arg(source.url());
+        if dry {
+            cmd.arg("--dry-run");
+        }
+        cmd.output().unwrap()
+    };
+    let users = || count(&owner, "SELECT count(*) FROM users");
+
+    let out = run(true);
+    let p = preview(&out);
+    assert_eq!(p["created"]["diary"], 2, "{p}");
+    assert_eq!(written(&owner).await, [0; 5], "a dry run writes nothing");
+    assert_eq!(users().await, 1, "a dry run creates no account");
+
+    let p = preview(&run(false));
+    assert_eq!(p["created"]["diary"], 3, "{p}");
+    assert_eq!(p["created"]["foods"], 1, "{p}");
+    assert_eq!(p["created"]["workouts"], 1, "{p}");
+    // weight, waist, steps, body fat and the custom blood glucose.
+    assert_eq!(p["created"]["measurements"], 5, "{p}");
+    assert_eq!(p["created"]["goals"], 4, "{p}");
+    assert_eq!(users().await, 2, "cat@example.com was created");
+
+    let ann = "(SELECT id FROM users WHERE email = 'ann@example.com')";
+    assert_eq!(
+        decimal(
+            &owner,
+            &format!("SELECT calories FROM diary_day_totals WHERE user_id = {ann} AND entry_date = '2025-02-01'")
+        )
+        .await,
+        Decimal::from(500)
+    );
+    assert_eq!(
+        count(
+            &owner,
+            &format!("SELECT count(*) FROM food_diary WHERE user_id = {ann} AND meal_type = 'snack' AND food_name LIKE 'Tomato soup (as logged)%'")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        decimal(
+            &owner,
+            &format!("SELECT value FROM measurements WHERE user_id = {ann} AND type = 'weight'")
+        )
+        .await,
+        "80.5".parse::<Decimal>().unwrap()
+    );
+    assert_eq!(
+        decimal(
+            &owner,
+            &format!("SELECT value FROM measurements WHERE user_id = {ann} AND type = 'blood_glucose'")
+        )
+        .await,
+        "5.4".parse::<Decimal>().unwrap()
+    );
+    assert_eq!(
+        decimal(
+            &owner,
+            &format!("SELECT target_value FROM goals WHERE user_id = {ann} AND type = 'calorie_target'")
+        )
+        .await,
+        Decimal::from(2100)
+    );
+    assert_eq!(
+        count(
+            &owner,
+            "SELECT count(*) FROM food_diary d JOIN users u ON u.id = d.user_id WHERE u.email = 'cat@example.com'"
+        )
+        .await,
+        1
+    );
+
+    let before = written(&owner).await;
+    let p = preview(&run(false));
+    assert_eq!(
+        p["created"],
+        serde_json::json!({"foods": 0, "diary": 0, "measurements": 0, "workouts": 0, "goals": 0}),
+        "{p}"
+    );
+    assert_eq!(written(&owner).await, before);
+    assert_eq!(users().await, 2);
+
+    // An unreachable source is a clear error.
+    let out = sparky(&db.url())
+        .args(["import-from", "sparkyfitness", "--source-database-url", "not a url"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).contains("source-database-url"), "{}", text(&out));
+}
