@@ -47,7 +47,8 @@ impl Source {
         Source::Csv,
         Source::SparkyFitness,
     ];
-    pub const NAMES: [&'static str; 5] = ["mfp", "cronometer", "apple-health", "csv", "sparkyfitness"];
+    pub const NAMES: [&'static str; 5] =
+        ["mfp", "cronometer", "apple-health", "csv", "sparkyfitness"];
 
     pub fn as_str(self) -> &'static str {
         match self {

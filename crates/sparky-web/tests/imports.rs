@@ -29,7 +29,10 @@ async fn send(app: &TestApp, path: &str, key: Option<&str>, body: Vec<u8>) -> (S
     let resp = req.send().await.unwrap();
     let status = resp.status();
     let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 async fn user_with_key(app: &TestApp, email: &str) -> String {
@@ -66,7 +69,13 @@ async fn mfp_dry_run_import_rerun_and_another_user() {
     let key = user_with_key(&app, "ann@example.com").await;
     let file = fixture("mfp/Nutrition-Summary.csv");
 
-    let (s, p) = send(&app, "/api/v1/import/mfp?dry_run=true", Some(&key), file.clone()).await;
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/mfp?dry_run=true",
+        Some(&key),
+        file.clone(),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{p}");
     assert_eq!(p["dry_run"], true);
     assert_eq!(p["created"]["diary"], 4, "{p}");
@@ -83,7 +92,13 @@ async fn mfp_dry_run_import_rerun_and_another_user() {
     assert_eq!(day.body["totals"]["calories"], 1885.0, "{:?}", day.body);
     assert_eq!(day.body["totals"]["protein"], 112.5);
 
-    let (s, p) = send(&app, "/api/v1/import/mfp?dry_run=false", Some(&key), file.clone()).await;
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/mfp?dry_run=false",
+        Some(&key),
+        file.clone(),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{p}");
     assert_eq!(p["created"]["diary"], 0, "{p}");
     assert_eq!(count(&app, "SELECT count(*) FROM food_diary").await, 4);
@@ -111,7 +126,11 @@ async fn apple_health_and_cronometer() {
     assert_eq!(p["created"]["measurements"], 5, "{p}");
     assert_eq!(p["created"]["workouts"], 2, "{p}");
     assert_eq!(
-        count(&app, "SELECT count(*) FROM measurements WHERE type = 'steps' AND value = 8000").await,
+        count(
+            &app,
+            "SELECT count(*) FROM measurements WHERE type = 'steps' AND value = 8000"
+        )
+        .await,
         1
     );
     let (s, p) = send(
@@ -142,7 +161,14 @@ async fn bad_input_is_refused_and_changes_nothing() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert!(p["error"]["fields"]["target"].is_string(), "{p}");
 
-    for query in ["dry_run=", "dry_run=maybe", "target=", "target=meals", "decimal=", "units=x"] {
+    for query in [
+        "dry_run=",
+        "dry_run=maybe",
+        "target=",
+        "target=meals",
+        "decimal=",
+        "units=x",
+    ] {
         let (s, p) = send(
             &app,
             &format!("/api/v1/import/csv?{query}"),
@@ -153,7 +179,10 @@ async fn bad_input_is_refused_and_changes_nothing() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {p}");
     }
     let (s, p) = send(&app, "/api/v1/import/fitbit", Some(&key), csv.clone()).await;
-    assert!(s == StatusCode::UNPROCESSABLE_ENTITY || s == StatusCode::NOT_FOUND, "{s} {p}");
+    assert!(
+        s == StatusCode::UNPROCESSABLE_ENTITY || s == StatusCode::NOT_FOUND,
+        "{s} {p}"
+    );
 
     let (s, p) = send(
         &app,
@@ -169,11 +198,20 @@ async fn bad_input_is_refused_and_changes_nothing() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(p["error"]["code"], "validation_failed", "{p}");
     assert!(
-        p["error"]["fields"]["body"].as_str().unwrap().contains("line 3"),
+        p["error"]["fields"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("line 3"),
         "{p}"
     );
 
-    let (s, p) = send(&app, "/api/v1/import/apple-health", Some(&key), b"<nope".to_vec()).await;
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/apple-health",
+        Some(&key),
+        b"<nope".to_vec(),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     let (s, p) = send(&app, "/api/v1/import/mfp", Some(&key), Vec::new()).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");

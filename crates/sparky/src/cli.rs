@@ -131,7 +131,11 @@ pub struct ServeArgs {
     pub import_max_body: usize,
     /// Longest an import's statements may run, in milliseconds (0 = no limit); imports write
     /// far more than a request, so they get their own limit.
-    #[arg(long, env = "SPARKY_IMPORT_STATEMENT_TIMEOUT_MS", default_value_t = 300_000)]
+    #[arg(
+        long,
+        env = "SPARKY_IMPORT_STATEMENT_TIMEOUT_MS",
+        default_value_t = 300_000
+    )]
     pub import_statement_timeout_ms: u32,
     /// Days a session stays valid without use (sliding).
     #[arg(long, env = "SPARKY_SESSION_DAYS", default_value_t = 30)]

@@ -120,9 +120,9 @@ impl ImportFromArgs {
     fn options(&self) -> anyhow::Result<Options> {
         let mut map = Vec::new();
         for m in &self.map {
-            let (c, f) = m
-                .split_once('=')
-                .with_context(|| format!("--map {m}: write COLUMN=FIELD, e.g. Kalorien=calories"))?;
+            let (c, f) = m.split_once('=').with_context(|| {
+                format!("--map {m}: write COLUMN=FIELD, e.g. Kalorien=calories")
+            })?;
             map.push((c.to_string(), f.to_string()));
         }
         if self.kind == Kind::Csv && self.target.is_none() {
@@ -160,9 +160,11 @@ fn progress_bar(path: &Path, len: u64) -> ProgressBar {
     };
     let bar = ProgressBar::with_draw_target(Some(len), target);
     bar.set_style(
-        ProgressStyle::with_template("{msg} [{wide_bar}] {binary_bytes}/{binary_total_bytes} ETA {eta}")
-            .expect("a valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg} [{wide_bar}] {binary_bytes}/{binary_total_bytes} ETA {eta}",
+        )
+        .expect("a valid template")
+        .progress_chars("=> "),
     );
     bar.set_message(
         path.file_name()
@@ -251,7 +253,11 @@ pub fn print_preview(p: &ImportPreview, json: bool) {
     println!(
         "{} ({}): {verb} {} foods, {} diary entries, {} measurements, {} workouts, {} goals",
         p.source,
-        if p.dry_run { "dry run, nothing written" } else { "imported" },
+        if p.dry_run {
+            "dry run, nothing written"
+        } else {
+            "imported"
+        },
         p.created.foods,
         p.created.diary,
         p.created.measurements,
@@ -264,7 +270,10 @@ pub fn print_preview(p: &ImportPreview, json: bool) {
         println!(
             "  {:>6}  {}{}{}",
             r.count,
-            r.area.as_deref().map(|a| format!("{a}: ")).unwrap_or_default(),
+            r.area
+                .as_deref()
+                .map(|a| format!("{a}: "))
+                .unwrap_or_default(),
             r.reason,
             r.first_line
                 .map(|l| format!(" (first at line {l})"))

@@ -75,7 +75,11 @@ async fn written(owner: &tokio_postgres::Client) -> [i64; 5] {
         count(owner, "SELECT count(*) FROM food_diary").await,
         count(owner, "SELECT count(*) FROM measurements").await,
         count(owner, "SELECT count(*) FROM exercise_diary").await,
-        count(owner, "SELECT count(*) FROM food_items WHERE user_id IS NOT NULL").await,
+        count(
+            owner,
+            "SELECT count(*) FROM food_items WHERE user_id IS NOT NULL",
+        )
+        .await,
         count(owner, "SELECT count(*) FROM import_records").await,
     ]
 }
@@ -85,7 +89,11 @@ async fn mfp_nutrition_dry_run_import_and_rerun() {
     let (db, owner) = set_up().await;
     let file = fixture("mfp/Nutrition-Summary.csv");
 
-    let p = preview(&import(&db, &["mfp", "--dry-run"], std::slice::from_ref(&file)));
+    let p = preview(&import(
+        &db,
+        &["mfp", "--dry-run"],
+        std::slice::from_ref(&file),
+    ));
     assert_eq!(p["dry_run"], true);
     assert_eq!(p["created"]["diary"], 4, "{p}");
     assert_eq!(p["skipped"]["diary"], 1, "{p}");
@@ -127,7 +135,10 @@ async fn mfp_nutrition_dry_run_import_and_rerun() {
     );
 
     let p = preview(&import(&db, &["mfp"], &[file]));
-    assert_eq!(p["created"]["diary"], 0, "a second run creates nothing: {p}");
+    assert_eq!(
+        p["created"]["diary"], 0,
+        "a second run creates nothing: {p}"
+    );
     assert_eq!(p["skipped"]["diary"], 5);
     assert!(p["skip_reasons"]
         .as_array()
@@ -188,7 +199,11 @@ async fn cronometer_export_in_one_transaction() {
     ];
     let p = preview(&import(&db, &["cronometer", "--dry-run"], &files));
     assert_eq!(
-        (&p["created"]["diary"], &p["created"]["measurements"], &p["created"]["workouts"]),
+        (
+            &p["created"]["diary"],
+            &p["created"]["measurements"],
+            &p["created"]["workouts"]
+        ),
         (&3.into(), &3.into(), &2.into()),
         "{p}"
     );
@@ -209,11 +224,19 @@ async fn cronometer_export_in_one_transaction() {
     );
     // 181.4 lbs → kg.
     assert_eq!(
-        decimal(&owner, "SELECT value FROM measurements WHERE type = 'weight'").await,
+        decimal(
+            &owner,
+            "SELECT value FROM measurements WHERE type = 'weight'"
+        )
+        .await,
         "82.281656".parse::<Decimal>().unwrap()
     );
     assert_eq!(
-        decimal(&owner, "SELECT value FROM measurements WHERE type = 'body_fat'").await,
+        decimal(
+            &owner,
+            "SELECT value FROM measurements WHERE type = 'body_fat'"
+        )
+        .await,
         "22.5".parse::<Decimal>().unwrap()
     );
     assert_eq!(
@@ -222,7 +245,10 @@ async fn cronometer_export_in_one_transaction() {
     );
     let before = written(&owner).await;
     let p = preview(&import(&db, &["cronometer"], &files));
-    assert_eq!(p["created"], serde_json::json!({"foods": 0, "diary": 0, "measurements": 0, "workouts": 0, "goals": 0}));
+    assert_eq!(
+        p["created"],
+        serde_json::json!({"foods": 0, "diary": 0, "measurements": 0, "workouts": 0, "goals": 0})
+    );
     assert_eq!(written(&owner).await, before);
 }
 
@@ -230,7 +256,11 @@ async fn cronometer_export_in_one_transaction() {
 async fn apple_health_export() {
     let (db, owner) = set_up().await;
     let file = fixture("apple-health/export.xml");
-    let p = preview(&import(&db, &["apple-health", "--dry-run"], std::slice::from_ref(&file)));
+    let p = preview(&import(
+        &db,
+        &["apple-health", "--dry-run"],
+        std::slice::from_ref(&file),
+    ));
     assert_eq!(p["created"]["measurements"], 5, "{p}");
     assert_eq!(p["created"]["workouts"], 2, "{p}");
     assert_eq!(written(&owner).await, [0; 5]);
@@ -239,16 +269,27 @@ async fn apple_health_export() {
     let value = |t: &'static str| {
         let owner = &owner;
         async move {
-            decimal(owner, &format!("SELECT value FROM measurements WHERE type = '{t}'")).await
+            decimal(
+                owner,
+                &format!("SELECT value FROM measurements WHERE type = '{t}'"),
+            )
+            .await
         }
     };
-    assert_eq!(value("weight").await, "81.828064".parse::<Decimal>().unwrap());
+    assert_eq!(
+        value("weight").await,
+        "81.828064".parse::<Decimal>().unwrap()
+    );
     assert_eq!(value("body_fat").await, Decimal::from(22));
     assert_eq!(value("height").await, Decimal::from(178));
     assert_eq!(value("steps").await, Decimal::from(8000));
     assert_eq!(value("water").await, Decimal::from(750));
     assert_eq!(
-        decimal(&owner, "SELECT distance_km FROM exercise_diary WHERE duration_minutes = 32").await,
+        decimal(
+            &owner,
+            "SELECT distance_km FROM exercise_diary WHERE duration_minutes = 32"
+        )
+        .await,
         "5.2".parse::<Decimal>().unwrap()
     );
     let p = preview(&import(&db, &["apple-health"], &[file]));
@@ -315,11 +356,22 @@ async fn a_bad_file_is_refused_and_nothing_is_written() {
     let (db, owner) = set_up().await;
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("broken.csv");
-    std::fs::write(&bad, "Date,Meal,Calories\n2025-01-15,Lunch,500\n2025-01-16,Dinner\n").unwrap();
-    let out = import(&db, &["mfp"], &[fixture("mfp/Nutrition-Summary.csv"), bad.clone()]);
+    std::fs::write(
+        &bad,
+        "Date,Meal,Calories\n2025-01-15,Lunch,500\n2025-01-16,Dinner\n",
+    )
+    .unwrap();
+    let out = import(
+        &db,
+        &["mfp"],
+        &[fixture("mfp/Nutrition-Summary.csv"), bad.clone()],
+    );
     assert!(!out.status.success(), "{}", text(&out));
     let msg = text(&out);
-    assert!(msg.contains("broken.csv") && msg.contains("line 3"), "{msg}");
+    assert!(
+        msg.contains("broken.csv") && msg.contains("line 3"),
+        "{msg}"
+    );
     assert!(msg.contains("nothing was imported"), "{msg}");
     assert_eq!(written(&owner).await, [0; 5]);
 
@@ -355,8 +407,13 @@ async fn sparkyfitness_database_import() {
         .unwrap();
     let run = |dry: bool| {
         let mut cmd = sparky(&db.url());
-        cmd.args(["import-from", "sparkyfitness", "--json", "--source-database-url"])
-            .arg(source.url());
+        cmd.args([
+            "import-from",
+            "sparkyfitness",
+            "--json",
+            "--source-database-url",
+        ])
+        .arg(source.url());
         if dry {
             cmd.arg("--dry-run");
         }
@@ -407,7 +464,9 @@ async fn sparkyfitness_database_import() {
     assert_eq!(
         decimal(
             &owner,
-            &format!("SELECT value FROM measurements WHERE user_id = {ann} AND type = 'blood_glucose'")
+            &format!(
+                "SELECT value FROM measurements WHERE user_id = {ann} AND type = 'blood_glucose'"
+            )
         )
         .await,
         "5.4".parse::<Decimal>().unwrap()
@@ -415,7 +474,9 @@ async fn sparkyfitness_database_import() {
     assert_eq!(
         decimal(
             &owner,
-            &format!("SELECT target_value FROM goals WHERE user_id = {ann} AND type = 'calorie_target'")
+            &format!(
+                "SELECT target_value FROM goals WHERE user_id = {ann} AND type = 'calorie_target'"
+            )
         )
         .await,
         Decimal::from(2100)
@@ -441,7 +502,12 @@ async fn sparkyfitness_database_import() {
 
     // An unreachable source is a clear error.
     let out = sparky(&db.url())
-        .args(["import-from", "sparkyfitness", "--source-database-url", "not a url"])
+        .args([
+            "import-from",
+            "sparkyfitness",
+            "--source-database-url",
+            "not a url",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());

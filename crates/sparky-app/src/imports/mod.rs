@@ -265,7 +265,11 @@ pub async fn run(
         if seen.insert(r.key().to_string()) {
             records.push(r);
         } else {
-            skips.add(Some(r.area()), Some(r.line()), "the same row comes again in the file");
+            skips.add(
+                Some(r.area()),
+                Some(r.line()),
+                "the same row comes again in the file",
+            );
         }
     }
 
@@ -364,11 +368,19 @@ pub async fn run(
         let line = Some(d.record.line);
         let name = d.record.name.trim();
         if name.is_empty() || name.chars().count() > 255 {
-            skips.add(Some(Area::Diary), line, "the name must be 1 to 255 characters");
+            skips.add(
+                Some(Area::Diary),
+                line,
+                "the name must be 1 to 255 characters",
+            );
             continue;
         }
         if !(1900..=2199).contains(&chrono::Datelike::year(&d.record.date)) {
-            skips.add(Some(Area::Diary), line, "the date is not between 1900 and 2199");
+            skips.add(
+                Some(Area::Diary),
+                line,
+                "the date is not between 1900 and 2199",
+            );
             continue;
         }
         match check_nutrients(&d.record.nutrients) {
@@ -493,7 +505,8 @@ pub async fn run(
             }
             let minutes = crate::health_data::workout_minutes(r.minutes).map_err(outcome_text)?;
             let kcal = crate::health_data::workout_kcal(r.kcal).map_err(outcome_text)?;
-            if r.km.is_some_and(|k| k.is_sign_negative() || k > sparky_core::health::MAX_DISTANCE_KM)
+            if r.km
+                .is_some_and(|k| k.is_sign_negative() || k > sparky_core::health::MAX_DISTANCE_KM)
             {
                 return Err("the distance must be 0 to 100,000 km".into());
             }
@@ -539,7 +552,11 @@ pub async fn run(
     let mut ledger: Vec<(String, Area, Uuid)> = Vec::new();
     for chunk in food_rows.chunks(CHUNK) {
         insert_foods(tx, chunk).await?;
-        ledger.extend(chunk.iter().map(|(id, key, _)| (key.clone(), Area::Foods, *id)));
+        ledger.extend(
+            chunk
+                .iter()
+                .map(|(id, key, _)| (key.clone(), Area::Foods, *id)),
+        );
     }
     for chunk in diary_rows.chunks(CHUNK) {
         insert_diary(tx, chunk, &tz).await?;
@@ -714,7 +731,11 @@ async fn insert_measurements(
     Ok(())
 }
 
-async fn insert_workouts(tx: &mut UserTx, rows: &[(Uuid, String, Worked)], tz: &str) -> AppResult<()> {
+async fn insert_workouts(
+    tx: &mut UserTx,
+    rows: &[(Uuid, String, Worked)],
+    tz: &str,
+) -> AppResult<()> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
     let exercise_ids: Vec<Option<Uuid>> = rows.iter().map(|r| r.2.exercise_id).collect();
     let names: Vec<&str> = rows.iter().map(|r| r.2.name.as_str()).collect();
@@ -779,7 +800,10 @@ pub async fn find_user(client: &tokio_postgres::Client, email: Option<&str>) -> 
                 .map_err(internal)?;
             match rows.as_slice() {
                 [one] => Ok(one.get(0)),
-                [] => Err(AppError::invalid("user", "there is no account yet: create one first")),
+                [] => Err(AppError::invalid(
+                    "user",
+                    "there is no account yet: create one first",
+                )),
                 _ => Err(AppError::invalid(
                     "user",
                     "there are several accounts: name one with --user EMAIL",

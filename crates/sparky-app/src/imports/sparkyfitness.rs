@@ -133,8 +133,8 @@ pub async fn read(source: &Client) -> AppResult<Vec<SourceUser>> {
             quantity.normalize(),
             unit.unwrap_or_else(|| "g".into())
         );
-        let meal = MealType::parse(r.get::<_, &str>(3).trim_end_matches('s'))
-            .unwrap_or(MealType::Snack);
+        let meal =
+            MealType::parse(r.get::<_, &str>(3).trim_end_matches('s')).unwrap_or(MealType::Snack);
         u.parsed.records.push(Record::Diary(DiaryRecord {
             key: format!("diary:{id}"),
             line: 0,
@@ -224,15 +224,17 @@ pub async fn read(source: &Client) -> AppResult<Vec<SourceUser>> {
         ];
         for (i, kind, unit) in columns {
             if let Some(value) = r.get::<_, Option<Decimal>>(i) {
-                u.parsed.records.push(Record::Measurement(MeasurementRecord {
-                    key: format!("measurements:{id}:{kind}"),
-                    line: 0,
-                    date: r.get(2),
-                    at: None,
-                    kind: kind.into(),
-                    value,
-                    unit: Some(unit.into()),
-                }));
+                u.parsed
+                    .records
+                    .push(Record::Measurement(MeasurementRecord {
+                        key: format!("measurements:{id}:{kind}"),
+                        line: 0,
+                        date: r.get(2),
+                        at: None,
+                        kind: kind.into(),
+                        value,
+                        unit: Some(unit.into()),
+                    }));
             }
         }
     }
@@ -257,15 +259,17 @@ pub async fn read(source: &Client) -> AppResult<Vec<SourceUser>> {
         {
             u.custom_types.push(kind.clone());
         }
-        u.parsed.records.push(Record::Measurement(MeasurementRecord {
-            key: format!("measurements:{id}"),
-            line: 0,
-            date: r.get(2),
-            at: r.get::<_, Option<DateTime<Utc>>>(3),
-            kind,
-            value: r.get(5),
-            unit: None,
-        }));
+        u.parsed
+            .records
+            .push(Record::Measurement(MeasurementRecord {
+                key: format!("measurements:{id}"),
+                line: 0,
+                date: r.get(2),
+                at: r.get::<_, Option<DateTime<Utc>>>(3),
+                kind,
+                value: r.get(5),
+                unit: None,
+            }));
     }
     for r in source
         .query(
@@ -286,7 +290,10 @@ pub async fn read(source: &Client) -> AppResult<Vec<SourceUser>> {
             (4, GoalType::CarbsTarget),
             (5, GoalType::FatTarget),
         ] {
-            if let Some(v) = r.get::<_, Option<Decimal>>(i).filter(|v| *v > Decimal::ZERO) {
+            if let Some(v) = r
+                .get::<_, Option<Decimal>>(i)
+                .filter(|v| *v > Decimal::ZERO)
+            {
                 u.goals.push((format!("goals:{id}:{}", t.as_str()), t, v));
             }
         }
@@ -354,7 +361,10 @@ pub async fn import_user(
             .get(0);
         if active {
             *skipped
-                .entry(format!("you already have an active {} goal", goal_type.as_str()))
+                .entry(format!(
+                    "you already have an active {} goal",
+                    goal_type.as_str()
+                ))
                 .or_default() += 1;
             continue;
         }

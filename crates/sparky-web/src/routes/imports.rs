@@ -8,8 +8,10 @@
 
 use axum::extract::{Request, State};
 use serde::Deserialize;
+use sparky_app::imports::sparky_import::{
+    self, Area, DateOrder, DecimalSeparator, Options, Source,
+};
 use sparky_app::imports::{self, ImportPreview};
-use sparky_app::imports::sparky_import::{self, Area, DateOrder, DecimalSeparator, Options, Source};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -194,12 +196,11 @@ async fn import_file(
     if body.is_empty() {
         return Err(ApiError::invalid("body", "is empty: send the export file"));
     }
-    let parsed = tokio::task::spawn_blocking(move || {
-        sparky_import::parse_bytes(source, &body, &options)
-    })
-    .await
-    .map_err(|_| ApiError::internal())?
-    .map_err(|e| imports::file_error("body", e))?;
+    let parsed =
+        tokio::task::spawn_blocking(move || sparky_import::parse_bytes(source, &body, &options))
+            .await
+            .map_err(|_| ApiError::internal())?
+            .map_err(|e| imports::file_error("body", e))?;
     let dry_run = params.dry_run.unwrap_or(false);
     tx.set_statement_timeout(app.config.import_statement_timeout);
     let preview = imports::run(&mut tx, source, parsed, dry_run).await?;
