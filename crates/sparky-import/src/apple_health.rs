@@ -130,7 +130,7 @@ pub fn parse<R: BufRead>(input: R, mut progress: impl FnMut(u64)) -> ImportResul
             ))
         })?;
         events += 1;
-        if events % PROGRESS_EVERY == 0 {
+        if events.is_multiple_of(PROGRESS_EVERY) {
             progress(reader.buffer_position());
         }
         // The element's number in the file stands in for a line: XML has no rows.

@@ -211,7 +211,9 @@ fn columns(
         }
         Area::Measurements => {
             need("date")?;
-            if !(has("type") && has("value")) && !MEASUREMENT_TYPES.iter().any(|t| has(t)) {
+            let long = has("type") && has("value");
+            let wide = MEASUREMENT_TYPES.iter().any(|t| has(t));
+            if !long && !wide {
                 return Err(ImportError::new(
                     "no measurement columns: give type and value columns, or one column per type \
                      (weight, body_fat, waist…)",

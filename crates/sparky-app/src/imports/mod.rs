@@ -133,7 +133,8 @@ impl ImportPreview {
                 None => self.skip_reasons.push(r),
             }
         }
-        self.skip_reasons.sort_by(|a, b| b.count.cmp(&a.count));
+        self.skip_reasons
+            .sort_by_key(|r| std::cmp::Reverse(r.count));
         self.skip_reasons.truncate(MAX_REASONS);
     }
 }
@@ -167,7 +168,7 @@ impl Skips {
                 first_line,
             });
         }
-        reasons.sort_by(|a, b| b.count.cmp(&a.count));
+        reasons.sort_by_key(|r| std::cmp::Reverse(r.count));
         reasons.truncate(MAX_REASONS);
         preview.skip_reasons = reasons;
     }
