@@ -220,3 +220,23 @@ async fn bad_input_is_refused_and_changes_nothing() {
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{p}");
     assert_eq!(written(&app).await, [0; 4]);
 }
+
+#[tokio::test]
+async fn the_operation_is_documented() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api/v1/openapi.json", &As::Nobody).await.body;
+    let op = &doc["paths"]["/api/v1/import/{kind}"]["post"];
+    println!("{}", serde_json::to_string_pretty(op).unwrap());
+    for status in ["200", "401", "413", "422"] {
+        assert!(op["responses"][status].is_object(), "{status}: {op}");
+    }
+    let params = op["parameters"].as_array().unwrap();
+    let names: Vec<&str> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    for n in ["kind", "dry_run", "target", "map", "decimal", "dates", "units"] {
+        assert!(names.contains(&n), "{n} in {names:?}");
+    }
+    assert!(
+        op["requestBody"]["content"]["application/octet-stream"].is_object(),
+        "{op}"
+    );
+}
