@@ -122,6 +122,8 @@ pub fn parse<R: BufRead>(input: R, mut progress: impl FnMut(u64)) -> ImportResul
     let mut steps: BTreeMap<NaiveDate, HashMap<String, Decimal>> = BTreeMap::new();
     let mut water: BTreeMap<NaiveDate, Decimal> = BTreeMap::new();
     let mut open: Option<OpenWorkout> = None;
+    // Record types Sparky does not import: counted, not listed (there may be millions).
+    let mut ignored: BTreeMap<String, (usize, u64)> = BTreeMap::new();
     loop {
         let event = reader.read_event_into(&mut buf).map_err(|e| {
             ImportError::new(format!(
@@ -143,7 +145,13 @@ pub fn parse<R: BufRead>(input: R, mut progress: impl FnMut(u64)) -> ImportResul
                     b"HealthData" => seen_root = true,
                     b"Record" => {
                         let a = attrs(e)?;
-                        record(&a, line, &mut out, &mut steps, &mut water);
+                        if !record(&a, line, &mut out, &mut steps, &mut water) {
+                            let kind = a.get("type").map(String::as_str).unwrap_or("Record");
+                            let e = ignored
+                                .entry(short_type(kind).to_string())
+                                .or_insert((0, line));
+                            e.0 += 1;
+                        }
                     }
                     b"Workout" => {
                         let a = attrs(e)?;
@@ -178,6 +186,14 @@ pub fn parse<R: BufRead>(input: R, mut progress: impl FnMut(u64)) -> ImportResul
             "not an Apple Health export: export.xml has a <HealthData> root element",
         ));
     }
+    for (kind, (count, line)) in ignored {
+        out.skipped.push(crate::Skip {
+            area: None,
+            line,
+            reason: format!("{kind}: not imported (Sparky takes weight, body fat, height, steps, water and workouts)"),
+            count,
+        });
+    }
     for (day, per_source) in steps {
         if let Some((source, total)) = per_source
             .into_iter()
@@ -209,30 +225,40 @@ pub fn parse<R: BufRead>(input: R, mut progress: impl FnMut(u64)) -> ImportResul
     Ok(out)
 }
 
+/// `HKQuantityTypeIdentifierHeartRate` → `HeartRate`.
+fn short_type(kind: &str) -> &str {
+    kind.trim_start_matches("HKQuantityTypeIdentifier")
+        .trim_start_matches("HKCategoryTypeIdentifier")
+        .trim_start_matches("HKDataType")
+}
+
+/// Reads one `Record`; false when its type is not one Sparky imports.
 fn record(
     a: &HashMap<String, String>,
     line: u64,
     out: &mut Parsed,
     steps: &mut BTreeMap<NaiveDate, HashMap<String, Decimal>>,
     water: &mut BTreeMap<NaiveDate, Decimal>,
-) {
-    let Some(kind) = a.get("type") else { return };
-    let kind = kind.trim_start_matches("HKQuantityTypeIdentifier");
+) -> bool {
+    let Some(kind) = a.get("type") else {
+        return false;
+    };
+    let kind = short_type(kind);
     let wanted = matches!(
         kind,
         "BodyMass" | "BodyFatPercentage" | "Height" | "StepCount" | "DietaryWater"
     );
     if !wanted {
-        return;
+        return false;
     }
     let area = Some(crate::Area::Measurements);
     let Some(start) = a.get("startDate").and_then(|s| time(s)) else {
         out.skip(area, line, format!("{kind}: no readable startDate"));
-        return;
+        return true;
     };
     let Some(value) = number(a.get("value")) else {
         out.skip(area, line, format!("{kind}: no readable value"));
-        return;
+        return true;
     };
     let unit = a.get("unit").map(String::as_str).unwrap_or_default();
     let day = start.date_naive();
@@ -270,6 +296,7 @@ fn record(
         },
         _ => {}
     }
+    true
 }
 
 fn workout_start(a: &HashMap<String, String>, line: u64) -> Result<OpenWorkout, String> {
@@ -384,6 +411,13 @@ mod tests {
         assert_eq!(w[0].km, Some(dec!(5.2)));
         assert_eq!(w[1].name, "Traditional Strength Training");
         assert_eq!(w[1].kcal, Some(dec!(210)));
+        assert_eq!(p.skipped.len(), 1);
+        assert_eq!(p.skipped[0].count, 1);
+        assert!(
+            p.skipped[0].reason.starts_with("HeartRate: not imported"),
+            "{:?}",
+            p.skipped
+        );
     }
 
     #[test]

@@ -256,8 +256,11 @@ pub struct FoodRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skip {
     pub area: Option<Area>,
+    /// The first row skipped for this reason.
     pub line: u64,
     pub reason: String,
+    /// Rows skipped for this reason (a stream counts them instead of listing each).
+    pub count: usize,
 }
 
 /// Everything one file gave.
@@ -273,6 +276,7 @@ impl Parsed {
             area,
             line,
             reason: reason.into(),
+            count: 1,
         });
     }
 

@@ -232,7 +232,9 @@ async fn the_operation_is_documented() {
     }
     let params = op["parameters"].as_array().unwrap();
     let names: Vec<&str> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
-    for n in ["kind", "dry_run", "target", "map", "decimal", "dates", "units"] {
+    for n in [
+        "kind", "dry_run", "target", "map", "decimal", "dates", "units",
+    ] {
         assert!(names.contains(&n), "{n} in {names:?}");
     }
     assert!(

@@ -147,11 +147,21 @@ pub(crate) struct Skips {
 
 impl Skips {
     pub(crate) fn add(&mut self, area: Option<Area>, line: Option<u64>, reason: impl Into<String>) {
+        self.add_many(area, line, reason, 1);
+    }
+
+    pub(crate) fn add_many(
+        &mut self,
+        area: Option<Area>,
+        line: Option<u64>,
+        reason: impl Into<String>,
+        count: usize,
+    ) {
         let e = self
             .groups
             .entry((area, reason.into()))
             .or_insert((0, line.filter(|l| *l > 0)));
-        e.0 += 1;
+        e.0 += count;
     }
 
     pub(crate) fn into_preview(self, preview: &mut ImportPreview) {
@@ -256,7 +266,7 @@ pub async fn run(
     let mut preview = ImportPreview::new(source.as_str(), dry_run);
     let mut skips = Skips::default();
     for s in &parsed.skipped {
-        skips.add(s.area, Some(s.line), s.reason.clone());
+        skips.add_many(s.area, Some(s.line), s.reason.clone(), s.count);
     }
 
     // The same key twice in one file (Apple Health can repeat a sample): the first counts.
