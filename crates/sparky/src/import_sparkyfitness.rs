@@ -1,6 +1,6 @@
 //! `sparky import-from sparkyfitness --source-database-url URL`: every user of a SparkyFitness
 //! database, matched to a Sparky account by email (created when missing, with a random
-//! password to reset with `sparky user reset-password`), with their diary, foods, exercise
+//! password to reset with `sparky user set-password`), with their diary, foods, exercise
 //! entries, measurements and goals (`sparky_app::imports::sparkyfitness`). Each user's import is
 //! one transaction in that user's own RLS transaction; the source database is only read.
 
@@ -58,7 +58,7 @@ pub async fn run(db: &DbArgs, args: &ImportFromArgs) -> anyhow::Result<ExitCode>
                     let id = sparky_app::accounts::admin::create(&mut owner, &new)
                         .await
                         .map_err(|e| anyhow::anyhow!("{email}: {e}"))?;
-                    eprintln!("{email}: account created (set its password with `sparky user reset-password {email}`)");
+                    eprintln!("{email}: account created (set its password with `sparky user set-password {email}`)");
                     id
                 }
             };
