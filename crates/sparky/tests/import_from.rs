@@ -513,3 +513,75 @@ async fn sparkyfitness_database_import() {
     assert!(!out.status.success());
     assert!(text(&out).contains("source-database-url"), "{}", text(&out));
 }
+
+#[tokio::test]
+async fn generic_csv_measurements_and_workouts() {
+    let (db, owner) = set_up().await;
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("body.csv");
+    std::fs::write(
+        &body,
+        "Date,Weight (lb),Waist (in),Mood\n2025-03-01,200,40,good\n2025-03-02,198.5,,ok\n",
+    )
+    .unwrap();
+    let p = preview(&import(
+        &db,
+        &["csv", "--target", "measurements"],
+        std::slice::from_ref(&body),
+    ));
+    assert_eq!(p["created"]["measurements"], 3, "{p}");
+    assert_eq!(
+        decimal(
+            &owner,
+            "SELECT value FROM measurements WHERE type = 'weight' AND entry_date = '2025-03-01'"
+        )
+        .await,
+        "90.718474".parse::<Decimal>().unwrap()
+    );
+    assert_eq!(
+        decimal(
+            &owner,
+            "SELECT value FROM measurements WHERE type = 'waist'"
+        )
+        .await,
+        "101.6".parse::<Decimal>().unwrap()
+    );
+
+    let long = dir.path().join("long.csv");
+    std::fs::write(
+        &long,
+        "date,type,value,unit\n2025-03-01,Blood Pressure,120,mmHg\n2025-03-01,Body Fat,25,%\n",
+    )
+    .unwrap();
+    let p = preview(&import(&db, &["csv", "--target", "measurements"], &[long]));
+    assert_eq!(p["created"]["measurements"], 1, "{p}");
+    assert_eq!(p["skipped"]["measurements"], 1, "{p}");
+    assert!(
+        p["skip_reasons"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("blood_pressure"),
+        "{p}"
+    );
+
+    let runs = dir.path().join("runs.csv");
+    std::fs::write(
+        &runs,
+        "Date,Time,Activity,Duration,Distance (mi),Calories\n03/02/2025,07:30,Running,30,3.1,350\n",
+    )
+    .unwrap();
+    let p = preview(&import(
+        &db,
+        &["csv", "--target", "workouts", "--dates", "mdy"],
+        &[runs],
+    ));
+    assert_eq!(p["created"]["workouts"], 1, "{p}");
+    assert_eq!(
+        decimal(
+            &owner,
+            "SELECT distance_km FROM exercise_diary WHERE entry_date = '2025-03-02'"
+        )
+        .await,
+        "4.988966".parse::<Decimal>().unwrap()
+    );
+}
