@@ -39,6 +39,7 @@ pub enum ImportKind {
 #[into_params(parameter_in = Path)]
 pub struct KindPath {
     /// `mfp` (MyFitnessPal), `cronometer`, `apple-health` (export.xml) or `csv`.
+    #[param(inline)]
     pub kind: ImportKind,
 }
 
@@ -78,16 +79,20 @@ pub struct ImportParams {
     /// True: only count what would be created and skipped; nothing is written.
     pub dry_run: Option<bool>,
     /// csv (required there): what each row is.
+    #[param(inline)]
     pub target: Option<TargetParam>,
     /// csv: columns to fields, `COLUMN=FIELD` pairs separated by `;`, e.g.
     /// `Kalorien=calories;Eiweiß=protein`; other columns are matched by their header.
     #[param(max_length = 2000)]
     pub map: Option<String>,
     /// The decimal separator of the file's numbers (default: detected from the file).
+    #[param(inline)]
     pub decimal: Option<DecimalParam>,
     /// The order of day and month in dates like 01/02/2025 (default: detected).
+    #[param(inline)]
     pub dates: Option<DatesParam>,
     /// The unit system of values the file gives without a unit (default: yours).
+    #[param(inline)]
     pub units: Option<UnitsParam>,
 }
 
