@@ -4,8 +4,8 @@
 //! | file | header | becomes |
 //! |---|---|---|
 //! | `servings.csv` | `Day,Time,Group,Food Name,Amount,Energy (kcal),…,Protein (g),…` | a diary entry per serving, with its nutrients (named after the food and amount) |
-//! | `biometrics.csv` | `Day,Time,Group,Metric,Unit,Amount` | measurements (weight, body fat, height, waist…), in their unit |
-//! | `exercises.csv` | `Day,Time,Group,Exercise,Minutes,Calories Burned` | workouts |
+//! | `biometrics.csv` | `Day,Group,Metric,Unit,Amount` (newer exports add `Time`) | measurements (weight, body fat, height, waist…), in their unit |
+//! | `exercises.csv` | `Day,Group,Exercise,Minutes,Calories Burned` (newer exports add `Time`) | workouts |
 //!
 //! A nutrient column whose header names a unit Sparky does not store it in (vitamin A in IU)
 //! is left out.
