@@ -585,3 +585,23 @@ async fn generic_csv_measurements_and_workouts() {
         "4.988966".parse::<Decimal>().unwrap()
     );
 }
+
+#[tokio::test]
+async fn the_preview_reads_as_text() {
+    let (db, owner) = set_up().await;
+    let out = sparky(&db.url())
+        .args(["import-from", "mfp", "--dry-run"])
+        .arg(fixture("mfp/Nutrition-Summary.csv"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("dry run, nothing written"), "{s}");
+    assert!(s.contains("would create 0 foods, 4 diary entries"), "{s}");
+    assert!(s.contains("skipped 1 rows"), "{s}");
+    assert!(
+        s.contains("diary: nothing eaten (all zero) (first at line 5)"),
+        "{s}"
+    );
+    assert_eq!(written(&owner).await, [0; 5]);
+}
