@@ -27,6 +27,7 @@ pub mod foods;
 pub mod goals;
 pub mod health_data;
 pub mod idempotency;
+pub mod imports;
 pub mod meal_plans;
 pub mod measurement_types;
 pub mod measurements;

@@ -170,6 +170,14 @@ const TABLES: &[Table] = &[
                  VALUES ($1, 'HealthKit', 'steps', '2026-06-01', 'm|8000') RETURNING id",
         touch: "updated_at = now()",
     },
+    Table {
+        name: "import_records",
+        owner_col: "user_id",
+        owner: Owner::User,
+        insert: "INSERT INTO import_records (user_id, source, record_key, area) \
+                 VALUES ($1, 'mfp', 'diary:abc', 'diary') RETURNING id",
+        touch: "updated_at = now()",
+    },
 ];
 
 const ACCESS_TYPES: &[&str] = &["calorie", "checkin", "reports", "food_list"];
@@ -1111,6 +1119,7 @@ async fn every_policy_column_is_indexed() {
         ("assistant_actions", "user_id"),
         ("assistant_requests", "user_id"),
         ("health_data_records", "user_id"),
+        ("import_records", "user_id"),
         ("family_access", "grantor_user_id"),
         ("family_access", "grantee_user_id"),
     ];

@@ -33,8 +33,8 @@ pub use openapi::ApiDoc;
 
 /// Default `SPARKY_MAX_IMPORT_BODY`: 64 MiB.
 pub const DEFAULT_MAX_IMPORT_BODY: usize = 64 * 1024 * 1024;
-/// Default `SPARKY_IMPORT_STATEMENT_TIMEOUT_MS`: two minutes.
-pub const DEFAULT_IMPORT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default `SPARKY_IMPORT_STATEMENT_TIMEOUT_MS`: five minutes (a large Apple Health export).
+pub const DEFAULT_IMPORT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Settings of the HTTP layer (from flags and environment, see the README).
 #[derive(Debug, Clone)]

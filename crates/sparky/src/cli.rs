@@ -102,6 +102,10 @@ pub enum Command {
     /// Read an export archive into a user's account, which must not hold data yet; all or
     /// nothing (one transaction), with the file, line and column of the first problem.
     Import(crate::transfer::ImportArgs),
+    /// Bring data from another tracker: MyFitnessPal, Cronometer or Apple Health exports, any
+    /// CSV, or a SparkyFitness database. Prints what was (or, with --dry-run, would be)
+    /// created and skipped, and why; importing the same file again creates nothing.
+    ImportFrom(crate::import_from::ImportFromArgs),
     /// Serve the assistant's tools to an MCP client over stdio (JSON-RPC, one message per
     /// line), as the user whose API key is in SPARKY_API_KEY.
     Mcp,
@@ -127,7 +131,9 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SPARKY_MAX_BODY", default_value_t = 1_048_576)]
     pub max_body: usize,
-    /// Largest archive `POST /api/v1/import` accepts, in bytes (64 MiB).
+    /// Largest file `POST /api/v1/import` (an export archive) and `POST /api/v1/import/{kind}`
+    /// (another tracker's export) accept, in bytes (64 MiB; bigger: `sparky import-from` on the
+    /// server).
     #[arg(long, env = "SPARKY_MAX_IMPORT_BODY", default_value_t = sparky_web::DEFAULT_MAX_IMPORT_BODY)]
     pub max_import_body: usize,
     /// Longest a statement of an export or import may run, in milliseconds (0 = no limit):
@@ -135,7 +141,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "SPARKY_IMPORT_STATEMENT_TIMEOUT_MS",
-        default_value_t = 120_000
+        default_value_t = 300_000
     )]
     pub import_statement_timeout_ms: u32,
     /// Days a session stays valid without use (sliding).

@@ -5,6 +5,8 @@ mod cli;
 mod commands;
 mod exercise_import;
 mod food_import;
+mod import_from;
+mod import_sparkyfitness;
 mod starter_catalog;
 mod transfer;
 mod users;

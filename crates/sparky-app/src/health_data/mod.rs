@@ -720,7 +720,7 @@ fn measurement_value(
 }
 
 /// The catalog exercise (or the owner's own) each workout name stands for.
-async fn match_exercises(
+pub(crate) async fn match_exercises(
     tx: &mut UserTx,
     names: &[String],
 ) -> AppResult<HashMap<String, (Uuid, String)>> {

@@ -11,6 +11,7 @@ pub mod family;
 pub mod foods;
 pub mod goals;
 pub mod health_data;
+pub mod imports;
 pub mod mcp;
 pub mod meal_plans;
 pub mod measurement_types;
@@ -45,6 +46,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(meal_plans::router())
         .merge(summary::router())
         .merge(health_data::router())
+        .merge(imports::router())
         .merge(chat::router())
         .merge(assistant_photos::router())
         .merge(mcp::router())

@@ -1,0 +1,290 @@
+//! Cronometer's data export (Settings → Account → Export data), one CSV per kind, told apart
+//! by its header row.
+//!
+//! | file | header | becomes |
+//! |---|---|---|
+//! | `servings.csv` | `Day,Time,Group,Food Name,Amount,Energy (kcal),…,Protein (g),…` | a diary entry per serving, with its nutrients (named after the food and amount) |
+//! | `biometrics.csv` | `Day,Group,Metric,Unit,Amount` (newer exports add `Time`) | measurements (weight, body fat, height, waist…), in their unit |
+//! | `exercises.csv` | `Day,Group,Exercise,Minutes,Calories Burned` (newer exports add `Time`) | workouts |
+//!
+//! A nutrient column whose header names a unit Sparky does not store it in (vitamin A in IU)
+//! is left out.
+
+use rust_decimal::Decimal;
+use sparky_core::nutrition::Nutrients;
+
+use crate::csv_generic::nutrient_for;
+use crate::locale::{self, DateOrder, DecimalSeparator};
+use crate::{
+    csv_reader, header_unit, meal_of, measurement_kind, normalise_header, nutrients_text, opt_text,
+    sniff_delimiter, Area, DiaryRecord, ImportError, ImportResult, Keys, MeasurementRecord,
+    Options, Parsed, Record, WorkoutRecord,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum File {
+    Servings,
+    Biometrics,
+    Exercises,
+}
+
+pub fn detect(headers: &[String]) -> Option<File> {
+    let has = |h: &str| headers.iter().any(|x| x == h);
+    if has("day") && has("food_name") {
+        Some(File::Servings)
+    } else if has("day") && has("metric") && has("amount") {
+        Some(File::Biometrics)
+    } else if has("day") && has("exercise") {
+        Some(File::Exercises)
+    } else {
+        None
+    }
+}
+
+/// The unit each nutrient column must be in.
+fn expected_unit(nutrient: &str) -> &'static [&'static str] {
+    match nutrient {
+        "calories" => &["kcal"],
+        "sodium" | "cholesterol" | "potassium" | "calcium" | "iron" | "vitamin_c" => &["mg"],
+        "vitamin_a" => &["µg", "μg", "ug", "mcg"],
+        _ => &["g"],
+    }
+}
+
+/// Reads one file of Cronometer's export.
+pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
+    let delimiter = sniff_delimiter(data);
+    let mut reader = csv_reader(data, delimiter);
+    let raw = reader.headers()?.clone();
+    let headers: Vec<String> = raw.iter().map(normalise_header).collect();
+    let file = detect(&headers).ok_or_else(|| {
+        ImportError::new(
+            "not a Cronometer export file: expected servings.csv (Day,Time,Group,Food Name,…), \
+             biometrics.csv (Day,…,Metric,Unit,Amount) or exercises.csv (Day,…,Exercise,Minutes,…)",
+        )
+    })?;
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    // Nutrient columns: the first column of each nutrient whose unit fits.
+    let mut nutrient_cols: Vec<(usize, &'static str)> = Vec::new();
+    if file == File::Servings {
+        for (i, h) in headers.iter().enumerate() {
+            let Some(n) = nutrient_for(h) else { continue };
+            if nutrient_cols.iter().any(|(_, m)| *m == n) {
+                continue;
+            }
+            let unit_ok = header_unit(&raw[i])
+                .is_none_or(|u| expected_unit(n).iter().any(|e| e.eq_ignore_ascii_case(&u)));
+            if unit_ok {
+                nutrient_cols.push((i, n));
+            }
+        }
+    }
+    let decimal = options.decimal.unwrap_or(if delimiter == b';' {
+        DecimalSeparator::Comma
+    } else {
+        DecimalSeparator::Point
+    });
+    let mut out = Parsed::default();
+    let mut keys = Keys::new();
+    for r in reader.records() {
+        let r = r?;
+        let line = r.position().map(|p| p.line()).unwrap_or_default();
+        let get = |i: Option<usize>| i.and_then(|i| r.get(i)).filter(|s| !s.is_empty());
+        let num = |i: Option<usize>, what: &str| -> Result<Option<Decimal>, String> {
+            match get(i) {
+                None => Ok(None),
+                Some(t) => locale::parse_number(t, decimal)
+                    .map(Some)
+                    .ok_or_else(|| format!("{what}: not a number: \"{t}\"")),
+            }
+        };
+        let area = match file {
+            File::Servings => Area::Diary,
+            File::Biometrics => Area::Measurements,
+            File::Exercises => Area::Workouts,
+        };
+        let Some(date) = get(col("day"))
+            .and_then(|d| locale::parse_date(d, options.dates.unwrap_or(DateOrder::Mdy)))
+        else {
+            out.skip(Some(area), line, "no readable day");
+            continue;
+        };
+        let time = get(col("time")).and_then(locale::parse_time);
+        let at = locale::local_instant(date, time);
+        let group = get(col("group")).unwrap_or("Uncategorized");
+        match file {
+            File::Servings => {
+                let Some(food) = get(col("food_name")) else {
+                    out.skip(Some(area), line, "the serving has no food name");
+                    continue;
+                };
+                let amount = get(col("amount")).unwrap_or_default();
+                let mut n = Nutrients::default();
+                let mut bad = None;
+                for (i, name) in &nutrient_cols {
+                    match num(Some(*i), name) {
+                        Ok(v) => n.set(name, v),
+                        Err(e) => bad = Some(e),
+                    }
+                }
+                if let Some(e) = bad {
+                    out.skip(Some(area), line, e);
+                    continue;
+                }
+                if n.iter().all(|(_, v)| v.is_none_or(|v| v.is_zero())) {
+                    out.skip(Some(area), line, "no calories or nutrients");
+                    continue;
+                }
+                let name = if amount.is_empty() {
+                    food.to_string()
+                } else {
+                    format!("{food}, {amount}")
+                };
+                let name: String = name.chars().take(255).collect();
+                let key = keys.of(
+                    area,
+                    &[
+                        &date.to_string(),
+                        &opt_time(time),
+                        group,
+                        &name,
+                        &nutrients_text(&n),
+                    ],
+                );
+                out.records.push(Record::Diary(DiaryRecord {
+                    key,
+                    line,
+                    date,
+                    at,
+                    meal: meal_of(group),
+                    name,
+                    nutrients: n,
+                }));
+            }
+            File::Biometrics => {
+                let Some(metric) = get(col("metric")) else {
+                    out.skip(Some(area), line, "no metric");
+                    continue;
+                };
+                let value = match num(col("amount"), "Amount") {
+                    Ok(Some(v)) => v,
+                    Ok(None) => {
+                        out.skip(Some(area), line, "no amount");
+                        continue;
+                    }
+                    Err(e) => {
+                        out.skip(Some(area), line, e);
+                        continue;
+                    }
+                };
+                let kind = measurement_kind(metric);
+                let unit = get(col("unit"))
+                    .map(|u| u.to_string())
+                    .or_else(|| options.default_unit(&kind));
+                let key = keys.of(
+                    area,
+                    &[
+                        &date.to_string(),
+                        &opt_time(time),
+                        &kind,
+                        &value.normalize().to_string(),
+                        unit.as_deref().unwrap_or_default(),
+                    ],
+                );
+                out.records.push(Record::Measurement(MeasurementRecord {
+                    key,
+                    line,
+                    date,
+                    at,
+                    kind,
+                    value,
+                    unit,
+                }));
+            }
+            File::Exercises => {
+                let Some(name) = get(col("exercise")) else {
+                    out.skip(Some(area), line, "the exercise has no name");
+                    continue;
+                };
+                let (minutes, kcal) = match (
+                    num(col("minutes"), "Minutes"),
+                    num(col("calories_burned"), "Calories Burned"),
+                ) {
+                    (Ok(m), Ok(c)) => (m, c.map(|c| c.abs())),
+                    (Err(e), _) | (_, Err(e)) => {
+                        out.skip(Some(area), line, e);
+                        continue;
+                    }
+                };
+                let key = keys.of(
+                    area,
+                    &[
+                        &date.to_string(),
+                        &opt_time(time),
+                        name,
+                        &opt_text(minutes),
+                        &opt_text(kcal),
+                    ],
+                );
+                out.records.push(Record::Workout(WorkoutRecord {
+                    key,
+                    line,
+                    date,
+                    at,
+                    name: name.to_string(),
+                    minutes,
+                    kcal,
+                    km: None,
+                }));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn opt_time(t: Option<chrono::NaiveTime>) -> String {
+    t.map(|t| t.to_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn servings_fixture() {
+        let p = parse(
+            include_bytes!("../fixtures/cronometer/servings.csv"),
+            &Options::default(),
+        )
+        .unwrap();
+        assert_eq!(p.records.len(), 3, "{:?}", p.skipped);
+        let Record::Diary(d) = &p.records[0] else {
+            panic!()
+        };
+        assert_eq!(d.name, "Oatmeal, cooked, 1.00 cup");
+        assert_eq!(d.nutrients.calories, Some(dec!(166.1)));
+        assert_eq!(d.nutrients.vitamin_a, None, "IU is not µg");
+    }
+
+    #[test]
+    fn biometrics_fixture() {
+        let p = parse(
+            include_bytes!("../fixtures/cronometer/biometrics.csv"),
+            &Options::default(),
+        )
+        .unwrap();
+        assert_eq!(p.records.len(), 3);
+        let Record::Measurement(m) = &p.records[0] else {
+            panic!()
+        };
+        assert_eq!(
+            (m.kind.as_str(), m.unit.as_deref()),
+            ("weight", Some("lbs"))
+        );
+        let Record::Measurement(m) = &p.records[1] else {
+            panic!()
+        };
+        assert_eq!(m.kind, "body_fat");
+    }
+}

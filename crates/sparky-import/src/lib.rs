@@ -1,0 +1,470 @@
+//! Importers from other trackers, the pure half: each reads one export file into typed
+//! records ([`Record`]) and the rows it could not use ([`Skip`], with the reason). Writing them
+//! is `sparky_app::imports`' job; nothing here touches a database.
+//!
+//! | source | files | records |
+//! |---|---|---|
+//! | [`csv_generic`] | any CSV with a header row, mapped to one target (foods, diary, measurements, workouts) | that target |
+//! | [`mfp`] | MyFitnessPal's Nutrition Summary, Measurement Summary and Exercise Summary CSVs | quick-add diary entries per meal, measurements, workouts |
+//! | [`cronometer`] | Cronometer's `servings.csv`, `biometrics.csv`, `exercises.csv` | diary entries, measurements, workouts |
+//! | [`apple_health`] | Apple Health's `export.xml`, read as a stream | weight, body fat, height, steps, water, workouts |
+//!
+//! Every record carries a `key` that is stable for the same source row across runs, so a
+//! second import of the same file recognises what the first one stored.
+
+pub mod apple_health;
+pub mod cronometer;
+pub mod csv_generic;
+pub mod locale;
+pub mod mfp;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+use sparky_core::measure::Dimension;
+use sparky_core::nutrition::Nutrients;
+use sparky_core::{MealType, UnitsSystem};
+
+pub use locale::{DateOrder, DecimalSeparator};
+
+/// Where an import comes from (the front doors' `kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    Mfp,
+    Cronometer,
+    AppleHealth,
+    Csv,
+    SparkyFitness,
+}
+
+impl Source {
+    pub const ALL: [Source; 5] = [
+        Source::Mfp,
+        Source::Cronometer,
+        Source::AppleHealth,
+        Source::Csv,
+        Source::SparkyFitness,
+    ];
+    pub const NAMES: [&'static str; 5] =
+        ["mfp", "cronometer", "apple-health", "csv", "sparkyfitness"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Mfp => "mfp",
+            Source::Cronometer => "cronometer",
+            Source::AppleHealth => "apple-health",
+            Source::Csv => "csv",
+            Source::SparkyFitness => "sparkyfitness",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Reads one whole file already in memory (the HTTP body; the CLI streams Apple Health
+/// files through [`apple_health::parse`] instead). A SparkyFitness import reads a database,
+/// not a file.
+pub fn parse_bytes(source: Source, data: &[u8], options: &Options) -> ImportResult<Parsed> {
+    match source {
+        Source::Mfp => mfp::parse(data, options),
+        Source::Cronometer => cronometer::parse(data, options),
+        Source::AppleHealth => apple_health::parse(data, |_| {}),
+        Source::Csv => csv_generic::parse(data, options),
+        Source::SparkyFitness => Err(ImportError::new(
+            "a SparkyFitness import reads its database: sparky import-from sparkyfitness --database-url URL",
+        )),
+    }
+}
+
+/// How to read a file: what the front door was told (all optional).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Generic CSV: what the rows are.
+    pub target: Option<Area>,
+    /// Generic CSV: `column=field` pairs; columns not named are matched by their header.
+    pub map: Vec<(String, String)>,
+    pub decimal: Option<DecimalSeparator>,
+    pub dates: Option<DateOrder>,
+    /// The unit system of values the file gives without a unit (MyFitnessPal's measurements,
+    /// a CSV's `weight` column); default: the user's own.
+    pub units: Option<UnitsSystem>,
+}
+
+impl Options {
+    /// The unit of a value of the built-in type `kind` given without one.
+    pub fn default_unit(&self, kind: &str) -> Option<String> {
+        let system = self.units?;
+        builtin_dimension(kind).map(|d| d.display_unit(system).as_str().to_string())
+    }
+}
+
+/// The dimension of a built-in measurement type.
+pub fn builtin_dimension(kind: &str) -> Option<Dimension> {
+    Some(match kind {
+        "weight" | "muscle_mass" => Dimension::Mass,
+        "body_fat" => Dimension::Percent,
+        "waist" | "hips" | "neck" | "chest" | "height" => Dimension::Length,
+        "resting_heart_rate" => Dimension::Rate,
+        "steps" => Dimension::Count,
+        "water" => Dimension::Volume,
+        _ => return None,
+    })
+}
+
+/// A measurement type's name from how an app writes it (`Body Fat`, `Weight`, `Waist`).
+pub fn measurement_kind(raw: &str) -> String {
+    let k = sparky_core::health::snake_case(raw);
+    match k.as_str() {
+        "bodyfat" | "body_fat_percentage" | "body_fat_percent" | "fat_percent" => "body_fat".into(),
+        "body_weight" | "weight_kg" | "bodyweight" => "weight".into(),
+        "hip" => "hips".into(),
+        "resting_hr" | "rhr" | "resting_heart_rate" | "heart_rate_resting" => {
+            "resting_heart_rate".into()
+        }
+        "step" | "step_count" => "steps".into(),
+        _ => k,
+    }
+}
+
+/// One thing to store.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Diary(DiaryRecord),
+    Measurement(MeasurementRecord),
+    Workout(WorkoutRecord),
+    Food(FoodRecord),
+}
+
+impl Record {
+    pub fn key(&self) -> &str {
+        match self {
+            Record::Diary(r) => &r.key,
+            Record::Measurement(r) => &r.key,
+            Record::Workout(r) => &r.key,
+            Record::Food(r) => &r.key,
+        }
+    }
+
+    pub fn area(&self) -> Area {
+        match self {
+            Record::Diary(_) => Area::Diary,
+            Record::Measurement(_) => Area::Measurements,
+            Record::Workout(_) => Area::Workouts,
+            Record::Food(_) => Area::Foods,
+        }
+    }
+
+    /// Where it came from in its file (line, from 1).
+    pub fn line(&self) -> u64 {
+        match self {
+            Record::Diary(r) => r.line,
+            Record::Measurement(r) => r.line,
+            Record::Workout(r) => r.line,
+            Record::Food(r) => r.line,
+        }
+    }
+}
+
+/// What a record becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Area {
+    Foods,
+    Diary,
+    Measurements,
+    Workouts,
+}
+
+impl Area {
+    pub const ALL: [Area; 4] = [Area::Foods, Area::Diary, Area::Measurements, Area::Workouts];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Area::Foods => "foods",
+            Area::Diary => "diary",
+            Area::Measurements => "measurements",
+            Area::Workouts => "workouts",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Area> {
+        Area::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s.trim().to_ascii_lowercase())
+    }
+}
+
+/// A food diary entry without a food: a name, the meal and what it came to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiaryRecord {
+    pub key: String,
+    pub line: u64,
+    pub date: NaiveDate,
+    pub at: Option<DateTime<Utc>>,
+    pub meal: MealType,
+    pub name: String,
+    /// Total for the entry, in Sparky's units (kcal, g, mg, µg RAE).
+    pub nutrients: Nutrients,
+}
+
+/// A body measurement in the unit it was recorded in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasurementRecord {
+    pub key: String,
+    pub line: u64,
+    pub date: NaiveDate,
+    pub at: Option<DateTime<Utc>>,
+    /// A measurement type's name (`weight`, `body_fat`, `height`, `steps`, `water`, `waist`…).
+    pub kind: String,
+    pub value: Decimal,
+    /// A unit Sparky knows (`kg`, `lb`, `%`, `cm`, `in`, `ml`, `fl oz`, `count`…); none: the
+    /// user's display unit for the type.
+    pub unit: Option<String>,
+}
+
+/// An exercise diary entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkoutRecord {
+    pub key: String,
+    pub line: u64,
+    pub date: NaiveDate,
+    pub at: Option<DateTime<Utc>>,
+    pub name: String,
+    pub minutes: Option<Decimal>,
+    pub kcal: Option<Decimal>,
+    pub km: Option<Decimal>,
+}
+
+/// A food of the user's own, with one serving.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoodRecord {
+    pub key: String,
+    pub line: u64,
+    pub name: String,
+    pub brand: Option<String>,
+    pub serving_size: Decimal,
+    pub serving_unit: String,
+    pub weight_g: Option<Decimal>,
+    /// Per serving.
+    pub nutrients: Nutrients,
+}
+
+/// A row that was read but will not be imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    pub area: Option<Area>,
+    /// The first row skipped for this reason.
+    pub line: u64,
+    pub reason: String,
+    /// Rows skipped for this reason (a stream counts them instead of listing each).
+    pub count: usize,
+}
+
+/// Everything one file gave.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    pub records: Vec<Record>,
+    pub skipped: Vec<Skip>,
+}
+
+impl Parsed {
+    pub fn skip(&mut self, area: Option<Area>, line: u64, reason: impl Into<String>) {
+        self.skipped.push(Skip {
+            area,
+            line,
+            reason: reason.into(),
+            count: 1,
+        });
+    }
+
+    pub fn extend(&mut self, other: Parsed) {
+        self.records.extend(other.records);
+        self.skipped.extend(other.skipped);
+    }
+}
+
+/// A file that cannot be read as what it claims to be: nothing of it is imported.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", line.map(|l| format!("line {l}: ")).unwrap_or_default())]
+pub struct ImportError {
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+impl ImportError {
+    pub fn new(message: impl Into<String>) -> ImportError {
+        ImportError {
+            line: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn at(line: u64, message: impl Into<String>) -> ImportError {
+        ImportError {
+            line: Some(line),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<csv::Error> for ImportError {
+    fn from(e: csv::Error) -> ImportError {
+        let line = e.position().map(|p| p.line());
+        let message = match e.kind() {
+            csv::ErrorKind::Utf8 { .. } => "the file is not UTF-8 text".to_string(),
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => format!("the row has {len} fields where the header has {expected_len}"),
+            _ => format!("not a readable CSV file: {e}"),
+        };
+        ImportError { line, message }
+    }
+}
+
+pub type ImportResult<T> = Result<T, ImportError>;
+
+/// Stable keys from a record's content: the same row in a later run gets the same key, and
+/// the second of two identical rows in one file gets its own (`#2`).
+#[derive(Debug, Default)]
+pub struct Keys {
+    seen: HashMap<String, u32>,
+}
+
+impl Keys {
+    pub fn new() -> Keys {
+        Keys::default()
+    }
+
+    /// `parts` are the fields that make the row what it is.
+    pub fn of(&mut self, area: Area, parts: &[&str]) -> String {
+        let mut h = Sha256::new();
+        for p in parts {
+            h.update(p.as_bytes());
+            h.update([0x1f]);
+        }
+        let digest = hex::encode(&h.finalize()[..12]);
+        let n = self.seen.entry(digest.clone()).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            format!("{}:{digest}", area.as_str())
+        } else {
+            format!("{}:{digest}#{n}", area.as_str())
+        }
+    }
+}
+
+/// The key text of a nutrient set.
+pub(crate) fn nutrients_text(n: &Nutrients) -> String {
+    n.iter()
+        .map(|(name, v)| {
+            format!(
+                "{name}={}",
+                v.map(|v| v.normalize().to_string()).unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub(crate) fn opt_text(v: Option<Decimal>) -> String {
+    v.map(|v| v.normalize().to_string()).unwrap_or_default()
+}
+
+/// Normalised header text: lower case, units in parentheses dropped, runs of anything but
+/// letters and digits as one `_`.
+pub fn normalise_header(h: &str) -> String {
+    let base = match h.find('(') {
+        Some(i) if i > 0 => &h[..i],
+        _ => h,
+    };
+    let mut out = String::new();
+    for c in base.trim().trim_start_matches('\u{feff}').chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    out.trim_end_matches('_').to_string()
+}
+
+/// The unit a header names in parentheses, e.g. `Weight (lb)` → `lb`.
+pub fn header_unit(h: &str) -> Option<String> {
+    let open = h.find('(')?;
+    let close = h[open..].find(')')? + open;
+    let u = h[open + 1..close].trim();
+    (!u.is_empty()).then(|| u.to_string())
+}
+
+/// Reads a meal name as the apps write it (`Breakfast`, `Snacks`, `Snack 2`, `Uncategorized`).
+pub fn meal_of(s: &str) -> MealType {
+    let s = s.trim().to_ascii_lowercase();
+    if s.starts_with("breakfast") || s.starts_with("morning") {
+        MealType::Breakfast
+    } else if s.starts_with("lunch") {
+        MealType::Lunch
+    } else if s.starts_with("dinner") || s.starts_with("supper") {
+        MealType::Dinner
+    } else {
+        MealType::Snack
+    }
+}
+
+/// A CSV reader over any input, header row first, rows of unequal length refused.
+pub(crate) fn csv_reader<R: std::io::Read>(input: R, delimiter: u8) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(input)
+}
+
+/// `;` when the header row has more semicolons than commas (European spreadsheets), else `,`.
+pub fn sniff_delimiter(head: &[u8]) -> u8 {
+    let first = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    let semi = first.iter().filter(|b| **b == b';').count();
+    let comma = first.iter().filter(|b| **b == b',').count();
+    let tab = first.iter().filter(|b| **b == b'\t').count();
+    if tab > semi && tab > comma {
+        b'\t'
+    } else if semi > comma {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// The header row of a CSV file (normalised), for telling the apps' files apart.
+pub fn csv_headers(data: &[u8]) -> ImportResult<Vec<String>> {
+    let mut r = csv_reader(data, sniff_delimiter(data));
+    Ok(r.headers()?.iter().map(normalise_header).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_normalise() {
+        assert_eq!(normalise_header("Fat (g)"), "fat");
+        assert_eq!(normalise_header("\u{feff}Energy (kcal)"), "energy");
+        assert_eq!(normalise_header("Exercise Calories"), "exercise_calories");
+        assert_eq!(header_unit("Weight (lb)").as_deref(), Some("lb"));
+        assert_eq!(header_unit("Weight"), None);
+    }
+
+    #[test]
+    fn keys_are_stable_and_count_repeats() {
+        let mut a = Keys::new();
+        let mut b = Keys::new();
+        let k1 = a.of(Area::Diary, &["x", "y"]);
+        let k2 = a.of(Area::Diary, &["x", "y"]);
+        assert_ne!(k1, k2);
+        assert_eq!(k1, b.of(Area::Diary, &["x", "y"]));
+        assert_eq!(k2, b.of(Area::Diary, &["x", "y"]));
+        assert_ne!(k1, a.of(Area::Diary, &["xy", ""]));
+    }
+}

@@ -1,0 +1,218 @@
+//! `POST /api/v1/import/{kind}`: another tracker's export file as the body, read by
+//! `sparky_import` and written by `sparky_app::imports` (the same operation as
+//! `sparky import-from`). `?dry_run=true` answers the same preview and writes nothing.
+//!
+//! The body may be up to `SPARKY_MAX_IMPORT_BODY` bytes (64 MiB by default; every other route
+//! keeps `SPARKY_MAX_BODY`), is read only after the credential was accepted, and its import
+//! runs under `SPARKY_IMPORT_STATEMENT_TIMEOUT_MS` instead of the request timeout.
+
+use axum::extract::{Request, State};
+use serde::Deserialize;
+use sparky_app::imports::sparky_import::{
+    self, Area, DateOrder, DecimalSeparator, Options, Source,
+};
+use sparky_app::imports::{self, ImportPreview};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(import_file))
+}
+
+/// Which tracker the file comes from.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportKind {
+    Mfp,
+    Cronometer,
+    AppleHealth,
+    Csv,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct KindPath {
+    /// `mfp` (MyFitnessPal), `cronometer`, `apple-health` (export.xml) or `csv`.
+    #[param(inline)]
+    pub kind: ImportKind,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetParam {
+    Foods,
+    Diary,
+    Measurements,
+    Workouts,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DecimalParam {
+    Point,
+    Comma,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DatesParam {
+    Dmy,
+    Mdy,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitsParam {
+    Metric,
+    Imperial,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// True: only count what would be created and skipped; nothing is written.
+    pub dry_run: Option<bool>,
+    /// csv (required there): what each row is.
+    #[param(inline)]
+    pub target: Option<TargetParam>,
+    /// csv: columns to fields, `COLUMN=FIELD` pairs separated by `;`, e.g.
+    /// `Kalorien=calories;Eiweiß=protein`; other columns are matched by their header.
+    #[param(max_length = 2000)]
+    pub map: Option<String>,
+    /// The decimal separator of the file's numbers (default: detected from the file).
+    #[param(inline)]
+    pub decimal: Option<DecimalParam>,
+    /// The order of day and month in dates like 01/02/2025 (default: detected).
+    #[param(inline)]
+    pub dates: Option<DatesParam>,
+    /// The unit system of values the file gives without a unit (default: yours).
+    #[param(inline)]
+    pub units: Option<UnitsParam>,
+}
+
+impl ImportParams {
+    fn options(&self) -> Result<Options, ApiError> {
+        let mut map = Vec::new();
+        if let Some(m) = &self.map {
+            if m.chars().count() > 2000 {
+                return Err(ApiError::invalid("map", "must be at most 2000 characters"));
+            }
+            for pair in m.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+                let (c, f) = pair.split_once('=').ok_or_else(|| {
+                    ApiError::invalid("map", "write COLUMN=FIELD pairs separated by ;")
+                })?;
+                map.push((c.to_string(), f.to_string()));
+            }
+        }
+        Ok(Options {
+            target: self.target.map(|t| match t {
+                TargetParam::Foods => Area::Foods,
+                TargetParam::Diary => Area::Diary,
+                TargetParam::Measurements => Area::Measurements,
+                TargetParam::Workouts => Area::Workouts,
+            }),
+            map,
+            decimal: self.decimal.map(|d| match d {
+                DecimalParam::Point => DecimalSeparator::Point,
+                DecimalParam::Comma => DecimalSeparator::Comma,
+            }),
+            dates: self.dates.map(|d| match d {
+                DatesParam::Dmy => DateOrder::Dmy,
+                DatesParam::Mdy => DateOrder::Mdy,
+            }),
+            units: self.units.map(|u| match u {
+                UnitsParam::Metric => sparky_core::UnitsSystem::Metric,
+                UnitsParam::Imperial => sparky_core::UnitsSystem::Imperial,
+            }),
+        })
+    }
+}
+
+/// The export file, as it was saved (any content type).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct ImportFile(#[allow(dead_code)] Vec<u8>);
+
+async fn read_body(req: Request, limit: usize) -> Result<bytes::Bytes, ApiError> {
+    use http_body_util::BodyExt;
+    match http_body_util::Limited::new(req.into_body(), limit)
+        .collect()
+        .await
+    {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the file is larger than this server imports ({limit} bytes, SPARKY_MAX_IMPORT_BODY); use `sparky import-from` on the server"),
+        )),
+        Err(e) => Err(ApiError::bad_request(format!(
+            "could not read the request body: {e}"
+        ))),
+    }
+}
+
+/// Import another tracker's export file into your account: the file is the request body.
+///
+/// | `kind` | file | becomes |
+/// |---|---|---|
+/// | `mfp` | a MyFitnessPal export CSV: Nutrition Summary, Measurement Summary or Exercise Summary | quick-add diary entries per day and meal with their macros; measurements (in `units`, default yours); workouts |
+/// | `cronometer` | Cronometer's `servings.csv`, `biometrics.csv` or `exercises.csv` | diary entries with their nutrients; measurements; workouts |
+/// | `apple-health` | Apple Health's `export.xml` | weight, body fat, height, daily steps and water, workouts |
+/// | `csv` | any CSV with a header row; `target` says what the rows are, `map` names columns | foods, diary entries, measurements or workouts |
+///
+/// The answer counts what was created (or with `dry_run=true`, would be) and what was skipped,
+/// with each reason and the first line it applies to. Importing the same file again creates
+/// nothing: rows already imported are skipped. A file that cannot be read is a 422 naming the
+/// line, and nothing is written; the whole import is one transaction. Bodies up to
+/// `SPARKY_MAX_IMPORT_BODY` (64 MiB by default); larger files: `sparky import-from`.
+#[utoipa::path(post, path = "/api/v1/import/{kind}", tag = "import",
+    params(KindPath, ImportParams),
+    request_body(content = ImportFile, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "What was (or would be) created and skipped", body = ImportPreview),
+    ))]
+async fn import_file(
+    State(app): State<AppState>,
+    Auth { mut tx, .. }: Auth,
+    ApiPath(KindPath { kind }): ApiPath<KindPath>,
+    ApiQuery(params): ApiQuery<ImportParams>,
+    req: Request,
+) -> ApiResult<ApiJson<ImportPreview>> {
+    let source = match kind {
+        ImportKind::Mfp => Source::Mfp,
+        ImportKind::Cronometer => Source::Cronometer,
+        ImportKind::AppleHealth => Source::AppleHealth,
+        ImportKind::Csv => Source::Csv,
+    };
+    let options = params.options()?;
+    if matches!(source, Source::Csv) && options.target.is_none() {
+        return Err(ApiError::invalid(
+            "target",
+            "say what the rows are: foods, diary, measurements or workouts",
+        ));
+    }
+    let body = read_body(req, app.config.max_import_body_bytes).await?;
+    if body.is_empty() {
+        return Err(ApiError::invalid("body", "is empty: send the export file"));
+    }
+    let parsed =
+        tokio::task::spawn_blocking(move || sparky_import::parse_bytes(source, &body, &options))
+            .await
+            .map_err(|_| ApiError::internal())?
+            .map_err(|e| imports::file_error("body", e))?;
+    let dry_run = params.dry_run.unwrap_or(false);
+    tx.set_statement_timeout(app.config.import_statement_timeout);
+    let preview = imports::run(&mut tx, source, parsed, dry_run).await?;
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    Ok(ApiJson(preview))
+}

@@ -1,0 +1,266 @@
+//! `POST /api/v1/import/{kind}`: other trackers' export files over HTTP, black-box against a
+//! real database, with the fixtures of crates/sparky-import/fixtures.
+
+mod common;
+
+use common::{As, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sparky_web::WebConfig;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../sparky-import/fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
+async fn send(app: &TestApp, path: &str, key: Option<&str>, body: Vec<u8>) -> (StatusCode, Value) {
+    let mut req = app
+        .client
+        .post(format!("{}{}", app.base, path))
+        .header("Content-Type", "application/octet-stream")
+        .body(body);
+    if let Some(k) = key {
+        req = req.bearer_auth(k);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+async fn user_with_key(app: &TestApp, email: &str) -> String {
+    let (_, cookie) = app.user(email).await;
+    let r = app
+        .post("/api/v1/api-keys", &cookie, json!({"name": "import"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    r.body["key"].as_str().unwrap().to_string()
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    app.db
+        .owner_client()
+        .await
+        .query_one(sql, &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn written(app: &TestApp) -> [i64; 4] {
+    [
+        count(app, "SELECT count(*) FROM food_diary").await,
+        count(app, "SELECT count(*) FROM measurements").await,
+        count(app, "SELECT count(*) FROM exercise_diary").await,
+        count(app, "SELECT count(*) FROM import_records").await,
+    ]
+}
+
+#[tokio::test]
+async fn mfp_dry_run_import_rerun_and_another_user() {
+    let app = TestApp::spawn().await;
+    let key = user_with_key(&app, "ann@example.com").await;
+    let file = fixture("mfp/Nutrition-Summary.csv");
+
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/mfp?dry_run=true",
+        Some(&key),
+        file.clone(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["dry_run"], true);
+    assert_eq!(p["created"]["diary"], 4, "{p}");
+    assert_eq!(p["skipped"]["diary"], 1, "{p}");
+    assert_eq!(written(&app).await, [0; 4]);
+
+    let (s, p) = send(&app, "/api/v1/import/mfp", Some(&key), file.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["created"]["diary"], 4, "{p}");
+    let day = app
+        .get("/api/v1/diary/2025-01-15", &As::Key(key.clone()))
+        .await;
+    assert_eq!(day.status, StatusCode::OK, "{:?}", day.body);
+    assert_eq!(day.body["totals"]["calories"], 1885.0, "{:?}", day.body);
+    assert_eq!(day.body["totals"]["protein"], 112.5);
+
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/mfp?dry_run=false",
+        Some(&key),
+        file.clone(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["created"]["diary"], 0, "{p}");
+    assert_eq!(count(&app, "SELECT count(*) FROM food_diary").await, 4);
+
+    // Another user's ledger is their own: the same file is new to them.
+    let other = user_with_key(&app, "bob@example.com").await;
+    let (s, p) = send(&app, "/api/v1/import/mfp", Some(&other), file).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["created"]["diary"], 4, "{p}");
+    assert_eq!(count(&app, "SELECT count(*) FROM food_diary").await, 8);
+}
+
+#[tokio::test]
+async fn apple_health_and_cronometer() {
+    let app = TestApp::spawn().await;
+    let key = user_with_key(&app, "ann@example.com").await;
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/apple-health",
+        Some(&key),
+        fixture("apple-health/export.xml"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["created"]["measurements"], 5, "{p}");
+    assert_eq!(p["created"]["workouts"], 2, "{p}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM measurements WHERE type = 'steps' AND value = 8000"
+        )
+        .await,
+        1
+    );
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/cronometer?dry_run=true",
+        Some(&key),
+        fixture("cronometer/biometrics.csv"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["created"]["measurements"], 3, "{p}");
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn_with(WebConfig {
+        max_import_body_bytes: 4096,
+        ..WebConfig::default()
+    })
+    .await;
+    let key = user_with_key(&app, "ann@example.com").await;
+    let csv = b"date,name,minutes\n2025-01-02,Run,30\n".to_vec();
+
+    let (s, _) = send(&app, "/api/v1/import/mfp", None, csv.clone()).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    let (s, p) = send(&app, "/api/v1/import/csv", Some(&key), csv.clone()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert!(p["error"]["fields"]["target"].is_string(), "{p}");
+
+    for query in [
+        "dry_run=",
+        "dry_run=maybe",
+        "target=",
+        "target=meals",
+        "decimal=",
+        "units=x",
+    ] {
+        let (s, p) = send(
+            &app,
+            &format!("/api/v1/import/csv?{query}"),
+            Some(&key),
+            csv.clone(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {p}");
+    }
+    let (s, p) = send(&app, "/api/v1/import/fitbit", Some(&key), csv.clone()).await;
+    assert!(
+        s == StatusCode::UNPROCESSABLE_ENTITY || s == StatusCode::NOT_FOUND,
+        "{s} {p}"
+    );
+
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/csv?target=workouts&map=Minutes%3Dpace",
+        Some(&key),
+        csv.clone(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+
+    let broken = b"Date,Meal,Calories\n2025-01-15,Lunch,500\n2025-01-16,Dinner\n".to_vec();
+    let (s, p) = send(&app, "/api/v1/import/mfp", Some(&key), broken).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["error"]["code"], "validation_failed", "{p}");
+    assert!(
+        p["error"]["fields"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("line 3"),
+        "{p}"
+    );
+
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/apple-health",
+        Some(&key),
+        b"<nope".to_vec(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let (s, p) = send(&app, "/api/v1/import/mfp", Some(&key), Vec::new()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+
+    let (s, p) = send(&app, "/api/v1/import/mfp", Some(&key), vec![b'a'; 10_000]).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{p}");
+    assert_eq!(written(&app).await, [0; 4]);
+}
+
+#[tokio::test]
+async fn the_operation_is_documented() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api/v1/openapi.json", &As::Nobody).await.body;
+    let op = &doc["paths"]["/api/v1/import/{kind}"]["post"];
+    for status in ["200", "401", "413", "422"] {
+        assert!(op["responses"][status].is_object(), "{status}: {op}");
+    }
+    let params = op["parameters"].as_array().unwrap();
+    let names: Vec<&str> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    for n in [
+        "kind", "dry_run", "target", "map", "decimal", "dates", "units",
+    ] {
+        assert!(names.contains(&n), "{n} in {names:?}");
+    }
+    assert!(
+        op["requestBody"]["content"]["application/octet-stream"].is_object(),
+        "{op}"
+    );
+    // Every schema the operation refers to exists (the fuzzer refuses a dangling one).
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    refs(op, &mut found);
+    assert!(!found.is_empty());
+    for r in found {
+        let name = r.trim_start_matches("#/components/schemas/");
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{r} is not in the document"
+        );
+    }
+}
