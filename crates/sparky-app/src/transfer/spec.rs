@@ -847,6 +847,10 @@ pub const EXCLUDED_TABLES: &[(&str, &str)] = &[
         "recent_foods",
         "derived from the diary; rebuilt by the import",
     ),
+    (
+        "import_records",
+        "which rows came from another tracker's files: refers to row ids of this server",
+    ),
 ];
 
 /// Every table some file covers.
