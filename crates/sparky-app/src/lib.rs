@@ -37,6 +37,7 @@ pub mod paging;
 pub mod preferences;
 pub mod profile;
 pub mod providers;
+pub mod reports;
 pub mod summary;
 pub mod workouts;
 
