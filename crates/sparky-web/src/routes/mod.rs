@@ -18,6 +18,7 @@ pub mod measurements;
 pub mod preferences;
 pub mod profile;
 pub mod providers;
+pub mod reports;
 pub mod summary;
 pub mod workouts;
 
@@ -43,6 +44,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(goals::router())
         .merge(meal_plans::router())
         .merge(summary::router())
+        .merge(reports::router())
         .merge(health_data::router())
         .merge(chat::router())
         .merge(assistant_photos::router())
