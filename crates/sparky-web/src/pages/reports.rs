@@ -261,7 +261,8 @@ async fn show(mut page: Page, Query(p): Query<Params>) -> Result<Response, PageE
             has_weights: !points.is_empty(),
             trend: or_dash(b.weight.points.last().map(|p| shown(a(p.trend), &unit))),
             rate: or_dash(b.weight.weekly_rate.map(|r| {
-                t.fill("reports.per_week", &[("v", &shown(a(r), &unit))])
+                let sign = if a(r) > 0.0 { "+" } else { "" };
+                t.fill("reports.per_week", &[("v", &format!("{sign}{}", shown(a(r), &unit)))])
             })),
             change: or_dash(b.weight.trend_change.map(|c| shown(a(c), &unit))),
             types: b
