@@ -272,7 +272,10 @@ pub async fn nutrition(
         let eaten = row.filter(|r| r.get::<_, i32>("entries") > 0).map(|r| {
             let mut n = Nutrients::default();
             for name in Nutrients::NAMES {
-                n.set(name, r.get::<_, Option<Decimal>>(name).map(|v| v.normalize()));
+                n.set(
+                    name,
+                    r.get::<_, Option<Decimal>>(name).map(|v| v.normalize()),
+                );
             }
             n
         });
@@ -286,9 +289,8 @@ pub async fn nutrition(
         });
     }
     let logged: Vec<&Nutrients> = out_days.iter().filter_map(|d| d.eaten.as_ref()).collect();
-    let of_logged = |name: &str| -> Vec<Option<Decimal>> {
-        logged.iter().map(|n| n.get(name)).collect()
-    };
+    let of_logged =
+        |name: &str| -> Vec<Option<Decimal>> { logged.iter().map(|n| n.get(name)).collect() };
     let calories_daily: Vec<Option<Decimal>> = out_days
         .iter()
         .map(|d| d.eaten.as_ref().map(|n| n.calories.unwrap_or_default()))
@@ -303,7 +305,8 @@ pub async fn nutrition(
             budget: w.budget.map(|v| amount(v, 2)),
         })
         .collect();
-    let logged_calories: Vec<Option<Decimal>> = calories_daily.iter().flatten().map(|v| Some(*v)).collect();
+    let logged_calories: Vec<Option<Decimal>> =
+        calories_daily.iter().flatten().map(|v| Some(*v)).collect();
     let calories = CalorieSummary {
         target: calorie_target.map(|t| amount(t, 2)),
         average: calc::mean_of_known(&logged_calories).map(|v| amount(v, 1)),
@@ -496,9 +499,8 @@ pub async fn body(tx: &mut UserTx, acting: Acting, range: ReportRange) -> AppRes
             .collect();
         let trend_kg: Vec<(NaiveDate, Decimal)> =
             in_range.iter().map(|(d, _, t)| (*d, *t)).collect();
-        let to_unit = |kg: Decimal| {
-            measure::from_canonical(kg, dim.display_unit(system)).unwrap_or(kg)
-        };
+        let to_unit =
+            |kg: Decimal| measure::from_canonical(kg, dim.display_unit(system)).unwrap_or(kg);
         weight.weekly_rate = trend::weekly_rate(&trend_kg).map(|r| amount(to_unit(r), 2));
         if let (Some(a), Some(z)) = (trend_kg.first(), trend_kg.last()) {
             weight.trend_change = Some(amount(to_unit(z.1 - a.1), 2));
@@ -515,14 +517,11 @@ pub async fn body(tx: &mut UserTx, acting: Acting, range: ReportRange) -> AppRes
     let measurements = series
         .into_iter()
         .map(|(kind, (dim, points))| {
-            let unit = points
-                .first()
-                .map(|p| show(p.1, dim).1)
-                .unwrap_or_default();
+            let unit = points.first().map(|p| show(p.1, dim).1).unwrap_or_default();
             let change = match (points.first(), points.last()) {
-                (Some(a), Some(z)) if points.len() > 1 => Some(Amount(
-                    show(z.1, dim).0 - show(a.1, dim).0,
-                )),
+                (Some(a), Some(z)) if points.len() > 1 => {
+                    Some(Amount(show(z.1, dim).0 - show(a.1, dim).0))
+                }
                 _ => None,
             };
             MeasurementSeries {
@@ -776,7 +775,11 @@ pub async fn exercise(
                 volume: kg(*v),
             })
             .collect();
-        v.sort_by(|a, b| b.volume.cmp(&a.volume).then(a.muscle_group.cmp(&b.muscle_group)));
+        v.sort_by(|a, b| {
+            b.volume
+                .cmp(&a.volume)
+                .then(a.muscle_group.cmp(&b.muscle_group))
+        });
         v
     };
     for (w, m) in weeks.iter_mut().zip(&week_volume) {
@@ -1025,8 +1028,14 @@ mod tests {
 
     #[test]
     fn ranges_are_presets_or_bounded_spans() {
-        assert_eq!(ReportRange::parse(None, None, None).unwrap(), ReportRange::Last(30));
-        assert_eq!(ReportRange::parse(Some(365), None, None).unwrap(), ReportRange::Last(365));
+        assert_eq!(
+            ReportRange::parse(None, None, None).unwrap(),
+            ReportRange::Last(30)
+        );
+        assert_eq!(
+            ReportRange::parse(Some(365), None, None).unwrap(),
+            ReportRange::Last(365)
+        );
         assert!(ReportRange::parse(Some(0), None, None).is_err());
         assert!(ReportRange::parse(Some(367), None, None).is_err());
         let d = |s: &str| Date::parse(s).unwrap();

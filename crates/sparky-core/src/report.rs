@@ -84,7 +84,11 @@ pub fn mean_of_known(values: &[Option<Decimal>]) -> Option<Decimal> {
 
 /// Of `logged` days, how many met the target and that share (0–1, unrounded). A logged day
 /// whose value is unknown did not meet it. `None` share with no logged days.
-pub fn share_met(values: &[Option<Decimal>], target: Decimal, bound: Bound) -> (u32, Option<Decimal>) {
+pub fn share_met(
+    values: &[Option<Decimal>],
+    target: Decimal,
+    bound: Bound,
+) -> (u32, Option<Decimal>) {
     let met = values
         .iter()
         .filter(|v| v.is_some_and(|v| bound.met(v, target)))
@@ -193,10 +197,7 @@ mod tests {
             share_met(&v, dec!(28), Bound::AtLeast),
             (2, Some(dec!(0.5)))
         );
-        assert_eq!(
-            share_met(&v, dec!(28), Bound::AtMost),
-            (2, Some(dec!(0.5)))
-        );
+        assert_eq!(share_met(&v, dec!(28), Bound::AtMost), (2, Some(dec!(0.5))));
         assert_eq!(share_met(&[], dec!(1), Bound::AtLeast), (0, None));
     }
 
@@ -204,7 +205,14 @@ mod tests {
     fn macro_split_is_by_energy() {
         // 100 g protein (400 kcal), 100 g carbs (400), 22.2… g fat → 100 g fat is 900 kcal.
         let (p, c, f) = macro_energy_split(dec!(100), dec!(100), dec!(100)).unwrap();
-        assert_eq!((p, c, f), (dec!(400) / dec!(1700), dec!(400) / dec!(1700), dec!(900) / dec!(1700)));
+        assert_eq!(
+            (p, c, f),
+            (
+                dec!(400) / dec!(1700),
+                dec!(400) / dec!(1700),
+                dec!(900) / dec!(1700)
+            )
+        );
         assert!(macro_energy_split(dec!(0), dec!(0), dec!(0)).is_none());
     }
 
@@ -221,12 +229,18 @@ mod tests {
         assert_eq!(w[0].budget, Some(dec!(9000)));
         assert_eq!(w[1].budget, Some(dec!(12600)));
         assert_eq!((w[2].days, w[2].week_start), (1, day("2026-07-13")));
-        assert_eq!(weekly_totals(day("2026-07-01"), &[None], None)[0].total, None);
+        assert_eq!(
+            weekly_totals(day("2026-07-01"), &[None], None)[0].total,
+            None
+        );
     }
 
     #[test]
     fn reference_intakes_know_their_side() {
-        assert_eq!(reference_intake("sodium"), Some((dec!(2300), Bound::AtMost)));
+        assert_eq!(
+            reference_intake("sodium"),
+            Some((dec!(2300), Bound::AtMost))
+        );
         assert_eq!(reference_intake("iron"), Some((dec!(18), Bound::AtLeast)));
         assert_eq!(reference_intake("sugar"), None);
         assert_eq!(nutrient_unit("vitamin_a"), "µg");

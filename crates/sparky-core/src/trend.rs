@@ -255,7 +255,12 @@ mod tests {
         assert_eq!(weekly_rate(&t), Some(dec!(-0.7)));
         // A steady 0.1 a day over 28 days, with a gap: still 0.7 a week.
         let mut t: Vec<(NaiveDate, Decimal)> = (0..28)
-            .map(|i| (day("2026-01-01") + chrono::Duration::days(i), dec!(70) + Decimal::new(i, 1)))
+            .map(|i| {
+                (
+                    day("2026-01-01") + chrono::Duration::days(i),
+                    dec!(70) + Decimal::new(i, 1),
+                )
+            })
             .collect();
         t.remove(10);
         assert_eq!(weekly_rate(&t), Some(dec!(0.7)));

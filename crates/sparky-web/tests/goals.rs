@@ -524,7 +524,11 @@ async fn suggest_matches_worked_examples() {
         .get("/api/v1/goals/suggest?activity=&age=&sex=male", &ann)
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body["error"]["fields"]["activity"].is_string(), "{:?}", r.body);
+    assert!(
+        r.body["error"]["fields"]["activity"].is_string(),
+        "{:?}",
+        r.body
+    );
     assert!(r.body["error"]["fields"]["age"].is_string());
     // No weight given and none measured.
     let r = app

@@ -105,21 +105,32 @@ async fn the_reports_page_charts_and_tabulates_a_range_with_csv_links() {
 
     // The links the page offers work with the session cookie.
     let csv = app
-        .get(&format!("/api/v1/reports/nutrition?{RANGE}&format=csv"), &ann)
+        .get(
+            &format!("/api/v1/reports/nutrition?{RANGE}&format=csv"),
+            &ann,
+        )
         .await;
     assert_eq!(csv.status, StatusCode::OK);
 
     // Presets: the 7-day link is current.
     let page = get(&app, "/reports?days=7", &ann, None).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("href=\"/reports?days=7\" aria-current=\"page\""));
+    assert!(page
+        .body
+        .contains("href=\"/reports?days=7\" aria-current=\"page\""));
     assert!(page.body.contains("format=csv"));
 
     // A bad range is explained; the default period is shown.
     let page = get(&app, "/reports?from=2026-07-02&to=2026-07-01", &ann, None).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("must not be before from"), "{}", page.body);
-    assert!(page.body.contains("href=\"/reports?days=30\" aria-current=\"page\""));
+    assert!(
+        page.body.contains("must not be before from"),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("href=\"/reports?days=30\" aria-current=\"page\""));
     let page = get(&app, "/reports?days=9999", &ann, None).await;
     assert!(page.body.contains("must be between 1 and 366"));
 
@@ -128,7 +139,11 @@ async fn the_reports_page_charts_and_tabulates_a_range_with_csv_links() {
     assert!(settings.body.contains("href=\"/reports\""));
     let out = get(&app, "/reports", &As::Nobody, None).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
-    assert!(out.location.starts_with("/signin?next=%2Freports"), "{}", out.location);
+    assert!(
+        out.location.starts_with("/signin?next=%2Freports"),
+        "{}",
+        out.location
+    );
 }
 
 #[tokio::test]

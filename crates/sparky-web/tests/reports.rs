@@ -71,7 +71,15 @@ async fn exercise_id(app: &TestApp, name: &str) -> String {
     row.get::<_, Uuid>(0).to_string()
 }
 
-async fn workout(app: &TestApp, who: &As, exercise: &str, date: &str, sets: Value, kcal: i32, mins: i32) {
+async fn workout(
+    app: &TestApp,
+    who: &As,
+    exercise: &str,
+    date: &str,
+    sets: Value,
+    kcal: i32,
+    mins: i32,
+) {
     let r = app
         .post(
             "/api/v1/workouts",
@@ -86,7 +94,18 @@ async fn workout(app: &TestApp, who: &As, exercise: &str, date: &str, sets: Valu
 /// Ann's fortnight: three logged days of food, weights and a custom girth, three workouts.
 async fn seed_ann(app: &TestApp, ann_id: Uuid, ann: &As) {
     // 07-01 Wed: 2000 kcal; 07-02: two entries, 1500 kcal; 07-06 Mon: 2500 kcal, no sodium.
-    eat(app, ann_id, "2026-07-01", 2000, 100, 250, 60, 30, Some(2000)).await;
+    eat(
+        app,
+        ann_id,
+        "2026-07-01",
+        2000,
+        100,
+        250,
+        60,
+        30,
+        Some(2000),
+    )
+    .await;
     eat(app, ann_id, "2026-07-02", 1000, 30, 150, 30, 10, Some(1500)).await;
     eat(app, ann_id, "2026-07-02", 500, 20, 50, 20, 10, Some(1000)).await;
     eat(app, ann_id, "2026-07-06", 2500, 150, 300, 80, 28, None).await;
@@ -121,11 +140,38 @@ async fn seed_ann(app: &TestApp, ann_id: Uuid, ann: &As) {
     let bench = exercise_id(app, "Barbell bench press").await;
     let squat = exercise_id(app, "Barbell back squat").await;
     // Before the range: sets the bench records to beat (1RM 80 × 35/30 = 93.33).
-    workout(app, ann, &bench, "2026-06-20", json!([{"reps": 5, "weight": 80}]), 100, 20).await;
+    workout(
+        app,
+        ann,
+        &bench,
+        "2026-06-20",
+        json!([{"reps": 5, "weight": 80}]),
+        100,
+        20,
+    )
+    .await;
     // Equal, not beaten: no record. Volume 800.
-    workout(app, ann, &bench, "2026-07-01", json!([{"reps": 5, "weight": 80}, {"reps": 5, "weight": 80}]), 200, 45).await;
+    workout(
+        app,
+        ann,
+        &bench,
+        "2026-07-01",
+        json!([{"reps": 5, "weight": 80}, {"reps": 5, "weight": 80}]),
+        200,
+        45,
+    )
+    .await;
     // 3 × 90: 1RM 99 and heaviest 90, both records. Volume 270.
-    workout(app, ann, &bench, "2026-07-03", json!([{"reps": 3, "weight": 90}]), 150, 30).await;
+    workout(
+        app,
+        ann,
+        &bench,
+        "2026-07-03",
+        json!([{"reps": 3, "weight": 90}]),
+        150,
+        30,
+    )
+    .await;
     // First squats ever: records. Volume 3 × 5 × 100 = 1500.
     workout(
         app,
@@ -146,7 +192,9 @@ async fn nutrition_report_adds_up_by_hand() {
     let ann_id: Uuid = ann_id.parse().unwrap();
     seed_ann(&app, ann_id, &ann).await;
 
-    let r = app.get(&format!("/api/v1/reports/nutrition?{RANGE}"), &ann).await;
+    let r = app
+        .get(&format!("/api/v1/reports/nutrition?{RANGE}"), &ann)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let b = &r.body;
     assert_eq!(b["from"], "2026-07-01");
@@ -205,10 +253,16 @@ async fn nutrition_report_adds_up_by_hand() {
 
     // CSV: a header row, one row a day, empty cells for a missing day.
     let csv = app
-        .get(&format!("/api/v1/reports/nutrition?{RANGE}&format=csv"), &ann)
+        .get(
+            &format!("/api/v1/reports/nutrition?{RANGE}&format=csv"),
+            &ann,
+        )
         .await;
     assert_eq!(csv.status, StatusCode::OK);
-    assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(csv.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
     assert!(csv.headers["content-disposition"]
         .to_str()
         .unwrap()
@@ -222,8 +276,16 @@ async fn nutrition_report_adds_up_by_hand() {
         lines[0]
     );
     assert!(lines[0].ends_with("vitamin_a_µg,vitamin_c_mg"));
-    assert!(lines[2].starts_with("2026-07-02,true,1800,,1500,50,200,50,20,,2500,"), "{}", lines[2]);
-    assert!(lines[3].starts_with("2026-07-03,false,1800,150,,,"), "{}", lines[3]);
+    assert!(
+        lines[2].starts_with("2026-07-02,true,1800,,1500,50,200,50,20,,2500,"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3].starts_with("2026-07-03,false,1800,150,,,"),
+        "{}",
+        lines[3]
+    );
 }
 
 #[tokio::test]
@@ -233,7 +295,9 @@ async fn body_report_has_the_trend_its_weekly_rate_and_custom_types() {
     let ann_id: Uuid = ann_id.parse().unwrap();
     seed_ann(&app, ann_id, &ann).await;
 
-    let r = app.get(&format!("/api/v1/reports/body?{RANGE}"), &ann).await;
+    let r = app
+        .get(&format!("/api/v1/reports/body?{RANGE}"), &ann)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let b = &r.body;
     assert_eq!(b["units_system"], "metric");
@@ -265,12 +329,18 @@ async fn body_report_has_the_trend_its_weekly_rate_and_custom_types() {
     let (ivy_id, ivy) = app.user("ivy@example.com").await;
     let ivy_id: Uuid = ivy_id.parse().unwrap();
     let p = app
-        .put("/api/v1/preferences", &ivy, json!({"units_system": "imperial"}))
+        .put(
+            "/api/v1/preferences",
+            &ivy,
+            json!({"units_system": "imperial"}),
+        )
         .await;
     assert_eq!(p.status, StatusCode::OK, "{:?}", p.body);
     measure(&app, ivy_id, "weight", "100", "kg", "2026-07-01 07:00+00").await;
     measure(&app, ivy_id, "waist", "100", "cm", "2026-07-01 07:00+00").await;
-    let r = app.get(&format!("/api/v1/reports/body?{RANGE}"), &ivy).await;
+    let r = app
+        .get(&format!("/api/v1/reports/body?{RANGE}"), &ivy)
+        .await;
     assert_eq!(r.body["weight"]["unit"], "lb");
     assert_eq!(r.body["weight"]["points"][0]["value"], 220.46);
     assert_eq!(r.body["measurements"][0]["unit"], "in");
@@ -292,7 +362,9 @@ async fn exercise_report_has_volume_per_muscle_group_and_records() {
     let ann_id: Uuid = ann_id.parse().unwrap();
     seed_ann(&app, ann_id, &ann).await;
 
-    let r = app.get(&format!("/api/v1/reports/exercise?{RANGE}"), &ann).await;
+    let r = app
+        .get(&format!("/api/v1/reports/exercise?{RANGE}"), &ann)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let b = &r.body;
     assert_eq!(b["weight_unit"], "kg");
@@ -323,9 +395,15 @@ async fn exercise_report_has_volume_per_muscle_group_and_records() {
             v["muscle_group"].as_str().unwrap()
         })
         .collect();
-    assert_eq!(squat_groups, ["glutes", "hamstrings", "lower back", "quadriceps"]);
+    assert_eq!(
+        squat_groups,
+        ["glutes", "hamstrings", "lower back", "quadriceps"]
+    );
     assert_eq!(weeks[2]["sessions"], 0);
-    assert_eq!(b["volume"][0], json!({"muscle_group": "glutes", "volume": 1500.0}));
+    assert_eq!(
+        b["volume"][0],
+        json!({"muscle_group": "glutes", "volume": 1500.0})
+    );
 
     // 07-01 only equals the June bench; 07-03 beats it; the first squats set records.
     let records: Vec<(String, String, String, f64, f64, i64)> = b["records"]
@@ -349,20 +427,57 @@ async fn exercise_report_has_volume_per_muscle_group_and_records() {
     assert_eq!(
         records,
         vec![
-            rec("2026-07-03", "Barbell bench press", "heaviest_weight", 90.0, 90.0, 3),
-            rec("2026-07-03", "Barbell bench press", "one_rep_max", 99.0, 90.0, 3),
-            rec("2026-07-08", "Barbell back squat", "heaviest_weight", 100.0, 100.0, 5),
-            rec("2026-07-08", "Barbell back squat", "one_rep_max", 116.67, 100.0, 5),
+            rec(
+                "2026-07-03",
+                "Barbell bench press",
+                "heaviest_weight",
+                90.0,
+                90.0,
+                3
+            ),
+            rec(
+                "2026-07-03",
+                "Barbell bench press",
+                "one_rep_max",
+                99.0,
+                90.0,
+                3
+            ),
+            rec(
+                "2026-07-08",
+                "Barbell back squat",
+                "heaviest_weight",
+                100.0,
+                100.0,
+                5
+            ),
+            rec(
+                "2026-07-08",
+                "Barbell back squat",
+                "one_rep_max",
+                116.67,
+                100.0,
+                5
+            ),
         ]
     );
 
     let csv = app
-        .get(&format!("/api/v1/reports/exercise?{RANGE}&format=csv"), &ann)
+        .get(
+            &format!("/api/v1/reports/exercise?{RANGE}&format=csv"),
+            &ann,
+        )
         .await;
     let text = csv.body.as_str().unwrap();
     assert!(text.starts_with("date,metric,subject,value,unit\r\n2026-07-01,sessions,,1,count\r\n2026-07-01,calories_burned,,200,kcal\r\n"), "{text}");
-    assert!(text.contains("2026-06-29,volume,chest,1070,kg\r\n"), "{text}");
-    assert!(text.contains("2026-07-08,one_rep_max,Barbell back squat,116.67,kg\r\n"), "{text}");
+    assert!(
+        text.contains("2026-06-29,volume,chest,1070,kg\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2026-07-08,one_rep_max,Barbell back squat,116.67,kg\r\n"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -374,7 +489,10 @@ async fn family_with_reports_access_reads_them_and_others_get_404() {
     let (_, cat) = app.user("cat@example.com").await;
     let (_, dan) = app.user("dan@example.com").await;
     seed_ann(&app, ann_uuid, &ann).await;
-    for (email, access) in [("bob@example.com", "reports"), ("cat@example.com", "food_list")] {
+    for (email, access) in [
+        ("bob@example.com", "reports"),
+        ("cat@example.com", "food_list"),
+    ] {
         let r = app
             .post(
                 "/api/v1/family-access",
@@ -386,7 +504,9 @@ async fn family_with_reports_access_reads_them_and_others_get_404() {
     }
     for report in ["nutrition", "body", "exercise"] {
         let path = format!("/api/v1/reports/{report}?{RANGE}&user_id={ann_id}");
-        let own = app.get(&format!("/api/v1/reports/{report}?{RANGE}"), &ann).await;
+        let own = app
+            .get(&format!("/api/v1/reports/{report}?{RANGE}"), &ann)
+            .await;
         let shared = app.get(&path, &bob).await;
         assert_eq!(shared.status, StatusCode::OK, "{report}: {:?}", shared.body);
         assert_eq!(shared.body, own.body, "{report}: bob reads what ann reads");
@@ -423,8 +543,15 @@ async fn bad_ranges_are_422_and_presets_end_today() {
         ("user_id=", "user_id"),
     ] {
         for report in ["nutrition", "body", "exercise"] {
-            let r = app.get(&format!("/api/v1/reports/{report}?{query}"), &ann).await;
-            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{report}?{query}: {:?}", r.body);
+            let r = app
+                .get(&format!("/api/v1/reports/{report}?{query}"), &ann)
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{report}?{query}: {:?}",
+                r.body
+            );
             assert_eq!(r.code(), "validation_failed", "{query}");
             assert!(
                 r.body["error"]["fields"].get(field).is_some(),
@@ -435,7 +562,10 @@ async fn bad_ranges_are_422_and_presets_end_today() {
     }
     // A year of 366 days is the most; presets end today (in the owner's timezone).
     let r = app
-        .get("/api/v1/reports/nutrition?from=2024-01-01&to=2024-12-31", &ann)
+        .get(
+            "/api/v1/reports/nutrition?from=2024-01-01&to=2024-12-31",
+            &ann,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["days"].as_array().unwrap().len(), 366);
@@ -452,7 +582,9 @@ async fn bad_ranges_are_422_and_presets_end_today() {
             .await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.body["sessions"], 0);
-        let r = app.get(&format!("/api/v1/reports/body?days={days}"), &ann).await;
+        let r = app
+            .get(&format!("/api/v1/reports/body?days={days}"), &ann)
+            .await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.body["weight"]["points"], json!([]));
     }

@@ -101,7 +101,11 @@ fn or_dash(v: Option<String>) -> String {
 
 /// The range asked for; a problem is shown next to the chooser and the default range used.
 fn range_of(p: &Params) -> Result<ReportRange, AppError> {
-    let empty = |s: &Option<String>| s.as_deref().filter(|s| !s.trim().is_empty()).map(str::to_string);
+    let empty = |s: &Option<String>| {
+        s.as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(str::to_string)
+    };
     let days = match empty(&p.days) {
         Some(d) => Some(
             d.trim()
@@ -144,7 +148,10 @@ async fn show(mut page: Page, Query(p): Query<Params>) -> Result<Response, PageE
     shell.title = shell.t("reports.title").to_string();
     let (range, error) = match range_of(&p) {
         Ok(r) => (r, None),
-        Err(e) => (ReportRange::Last(reports::DEFAULT_DAYS as i32), Some(problem(&e))),
+        Err(e) => (
+            ReportRange::Last(reports::DEFAULT_DAYS as i32),
+            Some(problem(&e)),
+        ),
     };
     let acting = page.acting;
     let tx = &mut page.tx;
@@ -177,7 +184,11 @@ async fn show(mut page: Page, Query(p): Query<Params>) -> Result<Response, PageE
         let values: Vec<Option<f64>> = n
             .days
             .iter()
-            .map(|d| d.eaten.as_ref().map(|e| a(Amount(e.calories.unwrap_or_default()))))
+            .map(|d| {
+                d.eaten
+                    .as_ref()
+                    .map(|e| a(Amount(e.calories.unwrap_or_default())))
+            })
             .collect();
         let target = n.calories.target.map(a);
         NutritionView {
@@ -228,10 +239,17 @@ async fn show(mut page: Page, Query(p): Query<Params>) -> Result<Response, PageE
                     cells: vec![
                         or_dash(r.average.map(|v| format!("{} {}", number(a(v), 1), r.unit))),
                         or_dash(r.target.map(|v| {
-                            let side = if r.bound == Some("at_most") { "≤" } else { "≥" };
+                            let side = if r.bound == Some("at_most") {
+                                "≤"
+                            } else {
+                                "≥"
+                            };
                             format!("{side} {} {}", number(a(v), 0), r.unit)
                         })),
-                        or_dash(r.percent_of_days_met.map(|v| format!("{}%", number(a(v), 0)))),
+                        or_dash(
+                            r.percent_of_days_met
+                                .map(|v| format!("{}%", number(a(v), 0))),
+                        ),
                     ],
                 })
                 .collect(),
@@ -262,7 +280,10 @@ async fn show(mut page: Page, Query(p): Query<Params>) -> Result<Response, PageE
             trend: or_dash(b.weight.points.last().map(|p| shown(a(p.trend), &unit))),
             rate: or_dash(b.weight.weekly_rate.map(|r| {
                 let sign = if a(r) > 0.0 { "+" } else { "" };
-                t.fill("reports.per_week", &[("v", &format!("{sign}{}", shown(a(r), &unit)))])
+                t.fill(
+                    "reports.per_week",
+                    &[("v", &format!("{sign}{}", shown(a(r), &unit)))],
+                )
             })),
             change: or_dash(b.weight.trend_change.map(|c| shown(a(c), &unit))),
             types: b

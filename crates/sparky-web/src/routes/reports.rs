@@ -5,9 +5,7 @@
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use sparky_app::reports::{
-    self, BodyReport, ExerciseReport, NutritionReport, ReportRange, ToCsv,
-};
+use sparky_app::reports::{self, BodyReport, ExerciseReport, NutritionReport, ReportRange, ToCsv};
 use sparky_core::Date;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
