@@ -636,13 +636,6 @@ const EXERCISE_SQL_TAIL: &str = "
      per_day AS (SELECT entry_date, count(*) AS n, sum(calories_burned) AS kcal,
                         sum(duration_minutes)::numeric AS mins
                  FROM e GROUP BY entry_date),
-     vol AS (SELECT date_trunc('week', e.entry_date)::date AS wk, coalesce(mg, 'other') AS mg,
-                    sum(s.reps * s.weight_kg) AS v
-             FROM e JOIN exercise_sets s ON s.exercise_diary_id = e.id
-             LEFT JOIN exercises x ON x.id = e.exercise_id
-             LEFT JOIN LATERAL unnest(x.muscle_groups) AS mg ON true
-             WHERE s.reps > 0 AND s.weight_kg > 0
-             GROUP BY 1, 2),
      hist AS (SELECT d.entry_date, coalesce(d.exercise_id::text, 'name:' || d.exercise_name) AS ex_key,
                      d.exercise_id, d.exercise_name, s.reps, s.weight_kg,
                      round(CASE WHEN s.reps = 1 THEN s.weight_kg
@@ -650,6 +643,14 @@ const EXERCISE_SQL_TAIL: &str = "
               FROM exercise_diary d JOIN exercise_sets s ON s.exercise_diary_id = d.id
               WHERE d.user_id = (SELECT id FROM who) AND d.entry_date <= (SELECT t FROM b)
                 AND s.reps > 0 AND s.weight_kg > 0),
+     vol AS (SELECT w.wk, coalesce(mg, 'other') AS mg, sum(w.v) AS v
+             FROM (SELECT entry_date - (extract(isodow FROM entry_date)::int - 1) AS wk,
+                          exercise_id, sum(reps * weight_kg) AS v
+                   FROM hist WHERE entry_date >= (SELECT f FROM b)
+                   GROUP BY 1, 2) w
+             LEFT JOIN exercises x ON x.id = w.exercise_id
+             LEFT JOIN LATERAL unnest(x.muscle_groups) AS mg ON true
+             GROUP BY 1, 2),
      best AS (SELECT DISTINCT ON (ex_key, entry_date) * FROM hist
               ORDER BY ex_key, entry_date, e1rm DESC, weight_kg DESC),
      heavy AS (SELECT DISTINCT ON (ex_key, entry_date) * FROM hist

@@ -19,6 +19,9 @@ use super::format::{day_label, kcal, number};
 use super::{html, Page, PageError, Shell};
 use crate::AppState;
 
+/// Records the page lists (the newest); the API and CSV have them all.
+const MAX_RECORDS_SHOWN: usize = 20;
+
 pub fn routes() -> Router<AppState> {
     Router::new().route("/reports", get(show))
 }
@@ -67,7 +70,10 @@ pub struct ExerciseView {
     pub calories: String,
     pub minutes: String,
     pub volume: Vec<Row>,
+    /// The newest records, newest first.
     pub records: Vec<Row>,
+    /// Older records left out (they are in the JSON and CSV).
+    pub records_more: usize,
 }
 
 pub struct ReportsView {
@@ -348,9 +354,12 @@ async fn show(mut page: Page, Query(p): Query<Params>) -> Result<Response, PageE
                         .join(", ")],
                 })
                 .collect(),
+            records_more: e.records.len().saturating_sub(MAX_RECORDS_SHOWN),
             records: e
                 .records
                 .iter()
+                .rev()
+                .take(MAX_RECORDS_SHOWN)
                 .map(|r| Row {
                     head: day(r.date),
                     cells: vec![
