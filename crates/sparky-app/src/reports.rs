@@ -446,6 +446,9 @@ const BODY_SQL_TAIL: &str = "
      FROM b LEFT JOIN m ON true
      ORDER BY m.type, m.entry_date";
 
+/// A measurement type's dimension (when known) and its (day, canonical value) points.
+type Series = (Option<Dimension>, Vec<(NaiveDate, Decimal)>);
+
 /// The body report (one statement).
 pub async fn body(tx: &mut UserTx, acting: Acting, range: ReportRange) -> AppResult<BodyReport> {
     acting.ensure_visible(tx, Area::Measurements).await?;
@@ -458,8 +461,7 @@ pub async fn body(tx: &mut UserTx, acting: Acting, range: ReportRange) -> AppRes
         .await?;
     let (user_id, from, to) = head(&rows)?;
     let system = UnitsSystem::from_preference(rows[0].get::<_, Option<String>>("units").as_deref());
-    let mut series: BTreeMap<String, (Option<Dimension>, Vec<(NaiveDate, Decimal)>)> =
-        BTreeMap::new();
+    let mut series: BTreeMap<String, Series> = BTreeMap::new();
     for r in &rows {
         let (Some(kind), Some(date), Some(value)) = (
             r.get::<_, Option<String>>("type"),
