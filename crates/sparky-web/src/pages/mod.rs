@@ -23,6 +23,7 @@ mod onboarding;
 mod plan_items;
 mod plans;
 mod pwa;
+mod reports;
 mod settings;
 
 use askama::Template;
@@ -70,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .merge(exercise::routes())
         .merge(goals::routes())
         .merge(plans::routes())
+        .merge(reports::routes())
         .merge(settings::routes())
         .merge(onboarding::routes())
         .merge(pwa::routes())

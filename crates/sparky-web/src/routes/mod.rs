@@ -19,6 +19,7 @@ pub mod measurements;
 pub mod preferences;
 pub mod profile;
 pub mod providers;
+pub mod reports;
 pub mod summary;
 pub mod transfer;
 pub mod workouts;
@@ -45,6 +46,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(goals::router())
         .merge(meal_plans::router())
         .merge(summary::router())
+        .merge(reports::router())
         .merge(health_data::router())
         .merge(imports::router())
         .merge(chat::router())

@@ -125,6 +125,8 @@ pub const SCREENS: &[Screen] = &[
     screen("exercise", "/exercise", User, &[]),
     screen("plans", "/plans", User, &[]),
     screen("goals", "/goals", User, &[]),
+    screen("reports", "/reports", User, &[]),
+    screen("reports-year", "/reports?days=365", User, &[]),
     screen("settings", "/settings", User, &[]),
     screen("settings-security", "/settings/security", User, &[]),
     screen("settings-family", "/settings/family", User, &[]),

@@ -1,0 +1,395 @@
+//! Reports (`/reports`): nutrition, body and exercise over 7, 30, 90 or 365 days or a custom
+//! range, drawn as server-side SVG charts with tables beside them, and CSV downloads from the
+//! API. A report not shared with the viewer says so instead of failing the page.
+
+use askama::Template;
+use axum::extract::Query;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+use sparky_app::reports::{self, ReportRange};
+use sparky_app::AppError;
+use sparky_core::{Amount, Date};
+
+use super::charts;
+use super::checkin::type_label;
+use super::format::{day_label, kcal, number};
+use super::{html, Page, PageError, Shell};
+use crate::AppState;
+
+/// Records the page lists (the newest); the API and CSV have them all.
+const MAX_RECORDS_SHOWN: usize = 20;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/reports", get(show))
+}
+
+#[derive(Deserialize, Default)]
+pub struct Params {
+    pub days: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+pub struct RangeLink {
+    pub days: i64,
+    pub label: String,
+    pub current: bool,
+}
+
+/// One row of a table: a heading cell and value cells.
+pub struct Row {
+    pub head: String,
+    pub cells: Vec<String>,
+}
+
+pub struct NutritionView {
+    pub chart: String,
+    pub average: String,
+    pub target: String,
+    pub logged: String,
+    pub weeks: Vec<Row>,
+    pub macros: Vec<Row>,
+    pub nutrients: Vec<Row>,
+}
+
+pub struct BodyView {
+    pub chart: String,
+    pub has_weights: bool,
+    pub trend: String,
+    pub rate: String,
+    pub change: String,
+    pub types: Vec<Row>,
+}
+
+pub struct ExerciseView {
+    pub chart: String,
+    pub sessions: String,
+    pub calories: String,
+    pub minutes: String,
+    pub volume: Vec<Row>,
+    /// The newest records, newest first.
+    pub records: Vec<Row>,
+    /// Older records left out (they are in the JSON and CSV).
+    pub records_more: usize,
+}
+
+pub struct ReportsView {
+    pub ranges: Vec<RangeLink>,
+    pub from: String,
+    pub to: String,
+    pub error: Option<String>,
+    pub period: String,
+    /// The query naming the range (and whose data), for the CSV links: HTML-escaped already
+    /// (dates, numbers and a UUID joined by `&amp;`).
+    pub query: String,
+    pub nutrition: Option<NutritionView>,
+    pub body: Option<BodyView>,
+    pub exercise: Option<ExerciseView>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/reports.html")]
+struct ReportsPage {
+    shell: Shell,
+    v: ReportsView,
+}
+
+fn a(v: Amount) -> f64 {
+    v.to_f64()
+}
+
+fn or_dash(v: Option<String>) -> String {
+    v.unwrap_or_else(|| "–".into())
+}
+
+/// The range asked for; a problem is shown next to the chooser and the default range used.
+fn range_of(p: &Params) -> Result<ReportRange, AppError> {
+    let empty = |s: &Option<String>| {
+        s.as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(str::to_string)
+    };
+    let days = match empty(&p.days) {
+        Some(d) => Some(
+            d.trim()
+                .parse::<i64>()
+                .map_err(|_| AppError::invalid("days", "must be a number of days"))?,
+        ),
+        None => None,
+    };
+    let date = |field: &str, s: Option<String>| -> Result<Option<Date>, AppError> {
+        s.map(|s| Date::parse(s.trim()).map_err(|e| AppError::invalid(field, e.to_string())))
+            .transpose()
+    };
+    let (from, to) = (date("from", empty(&p.from))?, date("to", empty(&p.to))?);
+    ReportRange::parse(days, from, to)
+}
+
+fn problem(e: &AppError) -> String {
+    match e {
+        AppError::Invalid(fields) => fields
+            .0
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
+/// A report, or `None` when it is not shared with the viewer.
+fn shared<T>(r: Result<T, AppError>) -> Result<Option<T>, AppError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+async fn show(mut page: Page, Query(p): Query<Params>) -> Result<Response, PageError> {
+    let mut shell = page.shell("", "more").await?;
+    shell.title = shell.t("reports.title").to_string();
+    let (range, error) = match range_of(&p) {
+        Ok(r) => (r, None),
+        Err(e) => (
+            ReportRange::Last(reports::DEFAULT_DAYS as i32),
+            Some(problem(&e)),
+        ),
+    };
+    let acting = page.acting;
+    let tx = &mut page.tx;
+    let nutrition = shared(reports::nutrition(tx, acting, range).await)?;
+    let body = shared(reports::body(tx, acting, range).await)?;
+    let exercise = shared(reports::exercise(tx, acting, range).await)?;
+    let t = &shell.t;
+    let (from, to) = nutrition
+        .as_ref()
+        .map(|n| (n.from, n.to))
+        .or(body.as_ref().map(|b| (b.from, b.to)))
+        .or(exercise.as_ref().map(|e| (e.from, e.to)))
+        .unwrap_or_default();
+    let span = (to - from).num_days() + 1;
+    let this_year = to.year();
+    let current_days = match range {
+        ReportRange::Last(d) => Some(i64::from(d)),
+        ReportRange::Between(..) => None,
+    };
+    let mut query = match range {
+        ReportRange::Last(d) => format!("days={d}"),
+        ReportRange::Between(f, t) => format!("from={f}&amp;to={t}"),
+    };
+    if let Some(v) = &shell.viewing {
+        query.push_str(&format!("&amp;user_id={}", v.user_id));
+    }
+    let day = |d: NaiveDate| day_label(t, d, this_year);
+
+    let nutrition = nutrition.map(|n| {
+        let values: Vec<Option<f64>> = n
+            .days
+            .iter()
+            .map(|d| {
+                d.eaten
+                    .as_ref()
+                    .map(|e| a(Amount(e.calories.unwrap_or_default())))
+            })
+            .collect();
+        let target = n.calories.target.map(a);
+        NutritionView {
+            chart: charts::sparkline(
+                &values,
+                target,
+                &t.fill("reports.calories_chart", &[("n", &span.to_string())]),
+            ),
+            average: or_dash(n.calories.average.map(|v| format!("{} kcal", kcal(a(v))))),
+            target: or_dash(target.map(|v| format!("{} kcal", kcal(v)))),
+            logged: t.fill(
+                "reports.logged_of",
+                &[
+                    ("n", &n.logged_days.to_string()),
+                    ("total", &span.to_string()),
+                ],
+            ),
+            weeks: n
+                .calories
+                .weeks
+                .iter()
+                .map(|w| Row {
+                    head: day(w.week_start.max(from)),
+                    cells: vec![
+                        format!("{}/{}", w.logged_days, w.days),
+                        or_dash(w.calories.map(|v| kcal(a(v)))),
+                        or_dash(w.budget.map(|v| kcal(a(v)))),
+                    ],
+                })
+                .collect(),
+            macros: n
+                .macros
+                .iter()
+                .map(|m| Row {
+                    head: t.get(&format!("nutrient.{}", m.nutrient)).to_string(),
+                    cells: vec![
+                        or_dash(m.average.map(|v| format!("{} g", number(a(v), 1)))),
+                        or_dash(m.target.map(|v| format!("{} g", number(a(v), 0)))),
+                        or_dash(m.energy_percent.map(|v| format!("{}%", number(a(v), 1)))),
+                    ],
+                })
+                .collect(),
+            nutrients: n
+                .nutrients
+                .iter()
+                .map(|r| Row {
+                    head: t.get(&format!("nutrient.{}", r.nutrient)).to_string(),
+                    cells: vec![
+                        or_dash(r.average.map(|v| format!("{} {}", number(a(v), 1), r.unit))),
+                        or_dash(r.target.map(|v| {
+                            let side = if r.bound == Some("at_most") {
+                                "≤"
+                            } else {
+                                "≥"
+                            };
+                            format!("{side} {} {}", number(a(v), 0), r.unit)
+                        })),
+                        or_dash(
+                            r.percent_of_days_met
+                                .map(|v| format!("{}%", number(a(v), 0))),
+                        ),
+                    ],
+                })
+                .collect(),
+        }
+    });
+
+    let body = body.map(|b| {
+        let unit = b.weight.unit.clone();
+        let points: Vec<(f64, f64, f64)> = b
+            .weight
+            .points
+            .iter()
+            .map(|p| ((p.date - from).num_days() as f64, a(p.value), a(p.trend)))
+            .collect();
+        let shown = |v: f64, unit: &str| match unit {
+            "%" => format!("{}%", number(v, 1)),
+            "count" | "" => number(v, 0),
+            u => format!("{} {u}", number(v, 1)),
+        };
+        BodyView {
+            chart: charts::trend_chart(
+                &points,
+                (span - 1) as f64,
+                &unit,
+                &t.fill("reports.weight_chart", &[("n", &span.to_string())]),
+            ),
+            has_weights: !points.is_empty(),
+            trend: or_dash(b.weight.points.last().map(|p| shown(a(p.trend), &unit))),
+            rate: or_dash(b.weight.weekly_rate.map(|r| {
+                let sign = if a(r) > 0.0 { "+" } else { "" };
+                t.fill(
+                    "reports.per_week",
+                    &[("v", &format!("{sign}{}", shown(a(r), &unit)))],
+                )
+            })),
+            change: or_dash(b.weight.trend_change.map(|c| shown(a(c), &unit))),
+            types: b
+                .measurements
+                .iter()
+                .map(|m| {
+                    let values: Vec<Option<f64>> =
+                        m.points.iter().map(|p| Some(a(p.value))).collect();
+                    let label = type_label(t, &m.kind);
+                    Row {
+                        cells: vec![
+                            m.points.len().to_string(),
+                            or_dash(m.points.last().map(|p| shown(a(p.value), &m.unit))),
+                            or_dash(m.change.map(|c| shown(a(c), &m.unit))),
+                            charts::sparkline(
+                                &values,
+                                None,
+                                &t.fill("reports.type_chart", &[("what", &label)]),
+                            ),
+                        ],
+                        head: label,
+                    }
+                })
+                .collect(),
+        }
+    });
+
+    let exercise = exercise.map(|e| {
+        let mut per_day: Vec<Option<f64>> = vec![Some(0.0); span.max(0) as usize];
+        for d in &e.days {
+            if let Some(slot) = per_day.get_mut((d.date - from).num_days() as usize) {
+                *slot = Some(a(d.calories_burned));
+            }
+        }
+        let wu = e.weight_unit.as_str();
+        ExerciseView {
+            chart: charts::sparkline(
+                &per_day,
+                None,
+                &t.fill("reports.burned_chart", &[("n", &span.to_string())]),
+            ),
+            sessions: t.fill(
+                "reports.sessions_on",
+                &[
+                    ("n", &e.sessions.to_string()),
+                    ("days", &e.active_days.to_string()),
+                ],
+            ),
+            calories: format!("{} kcal", kcal(a(e.calories_burned))),
+            minutes: format!("{} min", number(e.duration_minutes as f64, 0)),
+            volume: e
+                .weeks
+                .iter()
+                .filter(|w| !w.volume.is_empty())
+                .map(|w| Row {
+                    head: day(w.week_start.max(from)),
+                    cells: vec![w
+                        .volume
+                        .iter()
+                        .map(|v| format!("{} {} {wu}", v.muscle_group, number(a(v.volume), 0)))
+                        .collect::<Vec<_>>()
+                        .join(", ")],
+                })
+                .collect(),
+            records_more: e.records.len().saturating_sub(MAX_RECORDS_SHOWN),
+            records: e
+                .records
+                .iter()
+                .rev()
+                .take(MAX_RECORDS_SHOWN)
+                .map(|r| Row {
+                    head: day(r.date),
+                    cells: vec![
+                        r.exercise_name.clone(),
+                        t.get(&format!("reports.record.{}", r.kind)).to_string(),
+                        format!("{} {wu}", number(a(r.value), 1)),
+                        format!("{} × {} {wu}", r.reps, number(a(r.weight), 1)),
+                    ],
+                })
+                .collect(),
+        }
+    });
+
+    let v = ReportsView {
+        ranges: reports::PRESETS
+            .iter()
+            .map(|d| RangeLink {
+                days: *d,
+                label: t.fill("checkin.days", &[("n", &d.to_string())]),
+                current: current_days == Some(*d),
+            })
+            .collect(),
+        from: p.from.clone().unwrap_or_else(|| from.to_string()),
+        to: p.to.clone().unwrap_or_else(|| to.to_string()),
+        error,
+        period: format!("{} – {}", day(from), day(to)),
+        query,
+        nutrition,
+        body,
+        exercise,
+    };
+    Ok(html(&ReportsPage { shell, v }))
+}

@@ -1,0 +1,593 @@
+//! Reports (`/api/v1/reports/…`) against hand-computed figures for seeded data: missing days
+//! are null, averages are over logged days, weekly budgets, the share of days a reference
+//! intake was met, the weight trend and its weekly rate, custom measurement types, volume per
+//! muscle group, personal records; CSV with the owner's units; family access; bad ranges.
+
+mod common;
+
+use common::{As, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+const RANGE: &str = "from=2026-07-01&to=2026-07-14";
+
+/// A diary entry straight into the table (the triggers keep the day totals).
+#[allow(clippy::too_many_arguments)]
+async fn eat(
+    app: &TestApp,
+    owner: Uuid,
+    date: &str,
+    kcal: i32,
+    protein: i32,
+    carbs: i32,
+    fat: i32,
+    fiber: i32,
+    sodium: Option<i32>,
+) {
+    let owner_db = app.db.owner_client().await;
+    owner_db
+        .execute(
+            "INSERT INTO food_diary (user_id, food_name, quantity, unit, meal_type, consumed_at,
+                 entry_date, calories, protein, carbohydrates, fat, fiber, sodium)
+             VALUES ($1, 'Test food', 1, 'serving', 'lunch', $2::date + time '12:00', $2::date,
+                     $3::int, $4::int, $5::int, $6::int, $7::int, $8::int)",
+            &[
+                &owner,
+                &chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap(),
+                &kcal,
+                &protein,
+                &carbs,
+                &fat,
+                &fiber,
+                &sodium,
+            ],
+        )
+        .await
+        .unwrap();
+}
+
+async fn measure(app: &TestApp, owner: Uuid, kind: &str, value: &str, unit: &str, at: &str) {
+    let owner_db = app.db.owner_client().await;
+    owner_db
+        .execute(
+            "INSERT INTO measurements (user_id, type, value, unit, measured_at)
+             VALUES ($1, $2, $3::text::numeric, $4, $5::text::timestamptz)",
+            &[&owner, &kind, &value, &unit, &at],
+        )
+        .await
+        .unwrap();
+}
+
+async fn exercise_id(app: &TestApp, name: &str) -> String {
+    let owner_db = app.db.owner_client().await;
+    let row = owner_db
+        .query_one(
+            "SELECT id FROM exercises WHERE name = $1 AND user_id IS NULL",
+            &[&name],
+        )
+        .await
+        .unwrap();
+    row.get::<_, Uuid>(0).to_string()
+}
+
+async fn workout(
+    app: &TestApp,
+    who: &As,
+    exercise: &str,
+    date: &str,
+    sets: Value,
+    kcal: i32,
+    mins: i32,
+) {
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            who,
+            json!({"exercise_id": exercise, "date": date, "sets": sets,
+                   "calories_burned": kcal, "duration_minutes": mins}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+}
+
+/// Ann's fortnight: three logged days of food, weights and a custom girth, three workouts.
+async fn seed_ann(app: &TestApp, ann_id: Uuid, ann: &As) {
+    // 07-01 Wed: 2000 kcal; 07-02: two entries, 1500 kcal; 07-06 Mon: 2500 kcal, no sodium.
+    eat(
+        app,
+        ann_id,
+        "2026-07-01",
+        2000,
+        100,
+        250,
+        60,
+        30,
+        Some(2000),
+    )
+    .await;
+    eat(app, ann_id, "2026-07-02", 1000, 30, 150, 30, 10, Some(1500)).await;
+    eat(app, ann_id, "2026-07-02", 500, 20, 50, 20, 10, Some(1000)).await;
+    eat(app, ann_id, "2026-07-06", 2500, 150, 300, 80, 28, None).await;
+    // Outside the range: not counted.
+    eat(app, ann_id, "2026-06-30", 9999, 1, 1, 1, 1, Some(1)).await;
+    let owner_db = app.db.owner_client().await;
+    owner_db
+        .execute(
+            "INSERT INTO goals (user_id, type, target_value, status) VALUES
+               ($1, 'calorie_target', 1800, 'active'), ($1, 'protein_target', 120, 'active')",
+            &[&ann_id],
+        )
+        .await
+        .unwrap();
+    owner_db
+        .execute(
+            "INSERT INTO measurement_types (user_id, name, unit, dimension)
+             VALUES ($1, 'left_arm', 'cm', 'length')",
+            &[&ann_id],
+        )
+        .await
+        .unwrap();
+    // 81 the day before the range warms the trend up; 07-02 has two weights (mean 79.2).
+    measure(app, ann_id, "weight", "81", "kg", "2026-06-30 07:00+00").await;
+    measure(app, ann_id, "weight", "80", "kg", "2026-07-01 07:00+00").await;
+    measure(app, ann_id, "weight", "79", "kg", "2026-07-02 07:00+00").await;
+    measure(app, ann_id, "weight", "79.4", "kg", "2026-07-02 19:00+00").await;
+    measure(app, ann_id, "left_arm", "35", "cm", "2026-07-03 07:00+00").await;
+    measure(app, ann_id, "left_arm", "35.5", "cm", "2026-07-10 07:00+00").await;
+    measure(app, ann_id, "waist", "90", "cm", "2026-07-05 07:00+00").await;
+
+    let bench = exercise_id(app, "Barbell bench press").await;
+    let squat = exercise_id(app, "Barbell back squat").await;
+    // Before the range: sets the bench records to beat (1RM 80 × 35/30 = 93.33).
+    workout(
+        app,
+        ann,
+        &bench,
+        "2026-06-20",
+        json!([{"reps": 5, "weight": 80}]),
+        100,
+        20,
+    )
+    .await;
+    // Equal, not beaten: no record. Volume 800.
+    workout(
+        app,
+        ann,
+        &bench,
+        "2026-07-01",
+        json!([{"reps": 5, "weight": 80}, {"reps": 5, "weight": 80}]),
+        200,
+        45,
+    )
+    .await;
+    // 3 × 90: 1RM 99 and heaviest 90, both records. Volume 270.
+    workout(
+        app,
+        ann,
+        &bench,
+        "2026-07-03",
+        json!([{"reps": 3, "weight": 90}]),
+        150,
+        30,
+    )
+    .await;
+    // First squats ever: records. Volume 3 × 5 × 100 = 1500.
+    workout(
+        app,
+        ann,
+        &squat,
+        "2026-07-08",
+        json!([{"reps": 5, "weight": 100}, {"reps": 5, "weight": 100}, {"reps": 5, "weight": 100}]),
+        300,
+        60,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn nutrition_report_adds_up_by_hand() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let ann_id: Uuid = ann_id.parse().unwrap();
+    seed_ann(&app, ann_id, &ann).await;
+
+    let r = app
+        .get(&format!("/api/v1/reports/nutrition?{RANGE}"), &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let b = &r.body;
+    assert_eq!(b["from"], "2026-07-01");
+    assert_eq!(b["to"], "2026-07-14");
+    assert_eq!(b["logged_days"], 3);
+    let days = b["days"].as_array().unwrap();
+    assert_eq!(days.len(), 14);
+    assert_eq!(days[0]["eaten"]["calories"], 2000.0);
+    assert_eq!(days[1]["eaten"]["calories"], 1500.0);
+    assert_eq!(days[1]["eaten"]["sodium"], 2500.0);
+    // A day without entries is missing, not zero.
+    assert_eq!(days[2]["date"], "2026-07-03");
+    assert_eq!(days[2]["eaten"], Value::Null);
+    assert_eq!(days[5]["eaten"]["calories"], 2500.0);
+
+    // (2000 + 1500 + 2500) / 3 logged days; only 07-02 is within 1800.
+    let c = &b["calories"];
+    assert_eq!(c["target"], 1800.0);
+    assert_eq!(c["average"], 2000.0);
+    assert_eq!(c["days_within_target"], 1);
+    // Weeks from Monday: 07-01..05 (5 days, budget 5 × 1800), 07-06..12, 07-13..14.
+    assert_eq!(
+        c["weeks"],
+        json!([
+            {"week_start": "2026-06-29", "days": 5, "logged_days": 2, "calories": 3500.0, "budget": 9000.0},
+            {"week_start": "2026-07-06", "days": 7, "logged_days": 1, "calories": 2500.0, "budget": 12600.0},
+            {"week_start": "2026-07-13", "days": 2, "logged_days": 0, "calories": null, "budget": 3600.0},
+        ])
+    );
+
+    // Macros: 300 g protein (1200 kcal), 750 g carbs (3000), 190 g fat (1710) of 5910 kcal.
+    let macros = b["macros"].as_array().unwrap();
+    assert_eq!(macros[0]["nutrient"], "protein");
+    assert_eq!(macros[0]["average"], 100.0);
+    assert_eq!(macros[0]["target"], 120.0);
+    assert_eq!(macros[0]["energy_percent"], 20.3);
+    assert_eq!(macros[1]["energy_percent"], 50.8);
+    assert_eq!(macros[2]["average"], 63.3);
+    assert_eq!(macros[2]["target"], Value::Null);
+    assert_eq!(macros[2]["energy_percent"], 28.9);
+
+    // Only what the diary holds: fiber (30, 20, 28 against at least 28) and sodium (2000,
+    // 2500, unknown against at most 2300).
+    let n = b["nutrients"].as_array().unwrap();
+    assert_eq!(n.len(), 2, "{n:?}");
+    assert_eq!(
+        n[0],
+        json!({"nutrient": "fiber", "unit": "g", "average": 26.0, "target": 28.0,
+               "bound": "at_least", "days_met": 2, "percent_of_days_met": 66.7})
+    );
+    assert_eq!(
+        n[1],
+        json!({"nutrient": "sodium", "unit": "mg", "average": 2250.0, "target": 2300.0,
+               "bound": "at_most", "days_met": 1, "percent_of_days_met": 33.3})
+    );
+
+    // CSV: a header row, one row a day, empty cells for a missing day.
+    let csv = app
+        .get(
+            &format!("/api/v1/reports/nutrition?{RANGE}&format=csv"),
+            &ann,
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(csv.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("sparky-nutrition-2026-07-01-2026-07-14.csv"));
+    let text = csv.body.as_str().unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 15);
+    assert!(
+        lines[0].starts_with("date,logged,calorie_target_kcal,burned_kcal,calories_kcal,protein_g,carbohydrates_g,fat_g,fiber_g,sugar_g,sodium_mg"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].ends_with("vitamin_a_µg,vitamin_c_mg"));
+    assert!(
+        lines[2].starts_with("2026-07-02,true,1800,,1500,50,200,50,20,,2500,"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3].starts_with("2026-07-03,false,1800,150,,,"),
+        "{}",
+        lines[3]
+    );
+}
+
+#[tokio::test]
+async fn body_report_has_the_trend_its_weekly_rate_and_custom_types() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let ann_id: Uuid = ann_id.parse().unwrap();
+    seed_ann(&app, ann_id, &ann).await;
+
+    let r = app
+        .get(&format!("/api/v1/reports/body?{RANGE}"), &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let b = &r.body;
+    assert_eq!(b["units_system"], "metric");
+    // Trend from 81 (06-30): 81 + 0.1 × (80 − 81) = 80.9; then 80.9 + 0.1 × (79.2 − 80.9) = 80.73.
+    assert_eq!(
+        b["weight"]["points"],
+        json!([
+            {"date": "2026-07-01", "value": 80.0, "trend": 80.9},
+            {"date": "2026-07-02", "value": 79.2, "trend": 80.73},
+        ])
+    );
+    assert_eq!(b["weight"]["unit"], "kg");
+    // −0.17 a day is −1.19 a week.
+    assert_eq!(b["weight"]["weekly_rate"], -1.19);
+    assert_eq!(b["weight"]["trend_change"], -0.17);
+    let m = b["measurements"].as_array().unwrap();
+    assert_eq!(m.len(), 2, "{m:?}");
+    assert_eq!(m[0]["type"], "left_arm");
+    assert_eq!(m[0]["unit"], "cm");
+    assert_eq!(
+        m[0]["points"],
+        json!([{"date": "2026-07-03", "value": 35.0}, {"date": "2026-07-10", "value": 35.5}])
+    );
+    assert_eq!(m[0]["change"], 0.5);
+    assert_eq!(m[1]["type"], "waist");
+    assert_eq!(m[1]["change"], Value::Null);
+
+    // An imperial owner reads pounds and inches, in JSON and CSV.
+    let (ivy_id, ivy) = app.user("ivy@example.com").await;
+    let ivy_id: Uuid = ivy_id.parse().unwrap();
+    let p = app
+        .put(
+            "/api/v1/preferences",
+            &ivy,
+            json!({"units_system": "imperial"}),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{:?}", p.body);
+    measure(&app, ivy_id, "weight", "100", "kg", "2026-07-01 07:00+00").await;
+    measure(&app, ivy_id, "waist", "100", "cm", "2026-07-01 07:00+00").await;
+    let r = app
+        .get(&format!("/api/v1/reports/body?{RANGE}"), &ivy)
+        .await;
+    assert_eq!(r.body["weight"]["unit"], "lb");
+    assert_eq!(r.body["weight"]["points"][0]["value"], 220.46);
+    assert_eq!(r.body["measurements"][0]["unit"], "in");
+    let csv = app
+        .get(&format!("/api/v1/reports/body?{RANGE}&format=csv"), &ivy)
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = csv.body.as_str().unwrap();
+    assert_eq!(
+        text,
+        "date,type,value,unit,trend\r\n2026-07-01,weight,220.46,lb,220.46\r\n2026-07-01,waist,39.37,in,\r\n"
+    );
+}
+
+#[tokio::test]
+async fn exercise_report_has_volume_per_muscle_group_and_records() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let ann_id: Uuid = ann_id.parse().unwrap();
+    seed_ann(&app, ann_id, &ann).await;
+
+    let r = app
+        .get(&format!("/api/v1/reports/exercise?{RANGE}"), &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let b = &r.body;
+    assert_eq!(b["weight_unit"], "kg");
+    assert_eq!(b["sessions"], 3);
+    assert_eq!(b["active_days"], 3);
+    assert_eq!(b["calories_burned"], 650.0);
+    assert_eq!(b["duration_minutes"], 135);
+    let weeks = b["weeks"].as_array().unwrap();
+    assert_eq!(weeks.len(), 3);
+    assert_eq!(weeks[0]["week_start"], "2026-06-29");
+    assert_eq!(weeks[0]["sessions"], 2);
+    assert_eq!(weeks[0]["calories_burned"], 350.0);
+    // Bench press works chest, triceps and shoulders: 800 + 270 each.
+    assert_eq!(
+        weeks[0]["volume"],
+        json!([
+            {"muscle_group": "chest", "volume": 1070.0},
+            {"muscle_group": "shoulders", "volume": 1070.0},
+            {"muscle_group": "triceps", "volume": 1070.0},
+        ])
+    );
+    let squat_groups: Vec<&str> = weeks[1]["volume"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            assert_eq!(v["volume"], 1500.0);
+            v["muscle_group"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        squat_groups,
+        ["glutes", "hamstrings", "lower back", "quadriceps"]
+    );
+    assert_eq!(weeks[2]["sessions"], 0);
+    assert_eq!(
+        b["volume"][0],
+        json!({"muscle_group": "glutes", "volume": 1500.0})
+    );
+
+    // 07-01 only equals the June bench; 07-03 beats it; the first squats set records.
+    let records: Vec<(String, String, String, f64, f64, i64)> = b["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["date"].as_str().unwrap().to_string(),
+                r["exercise_name"].as_str().unwrap().to_string(),
+                r["kind"].as_str().unwrap().to_string(),
+                r["value"].as_f64().unwrap(),
+                r["weight"].as_f64().unwrap(),
+                r["reps"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let rec = |d: &str, n: &str, k: &str, v: f64, w: f64, reps: i64| {
+        (d.to_string(), n.to_string(), k.to_string(), v, w, reps)
+    };
+    assert_eq!(
+        records,
+        vec![
+            rec(
+                "2026-07-03",
+                "Barbell bench press",
+                "heaviest_weight",
+                90.0,
+                90.0,
+                3
+            ),
+            rec(
+                "2026-07-03",
+                "Barbell bench press",
+                "one_rep_max",
+                99.0,
+                90.0,
+                3
+            ),
+            rec(
+                "2026-07-08",
+                "Barbell back squat",
+                "heaviest_weight",
+                100.0,
+                100.0,
+                5
+            ),
+            rec(
+                "2026-07-08",
+                "Barbell back squat",
+                "one_rep_max",
+                116.67,
+                100.0,
+                5
+            ),
+        ]
+    );
+
+    let csv = app
+        .get(
+            &format!("/api/v1/reports/exercise?{RANGE}&format=csv"),
+            &ann,
+        )
+        .await;
+    let text = csv.body.as_str().unwrap();
+    assert!(text.starts_with("date,metric,subject,value,unit\r\n2026-07-01,sessions,,1,count\r\n2026-07-01,calories_burned,,200,kcal\r\n"), "{text}");
+    assert!(
+        text.contains("2026-06-29,volume,chest,1070,kg\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2026-07-08,one_rep_max,Barbell back squat,116.67,kg\r\n"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn family_with_reports_access_reads_them_and_others_get_404() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let ann_uuid: Uuid = ann_id.parse().unwrap();
+    let (_, bob) = app.user("bob@example.com").await;
+    let (_, cat) = app.user("cat@example.com").await;
+    let (_, dan) = app.user("dan@example.com").await;
+    seed_ann(&app, ann_uuid, &ann).await;
+    for (email, access) in [
+        ("bob@example.com", "reports"),
+        ("cat@example.com", "food_list"),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/family-access",
+                &ann,
+                json!({"grantee_email": email, "access_type": access}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    for report in ["nutrition", "body", "exercise"] {
+        let path = format!("/api/v1/reports/{report}?{RANGE}&user_id={ann_id}");
+        let own = app
+            .get(&format!("/api/v1/reports/{report}?{RANGE}"), &ann)
+            .await;
+        let shared = app.get(&path, &bob).await;
+        assert_eq!(shared.status, StatusCode::OK, "{report}: {:?}", shared.body);
+        assert_eq!(shared.body, own.body, "{report}: bob reads what ann reads");
+        let no_grant = app.get(&path, &cat).await;
+        let stranger = app.get(&path, &dan).await;
+        assert_eq!(no_grant.status, StatusCode::NOT_FOUND, "{report}");
+        assert_eq!(stranger.status, StatusCode::NOT_FOUND, "{report}");
+        assert_eq!(no_grant.body, stranger.body, "{report}");
+        // A CSV is no way around it either.
+        let csv = app.get(&format!("{path}&format=csv"), &cat).await;
+        assert_eq!(csv.status, StatusCode::NOT_FOUND, "{report}");
+    }
+    let r = app.get("/api/v1/reports/nutrition", &As::Nobody).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn bad_ranges_are_422_and_presets_end_today() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for (query, field) in [
+        ("days=0", "days"),
+        ("days=367", "days"),
+        ("days=", "days"),
+        ("days=seven", "days"),
+        ("from=2026-01-01", "to"),
+        ("to=2026-01-01", "from"),
+        ("from=2026-01-02&to=2026-01-01", "to"),
+        ("from=2026-01-01&to=2027-01-02", "to"),
+        ("days=7&from=2026-01-01&to=2026-01-02", "days"),
+        ("from=2026-02-30&to=2026-03-01", "from"),
+        ("format=xml", "format"),
+        ("format=", "format"),
+        ("user_id=", "user_id"),
+    ] {
+        for report in ["nutrition", "body", "exercise"] {
+            let r = app
+                .get(&format!("/api/v1/reports/{report}?{query}"), &ann)
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{report}?{query}: {:?}",
+                r.body
+            );
+            assert_eq!(r.code(), "validation_failed", "{query}");
+            assert!(
+                r.body["error"]["fields"].get(field).is_some(),
+                "{report}?{query}: {:?}",
+                r.body
+            );
+        }
+    }
+    // A year of 366 days is the most; presets end today (in the owner's timezone).
+    let r = app
+        .get(
+            "/api/v1/reports/nutrition?from=2024-01-01&to=2024-12-31",
+            &ann,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["days"].as_array().unwrap().len(), 366);
+    for days in [7, 30, 90, 365] {
+        let r = app
+            .get(&format!("/api/v1/reports/nutrition?days={days}"), &ann)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        let today = chrono::Utc::now().date_naive().to_string();
+        assert_eq!(r.body["to"], today);
+        assert_eq!(r.body["days"].as_array().unwrap().len(), days);
+        let r = app
+            .get(&format!("/api/v1/reports/exercise?days={days}"), &ann)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.body["sessions"], 0);
+        let r = app
+            .get(&format!("/api/v1/reports/body?days={days}"), &ann)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.body["weight"]["points"], json!([]));
+    }
+    let r = app.get("/api/v1/reports/body", &ann).await;
+    assert_eq!(r.status, StatusCode::OK);
+}
