@@ -176,6 +176,7 @@ async fn read_body(req: Request, limit: usize) -> Result<bytes::Bytes, ApiError>
     request_body(content = ImportFile, content_type = "application/octet-stream"),
     responses(
         (status = 200, description = "What was (or would be) created and skipped", body = ImportPreview),
+        (status = 404, description = "No importer of that kind", body = crate::error::ErrorBody),
     ))]
 async fn import_file(
     State(app): State<AppState>,
