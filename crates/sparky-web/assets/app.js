@@ -223,4 +223,6 @@
   if ("serviceWorker" in navigator) {
     window.addEventListener("load", function () { navigator.serviceWorker.register("/sw.js").catch(function () {}); });
   }
+  // Everything above is in place (browser tests wait for this before using the page's script).
+  document.documentElement.setAttribute("data-js", "ready");
 })();

@@ -401,6 +401,8 @@
           else if (turn.text) turn.text.parentNode.removeChild(turn.text);
           else if (text) bubble("assistant", text);
         }
+        // Once more at the end of a turn that wrote: the screen shows the turn's last write.
+        if (d.cards && d.cards.length) changed();
         break;
       case "error":
         turn.ended = true;

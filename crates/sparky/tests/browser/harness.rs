@@ -451,8 +451,21 @@ impl Browser {
                 return;
             }
             if Instant::now() > deadline {
+                let diagnostics = self
+                    .client
+                    .execute(
+                        "return JSON.stringify({ready: document.readyState, \
+                         js: document.documentElement.getAttribute('data-js'), \
+                         controlled: !!(navigator.serviceWorker && navigator.serviceWorker.controller), \
+                         resources: performance.getEntriesByType('resource').map(function (e) { \
+                           return e.name.replace(location.origin, '') + ' ' + e.responseStatus + ' ' + Math.round(e.duration) + 'ms ' + e.transferSize + 'B'; })});",
+                        vec![],
+                    )
+                    .await
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
                 panic!(
-                    "timed out waiting for {what} on {}; the page:\n{}",
+                    "timed out waiting for {what} on {}; {diagnostics}; the page:\n{}",
                     self.path().await,
                     self.body_text().await
                 );

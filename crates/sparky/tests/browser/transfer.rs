@@ -49,6 +49,11 @@ async fn export_from_settings_and_import_into_a_new_account() {
     let bea = driver.session(&server.base).await;
     register(&bea, "Bea Example", "bea@example.com").await;
     bea.goto("/settings").await;
+    bea.until(
+        "the page's script to be ready",
+        "return document.documentElement.getAttribute('data-js') === 'ready';",
+    )
+    .await;
     bea.find("#import-file")
         .await
         .send_keys(path.to_str().unwrap())
