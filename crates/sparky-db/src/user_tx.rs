@@ -79,6 +79,8 @@ pub struct UserTx {
     in_flight: bool,
     /// `statement_timeout` (ms) to set for the rest of the transaction with the next statement.
     pending_timeout: Option<String>,
+    /// Send `COMMIT` together with the next statement (see [`UserTx::commit_with_next_statement`]).
+    commit_next: bool,
 }
 
 /// One statement of the pipeline.
@@ -105,6 +107,7 @@ impl UserTx {
             state: State::Idle,
             in_flight: false,
             pending_timeout: None,
+            commit_next: false,
         }
     }
 
@@ -121,6 +124,7 @@ impl UserTx {
             state: State::Idle,
             in_flight: false,
             pending_timeout: None,
+            commit_next: false,
         }
     }
 
@@ -130,6 +134,14 @@ impl UserTx {
     /// `Duration::ZERO` means no limit.
     pub fn set_statement_timeout(&mut self, timeout: Duration) {
         self.pending_timeout = Some(timeout.as_millis().to_string());
+    }
+
+    /// Makes the next statement the last: its `COMMIT` goes out in the same pipeline, which
+    /// saves a request whose final write is known in advance one round trip. If that statement
+    /// fails, the `COMMIT` ends the transaction as a rollback. Afterwards the transaction is
+    /// finished: further statements fail and [`UserTx::commit`] has nothing left to do.
+    pub fn commit_with_next_statement(&mut self) {
+        self.commit_next = true;
     }
 
     fn client(&self) -> &Object {
@@ -161,6 +173,7 @@ impl UserTx {
     /// followed by `COMMIT` when `commit` is set, all in one pipeline.
     async fn run(&mut self, op: Op<'_>, commit: bool) -> Result<OpResult, DbError> {
         self.check_usable()?;
+        let commit = commit || (self.commit_next && !matches!(op, Op::Nothing));
         let start = if self.state == State::Idle {
             let setup_sql = match self.acting {
                 Acting::User(_) => SETUP_USER,

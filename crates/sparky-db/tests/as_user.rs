@@ -145,6 +145,63 @@ async fn a_one_statement_transaction_is_one_round_trip_and_commits() {
 }
 
 #[tokio::test]
+async fn commit_with_next_statement_commits_that_statement_and_ends_the_transaction() {
+    let db = TestDb::new().await;
+    let alice = make_user(&db, "alice@example.com").await;
+    let database = single_connection(&db).await;
+    let insert = "INSERT INTO measurements (user_id, type, value, unit, measured_at) VALUES ($1, 'weight', 80, 'kg', now())";
+    let count = async || -> i64 {
+        db.owner_client()
+            .await
+            .query_one("SELECT count(*) FROM measurements", &[])
+            .await
+            .unwrap()
+            .get(0)
+    };
+
+    // A read first, then the armed write: both in one transaction, committed with the write.
+    let mut tx = database.as_user(alice).await.unwrap();
+    tx.query("SELECT count(*) FROM measurements", &[])
+        .await
+        .unwrap();
+    tx.commit_with_next_statement();
+    tx.execute(insert, &[&alice]).await.unwrap();
+    assert_eq!(count().await, 1, "committed without calling commit()");
+    // The transaction is over: nothing more can ride on it, and commit() is a no-op.
+    assert!(tx.execute(insert, &[&alice]).await.is_err());
+    tx.commit().await.unwrap();
+    assert_eq!(count().await, 1);
+
+    // A failing armed statement rolls back what came before it in the transaction.
+    let mut tx = database.as_user(alice).await.unwrap();
+    tx.execute(insert, &[&alice]).await.unwrap();
+    tx.commit_with_next_statement();
+    assert!(tx.query("SELECT 1/0", &[]).await.is_err());
+    drop(tx);
+    assert_eq!(count().await, 1, "the earlier insert was rolled back");
+
+    // Arming before the first statement: BEGIN, setup, the write and COMMIT in one pipeline;
+    // and the connection is clean for the next request.
+    let mut tx = database.as_user(alice).await.unwrap();
+    tx.commit_with_next_statement();
+    tx.execute(insert, &[&alice]).await.unwrap();
+    drop(tx);
+    assert_eq!(
+        count().await,
+        2,
+        "dropping a committed transaction rolls nothing back"
+    );
+    let mut tx = database.as_user(alice).await.unwrap();
+    assert_eq!(
+        tx.query_one("SELECT auth.uid()", &[])
+            .await
+            .unwrap()
+            .get::<_, Option<Uuid>>(0),
+        Some(alice)
+    );
+}
+
+#[tokio::test]
 async fn a_request_cancelled_mid_query_leaves_no_open_transaction_behind() {
     let db = TestDb::new().await;
     let alice = make_user(&db, "alice@example.com").await;

@@ -93,6 +93,12 @@ where
 }
 
 impl Idempotency {
+    /// Whether the request carried an `Idempotency-Key` (without one, [`Idempotency::run`]
+    /// only runs the write).
+    pub fn has_key(&self) -> bool {
+        self.key.is_some()
+    }
+
     /// Runs `write` once per key: a retry gets the stored answer (same status and body); the
     /// first attempt's answer is stored in the same transaction as its write.
     pub async fn run<T: Serialize>(

@@ -113,9 +113,24 @@ impl TestApp {
         who: &As,
         body: Option<Value>,
     ) -> Response {
+        self.request_with(method, path, who, body, &[]).await
+    }
+
+    /// [`TestApp::request`] with extra request headers.
+    pub async fn request_with(
+        &self,
+        method: Method,
+        path: &str,
+        who: &As,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Response {
         let mut req = self
             .client
             .request(method.clone(), format!("{}{}", self.base, path));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
         match who {
             As::Nobody => {}
             As::Cookie(c) => {

@@ -374,3 +374,100 @@ async fn family_members_log_only_with_the_calorie_grant() {
     );
     assert_eq!(workouts(&app, &ann, "today").await.len(), 1);
 }
+
+#[tokio::test]
+async fn more_set_rows_keeps_what_was_typed_and_logs_every_set() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let bench = exercise_id(&app, &ann, "bench press").await;
+    let form = get(&app, &format!("/exercise/log/{bench}"), &ann, None).await;
+    assert!(form.body.contains("name=\"reps_6\""));
+    assert!(!form.body.contains("name=\"reps_7\""));
+    let csrf = form.csrf();
+    let today = today(&app, &ann).await;
+
+    // Six sets typed, then "More set rows": the form comes back with nine rows, the six sets
+    // still in it, the cursor in row 7, and nothing logged yet.
+    let mut fields: Vec<(String, String)> = vec![
+        ("exercise_id".into(), bench.clone()),
+        ("date".into(), today.clone()),
+        ("set_rows".into(), "6".into()),
+        ("add_sets".into(), "1".into()),
+    ];
+    for n in 1..=6 {
+        fields.push((format!("reps_{n}"), "5".into()));
+        fields.push((format!("weight_{n}"), format!("{}", 60 + n * 5)));
+    }
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let r = post(&app, "/exercise/log", &ann, None, Some(&csrf), &borrowed).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("name=\"reps_9\""), "{}", r.body);
+    assert!(!r.body.contains("name=\"reps_10\""));
+    assert!(r.body.contains("name=\"set_rows\" value=\"9\""));
+    assert!(r.body.contains("id=\"weight-6\" name=\"weight_6\" inputmode=\"decimal\" autocomplete=\"off\" placeholder=\"kg\" value=\"90\""), "{}", r.body);
+    assert!(r.body.contains("name=\"reps_7\" autofocus"));
+    assert!(
+        workouts(&app, &ann, &today).await.is_empty(),
+        "nothing logged yet"
+    );
+
+    // Eight sets logged from the nine rows.
+    fields.retain(|(k, _)| k != "add_sets" && k != "set_rows");
+    fields.push(("set_rows".into(), "9".into()));
+    fields.push(("reps_7".into(), "3".into()));
+    fields.push(("weight_7".into(), "100".into()));
+    fields.push(("reps_8".into(), "2".into()));
+    fields.push(("weight_8".into(), "105".into()));
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let r = post(&app, "/exercise/log", &ann, None, Some(&csrf), &borrowed).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let logged = workouts(&app, &ann, &today).await;
+    assert_eq!(logged.len(), 1);
+    let sets = logged[0]["sets"].as_array().unwrap();
+    assert_eq!(sets.len(), 8);
+    assert_eq!(sets[7]["weight"], json!(105.0));
+
+    // The rows stop growing at 30, and a forged row count cannot go past that.
+    let r = post(
+        &app,
+        "/exercise/log",
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("exercise_id", &bench),
+            ("date", &today),
+            ("set_rows", "29"),
+            ("add_sets", "1"),
+        ],
+    )
+    .await;
+    assert!(r.body.contains("name=\"reps_30\""));
+    assert!(!r.body.contains("name=\"reps_31\""));
+    assert!(
+        !r.body.contains("name=\"add_sets\""),
+        "no more rows offered at the limit"
+    );
+    let r = post(
+        &app,
+        "/exercise/log",
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("exercise_id", &bench),
+            ("date", &today),
+            ("set_rows", "5000"),
+            ("add_sets", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains("name=\"reps_31\""));
+}

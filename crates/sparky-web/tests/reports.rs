@@ -286,6 +286,40 @@ async fn nutrition_report_adds_up_by_hand() {
         "{}",
         lines[3]
     );
+    assert_eq!(csv.headers["vary"], "Accept");
+
+    // Without format=, the Accept header decides; a browser's usual header gets JSON.
+    let path = format!("/api/v1/reports/nutrition?{RANGE}");
+    let by_accept = app
+        .request_with(
+            reqwest::Method::GET,
+            &path,
+            &ann,
+            None,
+            &[("accept", "text/csv")],
+        )
+        .await;
+    assert_eq!(by_accept.status, StatusCode::OK);
+    assert!(by_accept.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert_eq!(by_accept.body, csv.body);
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let json_again = app
+        .request_with(
+            reqwest::Method::GET,
+            &path,
+            &ann,
+            None,
+            &[("accept", browser)],
+        )
+        .await;
+    assert!(json_again.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    assert!(json_again.body.is_object());
 }
 
 #[tokio::test]

@@ -29,8 +29,11 @@ pub fn routes() -> Router<AppState> {
         .route("/exercise/estimate", get(estimate))
 }
 
-/// Set rows the form offers (empty ones are ignored).
+/// Set rows the form starts with (empty ones are ignored).
 const SET_ROWS: usize = 6;
+/// Set rows it grows to with "Add sets", three at a time.
+const MAX_SET_ROWS: usize = 30;
+const ADD_ROWS: usize = 3;
 
 pub struct SetRow {
     pub n: usize,
@@ -38,6 +41,8 @@ pub struct SetRow {
     pub weight: String,
     pub reps_error: Option<String>,
     pub weight_error: Option<String>,
+    /// The first row added by "More set rows" (the cursor goes there).
+    pub focus: bool,
 }
 
 pub struct LogView {
@@ -48,6 +53,8 @@ pub struct LogView {
     pub strength: bool,
     pub cardio: bool,
     pub sets: Vec<SetRow>,
+    /// "Add sets" is offered (the form has fewer than [`MAX_SET_ROWS`] rows).
+    pub more_rows: bool,
     pub weight_unit: &'static str,
     pub distance_unit: &'static str,
     pub duration: String,
@@ -136,6 +143,7 @@ async fn view(
     shell: &Shell,
     e: &Exercise,
     date: NaiveDate,
+    rows: usize,
 ) -> Result<LogView, PageError> {
     let weight_kg = body_weight_kg(page).await;
     let category = e
@@ -154,15 +162,17 @@ async fn view(
         date,
         strength: !cardio,
         cardio,
-        sets: (1..=SET_ROWS)
+        sets: (1..=rows)
             .map(|n| SetRow {
                 n,
                 reps: String::new(),
                 weight: String::new(),
                 reps_error: None,
                 weight_error: None,
+                focus: false,
             })
             .collect(),
+        more_rows: rows < MAX_SET_ROWS,
         weight_unit: if imperial { "lb" } else { "kg" },
         distance_unit: if imperial { "mi" } else { "km" },
         duration: String::new(),
@@ -183,7 +193,7 @@ async fn form(
     let shell = page.shell("", "exercise").await?;
     let e = exercises::get(&mut page.tx, id).await?;
     let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
-    let v = view(&mut page, &shell, &e, p.date.unwrap_or(today)).await?;
+    let v = view(&mut page, &shell, &e, p.date.unwrap_or(today), SET_ROWS).await?;
     page.tx.commit().await?;
     let mut shell = shell;
     shell.title = e.name;
@@ -239,11 +249,17 @@ async fn log(
     let t = page.t;
     let mut errors = FormErrors::new();
     let nan = t.get("form.not_a_number");
+    // How many rows the form showed (it grows with "Add sets"), within the bounds.
+    let shown_rows = field("set_rows")
+        .parse::<usize>()
+        .unwrap_or(SET_ROWS)
+        .clamp(SET_ROWS, MAX_SET_ROWS);
+    let add_rows = field("add_sets") == "1";
     // Rows as typed, and which of them are sets (their index in the input).
     let mut rows: Vec<(String, String)> = Vec::new();
     let mut sets: Vec<SetInput> = Vec::new();
     let mut set_row: Vec<usize> = Vec::new();
-    for n in 1..=SET_ROWS {
+    for n in 1..=shown_rows {
         let (reps_text, weight_text) = (field(&format!("reps_{n}")), field(&format!("weight_{n}")));
         let reps = whole(&reps_text).unwrap_or_else(|_| {
             errors.add(&format!("reps_{n}"), t.get("exercise.whole_reps"));
@@ -275,7 +291,7 @@ async fn log(
         errors.add("calories", nan);
         None
     });
-    if errors.is_empty() {
+    if errors.is_empty() && !add_rows {
         let input = LogWorkoutInput {
             exercise_id: id,
             performed_at: None,
@@ -316,11 +332,22 @@ async fn log(
             }
         }
     }
-    // Shown again with what was typed and what is wrong; nothing was stored.
+    // Shown again with what was typed (and what is wrong, or with more set rows when "Add
+    // sets" was pressed); nothing was stored.
+    let rows_now = if add_rows {
+        (shown_rows + ADD_ROWS).min(MAX_SET_ROWS)
+    } else {
+        shown_rows
+    };
     let shell = page.shell("", "exercise").await?;
     let e = exercises::get(&mut page.tx, id).await?;
     let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
-    let mut v = view(&mut page, &shell, &e, date.unwrap_or(today)).await?;
+    let mut v = view(&mut page, &shell, &e, date.unwrap_or(today), rows_now).await?;
+    if add_rows {
+        if let Some(first_new) = v.sets.get_mut(shown_rows) {
+            first_new.focus = true;
+        }
+    }
     for (row, (reps, weight)) in v.sets.iter_mut().zip(rows) {
         row.reps_error = errors.get(&format!("reps_{}", row.n)).map(str::to_string);
         row.weight_error = errors.get(&format!("weight_{}", row.n)).map(str::to_string);
@@ -332,7 +359,7 @@ async fn log(
     v.calories = field("calories");
     v.notes = field("notes");
     let mut shown: Vec<String> = vec!["duration".into(), "distance".into(), "calories".into()];
-    for n in 1..=SET_ROWS {
+    for n in 1..=rows_now {
         shown.push(format!("reps_{n}"));
         shown.push(format!("weight_{n}"));
     }
@@ -342,6 +369,8 @@ async fn log(
     let mut shell = shell;
     shell.title = e.name;
     let mut r = html(&LogPage { shell, v });
-    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    if !add_rows {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
     Ok(r)
 }

@@ -2,7 +2,7 @@
 //! member's diary; RLS alone decides (`calorie` writes, `reports` reads).
 
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sparky_app::days::DayRef;
 use sparky_app::diary::{
@@ -54,6 +54,10 @@ async fn log_food(
     IdempotentJson(idem, input): IdempotentJson<LogFoodInput>,
 ) -> ApiResult<Response> {
     let req = input.parse()?;
+    if !idem.has_key() {
+        let entry = diary::log_and_commit(tx, acting.acting(), &req).await?;
+        return Ok((StatusCode::CREATED, ApiJson(entry)).into_response());
+    }
     let response = idem
         .run(&mut tx, StatusCode::CREATED, async |tx| {
             Ok(diary::log(tx, acting.acting(), &req).await?)
@@ -76,6 +80,10 @@ async fn quick_add(
     acting: ActingFor,
     IdempotentJson(idem, input): IdempotentJson<QuickAddInput>,
 ) -> ApiResult<Response> {
+    if !idem.has_key() {
+        let entry = diary::quick_add_and_commit(tx, acting.acting(), input).await?;
+        return Ok((StatusCode::CREATED, ApiJson(entry)).into_response());
+    }
     let response = idem
         .run(&mut tx, StatusCode::CREATED, async |tx| {
             Ok(diary::quick_add(tx, acting.acting(), input).await?)

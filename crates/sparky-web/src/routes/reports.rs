@@ -2,7 +2,7 @@
 //! (see `sparky_app::reports`). `?user_id=` reads a family member's reports: RLS decides
 //! (`reports` reads all three; `calorie` the nutrition and exercise ones, `checkin` the body one).
 
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use sparky_app::reports::{self, BodyReport, ExerciseReport, NutritionReport, ReportRange, ToCsv};
@@ -44,7 +44,8 @@ pub struct ReportParams {
     pub from: Option<Date>,
     /// A custom range's last day, inclusive: at most 365 days after `from` (366 days in all).
     pub to: Option<Date>,
-    /// `json` (default) or `csv`: a file with a header row, ISO dates and the owner's units.
+    /// `json` or `csv`: a file with a header row, ISO dates and the owner's units. Without it,
+    /// an `Accept` header that ranks `text/csv` above `application/json` gets CSV; else JSON.
     #[param(inline)]
     pub format: Option<ReportFormat>,
     /// Whose report (a family member who shared their data with you).
@@ -57,9 +58,65 @@ impl ReportParams {
     }
 }
 
+/// The format asked for: `format=` when given, else what the `Accept` header prefers (CSV
+/// only when it ranks `text/csv` above JSON), else JSON.
+fn chosen_format(format: Option<ReportFormat>, headers: &HeaderMap) -> ReportFormat {
+    if let Some(f) = format {
+        return f;
+    }
+    let accept = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    let (csv, json) = accept_weights(&accept);
+    if csv > json {
+        ReportFormat::Csv
+    } else {
+        ReportFormat::Json
+    }
+}
+
+/// The quality an `Accept` value gives CSV and JSON, each from its most specific matching
+/// range (`text/csv` over `text/*` over `*/*`), in thousandths.
+fn accept_weights(accept: &str) -> (u16, u16) {
+    // (specificity, quality) of the best match so far for each.
+    let mut csv: (u8, u16) = (0, 0);
+    let mut json: (u8, u16) = (0, 0);
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .next()
+            .and_then(|v| v.trim().parse::<f32>().ok())
+            .map_or(1000, |v| (v.clamp(0.0, 1.0) * 1000.0).round() as u16);
+        let specificity = |full: &str, family: &str| match media.as_str() {
+            m if m == full => 3,
+            m if m == family => 2,
+            "*/*" => 1,
+            _ => 0,
+        };
+        let c = specificity("text/csv", "text/*");
+        if c > csv.0 {
+            csv = (c, q);
+        }
+        let j = specificity("application/json", "application/*");
+        if j > json.0 {
+            json = (j, q);
+        }
+    }
+    // Without any Accept header both are acceptable and JSON, the default, wins the tie.
+    if accept.trim().is_empty() {
+        return (0, 1000);
+    }
+    (csv.1, json.1)
+}
+
 /// The report as JSON, or as a CSV download.
-fn respond<R: Serialize + ToCsv>(report: R, format: Option<ReportFormat>) -> Response {
-    match format.unwrap_or_default() {
+fn respond<R: Serialize + ToCsv>(report: R, format: ReportFormat) -> Response {
+    let mut response = match format {
         ReportFormat::Json => ApiJson(report).into_response(),
         ReportFormat::Csv => {
             let name = reports::csv_file_name(&report);
@@ -74,7 +131,12 @@ fn respond<R: Serialize + ToCsv>(report: R, format: Option<ReportFormat>) -> Res
             }
             r
         }
-    }
+    };
+    // Caches must keep the JSON and CSV answers of one URL apart.
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
 }
 
 /// Nutrition over a range: calories a day against the calorie target with the average over
@@ -91,12 +153,13 @@ fn respond<R: Serialize + ToCsv>(report: R, format: Option<ReportFormat>) -> Res
     ))]
 async fn nutrition_report(
     Auth { mut tx, .. }: Auth,
+    headers: HeaderMap,
     ApiQuery(p): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     let range = p.range()?;
     let r = reports::nutrition(&mut tx, sparky_app::Acting::new(p.user_id), range).await?;
     tx.commit().await?;
-    Ok(respond(r, p.format))
+    Ok(respond(r, chosen_format(p.format, &headers)))
 }
 
 /// Body measurements over a range: weight with its trend (EWMA, alpha 0.1) and the trend's
@@ -111,12 +174,13 @@ async fn nutrition_report(
     ))]
 async fn body_report(
     Auth { mut tx, .. }: Auth,
+    headers: HeaderMap,
     ApiQuery(p): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     let range = p.range()?;
     let r = reports::body(&mut tx, sparky_app::Acting::new(p.user_id), range).await?;
     tx.commit().await?;
-    Ok(respond(r, p.format))
+    Ok(respond(r, chosen_format(p.format, &headers)))
 }
 
 /// Exercise over a range: sessions, calories and minutes per day and week, weekly volume
@@ -131,10 +195,49 @@ async fn body_report(
     ))]
 async fn exercise_report(
     Auth { mut tx, .. }: Auth,
+    headers: HeaderMap,
     ApiQuery(p): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     let range = p.range()?;
     let r = reports::exercise(&mut tx, sparky_app::Acting::new(p.user_id), range).await?;
     tx.commit().await?;
-    Ok(respond(r, p.format))
+    Ok(respond(r, chosen_format(p.format, &headers)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pick(accept: &str) -> ReportFormat {
+        let mut h = HeaderMap::new();
+        if !accept.is_empty() {
+            h.insert(header::ACCEPT, HeaderValue::from_str(accept).unwrap());
+        }
+        chosen_format(None, &h)
+    }
+
+    #[test]
+    fn accept_header_picks_csv_only_when_it_ranks_first() {
+        assert_eq!(pick(""), ReportFormat::Json);
+        assert_eq!(pick("*/*"), ReportFormat::Json);
+        assert_eq!(pick("application/json"), ReportFormat::Json);
+        assert_eq!(pick("text/csv"), ReportFormat::Csv);
+        assert_eq!(pick("Text/CSV; charset=utf-8"), ReportFormat::Csv);
+        assert_eq!(pick("text/csv, application/json"), ReportFormat::Json);
+        assert_eq!(pick("text/csv, application/json;q=0.5"), ReportFormat::Csv);
+        assert_eq!(pick("text/csv;q=0.2, */*;q=0.1"), ReportFormat::Csv);
+        assert_eq!(pick("text/*, */*;q=0.1"), ReportFormat::Csv);
+        assert_eq!(
+            pick("text/html,application/xhtml+xml,*/*;q=0.8"),
+            ReportFormat::Json
+        );
+        assert_eq!(pick("text/csv;q=0"), ReportFormat::Json);
+        // An explicit format= wins over the header.
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, HeaderValue::from_static("text/csv"));
+        assert_eq!(
+            chosen_format(Some(ReportFormat::Json), &h),
+            ReportFormat::Json
+        );
+    }
 }
