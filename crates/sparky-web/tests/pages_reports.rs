@@ -102,6 +102,16 @@ async fn the_reports_page_charts_and_tabulates_a_range_with_csv_links() {
         assert!(b.contains(text), "missing {text:?}");
     }
     assert!(!b.contains("style="), "no inline styles under the CSP");
+    assert!(!b.contains("No workouts in this period."));
+
+    // A range without workouts says so instead of charting a flat line.
+    let quiet = get(&app, "/reports?from=2026-06-01&to=2026-06-14", &ann, None).await;
+    assert_eq!(quiet.status, StatusCode::OK);
+    assert!(
+        quiet.body.contains("No workouts in this period."),
+        "{}",
+        quiet.body
+    );
 
     // The links the page offers work with the session cookie.
     let csv = app

@@ -66,6 +66,8 @@ pub struct BodyView {
 
 pub struct ExerciseView {
     pub chart: String,
+    /// A flat line of zeros says nothing; without sessions the chart gives way to a sentence.
+    pub has_sessions: bool,
     pub sessions: String,
     pub calories: String,
     pub minutes: String,
@@ -326,6 +328,7 @@ async fn show(mut page: Page, Query(p): Query<Params>) -> Result<Response, PageE
         }
         let wu = e.weight_unit.as_str();
         ExerciseView {
+            has_sessions: e.sessions > 0,
             chart: charts::sparkline(
                 &per_day,
                 None,
