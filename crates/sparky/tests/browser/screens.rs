@@ -123,6 +123,16 @@ pub const SCREENS: &[Screen] = &[
     screen("onboarding", "/onboarding", User, &[]),
     screen("checkin", "/checkin", User, &[]),
     screen("exercise", "/exercise", User, &[]),
+    // Logging a strength exercise: the sheet with its set rows.
+    screen(
+        "exercise-log",
+        "/exercise?q=bench+press",
+        User,
+        &[
+            Click("ul.results a"),
+            Wait("dialog#sheet[open] #log-form"),
+        ],
+    ),
     screen("plans", "/plans", User, &[]),
     screen("goals", "/goals", User, &[]),
     screen("reports", "/reports", User, &[]),
