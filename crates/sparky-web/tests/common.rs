@@ -230,9 +230,9 @@ impl TestApp {
 pub const PASSWORD: &str = "correct horse battery staple";
 
 /// The per-day totals kept by triggers hold exactly what the sources aggregate to, for every
-/// user: diary_day_totals (food entries and nutrient sums, workouts and calories burned) and
-/// measurement_day_totals (water and the day's last weight), and recent_foods (when each
-/// user last logged each food). Returns the number of days with food entries. Read as the
+/// user: diary_day_totals (food entries, nutrient sums and their JSON, workouts and calories
+/// burned) and measurement_day_totals (water and the day's last weight), and recent_foods (when
+/// each user last logged each food). Returns the number of days with food entries. Read as the
 /// owner role.
 pub async fn assert_day_totals_match_diary(app: &TestApp) -> i64 {
     let owner = app.db.owner_client().await;
@@ -247,8 +247,12 @@ pub async fn assert_day_totals_match_diary(app: &TestApp) -> i64 {
     let checks = [
         (
             "food",
-            format!("SELECT user_id, entry_date, count(*)::integer, {sums} FROM food_diary GROUP BY user_id, entry_date"),
-            format!("SELECT user_id, entry_date, entries, {names} FROM diary_day_totals WHERE entries > 0"),
+            // The "eaten" JSON too, as the function that writes it prints the fresh sums.
+            format!(
+                "SELECT user_id, entry_date, count(*)::integer, {sums}, public.day_eaten_json({sums})
+                 FROM food_diary GROUP BY user_id, entry_date"
+            ),
+            format!("SELECT user_id, entry_date, entries, {names}, eaten_json FROM diary_day_totals WHERE entries > 0"),
         ),
         (
             "exercise",

@@ -128,10 +128,7 @@ pub const SCREENS: &[Screen] = &[
         "exercise-log",
         "/exercise?q=bench+press",
         User,
-        &[
-            Click("ul.results a"),
-            Wait("dialog#sheet[open] #log-form"),
-        ],
+        &[Click("ul.results a"), Wait("dialog#sheet[open] #log-form")],
     ),
     screen("plans", "/plans", User, &[]),
     screen("goals", "/goals", User, &[]),
