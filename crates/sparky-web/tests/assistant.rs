@@ -647,6 +647,60 @@ async fn mcp_over_http_follows_the_streamable_http_transport() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unsupported_protocol_version");
 
+    // A batch (revisions up to 2025-03-26): the responses as one array, the notification
+    // unanswered; as events, one per response.
+    let batch = json!([
+        {"jsonrpc": "2.0", "id": 1, "method": "ping"},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": "t", "method": "tools/list"},
+    ]);
+    let r = post("application/json, text/event-stream", None, batch.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: Value = r.json().await.unwrap();
+    let answers = body.as_array().unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(answers.len(), 2, "{body}");
+    assert_eq!(answers[0]["id"], 1);
+    assert_eq!(answers[0]["result"], json!({}));
+    assert_eq!(answers[1]["id"], "t");
+    assert!(answers[1]["result"]["tools"].as_array().unwrap().len() > 5);
+    let r = post("text/event-stream", Some("2025-03-26"), batch.clone())
+        .await
+        .unwrap();
+    let text = r.text().await.unwrap();
+    assert_eq!(text.matches("event: message\ndata: ").count(), 2, "{text}");
+    // Only notifications: 202.
+    let r = post(
+        "application/json",
+        Some("2024-11-05"),
+        json!([{"jsonrpc": "2.0", "method": "notifications/initialized"}]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    // Refused: with 2025-06-18 (no batches), empty, too long, or holding something else.
+    let pings: Vec<Value> = (0..33)
+        .map(|i| json!({"jsonrpc": "2.0", "id": i, "method": "ping"}))
+        .collect();
+    for (version, refused) in [
+        (Some("2025-06-18"), batch.clone()),
+        (None, json!([])),
+        (None, Value::Array(pings)),
+        (
+            None,
+            json!([{"jsonrpc": "2.0", "id": 1, "method": "ping"}, 1]),
+        ),
+        (None, json!(5)),
+    ] {
+        let r = post("application/json", version, refused.clone())
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{refused}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_request", "{refused}");
+    }
+
     // The document describes all three methods and the supported revisions.
     let doc = app.get("/api/v1/openapi.json", &As::Nobody).await;
     let mcp = &doc.body["paths"]["/mcp"];

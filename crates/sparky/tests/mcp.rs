@@ -89,6 +89,15 @@ async fn mcp_over_stdio_logs_a_food_and_reads_the_day() {
         "params": {"name": "read_day", "arguments": {"date": "not a date"}}}),
     )
     .await;
+    // A batch (as revisions up to 2025-03-26 allow): answered as one array, without the
+    // notification; an array inside it is not a message.
+    send(
+        &mut stdin,
+        json!([{"jsonrpc": "2.0", "id": 6, "method": "ping"},
+               [{"jsonrpc": "2.0", "id": 7, "method": "ping"}],
+               {"jsonrpc": "2.0", "method": "notifications/initialized"}]),
+    )
+    .await;
     drop(stdin); // end of input: the server exits
     let mut answers = Vec::new();
     while let Some(line) = stdout.next_line().await.unwrap() {
@@ -96,6 +105,13 @@ async fn mcp_over_stdio_logs_a_food_and_reads_the_day() {
     }
     assert!(child.wait().await.unwrap().success());
     let _ = std::fs::remove_dir_all(&data);
+    let batch = answers.pop().unwrap();
+    assert_eq!(
+        batch,
+        json!([{"jsonrpc": "2.0", "id": 6, "result": {}},
+               {"jsonrpc": "2.0", "id": null,
+                "error": {"code": -32600, "message": "a batch holds JSON-RPC message objects"}}])
+    );
     let ids: Vec<i64> = answers.iter().map(|a| a["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, [1, 2, 3, 4, 5]);
     assert_eq!(answers[0]["result"]["protocolVersion"], "2025-06-18");

@@ -29,20 +29,43 @@ fn ok(id: Value, result: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "result": result})
 }
 
-/// Answers one JSON-RPC message (or a batch); `None` for notifications, which get no answer.
+/// Most messages one batch may hold (each tool call is a transaction of its own).
+pub const MAX_BATCH: usize = 32;
+
+/// Answers one JSON-RPC message (or a batch of them, as revisions up to 2025-03-26 allow);
+/// `None` for notifications, which get no answer.
 pub async fn handle(db: &Database, user_id: Uuid, message: Value) -> Option<Value> {
-    if let Value::Array(batch) = message {
-        if batch.is_empty() {
-            return Some(error(Value::Null, -32600, "empty batch"));
-        }
-        let mut out = Vec::new();
-        for m in batch {
-            if let Some(r) = Box::pin(handle(db, user_id, m)).await {
-                out.push(r);
-            }
-        }
-        return (!out.is_empty()).then_some(Value::Array(out));
+    let Value::Array(batch) = message else {
+        return handle_one(db, user_id, message).await;
+    };
+    if batch.is_empty() {
+        return Some(error(Value::Null, -32600, "empty batch"));
     }
+    if batch.len() > MAX_BATCH {
+        return Some(error(
+            Value::Null,
+            -32600,
+            format!("a batch holds at most {MAX_BATCH} messages"),
+        ));
+    }
+    let mut out = Vec::new();
+    for m in batch {
+        // A batch holds messages, not further batches.
+        let answer = if m.is_object() {
+            handle_one(db, user_id, m).await
+        } else {
+            Some(error(
+                Value::Null,
+                -32600,
+                "a batch holds JSON-RPC message objects",
+            ))
+        };
+        out.extend(answer);
+    }
+    (!out.is_empty()).then_some(Value::Array(out))
+}
+
+async fn handle_one(db: &Database, user_id: Uuid, message: Value) -> Option<Value> {
     let Some(method) = message.get("method").and_then(Value::as_str) else {
         // A response from the client (we never ask it anything) or garbage.
         return message

@@ -2,9 +2,10 @@
 //! (revisions 2024-11-05 to 2025-06-18), authenticated like the API (Bearer API key). The
 //! protocol lives in `sparky_app::assistant::mcp`; this module is the transport:
 //!
-//! - `POST` carries one JSON-RPC message. A request is answered with JSON, or with a
-//!   `text/event-stream` of one `message` event when the client accepts only that; a
-//!   notification or a response is acknowledged with 202 and no body.
+//! - `POST` carries one JSON-RPC message (or, up to revision 2025-03-26, a batch of them). A
+//!   request is answered with JSON, or with a `text/event-stream` of `message` events when the
+//!   client accepts only that; a notification or a response is acknowledged with 202 and no
+//!   body.
 //! - Sparky sends no server-initiated messages and keeps no sessions (no `Mcp-Session-Id`), so
 //!   `GET` (the stream for such messages) and `DELETE` (ending a session) are 405 with
 //!   `Allow: POST`, as the transport specification provides.
@@ -16,7 +17,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
 use sparky_app::assistant::mcp;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -41,6 +44,33 @@ pub enum McpProtocolVersion {
     V2024_11_05,
 }
 
+/// What `POST /mcp` takes: one JSON-RPC message, or a batch (revisions up to 2025-03-26).
+pub struct McpBody;
+
+impl PartialSchema for McpBody {
+    fn schema() -> RefOr<Schema> {
+        let message = || ObjectBuilder::new().schema_type(Type::Object);
+        OneOfBuilder::new()
+            .item(message().description(Some("One JSON-RPC 2.0 message")))
+            .item(
+                ArrayBuilder::new()
+                    .items(message())
+                    .min_items(Some(1))
+                    .max_items(Some(mcp::MAX_BATCH))
+                    .description(Some(
+                        "A batch of JSON-RPC 2.0 messages (not with revision 2025-06-18)",
+                    )),
+            )
+            .into()
+    }
+}
+
+impl ToSchema for McpBody {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("McpBody")
+    }
+}
+
 /// The MCP request headers Sparky reads.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Header)]
@@ -52,10 +82,12 @@ pub struct McpHeaders {
     mcp_protocol_version: Option<String>,
 }
 
-/// Model Context Protocol (streamable HTTP): send one JSON-RPC message, an object (batches are
-/// not part of the current MCP transport and are refused with 400). A request is answered with
-/// its JSON-RPC response: as `application/json`, or as a `text/event-stream` holding one
-/// `message` event when `Accept` lists `text/event-stream` but not JSON (clients usually send
+/// Model Context Protocol (streamable HTTP): send one JSON-RPC message, an object, or (up to
+/// revision 2025-03-26) a batch: an array of at most 32 messages, answered with the array of
+/// their responses (refused with 400 when `Mcp-Protocol-Version` is 2025-06-18, which has no
+/// batches). A request is answered with its JSON-RPC response: as `application/json`, or as a
+/// `text/event-stream` of `message` events (one per response) when `Accept` lists
+/// `text/event-stream` but not JSON (clients usually send
 /// `Accept: application/json, text/event-stream` and get JSON). Notifications and responses
 /// are accepted with 202. Methods: `initialize` (answers with the revision the client asked for
 /// when supported, else the newest), `ping`, `tools/list`, `tools/call`. Tools: the
@@ -63,13 +95,13 @@ pub struct McpHeaders {
 /// goals, update a goal, undo); each call runs as the key's user.
 #[utoipa::path(post, path = "/mcp", tag = "assistant",
     params(McpHeaders),
-    request_body(content = Object, description = "A JSON-RPC 2.0 message"),
+    request_body(content = McpBody, description = "A JSON-RPC 2.0 message, or a batch of them"),
     responses(
         (status = 200, description = "The JSON-RPC response",
             content((Object = "application/json"), (String = "text/event-stream"))),
         (status = 202, description = "A notification or response, accepted"),
-        (status = 400, description = "Not one JSON-RPC message object, or an unsupported \
-            `Mcp-Protocol-Version`", body = ErrorBody),
+        (status = 400, description = "Not a JSON-RPC message object or batch (no batches with \
+            revision 2025-06-18), or an unsupported `Mcp-Protocol-Version`", body = ErrorBody),
     ))]
 async fn mcp_message(
     State(state): State<AppState>,
@@ -92,18 +124,54 @@ async fn mcp_message(
             ));
         }
     }
-    if !message.is_object() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "send one JSON-RPC message object",
-        ));
+    match &message {
+        Value::Object(_) => {}
+        // Revision 2025-06-18 dropped JSON-RPC batching; the earlier ones have it.
+        Value::Array(_) if negotiated(&headers) == Some(NO_BATCHES) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                format!("MCP {NO_BATCHES} has no batches: send one JSON-RPC message object"),
+            ));
+        }
+        Value::Array(batch) if batch.is_empty() || batch.len() > mcp::MAX_BATCH => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                format!("a batch holds 1 to {} messages", mcp::MAX_BATCH),
+            ));
+        }
+        Value::Array(batch) if !batch.iter().all(Value::is_object) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "a batch holds JSON-RPC message objects",
+            ));
+        }
+        Value::Array(_) => {}
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "send one JSON-RPC message object (or, up to MCP 2025-03-26, an array of them)",
+            ))
+        }
     }
     Ok(match mcp::handle(&state.db, user_id, message).await {
         Some(answer) if event_stream_only(&headers) => event_stream(&answer),
         Some(answer) => ApiJson(answer).into_response(),
         None => StatusCode::ACCEPTED.into_response(),
     })
+}
+
+/// The first revision without JSON-RPC batches.
+const NO_BATCHES: &str = "2025-06-18";
+
+/// The revision the client said it negotiated (`Mcp-Protocol-Version`), if any.
+fn negotiated(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("mcp-protocol-version")
+        .and_then(|v| v.to_str().ok())
 }
 
 /// The stream for server-initiated messages. Sparky sends none, so this is always 405 (after
@@ -183,14 +251,23 @@ fn event_stream_only(headers: &HeaderMap) -> bool {
     any && sse && !json
 }
 
-/// One JSON-RPC message as a complete server-sent event stream.
-fn event_stream(message: &Value) -> Response {
+/// The answer as a complete server-sent event stream: one `message` event per JSON-RPC
+/// response (a batch's answers one by one).
+fn event_stream(answer: &Value) -> Response {
+    let messages = match answer {
+        Value::Array(all) => all.as_slice(),
+        one => std::slice::from_ref(one),
+    };
+    let body: String = messages
+        .iter()
+        .map(|m| format!("event: message\ndata: {m}\n\n"))
+        .collect();
     (
         [
             (header::CONTENT_TYPE, "text/event-stream"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        format!("event: message\ndata: {message}\n\n"),
+        body,
     )
         .into_response()
 }
