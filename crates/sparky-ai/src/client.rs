@@ -140,6 +140,10 @@ pub struct ProviderConfig {
     pub user_agent: String,
     /// Sent with every request (e.g. OpenRouter's `HTTP-Referer`, `X-Title`).
     pub extra_headers: Vec<(String, String)>,
+    /// Connect only to public addresses: a literal private address is refused here and a
+    /// name is checked at every connection ([`crate::PublicOnlyResolver`]), so a provider a
+    /// user chose cannot reach the server's own network. Redirects are never followed.
+    pub public_only: bool,
 }
 
 impl ProviderConfig {
@@ -155,6 +159,7 @@ impl ProviderConfig {
             anthropic_version: DEFAULT_ANTHROPIC_VERSION.to_string(),
             user_agent: USER_AGENT.to_string(),
             extra_headers: Vec::new(),
+            public_only: false,
         }
     }
 
@@ -225,6 +230,24 @@ impl AiClient {
         if kind.requires_api_key() && config.api_key.is_none() {
             return Err(AiError::MissingApiKey { provider: label });
         }
+        if config.public_only {
+            // A literal address is not resolved, so the resolver cannot refuse it.
+            let host = reqwest::Url::parse(&base_url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default();
+            let literal = host.trim_start_matches('[').trim_end_matches(']');
+            if literal
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(crate::net::is_private)
+            {
+                return Err(AiError::InvalidConfig {
+                    message: format!(
+                        "{host} is a private-network address, which only the administrator may use"
+                    ),
+                });
+            }
+        }
         let mut headers = HeaderMap::new();
         for (name, value) in &config.extra_headers {
             let parsed = (
@@ -266,14 +289,18 @@ impl AiClient {
             })?;
             headers.insert(HeaderName::from_static("anthropic-version"), version);
         }
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
             .connect_timeout(config.timeouts.connect)
             .default_headers(headers)
-            .build()
-            .map_err(|e| AiError::InvalidConfig {
-                message: format!("cannot set up the HTTP client: {}", root_cause(&e)),
-            })?;
+            // An API has no reason to redirect, and a redirect could lead anywhere.
+            .redirect(reqwest::redirect::Policy::none());
+        if config.public_only {
+            http = http.dns_resolver(Arc::new(crate::net::PublicOnlyResolver));
+        }
+        let http = http.build().map_err(|e| AiError::InvalidConfig {
+            message: format!("cannot set up the HTTP client: {}", root_cause(&e)),
+        })?;
         Ok(AiClient {
             inner: Arc::new(Inner {
                 config,
@@ -552,12 +579,25 @@ impl AiClient {
     ) -> Attempt {
         let status = response.status();
         let after = retry_after(response.headers(), SystemTime::now());
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|l| l.chars().take(200).collect::<String>())
+            .unwrap_or_default();
         let body = match self.read_body(response, MAX_ERROR_BODY, started).await {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(_) => String::new(), // the status alone still says what happened
         };
         let provider = self.inner.label.clone();
         let s = status.as_u16();
+        if status.is_redirection() {
+            return Attempt::Fatal(AiError::Redirected {
+                provider,
+                status: s,
+                location,
+            });
+        }
         if status == StatusCode::TOO_MANY_REQUESTS {
             let eb = read_error_body(&body);
             if is_quota(&eb.code, &eb.message) {

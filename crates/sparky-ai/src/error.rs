@@ -70,6 +70,12 @@ pub enum AiError {
     },
     #[error("{provider} reported an error: {message}")]
     ProviderError { provider: String, message: String },
+    #[error("{provider} answered with a redirect (HTTP {status}{}); Sparky does not follow redirects: use the address it points to as the base URL", redirect_target(.location))]
+    Redirected {
+        provider: String,
+        status: u16,
+        location: String,
+    },
     #[error("{provider} sent a response Sparky cannot read: {message}")]
     MalformedResponse { provider: String, message: String },
     #[error("the connection to {provider} closed before the answer was complete{}", detail(.message))]
@@ -87,6 +93,14 @@ pub enum TimeoutPhase {
     Idle,
     /// The whole answer.
     Total,
+}
+
+fn redirect_target(location: &str) -> String {
+    if location.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" to {}", location.trim())
+    }
 }
 
 fn detail(message: &str) -> String {
@@ -160,6 +174,7 @@ impl AiError {
             AiError::Unavailable { .. } => "ai_unavailable",
             AiError::Unreachable { .. } => "ai_unreachable",
             AiError::EndpointNotFound { .. } => "ai_endpoint_not_found",
+            AiError::Redirected { .. } => "ai_redirected",
             AiError::Timeout { .. } => "ai_timeout",
             AiError::Rejected { .. } => "ai_rejected",
             AiError::ProviderError { .. } => "ai_provider_error",
@@ -177,6 +192,7 @@ impl AiError {
                 | AiError::AuthFailed { .. }
                 | AiError::ModelNotFound { .. }
                 | AiError::EndpointNotFound { .. }
+                | AiError::Redirected { .. }
                 | AiError::QuotaExceeded { .. }
         )
     }

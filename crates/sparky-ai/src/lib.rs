@@ -110,6 +110,7 @@ mod error;
 mod json;
 mod kind;
 mod model;
+mod net;
 mod sse;
 mod stream;
 mod think;
@@ -128,6 +129,7 @@ pub use model::{
     ChatOptions, ChatRequest, ChatResponse, ContentPart, FinishReason, ImageData,
     MalformedArguments, Message, Role, StreamEvent, ToolCall, ToolDefinition, ToolResult, Usage,
 };
+pub use net::{is_private, PublicOnlyResolver};
 pub use stream::ChatStream;
 pub use think::strip_think_blocks;
 pub use wire::anthropic::DEFAULT_MAX_TOKENS as ANTHROPIC_DEFAULT_MAX_TOKENS;

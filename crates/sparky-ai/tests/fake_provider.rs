@@ -842,3 +842,58 @@ async fn extra_headers_and_a_missing_key_for_local_servers() {
     assert_eq!(sent.header("x-title"), Some("Sparky"));
     assert_eq!(sent.header("authorization"), None, "no key, no header");
 }
+
+/// No client follows a redirect (it could lead anywhere, the server's own network included);
+/// the error says where it pointed.
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let fake = FakeAi::start().await;
+    let target = FakeAi::start().await;
+    let c = client(&fake, ProviderKind::OpenAi);
+    let location = format!("{}/v1/chat/completions", target.url());
+    fake.push(Script::raw(307, "text/plain", "").header("Location", &location));
+    let err = c.stream(&request()).await.unwrap_err();
+    assert!(
+        matches!(err, AiError::Redirected { status: 307, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains(&location), "{err}");
+    assert!(err.is_configuration_problem());
+    assert_eq!(fake.requests().len(), 1, "not retried");
+    assert!(target.requests().is_empty(), "the redirect was followed");
+}
+
+/// A client for a provider a user chose (`public_only`) reaches public addresses only: a
+/// literal private address is refused when the client is built, a name that resolves to one
+/// at every connection. Without the flag the same server answers.
+#[tokio::test]
+async fn a_public_only_client_refuses_private_addresses() {
+    let fake = FakeAi::start().await;
+    let port = reqwest::Url::parse(fake.url()).unwrap().port().unwrap();
+
+    let mut literal = config(&fake, ProviderKind::OpenAi);
+    literal.public_only = true;
+    let err = AiClient::new(literal).unwrap_err();
+    assert!(matches!(err, AiError::InvalidConfig { .. }), "{err:?}");
+    assert!(err.to_string().contains("private-network address"), "{err}");
+
+    let by_name = |public_only: bool| {
+        let mut c = ProviderConfig::new(ProviderKind::OpenAi)
+            .base_url(format!("http://localhost:{port}/v1"))
+            .api_key("sk-test");
+        c.retry.max_retries = 0;
+        c.public_only = public_only;
+        AiClient::new(c).unwrap()
+    };
+    let err = by_name(true).stream(&request()).await.unwrap_err();
+    assert!(matches!(err, AiError::Unreachable { .. }), "{err:?}");
+    assert!(err.to_string().contains("private-network address"), "{err}");
+    assert!(fake.requests().is_empty(), "a private address was reached");
+
+    fake.push(Script::text(&["hello"]));
+    let mut stream = by_name(false).stream(&request()).await.unwrap();
+    while let Some(event) = stream.next().await {
+        event.unwrap();
+    }
+    assert_eq!(fake.requests().len(), 1);
+}

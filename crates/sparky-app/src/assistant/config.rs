@@ -430,29 +430,7 @@ pub async fn put(
     get(tx, a).await
 }
 
-/// Whether an address is on a private, loopback, link-local or otherwise internal network.
-pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                // 100.64.0.0/10, carrier-grade NAT (and Tailscale).
-                || (v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]))
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_private(IpAddr::V4(v4));
-            }
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-        }
-    }
-}
+pub use sparky_ai::is_private;
 
 /// The SSRF guard: refuses a URL whose host is (or resolves to) a private address unless the
 /// caller is the administrator or `SPARKY_AI_ALLOW_PRIVATE` is set.
@@ -500,14 +478,7 @@ pub async fn guard_url(tx: &mut UserTx, a: &Assistant, url: &str) -> AppResult<(
     if !private {
         return Ok(());
     }
-    let admin: bool = tx
-        .query_one(
-            "SELECT coalesce((SELECT is_admin FROM users WHERE id = auth.uid()), false)",
-            &[],
-        )
-        .await?
-        .get(0);
-    if admin {
+    if may_use_private(tx, a).await? {
         Ok(())
     } else {
         Err(AppError::invalid(
@@ -518,6 +489,21 @@ pub async fn guard_url(tx: &mut UserTx, a: &Assistant, url: &str) -> AppResult<(
             ),
         ))
     }
+}
+
+/// Whether the caller may point the assistant at private-network addresses: the
+/// administrator, or everyone with `SPARKY_AI_ALLOW_PRIVATE`.
+async fn may_use_private(tx: &mut UserTx, a: &Assistant) -> AppResult<bool> {
+    if a.instance.allow_private {
+        return Ok(true);
+    }
+    Ok(tx
+        .query_one(
+            "SELECT coalesce((SELECT is_admin FROM users WHERE id = auth.uid()), false)",
+            &[],
+        )
+        .await?
+        .get(0))
 }
 
 /// The caller's effective provider, after the rate limit and the daily token budget.
@@ -545,6 +531,9 @@ pub async fn start(tx: &mut UserTx, a: &Assistant) -> AppResult<AgentSettings> {
     let own = s
         .as_ref()
         .filter(|s| s.provider.is_some() || s.base_url.is_some());
+    // A provider the user chose stays on the public internet at every connection (the check
+    // when it was saved cannot see DNS answers that change later).
+    let public_only = own.is_some() && !may_use_private(tx, a).await?;
     let (kind, base_url, key, model, vision_model) = match own {
         // The user's own provider: only their key goes there (never the instance's).
         Some(s) => {
@@ -595,6 +584,7 @@ pub async fn start(tx: &mut UserTx, a: &Assistant) -> AppResult<AgentSettings> {
     };
     let mut config = ProviderConfig::new(kind);
     config.base_url = base_url;
+    config.public_only = public_only;
     if let Some(k) = key {
         config = config.api_key(k);
     }
@@ -648,28 +638,6 @@ mod tests {
         assert_eq!(from_env.0, [0xab; 32]);
         assert!(SecretKey::load(Some("short"), &dir).is_err());
         std::fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn private_addresses() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "192.168.1.10",
-            "172.16.0.1",
-            "169.254.169.254",
-            "100.100.1.1",
-            "::1",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:10.0.0.1",
-            "0.0.0.0",
-        ] {
-            assert!(is_private(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in ["8.8.8.8", "1.1.1.1", "2606:4700::1111"] {
-            assert!(!is_private(ip.parse().unwrap()), "{ip}");
-        }
     }
 
     #[test]
