@@ -33,6 +33,8 @@ pub use openapi::ApiDoc;
 
 /// Default `SPARKY_MAX_IMPORT_BODY`: 64 MiB.
 pub const DEFAULT_MAX_IMPORT_BODY: usize = 64 * 1024 * 1024;
+/// Default `SPARKY_MAX_CONCURRENT_IMPORTS`: imports unpacked and parsed at once.
+pub const DEFAULT_MAX_CONCURRENT_IMPORTS: usize = 2;
 /// Default `SPARKY_IMPORT_STATEMENT_TIMEOUT_MS`: five minutes (a large Apple Health export).
 pub const DEFAULT_IMPORT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -49,6 +51,12 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// `SPARKY_MAX_IMPORT_BODY`: the largest archive `POST /api/v1/import` accepts, in bytes.
     pub max_import_body_bytes: usize,
+    /// `SPARKY_MAX_CONCURRENT_IMPORTS`: how many uploaded files (archives, other trackers'
+    /// exports) are unpacked and parsed at once; each may need several times its size in
+    /// memory, so more wait (up to `import_queue_wait`, then 503 with `Retry-After`).
+    pub max_concurrent_imports: usize,
+    /// How long an import waits for its turn before it is refused.
+    pub import_queue_wait: Duration,
     /// `SPARKY_IMPORT_STATEMENT_TIMEOUT_MS`: `statement_timeout` of an export or import, which
     /// may take longer than other requests (zero: no limit).
     pub import_statement_timeout: Duration,
@@ -69,6 +77,8 @@ impl Default for WebConfig {
             allow_signup: true,
             max_body_bytes: 1024 * 1024,
             max_import_body_bytes: DEFAULT_MAX_IMPORT_BODY,
+            max_concurrent_imports: DEFAULT_MAX_CONCURRENT_IMPORTS,
+            import_queue_wait: Duration::from_secs(30),
             import_statement_timeout: DEFAULT_IMPORT_STATEMENT_TIMEOUT,
             session_ttl_seconds: 30 * 24 * 3600,
             login_attempts_per_minute_ip: 20,
@@ -102,6 +112,8 @@ pub struct AppState {
     pub(crate) providers: Arc<sparky_providers::Providers>,
     /// The assistant's provider default, limits and secret key.
     pub(crate) assistant: Arc<sparky_app::assistant::config::Assistant>,
+    /// Turns for unpacking and parsing an uploaded file (`WebConfig::max_concurrent_imports`).
+    pub(crate) import_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -112,6 +124,9 @@ impl AppState {
                 (name == "SPARKY_OPENFOODFACTS").then(|| "false".to_string())
             })),
             assistant: Arc::default(),
+            import_slots: Arc::new(tokio::sync::Semaphore::new(
+                config.max_concurrent_imports.max(1),
+            )),
             config: Arc::new(config),
             migrator: Arc::new(migrator),
             metrics: ops::Metrics::install(),
@@ -121,6 +136,11 @@ impl AppState {
 }
 
 impl AppState {
+    /// The turns imports take; shared, so a test can hold them all.
+    pub fn import_slots(&self) -> Arc<tokio::sync::Semaphore> {
+        self.import_slots.clone()
+    }
+
     pub fn with_providers(mut self, providers: sparky_providers::Providers) -> AppState {
         self.providers = Arc::new(providers);
         self

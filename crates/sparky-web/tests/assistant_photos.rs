@@ -12,30 +12,11 @@ use common::{As, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sparky_app::assistant::config::{Assistant, InstanceConfig, ProviderKind, SecretKey};
-use sparky_db::{MigrationSource, Migrator};
 use sparky_testkit::fake_ai::{ErrorKind, FakeAi, Finish, Part, Script};
-use sparky_testkit::TestDb;
-use sparky_web::{AppState, WebConfig};
 use std::time::Duration;
 
 async fn spawn(assistant: Assistant) -> TestApp {
-    let db = TestDb::new().await;
-    let database = db.database().await;
-    let migrator = Migrator::new(MigrationSource::Embedded, db.app_role()).unwrap();
-    let state = AppState::new(database, WebConfig::default(), migrator).with_assistant(assistant);
-    let app = sparky_web::router(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        sparky_web::server::serve(listener, app, std::future::pending(), Default::default())
-            .await
-            .unwrap();
-    });
-    TestApp {
-        base: format!("http://{addr}"),
-        db,
-        client: reqwest::Client::new(),
-    }
+    TestApp::spawn_with_assistant(assistant).await
 }
 
 fn instance(fake: &FakeAi, kind: ProviderKind) -> Assistant {

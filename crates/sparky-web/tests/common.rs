@@ -12,6 +12,8 @@ pub struct TestApp {
     pub base: String,
     pub db: TestDb,
     pub client: reqwest::Client,
+    /// The server's turns for imports (a test may hold them).
+    pub import_slots: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 pub struct Response {
@@ -84,6 +86,24 @@ impl TestApp {
         if let Some(p) = providers {
             state = state.with_providers(p);
         }
+        Self::serve_state(db, state).await
+    }
+
+    /// A server whose assistant uses `assistant` (pointed at a local fake provider).
+    pub async fn spawn_with_assistant(
+        assistant: sparky_app::assistant::config::Assistant,
+    ) -> TestApp {
+        let db = TestDb::new().await;
+        let database = db.database().await;
+        let migrator = Migrator::new(MigrationSource::Embedded, db.app_role()).unwrap();
+        let state =
+            AppState::new(database, WebConfig::default(), migrator).with_assistant(assistant);
+        Self::serve_state(db, state).await
+    }
+
+    /// Serves `state` on a free loopback port.
+    pub async fn serve_state(db: TestDb, state: AppState) -> TestApp {
+        let import_slots = state.import_slots();
         let app = sparky_web::router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -95,6 +115,7 @@ impl TestApp {
         TestApp {
             base: format!("http://{addr}"),
             db,
+            import_slots,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

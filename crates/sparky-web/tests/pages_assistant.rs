@@ -10,31 +10,9 @@ use common::{As, TestApp};
 use page_forms::{get, submit};
 use reqwest::StatusCode;
 use sparky_app::assistant::config::{Assistant, InstanceConfig, ProviderKind, SecretKey};
-use sparky_db::{MigrationSource, Migrator};
-use sparky_testkit::TestDb;
-use sparky_web::{AppState, WebConfig};
 
 async fn spawn(assistant: Assistant) -> TestApp {
-    let db = TestDb::new().await;
-    let database = db.database().await;
-    let migrator = Migrator::new(MigrationSource::Embedded, db.app_role()).unwrap();
-    let state = AppState::new(database, WebConfig::default(), migrator).with_assistant(assistant);
-    let app = sparky_web::router(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        sparky_web::server::serve(listener, app, std::future::pending(), Default::default())
-            .await
-            .unwrap();
-    });
-    TestApp {
-        base: format!("http://{addr}"),
-        db,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-    }
+    TestApp::spawn_with_assistant(assistant).await
 }
 
 fn instance() -> Assistant {

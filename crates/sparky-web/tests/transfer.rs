@@ -669,3 +669,66 @@ async fn imports_are_limited_in_size_before_and_after_decompression() {
     );
     assert_eq!(rows_of(&a, &carol_id).await, 0);
 }
+
+#[tokio::test]
+async fn imports_take_turns_and_a_full_queue_answers_503_with_retry_after() {
+    let a = TestApp::spawn_with(sparky_web::WebConfig {
+        max_concurrent_imports: 1,
+        import_queue_wait: std::time::Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await;
+    let (_, alice) = a.user("alice@example.com").await;
+    let (bob_id, bob) = a.user("bob@example.com").await;
+    // Alice's (empty) account as an archive, to be read into Bob's.
+    let (status, _, archive) = get_archive(&a, &alice).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Every turn is taken: both kinds of import wait, then give up with 503 and Retry-After.
+    let held = a.import_slots.clone().acquire_owned().await.unwrap();
+    let r = post_archive(&a, &bob, archive.clone(), "application/gzip").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{:?}", r.body);
+    assert_eq!(r.code(), "busy");
+    assert_eq!(r.headers[header::RETRY_AFTER], "1");
+    let r = a
+        .client
+        .post(format!("{}/api/v1/import/csv?target=measurements", a.base))
+        .header(
+            header::COOKIE,
+            format!("sparky_session={}", cookie_of(&bob)),
+        )
+        .header(header::ORIGIN, a.origin())
+        .body("date,weight\n2026-01-02,80\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.headers().contains_key(header::RETRY_AFTER));
+    assert_eq!(rows_of(&a, &bob_id).await, 0);
+
+    // A turn that frees up while an import waits lets it through.
+    let waiting = {
+        let archive = archive.clone();
+        let a = &a;
+        let bob = bob.clone();
+        async move { post_archive(a, &bob, archive, "application/gzip").await }
+    };
+    let release = async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        drop(held);
+    };
+    let (r, ()) = tokio::join!(waiting, release);
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        a.import_slots.available_permits(),
+        1,
+        "the turn is given back"
+    );
+}
+
+fn cookie_of(who: &As) -> String {
+    match who {
+        As::Cookie(c) => c.clone(),
+        other => panic!("not a cookie: {other:?}"),
+    }
+}

@@ -136,6 +136,11 @@ pub struct ServeArgs {
     /// server).
     #[arg(long, env = "SPARKY_MAX_IMPORT_BODY", default_value_t = sparky_web::DEFAULT_MAX_IMPORT_BODY)]
     pub max_import_body: usize,
+    /// How many uploaded files are unpacked and parsed at once (each may need several times
+    /// its size in memory); more wait up to 30 s, then get 503 with `Retry-After`.
+    #[arg(long, env = "SPARKY_MAX_CONCURRENT_IMPORTS", default_value_t = 2,
+        value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub max_concurrent_imports: u16,
     /// Longest a statement of an export or import may run, in milliseconds (0 = no limit):
     /// these read or write a user's whole history, so they get longer than other requests.
     #[arg(

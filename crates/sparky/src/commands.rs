@@ -160,6 +160,7 @@ async fn serve_with(
         allow_signup: args.allow_signup,
         max_body_bytes: args.max_body,
         max_import_body_bytes: args.max_import_body,
+        max_concurrent_imports: usize::from(args.max_concurrent_imports),
         import_statement_timeout: ms(args.import_statement_timeout_ms),
         session_ttl_seconds: i32::try_from(u64::from(args.session_days) * 86_400)
             .context("SPARKY_SESSION_DAYS is too large")?,

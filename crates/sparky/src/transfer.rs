@@ -120,8 +120,9 @@ pub async fn export_command(db: &DbArgs, args: ExportArgs) -> anyhow::Result<Exi
 pub async fn import_command(db: &DbArgs, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
-    // Check the archive before touching (or starting) the database.
-    transfer::read_archive(&bytes, MAX_UNCOMPRESSED).map_err(anyhow::Error::msg)?;
+    // Check the whole archive before touching (or starting) the database.
+    let checked = transfer::check_archive(&bytes, MAX_UNCOMPRESSED).map_err(anyhow::Error::msg)?;
+    drop(bytes);
     with_database(db, async |located| {
         let (mut tx, _) = as_user(located, db, &args.user).await?;
         let instance =
@@ -135,7 +136,7 @@ pub async fn import_command(db: &DbArgs, args: ImportArgs) -> anyhow::Result<Exi
                 secret: None,
             }),
         };
-        let report = transfer::import(&mut tx, &bytes, &options)
+        let report = transfer::import_checked(&mut tx, checked, &options)
             .await
             .map_err(anyhow::Error::msg)?;
         tx.commit().await?;

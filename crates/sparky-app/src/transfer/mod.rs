@@ -626,14 +626,28 @@ const HAS_DATA: &str = "SELECT
 const IMPORT_LOCK: &str =
     "SELECT pg_advisory_xact_lock(hashtextextended('sparky-import:' || (SELECT auth.uid())::text, 0))";
 
-/// Reads an archive into the acting user's account, which must hold no data yet (409
-/// otherwise). Everything is checked before the first write; the caller commits.
-pub async fn import(
-    tx: &mut UserTx,
-    bytes: &[u8],
-    options: &ImportOptions,
-) -> AppResult<ImportReport> {
-    let archive = read_archive(bytes, options.max_uncompressed)?;
+/// An archive that was unpacked and parsed, ready to be written: everything about it that
+/// needs no database has been checked. Its decompressed files are gone; only the parsed
+/// columns are kept.
+pub struct CheckedArchive {
+    exported_at: String,
+    parsed: Vec<(&'static FileSpec, Parsed)>,
+}
+
+impl std::fmt::Debug for CheckedArchive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckedArchive")
+            .field("exported_at", &self.exported_at)
+            .field("files", &self.parsed.len())
+            .finish()
+    }
+}
+
+/// Unpacks and parses an archive (gzip, tar, manifest, checksums, every CSV file and the
+/// references between them). CPU-bound and synchronous: a server runs it off the async
+/// workers (see [`import`]).
+pub fn check_archive(bytes: &[u8], max_uncompressed: u64) -> AppResult<CheckedArchive> {
+    let archive = read_archive(bytes, max_uncompressed)?;
     let mut refs: HashMap<&'static str, HashMap<u64, String>> = HashMap::new();
     let mut parsed = Vec::with_capacity(FILES.len());
     for spec in FILES {
@@ -658,6 +672,38 @@ pub async fn import(
         }
         parsed.push((spec, p));
     }
+    Ok(CheckedArchive {
+        exported_at: archive.manifest.exported_at,
+        parsed,
+    })
+}
+
+/// Reads an archive into the acting user's account, which must hold no data yet (409
+/// otherwise). Everything is checked before the first write; the caller commits. The archive
+/// is unpacked and parsed on a blocking thread, so a large one does not hold up the async
+/// workers that serve other requests.
+pub async fn import(
+    tx: &mut UserTx,
+    bytes: bytes::Bytes,
+    options: &ImportOptions,
+) -> AppResult<ImportReport> {
+    let max = options.max_uncompressed;
+    let checked = tokio::task::spawn_blocking(move || check_archive(&bytes, max))
+        .await
+        .map_err(|e| AppError::internal(format!("the archive check stopped: {e}")))??;
+    import_checked(tx, checked, options).await
+}
+
+/// [`import`] of an archive already checked with [`check_archive`].
+pub async fn import_checked(
+    tx: &mut UserTx,
+    checked: CheckedArchive,
+    options: &ImportOptions,
+) -> AppResult<ImportReport> {
+    let CheckedArchive {
+        exported_at,
+        parsed,
+    } = checked;
     if let Some(t) = options.statement_timeout {
         tx.set_statement_timeout(t);
     }
@@ -685,10 +731,7 @@ pub async fn import(
             rows: written,
         });
     }
-    Ok(ImportReport {
-        exported_at: archive.manifest.exported_at,
-        files,
-    })
+    Ok(ImportReport { exported_at, files })
 }
 
 /// The values of one column of a parsed file, with their lines and the column's position.

@@ -139,6 +139,31 @@ impl ImportParams {
 #[schema(value_type = String, format = Binary)]
 pub struct ImportFile(#[allow(dead_code)] Vec<u8>);
 
+/// Waits for a turn to unpack and parse an uploaded file (at most
+/// `SPARKY_MAX_CONCURRENT_IMPORTS` at once, since each may take several times its size in
+/// memory); after `import_queue_wait`, 503 with `Retry-After`. Taken after the body was read,
+/// so a slow upload does not hold a turn.
+pub(crate) async fn import_turn(
+    app: &AppState,
+) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    let wait = app.config.import_queue_wait;
+    match tokio::time::timeout(wait, app.import_slots.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => {
+            let mut e = ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!(
+                    "the server is busy with other imports (at most {} at once, SPARKY_MAX_CONCURRENT_IMPORTS); try again shortly",
+                    app.config.max_concurrent_imports.max(1)
+                ),
+            );
+            e.retry_after = Some(wait.as_secs().clamp(1, 60));
+            Err(e)
+        }
+    }
+}
+
 async fn read_body(req: Request, limit: usize) -> Result<bytes::Bytes, ApiError> {
     use http_body_util::BodyExt;
     match http_body_util::Limited::new(req.into_body(), limit)
@@ -177,6 +202,7 @@ async fn read_body(req: Request, limit: usize) -> Result<bytes::Bytes, ApiError>
     responses(
         (status = 200, description = "What was (or would be) created and skipped", body = ImportPreview),
         (status = 404, description = "No importer of that kind", body = crate::error::ErrorBody),
+        (status = 503, description = "Busy with other imports (`Retry-After`), the import took longer than the server allows, or the database is unavailable", body = crate::error::ErrorBody),
     ))]
 async fn import_file(
     State(app): State<AppState>,
@@ -202,6 +228,7 @@ async fn import_file(
     if body.is_empty() {
         return Err(ApiError::invalid("body", "is empty: send the export file"));
     }
+    let _turn = import_turn(&app).await?;
     let parsed =
         tokio::task::spawn_blocking(move || sparky_import::parse_bytes(source, &body, &options))
             .await

@@ -123,7 +123,7 @@ async fn export_archive(
         (status = 415, description = "The body is not sent as application/octet-stream or application/gzip", body = ErrorBody),
         (status = 422, description = "The archive is not valid; `fields.archive` names the file, line and column", body = ErrorBody),
         (status = 409, description = "Your account already holds data", body = ErrorBody),
-        (status = 503, description = "The import took longer than the server allows, or the database is unavailable", body = ErrorBody),
+        (status = 503, description = "Busy with other imports (`Retry-After`), the import took longer than the server allows, or the database is unavailable", body = ErrorBody),
     ))]
 async fn import_archive(
     State(app): State<AppState>,
@@ -170,7 +170,8 @@ async fn import_archive(
         statement_timeout: timeout(&app),
         assistant: app.assistant.clone(),
     };
-    let report = transfer::import(&mut tx, &body, &options).await?;
+    let _turn = super::imports::import_turn(&app).await?;
+    let report = transfer::import(&mut tx, body, &options).await?;
     tx.commit().await?;
     Ok(ApiJson(report))
 }
