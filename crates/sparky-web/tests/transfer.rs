@@ -671,7 +671,7 @@ async fn imports_are_limited_in_size_before_and_after_decompression() {
 }
 
 #[tokio::test]
-async fn imports_take_turns_and_a_full_queue_answers_503_with_retry_after() {
+async fn imports_and_exports_take_turns_and_a_full_queue_answers_503_with_retry_after() {
     let a = TestApp::spawn_with(sparky_web::WebConfig {
         max_concurrent_imports: 1,
         import_queue_wait: std::time::Duration::from_secs(1),
@@ -705,6 +705,10 @@ async fn imports_take_turns_and_a_full_queue_answers_503_with_retry_after() {
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(r.headers().contains_key(header::RETRY_AFTER));
     assert_eq!(rows_of(&a, &bob_id).await, 0);
+    // Exports take the same turns.
+    let (status, headers, _) = get_archive(&a, &alice).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(headers[header::RETRY_AFTER], "1");
 
     // A turn that frees up while an import waits lets it through.
     let waiting = {
@@ -731,4 +735,47 @@ fn cookie_of(who: &As) -> String {
         As::Cookie(c) => c.clone(),
         other => panic!("not a cookie: {other:?}"),
     }
+}
+
+/// Sends an upload's headers and the first bytes of a larger body, then stalls.
+async fn stalled_upload(a: &TestApp, who: &As, path: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let addr = a.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: sparky_session={}\r\nOrigin: {}\r\n\
+         Content-Type: application/gzip\r\nContent-Length: 1000000\r\n\r\n",
+        cookie_of(who),
+        a.origin()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&[0x1f, 0x8b, 8, 0]).await.unwrap();
+    stream.flush().await.unwrap();
+    stream
+}
+
+#[tokio::test]
+async fn slow_uploads_hold_no_database_connection() {
+    let db = sparky_testkit::TestDb::new().await;
+    let database = db.database_builder().pool_size(2).build().unwrap();
+    let a = TestApp::serve(db, database, sparky_web::WebConfig::default()).await;
+    let (_, carol) = a.user("carol@example.com").await;
+    // More stalled uploads than the pool has connections, of both kinds.
+    let mut uploads = Vec::new();
+    for path in [
+        "/api/v1/import",
+        "/api/v1/import/mfp",
+        "/api/v1/import",
+        "/api/v1/import/csv?target=measurements",
+    ] {
+        uploads.push(stalled_upload(&a, &carol, path).await);
+    }
+    // Let them all pass authentication and start waiting for their bodies.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // A request that found no free connection would get 503 after the pool's wait.
+    for _ in 0..4 {
+        let r = a.get("/api/v1/me", &carol).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    drop(uploads);
 }

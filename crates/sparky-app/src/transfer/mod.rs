@@ -135,10 +135,31 @@ pub async fn export(tx: &mut UserTx, options: &ExportOptions) -> AppResult<Expor
         .query_opt(USER, &[])
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    let mut refs: HashMap<&'static str, HashMap<String, u64>> = HashMap::new();
-    let mut files = Vec::with_capacity(FILES.len());
+    let mut results = Vec::with_capacity(FILES.len());
     for spec in FILES {
-        let rows = tx.query(&spec.export_sql(), &[]).await?;
+        results.push((spec, tx.query(&spec.export_sql(), &[]).await?));
+    }
+    let user = ManifestUser {
+        email: user.get(0),
+        name: user.get(1),
+    };
+    let schema_version = options.schema_version.clone();
+    // CSV, checksums and gzip are CPU work proportional to the account's history: off the
+    // async workers, so one large export does not hold up other requests.
+    tokio::task::spawn_blocking(move || build_export(results, user, schema_version))
+        .await
+        .map_err(|e| internal(format!("stopped: {e}")))?
+}
+
+/// The archive of the rows each file's query returned.
+fn build_export(
+    results: Vec<(&'static FileSpec, Vec<tokio_postgres::Row>)>,
+    user: ManifestUser,
+    schema_version: String,
+) -> AppResult<Export> {
+    let mut refs: HashMap<&'static str, HashMap<String, u64>> = HashMap::new();
+    let mut files = Vec::with_capacity(results.len());
+    for (spec, rows) in results {
         let mut out = csv_writer();
         out.write_record(spec.header()).map_err(internal)?;
         let mut mine = HashMap::new();
@@ -179,12 +200,9 @@ pub async fn export(tx: &mut UserTx, options: &ExportOptions) -> AppResult<Expor
         format: FORMAT.into(),
         format_version: FORMAT_VERSION,
         sparky_version: env!("CARGO_PKG_VERSION").into(),
-        schema_version: options.schema_version.clone(),
+        schema_version,
         exported_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
-        user: ManifestUser {
-            email: user.get(0),
-            name: user.get(1),
-        },
+        user,
         files: files
             .iter()
             .map(|(name, rows, bytes)| ManifestFile {

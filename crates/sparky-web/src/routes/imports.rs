@@ -139,10 +139,10 @@ impl ImportParams {
 #[schema(value_type = String, format = Binary)]
 pub struct ImportFile(#[allow(dead_code)] Vec<u8>);
 
-/// Waits for a turn to unpack and parse an uploaded file (at most
-/// `SPARKY_MAX_CONCURRENT_IMPORTS` at once, since each may take several times its size in
-/// memory); after `import_queue_wait`, 503 with `Retry-After`. Taken after the body was read,
-/// so a slow upload does not hold a turn.
+/// Waits for a turn to unpack and parse an uploaded file or to build an export archive (at
+/// most `SPARKY_MAX_CONCURRENT_IMPORTS` at once, since each may take several times its size
+/// in memory); after `import_queue_wait`, 503 with `Retry-After`. An import takes it after
+/// its body was read, so a slow upload does not hold a turn.
 pub(crate) async fn import_turn(
     app: &AppState,
 ) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
@@ -154,7 +154,7 @@ pub(crate) async fn import_turn(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
                 format!(
-                    "the server is busy with other imports (at most {} at once, SPARKY_MAX_CONCURRENT_IMPORTS); try again shortly",
+                    "the server is busy with other imports and exports (at most {} at once, SPARKY_MAX_CONCURRENT_IMPORTS); try again shortly",
                     app.config.max_concurrent_imports.max(1)
                 ),
             );
@@ -224,6 +224,10 @@ async fn import_file(
             "say what the rows are: foods, diary, measurements or workouts",
         ));
     }
+    // The body arrives without holding a database connection (or an open transaction): a slow
+    // upload must not take a pooled connection from other requests.
+    let user_id = tx.user_id().await?;
+    tx.commit().await?;
     let body = read_body(req, app.config.max_import_body_bytes).await?;
     if body.is_empty() {
         return Err(ApiError::invalid("body", "is empty: send the export file"));
@@ -235,6 +239,7 @@ async fn import_file(
             .map_err(|_| ApiError::internal())?
             .map_err(|e| imports::file_error("body", e))?;
     let dry_run = params.dry_run.unwrap_or(false);
+    let mut tx = app.db.as_user(user_id).await?;
     tx.set_statement_timeout(app.config.import_statement_timeout);
     let preview = imports::run(&mut tx, source, parsed, dry_run).await?;
     if dry_run {

@@ -79,7 +79,7 @@ fn timeout(app: &AppState) -> Option<std::time::Duration> {
     responses(
         (status = 200, description = "The archive (`Content-Disposition: attachment`)",
             content_type = "application/gzip", body = ArchiveFile),
-        (status = 503, description = "The export took longer than the server allows, or the database is unavailable", body = ErrorBody),
+        (status = 503, description = "Busy with other exports and imports (`Retry-After`), the export took longer than the server allows, or the database is unavailable", body = ErrorBody),
     ))]
 async fn export_archive(
     State(app): State<AppState>,
@@ -89,6 +89,12 @@ async fn export_archive(
         schema_version: schema_version(&app),
         statement_timeout: timeout(&app),
     };
+    // Building an archive holds the account's history in memory: exports take turns with
+    // imports, and wait for one without holding a database connection.
+    let user_id = tx.user_id().await?;
+    tx.commit().await?;
+    let _turn = super::imports::import_turn(&app).await?;
+    let mut tx = app.db.as_user(user_id).await?;
     let export = transfer::export(&mut tx, &options).await?;
     tx.commit().await?;
     let disposition = format!("attachment; filename=\"{}\"", export.file_name);
@@ -131,8 +137,11 @@ async fn import_archive(
     req: Request,
 ) -> ApiResult<ApiJson<ImportReport>> {
     use http_body_util::BodyExt;
-    // A large body is read only for a valid credential.
-    tx.user_id().await?;
+    // A large body is read only for a valid credential, and without holding a database
+    // connection (or an open transaction) while it arrives: a slow upload must not take a
+    // pooled connection from other requests.
+    let user_id = tx.user_id().await?;
+    tx.commit().await?;
     let mime = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -171,6 +180,7 @@ async fn import_archive(
         assistant: app.assistant.clone(),
     };
     let _turn = super::imports::import_turn(&app).await?;
+    let mut tx = app.db.as_user(user_id).await?;
     let report = transfer::import(&mut tx, body, &options).await?;
     tx.commit().await?;
     Ok(ApiJson(report))
