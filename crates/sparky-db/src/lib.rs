@@ -357,11 +357,11 @@ impl Database {
 
     /// A transaction as the request role acting as whoever `credential` belongs to. The
     /// credential is resolved inside the pipelined setup; an invalid one makes the first
-    /// statement fail with [`DbError::Unauthenticated`].
+    /// statement fail with [`DbError::Unauthenticated`]. It takes a pooled connection only with
+    /// its first statement, so a request holds none while its body arrives.
     pub async fn authenticate(&self, credential: Credential) -> Result<UserTx, DbError> {
-        let client = self.pool.get().await?;
         Ok(UserTx::with_credential(
-            client,
+            self.pool.clone(),
             credential,
             self.shared.clone(),
         ))

@@ -12,7 +12,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use deadpool_postgres::Object;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use deadpool_postgres::{Object, Pool};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Row, Statement};
 use uuid::Uuid;
@@ -68,7 +70,12 @@ type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 /// A transaction as the request role with `app.user_id` set. Dropping it without
 /// [`UserTx::commit`] rolls back.
 pub struct UserTx {
+    /// Taken from `pool` with the first statement when the transaction was made lazily.
     client: Option<Object>,
+    pool: Option<Pool>,
+    /// Set once the setup has resolved the credential to a user (see
+    /// [`UserTx::report_verification_to`]).
+    verified: Option<Arc<AtomicBool>>,
     shared: Arc<Shared>,
     acting: Acting,
     /// Known once the setup ran (or from the start for `as_user`).
@@ -101,6 +108,8 @@ impl UserTx {
     pub(crate) fn new(client: Object, user_id: Option<Uuid>, shared: Arc<Shared>) -> UserTx {
         UserTx {
             client: Some(client),
+            pool: None,
+            verified: None,
             shared,
             acting: Acting::User(user_id.map(|u| u.to_string()).unwrap_or_default()),
             user_id,
@@ -111,13 +120,18 @@ impl UserTx {
         }
     }
 
+    /// A transaction for whoever `credential` belongs to that takes its connection from `pool`
+    /// only with its first statement: until then (e.g. while a request body arrives) it holds
+    /// nothing.
     pub(crate) fn with_credential(
-        client: Object,
+        pool: Pool,
         credential: Credential,
         shared: Arc<Shared>,
     ) -> UserTx {
         UserTx {
-            client: Some(client),
+            client: None,
+            pool: Some(pool),
+            verified: None,
             shared,
             acting: Acting::Credential(credential),
             user_id: None,
@@ -144,11 +158,26 @@ impl UserTx {
         self.commit_next = true;
     }
 
-    fn client(&self) -> &Object {
-        self.client.as_ref().expect("client present until drop")
+    /// `flag` becomes true once this transaction has checked its credential (resolved it to a
+    /// user), so a caller can tell whether a request was answered without checking it.
+    pub fn report_verification_to(&mut self, flag: Arc<AtomicBool>) {
+        if self.user_id.is_some() {
+            flag.store(true, Ordering::Relaxed);
+        }
+        self.verified = Some(flag);
     }
 
-    async fn prepare(&self, sql: &str) -> Result<Statement, DbError> {
+    fn client(&self) -> &Object {
+        self.client
+            .as_ref()
+            .expect("client taken before the first statement")
+    }
+
+    async fn prepare(&mut self, sql: &str) -> Result<Statement, DbError> {
+        if self.client.is_none() {
+            let pool = self.pool.as_ref().expect("a pool when there is no client");
+            self.client = Some(pool.get().await?);
+        }
         Ok(self.client().prepare_cached(sql).await?)
     }
 
@@ -257,8 +286,13 @@ impl UserTx {
         if let Some(rows) = setup_rows? {
             let resolved: Option<String> = rows.first().map(|r| r.get(1));
             self.user_id = resolved.and_then(|s| s.parse().ok());
-            if matches!(self.acting, Acting::Credential(_)) && self.user_id.is_none() {
-                return Err(DbError::Unauthenticated);
+            if matches!(self.acting, Acting::Credential(_)) {
+                if self.user_id.is_none() {
+                    return Err(DbError::Unauthenticated);
+                }
+                if let Some(flag) = &self.verified {
+                    flag.store(true, Ordering::Relaxed);
+                }
             }
         }
         timeout_set?;

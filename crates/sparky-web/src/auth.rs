@@ -55,11 +55,13 @@ where
         if via == AuthVia::Session && !is_safe(&parts.method) {
             check_origin(parts, &app)?;
         }
+        // The credential is checked with the request's first statement, in the same round
+        // trip, and the transaction takes a pooled connection only then: none is held while
+        // the body arrives. A request answered without any statement has its credential
+        // checked afterwards by `unauthenticated_first`, which this tells that it was.
         let mut tx = app.db.authenticate(credential).await?;
-        // Writes learn who is asking before they validate anything; reads find out with
-        // their first query, in the same round trip.
-        if !is_safe(&parts.method) {
-            tx.user_id().await?;
+        if let Some(CredentialChecked(flag)) = parts.extensions.get::<CredentialChecked>() {
+            tx.report_verification_to(flag.clone());
         }
         Ok(Auth { tx, via })
     }
@@ -215,10 +217,16 @@ pub fn may_look_at_input(req: &axum::extract::Request) -> bool {
             .is_some()
 }
 
-/// Authenticated routes answer 401 before they look at their input. Checking a credential
-/// costs a database round trip, which reads pipeline with their first query; so when a request
-/// that carries a credential is refused for its input (400, 403, 404, 413, 415, 422), the
-/// credential is checked then, and an invalid one turns the answer into 401.
+/// Set by the request's transaction once it has checked the credential.
+#[derive(Clone)]
+struct CredentialChecked(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+/// Authenticated routes answer 401 before anything else. Checking a credential costs a
+/// database round trip, which requests pipeline with their first statement; so when a request
+/// that carries a credential is answered without its credential having been checked (refused
+/// for its input: 400, 403, 404, 413, 415, 422, or answered without a statement), the
+/// credential is checked then, and an invalid one turns the answer into 401. Server errors
+/// (5xx) are left as they are.
 pub async fn unauthenticated_first(
     axum::extract::State(app): axum::extract::State<AppState>,
     req: axum::extract::Request,
@@ -229,29 +237,30 @@ pub async fn unauthenticated_first(
     if is_public(req.method(), req.uri().path()) {
         return next.run(req).await;
     }
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let credential = credential_from(&parts, &app).ok();
+    let checked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    parts.extensions.insert(CredentialChecked(checked.clone()));
     let response = next
         .run(axum::extract::Request::from_parts(parts, body))
         .await;
-    let input_refused = matches!(
-        response.status(),
-        StatusCode::BAD_REQUEST
-            | StatusCode::FORBIDDEN
-            | StatusCode::NOT_FOUND
-            | StatusCode::PAYLOAD_TOO_LARGE
-            | StatusCode::UNSUPPORTED_MEDIA_TYPE
-            | StatusCode::UNPROCESSABLE_ENTITY
-    );
-    let Some((credential, _)) = credential.filter(|_| input_refused) else {
+    let status = response.status();
+    let unchecked = status != StatusCode::UNAUTHORIZED
+        && !status.is_server_error()
+        && !checked.load(std::sync::atomic::Ordering::Relaxed);
+    let Some((credential, _)) = credential.filter(|_| unchecked) else {
         return response;
     };
-    match app.db.authenticate(credential).await {
-        Ok(mut tx) => match tx.user_id().await {
-            Err(sparky_db::DbError::Unauthenticated) => ApiError::unauthenticated().into_response(),
-            _ => response,
-        },
-        Err(_) => response,
+    // A credential that cannot be checked (database unavailable) gets that answer, not the
+    // handler's: nothing is said about the input of a caller who is not known.
+    let checked = match app.db.authenticate(credential).await {
+        Ok(mut tx) => tx.user_id().await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match checked {
+        Ok(()) => response,
+        Err(sparky_db::DbError::Unauthenticated) => ApiError::unauthenticated().into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
 

@@ -738,37 +738,50 @@ fn cookie_of(who: &As) -> String {
 }
 
 /// Sends an upload's headers and the first bytes of a larger body, then stalls.
-async fn stalled_upload(a: &TestApp, who: &As, path: &str) -> tokio::net::TcpStream {
+async fn stalled_upload(
+    a: &TestApp,
+    who: &As,
+    path: &str,
+    content_type: &str,
+) -> tokio::net::TcpStream {
     use tokio::io::AsyncWriteExt;
     let addr = a.base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: sparky_session={}\r\nOrigin: {}\r\n\
-         Content-Type: application/gzip\r\nContent-Length: 1000000\r\n\r\n",
+         Content-Type: {content_type}\r\nContent-Length: 100000\r\n\r\n",
         cookie_of(who),
         a.origin()
     );
     stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(&[0x1f, 0x8b, 8, 0]).await.unwrap();
+    let start: &[u8] = if content_type.contains("json") {
+        b"{\"food_item_id\": "
+    } else {
+        &[0x1f, 0x8b, 8, 0]
+    };
+    stream.write_all(start).await.unwrap();
     stream.flush().await.unwrap();
     stream
 }
 
 #[tokio::test]
-async fn slow_uploads_hold_no_database_connection() {
+async fn slow_request_bodies_hold_no_database_connection() {
     let db = sparky_testkit::TestDb::new().await;
     let database = db.database_builder().pool_size(2).build().unwrap();
     let a = TestApp::serve(db, database, sparky_web::WebConfig::default()).await;
     let (_, carol) = a.user("carol@example.com").await;
-    // More stalled uploads than the pool has connections, of both kinds.
+    // More stalled uploads than the pool has connections, of every kind: archives, other
+    // trackers' files, JSON bodies of ordinary writes.
     let mut uploads = Vec::new();
-    for path in [
-        "/api/v1/import",
-        "/api/v1/import/mfp",
-        "/api/v1/import",
-        "/api/v1/import/csv?target=measurements",
+    for (path, content_type) in [
+        ("/api/v1/import", "application/gzip"),
+        ("/api/v1/import/mfp", "text/csv"),
+        ("/api/v1/import/csv?target=measurements", "text/csv"),
+        ("/api/v1/diary", "application/json"),
+        ("/api/v1/diary", "application/json"),
+        ("/api/v1/measurements", "application/json"),
     ] {
-        uploads.push(stalled_upload(&a, &carol, path).await);
+        uploads.push(stalled_upload(&a, &carol, path, content_type).await);
     }
     // Let them all pass authentication and start waiting for their bodies.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
