@@ -28,9 +28,41 @@ pub fn random_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// How long a hash or verification waits for its turn before the request gets a 503.
+/// (Short in unit tests, which hold every turn on purpose.)
+const HASHING_WAIT: std::time::Duration = if cfg!(test) {
+    std::time::Duration::from_millis(300)
+} else {
+    std::time::Duration::from_secs(10)
+};
+
+/// Turns for Argon2: each run takes about 19 MiB and tens of milliseconds of a core, so a flood
+/// of sign-ins or sign-ups (public routes) must queue instead of starting hundreds at once on
+/// the blocking threads (memory) and starving every other request of CPU. One per core.
+fn hashing_turns() -> &'static tokio::sync::Semaphore {
+    static TURNS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    TURNS.get_or_init(|| tokio::sync::Semaphore::new(hashing_turn_count()))
+}
+
+fn hashing_turn_count() -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 16)
+}
+
+async fn hashing_turn() -> AppResult<tokio::sync::SemaphorePermit<'static>> {
+    match tokio::time::timeout(HASHING_WAIT, hashing_turns().acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(AppError::Unavailable(
+            "the server is busy checking other passwords; try again shortly".into(),
+        )),
+    }
+}
+
 /// Argon2id with the crate's defaults (RFC 9106 second recommendation), off the async
-/// runtime. The server and `sparky user` hash the same way.
+/// runtime and one per core at a time. The server and `sparky user` hash the same way.
 pub async fn hash_password(password: String) -> AppResult<String> {
+    let _turn = hashing_turn().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -42,9 +74,11 @@ pub async fn hash_password(password: String) -> AppResult<String> {
     .map_err(|e| AppError::internal(format!("password hashing: {e}")))
 }
 
-/// Verifies off the async runtime. Any malformed stored hash counts as a mismatch.
-pub async fn verify_password(password: String, stored: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+/// Verifies off the async runtime, taking turns like [`hash_password`]. Any malformed stored
+/// hash counts as a mismatch.
+pub async fn verify_password(password: String, stored: String) -> AppResult<bool> {
+    let _turn = hashing_turn().await?;
+    Ok(tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored)
             .map(|parsed| {
                 Argon2::default()
@@ -54,7 +88,7 @@ pub async fn verify_password(password: String, stored: String) -> bool {
             .unwrap_or(false)
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(false))
 }
 
 /// A hash of a random password, verified when an email is unknown so that a wrong email costs
@@ -83,9 +117,32 @@ mod tests {
 
     #[tokio::test]
     async fn passwords_verify() {
+        let _one_at_a_time = HASHING_TESTS.lock().await;
         let h = hash_password("correct horse".into()).await.unwrap();
-        assert!(verify_password("correct horse".into(), h.clone()).await);
-        assert!(!verify_password("wrong horse".into(), h).await);
-        assert!(!verify_password("x".into(), "not a hash".into()).await);
+        assert!(verify_password("correct horse".into(), h.clone())
+            .await
+            .unwrap());
+        assert!(!verify_password("wrong horse".into(), h).await.unwrap());
+        assert!(!verify_password("x".into(), "not a hash".into())
+            .await
+            .unwrap());
+    }
+
+    /// The tests that hash, one at a time: one of them holds every turn on purpose.
+    static HASHING_TESTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+    #[tokio::test]
+    async fn hashing_takes_turns_and_gives_up_with_a_503_when_none_frees() {
+        let _one_at_a_time = HASHING_TESTS.lock().await;
+        let all = hashing_turns()
+            .acquire_many(hashing_turn_count() as u32)
+            .await
+            .unwrap();
+        let r = hash_password("correct horse".into()).await;
+        assert!(matches!(r, Err(AppError::Unavailable(_))), "{r:?}");
+        let r = verify_password("correct horse".into(), "x".into()).await;
+        assert!(matches!(r, Err(AppError::Unavailable(_))), "{r:?}");
+        drop(all);
+        assert!(hash_password("correct horse".into()).await.is_ok());
     }
 }

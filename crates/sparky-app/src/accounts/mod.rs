@@ -158,7 +158,7 @@ pub async fn check_credentials(
             )
         });
     let stored = found.as_ref().map(|f| f.1.clone()).unwrap_or(dummy);
-    let ok = credentials::verify_password(input.password, stored).await;
+    let ok = credentials::verify_password(input.password, stored).await?;
     Ok(match found {
         Some((id, _, disabled)) if ok => {
             if disabled {
@@ -251,7 +251,7 @@ pub async fn change_password(tx: &mut UserTx, input: ChangePasswordInput) -> App
         )
         .await?;
     let stored: String = row.get(0);
-    if !credentials::verify_password(input.current_password, stored).await {
+    if !credentials::verify_password(input.current_password, stored).await? {
         return Err(AppError::invalid("current_password", "is wrong"));
     }
     let hash = credentials::hash_password(input.new_password).await?;
