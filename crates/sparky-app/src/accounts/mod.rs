@@ -130,10 +130,12 @@ pub enum SignIn {
     Disabled,
 }
 
-/// Checks an email and password in `anonymous` (a transaction with no user), after counting the
-/// attempt against the shared limits. A wrong email takes as long as a wrong password.
+/// Checks an email and password, after counting the attempt against the shared limits in
+/// `anonymous` (a transaction with no user), which this commits (the attempt counts whatever
+/// the outcome) before the password is checked: a sign-in waiting for its Argon2 turn holds
+/// no database connection. A wrong email takes as long as a wrong password.
 pub async fn check_credentials(
-    anonymous: &mut UserTx,
+    mut anonymous: UserTx,
     limits: LoginLimits,
     ip: Option<IpAddr>,
     input: LoginInput,
@@ -142,22 +144,30 @@ pub async fn check_credentials(
     if email.chars().count() > 254 || input.password.len() > 1024 {
         return Ok(SignIn::WrongCredentials);
     }
-    note_login_attempt(anonymous, limits, ip, &email).await?;
-    let dummy = credentials::dummy_hash().await;
-    let found = anonymous
-        .query_opt(
-            "SELECT user_id, password_hash, disabled FROM auth.login_credentials($1)",
-            &[&email],
-        )
-        .await?
-        .map(|r| {
-            (
-                r.get::<_, Uuid>(0),
-                r.get::<_, String>(1),
-                r.get::<_, bool>(2),
+    let looked_up = async {
+        note_login_attempt(&mut anonymous, limits, ip, &email).await?;
+        let found = anonymous
+            .query_opt(
+                "SELECT user_id, password_hash, disabled FROM auth.login_credentials($1)",
+                &[&email],
             )
-        });
-    let stored = found.as_ref().map(|f| f.1.clone()).unwrap_or(dummy);
+            .await?
+            .map(|r| {
+                (
+                    r.get::<_, Uuid>(0),
+                    r.get::<_, String>(1),
+                    r.get::<_, bool>(2),
+                )
+            });
+        AppResult::Ok(found)
+    }
+    .await;
+    anonymous.commit().await?;
+    let found = looked_up?;
+    let stored = match &found {
+        Some(f) => f.1.clone(),
+        None => credentials::dummy_hash().await,
+    };
     let ok = credentials::verify_password(input.password, stored).await?;
     Ok(match found {
         Some((id, _, disabled)) if ok => {

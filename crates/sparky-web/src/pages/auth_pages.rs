@@ -122,9 +122,9 @@ pub async fn signin(
         per_account: state.config.login_attempts_per_minute_account,
     };
     let result = async {
-        let mut anonymous = state.db.anonymous().await?;
-        let outcome = accounts::check_credentials(
-            &mut anonymous,
+        let anonymous = state.db.anonymous().await?;
+        accounts::check_credentials(
+            anonymous,
             limits,
             ip,
             LoginInput {
@@ -132,9 +132,7 @@ pub async fn signin(
                 password: form.password.clone(),
             },
         )
-        .await;
-        anonymous.commit().await?;
-        outcome
+        .await
     }
     .await;
     let user_id = match result {

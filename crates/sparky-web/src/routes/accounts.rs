@@ -107,11 +107,8 @@ async fn login(
         per_ip: state.config.login_attempts_per_minute_ip,
         per_account: state.config.login_attempts_per_minute_account,
     };
-    let mut anonymous = state.db.anonymous().await?;
-    let outcome = accounts::check_credentials(&mut anonymous, limits, ctx.ip, input).await;
-    // The attempt counts whatever the outcome.
-    anonymous.commit().await?;
-    let user_id = match outcome? {
+    let anonymous = state.db.anonymous().await?;
+    let user_id = match accounts::check_credentials(anonymous, limits, ctx.ip, input).await? {
         SignIn::Accepted(id) => id,
         SignIn::WrongCredentials => {
             tracing::info!("failed login");
