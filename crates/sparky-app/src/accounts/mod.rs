@@ -85,6 +85,27 @@ impl RegisterInput {
     }
 }
 
+/// Refuses a registration that cannot succeed because signup is closed (only the first account
+/// may register then), before the password is hashed. [`register`] decides again under its
+/// lock; this is the cheap early answer. No database work when signup is open.
+pub async fn ensure_signup_open(db: &sparky_db::Database, allow_signup: bool) -> AppResult<()> {
+    if allow_signup {
+        return Ok(());
+    }
+    let tx = db.anonymous().await?;
+    let rows = tx
+        .query_and_commit("SELECT auth.signup_open($1)", &[&allow_signup])
+        .await?;
+    match rows.first().map(|r| r.get::<_, bool>(0)) {
+        Some(true) => Ok(()),
+        _ => Err(signup_closed()),
+    }
+}
+
+fn signup_closed() -> AppError {
+    AppError::forbidden("this server does not accept new accounts; ask its administrator")
+}
+
 /// Creates an account (and its preferences) in `anonymous`, a transaction with no user. The
 /// first account on a server becomes the administrator; with `allow_signup` false only that
 /// first account may register. Returns the new account's id.
@@ -106,9 +127,7 @@ pub async fn register(
         .await
         .map_err(|e| match e.code() {
             Some("23505") => AppError::conflict("an account with that email already exists"),
-            Some("SPK01") => AppError::forbidden(
-                "this server does not accept new accounts; ask its administrator",
-            ),
+            Some("SPK01") => signup_closed(),
             _ => e.into(),
         })?;
     Ok(row.get(0))

@@ -240,6 +240,7 @@ pub async fn register(
         password: form.password.clone(),
     };
     let created = async {
+        accounts::ensure_signup_open(&state.db, state.config.allow_signup).await?;
         let account = input.parse().await?;
         let mut tx = state.db.anonymous().await?;
         let id = accounts::register(&mut tx, &account, state.config.allow_signup).await?;

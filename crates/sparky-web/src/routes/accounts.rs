@@ -43,16 +43,20 @@ async fn register(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<RegisterInput>,
 ) -> ApiResult<(StatusCode, ApiJson<User>)> {
+    let closed = |e| match e {
+        sparky_app::AppError::Forbidden(m) => {
+            ApiError::new(StatusCode::FORBIDDEN, "signup_closed", m)
+        }
+        other => other.into(),
+    };
+    accounts::ensure_signup_open(&state.db, state.config.allow_signup)
+        .await
+        .map_err(closed)?;
     let account = input.parse().await?;
     let mut tx = state.db.anonymous().await?;
     let id = accounts::register(&mut tx, &account, state.config.allow_signup)
         .await
-        .map_err(|e| match e {
-            sparky_app::AppError::Forbidden(m) => {
-                ApiError::new(StatusCode::FORBIDDEN, "signup_closed", m)
-            }
-            other => other.into(),
-        })?;
+        .map_err(closed)?;
     tx.commit().await?;
     // The new account reads its own row as itself.
     let mut tx = state.db.as_user(id).await?;

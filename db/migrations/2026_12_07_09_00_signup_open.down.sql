@@ -1,0 +1,1 @@
+DROP FUNCTION auth.signup_open(boolean);
