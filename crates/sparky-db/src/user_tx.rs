@@ -9,10 +9,9 @@
 //! A request whose future is dropped mid-statement (its client went away) cancels that
 //! statement in PostgreSQL before rolling back, so abandoned work does not keep running.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use deadpool_postgres::{Object, Pool};
 use tokio_postgres::types::ToSql;

@@ -92,13 +92,13 @@ pub async fn ensure_signup_open(db: &sparky_db::Database, allow_signup: bool) ->
     if allow_signup {
         return Ok(());
     }
-    let tx = db.anonymous().await?;
-    let rows = tx
-        .query_and_commit("SELECT auth.signup_open($1)", &[&allow_signup])
-        .await?;
-    match rows.first().map(|r| r.get::<_, bool>(0)) {
-        Some(true) => Ok(()),
-        _ => Err(signup_closed()),
+    let mut tx = db.anonymous().await?;
+    let first = no_accounts_yet(&mut tx).await?;
+    tx.commit().await?;
+    if first {
+        Ok(())
+    } else {
+        Err(signup_closed())
     }
 }
 

@@ -1,1 +1,0 @@
-DROP FUNCTION auth.signup_open(boolean);
