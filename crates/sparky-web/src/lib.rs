@@ -65,6 +65,8 @@ pub struct WebConfig {
     /// Login attempts per minute per client address, and per account.
     pub login_attempts_per_minute_ip: u32,
     pub login_attempts_per_minute_account: u32,
+    /// Registrations per minute per client address.
+    pub signups_per_minute_ip: u32,
     /// Take the client address from `X-Forwarded-For` (behind a reverse proxy).
     pub trust_proxy: bool,
 }
@@ -83,6 +85,7 @@ impl Default for WebConfig {
             session_ttl_seconds: 30 * 24 * 3600,
             login_attempts_per_minute_ip: 20,
             login_attempts_per_minute_account: 5,
+            signups_per_minute_ip: 10,
             trust_proxy: false,
         }
     }

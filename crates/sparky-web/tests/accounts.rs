@@ -396,3 +396,85 @@ async fn per_address_limit() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+/// Registrations are counted per client address, through the API and the sign-up page alike;
+/// one over the limit is a 429 with `Retry-After` (the page says so) and creates nothing.
+/// Sign-ins have their own count.
+#[tokio::test]
+async fn per_address_signup_limit() {
+    let app = TestApp::spawn_with(WebConfig {
+        signups_per_minute_ip: 2,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        app.register("a@example.com", PASSWORD).await.status,
+        StatusCode::CREATED
+    );
+    // Bad input counts too: each attempt may cost a password hash.
+    assert_eq!(
+        app.register("not an email", PASSWORD).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let refused = app.register("c@example.com", PASSWORD).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(refused.code(), "rate_limited");
+    let retry: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+
+    // The sign-up page shares the count and says how long to wait.
+    let page = app
+        .client
+        .post(format!("{}/register", app.base))
+        .header("origin", app.origin())
+        .form(&[
+            ("full_name", "Dee Example"),
+            ("email", "d@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.status(),
+        StatusCode::OK,
+        "the form again, not a redirect"
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Too many accounts were created"), "{html}");
+
+    // Nothing was created by the refused attempts; signing in is counted apart.
+    let owner = app.db.owner_client().await;
+    let emails: Vec<String> = owner
+        .query("SELECT email FROM users ORDER BY email", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(emails, ["a@example.com"]);
+    assert_eq!(
+        app.login("a@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
+
+    // A sign-up posted from another site's page is refused, like a sign-in.
+    let foreign = app
+        .client
+        .post(format!("{}/api/v1/auth/register", app.base))
+        .header("origin", "https://evil.example")
+        .json(&json!({"email": "e@example.com", "password": PASSWORD, "full_name": "E"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+}

@@ -158,6 +158,11 @@ pub struct ServeArgs {
     /// Login attempts allowed per minute per account.
     #[arg(long, env = "SPARKY_LOGIN_PER_MINUTE_ACCOUNT", default_value_t = 5)]
     pub login_per_minute_account: u32,
+    /// Accounts that may be registered per minute from one client address (each costs a
+    /// password hash; with `SPARKY_TRUST_PROXY` the address is the proxy's `X-Forwarded-For`).
+    #[arg(long, env = "SPARKY_SIGNUPS_PER_MINUTE_IP", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub signups_per_minute_ip: u32,
     /// Longest a request's statement may run, in milliseconds (0 = no limit); longer ones
     /// are cancelled and answered 503 `timeout`.
     #[arg(long, env = "SPARKY_STATEMENT_TIMEOUT_MS", default_value_t = 5_000)]

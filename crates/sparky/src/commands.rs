@@ -166,6 +166,7 @@ async fn serve_with(
             .context("SPARKY_SESSION_DAYS is too large")?,
         login_attempts_per_minute_ip: args.login_per_minute_ip,
         login_attempts_per_minute_account: args.login_per_minute_account,
+        signups_per_minute_ip: args.signups_per_minute_ip,
         trust_proxy: args.trust_proxy,
         ..Default::default()
     }

@@ -1,4 +1,4 @@
-//! Sign-in attempt limits, shared by every instance through the database.
+//! Sign-in and sign-up attempt limits, shared by every instance through the database.
 
 use std::net::IpAddr;
 
@@ -30,6 +30,23 @@ pub async fn note_login_attempt(
         keys.push(format!("ip:{ip}"));
         caps.push(limits.per_ip.max(1) as i32);
     }
+    note_attempt(tx, &keys, &caps).await
+}
+
+/// Counts a registration from the client address (when known); 429 with the seconds to wait
+/// when the address has used `per_ip` in the last minute. A separate count from sign-ins, so
+/// signing in does not use up sign-ups or the other way round.
+pub async fn note_signup_attempt(
+    tx: &mut UserTx,
+    per_ip: u32,
+    ip: Option<IpAddr>,
+) -> AppResult<()> {
+    let Some(ip) = ip else { return Ok(()) };
+    note_attempt(tx, &[format!("signup-ip:{ip}")], &[per_ip.max(1) as i32]).await
+}
+
+/// One attempt against each key (`auth.note_login_attempt`: a sliding minute per key).
+async fn note_attempt(tx: &mut UserTx, keys: &[String], caps: &[i32]) -> AppResult<()> {
     let wait: i32 = tx
         .query_one("SELECT auth.note_login_attempt($1, $2)", &[&keys, &caps])
         .await?

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult, Validation};
-pub use limits::{note_login_attempt, LoginLimits};
+pub use limits::{note_login_attempt, note_signup_attempt, LoginLimits};
 
 /// The signed-in user.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -85,21 +85,26 @@ impl RegisterInput {
     }
 }
 
-/// Refuses a registration that cannot succeed because signup is closed (only the first account
-/// may register then), before the password is hashed. [`register`] decides again under its
-/// lock; this is the cheap early answer. No database work when signup is open.
-pub async fn ensure_signup_open(db: &sparky_db::Database, allow_signup: bool) -> AppResult<()> {
-    if allow_signup {
+/// Admits a registration before its password is hashed (the costly part): refuses it when
+/// signup is closed (only the first account may register then; [`register`] decides again
+/// under its lock, this is the cheap early answer), and counts it against the client address's
+/// sign-ups per minute (`signups_per_minute_ip`, 429 with the seconds to wait).
+pub async fn admit_signup(
+    db: &sparky_db::Database,
+    allow_signup: bool,
+    signups_per_minute_ip: u32,
+    ip: Option<IpAddr>,
+) -> AppResult<()> {
+    if allow_signup && ip.is_none() {
         return Ok(());
     }
     let mut tx = db.anonymous().await?;
-    let first = no_accounts_yet(&mut tx).await?;
-    tx.commit().await?;
-    if first {
-        Ok(())
-    } else {
-        Err(signup_closed())
+    if !allow_signup && !no_accounts_yet(&mut tx).await? {
+        return Err(signup_closed());
     }
+    note_signup_attempt(&mut tx, signups_per_minute_ip, ip).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 fn signup_closed() -> AppError {

@@ -240,7 +240,13 @@ pub async fn register(
         password: form.password.clone(),
     };
     let created = async {
-        accounts::ensure_signup_open(&state.db, state.config.allow_signup).await?;
+        accounts::admit_signup(
+            &state.db,
+            state.config.allow_signup,
+            state.config.signups_per_minute_ip,
+            ip,
+        )
+        .await?;
         let account = input.parse().await?;
         let mut tx = state.db.anonymous().await?;
         let id = accounts::register(&mut tx, &account, state.config.allow_signup).await?;
@@ -252,6 +258,9 @@ pub async fn register(
         Ok(id) => id,
         Err(AppError::Invalid(fields)) => return again(fields.message()),
         Err(e @ (AppError::Conflict(_) | AppError::Forbidden(_))) => return again(e.to_string()),
+        Err(AppError::RateLimited { retry_after }) => {
+            return again(t.fill("register.limited", &[("seconds", &retry_after.to_string())]))
+        }
         Err(e) => return PageError::App(e).into_response(),
     };
     // Signed in at once, then onboarding.

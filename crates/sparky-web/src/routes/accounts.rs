@@ -31,16 +31,18 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Create an account.
 ///
 /// The first account on a server becomes its administrator. With `SPARKY_ALLOW_SIGNUP=false`
-/// only that first account can register.
+/// only that first account can register. Limited per client address across every instance
+/// (`SPARKY_SIGNUPS_PER_MINUTE_IP`; 429 with `Retry-After`).
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts",
     request_body = RegisterInput,
     responses(
         (status = 201, description = "Account created", body = User),
-        (status = 403, description = "Sign-up is closed", body = ErrorBody),
+        (status = 403, description = "Sign-up is closed, or the request came from another site (`Origin`)", body = ErrorBody),
         (status = 409, description = "An account with that email exists", body = ErrorBody),
     ))]
 async fn register(
     State(state): State<AppState>,
+    ctx: LoginContext,
     ApiJson(input): ApiJson<RegisterInput>,
 ) -> ApiResult<(StatusCode, ApiJson<User>)> {
     let closed = |e| match e {
@@ -49,9 +51,14 @@ async fn register(
         }
         other => other.into(),
     };
-    accounts::ensure_signup_open(&state.db, state.config.allow_signup)
-        .await
-        .map_err(closed)?;
+    accounts::admit_signup(
+        &state.db,
+        state.config.allow_signup,
+        state.config.signups_per_minute_ip,
+        ctx.ip,
+    )
+    .await
+    .map_err(closed)?;
     let account = input.parse().await?;
     let mut tx = state.db.anonymous().await?;
     let id = accounts::register(&mut tx, &account, state.config.allow_signup)
@@ -66,7 +73,7 @@ async fn register(
     Ok((StatusCode::CREATED, ApiJson(user)))
 }
 
-/// The request's origin check for login (no session yet, but a login form must not be
+/// The request's origin check for sign-in and sign-up (no session yet, but neither form may be
 /// postable from another site), plus the client address and user agent.
 struct LoginContext {
     ip: Option<IpAddr>,
