@@ -87,6 +87,7 @@ async fn stop_if_ours(pg: EmbeddedPostgres) {
 }
 
 async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    crate::open_files::raise_limit();
     let migrator = migrator(db, &args.migrations)?;
     let mut located = sparky_db::locate(&settings(db)).await?;
     let supervisor = located

@@ -7,6 +7,7 @@ mod exercise_import;
 mod food_import;
 mod import_from;
 mod import_sparkyfitness;
+mod open_files;
 mod starter_catalog;
 mod transfer;
 mod users;

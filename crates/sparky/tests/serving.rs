@@ -19,7 +19,12 @@ struct Server {
 
 impl Server {
     fn start(env: &[(&str, &str)]) -> Server {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sparky"));
+        Server::start_under(Command::new(env!("CARGO_BIN_EXE_sparky")), env)
+    }
+
+    /// `sparky serve` through `cmd`, which runs the binary (directly, or through a wrapper such
+    /// as `prlimit` that execs it, so the child's pid is the server's).
+    fn start_under(mut cmd: Command, env: &[(&str, &str)]) -> Server {
         cmd.env_remove("DATABASE_URL")
             .env_remove("SPARKY_DATA_DIR")
             // A fixed key, so `serve` does not write secret.key into the working directory.
@@ -282,6 +287,30 @@ async fn sigterm_under_load_answers_or_refuses_every_request() {
         !log.contains('\u{1b}'),
         "no ANSI escapes in a piped log: {log:?}"
     );
+}
+
+/// The soft open-files limit a process was started with is raised to its hard limit (a
+/// thousand idle connections must not lock everyone else out), and a low hard limit is named
+/// in the log with how to raise it.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_raises_its_open_files_limit() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let mut cmd = Command::new("prlimit");
+    cmd.args(["--nofile=256:1024", env!("CARGO_BIN_EXE_sparky")]);
+    let server = Server::start_under(cmd, &[("DATABASE_URL", url.as_str())]);
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.child.id())).unwrap();
+    let open_files: Vec<&str> = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap()
+        .split_whitespace()
+        .skip(3)
+        .take(2)
+        .collect();
+    assert_eq!(open_files, ["1024", "1024"], "{limits}");
+    let log = server.log();
+    assert!(log.contains("only 1024 open files are allowed"), "{log}");
 }
 
 #[test]
