@@ -40,7 +40,7 @@ const PUBLIC: &[(&str, &str)] = &[
 ];
 
 /// Security schemes, and the parts every operation shares: the two ways to authenticate and
-/// the 401 on every operation that needs them; 400/413/415 wherever a JSON body is read; 422
+/// the 401 on every operation that needs them; 400/408/413/415 wherever a body is read; 422
 /// wherever input is validated; 429 on sign-in; 503 everywhere (database unavailable, or the
 /// request took too long and was cancelled).
 pub fn finish(doc: &mut OpenApiDoc) {
@@ -111,6 +111,10 @@ pub fn finish(doc: &mut OpenApiDoc) {
             });
             if has_body {
                 add("400", "Malformed JSON");
+                add(
+                    "408",
+                    "The body stopped arriving for 60 s; the connection is closed",
+                );
                 add("413", "The body is larger than the server accepts");
                 add("415", "The body is not JSON");
             }

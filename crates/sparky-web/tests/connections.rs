@@ -394,6 +394,7 @@ async fn shutdown_drains_then_stops_accepting_and_finishes_in_flight_requests() 
         ServeOptions {
             drain,
             finish: Duration::from_secs(10),
+            ..Default::default()
         },
     )
     .await;
@@ -465,4 +466,46 @@ async fn shutdown_drains_then_stops_accepting_and_finishes_in_flight_requests() 
         .await
         .expect_err("nothing listens any more");
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+}
+
+/// A body that stops arriving while its handler waits for it is answered 408 (in the error
+/// shape, connection closed) after the stall timeout, instead of holding the request forever;
+/// a slow body that keeps coming is read to its end however long it takes in total.
+#[tokio::test]
+async fn a_stalled_body_is_answered_408_and_a_slow_one_is_read() {
+    let stall = Duration::from_millis(400);
+    let (base, _db, _task) = spawn_with_routes(
+        axum::Router::new(),
+        std::future::pending(),
+        ServeOptions {
+            body_stall: stall,
+            ..Default::default()
+        },
+    )
+    .await;
+    let body = br#"{"email":"slow@example.com","password":"correct horse battery staple","full_name":"Slow"}"#;
+    let head = post_head("/api/v1/auth/register", "", body.len());
+
+    // Ten bytes, then nothing.
+    let mut stalled = Conn::open(&base).await;
+    stalled.send(&head, &body[..10]).await.unwrap();
+    let started = std::time::Instant::now();
+    let r = stalled.response().await.unwrap().expect("a response");
+    assert_eq!(r.status, 408, "{:?}", r.json());
+    assert_eq!(r.json()["error"]["code"], "request_timeout", "{r:?}");
+    assert!(r.header("x-request-id").is_some(), "{r:?}");
+    assert!(r.closes(), "{r:?}");
+    assert!(started.elapsed() >= stall, "not before the stall timeout");
+    assert!(stalled.closed_cleanly().await);
+
+    // The same body in pieces, each within the timeout, for longer than it in all.
+    let mut slow = Conn::open(&base).await;
+    slow.send(&head, b"").await.unwrap();
+    for piece in body.chunks(body.len() / 4 + 1) {
+        tokio::time::sleep(stall / 2).await;
+        slow.send("", piece).await.unwrap();
+    }
+    let r = slow.response().await.unwrap().expect("a response");
+    assert_eq!(r.status, 201, "{:?}", r.json());
+    assert!(!r.closes(), "{r:?}");
 }

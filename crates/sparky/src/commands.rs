@@ -196,6 +196,7 @@ async fn serve_with(
     let options = sparky_web::server::ServeOptions {
         drain: std::time::Duration::from_millis(args.shutdown_drain_ms),
         finish: std::time::Duration::from_millis(args.shutdown_timeout_ms),
+        ..Default::default()
     };
     sparky_web::server::serve(listener, app, stop, options).await?;
     purger.abort();

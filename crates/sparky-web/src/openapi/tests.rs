@@ -114,7 +114,7 @@ fn error_responses_are_documented() {
             );
         }
         if op.get("requestBody").is_some() {
-            for code in ["400", "413", "415"] {
+            for code in ["400", "408", "413", "415"] {
                 assert!(has(code), "{method} {path}: no {code}");
             }
         }

@@ -72,6 +72,10 @@ pub struct ServeOptions {
     /// Then, after accepting stops: how long in-flight requests may take before the
     /// remaining connections are closed.
     pub finish: Duration,
+    /// How long a request body may stop arriving while its handler waits for it; then the
+    /// request is answered 408 and the connection closed (like nginx's `client_body_timeout`),
+    /// so a stalled upload does not hold its task, memory and socket forever.
+    pub body_stall: Duration,
 }
 
 impl Default for ServeOptions {
@@ -79,6 +83,7 @@ impl Default for ServeOptions {
         ServeOptions {
             drain: Duration::from_secs(5),
             finish: Duration::from_secs(20),
+            body_stall: Duration::from_secs(60),
         }
     }
 }
@@ -109,6 +114,7 @@ pub async fn serve(
         app,
         draining: Draining::default(),
         stop: watch::channel(false).0,
+        body_stall: options.body_stall,
     };
     let mut connections = JoinSet::new();
     let mut signal = std::pin::pin!(signal);
@@ -178,6 +184,7 @@ struct Server {
     app: Router,
     draining: Draining,
     stop: watch::Sender<bool>,
+    body_stall: Duration,
 }
 
 impl Server {
@@ -195,6 +202,7 @@ impl Server {
                     self.app.clone(),
                     self.draining.clone(),
                     self.stop.subscribe(),
+                    self.body_stall,
                 ));
             }
             // Out of file descriptors and the like: wait instead of spinning.
@@ -219,6 +227,7 @@ async fn connection(
     app: Router,
     draining: Draining,
     mut stop: watch::Receiver<bool>,
+    body_stall: Duration,
 ) {
     let state = Arc::new(ConnState::default());
     let service = {
@@ -227,7 +236,7 @@ async fn connection(
             if state.requests.fetch_add(1, Ordering::Relaxed) == 0 {
                 state.first_request.notify_one();
             }
-            handle(req, remote, app.clone(), draining.clone())
+            handle(req, remote, app.clone(), draining.clone(), body_stall)
         })
     };
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -271,6 +280,7 @@ async fn handle(
     remote: SocketAddr,
     app: Router,
     draining: Draining,
+    body_stall: Duration,
 ) -> Result<Response<Body>, Infallible> {
     let (mut parts, incoming) = req.into_parts();
     parts.extensions.insert(ConnectInfo(remote));
@@ -289,11 +299,7 @@ async fn handle(
             .get(header::EXPECT)
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
         let slot = Arc::new(Mutex::new(BodyState::InUse));
-        let tracked = Tracked {
-            inner: Some(incoming),
-            read: 0,
-            slot: slot.clone(),
-        };
+        let tracked = Tracked::new(incoming, slot.clone(), body_stall);
         (Body::new(tracked), Some((slot, declared, expects_continue)))
     };
 
@@ -320,6 +326,12 @@ async fn handle(
             // Still held somewhere (a task outlived the response): the connection cannot be
             // reused safely.
             BodyState::InUse => close = true,
+            // Whatever the handler made of the failed read, the answer is that the body
+            // stopped coming; what the client sends later is not read.
+            BodyState::Stalled => {
+                response = body_stalled(&response, body_stall);
+                close = true;
+            }
         }
     }
     if close {
@@ -328,6 +340,28 @@ async fn handle(
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     Ok(response)
+}
+
+/// 408 in the API's error shape, keeping the request id of the handler's answer.
+fn body_stalled(answered: &Response<Body>, body_stall: Duration) -> Response<Body> {
+    let body = serde_json::json!({"error": {
+        "code": "request_timeout",
+        "message": format!(
+            "the request body stopped arriving for {} s; send it again",
+            body_stall.as_secs_f64()
+        ),
+    }});
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() = hyper::StatusCode::REQUEST_TIMEOUT;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Some(id) = answered.headers().get("x-request-id") {
+        headers.insert("x-request-id", id.clone());
+    }
+    response
 }
 
 /// Makes the kernel drop new connection attempts (TCP SYNs without ACK) to this listener,
