@@ -117,6 +117,18 @@ pub struct AppState {
     pub(crate) assistant: Arc<sparky_app::assistant::config::Assistant>,
     /// Turns for unpacking and parsing an uploaded file (`WebConfig::max_concurrent_imports`).
     pub(crate) import_slots: Arc<tokio::sync::Semaphore>,
+    /// Room, in KiB, for uploaded files being received or waiting for a turn
+    /// ([`upload_budget_kib`]).
+    pub(crate) upload_budget: Arc<tokio::sync::Semaphore>,
+}
+
+/// How many KiB of uploaded files may be held at once: twice as many largest files as there
+/// are import turns, so the next ones can arrive while the current ones are parsed, but a
+/// crowd of uploads cannot fill the memory.
+pub fn upload_budget_kib(config: &WebConfig) -> u32 {
+    let per_file = config.max_import_body_bytes.div_ceil(1024).max(1);
+    let files = 2 * config.max_concurrent_imports.max(1);
+    u32::try_from(per_file.saturating_mul(files)).unwrap_or(u32::MAX)
 }
 
 impl AppState {
@@ -129,6 +141,9 @@ impl AppState {
             assistant: Arc::default(),
             import_slots: Arc::new(tokio::sync::Semaphore::new(
                 config.max_concurrent_imports.max(1),
+            )),
+            upload_budget: Arc::new(tokio::sync::Semaphore::new(
+                upload_budget_kib(&config) as usize
             )),
             config: Arc::new(config),
             migrator: Arc::new(migrator),

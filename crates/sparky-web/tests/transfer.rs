@@ -744,12 +744,23 @@ async fn stalled_upload(
     path: &str,
     content_type: &str,
 ) -> tokio::net::TcpStream {
+    stalled_upload_of(a, who, path, content_type, 100_000).await
+}
+
+/// A request that declares a body of `length` bytes, sends its first few and then nothing.
+async fn stalled_upload_of(
+    a: &TestApp,
+    who: &As,
+    path: &str,
+    content_type: &str,
+    length: usize,
+) -> tokio::net::TcpStream {
     use tokio::io::AsyncWriteExt;
     let addr = a.base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: sparky_session={}\r\nOrigin: {}\r\n\
-         Content-Type: {content_type}\r\nContent-Length: 100000\r\n\r\n",
+         Content-Type: {content_type}\r\nContent-Length: {length}\r\n\r\n",
         cookie_of(who),
         a.origin()
     );
@@ -791,4 +802,66 @@ async fn slow_request_bodies_hold_no_database_connection() {
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     }
     drop(uploads);
+}
+
+/// Uploaded files wait for room in a budget of twice as many largest files as there are
+/// turns: uploads that would not fit get 503 `busy` before a byte of theirs is read, room
+/// comes back when an upload ends (even a broken one), and a declared length over the limit is
+/// a 413 at once.
+#[tokio::test]
+async fn uploads_wait_for_room_in_a_bounded_budget() {
+    let a = TestApp::spawn_with(sparky_web::WebConfig {
+        max_import_body_bytes: 64 * 1024,
+        max_concurrent_imports: 1,
+        import_queue_wait: std::time::Duration::from_millis(300),
+        ..Default::default()
+    })
+    .await;
+    let (bob_id, bob) = a.user("bob@example.com").await;
+    let csv = "date,weight\n2026-01-02,80\n";
+    let post_csv = |length: Option<usize>| {
+        let mut r = a
+            .client
+            .post(format!("{}/api/v1/import/csv?target=measurements", a.base))
+            .header(
+                header::COOKIE,
+                format!("sparky_session={}", cookie_of(&bob)),
+            )
+            .header(header::ORIGIN, a.origin());
+        r = match length {
+            Some(n) => r.body(vec![b'x'; n]),
+            None => r.body(csv),
+        };
+        r.send()
+    };
+
+    // Two uploads of the largest size fill the 128 KiB budget and stall.
+    let mut stalled = Vec::new();
+    for path in ["/api/v1/import/mfp", "/api/v1/import"] {
+        let ct = if path.ends_with("mfp") {
+            "text/csv"
+        } else {
+            "application/gzip"
+        };
+        stalled.push(stalled_upload_of(&a, &bob, path, ct, 64 * 1024).await);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let r = post_csv(None).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.headers()[header::RETRY_AFTER], "1");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "busy", "{body}");
+    assert_eq!(rows_of(&a, &bob_id).await, 0);
+
+    // Over the limit: 413 without waiting for room or reading the body.
+    let r = post_csv(Some(64 * 1024 + 1)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // One stalled client goes away; its room comes back and the small upload fits.
+    drop(stalled.pop());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let r = post_csv(None).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{:?}", r.text().await);
+    assert!(rows_of(&a, &bob_id).await > 0);
+    drop(stalled);
 }

@@ -164,18 +164,64 @@ pub(crate) async fn import_turn(
     }
 }
 
-async fn read_body(req: Request, limit: usize) -> Result<bytes::Bytes, ApiError> {
+/// An uploaded file held in memory, and the room it takes in the upload budget (keep `room`
+/// until the request ends; the bytes may go earlier).
+pub(crate) struct Upload {
+    pub(crate) bytes: bytes::Bytes,
+    pub(crate) room: tokio::sync::OwnedSemaphorePermit,
+}
+
+/// Reads an uploaded file (at most `SPARKY_MAX_IMPORT_BODY`) after reserving room for it in
+/// the upload budget: its declared length, or the largest file when it declares none. When
+/// the budget stays full for `import_queue_wait`, 503 `busy` with `Retry-After`, before a byte
+/// is read. A declared length above the limit is a 413 at once.
+pub(crate) async fn read_upload(app: &AppState, req: Request) -> Result<Upload, ApiError> {
     use http_body_util::BodyExt;
+    let limit = app.config.max_import_body_bytes;
+    let too_large = || {
+        ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the file is larger than this server takes in a request ({limit} bytes, SPARKY_MAX_IMPORT_BODY); import it on the server with `sparky import` (an export archive) or `sparky import-from` (another tracker's file)"),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|d| d > limit as u64) {
+        return Err(too_large());
+    }
+    let size = declared.map_or(limit, |d| d as usize);
+    let budget = crate::upload_budget_kib(&app.config);
+    let kib = u32::try_from(size.div_ceil(1024))
+        .unwrap_or(u32::MAX)
+        .clamp(1, budget);
+    let wait = app.config.import_queue_wait;
+    let room = match tokio::time::timeout(wait, app.upload_budget.clone().acquire_many_owned(kib))
+        .await
+    {
+        Ok(Ok(room)) => room,
+        _ => {
+            let mut e = ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the server is receiving as many uploaded files as it holds at once; try again shortly",
+            );
+            e.retry_after = Some(wait.as_secs().clamp(1, 60));
+            return Err(e);
+        }
+    };
     match http_body_util::Limited::new(req.into_body(), limit)
         .collect()
         .await
     {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::new(
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the file is larger than this server imports ({limit} bytes, SPARKY_MAX_IMPORT_BODY); use `sparky import-from` on the server"),
-        )),
+        Ok(collected) => Ok(Upload {
+            bytes: collected.to_bytes(),
+            room,
+        }),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
         Err(e) => Err(ApiError::bad_request(format!(
             "could not read the request body: {e}"
         ))),
@@ -228,7 +274,10 @@ async fn import_file(
     // upload must not take a pooled connection from other requests.
     let user_id = tx.user_id().await?;
     tx.commit().await?;
-    let body = read_body(req, app.config.max_import_body_bytes).await?;
+    let Upload {
+        bytes: body,
+        room: _room,
+    } = read_upload(&app, req).await?;
     if body.is_empty() {
         return Err(ApiError::invalid("body", "is empty: send the export file"));
     }

@@ -136,7 +136,6 @@ async fn import_archive(
     Auth { mut tx, .. }: Auth,
     req: Request,
 ) -> ApiResult<ApiJson<ImportReport>> {
-    use http_body_util::BodyExt;
     // A large body is read only for a valid credential, and without holding a database
     // connection (or an open transaction) while it arrives: a slow upload must not take a
     // pooled connection from other requests.
@@ -156,24 +155,10 @@ async fn import_archive(
         ));
     }
     let limit = app.config.max_import_body_bytes;
-    let body = match http_body_util::Limited::new(req.into_body(), limit)
-        .collect()
-        .await
-    {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("the archive is larger than this server accepts ({limit} bytes, SPARKY_MAX_IMPORT_BODY)"),
-            ))
-        }
-        Err(e) => {
-            return Err(ApiError::bad_request(format!(
-                "could not read the request body: {e}"
-            )))
-        }
-    };
+    let super::imports::Upload {
+        bytes: body,
+        room: _room,
+    } = super::imports::read_upload(&app, req).await?;
     let options = ImportOptions {
         max_uncompressed: (limit as u64).saturating_mul(UNCOMPRESSED_FACTOR),
         statement_timeout: timeout(&app),
