@@ -670,6 +670,35 @@ async fn photo_bodies_may_be_up_to_8_mib() {
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(fake.requests().len(), 1);
+    // Nor with a credential that is not valid: the 401 comes while the announced 8 MB are
+    // still to be sent (a server reading first would wait for them).
+    for path in [
+        "/api/v1/assistant/meal-photo",
+        "/api/v1/assistant/nutrition-label",
+    ] {
+        let status =
+            status_before_sending_body(&app, path, "Authorization: Bearer not-a-key").await;
+        assert_eq!(status, 401, "{path}");
+    }
+}
+
+/// Sends a request's head announcing an 8 MB JSON body, sends none of it, and returns the
+/// status of the answer (panics when none comes within 10 s).
+async fn status_before_sending_body(app: &TestApp, path: &str, header: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{header}\r\n\
+         Content-Type: application/json\r\nContent-Length: 8000000\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0; 12];
+    tokio::time::timeout(Duration::from_secs(10), stream.read_exact(&mut answer))
+        .await
+        .expect("an answer before the body was sent")
+        .unwrap();
+    String::from_utf8_lossy(&answer[9..12]).parse().unwrap()
 }
 
 #[tokio::test]
