@@ -266,6 +266,54 @@ async fn invalid_credentials_are_401_before_any_input_is_looked_at() {
     assert!(checked > 60, "{checked}");
 }
 
+/// A body larger than a small write is taken in only from a known caller: with a credential
+/// that is not valid, the 401 comes before the announced body is sent. A valid caller's large
+/// body is read as usual.
+#[tokio::test]
+async fn large_bodies_wait_for_the_credential_check() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    for (path, header) in [
+        ("/api/v1/foods", "Authorization: Bearer spk_not-a-real-key"),
+        ("/api/v1/diary", "Cookie: sparky_session=not-a-real-session"),
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{header}\r\nOrigin: {}\r\n\
+             Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n",
+            app.origin()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut status = vec![0; 12];
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            stream.read_exact(&mut status),
+        )
+        .await
+        .expect("an answer before the body was sent")
+        .unwrap();
+        assert_eq!(&status[9..12], b"401", "{path}");
+    }
+    // 40 KiB of JSON (padded with whitespace) from a valid caller.
+    let body = format!("{}{}", bread(), " ".repeat(40 * 1024));
+    let As::Cookie(cookie) = &ann else {
+        unreachable!()
+    };
+    let r = app
+        .client
+        .post(format!("{}/api/v1/foods", app.base))
+        .header("cookie", format!("sparky_session={cookie}"))
+        .header("origin", app.origin())
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+}
+
 #[tokio::test]
 async fn an_idempotency_key_answers_only_its_own_request() {
     let app = TestApp::spawn().await;
