@@ -266,10 +266,10 @@ pub async fn unauthenticated_first(
     }
 }
 
-/// Bodies above this (or of unknown length) wait for the credential check.
+/// Bodies above this (or of unknown length) wait for the credential check (API and pages).
 const EARLY_CHECK_BODY: u64 = 16 * 1024;
 
-fn large_body(parts: &Parts) -> bool {
+pub(crate) fn large_body(parts: &Parts) -> bool {
     match parts.headers.get(header::CONTENT_LENGTH) {
         Some(len) => len
             .to_str()

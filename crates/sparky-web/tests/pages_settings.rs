@@ -455,3 +455,29 @@ async fn family_grants_are_given_listed_and_revoked_and_settings_stay_ones_own()
     let grants = app.get("/api/v1/family-access", &eve).await.body;
     assert_eq!(grants["given"], json!([]));
 }
+
+/// A large form is taken in only from a known session: with a session that is not valid the
+/// answer (to the sign-in page) comes before the announced body is sent.
+#[tokio::test]
+async fn a_large_form_waits_for_the_session_check() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /settings/profile HTTP/1.1\r\nHost: {addr}\r\n\
+         Cookie: sparky_session=not-a-real-session\r\nOrigin: {}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 500000\r\n\r\n",
+        app.origin()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0; 12];
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_exact(&mut answer),
+    )
+    .await
+    .expect("an answer before the body was sent")
+    .unwrap();
+    assert_eq!(&answer[9..12], b"303", "to the sign-in page");
+}

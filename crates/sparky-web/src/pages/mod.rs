@@ -241,13 +241,23 @@ where
                 parts.extensions.insert(CsrfPending(csrf.clone()));
             }
         }
+        let credential = || Credential {
+            kind: "session",
+            token_hash: token_hash(&secret),
+            session_ttl_seconds: app.config.session_ttl_seconds,
+        };
+        // As for the API: a large form is taken in only from a known session.
+        if crate::auth::large_body(parts) {
+            let mut check = app
+                .db
+                .authenticate(credential())
+                .await
+                .map_err(AppError::from)?;
+            check.user_id().await.map_err(AppError::from)?;
+        }
         let tx = app
             .db
-            .authenticate(Credential {
-                kind: "session",
-                token_hash: token_hash(&secret),
-                session_ttl_seconds: app.config.session_ttl_seconds,
-            })
+            .authenticate(credential())
             .await
             .map_err(AppError::from)?;
         let viewing = CookieJar::from_headers(&parts.headers)
