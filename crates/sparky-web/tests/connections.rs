@@ -509,3 +509,30 @@ async fn a_stalled_body_is_answered_408_and_a_slow_one_is_read() {
     assert_eq!(r.status, 201, "{:?}", r.json());
     assert!(!r.closes(), "{r:?}");
 }
+
+/// A request head larger than the server buffers (64 KiB) is answered 431 and the connection
+/// closed; a large but ordinary head (cookies of 30 KB) is served.
+#[tokio::test]
+async fn an_oversized_request_head_is_431() {
+    let (base, _db, _task) = spawn_with_routes(
+        axum::Router::new(),
+        std::future::pending(),
+        ServeOptions::default(),
+    )
+    .await;
+    for (cookie_len, status) in [(30_000, 200), (100_000, 431)] {
+        let mut conn = Conn::open(&base).await;
+        let head = format!(
+            "GET /healthz HTTP/1.1\r\nHost: test\r\nCookie: c={}\r\n\r\n",
+            "x".repeat(cookie_len)
+        );
+        // The server may stop reading (and answer) before the whole head was written.
+        let _ = conn.send(&head, b"").await;
+        let mut line = String::new();
+        conn.reader.read_line(&mut line).await.unwrap();
+        assert!(
+            line.starts_with(&format!("HTTP/1.1 {status}")),
+            "{cookie_len}: {line:?}"
+        );
+    }
+}

@@ -55,6 +55,11 @@ const LINGER_LIMIT: u64 = 1024 * 1024;
 /// 2 min), so the proxy closes idle connections first: when the server closes one, a request
 /// the proxy sends at that moment fails.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(180);
+/// The largest request head (request line and headers; 431 and the connection closed above
+/// it). Without it hyper buffers up to about 400 KB of head per connection, so every idle
+/// connection trickling a huge head could hold that much; browsers send a few KB, and nginx
+/// allows 32 KB by default.
+const MAX_REQUEST_HEAD: usize = 64 * 1024;
 /// When the server stops, a connection that has not sent a request yet gets this long to send
 /// one (it was accepted, so it is owed an answer) before it is closed.
 const FIRST_REQUEST_WAIT: Duration = Duration::from_secs(2);
@@ -242,7 +247,8 @@ async fn connection(
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_header_size(MAX_REQUEST_HEAD);
     let conn = builder.serve_connection(TokioIo::new(Lingering::new(stream)), service);
     let mut conn = std::pin::pin!(conn);
 
