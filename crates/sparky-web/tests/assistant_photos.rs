@@ -676,29 +676,16 @@ async fn photo_bodies_may_be_up_to_8_mib() {
         "/api/v1/assistant/meal-photo",
         "/api/v1/assistant/nutrition-label",
     ] {
-        let status =
-            status_before_sending_body(&app, path, "Authorization: Bearer not-a-key").await;
+        let status = app
+            .status_before_body(
+                path,
+                "Authorization: Bearer not-a-key",
+                "application/json",
+                8_000_000,
+            )
+            .await;
         assert_eq!(status, 401, "{path}");
     }
-}
-
-/// Sends a request's head announcing an 8 MB JSON body, sends none of it, and returns the
-/// status of the answer (panics when none comes within 10 s).
-async fn status_before_sending_body(app: &TestApp, path: &str, header: &str) -> u16 {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = app.base.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{header}\r\n\
-         Content-Type: application/json\r\nContent-Length: 8000000\r\n\r\n"
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    let mut answer = vec![0; 12];
-    tokio::time::timeout(Duration::from_secs(10), stream.read_exact(&mut answer))
-        .await
-        .expect("an answer before the body was sent")
-        .unwrap();
-    String::from_utf8_lossy(&answer[9..12]).parse().unwrap()
 }
 
 #[tokio::test]

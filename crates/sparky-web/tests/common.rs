@@ -127,6 +127,37 @@ impl TestApp {
         self.base.clone()
     }
 
+    /// Sends the head of a POST to `path` that announces a body of `length` bytes of
+    /// `content_type`, with `header` ("Name: value") and this server's Origin, sends none of the
+    /// body, and returns the answer's status: for answers that must not wait for the body
+    /// (panics when none comes within 10 s).
+    pub async fn status_before_body(
+        &self,
+        path: &str,
+        header: &str,
+        content_type: &str,
+        length: usize,
+    ) -> u16 {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = self.base.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{header}\r\nOrigin: {}\r\n\
+             Content-Type: {content_type}\r\nContent-Length: {length}\r\n\r\n",
+            self.origin()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = [0; 12];
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            stream.read_exact(&mut answer),
+        )
+        .await
+        .expect("an answer before the body was sent")
+        .unwrap();
+        String::from_utf8_lossy(&answer[9..12]).parse().unwrap()
+    }
+
     pub async fn request(
         &self,
         method: Method,

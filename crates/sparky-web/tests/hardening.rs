@@ -271,30 +271,16 @@ async fn invalid_credentials_are_401_before_any_input_is_looked_at() {
 /// body is read as usual.
 #[tokio::test]
 async fn large_bodies_wait_for_the_credential_check() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = TestApp::spawn().await;
     let (_, ann) = app.user("ann@example.com").await;
-    let addr = app.base.trim_start_matches("http://").to_string();
     for (path, header) in [
         ("/api/v1/foods", "Authorization: Bearer spk_not-a-real-key"),
         ("/api/v1/diary", "Cookie: sparky_session=not-a-real-session"),
     ] {
-        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{header}\r\nOrigin: {}\r\n\
-             Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n",
-            app.origin()
-        );
-        stream.write_all(head.as_bytes()).await.unwrap();
-        let mut status = vec![0; 12];
-        tokio::time::timeout(
-            std::time::Duration::from_secs(10),
-            stream.read_exact(&mut status),
-        )
-        .await
-        .expect("an answer before the body was sent")
-        .unwrap();
-        assert_eq!(&status[9..12], b"401", "{path}");
+        let status = app
+            .status_before_body(path, header, "application/json", 1_000_000)
+            .await;
+        assert_eq!(status, 401, "{path}");
     }
     // 40 KiB of JSON (padded with whitespace) from a valid caller.
     let body = format!("{}{}", bread(), " ".repeat(40 * 1024));

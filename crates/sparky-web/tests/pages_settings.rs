@@ -460,24 +460,14 @@ async fn family_grants_are_given_listed_and_revoked_and_settings_stay_ones_own()
 /// answer (to the sign-in page) comes before the announced body is sent.
 #[tokio::test]
 async fn a_large_form_waits_for_the_session_check() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = TestApp::spawn().await;
-    let addr = app.base.trim_start_matches("http://").to_string();
-    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    let head = format!(
-        "POST /settings/profile HTTP/1.1\r\nHost: {addr}\r\n\
-         Cookie: sparky_session=not-a-real-session\r\nOrigin: {}\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 500000\r\n\r\n",
-        app.origin()
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    let mut answer = vec![0; 12];
-    tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        stream.read_exact(&mut answer),
-    )
-    .await
-    .expect("an answer before the body was sent")
-    .unwrap();
-    assert_eq!(&answer[9..12], b"303", "to the sign-in page");
+    let status = app
+        .status_before_body(
+            "/settings/profile",
+            "Cookie: sparky_session=not-a-real-session",
+            "application/x-www-form-urlencoded",
+            500_000,
+        )
+        .await;
+    assert_eq!(status, 303, "to the sign-in page");
 }
