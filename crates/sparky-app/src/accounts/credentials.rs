@@ -131,6 +131,60 @@ mod tests {
     /// The tests that hash, one at a time: one of them holds every turn on purpose.
     static HASHING_TESTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+    /// Sign-in commits its lookup before it waits for a hashing turn: with every turn taken
+    /// and a pool of one connection, another request still gets that connection, and the
+    /// sign-in goes through once a turn frees up. Were the connection held while waiting, the
+    /// other request would wait until the sign-in gave up (503) and the sign-in would fail.
+    #[tokio::test]
+    async fn a_sign_in_waiting_for_its_turn_holds_no_connection() {
+        use crate::accounts::{
+            check_credentials, register, LoginInput, LoginLimits, NewAccount, SignIn,
+        };
+        let _one_at_a_time = HASHING_TESTS.lock().await;
+        let test_db = sparky_testkit::TestDb::new().await;
+        let db = test_db.database_builder().pool_size(1).build().unwrap();
+        let password = "correct horse battery";
+        let account = NewAccount {
+            email: sparky_core::account::Email::parse("ann@example.com").unwrap(),
+            full_name: "Ann".into(),
+            password_hash: hash_password(password.into()).await.unwrap(),
+        };
+        let mut tx = db.anonymous().await.unwrap();
+        register(&mut tx, &account, true).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let all = hashing_turns()
+            .acquire_many(hashing_turn_count() as u32)
+            .await
+            .unwrap();
+        let sign_in = tokio::spawn({
+            let db = db.clone();
+            async move {
+                let limits = LoginLimits {
+                    per_ip: 100,
+                    per_account: 100,
+                };
+                let input = LoginInput {
+                    email: "ann@example.com".into(),
+                    password: password.into(),
+                };
+                check_credentials(db.anonymous().await?, limits, None, input).await
+            }
+        });
+        // Time for the sign-in to look the account up and start waiting (well within the
+        // 300 ms it waits for a turn in these tests).
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let mut other = db.anonymous().await.unwrap();
+        other.query_one("SELECT 1", &[]).await.unwrap();
+        other.commit().await.unwrap();
+        drop(all);
+        let signed_in = sign_in.await.unwrap();
+        assert!(
+            matches!(signed_in, Ok(SignIn::Accepted(_))),
+            "{signed_in:?}"
+        );
+    }
+
     #[tokio::test]
     async fn hashing_takes_turns_and_gives_up_with_a_503_when_none_frees() {
         let _one_at_a_time = HASHING_TESTS.lock().await;

@@ -148,6 +148,7 @@ pub struct LoginInput {
 }
 
 /// What sign-in found out.
+#[derive(Debug)]
 pub enum SignIn {
     Accepted(Uuid),
     WrongCredentials,
