@@ -242,7 +242,7 @@ pub async fn unauthenticated_first(
     // A large body is taken in only from a known caller: its credential is checked first, at
     // the cost of a round trip that small bodies (nearly every write) do not pay.
     if credential.is_some() && large_body(&parts) {
-        if let Err(refused) = check_credential(&app, credential_from(&parts, &app).ok()).await {
+        if let Err(refused) = check_credential(&app, credential.clone()).await {
             return refused;
         }
         checked.store(true, std::sync::atomic::Ordering::Relaxed);

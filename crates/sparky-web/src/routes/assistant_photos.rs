@@ -1,12 +1,12 @@
 //! `/api/v1/assistant/meal-photo`, `/meal-photo/log` and `/nutrition-label`: photos and labels
 //! through the user's vision model (see `sparky_app::assistant::photos`). The two photo routes
 //! take bodies up to [`PHOTO_MAX_BODY`] (every other route keeps `SPARKY_MAX_BODY`); the body
-//! is read only after the credential was accepted, with no database connection held meanwhile.
+//! is read only after the credential was accepted (`auth::unauthenticated_first` checks it
+//! before any large body), with no database connection held meanwhile.
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::de::DeserializeOwned;
 use sparky_app::assistant::photos::{
     self, LabelPhotoInput, LabelProposal, MealEstimate, MealLogInput, MealLogged, MealPhotoInput,
 };
@@ -49,9 +49,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn estimate_meal_photo(
     State(state): State<AppState>,
     Auth { tx, .. }: Auth,
-    req: Request,
+    ApiJson(input): ApiJson<MealPhotoInput>,
 ) -> ApiResult<ApiJson<MealEstimate>> {
-    let (tx, input) = photo_body::<MealPhotoInput>(&state, tx, req).await?;
     let input = input.parse()?;
     let estimate = photos::estimate_meal(&state.db, &state.assistant, tx, input).await?;
     Ok(ApiJson(estimate))
@@ -98,24 +97,8 @@ async fn log_meal_photo(
 async fn read_nutrition_label(
     State(state): State<AppState>,
     Auth { tx, .. }: Auth,
-    req: Request,
+    ApiJson(input): ApiJson<LabelPhotoInput>,
 ) -> ApiResult<ApiJson<LabelProposal>> {
-    let (tx, input) = photo_body::<LabelPhotoInput>(&state, tx, req).await?;
     let proposal = photos::read_label(&state.db, &state.assistant, tx, input).await?;
     Ok(ApiJson(proposal))
-}
-
-/// The JSON body of a photo route, read only once the credential was accepted (a client
-/// without one cannot make the server take in 8 MiB), and without holding a database
-/// connection while it arrives: the credential's transaction ends first, and the user's
-/// request continues in a new one.
-async fn photo_body<T: DeserializeOwned>(
-    state: &AppState,
-    mut tx: sparky_db::UserTx,
-    req: Request,
-) -> ApiResult<(sparky_db::UserTx, T)> {
-    let user_id = tx.user_id().await?;
-    tx.commit().await?;
-    let ApiJson(input) = ApiJson::<T>::from_request(req, state).await?;
-    Ok((state.db.as_user(user_id).await?, input))
 }
