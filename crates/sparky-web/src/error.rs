@@ -34,6 +34,8 @@ pub struct ApiError {
     pub message: String,
     pub fields: BTreeMap<String, String>,
     pub retry_after: Option<u64>,
+    /// Answer with `Accept-Encoding: identity` (a 415 for a compressed request body).
+    pub accept_encoding_identity: bool,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -46,6 +48,7 @@ impl ApiError {
             message: message.into(),
             fields: BTreeMap::new(),
             retry_after: None,
+            accept_encoding_identity: false,
         }
     }
 
@@ -176,6 +179,12 @@ impl IntoResponse for ApiError {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }
+        }
+        if self.accept_encoding_identity {
+            response.headers_mut().insert(
+                header::ACCEPT_ENCODING,
+                HeaderValue::from_static("identity"),
+            );
         }
         response
     }

@@ -32,18 +32,29 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !is_json(req.headers()) {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the body as JSON with `Content-Type: application/json`",
-            ));
-        }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(bytes_rejection)?;
+        let bytes = json_bytes(req, state).await?;
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// The raw body of a JSON request, up to `SPARKY_MAX_BODY`: 415 unless it is sent as JSON and
+/// uncompressed, 413 when larger.
+pub async fn json_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    if !is_json(req.headers()) {
+        return Err(not_json());
+    }
+    refuse_content_coding(req.headers())?;
+    Bytes::from_request(req, state)
+        .await
+        .map_err(bytes_rejection)
+}
+
+fn not_json() -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "send the body as JSON with `Content-Type: application/json`",
+    )
 }
 
 /// The body of a JSON request (`Content-Type: application/json`, else 415), read up to `limit`
@@ -52,12 +63,9 @@ where
 pub async fn json_body(req: Request, limit: usize) -> Result<Bytes, ApiError> {
     use http_body_util::BodyExt;
     if !is_json(req.headers()) {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the body as JSON with `Content-Type: application/json`",
-        ));
+        return Err(not_json());
     }
+    refuse_content_coding(req.headers())?;
     match http_body_util::Limited::new(req.into_body(), limit)
         .collect()
         .await
@@ -68,6 +76,32 @@ pub async fn json_body(req: Request, limit: usize) -> Result<Bytes, ApiError> {
             "could not read the request body: {e}"
         ))),
     }
+}
+
+/// Request bodies are taken as sent: a compressed one (`Content-Encoding: gzip`, …) is a 415
+/// naming the coding, instead of a "malformed JSON" or "not an archive" about its bytes.
+/// Decompressing would let a small body become a large one before any limit applies.
+pub fn refuse_content_coding(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let codings: Vec<String> = headers
+        .get_all(header::CONTENT_ENCODING)
+        .iter()
+        .flat_map(|v| v.to_str().unwrap_or("unreadable").split(','))
+        .map(|c| c.trim().to_ascii_lowercase())
+        .filter(|c| !c.is_empty() && c != "identity")
+        .collect();
+    if codings.is_empty() {
+        return Ok(());
+    }
+    let mut e = ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!(
+            "compressed request bodies are not accepted (Content-Encoding: {}); send the body uncompressed",
+            codings.join(", ")
+        ),
+    );
+    e.accept_encoding_identity = true;
+    Err(e)
 }
 
 fn is_json(headers: &axum::http::HeaderMap) -> bool {

@@ -2,7 +2,6 @@
 //! that also fingerprints the request, and the wrapper that replays a stored answer or stores
 //! a new one in the request's transaction (see `sparky_app::idempotency`).
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -54,31 +53,8 @@ where
                 .as_bytes(),
         );
         hash.update(b"\n");
-        // Read the body through the JSON extractor's checks (content type, size).
-        let is_json = req
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
-        if !is_json {
-            // Let the JSON extractor produce its 415.
-            let ApiJson(v) = ApiJson::<T>::from_request(req, state).await?;
-            return Ok(IdempotentJson(
-                Idempotency {
-                    key,
-                    fingerprint: hex::encode(hash.finalize()),
-                    path,
-                },
-                v,
-            ));
-        }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                crate::extract::payload_too_large()
-            } else {
-                ApiError::bad_request(e.body_text())
-            }
-        })?;
+        // Read the body through the JSON extractor's checks (content type and coding, size).
+        let bytes = crate::extract::json_bytes(req, state).await?;
         hash.update(&bytes);
         let value = parse_json(&bytes)?;
         Ok(IdempotentJson(

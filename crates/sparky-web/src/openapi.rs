@@ -116,7 +116,7 @@ pub fn finish(doc: &mut OpenApiDoc) {
                     "The body stopped arriving for 60 s; the connection is closed",
                 );
                 add("413", "The body is larger than the server accepts");
-                add("415", "The body is not JSON");
+                add("415", "The body is not JSON, or is sent compressed (`Content-Encoding`, with `Accept-Encoding: identity` in the answer)");
             }
             // Every operation refuses query parameters it does not declare (query_names.rs).
             add("422", "Invalid input; `fields` names each problem");

@@ -532,3 +532,66 @@ async fn two_servers_share_sign_in_limits_and_sessions() {
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.body["email"], "bob@example.com");
 }
+
+/// A compressed request body is refused naming its coding (415 with `Accept-Encoding:
+/// identity`), on JSON routes and the archive import alike, and writes nothing; an unknown
+/// caller still gets its 401 first.
+#[tokio::test]
+async fn compressed_bodies_are_415_naming_the_coding() {
+    use std::io::Write;
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let f = food(&app, &ann).await;
+    let entry = json!({"food_item_id": f, "quantity": 1, "unit": "slice", "meal_type": "lunch"});
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(entry.to_string().as_bytes()).unwrap();
+    let gzipped = gz.finish().unwrap();
+    let key = key(&app, &ann).await;
+    let send = |path: &str, content_type: &str, coding: &str, bearer: &str| {
+        app.client
+            .post(format!("{}{path}", app.base))
+            .bearer_auth(bearer)
+            .header("content-type", content_type)
+            .header("content-encoding", coding)
+            .body(gzipped.clone())
+            .send()
+    };
+    for coding in ["gzip", "identity, br", "x-custom"] {
+        let r = send("/api/v1/diary", "application/json", coding, &key)
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{coding}");
+        assert_eq!(r.headers()["accept-encoding"], "identity");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unsupported_media_type");
+        let message = body["error"]["message"].as_str().unwrap();
+        let named = coding.rsplit(", ").next().unwrap();
+        assert!(message.contains(named), "{message}");
+    }
+    let r = send("/api/v1/import", "application/gzip", "gzip", &key)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = send(
+        "/api/v1/diary",
+        "application/json",
+        "gzip",
+        "sparky_made_up",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(count(&app, "SELECT count(*) FROM food_diary").await, 0);
+    // `identity` is no coding at all: the body is read.
+    let r = app
+        .client
+        .post(format!("{}/api/v1/diary", app.base))
+        .bearer_auth(&key)
+        .header("content-type", "application/json")
+        .header("content-encoding", "identity")
+        .body(entry.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+}

@@ -190,6 +190,7 @@ pub(crate) async fn read_upload(app: &AppState, req: Request) -> Result<Upload, 
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    crate::extract::refuse_content_coding(req.headers())?;
     if declared.is_some_and(|d| d > limit as u64) {
         return Err(too_large());
     }
