@@ -37,3 +37,31 @@ async fn the_date_picker_goes_to_the_chosen_day() {
         assert_eq!(r.location, "/", "{bad}");
     }
 }
+
+/// An address a page cannot read is the app's HTML error page (with its way home), never a framework's plain-text rejection: unreadable query parameters a 400, a malformed
+/// id in the path a 404.
+#[tokio::test]
+async fn unreadable_addresses_are_html_error_pages() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for (path, status) in [
+        ("/checkin?date=99999-01-01", StatusCode::BAD_REQUEST),
+        ("/exercise?date=yesterday-ish", StatusCode::BAD_REQUEST),
+        ("/plans/not-a-uuid", StatusCode::NOT_FOUND),
+        ("/foods/not-a-uuid", StatusCode::NOT_FOUND),
+    ] {
+        let page = get(&app, path, &ann, None).await;
+        assert_eq!(page.status, status, "{path}: {}", page.body);
+        assert!(
+            page.body.starts_with("<!doctype html>"),
+            "{path}: {}",
+            page.body
+        );
+        assert!(
+            page.body.contains("class=\"error-page\""),
+            "{path}: {}",
+            page.body
+        );
+        assert!(page.body.contains(status.as_str()), "{path}: {}", page.body);
+    }
+}

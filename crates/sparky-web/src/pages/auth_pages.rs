@@ -1,7 +1,8 @@
 //! Sign in, register, sign out, and choosing whose data the pages show.
 
+use crate::pages::PageQuery;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -52,7 +53,7 @@ fn messages(headers: &HeaderMap) -> Messages {
     )
 }
 
-pub async fn signin_form(headers: HeaderMap, Query(p): Query<NextParam>) -> Response {
+pub async fn signin_form(headers: HeaderMap, PageQuery(p): PageQuery<NextParam>) -> Response {
     let t = messages(&headers);
     html(&SignInPage {
         shell: Shell::public(t, t.get("signin.title")),

@@ -3,8 +3,8 @@
 //! chart with its trend. Values are typed and shown in the owner's units; a bad value
 //! re-renders the form with the problem next to its field and stores nothing.
 
+use crate::pages::PageQuery;
 use askama::Template;
-use axum::extract::Query;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -173,7 +173,7 @@ fn f(a: Amount) -> f64 {
     a.to_f64()
 }
 
-async fn show(mut page: Page, Query(p): Query<Params>) -> Result<Response, PageError> {
+async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Response, PageError> {
     render(&mut page, &p, Typed::default()).await
 }
 

@@ -1,7 +1,7 @@
 //! The check-in page's writes: the check-in form (all values or none), water, a custom type,
 //! correcting and deleting an entry. A problem re-renders the page with what was typed (422).
 
-use axum::extract::Path;
+use crate::pages::PagePath;
 use axum::response::Response;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -212,7 +212,7 @@ pub struct EditForm {
 
 pub async fn edit(
     mut page: Page,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<EditForm>,
 ) -> Result<Response, PageError> {
     let problem = match decimal(&form.value) {
@@ -251,7 +251,7 @@ pub struct Empty {}
 
 pub async fn delete(
     mut page: Page,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     PageForm(_): PageForm<Empty>,
 ) -> Result<Response, PageError> {
     measurements::delete(&mut page.tx, id).await?;

@@ -2,8 +2,8 @@
 //! last 14 days, the meals with their entries (edit, delete with undo) and the day's exercise.
 //! Writes answer htmx with the re-rendered day and a plain form post with a redirect.
 
+use crate::pages::{PagePath, PageQuery};
 use askama::Template;
-use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
@@ -106,7 +106,7 @@ pub async fn today(page: Page) -> Result<Response, PageError> {
     render(page, DayRef::Today).await
 }
 
-pub async fn day_page(page: Page, Path(date): Path<String>) -> Result<Response, PageError> {
+pub async fn day_page(page: Page, PagePath(date): PagePath<String>) -> Result<Response, PageError> {
     let day = DayRef::parse(&date).map_err(|_| PageError::NotFound)?;
     render(page, day).await
 }
@@ -118,7 +118,7 @@ pub struct PickDay {
 
 /// The date picker's form (`/day?date=2026-12-01`): on to that day, or back to today when the
 /// date is missing or not one.
-pub async fn pick_day(Query(q): Query<PickDay>) -> Response {
+pub async fn pick_day(PageQuery(q): PageQuery<PickDay>) -> Response {
     match q.date.as_deref().map(str::trim).map(DayRef::parse) {
         Some(Ok(DayRef::On(d))) => redirect(&format!("/day/{d}")),
         _ => redirect("/"),
@@ -368,7 +368,7 @@ fn amount_field(text: &str) -> Result<Amount, PageError> {
 
 async fn edit_entry(
     mut page: Page,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<EditForm>,
 ) -> Result<Response, PageError> {
     let entry = diary::update(
@@ -391,7 +391,7 @@ pub struct Empty {}
 
 async fn delete_entry(
     mut page: Page,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     PageForm(_): PageForm<Empty>,
 ) -> Result<Response, PageError> {
     let snapshot = diary::remove(&mut page.tx, id).await?;

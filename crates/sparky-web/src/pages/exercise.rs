@@ -2,8 +2,8 @@
 //! last 30 days of workouts by day (delete), and personal records of the exercises done. The
 //! form that logs a workout is in [`super::exercise_log`].
 
+use crate::pages::{PagePath, PageQuery};
 use askama::Template;
-use axum::extract::{Path, Query};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -182,7 +182,7 @@ async fn base_view(page: &mut Page, shell: &Shell, p: &Params) -> Result<Exercis
     })
 }
 
-async fn show(mut page: Page, Query(p): Query<Params>) -> Result<Response, PageError> {
+async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Response, PageError> {
     let shell = page.shell("", "exercise").await?;
     let mut v = base_view(&mut page, &shell, &p).await?;
     let facets = exercises::facets(&mut page.tx).await?;
@@ -197,7 +197,7 @@ async fn show(mut page: Page, Query(p): Query<Params>) -> Result<Response, PageE
     Ok(html(&ExercisePage { shell, v }))
 }
 
-async fn search(mut page: Page, Query(p): Query<Params>) -> Result<Response, PageError> {
+async fn search(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Response, PageError> {
     let shell = page.shell("", "exercise").await?;
     let v = base_view(&mut page, &shell, &p).await?;
     page.tx.commit().await?;
@@ -349,7 +349,7 @@ pub struct Empty {}
 
 async fn delete(
     mut page: Page,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     PageForm(_): PageForm<Empty>,
 ) -> Result<Response, PageError> {
     let w = workouts::entry(&mut page.tx, id).await?;

@@ -2,8 +2,8 @@
 //! distance for cardio, with the calorie estimate (MET × body weight × hours) shown before
 //! saving. A sheet over the exercise page with htmx, a page of its own without it.
 
+use crate::pages::{PagePath, PageQuery};
 use askama::Template;
-use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -187,8 +187,8 @@ async fn view(
 
 async fn form(
     mut page: Page,
-    Path(id): Path<Uuid>,
-    Query(p): Query<FormParams>,
+    PagePath(id): PagePath<Uuid>,
+    PageQuery(p): PageQuery<FormParams>,
 ) -> Result<Response, PageError> {
     let shell = page.shell("", "exercise").await?;
     let e = exercises::get(&mut page.tx, id).await?;
@@ -211,7 +211,10 @@ pub struct EstimateParams {
 }
 
 /// The estimate for the minutes typed so far (htmx, as the duration changes).
-async fn estimate(mut page: Page, Query(p): Query<EstimateParams>) -> Result<Response, PageError> {
+async fn estimate(
+    mut page: Page,
+    PageQuery(p): PageQuery<EstimateParams>,
+) -> Result<Response, PageError> {
     let shell = page.shell("", "exercise").await?;
     let e = exercises::get(&mut page.tx, p.exercise_id).await?;
     let weight_kg = body_weight_kg(&mut page).await;

@@ -2,8 +2,8 @@
 //! serving picker with a live preview, quick add, creating a food, barcodes and copying a meal.
 //! With htmx these are fragments in the sheet; without it, pages of their own.
 
+use crate::pages::{PagePath, PageQuery};
 use askama::Template;
-use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -234,7 +234,10 @@ pub(super) fn serving_detail(food: &Food) -> String {
         .unwrap_or_default()
 }
 
-async fn sheet(mut page: Page, Query(p): Query<SheetParams>) -> Result<Response, PageError> {
+async fn sheet(
+    mut page: Page,
+    PageQuery(p): PageQuery<SheetParams>,
+) -> Result<Response, PageError> {
     let shell = page.shell("", "today").await?;
     let v = sheet_view(&mut page, &shell, &p).await?;
     page.tx.commit().await?;
@@ -247,7 +250,10 @@ async fn sheet(mut page: Page, Query(p): Query<SheetParams>) -> Result<Response,
     })
 }
 
-async fn search(mut page: Page, Query(p): Query<SheetParams>) -> Result<Response, PageError> {
+async fn search(
+    mut page: Page,
+    PageQuery(p): PageQuery<SheetParams>,
+) -> Result<Response, PageError> {
     let shell = page.shell("", "today").await?;
     let v = sheet_view(&mut page, &shell, &p).await?;
     page.tx.commit().await?;
@@ -282,8 +288,8 @@ struct PickPage {
 
 async fn pick(
     mut page: Page,
-    Path(id): Path<Uuid>,
-    Query(p): Query<SheetParams>,
+    PagePath(id): PagePath<Uuid>,
+    PageQuery(p): PageQuery<SheetParams>,
 ) -> Result<Response, PageError> {
     let shell = page.shell("", "today").await?;
     let food = foods::get(&mut page.tx, id).await?;
@@ -358,7 +364,10 @@ pub struct PreviewParams {
     quantity: Option<String>,
 }
 
-async fn preview(mut page: Page, Query(p): Query<PreviewParams>) -> Result<Response, PageError> {
+async fn preview(
+    mut page: Page,
+    PageQuery(p): PageQuery<PreviewParams>,
+) -> Result<Response, PageError> {
     let food = foods::get(&mut page.tx, p.food_item_id).await?;
     page.tx.commit().await?;
     let serving = food

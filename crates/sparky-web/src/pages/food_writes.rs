@@ -2,7 +2,7 @@
 //! meal, and looking a barcode up. Each answers htmx with a fragment and plain posts with a
 //! redirect.
 
-use axum::extract::Query;
+use crate::pages::PageQuery;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -183,7 +183,7 @@ pub(super) async fn copy(
 pub(super) async fn barcode(
     axum::extract::State(state): axum::extract::State<AppState>,
     page: Page,
-    Query(p): Query<SheetParams>,
+    PageQuery(p): PageQuery<SheetParams>,
 ) -> Result<Response, PageError> {
     let code = p.code.clone().unwrap_or_default();
     let date = p.date.map(|d| d.to_string()).unwrap_or_default();

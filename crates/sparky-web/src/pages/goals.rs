@@ -5,8 +5,8 @@
 
 mod weight;
 
+use crate::pages::PageQuery;
 use askama::Template;
-use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -273,7 +273,10 @@ async fn suggest(
     }
 }
 
-async fn show(page: Page, Query(params): Query<SuggestParams>) -> Result<Response, PageError> {
+async fn show(
+    page: Page,
+    PageQuery(params): PageQuery<SuggestParams>,
+) -> Result<Response, PageError> {
     Ok(html(
         &render(page, Errors::default(), None, params, None).await?,
     ))

@@ -319,6 +319,35 @@ fn next_of(uri: &Uri) -> String {
         .unwrap_or_else(|| "/".into())
 }
 
+/// A page's query string. Unreadable parameters (`?date=99999-01-01`) are the 400 page,
+/// not axum's plain-text rejection.
+pub struct PageQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| PageQuery(v))
+            .map_err(|_| PageError::BadRequest)
+    }
+}
+
+/// A page's path segments. A malformed id (`/plans/not-a-uuid`) names no page: the 404 page.
+pub struct PagePath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PagePath<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| PagePath(v))
+            .map_err(|_| PageError::NotFound)
+    }
+}
+
 /// How a page request fails.
 #[derive(Debug)]
 pub enum PageError {

@@ -2,8 +2,8 @@
 //! first, then the catalog and your foods), pick its serving, amount, meal and weekday, add
 //! it; remove items.
 
+use crate::pages::{PagePath, PageQuery};
 use askama::Template;
-use axum::extract::{Path, Query};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -125,8 +125,8 @@ pub async fn search_view(
 
 async fn search(
     mut page: Page,
-    Path(id): Path<Uuid>,
-    Query(p): Query<DetailParams>,
+    PagePath(id): PagePath<Uuid>,
+    PageQuery(p): PageQuery<DetailParams>,
 ) -> Result<Response, PageError> {
     let shell = page.shell("", "more").await?;
     let s = search_view(&mut page, &shell, id, &p, None).await?;
@@ -145,7 +145,7 @@ pub struct ItemForm {
 
 async fn add(
     mut page: Page,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<ItemForm>,
 ) -> Result<Response, PageError> {
     let mut errors = FormErrors::new();
@@ -209,7 +209,7 @@ pub struct Empty {}
 
 async fn remove(
     mut page: Page,
-    Path((id, item)): Path<(Uuid, Uuid)>,
+    PagePath((id, item)): PagePath<(Uuid, Uuid)>,
     PageForm(_): PageForm<Empty>,
 ) -> Result<Response, PageError> {
     meal_plans::delete_item(&mut page.tx, id, item).await?;

@@ -3,8 +3,8 @@
 //! removing items is in [`super::plan_items`]. Templates are their owner's to change; a
 //! family member with the `food_list` grant sees them read-only.
 
+use crate::pages::{PagePath, PageQuery};
 use askama::Template;
-use axum::extract::{Path, Query};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -207,8 +207,8 @@ pub struct Typed {
 
 async fn detail(
     mut page: Page,
-    Path(id): Path<Uuid>,
-    Query(p): Query<DetailParams>,
+    PagePath(id): PagePath<Uuid>,
+    PageQuery(p): PageQuery<DetailParams>,
 ) -> Result<Response, PageError> {
     render_detail(&mut page, id, &p, Typed::default()).await
 }
@@ -318,7 +318,7 @@ pub struct RenameForm {
 
 async fn rename(
     mut page: Page,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<RenameForm>,
 ) -> Result<Response, PageError> {
     let current = meal_plans::get_template(&mut page.tx, id).await?.template;
@@ -361,7 +361,7 @@ pub struct Empty {}
 
 async fn delete(
     mut page: Page,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     PageForm(_): PageForm<Empty>,
 ) -> Result<Response, PageError> {
     meal_plans::delete_template(&mut page.tx, id).await?;
@@ -377,7 +377,7 @@ pub struct ApplyForm {
 
 async fn apply(
     mut page: Page,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<ApplyForm>,
 ) -> Result<Response, PageError> {
     let mut typed = Typed {

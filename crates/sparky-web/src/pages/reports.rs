@@ -2,8 +2,8 @@
 //! range, drawn as server-side SVG charts with tables beside them, and CSV downloads from the
 //! API. A report not shared with the viewer says so instead of failing the page.
 
+use crate::pages::PageQuery;
 use askama::Template;
-use axum::extract::Query;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -151,7 +151,7 @@ fn shared<T>(r: Result<T, AppError>) -> Result<Option<T>, AppError> {
     }
 }
 
-async fn show(mut page: Page, Query(p): Query<Params>) -> Result<Response, PageError> {
+async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Response, PageError> {
     let mut shell = page.shell("", "more").await?;
     shell.title = shell.t("reports.title").to_string();
     let (range, error) = match range_of(&p) {

@@ -22,7 +22,7 @@ use sparky_core::units::{cm_to_in, in_to_cm, round_dp};
 use sparky_core::{Amount, Date, Theme, UnitsSystem};
 
 use super::forms::{decimal, options, timezones, Errors, Opt};
-use super::{html, redirect, Page, PageError, PageForm, Shell, Units};
+use super::{html, redirect, Page, PageError, PageForm, PageQuery, Shell, Units};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -145,10 +145,7 @@ pub struct SavedParam {
     saved: Option<String>,
 }
 
-async fn show(
-    mut page: Page,
-    axum::extract::Query(q): axum::extract::Query<SavedParam>,
-) -> Result<Response, PageError> {
+async fn show(mut page: Page, PageQuery(q): PageQuery<SavedParam>) -> Result<Response, PageError> {
     let t = page.t;
     let shell = settings_shell(&mut page, t.get("settings.title")).await?;
     let (p, prefs) = current(&mut page, &shell).await?;

@@ -2,7 +2,7 @@
 //! the trend reaches it), setting one (optionally with the calorie target that goes with it),
 //! and completing, pausing or deleting it.
 
-use axum::extract::Path;
+use crate::pages::PagePath;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -203,7 +203,7 @@ pub struct StatusForm {
 
 async fn set_status(
     mut page: Page,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<StatusForm>,
 ) -> Result<Response, PageError> {
     let status = GoalStatus::parse(&form.status).map_err(|_| PageError::BadRequest)?;
@@ -224,7 +224,7 @@ pub struct Empty {}
 
 async fn delete(
     mut page: Page,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     PageForm(_): PageForm<Empty>,
 ) -> Result<Response, PageError> {
     goals::delete(&mut page.tx, id).await?;

@@ -3,8 +3,9 @@
 //! same operation as `PUT /api/v1/assistant/settings`, with its checks (the SSRF guard on the
 //! base URL).
 
+use crate::pages::PageQuery;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -114,7 +115,7 @@ pub struct Saved {
 async fn show(
     State(state): State<AppState>,
     page: Page,
-    Query(q): Query<Saved>,
+    PageQuery(q): PageQuery<Saved>,
 ) -> Result<Response, PageError> {
     Ok(html(
         &render(page, &state, None, Errors::default(), q.saved.is_some()).await?,

@@ -2,8 +2,8 @@
 //! type), see what you gave and received, and revoke what you gave. RLS decides what each
 //! grant allows; this page only makes and removes them.
 
+use crate::pages::{PagePath, PageQuery};
 use askama::Template;
-use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -89,7 +89,7 @@ pub struct Done {
     done: Option<String>,
 }
 
-async fn show(page: Page, Query(q): Query<Done>) -> Result<Response, PageError> {
+async fn show(page: Page, PageQuery(q): PageQuery<Done>) -> Result<Response, PageError> {
     let notice = match q.done.as_deref() {
         Some("granted") => Some("settings.granted"),
         Some("revoked") => Some("settings.grant_revoked"),
@@ -148,7 +148,7 @@ pub struct Empty {}
 
 async fn revoke(
     mut page: Page,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     PageForm(_): PageForm<Empty>,
 ) -> Result<Response, PageError> {
     family::revoke(&mut page.tx, id).await?;

@@ -1,8 +1,8 @@
 //! Settings → Security: change the password, see and end sessions, create (shown once), list
 //! and revoke API keys.
 
+use crate::pages::{PagePath, PageQuery};
 use askama::Template;
-use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -142,7 +142,7 @@ pub struct Done {
     done: Option<String>,
 }
 
-async fn show(page: Page, Query(q): Query<Done>) -> Result<Response, PageError> {
+async fn show(page: Page, PageQuery(q): PageQuery<Done>) -> Result<Response, PageError> {
     let notice = match q.done.as_deref() {
         Some("password") => Some("settings.password_changed"),
         Some("sessions") => Some("settings.sessions_ended"),
@@ -194,7 +194,7 @@ pub struct Empty {}
 
 async fn end_session(
     mut page: Page,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     PageForm(_): PageForm<Empty>,
 ) -> Result<Response, PageError> {
     sessions::end(&mut page.tx, id).await?;
@@ -252,7 +252,7 @@ async fn create_key(
 
 async fn revoke_key(
     mut page: Page,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     PageForm(_): PageForm<Empty>,
 ) -> Result<Response, PageError> {
     api_keys::revoke(&mut page.tx, id).await?;
