@@ -113,7 +113,7 @@ pub fn finish(doc: &mut OpenApiDoc) {
                 add("400", "Malformed JSON");
                 add(
                     "408",
-                    "The body stopped arriving for 60 s; the connection is closed",
+                    "The body stopped arriving for SPARKY_BODY_TIMEOUT_MS (60 s by default); the connection is closed",
                 );
                 add("413", "The body is larger than the server accepts");
                 add("415", "The body is not JSON, or is sent compressed (`Content-Encoding`, with `Accept-Encoding: identity` in the answer)");

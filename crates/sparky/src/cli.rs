@@ -191,6 +191,17 @@ pub struct ServeArgs {
     /// connections are closed and the server exits.
     #[arg(long, env = "SPARKY_SHUTDOWN_TIMEOUT_MS", default_value_t = 20000)]
     pub shutdown_timeout_ms: u64,
+    /// How many milliseconds a client may take to send a request's head, which is also how
+    /// long an idle keep-alive connection stays open. Keep it above your reverse proxy's idle
+    /// timeout for upstream connections (nginx 60 s, Caddy 2 min).
+    #[arg(long, env = "SPARKY_HEADER_TIMEOUT_MS", default_value_t = 180_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout_ms: u64,
+    /// How many milliseconds a request body may stop arriving while it is read; then the
+    /// request is answered 408 and the connection closed.
+    #[arg(long, env = "SPARKY_BODY_TIMEOUT_MS", default_value_t = 60_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout_ms: u64,
     #[command(flatten)]
     pub migrations: MigrationArgs,
     #[command(flatten)]

@@ -196,7 +196,8 @@ async fn serve_with(
     let options = sparky_web::server::ServeOptions {
         drain: std::time::Duration::from_millis(args.shutdown_drain_ms),
         finish: std::time::Duration::from_millis(args.shutdown_timeout_ms),
-        ..Default::default()
+        body_stall: std::time::Duration::from_millis(args.body_timeout_ms),
+        header_read: std::time::Duration::from_millis(args.header_timeout_ms),
     };
     sparky_web::server::serve(listener, app, stop, options).await?;
     purger.abort();

@@ -313,6 +313,48 @@ async fn serve_raises_its_open_files_limit() {
     assert!(log.contains("only 1024 open files are allowed"), "{log}");
 }
 
+/// `SPARKY_HEADER_TIMEOUT_MS` closes a connection that sends no request head in time (and
+/// an idle keep-alive one), and `SPARKY_BODY_TIMEOUT_MS` answers a body that stopped coming
+/// with a 408; both from the command line's settings, not the defaults of minutes.
+#[tokio::test(flavor = "multi_thread")]
+async fn client_timeouts_are_settings() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let server = Server::start(&[
+        ("DATABASE_URL", url.as_str()),
+        ("SPARKY_HEADER_TIMEOUT_MS", "700"),
+        ("SPARKY_BODY_TIMEOUT_MS", "700"),
+    ]);
+    let silent = TcpStream::connect(server.addr).unwrap();
+    let started = Instant::now();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut rest = Vec::new();
+    (&silent).read_to_end(&mut rest).unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(600) && waited < Duration::from_secs(8),
+        "closed after {waited:?}"
+    );
+
+    let mut stalled = TcpStream::connect(server.addr).unwrap();
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stalled,
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n{{\"email\": ",
+        server.addr
+    )
+    .unwrap();
+    let mut reader = BufReader::new(stalled);
+    let answer = read_answer(&mut reader).unwrap();
+    assert_eq!(answer.status, 408);
+    assert!(answer.closes);
+}
+
 #[test]
 fn a_fatal_error_is_printed_once() {
     let out = Command::new(env!("CARGO_BIN_EXE_sparky"))

@@ -49,12 +49,6 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
 /// sends, so that closing does not reset the connection before the client read the response.
 const LINGER_TIMEOUT: Duration = Duration::from_secs(2);
 const LINGER_LIMIT: u64 = 1024 * 1024;
-/// A client must send its request headers within this time, which is also how long a
-/// keep-alive connection may sit idle (hyper starts the timer when it waits for a request).
-/// Longer than reverse proxies' idle timeouts for upstream connections (nginx 60 s, Caddy
-/// 2 min), so the proxy closes idle connections first: when the server closes one, a request
-/// the proxy sends at that moment fails.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(180);
 /// The largest request head (request line and headers; 431 and the connection closed above
 /// it). Without it hyper buffers up to about 400 KB of head per connection, so every idle
 /// connection trickling a huge head could hold that much; browsers send a few KB, and nginx
@@ -79,8 +73,17 @@ pub struct ServeOptions {
     pub finish: Duration,
     /// How long a request body may stop arriving while its handler waits for it; then the
     /// request is answered 408 and the connection closed (like nginx's `client_body_timeout`),
-    /// so a stalled upload does not hold its task, memory and socket forever.
+    /// so a stalled upload does not hold its task, memory and socket forever
+    /// (`SPARKY_BODY_TIMEOUT_MS`).
     pub body_stall: Duration,
+    /// A client must send its request head within this time, which is also how long a
+    /// keep-alive connection may sit idle (hyper starts the timer when it waits for a request;
+    /// `SPARKY_HEADER_TIMEOUT_MS`). The default is longer than reverse proxies' idle timeouts
+    /// for upstream connections (nginx 60 s, Caddy 2 min), so the proxy closes idle
+    /// connections first: when the server closes one, a request the proxy sends at that
+    /// moment fails. Without a proxy in front, shorter bounds how long idle clients hold
+    /// sockets.
+    pub header_read: Duration,
 }
 
 impl Default for ServeOptions {
@@ -89,6 +92,7 @@ impl Default for ServeOptions {
             drain: Duration::from_secs(5),
             finish: Duration::from_secs(20),
             body_stall: Duration::from_secs(60),
+            header_read: Duration::from_secs(180),
         }
     }
 }
@@ -119,7 +123,10 @@ pub async fn serve(
         app,
         draining: Draining::default(),
         stop: watch::channel(false).0,
-        body_stall: options.body_stall,
+        timeouts: ClientTimeouts {
+            body_stall: options.body_stall,
+            header_read: options.header_read,
+        },
     };
     let mut connections = JoinSet::new();
     let mut signal = std::pin::pin!(signal);
@@ -189,7 +196,15 @@ struct Server {
     app: Router,
     draining: Draining,
     stop: watch::Sender<bool>,
+    timeouts: ClientTimeouts,
+}
+
+/// How long a client may take to send a request head and, once its handler reads it, to
+/// keep its body coming ([`ServeOptions`]).
+#[derive(Clone, Copy)]
+struct ClientTimeouts {
     body_stall: Duration,
+    header_read: Duration,
 }
 
 impl Server {
@@ -207,7 +222,7 @@ impl Server {
                     self.app.clone(),
                     self.draining.clone(),
                     self.stop.subscribe(),
-                    self.body_stall,
+                    self.timeouts,
                 ));
             }
             // Out of file descriptors and the like: wait instead of spinning.
@@ -232,7 +247,7 @@ async fn connection(
     app: Router,
     draining: Draining,
     mut stop: watch::Receiver<bool>,
-    body_stall: Duration,
+    timeouts: ClientTimeouts,
 ) {
     let state = Arc::new(ConnState::default());
     let service = {
@@ -241,13 +256,19 @@ async fn connection(
             if state.requests.fetch_add(1, Ordering::Relaxed) == 0 {
                 state.first_request.notify_one();
             }
-            handle(req, remote, app.clone(), draining.clone(), body_stall)
+            handle(
+                req,
+                remote,
+                app.clone(),
+                draining.clone(),
+                timeouts.body_stall,
+            )
         })
     };
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .header_read_timeout(timeouts.header_read)
         .max_header_size(MAX_REQUEST_HEAD);
     let conn = builder.serve_connection(TokioIo::new(Lingering::new(stream)), service);
     let mut conn = std::pin::pin!(conn);
