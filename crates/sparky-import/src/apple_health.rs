@@ -368,6 +368,8 @@ fn finish_workout(w: OpenWorkout, out: &mut Parsed) {
         minutes: w.minutes.map(|m| m.round_dp(2)),
         kcal: w.kcal.map(|k| k.round_dp(2)),
         km: w.km.map(|k| k.round_dp(3)),
+        unitless_distance: None,
+        sets: Vec::new(),
     }));
 }
 

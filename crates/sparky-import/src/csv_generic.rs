@@ -452,6 +452,8 @@ fn workout(row: &Row, line: u64, keys: &mut Keys) -> Result<Record, String> {
         minutes,
         kcal,
         km,
+        unitless_distance: None,
+        sets: Vec::new(),
     }))
 }
 

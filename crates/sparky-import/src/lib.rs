@@ -8,6 +8,7 @@
 //! | [`mfp`] | MyFitnessPal's Nutrition Summary, Measurement Summary and Exercise Summary CSVs | quick-add diary entries per meal, measurements, workouts |
 //! | [`cronometer`] | Cronometer's `servings.csv`, `biometrics.csv`, `exercises.csv` | diary entries, measurements, workouts |
 //! | [`apple_health`] | Apple Health's `export.xml`, read as a stream | weight, body fat, height, steps, water, workouts |
+//! | [`strength`] | Strong's and Hevy's workout CSVs (a row per set) | workouts with their sets, one per exercise of a session |
 //!
 //! Every record carries a `key` that is stable for the same source row across runs, so a
 //! second import of the same file recognises what the first one stored.
@@ -17,6 +18,7 @@ pub mod cronometer;
 pub mod csv_generic;
 pub mod locale;
 pub mod mfp;
+pub mod strength;
 
 use std::collections::HashMap;
 
@@ -37,18 +39,29 @@ pub enum Source {
     AppleHealth,
     Csv,
     SparkyFitness,
+    Strong,
+    Hevy,
 }
 
 impl Source {
-    pub const ALL: [Source; 5] = [
+    pub const ALL: [Source; 7] = [
         Source::Mfp,
         Source::Cronometer,
         Source::AppleHealth,
         Source::Csv,
         Source::SparkyFitness,
+        Source::Strong,
+        Source::Hevy,
     ];
-    pub const NAMES: [&'static str; 5] =
-        ["mfp", "cronometer", "apple-health", "csv", "sparkyfitness"];
+    pub const NAMES: [&'static str; 7] = [
+        "mfp",
+        "cronometer",
+        "apple-health",
+        "csv",
+        "sparkyfitness",
+        "strong",
+        "hevy",
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -57,6 +70,8 @@ impl Source {
             Source::AppleHealth => "apple-health",
             Source::Csv => "csv",
             Source::SparkyFitness => "sparkyfitness",
+            Source::Strong => "strong",
+            Source::Hevy => "hevy",
         }
     }
 
@@ -74,6 +89,8 @@ pub fn parse_bytes(source: Source, data: &[u8], options: &Options) -> ImportResu
         Source::Cronometer => cronometer::parse(data, options),
         Source::AppleHealth => apple_health::parse(data, |_| {}),
         Source::Csv => csv_generic::parse(data, options),
+        Source::Strong => strength::parse_strong(data, options),
+        Source::Hevy => strength::parse_hevy(data, options),
         Source::SparkyFitness => Err(ImportError::new(
             "a SparkyFitness import reads its database: sparky import-from sparkyfitness --database-url URL",
         )),
@@ -236,6 +253,20 @@ pub struct WorkoutRecord {
     pub minutes: Option<Decimal>,
     pub kcal: Option<Decimal>,
     pub km: Option<Decimal>,
+    /// A distance the file gives without a unit (Strong's newer export): km or miles by the
+    /// user's unit system, like other values without a unit.
+    pub unitless_distance: Option<Decimal>,
+    /// Strength sets, in order.
+    pub sets: Vec<SetRecord>,
+}
+
+/// One set of a strength exercise: reps, weight, or both.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetRecord {
+    pub reps: Option<i32>,
+    pub weight: Option<Decimal>,
+    /// None: the user's unit system.
+    pub unit: Option<sparky_core::WeightUnit>,
 }
 
 /// A food of the user's own, with one serving.

@@ -178,6 +178,8 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                     minutes,
                     kcal,
                     km: None,
+                    unitless_distance: None,
+                    sets: Vec::new(),
                 }));
             }
             File::Measurements => {

@@ -264,3 +264,151 @@ async fn the_operation_is_documented() {
         );
     }
 }
+
+/// Strong and Hevy: a workout per exercise of each session with its sets in kg (weights
+/// without a unit in the user's system), its summary columns, cardio with time and distance;
+/// re-importing creates nothing.
+#[tokio::test]
+async fn strong_and_hevy_workouts_with_their_sets() {
+    let app = TestApp::spawn().await;
+    let ann = user_with_key(&app, "ann@example.com").await;
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/strong",
+        Some(&ann),
+        fixture("strong/strong.csv"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["created"]["workouts"], 4, "{p}");
+    assert_eq!(p["skipped"]["workouts"], 1, "the rest timer: {p}");
+    let bench = "(SELECT id FROM exercise_diary WHERE exercise_name = 'Bench Press (Barbell)')";
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) FROM exercise_sets WHERE exercise_diary_id = {bench}
+                 AND (set_number, reps, weight_kg) IN ((1, 10, 40), (2, 8, 60), (3, 6, 62.5))"
+            )
+        )
+        .await,
+        3
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM exercise_diary WHERE exercise_name = 'Bench Press (Barbell)'
+             AND sets = 3 AND reps = 24 AND weight = 62.5 AND duration_minutes = 22
+             AND entry_date = '2025-11-03'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM exercise_diary WHERE notes = 'Running, from Strong'
+             AND distance_km = 5 AND duration_minutes = 25 AND sets IS NULL"
+        )
+        .await,
+        1
+    );
+    // The API shows them like logged workouts.
+    let r = app
+        .get(
+            "/api/v1/workouts?from=2025-11-01&to=2025-11-30",
+            &As::Key(ann.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let text = r.body.to_string();
+    assert!(text.contains("Bench Press (Barbell)"), "{text}");
+    assert!(text.contains("62.5"), "{text}");
+
+    let before = written(&app).await;
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/strong",
+        Some(&ann),
+        fixture("strong/strong.csv"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["created"]["workouts"], 0, "{p}");
+    assert_eq!(written(&app).await, before);
+
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/hevy",
+        Some(&ann),
+        fixture("hevy/workouts.csv"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["created"]["workouts"], 3, "{p}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM exercise_diary WHERE notes = 'Treadmill, from Hevy'
+             AND distance_km = 4.2 AND duration_minutes = 30"
+        )
+        .await,
+        1
+    );
+
+    // An imperial account: Strong's weights and distances without a unit are pounds and miles.
+    let (_, bob_cookie) = app.user("bob@example.com").await;
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &bob_cookie,
+            json!({"units_system": "imperial"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .post("/api/v1/api-keys", &bob_cookie, json!({"name": "import"}))
+        .await;
+    let bob = r.body["key"].as_str().unwrap().to_string();
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/strong",
+        Some(&bob),
+        fixture("strong/strong.csv"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM exercise_sets s JOIN exercise_diary d ON d.id = s.exercise_diary_id
+             JOIN users u ON u.id = d.user_id
+             WHERE u.email = 'bob@example.com' AND s.set_number = 1 AND s.weight_kg = 18.143695"
+        )
+        .await,
+        1,
+        "40 lb"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM exercise_diary d JOIN users u ON u.id = d.user_id
+             WHERE u.email = 'bob@example.com' AND d.notes = 'Running, from Strong'
+             AND d.distance_km = 8.04672"
+        )
+        .await,
+        1,
+        "5 mi"
+    );
+    // Not a Strong file: 422, nothing written.
+    let before = written(&app).await;
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/strong",
+        Some(&bob),
+        fixture("hevy/workouts.csv"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(written(&app).await, before);
+}

@@ -1,4 +1,4 @@
-//! `sparky import-from <mfp|cronometer|apple-health|csv> [--user EMAIL] [--dry-run] FILE...`:
+//! `sparky import-from <mfp|cronometer|apple-health|csv|strong|hevy> [--user EMAIL] [--dry-run] FILE...`:
 //! reads other trackers' exports (`sparky_import`) and writes them as the user, in the user's
 //! own RLS transaction, through `sparky_app::imports` (the same operation the HTTP endpoint
 //! calls). All files of one command are one transaction: a bad file changes nothing.
@@ -30,6 +30,10 @@ pub enum Kind {
     Csv,
     /// A SparkyFitness PostgreSQL database (--source-database-url).
     Sparkyfitness,
+    /// Strong's workout CSV (Settings → Export data): sets, weights and times.
+    Strong,
+    /// Hevy's workouts CSV (Settings → Export & import data → Export workouts).
+    Hevy,
 }
 
 impl Kind {
@@ -40,6 +44,8 @@ impl Kind {
             Kind::AppleHealth => Source::AppleHealth,
             Kind::Csv => Source::Csv,
             Kind::Sparkyfitness => Source::SparkyFitness,
+            Kind::Strong => Source::Strong,
+            Kind::Hevy => Source::Hevy,
         }
     }
 }

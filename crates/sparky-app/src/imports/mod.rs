@@ -22,9 +22,11 @@ use serde::Serialize;
 use sparky_core::measure::{self, Dimension, MeasureUnit};
 use sparky_core::nutrition::Nutrients;
 use sparky_core::UnitsSystem;
+use sparky_core::{DistanceUnit, WeightUnit};
 use sparky_db::UserTx;
 use sparky_import::{
-    Area, DiaryRecord, FoodRecord, MeasurementRecord, Parsed, Record, Source, WorkoutRecord,
+    Area, DiaryRecord, FoodRecord, MeasurementRecord, Parsed, Record, SetRecord, Source,
+    WorkoutRecord,
 };
 use tokio_postgres::types::ToSql;
 use utoipa::ToSchema;
@@ -32,7 +34,8 @@ use uuid::Uuid;
 
 use crate::diary::MAX_ENTRIES_PER_DAY;
 use crate::error::{AppError, AppResult};
-use crate::workouts::MAX_WORKOUTS_PER_DAY;
+use crate::workouts::input::{StoredSet, MAX_REPS, MAX_SETS, MAX_WEIGHT};
+use crate::workouts::{set_summary, MAX_WORKOUTS_PER_DAY};
 
 pub use sparky_import;
 
@@ -231,6 +234,7 @@ struct Worked {
     kcal: Option<Decimal>,
     date: NaiveDate,
     at: Option<DateTime<Utc>>,
+    sets: Vec<StoredSet>,
 }
 
 fn unit_name(source: Source) -> &'static str {
@@ -240,6 +244,8 @@ fn unit_name(source: Source) -> &'static str {
         Source::AppleHealth => "Apple Health",
         Source::Csv => "CSV",
         Source::SparkyFitness => "SparkyFitness",
+        Source::Strong => "Strong",
+        Source::Hevy => "Hevy",
     }
 }
 
@@ -516,8 +522,10 @@ pub async fn run(
             }
             let minutes = crate::health_data::workout_minutes(r.minutes).map_err(outcome_text)?;
             let kcal = crate::health_data::workout_kcal(r.kcal).map_err(outcome_text)?;
-            if r.km
-                .is_some_and(|k| k.is_sign_negative() || k > sparky_core::health::MAX_DISTANCE_KM)
+            let km = r.km.or(r
+                .unitless_distance
+                .map(|d| DistanceUnit::of(units).to_km(d)));
+            if km.is_some_and(|k| k.is_sign_negative() || k > sparky_core::health::MAX_DISTANCE_KM)
             {
                 return Err("the distance must be 0 to 100,000 km".into());
             }
@@ -527,10 +535,11 @@ pub async fn run(
                 name: hit.map(|h| h.1.clone()).unwrap_or_else(|| name.clone()),
                 note: format!("{name}, from {}", unit_name(source)),
                 minutes,
-                km: r.km.map(|k| sparky_core::units::round_dp(k, VALUE_SCALE)),
+                km: km.map(|k| sparky_core::units::round_dp(k, VALUE_SCALE)),
                 kcal,
                 date: r.date,
                 at: r.at,
+                sets: import_sets(&r.sets, units)?,
             })
         })();
         match checked {
@@ -591,6 +600,36 @@ pub async fn run(
     }
     remember(tx, source, &ledger).await?;
     Ok(preview)
+}
+
+/// A workout's sets within the limits a logged workout has, weights in kg at 6 places.
+fn import_sets(sets: &[SetRecord], units: UnitsSystem) -> Result<Vec<StoredSet>, String> {
+    if sets.len() > MAX_SETS {
+        return Err(format!("a workout holds at most {MAX_SETS} sets"));
+    }
+    sets.iter()
+        .zip(1..)
+        .map(|(s, number)| {
+            if s.reps.is_some_and(|r| !(0..=MAX_REPS).contains(&r)) {
+                return Err(format!("set {number}: reps must be 0 to {MAX_REPS}"));
+            }
+            if s.weight
+                .is_some_and(|w| w.is_sign_negative() || w > Decimal::from(MAX_WEIGHT))
+            {
+                return Err(format!(
+                    "set {number}: the weight must be 0 to {MAX_WEIGHT}"
+                ));
+            }
+            let unit = s.unit.unwrap_or(WeightUnit::of(units));
+            Ok(StoredSet {
+                number,
+                reps: s.reps,
+                weight_kg: s
+                    .weight
+                    .map(|w| sparky_core::units::round_dp(unit.to_kg(w), 6)),
+            })
+        })
+        .collect()
 }
 
 fn outcome_text(o: crate::health_data::RecordOutcome) -> String {
@@ -756,17 +795,22 @@ async fn insert_workouts(
     let ats: Vec<Option<DateTime<Utc>>> = rows.iter().map(|r| r.2.at).collect();
     let days: Vec<NaiveDate> = rows.iter().map(|r| r.2.date).collect();
     let notes: Vec<&str> = rows.iter().map(|r| r.2.note.as_str()).collect();
+    let summaries: Vec<_> = rows.iter().map(|r| set_summary(&r.2.sets)).collect();
+    let set_counts: Vec<Option<i32>> = summaries.iter().map(|s| s.0).collect();
+    let reps: Vec<Option<i32>> = summaries.iter().map(|s| s.1).collect();
+    let heaviest: Vec<Option<Decimal>> = summaries.iter().map(|s| s.2).collect();
     tx.execute(
         "INSERT INTO exercise_diary (id, user_id, exercise_id, exercise_name, met_value,
              duration_minutes, distance_km, distance, notes, performed_at, entry_date,
-             calories_burned, calories_source)
+             calories_burned, calories_source, sets, reps, weight)
          SELECT w.id, auth.uid(), w.exercise_id, w.name, e.met_value, w.minutes, w.km,
                 round(w.km, 2), w.note,
                 coalesce(w.at, (w.day + time '12:00') AT TIME ZONE $10), w.day, w.kcal,
-                CASE WHEN w.kcal IS NULL THEN NULL ELSE 'user' END
+                CASE WHEN w.kcal IS NULL THEN NULL ELSE 'user' END, w.sets, w.reps, w.weight
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int4[], $5::numeric[],
-                     $6::numeric[], $7::timestamptz[], $8::date[], $9::text[])
-              AS w(id, exercise_id, name, minutes, km, kcal, at, day, note)
+                     $6::numeric[], $7::timestamptz[], $8::date[], $9::text[], $11::int4[],
+                     $12::int4[], $13::numeric[])
+              AS w(id, exercise_id, name, minutes, km, kcal, at, day, note, sets, reps, weight)
          LEFT JOIN exercises e ON e.id = w.exercise_id",
         &[
             &ids,
@@ -779,9 +823,30 @@ async fn insert_workouts(
             &days,
             &notes,
             &tz,
+            &set_counts,
+            &reps,
+            &heaviest,
         ],
     )
     .await?;
+    // Their sets, all in one statement.
+    let sets: Vec<(Uuid, &StoredSet)> = rows
+        .iter()
+        .flat_map(|r| r.2.sets.iter().map(move |s| (r.0, s)))
+        .collect();
+    if !sets.is_empty() {
+        let entry_ids: Vec<Uuid> = sets.iter().map(|s| s.0).collect();
+        let numbers: Vec<i32> = sets.iter().map(|s| s.1.number).collect();
+        let set_reps: Vec<Option<i32>> = sets.iter().map(|s| s.1.reps).collect();
+        let weights: Vec<Option<Decimal>> = sets.iter().map(|s| s.1.weight_kg).collect();
+        tx.execute(
+            "INSERT INTO exercise_sets (exercise_diary_id, set_number, reps, weight_kg)
+             SELECT s.id, s.n, s.r, s.w
+             FROM unnest($1::uuid[], $2::int4[], $3::int4[], $4::numeric[]) AS s(id, n, r, w)",
+            &[&entry_ids, &numbers, &set_reps, &weights],
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -197,6 +197,8 @@ pub async fn read(source: &Client) -> AppResult<Vec<SourceUser>> {
             minutes: r.get(4),
             kcal: r.get(5),
             km: None,
+            unitless_distance: None,
+            sets: Vec::new(),
         }));
     }
     for r in source

@@ -255,7 +255,7 @@ async fn entry_owner(tx: &mut UserTx, id: Uuid) -> AppResult<(Uuid, UnitsSystem)
 }
 
 /// Summary columns kept on the entry: number of sets, total reps, heaviest kg (2 places).
-fn set_summary(sets: &[StoredSet]) -> (Option<i32>, Option<i32>, Option<Decimal>) {
+pub(crate) fn set_summary(sets: &[StoredSet]) -> (Option<i32>, Option<i32>, Option<Decimal>) {
     let count = (!sets.is_empty()).then_some(sets.len() as i32);
     let reps = sets
         .iter()

@@ -33,12 +33,15 @@ pub enum ImportKind {
     Cronometer,
     AppleHealth,
     Csv,
+    Strong,
+    Hevy,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct KindPath {
-    /// `mfp` (MyFitnessPal), `cronometer`, `apple-health` (export.xml) or `csv`.
+    /// `mfp` (MyFitnessPal), `cronometer`, `apple-health` (export.xml), `csv`, `strong` or
+    /// `hevy`.
     #[param(inline)]
     pub kind: ImportKind,
 }
@@ -237,6 +240,8 @@ pub(crate) async fn read_upload(app: &AppState, req: Request) -> Result<Upload, 
 /// | `cronometer` | Cronometer's `servings.csv`, `biometrics.csv` or `exercises.csv` | diary entries with their nutrients; measurements; workouts |
 /// | `apple-health` | Apple Health's `export.xml` | weight, body fat, height, daily steps and water, workouts |
 /// | `csv` | any CSV with a header row; `target` says what the rows are, `map` names columns | foods, diary entries, measurements or workouts |
+/// | `strong` | Strong's workout CSV (Settings → Export data) | a workout per exercise of each session, with its sets (weights without a unit in `units`, default yours) |
+/// | `hevy` | Hevy's workouts CSV (Settings → Export & import data → Export workouts) | a workout per exercise of each session, with its sets |
 ///
 /// The answer counts what was created (or with `dry_run=true`, would be) and what was skipped,
 /// with each reason and the first line it applies to. Importing the same file again creates
@@ -263,6 +268,8 @@ async fn import_file(
         ImportKind::Cronometer => Source::Cronometer,
         ImportKind::AppleHealth => Source::AppleHealth,
         ImportKind::Csv => Source::Csv,
+        ImportKind::Strong => Source::Strong,
+        ImportKind::Hevy => Source::Hevy,
     };
     let options = params.options()?;
     if matches!(source, Source::Csv) && options.target.is_none() {

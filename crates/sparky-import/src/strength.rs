@@ -1,0 +1,550 @@
+//! Strength-training apps' workout exports, one CSV row per set:
+//!
+//! | app | where | header |
+//! |---|---|---|
+//! | Strong | Settings → Export data | `Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE`; older exports `Date;Workout Name;Exercise Name;Set Order;Weight;Weight Unit;Reps;RPE;Distance;Distance Unit;Seconds;Notes;Workout Notes;Workout Duration` |
+//! | Hevy | Settings → Export & import data → Export workouts | `title,start_time,end_time,description,exercise_title,superset_id,exercise_notes,set_index,set_type,weight_kg,reps,distance_km,duration_seconds,rpe` (`weight_lbs`, `distance_miles` in imperial accounts) |
+//!
+//! Each exercise of a session becomes one workout entry with its sets (warm-up, drop and
+//! failure sets included, in order). A timed or distance exercise (a row with seconds or a
+//! distance) gets its own minutes and distance; a strength exercise gets an even share of the
+//! session's duration, so the calorie estimate has a duration to work from. Strong's rest
+//! timer rows and rows with nothing in them are skipped. Times are the phone's wall-clock
+//! time. Weights without a unit (Strong's newer export) are in the user's unit system unless
+//! `units` says otherwise.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+use sparky_core::units::mi_to_km;
+use sparky_core::WeightUnit;
+
+use crate::locale::{self, DecimalSeparator};
+use crate::{
+    csv_reader, normalise_header, sniff_delimiter, Area, ImportError, ImportResult, Keys, Options,
+    Parsed, Record, SetRecord, WorkoutRecord,
+};
+
+/// One set row, read.
+struct SetRow {
+    line: u64,
+    started: NaiveDateTime,
+    workout: String,
+    session_minutes: Option<Decimal>,
+    exercise: String,
+    set: Option<SetRecord>,
+    seconds: Option<Decimal>,
+    km: Option<Decimal>,
+    unitless_distance: Option<Decimal>,
+}
+
+/// Reads Strong's CSV export (either format).
+pub fn parse_strong(data: &[u8], options: &Options) -> ImportResult<Parsed> {
+    let table = Table::read(data)?;
+    if !(table.has("exercise_name") && table.has("set_order") && table.has("date")) {
+        return Err(ImportError::new(
+            "not a Strong export: expected a header like Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,…",
+        ));
+    }
+    let decimal = table.decimal(options, &["weight", "distance"]);
+    let weight_unit_col = table.col("weight_unit");
+    let distance_unit_col = table.col("distance_unit");
+    let duration_col = table.col("duration").or(table.col("workout_duration"));
+    let mut out = Parsed::default();
+    let mut rows = Vec::new();
+    for (line, r) in &table.rows {
+        let get = |name: &str| table.get(r, table.col(name));
+        let order = get("set_order").unwrap_or_default();
+        if order.to_ascii_lowercase().contains("rest") {
+            out.skip(Some(Area::Workouts), *line, "a rest timer, not a set");
+            continue;
+        }
+        let Some(started) = get("date").and_then(date_time) else {
+            out.skip(Some(Area::Workouts), *line, "no readable date and time");
+            continue;
+        };
+        let Some(exercise) = get("exercise_name") else {
+            out.skip(Some(Area::Workouts), *line, "the exercise has no name");
+            continue;
+        };
+        let numbers = (|| -> Result<_, String> {
+            Ok((
+                number(get("weight"), "Weight", decimal)?,
+                number(get("reps"), "Reps", decimal)?,
+                number(get("distance"), "Distance", decimal)?,
+                number(get("seconds"), "Seconds", decimal)?,
+            ))
+        })();
+        let (weight, reps, distance, seconds) = match numbers {
+            Ok(n) => n,
+            Err(e) => {
+                out.skip(Some(Area::Workouts), *line, e);
+                continue;
+            }
+        };
+        let weight_unit = match table.get(r, weight_unit_col) {
+            None => None,
+            Some(u) => match mass_unit(u) {
+                Some(u) => Some(u),
+                None => {
+                    out.skip(
+                        Some(Area::Workouts),
+                        *line,
+                        format!("unknown weight unit \"{u}\""),
+                    );
+                    continue;
+                }
+            },
+        };
+        let (km, unitless_distance) = match (positive(distance), table.get(r, distance_unit_col)) {
+            (None, _) => (None, None),
+            (Some(d), None) => (None, Some(d)),
+            (Some(d), Some(u)) => match km_of(d, u) {
+                Some(km) => (Some(km), None),
+                None => {
+                    out.skip(
+                        Some(Area::Workouts),
+                        *line,
+                        format!("unknown distance unit \"{u}\""),
+                    );
+                    continue;
+                }
+            },
+        };
+        rows.push(SetRow {
+            line: *line,
+            started,
+            workout: get("workout_name").unwrap_or_default().to_string(),
+            session_minutes: table.get(r, duration_col).and_then(duration_minutes),
+            exercise: exercise.to_string(),
+            set: set_of(reps, weight, weight_unit),
+            seconds: positive(seconds),
+            km,
+            unitless_distance,
+        });
+    }
+    Ok(gather(rows, out))
+}
+
+/// Reads Hevy's workouts CSV export.
+pub fn parse_hevy(data: &[u8], options: &Options) -> ImportResult<Parsed> {
+    let table = Table::read(data)?;
+    if !(table.has("exercise_title") && table.has("set_index") && table.has("start_time")) {
+        return Err(ImportError::new(
+            "not a Hevy workouts export: expected a header like title,start_time,end_time,description,exercise_title,superset_id,exercise_notes,set_index,set_type,weight_kg,reps,…",
+        ));
+    }
+    let (weight_col, weight_unit) = match (table.col("weight_kg"), table.col("weight_lbs")) {
+        (Some(c), _) => (Some(c), WeightUnit::Kg),
+        (None, Some(c)) => (Some(c), WeightUnit::Lb),
+        (None, None) => (None, WeightUnit::Kg),
+    };
+    let (distance_col, miles) = match (table.col("distance_km"), table.col("distance_miles")) {
+        (Some(c), _) => (Some(c), false),
+        (None, Some(c)) => (Some(c), true),
+        (None, None) => (None, false),
+    };
+    let decimal = table.decimal(options, &["weight_kg", "weight_lbs", "distance_km"]);
+    let mut out = Parsed::default();
+    let mut rows = Vec::new();
+    for (line, r) in &table.rows {
+        let get = |name: &str| table.get(r, table.col(name));
+        let Some(started) = get("start_time").and_then(date_time) else {
+            out.skip(Some(Area::Workouts), *line, "no readable start_time");
+            continue;
+        };
+        let Some(exercise) = get("exercise_title") else {
+            out.skip(Some(Area::Workouts), *line, "the exercise has no name");
+            continue;
+        };
+        let numbers = (|| -> Result<_, String> {
+            Ok((
+                number(table.get(r, weight_col), "weight", decimal)?,
+                number(get("reps"), "reps", decimal)?,
+                number(table.get(r, distance_col), "distance", decimal)?,
+                number(get("duration_seconds"), "duration_seconds", decimal)?,
+            ))
+        })();
+        let (weight, reps, distance, seconds) = match numbers {
+            Ok(n) => n,
+            Err(e) => {
+                out.skip(Some(Area::Workouts), *line, e);
+                continue;
+            }
+        };
+        let session_minutes = get("end_time")
+            .and_then(date_time)
+            .map(|end| (end - started).num_seconds())
+            .filter(|s| *s > 0)
+            .map(|s| Decimal::from(s) / Decimal::from(60));
+        rows.push(SetRow {
+            line: *line,
+            started,
+            workout: get("title").unwrap_or_default().to_string(),
+            session_minutes,
+            exercise: exercise.to_string(),
+            set: set_of(reps, weight, Some(weight_unit)),
+            seconds: positive(seconds),
+            km: positive(distance).map(|d| if miles { mi_to_km(d) } else { d }),
+            unitless_distance: None,
+        });
+    }
+    Ok(gather(rows, out))
+}
+
+/// One workout per exercise of a session, in the order they first appear.
+fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
+    let mut groups: Vec<Vec<SetRow>> = Vec::new();
+    for row in rows {
+        let same = |g: &&mut Vec<SetRow>| {
+            let first = &g[0];
+            first.started == row.started
+                && first.workout == row.workout
+                && first.exercise == row.exercise
+        };
+        match groups.iter_mut().rev().find(same) {
+            Some(g) => g.push(row),
+            None => groups.push(vec![row]),
+        }
+    }
+    let mut keys = Keys::new();
+    for group in &groups {
+        let first = &group[0];
+        let sets: Vec<SetRecord> = group.iter().filter_map(|r| r.set.clone()).collect();
+        let seconds = sum(group.iter().map(|r| r.seconds));
+        let km = sum(group.iter().map(|r| r.km));
+        let unitless_distance = sum(group.iter().map(|r| r.unitless_distance));
+        if sets.is_empty() && seconds.is_none() && km.is_none() && unitless_distance.is_none() {
+            out.skip(
+                Some(Area::Workouts),
+                first.line,
+                "an exercise with no reps, weight, time or distance",
+            );
+            continue;
+        }
+        let minutes = match seconds {
+            Some(s) => Some(s / Decimal::from(60)),
+            None => first.session_minutes.map(|m| {
+                let exercises = groups
+                    .iter()
+                    .filter(|g| g[0].started == first.started && g[0].workout == first.workout)
+                    .count()
+                    .max(1);
+                m / Decimal::from(exercises as u64)
+            }),
+        }
+        .map(|m| m.round_dp(1));
+        let key = keys.of(
+            Area::Workouts,
+            &[&first.started.to_string(), &first.workout, &first.exercise],
+        );
+        out.records.push(Record::Workout(WorkoutRecord {
+            key,
+            line: first.line,
+            date: first.started.date(),
+            at: locale::local_instant(first.started.date(), Some(first.started.time())),
+            name: first.exercise.clone(),
+            minutes,
+            kcal: None,
+            km: km.map(|k| k.round_dp(3)),
+            unitless_distance: unitless_distance.map(|d| d.round_dp(3)),
+            sets,
+        }));
+    }
+    out
+}
+
+/// The CSV file, read whole: normalised headers and its rows with their lines.
+struct Table {
+    headers: Vec<String>,
+    delimiter: u8,
+    rows: Vec<(u64, csv::StringRecord)>,
+}
+
+impl Table {
+    fn read(data: &[u8]) -> ImportResult<Table> {
+        let delimiter = sniff_delimiter(data);
+        let mut reader = csv_reader(data, delimiter);
+        let headers = reader.headers()?.iter().map(normalise_header).collect();
+        let mut rows = Vec::new();
+        for r in reader.records() {
+            let r = r?;
+            rows.push((r.position().map(|p| p.line()).unwrap_or_default(), r));
+        }
+        Ok(Table {
+            headers,
+            delimiter,
+            rows,
+        })
+    }
+
+    fn col(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.col(name).is_some()
+    }
+
+    fn get<'r>(&self, r: &'r csv::StringRecord, col: Option<usize>) -> Option<&'r str> {
+        col.and_then(|i| r.get(i)).filter(|s| !s.is_empty())
+    }
+
+    /// The decimal separator, from `options` or the cells of `columns`.
+    fn decimal(&self, options: &Options, columns: &[&str]) -> DecimalSeparator {
+        let cols: Vec<usize> = columns.iter().filter_map(|c| self.col(c)).collect();
+        let cells = self
+            .rows
+            .iter()
+            .flat_map(|(_, r)| cols.iter().filter_map(|i| r.get(*i)));
+        locale::detect(
+            cells,
+            std::iter::empty(),
+            options.decimal,
+            None,
+            self.delimiter,
+        )
+        .decimal
+    }
+}
+
+fn number(
+    cell: Option<&str>,
+    what: &str,
+    decimal: DecimalSeparator,
+) -> Result<Option<Decimal>, String> {
+    match cell {
+        None => Ok(None),
+        Some(t) => locale::parse_number(t, decimal)
+            .map(Some)
+            .ok_or_else(|| format!("{what}: not a number: \"{t}\"")),
+    }
+}
+
+fn positive(v: Option<Decimal>) -> Option<Decimal> {
+    v.filter(|v| *v > Decimal::ZERO)
+}
+
+fn sum(values: impl Iterator<Item = Option<Decimal>>) -> Option<Decimal> {
+    values.flatten().reduce(|a, b| a + b)
+}
+
+/// A set from its reps and weight; none when it has neither (a cardio row, an empty row).
+fn set_of(
+    reps: Option<Decimal>,
+    weight: Option<Decimal>,
+    unit: Option<WeightUnit>,
+) -> Option<SetRecord> {
+    let reps = reps
+        .filter(|r| *r > Decimal::ZERO)
+        .map(|r| i32::try_from(r.round().mantissa()).unwrap_or(i32::MAX));
+    let weight = positive(weight);
+    (reps.is_some() || weight.is_some()).then(|| SetRecord {
+        reps,
+        weight,
+        unit: weight.and(unit),
+    })
+}
+
+fn mass_unit(u: &str) -> Option<WeightUnit> {
+    match u.trim().to_ascii_lowercase().as_str() {
+        "kg" | "kgs" => Some(WeightUnit::Kg),
+        "lb" | "lbs" => Some(WeightUnit::Lb),
+        _ => None,
+    }
+}
+
+fn km_of(d: Decimal, unit: &str) -> Option<Decimal> {
+    match unit.trim().to_ascii_lowercase().as_str() {
+        "km" => Some(d),
+        "m" => Some(d / Decimal::from(1000)),
+        "mi" | "miles" => Some(mi_to_km(d)),
+        "ft" | "feet" => Some(d * Decimal::new(3048, 7)),
+        "yd" | "yds" | "yards" => Some(d * Decimal::new(9144, 7)),
+        _ => None,
+    }
+}
+
+/// `2025-01-15 07:30:00`, `2025-01-15 7:30:00 AM` (Strong), `15 Jan 2025, 07:30` (Hevy).
+fn date_time(s: &str) -> Option<NaiveDateTime> {
+    let s: String = s
+        .trim()
+        .chars()
+        .map(|c| {
+            if c == '\u{202f}' || c == '\u{a0}' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    const FORMATS: [&str; 8] = [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %I:%M:%S %p",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%SZ",
+        "%d %b %Y, %H:%M",
+        "%d %b %Y %H:%M",
+        "%b %d, %Y, %I:%M %p",
+    ];
+    FORMATS
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(&s, f).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(12, 0, 0))
+        })
+}
+
+/// Strong's session duration: `1h 5m`, `45m`, `50s`, `1h`; a bare number is minutes.
+fn duration_minutes(s: &str) -> Option<Decimal> {
+    let s = s.trim();
+    if let Ok(m) = s.parse::<Decimal>() {
+        return positive(Some(m));
+    }
+    let mut total = Decimal::ZERO;
+    let mut any = false;
+    for part in s.split_whitespace() {
+        let (n, unit) = part.split_at(part.find(|c: char| !c.is_ascii_digit())?);
+        let n: Decimal = n.parse().ok()?;
+        total += match unit {
+            "h" => n * Decimal::from(60),
+            "m" | "min" => n,
+            "s" => n / Decimal::from(60),
+            _ => return None,
+        };
+        any = true;
+    }
+    any.then_some(total).and_then(|t| positive(Some(t)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn workouts(p: &Parsed) -> Vec<&WorkoutRecord> {
+        p.records
+            .iter()
+            .map(|r| match r {
+                Record::Workout(w) => w,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn strong_fixture_one_workout_per_exercise() {
+        let p = parse_strong(
+            include_bytes!("../fixtures/strong/strong.csv"),
+            &Options::default(),
+        )
+        .unwrap();
+        let w = workouts(&p);
+        assert_eq!(w.len(), 4, "{:?}", p.skipped);
+        assert_eq!(w[0].name, "Bench Press (Barbell)");
+        assert_eq!(w[0].date, NaiveDate::from_ymd_opt(2025, 11, 3).unwrap());
+        assert_eq!(
+            w[0].sets,
+            vec![
+                SetRecord {
+                    reps: Some(10),
+                    weight: Some(dec!(40)),
+                    unit: None
+                },
+                SetRecord {
+                    reps: Some(8),
+                    weight: Some(dec!(60)),
+                    unit: None
+                },
+                SetRecord {
+                    reps: Some(6),
+                    weight: Some(dec!(62.5)),
+                    unit: None
+                },
+            ]
+        );
+        // 1h 6m over the session's three exercises.
+        assert_eq!(w[0].minutes, Some(dec!(22.0)));
+        // Pull-ups: reps without weight.
+        assert_eq!(
+            w[1].sets[0],
+            SetRecord {
+                reps: Some(8),
+                weight: None,
+                unit: None
+            }
+        );
+        // Running: its own time and a distance without a unit.
+        assert_eq!(w[2].name, "Running");
+        assert_eq!(w[2].minutes, Some(dec!(25.0)));
+        assert_eq!(w[2].unitless_distance, Some(dec!(5)));
+        assert!(w[2].sets.is_empty());
+        assert_eq!(w[3].date, NaiveDate::from_ymd_opt(2025, 11, 5).unwrap());
+        assert_eq!(p.skipped.len(), 1, "the rest timer: {:?}", p.skipped);
+    }
+
+    #[test]
+    fn strong_legacy_format_with_units() {
+        let p = parse_strong(
+            include_bytes!("../fixtures/strong/strong-legacy.csv"),
+            &Options::default(),
+        )
+        .unwrap();
+        let w = workouts(&p);
+        assert_eq!(w.len(), 2, "{:?}", p.skipped);
+        assert_eq!(w[0].sets.len(), 3);
+        assert_eq!(w[0].sets[1].weight, Some(dec!(135)));
+        assert_eq!(w[0].sets[1].unit, Some(WeightUnit::Lb));
+        assert_eq!(w[1].km, Some(dec!(3.219)));
+        assert_eq!(w[0].minutes, Some(dec!(22.5)));
+    }
+
+    #[test]
+    fn hevy_fixture() {
+        let p = parse_hevy(
+            include_bytes!("../fixtures/hevy/workouts.csv"),
+            &Options::default(),
+        )
+        .unwrap();
+        let w = workouts(&p);
+        assert_eq!(w.len(), 3, "{:?}", p.skipped);
+        assert_eq!(w[0].name, "Squat (Barbell)");
+        assert_eq!(w[0].sets.len(), 3, "warm-up included");
+        assert_eq!(w[0].sets[2].weight, Some(dec!(102.5)));
+        assert_eq!(w[0].sets[2].unit, Some(WeightUnit::Kg));
+        // 07:06 to 08:11 over two exercises.
+        assert_eq!(w[0].minutes, Some(dec!(32.5)));
+        assert_eq!(w[2].name, "Treadmill");
+        assert_eq!(w[2].km, Some(dec!(4.2)));
+        assert_eq!(w[2].minutes, Some(dec!(30.0)));
+    }
+
+    #[test]
+    fn keys_are_stable_across_runs_and_files_are_told_apart() {
+        let data = include_bytes!("../fixtures/strong/strong.csv");
+        let a = parse_strong(data, &Options::default()).unwrap();
+        let b = parse_strong(data, &Options::default()).unwrap();
+        assert_eq!(a.records, b.records);
+        assert!(parse_hevy(data, &Options::default()).is_err());
+        assert!(parse_strong(
+            include_bytes!("../fixtures/hevy/workouts.csv"),
+            &Options::default()
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn durations_and_times() {
+        assert_eq!(duration_minutes("1h 5m"), Some(dec!(65)));
+        assert_eq!(duration_minutes("45m"), Some(dec!(45)));
+        assert_eq!(duration_minutes("90s"), Some(dec!(1.5)));
+        assert_eq!(duration_minutes("soon"), None);
+        assert!(date_time("2025-01-15 7:30:00\u{202f}PM").is_some());
+        assert_eq!(
+            date_time("26 Jul 2025, 07:06").unwrap().to_string(),
+            "2025-07-26 07:06:00"
+        );
+    }
+}
