@@ -13,6 +13,8 @@
 //! time. Weights without a unit (Strong's newer export) are in the user's unit system unless
 //! `units` says otherwise.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use sparky_core::units::mi_to_km;
@@ -193,17 +195,21 @@ pub fn parse_hevy(data: &[u8], options: &Options) -> ImportResult<Parsed> {
 
 /// One workout per exercise of a session, in the order they first appear.
 fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
+    // Hash lookups, not scans: a file may hold hundreds of thousands of sets.
     let mut groups: Vec<Vec<SetRow>> = Vec::new();
+    let mut group_of: HashMap<(NaiveDateTime, String, String), usize> = HashMap::new();
+    let mut exercises_in: HashMap<(NaiveDateTime, String), u64> = HashMap::new();
     for row in rows {
-        let same = |g: &&mut Vec<SetRow>| {
-            let first = &g[0];
-            first.started == row.started
-                && first.workout == row.workout
-                && first.exercise == row.exercise
-        };
-        match groups.iter_mut().rev().find(same) {
-            Some(g) => g.push(row),
-            None => groups.push(vec![row]),
+        let id = (row.started, row.workout.clone(), row.exercise.clone());
+        match group_of.get(&id) {
+            Some(&i) => groups[i].push(row),
+            None => {
+                *exercises_in
+                    .entry((row.started, row.workout.clone()))
+                    .or_insert(0) += 1;
+                group_of.insert(id, groups.len());
+                groups.push(vec![row]);
+            }
         }
     }
     let mut keys = Keys::new();
@@ -224,12 +230,12 @@ fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
         let minutes = match seconds {
             Some(s) => Some(s / Decimal::from(60)),
             None => first.session_minutes.map(|m| {
-                let exercises = groups
-                    .iter()
-                    .filter(|g| g[0].started == first.started && g[0].workout == first.workout)
-                    .count()
+                let exercises = exercises_in
+                    .get(&(first.started, first.workout.clone()))
+                    .copied()
+                    .unwrap_or(1)
                     .max(1);
-                m / Decimal::from(exercises as u64)
+                m / Decimal::from(exercises)
             }),
         }
         .map(|m| m.round_dp(1));
@@ -533,6 +539,21 @@ mod tests {
             &Options::default()
         )
         .is_err());
+    }
+
+    #[test]
+    fn sixty_thousand_exercises_in_one_file() {
+        let mut csv =
+            String::from("Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps\n");
+        for i in 0..60_000 {
+            csv.push_str(&format!(
+                "2025-01-{:02} 07:{:02}:00,W,1h,Exercise {i},1,20,5\n",
+                1 + i % 28,
+                i % 60
+            ));
+        }
+        let p = parse_strong(csv.as_bytes(), &Options::default()).unwrap();
+        assert_eq!(p.records.len(), 60_000);
     }
 
     #[test]
