@@ -175,6 +175,16 @@ impl Record {
         }
     }
 
+    /// The day it belongs to and its time, for the records that have them (not foods).
+    pub fn when(&self) -> Option<(NaiveDate, Option<DateTime<Utc>>)> {
+        match self {
+            Record::Diary(r) => Some((r.date, r.at)),
+            Record::Measurement(r) => Some((r.date, r.at)),
+            Record::Workout(r) => Some((r.date, r.at)),
+            Record::Food(_) => None,
+        }
+    }
+
     /// Where it came from in its file (line, from 1).
     pub fn line(&self) -> u64 {
         match self {

@@ -411,4 +411,17 @@ async fn strong_and_hevy_workouts_with_their_sets() {
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(written(&app).await, before);
+    // Dates outside 1900-2199 are skipped like the API refuses them (any importer).
+    let far = "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps\n\
+               9999-01-01 07:00:00,W,1h,Bench,1,20,5\n\
+               1800-01-01 07:00:00,W,1h,Bench,1,20,5\n";
+    let (s, p) = send(&app, "/api/v1/import/strong", Some(&bob), far.into()).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["created"]["workouts"], 0, "{p}");
+    assert_eq!(p["skipped"]["workouts"], 2, "{p}");
+    assert!(
+        p.to_string().contains("between 1900-01-01 and 2199-12-31"),
+        "{p}"
+    );
+    assert_eq!(written(&app).await, before);
 }

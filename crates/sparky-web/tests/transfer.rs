@@ -409,6 +409,21 @@ async fn a_bad_archive_is_a_422_naming_file_line_and_column_and_writes_nothing()
     )
     .await;
 
+    // A date outside the range the API accepts (it would be "the latest" entry for ever).
+    let mut bad = Archive {
+        manifest: good.manifest.clone(),
+        files: good.files.clone(),
+    };
+    set_field(&mut bad, "diary.csv", 2, "entry_date", "9999-12-31");
+    let col = column_of(&good, "diary.csv", "entry_date");
+    expect_422(
+        transfer::pack(&bad.manifest, &bad.files).unwrap(),
+        &format!(
+            "diary.csv line 2 column {col} (entry_date): must be between 1900-01-01 and 2199-12-31"
+        ),
+    )
+    .await;
+
     // A value the database refuses (negative calories), after earlier files were written:
     // those are rolled back too.
     let mut bad = Archive {

@@ -316,6 +316,10 @@ pub async fn run(
     let mut measurements: Vec<Ready<MeasurementRecord>> = Vec::new();
     let mut workouts: Vec<Ready<WorkoutRecord>> = Vec::new();
     for r in records {
+        if let Some(problem) = r.when().and_then(|(date, at)| out_of_range(date, at)) {
+            skips.add(Some(r.area()), Some(r.line()), problem);
+            continue;
+        }
         let id = Uuid::new_v4();
         let key = r.key().to_string();
         match r {
@@ -600,6 +604,14 @@ pub async fn run(
     }
     remember(tx, source, &ledger).await?;
     Ok(preview)
+}
+
+/// Days and times outside the range the API accepts (a weight dated 9999 would become "the
+/// latest weight" for ever).
+fn out_of_range(date: NaiveDate, at: Option<DateTime<Utc>>) -> Option<&'static str> {
+    use sparky_core::{Date, Timestamp};
+    let ok = Date::new(date).is_ok() && at.is_none_or(|t| Timestamp::new(t).is_ok());
+    (!ok).then_some("the date must be between 1900-01-01 and 2199-12-31")
 }
 
 /// A workout's sets within the limits a logged workout has, weights in kg at 6 places.

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sparky_db::{DbError, UserTx};
@@ -470,13 +470,20 @@ fn check_value(kind: Kind, v: &str) -> Option<String> {
         Kind::Num => (!is_number(v)).then(|| "not a number".into()),
         Kind::Int => v.parse::<i32>().err().map(|_| "not a whole number".into()),
         Kind::Bool => (v != "true" && v != "false").then(|| "must be true or false".into()),
-        Kind::Date => match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-            Ok(_) if v.len() == 10 => None,
-            _ => problem("not a date (YYYY-MM-DD)"),
+        // The range the API accepts: a weight dated 9999 would be "the latest weight" for ever.
+        Kind::Date => match sparky_core::Date::parse(v) {
+            Ok(_) => None,
+            Err(sparky_core::values::DateError::OutOfRange) => {
+                problem("must be between 1900-01-01 and 2199-12-31")
+            }
+            Err(_) => problem("not a date (YYYY-MM-DD)"),
         },
-        Kind::Ts => DateTime::parse_from_rfc3339(v)
-            .err()
-            .map(|_| "not a timestamp (RFC 3339, e.g. 2026-01-31T08:00:00Z)".into()),
+        Kind::Ts => match DateTime::parse_from_rfc3339(v) {
+            Err(_) => problem("not a timestamp (RFC 3339, e.g. 2026-01-31T08:00:00Z)"),
+            Ok(t) => sparky_core::Timestamp::new(t.with_timezone(&Utc))
+                .err()
+                .map(|_| "must be dated between 1900-01-02 and 2199-12-30".into()),
+        },
         Kind::Json => serde_json::from_str::<serde_json::Value>(v)
             .err()
             .map(|e| format!("not JSON: {e}")),
