@@ -220,6 +220,80 @@
     }).then(function () { button.disabled = false; });
   });
 
+  // Settings → Your data → another app's export: checked first (dry run: what would be added
+  // and what left out, with reasons), then imported with the Import button.
+  function importFrom(form, dryRun) {
+    var kind = form.querySelector("select[name=kind]").value;
+    var input = form.querySelector("input[type=file]");
+    var status = form.querySelector("[data-import-from-status]");
+    var confirm = form.querySelector("[data-import-from-confirm]");
+    var button = dryRun ? form.querySelector("button[type=submit]") : confirm;
+    if (!input.files || !input.files.length) { input.focus(); return; }
+    var label = button.textContent;
+    button.textContent = button.getAttribute("data-busy");
+    button.disabled = true;
+    confirm.hidden = true;
+    var url = "/api/v1/import/" + encodeURIComponent(kind) + (dryRun ? "?dry_run=true" : "");
+    fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/octet-stream" },
+      body: input.files[0]
+    }).then(function (r) {
+      return r.json().then(function (body) {
+        status.textContent = "";
+        if (!r.ok) {
+          status.textContent = (body && body.error && body.error.message) || form.getAttribute("data-failed");
+          return;
+        }
+        var parts = [];
+        ["foods", "diary", "measurements", "workouts"].forEach(function (area) {
+          var n = body.created[area];
+          if (n > 0) parts.push(n + " " + form.getAttribute("data-l-" + area));
+        });
+        var p = document.createElement("p");
+        p.textContent = parts.length
+          ? form.getAttribute(dryRun ? "data-would" : "data-added").replace("{list}", parts.join(", "))
+          : form.getAttribute("data-nothing");
+        status.appendChild(p);
+        if (body.skip_reasons && body.skip_reasons.length) {
+          var head = document.createElement("p");
+          head.textContent = form.getAttribute("data-skipped");
+          var list = document.createElement("ul");
+          body.skip_reasons.slice(0, 10).forEach(function (s) {
+            var li = document.createElement("li");
+            li.textContent = s.count + " × " + s.reason +
+              (s.first_line ? " (" + form.getAttribute("data-line").replace("{line}", s.first_line) + ")" : "");
+            list.appendChild(li);
+          });
+          status.appendChild(head);
+          status.appendChild(list);
+        }
+        confirm.hidden = !(dryRun && parts.length);
+      });
+    }).catch(function () {
+      status.textContent = form.getAttribute("data-failed");
+    }).then(function () { button.textContent = label; button.disabled = false; });
+  }
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.matches || !form.matches("form[data-import-from]")) return;
+    e.preventDefault();
+    importFrom(form, true);
+  });
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("[data-import-from-confirm]");
+    if (button) importFrom(button.form, false);
+  });
+  // A different app or file needs checking again before it can be imported.
+  document.addEventListener("change", function (e) {
+    var form = e.target.form;
+    if (form && form.matches("form[data-import-from]")) {
+      form.querySelector("[data-import-from-confirm]").hidden = true;
+      form.querySelector("[data-import-from-status]").textContent = "";
+    }
+  });
+
   if ("serviceWorker" in navigator) {
     window.addEventListener("load", function () { navigator.serviceWorker.register("/sw.js").catch(function () {}); });
   }

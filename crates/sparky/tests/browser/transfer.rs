@@ -1,11 +1,11 @@
-//! Settings → Your data: the export link downloads the archive, and the import form sends it
-//! into a new account.
+//! Settings → Your data: the export link downloads the archive, the import form sends it
+//! into a new account, and another app's export is checked, then imported.
 
 use base64::Engine;
 use serde_json::json;
 
-use super::harness::{Driver, Server};
-use super::register;
+use super::harness::{Driver, Server, DESKTOP, PHONE};
+use super::{register, screenshot_dir};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_from_settings_and_import_into_a_new_account() {
@@ -70,4 +70,80 @@ async fn export_from_settings_and_import_into_a_new_account() {
     bea.until_text("[data-import-status]", "already holds data")
         .await;
     bea.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_apps_export_is_checked_then_imported() {
+    let server = Server::start().await;
+    let driver = Driver::start();
+    let cy = driver.session(&server.base).await;
+    register(&cy, "Cy Example", "cy@example.com").await;
+    cy.goto("/settings").await;
+    cy.until(
+        "the page's script to be ready",
+        "return document.documentElement.getAttribute('data-js') === 'ready';",
+    )
+    .await;
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sparky-import/fixtures/strong/strong.csv")
+        .canonicalize()
+        .unwrap();
+    cy.js(
+        "var s = document.getElementById('import-from-kind'); s.value = 'strong';
+         s.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![],
+    )
+    .await;
+    cy.find("#import-from-file")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    cy.click("form[data-import-from] button[type=submit]").await;
+    cy.until_text("[data-import-from-status]", "Ready to add: 4 workouts")
+        .await;
+    let status = cy.text("[data-import-from-status]").await;
+    assert!(status.contains("a rest timer, not a set"), "{status}");
+    // Nothing is written by the check.
+    let (_, body) = cy
+        .api("GET", "/api/v1/workouts?from=2025-11-01&to=2025-11-30", None)
+        .await;
+    assert!(!body.to_string().contains("Bench"), "{body}");
+    for (v, name) in [(PHONE, "import-from-phone"), (DESKTOP, "import-from-desktop")] {
+        cy.viewport(v).await;
+        cy.goto("/settings#from-h").await;
+        cy.screenshot(v, &screenshot_dir(), name).await;
+    }
+    // Check again (the form is the same page), then import.
+    cy.until(
+        "the page's script to be ready",
+        "return document.documentElement.getAttribute('data-js') === 'ready';",
+    )
+    .await;
+    cy.js(
+        "document.getElementById('import-from-kind').value = 'strong';",
+        vec![],
+    )
+    .await;
+    cy.find("#import-from-file")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    cy.click("form[data-import-from] button[type=submit]").await;
+    cy.until_text("[data-import-from-status]", "Ready to add")
+        .await;
+    cy.click("[data-import-from-confirm]").await;
+    cy.until_text("[data-import-from-status]", "Added: 4 workouts")
+        .await;
+    let (status, body) = cy
+        .api("GET", "/api/v1/workouts?from=2025-11-01&to=2025-11-30", None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.to_string().contains("Bench Press (Barbell)"), "{body}");
+    // The same file again adds nothing, and says so.
+    cy.click("form[data-import-from] button[type=submit]").await;
+    cy.until_text("[data-import-from-status]", "Nothing new to add")
+        .await;
+    cy.close().await;
 }
