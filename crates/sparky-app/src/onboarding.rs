@@ -268,6 +268,7 @@ pub async fn complete(tx: &mut UserTx, input: &OnboardingInput) -> AppResult<Onb
             units_system: Some(p.units),
             ai_provider: None,
             timezone: Some(p.timezone.clone()),
+            exercise_eat_back_percent: None,
         },
     )
     .await?;

@@ -15,6 +15,10 @@ pub struct Preferences {
     pub ai_provider: Option<String>,
     /// IANA timezone name; a diary day is a calendar date in this zone.
     pub timezone: String,
+    /// How much of the calories burned by logged exercise is added back to the day's calorie
+    /// target, in % (100: all of it; 0: none).
+    #[schema(minimum = 0, maximum = 100)]
+    pub exercise_eat_back_percent: i16,
 }
 
 /// Fields to change; the ones left out keep their value.
@@ -29,9 +33,12 @@ pub struct PreferencesUpdate {
     /// IANA name such as `Europe/Berlin` or `Pacific/Auckland`.
     #[schema(max_length = 64)]
     pub timezone: Option<String>,
+    /// 0 to 100: the share of exercise calories added back to the calorie target.
+    #[schema(minimum = 0, maximum = 100)]
+    pub exercise_eat_back_percent: Option<i16>,
 }
 
-const COLUMNS: &str = "theme, units_system, ai_provider, timezone";
+const COLUMNS: &str = "theme, units_system, ai_provider, timezone, exercise_eat_back_percent";
 
 fn from_row(r: &tokio_postgres::Row) -> Preferences {
     Preferences {
@@ -43,6 +50,7 @@ fn from_row(r: &tokio_postgres::Row) -> Preferences {
             .unwrap_or_else(|| "metric".into()),
         ai_provider: r.get("ai_provider"),
         timezone: r.get("timezone"),
+        exercise_eat_back_percent: r.get("exercise_eat_back_percent"),
     }
 }
 
@@ -91,12 +99,19 @@ pub async fn update(
             "must be 1 to 50 lowercase letters, digits, - or _",
         );
     }
+    v.check(
+        req.exercise_eat_back_percent
+            .is_none_or(|p| (0..=100).contains(&p)),
+        "exercise_eat_back_percent",
+        "must be between 0 and 100",
+    );
     v.finish()?;
     tx.query_opt(
         &format!(
             "UPDATE user_preferences SET
                 theme = coalesce($2, theme), units_system = coalesce($3, units_system),
-                ai_provider = coalesce($4, ai_provider), timezone = coalesce($5, timezone)
+                ai_provider = coalesce($4, ai_provider), timezone = coalesce($5, timezone),
+                exercise_eat_back_percent = coalesce($6, exercise_eat_back_percent)
              WHERE user_id = {OWNER} RETURNING {COLUMNS}"
         ),
         &[
@@ -105,6 +120,7 @@ pub async fn update(
             &req.units_system.map(UnitsSystem::as_str),
             &req.ai_provider,
             &timezone,
+            &req.exercise_eat_back_percent,
         ],
     )
     .await?

@@ -8,6 +8,7 @@
 //! ([`NumericF64`]), so a year costs two index range scans and no decimal arithmetic.
 
 use chrono::{Days, NaiveDate};
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -66,7 +67,12 @@ pub struct DaySummary {
     /// eaten − burned.
     pub net_calories: Amount,
     pub targets: Targets,
+    /// What is left of each target: calories are target − eaten + burned ×
+    /// `exercise_eat_back_percent` / 100.
     pub remaining: Remaining,
+    /// The owner's share of exercise calories added back to the calorie target (Settings).
+    #[schema(minimum = 0, maximum = 100)]
+    pub exercise_eat_back_percent: i16,
     /// ml of water logged.
     pub water_ml: Amount,
     /// The day's last weight, in kg, if one was logged.
@@ -242,7 +248,10 @@ pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<
             &format!(
                 "SELECT type, target_value FROM goals
                  WHERE user_id = {OWNER} AND status = 'active'
-                   AND type IN ('calorie_target', 'protein_target', 'carbs_target', 'fat_target', 'water_target')"
+                   AND type IN ('calorie_target', 'protein_target', 'carbs_target', 'fat_target', 'water_target')
+                 UNION ALL
+                 SELECT 'eat_back', exercise_eat_back_percent::numeric FROM user_preferences
+                 WHERE user_id = {OWNER}"
             ),
             &[&acting.owner],
         )
@@ -313,8 +322,10 @@ pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<
         target_of("fat_target"),
         target_of("water_target"),
     );
+    // The owner's share of exercise calories that counts (preferences; all of it by default).
+    let eat_back = target_of("eat_back").unwrap_or(Decimal::ONE_HUNDRED);
     let remaining = Remaining {
-        calories: cal_t.map(|t| round2(t - calories + burned)),
+        calories: cal_t.map(|t| round2(t - calories + burned * eat_back / Decimal::ONE_HUNDRED)),
         protein: protein_t.map(|t| round2(t - eaten_or_zero(eaten.protein))),
         carbohydrates: carbs_t.map(|t| round2(t - eaten_or_zero(eaten.carbohydrates))),
         fat: fat_t.map(|t| round2(t - eaten_or_zero(eaten.fat))),
@@ -339,6 +350,7 @@ pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<
             water: target(water_t),
         },
         remaining,
+        exercise_eat_back_percent: eat_back.to_i16().unwrap_or(100),
         streak_days: streak,
     })
 }

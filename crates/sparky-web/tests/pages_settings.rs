@@ -471,3 +471,77 @@ async fn a_large_form_waits_for_the_session_check() {
         .await;
     assert_eq!(status, 303, "to the sign-in page");
 }
+
+/// Settings → "Exercise calories eaten back": Today's remaining calories and its burned line
+/// follow it; a value outside 0-100 is shown next to the field and changes nothing.
+#[tokio::test]
+async fn exercise_calories_eaten_back_is_a_preference_that_today_follows() {
+    let app = TestApp::spawn().await;
+    let (me_id, me) = app.user("ann@example.com").await;
+    let me_uuid: uuid::Uuid = me_id.parse().unwrap();
+    let owner = app.db.owner_client().await;
+    owner
+        .execute(
+            "INSERT INTO goals (user_id, type, target_value, status)
+             VALUES ($1, 'calorie_target', 2000, 'active')",
+            &[&me_uuid],
+        )
+        .await
+        .unwrap();
+    owner
+        .execute(
+            "INSERT INTO exercise_diary (user_id, exercise_id, duration_minutes, calories_burned, performed_at)
+             SELECT $1, id, 30, 300, now() FROM exercises WHERE user_id IS NULL LIMIT 1",
+            &[&me_uuid],
+        )
+        .await
+        .unwrap();
+    let today = get(&app, "/", &me).await;
+    assert!(today.body.contains("<dd>300 kcal</dd>"), "{}", today.body);
+    assert!(today.body.contains(">2,300<"), "2000 + 300: {}", today.body);
+
+    let settings = get(&app, "/settings", &me).await;
+    assert!(
+        settings
+            .body
+            .contains("name=\"exercise_eat_back_percent\" type=\"number\" inputmode=\"numeric\" min=\"0\" max=\"100\" step=\"1\" value=\"100\""),
+        "{}",
+        settings.body
+    );
+    let form = |percent: &'static str| {
+        [
+            ("units_system", "metric"),
+            ("theme", "system"),
+            ("timezone", "UTC"),
+            ("exercise_eat_back_percent", percent),
+        ]
+    };
+    let saved = submit(&app, "/settings", "/settings/preferences", &me, &form("50")).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(
+        app.get("/api/v1/preferences", &me).await.body["exercise_eat_back_percent"],
+        50
+    );
+    let today = get(&app, "/", &me).await;
+    assert!(
+        today.body.contains("<dd>300 kcal (50% counts)</dd>"),
+        "{}",
+        today.body
+    );
+    assert!(today.body.contains(">2,150<"), "2000 + 150: {}", today.body);
+
+    for bad in ["150", "-5", "half", "12.5"] {
+        let again = submit(&app, "/settings", "/settings/preferences", &me, &form(bad)).await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(
+            again.body.contains("Enter a whole number from 0 to 100."),
+            "{}",
+            again.body
+        );
+        assert_eq!(
+            app.get("/api/v1/preferences", &me).await.body["exercise_eat_back_percent"],
+            50,
+            "{bad} changed nothing"
+        );
+    }
+}

@@ -82,6 +82,69 @@ async fn a_day_adds_up_eaten_burned_targets_water_weight_and_streak() {
         "paused goals are not targets"
     );
     assert_eq!(b["remaining"]["calories"], 1635.7, "2000 − 644.3 + 280");
+    assert_eq!(b["exercise_eat_back_percent"], 100);
+
+    // Eating back half of the exercise calories (Settings): only 140 of the 280 count, for
+    // Ann and for whoever she shares her diary with.
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &ann,
+            json!({"exercise_eat_back_percent": 50}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["exercise_eat_back_percent"], 50);
+    let half = app.get("/api/v1/summary/2026-07-05", &ann).await;
+    assert_eq!(
+        half.body["remaining"]["calories"], 1495.7,
+        "2000 − 644.3 + 140"
+    );
+    assert_eq!(half.body["exercise_eat_back_percent"], 50);
+    assert_eq!(
+        half.body["burned"], 280.0,
+        "burned is still what was burned"
+    );
+    let (_, bob) = app.user("bob@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/family-access",
+            &ann,
+            json!({"grantee_email": "bob@example.com", "access_type": "reports"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let shared = app
+        .get(
+            &format!("/api/v1/summary/2026-07-05?user_id={ann_id}"),
+            &bob,
+        )
+        .await;
+    assert_eq!(shared.status, StatusCode::OK, "{:?}", shared.body);
+    assert_eq!(shared.body["remaining"]["calories"], 1495.7);
+    for bad in [json!(101), json!(-1), json!("half"), json!(50.5)] {
+        let r = app
+            .put(
+                "/api/v1/preferences",
+                &ann,
+                json!({"exercise_eat_back_percent": bad}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {:?}",
+            r.body
+        );
+    }
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &ann,
+            json!({"exercise_eat_back_percent": 100}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(b["remaining"]["protein"], 127.65, "150 − 22.355 rounded");
     assert_eq!(b["water_ml"], 1250.0);
     assert_eq!(b["remaining"]["water"], 1250.0);

@@ -172,7 +172,10 @@ pub async fn view(
     let eaten = f(sum.net_calories) + f(sum.burned);
     let burned = f(sum.burned);
     let target = sum.targets.calories.map(f);
-    let remaining = target.map(|t| t - eaten + burned);
+    // What the owner counts of the exercise (Settings → eaten back): the summary's remaining
+    // already holds it, and the ring's budget follows it.
+    let counted = burned * f64::from(sum.exercise_eat_back_percent) / 100.0;
+    let remaining = sum.remaining.calories.map(f);
     let (center, sub) = match remaining {
         Some(r) if r >= 0.0 => (kcal(r), t.get("day.remaining")),
         Some(r) => (kcal(-r), t.get("day.over")),
@@ -302,9 +305,19 @@ pub async fn view(
         },
         prev: date - Days::new(1),
         next: date + Days::new(1),
-        ring: charts::ring(eaten, burned, target, &center, sub, &ring_label),
+        ring: charts::ring(eaten, counted, target, &center, sub, &ring_label),
         eaten: format!("{} kcal", kcal(eaten)),
-        burned: format!("{} kcal", kcal(burned)),
+        burned: if sum.exercise_eat_back_percent == 100 || burned == 0.0 {
+            format!("{} kcal", kcal(burned))
+        } else {
+            t.fill(
+                "day.burned_counted",
+                &[
+                    ("burned", &kcal(burned)),
+                    ("percent", &sum.exercise_eat_back_percent.to_string()),
+                ],
+            )
+        },
         target: target
             .map(|tg| format!("{} kcal", kcal(tg)))
             .unwrap_or_else(|| "–".into()),

@@ -60,6 +60,7 @@ pub struct PreferencesForm {
     units_system: String,
     timezone: String,
     theme: String,
+    exercise_eat_back_percent: String,
 }
 
 #[derive(Template)]
@@ -76,6 +77,7 @@ struct SettingsPage {
     themes: Vec<Opt>,
     timezones: Vec<Opt>,
     height_unit: &'static str,
+    eat_back: String,
 }
 
 fn render(
@@ -98,6 +100,7 @@ fn render(
         themes: options(&t, "theme", Theme::NAMES, &prefs.theme),
         timezones: timezones(&prefs.timezone),
         height_unit: if shell.units.imperial() { "in" } else { "cm" },
+        eat_back: prefs.exercise_eat_back_percent,
         shell,
         p,
         errors,
@@ -136,6 +139,7 @@ async fn current(
             units_system: prefs.units_system,
             timezone: prefs.timezone,
             theme: prefs.theme,
+            exercise_eat_back_percent: prefs.exercise_eat_back_percent.to_string(),
         },
     ))
 }
@@ -295,6 +299,18 @@ async fn save_preferences(
             .0
             .insert("theme".into(), t.get("settings.err.theme").into());
     }
+    let eat_back = form.exercise_eat_back_percent.trim();
+    let eat_back = match eat_back.parse::<i16>() {
+        Ok(p) if (0..=100).contains(&p) => Some(p),
+        _ if eat_back.is_empty() => None,
+        _ => {
+            errors.0.insert(
+                "exercise_eat_back_percent".into(),
+                t.get("settings.err.eat_back").into(),
+            );
+            None
+        }
+    };
     if !errors.is_empty() {
         return again(page, None, Some(form), errors).await;
     }
@@ -303,6 +319,7 @@ async fn save_preferences(
         units_system: units,
         ai_provider: None,
         timezone: Some(form.timezone.clone()),
+        exercise_eat_back_percent: eat_back,
     };
     match preferences::update(&mut page.tx, Acting::ME, update).await {
         Ok(_) => {

@@ -106,10 +106,17 @@ async fn another_apps_export_is_checked_then_imported() {
     assert!(status.contains("a rest timer, not a set"), "{status}");
     // Nothing is written by the check.
     let (_, body) = cy
-        .api("GET", "/api/v1/workouts?from=2025-11-01&to=2025-11-30", None)
+        .api(
+            "GET",
+            "/api/v1/workouts?from=2025-11-01&to=2025-11-30",
+            None,
+        )
         .await;
     assert!(!body.to_string().contains("Bench"), "{body}");
-    for (v, name) in [(PHONE, "import-from-phone"), (DESKTOP, "import-from-desktop")] {
+    for (v, name) in [
+        (PHONE, "import-from-phone"),
+        (DESKTOP, "import-from-desktop"),
+    ] {
         cy.viewport(v).await;
         cy.goto("/settings#from-h").await;
         cy.screenshot(v, &screenshot_dir(), name).await;
@@ -137,7 +144,11 @@ async fn another_apps_export_is_checked_then_imported() {
     cy.until_text("[data-import-from-status]", "Added: 4 workouts")
         .await;
     let (status, body) = cy
-        .api("GET", "/api/v1/workouts?from=2025-11-01&to=2025-11-30", None)
+        .api(
+            "GET",
+            "/api/v1/workouts?from=2025-11-01&to=2025-11-30",
+            None,
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert!(body.to_string().contains("Bench Press (Barbell)"), "{body}");
