@@ -124,6 +124,10 @@ pub struct CopyInput {
     pub to_date: Date,
     /// Copy only this meal (default: the whole day).
     pub meal_type: Option<MealType>,
+    /// Copy from this person's diary: a family member who shares theirs with you (`calorie`
+    /// or `reports`), e.g. the dinner someone else at home logged. Default: the diary being
+    /// written. Their own foods are not linked (the entries keep the name and nutrients).
+    pub from_user_id: Option<Uuid>,
 }
 
 /// Calories and macros without a food ("quick add").
@@ -852,10 +856,14 @@ pub async fn delete(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
     .await
 }
 
-/// Copies a meal or a whole day to another day, as it was logged. A day cannot be copied onto
-/// itself, and the copy must fit into the target day's entry limit.
+/// Copies a meal or a whole day to another day, as it was logged, from the diary being
+/// written or from a family member's. A day cannot be copied onto itself, and the copy must
+/// fit into the target day's entry limit. Row level security decides what may be read and
+/// written; a diary that is not shared is a 404.
 pub async fn copy(tx: &mut UserTx, acting: Acting, req: CopyInput) -> AppResult<CopyResult> {
-    if req.from_date == req.to_date {
+    let target_owner = acting.owner_id(tx).await?;
+    let source = Acting::new(Some(req.from_user_id.unwrap_or(target_owner)));
+    if req.from_date == req.to_date && source.owner == Some(target_owner) {
         return Err(AppError::invalid(
             "to_date",
             "must differ from from_date (a day cannot be copied onto itself)",
@@ -868,8 +876,8 @@ pub async fn copy(tx: &mut UserTx, acting: Acting, req: CopyInput) -> AppResult<
             &format!(
                 "WITH target AS (SELECT {OWNER} AS id),
                  src AS (
-                     SELECT s.* FROM food_diary s, target
-                     WHERE s.user_id = target.id AND s.entry_date = $2::date
+                     SELECT s.* FROM food_diary s
+                     WHERE s.user_id = $6::uuid AND s.entry_date = $2::date
                        AND ($4::text IS NULL OR s.meal_type = $4::text)
                      ORDER BY s.consumed_at, s.created_at
                      LIMIT $5::bigint
@@ -882,10 +890,20 @@ pub async fn copy(tx: &mut UserTx, acting: Acting, req: CopyInput) -> AppResult<
                      INSERT INTO food_diary (user_id, food_item_id, nutrition_data_id, quantity, unit, meal_type,
                          consumed_at, entry_date, food_name, brand, serving_size, serving_unit, serving_weight_g,
                          servings, per_serving, {cols})
-                     SELECT user_id, food_item_id, nutrition_data_id, quantity, unit, meal_type,
+                     SELECT target.id,
+                         -- Someone else's own food stays theirs: linked only when it is the
+                         -- shared catalog's or the target's own (the snapshot is copied anyway).
+                         CASE WHEN src.user_id = target.id THEN src.food_item_id
+                              ELSE (SELECT f.id FROM food_items f WHERE f.id = src.food_item_id
+                                      AND (f.user_id IS NULL OR f.user_id = target.id)) END,
+                         CASE WHEN src.user_id = target.id THEN src.nutrition_data_id
+                              ELSE (SELECT n.id FROM nutrition_data n JOIN food_items f ON f.id = n.food_item_id
+                                    WHERE n.id = src.nutrition_data_id
+                                      AND (f.user_id IS NULL OR f.user_id = target.id)) END,
+                         quantity, unit, meal_type,
                          consumed_at + ($3::date - $2::date) * interval '1 day', $3::date, food_name, brand,
                          serving_size, serving_unit, serving_weight_g, servings, per_serving, {cols}
-                     FROM src
+                     FROM src, target
                      WHERE (SELECT count(*) FROM src) <= (SELECT n FROM room)
                      RETURNING *
                  )
@@ -898,22 +916,22 @@ pub async fn copy(tx: &mut UserTx, acting: Acting, req: CopyInput) -> AppResult<
                 &req.to_date.get(),
                 &meal,
                 &MAX_ENTRIES_PER_DAY,
+                &source.owner,
             ],
         )
         .await?;
     if rows.is_empty() {
         // Nothing copied: an empty source, a full target, or a diary not shared with us.
         acting.ensure_visible(tx, Area::Diary).await?;
-        let source = tx
+        source.ensure_visible(tx, Area::Diary).await?;
+        let source_rows = tx
             .query_one(
-                &format!(
-                    "SELECT count(*) FROM food_diary WHERE user_id = {OWNER} AND entry_date = $2
-                       AND ($3::text IS NULL OR meal_type = $3::text)"
-                ),
-                &[&acting.owner, &req.from_date.get(), &meal],
+                "SELECT count(*) FROM food_diary WHERE user_id = $1 AND entry_date = $2
+                   AND ($3::text IS NULL OR meal_type = $3::text)",
+                &[&source.owner, &req.from_date.get(), &meal],
             )
             .await?;
-        if source.get::<_, i64>(0) > 0 {
+        if source_rows.get::<_, i64>(0) > 0 {
             return Err(day_full());
         }
     }

@@ -225,3 +225,116 @@ async fn an_access_type_not_granted_is_refused_by_rls() {
         Err("42501".to_string())
     );
 }
+
+/// Copying the dinner someone at home logged: only from a diary shared with you (`calorie` or
+/// `reports`; otherwise 404 and nothing written), onto the same day too, as your own entries;
+/// their own foods are not linked from your diary, catalog foods are.
+#[tokio::test]
+async fn a_family_members_meal_is_copied_into_your_diary() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (bob_id, bob) = app.user("bob@example.com").await;
+    let owner = app.db.owner_client().await;
+    owner
+        .batch_execute(
+            "WITH f AS (INSERT INTO food_items (name, source, source_id) VALUES ('Catalog rice', 'usda', 'test-rice') RETURNING id)
+             INSERT INTO nutrition_data (food_item_id, serving_size, serving_unit, calories, is_default)
+             SELECT id, 100, 'g', 130, true FROM f",
+        )
+        .await
+        .unwrap();
+    let rice: String = owner
+        .query_one(
+            "SELECT id::text FROM food_items WHERE source_id = 'test-rice'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let r = app
+        .post(
+            "/api/v1/foods",
+            &ann,
+            json!({"name": "Ann's curry", "servings": [{"size": 100, "unit": "g", "nutrients": {"calories": 150}}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let curry = r.body["id"].as_str().unwrap().to_string();
+    for (food, grams) in [(&rice, 200), (&curry, 300)] {
+        let r = app
+            .post(
+                "/api/v1/diary",
+                &ann,
+                json!({"food_item_id": food, "quantity": grams, "unit": "g", "meal_type": "dinner", "date": "2026-07-05"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let copy = json!({"from_date": "2026-07-05", "to_date": "2026-07-05", "meal_type": "dinner", "from_user_id": ann_id});
+    let count_bobs = "SELECT count(*) FROM food_diary WHERE user_id = $1::text::uuid";
+    // Not shared, or shared without the diary: 404, nothing written.
+    let r = app.post("/api/v1/diary/copy", &bob, copy.clone()).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    assert_eq!(
+        grant(&app, &ann, "bob@example.com", "checkin").await.status,
+        StatusCode::CREATED
+    );
+    let r = app.post("/api/v1/diary/copy", &bob, copy.clone()).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    let bobs: i64 = owner
+        .query_one(count_bobs, &[&bob_id])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(bobs, 0);
+
+    assert_eq!(
+        grant(&app, &ann, "bob@example.com", "reports").await.status,
+        StatusCode::CREATED
+    );
+    let r = app.post("/api/v1/diary/copy", &bob, copy.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["copied"], 2, "{:?}", r.body);
+    for e in r.body["entries"].as_array().unwrap() {
+        assert_eq!(e["user_id"], bob_id.as_str());
+        assert_eq!(e["date"], "2026-07-05");
+    }
+    let day = app.get("/api/v1/diary/2026-07-05", &bob).await;
+    assert_eq!(day.body["totals"]["calories"], 710.0, "260 + 450");
+    let links = owner
+        .query(
+            "SELECT food_name, food_item_id::text FROM food_diary WHERE user_id = $1::text::uuid ORDER BY food_name",
+            &[&bob_id],
+        )
+        .await
+        .unwrap();
+    let links: Vec<(String, Option<String>)> = links.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(
+        links,
+        vec![
+            ("Ann's curry".to_string(), None),
+            ("Catalog rice".to_string(), Some(rice.clone()))
+        ]
+    );
+    common::assert_day_totals_match_diary(&app).await;
+    // Ann's own diary is as it was, and she cannot copy Bob's (he shares nothing).
+    let ann_day = app.get("/api/v1/diary/2026-07-05", &ann).await;
+    assert_eq!(ann_day.body["totals"]["calories"], 710.0);
+    let r = app
+        .post(
+            "/api/v1/diary/copy",
+            &ann,
+            json!({"from_date": "2026-07-05", "to_date": "2026-07-06", "from_user_id": bob_id}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    // Your own day onto itself is still refused.
+    let r = app
+        .post(
+            "/api/v1/diary/copy",
+            &bob,
+            json!({"from_date": "2026-07-05", "to_date": "2026-07-05"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+}

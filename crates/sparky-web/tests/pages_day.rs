@@ -1,11 +1,13 @@
-//! The day page's date picker: `/day?date=` goes to that day; anything else goes to today.
+//! The day page's date picker (`/day?date=` goes to that day; anything else goes to today),
+//! its error pages, and copying a meal from the add sheet, also from a family member.
 
 mod common;
 mod pages_kit;
 
 use common::TestApp;
-use pages_kit::get;
+use pages_kit::{get, grant, post, token};
 use reqwest::StatusCode;
+use serde_json::json;
 
 #[tokio::test]
 async fn the_date_picker_goes_to_the_chosen_day() {
@@ -64,4 +66,81 @@ async fn unreadable_addresses_are_html_error_pages() {
         );
         assert!(page.body.contains(status.as_str()), "{path}: {}", page.body);
     }
+}
+
+/// The add sheet's Copy tab lists the people who share their diary; copying their dinner
+/// onto the same day fills your own diary, and a made-up person is a 404 that writes nothing.
+#[tokio::test]
+async fn copy_a_meal_from_a_family_members_diary() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"name": "Lasagne", "meal_type": "dinner", "date": "2026-07-05", "nutrients": {"calories": 640}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let sheet = get(
+        &app,
+        "/add?date=2026-07-05&meal=dinner&tab=copy",
+        &bob,
+        None,
+    )
+    .await;
+    assert!(
+        !sheet.body.contains("name=\"from_user\""),
+        "nobody shares yet"
+    );
+    grant(&app, &ann, "bob@example.com", "calorie").await;
+    let sheet = get(
+        &app,
+        "/add?date=2026-07-05&meal=dinner&tab=copy",
+        &bob,
+        None,
+    )
+    .await;
+    assert!(
+        sheet
+            .body
+            .contains(&format!("<option value=\"{ann_id}\">Test Person</option>")),
+        "{}",
+        sheet.body
+    );
+    let csrf = token(&app, &bob, "/").await;
+    let made_up = post(
+        &app,
+        "/add/copy",
+        &bob,
+        None,
+        Some(&csrf),
+        &[
+            ("to_date", "2026-07-05"),
+            ("from_date", "2026-07-05"),
+            ("meal", "dinner"),
+            ("from_user", "00000000-0000-0000-0000-000000000001"),
+        ],
+    )
+    .await;
+    assert_eq!(made_up.status, StatusCode::NOT_FOUND, "{}", made_up.body);
+    let copied = post(
+        &app,
+        "/add/copy",
+        &bob,
+        None,
+        Some(&csrf),
+        &[
+            ("to_date", "2026-07-05"),
+            ("from_date", "2026-07-05"),
+            ("meal", "dinner"),
+            ("from_user", ann_id.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(copied.status, StatusCode::SEE_OTHER, "{}", copied.body);
+    assert_eq!(copied.location, "/day/2026-07-05");
+    let day = app.get("/api/v1/diary/2026-07-05", &bob).await;
+    assert_eq!(day.body["totals"]["calories"], 640.0, "{:?}", day.body);
 }

@@ -61,6 +61,8 @@ pub struct SheetView {
     pub date: NaiveDate,
     pub date_label: String,
     pub yesterday: NaiveDate,
+    /// Family members whose diary may be read, to copy from: (user id, name).
+    pub copy_sources: Vec<(String, String)>,
     pub meal: &'static str,
     pub meal_name: String,
     pub meal_names: Vec<(&'static str, &'static str)>,
@@ -104,6 +106,29 @@ pub struct SheetParams {
     pub(super) code: Option<String>,
 }
 
+/// The people who share their diary with the user (`calorie` or `reports`), other than the
+/// one whose diary is being written.
+fn copy_sources(shell: &Shell, acting: sparky_app::Acting) -> Vec<(String, String)> {
+    shell
+        .others
+        .iter()
+        .filter(|o| Some(o.user_id) != acting.owner)
+        .filter(|o| {
+            o.access_types
+                .iter()
+                .any(|a| a == "calorie" || a == "reports")
+        })
+        .map(|o| {
+            let name = o
+                .full_name
+                .clone()
+                .or_else(|| o.email.clone())
+                .unwrap_or_else(|| o.user_id.to_string());
+            (o.user_id.to_string(), name)
+        })
+        .collect()
+}
+
 pub(super) fn meal_of(text: Option<&str>) -> MealType {
     text.and_then(|m| MealType::parse(m).ok())
         .unwrap_or(MealType::Snack)
@@ -136,6 +161,7 @@ async fn sheet_view(
         date,
         date_label: day_label(t, date, today.year()),
         yesterday: date - Days::new(1),
+        copy_sources: copy_sources(shell, page.acting),
         meal: meal.as_str(),
         meal_name: t.get(&format!("meal.{}", meal.as_str())).to_string(),
         meal_names: MealType::ALL

@@ -158,6 +158,8 @@ pub struct CopyForm {
     from_date: NaiveDate,
     to_date: NaiveDate,
     meal: Option<String>,
+    /// Whose diary to copy from: empty for the one being written.
+    from_user: Option<String>,
 }
 
 pub(super) async fn copy(
@@ -172,6 +174,10 @@ pub(super) async fn copy(
             .as_deref()
             .filter(|m| !m.is_empty())
             .and_then(|m| MealType::parse(m).ok()),
+        from_user_id: match form.from_user.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(id) => Some(id.parse().map_err(|_| PageError::BadRequest)?),
+        },
     };
     diary::copy(&mut page.tx, page.acting, input).await?;
     page.tx.commit().await?;
