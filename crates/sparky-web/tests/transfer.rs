@@ -880,3 +880,96 @@ async fn uploads_wait_for_room_in_a_bounded_budget() {
     assert!(rows_of(&a, &bob_id).await > 0);
     drop(stalled);
 }
+
+/// A column added to the format later (`preferences.csv`'s `exercise_eat_back_percent`) goes
+/// out and comes back; an archive written before it existed is still read, with its default.
+#[tokio::test]
+async fn a_column_added_later_round_trips_and_older_archives_still_import() {
+    let a = TestApp::spawn().await;
+    let (_, alice) = a.user("alice@example.com").await;
+    let r = a
+        .put(
+            "/api/v1/preferences",
+            &alice,
+            serde_json::json!({"exercise_eat_back_percent": 40}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let archive = export_of(&a, &alice).await;
+    let prefs = text(&archive, "preferences.csv");
+    let mut lines = prefs.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .ends_with(",exercise_eat_back_percent"),
+        "{prefs}"
+    );
+    assert!(lines.next().unwrap().ends_with(",40"), "{prefs}");
+
+    let (_, bea) = a.user("bea@example.com").await;
+    let r = post_archive(
+        &a,
+        &bea,
+        transfer::pack(&archive.manifest, &archive.files).unwrap(),
+        "application/gzip",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let p = a.get("/api/v1/preferences", &bea).await.body;
+    assert_eq!(p["exercise_eat_back_percent"], 40);
+
+    // The same archive as an older Sparky wrote it: no such column.
+    let mut older = Archive {
+        manifest: archive.manifest.clone(),
+        files: archive.files.clone(),
+    };
+    let cut: String = prefs
+        .lines()
+        .map(|l| format!("{}\n", &l[..l.rfind(',').unwrap()]))
+        .collect();
+    older
+        .files
+        .insert("preferences.csv".into(), cut.clone().into_bytes());
+    let (_, cy) = a.user("cy@example.com").await;
+    let r = post_archive(
+        &a,
+        &cy,
+        transfer::pack(&older.manifest, &older.files).unwrap(),
+        "application/gzip",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{cut}: {:?}", r.body);
+    let p = a.get("/api/v1/preferences", &cy).await.body;
+    assert_eq!(p["exercise_eat_back_percent"], 100);
+    assert_eq!(p["timezone"], "UTC");
+    // Dropping a column that is not a later addition is still refused.
+    let mut broken = Archive {
+        manifest: older.manifest.clone(),
+        files: older.files.clone(),
+    };
+    let cut_more: String = cut
+        .lines()
+        .map(|l| format!("{}\n", &l[..l.rfind(',').unwrap()]))
+        .collect();
+    broken
+        .files
+        .insert("preferences.csv".into(), cut_more.into_bytes());
+    let (_, dee) = a.user("dee@example.com").await;
+    let r = post_archive(
+        &a,
+        &dee,
+        transfer::pack(&broken.manifest, &broken.files).unwrap(),
+        "application/gzip",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected the column `onboarded_at`"),
+        "{:?}",
+        r.body
+    );
+}

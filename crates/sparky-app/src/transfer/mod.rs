@@ -513,6 +513,9 @@ fn parse_file(
         .flexible(true)
         .from_reader(bytes);
     let header = spec.header();
+    let offset = usize::from(spec.has_ref);
+    // Columns added to the format later may be missing at the end (an older archive).
+    let mut present = header.len();
     let mut records = Vec::new();
     let mut seen_header = false;
     for record in reader.records() {
@@ -526,7 +529,16 @@ fn parse_file(
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         if !seen_header {
             seen_header = true;
-            for (i, expected) in header.iter().enumerate() {
+            // An older archive may lack the columns added to the format later (at the end).
+            let may_lack = |n: usize| {
+                n >= offset
+                    && n < header.len()
+                    && spec.cols[n - offset..].iter().all(|c| c.absent.is_some())
+            };
+            if may_lack(record.len()) {
+                present = record.len();
+            }
+            for (i, expected) in header.iter().enumerate().take(present) {
                 let found = record.get(i);
                 if found != Some(*expected) {
                     return Err(bad(format!(
@@ -550,11 +562,10 @@ fn parse_file(
         if record.len() == 1 && record[0].is_empty() {
             continue; // a blank line
         }
-        if record.len() != header.len() {
+        if record.len() != present {
             return Err(bad(format!(
-                "{file} line {line}: {} fields, expected {}",
+                "{file} line {line}: {} fields, expected {present}",
                 record.len(),
-                header.len()
             )));
         }
         records.push((line, record));
@@ -564,7 +575,6 @@ fn parse_file(
     }
     let n = records.len();
     let ids = new_ids(n);
-    let offset = usize::from(spec.has_ref);
     let mut mine = spec.has_ref.then(HashMap::new);
     let mut columns: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(n); spec.cols.len()];
     let mut lines = Vec::with_capacity(n);
@@ -588,7 +598,10 @@ fn parse_file(
             }
         }
         for (j, col) in spec.cols.iter().enumerate() {
-            let v = &record[j + offset];
+            let v = match record.get(j + offset).filter(|_| j + offset < present) {
+                Some(v) => v,
+                None => col.absent.unwrap_or_default(),
+            };
             let column = j + offset + 1;
             let value = if v.is_empty() {
                 if col.required && col.kind != Kind::Text {

@@ -74,6 +74,9 @@ pub struct Col {
     /// The table column it is written back to; `None` when the import uses it in an
     /// expression of [`Import::Insert::extra`] or not at all.
     pub import: Option<&'static str>,
+    /// For a column added to format 1 later (always at the end of its file): the value rows
+    /// of an archive written before it existed get, so that such archives are still read.
+    pub absent: Option<&'static str>,
 }
 
 const fn col(name: &'static str, kind: Kind, export: &'static str) -> Col {
@@ -83,6 +86,16 @@ const fn col(name: &'static str, kind: Kind, export: &'static str) -> Col {
         required: false,
         export,
         import: Some(name),
+        absent: None,
+    }
+}
+
+/// A column added to format 1 after its first release: archives without it are read with
+/// `absent` as its value.
+const fn added(name: &'static str, kind: Kind, export: &'static str, absent: &'static str) -> Col {
+    Col {
+        absent: Some(absent),
+        ..req(name, kind, export)
     }
 }
 
@@ -223,6 +236,12 @@ pub static FILES: &[FileSpec] = &[
             col("units_system", Kind::Text, "units_system"),
             req("timezone", Kind::Text, "timezone"),
             col("onboarded_at", Kind::Ts, "onboarded_at"),
+            added(
+                "exercise_eat_back_percent",
+                Kind::Int,
+                "exercise_eat_back_percent",
+                "100",
+            ),
         ],
         from: "user_preferences WHERE user_id = (SELECT auth.uid())",
         id: "id",
@@ -233,7 +252,8 @@ pub static FILES: &[FileSpec] = &[
             extra: &[],
             conflict: "ON CONFLICT (user_id) DO UPDATE SET theme = EXCLUDED.theme,
                 ai_provider = EXCLUDED.ai_provider, units_system = EXCLUDED.units_system,
-                timezone = EXCLUDED.timezone, onboarded_at = EXCLUDED.onboarded_at",
+                timezone = EXCLUDED.timezone, onboarded_at = EXCLUDED.onboarded_at,
+                exercise_eat_back_percent = EXCLUDED.exercise_eat_back_percent",
         },
     },
     FileSpec {

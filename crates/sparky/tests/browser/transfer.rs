@@ -4,7 +4,7 @@
 use base64::Engine;
 use serde_json::json;
 
-use super::harness::{Driver, Server, DESKTOP, PHONE};
+use super::harness::{Browser, Driver, Server, DESKTOP, PHONE};
 use super::{register, screenshot_dir};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,18 +88,7 @@ async fn another_apps_export_is_checked_then_imported() {
         .join("../sparky-import/fixtures/strong/strong.csv")
         .canonicalize()
         .unwrap();
-    cy.js(
-        "var s = document.getElementById('import-from-kind'); s.value = 'strong';
-         s.dispatchEvent(new Event('change', {bubbles: true}));",
-        vec![],
-    )
-    .await;
-    cy.find("#import-from-file")
-        .await
-        .send_keys(file.to_str().unwrap())
-        .await
-        .unwrap();
-    cy.click("form[data-import-from] button[type=submit]").await;
+    check_file(&cy, "strong", &file).await;
     cy.until_text("[data-import-from-status]", "Ready to add: 4 workouts")
         .await;
     let status = cy.text("[data-import-from-status]").await;
@@ -127,17 +116,7 @@ async fn another_apps_export_is_checked_then_imported() {
         "return document.documentElement.getAttribute('data-js') === 'ready';",
     )
     .await;
-    cy.js(
-        "document.getElementById('import-from-kind').value = 'strong';",
-        vec![],
-    )
-    .await;
-    cy.find("#import-from-file")
-        .await
-        .send_keys(file.to_str().unwrap())
-        .await
-        .unwrap();
-    cy.click("form[data-import-from] button[type=submit]").await;
+    check_file(&cy, "strong", &file).await;
     cy.until_text("[data-import-from-status]", "Ready to add")
         .await;
     cy.click("[data-import-from-confirm]").await;
@@ -157,4 +136,20 @@ async fn another_apps_export_is_checked_then_imported() {
     cy.until_text("[data-import-from-status]", "Nothing new to add")
         .await;
     cy.close().await;
+}
+
+/// Chooses the app and the file on Settings → Your data and presses "Check the file".
+async fn check_file(b: &Browser, kind: &str, file: &std::path::Path) {
+    b.js(
+        "var s = document.getElementById('import-from-kind'); s.value = arguments[0];
+         s.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![json!(kind)],
+    )
+    .await;
+    b.find("#import-from-file")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click("form[data-import-from] button[type=submit]").await;
 }
