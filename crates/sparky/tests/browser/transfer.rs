@@ -84,6 +84,14 @@ async fn another_apps_export_is_checked_then_imported() {
         "return document.documentElement.getAttribute('data-js') === 'ready';",
     )
     .await;
+    // Import is offered only after a check.
+    let shown = cy
+        .js(
+            "return getComputedStyle(document.querySelector('[data-import-from-confirm]')).display;",
+            vec![],
+        )
+        .await;
+    assert_eq!(shown, "none");
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../sparky-import/fixtures/strong/strong.csv")
         .canonicalize()
