@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use sparky_core::units::mi_to_km;
 use sparky_core::WeightUnit;
@@ -342,7 +343,7 @@ fn set_of(
 ) -> Option<SetRecord> {
     let reps = reps
         .filter(|r| *r > Decimal::ZERO)
-        .map(|r| i32::try_from(r.round().mantissa()).unwrap_or(i32::MAX));
+        .map(|r| r.round().to_i32().unwrap_or(i32::MAX));
     let weight = positive(weight);
     (reps.is_some() || weight.is_some()).then(|| SetRecord {
         reps,
@@ -554,6 +555,17 @@ mod tests {
         }
         let p = parse_strong(csv.as_bytes(), &Options::default()).unwrap();
         assert_eq!(p.records.len(), 60_000);
+    }
+
+    #[test]
+    fn reps_are_whole_and_oversized_ones_are_kept_for_the_limit_check() {
+        assert_eq!(set_of(Some(dec!(8.0)), None, None).unwrap().reps, Some(8));
+        assert_eq!(set_of(Some(dec!(7.6)), None, None).unwrap().reps, Some(8));
+        assert_eq!(
+            set_of(Some(dec!(99999999999)), None, None).unwrap().reps,
+            Some(i32::MAX)
+        );
+        assert_eq!(set_of(Some(dec!(0)), Some(dec!(0)), None), None);
     }
 
     #[test]
