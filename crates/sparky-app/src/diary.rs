@@ -861,9 +861,14 @@ pub async fn delete(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
 /// fit into the target day's entry limit. Row level security decides what may be read and
 /// written; a diary that is not shared is a 404.
 pub async fn copy(tx: &mut UserTx, acting: Acting, req: CopyInput) -> AppResult<CopyResult> {
-    let target_owner = acting.owner_id(tx).await?;
-    let source = Acting::new(Some(req.from_user_id.unwrap_or(target_owner)));
-    if req.from_date == req.to_date && source.owner == Some(target_owner) {
+    // Whose diary is read: the one written unless someone else's is named (the caller's id is
+    // looked up only then; it costs a round trip before the first statement).
+    let same_diary = match req.from_user_id {
+        None => true,
+        Some(from) => from == acting.owner_id(tx).await?,
+    };
+    let source = Acting::new(req.from_user_id.or(acting.owner));
+    if req.from_date == req.to_date && same_diary {
         return Err(AppError::invalid(
             "to_date",
             "must differ from from_date (a day cannot be copied onto itself)",
@@ -877,7 +882,7 @@ pub async fn copy(tx: &mut UserTx, acting: Acting, req: CopyInput) -> AppResult<
                 "WITH target AS (SELECT {OWNER} AS id),
                  src AS (
                      SELECT s.* FROM food_diary s
-                     WHERE s.user_id = $6::uuid AND s.entry_date = $2::date
+                     WHERE s.user_id = (SELECT coalesce($6::uuid, auth.uid())) AND s.entry_date = $2::date
                        AND ($4::text IS NULL OR s.meal_type = $4::text)
                      ORDER BY s.consumed_at, s.created_at
                      LIMIT $5::bigint
@@ -926,8 +931,10 @@ pub async fn copy(tx: &mut UserTx, acting: Acting, req: CopyInput) -> AppResult<
         source.ensure_visible(tx, Area::Diary).await?;
         let source_rows = tx
             .query_one(
-                "SELECT count(*) FROM food_diary WHERE user_id = $1 AND entry_date = $2
-                   AND ($3::text IS NULL OR meal_type = $3::text)",
+                &format!(
+                    "SELECT count(*) FROM food_diary WHERE user_id = {OWNER} AND entry_date = $2
+                       AND ($3::text IS NULL OR meal_type = $3::text)"
+                ),
                 &[&source.owner, &req.from_date.get(), &meal],
             )
             .await?;
