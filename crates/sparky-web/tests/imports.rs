@@ -35,6 +35,13 @@ async fn send(app: &TestApp, path: &str, key: Option<&str>, body: Vec<u8>) -> (S
     )
 }
 
+/// An import that must succeed: its preview.
+async fn imported(app: &TestApp, path: &str, key: &str, body: Vec<u8>) -> Value {
+    let (s, p) = send(app, path, Some(key), body).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    p
+}
+
 async fn user_with_key(app: &TestApp, email: &str) -> String {
     let (_, cookie) = app.user(email).await;
     let r = app
@@ -69,21 +76,13 @@ async fn mfp_dry_run_import_rerun_and_another_user() {
     let key = user_with_key(&app, "ann@example.com").await;
     let file = fixture("mfp/Nutrition-Summary.csv");
 
-    let (s, p) = send(
-        &app,
-        "/api/v1/import/mfp?dry_run=true",
-        Some(&key),
-        file.clone(),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK, "{p}");
+    let p = imported(&app, "/api/v1/import/mfp?dry_run=true", &key, file.clone()).await;
     assert_eq!(p["dry_run"], true);
     assert_eq!(p["created"]["diary"], 4, "{p}");
     assert_eq!(p["skipped"]["diary"], 1, "{p}");
     assert_eq!(written(&app).await, [0; 4]);
 
-    let (s, p) = send(&app, "/api/v1/import/mfp", Some(&key), file.clone()).await;
-    assert_eq!(s, StatusCode::OK, "{p}");
+    let p = imported(&app, "/api/v1/import/mfp", &key, file.clone()).await;
     assert_eq!(p["created"]["diary"], 4, "{p}");
     let day = app
         .get("/api/v1/diary/2025-01-15", &As::Key(key.clone()))
@@ -92,21 +91,13 @@ async fn mfp_dry_run_import_rerun_and_another_user() {
     assert_eq!(day.body["totals"]["calories"], 1885.0, "{:?}", day.body);
     assert_eq!(day.body["totals"]["protein"], 112.5);
 
-    let (s, p) = send(
-        &app,
-        "/api/v1/import/mfp?dry_run=false",
-        Some(&key),
-        file.clone(),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK, "{p}");
+    let p = imported(&app, "/api/v1/import/mfp?dry_run=false", &key, file.clone()).await;
     assert_eq!(p["created"]["diary"], 0, "{p}");
     assert_eq!(count(&app, "SELECT count(*) FROM food_diary").await, 4);
 
     // Another user's ledger is their own: the same file is new to them.
     let other = user_with_key(&app, "bob@example.com").await;
-    let (s, p) = send(&app, "/api/v1/import/mfp", Some(&other), file).await;
-    assert_eq!(s, StatusCode::OK, "{p}");
+    let p = imported(&app, "/api/v1/import/mfp", &other, file).await;
     assert_eq!(p["created"]["diary"], 4, "{p}");
     assert_eq!(count(&app, "SELECT count(*) FROM food_diary").await, 8);
 }
@@ -115,14 +106,13 @@ async fn mfp_dry_run_import_rerun_and_another_user() {
 async fn apple_health_and_cronometer() {
     let app = TestApp::spawn().await;
     let key = user_with_key(&app, "ann@example.com").await;
-    let (s, p) = send(
+    let p = imported(
         &app,
         "/api/v1/import/apple-health",
-        Some(&key),
+        &key,
         fixture("apple-health/export.xml"),
     )
     .await;
-    assert_eq!(s, StatusCode::OK, "{p}");
     assert_eq!(p["created"]["measurements"], 5, "{p}");
     assert_eq!(p["created"]["workouts"], 2, "{p}");
     assert_eq!(
@@ -133,14 +123,13 @@ async fn apple_health_and_cronometer() {
         .await,
         1
     );
-    let (s, p) = send(
+    let p = imported(
         &app,
         "/api/v1/import/cronometer?dry_run=true",
-        Some(&key),
+        &key,
         fixture("cronometer/biometrics.csv"),
     )
     .await;
-    assert_eq!(s, StatusCode::OK, "{p}");
     assert_eq!(p["created"]["measurements"], 3, "{p}");
 }
 
@@ -272,14 +261,13 @@ async fn the_operation_is_documented() {
 async fn strong_and_hevy_workouts_with_their_sets() {
     let app = TestApp::spawn().await;
     let ann = user_with_key(&app, "ann@example.com").await;
-    let (s, p) = send(
+    let p = imported(
         &app,
         "/api/v1/import/strong",
-        Some(&ann),
+        &ann,
         fixture("strong/strong.csv"),
     )
     .await;
-    assert_eq!(s, StatusCode::OK, "{p}");
     assert_eq!(p["created"]["workouts"], 4, "{p}");
     assert_eq!(p["skipped"]["workouts"], 1, "the rest timer: {p}");
     let bench = "(SELECT id FROM exercise_diary WHERE exercise_name = 'Bench Press (Barbell)')";
@@ -326,25 +314,23 @@ async fn strong_and_hevy_workouts_with_their_sets() {
     assert!(text.contains("62.5"), "{text}");
 
     let before = written(&app).await;
-    let (s, p) = send(
+    let p = imported(
         &app,
         "/api/v1/import/strong",
-        Some(&ann),
+        &ann,
         fixture("strong/strong.csv"),
     )
     .await;
-    assert_eq!(s, StatusCode::OK, "{p}");
     assert_eq!(p["created"]["workouts"], 0, "{p}");
     assert_eq!(written(&app).await, before);
 
-    let (s, p) = send(
+    let p = imported(
         &app,
         "/api/v1/import/hevy",
-        Some(&ann),
+        &ann,
         fixture("hevy/workouts.csv"),
     )
     .await;
-    assert_eq!(s, StatusCode::OK, "{p}");
     assert_eq!(p["created"]["workouts"], 3, "{p}");
     assert_eq!(
         count(
@@ -370,14 +356,13 @@ async fn strong_and_hevy_workouts_with_their_sets() {
         .post("/api/v1/api-keys", &bob_cookie, json!({"name": "import"}))
         .await;
     let bob = r.body["key"].as_str().unwrap().to_string();
-    let (s, p) = send(
+    imported(
         &app,
         "/api/v1/import/strong",
-        Some(&bob),
+        &bob,
         fixture("strong/strong.csv"),
     )
     .await;
-    assert_eq!(s, StatusCode::OK, "{p}");
     assert_eq!(
         count(
             &app,
@@ -415,8 +400,7 @@ async fn strong_and_hevy_workouts_with_their_sets() {
     let far = "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps\n\
                9999-01-01 07:00:00,W,1h,Bench,1,20,5\n\
                1800-01-01 07:00:00,W,1h,Bench,1,20,5\n";
-    let (s, p) = send(&app, "/api/v1/import/strong", Some(&bob), far.into()).await;
-    assert_eq!(s, StatusCode::OK, "{p}");
+    let p = imported(&app, "/api/v1/import/strong", &bob, far.into()).await;
     assert_eq!(p["created"]["workouts"], 0, "{p}");
     assert_eq!(p["skipped"]["workouts"], 2, "{p}");
     assert!(

@@ -110,37 +110,22 @@ async fn copy_a_meal_from_a_family_members_diary() {
         sheet.body
     );
     let csrf = token(&app, &bob, "/").await;
-    let made_up = post(
-        &app,
-        "/add/copy",
-        &bob,
-        None,
-        Some(&csrf),
-        &[
-            ("to_date", "2026-07-05"),
-            ("from_date", "2026-07-05"),
-            ("meal", "dinner"),
-            ("from_user", "00000000-0000-0000-0000-000000000001"),
-        ],
-    )
-    .await;
+    let made_up = copy_dinner(&app, &bob, &csrf, "00000000-0000-0000-0000-000000000001").await;
     assert_eq!(made_up.status, StatusCode::NOT_FOUND, "{}", made_up.body);
-    let copied = post(
-        &app,
-        "/add/copy",
-        &bob,
-        None,
-        Some(&csrf),
-        &[
-            ("to_date", "2026-07-05"),
-            ("from_date", "2026-07-05"),
-            ("meal", "dinner"),
-            ("from_user", ann_id.as_str()),
-        ],
-    )
-    .await;
+    let copied = copy_dinner(&app, &bob, &csrf, &ann_id).await;
     assert_eq!(copied.status, StatusCode::SEE_OTHER, "{}", copied.body);
     assert_eq!(copied.location, "/day/2026-07-05");
     let day = app.get("/api/v1/diary/2026-07-05", &bob).await;
     assert_eq!(day.body["totals"]["calories"], 640.0, "{:?}", day.body);
+}
+
+/// The add sheet's Copy form: the dinner of `from`'s 5 July onto the same day.
+async fn copy_dinner(app: &TestApp, who: &common::As, csrf: &str, from: &str) -> pages_kit::Html {
+    let fields = [
+        ("to_date", "2026-07-05"),
+        ("from_date", "2026-07-05"),
+        ("meal", "dinner"),
+        ("from_user", from),
+    ];
+    post(app, "/add/copy", who, None, Some(csrf), &fields).await
 }

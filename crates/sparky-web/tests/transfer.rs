@@ -908,22 +908,13 @@ async fn a_column_added_later_round_trips_and_older_archives_still_import() {
     assert!(lines.next().unwrap().ends_with(",40"), "{prefs}");
 
     let (_, bea) = a.user("bea@example.com").await;
-    let r = post_archive(
-        &a,
-        &bea,
-        transfer::pack(&archive.manifest, &archive.files).unwrap(),
-        "application/gzip",
-    )
-    .await;
+    let r = import_archive(&a, &bea, &archive).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let p = a.get("/api/v1/preferences", &bea).await.body;
     assert_eq!(p["exercise_eat_back_percent"], 40);
 
     // The same archive as an older Sparky wrote it: no such column.
-    let mut older = Archive {
-        manifest: archive.manifest.clone(),
-        files: archive.files.clone(),
-    };
+    let mut older = copy_of(&archive);
     let cut: String = prefs
         .lines()
         .map(|l| format!("{}\n", &l[..l.rfind(',').unwrap()]))
@@ -932,22 +923,13 @@ async fn a_column_added_later_round_trips_and_older_archives_still_import() {
         .files
         .insert("preferences.csv".into(), cut.clone().into_bytes());
     let (_, cy) = a.user("cy@example.com").await;
-    let r = post_archive(
-        &a,
-        &cy,
-        transfer::pack(&older.manifest, &older.files).unwrap(),
-        "application/gzip",
-    )
-    .await;
+    let r = import_archive(&a, &cy, &older).await;
     assert_eq!(r.status, StatusCode::OK, "{cut}: {:?}", r.body);
     let p = a.get("/api/v1/preferences", &cy).await.body;
     assert_eq!(p["exercise_eat_back_percent"], 100);
     assert_eq!(p["timezone"], "UTC");
     // Dropping a column that is not a later addition is still refused.
-    let mut broken = Archive {
-        manifest: older.manifest.clone(),
-        files: older.files.clone(),
-    };
+    let mut broken = copy_of(&older);
     let cut_more: String = cut
         .lines()
         .map(|l| format!("{}\n", &l[..l.rfind(',').unwrap()]))
@@ -956,13 +938,7 @@ async fn a_column_added_later_round_trips_and_older_archives_still_import() {
         .files
         .insert("preferences.csv".into(), cut_more.into_bytes());
     let (_, dee) = a.user("dee@example.com").await;
-    let r = post_archive(
-        &a,
-        &dee,
-        transfer::pack(&broken.manifest, &broken.files).unwrap(),
-        "application/gzip",
-    )
-    .await;
+    let r = import_archive(&a, &dee, &broken).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     assert!(
         r.body["error"]["message"]
@@ -972,4 +948,17 @@ async fn a_column_added_later_round_trips_and_older_archives_still_import() {
         "{:?}",
         r.body
     );
+}
+
+fn copy_of(archive: &Archive) -> Archive {
+    Archive {
+        manifest: archive.manifest.clone(),
+        files: archive.files.clone(),
+    }
+}
+
+/// Packs `archive` again (new checksums) and imports it as `who`.
+async fn import_archive(app: &TestApp, who: &As, archive: &Archive) -> common::Response {
+    let body = transfer::pack(&archive.manifest, &archive.files).unwrap();
+    post_archive(app, who, body, "application/gzip").await
 }
