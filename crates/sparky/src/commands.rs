@@ -1,5 +1,5 @@
-//! What each subcommand does. Every command that needs the database starts the embedded
-//! cluster on demand and stops it again if it started it.
+//! What each subcommand does (`serve` lives in serve.rs). Every command that needs the
+//! database starts the embedded cluster on demand and stops it again if it started it.
 
 use std::process::ExitCode;
 
@@ -7,13 +7,12 @@ use anyhow::Context;
 use clap::Parser;
 use sparky_db::migrate::{self, State};
 use sparky_db::{
-    doctor, roles, Database, DbSettings, EmbeddedPostgres, Located, MigrationSource, Migrator,
-    RequestLogin,
+    doctor, Database, DbSettings, EmbeddedPostgres, Located, MigrationSource, Migrator,
 };
 
 use crate::cli::{
     Cli, Command, DbArgs, ExercisesAction, FoodFormat, FoodsAction, MigrateAction, MigrationArgs,
-    ServeArgs, ServeOnly, UserAction,
+    ServeOnly, UserAction,
 };
 use crate::exercise_import;
 use crate::food_import;
@@ -24,8 +23,8 @@ use crate::users;
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        None => serve(&cli.db, ServeOnly::parse_from(["sparky"]).args).await,
-        Some(Command::Serve(args)) => serve(&cli.db, args).await,
+        None => crate::serve::serve(&cli.db, ServeOnly::parse_from(["sparky"]).args).await,
+        Some(Command::Serve(args)) => crate::serve::serve(&cli.db, args).await,
         Some(Command::Migrate { migrations, action }) => {
             migrate_command(&cli.db, &migrations, action).await
         }
@@ -44,7 +43,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn settings(db: &DbArgs) -> DbSettings {
+pub(crate) fn settings(db: &DbArgs) -> DbSettings {
     let mut s = DbSettings::new(db.database_url.clone(), db.data_dir.clone());
     s.pg_os_user = db.pg_os_user.clone();
     s.app_role = db.app_role.clone();
@@ -52,7 +51,7 @@ fn settings(db: &DbArgs) -> DbSettings {
     s
 }
 
-fn migrator(db: &DbArgs, args: &MigrationArgs) -> anyhow::Result<Migrator> {
+pub(crate) fn migrator(db: &DbArgs, args: &MigrationArgs) -> anyhow::Result<Migrator> {
     let source = match &args.migrations_dir {
         Some(dir) => MigrationSource::Directory(dir.clone()),
         None => MigrationSource::Embedded,
@@ -83,194 +82,6 @@ async fn stop_if_ours(pg: EmbeddedPostgres) {
     }
     if let Err(e) = pg.stop().await {
         tracing::warn!("stopping the embedded PostgreSQL failed: {e:#}");
-    }
-}
-
-async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    crate::open_files::raise_limit();
-    let migrator = migrator(db, &args.migrations)?;
-    let mut located = sparky_db::locate(&settings(db)).await?;
-    let supervisor = located
-        .embedded
-        .as_ref()
-        .map(|pg| pg.supervise(std::time::Duration::from_secs(1)));
-    let result = serve_with(&located, db, &args, &migrator).await;
-    if let Some(s) = supervisor {
-        s.abort();
-    }
-    if let Some(pg) = located.embedded.take() {
-        // We serve from it, so we stop it, adopted after a crash or not.
-        if let Err(e) = pg.stop().await {
-            tracing::warn!("stopping the embedded PostgreSQL failed: {e:#}");
-        }
-    }
-    result.map(|_| ExitCode::SUCCESS)
-}
-
-async fn serve_with(
-    located: &Located,
-    db: &DbArgs,
-    args: &ServeArgs,
-    migrator: &Migrator,
-) -> anyhow::Result<()> {
-    let config = &located.owner;
-    crate::backup::before_migrations(config.config(), db, &args.backups, migrator).await?;
-    let report = migrator.run(config).await?;
-    if !report.applied.is_empty() {
-        tracing::info!(count = report.applied.len(), "schema is up to date");
-    }
-    let client = sparky_db::connect(config).await?;
-    let risks = roles::bypass_risks(&client, &db.app_role).await?;
-    if !risks.is_empty() {
-        anyhow::bail!(
-            "refusing to serve: the request role could bypass row level security: {}",
-            risks.join("; ")
-        );
-    }
-    drop(client);
-    let pool_size = args.pool_size.map(|n| n.get()).unwrap_or_else(|| {
-        // Commits wait for the WAL flush without using a core, and one flush serves every
-        // commit waiting for it: logging food needs more connections than there are cores.
-        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-        (4 * cpus).max(16)
-    });
-    let ms = |v: u32| std::time::Duration::from_millis(u64::from(v));
-    let database = Database::builder(config, &db.app_role)
-        .requests(located.requests.clone())
-        .pool_size(pool_size)
-        .statement_timeout(ms(args.statement_timeout_ms))
-        .idle_in_transaction_timeout(ms(args.idle_in_transaction_timeout_ms))
-        .build()?;
-    match &located.requests {
-        // Fail now rather than answer every request 503.
-        RequestLogin::AsRequestRole(_) => database.ping().await.with_context(|| {
-            format!(
-                "requests cannot log in as the request role {}; on an external server it \
-                 needs LOGIN and a password (ALTER ROLE {} LOGIN PASSWORD '...') that \
-                 SPARKY_APP_DATABASE_URL carries",
-                db.app_role, db.app_role
-            )
-        })?,
-        RequestLogin::OwnerSwitchesRole => tracing::warn!(
-            "requests use owner connections and switch to {} per transaction; set \
-             SPARKY_APP_DATABASE_URL so they log in as it (see `sparky doctor`)",
-            db.app_role
-        ),
-    }
-    let web_config = sparky_web::WebConfig {
-        allow_signup: args.allow_signup,
-        max_body_bytes: args.max_body,
-        max_import_body_bytes: args.max_import_body,
-        max_concurrent_imports: usize::from(args.max_concurrent_imports),
-        import_statement_timeout: ms(args.import_statement_timeout_ms),
-        session_ttl_seconds: i32::try_from(u64::from(args.session_days) * 86_400)
-            .context("SPARKY_SESSION_DAYS is too large")?,
-        login_attempts_per_minute_ip: args.login_per_minute_ip,
-        login_attempts_per_minute_account: args.login_per_minute_account,
-        signups_per_minute_ip: args.signups_per_minute_ip,
-        trust_proxy: args.trust_proxy,
-        ..Default::default()
-    }
-    .with_public_url(args.public_url.as_deref())
-    .map_err(anyhow::Error::msg)?;
-    let purger = sparky_web::spawn_session_purger(database.clone());
-    let _scheduled_backups = crate::backup::schedule(config.config(), db, &args.backups);
-    // The built-in food catalog loads beside serving (first start, or an upgrade that changed
-    // it: a few seconds), so readiness does not wait for it.
-    let starter = args
-        .starter_catalog
-        .then(|| tokio::spawn(load_starter_catalog(config.clone())));
-    let app = sparky_web::router(
-        sparky_web::AppState::new(database, web_config, migrator.clone())
-            .with_providers(sparky_providers::Providers::from_env())
-            .with_assistant(assistant_config(&db.data_dir, located.embedded.is_none())?),
-    );
-    let stop = shutdown_signal();
-    let listener = tokio::net::TcpListener::bind(&args.bind)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.bind))?;
-    let address = listener.local_addr()?;
-    tracing::info!(%address, "listening");
-    // Beside serving: it asks the database whether anyone has an account yet.
-    tokio::spawn(announce(config.clone(), address, args.public_url.clone()));
-    let options = sparky_web::server::ServeOptions {
-        drain: std::time::Duration::from_millis(args.shutdown_drain_ms),
-        finish: std::time::Duration::from_millis(args.shutdown_timeout_ms),
-        body_stall: std::time::Duration::from_millis(args.body_timeout_ms),
-        header_read: std::time::Duration::from_millis(args.header_timeout_ms),
-    };
-    sparky_web::server::serve(listener, app, stop, options).await?;
-    purger.abort();
-    if let Some(task) = starter {
-        // An unfinished load rolls back with its connection; the next start does it again.
-        task.abort();
-    }
-    tracing::info!("stopped serving");
-    Ok(())
-}
-
-/// Tells the person who started Sparky where to go, and on an empty server who becomes the
-/// administrator. On standard output: it is for people, not for the log.
-async fn announce(
-    owner: sparky_db::PgTarget,
-    address: std::net::SocketAddr,
-    public: Option<String>,
-) {
-    let url = match public.as_deref().filter(|p| !p.is_empty()) {
-        Some(p) => p.trim_end_matches('/').to_string(),
-        None if address.ip().is_unspecified() => format!("http://127.0.0.1:{}", address.port()),
-        None => format!("http://{address}"),
-    };
-    println!("Sparky is ready: open {url}/");
-    let empty = async {
-        let client = sparky_db::connect(&owner).await.ok()?;
-        sparky_app::accounts::admin::no_accounts_yet(&client)
-            .await
-            .ok()
-    }
-    .await;
-    if empty == Some(true) {
-        println!("No accounts yet: the first account to register becomes the administrator.");
-    }
-}
-
-/// Loads the built-in starter food catalog unless this copy is loaded already. A failure
-/// leaves the catalog as it was (one transaction) and is no reason to stop serving.
-async fn load_starter_catalog(config: sparky_db::PgTarget) {
-    let result = async {
-        let mut client = sparky_db::connect(&config).await?;
-        starter_catalog::ensure_loaded(&mut client).await
-    }
-    .await;
-    match result {
-        Ok(Some((summary, seconds))) => tracing::info!("{}", summary.line(seconds)),
-        Ok(None) => tracing::debug!("the starter food catalog is loaded"),
-        Err(e) => tracing::warn!(
-            "could not load the starter food catalog ({e:#}); \
-             `sparky foods import --format usda-sr24` retries"
-        ),
-    }
-}
-
-/// Resolves on SIGTERM or SIGINT. The handlers are installed when this is called, not when the
-/// future is first polled, so a signal arriving while the server is still starting up stops it
-/// gracefully instead of killing it.
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let term = signal(SignalKind::terminate());
-    let interrupt = signal(SignalKind::interrupt());
-    async move {
-        match (term, interrupt) {
-            (Ok(mut term), Ok(mut interrupt)) => {
-                tokio::select! {
-                    _ = term.recv() => {},
-                    _ = interrupt.recv() => {},
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
     }
 }
 
@@ -543,7 +354,7 @@ async fn exercises_command(db: &DbArgs, action: ExercisesAction) -> anyhow::Resu
 
 /// The assistant's settings from `SPARKY_AI_*`, and the secret key for users' AI keys
 /// (`SPARKY_SECRET_KEY`, else `secret.key` in the data directory, created on first start).
-fn assistant_config(
+pub(crate) fn assistant_config(
     data_dir: &std::path::Path,
     external_database: bool,
 ) -> anyhow::Result<sparky_app::assistant::config::Assistant> {

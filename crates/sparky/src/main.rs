@@ -8,6 +8,7 @@ mod food_import;
 mod import_from;
 mod import_sparkyfitness;
 mod open_files;
+mod serve;
 mod starter_catalog;
 mod transfer;
 mod users;
