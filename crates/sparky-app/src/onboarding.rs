@@ -299,6 +299,7 @@ pub async fn complete(tx: &mut UserTx, input: &OnboardingInput) -> AppResult<Onb
         goal_type,
         value: Some(value),
         unit: None,
+        by_weekday: None,
     };
     set_targets(
         tx,

@@ -127,6 +127,10 @@ pub struct NutritionDay {
     /// kcal burned by logged exercise that day (null when none was logged).
     #[schema(value_type = Option<f64>)]
     pub burned: Option<Amount>,
+    /// The day's calorie target (the active one; its value for this weekday where it has
+    /// one); null without a target.
+    #[schema(value_type = Option<f64>)]
+    pub calorie_target: Option<Amount>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -140,7 +144,8 @@ pub struct CalorieWeek {
     /// kcal eaten on the logged days; null when none was logged.
     #[schema(value_type = Option<f64>)]
     pub calories: Option<Amount>,
-    /// The daily calorie target × `days` (7 × target for a whole week); null without a target.
+    /// The sum of the days' calorie targets (7 × the target for a whole week with the same
+    /// target every day); null without a target.
     #[schema(value_type = Option<f64>)]
     pub budget: Option<Amount>,
 }
@@ -150,10 +155,14 @@ pub struct CalorieSummary {
     /// The active calorie target, kcal a day.
     #[schema(value_type = Option<f64>)]
     pub target: Option<Amount>,
+    /// The days of the week with a calorie target of their own (kcal); absent when every
+    /// day has `target`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_weekday: Option<crate::goals::WeekdayTargets>,
     /// Mean kcal a day over the logged days (missing days left out).
     #[schema(value_type = Option<f64>)]
     pub average: Option<Amount>,
-    /// Logged days at or under the target.
+    /// Logged days at or under their day's target.
     pub days_within_target: Option<u32>,
     pub weeks: Vec<CalorieWeek>,
 }
@@ -215,7 +224,7 @@ pub struct NutritionReport {
 }
 
 const NUTRITION_SQL_TAIL: &str = "
-     g AS (SELECT type, target_value FROM goals
+     g AS (SELECT type, target_value, weekday_targets FROM goals
            WHERE user_id = (SELECT id FROM who) AND status = 'active'
              AND type IN ('calorie_target', 'protein_target', 'carbs_target', 'fat_target')),
      d AS (SELECT * FROM diary_day_totals
@@ -223,6 +232,7 @@ const NUTRITION_SQL_TAIL: &str = "
              AND entry_date BETWEEN (SELECT f FROM b) AND (SELECT t FROM b))
      SELECT (SELECT id FROM who) AS uid, b.f, b.t,
             (SELECT target_value FROM g WHERE type = 'calorie_target') AS calorie_target,
+            (SELECT weekday_targets FROM g WHERE type = 'calorie_target') AS calorie_weekdays,
             (SELECT target_value FROM g WHERE type = 'protein_target') AS protein_target,
             (SELECT target_value FROM g WHERE type = 'carbs_target') AS carbs_target,
             (SELECT target_value FROM g WHERE type = 'fat_target') AS fat_target,
@@ -259,6 +269,9 @@ pub async fn nutrition(
     let first = &rows[0];
     let target = |c: &str| first.get::<_, Option<Decimal>>(c);
     let calorie_target = target("calorie_target");
+    let calorie_weekdays: Option<Vec<Option<Decimal>>> = first.get("calorie_weekdays");
+    let calorie_target_on =
+        |d: NaiveDate| calc::target_on(calorie_target, calorie_weekdays.as_deref(), d);
 
     let mut by_day: BTreeMap<NaiveDate, &Row> = BTreeMap::new();
     for r in &rows {
@@ -286,6 +299,7 @@ pub async fn nutrition(
             date,
             eaten,
             burned,
+            calorie_target: calorie_target_on(date).map(|v| amount(v, 2)),
         });
     }
     let logged: Vec<&Nutrients> = out_days.iter().filter_map(|d| d.eaten.as_ref()).collect();
@@ -295,7 +309,7 @@ pub async fn nutrition(
         .iter()
         .map(|d| d.eaten.as_ref().map(|n| n.calories.unwrap_or_default()))
         .collect();
-    let weeks = calc::weekly_totals(from, &calories_daily, calorie_target)
+    let weeks = calc::weekly_totals(from, &calories_daily, calorie_target_on)
         .into_iter()
         .map(|w| CalorieWeek {
             week_start: w.week_start,
@@ -307,11 +321,28 @@ pub async fn nutrition(
         .collect();
     let logged_calories: Vec<Option<Decimal>> =
         calories_daily.iter().flatten().map(|v| Some(*v)).collect();
+    // Each logged day against its own target (a weekday may have one of its own).
+    let days_within_target = calorie_target.map(|_| {
+        days_between(from, to)
+            .zip(&calories_daily)
+            .filter(|(d, eaten)| {
+                eaten
+                    .zip(calorie_target_on(*d))
+                    .is_some_and(|(e, t)| Bound::AtMost.met(e, t))
+            })
+            .count() as u32
+    });
     let calories = CalorieSummary {
         target: calorie_target.map(|t| amount(t, 2)),
+        by_weekday: calorie_weekdays.as_deref().map(|w| {
+            let mut days = [None; 7];
+            for (day, v) in days.iter_mut().zip(w) {
+                *day = v.map(|v| amount(v, 2));
+            }
+            crate::goals::WeekdayTargets::from_values(days)
+        }),
         average: calc::mean_of_known(&logged_calories).map(|v| amount(v, 1)),
-        days_within_target: calorie_target
-            .map(|t| calc::share_met(&logged_calories, t, Bound::AtMost).0),
+        days_within_target,
         weeks,
     };
 
@@ -879,7 +910,7 @@ impl ToCsv for NutritionReport {
             let mut row = vec![
                 d.date.to_string(),
                 d.eaten.is_some().to_string(),
-                opt(self.calories.target),
+                opt(d.calorie_target),
                 opt(d.burned),
             ];
             row.extend(Nutrients::NAMES.iter().map(|n| {

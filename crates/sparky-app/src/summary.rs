@@ -66,6 +66,8 @@ pub struct DaySummary {
     pub burned: Amount,
     /// eaten − burned.
     pub net_calories: Amount,
+    /// The active targets for this day: a target set per day of the week counts with the
+    /// value for this day's weekday.
     pub targets: Targets,
     /// What is left of each target: calories are target − eaten + burned ×
     /// `exercise_eat_back_percent` / 100.
@@ -239,21 +241,22 @@ fn round2(d: Decimal) -> Amount {
 }
 
 /// One day: eaten (with the nutrients only some entries know), burned, remaining against the
-/// active targets, water, weight and the logging streak.
+/// active targets (the day's own where a target differs by day of the week), water, weight and the logging streak.
 pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<DaySummary> {
     acting.ensure_visible(tx, Area::Diary).await?;
     let rows = tx.query(RANGE_SQL, &[&acting.owner, &date, &date]).await?;
     let goals = tx
         .query(
             &format!(
-                "SELECT type, target_value FROM goals
+                "SELECT type, coalesce(weekday_targets[extract(isodow FROM $2::date)::int], target_value)
+                 FROM goals
                  WHERE user_id = {OWNER} AND status = 'active'
                    AND type IN ('calorie_target', 'protein_target', 'carbs_target', 'fat_target', 'water_target')
                  UNION ALL
                  SELECT 'eat_back', exercise_eat_back_percent::numeric FROM user_preferences
                  WHERE user_id = {OWNER}"
             ),
-            &[&acting.owner],
+            &[&acting.owner, &date],
         )
         .await?;
     // Logged days going back from this one; the first gap ends the streak.

@@ -129,8 +129,8 @@ pub struct WeekTotal {
     pub logged_days: u32,
     /// Sum of the known values; `None` when no day has one.
     pub total: Option<Decimal>,
-    /// `daily_target` × `days`: 7 × the daily target for a whole week, in proportion for
-    /// a part week at either end of the range.
+    /// The sum of the targets of the week's days in range (7 × the daily target for a
+    /// whole week with one target for every day); `None` when a day has no target.
     pub budget: Option<Decimal>,
 }
 
@@ -139,12 +139,26 @@ pub fn week_start(d: NaiveDate) -> NaiveDate {
     d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
 }
 
+/// The target of one day: the value for its day of the week when one is set (`by_weekday`,
+/// Monday first, `None` = the usual target), else the usual target.
+pub fn target_on(
+    usual: Option<Decimal>,
+    by_weekday: Option<&[Option<Decimal>]>,
+    day: NaiveDate,
+) -> Option<Decimal> {
+    let i = day.weekday().num_days_from_monday() as usize;
+    by_weekday
+        .and_then(|w| w.get(i).copied().flatten())
+        .or(usual)
+}
+
 /// Weekly totals of daily values laid on `from..=to` (`daily[i]` is day `from + i`; missing
-/// days are `None`), each against a budget of the daily target times the week's days in range.
+/// days are `None`), each against a budget: the sum of the targets of the week's days in range
+/// (`target_of` a day; no budget when a day has no target).
 pub fn weekly_totals(
     from: NaiveDate,
     daily: &[Option<Decimal>],
-    daily_target: Option<Decimal>,
+    target_of: impl Fn(NaiveDate) -> Option<Decimal>,
 ) -> Vec<WeekTotal> {
     let mut weeks: Vec<WeekTotal> = Vec::new();
     for (i, v) in daily.iter().enumerate() {
@@ -156,19 +170,17 @@ pub fn weekly_totals(
                 days: 0,
                 logged_days: 0,
                 total: None,
-                budget: None,
+                budget: Some(Decimal::ZERO),
             });
         }
         if let Some(w) = weeks.last_mut() {
             w.days += 1;
+            w.budget = w.budget.zip(target_of(day)).map(|(b, t)| b + t);
             if let Some(v) = v {
                 w.logged_days += 1;
                 w.total = Some(w.total.unwrap_or_default() + v);
             }
         }
-    }
-    for w in &mut weeks {
-        w.budget = daily_target.map(|t| t * Decimal::from(w.days));
     }
     weeks
 }
@@ -221,7 +233,7 @@ mod tests {
         // 2026-07-01 is a Wednesday: 5 days in its week, then a whole week, then 1 day.
         let mut daily = vec![Some(dec!(2000)); 13];
         daily[1] = None;
-        let w = weekly_totals(day("2026-07-01"), &daily, Some(dec!(1800)));
+        let w = weekly_totals(day("2026-07-01"), &daily, |_| Some(dec!(1800)));
         assert_eq!(w.len(), 3);
         assert_eq!(w[0].week_start, day("2026-06-29"));
         assert_eq!((w[0].days, w[0].logged_days), (5, 4));
@@ -230,9 +242,38 @@ mod tests {
         assert_eq!(w[1].budget, Some(dec!(12600)));
         assert_eq!((w[2].days, w[2].week_start), (1, day("2026-07-13")));
         assert_eq!(
-            weekly_totals(day("2026-07-01"), &[None], None)[0].total,
+            weekly_totals(day("2026-07-01"), &[None], |_| None)[0].total,
             None
         );
+    }
+
+    #[test]
+    fn weekday_targets_replace_the_usual_one_on_their_days() {
+        // 2026-07-04 is a Saturday, 2026-07-06 a Monday.
+        let mut by_weekday = [None; 7];
+        by_weekday[5] = Some(dec!(2600));
+        let w = Some(&by_weekday[..]);
+        assert_eq!(
+            target_on(Some(dec!(2000)), w, day("2026-07-04")),
+            Some(dec!(2600))
+        );
+        assert_eq!(
+            target_on(Some(dec!(2000)), w, day("2026-07-06")),
+            Some(dec!(2000))
+        );
+        assert_eq!(target_on(None, w, day("2026-07-04")), Some(dec!(2600)));
+        assert_eq!(
+            target_on(Some(dec!(2000)), None, day("2026-07-04")),
+            Some(dec!(2000))
+        );
+        // A week's budget sums its days' own targets: Wednesday to Sunday, one of them Saturday.
+        let weeks = weekly_totals(day("2026-07-01"), &[None; 5], |d| {
+            target_on(Some(dec!(2000)), w, d)
+        });
+        assert_eq!(weeks[0].budget, Some(dec!(10600)));
+        // A day without any target leaves its week without a budget.
+        let weeks = weekly_totals(day("2026-07-01"), &[None; 5], |d| target_on(None, w, d));
+        assert_eq!(weeks[0].budget, None);
     }
 
     #[test]

@@ -1082,3 +1082,222 @@ async fn goals_accept_any_letter_case_bounded_lists_and_retries() {
         StatusCode::NOT_FOUND
     );
 }
+
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// A daily target can differ by day of the week: today's progress, a day's summary and the
+/// nutrition report's days and weekly budgets each use the day's own target; an update
+/// replaces the days, `{}` clears them, and bad values are refused without changing anything.
+#[tokio::test]
+async fn daily_targets_can_differ_by_day_of_the_week() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let today = chrono::Utc::now().date_naive();
+    let wd = today.weekday().num_days_from_monday() as usize;
+    // Today's weekday has 2500, one other day 2600, the other five the usual 2000.
+    let other = (wd + 2) % 7;
+    let mut by = serde_json::Map::new();
+    by.insert(WEEKDAYS[wd].into(), json!(2500.0));
+    by.insert(WEEKDAYS[other].into(), json!(2600.0));
+    let by = Value::Object(by);
+    let g = create_goal(
+        &app,
+        &ann,
+        json!({"type": "calorie_target", "target_value": 2000, "by_weekday": by}),
+    )
+    .await;
+    assert_eq!(g["target_value"], 2000.0);
+    assert_eq!(g["by_weekday"], by);
+    assert_eq!(g["target_today"], 2500.0);
+    let id = g["id"].as_str().unwrap().to_string();
+
+    eat(&app, &ann_id, "1250", "40", 0).await;
+    let list = app.get("/api/v1/goals", &ann).await;
+    assert_eq!(list.body[0]["current_value"], 1250.0);
+    assert_eq!(
+        list.body[0]["progress_percent"], 50.0,
+        "against today's 2500"
+    );
+
+    let day_target = |d: chrono::NaiveDate| {
+        let app = &app;
+        let ann = &ann;
+        async move {
+            let s = app.get(&format!("/api/v1/summary/{d}"), ann).await;
+            assert_eq!(s.status, StatusCode::OK, "{:?}", s.body);
+            (
+                s.body["targets"]["calories"].clone(),
+                s.body["remaining"]["calories"].clone(),
+            )
+        }
+    };
+    assert_eq!(day_target(today).await, (json!(2500.0), json!(1250.0)));
+    let in_two_days = today + chrono::Duration::days(2);
+    assert_eq!(
+        day_target(in_two_days).await,
+        (json!(2600.0), json!(2600.0))
+    );
+    let tomorrow = today + chrono::Duration::days(1);
+    assert_eq!(day_target(tomorrow).await, (json!(2000.0), json!(2000.0)));
+
+    // The report over this week: each day's target, the week's budget their sum.
+    let monday = today - chrono::Duration::days(wd as i64);
+    let sunday = monday + chrono::Duration::days(6);
+    let r = app
+        .get(
+            &format!("/api/v1/reports/nutrition?from={monday}&to={sunday}"),
+            &ann,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let targets: Vec<f64> = r.body["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["calorie_target"].as_f64().unwrap())
+        .collect();
+    let mut expected = vec![2000.0; 7];
+    expected[wd] = 2500.0;
+    expected[other] = 2600.0;
+    assert_eq!(targets, expected);
+    assert_eq!(r.body["calories"]["weeks"][0]["budget"], 15100.0);
+    assert_eq!(r.body["calories"]["target"], 2000.0);
+    assert_eq!(r.body["calories"]["by_weekday"], by);
+    // Today's 1250 is within its 2500.
+    assert_eq!(r.body["calories"]["days_within_target"], 1);
+
+    // Bad values: 422 naming the day, and nothing changes.
+    for (body, field) in [
+        (
+            json!({"by_weekday": {"saturday": -5}}),
+            "by_weekday.saturday",
+        ),
+        (
+            json!({"by_weekday": {"monday": 25000}}),
+            "by_weekday.monday",
+        ),
+        (
+            json!({"by_weekday": {"friday": 1800}, "target_unit": "g"}),
+            "target_unit",
+        ),
+    ] {
+        let bad = app.put(&format!("/api/v1/goals/{id}"), &ann, body).await;
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{:?}",
+            bad.body
+        );
+        assert!(
+            bad.body["error"]["fields"][field].is_string(),
+            "{field}: {:?}",
+            bad.body
+        );
+    }
+    let bad = app
+        .put(
+            &format!("/api/v1/goals/{id}"),
+            &ann,
+            json!({"by_weekday": {"funday": 1}}),
+        )
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        bad.body
+    );
+    let bad = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "weight_target", "target_value": 70, "by_weekday": {"monday": 72}}),
+        )
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        bad.body
+    );
+    assert!(bad.body["error"]["fields"]["by_weekday"].is_string());
+    let same = app.get(&format!("/api/v1/goals/{id}"), &ann).await;
+    assert_eq!(same.body["by_weekday"], by);
+
+    // An update replaces the days; `{}` makes every day the same again.
+    let up = app
+        .put(
+            &format!("/api/v1/goals/{id}"),
+            &ann,
+            json!({"by_weekday": {"friday": 1800}}),
+        )
+        .await;
+    assert_eq!(up.status, StatusCode::OK, "{:?}", up.body);
+    assert_eq!(up.body["by_weekday"], json!({"friday": 1800.0}));
+    let up = app
+        .put(
+            &format!("/api/v1/goals/{id}"),
+            &ann,
+            json!({"target_value": 2100}),
+        )
+        .await;
+    assert_eq!(up.body["by_weekday"], json!({"friday": 1800.0}), "kept");
+    let up = app
+        .put(
+            &format!("/api/v1/goals/{id}"),
+            &ann,
+            json!({"by_weekday": {}}),
+        )
+        .await;
+    assert_eq!(up.status, StatusCode::OK, "{:?}", up.body);
+    assert!(up.body.get("by_weekday").is_none(), "{:?}", up.body);
+    assert_eq!(up.body["target_today"], 2100.0);
+    assert_eq!(day_target(in_two_days).await.0, json!(2100.0));
+
+    // Other daily targets too, in the unit given: litres of water stored as ml.
+    let w = create_goal(
+        &app,
+        &ann,
+        json!({"type": "water_target", "target_value": 2, "target_unit": "l",
+               "by_weekday": {"sunday": 3}}),
+    )
+    .await;
+    assert_eq!(w["by_weekday"], json!({"sunday": 3000.0}));
+
+    // The database keeps the shape whoever writes: seven values, positive, not all missing,
+    // daily targets only.
+    let owner: Uuid = ann_id.parse().unwrap();
+    let db = app.db.database().await;
+    for (goal_type, array) in [
+        ("calorie_target", "{1,2,3,4,5,6}"),
+        ("calorie_target", "{NULL,NULL,NULL,NULL,NULL,NULL,NULL}"),
+        ("calorie_target", "{0,NULL,NULL,NULL,NULL,NULL,NULL}"),
+        ("weight_target", "{70,NULL,NULL,NULL,NULL,NULL,NULL}"),
+    ] {
+        let mut tx = db.as_user(owner).await.unwrap();
+        let e = tx
+            .execute(
+                "INSERT INTO goals (user_id, type, target_value, target_unit, status, weekday_targets)
+                 VALUES ($1, $2, 1500, 'kcal', 'paused', $3::text::numeric[])",
+                &[&owner, &goal_type, &array],
+            )
+            .await
+            .expect_err(array);
+        let sparky_db::DbError::Postgres(pg) = &e else {
+            panic!("{array}: {e}");
+        };
+        assert_eq!(
+            pg.as_db_error().and_then(|d| d.constraint()),
+            Some("goals_weekday_targets_check"),
+            "{array}: {pg:?}"
+        );
+    }
+}

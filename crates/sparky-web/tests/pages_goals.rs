@@ -151,6 +151,95 @@ async fn bad_targets_are_shown_next_to_the_field_and_nothing_changes() {
     assert_eq!(active(&app, &me).await.len(), 1);
 }
 
+/// The calorie target's days of the week with their own value: set, shown open, refused
+/// with the problem next to the day (nothing changes), and cleared again.
+#[tokio::test]
+async fn calories_can_differ_on_some_days_of_the_week() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("cid@example.com").await;
+    set_goal(&app, &me, "calorie_target", 2000.0).await;
+    let page = get(&app, "/goals", &me).await;
+    assert!(
+        page.body.contains("Different calories on some days"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<details class=\"weekday-targets\">"));
+    let by_weekday = |goals: &[Value]| {
+        goals
+            .iter()
+            .find(|g| g["type"] == "calorie_target")
+            .map(|g| g["by_weekday"].clone())
+    };
+
+    let saved = submit(
+        &app,
+        "/goals",
+        "/goals/targets",
+        &me,
+        &[
+            ("calorie_target", "2000"),
+            ("cal_saturday", "2600"),
+            ("cal_sunday", "2450"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let expected = json!({"saturday": 2600.0, "sunday": 2450.0});
+    assert_eq!(by_weekday(&active(&app, &me).await), Some(expected.clone()));
+    let page = get(&app, "/goals", &me).await;
+    assert!(page
+        .body
+        .contains("<details class=\"weekday-targets\" open>"));
+    assert!(page
+        .body
+        .contains("name=\"cal_saturday\" inputmode=\"numeric\" value=\"2600\""));
+
+    for (day, typed) in [
+        ("cal_monday", "lots"),
+        ("cal_monday", "0"),
+        ("cal_friday", "90000"),
+    ] {
+        let bad = submit(
+            &app,
+            "/goals",
+            "/goals/targets",
+            &me,
+            &[
+                ("calorie_target", "2000"),
+                (day, typed),
+                ("cal_saturday", "2600"),
+            ],
+        )
+        .await;
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{day}={typed}"
+        );
+        assert!(bad.body.contains("or leave the day empty"), "{}", bad.body);
+        assert!(
+            bad.body.contains(&format!("value=\"{typed}\"")),
+            "what was typed stays"
+        );
+        assert_eq!(by_weekday(&active(&app, &me).await), Some(expected.clone()));
+    }
+
+    // All days empty: the same target every day again.
+    let saved = submit(
+        &app,
+        "/goals",
+        "/goals/targets",
+        &me,
+        &[("calorie_target", "2100")],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let goals = active(&app, &me).await;
+    assert_eq!(target(&goals, "calorie_target"), Some(2100.0));
+    assert_eq!(by_weekday(&goals), Some(Value::Null));
+}
+
 #[tokio::test]
 async fn a_weight_goal_is_set_shown_and_completed() {
     let app = TestApp::spawn().await;

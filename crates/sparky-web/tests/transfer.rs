@@ -69,10 +69,10 @@ INSERT INTO measurements (user_id, type, value, unit, measured_at, note) VALUES
     ('{u}', 'water', 750, 'ml', '2026-11-02T12:00:00Z', NULL),
     ('{u}', '{m}_grip', 38.5, 'kg', '2026-11-03T18:00:00Z', NULL);
 
-INSERT INTO goals (user_id, type, target_value, target_unit, target_date, start_value, start_date, status) VALUES
-    ('{u}', 'weight_loss', 65, 'kg', '2027-03-01', 71.4, '2026-11-01', 'active'),
-    ('{u}', 'calorie_target', 2100, 'kcal', NULL, NULL, '2026-11-01', 'active'),
-    ('{u}', 'protein_target', 120, 'g', NULL, NULL, '2026-10-01', 'completed');
+INSERT INTO goals (user_id, type, target_value, target_unit, target_date, start_value, start_date, status, weekday_targets) VALUES
+    ('{u}', 'weight_loss', 65, 'kg', '2027-03-01', 71.4, '2026-11-01', 'active', NULL),
+    ('{u}', 'calorie_target', 2100, 'kcal', NULL, NULL, '2026-11-01', 'active', '{NULL,NULL,NULL,NULL,NULL,2600,2450.5}'),
+    ('{u}', 'protein_target', 120, 'g', NULL, NULL, '2026-10-01', 'completed', NULL);
 
 -- A meal plan template with items (own food and serving, catalog food), planned on a day.
 INSERT INTO meal_plan_templates (user_id, name, description, target_calories, created_at)

@@ -174,6 +174,7 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
                         target_date: None,
                         status: None,
                         start_value: None,
+                        by_weekday: None,
                     },
                 )
                 .await?;

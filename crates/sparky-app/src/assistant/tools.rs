@@ -797,6 +797,7 @@ async fn update_goal(tx: &mut UserTx, ctx: &ToolContext, a: GoalArgs) -> AppResu
                     target_date: None,
                     status: None,
                     start_value: None,
+                    by_weekday: None,
                 },
             )
             .await?;
@@ -821,6 +822,7 @@ async fn update_goal(tx: &mut UserTx, ctx: &ToolContext, a: GoalArgs) -> AppResu
                 start_value: None,
                 with_calorie_target: None,
                 weekly_change_kg: None,
+                by_weekday: None,
             };
             let created = crate::goals::create(tx, who, &input.parse()?).await?;
             let goal = created.goal;

@@ -158,6 +158,8 @@ pub(crate) async fn set(
         status: GoalStatus::Active,
         start: None,
         start_date: today,
+        // Weekday targets belonged to the paused target's level; the new one starts even.
+        weekday_targets: None,
     };
     let row = insert(tx, owner, &values).await?;
     Ok((row, Done { plan, paused }))

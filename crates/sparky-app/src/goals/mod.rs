@@ -65,6 +65,105 @@ pub struct GoalInput {
     /// week down or 0.5 up), else −0.5 for weight_loss and 0.25 for muscle_gain.
     #[schema(value_type = Option<f64>, minimum = -2, maximum = 2)]
     pub weekly_change_kg: Option<Amount>,
+    /// Daily targets: a different target on some days of the week, in `target_unit`; the
+    /// days not named keep `target_value`.
+    pub by_weekday: Option<WeekdayTargets>,
+}
+
+/// A daily target that differs by day of the week (more on training days or at the weekend):
+/// the days named here use their own value, the others the goal's `target_value`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WeekdayTargets {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monday: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tuesday: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wednesday: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thursday: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friday: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saturday: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sunday: Option<Amount>,
+}
+
+impl WeekdayTargets {
+    /// The field names, Monday first (the order of the stored array).
+    pub const DAYS: [&'static str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+
+    /// The values, Monday first.
+    pub fn values(&self) -> [Option<Amount>; 7] {
+        [
+            self.monday,
+            self.tuesday,
+            self.wednesday,
+            self.thursday,
+            self.friday,
+            self.saturday,
+            self.sunday,
+        ]
+    }
+
+    pub fn from_values(v: [Option<Amount>; 7]) -> WeekdayTargets {
+        let [monday, tuesday, wednesday, thursday, friday, saturday, sunday] = v;
+        WeekdayTargets {
+            monday,
+            tuesday,
+            wednesday,
+            thursday,
+            friday,
+            saturday,
+            sunday,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values().iter().all(Option::is_none)
+    }
+}
+
+/// Typed weekday values (Monday first, in `unit`) as the stored array (canonical unit), or
+/// `None` when no day has its own value. Problems are reported as `by_weekday.<day>`.
+fn weekday_canonical(
+    v: &mut Validation,
+    t: GoalType,
+    values: [Option<Decimal>; 7],
+    unit: Option<&str>,
+    system: UnitsSystem,
+) -> Option<Vec<Option<Decimal>>> {
+    if t.is_weight() {
+        if values.iter().any(Option::is_some) {
+            v.add("by_weekday", "is only for daily targets");
+        }
+        return None;
+    }
+    let stored: Vec<Option<Decimal>> = values
+        .iter()
+        .zip(WeekdayTargets::DAYS)
+        .map(|(value, day)| {
+            value.and_then(|x| {
+                let field = format!("by_weekday.{day}");
+                v.take(to_canonical(t, &field, x, unit, system))
+            })
+        })
+        .collect();
+    stored.iter().any(Option::is_some).then_some(stored)
+}
+
+fn decimals(w: &WeekdayTargets) -> [Option<Decimal>; 7] {
+    w.values().map(|a| a.map(Amount::decimal))
 }
 
 /// A validated [`GoalInput`] (values still in the unit they were typed in).
@@ -78,6 +177,8 @@ pub struct NewGoal {
     pub start_value: Option<Decimal>,
     /// Set the calorie target too, at this weekly rate (None: from the date or the default).
     pub with_calorie_target: Option<Option<Decimal>>,
+    /// Typed values, Monday first (checked against the type and unit when written).
+    pub by_weekday: [Option<Decimal>; 7],
 }
 
 fn unit_text(v: &mut Validation, unit: Option<&str>) -> Option<String> {
@@ -138,6 +239,7 @@ impl GoalInput {
             status: self.status.unwrap_or(GoalStatus::Active),
             start_value: self.start_value.map(Amount::decimal),
             with_calorie_target: with_target.then_some(weekly),
+            by_weekday: self.by_weekday.as_ref().map(decimals).unwrap_or_default(),
         })
     }
 }
@@ -153,6 +255,9 @@ pub struct UpdateGoalInput {
     pub target_date: Option<Date>,
     pub status: Option<GoalStatus>,
     pub start_value: Option<Amount>,
+    /// Daily targets: replaces the days of the week with their own target, in `target_unit`
+    /// (`{}`: the same target every day again).
+    pub by_weekday: Option<WeekdayTargets>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,6 +274,14 @@ pub struct Goal {
     /// In `target_unit`: weights in the owner's units (kg or lb), kcal, g or ml.
     pub target_value: Option<Amount>,
     pub target_unit: String,
+    /// Daily targets: the days of the week with a target of their own (in `target_unit`);
+    /// absent when every day has `target_value`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_weekday: Option<WeekdayTargets>,
+    /// Daily targets: today's target (in the owner's timezone), which `progress_percent`
+    /// measures against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_today: Option<Amount>,
     pub target_date: Option<NaiveDate>,
     /// Weight goals: the weight when the goal was set, in `target_unit`.
     pub start_value: Option<Amount>,
@@ -202,7 +315,7 @@ pub struct GoalCreated {
 // ---------------------------------------------------------------------------------------------
 
 const GOAL_COLUMNS: &str = "g.id, g.user_id, g.type, g.status, g.target_value, g.target_unit, \
-     g.target_date, g.start_value, g.start_date, g.created_at, g.updated_at";
+     g.target_date, g.start_value, g.start_date, g.created_at, g.updated_at, g.weekday_targets";
 
 pub(crate) struct GoalRow {
     id: Uuid,
@@ -216,6 +329,15 @@ pub(crate) struct GoalRow {
     start_date: NaiveDate,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    /// Monday first, canonical unit; `None` element: `target_value`.
+    weekday_targets: Option<Vec<Option<Decimal>>>,
+}
+
+impl GoalRow {
+    /// The target on `day`.
+    fn target_on(&self, day: NaiveDate) -> Option<Decimal> {
+        sparky_core::report::target_on(self.target_value, self.weekday_targets.as_deref(), day)
+    }
 }
 
 fn goal_from_row(r: &tokio_postgres::Row) -> AppResult<GoalRow> {
@@ -232,6 +354,7 @@ fn goal_from_row(r: &tokio_postgres::Row) -> AppResult<GoalRow> {
         start_date: r.get("start_date"),
         created_at: r.get("created_at"),
         updated_at: r.get("updated_at"),
+        weekday_targets: r.get("weekday_targets"),
     })
 }
 
@@ -374,6 +497,7 @@ struct GoalValues {
     status: GoalStatus,
     start: Option<Decimal>,
     start_date: NaiveDate,
+    weekday_targets: Option<Vec<Option<Decimal>>>,
 }
 
 /// Inserts a goal of `owner`.
@@ -383,8 +507,8 @@ async fn insert(tx: &mut UserTx, owner: Uuid, g: &GoalValues) -> AppResult<GoalR
         .query_one(
             &format!(
                 "INSERT INTO goals AS g (user_id, type, target_value, target_unit, target_date, status,
-                     start_value, start_date)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                     start_value, start_date, weekday_targets)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  RETURNING {GOAL_COLUMNS}"
             ),
             &[
@@ -396,6 +520,7 @@ async fn insert(tx: &mut UserTx, owner: Uuid, g: &GoalValues) -> AppResult<GoalR
                 &g.status.as_str(),
                 &g.start,
                 &g.start_date,
+                &g.weekday_targets,
             ],
         )
         .await
@@ -424,6 +549,7 @@ pub async fn create(tx: &mut UserTx, acting: Acting, new: &NewGoal) -> AppResult
         None if t.is_weight() => ctx0.latest_weight.map(|(w, _)| w),
         None => None,
     };
+    let weekday_targets = weekday_canonical(&mut v, t, new.by_weekday, unit, ctx0.units);
     v.finish()?;
     let target = target.ok_or_else(|| AppError::internal("target checked above"))?;
     // Worked out before anything is written, so missing data refuses the whole request.
@@ -449,6 +575,7 @@ pub async fn create(tx: &mut UserTx, acting: Acting, new: &NewGoal) -> AppResult
         status: new.status,
         start,
         start_date: ctx0.today,
+        weekday_targets,
     };
     let row = insert(tx, owner, &values).await?;
     let calorie = match plan {
@@ -469,10 +596,14 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateGoalInput) -> AppResul
     let t = existing.goal_type;
     let mut v = Validation::new();
     let unit = unit_text(&mut v, req.target_unit.as_deref());
-    if unit.is_some() && req.target_value.is_none() && req.start_value.is_none() {
+    if unit.is_some()
+        && req.target_value.is_none()
+        && req.start_value.is_none()
+        && req.by_weekday.as_ref().is_none_or(WeekdayTargets::is_empty)
+    {
         v.add(
             "target_unit",
-            "is the unit of target_value or start_value; send one of them with it",
+            "is the unit of target_value, start_value or by_weekday; send one of them with it",
         );
     }
     if req.start_value.is_some() && !t.is_weight() {
@@ -489,6 +620,12 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateGoalInput) -> AppResul
         .start_value
         .map(|x| to_canonical(t, "start_value", x.decimal(), unit, ctx0.units))
         .transpose()?;
+    let mut v = Validation::new();
+    let weekdays = req
+        .by_weekday
+        .as_ref()
+        .map(|w| weekday_canonical(&mut v, t, decimals(w), unit, ctx0.units));
+    v.finish()?;
     let status = req.status.map(GoalStatus::as_str);
     let target_date = req.target_date.map(Date::get);
     let updated = tx
@@ -496,11 +633,20 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateGoalInput) -> AppResul
             &format!(
                 "UPDATE goals g SET target_value = coalesce($2, g.target_value),
                      target_date = coalesce($3, g.target_date), status = coalesce($4, g.status),
-                     start_value = coalesce($5, g.start_value)
+                     start_value = coalesce($5, g.start_value),
+                     weekday_targets = CASE WHEN $6 THEN $7 ELSE g.weekday_targets END
                  WHERE g.id = $1
                  RETURNING {GOAL_COLUMNS}"
             ),
-            &[&id, &target, &target_date, &status, &start],
+            &[
+                &id,
+                &target,
+                &target_date,
+                &status,
+                &start,
+                &weekdays.is_some(),
+                &weekdays.flatten(),
+            ],
         )
         .await
         .map_err(|e| conflict_or(e, t))?;

@@ -9,7 +9,7 @@ use sparky_core::{Amount, GoalStatus, GoalType, UnitsSystem};
 use sparky_db::UserTx;
 use uuid::Uuid;
 
-use super::{Goal, GoalRow};
+use super::{Goal, GoalRow, WeekdayTargets};
 use crate::error::AppResult;
 
 /// Smoothing of the weight trend used for projections (0.1).
@@ -157,7 +157,7 @@ pub(crate) fn derive(row: GoalRow, ctx: &Context) -> Goal {
             _ => None,
         }
     } else {
-        match (current, row.target_value) {
+        match (current, row.target_on(ctx.today)) {
             (Some(c), Some(target)) if target > Decimal::ZERO => {
                 Some(c / target * Decimal::from(100))
             }
@@ -171,6 +171,17 @@ pub(crate) fn derive(row: GoalRow, ctx: &Context) -> Goal {
             shown(d)
         }
     };
+    let by_weekday = row.weekday_targets.as_ref().map(|w| {
+        let mut days = [None; 7];
+        for (day, value) in days.iter_mut().zip(w) {
+            *day = value.map(show);
+        }
+        WeekdayTargets::from_values(days)
+    });
+    let target_today = (!t.is_weight())
+        .then(|| row.target_on(ctx.today))
+        .flatten()
+        .map(show);
     Goal {
         id: row.id,
         user_id: row.user_id,
@@ -183,6 +194,8 @@ pub(crate) fn derive(row: GoalRow, ctx: &Context) -> Goal {
             row.target_unit
                 .unwrap_or_else(|| t.canonical_unit().to_string())
         },
+        by_weekday,
+        target_today,
         target_date: row.target_date,
         start_value: row.start_value.map(show),
         start_date: row.start_date,

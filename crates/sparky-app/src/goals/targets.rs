@@ -7,17 +7,20 @@ use rust_decimal::Decimal;
 use sparky_core::{GoalStatus, GoalType};
 use sparky_db::UserTx;
 
-use super::{conflict_or, context, insert, list, Goal, GoalValues, ListFilter};
+use super::{conflict_or, context, insert, list, weekday_canonical, Goal, GoalValues, ListFilter};
 use crate::acting::Acting;
 use crate::error::{AppResult, Validation};
 
 /// One daily target to set (`Some`) or stop (`None`), in `unit` (default: the canonical kcal,
-/// g or ml; water also takes l or fl oz).
+/// g or ml; water also takes l or fl oz), and optionally its days of the week with a target
+/// of their own (Monday first, in the same unit; all `None`: the same every day).
 #[derive(Debug, Clone)]
 pub struct TargetChange {
     pub goal_type: GoalType,
     pub value: Option<Decimal>,
     pub unit: Option<String>,
+    /// `None`: the days of the week stay as they are.
+    pub by_weekday: Option<[Option<Decimal>; 7]>,
 }
 
 /// Sets the owner's daily targets; problems are reported per goal type (the field name).
@@ -38,8 +41,11 @@ pub async fn set_targets(
             v.add(field, "is a weight goal, not a daily target");
             continue;
         }
+        let weekdays = c
+            .by_weekday
+            .map(|w| weekday_canonical(&mut v, t, w, c.unit.as_deref(), ctx.units));
         match c.value {
-            None => checked.push((t, None)),
+            None => checked.push((t, None, weekdays)),
             Some(value) => {
                 if let Some(target) = v.take(super::to_canonical(
                     t,
@@ -48,20 +54,27 @@ pub async fn set_targets(
                     c.unit.as_deref(),
                     ctx.units,
                 )) {
-                    checked.push((t, Some(target)));
+                    checked.push((t, Some(target), weekdays));
                 }
             }
         }
     }
     v.finish()?;
-    for (t, target) in checked {
+    for (t, target, weekdays) in checked {
         match target {
             Some(target) => {
                 let updated = tx
                     .execute(
-                        "UPDATE goals SET target_value = $3
+                        "UPDATE goals SET target_value = $3,
+                             weekday_targets = CASE WHEN $4 THEN $5 ELSE weekday_targets END
                          WHERE user_id = $1 AND type = $2 AND status = 'active'",
-                        &[&owner, &t.as_str(), &target],
+                        &[
+                            &owner,
+                            &t.as_str(),
+                            &target,
+                            &weekdays.is_some(),
+                            &weekdays.clone().flatten(),
+                        ],
                     )
                     .await?;
                 if updated == 0 {
@@ -72,6 +85,7 @@ pub async fn set_targets(
                         status: GoalStatus::Active,
                         start: None,
                         start_date: ctx.today,
+                        weekday_targets: weekdays.flatten(),
                     };
                     insert(tx, owner, &values).await?;
                 }

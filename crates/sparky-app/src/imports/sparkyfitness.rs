@@ -378,6 +378,7 @@ pub async fn import_user(
             status: GoalStatus::Active,
             start_value: None,
             with_calorie_target: None,
+            by_weekday: [None; 7],
         };
         match crate::goals::create(tx, crate::Acting::ME, &new).await {
             Ok(created) => {

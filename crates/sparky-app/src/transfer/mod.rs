@@ -490,6 +490,9 @@ fn check_value(kind: Kind, v: &str) -> Option<String> {
         Kind::TextList => serde_json::from_str::<Vec<String>>(v)
             .err()
             .map(|_| "not a JSON array of strings".into()),
+        Kind::NumList => serde_json::from_str::<Vec<Option<serde_json::Number>>>(v)
+            .err()
+            .map(|_| "not a JSON array of numbers and nulls".into()),
         Kind::Ref(_) => None,
     }
 }
@@ -996,6 +999,8 @@ mod tests {
         assert!(check_value(Kind::Json, "{a}").is_some());
         assert_eq!(check_value(Kind::TextList, "[\"core\"]"), None);
         assert!(check_value(Kind::TextList, "[1]").is_some());
+        assert_eq!(check_value(Kind::NumList, "[null, 2600.5]"), None);
+        assert!(check_value(Kind::NumList, "[\"2600\"]").is_some());
         assert!(check_value(Kind::Text, "a\0b").is_some());
     }
 

@@ -25,6 +25,8 @@ pub enum Kind {
     Json,
     /// A JSON array of strings (a PostgreSQL `text[]`).
     TextList,
+    /// A JSON array of numbers and nulls (a PostgreSQL `numeric[]`).
+    NumList,
     /// The `ref` number of a row of another file of the archive.
     Ref(&'static str),
 }
@@ -37,7 +39,7 @@ impl Kind {
                 format!("to_char(({e}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
             }
             Kind::Date => format!("to_char(({e}), 'YYYY-MM-DD')"),
-            Kind::TextList => format!("to_json(({e}))::text"),
+            Kind::TextList | Kind::NumList => format!("to_json(({e}))::text"),
             _ => format!("(({e}))::text"),
         }
     }
@@ -55,6 +57,11 @@ impl Kind {
             Kind::Json => format!("{v}::jsonb"),
             Kind::TextList => format!(
                 "CASE WHEN {v} IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text({v}::jsonb)) END"
+            ),
+            Kind::NumList => format!(
+                "CASE WHEN {v} IS NULL THEN NULL ELSE ARRAY(
+                     SELECT x.n::numeric FROM jsonb_array_elements_text({v}::jsonb) WITH ORDINALITY AS x(n, i)
+                     ORDER BY x.i) END"
             ),
             Kind::Ref(_) => format!("{v}::uuid"),
         }
@@ -96,6 +103,15 @@ const fn added(name: &'static str, kind: Kind, export: &'static str, absent: &'s
     Col {
         absent: Some(absent),
         ..req(name, kind, export)
+    }
+}
+
+/// A column that may be empty (null), added to format 1 after its first release: archives
+/// without it are read with none.
+const fn added_optional(name: &'static str, kind: Kind, export: &'static str) -> Col {
+    Col {
+        absent: Some(""),
+        ..col(name, kind, export)
     }
 }
 
@@ -428,6 +444,7 @@ pub static FILES: &[FileSpec] = &[
             req("status", Kind::Text, "status"),
             col("created_at", Kind::Ts, "created_at"),
             col("updated_at", Kind::Ts, "updated_at"),
+            added_optional("weekday_targets", Kind::NumList, "weekday_targets"),
         ],
         from: "goals WHERE user_id = (SELECT auth.uid())",
         id: "id",

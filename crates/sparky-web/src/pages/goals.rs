@@ -14,7 +14,7 @@ use axum::Router;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use sparky_app::goals::targets::{set_targets, TargetChange};
-use sparky_app::goals::{self, Goal, ListFilter, SuggestQuery};
+use sparky_app::goals::{self, Goal, ListFilter, SuggestQuery, WeekdayTargets};
 use sparky_app::AppError;
 use sparky_core::measure::{from_canonical, Dimension};
 use sparky_core::units::round_dp;
@@ -53,6 +53,14 @@ pub struct TargetRow {
     pub bar: String,
 }
 
+/// One day of the week's own calorie target in the targets form.
+pub struct WeekdayField {
+    /// `cal_monday` … `cal_sunday`.
+    pub field: String,
+    pub label: &'static str,
+    pub value: String,
+}
+
 pub struct SuggestionView {
     /// Whole kcal and grams, for the form that adopts them.
     pub values: [(&'static str, String); 4],
@@ -70,6 +78,10 @@ struct GoalsPage {
     own: bool,
     ring: String,
     targets: Vec<TargetRow>,
+    /// The calorie target's days of the week with a value of their own (form fields).
+    weekdays: Vec<WeekdayField>,
+    /// Some day has its own calorie target (or the form has a problem there): shown open.
+    weekdays_open: bool,
     errors: Errors,
     weight: weight::WeightView,
     directions: Vec<Opt>,
@@ -150,7 +162,8 @@ async fn render(
             };
             let (current, target) = (
                 f(goal.and_then(|g| g.current_value)),
-                goal.and_then(|g| g.target_value).map(|a| a.to_f64()),
+                goal.and_then(|g| g.target_today.or(g.target_value))
+                    .map(|a| a.to_f64()),
             );
             let text = |v: f64| {
                 if water {
@@ -183,8 +196,36 @@ async fn render(
         })
         .collect();
     let calories = find(GoalType::CalorieTarget);
+    let stored_weekdays = calories
+        .and_then(|g| g.by_weekday.as_ref())
+        .map(|w| w.values())
+        .unwrap_or_default();
+    let weekdays: Vec<WeekdayField> = WeekdayTargets::DAYS
+        .iter()
+        .zip(stored_weekdays)
+        .enumerate()
+        .map(|(i, (day, stored))| {
+            let field = format!("cal_{day}");
+            let value = match typed {
+                Some(form) => form.weekday(i).to_string(),
+                None => stored
+                    .map(|a| number(a.to_f64(), 0).replace(',', ""))
+                    .unwrap_or_default(),
+            };
+            WeekdayField {
+                label: t.get(&format!("goals.weekday.{i}")),
+                field,
+                value,
+            }
+        })
+        .collect();
+    let weekdays_open = weekdays
+        .iter()
+        .any(|w| !w.value.is_empty() || errors.has(&w.field));
     let eaten = f(calories.and_then(|g| g.current_value));
-    let target = calories.and_then(|g| g.target_value).map(|a| a.to_f64());
+    let target = calories
+        .and_then(|g| g.target_today.or(g.target_value))
+        .map(|a| a.to_f64());
     let (center, sub) = match target {
         Some(tg) if tg >= eaten => (kcal(tg - eaten), t.get("day.remaining")),
         Some(tg) => (kcal(eaten - tg), t.get("day.over")),
@@ -220,6 +261,8 @@ async fn render(
         shell,
         own,
         targets,
+        weekdays,
+        weekdays_open,
         errors,
         weight,
         suggestion,
@@ -290,9 +333,29 @@ pub struct TargetsForm {
     carbs_target: String,
     fat_target: String,
     water_target: String,
+    cal_monday: String,
+    cal_tuesday: String,
+    cal_wednesday: String,
+    cal_thursday: String,
+    cal_friday: String,
+    cal_saturday: String,
+    cal_sunday: String,
 }
 
 impl TargetsForm {
+    /// The calorie target typed for a day of the week (0 = Monday).
+    fn weekday(&self, i: usize) -> &str {
+        [
+            &self.cal_monday,
+            &self.cal_tuesday,
+            &self.cal_wednesday,
+            &self.cal_thursday,
+            &self.cal_friday,
+            &self.cal_saturday,
+            &self.cal_sunday,
+        ][i.min(6)]
+    }
+
     fn get(&self, t: GoalType) -> &str {
         match t {
             GoalType::CalorieTarget => &self.calorie_target,
@@ -316,6 +379,18 @@ async fn save_targets(
     } else {
         None
     };
+    // The calorie target's days of the week (all empty: the same target every day).
+    let mut calorie_weekdays = [None; 7];
+    for (i, day) in WeekdayTargets::DAYS.iter().enumerate() {
+        match decimal(form.weekday(i)) {
+            Ok(v) => calorie_weekdays[i] = v,
+            Err(()) => {
+                errors
+                    .0
+                    .insert(format!("cal_{day}"), t.get("goals.err.by_weekday").into());
+            }
+        }
+    }
     let mut changes = Vec::new();
     for (gt, _) in DAILY {
         match decimal(form.get(gt)) {
@@ -327,6 +402,7 @@ async fn save_targets(
                 } else {
                     None
                 },
+                by_weekday: (gt == GoalType::CalorieTarget).then_some(calorie_weekdays),
             }),
             Err(()) => {
                 errors.0.insert(
@@ -345,6 +421,14 @@ async fn save_targets(
             }
             Err(e @ AppError::Invalid(_)) => {
                 errors = Errors::from_app(&t, "goals.err", &e).unwrap_or_default();
+                // `by_weekday.monday` is the form's `cal_monday`.
+                for day in WeekdayTargets::DAYS {
+                    if errors.0.remove(&format!("by_weekday.{day}")).is_some() {
+                        errors
+                            .0
+                            .insert(format!("cal_{day}"), t.get("goals.err.by_weekday").into());
+                    }
+                }
             }
             Err(e) => return Err(e.into()),
         }

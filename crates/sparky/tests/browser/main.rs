@@ -462,13 +462,12 @@ async fn seed(b: &Browser, today: NaiveDate) {
         ("fat_target", 70),
         ("water_target", 2500),
     ] {
-        let (status, r) = b
-            .api(
-                "POST",
-                "/api/v1/goals",
-                Some(json!({"type": kind, "target_value": value})),
-            )
-            .await;
+        let mut goal = json!({"type": kind, "target_value": value});
+        if kind == "calorie_target" {
+            // Weekend days with their own target: the goals screen shows them open.
+            goal["by_weekday"] = json!({"saturday": 2600, "sunday": 2600});
+        }
+        let (status, r) = b.api("POST", "/api/v1/goals", Some(goal)).await;
         assert_eq!(status, 201, "goal {kind}: {r}");
     }
     let mut foods = Vec::new();

@@ -166,6 +166,7 @@ async fn create(
             start_value: None,
             with_calorie_target: Some(with_target),
             weekly_change_kg: None,
+            by_weekday: None,
         };
         let acting = page.acting;
         let result = match input.parse() {
@@ -213,6 +214,7 @@ async fn set_status(
         target_date: None,
         status: Some(status),
         start_value: None,
+        by_weekday: None,
     };
     goals::update(&mut page.tx, id, change).await?;
     page.tx.commit().await?;
