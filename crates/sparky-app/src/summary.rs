@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use sparky_core::nutrition::Nutrients;
+use sparky_core::report;
 use sparky_core::units::round_dp;
 use sparky_core::{Amount, Date};
 use sparky_db::UserTx;
@@ -83,6 +84,57 @@ pub struct DaySummary {
     pub entries: i64,
     /// Consecutive days with at least one diary entry, ending on this day (0 if none today).
     pub streak_days: i64,
+    /// The calorie budget of this day's week (Monday to Sunday); absent without a calorie
+    /// target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub week: Option<WeekBudget>,
+}
+
+/// The calorie budget of the week (Monday to Sunday) a day is in: the sum of its days'
+/// targets against what was eaten and burned from Monday up to that day.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WeekBudget {
+    /// The Monday.
+    pub from: NaiveDate,
+    /// The Sunday.
+    pub to: NaiveDate,
+    /// The seven days' calorie targets added up (each day's own where the target differs by
+    /// day of the week), kcal.
+    pub budget: Amount,
+    /// kcal eaten from Monday to this day.
+    pub eaten: Amount,
+    /// The share of exercise calories that counts (`exercise_eat_back_percent`), Monday to
+    /// this day.
+    pub burned_counted: Amount,
+    /// budget − eaten + burned_counted: what the rest of the week may still have.
+    pub remaining: Amount,
+    /// Days of the week after this one (0 on Sunday).
+    pub days_after: u32,
+}
+
+/// The week's budget, or `None` when a day of the week has no calorie target.
+fn week_budget(
+    date: NaiveDate,
+    target_of: impl Fn(NaiveDate) -> Option<Decimal>,
+    eaten: Decimal,
+    burned_counted: Decimal,
+) -> Option<WeekBudget> {
+    let from = report::week_start(date);
+    let to = from + Days::new(6);
+    let budget = from
+        .iter_days()
+        .take(7)
+        .map(&target_of)
+        .sum::<Option<Decimal>>()?;
+    Some(WeekBudget {
+        from,
+        to,
+        budget: round2(budget),
+        eaten: round2(eaten),
+        burned_counted: round2(burned_counted),
+        remaining: round2(budget - eaten + burned_counted),
+        days_after: u32::try_from((to - date).num_days()).unwrap_or(0),
+    })
 }
 
 /// One day of a range.
@@ -244,16 +296,21 @@ fn round2(d: Decimal) -> Amount {
 /// active targets (the day's own where a target differs by day of the week), water, weight and the logging streak.
 pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<DaySummary> {
     acting.ensure_visible(tx, Area::Diary).await?;
-    let rows = tx.query(RANGE_SQL, &[&acting.owner, &date, &date]).await?;
+    // The day and the days of its week before it (for the week's budget).
+    let monday = report::week_start(date);
+    let rows = tx
+        .query(RANGE_SQL, &[&acting.owner, &monday, &date])
+        .await?;
     let goals = tx
         .query(
             &format!(
-                "SELECT type, coalesce(weekday_targets[extract(isodow FROM $2::date)::int], target_value)
+                "SELECT type, coalesce(weekday_targets[extract(isodow FROM $2::date)::int], target_value),
+                        target_value, weekday_targets
                  FROM goals
                  WHERE user_id = {OWNER} AND status = 'active'
                    AND type IN ('calorie_target', 'protein_target', 'carbs_target', 'fat_target', 'water_target')
                  UNION ALL
-                 SELECT 'eat_back', exercise_eat_back_percent::numeric FROM user_preferences
+                 SELECT 'eat_back', exercise_eat_back_percent::numeric, NULL, NULL FROM user_preferences
                  WHERE user_id = {OWNER}"
             ),
             &[&acting.owner, &date],
@@ -284,8 +341,8 @@ pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<
             &[&acting.owner, &date],
         )
         .await?;
-    let (user_id, mut one) = days_of(&rows, date, date)?;
-    let row = one
+    let (user_id, mut week_days) = days_of(&rows, monday, date)?;
+    let row = week_days
         .pop()
         .ok_or_else(|| AppError::internal("day summary: no day row"))?;
 
@@ -335,7 +392,32 @@ pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<
         water: water_t.map(|t| round2(t - water)),
     };
     let target = |d: Option<Decimal>| d.map(|d| Amount(d.normalize()));
+    let week = match goals
+        .iter()
+        .find(|g| g.get::<_, &str>(0) == "calorie_target")
+    {
+        Some(g) if cal_t.is_some() => {
+            let usual: Option<Decimal> = g.get(2);
+            let by_weekday: Option<Vec<Option<Decimal>>> = g.get(3);
+            let mut eaten_before = Decimal::ZERO;
+            let mut burned_before = Decimal::ZERO;
+            for d in &week_days {
+                let n: Nutrients = serde_json::from_str(d.eaten.get())
+                    .map_err(|e| AppError::internal(format!("day totals: eaten_json: {e}")))?;
+                eaten_before += eaten_or_zero(n.calories);
+                burned_before += amount(d.burned).decimal();
+            }
+            week_budget(
+                date,
+                |d| report::target_on(usual, by_weekday.as_deref(), d),
+                calories + eaten_before,
+                (burned + burned_before) * eat_back / Decimal::ONE_HUNDRED,
+            )
+        }
+        _ => None,
+    };
     Ok(DaySummary {
+        week,
         date,
         user_id,
         net_calories: round2(calories - burned),

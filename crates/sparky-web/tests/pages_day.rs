@@ -129,3 +129,48 @@ async fn copy_dinner(app: &TestApp, who: &common::As, csrf: &str, from: &str) ->
     ];
     post(app, "/add/copy", who, None, Some(csrf), &fields).await
 }
+
+/// With a calorie target the day shows its week's budget (the seven days' own targets), left
+/// or over; without one, nothing.
+#[tokio::test]
+async fn the_day_shows_its_weeks_calorie_budget() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let page = get(&app, "/day/2026-07-01", &ann, None).await;
+    assert!(
+        !page.body.contains("Week to Sunday"),
+        "no target, no budget"
+    );
+
+    let r = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "calorie_target", "target_value": 2000,
+                   "by_weekday": {"saturday": 2500, "sunday": 2500}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let page = get(&app, "/day/2026-07-01", &ann, None).await;
+    assert!(
+        page.body
+            .contains("Week to Sunday: 15,000 kcal left of 15,000."),
+        "{}",
+        page.body
+    );
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"date": "2026-06-30", "meal_type": "dinner", "name": "Feast", "nutrients": {"calories": 16000}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let page = get(&app, "/day/2026-07-01", &ann, None).await;
+    assert!(
+        page.body
+            .contains("Week to Sunday: 1,000 kcal over the budget of 15,000."),
+        "{}",
+        page.body
+    );
+}

@@ -105,6 +105,20 @@ async fn a_day_adds_up_eaten_burned_targets_water_weight_and_streak() {
         half.body["burned"], 280.0,
         "burned is still what was burned"
     );
+    // The week's budget (Monday 2026-06-29 to this Sunday): 7 × 2000 against everything eaten
+    // up to this day (3 × 189.5 + 644.3) and the share of exercise that counts.
+    assert_eq!(
+        half.body["week"],
+        json!({"from": "2026-06-29", "to": "2026-07-05", "budget": 14000.0, "eaten": 1212.8,
+               "burned_counted": 140.0, "remaining": 12927.2, "days_after": 0})
+    );
+    // Mid-week, only the days up to the one asked about count.
+    let wednesday = app.get("/api/v1/summary/2026-07-01", &ann).await;
+    assert_eq!(
+        wednesday.body["week"],
+        json!({"from": "2026-06-29", "to": "2026-07-05", "budget": 14000.0, "eaten": 189.5,
+               "burned_counted": 0.0, "remaining": 13810.5, "days_after": 4})
+    );
     let (_, bob) = app.user("bob@example.com").await;
     let r = app
         .post(

@@ -74,6 +74,9 @@ pub struct DayView {
     pub burned: String,
     pub target: String,
     pub no_target: bool,
+    /// The week's calorie budget in a sentence ("Week to Sunday: 1,200 kcal left of
+    /// 14,700."); empty without a calorie target.
+    pub week: String,
     pub streak: i64,
     pub macros: Vec<MacroBar>,
     pub partial: String,
@@ -322,6 +325,25 @@ pub async fn view(
             .map(|tg| format!("{} kcal", kcal(tg)))
             .unwrap_or_else(|| "–".into()),
         no_target: target.is_none(),
+        week: sum
+            .week
+            .as_ref()
+            .map(|w| {
+                let remaining = f(w.remaining);
+                let key = if remaining >= 0.0 {
+                    "day.week_left"
+                } else {
+                    "day.week_over"
+                };
+                t.fill(
+                    key,
+                    &[
+                        ("kcal", &kcal(remaining.abs())),
+                        ("budget", &kcal(f(w.budget))),
+                    ],
+                )
+            })
+            .unwrap_or_default(),
         streak: sum.streak_days,
         macros,
         partial,
