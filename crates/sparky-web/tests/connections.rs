@@ -536,3 +536,54 @@ async fn an_oversized_request_head_is_431() {
         );
     }
 }
+
+/// One address holds at most `max_connections_per_address` connections: the next is answered
+/// 503 (API error shape, `Retry-After`) and closed, the others keep being served, and a
+/// closed connection frees its place.
+#[tokio::test]
+async fn one_address_cannot_hold_more_than_its_share_of_connections() {
+    let (base, _db, _task) = spawn_with_routes(
+        axum::Router::new(),
+        std::future::pending(),
+        ServeOptions {
+            max_connections_per_address: 3,
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut c = Conn::open(&base).await;
+        assert_eq!(c.get("/healthz").await.unwrap().unwrap().status, 200);
+        held.push(c);
+    }
+
+    let mut over = Conn::open(&base).await;
+    let r = over.get("/healthz").await.unwrap().unwrap();
+    assert_eq!(r.status, 503, "{:?}", r.json());
+    assert_eq!(r.json()["error"]["code"], "too_many_connections");
+    assert_eq!(r.header("retry-after"), Some("1"));
+    assert!(r.closes());
+    assert!(over.closed_cleanly().await);
+
+    // The connections it holds are still served.
+    for c in &mut held {
+        assert_eq!(c.get("/healthz").await.unwrap().unwrap().status, 200);
+    }
+    // Closing one frees its place.
+    drop(held.pop());
+    let mut served = None;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let mut c = Conn::open(&base).await;
+        let r = c.get("/healthz").await.unwrap().unwrap();
+        if r.status == 200 {
+            served = Some(c);
+            break;
+        }
+    }
+    assert!(
+        served.is_some(),
+        "a closed connection never freed its place"
+    );
+}

@@ -202,6 +202,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SPARKY_BODY_TIMEOUT_MS", default_value_t = 60_000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub body_timeout_ms: u64,
+    /// Connections one client address may hold at once (0: no cap); over it a connection is
+    /// answered 503 and closed, so one host cannot take every socket. Behind a reverse proxy
+    /// all clients share the proxy's address: raise it (or 0) if the proxy opens more.
+    #[arg(long, env = "SPARKY_MAX_CONNECTIONS_PER_IP", default_value_t = 256)]
+    pub max_connections_per_ip: usize,
     #[command(flatten)]
     pub migrations: MigrationArgs,
     #[command(flatten)]

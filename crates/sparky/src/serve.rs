@@ -122,6 +122,7 @@ async fn serve_with(
         finish: std::time::Duration::from_millis(args.shutdown_timeout_ms),
         body_stall: std::time::Duration::from_millis(args.body_timeout_ms),
         header_read: std::time::Duration::from_millis(args.header_timeout_ms),
+        max_connections_per_address: args.max_connections_per_ip,
     };
     sparky_web::server::serve(listener, app, stop, options).await?;
     purger.abort();

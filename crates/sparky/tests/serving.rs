@@ -324,7 +324,27 @@ async fn client_timeouts_are_settings() {
         ("DATABASE_URL", url.as_str()),
         ("SPARKY_HEADER_TIMEOUT_MS", "700"),
         ("SPARKY_BODY_TIMEOUT_MS", "700"),
+        ("SPARKY_MAX_CONNECTIONS_PER_IP", "2"),
     ]);
+    // Two connections from this address are all it may hold: a third is answered 503.
+    let first = TcpStream::connect(server.addr).unwrap();
+    let second = TcpStream::connect(server.addr).unwrap();
+    let mut third = TcpStream::connect(server.addr).unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        third,
+        "GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n",
+        server.addr
+    )
+    .unwrap();
+    let answer = read_answer(&mut BufReader::new(third)).unwrap();
+    assert_eq!(answer.status, 503);
+    assert!(answer.closes);
+    drop((first, second));
+    std::thread::sleep(Duration::from_millis(300));
+
     let silent = TcpStream::connect(server.addr).unwrap();
     let started = Instant::now();
     silent

@@ -36,9 +36,11 @@ use tower::ServiceExt;
 
 mod body;
 mod linger;
+mod per_address;
 
 use body::{discard, BodyState, Tracked};
 use linger::Lingering;
+use per_address::{PerAddress, Slot};
 
 /// An unread request body up to this size is read and discarded so the connection can be
 /// reused; a larger one closes the connection instead.
@@ -84,6 +86,10 @@ pub struct ServeOptions {
     /// moment fails. Without a proxy in front, shorter bounds how long idle clients hold
     /// sockets.
     pub header_read: Duration,
+    /// Connections one client address may hold at once; over it a connection is answered
+    /// 503 and closed (`SPARKY_MAX_CONNECTIONS_PER_IP`; 0: no cap). Behind a reverse proxy
+    /// every client is the proxy's address, so the cap must leave room for all of them.
+    pub max_connections_per_address: usize,
 }
 
 impl Default for ServeOptions {
@@ -93,6 +99,7 @@ impl Default for ServeOptions {
             finish: Duration::from_secs(20),
             body_stall: Duration::from_secs(60),
             header_read: Duration::from_secs(180),
+            max_connections_per_address: 256,
         }
     }
 }
@@ -127,6 +134,8 @@ pub async fn serve(
             body_stall: options.body_stall,
             header_read: options.header_read,
         },
+        per_address: PerAddress::new(options.max_connections_per_address),
+        per_address_limit: options.max_connections_per_address,
     };
     let mut connections = JoinSet::new();
     let mut signal = std::pin::pin!(signal);
@@ -197,6 +206,8 @@ struct Server {
     draining: Draining,
     stop: watch::Sender<bool>,
     timeouts: ClientTimeouts,
+    per_address: Arc<PerAddress>,
+    per_address_limit: usize,
 }
 
 /// How long a client may take to send a request head and, once its handler reads it, to
@@ -216,14 +227,22 @@ impl Server {
         match accepted {
             Ok((stream, remote)) => {
                 let _ = stream.set_nodelay(true);
-                connections.spawn(connection(
-                    stream,
-                    remote,
-                    self.app.clone(),
-                    self.draining.clone(),
-                    self.stop.subscribe(),
-                    self.timeouts,
-                ));
+                match self.per_address.admit(remote.ip()) {
+                    Some(slot) => {
+                        connections.spawn(connection(
+                            stream,
+                            remote,
+                            self.app.clone(),
+                            self.draining.clone(),
+                            self.stop.subscribe(),
+                            self.timeouts,
+                            slot,
+                        ));
+                    }
+                    None => {
+                        connections.spawn(per_address::refuse(stream, self.per_address_limit));
+                    }
+                }
             }
             // Out of file descriptors and the like: wait instead of spinning.
             Err(e) => {
@@ -248,6 +267,8 @@ async fn connection(
     draining: Draining,
     mut stop: watch::Receiver<bool>,
     timeouts: ClientTimeouts,
+    // Held for the connection's life: its place in its address's count.
+    _slot: Slot,
 ) {
     let state = Arc::new(ConnState::default());
     let service = {
