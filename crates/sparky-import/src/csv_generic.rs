@@ -25,8 +25,8 @@ use sparky_core::nutrition::Nutrients;
 use crate::locale::{self, Locale};
 use crate::{
     builtin_dimension, csv_reader, header_unit, meal_of, normalise_header, nutrients_text,
-    opt_text, sniff_delimiter, Area, DiaryRecord, FoodRecord, ImportError, ImportResult, Keys,
-    MeasurementRecord, Options, Parsed, Record, WorkoutRecord,
+    opt_text, sniff_delimiter, Area, ColumnMatch, DiaryRecord, FoodRecord, ImportError,
+    ImportResult, Keys, MeasurementRecord, Options, Parsed, Record, WorkoutRecord,
 };
 
 /// Measurement types a column may be named after.
@@ -270,7 +270,17 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
         options.dates,
         delimiter,
     );
-    let mut out = Parsed::default();
+    let mut out = Parsed {
+        columns: headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| ColumnMatch {
+                column: h.to_string(),
+                field: cols.iter().find(|c| c.index == i).map(|c| c.field),
+            })
+            .collect(),
+        ..Parsed::default()
+    };
     let mut keys = Keys::new();
     for (line, r) in rows {
         let row = Row {

@@ -309,6 +309,16 @@ pub struct Skip {
 pub struct Parsed {
     pub records: Vec<Record>,
     pub skipped: Vec<Skip>,
+    /// A generic CSV's columns in file order, with the field each was read as (`None`: not
+    /// used), so a person can see how their file was understood. Empty for the app formats.
+    pub columns: Vec<ColumnMatch>,
+}
+
+/// One column of a generic CSV and the field it was read as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnMatch {
+    pub column: String,
+    pub field: Option<&'static str>,
 }
 
 impl Parsed {
@@ -324,6 +334,7 @@ impl Parsed {
     pub fn extend(&mut self, other: Parsed) {
         self.records.extend(other.records);
         self.skipped.extend(other.skipped);
+        self.columns.extend(other.columns);
     }
 }
 

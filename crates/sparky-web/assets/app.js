@@ -233,7 +233,14 @@
     button.textContent = button.getAttribute("data-busy");
     button.disabled = true;
     confirm.hidden = true;
-    var url = "/api/v1/import/" + encodeURIComponent(kind) + (dryRun ? "?dry_run=true" : "");
+    var query = [];
+    if (dryRun) query.push("dry_run=true");
+    if (kind === "csv") {
+      query.push("target=" + encodeURIComponent(form.querySelector("select[name=target]").value));
+      var map = form.querySelector("input[name=map]").value.trim();
+      if (map) query.push("map=" + encodeURIComponent(map));
+    }
+    var url = "/api/v1/import/" + encodeURIComponent(kind) + (query.length ? "?" + query.join("&") : "");
     fetch(url, {
       method: "POST",
       credentials: "same-origin",
@@ -256,6 +263,14 @@
           ? form.getAttribute(dryRun ? "data-would" : "data-added").replace("{list}", parts.join(", "))
           : form.getAttribute("data-nothing");
         status.appendChild(p);
+        // A generic CSV: how each column was read, so a wrong match can be fixed first.
+        if (body.columns && body.columns.length) {
+          var cols = document.createElement("p");
+          cols.textContent = form.getAttribute("data-columns") + " " + body.columns.map(function (c) {
+            return c.column + " → " + (c.field || form.getAttribute("data-unused"));
+          }).join(", ");
+          status.appendChild(cols);
+        }
         if (body.skip_reasons && body.skip_reasons.length) {
           var head = document.createElement("p");
           head.textContent = form.getAttribute("data-skipped");
@@ -291,7 +306,14 @@
     if (form && form.matches("form[data-import-from]")) {
       form.querySelector("[data-import-from-confirm]").hidden = true;
       form.querySelector("[data-import-from-status]").textContent = "";
+      form.querySelector("[data-csv-only]").hidden =
+        form.querySelector("select[name=kind]").value !== "csv";
     }
+  });
+  // A browser that restores the form on "back" may have kept "Any CSV" chosen.
+  document.querySelectorAll("form[data-import-from]").forEach(function (form) {
+    form.querySelector("[data-csv-only]").hidden =
+      form.querySelector("select[name=kind]").value !== "csv";
   });
 
   if ("serviceWorker" in navigator) {

@@ -409,3 +409,61 @@ async fn strong_and_hevy_workouts_with_their_sets() {
     );
     assert_eq!(written(&app).await, before);
 }
+
+/// A generic CSV's preview says how each column was read, so a person can fix the matching
+/// (`map`) before importing; the apps' own formats have no such list.
+#[tokio::test]
+async fn a_csv_preview_lists_how_each_column_was_read() {
+    let app = TestApp::spawn().await;
+    let key = user_with_key(&app, "ann@example.com").await;
+    let csv = "Datum;Mahlzeit;Essen;Kalorien;Notiz\n01.11.2025;Mittag;Suppe;250,5;gut\n"
+        .as_bytes()
+        .to_vec();
+    let columns = |p: &serde_json::Value| -> Vec<(String, serde_json::Value)> {
+        p["columns"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no columns: {p}"))
+            .iter()
+            .map(|c| {
+                (
+                    c["column"].as_str().unwrap().to_string(),
+                    c["field"].clone(),
+                )
+            })
+            .collect()
+    };
+    let p = imported(
+        &app,
+        "/api/v1/import/csv?target=diary&dry_run=true",
+        &key,
+        csv.clone(),
+    )
+    .await;
+    let read = columns(&p);
+    assert_eq!(read[0], ("Datum".into(), serde_json::json!("date")));
+    assert_eq!(read[1], ("Mahlzeit".into(), serde_json::json!("meal")));
+    assert_eq!(read[3], ("Kalorien".into(), serde_json::Value::Null), "{p}");
+    assert_eq!(p["created"]["diary"], 0, "no nutrient column: {p}");
+
+    let p = imported(
+        &app,
+        "/api/v1/import/csv?target=diary&dry_run=true&map=Kalorien%3Dcalories%3BEssen%3Dname",
+        &key,
+        csv.clone(),
+    )
+    .await;
+    let read = columns(&p);
+    assert_eq!(read[2], ("Essen".into(), serde_json::json!("name")));
+    assert_eq!(read[3], ("Kalorien".into(), serde_json::json!("calories")));
+    assert_eq!(read[4], ("Notiz".into(), serde_json::Value::Null));
+    assert_eq!(p["created"]["diary"], 1, "{p}");
+
+    let p = imported(
+        &app,
+        "/api/v1/import/strong?dry_run=true",
+        &key,
+        fixture("strong/strong.csv"),
+    )
+    .await;
+    assert!(p.get("columns").is_none(), "{p}");
+}

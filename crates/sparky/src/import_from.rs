@@ -270,6 +270,14 @@ pub fn print_preview(p: &ImportPreview, json: bool) {
         p.created.workouts,
         p.created.goals
     );
+    if !p.columns.is_empty() {
+        let read: Vec<String> = p
+            .columns
+            .iter()
+            .map(|c| format!("{} → {}", c.column, c.field.unwrap_or("(not used)")))
+            .collect();
+        println!("columns: {}", read.join(", "));
+    }
     let skipped = p.skipped.total() + p.skipped_unread;
     println!("skipped {skipped} rows");
     for r in &p.skip_reasons {

@@ -330,8 +330,23 @@ async fn generic_csv_with_a_mapping_and_european_numbers() {
         count(&owner, "SELECT count(*) FROM food_diary WHERE entry_date = '2025-12-01' AND meal_type = 'dinner'").await,
         1
     );
-    let p = preview(&import(&db, &args, &[diary]));
+    let p = preview(&import(&db, &args, std::slice::from_ref(&diary)));
     assert_eq!(p["created"]["diary"], 0, "{p}");
+    assert_eq!(p["columns"][3]["field"], "calories", "{p}");
+    // The text output says how the columns were read.
+    let out = sparky(&db.url())
+        .args(["import-from"])
+        .args(args)
+        .args(["--user", "ann@example.com", "--dry-run"])
+        .arg(&diary)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("columns: Datum → date, Mahlzeit → meal, Name → name, Kalorien → calories, Eiweiß → protein"),
+        "{said}"
+    );
 
     let foods = dir.path().join("foods.csv");
     std::fs::write(

@@ -100,6 +100,23 @@ pub struct ImportPreview {
     /// Why rows were skipped, most frequent first (at most 100 reasons).
     #[schema(max_items = 100)]
     pub skip_reasons: Vec<SkipReason>,
+    /// A generic CSV: its columns in file order and the field each was read as (null: not
+    /// used), to check the matching before importing. Absent for the apps' own formats.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 500)]
+    pub columns: Vec<ColumnRead>,
+}
+
+/// Columns a preview lists at most.
+const MAX_COLUMNS: usize = 500;
+
+/// One column of a generic CSV and the field it was read as.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ColumnRead {
+    /// The header as the file has it.
+    pub column: String,
+    /// The field its values went to (`date`, `calories`, `weight`…); null: not used.
+    pub field: Option<&'static str>,
 }
 
 impl ImportPreview {
@@ -111,6 +128,7 @@ impl ImportPreview {
             skipped: AreaCounts::default(),
             skipped_unread: 0,
             skip_reasons: Vec::new(),
+            columns: Vec::new(),
         }
     }
 
@@ -126,6 +144,8 @@ impl ImportPreview {
         add(&mut self.created, &other.created);
         add(&mut self.skipped, &other.skipped);
         self.skipped_unread += other.skipped_unread;
+        self.columns.extend(other.columns);
+        self.columns.truncate(MAX_COLUMNS);
         for r in other.skip_reasons {
             match self
                 .skip_reasons
@@ -270,6 +290,15 @@ pub async fn run(
     .await?;
     let (tz, units) = settings(tx).await?;
     let mut preview = ImportPreview::new(source.as_str(), dry_run);
+    preview.columns = parsed
+        .columns
+        .iter()
+        .take(MAX_COLUMNS)
+        .map(|c| ColumnRead {
+            column: c.column.clone(),
+            field: c.field,
+        })
+        .collect();
     let mut skips = Skips::default();
     for s in &parsed.skipped {
         skips.add_many(s.area, Some(s.line), s.reason.clone(), s.count);

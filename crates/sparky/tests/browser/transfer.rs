@@ -161,3 +161,62 @@ async fn check_file(b: &Browser, kind: &str, file: &std::path::Path) {
         .unwrap();
     b.click("form[data-import-from] button[type=submit]").await;
 }
+
+/// Any CSV: choosing it shows what the rows are and a field for column names; the check says
+/// how each column was read, a column named in the field is read as that, and the import
+/// adds the rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_csv_is_matched_checked_and_imported() {
+    let server = Server::start().await;
+    let driver = Driver::start();
+    let di = driver.session(&server.base).await;
+    register(&di, "Di Example", "di@example.com").await;
+    di.goto("/settings").await;
+    di.until(
+        "the page's script to be ready",
+        "return document.documentElement.getAttribute('data-js') === 'ready';",
+    )
+    .await;
+    let csv_fields_shown =
+        "return getComputedStyle(document.querySelector('[data-csv-only]')).display !== 'none';";
+    assert_eq!(di.js(csv_fields_shown, vec![]).await, false);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tagebuch.csv");
+    std::fs::write(
+        &file,
+        "Datum;Mahlzeit;Essen;Kalorien;Notiz\n01.11.2025;Mittag;Suppe;250,5;gut\n02.11.2025;Abend;Brot;310;\n",
+    )
+    .unwrap();
+    check_file(&di, "csv", &file).await;
+    assert_eq!(di.js(csv_fields_shown, vec![]).await, true);
+    di.until_text("[data-import-from-status]", "Kalorien → not used")
+        .await;
+    let status = di.text("[data-import-from-status]").await;
+    assert!(status.contains("Datum → date"), "{status}");
+    assert!(status.contains("Nothing new to add"), "{status}");
+
+    di.fill("#import-from-map", "Kalorien=calories; Essen=name")
+        .await;
+    di.click("form[data-import-from] button[type=submit]").await;
+    di.until_text("[data-import-from-status]", "Ready to add: 2 diary entries")
+        .await;
+    assert!(di
+        .text("[data-import-from-status]")
+        .await
+        .contains("Kalorien → calories"));
+    di.viewport(PHONE).await;
+    di.screenshot(PHONE, &screenshot_dir(), "import-csv-phone")
+        .await;
+    di.viewport(DESKTOP).await;
+    di.screenshot(DESKTOP, &screenshot_dir(), "import-csv-desktop")
+        .await;
+    di.click("[data-import-from-confirm]").await;
+    di.until_text("[data-import-from-status]", "Added: 2 diary entries")
+        .await;
+    let (status, body) = di.api("GET", "/api/v1/diary/2025-11-01", None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.to_string().contains("250.5"), "{body}");
+    assert!(body.to_string().contains("Suppe"), "{body}");
+    di.close().await;
+}
