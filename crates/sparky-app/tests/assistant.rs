@@ -558,6 +558,69 @@ async fn updating_one_goal_leaves_the_others_and_undo_restores_it() {
     assert!(goals.to_string().contains("2000"), "{goals}");
 }
 
+/// "Give me 2600 on weekends": the assistant sets days of the week with their own target,
+/// says so on its card, reads them back, and undo puts the days back as they were.
+#[tokio::test]
+async fn the_assistant_sets_weekday_targets_and_undo_restores_the_days() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let mut tx = db.as_user(ann).await.unwrap();
+    let ctx = Default::default();
+    sparky_app::assistant::tools::call(
+        &mut tx,
+        &ctx,
+        "update_goal",
+        json!({"type": "calorie_target", "target_value": 2000}),
+    )
+    .await
+    .unwrap();
+    let out = sparky_app::assistant::tools::call(
+        &mut tx,
+        &ctx,
+        "update_goal",
+        json!({"type": "calorie_target", "target_value": 2000,
+               "by_weekday": {"saturday": 2600, "sunday": 2600}}),
+    )
+    .await
+    .unwrap();
+    let card = out.card.unwrap();
+    assert_eq!(
+        card.lines.get(1).map(String::as_str),
+        Some("on saturday 2600 kcal, sunday 2600 kcal"),
+        "{:?}",
+        card.lines
+    );
+    let goals = sparky_app::assistant::tools::call(&mut tx, &ctx, "read_goals", json!({}))
+        .await
+        .unwrap()
+        .result;
+    assert_eq!(
+        goals["goals"][0]["by_weekday"],
+        json!({"saturday": 2600.0, "sunday": 2600.0}),
+        "{goals}"
+    );
+    // A bad day is refused with the day named, and writes nothing.
+    let err = sparky_app::assistant::tools::call(
+        &mut tx,
+        &ctx,
+        "update_goal",
+        json!({"type": "calorie_target", "target_value": 2000, "by_weekday": {"friday": -1}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("by_weekday.friday"), "{err}");
+
+    actions::undo(&mut tx, card.action_id.unwrap())
+        .await
+        .unwrap();
+    let goals = sparky_app::assistant::tools::call(&mut tx, &ctx, "read_goals", json!({}))
+        .await
+        .unwrap()
+        .result;
+    assert_eq!(goals["goals"][0]["by_weekday"], Value::Null, "{goals}");
+}
+
 #[tokio::test]
 async fn a_photo_goes_to_the_vision_model_and_stays_only_while_newest() {
     let test = TestDb::new().await;

@@ -39,6 +39,10 @@ pub enum Undo {
         id: Uuid,
         target_value: Option<Decimal>,
         target_unit: String,
+        /// The days of the week as they were, when the change set them (empty: none);
+        /// absent: the change left them alone (and in actions written before they existed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by_weekday: Option<crate::goals::WeekdayTargets>,
     },
 }
 
@@ -163,6 +167,7 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
             id,
             target_value,
             target_unit,
+            by_weekday,
         } => {
             if let Some(v) = target_value {
                 crate::goals::update(
@@ -174,7 +179,7 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
                         target_date: None,
                         status: None,
                         start_value: None,
-                        by_weekday: None,
+                        by_weekday,
                     },
                 )
                 .await?;

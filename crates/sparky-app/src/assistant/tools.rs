@@ -212,6 +212,12 @@ const TOOLS: &[Tool] = &[
                                                 "protein_target", "carbs_target", "fat_target", "water_target"]},
             "target_value": {"type": "number", "exclusiveMinimum": 0},
             "target_unit": {"type": "string", "description": "kg/lb for weight, kcal, g, ml"},
+            "by_weekday": {"type": "object", "additionalProperties": false,
+                "description": "Daily targets only: days of the week with a target of their own (in target_unit), e.g. {\"saturday\": 2600, \"sunday\": 2600}; replaces the days set before, {} makes every day the same; leave it out to keep them",
+                "properties": {"monday": {"type": "number"}, "tuesday": {"type": "number"},
+                    "wednesday": {"type": "number"}, "thursday": {"type": "number"},
+                    "friday": {"type": "number"}, "saturday": {"type": "number"},
+                    "sunday": {"type": "number"}}},
             "user_id": user_id_param()},
             "required": ["type", "target_value"]}),
         interactive_only: false,
@@ -758,6 +764,7 @@ async fn read_goals(tx: &mut UserTx, a: WhoArgs) -> AppResult<ToolOutput> {
         .iter()
         .map(|g| {
             json!({"type": g.goal_type, "target": g.target_value, "unit": g.target_unit,
+                   "by_weekday": g.by_weekday, "target_today": g.target_today,
                    "target_date": g.target_date, "current": g.current_value,
                    "progress_percent": g.progress_percent})
         })
@@ -771,6 +778,7 @@ struct GoalArgs {
     goal_type: GoalType,
     target_value: Amount,
     target_unit: Option<String>,
+    by_weekday: Option<crate::goals::WeekdayTargets>,
     user_id: Option<Uuid>,
 }
 
@@ -797,7 +805,7 @@ async fn update_goal(tx: &mut UserTx, ctx: &ToolContext, a: GoalArgs) -> AppResu
                     target_date: None,
                     status: None,
                     start_value: None,
-                    by_weekday: None,
+                    by_weekday: a.by_weekday.clone(),
                 },
             )
             .await?;
@@ -805,6 +813,11 @@ async fn update_goal(tx: &mut UserTx, ctx: &ToolContext, a: GoalArgs) -> AppResu
                 id: old.id,
                 target_value: old.target_value.map(|v| v.0),
                 target_unit: old.target_unit.clone(),
+                // What the days were (none: every day the same), when the call changed them.
+                by_weekday: a
+                    .by_weekday
+                    .as_ref()
+                    .map(|_| old.by_weekday.clone().unwrap_or_default()),
             };
             let before = old
                 .target_value
@@ -822,7 +835,7 @@ async fn update_goal(tx: &mut UserTx, ctx: &ToolContext, a: GoalArgs) -> AppResu
                 start_value: None,
                 with_calorie_target: None,
                 weekly_change_kg: None,
-                by_weekday: None,
+                by_weekday: a.by_weekday.clone(),
             };
             let created = crate::goals::create(tx, who, &input.parse()?).await?;
             let goal = created.goal;
@@ -838,15 +851,27 @@ async fn update_goal(tx: &mut UserTx, ctx: &ToolContext, a: GoalArgs) -> AppResu
         action_id: None,
         tool: "update_goal".into(),
         title: "Goal updated".into(),
-        lines: vec![format!(
+        lines: std::iter::once(format!(
             "{}: {target} {}{before}",
             goal.goal_type.as_str().replace('_', " "),
             goal.target_unit
-        )],
+        ))
+        .chain(goal.by_weekday.as_ref().map(|w| {
+            let days: Vec<String> = crate::goals::WeekdayTargets::DAYS
+                .iter()
+                .zip(w.values())
+                .filter_map(|(day, v)| {
+                    v.map(|v| format!("{day} {} {}", v.0.normalize(), goal.target_unit))
+                })
+                .collect();
+            format!("on {}", days.join(", "))
+        }))
+        .collect(),
         user_id: goal.user_id,
         written: to_value(&goal),
     };
-    let result = json!({"goal": {"type": goal.goal_type, "target": goal.target_value, "unit": goal.target_unit}});
+    let result = json!({"goal": {"type": goal.goal_type, "target": goal.target_value, "unit": goal.target_unit,
+                                 "by_weekday": goal.by_weekday}});
     write_card(tx, ctx, "update_goal", undo, card, result).await
 }
 
