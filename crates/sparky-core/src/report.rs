@@ -134,6 +134,17 @@ pub struct WeekTotal {
     pub budget: Option<Decimal>,
 }
 
+/// The days of the week as the API names them, Monday first (ISO order).
+pub const WEEKDAY_NAMES: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
 /// The Monday of `d`'s week.
 pub fn week_start(d: NaiveDate) -> NaiveDate {
     d - Duration::days(i64::from(d.weekday().num_days_from_monday()))

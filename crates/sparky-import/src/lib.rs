@@ -8,7 +8,7 @@
 //! | [`mfp`] | MyFitnessPal's Nutrition Summary, Measurement Summary and Exercise Summary CSVs | quick-add diary entries per meal, measurements, workouts |
 //! | [`cronometer`] | Cronometer's `servings.csv`, `biometrics.csv`, `exercises.csv` | diary entries, measurements, workouts |
 //! | [`apple_health`] | Apple Health's `export.xml`, read as a stream | weight, body fat, height, steps, water, workouts |
-//! | [`strength`] | Strong's and Hevy's workout CSVs (a row per set) | workouts with their sets, one per exercise of a session |
+//! | [`strength`] | Strong's, Hevy's and FitNotes' workout CSVs (a row per set) | workouts with their sets, one per exercise of a session |
 //!
 //! Every record carries a `key` that is stable for the same source row across runs, so a
 //! second import of the same file recognises what the first one stored.
@@ -41,10 +41,11 @@ pub enum Source {
     SparkyFitness,
     Strong,
     Hevy,
+    FitNotes,
 }
 
 impl Source {
-    pub const ALL: [Source; 7] = [
+    pub const ALL: [Source; 8] = [
         Source::Mfp,
         Source::Cronometer,
         Source::AppleHealth,
@@ -52,8 +53,9 @@ impl Source {
         Source::SparkyFitness,
         Source::Strong,
         Source::Hevy,
+        Source::FitNotes,
     ];
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 8] = [
         "mfp",
         "cronometer",
         "apple-health",
@@ -61,6 +63,7 @@ impl Source {
         "sparkyfitness",
         "strong",
         "hevy",
+        "fitnotes",
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +75,7 @@ impl Source {
             Source::SparkyFitness => "sparkyfitness",
             Source::Strong => "strong",
             Source::Hevy => "hevy",
+            Source::FitNotes => "fitnotes",
         }
     }
 
@@ -91,6 +95,7 @@ pub fn parse_bytes(source: Source, data: &[u8], options: &Options) -> ImportResu
         Source::Csv => csv_generic::parse(data, options),
         Source::Strong => strength::parse_strong(data, options),
         Source::Hevy => strength::parse_hevy(data, options),
+        Source::FitNotes => strength::parse_fitnotes(data, options),
         Source::SparkyFitness => Err(ImportError::new(
             "a SparkyFitness import reads its database: sparky import-from sparkyfitness --database-url URL",
         )),

@@ -4,13 +4,15 @@
 //! |---|---|---|
 //! | Strong | Settings → Export data | `Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE`; older exports `Date;Workout Name;Exercise Name;Set Order;Weight;Weight Unit;Reps;RPE;Distance;Distance Unit;Seconds;Notes;Workout Notes;Workout Duration` |
 //! | Hevy | Settings → Export & import data → Export workouts | `title,start_time,end_time,description,exercise_title,superset_id,exercise_notes,set_index,set_type,weight_kg,reps,distance_km,duration_seconds,rpe` (`weight_lbs`, `distance_miles` in imperial accounts) |
+//! | FitNotes | Settings → Spreadsheet Export → Workout Data | `Date,Exercise,Category,Weight,Weight Unit,Reps,Distance,Distance Unit,Time,Comment`; older exports `Date,Exercise,Category,Weight (kgs),Reps,Distance,Distance Unit,Time` (or `Weight (lbs)`) |
 //!
 //! Each exercise of a session becomes one workout entry with its sets (warm-up, drop and
 //! failure sets included, in order). A timed or distance exercise (a row with seconds or a
 //! distance) gets its own minutes and distance; a strength exercise gets an even share of the
 //! session's duration, so the calorie estimate has a duration to work from. Strong's rest
 //! timer rows and rows with nothing in them are skipped. Times are the phone's wall-clock
-//! time. Weights without a unit (Strong's newer export) are in the user's unit system unless
+//! time. FitNotes gives a day without a time of day or a session length: a day's sets are
+//! one session, and only timed sets (its `Time` column, `H:MM:SS`) give minutes. Weights without a unit (Strong's newer export) are in the user's unit system unless
 //! `units` says otherwise.
 
 use std::collections::HashMap;
@@ -23,8 +25,8 @@ use sparky_core::WeightUnit;
 
 use crate::locale::{self, DecimalSeparator};
 use crate::{
-    csv_reader, normalise_header, sniff_delimiter, Area, ImportError, ImportResult, Keys, Options,
-    Parsed, Record, SetRecord, WorkoutRecord,
+    csv_reader, header_unit, normalise_header, sniff_delimiter, Area, ImportError, ImportResult,
+    Keys, Options, Parsed, Record, SetRecord, WorkoutRecord,
 };
 
 /// One set row, read.
@@ -38,6 +40,8 @@ struct SetRow {
     seconds: Option<Decimal>,
     km: Option<Decimal>,
     unitless_distance: Option<Decimal>,
+    /// `started` has a real time of day (FitNotes gives only the day).
+    clock: bool,
 }
 
 /// Reads Strong's CSV export (either format).
@@ -123,6 +127,7 @@ pub fn parse_strong(data: &[u8], options: &Options) -> ImportResult<Parsed> {
             seconds: positive(seconds),
             km,
             unitless_distance,
+            clock: true,
         });
     }
     Ok(gather(rows, out))
@@ -189,9 +194,134 @@ pub fn parse_hevy(data: &[u8], options: &Options) -> ImportResult<Parsed> {
             seconds: positive(seconds),
             km: positive(distance).map(|d| if miles { mi_to_km(d) } else { d }),
             unitless_distance: None,
+            clock: true,
         });
     }
     Ok(gather(rows, out))
+}
+
+/// Reads FitNotes' workout data export (either format).
+pub fn parse_fitnotes(data: &[u8], options: &Options) -> ImportResult<Parsed> {
+    let table = Table::read(data)?;
+    if !(table.has("date") && table.has("exercise") && table.has("reps")) {
+        return Err(ImportError::new(
+            "not a FitNotes export: expected a header like Date,Exercise,Category,Weight,Weight Unit,Reps,Distance,Distance Unit,Time",
+        ));
+    }
+    let weight_col = table.col("weight");
+    // The older export names the unit in the header: `Weight (kgs)`, `Weight (lbs)`.
+    let header_weight_unit = weight_col
+        .and_then(|i| table.units[i].as_deref())
+        .and_then(mass_unit);
+    let weight_unit_col = table.col("weight_unit");
+    let distance_unit_col = table.col("distance_unit");
+    let decimal = table.decimal(options, &["weight", "distance"]);
+    let mut out = Parsed::default();
+    let mut rows = Vec::new();
+    for (line, r) in &table.rows {
+        let get = |name: &str| table.get(r, table.col(name));
+        let Some(day) =
+            get("date").and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
+        else {
+            out.skip(Some(Area::Workouts), *line, "no readable date (YYYY-MM-DD)");
+            continue;
+        };
+        let Some(exercise) = get("exercise") else {
+            out.skip(Some(Area::Workouts), *line, "the exercise has no name");
+            continue;
+        };
+        let numbers = (|| -> Result<_, String> {
+            Ok((
+                number(table.get(r, weight_col), "Weight", decimal)?,
+                number(get("reps"), "Reps", decimal)?,
+                number(get("distance"), "Distance", decimal)?,
+            ))
+        })();
+        let (weight, reps, distance) = match numbers {
+            Ok(n) => n,
+            Err(e) => {
+                out.skip(Some(Area::Workouts), *line, e);
+                continue;
+            }
+        };
+        let seconds = match get("time") {
+            None => None,
+            Some(t) => match clock_seconds(t) {
+                Some(s) => Some(s),
+                None => {
+                    out.skip(
+                        Some(Area::Workouts),
+                        *line,
+                        format!("Time: not a duration (H:MM:SS): \"{t}\""),
+                    );
+                    continue;
+                }
+            },
+        };
+        let weight_unit = match table.get(r, weight_unit_col) {
+            None => header_weight_unit,
+            Some(u) => match mass_unit(u) {
+                Some(u) => Some(u),
+                None => {
+                    out.skip(
+                        Some(Area::Workouts),
+                        *line,
+                        format!("unknown weight unit \"{u}\""),
+                    );
+                    continue;
+                }
+            },
+        };
+        let (km, unitless_distance) = match (positive(distance), table.get(r, distance_unit_col)) {
+            (None, _) => (None, None),
+            (Some(d), None) => (None, Some(d)),
+            (Some(d), Some(u)) => match km_of(d, u) {
+                Some(km) => (Some(km), None),
+                None => {
+                    out.skip(
+                        Some(Area::Workouts),
+                        *line,
+                        format!("unknown distance unit \"{u}\""),
+                    );
+                    continue;
+                }
+            },
+        };
+        rows.push(SetRow {
+            line: *line,
+            started: day.and_hms_opt(12, 0, 0).unwrap_or_default(),
+            workout: String::new(),
+            session_minutes: None,
+            exercise: exercise.to_string(),
+            // A timed set (a plank) has a weight of 0 and no reps: not a set of reps.
+            set: set_of(reps, weight, weight_unit),
+            seconds: positive(seconds),
+            km,
+            unitless_distance,
+            clock: false,
+        });
+    }
+    Ok(gather(rows, out))
+}
+
+/// FitNotes' set duration: `H:MM:SS`, `MM:SS`, or a number of seconds.
+fn clock_seconds(t: &str) -> Option<Decimal> {
+    let t = t.trim();
+    if let Ok(s) = t.parse::<Decimal>() {
+        return (s >= Decimal::ZERO).then_some(s);
+    }
+    let parts: Vec<&str> = t.split(':').collect();
+    if !(2..=3).contains(&parts.len()) {
+        return None;
+    }
+    let mut total = Decimal::ZERO;
+    for p in parts {
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 6 {
+            return None;
+        }
+        total = total * Decimal::from(60) + p.parse::<Decimal>().ok()?;
+    }
+    Some(total)
 }
 
 /// One workout per exercise of a session, in the order they first appear.
@@ -248,7 +378,10 @@ fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
             key,
             line: first.line,
             date: first.started.date(),
-            at: locale::local_instant(first.started.date(), Some(first.started.time())),
+            at: locale::local_instant(
+                first.started.date(),
+                first.clock.then(|| first.started.time()),
+            ),
             name: first.exercise.clone(),
             minutes,
             kcal: None,
@@ -263,6 +396,8 @@ fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
 /// The CSV file, read whole: normalised headers and its rows with their lines.
 struct Table {
     headers: Vec<String>,
+    /// The unit each header names in parentheses (`Weight (kgs)` → `kgs`).
+    units: Vec<Option<String>>,
     delimiter: u8,
     rows: Vec<(u64, csv::StringRecord)>,
 }
@@ -271,7 +406,9 @@ impl Table {
     fn read(data: &[u8]) -> ImportResult<Table> {
         let delimiter = sniff_delimiter(data);
         let mut reader = csv_reader(data, delimiter);
-        let headers = reader.headers()?.iter().map(normalise_header).collect();
+        let raw = reader.headers()?.clone();
+        let headers = raw.iter().map(normalise_header).collect();
+        let units = raw.iter().map(header_unit).collect();
         let mut rows = Vec::new();
         for r in reader.records() {
             let r = r?;
@@ -279,6 +416,7 @@ impl Table {
         }
         Ok(Table {
             headers,
+            units,
             delimiter,
             rows,
         })
@@ -526,6 +664,76 @@ mod tests {
         assert_eq!(w[2].name, "Treadmill");
         assert_eq!(w[2].km, Some(dec!(4.2)));
         assert_eq!(w[2].minutes, Some(dec!(30.0)));
+    }
+
+    #[test]
+    fn fitnotes_fixture_one_workout_per_exercise_of_a_day() {
+        let p = parse_fitnotes(
+            include_bytes!("../fixtures/fitnotes/FitNotes_Export.csv"),
+            &Options::default(),
+        )
+        .unwrap();
+        let w = workouts(&p);
+        assert_eq!(w.len(), 5, "{:?}", p.skipped);
+        assert_eq!(w[0].name, "Flat Barbell Bench Press");
+        assert_eq!(w[0].date, NaiveDate::from_ymd_opt(2025, 11, 3).unwrap());
+        assert_eq!(w[0].at, None, "FitNotes gives no time of day");
+        assert_eq!(w[0].sets.len(), 2);
+        assert_eq!(w[0].sets[1].weight, Some(dec!(62.5)));
+        assert_eq!(w[0].sets[1].unit, Some(WeightUnit::Kg));
+        assert_eq!(w[0].minutes, None, "no session length to share");
+        // A timed hold: no sets of reps, its minutes from the Time column.
+        assert_eq!(w[1].name, "Plank");
+        assert!(w[1].sets.is_empty());
+        assert_eq!(w[1].minutes, Some(dec!(4.0)));
+        assert_eq!(w[2].name, "Running (Treadmill)");
+        assert_eq!(w[2].km, Some(dec!(5)));
+        assert_eq!(w[2].minutes, Some(dec!(28.0)));
+        assert_eq!(
+            w[3].sets,
+            vec![SetRecord {
+                reps: Some(8),
+                weight: None,
+                unit: None
+            }]
+        );
+        assert_eq!(
+            w[4].sets.len(),
+            1,
+            "the unreadable weight's row is left out"
+        );
+        assert_eq!(p.skipped.len(), 1, "{:?}", p.skipped);
+        assert!(
+            p.skipped[0].reason.contains("not a number"),
+            "{:?}",
+            p.skipped
+        );
+    }
+
+    #[test]
+    fn fitnotes_older_format_names_the_unit_in_the_header() {
+        let p = parse_fitnotes(
+            include_bytes!("../fixtures/fitnotes/FitNotes_Export_older.csv"),
+            &Options::default(),
+        )
+        .unwrap();
+        let w = workouts(&p);
+        assert_eq!(w.len(), 2, "{:?}", p.skipped);
+        assert_eq!(w[0].sets[0].weight, Some(dec!(225)));
+        assert_eq!(w[0].sets[0].unit, Some(WeightUnit::Lb));
+        assert_eq!(w[1].km, Some(dec!(16.093)));
+        assert_eq!(w[1].minutes, Some(dec!(40.0)));
+        // Another app's file is refused with what was expected.
+        let err = parse_fitnotes(
+            include_bytes!("../fixtures/hevy/workouts.csv"),
+            &Options::default(),
+        )
+        .unwrap_err();
+        assert!(err.message.contains("not a FitNotes export"), "{err}");
+        assert_eq!(clock_seconds("1:02:03"), Some(dec!(3723)));
+        assert_eq!(clock_seconds("02:30"), Some(dec!(150)));
+        assert_eq!(clock_seconds("1:x:00"), None);
+        assert_eq!(clock_seconds("-5"), None);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use chrono::Datelike;
 use common::{As, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use sparky_core::report::WEEKDAY_NAMES as WEEKDAYS;
 use uuid::Uuid;
 
 async fn create_goal(app: &TestApp, who: &As, body: Value) -> Value {
@@ -1082,16 +1083,6 @@ async fn goals_accept_any_letter_case_bounded_lists_and_retries() {
         StatusCode::NOT_FOUND
     );
 }
-
-const WEEKDAYS: [&str; 7] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-];
 
 /// A daily target can differ by day of the week: today's progress, a day's summary and the
 /// nutrition report's days and weekly budgets each use the day's own target; an update

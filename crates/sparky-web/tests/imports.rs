@@ -467,3 +467,74 @@ async fn a_csv_preview_lists_how_each_column_was_read() {
     .await;
     assert!(p.get("columns").is_none(), "{p}");
 }
+
+/// FitNotes: a workout per exercise of each day with its sets in kg (the older export's
+/// `Weight (lbs)` header converted), timed holds and cardio with their own minutes, no time
+/// of day; re-importing creates nothing.
+#[tokio::test]
+async fn fitnotes_workouts_with_their_sets() {
+    let app = TestApp::spawn().await;
+    let ann = user_with_key(&app, "ann@example.com").await;
+    let p = imported(
+        &app,
+        "/api/v1/import/fitnotes",
+        &ann,
+        fixture("fitnotes/FitNotes_Export.csv"),
+    )
+    .await;
+    assert_eq!(p["created"]["workouts"], 5, "{p}");
+    assert_eq!(p["skipped"]["workouts"], 1, "the unreadable weight: {p}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM exercise_diary WHERE exercise_name = 'Flat Barbell Bench Press'
+             AND sets = 2 AND reps = 14 AND weight = 62.5 AND entry_date = '2025-11-03'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM exercise_diary WHERE notes = 'Plank, from FitNotes'
+             AND duration_minutes = 4 AND sets IS NULL"
+        )
+        .await,
+        1
+    );
+    let p = imported(
+        &app,
+        "/api/v1/import/fitnotes",
+        &ann,
+        fixture("fitnotes/FitNotes_Export.csv"),
+    )
+    .await;
+    assert_eq!(p["created"]["workouts"], 0, "{p}");
+
+    let p = imported(
+        &app,
+        "/api/v1/import/fitnotes",
+        &ann,
+        fixture("fitnotes/FitNotes_Export_older.csv"),
+    )
+    .await;
+    assert_eq!(p["created"]["workouts"], 2, "{p}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM exercise_sets s JOIN exercise_diary d ON d.id = s.exercise_diary_id
+             WHERE d.exercise_name = 'Barbell Squat' AND s.set_number = 1 AND s.reps = 5
+               AND round(s.weight_kg, 2) = 102.06"
+        )
+        .await,
+        1
+    );
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/fitnotes",
+        Some(&ann),
+        fixture("strong/strong.csv"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+}

@@ -34,6 +34,8 @@ pub enum Kind {
     Strong,
     /// Hevy's workouts CSV (Settings → Export & import data → Export workouts).
     Hevy,
+    /// FitNotes' workout data CSV (Settings → Spreadsheet Export → Workout Data).
+    Fitnotes,
 }
 
 impl Kind {
@@ -46,6 +48,7 @@ impl Kind {
             Kind::Sparkyfitness => Source::SparkyFitness,
             Kind::Strong => Source::Strong,
             Kind::Hevy => Source::Hevy,
+            Kind::Fitnotes => Source::FitNotes,
         }
     }
 }

@@ -93,15 +93,7 @@ pub struct WeekdayTargets {
 
 impl WeekdayTargets {
     /// The field names, Monday first (the order of the stored array).
-    pub const DAYS: [&'static str; 7] = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ];
+    pub const DAYS: [&'static str; 7] = sparky_core::report::WEEKDAY_NAMES;
 
     /// The values, Monday first.
     pub fn values(&self) -> [Option<Amount>; 7] {

@@ -266,6 +266,7 @@ fn unit_name(source: Source) -> &'static str {
         Source::SparkyFitness => "SparkyFitness",
         Source::Strong => "Strong",
         Source::Hevy => "Hevy",
+        Source::FitNotes => "FitNotes",
     }
 }
 

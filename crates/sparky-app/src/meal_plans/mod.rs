@@ -36,16 +36,6 @@ pub const LIST_LIMIT: LimitBounds = LimitBounds::new(50, 200);
 /// Deepest the deprecated `offset` may skip.
 pub const MAX_OFFSET: i64 = 10_000;
 
-const WEEKDAYS: [&str; 7] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-];
-
 // ---------------------------------------------------------------------------------------------
 // Inputs and outputs
 // ---------------------------------------------------------------------------------------------
@@ -277,7 +267,7 @@ pub async fn get_template(tx: &mut UserTx, id: Uuid) -> AppResult<TemplateDetail
     let days = (0..7i16)
         .map(|d| DayTotals {
             day_of_week: d,
-            day: WEEKDAYS[d as usize].to_string(),
+            day: sparky_core::report::WEEKDAY_NAMES[d as usize].to_string(),
             item_count: on(d).count(),
             totals: Nutrients::sum(on(d).filter_map(|(_, p)| p.as_ref().map(|p| &p.nutrients))),
         })

@@ -35,13 +35,14 @@ pub enum ImportKind {
     Csv,
     Strong,
     Hevy,
+    Fitnotes,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct KindPath {
-    /// `mfp` (MyFitnessPal), `cronometer`, `apple-health` (export.xml), `csv`, `strong` or
-    /// `hevy`.
+    /// `mfp` (MyFitnessPal), `cronometer`, `apple-health` (export.xml), `csv`, `strong`,
+    /// `hevy` or `fitnotes`.
     #[param(inline)]
     pub kind: ImportKind,
 }
@@ -242,6 +243,7 @@ pub(crate) async fn read_upload(app: &AppState, req: Request) -> Result<Upload, 
 /// | `csv` | any CSV with a header row; `target` says what the rows are, `map` names columns | foods, diary entries, measurements or workouts |
 /// | `strong` | Strong's workout CSV (Settings → Export data) | a workout per exercise of each session, with its sets (weights without a unit in `units`, default yours) |
 /// | `hevy` | Hevy's workouts CSV (Settings → Export & import data → Export workouts) | a workout per exercise of each session, with its sets |
+/// | `fitnotes` | FitNotes' workout data CSV (Settings → Spreadsheet Export → Workout Data) | a workout per exercise of each day, with its sets (weights without a unit in `units`, default yours) |
 ///
 /// The answer counts what was created (or with `dry_run=true`, would be) and what was skipped,
 /// with each reason and the first line it applies to. Importing the same file again creates
@@ -270,6 +272,7 @@ async fn import_file(
         ImportKind::Csv => Source::Csv,
         ImportKind::Strong => Source::Strong,
         ImportKind::Hevy => Source::Hevy,
+        ImportKind::Fitnotes => Source::FitNotes,
     };
     let options = params.options()?;
     if matches!(source, Source::Csv) && options.target.is_none() {
