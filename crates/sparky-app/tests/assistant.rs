@@ -600,6 +600,18 @@ async fn the_assistant_sets_weekday_targets_and_undo_restores_the_days() {
         json!({"saturday": 2600.0, "sunday": 2600.0}),
         "{goals}"
     );
+    // Reading a day gives the week's budget: five days at 2000 and the weekend at 2600.
+    let day = sparky_app::assistant::tools::call(
+        &mut tx,
+        &ctx,
+        "read_day",
+        json!({"date": "2026-07-01"}),
+    )
+    .await
+    .unwrap()
+    .result;
+    assert_eq!(day["week"]["budget"], 15200.0, "{day}");
+    assert_eq!(day["week"]["from"], "2026-06-29", "{day}");
     // A bad day is refused with the day named, and writes nothing.
     let err = sparky_app::assistant::tools::call(
         &mut tx,

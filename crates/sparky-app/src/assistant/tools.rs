@@ -184,7 +184,7 @@ const TOOLS: &[Tool] = &[
     },
     Tool {
         name: "read_day",
-        description: "Read one day: diary entries per meal, totals, calories burned, water, targets and what remains.",
+        description: "Read one day: diary entries per meal, totals, calories burned, water, targets and what remains, and the week's calorie budget (Monday to Sunday) so far.",
         parameters: || json!({"type": "object", "properties": {"date": date_param(), "user_id": user_id_param()}}),
         interactive_only: false,
     },
@@ -723,7 +723,7 @@ async fn read_day(tx: &mut UserTx, a: DayArgs) -> AppResult<ToolOutput> {
     Ok(ToolOutput::read(json!({
         "date": date, "meals": meals, "eaten": summary.eaten, "burned_kcal": summary.burned,
         "net_kcal": summary.net_calories, "water_ml": summary.water_ml, "weight_kg": summary.weight_kg,
-        "targets": summary.targets, "remaining": summary.remaining})))
+        "targets": summary.targets, "remaining": summary.remaining, "week": summary.week})))
 }
 
 #[derive(Deserialize)]
