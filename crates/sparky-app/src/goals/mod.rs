@@ -12,6 +12,7 @@ mod calorie_target;
 mod progress;
 pub mod suggest;
 pub mod targets;
+mod weekdays;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -25,6 +26,8 @@ use uuid::Uuid;
 pub use calorie_target::CalorieTargetSet;
 pub(crate) use calorie_target::{DEFAULT_GAIN_PER_WEEK, DEFAULT_LOSS_PER_WEEK};
 pub use suggest::{suggest, SuggestQuery, Suggestion};
+pub use weekdays::WeekdayTargets;
+use weekdays::{decimals, weekday_canonical};
 
 use crate::acting::{delete_by_id, Acting, Area, OWNER};
 use crate::error::{AppError, AppResult, Validation};
@@ -68,94 +71,6 @@ pub struct GoalInput {
     /// Daily targets: a different target on some days of the week, in `target_unit`; the
     /// days not named keep `target_value`.
     pub by_weekday: Option<WeekdayTargets>,
-}
-
-/// A daily target that differs by day of the week (more on training days or at the weekend):
-/// the days named here use their own value, the others the goal's `target_value`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WeekdayTargets {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub monday: Option<Amount>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tuesday: Option<Amount>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wednesday: Option<Amount>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thursday: Option<Amount>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub friday: Option<Amount>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub saturday: Option<Amount>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sunday: Option<Amount>,
-}
-
-impl WeekdayTargets {
-    /// The field names, Monday first (the order of the stored array).
-    pub const DAYS: [&'static str; 7] = sparky_core::report::WEEKDAY_NAMES;
-
-    /// The values, Monday first.
-    pub fn values(&self) -> [Option<Amount>; 7] {
-        [
-            self.monday,
-            self.tuesday,
-            self.wednesday,
-            self.thursday,
-            self.friday,
-            self.saturday,
-            self.sunday,
-        ]
-    }
-
-    pub fn from_values(v: [Option<Amount>; 7]) -> WeekdayTargets {
-        let [monday, tuesday, wednesday, thursday, friday, saturday, sunday] = v;
-        WeekdayTargets {
-            monday,
-            tuesday,
-            wednesday,
-            thursday,
-            friday,
-            saturday,
-            sunday,
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.values().iter().all(Option::is_none)
-    }
-}
-
-/// Typed weekday values (Monday first, in `unit`) as the stored array (canonical unit), or
-/// `None` when no day has its own value. Problems are reported as `by_weekday.<day>`.
-fn weekday_canonical(
-    v: &mut Validation,
-    t: GoalType,
-    values: [Option<Decimal>; 7],
-    unit: Option<&str>,
-    system: UnitsSystem,
-) -> Option<Vec<Option<Decimal>>> {
-    if t.is_weight() {
-        if values.iter().any(Option::is_some) {
-            v.add("by_weekday", "is only for daily targets");
-        }
-        return None;
-    }
-    let stored: Vec<Option<Decimal>> = values
-        .iter()
-        .zip(WeekdayTargets::DAYS)
-        .map(|(value, day)| {
-            value.and_then(|x| {
-                let field = format!("by_weekday.{day}");
-                v.take(to_canonical(t, &field, x, unit, system))
-            })
-        })
-        .collect();
-    stored.iter().any(Option::is_some).then_some(stored)
-}
-
-fn decimals(w: &WeekdayTargets) -> [Option<Decimal>; 7] {
-    w.values().map(|a| a.map(Amount::decimal))
 }
 
 /// A validated [`GoalInput`] (values still in the unit they were typed in).

@@ -23,6 +23,10 @@ use rust_decimal::Decimal;
 use sparky_core::units::mi_to_km;
 use sparky_core::WeightUnit;
 
+mod fitnotes;
+
+pub use fitnotes::parse_fitnotes;
+
 use crate::locale::{self, DecimalSeparator};
 use crate::{
     csv_reader, header_unit, normalise_header, sniff_delimiter, Area, ImportError, ImportResult,
@@ -198,130 +202,6 @@ pub fn parse_hevy(data: &[u8], options: &Options) -> ImportResult<Parsed> {
         });
     }
     Ok(gather(rows, out))
-}
-
-/// Reads FitNotes' workout data export (either format).
-pub fn parse_fitnotes(data: &[u8], options: &Options) -> ImportResult<Parsed> {
-    let table = Table::read(data)?;
-    if !(table.has("date") && table.has("exercise") && table.has("reps")) {
-        return Err(ImportError::new(
-            "not a FitNotes export: expected a header like Date,Exercise,Category,Weight,Weight Unit,Reps,Distance,Distance Unit,Time",
-        ));
-    }
-    let weight_col = table.col("weight");
-    // The older export names the unit in the header: `Weight (kgs)`, `Weight (lbs)`.
-    let header_weight_unit = weight_col
-        .and_then(|i| table.units[i].as_deref())
-        .and_then(mass_unit);
-    let weight_unit_col = table.col("weight_unit");
-    let distance_unit_col = table.col("distance_unit");
-    let decimal = table.decimal(options, &["weight", "distance"]);
-    let mut out = Parsed::default();
-    let mut rows = Vec::new();
-    for (line, r) in &table.rows {
-        let get = |name: &str| table.get(r, table.col(name));
-        let Some(day) =
-            get("date").and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
-        else {
-            out.skip(Some(Area::Workouts), *line, "no readable date (YYYY-MM-DD)");
-            continue;
-        };
-        let Some(exercise) = get("exercise") else {
-            out.skip(Some(Area::Workouts), *line, "the exercise has no name");
-            continue;
-        };
-        let numbers = (|| -> Result<_, String> {
-            Ok((
-                number(table.get(r, weight_col), "Weight", decimal)?,
-                number(get("reps"), "Reps", decimal)?,
-                number(get("distance"), "Distance", decimal)?,
-            ))
-        })();
-        let (weight, reps, distance) = match numbers {
-            Ok(n) => n,
-            Err(e) => {
-                out.skip(Some(Area::Workouts), *line, e);
-                continue;
-            }
-        };
-        let seconds = match get("time") {
-            None => None,
-            Some(t) => match clock_seconds(t) {
-                Some(s) => Some(s),
-                None => {
-                    out.skip(
-                        Some(Area::Workouts),
-                        *line,
-                        format!("Time: not a duration (H:MM:SS): \"{t}\""),
-                    );
-                    continue;
-                }
-            },
-        };
-        let weight_unit = match table.get(r, weight_unit_col) {
-            None => header_weight_unit,
-            Some(u) => match mass_unit(u) {
-                Some(u) => Some(u),
-                None => {
-                    out.skip(
-                        Some(Area::Workouts),
-                        *line,
-                        format!("unknown weight unit \"{u}\""),
-                    );
-                    continue;
-                }
-            },
-        };
-        let (km, unitless_distance) = match (positive(distance), table.get(r, distance_unit_col)) {
-            (None, _) => (None, None),
-            (Some(d), None) => (None, Some(d)),
-            (Some(d), Some(u)) => match km_of(d, u) {
-                Some(km) => (Some(km), None),
-                None => {
-                    out.skip(
-                        Some(Area::Workouts),
-                        *line,
-                        format!("unknown distance unit \"{u}\""),
-                    );
-                    continue;
-                }
-            },
-        };
-        rows.push(SetRow {
-            line: *line,
-            started: day.and_hms_opt(12, 0, 0).unwrap_or_default(),
-            workout: String::new(),
-            session_minutes: None,
-            exercise: exercise.to_string(),
-            // A timed set (a plank) has a weight of 0 and no reps: not a set of reps.
-            set: set_of(reps, weight, weight_unit),
-            seconds: positive(seconds),
-            km,
-            unitless_distance,
-            clock: false,
-        });
-    }
-    Ok(gather(rows, out))
-}
-
-/// FitNotes' set duration: `H:MM:SS`, `MM:SS`, or a number of seconds.
-fn clock_seconds(t: &str) -> Option<Decimal> {
-    let t = t.trim();
-    if let Ok(s) = t.parse::<Decimal>() {
-        return (s >= Decimal::ZERO).then_some(s);
-    }
-    let parts: Vec<&str> = t.split(':').collect();
-    if !(2..=3).contains(&parts.len()) {
-        return None;
-    }
-    let mut total = Decimal::ZERO;
-    for p in parts {
-        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 6 {
-            return None;
-        }
-        total = total * Decimal::from(60) + p.parse::<Decimal>().ok()?;
-    }
-    Some(total)
 }
 
 /// One workout per exercise of a session, in the order they first appear.
@@ -582,7 +462,7 @@ mod tests {
     #[test]
     fn strong_fixture_one_workout_per_exercise() {
         let p = parse_strong(
-            include_bytes!("../fixtures/strong/strong.csv"),
+            include_bytes!("../../fixtures/strong/strong.csv"),
             &Options::default(),
         )
         .unwrap();
@@ -633,7 +513,7 @@ mod tests {
     #[test]
     fn strong_legacy_format_with_units() {
         let p = parse_strong(
-            include_bytes!("../fixtures/strong/strong-legacy.csv"),
+            include_bytes!("../../fixtures/strong/strong-legacy.csv"),
             &Options::default(),
         )
         .unwrap();
@@ -649,7 +529,7 @@ mod tests {
     #[test]
     fn hevy_fixture() {
         let p = parse_hevy(
-            include_bytes!("../fixtures/hevy/workouts.csv"),
+            include_bytes!("../../fixtures/hevy/workouts.csv"),
             &Options::default(),
         )
         .unwrap();
@@ -669,7 +549,7 @@ mod tests {
     #[test]
     fn fitnotes_fixture_one_workout_per_exercise_of_a_day() {
         let p = parse_fitnotes(
-            include_bytes!("../fixtures/fitnotes/FitNotes_Export.csv"),
+            include_bytes!("../../fixtures/fitnotes/FitNotes_Export.csv"),
             &Options::default(),
         )
         .unwrap();
@@ -713,7 +593,7 @@ mod tests {
     #[test]
     fn fitnotes_older_format_names_the_unit_in_the_header() {
         let p = parse_fitnotes(
-            include_bytes!("../fixtures/fitnotes/FitNotes_Export_older.csv"),
+            include_bytes!("../../fixtures/fitnotes/FitNotes_Export_older.csv"),
             &Options::default(),
         )
         .unwrap();
@@ -725,26 +605,26 @@ mod tests {
         assert_eq!(w[1].minutes, Some(dec!(40.0)));
         // Another app's file is refused with what was expected.
         let err = parse_fitnotes(
-            include_bytes!("../fixtures/hevy/workouts.csv"),
+            include_bytes!("../../fixtures/hevy/workouts.csv"),
             &Options::default(),
         )
         .unwrap_err();
         assert!(err.message.contains("not a FitNotes export"), "{err}");
-        assert_eq!(clock_seconds("1:02:03"), Some(dec!(3723)));
-        assert_eq!(clock_seconds("02:30"), Some(dec!(150)));
-        assert_eq!(clock_seconds("1:x:00"), None);
-        assert_eq!(clock_seconds("-5"), None);
+        assert_eq!(fitnotes::clock_seconds("1:02:03"), Some(dec!(3723)));
+        assert_eq!(fitnotes::clock_seconds("02:30"), Some(dec!(150)));
+        assert_eq!(fitnotes::clock_seconds("1:x:00"), None);
+        assert_eq!(fitnotes::clock_seconds("-5"), None);
     }
 
     #[test]
     fn keys_are_stable_across_runs_and_files_are_told_apart() {
-        let data = include_bytes!("../fixtures/strong/strong.csv");
+        let data = include_bytes!("../../fixtures/strong/strong.csv");
         let a = parse_strong(data, &Options::default()).unwrap();
         let b = parse_strong(data, &Options::default()).unwrap();
         assert_eq!(a.records, b.records);
         assert!(parse_hevy(data, &Options::default()).is_err());
         assert!(parse_strong(
-            include_bytes!("../fixtures/hevy/workouts.csv"),
+            include_bytes!("../../fixtures/hevy/workouts.csv"),
             &Options::default()
         )
         .is_err());

@@ -1,0 +1,133 @@
+//! FitNotes' workout data export: like Strong's, a row per set, but a day without a time of
+//! day or a session length, so a day's sets are one session and only timed sets (`Time`,
+//! `H:MM:SS`) give minutes.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::{gather, km_of, mass_unit, number, positive, set_of, SetRow, Table};
+use crate::{Area, ImportError, ImportResult, Options, Parsed};
+
+/// Reads FitNotes' workout data export (either format).
+pub fn parse_fitnotes(data: &[u8], options: &Options) -> ImportResult<Parsed> {
+    let table = Table::read(data)?;
+    if !(table.has("date") && table.has("exercise") && table.has("reps")) {
+        return Err(ImportError::new(
+            "not a FitNotes export: expected a header like Date,Exercise,Category,Weight,Weight Unit,Reps,Distance,Distance Unit,Time",
+        ));
+    }
+    let weight_col = table.col("weight");
+    // The older export names the unit in the header: `Weight (kgs)`, `Weight (lbs)`.
+    let header_weight_unit = weight_col
+        .and_then(|i| table.units[i].as_deref())
+        .and_then(mass_unit);
+    let weight_unit_col = table.col("weight_unit");
+    let distance_unit_col = table.col("distance_unit");
+    let decimal = table.decimal(options, &["weight", "distance"]);
+    let mut out = Parsed::default();
+    let mut rows = Vec::new();
+    for (line, r) in &table.rows {
+        let get = |name: &str| table.get(r, table.col(name));
+        let Some(day) =
+            get("date").and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
+        else {
+            out.skip(Some(Area::Workouts), *line, "no readable date (YYYY-MM-DD)");
+            continue;
+        };
+        let Some(exercise) = get("exercise") else {
+            out.skip(Some(Area::Workouts), *line, "the exercise has no name");
+            continue;
+        };
+        let numbers = (|| -> Result<_, String> {
+            Ok((
+                number(table.get(r, weight_col), "Weight", decimal)?,
+                number(get("reps"), "Reps", decimal)?,
+                number(get("distance"), "Distance", decimal)?,
+            ))
+        })();
+        let (weight, reps, distance) = match numbers {
+            Ok(n) => n,
+            Err(e) => {
+                out.skip(Some(Area::Workouts), *line, e);
+                continue;
+            }
+        };
+        let seconds = match get("time") {
+            None => None,
+            Some(t) => match clock_seconds(t) {
+                Some(s) => Some(s),
+                None => {
+                    out.skip(
+                        Some(Area::Workouts),
+                        *line,
+                        format!("Time: not a duration (H:MM:SS): \"{t}\""),
+                    );
+                    continue;
+                }
+            },
+        };
+        let weight_unit = match table.get(r, weight_unit_col) {
+            None => header_weight_unit,
+            Some(u) => match mass_unit(u) {
+                Some(u) => Some(u),
+                None => {
+                    out.skip(
+                        Some(Area::Workouts),
+                        *line,
+                        format!("unknown weight unit \"{u}\""),
+                    );
+                    continue;
+                }
+            },
+        };
+        let (km, unitless_distance) = match (positive(distance), table.get(r, distance_unit_col)) {
+            (None, _) => (None, None),
+            (Some(d), None) => (None, Some(d)),
+            (Some(d), Some(u)) => match km_of(d, u) {
+                Some(km) => (Some(km), None),
+                None => {
+                    out.skip(
+                        Some(Area::Workouts),
+                        *line,
+                        format!("unknown distance unit \"{u}\""),
+                    );
+                    continue;
+                }
+            },
+        };
+        rows.push(SetRow {
+            line: *line,
+            started: day.and_hms_opt(12, 0, 0).unwrap_or_default(),
+            workout: String::new(),
+            session_minutes: None,
+            exercise: exercise.to_string(),
+            // A timed set (a plank) has a weight of 0 and no reps: not a set of reps.
+            set: set_of(reps, weight, weight_unit),
+            seconds: positive(seconds),
+            km,
+            unitless_distance,
+            clock: false,
+        });
+    }
+    Ok(gather(rows, out))
+}
+
+/// FitNotes' set duration: `H:MM:SS`, `MM:SS`, or a number of seconds.
+pub(super) fn clock_seconds(t: &str) -> Option<Decimal> {
+    let t = t.trim();
+    if let Ok(s) = t.parse::<Decimal>() {
+        return (s >= Decimal::ZERO).then_some(s);
+    }
+    let parts: Vec<&str> = t.split(':').collect();
+    if !(2..=3).contains(&parts.len()) {
+        return None;
+    }
+    let mut total = Decimal::ZERO;
+    for p in parts {
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 6 {
+            return None;
+        }
+        total = total * Decimal::from(60) + p.parse::<Decimal>().ok()?;
+    }
+    Some(total)
+}
