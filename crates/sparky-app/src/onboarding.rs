@@ -269,6 +269,7 @@ pub async fn complete(tx: &mut UserTx, input: &OnboardingInput) -> AppResult<Onb
             ai_provider: None,
             timezone: Some(p.timezone.clone()),
             exercise_eat_back_percent: None,
+            week_start: None,
         },
     )
     .await?;

@@ -1,7 +1,7 @@
 //! Preferences: theme, units, AI provider and the timezone that decides what "today" is.
 
 use serde::{Deserialize, Serialize};
-use sparky_core::{Theme, UnitsSystem};
+use sparky_core::{Theme, UnitsSystem, Weekday};
 use sparky_db::UserTx;
 use utoipa::ToSchema;
 
@@ -19,6 +19,8 @@ pub struct Preferences {
     /// target, in % (100: all of it; 0: none).
     #[schema(minimum = 0, maximum = 100)]
     pub exercise_eat_back_percent: i16,
+    /// The first day of the week (weekly budget, report weeks); `monday` by default.
+    pub week_start: Weekday,
 }
 
 /// Fields to change; the ones left out keep their value.
@@ -36,9 +38,12 @@ pub struct PreferencesUpdate {
     /// 0 to 100: the share of exercise calories added back to the calorie target.
     #[schema(minimum = 0, maximum = 100)]
     pub exercise_eat_back_percent: Option<i16>,
+    /// The first day of the week: `monday`, `sunday`, `saturday`, ….
+    pub week_start: Option<Weekday>,
 }
 
-const COLUMNS: &str = "theme, units_system, ai_provider, timezone, exercise_eat_back_percent";
+const COLUMNS: &str =
+    "theme, units_system, ai_provider, timezone, exercise_eat_back_percent, week_start";
 
 fn from_row(r: &tokio_postgres::Row) -> Preferences {
     Preferences {
@@ -51,6 +56,8 @@ fn from_row(r: &tokio_postgres::Row) -> Preferences {
         ai_provider: r.get("ai_provider"),
         timezone: r.get("timezone"),
         exercise_eat_back_percent: r.get("exercise_eat_back_percent"),
+        // The column's CHECK lists exactly these names.
+        week_start: Weekday::parse(r.get("week_start")).unwrap_or(Weekday::Monday),
     }
 }
 
@@ -111,7 +118,8 @@ pub async fn update(
             "UPDATE user_preferences SET
                 theme = coalesce($2, theme), units_system = coalesce($3, units_system),
                 ai_provider = coalesce($4, ai_provider), timezone = coalesce($5, timezone),
-                exercise_eat_back_percent = coalesce($6, exercise_eat_back_percent)
+                exercise_eat_back_percent = coalesce($6, exercise_eat_back_percent),
+                week_start = coalesce($7, week_start)
              WHERE user_id = {OWNER} RETURNING {COLUMNS}"
         ),
         &[
@@ -121,6 +129,7 @@ pub async fn update(
             &req.ai_provider,
             &timezone,
             &req.exercise_eat_back_percent,
+            &req.week_start.map(Weekday::as_str),
         ],
     )
     .await?

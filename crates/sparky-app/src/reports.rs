@@ -98,8 +98,11 @@ impl ReportRange {
 /// units and the range's bounds (`$2`/`$3`, or the `$4` days up to today in their timezone).
 const HEAD: &str = "who AS (SELECT coalesce($1::uuid, auth.uid()) AS id),
      pref AS (SELECT (SELECT p.units_system FROM user_preferences p WHERE p.user_id = w.id LIMIT 1) AS units,
-                     (SELECT p.timezone FROM user_preferences p WHERE p.user_id = w.id LIMIT 1) AS tz
+                     (SELECT p.timezone FROM user_preferences p WHERE p.user_id = w.id LIMIT 1) AS tz,
+                     (SELECT p.week_start FROM user_preferences p WHERE p.user_id = w.id LIMIT 1) AS week_start
               FROM who w),
+     ws AS (SELECT coalesce(array_position(ARRAY['monday', 'tuesday', 'wednesday', 'thursday', 'friday',
+                                                 'saturday', 'sunday'], (SELECT week_start FROM pref)), 1) AS isodow),
      b AS (SELECT coalesce($2::date, x.today - ($4::int - 1)) AS f, coalesce($3::date, x.today) AS t
            FROM (SELECT (now() AT TIME ZONE coalesce((SELECT tz FROM pref), 'UTC'))::date AS today) x)";
 
@@ -109,6 +112,14 @@ fn amount(d: Decimal, dp: u32) -> Amount {
 
 fn pct(share: Decimal) -> Amount {
     amount(share * Decimal::from(100), 1)
+}
+
+/// The owner's first day of the week from its ISO number (1 = Monday … 7 = Sunday).
+fn week_first_day(isodow: i32) -> chrono::Weekday {
+    u8::try_from(isodow - 1)
+        .ok()
+        .and_then(|n| chrono::Weekday::try_from(n).ok())
+        .unwrap_or(chrono::Weekday::Mon)
 }
 
 fn days_between(from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = NaiveDate> {
@@ -135,7 +146,8 @@ pub struct NutritionDay {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CalorieWeek {
-    /// The week's Monday (may be before `from`).
+    /// The week's first day (Monday unless the owner's `week_start` says otherwise; may be
+    /// before `from`).
     pub week_start: NaiveDate,
     /// Days of the range in this week (7 except at the ends).
     pub days: u32,
@@ -233,6 +245,7 @@ const NUTRITION_SQL_TAIL: &str = "
      SELECT (SELECT id FROM who) AS uid, b.f, b.t,
             (SELECT target_value FROM g WHERE type = 'calorie_target') AS calorie_target,
             (SELECT weekday_targets FROM g WHERE type = 'calorie_target') AS calorie_weekdays,
+            (SELECT isodow FROM ws)::integer AS week_isodow,
             (SELECT target_value FROM g WHERE type = 'protein_target') AS protein_target,
             (SELECT target_value FROM g WHERE type = 'carbs_target') AS carbs_target,
             (SELECT target_value FROM g WHERE type = 'fat_target') AS fat_target,
@@ -270,6 +283,7 @@ pub async fn nutrition(
     let target = |c: &str| first.get::<_, Option<Decimal>>(c);
     let calorie_target = target("calorie_target");
     let calorie_weekdays: Option<Vec<Option<Decimal>>> = first.get("calorie_weekdays");
+    let first_day = week_first_day(first.get("week_isodow"));
     let calorie_target_on =
         |d: NaiveDate| calc::target_on(calorie_target, calorie_weekdays.as_deref(), d);
 
@@ -309,7 +323,7 @@ pub async fn nutrition(
         .iter()
         .map(|d| d.eaten.as_ref().map(|n| n.calories.unwrap_or_default()))
         .collect();
-    let weeks = calc::weekly_totals(from, &calories_daily, calorie_target_on)
+    let weeks = calc::weekly_totals(from, &calories_daily, first_day, calorie_target_on)
         .into_iter()
         .map(|w| CalorieWeek {
             week_start: w.week_start,
@@ -608,7 +622,8 @@ pub struct MuscleVolume {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ExerciseWeek {
-    /// The week's Monday (may be before `from`).
+    /// The week's first day (Monday unless the owner's `week_start` says otherwise; may be
+    /// before `from`).
     pub week_start: NaiveDate,
     pub sessions: i64,
     #[schema(value_type = f64)]
@@ -677,7 +692,7 @@ const EXERCISE_SQL_TAIL: &str = "
               WHERE d.user_id = (SELECT id FROM who) AND d.entry_date <= (SELECT t FROM b)
                 AND s.reps > 0 AND s.weight_kg > 0),
      vol AS (SELECT w.wk, coalesce(mg, 'other') AS mg, sum(w.v) AS v
-             FROM (SELECT entry_date - (extract(isodow FROM entry_date)::int - 1) AS wk,
+             FROM (SELECT entry_date - (extract(isodow FROM entry_date)::int - (SELECT isodow FROM ws) + 7) % 7 AS wk,
                           exercise_id, sum(reps * weight_kg) AS v
                    FROM hist WHERE entry_date >= (SELECT f FROM b)
                    GROUP BY 1, 2) w
@@ -696,7 +711,7 @@ const EXERCISE_SQL_TAIL: &str = "
              FROM heavy)
      SELECT 'h' AS kind, b.f AS day, b.t AS day2, (SELECT id FROM who) AS uid,
             (SELECT units FROM pref) AS name, NULL::numeric AS a, NULL::numeric AS c,
-            NULL::bigint AS n, NULL::integer AS reps
+            NULL::bigint AS n, (SELECT isodow FROM ws)::integer AS reps
      FROM b
      UNION ALL
      SELECT 'd', entry_date, NULL, NULL, NULL, kcal, mins, n, NULL FROM per_day
@@ -732,9 +747,11 @@ pub async fn exercise(
     let system = UnitsSystem::from_preference(header.get::<_, Option<String>>("name").as_deref());
     let wu = WeightUnit::of(system);
     let kg = |v: Decimal| amount(wu.from_kg(v), 2);
+    // The header row carries the owner's first day of the week in `reps`.
+    let first_day = week_first_day(header.get::<_, Option<i32>>("reps").unwrap_or(1));
 
     let mut weeks: Vec<ExerciseWeek> = Vec::new();
-    let mut week = calc::week_start(from);
+    let mut week = calc::week_start_on(from, first_day);
     while week <= to {
         weeks.push(ExerciseWeek {
             week_start: week,
@@ -746,7 +763,7 @@ pub async fn exercise(
         week += Duration::days(7);
     }
     let week_of = |weeks: &[ExerciseWeek], d: NaiveDate| -> Option<usize> {
-        let start = calc::week_start(d);
+        let start = calc::week_start_on(d, first_day);
         weeks.iter().position(|w| w.week_start == start)
     };
     let mut out_days = Vec::new();
@@ -979,7 +996,7 @@ impl ToCsv for ExerciseReport {
     }
     /// Long form, one value a row: `date,metric,subject,value,unit`. Metrics: `sessions`,
     /// `calories_burned`, `duration` (per day), `volume` (per week and muscle group, dated by
-    /// the week's Monday), `one_rep_max` and `heaviest_weight` records (per exercise).
+    /// the week's first day), `one_rep_max` and `heaviest_weight` records (per exercise).
     fn to_csv(&self) -> String {
         let mut out = String::new();
         let wu = self.weight_unit.as_str().to_string();

@@ -90,21 +90,22 @@ pub struct DaySummary {
     pub week: Option<WeekBudget>,
 }
 
-/// The calorie budget of the week (Monday to Sunday) a day is in: the sum of its days'
-/// targets against what was eaten and burned from Monday up to that day.
+/// The calorie budget of the week a day is in (Monday to Sunday, or from the owner's
+/// `week_start`): the sum of its days' targets against what was eaten and burned from its
+/// first day up to that day.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WeekBudget {
-    /// The Monday.
+    /// The week's first day (a Monday unless `week_start` says otherwise).
     pub from: NaiveDate,
-    /// The Sunday.
+    /// Its last day.
     pub to: NaiveDate,
     /// The seven days' calorie targets added up (each day's own where the target differs by
     /// day of the week), kcal.
     pub budget: Amount,
-    /// kcal eaten from Monday to this day.
+    /// kcal eaten from the week's first day to this day.
     pub eaten: Amount,
-    /// The share of exercise calories that counts (`exercise_eat_back_percent`), Monday to
-    /// this day.
+    /// The share of exercise calories that counts (`exercise_eat_back_percent`), from the
+    /// week's first day to this day.
     pub burned_counted: Amount,
     /// budget − eaten + burned_counted: what the rest of the week may still have.
     pub remaining: Amount,
@@ -112,14 +113,15 @@ pub struct WeekBudget {
     pub days_after: u32,
 }
 
-/// The week's budget, or `None` when a day of the week has no calorie target.
+/// The budget of the week from `from` (the owner's first day of the week) that holds
+/// `date`, or `None` when a day of the week has no calorie target.
 fn week_budget(
     date: NaiveDate,
+    from: NaiveDate,
     target_of: impl Fn(NaiveDate) -> Option<Decimal>,
     eaten: Decimal,
     burned_counted: Decimal,
 ) -> Option<WeekBudget> {
-    let from = report::week_start(date);
     let to = from + Days::new(6);
     let budget = from
         .iter_days()
@@ -296,10 +298,11 @@ fn round2(d: Decimal) -> Amount {
 /// active targets (the day's own where a target differs by day of the week), water, weight and the logging streak.
 pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<DaySummary> {
     acting.ensure_visible(tx, Area::Diary).await?;
-    // The day and the days of its week before it (for the week's budget).
-    let monday = report::week_start(date);
+    // The day and the six before it: the days of its week so far, whichever day the owner's
+    // week starts on (for the week's budget).
+    let six_before = date.checked_sub_days(Days::new(6)).unwrap_or(date);
     let rows = tx
-        .query(RANGE_SQL, &[&acting.owner, &monday, &date])
+        .query(RANGE_SQL, &[&acting.owner, &six_before, &date])
         .await?;
     let goals = tx
         .query(
@@ -311,7 +314,11 @@ pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<
                    AND type IN ('calorie_target', 'protein_target', 'carbs_target', 'fat_target', 'water_target')
                  UNION ALL
                  SELECT 'eat_back', exercise_eat_back_percent::numeric, NULL, NULL FROM user_preferences
-                 WHERE user_id = {OWNER}"
+                 WHERE user_id = {OWNER}
+                 UNION ALL
+                 SELECT 'week_start', array_position(ARRAY['monday', 'tuesday', 'wednesday', 'thursday',
+                            'friday', 'saturday', 'sunday'], week_start)::numeric, NULL, NULL
+                 FROM user_preferences WHERE user_id = {OWNER}"
             ),
             &[&acting.owner, &date],
         )
@@ -341,7 +348,7 @@ pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<
             &[&acting.owner, &date],
         )
         .await?;
-    let (user_id, mut week_days) = days_of(&rows, monday, date)?;
+    let (user_id, mut week_days) = days_of(&rows, six_before, date)?;
     let row = week_days
         .pop()
         .ok_or_else(|| AppError::internal("day summary: no day row"))?;
@@ -392,6 +399,12 @@ pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<
         water: water_t.map(|t| round2(t - water)),
     };
     let target = |d: Option<Decimal>| d.map(|d| Amount(d.normalize()));
+    let first_day = target_of("week_start")
+        .and_then(|n| n.to_u8())
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|n| chrono::Weekday::try_from(n).ok())
+        .unwrap_or(chrono::Weekday::Mon);
+    let week_from = report::week_start_on(date, first_day);
     let week = match goals
         .iter()
         .find(|g| g.get::<_, &str>(0) == "calorie_target")
@@ -401,7 +414,7 @@ pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<
             let by_weekday: Option<Vec<Option<Decimal>>> = g.get(3);
             let mut eaten_before = Decimal::ZERO;
             let mut burned_before = Decimal::ZERO;
-            for d in &week_days {
+            for d in week_days.iter().filter(|d| d.date >= week_from) {
                 let n: Nutrients = serde_json::from_str(d.eaten.get())
                     .map_err(|e| AppError::internal(format!("day totals: eaten_json: {e}")))?;
                 eaten_before += eaten_or_zero(n.calories);
@@ -409,6 +422,7 @@ pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<
             }
             week_budget(
                 date,
+                week_from,
                 |d| report::target_on(usual, by_weekday.as_deref(), d),
                 calories + eaten_before,
                 (burned + burned_before) * eat_back / Decimal::ONE_HUNDRED,

@@ -17,5 +17,5 @@ pub mod values;
 
 pub use values::{
     AccessType, Amount, Date, DistanceUnit, ExerciseCategory, GoalStatus, GoalType, MealType,
-    Theme, Timestamp, UnitsSystem, WeightUnit,
+    Theme, Timestamp, UnitsSystem, Weekday, WeightUnit,
 };

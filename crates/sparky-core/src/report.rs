@@ -147,7 +147,12 @@ pub const WEEKDAY_NAMES: [&str; 7] = [
 
 /// The Monday of `d`'s week.
 pub fn week_start(d: NaiveDate) -> NaiveDate {
-    d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
+    week_start_on(d, chrono::Weekday::Mon)
+}
+
+/// The first day of `d`'s week when weeks start on `first`.
+pub fn week_start_on(d: NaiveDate, first: chrono::Weekday) -> NaiveDate {
+    d - Duration::days(i64::from(d.weekday().days_since(first)))
 }
 
 /// The target of one day: the value for its day of the week when one is set (`by_weekday`,
@@ -169,12 +174,13 @@ pub fn target_on(
 pub fn weekly_totals(
     from: NaiveDate,
     daily: &[Option<Decimal>],
+    first: chrono::Weekday,
     target_of: impl Fn(NaiveDate) -> Option<Decimal>,
 ) -> Vec<WeekTotal> {
     let mut weeks: Vec<WeekTotal> = Vec::new();
     for (i, v) in daily.iter().enumerate() {
         let day = from + Duration::days(i as i64);
-        let start = week_start(day);
+        let start = week_start_on(day, first);
         if weeks.last().is_none_or(|w| w.week_start != start) {
             weeks.push(WeekTotal {
                 week_start: start,
@@ -244,7 +250,9 @@ mod tests {
         // 2026-07-01 is a Wednesday: 5 days in its week, then a whole week, then 1 day.
         let mut daily = vec![Some(dec!(2000)); 13];
         daily[1] = None;
-        let w = weekly_totals(day("2026-07-01"), &daily, |_| Some(dec!(1800)));
+        let w = weekly_totals(day("2026-07-01"), &daily, chrono::Weekday::Mon, |_| {
+            Some(dec!(1800))
+        });
         assert_eq!(w.len(), 3);
         assert_eq!(w[0].week_start, day("2026-06-29"));
         assert_eq!((w[0].days, w[0].logged_days), (5, 4));
@@ -253,7 +261,7 @@ mod tests {
         assert_eq!(w[1].budget, Some(dec!(12600)));
         assert_eq!((w[2].days, w[2].week_start), (1, day("2026-07-13")));
         assert_eq!(
-            weekly_totals(day("2026-07-01"), &[None], |_| None)[0].total,
+            weekly_totals(day("2026-07-01"), &[None], chrono::Weekday::Mon, |_| None)[0].total,
             None
         );
     }
@@ -278,12 +286,39 @@ mod tests {
             Some(dec!(2000))
         );
         // A week's budget sums its days' own targets: Wednesday to Sunday, one of them Saturday.
-        let weeks = weekly_totals(day("2026-07-01"), &[None; 5], |d| {
+        let weeks = weekly_totals(day("2026-07-01"), &[None; 5], chrono::Weekday::Mon, |d| {
             target_on(Some(dec!(2000)), w, d)
         });
         assert_eq!(weeks[0].budget, Some(dec!(10600)));
         // A day without any target leaves its week without a budget.
-        let weeks = weekly_totals(day("2026-07-01"), &[None; 5], |d| target_on(None, w, d));
+        let weeks = weekly_totals(day("2026-07-01"), &[None; 5], chrono::Weekday::Mon, |d| {
+            target_on(None, w, d)
+        });
+        assert_eq!(weeks[0].budget, None);
+        // Weeks that start on Sunday: Wednesday 2026-07-01 to Saturday is one week, Sunday the
+        // next.
+        let weeks = weekly_totals(day("2026-07-01"), &[None; 5], chrono::Weekday::Sun, |d| {
+            target_on(Some(dec!(2000)), w, d)
+        });
+        assert_eq!(weeks.len(), 2);
+        assert_eq!(weeks[0].week_start, day("2026-06-28"));
+        assert_eq!((weeks[0].days, weeks[0].budget), (4, Some(dec!(8600))));
+        assert_eq!(weeks[1].week_start, day("2026-07-05"));
+        assert_eq!(
+            week_start_on(day("2026-07-05"), chrono::Weekday::Sun),
+            day("2026-07-05")
+        );
+        assert_eq!(
+            week_start_on(day("2026-07-04"), chrono::Weekday::Sat),
+            day("2026-07-04")
+        );
+        assert_eq!(
+            week_start_on(day("2026-07-03"), chrono::Weekday::Sat),
+            day("2026-06-27")
+        );
+        let weeks = weekly_totals(day("2026-07-01"), &[None; 5], chrono::Weekday::Mon, |d| {
+            target_on(None, w, d)
+        });
         assert_eq!(weeks[0].budget, None);
     }
 

@@ -544,4 +544,36 @@ async fn exercise_calories_eaten_back_is_a_preference_that_today_follows() {
             "{bad} changed nothing"
         );
     }
+
+    // The first day of the week: the weekly budget on Today follows it.
+    assert!(settings
+        .body
+        .contains("<option value=\"monday\" selected>Monday</option>"));
+    let mut with_week = form("50").to_vec();
+    with_week.push(("week_start", "sunday"));
+    let saved = submit(&app, "/settings", "/settings/preferences", &me, &with_week).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(
+        app.get("/api/v1/preferences", &me).await.body["week_start"],
+        "sunday"
+    );
+    let settings = get(&app, "/settings", &me).await;
+    assert!(settings
+        .body
+        .contains("<option value=\"sunday\" selected>Sunday</option>"));
+    let today = get(&app, "/", &me).await;
+    assert!(today.body.contains("Week to Saturday:"), "{}", today.body);
+    let mut bad_week = form("50").to_vec();
+    bad_week.push(("week_start", "someday"));
+    let again = submit(&app, "/settings", "/settings/preferences", &me, &bad_week).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        again.body.contains("Choose a day of the week."),
+        "{}",
+        again.body
+    );
+    assert_eq!(
+        app.get("/api/v1/preferences", &me).await.body["week_start"],
+        "sunday"
+    );
 }

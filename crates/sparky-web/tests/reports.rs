@@ -625,3 +625,77 @@ async fn bad_ranges_are_422_and_presets_end_today() {
     let r = app.get("/api/v1/reports/body", &ann).await;
     assert_eq!(r.status, StatusCode::OK);
 }
+
+/// Weekly totals follow the owner's first day of the week (`week_start`): the same days, laid
+/// into Sunday-to-Saturday weeks, with nothing lost or counted twice.
+#[tokio::test]
+async fn weeks_start_on_the_owners_first_day_of_the_week() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let ann_id: Uuid = ann_id.parse().unwrap();
+    seed_ann(&app, ann_id, &ann).await;
+    let monday_weeks = app
+        .get(&format!("/api/v1/reports/nutrition?{RANGE}"), &ann)
+        .await
+        .body;
+    let r = app
+        .put("/api/v1/preferences", &ann, json!({"week_start": "sunday"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+
+    let starts = |b: &Value| -> Vec<String> {
+        b["weeks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["week_start"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let sum = |b: &Value, field: &str| -> f64 {
+        b["weeks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w[field].as_f64().unwrap_or(0.0))
+            .sum()
+    };
+    let n = app
+        .get(&format!("/api/v1/reports/nutrition?{RANGE}"), &ann)
+        .await;
+    assert_eq!(n.status, StatusCode::OK, "{:?}", n.body);
+    let c = &n.body["calories"];
+    assert_eq!(starts(c), ["2026-06-28", "2026-07-05", "2026-07-12"]);
+    let days: Vec<i64> = c["weeks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["days"].as_i64().unwrap())
+        .collect();
+    assert_eq!(days, [4, 7, 3]);
+    assert_eq!(
+        sum(c, "calories"),
+        sum(&monday_weeks["calories"], "calories"),
+        "{c}"
+    );
+
+    let e = app
+        .get(&format!("/api/v1/reports/exercise?{RANGE}"), &ann)
+        .await;
+    assert_eq!(e.status, StatusCode::OK, "{:?}", e.body);
+    assert_eq!(starts(&e.body), ["2026-06-28", "2026-07-05", "2026-07-12"]);
+    assert_eq!(sum(&e.body, "sessions"), 3.0);
+    let volume: f64 = e.body["weeks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|w| w["volume"].as_array().unwrap().clone())
+        .map(|v| v["volume"].as_f64().unwrap())
+        .sum();
+    let total: f64 = e.body["volume"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["volume"].as_f64().unwrap())
+        .sum();
+    assert_eq!(volume, total, "{}", e.body);
+}

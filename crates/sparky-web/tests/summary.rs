@@ -119,6 +119,42 @@ async fn a_day_adds_up_eaten_burned_targets_water_weight_and_streak() {
         json!({"from": "2026-06-29", "to": "2026-07-05", "budget": 14000.0, "eaten": 189.5,
                "burned_counted": 0.0, "remaining": 13810.5, "days_after": 4})
     );
+    // Weeks that start on Sunday: that Sunday opens a new week.
+    let r = app
+        .put("/api/v1/preferences", &ann, json!({"week_start": "sunday"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let sunday = app.get("/api/v1/summary/2026-07-05", &ann).await;
+    assert_eq!(
+        sunday.body["week"],
+        json!({"from": "2026-07-05", "to": "2026-07-11", "budget": 14000.0, "eaten": 644.3,
+               "burned_counted": 140.0, "remaining": 13495.7, "days_after": 6})
+    );
+    let wednesday = app.get("/api/v1/summary/2026-07-01", &ann).await;
+    assert_eq!(wednesday.body["week"]["from"], "2026-06-28");
+    assert_eq!(wednesday.body["week"]["days_after"], 3);
+    let bad = app
+        .put(
+            "/api/v1/preferences",
+            &ann,
+            json!({"week_start": "someday"}),
+        )
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        bad.body
+    );
+    assert!(
+        bad.body["error"]["fields"]["week_start"].is_string(),
+        "{:?}",
+        bad.body
+    );
+    let r = app
+        .put("/api/v1/preferences", &ann, json!({"week_start": "monday"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let (_, bob) = app.user("bob@example.com").await;
     let r = app
         .post(

@@ -881,8 +881,9 @@ async fn uploads_wait_for_room_in_a_bounded_budget() {
     drop(stalled);
 }
 
-/// A column added to the format later (`preferences.csv`'s `exercise_eat_back_percent`) goes
-/// out and comes back; an archive written before it existed is still read, with its default.
+/// Columns added to the format later (`preferences.csv`'s `exercise_eat_back_percent` and
+/// `week_start`) go out and come back; an archive written before they existed is still read,
+/// with their defaults.
 #[tokio::test]
 async fn a_column_added_later_round_trips_and_older_archives_still_import() {
     let a = TestApp::spawn().await;
@@ -891,10 +892,11 @@ async fn a_column_added_later_round_trips_and_older_archives_still_import() {
         .put(
             "/api/v1/preferences",
             &alice,
-            serde_json::json!({"exercise_eat_back_percent": 40}),
+            serde_json::json!({"exercise_eat_back_percent": 40, "week_start": "Sunday"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["week_start"], "sunday");
     let archive = export_of(&a, &alice).await;
     let prefs = text(&archive, "preferences.csv");
     let mut lines = prefs.lines();
@@ -902,23 +904,36 @@ async fn a_column_added_later_round_trips_and_older_archives_still_import() {
         lines
             .next()
             .unwrap()
-            .ends_with(",exercise_eat_back_percent"),
+            .ends_with(",exercise_eat_back_percent,week_start"),
         "{prefs}"
     );
-    assert!(lines.next().unwrap().ends_with(",40"), "{prefs}");
+    assert!(lines.next().unwrap().ends_with(",40,sunday"), "{prefs}");
 
     let (_, bea) = a.user("bea@example.com").await;
     let r = import_archive(&a, &bea, &archive).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let p = a.get("/api/v1/preferences", &bea).await.body;
     assert_eq!(p["exercise_eat_back_percent"], 40);
+    assert_eq!(p["week_start"], "sunday");
 
-    // The same archive as an older Sparky wrote it: no such column.
+    // The same archive as older Sparkys wrote it: without week_start, then without both.
+    let drop_last = |csv: &str| -> String {
+        csv.lines()
+            .map(|l| format!("{}\n", &l[..l.rfind(',').unwrap()]))
+            .collect()
+    };
+    let mut one_older = copy_of(&archive);
+    one_older
+        .files
+        .insert("preferences.csv".into(), drop_last(&prefs).into_bytes());
+    let (_, bo) = a.user("bo@example.com").await;
+    let r = import_archive(&a, &bo, &one_older).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let p = a.get("/api/v1/preferences", &bo).await.body;
+    assert_eq!(p["exercise_eat_back_percent"], 40);
+    assert_eq!(p["week_start"], "monday");
     let mut older = copy_of(&archive);
-    let cut: String = prefs
-        .lines()
-        .map(|l| format!("{}\n", &l[..l.rfind(',').unwrap()]))
-        .collect();
+    let cut: String = drop_last(&drop_last(&prefs));
     older
         .files
         .insert("preferences.csv".into(), cut.clone().into_bytes());
@@ -927,6 +942,7 @@ async fn a_column_added_later_round_trips_and_older_archives_still_import() {
     assert_eq!(r.status, StatusCode::OK, "{cut}: {:?}", r.body);
     let p = a.get("/api/v1/preferences", &cy).await.body;
     assert_eq!(p["exercise_eat_back_percent"], 100);
+    assert_eq!(p["week_start"], "monday");
     assert_eq!(p["timezone"], "UTC");
     // Dropping a column that is not a later addition is still refused.
     let mut broken = copy_of(&older);

@@ -258,6 +258,7 @@ pub static FILES: &[FileSpec] = &[
                 "exercise_eat_back_percent",
                 "100",
             ),
+            added("week_start", Kind::Text, "week_start", "monday"),
         ],
         from: "user_preferences WHERE user_id = (SELECT auth.uid())",
         id: "id",
@@ -269,7 +270,8 @@ pub static FILES: &[FileSpec] = &[
             conflict: "ON CONFLICT (user_id) DO UPDATE SET theme = EXCLUDED.theme,
                 ai_provider = EXCLUDED.ai_provider, units_system = EXCLUDED.units_system,
                 timezone = EXCLUDED.timezone, onboarded_at = EXCLUDED.onboarded_at,
-                exercise_eat_back_percent = EXCLUDED.exercise_eat_back_percent",
+                exercise_eat_back_percent = EXCLUDED.exercise_eat_back_percent,
+                week_start = EXCLUDED.week_start",
         },
     },
     FileSpec {

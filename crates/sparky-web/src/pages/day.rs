@@ -335,11 +335,14 @@ pub async fn view(
                 } else {
                     "day.week_over"
                 };
+                let last = sparky_core::report::WEEKDAY_NAMES
+                    [w.to.weekday().num_days_from_monday() as usize];
                 t.fill(
                     key,
                     &[
                         ("kcal", &kcal(remaining.abs())),
                         ("budget", &kcal(f(w.budget))),
+                        ("last", t.get(&format!("weekday.{last}"))),
                     ],
                 )
             })

@@ -19,7 +19,7 @@ use sparky_app::profile::{self, ProfileInput};
 use sparky_app::{Acting, AppError};
 use sparky_core::energy::{ActivityLevel, Sex};
 use sparky_core::units::{cm_to_in, in_to_cm, round_dp};
-use sparky_core::{Amount, Date, Theme, UnitsSystem};
+use sparky_core::{Amount, Date, Theme, UnitsSystem, Weekday};
 
 use super::forms::{decimal, options, timezones, Errors, Opt};
 use super::{html, redirect, Page, PageError, PageForm, PageQuery, Shell, Units};
@@ -61,6 +61,7 @@ pub struct PreferencesForm {
     timezone: String,
     theme: String,
     exercise_eat_back_percent: String,
+    week_start: String,
 }
 
 #[derive(Template)]
@@ -78,6 +79,7 @@ struct SettingsPage {
     timezones: Vec<Opt>,
     height_unit: &'static str,
     eat_back: String,
+    week_starts: Vec<Opt>,
 }
 
 fn render(
@@ -101,6 +103,7 @@ fn render(
         timezones: timezones(&prefs.timezone),
         height_unit: if shell.units.imperial() { "in" } else { "cm" },
         eat_back: prefs.exercise_eat_back_percent,
+        week_starts: options(&t, "weekday", Weekday::NAMES, &prefs.week_start),
         shell,
         p,
         errors,
@@ -140,6 +143,7 @@ async fn current(
             timezone: prefs.timezone,
             theme: prefs.theme,
             exercise_eat_back_percent: prefs.exercise_eat_back_percent.to_string(),
+            week_start: prefs.week_start.as_str().to_string(),
         },
     ))
 }
@@ -311,6 +315,19 @@ async fn save_preferences(
             None
         }
     };
+    // Left out (an older form): unchanged.
+    let week_start = match form.week_start.trim() {
+        "" => None,
+        w => match Weekday::parse(w) {
+            Ok(w) => Some(w),
+            Err(_) => {
+                errors
+                    .0
+                    .insert("week_start".into(), t.get("settings.err.week_start").into());
+                None
+            }
+        },
+    };
     if !errors.is_empty() {
         return again(page, None, Some(form), errors).await;
     }
@@ -320,6 +337,7 @@ async fn save_preferences(
         ai_provider: None,
         timezone: Some(form.timezone.clone()),
         exercise_eat_back_percent: eat_back,
+        week_start,
     };
     match preferences::update(&mut page.tx, Acting::ME, update).await {
         Ok(_) => {
