@@ -114,14 +114,6 @@ fn pct(share: Decimal) -> Amount {
     amount(share * Decimal::from(100), 1)
 }
 
-/// The owner's first day of the week from its ISO number (1 = Monday … 7 = Sunday).
-fn week_first_day(isodow: i32) -> chrono::Weekday {
-    u8::try_from(isodow - 1)
-        .ok()
-        .and_then(|n| chrono::Weekday::try_from(n).ok())
-        .unwrap_or(chrono::Weekday::Mon)
-}
-
 fn days_between(from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = NaiveDate> {
     from.iter_days().take_while(move |d| *d <= to)
 }
@@ -283,7 +275,7 @@ pub async fn nutrition(
     let target = |c: &str| first.get::<_, Option<Decimal>>(c);
     let calorie_target = target("calorie_target");
     let calorie_weekdays: Option<Vec<Option<Decimal>>> = first.get("calorie_weekdays");
-    let first_day = week_first_day(first.get("week_isodow"));
+    let first_day = calc::weekday_from_iso(first.get::<_, i32>("week_isodow").into());
     let calorie_target_on =
         |d: NaiveDate| calc::target_on(calorie_target, calorie_weekdays.as_deref(), d);
 
@@ -748,7 +740,8 @@ pub async fn exercise(
     let wu = WeightUnit::of(system);
     let kg = |v: Decimal| amount(wu.from_kg(v), 2);
     // The header row carries the owner's first day of the week in `reps`.
-    let first_day = week_first_day(header.get::<_, Option<i32>>("reps").unwrap_or(1));
+    let first_day =
+        calc::weekday_from_iso(header.get::<_, Option<i32>>("reps").unwrap_or(1).into());
 
     let mut weeks: Vec<ExerciseWeek> = Vec::new();
     let mut week = calc::week_start_on(from, first_day);

@@ -84,8 +84,8 @@ pub struct DaySummary {
     pub entries: i64,
     /// Consecutive days with at least one diary entry, ending on this day (0 if none today).
     pub streak_days: i64,
-    /// The calorie budget of this day's week (Monday to Sunday); absent without a calorie
-    /// target.
+    /// The calorie budget of this day's week (Monday to Sunday, or from the owner's
+    /// `week_start`); absent without a calorie target.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub week: Option<WeekBudget>,
 }
@@ -109,7 +109,7 @@ pub struct WeekBudget {
     pub burned_counted: Amount,
     /// budget − eaten + burned_counted: what the rest of the week may still have.
     pub remaining: Amount,
-    /// Days of the week after this one (0 on Sunday).
+    /// Days of the week after this one (0 on its last day).
     pub days_after: u32,
 }
 
@@ -295,7 +295,8 @@ fn round2(d: Decimal) -> Amount {
 }
 
 /// One day: eaten (with the nutrients only some entries know), burned, remaining against the
-/// active targets (the day's own where a target differs by day of the week), water, weight and the logging streak.
+/// active targets (the day's own where a target differs by day of the week), water, weight,
+/// the logging streak and the week's calorie budget.
 pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<DaySummary> {
     acting.ensure_visible(tx, Area::Diary).await?;
     // The day and the six before it: the days of its week so far, whichever day the owner's
@@ -399,11 +400,11 @@ pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<
         water: water_t.map(|t| round2(t - water)),
     };
     let target = |d: Option<Decimal>| d.map(|d| Amount(d.normalize()));
-    let first_day = target_of("week_start")
-        .and_then(|n| n.to_u8())
-        .and_then(|n| n.checked_sub(1))
-        .and_then(|n| chrono::Weekday::try_from(n).ok())
-        .unwrap_or(chrono::Weekday::Mon);
+    let first_day = report::weekday_from_iso(
+        target_of("week_start")
+            .and_then(|n| n.to_i64())
+            .unwrap_or(1),
+    );
     let week_from = report::week_start_on(date, first_day);
     let week = match goals
         .iter()

@@ -150,6 +150,15 @@ pub fn week_start(d: NaiveDate) -> NaiveDate {
     week_start_on(d, chrono::Weekday::Mon)
 }
 
+/// A first day of the week from its ISO number (1 = Monday … 7 = Sunday); Monday for anything
+/// else (a missing preference).
+pub fn weekday_from_iso(isodow: i64) -> chrono::Weekday {
+    u8::try_from(isodow - 1)
+        .ok()
+        .and_then(|n| chrono::Weekday::try_from(n).ok())
+        .unwrap_or(chrono::Weekday::Mon)
+}
+
 /// The first day of `d`'s week when weeks start on `first`.
 pub fn week_start_on(d: NaiveDate, first: chrono::Weekday) -> NaiveDate {
     d - Duration::days(i64::from(d.weekday().days_since(first)))
