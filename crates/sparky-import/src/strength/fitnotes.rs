@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{gather, km_of, mass_unit, number, positive, set_of, SetRow, Table};
+use super::{gather, mass_unit, number, positive, row_units, set_of, SetRow, Table};
 use crate::{Area, ImportError, ImportResult, Options, Parsed};
 
 /// Reads FitNotes' workout data export (either format).
@@ -66,34 +66,18 @@ pub fn parse_fitnotes(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                 }
             },
         };
-        let weight_unit = match table.get(r, weight_unit_col) {
-            None => header_weight_unit,
-            Some(u) => match mass_unit(u) {
-                Some(u) => Some(u),
-                None => {
-                    out.skip(
-                        Some(Area::Workouts),
-                        *line,
-                        format!("unknown weight unit \"{u}\""),
-                    );
-                    continue;
-                }
-            },
-        };
-        let (km, unitless_distance) = match (positive(distance), table.get(r, distance_unit_col)) {
-            (None, _) => (None, None),
-            (Some(d), None) => (None, Some(d)),
-            (Some(d), Some(u)) => match km_of(d, u) {
-                Some(km) => (Some(km), None),
-                None => {
-                    out.skip(
-                        Some(Area::Workouts),
-                        *line,
-                        format!("unknown distance unit \"{u}\""),
-                    );
-                    continue;
-                }
-            },
+        let units = row_units(
+            table.get(r, weight_unit_col),
+            header_weight_unit,
+            distance,
+            table.get(r, distance_unit_col),
+        );
+        let (weight_unit, km, unitless_distance) = match units {
+            Ok(u) => u,
+            Err(e) => {
+                out.skip(Some(Area::Workouts), *line, e);
+                continue;
+            }
         };
         rows.push(SetRow {
             line: *line,

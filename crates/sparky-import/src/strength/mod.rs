@@ -92,34 +92,18 @@ pub fn parse_strong(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                 continue;
             }
         };
-        let weight_unit = match table.get(r, weight_unit_col) {
-            None => None,
-            Some(u) => match mass_unit(u) {
-                Some(u) => Some(u),
-                None => {
-                    out.skip(
-                        Some(Area::Workouts),
-                        *line,
-                        format!("unknown weight unit \"{u}\""),
-                    );
-                    continue;
-                }
-            },
-        };
-        let (km, unitless_distance) = match (positive(distance), table.get(r, distance_unit_col)) {
-            (None, _) => (None, None),
-            (Some(d), None) => (None, Some(d)),
-            (Some(d), Some(u)) => match km_of(d, u) {
-                Some(km) => (Some(km), None),
-                None => {
-                    out.skip(
-                        Some(Area::Workouts),
-                        *line,
-                        format!("unknown distance unit \"{u}\""),
-                    );
-                    continue;
-                }
-            },
+        let units = row_units(
+            table.get(r, weight_unit_col),
+            None,
+            distance,
+            table.get(r, distance_unit_col),
+        );
+        let (weight_unit, km, unitless_distance) = match units {
+            Ok(u) => u,
+            Err(e) => {
+                out.skip(Some(Area::Workouts), *line, e);
+                continue;
+            }
         };
         rows.push(SetRow {
             line: *line,
@@ -368,6 +352,32 @@ fn set_of(
         weight,
         unit: weight.and(unit),
     })
+}
+
+/// A set row's weight unit, its distance in km, and a distance without a unit.
+type RowUnits = (Option<WeightUnit>, Option<Decimal>, Option<Decimal>);
+
+/// A set row's weight unit (its own column, else `default`) and its distance in km, or
+/// without a unit when the row names none; the reason when a unit is unknown.
+fn row_units(
+    weight_unit: Option<&str>,
+    default: Option<WeightUnit>,
+    distance: Option<Decimal>,
+    distance_unit: Option<&str>,
+) -> Result<RowUnits, String> {
+    let weight_unit = match weight_unit {
+        None => default,
+        Some(u) => Some(mass_unit(u).ok_or_else(|| format!("unknown weight unit \"{u}\""))?),
+    };
+    let (km, unitless) = match (positive(distance), distance_unit) {
+        (None, _) => (None, None),
+        (Some(d), None) => (None, Some(d)),
+        (Some(d), Some(u)) => (
+            Some(km_of(d, u).ok_or_else(|| format!("unknown distance unit \"{u}\""))?),
+            None,
+        ),
+    };
+    Ok((weight_unit, km, unitless))
 }
 
 fn mass_unit(u: &str) -> Option<WeightUnit> {
