@@ -150,7 +150,7 @@ fn columns(
             .copied()
             .ok_or_else(|| {
                 ImportError::new(format!(
-                    "--map {column}={field}: {} rows have no field \"{field}\"; use one of: {}",
+                    "column name {column}={field}: {} rows have no field \"{field}\"; use one of: {}",
                     area.as_str(),
                     allowed.join(", ")
                 ))
@@ -165,7 +165,7 @@ fn columns(
             })
             .ok_or_else(|| {
                 ImportError::new(format!(
-                    "--map {column}={field}: the file has no column \"{column}\"; its columns are: {}",
+                    "column name {column}={field}: the file has no column \"{column}\"; its columns are: {}",
                     headers.iter().collect::<Vec<_>>().join(", ")
                 ))
             })?;
@@ -197,7 +197,7 @@ fn columns(
             Ok(())
         } else {
             Err(ImportError::new(format!(
-                "no column for \"{f}\" in the header ({}); name one with --map COLUMN={f}",
+                "no column for \"{f}\" in the header ({}); name one: COLUMN={f} (--map on the command line, map in the API)",
                 headers.iter().collect::<Vec<_>>().join(", ")
             )))
         }

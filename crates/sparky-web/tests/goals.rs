@@ -1171,6 +1171,12 @@ async fn daily_targets_can_differ_by_day_of_the_week() {
             json!({"by_weekday": {"saturday": -5}}),
             "by_weekday.saturday",
         ),
+        // Rounds to 0 at the stored precision.
+        (
+            json!({"by_weekday": {"sunday": 0.0000001}}),
+            "by_weekday.sunday",
+        ),
+        (json!({"target_value": 0.0000001}), "target_value"),
         (
             json!({"by_weekday": {"monday": 25000}}),
             "by_weekday.monday",

@@ -301,7 +301,10 @@ fn to_canonical(
                 .map_err(|_| AppError::invalid(field, "is out of range"))?
         }
     };
-    if canonical <= Decimal::ZERO || canonical > t.max_target() {
+    // Stored at numeric(14,6): checked as stored, so 0.0000001 is "not above 0" here, not a
+    // constraint violation at the INSERT.
+    let stored = round_dp(canonical, 6);
+    if stored <= Decimal::ZERO || stored > t.max_target() {
         return Err(AppError::invalid(
             field,
             format!(
@@ -311,8 +314,7 @@ fn to_canonical(
             ),
         ));
     }
-    // Stored at numeric(14,6).
-    Ok(round_dp(canonical, 6))
+    Ok(stored)
 }
 
 /// Maps the one-active-goal-per-type index to a 409 that says what to do.
