@@ -151,24 +151,26 @@ async fn bad_targets_are_shown_next_to_the_field_and_nothing_changes() {
     assert_eq!(active(&app, &me).await.len(), 1);
 }
 
-/// The calorie target's days of the week with their own value: set, shown open, refused
-/// with the problem next to the day (nothing changes), and cleared again.
+/// Every daily target's days of the week with their own value: set from the grid, shown
+/// open, refused with the problem next to the day (nothing changes), kept by a form without
+/// the grid (the suggestion's), and cleared again.
 #[tokio::test]
-async fn calories_can_differ_on_some_days_of_the_week() {
+async fn targets_can_differ_on_some_days_of_the_week() {
     let app = TestApp::spawn().await;
     let (_, me) = app.user("cid@example.com").await;
     set_goal(&app, &me, "calorie_target", 2000.0).await;
     let page = get(&app, "/goals", &me).await;
     assert!(
-        page.body.contains("Different calories on some days"),
+        page.body.contains("Different targets on some days"),
         "{}",
         page.body
     );
     assert!(page.body.contains("<details class=\"weekday-targets\">"));
-    let by_weekday = |goals: &[Value]| {
+    assert!(page.body.contains("aria-label=\"Saturday, Protein (g)\""));
+    let by_weekday = |goals: &[Value], kind: &str| {
         goals
             .iter()
-            .find(|g| g["type"] == "calorie_target")
+            .find(|g| g["type"] == kind)
             .map(|g| g["by_weekday"].clone())
     };
 
@@ -178,27 +180,67 @@ async fn calories_can_differ_on_some_days_of_the_week() {
         "/goals/targets",
         &me,
         &[
+            ("weekdays", "1"),
             ("calorie_target", "2000"),
             ("cal_saturday", "2600"),
             ("cal_sunday", "2450"),
+            ("protein_target", "120"),
+            ("protein_saturday", "150"),
+            ("water_target", "2000"),
+            ("water_wednesday", "3000"),
         ],
     )
     .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
-    let expected = json!({"saturday": 2600.0, "sunday": 2450.0});
-    assert_eq!(by_weekday(&active(&app, &me).await), Some(expected.clone()));
+    let calories = json!({"saturday": 2600.0, "sunday": 2450.0});
+    let goals = active(&app, &me).await;
+    assert_eq!(by_weekday(&goals, "calorie_target"), Some(calories.clone()));
+    assert_eq!(
+        by_weekday(&goals, "protein_target"),
+        Some(json!({"saturday": 150.0}))
+    );
+    assert_eq!(
+        by_weekday(&goals, "water_target"),
+        Some(json!({"wednesday": 3000.0}))
+    );
     let page = get(&app, "/goals", &me).await;
     assert!(page
         .body
         .contains("<details class=\"weekday-targets\" open>"));
-    assert!(page
-        .body
-        .contains("name=\"cal_saturday\" inputmode=\"numeric\" value=\"2600\""));
+    for (field, value) in [
+        ("cal_saturday", "2600"),
+        ("protein_saturday", "150"),
+        ("water_wednesday", "3000"),
+    ] {
+        assert!(
+            page.body.contains(&format!(
+                "name=\"{field}\" inputmode=\"decimal\" value=\"{value}\""
+            )),
+            "{field}"
+        );
+    }
 
-    for (day, typed) in [
-        ("cal_monday", "lots"),
-        ("cal_monday", "0"),
-        ("cal_friday", "90000"),
+    for (day, typed, problem) in [
+        (
+            "cal_monday",
+            "lots",
+            "Enter calories between 1 and 20,000 kcal, or leave the day empty",
+        ),
+        (
+            "cal_monday",
+            "0",
+            "Enter calories between 1 and 20,000 kcal, or leave the day empty",
+        ),
+        (
+            "cal_friday",
+            "90000",
+            "Enter calories between 1 and 20,000 kcal, or leave the day empty",
+        ),
+        (
+            "fat_tuesday",
+            "5000",
+            "Enter grams of fat up to 2,000, or leave the day empty",
+        ),
     ] {
         let bad = submit(
             &app,
@@ -206,7 +248,9 @@ async fn calories_can_differ_on_some_days_of_the_week() {
             "/goals/targets",
             &me,
             &[
+                ("weekdays", "1"),
                 ("calorie_target", "2000"),
+                ("fat_target", "70"),
                 (day, typed),
                 ("cal_saturday", "2600"),
             ],
@@ -217,27 +261,76 @@ async fn calories_can_differ_on_some_days_of_the_week() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "{day}={typed}"
         );
-        assert!(bad.body.contains("or leave the day empty"), "{}", bad.body);
+        assert!(bad.body.contains(problem), "{}", bad.body);
         assert!(
-            bad.body.contains(&format!("value=\"{typed}\"")),
+            bad.body.contains(&format!(
+                "name=\"{day}\" inputmode=\"decimal\" value=\"{typed}\" aria-label="
+            )),
             "what was typed stays"
         );
-        assert_eq!(by_weekday(&active(&app, &me).await), Some(expected.clone()));
+        assert!(bad.body.contains(&format!("aria-describedby=\"e-{day}\"")));
+        let goals = active(&app, &me).await;
+        assert_eq!(by_weekday(&goals, "calorie_target"), Some(calories.clone()));
+        assert_eq!(target(&goals, "fat_target"), None, "nothing was written");
     }
 
-    // All days empty: the same target every day again.
+    // A day of its own without a usual target would be dropped unseen: refused.
+    let bad = submit(
+        &app,
+        "/goals",
+        "/goals/targets",
+        &me,
+        &[
+            ("weekdays", "1"),
+            ("calorie_target", "2000"),
+            ("carbs_saturday", "300"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(
+        bad.body.contains("Days of their own need a usual target"),
+        "{}",
+        bad.body
+    );
+    assert_eq!(target(&active(&app, &me).await, "carbs_target"), None);
+
+    // The suggestion's form has no grid: the days stay.
+    let kept = submit(
+        &app,
+        "/goals",
+        "/goals/targets",
+        &me,
+        &[("calorie_target", "2100"), ("protein_target", "125")],
+    )
+    .await;
+    assert_eq!(kept.status, StatusCode::SEE_OTHER, "{}", kept.body);
+    let goals = active(&app, &me).await;
+    assert_eq!(target(&goals, "calorie_target"), Some(2100.0));
+    assert_eq!(by_weekday(&goals, "calorie_target"), Some(calories.clone()));
+    assert_eq!(
+        by_weekday(&goals, "protein_target"),
+        Some(json!({"saturday": 150.0}))
+    );
+
+    // All days empty: the same targets every day again.
     let saved = submit(
         &app,
         "/goals",
         "/goals/targets",
         &me,
-        &[("calorie_target", "2100")],
+        &[
+            ("weekdays", "1"),
+            ("calorie_target", "2100"),
+            ("protein_target", "125"),
+        ],
     )
     .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let goals = active(&app, &me).await;
     assert_eq!(target(&goals, "calorie_target"), Some(2100.0));
-    assert_eq!(by_weekday(&goals), Some(Value::Null));
+    assert_eq!(by_weekday(&goals, "calorie_target"), Some(Value::Null));
+    assert_eq!(by_weekday(&goals, "protein_target"), Some(Value::Null));
 }
 
 #[tokio::test]

@@ -458,7 +458,8 @@ pub async fn create(tx: &mut UserTx, acting: Acting, new: &NewGoal) -> AppResult
         None if t.is_weight() => ctx0.latest_weight.map(|(w, _)| w),
         None => None,
     };
-    let weekday_targets = weekday_canonical(&mut v, t, new.by_weekday, unit, ctx0.units);
+    let weekday_targets =
+        weekday_canonical(&mut v, "by_weekday", t, new.by_weekday, unit, ctx0.units);
     v.finish()?;
     let target = target.ok_or_else(|| AppError::internal("target checked above"))?;
     // Worked out before anything is written, so missing data refuses the whole request.
@@ -533,7 +534,7 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateGoalInput) -> AppResul
     let weekdays = req
         .by_weekday
         .as_ref()
-        .map(|w| weekday_canonical(&mut v, t, decimals(w), unit, ctx0.units));
+        .map(|w| weekday_canonical(&mut v, "by_weekday", t, decimals(w), unit, ctx0.units));
     v.finish()?;
     let status = req.status.map(GoalStatus::as_str);
     let target_date = req.target_date.map(Date::get);

@@ -23,7 +23,8 @@ pub struct TargetChange {
     pub by_weekday: Option<[Option<Decimal>; 7]>,
 }
 
-/// Sets the owner's daily targets; problems are reported per goal type (the field name).
+/// Sets the owner's daily targets; problems are reported per goal type (the field name), a
+/// day of the week's as `<type>.by_weekday.<day>`.
 /// Returns the active goals afterwards.
 pub async fn set_targets(
     tx: &mut UserTx,
@@ -41,10 +42,17 @@ pub async fn set_targets(
             v.add(field, "is a weight goal, not a daily target");
             continue;
         }
+        // Several targets' days in one call: `calorie_target.by_weekday.monday`, ….
+        let days_field = format!("{field}.by_weekday");
         let weekdays = c
             .by_weekday
-            .map(|w| weekday_canonical(&mut v, t, w, c.unit.as_deref(), ctx.units));
+            .map(|w| weekday_canonical(&mut v, &days_field, t, w, c.unit.as_deref(), ctx.units));
         match c.value {
+            // Days of their own are exceptions to a usual target: without one they would be
+            // dropped unseen.
+            None if weekdays.as_ref().is_some_and(Option::is_some) => {
+                v.add(&days_field, "needs a target for the other days");
+            }
             None => checked.push((t, None, weekdays)),
             Some(value) => {
                 if let Some(target) = v.take(super::to_canonical(

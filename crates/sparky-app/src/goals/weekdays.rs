@@ -66,9 +66,11 @@ impl WeekdayTargets {
 }
 
 /// Typed weekday values (Monday first, in `unit`) as the stored array (canonical unit), or
-/// `None` when no day has its own value. Problems are reported as `by_weekday.<day>`.
+/// `None` when no day has its own value. Problems are reported as `<field>.<day>` (the API's
+/// `field` is `by_weekday`).
 pub(super) fn weekday_canonical(
     v: &mut Validation,
+    field: &str,
     t: GoalType,
     values: [Option<Decimal>; 7],
     unit: Option<&str>,
@@ -76,7 +78,7 @@ pub(super) fn weekday_canonical(
 ) -> Option<Vec<Option<Decimal>>> {
     if t.is_weight() {
         if values.iter().any(Option::is_some) {
-            v.add("by_weekday", "is only for daily targets");
+            v.add(field, "is only for daily targets");
         }
         return None;
     }
@@ -85,7 +87,7 @@ pub(super) fn weekday_canonical(
         .zip(WeekdayTargets::DAYS)
         .map(|(value, day)| {
             value.and_then(|x| {
-                let field = format!("by_weekday.{day}");
+                let field = format!("{field}.{day}");
                 v.take(to_canonical(t, &field, x, unit, system))
             })
         })

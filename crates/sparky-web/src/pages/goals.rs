@@ -45,6 +45,8 @@ const DAILY: [(GoalType, &str); 5] = [
 pub struct TargetRow {
     pub field: &'static str,
     pub name: &'static str,
+    /// Its heading in the days-of-the-week grid (short, for a phone).
+    pub column: &'static str,
     pub unit: &'static str,
     pub class: &'static str,
     /// The form's value (the stored target in the user's unit, or what was typed).
@@ -53,12 +55,34 @@ pub struct TargetRow {
     pub bar: String,
 }
 
-/// One day of the week's own calorie target in the targets form.
-pub struct WeekdayField {
-    /// `cal_monday` … `cal_sunday`.
-    pub field: String,
+/// One day of the week in the targets form: its own value for each daily target (empty: the
+/// usual one).
+pub struct WeekdayRow {
     pub label: &'static str,
+    pub short: &'static str,
+    pub cells: Vec<WeekdayCell>,
+    /// The values it has, for reading (a family member's goals): "Calories 2600 kcal · …".
+    pub summary: String,
+}
+
+pub struct WeekdayCell {
+    /// `cal_monday`, `protein_monday`, … (see [`day_field`]).
+    pub field: String,
+    /// What a screen reader says for the cell: "Monday, Protein (g)".
+    pub label: String,
     pub value: String,
+}
+
+/// The form's name for a target's own value on a day of the week (`cal_saturday`).
+fn day_field(gt: GoalType, day: &str) -> String {
+    let prefix = match gt {
+        GoalType::CalorieTarget => "cal",
+        GoalType::ProteinTarget => "protein",
+        GoalType::CarbsTarget => "carbs",
+        GoalType::FatTarget => "fat",
+        _ => "water",
+    };
+    format!("{prefix}_{day}")
 }
 
 pub struct SuggestionView {
@@ -78,9 +102,9 @@ struct GoalsPage {
     own: bool,
     ring: String,
     targets: Vec<TargetRow>,
-    /// The calorie target's days of the week with a value of their own (form fields).
-    weekdays: Vec<WeekdayField>,
-    /// Some day has its own calorie target (or the form has a problem there): shown open.
+    /// The days of the week, each with its own value of every daily target (form fields).
+    weekdays: Vec<WeekdayRow>,
+    /// Some day has a target of its own (or the form has a problem there): shown open.
     weekdays_open: bool,
     errors: Errors,
     weight: weight::WeightView,
@@ -182,6 +206,7 @@ async fn render(
             TargetRow {
                 field: gt.as_str(),
                 name: t.get(name),
+                column: t.get(&format!("goals.col.{}", gt.as_str())),
                 unit,
                 class: match gt {
                     GoalType::ProteinTarget => "protein",
@@ -196,32 +221,13 @@ async fn render(
         })
         .collect();
     let calories = find(GoalType::CalorieTarget);
-    let stored_weekdays = calories
-        .and_then(|g| g.by_weekday.as_ref())
-        .map(|w| w.values())
-        .unwrap_or_default();
-    let weekdays: Vec<WeekdayField> = WeekdayTargets::DAYS
-        .iter()
-        .zip(stored_weekdays)
-        .enumerate()
-        .map(|(i, (day, stored))| {
-            let field = format!("cal_{day}");
-            let value = match typed {
-                Some(form) => form.weekday(i).to_string(),
-                None => stored
-                    .map(|a| number(a.to_f64(), 0).replace(',', ""))
-                    .unwrap_or_default(),
-            };
-            WeekdayField {
-                label: t.get(&format!("goals.weekday.{i}")),
-                field,
-                value,
-            }
-        })
-        .collect();
+    let weekdays = weekday_rows(&t, units, &targets, typed, |gt| {
+        find(gt).and_then(|g| g.by_weekday.as_ref())
+    });
     let weekdays_open = weekdays
         .iter()
-        .any(|w| !w.value.is_empty() || errors.has(&w.field));
+        .flat_map(|d| &d.cells)
+        .any(|c| !c.value.is_empty() || errors.has(&c.field));
     let eaten = f(calories.and_then(|g| g.current_value));
     let target = calories
         .and_then(|g| g.target_today.or(g.target_value))
@@ -268,6 +274,65 @@ async fn render(
         suggestion,
         suggestion_missing,
     })
+}
+
+/// The days-of-the-week grid: what was typed, or each target's stored days (in the user's unit).
+fn weekday_rows<'a>(
+    t: &crate::i18n::Messages,
+    units: &Units,
+    targets: &[TargetRow],
+    typed: Option<&TargetsForm>,
+    stored: impl Fn(GoalType) -> Option<&'a WeekdayTargets>,
+) -> Vec<WeekdayRow> {
+    let stored: Vec<[Option<sparky_core::Amount>; 7]> = DAILY
+        .iter()
+        .map(|(gt, _)| stored(*gt).map(|w| w.values()).unwrap_or_default())
+        .collect();
+    WeekdayTargets::DAYS
+        .iter()
+        .enumerate()
+        .map(|(i, day)| {
+            let label = t.get(&format!("goals.weekday.{i}"));
+            let cells: Vec<WeekdayCell> = DAILY
+                .iter()
+                .zip(targets)
+                .zip(&stored)
+                .map(|(((gt, _), target), days)| {
+                    let field = day_field(*gt, day);
+                    let value = match typed {
+                        Some(form) => form.day(*gt, day).to_string(),
+                        None => days[i]
+                            .map(|a| {
+                                if *gt == GoalType::WaterTarget {
+                                    water_number(units, a.decimal())
+                                } else {
+                                    number(a.to_f64(), 0).replace(',', "")
+                                }
+                            })
+                            .unwrap_or_default(),
+                    };
+                    WeekdayCell {
+                        label: format!("{label}, {} ({})", target.name, target.unit),
+                        field,
+                        value,
+                    }
+                })
+                .collect();
+            let summary = cells
+                .iter()
+                .zip(targets)
+                .filter(|(c, _)| !c.value.is_empty())
+                .map(|(c, target)| format!("{} {} {}", target.name, c.value, target.unit))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            WeekdayRow {
+                label,
+                short: t.get(&format!("goals.weekday_short.{i}")),
+                cells,
+                summary,
+            }
+        })
+        .collect()
 }
 
 /// A suggestion from the profile and latest weight, or what it still needs.
@@ -333,27 +398,21 @@ pub struct TargetsForm {
     carbs_target: String,
     fat_target: String,
     water_target: String,
-    cal_monday: String,
-    cal_tuesday: String,
-    cal_wednesday: String,
-    cal_thursday: String,
-    cal_friday: String,
-    cal_saturday: String,
-    cal_sunday: String,
+    /// Sent by the targets form, which has the days of the week; without it (the suggestion's
+    /// form) the days stay as they are.
+    weekdays: Option<String>,
+    /// The days of the week's own values (`cal_saturday`, `protein_saturday`, …) and the rest.
+    #[serde(flatten)]
+    days: std::collections::BTreeMap<String, String>,
 }
 
 impl TargetsForm {
-    /// The calorie target typed for a day of the week (0 = Monday).
-    fn weekday(&self, i: usize) -> &str {
-        [
-            &self.cal_monday,
-            &self.cal_tuesday,
-            &self.cal_wednesday,
-            &self.cal_thursday,
-            &self.cal_friday,
-            &self.cal_saturday,
-            &self.cal_sunday,
-        ][i.min(6)]
+    /// What was typed for a target on a day of the week.
+    fn day(&self, gt: GoalType, day: &str) -> &str {
+        self.days
+            .get(&day_field(gt, day))
+            .map(String::as_str)
+            .unwrap_or("")
     }
 
     fn get(&self, t: GoalType) -> &str {
@@ -379,20 +438,21 @@ async fn save_targets(
     } else {
         None
     };
-    // The calorie target's days of the week (all empty: the same target every day).
-    let mut calorie_weekdays = [None; 7];
-    for (i, day) in WeekdayTargets::DAYS.iter().enumerate() {
-        match decimal(form.weekday(i)) {
-            Ok(v) => calorie_weekdays[i] = v,
-            Err(()) => {
-                errors
-                    .0
-                    .insert(format!("cal_{day}"), t.get("goals.err.by_weekday").into());
-            }
-        }
-    }
     let mut changes = Vec::new();
     for (gt, _) in DAILY {
+        // Its days of the week (all empty: the same target every day).
+        let mut by_weekday = [None; 7];
+        for (i, day) in WeekdayTargets::DAYS.iter().enumerate() {
+            match decimal(form.day(gt, day)) {
+                Ok(v) => by_weekday[i] = v,
+                Err(()) => {
+                    errors.0.insert(
+                        day_field(gt, day),
+                        t.get(&format!("goals.err.day.{}", gt.as_str())).into(),
+                    );
+                }
+            }
+        }
         match decimal(form.get(gt)) {
             Ok(value) => changes.push(TargetChange {
                 goal_type: gt,
@@ -402,7 +462,7 @@ async fn save_targets(
                 } else {
                     None
                 },
-                by_weekday: (gt == GoalType::CalorieTarget).then_some(calorie_weekdays),
+                by_weekday: form.weekdays.is_some().then_some(by_weekday),
             }),
             Err(()) => {
                 errors.0.insert(
@@ -421,12 +481,23 @@ async fn save_targets(
             }
             Err(e @ AppError::Invalid(_)) => {
                 errors = Errors::from_app(&t, "goals.err", &e).unwrap_or_default();
-                // `by_weekday.monday` is the form's `cal_monday`.
-                for day in WeekdayTargets::DAYS {
-                    if errors.0.remove(&format!("by_weekday.{day}")).is_some() {
-                        errors
-                            .0
-                            .insert(format!("cal_{day}"), t.get("goals.err.by_weekday").into());
+                // `calorie_target.by_weekday.monday` is the form's `cal_monday`; a day
+                // without a usual target is that target's problem.
+                for (gt, _) in DAILY {
+                    let days = format!("{}.by_weekday", gt.as_str());
+                    for day in WeekdayTargets::DAYS {
+                        if errors.0.remove(&format!("{days}.{day}")).is_some() {
+                            errors.0.insert(
+                                day_field(gt, day),
+                                t.get(&format!("goals.err.day.{}", gt.as_str())).into(),
+                            );
+                        }
+                    }
+                    if errors.0.remove(&days).is_some() {
+                        errors.0.insert(
+                            gt.as_str().into(),
+                            t.get("goals.err.days_need_target").into(),
+                        );
                     }
                 }
             }
