@@ -1,0 +1,356 @@
+//! The exercise report.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sparky_core::report::{self as calc};
+use sparky_core::{Amount, UnitsSystem, WeightUnit};
+use sparky_db::UserTx;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::acting::{Acting, Area};
+use crate::error::{AppError, AppResult};
+
+use super::{amount, line, opt, ReportRange, ToCsv, HEAD};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ExerciseDay {
+    pub date: NaiveDate,
+    /// Exercise diary entries that day.
+    pub sessions: i64,
+    /// kcal (entries without an estimate count as 0).
+    #[schema(value_type = f64)]
+    pub calories_burned: Amount,
+    pub duration_minutes: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MuscleVolume {
+    /// A muscle group of the exercise (`other` when the exercise names none or is gone).
+    pub muscle_group: String,
+    /// Σ reps × weight of the sets, in `weight_unit`, 2 places. A set counts fully for each
+    /// muscle group its exercise works.
+    #[schema(value_type = f64)]
+    pub volume: Amount,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ExerciseWeek {
+    /// The week's first day (Monday unless the owner's `week_start` says otherwise; may be
+    /// before `from`).
+    pub week_start: NaiveDate,
+    pub sessions: i64,
+    #[schema(value_type = f64)]
+    pub calories_burned: Amount,
+    pub duration_minutes: i64,
+    /// Largest first.
+    pub volume: Vec<MuscleVolume>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecordEvent {
+    /// The day a record was set (beating every earlier session of the exercise, before the
+    /// range too; an exercise's first session sets its first records).
+    pub date: NaiveDate,
+    /// Null when the exercise was deleted since.
+    pub exercise_id: Option<Uuid>,
+    pub exercise_name: String,
+    /// `one_rep_max` (Epley estimate of the day's best set) or `heaviest_weight`.
+    pub kind: &'static str,
+    /// The record, in `weight_unit`, 2 places.
+    #[schema(value_type = f64)]
+    pub value: Amount,
+    /// The set's weight and reps.
+    #[schema(value_type = f64)]
+    pub weight: Amount,
+    pub reps: i32,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ExerciseReport {
+    pub user_id: Uuid,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub weight_unit: WeightUnit,
+    pub sessions: i64,
+    /// Days with at least one session.
+    pub active_days: i64,
+    #[schema(value_type = f64)]
+    pub calories_burned: Amount,
+    pub duration_minutes: i64,
+    /// Total volume per muscle group over the range, largest first.
+    pub volume: Vec<MuscleVolume>,
+    /// Days with a session, oldest first.
+    #[schema(max_items = 366)]
+    pub days: Vec<ExerciseDay>,
+    /// Every week of the range, oldest first.
+    #[schema(max_items = 54)]
+    pub weeks: Vec<ExerciseWeek>,
+    /// Records set in the range, oldest first.
+    pub records: Vec<RecordEvent>,
+}
+
+const EXERCISE_SQL_TAIL: &str = "
+     e AS (SELECT d.id, d.entry_date, d.exercise_id, d.calories_burned, d.duration_minutes
+           FROM exercise_diary d
+           WHERE d.user_id = (SELECT id FROM who)
+             AND d.entry_date BETWEEN (SELECT f FROM b) AND (SELECT t FROM b)),
+     per_day AS (SELECT entry_date, count(*) AS n, sum(calories_burned) AS kcal,
+                        sum(duration_minutes)::numeric AS mins
+                 FROM e GROUP BY entry_date),
+     hist AS (SELECT d.entry_date, coalesce(d.exercise_id::text, 'name:' || d.exercise_name) AS ex_key,
+                     d.exercise_id, d.exercise_name, s.reps, s.weight_kg,
+                     round(CASE WHEN s.reps = 1 THEN s.weight_kg
+                                ELSE s.weight_kg * (s.reps + 30) / 30 END, 6) AS e1rm
+              FROM exercise_diary d JOIN exercise_sets s ON s.exercise_diary_id = d.id
+              WHERE d.user_id = (SELECT id FROM who) AND d.entry_date <= (SELECT t FROM b)
+                AND s.reps > 0 AND s.weight_kg > 0),
+     vol AS (SELECT w.wk, coalesce(mg, 'other') AS mg, sum(w.v) AS v
+             FROM (SELECT entry_date - (extract(isodow FROM entry_date)::int - (SELECT isodow FROM ws) + 7) % 7 AS wk,
+                          exercise_id, sum(reps * weight_kg) AS v
+                   FROM hist WHERE entry_date >= (SELECT f FROM b)
+                   GROUP BY 1, 2) w
+             LEFT JOIN exercises x ON x.id = w.exercise_id
+             LEFT JOIN LATERAL unnest(x.muscle_groups) AS mg ON true
+             GROUP BY 1, 2),
+     best AS (SELECT DISTINCT ON (ex_key, entry_date) * FROM hist
+              ORDER BY ex_key, entry_date, e1rm DESC, weight_kg DESC),
+     heavy AS (SELECT DISTINCT ON (ex_key, entry_date) * FROM hist
+               ORDER BY ex_key, entry_date, weight_kg DESC, reps DESC),
+     pr1 AS (SELECT *, max(e1rm) OVER (PARTITION BY ex_key ORDER BY entry_date
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
+             FROM best),
+     pr2 AS (SELECT *, max(weight_kg) OVER (PARTITION BY ex_key ORDER BY entry_date
+                                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
+             FROM heavy)
+     SELECT 'h' AS kind, b.f AS day, b.t AS day2, (SELECT id FROM who) AS uid,
+            (SELECT units FROM pref) AS name, NULL::numeric AS a, NULL::numeric AS c,
+            NULL::bigint AS n, (SELECT isodow FROM ws)::integer AS reps
+     FROM b
+     UNION ALL
+     SELECT 'd', entry_date, NULL, NULL, NULL, kcal, mins, n, NULL FROM per_day
+     UNION ALL
+     SELECT 'v', wk, NULL, NULL, mg, v, NULL, NULL, NULL FROM vol
+     UNION ALL
+     SELECT 'r', entry_date, NULL, exercise_id, exercise_name, e1rm, weight_kg, NULL, reps FROM pr1
+     WHERE entry_date >= (SELECT f FROM b) AND (prev IS NULL OR e1rm > prev)
+     UNION ALL
+     SELECT 'w', entry_date, NULL, exercise_id, exercise_name, weight_kg, weight_kg, NULL, reps FROM pr2
+     WHERE entry_date >= (SELECT f FROM b) AND (prev IS NULL OR weight_kg > prev)";
+
+/// The exercise report (one statement).
+pub async fn exercise(
+    tx: &mut UserTx,
+    acting: Acting,
+    range: ReportRange,
+) -> AppResult<ExerciseReport> {
+    acting.ensure_visible(tx, Area::Diary).await?;
+    let (from, to, days) = range.params();
+    let rows = tx
+        .query(
+            &format!("WITH {HEAD},{EXERCISE_SQL_TAIL}"),
+            &[&acting.owner, &from, &to, &days],
+        )
+        .await?;
+    let header = rows
+        .iter()
+        .find(|r| r.get::<_, &str>("kind") == "h")
+        .ok_or_else(|| AppError::internal("exercise report: no header row"))?;
+    let (from, to): (NaiveDate, NaiveDate) = (header.get("day"), header.get("day2"));
+    let user_id: Uuid = header.get("uid");
+    let system = UnitsSystem::from_preference(header.get::<_, Option<String>>("name").as_deref());
+    let wu = WeightUnit::of(system);
+    let kg = |v: Decimal| amount(wu.from_kg(v), 2);
+    // The header row carries the owner's first day of the week in `reps`.
+    let first_day =
+        calc::weekday_from_iso(header.get::<_, Option<i32>>("reps").unwrap_or(1).into());
+
+    let mut weeks: Vec<ExerciseWeek> = Vec::new();
+    let mut week = calc::week_start_on(from, first_day);
+    while week <= to {
+        weeks.push(ExerciseWeek {
+            week_start: week,
+            sessions: 0,
+            calories_burned: Amount::ZERO,
+            duration_minutes: 0,
+            volume: Vec::new(),
+        });
+        week += Duration::days(7);
+    }
+    let week_of = |weeks: &[ExerciseWeek], d: NaiveDate| -> Option<usize> {
+        let start = calc::week_start_on(d, first_day);
+        weeks.iter().position(|w| w.week_start == start)
+    };
+    let mut out_days = Vec::new();
+    let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut week_volume: Vec<BTreeMap<String, Decimal>> = vec![BTreeMap::new(); weeks.len()];
+    let mut records = Vec::new();
+    for r in &rows {
+        let day: NaiveDate = r.get("day");
+        let a = r.get::<_, Option<Decimal>>("a");
+        match r.get::<_, &str>("kind") {
+            "d" => {
+                let kcal = a.unwrap_or_default();
+                let mins = r.get::<_, Option<Decimal>>("c").unwrap_or_default();
+                let mins = i64::try_from(mins.trunc()).unwrap_or(0);
+                let n: i64 = r.get("n");
+                if let Some(i) = week_of(&weeks, day) {
+                    let w = &mut weeks[i];
+                    w.sessions += n;
+                    w.calories_burned = Amount(w.calories_burned.0 + kcal);
+                    w.duration_minutes += mins;
+                }
+                out_days.push(ExerciseDay {
+                    date: day,
+                    sessions: n,
+                    calories_burned: amount(kcal, 2),
+                    duration_minutes: mins,
+                });
+            }
+            "v" => {
+                let mg: String = r.get("name");
+                let v = a.unwrap_or_default();
+                *totals.entry(mg.clone()).or_default() += v;
+                if let Some(i) = week_of(&weeks, day) {
+                    *week_volume[i].entry(mg).or_default() += v;
+                }
+            }
+            kind @ ("r" | "w") => {
+                records.push(RecordEvent {
+                    date: day,
+                    exercise_id: r.get("uid"),
+                    exercise_name: r.get("name"),
+                    kind: if kind == "r" {
+                        "one_rep_max"
+                    } else {
+                        "heaviest_weight"
+                    },
+                    value: kg(a.unwrap_or_default()),
+                    weight: kg(r.get::<_, Option<Decimal>>("c").unwrap_or_default()),
+                    reps: r.get::<_, Option<i32>>("reps").unwrap_or(0),
+                });
+            }
+            _ => {}
+        }
+    }
+    let sorted = |m: &BTreeMap<String, Decimal>| -> Vec<MuscleVolume> {
+        let mut v: Vec<MuscleVolume> = m
+            .iter()
+            .map(|(g, v)| MuscleVolume {
+                muscle_group: g.clone(),
+                volume: kg(*v),
+            })
+            .collect();
+        v.sort_by(|a, b| {
+            b.volume
+                .cmp(&a.volume)
+                .then(a.muscle_group.cmp(&b.muscle_group))
+        });
+        v
+    };
+    for (w, m) in weeks.iter_mut().zip(&week_volume) {
+        w.volume = sorted(m);
+        w.calories_burned = amount(w.calories_burned.0, 2);
+    }
+    out_days.sort_by_key(|d| d.date);
+    records.sort_by(|a, b| {
+        (a.date, &a.exercise_name, a.kind).cmp(&(b.date, &b.exercise_name, b.kind))
+    });
+    Ok(ExerciseReport {
+        user_id,
+        from,
+        to,
+        weight_unit: wu,
+        sessions: out_days.iter().map(|d| d.sessions).sum(),
+        active_days: out_days.len() as i64,
+        calories_burned: amount(out_days.iter().map(|d| d.calories_burned.0).sum(), 2),
+        duration_minutes: out_days.iter().map(|d| d.duration_minutes).sum(),
+        volume: sorted(&totals),
+        days: out_days,
+        weeks,
+        records,
+    })
+}
+
+impl ToCsv for ExerciseReport {
+    fn name(&self) -> &'static str {
+        "exercise"
+    }
+    fn bounds(&self) -> (NaiveDate, NaiveDate) {
+        (self.from, self.to)
+    }
+    /// Long form, one value a row: `date,metric,subject,value,unit`. Metrics: `sessions`,
+    /// `calories_burned`, `duration` (per day), `volume` (per week and muscle group, dated by
+    /// the week's first day), `one_rep_max` and `heaviest_weight` records (per exercise).
+    fn to_csv(&self) -> String {
+        let mut out = String::new();
+        let wu = self.weight_unit.as_str().to_string();
+        line(
+            &mut out,
+            &["date", "metric", "subject", "value", "unit"].map(String::from),
+        );
+        for d in &self.days {
+            let date = d.date.to_string();
+            line(
+                &mut out,
+                &[
+                    date.clone(),
+                    "sessions".into(),
+                    String::new(),
+                    d.sessions.to_string(),
+                    "count".into(),
+                ],
+            );
+            line(
+                &mut out,
+                &[
+                    date.clone(),
+                    "calories_burned".into(),
+                    String::new(),
+                    opt(Some(d.calories_burned)),
+                    "kcal".into(),
+                ],
+            );
+            line(
+                &mut out,
+                &[
+                    date,
+                    "duration".into(),
+                    String::new(),
+                    d.duration_minutes.to_string(),
+                    "min".into(),
+                ],
+            );
+        }
+        for w in &self.weeks {
+            for v in &w.volume {
+                line(
+                    &mut out,
+                    &[
+                        w.week_start.to_string(),
+                        "volume".into(),
+                        v.muscle_group.clone(),
+                        opt(Some(v.volume)),
+                        wu.clone(),
+                    ],
+                );
+            }
+        }
+        for r in &self.records {
+            line(
+                &mut out,
+                &[
+                    r.date.to_string(),
+                    r.kind.into(),
+                    r.exercise_name.clone(),
+                    opt(Some(r.value)),
+                    wu.clone(),
+                ],
+            );
+        }
+        out
+    }
+}

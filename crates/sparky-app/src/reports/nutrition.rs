@@ -1,0 +1,333 @@
+//! The nutrition report.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sparky_core::nutrition::Nutrients;
+use sparky_core::report::{self as calc, Bound};
+use sparky_core::Amount;
+use sparky_db::UserTx;
+use tokio_postgres::Row;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::acting::{Acting, Area};
+use crate::error::AppResult;
+
+use super::{amount, days_between, head, line, opt, pct, ReportRange, ToCsv, HEAD};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NutritionDay {
+    pub date: NaiveDate,
+    /// The day's totals; null on a day without diary entries (missing, not zero).
+    pub eaten: Option<Nutrients>,
+    /// kcal burned by logged exercise that day (null when none was logged).
+    #[schema(value_type = Option<f64>)]
+    pub burned: Option<Amount>,
+    /// The day's calorie target (the active one; its value for this weekday where it has
+    /// one); null without a target.
+    #[schema(value_type = Option<f64>)]
+    pub calorie_target: Option<Amount>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CalorieWeek {
+    /// The week's first day (Monday unless the owner's `week_start` says otherwise; may be
+    /// before `from`).
+    pub week_start: NaiveDate,
+    /// Days of the range in this week (7 except at the ends).
+    pub days: u32,
+    /// Days with diary entries.
+    pub logged_days: u32,
+    /// kcal eaten on the logged days; null when none was logged.
+    #[schema(value_type = Option<f64>)]
+    pub calories: Option<Amount>,
+    /// The sum of the days' calorie targets (7 × the target for a whole week with the same
+    /// target every day); null without a target.
+    #[schema(value_type = Option<f64>)]
+    pub budget: Option<Amount>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CalorieSummary {
+    /// The active calorie target, kcal a day.
+    #[schema(value_type = Option<f64>)]
+    pub target: Option<Amount>,
+    /// The days of the week with a calorie target of their own (kcal); absent when every
+    /// day has `target`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_weekday: Option<crate::goals::WeekdayTargets>,
+    /// Mean kcal a day over the logged days (missing days left out).
+    #[schema(value_type = Option<f64>)]
+    pub average: Option<Amount>,
+    /// Logged days at or under their day's target.
+    pub days_within_target: Option<u32>,
+    pub weeks: Vec<CalorieWeek>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MacroRow {
+    /// protein, carbohydrates or fat.
+    pub nutrient: &'static str,
+    /// Always g.
+    pub unit: &'static str,
+    /// Mean grams a day over the logged days.
+    #[schema(value_type = Option<f64>)]
+    pub average: Option<Amount>,
+    /// The active target (goals), g a day.
+    #[schema(value_type = Option<f64>)]
+    pub target: Option<Amount>,
+    /// Share of the energy from protein, carbohydrates and fat (4, 4, 9 kcal/g) over the
+    /// range, percent, 1 place.
+    #[schema(value_type = Option<f64>)]
+    pub energy_percent: Option<Amount>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NutrientRow {
+    /// A nutrient of the diary other than energy and the macronutrients (fiber, sodium, …).
+    pub nutrient: &'static str,
+    /// g, mg or µg (vitamin A, RAE).
+    pub unit: &'static str,
+    /// Mean a day over the logged days that know it.
+    #[schema(value_type = Option<f64>)]
+    pub average: Option<Amount>,
+    /// The reference intake (US Daily Value, adults); null for nutrients without one.
+    #[schema(value_type = Option<f64>)]
+    pub target: Option<Amount>,
+    /// `at_least` or `at_most` (a limit such as sodium's); null without a target.
+    pub bound: Option<&'static str>,
+    /// Logged days that met the target (a day that does not know the nutrient did not).
+    pub days_met: Option<u32>,
+    /// `days_met` as a percentage of the logged days, 1 place.
+    #[schema(value_type = Option<f64>)]
+    pub percent_of_days_met: Option<Amount>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NutritionReport {
+    pub user_id: Uuid,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Days with diary entries.
+    pub logged_days: u32,
+    pub calories: CalorieSummary,
+    /// Protein, carbohydrates, fat.
+    pub macros: Vec<MacroRow>,
+    /// Every other nutrient some logged day knows.
+    pub nutrients: Vec<NutrientRow>,
+    /// One per day, `from` to `to` (at most 366).
+    #[schema(max_items = 366)]
+    pub days: Vec<NutritionDay>,
+}
+
+const NUTRITION_SQL_TAIL: &str = "
+     g AS (SELECT type, target_value, weekday_targets FROM goals
+           WHERE user_id = (SELECT id FROM who) AND status = 'active'
+             AND type IN ('calorie_target', 'protein_target', 'carbs_target', 'fat_target')),
+     d AS (SELECT * FROM diary_day_totals
+           WHERE user_id = (SELECT id FROM who)
+             AND entry_date BETWEEN (SELECT f FROM b) AND (SELECT t FROM b))
+     SELECT (SELECT id FROM who) AS uid, b.f, b.t,
+            (SELECT target_value FROM g WHERE type = 'calorie_target') AS calorie_target,
+            (SELECT weekday_targets FROM g WHERE type = 'calorie_target') AS calorie_weekdays,
+            (SELECT isodow FROM ws)::integer AS week_isodow,
+            (SELECT target_value FROM g WHERE type = 'protein_target') AS protein_target,
+            (SELECT target_value FROM g WHERE type = 'carbs_target') AS carbs_target,
+            (SELECT target_value FROM g WHERE type = 'fat_target') AS fat_target,
+            d.entry_date, d.entries, d.burned,
+            d.calories, d.protein, d.carbohydrates, d.fat, d.fiber, d.sugar, d.sodium,
+            d.saturated_fat, d.trans_fat, d.cholesterol, d.potassium, d.calcium, d.iron,
+            d.vitamin_a, d.vitamin_c
+     FROM b LEFT JOIN d ON true
+     ORDER BY d.entry_date";
+
+/// The nutrition report (one statement).
+pub async fn nutrition(
+    tx: &mut UserTx,
+    acting: Acting,
+    range: ReportRange,
+) -> AppResult<NutritionReport> {
+    acting.ensure_visible(tx, Area::Diary).await?;
+    let (from, to, days) = range.params();
+    let rows = tx
+        .query(
+            &format!("WITH {HEAD},{NUTRITION_SQL_TAIL}"),
+            &[&acting.owner, &from, &to, &days],
+        )
+        .await?;
+    let (user_id, from, to) = head(&rows)?;
+    let first = &rows[0];
+    let target = |c: &str| first.get::<_, Option<Decimal>>(c);
+    let calorie_target = target("calorie_target");
+    let calorie_weekdays: Option<Vec<Option<Decimal>>> = first.get("calorie_weekdays");
+    let first_day = calc::weekday_from_iso(first.get::<_, i32>("week_isodow").into());
+    let calorie_target_on =
+        |d: NaiveDate| calc::target_on(calorie_target, calorie_weekdays.as_deref(), d);
+
+    let mut by_day: BTreeMap<NaiveDate, &Row> = BTreeMap::new();
+    for r in &rows {
+        if let Some(d) = r.get::<_, Option<NaiveDate>>("entry_date") {
+            by_day.insert(d, r);
+        }
+    }
+    let mut out_days = Vec::new();
+    for date in days_between(from, to) {
+        let row = by_day.get(&date);
+        let eaten = row.filter(|r| r.get::<_, i32>("entries") > 0).map(|r| {
+            let mut n = Nutrients::default();
+            for name in Nutrients::NAMES {
+                n.set(
+                    name,
+                    r.get::<_, Option<Decimal>>(name).map(|v| v.normalize()),
+                );
+            }
+            n
+        });
+        let burned = row
+            .and_then(|r| r.get::<_, Option<Decimal>>("burned"))
+            .map(|b| amount(b, 2));
+        out_days.push(NutritionDay {
+            date,
+            eaten,
+            burned,
+            calorie_target: calorie_target_on(date).map(|v| amount(v, 2)),
+        });
+    }
+    let logged: Vec<&Nutrients> = out_days.iter().filter_map(|d| d.eaten.as_ref()).collect();
+    let of_logged =
+        |name: &str| -> Vec<Option<Decimal>> { logged.iter().map(|n| n.get(name)).collect() };
+    let calories_daily: Vec<Option<Decimal>> = out_days
+        .iter()
+        .map(|d| d.eaten.as_ref().map(|n| n.calories.unwrap_or_default()))
+        .collect();
+    let weeks = calc::weekly_totals(from, &calories_daily, first_day, calorie_target_on)
+        .into_iter()
+        .map(|w| CalorieWeek {
+            week_start: w.week_start,
+            days: w.days,
+            logged_days: w.logged_days,
+            calories: w.total.map(|v| amount(v, 2)),
+            budget: w.budget.map(|v| amount(v, 2)),
+        })
+        .collect();
+    let logged_calories: Vec<Option<Decimal>> =
+        calories_daily.iter().flatten().map(|v| Some(*v)).collect();
+    // Each logged day against its own target (a weekday may have one of its own).
+    let days_within_target = calorie_target.map(|_| {
+        days_between(from, to)
+            .zip(&calories_daily)
+            .filter(|(d, eaten)| {
+                eaten
+                    .zip(calorie_target_on(*d))
+                    .is_some_and(|(e, t)| Bound::AtMost.met(e, t))
+            })
+            .count() as u32
+    });
+    let calories = CalorieSummary {
+        target: calorie_target.map(|t| amount(t, 2)),
+        by_weekday: calorie_weekdays.as_deref().map(|w| {
+            let mut days = [None; 7];
+            for (day, v) in days.iter_mut().zip(w) {
+                *day = v.map(|v| amount(v, 2));
+            }
+            crate::goals::WeekdayTargets::from_values(days)
+        }),
+        average: calc::mean_of_known(&logged_calories).map(|v| amount(v, 1)),
+        days_within_target,
+        weeks,
+    };
+
+    let sum = |name: &str| -> Decimal { of_logged(name).into_iter().flatten().sum() };
+    let split = calc::macro_energy_split(sum("protein"), sum("carbohydrates"), sum("fat"));
+    let macros = [
+        ("protein", "protein_target"),
+        ("carbohydrates", "carbs_target"),
+        ("fat", "fat_target"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, &(name, goal))| MacroRow {
+        nutrient: name,
+        unit: "g",
+        average: calc::mean_of_known(&of_logged(name)).map(|v| amount(v, 1)),
+        target: target(goal).map(|t| amount(t, 2)),
+        energy_percent: split.map(|(p, c, f)| pct([p, c, f][i])),
+    })
+    .collect();
+
+    let nutrients = Nutrients::NAMES[4..]
+        .iter()
+        .copied()
+        .filter(|name| logged.iter().any(|n| n.get(name).is_some()))
+        .map(|name| {
+            let values = of_logged(name);
+            let reference = calc::reference_intake(name);
+            let met = reference.map(|(t, bound)| calc::share_met(&values, t, bound));
+            NutrientRow {
+                nutrient: name,
+                unit: calc::nutrient_unit(name),
+                average: calc::mean_of_known(&values).map(|v| amount(v, 2)),
+                target: reference.map(|(t, _)| Amount(t)),
+                bound: reference.map(|(_, b)| b.as_str()),
+                days_met: met.map(|m| m.0),
+                percent_of_days_met: met.and_then(|m| m.1).map(pct),
+            }
+        })
+        .collect();
+    Ok(NutritionReport {
+        user_id,
+        from,
+        to,
+        logged_days: logged.len() as u32,
+        calories,
+        macros,
+        nutrients,
+        days: out_days,
+    })
+}
+
+impl ToCsv for NutritionReport {
+    fn name(&self) -> &'static str {
+        "nutrition"
+    }
+    fn bounds(&self) -> (NaiveDate, NaiveDate) {
+        (self.from, self.to)
+    }
+    /// One row per day: `date`, `logged`, `calorie_target_kcal`, `burned_kcal`, then every
+    /// nutrient with its unit (`calories_kcal`, `protein_g`, …, `vitamin_a_µg`).
+    fn to_csv(&self) -> String {
+        let mut out = String::with_capacity(64 + self.days.len() * 96);
+        let mut header: Vec<String> = vec![
+            "date".into(),
+            "logged".into(),
+            "calorie_target_kcal".into(),
+            "burned_kcal".into(),
+        ];
+        header.extend(
+            Nutrients::NAMES
+                .iter()
+                .map(|n| format!("{n}_{}", calc::nutrient_unit(n))),
+        );
+        line(&mut out, &header);
+        for d in &self.days {
+            let mut row = vec![
+                d.date.to_string(),
+                d.eaten.is_some().to_string(),
+                opt(d.calorie_target),
+                opt(d.burned),
+            ];
+            row.extend(Nutrients::NAMES.iter().map(|n| {
+                d.eaten
+                    .as_ref()
+                    .and_then(|e| e.get(n))
+                    .map(|v| v.normalize().to_string())
+                    .unwrap_or_default()
+            }));
+            line(&mut out, &row);
+        }
+        out
+    }
+}
