@@ -79,6 +79,9 @@ async fn the_reports_page_charts_and_tabulates_a_range_with_csv_links() {
         "2 of 14",
         // Weekly budget 5 × 1800 for the part week 07-01..05.
         "9,000",
+        // The foods that gave the most calories: Oats twice, 3,500 kcal, all of them.
+        "Foods with the most calories",
+        "<tr><th scope=\"row\">Oats</th><td class=\"n\">2×</td><td class=\"n\">3,500</td><td class=\"n\">100%</td></tr>",
         // Micronutrients against reference intakes, with the share of days met.
         "Fiber",
         "≥ 28 g",
@@ -112,6 +115,7 @@ async fn the_reports_page_charts_and_tabulates_a_range_with_csv_links() {
         "{}",
         quiet.body
     );
+    assert!(quiet.body.contains("Nothing logged in this period."));
 
     // The links the page offers work with the session cookie.
     let csv = app

@@ -699,3 +699,98 @@ async fn weeks_start_on_the_owners_first_day_of_the_week() {
         .sum();
     assert_eq!(volume, total, "{}", e.body);
 }
+
+/// The foods that gave the most calories: a food is the same food item (whatever it was
+/// called when logged), a quick add its name in any case; ranked by their kcal in the range,
+/// with their share of the range's kcal and their macros.
+#[tokio::test]
+async fn top_foods_rank_the_ranges_foods_by_calories() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let food = |name: &str, kcal: i64, protein: i64| {
+        json!({"name": name, "servings": [{"size": 100, "unit": "g",
+               "nutrients": {"calories": kcal, "protein": protein, "fat": 1}}]})
+    };
+    let oats = app.post("/api/v1/foods", &ann, food("Oats", 380, 13)).await;
+    assert_eq!(oats.status, StatusCode::CREATED, "{:?}", oats.body);
+    let oats_id = oats.body["id"].as_str().unwrap().to_string();
+    let egg = app.post("/api/v1/foods", &ann, food("Egg", 150, 12)).await;
+    let egg_id = egg.body["id"].as_str().unwrap().to_string();
+    let log = |id: &str, grams: i64, date: &str| {
+        json!({"food_item_id": id, "quantity": grams, "unit": "g", "meal_type": "breakfast",
+               "date": date})
+    };
+    for (id, grams, date) in [
+        (&oats_id, 100, "2026-07-01"),
+        (&oats_id, 50, "2026-07-03"),
+        (&egg_id, 100, "2026-07-02"),
+        (&egg_id, 100, "2026-07-03"),
+        (&egg_id, 100, "2026-07-04"),
+        // Outside the range.
+        (&oats_id, 1000, "2026-06-30"),
+    ] {
+        let r = app.post("/api/v1/diary", &ann, log(id, grams, date)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    // Renamed afterwards: still one food, shown by its name as last logged.
+    let renamed = app
+        .put(
+            &format!("/api/v1/foods/{oats_id}"),
+            &ann,
+            food("Rolled oats", 380, 13),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{:?}", renamed.body);
+    let r = app
+        .post("/api/v1/diary", &ann, log(&oats_id, 50, "2026-07-05"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    for (name, kcal) in [("Cake", 300), ("cake", 200), ("Apple", 95)] {
+        let quick = json!({"meal_type": "snack", "date": "2026-07-04", "name": name,
+                           "nutrients": {"calories": kcal}});
+        let r = app.post("/api/v1/diary/quick-add", &ann, quick).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+
+    let r = app
+        .get(&format!("/api/v1/reports/nutrition?{RANGE}"), &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // Oats 380 + 190 + 190 = 760; egg 3 × 150 = 450; cake 500; apple 95: 1805 kcal.
+    let top = r.body["top_foods"].as_array().unwrap();
+    let summary: Vec<(String, Value, Value, Value)> = top
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["entries"].clone(),
+                f["calories"].clone(),
+                f["percent_of_calories"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("Rolled oats".into(), json!(3), json!(760.0), json!(42.1)),
+            // Named as last logged.
+            ("cake".into(), json!(2), json!(500.0), json!(27.7)),
+            ("Egg".into(), json!(3), json!(450.0), json!(24.9)),
+            ("Apple".into(), json!(1), json!(95.0), json!(5.3)),
+        ]
+    );
+    assert_eq!(top[0]["food_item_id"], json!(oats_id));
+    assert_eq!(top[0]["protein"], json!(26.0));
+    assert_eq!(top[1]["food_item_id"], Value::Null);
+    assert_eq!(top[2]["fat"], json!(3.0));
+
+    // Nothing logged: an empty list.
+    let empty = app
+        .get(
+            "/api/v1/reports/nutrition?from=2025-01-01&to=2025-01-31",
+            &ann,
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::OK, "{:?}", empty.body);
+    assert_eq!(empty.body["top_foods"], json!([]));
+}

@@ -53,6 +53,8 @@ pub struct NutritionView {
     pub weeks: Vec<Row>,
     pub macros: Vec<Row>,
     pub nutrients: Vec<Row>,
+    /// The foods that gave the most calories: times logged, kcal, share of the kcal.
+    pub top_foods: Vec<Row>,
 }
 
 pub struct BodyView {
@@ -256,6 +258,24 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
                         })),
                         or_dash(
                             r.percent_of_days_met
+                                .map(|v| format!("{}%", number(a(v), 0))),
+                        ),
+                    ],
+                })
+                .collect(),
+            top_foods: n
+                .top_foods
+                .iter()
+                .map(|f| Row {
+                    head: match &f.brand {
+                        Some(b) if !b.is_empty() => format!("{} ({b})", f.name),
+                        _ => f.name.clone(),
+                    },
+                    cells: vec![
+                        format!("{}×", f.entries),
+                        or_dash(f.calories.map(|v| kcal(a(v)))),
+                        or_dash(
+                            f.percent_of_calories
                                 .map(|v| format!("{}%", number(a(v), 0))),
                         ),
                     ],
