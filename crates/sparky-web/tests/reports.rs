@@ -700,11 +700,11 @@ async fn weeks_start_on_the_owners_first_day_of_the_week() {
     assert_eq!(volume, total, "{}", e.body);
 }
 
-/// The foods that gave the most calories: a food is the same food item (whatever it was
-/// called when logged), a quick add its name in any case; ranked by their kcal in the range,
-/// with their share of the range's kcal and their macros.
+/// The foods report: a food is one food item (whatever it was called when logged), a quick
+/// add its name in any case; ranked by a nutrient's amount in the range, with the share of the
+/// range's total, as JSON and CSV; bounds and strangers refused.
 #[tokio::test]
-async fn top_foods_rank_the_ranges_foods_by_calories() {
+async fn foods_report_ranks_the_ranges_foods() {
     let app = TestApp::spawn().await;
     let (_, ann) = app.user("ann@example.com").await;
     let food = |name: &str, kcal: i64, protein: i64| {
@@ -753,24 +753,27 @@ async fn top_foods_rank_the_ranges_foods_by_calories() {
     }
 
     let r = app
-        .get(&format!("/api/v1/reports/nutrition?{RANGE}"), &ann)
+        .get(&format!("/api/v1/reports/foods?{RANGE}"), &ann)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["by"], "calories");
+    assert_eq!(r.body["unit"], "kcal");
     // Oats 380 + 190 + 190 = 760; egg 3 × 150 = 450; cake 500; apple 95: 1805 kcal.
-    let top = r.body["top_foods"].as_array().unwrap();
-    let summary: Vec<(String, Value, Value, Value)> = top
+    assert_eq!(r.body["total"], json!(1805.0));
+    let foods = r.body["foods"].as_array().unwrap();
+    let ranked: Vec<(String, Value, Value, Value)> = foods
         .iter()
         .map(|f| {
             (
                 f["name"].as_str().unwrap().to_string(),
                 f["entries"].clone(),
-                f["calories"].clone(),
-                f["percent_of_calories"].clone(),
+                f["amount"].clone(),
+                f["percent"].clone(),
             )
         })
         .collect();
     assert_eq!(
-        summary,
+        ranked,
         vec![
             ("Rolled oats".into(), json!(3), json!(760.0), json!(42.1)),
             // Named as last logged.
@@ -779,18 +782,81 @@ async fn top_foods_rank_the_ranges_foods_by_calories() {
             ("Apple".into(), json!(1), json!(95.0), json!(5.3)),
         ]
     );
-    assert_eq!(top[0]["food_item_id"], json!(oats_id));
-    assert_eq!(top[0]["protein"], json!(26.0));
-    assert_eq!(top[1]["food_item_id"], Value::Null);
-    assert_eq!(top[2]["fat"], json!(3.0));
+    assert_eq!(foods[0]["food_item_id"], json!(oats_id));
+    assert_eq!(foods[0]["protein"], json!(26.0));
+    assert_eq!(foods[1]["food_item_id"], Value::Null);
+    assert_eq!(foods[2]["fat"], json!(3.0));
 
-    // Nothing logged: an empty list.
-    let empty = app
+    // By protein, the top one: eggs (36 g of 62); the quick adds gave none and are left out.
+    let r = app
         .get(
-            "/api/v1/reports/nutrition?from=2025-01-01&to=2025-01-31",
+            &format!("/api/v1/reports/foods?{RANGE}&by=protein&limit=1"),
             &ann,
         )
         .await;
-    assert_eq!(empty.status, StatusCode::OK, "{:?}", empty.body);
-    assert_eq!(empty.body["top_foods"], json!([]));
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["unit"], "g");
+    assert_eq!(r.body["total"], json!(62.0));
+    assert_eq!(
+        r.body["foods"],
+        json!([{"name": "Egg", "brand": null, "food_item_id": egg_id, "entries": 3,
+                "amount": 36.0, "percent": 58.1, "calories": 450.0, "protein": 36.0,
+                "carbohydrates": null, "fat": 3.0}])
+    );
+    let r = app
+        .get(&format!("/api/v1/reports/foods?{RANGE}&by=fiber"), &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["foods"], json!([]));
+    assert_eq!(r.body["total"], Value::Null);
+
+    // CSV: a header row and a row per food.
+    let csv = app
+        .get(&format!("/api/v1/reports/foods?{RANGE}&format=csv"), &ann)
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("sparky-foods-2026-07-01-2026-07-14.csv"));
+    let text = csv.body.as_str().unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        vec![
+            "rank,food,brand,entries,calories_kcal,percent,protein_g,carbohydrates_g,fat_g",
+            "1,Rolled oats,,3,760,42.1,26,,2",
+            "2,cake,,2,500,27.7,,,",
+            "3,Egg,,3,450,24.9,36,,3",
+            "4,Apple,,1,95,5.3,,,",
+        ]
+    );
+
+    // Bad input is a 422 naming the parameter; another user's report is a 404.
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=51", "limit"),
+        ("by=vitamins", "by"),
+        ("days=400", "days"),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/reports/foods?{query}"), &ann)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"].get(field).is_some(),
+            "{query}: {:?}",
+            r.body
+        );
+    }
+    let (bob_id, _) = app.user("bob@example.com").await;
+    let r = app
+        .get(&format!("/api/v1/reports/foods?user_id={bob_id}"), &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
 }

@@ -781,6 +781,10 @@ async fn two_grants_to_one_person_open_every_read_of_body_data() {
             (format!("/api/v1/measurements?{u}"), opens_body),
             (format!("/api/v1/measurements?type=weight&{u}"), opens_body),
             (format!("/api/v1/measurements/latest?{u}"), opens_body),
+            (format!("/api/v1/reports/nutrition?{u}"), opens_diary),
+            (format!("/api/v1/reports/foods?{u}"), opens_diary),
+            (format!("/api/v1/reports/exercise?{u}"), opens_diary),
+            (format!("/api/v1/reports/body?{u}"), opens_body),
             (format!("/api/v1/measurement-types?{u}"), true),
             (format!("/api/v1/profile?{u}"), true),
         ] {

@@ -5,6 +5,8 @@
 //!   logged days, weekly totals against a weekly budget, the macro split, and every other
 //!   nutrient the diary holds against a reference intake with the share of logged days met.
 //!   Days without diary entries are missing (null), never zero.
+//! - [`foods`]: the foods that gave the most of a nutrient (calories by default), from the
+//!   diary entries themselves.
 //! - [`body`]: weight with its trend (EWMA, as the measurement listing) and weekly rate of
 //!   change, and every other measurement type (custom ones too) over time.
 //! - [`exercise`]: sessions and calories per day and week, weekly volume (reps × weight) per
@@ -27,10 +29,12 @@ use crate::error::{AppError, AppResult};
 
 mod body;
 mod exercise;
+mod foods;
 mod nutrition;
 
 pub use body::*;
 pub use exercise::*;
+pub use foods::*;
 pub use nutrition::*;
 
 /// Days a report may span.

@@ -106,34 +106,6 @@ pub struct NutrientRow {
     pub percent_of_days_met: Option<Amount>,
 }
 
-/// One of the foods that gave the most calories over the range.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TopFood {
-    /// The food's name as last logged (quick adds by their name).
-    pub name: String,
-    pub brand: Option<String>,
-    /// The food (null for quick adds and foods since deleted).
-    pub food_item_id: Option<Uuid>,
-    /// Times it was logged in the range.
-    pub entries: u32,
-    /// kcal from it over the range (null when none of its entries knows them).
-    #[schema(value_type = Option<f64>)]
-    pub calories: Option<Amount>,
-    /// Its share of all kcal eaten in the range, percent, 1 place.
-    #[schema(value_type = Option<f64>)]
-    pub percent_of_calories: Option<Amount>,
-    /// g of protein, carbohydrates and fat from it over the range.
-    #[schema(value_type = Option<f64>)]
-    pub protein: Option<Amount>,
-    #[schema(value_type = Option<f64>)]
-    pub carbohydrates: Option<Amount>,
-    #[schema(value_type = Option<f64>)]
-    pub fat: Option<Amount>,
-}
-
-/// How many foods `top_foods` lists.
-pub const TOP_FOODS: usize = 10;
-
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NutritionReport {
     pub user_id: Uuid,
@@ -146,10 +118,6 @@ pub struct NutritionReport {
     pub macros: Vec<MacroRow>,
     /// Every other nutrient some logged day knows.
     pub nutrients: Vec<NutrientRow>,
-    /// The foods that gave the most calories, most first (at most 10; a food is the same
-    /// food item, a quick add its name).
-    #[schema(max_items = 10)]
-    pub top_foods: Vec<TopFood>,
     /// One per day, `from` to `to` (at most 366).
     #[schema(max_items = 366)]
     pub days: Vec<NutritionDay>,
@@ -161,35 +129,8 @@ const NUTRITION_SQL_TAIL: &str = "
              AND type IN ('calorie_target', 'protein_target', 'carbs_target', 'fat_target')),
      d AS (SELECT * FROM diary_day_totals
            WHERE user_id = (SELECT id FROM who)
-             AND entry_date BETWEEN (SELECT f FROM b) AND (SELECT t FROM b)),
-     foods AS (SELECT (array_agg(e.food_name ORDER BY e.created_at DESC, e.id))[1] AS name,
-                      (array_agg(e.brand ORDER BY e.created_at DESC, e.id))[1] AS brand,
-                      e.food_item_id, count(*)::integer AS entries,
-                      sum(e.calories) AS calories, sum(e.protein) AS protein,
-                      sum(e.carbohydrates) AS carbohydrates, sum(e.fat) AS fat
-               FROM food_diary e
-               WHERE e.user_id = (SELECT id FROM who)
-                 AND e.entry_date BETWEEN (SELECT f FROM b) AND (SELECT t FROM b)
-               GROUP BY e.food_item_id, CASE WHEN e.food_item_id IS NULL THEN lower(e.food_name) END
-               ORDER BY sum(e.calories) DESC NULLS LAST, count(*) DESC, 1
-               LIMIT 10),
-     top AS (SELECT array_agg(name ORDER BY n) AS name, array_agg(brand ORDER BY n) AS brand,
-                    array_agg(food_item_id ORDER BY n) AS food_item_id,
-                    array_agg(entries ORDER BY n) AS entries, array_agg(calories ORDER BY n) AS calories,
-                    array_agg(protein ORDER BY n) AS protein,
-                    array_agg(carbohydrates ORDER BY n) AS carbohydrates, array_agg(fat ORDER BY n) AS fat
-             FROM (SELECT f.*, row_number() OVER (ORDER BY f.calories DESC NULLS LAST, f.entries DESC, f.name) AS n
-                   FROM foods f) x)
+             AND entry_date BETWEEN (SELECT f FROM b) AND (SELECT t FROM b))
      SELECT (SELECT id FROM who) AS uid, b.f, b.t,
-            -- The top foods go out with the first row only.
-            CASE WHEN row_number() OVER w = 1 THEN top.name END AS top_name,
-            CASE WHEN row_number() OVER w = 1 THEN top.brand END AS top_brand,
-            CASE WHEN row_number() OVER w = 1 THEN top.food_item_id END AS top_food_item_id,
-            CASE WHEN row_number() OVER w = 1 THEN top.entries END AS top_entries,
-            CASE WHEN row_number() OVER w = 1 THEN top.calories END AS top_calories,
-            CASE WHEN row_number() OVER w = 1 THEN top.protein END AS top_protein,
-            CASE WHEN row_number() OVER w = 1 THEN top.carbohydrates END AS top_carbohydrates,
-            CASE WHEN row_number() OVER w = 1 THEN top.fat END AS top_fat,
             (SELECT target_value FROM g WHERE type = 'calorie_target') AS calorie_target,
             (SELECT weekday_targets FROM g WHERE type = 'calorie_target') AS calorie_weekdays,
             (SELECT isodow FROM ws)::integer AS week_isodow,
@@ -200,8 +141,7 @@ const NUTRITION_SQL_TAIL: &str = "
             d.calories, d.protein, d.carbohydrates, d.fat, d.fiber, d.sugar, d.sodium,
             d.saturated_fat, d.trans_fat, d.cholesterol, d.potassium, d.calcium, d.iron,
             d.vitamin_a, d.vitamin_c
-     FROM b LEFT JOIN d ON true CROSS JOIN top
-     WINDOW w AS (ORDER BY d.entry_date)
+     FROM b LEFT JOIN d ON true
      ORDER BY d.entry_date";
 
 /// The nutrition report (one statement).
@@ -337,8 +277,6 @@ pub async fn nutrition(
             }
         })
         .collect();
-    let eaten_total: Decimal = logged_calories.iter().flatten().sum();
-    let top_foods = top_foods(first, eaten_total);
     Ok(NutritionReport {
         user_id,
         from,
@@ -347,47 +285,8 @@ pub async fn nutrition(
         calories,
         macros,
         nutrients,
-        top_foods,
         days: out_days,
     })
-}
-
-/// The statement's `top_*` arrays (one element per food, most calories first).
-fn top_foods(row: &Row, eaten_total: Decimal) -> Vec<TopFood> {
-    let names: Vec<String> = row.get::<_, Option<_>>("top_name").unwrap_or_default();
-    let brands: Vec<Option<String>> = row.get::<_, Option<_>>("top_brand").unwrap_or_default();
-    let ids: Vec<Option<Uuid>> = row
-        .get::<_, Option<_>>("top_food_item_id")
-        .unwrap_or_default();
-    let entries: Vec<i32> = row.get::<_, Option<_>>("top_entries").unwrap_or_default();
-    let sums = |c: &str| -> Vec<Option<Decimal>> { row.get::<_, Option<_>>(c).unwrap_or_default() };
-    let (calories, protein, carbs, fat) = (
-        sums("top_calories"),
-        sums("top_protein"),
-        sums("top_carbohydrates"),
-        sums("top_fat"),
-    );
-    let at = |v: &[Option<Decimal>], i: usize| v.get(i).copied().flatten();
-    names
-        .into_iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let kcal = at(&calories, i);
-            TopFood {
-                name,
-                brand: brands.get(i).cloned().flatten(),
-                food_item_id: ids.get(i).copied().flatten(),
-                entries: entries.get(i).copied().unwrap_or(0).max(0) as u32,
-                calories: kcal.map(|v| amount(v, 2)),
-                percent_of_calories: kcal
-                    .filter(|_| eaten_total > Decimal::ZERO)
-                    .map(|v| pct(v / eaten_total)),
-                protein: at(&protein, i).map(|v| amount(v, 2)),
-                carbohydrates: at(&carbs, i).map(|v| amount(v, 2)),
-                fat: at(&fat, i).map(|v| amount(v, 2)),
-            }
-        })
-        .collect()
 }
 
 impl ToCsv for NutritionReport {

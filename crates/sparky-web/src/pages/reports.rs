@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::Router;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
-use sparky_app::reports::{self, ReportRange};
+use sparky_app::reports::{self, RankBy, ReportRange};
 use sparky_app::AppError;
 use sparky_core::{Amount, Date};
 
@@ -166,6 +166,7 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
     let acting = page.acting;
     let tx = &mut page.tx;
     let nutrition = shared(reports::nutrition(tx, acting, range).await)?;
+    let foods = shared(reports::foods(tx, acting, range, RankBy::Calories, None).await)?;
     let body = shared(reports::body(tx, acting, range).await)?;
     let exercise = shared(reports::exercise(tx, acting, range).await)?;
     let t = &shell.t;
@@ -190,6 +191,22 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
     }
     let day = |d: NaiveDate| day_label(t, d, this_year);
 
+    let mut top_foods = foods.map(|r| {
+        r.foods
+            .iter()
+            .map(|f| Row {
+                head: match &f.brand {
+                    Some(b) if !b.is_empty() => format!("{} ({b})", f.name),
+                    _ => f.name.clone(),
+                },
+                cells: vec![
+                    format!("{}×", f.entries),
+                    kcal(a(f.amount)),
+                    or_dash(f.percent.map(|v| format!("{}%", number(a(v), 0)))),
+                ],
+            })
+            .collect::<Vec<_>>()
+    });
     let nutrition = nutrition.map(|n| {
         let values: Vec<Option<f64>> = n
             .days
@@ -263,24 +280,7 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
                     ],
                 })
                 .collect(),
-            top_foods: n
-                .top_foods
-                .iter()
-                .map(|f| Row {
-                    head: match &f.brand {
-                        Some(b) if !b.is_empty() => format!("{} ({b})", f.name),
-                        _ => f.name.clone(),
-                    },
-                    cells: vec![
-                        format!("{}×", f.entries),
-                        or_dash(f.calories.map(|v| kcal(a(v)))),
-                        or_dash(
-                            f.percent_of_calories
-                                .map(|v| format!("{}%", number(a(v), 0))),
-                        ),
-                    ],
-                })
-                .collect(),
+            top_foods: top_foods.take().unwrap_or_default(),
         }
     });
 

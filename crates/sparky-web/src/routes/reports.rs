@@ -1,11 +1,14 @@
-//! `/api/v1/reports/{nutrition,body,exercise}`: reports over a range of days, as JSON or CSV
-//! (see `sparky_app::reports`). `?user_id=` reads a family member's reports: RLS decides
-//! (`reports` reads all three; `calorie` the nutrition and exercise ones, `checkin` the body one).
+//! `/api/v1/reports/{nutrition,foods,body,exercise}`: reports over a range of days, as JSON or
+//! CSV (see `sparky_app::reports`). `?user_id=` reads a family member's reports: RLS decides
+//! (`reports` reads them all; `calorie` the nutrition, foods and exercise ones, `checkin` the
+//! body one).
 
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use sparky_app::reports::{self, BodyReport, ExerciseReport, NutritionReport, ReportRange, ToCsv};
+use sparky_app::reports::{
+    self, BodyReport, ExerciseReport, FoodsReport, NutritionReport, RankBy, ReportRange, ToCsv,
+};
 use sparky_core::Date;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -20,6 +23,7 @@ use crate::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(nutrition_report))
+        .routes(routes!(foods_report))
         .routes(routes!(body_report))
         .routes(routes!(exercise_report))
 }
@@ -158,6 +162,60 @@ async fn nutrition_report(
 ) -> ApiResult<Response> {
     let range = p.range()?;
     let r = reports::nutrition(&mut tx, sparky_app::Acting::new(p.user_id), range).await?;
+    tx.commit().await?;
+    Ok(respond(r, chosen_format(p.format, &headers)))
+}
+
+/// The range of a foods report, the nutrient to rank by and how many foods.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FoodsReportParams {
+    /// The last `days` days up to today in the owner's timezone. Default 30. Not together
+    /// with `from`/`to`.
+    #[param(minimum = 1, maximum = 366)]
+    pub days: Option<i64>,
+    /// A custom range's first day, YYYY-MM-DD; needs `to`.
+    pub from: Option<Date>,
+    /// A custom range's last day, inclusive: at most 365 days after `from` (366 days in all).
+    pub to: Option<Date>,
+    /// The nutrient to rank the foods by (default `calories`).
+    #[param(inline)]
+    pub by: Option<RankBy>,
+    /// How many foods, 1 to 50 (default 10).
+    #[param(minimum = 1, maximum = 50)]
+    pub limit: Option<i64>,
+    /// `json` or `csv` (one row per food); without it the `Accept` header decides.
+    #[param(inline)]
+    pub format: Option<ReportFormat>,
+    /// Whose report (a family member who shared their diary with you).
+    pub user_id: Option<Uuid>,
+}
+
+/// The foods that gave the most of a nutrient (calories unless `by` says otherwise) over a
+/// range: how often each was logged, how much it gave, its share of the range's total and its
+/// calories and macros. A food is one food item whatever it was called when logged; quick adds
+/// count by name (any case). Foods that gave none of it are left out. One query.
+#[utoipa::path(get, path = "/api/v1/reports/foods", tag = "reports",
+    params(FoodsReportParams),
+    responses(
+        (status = 200, description = "The report; with `format=csv` one row per food: rank, food, brand, entries, the nutrient with its unit, percent, and those of calories_kcal, protein_g, carbohydrates_g, fat_g that are not the ranked one",
+            content((FoodsReport = "application/json"), (String = "text/csv"))),
+        (status = 404, description = "Not shared with you", body = ErrorBody),
+    ))]
+async fn foods_report(
+    Auth { mut tx, .. }: Auth,
+    headers: HeaderMap,
+    ApiQuery(p): ApiQuery<FoodsReportParams>,
+) -> ApiResult<Response> {
+    let range = ReportRange::parse(p.days, p.from, p.to)?;
+    let r = reports::foods(
+        &mut tx,
+        sparky_app::Acting::new(p.user_id),
+        range,
+        p.by.unwrap_or_default(),
+        p.limit,
+    )
+    .await?;
     tx.commit().await?;
     Ok(respond(r, chosen_format(p.format, &headers)))
 }
