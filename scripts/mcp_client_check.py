@@ -31,6 +31,7 @@ EXPECTED_TOOLS = {
     "log_water",
     "read_day",
     "read_range_summary",
+    "read_top_foods",
     "read_goals",
     "update_goal",
     "undo_last_action",

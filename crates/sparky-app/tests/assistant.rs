@@ -676,3 +676,86 @@ async fn a_photo_goes_to_the_vision_model_and_stays_only_while_newest() {
     assert_eq!(second["model"], "test-model");
     assert!(!second.to_string().contains("base64,"), "{second}");
 }
+
+/// "Where do my calories (or my protein) come from?": the foods report as a tool, over the 30
+/// days up to today by default; its bounds come back as errors the model is told.
+#[tokio::test]
+async fn read_top_foods_ranks_what_was_logged() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let mut tx = db.as_user(ann).await.unwrap();
+    let ctx = Default::default();
+    let call = |name: &'static str, args: Value| (name, args);
+    for (name, args) in [
+        call(
+            "quick_add",
+            json!({"name": "Cake", "meal": "snack", "calories": 450, "protein": 5}),
+        ),
+        call(
+            "quick_add",
+            json!({"name": "Salad", "meal": "lunch", "calories": 150, "protein": 4}),
+        ),
+        call(
+            "quick_add",
+            json!({"name": "cake", "meal": "snack", "calories": 150}),
+        ),
+        call(
+            "quick_add",
+            json!({"name": "Shake", "meal": "snack", "calories": 250, "protein": 30,
+                                 "date": "yesterday"}),
+        ),
+    ] {
+        sparky_app::assistant::tools::call(&mut tx, &ctx, name, args)
+            .await
+            .unwrap();
+    }
+    let top = sparky_app::assistant::tools::call(&mut tx, &ctx, "read_top_foods", json!({}))
+        .await
+        .unwrap()
+        .result;
+    let ranked: Vec<(String, f64, f64)> = top["foods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["amount"].as_f64().unwrap(),
+                f["percent"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ranked,
+        vec![
+            ("cake".into(), 600.0, 60.0),
+            ("Shake".into(), 250.0, 25.0),
+            ("Salad".into(), 150.0, 15.0),
+        ]
+    );
+    let protein = sparky_app::assistant::tools::call(
+        &mut tx,
+        &ctx,
+        "read_top_foods",
+        json!({"by": "protein", "limit": 1, "from": "yesterday", "to": "today"}),
+    )
+    .await
+    .unwrap()
+    .result;
+    assert_eq!(protein["unit"], "g");
+    assert_eq!(protein["foods"].as_array().unwrap().len(), 1);
+    assert_eq!(protein["foods"][0]["name"], "Shake");
+    assert_eq!(protein["foods"][0]["percent"], json!(76.9));
+
+    for (args, problem) in [
+        (json!({"limit": 0}), "limit"),
+        (json!({"by": "vitamins"}), "arguments"),
+        (json!({"from": "2020-01-01"}), "366 days"),
+    ] {
+        let err = sparky_app::assistant::tools::call(&mut tx, &ctx, "read_top_foods", args.clone())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(problem), "{args}: {err}");
+    }
+}

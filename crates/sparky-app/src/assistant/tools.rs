@@ -199,6 +199,17 @@ const TOOLS: &[Tool] = &[
         interactive_only: false,
     },
     Tool {
+        name: "read_top_foods",
+        description: "The foods that gave the most calories, or the most of one nutrient (protein, fiber, sodium, ...), over a period of at most 366 days: times logged, amount, share of the period's total, calories and macros. For questions like \"where does my sodium come from?\"",
+        parameters: || json!({"type": "object", "properties": {
+            "from": {"type": "string", "description": "YYYY-MM-DD (default: the 30 days up to `to`)"},
+            "to": {"type": "string", "description": "YYYY-MM-DD, \"today\" or \"yesterday\" (default today)"},
+            "by": {"type": "string", "enum": crate::reports::RankBy::ALL.map(|b| b.column())},
+            "limit": {"type": "integer", "minimum": 1, "maximum": crate::reports::MAX_TOP_FOODS},
+            "user_id": user_id_param()}}),
+        interactive_only: false,
+    },
+    Tool {
         name: "read_goals",
         description: "Read the active goals (weight, calories, macros, water) with progress.",
         parameters: || json!({"type": "object", "properties": {"user_id": user_id_param()}}),
@@ -279,6 +290,7 @@ pub async fn call(
         }
         "read_day" => read_day(tx, args_of(args)?).await,
         "read_range_summary" => read_range(tx, args_of(args)?).await,
+        "read_top_foods" => read_top_foods(tx, args_of(args)?).await,
         "read_goals" => read_goals(tx, args_of(args)?).await,
         "update_goal" => update_goal(tx, ctx, args_of(args)?).await,
         "undo_last_action" => {
@@ -742,6 +754,28 @@ async fn read_range(tx: &mut UserTx, a: RangeArgs) -> AppResult<ToolOutput> {
     }
     let range = crate::summary::Range::parse(date_value(from)?, date_value(to)?)?;
     let r = crate::summary::range(tx, who, range).await?;
+    Ok(ToolOutput::read(to_value(&r)))
+}
+
+#[derive(Deserialize)]
+struct TopFoodsArgs {
+    from: Option<String>,
+    to: Option<String>,
+    by: Option<crate::reports::RankBy>,
+    limit: Option<i64>,
+    user_id: Option<Uuid>,
+}
+
+async fn read_top_foods(tx: &mut UserTx, a: TopFoodsArgs) -> AppResult<ToolOutput> {
+    let who = acting(a.user_id);
+    let to = day_arg(tx, who, a.to.as_deref()).await?;
+    let from = match a.from.as_deref() {
+        Some(text) => day_arg(tx, who, Some(text)).await?,
+        None => to - Duration::days(29),
+    };
+    let range =
+        crate::reports::ReportRange::parse(None, Some(date_value(from)?), Some(date_value(to)?))?;
+    let r = crate::reports::foods(tx, who, range, a.by.unwrap_or_default(), a.limit).await?;
     Ok(ToolOutput::read(to_value(&r)))
 }
 

@@ -46,6 +46,24 @@ pub enum RankBy {
 }
 
 impl RankBy {
+    pub const ALL: [RankBy; 15] = [
+        RankBy::Calories,
+        RankBy::Protein,
+        RankBy::Carbohydrates,
+        RankBy::Fat,
+        RankBy::Fiber,
+        RankBy::Sugar,
+        RankBy::Sodium,
+        RankBy::SaturatedFat,
+        RankBy::TransFat,
+        RankBy::Cholesterol,
+        RankBy::Potassium,
+        RankBy::Calcium,
+        RankBy::Iron,
+        RankBy::VitaminA,
+        RankBy::VitaminC,
+    ];
+
     /// Its column in `food_diary` and `diary_day_totals` (also its name in `Nutrients`).
     pub fn column(self) -> &'static str {
         match self {
@@ -117,7 +135,7 @@ pub struct FoodsReport {
 fn sql(by: &str) -> String {
     format!(
         "WITH {HEAD},
-     e AS (SELECT food_item_id, food_name, brand, created_at, id, {by} AS amount,
+     e AS (SELECT food_item_id, food_name, brand, created_at, consumed_at, id, {by} AS amount,
                   calories, protein, carbohydrates, fat,
                   -- A quick add is its name in any case (byte order: a cheap sort).
                   CASE WHEN food_item_id IS NULL THEN lower(food_name) COLLATE \"C\" END AS quick
@@ -139,9 +157,12 @@ fn sql(by: &str) -> String {
             r.food_item_id, last.food_name, last.brand
      FROM b
      LEFT JOIN ranked r ON true
-     -- Each food's name as last logged (one sort of the range's entries).
+     -- Each food's name as last logged (one sort of the range's entries; entries written
+     -- together, as by an import, go by the time eaten, then by name).
      LEFT JOIN (SELECT DISTINCT ON (food_item_id, quick) food_item_id, quick, food_name, brand
-                FROM e ORDER BY food_item_id, quick, created_at DESC, id DESC) last
+                FROM e
+                ORDER BY food_item_id, quick, created_at DESC, consumed_at DESC,
+                         food_name COLLATE \"C\" DESC, id DESC) last
        ON last.food_item_id IS NOT DISTINCT FROM r.food_item_id
       AND last.quick IS NOT DISTINCT FROM r.quick
      ORDER BY r.amount DESC NULLS LAST, r.entries DESC"
