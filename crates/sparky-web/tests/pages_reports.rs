@@ -80,7 +80,8 @@ async fn the_reports_page_charts_and_tabulates_a_range_with_csv_links() {
         // Weekly budget 5 × 1800 for the part week 07-01..05.
         "9,000",
         // The foods that gave the most calories: Oats twice, 3,500 kcal, all of them.
-        "Foods with the most calories",
+        "Top foods",
+        "href=\"/reports?from=2026-07-01&amp;to=2026-07-14&amp;by=calories#rep-top\" aria-current=\"page\">Calories</a>",
         "<tr><th scope=\"row\">Oats</th><td class=\"n\">2×</td><td class=\"n\">3,500</td><td class=\"n\">100%</td></tr>",
         // Micronutrients against reference intakes, with the share of days met.
         "Fiber",
@@ -115,7 +116,25 @@ async fn the_reports_page_charts_and_tabulates_a_range_with_csv_links() {
         "{}",
         quiet.body
     );
-    assert!(quiet.body.contains("Nothing logged in this period."));
+    assert!(quiet.body.contains("No foods to rank in this period."));
+
+    // Ranked by another nutrient: fiber, in g.
+    let fiber = get(&app, &format!("/reports?{RANGE}&by=fiber"), &ann, None).await;
+    assert_eq!(fiber.status, StatusCode::OK);
+    assert!(
+        fiber.body.contains("<tr><th scope=\"row\">Oats</th><td class=\"n\">2×</td><td class=\"n\">50</td><td class=\"n\">100%</td></tr>"),
+        "{}",
+        fiber.body
+    );
+    assert!(fiber
+        .body
+        .contains("by=fiber#rep-top\" aria-current=\"page\""));
+    // An unknown nutrient is calories.
+    let odd = get(&app, &format!("/reports?{RANGE}&by=vitamins"), &ann, None).await;
+    assert_eq!(odd.status, StatusCode::OK);
+    assert!(odd
+        .body
+        .contains("by=calories#rep-top\" aria-current=\"page\""));
 
     // The links the page offers work with the session cookie.
     let csv = app

@@ -31,6 +31,27 @@ pub struct Params {
     pub days: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// The nutrient the top foods are ranked by (a `RankBy` name; calories otherwise).
+    pub by: Option<String>,
+}
+
+/// The nutrients the page ranks foods by (the API takes every diary nutrient).
+const FOODS_BY: [RankBy; 7] = [
+    RankBy::Calories,
+    RankBy::Protein,
+    RankBy::Carbohydrates,
+    RankBy::Fat,
+    RankBy::Fiber,
+    RankBy::Sugar,
+    RankBy::Sodium,
+];
+
+/// A link to the same page with the foods ranked by another nutrient.
+pub struct ByLink {
+    /// Already HTML-escaped (`&amp;`).
+    pub href: String,
+    pub label: &'static str,
+    pub current: bool,
 }
 
 pub struct RangeLink {
@@ -53,8 +74,11 @@ pub struct NutritionView {
     pub weeks: Vec<Row>,
     pub macros: Vec<Row>,
     pub nutrients: Vec<Row>,
-    /// The foods that gave the most calories: times logged, kcal, share of the kcal.
+    /// The foods that gave the most of `foods_by`'s nutrient: times logged, amount, share.
     pub top_foods: Vec<Row>,
+    pub foods_by: Vec<ByLink>,
+    /// The ranked nutrient's unit, for the column heading.
+    pub foods_unit: &'static str,
 }
 
 pub struct BodyView {
@@ -166,7 +190,11 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
     let acting = page.acting;
     let tx = &mut page.tx;
     let nutrition = shared(reports::nutrition(tx, acting, range).await)?;
-    let foods = shared(reports::foods(tx, acting, range, RankBy::Calories, None).await)?;
+    let by = FOODS_BY
+        .into_iter()
+        .find(|b| p.by.as_deref().map(str::trim) == Some(b.column()))
+        .unwrap_or_default();
+    let foods = shared(reports::foods(tx, acting, range, by, None).await)?;
     let body = shared(reports::body(tx, acting, range).await)?;
     let exercise = shared(reports::exercise(tx, acting, range).await)?;
     let t = &shell.t;
@@ -182,15 +210,30 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
         ReportRange::Last(d) => Some(i64::from(d)),
         ReportRange::Between(..) => None,
     };
-    let mut query = match range {
+    let range_query = match range {
         ReportRange::Last(d) => format!("days={d}"),
         ReportRange::Between(f, t) => format!("from={f}&amp;to={t}"),
     };
+    let mut query = range_query.clone();
     if let Some(v) = &shell.viewing {
         query.push_str(&format!("&amp;user_id={}", v.user_id));
     }
     let day = |d: NaiveDate| day_label(t, d, this_year);
 
+    let foods_by = FOODS_BY
+        .iter()
+        .map(|b| ByLink {
+            href: format!("/reports?{range_query}&amp;by={}#rep-top", b.column()),
+            label: t.get(&format!("nutrient.{}", b.column())),
+            current: *b == by,
+        })
+        .collect::<Vec<_>>();
+    let foods_unit = sparky_core::report::nutrient_unit(by.column());
+    let shown = |v: Amount| match foods_unit {
+        "kcal" => kcal(a(v)),
+        "g" => number(a(v), 1),
+        _ => number(a(v), 0),
+    };
     let mut top_foods = foods.map(|r| {
         r.foods
             .iter()
@@ -201,7 +244,7 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
                 },
                 cells: vec![
                     format!("{}×", f.entries),
-                    kcal(a(f.amount)),
+                    shown(f.amount),
                     or_dash(f.percent.map(|v| format!("{}%", number(a(v), 0)))),
                 ],
             })
@@ -281,6 +324,8 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
                 })
                 .collect(),
             top_foods: top_foods.take().unwrap_or_default(),
+            foods_by,
+            foods_unit,
         }
     });
 
