@@ -1,0 +1,179 @@
+//! Tools that log exercise, measurements and water.
+
+use serde::Deserialize;
+use serde_json::json;
+use sparky_core::{Amount, DistanceUnit};
+use sparky_db::UserTx;
+use uuid::Uuid;
+
+use super::actions::{Card, Undo};
+use crate::error::{AppError, AppResult};
+use crate::workouts::input::{LogWorkoutInput, SetInput};
+
+use super::{acting, date_value, day_arg, to_value, write_card, ToolContext, ToolOutput};
+
+#[derive(Deserialize)]
+pub(super) struct ExerciseArgs {
+    exercise: Option<String>,
+    exercise_id: Option<Uuid>,
+    duration_minutes: Option<i32>,
+    distance: Option<Amount>,
+    distance_unit: Option<DistanceUnit>,
+    #[serde(default)]
+    sets: Vec<SetInput>,
+    calories_burned: Option<Amount>,
+    date: Option<String>,
+    user_id: Option<Uuid>,
+}
+
+pub(super) async fn log_exercise(
+    tx: &mut UserTx,
+    ctx: &ToolContext,
+    a: ExerciseArgs,
+) -> AppResult<ToolOutput> {
+    let who = acting(a.user_id);
+    let exercise_id = match (a.exercise_id, a.exercise.as_deref().map(str::trim)) {
+        (Some(id), _) => id,
+        (None, Some(name)) if !name.is_empty() => {
+            let s = crate::exercises::Search::parse(Some(name), None, None, None, Some(1), None)?;
+            let page = crate::exercises::search(tx, &s).await?;
+            page.items.first().map(|e| e.id).ok_or_else(|| {
+                AppError::invalid(
+                    "exercise",
+                    format!("no exercise matches {name:?}; try another name"),
+                )
+            })?
+        }
+        _ => return Err(AppError::invalid("exercise", "name the exercise")),
+    };
+    let date = day_arg(tx, who, a.date.as_deref()).await?;
+    let input = LogWorkoutInput {
+        exercise_id,
+        performed_at: None,
+        date: Some(date_value(date)?),
+        duration_minutes: a.duration_minutes,
+        distance: a.distance,
+        distance_unit: a.distance_unit,
+        sets: a.sets,
+        calories_burned: a.calories_burned,
+        notes: None,
+    };
+    let w = crate::workouts::log(tx, who, &input.parse()?).await?;
+    let mut parts = Vec::new();
+    if let Some(m) = w.duration_minutes {
+        parts.push(format!("{m} min"));
+    }
+    if let Some(d) = w.distance {
+        parts.push(format!("{} {}", d.0.normalize(), w.distance_unit.as_str()));
+    }
+    if !w.sets.is_empty() {
+        parts.push(format!("{} sets", w.sets.len()));
+    }
+    if let Some(c) = w.calories_burned {
+        parts.push(format!("{} kcal", c.0.round_dp(0)));
+    }
+    let card = Card {
+        action_id: None,
+        tool: "log_exercise".into(),
+        title: format!("Exercise logged on {}", w.date),
+        lines: vec![format!("{}: {}", w.exercise_name, parts.join(", "))],
+        user_id: w.user_id,
+        written: to_value(&w),
+    };
+    let result = json!({"logged": {"workout_id": w.id, "exercise": w.exercise_name, "date": w.date,
+        "duration_minutes": w.duration_minutes, "distance": w.distance, "calories_burned": w.calories_burned,
+        "hint": w.hint}});
+    write_card(
+        tx,
+        ctx,
+        "log_exercise",
+        Undo::DeleteWorkout { id: w.id },
+        card,
+        result,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct MeasurementArgs {
+    #[serde(rename = "type")]
+    kind: String,
+    value: Amount,
+    unit: Option<String>,
+    date: Option<String>,
+    user_id: Option<Uuid>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct WaterArgs {
+    amount: Amount,
+    unit: Option<String>,
+    date: Option<String>,
+    user_id: Option<Uuid>,
+}
+
+pub(super) async fn log_measurement(
+    tx: &mut UserTx,
+    ctx: &ToolContext,
+    a: MeasurementArgs,
+) -> AppResult<ToolOutput> {
+    log_measurement_as(tx, ctx, a, "log_measurement").await
+}
+
+pub(super) async fn log_water(
+    tx: &mut UserTx,
+    ctx: &ToolContext,
+    a: WaterArgs,
+) -> AppResult<ToolOutput> {
+    let m = MeasurementArgs {
+        kind: "water".into(),
+        value: a.amount,
+        unit: Some(a.unit.unwrap_or_else(|| "ml".into())),
+        date: a.date,
+        user_id: a.user_id,
+    };
+    log_measurement_as(tx, ctx, m, "log_water").await
+}
+
+async fn log_measurement_as(
+    tx: &mut UserTx,
+    ctx: &ToolContext,
+    a: MeasurementArgs,
+    tool: &str,
+) -> AppResult<ToolOutput> {
+    let who = acting(a.user_id);
+    let date = day_arg(tx, who, a.date.as_deref()).await?;
+    let input = crate::measurements::LogMeasurementInput {
+        kind: a.kind,
+        value: a.value,
+        unit: a.unit,
+        measured_at: None,
+        date: Some(date_value(date)?),
+        note: None,
+    };
+    let m = crate::measurements::log(tx, who, &input.parse()?).await?;
+    let card = Card {
+        action_id: None,
+        tool: tool.into(),
+        title: format!("Logged {} on {}", m.kind.replace('_', " "), m.date),
+        lines: vec![format!(
+            "{}: {} {}",
+            m.kind.replace('_', " "),
+            m.value.0.normalize(),
+            m.unit
+        )],
+        user_id: m.user_id,
+        written: to_value(&m),
+    };
+    let result = json!({"logged": {"measurement_id": m.id, "type": m.kind, "value": m.value,
+                                   "unit": m.unit, "date": m.date}});
+    write_card(
+        tx,
+        ctx,
+        tool,
+        Undo::DeleteMeasurement { id: m.id },
+        card,
+        result,
+    )
+    .await
+}

@@ -1,0 +1,164 @@
+//! Tools on foods: search the catalog, log an amount of a food, quick add.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sparky_core::nutrition::Nutrients;
+use sparky_core::{Amount, MealType};
+use sparky_db::UserTx;
+use uuid::Uuid;
+
+use super::actions::{Card, Undo};
+use crate::diary::{self, LogFoodInput, QuickAddInput};
+use crate::error::{AppError, AppResult};
+
+use super::{
+    acting, compact_entry, date_value, day_arg, entry_line, kcal, to_value, write_card,
+    ToolContext, ToolOutput, LARGE_ENTRY_KCAL,
+};
+
+#[derive(Deserialize)]
+pub(super) struct SearchArgs {
+    query: String,
+    limit: Option<i64>,
+}
+
+pub(super) async fn search_foods(tx: &mut UserTx, a: SearchArgs) -> AppResult<ToolOutput> {
+    let limit = a.limit.unwrap_or(5).clamp(1, 10);
+    let s = crate::foods::Search::parse(Some(&a.query), Some(limit), None, None)?;
+    let page = crate::foods::search(tx, &s).await?;
+    let foods: Vec<Value> = page
+        .items
+        .iter()
+        .map(|f| {
+            json!({"food_id": f.id, "name": f.name, "brand": f.brand,
+                   "servings": f.servings.iter().map(|s| json!({
+                       "serving_id": s.id, "serving": s.description, "unit": s.unit,
+                       "default": s.is_default, "nutrients": s.nutrients})).collect::<Vec<_>>()})
+        })
+        .collect();
+    Ok(ToolOutput::read(json!({"foods": foods})))
+}
+
+#[derive(Deserialize)]
+pub(super) struct LogFoodArgs {
+    food_id: Uuid,
+    quantity: Amount,
+    unit: Option<String>,
+    serving_id: Option<Uuid>,
+    meal: MealType,
+    date: Option<String>,
+    #[serde(default)]
+    confirm_large: bool,
+    user_id: Option<Uuid>,
+}
+
+pub(super) async fn log_food(
+    tx: &mut UserTx,
+    ctx: &ToolContext,
+    a: LogFoodArgs,
+) -> AppResult<ToolOutput> {
+    let who = acting(a.user_id);
+    let date = day_arg(tx, who, a.date.as_deref()).await?;
+    let input = LogFoodInput {
+        food_item_id: a.food_id,
+        nutrition_data_id: a.serving_id,
+        quantity: a.quantity,
+        unit: a.unit,
+        meal_type: a.meal,
+        date: Some(date_value(date)?),
+        consumed_at: None,
+    };
+    let entry = diary::log(tx, who, &input.parse()?).await?;
+    let large = entry
+        .nutrients
+        .calories
+        .is_some_and(|c| c > Decimal::from(LARGE_ENTRY_KCAL));
+    if large && !a.confirm_large {
+        // The caller's transaction is rolled back on this error: nothing was written.
+        return Err(AppError::invalid(
+            "quantity",
+            format!(
+                "that comes to {}, more than {LARGE_ENTRY_KCAL} kcal: check the unit (grams vs servings) \
+                 and ask the user; log it only with confirm_large once they confirmed",
+                kcal(&entry.nutrients)
+            ),
+        ));
+    }
+    let card = Card {
+        action_id: None,
+        tool: "log_food".into(),
+        title: format!("Logged to {} on {}", entry.meal_type, entry.date),
+        lines: vec![entry_line(&entry)],
+        user_id: entry.user_id,
+        written: to_value(&entry),
+    };
+    let result = json!({"logged": compact_entry(&entry)});
+    write_card(
+        tx,
+        ctx,
+        "log_food",
+        Undo::DeleteDiaryEntry { id: entry.id },
+        card,
+        result,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct QuickAddArgs {
+    name: Option<String>,
+    meal: MealType,
+    calories: Option<Amount>,
+    protein: Option<Amount>,
+    carbohydrates: Option<Amount>,
+    fat: Option<Amount>,
+    date: Option<String>,
+    user_id: Option<Uuid>,
+}
+
+pub(super) async fn quick_add(
+    tx: &mut UserTx,
+    ctx: &ToolContext,
+    a: QuickAddArgs,
+) -> AppResult<ToolOutput> {
+    let who = acting(a.user_id);
+    let date = day_arg(tx, who, a.date.as_deref()).await?;
+    let nutrients = Nutrients {
+        calories: a.calories.map(|x| x.0),
+        protein: a.protein.map(|x| x.0),
+        carbohydrates: a.carbohydrates.map(|x| x.0),
+        fat: a.fat.map(|x| x.0),
+        ..Nutrients::default()
+    };
+    let entry = diary::quick_add(
+        tx,
+        who,
+        QuickAddInput {
+            name: a.name,
+            meal_type: a.meal,
+            date: Some(date_value(date)?),
+            consumed_at: None,
+            nutrients,
+        },
+    )
+    .await?;
+    let card = Card {
+        action_id: None,
+        tool: "quick_add".into(),
+        title: format!("Quick add to {} on {}", entry.meal_type, entry.date),
+        lines: vec![entry_line(&entry)],
+        user_id: entry.user_id,
+        written: to_value(&entry),
+    };
+    let result = json!({"logged": compact_entry(&entry)});
+    write_card(
+        tx,
+        ctx,
+        "quick_add",
+        Undo::DeleteDiaryEntry { id: entry.id },
+        card,
+        result,
+    )
+    .await
+}

@@ -1,0 +1,108 @@
+//! Tools that read: a day, a range, the top foods, the goals.
+
+use chrono::Duration;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sparky_core::GoalStatus;
+use sparky_db::UserTx;
+use uuid::Uuid;
+
+use crate::diary::{self};
+use crate::error::{AppError, AppResult};
+
+use super::{acting, compact_entry, date_value, day_arg, to_value, ToolOutput};
+
+#[derive(Deserialize)]
+pub(super) struct DayArgs {
+    date: Option<String>,
+    user_id: Option<Uuid>,
+}
+
+pub(super) async fn read_day(tx: &mut UserTx, a: DayArgs) -> AppResult<ToolOutput> {
+    let who = acting(a.user_id);
+    let date = day_arg(tx, who, a.date.as_deref()).await?;
+    let day = diary::day(tx, who, date).await?;
+    let summary = crate::summary::day(tx, who, date).await?;
+    let meals: Vec<Value> = day
+        .meals
+        .iter()
+        .filter(|m| !m.entries.is_empty())
+        .map(|m| {
+            json!({"meal": m.meal_type,
+                   "entries": m.entries.iter().map(compact_entry).collect::<Vec<_>>(),
+                   "totals": m.totals})
+        })
+        .collect();
+    Ok(ToolOutput::read(json!({
+        "date": date, "meals": meals, "eaten": summary.eaten, "burned_kcal": summary.burned,
+        "net_kcal": summary.net_calories, "water_ml": summary.water_ml, "weight_kg": summary.weight_kg,
+        "targets": summary.targets, "remaining": summary.remaining, "week": summary.week})))
+}
+
+#[derive(Deserialize)]
+pub(super) struct RangeArgs {
+    from: String,
+    to: String,
+    user_id: Option<Uuid>,
+}
+
+pub(super) async fn read_range(tx: &mut UserTx, a: RangeArgs) -> AppResult<ToolOutput> {
+    let who = acting(a.user_id);
+    let from = day_arg(tx, who, Some(&a.from)).await?;
+    let to = day_arg(tx, who, Some(&a.to)).await?;
+    if (to - from).num_days() > 91 {
+        return Err(AppError::invalid("to", "a range is at most 92 days"));
+    }
+    let range = crate::summary::Range::parse(date_value(from)?, date_value(to)?)?;
+    let r = crate::summary::range(tx, who, range).await?;
+    Ok(ToolOutput::read(to_value(&r)))
+}
+
+#[derive(Deserialize)]
+pub(super) struct TopFoodsArgs {
+    from: Option<String>,
+    to: Option<String>,
+    by: Option<crate::reports::RankBy>,
+    limit: Option<i64>,
+    user_id: Option<Uuid>,
+}
+
+pub(super) async fn read_top_foods(tx: &mut UserTx, a: TopFoodsArgs) -> AppResult<ToolOutput> {
+    let who = acting(a.user_id);
+    let to = day_arg(tx, who, a.to.as_deref()).await?;
+    let from = match a.from.as_deref() {
+        Some(text) => day_arg(tx, who, Some(text)).await?,
+        None => to - Duration::days(29),
+    };
+    let range =
+        crate::reports::ReportRange::parse(None, Some(date_value(from)?), Some(date_value(to)?))?;
+    let r = crate::reports::foods(tx, who, range, a.by.unwrap_or_default(), a.limit).await?;
+    Ok(ToolOutput::read(to_value(&r)))
+}
+
+#[derive(Deserialize)]
+pub(super) struct WhoArgs {
+    user_id: Option<Uuid>,
+}
+
+pub(super) async fn read_goals(tx: &mut UserTx, a: WhoArgs) -> AppResult<ToolOutput> {
+    let goals = crate::goals::list(
+        tx,
+        acting(a.user_id),
+        crate::goals::ListFilter {
+            status: Some(GoalStatus::Active),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let goals: Vec<Value> = goals
+        .iter()
+        .map(|g| {
+            json!({"type": g.goal_type, "target": g.target_value, "unit": g.target_unit,
+                   "by_weekday": g.by_weekday, "target_today": g.target_today,
+                   "target_date": g.target_date, "current": g.current_value,
+                   "progress_percent": g.progress_percent})
+        })
+        .collect();
+    Ok(ToolOutput::read(json!({"goals": goals})))
+}
