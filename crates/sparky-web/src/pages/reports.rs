@@ -35,16 +35,9 @@ pub struct Params {
     pub by: Option<String>,
 }
 
-/// The nutrients the page ranks foods by (the API takes every diary nutrient).
-const FOODS_BY: [RankBy; 7] = [
-    RankBy::Calories,
-    RankBy::Protein,
-    RankBy::Carbohydrates,
-    RankBy::Fat,
-    RankBy::Fiber,
-    RankBy::Sugar,
-    RankBy::Sodium,
-];
+/// How many of [`RankBy::ALL`] the page ranks foods by (calories, the macros, fiber, sugar,
+/// sodium; the API takes every diary nutrient).
+const FOODS_BY: usize = 7;
 
 /// A link to the same page with the foods ranked by another nutrient.
 pub struct ByLink {
@@ -190,8 +183,9 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
     let acting = page.acting;
     let tx = &mut page.tx;
     let nutrition = shared(reports::nutrition(tx, acting, range).await)?;
-    let by = FOODS_BY
-        .into_iter()
+    let by = RankBy::ALL[..FOODS_BY]
+        .iter()
+        .copied()
         .find(|b| p.by.as_deref().map(str::trim) == Some(b.column()))
         .unwrap_or_default();
     let foods = shared(reports::foods(tx, acting, range, by, None).await)?;
@@ -220,7 +214,7 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
     }
     let day = |d: NaiveDate| day_label(t, d, this_year);
 
-    let foods_by = FOODS_BY
+    let foods_by = RankBy::ALL[..FOODS_BY]
         .iter()
         .map(|b| ByLink {
             href: format!("/reports?{range_query}&amp;by={}#rep-top", b.column()),

@@ -9,7 +9,7 @@ use sparky_db::UserTx;
 use uuid::Uuid;
 
 use super::actions::{Card, Undo};
-use crate::diary::{self, LogFoodInput, QuickAddInput};
+use crate::diary::{self, DiaryEntry, LogFoodInput, QuickAddInput};
 use crate::error::{AppError, AppResult};
 
 use super::{
@@ -85,24 +85,8 @@ pub(super) async fn log_food(
             ),
         ));
     }
-    let card = Card {
-        action_id: None,
-        tool: "log_food".into(),
-        title: format!("Logged to {} on {}", entry.meal_type, entry.date),
-        lines: vec![entry_line(&entry)],
-        user_id: entry.user_id,
-        written: to_value(&entry),
-    };
-    let result = json!({"logged": compact_entry(&entry)});
-    write_card(
-        tx,
-        ctx,
-        "log_food",
-        Undo::DeleteDiaryEntry { id: entry.id },
-        card,
-        result,
-    )
-    .await
+    let title = format!("Logged to {} on {}", entry.meal_type, entry.date);
+    entry_logged(tx, ctx, "log_food", title, &entry).await
 }
 
 #[derive(Deserialize)]
@@ -143,19 +127,31 @@ pub(super) async fn quick_add(
         },
     )
     .await?;
+    let title = format!("Quick add to {} on {}", entry.meal_type, entry.date);
+    entry_logged(tx, ctx, "quick_add", title, &entry).await
+}
+
+/// The card of a diary entry a tool logged (Undo deletes it) and its result for the model.
+async fn entry_logged(
+    tx: &mut UserTx,
+    ctx: &ToolContext,
+    tool: &'static str,
+    title: String,
+    entry: &DiaryEntry,
+) -> AppResult<ToolOutput> {
     let card = Card {
         action_id: None,
-        tool: "quick_add".into(),
-        title: format!("Quick add to {} on {}", entry.meal_type, entry.date),
-        lines: vec![entry_line(&entry)],
+        tool: tool.into(),
+        title,
+        lines: vec![entry_line(entry)],
         user_id: entry.user_id,
-        written: to_value(&entry),
+        written: to_value(entry),
     };
-    let result = json!({"logged": compact_entry(&entry)});
+    let result = json!({"logged": compact_entry(entry)});
     write_card(
         tx,
         ctx,
-        "quick_add",
+        tool,
         Undo::DeleteDiaryEntry { id: entry.id },
         card,
         result,
