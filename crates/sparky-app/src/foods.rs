@@ -574,9 +574,16 @@ pub async fn create(tx: &mut UserTx, food: &NewFood) -> AppResult<Food> {
 /// readable (catalog or shared with the caller).
 async fn refused_write(tx: &mut UserTx, id: Uuid) -> AppError {
     match tx
-        .query_opt("SELECT 1 FROM food_items WHERE id = $1", &[&id])
+        .query_opt(
+            "SELECT user_id = auth.uid() AND recipe_servings IS NOT NULL FROM food_items WHERE id = $1",
+            &[&id],
+        )
         .await
     {
+        // Its serving is worked out from its ingredients; replacing it here would break that.
+        Ok(Some(r)) if r.get::<_, Option<bool>>(0) == Some(true) => AppError::conflict(
+            "this food is a recipe: change it with PUT /api/v1/recipes/{id} (its serving comes from its ingredients)",
+        ),
         Ok(Some(_)) => AppError::forbidden(
             "only your own foods can be changed; the shared catalog is read-only",
         ),
@@ -590,7 +597,8 @@ async fn refused_write(tx: &mut UserTx, id: Uuid) -> AppError {
 pub async fn update(tx: &mut UserTx, id: Uuid, food: &NewFood) -> AppResult<Food> {
     let n = tx
         .execute(
-            "UPDATE food_items SET name = $2, brand = $3, barcode = $4 WHERE id = $1 AND user_id = auth.uid()",
+            "UPDATE food_items SET name = $2, brand = $3, barcode = $4
+             WHERE id = $1 AND user_id = auth.uid() AND recipe_servings IS NULL",
             &[&id, &food.name, &food.brand, &food.barcode],
         )
         .await?;

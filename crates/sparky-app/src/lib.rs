@@ -38,6 +38,7 @@ pub mod paging;
 pub mod preferences;
 pub mod profile;
 pub mod providers;
+pub mod recipes;
 pub mod reports;
 pub mod summary;
 pub mod transfer;

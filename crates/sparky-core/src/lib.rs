@@ -10,6 +10,7 @@ pub mod health;
 pub mod measure;
 mod named_serde;
 pub mod nutrition;
+pub mod recipe;
 pub mod report;
 pub mod trend;
 pub mod units;

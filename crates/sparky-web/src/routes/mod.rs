@@ -19,6 +19,7 @@ pub mod measurements;
 pub mod preferences;
 pub mod profile;
 pub mod providers;
+pub mod recipes;
 pub mod reports;
 pub mod summary;
 pub mod transfer;
@@ -37,6 +38,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(profile::router())
         .merge(family::router())
         .merge(foods::router())
+        .merge(recipes::router())
         .merge(diary::router())
         .merge(providers::router())
         .merge(exercises::router())

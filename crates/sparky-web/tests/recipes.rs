@@ -1,0 +1,495 @@
+//! Recipes: foods made of other foods, black-box over HTTP against a real database — their
+//! nutrients, logging them, keeping them apart per user, and refusing bad input whole.
+
+mod common;
+
+use common::{As, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn create(app: &TestApp, who: &As, path: &str, body: Value) -> Value {
+    let r = app.post(path, who, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{path}: {:?}", r.body);
+    r.body
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_string()
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// Flour (100 g = 364 kcal, 10.33 g protein, fat unknown), milk (100 ml = 42 kcal, 3.4 g
+/// protein, 1 g fat, weight unknown), egg (1 large = 50 g = 72 kcal, 6.3 g protein, 4.8 g fat).
+struct Foods {
+    flour: String,
+    milk: String,
+    egg: String,
+}
+
+async fn foods(app: &TestApp, who: &As) -> Foods {
+    let flour = create(app, who, "/api/v1/foods", json!({"name": "Flour",
+        "servings": [{"size": 100, "unit": "g", "nutrients": {"calories": 364, "protein": 10.33}}]})).await;
+    let milk = create(app, who, "/api/v1/foods", json!({"name": "Milk",
+        "servings": [{"size": 100, "unit": "ml", "nutrients": {"calories": 42, "protein": 3.4, "fat": 1}}]})).await;
+    let egg = create(app, who, "/api/v1/foods", json!({"name": "Egg",
+        "servings": [{"size": 1, "unit": "large", "weight_g": 50, "nutrients": {"calories": 72, "protein": 6.3, "fat": 4.8}}]})).await;
+    Foods {
+        flour: id(&flour),
+        milk: id(&milk),
+        egg: id(&egg),
+    }
+}
+
+/// Pancakes for four: 200 g flour, 300 ml milk, 2 large eggs = 998 kcal.
+fn pancakes(f: &Foods) -> Value {
+    json!({
+        "name": "Pancakes",
+        "servings": 4,
+        "ingredients": [
+            {"food_item_id": f.flour, "quantity": 200, "unit": "g"},
+            {"food_item_id": f.milk, "quantity": 300, "unit": "ml"},
+            {"food_item_id": f.egg, "quantity": 2, "unit": "large"}
+        ]
+    })
+}
+
+async fn recipe_count(app: &TestApp) -> i64 {
+    let owner = app.db.owner_client().await;
+    owner
+        .query_one(
+            "SELECT (SELECT count(*) FROM food_items WHERE recipe_servings IS NOT NULL)
+                  + (SELECT count(*) FROM recipe_ingredients)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_recipe_adds_its_ingredients_up_and_logs_like_a_food() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let f = foods(&app, &ann).await;
+
+    let r = create(&app, &ann, "/api/v1/recipes", pancakes(&f)).await;
+    let rid = id(&r);
+    assert_eq!(r["name"], "Pancakes");
+    assert_eq!(num(&r["servings"]), 4.0);
+    // 728 + 126 + 144 kcal; protein 20.66 + 10.2 + 12.6; fat only from milk and eggs.
+    assert_eq!(num(&r["total"]["calories"]), 998.0);
+    assert_eq!(num(&r["per_serving"]["calories"]), 249.5);
+    assert_eq!(num(&r["per_serving"]["protein"]), 10.865);
+    assert_eq!(num(&r["per_serving"]["fat"]), 3.15);
+    assert!(r["per_serving"]["fiber"].is_null(), "{r}");
+    assert_eq!(r["partial"], json!(["fat"]));
+    // The milk's weight is unknown, so the serving's is too, until the dish is weighed.
+    assert!(r["serving_weight_g"].is_null(), "{r}");
+    assert_eq!(r["up_to_date"], true);
+    let ings = r["ingredients"].as_array().unwrap();
+    assert_eq!(ings.len(), 3);
+    assert_eq!(ings[0]["food_name"], "Flour");
+    assert_eq!(num(&ings[0]["weight_g"]), 200.0);
+    assert!(ings[1]["weight_g"].is_null());
+    assert_eq!(num(&ings[2]["weight_g"]), 100.0);
+    assert_eq!(num(&ings[2]["nutrients"]["calories"]), 144.0);
+    assert_eq!(ings[2]["unit"], "large");
+
+    // Weighed after cooking: 600 g, so a serving is 150 g and can be logged in grams.
+    let mut body = pancakes(&f);
+    body["cooked_weight_g"] = json!(600);
+    let r2 = app
+        .put(&format!("/api/v1/recipes/{rid}"), &ann, body.clone())
+        .await;
+    assert_eq!(r2.status, StatusCode::OK, "{:?}", r2.body);
+    assert_eq!(num(&r2.body["serving_weight_g"]), 150.0);
+    let serving = r2.body["nutrition_data_id"].as_str().unwrap().to_string();
+    assert_eq!(serving, r["nutrition_data_id"].as_str().unwrap());
+
+    // Logging it is logging a food.
+    let e = create(
+        &app,
+        &ann,
+        "/api/v1/diary",
+        json!({"food_item_id": rid, "quantity": 300,
+        "unit": "g", "meal_type": "dinner", "date": "2026-03-01"}),
+    )
+    .await;
+    assert_eq!(num(&e["nutrients"]["calories"]), 499.0);
+    assert_eq!(e["food_name"], "Pancakes");
+    let e1 = create(
+        &app,
+        &ann,
+        "/api/v1/diary",
+        json!({"food_item_id": rid, "quantity": 1,
+        "meal_type": "breakfast", "date": "2026-03-02"}),
+    )
+    .await;
+    assert_eq!(num(&e1["nutrients"]["calories"]), 249.5);
+
+    // Listed, searchable, and a food with one serving; its serving is not edited as a food.
+    let list = app.get("/api/v1/recipes", &ann).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.body["items"][0]["id"], json!(rid));
+    assert_eq!(list.body["items"][0]["ingredient_count"], 3);
+    assert_eq!(
+        num(&list.body["items"][0]["per_serving"]["calories"]),
+        249.5
+    );
+    let found = app.get("/api/v1/foods?q=pancakes", &ann).await;
+    assert_eq!(found.body["items"][0]["id"], json!(rid), "{:?}", found.body);
+    let food = app.get(&format!("/api/v1/foods/{rid}"), &ann).await;
+    assert_eq!(food.body["source"], "recipe");
+    assert_eq!(food.body["servings"].as_array().unwrap().len(), 1);
+    let put_food = app
+        .put(
+            &format!("/api/v1/foods/{rid}"),
+            &ann,
+            json!({"name": "Pancakes",
+            "servings": [{"size": 1, "unit": "serving", "nutrients": {"calories": 1}}]}),
+        )
+        .await;
+    assert_eq!(put_food.status, StatusCode::CONFLICT, "{:?}", put_food.body);
+
+    // An ingredient's food changes: the recipe keeps its saved values and says it is out of
+    // date; saving it again takes the new values. The diary keeps what was logged.
+    let r = app
+        .put(&format!("/api/v1/foods/{}", f.flour), &ann, json!({"name": "Flour",
+            "servings": [{"size": 100, "unit": "g", "nutrients": {"calories": 400, "protein": 10.33}}]}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let stale = app.get(&format!("/api/v1/recipes/{rid}"), &ann).await;
+    assert_eq!(stale.body["up_to_date"], false);
+    assert_eq!(num(&stale.body["per_serving"]["calories"]), 249.5);
+    assert_eq!(
+        num(&stale.body["ingredients"][0]["nutrients"]["calories"]),
+        800.0
+    );
+    let saved = app
+        .put(&format!("/api/v1/recipes/{rid}"), &ann, body.clone())
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{:?}", saved.body);
+    assert_eq!(num(&saved.body["per_serving"]["calories"]), 267.5);
+    assert_eq!(saved.body["up_to_date"], true);
+    assert_eq!(saved.body["nutrition_data_id"], json!(serving));
+    let day = app.get("/api/v1/diary/2026-03-01", &ann).await;
+    assert_eq!(
+        num(&day.body["totals"]["calories"]),
+        499.0,
+        "{:?}",
+        day.body
+    );
+
+    // A deleted ingredient food: the recipe still logs its saved values; saving it again
+    // asks for a replacement; leaving the ingredient out works.
+    let r = app
+        .delete(&format!("/api/v1/foods/{}", f.flour), &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let gone = app.get(&format!("/api/v1/recipes/{rid}"), &ann).await;
+    assert!(gone.body["ingredients"][0]["food_item_id"].is_null());
+    assert!(gone.body["ingredients"][0]["problem"].is_string());
+    assert_eq!(gone.body["up_to_date"], false);
+    let r = app
+        .put(&format!("/api/v1/recipes/{rid}"), &ann, body.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body["error"]["fields"]["ingredients[0].food_item_id"].is_string(),
+        "{:?}",
+        r.body
+    );
+    body["ingredients"].as_array_mut().unwrap().remove(0);
+    let r = app.put(&format!("/api/v1/recipes/{rid}"), &ann, body).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(num(&r.body["per_serving"]["calories"]), 67.5);
+
+    // Deleting the recipe takes its ingredients; the diary keeps its entries.
+    let r = app.delete(&format!("/api/v1/recipes/{rid}"), &ann).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(recipe_count(&app).await, 0);
+    assert_eq!(
+        app.get(&format!("/api/v1/recipes/{rid}"), &ann)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let day = app.get("/api/v1/diary/2026-03-01", &ann).await;
+    assert_eq!(num(&day.body["totals"]["calories"]), 499.0);
+    common::assert_day_totals_match_diary(&app).await;
+}
+
+#[tokio::test]
+async fn bad_recipes_are_refused_whole_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let f = foods(&app, &ann).await;
+    let rich = create(
+        &app,
+        &ann,
+        "/api/v1/foods",
+        json!({"name": "Lard",
+        "servings": [{"size": 1, "unit": "g", "nutrients": {"calories": 9}}]}),
+    )
+    .await;
+    let ing = |food: &str, q: Value, unit: &str| json!({"food_item_id": food, "quantity": q, "unit": unit});
+    let with = |name: &str, servings: Value, ingredients: Vec<Value>| json!({"name": name, "servings": servings, "ingredients": ingredients});
+    let too_many: Vec<Value> = (0..101).map(|_| ing(&f.egg, json!(1), "large")).collect();
+    let cases = [
+        (with(" ", json!(1), vec![]), "name"),
+        (with(&"x".repeat(256), json!(1), vec![]), "name"),
+        (with("x", json!(0), vec![]), "servings"),
+        (with("x", json!(1000.5), vec![]), "servings"),
+        (
+            json!({"name": "x", "servings": 1, "cooked_weight_g": -5}),
+            "cooked_weight_g",
+        ),
+        (with("x", json!(1), too_many), "ingredients"),
+        (
+            with("x", json!(1), vec![ing(&f.flour, json!(0), "g")]),
+            "ingredients[0].quantity",
+        ),
+        (
+            with(
+                "x",
+                json!(1),
+                vec![
+                    ing(&f.egg, json!(1), "large"),
+                    ing(&f.flour, json!(1), "furlong"),
+                ],
+            ),
+            "ingredients[1].unit",
+        ),
+        (
+            with(
+                "x",
+                json!(1),
+                vec![ing(&f.milk, json!(1), "cup"), ing(&f.milk, json!(100), "g")],
+            ),
+            "ingredients[1].unit",
+        ),
+        (
+            with(
+                "x",
+                json!(1),
+                vec![ing("00000000-0000-0000-0000-000000000000", json!(1), "g")],
+            ),
+            "ingredients[0].food_item_id",
+        ),
+        (
+            with(
+                "x",
+                json!(1),
+                vec![json!({"food_item_id": f.flour, "nutrition_data_id": f.milk, "quantity": 1})],
+            ),
+            "ingredients[0].nutrition_data_id",
+        ),
+        // 20 kg of lard is 180,000 kcal: too much for one serving.
+        (
+            with("x", json!(1), vec![ing(&id(&rich), json!(20), "kg")]),
+            "servings",
+        ),
+        (
+            json!({"name": "x", "servings": 1, "colour": "red"}),
+            "colour",
+        ),
+        (json!({"name": "x", "servings": "many"}), "servings"),
+    ];
+    for (body, field) in cases {
+        let r = app.post("/api/v1/recipes", &ann, body.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"].get(field).is_some(),
+            "{field}: {:?}",
+            r.body
+        );
+    }
+    assert_eq!(
+        recipe_count(&app).await,
+        0,
+        "a refused recipe leaves nothing behind"
+    );
+
+    // Three servings of it are fine; a recipe may not contain itself.
+    let ok = create(
+        &app,
+        &ann,
+        "/api/v1/recipes",
+        with(
+            "Lard cake",
+            json!(3),
+            vec![ing(&id(&rich), json!(20), "kg")],
+        ),
+    )
+    .await;
+    let rid = id(&ok);
+    assert_eq!(num(&ok["per_serving"]["calories"]), 60000.0);
+    assert_eq!(num(&ok["serving_weight_g"]), 6666.6667);
+    let r = app
+        .put(
+            &format!("/api/v1/recipes/{rid}"),
+            &ann,
+            with("Lard cake", json!(3), vec![ing(&rid, json!(1), "serving")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body["error"]["fields"]["ingredients[0].food_item_id"].is_string());
+    // A recipe can be an ingredient of another one.
+    let nested = create(
+        &app,
+        &ann,
+        "/api/v1/recipes",
+        with(
+            "Cake and a half",
+            json!(1),
+            vec![ing(&rid, json!(1.5), "serving")],
+        ),
+    )
+    .await;
+    assert_eq!(num(&nested["per_serving"]["calories"]), 90000.0);
+    // 1.5 × the stored 6666.6667 g, rounded half up at the stored precision.
+    assert_eq!(num(&nested["serving_weight_g"]), 10000.0001);
+    // … and a plain food is not a recipe.
+    let r = app.get(&format!("/api/v1/recipes/{}", f.flour), &ann).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .put(
+            &format!("/api/v1/recipes/{}", f.flour),
+            &ann,
+            with("x", json!(1), vec![]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app.get("/api/v1/recipes?limit=0", &ann).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn recipes_are_private_until_a_food_list_is_shared() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let f = foods(&app, &ann).await;
+    let r = create(&app, &ann, "/api/v1/recipes", pancakes(&f)).await;
+    let rid = id(&r);
+    let path = format!("/api/v1/recipes/{rid}");
+
+    // Bob sees nothing of it, and cannot use Ann's foods in his recipes.
+    assert_eq!(app.get(&path, &bob).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.put(&path, &bob, pancakes(&f)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.delete(&path, &bob).await.status, StatusCode::NOT_FOUND);
+    let list = app.get("/api/v1/recipes", &bob).await;
+    assert_eq!(list.body["items"], json!([]));
+    let mine = app.post("/api/v1/recipes", &bob, pancakes(&f)).await;
+    assert_eq!(mine.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for i in 0..3 {
+        assert!(mine.body["error"]["fields"][format!("ingredients[{i}].food_item_id")].is_string());
+    }
+
+    // With her food list shared, Bob reads the recipe, lists it, logs it and builds on it, but
+    // cannot change it.
+    create(
+        &app,
+        &ann,
+        "/api/v1/family-access",
+        json!({"grantee_email": "bob@example.com", "access_type": "food_list"}),
+    )
+    .await;
+    let shared = app.get(&path, &bob).await;
+    assert_eq!(shared.status, StatusCode::OK);
+    assert_eq!(shared.body["ingredients"].as_array().unwrap().len(), 3);
+    let list = app
+        .get(&format!("/api/v1/recipes?user_id={ann_id}"), &bob)
+        .await;
+    assert_eq!(list.body["items"][0]["id"], json!(rid));
+    assert_eq!(
+        app.put(&path, &bob, pancakes(&f)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.delete(&path, &bob).await.status, StatusCode::FORBIDDEN);
+    let e = create(
+        &app,
+        &bob,
+        "/api/v1/diary",
+        json!({"food_item_id": rid, "quantity": 2, "meal_type": "lunch"}),
+    )
+    .await;
+    assert_eq!(num(&e["nutrients"]["calories"]), 499.0);
+    let bobs = create(
+        &app,
+        &bob,
+        "/api/v1/recipes",
+        json!({"name": "Double batch", "servings": 8,
+        "ingredients": [{"food_item_id": rid, "quantity": 8}]}),
+    )
+    .await;
+    assert_eq!(num(&bobs["per_serving"]["calories"]), 249.5);
+    assert_ne!(
+        bobs["user_id"], shared.body["user_id"],
+        "Bob's recipe is his own"
+    );
+
+    // The database refuses what the API would not do: Bob writing into Ann's recipe.
+    let owner = app.db.owner_client().await;
+    let bob_id: uuid::Uuid = owner
+        .query_one("SELECT id FROM users WHERE email = 'bob@example.com'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let database = app.db.database().await;
+    let mut tx = database.as_user(bob_id).await.unwrap();
+    let rid_uuid: uuid::Uuid = rid.parse().unwrap();
+    let denied = tx
+        .execute(
+            "INSERT INTO recipe_ingredients (recipe_food_id, food_name, quantity, unit, position)
+             VALUES ($1, 'Salt', 1, 'g', 50)",
+            &[&rid_uuid],
+        )
+        .await;
+    assert!(denied.is_err(), "bob inserted into ann's recipe");
+    drop(tx);
+    let mut tx = database.as_user(bob_id).await.unwrap();
+    let changed = tx
+        .execute(
+            "UPDATE recipe_ingredients SET quantity = 1 WHERE recipe_food_id = $1",
+            &[&rid_uuid],
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed, 0);
+}
+
+#[tokio::test]
+async fn creating_a_recipe_is_idempotent() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let f = foods(&app, &ann).await;
+    let first = app
+        .post_with_key("/api/v1/recipes", &ann, "recipe-1", pancakes(&f))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let again = app
+        .post_with_key("/api/v1/recipes", &ann, "recipe-1", pancakes(&f))
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.body["id"], first.body["id"]);
+    let mut other = pancakes(&f);
+    other["servings"] = json!(2);
+    let clash = app
+        .post_with_key("/api/v1/recipes", &ann, "recipe-1", other)
+        .await;
+    assert_eq!(clash.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let list = app.get("/api/v1/recipes", &ann).await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+}
