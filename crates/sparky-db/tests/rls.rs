@@ -83,6 +83,13 @@ const TABLES: &[Table] = &[
         touch: "updated_at = now()",
     },
     Table {
+        name: "recipe_ingredients",
+        owner_col: "recipe_food_id",
+        owner: Owner::Food,
+        insert: "INSERT INTO recipe_ingredients (recipe_food_id, food_name, quantity, unit, position) VALUES ($1, 'Flour', 200, 'g', 0) RETURNING id",
+        touch: "updated_at = now()",
+    },
+    Table {
         name: "exercises",
         owner_col: "user_id",
         owner: Owner::User,
@@ -188,7 +195,9 @@ fn grantee_reads(table: &str, access: &str) -> bool {
         "users" | "user_preferences" | "user_profiles" => true,
         "food_diary" | "exercise_diary" | "goals" => matches!(access, "calorie" | "reports"),
         "measurements" => matches!(access, "checkin" | "reports"),
-        "food_items" | "nutrition_data" | "meal_plan_templates" => access == "food_list",
+        "food_items" | "nutrition_data" | "recipe_ingredients" | "meal_plan_templates" => {
+            access == "food_list"
+        }
         _ => false,
     }
 }

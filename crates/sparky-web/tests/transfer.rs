@@ -54,6 +54,22 @@ WHERE f.user_id = '{u}' AND f.name = '{m} oat bowl';
 INSERT INTO nutrition_data (food_item_id, serving_size, serving_unit, calories, protein, is_default)
 SELECT id, 1, 'cup', 230, 18, true FROM food_items WHERE user_id = '{u}' AND name = '{m} lentil soup';
 
+-- A recipe: an own food by its serving, the catalog apple, and an ingredient whose food is gone.
+INSERT INTO food_items (user_id, name, source, recipe_servings, recipe_cooked_weight_g, created_at, updated_at)
+VALUES ('{u}', '{m} apple crumble', 'recipe', 6, 900.5, '2026-11-04T07:00:00Z', '2026-11-04T07:00:00Z');
+INSERT INTO nutrition_data (food_item_id, serving_size, serving_unit, serving_weight_g, calories, protein, is_default)
+SELECT id, 1, 'serving', 150.0833, 288.3333, 4.1667, true FROM food_items WHERE user_id = '{u}' AND name = '{m} apple crumble';
+INSERT INTO recipe_ingredients (recipe_food_id, food_item_id, nutrition_data_id, food_name, quantity, unit, position)
+SELECT r.id, f.id, n.id, f.name, 1, 'bowl', 0
+FROM food_items r, food_items f JOIN nutrition_data n ON n.food_item_id = f.id AND n.serving_unit = 'bowl'
+WHERE r.user_id = '{u}' AND r.name = '{m} apple crumble' AND f.user_id = '{u}' AND f.name = '{m} oat bowl';
+INSERT INTO recipe_ingredients (recipe_food_id, food_item_id, nutrition_data_id, food_name, quantity, unit, position)
+SELECT r.id, c.id, n.id, c.name, 600, 'g', 1
+FROM food_items r, food_items c JOIN nutrition_data n ON n.food_item_id = c.id
+WHERE r.user_id = '{u}' AND r.name = '{m} apple crumble' AND c.user_id IS NULL AND c.source_id = 'test-apple-1';
+INSERT INTO recipe_ingredients (recipe_food_id, food_item_id, nutrition_data_id, food_name, quantity, unit, position)
+SELECT id, NULL, NULL, '{m} butter, gone', 50.25, 'g', 2 FROM food_items WHERE user_id = '{u}' AND name = '{m} apple crumble';
+
 -- Exercises and a custom measurement type.
 INSERT INTO exercises (user_id, name, category, muscle_groups, equipment, instructions, met_value, created_at)
 VALUES ('{u}', '{m} kettlebell flow', 'strength', ARRAY['glutes', 'core'], 'kettlebell', 'Swing.
@@ -225,6 +241,8 @@ async fn rows_of(app: &TestApp, user: &str) -> i64 {
     let sql = format!(
         "SELECT (SELECT count(*) FROM food_items WHERE user_id = '{user}')
               + (SELECT count(*) FROM nutrition_data n JOIN food_items f ON f.id = n.food_item_id WHERE f.user_id = '{user}')
+              + (SELECT count(*) FROM recipe_ingredients i JOIN food_items f ON f.id = i.recipe_food_id WHERE f.user_id = '{user}')
+              + (SELECT count(*) FROM food_items WHERE user_id = '{user}' AND recipe_servings IS NOT NULL)
               + (SELECT count(*) FROM exercises WHERE user_id = '{user}')
               + (SELECT count(*) FROM measurement_types WHERE user_id = '{user}')
               + (SELECT count(*) FROM measurements WHERE user_id = '{user}')
@@ -643,7 +661,8 @@ async fn an_export_holds_only_your_own_rows_and_no_secrets() {
             .find(|f| f.name == "foods.csv")
             .unwrap()
             .rows,
-        3
+        4,
+        "three foods and a recipe"
     );
     // Bob's export has his own rows only, too.
     let bobs = export_of(&a, &bob).await;

@@ -306,6 +306,8 @@ pub static FILES: &[FileSpec] = &[
             col("source_id", Kind::Text, "source_id"),
             col("created_at", Kind::Ts, "created_at"),
             col("updated_at", Kind::Ts, "updated_at"),
+            added_optional("recipe_servings", Kind::Num, "recipe_servings"),
+            added_optional("recipe_cooked_weight_g", Kind::Num, "recipe_cooked_weight_g"),
         ],
         from: "food_items WHERE user_id = (SELECT auth.uid())",
         id: "id",
@@ -356,6 +358,58 @@ pub static FILES: &[FileSpec] = &[
             table: "nutrition_data",
             owner: None,
             extra: &[],
+            conflict: "",
+        },
+    },
+    FileSpec {
+        file: "recipe_ingredients.csv",
+        tables: &["recipe_ingredients"],
+        has_ref: false,
+        cols: &[
+            Col {
+                import: Some("recipe_food_id"),
+                required: true,
+                ..col("recipe", Kind::Ref("foods.csv"), "i.recipe_food_id")
+            },
+            info("food", Kind::Ref("foods.csv"), "i.food_item_id"),
+            info("serving", Kind::Ref("servings.csv"), "i.nutrition_data_id"),
+            info(
+                "catalog_food_source",
+                Kind::Text,
+                catalog_food!("i.food_item_id", "source"),
+            ),
+            info(
+                "catalog_food_source_id",
+                Kind::Text,
+                catalog_food!("i.food_item_id", "source_id"),
+            ),
+            info(
+                "catalog_serving_size",
+                Kind::Num,
+                "(SELECT cn.serving_size FROM nutrition_data cn JOIN food_items c ON c.id = cn.food_item_id WHERE cn.id = i.nutrition_data_id AND c.user_id IS NULL)",
+            ),
+            info(
+                "catalog_serving_unit",
+                Kind::Text,
+                "(SELECT cn.serving_unit FROM nutrition_data cn JOIN food_items c ON c.id = cn.food_item_id WHERE cn.id = i.nutrition_data_id AND c.user_id IS NULL)",
+            ),
+            req("food_name", Kind::Text, "i.food_name"),
+            req("quantity", Kind::Num, "i.quantity"),
+            req("unit", Kind::Text, "i.unit"),
+            req("position", Kind::Int, "i.position"),
+            col("created_at", Kind::Ts, "i.created_at"),
+            col("updated_at", Kind::Ts, "i.updated_at"),
+        ],
+        from: "recipe_ingredients i JOIN food_items r ON r.id = i.recipe_food_id WHERE r.user_id = (SELECT auth.uid())",
+        id: "i.id",
+        order: "r.created_at, r.id, i.position, i.id",
+        import: Import::Insert {
+            table: "recipe_ingredients",
+            owner: None,
+            extra: &[
+                ("food_item_id", CATALOG_FOOD_LINK),
+                ("nutrition_data_id", CATALOG_SERVING_LINK),
+            ],
             conflict: "",
         },
     },
@@ -529,13 +583,7 @@ pub static FILES: &[FileSpec] = &[
             owner: None,
             extra: &[
                 ("food_item_id", CATALOG_FOOD_LINK),
-                (
-                    "nutrition_data_id",
-                    "coalesce(u.serving::uuid, (SELECT cn.id FROM nutrition_data cn JOIN food_items c ON c.id = cn.food_item_id
-                        WHERE c.user_id IS NULL AND c.source = u.catalog_food_source AND c.source_id = u.catalog_food_source_id
-                          AND cn.serving_size = u.catalog_serving_size::numeric AND cn.serving_unit = u.catalog_serving_unit
-                        ORDER BY cn.is_default DESC, cn.id LIMIT 1))",
-                ),
+                ("nutrition_data_id", CATALOG_SERVING_LINK),
             ],
             conflict: "",
         },
@@ -859,6 +907,15 @@ pub static FILES: &[FileSpec] = &[
 const CATALOG_FOOD_LINK: &str =
     "coalesce(u.food::uuid, (SELECT c.id FROM food_items c WHERE c.user_id IS NULL
     AND c.source = u.catalog_food_source AND c.source_id = u.catalog_food_source_id LIMIT 1))";
+
+/// The serving a plan item or recipe ingredient links: one of the archive's own servings, or
+/// the serving of the same size and unit of the catalog food it links (see
+/// [`CATALOG_FOOD_LINK`]).
+const CATALOG_SERVING_LINK: &str =
+    "coalesce(u.serving::uuid, (SELECT cn.id FROM nutrition_data cn JOIN food_items c ON c.id = cn.food_item_id
+        WHERE c.user_id IS NULL AND c.source = u.catalog_food_source AND c.source_id = u.catalog_food_source_id
+          AND cn.serving_size = u.catalog_serving_size::numeric AND cn.serving_unit = u.catalog_serving_unit
+        ORDER BY cn.is_default DESC, cn.id LIMIT 1))";
 
 /// Tables with user data that are in no file, and why.
 pub const EXCLUDED_TABLES: &[(&str, &str)] = &[
