@@ -45,6 +45,7 @@ CREATE TABLE recipe_ingredients (
     updated_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT recipe_ingredients_not_itself CHECK (food_item_id IS DISTINCT FROM recipe_food_id),
     CONSTRAINT recipe_ingredients_position_key UNIQUE (recipe_food_id, position)
+        DEFERRABLE INITIALLY DEFERRED
 );
 COMMENT ON TABLE recipe_ingredients IS
     'The foods a recipe (a food_items row with recipe_servings) is made of, in order.';

@@ -88,6 +88,36 @@ pub struct NewRecipe {
     pub ingredients: Vec<NewIngredient>,
 }
 
+impl IngredientInput {
+    /// Checks the amount and unit, naming fields `<prefix>quantity` and `<prefix>unit`.
+    fn check(&self, prefix: &str, v: &mut Validation) -> NewIngredient {
+        let quantity = v.take(parse_quantity(&format!("{prefix}quantity"), self.quantity));
+        let unit = self
+            .unit
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_string);
+        if unit.as_ref().is_some_and(|u| u.chars().count() > 100) {
+            v.add(&format!("{prefix}unit"), "must be at most 100 characters");
+        }
+        NewIngredient {
+            food_item_id: self.food_item_id,
+            serving_id: self.nutrition_data_id,
+            quantity: quantity.unwrap_or_default(),
+            unit,
+        }
+    }
+
+    /// One ingredient on its own (`POST /api/v1/recipes/{id}/ingredients`).
+    pub fn parse(&self) -> AppResult<NewIngredient> {
+        let mut v = Validation::new();
+        let ing = self.check("", &mut v);
+        v.finish()?;
+        Ok(ing)
+    }
+}
+
 impl RecipeInput {
     pub fn parse(&self) -> AppResult<NewRecipe> {
         let mut v = Validation::new();
@@ -116,26 +146,13 @@ impl RecipeInput {
             "ingredients",
             "a recipe holds at most 100 ingredients",
         );
-        let mut ingredients = Vec::new();
-        for (i, ing) in self.ingredients.iter().enumerate().take(MAX_INGREDIENTS) {
-            let prefix = format!("ingredients[{i}]");
-            let quantity = v.take(parse_quantity(&format!("{prefix}.quantity"), ing.quantity));
-            let unit = ing
-                .unit
-                .as_deref()
-                .map(str::trim)
-                .filter(|u| !u.is_empty())
-                .map(str::to_string);
-            if unit.as_ref().is_some_and(|u| u.chars().count() > 100) {
-                v.add(&format!("{prefix}.unit"), "must be at most 100 characters");
-            }
-            ingredients.push(NewIngredient {
-                food_item_id: ing.food_item_id,
-                serving_id: ing.nutrition_data_id,
-                quantity: quantity.unwrap_or_default(),
-                unit,
-            });
-        }
+        let ingredients = self
+            .ingredients
+            .iter()
+            .take(MAX_INGREDIENTS)
+            .enumerate()
+            .map(|(i, ing)| ing.check(&format!("ingredients[{i}]."), &mut v))
+            .collect();
         v.finish()?;
         Ok(NewRecipe {
             name,
@@ -234,6 +251,7 @@ impl From<Page<RecipeSummary>> for RecipePage {
 
 /// One ingredient worked out: what it stores and what it gives.
 struct Worked {
+    food_id: Uuid,
     food_name: String,
     serving_id: Uuid,
     quantity: Decimal,
@@ -284,6 +302,7 @@ fn work_out(
     })?;
     let grams = recipe::grams_of(&chosen.serving, p.servings);
     Ok(Worked {
+        food_id,
         food_name: food.name.clone(),
         serving_id: chosen.id,
         quantity: p.quantity,
@@ -382,42 +401,41 @@ fn serving_sql(update: bool) -> String {
     }
 }
 
-/// Writes the recipe's serving and ingredients (the food row exists and is the caller's).
-async fn write_parts(
-    tx: &mut UserTx,
-    id: Uuid,
-    r: &NewRecipe,
-    worked: &[Worked],
-    totals: &Totals,
-    update: bool,
-) -> AppResult<()> {
+/// Writes the recipe's one serving from its totals: inserts it, or updates it in place so that
+/// it keeps its id (meal plan items and diary entries point at it).
+async fn write_serving(tx: &mut UserTx, id: Uuid, totals: &Totals, update: bool) -> AppResult<()> {
     let nutrient_values = values(&totals.per_serving);
     let mut params: Vec<&(dyn ToSql + Sync)> = vec![&id, &totals.serving_weight_g];
     for v in &nutrient_values {
         params.push(v);
     }
     let n = tx.execute(&serving_sql(update), &params).await?;
-    if update && n != 1 {
+    if n != 1 {
         return Err(AppError::internal(format!(
             "recipe {id} had {n} servings instead of one"
         )));
     }
-    if update {
-        tx.execute(
-            "DELETE FROM recipe_ingredients WHERE recipe_food_id = $1",
-            &[&id],
-        )
-        .await?;
-    }
+    Ok(())
+}
+
+/// Inserts worked-out ingredients from `first_position` on, in one statement.
+async fn insert_ingredients(
+    tx: &mut UserTx,
+    id: Uuid,
+    worked: &[Worked],
+    first_position: i16,
+) -> AppResult<()> {
     if worked.is_empty() {
         return Ok(());
     }
-    let food_ids: Vec<Uuid> = r.ingredients.iter().map(|i| i.food_item_id).collect();
+    let food_ids: Vec<Uuid> = worked.iter().map(|w| w.food_id).collect();
     let serving_ids: Vec<Uuid> = worked.iter().map(|w| w.serving_id).collect();
     let names: Vec<&str> = worked.iter().map(|w| w.food_name.as_str()).collect();
     let quantities: Vec<Decimal> = worked.iter().map(|w| w.quantity).collect();
     let units: Vec<&str> = worked.iter().map(|w| w.unit.as_str()).collect();
-    let positions: Vec<i16> = (0..worked.len() as i16).collect();
+    let positions: Vec<i16> = (0..worked.len() as i16)
+        .map(|i| first_position + i)
+        .collect();
     // The food's name as it is now; food names fit the column (both at most 255).
     tx.execute(
         "INSERT INTO recipe_ingredients (recipe_food_id, food_item_id, nutrition_data_id, food_name,
@@ -443,7 +461,8 @@ pub async fn create(tx: &mut UserTx, r: &NewRecipe) -> AppResult<Recipe> {
         )
         .await?
         .get(0);
-    write_parts(tx, id, r, &worked, &totals, false).await?;
+    write_serving(tx, id, &totals, false).await?;
+    insert_ingredients(tx, id, &worked, 0).await?;
     get(tx, id).await
 }
 
@@ -463,23 +482,123 @@ async fn refused_write(tx: &mut UserTx, id: Uuid) -> AppError {
     }
 }
 
+/// Locks one of the caller's recipes for a change (concurrent changes of one recipe go one
+/// after the other) and returns its servings and cooked weight; 404 or 403 otherwise.
+async fn lock_own(tx: &mut UserTx, id: Uuid) -> AppResult<(Decimal, Option<Decimal>)> {
+    let row = tx
+        .query_opt(
+            "UPDATE food_items SET updated_at = now()
+             WHERE id = $1 AND user_id = auth.uid() AND recipe_servings IS NOT NULL
+             RETURNING recipe_servings, recipe_cooked_weight_g",
+            &[&id],
+        )
+        .await?;
+    match row {
+        Some(r) => Ok((r.get(0), r.get(1))),
+        None => Err(refused_write(tx, id).await),
+    }
+}
+
 /// Replaces one of the caller's recipes (name, servings, cooked weight, ingredients) and works
 /// its serving out again; the serving keeps its id. Diary entries keep the values they were
 /// logged with.
 pub async fn update(tx: &mut UserTx, id: Uuid, r: &NewRecipe) -> AppResult<Recipe> {
-    // The row lock comes first, so concurrent saves of one recipe go one after the other.
-    let n = tx
-        .execute(
-            "UPDATE food_items SET name = $2, recipe_servings = $3, recipe_cooked_weight_g = $4
-             WHERE id = $1 AND user_id = auth.uid() AND recipe_servings IS NOT NULL",
-            &[&id, &r.name, &r.servings, &r.cooked_weight_g],
+    lock_own(tx, id).await?;
+    let (worked, totals) = work_out_all(tx, Some(id), r).await?;
+    tx.execute(
+        "UPDATE food_items SET name = $2, recipe_servings = $3, recipe_cooked_weight_g = $4 WHERE id = $1",
+        &[&id, &r.name, &r.servings, &r.cooked_weight_g],
+    )
+    .await?;
+    write_serving(tx, id, &totals, true).await?;
+    tx.execute(
+        "DELETE FROM recipe_ingredients WHERE recipe_food_id = $1",
+        &[&id],
+    )
+    .await?;
+    insert_ingredients(tx, id, &worked, 0).await?;
+    get(tx, id).await
+}
+
+/// Works the serving out again from the stored ingredients when every one of them can be
+/// (otherwise the saved serving stays, and the recipe reads as not up to date).
+async fn refresh_serving(
+    tx: &mut UserTx,
+    id: Uuid,
+    servings: Decimal,
+    cooked: Option<Decimal>,
+) -> AppResult<()> {
+    let (_, worked) = stored_ingredients(tx, id).await?;
+    let Some(parts) = worked
+        .into_iter()
+        .map(|w| w.map(|w| w.part))
+        .collect::<Option<Vec<Part>>>()
+    else {
+        return Ok(());
+    };
+    let totals = recipe::totals(&parts, servings, cooked).map_err(recipe_error)?;
+    write_serving(tx, id, &totals, true).await
+}
+
+/// Adds one ingredient at the end of one of the caller's recipes (at most
+/// [`MAX_INGREDIENTS`]) and works the serving out again. 422 names the ingredient's field.
+pub async fn add_ingredient(tx: &mut UserTx, id: Uuid, ing: &NewIngredient) -> AppResult<Recipe> {
+    let (servings, cooked) = lock_own(tx, id).await?;
+    let row = tx
+        .query_one(
+            "SELECT count(*), coalesce(max(position) + 1, 0)::int2
+             FROM recipe_ingredients WHERE recipe_food_id = $1",
+            &[&id],
         )
         .await?;
-    if n == 0 {
-        return Err(refused_write(tx, id).await);
+    let (count, next): (i64, i16) = (row.get(0), row.get(1));
+    if count >= MAX_INGREDIENTS as i64 {
+        return Err(AppError::invalid(
+            "food_item_id",
+            "a recipe holds at most 100 ingredients",
+        ));
     }
-    let (worked, totals) = work_out_all(tx, Some(id), r).await?;
-    write_parts(tx, id, r, &worked, &totals, true).await?;
+    let foods = ingredient_foods(tx, std::iter::once(ing.food_item_id)).await?;
+    let worked = work_out(
+        Some(id),
+        Some(ing.food_item_id),
+        ing.serving_id,
+        ing.quantity,
+        ing.unit.as_deref(),
+        &foods,
+    )
+    .map_err(|(field, problem)| AppError::invalid(field, problem))?;
+    insert_ingredients(tx, id, &[worked], next).await?;
+    refresh_serving(tx, id, servings, cooked).await?;
+    get(tx, id).await
+}
+
+/// Removes one ingredient from one of the caller's recipes and works the serving out again.
+pub async fn remove_ingredient(
+    tx: &mut UserTx,
+    id: Uuid,
+    ingredient_id: Uuid,
+) -> AppResult<Recipe> {
+    let (servings, cooked) = lock_own(tx, id).await?;
+    let removed = tx
+        .execute(
+            "DELETE FROM recipe_ingredients WHERE id = $1 AND recipe_food_id = $2",
+            &[&ingredient_id, &id],
+        )
+        .await?;
+    if removed == 0 {
+        return Err(AppError::NotFound("recipe ingredient"));
+    }
+    // Close the gap, so positions stay 0..n-1 (the unique check waits for the commit).
+    tx.execute(
+        "UPDATE recipe_ingredients i SET position = o.n - 1
+         FROM (SELECT id, row_number() OVER (ORDER BY position) AS n
+               FROM recipe_ingredients WHERE recipe_food_id = $1) o
+         WHERE i.id = o.id AND i.position <> o.n - 1",
+        &[&id],
+    )
+    .await?;
+    refresh_serving(tx, id, servings, cooked).await?;
     get(tx, id).await
 }
 
@@ -498,6 +617,61 @@ pub async fn delete(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
     Ok(())
 }
 
+/// A recipe's stored ingredients in order, each with what it gives when worked out from its
+/// food today (None: see the ingredient's `problem`). Two queries.
+async fn stored_ingredients(
+    tx: &mut UserTx,
+    id: Uuid,
+) -> AppResult<(Vec<Ingredient>, Vec<Option<Worked>>)> {
+    let rows = tx
+        .query(
+            "SELECT id, food_item_id, nutrition_data_id, food_name, quantity, unit
+             FROM recipe_ingredients WHERE recipe_food_id = $1 ORDER BY position, id",
+            &[&id],
+        )
+        .await?;
+    let foods = ingredient_foods(
+        tx,
+        rows.iter()
+            .filter_map(|r| r.get::<_, Option<Uuid>>("food_item_id")),
+    )
+    .await?;
+    let mut ingredients = Vec::with_capacity(rows.len());
+    let mut worked = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let quantity: Decimal = r.get("quantity");
+        let unit: String = r.get("unit");
+        let (w, problem) = match work_out(
+            Some(id),
+            r.get("food_item_id"),
+            r.get("nutrition_data_id"),
+            quantity,
+            Some(&unit),
+            &foods,
+        ) {
+            Ok(w) => (Some(w), None),
+            Err((_, problem)) => (None, Some(problem)),
+        };
+        ingredients.push(Ingredient {
+            id: r.get("id"),
+            food_item_id: r.get("food_item_id"),
+            nutrition_data_id: r.get("nutrition_data_id"),
+            food_name: r.get("food_name"),
+            quantity: Amount(quantity),
+            unit,
+            servings: w.as_ref().map(|w| Amount(w.servings)),
+            weight_g: w
+                .as_ref()
+                .and_then(|w| w.part.grams)
+                .map(|g| Amount(sparky_core::units::round_dp(g, 4).normalize())),
+            nutrients: w.as_ref().map(|w| w.part.nutrients.clone()),
+            problem,
+        });
+        worked.push(w);
+    }
+    Ok((ingredients, worked))
+}
+
 /// One recipe visible to the caller (own, or shared through a food list grant), or 404.
 pub async fn get(tx: &mut UserTx, id: Uuid) -> AppResult<Recipe> {
     let head = tx
@@ -514,67 +688,15 @@ pub async fn get(tx: &mut UserTx, id: Uuid) -> AppResult<Recipe> {
         )
         .await?
         .ok_or(AppError::NotFound("recipe"))?;
-    let rows = tx
-        .query(
-            "SELECT id, food_item_id, nutrition_data_id, food_name, quantity, unit
-             FROM recipe_ingredients WHERE recipe_food_id = $1 ORDER BY position",
-            &[&id],
-        )
-        .await?;
-    let foods = ingredient_foods(
-        tx,
-        rows.iter()
-            .filter_map(|r| r.get::<_, Option<Uuid>>("food_item_id")),
-    )
-    .await?;
+    let (ingredients, worked) = stored_ingredients(tx, id).await?;
     let servings: Decimal = head.get("recipe_servings");
     let cooked: Option<Decimal> = head.get("recipe_cooked_weight_g");
     let per_serving = nutrients_from_row(&head, "n_");
     let serving_weight: Option<Decimal> = head.get("serving_weight_g");
-    let mut parts = Vec::new();
-    let mut all_worked = true;
-    let ingredients: Vec<Ingredient> = rows
-        .iter()
-        .map(|r| {
-            let quantity: Decimal = r.get("quantity");
-            let unit: String = r.get("unit");
-            let worked = work_out(
-                Some(id),
-                r.get("food_item_id"),
-                r.get("nutrition_data_id"),
-                quantity,
-                Some(&unit),
-                &foods,
-            );
-            let (w, problem) = match worked {
-                Ok(w) => (Some(w), None),
-                Err((_, problem)) => (None, Some(problem)),
-            };
-            if let Some(w) = &w {
-                parts.push(w.part.clone());
-            } else {
-                all_worked = false;
-            }
-            Ingredient {
-                id: r.get("id"),
-                food_item_id: r.get("food_item_id"),
-                nutrition_data_id: r.get("nutrition_data_id"),
-                food_name: r.get("food_name"),
-                quantity: Amount(quantity),
-                unit,
-                servings: w.as_ref().map(|w| Amount(w.servings)),
-                weight_g: w
-                    .as_ref()
-                    .and_then(|w| w.part.grams)
-                    .map(|g| Amount(sparky_core::units::round_dp(g, 4).normalize())),
-                nutrients: w.map(|w| w.part.nutrients),
-                problem,
-            }
-        })
-        .collect();
-    let now = recipe::totals(&parts, servings, cooked).ok();
-    let up_to_date = all_worked
-        && now.as_ref().is_some_and(|t| {
+    let parts: Option<Vec<Part>> = worked.into_iter().map(|w| w.map(|w| w.part)).collect();
+    let up_to_date = parts
+        .and_then(|parts| recipe::totals(&parts, servings, cooked).ok())
+        .is_some_and(|t| {
             t.per_serving == per_serving
                 && t.serving_weight_g.map(|w| w.normalize())
                     == serving_weight.map(|w| w.normalize())

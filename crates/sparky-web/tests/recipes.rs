@@ -493,3 +493,143 @@ async fn creating_a_recipe_is_idempotent() {
     let list = app.get("/api/v1/recipes", &ann).await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn ingredients_are_added_and_removed_one_at_a_time() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let f = foods(&app, &ann).await;
+    // Built up from nothing, as the web page does.
+    let r = create(
+        &app,
+        &ann,
+        "/api/v1/recipes",
+        json!({"name": "Batter", "servings": 2}),
+    )
+    .await;
+    let rid = id(&r);
+    assert!(r["per_serving"]["calories"].is_null());
+    assert_eq!(r["up_to_date"], true);
+    let add = format!("/api/v1/recipes/{rid}/ingredients");
+    for (food, q, unit) in [
+        (&f.flour, 200, "g"),
+        (&f.milk, 300, "ml"),
+        (&f.egg, 2, "large"),
+    ] {
+        let r = app
+            .post(
+                &add,
+                &ann,
+                json!({"food_item_id": food, "quantity": q, "unit": unit}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    let r = app.get(&format!("/api/v1/recipes/{rid}"), &ann).await;
+    assert_eq!(num(&r.body["per_serving"]["calories"]), 499.0);
+    let milk = r.body["ingredients"][1]["id"].as_str().unwrap().to_string();
+
+    // A bad ingredient names its field and changes nothing.
+    let bad = app
+        .post(
+            &add,
+            &ann,
+            json!({"food_item_id": f.milk, "quantity": 2, "unit": "furlong"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body["error"]["fields"]["unit"].is_string(),
+        "{:?}",
+        bad.body
+    );
+    let bad = app
+        .post(&add, &ann, json!({"food_item_id": rid, "quantity": 1}))
+        .await;
+    assert!(
+        bad.body["error"]["fields"]["food_item_id"].is_string(),
+        "{:?}",
+        bad.body
+    );
+    let bad = app
+        .post(&add, &ann, json!({"food_item_id": f.milk, "quantity": -1}))
+        .await;
+    assert!(
+        bad.body["error"]["fields"]["quantity"].is_string(),
+        "{:?}",
+        bad.body
+    );
+    // Not Bob's to change, nor to see.
+    let r = app
+        .post(&add, &bob, json!({"food_item_id": f.milk, "quantity": 1}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app.delete(&format!("{add}/{milk}"), &bob).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // Removing the milk: the rest moves up, the serving is worked out again.
+    let r = app.delete(&format!("{add}/{milk}"), &ann).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(num(&r.body["per_serving"]["calories"]), 436.0);
+    assert_eq!(r.body["ingredients"][1]["food_name"], "Egg");
+    let r = app.delete(&format!("{add}/{milk}"), &ann).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let owner = app.db.owner_client().await;
+    let positions: Vec<i16> = owner
+        .query(
+            "SELECT position FROM recipe_ingredients ORDER BY position",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(positions, vec![0, 1]);
+
+    // With an ingredient's food gone, adding keeps the saved serving (the recipe says it is
+    // out of date); removing the broken ingredient brings it up to date.
+    assert_eq!(
+        app.delete(&format!("/api/v1/foods/{}", f.flour), &ann)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let r = app
+        .post(
+            &add,
+            &ann,
+            json!({"food_item_id": f.milk, "quantity": 100, "unit": "ml"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(num(&r.body["per_serving"]["calories"]), 436.0);
+    assert_eq!(r.body["up_to_date"], false);
+    let flour = r.body["ingredients"][0]["id"].as_str().unwrap().to_string();
+    let r = app.delete(&format!("{add}/{flour}"), &ann).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(num(&r.body["per_serving"]["calories"]), 93.0);
+    assert_eq!(r.body["up_to_date"], true);
+
+    // At most 100.
+    let many: Vec<Value> = (0..100)
+        .map(|_| json!({"food_item_id": f.egg, "quantity": 1, "unit": "large"}))
+        .collect();
+    let r = app
+        .put(
+            &format!("/api/v1/recipes/{rid}"),
+            &ann,
+            json!({"name": "Omelette", "servings": 100, "ingredients": many}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .post(
+            &add,
+            &ann,
+            json!({"food_item_id": f.egg, "quantity": 1, "unit": "large"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}

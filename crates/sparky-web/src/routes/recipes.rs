@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use sparky_app::recipes::{self, Recipe, RecipeInput, RecipePage};
+use sparky_app::recipes::{self, IngredientInput, Recipe, RecipeInput, RecipePage};
 use sparky_app::PageRequest;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -21,6 +21,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_recipes, create_recipe))
         .routes(routes!(get_recipe, update_recipe, delete_recipe))
+        .routes(routes!(add_ingredient))
+        .routes(routes!(remove_ingredient))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -124,4 +126,45 @@ async fn delete_recipe(
     recipes::delete(&mut tx, id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Add an ingredient at the end of one of your recipes (at most 100); its serving is worked
+/// out again (unless another ingredient's food is gone: see `up_to_date`).
+#[utoipa::path(post, path = "/api/v1/recipes/{id}/ingredients", tag = "recipes",
+    params(("id" = Uuid, Path, description = "Recipe (food) id")),
+    request_body = IngredientInput,
+    responses(
+        (status = 200, description = "The recipe with the ingredient", body = Recipe),
+        (status = 403, description = "Not your recipe", body = ErrorBody),
+        (status = 404, description = "No such recipe", body = ErrorBody),
+    ))]
+async fn add_ingredient(
+    Auth { mut tx, .. }: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<IngredientInput>,
+) -> ApiResult<ApiJson<Recipe>> {
+    let ingredient = input.parse()?;
+    let recipe = recipes::add_ingredient(&mut tx, id, &ingredient).await?;
+    tx.commit().await?;
+    Ok(ApiJson(recipe))
+}
+
+/// Remove an ingredient from one of your recipes; its serving is worked out again.
+#[utoipa::path(delete, path = "/api/v1/recipes/{id}/ingredients/{ingredient_id}", tag = "recipes",
+    params(
+        ("id" = Uuid, Path, description = "Recipe (food) id"),
+        ("ingredient_id" = Uuid, Path, description = "Ingredient id"),
+    ),
+    responses(
+        (status = 200, description = "The recipe without the ingredient", body = Recipe),
+        (status = 403, description = "Not your recipe", body = ErrorBody),
+        (status = 404, description = "No such recipe or ingredient", body = ErrorBody),
+    ))]
+async fn remove_ingredient(
+    Auth { mut tx, .. }: Auth,
+    ApiPath((id, ingredient_id)): ApiPath<(Uuid, Uuid)>,
+) -> ApiResult<ApiJson<Recipe>> {
+    let recipe = recipes::remove_ingredient(&mut tx, id, ingredient_id).await?;
+    tx.commit().await?;
+    Ok(ApiJson(recipe))
 }
