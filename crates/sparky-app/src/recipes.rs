@@ -520,24 +520,71 @@ pub async fn update(tx: &mut UserTx, id: Uuid, r: &NewRecipe) -> AppResult<Recip
     get(tx, id).await
 }
 
-/// Works the serving out again from the stored ingredients when every one of them can be
-/// (otherwise the saved serving stays, and the recipe reads as not up to date).
-async fn refresh_serving(
+/// A recipe's name, servings and cooked weight, as the web page's form changes them.
+#[derive(Debug, Clone)]
+pub struct Details {
+    pub name: String,
+    pub servings: Decimal,
+    pub cooked_weight_g: Option<Decimal>,
+}
+
+impl Details {
+    /// Validated as in [`RecipeInput::parse`] (same fields, same messages).
+    pub fn parse(name: &str, servings: Amount, cooked_weight_g: Option<Amount>) -> AppResult<Details> {
+        let r = RecipeInput {
+            name: name.to_string(),
+            servings,
+            cooked_weight_g,
+            ingredients: Vec::new(),
+        }
+        .parse()?;
+        Ok(Details {
+            name: r.name,
+            servings: r.servings,
+            cooked_weight_g: r.cooked_weight_g,
+        })
+    }
+}
+
+/// Changes one of the caller's recipes' name, servings and cooked weight, keeping its
+/// ingredients, and works the serving out again (as [`add_ingredient`] does).
+pub async fn set_details(tx: &mut UserTx, id: Uuid, d: &Details) -> AppResult<Recipe> {
+    lock_own(tx, id).await?;
+    let totals = totals_now(tx, id, d.servings, d.cooked_weight_g, None).await?;
+    tx.execute(
+        "UPDATE food_items SET name = $2, recipe_servings = $3, recipe_cooked_weight_g = $4 WHERE id = $1",
+        &[&id, &d.name, &d.servings, &d.cooked_weight_g],
+    )
+    .await?;
+    if let Some(totals) = totals {
+        write_serving(tx, id, &totals, true).await?;
+    }
+    get(tx, id).await
+}
+
+/// The recipe's totals from its stored ingredients (and `extra`, one about to be added), or
+/// None when some stored ingredient cannot be worked out (then the saved serving stays, and the
+/// recipe reads as not up to date). Computed before anything is written, so a refusal (a
+/// serving too rich or too heavy) leaves the transaction as it was.
+async fn totals_now(
     tx: &mut UserTx,
     id: Uuid,
     servings: Decimal,
     cooked: Option<Decimal>,
-) -> AppResult<()> {
+    extra: Option<&Worked>,
+) -> AppResult<Option<Totals>> {
     let (_, worked) = stored_ingredients(tx, id).await?;
-    let Some(parts) = worked
+    let Some(mut parts) = worked
         .into_iter()
         .map(|w| w.map(|w| w.part))
         .collect::<Option<Vec<Part>>>()
     else {
-        return Ok(());
+        return Ok(None);
     };
-    let totals = recipe::totals(&parts, servings, cooked).map_err(recipe_error)?;
-    write_serving(tx, id, &totals, true).await
+    parts.extend(extra.map(|w| w.part.clone()));
+    recipe::totals(&parts, servings, cooked)
+        .map(Some)
+        .map_err(recipe_error)
 }
 
 /// Adds one ingredient at the end of one of the caller's recipes (at most
@@ -568,8 +615,11 @@ pub async fn add_ingredient(tx: &mut UserTx, id: Uuid, ing: &NewIngredient) -> A
         &foods,
     )
     .map_err(|(field, problem)| AppError::invalid(field, problem))?;
-    insert_ingredients(tx, id, &[worked], next).await?;
-    refresh_serving(tx, id, servings, cooked).await?;
+    let totals = totals_now(tx, id, servings, cooked, Some(&worked)).await?;
+    insert_ingredients(tx, id, std::slice::from_ref(&worked), next).await?;
+    if let Some(totals) = totals {
+        write_serving(tx, id, &totals, true).await?;
+    }
     get(tx, id).await
 }
 
@@ -598,7 +648,9 @@ pub async fn remove_ingredient(
         &[&id],
     )
     .await?;
-    refresh_serving(tx, id, servings, cooked).await?;
+    if let Some(totals) = totals_now(tx, id, servings, cooked, None).await? {
+        write_serving(tx, id, &totals, true).await?;
+    }
     get(tx, id).await
 }
 

@@ -22,6 +22,7 @@ mod goals;
 mod onboarding;
 mod plan_items;
 mod plans;
+mod recipes;
 mod pwa;
 mod reports;
 mod settings;
@@ -71,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .merge(exercise::routes())
         .merge(goals::routes())
         .merge(plans::routes())
+        .merge(recipes::routes())
         .merge(reports::routes())
         .merge(settings::routes())
         .merge(onboarding::routes())

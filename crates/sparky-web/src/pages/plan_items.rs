@@ -44,7 +44,9 @@ pub struct Picked {
 }
 
 pub struct SearchView {
-    pub plan_id: Uuid,
+    /// The page the search belongs to (`/plans/{id}`, `/recipes/{id}`): a result links to it
+    /// with `?food=`.
+    pub base_path: String,
     pub q: String,
     pub results: Vec<FoodRow>,
     pub heading: &'static str,
@@ -56,16 +58,16 @@ pub struct SearchView {
 
 #[derive(Template)]
 #[template(path = "partials/plan_foods.html")]
-struct ResultsFragment {
-    shell: Shell,
-    s: SearchView,
+pub struct ResultsFragment {
+    pub shell: Shell,
+    pub s: SearchView,
 }
 
-/// The food search and, once a food is picked, its item form.
+/// The food search and, once a food is picked, its item form (meal plans and recipes).
 pub async fn search_view(
     page: &mut Page,
     shell: &Shell,
-    plan_id: Uuid,
+    base_path: String,
     p: &DetailParams,
     quantity: Option<String>,
 ) -> Result<SearchView, PageError> {
@@ -99,7 +101,7 @@ pub async fn search_view(
         None => None,
     };
     Ok(SearchView {
-        plan_id,
+        base_path,
         q,
         results: results
             .iter()
@@ -129,7 +131,7 @@ async fn search(
     PageQuery(p): PageQuery<DetailParams>,
 ) -> Result<Response, PageError> {
     let shell = page.shell("", "more").await?;
-    let s = search_view(&mut page, &shell, id, &p, None).await?;
+    let s = search_view(&mut page, &shell, format!("/plans/{id}"), &p, None).await?;
     page.tx.commit().await?;
     Ok(html(&ResultsFragment { shell, s }))
 }

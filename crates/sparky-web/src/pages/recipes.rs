@@ -1,0 +1,451 @@
+//! Recipes (`/recipes`): the list and a new recipe's name and servings; one recipe's
+//! ingredients (find a food as for meal plans, pick its serving and amount, add; remove), what
+//! one serving holds, its name, servings and cooked weight, and deleting it. Every change goes
+//! through `sparky_app::recipes`, which works the serving out again. A family member with the
+//! `food_list` grant sees the recipes read-only.
+
+use crate::pages::{PagePath, PageQuery};
+use askama::Template;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use sparky_app::recipes::{self, Details, IngredientInput, Recipe};
+use sparky_app::PageRequest;
+use sparky_core::nutrition::Nutrients;
+use sparky_core::{AccessType, Amount};
+use uuid::Uuid;
+
+use super::form_errors::{decimal, FormErrors};
+use super::format::{amount, kcal, number};
+use super::plan_items::{search_view, ResultsFragment, SearchView};
+use super::plans::DetailParams;
+use super::{html, redirect, Page, PageError, PageForm, Shell};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/recipes", get(list).post(create))
+        .route("/recipes/{id}", get(detail).post(save))
+        .route("/recipes/{id}/search", get(search))
+        .route("/recipes/{id}/ingredients", post(add))
+        .route("/recipes/{id}/ingredients/{ingredient}/delete", post(remove))
+        .route("/recipes/{id}/delete", post(delete))
+}
+
+/// Whether the shown person's recipes are visible, and whether they may be changed.
+fn access(shell: &Shell) -> (bool, bool) {
+    let own = shell.viewing.is_none();
+    (own || shell.may(AccessType::FoodList), own)
+}
+
+fn kcal_text(n: &Nutrients) -> String {
+    n.calories
+        .map(|c| format!("{} kcal", kcal(Amount(c).to_f64())))
+        .unwrap_or_else(|| "? kcal".into())
+}
+
+pub struct RecipeRow {
+    pub id: Uuid,
+    pub name: String,
+    pub detail: String,
+}
+
+pub struct ListView {
+    pub shared: bool,
+    pub editable: bool,
+    pub recipes: Vec<RecipeRow>,
+    pub name: String,
+    pub servings: String,
+    pub errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "pages/recipes.html")]
+struct ListPage {
+    shell: Shell,
+    v: ListView,
+}
+
+async fn list(mut page: Page) -> Result<Response, PageError> {
+    render_list(&mut page, String::new(), "1".into(), FormErrors::new()).await
+}
+
+async fn render_list(
+    page: &mut Page,
+    name: String,
+    servings: String,
+    errors: FormErrors,
+) -> Result<Response, PageError> {
+    let mut shell = page.shell("", "more").await?;
+    let t = &shell.t;
+    let (shared, editable) = access(&shell);
+    let mut rows = Vec::new();
+    if shared {
+        let req = PageRequest::parse(
+            Some(recipes::LIST_LIMIT.max),
+            None,
+            recipes::LIST_LIMIT,
+        )?;
+        let me = page.tx.user_id().await?;
+        let whose = shell.viewing.as_ref().map(|v| v.user_id).unwrap_or(me);
+        let found = recipes::list(&mut page.tx, Some(whose), &req).await?;
+        rows = found
+            .items
+            .iter()
+            .map(|r| RecipeRow {
+                id: r.id,
+                name: r.name.clone(),
+                detail: t.fill(
+                    "recipes.summary",
+                    &[
+                        ("kcal", &kcal_text(&r.per_serving)),
+                        ("n", &r.ingredient_count.to_string()),
+                        ("servings", &number(r.servings.to_f64(), 2)),
+                    ],
+                ),
+            })
+            .collect();
+    }
+    let invalid = !errors.is_empty();
+    shell.title = shell.t("recipes.title").to_string();
+    let v = ListView {
+        shared,
+        editable,
+        recipes: rows,
+        name,
+        servings,
+        errors,
+    };
+    let mut r = html(&ListPage { shell, v });
+    if invalid {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+#[derive(Deserialize)]
+pub struct NewForm {
+    name: String,
+    servings: String,
+}
+
+async fn create(mut page: Page, PageForm(form): PageForm<NewForm>) -> Result<Response, PageError> {
+    let result = match decimal(&form.servings) {
+        Ok(Some(servings)) => {
+            match Details::parse(&form.name, Amount(servings), None) {
+                Ok(d) => {
+                    let input = recipes::NewRecipe {
+                        name: d.name,
+                        servings: d.servings,
+                        cooked_weight_g: None,
+                        ingredients: Vec::new(),
+                    };
+                    recipes::create(&mut page.tx, &input).await
+                }
+                Err(e) => Err(e),
+            }
+        }
+        _ => Err(sparky_app::AppError::invalid(
+            "servings",
+            page.t.get("recipes.servings_invalid"),
+        )),
+    };
+    match result {
+        Ok(r) => {
+            page.tx.commit().await?;
+            Ok(redirect(&format!("/recipes/{}", r.id)))
+        }
+        Err(e) => {
+            let errors = FormErrors::from_app(e, &[])?;
+            render_list(&mut page, form.name, form.servings, errors).await
+        }
+    }
+}
+
+pub struct IngredientRow {
+    pub id: Uuid,
+    pub name: String,
+    pub amount: String,
+    pub kcal: String,
+    pub problem: String,
+}
+
+pub struct NutrientLine {
+    pub label: &'static str,
+    pub value: String,
+}
+
+pub struct RecipeView {
+    pub id: Uuid,
+    pub name: String,
+    pub editable: bool,
+    pub ingredients: Vec<IngredientRow>,
+    pub per_serving_kcal: String,
+    pub macros: Vec<NutrientLine>,
+    pub makes: String,
+    pub weight: String,
+    pub partial: String,
+    pub up_to_date: bool,
+    pub has_problems: bool,
+    pub search: SearchView,
+    pub form_name: String,
+    pub form_servings: String,
+    pub form_cooked: String,
+    pub errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "pages/recipe.html")]
+struct RecipePage {
+    shell: Shell,
+    v: RecipeView,
+}
+
+/// What a re-rendered detail page keeps from a failed form.
+#[derive(Default)]
+struct Typed {
+    name: Option<String>,
+    servings: Option<String>,
+    cooked: Option<String>,
+    quantity: Option<String>,
+    errors: FormErrors,
+}
+
+async fn detail(
+    mut page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageQuery(p): PageQuery<DetailParams>,
+) -> Result<Response, PageError> {
+    render_detail(&mut page, id, &p, Typed::default()).await
+}
+
+fn nutrient_value(n: &Nutrients, name: &str, unit: &str) -> String {
+    n.get(name)
+        .map(|v| format!("{} {unit}", number(Amount(v).to_f64(), 1)))
+        .unwrap_or_else(|| "–".into())
+}
+
+async fn render_detail(
+    page: &mut Page,
+    id: Uuid,
+    p: &DetailParams,
+    typed: Typed,
+) -> Result<Response, PageError> {
+    let mut shell = page.shell("", "more").await?;
+    let r: Recipe = recipes::get(&mut page.tx, id).await?;
+    let me = page.tx.user_id().await?;
+    let search = search_view(page, &shell, format!("/recipes/{id}"), p, typed.quantity).await?;
+    let t = &shell.t;
+    let ps = &r.per_serving;
+    let macros = [
+        ("protein", "g"),
+        ("carbohydrates", "g"),
+        ("fat", "g"),
+        ("fiber", "g"),
+        ("sodium", "mg"),
+    ]
+    .iter()
+    .map(|(name, unit)| NutrientLine {
+        label: t.get(&format!("nutrient.{name}")),
+        value: nutrient_value(ps, name, unit),
+    })
+    .collect();
+    let partial = if r.partial.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<&str> = r
+            .partial
+            .iter()
+            .map(|n| t.get(&format!("nutrient.{n}")))
+            .collect();
+        t.fill("recipes.partial", &[("nutrients", &names.join(", "))])
+    };
+    let v = RecipeView {
+        id,
+        name: r.name.clone(),
+        editable: access(&shell).1 && r.user_id == Some(me),
+        ingredients: r
+            .ingredients
+            .iter()
+            .map(|i| IngredientRow {
+                id: i.id,
+                name: i.food_name.clone(),
+                amount: amount(i.quantity, &i.unit),
+                kcal: i.nutrients.as_ref().map(kcal_text).unwrap_or_default(),
+                problem: i.problem.clone().unwrap_or_default(),
+            })
+            .collect(),
+        per_serving_kcal: kcal_text(ps),
+        macros,
+        makes: t.fill(
+            "recipes.makes",
+            &[("n", &number(r.servings.to_f64(), 2))],
+        ),
+        weight: r
+            .serving_weight_g
+            .map(|w| t.fill("recipes.weight", &[("g", &number(w.to_f64(), 1))]))
+            .unwrap_or_default(),
+        partial,
+        up_to_date: r.up_to_date,
+        has_problems: r.ingredients.iter().any(|i| i.problem.is_some()),
+        search,
+        form_name: typed.name.unwrap_or_else(|| r.name.clone()),
+        form_servings: typed
+            .servings
+            .unwrap_or_else(|| r.servings.decimal().normalize().to_string()),
+        form_cooked: typed.cooked.unwrap_or_else(|| {
+            r.cooked_weight_g
+                .map(|w| w.decimal().normalize().to_string())
+                .unwrap_or_default()
+        }),
+        errors: typed.errors,
+    };
+    let invalid = !v.errors.is_empty();
+    shell.title = r.name.clone();
+    let mut resp = html(&RecipePage { shell, v });
+    if invalid {
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+async fn search(
+    mut page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageQuery(p): PageQuery<DetailParams>,
+) -> Result<Response, PageError> {
+    let shell = page.shell("", "more").await?;
+    let s = search_view(&mut page, &shell, format!("/recipes/{id}"), &p, None).await?;
+    Ok(html(&ResultsFragment { shell, s }))
+}
+
+#[derive(Deserialize)]
+pub struct DetailsForm {
+    name: String,
+    servings: String,
+    cooked_weight_g: Option<String>,
+}
+
+async fn save(
+    mut page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(form): PageForm<DetailsForm>,
+) -> Result<Response, PageError> {
+    let cooked_text = form.cooked_weight_g.clone().unwrap_or_default();
+    let mut typed = Typed {
+        name: Some(form.name.clone()),
+        servings: Some(form.servings.clone()),
+        cooked: Some(cooked_text.clone()),
+        ..Typed::default()
+    };
+    let servings = decimal(&form.servings).ok().flatten();
+    let cooked = decimal(&cooked_text);
+    if servings.is_none() {
+        typed
+            .errors
+            .add("servings", page.t.get("recipes.servings_invalid"));
+    }
+    if cooked.is_err() {
+        typed
+            .errors
+            .add("cooked_weight_g", page.t.get("form.not_a_number"));
+    }
+    if let (Some(servings), Ok(cooked)) = (servings, cooked) {
+        let result = match Details::parse(&form.name, Amount(servings), cooked.map(Amount)) {
+            Ok(d) => recipes::set_details(&mut page.tx, id, &d).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(_) => {
+                page.tx.commit().await?;
+                return Ok(redirect(&format!("/recipes/{id}")));
+            }
+            Err(e) => typed.errors = FormErrors::from_app(e, &[])?,
+        }
+    }
+    render_detail(&mut page, id, &DetailParams::default(), typed).await
+}
+
+#[derive(Deserialize)]
+pub struct IngredientForm {
+    food_item_id: Uuid,
+    serving_id: Option<String>,
+    quantity: String,
+}
+
+async fn add(
+    mut page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(form): PageForm<IngredientForm>,
+) -> Result<Response, PageError> {
+    let mut errors = FormErrors::new();
+    match decimal(&form.quantity) {
+        Ok(Some(q)) => {
+            let input = IngredientInput {
+                food_item_id: form.food_item_id,
+                nutrition_data_id: form
+                    .serving_id
+                    .as_deref()
+                    .filter(|s| !s.is_empty())
+                    .and_then(|s| s.parse().ok()),
+                quantity: Amount(q),
+                unit: None,
+            };
+            let result = match input.parse() {
+                Ok(ing) => recipes::add_ingredient(&mut page.tx, id, &ing).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(_) => {
+                    page.tx.commit().await?;
+                    return Ok(redirect(&format!("/recipes/{id}")));
+                }
+                Err(e) => {
+                    errors = FormErrors::from_app(
+                        e,
+                        &[
+                            ("unit", "quantity"),
+                            ("nutrition_data_id", "quantity"),
+                            ("food_item_id", "quantity"),
+                        ],
+                    )?
+                }
+            }
+        }
+        _ => errors.add("quantity", page.t.get("add.amount_invalid")),
+    }
+    let p = DetailParams {
+        food: Some(form.food_item_id),
+        ..DetailParams::default()
+    };
+    let typed = Typed {
+        quantity: Some(form.quantity.clone()),
+        errors,
+        ..Typed::default()
+    };
+    render_detail(&mut page, id, &p, typed).await
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+async fn remove(
+    mut page: Page,
+    PagePath((id, ingredient)): PagePath<(Uuid, Uuid)>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    recipes::remove_ingredient(&mut page.tx, id, ingredient).await?;
+    page.tx.commit().await?;
+    Ok(redirect(&format!("/recipes/{id}")))
+}
+
+async fn delete(
+    mut page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    recipes::delete(&mut page.tx, id).await?;
+    page.tx.commit().await?;
+    Ok(redirect("/recipes"))
+}
