@@ -530,7 +530,11 @@ pub struct Details {
 
 impl Details {
     /// Validated as in [`RecipeInput::parse`] (same fields, same messages).
-    pub fn parse(name: &str, servings: Amount, cooked_weight_g: Option<Amount>) -> AppResult<Details> {
+    pub fn parse(
+        name: &str,
+        servings: Amount,
+        cooked_weight_g: Option<Amount>,
+    ) -> AppResult<Details> {
         let r = RecipeInput {
             name: name.to_string(),
             servings,

@@ -22,8 +22,8 @@ mod goals;
 mod onboarding;
 mod plan_items;
 mod plans;
-mod recipes;
 mod pwa;
+mod recipes;
 mod reports;
 mod settings;
 

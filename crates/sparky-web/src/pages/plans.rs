@@ -223,7 +223,14 @@ pub async fn render_detail(
     let t = &shell.t;
     let d = meal_plans::get_template(&mut page.tx, id).await?;
     let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
-    let search = plan_items::search_view(page, &shell, format!("/plans/{id}"), p, typed.quantity.clone()).await?;
+    let search = plan_items::search_view(
+        page,
+        &shell,
+        format!("/plans/{id}"),
+        p,
+        typed.quantity.clone(),
+    )
+    .await?;
     let meals = MealType::ALL
         .iter()
         .map(|m| MealGroup {

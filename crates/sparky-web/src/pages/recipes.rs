@@ -29,7 +29,10 @@ pub fn routes() -> Router<AppState> {
         .route("/recipes/{id}", get(detail).post(save))
         .route("/recipes/{id}/search", get(search))
         .route("/recipes/{id}/ingredients", post(add))
-        .route("/recipes/{id}/ingredients/{ingredient}/delete", post(remove))
+        .route(
+            "/recipes/{id}/ingredients/{ingredient}/delete",
+            post(remove),
+        )
         .route("/recipes/{id}/delete", post(delete))
 }
 
@@ -82,11 +85,7 @@ async fn render_list(
     let (shared, editable) = access(&shell);
     let mut rows = Vec::new();
     if shared {
-        let req = PageRequest::parse(
-            Some(recipes::LIST_LIMIT.max),
-            None,
-            recipes::LIST_LIMIT,
-        )?;
+        let req = PageRequest::parse(Some(recipes::LIST_LIMIT.max), None, recipes::LIST_LIMIT)?;
         let me = page.tx.user_id().await?;
         let whose = shell.viewing.as_ref().map(|v| v.user_id).unwrap_or(me);
         let found = recipes::list(&mut page.tx, Some(whose), &req).await?;
@@ -97,7 +96,11 @@ async fn render_list(
                 id: r.id,
                 name: r.name.clone(),
                 detail: t.fill(
-                    "recipes.summary",
+                    if r.ingredient_count == 1 {
+                        "recipes.summary_one"
+                    } else {
+                        "recipes.summary"
+                    },
                     &[
                         ("kcal", &kcal_text(&r.per_serving)),
                         ("n", &r.ingredient_count.to_string()),
@@ -132,20 +135,18 @@ pub struct NewForm {
 
 async fn create(mut page: Page, PageForm(form): PageForm<NewForm>) -> Result<Response, PageError> {
     let result = match decimal(&form.servings) {
-        Ok(Some(servings)) => {
-            match Details::parse(&form.name, Amount(servings), None) {
-                Ok(d) => {
-                    let input = recipes::NewRecipe {
-                        name: d.name,
-                        servings: d.servings,
-                        cooked_weight_g: None,
-                        ingredients: Vec::new(),
-                    };
-                    recipes::create(&mut page.tx, &input).await
-                }
-                Err(e) => Err(e),
+        Ok(Some(servings)) => match Details::parse(&form.name, Amount(servings), None) {
+            Ok(d) => {
+                let input = recipes::NewRecipe {
+                    name: d.name,
+                    servings: d.servings,
+                    cooked_weight_g: None,
+                    ingredients: Vec::new(),
+                };
+                recipes::create(&mut page.tx, &input).await
             }
-        }
+            Err(e) => Err(e),
+        },
         _ => Err(sparky_app::AppError::invalid(
             "servings",
             page.t.get("recipes.servings_invalid"),
@@ -278,10 +279,7 @@ async fn render_detail(
             .collect(),
         per_serving_kcal: kcal_text(ps),
         macros,
-        makes: t.fill(
-            "recipes.makes",
-            &[("n", &number(r.servings.to_f64(), 2))],
-        ),
+        makes: t.fill("recipes.makes", &[("n", &number(r.servings.to_f64(), 2))]),
         weight: r
             .serving_weight_g
             .map(|w| t.fill("recipes.weight", &[("g", &number(w.to_f64(), 1))]))

@@ -1,0 +1,310 @@
+//! The recipe pages (`/recipes`, `/recipes/{id}`) as a browser without JavaScript uses them:
+//! create a recipe, find foods and add them as ingredients, remove one, change the servings
+//! and cooked weight, log a serving, delete it; bad input re-renders with the field marked and
+//! changes nothing; sign-in, CSRF and family grants.
+
+mod common;
+mod pages_kit;
+
+use common::{As, TestApp};
+use pages_kit::{get, grant, post, token};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn recipe(app: &TestApp, who: &As, id: &str) -> Value {
+    let r = app.get(&format!("/api/v1/recipes/{id}"), who).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body
+}
+
+/// Rolled oats (100 g = 379 kcal; 1 cup = 81 g = 307 kcal) and milk (100 ml = 42 kcal).
+async fn foods(app: &TestApp, who: &As) -> (String, String, String) {
+    let oats = app
+        .post(
+            "/api/v1/foods",
+            who,
+            json!({"name": "Rolled oats", "servings": [
+                {"size": 100, "unit": "g", "nutrients": {"calories": 379, "protein": 13}},
+                {"size": 1, "unit": "cup", "weight_g": 81, "nutrients": {"calories": 307, "protein": 10.5}}
+            ]}),
+        )
+        .await;
+    assert_eq!(oats.status, StatusCode::CREATED);
+    let milk = app
+        .post(
+            "/api/v1/foods",
+            who,
+            json!({"name": "Milk", "servings": [{"size": 100, "unit": "ml", "nutrients": {"calories": 42, "protein": 3.4}}]}),
+        )
+        .await;
+    assert_eq!(milk.status, StatusCode::CREATED);
+    (
+        oats.body["id"].as_str().unwrap().to_string(),
+        oats.body["servings"][1]["id"].as_str().unwrap().to_string(),
+        milk.body["id"].as_str().unwrap().to_string(),
+    )
+}
+
+async fn new_recipe(app: &TestApp, who: &As, csrf: &str, name: &str, servings: &str) -> String {
+    let r = post(
+        app,
+        "/recipes",
+        who,
+        None,
+        Some(csrf),
+        &[("name", name), ("servings", servings)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    r.location.trim_start_matches("/recipes/").to_string()
+}
+
+#[tokio::test]
+async fn a_recipe_is_built_from_found_foods_changed_logged_and_deleted() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (oats, cup, milk) = foods(&app, &ann).await;
+    let csrf = token(&app, &ann, "/recipes").await;
+    let list = get(&app, "/recipes", &ann, None).await;
+    assert!(list.body.contains("No recipes yet"), "{}", list.body);
+
+    let id = new_recipe(&app, &ann, &csrf, "Porridge", "2").await;
+    let page = get(&app, &format!("/recipes/{id}"), &ann, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("No ingredients yet"), "{}", page.body);
+    assert!(page.body.contains("Makes 2 servings"));
+
+    // Find the oats and pick them: the serving picker lists the cup.
+    let found = get(&app, &format!("/recipes/{id}?q=oats"), &ann, None).await;
+    assert!(
+        found.body.contains(&format!("/recipes/{id}?food={oats}")),
+        "{}",
+        found.body
+    );
+    let frag = get(&app, &format!("/recipes/{id}/search?q=milk"), &ann, None).await;
+    assert!(
+        frag.body.contains(&format!("/recipes/{id}?food={milk}")),
+        "{}",
+        frag.body
+    );
+    let picked = get(&app, &format!("/recipes/{id}?food={oats}"), &ann, None).await;
+    assert!(picked.body.contains("1 cup (81 g)"), "{}", picked.body);
+
+    // Two cups of oats and 500 ml of milk: 614 + 210 = 824 kcal, 412 a serving.
+    for (food, serving, q) in [(&oats, cup.as_str(), "2"), (&milk, "", "5")] {
+        let r = post(
+            &app,
+            &format!("/recipes/{id}/ingredients"),
+            &ann,
+            None,
+            Some(&csrf),
+            &[
+                ("food_item_id", food),
+                ("serving_id", serving),
+                ("quantity", q),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let r = recipe(&app, &ann, &id).await;
+    assert_eq!(r["per_serving"]["calories"], json!(412.0));
+    let page = get(&app, &format!("/recipes/{id}"), &ann, None).await;
+    assert!(page.body.contains("412 kcal"), "{}", page.body);
+    assert!(page.body.contains("Rolled oats"));
+    assert!(page.body.contains(&format!("href=\"/add/food/{id}\"")));
+
+    // A bad amount re-renders the picked food with the field marked; nothing is added.
+    let r = post(
+        &app,
+        &format!("/recipes/{id}/ingredients"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("food_item_id", &oats),
+            ("serving_id", ""),
+            ("quantity", "lots"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("aria-invalid=\"true\""));
+    assert!(r.body.contains("value=\"lots\""));
+    assert_eq!(
+        recipe(&app, &ann, &id).await["ingredients"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Four servings, weighed at 1 kg: 206 kcal and 250 g a serving.
+    let r = post(
+        &app,
+        &format!("/recipes/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("name", "Big porridge"),
+            ("servings", "4"),
+            ("cooked_weight_g", "1000"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = recipe(&app, &ann, &id).await;
+    assert_eq!(r["name"], "Big porridge");
+    assert_eq!(r["per_serving"]["calories"], json!(206.0));
+    assert_eq!(r["serving_weight_g"], json!(250.0));
+    // Bad servings and weight re-render what was typed; nothing changes.
+    let r = post(
+        &app,
+        &format!("/recipes/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("name", "x"),
+            ("servings", "0"),
+            ("cooked_weight_g", "heavy"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("value=\"heavy\""));
+    assert_eq!(recipe(&app, &ann, &id).await["name"], "Big porridge");
+
+    // Remove the milk.
+    let ingredient = recipe(&app, &ann, &id).await["ingredients"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = post(
+        &app,
+        &format!("/recipes/{id}/ingredients/{ingredient}/delete"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        recipe(&app, &ann, &id).await["per_serving"]["calories"],
+        json!(153.5)
+    );
+
+    // Listed with a serving's calories; a forged form without the token changes nothing.
+    let list = get(&app, "/recipes", &ann, None).await;
+    assert!(list.body.contains("Big porridge"));
+    assert!(
+        list.body
+            .contains("154 kcal a serving · 4 servings · 1 ingredient<"),
+        "{}",
+        list.body
+    );
+    let r = post(
+        &app,
+        &format!("/recipes/{id}/delete"),
+        &ann,
+        None,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = post(
+        &app,
+        &format!("/recipes/{id}/delete"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location, "/recipes");
+    let r = app.get(&format!("/api/v1/recipes/{id}"), &ann).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // Without a session, the sign-in page.
+    let r = get(&app, "/recipes", &As::Nobody, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location, "/signin?next=%2Frecipes");
+}
+
+#[tokio::test]
+async fn a_bad_new_recipe_rerenders_and_creates_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let csrf = token(&app, &ann, "/recipes").await;
+    for (name, servings) in [
+        ("  ", "2"),
+        ("Soup", "0"),
+        ("Soup", "many"),
+        ("Soup", "1001"),
+    ] {
+        let r = post(
+            &app,
+            "/recipes",
+            &ann,
+            None,
+            Some(&csrf),
+            &[("name", name), ("servings", servings)],
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name} {servings}: {}",
+            r.body
+        );
+        assert!(r.body.contains("aria-invalid=\"true\""));
+    }
+    let r = app.get("/api/v1/recipes", &ann).await;
+    assert_eq!(r.body["items"], json!([]));
+}
+
+#[tokio::test]
+async fn family_members_read_recipes_only_with_the_food_list_grant() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let (_, cat) = app.user("cat@example.com").await;
+    let csrf = token(&app, &ann, "/recipes").await;
+    let id = new_recipe(&app, &ann, &csrf, "Ann's stew", "6").await;
+    grant(&app, &ann, "bob@example.com", "food_list").await;
+    grant(&app, &ann, "cat@example.com", "checkin").await;
+
+    let list = get(&app, "/recipes", &bob, Some(&ann_id)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("Ann&#39;s stew"), "{}", list.body);
+    assert!(!list.body.contains("action=\"/recipes\""));
+    let page = get(&app, &format!("/recipes/{id}"), &bob, Some(&ann_id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("/delete"));
+    assert!(!page.body.contains("/ingredients\""));
+    let bcsrf = page.csrf();
+    let r = post(
+        &app,
+        &format!("/recipes/{id}"),
+        &bob,
+        Some(&ann_id),
+        Some(&bcsrf),
+        &[("name", "Bob's now"), ("servings", "1")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(recipe(&app, &ann, &id).await["name"], "Ann's stew");
+    // Bob's own list does not mix Ann's in.
+    let own = get(&app, "/recipes", &bob, None).await;
+    assert!(!own.body.contains("stew"));
+
+    let list = get(&app, "/recipes", &cat, Some(&ann_id)).await;
+    assert!(list.body.contains("not shared with you"));
+    assert!(!list.body.contains("stew"));
+    let page = get(&app, &format!("/recipes/{id}"), &cat, Some(&ann_id)).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+}
