@@ -527,6 +527,16 @@ async fn seed(b: &Browser, today: NaiveDate) {
         )
         .await;
     }
+    // A recipe of three of the foods, weighed after cooking.
+    post(
+        "/api/v1/recipes",
+        json!({"name": "Overnight oats", "servings": 2, "cooked_weight_g": 520, "ingredients": [
+            {"food_item_id": foods[0], "quantity": 100, "unit": "g"},
+            {"food_item_id": foods[2], "quantity": 300, "unit": "g"},
+            {"food_item_id": foods[1], "quantity": 1}
+        ]}),
+    )
+    .await;
 }
 
 fn screenshot_dir() -> PathBuf {

@@ -131,6 +131,14 @@ pub const SCREENS: &[Screen] = &[
         &[Click("ul.results a"), Wait("dialog#sheet[open] #log-form")],
     ),
     screen("plans", "/plans", User, &[]),
+    screen("recipes", "/recipes", User, &[]),
+    // One recipe, opened from the list.
+    screen(
+        "recipe",
+        "/recipes",
+        User,
+        &[Click("ul.results a"), Wait("#ingredients-h")],
+    ),
     screen("goals", "/goals", User, &[]),
     screen("reports", "/reports", User, &[]),
     screen("reports-year", "/reports?days=365", User, &[]),
