@@ -26,6 +26,7 @@ EXPECTED_TOOLS = {
     "search_foods",
     "log_food",
     "quick_add",
+    "create_recipe",
     "log_exercise",
     "log_measurement",
     "log_water",

@@ -35,8 +35,10 @@ CREATE TABLE recipe_ingredients (
     nutrition_data_id uuid REFERENCES nutrition_data(id) ON DELETE SET NULL,
     food_name varchar(255) NOT NULL
         CONSTRAINT recipe_ingredients_food_name_check CHECK (char_length(food_name) BETWEEN 1 AND 255),
-    quantity numeric(12,4) NOT NULL
-        CONSTRAINT recipe_ingredients_quantity_check CHECK (quantity > 0 AND quantity <= 1000000),
+    -- As typed (at most 1,000,000), or in servings when the serving's own unit word is too
+    -- long to store, which can be more.
+    quantity numeric(20,4) NOT NULL
+        CONSTRAINT recipe_ingredients_quantity_check CHECK (quantity > 0),
     unit varchar(50) NOT NULL
         CONSTRAINT recipe_ingredients_unit_check CHECK (char_length(unit) BETWEEN 1 AND 50),
     position smallint NOT NULL

@@ -57,6 +57,15 @@ impl AppError {
         AppError::Internal(message.into())
     }
 
+    /// What is wrong, without a field name: a validation error's first problem, else the
+    /// message (a meal plan item's or recipe ingredient's `problem`).
+    pub fn into_problem(self) -> String {
+        match self {
+            AppError::Invalid(f) => f.0.into_values().next().unwrap_or_default(),
+            other => other.to_string(),
+        }
+    }
+
     /// The fields of a validation error (empty for other errors).
     pub fn fields(&self) -> Option<&FieldErrors> {
         match self {

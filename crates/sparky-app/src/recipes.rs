@@ -260,14 +260,6 @@ struct Worked {
     part: Part,
 }
 
-/// The first problem of a validation error, without its field name.
-fn problem_of(e: AppError) -> String {
-    match e {
-        AppError::Invalid(f) => f.0.into_values().next().unwrap_or_default(),
-        other => other.to_string(),
-    }
-}
-
 /// Works one ingredient out from its food: the field of the input that is wrong, and why,
 /// when it cannot be.
 fn work_out(
@@ -298,7 +290,7 @@ fn work_out(
             AppError::Invalid(f) if f.0.contains_key("quantity") => "quantity",
             _ => "unit",
         };
-        (field, problem_of(e))
+        (field, e.into_problem())
     })?;
     let grams = recipe::grams_of(&chosen.serving, p.servings);
     Ok(Worked {

@@ -759,3 +759,98 @@ async fn read_top_foods_ranks_what_was_logged() {
         assert!(err.to_string().contains(problem), "{args}: {err}");
     }
 }
+
+#[tokio::test]
+async fn a_recipe_is_saved_from_found_foods_logged_and_undone() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let (egg, toast) = foods(&db, ann).await;
+    let mut tx = db.as_user(ann).await.unwrap();
+    let ctx = Default::default();
+    let call = |name: &'static str, args: Value| (name, args);
+    let saved = sparky_app::assistant::tools::call(
+        &mut tx,
+        &ctx,
+        "create_recipe",
+        json!({"name": "Egg toast", "servings": 2, "ingredients": [
+            {"food_id": egg, "quantity": 3, "unit": "large"},
+            {"food_id": toast, "quantity": 56, "unit": "g"}]}),
+    )
+    .await
+    .unwrap();
+    // 3 × 72 + 2 × 80 = 376 kcal, 188 a serving of 103 g.
+    assert_eq!(saved.result["per_serving"]["calories"], json!(188.0));
+    assert_eq!(saved.result["serving_weight_g"], json!(103.0));
+    let card = saved.card.unwrap();
+    assert_eq!(card.title, "Recipe saved: Egg toast");
+    assert_eq!(card.lines.last().unwrap(), "One of 2 servings: 188 kcal");
+    let recipe_id = saved.result["recipe_id"].as_str().unwrap().to_string();
+
+    // It is found and logged like a food.
+    let found = sparky_app::assistant::tools::call(
+        &mut tx,
+        &ctx,
+        "search_foods",
+        json!({"query": "egg toast"}),
+    )
+    .await
+    .unwrap()
+    .result;
+    assert_eq!(found["foods"][0]["food_id"], json!(recipe_id));
+    let (name, args) = call(
+        "log_food",
+        json!({"food_id": recipe_id, "quantity": 1, "unit": "serving", "meal": "breakfast"}),
+    );
+    let logged = sparky_app::assistant::tools::call(&mut tx, &ctx, name, args)
+        .await
+        .unwrap();
+    assert_eq!(
+        logged.result["logged"]["nutrients"]["calories"],
+        json!(188.0)
+    );
+
+    // Bad ingredients are refused naming the field; nothing is written.
+    for (args, problem) in [
+        (
+            json!({"name": "x", "servings": 1, "ingredients": [{"food_id": Uuid::nil(), "quantity": 1}]}),
+            "ingredients[0].food_item_id",
+        ),
+        (
+            json!({"name": "x", "servings": 0, "ingredients": []}),
+            "servings",
+        ),
+        (
+            json!({"name": "x", "servings": 1, "ingredients": [{"food_id": egg, "quantity": 2, "unit": "furlong"}]}),
+            "ingredients[0].unit",
+        ),
+    ] {
+        let err = sparky_app::assistant::tools::call(&mut tx, &ctx, "create_recipe", args.clone())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(problem), "{args}: {err}");
+    }
+    tx.commit().await.unwrap();
+
+    // Undo takes back the newest write (the entry), then the recipe; the entry logged from it
+    // was taken back first.
+    let mut tx = db.as_user(ann).await.unwrap();
+    let first = actions::undo_last(&mut tx).await.unwrap();
+    assert!(
+        first.card.title.starts_with("Logged to breakfast"),
+        "{}",
+        first.card.title
+    );
+    let second = actions::undo_last(&mut tx).await.unwrap();
+    assert_eq!(second.card.title, "Recipe saved: Egg toast");
+    let left: i64 = tx
+        .query_one(
+            "SELECT (SELECT count(*) FROM food_items WHERE recipe_servings IS NOT NULL)
+                  + (SELECT count(*) FROM recipe_ingredients) + (SELECT count(*) FROM food_diary)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+}

@@ -34,6 +34,10 @@ pub enum Undo {
     DeleteGoal {
         id: Uuid,
     },
+    /// A recipe the assistant saved (diary entries already logged from it stay).
+    DeleteRecipe {
+        id: Uuid,
+    },
     /// Put a goal's target back as it was (the unit is the goal's own).
     RestoreGoalTarget {
         id: Uuid,
@@ -163,6 +167,7 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
         Undo::DeleteWorkout { id } => crate::workouts::delete(tx, id).await?,
         Undo::DeleteMeasurement { id } => crate::measurements::delete(tx, id).await?,
         Undo::DeleteGoal { id } => crate::goals::delete(tx, id).await?,
+        Undo::DeleteRecipe { id } => crate::recipes::delete(tx, id).await?,
         Undo::RestoreGoalTarget {
             id,
             target_value,

@@ -167,14 +167,6 @@ pub(super) async fn load(tx: &mut UserTx, of: Of) -> AppResult<Vec<(PlanItem, Op
     Ok(rows.iter().map(|r| item_from_row(r, &foods)).collect())
 }
 
-/// The first problem of a validation error, without the field name (an item's `problem`).
-fn problem_of(e: AppError) -> String {
-    match e {
-        AppError::Invalid(f) => f.0.into_values().next().unwrap_or_default(),
-        other => other.to_string(),
-    }
-}
-
 fn plan(
     food_item_id: Option<Uuid>,
     serving_id: Option<Uuid>,
@@ -188,7 +180,7 @@ fn plan(
         .ok_or("the food is not visible to you, or has no serving")?;
     let chosen = choose_serving(&food.servings, serving_id, Some(unit))
         .map_err(|_| "the food has no such serving".to_string())?;
-    let p = portion(&chosen.serving, quantity, Some(unit)).map_err(problem_of)?;
+    let p = portion(&chosen.serving, quantity, Some(unit)).map_err(AppError::into_problem)?;
     Ok(Planned {
         serving_id: chosen.id,
         brand: food.brand.clone(),

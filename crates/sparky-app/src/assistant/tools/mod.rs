@@ -27,11 +27,13 @@ use body::{log_exercise, log_measurement, log_water};
 use foods::{log_food, quick_add, search_foods};
 use goal::update_goal;
 use reading::{read_day, read_goals, read_range, read_top_foods};
+use recipe::create_recipe;
 
 mod body;
 mod foods;
 mod goal;
 mod reading;
+mod recipe;
 
 /// An entry above this is refused unless the call confirms it: a unit mix-up (grams typed as
 /// servings) once logged 26,325 kcal.
@@ -134,6 +136,22 @@ const TOOLS: &[Tool] = &[
             "confirm_large": {"type": "boolean", "description": "Set only after the user confirmed an entry over 5000 kcal"},
             "user_id": user_id_param()},
             "required": ["food_id", "quantity", "meal"]}),
+        interactive_only: false,
+    },
+    Tool {
+        name: "create_recipe",
+        description: "Save a recipe the user cooked, from catalog foods (food_id from search_foods, each amount in grams or one of the food's servings) and the servings it makes. Sparky adds the ingredients up; the recipe is then a food (its id is recipe_id) to log with log_food in servings, or in grams when it has a weight. Nutrients come from the foods; never estimate them here.",
+        parameters: || json!({"type": "object", "properties": {
+            "name": {"type": "string", "maxLength": 255},
+            "servings": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000, "description": "How many servings the recipe makes"},
+            "cooked_weight_g": {"type": "number", "exclusiveMinimum": 0, "description": "The finished dish's weight in grams, if the user weighed it"},
+            "ingredients": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "object", "properties": {
+                "food_id": {"type": "string", "format": "uuid"},
+                "quantity": {"type": "number", "exclusiveMinimum": 0},
+                "unit": {"type": "string", "description": "g, oz, ml, cup, serving, or the serving's own word (slice, large)"},
+                "serving_id": {"type": "string", "format": "uuid"}},
+                "required": ["food_id", "quantity"]}}},
+            "required": ["name", "servings", "ingredients"]}),
         interactive_only: false,
     },
     Tool {
@@ -243,7 +261,7 @@ const TOOLS: &[Tool] = &[
     },
     Tool {
         name: "undo_last_action",
-        description: "Undo the most recent change the assistant made (a logged entry, measurement or goal change).",
+        description: "Undo the most recent change the assistant made (a logged entry, measurement, goal change or saved recipe).",
         parameters: || json!({"type": "object", "properties": {}}),
         interactive_only: false,
     },
@@ -283,6 +301,7 @@ pub async fn call(
         "search_foods" => search_foods(tx, args_of(args)?).await,
         "log_food" => log_food(tx, ctx, args_of(args)?).await,
         "quick_add" => quick_add(tx, ctx, args_of(args)?).await,
+        "create_recipe" => create_recipe(tx, ctx, args_of(args)?).await,
         "log_exercise" => log_exercise(tx, ctx, args_of(args)?).await,
         "log_measurement" => log_measurement(tx, ctx, args_of(args)?).await,
         "log_water" => log_water(tx, ctx, args_of(args)?).await,
