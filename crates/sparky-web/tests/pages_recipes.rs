@@ -113,6 +113,11 @@ async fn a_recipe_is_built_from_found_foods_changed_logged_and_deleted() {
     assert!(page.body.contains("412 kcal"), "{}", page.body);
     assert!(page.body.contains("Rolled oats"));
     assert!(page.body.contains(&format!("href=\"/add/food/{id}\"")));
+    // "Log a serving" opens the recipe in the add-food picker, in servings.
+    let pick = get(&app, &format!("/add/food/{id}"), &ann, None).await;
+    assert_eq!(pick.status, StatusCode::OK);
+    assert!(pick.body.contains("Porridge"), "{}", pick.body);
+    assert!(pick.body.contains("1 serving"), "{}", pick.body);
 
     // A bad amount re-renders the picked food with the field marked; nothing is added.
     let r = post(

@@ -91,8 +91,8 @@ pub struct McpHeaders {
 /// `Accept: application/json, text/event-stream` and get JSON). Notifications and responses
 /// are accepted with 202. Methods: `initialize` (answers with the revision the client asked for
 /// when supported, else the newest), `ping`, `tools/list`, `tools/call`. Tools: the
-/// assistant's (search foods, log food, exercise, measurements and water, read day, range and
-/// goals, update a goal, undo); each call runs as the key's user.
+/// assistant's (search foods, log food, save a recipe, exercise, measurements and water, read
+/// day, range, top foods and goals, update a goal, undo); each call runs as the key's user.
 #[utoipa::path(post, path = "/mcp", tag = "assistant",
     params(McpHeaders),
     request_body(content = McpBody, description = "A JSON-RPC 2.0 message, or a batch of them"),
