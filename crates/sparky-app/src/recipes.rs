@@ -546,7 +546,7 @@ impl Details {
 /// ingredients, and works the serving out again (as [`add_ingredient`] does).
 pub async fn set_details(tx: &mut UserTx, id: Uuid, d: &Details) -> AppResult<Recipe> {
     lock_own(tx, id).await?;
-    let totals = totals_now(tx, id, d.servings, d.cooked_weight_g, None).await?;
+    let totals = totals_now(tx, id, d.servings, d.cooked_weight_g, Change::Nothing).await?;
     tx.execute(
         "UPDATE food_items SET name = $2, recipe_servings = $3, recipe_cooked_weight_g = $4 WHERE id = $1",
         &[&id, &d.name, &d.servings, &d.cooked_weight_g],
@@ -558,29 +558,99 @@ pub async fn set_details(tx: &mut UserTx, id: Uuid, d: &Details) -> AppResult<Re
     get(tx, id).await
 }
 
-/// The recipe's totals from its stored ingredients (and `extra`, one about to be added), or
-/// None when some stored ingredient cannot be worked out (then the saved serving stays, and the
-/// recipe reads as not up to date). Computed before anything is written, so a refusal (a
-/// serving too rich or too heavy) leaves the transaction as it was.
+/// A change to a recipe's ingredients whose totals are worked out before it is written.
+enum Change<'a> {
+    Nothing,
+    Add(&'a Worked),
+    Replace(Uuid, &'a Worked),
+}
+
+/// The recipe's totals from its stored ingredients with `change` applied, or None when some
+/// ingredient cannot be worked out (then the saved serving stays, and the recipe reads as not
+/// up to date). Computed before anything is written, so a refusal (a serving too rich or too
+/// heavy) leaves the transaction as it was.
 async fn totals_now(
     tx: &mut UserTx,
     id: Uuid,
     servings: Decimal,
     cooked: Option<Decimal>,
-    extra: Option<&Worked>,
+    change: Change<'_>,
 ) -> AppResult<Option<Totals>> {
-    let (_, worked) = stored_ingredients(tx, id).await?;
-    let Some(mut parts) = worked
-        .into_iter()
-        .map(|w| w.map(|w| w.part))
+    let (ingredients, worked) = stored_ingredients(tx, id).await?;
+    let Some(mut parts) = ingredients
+        .iter()
+        .zip(worked)
+        .map(|(i, w)| match change {
+            Change::Replace(replaced, new) if replaced == i.id => Some(new.part.clone()),
+            _ => w.map(|w| w.part),
+        })
         .collect::<Option<Vec<Part>>>()
     else {
         return Ok(None);
     };
-    parts.extend(extra.map(|w| w.part.clone()));
+    if let Change::Add(new) = change {
+        parts.push(new.part.clone());
+    }
     recipe::totals(&parts, servings, cooked)
         .map(Some)
         .map_err(recipe_error)
+}
+
+/// Works a new or changed ingredient out (422 naming its own fields).
+async fn work_out_one(tx: &mut UserTx, id: Uuid, ing: &NewIngredient) -> AppResult<Worked> {
+    let foods = ingredient_foods(tx, std::iter::once(ing.food_item_id)).await?;
+    work_out(
+        Some(id),
+        Some(ing.food_item_id),
+        ing.serving_id,
+        ing.quantity,
+        ing.unit.as_deref(),
+        &foods,
+    )
+    .map_err(|(field, problem)| AppError::invalid(field, problem))
+}
+
+/// Replaces one ingredient of one of the caller's recipes (food, serving, amount) in its
+/// place, and works the serving out again.
+pub async fn update_ingredient(
+    tx: &mut UserTx,
+    id: Uuid,
+    ingredient_id: Uuid,
+    ing: &NewIngredient,
+) -> AppResult<Recipe> {
+    let (servings, cooked) = lock_own(tx, id).await?;
+    let worked = work_out_one(tx, id, ing).await?;
+    let totals = totals_now(
+        tx,
+        id,
+        servings,
+        cooked,
+        Change::Replace(ingredient_id, &worked),
+    )
+    .await?;
+    let n = tx
+        .execute(
+            "UPDATE recipe_ingredients SET food_item_id = $3, nutrition_data_id = $4, food_name = $5,
+                 quantity = $6, unit = $7
+             WHERE id = $1 AND recipe_food_id = $2",
+            &[
+                &ingredient_id,
+                &id,
+                &worked.food_id,
+                &worked.serving_id,
+                &worked.food_name,
+                &worked.quantity,
+                &worked.unit,
+            ],
+        )
+        .await?;
+    if n == 0 {
+        return Err(AppError::NotFound("recipe ingredient"));
+    }
+    if let Some(totals) = totals {
+        write_serving(tx, id, &totals, true).await?;
+    }
+    get(tx, id).await
 }
 
 /// Adds one ingredient at the end of one of the caller's recipes (at most
@@ -601,17 +671,8 @@ pub async fn add_ingredient(tx: &mut UserTx, id: Uuid, ing: &NewIngredient) -> A
             "a recipe holds at most 100 ingredients",
         ));
     }
-    let foods = ingredient_foods(tx, std::iter::once(ing.food_item_id)).await?;
-    let worked = work_out(
-        Some(id),
-        Some(ing.food_item_id),
-        ing.serving_id,
-        ing.quantity,
-        ing.unit.as_deref(),
-        &foods,
-    )
-    .map_err(|(field, problem)| AppError::invalid(field, problem))?;
-    let totals = totals_now(tx, id, servings, cooked, Some(&worked)).await?;
+    let worked = work_out_one(tx, id, ing).await?;
+    let totals = totals_now(tx, id, servings, cooked, Change::Add(&worked)).await?;
     insert_ingredients(tx, id, std::slice::from_ref(&worked), next).await?;
     if let Some(totals) = totals {
         write_serving(tx, id, &totals, true).await?;
@@ -644,7 +705,7 @@ pub async fn remove_ingredient(
         &[&id],
     )
     .await?;
-    if let Some(totals) = totals_now(tx, id, servings, cooked, None).await? {
+    if let Some(totals) = totals_now(tx, id, servings, cooked, Change::Nothing).await? {
         write_serving(tx, id, &totals, true).await?;
     }
     get(tx, id).await

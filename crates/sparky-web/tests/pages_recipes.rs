@@ -181,11 +181,46 @@ async fn a_recipe_is_built_from_found_foods_changed_logged_and_deleted() {
     assert!(r.body.contains("value=\"heavy\""));
     assert_eq!(recipe(&app, &ann, &id).await["name"], "Big porridge");
 
-    // Remove the milk.
+    // Half the milk (250 ml, in the unit it has): 614 + 105 = 719 kcal, 179.75 a serving; a
+    // bad amount re-renders and changes nothing.
     let ingredient = recipe(&app, &ann, &id).await["ingredients"][1]["id"]
         .as_str()
         .unwrap()
         .to_string();
+    let page = get(&app, &format!("/recipes/{id}"), &ann, None).await;
+    assert!(page.body.contains(&format!(
+        "action=\"/recipes/{id}/ingredients/{ingredient}\""
+    )));
+    let r = post(
+        &app,
+        &format!("/recipes/{id}/ingredients/{ingredient}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("quantity", "2.5")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        recipe(&app, &ann, &id).await["per_serving"]["calories"],
+        json!(179.75)
+    );
+    let r = post(
+        &app,
+        &format!("/recipes/{id}/ingredients/{ingredient}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("quantity", "-1")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        recipe(&app, &ann, &id).await["per_serving"]["calories"],
+        json!(179.75)
+    );
+
+    // Remove the milk.
     let r = post(
         &app,
         &format!("/recipes/{id}/ingredients/{ingredient}/delete"),

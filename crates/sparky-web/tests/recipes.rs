@@ -568,6 +568,49 @@ async fn ingredients_are_added_and_removed_one_at_a_time() {
     let r = app.delete(&format!("{add}/{milk}"), &bob).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
+    // Changing the milk to 100 ml in its place: 728 + 42 + 144 = 914, 457 a serving; a bad
+    // amount or an unknown ingredient changes nothing.
+    let put = format!("{add}/{milk}");
+    let r = app
+        .put(
+            &put,
+            &ann,
+            json!({"food_item_id": f.milk, "quantity": 100, "unit": "ml"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(num(&r.body["per_serving"]["calories"]), 457.0);
+    assert_eq!(r.body["ingredients"][1]["id"], json!(milk));
+    assert_eq!(num(&r.body["ingredients"][1]["quantity"]), 100.0);
+    let r = app
+        .put(
+            &put,
+            &ann,
+            json!({"food_item_id": f.milk, "quantity": 1, "unit": "furlong"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .put(
+            &format!("{add}/{}", uuid::Uuid::new_v4()),
+            &ann,
+            json!({"food_item_id": f.milk, "quantity": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .put(&put, &bob, json!({"food_item_id": f.milk, "quantity": 1}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .put(
+            &put,
+            &ann,
+            json!({"food_item_id": f.milk, "quantity": 300, "unit": "ml"}),
+        )
+        .await;
+    assert_eq!(num(&r.body["per_serving"]["calories"]), 499.0);
+
     // Removing the milk: the rest moves up, the serving is worked out again.
     let r = app.delete(&format!("{add}/{milk}"), &ann).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);

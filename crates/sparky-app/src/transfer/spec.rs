@@ -187,6 +187,19 @@ macro_rules! catalog_food {
     };
 }
 
+/// A field of the catalog serving a row links (see [`catalog_food!`]).
+macro_rules! catalog_serving {
+    ($col:literal, $field:literal) => {
+        concat!(
+            "(SELECT cn.",
+            $field,
+            " FROM nutrition_data cn JOIN food_items c ON c.id = cn.food_item_id WHERE cn.id = ",
+            $col,
+            " AND c.user_id IS NULL)"
+        )
+    };
+}
+
 macro_rules! catalog_exercise {
     ($col:literal, $field:literal) => {
         concat!(
@@ -386,12 +399,12 @@ pub static FILES: &[FileSpec] = &[
             info(
                 "catalog_serving_size",
                 Kind::Num,
-                "(SELECT cn.serving_size FROM nutrition_data cn JOIN food_items c ON c.id = cn.food_item_id WHERE cn.id = i.nutrition_data_id AND c.user_id IS NULL)",
+                catalog_serving!("i.nutrition_data_id", "serving_size"),
             ),
             info(
                 "catalog_serving_unit",
                 Kind::Text,
-                "(SELECT cn.serving_unit FROM nutrition_data cn JOIN food_items c ON c.id = cn.food_item_id WHERE cn.id = i.nutrition_data_id AND c.user_id IS NULL)",
+                catalog_serving!("i.nutrition_data_id", "serving_unit"),
             ),
             req("food_name", Kind::Text, "i.food_name"),
             req("quantity", Kind::Num, "i.quantity"),
@@ -559,12 +572,12 @@ pub static FILES: &[FileSpec] = &[
             info(
                 "catalog_serving_size",
                 Kind::Num,
-                "(SELECT cn.serving_size FROM nutrition_data cn JOIN food_items c ON c.id = cn.food_item_id WHERE cn.id = i.nutrition_data_id AND c.user_id IS NULL)",
+                catalog_serving!("i.nutrition_data_id", "serving_size"),
             ),
             info(
                 "catalog_serving_unit",
                 Kind::Text,
-                "(SELECT cn.serving_unit FROM nutrition_data cn JOIN food_items c ON c.id = cn.food_item_id WHERE cn.id = i.nutrition_data_id AND c.user_id IS NULL)",
+                catalog_serving!("i.nutrition_data_id", "serving_unit"),
             ),
             req("food_name", Kind::Text, "i.food_name"),
             req("quantity", Kind::Num, "i.quantity"),

@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/recipes/{id}", get(detail).post(save))
         .route("/recipes/{id}/search", get(search))
         .route("/recipes/{id}/ingredients", post(add))
+        .route("/recipes/{id}/ingredients/{ingredient}", post(change))
         .route(
             "/recipes/{id}/ingredients/{ingredient}/delete",
             post(remove),
@@ -168,6 +169,11 @@ pub struct IngredientRow {
     pub id: Uuid,
     pub name: String,
     pub amount: String,
+    /// The amount as typed into its form, in `unit`.
+    pub quantity: String,
+    pub unit: String,
+    /// Its amount can be changed (its food still exists).
+    pub changeable: bool,
     pub kcal: String,
     pub problem: String,
 }
@@ -273,6 +279,9 @@ async fn render_detail(
                 id: i.id,
                 name: i.food_name.clone(),
                 amount: amount(i.quantity, &i.unit),
+                quantity: i.quantity.decimal().normalize().to_string(),
+                unit: i.unit.clone(),
+                changeable: i.food_item_id.is_some(),
                 kcal: i.nutrients.as_ref().map(kcal_text).unwrap_or_default(),
                 problem: i.problem.clone().unwrap_or_default(),
             })
@@ -423,6 +432,60 @@ async fn add(
         ..Typed::default()
     };
     render_detail(&mut page, id, &p, typed).await
+}
+
+#[derive(Deserialize)]
+pub struct AmountForm {
+    quantity: String,
+}
+
+/// Changes an ingredient's amount, in the unit it has.
+async fn change(
+    mut page: Page,
+    PagePath((id, ingredient)): PagePath<(Uuid, Uuid)>,
+    PageForm(form): PageForm<AmountForm>,
+) -> Result<Response, PageError> {
+    let r = recipes::get(&mut page.tx, id).await?;
+    let Some(current) = r.ingredients.iter().find(|i| i.id == ingredient) else {
+        return Err(sparky_app::AppError::NotFound("recipe ingredient").into());
+    };
+    let mut errors = FormErrors::new();
+    match (decimal(&form.quantity), current.food_item_id) {
+        (Ok(Some(q)), Some(food)) => {
+            let input = IngredientInput {
+                food_item_id: food,
+                nutrition_data_id: current.nutrition_data_id,
+                quantity: Amount(q),
+                unit: Some(current.unit.clone()),
+            };
+            let result = match input.parse() {
+                Ok(ing) => recipes::update_ingredient(&mut page.tx, id, ingredient, &ing).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(_) => {
+                    page.tx.commit().await?;
+                    return Ok(redirect(&format!("/recipes/{id}")));
+                }
+                Err(e) => {
+                    errors = FormErrors::from_app(
+                        e,
+                        &[
+                            ("unit", "quantity"),
+                            ("nutrition_data_id", "quantity"),
+                            ("food_item_id", "quantity"),
+                        ],
+                    )?
+                }
+            }
+        }
+        _ => errors.add("quantity", page.t.get("add.amount_invalid")),
+    }
+    let typed = Typed {
+        errors,
+        ..Typed::default()
+    };
+    render_detail(&mut page, id, &DetailParams::default(), typed).await
 }
 
 #[derive(Deserialize)]

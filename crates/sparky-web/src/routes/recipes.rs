@@ -22,7 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_recipes, create_recipe))
         .routes(routes!(get_recipe, update_recipe, delete_recipe))
         .routes(routes!(add_ingredient))
-        .routes(routes!(remove_ingredient))
+        .routes(routes!(update_ingredient, remove_ingredient))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -165,6 +165,30 @@ async fn remove_ingredient(
     ApiPath((id, ingredient_id)): ApiPath<(Uuid, Uuid)>,
 ) -> ApiResult<ApiJson<Recipe>> {
     let recipe = recipes::remove_ingredient(&mut tx, id, ingredient_id).await?;
+    tx.commit().await?;
+    Ok(ApiJson(recipe))
+}
+
+/// Replace one ingredient of one of your recipes (food, serving, amount) in its place; the
+/// serving is worked out again.
+#[utoipa::path(put, path = "/api/v1/recipes/{id}/ingredients/{ingredient_id}", tag = "recipes",
+    params(
+        ("id" = Uuid, Path, description = "Recipe (food) id"),
+        ("ingredient_id" = Uuid, Path, description = "Ingredient id"),
+    ),
+    request_body = IngredientInput,
+    responses(
+        (status = 200, description = "The recipe with the ingredient changed", body = Recipe),
+        (status = 403, description = "Not your recipe", body = ErrorBody),
+        (status = 404, description = "No such recipe or ingredient", body = ErrorBody),
+    ))]
+async fn update_ingredient(
+    Auth { mut tx, .. }: Auth,
+    ApiPath((id, ingredient_id)): ApiPath<(Uuid, Uuid)>,
+    ApiJson(input): ApiJson<IngredientInput>,
+) -> ApiResult<ApiJson<Recipe>> {
+    let ingredient = input.parse()?;
+    let recipe = recipes::update_ingredient(&mut tx, id, ingredient_id, &ingredient).await?;
     tx.commit().await?;
     Ok(ApiJson(recipe))
 }
