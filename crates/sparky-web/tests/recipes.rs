@@ -676,3 +676,88 @@ async fn ingredients_are_added_and_removed_one_at_a_time() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn concurrent_changes_to_one_recipe_go_one_after_the_other() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let f = foods(&app, &ann).await;
+    let r = create(
+        &app,
+        &ann,
+        "/api/v1/recipes",
+        json!({"name": "Crowd omelette", "servings": 1}),
+    )
+    .await;
+    let rid = id(&r);
+    let add = format!("/api/v1/recipes/{rid}/ingredients");
+    // Twelve eggs added at once, from as many connections.
+    let posts = (0..12).map(|_| {
+        app.post(
+            &add,
+            &ann,
+            json!({"food_item_id": f.egg, "quantity": 1, "unit": "large"}),
+        )
+    });
+    for r in futures::future::join_all(posts).await {
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    let r = app.get(&format!("/api/v1/recipes/{rid}"), &ann).await;
+    assert_eq!(r.body["ingredients"].as_array().unwrap().len(), 12);
+    assert_eq!(num(&r.body["per_serving"]["calories"]), 864.0);
+    assert_eq!(num(&r.body["serving_weight_g"]), 600.0);
+    assert_eq!(r.body["up_to_date"], true);
+    let owner = app.db.owner_client().await;
+    let positions: Vec<i16> = owner
+        .query(
+            "SELECT position FROM recipe_ingredients ORDER BY position",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(positions, (0..12).collect::<Vec<i16>>());
+    // Removing and adding at once still leaves positions 0..n-1 and the serving exact.
+    let ids: Vec<String> = r.body["ingredients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    let paths: Vec<String> = ids[..6].iter().map(|i| format!("{add}/{i}")).collect();
+    let removes = paths.iter().map(|p| app.delete(p, &ann));
+    let adds = (0..3).map(|_| {
+        app.post(
+            &add,
+            &ann,
+            json!({"food_item_id": f.milk, "quantity": 100, "unit": "ml"}),
+        )
+    });
+    let (removed, added) = futures::future::join(
+        futures::future::join_all(removes),
+        futures::future::join_all(adds),
+    )
+    .await;
+    for r in removed.iter().chain(added.iter()) {
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    let r = app.get(&format!("/api/v1/recipes/{rid}"), &ann).await;
+    assert_eq!(r.body["ingredients"].as_array().unwrap().len(), 9);
+    assert_eq!(
+        num(&r.body["per_serving"]["calories"]),
+        6.0 * 72.0 + 3.0 * 42.0
+    );
+    let positions: Vec<i16> = owner
+        .query(
+            "SELECT position FROM recipe_ingredients ORDER BY position",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(positions, (0..9).collect::<Vec<i16>>());
+}
