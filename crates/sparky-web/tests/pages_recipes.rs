@@ -338,9 +338,28 @@ async fn family_members_read_recipes_only_with_the_food_list_grant() {
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(recipe(&app, &ann, &id).await["name"], "Ann's stew");
-    // Bob's own list does not mix Ann's in.
+    // "Copy to my recipes" makes it Bob's, to change as he likes.
+    assert!(page.body.contains("Copy to my recipes"), "{}", page.body);
+    let r = post(
+        &app,
+        &format!("/recipes/{id}/copy"),
+        &bob,
+        Some(&ann_id),
+        Some(&bcsrf),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let copy = get(&app, &r.location, &bob, Some(&ann_id)).await;
+    assert!(copy.body.contains("Ann&#39;s stew"), "{}", copy.body);
+    assert!(copy.body.contains("/delete\""), "{}", copy.body);
     let own = get(&app, "/recipes", &bob, None).await;
-    assert!(!own.body.contains("stew"));
+    assert!(own.body.contains("Ann&#39;s stew"));
+    // Bob's own list does not mix Ann's other recipes in.
+    let id2 = new_recipe(&app, &ann, &csrf, "Ann's goulash", "4").await;
+    assert!(!id2.is_empty());
+    let own = get(&app, "/recipes", &bob, None).await;
+    assert!(!own.body.contains("goulash"));
 
     let list = get(&app, "/recipes", &cat, Some(&ann_id)).await;
     assert!(list.body.contains("not shared with you"));

@@ -202,6 +202,15 @@ async fn a_recipe_adds_its_ingredients_up_and_logs_like_a_food() {
         "{:?}",
         r.body
     );
+    let r = app
+        .post(&format!("/api/v1/recipes/{rid}/copy"), &ann, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body["error"]["fields"]["ingredients[0].food_item_id"].is_string(),
+        "{:?}",
+        r.body
+    );
     body["ingredients"].as_array_mut().unwrap().remove(0);
     let r = app.put(&format!("/api/v1/recipes/{rid}"), &ann, body).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -397,6 +406,12 @@ async fn recipes_are_private_until_a_food_list_is_shared() {
         assert!(mine.body["error"]["fields"][format!("ingredients[{i}].food_item_id")].is_string());
     }
 
+    let copy = format!("{path}/copy");
+    assert_eq!(
+        app.post(&copy, &bob, json!({})).await.status,
+        StatusCode::NOT_FOUND
+    );
+
     // With her food list shared, Bob reads the recipe, lists it, logs it and builds on it, but
     // cannot change it.
     create(
@@ -439,6 +454,29 @@ async fn recipes_are_private_until_a_food_list_is_shared() {
         bobs["user_id"], shared.body["user_id"],
         "Bob's recipe is his own"
     );
+
+    // Bob copies it into his own recipes (same name: it is not his); Ann's own copy says so.
+    let bobs_copy = create(&app, &bob, &copy, json!({})).await;
+    assert_eq!(bobs_copy["name"], "Pancakes");
+    assert_ne!(bobs_copy["user_id"], shared.body["user_id"]);
+    assert_eq!(bobs_copy["per_serving"], shared.body["per_serving"]);
+    assert_eq!(bobs_copy["ingredients"].as_array().unwrap().len(), 3);
+    let r = app
+        .put(
+            &format!("/api/v1/recipes/{}", id(&bobs_copy)),
+            &bob,
+            json!({"name": "Bob's pancakes", "servings": 2}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let anns_copy = create(&app, &ann, &copy, json!({})).await;
+    assert_eq!(anns_copy["name"], "Pancakes (copy)");
+    let named = create(&app, &ann, &copy, json!({"name": "Sunday pancakes"})).await;
+    assert_eq!(named["name"], "Sunday pancakes");
+    let r = app.post(&copy, &ann, json!({"name": " "})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app.post(&copy, &ann, json!({"colour": "red"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // The database refuses what the API would not do: Bob writing into Ann's recipe.
     let owner = app.db.owner_client().await;

@@ -30,8 +30,8 @@ mod write;
 
 pub use read::{get, list};
 pub use write::{
-    add_ingredient, create, delete, remove_ingredient, set_details, update, update_ingredient,
-    Details,
+    add_ingredient, copy, create, delete, remove_ingredient, set_details, update,
+    update_ingredient, Details,
 };
 
 /// Ingredients one recipe may hold.
@@ -78,6 +78,16 @@ pub struct RecipeInput {
     #[schema(max_items = 100)]
     #[serde(default)]
     pub ingredients: Vec<IngredientInput>,
+}
+
+/// `POST /api/v1/recipes/{id}/copy`: a recipe of your own with the same servings and
+/// ingredients as one you can see (yours, or one shared with you).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CopyInput {
+    /// The copy's name. Default: the recipe's, with " (copy)" when it is your own.
+    #[schema(min_length = 1, max_length = 255)]
+    pub name: Option<String>,
 }
 
 /// A validated ingredient (its food is checked when the recipe is saved).

@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use super::read::{get, stored_ingredients};
 use super::{
-    ingredient_foods, recipe_error, work_out, work_out_all, NewIngredient, NewRecipe, Recipe,
-    RecipeInput, Worked, MAX_INGREDIENTS, SOURCE,
+    ingredient_foods, recipe_error, work_out, work_out_all, CopyInput, NewIngredient, NewRecipe,
+    Recipe, RecipeInput, Worked, MAX_INGREDIENTS, SOURCE,
 };
 use crate::error::{AppError, AppResult};
 use crate::nutrients::values;
@@ -106,6 +106,48 @@ pub async fn create(tx: &mut UserTx, r: &NewRecipe) -> AppResult<Recipe> {
     write_serving(tx, id, &totals, false).await?;
     insert_ingredients(tx, id, &worked, 0).await?;
     get(tx, id).await
+}
+
+/// Makes a recipe of the caller's own from one they can see (theirs, or one shared with them
+/// through a food list grant): the same servings, cooked weight and ingredients, worked out
+/// again from their foods of today. 422 when an ingredient's food is gone.
+pub async fn copy(tx: &mut UserTx, id: Uuid, c: &CopyInput) -> AppResult<Recipe> {
+    let from = get(tx, id).await?;
+    if let Some(i) = from
+        .ingredients
+        .iter()
+        .position(|i| i.food_item_id.is_none())
+    {
+        return Err(AppError::invalid(
+            &format!("ingredients[{i}].food_item_id"),
+            "this ingredient's food was deleted; replace it in the recipe before copying it",
+        ));
+    }
+    let me = tx.user_id().await?;
+    let name = match c.name.as_deref() {
+        Some(n) => n.to_string(),
+        None if from.user_id == Some(me) => {
+            let base: String = from.name.chars().take(248).collect();
+            format!("{base} (copy)")
+        }
+        None => from.name.clone(),
+    };
+    let input = RecipeInput {
+        name,
+        servings: from.servings,
+        cooked_weight_g: from.cooked_weight_g,
+        ingredients: from
+            .ingredients
+            .iter()
+            .map(|i| super::IngredientInput {
+                food_item_id: i.food_item_id.unwrap_or_default(),
+                nutrition_data_id: i.nutrition_data_id,
+                quantity: i.quantity,
+                unit: Some(i.unit.clone()),
+            })
+            .collect(),
+    };
+    create(tx, &input.parse()?).await
 }
 
 /// Where a write to a recipe the caller cannot change ended up: 404 when it is not a recipe

@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
             "/recipes/{id}/ingredients/{ingredient}/delete",
             post(remove),
         )
+        .route("/recipes/{id}/copy", post(copy))
         .route("/recipes/{id}/delete", post(delete))
 }
 
@@ -271,7 +272,8 @@ async fn render_detail(
     let v = RecipeView {
         id,
         name: r.name.clone(),
-        editable: access(&shell).1 && r.user_id == Some(me),
+        // A recipe is its owner's to change, whoever's data the page shows around it.
+        editable: r.user_id == Some(me),
         ingredients: r
             .ingredients
             .iter()
@@ -499,6 +501,28 @@ async fn remove(
     recipes::remove_ingredient(&mut page.tx, id, ingredient).await?;
     page.tx.commit().await?;
     Ok(redirect(&format!("/recipes/{id}")))
+}
+
+/// Copies the recipe into the user's own recipes and opens the copy.
+async fn copy(
+    mut page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    let result = recipes::copy(&mut page.tx, id, &recipes::CopyInput::default()).await;
+    match result {
+        Ok(r) => {
+            page.tx.commit().await?;
+            Ok(redirect(&format!("/recipes/{}", r.id)))
+        }
+        Err(e) => {
+            let typed = Typed {
+                errors: FormErrors::from_app(e, &[])?,
+                ..Typed::default()
+            };
+            render_detail(&mut page, id, &DetailParams::default(), typed).await
+        }
+    }
 }
 
 async fn delete(

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use sparky_app::recipes::{self, IngredientInput, Recipe, RecipeInput, RecipePage};
+use sparky_app::recipes::{self, CopyInput, IngredientInput, Recipe, RecipeInput, RecipePage};
 use sparky_app::PageRequest;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_recipes, create_recipe))
         .routes(routes!(get_recipe, update_recipe, delete_recipe))
         .routes(routes!(add_ingredient))
+        .routes(routes!(copy_recipe))
         .routes(routes!(update_ingredient, remove_ingredient))
 }
 
@@ -191,4 +192,27 @@ async fn update_ingredient(
     let recipe = recipes::update_ingredient(&mut tx, id, ingredient_id, &ingredient).await?;
     tx.commit().await?;
     Ok(ApiJson(recipe))
+}
+
+/// Copy a recipe you can see (yours, or one shared with you) into a recipe of your own, with
+/// its ingredients worked out again from their foods of today.
+#[utoipa::path(post, path = "/api/v1/recipes/{id}/copy", tag = "recipes",
+    params(("id" = Uuid, Path, description = "Recipe (food) id"), super::IdempotencyKeyHeader),
+    request_body = CopyInput,
+    responses(
+        (status = 201, description = "The copy", body = Recipe),
+        (status = 404, description = "No such recipe visible to you", body = ErrorBody),
+    ))]
+async fn copy_recipe(
+    Auth { mut tx, .. }: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    IdempotentJson(idem, input): IdempotentJson<CopyInput>,
+) -> ApiResult<Response> {
+    let response = idem
+        .run(&mut tx, StatusCode::CREATED, async |tx| {
+            Ok(recipes::copy(tx, id, &input).await?)
+        })
+        .await?;
+    tx.commit().await?;
+    Ok(response)
 }
