@@ -98,6 +98,7 @@ async fn get_food(
         (status = 200, description = "Updated", body = Food),
         (status = 403, description = "Not your food", body = ErrorBody),
         (status = 404, description = "No such food", body = ErrorBody),
+        (status = 409, description = "The food is a recipe: change it with `PUT /api/v1/recipes/{id}`", body = ErrorBody),
     ))]
 async fn update_food(
     Auth { mut tx, .. }: Auth,
