@@ -56,6 +56,22 @@ fn pancakes(f: &Foods) -> Value {
     })
 }
 
+/// Every ingredient's position, in order (as the owner).
+async fn positions(app: &TestApp) -> Vec<i16> {
+    app.db
+        .owner_client()
+        .await
+        .query(
+            "SELECT position FROM recipe_ingredients ORDER BY position",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
 async fn recipe_count(app: &TestApp) -> i64 {
     let owner = app.db.owner_client().await;
     owner
@@ -656,18 +672,7 @@ async fn ingredients_are_added_and_removed_one_at_a_time() {
     assert_eq!(r.body["ingredients"][1]["food_name"], "Egg");
     let r = app.delete(&format!("{add}/{milk}"), &ann).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let owner = app.db.owner_client().await;
-    let positions: Vec<i16> = owner
-        .query(
-            "SELECT position FROM recipe_ingredients ORDER BY position",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert_eq!(positions, vec![0, 1]);
+    assert_eq!(positions(&app).await, vec![0, 1]);
 
     // With an ingredient's food gone, adding keeps the saved serving (the recipe says it is
     // out of date); removing the broken ingredient brings it up to date.
@@ -745,18 +750,7 @@ async fn concurrent_changes_to_one_recipe_go_one_after_the_other() {
     assert_eq!(num(&r.body["per_serving"]["calories"]), 864.0);
     assert_eq!(num(&r.body["serving_weight_g"]), 600.0);
     assert_eq!(r.body["up_to_date"], true);
-    let owner = app.db.owner_client().await;
-    let positions: Vec<i16> = owner
-        .query(
-            "SELECT position FROM recipe_ingredients ORDER BY position",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert_eq!(positions, (0..12).collect::<Vec<i16>>());
+    assert_eq!(positions(&app).await, (0..12).collect::<Vec<i16>>());
     // Removing and adding at once still leaves positions 0..n-1 and the serving exact.
     let ids: Vec<String> = r.body["ingredients"]
         .as_array()
@@ -787,15 +781,5 @@ async fn concurrent_changes_to_one_recipe_go_one_after_the_other() {
         num(&r.body["per_serving"]["calories"]),
         6.0 * 72.0 + 3.0 * 42.0
     );
-    let positions: Vec<i16> = owner
-        .query(
-            "SELECT position FROM recipe_ingredients ORDER BY position",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert_eq!(positions, (0..9).collect::<Vec<i16>>());
+    assert_eq!(positions(&app).await, (0..9).collect::<Vec<i16>>());
 }
