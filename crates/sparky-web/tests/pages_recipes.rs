@@ -367,3 +367,109 @@ async fn family_members_read_recipes_only_with_the_food_list_grant() {
     let page = get(&app, &format!("/recipes/{id}"), &cat, Some(&ann_id)).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_meal_on_today_is_saved_as_a_recipe() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (oats, cup, milk) = foods(&app, &ann).await;
+    for body in [
+        json!({"food_item_id": oats, "nutrition_data_id": cup, "quantity": 1, "unit": "cup",
+               "meal_type": "breakfast", "date": "2026-03-01"}),
+        json!({"food_item_id": milk, "quantity": 200, "unit": "ml",
+               "meal_type": "breakfast", "date": "2026-03-01"}),
+    ] {
+        let r = app.post("/api/v1/diary", &ann, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    // The day links each meal that has entries to the form, filled in.
+    let day = get(&app, "/day/2026-03-01", &ann, None).await;
+    let link = "/recipes?date=2026-03-01&amp;meal=breakfast#from-meal";
+    assert!(day.body.contains(link), "{}", day.body);
+    assert!(!day.body.contains("meal=lunch#from-meal"), "{}", day.body);
+    let form = get(&app, "/recipes?date=2026-03-01&meal=breakfast", &ann, None).await;
+    assert!(
+        form.body
+            .contains(r#"name="date" type="date" value="2026-03-01""#),
+        "{}",
+        form.body
+    );
+    assert!(
+        form.body.contains(r#"<option value="breakfast" selected>"#),
+        "{}",
+        form.body
+    );
+
+    let csrf = token(&app, &ann, "/recipes").await;
+    let fields = |meal: &'static str, name: &'static str, servings: &'static str| {
+        [
+            ("date", "2026-03-01"),
+            ("meal", meal),
+            ("name", name),
+            ("servings", servings),
+        ]
+    };
+    // An empty meal, a bad servings count and a missing CSRF token change nothing.
+    let r = post(
+        &app,
+        "/recipes/from-meal",
+        &ann,
+        None,
+        Some(&csrf),
+        &fields("lunch", "Lunch", "1"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("nothing is logged for lunch on 2026-03-01"),
+        "{}",
+        r.body
+    );
+    let r = post(
+        &app,
+        "/recipes/from-meal",
+        &ann,
+        None,
+        Some(&csrf),
+        &fields("breakfast", "Oats", "lots"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Enter how many servings"), "{}", r.body);
+    assert!(
+        r.body.contains(r#"value="Oats""#),
+        "the typed name stays: {}",
+        r.body
+    );
+    let r = post(
+        &app,
+        "/recipes/from-meal",
+        &ann,
+        None,
+        None,
+        &fields("breakfast", "Oats", "1"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let none = app.get("/api/v1/recipes", &ann).await;
+    assert_eq!(none.body["items"], json!([]));
+
+    let r = post(
+        &app,
+        "/recipes/from-meal",
+        &ann,
+        None,
+        Some(&csrf),
+        &fields("breakfast", "Oats with milk", "1"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = r.location.trim_start_matches("/recipes/").to_string();
+    let saved = recipe(&app, &ann, &id).await;
+    assert_eq!(saved["name"], "Oats with milk");
+    // 307 kcal for the cup and 84 for the milk.
+    assert_eq!(saved["per_serving"]["calories"].as_f64(), Some(391.0));
+    assert_eq!(saved["ingredients"][0]["unit"], "cup");
+    let page = get(&app, &format!("/recipes/{id}"), &ann, None).await;
+    assert!(page.body.contains("Oats with milk"), "{}", page.body);
+}

@@ -783,3 +783,166 @@ async fn concurrent_changes_to_one_recipe_go_one_after_the_other() {
     );
     assert_eq!(positions(&app).await, (0..9).collect::<Vec<i16>>());
 }
+
+#[tokio::test]
+async fn a_logged_meal_is_saved_as_a_recipe() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let f = foods(&app, &ann).await;
+    let log = |food: &str, quantity: f64, unit: &str, meal: &str| {
+        json!({"food_item_id": food, "quantity": quantity, "unit": unit,
+               "meal_type": meal, "date": "2026-03-01"})
+    };
+    // Dinner, logged in the order eaten; lunch is not part of it.
+    for body in [
+        log(&f.flour, 200.0, "g", "dinner"),
+        log(&f.milk, 300.0, "ml", "dinner"),
+        log(&f.egg, 2.0, "large", "dinner"),
+        log(&f.egg, 1.0, "large", "lunch"),
+    ] {
+        create(&app, &ann, "/api/v1/diary", body).await;
+    }
+
+    let body = json!({"date": "2026-03-01", "meal_type": "dinner", "name": "Sunday pancakes",
+                      "servings": 4});
+    let first = app
+        .post_with_key("/api/v1/recipes/from-diary", &ann, "meal-1", body.clone())
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    let r = &first.body;
+    assert_eq!(r["name"], "Sunday pancakes");
+    assert_eq!(num(&r["servings"]), 4.0);
+    assert_eq!(num(&r["total"]["calories"]), 998.0);
+    assert_eq!(num(&r["per_serving"]["calories"]), 249.5);
+    let ings = r["ingredients"].as_array().unwrap();
+    let shown: Vec<(&str, f64, &str)> = ings
+        .iter()
+        .map(|i| {
+            (
+                i["food_name"].as_str().unwrap(),
+                num(&i["quantity"]),
+                i["unit"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("Flour", 200.0, "g"),
+            ("Milk", 300.0, "ml"),
+            ("Egg", 2.0, "large")
+        ]
+    );
+    // A retry with the same key is the same recipe; the same key for another meal is refused.
+    let again = app
+        .post_with_key("/api/v1/recipes/from-diary", &ann, "meal-1", body.clone())
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.body["id"], first.body["id"]);
+    let mut other = body.clone();
+    other["meal_type"] = json!("lunch");
+    let clash = app
+        .post_with_key("/api/v1/recipes/from-diary", &ann, "meal-1", other)
+        .await;
+    assert_eq!(clash.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Without servings, the meal is one serving: logging it logs the meal again.
+    let once = create(
+        &app,
+        &ann,
+        "/api/v1/recipes/from-diary",
+        json!({"date": "2026-03-01", "meal_type": "dinner", "name": "Dinner again"}),
+    )
+    .await;
+    assert_eq!(num(&once["per_serving"]["calories"]), 998.0);
+    assert_eq!(recipe_count(&app).await, 2 + 6);
+
+    // Refused whole, naming the meal: an empty meal, a quick add in it, someone else's meal
+    // (only your own diary is read), bad details.
+    let refuse = |who: &As, body: Value, field: &'static str, says: &'static str| {
+        let app = &app;
+        let who = who.clone();
+        async move {
+            let r = app.post("/api/v1/recipes/from-diary", &who, body).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+            let problem = r.body["error"]["fields"][field]
+                .as_str()
+                .unwrap_or_default();
+            assert!(problem.contains(says), "{field}: {problem}");
+        }
+    };
+    refuse(
+        &ann,
+        json!({"date": "2026-03-01", "meal_type": "snack", "name": "Nothing"}),
+        "meal_type",
+        "nothing is logged for snack on 2026-03-01",
+    )
+    .await;
+    let quick = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"name": "Birthday cake", "meal_type": "lunch", "date": "2026-03-01",
+                   "nutrients": {"calories": 450}}),
+        )
+        .await;
+    assert_eq!(quick.status, StatusCode::CREATED, "{:?}", quick.body);
+    refuse(
+        &ann,
+        json!({"date": "2026-03-01", "meal_type": "lunch", "name": "Lunch"}),
+        "meal_type",
+        "\u{201c}Birthday cake\u{201d} was logged without a food",
+    )
+    .await;
+    refuse(
+        &bob,
+        json!({"date": "2026-03-01", "meal_type": "dinner", "name": "Ann's dinner"}),
+        "meal_type",
+        "nothing is logged",
+    )
+    .await;
+    refuse(
+        &ann,
+        json!({"date": "2026-03-01", "meal_type": "dinner", "name": " ", "servings": 0}),
+        "servings",
+        "greater than 0",
+    )
+    .await;
+    let r = app
+        .post(
+            "/api/v1/recipes/from-diary",
+            &ann,
+            json!({"date": "2026-03-01", "meal_type": "dinner", "name": "x", "extra": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+
+    // Bob logs Ann's shared egg; once she stops sharing, saving his meal names the entry.
+    let grant = create(
+        &app,
+        &ann,
+        "/api/v1/family-access",
+        json!({"grantee_email": "bob@example.com", "access_type": "food_list"}),
+    )
+    .await;
+    create(
+        &app,
+        &bob,
+        "/api/v1/diary",
+        log(&f.egg, 3.0, "large", "breakfast"),
+    )
+    .await;
+    let r = app
+        .delete(&format!("/api/v1/family-access/{}", id(&grant)), &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    refuse(
+        &bob,
+        json!({"date": "2026-03-01", "meal_type": "breakfast", "name": "Eggs"}),
+        "meal_type",
+        "\u{201c}Egg\u{201d}: no such food is visible to you",
+    )
+    .await;
+    assert_eq!(recipe_count(&app).await, 2 + 6);
+    common::assert_day_totals_match_diary(&app).await;
+}

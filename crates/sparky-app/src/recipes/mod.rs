@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sparky_core::nutrition::Nutrients;
 use sparky_core::recipe::{self, Part, RecipeError, Totals};
-use sparky_core::Amount;
+use sparky_core::{Amount, Date, MealType};
 use sparky_db::UserTx;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -30,7 +30,7 @@ mod write;
 
 pub use read::{get, list};
 pub use write::{
-    add_ingredient, copy, create, delete, remove_ingredient, set_details, update,
+    add_ingredient, copy, create, delete, from_meal, remove_ingredient, set_details, update,
     update_ingredient, Details,
 };
 
@@ -88,6 +88,48 @@ pub struct CopyInput {
     /// The copy's name. Default: the recipe's, with " (copy)" when it is your own.
     #[schema(min_length = 1, max_length = 255)]
     pub name: Option<String>,
+}
+
+/// `POST /api/v1/recipes/from-diary`: a recipe of your own from a meal you logged, each entry
+/// an ingredient with the food, serving, amount and unit it was logged with ("save this meal").
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FromMealInput {
+    /// The day of the meal in your diary.
+    pub date: Date,
+    pub meal_type: MealType,
+    #[schema(min_length = 1, max_length = 255)]
+    pub name: String,
+    /// How many servings the meal makes; greater than 0, at most 1000. Default 1: logging one
+    /// serving logs the whole meal again.
+    #[schema(value_type = Option<f64>, exclusive_minimum = 0, maximum = 1000)]
+    pub servings: Option<Amount>,
+    /// The dish's weight after cooking, in grams, if weighed (see `RecipeInput`).
+    #[schema(value_type = Option<f64>, exclusive_minimum = 0, maximum = 1000000)]
+    pub cooked_weight_g: Option<Amount>,
+}
+
+/// A validated [`FromMealInput`]: the recipe's details and the meal to read.
+#[derive(Debug, Clone)]
+pub struct FromMeal {
+    pub date: chrono::NaiveDate,
+    pub meal_type: MealType,
+    pub details: Details,
+}
+
+impl FromMealInput {
+    pub fn parse(&self) -> AppResult<FromMeal> {
+        let details = Details::parse(
+            &self.name,
+            self.servings.unwrap_or(Amount(Decimal::ONE)),
+            self.cooked_weight_g,
+        )?;
+        Ok(FromMeal {
+            date: self.date.get(),
+            meal_type: self.meal_type,
+            details,
+        })
+    }
 }
 
 /// A validated ingredient (its food is checked when the recipe is saved).

@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use super::read::{get, stored_ingredients};
 use super::{
-    ingredient_foods, recipe_error, work_out, work_out_all, CopyInput, NewIngredient, NewRecipe,
-    Recipe, RecipeInput, Worked, MAX_INGREDIENTS, SOURCE,
+    ingredient_foods, recipe_error, work_out, work_out_all, CopyInput, FromMeal, NewIngredient,
+    NewRecipe, Recipe, RecipeInput, Worked, MAX_INGREDIENTS, SOURCE,
 };
 use crate::error::{AppError, AppResult};
 use crate::nutrients::values;
@@ -148,6 +148,112 @@ pub async fn copy(tx: &mut UserTx, id: Uuid, c: &CopyInput) -> AppResult<Recipe>
             .collect(),
     };
     create(tx, &input.parse()?).await
+}
+
+/// Makes a recipe of the caller's own from a meal in their diary ("save this meal"): each
+/// entry becomes an ingredient with the food, serving, amount and unit it was logged with, in
+/// the order they were eaten. 422 naming `meal_type` when the meal is empty, too big, or holds
+/// an entry that has no food any more (a quick add, or a deleted or unshared food).
+pub async fn from_meal(tx: &mut UserTx, m: &FromMeal) -> AppResult<Recipe> {
+    let rows = tx
+        .query(
+            "SELECT d.food_item_id, d.nutrition_data_id, d.food_name, d.quantity, d.unit
+             FROM food_diary d
+             WHERE d.user_id = auth.uid() AND d.entry_date = $1 AND d.meal_type = $2
+             ORDER BY d.consumed_at, d.created_at, d.id
+             LIMIT $3",
+            &[
+                &m.date,
+                &m.meal_type.as_str(),
+                &(MAX_INGREDIENTS as i64 + 1),
+            ],
+        )
+        .await?;
+    let meal = m.meal_type.as_str();
+    if rows.is_empty() {
+        return Err(AppError::invalid(
+            "meal_type",
+            format!("nothing is logged for {meal} on {}", m.date),
+        ));
+    }
+    if rows.len() > MAX_INGREDIENTS {
+        return Err(AppError::invalid(
+            "meal_type",
+            format!("{meal} on {} has more than {MAX_INGREDIENTS} entries; a recipe holds at most {MAX_INGREDIENTS} ingredients", m.date),
+        ));
+    }
+    let names: Vec<String> = rows.iter().map(|r| r.get("food_name")).collect();
+    let foodless: Vec<&str> = rows
+        .iter()
+        .zip(&names)
+        .filter(|(r, _)| r.get::<_, Option<Uuid>>("food_item_id").is_none())
+        .map(|(_, n)| n.as_str())
+        .collect();
+    if !foodless.is_empty() {
+        return Err(AppError::invalid(
+            "meal_type",
+            format!(
+                "{} logged without a food (a quick add, or its food was deleted), so it cannot be an ingredient; \
+                 move it to another meal or build the recipe by hand",
+                quoted_list(&foodless)
+            ),
+        ));
+    }
+    let recipe = NewRecipe {
+        name: m.details.name.clone(),
+        servings: m.details.servings,
+        cooked_weight_g: m.details.cooked_weight_g,
+        ingredients: rows
+            .iter()
+            .map(|r| NewIngredient {
+                food_item_id: r.get("food_item_id"),
+                serving_id: r.get("nutrition_data_id"),
+                quantity: r.get("quantity"),
+                unit: Some(r.get("unit")),
+            })
+            .collect(),
+    };
+    create(tx, &recipe).await.map_err(|e| match e {
+        // An entry whose food is no longer visible, or whose serving changed: name the entry
+        // rather than an `ingredients[i]` the caller never sent.
+        AppError::Invalid(fields) => {
+            let problems: Vec<String> = fields
+                .0
+                .iter()
+                .map(|(field, problem)| match ingredient_index(field) {
+                    Some(i) if i < names.len() => {
+                        format!("\u{201c}{}\u{201d}: {problem}", names[i])
+                    }
+                    _ => format!("{field}: {problem}"),
+                })
+                .collect();
+            AppError::invalid("meal_type", problems.join("; "))
+        }
+        other => other,
+    })
+}
+
+/// `“a”`, `“a” and “b”`, `“a”, “b” and “c” were`: the names, quoted, with the verb.
+fn quoted_list(names: &[&str]) -> String {
+    let quoted: Vec<String> = names
+        .iter()
+        .map(|n| format!("\u{201c}{n}\u{201d}"))
+        .collect();
+    match quoted.as_slice() {
+        [one] => format!("{one} was"),
+        [init @ .., last] => format!("{} and {last} were", init.join(", ")),
+        [] => String::new(),
+    }
+}
+
+/// The `i` of a field named `ingredients[i].…`.
+fn ingredient_index(field: &str) -> Option<usize> {
+    field
+        .strip_prefix("ingredients[")?
+        .split_once(']')?
+        .0
+        .parse()
+        .ok()
 }
 
 /// Where a write to a recipe the caller cannot change ended up: 404 when it is not a recipe

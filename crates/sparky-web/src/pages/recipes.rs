@@ -13,7 +13,7 @@ use serde::Deserialize;
 use sparky_app::recipes::{self, Details, IngredientInput, Recipe};
 use sparky_app::PageRequest;
 use sparky_core::nutrition::Nutrients;
-use sparky_core::{AccessType, Amount};
+use sparky_core::{AccessType, Amount, Date, MealType};
 use uuid::Uuid;
 
 use super::form_errors::{decimal, FormErrors};
@@ -26,6 +26,7 @@ use crate::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/recipes", get(list).post(create))
+        .route("/recipes/from-meal", post(from_meal))
         .route("/recipes/{id}", get(detail).post(save))
         .route("/recipes/{id}/search", get(search))
         .route("/recipes/{id}/ingredients", post(add))
@@ -63,6 +64,24 @@ pub struct ListView {
     pub name: String,
     pub servings: String,
     pub errors: FormErrors,
+    /// "From a meal you logged": its date, meal, name and servings as typed.
+    pub meal: MealForm,
+    pub meal_names: Vec<(&'static str, &'static str)>,
+}
+
+/// The "from a meal" form's fields (also its query parameters when Today links to it).
+#[derive(Deserialize, Default)]
+pub struct MealForm {
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub meal: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub servings: String,
+    #[serde(skip)]
+    pub errors: FormErrors,
 }
 
 #[derive(Template)]
@@ -72,15 +91,31 @@ struct ListPage {
     v: ListView,
 }
 
-async fn list(mut page: Page) -> Result<Response, PageError> {
-    render_list(&mut page, String::new(), "1".into(), FormErrors::new()).await
+/// What a re-rendered list page keeps from a failed form.
+struct NewTyped {
+    name: String,
+    servings: String,
+    errors: FormErrors,
+}
+
+impl Default for NewTyped {
+    fn default() -> NewTyped {
+        NewTyped {
+            name: String::new(),
+            servings: "1".into(),
+            errors: FormErrors::new(),
+        }
+    }
+}
+
+async fn list(mut page: Page, PageQuery(meal): PageQuery<MealForm>) -> Result<Response, PageError> {
+    render_list(&mut page, NewTyped::default(), meal).await
 }
 
 async fn render_list(
     page: &mut Page,
-    name: String,
-    servings: String,
-    errors: FormErrors,
+    typed: NewTyped,
+    mut meal: MealForm,
 ) -> Result<Response, PageError> {
     let mut shell = page.shell("", "more").await?;
     let t = &shell.t;
@@ -112,15 +147,33 @@ async fn render_list(
             })
             .collect();
     }
-    let invalid = !errors.is_empty();
+    // The meal form starts at today's dinner unless Today's link names a meal.
+    if meal.date.is_empty() && editable {
+        meal.date = sparky_app::days::today(&mut page.tx, page.acting)
+            .await?
+            .to_string();
+    }
+    if MealType::parse(&meal.meal).is_err() {
+        meal.meal = MealType::Dinner.as_str().into();
+    }
+    if meal.servings.is_empty() {
+        meal.servings = "1".into();
+    }
+    let invalid = !typed.errors.is_empty() || !meal.errors.is_empty();
+    let meal_names = MealType::ALL
+        .iter()
+        .map(|m| (m.as_str(), t.get(&format!("meal.{}", m.as_str()))))
+        .collect();
     shell.title = shell.t("recipes.title").to_string();
     let v = ListView {
         shared,
         editable,
         recipes: rows,
-        name,
-        servings,
-        errors,
+        name: typed.name,
+        servings: typed.servings,
+        errors: typed.errors,
+        meal,
+        meal_names,
     };
     let mut r = html(&ListPage { shell, v });
     if invalid {
@@ -160,8 +213,59 @@ async fn create(mut page: Page, PageForm(form): PageForm<NewForm>) -> Result<Res
             Ok(redirect(&format!("/recipes/{}", r.id)))
         }
         Err(e) => {
-            let errors = FormErrors::from_app(e, &[])?;
-            render_list(&mut page, form.name, form.servings, errors).await
+            let typed = NewTyped {
+                name: form.name,
+                servings: form.servings,
+                errors: FormErrors::from_app(e, &[])?,
+            };
+            render_list(&mut page, typed, MealForm::default()).await
+        }
+    }
+}
+
+/// "From a meal you logged": the meal's entries become the recipe's ingredients.
+async fn from_meal(
+    mut page: Page,
+    PageForm(mut form): PageForm<MealForm>,
+) -> Result<Response, PageError> {
+    let date = Date::parse(form.date.trim());
+    let meal = MealType::parse(&form.meal);
+    let servings = decimal(&form.servings);
+    let result = match (date, meal, servings) {
+        (Ok(date), Ok(meal_type), Ok(servings)) => {
+            let input = recipes::FromMealInput {
+                date,
+                meal_type,
+                name: form.name.clone(),
+                servings: servings.map(Amount),
+                cooked_weight_g: None,
+            };
+            match input.parse() {
+                Ok(m) => recipes::from_meal(&mut page.tx, &m).await,
+                Err(e) => Err(e),
+            }
+        }
+        (Err(_), _, _) => Err(sparky_app::AppError::invalid(
+            "date",
+            page.t.get("recipes.date_invalid"),
+        )),
+        (_, Err(_), _) => Err(sparky_app::AppError::invalid(
+            "meal_type",
+            page.t.get("recipes.meal_invalid"),
+        )),
+        (_, _, Err(_)) => Err(sparky_app::AppError::invalid(
+            "servings",
+            page.t.get("recipes.servings_invalid"),
+        )),
+    };
+    match result {
+        Ok(r) => {
+            page.tx.commit().await?;
+            Ok(redirect(&format!("/recipes/{}", r.id)))
+        }
+        Err(e) => {
+            form.errors = FormErrors::from_app(e, &[("meal_type", "meal")])?;
+            render_list(&mut page, NewTyped::default(), form).await
         }
     }
 }

@@ -4,7 +4,9 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use sparky_app::recipes::{self, CopyInput, IngredientInput, Recipe, RecipeInput, RecipePage};
+use sparky_app::recipes::{
+    self, CopyInput, FromMealInput, IngredientInput, Recipe, RecipeInput, RecipePage,
+};
 use sparky_app::PageRequest;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -23,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_recipe, update_recipe, delete_recipe))
         .routes(routes!(add_ingredient))
         .routes(routes!(copy_recipe))
+        .routes(routes!(recipe_from_meal))
         .routes(routes!(update_ingredient, remove_ingredient))
 }
 
@@ -67,6 +70,30 @@ async fn create_recipe(
     let response = idem
         .run(&mut tx, StatusCode::CREATED, async |tx| {
             Ok(recipes::create(tx, &recipe).await?)
+        })
+        .await?;
+    tx.commit().await?;
+    Ok(response)
+}
+
+/// Save a meal you logged as a recipe: each entry of that meal becomes an ingredient with the
+/// food, serving and amount it was logged with. Logging one serving of a one-serving recipe
+/// logs the whole meal again as one entry.
+#[utoipa::path(post, path = "/api/v1/recipes/from-diary", tag = "recipes",
+    params(super::IdempotencyKeyHeader),
+    request_body = FromMealInput,
+    responses(
+        (status = 201, description = "Created", body = Recipe),
+        (status = 422, description = "Invalid input; or the meal is empty, has more than 100 entries, or has an entry without a food (a quick add, a deleted food)", body = ErrorBody),
+    ))]
+async fn recipe_from_meal(
+    Auth { mut tx, .. }: Auth,
+    IdempotentJson(idem, input): IdempotentJson<FromMealInput>,
+) -> ApiResult<Response> {
+    let meal = input.parse()?;
+    let response = idem
+        .run(&mut tx, StatusCode::CREATED, async |tx| {
+            Ok(recipes::from_meal(tx, &meal).await?)
         })
         .await?;
     tx.commit().await?;
