@@ -27,6 +27,7 @@ EXPECTED_TOOLS = {
     "log_food",
     "quick_add",
     "create_recipe",
+    "save_meal_as_recipe",
     "log_exercise",
     "log_measurement",
     "log_water",

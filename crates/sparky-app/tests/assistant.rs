@@ -854,3 +854,70 @@ async fn a_recipe_is_saved_from_found_foods_logged_and_undone() {
         .get(0);
     assert_eq!(left, 0);
 }
+
+#[tokio::test]
+async fn a_logged_meal_is_saved_as_a_recipe_and_undone() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let (egg, toast) = foods(&db, ann).await;
+    let mut tx = db.as_user(ann).await.unwrap();
+    let ctx = Default::default();
+    for args in [
+        json!({"food_id": egg, "quantity": 3, "unit": "large", "meal": "breakfast"}),
+        json!({"food_id": toast, "quantity": 56, "unit": "g", "meal": "breakfast"}),
+    ] {
+        sparky_app::assistant::tools::call(&mut tx, &ctx, "log_food", args)
+            .await
+            .unwrap();
+    }
+    let saved = sparky_app::assistant::tools::call(
+        &mut tx,
+        &ctx,
+        "save_meal_as_recipe",
+        json!({"meal": "breakfast", "date": "today", "name": "My usual breakfast"}),
+    )
+    .await
+    .unwrap();
+    // The whole meal is one serving: 3 × 72 + 2 × 80 kcal.
+    assert_eq!(saved.result["per_serving"]["calories"], json!(376.0));
+    let card = saved.card.unwrap();
+    assert_eq!(card.title, "Recipe saved: My usual breakfast");
+    assert_eq!(card.tool, "save_meal_as_recipe");
+    assert_eq!(card.lines.len(), 3, "{:?}", card.lines);
+
+    let err = sparky_app::assistant::tools::call(
+        &mut tx,
+        &ctx,
+        "save_meal_as_recipe",
+        json!({"meal": "dinner", "name": "Nothing"}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("nothing is logged for dinner"),
+        "{err}"
+    );
+    tx.commit().await.unwrap();
+
+    let mut tx = db.as_user(ann).await.unwrap();
+    let undone = actions::undo_last(&mut tx).await.unwrap();
+    assert_eq!(undone.card.title, "Recipe saved: My usual breakfast");
+    let left: i64 = tx
+        .query_one(
+            "SELECT (SELECT count(*) FROM food_items WHERE recipe_servings IS NOT NULL)
+                  + (SELECT count(*) FROM recipe_ingredients)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+    // The meal itself stays logged.
+    let entries: i64 = tx
+        .query_one("SELECT count(*) FROM food_diary", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(entries, 2);
+}

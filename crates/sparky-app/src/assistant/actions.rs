@@ -88,10 +88,12 @@ pub async fn record(
 ) -> AppResult<Uuid> {
     let undo = serde_json::to_value(undo).map_err(|e| AppError::internal(e.to_string()))?;
     let card = serde_json::to_value(card).map_err(|e| AppError::internal(e.to_string()))?;
+    // clock_timestamp, not the transaction's now(): several writes of one transaction are
+    // undone newest first too.
     let row = tx
         .query_one(
-            "INSERT INTO assistant_actions (user_id, conversation_id, tool, undo, card)
-             VALUES (auth.uid(), $1, $2, $3, $4) RETURNING id",
+            "INSERT INTO assistant_actions (user_id, conversation_id, tool, undo, card, created_at)
+             VALUES (auth.uid(), $1, $2, $3, $4, clock_timestamp()) RETURNING id",
             &[&conversation_id, &tool, &undo, &card],
         )
         .await?;

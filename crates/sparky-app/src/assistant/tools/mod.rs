@@ -27,7 +27,7 @@ use body::{log_exercise, log_measurement, log_water};
 use foods::{log_food, quick_add, search_foods};
 use goal::update_goal;
 use reading::{read_day, read_goals, read_range, read_top_foods};
-use recipe::create_recipe;
+use recipe::{create_recipe, save_meal_as_recipe};
 
 mod body;
 mod foods;
@@ -152,6 +152,17 @@ const TOOLS: &[Tool] = &[
                 "serving_id": {"type": "string", "format": "uuid"}},
                 "required": ["food_id", "quantity"]}}},
             "required": ["name", "servings", "ingredients"]}),
+        interactive_only: false,
+    },
+    Tool {
+        name: "save_meal_as_recipe",
+        description: "Save a meal the user already logged (e.g. \"save today's breakfast as My usual breakfast\") as a recipe of their own: each food logged in it becomes an ingredient with its amount. The recipe is then a food (its id is recipe_id) to log with log_food. Only the user's own diary.",
+        parameters: || json!({"type": "object", "properties": {
+            "meal": meal_param(),
+            "date": date_param(),
+            "name": {"type": "string", "maxLength": 255},
+            "servings": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000, "description": "How many servings the meal makes (default 1: one serving is the whole meal)"}},
+            "required": ["meal", "name"]}),
         interactive_only: false,
     },
     Tool {
@@ -302,6 +313,7 @@ pub async fn call(
         "log_food" => log_food(tx, ctx, args_of(args)?).await,
         "quick_add" => quick_add(tx, ctx, args_of(args)?).await,
         "create_recipe" => create_recipe(tx, ctx, args_of(args)?).await,
+        "save_meal_as_recipe" => save_meal_as_recipe(tx, ctx, args_of(args)?).await,
         "log_exercise" => log_exercise(tx, ctx, args_of(args)?).await,
         "log_measurement" => log_measurement(tx, ctx, args_of(args)?).await,
         "log_water" => log_water(tx, ctx, args_of(args)?).await,

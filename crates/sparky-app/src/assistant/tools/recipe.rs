@@ -1,16 +1,17 @@
-//! The tool that saves a recipe: the same operation as `POST /api/v1/recipes`.
+//! The tools that save a recipe: the same operations as `POST /api/v1/recipes` and
+//! `POST /api/v1/recipes/from-diary`.
 
 use serde::Deserialize;
 use serde_json::json;
-use sparky_core::Amount;
+use sparky_core::{Amount, MealType};
 use sparky_db::UserTx;
 use uuid::Uuid;
 
 use super::actions::{Card, Undo};
 use crate::error::AppResult;
-use crate::recipes::{self, IngredientInput, RecipeInput};
+use crate::recipes::{self, FromMealInput, IngredientInput, Recipe, RecipeInput};
 
-use super::{kcal, to_value, write_card, ToolContext, ToolOutput};
+use super::{acting, date_value, day_arg, kcal, to_value, write_card, ToolContext, ToolOutput};
 
 #[derive(Deserialize)]
 pub(super) struct IngredientArgs {
@@ -49,6 +50,36 @@ pub(super) async fn create_recipe(
             .collect(),
     };
     let r = recipes::create(tx, &input.parse()?).await?;
+    saved(tx, ctx, "create_recipe", r).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct FromMealArgs {
+    meal: MealType,
+    date: Option<String>,
+    name: String,
+    servings: Option<Amount>,
+}
+
+pub(super) async fn save_meal_as_recipe(
+    tx: &mut UserTx,
+    ctx: &ToolContext,
+    a: FromMealArgs,
+) -> AppResult<ToolOutput> {
+    let date = day_arg(tx, acting(None), a.date.as_deref()).await?;
+    let input = FromMealInput {
+        date: date_value(date)?,
+        meal_type: a.meal,
+        name: a.name,
+        servings: a.servings,
+        cooked_weight_g: None,
+    };
+    let r = recipes::from_meal(tx, &input.parse()?).await?;
+    saved(tx, ctx, "save_meal_as_recipe", r).await
+}
+
+/// The card and result of a saved recipe, with its Undo.
+async fn saved(tx: &mut UserTx, ctx: &ToolContext, tool: &str, r: Recipe) -> AppResult<ToolOutput> {
     let mut lines: Vec<String> = r
         .ingredients
         .iter()
@@ -67,7 +98,7 @@ pub(super) async fn create_recipe(
     ));
     let card = Card {
         action_id: None,
-        tool: "create_recipe".into(),
+        tool: tool.into(),
         title: format!("Recipe saved: {}", r.name),
         lines,
         user_id: r.user_id.unwrap_or_default(),
@@ -76,13 +107,5 @@ pub(super) async fn create_recipe(
     let result = json!({"recipe_id": r.id, "name": r.name, "servings": r.servings,
                         "serving_weight_g": r.serving_weight_g, "per_serving": r.per_serving,
                         "partial": r.partial});
-    write_card(
-        tx,
-        ctx,
-        "create_recipe",
-        Undo::DeleteRecipe { id: r.id },
-        card,
-        result,
-    )
-    .await
+    write_card(tx, ctx, tool, Undo::DeleteRecipe { id: r.id }, card, result).await
 }
