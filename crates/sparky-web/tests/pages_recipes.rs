@@ -409,31 +409,19 @@ async fn a_meal_on_today_is_saved_as_a_recipe() {
             ("servings", servings),
         ]
     };
+    let send = |form: [(&'static str, &'static str); 4]| {
+        let (app, ann, csrf) = (&app, ann.clone(), csrf.clone());
+        async move { post(app, "/recipes/from-meal", &ann, None, Some(&csrf), &form).await }
+    };
     // An empty meal, a bad servings count and a missing CSRF token change nothing.
-    let r = post(
-        &app,
-        "/recipes/from-meal",
-        &ann,
-        None,
-        Some(&csrf),
-        &fields("lunch", "Lunch", "1"),
-    )
-    .await;
+    let r = send(fields("lunch", "Lunch", "1")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.body.contains("nothing is logged for lunch on 2026-03-01"),
         "{}",
         r.body
     );
-    let r = post(
-        &app,
-        "/recipes/from-meal",
-        &ann,
-        None,
-        Some(&csrf),
-        &fields("breakfast", "Oats", "lots"),
-    )
-    .await;
+    let r = send(fields("breakfast", "Oats", "lots")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Enter how many servings"), "{}", r.body);
     assert!(
@@ -454,15 +442,7 @@ async fn a_meal_on_today_is_saved_as_a_recipe() {
     let none = app.get("/api/v1/recipes", &ann).await;
     assert_eq!(none.body["items"], json!([]));
 
-    let r = post(
-        &app,
-        "/recipes/from-meal",
-        &ann,
-        None,
-        Some(&csrf),
-        &fields("breakfast", "Oats with milk", "1"),
-    )
-    .await;
+    let r = send(fields("breakfast", "Oats with milk", "1")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let id = r.location.trim_start_matches("/recipes/").to_string();
     let saved = recipe(&app, &ann, &id).await;

@@ -208,10 +208,7 @@ async fn create(mut page: Page, PageForm(form): PageForm<NewForm>) -> Result<Res
         )),
     };
     match result {
-        Ok(r) => {
-            page.tx.commit().await?;
-            Ok(redirect(&format!("/recipes/{}", r.id)))
-        }
+        Ok(r) => opened(page, &r).await,
         Err(e) => {
             let typed = NewTyped {
                 name: form.name,
@@ -221,6 +218,12 @@ async fn create(mut page: Page, PageForm(form): PageForm<NewForm>) -> Result<Res
             render_list(&mut page, typed, MealForm::default()).await
         }
     }
+}
+
+/// Commits a new recipe and opens its page.
+async fn opened(page: Page, r: &Recipe) -> Result<Response, PageError> {
+    page.tx.commit().await?;
+    Ok(redirect(&format!("/recipes/{}", r.id)))
 }
 
 /// "From a meal you logged": the meal's entries become the recipe's ingredients.
@@ -259,10 +262,7 @@ async fn from_meal(
         )),
     };
     match result {
-        Ok(r) => {
-            page.tx.commit().await?;
-            Ok(redirect(&format!("/recipes/{}", r.id)))
-        }
+        Ok(r) => opened(page, &r).await,
         Err(e) => {
             form.errors = FormErrors::from_app(e, &[("meal_type", "meal")])?;
             render_list(&mut page, NewTyped::default(), form).await
@@ -615,10 +615,7 @@ async fn copy(
 ) -> Result<Response, PageError> {
     let result = recipes::copy(&mut page.tx, id, &recipes::CopyInput::default()).await;
     match result {
-        Ok(r) => {
-            page.tx.commit().await?;
-            Ok(redirect(&format!("/recipes/{}", r.id)))
-        }
+        Ok(r) => opened(page, &r).await,
         Err(e) => {
             let typed = Typed {
                 errors: FormErrors::from_app(e, &[])?,
