@@ -944,5 +944,40 @@ async fn a_logged_meal_is_saved_as_a_recipe() {
     )
     .await;
     assert_eq!(recipe_count(&app).await, 2 + 6);
+
+    // Ann's dinner, from Bob's side: a diary not shared is a 404; shared (`reports`), her own
+    // foods are not his to use until she shares her food list; then it is his recipe.
+    let ann_id = first.body["user_id"].as_str().unwrap().to_string();
+    let hers = json!({"date": "2026-03-01", "meal_type": "dinner", "name": "Ann's pancakes",
+                      "servings": 4, "from_user_id": ann_id});
+    let r = app
+        .post("/api/v1/recipes/from-diary", &bob, hers.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    create(
+        &app,
+        &ann,
+        "/api/v1/family-access",
+        json!({"grantee_email": "bob@example.com", "access_type": "reports"}),
+    )
+    .await;
+    refuse(
+        &bob,
+        hers.clone(),
+        "meal_type",
+        "\u{201c}Flour\u{201d}: no such food is visible to you",
+    )
+    .await;
+    create(
+        &app,
+        &ann,
+        "/api/v1/family-access",
+        json!({"grantee_email": "bob@example.com", "access_type": "food_list"}),
+    )
+    .await;
+    let bobs = create(&app, &bob, "/api/v1/recipes/from-diary", hers).await;
+    assert_eq!(num(&bobs["per_serving"]["calories"]), 249.5);
+    assert_ne!(bobs["user_id"], json!(ann_id));
+    assert_eq!(recipe_count(&app).await, 3 + 9);
     common::assert_day_totals_match_diary(&app).await;
 }

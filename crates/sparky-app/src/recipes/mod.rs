@@ -107,6 +107,10 @@ pub struct FromMealInput {
     /// The dish's weight after cooking, in grams, if weighed (see `RecipeInput`).
     #[schema(value_type = Option<f64>, exclusive_minimum = 0, maximum = 1000000)]
     pub cooked_weight_g: Option<Amount>,
+    /// Read this person's diary: a family member who shares theirs with you (`calorie` or
+    /// `reports`), e.g. the dinner someone else at home cooked and logged. Their own foods are
+    /// ingredients only when they share their food list with you too. Default: your diary.
+    pub from_user_id: Option<Uuid>,
 }
 
 /// A validated [`FromMealInput`]: the recipe's details and the meal to read.
@@ -115,6 +119,7 @@ pub struct FromMeal {
     pub date: chrono::NaiveDate,
     pub meal_type: MealType,
     pub details: Details,
+    pub from_user_id: Option<Uuid>,
 }
 
 impl FromMealInput {
@@ -128,6 +133,7 @@ impl FromMealInput {
             date: self.date.get(),
             meal_type: self.meal_type,
             details,
+            from_user_id: self.from_user_id,
         })
     }
 }

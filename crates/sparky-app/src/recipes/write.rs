@@ -15,6 +15,7 @@ use super::{
     ingredient_foods, recipe_error, work_out, work_out_all, CopyInput, FromMeal, NewIngredient,
     NewRecipe, Recipe, RecipeInput, Worked, MAX_INGREDIENTS, SOURCE,
 };
+use crate::acting::{Acting, Area, OWNER};
 use crate::error::{AppError, AppResult};
 use crate::nutrients::values;
 
@@ -150,19 +151,24 @@ pub async fn copy(tx: &mut UserTx, id: Uuid, c: &CopyInput) -> AppResult<Recipe>
     create(tx, &input.parse()?).await
 }
 
-/// Makes a recipe of the caller's own from a meal in their diary ("save this meal"): each
-/// entry becomes an ingredient with the food, serving, amount and unit it was logged with, in
-/// the order they were eaten. 422 naming `meal_type` when the meal is empty, too big, or holds
-/// an entry that has no food any more (a quick add, or a deleted or unshared food).
+/// Makes a recipe of the caller's own from a meal in their diary, or in the diary of a family
+/// member who shares it ("save this meal"): each entry becomes an ingredient with the food,
+/// serving, amount and unit it was logged with, in the order they were eaten. 404 for a diary
+/// that is not shared with the caller (row level security hides its entries); 422 naming
+/// `meal_type` when the meal is empty, too big, or holds an entry whose food the caller cannot
+/// use (a quick add, a deleted food, someone's own food not shared with the caller).
 pub async fn from_meal(tx: &mut UserTx, m: &FromMeal) -> AppResult<Recipe> {
     let rows = tx
         .query(
-            "SELECT d.food_item_id, d.nutrition_data_id, d.food_name, d.quantity, d.unit
-             FROM food_diary d
-             WHERE d.user_id = auth.uid() AND d.entry_date = $1 AND d.meal_type = $2
-             ORDER BY d.consumed_at, d.created_at, d.id
-             LIMIT $3",
+            &format!(
+                "SELECT d.food_item_id, d.nutrition_data_id, d.food_name, d.quantity, d.unit
+                 FROM food_diary d
+                 WHERE d.user_id = {OWNER} AND d.entry_date = $2 AND d.meal_type = $3
+                 ORDER BY d.consumed_at, d.created_at, d.id
+                 LIMIT $4"
+            ),
             &[
+                &m.from_user_id,
                 &m.date,
                 &m.meal_type.as_str(),
                 &(MAX_INGREDIENTS as i64 + 1),
@@ -171,6 +177,9 @@ pub async fn from_meal(tx: &mut UserTx, m: &FromMeal) -> AppResult<Recipe> {
         .await?;
     let meal = m.meal_type.as_str();
     if rows.is_empty() {
+        Acting::new(m.from_user_id)
+            .ensure_visible(tx, Area::Diary)
+            .await?;
         return Err(AppError::invalid(
             "meal_type",
             format!("nothing is logged for {meal} on {}", m.date),

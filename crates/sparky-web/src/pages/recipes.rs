@@ -242,6 +242,7 @@ async fn from_meal(
                 name: form.name.clone(),
                 servings: servings.map(Amount),
                 cooked_weight_g: None,
+                from_user_id: None,
             };
             match input.parse() {
                 Ok(m) => recipes::from_meal(&mut page.tx, &m).await,

@@ -76,14 +76,16 @@ async fn create_recipe(
     Ok(response)
 }
 
-/// Save a meal you logged as a recipe: each entry of that meal becomes an ingredient with the
-/// food, serving and amount it was logged with. Logging one serving of a one-serving recipe
+/// Save a meal you logged (or one logged by a family member who shares their diary with you)
+/// as a recipe of your own: each entry of that meal becomes an ingredient with the food,
+/// serving and amount it was logged with. Logging one serving of a one-serving recipe
 /// logs the whole meal again as one entry.
 #[utoipa::path(post, path = "/api/v1/recipes/from-diary", tag = "recipes",
     params(super::IdempotencyKeyHeader),
     request_body = FromMealInput,
     responses(
         (status = 201, description = "Created", body = Recipe),
+        (status = 404, description = "`from_user_id` names a diary not shared with you", body = ErrorBody),
         (status = 422, description = "Invalid input; or the meal is empty, has more than 100 entries, or has an entry without a food (a quick add, a deleted food)", body = ErrorBody),
     ))]
 async fn recipe_from_meal(

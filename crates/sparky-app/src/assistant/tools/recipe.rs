@@ -73,6 +73,7 @@ pub(super) async fn save_meal_as_recipe(
         name: a.name,
         servings: a.servings,
         cooked_weight_g: None,
+        from_user_id: None,
     };
     let r = recipes::from_meal(tx, &input.parse()?).await?;
     saved(tx, ctx, "save_meal_as_recipe", r).await
