@@ -520,7 +520,11 @@ pub async fn run(
 mod tests {
     use super::*;
 
-    fn d(s: &str) -> Decimal {
+    // Shared with the tests of `off` and `writer`: where two nutrients sit in `Values`.
+    pub(super) const CALORIES: usize = 0;
+    pub(super) const SODIUM: usize = 6;
+
+    pub(super) fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
     }
 

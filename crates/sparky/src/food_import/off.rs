@@ -158,16 +158,10 @@ pub(super) fn off_jsonl(
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
-    use std::str::FromStr;
 
     use super::*;
 
-    const CALORIES: usize = 0;
-    const SODIUM: usize = 6;
-
-    fn d(s: &str) -> Decimal {
-        Decimal::from_str(s).unwrap()
-    }
+    use super::super::tests::{d, CALORIES, SODIUM};
 
     #[test]
     fn off_units_are_converted() {

@@ -229,17 +229,11 @@ fn copy_data(foods: &[CatalogFood]) -> (Vec<u8>, Vec<u8>) {
 
 #[cfg(test)]
 mod tests {
-    use std::str::FromStr;
 
     use super::super::{Values, OPENFOODFACTS};
     use super::*;
 
-    const CALORIES: usize = 0;
-    const SODIUM: usize = 6;
-
-    fn d(s: &str) -> Decimal {
-        Decimal::from_str(s).unwrap()
-    }
+    use super::super::tests::{d, CALORIES, SODIUM};
 
     fn food(per_100_ml: bool, serving_quantity: Option<&str>) -> Food {
         let mut per_100: Values = [None; 15];
