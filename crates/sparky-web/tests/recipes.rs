@@ -857,6 +857,19 @@ async fn a_logged_meal_is_saved_as_a_recipe() {
     assert_eq!(num(&once["per_serving"]["calories"]), 998.0);
     assert_eq!(recipe_count(&app).await, 2 + 6);
 
+    // Ann shares one kind of her data with Bob; the grant.
+    let share = |access_type: &'static str| {
+        let (app, ann) = (&app, ann.clone());
+        async move {
+            create(
+                app,
+                &ann,
+                "/api/v1/family-access",
+                json!({"grantee_email": "bob@example.com", "access_type": access_type}),
+            )
+            .await
+        }
+    };
     // Refused whole, naming the meal: an empty meal, a quick add in it, someone else's meal
     // (only your own diary is read), bad details.
     let refuse = |who: &As, body: Value, field: &'static str, says: &'static str| {
@@ -918,13 +931,7 @@ async fn a_logged_meal_is_saved_as_a_recipe() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
 
     // Bob logs Ann's shared egg; once she stops sharing, saving his meal names the entry.
-    let grant = create(
-        &app,
-        &ann,
-        "/api/v1/family-access",
-        json!({"grantee_email": "bob@example.com", "access_type": "food_list"}),
-    )
-    .await;
+    let grant = share("food_list").await;
     create(
         &app,
         &bob,
@@ -954,13 +961,7 @@ async fn a_logged_meal_is_saved_as_a_recipe() {
         .post("/api/v1/recipes/from-diary", &bob, hers.clone())
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
-    create(
-        &app,
-        &ann,
-        "/api/v1/family-access",
-        json!({"grantee_email": "bob@example.com", "access_type": "reports"}),
-    )
-    .await;
+    share("reports").await;
     refuse(
         &bob,
         hers.clone(),
@@ -968,13 +969,7 @@ async fn a_logged_meal_is_saved_as_a_recipe() {
         "\u{201c}Flour\u{201d}: no such food is visible to you",
     )
     .await;
-    create(
-        &app,
-        &ann,
-        "/api/v1/family-access",
-        json!({"grantee_email": "bob@example.com", "access_type": "food_list"}),
-    )
-    .await;
+    share("food_list").await;
     let bobs = create(&app, &bob, "/api/v1/recipes/from-diary", hers).await;
     assert_eq!(num(&bobs["per_serving"]["calories"]), 249.5);
     assert_ne!(bobs["user_id"], json!(ann_id));
