@@ -159,6 +159,7 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                     meal: meal_of(group),
                     name,
                     nutrients: n,
+                    day_total: false,
                 }));
             }
             File::Biometrics => {

@@ -417,6 +417,7 @@ fn diary(row: &Row, line: u64, keys: &mut Keys) -> Result<Record, String> {
         meal,
         name,
         nutrients,
+        day_total: false,
     }))
 }
 

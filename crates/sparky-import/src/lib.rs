@@ -9,6 +9,7 @@
 //! | [`cronometer`] | Cronometer's `servings.csv`, `biometrics.csv`, `exercises.csv` | diary entries, measurements, workouts |
 //! | [`apple_health`] | Apple Health's `export.xml`, read as a stream | weight, body fat, height, steps, water, workouts |
 //! | [`strength`] | Strong's, Hevy's and FitNotes' workout CSVs (a row per set) | workouts with their sets, one per exercise of a session |
+//! | [`macrofactor`] | MacroFactor's data export workbook (.xlsx) | diary entries with their nutrients (or a day's total), weight, body fat, steps |
 //!
 //! Every record carries a `key` that is stable for the same source row across runs, so a
 //! second import of the same file recognises what the first one stored.
@@ -17,6 +18,7 @@ pub mod apple_health;
 pub mod cronometer;
 pub mod csv_generic;
 pub mod locale;
+pub mod macrofactor;
 pub mod mfp;
 pub mod strength;
 
@@ -42,10 +44,11 @@ pub enum Source {
     Strong,
     Hevy,
     FitNotes,
+    MacroFactor,
 }
 
 impl Source {
-    pub const ALL: [Source; 8] = [
+    pub const ALL: [Source; 9] = [
         Source::Mfp,
         Source::Cronometer,
         Source::AppleHealth,
@@ -54,8 +57,9 @@ impl Source {
         Source::Strong,
         Source::Hevy,
         Source::FitNotes,
+        Source::MacroFactor,
     ];
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 9] = [
         "mfp",
         "cronometer",
         "apple-health",
@@ -64,6 +68,7 @@ impl Source {
         "strong",
         "hevy",
         "fitnotes",
+        "macrofactor",
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +81,7 @@ impl Source {
             Source::Strong => "strong",
             Source::Hevy => "hevy",
             Source::FitNotes => "fitnotes",
+            Source::MacroFactor => "macrofactor",
         }
     }
 
@@ -96,6 +102,7 @@ pub fn parse_bytes(source: Source, data: &[u8], options: &Options) -> ImportResu
         Source::Strong => strength::parse_strong(data, options),
         Source::Hevy => strength::parse_hevy(data, options),
         Source::FitNotes => strength::parse_fitnotes(data, options),
+        Source::MacroFactor => macrofactor::parse(data, options),
         Source::SparkyFitness => Err(ImportError::new(
             "a SparkyFitness import reads its database: sparky import-from sparkyfitness --database-url URL",
         )),
@@ -240,6 +247,9 @@ pub struct DiaryRecord {
     pub name: String,
     /// Total for the entry, in Sparky's units (kcal, g, mg, µg RAE).
     pub nutrients: Nutrients,
+    /// A whole day's total (MacroFactor's daily nutrition): stored only for a day that has no
+    /// food diary entries yet, so that nothing is counted twice.
+    pub day_total: bool,
 }
 
 /// A body measurement in the unit it was recorded in.

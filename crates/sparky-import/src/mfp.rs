@@ -136,6 +136,7 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                     meal,
                     name,
                     nutrients: n,
+                    day_total: false,
                 }));
             }
             File::Exercise => {

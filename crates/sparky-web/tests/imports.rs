@@ -538,3 +538,183 @@ async fn fitnotes_workouts_with_their_sets() {
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
 }
+
+/// MacroFactor's export workbook (.xlsx): food log rows become diary entries with their
+/// nutrients in the meal their time falls in, a day with daily totals but no food log rows gets
+/// one day-total entry, scale weights and body fat become measurements; a dry run writes
+/// nothing, a second import creates nothing, and what is not a workbook is a 422.
+#[tokio::test]
+async fn macrofactor_workbook_foods_weights_and_day_totals() {
+    let app = TestApp::spawn().await;
+    let key = user_with_key(&app, "ann@example.com").await;
+    let book = fixture("macrofactor/granular.xlsx");
+
+    let p = imported(
+        &app,
+        "/api/v1/import/macrofactor?dry_run=true",
+        &key,
+        book.clone(),
+    )
+    .await;
+    assert_eq!(p["source"], "macrofactor", "{p}");
+    assert_eq!(p["created"]["diary"], 5, "{p}");
+    assert_eq!(p["created"]["measurements"], 3, "{p}");
+    assert_eq!(p["skipped"]["diary"], 2, "{p}");
+    assert_eq!(p["skipped_unread"], 1, "{p}");
+    let reasons: Vec<&str> = p["skip_reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.contains(&"Food Log: Mystery bar: a negative amount of calories"),
+        "{reasons:?}"
+    );
+    assert_eq!(written(&app).await, [0; 4]);
+
+    let p = imported(&app, "/api/v1/import/macrofactor", &key, book.clone()).await;
+    assert_eq!(p["created"]["diary"], 5, "{p}");
+    let rows = app
+        .db
+        .owner_client()
+        .await
+        .query(
+            "SELECT entry_date::text, meal_type, food_name, calories::float8, fiber::float8
+             FROM food_diary ORDER BY entry_date, consumed_at NULLS FIRST, food_name",
+            &[],
+        )
+        .await
+        .unwrap();
+    let got: Vec<(String, String, String, f64, Option<f64>)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect();
+    let row = |d: &str, m: &str, n: &str, kcal: f64, fiber: Option<f64>| {
+        (d.to_string(), m.to_string(), n.to_string(), kcal, fiber)
+    };
+    assert_eq!(
+        got,
+        [
+            row("2026-10-31", "snack", "MacroFactor day total", 2100.0, None),
+            row(
+                "2026-11-01",
+                "breakfast",
+                "Oats, 1 cup (81 g)",
+                307.0,
+                Some(8.2)
+            ),
+            row(
+                "2026-11-01",
+                "lunch",
+                "Chicken breast, grilled, 150 g",
+                248.0,
+                Some(0.0)
+            ),
+            row(
+                "2026-11-01",
+                "dinner",
+                "Rice, white, cooked, 1.5 cup (237 g)",
+                308.0,
+                Some(0.9)
+            ),
+            row(
+                "2026-11-02",
+                "snack",
+                "Greek yogurt & honey, 1 container (170 g)",
+                190.0,
+                None
+            ),
+        ]
+    );
+    let day = app
+        .get("/api/v1/diary/2026-11-01", &As::Key(key.clone()))
+        .await;
+    assert_eq!(day.status, StatusCode::OK, "{:?}", day.body);
+    assert_eq!(day.body["totals"]["calories"], 863.0, "{:?}", day.body);
+    let weights = app
+        .db
+        .owner_client()
+        .await
+        .query(
+            "SELECT type, value::float8, unit FROM measurements ORDER BY measured_at, type",
+            &[],
+        )
+        .await
+        .unwrap();
+    let got: Vec<(String, f64, String)> = weights
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("body_fat".to_string(), 21.5, "%".to_string()),
+            ("weight".to_string(), 80.2, "kg".to_string()),
+            ("weight".to_string(), 80.0, "kg".to_string()),
+        ]
+    );
+
+    let p = imported(&app, "/api/v1/import/macrofactor", &key, book.clone()).await;
+    assert_eq!(p["created"]["diary"], 0, "{p}");
+    assert_eq!(p["created"]["measurements"], 0, "{p}");
+
+    // A day that has entries keeps them alone: the quick export's total for it is not added.
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &As::Key(key.clone()),
+            json!({"name": "Toast", "meal_type": "breakfast", "date": "2026-11-03",
+                   "nutrients": {"calories": 150}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let quick = fixture("macrofactor/quick-export.xlsx");
+    let p = imported(&app, "/api/v1/import/macrofactor", &key, quick).await;
+    assert_eq!(p["created"]["diary"], 1, "{p}");
+    assert_eq!(p["created"]["measurements"], 3, "{p}");
+    assert_eq!(
+        p["skip_reasons"][0]["reason"],
+        "a day's total, but the day already has food diary entries (it would count them twice)",
+        "{p}"
+    );
+    for (date, kcal) in [("2026-11-03", 150.0), ("2026-11-04", 1980.0)] {
+        let day = app
+            .get(&format!("/api/v1/diary/{date}"), &As::Key(key.clone()))
+            .await;
+        assert_eq!(
+            day.body["totals"]["calories"], kcal,
+            "{date}: {:?}",
+            day.body
+        );
+    }
+    let before = written(&app).await;
+
+    // Not a workbook, a broken one: 422 naming the body, nothing written.
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/macrofactor",
+        Some(&key),
+        b"Date,Food Name,Calories\n2026-11-01,Oats,300\n".to_vec(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let message = p["error"]["fields"]["body"].as_str().unwrap();
+    assert!(message.contains("not a zip archive"), "{p}");
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/macrofactor",
+        Some(&key),
+        book[..book.len() / 2].to_vec(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert!(
+        p["error"]["fields"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("not a readable Excel workbook"),
+        "{p}"
+    );
+    assert_eq!(written(&app).await, before);
+}

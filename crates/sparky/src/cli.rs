@@ -102,8 +102,8 @@ pub enum Command {
     /// Read an export archive into a user's account, which must not hold data yet; all or
     /// nothing (one transaction), with the file, line and column of the first problem.
     Import(crate::transfer::ImportArgs),
-    /// Bring data from another tracker: MyFitnessPal, Cronometer or Apple Health exports, any
-    /// CSV, or a SparkyFitness database. Prints what was (or, with --dry-run, would be)
+    /// Bring data from another tracker: MyFitnessPal, Cronometer, MacroFactor, Strong, Hevy,
+    /// FitNotes or Apple Health exports, any CSV, or a SparkyFitness database. Prints what was (or, with --dry-run, would be)
     /// created and skipped, and why; importing the same file again creates nothing.
     ImportFrom(crate::import_from::ImportFromArgs),
     /// Serve the assistant's tools to an MCP client over stdio (JSON-RPC, one message per

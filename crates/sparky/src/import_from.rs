@@ -1,4 +1,4 @@
-//! `sparky import-from <mfp|cronometer|apple-health|csv|strong|hevy> [--user EMAIL] [--dry-run] FILE...`:
+//! `sparky import-from <mfp|cronometer|apple-health|csv|strong|hevy|fitnotes|macrofactor> [--user EMAIL] [--dry-run] FILE...`:
 //! reads other trackers' exports (`sparky_import`) and writes them as the user, in the user's
 //! own RLS transaction, through `sparky_app::imports` (the same operation the HTTP endpoint
 //! calls). All files of one command are one transaction: a bad file changes nothing.
@@ -36,6 +36,8 @@ pub enum Kind {
     Hevy,
     /// FitNotes' workout data CSV (Settings → Spreadsheet Export → Workout Data).
     Fitnotes,
+    /// MacroFactor's data export workbook (.xlsx; More → Data Management → Data Export).
+    Macrofactor,
 }
 
 impl Kind {
@@ -49,6 +51,7 @@ impl Kind {
             Kind::Strong => Source::Strong,
             Kind::Hevy => Source::Hevy,
             Kind::Fitnotes => Source::FitNotes,
+            Kind::Macrofactor => Source::MacroFactor,
         }
     }
 }

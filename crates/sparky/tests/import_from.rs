@@ -620,3 +620,66 @@ async fn the_preview_reads_as_text() {
     );
     assert_eq!(written(&owner).await, [0; 5]);
 }
+
+/// MacroFactor's quick and granular export workbooks in one command: food log rows, day
+/// totals for days without them, weights, body fat and steps; a second run creates nothing and
+/// a file that is not a workbook fails the command naming it.
+#[tokio::test]
+async fn macrofactor_workbooks() {
+    let (db, owner) = set_up().await;
+    let files = [
+        fixture("macrofactor/granular.xlsx"),
+        fixture("macrofactor/quick-export.xlsx"),
+    ];
+    let p = preview(&import(&db, &["macrofactor", "--dry-run"], &files));
+    assert_eq!(
+        (&p["created"]["diary"], &p["created"]["measurements"]),
+        (&7.into(), &6.into()),
+        "{p}"
+    );
+    assert_eq!(written(&owner).await, [0; 5]);
+
+    preview(&import(&db, &["macrofactor"], &files));
+    // 863 kcal of foods on 2026-11-01, day totals of 2,100, 2,050 and 1,980, yogurt 190.
+    assert_eq!(
+        decimal(&owner, "SELECT sum(calories) FROM food_diary").await,
+        Decimal::from(863 + 2100 + 2050 + 1980 + 190)
+    );
+    assert_eq!(
+        count(
+            &owner,
+            "SELECT count(*) FROM food_diary WHERE food_name = 'MacroFactor day total'"
+        )
+        .await,
+        3
+    );
+    assert_eq!(
+        decimal(
+            &owner,
+            "SELECT sum(value) FROM measurements WHERE type = 'steps'"
+        )
+        .await,
+        Decimal::from(9120 + 11034)
+    );
+    let before = written(&owner).await;
+    let p = preview(&import(&db, &["macrofactor"], &files));
+    assert_eq!(p["created"]["diary"], 0, "{p}");
+    assert_eq!(p["created"]["measurements"], 0, "{p}");
+    assert_eq!(written(&owner).await, before);
+
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("MacroFactor.csv");
+    std::fs::write(&csv, "Date,Food Name,Calories\n2026-11-01,Oats,300\n").unwrap();
+    let out = import(
+        &db,
+        &["macrofactor"],
+        &[fixture("macrofactor/granular.xlsx"), csv],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    let msg = text(&out);
+    assert!(
+        msg.contains("MacroFactor.csv") && msg.contains("not a zip archive"),
+        "{msg}"
+    );
+    assert_eq!(written(&owner).await, before);
+}

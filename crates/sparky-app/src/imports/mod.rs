@@ -89,7 +89,8 @@ pub struct SkipReason {
 /// What an import creates (or, in a dry run, would create) and what it skips.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ImportPreview {
-    /// mfp, cronometer, apple-health, csv or sparkyfitness.
+    /// mfp, cronometer, apple-health, csv, sparkyfitness, strong, hevy, fitnotes or
+    /// macrofactor.
     pub source: String,
     /// True: nothing was written; the counts say what a real run would do.
     pub dry_run: bool,
@@ -267,6 +268,7 @@ fn unit_name(source: Source) -> &'static str {
         Source::Strong => "Strong",
         Source::Hevy => "Hevy",
         Source::FitNotes => "FitNotes",
+        Source::MacroFactor => "MacroFactor",
     }
 }
 
@@ -414,6 +416,8 @@ pub async fn run(
             per_day.insert(r.get(0), (r.get(1), r.get(2)));
         }
     }
+    // A day's total goes last, so that it sees the food entries of this import too.
+    diary.sort_by_key(|d| d.record.day_total);
     let mut diary_rows: Vec<Ready<DiaryRecord>> = Vec::new();
     for mut d in diary {
         let line = Some(d.record.line);
@@ -442,6 +446,14 @@ pub async fn run(
             }
         }
         let n = per_day.entry(d.record.date).or_insert((0, 0));
+        if d.record.day_total && n.0 > 0 {
+            skips.add(
+                Some(Area::Diary),
+                line,
+                "a day's total, but the day already has food diary entries (it would count them twice)",
+            );
+            continue;
+        }
         if n.0 >= MAX_ENTRIES_PER_DAY {
             skips.add(
                 Some(Area::Diary),

@@ -143,6 +143,17 @@ async fn another_apps_export_is_checked_then_imported() {
     cy.click("form[data-import-from] button[type=submit]").await;
     cy.until_text("[data-import-from-status]", "Nothing new to add")
         .await;
+    // A MacroFactor workbook (a binary .xlsx) goes through the same form.
+    let book = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sparky-import/fixtures/macrofactor/granular.xlsx")
+        .canonicalize()
+        .unwrap();
+    check_file(&cy, "macrofactor", &book).await;
+    cy.until_text(
+        "[data-import-from-status]",
+        "Ready to add: 5 diary entries, 3 measurements",
+    )
+    .await;
     cy.close().await;
 }
 
