@@ -11,7 +11,8 @@
 //! MacroFactor has no meals, so a food's time of day picks one: from 04:00 breakfast, from
 //! 11:00 lunch, from 17:00 dinner, from 22:00 (and without a time) a snack. Trend weight,
 //! expenditure and targets are Sparky's to work out and are not imported; sheets with none of
-//! the columns above are listed as skipped. Weights without a unit are kilograms, as
+//! the columns above are listed as skipped, and so is a workout log (a sheet naming an
+//! exercise, reps or sets: its `Weight` is what was lifted, not the scale's). Weights without a unit are kilograms, as
 //! MacroFactor exports them, unless `units` says otherwise. A day's weight, body fat and steps
 //! are taken once even when two sheets give them.
 
@@ -52,6 +53,8 @@ struct Columns {
     weight: Option<(usize, Option<String>)>,
     body_fat: Option<usize>,
     steps: Option<usize>,
+    /// `Exercise`, `Reps` or `Sets`: a workout log, whose `Weight` is a lifted weight.
+    exercise: Option<usize>,
     nutrients: Vec<(usize, &'static str)>,
 }
 
@@ -73,6 +76,7 @@ impl Columns {
                     &mut c.body_fat
                 }
                 "steps" | "step_count" => &mut c.steps,
+                "exercise" | "exercise_name" | "reps" | "sets" | "set_type" => &mut c.exercise,
                 "weight" | "scale_weight" | "body_weight" => {
                     if c.weight.is_none() {
                         c.weight = Some((i, unit));
@@ -99,11 +103,23 @@ impl Columns {
     }
 
     fn is_food_log(&self) -> bool {
-        self.date.is_some() && self.food.is_some() && !self.nutrients.is_empty()
+        self.exercise.is_none()
+            && self.date.is_some()
+            && self.food.is_some()
+            && !self.nutrients.is_empty()
+    }
+
+    /// The serving's weight in grams: `Serving Weight (g)`, or a `Weight (g)` column.
+    fn serving_grams(&self) -> Option<usize> {
+        self.serving_weight.or(match &self.weight {
+            Some((i, Some(u))) if u.eq_ignore_ascii_case("g") => Some(*i),
+            _ => None,
+        })
     }
 
     fn is_daily(&self) -> bool {
-        self.date.is_some()
+        self.exercise.is_none()
+            && self.date.is_some()
             && (!self.nutrients.is_empty()
                 || self.weight.is_some()
                 || self.body_fat.is_some()
@@ -146,6 +162,15 @@ fn table(sheet: &Sheet) -> Option<Table<'_>> {
         })
 }
 
+/// A sheet of sets (its top rows name an exercise, reps or sets).
+fn is_workout_log(sheet: &Sheet) -> bool {
+    sheet
+        .rows
+        .iter()
+        .take(HEADER_SEARCH_ROWS)
+        .any(|row| Columns::of(row).exercise.is_some())
+}
+
 /// Reads MacroFactor's export workbook.
 pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
     let sheets = workbook::read(data)?;
@@ -157,6 +182,14 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
             Some(t) if t.columns.is_food_log() => food_logs.push(t),
             Some(t) => daily.push(t),
             None if sheet.rows.is_empty() => {}
+            None if is_workout_log(sheet) => out.skip(
+                Some(Area::Workouts),
+                1,
+                format!(
+                    "sheet \"{}\": MacroFactor's workouts are not imported yet",
+                    sheet.name
+                ),
+            ),
             None => out.skip(
                 None,
                 1,
@@ -231,7 +264,7 @@ fn read_food_log(
             c.serving_qty
                 .and_then(|i| reader.number(row.get(i)).ok().flatten()),
             c.serving_size.and_then(|i| row.get(i).text()),
-            c.serving_weight
+            c.serving_grams()
                 .and_then(|i| reader.number(row.get(i)).ok().flatten()),
         );
         let name = match amount {
@@ -686,6 +719,50 @@ mod tests {
         assert_eq!(
             p.skipped[0].reason,
             "Weigh-ins: weight: not a number: \"heavy\""
+        );
+    }
+
+    #[test]
+    fn a_workout_log_is_not_read_as_weigh_ins() {
+        let book = workbook(&[
+            (
+                "Workouts",
+                vec![
+                    text_row(1, &["Date", "Workout", "Exercise", "Weight (kg)", "Reps"]),
+                    text_row(2, &["2026-11-01", "Push", "Bench Press", "100", "5"]),
+                ],
+            ),
+            (
+                "Scale Weight",
+                vec![
+                    text_row(1, &["Date", "Weight (kg)"]),
+                    text_row(2, &["2026-11-01", "80.5"]),
+                ],
+            ),
+            (
+                "Food Log",
+                vec![
+                    text_row(1, &["Date", "Food Name", "Weight (g)", "Calories (kcal)"]),
+                    text_row(2, &["2026-11-01", "Apple", "182", "95"]),
+                ],
+            ),
+        ]);
+        let p = parse(&book, &Options::default()).unwrap();
+        assert_eq!(
+            measurements(&p),
+            [(
+                "2026-11-01".into(),
+                "weight".into(),
+                dec!(80.5),
+                Some("kg".into())
+            )]
+        );
+        assert_eq!(diary(&p)[0].name, "Apple, 182 g");
+        assert_eq!(p.skipped.len(), 1);
+        assert_eq!(p.skipped[0].area, Some(Area::Workouts));
+        assert_eq!(
+            p.skipped[0].reason,
+            "sheet \"Workouts\": MacroFactor's workouts are not imported yet"
         );
     }
 
