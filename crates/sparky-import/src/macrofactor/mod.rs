@@ -774,6 +774,58 @@ mod tests {
         assert!(e.message.contains("its sheets: Budget"), "{e}");
     }
 
+    /// Hostile uploads: the fixture's parts with bytes changed (and the zip rebuilt, so the
+    /// changes reach the XML readers instead of failing the zip's checksums) are either read or
+    /// refused with an error, never a panic.
+    #[test]
+    fn changed_workbooks_are_read_or_refused() {
+        use std::io::{Read, Write};
+        let data = fixture("granular.xlsx");
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&data)).unwrap();
+        let mut parts = Vec::new();
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes).unwrap();
+            parts.push((f.name().to_string(), bytes));
+        }
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (mut read, mut refused) = (0, 0);
+        for _ in 0..600 {
+            let mut changed = parts.clone();
+            let part = &mut changed[next() as usize % parts.len()].1;
+            for _ in 0..1 + next() % 6 {
+                let at = next() as usize % part.len();
+                let markup = b"<>/\"=&;0123456789.-eE :";
+                part[at] = if next() % 2 == 0 {
+                    markup[next() as usize % markup.len()]
+                } else {
+                    next() as u8
+                };
+            }
+            let mut out = std::io::Cursor::new(Vec::new());
+            let mut z = zip::ZipWriter::new(&mut out);
+            for (name, bytes) in &changed {
+                z.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                z.write_all(bytes).unwrap();
+            }
+            z.finish().unwrap();
+            match parse(&out.into_inner(), &Options::default()) {
+                Ok(_) => read += 1,
+                Err(_) => refused += 1,
+            }
+        }
+        // Both outcomes happen: the changes are neither all harmless nor all fatal.
+        assert!(read > 0 && refused > 0, "read {read}, refused {refused}");
+    }
+
     #[test]
     fn meals_follow_the_clock() {
         let at = |h, m| Some(NaiveTime::from_hms_opt(h, m, 0).unwrap());
