@@ -541,8 +541,8 @@ async fn fitnotes_workouts_with_their_sets() {
 
 /// MacroFactor's export workbook (.xlsx): food log rows become diary entries with their
 /// nutrients in the meal their time falls in, a day with daily totals but no food log rows gets
-/// one day-total entry, scale weights and body fat become measurements; a dry run writes
-/// nothing, a second import creates nothing, and what is not a workbook is a 422.
+/// one day-total entry, scale weights and body fat become measurements, the workout log
+/// workouts with their sets; a dry run writes nothing, a second import creates nothing, and what is not a workbook is a 422.
 #[tokio::test]
 async fn macrofactor_workbook_foods_weights_and_day_totals() {
     let app = TestApp::spawn().await;
@@ -559,6 +559,7 @@ async fn macrofactor_workbook_foods_weights_and_day_totals() {
     assert_eq!(p["source"], "macrofactor", "{p}");
     assert_eq!(p["created"]["diary"], 5, "{p}");
     assert_eq!(p["created"]["measurements"], 3, "{p}");
+    assert_eq!(p["created"]["workouts"], 3, "{p}");
     assert_eq!(p["skipped"]["diary"], 2, "{p}");
     assert_eq!(p["skipped_unread"], 1, "{p}");
     let reasons: Vec<&str> = p["skip_reasons"]
@@ -575,6 +576,26 @@ async fn macrofactor_workbook_foods_weights_and_day_totals() {
 
     let p = imported(&app, "/api/v1/import/macrofactor", &key, book.clone()).await;
     assert_eq!(p["created"]["diary"], 5, "{p}");
+    assert_eq!(p["created"]["workouts"], 3, "{p}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM exercise_sets s JOIN exercise_diary e ON e.id = s.exercise_diary_id
+             WHERE e.exercise_name = 'Bench Press' AND e.duration_minutes BETWEEN 32 AND 33
+             AND (s.set_number, s.reps, s.weight_kg) IN ((1, 8, 60), (2, 5, 100))"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM exercise_diary WHERE exercise_name = 'Treadmill Run'
+             AND distance_km = 5.2 AND duration_minutes = 30 AND entry_date = '2026-11-02'"
+        )
+        .await,
+        1
+    );
     let rows = app
         .db
         .owner_client()

@@ -622,7 +622,7 @@ async fn the_preview_reads_as_text() {
 }
 
 /// MacroFactor's quick and granular export workbooks in one command: food log rows, day
-/// totals for days without them, weights, body fat and steps; a second run creates nothing and
+/// totals for days without them, weights, body fat, steps and workouts; a second run creates nothing and
 /// a file that is not a workbook fails the command naming it.
 #[tokio::test]
 async fn macrofactor_workbooks() {
@@ -633,8 +633,12 @@ async fn macrofactor_workbooks() {
     ];
     let p = preview(&import(&db, &["macrofactor", "--dry-run"], &files));
     assert_eq!(
-        (&p["created"]["diary"], &p["created"]["measurements"]),
-        (&7.into(), &6.into()),
+        (
+            &p["created"]["diary"],
+            &p["created"]["measurements"],
+            &p["created"]["workouts"]
+        ),
+        (&7.into(), &6.into(), &3.into()),
         "{p}"
     );
     assert_eq!(written(&owner).await, [0; 5]);

@@ -6,17 +6,19 @@
 //! |---|---|---|
 //! | Food Log | `Date`, `Time`, `Food Name`, `Serving Size`, `Serving Qty`, `Serving Weight (g)`, `Calories (kcal)`, `Protein (g)`, … | a diary entry per row with its nutrients, named after the food and amount, in the meal its time falls in |
 //! | Scale Weight, Quick Export, … | `Date`, `Weight (kg)` (or `lb`), `Fat Percent`, `Steps` | weight, body fat and step measurements |
+//! | Workouts | `Date`, `Time`, `Workout`, `Workout Duration`, `Exercise`, `Weight (kg)`, `Reps`, `Duration`, `Distance (m)`… (a row per set) | a workout per exercise of each session with its sets ([`workouts`]) |
 //! | Calories & Macros, Micronutrients, Quick Export | `Date` and nutrient columns | one "MacroFactor day total" entry for each day the food log of the same file does not cover (and, when written, only for a day without food diary entries: [`DiaryRecord::day_total`]) |
 //!
 //! MacroFactor has no meals, so a food's time of day picks one: from 04:00 breakfast, from
 //! 11:00 lunch, from 17:00 dinner, from 22:00 (and without a time) a snack. Trend weight,
 //! expenditure and targets are Sparky's to work out and are not imported; sheets with none of
-//! the columns above are listed as skipped, and so is a workout log (a sheet naming an
-//! exercise, reps or sets: its `Weight` is what was lifted, not the scale's). Weights without a unit are kilograms, as
+//! the columns above are listed as skipped. A sheet naming an exercise, reps or sets is a
+//! workout log, never weigh-ins (its `Weight` is what was lifted, not the scale's). Weights without a unit are kilograms, as
 //! MacroFactor exports them, unless `units` says otherwise. A day's weight, body fat and steps
 //! are taken once even when two sheets give them.
 
 mod workbook;
+mod workouts;
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -162,18 +164,14 @@ fn table(sheet: &Sheet) -> Option<Table<'_>> {
         })
 }
 
-/// A sheet of sets (its top rows name an exercise, reps or sets).
-fn is_workout_log(sheet: &Sheet) -> bool {
-    sheet
-        .rows
-        .iter()
-        .take(HEADER_SEARCH_ROWS)
-        .any(|row| Columns::of(row).exercise.is_some())
-}
-
 /// Reads MacroFactor's export workbook.
 pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
     let sheets = workbook::read(data)?;
+    let reader = CellReader {
+        dates: options.dates.unwrap_or(DateOrder::Mdy),
+        decimal: options.decimal.unwrap_or(DecimalSeparator::Point),
+    };
+    let mut workout_logs = 0;
     let mut food_logs = Vec::new();
     let mut daily = Vec::new();
     let mut out = Parsed::default();
@@ -182,14 +180,7 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
             Some(t) if t.columns.is_food_log() => food_logs.push(t),
             Some(t) => daily.push(t),
             None if sheet.rows.is_empty() => {}
-            None if is_workout_log(sheet) => out.skip(
-                Some(Area::Workouts),
-                1,
-                format!(
-                    "sheet \"{}\": MacroFactor's workouts are not imported yet",
-                    sheet.name
-                ),
-            ),
+            None if workouts::read(sheet, &reader, options, &mut out) => workout_logs += 1,
             None => out.skip(
                 None,
                 1,
@@ -201,11 +192,12 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
             ),
         }
     }
-    if food_logs.is_empty() && daily.is_empty() {
+    if food_logs.is_empty() && daily.is_empty() && workout_logs == 0 {
         let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
         return Err(ImportError::new(format!(
             "not a MacroFactor export: no sheet has a food log (Date, Food Name, Calories, …), \
-             weights (Date, Weight) or daily nutrition (Date, Calories, …); its sheets: {}",
+             weights (Date, Weight), daily nutrition (Date, Calories, …) or workouts (Date, \
+             Exercise, …); its sheets: {}",
             if names.is_empty() {
                 "none".to_string()
             } else {
@@ -213,10 +205,6 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
             }
         )));
     }
-    let reader = CellReader {
-        dates: options.dates.unwrap_or(DateOrder::Mdy),
-        decimal: options.decimal.unwrap_or(DecimalSeparator::Point),
-    };
     let mut keys = Keys::new();
     let mut logged_days = HashSet::new();
     for t in &food_logs {
@@ -617,6 +605,63 @@ mod tests {
                 ),
             ]
         );
+        // A workout per exercise of a session, its sets in order, the session's 65 minutes
+        // shared by its two exercises; cardio with its own time and distance.
+        type Workout = (String, String, Option<Decimal>, Option<Decimal>, usize);
+        let workouts: Vec<Workout> = p
+            .records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Workout(w) => Some((
+                    w.date.to_string(),
+                    w.name.clone(),
+                    w.minutes,
+                    w.km,
+                    w.sets.len(),
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            workouts,
+            [
+                (
+                    "2026-11-01".into(),
+                    "Bench Press".into(),
+                    Some(dec!(32.5)),
+                    None,
+                    2
+                ),
+                (
+                    "2026-11-01".into(),
+                    "Overhead Press".into(),
+                    Some(dec!(32.5)),
+                    None,
+                    1
+                ),
+                (
+                    "2026-11-02".into(),
+                    "Treadmill Run".into(),
+                    Some(dec!(30)),
+                    Some(dec!(5.2)),
+                    0
+                ),
+            ]
+        );
+        let bench = p.records.iter().find_map(|r| match r {
+            Record::Workout(w) if w.name == "Bench Press" => Some(w),
+            _ => None,
+        });
+        let sets: Vec<(Option<i32>, Option<Decimal>)> = bench
+            .unwrap()
+            .sets
+            .iter()
+            .map(|s| (s.reps, s.weight))
+            .collect();
+        assert_eq!(
+            sets,
+            [(Some(8), Some(dec!(60))), (Some(5), Some(dec!(100)))]
+        );
         let reasons: Vec<String> = p
             .skipped
             .iter()
@@ -723,7 +768,7 @@ mod tests {
     }
 
     #[test]
-    fn a_workout_log_is_not_read_as_weigh_ins() {
+    fn a_workout_log_is_read_as_workouts_not_weigh_ins() {
         let book = workbook(&[
             (
                 "Workouts",
@@ -758,12 +803,19 @@ mod tests {
             )]
         );
         assert_eq!(diary(&p)[0].name, "Apple, 182 g");
-        assert_eq!(p.skipped.len(), 1);
-        assert_eq!(p.skipped[0].area, Some(Area::Workouts));
-        assert_eq!(
-            p.skipped[0].reason,
-            "sheet \"Workouts\": MacroFactor's workouts are not imported yet"
-        );
+        let workouts: Vec<&crate::WorkoutRecord> = p
+            .records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Workout(w) => Some(w),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(workouts.len(), 1);
+        assert_eq!(workouts[0].name, "Bench Press");
+        assert_eq!(workouts[0].sets[0].weight, Some(dec!(100)));
+        assert_eq!(workouts[0].sets[0].reps, Some(5));
+        assert!(p.skipped.is_empty(), "{:?}", p.skipped);
     }
 
     #[test]

@@ -33,19 +33,19 @@ use crate::{
     Keys, Options, Parsed, Record, SetRecord, WorkoutRecord,
 };
 
-/// One set row, read.
-struct SetRow {
-    line: u64,
-    started: NaiveDateTime,
-    workout: String,
-    session_minutes: Option<Decimal>,
-    exercise: String,
-    set: Option<SetRecord>,
-    seconds: Option<Decimal>,
-    km: Option<Decimal>,
-    unitless_distance: Option<Decimal>,
+/// One set row, read (also by the MacroFactor importer, whose workbook has a workout log).
+pub(crate) struct SetRow {
+    pub line: u64,
+    pub started: NaiveDateTime,
+    pub workout: String,
+    pub session_minutes: Option<Decimal>,
+    pub exercise: String,
+    pub set: Option<SetRecord>,
+    pub seconds: Option<Decimal>,
+    pub km: Option<Decimal>,
+    pub unitless_distance: Option<Decimal>,
     /// `started` has a real time of day (FitNotes gives only the day).
-    clock: bool,
+    pub clock: bool,
 }
 
 /// Reads Strong's CSV export (either format).
@@ -189,7 +189,7 @@ pub fn parse_hevy(data: &[u8], options: &Options) -> ImportResult<Parsed> {
 }
 
 /// One workout per exercise of a session, in the order they first appear.
-fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
+pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
     // Hash lookups, not scans: a file may hold hundreds of thousands of sets.
     let mut groups: Vec<Vec<SetRow>> = Vec::new();
     let mut group_of: HashMap<(NaiveDateTime, String, String), usize> = HashMap::new();
@@ -329,7 +329,7 @@ fn number(
     }
 }
 
-fn positive(v: Option<Decimal>) -> Option<Decimal> {
+pub(crate) fn positive(v: Option<Decimal>) -> Option<Decimal> {
     v.filter(|v| *v > Decimal::ZERO)
 }
 
@@ -338,7 +338,7 @@ fn sum(values: impl Iterator<Item = Option<Decimal>>) -> Option<Decimal> {
 }
 
 /// A set from its reps and weight; none when it has neither (a cardio row, an empty row).
-fn set_of(
+pub(crate) fn set_of(
     reps: Option<Decimal>,
     weight: Option<Decimal>,
     unit: Option<WeightUnit>,
@@ -380,7 +380,7 @@ fn row_units(
     Ok((weight_unit, km, unitless))
 }
 
-fn mass_unit(u: &str) -> Option<WeightUnit> {
+pub(crate) fn mass_unit(u: &str) -> Option<WeightUnit> {
     match u.trim().to_ascii_lowercase().as_str() {
         "kg" | "kgs" => Some(WeightUnit::Kg),
         "lb" | "lbs" => Some(WeightUnit::Lb),
@@ -388,7 +388,7 @@ fn mass_unit(u: &str) -> Option<WeightUnit> {
     }
 }
 
-fn km_of(d: Decimal, unit: &str) -> Option<Decimal> {
+pub(crate) fn km_of(d: Decimal, unit: &str) -> Option<Decimal> {
     match unit.trim().to_ascii_lowercase().as_str() {
         "km" => Some(d),
         "m" => Some(d / Decimal::from(1000)),
