@@ -9,7 +9,7 @@
 //! | [`cronometer`] | Cronometer's `servings.csv`, `biometrics.csv`, `exercises.csv` | diary entries, measurements, workouts |
 //! | [`apple_health`] | Apple Health's `export.xml`, read as a stream | weight, body fat, height, steps, water, workouts |
 //! | [`strength`] | Strong's, Hevy's and FitNotes' workout CSVs (a row per set) | workouts with their sets, one per exercise of a session |
-//! | [`macrofactor`] | MacroFactor's data export workbook (.xlsx) | diary entries with their nutrients (or a day's total), weight, body fat, steps, workouts with their sets |
+//! | [`macrofactor`] | MacroFactor's data export workbook (.xlsx) | diary entries with their nutrients (or a day's total), weight, body fat, steps, workouts with their sets, custom foods |
 //!
 //! Every record carries a `key` that is stable for the same source row across runs, so a
 //! second import of the same file recognises what the first one stored.

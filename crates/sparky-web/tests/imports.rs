@@ -542,7 +542,7 @@ async fn fitnotes_workouts_with_their_sets() {
 /// MacroFactor's export workbook (.xlsx): food log rows become diary entries with their
 /// nutrients in the meal their time falls in, a day with daily totals but no food log rows gets
 /// one day-total entry, scale weights and body fat become measurements, the workout log
-/// workouts with their sets; a dry run writes nothing, a second import creates nothing, and what is not a workbook is a 422.
+/// workouts with their sets, custom foods foods of the user's own; a dry run writes nothing, a second import creates nothing, and what is not a workbook is a 422.
 #[tokio::test]
 async fn macrofactor_workbook_foods_weights_and_day_totals() {
     let app = TestApp::spawn().await;
@@ -560,6 +560,7 @@ async fn macrofactor_workbook_foods_weights_and_day_totals() {
     assert_eq!(p["created"]["diary"], 5, "{p}");
     assert_eq!(p["created"]["measurements"], 3, "{p}");
     assert_eq!(p["created"]["workouts"], 3, "{p}");
+    assert_eq!(p["created"]["foods"], 2, "{p}");
     assert_eq!(p["skipped"]["diary"], 2, "{p}");
     assert_eq!(p["skipped_unread"], 1, "{p}");
     let reasons: Vec<&str> = p["skip_reasons"]
@@ -577,6 +578,27 @@ async fn macrofactor_workbook_foods_weights_and_day_totals() {
     let p = imported(&app, "/api/v1/import/macrofactor", &key, book.clone()).await;
     assert_eq!(p["created"]["diary"], 5, "{p}");
     assert_eq!(p["created"]["workouts"], 3, "{p}");
+    // The custom food is the user's own, searchable, with its serving.
+    let found = app
+        .get("/api/v1/foods?q=protein%20shake", &As::Key(key.clone()))
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{:?}", found.body);
+    assert!(
+        found.body.to_string().contains("\"Protein shake\""),
+        "{:?}",
+        found.body
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM food_items f JOIN nutrition_data n ON n.food_item_id = f.id
+             WHERE f.name = 'Protein shake' AND f.brand = 'Home' AND f.user_id IS NOT NULL
+             AND n.serving_size = 1 AND n.serving_unit = 'scoop' AND n.serving_weight_g = 30
+             AND n.calories = 120 AND n.protein = 24"
+        )
+        .await,
+        1
+    );
     assert_eq!(
         count(
             &app,

@@ -641,6 +641,7 @@ async fn macrofactor_workbooks() {
         (&7.into(), &6.into(), &3.into()),
         "{p}"
     );
+    assert_eq!(p["created"]["foods"], 2, "{p}");
     assert_eq!(written(&owner).await, [0; 5]);
 
     preview(&import(&db, &["macrofactor"], &files));

@@ -12,8 +12,12 @@ use std::collections::BTreeMap;
 use std::io::{self, Cursor, Read};
 
 use calamine::{DataRef, Reader, Xlsx};
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use rust_decimal::prelude::FromPrimitive;
+use rust_decimal::Decimal;
+use sparky_core::nutrition::Nutrients;
 
+use crate::locale::{self, DateOrder, DecimalSeparator};
 use crate::{ImportError, ImportResult};
 
 /// The largest part (a sheet's XML, the shared strings) after inflating.
@@ -199,6 +203,75 @@ fn iso_date_time(s: &str) -> Option<NaiveDateTime> {
 /// The date Excel's time-only cells are on (serial 0).
 pub(crate) fn excel_day_zero() -> NaiveDate {
     NaiveDate::from_ymd_opt(1899, 12, 30).expect("a valid date")
+}
+
+/// Reads cells as dates, times and numbers (Excel cells, or text in the file's conventions).
+pub(crate) struct CellReader {
+    pub dates: DateOrder,
+    pub decimal: DecimalSeparator,
+}
+
+impl CellReader {
+    pub(crate) fn date(&self, cell: &Cell) -> Option<NaiveDate> {
+        let date = match cell {
+            Cell::DateTime(at) => at.date(),
+            Cell::Text(s) => locale::parse_date(s, self.dates)?,
+            // A date cell without its date format: Excel's serial day number.
+            Cell::Number(n) if (1.0..2_958_466.0).contains(n) => {
+                excel_day_zero().checked_add_signed(Duration::days(n.floor() as i64))?
+            }
+            _ => return None,
+        };
+        (date > excel_day_zero()).then_some(date)
+    }
+
+    pub(crate) fn time(&self, cell: &Cell) -> Option<NaiveTime> {
+        match cell {
+            Cell::DateTime(at) => Some(at.time()),
+            Cell::Text(s) => locale::parse_time(s),
+            // A time cell without its format: the fraction of a day.
+            Cell::Number(n) if (0.0..1.0).contains(n) => {
+                NaiveTime::from_num_seconds_from_midnight_opt(
+                    (n * 86_400.0).round() as u32 % 86_400,
+                    0,
+                )
+            }
+            _ => None,
+        }
+    }
+
+    /// A number, `None` when the cell is empty, an error when it holds something else.
+    pub(crate) fn number(&self, cell: &Cell) -> Result<Option<Decimal>, String> {
+        match cell {
+            Cell::Empty => Ok(None),
+            Cell::Number(n) => Decimal::from_f64(*n)
+                .map(|d| Some(d.round_dp(6).normalize()))
+                .ok_or_else(|| format!("{n} is out of range")),
+            Cell::Text(s) if s.trim().is_empty() => Ok(None),
+            Cell::Text(s) => locale::parse_number(s, self.decimal)
+                .map(Some)
+                .ok_or_else(|| format!("not a number: \"{}\"", s.trim())),
+            Cell::DateTime(_) => Err("a date where a number belongs".into()),
+        }
+    }
+
+    pub(crate) fn nutrients(
+        &self,
+        row: &Row,
+        columns: &[(usize, &'static str)],
+    ) -> Result<Nutrients, String> {
+        let mut n = Nutrients::default();
+        for (i, name) in columns {
+            match self.number(row.get(*i)) {
+                Ok(Some(v)) if v < Decimal::ZERO => {
+                    return Err(format!("a negative amount of {}", name.replace('_', " ")))
+                }
+                Ok(v) => n.set(name, v),
+                Err(why) => return Err(format!("{}: {why}", name.replace('_', " "))),
+            }
+        }
+        Ok(n)
+    }
 }
 
 #[cfg(test)]

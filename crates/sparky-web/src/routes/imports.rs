@@ -245,7 +245,7 @@ pub(crate) async fn read_upload(app: &AppState, req: Request) -> Result<Upload, 
 /// | `strong` | Strong's workout CSV (Settings → Export data) | a workout per exercise of each session, with its sets (weights without a unit in `units`, default yours) |
 /// | `hevy` | Hevy's workouts CSV (Settings → Export & import data → Export workouts) | a workout per exercise of each session, with its sets |
 /// | `fitnotes` | FitNotes' workout data CSV (Settings → Spreadsheet Export → Workout Data) | a workout per exercise of each day, with its sets (weights without a unit in `units`, default yours) |
-/// | `macrofactor` | MacroFactor's data export workbook, `.xlsx` (More → Data Management → Data Export, quick or granular) | a diary entry per food log row with its nutrients, in the meal its time falls in; a "MacroFactor day total" entry for days with daily totals but no food log rows; weight (kg unless `units` says otherwise), body fat, steps; a workout per exercise of each session with its sets |
+/// | `macrofactor` | MacroFactor's data export workbook, `.xlsx` (More → Data Management → Data Export, quick or granular) | a diary entry per food log row with its nutrients, in the meal its time falls in; a "MacroFactor day total" entry for days with daily totals but no food log rows; weight (kg unless `units` says otherwise), body fat, steps; a workout per exercise of each session with its sets; custom foods and favorites as foods of your own |
 ///
 /// The answer counts what was created (or with `dry_run=true`, would be) and what was skipped,
 /// with each reason and the first line it applies to. Importing the same file again creates

@@ -151,7 +151,7 @@ async fn another_apps_export_is_checked_then_imported() {
     check_file(&cy, "macrofactor", &book).await;
     cy.until_text(
         "[data-import-from-status]",
-        "Ready to add: 5 diary entries, 3 measurements, 3 workouts",
+        "Ready to add: 2 foods, 5 diary entries, 3 measurements, 3 workouts",
     )
     .await;
     cy.close().await;
