@@ -626,7 +626,42 @@ async fn mcp_over_http_follows_the_streamable_http_transport() {
     .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let body: Value = r.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "unsupported_protocol_version");
+    assert_eq!(body["jsonrpc"], "2.0", "{body}");
+    assert_eq!(body["id"], Value::Null, "{body}");
+    assert_eq!(body["error"]["code"], -32600, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unsupported protocol version"),
+        "{body}"
+    );
+
+    // Not JSON: a JSON-RPC parse error with a null id (not the API's error shape).
+    let r = app
+        .client
+        .post(&url)
+        .bearer_auth(&key)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        (&body["jsonrpc"], &body["id"], &body["error"]["code"]),
+        (&json!("2.0"), &Value::Null, &json!(-32700)),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Parse error: malformed JSON"),
+        "{body}"
+    );
 
     // A batch (revisions up to 2025-03-26): the responses as one array, the notification
     // unanswered; as events, one per response.
@@ -679,7 +714,8 @@ async fn mcp_over_http_follows_the_streamable_http_transport() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{refused}");
         let body: Value = r.json().await.unwrap();
-        assert_eq!(body["error"]["code"], "invalid_request", "{refused}");
+        assert_eq!(body["error"]["code"], -32600, "{refused}: {body}");
+        assert_eq!(body["id"], Value::Null, "{refused}: {body}");
     }
 
     // The document describes all three methods and the supported revisions.

@@ -10,12 +10,16 @@
 //!   `GET` (the stream for such messages) and `DELETE` (ending a session) are 405 with
 //!   `Allow: POST`, as the transport specification provides.
 //! - `Mcp-Protocol-Version`, when sent, must name a revision this server speaks (400 if not).
+//! - A body that is not JSON, or not a JSON-RPC message or batch, is answered 400 with a
+//!   JSON-RPC error whose `id` is null (-32700 parse error, -32600 invalid request), as
+//!   JSON-RPC clients expect; authentication, size and media type errors keep the API's
+//!   error shape.
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 use sparky_app::assistant::mcp;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
@@ -71,6 +75,41 @@ impl ToSchema for McpBody {
     }
 }
 
+/// A JSON-RPC error answering no particular request (`id` null), sent with 400.
+#[derive(Serialize, ToSchema)]
+pub struct McpErrorBody {
+    /// Always `2.0`.
+    #[schema(pattern = "^2\\.0$")]
+    jsonrpc: String,
+    /// Always null: the message could not be read, so it has no id to answer.
+    id: Option<i64>,
+    error: McpError,
+}
+
+/// The error of an [`McpErrorBody`].
+#[derive(Serialize, ToSchema)]
+pub struct McpError {
+    /// -32700 (parse error: not JSON) or -32600 (invalid request).
+    #[schema(minimum = -32700, maximum = -32600)]
+    code: i64,
+    message: String,
+}
+
+/// JSON-RPC's code for a body that is not JSON.
+const PARSE_ERROR: i64 = -32700;
+/// JSON-RPC's code for JSON that is not a valid request.
+const INVALID_REQUEST: i64 = -32600;
+
+/// A 400 whose body is a JSON-RPC error with a null id.
+fn rpc_error(code: i64, message: impl Into<String>) -> Response {
+    let body = json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": {"code": code, "message": message.into()},
+    });
+    (StatusCode::BAD_REQUEST, ApiJson(body)).into_response()
+}
+
 /// The MCP request headers Sparky reads.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Header)]
@@ -100,25 +139,37 @@ pub struct McpHeaders {
         (status = 200, description = "The JSON-RPC response",
             content((Object = "application/json"), (String = "text/event-stream"))),
         (status = 202, description = "A notification or response, accepted"),
-        (status = 400, description = "Not a JSON-RPC message object or batch (no batches with \
-            revision 2025-06-18), or an unsupported `Mcp-Protocol-Version`", body = ErrorBody),
+        (status = 400, description = "Not JSON (-32700), not a JSON-RPC message object or batch \
+            (no batches with revision 2025-06-18), or an unsupported `Mcp-Protocol-Version` \
+            (-32600): a JSON-RPC error with a null id", body = McpErrorBody),
     ))]
 async fn mcp_message(
     State(state): State<AppState>,
     Auth { mut tx, .. }: Auth,
     headers: HeaderMap,
-    ApiJson(message): ApiJson<Value>,
+    body: Result<ApiJson<Value>, ApiError>,
 ) -> ApiResult<Response> {
     let user_id = tx.user_id().await?;
     tx.commit().await?;
+    let message = match body {
+        Ok(ApiJson(message)) => message,
+        // Malformed JSON; too large, not JSON by media type, a NUL: the API's errors.
+        Err(e) if e.status == StatusCode::BAD_REQUEST => {
+            return Ok(rpc_error(
+                PARSE_ERROR,
+                format!("Parse error: {}", e.message),
+            ))
+        }
+        Err(e) => return Err(e),
+    };
     if let Some(version) = headers.get("mcp-protocol-version") {
         let version = version.to_str().unwrap_or_default();
         if !mcp::supports(version) {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "unsupported_protocol_version",
+            return Ok(rpc_error(
+                INVALID_REQUEST,
                 format!(
-                    "Mcp-Protocol-Version must be one of {}",
+                    "Bad Request: unsupported protocol version: Mcp-Protocol-Version must be \
+                     one of {}",
                     mcp::PROTOCOL_VERSIONS.join(", ")
                 ),
             ));
@@ -128,31 +179,27 @@ async fn mcp_message(
         Value::Object(_) => {}
         // Revision 2025-06-18 dropped JSON-RPC batching; the earlier ones have it.
         Value::Array(_) if negotiated(&headers) == Some(NO_BATCHES) => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
+            return Ok(rpc_error(
+                INVALID_REQUEST,
                 format!("MCP {NO_BATCHES} has no batches: send one JSON-RPC message object"),
             ));
         }
         Value::Array(batch) if batch.is_empty() || batch.len() > mcp::MAX_BATCH => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
+            return Ok(rpc_error(
+                INVALID_REQUEST,
                 format!("a batch holds 1 to {} messages", mcp::MAX_BATCH),
             ));
         }
         Value::Array(batch) if !batch.iter().all(Value::is_object) => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
+            return Ok(rpc_error(
+                INVALID_REQUEST,
                 "a batch holds JSON-RPC message objects",
             ));
         }
         Value::Array(_) => {}
         _ => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
+            return Ok(rpc_error(
+                INVALID_REQUEST,
                 "send one JSON-RPC message object (or, up to MCP 2025-03-26, an array of them)",
             ))
         }
