@@ -5,6 +5,7 @@ use rust_decimal_macros::dec;
 use super::workbook::tests::{text_row, workbook};
 use super::workbook::{Cell, CellReader};
 use super::*;
+use crate::{FoodRecord, WorkoutRecord};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/fixtures/macrofactor/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -16,6 +17,26 @@ fn diary(p: &Parsed) -> Vec<&DiaryRecord> {
         .iter()
         .filter_map(|r| match r {
             Record::Diary(d) => Some(d),
+            _ => None,
+        })
+        .collect()
+}
+
+fn foods(p: &Parsed) -> Vec<&FoodRecord> {
+    p.records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Food(f) => Some(f),
+            _ => None,
+        })
+        .collect()
+}
+
+fn workouts(p: &Parsed) -> Vec<&WorkoutRecord> {
+    p.records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Workout(w) => Some(w),
             _ => None,
         })
         .collect()
@@ -102,22 +123,20 @@ fn the_granular_export_gives_foods_weights_and_uncovered_day_totals() {
     );
     // Custom foods with their one serving; the favorite that is one of them comes once.
     type Food = (String, Option<String>, Decimal, String, Option<Decimal>);
-    let foods: Vec<Food> = p
-        .records
+    let own: Vec<Food> = foods(&p)
         .iter()
-        .filter_map(|r| match r {
-            Record::Food(f) => Some((
+        .map(|f| {
+            (
                 f.name.clone(),
                 f.brand.clone(),
                 f.serving_size,
                 f.serving_unit.clone(),
                 f.weight_g,
-            )),
-            _ => None,
+            )
         })
         .collect();
     assert_eq!(
-        foods,
+        own,
         [
             (
                 "Protein shake".into(),
@@ -138,22 +157,20 @@ fn the_granular_export_gives_foods_weights_and_uncovered_day_totals() {
     // A workout per exercise of a session, its sets in order, the session's 65 minutes
     // shared by its two exercises; cardio with its own time and distance.
     type Workout = (String, String, Option<Decimal>, Option<Decimal>, usize);
-    let workouts: Vec<Workout> = p
-        .records
+    let sessions: Vec<Workout> = workouts(&p)
         .iter()
-        .filter_map(|r| match r {
-            Record::Workout(w) => Some((
+        .map(|w| {
+            (
                 w.date.to_string(),
                 w.name.clone(),
                 w.minutes,
                 w.km,
                 w.sets.len(),
-            )),
-            _ => None,
+            )
         })
         .collect();
     assert_eq!(
-        workouts,
+        sessions,
         [
             (
                 "2026-11-01".into(),
@@ -178,10 +195,7 @@ fn the_granular_export_gives_foods_weights_and_uncovered_day_totals() {
             ),
         ]
     );
-    let bench = p.records.iter().find_map(|r| match r {
-        Record::Workout(w) if w.name == "Bench Press" => Some(w),
-        _ => None,
-    });
+    let bench = workouts(&p).into_iter().find(|w| w.name == "Bench Press");
     let sets: Vec<(Option<i32>, Option<Decimal>)> = bench
         .unwrap()
         .sets
@@ -335,14 +349,7 @@ fn a_workout_log_is_read_as_workouts_not_weigh_ins() {
         )]
     );
     assert_eq!(diary(&p)[0].name, "Apple, 182 g");
-    let workouts: Vec<&crate::WorkoutRecord> = p
-        .records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Workout(w) => Some(w),
-            _ => None,
-        })
-        .collect();
+    let workouts = workouts(&p);
     assert_eq!(workouts.len(), 1);
     assert_eq!(workouts[0].name, "Bench Press");
     assert_eq!(workouts[0].sets[0].weight, Some(dec!(100)));
