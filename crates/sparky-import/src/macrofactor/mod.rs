@@ -10,13 +10,14 @@
 //! | Workouts | `Date`, `Time`, `Workout`, `Workout Duration`, `Exercise`, `Weight (kg)`, `Reps`, `Duration`, `Distance (m)`… (a row per set) | a workout per exercise of each session with its sets ([`workouts`]) |
 //! | Calories & Macros, Micronutrients, Quick Export | `Date` and nutrient columns | one "MacroFactor day total" entry for each day the food log of the same file does not cover (and, when written, only for a day without food diary entries: [`DiaryRecord::day_total`]) |
 //!
-//! MacroFactor has no meals, so a food's time of day picks one: from 04:00 breakfast, from
-//! 11:00 lunch, from 17:00 dinner, from 22:00 (and without a time) a snack. Trend weight,
-//! expenditure and targets are Sparky's to work out and are not imported; sheets with none of
-//! the columns above are listed as skipped. A sheet naming an exercise, reps or sets is a
-//! workout log, never weigh-ins (its `Weight` is what was lifted, not the scale's). Weights without a unit are kilograms, as
-//! MacroFactor exports them, unless `units` says otherwise. A day's weight, body fat and steps
-//! are taken once even when two sheets give them.
+//! MacroFactor has no meals, so a food's time of day picks one (unless a `Meal` column names
+//! it): from 04:00 breakfast, from 11:00 lunch, from 17:00 dinner, from 22:00 (and without a
+//! time) a snack. Trend weight, expenditure and targets are Sparky's to work out and are not
+//! imported; sheets with none of the columns above are listed as skipped. A sheet naming an
+//! exercise, reps or sets is a workout log, never weigh-ins (its `Weight` is what was lifted,
+//! not the scale's). Weights without a unit are kilograms, as MacroFactor exports them, unless
+//! `units` says otherwise. A day's weight, body fat and steps are taken once even when two
+//! sheets give them.
 
 mod foods;
 mod workbook;
@@ -32,8 +33,8 @@ use sparky_core::MealType;
 use crate::csv_generic::nutrient_for;
 use crate::locale::{self, DateOrder, DecimalSeparator};
 use crate::{
-    header_unit, normalise_header, nutrients_text, Area, DiaryRecord, ImportError, ImportResult,
-    Keys, MeasurementRecord, Options, Parsed, Record,
+    header_unit, meal_of, normalise_header, nutrients_text, Area, DiaryRecord, ImportError,
+    ImportResult, Keys, MeasurementRecord, Options, Parsed, Record,
 };
 use workbook::{CellReader, Row, Sheet};
 
@@ -48,6 +49,7 @@ const HEADER_SEARCH_ROWS: usize = 10;
 struct Columns {
     date: Option<usize>,
     time: Option<usize>,
+    meal: Option<usize>,
     food: Option<usize>,
     brand: Option<usize>,
     /// `Recipe` or `Ingredient`: a recipe's ingredients, not foods of their own.
@@ -74,6 +76,7 @@ impl Columns {
             let slot = match name.as_str() {
                 "date" | "day" => &mut c.date,
                 "time" | "time_logged" => &mut c.time,
+                "meal" | "meal_name" | "meal_type" => &mut c.meal,
                 "food_name" | "food" | "name" => &mut c.food,
                 "brand" | "brand_name" => &mut c.brand,
                 "recipe" | "recipe_name" | "ingredient" | "ingredient_name" => &mut c.recipe,
@@ -229,11 +232,14 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
         }
     }
     if food_logs.is_empty() && food_lists.is_empty() && daily.is_empty() && workout_logs == 0 {
-        let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+        let mut names: Vec<&str> = sheets.iter().take(20).map(|s| s.name.as_str()).collect();
+        if sheets.len() > names.len() {
+            names.push("…");
+        }
         return Err(ImportError::new(format!(
             "not a MacroFactor export: no sheet has a food log (Date, Food Name, Calories, …), \
-             weights (Date, Weight), daily nutrition (Date, Calories, …) or workouts (Date, \
-             Exercise, …); its sheets: {}",
+             custom foods (Food Name, Calories, …), weights (Date, Weight), daily nutrition \
+             (Date, Calories, …) or workouts (Date, Exercise, …); its sheets: {}",
             if names.is_empty() {
                 "none".to_string()
             } else {
@@ -315,7 +321,10 @@ fn read_food_log(
             line,
             date,
             at: locale::local_instant(date, time),
-            meal: meal_at(time),
+            meal: match c.meal.and_then(|i| row.get(i).text()) {
+                Some(named) => meal_of(named),
+                None => meal_at(time),
+            },
             name,
             nutrients,
             day_total: false,

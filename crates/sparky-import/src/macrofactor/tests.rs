@@ -418,6 +418,21 @@ fn changed_workbooks_are_read_or_refused() {
 }
 
 #[test]
+fn a_meal_column_names_the_meal() {
+    let book = workbook(&[(
+        "Food Log",
+        vec![
+            text_row(1, &["Date", "Time", "Meal", "Food Name", "Calories (kcal)"]),
+            text_row(2, &["2026-11-01", "23:30", "Dinner", "Soup", "200"]),
+            text_row(3, &["2026-11-01", "23:40", "", "Tea", "5"]),
+        ],
+    )]);
+    let p = parse(&book, &Options::default()).unwrap();
+    let meals: Vec<MealType> = diary(&p).iter().map(|e| e.meal).collect();
+    assert_eq!(meals, [MealType::Dinner, MealType::Snack]);
+}
+
+#[test]
 fn meals_follow_the_clock() {
     let at = |h, m| Some(NaiveTime::from_hms_opt(h, m, 0).unwrap());
     assert_eq!(meal_at(at(3, 59)), MealType::Snack);
