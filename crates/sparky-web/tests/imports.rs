@@ -733,17 +733,28 @@ async fn macrofactor_workbook_foods_weights_and_day_totals() {
     }
     let before = written(&app).await;
 
-    // Not a workbook, a broken one: 422 naming the body, nothing written.
+    // Neither a workbook nor text (an old .xls), a broken workbook, a CSV of something
+    // else: 422 naming the body, nothing written.
     let (s, p) = send(
         &app,
         "/api/v1/import/macrofactor",
         Some(&key),
-        b"Date,Food Name,Calories\n2026-11-01,Oats,300\n".to_vec(),
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00".to_vec(),
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     let message = p["error"]["fields"]["body"].as_str().unwrap();
-    assert!(message.contains("not a zip archive"), "{p}");
+    assert!(message.contains("neither a zip archive"), "{p}");
+    let (s, p) = send(
+        &app,
+        "/api/v1/import/macrofactor",
+        Some(&key),
+        b"Month,Rent\nJanuary,900\n".to_vec(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let message = p["error"]["fields"]["body"].as_str().unwrap();
+    assert!(message.contains("not a MacroFactor export"), "{p}");
     let (s, p) = send(
         &app,
         "/api/v1/import/macrofactor",

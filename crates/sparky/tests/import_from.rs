@@ -673,17 +673,17 @@ async fn macrofactor_workbooks() {
     assert_eq!(written(&owner).await, before);
 
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("MacroFactor.csv");
-    std::fs::write(&csv, "Date,Food Name,Calories\n2026-11-01,Oats,300\n").unwrap();
+    let xls = dir.path().join("MacroFactor.xls");
+    std::fs::write(&xls, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00").unwrap();
     let out = import(
         &db,
         &["macrofactor"],
-        &[fixture("macrofactor/granular.xlsx"), csv],
+        &[fixture("macrofactor/granular.xlsx"), xls],
     );
     assert!(!out.status.success(), "{}", text(&out));
     let msg = text(&out);
     assert!(
-        msg.contains("MacroFactor.csv") && msg.contains("not a zip archive"),
+        msg.contains("MacroFactor.xls") && msg.contains("neither a zip archive"),
         "{msg}"
     );
     assert_eq!(written(&owner).await, before);

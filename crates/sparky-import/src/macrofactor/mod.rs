@@ -1,6 +1,6 @@
 //! MacroFactor's data export (More → Data Management → Data Export): one Excel workbook
 //! (.xlsx), its sheets told apart by their columns (names vary between the quick and the
-//! granular export and between app versions).
+//! granular export and between app versions). One sheet saved as CSV is read the same way.
 //!
 //! | sheet | columns | becomes |
 //! |---|---|---|
@@ -194,9 +194,15 @@ fn is_recipe_list(sheet: &Sheet) -> bool {
 /// Reads MacroFactor's export workbook.
 pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
     let sheets = workbook::read(data)?;
+    // A CSV file separated by `;` comes from a spreadsheet that writes `80,5`.
+    let semicolons = !data.starts_with(b"PK") && crate::sniff_delimiter(data) == b';';
     let reader = CellReader {
         dates: options.dates.unwrap_or(DateOrder::Mdy),
-        decimal: options.decimal.unwrap_or(DecimalSeparator::Point),
+        decimal: options.decimal.unwrap_or(if semicolons {
+            DecimalSeparator::Comma
+        } else {
+            DecimalSeparator::Point
+        }),
     };
     let mut workout_logs = 0;
     let mut food_logs = Vec::new();

@@ -433,6 +433,20 @@ fn a_meal_column_names_the_meal() {
 }
 
 #[test]
+fn a_sheet_saved_as_csv_is_read_like_the_workbook() {
+    let csv = "Date;Time;Food Name;Serving Size;Serving Qty;Calories (kcal);Protein (g)\n\
+               2026-11-01;07:38;Oats;cup;1;307;10,7\n";
+    let p = parse(csv.as_bytes(), &Options::default()).unwrap();
+    let entries = diary(&p);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].name, "Oats, 1 cup");
+    assert_eq!(entries[0].meal, MealType::Breakfast);
+    assert_eq!(entries[0].nutrients.get("protein"), Some(dec!(10.7)));
+    let e = parse(b"Month,Rent\nJanuary,900\n", &Options::default()).unwrap_err();
+    assert!(e.message.contains("its sheets: CSV"), "{e}");
+}
+
+#[test]
 fn meals_follow_the_clock() {
     let at = |h, m| Some(NaiveTime::from_hms_opt(h, m, 0).unwrap());
     assert_eq!(meal_at(at(3, 59)), MealType::Snack);

@@ -74,14 +74,17 @@ pub(crate) struct Sheet {
 fn not_a_workbook(detail: impl std::fmt::Display) -> ImportError {
     ImportError::new(format!(
         "not a readable Excel workbook (.xlsx): {detail}. Upload the .xlsx file MacroFactor \
-         exported (More → Data Management → Data Export)"
+         exported (More → Data Management → Data Export), or one of its sheets saved as CSV"
     ))
 }
 
-/// Reads every sheet of the workbook in `data`.
+/// The name given to the one sheet of a CSV file.
+pub(crate) const CSV_SHEET: &str = "CSV";
+
+/// Reads every sheet of the workbook in `data`, or the one sheet of a CSV file.
 pub(crate) fn read(data: &[u8]) -> ImportResult<Vec<Sheet>> {
     if !data.starts_with(b"PK\x03\x04") {
-        return Err(not_a_workbook("the file is not a zip archive"));
+        return read_csv(data);
     }
     measure_parts(data)?;
     let mut book = Xlsx::new(Cursor::new(data)).map_err(not_a_workbook)?;
@@ -133,6 +136,51 @@ pub(crate) fn read(data: &[u8]) -> ImportResult<Vec<Sheet>> {
         });
     }
     Ok(sheets)
+}
+
+/// A sheet saved as CSV (MacroFactor's CSV files, or a sheet saved from a spreadsheet app):
+/// every cell is text, read by the same rules as the workbook's text cells.
+fn read_csv(data: &[u8]) -> ImportResult<Vec<Sheet>> {
+    if std::str::from_utf8(data).is_err() {
+        return Err(not_a_workbook(
+            "the file is neither a zip archive (.xlsx) nor UTF-8 text (.csv)",
+        ));
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(crate::sniff_delimiter(data))
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(data);
+    let mut cells_left = MAX_CELLS;
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(ImportError::from)?;
+        let number = record
+            .position()
+            .map_or(rows.len() as u64 + 1, |p| p.line());
+        let cells: Vec<Cell> = record
+            .iter()
+            .take(MAX_COLUMNS as usize)
+            .map(|t| match t.trim() {
+                "" => Cell::Empty,
+                t => Cell::Text(t.to_string()),
+            })
+            .collect();
+        let filled = cells.iter().filter(|c| **c != Cell::Empty).count();
+        if filled == 0 {
+            continue;
+        }
+        cells_left = cells_left.checked_sub(filled).ok_or_else(|| {
+            ImportError::new(format!(
+                "the file has more than {MAX_CELLS} filled cells; export a shorter date range"
+            ))
+        })?;
+        rows.push(Row { number, cells });
+    }
+    Ok(vec![Sheet {
+        name: CSV_SHEET.into(),
+        rows,
+    }])
 }
 
 /// Inflates every part once, counting, and refuses the file when a part or the whole is over
@@ -411,9 +459,20 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_csv_file_is_one_sheet_of_text() {
+        let sheets = read("\u{feff}Date;Weight (kg)\n2026-11-01;80,5\n;\n".as_bytes()).unwrap();
+        assert_eq!(sheets.len(), 1);
+        assert_eq!(sheets[0].name, CSV_SHEET);
+        let rows = &sheets[0].rows;
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[1].number, 2);
+        assert_eq!(rows[1].get(1), &Cell::Text("80,5".into()));
+    }
+
+    #[test]
     fn other_files_are_refused_with_what_to_upload() {
-        let e = read(b"Date,Food Name\n2026-11-01,Oats\n").unwrap_err();
-        assert!(e.message.contains("not a zip archive"), "{e}");
+        let e = read(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 an old .xls").unwrap_err();
+        assert!(e.message.contains("neither a zip archive"), "{e}");
         assert!(e.message.contains("Data Export"), "{e}");
         let e = read(b"PK\x03\x04 broken").unwrap_err();
         assert!(e.message.contains("not a readable Excel workbook"), "{e}");
