@@ -263,6 +263,11 @@
           ? form.getAttribute(dryRun ? "data-would" : "data-added").replace("{list}", parts.join(", "))
           : form.getAttribute("data-nothing");
         status.appendChild(p);
+        if (body.replaced_day_totals > 0) {
+          var replaced = document.createElement("p");
+          replaced.textContent = form.getAttribute("data-replaced").replace("{n}", body.replaced_day_totals);
+          status.appendChild(replaced);
+        }
         // A generic CSV: how each column was read, so a wrong match can be fixed first.
         if (body.columns && body.columns.length) {
           var cols = document.createElement("p");

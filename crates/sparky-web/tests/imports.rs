@@ -721,16 +721,43 @@ async fn macrofactor_workbook_foods_weights_and_day_totals() {
         "a day's total, but the day already has food diary entries (it would count them twice)",
         "{p}"
     );
-    for (date, kcal) in [("2026-11-03", 150.0), ("2026-11-04", 1980.0)] {
+    async fn calories(app: &TestApp, key: &str, date: &str) -> f64 {
         let day = app
-            .get(&format!("/api/v1/diary/{date}"), &As::Key(key.clone()))
+            .get(&format!("/api/v1/diary/{date}"), &As::Key(key.to_string()))
             .await;
-        assert_eq!(
-            day.body["totals"]["calories"], kcal,
-            "{date}: {:?}",
-            day.body
-        );
+        day.body["totals"]["calories"].as_f64().unwrap()
     }
+    assert_eq!(calories(&app, &key, "2026-11-03").await, 150.0);
+    assert_eq!(calories(&app, &key, "2026-11-04").await, 1980.0);
+
+    // The food log of a day that got a day total earlier replaces that total (here one
+    // sheet saved as CSV); a dry run only says so.
+    let log =
+        b"Date,Time,Food Name,Calories (kcal),Protein (g)\n2026-11-04,08:00,Eggs,180,12\n".to_vec();
+    let p = imported(
+        &app,
+        "/api/v1/import/macrofactor?dry_run=true",
+        &key,
+        log.clone(),
+    )
+    .await;
+    assert_eq!(p["replaced_day_totals"], 1, "{p}");
+    assert_eq!(calories(&app, &key, "2026-11-04").await, 1980.0);
+    let p = imported(&app, "/api/v1/import/macrofactor", &key, log).await;
+    assert_eq!(p["replaced_day_totals"], 1, "{p}");
+    assert_eq!(p["created"]["diary"], 1, "{p}");
+    assert_eq!(calories(&app, &key, "2026-11-04").await, 180.0);
+    // The replaced total stays replaced when the quick export comes again.
+    let p = imported(
+        &app,
+        "/api/v1/import/macrofactor",
+        &key,
+        fixture("macrofactor/quick-export.xlsx"),
+    )
+    .await;
+    assert_eq!(p["created"]["diary"], 0, "{p}");
+    assert_eq!(p["replaced_day_totals"], 0, "{p}");
+    assert_eq!(calories(&app, &key, "2026-11-04").await, 180.0);
     let before = written(&app).await;
 
     // Neither a workbook nor text (an old .xls), a broken workbook, a CSV of something

@@ -276,6 +276,17 @@ pub fn print_preview(p: &ImportPreview, json: bool) {
         p.created.workouts,
         p.created.goals
     );
+    if p.replaced_day_totals > 0 {
+        println!(
+            "{} {} day totals from an earlier import with those days' food entries",
+            if p.dry_run {
+                "would replace"
+            } else {
+                "replaced"
+            },
+            p.replaced_day_totals
+        );
+    }
     if !p.columns.is_empty() {
         let read: Vec<String> = p
             .columns

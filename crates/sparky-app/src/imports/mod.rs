@@ -98,6 +98,10 @@ pub struct ImportPreview {
     pub skipped: AreaCounts,
     /// Skipped rows that belong to no area (unreadable rows).
     pub skipped_unread: usize,
+    /// Whole-day totals an earlier import of the same app brought (MacroFactor's daily
+    /// nutrition) on days this import gives food entries for: those entries replace them,
+    /// so the day is not counted twice.
+    pub replaced_day_totals: usize,
     /// Why rows were skipped, most frequent first (at most 100 reasons).
     #[schema(max_items = 100)]
     pub skip_reasons: Vec<SkipReason>,
@@ -128,6 +132,7 @@ impl ImportPreview {
             created: AreaCounts::default(),
             skipped: AreaCounts::default(),
             skipped_unread: 0,
+            replaced_day_totals: 0,
             skip_reasons: Vec::new(),
             columns: Vec::new(),
         }
@@ -145,6 +150,7 @@ impl ImportPreview {
         add(&mut self.created, &other.created);
         add(&mut self.skipped, &other.skipped);
         self.skipped_unread += other.skipped_unread;
+        self.replaced_day_totals += other.replaced_day_totals;
         self.columns.extend(other.columns);
         self.columns.truncate(MAX_COLUMNS);
         for r in other.skip_reasons {
@@ -606,6 +612,32 @@ pub async fn run(
         }
     }
 
+    // A day total from an earlier import gives way to this import's food entries for its day.
+    let detailed_days: Vec<NaiveDate> = diary_rows
+        .iter()
+        .filter(|d| !d.record.day_total)
+        .map(|d| d.record.date)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut replaced: Vec<Uuid> = Vec::new();
+    if !detailed_days.is_empty() {
+        let rows = tx
+            .query(
+                "SELECT d.id FROM food_diary d
+                 JOIN import_records r ON r.target_id = d.id AND r.user_id = auth.uid()
+                     AND r.source = $1 AND r.area = 'diary'
+                 WHERE d.user_id = auth.uid() AND d.entry_date = ANY($2) AND d.food_name = $3",
+                &[
+                    &source.as_str(),
+                    &detailed_days,
+                    &sparky_import::macrofactor::DAY_TOTAL_NAME,
+                ],
+            )
+            .await?;
+        replaced = rows.iter().map(|r| r.get(0)).collect();
+    }
+    preview.replaced_day_totals = replaced.len();
     preview.created.foods = food_rows.len();
     preview.created.diary = diary_rows.len();
     preview.created.measurements = measurement_rows.len();
@@ -615,6 +647,14 @@ pub async fn run(
         return Ok(preview);
     }
 
+    if !replaced.is_empty() {
+        // Its ledger row stays, so importing the totals again does not bring it back.
+        tx.execute(
+            "DELETE FROM food_diary WHERE user_id = auth.uid() AND id = ANY($1)",
+            &[&replaced],
+        )
+        .await?;
+    }
     let mut ledger: Vec<(String, Area, Uuid)> = Vec::new();
     for chunk in food_rows.chunks(CHUNK) {
         insert_foods(tx, chunk).await?;
