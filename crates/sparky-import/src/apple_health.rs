@@ -50,6 +50,7 @@ fn number(s: Option<&String>) -> Option<Decimal> {
     Decimal::from_str(s)
         .ok()
         .or_else(|| Decimal::from_scientific(s).ok())
+        .and_then(crate::locale::bounded)
 }
 
 /// `HKWorkoutActivityTypeTraditionalStrengthTraining` → `Traditional Strength Training`.

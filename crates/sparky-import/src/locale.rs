@@ -163,7 +163,19 @@ pub fn parse_number(s: &str, decimal: DecimalSeparator) -> Option<Decimal> {
     if clean.is_empty() || clean == "-" {
         return None;
     }
-    Decimal::from_str(clean).ok()
+    Decimal::from_str(clean).ok().and_then(bounded)
+}
+
+/// `v` when its magnitude is at most [`max_number`].
+pub fn bounded(v: Decimal) -> Option<Decimal> {
+    (v.abs() <= max_number()).then_some(v)
+}
+
+/// The largest magnitude a number in an imported file may have (10^15): far beyond any real
+/// value, and small enough that sums over millions of rows and unit conversions cannot
+/// overflow a `Decimal` (whose arithmetic would panic).
+pub fn max_number() -> Decimal {
+    Decimal::from(1_000_000_000_000_000_i64)
 }
 
 fn day_month_parts(s: &str) -> Option<(u32, u32)> {
@@ -233,6 +245,12 @@ mod tests {
         assert_eq!(parse_number("", Point), None);
         assert_eq!(parse_number("abc", Point), None);
         assert_eq!(parse_number("1.5kg", Point), None);
+        assert_eq!(
+            parse_number("1000000000000000", Point),
+            Some(dec!(1000000000000000))
+        );
+        assert_eq!(parse_number("1000000000000001", Point), None);
+        assert_eq!(parse_number("-9999999999999999999999999999", Point), None);
     }
 
     #[test]

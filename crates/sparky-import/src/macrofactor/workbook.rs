@@ -293,6 +293,7 @@ impl CellReader {
         match cell {
             Cell::Empty => Ok(None),
             Cell::Number(n) => Decimal::from_f64(*n)
+                .filter(|d| d.abs() <= locale::max_number())
                 .map(|d| Some(d.round_dp(6).normalize()))
                 .ok_or_else(|| format!("{n} is out of range")),
             Cell::Text(s) if s.trim().is_empty() => Ok(None),

@@ -181,14 +181,19 @@ fn duration(
         )));
     }
     if let Some(text) = cell.text().filter(|t| t.contains(':')) {
-        let parts: Vec<&str> = text.split(':').collect();
+        let not_a_duration = || format!("not a duration: \"{text}\"");
         let mut seconds = Decimal::ZERO;
-        for p in &parts {
-            let n: Decimal = p
-                .trim()
-                .parse()
-                .map_err(|_| format!("not a duration: \"{text}\""))?;
-            seconds = seconds * Decimal::from(60) + n;
+        for p in text.split(':') {
+            let n = reader
+                .number(&Cell::Text(p.trim().to_string()))
+                .ok()
+                .flatten()
+                .ok_or_else(not_a_duration)?;
+            seconds = seconds
+                .checked_mul(Decimal::from(60))
+                .and_then(|s| s.checked_add(n))
+                .filter(|s| s.abs() <= crate::locale::max_number())
+                .ok_or_else(not_a_duration)?;
         }
         // `2:30` is minutes and seconds, `1:02:33` hours, minutes and seconds.
         return Ok(Some(seconds));
@@ -199,6 +204,7 @@ fn duration(
     let unit = match unit.as_deref().map(str::to_ascii_lowercase).as_deref() {
         Some("s" | "sec" | "secs" | "seconds") => Unit::Seconds,
         Some("min" | "mins" | "minutes" | "m") => Unit::Minutes,
+        // `n` is at most 10^15 (`CellReader::number`), so these cannot overflow.
         Some("h" | "hr" | "hours") => return Ok(Some(n * Decimal::from(3600))),
         Some(other) => return Err(format!("unknown duration unit \"{other}\"")),
         None => unitless,
@@ -260,6 +266,16 @@ mod tests {
         assert_eq!(
             secs(text("1:xx"), None, Unit::Seconds),
             Err("not a duration: \"1:xx\"".into())
+        );
+        // Huge values are refused, never an overflow.
+        let huge = "9999999999999999999999999999:59:59";
+        assert_eq!(
+            secs(text(huge), None, Unit::Seconds),
+            Err(format!("not a duration: \"{huge}\""))
+        );
+        assert_eq!(
+            secs(Cell::Number(1e27), Some("h"), Unit::Seconds),
+            Err("1000000000000000000000000000 is out of range".into())
         );
     }
 }

@@ -100,7 +100,7 @@ pub fn parse_fitnotes(data: &[u8], options: &Options) -> ImportResult<Parsed> {
 pub(super) fn clock_seconds(t: &str) -> Option<Decimal> {
     let t = t.trim();
     if let Ok(s) = t.parse::<Decimal>() {
-        return (s >= Decimal::ZERO).then_some(s);
+        return crate::locale::bounded(s).filter(|s| *s >= Decimal::ZERO);
     }
     let parts: Vec<&str> = t.split(':').collect();
     if !(2..=3).contains(&parts.len()) {

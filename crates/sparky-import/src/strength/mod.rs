@@ -436,13 +436,14 @@ fn date_time(s: &str) -> Option<NaiveDateTime> {
 fn duration_minutes(s: &str) -> Option<Decimal> {
     let s = s.trim();
     if let Ok(m) = s.parse::<Decimal>() {
-        return positive(Some(m));
+        return positive(locale::bounded(m));
     }
     let mut total = Decimal::ZERO;
     let mut any = false;
     for part in s.split_whitespace() {
         let (n, unit) = part.split_at(part.find(|c: char| !c.is_ascii_digit())?);
-        let n: Decimal = n.parse().ok()?;
+        // At most 10^15 each, so the sum of a few parts cannot overflow.
+        let n = locale::bounded(n.parse().ok()?)?;
         total += match unit {
             "h" => n * Decimal::from(60),
             "m" | "min" => n,
@@ -672,6 +673,13 @@ mod tests {
         assert_eq!(duration_minutes("45m"), Some(dec!(45)));
         assert_eq!(duration_minutes("90s"), Some(dec!(1.5)));
         assert_eq!(duration_minutes("soon"), None);
+        // Huge values are not read (they would overflow the sums), never a panic.
+        assert_eq!(duration_minutes("99999999999999999999999999h"), None);
+        assert_eq!(duration_minutes("9999999999999999999999999999"), None);
+        assert_eq!(
+            fitnotes::clock_seconds("9999999999999999999999999999"),
+            None
+        );
         assert!(date_time("2025-01-15 7:30:00\u{202f}PM").is_some());
         assert_eq!(
             date_time("26 Jul 2025, 07:06").unwrap().to_string(),
