@@ -9,7 +9,10 @@
 pub mod source;
 pub mod sql;
 
-use std::time::{Duration, Instant};
+mod apply;
+mod ledger;
+mod lock;
+mod plan;
 
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
@@ -17,19 +20,8 @@ use tokio_postgres::Client;
 pub use source::{Migration, MigrationSource, NO_TRANSACTION_MARKER};
 
 use crate::{connect, roles, PgTarget};
-
-/// Advisory lock key: "sparky migrations" — any constant unlikely to collide with an app's.
-const LOCK_KEY: i64 = 0x5350_4152_4b59_4d31;
-const LOCK_POLL: Duration = Duration::from_millis(100);
-
-const CREATE_TRACKING_TABLE: &str = "
-    CREATE TABLE IF NOT EXISTS migrations (
-        version      text PRIMARY KEY,
-        description  text,
-        checksum     text,
-        applied_at   timestamptz NOT NULL DEFAULT now(),
-        execution_ms bigint
-    )";
+use ledger::{read_applied, CREATE_TRACKING_TABLE};
+use lock::{acquire_lock, LOCK_KEY};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
@@ -114,16 +106,6 @@ impl Status {
     }
 }
 
-/// A row of the tracking table.
-#[derive(Debug, Clone)]
-struct AppliedRow {
-    version: String,
-    description: Option<String>,
-    checksum: Option<String>,
-    applied_at: DateTime<Utc>,
-    execution_ms: Option<i64>,
-}
-
 /// What `run` did.
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct RunReport {
@@ -180,102 +162,6 @@ impl Migrator {
         Ok(self.compare(&applied))
     }
 
-    fn compare(&self, applied: &[AppliedRow]) -> Status {
-        let newest_applied = applied.iter().map(|a| a.version.as_str()).max();
-        let mut entries: Vec<StatusEntry> = self
-            .migrations
-            .iter()
-            .map(|m| {
-                let row = applied.iter().find(|a| a.version == m.version);
-                let state = match row {
-                    None => State::Pending,
-                    // A row without checksum was marked by hand (the seed's manual INSERT):
-                    // it is adopted and its checksum recorded on the next run.
-                    Some(r) if r.checksum.as_deref().is_some_and(|c| c != m.checksum) => {
-                        State::Modified
-                    }
-                    Some(_) => State::Applied,
-                };
-                StatusEntry {
-                    version: m.version.clone(),
-                    description: m.description.clone(),
-                    state,
-                    applied_at: row.map(|r| r.applied_at),
-                    execution_ms: row.and_then(|r| r.execution_ms),
-                    out_of_order: state == State::Pending
-                        && newest_applied.is_some_and(|n| m.version.as_str() < n),
-                    has_down: m.down.is_some(),
-                }
-            })
-            .collect();
-        for row in applied {
-            if !self.migrations.iter().any(|m| m.version == row.version) {
-                entries.push(StatusEntry {
-                    version: row.version.clone(),
-                    description: row.description.clone().unwrap_or_default(),
-                    state: State::Unknown,
-                    applied_at: Some(row.applied_at),
-                    execution_ms: row.execution_ms,
-                    out_of_order: false,
-                    has_down: false,
-                });
-            }
-        }
-        entries.sort_by(|a, b| a.version.cmp(&b.version));
-        Status { entries }
-    }
-
-    /// The migrations to apply, or the reason to refuse.
-    fn plan(&self, applied: &[AppliedRow]) -> Result<Vec<&Migration>, MigrateError> {
-        let status = self.compare(applied);
-        let unknown: Vec<String> = status
-            .entries
-            .iter()
-            .filter(|e| e.state == State::Unknown)
-            .map(|e| e.version.clone())
-            .collect();
-        if !unknown.is_empty() {
-            return Err(MigrateError::Unknown { versions: unknown });
-        }
-        for e in &status.entries {
-            let m = self.find(&e.version);
-            if e.state == State::Modified {
-                let recorded = applied
-                    .iter()
-                    .find(|a| a.version == e.version)
-                    .and_then(|a| a.checksum.clone())
-                    .unwrap_or_default();
-                let m = m.expect("modified entries are known");
-                return Err(MigrateError::Modified {
-                    file: m.file_name.clone(),
-                    version: m.version.clone(),
-                    recorded,
-                    actual: m.checksum.clone(),
-                });
-            }
-            if e.out_of_order && !self.allow_out_of_order {
-                return Err(MigrateError::OutOfOrder {
-                    file: m.expect("pending entries are known").file_name.clone(),
-                    newest_applied: applied
-                        .iter()
-                        .map(|a| a.version.clone())
-                        .max()
-                        .unwrap_or_default(),
-                });
-            }
-        }
-        Ok(status
-            .entries
-            .iter()
-            .filter(|e| e.state == State::Pending)
-            .filter_map(|e| self.find(&e.version))
-            .collect())
-    }
-
-    fn find(&self, version: &str) -> Option<&Migration> {
-        self.migrations.iter().find(|m| m.version == version)
-    }
-
     /// Checks that the database is current, without changing it; the error says why not.
     pub async fn verify(&self, client: &Client) -> Result<(), MigrateError> {
         let applied = read_applied(client).await?;
@@ -316,27 +202,6 @@ impl Migrator {
             .await;
         let mut report = result?;
         report.waited_for_lock = waited;
-        Ok(report)
-    }
-
-    async fn run_locked(&self, client: &Client) -> Result<RunReport, MigrateError> {
-        roles::ensure_app_role(client, &self.app_role, self.app_role_login).await?;
-        client.batch_execute(CREATE_TRACKING_TABLE).await?;
-        client
-            .execute(
-                "SELECT set_config('sparky.app_role', $1, false)",
-                &[&self.app_role],
-            )
-            .await?;
-        // Re-read under the lock: another runner may have finished meanwhile.
-        let applied = read_applied(client).await?;
-        adopt_unrecorded_checksums(client, &applied, &self.migrations).await?;
-        let plan = self.plan(&applied)?;
-        let mut report = RunReport::default();
-        for m in plan {
-            apply_one(client, m).await?;
-            report.applied.push(m.version.clone());
-        }
         Ok(report)
     }
 
@@ -408,77 +273,6 @@ impl Migrator {
         result
     }
 
-    async fn down_locked(
-        &self,
-        client: &Client,
-        to: Option<&str>,
-    ) -> Result<Vec<String>, MigrateError> {
-        let applied = read_applied(client).await?;
-        let mut versions: Vec<&str> = applied.iter().map(|a| a.version.as_str()).collect();
-        versions.sort_unstable_by(|a, b| b.cmp(a));
-        let targets: Vec<&str> = match to {
-            None => versions.into_iter().take(1).collect(),
-            Some(to) => {
-                if !versions.contains(&to) {
-                    return Err(MigrateError::Refused(format!(
-                        "migration {to} is not applied"
-                    )));
-                }
-                versions.into_iter().filter(|v| *v >= to).collect()
-            }
-        };
-        if targets.is_empty() {
-            return Err(MigrateError::Refused("no migration is applied".into()));
-        }
-        let mut plan = Vec::new();
-        for v in &targets {
-            let m = self.find(v).ok_or_else(|| MigrateError::Unknown {
-                versions: vec![v.to_string()],
-            })?;
-            let down = m.down.as_ref().ok_or_else(|| {
-                MigrateError::Refused(format!(
-                    "migration {} has no rollback file {}_{}.down.sql; nothing was rolled back. \
-                     Write one, or restore from a backup",
-                    m.file_name, m.version, m.description
-                ))
-            })?;
-            plan.push((m, down));
-        }
-        client
-            .execute(
-                "SELECT set_config('sparky.app_role', $1, false)",
-                &[&self.app_role],
-            )
-            .await?;
-        let mut done = Vec::new();
-        for (m, down) in plan {
-            let body = sql::neutralise_transaction_control(&down.sql)
-                .map_err(|e| MigrateError::Source(format!("{}: {e}", down.file_name)))?;
-            let started = Instant::now();
-            client.batch_execute("BEGIN").await?;
-            let result = async {
-                client.batch_execute(&body).await?;
-                client
-                    .execute("DELETE FROM migrations WHERE version = $1", &[&m.version])
-                    .await?;
-                client.batch_execute("COMMIT").await
-            }
-            .await;
-            if let Err(e) = result {
-                let _ = client.batch_execute("ROLLBACK").await;
-                return Err(failure(&down.file_name, &down.sql, &e));
-            }
-            tracing::info!(
-                version = %m.version,
-                file = %down.file_name,
-                ms = started.elapsed().as_millis() as u64,
-                "rolled back migration"
-            );
-            done.push(m.version.clone());
-        }
-        Ok(done)
-    }
-
     fn known(&self, version: &str) -> Result<&Migration, MigrateError> {
         self.find(version).ok_or_else(|| {
             MigrateError::Refused(format!(
@@ -486,159 +280,6 @@ impl Migrator {
                 self.source.describe()
             ))
         })
-    }
-}
-
-async fn read_applied(client: &Client) -> Result<Vec<AppliedRow>, MigrateError> {
-    let exists: bool = client
-        .query_one("SELECT to_regclass('migrations') IS NOT NULL", &[])
-        .await?
-        .get(0);
-    if !exists {
-        return Ok(Vec::new());
-    }
-    let rows = client
-        .query(
-            "SELECT version, description, checksum, applied_at, execution_ms
-             FROM migrations ORDER BY version",
-            &[],
-        )
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AppliedRow {
-            version: r.get(0),
-            description: r.get(1),
-            checksum: r.get(2),
-            applied_at: r.get(3),
-            execution_ms: r.get(4),
-        })
-        .collect())
-}
-
-/// Rows marked by hand carry no checksum; record the file's so later edits are caught.
-async fn adopt_unrecorded_checksums(
-    client: &Client,
-    applied: &[AppliedRow],
-    migrations: &[Migration],
-) -> Result<(), MigrateError> {
-    for row in applied.iter().filter(|r| r.checksum.is_none()) {
-        if let Some(m) = migrations.iter().find(|m| m.version == row.version) {
-            client
-                .execute(
-                    "UPDATE migrations SET checksum = $2, description = coalesce(description, $3)
-                     WHERE version = $1 AND checksum IS NULL",
-                    &[&m.version, &m.checksum, &m.description],
-                )
-                .await?;
-            tracing::info!(version = %m.version, "recorded checksum of a migration marked applied by hand");
-        }
-    }
-    Ok(())
-}
-
-/// Polls for the lock; returns whether it had to wait.
-async fn acquire_lock(lock: &Client) -> Result<bool, MigrateError> {
-    let mut waited = false;
-    loop {
-        let got: bool = lock
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
-            .await?
-            .get(0);
-        if got {
-            return Ok(waited);
-        }
-        if !waited {
-            tracing::info!("another process is applying migrations; waiting for it");
-            waited = true;
-        }
-        tokio::time::sleep(LOCK_POLL).await;
-    }
-}
-
-const RECORD: &str = "INSERT INTO migrations (version, description, checksum, execution_ms)
-     VALUES ($1, $2, $3, $4)
-     ON CONFLICT (version) DO UPDATE
-     SET description = EXCLUDED.description, checksum = EXCLUDED.checksum,
-         execution_ms = EXCLUDED.execution_ms";
-
-async fn apply_one(client: &Client, m: &Migration) -> Result<(), MigrateError> {
-    let started = Instant::now();
-    if m.no_transaction {
-        if let Err(e) = client.batch_execute(&m.sql).await {
-            let mut err = failure(&m.file_name, &m.sql, &e);
-            if let MigrateError::Failed { message, .. } = &mut err {
-                message.push_str(
-                    " (a failed CREATE INDEX CONCURRENTLY can leave an INVALID index behind; \
-                     `sparky doctor` lists them; drop it before retrying)",
-                );
-            }
-            return Err(err);
-        }
-        let ms = started.elapsed().as_millis() as i64;
-        client
-            .execute(RECORD, &[&m.version, &m.description, &m.checksum, &ms])
-            .await?;
-    } else {
-        let body = sql::neutralise_transaction_control(&m.sql)
-            .map_err(|e| MigrateError::Source(format!("{}: {e}", m.file_name)))?;
-        client.batch_execute("BEGIN").await?;
-        let result = async {
-            client.batch_execute(&body).await?;
-            let ms = started.elapsed().as_millis() as i64;
-            client
-                .execute(RECORD, &[&m.version, &m.description, &m.checksum, &ms])
-                .await?;
-            client.batch_execute("COMMIT").await
-        }
-        .await;
-        if let Err(e) = result {
-            let _ = client.batch_execute("ROLLBACK").await;
-            let err = failure(&m.file_name, &m.sql, &e);
-            tracing::error!(file = %m.file_name, "{err}");
-            return Err(err);
-        }
-    }
-    tracing::info!(
-        version = %m.version,
-        file = %m.file_name,
-        ms = started.elapsed().as_millis() as u64,
-        "applied migration"
-    );
-    Ok(())
-}
-
-/// Turns a PostgreSQL error into one naming the file, the position and PostgreSQL's words.
-fn failure(file: &str, text: &str, e: &tokio_postgres::Error) -> MigrateError {
-    let Some(db) = e.as_db_error() else {
-        return MigrateError::Failed {
-            file: file.to_string(),
-            line: 0,
-            column: 0,
-            message: e.to_string(),
-        };
-    };
-    let (line, column) = match db.position() {
-        Some(tokio_postgres::error::ErrorPosition::Original(p)) => {
-            sql::line_col(text, sql::char_position_to_byte(text, *p as usize))
-        }
-        _ => (0, 0),
-    };
-    let mut message = format!("{} ({})", db.message(), db.code().code());
-    if let Some(d) = db.detail() {
-        message.push_str(&format!("; detail: {d}"));
-    }
-    if let Some(h) = db.hint() {
-        message.push_str(&format!("; hint: {h}"));
-    }
-    if let Some(w) = db.where_() {
-        message.push_str(&format!("; where: {w}"));
-    }
-    MigrateError::Failed {
-        file: file.to_string(),
-        line,
-        column,
-        message,
     }
 }
 

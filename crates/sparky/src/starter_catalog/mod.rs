@@ -1,0 +1,150 @@
+//! The starter food catalog that ships inside the binary: USDA Standard Reference release 24
+//! (2011, public domain), 7,907 generic foods with 13,817 household measures such as
+//! "1 medium banana = 118 g" (data/fooddata/, see its README for provenance and caveats).
+//!
+//! A fresh server loads it into the shared catalog on its first start, so food search works
+//! offline from the first minute; `sparky foods import --format usda-sr24 [DIR]` loads it again
+//! (or a newer extract in the same shape). Loading is one transaction: the rows go to temporary
+//! tables with COPY and are merged into `food_items`/`nutrition_data` by a few set-based
+//! statements keyed on (source, NDB number) and, per food, (serving size, unit). Foods and
+//! servings that did not change are not written, so a reload of the same data writes nothing
+//! and an updated data set rewrites only what changed. `catalog_loads` remembers the checksum
+//! of the built-in copy that was loaded, so a start costs one query once it is there.
+//!
+//! Each food gets a "100 g" serving (its values as published) and one serving per household
+//! measure, with the measure's gram weight and its nutrients scaled to it. The default serving
+//! is the "medium" measure where there is one (bananas, apples, eggs, potatoes: foods counted by
+//! the piece, so "1 banana" is one tap), else USDA's first-listed measure (its primary one: 1 cup
+//! of milk or rice, 1 slice of bread), else 100 g.
+
+mod files;
+mod load;
+
+use rust_decimal::Decimal;
+
+use sparky_core::nutrition::Nutrients;
+
+use crate::food_import::{scaled, Values};
+
+pub use files::{files_at, read_files};
+pub use load::{ensure_loaded, load, Stamp};
+
+/// `nutrition_data` nutrient columns, in the order of [`Values`].
+const NUTRIENTS: [&str; 15] = Nutrients::NAMES;
+
+/// `food_items.source` of the starter foods; `source_id` is the food's NDB number, USDA's own
+/// identifier, which later SR releases keep for the same food.
+pub const SOURCE: &str = "usda-sr";
+
+/// `catalog_loads.dataset` of the copy built into the binary.
+pub const BUILT_IN: &str = "usda-sr24 built in";
+
+const FOODS_GZ: &[u8] = include_bytes!("../../../../data/fooddata/sr24_foods.csv.gz");
+const PORTIONS_GZ: &[u8] = include_bytes!("../../../../data/fooddata/sr24_portions.csv.gz");
+
+/// Foods-file columns holding the nutrients per 100 g, in the order of [`NUTRIENTS`].
+const NUTRIENT_COLUMNS: [&str; 15] = [
+    "energy_kcal",
+    "protein_g",
+    "carbs_g",
+    "fat_g",
+    "fiber_g",
+    "sugars_g",
+    "sodium_mg",
+    "sat_fat_g",
+    "trans_fat_g",
+    "cholesterol_mg",
+    "potassium_mg",
+    "calcium_mg",
+    "iron_mg",
+    "vit_a_rae_ug",
+    "vit_c_mg",
+];
+
+/// Longest `nutrition_data.serving_unit`.
+const UNIT_MAX: usize = 100;
+
+/// A parsed data set.
+#[derive(Debug)]
+pub struct Dataset {
+    pub foods: Vec<StarterFood>,
+    /// SHA-256 of the foods file followed by the portions file, as stored.
+    pub checksum: String,
+    /// Household measures left out: zero or missing weights, and repeats of a food's
+    /// (amount, unit) after the first.
+    pub skipped_portions: usize,
+}
+
+#[derive(Debug)]
+pub struct StarterFood {
+    pub ndb: String,
+    pub name: String,
+    pub per_100g: Values,
+    pub portions: Vec<Portion>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Portion {
+    pub amount: Decimal,
+    pub unit: String,
+    pub grams: Decimal,
+}
+
+/// One `nutrition_data` row to be.
+#[derive(Debug, PartialEq)]
+pub struct Serving {
+    pub size: Decimal,
+    pub unit: String,
+    pub weight_g: Decimal,
+    pub is_default: bool,
+    pub values: Values,
+}
+
+impl StarterFood {
+    /// "100 g" first, then the household measures in USDA's order; one is the default.
+    pub fn servings(&self) -> Vec<Serving> {
+        let hundred = Decimal::from(100);
+        let mut out = vec![Serving {
+            size: hundred,
+            unit: "g".into(),
+            weight_g: hundred,
+            is_default: false,
+            values: self.per_100g,
+        }];
+        for p in &self.portions {
+            let factor = p.grams / hundred;
+            let values = self.per_100g.map(|v| scaled(v, factor));
+            // A measure too large to store its values is not offered.
+            if values
+                .iter()
+                .zip(self.per_100g.iter())
+                .any(|(s, v)| s.is_none() && v.is_some())
+            {
+                continue;
+            }
+            out.push(Serving {
+                size: p.amount,
+                unit: p.unit.clone(),
+                weight_g: p.grams,
+                is_default: false,
+                values,
+            });
+        }
+        let default = out
+            .iter()
+            .skip(1)
+            .position(|s| is_medium(&s.unit))
+            .map(|i| i + 1)
+            .or(if out.len() > 1 { Some(1) } else { None })
+            .unwrap_or(0);
+        out[default].is_default = true;
+        out
+    }
+}
+
+/// "medium (7\" to 7-7/8\" long)", "potato medium (2-1/4\" to 3-1/4\" dia)": the word medium.
+fn is_medium(unit: &str) -> bool {
+    unit.to_lowercase()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .any(|w| w == "medium")
+}
