@@ -178,3 +178,15 @@ pub async fn bypass_risks(
     }
     Ok(risks)
 }
+
+/// Whether the connected role escapes row level security (a superuser, or `BYPASSRLS`):
+/// maintenance that writes shared tables must otherwise lift `FORCE` in its transaction.
+pub async fn current_role_bypasses_rls(client: &Client) -> Result<bool, tokio_postgres::Error> {
+    Ok(client
+        .query_one(
+            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
+            &[],
+        )
+        .await?
+        .get(0))
+}

@@ -174,13 +174,7 @@ pub async fn check_schema(client: &Client) -> anyhow::Result<()> {
 pub async fn run(client: &mut Client, exercises: &[Exercise]) -> anyhow::Result<Summary> {
     // The owner is subject to FORCEd row level security unless it is a superuser or has
     // BYPASSRLS: lift FORCE inside the transaction, as the migrations do.
-    let bypass: bool = client
-        .query_one(
-            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
-            &[],
-        )
-        .await?
-        .get(0);
+    let bypass: bool = sparky_db::roles::current_role_bypasses_rls(client).await?;
     let tx = client.transaction().await?;
     if !bypass {
         tx.batch_execute("ALTER TABLE exercises NO FORCE ROW LEVEL SECURITY")

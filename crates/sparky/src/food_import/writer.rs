@@ -19,13 +19,7 @@ pub(super) struct Writer {
 
 impl Writer {
     pub(super) async fn prepare(client: &Client) -> anyhow::Result<Writer> {
-        let bypass: bool = client
-            .query_one(
-                "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
-                &[],
-            )
-            .await?
-            .get(0);
+        let bypass: bool = sparky_db::roles::current_role_bypasses_rls(client).await?;
         let nutrient_cols: String = Nutrients::NAMES.map(|n| format!(", {n} numeric")).concat();
         client
             .batch_execute(&format!(

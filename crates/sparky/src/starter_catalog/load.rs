@@ -108,13 +108,7 @@ pub async fn load(
     data: &Dataset,
     stamp: Stamp,
 ) -> anyhow::Result<Option<LoadSummary>> {
-    let bypass: bool = client
-        .query_one(
-            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
-            &[],
-        )
-        .await?
-        .get(0);
+    let bypass: bool = sparky_db::roles::current_role_bypasses_rls(client).await?;
     let started = Instant::now();
     let phase = |what: &str| {
         tracing::debug!(
