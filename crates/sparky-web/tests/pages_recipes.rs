@@ -219,6 +219,52 @@ async fn a_recipe_is_built_from_found_foods_changed_logged_and_deleted() {
         recipe(&app, &ann, &id).await["per_serving"]["calories"],
         json!(179.75)
     );
+    // The refusal is shown in that ingredient's form, opened, with what was typed.
+    assert!(
+        r.body
+            .contains(&format!("<p class=\"error\" id=\"e-{ingredient}\"")),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("<details open>"), "{}", r.body);
+    assert!(r.body.contains("value=\"-1\""), "{}", r.body);
+
+    // The same milk in another unit (250 ml): the calories stay, the unit is kept; a unit the
+    // food cannot be measured in is refused in the ingredient's form and changes nothing.
+    let r = post(
+        &app,
+        &format!("/recipes/{id}/ingredients/{ingredient}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("quantity", "250"), ("unit", "ml")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = recipe(&app, &ann, &id).await;
+    assert_eq!(after["per_serving"]["calories"], json!(179.75));
+    assert_eq!(after["ingredients"][1]["unit"], "ml");
+    assert_eq!(after["ingredients"][1]["quantity"], json!(250.0));
+    let r = post(
+        &app,
+        &format!("/recipes/{id}/ingredients/{ingredient}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("quantity", "2"), ("unit", "bucket")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains(&format!("id=\"e-{ingredient}\"")),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"bucket\""), "{}", r.body);
+    assert_eq!(
+        recipe(&app, &ann, &id).await["ingredients"][1]["unit"],
+        "ml"
+    );
 
     // Remove the milk.
     let r = post(

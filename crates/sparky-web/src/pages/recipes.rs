@@ -282,6 +282,8 @@ pub struct IngredientRow {
     pub changeable: bool,
     pub kcal: String,
     pub problem: String,
+    /// Why the change just typed into its form was refused (the form is shown open).
+    pub error: String,
 }
 
 pub struct NutrientLine {
@@ -322,6 +324,8 @@ struct Typed {
     servings: Option<String>,
     cooked: Option<String>,
     quantity: Option<String>,
+    /// An ingredient whose change was refused: its id and the amount and unit as typed.
+    ingredient: Option<(Uuid, String, String)>,
     errors: FormErrors,
 }
 
@@ -382,15 +386,25 @@ async fn render_detail(
         ingredients: r
             .ingredients
             .iter()
-            .map(|i| IngredientRow {
-                id: i.id,
-                name: i.food_name.clone(),
-                amount: amount(i.quantity, &i.unit),
-                quantity: i.quantity.decimal().normalize().to_string(),
-                unit: i.unit.clone(),
-                changeable: i.food_item_id.is_some(),
-                kcal: i.nutrients.as_ref().map(kcal_text).unwrap_or_default(),
-                problem: i.problem.clone().unwrap_or_default(),
+            .map(|i| {
+                let refused = typed.ingredient.as_ref().filter(|(id, ..)| *id == i.id);
+                IngredientRow {
+                    id: i.id,
+                    name: i.food_name.clone(),
+                    amount: amount(i.quantity, &i.unit),
+                    quantity: refused.map_or_else(
+                        || i.quantity.decimal().normalize().to_string(),
+                        |(_, q, _)| q.clone(),
+                    ),
+                    unit: refused.map_or_else(|| i.unit.clone(), |(_, _, u)| u.clone()),
+                    changeable: i.food_item_id.is_some(),
+                    kcal: i.nutrients.as_ref().map(kcal_text).unwrap_or_default(),
+                    problem: i.problem.clone().unwrap_or_default(),
+                    error: refused
+                        .and_then(|_| typed.errors.get("ingredient"))
+                        .map(str::to_string)
+                        .unwrap_or_default(),
+                }
             })
             .collect(),
         per_serving_kcal: kcal_text(ps),
@@ -544,9 +558,14 @@ async fn add(
 #[derive(Deserialize)]
 pub struct AmountForm {
     quantity: String,
+    /// Any unit the API takes (g, oz, cup, serving, the serving's own word…); empty keeps the
+    /// ingredient's unit.
+    #[serde(default)]
+    unit: String,
 }
 
-/// Changes an ingredient's amount, in the unit it has.
+/// Changes an ingredient's amount and, when another one is typed, its unit; a refusal is shown
+/// in the ingredient's own form with what was typed.
 async fn change(
     mut page: Page,
     PagePath((id, ingredient)): PagePath<(Uuid, Uuid)>,
@@ -556,14 +575,19 @@ async fn change(
     let Some(current) = r.ingredients.iter().find(|i| i.id == ingredient) else {
         return Err(sparky_app::AppError::NotFound("recipe ingredient").into());
     };
+    let unit = match form.unit.trim() {
+        "" => current.unit.clone(),
+        typed => typed.to_string(),
+    };
     let mut errors = FormErrors::new();
     match (decimal(&form.quantity), current.food_item_id) {
         (Ok(Some(q)), Some(food)) => {
             let input = IngredientInput {
                 food_item_id: food,
-                nutrition_data_id: current.nutrition_data_id,
+                // Another unit may belong to another serving ("slice"): let it be chosen again.
+                nutrition_data_id: current.nutrition_data_id.filter(|_| unit == current.unit),
                 quantity: Amount(q),
-                unit: Some(current.unit.clone()),
+                unit: Some(unit.clone()),
             };
             let result = match input.parse() {
                 Ok(ing) => recipes::update_ingredient(&mut page.tx, id, ingredient, &ing).await,
@@ -578,17 +602,19 @@ async fn change(
                     errors = FormErrors::from_app(
                         e,
                         &[
-                            ("unit", "quantity"),
-                            ("nutrition_data_id", "quantity"),
-                            ("food_item_id", "quantity"),
+                            ("unit", "ingredient"),
+                            ("quantity", "ingredient"),
+                            ("nutrition_data_id", "ingredient"),
+                            ("food_item_id", "ingredient"),
                         ],
                     )?
                 }
             }
         }
-        _ => errors.add("quantity", page.t.get("add.amount_invalid")),
+        _ => errors.add("ingredient", page.t.get("add.amount_invalid")),
     }
     let typed = Typed {
+        ingredient: Some((ingredient, form.quantity.clone(), unit)),
         errors,
         ..Typed::default()
     };
