@@ -222,7 +222,7 @@ async fn a_recipe_is_built_from_found_foods_changed_logged_and_deleted() {
     // The refusal is shown in that ingredient's form, opened, with what was typed.
     assert!(
         r.body
-            .contains(&format!("<p class=\"error\" id=\"e-{ingredient}\"")),
+            .contains(&format!("<p class=\"form-error\" id=\"e-{ingredient}\"")),
         "{}",
         r.body
     );
