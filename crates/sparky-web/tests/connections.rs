@@ -510,8 +510,9 @@ async fn a_stalled_body_is_answered_408_and_a_slow_one_is_read() {
     assert!(!r.closes(), "{r:?}");
 }
 
-/// A request head larger than the server buffers (64 KiB) is answered 431 and the connection
-/// closed; a large but ordinary head (cookies of 30 KB) is served.
+/// A request head over 64 KiB (or over 100 header fields) is answered 431 in the API's error
+/// shape and the connection closed; a far larger one is refused by hyper before it is read
+/// whole (431, no body). A large but ordinary head (cookies of 30 KB, 90 fields) is served.
 #[tokio::test]
 async fn an_oversized_request_head_is_431() {
     let (base, _db, _task) = spawn_with_routes(
@@ -520,20 +521,44 @@ async fn an_oversized_request_head_is_431() {
         ServeOptions::default(),
     )
     .await;
-    for (cookie_len, status) in [(30_000, 200), (100_000, 431)] {
+    let fields = |n: usize| -> String { (0..n).map(|i| format!("X-F{i}: v\r\n")).collect() };
+    for (cookie_len, extra, status, json) in [
+        (30_000, 90, 200, false),
+        (70_000, 0, 431, true),
+        (100, 150, 431, true),
+        (400_000, 0, 431, false),
+    ] {
         let mut conn = Conn::open(&base).await;
         let head = format!(
-            "GET /healthz HTTP/1.1\r\nHost: test\r\nCookie: c={}\r\n\r\n",
-            "x".repeat(cookie_len)
+            "GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\nCookie: c={}\r\n{}\r\n",
+            "x".repeat(cookie_len),
+            fields(extra)
         );
         // The server may stop reading (and answer) before the whole head was written.
         let _ = conn.send(&head, b"").await;
-        let mut line = String::new();
-        conn.reader.read_line(&mut line).await.unwrap();
+        let mut rest = String::new();
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            conn.reader.read_to_string(&mut rest),
+        )
+        .await;
         assert!(
-            line.starts_with(&format!("HTTP/1.1 {status}")),
-            "{cookie_len}: {line:?}"
+            rest.starts_with(&format!("HTTP/1.1 {status}")),
+            "{cookie_len}/{extra}: {rest:?}"
         );
+        if json {
+            assert!(
+                rest.to_ascii_lowercase().contains("connection: close"),
+                "{rest}"
+            );
+        }
+        if status == 431 {
+            assert_eq!(
+                rest.contains("\"code\":\"request_header_too_large\""),
+                json,
+                "{cookie_len}/{extra}: {rest}"
+            );
+        }
     }
 }
 

@@ -56,6 +56,13 @@ const LINGER_LIMIT: u64 = 1024 * 1024;
 /// connection trickling a huge head could hold that much; browsers send a few KB, and nginx
 /// allows 32 KB by default.
 const MAX_REQUEST_HEAD: usize = 64 * 1024;
+/// What hyper itself buffers: room above [`MAX_REQUEST_HEAD`] so that a head just over it is
+/// refused here, in the API's error shape; hyper's own 431 (beyond this) has no body.
+const HYPER_HEAD_LIMIT: usize = 2 * MAX_REQUEST_HEAD;
+/// The most header fields a request may have (nginx and hyper allow about 100).
+const MAX_HEADER_FIELDS: usize = 100;
+/// hyper's own limit on header fields, above ours for the same reason.
+const HYPER_HEADER_FIELDS: usize = 2 * MAX_HEADER_FIELDS;
 /// When the server stops, a connection that has not sent a request yet gets this long to send
 /// one (it was accepted, so it is owed an answer) before it is closed.
 const FIRST_REQUEST_WAIT: Duration = Duration::from_secs(2);
@@ -290,7 +297,8 @@ async fn connection(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(timeouts.header_read)
-        .max_header_size(MAX_REQUEST_HEAD);
+        .max_header_size(HYPER_HEAD_LIMIT)
+        .max_headers(HYPER_HEADER_FIELDS);
     let conn = builder.serve_connection(TokioIo::new(Lingering::new(stream)), service);
     let mut conn = std::pin::pin!(conn);
 
@@ -330,6 +338,9 @@ async fn handle(
     draining: Draining,
     body_stall: Duration,
 ) -> Result<Response<Body>, Infallible> {
+    if let Some(refusal) = head_too_large(&req) {
+        return Ok(refusal);
+    }
     let (mut parts, incoming) = req.into_parts();
     parts.extensions.insert(ConnectInfo(remote));
     parts.extensions.insert(draining.clone());
@@ -388,6 +399,42 @@ async fn handle(
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     Ok(response)
+}
+
+/// A 431 in the API's error shape (connection closed: the body, if any, is not read) for a
+/// request head over [`MAX_REQUEST_HEAD`] bytes or [`MAX_HEADER_FIELDS`] fields.
+fn head_too_large<B>(req: &Request<B>) -> Option<Response<Body>> {
+    let fields = req.headers().len();
+    // As sent: "METHOD target HTTP/1.1\r\n", then "name: value\r\n" per field, then "\r\n".
+    let bytes = req.method().as_str().len()
+        + req.uri().to_string().len()
+        + 12
+        + req
+            .headers()
+            .iter()
+            .map(|(n, v)| n.as_str().len() + v.len() + 4)
+            .sum::<usize>()
+        + 2;
+    if bytes <= MAX_REQUEST_HEAD && fields <= MAX_HEADER_FIELDS {
+        return None;
+    }
+    let body = serde_json::json!({"error": {
+        "code": "request_header_too_large",
+        "message": format!(
+            "the request's headers are too large ({bytes} bytes in {fields} fields; at most \
+             {MAX_REQUEST_HEAD} bytes and {MAX_HEADER_FIELDS} fields): clear this site's cookies \
+             or send fewer headers"
+        ),
+    }});
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() = hyper::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    Some(response)
 }
 
 /// 408 in the API's error shape, keeping the request id of the handler's answer.
