@@ -407,7 +407,8 @@ fn head_too_large<B>(req: &Request<B>) -> Option<Response<Body>> {
     let fields = req.headers().len();
     // As sent: "METHOD target HTTP/1.1\r\n", then "name: value\r\n" per field, then "\r\n".
     let bytes = req.method().as_str().len()
-        + req.uri().to_string().len()
+        + req.uri().path_and_query().map_or(1, |p| p.as_str().len())
+        + req.uri().authority().map_or(0, |a| a.as_str().len())
         + 12
         + req
             .headers()
