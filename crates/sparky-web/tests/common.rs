@@ -353,3 +353,16 @@ pub async fn assert_day_totals_match_diary(app: &TestApp) -> i64 {
         .unwrap()
         .get(0)
 }
+
+/// A refused form (422) must say why where the user looks: an HTML answer without any error
+/// message would leave them with the same page and no word of what went wrong.
+pub fn assert_refusal_is_shown(status: reqwest::StatusCode, html: bool, body: &str) {
+    if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY && html {
+        assert!(
+            ["class=\"error\"", "class=\"form-error\"", "role=\"alert\""]
+                .iter()
+                .any(|m| body.contains(m)),
+            "a 422 page with no error message in it:\n{body}"
+        );
+    }
+}

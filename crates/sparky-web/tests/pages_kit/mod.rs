@@ -38,19 +38,6 @@ fn cookie_of(who: &As, viewing: Option<&str>) -> String {
     c
 }
 
-/// A refused form (422) must say why where the user looks: an HTML answer without any error
-/// message would leave them with the same page and no word of what went wrong.
-fn assert_refusal_is_shown(status: reqwest::StatusCode, html: bool, body: &str) {
-    if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY && html {
-        assert!(
-            ["class=\"error\"", "class=\"form-error\"", "role=\"alert\""]
-                .iter()
-                .any(|m| body.contains(m)),
-            "a 422 page with no error message in it:\n{body}"
-        );
-    }
-}
-
 async fn done(r: reqwest::Response) -> Html {
     let status = r.status();
     let location = r
@@ -65,7 +52,7 @@ async fn done(r: reqwest::Response) -> Html {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     let body = r.text().await.unwrap();
-    assert_refusal_is_shown(status, html, &body);
+    crate::common::assert_refusal_is_shown(status, html, &body);
     Html {
         status,
         location,
