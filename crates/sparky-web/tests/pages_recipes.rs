@@ -499,3 +499,136 @@ async fn a_meal_on_today_is_saved_as_a_recipe() {
     let page = get(&app, &format!("/recipes/{id}"), &ann, None).await;
     assert!(page.body.contains("Oats with milk"), "{}", page.body);
 }
+
+/// Viewing a family member's day, each meal with entries offers "Save as my recipe": the
+/// meal becomes a recipe of the viewer's own (their foods, when shared), which they then
+/// change as they like; someone who does not share the diary cannot be read that way.
+#[tokio::test]
+async fn a_family_members_meal_is_saved_as_my_recipe() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (bob_id, bob) = app.user("bob@example.com").await;
+    let (oats, cup, milk) = foods(&app, &ann).await;
+    for body in [
+        json!({"food_item_id": oats, "nutrition_data_id": cup, "quantity": 1, "unit": "cup",
+               "meal_type": "dinner", "date": "2026-03-01"}),
+        json!({"food_item_id": milk, "quantity": 200, "unit": "ml",
+               "meal_type": "dinner", "date": "2026-03-01"}),
+    ] {
+        let r = app.post("/api/v1/diary", &ann, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    grant(&app, &ann, "bob@example.com", "calorie").await;
+    grant(&app, &ann, "bob@example.com", "food_list").await;
+
+    let day = get(&app, "/day/2026-03-01", &bob, Some(&ann_id)).await;
+    assert_eq!(day.status, StatusCode::OK);
+    assert!(day.body.contains("Save as my recipe"), "{}", day.body);
+    assert!(
+        day.body
+            .contains(&format!(r#"name="from_user" value="{ann_id}""#)),
+        "{}",
+        day.body
+    );
+    // Only the meal with entries offers it.
+    assert_eq!(day.body.matches("action=\"/recipes/from-meal\"").count(), 1);
+    let name = "Dinner from Test Person"; // her full name (the test users all have it)
+    assert!(day.body.contains(name), "{}", day.body);
+
+    let csrf = day.csrf();
+    let fields = |who: &str, meal: &'static str| {
+        vec![
+            ("date".to_string(), "2026-03-01".to_string()),
+            ("meal".to_string(), meal.to_string()),
+            ("name".to_string(), name.to_string()),
+            ("servings".to_string(), "1".to_string()),
+            ("from_user".to_string(), who.to_string()),
+        ]
+    };
+    let send = |form: Vec<(String, String)>| {
+        let (app, bob, csrf, ann_id) = (&app, bob.clone(), csrf.clone(), ann_id.clone());
+        async move {
+            let pairs: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            post(
+                app,
+                "/recipes/from-meal",
+                &bob,
+                Some(&ann_id),
+                Some(&csrf),
+                &pairs,
+            )
+            .await
+        }
+    };
+    // An empty meal is refused where Bob can read it (the page shows why); nothing is made.
+    let r = send(fields(&ann_id, "lunch")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("nothing is logged for lunch on 2026-03-01"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        app.get("/api/v1/recipes", &bob).await.body["items"],
+        json!([])
+    );
+
+    let r = send(fields(&ann_id, "dinner")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = r.location.trim_start_matches("/recipes/").to_string();
+    let saved = recipe(&app, &bob, &id).await;
+    assert_eq!(saved["user_id"], json!(bob_id));
+    assert_eq!(saved["name"], name);
+    // 307 kcal for the cup of oats and 84 for the milk, from Ann's foods.
+    assert_eq!(saved["per_serving"]["calories"].as_f64(), Some(391.0));
+    assert_eq!(saved["ingredients"].as_array().unwrap().len(), 2);
+    // It is Bob's: his recipe page lets him change it, Ann's list does not have it.
+    let page = get(&app, &format!("/recipes/{id}"), &bob, Some(&ann_id)).await;
+    assert!(page.body.contains("/delete"), "{}", page.body);
+    assert_eq!(
+        app.get("/api/v1/recipes", &ann).await.body["items"],
+        json!([])
+    );
+
+    // Cat, with whom Ann shares nothing, cannot read her meal that way: not found, nothing made.
+    let (_, cat) = app.user("cat@example.com").await;
+    let ccsrf = token(&app, &cat, "/recipes").await;
+    let r = post(
+        &app,
+        "/recipes/from-meal",
+        &cat,
+        None,
+        Some(&ccsrf),
+        &[
+            ("date", "2026-03-01"),
+            ("meal", "dinner"),
+            ("name", "Taken"),
+            ("servings", "1"),
+            ("from_user", &ann_id),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert_eq!(
+        app.get("/api/v1/recipes", &cat).await.body["items"],
+        json!([])
+    );
+    // A malformed person is a bad request.
+    let r = post(
+        &app,
+        "/recipes/from-meal",
+        &cat,
+        None,
+        Some(&ccsrf),
+        &[
+            ("date", "2026-03-01"),
+            ("meal", "dinner"),
+            ("name", "Taken"),
+            ("servings", "1"),
+            ("from_user", "someone"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+}

@@ -139,6 +139,14 @@ impl Shell {
             .unwrap_or_default()
     }
 
+    /// The shown person's name (or email) when it is not the user's own data.
+    pub fn viewing_name(&self) -> String {
+        self.viewing
+            .as_ref()
+            .and_then(|v| v.full_name.clone().or_else(|| v.email.clone()))
+            .unwrap_or_default()
+    }
+
     /// A frame for pages shown before sign-in.
     pub fn public(t: Messages, title: &str) -> Shell {
         Shell {

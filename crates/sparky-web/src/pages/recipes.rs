@@ -80,6 +80,9 @@ pub struct MealForm {
     pub name: String,
     #[serde(default)]
     pub servings: String,
+    /// A family member's diary to read the meal from (their day's "Save as my recipe").
+    #[serde(default)]
+    pub from_user: String,
     #[serde(skip)]
     pub errors: FormErrors,
 }
@@ -234,6 +237,10 @@ async fn from_meal(
     let date = Date::parse(form.date.trim());
     let meal = MealType::parse(&form.meal);
     let servings = decimal(&form.servings);
+    let from_user_id = match form.from_user.trim() {
+        "" => None,
+        id => Some(id.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
+    };
     let result = match (date, meal, servings) {
         (Ok(date), Ok(meal_type), Ok(servings)) => {
             let input = recipes::FromMealInput {
@@ -242,7 +249,7 @@ async fn from_meal(
                 name: form.name.clone(),
                 servings: servings.map(Amount),
                 cooked_weight_g: None,
-                from_user_id: None,
+                from_user_id,
             };
             match input.parse() {
                 Ok(m) => recipes::from_meal(&mut page.tx, &m).await,
