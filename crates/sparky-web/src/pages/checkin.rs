@@ -275,6 +275,10 @@ async fn view(
         days,
     };
     if !shared {
+        // Nothing of theirs is shown, so neither are the forms: a refusal is said on its own.
+        v.form_errors = typed.errors.others(&[]);
+        v.form_errors
+            .extend(typed.edit.as_ref().map(|(_, e)| e.clone()));
         return Ok(v);
     }
     let tx = &mut page.tx;
@@ -398,6 +402,13 @@ async fn view(
             }
         })
         .collect();
+    // A refused change to a reading this page does not list (another page of the history)
+    // is said with the form's other errors instead of not at all.
+    if let Some((id, e)) = &typed.edit {
+        if !v.rows.iter().any(|r| r.id == *id) {
+            v.form_errors.push(e.clone());
+        }
+    }
     Ok(v)
 }
 

@@ -24,6 +24,7 @@ mod plan_items;
 mod plans;
 mod pwa;
 mod recipes;
+pub mod refusal;
 mod reports;
 mod settings;
 
@@ -77,6 +78,7 @@ pub fn router() -> Router<AppState> {
         .merge(settings::routes())
         .merge(onboarding::routes())
         .merge(pwa::routes())
+        .layer(axum::middleware::from_fn(refusal::say_why_refused))
 }
 
 /// What every page's frame needs: title, theme, CSRF token, navigation, "viewing as".
@@ -428,15 +430,22 @@ impl IntoResponse for PageError {
                 t.get("error.server_text").to_string(),
             ),
             PageError::App(e) => {
-                let status = crate::error::ApiError::from(e).status;
-                if status.is_server_error() {
+                let api = crate::error::ApiError::from(e);
+                if api.status.is_server_error() {
                     (
-                        status,
+                        api.status,
                         t.get("error.server"),
                         t.get("error.server_text").to_string(),
                     )
                 } else {
-                    (status, t.get("error.bad_request"), String::new())
+                    // The operation's own reason ("quantity: must be greater than 0"), which
+                    // the page's form would have shown had it a place for it.
+                    let why = if api.message.is_empty() {
+                        t.get("error.bad_request_text").to_string()
+                    } else {
+                        api.message
+                    };
+                    (api.status, t.get("error.bad_request"), why)
                 }
             }
         };
