@@ -55,6 +55,35 @@
     items[next].focus();
   });
 
+  // A refused (4xx) or failed htmx request swaps nothing, so the page would stay as it was
+  // without a word: say why in the toast, in the words of the server's own answer.
+  function toast(text) {
+    var box = document.getElementById("toast");
+    if (!box) return;
+    var t = document.createElement("div");
+    t.className = "toast";
+    t.setAttribute("role", "alert");
+    t.setAttribute("data-refused", "");
+    var span = document.createElement("span");
+    span.textContent = text;
+    t.appendChild(span);
+    box.replaceChildren(t);
+    setTimeout(function () { if (t.parentNode) t.parentNode.removeChild(t); }, 8000);
+  }
+  document.addEventListener("htmx:responseError", function (e) {
+    var xhr = e.detail && e.detail.xhr;
+    var text = "";
+    try {
+      var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      var why = doc.querySelector("main [role=alert]") || doc.querySelector(".error-page p");
+      text = why ? why.textContent.trim() : "";
+    } catch (_) { /* not HTML: the general words below */ }
+    toast(text || document.body.getAttribute("data-refused") || "");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    toast(document.body.getAttribute("data-unreachable") || "");
+  });
+
   // The undo toast goes away after a while.
   document.addEventListener("htmx:oobAfterSwap", function () {
     var toast = document.querySelector("[data-autohide]");

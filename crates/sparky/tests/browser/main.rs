@@ -163,6 +163,21 @@ async fn daily_flow_register_log_edit_undo_weight_family_theme() {
     ann.click("#day .entries details[open] form.row button[type=submit]")
         .await;
     until_eaten(&ann, "210 kcal").await;
+    // An amount the diary refuses changes nothing and says why (htmx swaps nothing for a 422,
+    // so the reason comes in the toast).
+    ann.click("#day .entries summary").await;
+    ann.fill("#day .entries details[open] input[name=quantity]", "-1")
+        .await;
+    ann.click("#day .entries details[open] form.row button[type=submit]")
+        .await;
+    ann.until_text("#toast [role=alert]", "greater than 0")
+        .await;
+    assert_eq!(
+        eaten(&ann).await,
+        "210 kcal",
+        "a refused edit changes nothing"
+    );
+    ann.goto(&format!("/day/{today}")).await;
 
     // Delete, then undo from the toast.
     ann.click("#day .entries summary").await;
