@@ -1,0 +1,192 @@
+//! Changing, deleting, removing (with undo) and restoring an entry.
+
+use rust_decimal::Decimal;
+use sparky_core::nutrition::{nutrients_of_servings, servings_in, Nutrients, Serving};
+use sparky_core::{Date, MealType, Timestamp};
+use sparky_db::UserTx;
+use tokio_postgres::types::ToSql;
+use uuid::Uuid;
+
+use crate::acting::delete_by_id;
+use crate::error::{AppError, AppResult};
+
+use super::*;
+
+/// Changes an entry's amount, meal or day. Nutrients are recomputed from the snapshot taken
+/// when it was logged, not from the food's current values.
+pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateEntryInput) -> AppResult<DiaryEntry> {
+    let new_quantity = req
+        .quantity
+        .map(|q| parse_quantity("quantity", q))
+        .transpose()?;
+    let new_unit = parse_unit_text(req.unit.as_deref())?;
+    let row = tx
+        .query_opt(
+            "SELECT quantity, unit, serving_size, serving_unit, serving_weight_g, per_serving
+             FROM food_diary WHERE id = $1",
+            &[&id],
+        )
+        .await?
+        .ok_or(AppError::NotFound("diary entry"))?;
+    let quantity: Decimal = new_quantity.unwrap_or_else(|| row.get("quantity"));
+    let mut unit_text: String = new_unit.clone().unwrap_or_else(|| row.get("unit"));
+    let recompute = new_quantity.is_some() || new_unit.is_some();
+    let (servings, nutrients): (Option<Decimal>, Option<Nutrients>) = if recompute {
+        let per: Option<serde_json::Value> = row.get("per_serving");
+        let size: Option<Decimal> = row.get("serving_size");
+        match (per, size) {
+            (Some(per), Some(size)) => {
+                let serving = Serving {
+                    size,
+                    unit: row
+                        .get::<_, Option<String>>("serving_unit")
+                        .unwrap_or_default(),
+                    weight_g: row.get("serving_weight_g"),
+                    nutrients: serde_json::from_value(per)
+                        .map_err(|e| AppError::internal(format!("snapshot: {e}")))?,
+                };
+                let (count, unit) =
+                    servings_in(quantity, &unit_text, &serving).map_err(nutrition_error)?;
+                let n = nutrients_of_servings(count, &serving).map_err(nutrition_error)?;
+                unit_text = unit;
+                (Some(sparky_core::units::round_dp(count, 8)), Some(n))
+            }
+            // An entry without a snapshot (a quick add, or imported from the seed-era schema)
+            // scales its stored values when only the quantity changes.
+            _ => (None, None),
+        }
+    } else {
+        (None, None)
+    };
+    if unit_text.chars().count() > 50 {
+        return Err(AppError::invalid("unit", "must be at most 50 characters"));
+    }
+    let meal = req.meal_type.map(MealType::as_str);
+    let date = req.date.map(Date::get);
+    let consumed_at = req.consumed_at.map(Timestamp::get);
+    let nutrient_values: Vec<Option<Decimal>> = Nutrients::NAMES
+        .iter()
+        .map(|n| nutrients.as_ref().and_then(|x| x.get(n)))
+        .collect();
+    let recompute_flag = nutrients.is_some();
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![
+        &id,
+        &quantity,
+        &unit_text,
+        &meal,
+        &date,
+        &consumed_at,
+        &servings,
+        &recompute_flag,
+        &MAX_ENTRIES_PER_DAY,
+    ];
+    let mut set = vec![
+        "quantity = $2".to_string(),
+        "unit = $3".to_string(),
+        "meal_type = coalesce($4, meal_type)".to_string(),
+        "consumed_at = CASE WHEN $6::timestamptz IS NOT NULL THEN $6::timestamptz
+                           WHEN $5::date IS NOT NULL THEN consumed_at + ($5::date - entry_date) * interval '1 day'
+                           ELSE consumed_at END"
+            .to_string(),
+        "entry_date = CASE WHEN $5::date IS NOT NULL THEN $5::date
+                          WHEN $6::timestamptz IS NOT NULL THEN ($6::timestamptz AT TIME ZONE coalesce(
+                              (SELECT p.timezone FROM user_preferences p WHERE p.user_id = d.user_id LIMIT 1), 'UTC'))::date
+                          ELSE entry_date END"
+            .to_string(),
+        "servings = CASE WHEN $8 THEN $7 ELSE servings END".to_string(),
+    ];
+    for (i, name) in Nutrients::NAMES.iter().enumerate() {
+        set.push(format!(
+            "{name} = CASE WHEN $8 THEN ${} ELSE {name} END",
+            10 + i
+        ));
+    }
+    for v in &nutrient_values {
+        params.push(v);
+    }
+    // Moving an entry to another day counts against that day's limit.
+    let sql = format!(
+        "UPDATE food_diary d SET {} WHERE d.id = $1
+           AND ($5::date IS NULL OR $5::date = d.entry_date
+                OR coalesce((SELECT x.entries FROM diary_day_totals x
+                             WHERE x.user_id = d.user_id AND x.entry_date = $5::date), 0) < $9::bigint)
+         RETURNING {}",
+        set.join(", "),
+        entry_columns()
+    );
+    match tx.query_opt(&sql, &params).await? {
+        Some(row) => Ok(entry_from_row(&row)),
+        // Either the target day is full or the entry is read-only to the caller.
+        None if date.is_some() => Err(refused_update_or_full(tx, id).await),
+        None => Err(AppError::forbidden(
+            "you may read this diary but not change it",
+        )),
+    }
+}
+
+/// After an update that moved an entry changed nothing: a full target day (422) or a diary
+/// the caller may only read (403).
+async fn refused_update_or_full(tx: &mut UserTx, id: Uuid) -> AppError {
+    // An UPDATE that changes nothing tells whether RLS lets us write the row at all.
+    match tx
+        .execute(
+            "UPDATE food_diary SET quantity = quantity WHERE id = $1",
+            &[&id],
+        )
+        .await
+    {
+        Ok(0) => AppError::forbidden("you may read this diary but not change it"),
+        Ok(_) => day_full(),
+        Err(e) => e.into(),
+    }
+}
+
+/// Deletes an entry: 404 if invisible, 403 if only readable.
+pub async fn delete(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
+    delete_by_id(
+        tx,
+        "food_diary",
+        id,
+        "diary entry",
+        "you may read this diary but not change it",
+    )
+    .await
+}
+
+/// Deletes an entry and returns everything it held, so the deletion can be undone with
+/// [`restore`] (the web app's Undo, the assistant's "undo the last action").
+pub async fn remove(tx: &mut UserTx, id: Uuid) -> AppResult<serde_json::Value> {
+    let row = tx
+        .query_opt(
+            "DELETE FROM food_diary d WHERE d.id = $1 RETURNING to_jsonb(d)",
+            &[&id],
+        )
+        .await?;
+    match row {
+        Some(r) => Ok(r.get(0)),
+        // Nothing deleted: tell invisible (404) from read-only (403).
+        None => delete(tx, id).await.map(|_| serde_json::Value::Null),
+    }
+}
+
+/// Puts back an entry [`remove`] returned, exactly as it was (same id). RLS decides whether
+/// the caller may write that diary; a restored entry may be restored only once.
+pub async fn restore(tx: &mut UserTx, snapshot: &serde_json::Value) -> AppResult<DiaryEntry> {
+    if !snapshot.is_object() {
+        return Err(AppError::invalid("entry", "is not a deleted diary entry"));
+    }
+    let row = tx
+        .query_opt(
+            &format!(
+                "INSERT INTO food_diary AS d
+                 SELECT * FROM jsonb_populate_record(NULL::food_diary, $1)
+                 ON CONFLICT (id) DO NOTHING
+                 RETURNING {}",
+                entry_columns()
+            ),
+            &[snapshot],
+        )
+        .await?;
+    row.map(|r| entry_from_row(&r))
+        .ok_or_else(|| AppError::conflict("that entry is already back in the diary"))
+}

@@ -1,0 +1,126 @@
+//! Reading an entry, a day grouped by meal, and recent foods.
+
+use chrono::NaiveDate;
+use sparky_core::nutrition::{partially_known, Nutrients};
+use sparky_core::MealType;
+use sparky_db::UserTx;
+use uuid::Uuid;
+
+use crate::acting::{Acting, Area, OWNER};
+use crate::error::{AppError, AppResult};
+
+use super::*;
+
+/// One entry by id (404 when it does not exist or is not visible).
+pub async fn entry(tx: &mut UserTx, id: Uuid) -> AppResult<DiaryEntry> {
+    let row = tx
+        .query_opt(
+            &format!(
+                "SELECT {} FROM food_diary d WHERE d.id = $1",
+                entry_columns()
+            ),
+            &[&id],
+        )
+        .await?
+        .ok_or(AppError::NotFound("diary entry"))?;
+    Ok(entry_from_row(&row))
+}
+
+/// A day of the diary, grouped by meal, with per-meal and day totals of every nutrient.
+pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<DiaryDay> {
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT {} FROM food_diary d
+                 WHERE d.user_id = {OWNER} AND d.entry_date = $2
+                 ORDER BY d.consumed_at, d.created_at, d.id",
+                entry_columns()
+            ),
+            &[&acting.owner, &date],
+        )
+        .await?;
+    if rows.is_empty() {
+        acting.ensure_visible(tx, Area::Diary).await?;
+    }
+    let user_id = acting.owner_id(tx).await?;
+    Ok(group_day(date, user_id, rows.iter().map(entry_from_row)))
+}
+
+/// Groups entries into the four meals with totals.
+pub fn group_day(
+    date: NaiveDate,
+    user_id: Uuid,
+    entries: impl IntoIterator<Item = DiaryEntry>,
+) -> DiaryDay {
+    let mut meals: Vec<(MealType, Vec<DiaryEntry>)> =
+        MealType::ALL.iter().map(|m| (*m, Vec::new())).collect();
+    for entry in entries {
+        let slot = meals
+            .iter()
+            .position(|(m, _)| m.as_str() == entry.meal_type)
+            .unwrap_or(meals.len() - 1);
+        meals[slot].1.push(entry);
+    }
+    let all: Vec<&Nutrients> = meals
+        .iter()
+        .flat_map(|(_, es)| es.iter().map(|e| &e.nutrients))
+        .collect();
+    let totals = Nutrients::sum(all.iter().copied());
+    let partial = partially_known(all.iter().copied());
+    DiaryDay {
+        date,
+        user_id,
+        meals: meals
+            .into_iter()
+            .map(|(m, entries)| Meal {
+                meal_type: m.as_str().to_string(),
+                totals: Nutrients::sum(entries.iter().map(|e| &e.nutrients)),
+                partial: partially_known(entries.iter().map(|e| &e.nutrients)),
+                entries,
+            })
+            .collect(),
+        totals,
+        partial,
+    }
+}
+
+/// Foods logged in the last 90 days (whatever day they were for), most recent first, with
+/// the last amount used.
+pub async fn recent(tx: &mut UserTx, acting: Acting, limit: i64) -> AppResult<Vec<RecentFood>> {
+    if !(1..=100).contains(&limit) {
+        return Err(AppError::invalid("limit", "must be between 1 and 100"));
+    }
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT * FROM (
+                     SELECT DISTINCT ON (food_item_id) food_item_id, nutrition_data_id, food_name, brand,
+                            quantity, unit, meal_type, created_at,
+                            count(*) OVER (PARTITION BY food_item_id) AS times
+                     FROM food_diary
+                     WHERE user_id = {OWNER} AND food_item_id IS NOT NULL
+                       AND created_at > now() - interval '90 days'
+                     ORDER BY food_item_id, created_at DESC
+                 ) r ORDER BY created_at DESC LIMIT $2"
+            ),
+            &[&acting.owner, &limit],
+        )
+        .await?;
+    if rows.is_empty() {
+        acting.ensure_visible(tx, Area::Diary).await?;
+    }
+    Ok(rows
+        .iter()
+        .map(|r| RecentFood {
+            food_item_id: r.get("food_item_id"),
+            nutrition_data_id: r.get("nutrition_data_id"),
+            food_name: r.get("food_name"),
+            brand: r.get("brand"),
+            last_quantity: r.get("quantity"),
+            last_unit: r.get("unit"),
+            last_meal_type: r.get("meal_type"),
+            last_logged_at: r.get("created_at"),
+            times_logged: r.get("times"),
+        })
+        .collect())
+}

@@ -1,0 +1,166 @@
+//! A food's servings as stored, and choosing one and working out the portion eaten.
+
+use rust_decimal::Decimal;
+use sparky_core::nutrition::{
+    nutrients_of_servings, servings_in, unit_word_matches, Nutrients, Serving,
+};
+use sparky_db::UserTx;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+use crate::nutrients::{nutrient_columns, nutrients_from_row};
+
+use super::*;
+
+/// A serving of a food as stored, with its id.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredServing {
+    pub id: Uuid,
+    pub is_default: bool,
+    pub serving: Serving,
+}
+
+/// The name, brand and servings of a food visible to the caller (RLS), or 404.
+pub(crate) async fn food_servings(
+    tx: &mut UserTx,
+    food_id: Uuid,
+) -> AppResult<(String, Option<String>, Vec<StoredServing>)> {
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT f.name, f.brand, n.id AS serving_id, n.is_default, n.serving_size, n.serving_unit,
+                        n.serving_weight_g, {}
+                 FROM food_items f JOIN nutrition_data n ON n.food_item_id = f.id
+                 WHERE f.id = $1
+                 ORDER BY n.is_default DESC, n.created_at, n.id",
+                nutrient_columns("n", "n_")
+            ),
+            &[&food_id],
+        )
+        .await?;
+    let first = rows.first().ok_or(AppError::NotFound("food"))?;
+    let (name, brand) = (first.get("name"), first.get("brand"));
+    let servings = rows.iter().map(stored_serving_from_row).collect();
+    Ok((name, brand, servings))
+}
+
+fn stored_serving_from_row(r: &tokio_postgres::Row) -> StoredServing {
+    StoredServing {
+        id: r.get("serving_id"),
+        is_default: r.get("is_default"),
+        serving: Serving {
+            size: r.get("serving_size"),
+            unit: r.get("serving_unit"),
+            weight_g: r.get("serving_weight_g"),
+            nutrients: nutrients_from_row(r, "n_"),
+        },
+    }
+}
+
+/// A food as [`food_servings`] reads it.
+#[derive(Debug, Clone)]
+pub(crate) struct FoodServings {
+    pub name: String,
+    pub brand: Option<String>,
+    pub servings: Vec<StoredServing>,
+}
+
+/// [`food_servings`] for many foods in one query; foods the caller cannot see (or without
+/// servings) are absent from the map.
+pub(crate) async fn foods_servings(
+    tx: &mut UserTx,
+    food_ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, FoodServings>> {
+    let mut foods = std::collections::HashMap::new();
+    if food_ids.is_empty() {
+        return Ok(foods);
+    }
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT f.id AS food_id, f.name, f.brand, n.id AS serving_id, n.is_default, n.serving_size,
+                        n.serving_unit, n.serving_weight_g, {}
+                 FROM food_items f JOIN nutrition_data n ON n.food_item_id = f.id
+                 WHERE f.id = ANY($1)
+                 ORDER BY f.id, n.is_default DESC, n.created_at, n.id",
+                nutrient_columns("n", "n_")
+            ),
+            &[&food_ids],
+        )
+        .await?;
+    for r in &rows {
+        foods
+            .entry(r.get::<_, Uuid>("food_id"))
+            .or_insert_with(|| FoodServings {
+                name: r.get("name"),
+                brand: r.get("brand"),
+                servings: Vec::new(),
+            })
+            .servings
+            .push(stored_serving_from_row(r));
+    }
+    Ok(foods)
+}
+
+/// An amount of a serving as the diary records it.
+#[derive(Debug, Clone)]
+pub(crate) struct Portion {
+    /// The amount in `unit` (servings, when the serving's own unit word is too long to store).
+    pub quantity: Decimal,
+    pub unit: String,
+    /// How many servings that is (8 places).
+    pub servings: Decimal,
+    pub nutrients: Nutrients,
+}
+
+/// How much of `serving` an amount typed in `unit_text` (default: servings) is, and its
+/// nutrients: the one arithmetic of logging, shared by everything that writes the diary.
+pub(crate) fn portion(
+    serving: &Serving,
+    quantity: Decimal,
+    unit_text: Option<&str>,
+) -> AppResult<Portion> {
+    let (count, unit) =
+        servings_in(quantity, unit_text.unwrap_or("serving"), serving).map_err(nutrition_error)?;
+    let nutrients = nutrients_of_servings(count, serving).map_err(nutrition_error)?;
+    // A serving's own unit longer than the column is recorded as servings.
+    let (quantity, unit) = if unit.chars().count() > 50 {
+        (count, "serving".to_string())
+    } else {
+        (quantity, unit)
+    };
+    Ok(Portion {
+        quantity,
+        unit,
+        servings: sparky_core::units::round_dp(count, 8),
+        nutrients,
+    })
+}
+
+/// Which serving an amount refers to: the one asked for by id; else the one whose own unit
+/// the amount is typed in ("2 slices"); else the default.
+pub(crate) fn choose_serving<'a>(
+    servings: &'a [StoredServing],
+    serving_id: Option<Uuid>,
+    unit: Option<&str>,
+) -> AppResult<&'a StoredServing> {
+    if let Some(id) = serving_id {
+        return servings
+            .iter()
+            .find(|s| s.id == id)
+            .ok_or(AppError::NotFound("serving"));
+    }
+    if let Some(u) = unit {
+        if let Some(s) = servings
+            .iter()
+            .find(|s| unit_word_matches(u, &s.serving.unit))
+        {
+            return Ok(s);
+        }
+    }
+    servings
+        .iter()
+        .find(|s| s.is_default)
+        .or_else(|| servings.first())
+        .ok_or(AppError::NotFound("serving"))
+}
