@@ -1,0 +1,338 @@
+//! Import: the whole archive checked first, then written in the caller's transaction.
+
+use std::collections::HashMap;
+
+use sparky_db::{DbError, UserTx};
+use tokio_postgres::types::ToSql;
+
+use crate::error::{AppError, AppResult};
+use spec::{FileSpec, FILES};
+
+use super::*;
+
+/// Tables whose rows make an account "not empty": an import adds to nothing.
+pub(super) const HAS_DATA: &str = "SELECT
+    EXISTS (SELECT 1 FROM food_items WHERE user_id = (SELECT auth.uid()))
+ OR EXISTS (SELECT 1 FROM exercises WHERE user_id = (SELECT auth.uid()))
+ OR EXISTS (SELECT 1 FROM measurement_types WHERE user_id = (SELECT auth.uid()))
+ OR EXISTS (SELECT 1 FROM measurements WHERE user_id = (SELECT auth.uid()))
+ OR EXISTS (SELECT 1 FROM goals WHERE user_id = (SELECT auth.uid()))
+ OR EXISTS (SELECT 1 FROM meal_plan_templates WHERE user_id = (SELECT auth.uid()))
+ OR EXISTS (SELECT 1 FROM meal_plans WHERE user_id = (SELECT auth.uid()))
+ OR EXISTS (SELECT 1 FROM food_diary WHERE user_id = (SELECT auth.uid()))
+ OR EXISTS (SELECT 1 FROM exercise_diary WHERE user_id = (SELECT auth.uid()))
+ OR EXISTS (SELECT 1 FROM health_data_records WHERE user_id = (SELECT auth.uid()))
+ OR EXISTS (SELECT 1 FROM chat_conversations WHERE user_id = (SELECT auth.uid()))";
+
+pub(super) const IMPORT_LOCK: &str =
+    "SELECT pg_advisory_xact_lock(hashtextextended('sparky-import:' || (SELECT auth.uid())::text, 0))";
+
+/// An archive that was unpacked and parsed, ready to be written: everything about it that
+/// needs no database has been checked. Its decompressed files are gone; only the parsed
+/// columns are kept.
+pub struct CheckedArchive {
+    exported_at: String,
+    parsed: Vec<(&'static FileSpec, Parsed)>,
+}
+
+impl std::fmt::Debug for CheckedArchive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckedArchive")
+            .field("exported_at", &self.exported_at)
+            .field("files", &self.parsed.len())
+            .finish()
+    }
+}
+
+/// Unpacks and parses an archive (gzip, tar, manifest, checksums, every CSV file and the
+/// references between them). CPU-bound and synchronous: a server runs it off the async
+/// workers (see [`import`]).
+pub fn check_archive(bytes: &[u8], max_uncompressed: u64) -> AppResult<CheckedArchive> {
+    let archive = read_archive(bytes, max_uncompressed)?;
+    let mut refs: HashMap<&'static str, HashMap<u64, String>> = HashMap::new();
+    let mut parsed = Vec::with_capacity(FILES.len());
+    for spec in FILES {
+        let data = &archive.files[spec.file];
+        let (p, mine) = parse_file(spec, data, &refs)?;
+        let listed = archive
+            .manifest
+            .files
+            .iter()
+            .find(|f| f.name == spec.file)
+            .map(|f| f.rows);
+        if listed != Some(p.lines.len() as u64) {
+            return Err(bad(format!(
+                "{}: {} rows, but manifest.json says {}",
+                spec.file,
+                p.lines.len(),
+                listed.map(|r| r.to_string()).unwrap_or("nothing".into())
+            )));
+        }
+        if let Some(m) = mine {
+            refs.insert(spec.file, m);
+        }
+        parsed.push((spec, p));
+    }
+    Ok(CheckedArchive {
+        exported_at: archive.manifest.exported_at,
+        parsed,
+    })
+}
+
+/// Reads an archive into the acting user's account, which must hold no data yet (409
+/// otherwise). Everything is checked before the first write; the caller commits. The archive
+/// is unpacked and parsed on a blocking thread, so a large one does not hold up the async
+/// workers that serve other requests.
+pub async fn import(
+    tx: &mut UserTx,
+    bytes: bytes::Bytes,
+    options: &ImportOptions,
+) -> AppResult<ImportReport> {
+    let max = options.max_uncompressed;
+    let checked = tokio::task::spawn_blocking(move || check_archive(&bytes, max))
+        .await
+        .map_err(|e| AppError::internal(format!("the archive check stopped: {e}")))??;
+    import_checked(tx, checked, options).await
+}
+
+/// [`import`] of an archive already checked with [`check_archive`].
+pub async fn import_checked(
+    tx: &mut UserTx,
+    checked: CheckedArchive,
+    options: &ImportOptions,
+) -> AppResult<ImportReport> {
+    let CheckedArchive {
+        exported_at,
+        parsed,
+    } = checked;
+    if let Some(t) = options.statement_timeout {
+        tx.set_statement_timeout(t);
+    }
+    check_rules(tx, &parsed, options).await?;
+    // Two imports into one account at once: the second waits, then finds the data.
+    tx.query(IMPORT_LOCK, &[]).await?;
+    let has_data: bool = tx.query_one(HAS_DATA, &[]).await?.get(0);
+    if has_data {
+        return Err(AppError::conflict(
+            "this account already holds data; import into a new, empty account",
+        ));
+    }
+    let mut files = Vec::with_capacity(parsed.len());
+    for (spec, p) in &parsed {
+        let rows = p.lines.len() as u64;
+        let written = match (spec.import_sql(), rows) {
+            (Some(sql), 1..) => {
+                insert_file(tx, spec, &sql, p).await?;
+                rows
+            }
+            _ => 0,
+        };
+        files.push(ImportedFile {
+            name: spec.file.to_string(),
+            rows: written,
+        });
+    }
+    Ok(ImportReport { exported_at, files })
+}
+
+/// The values of one column of a parsed file, with their lines and the column's position.
+pub(super) fn column<'a>(
+    parsed: &'a [(&'static FileSpec, Parsed)],
+    file: &str,
+    name: &str,
+) -> Option<(&'static FileSpec, &'a Parsed, usize)> {
+    let (spec, p) = parsed.iter().find(|(s, _)| s.file == file)?;
+    let j = spec.cols.iter().position(|c| c.name == name)?;
+    Some((spec, p, j))
+}
+
+/// Rules the API applies to values the database cannot check: a time zone must be one
+/// PostgreSQL and Sparky know, custom measurement types stay within the per-user limit and do
+/// not take a built-in type's name, and the assistant's base URL passes the private-network
+/// guard.
+pub(super) async fn check_rules(
+    tx: &mut UserTx,
+    parsed: &[(&'static FileSpec, Parsed)],
+    options: &ImportOptions,
+) -> AppResult<()> {
+    if let Some((spec, p, j)) = column(parsed, "preferences.csv", "timezone") {
+        for (row, tz) in p.columns[j].iter().enumerate() {
+            let tz = tz.as_deref().unwrap_or_default();
+            if crate::preferences::parse_timezone("timezone", tz).is_err() {
+                let col = j + usize::from(spec.has_ref) + 1;
+                return Err(at(
+                    spec.file,
+                    p.lines[row],
+                    col,
+                    "timezone",
+                    "not an IANA time zone",
+                ));
+            }
+        }
+    }
+    if let Some((spec, p, j)) = column(parsed, "measurement_types.csv", "name") {
+        let max = crate::measurement_types::MAX_CUSTOM_TYPES;
+        if p.lines.len() as i64 > max {
+            return Err(bad(format!(
+                "{}: {} custom measurement types, more than the {max} one user may have",
+                spec.file,
+                p.lines.len()
+            )));
+        }
+        let built_in: Vec<String> = tx
+            .query(
+                "SELECT name::text FROM measurement_types WHERE user_id IS NULL",
+                &[],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for (row, name) in p.columns[j].iter().enumerate() {
+            if let Some(name) = name.as_deref().filter(|n| built_in.iter().any(|b| b == n)) {
+                let col = j + usize::from(spec.has_ref) + 1;
+                return Err(at(
+                    spec.file,
+                    p.lines[row],
+                    col,
+                    "name",
+                    format!("{name} is a built-in measurement type"),
+                ));
+            }
+        }
+    }
+    if let (Some((spec, p, j)), Some((_, _, k))) = (
+        column(parsed, "assistant_settings.csv", "base_url"),
+        column(parsed, "assistant_settings.csv", "provider"),
+    ) {
+        for (row, url) in p.columns[j].iter().enumerate() {
+            let Some(url) = url else { continue };
+            let col = j + usize::from(spec.has_ref) + 1;
+            let fail = |m: String| at(spec.file, p.lines[row], col, "base_url", m);
+            let kind = match &p.columns[k][row] {
+                Some(name) => serde_json::from_value(serde_json::Value::String(name.clone()))
+                    .map_err(|_| {
+                        at(
+                            spec.file,
+                            p.lines[row],
+                            k + 1,
+                            "provider",
+                            "not a known provider",
+                        )
+                    })?,
+                None => options
+                    .assistant
+                    .instance
+                    .provider
+                    .unwrap_or(crate::assistant::config::ProviderKind::OpenAiCompatible),
+            };
+            let normalised =
+                sparky_ai::normalise_base_url(kind, url).map_err(|e| fail(e.to_string()))?;
+            crate::assistant::config::guard_url(tx, &options.assistant, &normalised)
+                .await
+                .map_err(|e| match e {
+                    AppError::Invalid(f) => fail(f.message()),
+                    other => other,
+                })?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs a file's insert over its first `n` rows.
+pub(super) async fn insert_rows(
+    tx: &mut UserTx,
+    sql: &str,
+    p: &Parsed,
+    n: usize,
+) -> Result<u64, DbError> {
+    let ids = p.ids[..n].to_vec();
+    let columns: Vec<Vec<Option<String>>> = p.columns.iter().map(|c| c[..n].to_vec()).collect();
+    let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(columns.len() + 1);
+    params.push(&ids);
+    for c in &columns {
+        params.push(c);
+    }
+    tx.execute(sql, &params).await
+}
+
+/// A value PostgreSQL refused (a check, a unique key, a value out of range).
+pub(super) fn data_error(e: &DbError) -> Option<&tokio_postgres::error::DbError> {
+    let db = match e {
+        DbError::Postgres(pg) => pg.as_db_error()?,
+        _ => return None,
+    };
+    matches!(&db.code().code()[..2], "22" | "23").then_some(db)
+}
+
+pub(super) const SAVEPOINT: &str = "SAVEPOINT sparky_import_file";
+pub(super) const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT sparky_import_file";
+pub(super) const RELEASE: &str = "RELEASE SAVEPOINT sparky_import_file";
+
+/// Writes one file in one statement. When PostgreSQL refuses a value, it does not say which
+/// row (row level security keeps the failing row out of its message), so the file is tried
+/// again in ever shorter prefixes (a binary search, each try undone) to find the first row
+/// that fails, and the error names its line.
+pub(super) async fn insert_file(
+    tx: &mut UserTx,
+    spec: &FileSpec,
+    sql: &str,
+    p: &Parsed,
+) -> AppResult<()> {
+    let n = p.lines.len();
+    tx.execute(SAVEPOINT, &[]).await?;
+    let mut error = match insert_rows(tx, sql, p, n).await {
+        Ok(_) => {
+            tx.execute(RELEASE, &[]).await?;
+            return Ok(());
+        }
+        Err(e) if data_error(&e).is_some() => e,
+        Err(e) => return Err(e.into()),
+    };
+    // The first `lo` rows go in; the first `hi` do not.
+    let (mut lo, mut hi) = (0, n);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        tx.execute(ROLLBACK_TO, &[]).await?;
+        match insert_rows(tx, sql, p, mid).await {
+            Ok(_) => lo = mid,
+            Err(e) if data_error(&e).is_some() => {
+                hi = mid;
+                error = e;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    tx.execute(ROLLBACK_TO, &[]).await?;
+    Err(db_error(spec, p.lines[hi - 1], &error))
+}
+
+/// A refused value, named by file and line, and by column when the constraint names one
+/// (`<table>_<column>_check`) or PostgreSQL does.
+pub(super) fn db_error(spec: &FileSpec, line: u64, e: &DbError) -> AppError {
+    let Some(db) = data_error(e) else {
+        return AppError::internal(format!("import: {e}"));
+    };
+    let column = db.column().map(str::to_string).or_else(|| {
+        let c = db.constraint()?;
+        let table = db.table()?;
+        let rest = c.strip_prefix(table)?.strip_prefix('_')?;
+        Some(rest.strip_suffix("_check").unwrap_or(rest).to_string())
+    });
+    let offset = usize::from(spec.has_ref);
+    let col = column.as_deref().and_then(|c| {
+        spec.cols
+            .iter()
+            .position(|col| col.name == c || col.import == Some(c))
+            .map(|i| (i + offset + 1, spec.cols[i].name))
+    });
+    let place = match col {
+        Some((n, name)) => format!("{} line {line} column {n} ({name})", spec.file),
+        None => format!("{} line {line}", spec.file),
+    };
+    let mut message = format!("{place}: {}", db.message());
+    if let Some(d) = db.detail() {
+        message.push_str(&format!(" ({d})"));
+    }
+    bad(message)
+}
