@@ -202,136 +202,181 @@ fn id_of(v: &serde_json::Value) -> String {
         .to_string()
 }
 
-#[tokio::test]
-async fn random_forms_never_answer_5xx_and_change_nothing_they_should_not() {
+/// Ann and Bob (Bob shares his diary with Ann, Ann her reports with Bob), and something of
+/// each kind of Ann's for the forms to point at.
+struct Seeded {
+    app: TestApp,
+    ann: common::As,
+    bob_id: String,
+    food_id: String,
+    plan_id: String,
+    recipe_id: String,
+    /// Ann's and Bob's ids and those of Ann's rows, a random one and a malformed one.
+    ids: Vec<String>,
+}
+
+async fn seed() -> Seeded {
     let app = TestApp::spawn().await;
     let (ann_id, ann) = app.user("ann@example.com").await;
     let (bob_id, bob) = app.user("bob@example.com").await;
-
-    // Something of each kind for the ids: a food with a serving, a diary entry, a recipe with
-    // an ingredient, a meal plan with an item, a measurement, a workout, a goal, a grant.
-    let food = app
-        .post(
+    let created = |r: common::Response| {
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        r.body
+    };
+    let food = created(
+        app.post(
             "/api/v1/foods",
             &ann,
             json!({"name": "Oats", "servings": [
                 {"size": 100, "unit": "g", "nutrients": {"calories": 379, "protein": 13}}]}),
         )
-        .await;
-    assert_eq!(food.status, StatusCode::CREATED, "{:?}", food.body);
-    let food_id = id_of(&food.body);
-    let serving_id = id_of(&food.body["servings"][0]);
-    let entry = app
-        .post(
-            "/api/v1/diary",
-            &ann,
-            json!({"food_item_id": food_id, "quantity": 50, "unit": "g",
-                   "meal_type": "breakfast", "date": "2026-03-01"}),
-        )
-        .await;
-    assert_eq!(entry.status, StatusCode::CREATED, "{:?}", entry.body);
-    let recipe = app
-        .post(
+        .await,
+    );
+    let food_id = id_of(&food);
+    let mut ids = vec![
+        ann_id.clone(),
+        bob_id.clone(),
+        food_id.clone(),
+        id_of(&food["servings"][0]),
+    ];
+    for date in ["2026-03-01", "2026-03-02"] {
+        let entry = app
+            .post(
+                "/api/v1/diary",
+                &ann,
+                json!({"food_item_id": food_id, "quantity": 50, "unit": "g",
+                       "meal_type": "breakfast", "date": date}),
+            )
+            .await;
+        ids.push(id_of(&created(entry)));
+    }
+    let recipe = created(
+        app.post(
             "/api/v1/recipes",
             &ann,
             json!({"name": "Porridge", "servings": 2, "ingredients": [
                 {"food_item_id": food_id, "quantity": 80, "unit": "g"}]}),
         )
-        .await;
-    assert_eq!(recipe.status, StatusCode::CREATED, "{:?}", recipe.body);
-    let plan = app
-        .post("/api/v1/meal-plan-templates", &ann, json!({"name": "Plan"}))
-        .await;
-    assert_eq!(plan.status, StatusCode::CREATED, "{:?}", plan.body);
-    let plan_id = id_of(&plan.body);
-    let item = app
-        .post(
+        .await,
+    );
+    let plan = created(
+        app.post("/api/v1/meal-plan-templates", &ann, json!({"name": "Plan"}))
+            .await,
+    );
+    let plan_id = id_of(&plan);
+    let item = created(
+        app.post(
             &format!("/api/v1/meal-plan-templates/{plan_id}/items"),
             &ann,
             json!({"food_item_id": food_id, "quantity": 50, "unit": "g", "meal_type": "lunch"}),
         )
-        .await;
-    assert_eq!(item.status, StatusCode::CREATED, "{:?}", item.body);
-    let weight = app
-        .post(
+        .await,
+    );
+    let weight = created(
+        app.post(
             "/api/v1/measurements",
             &ann,
-            json!({"type": "weight", "value": 70, "unit": "kg", "measured_at": "2026-03-01T08:00:00Z"}),
+            json!({"type": "weight", "value": 70, "unit": "kg",
+                   "measured_at": "2026-03-01T08:00:00Z"}),
         )
-        .await;
-    assert_eq!(weight.status, StatusCode::CREATED, "{:?}", weight.body);
+        .await,
+    );
     grant(&app, &bob, "ann@example.com", "calorie").await;
     grant(&app, &ann, "bob@example.com", "reports").await;
-
-    let mut ids = vec![
-        ann_id.clone(),
-        bob_id.clone(),
-        food_id,
-        serving_id,
-        id_of(&entry.body),
-        id_of(&recipe.body),
-        id_of(&recipe.body["ingredients"][0]),
-        plan_id,
-        id_of(&item.body),
-        id_of(&weight.body),
+    let recipe_id = id_of(&recipe);
+    ids.extend([
+        recipe_id.clone(),
+        id_of(&recipe["ingredients"][0]),
+        plan_id.clone(),
+        id_of(&item),
+        id_of(&weight),
         uuid::Uuid::new_v4().to_string(),
-    ];
-    ids.push("not-a-uuid".into());
+        "not-a-uuid".into(),
+    ]);
+    Seeded {
+        app,
+        ann,
+        bob_id,
+        food_id,
+        plan_id,
+        recipe_id,
+        ids,
+    }
+}
 
+/// The run's seed: `PAGES_FUZZ_SEED` to repeat one, else random (printed).
+fn seeded_rng() -> (u64, StdRng) {
     let seed = std::env::var("PAGES_FUZZ_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(rand::random::<u64>);
     println!("PAGES_FUZZ_SEED={seed}");
-    let mut rng = StdRng::seed_from_u64(seed);
-    let csrf = get(&app, "/", &ann, None).await.csrf();
-    let mut answered = std::collections::BTreeMap::<u16, usize>::new();
+    (seed, StdRng::seed_from_u64(seed))
+}
+
+/// Posts one form as Ann (viewing Bob or not) and checks the answer: never a 5xx, and on
+/// her own data a refusal in the page's own words (the kit checks that every 422 says why).
+async fn send(
+    s: &Seeded,
+    seed: u64,
+    path: &str,
+    viewing: Option<&str>,
+    form: &[(String, String)],
+    answered: &mut std::collections::BTreeMap<u16, usize>,
+) {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    // Shown only when the test fails (the kit panics on a silent 422 inside post).
+    eprintln!("POST {path} viewing {viewing:?}: {pairs:?}");
+    let r = post(&s.app, path, &s.ann, viewing, None, &pairs).await;
+    assert!(
+        r.status.as_u16() < 500,
+        "seed {seed}: POST {path} {pairs:?} answered {}: {}",
+        r.status,
+        r.body
+    );
+    assert!(
+        viewing.is_some() || !r.body.contains("data-unexplained"),
+        "seed {seed}: POST {path} {pairs:?} was refused without its page's reason: {}",
+        r.body
+    );
+    *answered.entry(r.status.as_u16()).or_default() += 1;
+}
+
+/// Nothing was corrupted: derived rows equal their sources, and Ann is still signed in.
+async fn still_whole(s: &Seeded) {
+    common::assert_day_totals_match_diary(&s.app).await;
+    let me = s.app.get("/api/v1/me", &s.ann).await;
+    assert_eq!(me.status, StatusCode::OK, "{:?}", me.body);
+}
+
+#[tokio::test]
+async fn random_forms_never_answer_5xx_and_change_nothing_they_should_not() {
+    let s = seed().await;
+    let (seed, mut rng) = seeded_rng();
+    let csrf = get(&s.app, "/", &s.ann, None).await.csrf();
+    let mut answered = std::collections::BTreeMap::new();
     for round in 0..24 {
         // Every third round as Ann viewing Bob's data (he shares his diary with her).
-        let viewing = (round % 3 == 2).then_some(bob_id.as_str());
+        let viewing = (round % 3 == 2).then_some(s.bob_id.as_str());
         for route in ROUTES {
             let mut path = route.to_string();
             while path.contains("{id}") {
-                let id = &ids[rng.random_range(0..ids.len())];
+                let id = &s.ids[rng.random_range(0..s.ids.len())];
                 path = path.replacen("{id}", id, 1);
             }
-            let n = rng.random_range(0..14);
-            let form: Vec<(String, String)> = (0..n)
-                .map(|_| {
-                    let f = FIELDS[rng.random_range(0..FIELDS.len())];
-                    (f.to_string(), value(&mut rng, &ids))
-                })
-                .collect();
-            let pairs: Vec<(&str, &str)> =
-                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            // Shown only when the test fails (the kit panics on a silent 422 inside post).
-            eprintln!("POST {path} viewing {viewing:?}: {pairs:?}");
-            let r = post(&app, &path, &ann, viewing, Some(&csrf), &pairs).await;
-            assert!(
-                r.status.as_u16() < 500,
-                "seed {seed}: POST {path} {pairs:?} answered {}: {}",
-                r.status,
-                r.body
-            );
-            // On one's own data every page says why it refused, in its own words; the
-            // general reason is only for forms that a viewed person's page does not show.
-            assert!(
-                viewing.is_some() || !r.body.contains("data-unexplained"),
-                "seed {seed}: POST {path} {pairs:?} was refused without its page's reason: {}",
-                r.body
-            );
-            *answered.entry(r.status.as_u16()).or_default() += 1;
+            let mut form = vec![("_csrf".to_string(), csrf.clone())];
+            for _ in 0..rng.random_range(0..14) {
+                let f = FIELDS[rng.random_range(0..FIELDS.len())];
+                form.push((f.to_string(), value(&mut rng, &s.ids)));
+            }
+            send(&s, seed, &path, viewing, &form, &mut answered).await;
         }
     }
     println!("answers by status: {answered:?}");
     // Most forms were refused, but some did get through; the run exercised both.
     assert!(answered.keys().any(|s| (400..500).contains(s)));
     assert!(answered.contains_key(&303), "{answered:?}");
-
-    // Nothing was corrupted: derived rows equal their sources, and Ann is still signed in.
-    common::assert_day_totals_match_diary(&app).await;
-    let me = app.get("/api/v1/me", &ann).await;
-    assert_eq!(me.status, StatusCode::OK, "{:?}", me.body);
+    still_whole(&s).await;
 }
 
 /// The forms each page really shows, as (action, fields with the values the page filled in).
@@ -376,68 +421,19 @@ fn forms_of(page: &str) -> Vec<(String, Vec<(String, String)>)> {
 /// (or left out): the handlers' own paths, not only their form parsing, get the bad input.
 #[tokio::test]
 async fn the_pages_own_forms_with_hostile_values_never_answer_5xx() {
-    let app = TestApp::spawn().await;
-    let (ann_id, ann) = app.user("ann@example.com").await;
-    let (bob_id, bob) = app.user("bob@example.com").await;
-    let food = app
-        .post(
-            "/api/v1/foods",
-            &ann,
-            json!({"name": "Oats", "servings": [
-                {"size": 100, "unit": "g", "nutrients": {"calories": 379, "protein": 13}}]}),
-        )
-        .await;
-    let food_id = id_of(&food.body);
-    for date in ["2026-03-01", "2026-03-02"] {
-        let r = app
-            .post(
-                "/api/v1/diary",
-                &ann,
-                json!({"food_item_id": food_id, "quantity": 50, "unit": "g",
-                       "meal_type": "breakfast", "date": date}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    }
-    let recipe = app
-        .post(
-            "/api/v1/recipes",
-            &ann,
-            json!({"name": "Porridge", "servings": 2, "ingredients": [
-                {"food_item_id": food_id, "quantity": 80, "unit": "g"}]}),
-        )
-        .await;
-    let plan = app
-        .post("/api/v1/meal-plan-templates", &ann, json!({"name": "Plan"}))
-        .await;
-    let plan_id = id_of(&plan.body);
-    app.post(
-        &format!("/api/v1/meal-plan-templates/{plan_id}/items"),
-        &ann,
-        json!({"food_item_id": food_id, "quantity": 50, "unit": "g", "meal_type": "lunch"}),
-    )
-    .await;
-    app.post(
-        "/api/v1/measurements",
-        &ann,
-        json!({"type": "weight", "value": 70, "unit": "kg", "measured_at": "2026-03-01T08:00:00Z"}),
-    )
-    .await;
-    grant(&app, &bob, "ann@example.com", "calorie").await;
-    grant(&app, &ann, "bob@example.com", "reports").await;
-
+    let s = seed().await;
     let pages = [
         "/".to_string(),
         "/day/2026-03-01".into(),
-        format!("/add?date=2026-03-01&meal=lunch&food={food_id}"),
+        format!("/add?date=2026-03-01&meal=lunch&food={}", s.food_id),
         "/checkin".into(),
         "/exercise".into(),
         "/goals".into(),
         "/plans".into(),
-        format!("/plans/{plan_id}"),
+        format!("/plans/{}", s.plan_id),
         "/recipes".into(),
-        format!("/recipes/{}", id_of(&recipe.body)),
-        format!("/recipes/{}?food={food_id}", id_of(&recipe.body)),
+        format!("/recipes/{}", s.recipe_id),
+        format!("/recipes/{}?food={}", s.recipe_id, s.food_id),
         "/settings".into(),
         "/settings/assistant".into(),
         "/settings/family".into(),
@@ -446,7 +442,7 @@ async fn the_pages_own_forms_with_hostile_values_never_answer_5xx() {
     ];
     let mut forms = Vec::new();
     for p in &pages {
-        let page = get(&app, p, &ann, None).await;
+        let page = get(&s.app, p, &s.ann, None).await;
         assert_eq!(page.status, StatusCode::OK, "{p}");
         forms.extend(forms_of(&page.body));
     }
@@ -456,54 +452,27 @@ async fn the_pages_own_forms_with_hostile_values_never_answer_5xx() {
     });
     assert!(forms.len() >= 30, "only {} forms found", forms.len());
 
-    let seed = std::env::var("PAGES_FUZZ_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random::<u64>);
-    println!("PAGES_FUZZ_SEED={seed}");
-    let mut rng = StdRng::seed_from_u64(seed);
-    let ids = vec![
-        ann_id.clone(),
-        bob_id.clone(),
-        food_id.clone(),
-        uuid::Uuid::new_v4().to_string(),
-    ];
-    let mut answered = std::collections::BTreeMap::<u16, usize>::new();
+    let (seed, mut rng) = seeded_rng();
+    let mut answered = std::collections::BTreeMap::new();
     for round in 0..6 {
-        let viewing = (round % 3 == 2).then_some(bob_id.as_str());
+        let viewing = (round % 3 == 2).then_some(s.bob_id.as_str());
         for (action, fields) in &forms {
-            let mut sent: Vec<(String, String)> = Vec::new();
+            let mut form: Vec<(String, String)> = Vec::new();
             for (name, v) in fields {
                 match rng.random_range(0..10) {
-                    _ if name == "_csrf" => sent.push((name.clone(), v.clone())),
+                    _ if name == "_csrf" => form.push((name.clone(), v.clone())),
                     0 => {}
-                    1..=4 => sent.push((name.clone(), v.clone())),
-                    _ => sent.push((name.clone(), value(&mut rng, &ids))),
+                    1..=4 => form.push((name.clone(), v.clone())),
+                    _ => form.push((name.clone(), value(&mut rng, &s.ids))),
                 }
             }
-            let pairs: Vec<(&str, &str)> =
-                sent.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            eprintln!("POST {action} viewing {viewing:?}: {pairs:?}");
-            let r = post(&app, action, &ann, viewing, None, &pairs).await;
-            assert!(
-                r.status.as_u16() < 500,
-                "seed {seed}: POST {action} {pairs:?} answered {}: {}",
-                r.status,
-                r.body
-            );
-            assert!(
-                viewing.is_some() || !r.body.contains("data-unexplained"),
-                "seed {seed}: POST {action} {pairs:?} was refused without its page's reason: {}",
-                r.body
-            );
-            *answered.entry(r.status.as_u16()).or_default() += 1;
+            send(&s, seed, action, viewing, &form, &mut answered).await;
         }
     }
     println!("{} forms; answers by status: {answered:?}", forms.len());
     assert!(answered.contains_key(&303), "{answered:?}");
     assert!(answered.contains_key(&422), "{answered:?}");
-    common::assert_day_totals_match_diary(&app).await;
-    assert_eq!(app.get("/api/v1/me", &ann).await.status, StatusCode::OK);
+    still_whole(&s).await;
 }
 
 /// A form posted for someone whose page does not show it (here: Ann's weight-goal form, sent

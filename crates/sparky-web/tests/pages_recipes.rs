@@ -591,44 +591,26 @@ async fn a_family_members_meal_is_saved_as_my_recipe() {
         json!([])
     );
 
-    // Cat, with whom Ann shares nothing, cannot read her meal that way: not found, nothing made.
+    // Cat, with whom Ann shares nothing, cannot read her meal that way: not found, nothing
+    // made; a malformed person is a bad request.
     let (_, cat) = app.user("cat@example.com").await;
     let ccsrf = token(&app, &cat, "/recipes").await;
-    let r = post(
-        &app,
-        "/recipes/from-meal",
-        &cat,
-        None,
-        Some(&ccsrf),
-        &[
+    for (from, status) in [
+        (ann_id.as_str(), StatusCode::NOT_FOUND),
+        ("someone", StatusCode::BAD_REQUEST),
+    ] {
+        let form = [
             ("date", "2026-03-01"),
             ("meal", "dinner"),
             ("name", "Taken"),
             ("servings", "1"),
-            ("from_user", &ann_id),
-        ],
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+            ("from_user", from),
+        ];
+        let r = post(&app, "/recipes/from-meal", &cat, None, Some(&ccsrf), &form).await;
+        assert_eq!(r.status, status, "{from}: {}", r.body);
+    }
     assert_eq!(
         app.get("/api/v1/recipes", &cat).await.body["items"],
         json!([])
     );
-    // A malformed person is a bad request.
-    let r = post(
-        &app,
-        "/recipes/from-meal",
-        &cat,
-        None,
-        Some(&ccsrf),
-        &[
-            ("date", "2026-03-01"),
-            ("meal", "dinner"),
-            ("name", "Taken"),
-            ("servings", "1"),
-            ("from_user", "someone"),
-        ],
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
 }
