@@ -515,3 +515,98 @@ async fn a_refusal_without_a_place_on_its_page_is_said_in_general_words() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(!r.body.contains("data-unexplained"), "{}", r.body);
 }
+
+/// Every page a browser can ask for, with hostile query parameters (the ones the pages read,
+/// and others): an answer, never a 5xx, and a 422 only with its reason.
+#[tokio::test]
+async fn pages_with_hostile_query_parameters_never_answer_5xx() {
+    let s = seed().await;
+    let (seed, mut rng) = seeded_rng();
+    let pages = [
+        "/".to_string(),
+        "/day".into(),
+        "/day/{date}".into(),
+        "/add".into(),
+        "/add/barcode".into(),
+        "/add/food/{id}".into(),
+        "/add/preview".into(),
+        "/add/search".into(),
+        "/checkin".into(),
+        "/exercise".into(),
+        "/exercise/estimate".into(),
+        "/exercise/log/{id}".into(),
+        "/exercise/search".into(),
+        "/goals".into(),
+        "/onboarding".into(),
+        "/plans".into(),
+        "/plans/{id}".into(),
+        "/plans/{id}/search".into(),
+        "/recipes".into(),
+        "/recipes/{id}".into(),
+        "/recipes/{id}/search".into(),
+        "/reports".into(),
+        "/settings".into(),
+        "/settings/assistant".into(),
+        "/settings/family".into(),
+        "/settings/security".into(),
+    ];
+    let params = [
+        "date",
+        "meal",
+        "tab",
+        "q",
+        "food",
+        "serving_id",
+        "quantity",
+        "unit",
+        "days",
+        "type",
+        "cursor",
+        "from",
+        "to",
+        "period",
+        "by",
+        "code",
+        "next",
+        "saved",
+        "done",
+        "exercise_id",
+        "duration",
+        "weight",
+        "limit",
+        "offset",
+        "name",
+        "servings",
+    ];
+    let mut answered = std::collections::BTreeMap::<u16, usize>::new();
+    for round in 0..8 {
+        let viewing = (round % 3 == 2).then_some(s.bob_id.as_str());
+        for page in &pages {
+            let mut path = page.clone();
+            while path.contains("{id}") {
+                let id = s.ids[rng.random_range(0..s.ids.len())].clone();
+                path = path.replacen("{id}", &id, 1);
+            }
+            path = path.replace("{date}", &value(&mut rng, &s.ids).replace('/', "%2F"));
+            let query: Vec<(&str, String)> = (0..rng.random_range(0..6))
+                .map(|_| {
+                    let p = params[rng.random_range(0..params.len())];
+                    (p, value(&mut rng, &s.ids))
+                })
+                .collect();
+            let url = format!("{path}?{}", serde_urlencoded::to_string(&query).unwrap());
+            eprintln!("GET {url} viewing {viewing:?}");
+            let r = get(&s.app, &url, &s.ann, viewing).await;
+            assert!(
+                r.status.as_u16() < 500,
+                "seed {seed}: GET {url} answered {}: {}",
+                r.status,
+                r.body
+            );
+            *answered.entry(r.status.as_u16()).or_default() += 1;
+        }
+    }
+    println!("answers by status: {answered:?}");
+    assert!(answered.contains_key(&200), "{answered:?}");
+    still_whole(&s).await;
+}
