@@ -251,7 +251,13 @@ where
 
 /// Parses a query string into `T`, naming the parameter in every error.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+    parse_urlencoded(query).map_err(|(field, problem)| ApiError::invalid(&field, problem))
+}
+
+/// Parses `application/x-www-form-urlencoded` text (a query string, a form body) into `T`;
+/// an error is the field it is about and what is wrong with it, without parser positions.
+pub fn parse_urlencoded<T: DeserializeOwned>(text: &str) -> Result<T, (String, String)> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(text.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     if let Some((k, _)) = pairs
@@ -263,9 +269,9 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         } else {
             k.as_str()
         };
-        return Err(ApiError::invalid(name, NUL_PROBLEM));
+        return Err((name.to_string(), NUL_PROBLEM.to_string()));
     }
-    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(text.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();
         let message = e.inner().to_string();
@@ -275,7 +281,7 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         } else {
             field
         };
-        ApiError::invalid(&field, without_position(&message))
+        (field, without_position(&message))
     })
 }
 

@@ -40,15 +40,22 @@ async fn the_date_picker_goes_to_the_chosen_day() {
     }
 }
 
-/// An address a page cannot read is the app's HTML error page (with its way home), never a framework's plain-text rejection: unreadable query parameters a 400, a malformed
+/// An address a page cannot read is the app's HTML error page (with its way home), never a
+/// framework's plain-text rejection: an unreadable query parameter a 422 naming it, a malformed
 /// id in the path a 404.
 #[tokio::test]
 async fn unreadable_addresses_are_html_error_pages() {
     let app = TestApp::spawn().await;
     let (_, ann) = app.user("ann@example.com").await;
     for (path, status) in [
-        ("/checkin?date=99999-01-01", StatusCode::BAD_REQUEST),
-        ("/exercise?date=yesterday-ish", StatusCode::BAD_REQUEST),
+        (
+            "/checkin?date=99999-01-01",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/exercise?date=yesterday-ish",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         ("/plans/not-a-uuid", StatusCode::NOT_FOUND),
         ("/foods/not-a-uuid", StatusCode::NOT_FOUND),
     ] {
@@ -65,7 +72,81 @@ async fn unreadable_addresses_are_html_error_pages() {
             page.body
         );
         assert!(page.body.contains(status.as_str()), "{path}: {}", page.body);
+        if status == StatusCode::UNPROCESSABLE_ENTITY {
+            assert!(page.body.contains("date: "), "{path}: {}", page.body);
+            assert!(
+                page.body.contains(r#"role="alert""#),
+                "{path}: {}",
+                page.body
+            );
+        }
     }
+}
+
+/// What a browser's typed inputs would never send (text in a number or date field, a day
+/// outside the kept range) is a 422 page naming the field, and nothing is written.
+#[tokio::test]
+async fn unreadable_form_fields_are_named_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let csrf = token(&app, &ann, "/day/2026-11-20").await;
+    for (path, fields, field) in [
+        ("/water", vec![("date", "2026-11-20"), ("ml", "lots")], "ml"),
+        ("/water", vec![("date", "yesterday"), ("ml", "250")], "date"),
+        (
+            "/water",
+            vec![("date", "1066-10-14"), ("ml", "250")],
+            "date",
+        ),
+        (
+            "/weight",
+            vec![("date", "2026-11-20"), ("value", "7O")],
+            "value",
+        ),
+        (
+            "/weight",
+            vec![("date", "2026-02-30"), ("value", "70")],
+            "date",
+        ),
+    ] {
+        let r = post(&app, path, &ann, None, Some(&csrf), &fields).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path} {fields:?}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains(&format!("{field}: ")),
+            "{path} {fields:?}: {}",
+            r.body
+        );
+        assert!(r.body.contains(r#"role="alert""#), "{}", r.body);
+    }
+    let kept = app.get("/api/v1/measurements?limit=100", &ann).await;
+    assert_eq!(kept.body["items"], json!([]), "{}", kept.body);
+    // The same forms with readable values are kept.
+    let r = post(
+        &app,
+        "/water",
+        &ann,
+        None,
+        Some(&csrf),
+        &[("date", "2026-11-20"), ("ml", "250,5")],
+    )
+    .await;
+    assert!(
+        r.status.is_redirection() || r.status.is_success(),
+        "{}",
+        r.body
+    );
+    let kept = app.get("/api/v1/measurements?limit=100", &ann).await;
+    assert_eq!(
+        kept.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        kept.body
+    );
 }
 
 /// The add sheet's Copy tab lists the people who share their diary; copying their dinner

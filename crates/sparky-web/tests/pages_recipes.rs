@@ -592,12 +592,12 @@ async fn a_family_members_meal_is_saved_as_my_recipe() {
     );
 
     // Cat, with whom Ann shares nothing, cannot read her meal that way: not found, nothing
-    // made; a malformed person is a bad request.
+    // made; a malformed person is refused naming the field.
     let (_, cat) = app.user("cat@example.com").await;
     let ccsrf = token(&app, &cat, "/recipes").await;
     for (from, status) in [
         (ann_id.as_str(), StatusCode::NOT_FOUND),
-        ("someone", StatusCode::BAD_REQUEST),
+        ("someone", StatusCode::UNPROCESSABLE_ENTITY),
     ] {
         let form = [
             ("date", "2026-03-01"),

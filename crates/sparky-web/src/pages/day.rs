@@ -396,12 +396,14 @@ pub struct EditForm {
     quantity: String,
 }
 
-fn amount_field(text: &str) -> Result<Amount, PageError> {
+/// A number typed into a field (a comma as the decimal mark is fine); anything else is the
+/// 422 page naming the field.
+fn amount_field(field: &str, text: &str) -> Result<Amount, PageError> {
     text.trim()
         .replace(',', ".")
         .parse::<rust_decimal::Decimal>()
         .map(Amount)
-        .map_err(|_| PageError::BadRequest)
+        .map_err(|_| PageError::invalid(field, "must be a number"))
 }
 
 async fn edit_entry(
@@ -413,7 +415,7 @@ async fn edit_entry(
         &mut page.tx,
         id,
         diary::UpdateEntryInput {
-            quantity: Some(amount_field(&form.quantity)?),
+            quantity: Some(amount_field("quantity", &form.quantity)?),
             unit: None,
             meal_type: None,
             date: None,
@@ -450,8 +452,8 @@ async fn restore_entry(
     mut page: Page,
     PageForm(form): PageForm<RestoreForm>,
 ) -> Result<Response, PageError> {
-    let snapshot: serde_json::Value =
-        serde_json::from_str(&form.entry).map_err(|_| PageError::BadRequest)?;
+    let snapshot: serde_json::Value = serde_json::from_str(&form.entry)
+        .map_err(|_| PageError::invalid("entry", "is not a diary entry to restore"))?;
     let entry = diary::restore(&mut page.tx, &snapshot).await?;
     after_write(page, entry.date, None).await
 }
@@ -469,10 +471,10 @@ async fn add_water(
     let acting = page.acting;
     let input = sparky_app::measurements::LogMeasurementInput {
         kind: "water".into(),
-        value: amount_field(&form.ml)?,
+        value: amount_field("ml", &form.ml)?,
         unit: Some("ml".into()),
         measured_at: None,
-        date: Some(sparky_core::Date::new(form.date).map_err(|_| PageError::BadRequest)?),
+        date: Some(super::form_date("date", form.date)?),
         note: None,
     };
     let m = input.parse()?;
@@ -493,10 +495,10 @@ async fn add_weight(
     let acting = page.acting;
     let input = sparky_app::measurements::LogMeasurementInput {
         kind: "weight".into(),
-        value: amount_field(&form.value)?,
+        value: amount_field("value", &form.value)?,
         unit: None,
         measured_at: None,
-        date: Some(sparky_core::Date::new(form.date).map_err(|_| PageError::BadRequest)?),
+        date: Some(super::form_date("date", form.date)?),
         note: None,
     };
     let m = input.parse()?;

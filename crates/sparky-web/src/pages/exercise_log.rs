@@ -247,7 +247,7 @@ async fn log(
     };
     let id: Uuid = field("exercise_id")
         .parse()
-        .map_err(|_| PageError::BadRequest)?;
+        .map_err(|_| PageError::invalid("exercise_id", "is not an exercise"))?;
     let date: Option<NaiveDate> = field("date").parse().ok();
     let t = page.t;
     let mut errors = FormErrors::new();

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use sparky_app::diary::{self, CopyInput, LogFood, QuickAddInput};
 use sparky_app::foods::{self, FoodInput, ServingInput};
 use sparky_core::nutrition::Nutrients;
-use sparky_core::{Amount, Date, MealType};
+use sparky_core::{Amount, MealType};
 use uuid::Uuid;
 
 use super::food::{meal_of, SheetParams};
@@ -40,7 +40,8 @@ pub(super) async fn log(
     mut page: Page,
     PageForm(form): PageForm<LogForm>,
 ) -> Result<Response, PageError> {
-    let quantity = decimal_field(&form.quantity).ok_or(PageError::BadRequest)?;
+    let quantity = decimal_field(&form.quantity)
+        .ok_or_else(|| PageError::invalid("quantity", "must be a number"))?;
     let meal = meal_of(form.meal_override.as_deref().or(Some(&form.meal)));
     let req = LogFood {
         food_item_id: form.food_item_id,
@@ -52,11 +53,7 @@ pub(super) async fn log(
         quantity: diary::parse_quantity("quantity", Amount(quantity))?,
         unit: form.unit.filter(|u| !u.trim().is_empty()),
         meal,
-        date: Some(
-            Date::new(form.date)
-                .map_err(|_| PageError::BadRequest)?
-                .get(),
-        ),
+        date: Some(super::form_date("date", form.date)?.get()),
         consumed_at: None,
     };
     diary::log(&mut page.tx, page.acting, &req).await?;
@@ -83,7 +80,7 @@ pub(super) async fn quick(
     let input = QuickAddInput {
         name: form.name.clone(),
         meal_type: meal_of(Some(&form.meal)),
-        date: Some(Date::new(form.date).map_err(|_| PageError::BadRequest)?),
+        date: Some(super::form_date("date", form.date)?),
         consumed_at: None,
         nutrients: Nutrients {
             calories: d(&form.calories),
@@ -127,7 +124,10 @@ pub(super) async fn create(
         brand: form.brand.clone().filter(|b| !b.trim().is_empty()),
         barcode: form.barcode.clone().filter(|b| !b.trim().is_empty()),
         servings: vec![ServingInput {
-            size: Amount(decimal_field(&form.size).ok_or(PageError::BadRequest)?),
+            size: Amount(
+                decimal_field(&form.size)
+                    .ok_or_else(|| PageError::invalid("size", "must be a number"))?,
+            ),
             unit: form.unit.clone(),
             weight_g: d(&form.weight_g).map(Amount),
             is_default: Some(true),
@@ -167,8 +167,8 @@ pub(super) async fn copy(
     PageForm(form): PageForm<CopyForm>,
 ) -> Result<Response, PageError> {
     let input = CopyInput {
-        from_date: Date::new(form.from_date).map_err(|_| PageError::BadRequest)?,
-        to_date: Date::new(form.to_date).map_err(|_| PageError::BadRequest)?,
+        from_date: super::form_date("from_date", form.from_date)?,
+        to_date: super::form_date("to_date", form.to_date)?,
         meal_type: form
             .meal
             .as_deref()
@@ -176,7 +176,10 @@ pub(super) async fn copy(
             .and_then(|m| MealType::parse(m).ok()),
         from_user_id: match form.from_user.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(id) => Some(id.parse().map_err(|_| PageError::BadRequest)?),
+            Some(id) => Some(
+                id.parse()
+                    .map_err(|_| PageError::invalid("from_user", "is not a person"))?,
+            ),
         },
     };
     diary::copy(&mut page.tx, page.acting, input).await?;

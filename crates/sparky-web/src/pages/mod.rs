@@ -315,12 +315,10 @@ where
                 return Err(PageError::Forbidden);
             }
         }
-        if bytes.contains(&0) || form_urlencoded::parse(&bytes).any(|(_, v)| v.contains('\0')) {
-            return Err(PageError::BadRequest);
-        }
-        serde_urlencoded::from_bytes(&bytes)
+        let text = std::str::from_utf8(&bytes).map_err(|_| PageError::BadRequest)?;
+        crate::extract::parse_urlencoded(text)
             .map(PageForm)
-            .map_err(|_| PageError::BadRequest)
+            .map_err(PageError::unreadable)
     }
 }
 
@@ -331,18 +329,17 @@ fn next_of(uri: &Uri) -> String {
         .unwrap_or_else(|| "/".into())
 }
 
-/// A page's query string. Unreadable parameters (`?date=99999-01-01`) are the 400 page,
-/// not axum's plain-text rejection.
+/// A page's query string. Unreadable parameters (`?date=99999-01-01`) are the 422 page naming
+/// the parameter, not axum's plain-text rejection.
 pub struct PageQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
     type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Query(v)| PageQuery(v))
-            .map_err(|_| PageError::BadRequest)
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        crate::extract::parse_urlencoded(parts.uri.query().unwrap_or(""))
+            .map(PageQuery)
+            .map_err(PageError::unreadable)
     }
 }
 
@@ -371,6 +368,24 @@ pub enum PageError {
     /// Something failed that was logged where it happened (a caught panic, an outage).
     Server(StatusCode),
     App(AppError),
+}
+
+impl PageError {
+    /// A form field or query parameter that could not be read as its type (text in a number
+    /// or date field, an unknown choice): the 422 page naming it, like the API.
+    fn unreadable((field, problem): (String, String)) -> PageError {
+        PageError::App(AppError::invalid(&field, problem))
+    }
+
+    /// A form field the handler could not read: the 422 page naming it.
+    pub(crate) fn invalid(field: &str, problem: impl Into<String>) -> PageError {
+        PageError::App(AppError::invalid(field, problem))
+    }
+}
+
+/// A day sent in the form field `field`, within the range every date is kept to.
+pub(crate) fn form_date(field: &str, d: chrono::NaiveDate) -> Result<sparky_core::Date, PageError> {
+    sparky_core::Date::new(d).map_err(|e| PageError::invalid(field, e.to_string()))
 }
 
 impl From<AppError> for PageError {

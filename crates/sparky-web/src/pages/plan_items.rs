@@ -158,10 +158,14 @@ async fn add(
             None
         }
     };
-    let meal = MealType::parse(&form.meal).map_err(|_| PageError::BadRequest)?;
+    let meal =
+        MealType::parse(&form.meal).map_err(|e| PageError::invalid("meal", e.to_string()))?;
     let day_of_week = match form.day.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(d) => Some(d.parse::<i64>().map_err(|_| PageError::BadRequest)?),
+        Some(d) => Some(
+            d.parse::<i64>()
+                .map_err(|_| PageError::invalid("day", "must be a day of the week"))?,
+        ),
     };
     if let Some(q) = quantity {
         let input = ItemInput {

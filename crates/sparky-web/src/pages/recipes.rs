@@ -239,7 +239,10 @@ async fn from_meal(
     let servings = decimal(&form.servings);
     let from_user_id = match form.from_user.trim() {
         "" => None,
-        id => Some(id.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
+        id => Some(
+            id.parse::<Uuid>()
+                .map_err(|_| PageError::invalid("from_user", "is not a person"))?,
+        ),
     };
     let result = match (date, meal, servings) {
         (Ok(date), Ok(meal_type), Ok(servings)) => {

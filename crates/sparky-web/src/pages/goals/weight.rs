@@ -207,7 +207,8 @@ async fn set_status(
     PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<StatusForm>,
 ) -> Result<Response, PageError> {
-    let status = GoalStatus::parse(&form.status).map_err(|_| PageError::BadRequest)?;
+    let status =
+        GoalStatus::parse(&form.status).map_err(|e| PageError::invalid("status", e.to_string()))?;
     let change = UpdateGoalInput {
         target_value: None,
         target_unit: None,
