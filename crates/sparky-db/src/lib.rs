@@ -271,8 +271,8 @@ impl DatabaseBuilder {
         Ok(Database {
             pool,
             admin,
-            owner: self.owner,
-            requests: self.requests,
+            owner: Arc::new(self.owner),
+            requests: Arc::new(self.requests),
             shared: Arc::new(user_tx::Shared {
                 role: self.app_role,
                 tls: request_target.tls().clone(),
@@ -300,8 +300,9 @@ pub struct Database {
     pool: Pool,
     /// Owner connection for the readiness check, when requests do not log in as the owner.
     admin: Option<Pool>,
-    owner: PgTarget,
-    requests: RequestLogin,
+    // Behind Arcs: the handle is cloned with the web state for every request.
+    owner: Arc<PgTarget>,
+    requests: Arc<RequestLogin>,
     shared: Arc<user_tx::Shared>,
 }
 
