@@ -13,6 +13,7 @@ pub mod nutrition;
 pub mod recipe;
 pub mod report;
 pub mod trend;
+pub mod typed_number;
 pub mod units;
 pub mod values;
 

@@ -255,3 +255,124 @@ async fn the_day_shows_its_weeks_calorie_budget() {
         page.body
     );
 }
+
+/// Amounts are typed as people write them: "1 1/2" cups logs one and a half, "½" changes an
+/// entry to a half, "1,5" is one and a half; what is not a number is refused naming the field
+/// and changes nothing.
+#[tokio::test]
+async fn amounts_can_be_typed_as_fractions() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let oats = app
+        .post(
+            "/api/v1/foods",
+            &ann,
+            json!({"name": "Rolled oats", "servings": [
+                {"size": 1, "unit": "cup", "weight_g": 81, "nutrients": {"calories": 307}}
+            ]}),
+        )
+        .await;
+    assert_eq!(oats.status, StatusCode::CREATED, "{}", oats.body);
+    let food = oats.body["id"].as_str().unwrap().to_string();
+    let serving = oats.body["servings"][0]["id"].as_str().unwrap().to_string();
+    let csrf = token(&app, &ann, "/day/2026-11-20").await;
+    let log = |quantity: &'static str| {
+        let (food, serving) = (food.clone(), serving.clone());
+        vec![
+            ("date", "2026-11-20".to_string()),
+            ("meal", "breakfast".to_string()),
+            ("food_item_id", food),
+            ("serving_id", serving),
+            ("quantity", quantity.to_string()),
+        ]
+    };
+
+    let form = log("1 1/2");
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = post(&app, "/add/log", &ann, None, Some(&csrf), &fields).await;
+    assert!(
+        r.status.is_redirection() || r.status.is_success(),
+        "{}",
+        r.body
+    );
+    let day = app.get("/api/v1/diary/2026-11-20", &ann).await;
+    let entries = day.body["meals"][0]["entries"].as_array().unwrap().clone();
+    assert_eq!(entries.len(), 1, "{}", day.body);
+    assert_eq!(entries[0]["quantity"], json!(1.5), "{}", day.body);
+    assert_eq!(
+        entries[0]["nutrients"]["calories"],
+        json!(460.5),
+        "{}",
+        day.body
+    );
+
+    // Changed on the day page to a half.
+    let id = entries[0]["id"].as_str().unwrap();
+    let r = post(
+        &app,
+        &format!("/diary/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("quantity", "½")],
+    )
+    .await;
+    assert!(
+        r.status.is_redirection() || r.status.is_success(),
+        "{}",
+        r.body
+    );
+    let day = app.get("/api/v1/diary/2026-11-20", &ann).await;
+    assert_eq!(
+        day.body["meals"][0]["entries"][0]["quantity"],
+        json!(0.5),
+        "{}",
+        day.body
+    );
+
+    // Not a number: refused, named, nothing added or changed.
+    for bad in ["lots", "1/0", "1 1/2 cups"] {
+        let form = log(bad);
+        let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = post(&app, "/add/log", &ann, None, Some(&csrf), &fields).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains("quantity: must be a number"),
+            "{bad}: {}",
+            r.body
+        );
+        let r = post(
+            &app,
+            &format!("/diary/{id}"),
+            &ann,
+            None,
+            Some(&csrf),
+            &[("quantity", bad)],
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.body
+        );
+    }
+    let day = app.get("/api/v1/diary/2026-11-20", &ann).await;
+    assert_eq!(
+        day.body["meals"][0]["entries"].as_array().unwrap().len(),
+        1,
+        "{}",
+        day.body
+    );
+    assert_eq!(
+        day.body["meals"][0]["entries"][0]["quantity"],
+        json!(0.5),
+        "{}",
+        day.body
+    );
+}

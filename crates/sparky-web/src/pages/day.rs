@@ -396,14 +396,16 @@ pub struct EditForm {
     quantity: String,
 }
 
-/// A number typed into a field (a comma as the decimal mark is fine); anything else is the
-/// 422 page naming the field.
+/// A number typed into a field ("1,5", "1 1/2" and "½" too); anything else is the 422 page
+/// naming the field.
 fn amount_field(field: &str, text: &str) -> Result<Amount, PageError> {
-    text.trim()
-        .replace(',', ".")
-        .parse::<rust_decimal::Decimal>()
-        .map(Amount)
-        .map_err(|_| PageError::invalid(field, "must be a number"))
+    match super::forms::decimal(text) {
+        Ok(Some(d)) => Ok(Amount(d)),
+        _ => Err(PageError::invalid(
+            field,
+            sparky_core::typed_number::NotANumber.to_string(),
+        )),
+    }
 }
 
 async fn edit_entry(

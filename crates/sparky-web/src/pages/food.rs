@@ -405,7 +405,7 @@ async fn preview(
     let quantity = p
         .quantity
         .as_deref()
-        .and_then(|q| q.trim().replace(',', ".").parse::<Decimal>().ok())
+        .and_then(|q| super::forms::decimal(q).ok().flatten())
         .filter(|q| *q > Decimal::ZERO);
     let t = page.t;
     let body = match quantity {

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use sparky_app::diary::{self, CopyInput, LogFood, QuickAddInput};
 use sparky_app::foods::{self, FoodInput, ServingInput};
 use sparky_core::nutrition::Nutrients;
+use sparky_core::typed_number::NotANumber;
 use sparky_core::{Amount, MealType};
 use uuid::Uuid;
 
@@ -29,11 +30,7 @@ pub struct LogForm {
 }
 
 fn decimal_field(text: &str) -> Option<Decimal> {
-    let text = text.trim().replace(',', ".");
-    if text.is_empty() {
-        return None;
-    }
-    text.parse().ok()
+    super::forms::decimal(text).ok().flatten()
 }
 
 pub(super) async fn log(
@@ -41,7 +38,7 @@ pub(super) async fn log(
     PageForm(form): PageForm<LogForm>,
 ) -> Result<Response, PageError> {
     let quantity = decimal_field(&form.quantity)
-        .ok_or_else(|| PageError::invalid("quantity", "must be a number"))?;
+        .ok_or_else(|| PageError::invalid("quantity", NotANumber.to_string()))?;
     let meal = meal_of(form.meal_override.as_deref().or(Some(&form.meal)));
     let req = LogFood {
         food_item_id: form.food_item_id,
@@ -126,7 +123,7 @@ pub(super) async fn create(
         servings: vec![ServingInput {
             size: Amount(
                 decimal_field(&form.size)
-                    .ok_or_else(|| PageError::invalid("size", "must be a number"))?,
+                    .ok_or_else(|| PageError::invalid("size", NotANumber.to_string()))?,
             ),
             unit: form.unit.clone(),
             weight_g: d(&form.weight_g).map(Amount),

@@ -70,14 +70,7 @@ impl FormErrors {
     }
 }
 
-/// A decimal as people type it ("72,5" too); None when empty, Err when not a number.
-pub fn decimal(text: &str) -> Result<Option<rust_decimal::Decimal>, ()> {
-    let text = text.trim().replace(',', ".");
-    if text.is_empty() {
-        return Ok(None);
-    }
-    text.parse().map(Some).map_err(|_| ())
-}
+pub use super::forms::decimal;
 
 /// A whole number as typed; None when empty, Err when not one.
 pub fn whole(text: &str) -> Result<Option<i32>, ()> {

@@ -161,13 +161,10 @@ pub fn when(t: &Messages, at: chrono::DateTime<chrono::Utc>, timezone: &str) -> 
     )
 }
 
-/// A number as people type it ("70,5" too); None when empty, Err when not a number.
+/// A number as people type it ("70,5", "1 1/2", "½" too, see `sparky_core::typed_number`);
+/// None when empty, Err when not a number.
 pub fn decimal(raw: &str) -> Result<Option<Decimal>, ()> {
-    let raw = raw.trim().replace(',', ".");
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    raw.parse::<Decimal>().map(Some).map_err(|_| ())
+    sparky_core::typed_number::parse(raw).map_err(|_| ())
 }
 
 #[cfg(test)]

@@ -1,0 +1,156 @@
+//! Numbers as people type them into a form field: "70,5" as well as "70.5", and amounts as
+//! recipes and labels write them: "1/2", "1 1/2", "½", "1½".
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+/// Typed text that is not a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be a number (like 1.5, 1,5 or 1 1/2)")]
+pub struct NotANumber;
+
+/// Decimal places kept from a fraction that does not end ("1/3" is 0.3333).
+pub const FRACTION_PLACES: u32 = 4;
+
+/// The longest text read: no number anyone types is longer, and nothing longer is looked at.
+const MAX_LEN: usize = 64;
+
+/// Unicode's vulgar fractions, as (numerator, denominator).
+fn vulgar(c: char) -> Option<(u32, u32)> {
+    Some(match c {
+        '½' => (1, 2),
+        '⅓' => (1, 3),
+        '⅔' => (2, 3),
+        '¼' => (1, 4),
+        '¾' => (3, 4),
+        '⅕' => (1, 5),
+        '⅖' => (2, 5),
+        '⅗' => (3, 5),
+        '⅘' => (4, 5),
+        '⅙' => (1, 6),
+        '⅚' => (5, 6),
+        '⅛' => (1, 8),
+        '⅜' => (3, 8),
+        '⅝' => (5, 8),
+        '⅞' => (7, 8),
+        _ => return None,
+    })
+}
+
+/// Reads a number typed into a form: `None` when the field is empty. A decimal comma is read
+/// as a point; a fraction (`1/2`, `1 1/2`, `½`, `1½`) is kept to [`FRACTION_PLACES`] places.
+/// Signs are allowed on plain decimals only (range checks belong to the field).
+pub fn parse(text: &str) -> Result<Option<Decimal>, NotANumber> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.len() > MAX_LEN {
+        return Err(NotANumber);
+    }
+    if let Some(last) = text.chars().last().filter(|c| vulgar(*c).is_some()) {
+        let (n, d) = vulgar(last).ok_or(NotANumber)?;
+        let whole = text[..text.len() - last.len_utf8()].trim_end();
+        return mixed(whole, n, d).map(Some);
+    }
+    if let Some((left, denominator)) = text.split_once('/') {
+        let (whole, numerator) = match left.trim_end().rsplit_once(char::is_whitespace) {
+            Some((whole, numerator)) => (whole.trim_end(), numerator),
+            None => ("", left.trim_end()),
+        };
+        let n = counting_number(numerator)?;
+        let d = counting_number(denominator.trim_start())?;
+        return mixed(whole, n, d).map(Some);
+    }
+    let decimal = text.replace(',', ".");
+    if !decimal
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+')
+    {
+        return Err(NotANumber);
+    }
+    Decimal::from_str(&decimal)
+        .map(Some)
+        .map_err(|_| NotANumber)
+}
+
+/// `whole` (digits or nothing) plus `n`/`d`, rounded to [`FRACTION_PLACES`].
+fn mixed(whole: &str, n: u32, d: u32) -> Result<Decimal, NotANumber> {
+    if d == 0 {
+        return Err(NotANumber);
+    }
+    let whole = if whole.is_empty() {
+        Decimal::ZERO
+    } else {
+        Decimal::from(counting_number(whole)?)
+    };
+    let fraction = Decimal::from(n) / Decimal::from(d);
+    Ok((whole + fraction).round_dp(FRACTION_PLACES).normalize())
+}
+
+/// Digits only, as a number that fits in a u32.
+fn counting_number(text: &str) -> Result<u32, NotANumber> {
+    if text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()) {
+        return Err(NotANumber);
+    }
+    text.parse().map_err(|_| NotANumber)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn decimals_with_a_point_or_a_comma() {
+        assert_eq!(parse(" 70,5 "), Ok(Some(dec!(70.5))));
+        assert_eq!(parse("70.5"), Ok(Some(dec!(70.5))));
+        assert_eq!(parse("250"), Ok(Some(dec!(250))));
+        assert_eq!(parse("-1"), Ok(Some(dec!(-1))));
+        assert_eq!(parse(""), Ok(None));
+        assert_eq!(parse("   "), Ok(None));
+    }
+
+    #[test]
+    fn fractions_as_recipes_write_them() {
+        assert_eq!(parse("1/2"), Ok(Some(dec!(0.5))));
+        assert_eq!(parse("1 1/2"), Ok(Some(dec!(1.5))));
+        assert_eq!(parse("2  3/4"), Ok(Some(dec!(2.75))));
+        assert_eq!(parse("1 / 4"), Ok(Some(dec!(0.25))));
+        assert_eq!(parse("½"), Ok(Some(dec!(0.5))));
+        assert_eq!(parse("1½"), Ok(Some(dec!(1.5))));
+        assert_eq!(parse("1 ¾"), Ok(Some(dec!(1.75))));
+        assert_eq!(parse("1/3"), Ok(Some(dec!(0.3333))));
+        assert_eq!(parse("⅔"), Ok(Some(dec!(0.6667))));
+        assert_eq!(parse("3/2"), Ok(Some(dec!(1.5))));
+    }
+
+    #[test]
+    fn anything_else_is_not_a_number() {
+        for text in [
+            "lots",
+            "1/0",
+            "1/",
+            "/2",
+            "1/2/3",
+            "a 1/2",
+            "1.5 1/2",
+            "-1/2",
+            "1e5",
+            "NaN",
+            "inf",
+            "1,000.5",
+            "1 000",
+            "½½",
+            "x½",
+            "0x10",
+            "1/-2",
+            "١",
+            "4294967296/2",
+        ] {
+            assert_eq!(parse(text), Err(NotANumber), "{text}");
+        }
+        assert_eq!(parse(&"9".repeat(65)), Err(NotANumber));
+    }
+}
