@@ -15,6 +15,16 @@ pub struct Html {
 }
 
 impl Html {
+    /// Asserts the write was taken: a redirect back to the page, or the page itself.
+    pub fn assert_accepted(&self) {
+        assert!(
+            self.status.is_redirection() || self.status.is_success(),
+            "{}: {}",
+            self.status,
+            self.body
+        );
+    }
+
     /// The CSRF token of the page's forms.
     pub fn csrf(&self) -> String {
         let marker = "name=\"_csrf\" value=\"";
