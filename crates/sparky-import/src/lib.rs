@@ -88,6 +88,22 @@ impl Source {
     pub fn parse(s: &str) -> Option<Source> {
         Source::ALL.into_iter().find(|k| k.as_str() == s)
     }
+
+    /// Whether the file's times of day are wall-clock times without a zone (read as UTC by
+    /// [`locale::local_instant`]): the import places them in the owner's timezone. Apple
+    /// Health's carry their offset, a SparkyFitness database has instants and MyFitnessPal's
+    /// export has no times.
+    pub fn times_are_wall_clock(self) -> bool {
+        matches!(
+            self,
+            Source::Cronometer
+                | Source::Csv
+                | Source::Strong
+                | Source::Hevy
+                | Source::FitNotes
+                | Source::MacroFactor
+        )
+    }
 }
 
 /// Reads one whole file already in memory (the HTTP body; the CLI streams Apple Health
@@ -169,6 +185,16 @@ pub enum Record {
 }
 
 impl Record {
+    /// The record's time of day, for the kinds that have one.
+    pub fn at_mut(&mut self) -> Option<&mut Option<DateTime<Utc>>> {
+        match self {
+            Record::Diary(r) => Some(&mut r.at),
+            Record::Measurement(r) => Some(&mut r.at),
+            Record::Workout(r) => Some(&mut r.at),
+            Record::Food(_) => None,
+        }
+    }
+
     pub fn key(&self) -> &str {
         match self {
             Record::Diary(r) => &r.key,

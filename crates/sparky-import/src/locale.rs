@@ -223,8 +223,8 @@ pub fn parse_time(s: &str) -> Option<NaiveTime> {
     None
 }
 
-/// A date and time given as local wall-clock time, read as UTC when it carries no offset:
-/// the day is what counts for the diary; the instant is approximate without a zone.
+/// A date and time given as local wall-clock time without an offset, carried as if it were
+/// UTC: the import places it in the owner's timezone ([`crate::Source::times_are_wall_clock`]).
 pub fn local_instant(date: NaiveDate, time: Option<NaiveTime>) -> Option<DateTime<Utc>> {
     time.map(|t| Utc.from_utc_datetime(&NaiveDateTime::new(date, t)))
 }

@@ -799,3 +799,61 @@ async fn macrofactor_workbook_foods_weights_and_day_totals() {
     );
     assert_eq!(written(&app).await, before);
 }
+
+/// Exports write times of day without a zone: "07:30" in Strong means half past seven where
+/// the lifter lives. They are kept as that time in the owner's timezone (New York here, five
+/// hours behind UTC in November), not as 07:30 UTC.
+#[tokio::test]
+async fn times_without_a_zone_are_the_owners_local_time() {
+    let app = TestApp::spawn().await;
+    let (_, cookie) = app.user("ann@example.com").await;
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &cookie,
+            json!({"timezone": "America/New_York"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let key = app
+        .post("/api/v1/api-keys", &cookie, json!({"name": "import"}))
+        .await
+        .body["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    imported(
+        &app,
+        "/api/v1/import/strong",
+        &key,
+        fixture("strong/strong.csv"),
+    )
+    .await;
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM exercise_diary WHERE exercise_name = 'Bench Press (Barbell)'
+             AND entry_date = '2025-11-03' AND performed_at = '2025-11-03 12:30:00+00'"
+        )
+        .await,
+        1
+    );
+    // A UTC user's 07:30 stays 07:30 UTC.
+    let bob = user_with_key(&app, "bob@example.com").await;
+    imported(
+        &app,
+        "/api/v1/import/strong",
+        &bob,
+        fixture("strong/strong.csv"),
+    )
+    .await;
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM exercise_diary WHERE exercise_name = 'Bench Press (Barbell)'
+             AND performed_at = '2025-11-03 07:30:00+00'"
+        )
+        .await,
+        1
+    );
+}

@@ -35,6 +35,20 @@ pub(super) async fn settings(tx: &mut UserTx) -> AppResult<(String, UnitsSystem)
     Ok((tz, units))
 }
 
+/// The instant a wall-clock time (carried as if it were UTC) names in `zone`: the earlier of
+/// the two in the hour a clock goes back, the hour after in the hour it skips.
+pub(super) fn wall_clock_in(zone: chrono_tz::Tz, wall: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let local = wall.naive_utc();
+    zone.from_local_datetime(&local)
+        .earliest()
+        .or_else(|| {
+            zone.from_local_datetime(&(local + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map_or(wall, |t| t.with_timezone(&Utc))
+}
+
 /// A record checked and ready to write, with the id its row will have.
 pub(super) struct Ready<T> {
     pub(super) id: Uuid,
@@ -128,5 +142,42 @@ pub(super) fn outcome_text(o: crate::health_data::RecordOutcome) -> String {
         crate::health_data::RecordOutcome::Failed(m)
         | crate::health_data::RecordOutcome::Skipped(m) => m,
         crate::health_data::RecordOutcome::Stored => "stored".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn wall_clock_times_are_placed_in_the_owners_zone() {
+        let ny = chrono_tz::America::New_York;
+        // A November morning in New York is five hours behind UTC, a June one four.
+        assert_eq!(
+            wall_clock_in(ny, utc("2025-11-03T07:30:00Z")),
+            utc("2025-11-03T12:30:00Z")
+        );
+        assert_eq!(
+            wall_clock_in(ny, utc("2025-06-03T07:30:00Z")),
+            utc("2025-06-03T11:30:00Z")
+        );
+        // 01:30 on the night the clocks go back happens twice: the first.
+        assert_eq!(
+            wall_clock_in(ny, utc("2025-11-02T01:30:00Z")),
+            utc("2025-11-02T05:30:00Z")
+        );
+        // 02:30 on the night they go forward does not happen: an hour later.
+        assert_eq!(
+            wall_clock_in(ny, utc("2025-03-09T02:30:00Z")),
+            utc("2025-03-09T07:30:00Z")
+        );
+        assert_eq!(
+            wall_clock_in(chrono_tz::UTC, utc("2025-03-09T02:30:00Z")),
+            utc("2025-03-09T02:30:00Z")
+        );
     }
 }

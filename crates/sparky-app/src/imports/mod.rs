@@ -67,6 +67,13 @@ pub async fn run(
     )
     .await?;
     let (tz, units) = settings(tx).await?;
+    let mut parsed = parsed;
+    if source.times_are_wall_clock() {
+        let zone: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+        for at in parsed.records.iter_mut().filter_map(Record::at_mut) {
+            *at = at.map(|wall| checks::wall_clock_in(zone, wall));
+        }
+    }
     let mut preview = ImportPreview::new(source.as_str(), dry_run);
     preview.columns = parsed
         .columns
