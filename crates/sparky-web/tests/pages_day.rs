@@ -91,7 +91,11 @@ async fn unreadable_form_fields_are_named_and_change_nothing() {
     let (_, ann) = app.user("ann@example.com").await;
     let csrf = token(&app, &ann, "/day/2026-11-20").await;
     for (path, fields, field) in [
-        ("/water", vec![("date", "2026-11-20"), ("ml", "lots")], "ml"),
+        (
+            "/water",
+            vec![("date", "2026-11-20"), ("ml", "lots")],
+            "water",
+        ),
         ("/water", vec![("date", "yesterday"), ("ml", "250")], "date"),
         (
             "/water",
@@ -101,7 +105,7 @@ async fn unreadable_form_fields_are_named_and_change_nothing() {
         (
             "/weight",
             vec![("date", "2026-11-20"), ("value", "7O")],
-            "value",
+            "weight",
         ),
         (
             "/weight",

@@ -473,7 +473,7 @@ async fn add_water(
     let acting = page.acting;
     let input = sparky_app::measurements::LogMeasurementInput {
         kind: "water".into(),
-        value: amount_field("ml", &form.ml)?,
+        value: amount_field("water", &form.ml)?,
         unit: Some("ml".into()),
         measured_at: None,
         date: Some(super::form_date("date", form.date)?),
@@ -497,7 +497,7 @@ async fn add_weight(
     let acting = page.acting;
     let input = sparky_app::measurements::LogMeasurementInput {
         kind: "weight".into(),
-        value: amount_field("value", &form.value)?,
+        value: amount_field("weight", &form.value)?,
         unit: None,
         measured_at: None,
         date: Some(super::form_date("date", form.date)?),
