@@ -35,6 +35,36 @@
     sheet.addEventListener("click", function (e) { if (e.target === sheet) sheet.close(); });
   }
 
+  // A write is sent once: a second tap (a double tap, or an impatient one while the first is
+  // on its way) would save the meal twice. htmx would queue it behind the first, so it is
+  // dropped while the form's own request is in flight; a plain form is not sent again until
+  // the page changes (or after a while, for a form whose answer is a download).
+  var writing = typeof WeakSet === "function" ? new WeakSet() : null;
+  document.addEventListener("htmx:confirm", function (e) {
+    var d = e.detail;
+    if (writing && d && d.verb && d.verb !== "get" && writing.has(d.elt)) e.preventDefault();
+  });
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var c = e.detail && e.detail.requestConfig;
+    if (writing && c && c.verb !== "get") writing.add(e.detail.elt);
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    if (writing && e.detail) writing.delete(e.detail.elt);
+  });
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (e.defaultPrevented || !form || form.tagName !== "FORM") return;
+    if ((form.getAttribute("method") || "").toLowerCase() !== "post" || form.hasAttribute("hx-post")) return;
+    if (form.hasAttribute("data-sent")) { e.preventDefault(); return; }
+    form.setAttribute("data-sent", "");
+    setTimeout(function () { form.removeAttribute("data-sent"); }, 10000);
+  });
+  // Back to a page from the browser's cache: its forms may be sent again.
+  window.addEventListener("pageshow", function () {
+    var sent = document.querySelectorAll("form[data-sent]");
+    for (var i = 0; i < sent.length; i++) sent[i].removeAttribute("data-sent");
+  });
+
   // Changing whose data is shown submits at once.
   document.addEventListener("change", function (e) {
     if (e.target.matches && e.target.matches("[data-autosubmit]")) e.target.form.submit();

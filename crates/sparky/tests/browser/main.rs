@@ -326,6 +326,66 @@ async fn add_food_with_the_keyboard_alone() {
     b.close().await;
 }
 
+/// A double tap saves once: the second tap on a water button while the first is on its way,
+/// and a second press of Log in the add sheet, are dropped (SparkyFitness saved queued taps
+/// as several meals).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_double_tap_saves_once() {
+    let server = Server::start().await;
+    let driver = Driver::start();
+    let b = driver.session(&server.base).await;
+    register(&b, "Dee Tap", "dee@example.com").await;
+    let today = shown_date(&b).await;
+
+    // Water (htmx): two clicks in one go, then a third once the first has come back.
+    b.js(
+        "var f = document.querySelector(\"#day form[action='/water'] button\"); f.click(); f.click(); return true;",
+        vec![],
+    )
+    .await;
+    let water = |ml: u64| {
+        format!(
+            "return fetch('/api/v1/measurements?type=water&limit=100').then(function (r) {{ return r.json(); }})
+               .then(function (j) {{ return j.items.reduce(function (s, m) {{ return s + m.value; }}, 0) === {ml}; }});"
+        )
+    };
+    b.until("one glass of water", &water(250)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    b.until("still one glass", &water(250)).await;
+    b.js(
+        "document.querySelector(\"#day form[action='/water'] button\").click(); return true;",
+        vec![],
+    )
+    .await;
+    b.until("a second glass, tapped later", &water(500)).await;
+
+    // Log (a plain form): pressed twice, 30 ms apart.
+    b.goto("/").await;
+    search_and_pick(&b, "banana", "Bananas, raw").await;
+    b.js(
+        "var f = document.querySelector('#pick-form button[type=submit]'); f.click();
+         setTimeout(function () { f.click(); }, 30); return true;",
+        vec![],
+    )
+    .await;
+    b.until(
+        "the day after logging",
+        &format!("return location.pathname === '/day/{today}';"),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (status, day) = b.api("GET", &format!("/api/v1/diary/{today}"), None).await;
+    assert_eq!(status, 200, "{day}");
+    let entries: usize = day["meals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["entries"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(entries, 1, "{day}");
+    b.close().await;
+}
+
 /// The 95 modules of an EAN-13 code (true = bar) for 12 digits and their check digit.
 fn ean13(digits12: &str) -> (String, Vec<bool>) {
     const L: [&str; 10] = [
