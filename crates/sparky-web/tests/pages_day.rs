@@ -368,3 +368,55 @@ async fn amounts_can_be_typed_as_fractions() {
         day.body
     );
 }
+
+/// The add sheet's Log form carries a once-token: the same form sent again (its answer was
+/// lost, the page was resubmitted) logs nothing more, even without JavaScript; a new form logs
+/// again.
+#[tokio::test]
+async fn a_log_form_sent_twice_logs_once() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let food = app
+        .post(
+            "/api/v1/foods",
+            &ann,
+            json!({"name": "Apple", "servings": [{"size": 1, "unit": "medium", "nutrients": {"calories": 95}}]}),
+        )
+        .await;
+    assert_eq!(food.status, StatusCode::CREATED, "{}", food.body);
+    let food = food.body["id"].as_str().unwrap().to_string();
+    // The sheet renders its form with a token.
+    let sheet = get(
+        &app,
+        &format!("/add/food/{food}?date=2026-11-20&meal=lunch"),
+        &ann,
+        None,
+    )
+    .await;
+    let once = {
+        let marker = "name=\"_once\" value=\"";
+        let start = sheet.body.find(marker).expect("a once-token") + marker.len();
+        sheet.body[start..].split('"').next().unwrap().to_string()
+    };
+    let csrf = sheet.csrf();
+    let other = uuid::Uuid::new_v4().to_string();
+    for token in [once.as_str(), once.as_str(), other.as_str()] {
+        let fields = [
+            ("date", "2026-11-20"),
+            ("meal", "lunch"),
+            ("food_item_id", food.as_str()),
+            ("quantity", "1"),
+            ("_once", token),
+        ];
+        post(&app, "/add/log", &ann, None, Some(&csrf), &fields)
+            .await
+            .assert_accepted();
+    }
+    let day = app.get("/api/v1/diary/2026-11-20", &ann).await;
+    assert_eq!(
+        day.body["meals"][1]["entries"].as_array().unwrap().len(),
+        2,
+        "{}",
+        day.body
+    );
+}

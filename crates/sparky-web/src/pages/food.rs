@@ -296,6 +296,8 @@ pub struct PickView {
     /// (id, description, default)
     pub servings: Vec<(Uuid, String, bool)>,
     pub preview: String,
+    /// The form's once-token: sending it again (a retry, a resubmitted page) logs nothing more.
+    pub once: Uuid,
 }
 
 #[derive(Template)]
@@ -346,6 +348,7 @@ async fn pick(
             .map(|s| (s.id, s.description.clone(), s.is_default))
             .collect(),
         preview,
+        once: Uuid::new_v4(),
     };
     let mut shell = shell;
     shell.title = food.name;

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use sparky_app::diary::{self, CopyInput, LogFood, QuickAddInput};
 use sparky_app::foods::{self, FoodInput, ServingInput};
+use sparky_app::idempotency;
 use sparky_core::nutrition::Nutrients;
 use sparky_core::typed_number::NotANumber;
 use sparky_core::{Amount, MealType};
@@ -27,6 +28,9 @@ pub struct LogForm {
     serving_id: Option<String>,
     quantity: String,
     unit: Option<String>,
+    /// The form's once-token ([`super::food::PickView::once`]).
+    #[serde(rename = "_once")]
+    once: Option<String>,
 }
 
 fn decimal_field(text: &str) -> Option<Decimal> {
@@ -53,9 +57,35 @@ pub(super) async fn log(
         date: Some(super::form_date("date", form.date)?.get()),
         consumed_at: None,
     };
+    let back = format!("/day/{}", form.date);
+    // A form sent again with its once-token (a retry after a lost answer, a resubmitted page)
+    // finds the first send's record and logs nothing more; the record goes in with the entry.
+    let once = form
+        .once
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .map(|t| idempotency::parse_key(t).map(|t| format!("page-log:{t}")))
+        .transpose()?;
+    if let Some(key) = &once {
+        if idempotency::begin(&mut page.tx, key, key).await?.is_some() {
+            page.tx.commit().await?;
+            return Ok(redirect(&back));
+        }
+    }
     diary::log(&mut page.tx, page.acting, &req).await?;
+    if let Some(key) = &once {
+        idempotency::record(
+            &mut page.tx,
+            key,
+            key,
+            "/add/log",
+            303,
+            &serde_json::json!({}),
+        )
+        .await?;
+    }
     page.tx.commit().await?;
-    Ok(redirect(&format!("/day/{}", form.date)))
+    Ok(redirect(&back))
 }
 
 #[derive(Deserialize)]
