@@ -419,4 +419,57 @@ async fn a_log_form_sent_twice_logs_once() {
         "{}",
         day.body
     );
+
+    // The sheet's quick add and a recent food's one-tap form carry theirs too.
+    let search = get(&app, "/add?date=2026-11-20&meal=dinner", &ann, None).await;
+    let quick_tab = get(
+        &app,
+        "/add?date=2026-11-20&meal=dinner&tab=quick",
+        &ann,
+        None,
+    )
+    .await;
+    let both = format!("{}{}", search.body, quick_tab.body);
+    let tokens: Vec<String> = both
+        .split("name=\"_once\" value=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .collect();
+    let quick = tokens
+        .iter()
+        .find(|t| t.ends_with("-quick"))
+        .expect("quick add's token");
+    let recent = tokens
+        .iter()
+        .find(|t| t.ends_with(&format!("-{food}")))
+        .expect("the recent apple's token");
+    for _ in 0..2 {
+        let fields = [
+            ("date", "2026-11-20"),
+            ("meal", "dinner"),
+            ("name", "Soup"),
+            ("calories", "200"),
+            ("_once", quick.as_str()),
+        ];
+        post(&app, "/add/quick", &ann, None, Some(&csrf), &fields)
+            .await
+            .assert_accepted();
+        let fields = [
+            ("date", "2026-11-20"),
+            ("meal", "dinner"),
+            ("food_item_id", food.as_str()),
+            ("quantity", "1"),
+            ("_once", recent.as_str()),
+        ];
+        post(&app, "/add/log", &ann, None, Some(&csrf), &fields)
+            .await
+            .assert_accepted();
+    }
+    let day = app.get("/api/v1/diary/2026-11-20", &ann).await;
+    assert_eq!(
+        day.body["meals"][2]["entries"].as_array().unwrap().len(),
+        2,
+        "a soup and an apple: {}",
+        day.body
+    );
 }

@@ -74,6 +74,9 @@ pub struct SheetView {
     pub barcode: String,
     /// The fallback barcode reader's URL, loaded when the camera opens.
     pub scanner: String,
+    /// This rendering's once-token base: the quick add form sends `{once}-quick`, a recent
+    /// food's one-tap form `{once}-{food id}` (see `once.rs`).
+    pub once: Uuid,
 }
 
 #[derive(Template)]
@@ -182,6 +185,7 @@ async fn sheet_view(
         results_heading: t.get(results_heading),
         barcode: p.code.clone().unwrap_or_default(),
         scanner: crate::assets::url("vendor/zxing.min.js"),
+        once: Uuid::new_v4(),
     })
 }
 

@@ -9,7 +9,6 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use sparky_app::diary::{self, CopyInput, LogFood, QuickAddInput};
 use sparky_app::foods::{self, FoodInput, ServingInput};
-use sparky_app::idempotency;
 use sparky_core::nutrition::Nutrients;
 use sparky_core::typed_number::NotANumber;
 use sparky_core::{Amount, MealType};
@@ -28,7 +27,8 @@ pub struct LogForm {
     serving_id: Option<String>,
     quantity: String,
     unit: Option<String>,
-    /// The form's once-token ([`super::food::PickView::once`]).
+    /// The form's once-token ([`super::food::PickView::once`], or a recent food's one-tap
+    /// form's).
     #[serde(rename = "_once")]
     once: Option<String>,
 }
@@ -57,35 +57,13 @@ pub(super) async fn log(
         date: Some(super::form_date("date", form.date)?.get()),
         consumed_at: None,
     };
-    let back = format!("/day/{}", form.date);
-    // A form sent again with its once-token (a retry after a lost answer, a resubmitted page)
-    // finds the first send's record and logs nothing more; the record goes in with the entry.
-    let once = form
-        .once
-        .as_deref()
-        .filter(|t| !t.is_empty())
-        .map(|t| idempotency::parse_key(t).map(|t| format!("page-log:{t}")))
-        .transpose()?;
-    if let Some(key) = &once {
-        if idempotency::begin(&mut page.tx, key, key).await?.is_some() {
-            page.tx.commit().await?;
-            return Ok(redirect(&back));
-        }
-    }
-    diary::log(&mut page.tx, page.acting, &req).await?;
-    if let Some(key) = &once {
-        idempotency::record(
-            &mut page.tx,
-            key,
-            key,
-            "/add/log",
-            303,
-            &serde_json::json!({}),
-        )
-        .await?;
+    let once = super::once::key("log", form.once.as_deref())?;
+    if !super::once::seen(&mut page.tx, &once).await? {
+        diary::log(&mut page.tx, page.acting, &req).await?;
+        super::once::keep(&mut page.tx, &once, "/add/log").await?;
     }
     page.tx.commit().await?;
-    Ok(redirect(&back))
+    Ok(redirect(&format!("/day/{}", form.date)))
 }
 
 #[derive(Deserialize)]
@@ -97,6 +75,9 @@ pub struct QuickForm {
     protein: Option<String>,
     carbohydrates: Option<String>,
     fat: Option<String>,
+    /// The form's once-token ([`super::food::SheetView::once`]).
+    #[serde(rename = "_once")]
+    once: Option<String>,
 }
 
 pub(super) async fn quick(
@@ -117,7 +98,11 @@ pub(super) async fn quick(
             ..Default::default()
         },
     };
-    diary::quick_add(&mut page.tx, page.acting, input).await?;
+    let once = super::once::key("quick", form.once.as_deref())?;
+    if !super::once::seen(&mut page.tx, &once).await? {
+        diary::quick_add(&mut page.tx, page.acting, input).await?;
+        super::once::keep(&mut page.tx, &once, "/add/quick").await?;
+    }
     page.tx.commit().await?;
     Ok(redirect(&format!("/day/{}", form.date)))
 }

@@ -20,6 +20,7 @@ mod format;
 mod forms;
 mod goals;
 mod onboarding;
+mod once;
 mod plan_items;
 mod plans;
 mod pwa;
