@@ -17,7 +17,7 @@ use sparky_core::{Amount, MealType};
 use uuid::Uuid;
 
 use super::food_writes;
-use super::format::{day_label, kcal, number};
+use super::format::{amount, day_label, kcal, number};
 use super::{html, Page, PageError, Shell};
 use crate::AppState;
 
@@ -216,7 +216,7 @@ async fn results_for(
                             .nutrition_data_id
                             .map(|i| i.to_string())
                             .unwrap_or_default(),
-                        label: format!("{} {}", r.last_quantity, short_unit(&r.last_unit)),
+                        label: amount(r.last_quantity, short_unit(&r.last_unit)),
                         quantity: r.last_quantity.to_string(),
                         unit: r.last_unit,
                     }),
