@@ -44,8 +44,13 @@ async fn imported(app: &TestApp, path: &str, key: &str, body: Vec<u8>) -> Value 
 
 async fn user_with_key(app: &TestApp, email: &str) -> String {
     let (_, cookie) = app.user(email).await;
+    key_of(app, &cookie).await
+}
+
+/// A new API key of the signed-in user.
+async fn key_of(app: &TestApp, cookie: &common::As) -> String {
     let r = app
-        .post("/api/v1/api-keys", &cookie, json!({"name": "import"}))
+        .post("/api/v1/api-keys", cookie, json!({"name": "import"}))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     r.body["key"].as_str().unwrap().to_string()
@@ -815,13 +820,7 @@ async fn times_without_a_zone_are_the_owners_local_time() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let key = app
-        .post("/api/v1/api-keys", &cookie, json!({"name": "import"}))
-        .await
-        .body["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = key_of(&app, &cookie).await;
     imported(
         &app,
         "/api/v1/import/strong",

@@ -263,18 +263,14 @@ async fn the_day_shows_its_weeks_calorie_budget() {
 async fn amounts_can_be_typed_as_fractions() {
     let app = TestApp::spawn().await;
     let (_, ann) = app.user("ann@example.com").await;
-    let oats = app
-        .post(
-            "/api/v1/foods",
-            &ann,
-            json!({"name": "Rolled oats", "servings": [
-                {"size": 1, "unit": "cup", "weight_g": 81, "nutrients": {"calories": 307}}
-            ]}),
-        )
-        .await;
-    assert_eq!(oats.status, StatusCode::CREATED, "{}", oats.body);
-    let food = oats.body["id"].as_str().unwrap().to_string();
-    let serving = oats.body["servings"][0]["id"].as_str().unwrap().to_string();
+    let (food, serving) = new_food(
+        &app,
+        &ann,
+        json!({"name": "Rolled oats", "servings": [
+            {"size": 1, "unit": "cup", "weight_g": 81, "nutrients": {"calories": 307}}
+        ]}),
+    )
+    .await;
     let csrf = token(&app, &ann, "/day/2026-11-20").await;
     let log = |quantity: &'static str| {
         let (food, serving) = (food.clone(), serving.clone());
@@ -376,15 +372,12 @@ async fn amounts_can_be_typed_as_fractions() {
 async fn a_log_form_sent_twice_logs_once() {
     let app = TestApp::spawn().await;
     let (_, ann) = app.user("ann@example.com").await;
-    let food = app
-        .post(
-            "/api/v1/foods",
-            &ann,
-            json!({"name": "Apple", "servings": [{"size": 1, "unit": "medium", "nutrients": {"calories": 95}}]}),
-        )
-        .await;
-    assert_eq!(food.status, StatusCode::CREATED, "{}", food.body);
-    let food = food.body["id"].as_str().unwrap().to_string();
+    let (food, _) = new_food(
+        &app,
+        &ann,
+        json!({"name": "Apple", "servings": [{"size": 1, "unit": "medium", "nutrients": {"calories": 95}}]}),
+    )
+    .await;
     // The sheet renders its form with a token.
     let sheet = get(
         &app,
@@ -472,4 +465,14 @@ async fn a_log_form_sent_twice_logs_once() {
         "a soup and an apple: {}",
         day.body
     );
+}
+
+/// A food of `who`'s own: its id and its first serving's.
+async fn new_food(app: &TestApp, who: &common::As, food: serde_json::Value) -> (String, String) {
+    let r = app.post("/api/v1/foods", who, food).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    (
+        r.body["id"].as_str().unwrap().to_string(),
+        r.body["servings"][0]["id"].as_str().unwrap().to_string(),
+    )
 }

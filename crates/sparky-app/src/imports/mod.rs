@@ -57,7 +57,7 @@ pub(crate) use write::{remember, remember_named};
 pub async fn run(
     tx: &mut UserTx,
     source: Source,
-    parsed: Parsed,
+    mut parsed: Parsed,
     dry_run: bool,
 ) -> AppResult<ImportPreview> {
     // One import at a time per user, so two runs of one file cannot both insert.
@@ -67,7 +67,6 @@ pub async fn run(
     )
     .await?;
     let (tz, units) = settings(tx).await?;
-    let mut parsed = parsed;
     if source.times_are_wall_clock() {
         let zone: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
         for at in parsed.records.iter_mut().filter_map(Record::at_mut) {
