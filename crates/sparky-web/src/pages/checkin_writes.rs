@@ -75,6 +75,10 @@ pub async fn log(
             .add("form", page.t.get("checkin.nothing_entered"));
     }
     if typed.errors.is_empty() {
+        let once = field("_once");
+        if !super::once::first_send(&mut page.tx, "checkin", Some(&once)).await? {
+            return Ok(back(date));
+        }
         match measurements::log_all(&mut page.tx, page.acting, &readings).await {
             Ok(_) => {
                 page.tx.commit().await?;
@@ -104,6 +108,9 @@ pub struct WaterForm {
     ml: Option<String>,
     /// In the owner's unit, typed.
     amount: Option<String>,
+    /// The form's once-token ([`super::Shell::once`]).
+    #[serde(rename = "_once")]
+    once: Option<String>,
 }
 
 pub async fn water(
@@ -130,7 +137,13 @@ pub async fn water(
                 note: None,
             };
             let result = match input.parse() {
-                Ok(m) => measurements::log(&mut page.tx, page.acting, &m).await,
+                Ok(m) => {
+                    if !super::once::first_send(&mut page.tx, "water", form.once.as_deref()).await?
+                    {
+                        return Ok(back(form.date));
+                    }
+                    measurements::log(&mut page.tx, page.acting, &m).await
+                }
                 Err(e) => Err(e),
             };
             match result {
@@ -159,6 +172,9 @@ pub async fn water(
 pub struct TypeForm {
     name: String,
     dimension: String,
+    /// The form's once-token ([`super::Shell::once`]).
+    #[serde(rename = "_once")]
+    once: Option<String>,
 }
 
 /// "Left arm" → `left_arm`: the snake_case name types have.
@@ -184,7 +200,12 @@ pub async fn create_type(
         unit: None,
     };
     let result = match input.parse() {
-        Ok(new) => measurement_types::create(&mut page.tx, &new).await,
+        Ok(new) => {
+            if !super::once::first_send(&mut page.tx, "type", form.once.as_deref()).await? {
+                return Ok(redirect("/checkin"));
+            }
+            measurement_types::create(&mut page.tx, &new).await
+        }
         Err(e) => Err(e),
     };
     match result {

@@ -464,6 +464,9 @@ async fn restore_entry(
 pub struct WaterForm {
     date: NaiveDate,
     ml: String,
+    /// The form's once-token ([`super::Shell::once`]).
+    #[serde(rename = "_once")]
+    once: Option<String>,
 }
 
 async fn add_water(
@@ -480,7 +483,9 @@ async fn add_water(
         note: None,
     };
     let m = input.parse()?;
-    sparky_app::measurements::log(&mut page.tx, acting, &m).await?;
+    if super::once::first_send(&mut page.tx, "water", form.once.as_deref()).await? {
+        sparky_app::measurements::log(&mut page.tx, acting, &m).await?;
+    }
     after_write(page, form.date, None).await
 }
 
@@ -488,6 +493,9 @@ async fn add_water(
 pub struct WeightForm {
     date: NaiveDate,
     value: String,
+    /// The form's once-token ([`super::Shell::once`]).
+    #[serde(rename = "_once")]
+    once: Option<String>,
 }
 
 async fn add_weight(
@@ -504,7 +512,9 @@ async fn add_weight(
         note: None,
     };
     let m = input.parse()?;
-    sparky_app::measurements::log(&mut page.tx, acting, &m).await?;
+    if super::once::first_send(&mut page.tx, "weight", form.once.as_deref()).await? {
+        sparky_app::measurements::log(&mut page.tx, acting, &m).await?;
+    }
     after_write(page, form.date, None).await
 }
 

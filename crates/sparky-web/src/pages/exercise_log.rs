@@ -306,14 +306,24 @@ async fn log(
             calories_burned: calories.map(Amount),
             notes: Some(field("notes")),
         };
+        let once = field("_once");
+        let once = Some(once.as_str());
         let result = match input.parse() {
-            Ok(w) => workouts::log(&mut page.tx, page.acting, &w).await,
+            Ok(w) => {
+                if let Some(to) = super::once::earlier_answer(&mut page.tx, "workout", once).await?
+                {
+                    return Ok(redirect(&to));
+                }
+                workouts::log(&mut page.tx, page.acting, &w).await
+            }
             Err(e) => Err(e),
         };
         match result {
             Ok(w) => {
+                let to = format!("/exercise?date={}", w.date);
+                super::once::keep(&mut page.tx, "workout", once, &to).await?;
                 page.tx.commit().await?;
-                return Ok(redirect(&format!("/exercise?date={}", w.date)));
+                return Ok(redirect(&to));
             }
             Err(e) => {
                 // The operation names sets by their position among the filled rows.

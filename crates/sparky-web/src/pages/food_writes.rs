@@ -57,10 +57,8 @@ pub(super) async fn log(
         date: Some(super::form_date("date", form.date)?.get()),
         consumed_at: None,
     };
-    let once = super::once::key("log", form.once.as_deref())?;
-    if !super::once::seen(&mut page.tx, &once).await? {
+    if super::once::first_send(&mut page.tx, "log", form.once.as_deref()).await? {
         diary::log(&mut page.tx, page.acting, &req).await?;
-        super::once::keep(&mut page.tx, &once, "/add/log").await?;
     }
     page.tx.commit().await?;
     Ok(redirect(&format!("/day/{}", form.date)))
@@ -98,10 +96,8 @@ pub(super) async fn quick(
             ..Default::default()
         },
     };
-    let once = super::once::key("quick", form.once.as_deref())?;
-    if !super::once::seen(&mut page.tx, &once).await? {
+    if super::once::first_send(&mut page.tx, "quick", form.once.as_deref()).await? {
         diary::quick_add(&mut page.tx, page.acting, input).await?;
-        super::once::keep(&mut page.tx, &once, "/add/quick").await?;
     }
     page.tx.commit().await?;
     Ok(redirect(&format!("/day/{}", form.date)))
@@ -124,6 +120,9 @@ pub struct CreateForm {
     fiber: Option<String>,
     sugar: Option<String>,
     sodium: Option<String>,
+    /// The form's once-token ([`super::Shell::once`]).
+    #[serde(rename = "_once")]
+    once: Option<String>,
 }
 
 pub(super) async fn create(
@@ -155,14 +154,21 @@ pub(super) async fn create(
             },
         }],
     };
-    let food = foods::create(&mut page.tx, &input.parse()?).await?;
-    page.tx.commit().await?;
-    Ok(redirect(&format!(
+    let input = input.parse()?;
+    let once = form.once.as_deref();
+    if let Some(earlier) = super::once::earlier_answer(&mut page.tx, "food", once).await? {
+        return Ok(redirect(&earlier));
+    }
+    let food = foods::create(&mut page.tx, &input).await?;
+    let to = format!(
         "/add/food/{}?date={}&meal={}",
         food.id,
         form.date,
         meal_of(Some(&form.meal)).as_str()
-    )))
+    );
+    super::once::keep(&mut page.tx, "food", once, &to).await?;
+    page.tx.commit().await?;
+    Ok(redirect(&to))
 }
 
 #[derive(Deserialize)]
@@ -172,6 +178,9 @@ pub struct CopyForm {
     meal: Option<String>,
     /// Whose diary to copy from: empty for the one being written.
     from_user: Option<String>,
+    /// The form's once-token ([`super::Shell::once`]).
+    #[serde(rename = "_once")]
+    once: Option<String>,
 }
 
 pub(super) async fn copy(
@@ -194,7 +203,9 @@ pub(super) async fn copy(
             ),
         },
     };
-    diary::copy(&mut page.tx, page.acting, input).await?;
+    if super::once::first_send(&mut page.tx, "copy", form.once.as_deref()).await? {
+        diary::copy(&mut page.tx, page.acting, input).await?;
+    }
     page.tx.commit().await?;
     Ok(redirect(&format!("/day/{}", form.to_date)))
 }

@@ -131,6 +131,12 @@ impl Shell {
         self.may(AccessType::Checkin)
     }
 
+    /// A fresh once-token for a write form (`once.rs`): every form rendered gets its own, and
+    /// sending that form again writes nothing more.
+    pub fn once(&self) -> String {
+        Uuid::new_v4().to_string()
+    }
+
     pub fn is_current(&self, nav: &str) -> bool {
         self.nav == nav
     }

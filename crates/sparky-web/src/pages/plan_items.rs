@@ -143,6 +143,9 @@ pub struct ItemForm {
     quantity: String,
     meal: String,
     day: Option<String>,
+    /// The form's once-token ([`super::Shell::once`]).
+    #[serde(rename = "_once")]
+    once: Option<String>,
 }
 
 async fn add(
@@ -182,7 +185,13 @@ async fn add(
             sort_order: None,
         };
         let result = match input.parse() {
-            Ok(item) => meal_plans::add_item(&mut page.tx, id, &item).await,
+            Ok(item) => {
+                if !super::once::first_send(&mut page.tx, "plan-item", form.once.as_deref()).await?
+                {
+                    return Ok(redirect(&format!("/plans/{id}")));
+                }
+                meal_plans::add_item(&mut page.tx, id, &item).await
+            }
             Err(e) => Err(e),
         };
         match result {

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::form_errors::{decimal, FormErrors};
 use super::format::kcal;
+use super::once;
 use super::plan_items;
 use super::{html, redirect, Page, PageError, PageForm, Shell};
 use crate::AppState;
@@ -116,6 +117,9 @@ async fn render_list(
 #[derive(Deserialize)]
 pub struct NameForm {
     name: String,
+    /// The form's once-token ([`Shell::once`]).
+    #[serde(rename = "_once")]
+    once: Option<String>,
 }
 
 async fn create(mut page: Page, PageForm(form): PageForm<NameForm>) -> Result<Response, PageError> {
@@ -125,14 +129,22 @@ async fn create(mut page: Page, PageForm(form): PageForm<NameForm>) -> Result<Re
         target_calories: None,
         is_active: None,
     };
+    let once = form.once.as_deref();
     let result = match input.parse() {
-        Ok(new) => meal_plans::create_template(&mut page.tx, &new).await,
+        Ok(new) => {
+            if let Some(to) = once::earlier_answer(&mut page.tx, "plan", once).await? {
+                return Ok(redirect(&to));
+            }
+            meal_plans::create_template(&mut page.tx, &new).await
+        }
         Err(e) => Err(e),
     };
     match result {
         Ok(tp) => {
+            let to = format!("/plans/{}", tp.id);
+            once::keep(&mut page.tx, "plan", once, &to).await?;
             page.tx.commit().await?;
-            Ok(redirect(&format!("/plans/{}", tp.id)))
+            Ok(redirect(&to))
         }
         Err(e) => {
             let errors = FormErrors::from_app(e, &[])?;
@@ -380,6 +392,9 @@ async fn delete(
 pub struct ApplyForm {
     from: String,
     to: String,
+    /// The form's once-token ([`Shell::once`]).
+    #[serde(rename = "_once")]
+    once: Option<String>,
 }
 
 async fn apply(
@@ -414,19 +429,27 @@ async fn apply(
             to,
             dates: None,
         };
+        let once = form.once.as_deref();
         let result = match input.parse() {
-            Ok(dates) => meal_plans::apply(&mut page.tx, page.acting, id, &dates).await,
+            Ok(dates) => {
+                if let Some(to) = once::earlier_answer(&mut page.tx, "apply", once).await? {
+                    return Ok(redirect(&to));
+                }
+                meal_plans::apply(&mut page.tx, page.acting, id, &dates).await
+            }
             Err(e) => Err(e),
         };
         match result {
             Ok(r) => {
-                page.tx.commit().await?;
                 let entries: usize = r.applied.iter().map(|d| d.entries).sum();
-                return Ok(redirect(&format!(
+                let to = format!(
                     "/plans/{id}?entries={entries}&days={}&skipped={}",
                     r.applied.len(),
                     r.skipped.len()
-                )));
+                );
+                once::keep(&mut page.tx, "apply", once, &to).await?;
+                page.tx.commit().await?;
+                return Ok(redirect(&to));
             }
             // Applying may have written some rows before it refused: this transaction is
             // never committed, and the page below reads only the template.

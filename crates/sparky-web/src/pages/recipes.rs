@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::form_errors::{decimal, FormErrors};
 use super::format::{amount, kcal, number};
+use super::once;
 use super::plan_items::{search_view, ResultsFragment, SearchView};
 use super::plans::DetailParams;
 use super::{html, redirect, Page, PageError, PageForm, Shell};
@@ -83,6 +84,9 @@ pub struct MealForm {
     /// A family member's diary to read the meal from (their day's "Save as my recipe").
     #[serde(default)]
     pub from_user: String,
+    /// The form's once-token ([`Shell::once`]).
+    #[serde(default, rename = "_once")]
+    pub once: Option<String>,
     #[serde(skip)]
     pub errors: FormErrors,
 }
@@ -189,9 +193,16 @@ async fn render_list(
 pub struct NewForm {
     name: String,
     servings: String,
+    /// The form's once-token ([`Shell::once`]).
+    #[serde(rename = "_once")]
+    once: Option<String>,
 }
 
 async fn create(mut page: Page, PageForm(form): PageForm<NewForm>) -> Result<Response, PageError> {
+    let once = form.once.as_deref();
+    if let Some(to) = once::earlier_answer(&mut page.tx, "recipe", once).await? {
+        return Ok(redirect(&to));
+    }
     let result = match decimal(&form.servings) {
         Ok(Some(servings)) => match Details::parse(&form.name, Amount(servings), None) {
             Ok(d) => {
@@ -211,7 +222,7 @@ async fn create(mut page: Page, PageForm(form): PageForm<NewForm>) -> Result<Res
         )),
     };
     match result {
-        Ok(r) => opened(page, &r).await,
+        Ok(r) => opened(page, &r, "recipe", once).await,
         Err(e) => {
             let typed = NewTyped {
                 name: form.name,
@@ -223,10 +234,18 @@ async fn create(mut page: Page, PageForm(form): PageForm<NewForm>) -> Result<Res
     }
 }
 
-/// Commits a new recipe and opens its page.
-async fn opened(page: Page, r: &Recipe) -> Result<Response, PageError> {
+/// Commits a new recipe, keeping the once-token of the form of `kind` that made it, and opens
+/// its page.
+async fn opened(
+    mut page: Page,
+    r: &Recipe,
+    kind: &str,
+    once: Option<&str>,
+) -> Result<Response, PageError> {
+    let to = format!("/recipes/{}", r.id);
+    once::keep(&mut page.tx, kind, once, &to).await?;
     page.tx.commit().await?;
-    Ok(redirect(&format!("/recipes/{}", r.id)))
+    Ok(redirect(&to))
 }
 
 /// "From a meal you logged": the meal's entries become the recipe's ingredients.
@@ -234,6 +253,10 @@ async fn from_meal(
     mut page: Page,
     PageForm(mut form): PageForm<MealForm>,
 ) -> Result<Response, PageError> {
+    let once = form.once.clone();
+    if let Some(to) = once::earlier_answer(&mut page.tx, "from-meal", once.as_deref()).await? {
+        return Ok(redirect(&to));
+    }
     let date = Date::parse(form.date.trim());
     let meal = MealType::parse(&form.meal);
     let servings = decimal(&form.servings);
@@ -273,7 +296,7 @@ async fn from_meal(
         )),
     };
     match result {
-        Ok(r) => opened(page, &r).await,
+        Ok(r) => opened(page, &r, "from-meal", once.as_deref()).await,
         Err(e) => {
             form.errors = FormErrors::from_app(e, &[("meal_type", "meal")])?;
             render_list(&mut page, NewTyped::default(), form).await
@@ -510,6 +533,9 @@ pub struct IngredientForm {
     food_item_id: Uuid,
     serving_id: Option<String>,
     quantity: String,
+    /// The form's once-token ([`Shell::once`]).
+    #[serde(rename = "_once")]
+    once: Option<String>,
 }
 
 async fn add(
@@ -531,7 +557,13 @@ async fn add(
                 unit: None,
             };
             let result = match input.parse() {
-                Ok(ing) => recipes::add_ingredient(&mut page.tx, id, &ing).await,
+                Ok(ing) => {
+                    let once = form.once.as_deref();
+                    if !once::first_send(&mut page.tx, "ingredient", once).await? {
+                        return Ok(redirect(&format!("/recipes/{id}")));
+                    }
+                    recipes::add_ingredient(&mut page.tx, id, &ing).await
+                }
                 Err(e) => Err(e),
             };
             match result {
@@ -648,11 +680,15 @@ async fn remove(
 async fn copy(
     mut page: Page,
     PagePath(id): PagePath<Uuid>,
-    PageForm(_): PageForm<Empty>,
+    PageForm(form): PageForm<once::OnceOnly>,
 ) -> Result<Response, PageError> {
+    let once = form.once.as_deref();
+    if let Some(to) = once::earlier_answer(&mut page.tx, "recipe-copy", once).await? {
+        return Ok(redirect(&to));
+    }
     let result = recipes::copy(&mut page.tx, id, &recipes::CopyInput::default()).await;
     match result {
-        Ok(r) => opened(page, &r).await,
+        Ok(r) => opened(page, &r, "recipe-copy", once).await,
         Err(e) => {
             let typed = Typed {
                 errors: FormErrors::from_app(e, &[])?,

@@ -37,6 +37,25 @@ impl Html {
     }
 }
 
+impl Html {
+    /// The once-token of the first form posting to `action`.
+    pub fn once_of(&self, action: &str) -> String {
+        let form = format!("action=\"{action}\"");
+        let at = self
+            .body
+            .find(&form)
+            .unwrap_or_else(|| panic!("no form posting to {action}:\n{}", self.body));
+        let rest = &self.body[at..];
+        let rest = &rest[..rest.find("</form>").unwrap_or(rest.len())];
+        let marker = "name=\"_once\" value=\"";
+        let start = rest
+            .find(marker)
+            .unwrap_or_else(|| panic!("the form posting to {action} has no once-token"))
+            + marker.len();
+        rest[start..].split('"').next().unwrap().to_string()
+    }
+}
+
 fn cookie_of(who: &As, viewing: Option<&str>) -> String {
     let mut c = match who {
         As::Cookie(c) => format!("sparky_session={c}"),

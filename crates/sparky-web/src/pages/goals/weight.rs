@@ -57,6 +57,9 @@ pub struct WeightForm {
     pub target: String,
     pub target_date: String,
     pub with_calorie_target: Option<String>,
+    /// The form's once-token ([`Shell::once`]).
+    #[serde(rename = "_once")]
+    pub once: Option<String>,
 }
 
 pub fn view(
@@ -170,7 +173,13 @@ async fn create(
         };
         let acting = page.acting;
         let result = match input.parse() {
-            Ok(new) => goals::create(&mut page.tx, acting, &new).await.map(|_| ()),
+            Ok(new) => {
+                let once = form.once.as_deref();
+                if !super::super::once::first_send(&mut page.tx, "goal", once).await? {
+                    return Ok(redirect("/goals"));
+                }
+                goals::create(&mut page.tx, acting, &new).await.map(|_| ())
+            }
             Err(e) => Err(e),
         };
         match result {
