@@ -275,3 +275,37 @@ async fn writes_need_the_token_and_pages_need_a_session() {
     assert_eq!(out.status, StatusCode::SEE_OTHER);
     assert_eq!(out.location, "/signin?next=%2Fonboarding");
 }
+
+/// A sign-in or register form with fields left out (a script, a broken client) is the page
+/// again saying what is missing, not a bare 400; nothing is created.
+#[tokio::test]
+async fn sign_in_and_register_forms_missing_fields_say_what_is_missing() {
+    let app = TestApp::spawn().await;
+    let send = |path: &'static str, body: &'static str| {
+        app.client
+            .post(format!("{}{path}", app.base))
+            .header("origin", app.origin())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    for body in ["", "email=ann%40example.com", "password=x", "nonsense"] {
+        let r = send("/signin", body).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{body:?}");
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("Enter your email and password."),
+            "{body:?}: {page}"
+        );
+    }
+    let r = send("/register", "email=ann%40example.com").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("class=\"form-error\" role=\"alert\""),
+        "{page}"
+    );
+    // Nothing was created: the address is still free.
+    let (location, _) = register_in_browser(&app, "ann@example.com").await;
+    assert_eq!(location, "/onboarding");
+}

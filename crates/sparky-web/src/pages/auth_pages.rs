@@ -63,11 +63,23 @@ pub async fn signin_form(headers: HeaderMap, PageQuery(p): PageQuery<NextParam>)
     })
 }
 
-#[derive(Deserialize)]
+/// Fields left out of the form read as empty: the page then says what is missing.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SignInForm {
     email: String,
     password: String,
     next: Option<String>,
+}
+
+/// A sign-in or register form's body (at most 64 KiB), read like every other form: a field of
+/// the wrong shape is the 422 page naming it.
+async fn read_form<T: serde::de::DeserializeOwned>(body: axum::body::Body) -> Result<T, PageError> {
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map_err(|_| PageError::BadRequest)?;
+    crate::extract::parse_urlencoded(&String::from_utf8_lossy(&bytes))
+        .map_err(PageError::unreadable)
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
@@ -100,11 +112,9 @@ pub async fn signin(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return PageError::BadRequest.into_response();
-    };
-    let Ok(form) = serde_urlencoded::from_bytes::<SignInForm>(&bytes) else {
-        return PageError::BadRequest.into_response();
+    let form = match read_form::<SignInForm>(body).await {
+        Ok(form) => form,
+        Err(e) => return e.into_response(),
     };
     let next = safe_next(form.next.as_deref());
     let again = |error: String| {
@@ -115,6 +125,9 @@ pub async fn signin(
             error: Some(error),
         })
     };
+    if form.email.trim().is_empty() || form.password.is_empty() {
+        return again(t.get("signin.missing").into());
+    }
     if form.email.contains('\0') || form.password.contains('\0') {
         return again(t.get("signin.wrong").into());
     }
@@ -199,7 +212,8 @@ async fn is_first_account(state: &AppState) -> bool {
     first
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RegisterForm {
     full_name: String,
     email: String,
@@ -219,11 +233,9 @@ pub async fn register(
         return PageError::Forbidden.into_response();
     }
     let ip = client_ip(&parts, state.config.trust_proxy);
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return PageError::BadRequest.into_response();
-    };
-    let Ok(form) = serde_urlencoded::from_bytes::<RegisterForm>(&bytes) else {
-        return PageError::BadRequest.into_response();
+    let form = match read_form::<RegisterForm>(body).await {
+        Ok(form) => form,
+        Err(e) => return e.into_response(),
     };
     let first = is_first_account(&state).await;
     let again = |error: String| {
