@@ -386,11 +386,7 @@ async fn a_log_form_sent_twice_logs_once() {
         None,
     )
     .await;
-    let once = {
-        let marker = "name=\"_once\" value=\"";
-        let start = sheet.body.find(marker).expect("a once-token") + marker.len();
-        sheet.body[start..].split('"').next().unwrap().to_string()
-    };
+    let once = sheet.once_of("/add/log");
     let csrf = sheet.csrf();
     let other = uuid::Uuid::new_v4().to_string();
     for token in [once.as_str(), once.as_str(), other.as_str()] {
