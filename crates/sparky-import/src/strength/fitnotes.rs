@@ -115,3 +115,83 @@ pub(super) fn clock_seconds(t: &str) -> Option<Decimal> {
     }
     Some(total)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::strength::tests::workouts;
+    use crate::SetRecord;
+    use chrono::NaiveDate;
+    use rust_decimal_macros::dec;
+    use sparky_core::WeightUnit;
+
+    #[test]
+    fn fitnotes_fixture_one_workout_per_exercise_of_a_day() {
+        let p = parse_fitnotes(
+            include_bytes!("../../fixtures/fitnotes/FitNotes_Export.csv"),
+            &Options::default(),
+        )
+        .unwrap();
+        let w = workouts(&p);
+        assert_eq!(w.len(), 5, "{:?}", p.skipped);
+        assert_eq!(w[0].name, "Flat Barbell Bench Press");
+        assert_eq!(w[0].date, NaiveDate::from_ymd_opt(2025, 11, 3).unwrap());
+        assert_eq!(w[0].at, None, "FitNotes gives no time of day");
+        assert_eq!(w[0].sets.len(), 2);
+        assert_eq!(w[0].sets[1].weight, Some(dec!(62.5)));
+        assert_eq!(w[0].sets[1].unit, Some(WeightUnit::Kg));
+        assert_eq!(w[0].minutes, None, "no session length to share");
+        // A timed hold: no sets of reps, its minutes from the Time column.
+        assert_eq!(w[1].name, "Plank");
+        assert!(w[1].sets.is_empty());
+        assert_eq!(w[1].minutes, Some(dec!(4.0)));
+        assert_eq!(w[2].name, "Running (Treadmill)");
+        assert_eq!(w[2].km, Some(dec!(5)));
+        assert_eq!(w[2].minutes, Some(dec!(28.0)));
+        assert_eq!(
+            w[3].sets,
+            vec![SetRecord {
+                reps: Some(8),
+                weight: None,
+                unit: None
+            }]
+        );
+        assert_eq!(
+            w[4].sets.len(),
+            1,
+            "the unreadable weight's row is left out"
+        );
+        assert_eq!(p.skipped.len(), 1, "{:?}", p.skipped);
+        assert!(
+            p.skipped[0].reason.contains("not a number"),
+            "{:?}",
+            p.skipped
+        );
+    }
+
+    #[test]
+    fn fitnotes_older_format_names_the_unit_in_the_header() {
+        let p = parse_fitnotes(
+            include_bytes!("../../fixtures/fitnotes/FitNotes_Export_older.csv"),
+            &Options::default(),
+        )
+        .unwrap();
+        let w = workouts(&p);
+        assert_eq!(w.len(), 2, "{:?}", p.skipped);
+        assert_eq!(w[0].sets[0].weight, Some(dec!(225)));
+        assert_eq!(w[0].sets[0].unit, Some(WeightUnit::Lb));
+        assert_eq!(w[1].km, Some(dec!(16.093)));
+        assert_eq!(w[1].minutes, Some(dec!(40.0)));
+        // Another app's file is refused with what was expected.
+        let err = parse_fitnotes(
+            include_bytes!("../../fixtures/hevy/workouts.csv"),
+            &Options::default(),
+        )
+        .unwrap_err();
+        assert!(err.message.contains("not a FitNotes export"), "{err}");
+        assert_eq!(clock_seconds("1:02:03"), Some(dec!(3723)));
+        assert_eq!(clock_seconds("02:30"), Some(dec!(150)));
+        assert_eq!(clock_seconds("1:x:00"), None);
+        assert_eq!(clock_seconds("-5"), None);
+    }
+}

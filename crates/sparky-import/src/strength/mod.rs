@@ -24,13 +24,17 @@ use sparky_core::units::mi_to_km;
 use sparky_core::WeightUnit;
 
 mod fitnotes;
+mod hevy;
+mod strong;
 
 pub use fitnotes::parse_fitnotes;
+pub use hevy::parse_hevy;
+pub use strong::parse_strong;
 
 use crate::locale::{self, DecimalSeparator};
 use crate::{
-    csv_reader, header_unit, normalise_header, sniff_delimiter, Area, ImportError, ImportResult,
-    Keys, Options, Parsed, Record, SetRecord, WorkoutRecord,
+    csv_reader, header_unit, normalise_header, sniff_delimiter, Area, ImportResult, Keys, Options,
+    Parsed, Record, SetRecord, WorkoutRecord,
 };
 
 /// One set row, read (also by the MacroFactor importer, whose workbook has a workout log).
@@ -46,146 +50,6 @@ pub(crate) struct SetRow {
     pub unitless_distance: Option<Decimal>,
     /// `started` has a real time of day (FitNotes gives only the day).
     pub clock: bool,
-}
-
-/// Reads Strong's CSV export (either format).
-pub fn parse_strong(data: &[u8], options: &Options) -> ImportResult<Parsed> {
-    let table = Table::read(data)?;
-    if !(table.has("exercise_name") && table.has("set_order") && table.has("date")) {
-        return Err(ImportError::new(
-            "not a Strong export: expected a header like Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,…",
-        ));
-    }
-    let decimal = table.decimal(options, &["weight", "distance"]);
-    let weight_unit_col = table.col("weight_unit");
-    let distance_unit_col = table.col("distance_unit");
-    let duration_col = table.col("duration").or(table.col("workout_duration"));
-    let mut out = Parsed::default();
-    let mut rows = Vec::new();
-    for (line, r) in &table.rows {
-        let get = |name: &str| table.get(r, table.col(name));
-        let order = get("set_order").unwrap_or_default();
-        if order.to_ascii_lowercase().contains("rest") {
-            out.skip(Some(Area::Workouts), *line, "a rest timer, not a set");
-            continue;
-        }
-        let Some(started) = get("date").and_then(date_time) else {
-            out.skip(Some(Area::Workouts), *line, "no readable date and time");
-            continue;
-        };
-        let Some(exercise) = get("exercise_name") else {
-            out.skip(Some(Area::Workouts), *line, "the exercise has no name");
-            continue;
-        };
-        let numbers = (|| -> Result<_, String> {
-            Ok((
-                number(get("weight"), "Weight", decimal)?,
-                number(get("reps"), "Reps", decimal)?,
-                number(get("distance"), "Distance", decimal)?,
-                number(get("seconds"), "Seconds", decimal)?,
-            ))
-        })();
-        let (weight, reps, distance, seconds) = match numbers {
-            Ok(n) => n,
-            Err(e) => {
-                out.skip(Some(Area::Workouts), *line, e);
-                continue;
-            }
-        };
-        let units = row_units(
-            table.get(r, weight_unit_col),
-            None,
-            distance,
-            table.get(r, distance_unit_col),
-        );
-        let (weight_unit, km, unitless_distance) = match units {
-            Ok(u) => u,
-            Err(e) => {
-                out.skip(Some(Area::Workouts), *line, e);
-                continue;
-            }
-        };
-        rows.push(SetRow {
-            line: *line,
-            started,
-            workout: get("workout_name").unwrap_or_default().to_string(),
-            session_minutes: table.get(r, duration_col).and_then(duration_minutes),
-            exercise: exercise.to_string(),
-            set: set_of(reps, weight, weight_unit),
-            seconds: positive(seconds),
-            km,
-            unitless_distance,
-            clock: true,
-        });
-    }
-    Ok(gather(rows, out))
-}
-
-/// Reads Hevy's workouts CSV export.
-pub fn parse_hevy(data: &[u8], options: &Options) -> ImportResult<Parsed> {
-    let table = Table::read(data)?;
-    if !(table.has("exercise_title") && table.has("set_index") && table.has("start_time")) {
-        return Err(ImportError::new(
-            "not a Hevy workouts export: expected a header like title,start_time,end_time,description,exercise_title,superset_id,exercise_notes,set_index,set_type,weight_kg,reps,…",
-        ));
-    }
-    let (weight_col, weight_unit) = match (table.col("weight_kg"), table.col("weight_lbs")) {
-        (Some(c), _) => (Some(c), WeightUnit::Kg),
-        (None, Some(c)) => (Some(c), WeightUnit::Lb),
-        (None, None) => (None, WeightUnit::Kg),
-    };
-    let (distance_col, miles) = match (table.col("distance_km"), table.col("distance_miles")) {
-        (Some(c), _) => (Some(c), false),
-        (None, Some(c)) => (Some(c), true),
-        (None, None) => (None, false),
-    };
-    let decimal = table.decimal(options, &["weight_kg", "weight_lbs", "distance_km"]);
-    let mut out = Parsed::default();
-    let mut rows = Vec::new();
-    for (line, r) in &table.rows {
-        let get = |name: &str| table.get(r, table.col(name));
-        let Some(started) = get("start_time").and_then(date_time) else {
-            out.skip(Some(Area::Workouts), *line, "no readable start_time");
-            continue;
-        };
-        let Some(exercise) = get("exercise_title") else {
-            out.skip(Some(Area::Workouts), *line, "the exercise has no name");
-            continue;
-        };
-        let numbers = (|| -> Result<_, String> {
-            Ok((
-                number(table.get(r, weight_col), "weight", decimal)?,
-                number(get("reps"), "reps", decimal)?,
-                number(table.get(r, distance_col), "distance", decimal)?,
-                number(get("duration_seconds"), "duration_seconds", decimal)?,
-            ))
-        })();
-        let (weight, reps, distance, seconds) = match numbers {
-            Ok(n) => n,
-            Err(e) => {
-                out.skip(Some(Area::Workouts), *line, e);
-                continue;
-            }
-        };
-        let session_minutes = get("end_time")
-            .and_then(date_time)
-            .map(|end| (end - started).num_seconds())
-            .filter(|s| *s > 0)
-            .map(|s| Decimal::from(s) / Decimal::from(60));
-        rows.push(SetRow {
-            line: *line,
-            started,
-            workout: get("title").unwrap_or_default().to_string(),
-            session_minutes,
-            exercise: exercise.to_string(),
-            set: set_of(reps, weight, Some(weight_unit)),
-            seconds: positive(seconds),
-            km: positive(distance).map(|d| if miles { mi_to_km(d) } else { d }),
-            unitless_distance: None,
-            clock: true,
-        });
-    }
-    Ok(gather(rows, out))
 }
 
 /// One workout per exercise of a session, in the order they first appear.
@@ -456,11 +320,11 @@ fn duration_minutes(s: &str) -> Option<Decimal> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use rust_decimal_macros::dec;
 
-    fn workouts(p: &Parsed) -> Vec<&WorkoutRecord> {
+    pub(super) fn workouts(p: &Parsed) -> Vec<&WorkoutRecord> {
         p.records
             .iter()
             .map(|r| match r {
@@ -468,163 +332,6 @@ mod tests {
                 other => panic!("{other:?}"),
             })
             .collect()
-    }
-
-    #[test]
-    fn strong_fixture_one_workout_per_exercise() {
-        let p = parse_strong(
-            include_bytes!("../../fixtures/strong/strong.csv"),
-            &Options::default(),
-        )
-        .unwrap();
-        let w = workouts(&p);
-        assert_eq!(w.len(), 4, "{:?}", p.skipped);
-        assert_eq!(w[0].name, "Bench Press (Barbell)");
-        assert_eq!(w[0].date, NaiveDate::from_ymd_opt(2025, 11, 3).unwrap());
-        assert_eq!(
-            w[0].sets,
-            vec![
-                SetRecord {
-                    reps: Some(10),
-                    weight: Some(dec!(40)),
-                    unit: None
-                },
-                SetRecord {
-                    reps: Some(8),
-                    weight: Some(dec!(60)),
-                    unit: None
-                },
-                SetRecord {
-                    reps: Some(6),
-                    weight: Some(dec!(62.5)),
-                    unit: None
-                },
-            ]
-        );
-        // 1h 6m over the session's three exercises.
-        assert_eq!(w[0].minutes, Some(dec!(22.0)));
-        // Pull-ups: reps without weight.
-        assert_eq!(
-            w[1].sets[0],
-            SetRecord {
-                reps: Some(8),
-                weight: None,
-                unit: None
-            }
-        );
-        // Running: its own time and a distance without a unit.
-        assert_eq!(w[2].name, "Running");
-        assert_eq!(w[2].minutes, Some(dec!(25.0)));
-        assert_eq!(w[2].unitless_distance, Some(dec!(5)));
-        assert!(w[2].sets.is_empty());
-        assert_eq!(w[3].date, NaiveDate::from_ymd_opt(2025, 11, 5).unwrap());
-        assert_eq!(p.skipped.len(), 1, "the rest timer: {:?}", p.skipped);
-    }
-
-    #[test]
-    fn strong_legacy_format_with_units() {
-        let p = parse_strong(
-            include_bytes!("../../fixtures/strong/strong-legacy.csv"),
-            &Options::default(),
-        )
-        .unwrap();
-        let w = workouts(&p);
-        assert_eq!(w.len(), 2, "{:?}", p.skipped);
-        assert_eq!(w[0].sets.len(), 3);
-        assert_eq!(w[0].sets[1].weight, Some(dec!(135)));
-        assert_eq!(w[0].sets[1].unit, Some(WeightUnit::Lb));
-        assert_eq!(w[1].km, Some(dec!(3.219)));
-        assert_eq!(w[0].minutes, Some(dec!(22.5)));
-    }
-
-    #[test]
-    fn hevy_fixture() {
-        let p = parse_hevy(
-            include_bytes!("../../fixtures/hevy/workouts.csv"),
-            &Options::default(),
-        )
-        .unwrap();
-        let w = workouts(&p);
-        assert_eq!(w.len(), 3, "{:?}", p.skipped);
-        assert_eq!(w[0].name, "Squat (Barbell)");
-        assert_eq!(w[0].sets.len(), 3, "warm-up included");
-        assert_eq!(w[0].sets[2].weight, Some(dec!(102.5)));
-        assert_eq!(w[0].sets[2].unit, Some(WeightUnit::Kg));
-        // 07:06 to 08:11 over two exercises.
-        assert_eq!(w[0].minutes, Some(dec!(32.5)));
-        assert_eq!(w[2].name, "Treadmill");
-        assert_eq!(w[2].km, Some(dec!(4.2)));
-        assert_eq!(w[2].minutes, Some(dec!(30.0)));
-    }
-
-    #[test]
-    fn fitnotes_fixture_one_workout_per_exercise_of_a_day() {
-        let p = parse_fitnotes(
-            include_bytes!("../../fixtures/fitnotes/FitNotes_Export.csv"),
-            &Options::default(),
-        )
-        .unwrap();
-        let w = workouts(&p);
-        assert_eq!(w.len(), 5, "{:?}", p.skipped);
-        assert_eq!(w[0].name, "Flat Barbell Bench Press");
-        assert_eq!(w[0].date, NaiveDate::from_ymd_opt(2025, 11, 3).unwrap());
-        assert_eq!(w[0].at, None, "FitNotes gives no time of day");
-        assert_eq!(w[0].sets.len(), 2);
-        assert_eq!(w[0].sets[1].weight, Some(dec!(62.5)));
-        assert_eq!(w[0].sets[1].unit, Some(WeightUnit::Kg));
-        assert_eq!(w[0].minutes, None, "no session length to share");
-        // A timed hold: no sets of reps, its minutes from the Time column.
-        assert_eq!(w[1].name, "Plank");
-        assert!(w[1].sets.is_empty());
-        assert_eq!(w[1].minutes, Some(dec!(4.0)));
-        assert_eq!(w[2].name, "Running (Treadmill)");
-        assert_eq!(w[2].km, Some(dec!(5)));
-        assert_eq!(w[2].minutes, Some(dec!(28.0)));
-        assert_eq!(
-            w[3].sets,
-            vec![SetRecord {
-                reps: Some(8),
-                weight: None,
-                unit: None
-            }]
-        );
-        assert_eq!(
-            w[4].sets.len(),
-            1,
-            "the unreadable weight's row is left out"
-        );
-        assert_eq!(p.skipped.len(), 1, "{:?}", p.skipped);
-        assert!(
-            p.skipped[0].reason.contains("not a number"),
-            "{:?}",
-            p.skipped
-        );
-    }
-
-    #[test]
-    fn fitnotes_older_format_names_the_unit_in_the_header() {
-        let p = parse_fitnotes(
-            include_bytes!("../../fixtures/fitnotes/FitNotes_Export_older.csv"),
-            &Options::default(),
-        )
-        .unwrap();
-        let w = workouts(&p);
-        assert_eq!(w.len(), 2, "{:?}", p.skipped);
-        assert_eq!(w[0].sets[0].weight, Some(dec!(225)));
-        assert_eq!(w[0].sets[0].unit, Some(WeightUnit::Lb));
-        assert_eq!(w[1].km, Some(dec!(16.093)));
-        assert_eq!(w[1].minutes, Some(dec!(40.0)));
-        // Another app's file is refused with what was expected.
-        let err = parse_fitnotes(
-            include_bytes!("../../fixtures/hevy/workouts.csv"),
-            &Options::default(),
-        )
-        .unwrap_err();
-        assert!(err.message.contains("not a FitNotes export"), "{err}");
-        assert_eq!(fitnotes::clock_seconds("1:02:03"), Some(dec!(3723)));
-        assert_eq!(fitnotes::clock_seconds("02:30"), Some(dec!(150)));
-        assert_eq!(fitnotes::clock_seconds("1:x:00"), None);
-        assert_eq!(fitnotes::clock_seconds("-5"), None);
     }
 
     #[test]
@@ -639,21 +346,6 @@ mod tests {
             &Options::default()
         )
         .is_err());
-    }
-
-    #[test]
-    fn sixty_thousand_exercises_in_one_file() {
-        let mut csv =
-            String::from("Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps\n");
-        for i in 0..60_000 {
-            csv.push_str(&format!(
-                "2025-01-{:02} 07:{:02}:00,W,1h,Exercise {i},1,20,5\n",
-                1 + i % 28,
-                i % 60
-            ));
-        }
-        let p = parse_strong(csv.as_bytes(), &Options::default()).unwrap();
-        assert_eq!(p.records.len(), 60_000);
     }
 
     #[test]

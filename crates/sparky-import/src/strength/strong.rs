@@ -1,0 +1,173 @@
+//! Strong's workout export (Settings → Export data), either format: the newer comma-separated
+//! one (weights without a unit, in the user's unit system) and the older semicolon-separated one
+//! with `Weight Unit` and `Distance Unit` columns. Rest timer rows are skipped.
+
+use super::{
+    date_time, duration_minutes, gather, number, positive, row_units, set_of, SetRow, Table,
+};
+use crate::{Area, ImportError, ImportResult, Options, Parsed};
+
+/// Reads Strong's CSV export (either format).
+pub fn parse_strong(data: &[u8], options: &Options) -> ImportResult<Parsed> {
+    let table = Table::read(data)?;
+    if !(table.has("exercise_name") && table.has("set_order") && table.has("date")) {
+        return Err(ImportError::new(
+            "not a Strong export: expected a header like Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,…",
+        ));
+    }
+    let decimal = table.decimal(options, &["weight", "distance"]);
+    let weight_unit_col = table.col("weight_unit");
+    let distance_unit_col = table.col("distance_unit");
+    let duration_col = table.col("duration").or(table.col("workout_duration"));
+    let mut out = Parsed::default();
+    let mut rows = Vec::new();
+    for (line, r) in &table.rows {
+        let get = |name: &str| table.get(r, table.col(name));
+        let order = get("set_order").unwrap_or_default();
+        if order.to_ascii_lowercase().contains("rest") {
+            out.skip(Some(Area::Workouts), *line, "a rest timer, not a set");
+            continue;
+        }
+        let Some(started) = get("date").and_then(date_time) else {
+            out.skip(Some(Area::Workouts), *line, "no readable date and time");
+            continue;
+        };
+        let Some(exercise) = get("exercise_name") else {
+            out.skip(Some(Area::Workouts), *line, "the exercise has no name");
+            continue;
+        };
+        let numbers = (|| -> Result<_, String> {
+            Ok((
+                number(get("weight"), "Weight", decimal)?,
+                number(get("reps"), "Reps", decimal)?,
+                number(get("distance"), "Distance", decimal)?,
+                number(get("seconds"), "Seconds", decimal)?,
+            ))
+        })();
+        let (weight, reps, distance, seconds) = match numbers {
+            Ok(n) => n,
+            Err(e) => {
+                out.skip(Some(Area::Workouts), *line, e);
+                continue;
+            }
+        };
+        let units = row_units(
+            table.get(r, weight_unit_col),
+            None,
+            distance,
+            table.get(r, distance_unit_col),
+        );
+        let (weight_unit, km, unitless_distance) = match units {
+            Ok(u) => u,
+            Err(e) => {
+                out.skip(Some(Area::Workouts), *line, e);
+                continue;
+            }
+        };
+        rows.push(SetRow {
+            line: *line,
+            started,
+            workout: get("workout_name").unwrap_or_default().to_string(),
+            session_minutes: table.get(r, duration_col).and_then(duration_minutes),
+            exercise: exercise.to_string(),
+            set: set_of(reps, weight, weight_unit),
+            seconds: positive(seconds),
+            km,
+            unitless_distance,
+            clock: true,
+        });
+    }
+    Ok(gather(rows, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::strength::tests::workouts;
+    use crate::SetRecord;
+    use chrono::NaiveDate;
+    use rust_decimal_macros::dec;
+    use sparky_core::WeightUnit;
+
+    #[test]
+    fn strong_fixture_one_workout_per_exercise() {
+        let p = parse_strong(
+            include_bytes!("../../fixtures/strong/strong.csv"),
+            &Options::default(),
+        )
+        .unwrap();
+        let w = workouts(&p);
+        assert_eq!(w.len(), 4, "{:?}", p.skipped);
+        assert_eq!(w[0].name, "Bench Press (Barbell)");
+        assert_eq!(w[0].date, NaiveDate::from_ymd_opt(2025, 11, 3).unwrap());
+        assert_eq!(
+            w[0].sets,
+            vec![
+                SetRecord {
+                    reps: Some(10),
+                    weight: Some(dec!(40)),
+                    unit: None
+                },
+                SetRecord {
+                    reps: Some(8),
+                    weight: Some(dec!(60)),
+                    unit: None
+                },
+                SetRecord {
+                    reps: Some(6),
+                    weight: Some(dec!(62.5)),
+                    unit: None
+                },
+            ]
+        );
+        // 1h 6m over the session's three exercises.
+        assert_eq!(w[0].minutes, Some(dec!(22.0)));
+        // Pull-ups: reps without weight.
+        assert_eq!(
+            w[1].sets[0],
+            SetRecord {
+                reps: Some(8),
+                weight: None,
+                unit: None
+            }
+        );
+        // Running: its own time and a distance without a unit.
+        assert_eq!(w[2].name, "Running");
+        assert_eq!(w[2].minutes, Some(dec!(25.0)));
+        assert_eq!(w[2].unitless_distance, Some(dec!(5)));
+        assert!(w[2].sets.is_empty());
+        assert_eq!(w[3].date, NaiveDate::from_ymd_opt(2025, 11, 5).unwrap());
+        assert_eq!(p.skipped.len(), 1, "the rest timer: {:?}", p.skipped);
+    }
+
+    #[test]
+    fn strong_legacy_format_with_units() {
+        let p = parse_strong(
+            include_bytes!("../../fixtures/strong/strong-legacy.csv"),
+            &Options::default(),
+        )
+        .unwrap();
+        let w = workouts(&p);
+        assert_eq!(w.len(), 2, "{:?}", p.skipped);
+        assert_eq!(w[0].sets.len(), 3);
+        assert_eq!(w[0].sets[1].weight, Some(dec!(135)));
+        assert_eq!(w[0].sets[1].unit, Some(WeightUnit::Lb));
+        assert_eq!(w[1].km, Some(dec!(3.219)));
+        assert_eq!(w[0].minutes, Some(dec!(22.5)));
+    }
+
+    #[test]
+    fn sixty_thousand_exercises_in_one_file() {
+        let mut csv =
+            String::from("Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps\n");
+        for i in 0..60_000 {
+            csv.push_str(&format!(
+                "2025-01-{:02} 07:{:02}:00,W,1h,Exercise {i},1,20,5\n",
+                1 + i % 28,
+                i % 60
+            ));
+        }
+        let p = parse_strong(csv.as_bytes(), &Options::default()).unwrap();
+        assert_eq!(p.records.len(), 60_000);
+    }
+}
