@@ -11,12 +11,21 @@ use sparky_db::UserTx;
 
 use super::PageError;
 
+/// The longest token a form sends (a UUID and a suffix such as a food's id); with the form's
+/// kind in front it stays within the store's 255 characters.
+const MAX_TOKEN_LEN: usize = 100;
+
 fn key(kind: &str, token: Option<&str>) -> Result<Option<String>, PageError> {
-    token
-        .filter(|t| !t.is_empty())
-        .map(|t| idempotency::parse_key(t).map(|t| format!("page-{kind}:{t}")))
-        .transpose()
-        .map_err(PageError::from)
+    let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if token.len() > MAX_TOKEN_LEN || token.chars().any(char::is_control) {
+        return Err(PageError::invalid(
+            "_once",
+            format!("must be 1 to {MAX_TOKEN_LEN} characters of text"),
+        ));
+    }
+    Ok(Some(format!("page-{kind}:{token}")))
 }
 
 /// Whether this is the first time the form of `kind` with `token` is sent, so its write should
