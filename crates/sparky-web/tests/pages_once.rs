@@ -225,3 +225,22 @@ async fn a_form_whose_write_failed_can_be_sent_again_with_its_token() {
         json!([])
     );
 }
+
+/// Sends of one form that arrive together (taps without JavaScript on a slow connection): the
+/// later ones wait for the first and then write nothing.
+#[tokio::test]
+async fn sends_of_one_form_at_the_same_moment_write_once() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let day = "2026-11-20";
+    let page = get(&app, &format!("/day/{day}"), &ann, None).await;
+    let once = page.once_of("/water");
+    let csrf = page.csrf();
+    let fields = [("date", day), ("ml", "250"), ("_once", once.as_str())];
+    let sends = (0..6).map(|_| post(&app, "/water", &ann, None, Some(&csrf), &fields));
+    for r in futures::future::join_all(sends).await {
+        r.assert_accepted();
+    }
+    let summary = api(&app, &ann, &format!("/api/v1/summary/{day}")).await;
+    assert_eq!(summary["water_ml"].as_f64(), Some(250.0), "{summary}");
+}
