@@ -472,3 +472,32 @@ async fn new_food(app: &TestApp, who: &common::As, food: serde_json::Value) -> (
         r.body["servings"][0]["id"].as_str().unwrap().to_string(),
     )
 }
+
+/// When some of the day's foods do not give a nutrient, Today says which, in words.
+#[tokio::test]
+async fn today_names_the_nutrients_some_foods_do_not_give() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let full = json!({"name": "Granola", "servings": [{"size": 1, "unit": "cup",
+        "nutrients": {"calories": 400, "fiber": 6, "sugar": 12}}]});
+    let bare = json!({"name": "Toast", "servings": [{"size": 1, "unit": "slice",
+        "nutrients": {"calories": 80}}]});
+    for food in [full, bare] {
+        let (id, _) = new_food(&app, &ann, food).await;
+        let r = app
+            .post(
+                "/api/v1/diary",
+                &ann,
+                json!({"food_item_id": id, "quantity": 1, "meal_type": "breakfast", "date": "2026-11-20"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let page = get(&app, "/day/2026-11-20", &ann, None).await;
+    assert!(
+        page.body
+            .contains("Some foods do not say how much fiber and sugar they have"),
+        "{}",
+        page.body
+    );
+}

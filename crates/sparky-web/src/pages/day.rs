@@ -227,12 +227,13 @@ pub async fn view(
         ),
         macro_of("fat", "nutrient.fat", amount(n.fat), sum.targets.fat),
     ];
-    let partial = sum
-        .partial
-        .iter()
-        .map(|k| t.get(&format!("nutrient.{k}")))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let partial = super::format::in_sentence(
+        &sum.partial
+            .iter()
+            .map(|k| t.get(&format!("nutrient.{k}")))
+            .collect::<Vec<_>>(),
+        t.get("word.and"),
+    );
     let water_ml = f(sum.water_ml);
     let water_target = sum.targets.water.map(f);
     let water = match water_target {

@@ -198,9 +198,42 @@ pub fn day_label(t: &Messages, d: NaiveDate, this_year: i32) -> String {
     }
 }
 
+/// Names as they read inside a sentence: "sugar", "sugar and trans fat", "fiber, sugar and
+/// vitamin A" (the catalog's names begin with a capital; `and` is the catalog's word for it).
+pub fn in_sentence(names: &[&str], and: &str) -> String {
+    let lower: Vec<String> = names
+        .iter()
+        .map(|n| {
+            let mut c = n.chars();
+            c.next()
+                .map(|first| first.to_lowercase().chain(c).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    match lower.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} {and} {last}", rest.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_in_a_sentence() {
+        assert_eq!(in_sentence(&[], "and"), "");
+        assert_eq!(in_sentence(&["Sugar"], "and"), "sugar");
+        assert_eq!(
+            in_sentence(&["Sugar", "Trans fat"], "and"),
+            "sugar and trans fat"
+        );
+        assert_eq!(
+            in_sentence(&["Fiber", "Sugar", "Vitamin A"], "and"),
+            "fiber, sugar and vitamin A"
+        );
+    }
 
     #[test]
     fn counted_unit_words_take_their_plural() {

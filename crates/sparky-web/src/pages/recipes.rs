@@ -409,7 +409,8 @@ async fn render_detail(
             .iter()
             .map(|n| t.get(&format!("nutrient.{n}")))
             .collect();
-        t.fill("recipes.partial", &[("nutrients", &names.join(", "))])
+        let names = super::format::in_sentence(&names, t.get("word.and"));
+        t.fill("recipes.partial", &[("nutrients", &names)])
     };
     let v = RecipeView {
         id,
