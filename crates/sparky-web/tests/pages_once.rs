@@ -244,3 +244,30 @@ async fn sends_of_one_form_at_the_same_moment_write_once() {
     let summary = api(&app, &ann, &format!("/api/v1/summary/{day}")).await;
     assert_eq!(summary["water_ml"].as_f64(), Some(250.0), "{summary}");
 }
+
+/// Sharing with someone, sent twice: one grant, and the second answer is not "already shared".
+#[tokio::test]
+async fn a_grant_sent_twice_is_one_grant_without_a_refusal() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    app.user("bob@example.com").await;
+    let page = get(&app, "/settings/family", &ann, None).await;
+    let once = page.once_of("/settings/family");
+    let csrf = page.csrf();
+    let fields = [
+        ("email", "bob@example.com"),
+        ("access_type", "calorie"),
+        ("_once", once.as_str()),
+    ];
+    for _ in 0..2 {
+        let r = post(&app, "/settings/family", &ann, None, Some(&csrf), &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.location, "/settings/family?done=granted");
+    }
+    let grants = api(&app, &ann, "/api/v1/family-access").await;
+    assert_eq!(
+        grants["given"].as_array().map(Vec::len),
+        Some(1),
+        "{grants}"
+    );
+}

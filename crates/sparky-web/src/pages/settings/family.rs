@@ -106,6 +106,10 @@ pub struct GrantForm {
     email: String,
     #[serde(default)]
     access_type: String,
+    /// The form's once-token ([`crate::pages::Shell::once`]): a grant sent twice is one grant,
+    /// not an "already shared" refusal.
+    #[serde(default, rename = "_once")]
+    once: Option<String>,
 }
 
 async fn grant(mut page: Page, PageForm(form): PageForm<GrantForm>) -> Result<Response, PageError> {
@@ -118,6 +122,10 @@ async fn grant(mut page: Page, PageForm(form): PageForm<GrantForm>) -> Result<Re
         grantee_email: form.email.clone(),
         access_type,
     };
+    let once = form.once.as_deref();
+    if !super::super::once::first_send(&mut page.tx, "grant", once).await? {
+        return Ok(redirect("/settings/family?done=granted"));
+    }
     let errors = match family::grant(&mut page.tx, input).await {
         Ok(_) => {
             page.tx.commit().await?;
