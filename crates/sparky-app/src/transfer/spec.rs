@@ -212,7 +212,8 @@ macro_rules! catalog_exercise {
     };
 }
 
-const NUTRIENTS: [&str; 14] = [
+/// The nutrient columns of servings and diary entries, in archive order.
+const NUTRIENTS: [&str; 15] = [
     "calories",
     "protein",
     "carbohydrates",
@@ -227,6 +228,7 @@ const NUTRIENTS: [&str; 14] = [
     "calcium",
     "iron",
     "vitamin_a",
+    "vitamin_c",
 ];
 
 pub static FILES: &[FileSpec] = &[
@@ -360,7 +362,7 @@ pub static FILES: &[FileSpec] = &[
             col(NUTRIENTS[11], Kind::Num, "n.calcium"),
             col(NUTRIENTS[12], Kind::Num, "n.iron"),
             col(NUTRIENTS[13], Kind::Num, "n.vitamin_a"),
-            col("vitamin_c", Kind::Num, "n.vitamin_c"),
+            col(NUTRIENTS[14], Kind::Num, "n.vitamin_c"),
             col("created_at", Kind::Ts, "n.created_at"),
             col("updated_at", Kind::Ts, "n.updated_at"),
         ],
@@ -668,7 +670,7 @@ pub static FILES: &[FileSpec] = &[
             col(NUTRIENTS[11], Kind::Num, "d.calcium"),
             col(NUTRIENTS[12], Kind::Num, "d.iron"),
             col(NUTRIENTS[13], Kind::Num, "d.vitamin_a"),
-            col("vitamin_c", Kind::Num, "d.vitamin_c"),
+            col(NUTRIENTS[14], Kind::Num, "d.vitamin_c"),
             col("per_serving", Kind::Json, "d.per_serving"),
             Col {
                 import: Some("meal_plan_id"),
@@ -1054,6 +1056,22 @@ impl FileSpec {
                     values.join(", "),
                     self.rows_item()
                 ))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_archive_carries_every_nutrient() {
+        assert_eq!(NUTRIENTS, sparky_core::nutrition::Nutrients::NAMES);
+        for file in ["servings.csv", "diary.csv"] {
+            let header = file_spec(file).expect(file).header();
+            for n in NUTRIENTS {
+                assert!(header.contains(&n), "{file} has no {n}");
             }
         }
     }
