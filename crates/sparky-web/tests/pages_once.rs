@@ -271,3 +271,29 @@ async fn a_grant_sent_twice_is_one_grant_without_a_refusal() {
         "{grants}"
     );
 }
+
+/// A new API key sent twice is one key; the second answer says its secret went out with the
+/// first and how to recover, rather than making a second key.
+#[tokio::test]
+async fn an_api_key_form_sent_twice_makes_one_key_and_says_so() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let page = get(&app, "/settings/security", &ann, None).await;
+    let once = page.once_of("/settings/keys");
+    let csrf = page.csrf();
+    let fields = [("name", "Phone"), ("_once", once.as_str())];
+    let first = post(&app, "/settings/keys", &ann, None, Some(&csrf), &fields).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert!(first.body.contains("id=\"new-key\""), "{}", first.body);
+    let again = post(&app, "/settings/keys", &ann, None, Some(&csrf), &fields).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert!(!again.body.contains("id=\"new-key\""), "{}", again.body);
+    assert!(
+        again.body.contains("This form was sent twice"),
+        "{}",
+        again.body
+    );
+    let keys = api(&app, &ann, "/api/v1/api-keys").await;
+    let n = keys.as_array().or(keys["items"].as_array()).map(Vec::len);
+    assert_eq!(n, Some(1), "{keys}");
+}

@@ -212,6 +212,9 @@ async fn end_others(mut page: Page, PageForm(_): PageForm<Empty>) -> Result<Resp
 pub struct KeyForm {
     #[serde(default)]
     name: String,
+    /// The form's once-token ([`crate::pages::Shell::once`]).
+    #[serde(default, rename = "_once")]
+    once: Option<String>,
 }
 
 /// Creates a key and shows it in the answer itself (never in a URL): it is not shown again.
@@ -224,6 +227,20 @@ async fn create_key(
         name: form.name.clone(),
         expires_at: None,
     };
+    // Sent again (a double tap, a resubmitted page): the key exists and its secret went out
+    // with the first answer only, so the page says so instead of making a second key.
+    let once = form.once.as_deref();
+    if !super::super::once::first_send(&mut page.tx, "api-key", once).await? {
+        let page = render(
+            page,
+            Errors::default(),
+            Some("settings.key_sent_twice"),
+            None,
+            String::new(),
+        )
+        .await?;
+        return Ok(html(&page));
+    }
     match api_keys::create(&mut page.tx, input).await {
         Ok(created) => {
             let mut r = html(
