@@ -309,3 +309,29 @@ async fn sign_in_and_register_forms_missing_fields_say_what_is_missing() {
     let (location, _) = register_in_browser(&app, "ann@example.com").await;
     assert_eq!(location, "/onboarding");
 }
+
+/// Saving onboarding twice with the same form (a double tap, a resubmitted page): the weight
+/// is one reading and the second answer goes to Today like the first.
+#[tokio::test]
+async fn onboarding_saved_twice_keeps_one_weight_reading() {
+    let app = TestApp::spawn().await;
+    let (_, me) = register_in_browser(&app, "ann@example.com").await;
+    let form = get(&app, "/onboarding", &me).await;
+    let once = form.once_of("/onboarding");
+    let mut fields = with("save", &[]);
+    fields.push(("_once", once));
+    fields.push(("_csrf", form.csrf()));
+    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for _ in 0..2 {
+        let r = post(&app, "/onboarding", &me, &f).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.location, "/");
+    }
+    let weights = app.get("/api/v1/measurements?type=weight", &me).await;
+    assert_eq!(
+        weights.body["items"].as_array().map(Vec::len),
+        Some(1),
+        "{:?}",
+        weights.body
+    );
+}

@@ -143,6 +143,9 @@ pub struct OnboardingForm {
     /// `preview` shows the targets; `save` saves everything.
     #[serde(default)]
     action: String,
+    /// The form's once-token ([`super::Shell::once`]): saved twice, the weight is one reading.
+    #[serde(default, rename = "_once")]
+    once: Option<String>,
 }
 
 async fn submit(
@@ -151,6 +154,9 @@ async fn submit(
 ) -> Result<Response, PageError> {
     let t = page.t;
     let result = if form.action == "save" {
+        if !super::once::first_send(&mut page.tx, "onboarding", form.once.as_deref()).await? {
+            return Ok(redirect("/"));
+        }
         onboarding::complete(&mut page.tx, &form.input).await
     } else {
         onboarding::plan(&form.input)
