@@ -501,3 +501,145 @@ async fn today_names_the_nutrients_some_foods_do_not_give() {
         page.body
     );
 }
+
+/// Undo puts back what was deleted; the entry it sends back comes from the browser, so an
+/// edited one is checked like a logged one (day, amount, nutrients, the day's limit) and
+/// refused, naming the field, rather than trusted.
+#[tokio::test]
+async fn undo_puts_an_entry_back_once_and_refuses_an_edited_one() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"date": "2026-11-20", "meal_type": "lunch", "name": "Soup", "nutrients": {"calories": 300}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let csrf = token(&app, &ann, "/day/2026-11-20").await;
+    // Deleted from Today (htmx): the answer carries the undo form with the deleted row.
+    let common::As::Cookie(session) = &ann else {
+        panic!("a session")
+    };
+    let fragment = app
+        .client
+        .post(format!("{}/diary/{id}/delete", app.base))
+        .header("cookie", format!("sparky_session={session}"))
+        .header("origin", app.origin())
+        .header("hx-request", "true")
+        .header("x-csrf-token", &csrf)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = "name=\"entry\" value=\"";
+    let at = fragment.find(marker).expect("an undo form") + marker.len();
+    let snapshot = fragment[at..].split('"').next().unwrap();
+    let snapshot: serde_json::Value = serde_json::from_str(
+        &snapshot
+            .replace("&#34;", "\"")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+    .expect("the deleted row as JSON");
+    assert_eq!(
+        app.get("/api/v1/diary/2026-11-20", &ann).await.body["totals"],
+        json!({})
+    );
+    let undo = |entry: serde_json::Value| {
+        let csrf = csrf.clone();
+        let app = &app;
+        let ann = &ann;
+        async move {
+            post(
+                app,
+                "/diary/restore",
+                ann,
+                None,
+                Some(&csrf),
+                &[("entry", &entry.to_string())],
+            )
+            .await
+        }
+    };
+    let base = |date: &str, quantity: serde_json::Value, calories: serde_json::Value| {
+        json!({
+            "id": uuid::Uuid::new_v4(), "user_id": null, "food_name": "Forged", "meal_type": "lunch",
+            "entry_date": date, "consumed_at": "2026-11-20T12:00:00Z", "quantity": quantity,
+            "unit": "serving", "calories": calories
+        })
+    };
+    // The real one goes back once; sent again it is already there.
+    undo(snapshot.clone()).await.assert_accepted();
+    let day = app.get("/api/v1/diary/2026-11-20", &ann).await;
+    assert_eq!(
+        day.body["totals"]["calories"].as_f64(),
+        Some(300.0),
+        "{}",
+        day.body
+    );
+    let again = undo(snapshot.clone()).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+
+    let me = app.get("/api/v1/me", &ann).await.body["id"].clone();
+    for (entry, field) in [
+        (base("9999-12-31", json!(1), json!(100)), "entry"),
+        (base("2026-11-20", json!(5e12), json!(100)), "entry"),
+        (base("2026-11-20", json!(1), json!(-5)), "entry"),
+        (base("2026-11-20", json!(1), json!(1e9)), "entry"),
+        {
+            let mut e = base("2026-11-20", json!(1), json!(100));
+            e["per_serving"] = json!({"calories": 1e9});
+            (e, "per serving")
+        },
+        {
+            let mut e = base("2026-11-20", json!(1), json!(100));
+            e["servings"] = json!(0);
+            (e, "servings")
+        },
+    ] {
+        let mut entry = entry;
+        entry["user_id"] = me.clone();
+        let r = undo(entry.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{entry}: {}",
+            r.body
+        );
+        assert!(r.body.contains(field), "{}", r.body);
+    }
+    let day = app.get("/api/v1/diary/2026-11-20", &ann).await;
+    assert_eq!(
+        day.body["totals"]["calories"].as_f64(),
+        Some(300.0),
+        "nothing forged went in: {}",
+        day.body
+    );
+
+    // A full day takes nothing more back.
+    for _ in 0..300 {
+        let r = app
+            .post(
+                "/api/v1/diary/quick-add",
+                &ann,
+                json!({"date": "2026-11-21", "meal_type": "snack", "name": "Nut", "nutrients": {"calories": 5}}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let mut entry = base("2026-11-21", json!(1), json!(100));
+    entry["user_id"] = me.clone();
+    let r = undo(entry).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("already holds 300 entries"), "{}", r.body);
+}

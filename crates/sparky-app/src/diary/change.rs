@@ -170,23 +170,101 @@ pub async fn remove(tx: &mut UserTx, id: Uuid) -> AppResult<serde_json::Value> {
 }
 
 /// Puts back an entry [`remove`] returned, exactly as it was (same id). RLS decides whether
-/// the caller may write that diary; a restored entry may be restored only once.
+/// the caller may write that diary; a restored entry may be restored only once. The snapshot
+/// comes back from the client, so it is held to what logging an entry is held to (day,
+/// amount, name, meal, nutrients, the day's entry limit) rather than trusted.
 pub async fn restore(tx: &mut UserTx, snapshot: &serde_json::Value) -> AppResult<DiaryEntry> {
-    if !snapshot.is_object() {
-        return Err(AppError::invalid("entry", "is not a deleted diary entry"));
-    }
+    let (id, date) = check_restored(snapshot)?;
     let row = tx
         .query_opt(
             &format!(
                 "INSERT INTO food_diary AS d
-                 SELECT * FROM jsonb_populate_record(NULL::food_diary, $1)
+                 SELECT r.* FROM jsonb_populate_record(NULL::food_diary, $1) r
+                 WHERE coalesce((SELECT x.entries FROM diary_day_totals x
+                                 WHERE x.user_id = r.user_id AND x.entry_date = r.entry_date), 0) < $2::bigint
                  ON CONFLICT (id) DO NOTHING
                  RETURNING {}",
                 entry_columns()
             ),
-            &[snapshot],
+            &[snapshot, &MAX_ENTRIES_PER_DAY],
         )
         .await?;
-    row.map(|r| entry_from_row(&r))
-        .ok_or_else(|| AppError::conflict("that entry is already back in the diary"))
+    if let Some(r) = row {
+        return Ok(entry_from_row(&r));
+    }
+    let back = tx
+        .query_opt("SELECT 1 FROM food_diary WHERE id = $1", &[&id])
+        .await?;
+    match back {
+        Some(_) => Err(AppError::conflict(
+            "that entry is already back in the diary",
+        )),
+        None => Err(AppError::invalid(
+            "entry",
+            format!("{date} already holds {MAX_ENTRIES_PER_DAY} entries"),
+        )),
+    }
+}
+
+/// The id and day of a deleted entry sent back for undo, once its fields pass the checks a
+/// logged entry passes.
+fn check_restored(snapshot: &serde_json::Value) -> AppResult<(Uuid, Date)> {
+    let refused =
+        |why: String| AppError::invalid("entry", format!("is not a deleted diary entry: {why}"));
+    let text = |k: &str| snapshot.get(k).and_then(serde_json::Value::as_str);
+    let id = text("id")
+        .and_then(|i| i.parse::<Uuid>().ok())
+        .ok_or_else(|| refused("it has no id".into()))?;
+    let day = text("entry_date")
+        .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+        .ok_or_else(|| refused("it has no day".into()))?;
+    let day = Date::new(day).map_err(|e| refused(format!("its day {e}")))?;
+    let quantity = snapshot
+        .get("quantity")
+        .and_then(|q| serde_json::from_value::<Decimal>(q.clone()).ok())
+        .ok_or_else(|| refused("it has no amount".into()))?;
+    parse_quantity("entry", sparky_core::Amount(quantity))
+        .map_err(|_| refused("its amount must be greater than 0 and at most 1,000,000".into()))?;
+    MealType::parse(text("meal_type").unwrap_or_default())
+        .map_err(|_| refused("it has no meal".into()))?;
+    let name = text("food_name").unwrap_or_default();
+    if name.trim().is_empty() || name.chars().count() > 255 {
+        return Err(refused("its name must be 1 to 255 characters".into()));
+    }
+    // The serving it was logged against: later amount changes scale from it.
+    for k in ["serving_size", "serving_weight_g", "servings"] {
+        let Some(v) = snapshot.get(k).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let ok = serde_json::from_value::<Decimal>(v.clone())
+            .is_ok_and(|d| d > Decimal::ZERO && d <= Decimal::from(super::MAX_QUANTITY));
+        if !ok {
+            return Err(refused(format!(
+                "its {k} must be greater than 0 and at most 1,000,000"
+            )));
+        }
+    }
+    let nutrients_of = |object: &serde_json::Value, what: &str| -> AppResult<()> {
+        let known: serde_json::Map<String, serde_json::Value> = Nutrients::NAMES
+            .iter()
+            .filter_map(|k| {
+                object
+                    .get(*k)
+                    .filter(|v| !v.is_null())
+                    .map(|v| (k.to_string(), v.clone()))
+            })
+            .collect();
+        let n: Nutrients = serde_json::from_value(serde_json::Value::Object(known))
+            .map_err(|_| refused(format!("{what} are not numbers")))?;
+        n.validate()
+            .map_err(|(field, problem)| refused(format!("{what}: {field} {problem}")))
+    };
+    nutrients_of(snapshot, "its nutrients")?;
+    if let Some(per) = snapshot.get("per_serving").filter(|v| !v.is_null()) {
+        if !per.is_object() {
+            return Err(refused("its nutrients per serving are not numbers".into()));
+        }
+        nutrients_of(per, "its nutrients per serving")?;
+    }
+    Ok((id, day))
 }
