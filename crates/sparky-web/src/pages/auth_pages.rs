@@ -38,11 +38,17 @@ pub struct NextParam {
     next: Option<String>,
 }
 
-/// Only a path on this site may be the target after signing in.
+/// Where to go after signing in: a path on this server only. Browsers drop tabs and line
+/// breaks from a URL and read a backslash as `/`, so `/<tab>/evil.example` would be `//evil.example`,
+/// another site: only visible ASCII is taken.
 fn safe_next(next: Option<&str>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/")
-        .to_string()
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+    })
+    .unwrap_or("/")
+    .to_string()
 }
 
 fn messages(headers: &HeaderMap) -> Messages {
@@ -344,4 +350,29 @@ pub async fn set_viewing(
         response.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed_after_sign_in() {
+        assert_eq!(
+            safe_next(Some("/day/2026-12-05?x=1")),
+            "/day/2026-12-05?x=1"
+        );
+        for other_site in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "https://evil.example",
+            "evil.example",
+        ] {
+            assert_eq!(safe_next(Some(other_site)), "/", "{other_site:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }
