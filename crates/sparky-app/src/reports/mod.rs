@@ -134,9 +134,10 @@ fn head(rows: &[Row]) -> AppResult<(Uuid, NaiveDate, NaiveDate)> {
 // ---------------------------------------------------------------------------------------------
 
 /// One CSV field: quoted when it holds a comma, quote or line break; a leading `=`, `+`,
-/// `-` or `@` of text (not numbers) is escaped with `'` so a spreadsheet does not run it.
+/// `-`, `@`, tab or carriage return of text (not numbers) is escaped with `'` so a spreadsheet
+/// does not run it.
 fn field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err() {
         format!("'{s}")
     } else {
         s.to_string()
@@ -208,5 +209,7 @@ mod tests {
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(field("=cmd()"), "'=cmd()");
         assert_eq!(field("-0.7"), "-0.7");
+        assert_eq!(field("\t=cmd()"), "'\t=cmd()");
+        assert_eq!(field("\r=cmd()"), "\"'\r=cmd()\"");
     }
 }
