@@ -52,23 +52,7 @@ macro_rules! catalog_exercise {
 }
 
 /// The nutrient columns of servings and diary entries, in archive order.
-const NUTRIENTS: [&str; 15] = [
-    "calories",
-    "protein",
-    "carbohydrates",
-    "fat",
-    "fiber",
-    "sugar",
-    "sodium",
-    "saturated_fat",
-    "trans_fat",
-    "cholesterol",
-    "potassium",
-    "calcium",
-    "iron",
-    "vitamin_a",
-    "vitamin_c",
-];
+const NUTRIENTS: [&str; 15] = sparky_core::nutrition::Nutrients::NAMES;
 
 pub static FILES: &[FileSpec] = &[
     FileSpec {
