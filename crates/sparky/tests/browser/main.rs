@@ -27,6 +27,16 @@ const PASSWORD: &str = "correct horse battery";
 
 /// Registers through the form and lands on Today, skipping onboarding.
 async fn register(b: &Browser, name: &str, email: &str) {
+    register_only(b, name, email).await;
+    skip_onboarding(b).await;
+    if b.path().await != "/" {
+        b.goto("/").await;
+    }
+    b.find("#day").await;
+}
+
+/// Registers through the form and stays where that leads (onboarding).
+async fn register_only(b: &Browser, name: &str, email: &str) {
     b.goto("/register").await;
     b.fill("#full_name", name).await;
     b.fill("#email", email).await;
@@ -38,11 +48,6 @@ async fn register(b: &Browser, name: &str, email: &str) {
         "return location.pathname !== '/register';",
     )
     .await;
-    skip_onboarding(b).await;
-    if b.path().await != "/" {
-        b.goto("/").await;
-    }
-    b.find("#day").await;
 }
 
 /// Registering leads to onboarding, and it is skippable: its skip control leads on.
@@ -641,6 +646,8 @@ async fn every_screen_phone_and_desktop_light_and_dark_with_no_serious_axe_viola
     let today = shown_date(&user).await;
     seed(&user, today).await;
     let guest = driver.session(&server.base).await;
+    let newcomer = driver.session(&server.base).await;
+    register_only(&newcomer, "Nia Newcomer", "nia@example.com").await;
     let dir = screenshot_dir();
     // This run's pictures replace the last run's (other tests keep theirs in subdirectories).
     if let Ok(files) = std::fs::read_dir(&dir) {
@@ -655,6 +662,7 @@ async fn every_screen_phone_and_desktop_light_and_dark_with_no_serious_axe_viola
         let b = match screen.who {
             Who::Guest => &guest,
             Who::User => &user,
+            Who::Newcomer => &newcomer,
         };
         let path = screen.path.replace("{yesterday}", &yesterday);
         for viewport in [PHONE, DESKTOP] {
@@ -709,5 +717,6 @@ async fn every_screen_phone_and_desktop_light_and_dark_with_no_serious_axe_viola
         serious.join("\n")
     );
     guest.close().await;
+    newcomer.close().await;
     user.close().await;
 }

@@ -8,6 +8,8 @@ pub enum Who {
     Guest,
     /// The signed-in user with a month of data (see `seed` in main.rs).
     User,
+    /// Signed in, just registered: onboarding not done (a done one leads on to Today).
+    Newcomer,
 }
 
 /// What to do on the page before the picture. CSS selectors.
@@ -120,7 +122,7 @@ pub const SCREENS: &[Screen] = &[
         User,
         &[],
     ),
-    screen("onboarding", "/onboarding", User, &[]),
+    screen("onboarding", "/onboarding", Newcomer, &[]),
     screen("checkin", "/checkin", User, &[]),
     screen("exercise", "/exercise", User, &[]),
     // Logging a strength exercise: the sheet with its set rows.
