@@ -298,57 +298,76 @@ fn round2(d: Decimal) -> Amount {
 /// active targets (the day's own where a target differs by day of the week), water, weight,
 /// the logging streak and the week's calorie budget.
 pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<DaySummary> {
+    day_reading(tx, acting, date, false).await
+}
+
+/// [`day`], and the end of the transaction: the day's reads go out with the commit, so for
+/// your own data authentication, reads and commit are one round trip.
+pub async fn day_and_commit(
+    mut tx: UserTx,
+    acting: Acting,
+    date: NaiveDate,
+) -> AppResult<DaySummary> {
+    day_reading(&mut tx, acting, date, true).await
+}
+
+async fn day_reading(
+    tx: &mut UserTx,
+    acting: Acting,
+    date: NaiveDate,
+    commit: bool,
+) -> AppResult<DaySummary> {
     acting.ensure_visible(tx, Area::Diary).await?;
+    if commit {
+        tx.commit_with_next_statement();
+    }
     // The day and the six before it: the days of its week so far, whichever day the owner's
     // week starts on (for the week's budget).
     let six_before = date.checked_sub_days(Days::new(6)).unwrap_or(date);
-    let rows = tx
-        .query(RANGE_SQL, &[&acting.owner, &six_before, &date])
-        .await?;
-    let goals = tx
-        .query(
-            &format!(
-                "SELECT type, coalesce(weekday_targets[extract(isodow FROM $2::date)::int], target_value),
-                        target_value, weekday_targets
-                 FROM goals
-                 WHERE user_id = {OWNER} AND status = 'active'
-                   AND type IN ('calorie_target', 'protein_target', 'carbs_target', 'fat_target', 'water_target')
-                 UNION ALL
-                 SELECT 'eat_back', exercise_eat_back_percent::numeric, NULL, NULL FROM user_preferences
-                 WHERE user_id = {OWNER}
-                 UNION ALL
-                 SELECT 'week_start', array_position(ARRAY['monday', 'tuesday', 'wednesday', 'thursday',
-                            'friday', 'saturday', 'sunday'], week_start)::numeric, NULL, NULL
-                 FROM user_preferences WHERE user_id = {OWNER}"
-            ),
-            &[&acting.owner, &date],
-        )
-        .await?;
+    let goals_sql = format!(
+        "SELECT type, coalesce(weekday_targets[extract(isodow FROM $2::date)::int], target_value),
+                target_value, weekday_targets
+         FROM goals
+         WHERE user_id = {OWNER} AND status = 'active'
+           AND type IN ('calorie_target', 'protein_target', 'carbs_target', 'fat_target', 'water_target')
+         UNION ALL
+         SELECT 'eat_back', exercise_eat_back_percent::numeric, NULL, NULL FROM user_preferences
+         WHERE user_id = {OWNER}
+         UNION ALL
+         SELECT 'week_start', array_position(ARRAY['monday', 'tuesday', 'wednesday', 'thursday',
+                    'friday', 'saturday', 'sunday'], week_start)::numeric, NULL, NULL
+         FROM user_preferences WHERE user_id = {OWNER}"
+    );
     // Logged days going back from this one; the first gap ends the streak.
-    let logged = tx
-        .query(
-            &format!(
-                "SELECT entry_date FROM diary_day_totals
-                 WHERE user_id = {OWNER} AND entries > 0 AND entry_date <= $2 AND entry_date > $2 - $3::int
-                 ORDER BY entry_date DESC"
-            ),
-            &[&acting.owner, &date, &MAX_STREAK_DAYS],
-        )
-        .await?;
+    let logged_sql = format!(
+        "SELECT entry_date FROM diary_day_totals
+         WHERE user_id = {OWNER} AND entries > 0 AND entry_date <= $2 AND entry_date > $2 - $3::int
+         ORDER BY entry_date DESC"
+    );
     // How many of the day's entries know each nutrient.
     let known_columns: Vec<String> = Nutrients::NAMES
         .iter()
         .map(|n| format!("count({n})"))
         .collect();
-    let known = tx
-        .query_one(
-            &format!(
-                "SELECT count(*), {} FROM food_diary WHERE user_id = {OWNER} AND entry_date = $2",
-                known_columns.join(", ")
-            ),
-            &[&acting.owner, &date],
-        )
-        .await?;
+    let known_sql = format!(
+        "SELECT count(*), {} FROM food_diary WHERE user_id = {OWNER} AND entry_date = $2",
+        known_columns.join(", ")
+    );
+    // Four independent reads, one round trip.
+    let mut sets = tx
+        .query_many(&[
+            (RANGE_SQL, &[&acting.owner, &six_before, &date]),
+            (&goals_sql, &[&acting.owner, &date]),
+            (&logged_sql, &[&acting.owner, &date, &MAX_STREAK_DAYS]),
+            (&known_sql, &[&acting.owner, &date]),
+        ])
+        .await?
+        .into_iter();
+    let mut next_set = || sets.next().unwrap_or_default();
+    let (rows, goals, logged, known_rows) = (next_set(), next_set(), next_set(), next_set());
+    let known = known_rows
+        .first()
+        .ok_or_else(|| AppError::internal("day summary: no count row"))?;
     let (user_id, mut week_days) = days_of(&rows, six_before, date)?;
     let row = week_days
         .pop()

@@ -92,6 +92,8 @@ pub struct UserTx {
 /// One statement of the pipeline.
 enum Op<'a> {
     Query(&'a Statement, Params<'a>),
+    /// Several independent queries, sent together.
+    Queries(Vec<(&'a Statement, Params<'a>)>),
     Execute(&'a Statement, Params<'a>),
     /// Only the setup (to learn the user).
     Nothing,
@@ -99,6 +101,7 @@ enum Op<'a> {
 
 enum OpResult {
     Rows(Vec<Row>),
+    RowSets(Vec<Vec<Row>>),
     Count(u64),
     Nothing,
 }
@@ -263,6 +266,15 @@ impl UserTx {
         let op_fut = async {
             match op {
                 Op::Query(stmt, params) => client.query(stmt, params).await.map(OpResult::Rows),
+                Op::Queries(statements) => {
+                    // try_join_all polls in order, so the statements go out in this order.
+                    let queries = statements
+                        .iter()
+                        .map(|(stmt, params)| client.query(*stmt, params));
+                    futures::future::try_join_all(queries)
+                        .await
+                        .map(OpResult::RowSets)
+                }
                 Op::Execute(stmt, params) => {
                     client.execute(stmt, params).await.map(OpResult::Count)
                 }
@@ -306,6 +318,29 @@ impl UserTx {
         match self.run(Op::Query(&stmt, params), false).await? {
             OpResult::Rows(rows) => Ok(rows),
             _ => unreachable!("a query returns rows"),
+        }
+    }
+
+    /// Runs independent queries in one round trip and returns each one's rows, in order.
+    /// For a read made of several queries that do not depend on each other's results.
+    pub async fn query_many(
+        &mut self,
+        queries: &[(&str, Params<'_>)],
+    ) -> Result<Vec<Vec<Row>>, DbError> {
+        let mut statements = Vec::with_capacity(queries.len());
+        for (sql, _) in queries {
+            statements.push(self.prepare(sql).await?);
+        }
+        let op = Op::Queries(
+            statements
+                .iter()
+                .zip(queries)
+                .map(|(stmt, (_, params))| (stmt, *params))
+                .collect(),
+        );
+        match self.run(op, false).await? {
+            OpResult::RowSets(sets) => Ok(sets),
+            _ => unreachable!("queries return row sets"),
         }
     }
 

@@ -258,3 +258,76 @@ async fn request_connections_plan_once_and_keep_configured_options() {
     assert_eq!(row.get::<_, String>(1), "5MB");
     tx.commit().await.unwrap();
 }
+
+#[tokio::test]
+async fn query_many_answers_each_query_in_order_and_can_carry_the_commit() {
+    let db = TestDb::new().await;
+    let alice = make_user(&db, "alice@example.com").await;
+    let database = single_connection(&db).await;
+
+    let mut tx = database.as_user(alice).await.unwrap();
+    tx.commit_with_next_statement();
+    let sets = tx
+        .query_many(&[
+            ("SELECT auth.uid()", &[]),
+            ("SELECT g FROM generate_series(1, $1::int) g", &[&3i32]),
+            ("SELECT 1 WHERE false", &[]),
+            (
+                "SELECT txid_current_if_assigned() IS NULL, now() = statement_timestamp()",
+                &[],
+            ),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(sets.len(), 4);
+    assert_eq!(sets[0][0].get::<_, Option<Uuid>>(0), Some(alice));
+    let numbers: Vec<i32> = sets[1].iter().map(|r| r.get(0)).collect();
+    assert_eq!(numbers, [1, 2, 3]);
+    assert!(sets[2].is_empty());
+    // All of them ran inside the request transaction (now() is its start, not the statement's).
+    assert!(
+        !sets[3][0].get::<_, bool>(1),
+        "the queries ran outside the transaction"
+    );
+    // The commit went with them: the transaction is over.
+    assert!(tx.query("SELECT 1", &[]).await.is_err());
+    tx.commit().await.unwrap();
+
+    // One failing query fails the call, and nothing of the transaction stays.
+    let insert = "INSERT INTO measurements (user_id, type, value, unit, measured_at)
+                  VALUES (auth.uid(), 'weight', 80, 'kg', now()) RETURNING 1";
+    let weights = "SELECT count(*) FROM measurements";
+    let mut tx = database.as_user(alice).await.unwrap();
+    let failed = tx
+        .query_many(&[(insert, &[]), ("SELECT * FROM no_such_table", &[])])
+        .await;
+    assert!(failed.is_err());
+    drop(tx);
+    let mut tx = database.as_user(alice).await.unwrap();
+    let n: i64 = tx.query_one(weights, &[]).await.unwrap().get(0);
+    assert_eq!(n, 0, "a failed pipeline kept its insert");
+    // The same insert in a pipeline that succeeds is committed with it.
+    tx.commit_with_next_statement();
+    let sets = tx
+        .query_many(&[(insert, &[]), (weights, &[])])
+        .await
+        .unwrap();
+    assert_eq!(
+        sets[1][0].get::<_, i64>(0),
+        1,
+        "a later query sees the earlier one's row"
+    );
+    drop(tx);
+    let owner = db.owner_client().await;
+    let n: i64 = owner.query_one(weights, &[]).await.unwrap().get(0);
+    assert_eq!(n, 1);
+    let mut tx = database.as_user(alice).await.unwrap();
+    assert_eq!(
+        tx.query_one("SELECT auth.uid()", &[])
+            .await
+            .unwrap()
+            .get::<_, Option<Uuid>>(0),
+        Some(alice)
+    );
+    tx.commit().await.unwrap();
+}

@@ -28,6 +28,32 @@ pub async fn entry(tx: &mut UserTx, id: Uuid) -> AppResult<DiaryEntry> {
 
 /// A day of the diary, grouped by meal, with per-meal and day totals of every nutrient.
 pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<DiaryDay> {
+    day_reading(tx, acting, date, false).await
+}
+
+/// [`day`], and the end of the transaction: for your own diary the day's read goes out with
+/// the commit (and with authentication when it is the first statement), one round trip.
+pub async fn day_and_commit(
+    mut tx: UserTx,
+    acting: Acting,
+    date: NaiveDate,
+) -> AppResult<DiaryDay> {
+    let day = day_reading(&mut tx, acting, date, true).await?;
+    tx.commit().await?;
+    Ok(day)
+}
+
+async fn day_reading(
+    tx: &mut UserTx,
+    acting: Acting,
+    date: NaiveDate,
+    commit: bool,
+) -> AppResult<DiaryDay> {
+    // Someone else's empty day needs one more statement (is it shared at all?), so only
+    // your own day's read can be the last.
+    if commit && acting.owner.is_none() {
+        tx.commit_with_next_statement();
+    }
     let rows = tx
         .query(
             &format!(

@@ -107,8 +107,7 @@ async fn get_diary_day(
 ) -> ApiResult<ApiJson<DiaryDay>> {
     let acting = acting.acting();
     let date = DayRef::parse(&key)?.resolve(&mut tx, acting).await?;
-    let day = diary::day(&mut tx, acting, date).await?;
-    tx.commit().await?;
+    let day = diary::day_and_commit(tx, acting, date).await?;
     Ok(ApiJson(day))
 }
 

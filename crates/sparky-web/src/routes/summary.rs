@@ -37,8 +37,7 @@ async fn day_summary(
 ) -> ApiResult<ApiJson<DaySummary>> {
     let acting = acting.acting();
     let date = DayRef::parse(&key)?.resolve(&mut tx, acting).await?;
-    let day = summary::day(&mut tx, acting, date).await?;
-    tx.commit().await?;
+    let day = summary::day_and_commit(tx, acting, date).await?;
     Ok(ApiJson(day))
 }
 
