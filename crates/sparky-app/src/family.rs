@@ -80,7 +80,7 @@ pub struct AccessibleUser {
 }
 
 /// Most grants one person can hold or give (4 access types × many people is far below it).
-const MAX_LISTED: i64 = 1000;
+pub(crate) const MAX_LISTED: i64 = 1000;
 
 /// Shares a kind of the caller's data with another account.
 pub async fn grant(tx: &mut UserTx, input: CreateGrantInput) -> AppResult<Grant> {
@@ -155,24 +155,25 @@ pub async fn revoke(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
 
 /// People whose data the caller may see or change, with what they may do.
 pub async fn accessible_users(tx: &mut UserTx) -> AppResult<Vec<AccessibleUser>> {
-    let rows = tx
-        .query(
-            "SELECT fa.grantor_user_id, u.email, u.full_name,
-                    array_agg(fa.access_type::text ORDER BY fa.access_type) AS access_types
-             FROM family_access fa LEFT JOIN users u ON u.id = fa.grantor_user_id
-             WHERE fa.grantee_user_id = auth.uid()
-             GROUP BY fa.grantor_user_id, u.email, u.full_name
-             ORDER BY u.full_name, u.email LIMIT $1",
-            &[&MAX_LISTED],
-        )
-        .await?;
-    Ok(rows
-        .iter()
+    let rows = tx.query(ACCESSIBLE_SQL, &[&MAX_LISTED]).await?;
+    Ok(accessible_from(&rows))
+}
+
+/// Who shares something with the caller, at most `$1` of them.
+pub(crate) const ACCESSIBLE_SQL: &str = "SELECT fa.grantor_user_id, u.email, u.full_name,
+        array_agg(fa.access_type::text ORDER BY fa.access_type) AS access_types
+     FROM family_access fa LEFT JOIN users u ON u.id = fa.grantor_user_id
+     WHERE fa.grantee_user_id = auth.uid()
+     GROUP BY fa.grantor_user_id, u.email, u.full_name
+     ORDER BY u.full_name, u.email LIMIT $1";
+
+pub(crate) fn accessible_from(rows: &[tokio_postgres::Row]) -> Vec<AccessibleUser> {
+    rows.iter()
         .map(|r| AccessibleUser {
             user_id: r.get(0),
             email: r.get(1),
             full_name: r.get(2),
             access_types: r.get(3),
         })
-        .collect())
+        .collect()
 }

@@ -24,6 +24,7 @@ pub mod error;
 pub mod exercises;
 pub mod family;
 pub mod foods;
+pub mod frame;
 pub mod goals;
 pub mod health_data;
 pub mod idempotency;

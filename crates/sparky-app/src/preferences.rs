@@ -45,7 +45,7 @@ pub struct PreferencesUpdate {
 const COLUMNS: &str =
     "theme, units_system, ai_provider, timezone, exercise_eat_back_percent, week_start";
 
-fn from_row(r: &tokio_postgres::Row) -> Preferences {
+pub(crate) fn from_row(r: &tokio_postgres::Row) -> Preferences {
     Preferences {
         theme: r
             .get::<_, Option<String>>("theme")
@@ -75,13 +75,18 @@ pub fn parse_timezone(field: &str, tz: &str) -> AppResult<String> {
 
 /// The preferences of the owner (the caller, or someone who shared data with them).
 pub async fn get(tx: &mut UserTx, acting: Acting) -> AppResult<Preferences> {
-    tx.query_opt(
-        &format!("SELECT {COLUMNS} FROM user_preferences WHERE user_id = {OWNER}"),
-        &[&acting.owner],
-    )
-    .await?
-    .map(|r| from_row(&r))
-    .ok_or(AppError::NotFound("preferences"))
+    let row = tx.query_opt(&select_sql(), &[&acting.owner]).await?;
+    found(row.as_ref())
+}
+
+/// The preferences of the owner in `$1` (the caller's own when NULL).
+pub(crate) fn select_sql() -> String {
+    format!("SELECT {COLUMNS} FROM user_preferences WHERE user_id = {OWNER}")
+}
+
+/// The preferences from [`select_sql`]'s row, or 404 when there was none (not visible).
+pub(crate) fn found(row: Option<&tokio_postgres::Row>) -> AppResult<Preferences> {
+    row.map(from_row).ok_or(AppError::NotFound("preferences"))
 }
 
 /// Changes preferences; RLS lets only their owner change them (404 otherwise).

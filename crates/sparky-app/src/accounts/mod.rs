@@ -238,13 +238,18 @@ pub async fn end_current_session(tx: &mut UserTx) -> AppResult<()> {
 
 /// The signed-in user.
 pub async fn me(tx: &mut UserTx) -> AppResult<User> {
-    tx.query_opt(
-        &format!("SELECT {USER_COLUMNS} FROM users WHERE id = auth.uid()"),
-        &[],
-    )
-    .await?
-    .map(|r| user_from(&r))
-    .ok_or(AppError::Unauthenticated)
+    let row = tx.query_opt(&me_sql(), &[]).await?;
+    me_from(row.as_ref())
+}
+
+/// The signed-in user's row.
+pub(crate) fn me_sql() -> String {
+    format!("SELECT {USER_COLUMNS} FROM users WHERE id = auth.uid()")
+}
+
+/// The user from [`me_sql`]'s row; none means the session ended meanwhile.
+pub(crate) fn me_from(row: Option<&tokio_postgres::Row>) -> AppResult<User> {
+    row.map(user_from).ok_or(AppError::Unauthenticated)
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -194,9 +194,11 @@ pub struct Page {
 impl Page {
     /// The frame: name, preferences (theme, units) and the people who shared with the user.
     pub async fn shell(&mut self, title: &str, nav: &'static str) -> Result<Shell, PageError> {
-        let me = sparky_app::accounts::me(&mut self.tx).await?;
-        let prefs = sparky_app::preferences::get(&mut self.tx, Acting::ME).await?;
-        let others = sparky_app::family::accessible_users(&mut self.tx).await?;
+        let sparky_app::frame::Frame {
+            me,
+            preferences: prefs,
+            others,
+        } = sparky_app::frame::read(&mut self.tx).await?;
         let viewing = self
             .viewing
             .filter(|id| *id != me.id)
