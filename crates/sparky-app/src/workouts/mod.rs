@@ -212,8 +212,15 @@ async fn attach_sets(
             &[&ids],
         )
         .await?;
+    sets_into(workouts, &rows, units);
+    Ok(())
+}
+
+/// Gives each workout its sets from rows of (exercise_diary_id, set_number, reps, weight_kg)
+/// in set order.
+fn sets_into(workouts: &mut [Workout], rows: &[Row], units: UnitsSystem) {
     let mut sets: HashMap<Uuid, Vec<WorkoutSet>> = HashMap::new();
-    for r in &rows {
+    for r in rows {
         sets.entry(r.get("exercise_diary_id"))
             .or_default()
             .push(set_from_row(r, units));
@@ -221,20 +228,21 @@ async fn attach_sets(
     for w in workouts {
         w.sets = sets.remove(&w.id).unwrap_or_default();
     }
-    Ok(())
 }
 
 /// The owner's units system (preferences; metric without them).
 async fn owner_units(tx: &mut UserTx, acting: Acting) -> AppResult<UnitsSystem> {
-    let row = tx
-        .query_opt(
-            &format!("SELECT units_system FROM user_preferences WHERE user_id = {OWNER} LIMIT 1"),
-            &[&acting.owner],
-        )
-        .await?;
-    Ok(UnitsSystem::from_preference(
-        row.and_then(|r| r.get::<_, Option<String>>(0)).as_deref(),
-    ))
+    let row = tx.query_opt(&owner_units_sql(), &[&acting.owner]).await?;
+    Ok(units_from(row.as_ref()))
+}
+
+/// The units system of the owner in `$1` (the caller when NULL).
+fn owner_units_sql() -> String {
+    format!("SELECT units_system FROM user_preferences WHERE user_id = {OWNER} LIMIT 1")
+}
+
+fn units_from(row: Option<&Row>) -> UnitsSystem {
+    UnitsSystem::from_preference(row.and_then(|r| r.get::<_, Option<String>>(0)).as_deref())
 }
 
 /// An entry's owner and their units, or 404.
@@ -388,22 +396,33 @@ pub async fn entry(tx: &mut UserTx, id: Uuid) -> AppResult<Workout> {
 
 /// A day of the exercise diary with every set, and the day's calories and minutes.
 pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<WorkoutDay> {
-    let rows = tx
-        .query(
-            &format!(
-                "SELECT {ENTRY_COLUMNS} FROM exercise_diary d
-                 WHERE d.user_id = {OWNER} AND d.entry_date = $2
-                 ORDER BY d.performed_at, d.created_at, d.id"
-            ),
-            &[&acting.owner, &date],
-        )
+    let workouts_sql = format!(
+        "SELECT {ENTRY_COLUMNS} FROM exercise_diary d
+         WHERE d.user_id = {OWNER} AND d.entry_date = $2
+         ORDER BY d.performed_at, d.created_at, d.id"
+    );
+    let sets_sql = format!(
+        "SELECT s.exercise_diary_id, s.set_number, s.reps, s.weight_kg
+         FROM exercise_sets s JOIN exercise_diary d ON d.id = s.exercise_diary_id
+         WHERE d.user_id = {OWNER} AND d.entry_date = $2
+         ORDER BY s.exercise_diary_id, s.set_number"
+    );
+    // The day's workouts, their sets and the owner's units: one round trip.
+    let sets = tx
+        .query_many(&[
+            (&workouts_sql, &[&acting.owner, &date]),
+            (&sets_sql, &[&acting.owner, &date]),
+            (&owner_units_sql(), &[&acting.owner]),
+        ])
         .await?;
+    let [rows, set_rows, units_rows] = <[_; 3]>::try_from(sets)
+        .map_err(|_| AppError::internal("workout day: three answers expected"))?;
     if rows.is_empty() {
         acting.ensure_visible(tx, Area::Diary).await?;
     }
-    let units = owner_units(tx, acting).await?;
+    let units = units_from(units_rows.first());
     let mut entries: Vec<Workout> = rows.iter().map(|r| workout_from_row(r, units)).collect();
-    attach_sets(tx, &mut entries, units).await?;
+    sets_into(&mut entries, &set_rows, units);
     let total_calories: Decimal = entries
         .iter()
         .filter_map(|e| e.calories_burned.map(Amount::decimal))
