@@ -6,6 +6,7 @@ use sparky_db::UserTx;
 
 use crate::acting::{Acting, OWNER};
 use crate::error::{AppError, AppResult};
+use crate::reads::{Answers, ReadId, Reads};
 
 /// A day as a path segment names it: `2026-11-25` or `today`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,15 +48,32 @@ fn date_problem(e: DateError) -> String {
 
 /// Today in the owner's timezone.
 pub async fn today(tx: &mut UserTx, acting: Acting) -> AppResult<NaiveDate> {
-    let row = tx
-        .query_one(
-            &format!(
-                "SELECT (now() AT TIME ZONE coalesce(
-                     (SELECT p.timezone FROM user_preferences p WHERE p.user_id = {OWNER} LIMIT 1),
-                     'UTC'))::date"
-            ),
-            &[&acting.owner],
-        )
-        .await?;
+    let row = tx.query_one(&today_sql(), &[&acting.owner]).await?;
     Ok(row.get(0))
+}
+
+/// Today in the timezone of the owner in `$1` (the caller when NULL).
+fn today_sql() -> String {
+    format!(
+        "SELECT (now() AT TIME ZONE coalesce(
+             (SELECT p.timezone FROM user_preferences p WHERE p.user_id = {OWNER} LIMIT 1),
+             'UTC'))::date"
+    )
+}
+
+/// [`today`], planned (see [`crate::reads`]).
+pub struct TodayPlan(ReadId);
+
+pub fn plan_today(reads: &mut Reads, acting: Acting) -> TodayPlan {
+    TodayPlan(reads.add(today_sql(), vec![Box::new(acting.owner)]))
+}
+
+impl TodayPlan {
+    pub fn finish(self, answers: &mut Answers) -> AppResult<NaiveDate> {
+        answers
+            .take(self.0)?
+            .first()
+            .map(|r| r.get(0))
+            .ok_or_else(|| AppError::internal("today: no row"))
+    }
 }

@@ -23,6 +23,7 @@ use uuid::Uuid;
 use crate::acting::{Acting, Area, OWNER};
 use crate::error::{AppError, AppResult};
 use crate::nutrients::NumericF64;
+use crate::reads::{Answers, Param, ReadId, Reads};
 
 /// Days a range may span.
 pub const MAX_RANGE_DAYS: i64 = 366;
@@ -261,6 +262,31 @@ pub async fn range(tx: &mut UserTx, acting: Acting, range: Range) -> AppResult<R
     range_from_rows(&rows, range)
 }
 
+/// [`range`]'s read, planned (see [`crate::reads`]); the caller has checked that the owner's
+/// diary is visible.
+pub struct RangePlan {
+    range: Range,
+    rows: ReadId,
+}
+
+pub fn plan_range(reads: &mut Reads, acting: Acting, range: Range) -> RangePlan {
+    let params: Vec<Param> = vec![
+        Box::new(acting.owner),
+        Box::new(range.from),
+        Box::new(range.to),
+    ];
+    RangePlan {
+        rows: reads.add(RANGE_SQL, params),
+        range,
+    }
+}
+
+impl RangePlan {
+    pub fn finish(self, answers: &mut Answers) -> AppResult<RangeSummary> {
+        range_from_rows(&answers.take(self.rows)?, self.range)
+    }
+}
+
 /// One row a day for `range`, and the end of the transaction: for your own data the query and
 /// its commit are one round trip (with authentication too when it is the first statement).
 pub async fn range_and_commit(
@@ -321,6 +347,25 @@ async fn day_reading(
     if commit {
         tx.commit_with_next_statement();
     }
+    let mut reads = Reads::new();
+    let plan = plan_day(&mut reads, acting, date);
+    let mut answers = reads.run(tx).await?;
+    plan.finish(&mut answers)
+}
+
+/// The queries of one day's summary, planned (see [`crate::reads`]); the caller has checked
+/// that the owner's diary is visible.
+pub struct DayPlan {
+    date: NaiveDate,
+    six_before: NaiveDate,
+    week: ReadId,
+    goals: ReadId,
+    logged: ReadId,
+    known: ReadId,
+}
+
+/// Plans [`day`]'s four reads.
+pub fn plan_day(reads: &mut Reads, acting: Acting, date: NaiveDate) -> DayPlan {
     // The day and the six before it: the days of its week so far, whichever day the owner's
     // week starts on (for the week's budget).
     let six_before = date.checked_sub_days(Days::new(6)).unwrap_or(date);
@@ -353,22 +398,47 @@ async fn day_reading(
         "SELECT count(*), {} FROM food_diary WHERE user_id = {OWNER} AND entry_date = $2",
         known_columns.join(", ")
     );
-    // Four independent reads, one round trip.
-    let mut sets = tx
-        .query_many(&[
-            (RANGE_SQL, &[&acting.owner, &six_before, &date]),
-            (&goals_sql, &[&acting.owner, &date]),
-            (&logged_sql, &[&acting.owner, &date, &MAX_STREAK_DAYS]),
-            (&known_sql, &[&acting.owner, &date]),
-        ])
-        .await?
-        .into_iter();
-    let mut next_set = || sets.next().unwrap_or_default();
-    let (rows, goals, logged, known_rows) = (next_set(), next_set(), next_set(), next_set());
+    let owner = || -> Param { Box::new(acting.owner) };
+    DayPlan {
+        date,
+        six_before,
+        week: reads.add(
+            RANGE_SQL,
+            vec![owner(), Box::new(six_before), Box::new(date)],
+        ),
+        goals: reads.add(goals_sql, vec![owner(), Box::new(date)]),
+        logged: reads.add(
+            logged_sql,
+            vec![owner(), Box::new(date), Box::new(MAX_STREAK_DAYS)],
+        ),
+        known: reads.add(known_sql, vec![owner(), Box::new(date)]),
+    }
+}
+
+impl DayPlan {
+    /// The summary from the planned reads' rows.
+    pub fn finish(self, answers: &mut Answers) -> AppResult<DaySummary> {
+        let (date, six_before) = (self.date, self.six_before);
+        let rows = answers.take(self.week)?;
+        let goals = answers.take(self.goals)?;
+        let logged = answers.take(self.logged)?;
+        let known_rows = answers.take(self.known)?;
+        summary_of(date, six_before, &rows, &goals, &logged, &known_rows)
+    }
+}
+
+fn summary_of(
+    date: NaiveDate,
+    six_before: NaiveDate,
+    rows: &[tokio_postgres::Row],
+    goals: &[tokio_postgres::Row],
+    logged: &[tokio_postgres::Row],
+    known_rows: &[tokio_postgres::Row],
+) -> AppResult<DaySummary> {
     let known = known_rows
         .first()
         .ok_or_else(|| AppError::internal("day summary: no count row"))?;
-    let (user_id, mut week_days) = days_of(&rows, six_before, date)?;
+    let (user_id, mut week_days) = days_of(rows, six_before, date)?;
     let row = week_days
         .pop()
         .ok_or_else(|| AppError::internal("day summary: no day row"))?;
@@ -382,7 +452,7 @@ async fn day_reading(
         .collect();
     let mut streak = 0i64;
     let mut expected = date;
-    for r in &logged {
+    for r in logged {
         let d: NaiveDate = r.get(0);
         if d != expected {
             break;

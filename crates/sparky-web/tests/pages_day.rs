@@ -643,3 +643,65 @@ async fn undo_puts_an_entry_back_once_and_refuses_an_edited_one() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("already holds 300 entries"), "{}", r.body);
 }
+
+/// Viewing a family member's day: their food, summary and workout (with its sets, in their
+/// units) are on it, read together; without a grant the same cookie shows your own day.
+#[tokio::test]
+async fn a_shared_day_shows_the_owners_food_summary_and_workouts() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let (_, cy) = app.user("cy@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"name": "Lasagne", "meal_type": "dinner", "date": "2026-07-05", "nutrients": {"calories": 640}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = app
+        .post(
+            "/api/v1/exercises",
+            &ann,
+            json!({"name": "Sled push", "category": "Strength"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let sled = r.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            json!({"exercise_id": sled, "date": "2026-07-05",
+                   "sets": [{"reps": 8, "weight": 60}, {"reps": 6, "weight": 70}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    // A workout on another day is not on this one.
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            json!({"exercise_id": sled, "date": "2026-07-04", "notes": "yesterday's push", "sets": [{"reps": 1, "weight": 99}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    grant(&app, &ann, "bob@example.com", "calorie").await;
+
+    let own = get(&app, "/day/2026-07-05", &ann, None).await;
+    let shared = get(&app, "/day/2026-07-05", &bob, Some(&ann_id)).await;
+    assert_eq!(shared.status, StatusCode::OK);
+    for page in [&own, &shared] {
+        assert!(page.body.contains("Lasagne"), "{}", page.body);
+        assert!(page.body.contains("640"), "{}", page.body);
+        assert!(page.body.contains("Sled push"), "{}", page.body);
+        assert!(page.body.contains("2 sets"), "{}", page.body);
+        assert_eq!(page.body.matches("Sled push").count(), 1, "{}", page.body);
+    }
+    // Cy has no grant: the cookie naming Ann is ignored and Cy sees an empty day of their own.
+    let unshared = get(&app, "/day/2026-07-05", &cy, Some(&ann_id)).await;
+    assert_eq!(unshared.status, StatusCode::OK);
+    assert!(!unshared.body.contains("Lasagne"));
+    assert!(!unshared.body.contains("Sled push"));
+}

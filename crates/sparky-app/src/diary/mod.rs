@@ -225,7 +225,7 @@ pub use copy::copy;
 use insert::day_full;
 pub(crate) use insert::{insert_entry, insert_entry_of_plan, NewEntry};
 pub use log::{log, log_and_commit, quick_add, quick_add_and_commit};
-pub use read::{day, day_and_commit, entry, group_day, recent};
+pub use read::{day, day_and_commit, entry, group_day, plan_day, recent, DayPlan};
 pub use rows::nutrition_error;
 use rows::{entry_columns, entry_from_row};
 pub(crate) use servings::{choose_serving, food_servings, foods_servings, portion, FoodServings};

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::acting::{Acting, Area, OWNER};
 use crate::error::{AppError, AppResult};
+use crate::reads::{Answers, Param, ReadId, Reads};
 
 use super::*;
 
@@ -54,22 +55,45 @@ async fn day_reading(
     if commit && acting.owner.is_none() {
         tx.commit_with_next_statement();
     }
-    let rows = tx
-        .query(
-            &format!(
-                "SELECT {} FROM food_diary d
-                 WHERE d.user_id = {OWNER} AND d.entry_date = $2
-                 ORDER BY d.consumed_at, d.created_at, d.id",
-                entry_columns()
-            ),
-            &[&acting.owner, &date],
-        )
-        .await?;
+    let rows = tx.query(&day_sql(), &[&acting.owner, &date]).await?;
     if rows.is_empty() {
         acting.ensure_visible(tx, Area::Diary).await?;
     }
     let user_id = acting.owner_id(tx).await?;
     Ok(group_day(date, user_id, rows.iter().map(entry_from_row)))
+}
+
+/// The entries of the day in `$2` of the owner in `$1`, in the order they were eaten.
+fn day_sql() -> String {
+    format!(
+        "SELECT {} FROM food_diary d
+         WHERE d.user_id = {OWNER} AND d.entry_date = $2
+         ORDER BY d.consumed_at, d.created_at, d.id",
+        entry_columns()
+    )
+}
+
+/// [`day`]'s read, planned (see [`crate::reads`]); the caller has checked that the owner's
+/// diary is visible.
+pub struct DayPlan {
+    date: NaiveDate,
+    rows: ReadId,
+}
+
+pub fn plan_day(reads: &mut Reads, acting: Acting, date: NaiveDate) -> DayPlan {
+    let params: Vec<Param> = vec![Box::new(acting.owner), Box::new(date)];
+    DayPlan {
+        date,
+        rows: reads.add(day_sql(), params),
+    }
+}
+
+impl DayPlan {
+    /// The day of `owner` (whose diary it is) from the planned read's rows.
+    pub fn finish(self, answers: &mut Answers, owner: Uuid) -> AppResult<DiaryDay> {
+        let rows = answers.take(self.rows)?;
+        Ok(group_day(self.date, owner, rows.iter().map(entry_from_row)))
+    }
 }
 
 /// Groups entries into the four meals with totals.

@@ -29,6 +29,7 @@ use uuid::Uuid;
 use crate::acting::{delete_by_id, Acting, Area, OWNER};
 use crate::error::{AppError, AppResult};
 use crate::paging::{LimitBounds, Page, PageRequest};
+use crate::reads::{Answers, Param, ReadId, Reads};
 
 use input::{stored_km, stored_sets, StoredSet};
 pub use input::{LogWorkout, LogWorkoutInput, SetInput, UpdateWorkout, UpdateWorkoutInput};
@@ -396,6 +397,26 @@ pub async fn entry(tx: &mut UserTx, id: Uuid) -> AppResult<Workout> {
 
 /// A day of the exercise diary with every set, and the day's calories and minutes.
 pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<WorkoutDay> {
+    let mut reads = Reads::new();
+    let plan = plan_day(&mut reads, acting, date);
+    let mut answers = reads.run(tx).await?;
+    let day = plan.finish(&mut answers, acting.owner_id(tx).await?)?;
+    if day.entries.is_empty() {
+        acting.ensure_visible(tx, Area::Diary).await?;
+    }
+    Ok(day)
+}
+
+/// [`day`]'s reads, planned (see [`crate::reads`]).
+pub struct DayPlan {
+    date: NaiveDate,
+    workouts: ReadId,
+    sets: ReadId,
+    units: ReadId,
+}
+
+/// Plans a workout day: its workouts, their sets and the owner's units, read together.
+pub fn plan_day(reads: &mut Reads, acting: Acting, date: NaiveDate) -> DayPlan {
     let workouts_sql = format!(
         "SELECT {ENTRY_COLUMNS} FROM exercise_diary d
          WHERE d.user_id = {OWNER} AND d.entry_date = $2
@@ -407,22 +428,34 @@ pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<
          WHERE d.user_id = {OWNER} AND d.entry_date = $2
          ORDER BY s.exercise_diary_id, s.set_number"
     );
-    // The day's workouts, their sets and the owner's units: one round trip.
-    let sets = tx
-        .query_many(&[
-            (&workouts_sql, &[&acting.owner, &date]),
-            (&sets_sql, &[&acting.owner, &date]),
-            (&owner_units_sql(), &[&acting.owner]),
-        ])
-        .await?;
-    let [rows, set_rows, units_rows] = <[_; 3]>::try_from(sets)
-        .map_err(|_| AppError::internal("workout day: three answers expected"))?;
-    if rows.is_empty() {
-        acting.ensure_visible(tx, Area::Diary).await?;
+    let day = || -> Vec<Param> { vec![Box::new(acting.owner), Box::new(date)] };
+    DayPlan {
+        date,
+        workouts: reads.add(workouts_sql, day()),
+        sets: reads.add(sets_sql, day()),
+        units: reads.add(owner_units_sql(), vec![Box::new(acting.owner)]),
     }
-    let units = units_from(units_rows.first());
+}
+
+impl DayPlan {
+    /// The workout day of `owner` from the planned reads' rows.
+    pub fn finish(self, answers: &mut Answers, owner: Uuid) -> AppResult<WorkoutDay> {
+        let rows = answers.take(self.workouts)?;
+        let set_rows = answers.take(self.sets)?;
+        let units = units_from(answers.take(self.units)?.first());
+        Ok(workout_day(self.date, owner, &rows, &set_rows, units))
+    }
+}
+
+fn workout_day(
+    date: NaiveDate,
+    owner: Uuid,
+    rows: &[Row],
+    set_rows: &[Row],
+    units: UnitsSystem,
+) -> WorkoutDay {
     let mut entries: Vec<Workout> = rows.iter().map(|r| workout_from_row(r, units)).collect();
-    sets_into(&mut entries, &set_rows, units);
+    sets_into(&mut entries, set_rows, units);
     let total_calories: Decimal = entries
         .iter()
         .filter_map(|e| e.calories_burned.map(Amount::decimal))
@@ -432,13 +465,13 @@ pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<
         .filter_map(|e| e.duration_minutes)
         .map(i64::from)
         .sum();
-    Ok(WorkoutDay {
+    WorkoutDay {
         date,
-        user_id: acting.owner_id(tx).await?,
+        user_id: owner,
         entries,
         total_calories_burned: Amount(total_calories),
         total_duration_minutes: total_duration,
-    })
+    }
 }
 
 /// A validated date range with a page.

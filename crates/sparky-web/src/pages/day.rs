@@ -10,7 +10,7 @@ use axum::Router;
 use chrono::{Datelike, Days, NaiveDate};
 use serde::Deserialize;
 use sparky_app::days::DayRef;
-use sparky_app::{diary, summary};
+use sparky_app::diary;
 use sparky_core::nutrition::Nutrients;
 use sparky_core::{AccessType, Amount, MealType};
 use uuid::Uuid;
@@ -165,12 +165,14 @@ pub async fn view(
     let t = &shell.t;
     let acting = page.acting;
     let tx = &mut page.tx;
-    let day = diary::day(tx, acting, date).await?;
-    let sum = summary::day(tx, acting, date).await?;
-    let from = date - Days::new(13);
-    let range = summary::range(tx, acting, summary::Range { from, to: date }).await?;
-    let workouts = sparky_app::workouts::day(tx, acting, date).await?;
-    let today = sparky_app::days::today(tx, acting).await?;
+    // One round trip for all of it.
+    let sparky_app::overview::DayOverview {
+        diary: day,
+        summary: sum,
+        trend: range,
+        workouts,
+        today,
+    } = sparky_app::overview::day(tx, acting, date).await?;
 
     let eaten = f(sum.net_calories) + f(sum.burned);
     let burned = f(sum.burned);

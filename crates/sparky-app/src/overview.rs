@@ -1,0 +1,49 @@
+//! Everything the Today screen shows about one day, read in one round trip: the diary, the
+//! day's summary, the two weeks up to it, the workouts, and which day is today for the owner.
+
+use chrono::{Days, NaiveDate};
+use sparky_db::UserTx;
+
+use crate::acting::{Acting, Area};
+use crate::diary::DiaryDay;
+use crate::error::AppResult;
+use crate::reads::Reads;
+use crate::summary::{DaySummary, Range, RangeSummary};
+use crate::workouts::WorkoutDay;
+
+/// Days of totals shown up to the day (the day itself included).
+pub const TREND_DAYS: u64 = 14;
+
+pub struct DayOverview {
+    pub diary: DiaryDay,
+    pub summary: DaySummary,
+    /// The [`TREND_DAYS`] days up to the day.
+    pub trend: RangeSummary,
+    pub workouts: WorkoutDay,
+    /// Today in the owner's timezone.
+    pub today: NaiveDate,
+}
+
+pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<DayOverview> {
+    // Someone else's diary: 404 unless it is shared (one statement before the reads; your own
+    // is always visible).
+    acting.ensure_visible(tx, Area::Diary).await?;
+    let from = date
+        .checked_sub_days(Days::new(TREND_DAYS - 1))
+        .unwrap_or(date);
+    let mut reads = Reads::new();
+    let diary = crate::diary::plan_day(&mut reads, acting, date);
+    let summary = crate::summary::plan_day(&mut reads, acting, date);
+    let trend = crate::summary::plan_range(&mut reads, acting, Range { from, to: date });
+    let workouts = crate::workouts::plan_day(&mut reads, acting, date);
+    let today = crate::days::plan_today(&mut reads, acting);
+    let mut answers = reads.run(tx).await?;
+    let owner = acting.owner_id(tx).await?;
+    Ok(DayOverview {
+        diary: diary.finish(&mut answers, owner)?,
+        summary: summary.finish(&mut answers)?,
+        trend: trend.finish(&mut answers)?,
+        workouts: workouts.finish(&mut answers, owner)?,
+        today: today.finish(&mut answers)?,
+    })
+}
