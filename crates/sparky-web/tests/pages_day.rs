@@ -156,14 +156,7 @@ async fn copy_a_meal_from_a_family_members_diary() {
     let app = TestApp::spawn().await;
     let (ann_id, ann) = app.user("ann@example.com").await;
     let (_, bob) = app.user("bob@example.com").await;
-    let r = app
-        .post(
-            "/api/v1/diary/quick-add",
-            &ann,
-            json!({"name": "Lasagne", "meal_type": "dinner", "date": "2026-07-05", "nutrients": {"calories": 640}}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    lasagne_for_dinner(&app, &ann).await;
     let sheet = get(
         &app,
         "/add?date=2026-07-05&meal=dinner&tab=copy",
@@ -198,6 +191,18 @@ async fn copy_a_meal_from_a_family_members_diary() {
     assert_eq!(copied.location, "/day/2026-07-05");
     let day = app.get("/api/v1/diary/2026-07-05", &bob).await;
     assert_eq!(day.body["totals"]["calories"], 640.0, "{:?}", day.body);
+}
+
+/// Quick-adds a 640 kcal lasagne to `who`'s dinner on 5 July 2026.
+async fn lasagne_for_dinner(app: &TestApp, who: &common::As) {
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            who,
+            json!({"name": "Lasagne", "meal_type": "dinner", "date": "2026-07-05", "nutrients": {"calories": 640}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
 }
 
 /// The add sheet's Copy form: the dinner of `from`'s 5 July onto the same day.
@@ -652,14 +657,7 @@ async fn a_shared_day_shows_the_owners_food_summary_and_workouts() {
     let (ann_id, ann) = app.user("ann@example.com").await;
     let (_, bob) = app.user("bob@example.com").await;
     let (_, cy) = app.user("cy@example.com").await;
-    let r = app
-        .post(
-            "/api/v1/diary/quick-add",
-            &ann,
-            json!({"name": "Lasagne", "meal_type": "dinner", "date": "2026-07-05", "nutrients": {"calories": 640}}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    lasagne_for_dinner(&app, &ann).await;
     let r = app
         .post(
             "/api/v1/exercises",
