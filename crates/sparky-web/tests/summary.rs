@@ -474,7 +474,7 @@ async fn table_reads(app: &TestApp) -> Vec<(String, i64, i64)> {
                     coalesce(io.heap_blks_read + io.heap_blks_hit, 0) + coalesce(io.idx_blks_read + io.idx_blks_hit, 0)
              FROM pg_stat_user_tables s JOIN pg_statio_user_tables io USING (relid)
              WHERE s.relname IN ('food_diary', 'diary_day_totals', 'measurement_day_totals', 'measurements',
-                                 'exercise_diary')
+                                 'exercise_diary', 'exercise_sets')
              ORDER BY s.relname",
             &[],
         )
@@ -509,6 +509,23 @@ async fn everyday_reads_touch_only_the_users_rows_under_row_level_security() {
     let crowd_uuid: uuid::Uuid = crowd_id.parse().unwrap();
     let oats = food(&app, &ann, 379.0, 13.15).await;
     log(&app, &ann, &oats, 50.0, "2026-07-05", "breakfast").await;
+    let r = app
+        .post(
+            "/api/v1/exercises",
+            &ann,
+            json!({"name": "Sled push", "category": "Strength"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            json!({"exercise_id": r.body["id"], "date": "2026-07-05",
+                   "sets": [{"reps": 8, "weight": 60}, {"reps": 6, "weight": 70}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     app.post(
         "/api/v1/family-access",
         &ann,
@@ -535,17 +552,20 @@ async fn everyday_reads_touch_only_the_users_rows_under_row_level_security() {
         "INSERT INTO exercise_diary (user_id, exercise_id, duration_minutes, calories_burned, performed_at)
          SELECT $1, (SELECT id FROM exercises WHERE user_id IS NULL ORDER BY name LIMIT 1), 30, 200, d + time '18:00'
          FROM generate_series(date '2025-07-06', date '2026-07-05', interval '1 day') d, generate_series(1, 30) n",
+        "INSERT INTO exercise_sets (exercise_diary_id, set_number, reps, weight_kg)
+         SELECT e.id, n, 10, 50 FROM exercise_diary e, generate_series(1, 3) n WHERE e.user_id = $1",
     ] {
         owner.execute(sql, &[&crowd_uuid]).await.unwrap();
     }
     owner.batch_execute("ANALYZE").await.unwrap();
     let before = table_reads(&app).await;
-    assert_eq!(before.len(), 5, "{before:?}");
+    assert_eq!(before.len(), 6, "{before:?}");
 
     let paths = [
         "/api/v1/diary/2026-07-05".to_string(),
         "/api/v1/summary/2026-07-05".to_string(),
         "/api/v1/summary?from=2025-07-06&to=2026-07-05".to_string(),
+        "/api/v1/workouts/2026-07-05".to_string(),
     ];
     for path in &paths {
         let r = app.get(path, &ann).await;
@@ -565,7 +585,7 @@ async fn everyday_reads_touch_only_the_users_rows_under_row_level_security() {
             seq_after, seq_before,
             "{table}: a sequential scan while serving {paths:?}"
         );
-        // Six requests, each a few index and heap pages per table; reading the crowd's rows
+        // Eight requests, each a few index and heap pages per table; reading the crowd's rows
         // (hundreds of pages) would be far more.
         assert!(
             blocks_after - blocks_before < 80,
