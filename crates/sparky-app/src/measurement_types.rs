@@ -141,15 +141,18 @@ fn type_from_row(r: &tokio_postgres::Row, system: UnitsSystem) -> MeasurementTyp
 
 /// The owner's unit system (their preference, read through RLS: any family grant shows it).
 pub(crate) async fn units_system(tx: &mut UserTx, acting: Acting) -> AppResult<UnitsSystem> {
-    let row = tx
-        .query_opt(
-            &format!("SELECT units_system FROM user_preferences WHERE user_id = {OWNER} LIMIT 1"),
-            &[&acting.owner],
-        )
-        .await?;
-    Ok(UnitsSystem::from_preference(
-        row.and_then(|r| r.get::<_, Option<String>>(0)).as_deref(),
-    ))
+    let row = tx.query_opt(&units_system_sql(), &[&acting.owner]).await?;
+    Ok(units_system_from(row.as_ref()))
+}
+
+/// The units system of the owner in `$1` (the caller when NULL).
+pub(crate) fn units_system_sql() -> String {
+    format!("SELECT units_system FROM user_preferences WHERE user_id = {OWNER} LIMIT 1")
+}
+
+/// [`units_system_sql`]'s answer: metric without preferences.
+pub(crate) fn units_system_from(row: Option<&tokio_postgres::Row>) -> UnitsSystem {
+    UnitsSystem::from_preference(row.and_then(|r| r.get::<_, Option<String>>(0)).as_deref())
 }
 
 /// The dimension of a type known for the owner (built-in, or the owner's custom type).
@@ -159,16 +162,22 @@ pub(crate) async fn dimension_of(
     name: &str,
 ) -> AppResult<Option<Dimension>> {
     let row = tx
-        .query_opt(
-            &format!(
-                "SELECT dimension FROM measurement_types
-                 WHERE name = $2 AND (user_id IS NULL OR user_id = {OWNER})
-                 ORDER BY user_id NULLS FIRST LIMIT 1"
-            ),
-            &[&acting.owner, &name],
-        )
+        .query_opt(&dimension_sql(), &[&acting.owner, &name])
         .await?;
-    Ok(row.and_then(|r| Dimension::parse(r.get::<_, &str>(0)).ok()))
+    Ok(dimension_from(row.as_ref()))
+}
+
+/// The dimension of the type named `$2` for the owner in `$1`.
+pub(crate) fn dimension_sql() -> String {
+    format!(
+        "SELECT dimension FROM measurement_types
+         WHERE name = $2 AND (user_id IS NULL OR user_id = {OWNER})
+         ORDER BY user_id NULLS FIRST LIMIT 1"
+    )
+}
+
+pub(crate) fn dimension_from(row: Option<&tokio_postgres::Row>) -> Option<Dimension> {
+    row.and_then(|r| Dimension::parse(r.get::<_, &str>(0)).ok())
 }
 
 /// The dimension of `name` for the owner, or a 422 naming `type` (a 404 first when the owner's
@@ -181,14 +190,22 @@ pub(crate) async fn require_type(
     if let Some(d) = dimension_of(tx, acting, name).await? {
         return Ok(d);
     }
-    acting.ensure_visible(tx, Area::Measurements).await?;
-    Err(AppError::invalid(
+    Err(unknown_type(tx, acting, name).await)
+}
+
+/// The refusal of a type the owner does not have: a 422 naming `type`, or a 404 when the
+/// owner's measurements are not shared with the caller at all.
+pub(crate) async fn unknown_type(tx: &mut UserTx, acting: Acting, name: &str) -> AppError {
+    if let Err(e) = acting.ensure_visible(tx, Area::Measurements).await {
+        return e;
+    }
+    AppError::invalid(
         "type",
         format!(
             "unknown measurement type {:?}; see GET /api/v1/measurement-types",
             name.chars().take(50).collect::<String>()
         ),
-    ))
+    )
 }
 
 /// The built-in types, then the owner's custom ones, by name. Without a grant for someone

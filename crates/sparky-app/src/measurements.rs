@@ -11,12 +11,13 @@ use sparky_core::measure::{self, Dimension, MeasureError, MeasureUnit};
 use sparky_core::units::round_dp;
 use sparky_core::{trend, Amount, Date, Timestamp, UnitsSystem};
 use sparky_db::UserTx;
+use tokio_postgres::types::ToSql;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::acting::{delete_by_id, Acting, Area, OWNER};
 use crate::error::{AppError, AppResult, Validation};
-use crate::measurement_types::{parse_unit, require_type, type_name, units_system};
+use crate::measurement_types::{self, parse_unit, require_type, type_name, units_system};
 use crate::paging::{LimitBounds, PageRequest};
 
 /// Decimal places `measurements.value` keeps (numeric(14,6)).
@@ -375,10 +376,6 @@ impl ListQuery {
 /// Measurements, newest first, optionally of one type and between two days; a weight listing
 /// also has the smoothed trend over the same days.
 pub async fn list(tx: &mut UserTx, acting: Acting, q: &ListQuery) -> AppResult<MeasurementPage> {
-    let dimension = match &q.kind {
-        Some(k) => Some(require_type(tx, acting, k).await?),
-        None => None,
-    };
     let after: Option<(i64, Uuid)> = q.page.after()?;
     let cursor_at = after
         .map(|(micros, _)| {
@@ -387,30 +384,58 @@ pub async fn list(tx: &mut UserTx, acting: Acting, q: &ListQuery) -> AppResult<M
         })
         .transpose()?;
     let cursor_id = after.map(|(_, id)| id);
-    let system = units_system(tx, acting).await?;
-    let rows = tx
-        .query(
-            &format!(
-                "SELECT {COLUMNS} FROM measurements m
-                 WHERE m.user_id = {OWNER}
-                   AND ($2::text IS NULL OR m.type = $2)
-                   AND ($3::date IS NULL OR m.entry_date >= $3)
-                   AND ($4::date IS NULL OR m.entry_date <= $4)
-                   AND ($5::timestamptz IS NULL OR (m.measured_at, m.id) < ($5, $6::uuid))
-                 ORDER BY m.measured_at DESC, m.id DESC
-                 LIMIT $7"
-            ),
-            &[
-                &acting.owner,
-                &q.kind,
-                &q.from,
-                &q.to,
-                &cursor_at,
-                &cursor_id,
-                &q.page.fetch(),
-            ],
-        )
-        .await?;
+    let rows_sql = format!(
+        "SELECT {COLUMNS} FROM measurements m
+         WHERE m.user_id = {OWNER}
+           AND ($2::text IS NULL OR m.type = $2)
+           AND ($3::date IS NULL OR m.entry_date >= $3)
+           AND ($4::date IS NULL OR m.entry_date <= $4)
+           AND ($5::timestamptz IS NULL OR (m.measured_at, m.id) < ($5, $6::uuid))
+         ORDER BY m.measured_at DESC, m.id DESC
+         LIMIT $7"
+    );
+    let units_sql = measurement_types::units_system_sql();
+    let dimension_sql = measurement_types::dimension_sql();
+    let trend_sql = weight_trend_sql();
+    let fetch = q.page.fetch();
+    let is_weight = q.kind.as_deref() == Some("weight");
+    let warmup = q
+        .from
+        .map(|f| f - chrono::Duration::days(TREND_WARMUP_DAYS));
+    let trend_limit = MAX_TREND_POINTS + TREND_WARMUP_DAYS;
+    // The page, the owner's units, the type's dimension and a weight list's trend are
+    // independent: one round trip.
+    let page_params: [&(dyn ToSql + Sync); 7] = [
+        &acting.owner,
+        &q.kind,
+        &q.from,
+        &q.to,
+        &cursor_at,
+        &cursor_id,
+        &fetch,
+    ];
+    let owner_params: [&(dyn ToSql + Sync); 1] = [&acting.owner];
+    let dimension_params: [&(dyn ToSql + Sync); 2] = [&acting.owner, &q.kind];
+    let trend_params: [&(dyn ToSql + Sync); 4] = [&acting.owner, &warmup, &q.to, &trend_limit];
+    let mut queries: Vec<(&str, &[&(dyn ToSql + Sync)])> =
+        vec![(&rows_sql, &page_params), (&units_sql, &owner_params)];
+    if q.kind.is_some() {
+        queries.push((&dimension_sql, &dimension_params));
+    }
+    if is_weight {
+        queries.push((&trend_sql, &trend_params));
+    }
+    let mut sets = tx.query_many(&queries).await?.into_iter();
+    let mut next = || sets.next().unwrap_or_default();
+    let (rows, units_rows) = (next(), next());
+    let system = measurement_types::units_system_from(units_rows.first());
+    let dimension = match &q.kind {
+        Some(kind) => match measurement_types::dimension_from(next().first()) {
+            Some(d) => Some(d),
+            None => return Err(measurement_types::unknown_type(tx, acting, kind).await),
+        },
+        None => None,
+    };
     if rows.is_empty() {
         acting.ensure_visible(tx, Area::Measurements).await?;
     }
@@ -421,9 +446,9 @@ pub async fn list(tx: &mut UserTx, acting: Acting, q: &ListQuery) -> AppResult<M
     let page = q
         .page
         .finish_keyset(items, |m| (m.measured_at.timestamp_micros(), m.id));
-    let (trend, trend_unit) = if q.kind.as_deref() == Some("weight") {
+    let (trend, trend_unit) = if is_weight {
         let dimension = dimension.unwrap_or(Dimension::Mass);
-        let points = weight_trend(tx, acting, q.from, q.to, dimension, system).await?;
+        let points = weight_trend_from(&next(), q.from, dimension, system);
         let unit = dimension.display_unit(system).as_str().to_string();
         (Some(points), Some(unit))
     } else {
@@ -437,35 +462,27 @@ pub async fn list(tx: &mut UserTx, acting: Acting, q: &ListQuery) -> AppResult<M
     })
 }
 
-/// The smoothed daily weight over `from..=to` (warmed up on the days before `from`), at most
-/// the latest [`MAX_TREND_POINTS`] days.
-async fn weight_trend(
-    tx: &mut UserTx,
-    acting: Acting,
+/// Daily weight averages of the owner in `$1` from `$2` to `$3` (either open), newest first,
+/// at most `$4` days.
+fn weight_trend_sql() -> String {
+    format!(
+        "SELECT entry_date, round(avg(value), 6) AS value FROM measurements
+         WHERE user_id = {OWNER} AND type = 'weight'
+           AND ($2::date IS NULL OR entry_date >= $2)
+           AND ($3::date IS NULL OR entry_date <= $3)
+         GROUP BY entry_date ORDER BY entry_date DESC
+         LIMIT $4"
+    )
+}
+
+/// The smoothed trend from [`weight_trend_sql`]'s days (read from a warm-up before `from`),
+/// in the owner's units, from `from` on.
+fn weight_trend_from(
+    days: &[tokio_postgres::Row],
     from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
     dimension: Dimension,
     system: UnitsSystem,
-) -> AppResult<Vec<WeightTrendPoint>> {
-    let warmup = from.map(|f| f - chrono::Duration::days(TREND_WARMUP_DAYS));
-    let days = tx
-        .query(
-            &format!(
-                "SELECT entry_date, round(avg(value), 6) AS value FROM measurements
-                 WHERE user_id = {OWNER} AND type = 'weight'
-                   AND ($2::date IS NULL OR entry_date >= $2)
-                   AND ($3::date IS NULL OR entry_date <= $3)
-                 GROUP BY entry_date ORDER BY entry_date DESC
-                 LIMIT $4"
-            ),
-            &[
-                &acting.owner,
-                &warmup,
-                &to,
-                &(MAX_TREND_POINTS + TREND_WARMUP_DAYS),
-            ],
-        )
-        .await?;
+) -> Vec<WeightTrendPoint> {
     let points: Vec<(NaiveDate, Decimal)> =
         days.iter().rev().map(|r| (r.get(0), r.get(1))).collect();
     let mut smoothed: Vec<WeightTrendPoint> = trend::ewma(&points, trend::DEFAULT_ALPHA)
@@ -482,7 +499,7 @@ async fn weight_trend(
         .collect();
     let excess = smoothed.len().saturating_sub(MAX_TREND_POINTS as usize);
     smoothed.drain(..excess);
-    Ok(smoothed)
+    smoothed
 }
 
 /// The latest measurement of each type (one query, DISTINCT ON type).

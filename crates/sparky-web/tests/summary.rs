@@ -566,6 +566,7 @@ async fn everyday_reads_touch_only_the_users_rows_under_row_level_security() {
         "/api/v1/summary/2026-07-05".to_string(),
         "/api/v1/summary?from=2025-07-06&to=2026-07-05".to_string(),
         "/api/v1/workouts/2026-07-05".to_string(),
+        "/api/v1/measurements?type=weight&from=2026-06-06&to=2026-07-05".to_string(),
     ];
     for path in &paths {
         let r = app.get(path, &ann).await;
@@ -585,7 +586,7 @@ async fn everyday_reads_touch_only_the_users_rows_under_row_level_security() {
             seq_after, seq_before,
             "{table}: a sequential scan while serving {paths:?}"
         );
-        // Eight requests, each a few index and heap pages per table; reading the crowd's rows
+        // Ten requests, each a few index and heap pages per table; reading the crowd's rows
         // (hundreds of pages) would be far more.
         assert!(
             blocks_after - blocks_before < 80,
