@@ -32,8 +32,11 @@ impl Reads {
         ReadId(self.queries.len() - 1)
     }
 
-    /// Sends every query in one round trip.
+    /// Sends every query in one round trip (nothing when none was planned).
     pub async fn run(self, tx: &mut UserTx) -> AppResult<Answers> {
+        if self.queries.is_empty() {
+            return Ok(Answers { sets: Vec::new() });
+        }
         let params: Vec<Vec<&(dyn ToSql + Sync)>> = self
             .queries
             .iter()

@@ -517,11 +517,12 @@ async fn everyday_reads_touch_only_the_users_rows_under_row_level_security() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let sled = r.body["id"].as_str().unwrap().to_string();
     let r = app
         .post(
             "/api/v1/workouts",
             &ann,
-            json!({"exercise_id": r.body["id"], "date": "2026-07-05",
+            json!({"exercise_id": sled, "date": "2026-07-05",
                    "sets": [{"reps": 8, "weight": 60}, {"reps": 6, "weight": 70}]}),
         )
         .await;
@@ -567,6 +568,7 @@ async fn everyday_reads_touch_only_the_users_rows_under_row_level_security() {
         "/api/v1/summary?from=2025-07-06&to=2026-07-05".to_string(),
         "/api/v1/workouts/2026-07-05".to_string(),
         "/api/v1/measurements?type=weight&from=2026-06-06&to=2026-07-05".to_string(),
+        format!("/api/v1/exercises/{sled}/history"),
     ];
     for path in &paths {
         let r = app.get(path, &ann).await;
@@ -586,7 +588,7 @@ async fn everyday_reads_touch_only_the_users_rows_under_row_level_security() {
             seq_after, seq_before,
             "{table}: a sequential scan while serving {paths:?}"
         );
-        // Ten requests, each a few index and heap pages per table; reading the crowd's rows
+        // Twelve requests, each a few index and heap pages per table; reading the crowd's rows
         // (hundreds of pages) would be far more.
         assert!(
             blocks_after - blocks_before < 80,

@@ -238,11 +238,11 @@ async fn owner_units(tx: &mut UserTx, acting: Acting) -> AppResult<UnitsSystem> 
 }
 
 /// The units system of the owner in `$1` (the caller when NULL).
-fn owner_units_sql() -> String {
+pub(super) fn owner_units_sql() -> String {
     format!("SELECT units_system FROM user_preferences WHERE user_id = {OWNER} LIMIT 1")
 }
 
-fn units_from(row: Option<&Row>) -> UnitsSystem {
+pub(super) fn units_from(row: Option<&Row>) -> UnitsSystem {
     UnitsSystem::from_preference(row.and_then(|r| r.get::<_, Option<String>>(0)).as_deref())
 }
 

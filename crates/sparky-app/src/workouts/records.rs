@@ -9,15 +9,17 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use sparky_core::exercise::{personal_records, SessionFacts, SetFacts};
 use sparky_core::units::round_dp;
-use sparky_core::{Amount, DistanceUnit, WeightUnit};
+use sparky_core::{Amount, DistanceUnit, UnitsSystem, WeightUnit};
 use sparky_db::UserTx;
+use tokio_postgres::Row;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::input::StoredSet;
-use super::{owner_units, show_set, workout_from_row, Workout, ENTRY_COLUMNS};
+use super::{owner_units_sql, show_set, units_from, workout_from_row, Workout, ENTRY_COLUMNS};
 use crate::acting::{Acting, Area, OWNER};
 use crate::error::{AppError, AppResult};
+use crate::reads::{Answers, Param, ReadId, Reads};
 
 /// Bounds of `limit` (sessions shown).
 pub const HISTORY_DEFAULT: i64 = 100;
@@ -118,39 +120,109 @@ pub async fn history(
     exercise_id: Uuid,
     req: HistoryRequest,
 ) -> AppResult<ExerciseHistory> {
-    let rows = tx
-        .query(
-            &format!(
-                "SELECT {ENTRY_COLUMNS} FROM exercise_diary d
-                 WHERE d.user_id = {OWNER} AND d.exercise_id = $2
-                 ORDER BY d.entry_date DESC, d.performed_at DESC, d.created_at DESC, d.id DESC
-                 LIMIT $3"
-            ),
-            &[&acting.owner, &exercise_id, &MAX_RECORD_SESSIONS],
-        )
-        .await?;
-    let exercise_name: Option<String> = match rows.first() {
-        Some(r) => Some(r.get("exercise_name")),
-        None => {
-            acting.ensure_visible(tx, Area::Diary).await?;
-            let name = tx
-                .query_opt("SELECT name FROM exercises WHERE id = $1", &[&exercise_id])
-                .await?
-                .ok_or(AppError::NotFound("exercise"))?;
-            Some(name.get(0))
-        }
+    let mut reads = Reads::new();
+    let plan = plan_history(&mut reads, acting, exercise_id, req);
+    let mut answers = reads.run(tx).await?;
+    plan.finish(tx, &mut answers).await
+}
+
+/// [`history`]'s reads, planned (see [`crate::reads`]): a screen showing several exercises'
+/// records reads them all in one round trip.
+pub struct HistoryPlan {
+    acting: Acting,
+    exercise_id: Uuid,
+    req: HistoryRequest,
+    sessions: ReadId,
+    sets: ReadId,
+    units: ReadId,
+}
+
+/// Plans an exercise's history: its sessions, their sets and the owner's units.
+pub fn plan_history(
+    reads: &mut Reads,
+    acting: Acting,
+    exercise_id: Uuid,
+    req: HistoryRequest,
+) -> HistoryPlan {
+    let sessions_sql = format!(
+        "SELECT {ENTRY_COLUMNS} FROM exercise_diary d
+         WHERE d.user_id = {OWNER} AND d.exercise_id = $2
+         ORDER BY d.entry_date DESC, d.performed_at DESC, d.created_at DESC, d.id DESC
+         LIMIT $3"
+    );
+    let sets_sql = format!(
+        "SELECT exercise_diary_id, set_number, reps, weight_kg FROM exercise_sets
+         WHERE exercise_diary_id IN (
+             SELECT d.id FROM exercise_diary d
+             WHERE d.user_id = {OWNER} AND d.exercise_id = $2
+             ORDER BY d.entry_date DESC, d.performed_at DESC, d.created_at DESC, d.id DESC
+             LIMIT $3)
+         ORDER BY exercise_diary_id, set_number"
+    );
+    let params = || -> Vec<Param> {
+        vec![
+            Box::new(acting.owner),
+            Box::new(exercise_id),
+            Box::new(MAX_RECORD_SESSIONS),
+        ]
     };
-    let units = owner_units(tx, acting).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.get("id")).collect();
-    let set_rows = tx
-        .query(
-            "SELECT exercise_diary_id, set_number, reps, weight_kg FROM exercise_sets
-             WHERE exercise_diary_id = ANY($1) ORDER BY exercise_diary_id, set_number",
-            &[&ids],
-        )
-        .await?;
+    HistoryPlan {
+        acting,
+        exercise_id,
+        req,
+        sessions: reads.add(sessions_sql, params()),
+        sets: reads.add(sets_sql, params()),
+        units: reads.add(owner_units_sql(), vec![Box::new(acting.owner)]),
+    }
+}
+
+impl HistoryPlan {
+    /// The history from the planned reads' rows. An exercise never logged needs one more
+    /// look (is the diary shared, does the exercise exist) before its empty history or a 404.
+    pub async fn finish(
+        self,
+        tx: &mut UserTx,
+        answers: &mut Answers,
+    ) -> AppResult<ExerciseHistory> {
+        let (acting, exercise_id, req) = (self.acting, self.exercise_id, self.req);
+        let rows = answers.take(self.sessions)?;
+        let set_rows = answers.take(self.sets)?;
+        let units = units_from(answers.take(self.units)?.first());
+        let exercise_name: Option<String> = match rows.first() {
+            Some(r) => Some(r.get("exercise_name")),
+            None => {
+                acting.ensure_visible(tx, Area::Diary).await?;
+                let name = tx
+                    .query_opt("SELECT name FROM exercises WHERE id = $1", &[&exercise_id])
+                    .await?
+                    .ok_or(AppError::NotFound("exercise"))?;
+                Some(name.get(0))
+            }
+        };
+        let owner = acting.owner_id(tx).await?;
+        Ok(history_of(
+            exercise_id,
+            exercise_name,
+            owner,
+            req,
+            &rows,
+            &set_rows,
+            units,
+        ))
+    }
+}
+
+fn history_of(
+    exercise_id: Uuid,
+    exercise_name: Option<String>,
+    owner: Uuid,
+    req: HistoryRequest,
+    rows: &[Row],
+    set_rows: &[Row],
+    units: UnitsSystem,
+) -> ExerciseHistory {
     let mut sets_of: HashMap<Uuid, Vec<StoredSet>> = HashMap::new();
-    for s in &set_rows {
+    for s in set_rows {
         sets_of
             .entry(s.get("exercise_diary_id"))
             .or_default()
@@ -200,15 +272,15 @@ pub async fn history(
             w
         })
         .collect();
-    Ok(ExerciseHistory {
+    ExerciseHistory {
         exercise_id,
         exercise_name,
-        user_id: acting.owner_id(tx).await?,
+        user_id: owner,
         weight_unit: WeightUnit::of(units),
         distance_unit: DistanceUnit::of(units),
         sessions: shown,
         records,
-    })
+    }
 }
 
 fn reps_i32(reps: u32) -> i32 {

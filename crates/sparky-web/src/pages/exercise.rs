@@ -301,8 +301,16 @@ async fn history(page: &mut Page, shell: &Shell, v: &mut ExerciseView) -> Result
             }
         }
     }
+    // Their histories, read together.
+    let mut reads = sparky_app::reads::Reads::new();
+    let mut plans = Vec::with_capacity(ids.len());
     for (id, name) in ids {
-        let h = records::history(&mut page.tx, acting, id, HistoryRequest::parse(Some(1))?).await?;
+        let req = HistoryRequest::parse(Some(1))?;
+        plans.push((records::plan_history(&mut reads, acting, id, req), name));
+    }
+    let mut answers = reads.run(&mut page.tx).await?;
+    for (plan, name) in plans {
+        let h = plan.finish(&mut page.tx, &mut answers).await?;
         let r = &h.records;
         let wu = h.weight_unit.as_str();
         let du = h.distance_unit.as_str();
