@@ -7,7 +7,8 @@
 //! that same setup statement (`auth.resolve_credential`), so authentication is free too.
 //!
 //! A request whose future is dropped mid-statement (its client went away) cancels that
-//! statement in PostgreSQL before rolling back, so abandoned work does not keep running.
+//! statement in PostgreSQL and closes its connection, so abandoned work does not keep running
+//! and the late cancel signal cannot reach another request.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -433,13 +434,16 @@ impl Drop for UserTx {
             Ok(handle) => {
                 handle.spawn(async move {
                     if let Some(token) = cancel {
-                        // The server has signalled the statement once this returns, before
-                        // the ROLLBACK is sent: the cancel cannot hit a later request.
+                        // PostgreSQL signals the backend some time after the cancel request
+                        // arrives, and by then the statement may have ended and the connection
+                        // may be serving the next request, whose statement the signal would
+                        // cancel instead. So a connection that was sent a cancel is never
+                        // reused: closing it ends the transaction too.
                         if let Err(e) = tls::cancel(&token, &shared.tls).await {
                             tracing::warn!("could not cancel an abandoned statement: {e}");
-                            let _ = deadpool_postgres::Object::take(client);
-                            return;
                         }
+                        let _ = deadpool_postgres::Object::take(client);
+                        return;
                     }
                     if client.batch_execute("ROLLBACK").await.is_err() {
                         // A broken connection must not be reused.

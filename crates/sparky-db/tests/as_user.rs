@@ -232,6 +232,33 @@ async fn a_request_cancelled_mid_query_leaves_no_open_transaction_behind() {
     tx.commit().await.unwrap();
 }
 
+/// Cancelling an abandoned statement signals its backend some time after the cancel request
+/// was sent; a connection reused at once could have the next request's statement cancelled
+/// instead. So the next transaction, even on a pool of one, is never hit by that cancel.
+#[tokio::test]
+async fn a_cancel_never_reaches_the_next_request() {
+    let db = TestDb::new().await;
+    let alice = make_user(&db, "alice@example.com").await;
+    let database = single_connection(&db).await;
+    // Statements that end just before, at or just after the moment they are abandoned: the
+    // cancel then lands after their end, while the connection may already serve the next.
+    for round in 0..40 {
+        let sleep = format!("SELECT pg_sleep({})", f64::from(15 + round % 20) / 1000.0);
+        let mut tx = database.as_user(alice).await.unwrap();
+        let cut =
+            tokio::time::timeout(std::time::Duration::from_millis(20), tx.query(&sleep, &[])).await;
+        drop(cut);
+        drop(tx);
+        let mut next = database.as_user(alice).await.unwrap();
+        let slept = next.query("SELECT pg_sleep(0.03)", &[]).await;
+        assert!(
+            slept.is_ok(),
+            "round {round}: the next request was cancelled: {slept:?}"
+        );
+        next.commit().await.unwrap();
+    }
+}
+
 /// Request connections use generic plans (planned once per connection), and keep any
 /// server options the configuration already had.
 #[tokio::test]
