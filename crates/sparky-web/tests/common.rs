@@ -277,6 +277,30 @@ impl TestApp {
             As::Cookie(l.session_cookie().expect("session cookie")),
         )
     }
+
+    /// Creates `who`'s own strength exercise "Sled push" and logs it on `date` with two sets
+    /// (8 × 60 kg, 6 × 70 kg); returns the exercise's id.
+    pub async fn sled_push_workout(&self, who: &As, date: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/exercises",
+                who,
+                json!({"name": "Sled push", "category": "Strength"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        let id = r.body["id"].as_str().unwrap().to_string();
+        let r = self
+            .post(
+                "/api/v1/workouts",
+                who,
+                json!({"exercise_id": id, "date": date,
+                       "sets": [{"reps": 8, "weight": 60}, {"reps": 6, "weight": 70}]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        id
+    }
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";

@@ -658,24 +658,7 @@ async fn a_shared_day_shows_the_owners_food_summary_and_workouts() {
     let (_, bob) = app.user("bob@example.com").await;
     let (_, cy) = app.user("cy@example.com").await;
     lasagne_for_dinner(&app, &ann).await;
-    let r = app
-        .post(
-            "/api/v1/exercises",
-            &ann,
-            json!({"name": "Sled push", "category": "Strength"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let sled = r.body["id"].as_str().unwrap().to_string();
-    let r = app
-        .post(
-            "/api/v1/workouts",
-            &ann,
-            json!({"exercise_id": sled, "date": "2026-07-05",
-                   "sets": [{"reps": 8, "weight": 60}, {"reps": 6, "weight": 70}]}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let sled = app.sled_push_workout(&ann, "2026-07-05").await;
     // A workout on another day is not on this one.
     let r = app
         .post(

@@ -509,24 +509,7 @@ async fn everyday_reads_touch_only_the_users_rows_under_row_level_security() {
     let crowd_uuid: uuid::Uuid = crowd_id.parse().unwrap();
     let oats = food(&app, &ann, 379.0, 13.15).await;
     log(&app, &ann, &oats, 50.0, "2026-07-05", "breakfast").await;
-    let r = app
-        .post(
-            "/api/v1/exercises",
-            &ann,
-            json!({"name": "Sled push", "category": "Strength"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let sled = r.body["id"].as_str().unwrap().to_string();
-    let r = app
-        .post(
-            "/api/v1/workouts",
-            &ann,
-            json!({"exercise_id": sled, "date": "2026-07-05",
-                   "sets": [{"reps": 8, "weight": 60}, {"reps": 6, "weight": 70}]}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let sled = app.sled_push_workout(&ann, "2026-07-05").await;
     app.post(
         "/api/v1/family-access",
         &ann,
