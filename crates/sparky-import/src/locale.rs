@@ -139,7 +139,10 @@ fn number_hint(s: &str) -> Option<DecimalSeparator> {
 }
 
 /// Parses a number in the given convention: thousands separators (`,`/`.`, spaces, `'`)
-/// dropped, a leading `+` or `-` allowed. None for anything else.
+/// dropped, a leading `+` or `-` allowed. None for anything else, and for a thousands
+/// separator that does not separate groups of three digits: `500,5` read with a decimal point
+/// is not five thousand and five but a number written the other way, so it is refused rather
+/// than taken ten times too large.
 pub fn parse_number(s: &str, decimal: DecimalSeparator) -> Option<Decimal> {
     let s = s.trim();
     if s.is_empty() {
@@ -149,10 +152,24 @@ pub fn parse_number(s: &str, decimal: DecimalSeparator) -> Option<Decimal> {
         DecimalSeparator::Point => (',', '.'),
         DecimalSeparator::Comma => ('.', ','),
     };
+    let chars: Vec<char> = s.chars().collect();
     let mut clean = String::with_capacity(s.len());
-    for c in s.chars() {
+    for (i, &c) in chars.iter().enumerate() {
         match c {
-            c if c == thousands => {}
+            c if c == thousands => {
+                let group = chars[i + 1..]
+                    .iter()
+                    .take_while(|d| d.is_ascii_digit())
+                    .count();
+                let after = chars.get(i + 1 + group);
+                let separates = clean.ends_with(|d: char| d.is_ascii_digit())
+                    && !clean.contains('.')
+                    && group == 3
+                    && after.is_none_or(|&n| n == thousands || n == point);
+                if !separates {
+                    return None;
+                }
+            }
             ' ' | '\u{a0}' | '\u{202f}' | '\'' => {}
             c if c == point => clean.push('.'),
             c if c.is_ascii_digit() || c == '-' || c == '+' => clean.push(c),
@@ -245,6 +262,16 @@ mod tests {
         assert_eq!(parse_number("", Point), None);
         assert_eq!(parse_number("abc", Point), None);
         assert_eq!(parse_number("1.5kg", Point), None);
+        // Thousands separators only between groups of three digits of the whole part: a
+        // number written with the other convention is refused, not read ten times too large.
+        assert_eq!(parse_number("1,234,567.25", Point), Some(dec!(1234567.25)));
+        assert_eq!(parse_number("500,5", Point), None);
+        assert_eq!(parse_number("12,5", Point), None);
+        assert_eq!(parse_number("1,2345", Point), None);
+        assert_eq!(parse_number(",500", Point), None);
+        assert_eq!(parse_number("1.5,000", Point), None);
+        assert_eq!(parse_number("500.5", Comma), None);
+        assert_eq!(parse_number("1.234.567", Comma), Some(dec!(1234567)));
         assert_eq!(
             parse_number("1000000000000000", Point),
             Some(dec!(1000000000000000))

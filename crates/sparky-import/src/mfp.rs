@@ -87,9 +87,12 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
         let num = |i: Option<usize>, what: &str| -> Result<Option<Decimal>, String> {
             match get(i) {
                 None => Ok(None),
-                Some(t) => locale::parse_number(t, decimal)
-                    .map(Some)
-                    .ok_or_else(|| format!("{what}: not a number: \"{t}\"")),
+                Some(t) => locale::parse_number(t, decimal).map(Some).ok_or_else(|| {
+                    format!(
+                        "{what}: not a number: \"{t}\" (written with a decimal comma? import \
+                             with decimal=comma)"
+                    )
+                }),
             }
         };
         let date = match get(col("date"))
@@ -239,6 +242,28 @@ mod tests {
         assert_eq!(d.nutrients.protein, Some(dec!(22.5)));
         assert_eq!(d.nutrients.vitamin_a, None);
         assert_eq!(p.skipped.len(), 1);
+    }
+
+    /// `500,5` in a file read with a decimal point is refused with its line, not read as 5005.
+    #[test]
+    fn a_decimal_comma_is_not_taken_for_thousands() {
+        let file = b"Date,Meal,Calories,Fat (g),Protein (g),Carbohydrates (g)\n\
+                     2025-02-01,Lunch,\"500,5\",\"12,5\",20,60\n";
+        let p = parse(file, &Options::default()).unwrap();
+        assert!(p.records.is_empty(), "{:?}", p.records);
+        assert_eq!(p.skipped.len(), 1);
+        let reason = format!("{:?}", p.skipped[0]);
+        assert!(reason.contains("decimal=comma"), "{reason}");
+        let comma = Options {
+            decimal: Some(DecimalSeparator::Comma),
+            ..Options::default()
+        };
+        let p = parse(file, &comma).unwrap();
+        let Record::Diary(d) = &p.records[0] else {
+            panic!("{:?}", p.records)
+        };
+        assert_eq!(d.nutrients.calories, Some(dec!(500.5)));
+        assert_eq!(d.nutrients.fat, Some(dec!(12.5)));
     }
 
     #[test]
