@@ -686,3 +686,85 @@ async fn a_shared_day_shows_the_owners_food_summary_and_workouts() {
     assert!(!unshared.body.contains("Lasagne"));
     assert!(!unshared.body.contains("Sled push"));
 }
+
+/// "Viewing as" follows the grants: only someone who shares can be chosen; once they stop
+/// sharing, the next page shows the user's own day and drops the cookie, so its forms write the
+/// user's own diary (they used to answer 403 for the revoked person's); signing out or in
+/// starts with one's own data.
+#[tokio::test]
+async fn a_revoked_share_leaves_the_viewer_writing_their_own_day() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let (cy_id, _) = app.user("cy@example.com").await;
+    lasagne_for_dinner(&app, &ann).await;
+    grant(&app, &ann, "bob@example.com", "calorie").await;
+    let csrf = token(&app, &bob, "/").await;
+
+    let view = |id: String| {
+        let csrf = csrf.clone();
+        let app = &app;
+        let bob = &bob;
+        async move { post(app, "/viewing", bob, None, Some(&csrf), &[("user_id", &id)]).await }
+    };
+    assert_eq!(
+        view(ann_id.clone()).await.viewing_set(),
+        Some(ann_id.clone())
+    );
+    for nobody_sharing in [cy_id.clone(), "not-an-id".into(), String::new()] {
+        let r = view(nobody_sharing.clone()).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{nobody_sharing}");
+        assert!(r.forgets_viewing(), "{nobody_sharing}: {:?}", r.set_cookies);
+    }
+
+    let shared = get(&app, "/day/2026-07-05", &bob, Some(&ann_id)).await;
+    assert!(shared.body.contains("Lasagne"));
+    assert!(!shared.forgets_viewing());
+
+    let grants = app.get("/api/v1/family-access", &ann).await;
+    let grant_id = grants.body["given"][0]["id"].as_str().unwrap().to_string();
+    let r = app
+        .delete(&format!("/api/v1/family-access/{grant_id}"), &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+
+    let after = get(&app, "/day/2026-07-05", &bob, Some(&ann_id)).await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert!(!after.body.contains("Lasagne"), "own day shown");
+    assert!(after.forgets_viewing(), "{:?}", after.set_cookies);
+    // The page's quick add (sent without the dropped cookie) logs Bob's own dinner.
+    let fields = [
+        ("date", "2026-07-05"),
+        ("meal", "dinner"),
+        ("name", "Soup"),
+        ("calories", "200"),
+    ];
+    post(&app, "/add/quick", &bob, None, Some(&csrf), &fields)
+        .await
+        .assert_accepted();
+    let own = app.get("/api/v1/diary/2026-07-05", &bob).await;
+    assert_eq!(own.body["totals"]["calories"], 200.0, "{:?}", own.body);
+    let anns = app.get("/api/v1/diary/2026-07-05", &ann).await;
+    assert_eq!(anns.body["totals"]["calories"], 640.0, "{:?}", anns.body);
+
+    let out = post(&app, "/signout", &bob, Some(&ann_id), Some(&csrf), &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert!(out.forgets_viewing(), "{:?}", out.set_cookies);
+    let fields = [("email", "bob@example.com"), ("password", common::PASSWORD)];
+    let signed_in = post(
+        &app,
+        "/signin",
+        &common::As::Nobody,
+        Some(&ann_id),
+        None,
+        &fields,
+    )
+    .await;
+    assert_eq!(
+        signed_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_in.body
+    );
+    assert!(signed_in.forgets_viewing(), "{:?}", signed_in.set_cookies);
+}

@@ -9,7 +9,9 @@ use serde::Deserialize;
 use sparky_app::accounts::{self, credentials, LoginInput, LoginLimits, RegisterInput, SignIn};
 use sparky_app::AppError;
 
-use super::{html, redirect, Page, PageError, PageForm, Shell, VIEWING_COOKIE};
+use super::{
+    forget_viewing_cookie, html, redirect, Page, PageError, PageForm, Shell, VIEWING_COOKIE,
+};
 use crate::auth::{client_ip, SESSION_COOKIE};
 use crate::i18n::Messages;
 use crate::AppState;
@@ -195,6 +197,10 @@ pub async fn signin(
         header::SET_COOKIE,
         session_cookie(&state, &secret, 400 * 24 * 3600),
     );
+    // Someone else's "viewing as" choice on this browser is not carried into this session.
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, forget_viewing_cookie());
     response
 }
 
@@ -306,6 +312,10 @@ pub async fn register(
         header::SET_COOKIE,
         session_cookie(&state, &secret, 400 * 24 * 3600),
     );
+    // Someone else's "viewing as" choice on this browser is not carried into this session.
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, forget_viewing_cookie());
     response
 }
 
@@ -323,6 +333,10 @@ pub async fn signout(
     response
         .headers_mut()
         .append(header::SET_COOKIE, session_cookie(&state, "", 0));
+    // The next person on this browser starts with their own data.
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, forget_viewing_cookie());
     Ok(response)
 }
 
@@ -332,23 +346,31 @@ pub struct ViewingForm {
 }
 
 /// Chooses whose data the pages show (an empty value: the user's own).
+/// Only someone who shares with the user is remembered; anything else shows their own data.
 pub async fn set_viewing(
-    page: Page,
+    mut page: Page,
     PageForm(form): PageForm<ViewingForm>,
 ) -> Result<Response, PageError> {
-    drop(page);
     let value = form
         .user_id
         .filter(|v| !v.is_empty())
         .and_then(|v| v.parse::<uuid::Uuid>().ok());
-    let mut response = redirect("/");
-    let cookie = match value {
-        Some(id) => format!("{VIEWING_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax"),
-        None => format!("{VIEWING_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    let shared = match value {
+        Some(id) => {
+            let frame = sparky_app::frame::read(&mut page.tx).await?;
+            frame.others.iter().any(|o| o.user_id == id).then_some(id)
+        }
+        None => None,
     };
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
+    let mut response = redirect("/");
+    let cookie = match shared {
+        Some(id) => HeaderValue::from_str(&format!(
+            "{VIEWING_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax"
+        ))
+        .unwrap_or_else(|_| forget_viewing_cookie()),
+        None => forget_viewing_cookie(),
+    };
+    response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
 }
 

@@ -80,6 +80,30 @@ pub fn router() -> Router<AppState> {
         .merge(onboarding::routes())
         .merge(pwa::routes())
         .layer(axum::middleware::from_fn(refusal::say_why_refused))
+        .layer(axum::middleware::from_fn(forget_stale_viewing))
+}
+
+/// Set by a page whose "viewing as" cookie names someone who no longer shares with the user
+/// (or the user themselves), so the response drops the cookie: every later form then writes
+/// the user's own data, which is what the page showed.
+#[derive(Clone, Default)]
+struct StaleViewing(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+async fn forget_stale_viewing(mut req: Request, next: axum::middleware::Next) -> Response {
+    let stale = StaleViewing::default();
+    req.extensions_mut().insert(stale.clone());
+    let mut response = next.run(req).await;
+    if stale.0.load(std::sync::atomic::Ordering::Relaxed) {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, forget_viewing_cookie());
+    }
+    response
+}
+
+/// The `Set-Cookie` value that removes the "viewing as" cookie.
+pub fn forget_viewing_cookie() -> HeaderValue {
+    HeaderValue::from_static("sparky_viewing=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
 }
 
 /// What every page's frame needs: title, theme, CSRF token, navigation, "viewing as".
@@ -189,6 +213,7 @@ pub struct Page {
     pub acting: Acting,
     pub uri: Uri,
     pub htmx: bool,
+    stale_viewing: Option<StaleViewing>,
 }
 
 impl Page {
@@ -203,8 +228,14 @@ impl Page {
             .viewing
             .filter(|id| *id != me.id)
             .and_then(|id| others.iter().find(|o| o.user_id == id).cloned());
-        // A cookie naming someone who no longer shares anything shows the user's own data.
+        // A cookie naming someone who no longer shares anything shows the user's own data,
+        // and is dropped so the page's forms write what it shows.
         if viewing.is_none() {
+            if self.viewing.is_some() {
+                if let Some(stale) = &self.stale_viewing {
+                    stale.0.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
             self.viewing = None;
             self.acting = Acting::ME;
         }
@@ -292,6 +323,7 @@ where
             acting: Acting::new(viewing),
             uri: parts.uri.clone(),
             htmx: parts.headers.contains_key("hx-request"),
+            stale_viewing: parts.extensions.get::<StaleViewing>().cloned(),
         })
     }
 }

@@ -12,6 +12,8 @@ pub struct Html {
     pub status: StatusCode,
     pub location: String,
     pub body: String,
+    /// The response's `Set-Cookie` values.
+    pub set_cookies: Vec<String>,
 }
 
 impl Html {
@@ -75,6 +77,12 @@ async fn done(r: reqwest::Response) -> Html {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
+    let set_cookies = r
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect();
     let html = r
         .headers()
         .get(header::CONTENT_TYPE)
@@ -86,6 +94,7 @@ async fn done(r: reqwest::Response) -> Html {
         status,
         location,
         body,
+        set_cookies,
     }
 }
 
@@ -125,6 +134,23 @@ pub async fn post(
         .await
         .unwrap();
     done(r).await
+}
+
+impl Html {
+    /// Whether the response removes the "viewing as" cookie.
+    pub fn forgets_viewing(&self) -> bool {
+        self.set_cookies
+            .iter()
+            .any(|c| c.starts_with("sparky_viewing=;") && c.contains("Max-Age=0"))
+    }
+
+    /// The "viewing as" cookie's new value, when the response sets one.
+    pub fn viewing_set(&self) -> Option<String> {
+        self.set_cookies.iter().find_map(|c| {
+            let value = c.strip_prefix("sparky_viewing=")?.split(';').next()?;
+            (!value.is_empty()).then(|| value.to_string())
+        })
+    }
 }
 
 /// The CSRF token for `who` (read from a page).
