@@ -65,7 +65,7 @@ pub fn type_name(raw: &str) -> String {
     raw.trim().to_lowercase()
 }
 
-fn valid_type_name(name: &str) -> bool {
+pub(crate) fn valid_type_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some('a'..='z'))
         && name.len() <= MAX_NAME_LEN

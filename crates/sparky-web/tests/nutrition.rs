@@ -586,8 +586,9 @@ async fn family_access_on_the_diary() {
     let (_, bob) = app.user("bob@example.com").await;
     let (_, cat) = app.user("cat@example.com").await;
     let food = create_food(&app, &ann, oats()).await;
-    app.post("/api/v1/diary", &ann, json!({"food_item_id": food["id"], "quantity": 40, "unit": "g", "meal_type": "lunch", "date": "2026-06-01"}))
+    let r = app.post("/api/v1/diary", &ann, json!({"food_item_id": food["id"], "quantity": 40, "unit": "g", "meal_type": "lunch", "date": "2026-06-01"}))
         .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     let day_path = format!("/api/v1/diary/2026-06-01?user_id={ann_id}");
     // No grant: nothing.
     assert_eq!(app.get(&day_path, &bob).await.status, StatusCode::NOT_FOUND);
@@ -601,7 +602,7 @@ async fn family_access_on_the_diary() {
     .await;
     let seen = app.get(&day_path, &bob).await;
     assert_eq!(seen.status, StatusCode::OK);
-    assert_eq!(seen.body["totals"]["calories"], 151.6);
+    assert_eq!(seen.body["totals"]["calories"], 151.6, "{:?}", seen.body);
     let entry_id = seen.body["meals"][1]["entries"][0]["id"]
         .as_str()
         .unwrap()
@@ -647,6 +648,45 @@ async fn family_access_on_the_diary() {
         app.get("/api/v1/diary/2026-06-01", &ann).await.body["totals"]["calories"],
         351.6
     );
+    // Ann cannot see Bob's bar, yet the entry is in her diary: she may change it and copy
+    // the day (with the bar's link kept), and her edit still may not point at his food anew.
+    let bars_entry = write.body["id"].as_str().unwrap().to_string();
+    let edit = app
+        .put(
+            &format!("/api/v1/diary/{bars_entry}"),
+            &ann,
+            json!({"quantity": 2}),
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::OK, "{:?}", edit.body);
+    assert_eq!(edit.body["nutrients"]["calories"], 400.0, "{:?}", edit.body);
+    let copied = app
+        .post(
+            "/api/v1/diary/copy",
+            &ann,
+            json!({"from_date": "2026-06-01", "to_date": "2026-06-02"}),
+        )
+        .await;
+    assert_eq!(copied.status, StatusCode::CREATED, "{:?}", copied.body);
+    assert_eq!(copied.body["copied"], 2, "{:?}", copied.body);
+    assert_eq!(
+        app.get("/api/v1/diary/2026-06-02", &ann).await.body["totals"]["calories"],
+        551.6
+    );
+    let relink = app
+        .put(
+            &format!("/api/v1/diary/{entry_id}"),
+            &ann,
+            json!({"food_item_id": bob_food["id"]}),
+        )
+        .await;
+    assert!(
+        relink.status.is_client_error(),
+        "{:?}: {:?}",
+        relink.status,
+        relink.body
+    );
+    common::assert_day_totals_match_diary(&app).await;
 
     // food_list: Cat sees Ann's foods in search; without it she does not.
     assert!(app.get("/api/v1/foods?q=oats", &cat).await.body["items"]

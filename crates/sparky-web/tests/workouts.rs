@@ -628,3 +628,45 @@ async fn the_document_states_the_bounds() {
         assert!(schemas.get(name).is_some(), "no schema {name}");
     }
 }
+
+/// A family member with `calorie` access logs a workout for Ann with an exercise of his own,
+/// which Ann cannot see: the workout is hers, so she may still change it (it used to be 403).
+#[tokio::test]
+async fn the_owner_edits_a_workout_logged_with_a_members_exercise() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/family-access",
+            &ann,
+            json!({"grantee_email": "bob@example.com", "access_type": "calorie"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let bobs_run = eight_met(&app, &bob).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/exercises/{bobs_run}"), &ann)
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "Bob's exercise is his own"
+    );
+    let w = created(
+        &app,
+        &bob,
+        &format!("/api/v1/workouts?user_id={ann_id}"),
+        json!({"exercise_id": bobs_run, "date": "2026-06-10", "duration_minutes": 30}),
+    )
+    .await;
+    let r = app
+        .put(
+            &format!("/api/v1/workouts/{}", w["id"].as_str().unwrap()),
+            &ann,
+            json!({"duration_minutes": 45}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["duration_minutes"], 45.0, "{:?}", r.body);
+    assert_day_totals_match_diary(&app).await;
+}

@@ -148,8 +148,9 @@ pub(super) fn column<'a>(
 
 /// Rules the API applies to values the database cannot check: a time zone must be one
 /// PostgreSQL and Sparky know, custom measurement types stay within the per-user limit and do
-/// not take a built-in type's name, and the assistant's base URL passes the private-network
-/// guard.
+/// not take a built-in type's name, a measurement is of a known type in its canonical unit
+/// and plausible, a row's serving belongs to its food, and the assistant's base URL passes
+/// the private-network guard.
 pub(super) async fn check_rules(
     tx: &mut UserTx,
     parsed: &[(&'static FileSpec, Parsed)],
@@ -234,6 +235,145 @@ pub(super) async fn check_rules(
                     AppError::Invalid(f) => fail(f.message()),
                     other => other,
                 })?;
+        }
+    }
+    check_measurements(tx, parsed).await?;
+    for file in ["diary.csv", "meal_plan_items.csv", "recipe_ingredients.csv"] {
+        check_servings_belong(parsed, file)?;
+    }
+    Ok(())
+}
+
+/// Custom measurement types have a valid name and a unit of their dimension; measurements are
+/// of a built-in type or one of the archive's, in that type's canonical unit (as exported),
+/// with a value the API would take (a body fat of 150 % is refused).
+async fn check_measurements(
+    tx: &mut UserTx,
+    parsed: &[(&'static FileSpec, Parsed)],
+) -> AppResult<()> {
+    use sparky_core::measure::{self, Dimension, MeasureUnit};
+    let mut dimensions: HashMap<String, Dimension> = HashMap::new();
+    if let (Some((spec, p, name)), Some((_, _, unit)), Some((_, _, dim))) = (
+        column(parsed, "measurement_types.csv", "name"),
+        column(parsed, "measurement_types.csv", "unit"),
+        column(parsed, "measurement_types.csv", "dimension"),
+    ) {
+        let place = |row: usize, j: usize, problem: String| {
+            at(
+                spec.file,
+                p.lines[row],
+                j + usize::from(spec.has_ref) + 1,
+                spec.cols[j].name,
+                problem,
+            )
+        };
+        for row in 0..p.lines.len() {
+            let n = p.columns[name][row].clone().unwrap_or_default();
+            if crate::measurement_types::type_name(&n) != n
+                || !crate::measurement_types::valid_type_name(&n)
+            {
+                return Err(place(
+                    row,
+                    name,
+                    "a type name is lower case letters, digits and _, starting with a letter"
+                        .into(),
+                ));
+            }
+            let d = Dimension::parse(p.columns[dim][row].as_deref().unwrap_or_default())
+                .map_err(|e| place(row, dim, e.to_string()))?;
+            let u = p.columns[unit][row].as_deref().unwrap_or_default();
+            match MeasureUnit::parse(u) {
+                Ok(u) if u.dimension() == d => {}
+                Ok(_) => return Err(place(row, unit, format!("not a unit of {}", d.as_str()))),
+                Err(e) => return Err(place(row, unit, e.to_string())),
+            }
+            dimensions.insert(n, d);
+        }
+    }
+    let Some((spec, p, kind)) = column(parsed, "measurements.csv", "type") else {
+        return Ok(());
+    };
+    let (Some((_, _, value)), Some((_, _, unit))) = (
+        column(parsed, "measurements.csv", "value"),
+        column(parsed, "measurements.csv", "unit"),
+    ) else {
+        return Ok(());
+    };
+    for r in tx
+        .query(
+            "SELECT name::text, dimension FROM measurement_types WHERE user_id IS NULL",
+            &[],
+        )
+        .await?
+    {
+        if let Ok(d) = Dimension::parse(r.get(1)) {
+            dimensions.insert(r.get(0), d);
+        }
+    }
+    let place = |row: usize, j: usize, problem: String| {
+        at(
+            spec.file,
+            p.lines[row],
+            j + usize::from(spec.has_ref) + 1,
+            spec.cols[j].name,
+            problem,
+        )
+    };
+    for row in 0..p.lines.len() {
+        let t = p.columns[kind][row].as_deref().unwrap_or_default();
+        let Some(d) = dimensions.get(t).copied() else {
+            return Err(place(
+                row,
+                kind,
+                format!(
+                    "{t} is neither a built-in measurement type nor one of measurement_types.csv"
+                ),
+            ));
+        };
+        let canonical = d.canonical_unit();
+        if p.columns[unit][row].as_deref() != Some(canonical.as_str()) {
+            return Err(place(
+                row,
+                unit,
+                format!("a {t} is stored in {}", canonical.as_str()),
+            ));
+        }
+        let v: rust_decimal::Decimal = p.columns[value][row]
+            .as_deref()
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| place(row, value, "not a number".into()))?;
+        measure::check_canonical(v, d).map_err(|e| place(row, value, e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// In `file`, a row that names both a food and a serving names one of that food's servings.
+fn check_servings_belong(parsed: &[(&'static FileSpec, Parsed)], file: &str) -> AppResult<()> {
+    let (Some((spec, p, food)), Some((_, _, serving)), Some((_, servings, of))) = (
+        column(parsed, file, "food"),
+        column(parsed, file, "serving"),
+        column(parsed, "servings.csv", "food"),
+    ) else {
+        return Ok(());
+    };
+    let food_of: HashMap<&str, &str> = servings
+        .ids
+        .iter()
+        .zip(&servings.columns[of])
+        .filter_map(|(id, f)| Some((id.as_deref()?, f.as_deref()?)))
+        .collect();
+    for row in 0..p.lines.len() {
+        let (Some(f), Some(s)) = (&p.columns[food][row], &p.columns[serving][row]) else {
+            continue;
+        };
+        if food_of.get(s.as_str()) != Some(&f.as_str()) {
+            return Err(at(
+                spec.file,
+                p.lines[row],
+                serving + usize::from(spec.has_ref) + 1,
+                "serving",
+                "not a serving of the row's food",
+            ));
         }
     }
     Ok(())
@@ -330,9 +470,18 @@ pub(super) fn db_error(spec: &FileSpec, line: u64, e: &DbError) -> AppError {
         Some((n, name)) => format!("{} line {line} column {n} ({name})", spec.file),
         None => format!("{} line {line}", spec.file),
     };
-    let mut message = format!("{place}: {}", db.message());
-    if let Some(d) = db.detail() {
-        message.push_str(&format!(" ({d})"));
-    }
-    bad(message)
+    // PostgreSQL's words name its constraints; say what they mean instead where that is
+    // plain, and keep its text (and detail) otherwise.
+    let problem = match db.code().code() {
+        "23514" | "22003" => "a value out of the range Sparky accepts".to_string(),
+        "23502" => "must not be empty".to_string(),
+        _ => {
+            let mut m = db.message().to_string();
+            if let Some(d) = db.detail() {
+                m.push_str(&format!(" ({d})"));
+            }
+            m
+        }
+    };
+    bad(format!("{place}: {problem}"))
 }

@@ -59,11 +59,17 @@ pub(super) fn check_value(kind: Kind, v: &str) -> Option<String> {
             }
             Err(_) => problem("not a date (YYYY-MM-DD)"),
         },
+        // A day wider than the API's own timestamps: an entry the API dated 1900-01-01 was
+        // given noon of that day in the user's time zone, which can be 1899-12-31 in UTC.
         Kind::Ts => match DateTime::parse_from_rfc3339(v) {
             Err(_) => problem("not a timestamp (RFC 3339, e.g. 2026-01-31T08:00:00Z)"),
-            Ok(t) => sparky_core::Timestamp::new(t.with_timezone(&Utc))
-                .err()
-                .map(|_| "must be dated between 1900-01-02 and 2199-12-30".into()),
+            Ok(t) => {
+                let day = t.with_timezone(&Utc).date_naive();
+                let first = chrono::NaiveDate::from_ymd_opt(1899, 12, 31);
+                let last = chrono::NaiveDate::from_ymd_opt(2200, 1, 1);
+                (Some(day) < first || Some(day) > last)
+                    .then(|| "must be dated between 1899-12-31 and 2200-01-01 (UTC)".into())
+            }
         },
         Kind::Json => serde_json::from_str::<serde_json::Value>(v)
             .err()
@@ -210,7 +216,7 @@ pub(super) fn parse_file(
                     })?;
                 Some(id.clone())
             } else {
-                if let Some(problem) = check_value(col.kind, v) {
+                if let Some(problem) = check_value(col.kind, v).or_else(|| col.limit.problem(v)) {
                     return Err(at(file, *line, column, col.name, problem));
                 }
                 Some(v.to_string())

@@ -82,6 +82,102 @@ pub struct Col {
     /// For a column added to format 1 later (always at the end of its file): the value rows
     /// of an archive written before it existed get, so that such archives are still read.
     pub absent: Option<&'static str>,
+    /// What the API accepts for this value beyond its kind, so an edited archive cannot
+    /// store what the API would refuse.
+    pub limit: Limit,
+}
+
+/// A value's bounds, as the API's own checks set them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Limit {
+    Any,
+    /// Text of at most this many characters.
+    Chars(usize),
+    /// Text of at least one and at most this many characters, not only spaces.
+    Name(usize),
+    /// A number from `min` to `max`.
+    Range(f64, f64),
+    /// A number greater than zero and at most this.
+    Positive(f64),
+    /// One of these words.
+    OneOf(&'static [&'static str]),
+    /// A JSON object of nutrients (names as in the API), each from 0 to 100000.
+    Nutrients,
+    /// A barcode: 6 to 14 digits.
+    Barcode,
+    /// A date not after today (UTC, give or take the day's time zones).
+    NotFuture,
+}
+
+/// Nutrient amounts (and calories) the API accepts: 0 to 100000 in the nutrient's unit.
+pub const NUTRIENT: Limit = Limit::Range(0.0, 100_000.0);
+
+impl Limit {
+    /// What is wrong with `v` (already checked for its kind), if anything.
+    pub(crate) fn problem(self, v: &str) -> Option<String> {
+        let number = || v.parse::<f64>().ok().filter(|n| n.is_finite());
+        match self {
+            Limit::Any => None,
+            Limit::Chars(n) => {
+                (v.chars().count() > n).then(|| format!("longer than {n} characters"))
+            }
+            Limit::Name(_) if v.trim().is_empty() => Some("must not be empty".into()),
+            Limit::Name(n) => Limit::Chars(n).problem(v),
+            Limit::Range(min, max) => match number() {
+                Some(x) if x >= min && x <= max => None,
+                _ => Some(format!("must be from {min} to {max}")),
+            },
+            Limit::Positive(max) => match number() {
+                Some(x) if x > 0.0 && x <= max => None,
+                _ => Some(format!("must be greater than 0 and at most {max}")),
+            },
+            Limit::OneOf(words) => {
+                (!words.contains(&v)).then(|| format!("must be one of {}", words.join(", ")))
+            }
+            Limit::Nutrients => {
+                match serde_json::from_str::<sparky_core::nutrition::Nutrients>(v) {
+                    Err(e) => Some(format!("not an object of nutrient amounts: {e}")),
+                    Ok(n) => n
+                        .validate()
+                        .err()
+                        .map(|(name, problem)| format!("{name} {problem}")),
+                }
+            }
+            // Digits only; the check digit is not held against rows stored before the API
+            // checked it, so an export always imports again.
+            Limit::Barcode => (!(6..=14).contains(&v.len())
+                || !v.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| "not a barcode (6 to 14 digits)".into()),
+            Limit::NotFuture => {
+                let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
+                match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+                    Ok(d) if d <= tomorrow => None,
+                    _ => Some("must not be in the future".into()),
+                }
+            }
+        }
+    }
+}
+
+impl Col {
+    pub(super) const fn limit(self, limit: Limit) -> Col {
+        Col { limit, ..self }
+    }
+    pub(super) const fn chars(self, n: usize) -> Col {
+        self.limit(Limit::Chars(n))
+    }
+    pub(super) const fn name_of(self, n: usize) -> Col {
+        self.limit(Limit::Name(n))
+    }
+    pub(super) const fn range(self, min: f64, max: f64) -> Col {
+        self.limit(Limit::Range(min, max))
+    }
+    pub(super) const fn positive(self, max: f64) -> Col {
+        self.limit(Limit::Positive(max))
+    }
+    pub(super) const fn one_of(self, words: &'static [&'static str]) -> Col {
+        self.limit(Limit::OneOf(words))
+    }
 }
 
 pub(super) const fn col(name: &'static str, kind: Kind, export: &'static str) -> Col {
@@ -92,6 +188,7 @@ pub(super) const fn col(name: &'static str, kind: Kind, export: &'static str) ->
         export,
         import: Some(name),
         absent: None,
+        limit: Limit::Any,
     }
 }
 
