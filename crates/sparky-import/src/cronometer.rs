@@ -160,6 +160,7 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                     name,
                     nutrients: n,
                     day_total: false,
+                    replaces: None,
                 }));
             }
             File::Biometrics => {

@@ -418,6 +418,7 @@ fn diary(row: &Row, line: u64, keys: &mut Keys) -> Result<Record, String> {
         name,
         nutrients,
         day_total: false,
+        replaces: None,
     }))
 }
 

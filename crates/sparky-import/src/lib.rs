@@ -276,6 +276,10 @@ pub struct DiaryRecord {
     /// A whole day's total (MacroFactor's daily nutrition): stored only for a day that has no
     /// food diary entries yet, so that nothing is counted twice.
     pub day_total: bool,
+    /// What the row is a version of (see [`Keys::slot`]): when a later export changes it (a
+    /// meal's total in MyFitnessPal's summary), importing that export replaces the entry an
+    /// earlier import stored instead of adding a second one.
+    pub replaces: Option<String>,
 }
 
 /// A body measurement in the unit it was recorded in.
@@ -433,12 +437,7 @@ impl Keys {
 
     /// `parts` are the fields that make the row what it is.
     pub fn of(&mut self, area: Area, parts: &[&str]) -> String {
-        let mut h = Sha256::new();
-        for p in parts {
-            h.update(p.as_bytes());
-            h.update([0x1f]);
-        }
-        let digest = hex::encode(&h.finalize()[..12]);
+        let digest = digest(parts);
         let n = self.seen.entry(digest.clone()).or_insert(0);
         *n += 1;
         if *n == 1 {
@@ -446,6 +445,29 @@ impl Keys {
         } else {
             format!("{}:{digest}#{n}", area.as_str())
         }
+    }
+}
+
+/// A short hash of a row's fields.
+fn digest(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0x1f]);
+    }
+    hex::encode(&h.finalize()[..12])
+}
+
+impl Keys {
+    /// The key of a row that says everything about its fields, so the same row twice in a
+    /// file is one row (the second is skipped), not a second entry.
+    pub fn whole(area: Area, parts: &[&str]) -> String {
+        format!("{}:{}", area.as_str(), digest(parts))
+    }
+
+    /// The key of what a row is a version of (`parts`: what names it, e.g. a day and meal).
+    pub fn slot(area: Area, parts: &[&str]) -> String {
+        format!("{}-slot:{}", area.as_str(), digest(parts))
     }
 }
 

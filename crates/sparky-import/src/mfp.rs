@@ -36,12 +36,40 @@ pub fn detect(headers: &[String]) -> Option<File> {
         && (has("exercise_calories") || has("exercise_minutes"))
     {
         Some(File::Exercise)
-    } else if headers.first().map(String::as_str) == Some("date") && headers.len() >= 2 {
+    } else if headers.first().map(String::as_str) == Some("date")
+        && headers.len() >= 2
+        && !headers
+            .iter()
+            .any(|h| NOT_MEASUREMENTS.contains(&h.as_str()))
+    {
         Some(File::Measurements)
     } else {
         None
     }
 }
+
+/// Columns of other apps' logs that start with a date too (Strong, FitNotes, Hevy, food
+/// logs): a file with one of them is not MyFitnessPal's Measurement Summary, whose columns
+/// after the date are all measurements.
+const NOT_MEASUREMENTS: &[&str] = &[
+    "workout_name",
+    "exercise_name",
+    "exercise",
+    "set_order",
+    "reps",
+    "sets",
+    "rpe",
+    "seconds",
+    "duration",
+    "distance_unit",
+    "category",
+    "food",
+    "food_name",
+    "meal",
+    "calories",
+    "energy",
+    "amount",
+];
 
 /// Nutrition Summary columns that hold an amount (the % daily value ones are left out).
 fn nutrient_of(header: &str) -> Option<&'static str> {
@@ -127,10 +155,10 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                 }
                 let meal = crate::meal_of(meal_text);
                 let name = format!("{meal_text} (MyFitnessPal)");
-                let key = keys.of(
-                    Area::Diary,
-                    &[&date.to_string(), meal_text, &nutrients_text(&n)],
-                );
+                // The summary has one row per day and meal: a later export with a changed
+                // total replaces the entry, and the same row twice is one entry.
+                let day = date.to_string();
+                let key = Keys::whole(Area::Diary, &[&day, meal_text, &nutrients_text(&n)]);
                 out.records.push(Record::Diary(DiaryRecord {
                     key,
                     line,
@@ -140,6 +168,7 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                     name,
                     nutrients: n,
                     day_total: false,
+                    replaces: Some(Keys::slot(Area::Diary, &[&day, meal_text])),
                 }));
             }
             File::Exercise => {
@@ -269,5 +298,33 @@ mod tests {
     #[test]
     fn unknown_files_are_refused() {
         assert!(parse(b"Foo,Bar\n1,2\n", &Options::default()).is_err());
+    }
+
+    /// Workout logs start with a date too; they are not taken for body measurements (a
+    /// Strong file used to become weights of 60 and reps of 8).
+    #[test]
+    fn other_apps_dated_files_are_not_measurements() {
+        for file in [
+            &include_bytes!("../fixtures/strong/strong.csv")[..],
+            &include_bytes!("../fixtures/strong/strong-legacy.csv")[..],
+            &include_bytes!("../fixtures/fitnotes/FitNotes_Export.csv")[..],
+            &include_bytes!("../fixtures/fitnotes/FitNotes_Export_older.csv")[..],
+        ] {
+            let e = parse(file, &Options::default()).unwrap_err();
+            assert!(e.to_string().contains("not a MyFitnessPal export"), "{e}");
+        }
+        let p = parse(
+            include_bytes!("../fixtures/mfp/Measurement-Summary.csv"),
+            &Options::default(),
+        )
+        .unwrap();
+        assert!(
+            p.records
+                .iter()
+                .all(|r| matches!(r, Record::Measurement(_))),
+            "{:?}",
+            p.records
+        );
+        assert!(!p.records.is_empty());
     }
 }

@@ -107,6 +107,60 @@ async fn mfp_dry_run_import_rerun_and_another_user() {
     assert_eq!(count(&app, "SELECT count(*) FROM food_diary").await, 8);
 }
 
+/// MyFitnessPal's summary has one row per day and meal: a later export whose breakfast total
+/// changed replaces the breakfast an earlier import stored (it used to add a second one), the
+/// unchanged meals are skipped, and the same row twice in one file is one entry.
+#[tokio::test]
+async fn a_later_mfp_export_replaces_a_changed_meal() {
+    let app = TestApp::spawn().await;
+    let key = user_with_key(&app, "ann@example.com").await;
+    let file = String::from_utf8(fixture("mfp/Nutrition-Summary.csv")).unwrap();
+    let breakfast =
+        "2025-01-15,Breakfast,420,12.5,4.1,2.0,5.2,0,210,480,390,48.0,6.5,12.0,22.5,10,15,20,18,";
+    assert!(file.contains(breakfast));
+    let twice = file.replace(breakfast, &format!("{breakfast}\n{breakfast}"));
+    let p = imported(&app, "/api/v1/import/mfp", &key, twice.into_bytes()).await;
+    assert_eq!(p["created"]["diary"], 4, "{p}");
+    assert_eq!(p["replaced_entries"], 0, "{p}");
+    let day = async |app: &TestApp| {
+        app.get("/api/v1/diary/2025-01-15", &As::Key(key.clone()))
+            .await
+            .body
+    };
+    assert_eq!(day(&app).await["totals"]["calories"], 1885.0);
+
+    let later = file.replace(
+        breakfast,
+        "2025-01-15,Breakfast,450,12.5,4.1,2.0,5.2,0,210,480,390,48.0,6.5,12.0,22.5,10,15,20,18,",
+    );
+    let dry = imported(
+        &app,
+        "/api/v1/import/mfp?dry_run=true",
+        &key,
+        later.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(dry["created"]["diary"], 1, "{dry}");
+    assert_eq!(dry["replaced_entries"], 1, "{dry}");
+    assert_eq!(day(&app).await["totals"]["calories"], 1885.0, "a dry run");
+    let p = imported(&app, "/api/v1/import/mfp", &key, later.clone().into_bytes()).await;
+    assert_eq!(p["created"]["diary"], 1, "{p}");
+    assert_eq!(p["replaced_entries"], 1, "{p}");
+    let now = day(&app).await;
+    assert_eq!(now["totals"]["calories"], 1915.0, "{now}");
+    assert_eq!(
+        now["meals"][0]["entries"].as_array().unwrap().len(),
+        1,
+        "{now}"
+    );
+    // And once more: nothing new, nothing replaced.
+    let p = imported(&app, "/api/v1/import/mfp", &key, later.into_bytes()).await;
+    assert_eq!(p["created"]["diary"], 0, "{p}");
+    assert_eq!(p["replaced_entries"], 0, "{p}");
+    assert_eq!(day(&app).await["totals"]["calories"], 1915.0);
+    common::assert_day_totals_match_diary(&app).await;
+}
+
 #[tokio::test]
 async fn apple_health_and_cronometer() {
     let app = TestApp::spawn().await;

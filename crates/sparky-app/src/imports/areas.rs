@@ -12,7 +12,7 @@ use sparky_import::{Area, DiaryRecord, FoodRecord, MeasurementRecord, Source, Wo
 use uuid::Uuid;
 
 use super::checks::*;
-use super::{Skips, VALUE_SCALE};
+use super::{Skips, CHUNK, VALUE_SCALE};
 use crate::diary::MAX_ENTRIES_PER_DAY;
 use crate::error::AppResult;
 use crate::workouts::MAX_WORKOUTS_PER_DAY;
@@ -290,6 +290,33 @@ pub(super) async fn workouts(
         }
     }
     Ok(workout_rows)
+}
+
+/// Entries an earlier import stored for the slots this import's diary rows are newer
+/// versions of (see `DiaryRecord::replaces`), with the slots' new entries.
+pub(super) async fn replaced_versions(
+    tx: &mut UserTx,
+    source: Source,
+    diary_rows: &[Ready<DiaryRecord>],
+) -> AppResult<(Vec<Uuid>, Vec<(String, Uuid)>)> {
+    let slots: Vec<(String, Uuid)> = diary_rows
+        .iter()
+        .filter_map(|d| Some((d.record.replaces.clone()?, d.id)))
+        .collect();
+    let mut replaced = Vec::new();
+    for chunk in slots.chunks(CHUNK) {
+        let keys: Vec<&str> = chunk.iter().map(|(k, _)| k.as_str()).collect();
+        let rows = tx
+            .query(
+                "SELECT d.id FROM import_records r
+                 JOIN food_diary d ON d.id = r.target_id AND d.user_id = auth.uid()
+                 WHERE r.user_id = auth.uid() AND r.source = $1 AND r.record_key = ANY($2)",
+                &[&source.as_str(), &keys],
+            )
+            .await?;
+        replaced.extend(rows.iter().map(|r| r.get::<_, Uuid>(0)));
+    }
+    Ok((replaced, slots))
 }
 
 /// Day totals from an earlier import that this import's food entries replace (their days).

@@ -107,9 +107,12 @@ pub async fn run(
     let diary_rows = areas::diary(tx, diary, &mut skips).await?;
     let measurement_rows = areas::measurements(tx, measurements, units, &mut skips).await?;
     let workout_rows = areas::workouts(tx, source, workouts, units, &mut skips).await?;
-    let replaced = areas::replaced_day_totals(tx, source, &diary_rows).await?;
-
+    let mut replaced = areas::replaced_day_totals(tx, source, &diary_rows).await?;
     preview.replaced_day_totals = replaced.len();
+    let (older_versions, slots) = areas::replaced_versions(tx, source, &diary_rows).await?;
+    preview.replaced_entries = older_versions.len();
+    replaced.extend(older_versions);
+
     preview.created.foods = food_rows.len();
     preview.created.diary = diary_rows.len();
     preview.created.measurements = measurement_rows.len();
@@ -157,6 +160,7 @@ pub async fn run(
         );
     }
     remember(tx, source, &ledger).await?;
+    write::remember_slots(tx, source, &slots).await?;
     Ok(preview)
 }
 

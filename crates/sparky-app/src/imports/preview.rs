@@ -63,6 +63,9 @@ pub struct ImportPreview {
     /// nutrition) on days this import gives food entries for: those entries replace them,
     /// so the day is not counted twice.
     pub replaced_day_totals: usize,
+    /// Entries an earlier import of the same app stored that this import's newer version
+    /// replaces (a MyFitnessPal meal whose total changed in a later export).
+    pub replaced_entries: usize,
     /// Why rows were skipped, most frequent first (at most 100 reasons).
     #[schema(max_items = 100)]
     pub skip_reasons: Vec<SkipReason>,
@@ -94,6 +97,7 @@ impl ImportPreview {
             skipped: AreaCounts::default(),
             skipped_unread: 0,
             replaced_day_totals: 0,
+            replaced_entries: 0,
             skip_reasons: Vec::new(),
             columns: Vec::new(),
         }
@@ -112,6 +116,7 @@ impl ImportPreview {
         add(&mut self.skipped, &other.skipped);
         self.skipped_unread += other.skipped_unread;
         self.replaced_day_totals += other.replaced_day_totals;
+        self.replaced_entries += other.replaced_entries;
         self.columns.extend(other.columns);
         self.columns.truncate(MAX_COLUMNS);
         for r in other.skip_reasons {

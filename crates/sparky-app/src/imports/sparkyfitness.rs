@@ -144,6 +144,7 @@ pub async fn read(source: &Client) -> AppResult<Vec<SourceUser>> {
             name: format!("{name} ({amount})").chars().take(255).collect(),
             nutrients: nutrients_from(&r, 8, factor),
             day_total: false,
+            replaces: None,
         }));
     }
     let variant_nutrients: Vec<String> = NUTRIENT_COLUMNS

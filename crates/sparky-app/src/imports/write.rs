@@ -52,6 +52,28 @@ pub(crate) async fn remember_named(
     Ok(())
 }
 
+/// Remembers which entry now stands for each slot (what a row is a version of), so that the
+/// next newer version replaces it.
+pub(crate) async fn remember_slots(
+    tx: &mut UserTx,
+    source: Source,
+    slots: &[(String, Uuid)],
+) -> AppResult<()> {
+    for chunk in slots.chunks(CHUNK) {
+        let keys: Vec<&str> = chunk.iter().map(|(k, _)| k.as_str()).collect();
+        let ids: Vec<Uuid> = chunk.iter().map(|(_, id)| *id).collect();
+        tx.execute(
+            "INSERT INTO import_records (user_id, source, record_key, area, target_id)
+             SELECT auth.uid(), $1, k.key, 'diary', k.id
+             FROM unnest($2::text[], $3::uuid[]) AS k(key, id)
+             ON CONFLICT (user_id, source, record_key) DO UPDATE SET target_id = EXCLUDED.target_id",
+            &[&source.as_str(), &keys, &ids],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Each nutrient's values as one array.
 pub(super) fn nutrient_arrays<'a>(
     all: impl Iterator<Item = &'a Nutrients>,

@@ -334,6 +334,7 @@ fn read_food_log(
             name,
             nutrients,
             day_total: false,
+            replaces: None,
         }));
     }
 }
@@ -449,6 +450,7 @@ fn read_daily(
             name: DAY_TOTAL_NAME.to_string(),
             nutrients,
             day_total: true,
+            replaces: None,
         }));
     }
 }
