@@ -441,6 +441,7 @@ pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Food>> {
         ));
     }
     let q = &s.q;
+    let mut next_chain: Option<SearchChain> = None;
     let rows = if q.is_empty() {
         tx.query(
             "SELECT f.id, f.name, f.brand, f.barcode, f.source, f.source_id, f.user_id
@@ -481,7 +482,13 @@ pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Food>> {
         };
         let name_upper = format!("{name_prefix}\u{10FFFF}");
         let word_upper = format!("{word}\u{10FFFF}");
-        let candidates = ((offset + fetch) * 2).clamp(MIN_CANDIDATES, MAX_RANKED) as i32;
+        // Every page of one search ranks the same list: the first page chooses how many
+        // candidates to take and whether to search broadly, and its cursor carries both
+        // (pages ranked from different candidates repeated and skipped foods).
+        let chain: Option<SearchChain> = s.page.cursor.as_ref().and_then(|c| c.with());
+        let candidates = chain
+            .map_or((offset + fetch) * 2, |c| c.candidates)
+            .clamp(MIN_CANDIDATES, MAX_RANKED) as i32;
         let search = |substring: &'static bool, fuzzy: &'static bool| {
             let params: [&(dyn ToSql + Sync); 13] = [
                 q,
@@ -500,24 +507,33 @@ pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Food>> {
             ];
             params
         };
-        let mut rows = tx.query(SEARCH_SQL, &search(&false, &false)).await?;
-        // Too few: search again with substrings inside words and (typo tolerance, from four
-        // letters) near matches included; near matches rank after every exact-spelling match.
-        if offset == 0 && (rows.len() as i64) < fetch {
-            rows = tx
-                .query(
-                    SEARCH_SQL,
-                    &search(
-                        &true,
-                        if q.chars().count() >= 4 {
-                            &true
-                        } else {
-                            &false
-                        },
-                    ),
-                )
-                .await?;
+        let fuzzy = if q.chars().count() >= 4 {
+            &true
+        } else {
+            &false
+        };
+        let mut broad = chain.is_some_and(|c| c.broad);
+        let mut rows = tx
+            .query(
+                SEARCH_SQL,
+                &if broad {
+                    search(&true, fuzzy)
+                } else {
+                    search(&false, &false)
+                },
+            )
+            .await?;
+        // Too few on the first page: search again with substrings inside words and (typo
+        // tolerance, from four letters) near matches included; near matches rank after every
+        // exact-spelling match.
+        if chain.is_none() && offset == 0 && (rows.len() as i64) < fetch {
+            broad = true;
+            rows = tx.query(SEARCH_SQL, &search(&true, fuzzy)).await?;
         }
+        next_chain = Some(SearchChain {
+            candidates: candidates as i64,
+            broad,
+        });
         rank(&query, rows, offset, fetch)
     };
     // The ranking query returns the foods' own columns; only their servings are read next.
@@ -530,8 +546,23 @@ pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Food>> {
     attach_servings(tx, &mut items).await?;
     Ok(Page {
         items,
-        next_cursor: more.then(|| Cursor::at(offset + limit).encode()),
+        next_cursor: more.then(|| {
+            match next_chain.and_then(|c| serde_json::to_value(c).ok()) {
+                Some(with) => Cursor::at_with(offset + limit, with),
+                None => Cursor::at(offset + limit),
+            }
+            .encode()
+        }),
     })
+}
+
+/// What a search's pages are ranked from (see [`search`]).
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+struct SearchChain {
+    #[serde(rename = "c")]
+    candidates: i64,
+    #[serde(rename = "b")]
+    broad: bool,
 }
 
 async fn insert_servings(tx: &mut UserTx, food_id: Uuid, servings: &[NewServing]) -> AppResult<()> {

@@ -30,6 +30,17 @@ impl Cursor {
         Cursor(serde_json::json!({ "o": offset }))
     }
 
+    /// At position `offset` of a ranked list, with what the list was ranked from (`with`:
+    /// a search's candidate count and mode), so every page ranks the same list.
+    pub fn at_with(offset: i64, with: serde_json::Value) -> Cursor {
+        Cursor(serde_json::json!({ "o": offset, "w": with }))
+    }
+
+    /// What [`Cursor::at_with`] carried, when it is of the expected shape.
+    pub fn with<T: DeserializeOwned>(&self) -> Option<T> {
+        serde_json::from_value(self.0.get("w")?.clone()).ok()
+    }
+
     pub fn encode(&self) -> String {
         ENGINE.encode(self.0.to_string())
     }

@@ -287,6 +287,13 @@ async fn not_set_up_rate_limited_and_over_budget_are_clear_errors() {
     assert_eq!(status, StatusCode::OK);
     let (status, body) = chat(&app, &ann, json!({"message": "hi"})).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body:?}");
+    // Deleting the conversations does not give the day's tokens back.
+    let r = app.delete("/api/v1/chat/conversations", &ann).await;
+    assert!(r.status.is_success(), "{:?}", r.body);
+    let r = app.get("/api/v1/chat/conversations", &ann).await;
+    assert_eq!(r.body["items"], json!([]), "{:?}", r.body);
+    let (status, body) = chat(&app, &ann, json!({"message": "hi"})).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body:?}");
 }
 
 #[tokio::test]

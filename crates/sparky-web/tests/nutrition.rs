@@ -903,3 +903,54 @@ async fn search_matches_all_words_in_any_order_and_puts_the_plain_food_first() {
     );
     assert_eq!(names("scrambled eggs").await, ["Eggs, scrambled, my way"]);
 }
+
+/// Following `next_cursor` through a search lists every food once: every page is ranked from
+/// the candidates and the mode (exact words, or broad with typos) the first page chose. They
+/// used to be chosen per page, so pages repeated and skipped foods, and a typo's second page
+/// was empty.
+#[tokio::test]
+async fn search_pages_list_every_food_once() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let owner = app.db.owner_client().await;
+    owner
+        .execute(
+            "INSERT INTO food_items (name, source, source_id)
+             SELECT format('Milk drink %s', i), 'test', format('milk-%s', i) FROM generate_series(1, 150) i
+             UNION ALL
+             SELECT format('Chicken dish %s', i), 'test', format('chicken-%s', i) FROM generate_series(1, 30) i",
+            &[],
+        )
+        .await
+        .unwrap();
+    let pages = async |q: &str, limit: usize| {
+        let mut ids: Vec<String> = Vec::new();
+        let mut path = format!("/api/v1/foods?q={q}&limit={limit}");
+        for _ in 0..100 {
+            let r = app.get(&path, &ann).await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+            let items = r.body["items"].as_array().unwrap();
+            assert!(items.len() <= limit);
+            ids.extend(items.iter().map(|f| f["id"].as_str().unwrap().to_string()));
+            match r.body["next_cursor"].as_str() {
+                Some(c) => path = format!("/api/v1/foods?q={q}&limit={limit}&cursor={c}"),
+                None => return ids,
+            }
+        }
+        panic!("no end to the pages of {q}");
+    };
+    for (q, limit) in [("milk", 20), ("milk", 7), ("chiken", 10)] {
+        let ids = pages(q, limit).await;
+        let unique: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "{q} by {limit}: a food came twice");
+        assert!(
+            ids.len() > limit,
+            "{q} by {limit}: more than one page ({})",
+            ids.len()
+        );
+    }
+    // Small pages (up to 29 foods) rank the same candidates: the same foods in the same order.
+    let by_20 = pages("milk", 20).await;
+    let by_7 = pages("milk", 7).await;
+    assert_eq!(by_7, by_20);
+}

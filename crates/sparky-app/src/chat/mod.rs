@@ -366,24 +366,76 @@ pub async fn append(
 pub async fn usage(tx: &mut UserTx) -> AppResult<(i64, i64)> {
     // Chat messages and the one-shot photo and label calls (assistant_requests) count alike:
     // each user message or call is one against the rate limit, and every token is spent.
+    // Chat tokens come from assistant_usage, which keeps them when a conversation is deleted.
     let row = tx
         .query_one(
-            "WITH since AS (SELECT least(now() - interval '1 minute',
-                                         date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS t),
-             used AS (
-                 SELECT role = 'user' AS counts, created_at,
-                        coalesce(tokens_in, 0) + coalesce(tokens_out, 0) AS tokens
-                 FROM chat_messages WHERE user_id = auth.uid() AND created_at >= (SELECT t FROM since)
+            "WITH today AS (SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS t),
+             calls AS (
+                 SELECT 1 FROM chat_messages WHERE user_id = auth.uid() AND role = 'user'
+                     AND created_at > now() - interval '1 minute'
                  UNION ALL
-                 SELECT true, created_at, coalesce(tokens_in, 0) + coalesce(tokens_out, 0)
-                 FROM assistant_requests WHERE user_id = auth.uid() AND created_at >= (SELECT t FROM since)
+                 SELECT 1 FROM assistant_requests WHERE user_id = auth.uid()
+                     AND created_at > now() - interval '1 minute'
              )
-             SELECT count(*) FILTER (WHERE counts AND created_at > now() - interval '1 minute'),
-                    coalesce(sum(tokens)
-                             FILTER (WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), 0)::bigint
-             FROM used",
+             SELECT (SELECT count(*) FROM calls),
+                    coalesce((SELECT sum(coalesce(tokens_in, 0)::bigint + coalesce(tokens_out, 0)::bigint)
+                              FROM assistant_requests
+                              WHERE user_id = auth.uid() AND created_at >= (SELECT t FROM today)), 0)::bigint
+                    + coalesce((SELECT u.tokens FROM assistant_usage u
+                                WHERE u.user_id = auth.uid()
+                                  AND u.day = (now() AT TIME ZONE 'UTC')::date), 0)::bigint",
             &[],
         )
         .await?;
     Ok((row.get(0), row.get::<_, i64>(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Token counts near the integer column's limit add up without overflowing (they used to
+    /// fail every request with "integer out of range" until midnight), and a deleted
+    /// conversation's tokens still count.
+    #[tokio::test]
+    async fn usage_adds_huge_counts_and_keeps_deleted_conversations() {
+        let db = sparky_testkit::TestDb::new().await;
+        let owner = db.owner_client().await;
+        let me: Uuid = owner
+            .query_one(
+                "INSERT INTO users (email, password_hash) VALUES ('ann@example.com', 'x') RETURNING id",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        let database = db.database().await;
+        let mut tx = database.as_user(me).await.unwrap();
+        tx.execute(
+            "INSERT INTO chat_conversations (user_id) VALUES (auth.uid())",
+            &[],
+        )
+        .await
+        .unwrap();
+        tx.execute(
+            "INSERT INTO chat_messages (conversation_id, user_id, role, tokens_in, tokens_out)
+             SELECT c.id, auth.uid(), 'assistant', 2147483647, 2147483647
+             FROM chat_conversations c, generate_series(1, 2)",
+            &[],
+        )
+        .await
+        .unwrap();
+        let (_, tokens) = usage(&mut tx).await.unwrap();
+        assert_eq!(tokens, 4 * 2_147_483_647_i64);
+        tx.execute("DELETE FROM chat_conversations", &[])
+            .await
+            .unwrap();
+        let (_, tokens) = usage(&mut tx).await.unwrap();
+        assert_eq!(tokens, 4 * 2_147_483_647_i64, "deleting gives nothing back");
+        // The count is the server's: the request role cannot change it.
+        let refused = tx
+            .execute("UPDATE assistant_usage SET tokens = 0", &[])
+            .await;
+        assert!(refused.is_err(), "{refused:?}");
+    }
 }

@@ -764,6 +764,10 @@ const CATALOG_SERVING_LINK: &str =
 /// Tables with user data that are in no file, and why.
 pub const EXCLUDED_TABLES: &[(&str, &str)] = &[
     (
+        "assistant_usage",
+        "the assistant's daily token count on this server, for its budget",
+    ),
+    (
         "sessions",
         "sign-in sessions: secrets, and only valid on this server",
     ),
