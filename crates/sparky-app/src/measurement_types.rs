@@ -123,11 +123,18 @@ fn type_from_row(r: &tokio_postgres::Row, system: UnitsSystem) -> MeasurementTyp
     // The table's CHECK allows only the six dimensions.
     let dimension = Dimension::parse(&stored).unwrap_or(Dimension::Count);
     let user_id: Option<Uuid> = r.get("user_id");
+    let name: String = r.get("name");
+    let display_unit = match dimension {
+        Dimension::Count => sparky_core::health::count_label(&name),
+        _ => None,
+    }
+    .unwrap_or(dimension.display_unit(system).as_str())
+    .to_string();
     MeasurementType {
         id: r.get("id"),
-        name: r.get("name"),
+        name,
         unit: r.get("unit"),
-        display_unit: dimension.display_unit(system).as_str().to_string(),
+        display_unit,
         accepted_units: dimension
             .units()
             .iter()

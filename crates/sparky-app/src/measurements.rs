@@ -199,7 +199,14 @@ fn measurement_from_row(r: &tokio_postgres::Row, system: UnitsSystem) -> Measure
         .get::<_, Option<String>>("dimension")
         .and_then(|d| Dimension::parse(&d).ok())
         .and_then(|d| measure::to_display(canonical, d, system).ok());
+    let kind: String = r.get("type");
     let (value, unit) = match shown {
+        Some((v, MeasureUnit::Count)) => (
+            v,
+            sparky_core::health::count_label(&kind)
+                .unwrap_or(MeasureUnit::Count.as_str())
+                .to_string(),
+        ),
         Some((v, u)) => (v, u.as_str().to_string()),
         // A seed-era row of a type not in the catalog: shown as stored.
         None => (
@@ -210,7 +217,7 @@ fn measurement_from_row(r: &tokio_postgres::Row, system: UnitsSystem) -> Measure
     Measurement {
         id: r.get("id"),
         user_id: r.get("user_id"),
-        kind: r.get("type"),
+        kind,
         value: Amount(value),
         unit,
         canonical_value: Amount(canonical),

@@ -28,6 +28,17 @@ pub const SLEEP_TYPE: &str = "sleep_hours";
 /// The measurement type distance records go to (km).
 pub const DISTANCE_TYPE: &str = "distance_km";
 
+/// The unit a count-dimension type pushed from a phone is shown in (its values are stored
+/// as plain numbers already converted: kcal, hours, km), instead of "count".
+pub fn count_label(type_name: &str) -> Option<&'static str> {
+    match type_name {
+        ACTIVE_CALORIES_TYPE => Some("kcal"),
+        SLEEP_TYPE => Some("h"),
+        DISTANCE_TYPE => Some("km"),
+        _ => None,
+    }
+}
+
 /// What a record's `type` names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HealthType {

@@ -768,6 +768,27 @@ async fn records_repeated_in_one_request_count_once_and_new_types_are_bounded() 
     .await;
     assert_eq!(r, json!({"processed": 1, "skipped": 1, "errors": []}));
     assert_eq!(measurements(&app).await[0].1, "200.000000");
+    // A later repeat that cannot be stored does not take the good one's place.
+    let r = push(
+        &app,
+        &key,
+        json!([
+            {"type": "body_fat", "value": 21, "unit": "%", "date": "2026-06-02"},
+            {"type": "body_fat", "value": 150, "unit": "%", "date": "2026-06-02"},
+        ]),
+    )
+    .await;
+    assert_eq!(r["processed"], 1, "{r:?}");
+    assert_eq!(r["skipped"], 0, "{r:?}");
+    assert_eq!(r["errors"][0]["index"], 1, "{r:?}");
+    assert!(
+        measurements(&app)
+            .await
+            .iter()
+            .any(|m| m.0 == "body_fat" && m.1 == "21.000000"),
+        "{:?}",
+        measurements(&app).await
+    );
 
     // 60 new kinds of data: 50 types are created, the other 10 records wait for a resend.
     let many: Vec<Value> = (0..60)
@@ -826,5 +847,79 @@ async fn the_openapi_document_describes_the_health_routes() {
     assert_eq!(
         doc["components"]["securitySchemes"]["api_key_header"]["name"],
         "X-API-Key"
+    );
+}
+
+/// Phones count distance in metres: a workout's `distance_unit` may be `m` (it refused the
+/// whole batch), and sleep, distance and active energy are shown in h, km and kcal, not
+/// "count".
+#[tokio::test]
+async fn metres_are_a_distance_unit_and_phone_types_show_their_units() {
+    let app = TestApp::spawn().await;
+    let (_, cookie, key) = user_with_key(&app, "ann@example.com").await;
+    let r = push(
+        &app,
+        &key,
+        json!([
+            {"type": "workout", "name": "Running", "date": "2026-06-01", "timestamp": "2026-06-01T07:00:00Z",
+             "duration_minutes": 210, "distance": 42195, "distance_unit": "m"},
+            {"type": "workout", "name": "Cycling", "date": "2026-06-01", "timestamp": "2026-06-01T17:00:00Z",
+             "duration_minutes": 30, "distance": 10, "distance_unit": "Miles"},
+            {"type": "sleep", "value": 7.5, "unit": "h", "date": "2026-06-01"},
+            {"type": "distance", "value": 8200, "unit": "m", "date": "2026-06-01"},
+            {"type": "active_calories", "value": 540, "date": "2026-06-01"},
+        ]),
+    )
+    .await;
+    assert_eq!(r["processed"], 5, "{r:?}");
+    let day = app
+        .get("/api/v1/workouts?from=2026-06-01&to=2026-06-01", &cookie)
+        .await;
+    assert_eq!(day.status, StatusCode::OK, "{:?}", day.body);
+    let mut km: Vec<f64> = day.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["distance"].as_f64().unwrap())
+        .collect();
+    km.sort_by(f64::total_cmp);
+    assert!((km[0] - 16.09344).abs() < 1e-6, "{km:?}");
+    assert!((km[1] - 42.195).abs() < 1e-9, "{km:?}");
+    let listed = app
+        .get(
+            "/api/v1/measurements?from=2026-06-01&to=2026-06-01",
+            &cookie,
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    let unit_of = |kind: &str| {
+        listed.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["type"] == kind)
+            .map(|m| m["unit"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        unit_of("sleep_hours").as_deref(),
+        Some("h"),
+        "{:?}",
+        listed.body
+    );
+    assert_eq!(unit_of("distance_km").as_deref(), Some("km"));
+    assert_eq!(unit_of("active_calories").as_deref(), Some("kcal"));
+    let types = app.get("/api/v1/measurement-types", &cookie).await;
+    let sleep = types
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "sleep_hours")
+        .cloned();
+    assert_eq!(
+        sleep.map(|t| t["display_unit"].clone()),
+        Some(json!("h")),
+        "{:?}",
+        types.body
     );
 }

@@ -53,12 +53,47 @@ pub struct HealthRecordInput {
     /// Workouts: distance in `distance_unit`, 0 to 100000.
     #[schema(value_type = Option<f64>)]
     pub distance: Option<Amount>,
-    /// Workouts: km or mi (default: your units).
-    pub distance_unit: Option<DistanceUnit>,
+    /// Workouts: `km`, `mi` or `m` (metres, as phones count them; default: your units).
+    #[schema(value_type = Option<String>, example = "km")]
+    pub distance_unit: Option<PushedDistanceUnit>,
     /// Workouts: kcal burned, 0 to 100000 (default: estimated from the exercise's MET value
     /// when it matches the catalog).
     #[schema(value_type = Option<f64>)]
     pub calories: Option<Amount>,
+}
+
+/// The unit of a pushed workout's distance: the units people show distances in, and metres,
+/// which phones count in. Any letter case, and the words spelled out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushedDistanceUnit {
+    Shown(DistanceUnit),
+    Metres,
+}
+
+impl PushedDistanceUnit {
+    /// A distance in this unit, in km (unrounded).
+    pub fn to_km(self, value: Decimal) -> Decimal {
+        match self {
+            PushedDistanceUnit::Shown(u) => u.to_km(value),
+            PushedDistanceUnit::Metres => value / Decimal::from(1000),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for PushedDistanceUnit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        match text.trim().to_lowercase().as_str() {
+            "m" | "meter" | "meters" | "metre" | "metres" => Ok(PushedDistanceUnit::Metres),
+            "kilometer" | "kilometers" | "kilometre" | "kilometres" => {
+                Ok(PushedDistanceUnit::Shown(DistanceUnit::Km))
+            }
+            "mile" | "miles" => Ok(PushedDistanceUnit::Shown(DistanceUnit::Mi)),
+            other => DistanceUnit::parse(other)
+                .map(PushedDistanceUnit::Shown)
+                .map_err(|_| serde::de::Error::custom("must be km, mi or m")),
+        }
+    }
 }
 
 /// A checked batch, ready for [`push`](super::push).

@@ -192,20 +192,6 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
         }
     }
 
-    // A record repeated in the same request: the last one counts.
-    let mut last: HashMap<(String, String, String), usize> = HashMap::new();
-    for (i, d) in &drafts {
-        last.insert((d.source.clone(), kind_of(d), d.key.clone()), *i);
-    }
-    drafts.retain(|(i, d)| {
-        let latest = last[&(d.source.clone(), kind_of(d), d.key.clone())] == *i;
-        if !latest {
-            outcomes[*i].1 =
-                RecordOutcome::Skipped("the same record comes again later in this request".into());
-        }
-        latest
-    });
-
     let types = resolve_types(tx, &drafts).await?;
     let workout_names: Vec<String> = drafts
         .iter()
@@ -319,6 +305,21 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
             write,
         });
     }
+
+    // A record repeated in the same request: the last one that can be stored counts (a
+    // later one that fails does not take an earlier good one's place).
+    let mut last: HashMap<(String, String, String), usize> = HashMap::new();
+    for r in &ready {
+        last.insert((r.source.clone(), r.kind.clone(), r.key.clone()), r.index);
+    }
+    ready.retain(|r| {
+        let latest = last[&(r.source.clone(), r.kind.clone(), r.key.clone())] == r.index;
+        if !latest {
+            outcomes[r.index].1 =
+                RecordOutcome::Skipped("the same record comes again later in this request".into());
+        }
+        latest
+    });
 
     // What earlier pushes of these records stored.
     let sources: Vec<&str> = ready.iter().map(|r| r.source.as_str()).collect();

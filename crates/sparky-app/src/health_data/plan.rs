@@ -8,7 +8,9 @@ use sparky_core::units::round_dp;
 use sparky_core::{Amount, DistanceUnit, Timestamp, UnitsSystem};
 use uuid::Uuid;
 
-use super::input::{bounded, clean_source, workout_kcal, workout_minutes, HealthRecordInput};
+use super::input::{
+    bounded, clean_source, workout_kcal, workout_minutes, HealthRecordInput, PushedDistanceUnit,
+};
 use super::{RecordOutcome, DEFAULT_SOURCE, VALUE_SCALE};
 
 /// The owner's settings records are read with.
@@ -157,14 +159,15 @@ pub(super) fn plan_native(r: &HealthRecordInput, settings: Settings) -> Planned 
             let minutes = workout_minutes(r.duration_minutes.map(Amount::decimal))?;
             let distance_unit = r
                 .distance_unit
-                .unwrap_or_else(|| DistanceUnit::of(settings.units));
+                .unwrap_or(PushedDistanceUnit::Shown(DistanceUnit::of(settings.units)));
+            // The bound is on the distance, whatever its unit (a marathon is 42195 m).
             let km = bounded(
                 "distance",
-                r.distance.map(Amount::decimal),
+                r.distance.map(|d| distance_unit.to_km(d.decimal())),
                 health::MAX_DISTANCE_KM,
-                "",
+                "km",
             )?
-            .map(|d| round_dp(distance_unit.to_km(d), VALUE_SCALE));
+            .map(|d| round_dp(d, VALUE_SCALE));
             let kcal = workout_kcal(r.calories.map(Amount::decimal))?;
             Ok(Draft {
                 key: workout_key(None, day, at, &name),
