@@ -93,6 +93,23 @@ async fn targets_show_todays_progress_and_are_edited_at_once() {
     );
     let paused = app.get("/api/v1/goals?status=paused", &me).await.body;
     assert_eq!(paused[0]["type"], "carbs_target");
+
+    // A post without some fields (a script, a partial form) changes only what it sends; it
+    // used to stop every target it left out.
+    let saved = submit(
+        &app,
+        "/goals",
+        "/goals/targets",
+        &me,
+        &[("calorie_target", "1900")],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let goals = active(&app, &me).await;
+    assert_eq!(target(&goals, "calorie_target"), Some(1900.0));
+    assert_eq!(target(&goals, "protein_target"), Some(120.0));
+    assert_eq!(target(&goals, "fat_target"), Some(60.5));
+    assert_eq!(target(&goals, "water_target"), Some(2000.0));
 }
 
 #[tokio::test]

@@ -177,8 +177,8 @@ async fn render(
                     number(a.to_f64(), 0).replace(',', "")
                 }
             };
-            let value = match typed {
-                Some(form) => form.get(*gt).to_string(),
+            let value = match typed.and_then(|form| form.get(*gt)) {
+                Some(text) => text.to_string(),
                 None => goal
                     .and_then(|g| g.target_value)
                     .map(show)
@@ -393,11 +393,13 @@ async fn show(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct TargetsForm {
-    calorie_target: String,
-    protein_target: String,
-    carbs_target: String,
-    fat_target: String,
-    water_target: String,
+    // A field left out of the post (a script, a partial form) leaves its target as it is;
+    // only a field sent empty stops it.
+    calorie_target: Option<String>,
+    protein_target: Option<String>,
+    carbs_target: Option<String>,
+    fat_target: Option<String>,
+    water_target: Option<String>,
     /// Sent by the targets form, which has the days of the week; without it (the suggestion's
     /// form) the days stay as they are.
     weekdays: Option<String>,
@@ -415,7 +417,7 @@ impl TargetsForm {
             .unwrap_or("")
     }
 
-    fn get(&self, t: GoalType) -> &str {
+    fn get(&self, t: GoalType) -> Option<&str> {
         match t {
             GoalType::CalorieTarget => &self.calorie_target,
             GoalType::ProteinTarget => &self.protein_target,
@@ -423,6 +425,7 @@ impl TargetsForm {
             GoalType::FatTarget => &self.fat_target,
             _ => &self.water_target,
         }
+        .as_deref()
     }
 }
 
@@ -440,6 +443,18 @@ async fn save_targets(
     };
     let mut changes = Vec::new();
     for (gt, _) in DAILY {
+        // Left out with days of its own typed: as if sent empty, so the days are refused
+        // (they need a usual target) rather than dropped unseen.
+        let typed = match form.get(gt) {
+            Some(typed) => typed,
+            None if WeekdayTargets::DAYS
+                .iter()
+                .any(|day| !form.day(gt, day).trim().is_empty()) =>
+            {
+                ""
+            }
+            None => continue,
+        };
         // Its days of the week (all empty: the same target every day).
         let mut by_weekday = [None; 7];
         for (i, day) in WeekdayTargets::DAYS.iter().enumerate() {
@@ -453,7 +468,7 @@ async fn save_targets(
                 }
             }
         }
-        match decimal(form.get(gt)) {
+        match decimal(typed) {
             Ok(value) => changes.push(TargetChange {
                 goal_type: gt,
                 value,
