@@ -53,7 +53,7 @@ pub struct ProfileInput {
 }
 
 /// A field that was sent (perhaps as `null`), as opposed to left out.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)

@@ -124,6 +124,23 @@ async fn a_recipe_adds_its_ingredients_up_and_logs_like_a_food() {
     assert_eq!(num(&r2.body["serving_weight_g"]), 150.0);
     let serving = r2.body["nutrition_data_id"].as_str().unwrap().to_string();
     assert_eq!(serving, r["nutrition_data_id"].as_str().unwrap());
+    // Without `ingredients`, a PUT keeps them (it used to remove every one).
+    let renamed = app
+        .put(
+            &format!("/api/v1/recipes/{rid}"),
+            &ann,
+            json!({"name": body["name"], "servings": body["servings"], "cooked_weight_g": 600}),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{:?}", renamed.body);
+    assert_eq!(renamed.body["name"], body["name"]);
+    assert_eq!(
+        renamed.body["ingredients"].as_array().unwrap().len(),
+        r2.body["ingredients"].as_array().unwrap().len(),
+        "{:?}",
+        renamed.body
+    );
+    assert_eq!(num(&renamed.body["serving_weight_g"]), 150.0);
 
     // Logging it is logging a food.
     let e = create(

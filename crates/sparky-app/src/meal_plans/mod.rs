@@ -40,28 +40,32 @@ pub const MAX_OFFSET: i64 = 10_000;
 // Inputs and outputs
 // ---------------------------------------------------------------------------------------------
 
-/// A template's name, description, daily calorie target and active flag.
+/// A template's name, description, daily calorie target and active flag. On `PUT`, a field
+/// left out keeps its value and `null` (or an empty description) clears it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateInput {
     #[schema(min_length = 1, max_length = 255)]
     pub name: String,
-    #[schema(max_length = 10000)]
-    pub description: Option<String>,
+    #[schema(value_type = Option<String>, max_length = 10000)]
+    #[serde(default, deserialize_with = "crate::profile::present")]
+    pub description: Option<Option<String>>,
     /// kcal a day the plan aims at (0–100,000).
     #[schema(value_type = Option<f64>, minimum = 0, maximum = 100000)]
-    pub target_calories: Option<Amount>,
+    #[serde(default, deserialize_with = "crate::profile::present")]
+    pub target_calories: Option<Option<Amount>>,
     /// Default true.
     pub is_active: Option<bool>,
 }
 
-/// A validated [`TemplateInput`].
+/// A validated [`TemplateInput`]: `None` keeps what a template has (a new one: nothing, and
+/// active).
 #[derive(Debug, Clone)]
 pub struct NewTemplate {
     pub name: String,
-    pub description: Option<String>,
-    pub target_calories: Option<Decimal>,
-    pub is_active: bool,
+    pub description: Option<Option<String>>,
+    pub target_calories: Option<Option<Decimal>>,
+    pub is_active: Option<bool>,
 }
 
 impl TemplateInput {
@@ -73,22 +77,25 @@ impl TemplateInput {
             "name",
             "must be 1 to 255 characters",
         );
-        let description = self
-            .description
-            .as_deref()
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-            .map(str::to_string);
+        let description = self.description.as_ref().map(|d| {
+            d.as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(str::to_string)
+        });
         v.check(
             description
                 .as_ref()
+                .and_then(Option::as_ref)
                 .is_none_or(|d| d.chars().count() <= 10_000),
             "description",
             "must be at most 10,000 characters",
         );
-        let target_calories = self.target_calories.map(Amount::decimal);
+        let target_calories = self.target_calories.map(|c| c.map(Amount::decimal));
         v.check(
-            target_calories.is_none_or(|c| c >= Decimal::ZERO && c <= Decimal::from(100_000)),
+            target_calories
+                .flatten()
+                .is_none_or(|c| c >= Decimal::ZERO && c <= Decimal::from(100_000)),
             "target_calories",
             "must be between 0 and 100,000 kcal",
         );
@@ -96,8 +103,8 @@ impl TemplateInput {
         Ok(NewTemplate {
             name,
             description,
-            target_calories: target_calories.map(|c| sparky_core::units::round_dp(c, 2)),
-            is_active: self.is_active.unwrap_or(true),
+            target_calories: target_calories.map(|c| c.map(|c| sparky_core::units::round_dp(c, 2))),
+            is_active: self.is_active,
         })
     }
 }
@@ -197,7 +204,12 @@ pub async fn create_template(tx: &mut UserTx, t: &NewTemplate) -> AppResult<Temp
                  )
                  SELECT {TEMPLATE_COLUMNS} FROM t"
             ),
-            &[&t.name, &t.description, &t.target_calories, &t.is_active],
+            &[
+                &t.name,
+                &t.description.clone().flatten(),
+                &t.target_calories.flatten(),
+                &t.is_active.unwrap_or(true),
+            ],
         )
         .await?;
     Ok(template_from_row(&row))
@@ -285,13 +297,23 @@ pub async fn update_template(tx: &mut UserTx, id: Uuid, t: &NewTemplate) -> AppR
         .query_opt(
             &format!(
                 "WITH t AS (
-                     UPDATE meal_plan_templates SET name = $2, description = $3, target_calories = $4,
-                         is_active = $5
+                     UPDATE meal_plan_templates SET name = $2,
+                         description = CASE WHEN $6 THEN $3 ELSE description END,
+                         target_calories = CASE WHEN $7 THEN $4 ELSE target_calories END,
+                         is_active = coalesce($5, is_active)
                      WHERE id = $1 RETURNING *
                  )
                  SELECT {TEMPLATE_COLUMNS} FROM t"
             ),
-            &[&id, &t.name, &t.description, &t.target_calories, &t.is_active],
+            &[
+                &id,
+                &t.name,
+                &t.description.clone().flatten(),
+                &t.target_calories.flatten(),
+                &t.is_active,
+                &t.description.is_some(),
+                &t.target_calories.is_some(),
+            ],
         )
         .await?;
     match row {

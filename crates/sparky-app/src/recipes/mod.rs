@@ -74,10 +74,11 @@ pub struct RecipeInput {
     /// ingredients' weight counts, when every ingredient's is known.
     #[schema(value_type = Option<f64>, exclusive_minimum = 0, maximum = 1000000)]
     pub cooked_weight_g: Option<Amount>,
-    /// The ingredients, in order (at most 100; none yet is allowed while building it).
+    /// The ingredients, in order (at most 100; none yet is allowed while building it). Left
+    /// out of a `PUT`, the recipe keeps its ingredients; sent, they replace them.
     #[schema(max_items = 100)]
     #[serde(default)]
-    pub ingredients: Vec<IngredientInput>,
+    pub ingredients: Option<Vec<IngredientInput>>,
 }
 
 /// `POST /api/v1/recipes/{id}/copy`: a recipe of your own with the same servings and
@@ -209,13 +210,13 @@ impl RecipeInput {
             "cooked_weight_g",
             "must be greater than 0 and at most 1,000,000 (grams)",
         );
+        let given = self.ingredients.as_deref().unwrap_or_default();
         v.check(
-            self.ingredients.len() <= MAX_INGREDIENTS,
+            given.len() <= MAX_INGREDIENTS,
             "ingredients",
             "a recipe holds at most 100 ingredients",
         );
-        let ingredients = self
-            .ingredients
+        let ingredients = given
             .iter()
             .take(MAX_INGREDIENTS)
             .enumerate()

@@ -137,16 +137,17 @@ pub async fn copy(tx: &mut UserTx, id: Uuid, c: &CopyInput) -> AppResult<Recipe>
         name,
         servings: from.servings,
         cooked_weight_g: from.cooked_weight_g,
-        ingredients: from
-            .ingredients
-            .iter()
-            .map(|i| super::IngredientInput {
-                food_item_id: i.food_item_id.unwrap_or_default(),
-                nutrition_data_id: i.nutrition_data_id,
-                quantity: i.quantity,
-                unit: Some(i.unit.clone()),
-            })
-            .collect(),
+        ingredients: Some(
+            from.ingredients
+                .iter()
+                .map(|i| super::IngredientInput {
+                    food_item_id: i.food_item_id.unwrap_or_default(),
+                    nutrition_data_id: i.nutrition_data_id,
+                    quantity: i.quantity,
+                    unit: Some(i.unit.clone()),
+                })
+                .collect(),
+        ),
     };
     create(tx, &input.parse()?).await
 }
@@ -338,7 +339,7 @@ impl Details {
             name: name.to_string(),
             servings,
             cooked_weight_g,
-            ingredients: Vec::new(),
+            ingredients: None,
         }
         .parse()?;
         Ok(Details {

@@ -355,8 +355,9 @@ async fn rename(
         Ok(target) => {
             let input = TemplateInput {
                 name: form.name.clone(),
-                description: form.description.clone(),
-                target_calories: target.map(Amount),
+                // The form shows both: what it sends is what they become.
+                description: Some(form.description.clone()),
+                target_calories: Some(target.map(Amount)),
                 is_active: Some(current.is_active),
             };
             let result = match input.parse() {

@@ -119,8 +119,9 @@ async fn get_recipe(
     Ok(ApiJson(recipe))
 }
 
-/// Replace one of your recipes (name, servings, cooked weight, all ingredients); its serving
-/// is worked out again and keeps its id. Diary entries keep the values they were logged with.
+/// Change one of your recipes: name, servings and cooked weight, and all ingredients when
+/// `ingredients` is sent (left out, they stay); its serving is worked out again and keeps its
+/// id. Diary entries keep the values they were logged with.
 #[utoipa::path(put, path = "/api/v1/recipes/{id}", tag = "recipes",
     params(("id" = Uuid, Path, description = "Recipe (food) id")),
     request_body = RecipeInput,
@@ -134,8 +135,14 @@ async fn update_recipe(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<RecipeInput>,
 ) -> ApiResult<ApiJson<Recipe>> {
-    let recipe = input.parse()?;
-    let recipe = recipes::update(&mut tx, id, &recipe).await?;
+    let recipe = match input.ingredients {
+        None => {
+            let details =
+                recipes::Details::parse(&input.name, input.servings, input.cooked_weight_g)?;
+            recipes::set_details(&mut tx, id, &details).await?
+        }
+        Some(_) => recipes::update(&mut tx, id, &input.parse()?).await?,
+    };
     tx.commit().await?;
     Ok(ApiJson(recipe))
 }

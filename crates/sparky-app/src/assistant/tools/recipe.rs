@@ -38,16 +38,17 @@ pub(super) async fn create_recipe(
         name: a.name,
         servings: a.servings,
         cooked_weight_g: a.cooked_weight_g,
-        ingredients: a
-            .ingredients
-            .into_iter()
-            .map(|i| IngredientInput {
-                food_item_id: i.food_id,
-                nutrition_data_id: i.serving_id,
-                quantity: i.quantity,
-                unit: i.unit,
-            })
-            .collect(),
+        ingredients: Some(
+            a.ingredients
+                .into_iter()
+                .map(|i| IngredientInput {
+                    food_item_id: i.food_id,
+                    nutrition_data_id: i.serving_id,
+                    quantity: i.quantity,
+                    unit: i.unit,
+                })
+                .collect(),
+        ),
     };
     let r = recipes::create(tx, &input.parse()?).await?;
     saved(tx, ctx, "create_recipe", r).await
