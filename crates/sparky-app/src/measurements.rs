@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::acting::{delete_by_id, Acting, Area, OWNER};
+use crate::profile::TODAY;
 use crate::error::{AppError, AppResult, Validation};
 use crate::measurement_types::{self, parse_unit, require_type, type_name, units_system};
 use crate::paging::{LimitBounds, PageRequest};
@@ -509,14 +510,15 @@ fn weight_trend_from(
     smoothed
 }
 
-/// The latest measurement of each type (one query, DISTINCT ON type).
+/// The latest measurement of each type up to the owner's today (one dated in the future is
+/// not the latest), one query (DISTINCT ON type).
 pub async fn latest(tx: &mut UserTx, acting: Acting) -> AppResult<LatestMeasurements> {
     let system = units_system(tx, acting).await?;
     let rows = tx
         .query(
             &format!(
                 "SELECT DISTINCT ON (m.type) {COLUMNS} FROM measurements m
-                 WHERE m.user_id = {OWNER}
+                 WHERE m.user_id = {OWNER} AND m.entry_date <= {TODAY}
                  ORDER BY m.type, m.measured_at DESC, m.created_at DESC, m.id DESC
                  LIMIT $2"
             ),

@@ -299,6 +299,8 @@ async fn latest_per_type_and_listing_filters_and_pages() {
         ("waist", 90.0, "2026-06-01T07:00:00Z"),
         ("waist", 89.0, "2026-05-01T07:00:00Z"),
         ("body_fat", 21.0, "2026-06-02T07:00:00Z"),
+        // A typo's year: not the latest weight, for this list, goals and estimates alike.
+        ("weight", 97.0, "2199-06-01T07:00:00Z"),
     ] {
         log(
             &app,
@@ -327,6 +329,15 @@ async fn latest_per_type_and_listing_filters_and_pages() {
             ("weight".to_string(), 79.5)
         ]
     );
+    let goal = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "weight_loss", "target_value": 75, "target_unit": "kg"}),
+        )
+        .await;
+    assert_eq!(goal.status, StatusCode::CREATED, "{:?}", goal.body);
+    assert_eq!(goal.body["current_value"], 79.5, "{:?}", goal.body);
 
     // Range filter on the local day, newest first.
     let r = app
@@ -348,7 +359,7 @@ async fn latest_per_type_and_listing_filters_and_pages() {
     assert_eq!(r.body["trend"], Value::Null);
     assert_eq!(r.body["items"].as_array().unwrap().len(), 2);
 
-    // Pages of 2 walk all 6 exactly once.
+    // Pages of 2 walk all 7 exactly once.
     let mut seen = Vec::new();
     let mut path = "/api/v1/measurements?limit=2".to_string();
     loop {
@@ -362,13 +373,13 @@ async fn latest_per_type_and_listing_filters_and_pages() {
             None => break,
         }
     }
-    assert_eq!(seen.len(), 6);
+    assert_eq!(seen.len(), 7);
     let mut sorted = seen.clone();
     sorted.sort();
     sorted.reverse();
     assert_eq!(seen, sorted, "newest first, no repeats");
     sorted.dedup();
-    assert_eq!(sorted.len(), 6);
+    assert_eq!(sorted.len(), 7);
 }
 
 #[tokio::test]

@@ -41,8 +41,9 @@ const CONTEXT_SQL: &str = "
     d AS (SELECT coalesce(sum(f.calories), 0) AS calories, coalesce(sum(f.protein), 0) AS protein,
                  coalesce(sum(f.carbohydrates), 0) AS carbohydrates, coalesce(sum(f.fat), 0) AS fat
           FROM food_diary f, t WHERE f.user_id = $1 AND f.entry_date = t.today),
+    -- The latest weight up to today: one dated in the future (a typo) is not 'the latest'.
     w AS (SELECT m.value, m.entry_date FROM measurements m
-          WHERE m.user_id = $1 AND m.type = 'weight'
+          WHERE m.user_id = $1 AND m.type = 'weight' AND m.entry_date <= (SELECT today FROM t)
           ORDER BY m.measured_at DESC, m.created_at DESC LIMIT 1)
     SELECT t.today, coalesce((SELECT units_system FROM p), 'metric') AS units_system,
            d.calories, d.protein, d.carbohydrates, d.fat,

@@ -192,8 +192,10 @@ pub(crate) async fn known(tx: &mut UserTx, acting: Acting) -> AppResult<Known> {
             &format!(
                 "SELECT p.sex, p.birth_date, p.height_cm, p.activity_level, {TODAY} AS today,
                      (SELECT value FROM measurements WHERE user_id = {OWNER} AND type = 'height'
+                        AND entry_date <= {TODAY}
                       ORDER BY measured_at DESC, created_at DESC LIMIT 1) AS height,
                      (SELECT value FROM measurements WHERE user_id = {OWNER} AND type = 'weight'
+                        AND entry_date <= {TODAY}
                       ORDER BY measured_at DESC, created_at DESC LIMIT 1) AS weight
                  FROM (SELECT {OWNER} AS id) o LEFT JOIN user_profiles p ON p.user_id = o.id"
             ),
