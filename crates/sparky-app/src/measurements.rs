@@ -16,10 +16,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::acting::{delete_by_id, Acting, Area, OWNER};
-use crate::profile::TODAY;
 use crate::error::{AppError, AppResult, Validation};
 use crate::measurement_types::{self, parse_unit, require_type, type_name, units_system};
 use crate::paging::{LimitBounds, PageRequest};
+use crate::profile::TODAY;
 
 /// Decimal places `measurements.value` keeps (numeric(14,6)).
 const VALUE_SCALE: u32 = 6;

@@ -595,3 +595,62 @@ async fn compressed_bodies_are_415_naming_the_coding() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
 }
+
+/// Many requests logging onto an almost full day at once: the day ends at exactly 300
+/// entries and the rest are 422s (two requests used to both see room; a probe reached 302).
+#[tokio::test]
+async fn a_day_limit_holds_under_concurrent_logging() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"name": "Tea", "meal_type": "snack", "date": "2026-03-02", "nutrients": {"calories": 1}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let owner = app.db.owner_client().await;
+    owner
+        .execute(
+            "INSERT INTO food_diary (user_id, quantity, unit, meal_type, consumed_at, entry_date, food_name, calories)
+             SELECT d.user_id, 1, 'serving', 'snack', d.consumed_at, d.entry_date, 'Tea', 1
+             FROM food_diary d, generate_series(1, 289)",
+            &[],
+        )
+        .await
+        .unwrap();
+    let sends = (0..30).map(|_| {
+        app.post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"name": "Tea", "meal_type": "snack", "date": "2026-03-02", "nutrients": {"calories": 1}}),
+        )
+    });
+    let answers = futures::future::join_all(sends).await;
+    let created = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    for r in &answers {
+        assert!(
+            matches!(
+                r.status,
+                StatusCode::CREATED | StatusCode::UNPROCESSABLE_ENTITY
+            ),
+            "{:?}: {:?}",
+            r.status,
+            r.body
+        );
+    }
+    assert_eq!(created, 10);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM food_diary WHERE entry_date = '2026-03-02'"
+        )
+        .await,
+        300
+    );
+    common::assert_day_totals_match_diary(&app).await;
+}
