@@ -21,7 +21,7 @@ CREATE POLICY assistant_usage_select ON assistant_usage FOR SELECT
 DO $$
 BEGIN
     EXECUTE format(
-        'CREATE POLICY assistant_usage_count ON assistant_usage FOR ALL TO %I '
+        'CREATE POLICY assistant_usage_maintain ON assistant_usage FOR ALL TO %I '
         'USING (user_id = (SELECT auth.uid())) WITH CHECK (user_id = (SELECT auth.uid()))',
         current_user);
     EXECUTE format('GRANT SELECT ON TABLE public.assistant_usage TO %I',

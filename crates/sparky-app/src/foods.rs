@@ -544,6 +544,12 @@ pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Food>> {
         .map(food_from_row)
         .collect();
     attach_servings(tx, &mut items).await?;
+    if items.is_empty() && s.user_id.is_some() {
+        // Someone who does not share their foods with the caller: 404, as other reads.
+        crate::acting::Acting::new(s.user_id)
+            .ensure_visible(tx, crate::acting::Area::FoodList)
+            .await?;
+    }
     Ok(Page {
         items,
         next_cursor: more.then(|| {

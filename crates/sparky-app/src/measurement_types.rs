@@ -218,6 +218,11 @@ pub(crate) async fn unknown_type(tx: &mut UserTx, acting: Acting, name: &str) ->
 /// The built-in types, then the owner's custom ones, by name. Without a grant for someone
 /// else's custom types, only the built-in ones.
 pub async fn list(tx: &mut UserTx, acting: Acting) -> AppResult<Vec<MeasurementType>> {
+    // The built-in types are always there, so whether someone else's list is shared is asked
+    // (404 when it is not, as for their measurements).
+    if acting.owner.is_some() {
+        acting.ensure_visible(tx, Area::Measurements).await?;
+    }
     let system = units_system(tx, acting).await?;
     let rows = tx
         .query(

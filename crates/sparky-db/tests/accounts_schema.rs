@@ -1026,7 +1026,12 @@ async fn owner_admin_policies_cover_exactly_the_account_tables_and_only_the_owne
     let tables: Vec<String> = maintain.iter().map(|r| r.get(0)).collect();
     assert_eq!(
         tables,
-        ["diary_day_totals", "measurement_day_totals", "recent_foods"]
+        [
+            "assistant_usage",
+            "diary_day_totals",
+            "measurement_day_totals",
+            "recent_foods"
+        ]
     );
     for r in &maintain {
         let table: String = r.get(0);

@@ -725,6 +725,20 @@ async fn mcp_over_http_follows_the_streamable_http_transport() {
         assert_eq!(body["id"], Value::Null, "{refused}: {body}");
     }
 
+    // Not JSON-RPC 2.0, or an id MCP does not allow: an invalid request, not an answer.
+    for bad in [
+        json!({"jsonrpc": "1.0", "id": 1, "method": "ping"}),
+        json!({"id": 1, "method": "ping"}),
+        json!({"jsonrpc": "2.0", "id": {"x": 1}, "method": "ping"}),
+        json!({"jsonrpc": "2.0", "id": 1.5, "method": "ping"}),
+        json!({"jsonrpc": "2.0", "id": null, "method": "ping"}),
+    ] {
+        let r = post("application/json", None, bad.clone()).await.unwrap();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], -32600, "{bad}: {body}");
+        assert!(body.get("result").is_none(), "{bad}: {body}");
+    }
+
     // The document describes all three methods and the supported revisions.
     let doc = app.get("/api/v1/openapi.json", &As::Nobody).await;
     let mcp = &doc.body["paths"]["/mcp"];

@@ -338,3 +338,39 @@ async fn a_family_members_meal_is_copied_into_your_diary() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
 }
+
+/// Lists of someone who shares nothing with the caller answer 404 like every other read
+/// (measurement types, recipes and food search answered 200 with nothing of theirs), and
+/// 200 once the right grant exists.
+#[tokio::test]
+async fn lists_of_someone_who_shares_nothing_are_404() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let stranger = Uuid::new_v4();
+    let lists = |who: &str| {
+        vec![
+            format!("/api/v1/measurement-types?user_id={who}"),
+            format!("/api/v1/recipes?user_id={who}"),
+            format!("/api/v1/foods?q=secret&user_id={who}"),
+        ]
+    };
+    for id in [ann_id.clone(), stranger.to_string()] {
+        for path in lists(&id) {
+            let r = app.get(&path, &bob).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {:?}", r.body);
+        }
+    }
+    for access in ["checkin", "food_list"] {
+        let r = grant(&app, &ann, "bob@example.com", access).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    for path in lists(&ann_id) {
+        let r = app.get(&path, &bob).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {:?}", r.body);
+    }
+    // Your own lists stay as they are, with or without your own id.
+    for path in lists(&ann_id) {
+        assert_eq!(app.get(&path, &ann).await.status, StatusCode::OK, "{path}");
+    }
+}

@@ -910,3 +910,21 @@ async fn times_without_a_zone_are_the_owners_local_time() {
         1
     );
 }
+
+/// A NUL byte in a meal name: that row is skipped with its line and a reason, the others are
+/// imported (the import used to fail at the end with PostgreSQL's words).
+#[tokio::test]
+async fn a_nul_in_a_name_skips_that_row() {
+    let app = TestApp::spawn().await;
+    let key = user_with_key(&app, "ann@example.com").await;
+    let file = b"Date,Meal,Calories,Fat (g),Protein (g),Carbohydrates (g)\n\
+                 2025-02-01,Lunch,500,10,20,60\n\
+                 2025-02-01,Din\0ner,700,20,30,80\n"
+        .to_vec();
+    let p = imported(&app, "/api/v1/import/mfp?dry_run=true", &key, file.clone()).await;
+    assert_eq!(p["created"]["diary"], 1, "{p}");
+    let p = imported(&app, "/api/v1/import/mfp", &key, file).await;
+    assert_eq!(p["created"]["diary"], 1, "{p}");
+    assert_eq!(p["skipped"]["diary"], 1, "{p}");
+    assert!(p.to_string().contains("NUL"), "{p}");
+}

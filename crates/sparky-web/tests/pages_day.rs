@@ -56,6 +56,9 @@ async fn unreadable_addresses_are_html_error_pages() {
             "/exercise?date=yesterday-ish",
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
+        ("/day/2200-01-01", StatusCode::UNPROCESSABLE_ENTITY),
+        ("/day/1899-12-31", StatusCode::UNPROCESSABLE_ENTITY),
+        ("/day/2026-13-01", StatusCode::UNPROCESSABLE_ENTITY),
         ("/plans/not-a-uuid", StatusCode::NOT_FOUND),
         ("/foods/not-a-uuid", StatusCode::NOT_FOUND),
     ] {

@@ -66,6 +66,27 @@ pub async fn handle(db: &Database, user_id: Uuid, message: Value) -> Option<Valu
 }
 
 async fn handle_one(db: &Database, user_id: Uuid, message: Value) -> Option<Value> {
+    // MCP's ids are strings or integers, never null.
+    let id_ok = |v: &Value| v.is_string() || v.is_i64() || v.is_u64();
+    let given_id = message.get("id");
+    if message.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        let id = given_id
+            .filter(|v| id_ok(v))
+            .cloned()
+            .unwrap_or(Value::Null);
+        return Some(error(
+            id,
+            -32600,
+            "not a JSON-RPC 2.0 message: \"jsonrpc\" must be \"2.0\"",
+        ));
+    }
+    if given_id.is_some_and(|v| !id_ok(v)) {
+        return Some(error(
+            Value::Null,
+            -32600,
+            "\"id\" must be a string or an integer",
+        ));
+    }
     let Some(method) = message.get("method").and_then(Value::as_str) else {
         // A response from the client (we never ask it anything) or garbage.
         return message

@@ -54,7 +54,7 @@ pub struct HealthRecordInput {
     #[schema(value_type = Option<f64>)]
     pub distance: Option<Amount>,
     /// Workouts: `km`, `mi` or `m` (metres, as phones count them; default: your units).
-    #[schema(value_type = Option<String>, example = "km")]
+    #[schema(value_type = Option<String>, example = "km", max_length = 20)]
     pub distance_unit: Option<PushedDistanceUnit>,
     /// Workouts: kcal burned, 0 to 100000 (default: estimated from the exercise's MET value
     /// when it matches the catalog).

@@ -94,6 +94,16 @@ pub async fn run(
             skips.add(Some(r.area()), Some(r.line()), problem);
             continue;
         }
+        // PostgreSQL's text cannot hold a NUL: said here with the row's line, not by the
+        // database at the end.
+        if texts_of(&r).iter().any(|t| t.contains('\0')) {
+            skips.add(
+                Some(r.area()),
+                Some(r.line()),
+                "a name contains a NUL character",
+            );
+            continue;
+        }
         let id = Uuid::new_v4();
         let key = r.key().to_string();
         match r {
@@ -162,6 +172,20 @@ pub async fn run(
     remember(tx, source, &ledger).await?;
     write::remember_slots(tx, source, &slots).await?;
     Ok(preview)
+}
+
+/// The texts of a record that are stored.
+fn texts_of(r: &Record) -> Vec<&str> {
+    match r {
+        Record::Diary(d) => vec![d.name.as_str()],
+        Record::Measurement(m) => vec![m.kind.as_str()],
+        Record::Workout(w) => vec![w.name.as_str()],
+        Record::Food(f) => {
+            let mut t = vec![f.name.as_str(), f.serving_unit.as_str()];
+            t.extend(f.brand.as_deref());
+            t
+        }
+    }
 }
 
 /// The records no earlier import stored and not repeated in the file; the rest are skipped

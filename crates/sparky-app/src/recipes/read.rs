@@ -168,6 +168,12 @@ pub async fn list(
             (r.get("sort_name"), summary)
         })
         .collect();
+    if items.is_empty() && user_id.is_some() {
+        // Someone who does not share their foods with the caller: 404, as other reads.
+        crate::acting::Acting::new(user_id)
+            .ensure_visible(tx, crate::acting::Area::FoodList)
+            .await?;
+    }
     Ok(page
         .finish_keyset(items, |(sort_name, r)| (sort_name.clone(), r.id))
         .map(|(_, r)| r))

@@ -110,7 +110,8 @@ pub async fn today(page: Page) -> Result<Response, PageError> {
 }
 
 pub async fn day_page(page: Page, PagePath(date): PagePath<String>) -> Result<Response, PageError> {
-    let day = DayRef::parse(&date).map_err(|_| PageError::NotFound)?;
+    // An unreadable or out-of-range day is the 422 page naming `date`, as in forms.
+    let day = DayRef::parse(&date).map_err(PageError::App)?;
     render(page, day).await
 }
 
