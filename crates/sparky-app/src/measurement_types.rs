@@ -218,10 +218,11 @@ pub(crate) async fn unknown_type(tx: &mut UserTx, acting: Acting, name: &str) ->
 /// The built-in types, then the owner's custom ones, by name. Without a grant for someone
 /// else's custom types, only the built-in ones.
 pub async fn list(tx: &mut UserTx, acting: Acting) -> AppResult<Vec<MeasurementType>> {
-    // The built-in types are always there, so whether someone else's list is shared is asked
-    // (404 when it is not, as for their measurements).
+    // The built-in types are always there, so whether the person shares anything with the
+    // caller is asked: 404 for a stranger, as other reads (any grant shows the list, with
+    // their own types when it covers measurements).
     if acting.owner.is_some() {
-        acting.ensure_visible(tx, Area::Measurements).await?;
+        acting.ensure_visible(tx, Area::Profile).await?;
     }
     let system = units_system(tx, acting).await?;
     let rows = tx

@@ -618,11 +618,20 @@ async fn custom_types_are_created_used_and_private() {
             .len(),
         13
     );
-    // Asking for Ann's types without a grant shows only the built-ins.
+    // Asking for Ann's types without a grant is a 404, as for her measurements; with a grant
+    // that does not cover measurements, only the built-ins.
+    let path = format!("/api/v1/measurement-types?user_id={ann_id}");
+    assert_eq!(app.get(&path, &bob).await.status, StatusCode::NOT_FOUND);
     let r = app
-        .get(&format!("/api/v1/measurement-types?user_id={ann_id}"), &bob)
+        .post(
+            "/api/v1/family-access",
+            &ann,
+            json!({"grantee_email": "bob@example.com", "access_type": "food_list"}),
+        )
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 11);
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = app.get(&path, &bob).await;
+    assert_eq!(r.body.as_array().unwrap().len(), 11, "{:?}", r.body);
 }
 
 #[tokio::test]
