@@ -110,6 +110,23 @@ impl Source {
 /// files through [`apple_health::parse`] instead). A SparkyFitness import reads a database,
 /// not a file.
 pub fn parse_bytes(source: Source, data: &[u8], options: &Options) -> ImportResult<Parsed> {
+    // The CSV reader counts a Windows line end's \r\n so that every line number came out one
+    // too low (MyFitnessPal and Cronometer exports are often CRLF): read them as \n.
+    let unix;
+    let data = match source {
+        Source::Mfp
+        | Source::Cronometer
+        | Source::Csv
+        | Source::Strong
+        | Source::Hevy
+        | Source::FitNotes
+            if data.windows(2).any(|w| w == b"\r\n") =>
+        {
+            unix = crlf_to_lf(data);
+            &unix[..]
+        }
+        _ => data,
+    };
     match source {
         Source::Mfp => mfp::parse(data, options),
         Source::Cronometer => cronometer::parse(data, options),
@@ -123,6 +140,21 @@ pub fn parse_bytes(source: Source, data: &[u8], options: &Options) -> ImportResu
             "a SparkyFitness import reads its database: sparky import-from sparkyfitness --database-url URL",
         )),
     }
+}
+
+/// `data` with every \r\n as \n.
+fn crlf_to_lf(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while i < data.len() {
+        if data[i] == b'\r' && data.get(i + 1) == Some(&b'\n') {
+            i += 1;
+            continue;
+        }
+        out.push(data[i]);
+        i += 1;
+    }
+    out
 }
 
 /// How to read a file: what the front door was told (all optional).
@@ -561,6 +593,28 @@ pub fn csv_headers(data: &[u8]) -> ImportResult<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Line numbers of a Windows (CRLF) file are the same as of its Unix twin.
+    #[test]
+    fn crlf_files_name_the_right_lines() {
+        let lf = b"Date,Meal,Calories\n2025-02-02,Lunch,500\n2025-02-03,Lunch,500\n2025-02-02,Dinner,0\n";
+        let crlf: Vec<u8> = String::from_utf8(lf.to_vec())
+            .unwrap()
+            .replace('\n', "\r\n")
+            .into_bytes();
+        let lines = |data: &[u8]| {
+            let p = parse_bytes(Source::Mfp, data, &Options::default()).unwrap();
+            (
+                p.records.iter().map(Record::line).collect::<Vec<_>>(),
+                p.skipped.iter().map(|s| s.line).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(lines(lf), (vec![2, 3], vec![4]));
+        assert_eq!(lines(&crlf), lines(lf));
+        let short = b"Date,Meal,Calories\r\n2025-02-02,Lunch,500\r\n2025-02-02,Dinner\r\n";
+        let e = parse_bytes(Source::Mfp, short, &Options::default()).unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+    }
 
     #[test]
     fn headers_normalise() {
