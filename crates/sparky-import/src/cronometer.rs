@@ -109,7 +109,17 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
             out.skip(Some(area), line, "no readable day");
             continue;
         };
-        let time = get(col("time")).and_then(locale::parse_time);
+        // A time that cannot be read is said, not taken for "no time" (noon).
+        let time = match get(col("time")) {
+            None => None,
+            Some(t) => match locale::parse_time(t) {
+                Some(t) => Some(t),
+                None => {
+                    out.skip(Some(area), line, format!("not a time of day: \"{t}\""));
+                    continue;
+                }
+            },
+        };
         let at = locale::local_instant(date, time);
         let group = get(col("group")).unwrap_or("Uncategorized");
         match file {
@@ -269,6 +279,19 @@ mod tests {
         assert_eq!(d.name, "Oatmeal, cooked, 1.00 cup");
         assert_eq!(d.nutrients.calories, Some(dec!(166.1)));
         assert_eq!(d.nutrients.vitamin_a, None, "IU is not µg");
+    }
+
+    /// `25:61 PM` is not a time: that row is skipped with its line, not logged at noon.
+    #[test]
+    fn an_unreadable_time_is_skipped_not_noon() {
+        let file = b"Day,Time,Group,Metric,Unit,Amount\n\
+                     2025-01-15,25:61 PM,Uncategorized,Weight,kg,80\n\
+                     2025-01-16,7:30 AM,Uncategorized,Weight,kg,79.5\n";
+        let p = parse(file, &Options::default()).unwrap();
+        assert_eq!(p.records.len(), 1, "{:?}", p.records);
+        assert_eq!(p.skipped.len(), 1);
+        assert_eq!(p.skipped[0].line, 2);
+        assert!(p.skipped[0].reason.contains("25:61 PM"), "{:?}", p.skipped);
     }
 
     #[test]
