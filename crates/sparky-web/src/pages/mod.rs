@@ -147,6 +147,12 @@ impl Shell {
         }
     }
 
+    /// Whether the goals of the person shown may be read (the nav leaves the link out when
+    /// not, instead of leading to a 404).
+    pub fn may_see_goals(&self) -> bool {
+        self.may(AccessType::Calorie) || self.may(AccessType::Reports)
+    }
+
     pub fn may_log(&self) -> bool {
         self.may(AccessType::Calorie)
     }
