@@ -583,7 +583,8 @@ async fn undo_puts_an_entry_back_once_and_refuses_an_edited_one() {
         json!({
             "id": uuid::Uuid::new_v4(), "user_id": null, "food_name": "Forged", "meal_type": "lunch",
             "entry_date": date, "consumed_at": "2026-11-20T12:00:00Z", "quantity": quantity,
-            "unit": "serving", "calories": calories
+            "unit": "serving", "calories": calories,
+            "created_at": "2026-11-20T12:00:00Z", "updated_at": "2026-11-20T12:00:00Z"
         })
     };
     // The real one goes back once; sent again it is already there.
@@ -613,6 +614,36 @@ async fn undo_puts_an_entry_back_once_and_refuses_an_edited_one() {
             let mut e = base("2026-11-20", json!(1), json!(100));
             e["servings"] = json!(0);
             (e, "servings")
+        },
+        {
+            let mut e = base("2026-11-20", json!(1), json!(100));
+            e["consumed_at"] = json!("9999-12-31T00:00:00Z");
+            (e, "consumed_at")
+        },
+        {
+            let mut e = base("2026-11-20", json!(1), json!(100));
+            e["created_at"] = json!("yesterday");
+            (e, "created_at")
+        },
+        {
+            let mut e = base("2026-11-20", json!(1), json!(100));
+            e["brand"] = json!("\u{7}\u{1b}[31m");
+            (e, "brand")
+        },
+        {
+            let mut e = base("2026-11-20", json!(1), json!(100));
+            e["serving_unit"] = json!("u".repeat(5000));
+            (e, "serving_unit")
+        },
+        {
+            let mut e = base("2026-11-20", json!(1), json!(100));
+            e["food_item_id"] = json!(uuid::Uuid::new_v4());
+            (e, "cannot be restored")
+        },
+        {
+            let mut e = base("2026-11-20", json!(1), json!(100));
+            e["nutrition_data_id"] = json!(uuid::Uuid::new_v4());
+            (e, "cannot be restored")
         },
     ] {
         let mut entry = entry;

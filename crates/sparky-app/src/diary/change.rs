@@ -175,6 +175,12 @@ pub async fn remove(tx: &mut UserTx, id: Uuid) -> AppResult<serde_json::Value> {
 /// amount, name, meal, nutrients, the day's entry limit) rather than trusted.
 pub async fn restore(tx: &mut UserTx, snapshot: &serde_json::Value) -> AppResult<DiaryEntry> {
     let (id, date) = check_restored(snapshot)?;
+    let cannot = || {
+        AppError::invalid(
+            "entry",
+            "cannot be restored: it points at a food, serving or plan that is gone or not yours",
+        )
+    };
     let row = tx
         .query_opt(
             &format!(
@@ -188,21 +194,39 @@ pub async fn restore(tx: &mut UserTx, snapshot: &serde_json::Value) -> AppResult
             ),
             &[snapshot, &MAX_ENTRIES_PER_DAY],
         )
-        .await?;
+        .await
+        .map_err(|e| match AppError::from(e) {
+            // A link the writer may not use (RLS) or that is gone (a foreign key): said as
+            // such, not as "no write access" or a constraint's name.
+            AppError::Forbidden(_) => cannot(),
+            AppError::Invalid(f) if f.0.keys().any(|k| k.ends_with("_fkey")) => cannot(),
+            other => other,
+        })?;
     if let Some(r) = row {
         return Ok(entry_from_row(&r));
     }
-    let back = tx
-        .query_opt("SELECT 1 FROM food_diary WHERE id = $1", &[&id])
+    let row = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM food_diary WHERE id = $1),
+                    coalesce((SELECT x.entries FROM diary_day_totals x
+                              WHERE x.user_id = ($2::jsonb ->> 'user_id')::uuid
+                                AND x.entry_date = $3::date), 0)::bigint",
+            &[&id, snapshot, &date.get()],
+        )
         .await?;
-    match back {
-        Some(_) => Err(AppError::conflict(
+    let (back, entries): (bool, i64) = (row.get(0), row.get(1));
+    if back {
+        Err(AppError::conflict(
             "that entry is already back in the diary",
-        )),
-        None => Err(AppError::invalid(
+        ))
+    } else if entries >= MAX_ENTRIES_PER_DAY {
+        Err(AppError::invalid(
             "entry",
             format!("{date} already holds {MAX_ENTRIES_PER_DAY} entries"),
-        )),
+        ))
+    } else {
+        // Its id is taken by a row the caller cannot see.
+        Err(AppError::invalid("entry", "this entry cannot be restored"))
     }
 }
 
@@ -230,6 +254,34 @@ fn check_restored(snapshot: &serde_json::Value) -> AppResult<(Uuid, Date)> {
     let name = text("food_name").unwrap_or_default();
     if name.trim().is_empty() || name.chars().count() > 255 {
         return Err(refused("its name must be 1 to 255 characters".into()));
+    }
+    // Texts as logging takes them: bounded, without control characters.
+    for (k, max) in [
+        ("food_name", 255),
+        ("brand", 255),
+        ("unit", 100),
+        ("serving_unit", 50),
+    ] {
+        let Some(v) = snapshot.get(k).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let ok = v
+            .as_str()
+            .is_some_and(|t| t.chars().count() <= max && !t.chars().any(char::is_control));
+        if !ok {
+            return Err(refused(format!(
+                "its {k} must be text of at most {max} characters"
+            )));
+        }
+    }
+    // Times as the database would have written them, within the range kept everywhere.
+    for k in ["consumed_at", "created_at", "updated_at"] {
+        let ok = text(k)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .is_some_and(|t| sparky_core::Timestamp::new(t.with_timezone(&chrono::Utc)).is_ok());
+        if !ok {
+            return Err(refused(format!("its {k} is not a time Sparky keeps")));
+        }
     }
     // The serving it was logged against: later amount changes scale from it.
     for k in ["serving_size", "serving_weight_g", "servings"] {
