@@ -825,3 +825,38 @@ async fn the_nav_offers_goals_only_when_they_can_be_read() {
         StatusCode::OK
     );
 }
+
+/// A write naming a meal that does not exist is the 422 page naming it and writes nothing
+/// (quick add filed it under Snacks; a copy with it copied the whole day).
+#[tokio::test]
+async fn an_unknown_meal_is_refused_not_filed_under_snacks() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    lasagne_for_dinner(&app, &ann).await;
+    let csrf = token(&app, &ann, "/").await;
+    let quick = [
+        ("date", "2026-07-05"),
+        ("meal", "brunch"),
+        ("name", "Cookie"),
+        ("calories", "100"),
+    ];
+    let r = post(&app, "/add/quick", &ann, None, Some(&csrf), &quick).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("meal: choose breakfast"), "{}", r.body);
+    let copy = [
+        ("to_date", "2026-07-06"),
+        ("from_date", "2026-07-05"),
+        ("meal", "brunch"),
+    ];
+    let r = post(&app, "/add/copy", &ann, None, Some(&csrf), &copy).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    for day in ["2026-07-05", "2026-07-06"] {
+        let d = app.get(&format!("/api/v1/diary/{day}"), &ann).await;
+        let expected = if day == "2026-07-05" {
+            json!(640.0)
+        } else {
+            json!(null)
+        };
+        assert_eq!(d.body["totals"]["calories"], expected, "{day}: {}", d.body);
+    }
+}

@@ -137,6 +137,13 @@ pub(super) fn meal_of(text: Option<&str>) -> MealType {
         .unwrap_or(MealType::Snack)
 }
 
+/// The meal a write names: an unknown one is the 422 page naming `field` (it used to be filed
+/// under Snacks, or copy the whole day).
+pub(super) fn meal_field(field: &str, text: &str) -> Result<MealType, PageError> {
+    MealType::parse(text)
+        .map_err(|_| PageError::invalid(field, "choose breakfast, lunch, dinner or snacks"))
+}
+
 const TABS: [&str; 5] = ["search", "quick", "create", "barcode", "copy"];
 
 async fn sheet_view(

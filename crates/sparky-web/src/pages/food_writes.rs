@@ -11,10 +11,10 @@ use sparky_app::diary::{self, CopyInput, LogFood, QuickAddInput};
 use sparky_app::foods::{self, FoodInput, ServingInput};
 use sparky_core::nutrition::Nutrients;
 use sparky_core::typed_number::NotANumber;
-use sparky_core::{Amount, MealType};
+use sparky_core::Amount;
 use uuid::Uuid;
 
-use super::food::{meal_of, SheetParams};
+use super::food::{meal_field, meal_of, SheetParams};
 use super::{redirect, Page, PageError, PageForm};
 use crate::AppState;
 
@@ -43,7 +43,10 @@ pub(super) async fn log(
 ) -> Result<Response, PageError> {
     let quantity = decimal_field(&form.quantity)
         .ok_or_else(|| PageError::invalid("quantity", NotANumber.to_string()))?;
-    let meal = meal_of(form.meal_override.as_deref().or(Some(&form.meal)));
+    let meal = match form.meal_override.as_deref().filter(|m| !m.is_empty()) {
+        Some(m) => meal_field("meal_override", m)?,
+        None => meal_field("meal", &form.meal)?,
+    };
     let req = LogFood {
         food_item_id: form.food_item_id,
         serving_id: form
@@ -85,7 +88,7 @@ pub(super) async fn quick(
     let d = |v: &Option<String>| v.as_deref().and_then(decimal_field);
     let input = QuickAddInput {
         name: form.name.clone(),
-        meal_type: meal_of(Some(&form.meal)),
+        meal_type: meal_field("meal", &form.meal)?,
         date: Some(super::form_date("date", form.date)?),
         consumed_at: None,
         nutrients: Nutrients {
@@ -190,11 +193,10 @@ pub(super) async fn copy(
     let input = CopyInput {
         from_date: super::form_date("from_date", form.from_date)?,
         to_date: super::form_date("to_date", form.to_date)?,
-        meal_type: form
-            .meal
-            .as_deref()
-            .filter(|m| !m.is_empty())
-            .and_then(|m| MealType::parse(m).ok()),
+        meal_type: match form.meal.as_deref().filter(|m| !m.is_empty()) {
+            Some(m) => Some(meal_field("meal", m)?),
+            None => None,
+        },
         from_user_id: match form.from_user.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(id) => Some(
