@@ -860,3 +860,22 @@ async fn an_unknown_meal_is_refused_not_filed_under_snacks() {
         assert_eq!(d.body["totals"]["calories"], expected, "{day}: {}", d.body);
     }
 }
+
+/// A form over the size limit is a 413 page that says so (it was "not understood", 400).
+#[tokio::test]
+async fn an_oversized_form_says_it_is_too_large() {
+    let app = TestApp::spawn().await;
+    let big = format!("email=a%40b.c&password={}", "x".repeat(70 * 1024));
+    let r = app
+        .client
+        .post(format!("{}/signin", app.base))
+        .header("origin", app.origin())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Too much at once"), "{page}");
+}

@@ -85,7 +85,7 @@ pub struct SignInForm {
 async fn read_form<T: serde::de::DeserializeOwned>(body: axum::body::Body) -> Result<T, PageError> {
     let bytes = axum::body::to_bytes(body, 64 * 1024)
         .await
-        .map_err(|_| PageError::BadRequest)?;
+        .map_err(|_| PageError::TooLarge)?;
     crate::extract::parse_urlencoded(&String::from_utf8_lossy(&bytes))
         .map_err(PageError::unreadable)
 }

@@ -353,7 +353,13 @@ where
         let pending = req.extensions().get::<CsrfPending>().cloned();
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|_| PageError::BadRequest)?;
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    PageError::TooLarge
+                } else {
+                    PageError::BadRequest
+                }
+            })?;
         if let Some(CsrfPending(expected)) = pending {
             let sent = form_urlencoded::parse(&bytes)
                 .find(|(k, _)| k == "_csrf")
@@ -412,6 +418,8 @@ pub enum PageError {
     Forbidden,
     NotFound,
     BadRequest,
+    /// A form body over the size limit: said as such, not as a form that was not understood.
+    TooLarge,
     /// Something failed that was logged where it happened (a caught panic, an outage).
     Server(StatusCode),
     App(AppError),
@@ -485,6 +493,11 @@ impl IntoResponse for PageError {
                 StatusCode::BAD_REQUEST,
                 t.get("error.bad_request"),
                 t.get("error.bad_request_text").to_string(),
+            ),
+            PageError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                t.get("error.too_large"),
+                t.get("error.too_large_text").to_string(),
             ),
             PageError::Server(status) => (
                 status,
