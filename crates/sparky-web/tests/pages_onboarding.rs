@@ -305,6 +305,16 @@ async fn sign_in_and_register_forms_missing_fields_say_what_is_missing() {
         page.contains("class=\"form-error\" role=\"alert\""),
         "{page}"
     );
+    // A refusal names the field as the form labels it, not by its key.
+    let r = send(
+        "/register",
+        "email=ann%40example.com&full_name=+&password=correct+horse+battery",
+    )
+    .await
+    .unwrap();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Name: "), "{page}");
+    assert!(!page.contains("full_name: "), "{page}");
     // Nothing was created: the address is still free.
     let (location, _) = register_in_browser(&app, "ann@example.com").await;
     assert_eq!(location, "/onboarding");

@@ -281,7 +281,23 @@ pub async fn register(
     .await;
     let user_id = match created {
         Ok(id) => id,
-        Err(AppError::Invalid(fields)) => return again(fields.message()),
+        // Named as the form labels them ("Name: is required"), not by their keys.
+        Err(AppError::Invalid(fields)) => {
+            let said: Vec<String> = fields
+                .0
+                .iter()
+                .map(|(k, v)| {
+                    let label = match k.as_str() {
+                        "full_name" => t.get("field.name"),
+                        "email" => t.get("field.email"),
+                        "password" => t.get("field.password"),
+                        other => other,
+                    };
+                    format!("{label}: {v}")
+                })
+                .collect();
+            return again(said.join("; "));
+        }
         Err(e @ (AppError::Conflict(_) | AppError::Forbidden(_))) => return again(e.to_string()),
         Err(AppError::RateLimited { retry_after }) => {
             return again(t.fill("register.limited", &[("seconds", &retry_after.to_string())]))
