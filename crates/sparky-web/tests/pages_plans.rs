@@ -242,6 +242,20 @@ async fn applying_writes_the_diary_once_and_respects_the_bound() {
         "{}",
         shown.body
     );
+    // The notice comes from this session's own apply: an address made up elsewhere, or
+    // with other numbers, shows none.
+    for forged in [
+        format!("/plans/{id}?entries=1000000&days=31&skipped=0"),
+        r.location.replacen("entries=1", "entries=1000", 1),
+    ] {
+        let page = get(&app, &forged, &ann, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{forged}");
+        assert!(
+            !page.body.contains("diary entries on"),
+            "{forged}: {}",
+            page.body
+        );
+    }
 
     // More than 31 days: refused with the app layer's message, nothing written.
     let r = post(

@@ -203,6 +203,15 @@ pub struct DetailParams {
     pub entries: Option<usize>,
     pub days: Option<usize>,
     pub skipped: Option<usize>,
+    /// [`applied_mark`] of the numbers above.
+    pub mark: Option<String>,
+}
+
+/// Marks the numbers an apply put in the page's address as this session's own (derived from
+/// its CSRF token), so a link from elsewhere cannot make the page claim entries were added.
+fn applied_mark(csrf: &str, id: Uuid, entries: usize, days: usize, skipped: usize) -> String {
+    let hash = crate::auth::token_hash(&format!("applied:{csrf}:{id}:{entries}:{days}:{skipped}"));
+    hash.chars().take(16).collect()
 }
 
 /// What a re-rendered detail page keeps from a failed form.
@@ -285,16 +294,23 @@ pub async fn render_detail(
             items: day.item_count,
         })
         .collect();
-    let applied = p.entries.map(|entries| {
-        t.fill(
-            "plans.applied",
-            &[
-                ("entries", &entries.to_string()),
-                ("days", &p.days.unwrap_or(0).to_string()),
-                ("skipped", &p.skipped.unwrap_or(0).to_string()),
-            ],
-        )
-    });
+    let (applied_days, skipped) = (p.days.unwrap_or(0), p.skipped.unwrap_or(0));
+    let applied = p
+        .entries
+        .filter(|entries| {
+            let mark = applied_mark(&page.csrf, id, *entries, applied_days, skipped);
+            p.mark.as_deref() == Some(mark.as_str())
+        })
+        .map(|entries| {
+            t.fill(
+                "plans.applied",
+                &[
+                    ("entries", &entries.to_string()),
+                    ("days", &applied_days.to_string()),
+                    ("skipped", &skipped.to_string()),
+                ],
+            )
+        });
     let tp = &d.template;
     let v = PlanView {
         id,
@@ -443,10 +459,10 @@ async fn apply(
         match result {
             Ok(r) => {
                 let entries: usize = r.applied.iter().map(|d| d.entries).sum();
+                let (days, skipped) = (r.applied.len(), r.skipped.len());
+                let mark = applied_mark(&page.csrf, id, entries, days, skipped);
                 let to = format!(
-                    "/plans/{id}?entries={entries}&days={}&skipped={}",
-                    r.applied.len(),
-                    r.skipped.len()
+                    "/plans/{id}?entries={entries}&days={days}&skipped={skipped}&mark={mark}"
                 );
                 once::keep(&mut page.tx, "apply", once, &to).await?;
                 page.tx.commit().await?;
