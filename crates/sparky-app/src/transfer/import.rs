@@ -258,15 +258,7 @@ async fn check_measurements(
         column(parsed, "measurement_types.csv", "unit"),
         column(parsed, "measurement_types.csv", "dimension"),
     ) {
-        let place = |row: usize, j: usize, problem: String| {
-            at(
-                spec.file,
-                p.lines[row],
-                j + usize::from(spec.has_ref) + 1,
-                spec.cols[j].name,
-                problem,
-            )
-        };
+        let place = |row: usize, j: usize, problem: String| cell_error(spec, p, row, j, problem);
         for row in 0..p.lines.len() {
             let n = p.columns[name][row].clone().unwrap_or_default();
             if crate::measurement_types::type_name(&n) != n
@@ -310,15 +302,7 @@ async fn check_measurements(
             dimensions.insert(r.get(0), d);
         }
     }
-    let place = |row: usize, j: usize, problem: String| {
-        at(
-            spec.file,
-            p.lines[row],
-            j + usize::from(spec.has_ref) + 1,
-            spec.cols[j].name,
-            problem,
-        )
-    };
+    let place = |row: usize, j: usize, problem: String| cell_error(spec, p, row, j, problem);
     for row in 0..p.lines.len() {
         let t = p.columns[kind][row].as_deref().unwrap_or_default();
         let Some(d) = dimensions.get(t).copied() else {
@@ -347,6 +331,17 @@ async fn check_measurements(
     Ok(())
 }
 
+/// A refused value: the file, the row's line and the column of spec column `j`.
+fn cell_error(spec: &FileSpec, p: &Parsed, row: usize, j: usize, problem: String) -> AppError {
+    at(
+        spec.file,
+        p.lines[row],
+        j + usize::from(spec.has_ref) + 1,
+        spec.cols[j].name,
+        problem,
+    )
+}
+
 /// In `file`, a row that names both a food and a serving names one of that food's servings.
 fn check_servings_belong(parsed: &[(&'static FileSpec, Parsed)], file: &str) -> AppResult<()> {
     let (Some((spec, p, food)), Some((_, _, serving)), Some((_, servings, of))) = (
@@ -367,12 +362,12 @@ fn check_servings_belong(parsed: &[(&'static FileSpec, Parsed)], file: &str) -> 
             continue;
         };
         if food_of.get(s.as_str()) != Some(&f.as_str()) {
-            return Err(at(
-                spec.file,
-                p.lines[row],
-                serving + usize::from(spec.has_ref) + 1,
-                "serving",
-                "not a serving of the row's food",
+            return Err(cell_error(
+                spec,
+                p,
+                row,
+                serving,
+                "not a serving of the row's food".into(),
             ));
         }
     }
