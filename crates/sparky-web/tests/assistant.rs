@@ -759,3 +759,48 @@ async fn mcp_over_http_follows_the_streamable_http_transport() {
     );
     assert_eq!(header["required"], false, "{header}");
 }
+
+/// One answer of the model makes at most 12 tool calls: 15 quick adds log 12 entries and the
+/// other three are answered "not run", for the model to make later; an endless answer is
+/// stored cut to 64 KiB.
+#[tokio::test]
+async fn one_answer_is_bounded_in_tool_calls_and_size() {
+    let fake = FakeAi::start().await;
+    let app = spawn(instance(&fake)).await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let mut parts = Vec::new();
+    for i in 0..15 {
+        parts.extend(call(
+            i,
+            &format!("c{i}"),
+            "quick_add",
+            json!({"name": format!("Snack {i}"), "calories": 10, "meal": "snack"}),
+        ));
+    }
+    fake.push(Script::answer(parts, Finish::ToolCalls));
+    let long = "word ".repeat(20_000);
+    fake.push(Script::text(&[long.as_str()]));
+    let (status, events) = chat(&app, &ann, json!({"message": "log my snacks"})).await;
+    assert_eq!(status, StatusCode::OK, "{events:?}");
+    let day = app.get("/api/v1/diary/today", &ann).await;
+    let snacks = day.body["meals"][3]["entries"].as_array().unwrap().len();
+    assert_eq!(snacks, 12, "{:?}", day.body);
+    let refused = events
+        .iter()
+        .filter(|(n, e)| n == "tool_error" && e.to_string().contains("at most 12"))
+        .count();
+    assert_eq!(refused, 3, "{events:?}");
+    let stored: i64 = app
+        .db
+        .owner_client()
+        .await
+        .query_one(
+            "SELECT max(octet_length(content))::bigint FROM chat_messages WHERE role = 'assistant'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    // The cut answer, after the summary of what was logged.
+    assert!(stored <= 70 * 1024, "{stored}");
+}

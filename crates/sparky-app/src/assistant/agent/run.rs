@@ -12,6 +12,9 @@ use super::confirmation::final_text;
 use super::prepare::PreparedTurn;
 use super::tool_call::run_tool;
 use super::{AgentSettings, ChatEvent};
+
+/// The most of one model answer's text that is stored (64 KiB; a reply is a few hundred bytes).
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
 use crate::assistant::actions::Card;
 use crate::assistant::tools::{self, Question, ToolContext};
 use crate::chat::{self, ChatRole, NewMessage};
@@ -151,6 +154,16 @@ async fn run_steps(
                 StreamEvent::ReasoningDelta(_) | StreamEvent::Finish(_) => {}
             }
         }
+        // What is stored and sent back as context is bounded (a model that did not stop
+        // stored 4.4 MB in one answer); what was streamed was shown as it came.
+        if text.len() > MAX_ANSWER_BYTES {
+            let mut end = MAX_ANSWER_BYTES;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.truncate(end);
+            text.push('…');
+        }
         let latency = started.elapsed().as_millis().min(u32::MAX as u128) as u32;
         if let Some(u) = usage {
             tokens_in = tokens_in.saturating_add(u.input_tokens);
@@ -194,8 +207,8 @@ async fn run_steps(
             tool_calls: calls.clone(),
         });
         let mut asked: Option<Question> = None;
-        for call in &calls {
-            let outcome = run_tool(db, turn, &ctx, call).await?;
+        for (position, call) in calls.iter().enumerate() {
+            let outcome = run_tool(db, turn, &ctx, call, position).await?;
             if let Some(card) = &outcome.card {
                 cards.push(card.clone());
                 send(events, ChatEvent::ToolCard { card: card.clone() }).await;

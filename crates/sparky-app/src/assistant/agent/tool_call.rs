@@ -14,6 +14,10 @@ use crate::error::{AppError, AppResult};
 /// Tools that write food to the diary: refused in a turn with photos until the user confirmed.
 const PHOTO_GUARDED_TOOLS: &[&str] = &["log_food", "quick_add"];
 
+/// Tool calls one answer of the model may make; the rest are answered "not run" (a model
+/// looping on one tool wrote 60 entries in one step).
+pub const MAX_TOOL_CALLS_PER_STEP: usize = 12;
+
 pub(super) struct ToolOutcome {
     pub(super) content: String,
     pub(super) is_error: bool,
@@ -28,13 +32,29 @@ pub(super) async fn run_tool(
     turn: &PreparedTurn,
     ctx: &ToolContext,
     call: &ToolCall,
+    position: usize,
 ) -> Result<ToolOutcome, StepError> {
-    if turn.has_images && ctx.interactive && PHOTO_GUARDED_TOOLS.contains(&call.name.as_str()) {
-        let outcome = ToolOutcome {
-            content: "this message came with a photo: amounts estimated from a photo are logged only \
-                      after the user confirms them. Call ask_user with the foods and grams you \
-                      estimated (options like \"Log all\" and \"Let me correct\"); log after the answer."
+    let refused = if position >= MAX_TOOL_CALLS_PER_STEP {
+        Some(format!(
+            "not run: one answer makes at most {MAX_TOOL_CALLS_PER_STEP} tool calls; make the \
+             rest in your next answer, after these results"
+        ))
+    } else if turn.has_images
+        && ctx.interactive
+        && PHOTO_GUARDED_TOOLS.contains(&call.name.as_str())
+    {
+        Some(
+            "this message came with a photo: amounts estimated from a photo are logged only \
+             after the user confirms them. Call ask_user with the foods and grams you \
+             estimated (options like \"Log all\" and \"Let me correct\"); log after the answer."
                 .into(),
+        )
+    } else {
+        None
+    };
+    if let Some(content) = refused {
+        let outcome = ToolOutcome {
+            content,
             is_error: true,
             card: None,
             question: None,
