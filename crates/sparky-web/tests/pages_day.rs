@@ -879,3 +879,47 @@ async fn an_oversized_form_says_it_is_too_large() {
     let page = r.text().await.unwrap();
     assert!(page.contains("Too much at once"), "{page}");
 }
+
+/// A refused new food comes back as the form with everything typed and the reason next to it
+/// (it was a separate error page and all of it was lost); nothing is created.
+#[tokio::test]
+async fn a_refused_new_food_keeps_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let csrf = token(&app, &ann, "/").await;
+    for (size, barcode, why) in [
+        ("0", "", "servings[0].size"),
+        ("lots", "", "Size"),
+        ("100", "abc", "barcode"),
+    ] {
+        let fields = [
+            ("date", "2026-07-05"),
+            ("meal", "lunch"),
+            ("name", "Grandma's soup"),
+            ("brand", "Home"),
+            ("barcode", barcode),
+            ("size", size),
+            ("unit", "bowl"),
+            ("calories", "321"),
+            ("protein", "12.5"),
+            ("sodium", "640"),
+        ];
+        let r = post(&app, "/add/create", &ann, None, Some(&csrf), &fields).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("action=\"/add/create\""), "the form again");
+        for kept in [
+            "value=\"Grandma&#39;s soup\"",
+            "value=\"Home\"",
+            "value=\"bowl\"",
+            "value=\"321\"",
+            "value=\"12.5\"",
+            "value=\"640\"",
+        ] {
+            assert!(r.body.contains(kept), "{kept}: {}", r.body);
+        }
+        assert!(r.body.contains(why), "{why}: {}", r.body);
+        assert!(r.body.contains("role=\"alert\""));
+    }
+    let mine = app.get("/api/v1/foods?q=soup", &ann).await;
+    assert_eq!(mine.body["items"], json!([]), "nothing created");
+}

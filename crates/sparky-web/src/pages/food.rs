@@ -4,6 +4,7 @@
 
 use crate::pages::{PagePath, PageQuery};
 use askama::Template;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -71,12 +72,88 @@ pub struct SheetView {
     pub query: String,
     pub results: Vec<ResultRow>,
     pub results_heading: &'static str,
-    pub barcode: String,
     /// The fallback barcode reader's URL, loaded when the camera opens.
     pub scanner: String,
     /// This rendering's once-token base: the quick add form sends `{once}-quick`, a recent
     /// food's one-tap form `{once}-{food id}` (see `once.rs`).
     pub once: Uuid,
+    /// What the new-food form shows: blank, or what was typed into a refused one.
+    pub create: CreateTyped,
+}
+
+/// The new-food form's fields as typed, and why it was refused.
+#[derive(Debug, Clone)]
+pub struct CreateTyped {
+    pub name: String,
+    pub brand: String,
+    pub barcode: String,
+    pub size: String,
+    pub unit: String,
+    pub weight_g: String,
+    pub calories: String,
+    pub protein: String,
+    pub carbohydrates: String,
+    pub fat: String,
+    pub fiber: String,
+    pub sugar: String,
+    pub sodium: String,
+    pub error: Option<String>,
+}
+
+impl CreateTyped {
+    /// An empty form for a 100 g serving (with a scanned barcode when there is one).
+    pub fn blank(barcode: &str) -> CreateTyped {
+        CreateTyped {
+            name: String::new(),
+            brand: String::new(),
+            barcode: barcode.to_string(),
+            size: "100".into(),
+            unit: "g".into(),
+            weight_g: String::new(),
+            calories: String::new(),
+            protein: String::new(),
+            carbohydrates: String::new(),
+            fat: String::new(),
+            fiber: String::new(),
+            sugar: String::new(),
+            sodium: String::new(),
+            error: None,
+        }
+    }
+}
+
+impl SheetParams {
+    /// The sheet's new-food tab for `date` and `meal`.
+    pub(super) fn create_tab(date: NaiveDate, meal: &str) -> SheetParams {
+        SheetParams {
+            date: Some(date),
+            meal: Some(meal.to_string()),
+            tab: Some("create".into()),
+            q: None,
+            code: None,
+        }
+    }
+}
+
+/// The sheet again on its new-food tab with what was typed and why it was refused (422), so
+/// nothing typed is lost.
+pub(super) async fn refused_create(
+    mut page: Page,
+    p: &SheetParams,
+    typed: CreateTyped,
+) -> Result<Response, PageError> {
+    let shell = page.shell("", "today").await?;
+    let mut v = sheet_view(&mut page, &shell, p).await?;
+    v.create = typed;
+    let mut shell = shell;
+    shell.title = shell.fill("add.title", &[("meal", &v.meal_name)]);
+    let mut response = if page.htmx {
+        html(&SheetFragment { shell, v })
+    } else {
+        html(&SheetPage { shell, v })
+    };
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
 }
 
 #[derive(Template)]
@@ -190,9 +267,9 @@ async fn sheet_view(
         query,
         results,
         results_heading: t.get(results_heading),
-        barcode: p.code.clone().unwrap_or_default(),
         scanner: crate::assets::url("vendor/zxing.min.js"),
         once: Uuid::new_v4(),
+        create: CreateTyped::blank(p.code.as_deref().unwrap_or_default()),
     })
 }
 

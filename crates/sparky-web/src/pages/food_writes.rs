@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use sparky_app::diary::{self, CopyInput, LogFood, QuickAddInput};
 use sparky_app::foods::{self, FoodInput, ServingInput};
+use sparky_app::AppError;
 use sparky_core::nutrition::Nutrients;
 use sparky_core::typed_number::NotANumber;
 use sparky_core::Amount;
@@ -133,15 +134,38 @@ pub(super) async fn create(
     PageForm(form): PageForm<CreateForm>,
 ) -> Result<Response, PageError> {
     let d = |v: &Option<String>| v.as_deref().and_then(decimal_field);
+    // A refusal shows the form again with everything typed and the reason (it used to be a
+    // separate error page, and all of it was lost).
+    let typed = |error: String| {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        super::food::CreateTyped {
+            name: form.name.clone(),
+            brand: text(&form.brand),
+            barcode: text(&form.barcode),
+            size: form.size.clone(),
+            unit: form.unit.clone(),
+            weight_g: text(&form.weight_g),
+            calories: text(&form.calories),
+            protein: text(&form.protein),
+            carbohydrates: text(&form.carbohydrates),
+            fat: text(&form.fat),
+            fiber: text(&form.fiber),
+            sugar: text(&form.sugar),
+            sodium: text(&form.sodium),
+            error: Some(error),
+        }
+    };
+    let again = SheetParams::create_tab(form.date, &form.meal);
+    let Some(size) = decimal_field(&form.size) else {
+        let why = format!("{}: {NotANumber}", page.t.get("field.size"));
+        return super::food::refused_create(page, &again, typed(why)).await;
+    };
     let input = FoodInput {
         name: form.name.clone(),
         brand: form.brand.clone().filter(|b| !b.trim().is_empty()),
         barcode: form.barcode.clone().filter(|b| !b.trim().is_empty()),
         servings: vec![ServingInput {
-            size: Amount(
-                decimal_field(&form.size)
-                    .ok_or_else(|| PageError::invalid("size", NotANumber.to_string()))?,
-            ),
+            size: Amount(size),
             unit: form.unit.clone(),
             weight_g: d(&form.weight_g).map(Amount),
             is_default: Some(true),
@@ -157,7 +181,13 @@ pub(super) async fn create(
             },
         }],
     };
-    let input = input.parse()?;
+    let input = match input.parse() {
+        Ok(input) => input,
+        Err(AppError::Invalid(fields)) => {
+            return super::food::refused_create(page, &again, typed(fields.message())).await
+        }
+        Err(e) => return Err(e.into()),
+    };
     let once = form.once.as_deref();
     if let Some(earlier) = super::once::earlier_answer(&mut page.tx, "food", once).await? {
         return Ok(redirect(&earlier));
