@@ -136,8 +136,9 @@ pub struct McpHeaders {
     params(McpHeaders),
     request_body(content = McpBody, description = "A JSON-RPC 2.0 message, or a batch of them"),
     responses(
-        (status = 200, description = "The JSON-RPC response",
-            content((Object = "application/json"), (String = "text/event-stream"))),
+        (status = 200, description = "The JSON-RPC response, or for a batch the array of its \
+            responses (an invalid message in a batch is answered there with its error)",
+            content((McpBody = "application/json"), (String = "text/event-stream"))),
         (status = 202, description = "A notification or response, accepted"),
         (status = 400, description = "Not JSON (-32700), not a JSON-RPC message object or batch \
             (no batches with revision 2025-06-18), or an unsupported `Mcp-Protocol-Version` \
