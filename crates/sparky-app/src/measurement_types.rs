@@ -124,12 +124,8 @@ fn type_from_row(r: &tokio_postgres::Row, system: UnitsSystem) -> MeasurementTyp
     let dimension = Dimension::parse(&stored).unwrap_or(Dimension::Count);
     let user_id: Option<Uuid> = r.get("user_id");
     let name: String = r.get("name");
-    let display_unit = match dimension {
-        Dimension::Count => sparky_core::health::count_label(&name),
-        _ => None,
-    }
-    .unwrap_or(dimension.display_unit(system).as_str())
-    .to_string();
+    let display_unit =
+        sparky_core::health::shown_unit(&name, dimension.display_unit(system).as_str()).to_string();
     MeasurementType {
         id: r.get("id"),
         name,

@@ -202,13 +202,10 @@ fn measurement_from_row(r: &tokio_postgres::Row, system: UnitsSystem) -> Measure
         .and_then(|d| measure::to_display(canonical, d, system).ok());
     let kind: String = r.get("type");
     let (value, unit) = match shown {
-        Some((v, MeasureUnit::Count)) => (
+        Some((v, u)) => (
             v,
-            sparky_core::health::count_label(&kind)
-                .unwrap_or(MeasureUnit::Count.as_str())
-                .to_string(),
+            sparky_core::health::shown_unit(&kind, u.as_str()).to_string(),
         ),
-        Some((v, u)) => (v, u.as_str().to_string()),
         // A seed-era row of a type not in the catalog: shown as stored.
         None => (
             round_dp(canonical, measure::DISPLAY_DP),

@@ -28,14 +28,18 @@ pub const SLEEP_TYPE: &str = "sleep_hours";
 /// The measurement type distance records go to (km).
 pub const DISTANCE_TYPE: &str = "distance_km";
 
-/// The unit a count-dimension type pushed from a phone is shown in (its values are stored
-/// as plain numbers already converted: kcal, hours, km), instead of "count".
-pub fn count_label(type_name: &str) -> Option<&'static str> {
+/// The unit a measurement of `type_name` is shown in, given its dimension's display unit: the
+/// types phones push are counts stored already converted (kcal, hours, km), so they say so
+/// instead of "count".
+pub fn shown_unit<'a>(type_name: &str, display_unit: &'a str) -> &'a str {
+    if display_unit != "count" {
+        return display_unit;
+    }
     match type_name {
-        ACTIVE_CALORIES_TYPE => Some("kcal"),
-        SLEEP_TYPE => Some("h"),
-        DISTANCE_TYPE => Some("km"),
-        _ => None,
+        ACTIVE_CALORIES_TYPE => "kcal",
+        SLEEP_TYPE => "h",
+        DISTANCE_TYPE => "km",
+        _ => display_unit,
     }
 }
 

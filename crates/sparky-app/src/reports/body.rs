@@ -169,10 +169,7 @@ pub async fn body(tx: &mut UserTx, acting: Acting, range: ReportRange) -> AppRes
         .into_iter()
         .map(|(kind, (dim, points))| {
             let unit = points.first().map(|p| show(p.1, dim).1).unwrap_or_default();
-            let unit = match sparky_core::health::count_label(&kind) {
-                Some(label) if unit == "count" => label.to_string(),
-                _ => unit,
-            };
+            let unit = sparky_core::health::shown_unit(&kind, &unit).to_string();
             let change = match (points.first(), points.last()) {
                 (Some(a), Some(z)) if points.len() > 1 => {
                     Some(Amount(show(z.1, dim).0 - show(a.1, dim).0))

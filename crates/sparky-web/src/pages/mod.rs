@@ -103,7 +103,10 @@ async fn forget_stale_viewing(mut req: Request, next: axum::middleware::Next) ->
 
 /// The `Set-Cookie` value that removes the "viewing as" cookie.
 pub fn forget_viewing_cookie() -> HeaderValue {
-    HeaderValue::from_static("sparky_viewing=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+    HeaderValue::from_str(&format!(
+        "{VIEWING_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+    ))
+    .expect("a cookie name and attributes are header text")
 }
 
 /// What every page's frame needs: title, theme, CSRF token, navigation, "viewing as".
