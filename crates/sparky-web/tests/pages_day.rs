@@ -804,7 +804,8 @@ async fn a_revoked_share_leaves_the_viewer_writing_their_own_day() {
 }
 
 /// Viewing someone who shares only check-ins or foods, the navigation leaves out Goals (it led
-/// to a 404); with a grant that covers goals, and for one's own data, it is there.
+/// to a 404, and typed by hand the page now says they are not shared); with a grant that covers
+/// goals, and for one's own data, it is there.
 #[tokio::test]
 async fn the_nav_offers_goals_only_when_they_can_be_read() {
     let app = TestApp::spawn().await;
@@ -817,6 +818,14 @@ async fn the_nav_offers_goals_only_when_they_can_be_read() {
     assert!(!viewing.body.contains(goals_link), "{}", viewing.body);
     let own = get(&app, "/checkin", &bob, None).await;
     assert!(own.body.contains(goals_link));
+    // Typed by hand: the page says they are not shared (it was a 404 page).
+    let typed = get(&app, "/goals", &bob, Some(&ann_id)).await;
+    assert_eq!(typed.status, StatusCode::OK, "{}", typed.body);
+    assert!(
+        typed.body.contains("These goals are not shared with you."),
+        "{}",
+        typed.body
+    );
     grant(&app, &ann, "bob@example.com", "reports").await;
     let viewing = get(&app, "/checkin", &bob, Some(&ann_id)).await;
     assert!(viewing.body.contains(goals_link));

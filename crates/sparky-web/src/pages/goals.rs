@@ -23,7 +23,7 @@ use sparky_core::{GoalStatus, GoalType};
 use super::charts;
 use super::format::{kcal, number};
 use super::forms::{decimal, formula, options, Errors, Opt};
-use super::{html, redirect, Page, PageError, PageForm, Shell, Units};
+use super::{html, redirect, NotSharedPage, Page, PageError, PageForm, Shell, Units};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -153,9 +153,16 @@ async fn render(
     typed: Option<&TargetsForm>,
     params: SuggestParams,
     weight_form: Option<(Errors, weight::WeightForm)>,
-) -> Result<GoalsPage, PageError> {
+) -> Result<Response, PageError> {
     let t = page.t;
     let shell = page.shell(t.get("goals.title"), "goals").await?;
+    // Typed by hand (the navigation leaves the link out): say so, instead of a 404.
+    if !shell.may_see_goals() {
+        return Ok(html(&NotSharedPage {
+            shell,
+            message: t.get("goals.not_shared"),
+        }));
+    }
     let own = shell.viewing.is_none();
     let active = active(&mut page).await?;
     let find = |gt: GoalType| active.iter().find(|g| g.goal_type == gt);
@@ -252,7 +259,7 @@ async fn render(
         (None, Vec::new())
     };
     page.tx.commit().await?;
-    Ok(GoalsPage {
+    Ok(html(&GoalsPage {
         directions: options(
             &t,
             "direction",
@@ -273,7 +280,7 @@ async fn render(
         weight,
         suggestion,
         suggestion_missing,
-    })
+    }))
 }
 
 /// The days-of-the-week grid: what was typed, or each target's stored days (in the user's unit).
@@ -385,9 +392,7 @@ async fn show(
     page: Page,
     PageQuery(params): PageQuery<SuggestParams>,
 ) -> Result<Response, PageError> {
-    Ok(html(
-        &render(page, Errors::default(), None, params, None).await?,
-    ))
+    render(page, Errors::default(), None, params, None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -519,6 +524,6 @@ async fn save_targets(
             Err(e) => return Err(e.into()),
         }
     }
-    let body = html(&render(page, errors, Some(&form), SuggestParams::default(), None).await?);
+    let body = render(page, errors, Some(&form), SuggestParams::default(), None).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
 }

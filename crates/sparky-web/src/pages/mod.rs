@@ -462,6 +462,15 @@ impl From<sparky_db::DbError> for PageError {
     }
 }
 
+/// A page of someone else's data they do not share with the signed-in user, reached by
+/// typing its address (the navigation leaves it out): the frame and why it is empty.
+#[derive(Template)]
+#[template(path = "pages/not_shared.html")]
+pub(crate) struct NotSharedPage {
+    pub shell: Shell,
+    pub message: &'static str,
+}
+
 #[derive(Template)]
 #[template(path = "pages/error.html")]
 struct ErrorPage {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::super::charts;
 use super::super::format::{day_label, number};
 use super::super::forms::{decimal, options, Errors, Opt};
-use super::super::{html, redirect, Page, PageError, PageForm, Shell};
+use super::super::{redirect, Page, PageError, PageForm, Shell};
 use super::{render, SuggestParams};
 use crate::i18n::Messages;
 use crate::AppState;
@@ -193,16 +193,14 @@ async fn create(
             Err(e) => return Err(e.into()),
         }
     }
-    let body = html(
-        &render(
-            page,
-            Errors::default(),
-            None,
-            SuggestParams::default(),
-            Some((errors, form)),
-        )
-        .await?,
-    );
+    let body = render(
+        page,
+        Errors::default(),
+        None,
+        SuggestParams::default(),
+        Some((errors, form)),
+    )
+    .await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
 }
 
