@@ -35,6 +35,19 @@
     sheet.addEventListener("click", function (e) { if (e.target === sheet) sheet.close(); });
   }
 
+  // A write that cannot be undone asks first (the form's data-confirm text), and says it was
+  // asked with confirm=yes; without this script the server answers such a form with a page
+  // asking the same. Registered before the guard below, which leaves a cancelled form alone.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form || form.tagName !== "FORM" || !form.hasAttribute("data-confirm")) return;
+    if (form.querySelector("input[name=confirm]")) return;
+    if (!window.confirm(form.getAttribute("data-confirm"))) { e.preventDefault(); return; }
+    var yes = document.createElement("input");
+    yes.type = "hidden"; yes.name = "confirm"; yes.value = "yes";
+    form.appendChild(yes);
+  });
+
   // A write is sent once: a second tap (a double tap, or an impatient one while the first is
   // on its way) would save the meal twice. htmx would queue it behind the first, so it is
   // dropped while the form's own request is in flight; a plain form is not sent again until

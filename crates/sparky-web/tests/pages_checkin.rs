@@ -287,7 +287,7 @@ async fn water_custom_types_edit_and_delete() {
         &ann,
         None,
         Some(&csrf),
-        &[],
+        &[("confirm", "yes")],
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

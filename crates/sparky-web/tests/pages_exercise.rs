@@ -188,7 +188,7 @@ async fn strength_sets_and_cardio_are_logged_with_records_and_history() {
         &ann,
         None,
         Some(&csrf),
-        &[],
+        &[("confirm", "yes")],
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

@@ -167,7 +167,7 @@ async fn templates_are_created_filled_renamed_and_deleted() {
         &ann,
         None,
         Some(&csrf),
-        &[],
+        &[("confirm", "yes")],
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -408,7 +408,7 @@ async fn family_members_read_plans_only_with_the_food_list_grant() {
         &bob,
         Some(&ann_id),
         Some(&bcsrf),
-        &[],
+        &[("confirm", "yes")],
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);

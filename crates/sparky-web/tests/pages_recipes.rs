@@ -301,13 +301,41 @@ async fn a_recipe_is_built_from_found_foods_changed_logged_and_deleted() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = post(
+    // Sent without the script's confirm=yes: a page asks, with the form to send again, and
+    // nothing is deleted yet.
+    let asked = post(
         &app,
         &format!("/recipes/{id}/delete"),
         &ann,
         None,
         Some(&csrf),
         &[],
+    )
+    .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked.body.contains("<h1>Delete this recipe?"),
+        "{}",
+        asked.body
+    );
+    assert!(
+        asked
+            .body
+            .contains(&format!("action=\"/recipes/{id}/delete\""))
+            && asked.body.contains("name=\"confirm\" value=\"yes\"")
+            && asked.body.contains(&format!("href=\"/recipes/{id}\"")),
+        "{}",
+        asked.body
+    );
+    let still = app.get(&format!("/api/v1/recipes/{id}"), &ann).await;
+    assert_eq!(still.status, StatusCode::OK, "{}", still.body);
+    let r = post(
+        &app,
+        &format!("/recipes/{id}/delete"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("confirm", "yes")],
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

@@ -332,7 +332,7 @@ async fn password_sessions_and_api_keys() {
         "/settings/security",
         &format!("/settings/keys/{key_id}/revoke"),
         &me,
-        &[],
+        &[("confirm", "yes")],
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -449,6 +449,19 @@ async fn family_grants_are_given_listed_and_revoked_and_settings_stay_ones_own()
         &format!("/settings/family/{id}/revoke"),
         &eve,
         &[],
+    )
+    .await;
+    // Without confirm=yes (no script asked): a page asks, and the grant is still there.
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Stop this sharing?"), "{}", r.body);
+    let still = app.get("/api/v1/family-access", &eve).await.body;
+    assert_eq!(still["given"].as_array().unwrap().len(), 1, "{still}");
+    let r = submit(
+        &app,
+        "/settings/family",
+        &format!("/settings/family/{id}/revoke"),
+        &eve,
+        &[("confirm", "yes")],
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

@@ -1,6 +1,7 @@
 //! The check-in page's writes: the check-in form (all values or none), water, a custom type,
 //! correcting and deleting an entry. A problem re-renders the page with what was typed (422).
 
+use crate::pages::confirm::{ask, ConfirmForm, Loss};
 use crate::pages::PagePath;
 use axum::response::Response;
 use chrono::NaiveDate;
@@ -267,14 +268,15 @@ pub async fn edit(
     render_invalid(&mut page, &Params::default(), typed).await
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 pub async fn delete(
     mut page: Page,
     PagePath(id): PagePath<Uuid>,
-    PageForm(_): PageForm<Empty>,
+    PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
+    if !form.confirmed() {
+        let action = format!("/checkin/entry/{id}/delete");
+        return ask(page, Loss::CheckinEntry, action, "/checkin".into()).await;
+    }
     measurements::delete(&mut page.tx, id).await?;
     page.tx.commit().await?;
     Ok(redirect("/checkin"))

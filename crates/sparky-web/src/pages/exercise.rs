@@ -2,6 +2,7 @@
 //! last 30 days of workouts by day (delete), and personal records of the exercises done. The
 //! form that logs a workout is in [`super::exercise_log`].
 
+use crate::pages::confirm::{ask, ConfirmForm, Loss};
 use crate::pages::{PagePath, PageQuery};
 use askama::Template;
 use axum::response::Response;
@@ -352,15 +353,17 @@ async fn history(page: &mut Page, shell: &Shell, v: &mut ExerciseView) -> Result
     Ok(())
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 async fn delete(
     mut page: Page,
     PagePath(id): PagePath<Uuid>,
-    PageForm(_): PageForm<Empty>,
+    PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
     let w = workouts::entry(&mut page.tx, id).await?;
+    if !form.confirmed() {
+        let action = format!("/exercise/workout/{id}/delete");
+        let back = format!("/exercise?date={}", w.date);
+        return ask(page, Loss::Workout, action, back).await;
+    }
     workouts::delete(&mut page.tx, id).await?;
     page.tx.commit().await?;
     Ok(redirect(&format!("/exercise?date={}", w.date)))

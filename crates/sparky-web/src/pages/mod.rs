@@ -10,6 +10,7 @@ mod auth_pages;
 pub mod charts;
 mod checkin;
 mod checkin_writes;
+mod confirm;
 mod day;
 mod exercise;
 mod exercise_log;

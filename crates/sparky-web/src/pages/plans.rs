@@ -3,6 +3,7 @@
 //! removing items is in [`super::plan_items`]. Templates are their owner's to change; a
 //! family member with the `food_list` grant sees them read-only.
 
+use crate::pages::confirm::{ask, ConfirmForm, Loss};
 use crate::pages::{PagePath, PageQuery};
 use askama::Template;
 use axum::response::Response;
@@ -392,14 +393,15 @@ async fn rename(
     render_detail(&mut page, id, &DetailParams::default(), typed).await
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 async fn delete(
     mut page: Page,
     PagePath(id): PagePath<Uuid>,
-    PageForm(_): PageForm<Empty>,
+    PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
+    if !form.confirmed() {
+        let (action, back) = (format!("/plans/{id}/delete"), format!("/plans/{id}"));
+        return ask(page, Loss::Plan, action, back).await;
+    }
     meal_plans::delete_template(&mut page.tx, id).await?;
     page.tx.commit().await?;
     Ok(redirect("/plans"))

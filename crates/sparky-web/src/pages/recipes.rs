@@ -4,6 +4,7 @@
 //! through `sparky_app::recipes`, which works the serving out again. A family member with the
 //! `food_list` grant sees the recipes read-only.
 
+use crate::pages::confirm::{ask, ConfirmForm, Loss};
 use crate::pages::{PagePath, PageQuery};
 use askama::Template;
 use axum::response::Response;
@@ -703,8 +704,12 @@ async fn copy(
 async fn delete(
     mut page: Page,
     PagePath(id): PagePath<Uuid>,
-    PageForm(_): PageForm<Empty>,
+    PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
+    if !form.confirmed() {
+        let (action, back) = (format!("/recipes/{id}/delete"), format!("/recipes/{id}"));
+        return ask(page, Loss::Recipe, action, back).await;
+    }
     recipes::delete(&mut page.tx, id).await?;
     page.tx.commit().await?;
     Ok(redirect("/recipes"))

@@ -391,6 +391,46 @@ async fn a_double_tap_saves_once() {
     b.close().await;
 }
 
+/// Deleting something without Undo asks first with the browser's own dialog: dismissed, the
+/// plan stays; accepted, it is gone and the list is shown.
+#[tokio::test]
+async fn deleting_a_plan_asks_first() {
+    let server = Server::start().await;
+    let driver = Driver::start();
+    let b = driver.session(&server.base).await;
+    register(&b, "Ash Ask", "ash@example.com").await;
+    let (status, plan) = b
+        .api(
+            "POST",
+            "/api/v1/meal-plan-templates",
+            Some(json!({"name": "Rest week"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{plan}");
+    let id = plan["id"].as_str().unwrap().to_string();
+    b.goto(&format!("/plans/{id}")).await;
+    let delete = format!("form[action='/plans/{id}/delete'] button");
+    b.click(&delete).await;
+    let asked = b.client.get_alert_text().await.expect("a dialog asks");
+    assert!(asked.starts_with("Delete this meal plan?"), "{asked}");
+    b.client.dismiss_alert().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(b.path().await, format!("/plans/{id}"));
+    let (status, _) = b
+        .api("GET", &format!("/api/v1/meal-plan-templates/{id}"), None)
+        .await;
+    assert_eq!(status, 200, "dismissed, the plan stays");
+    b.click(&delete).await;
+    b.client.accept_alert().await.unwrap();
+    b.until("the plans list", "return location.pathname === '/plans';")
+        .await;
+    let (status, _) = b
+        .api("GET", &format!("/api/v1/meal-plan-templates/{id}"), None)
+        .await;
+    assert_eq!(status, 404, "accepted, the plan is gone");
+    b.close().await;
+}
+
 /// The 95 modules of an EAN-13 code (true = bar) for 12 digits and their check digit.
 fn ean13(digits12: &str) -> (String, Vec<bool>) {
     const L: [&str; 10] = [
@@ -633,6 +673,13 @@ async fn run_steps(b: &Browser, steps: &[Step]) {
             Step::Fill(css, text) => b.fill(css, text).await,
             Step::Wait(css) => drop(b.find(css).await),
             Step::WaitText(css, text) => b.until_text(css, text).await,
+            Step::Submit(css) => {
+                b.js(
+                    "document.querySelector(arguments[0]).submit(); return true;",
+                    vec![json!(css)],
+                )
+                .await;
+            }
         }
     }
 }

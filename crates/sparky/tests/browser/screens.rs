@@ -22,6 +22,9 @@ pub enum Step {
     Wait(&'static str),
     /// Waits until an element's text contains the text.
     WaitText(&'static str, &'static str),
+    /// Sends a form as a browser without the page's script would (no submit event: no
+    /// dialog asks first).
+    Submit(&'static str),
 }
 
 /// A screen: its name (file names), the path to open (`{yesterday}` is the day before the
@@ -140,6 +143,18 @@ pub const SCREENS: &[Screen] = &[
         "/recipes",
         User,
         &[Click("ul.results a"), Wait("#ingredients-h")],
+    ),
+    // What deleting a recipe shows when no script asked first: the page asking.
+    screen(
+        "recipe-delete-asks",
+        "/recipes",
+        User,
+        &[
+            Click("ul.results a"),
+            Wait("#ingredients-h"),
+            Submit("form[action$='/delete'].top-gap"),
+            WaitText("h1", "Delete this recipe?"),
+        ],
     ),
     screen("goals", "/goals", User, &[]),
     screen("reports", "/reports", User, &[]),

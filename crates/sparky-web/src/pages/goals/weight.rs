@@ -2,6 +2,7 @@
 //! the trend reaches it), setting one (optionally with the calorie target that goes with it),
 //! and completing, pausing or deleting it.
 
+use crate::pages::confirm::{ask, ConfirmForm, Loss};
 use crate::pages::PagePath;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -229,14 +230,15 @@ async fn set_status(
     Ok(redirect("/goals"))
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 async fn delete(
     mut page: Page,
     PagePath(id): PagePath<Uuid>,
-    PageForm(_): PageForm<Empty>,
+    PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
+    if !form.confirmed() {
+        let action = format!("/goals/{id}/delete");
+        return ask(page, Loss::WeightGoal, action, "/goals".into()).await;
+    }
     goals::delete(&mut page.tx, id).await?;
     page.tx.commit().await?;
     Ok(redirect("/goals"))

@@ -2,6 +2,7 @@
 //! type), see what you gave and received, and revoke what you gave. RLS decides what each
 //! grant allows; this page only makes and removes them.
 
+use crate::pages::confirm::{ask, ConfirmForm, Loss};
 use crate::pages::{PagePath, PageQuery};
 use askama::Template;
 use axum::http::StatusCode;
@@ -151,14 +152,15 @@ async fn invalid(page: Page, errors: Errors, form: GrantForm) -> Result<Response
     Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 async fn revoke(
     mut page: Page,
     PagePath(id): PagePath<Uuid>,
-    PageForm(_): PageForm<Empty>,
+    PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
+    if !form.confirmed() {
+        let action = format!("/settings/family/{id}/revoke");
+        return ask(page, Loss::FamilyGrant, action, "/settings/family".into()).await;
+    }
     family::revoke(&mut page.tx, id).await?;
     page.tx.commit().await?;
     Ok(redirect("/settings/family?done=revoked"))

@@ -1,6 +1,7 @@
 //! Settings → Security: change the password, see and end sessions, create (shown once), list
 //! and revoke API keys.
 
+use crate::pages::confirm::{ask, ConfirmForm, Loss};
 use crate::pages::{PagePath, PageQuery};
 use askama::Template;
 use axum::http::StatusCode;
@@ -270,8 +271,12 @@ async fn create_key(
 async fn revoke_key(
     mut page: Page,
     PagePath(id): PagePath<Uuid>,
-    PageForm(_): PageForm<Empty>,
+    PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
+    if !form.confirmed() {
+        let action = format!("/settings/keys/{id}/revoke");
+        return ask(page, Loss::ApiKey, action, "/settings/security".into()).await;
+    }
     api_keys::revoke(&mut page.tx, id).await?;
     page.tx.commit().await?;
     Ok(redirect("/settings/security?done=revoked"))

@@ -1,0 +1,119 @@
+//! Asking before a write that cannot be undone: deleting a recipe, a meal plan, a workout, a
+//! check-in entry or a weight goal, revoking an API key or a family grant (diary entries have
+//! Undo instead). The page's script asks with the browser's own dialog (the form's
+//! `data-confirm` text) and sends `confirm=yes`; a form sent without it (no script ran, a
+//! script of the user's own) gets a page asking the same, whose button sends the form again
+//! with `confirm=yes`, and nothing is changed until then.
+
+use askama::Template;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::{html, Page, PageError, Shell};
+
+/// The form of a destructive button: only `confirm=yes` (besides the CSRF token) counts.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ConfirmForm {
+    confirm: Option<String>,
+}
+
+impl ConfirmForm {
+    pub fn confirmed(&self) -> bool {
+        self.confirm.as_deref() == Some("yes")
+    }
+}
+
+/// What is about to be lost, by its messages: `confirm.<kind>` asks, `confirm.<kind>.why`
+/// says what goes with it, `confirm.<kind>.do` is the button.
+#[derive(Clone, Copy)]
+pub enum Loss {
+    Recipe,
+    Plan,
+    Workout,
+    CheckinEntry,
+    WeightGoal,
+    ApiKey,
+    FamilyGrant,
+}
+
+impl Loss {
+    fn key(self) -> &'static str {
+        match self {
+            Loss::Recipe => "recipe",
+            Loss::Plan => "plan",
+            Loss::Workout => "workout",
+            Loss::CheckinEntry => "checkin",
+            Loss::WeightGoal => "goal",
+            Loss::ApiKey => "key",
+            Loss::FamilyGrant => "grant",
+        }
+    }
+
+    fn nav(self) -> &'static str {
+        match self {
+            Loss::Recipe | Loss::Plan | Loss::ApiKey | Loss::FamilyGrant => "more",
+            Loss::Workout => "exercise",
+            Loss::CheckinEntry => "checkin",
+            Loss::WeightGoal => "goals",
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/confirm.html")]
+struct ConfirmPage {
+    shell: Shell,
+    question: &'static str,
+    why: &'static str,
+    button: &'static str,
+    /// Where the form goes: the path it was sent to.
+    action: String,
+    /// Where Cancel leads: the page the button was on.
+    back: String,
+}
+
+/// The page asking whether to go on with `loss`, sent again to `action`; Cancel goes `back`.
+pub async fn ask(
+    mut page: Page,
+    loss: Loss,
+    action: String,
+    back: String,
+) -> Result<Response, PageError> {
+    let t = page.t;
+    let question = t.get(&format!("confirm.{}", loss.key()));
+    let shell = page.shell(question, loss.nav()).await?;
+    Ok(html(&ConfirmPage {
+        shell,
+        question,
+        why: t.get(&format!("confirm.{}.why", loss.key())),
+        button: t.get(&format!("confirm.{}.do", loss.key())),
+        action,
+        back,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Messages;
+
+    #[test]
+    fn every_loss_has_its_question_reason_and_button() {
+        let t = Messages::default();
+        for loss in [
+            Loss::Recipe,
+            Loss::Plan,
+            Loss::Workout,
+            Loss::CheckinEntry,
+            Loss::WeightGoal,
+            Loss::ApiKey,
+            Loss::FamilyGrant,
+        ] {
+            for suffix in ["", ".why", ".do"] {
+                let key = format!("confirm.{}{suffix}", loss.key());
+                assert!(t.has(&key), "{key} is missing from the catalog");
+            }
+        }
+    }
+}
