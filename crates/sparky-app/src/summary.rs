@@ -100,9 +100,13 @@ pub struct WeekBudget {
     pub from: NaiveDate,
     /// Its last day.
     pub to: NaiveDate,
-    /// The seven days' calorie targets added up (each day's own where the target differs by
-    /// day of the week), kcal.
+    /// The calorie targets of the days that count added up (each day's own where the target
+    /// differs by day of the week), kcal: the days before this one that have food logged, this
+    /// day and the days after. A day before with nothing logged (before one started using
+    /// Sparky, or forgotten) adds nothing, so it does not turn into calories "left".
     pub budget: Amount,
+    /// How many days the budget counts (1 to 7).
+    pub days_counted: u32,
     /// kcal eaten from the week's first day to this day.
     pub eaten: Amount,
     /// The share of exercise calories that counts (`exercise_eat_back_percent`), from the
@@ -115,24 +119,31 @@ pub struct WeekBudget {
 }
 
 /// The budget of the week from `from` (the owner's first day of the week) that holds
-/// `date`, or `None` when a day of the week has no calorie target.
+/// `date`, or `None` when a day of the week has no calorie target. `logged` says whether a day
+/// before `date` has food logged (only those of the days before count).
 fn week_budget(
     date: NaiveDate,
     from: NaiveDate,
     target_of: impl Fn(NaiveDate) -> Option<Decimal>,
+    logged: impl Fn(NaiveDate) -> bool,
     eaten: Decimal,
     burned_counted: Decimal,
 ) -> Option<WeekBudget> {
     let to = from + Days::new(6);
-    let budget = from
+    let counted: Vec<NaiveDate> = from
         .iter_days()
         .take(7)
-        .map(&target_of)
+        .filter(|d| *d >= date || logged(*d))
+        .collect();
+    let budget = counted
+        .iter()
+        .map(|d| target_of(*d))
         .sum::<Option<Decimal>>()?;
     Some(WeekBudget {
         from,
         to,
         budget: round2(budget),
+        days_counted: u32::try_from(counted.len()).unwrap_or(7),
         eaten: round2(eaten),
         burned_counted: round2(burned_counted),
         remaining: round2(budget - eaten + burned_counted),
@@ -514,6 +525,7 @@ fn summary_of(
                 date,
                 week_from,
                 |d| report::target_on(usual, by_weekday.as_deref(), d),
+                |d| week_days.iter().any(|w| w.date == d && w.entries > 0),
                 calories + eaten_before,
                 (burned + burned_before) * eat_back / Decimal::ONE_HUNDRED,
             )

@@ -240,10 +240,12 @@ async fn the_day_shows_its_weeks_calorie_budget() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    // Wednesday with nothing logged on Monday and Tuesday: the budget is this day and the
+    // days after (3 × 2,000 + 2 × 2,500), not the whole week's 15,000.
     let page = get(&app, "/day/2026-07-01", &ann, None).await;
     assert!(
         page.body
-            .contains("Week to Sunday: 15,000 kcal left of 15,000."),
+            .contains("Week to Sunday: 11,000 kcal left of 11,000."),
         "{}",
         page.body
     );
@@ -258,7 +260,7 @@ async fn the_day_shows_its_weeks_calorie_budget() {
     let page = get(&app, "/day/2026-07-01", &ann, None).await;
     assert!(
         page.body
-            .contains("Week to Sunday: 1,000 kcal over the budget of 15,000."),
+            .contains("Week to Sunday: 3,000 kcal over the budget of 13,000."),
         "{}",
         page.body
     );

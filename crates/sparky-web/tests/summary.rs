@@ -105,19 +105,23 @@ async fn a_day_adds_up_eaten_burned_targets_water_weight_and_streak() {
         half.body["burned"], 280.0,
         "burned is still what was burned"
     );
-    // The week's budget (Monday 2026-06-29 to this Sunday): 7 × 2000 against everything eaten
-    // up to this day (3 × 189.5 + 644.3) and the share of exercise that counts.
+    // The week's budget (Monday 2026-06-29 to this Sunday): the days with food logged (07-01
+    // to 07-03) and this one, 4 × 2000, against everything eaten up to this day
+    // (3 × 189.5 + 644.3) and the share of exercise that counts. Monday, Tuesday and Saturday
+    // have nothing logged: they are not 6,000 kcal "left" (a new user's first Sunday showed
+    // a whole week's budget against one day).
     assert_eq!(
         half.body["week"],
-        json!({"from": "2026-06-29", "to": "2026-07-05", "budget": 14000.0, "eaten": 1212.8,
-               "burned_counted": 140.0, "remaining": 12927.2, "days_after": 0})
+        json!({"from": "2026-06-29", "to": "2026-07-05", "budget": 8000.0, "days_counted": 4,
+               "eaten": 1212.8, "burned_counted": 140.0, "remaining": 6927.2, "days_after": 0})
     );
-    // Mid-week, only the days up to the one asked about count.
+    // Mid-week, only the days up to the one asked about count as eaten, and the days after
+    // it are in the budget.
     let wednesday = app.get("/api/v1/summary/2026-07-01", &ann).await;
     assert_eq!(
         wednesday.body["week"],
-        json!({"from": "2026-06-29", "to": "2026-07-05", "budget": 14000.0, "eaten": 189.5,
-               "burned_counted": 0.0, "remaining": 13810.5, "days_after": 4})
+        json!({"from": "2026-06-29", "to": "2026-07-05", "budget": 10000.0, "days_counted": 5,
+               "eaten": 189.5, "burned_counted": 0.0, "remaining": 9810.5, "days_after": 4})
     );
     // Weeks that start on Sunday: that Sunday opens a new week.
     let r = app
@@ -127,8 +131,8 @@ async fn a_day_adds_up_eaten_burned_targets_water_weight_and_streak() {
     let sunday = app.get("/api/v1/summary/2026-07-05", &ann).await;
     assert_eq!(
         sunday.body["week"],
-        json!({"from": "2026-07-05", "to": "2026-07-11", "budget": 14000.0, "eaten": 644.3,
-               "burned_counted": 140.0, "remaining": 13495.7, "days_after": 6})
+        json!({"from": "2026-07-05", "to": "2026-07-11", "budget": 14000.0, "days_counted": 7,
+               "eaten": 644.3, "burned_counted": 140.0, "remaining": 13495.7, "days_after": 6})
     );
     let wednesday = app.get("/api/v1/summary/2026-07-01", &ann).await;
     assert_eq!(wednesday.body["week"]["from"], "2026-06-28");
