@@ -38,6 +38,22 @@ pub fn pace_min_per_km(duration_minutes: Decimal, distance_km: Decimal) -> Optio
     duration_minutes.checked_div(distance_km)
 }
 
+/// The fastest average speed a workout may be logged with, km/h: beyond what any human-powered
+/// sport keeps up over whole minutes, so what is faster is a typo (10,000 km in 30 minutes,
+/// metres typed as km) that would otherwise become the fastest-pace record.
+pub const MAX_AVERAGE_SPEED_KMH: u32 = 100;
+
+/// Whether a workout's distance over its duration is a speed someone can go (true when either
+/// is unknown or the duration is 0 minutes: there is no speed to judge).
+pub fn plausible_speed(duration_minutes: Option<i32>, distance_km: Option<Decimal>) -> bool {
+    match (duration_minutes, distance_km) {
+        (Some(minutes), Some(km)) if minutes > 0 => {
+            km * Decimal::from(60) <= Decimal::from(MAX_AVERAGE_SPEED_KMH) * Decimal::from(minutes)
+        }
+        _ => true,
+    }
+}
+
 /// Places kept when a stored kg or km value is shown in pounds or miles: 4 gives back exactly
 /// what was typed (the 6-place stored value is within 1.1e-6 of it).
 pub const CONVERTED_DP: u32 = 4;
@@ -240,7 +256,9 @@ pub fn personal_records<K: Clone>(sessions: &[SessionFacts<K>]) -> Records<K> {
         {
             r.longest_distance = Some(record.clone());
         }
-        if let Some(p) = pace {
+        // A pace faster than anyone goes (kept from before the speed was checked) is no record.
+        let fastest = Decimal::from(60) / Decimal::from(MAX_AVERAGE_SPEED_KMH);
+        if let Some(p) = pace.filter(|p| *p >= fastest) {
             if r.fastest_pace
                 .as_ref()
                 .and_then(|f| f.pace_min_per_km)
@@ -258,6 +276,23 @@ pub fn personal_records<K: Clone>(sessions: &[SessionFacts<K>]) -> Records<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn speeds_beyond_anyone_are_implausible_and_no_pace_record() {
+        assert!(plausible_speed(Some(30), Some(dec!(50))));
+        assert!(!plausible_speed(Some(30), Some(dec!(50.01))));
+        assert!(!plausible_speed(Some(30), Some(dec!(10000))));
+        assert!(plausible_speed(Some(0), Some(dec!(10000))));
+        assert!(plausible_speed(None, Some(dec!(10000))));
+        let session = |key: u32, minutes: u32, km: Decimal| SessionFacts {
+            key,
+            sets: Vec::new(),
+            duration_minutes: Some(minutes),
+            distance_km: Some(km),
+        };
+        let r = personal_records(&[session(1, 30, dec!(5)), session(2, 30, dec!(10000))]);
+        assert_eq!(r.fastest_pace.map(|f| f.key), Some(1));
+    }
     use rust_decimal_macros::dec;
 
     #[test]

@@ -290,7 +290,9 @@ async fn a_bad_record_is_reported_by_index_and_the_others_are_stored() {
             {"type": "workout", "date": "2026-06-02", "duration_minutes": 20},
             {"type": "123", "value": 1, "date": "2026-06-02"},
             {"type": "sleep", "value": 30, "date": "2026-06-02"},
-            {"type": "nutrition", "value": 500, "date": "2026-06-02"}
+            {"type": "nutrition", "value": 500, "date": "2026-06-02"},
+            {"type": "workout", "name": "Running", "date": "2026-06-02", "duration_minutes": 30,
+             "distance": 10000, "distance_unit": "km"}
         ]),
     )
     .await;
@@ -301,7 +303,14 @@ async fn a_bad_record_is_reported_by_index_and_the_others_are_stored() {
         .iter()
         .map(|e| e["index"].as_u64().unwrap())
         .collect();
-    assert_eq!(indexes, [1, 3, 4, 5, 6], "{r:?}");
+    assert_eq!(indexes, [1, 3, 4, 5, 6, 8], "{r:?}");
+    assert!(
+        errors[5]["message"]
+            .as_str()
+            .unwrap()
+            .contains("faster than 100 km an hour"),
+        "{r:?}"
+    );
     assert!(
         errors[0]["message"]
             .as_str()

@@ -670,3 +670,80 @@ async fn the_owner_edits_a_workout_logged_with_a_members_exercise() {
     assert_eq!(r.body["duration_minutes"], 45.0, "{:?}", r.body);
     assert_day_totals_match_diary(&app).await;
 }
+
+/// A distance over minutes faster than anyone goes (10,000 km in 30 minutes, 60 miles in 30)
+/// is a 422 naming `distance` and writes nothing, when logged and when an edit makes it so;
+/// such a session from before the check is no fastest-pace record.
+#[tokio::test]
+async fn a_speed_beyond_anyone_is_refused_and_no_record() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let run = eight_met(&app, &ann).await;
+    let day = "2026-07-01";
+    for (distance, unit) in [(10000, "km"), (60, "mi")] {
+        let r = app
+            .post(
+                "/api/v1/workouts",
+                &ann,
+                json!({"exercise_id": run, "date": day, "duration_minutes": 30,
+                       "distance": distance, "distance_unit": unit}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+        assert!(
+            r.body["error"]["fields"]["distance"]
+                .as_str()
+                .unwrap()
+                .contains("faster than 100 km an hour"),
+            "{:?}",
+            r.body
+        );
+    }
+    let listed = app
+        .get(&format!("/api/v1/workouts?from={day}&to={day}"), &ann)
+        .await;
+    assert_eq!(listed.body["entries"], json!([]), "{:?}", listed.body);
+
+    // 10 km in 50 minutes is a run; an edit to 1 minute would make it 600 km/h.
+    let w = created(
+        &app,
+        &ann,
+        "/api/v1/workouts",
+        json!({"exercise_id": run, "date": day, "duration_minutes": 50, "distance": 10}),
+    )
+    .await;
+    let id = w["id"].as_str().unwrap();
+    let r = app
+        .put(
+            &format!("/api/v1/workouts/{id}"),
+            &ann,
+            json!({"duration_minutes": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let kept = app
+        .get(&format!("/api/v1/workouts/entries/{id}"), &ann)
+        .await;
+    assert_eq!(kept.body["duration_minutes"], 50, "{:?}", kept.body);
+
+    // A session stored before the check (written here past the API) sets no pace record.
+    let owner = app.db.owner_client().await;
+    owner
+        .execute(
+            "INSERT INTO exercise_diary (user_id, exercise_id, duration_minutes, distance_km, performed_at)
+             VALUES ($1::text::uuid, $2::text::uuid, 30, 10000, '2026-07-02 12:00+00')",
+            &[&ann_id, &run],
+        )
+        .await
+        .unwrap();
+    let h = app
+        .get(&format!("/api/v1/exercises/{run}/history"), &ann)
+        .await;
+    assert_eq!(h.status, StatusCode::OK, "{:?}", h.body);
+    let records = &h.body["records"];
+    assert_eq!(records["fastest_pace"]["distance"], 10.0, "{records}");
+    assert_eq!(
+        records["longest_distance"]["distance"], 10000.0,
+        "{records}"
+    );
+}

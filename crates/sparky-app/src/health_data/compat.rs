@@ -283,6 +283,7 @@ fn plan_record(o: &Map<String, Value>, settings: Settings) -> Planned {
                 "km",
             )?
             .map(|d| sparky_core::units::round_dp(d, 6));
+            super::input::workout_speed(minutes, km)?;
             let source_id = text(o, "source_id")?;
             if source_id.is_some_and(|s| s.chars().count() > MAX_SOURCE_ID) {
                 return Err(fail(format!(

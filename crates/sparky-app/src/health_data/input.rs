@@ -186,6 +186,22 @@ pub(super) fn bounded(
     }
 }
 
+/// A workout's distance over its minutes within what anyone goes
+/// (`sparky_core::exercise::plausible_speed`).
+pub(crate) fn workout_speed(
+    minutes: Option<i32>,
+    km: Option<Decimal>,
+) -> Result<(), RecordOutcome> {
+    use sparky_core::exercise::{plausible_speed, MAX_AVERAGE_SPEED_KMH};
+    if plausible_speed(minutes, km) {
+        Ok(())
+    } else {
+        Err(fail(format!(
+            "the distance over the minutes is faster than {MAX_AVERAGE_SPEED_KMH} km an hour on average"
+        )))
+    }
+}
+
 /// Whole minutes of a workout (0 to a week).
 pub(crate) fn workout_minutes(minutes: Option<Decimal>) -> Result<Option<i32>, RecordOutcome> {
     let m = bounded(

@@ -52,7 +52,7 @@ use write::{resolve_types, settings, write_measurements, write_workouts};
 use crate::error::AppResult;
 use crate::workouts::MAX_WORKOUTS_PER_DAY;
 
-pub(crate) use input::{workout_kcal, workout_minutes};
+pub(crate) use input::{workout_kcal, workout_minutes, workout_speed};
 pub use input::{Batch, HealthRecordInput};
 pub(crate) use write::match_exercises;
 

@@ -168,6 +168,7 @@ pub(super) fn plan_native(r: &HealthRecordInput, settings: Settings) -> Planned 
                 "km",
             )?
             .map(|d| round_dp(d, VALUE_SCALE));
+            super::input::workout_speed(minutes, km)?;
             let kcal = workout_kcal(r.calories.map(Amount::decimal))?;
             Ok(Draft {
                 key: workout_key(None, day, at, &name),

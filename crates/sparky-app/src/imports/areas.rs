@@ -259,6 +259,7 @@ pub(super) async fn workouts(
             {
                 return Err("the distance must be 0 to 100,000 km".into());
             }
+            crate::health_data::workout_speed(minutes, km).map_err(outcome_text)?;
             let hit = exercises.get(&r.name);
             Ok(Worked {
                 exercise_id: hit.map(|h| h.0),

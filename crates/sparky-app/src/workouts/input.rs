@@ -47,7 +47,8 @@ pub struct LogWorkoutInput {
     /// Whole minutes, 0 to 10080.
     #[schema(minimum = 0, maximum = 10080)]
     pub duration_minutes: Option<i32>,
-    /// 0 to 100000, in `distance_unit`.
+    /// 0 to 100000, in `distance_unit`; with `duration_minutes` above 0, at most 100 km an
+    /// hour on average (faster is a typo, refused with 422 on `distance`).
     #[schema(value_type = Option<f64>, minimum = 0, maximum = 100000)]
     pub distance: Option<Amount>,
     /// km or mi, any letter case (default: the diary owner's units).

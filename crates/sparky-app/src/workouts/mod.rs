@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sparky_core::exercise::pace_min_per_km;
+use sparky_core::exercise::{pace_min_per_km, plausible_speed, MAX_AVERAGE_SPEED_KMH};
 use sparky_core::units::round_dp;
 use sparky_core::{Amount, DistanceUnit, UnitsSystem, WeightUnit};
 use sparky_db::UserTx;
@@ -305,6 +305,17 @@ fn day_full() -> AppError {
 // Operations
 // ---------------------------------------------------------------------------------------------
 
+/// A distance over a duration faster than anyone goes (see `plausible_speed`).
+fn too_fast() -> AppError {
+    AppError::invalid(
+        "distance",
+        format!(
+            "that is faster than {MAX_AVERAGE_SPEED_KMH} km an hour on average: check the \
+             distance, its unit and the minutes"
+        ),
+    )
+}
+
 /// Logs a workout entry with its sets. The calorie estimate is the database's (see the module
 /// documentation).
 pub async fn log(tx: &mut UserTx, acting: Acting, req: &LogWorkout) -> AppResult<Workout> {
@@ -326,6 +337,9 @@ pub async fn log(tx: &mut UserTx, acting: Acting, req: &LogWorkout) -> AppResult
     let sets = stored_sets(&req.sets, units);
     let (set_count, total_reps, heaviest) = set_summary(&sets);
     let distance_km = req.distance.as_ref().map(|d| stored_km(d, units));
+    if !plausible_speed(req.duration_minutes, distance_km) {
+        return Err(too_fast());
+    }
     let source = req.calories_burned.map(|_| "user");
     let row = tx
         .query_opt(
@@ -602,6 +616,11 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: &UpdateWorkout) -> AppResult
     let Some(row) = row else {
         return Err(refused_update_or_full(tx, id, req.date.is_some()).await);
     };
+    // Judged on what the entry now holds (a new duration against the old distance too); the
+    // request's transaction is not committed after an error.
+    if !plausible_speed(row.get("duration_minutes"), row.get("distance_km")) {
+        return Err(too_fast());
+    }
     let mut workout = workout_from_row(&row, units);
     match sets {
         Some(sets) => {
