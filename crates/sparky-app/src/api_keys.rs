@@ -19,6 +19,10 @@ pub struct CreateKeyInput {
     pub name: String,
     /// When the key stops working (default: never).
     pub expires_at: Option<Timestamp>,
+    /// true: the key reads but cannot change anything (a dashboard, a backup script): every
+    /// write with it is a 403. Default false.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// A key as listed: never the secret.
@@ -31,6 +35,8 @@ pub struct ApiKeyInfo {
     pub created_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// Reads only: every write with it is refused (403).
+    pub read_only: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -41,7 +47,7 @@ pub struct CreatedKey {
     pub key: String,
 }
 
-const COLUMNS: &str = "id, name, key_prefix, created_at, expires_at, last_used_at";
+const COLUMNS: &str = "id, name, key_prefix, created_at, expires_at, last_used_at, read_only";
 
 fn info_from(r: &tokio_postgres::Row) -> ApiKeyInfo {
     ApiKeyInfo {
@@ -51,6 +57,7 @@ fn info_from(r: &tokio_postgres::Row) -> ApiKeyInfo {
         created_at: r.get("created_at"),
         expires_at: r.get("expires_at"),
         last_used_at: r.get("last_used_at"),
+        read_only: r.get("read_only"),
     }
 }
 
@@ -72,10 +79,16 @@ pub async fn create(tx: &mut UserTx, input: CreateKeyInput) -> AppResult<Created
     let row = tx
         .query_one(
             &format!(
-                "INSERT INTO api_keys (user_id, name, key_prefix, key_hash, expires_at)
-                 VALUES (auth.uid(), $1, $2, $3, $4) RETURNING {COLUMNS}"
+                "INSERT INTO api_keys (user_id, name, key_prefix, key_hash, expires_at, read_only)
+                 VALUES (auth.uid(), $1, $2, $3, $4, $5) RETURNING {COLUMNS}"
             ),
-            &[&name, &prefix, &token_hash(&key), &expires_at],
+            &[
+                &name,
+                &prefix,
+                &token_hash(&key),
+                &expires_at,
+                &input.read_only,
+            ],
         )
         .await?;
     Ok(CreatedKey {

@@ -210,6 +210,12 @@ impl From<DbError> for AppError {
                             "you do not have write access to that user's data",
                         )
                     }
+                    // A read-only API key's transaction (auth.resolve_credential) refused a write.
+                    "25006" => {
+                        return AppError::forbidden(
+                            "this API key is read-only: it can read but not change anything",
+                        )
+                    }
                     "23505" => return AppError::conflict("that already exists"),
                     "23503" => {
                         let field = db.constraint().unwrap_or("reference");

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sparky_core::barcode::Barcode;
 use sparky_core::nutrition::Nutrients;
 use sparky_core::Amount;
-use sparky_db::{Database, UserTx};
+use sparky_db::{Database, Identity, UserTx};
 use sparky_providers::{ProviderError, ProviderFood, Providers};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -255,7 +255,11 @@ pub async fn search(
 
 /// Puts a provider's food into the shared catalog (once per product) and loads it, in a
 /// transaction of its own.
-async fn import_found(db: &Database, me: Uuid, found: &ProviderFood) -> AppResult<(Food, bool)> {
+async fn import_found(
+    db: &Database,
+    who: Identity,
+    found: &ProviderFood,
+) -> AppResult<(Food, bool)> {
     let food = CatalogFood::from_provider(found)
         .normalised()
         .ok_or(AppError::Upstream {
@@ -265,7 +269,9 @@ async fn import_found(db: &Database, me: Uuid, found: &ProviderFood) -> AppResul
                 found.source
             ),
         })?;
-    let mut tx = db.as_user(me).await?;
+    // A read-only API key's import is refused by PostgreSQL (the cache above is not the
+    // user's data and is written either way).
+    let mut tx = db.as_identity(who).await?;
     let (id, created) = catalog::import(&mut tx, &food).await?;
     let food = crate::foods::get(&mut tx, id).await?;
     tx.commit().await?;
@@ -303,7 +309,8 @@ pub async fn import(
     configured(providers, provider)?;
     let key = format!("{provider}:food:{source_id}");
     let cached: Option<ProviderFood> = cache_get(&mut tx, &key).await?;
-    let me = tx.user_id().await?;
+    let who = tx.identity().await?;
+    let me = who.user_id;
     tx.commit().await?;
     let found = match cached {
         Some(f) => f,
@@ -316,7 +323,7 @@ pub async fn import(
             f
         }
     };
-    import_found(db, me, &found).await
+    import_found(db, who, &found).await
 }
 
 /// A barcode from a path: EAN-13, EAN-8, UPC-A or UPC-E with a valid check digit.
@@ -375,5 +382,7 @@ pub async fn barcode(
         return Err(AppError::NotFound("food with that barcode"));
     };
     found.barcode = Some(barcode.as_str().to_string());
-    Ok(import_found(db, me, &found).await?.0)
+    // A lookup is a read (GET), also with a read-only API key: the product it found joins the
+    // shared catalog like the provider cache above, not anyone's own data.
+    Ok(import_found(db, Identity::user(me), &found).await?.0)
 }

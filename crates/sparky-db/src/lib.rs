@@ -19,7 +19,7 @@ use uuid::Uuid;
 pub use embedded::{EmbeddedOptions, EmbeddedPostgres};
 pub use migrate::{MigrateError, MigrationSource, Migrator};
 pub use tls::{PgTarget, SslMode};
-pub use user_tx::{Credential, UserTx};
+pub use user_tx::{Credential, Identity, UserTx};
 
 /// Default name of the request role (`SPARKY_APP_ROLE` overrides it).
 pub const DEFAULT_APP_ROLE: &str = "sparky_app";
@@ -353,7 +353,24 @@ impl Database {
     /// the first query, which is pipelined with `BEGIN` and the role switch.
     pub async fn as_user(&self, user_id: Uuid) -> Result<UserTx, DbError> {
         let client = self.pool.get().await?;
-        Ok(UserTx::new(client, Some(user_id), self.shared.clone()))
+        Ok(UserTx::new(
+            client,
+            Some(user_id),
+            false,
+            self.shared.clone(),
+        ))
+    }
+
+    /// A transaction as `who`: read only when `who` came from a read-only API key (see
+    /// [`Identity`]).
+    pub async fn as_identity(&self, who: Identity) -> Result<UserTx, DbError> {
+        let client = self.pool.get().await?;
+        Ok(UserTx::new(
+            client,
+            Some(who.user_id),
+            who.read_only,
+            self.shared.clone(),
+        ))
     }
 
     /// A transaction as the request role acting as whoever `credential` belongs to. The
@@ -372,7 +389,7 @@ impl Database {
     /// For the few requests made before anyone is known (login, health checks).
     pub async fn anonymous(&self) -> Result<UserTx, DbError> {
         let client = self.pool.get().await?;
-        Ok(UserTx::new(client, None, self.shared.clone()))
+        Ok(UserTx::new(client, None, false, self.shared.clone()))
     }
 
     /// Readiness: the database answers and its schema matches `migrator` (no pending,

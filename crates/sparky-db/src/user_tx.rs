@@ -24,8 +24,14 @@ use crate::DbError;
 
 const BEGIN: &str = "BEGIN";
 const SETUP_USER: &str = "SELECT set_config('role', $1, true), set_config('app.user_id', $2, true)";
+/// For work that goes on as a read-only API key's user after its request (see [`Identity`]).
+const SETUP_USER_READ_ONLY: &str = "SELECT set_config('role', $1, true),
+            set_config('app.user_id', $2, true), set_config('transaction_read_only', 'on', true)";
+// The third column is read after resolve_credential ran (select-list order): 'on' for a
+// read-only API key, whose transaction it switched to read only.
 const SETUP_CREDENTIAL: &str = "SELECT set_config('role', $1, true),
-            set_config('app.user_id', coalesce(auth.resolve_credential($2, $3, $4)::text, ''), true)";
+            set_config('app.user_id', coalesce(auth.resolve_credential($2, $3, $4)::text, ''), true),
+            current_setting('transaction_read_only')";
 const COMMIT: &str = "COMMIT";
 const SET_STATEMENT_TIMEOUT: &str = "SELECT set_config('statement_timeout', $1, true)";
 
@@ -49,10 +55,31 @@ pub struct Credential {
     pub session_ttl_seconds: i32,
 }
 
+/// Who a request acts as, once its credential is resolved: the user, and whether the
+/// credential was a read-only API key. Work that goes on after the request's transaction (MCP
+/// tools, the assistant's steps, imports) opens its transactions with it
+/// ([`crate::Database::as_identity`]), so they are read only too and PostgreSQL refuses
+/// their writes as it refused the request's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Identity {
+    pub user_id: Uuid,
+    pub read_only: bool,
+}
+
+impl Identity {
+    /// A user acting with full rights (a session, a login, a test).
+    pub fn user(user_id: Uuid) -> Identity {
+        Identity {
+            user_id,
+            read_only: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Acting {
-    /// Known user, or `""` for nobody.
-    User(String),
+    /// Known user, or `""` for nobody; true: read only.
+    User(String, bool),
     Credential(Credential),
 }
 
@@ -80,6 +107,8 @@ pub struct UserTx {
     acting: Acting,
     /// Known once the setup ran (or from the start for `as_user`).
     user_id: Option<Uuid>,
+    /// The transaction is read only (a read-only API key; known once the setup ran).
+    read_only: bool,
     state: State,
     /// A pipeline has been sent and not fully answered: if the transaction is dropped now,
     /// its statement may still be running on the server.
@@ -108,14 +137,23 @@ enum OpResult {
 }
 
 impl UserTx {
-    pub(crate) fn new(client: Object, user_id: Option<Uuid>, shared: Arc<Shared>) -> UserTx {
+    pub(crate) fn new(
+        client: Object,
+        user_id: Option<Uuid>,
+        read_only: bool,
+        shared: Arc<Shared>,
+    ) -> UserTx {
         UserTx {
             client: Some(client),
             pool: None,
             verified: None,
             shared,
-            acting: Acting::User(user_id.map(|u| u.to_string()).unwrap_or_default()),
+            acting: Acting::User(
+                user_id.map(|u| u.to_string()).unwrap_or_default(),
+                read_only,
+            ),
             user_id,
+            read_only,
             state: State::Idle,
             in_flight: false,
             pending_timeout: None,
@@ -138,6 +176,7 @@ impl UserTx {
             shared,
             acting: Acting::Credential(credential),
             user_id: None,
+            read_only: false,
             state: State::Idle,
             in_flight: false,
             pending_timeout: None,
@@ -201,6 +240,15 @@ impl UserTx {
         self.user_id.ok_or(DbError::Unauthenticated)
     }
 
+    /// The acting user and whether this transaction is read only (see [`Identity`]).
+    pub async fn identity(&mut self) -> Result<Identity, DbError> {
+        let user_id = self.user_id().await?;
+        Ok(Identity {
+            user_id,
+            read_only: self.read_only,
+        })
+    }
+
     /// Sends `op`, preceded by `BEGIN` and the setup when the transaction is not open yet and
     /// followed by `COMMIT` when `commit` is set, all in one pipeline.
     async fn run(&mut self, op: Op<'_>, commit: bool) -> Result<OpResult, DbError> {
@@ -208,7 +256,8 @@ impl UserTx {
         let commit = commit || (self.commit_next && !matches!(op, Op::Nothing));
         let start = if self.state == State::Idle {
             let setup_sql = match self.acting {
-                Acting::User(_) => SETUP_USER,
+                Acting::User(_, false) => SETUP_USER,
+                Acting::User(_, true) => SETUP_USER_READ_ONLY,
                 Acting::Credential(_) => SETUP_CREDENTIAL,
             };
             Some((self.prepare(BEGIN).await?, self.prepare(setup_sql).await?))
@@ -234,14 +283,14 @@ impl UserTx {
         self.in_flight = true;
         let client = self.client();
         let (user, cred_kind, cred_hash, ttl) = match &self.acting {
-            Acting::User(u) => (u.as_str(), "", "", 0),
+            Acting::User(u, _) => (u.as_str(), "", "", 0),
             Acting::Credential(c) => ("", c.kind, c.token_hash.as_str(), c.session_ttl_seconds),
         };
         let role = &self.shared.role;
         let user_params: [&(dyn ToSql + Sync); 2] = [role, &user];
         let cred_params: [&(dyn ToSql + Sync); 4] = [role, &cred_kind, &cred_hash, &ttl];
         let setup_params: Params<'_> = match self.acting {
-            Acting::User(_) => &user_params,
+            Acting::User(..) => &user_params,
             Acting::Credential(_) => &cred_params,
         };
 
@@ -302,6 +351,9 @@ impl UserTx {
                 if self.user_id.is_none() {
                     return Err(DbError::Unauthenticated);
                 }
+                self.read_only = rows
+                    .first()
+                    .is_some_and(|r| r.get::<_, Option<&str>>(2) == Some("on"));
                 if let Some(flag) = &self.verified {
                     flag.store(true, Ordering::Relaxed);
                 }

@@ -804,3 +804,126 @@ async fn one_answer_is_bounded_in_tool_calls_and_size() {
     // The cut answer, after the summary of what was logged.
     assert!(stored <= 70 * 1024, "{stored}");
 }
+
+/// A read-only key reads everything its user may read, over the API and MCP, and PostgreSQL
+/// refuses every write made with it (403 over the API, a tool error over MCP): nothing is
+/// written. The key's own last-used time still moves.
+#[tokio::test]
+async fn a_read_only_key_reads_and_writes_nothing() {
+    let app = spawn(Assistant::default()).await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let egg = food(&app, &ann, "Egg", "large", 50, 72).await;
+    let made = app
+        .post(
+            "/api/v1/api-keys",
+            &ann,
+            json!({"name": "dashboard", "read_only": true}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert_eq!(made.body["read_only"], true);
+    let key = made.body["key"].as_str().unwrap().to_string();
+    let ro = As::Key(key.clone());
+
+    let me = app.get("/api/v1/me", &ro).await;
+    assert_eq!(me.status, StatusCode::OK, "{:?}", me.body);
+    let day = app.get("/api/v1/diary/today", &ro).await;
+    assert_eq!(day.status, StatusCode::OK, "{:?}", day.body);
+    let listed = app.get("/api/v1/api-keys", &ann).await;
+    assert_eq!(listed.body[0]["read_only"], true, "{:?}", listed.body);
+    assert!(listed.body[0]["last_used_at"].is_string());
+
+    let writes = [
+        (
+            "POST",
+            "/api/v1/diary/quick-add".to_string(),
+            json!({"date": "2026-07-01", "meal_type": "snack", "name": "Cookie", "nutrients": {"calories": 100}}),
+        ),
+        (
+            "PUT",
+            "/api/v1/preferences".into(),
+            json!({"theme": "dark"}),
+        ),
+        (
+            "POST",
+            "/api/v1/api-keys".into(),
+            json!({"name": "a writable one"}),
+        ),
+        (
+            "POST",
+            "/api/v1/measurements".into(),
+            json!({"type": "weight", "value": 80, "unit": "kg"}),
+        ),
+    ];
+    for (method, path, body) in writes {
+        let r = match method {
+            "POST" => app.post(&path, &ro, body).await,
+            _ => app.put(&path, &ro, body).await,
+        };
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{method} {path}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("read-only"),
+            "{:?}",
+            r.body
+        );
+    }
+    let key_id = made.body["id"].as_str().unwrap();
+    let r = app.delete(&format!("/api/v1/api-keys/{key_id}"), &ro).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+
+    // MCP: reading works, logging is a tool error.
+    let read = rpc(
+        &app,
+        &key,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "read_day", "arguments": {}}}),
+    )
+    .await;
+    assert_eq!(read.body["result"]["isError"], false, "{:?}", read.body);
+    let log = rpc(&app, &key, json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "log_food", "arguments": {"food_id": egg, "quantity": 1, "unit": "large", "meal": "breakfast"}}}))
+    .await;
+    assert_eq!(log.body["result"]["isError"], true, "{:?}", log.body);
+
+    // Nothing was written: the days are empty, the preferences and keys as they were.
+    let other = app.get("/api/v1/diary/2026-07-01", &ann).await;
+    assert_eq!(
+        other.body["totals"]["calories"],
+        json!(null),
+        "{:?}",
+        other.body
+    );
+    let day = app.get("/api/v1/diary/today", &ann).await;
+    assert_eq!(
+        day.body["totals"]["calories"],
+        json!(null),
+        "{:?}",
+        day.body
+    );
+    assert_ne!(
+        app.get("/api/v1/preferences", &ann).await.body["theme"],
+        "dark"
+    );
+    let listed = app.get("/api/v1/api-keys", &ann).await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+    let m = app.get("/api/v1/measurements?type=weight", &ann).await;
+    assert_eq!(m.body["items"], json!([]), "{:?}", m.body);
+    // A key made without the flag writes.
+    let full = app
+        .post("/api/v1/api-keys", &ann, json!({"name": "phone"}))
+        .await;
+    assert_eq!(full.body["read_only"], false);
+    let full = As::Key(full.body["key"].as_str().unwrap().to_string());
+    let r = app
+        .put("/api/v1/preferences", &full, json!({"theme": "dark"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+}

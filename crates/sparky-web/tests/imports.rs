@@ -928,3 +928,28 @@ async fn a_nul_in_a_name_skips_that_row() {
     assert_eq!(p["skipped"]["diary"], 1, "{p}");
     assert!(p.to_string().contains("NUL"), "{p}");
 }
+
+/// A read-only API key cannot import (the import's own transaction is read only too, so
+/// PostgreSQL refuses its writes): 403 and nothing written.
+#[tokio::test]
+async fn a_read_only_key_imports_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, cookie) = app.user("ann@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/api-keys",
+            &cookie,
+            json!({"name": "backup", "read_only": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let key = r.body["key"].as_str().unwrap().to_string();
+    let file = fixture("mfp/Nutrition-Summary.csv");
+    let (status, body) = send(&app, "/api/v1/import/mfp", Some(&key), file).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("read-only"));
+    assert_eq!(written(&app).await, [0; 4]);
+}

@@ -403,8 +403,9 @@ async fn mcp_stdio(db: &DbArgs) -> anyhow::Result<ExitCode> {
                 session_ttl_seconds: 30 * 86_400,
             })
             .await?;
-        let user_id = tx
-            .user_id()
+        // A read-only key's tools run read only (see sparky_db::Identity).
+        let who = tx
+            .identity()
             .await
             .map_err(|_| anyhow::anyhow!("SPARKY_API_KEY is not a valid API key"))?;
         tx.commit().await?;
@@ -416,7 +417,7 @@ async fn mcp_stdio(db: &DbArgs) -> anyhow::Result<ExitCode> {
             }
             let answer = match serde_json::from_str::<serde_json::Value>(&line) {
                 Ok(message) => {
-                    sparky_app::assistant::mcp::handle(&database, user_id, message).await
+                    sparky_app::assistant::mcp::handle(&database, who, message).await
                 }
                 Err(e) => Some(serde_json::json!({"jsonrpc": "2.0", "id": null,
                     "error": {"code": -32700, "message": format!("not JSON: {e}")}})),

@@ -5,8 +5,7 @@
 //! chat assistant's; writes are logged for undo and their card comes back as structured content.
 
 use serde_json::{json, Value};
-use sparky_db::Database;
-use uuid::Uuid;
+use sparky_db::{Database, Identity};
 
 use super::tools::{self, ToolContext};
 use crate::error::AppError;
@@ -34,9 +33,9 @@ pub const MAX_BATCH: usize = 32;
 
 /// Answers one JSON-RPC message (or a batch of them, as revisions up to 2025-03-26 allow);
 /// `None` for notifications, which get no answer.
-pub async fn handle(db: &Database, user_id: Uuid, message: Value) -> Option<Value> {
+pub async fn handle(db: &Database, who: Identity, message: Value) -> Option<Value> {
     let Value::Array(batch) = message else {
-        return handle_one(db, user_id, message).await;
+        return handle_one(db, who, message).await;
     };
     if batch.is_empty() {
         return Some(error(Value::Null, -32600, "empty batch"));
@@ -52,7 +51,7 @@ pub async fn handle(db: &Database, user_id: Uuid, message: Value) -> Option<Valu
     for m in batch {
         // A batch holds messages, not further batches.
         let answer = if m.is_object() {
-            handle_one(db, user_id, m).await
+            handle_one(db, who, m).await
         } else {
             Some(error(
                 Value::Null,
@@ -65,7 +64,7 @@ pub async fn handle(db: &Database, user_id: Uuid, message: Value) -> Option<Valu
     (!out.is_empty()).then_some(Value::Array(out))
 }
 
-async fn handle_one(db: &Database, user_id: Uuid, message: Value) -> Option<Value> {
+async fn handle_one(db: &Database, who: Identity, message: Value) -> Option<Value> {
     // MCP's ids are strings or integers, never null.
     let id_ok = |v: &Value| v.is_string() || v.is_i64() || v.is_u64();
     let given_id = message.get("id");
@@ -131,16 +130,17 @@ async fn handle_one(db: &Database, user_id: Uuid, message: Value) -> Option<Valu
                 Some(a @ Value::Object(_)) => a.clone(),
                 Some(_) => return Some(error(id, -32602, "params.arguments must be an object")),
             };
-            ok(id, call_tool(db, user_id, name, args).await)
+            ok(id, call_tool(db, who, name, args).await)
         }
         other => error(id, -32601, format!("method {other:?} is not supported")),
     })
 }
 
-async fn call_tool(db: &Database, user_id: Uuid, name: &str, args: Value) -> Value {
+async fn call_tool(db: &Database, who: Identity, name: &str, args: Value) -> Value {
     let failed =
         |message: String| json!({"content": [{"type": "text", "text": message}], "isError": true});
-    let mut tx = match db.as_user(user_id).await {
+    // Read only for a read-only API key: PostgreSQL refuses the tool's writes.
+    let mut tx = match db.as_identity(who).await {
         Ok(tx) => tx,
         Err(e) => return failed(AppError::from(e).to_string()),
     };

@@ -286,7 +286,7 @@ async fn import_file(
     }
     // The body arrives without holding a database connection (or an open transaction): a slow
     // upload must not take a pooled connection from other requests.
-    let user_id = tx.user_id().await?;
+    let who = tx.identity().await?;
     tx.commit().await?;
     let Upload {
         bytes: body,
@@ -302,7 +302,7 @@ async fn import_file(
             .map_err(|_| ApiError::internal())?
             .map_err(|e| imports::file_error("body", e))?;
     let dry_run = params.dry_run.unwrap_or(false);
-    let mut tx = app.db.as_user(user_id).await?;
+    let mut tx = app.db.as_identity(who).await?;
     tx.set_statement_timeout(app.config.import_statement_timeout);
     let preview = imports::run(&mut tx, source, parsed, dry_run).await?;
     if dry_run {

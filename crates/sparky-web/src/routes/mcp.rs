@@ -150,7 +150,7 @@ async fn mcp_message(
     headers: HeaderMap,
     body: Result<ApiJson<Value>, ApiError>,
 ) -> ApiResult<Response> {
-    let user_id = tx.user_id().await?;
+    let who = tx.identity().await?;
     tx.commit().await?;
     let message = match body {
         Ok(ApiJson(message)) => message,
@@ -205,7 +205,7 @@ async fn mcp_message(
             ))
         }
     }
-    Ok(match mcp::handle(&state.db, user_id, message).await {
+    Ok(match mcp::handle(&state.db, who, message).await {
         Some(answer) if event_stream_only(&headers) => event_stream(&answer),
         Some(answer) => ApiJson(answer).into_response(),
         None => StatusCode::ACCEPTED.into_response(),

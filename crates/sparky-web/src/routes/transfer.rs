@@ -91,10 +91,10 @@ async fn export_archive(
     };
     // Building an archive holds the account's history in memory: exports take turns with
     // imports, and wait for one without holding a database connection.
-    let user_id = tx.user_id().await?;
+    let who = tx.identity().await?;
     tx.commit().await?;
     let _turn = super::imports::import_turn(&app).await?;
-    let mut tx = app.db.as_user(user_id).await?;
+    let mut tx = app.db.as_identity(who).await?;
     let export = transfer::export(&mut tx, &options).await?;
     tx.commit().await?;
     let disposition = format!("attachment; filename=\"{}\"", export.file_name);
@@ -139,7 +139,7 @@ async fn import_archive(
     // A large body is read only for a valid credential, and without holding a database
     // connection (or an open transaction) while it arrives: a slow upload must not take a
     // pooled connection from other requests.
-    let user_id = tx.user_id().await?;
+    let who = tx.identity().await?;
     tx.commit().await?;
     let mime = req
         .headers()
@@ -165,7 +165,7 @@ async fn import_archive(
         assistant: app.assistant.clone(),
     };
     let _turn = super::imports::import_turn(&app).await?;
-    let mut tx = app.db.as_user(user_id).await?;
+    let mut tx = app.db.as_identity(who).await?;
     let report = transfer::import(&mut tx, body, &options).await?;
     tx.commit().await?;
     Ok(ApiJson(report))

@@ -719,6 +719,7 @@ pub static FILES: &[FileSpec] = &[
             info("created_at", Kind::Ts, "created_at"),
             info("expires_at", Kind::Ts, "expires_at"),
             info("last_used_at", Kind::Ts, "last_used_at"),
+            info("read_only", Kind::Bool, "read_only"),
         ],
         from: "api_keys WHERE user_id = (SELECT auth.uid())",
         id: "id",

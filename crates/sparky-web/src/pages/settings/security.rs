@@ -44,6 +44,7 @@ pub struct KeyView {
     pub prefix: String,
     pub created: String,
     pub last_used: String,
+    pub read_only: bool,
 }
 
 #[derive(Template)]
@@ -58,6 +59,8 @@ struct SecurityPage {
     /// A key just created: shown this once.
     new_key: Option<String>,
     key_name: String,
+    /// The new key's "read only" box as it was sent (a refused form shows it again).
+    key_read_only: bool,
 }
 
 /// A browser's user agent, shortened to what tells devices apart.
@@ -92,7 +95,7 @@ async fn render(
     errors: Errors,
     notice: Option<&'static str>,
     new_key: Option<String>,
-    key_name: String,
+    key_typed: KeyForm,
 ) -> Result<SecurityPage, PageError> {
     let t = page.t;
     let shell = settings_shell(&mut page, t.get("settings.security")).await?;
@@ -123,6 +126,7 @@ async fn render(
                 .last_used_at
                 .map(|c| when(&t, c, &tz))
                 .unwrap_or_else(|| never.to_string()),
+            read_only: k.read_only,
         })
         .collect();
     page.tx.commit().await?;
@@ -134,7 +138,8 @@ async fn render(
         sessions,
         keys,
         new_key,
-        key_name,
+        key_name: key_typed.name,
+        key_read_only: key_typed.read_only.is_some(),
     })
 }
 
@@ -151,12 +156,12 @@ async fn show(page: Page, PageQuery(q): PageQuery<Done>) -> Result<Response, Pag
         _ => None,
     };
     Ok(html(
-        &render(page, Errors::default(), notice, None, String::new()).await?,
+        &render(page, Errors::default(), notice, None, KeyForm::default()).await?,
     ))
 }
 
-async fn invalid(page: Page, errors: Errors, key_name: String) -> Result<Response, PageError> {
-    let body = html(&render(page, errors, None, None, key_name).await?);
+async fn invalid(page: Page, errors: Errors, typed: KeyForm) -> Result<Response, PageError> {
+    let body = html(&render(page, errors, None, None, typed).await?);
     Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
 }
 
@@ -184,7 +189,7 @@ async fn change_password(
         }
         Err(e @ AppError::Invalid(_)) => {
             let errors = Errors::from_app(&t, "settings.err", &e).unwrap_or_default();
-            invalid(page, errors, String::new()).await
+            invalid(page, errors, KeyForm::default()).await
         }
         Err(e) => Err(e.into()),
     }
@@ -209,10 +214,12 @@ async fn end_others(mut page: Page, PageForm(_): PageForm<Empty>) -> Result<Resp
     Ok(redirect("/settings/security?done=sessions"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct KeyForm {
     #[serde(default)]
     name: String,
+    /// The "read only" box: sent (any value) when ticked.
+    read_only: Option<String>,
     /// The form's once-token ([`crate::pages::Shell::once`]).
     #[serde(default, rename = "_once")]
     once: Option<String>,
@@ -227,6 +234,7 @@ async fn create_key(
     let input = CreateKeyInput {
         name: form.name.clone(),
         expires_at: None,
+        read_only: form.read_only.is_some(),
     };
     // Sent again (a double tap, a resubmitted page): the key exists and its secret went out
     // with the first answer only, so the page says so instead of making a second key.
@@ -237,7 +245,7 @@ async fn create_key(
             Errors::default(),
             Some("settings.key_sent_twice"),
             None,
-            String::new(),
+            KeyForm::default(),
         )
         .await?;
         return Ok(html(&page));
@@ -250,7 +258,7 @@ async fn create_key(
                     Errors::default(),
                     Some("settings.key_created"),
                     Some(created.key),
-                    String::new(),
+                    KeyForm::default(),
                 )
                 .await?,
             );
@@ -262,7 +270,7 @@ async fn create_key(
         }
         Err(e @ AppError::Invalid(_)) => {
             let errors = Errors::from_app(&t, "settings.err.key", &e).unwrap_or_default();
-            invalid(page, errors, form.name).await
+            invalid(page, errors, form).await
         }
         Err(e) => Err(e.into()),
     }
