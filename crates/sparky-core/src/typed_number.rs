@@ -39,7 +39,7 @@ fn vulgar(c: char) -> Option<(u32, u32)> {
 }
 
 /// Reads a number typed into a form: `None` when the field is empty. A decimal comma is read
-/// as a point; a fraction (`1/2`, `1 1/2`, `½`, `1½`) is kept to [`FRACTION_PLACES`] places.
+/// as a point, and commas before groups of three digits as thousands ("1,800"); a fraction (`1/2`, `1 1/2`, `½`, `1½`) is kept to [`FRACTION_PLACES`] places.
 /// Signs are allowed on plain decimals only (range checks belong to the field).
 pub fn parse(text: &str) -> Result<Option<Decimal>, NotANumber> {
     let text = text.trim();
@@ -63,7 +63,11 @@ pub fn parse(text: &str) -> Result<Option<Decimal>, NotANumber> {
         let d = counting_number(denominator.trim_start())?;
         return mixed(whole, n, d).map(Some);
     }
-    let decimal = text.replace(',', ".");
+    let decimal = if thousands_grouped(text) {
+        text.replace(',', "")
+    } else {
+        text.replace(',', ".")
+    };
     if !decimal
         .chars()
         .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+')
@@ -73,6 +77,24 @@ pub fn parse(text: &str) -> Result<Option<Decimal>, NotANumber> {
     Decimal::from_str(&decimal)
         .map(Some)
         .map_err(|_| NotANumber)
+}
+
+/// Whether commas group thousands ("1,800", "12,500.5", "1,000,000"): a first group of one to
+/// three digits not starting with 0, then groups of exactly three after each comma, and at
+/// most a decimal point after them. Any other comma is a decimal comma ("1,5", "70,25",
+/// "0,125"). A calorie target typed "1,800" is 1800, not 1.8.
+fn thousands_grouped(text: &str) -> bool {
+    let unsigned = text.trim_start_matches(['-', '+']);
+    let whole = unsigned.split_once('.').map_or(unsigned, |(w, _)| w);
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or_default();
+    let first_ok = (1..=3).contains(&first.len())
+        && first.chars().all(|c| c.is_ascii_digit())
+        && !first.starts_with('0');
+    let mut rest = groups.peekable();
+    first_ok
+        && rest.peek().is_some()
+        && rest.all(|g| g.len() == 3 && g.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// `whole` (digits or nothing) plus `n`/`d`, rounded to [`FRACTION_PLACES`].
@@ -113,6 +135,23 @@ mod tests {
     }
 
     #[test]
+    fn commas_before_three_digits_group_thousands() {
+        assert_eq!(parse("1,800"), Ok(Some(dec!(1800))));
+        assert_eq!(parse("1,000"), Ok(Some(dec!(1000))));
+        assert_eq!(parse("12,500.5"), Ok(Some(dec!(12500.5))));
+        assert_eq!(parse("1,000,000"), Ok(Some(dec!(1000000))));
+        assert_eq!(parse("-2,000"), Ok(Some(dec!(-2000))));
+        // Not a grouping: a decimal comma.
+        assert_eq!(parse("0,125"), Ok(Some(dec!(0.125))));
+        assert_eq!(parse("1,5"), Ok(Some(dec!(1.5))));
+        assert_eq!(parse("1,2345"), Ok(Some(dec!(1.2345))));
+        assert_eq!(parse("1234,500"), Ok(Some(dec!(1234.500))));
+        // Neither: refused rather than guessed.
+        assert_eq!(parse("1,000,5"), Err(NotANumber));
+        assert_eq!(parse("1,5.5"), Err(NotANumber));
+    }
+
+    #[test]
     fn fractions_as_recipes_write_them() {
         assert_eq!(parse("1/2"), Ok(Some(dec!(0.5))));
         assert_eq!(parse("1 1/2"), Ok(Some(dec!(1.5))));
@@ -140,7 +179,7 @@ mod tests {
             "1e5",
             "NaN",
             "inf",
-            "1,000.5",
+            "1,000,5",
             "1 000",
             "½½",
             "x½",

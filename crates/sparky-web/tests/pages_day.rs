@@ -934,3 +934,91 @@ async fn a_refused_new_food_keeps_what_was_typed() {
     let mine = app.get("/api/v1/foods?q=soup", &ann).await;
     assert_eq!(mine.body["items"], json!([]), "nothing created");
 }
+
+/// "1,000" typed into a number field is a thousand (it was read as 1.0: a calorie target of
+/// 1,800 became 2 kcal), "1,5" is still one and a half, and a number field that is not a
+/// number is refused naming it instead of being dropped (quick add stored the entry without
+/// its protein; a new food was created without its calories).
+#[tokio::test]
+async fn thousands_are_read_and_unreadable_numbers_refused() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let csrf = token(&app, &ann, "/").await;
+    let quick = |calories: &'static str, protein: &'static str| {
+        [
+            ("date", "2026-07-05"),
+            ("meal", "dinner"),
+            ("name", "Feast"),
+            ("calories", calories),
+            ("protein", protein),
+        ]
+    };
+    let r = post(
+        &app,
+        "/add/quick",
+        &ann,
+        None,
+        Some(&csrf),
+        &quick("1,000", "1,5"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let day = app.get("/api/v1/diary/2026-07-05", &ann).await;
+    assert_eq!(
+        day.body["totals"]["calories"],
+        json!(1000.0),
+        "{:?}",
+        day.body
+    );
+    assert_eq!(day.body["totals"]["protein"], json!(1.5), "{:?}", day.body);
+
+    let r = post(
+        &app,
+        "/add/quick",
+        &ann,
+        None,
+        Some(&csrf),
+        &quick("500", "12g"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("protein: must be a number"), "{}", r.body);
+    let day = app.get("/api/v1/diary/2026-07-05", &ann).await;
+    assert_eq!(
+        day.body["totals"]["calories"],
+        json!(1000.0),
+        "nothing more was stored"
+    );
+
+    let create = [
+        ("date", "2026-07-05"),
+        ("meal", "lunch"),
+        ("name", "Mystery bar"),
+        ("size", "1"),
+        ("unit", "bar"),
+        ("calories", "abc"),
+    ];
+    let r = post(&app, "/add/create", &ann, None, Some(&csrf), &create).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Calories: must be a number"), "{}", r.body);
+    assert!(r.body.contains("value=\"Mystery bar\""), "{}", r.body);
+    let mine = app.get("/api/v1/foods?q=mystery", &ann).await;
+    assert_eq!(mine.body["items"], json!([]), "{:?}", mine.body);
+
+    let targets = [("calorie_target", "1,800")];
+    let r = post(&app, "/goals/targets", &ann, None, Some(&csrf), &targets).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let goals = app.get("/api/v1/goals", &ann).await;
+    let calories = goals
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["type"] == "calorie_target");
+    assert_eq!(
+        calories.unwrap()["target_value"],
+        json!(1800.0),
+        "{:?}",
+        goals.body
+    );
+}

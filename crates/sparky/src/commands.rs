@@ -416,9 +416,7 @@ async fn mcp_stdio(db: &DbArgs) -> anyhow::Result<ExitCode> {
                 continue;
             }
             let answer = match serde_json::from_str::<serde_json::Value>(&line) {
-                Ok(message) => {
-                    sparky_app::assistant::mcp::handle(&database, who, message).await
-                }
+                Ok(message) => sparky_app::assistant::mcp::handle(&database, who, message).await,
                 Err(e) => Some(serde_json::json!({"jsonrpc": "2.0", "id": null,
                     "error": {"code": -32700, "message": format!("not JSON: {e}")}})),
             };

@@ -38,6 +38,13 @@ fn decimal_field(text: &str) -> Option<Decimal> {
     super::forms::decimal(text).ok().flatten()
 }
 
+/// An optional number field: empty is `None`; text that is not a number is refused naming the
+/// field (it was dropped, and the entry stored without it).
+fn optional_number(field: &str, text: &Option<String>) -> Result<Option<Decimal>, PageError> {
+    super::forms::decimal(text.as_deref().unwrap_or(""))
+        .map_err(|()| PageError::invalid(field, NotANumber.to_string()))
+}
+
 pub(super) async fn log(
     mut page: Page,
     PageForm(form): PageForm<LogForm>,
@@ -48,19 +55,21 @@ pub(super) async fn log(
         Some(m) => meal_field("meal_override", m)?,
         None => meal_field("meal", &form.meal)?,
     };
-    let req = LogFood {
-        food_item_id: form.food_item_id,
-        serving_id: form
-            .serving_id
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .and_then(|s| s.parse().ok()),
-        quantity: diary::parse_quantity("quantity", Amount(quantity))?,
-        unit: form.unit.filter(|u| !u.trim().is_empty()),
-        meal,
-        date: Some(super::form_date("date", form.date)?.get()),
-        consumed_at: None,
-    };
+    let req =
+        LogFood {
+            food_item_id: form.food_item_id,
+            serving_id: match form.serving_id.as_deref().filter(|s| !s.is_empty()) {
+                None => None,
+                Some(s) => Some(s.parse().map_err(|_| {
+                    PageError::invalid("serving_id", "is not a serving of this food")
+                })?),
+            },
+            quantity: diary::parse_quantity("quantity", Amount(quantity))?,
+            unit: form.unit.filter(|u| !u.trim().is_empty()),
+            meal,
+            date: Some(super::form_date("date", form.date)?.get()),
+            consumed_at: None,
+        };
     if super::once::first_send(&mut page.tx, "log", form.once.as_deref()).await? {
         diary::log(&mut page.tx, page.acting, &req).await?;
     }
@@ -86,17 +95,16 @@ pub(super) async fn quick(
     mut page: Page,
     PageForm(form): PageForm<QuickForm>,
 ) -> Result<Response, PageError> {
-    let d = |v: &Option<String>| v.as_deref().and_then(decimal_field);
     let input = QuickAddInput {
         name: form.name.clone(),
         meal_type: meal_field("meal", &form.meal)?,
         date: Some(super::form_date("date", form.date)?),
         consumed_at: None,
         nutrients: Nutrients {
-            calories: d(&form.calories),
-            protein: d(&form.protein),
-            carbohydrates: d(&form.carbohydrates),
-            fat: d(&form.fat),
+            calories: optional_number("calories", &form.calories)?,
+            protein: optional_number("protein", &form.protein)?,
+            carbohydrates: optional_number("carbohydrates", &form.carbohydrates)?,
+            fat: optional_number("fat", &form.fat)?,
             ..Default::default()
         },
     };
@@ -160,6 +168,25 @@ pub(super) async fn create(
         let why = format!("{}: {NotANumber}", page.t.get("field.size"));
         return super::food::refused_create(page, &again, typed(why)).await;
     };
+    // A number field that is not a number is refused by its label (it was dropped, and the
+    // food created without that nutrient).
+    let numbers = [
+        ("field.grams", &form.weight_g),
+        ("nutrient.calories", &form.calories),
+        ("nutrient.protein", &form.protein),
+        ("nutrient.carbohydrates", &form.carbohydrates),
+        ("nutrient.fat", &form.fat),
+        ("nutrient.fiber", &form.fiber),
+        ("nutrient.sugar", &form.sugar),
+        ("nutrient.sodium", &form.sodium),
+    ];
+    if let Some((label, _)) = numbers
+        .iter()
+        .find(|(_, v)| super::forms::decimal(v.as_deref().unwrap_or("")).is_err())
+    {
+        let why = format!("{}: {NotANumber}", page.t.get(label));
+        return super::food::refused_create(page, &again, typed(why)).await;
+    }
     let input = FoodInput {
         name: form.name.clone(),
         brand: form.brand.clone().filter(|b| !b.trim().is_empty()),
