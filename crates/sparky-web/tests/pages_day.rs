@@ -1022,3 +1022,93 @@ async fn thousands_are_read_and_unreadable_numbers_refused() {
         goals.body
     );
 }
+
+/// A form says whose data it was shown for (`_for`): sent after another tab switched whose
+/// data is shown (or a share ended), it is refused with a page saying so (409) and nothing
+/// lands in the wrong diary; sent as shown, it writes. A form of an earlier session's page is
+/// refused saying so, not blaming another site.
+#[tokio::test]
+async fn a_form_writes_only_into_the_diary_it_was_shown_for() {
+    let app = TestApp::spawn().await;
+    let (carol_id, carol) = app.user("carol@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    grant(&app, &carol, "bob@example.com", "calorie").await;
+    let csrf = token(&app, &bob, "/").await;
+    let quick = |for_whom: &str| {
+        vec![
+            ("date", "2026-07-05".to_string()),
+            ("meal", "snack".to_string()),
+            ("name", "Bob's own snack".to_string()),
+            ("calories", "111".to_string()),
+            ("_for", for_whom.to_string()),
+        ]
+    };
+    let send = |viewing: Option<String>, fields: Vec<(&'static str, String)>| {
+        let (app, bob, csrf) = (&app, &bob, &csrf);
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post(
+                app,
+                "/add/quick",
+                bob,
+                viewing.as_deref(),
+                Some(csrf),
+                &fields,
+            )
+            .await
+        }
+    };
+    // Shown on Bob's own day, sent while the cookie names Carol.
+    let r = send(Some(carol_id.clone()), quick("")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("Nothing was saved"), "{}", r.body);
+    // Shown for Carol, sent after Bob went back to his own data.
+    let r = send(None, quick(&carol_id)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    for who in [&bob, &carol] {
+        let day = app.get("/api/v1/diary/2026-07-05", who).await;
+        assert_eq!(
+            day.body["totals"]["calories"],
+            json!(null),
+            "{:?}",
+            day.body
+        );
+    }
+    // As shown: written where it was shown.
+    let r = send(Some(carol_id.clone()), quick(&carol_id)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let day = app.get("/api/v1/diary/2026-07-05", &carol).await;
+    assert_eq!(
+        day.body["totals"]["calories"],
+        json!(111.0),
+        "{:?}",
+        day.body
+    );
+    let r = send(None, quick("")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let day = app.get("/api/v1/diary/2026-07-05", &bob).await;
+    assert_eq!(
+        day.body["totals"]["calories"],
+        json!(111.0),
+        "{:?}",
+        day.body
+    );
+
+    // A token of another session's page (same site): said as such.
+    let fields = [("date", "2026-07-05"), ("meal", "snack"), ("calories", "5")];
+    let r = post(
+        &app,
+        "/add/quick",
+        &bob,
+        None,
+        Some("an-earlier-token"),
+        &fields,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(
+        r.body.contains("opened before you last signed in"),
+        "{}",
+        r.body
+    );
+}

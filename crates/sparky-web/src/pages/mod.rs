@@ -295,9 +295,10 @@ where
         if parts.method != Method::GET && parts.method != Method::HEAD {
             check_origin(parts, &app).map_err(|_| PageError::Forbidden)?;
             // htmx sends the token as a header; plain forms send `_csrf` (checked by PageForm).
+            // The origin was checked: a wrong token is a page from an earlier session.
             if let Some(sent) = parts.headers.get("x-csrf-token") {
                 if sent.as_bytes() != csrf.as_bytes() {
-                    return Err(PageError::Forbidden);
+                    return Err(PageError::StaleForm);
                 }
             } else {
                 parts.extensions.insert(CsrfPending(csrf.clone()));
@@ -325,6 +326,7 @@ where
         let viewing = CookieJar::from_headers(&parts.headers)
             .get(VIEWING_COOKIE)
             .and_then(|c| c.value().parse().ok());
+        parts.extensions.insert(ViewingNow(viewing));
         Ok(Page {
             tx,
             csrf,
@@ -342,6 +344,11 @@ where
 #[derive(Clone)]
 struct CsrfPending(String);
 
+/// Whose data the request acts on (the "viewing as" cookie as it came), for PageForm to hold a
+/// form's `_for` against.
+#[derive(Clone, Copy)]
+struct ViewingNow(Option<Uuid>);
+
 /// A form body (`application/x-www-form-urlencoded`) of a page write, with its CSRF token
 /// checked when the request did not send it as a header.
 pub struct PageForm<T>(pub T);
@@ -355,6 +362,7 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let pending = req.extensions().get::<CsrfPending>().cloned();
+        let viewing_now = req.extensions().get::<ViewingNow>().copied();
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|e| {
@@ -368,8 +376,25 @@ where
             let sent = form_urlencoded::parse(&bytes)
                 .find(|(k, _)| k == "_csrf")
                 .map(|(_, v)| v.into_owned());
-            if sent.as_deref() != Some(expected.as_str()) {
-                return Err(PageError::Forbidden);
+            match sent {
+                None => return Err(PageError::Forbidden),
+                // The origin was checked (Page): a token of an earlier session's page.
+                Some(sent) if sent != expected => return Err(PageError::StaleForm),
+                Some(_) => {}
+            }
+        }
+        // A data page's form says whose data it was shown for (`_for`, empty: one's own).
+        // Another tab may have switched whose data is shown since, or a share ended: the
+        // write would land in someone else's diary, so it is refused instead.
+        if let Some(ViewingNow(now)) = viewing_now {
+            if let Some((_, sent)) = form_urlencoded::parse(&bytes).find(|(k, _)| k == "_for") {
+                let shown_for: Option<Uuid> = match sent.trim() {
+                    "" => None,
+                    id => Some(id.parse().map_err(|_| PageError::BadRequest)?),
+                };
+                if shown_for != now {
+                    return Err(PageError::FormForOther);
+                }
             }
         }
         let text = std::str::from_utf8(&bytes).map_err(|_| PageError::BadRequest)?;
@@ -424,6 +449,12 @@ pub enum PageError {
     BadRequest,
     /// A form body over the size limit: said as such, not as a form that was not understood.
     TooLarge,
+    /// A form from a page of an earlier session (signed out and in again since): 403, said
+    /// as such rather than blaming another site.
+    StaleForm,
+    /// A form shown for one person's data sent while another's is shown (another tab switched,
+    /// or a share ended): 409, nothing written.
+    FormForOther,
     /// Something failed that was logged where it happened (a caught panic, an outage).
     Server(StatusCode),
     App(AppError),
@@ -511,6 +542,16 @@ impl IntoResponse for PageError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 t.get("error.too_large"),
                 t.get("error.too_large_text").to_string(),
+            ),
+            PageError::StaleForm => (
+                StatusCode::FORBIDDEN,
+                t.get("error.stale_form"),
+                t.get("error.stale_form_text").to_string(),
+            ),
+            PageError::FormForOther => (
+                StatusCode::CONFLICT,
+                t.get("error.form_for_other"),
+                t.get("error.form_for_other_text").to_string(),
             ),
             PageError::Server(status) => (
                 status,
