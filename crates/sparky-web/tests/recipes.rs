@@ -399,6 +399,36 @@ async fn bad_recipes_are_refused_whole_naming_the_field() {
     assert_eq!(num(&nested["per_serving"]["calories"]), 90000.0);
     // 1.5 × the stored 6666.6667 g, rounded half up at the stored precision.
     assert_eq!(num(&nested["serving_weight_g"]), 10000.0001);
+    // … but not of one it contains: Lard cake may not contain Cake and a half (which contains
+    // Lard cake), neither by replacing its list nor by adding one ingredient; nothing changes.
+    let nid = id(&nested);
+    let r = app
+        .put(
+            &format!("/api/v1/recipes/{rid}"),
+            &ann,
+            with("Lard cake", json!(3), vec![ing(&nid, json!(1), "serving")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot contain a recipe that contains it"),
+        "{:?}",
+        r.body
+    );
+    let r = app
+        .post(
+            &format!("/api/v1/recipes/{rid}/ingredients"),
+            &ann,
+            json!({"food_item_id": nid, "quantity": 1, "unit": "serving"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let kept = app.get(&format!("/api/v1/recipes/{rid}"), &ann).await;
+    assert_eq!(kept.body["ingredients"].as_array().unwrap().len(), 1);
+    assert_eq!(num(&kept.body["per_serving"]["calories"]), 60000.0);
     // … and a plain food is not a recipe.
     let r = app.get(&format!("/api/v1/recipes/{}", f.flour), &ann).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
