@@ -642,10 +642,69 @@ pub async fn update(tx: &mut UserTx, id: Uuid, food: &NewFood) -> AppResult<Food
     if n == 0 {
         return Err(refused_write(tx, id).await);
     }
-    tx.execute("DELETE FROM nutrition_data WHERE food_item_id = $1", &[&id])
-        .await?;
-    insert_servings(tx, id, &food.servings).await?;
+    replace_servings(tx, id, &food.servings).await?;
     get(tx, id).await
+}
+
+/// Gives a food exactly `servings`, keeping the id of each serving whose size and unit stay
+/// (its weight and nutrients are updated in place): recipe ingredients, meal plan items and
+/// diary entries point at servings by id, and replacing them all fell back to the default
+/// serving (2 × 100 ml became 2 × 8 fl oz).
+async fn replace_servings(tx: &mut UserTx, food_id: Uuid, servings: &[NewServing]) -> AppResult<()> {
+    let existing = tx
+        .query(
+            "SELECT id, serving_size, serving_unit FROM nutrition_data
+             WHERE food_item_id = $1 ORDER BY is_default DESC, created_at, id",
+            &[&food_id],
+        )
+        .await?;
+    let mut unused: Vec<(Uuid, Decimal, String)> = existing
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let mut kept: Vec<(Uuid, &NewServing)> = Vec::new();
+    let mut new: Vec<NewServing> = Vec::new();
+    for s in servings {
+        let same = unused
+            .iter()
+            .position(|(_, size, unit)| *size == s.size && unit.eq_ignore_ascii_case(s.unit.trim()));
+        match same {
+            Some(i) => kept.push((unused.swap_remove(i).0, s)),
+            None => new.push(s.clone()),
+        }
+    }
+    let kept_ids: Vec<Uuid> = kept.iter().map(|(id, _)| *id).collect();
+    // No default until the kept and new ones say which (one default per food, an index).
+    tx.execute(
+        "UPDATE nutrition_data SET is_default = false WHERE food_item_id = $1 AND is_default",
+        &[&food_id],
+    )
+    .await?;
+    tx.execute(
+        "DELETE FROM nutrition_data WHERE food_item_id = $1 AND NOT (id = ANY($2))",
+        &[&food_id, &kept_ids],
+    )
+    .await?;
+    let sets: Vec<String> = Nutrients::NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{n} = ${}", i + 5))
+        .collect();
+    let sql = format!(
+        "UPDATE nutrition_data SET serving_unit = $2, serving_weight_g = $3, is_default = $4, {}
+         WHERE id = $1",
+        sets.join(", ")
+    );
+    for (serving_id, s) in &kept {
+        let values = crate::nutrients::values(&s.nutrients);
+        let mut params: Vec<&(dyn ToSql + Sync)> =
+            vec![serving_id, &s.unit, &s.weight_g, &s.is_default];
+        for v in &values {
+            params.push(v);
+        }
+        tx.execute(&sql, &params).await?;
+    }
+    insert_servings(tx, food_id, &new).await
 }
 
 /// Deletes one of the caller's foods. Diary entries that used it stay, with what they recorded.

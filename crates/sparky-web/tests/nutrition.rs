@@ -46,6 +46,42 @@ async fn food_crud_and_validation() {
     let put = app.put(&format!("/api/v1/foods/{id}"), &ann, changed).await;
     assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
     assert_eq!(put.body["name"], "Porridge oats");
+    // Servings whose size and unit stay keep their ids (recipes and plans point at them; they
+    // fell back to the default serving); a changed one is new, a dropped one gone.
+    let ids = |v: &Value| -> Vec<String> {
+        v["servings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&put.body), ids(&food), "{:?}", put.body);
+    let mut edited = oats();
+    edited["servings"][1]["nutrients"]["calories"] = json!(310);
+    edited["servings"][0] = json!({"size": 50, "unit": "g", "nutrients": {"calories": 190}});
+    let put = app.put(&format!("/api/v1/foods/{id}"), &ann, edited).await;
+    assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+    let now = ids(&put.body);
+    assert_eq!(now.len(), 2);
+    let cup = put.body["servings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["unit"] == "cup")
+        .unwrap();
+    assert_eq!(cup["id"].as_str().unwrap(), ids(&food)[1], "{:?}", put.body);
+    assert_eq!(cup["nutrients"]["calories"], 310.0);
+    assert!(!now.contains(&ids(&food)[0]), "100 g is gone: {:?}", put.body);
+    assert_eq!(
+        put.body["servings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["is_default"] == true)
+            .count(),
+        1
+    );
 
     for (body, field) in [
         (
