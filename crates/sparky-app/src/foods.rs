@@ -650,7 +650,11 @@ pub async fn update(tx: &mut UserTx, id: Uuid, food: &NewFood) -> AppResult<Food
 /// (its weight and nutrients are updated in place): recipe ingredients, meal plan items and
 /// diary entries point at servings by id, and replacing them all fell back to the default
 /// serving (2 × 100 ml became 2 × 8 fl oz).
-async fn replace_servings(tx: &mut UserTx, food_id: Uuid, servings: &[NewServing]) -> AppResult<()> {
+async fn replace_servings(
+    tx: &mut UserTx,
+    food_id: Uuid,
+    servings: &[NewServing],
+) -> AppResult<()> {
     let existing = tx
         .query(
             "SELECT id, serving_size, serving_unit FROM nutrition_data
@@ -665,9 +669,9 @@ async fn replace_servings(tx: &mut UserTx, food_id: Uuid, servings: &[NewServing
     let mut kept: Vec<(Uuid, &NewServing)> = Vec::new();
     let mut new: Vec<NewServing> = Vec::new();
     for s in servings {
-        let same = unused
-            .iter()
-            .position(|(_, size, unit)| *size == s.size && unit.eq_ignore_ascii_case(s.unit.trim()));
+        let same = unused.iter().position(|(_, size, unit)| {
+            *size == s.size && unit.eq_ignore_ascii_case(s.unit.trim())
+        });
         match same {
             Some(i) => kept.push((unused.swap_remove(i).0, s)),
             None => new.push(s.clone()),

@@ -60,7 +60,7 @@ pub enum MeasureError {
     },
     #[error("must not be negative")]
     Negative,
-    #[error("must be greater than 0")]
+    #[error("must be greater than 0 (at least 0.01)")]
     NotPositive,
     #[error("must be at most {max} {unit}")]
     TooLarge { max: Decimal, unit: MeasureUnit },
@@ -344,7 +344,9 @@ pub fn check_canonical(canonical: Decimal, dimension: Dimension) -> Result<(), M
     if canonical.is_sign_negative() && !canonical.is_zero() {
         return Err(MeasureError::Negative);
     }
-    if canonical.is_zero() && !dimension.allows_zero() {
+    // Zero as shown, too: 0.0000001 kg passed as "above 0", was stored as 0 and became the
+    // latest weight (BMR, goals, the trend).
+    if units::round_dp(canonical, DISPLAY_DP).is_zero() && !dimension.allows_zero() {
         return Err(MeasureError::NotPositive);
     }
     if canonical > dimension.max_canonical() {
@@ -504,6 +506,11 @@ mod tests {
             check_canonical(dec!(0), Dimension::Mass),
             Err(MeasureError::NotPositive)
         );
+        assert_eq!(
+            check_canonical(dec!(0.0000001), Dimension::Mass),
+            Err(MeasureError::NotPositive)
+        );
+        assert_eq!(check_canonical(dec!(0.005), Dimension::Mass), Ok(()));
         assert_eq!(check_canonical(dec!(0), Dimension::Count), Ok(()));
         assert!(check_canonical(dec!(1000.000001), Dimension::Mass).is_err());
         assert!(check_canonical(dec!(100.5), Dimension::Percent).is_err());

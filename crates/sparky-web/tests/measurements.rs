@@ -1125,3 +1125,49 @@ async fn retried_logging_with_an_idempotency_key_logs_once() {
     );
     assert_eq!(a.body["id"], b.body["id"]);
 }
+
+/// A value that is zero at the places shown (1e-7 kg, a 0.00001 kcal target, a weekday's
+/// 0.00001) is refused like 0: it passed as "above 0", was stored as 0 and became the latest
+/// weight, or a target with a progress of 1,000,000,000 %.
+#[tokio::test]
+async fn values_that_are_zero_as_shown_are_refused_like_zero() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for body in [
+        json!({"type": "weight", "value": 0.0000001, "unit": "kg"}),
+        json!({"type": "waist", "value": 0.0000001, "unit": "cm"}),
+    ] {
+        let r = app.post("/api/v1/measurements", &ann, body.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            r.body
+        );
+    }
+    for body in [
+        json!({"type": "calorie_target", "target_value": 0.00001}),
+        json!({"type": "water_target", "target_value": 0.0000001, "target_unit": "l"}),
+        json!({"type": "calorie_target", "target_value": 2000, "by_weekday": {"saturday": 0.00001}}),
+    ] {
+        let r = app.post("/api/v1/goals", &ann, body.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            r.body
+        );
+    }
+    let stored = app.get("/api/v1/measurements?type=weight", &ann).await;
+    assert_eq!(stored.body["items"], json!([]), "{:?}", stored.body);
+    assert_eq!(app.get("/api/v1/goals", &ann).await.body, json!([]));
+    // A small real value is kept.
+    let r = app
+        .post(
+            "/api/v1/measurements",
+            &ann,
+            json!({"type": "weight", "value": 0.5, "unit": "kg"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+}

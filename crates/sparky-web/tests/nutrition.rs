@@ -72,7 +72,11 @@ async fn food_crud_and_validation() {
         .unwrap();
     assert_eq!(cup["id"].as_str().unwrap(), ids(&food)[1], "{:?}", put.body);
     assert_eq!(cup["nutrients"]["calories"], 310.0);
-    assert!(!now.contains(&ids(&food)[0]), "100 g is gone: {:?}", put.body);
+    assert!(
+        !now.contains(&ids(&food)[0]),
+        "100 g is gone: {:?}",
+        put.body
+    );
     assert_eq!(
         put.body["servings"]
             .as_array()

@@ -304,7 +304,9 @@ fn to_canonical(
     // Stored at numeric(14,6): checked as stored, so 0.0000001 is "not above 0" here, not a
     // constraint violation at the INSERT.
     let stored = round_dp(canonical, 6);
-    if stored <= Decimal::ZERO || stored > t.max_target() {
+    // Zero as shown (two places) is no target: 0.00001 kcal was stored and showed as a 0
+    // target with a progress of 1,000,000,000 %.
+    if round_dp(stored, 2) <= Decimal::ZERO || stored > t.max_target() {
         return Err(AppError::invalid(
             field,
             format!(
