@@ -507,3 +507,39 @@ async fn writes_need_the_token_and_pages_need_a_session() {
     assert_eq!(out.status, StatusCode::SEE_OTHER);
     assert_eq!(out.location, "/signin?next=%2Fgoals");
 }
+
+/// What Goals says is left counts the exercise that counts, as Today and the summary do.
+#[tokio::test]
+async fn goals_leave_what_today_leaves() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("ann@example.com").await;
+    set_goal(&app, &me, "calorie_target", 2000.0).await;
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &me,
+            json!({"meal_type": "lunch", "name": "Lunch", "nutrients": {"calories": 500}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let e = app
+        .post(
+            "/api/v1/exercises",
+            &me,
+            json!({"name": "Rowing", "category": "cardio", "met_value": 7}),
+        )
+        .await;
+    let w = app
+        .post(
+            "/api/v1/workouts",
+            &me,
+            json!({"exercise_id": e.body["id"], "duration_minutes": 30, "calories_burned": 300}),
+        )
+        .await;
+    assert_eq!(w.status, StatusCode::CREATED, "{:?}", w.body);
+    let summary = app.get("/api/v1/summary/today", &me).await;
+    assert_eq!(summary.body["remaining"]["calories"], json!(1800.0));
+    let page = get(&app, "/goals", &me).await;
+    assert!(page.body.contains(">1,800<"), "{}", page.body);
+    assert!(!page.body.contains(">1,500<"), "{}", page.body);
+}

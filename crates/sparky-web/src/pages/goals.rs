@@ -239,9 +239,23 @@ async fn render(
     let target = calories
         .and_then(|g| g.target_today.or(g.target_value))
         .map(|a| a.to_f64());
-    let (center, sub) = match target {
-        Some(tg) if tg >= eaten => (kcal(tg - eaten), t.get("day.remaining")),
-        Some(tg) => (kcal(eaten - tg), t.get("day.over")),
+    // What is left counts the share of exercise that counts, as on Today and in the summary
+    // (it said 1,499 left where Today said 1,699).
+    let remaining = match target {
+        Some(_) => {
+            let acting = page.acting;
+            let today = sparky_app::days::today(&mut page.tx, acting).await?;
+            sparky_app::summary::day(&mut page.tx, acting, today)
+                .await?
+                .remaining
+                .calories
+                .map(|a| a.to_f64())
+        }
+        None => None,
+    };
+    let (center, sub) = match remaining {
+        Some(left) if left >= 0.0 => (kcal(left), t.get("day.remaining")),
+        Some(left) => (kcal(-left), t.get("day.over")),
         None => (kcal(eaten), t.get("day.kcal_eaten")),
     };
     let ring_label = match target {
