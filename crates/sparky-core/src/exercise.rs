@@ -44,10 +44,10 @@ pub fn pace_min_per_km(duration_minutes: Decimal, distance_km: Decimal) -> Optio
 pub const MAX_AVERAGE_SPEED_KMH: u32 = 100;
 
 /// Whether a workout's distance over its duration is a speed someone can go (true when either
-/// is unknown or the duration is 0 minutes: there is no speed to judge).
+/// is unknown; a distance in 0 minutes is no speed anyone goes either).
 pub fn plausible_speed(duration_minutes: Option<i32>, distance_km: Option<Decimal>) -> bool {
     match (duration_minutes, distance_km) {
-        (Some(minutes), Some(km)) if minutes > 0 => {
+        (Some(minutes), Some(km)) if km > Decimal::ZERO => {
             km * Decimal::from(60) <= Decimal::from(MAX_AVERAGE_SPEED_KMH) * Decimal::from(minutes)
         }
         _ => true,
@@ -282,7 +282,8 @@ mod tests {
         assert!(plausible_speed(Some(30), Some(dec!(50))));
         assert!(!plausible_speed(Some(30), Some(dec!(50.01))));
         assert!(!plausible_speed(Some(30), Some(dec!(10000))));
-        assert!(plausible_speed(Some(0), Some(dec!(10000))));
+        assert!(!plausible_speed(Some(0), Some(dec!(10))));
+        assert!(plausible_speed(Some(0), Some(dec!(0))));
         assert!(plausible_speed(None, Some(dec!(10000))));
         let session = |key: u32, minutes: u32, km: Decimal| SessionFacts {
             key,

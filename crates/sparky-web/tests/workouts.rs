@@ -680,12 +680,12 @@ async fn a_speed_beyond_anyone_is_refused_and_no_record() {
     let (ann_id, ann) = app.user("ann@example.com").await;
     let run = eight_met(&app, &ann).await;
     let day = "2026-07-01";
-    for (distance, unit) in [(10000, "km"), (60, "mi")] {
+    for (minutes, distance, unit) in [(30, 10000, "km"), (30, 60, "mi"), (0, 10, "km")] {
         let r = app
             .post(
                 "/api/v1/workouts",
                 &ann,
-                json!({"exercise_id": run, "date": day, "duration_minutes": 30,
+                json!({"exercise_id": run, "date": day, "duration_minutes": minutes,
                        "distance": distance, "distance_unit": unit}),
             )
             .await;

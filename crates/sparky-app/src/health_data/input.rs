@@ -193,7 +193,8 @@ pub(crate) fn workout_speed(
     km: Option<Decimal>,
 ) -> Result<(), RecordOutcome> {
     use sparky_core::exercise::{plausible_speed, MAX_AVERAGE_SPEED_KMH};
-    if plausible_speed(minutes, km) {
+    // Files and phones write 0 for a duration they did not record: no speed to judge then.
+    if plausible_speed(minutes.filter(|m| *m > 0), km) {
         Ok(())
     } else {
         Err(fail(format!(

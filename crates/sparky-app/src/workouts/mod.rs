@@ -310,8 +310,8 @@ fn too_fast() -> AppError {
     AppError::invalid(
         "distance",
         format!(
-            "that is faster than {MAX_AVERAGE_SPEED_KMH} km an hour on average: check the \
-             distance, its unit and the minutes"
+            "that is faster than {MAX_AVERAGE_SPEED_KMH} km an hour on average (a distance in \
+             0 minutes too): check the distance, its unit and the minutes"
         ),
     )
 }
