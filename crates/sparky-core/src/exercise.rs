@@ -203,6 +203,10 @@ pub fn personal_records<K: Clone>(sessions: &[SessionFacts<K>]) -> Records<K> {
     for s in sessions {
         for set in &s.sets {
             let Some(kg) = set.weight_kg else { continue };
+            // A set of 0 reps is a missed lift: no record (as in the exercise report).
+            if set.reps == Some(0) {
+                continue;
+            }
             if r.heaviest_weight.as_ref().is_none_or(|h| kg > h.weight_kg) {
                 r.heaviest_weight = Some(SetRecord {
                     weight_kg: kg,
@@ -293,6 +297,22 @@ mod tests {
         };
         let r = personal_records(&[session(1, 30, dec!(5)), session(2, 30, dec!(10000))]);
         assert_eq!(r.fastest_pace.map(|f| f.key), Some(1));
+    }
+
+    #[test]
+    fn a_missed_lift_is_no_record() {
+        let set = |reps: Option<u32>, kg: Decimal| SetFacts {
+            reps,
+            weight_kg: Some(kg),
+        };
+        let s = SessionFacts {
+            key: 1,
+            sets: vec![set(Some(5), dec!(100)), set(Some(0), dec!(140))],
+            duration_minutes: None,
+            distance_km: None,
+        };
+        let r = personal_records(&[s]);
+        assert_eq!(r.heaviest_weight.map(|h| h.weight_kg), Some(dec!(100)));
     }
     use rust_decimal_macros::dec;
 
@@ -420,8 +440,9 @@ mod tests {
         assert_eq!(r.longest_distance.as_ref().unwrap().key, 2);
         let fastest = r.fastest_pace.unwrap();
         assert_eq!((fastest.key, fastest.pace_min_per_km), (1, Some(dec!(5))));
-        // A weight with zero reps is the heaviest set but makes no one-rep max.
-        assert_eq!(r.heaviest_weight.unwrap().reps, Some(0));
+        // A weight with zero reps is a missed lift: no heaviest set, no one-rep max (as in the
+        // exercise report).
+        assert!(r.heaviest_weight.is_none());
         assert!(r.best_one_rep_max.is_none());
         assert!(r.most_reps_at_weight.is_empty());
     }
