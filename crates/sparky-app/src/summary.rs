@@ -519,7 +519,11 @@ fn summary_of(
                 let n: Nutrients = serde_json::from_str(d.eaten.get())
                     .map_err(|e| AppError::internal(format!("day totals: eaten_json: {e}")))?;
                 eaten_before += eaten_or_zero(n.calories);
-                burned_before += amount(d.burned).decimal();
+                // Only the days the budget counts (food logged): a day without food adds no
+                // target, so its exercise adds nothing either.
+                if d.entries > 0 {
+                    burned_before += amount(d.burned).decimal();
+                }
             }
             week_budget(
                 date,

@@ -68,6 +68,16 @@ async fn a_day_adds_up_eaten_burned_targets_water_weight_and_streak() {
         )
         .await
         .unwrap();
+    // A workout on Tuesday 06-30, a day without food: outside the week budget (its target is
+    // not counted, so neither is its exercise).
+    owner
+        .execute(
+            "INSERT INTO exercise_diary (user_id, exercise_id, duration_minutes, calories_burned, performed_at)
+             SELECT $1, id, 40, 400, '2026-06-30 18:00+00' FROM exercises WHERE user_id IS NULL LIMIT 1",
+            &[&ann_uuid],
+        )
+        .await
+        .unwrap();
 
     let s = app.get("/api/v1/summary/2026-07-05", &ann).await;
     assert_eq!(s.status, StatusCode::OK, "{:?}", s.body);
