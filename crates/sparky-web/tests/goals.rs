@@ -1078,6 +1078,27 @@ async fn goals_accept_any_letter_case_bounded_lists_and_retries() {
         "{:?}",
         r.body
     );
+    // A goal is not due before it starts: neither when set nor when changed.
+    let r = app
+        .put(
+            &format!("/api/v1/goals/{id}"),
+            &ann,
+            json!({"target_date": "2001-01-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(r.body["error"]["fields"]["target_date"].is_string());
+    let kept = app.get(&format!("/api/v1/goals/{id}"), &ann).await;
+    assert_ne!(kept.body["target_date"], "2001-01-01", "{:?}", kept.body);
+    let r = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "water_target", "target_value": 2000, "target_date": "2001-01-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(r.body["error"]["fields"]["target_date"].is_string());
     assert_eq!(
         app.get("/api/v1/goals/not-a-uuid", &ann).await.status,
         StatusCode::NOT_FOUND

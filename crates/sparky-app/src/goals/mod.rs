@@ -462,6 +462,11 @@ pub async fn create(tx: &mut UserTx, acting: Acting, new: &NewGoal) -> AppResult
     };
     let weekday_targets =
         weekday_canonical(&mut v, "by_weekday", t, new.by_weekday, unit, ctx0.units);
+    v.check(
+        new.target_date.is_none_or(|d| d >= ctx0.today),
+        "target_date",
+        "must not be before today, the day the goal starts",
+    );
     v.finish()?;
     let target = target.ok_or_else(|| AppError::internal("target checked above"))?;
     // Worked out before anything is written, so missing data refuses the whole request.
@@ -566,6 +571,13 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateGoalInput) -> AppResul
         return Err(AppError::forbidden(DENIED));
     };
     let row = goal_from_row(&row)?;
+    // The request's transaction is not committed after this error.
+    if row.target_date.is_some_and(|d| d < row.start_date) {
+        return Err(AppError::invalid(
+            "target_date",
+            format!("must not be before {}, the day the goal started", row.start_date),
+        ));
+    }
     let ctx = context(tx, row.user_id, t.is_weight()).await?;
     Ok(derive(row, &ctx))
 }
