@@ -927,3 +927,29 @@ async fn a_read_only_key_reads_and_writes_nothing() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
 }
+
+/// A tool argument that does not exist (`day` for `date`) is an error naming it and the
+/// arguments there are; nothing is written (it was ignored, and the food logged to today).
+#[tokio::test]
+async fn an_unknown_tool_argument_is_refused() {
+    let app = spawn(Assistant::default()).await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let egg = food(&app, &ann, "Egg", "large", 50, 72).await;
+    let key = app
+        .post("/api/v1/api-keys", &ann, json!({"name": "mcp"}))
+        .await
+        .body["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = rpc(&app, &key, json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "log_food", "arguments": {"food_id": egg, "quantity": 1, "unit": "large",
+        "meal": "breakfast", "day": "2026-01-01"}}}))
+    .await;
+    let result = &r.body["result"];
+    assert_eq!(result["isError"], true, "{result}");
+    let text = result["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("no argument day") && text.contains("date"), "{text}");
+    let today = app.get("/api/v1/diary/today", &ann).await;
+    assert_eq!(today.body["totals"]["calories"], json!(null), "{:?}", today.body);
+}

@@ -308,6 +308,7 @@ pub async fn call(
     name: &str,
     args: Value,
 ) -> AppResult<ToolOutput> {
+    refuse_unknown_arguments(name, &args)?;
     match name {
         "search_foods" => search_foods(tx, args_of(args)?).await,
         "log_food" => log_food(tx, ctx, args_of(args)?).await,
@@ -363,6 +364,36 @@ pub async fn call(
             format!("there is no tool named {other:?}"),
         )),
     }
+}
+
+/// An argument the tool does not have is an error naming it and the ones it has: a misspelled
+/// `day` for `date` was ignored, and the food logged to today.
+fn refuse_unknown_arguments(name: &str, args: &Value) -> AppResult<()> {
+    let (Some(tool), Some(given)) = (TOOLS.iter().find(|t| t.name == name), args.as_object()) else {
+        return Ok(());
+    };
+    let schema = (tool.parameters)();
+    let Some(known) = schema["properties"].as_object() else {
+        return Ok(());
+    };
+    let unknown: Vec<&str> = given
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !known.contains_key(*k))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let mut names: Vec<&str> = known.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    Err(AppError::invalid(
+        "arguments",
+        format!(
+            "{name} has no argument {}; its arguments are: {}",
+            unknown.join(", "),
+            names.join(", ")
+        ),
+    ))
 }
 
 fn args_of<T: DeserializeOwned>(args: Value) -> AppResult<T> {
