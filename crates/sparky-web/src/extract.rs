@@ -23,6 +23,25 @@ pub struct ApiQuery<T>(pub T);
 pub struct ApiPath<T>(pub T);
 
 const NUL_PROBLEM: &str = "must not contain the NUL character (\\u0000)";
+const CONTROL_PROBLEM: &str =
+    "must not contain control characters (tab, line breaks and printable text only)";
+
+/// A character no text field takes: NUL (PostgreSQL text cannot hold it) and the other
+/// control characters (C0 except tab and line breaks, DEL, C1), which are invisible and break
+/// names, CSV files and terminals.
+fn forbidden_char(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+fn char_problem(text: &str) -> Option<&'static str> {
+    if text.contains('\0') {
+        Some(NUL_PROBLEM)
+    } else if text.chars().any(forbidden_char) {
+        Some(CONTROL_PROBLEM)
+    } else {
+        None
+    }
+}
 
 impl<T, S> FromRequest<S> for ApiJson<T>
 where
@@ -139,10 +158,11 @@ pub fn payload_too_large() -> ApiError {
 /// Parses a JSON body into `T`: malformed JSON is a 400, a value of the wrong type or shape a
 /// 422 naming the field (`servings[0].size`), a NUL character a 422 naming its field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if has_nul_escape(bytes) {
+    if may_hold_control(bytes) {
         if let Ok(value) = serde_json::from_slice::<Value>(bytes) {
-            let field = nul_path(&value, String::new()).unwrap_or_else(|| "body".into());
-            return Err(ApiError::invalid(&field, NUL_PROBLEM));
+            if let Some((field, problem)) = control_path(&value, String::new()) {
+                return Err(ApiError::invalid(&field, problem));
+            }
         }
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
@@ -187,50 +207,42 @@ fn without_position(message: &str) -> String {
     }
 }
 
-/// Whether the raw JSON holds a `\u0000` escape (an odd number of backslashes before `u0000`).
-fn has_nul_escape(bytes: &[u8]) -> bool {
-    let pattern = b"u0000";
-    let mut i = 0;
-    while i + pattern.len() < bytes.len() + 1 {
-        if bytes[i..].starts_with(pattern) {
-            let mut slashes = 0;
-            let mut j = i;
-            while j > 0 && bytes[j - 1] == b'\\' {
-                slashes += 1;
-                j -= 1;
-            }
-            if slashes % 2 == 1 {
-                return true;
-            }
-        }
-        i += 1;
-    }
-    false
+/// Whether the raw JSON may hold a control character: a `\u00..` escape (JSON must escape
+/// C0 controls), a DEL byte, or a C1 control in UTF-8 (0xC2 0x80–0x9F). A cheap scan that
+/// lets bodies without any skip the walk over their strings.
+fn may_hold_control(bytes: &[u8]) -> bool {
+    bytes.windows(2).any(|w| {
+        (w[0] == b'\\' && w[1] == b'u')
+            || w[0] == 0x7F
+            || (w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]))
+    }) || bytes.last() == Some(&0x7F)
 }
 
-/// The path of the first string (or object key) holding NUL.
-fn nul_path(v: &Value, at: String) -> Option<String> {
-    let here = || field_name(&at);
+/// The path of the first string (or object key) holding a character no field takes, and
+/// what is wrong with it.
+fn control_path(v: &Value, at: String) -> Option<(String, &'static str)> {
     match v {
-        Value::String(s) if s.contains('\0') => Some(here()),
+        Value::String(s) => char_problem(s).map(|p| (field_name(&at), p)),
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .find_map(|(i, item)| nul_path(item, format!("{}[{i}]", at))),
+            .find_map(|(i, item)| control_path(item, format!("{}[{i}]", at))),
         Value::Object(map) => map.iter().find_map(|(k, item)| {
             let path = if at.is_empty() {
                 k.clone()
             } else {
                 format!("{at}.{k}")
             };
-            if k.contains('\0') {
-                Some(if at.is_empty() {
-                    "body".into()
-                } else {
-                    at.clone()
-                })
-            } else {
-                nul_path(item, path)
+            match char_problem(k) {
+                Some(p) => Some((
+                    if at.is_empty() {
+                        "body".into()
+                    } else {
+                        at.clone()
+                    },
+                    p,
+                )),
+                None => control_path(item, path),
             }
         }),
         _ => None,
@@ -260,16 +272,17 @@ pub fn parse_urlencoded<T: DeserializeOwned>(text: &str) -> Result<T, (String, S
     let pairs: Vec<(String, String)> = form_urlencoded::parse(text.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    if let Some((k, _)) = pairs
+    if let Some((k, v)) = pairs
         .iter()
-        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        .find(|(k, v)| char_problem(k).is_some() || char_problem(v).is_some())
     {
-        let name = if k.contains('\0') {
-            "query"
-        } else {
-            k.as_str()
-        };
-        return Err((name.to_string(), NUL_PROBLEM.to_string()));
+        return Err(match char_problem(k) {
+            Some(p) => ("query".to_string(), p.to_string()),
+            None => (
+                k.clone(),
+                char_problem(v).unwrap_or(NUL_PROBLEM).to_string(),
+            ),
+        });
     }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(text.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {

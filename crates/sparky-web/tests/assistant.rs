@@ -942,14 +942,26 @@ async fn an_unknown_tool_argument_is_refused() {
         .as_str()
         .unwrap()
         .to_string();
-    let r = rpc(&app, &key, json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+    let r = rpc(
+        &app,
+        &key,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
         "params": {"name": "log_food", "arguments": {"food_id": egg, "quantity": 1, "unit": "large",
-        "meal": "breakfast", "day": "2026-01-01"}}}))
+        "meal": "breakfast", "day": "2026-01-01"}}}),
+    )
     .await;
     let result = &r.body["result"];
     assert_eq!(result["isError"], true, "{result}");
     let text = result["content"][0]["text"].as_str().unwrap();
-    assert!(text.contains("no argument day") && text.contains("date"), "{text}");
+    assert!(
+        text.contains("no argument day") && text.contains("date"),
+        "{text}"
+    );
     let today = app.get("/api/v1/diary/today", &ann).await;
-    assert_eq!(today.body["totals"]["calories"], json!(null), "{:?}", today.body);
+    assert_eq!(
+        today.body["totals"]["calories"],
+        json!(null),
+        "{:?}",
+        today.body
+    );
 }

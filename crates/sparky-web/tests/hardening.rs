@@ -173,6 +173,41 @@ async fn nul_characters_are_refused_naming_the_field() {
     let r = app.get("/api/v1/foods?q=br%00ead", &ann).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     assert!(r.body["error"]["fields"].get("q").is_some(), "{:?}", r.body);
+    // The other control characters too (C0 but tab and line breaks, DEL, C1): invisible, they
+    // break names, CSV files and terminals. A tab or a line break in a note is fine.
+    for name in [
+        "Bread\u{1}",
+        "Bre\u{7f}ad",
+        "Bread\u{85}",
+        "\u{1b}[31mBread",
+    ] {
+        let body = json!({"name": name, "servings": [{"size": 1, "unit": "g"}]});
+        let r = app.post("/api/v1/foods", &ann, body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name:?}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"]["name"]
+                .as_str()
+                .unwrap()
+                .contains("control characters"),
+            "{:?}",
+            r.body
+        );
+    }
+    let r = app.get("/api/v1/foods?q=br%01ead", &ann).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let r = app
+        .post(
+            "/api/v1/measurements",
+            &ann,
+            json!({"type": "weight", "value": 70, "unit": "kg", "note": "after\trun\r\nfelt good"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     assert_eq!(
         count(
             &app,

@@ -575,7 +575,10 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateGoalInput) -> AppResul
     if row.target_date.is_some_and(|d| d < row.start_date) {
         return Err(AppError::invalid(
             "target_date",
-            format!("must not be before {}, the day the goal started", row.start_date),
+            format!(
+                "must not be before {}, the day the goal started",
+                row.start_date
+            ),
         ));
     }
     let ctx = context(tx, row.user_id, t.is_weight()).await?;

@@ -369,7 +369,8 @@ pub async fn call(
 /// An argument the tool does not have is an error naming it and the ones it has: a misspelled
 /// `day` for `date` was ignored, and the food logged to today.
 fn refuse_unknown_arguments(name: &str, args: &Value) -> AppResult<()> {
-    let (Some(tool), Some(given)) = (TOOLS.iter().find(|t| t.name == name), args.as_object()) else {
+    let (Some(tool), Some(given)) = (TOOLS.iter().find(|t| t.name == name), args.as_object())
+    else {
         return Ok(());
     };
     let schema = (tool.parameters)();
