@@ -994,3 +994,48 @@ async fn search_pages_list_every_food_once() {
     let by_7 = pages("milk", 7).await;
     assert_eq!(by_7, by_20);
 }
+
+/// An entry of more than a million of a nutrient is a typo: a 422 naming the quantity, not a
+/// 10-billion-kcal entry or "numeric field overflow".
+#[tokio::test]
+async fn an_absurd_amount_is_refused_naming_the_quantity() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let food = create_food(
+        &app,
+        &ann,
+        json!({"name": "Lard block", "servings": [{"size": 1, "unit": "block", "nutrients": {"calories": 100000}}]}),
+    )
+    .await;
+    for quantity in [json!(11), json!(1000000)] {
+        let r = app
+            .post(
+                "/api/v1/diary",
+                &ann,
+                json!({"food_item_id": food["id"], "quantity": quantity, "meal_type": "snack", "date": "2026-07-01"}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{quantity}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"]["quantity"]
+                .as_str()
+                .unwrap()
+                .contains("more than 1000000 calories"),
+            "{:?}",
+            r.body
+        );
+    }
+    let r = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": food["id"], "quantity": 10, "meal_type": "snack", "date": "2026-07-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+}

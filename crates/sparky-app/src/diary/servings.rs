@@ -102,6 +102,9 @@ pub(crate) async fn foods_servings(
     Ok(foods)
 }
 
+/// The most of one nutrient one entry (or recipe ingredient) may hold, in its unit.
+pub const MAX_ENTRY_NUTRIENT: i64 = 1_000_000;
+
 /// An amount of a serving as the diary records it.
 #[derive(Debug, Clone)]
 pub(crate) struct Portion {
@@ -123,6 +126,20 @@ pub(crate) fn portion(
     let (count, unit) =
         servings_in(quantity, unit_text.unwrap_or("serving"), serving).map_err(nutrition_error)?;
     let nutrients = nutrients_of_servings(count, serving).map_err(nutrition_error)?;
+    // No one entry holds more than a million of anything (kcal, g, mg): beyond it the amount
+    // is a typo, and beyond the column's range it failed as "numeric field overflow".
+    if let Some((name, _)) = nutrients
+        .iter()
+        .find(|(_, v)| v.is_some_and(|v| v > Decimal::from(MAX_ENTRY_NUTRIENT)))
+    {
+        return Err(AppError::invalid(
+            "quantity",
+            format!(
+                "that comes to more than {MAX_ENTRY_NUTRIENT} {name} (kcal, g or mg) in one \
+                 entry: check the amount and its unit"
+            ),
+        ));
+    }
     // A serving's own unit longer than the column is recorded as servings.
     let (quantity, unit) = if unit.chars().count() > 50 {
         (count, "serving".to_string())
