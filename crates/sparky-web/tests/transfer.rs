@@ -45,7 +45,10 @@ VALUES ('{u}', 'meal_photo', 'openai', 'gpt-4o-mini', 1200, 300, 2100);
 INSERT INTO food_items (user_id, name, brand, barcode, source, created_at, updated_at) VALUES
     ('{u}', '{m} oat bowl', 'Home, "best"', '4001234567890', 'user', '2026-11-01T07:00:00Z', '2026-11-02T07:00:00Z'),
     ('{u}', '{m} lentil soup', NULL, NULL, 'user', '2026-11-03T07:00:00Z', '2026-11-03T07:00:00Z'),
-    ('{u}', '{m} lentil soup', NULL, NULL, 'user', '2026-11-03T07:00:00Z', '2026-11-03T07:00:00Z');
+    ('{u}', '{m} lentil soup', NULL, NULL, 'user', '2026-11-03T07:00:00Z', '2026-11-03T07:00:00Z'),
+    -- Text a spreadsheet would run, and text that starts with the escape itself.
+    ('{u}', '=HYPERLINK("http://evil.example","{m}")', '@brand', NULL, 'user', '2026-11-03T08:00:00Z', '2026-11-03T08:00:00Z'),
+    ('{u}', '''{m} nduja', '-', NULL, 'user', '2026-11-03T09:00:00Z', '2026-11-03T09:00:00Z');
 INSERT INTO nutrition_data (food_item_id, serving_size, serving_unit, serving_weight_g, calories, protein,
     carbohydrates, fat, fiber, sodium, vitamin_c, is_default)
 SELECT f.id, s.size, s.unit, s.grams, s.kcal, 12.5, 60.25, 7, 8.125, 0.004, NULL, s.def
@@ -294,6 +297,20 @@ async fn export_import_export_gives_the_same_archive_file_by_file() {
             .contains("<form data-import"),
         "no import form on the settings page"
     );
+
+    // Text a spreadsheet would run as a formula is escaped with a leading ' (and so is text
+    // already starting with one); the import takes one away, so the names come back as they
+    // were (checked again by the file-by-file comparison below).
+    let foods = text(&first, "foods.csv");
+    assert!(
+        foods.contains(r#""'=HYPERLINK(""http://evil.example"",""alice"")""#),
+        "{foods}"
+    );
+    assert!(
+        foods.contains("'@brand") && foods.contains("''alice nduja"),
+        "{foods}"
+    );
+    assert!(!foods.contains(",=HYPERLINK"), "{foods}");
 
     // Every area has rows.
     for f in &first.manifest.files {
@@ -661,8 +678,8 @@ async fn an_export_holds_only_your_own_rows_and_no_secrets() {
             .find(|f| f.name == "foods.csv")
             .unwrap()
             .rows,
-        4,
-        "three foods and a recipe"
+        6,
+        "five foods and a recipe"
     );
     // Bob's export has his own rows only, too.
     let bobs = export_of(&a, &bob).await;

@@ -71,6 +71,7 @@ pub(super) fn build_export(
                         // Someone else's row (a food shared by a family member) or a
                         // shared catalog row: not part of this archive.
                         .unwrap_or_default(),
+                    (Kind::Text, Some(v)) => escape_text(v),
                     (_, Some(v)) => v,
                 };
                 record.push(text);
@@ -111,6 +112,18 @@ pub(super) fn build_export(
 
 pub(super) fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::internal(format!("export: {e}"))
+}
+
+/// Text that a spreadsheet would run as a formula (a leading `=`, `+`, `-`, `@`, tab or
+/// carriage return: a food a family member logged into your diary as `=HYPERLINK(…)`) gets a
+/// leading `'`, and so does text that already starts with one, so that import takes exactly
+/// one away ([`super::parse`]) and every text comes back as it was.
+fn escape_text(v: String) -> String {
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) {
+        format!("'{v}")
+    } else {
+        v
+    }
 }
 
 pub(super) fn csv_writer() -> csv::Writer<Vec<u8>> {

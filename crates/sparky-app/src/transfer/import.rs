@@ -51,9 +51,11 @@ pub fn check_archive(bytes: &[u8], max_uncompressed: u64) -> AppResult<CheckedAr
     let archive = read_archive(bytes, max_uncompressed)?;
     let mut refs: HashMap<&'static str, HashMap<u64, String>> = HashMap::new();
     let mut parsed = Vec::with_capacity(FILES.len());
+    // Archives from before the formula escape hold text as it was.
+    let escaped = archive.manifest.schema_version.as_str() >= super::TEXT_ESCAPED_SINCE;
     for spec in FILES {
         let data = &archive.files[spec.file];
-        let (p, mine) = parse_file(spec, data, &refs)?;
+        let (p, mine) = parse_file(spec, data, &refs, escaped)?;
         let listed = archive
             .manifest
             .files

@@ -26,6 +26,10 @@ use crate::error::AppError;
 pub const FORMAT: &str = "sparky-export";
 /// The archive format this Sparky writes and reads.
 pub const FORMAT_VERSION: u64 = 1;
+
+/// The first schema version (`schema_version` in the manifest) whose archives escape text a
+/// spreadsheet would run as a formula with a leading `'` (see docs/export-format.md).
+pub const TEXT_ESCAPED_SINCE: &str = "2026_12_10_10_40";
 pub const MANIFEST: &str = "manifest.json";
 
 /// `manifest.json`.

@@ -95,6 +95,7 @@ pub(super) fn parse_file(
     spec: &FileSpec,
     bytes: &[u8],
     refs: &HashMap<&'static str, HashMap<u64, String>>,
+    escaped: bool,
 ) -> AppResult<(Parsed, Option<HashMap<u64, String>>)> {
     let file = spec.file;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -191,6 +192,11 @@ pub(super) fn parse_file(
             let v = match record.get(j + offset).filter(|_| j + offset < present) {
                 Some(v) => v,
                 None => col.absent.unwrap_or_default(),
+            };
+            // Text written with its formula escape (see export): one leading `'` goes.
+            let v = match col.kind {
+                Kind::Text if escaped => v.strip_prefix('\'').unwrap_or(v),
+                _ => v,
             };
             let column = j + offset + 1;
             let value = if v.is_empty() {
