@@ -340,6 +340,12 @@
           replaced.textContent = form.getAttribute("data-replaced").replace("{n}", body.replaced_day_totals);
           status.appendChild(replaced);
         }
+        // A later export of the same app whose meal totals changed: the earlier entries go.
+        if (body.replaced_entries > 0) {
+          var entries = document.createElement("p");
+          entries.textContent = form.getAttribute("data-replaced-entries").replace("{n}", body.replaced_entries);
+          status.appendChild(entries);
+        }
         // A generic CSV: how each column was read, so a wrong match can be fixed first.
         if (body.columns && body.columns.length) {
           var cols = document.createElement("p");

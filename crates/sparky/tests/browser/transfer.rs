@@ -154,6 +154,29 @@ async fn another_apps_export_is_checked_then_imported() {
         "Ready to add: 2 foods, 5 diary entries, 3 measurements, 3 workouts",
     )
     .await;
+    // A later MyFitnessPal export whose breakfast total changed: the check says the earlier
+    // entry will be replaced.
+    let mfp = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sparky-import/fixtures/mfp/Nutrition-Summary.csv")
+        .canonicalize()
+        .unwrap();
+    check_file(&cy, "mfp", &mfp).await;
+    cy.until_text("[data-import-from-status]", "Ready to add")
+        .await;
+    cy.click("[data-import-from-confirm]").await;
+    cy.until_text("[data-import-from-status]", "Added:").await;
+    let later = std::env::temp_dir().join(format!("sparky-mfp-later-{}.csv", std::process::id()));
+    let text = std::fs::read_to_string(&mfp)
+        .unwrap()
+        .replace("2025-01-15,Breakfast,420,", "2025-01-15,Breakfast,450,");
+    std::fs::write(&later, text).unwrap();
+    check_file(&cy, "mfp", &later).await;
+    cy.until_text(
+        "[data-import-from-status]",
+        "Entries from an earlier import of this app that this newer file replaces (a meal whose total changed): 1.",
+    )
+    .await;
+    let _ = std::fs::remove_file(&later);
     cy.close().await;
 }
 
