@@ -1112,3 +1112,42 @@ async fn a_form_writes_only_into_the_diary_it_was_shown_for() {
         r.body
     );
 }
+
+/// Switching whose data is shown stays on the page it was made on (it always went to Today):
+/// the switcher carries the page, and only pages of this site are followed.
+#[tokio::test]
+async fn switching_whose_data_is_shown_stays_on_the_page() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    grant(&app, &ann, "bob@example.com", "reports").await;
+    let page = get(&app, "/reports?days=7", &bob, None).await;
+    assert!(
+        page.body
+            .contains("name=\"back\" value=\"/reports?days=7\""),
+        "{}",
+        page.body
+    );
+    let csrf = token(&app, &bob, "/").await;
+    let r = post(
+        &app,
+        "/viewing",
+        &bob,
+        None,
+        Some(&csrf),
+        &[("user_id", &ann_id), ("back", "/reports?days=7")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location, "/reports?days=7");
+    let r = post(
+        &app,
+        "/viewing",
+        &bob,
+        None,
+        Some(&csrf),
+        &[("user_id", ""), ("back", "//evil.example")],
+    )
+    .await;
+    assert_eq!(r.location, "/");
+}

@@ -359,6 +359,8 @@ pub async fn signout(
 #[derive(Deserialize)]
 pub struct ViewingForm {
     user_id: Option<String>,
+    /// The page to show afterwards (the one the switch was made on; see `Shell::back`).
+    back: Option<String>,
 }
 
 /// Chooses whose data the pages show (an empty value: the user's own).
@@ -378,7 +380,7 @@ pub async fn set_viewing(
         }
         None => None,
     };
-    let mut response = redirect("/");
+    let mut response = redirect(&safe_next(form.back.as_deref()));
     let cookie = match shared {
         Some(id) => HeaderValue::from_str(&format!(
             "{VIEWING_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax"

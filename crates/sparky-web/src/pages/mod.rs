@@ -129,6 +129,9 @@ pub struct Shell {
     /// The assistant's drawer (signed-in pages only).
     pub chat_js: String,
     pub icon: String,
+    /// Where switching whose data is shown leads: this page (for the other person), or its
+    /// list when it is one person's recipe or plan ([`back_after_switch`]).
+    pub back: String,
 }
 
 impl Shell {
@@ -207,6 +210,7 @@ impl Shell {
             js: crate::assets::url("app.js"),
             chat_js: crate::assets::url("chat.js"),
             icon: crate::assets::url("icon.svg"),
+            back: "/".into(),
         }
     }
 }
@@ -259,11 +263,31 @@ impl Page {
         shell.theme = prefs.theme.clone();
         shell.csrf = self.csrf.clone();
         shell.nav = nav;
+        shell.back = back_after_switch(&self.uri);
         shell.user_name = me.full_name.unwrap_or(me.email);
         shell.others = others;
         shell.viewing = viewing;
         shell.units = Units::from_preferences(&units_prefs);
         Ok(shell)
+    }
+}
+
+/// The page to show after switching whose data is shown on the page at `uri`: the same page
+/// (a report, the check-in, a day…) for the other person, the list for one person's recipe or
+/// plan, Today for anything else (a form's answer has no page of its own to go back to).
+fn back_after_switch(uri: &Uri) -> String {
+    let path = uri.path();
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    match path {
+        "/reports" | "/checkin" | "/exercise" | "/goals" | "/recipes" | "/plans" => {
+            format!("{path}{query}")
+        }
+        p if p.starts_with("/day/") && p.matches('/').count() == 2 => p.to_string(),
+        p if p.starts_with("/recipes/") => "/recipes".into(),
+        p if p.starts_with("/plans/") => "/plans".into(),
+        p if p.starts_with("/exercise/") => "/exercise".into(),
+        p if p.starts_with("/checkin/") => "/checkin".into(),
+        _ => "/".into(),
     }
 }
 
@@ -668,4 +692,27 @@ pub fn security_headers(headers: &mut HeaderMap) {
         "permissions-policy",
         "camera=(self), microphone=(), geolocation=()",
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::back_after_switch;
+
+    #[test]
+    fn a_switch_goes_back_to_the_page_or_its_list() {
+        let back = |u: &str| back_after_switch(&u.parse().unwrap());
+        assert_eq!(back("/reports?days=7"), "/reports?days=7");
+        assert_eq!(back("/day/2026-12-01"), "/day/2026-12-01");
+        assert_eq!(
+            back("/recipes/0b5c1f1e-0000-4000-8000-000000000000"),
+            "/recipes"
+        );
+        assert_eq!(
+            back("/plans/0b5c1f1e-0000-4000-8000-000000000000/items"),
+            "/plans"
+        );
+        assert_eq!(back("/checkin/log"), "/checkin");
+        assert_eq!(back("/add/quick"), "/");
+        assert_eq!(back("/"), "/");
+    }
 }
