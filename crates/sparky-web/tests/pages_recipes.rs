@@ -314,7 +314,7 @@ async fn a_recipe_is_built_from_found_foods_changed_logged_and_deleted() {
     .await;
     assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
     assert!(
-        asked.body.contains("<h1>Delete this recipe?"),
+        asked.body.contains("<h1>Delete the recipe “Big porridge”?"),
         "{}",
         asked.body
     );

@@ -453,7 +453,11 @@ async fn family_grants_are_given_listed_and_revoked_and_settings_stay_ones_own()
     .await;
     // Without confirm=yes (no script asked): a page asks, and the grant is still there.
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r.body.contains("Stop this sharing?"), "{}", r.body);
+    assert!(
+        r.body.contains("Stop sharing “checkin” with Fay?"),
+        "{}",
+        r.body
+    );
     let still = app.get("/api/v1/family-access", &eve).await.body;
     assert_eq!(still["given"].as_array().unwrap().len(), 1, "{still}");
     let r = submit(
@@ -589,4 +593,39 @@ async fn exercise_calories_eaten_back_is_a_preference_that_today_follows() {
         app.get("/api/v1/preferences", &me).await.body["week_start"],
         "sunday"
     );
+}
+
+/// The page asking before a revoke names what it is about, and an id that is not one of the
+/// user's is the 404 page at once (it asked about anything).
+#[tokio::test]
+async fn the_question_names_what_goes_and_unknown_ids_are_404() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("ann@example.com").await;
+    let made = app
+        .post("/api/v1/api-keys", &me, json!({"name": "grafana"}))
+        .await;
+    let id = made.body["id"].as_str().unwrap();
+    let r = submit(
+        &app,
+        "/settings/security",
+        &format!("/settings/keys/{id}/revoke"),
+        &me,
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("Revoke the API key “grafana”?"),
+        "{}",
+        r.body
+    );
+    for path in [
+        "/settings/keys/0b5c1f1e-0000-4000-8000-000000000000/revoke",
+        "/settings/family/0b5c1f1e-0000-4000-8000-000000000000/revoke",
+        "/recipes/0b5c1f1e-0000-4000-8000-000000000000/delete",
+        "/plans/0b5c1f1e-0000-4000-8000-000000000000/delete",
+    ] {
+        let r = submit(&app, "/settings/security", path, &me, &[]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
+    }
 }

@@ -274,8 +274,16 @@ pub async fn delete(
     PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
     if !form.confirmed() {
+        let m = measurements::get(&mut page.tx, id).await?;
+        let what = format!(
+            "{} {} {} of {}",
+            m.kind.replace('_', " "),
+            m.value.decimal().normalize(),
+            m.unit,
+            m.date
+        );
         let action = format!("/checkin/entry/{id}/delete");
-        return ask(page, Loss::CheckinEntry, action, "/checkin".into()).await;
+        return ask(page, Loss::CheckinEntry, &what, action, "/checkin".into()).await;
     }
     measurements::delete(&mut page.tx, id).await?;
     page.tx.commit().await?;

@@ -64,7 +64,7 @@ impl Loss {
 #[template(path = "pages/confirm.html")]
 struct ConfirmPage {
     shell: Shell,
-    question: &'static str,
+    question: String,
     why: &'static str,
     button: &'static str,
     /// Where the form goes: the path it was sent to.
@@ -73,16 +73,19 @@ struct ConfirmPage {
     back: String,
 }
 
-/// The page asking whether to go on with `loss`, sent again to `action`; Cancel goes `back`.
+/// The page asking whether to go on with `loss` of `what` (its name, read by the caller, which
+/// also makes an unknown or invisible id the 404 it would be), sent again to `action`; Cancel
+/// goes `back`.
 pub async fn ask(
     mut page: Page,
     loss: Loss,
+    what: &str,
     action: String,
     back: String,
 ) -> Result<Response, PageError> {
     let t = page.t;
-    let question = t.get(&format!("confirm.{}", loss.key()));
-    let shell = page.shell(question, loss.nav()).await?;
+    let question = t.fill(&format!("confirm.{}", loss.key()), &[("what", what)]);
+    let shell = page.shell(&question, loss.nav()).await?;
     Ok(html(&ConfirmPage {
         shell,
         question,

@@ -362,7 +362,8 @@ async fn delete(
     if !form.confirmed() {
         let action = format!("/exercise/workout/{id}/delete");
         let back = format!("/exercise?date={}", w.date);
-        return ask(page, Loss::Workout, action, back).await;
+        let what = format!("“{}” of {}", w.exercise_name, day_label(&page.t, w.date, 0));
+        return ask(page, Loss::Workout, &what, action, back).await;
     }
     workouts::delete(&mut page.tx, id).await?;
     page.tx.commit().await?;

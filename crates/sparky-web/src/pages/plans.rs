@@ -399,8 +399,12 @@ async fn delete(
     PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
     if !form.confirmed() {
+        let name = meal_plans::get_template(&mut page.tx, id)
+            .await?
+            .template
+            .name;
         let (action, back) = (format!("/plans/{id}/delete"), format!("/plans/{id}"));
-        return ask(page, Loss::Plan, action, back).await;
+        return ask(page, Loss::Plan, &name, action, back).await;
     }
     meal_plans::delete_template(&mut page.tx, id).await?;
     page.tx.commit().await?;

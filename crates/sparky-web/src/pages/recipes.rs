@@ -707,8 +707,9 @@ async fn delete(
     PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
     if !form.confirmed() {
+        let name = recipes::get(&mut page.tx, id).await?.name;
         let (action, back) = (format!("/recipes/{id}/delete"), format!("/recipes/{id}"));
-        return ask(page, Loss::Recipe, action, back).await;
+        return ask(page, Loss::Recipe, &name, action, back).await;
     }
     recipes::delete(&mut page.tx, id).await?;
     page.tx.commit().await?;

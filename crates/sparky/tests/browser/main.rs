@@ -412,7 +412,10 @@ async fn deleting_a_plan_asks_first() {
     let delete = format!("form[action='/plans/{id}/delete'] button");
     b.click(&delete).await;
     let asked = b.client.get_alert_text().await.expect("a dialog asks");
-    assert!(asked.starts_with("Delete this meal plan?"), "{asked}");
+    assert!(
+        asked.starts_with("Delete the meal plan “Rest week”?"),
+        "{asked}"
+    );
     b.client.dismiss_alert().await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(b.path().await, format!("/plans/{id}"));

@@ -153,7 +153,7 @@ pub const SCREENS: &[Screen] = &[
             Click("ul.results a"),
             Wait("#ingredients-h"),
             Submit("form[action$='/delete'].top-gap"),
-            WaitText("h1", "Delete this recipe?"),
+            WaitText("h1", "Delete the recipe"),
         ],
     ),
     screen("goals", "/goals", User, &[]),

@@ -236,8 +236,17 @@ async fn delete(
     PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
     if !form.confirmed() {
+        let goal = goals::get(&mut page.tx, id).await?;
+        let what = match goal.target_value {
+            Some(v) => format!(
+                "{} {}",
+                sparky_core::units::round_dp(v.decimal(), 2).normalize(),
+                goal.target_unit
+            ),
+            None => String::new(),
+        };
         let action = format!("/goals/{id}/delete");
-        return ask(page, Loss::WeightGoal, action, "/goals".into()).await;
+        return ask(page, Loss::WeightGoal, &what, action, "/goals".into()).await;
     }
     goals::delete(&mut page.tx, id).await?;
     page.tx.commit().await?;

@@ -158,8 +158,27 @@ async fn revoke(
     PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
     if !form.confirmed() {
+        let grant = family::list(&mut page.tx)
+            .await?
+            .given
+            .into_iter()
+            .find(|g| g.id == id)
+            .ok_or(PageError::NotFound)?;
+        let person = grant
+            .grantee
+            .full_name
+            .or(grant.grantee.email)
+            .unwrap_or_default();
+        let what = format!("“{}” with {person}", grant.access_type);
         let action = format!("/settings/family/{id}/revoke");
-        return ask(page, Loss::FamilyGrant, action, "/settings/family".into()).await;
+        return ask(
+            page,
+            Loss::FamilyGrant,
+            &what,
+            action,
+            "/settings/family".into(),
+        )
+        .await;
     }
     family::revoke(&mut page.tx, id).await?;
     page.tx.commit().await?;

@@ -282,8 +282,23 @@ async fn revoke_key(
     PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
     if !form.confirmed() {
+        let request = PageRequest::parse(None, None, api_keys::LIST_LIMIT)?;
+        let name = api_keys::list(&mut page.tx, &request, 0)
+            .await?
+            .items
+            .into_iter()
+            .find(|k| k.id == id)
+            .ok_or(PageError::NotFound)?
+            .name;
         let action = format!("/settings/keys/{id}/revoke");
-        return ask(page, Loss::ApiKey, action, "/settings/security".into()).await;
+        return ask(
+            page,
+            Loss::ApiKey,
+            &name,
+            action,
+            "/settings/security".into(),
+        )
+        .await;
     }
     api_keys::revoke(&mut page.tx, id).await?;
     page.tx.commit().await?;
