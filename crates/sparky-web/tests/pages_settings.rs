@@ -629,3 +629,41 @@ async fn the_question_names_what_goes_and_unknown_ids_are_404() {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
     }
 }
+
+/// Saving the profile form with the height as it shows it (one place; inches for US units)
+/// keeps the stored height (170 cm became 169.93 cm on every save in US units).
+#[tokio::test]
+async fn saving_the_profile_keeps_the_height_it_shows() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("ann@example.com").await;
+    let r = app
+        .put("/api/v1/profile", &me, json!({"height_cm": 170.25}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    for (units, shown) in [("metric", "170.3"), ("imperial", "67")] {
+        let r = app
+            .put("/api/v1/preferences", &me, json!({"units_system": units}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        let page = get(&app, "/settings", &me).await;
+        assert!(
+            page.body.contains(&format!("value=\"{shown}\"")),
+            "{units}: {}",
+            page.body
+        );
+        let saved = submit(
+            &app,
+            "/settings",
+            "/settings/profile",
+            &me,
+            &[("full_name", "Ann"), ("height", shown)],
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        assert_eq!(
+            app.get("/api/v1/profile", &me).await.body["height_cm"],
+            170.25,
+            "{units}"
+        );
+    }
+}

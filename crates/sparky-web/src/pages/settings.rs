@@ -119,14 +119,9 @@ async fn current(
     let me = accounts::me(&mut page.tx).await?;
     let prof = profile::get(&mut page.tx, Acting::ME).await?;
     let prefs = preferences::get(&mut page.tx, Acting::ME).await?;
-    let height = prof.height_cm.map(|h| {
-        let shown = if shell.units.imperial() {
-            cm_to_in(h.decimal())
-        } else {
-            h.decimal()
-        };
-        round_dp(shown, 1).normalize().to_string()
-    });
+    let height = prof
+        .height_cm
+        .map(|h| height_shown(h.decimal(), shell.units.imperial()));
     Ok((
         ProfileForm {
             full_name: me.full_name.unwrap_or_default(),
@@ -185,6 +180,12 @@ async fn again(
         false,
     ));
     Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+}
+
+/// A height as the profile form shows it: cm or inches, one place.
+fn height_shown(cm: rust_decimal::Decimal, imperial: bool) -> String {
+    let shown = if imperial { cm_to_in(cm) } else { cm };
+    round_dp(shown, 1).normalize().to_string()
 }
 
 fn profile_input(
@@ -248,9 +249,15 @@ async fn save_profile(
     let own = preferences::get(&mut page.tx, Acting::ME).await?;
     let imperial = Units::from_preferences(&own).imperial();
     let mut errors = Errors::default();
-    let input = profile_input(&form, imperial, &mut errors, &t);
+    let mut input = profile_input(&form, imperial, &mut errors, &t);
     if !errors.is_empty() {
         return again(page, Some(form), None, errors).await;
+    }
+    // The height sent back as the form showed it (rounded to one place, in inches for US
+    // units) is the stored one: saving the form must not move 170 cm to 169.93.
+    let stored = profile::get(&mut page.tx, Acting::ME).await?.height_cm;
+    if stored.is_some_and(|h| height_shown(h.decimal(), imperial) == form.height.trim()) {
+        input.height_cm = None;
     }
     let result = async {
         let change = input.parse()?;
