@@ -129,8 +129,10 @@ pub struct WeekTotal {
     pub logged_days: u32,
     /// Sum of the known values; `None` when no day has one.
     pub total: Option<Decimal>,
-    /// The sum of the targets of the week's days in range (7 × the daily target for a
-    /// whole week with one target for every day); `None` when a day has no target.
+    /// The sum of the targets of the week's logged days (7 × the daily target for a whole
+    /// week logged with one target for every day), as Today's week budget counts them: a day
+    /// with nothing logged (before one started, or forgotten) is not calories "under budget".
+    /// `None` when no day is logged or a logged day has no target.
     pub budget: Option<Decimal>,
 }
 
@@ -178,8 +180,8 @@ pub fn target_on(
 }
 
 /// Weekly totals of daily values laid on `from..=to` (`daily[i]` is day `from + i`; missing
-/// days are `None`), each against a budget: the sum of the targets of the week's days in range
-/// (`target_of` a day; no budget when a day has no target).
+/// days are `None`), each against a budget: the sum of the targets of the week's logged days
+/// (`target_of` a day; no budget when a logged day has no target, or none is logged).
 pub fn weekly_totals(
     from: NaiveDate,
     daily: &[Option<Decimal>],
@@ -201,11 +203,16 @@ pub fn weekly_totals(
         }
         if let Some(w) = weeks.last_mut() {
             w.days += 1;
-            w.budget = w.budget.zip(target_of(day)).map(|(b, t)| b + t);
             if let Some(v) = v {
+                w.budget = w.budget.zip(target_of(day)).map(|(b, t)| b + t);
                 w.logged_days += 1;
                 w.total = Some(w.total.unwrap_or_default() + v);
             }
+        }
+    }
+    for w in &mut weeks {
+        if w.logged_days == 0 {
+            w.budget = None;
         }
     }
     weeks
@@ -266,13 +273,19 @@ mod tests {
         assert_eq!(w[0].week_start, day("2026-06-29"));
         assert_eq!((w[0].days, w[0].logged_days), (5, 4));
         assert_eq!(w[0].total, Some(dec!(8000)));
-        assert_eq!(w[0].budget, Some(dec!(9000)));
+        // The four logged days' targets: the day without food is no budget left over.
+        assert_eq!(w[0].budget, Some(dec!(7200)));
         assert_eq!(w[1].budget, Some(dec!(12600)));
         assert_eq!((w[2].days, w[2].week_start), (1, day("2026-07-13")));
         assert_eq!(
             weekly_totals(day("2026-07-01"), &[None], chrono::Weekday::Mon, |_| None)[0].total,
             None
         );
+        // Nothing logged in a week: no budget to be under.
+        let none = weekly_totals(day("2026-07-01"), &[None], chrono::Weekday::Mon, |_| {
+            Some(dec!(1800))
+        });
+        assert_eq!(none[0].budget, None);
     }
 
     #[test]
@@ -295,20 +308,29 @@ mod tests {
             Some(dec!(2000))
         );
         // A week's budget sums its days' own targets: Wednesday to Sunday, one of them Saturday.
-        let weeks = weekly_totals(day("2026-07-01"), &[None; 5], chrono::Weekday::Mon, |d| {
-            target_on(Some(dec!(2000)), w, d)
-        });
+        let weeks = weekly_totals(
+            day("2026-07-01"),
+            &[Some(dec!(1)); 5],
+            chrono::Weekday::Mon,
+            |d| target_on(Some(dec!(2000)), w, d),
+        );
         assert_eq!(weeks[0].budget, Some(dec!(10600)));
         // A day without any target leaves its week without a budget.
-        let weeks = weekly_totals(day("2026-07-01"), &[None; 5], chrono::Weekday::Mon, |d| {
-            target_on(None, w, d)
-        });
+        let weeks = weekly_totals(
+            day("2026-07-01"),
+            &[Some(dec!(1)); 5],
+            chrono::Weekday::Mon,
+            |d| target_on(None, w, d),
+        );
         assert_eq!(weeks[0].budget, None);
         // Weeks that start on Sunday: Wednesday 2026-07-01 to Saturday is one week, Sunday the
         // next.
-        let weeks = weekly_totals(day("2026-07-01"), &[None; 5], chrono::Weekday::Sun, |d| {
-            target_on(Some(dec!(2000)), w, d)
-        });
+        let weeks = weekly_totals(
+            day("2026-07-01"),
+            &[Some(dec!(1)); 5],
+            chrono::Weekday::Sun,
+            |d| target_on(Some(dec!(2000)), w, d),
+        );
         assert_eq!(weeks.len(), 2);
         assert_eq!(weeks[0].week_start, day("2026-06-28"));
         assert_eq!((weeks[0].days, weeks[0].budget), (4, Some(dec!(8600))));
@@ -325,9 +347,12 @@ mod tests {
             week_start_on(day("2026-07-03"), chrono::Weekday::Sat),
             day("2026-06-27")
         );
-        let weeks = weekly_totals(day("2026-07-01"), &[None; 5], chrono::Weekday::Mon, |d| {
-            target_on(None, w, d)
-        });
+        let weeks = weekly_totals(
+            day("2026-07-01"),
+            &[Some(dec!(1)); 5],
+            chrono::Weekday::Mon,
+            |d| target_on(None, w, d),
+        );
         assert_eq!(weeks[0].budget, None);
     }
 

@@ -77,8 +77,9 @@ async fn the_reports_page_charts_and_tabulates_a_range_with_csv_links() {
         "1,750 kcal",
         "1,800 kcal",
         "2 of 14",
-        // Weekly budget 5 × 1800 for the part week 07-01..05.
-        "9,000",
+        // Weekly budget of the part week 07-01..05: its two logged days × 1800 (the days
+        // without food are not calories under budget, as on Today).
+        "3,600",
         // The foods that gave the most calories: Oats twice, 3,500 kcal, all of them.
         "Top foods",
         "href=\"/reports?from=2026-07-01&amp;to=2026-07-14&amp;by=calories#rep-top\" aria-current=\"page\">Calories</a>",

@@ -215,13 +215,14 @@ async fn nutrition_report_adds_up_by_hand() {
     assert_eq!(c["target"], 1800.0);
     assert_eq!(c["average"], 2000.0);
     assert_eq!(c["days_within_target"], 1);
-    // Weeks from Monday: 07-01..05 (5 days, budget 5 × 1800), 07-06..12, 07-13..14.
+    // Weeks from Monday: 07-01..05, 07-06..12, 07-13..14; each budget is its logged days ×
+    // 1800 (a day without food is not calories under budget), none for a week without any.
     assert_eq!(
         c["weeks"],
         json!([
-            {"week_start": "2026-06-29", "days": 5, "logged_days": 2, "calories": 3500.0, "budget": 9000.0},
-            {"week_start": "2026-07-06", "days": 7, "logged_days": 1, "calories": 2500.0, "budget": 12600.0},
-            {"week_start": "2026-07-13", "days": 2, "logged_days": 0, "calories": null, "budget": 3600.0},
+            {"week_start": "2026-06-29", "days": 5, "logged_days": 2, "calories": 3500.0, "budget": 3600.0},
+            {"week_start": "2026-07-06", "days": 7, "logged_days": 1, "calories": 2500.0, "budget": 1800.0},
+            {"week_start": "2026-07-13", "days": 2, "logged_days": 0, "calories": null, "budget": null},
         ])
     );
 

@@ -44,8 +44,8 @@ pub struct CalorieWeek {
     /// kcal eaten on the logged days; null when none was logged.
     #[schema(value_type = Option<f64>)]
     pub calories: Option<Amount>,
-    /// The sum of the days' calorie targets (7 × the target for a whole week with the same
-    /// target every day); null without a target.
+    /// The sum of the calorie targets of the days with food logged (as Today's week budget
+    /// counts them); null without a target or without a logged day.
     #[schema(value_type = Option<f64>)]
     pub budget: Option<Amount>,
 }
