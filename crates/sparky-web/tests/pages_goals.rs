@@ -543,3 +543,44 @@ async fn goals_leave_what_today_leaves() {
     assert!(page.body.contains(">1,800<"), "{}", page.body);
     assert!(!page.body.contains(">1,500<"), "{}", page.body);
 }
+
+/// A paused weight goal stays on the page with Resume (it vanished, with no way back).
+#[tokio::test]
+async fn a_paused_weight_goal_can_be_resumed() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("ann@example.com").await;
+    log(&app, &me, "weight", 80.0).await;
+    let r = app
+        .post(
+            "/api/v1/goals",
+            &me,
+            json!({"type": "weight_loss", "target_value": 70, "target_unit": "kg"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let paused = submit(
+        &app,
+        "/goals",
+        &format!("/goals/{id}/status"),
+        &me,
+        &[("status", "paused")],
+    )
+    .await;
+    assert_eq!(paused.status, StatusCode::SEE_OTHER, "{}", paused.body);
+    let page = get(&app, "/goals", &me).await;
+    assert!(page.body.contains("Paused · target 70 kg"), "{}", page.body);
+    assert!(page.body.contains(">Resume</button>"), "{}", page.body);
+    let resumed = submit(
+        &app,
+        "/goals",
+        &format!("/goals/{id}/status"),
+        &me,
+        &[("status", "active")],
+    )
+    .await;
+    assert_eq!(resumed.status, StatusCode::SEE_OTHER, "{}", resumed.body);
+    assert_eq!(target(&active(&app, &me).await, "weight_loss"), Some(70.0));
+    let page = get(&app, "/goals", &me).await;
+    assert!(!page.body.contains("Paused · target"), "{}", page.body);
+}

@@ -265,7 +265,16 @@ async fn render(
         ),
         None => t.fill("day.ring_label_no_target", &[("eaten", &kcal(eaten))]),
     };
-    let weight = weight::view(&t, &shell, &active, weight_form);
+    let paused = goals::list(
+        &mut page.tx,
+        page.acting,
+        ListFilter {
+            status: Some(GoalStatus::Paused),
+            ..ListFilter::default()
+        },
+    )
+    .await?;
+    let weight = weight::view(&t, &shell, &active, &paused, weight_form);
     let direction = params.direction.unwrap_or_default();
     let (suggestion, suggestion_missing) = if own && !direction.is_empty() {
         suggest(&mut page, &t, &direction).await?

@@ -45,6 +45,8 @@ pub struct WeightGoalView {
 /// The weight goal card: the active goal, or the form to set one.
 pub struct WeightView {
     pub goal: Option<WeightGoalView>,
+    /// Paused weight goals, to resume (they vanished from the page once paused).
+    pub paused: Vec<PausedGoalView>,
     pub types: Vec<Opt>,
     pub unit: &'static str,
     pub errors: Errors,
@@ -63,10 +65,18 @@ pub struct WeightForm {
     pub once: Option<String>,
 }
 
+/// A paused weight goal: what it was, and its id for Resume.
+pub struct PausedGoalView {
+    pub id: Uuid,
+    pub kind: &'static str,
+    pub target: String,
+}
+
 pub fn view(
     t: &Messages,
     shell: &Shell,
     active: &[Goal],
+    paused: &[Goal],
     form: Option<(Errors, WeightForm)>,
 ) -> WeightView {
     let date = |d: NaiveDate| day_label(t, d, chrono::Utc::now().year());
@@ -107,8 +117,21 @@ pub fn view(
             },
         )
     });
+    let paused = paused
+        .iter()
+        .filter(|g| g.goal_type.is_weight())
+        .map(|g| PausedGoalView {
+            id: g.id,
+            kind: t.get(&format!("goals.type.{}", g.goal_type.as_str())),
+            target: g
+                .target_value
+                .map(|a| format!("{} {}", number(a.to_f64(), 1), g.target_unit))
+                .unwrap_or_default(),
+        })
+        .collect();
     WeightView {
         goal,
+        paused,
         types: options(
             t,
             "goals.type",
