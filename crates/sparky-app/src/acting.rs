@@ -38,7 +38,12 @@ impl Area {
         match self {
             Area::Diary => &[AccessType::Calorie, AccessType::Reports],
             Area::Measurements => &[AccessType::Checkin, AccessType::Reports],
-            Area::Goals => &[AccessType::Calorie, AccessType::Reports],
+            // Daily targets with the diary, weight goals with the weight (goals_select).
+            Area::Goals => &[
+                AccessType::Calorie,
+                AccessType::Checkin,
+                AccessType::Reports,
+            ],
             Area::FoodList => &[AccessType::FoodList],
             Area::Profile => AccessType::ALL,
         }

@@ -189,12 +189,14 @@ const TABLES: &[Table] = &[
 
 const ACCESS_TYPES: &[&str] = &["calorie", "checkin", "reports", "food_list"];
 
-/// The family matrix of ARCHITECTURE.md, the database contract: may a grantee with `access` read the grantor's row?
+/// The family matrix of the README (Family access), the database contract: may a grantee with `access` read the grantor's row?
 fn grantee_reads(table: &str, access: &str) -> bool {
     match table {
         "users" | "user_preferences" | "user_profiles" => true,
-        "food_diary" | "exercise_diary" | "goals" => matches!(access, "calorie" | "reports"),
-        "measurements" => matches!(access, "checkin" | "reports"),
+        "food_diary" | "exercise_diary" => matches!(access, "calorie" | "reports"),
+        // The goals row here is a weight goal: it follows the weight (its start is one); the
+        // daily targets follow the diary (crates/sparky-web/tests/goals.rs).
+        "measurements" | "goals" => matches!(access, "checkin" | "reports"),
         "food_items" | "nutrition_data" | "recipe_ingredients" | "meal_plan_templates" => {
             access == "food_list"
         }

@@ -622,6 +622,7 @@ async fn family_grantees_read_goals_but_never_write_them() {
     let (ann_id, ann) = app.user("ann@example.com").await;
     let (_, bob) = app.user("bob@example.com").await;
     let (_, cat) = app.user("cat@example.com").await;
+    let (_, dan) = app.user("dan@example.com").await;
     measure(&app, &ann_id, "weight", "90", "kg", 0).await;
     let g = create_goal(
         &app,
@@ -688,20 +689,36 @@ async fn family_grantees_read_goals_but_never_write_them() {
         2
     );
 
-    // checkin and food_list do not include goals.
-    for access in ["checkin", "food_list"] {
-        app.post(
-            "/api/v1/family-access",
-            &ann,
-            json!({"grantee_email": "cat@example.com", "access_type": access}),
-        )
-        .await;
-    }
+    // food_list does not include goals.
+    app.post(
+        "/api/v1/family-access",
+        &ann,
+        json!({"grantee_email": "cat@example.com", "access_type": "food_list"}),
+    )
+    .await;
     assert_eq!(
         app.get(&list_path, &cat).await.status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(app.get(&path, &cat).await.status, StatusCode::NOT_FOUND);
+    // checkin (the weight) shows the weight goal, whose start is a weight, and not the daily
+    // targets; calorie (the diary) the daily targets and not the weight goal.
+    app.post(
+        "/api/v1/family-access",
+        &ann,
+        json!({"grantee_email": "dan@example.com", "access_type": "checkin"}),
+    )
+    .await;
+    let seen = app.get(&list_path, &dan).await;
+    assert_eq!(seen.status, StatusCode::OK, "{:?}", seen.body);
+    let types: Vec<&str> = seen
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["weight_loss"], "{:?}", seen.body);
     // calorie: reads goals too.
     app.post(
         "/api/v1/family-access",
@@ -711,9 +728,24 @@ async fn family_grantees_read_goals_but_never_write_them() {
     .await;
     let seen = app.get(&list_path, &cat).await;
     assert_eq!(seen.status, StatusCode::OK);
-    assert_eq!(seen.body.as_array().unwrap().len(), 2);
+    let types: Vec<&str> = seen
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["calorie_target"], "{:?}", seen.body);
+    // The weight goal is not even visible to her; the calorie target is, read-only.
     assert_eq!(
         app.put(&path, &cat, json!({"status": "paused"}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let cal_path = format!("/api/v1/goals/{}", seen.body[0]["id"].as_str().unwrap());
+    assert_eq!(
+        app.put(&cal_path, &cat, json!({"status": "paused"}))
             .await
             .status,
         StatusCode::FORBIDDEN

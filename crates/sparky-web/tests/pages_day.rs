@@ -805,7 +805,7 @@ async fn a_revoked_share_leaves_the_viewer_writing_their_own_day() {
     assert!(signed_in.forgets_viewing(), "{:?}", signed_in.set_cookies);
 }
 
-/// Viewing someone who shares only check-ins or foods, the navigation leaves out Goals (it led
+/// Viewing someone who shares only their foods, the navigation leaves out Goals (it led
 /// to a 404, and typed by hand the page now says they are not shared); with a grant that covers
 /// goals, and for one's own data, it is there.
 #[tokio::test]
@@ -813,12 +813,12 @@ async fn the_nav_offers_goals_only_when_they_can_be_read() {
     let app = TestApp::spawn().await;
     let (ann_id, ann) = app.user("ann@example.com").await;
     let (_, bob) = app.user("bob@example.com").await;
-    grant(&app, &ann, "bob@example.com", "checkin").await;
+    grant(&app, &ann, "bob@example.com", "food_list").await;
     let goals_link = "href=\"/goals\"";
-    let viewing = get(&app, "/checkin", &bob, Some(&ann_id)).await;
+    let viewing = get(&app, "/recipes", &bob, Some(&ann_id)).await;
     assert_eq!(viewing.status, StatusCode::OK);
     assert!(!viewing.body.contains(goals_link), "{}", viewing.body);
-    let own = get(&app, "/checkin", &bob, None).await;
+    let own = get(&app, "/recipes", &bob, None).await;
     assert!(own.body.contains(goals_link));
     // Typed by hand: the page says they are not shared (it was a 404 page).
     let typed = get(&app, "/goals", &bob, Some(&ann_id)).await;
@@ -829,7 +829,7 @@ async fn the_nav_offers_goals_only_when_they_can_be_read() {
         typed.body
     );
     grant(&app, &ann, "bob@example.com", "reports").await;
-    let viewing = get(&app, "/checkin", &bob, Some(&ann_id)).await;
+    let viewing = get(&app, "/recipes", &bob, Some(&ann_id)).await;
     assert!(viewing.body.contains(goals_link));
     assert_eq!(
         get(&app, "/goals", &bob, Some(&ann_id)).await.status,

@@ -791,7 +791,8 @@ async fn two_grants_to_one_person_open_every_read_of_body_data() {
         let opens_body = body(a) || body(b);
         let u = format!("user_id={owner_id}");
         for (path, visible) in [
-            (format!("/api/v1/goals?{u}"), opens_diary),
+            // Daily targets with the diary, weight goals with the weight.
+            (format!("/api/v1/goals?{u}"), opens_diary || opens_body),
             (format!("/api/v1/summary/2026-07-01?{u}"), opens_diary),
             (format!("/api/v1/summary/today?{u}"), opens_diary),
             (

@@ -157,7 +157,9 @@ impl Shell {
     /// Whether the goals of the person shown may be read (the nav leaves the link out when
     /// not, instead of leading to a 404).
     pub fn may_see_goals(&self) -> bool {
-        self.may(AccessType::Calorie) || self.may(AccessType::Reports)
+        self.may(AccessType::Calorie)
+            || self.may(AccessType::Checkin)
+            || self.may(AccessType::Reports)
     }
 
     pub fn may_log(&self) -> bool {
