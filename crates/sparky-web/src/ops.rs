@@ -141,12 +141,22 @@ pub async fn observe(State(_state): State<AppState>, req: Request, next: Next) -
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
     let api = is_api(req.uri().path());
+    // A page address that only takes forms, opened (a link, sign-in's way back to where a
+    // form was sent from): its page instead of "method not allowed".
+    let section = (!api && req.method() == axum::http::Method::GET)
+        .then(|| crate::pages::section_of(req.uri().path()));
     let wants_html = req
         .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
     let response = next.run(req).await;
+    let response = match section {
+        Some(to) if response.status() == StatusCode::METHOD_NOT_ALLOWED => {
+            crate::pages::redirect(&to)
+        }
+        _ => response,
+    };
     // The API always answers in its JSON shape, pages with the app's HTML error page.
     let response = if api {
         normalise_error(response)

@@ -1151,3 +1151,27 @@ async fn switching_whose_data_is_shown_stays_on_the_page() {
     .await;
     assert_eq!(r.location, "/");
 }
+
+/// A page address that only takes forms, opened (a link, or signing in again on the way back
+/// to where a form was sent), leads to its page instead of "method not allowed".
+#[tokio::test]
+async fn opening_a_form_address_leads_to_its_page() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for (path, to) in [
+        ("/settings/profile", "/settings"),
+        ("/add/quick", "/add"),
+        ("/checkin/water", "/checkin"),
+        ("/viewing", "/"),
+    ] {
+        let r = get(&app, path, &ann, None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}: {}", r.body);
+        assert_eq!(r.location, to, "{path}");
+    }
+    let api = app.get("/api/v1/auth/logout", &ann).await;
+    assert_eq!(
+        api.status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "the API keeps its 405"
+    );
+}

@@ -274,6 +274,17 @@ impl Page {
     }
 }
 
+/// The page a page address belongs to (`/settings/profile` → `/settings`, `/add/quick` →
+/// `/add`), for a GET of an address that only takes forms; Today for anything else.
+pub fn section_of(path: &str) -> String {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    match first {
+        "add" | "checkin" | "exercise" | "goals" | "plans" | "recipes" | "reports" | "settings"
+        | "onboarding" => format!("/{first}"),
+        _ => "/".into(),
+    }
+}
+
 /// The page to show after switching whose data is shown on the page at `uri`: the same page
 /// (a report, the check-in, a day…) for the other person, the list for one person's recipe or
 /// plan, Today for anything else (a form's answer has no page of its own to go back to).
