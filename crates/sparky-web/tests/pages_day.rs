@@ -982,7 +982,25 @@ async fn thousands_are_read_and_unreadable_numbers_refused() {
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("protein: must be a number"), "{}", r.body);
+    // The quick-add form again, with what was typed and the reason by its label.
+    assert!(r.body.contains("Protein: must be a number"), "{}", r.body);
+    assert!(
+        r.body.contains("value=\"12g\"") && r.body.contains("value=\"Feast\""),
+        "{}",
+        r.body
+    );
+    let r = post(
+        &app,
+        "/add/quick",
+        &ann,
+        None,
+        Some(&csrf),
+        &quick("200000", ""),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Calories: must be at most"), "{}", r.body);
+    assert!(r.body.contains("value=\"200000\""), "{}", r.body);
     let day = app.get("/api/v1/diary/2026-07-05", &ann).await;
     assert_eq!(
         day.body["totals"]["calories"],

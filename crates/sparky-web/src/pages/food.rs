@@ -79,6 +79,19 @@ pub struct SheetView {
     pub once: Uuid,
     /// What the new-food form shows: blank, or what was typed into a refused one.
     pub create: CreateTyped,
+    /// What the quick-add form shows: blank, or what was typed into a refused one.
+    pub quick: QuickTyped,
+}
+
+/// The quick-add form's fields as typed, and why it was refused.
+#[derive(Debug, Clone, Default)]
+pub struct QuickTyped {
+    pub name: String,
+    pub calories: String,
+    pub protein: String,
+    pub carbohydrates: String,
+    pub fat: String,
+    pub error: Option<String>,
 }
 
 /// The new-food form's fields as typed, and why it was refused.
@@ -133,6 +146,14 @@ impl SheetParams {
             code: None,
         }
     }
+
+    /// The sheet's quick-add tab for `date` and `meal`.
+    pub(super) fn quick_tab(date: NaiveDate, meal: &str) -> SheetParams {
+        SheetParams {
+            tab: Some("quick".into()),
+            ..SheetParams::create_tab(date, meal)
+        }
+    }
 }
 
 /// The sheet again on its new-food tab with what was typed and why it was refused (422), so
@@ -145,6 +166,26 @@ pub(super) async fn refused_create(
     let shell = page.shell("", "today").await?;
     let mut v = sheet_view(&mut page, &shell, p).await?;
     v.create = typed;
+    let mut shell = shell;
+    shell.title = shell.fill("add.title", &[("meal", &v.meal_name)]);
+    let mut response = if page.htmx {
+        html(&SheetFragment { shell, v })
+    } else {
+        html(&SheetPage { shell, v })
+    };
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
+}
+
+/// The sheet again on its quick-add tab with what was typed and why it was refused (422).
+pub(super) async fn refused_quick(
+    mut page: Page,
+    p: &SheetParams,
+    typed: QuickTyped,
+) -> Result<Response, PageError> {
+    let shell = page.shell("", "today").await?;
+    let mut v = sheet_view(&mut page, &shell, p).await?;
+    v.quick = typed;
     let mut shell = shell;
     shell.title = shell.fill("add.title", &[("meal", &v.meal_name)]);
     let mut response = if page.htmx {
@@ -270,6 +311,7 @@ async fn sheet_view(
         scanner: crate::assets::url("vendor/zxing.min.js"),
         once: Uuid::new_v4(),
         create: CreateTyped::blank(p.code.as_deref().unwrap_or_default()),
+        quick: QuickTyped::default(),
     })
 }
 

@@ -38,6 +38,34 @@ fn decimal_field(text: &str) -> Option<Decimal> {
     super::forms::decimal(text).ok().flatten()
 }
 
+/// A refusal of a food form in words: each field by its label ("Calories: must be at most
+/// 100000", not "nutrients.calories: …").
+fn by_label(t: &crate::i18n::Messages, fields: &sparky_app::FieldErrors) -> String {
+    fields
+        .0
+        .iter()
+        .map(|(field, problem)| {
+            let name = field
+                .rsplit('.')
+                .next()
+                .unwrap_or(field)
+                .trim_end_matches(']');
+            let key = match name {
+                "name" => "field.what".to_string(),
+                n if Nutrients::NAMES.contains(&n) => format!("nutrient.{n}"),
+                _ => String::new(),
+            };
+            let label = if !key.is_empty() && t.has(&key) {
+                t.get(&key).to_string()
+            } else {
+                field.clone()
+            };
+            format!("{label}: {problem}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// An optional number field: empty is `None`; text that is not a number is refused naming the
 /// field (it was dropped, and the entry stored without it).
 fn optional_number(field: &str, text: &Option<String>) -> Result<Option<Decimal>, PageError> {
@@ -95,10 +123,37 @@ pub(super) async fn quick(
     mut page: Page,
     PageForm(form): PageForm<QuickForm>,
 ) -> Result<Response, PageError> {
+    let meal_type = meal_field("meal", &form.meal)?;
+    let date = super::form_date("date", form.date)?;
+    // A refusal shows the form again with everything typed and the reason (it was a bare
+    // error page, and all of it was lost).
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let typed = |error: String| super::food::QuickTyped {
+        name: text(&form.name),
+        calories: text(&form.calories),
+        protein: text(&form.protein),
+        carbohydrates: text(&form.carbohydrates),
+        fat: text(&form.fat),
+        error: Some(error),
+    };
+    let again = SheetParams::quick_tab(form.date, &form.meal);
+    let numbers = [
+        ("nutrient.calories", &form.calories),
+        ("nutrient.protein", &form.protein),
+        ("nutrient.carbohydrates", &form.carbohydrates),
+        ("nutrient.fat", &form.fat),
+    ];
+    if let Some((label, _)) = numbers
+        .iter()
+        .find(|(_, v)| super::forms::decimal(v.as_deref().unwrap_or("")).is_err())
+    {
+        let why = format!("{}: {NotANumber}", page.t.get(label));
+        return super::food::refused_quick(page, &again, typed(why)).await;
+    }
     let input = QuickAddInput {
         name: form.name.clone(),
-        meal_type: meal_field("meal", &form.meal)?,
-        date: Some(super::form_date("date", form.date)?),
+        meal_type,
+        date: Some(date),
         consumed_at: None,
         nutrients: Nutrients {
             calories: optional_number("calories", &form.calories)?,
@@ -109,7 +164,15 @@ pub(super) async fn quick(
         },
     };
     if super::once::first_send(&mut page.tx, "quick", form.once.as_deref()).await? {
-        diary::quick_add(&mut page.tx, page.acting, input).await?;
+        match diary::quick_add(&mut page.tx, page.acting, input).await {
+            Ok(_) => {}
+            Err(AppError::Invalid(fields)) => {
+                // The once-token's mark goes with the rolled-back transaction.
+                let why = by_label(&page.t, &fields);
+                return super::food::refused_quick(page, &again, typed(why)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     page.tx.commit().await?;
     Ok(redirect(&format!("/day/{}", form.date)))
