@@ -861,3 +861,85 @@ async fn foods_report_ranks_the_ranges_foods() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
 }
+
+/// The exercise report lists the distance and pace records the Exercise page shows (it said
+/// "no new records" when only those were set), in the owner's units, in JSON and CSV.
+#[tokio::test]
+async fn exercise_report_has_distance_and_pace_records() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let run = app
+        .post(
+            "/api/v1/exercises",
+            &ann,
+            json!({"name": "Trail run", "category": "cardio", "met_value": 9}),
+        )
+        .await;
+    assert_eq!(run.status, StatusCode::CREATED, "{:?}", run.body);
+    for (date, km, minutes) in [
+        ("2026-07-02", 5, 30),
+        ("2026-07-05", 10, 55),
+        ("2026-07-06", 3, 12),
+        ("2026-07-07", 2, 20),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/workouts",
+                &ann,
+                json!({"exercise_id": run.body["id"], "date": date, "duration_minutes": minutes,
+                       "distance": km, "distance_unit": "km"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let r = app
+        .get(&format!("/api/v1/reports/exercise?{RANGE}"), &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let records: Vec<(String, String, f64, String)> = r.body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["date"].as_str().unwrap().to_string(),
+                r["kind"].as_str().unwrap().to_string(),
+                r["value"].as_f64().unwrap(),
+                r["unit"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let rec = |d: &str, k: &str, v: f64, u: &str| (d.to_string(), k.to_string(), v, u.to_string());
+    assert_eq!(
+        records,
+        vec![
+            rec("2026-07-02", "fastest_pace", 6.0, "min/km"),
+            rec("2026-07-02", "longest_distance", 5.0, "km"),
+            rec("2026-07-05", "fastest_pace", 5.5, "min/km"),
+            rec("2026-07-05", "longest_distance", 10.0, "km"),
+            rec("2026-07-06", "fastest_pace", 4.0, "min/km"),
+        ]
+    );
+    let csv = app
+        .get(
+            &format!("/api/v1/reports/exercise?{RANGE}&format=csv"),
+            &ann,
+        )
+        .await;
+    let text = csv.body.as_str().unwrap();
+    assert!(
+        text.contains("2026-07-06,fastest_pace,Trail run,4,min/km\r\n"),
+        "{text}"
+    );
+    // The Reports page lists them too.
+    let page = app.get(&format!("/reports?{RANGE}"), &ann).await;
+    let html = page.body.as_str().unwrap_or_default();
+    for text in [
+        "Fastest pace",
+        "4:00 /km",
+        "Longest distance",
+        "10 km in 55 min",
+    ] {
+        assert!(html.contains(text), "missing {text:?}: {html}");
+    }
+}

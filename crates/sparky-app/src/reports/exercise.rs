@@ -58,15 +58,24 @@ pub struct RecordEvent {
     /// Null when the exercise was deleted since.
     pub exercise_id: Option<Uuid>,
     pub exercise_name: String,
-    /// `one_rep_max` (Epley estimate of the day's best set) or `heaviest_weight`.
+    /// `one_rep_max` (Epley estimate of the day's best set), `heaviest_weight`,
+    /// `longest_distance` or `fastest_pace` (the Exercise page's records).
     pub kind: &'static str,
-    /// The record, in `weight_unit`, 2 places.
+    /// The record in `unit`, 2 places: a weight, a distance or minutes per km (mi).
     #[schema(value_type = f64)]
     pub value: Amount,
-    /// The set's weight and reps.
-    #[schema(value_type = f64)]
-    pub weight: Amount,
-    pub reps: i32,
+    /// `weight_unit` for weights, km or mi for a distance, `min/km` or `min/mi` for a pace.
+    pub unit: String,
+    /// The set's weight (strength records; null for distance and pace).
+    #[schema(value_type = Option<f64>)]
+    pub weight: Option<Amount>,
+    /// The set's reps (strength records; null for distance and pace).
+    pub reps: Option<i32>,
+    /// The session's distance in km or mi (distance and pace records).
+    #[schema(value_type = Option<f64>)]
+    pub distance: Option<Amount>,
+    /// The session's minutes (distance and pace records, when known).
+    pub duration_minutes: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -125,7 +134,26 @@ const EXERCISE_SQL_TAIL: &str = "
              FROM best),
      pr2 AS (SELECT *, max(weight_kg) OVER (PARTITION BY ex_key ORDER BY entry_date
                                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
-             FROM heavy)
+             FROM heavy),
+     -- Distance and pace records, as the Exercise page finds them (a pace faster than
+     -- 100 km/h, 0.6 min/km, is no record).
+     card AS (SELECT d.entry_date, coalesce(d.exercise_id::text, 'name:' || d.exercise_name) AS ex_key,
+                     d.exercise_id, d.exercise_name, d.distance_km, d.duration_minutes,
+                     CASE WHEN d.duration_minutes > 0
+                          THEN d.duration_minutes / d.distance_km END AS pace
+              FROM exercise_diary d
+              WHERE d.user_id = (SELECT id FROM who) AND d.entry_date <= (SELECT t FROM b)
+                AND d.distance_km > 0),
+     far AS (SELECT DISTINCT ON (ex_key, entry_date) * FROM card
+             ORDER BY ex_key, entry_date, distance_km DESC),
+     fast AS (SELECT DISTINCT ON (ex_key, entry_date) * FROM card WHERE pace >= 0.6
+              ORDER BY ex_key, entry_date, pace),
+     pr3 AS (SELECT *, max(distance_km) OVER (PARTITION BY ex_key ORDER BY entry_date
+                                              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
+             FROM far),
+     pr4 AS (SELECT *, min(pace) OVER (PARTITION BY ex_key ORDER BY entry_date
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
+             FROM fast)
      SELECT 'h' AS kind, b.f AS day, b.t AS day2, (SELECT id FROM who) AS uid,
             (SELECT units FROM pref) AS name, NULL::numeric AS a, NULL::numeric AS c,
             NULL::bigint AS n, (SELECT isodow FROM ws)::integer AS reps
@@ -139,7 +167,13 @@ const EXERCISE_SQL_TAIL: &str = "
      WHERE entry_date >= (SELECT f FROM b) AND (prev IS NULL OR e1rm > prev)
      UNION ALL
      SELECT 'w', entry_date, NULL, exercise_id, exercise_name, weight_kg, weight_kg, NULL, reps FROM pr2
-     WHERE entry_date >= (SELECT f FROM b) AND (prev IS NULL OR weight_kg > prev)";
+     WHERE entry_date >= (SELECT f FROM b) AND (prev IS NULL OR weight_kg > prev)
+     UNION ALL
+     SELECT 'l', entry_date, NULL, exercise_id, exercise_name, distance_km, NULL, NULL, duration_minutes
+     FROM pr3 WHERE entry_date >= (SELECT f FROM b) AND (prev IS NULL OR distance_km > prev)
+     UNION ALL
+     SELECT 'p', entry_date, NULL, exercise_id, exercise_name, pace, distance_km, NULL, duration_minutes
+     FROM pr4 WHERE entry_date >= (SELECT f FROM b) AND (prev IS NULL OR pace < prev)";
 
 /// The exercise report (one statement).
 pub async fn exercise(
@@ -164,6 +198,7 @@ pub async fn exercise(
     let system = UnitsSystem::from_preference(header.get::<_, Option<String>>("name").as_deref());
     let wu = WeightUnit::of(system);
     let kg = |v: Decimal| amount(wu.from_kg(v), 2);
+    let du = sparky_core::DistanceUnit::of(system);
     // The header row carries the owner's first day of the week in `reps`.
     let first_day =
         calc::weekday_from_iso(header.get::<_, Option<i32>>("reps").unwrap_or(1).into());
@@ -229,8 +264,41 @@ pub async fn exercise(
                         "heaviest_weight"
                     },
                     value: kg(a.unwrap_or_default()),
-                    weight: kg(r.get::<_, Option<Decimal>>("c").unwrap_or_default()),
-                    reps: r.get::<_, Option<i32>>("reps").unwrap_or(0),
+                    unit: wu.as_str().to_string(),
+                    weight: Some(kg(r.get::<_, Option<Decimal>>("c").unwrap_or_default())),
+                    reps: Some(r.get::<_, Option<i32>>("reps").unwrap_or(0)),
+                    distance: None,
+                    duration_minutes: None,
+                });
+            }
+            "l" => {
+                let km = a.unwrap_or_default();
+                records.push(RecordEvent {
+                    date: day,
+                    exercise_id: r.get("uid"),
+                    exercise_name: r.get("name"),
+                    kind: "longest_distance",
+                    value: amount(du.show(km), 2),
+                    unit: du.as_str().to_string(),
+                    weight: None,
+                    reps: None,
+                    distance: Some(amount(du.show(km), 2)),
+                    duration_minutes: r.get("reps"),
+                });
+            }
+            "p" => {
+                let km = r.get::<_, Option<Decimal>>("c").unwrap_or_default();
+                records.push(RecordEvent {
+                    date: day,
+                    exercise_id: r.get("uid"),
+                    exercise_name: r.get("name"),
+                    kind: "fastest_pace",
+                    value: amount(du.show_pace(a.unwrap_or_default()), 2),
+                    unit: format!("min/{}", du.as_str()),
+                    weight: None,
+                    reps: None,
+                    distance: Some(amount(du.show(km), 2)),
+                    duration_minutes: r.get("reps"),
                 });
             }
             _ => {}
@@ -284,7 +352,8 @@ impl ToCsv for ExerciseReport {
     }
     /// Long form, one value a row: `date,metric,subject,value,unit`. Metrics: `sessions`,
     /// `calories_burned`, `duration` (per day), `volume` (per week and muscle group, dated by
-    /// the week's first day), `one_rep_max` and `heaviest_weight` records (per exercise).
+    /// the week's first day), `one_rep_max`, `heaviest_weight`, `longest_distance` and
+    /// `fastest_pace` records (per exercise).
     fn to_csv(&self) -> String {
         let mut out = String::new();
         let wu = self.weight_unit.as_str().to_string();
@@ -347,7 +416,7 @@ impl ToCsv for ExerciseReport {
                     r.kind.into(),
                     r.exercise_name.clone(),
                     opt(Some(r.value)),
-                    wu.clone(),
+                    r.unit.clone(),
                 ],
             );
         }

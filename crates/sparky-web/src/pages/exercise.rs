@@ -235,7 +235,7 @@ pub fn workout_summary(w: &Workout) -> String {
 }
 
 /// 5.5 minutes → "5:30".
-fn minutes_clock(m: Decimal) -> String {
+pub(super) fn minutes_clock(m: Decimal) -> String {
     let secs = (m * Decimal::from(60)).round().to_i64().unwrap_or(0);
     format!("{}:{:02}", secs / 60, secs % 60)
 }

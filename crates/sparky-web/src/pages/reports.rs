@@ -427,8 +427,31 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
                     cells: vec![
                         r.exercise_name.clone(),
                         t.get(&format!("reports.record.{}", r.kind)).to_string(),
-                        format!("{} {wu}", number(a(r.value), 1)),
-                        format!("{} × {} {wu}", r.reps, number(a(r.weight), 1)),
+                        match r.kind {
+                            "fastest_pace" => format!(
+                                "{} {}",
+                                super::exercise::minutes_clock(r.value.decimal()),
+                                r.unit.trim_start_matches("min")
+                            ),
+                            _ => format!("{} {}", number(a(r.value), 1), r.unit),
+                        },
+                        match (r.reps, r.weight, r.distance, r.duration_minutes) {
+                            (Some(reps), Some(w), _, _) => {
+                                format!("{reps} × {} {wu}", number(a(w), 1))
+                            }
+                            (_, _, Some(d), Some(m)) => t.fill(
+                                "reports.record.session",
+                                &[
+                                    ("distance", &number(a(d), 2)),
+                                    ("unit", r.unit.trim_start_matches("min/")),
+                                    ("minutes", &m.to_string()),
+                                ],
+                            ),
+                            (_, _, Some(d), None) => {
+                                format!("{} {}", number(a(d), 2), r.unit.trim_start_matches("min/"))
+                            }
+                            _ => String::new(),
+                        },
                     ],
                 })
                 .collect(),
