@@ -183,6 +183,23 @@ async fn register_leads_to_onboarding_and_saving_stores_everything_at_once() {
         round(&suggestion["macros"]["fat_g"])
     );
 
+    // A leftover onboarding tab sent again (another once-token) changes nothing: 409 saying
+    // where to change things (it replaced the profile, timezone and targets set since).
+    let mut leftover: Vec<(&'static str, String)> = with("save", &[]);
+    for f in leftover.iter_mut() {
+        if f.0 == "timezone" {
+            f.1 = "Europe/Paris".into();
+        }
+    }
+    let csrf = get(&app, "/", &me).await.csrf();
+    let mut fields: Vec<(&str, &str)> = leftover.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    fields.push(("_csrf", &csrf));
+    let stale = post(&app, "/onboarding", &me, &fields).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(stale.body.contains("already set up"), "{}", stale.body);
+    let prefs = app.get("/api/v1/preferences", &me).await.body;
+    assert_eq!(prefs["timezone"], "America/Chicago");
+
     // Done: not shown again, and signing in goes to Today.
     let again = get(&app, "/onboarding", &me).await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);

@@ -157,6 +157,14 @@ async fn submit(
         if !super::once::first_send(&mut page.tx, "onboarding", form.once.as_deref()).await? {
             return Ok(redirect("/"));
         }
+        // A leftover tab sent after onboarding was finished would replace the profile,
+        // timezone and every target set since: refused, saying where to change them.
+        if onboarding::is_done(&mut page.tx).await? {
+            return Err(PageError::App(AppError::conflict(
+                "Sparky is already set up, so nothing was changed: change your profile and \
+                 units in Settings and your targets in Goals",
+            )));
+        }
         onboarding::complete(&mut page.tx, &form.input).await
     } else {
         onboarding::plan(&form.input)
