@@ -405,6 +405,8 @@ pub enum DateError {
     TimeFormat,
     #[error("must be between 1900-01-01 and 2199-12-31")]
     OutOfRange,
+    #[error("must be dated 1900-01-02 to 2199-12-30 (UTC), so that its day is in range in every timezone")]
+    TimeOutOfRange,
 }
 
 /// A calendar date (`YYYY-MM-DD`) between 1900-01-01 and 2199-12-31.
@@ -487,10 +489,10 @@ pub struct Timestamp(pub chrono::DateTime<chrono::Utc>);
 
 impl Timestamp {
     pub fn new(t: chrono::DateTime<chrono::Utc>) -> Result<Timestamp, DateError> {
-        // A day either side, so a time that is in range in some timezone is accepted.
+        // A day inside either end: the time's day is then in range in every timezone.
         let d = t.date_naive();
         if d < min_date() + chrono::Days::new(1) || d > max_date() - chrono::Days::new(1) {
-            Err(DateError::OutOfRange)
+            Err(DateError::TimeOutOfRange)
         } else {
             Ok(Timestamp(t))
         }

@@ -1066,6 +1066,23 @@ async fn dates_outside_1900_to_2199_are_refused_and_nothing_is_stored() {
             .await,
         "measured_at",
     );
+    // The message names the range a time must be in (it named the dates' own, which holds
+    // the refused time).
+    let r = app
+        .post(
+            "/api/v1/measurements",
+            &ann,
+            json!({"type": "weight", "value": 80, "measured_at": "2199-12-31T12:00:00Z"}),
+        )
+        .await;
+    assert!(
+        r.body["error"]["fields"]["measured_at"]
+            .as_str()
+            .unwrap()
+            .contains("1900-01-02 to 2199-12-30"),
+        "{:?}",
+        r.body
+    );
     field_error(
         &app.get("/api/v1/measurements?from=9999-12-31", &ann).await,
         "from",
