@@ -193,6 +193,26 @@ impl FoodInput {
                     "must be greater than 0 (and at most 100,000)",
                 );
             }
+            // A serving measured by weight weighs what it says: "1 kg (500 g)" made recipes
+            // and logging disagree about the same food.
+            use sparky_core::units::{convert, Unit};
+            if let (Some(w), Ok(mass)) = (weight_g, Unit::parse(&unit)) {
+                if mass.dimension() == sparky_core::units::Dimension::Mass {
+                    if let Ok(grams) = convert(size, mass, Unit::G) {
+                        let off = (w - grams).abs();
+                        if off > grams / Decimal::from(100) && off > Decimal::new(1, 2) {
+                            v.add(
+                                &format!("{prefix}.weight_g"),
+                                format!(
+                                    "must be {} for {} {unit} (or left out)",
+                                    sparky_core::units::round_dp(grams, 4).normalize(),
+                                    size.normalize()
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
             let nutrients = v.take(parse_nutrients(
                 s.nutrients.clone(),
                 &format!("{prefix}.nutrients"),

@@ -93,6 +93,11 @@ async fn food_crud_and_validation() {
             "name",
         ),
         (json!({"name": "x", "servings": []}), "servings"),
+        // A serving measured by weight weighs what it says.
+        (
+            json!({"name": "x", "servings": [{"size": 1, "unit": "kg", "weight_g": 500}]}),
+            "servings[0].weight_g",
+        ),
         (
             json!({"name": "x", "barcode": "036000291453", "servings": [{"size": 1, "unit": "g"}]}),
             "barcode",
