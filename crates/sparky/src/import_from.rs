@@ -230,6 +230,7 @@ pub async fn run(db: &DbArgs, args: ImportFromArgs) -> anyhow::Result<ExitCode> 
             .pool_size(2)
             .build()?;
         let owner = sparky_db::connect(located.owner.clone()).await?;
+        crate::users::check_schema(&owner).await?;
         let user_id = imports::find_user(&owner, args.user.as_deref())
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -46,6 +46,9 @@ async fn as_user(
     email: &str,
 ) -> anyhow::Result<(sparky_db::UserTx, String)> {
     let client = sparky_db::connect(&located.owner).await?;
+    // A data directory without Sparky's database (SPARKY_DATA_DIR not set, or another one)
+    // says so, as `sparky user` does, instead of a server's "request id" message.
+    crate::users::check_schema(&client).await?;
     let user = sparky_app::accounts::admin::user_id_by_email(&client, email)
         .await
         .map_err(|e| anyhow::anyhow!("{e} ({email})"))?;

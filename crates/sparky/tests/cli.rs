@@ -75,6 +75,30 @@ async fn migrate_status_up_and_doctor() {
     );
     assert!(text(&out).contains("pending"), "{}", text(&out));
 
+    // Export and import into a database without Sparky's schema say so (they said "something
+    // went wrong on the server; the request id …").
+    for args in [
+        &["export", "--user", "ann@example.com"][..],
+        &[
+            "import-from",
+            "mfp",
+            "--user",
+            "ann@example.com",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../sparky-import/fixtures/mfp/Nutrition-Summary.csv"
+            ),
+        ][..],
+    ] {
+        let out = run(sparky().args(args).env("DATABASE_URL", &url));
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("schema is not up to date"),
+            "{args:?}: {}",
+            text(&out)
+        );
+    }
+
     let out = run(sparky()
         .args(["migrate", "up", "--dry-run"])
         .env("DATABASE_URL", &url));
