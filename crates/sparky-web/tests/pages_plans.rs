@@ -422,3 +422,46 @@ async fn family_members_read_plans_only_with_the_food_list_grant() {
     let page = get(&app, &format!("/plans/{id}"), &cat, Some(&ann_id)).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
 }
+
+/// Someone else's plan's or recipe's food search is a 404, as the plan and recipe are (it
+/// answered with Add links for anyone who knew the id).
+#[tokio::test]
+async fn a_strangers_plan_and_recipe_search_are_404() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let plan = app
+        .post(
+            "/api/v1/meal-plan-templates",
+            &ann,
+            json!({"name": "Ann's week"}),
+        )
+        .await;
+    assert_eq!(plan.status, StatusCode::CREATED, "{:?}", plan.body);
+    let recipe = app
+        .post(
+            "/api/v1/recipes",
+            &ann,
+            json!({"name": "Ann's stew", "servings": 2}),
+        )
+        .await;
+    assert_eq!(recipe.status, StatusCode::CREATED, "{:?}", recipe.body);
+    for path in [
+        format!("/plans/{}/search?q=oats", plan.body["id"].as_str().unwrap()),
+        format!(
+            "/recipes/{}/search?q=oats",
+            recipe.body["id"].as_str().unwrap()
+        ),
+    ] {
+        assert_eq!(
+            get(&app, &path, &bob, None).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+        assert_eq!(
+            get(&app, &path, &ann, None).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+}

@@ -268,6 +268,15 @@ pub async fn list_templates(
 
 /// One template with its items, each item's nutrients (as the diary would log it today) and
 /// the totals of each weekday.
+/// 404 unless the template is visible to the caller (RLS decides): for pages that act on a
+/// template without reading it (its food search).
+pub async fn ensure_template_visible(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
+    tx.query_opt("SELECT 1 FROM meal_plan_templates WHERE id = $1", &[&id])
+        .await?
+        .map(|_| ())
+        .ok_or(AppError::NotFound("meal plan template"))
+}
+
 pub async fn get_template(tx: &mut UserTx, id: Uuid) -> AppResult<TemplateDetail> {
     let template = template_row(tx, id).await?;
     let planned = items::load(tx, items::Of::Template(id)).await?;

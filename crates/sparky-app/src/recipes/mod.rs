@@ -28,7 +28,7 @@ use crate::paging::{LimitBounds, Page};
 mod read;
 mod write;
 
-pub use read::{get, list};
+pub use read::{ensure_visible, get, list};
 pub use write::{
     add_ingredient, copy, create, delete, from_meal, remove_ingredient, set_details, update,
     update_ingredient, Details,

@@ -69,6 +69,18 @@ pub(super) async fn stored_ingredients(
 }
 
 /// One recipe visible to the caller (own, or shared through a food list grant), or 404.
+/// 404 unless the recipe is visible to the caller (RLS decides): for pages that act on a
+/// recipe without reading it (its ingredient search).
+pub async fn ensure_visible(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
+    tx.query_opt(
+        "SELECT 1 FROM food_items WHERE id = $1 AND recipe_servings IS NOT NULL",
+        &[&id],
+    )
+    .await?
+    .map(|_| ())
+    .ok_or(AppError::NotFound("recipe"))
+}
+
 pub async fn get(tx: &mut UserTx, id: Uuid) -> AppResult<Recipe> {
     let head = tx
         .query_opt(

@@ -130,6 +130,8 @@ async fn search(
     PagePath(id): PagePath<Uuid>,
     PageQuery(p): PageQuery<DetailParams>,
 ) -> Result<Response, PageError> {
+    // Someone else's (or no) plan is the 404 it is everywhere else.
+    sparky_app::meal_plans::ensure_template_visible(&mut page.tx, id).await?;
     let shell = page.shell("", "more").await?;
     let s = search_view(&mut page, &shell, format!("/plans/{id}"), &p, None).await?;
     page.tx.commit().await?;

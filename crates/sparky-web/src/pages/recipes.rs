@@ -478,6 +478,8 @@ async fn search(
     PagePath(id): PagePath<Uuid>,
     PageQuery(p): PageQuery<DetailParams>,
 ) -> Result<Response, PageError> {
+    // Someone else's (or no) recipe is the 404 it is everywhere else.
+    recipes::ensure_visible(&mut page.tx, id).await?;
     let shell = page.shell("", "more").await?;
     let s = search_view(&mut page, &shell, format!("/recipes/{id}"), &p, None).await?;
     Ok(html(&ResultsFragment { shell, s }))
