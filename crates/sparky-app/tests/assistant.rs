@@ -600,7 +600,8 @@ async fn the_assistant_sets_weekday_targets_and_undo_restores_the_days() {
         json!({"saturday": 2600.0, "sunday": 2600.0}),
         "{goals}"
     );
-    // Reading a day gives the week's budget: five days at 2000 and the weekend at 2600.
+    // Reading a day gives the week's budget: Wednesday (nothing logged on Monday and Tuesday,
+    // which do not count) to Friday at 2000 and the weekend at 2600.
     let day = sparky_app::assistant::tools::call(
         &mut tx,
         &ctx,
@@ -610,7 +611,7 @@ async fn the_assistant_sets_weekday_targets_and_undo_restores_the_days() {
     .await
     .unwrap()
     .result;
-    assert_eq!(day["week"]["budget"], 15200.0, "{day}");
+    assert_eq!(day["week"]["budget"], 11200.0, "{day}");
     assert_eq!(day["week"]["from"], "2026-06-29", "{day}");
     // A bad day is refused with the day named, and writes nothing.
     let err = sparky_app::assistant::tools::call(

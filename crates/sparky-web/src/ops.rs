@@ -144,7 +144,8 @@ pub async fn observe(State(_state): State<AppState>, req: Request, next: Next) -
     // A page address that only takes forms, opened (a link, sign-in's way back to where a
     // form was sent from): its page instead of "method not allowed".
     let section = (!api && req.method() == axum::http::Method::GET)
-        .then(|| crate::pages::section_of(req.uri().path()));
+        .then(|| crate::pages::section_of(req.uri().path()))
+        .flatten();
     let wants_html = req
         .headers()
         .get(header::ACCEPT)

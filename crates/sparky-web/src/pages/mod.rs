@@ -275,13 +275,15 @@ impl Page {
 }
 
 /// The page a page address belongs to (`/settings/profile` → `/settings`, `/add/quick` →
-/// `/add`), for a GET of an address that only takes forms; Today for anything else.
-pub fn section_of(path: &str) -> String {
+/// `/add`, Today's own forms → `/`), for a GET of an address that only takes forms; `None`
+/// for addresses that are not pages (`/mcp`, probes), which keep their 405.
+pub fn section_of(path: &str) -> Option<String> {
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
     match first {
         "add" | "checkin" | "exercise" | "goals" | "plans" | "recipes" | "reports" | "settings"
-        | "onboarding" => format!("/{first}"),
-        _ => "/".into(),
+        | "onboarding" => Some(format!("/{first}")),
+        "day" | "diary" | "water" | "weight" | "viewing" | "signout" => Some("/".into()),
+        _ => None,
     }
 }
 
