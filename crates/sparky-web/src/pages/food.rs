@@ -159,33 +159,31 @@ impl SheetParams {
 /// The sheet again on its new-food tab with what was typed and why it was refused (422), so
 /// nothing typed is lost.
 pub(super) async fn refused_create(
-    mut page: Page,
+    page: Page,
     p: &SheetParams,
     typed: CreateTyped,
 ) -> Result<Response, PageError> {
-    let shell = page.shell("", "today").await?;
-    let mut v = sheet_view(&mut page, &shell, p).await?;
-    v.create = typed;
-    let mut shell = shell;
-    shell.title = shell.fill("add.title", &[("meal", &v.meal_name)]);
-    let mut response = if page.htmx {
-        html(&SheetFragment { shell, v })
-    } else {
-        html(&SheetPage { shell, v })
-    };
-    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(response)
+    refused(page, p, |v| v.create = typed).await
 }
 
 /// The sheet again on its quick-add tab with what was typed and why it was refused (422).
 pub(super) async fn refused_quick(
-    mut page: Page,
+    page: Page,
     p: &SheetParams,
     typed: QuickTyped,
 ) -> Result<Response, PageError> {
+    refused(page, p, |v| v.quick = typed).await
+}
+
+/// The sheet of `p` with a refused form's values put back by `keep`, as a 422.
+async fn refused(
+    mut page: Page,
+    p: &SheetParams,
+    keep: impl FnOnce(&mut SheetView),
+) -> Result<Response, PageError> {
     let shell = page.shell("", "today").await?;
     let mut v = sheet_view(&mut page, &shell, p).await?;
-    v.quick = typed;
+    keep(&mut v);
     let mut shell = shell;
     shell.title = shell.fill("add.title", &[("meal", &v.meal_name)]);
     let mut response = if page.htmx {
