@@ -469,7 +469,7 @@ async fn a_bad_archive_is_a_422_naming_file_line_and_column_and_writes_nothing()
     let col = column_of(&good, "goals.csv", "type");
     expect_422(
         transfer::pack(&bad.manifest, &bad.files).unwrap(),
-        &format!("goals.csv line 3 column {col} (type): a value out of the range Sparky accepts"),
+        &format!("goals.csv line 3 column {col} (type): unknown goal type \"get_rich\""),
     )
     .await;
 
@@ -1062,8 +1062,33 @@ async fn an_edited_archive_is_held_to_the_apis_rules() {
     let (weight_line, _) = line_where(&good, "measurements.csv", |f| f("type") == "weight");
     let (linked_line, linked) = line_where(&good, "diary.csv", |f| !f("serving").is_empty());
     let (_, other_serving) = line_where(&good, "servings.csv", |f| f("food") != linked["food"]);
+    let (_, plain_food) = line_where(&good, "foods.csv", |f| f("recipe_servings").is_empty());
+    let (calorie_line, _) = line_where(&good, "goals.csv", |f| f("type") == "calorie_target");
     let long_name = "x".repeat(256);
     let cases: Vec<(&str, usize, &str, &str, &str)> = vec![
+        // Cross-row rules: a goal's unit is its type's, ingredients belong to a recipe, a
+        // serving comes with its food.
+        (
+            "goals.csv",
+            calorie_line,
+            "target_unit",
+            "g",
+            "a calorie_target goal is in kcal",
+        ),
+        (
+            "recipe_ingredients.csv",
+            2,
+            "recipe",
+            &plain_food["ref"],
+            "not a recipe",
+        ),
+        (
+            "diary.csv",
+            linked_line,
+            "food",
+            "",
+            "a serving needs the row's food",
+        ),
         (
             "profile.csv",
             2,

@@ -243,6 +243,67 @@ pub(super) async fn check_rules(
     for file in ["diary.csv", "meal_plan_items.csv", "recipe_ingredients.csv"] {
         check_servings_belong(parsed, file)?;
     }
+    check_goal_units(parsed)?;
+    check_ingredients_of_recipes(parsed)?;
+    Ok(())
+}
+
+/// A goal's unit is its type's (kg, kcal, g, ml): a calorie target "in g" was stored, and the
+/// API showed it so.
+fn check_goal_units(parsed: &[(&'static FileSpec, Parsed)]) -> AppResult<()> {
+    let (Some((spec, p, kind)), Some((_, _, unit))) = (
+        column(parsed, "goals.csv", "type"),
+        column(parsed, "goals.csv", "target_unit"),
+    ) else {
+        return Ok(());
+    };
+    for row in 0..p.lines.len() {
+        let t = sparky_core::GoalType::parse(p.columns[kind][row].as_deref().unwrap_or_default())
+            .map_err(|e| cell_error(spec, p, row, kind, e.to_string()))?;
+        if let Some(u) = p.columns[unit][row].as_deref() {
+            if u != t.canonical_unit() {
+                return Err(cell_error(
+                    spec,
+                    p,
+                    row,
+                    unit,
+                    format!("a {} goal is in {}", t.as_str(), t.canonical_unit()),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Ingredients belong to a recipe (a foods.csv row with `recipe_servings`): ingredients given
+/// to a plain food were stored, invisible to the API and exported again.
+fn check_ingredients_of_recipes(parsed: &[(&'static FileSpec, Parsed)]) -> AppResult<()> {
+    let (Some((spec, p, recipe)), Some((_, foods, servings))) = (
+        column(parsed, "recipe_ingredients.csv", "recipe"),
+        column(parsed, "foods.csv", "recipe_servings"),
+    ) else {
+        return Ok(());
+    };
+    let recipes: std::collections::HashSet<&str> = foods
+        .ids
+        .iter()
+        .zip(&foods.columns[servings])
+        .filter(|(_, s)| s.is_some())
+        .filter_map(|(id, _)| id.as_deref())
+        .collect();
+    for row in 0..p.lines.len() {
+        if let Some(r) = &p.columns[recipe][row] {
+            if !recipes.contains(r.as_str()) {
+                return Err(cell_error(
+                    spec,
+                    p,
+                    row,
+                    recipe,
+                    "not a recipe (a foods.csv row with recipe_servings)".into(),
+                ));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -360,8 +421,19 @@ fn check_servings_belong(parsed: &[(&'static FileSpec, Parsed)], file: &str) -> 
         .filter_map(|(id, f)| Some((id.as_deref()?, f.as_deref()?)))
         .collect();
     for row in 0..p.lines.len() {
-        let (Some(f), Some(s)) = (&p.columns[food][row], &p.columns[serving][row]) else {
+        let Some(s) = &p.columns[serving][row] else {
             continue;
+        };
+        // A serving is always one of the archive's own foods': a row naming one needs that
+        // food too (a catalog food with an own food's serving was stored).
+        let Some(f) = &p.columns[food][row] else {
+            return Err(cell_error(
+                spec,
+                p,
+                row,
+                food,
+                "empty, but the row names a serving: a serving needs the row's food".into(),
+            ));
         };
         if food_of.get(s.as_str()) != Some(&f.as_str()) {
             return Err(cell_error(
