@@ -932,3 +932,48 @@ async fn metres_are_a_distance_unit_and_phone_types_show_their_units() {
         types.body
     );
 }
+
+/// A ledger row that points at a reading of another type (an edited archive) does not swallow
+/// later pushes: the record is stored as a new reading, the other type's is left alone (every
+/// later push was "processed" and nothing stored).
+#[tokio::test]
+async fn a_ledger_row_pointing_at_another_type_does_not_swallow_pushes() {
+    let app = TestApp::spawn().await;
+    let (_, _, key) = user_with_key(&app, "ann@example.com").await;
+    let r = push(
+        &app,
+        &key,
+        json!([
+            {"type": "steps", "value": 8123, "date": "2026-12-01", "source": "HealthKit"},
+            {"type": "weight", "value": 68, "unit": "kg", "date": "2026-12-01", "source": "HealthKit"}
+        ]),
+    )
+    .await;
+    assert_eq!(r["processed"], 2, "{r:?}");
+    let owner = app.db.owner_client().await;
+    owner
+        .execute(
+            "UPDATE health_data_records h SET measurement_id = (SELECT id FROM measurements WHERE type = 'weight')
+             WHERE h.kind = 'steps'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let r = push(
+        &app,
+        &key,
+        json!([{"type": "steps", "value": 9000, "date": "2026-12-01", "source": "HealthKit"}]),
+    )
+    .await;
+    assert_eq!(r["processed"], 1, "{r:?}");
+    let m = measurements(&app).await;
+    let values: Vec<(String, String)> = m.iter().map(|(t, v, ..)| (t.clone(), v.clone())).collect();
+    assert!(
+        values.contains(&("steps".into(), "9000.000000".into())),
+        "{values:?}"
+    );
+    assert!(
+        values.contains(&("weight".into(), "68.000000".into())),
+        "{values:?}"
+    );
+}

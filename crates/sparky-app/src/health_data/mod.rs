@@ -328,21 +328,22 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
     let rows = tx
         .query(
             "SELECT h.source, h.kind, h.record_key, h.fingerprint, h.measurement_id,
-                    h.exercise_diary_id
+                    h.exercise_diary_id, m.type::text
              FROM health_data_records h
              JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(source, kind, record_key)
                ON (h.source, h.kind, h.record_key) = (k.source, k.kind, k.record_key)
+             LEFT JOIN measurements m ON m.id = h.measurement_id
              WHERE h.user_id = auth.uid()",
             &[&sources, &kinds, &keys],
         )
         .await?;
-    type Known = (String, Option<Uuid>, Option<Uuid>);
+    type Known = (String, Option<Uuid>, Option<Uuid>, Option<String>);
     let known: HashMap<(String, String, String), Known> = rows
         .iter()
         .map(|r| {
             (
                 (r.get(0), r.get(1), r.get(2)),
-                (r.get(3), r.get(4), r.get(5)),
+                (r.get(3), r.get(4), r.get(5), r.get(6)),
             )
         })
         .collect();
@@ -352,14 +353,16 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
     let mut updates: Vec<(Uuid, &Ready)> = Vec::new();
     for r in &ready {
         match known.get(&(r.source.clone(), r.kind.clone(), r.key.clone())) {
-            Some((fp, _, _)) if *fp == r.fingerprint => {
+            Some((fp, _, _, _)) if *fp == r.fingerprint => {
                 outcomes[r.index].1 =
                     RecordOutcome::Skipped("already stored with the same values (a resend)".into());
             }
-            Some((_, Some(m), _)) if matches!(r.write, Write::Measurement { .. }) => {
+            // Only a reading of the record's own type is updated: a ledger row pointing at
+            // another type's (an edited archive) made every later push "processed" and lost.
+            Some((_, Some(m), _, Some(t))) if matches!(&r.write, Write::Measurement { type_name, .. } if type_name == t) => {
                 updates.push((*m, r))
             }
-            Some((_, _, Some(w))) if matches!(r.write, Write::Workout { .. }) => {
+            Some((_, _, Some(w), _)) if matches!(r.write, Write::Workout { .. }) => {
                 updates.push((*w, r))
             }
             _ => inserts.push((Uuid::new_v4(), r)),
