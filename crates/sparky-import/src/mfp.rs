@@ -116,10 +116,15 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
             match get(i) {
                 None => Ok(None),
                 Some(t) => locale::parse_number(t, decimal).map(Some).ok_or_else(|| {
-                    format!(
-                        "{what}: not a number: \"{t}\" (written with a decimal comma? import \
-                             with decimal=comma)"
-                    )
+                    // The hint only where a comma could be the reason.
+                    if t.contains(',') {
+                        format!(
+                            "{what}: not a number: \"{t}\" (written with a decimal comma? \
+                             import with decimal=comma)"
+                        )
+                    } else {
+                        format!("{what}: not a number: \"{t}\"")
+                    }
                 }),
             }
         };
@@ -283,6 +288,14 @@ mod tests {
         assert_eq!(p.skipped.len(), 1);
         let reason = format!("{:?}", p.skipped[0]);
         assert!(reason.contains("decimal=comma"), "{reason}");
+        // Without a comma in it, the hint would mislead.
+        let nan = b"Date,Meal,Calories\n2025-02-01,Lunch,NaN\n";
+        let p = parse(nan, &Options::default()).unwrap();
+        let reason = format!("{:?}", p.skipped[0]);
+        assert!(
+            reason.contains("not a number") && !reason.contains("decimal=comma"),
+            "{reason}"
+        );
         let comma = Options {
             decimal: Some(DecimalSeparator::Comma),
             ..Options::default()

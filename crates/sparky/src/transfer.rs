@@ -92,7 +92,9 @@ pub async fn export_command(db: &DbArgs, args: ExportArgs) -> anyhow::Result<Exi
                 // Written beside the target and renamed, so a half-written archive never
                 // carries the final name.
                 // Health data: readable by the owner only (0600).
-                let tmp = path.with_extension("partial");
+                let mut tmp = path.clone().into_os_string();
+                tmp.push(".partial");
+                let tmp = PathBuf::from(tmp);
                 let write = || -> std::io::Result<()> {
                     use std::os::unix::fs::OpenOptionsExt;
                     let mut f = std::fs::OpenOptions::new()
@@ -104,7 +106,8 @@ pub async fn export_command(db: &DbArgs, args: ExportArgs) -> anyhow::Result<Exi
                     f.write_all(&export.bytes)?;
                     f.sync_all()
                 };
-                write().with_context(|| format!("cannot write {}", tmp.display()))?;
+                // Named by the file asked for (the .partial beside it is ours).
+                write().with_context(|| format!("cannot write {}", path.display()))?;
                 std::fs::rename(&tmp, &path)
                     .with_context(|| format!("cannot write {}", path.display()))?;
                 println!("{}", path.display());

@@ -184,6 +184,18 @@ async fn a_broken_archive_or_unknown_account_is_refused_and_nothing_is_written()
         .arg(&path);
     let out = run(cmd).await;
     assert!(out.status.success(), "{}", text(&out));
+    // A directory that does not exist is named by the file asked for.
+    let nowhere = dir.path().join("no-such-dir").join("x.tar.gz");
+    let mut cmd = sparky(&db.url());
+    cmd.args(["export", "--user", "alice@example.com", "--out"])
+        .arg(&nowhere);
+    let out = run(cmd).await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains(&format!("cannot write {}", nowhere.display())),
+        "{}",
+        text(&out)
+    );
     let mut archive = transfer::read_archive(&std::fs::read(&path).unwrap(), 1 << 30).unwrap();
     let diary = String::from_utf8(archive.files["diary.csv"].clone()).unwrap();
     // Line 4 is the third entry; its `quantity` is the 8th column.

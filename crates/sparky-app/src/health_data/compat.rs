@@ -270,6 +270,10 @@ fn plan_record(o: &Map<String, Value>, settings: Settings) -> Planned {
                     (Some(start), Some(end)) if end > start => {
                         Some(Decimal::from((end - start).num_seconds()))
                     }
+                    // Said, not dropped silently: the duration would be lost.
+                    (Some(start), Some(end)) if end < start => {
+                        return Err(fail("endTime is before startTime"));
+                    }
                     _ => None,
                 },
             };
@@ -479,6 +483,12 @@ mod tests {
             (
                 json!({"type": "weight", "value": 80, "date": "1800-01-01"}),
                 "between 1900",
+            ),
+            (
+                json!({"type": "ExerciseSession", "source": "HealthKit", "source_id": "x3",
+                    "startTime": "2026-11-21T07:00:00Z", "endTime": "2026-11-21T06:00:00Z",
+                    "activityType": "Running", "caloriesBurned": 300, "distance": 5}),
+                "endTime is before startTime",
             ),
         ] {
             match planned(bad.clone()) {
