@@ -132,6 +132,10 @@ pub(super) fn read(
                 continue;
             }
         };
+        if let Some(why) = crate::strength::negative_set(reps, weight) {
+            skip(out, format!("{exercise}: {why}"));
+            continue;
+        }
         let started =
             date.and_time(time.unwrap_or(NaiveTime::from_hms_opt(12, 0, 0).expect("noon")));
         rows.push(SetRow {

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{gather, mass_unit, number, positive, row_units, set_of, SetRow, Table};
+use super::{gather, mass_unit, negative_set, number, positive, row_units, set_of, SetRow, Table};
 use crate::{Area, ImportError, ImportResult, Options, Parsed};
 
 /// Reads FitNotes' workout data export (either format).
@@ -79,6 +79,10 @@ pub fn parse_fitnotes(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                 continue;
             }
         };
+        if let Some(why) = negative_set(reps, weight) {
+            out.skip(Some(Area::Workouts), *line, why);
+            continue;
+        }
         rows.push(SetRow {
             line: *line,
             started: day.and_hms_opt(12, 0, 0).unwrap_or_default(),

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use sparky_core::units::mi_to_km;
 use sparky_core::WeightUnit;
 
-use super::{date_time, gather, number, positive, set_of, SetRow, Table};
+use super::{date_time, gather, negative_set, number, positive, set_of, SetRow, Table};
 use crate::{Area, ImportError, ImportResult, Options, Parsed};
 
 /// Reads Hevy's workouts CSV export.
@@ -60,6 +60,10 @@ pub fn parse_hevy(data: &[u8], options: &Options) -> ImportResult<Parsed> {
             .map(|end| (end - started).num_seconds())
             .filter(|s| *s > 0)
             .map(|s| Decimal::from(s) / Decimal::from(60));
+        if let Some(why) = negative_set(reps, weight) {
+            out.skip(Some(Area::Workouts), *line, why);
+            continue;
+        }
         rows.push(SetRow {
             line: *line,
             started,

@@ -202,6 +202,13 @@ fn sum(values: impl Iterator<Item = Option<Decimal>>) -> Option<Decimal> {
 }
 
 /// A set from its reps and weight; none when it has neither (a cardio row, an empty row).
+/// Why a set row cannot be a set: a negative number of reps (it became "no reps", silently).
+/// A negative weight stays what it was, no weight: apps write assistance that way.
+pub(crate) fn negative_set(reps: Option<Decimal>, _weight: Option<Decimal>) -> Option<String> {
+    reps.is_some_and(|r| r < Decimal::ZERO)
+        .then(|| "a negative number of reps".into())
+}
+
 pub(crate) fn set_of(
     reps: Option<Decimal>,
     weight: Option<Decimal>,

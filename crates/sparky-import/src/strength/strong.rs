@@ -3,7 +3,8 @@
 //! with `Weight Unit` and `Distance Unit` columns. Rest timer rows are skipped.
 
 use super::{
-    date_time, duration_minutes, gather, number, positive, row_units, set_of, SetRow, Table,
+    date_time, duration_minutes, gather, negative_set, number, positive, row_units, set_of, SetRow,
+    Table,
 };
 use crate::{Area, ImportError, ImportResult, Options, Parsed};
 
@@ -64,6 +65,10 @@ pub fn parse_strong(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                 continue;
             }
         };
+        if let Some(why) = negative_set(reps, weight) {
+            out.skip(Some(Area::Workouts), *line, why);
+            continue;
+        }
         rows.push(SetRow {
             line: *line,
             started,
@@ -154,6 +159,24 @@ mod tests {
         assert_eq!(w[0].sets[1].unit, Some(WeightUnit::Lb));
         assert_eq!(w[1].km, Some(dec!(3.219)));
         assert_eq!(w[0].minutes, Some(dec!(22.5)));
+    }
+
+    /// A negative number of reps is skipped with its reason (it became "no reps" silently).
+    #[test]
+    fn negative_reps_are_skipped_saying_so() {
+        let csv = "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps\n\
+                   2025-11-04 07:30:00,Leg,1h,Squat (Barbell),1,100,-5\n\
+                   2025-11-04 07:30:00,Leg,1h,Squat (Barbell),2,100,5\n";
+        let p = parse_strong(csv.as_bytes(), &Options::default()).unwrap();
+        let w = workouts(&p);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].sets.len(), 1);
+        assert_eq!(w[0].sets[0].reps, Some(5));
+        assert!(
+            format!("{:?}", p.skipped).contains("a negative number of reps"),
+            "{:?}",
+            p.skipped
+        );
     }
 
     #[test]
