@@ -485,6 +485,46 @@ async fn a_huge_entry_from_a_unit_mix_up_is_refused() {
     .unwrap_err();
     assert!(err.to_string().contains("more than 5000 kcal"), "{err}");
     drop(tx);
+    // In a chat the model cannot confirm it itself: confirm_large counts only in a turn where
+    // the user answered a question with yes.
+    let chat = |said_yes: bool| sparky_app::assistant::tools::ToolContext {
+        conversation_id: None,
+        interactive: true,
+        user_said_yes: said_yes,
+    };
+    let huge = json!({"food_id": egg, "quantity": 365, "meal": "dinner", "confirm_large": true});
+    let mut tx = db.as_user(ann).await.unwrap();
+    let err = sparky_app::assistant::tools::call(&mut tx, &chat(false), "log_food", huge.clone())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("answered yes"), "{err}");
+    drop(tx);
+    let mut tx = db.as_user(ann).await.unwrap();
+    let n: i64 = tx
+        .query_one("SELECT count(*) FROM food_diary", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0, "the model's own confirmation logged nothing");
+    sparky_app::assistant::tools::call(&mut tx, &chat(true), "log_food", huge)
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    for (reply, yes) in [
+        ("Yes, log it", true),
+        ("yes", true),
+        ("OK", true),
+        ("log it anyway", true),
+        ("yesterday", false),
+        ("No", false),
+        ("not sure", false),
+    ] {
+        assert_eq!(
+            sparky_app::assistant::tools::says_yes(reply),
+            yes,
+            "{reply}"
+        );
+    }
     let mut tx = db.as_user(ann).await.unwrap();
     let n: i64 = tx
         .query_one("SELECT count(*) FROM food_diary", &[])

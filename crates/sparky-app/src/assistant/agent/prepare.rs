@@ -18,6 +18,8 @@ pub struct PreparedTurn {
     pub title: String,
     /// The message as stored (a quick reply resolved to its option's text).
     pub message: String,
+    /// It answers a question the assistant asked, with yes (see `ToolContext::user_said_yes`).
+    pub said_yes: bool,
     /// The message came with photos: the vision model answers.
     pub has_images: bool,
     pub(super) context: Vec<Message>,
@@ -55,10 +57,12 @@ pub async fn prepare(
         None => chat::create(tx, &chat::title_from(text)).await?,
     };
     let has_images = !input.images.is_empty();
-    let message = match pending_question(tx, conversation.id).await? {
+    let question = pending_question(tx, conversation.id).await?;
+    let message = match &question {
         Some(q) => q.pick(text).map(str::to_string).unwrap_or(text.to_string()),
         None => text.to_string(),
     };
+    let said_yes = question.is_some() && crate::assistant::tools::says_yes(&message);
     chat::append(
         tx,
         conversation.id,
@@ -77,6 +81,7 @@ pub async fn prepare(
         conversation_id: conversation.id,
         title: conversation.title,
         message,
+        said_yes,
         has_images,
         context,
         system,

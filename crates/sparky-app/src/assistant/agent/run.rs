@@ -112,6 +112,7 @@ async fn run_steps(
     let ctx = ToolContext {
         conversation_id: Some(turn.conversation_id),
         interactive,
+        user_said_yes: turn.said_yes,
     };
     let model = match (&settings.vision_model, turn.has_images) {
         (Some(v), true) => v.clone(),

@@ -74,13 +74,14 @@ pub(super) async fn log_food(
         .nutrients
         .calories
         .is_some_and(|c| c > Decimal::from(LARGE_ENTRY_KCAL));
-    if large && !a.confirm_large {
+    if large && !(a.confirm_large && ctx.may_confirm_large()) {
         // The caller's transaction is rolled back on this error: nothing was written.
         return Err(AppError::invalid(
             "quantity",
             format!(
                 "that comes to {}, more than {LARGE_ENTRY_KCAL} kcal: check the unit (grams vs servings) \
-                 and ask the user; log it only with confirm_large once they confirmed",
+                 and ask the user (ask_user, with a yes option); log it with confirm_large only in \
+                 the turn where they answered yes",
                 kcal(&entry.nutrients)
             ),
         ));

@@ -46,6 +46,31 @@ pub struct ToolContext {
     pub conversation_id: Option<Uuid>,
     /// Whether `ask_user` is offered (chat: yes; MCP: the client asks its user itself).
     pub interactive: bool,
+    /// In a chat, whether the user's message of this turn says yes to a question the
+    /// assistant asked: only then may it confirm an unusually large entry (`confirm_large`),
+    /// so the model cannot confirm one itself.
+    pub user_said_yes: bool,
+}
+
+impl ToolContext {
+    /// Whether `confirm_large` counts: always for MCP (its client asks its user), in a chat
+    /// only in a turn that answers a question with yes.
+    pub fn may_confirm_large(&self) -> bool {
+        !self.interactive || self.user_said_yes
+    }
+}
+
+/// Whether a reply says yes ("yes", "yes, log it", "ok", "sure", "correct", "confirm").
+pub fn says_yes(reply: &str) -> bool {
+    let lower = reply.trim().to_lowercase();
+    let first = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    matches!(
+        first,
+        "yes" | "y" | "yeah" | "yep" | "ok" | "okay" | "sure" | "correct" | "confirm" | "confirmed"
+    ) || lower.starts_with("log it")
 }
 
 /// A question for the user with quick replies; typing the option's number or text picks it.
@@ -492,8 +517,8 @@ mod tests {
     #[test]
     fn every_tool_has_an_object_schema_and_ask_user_is_chat_only() {
         let chat = definitions(&ToolContext {
-            conversation_id: None,
             interactive: true,
+            ..ToolContext::default()
         });
         let mcp = definitions(&ToolContext::default());
         assert_eq!(chat.len(), mcp.len() + 1);
