@@ -27,16 +27,17 @@ async fn the_date_picker_goes_to_the_chosen_day() {
     let r = get(&app, "/day?date=2026-03-01", &ann, None).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location, "/day/2026-03-01");
-    for bad in [
-        "",
-        "?date=",
-        "?date=2026-02-30",
-        "?date=9999-01-01",
-        "?date=%0d%0aX:1",
-    ] {
+    // No date: Today.
+    for none in ["", "?date="] {
+        let r = get(&app, &format!("/day{none}"), &ann, None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{none}");
+        assert_eq!(r.location, "/", "{none}");
+    }
+    // Not a day: said, naming the field (it went to Today without a word).
+    for bad in ["?date=2026-02-30", "?date=9999-01-01", "?date=%0d%0aX:1"] {
         let r = get(&app, &format!("/day{bad}"), &ann, None).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{bad}");
-        assert_eq!(r.location, "/", "{bad}");
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(r.body.contains("date: "), "{bad}: {}", r.body);
     }
 }
 
@@ -59,6 +60,9 @@ async fn unreadable_addresses_are_html_error_pages() {
         ("/day/2200-01-01", StatusCode::UNPROCESSABLE_ENTITY),
         ("/day/1899-12-31", StatusCode::UNPROCESSABLE_ENTITY),
         ("/day/2026-13-01", StatusCode::UNPROCESSABLE_ENTITY),
+        // The date picker's address too (it went to Today without a word).
+        ("/day?date=abc", StatusCode::UNPROCESSABLE_ENTITY),
+        ("/day?date=2300-01-01", StatusCode::UNPROCESSABLE_ENTITY),
         ("/plans/not-a-uuid", StatusCode::NOT_FOUND),
         ("/foods/not-a-uuid", StatusCode::NOT_FOUND),
     ] {

@@ -122,10 +122,14 @@ pub struct PickDay {
 
 /// The date picker's form (`/day?date=2026-12-01`): on to that day, or back to today when the
 /// date is missing or not one.
-pub async fn pick_day(PageQuery(q): PageQuery<PickDay>) -> Response {
+pub async fn pick_day(PageQuery(q): PageQuery<PickDay>) -> Result<Response, PageError> {
     match q.date.as_deref().map(str::trim).map(DayRef::parse) {
-        Some(Ok(DayRef::On(d))) => redirect(&format!("/day/{d}")),
-        _ => redirect("/"),
+        Some(Ok(DayRef::On(d))) => Ok(redirect(&format!("/day/{d}"))),
+        // Not a day: said, naming the field (it went to Today without a word).
+        Some(Err(e)) if !q.date.as_deref().unwrap_or("").trim().is_empty() => {
+            Err(PageError::invalid("date", e.to_string()))
+        }
+        _ => Ok(redirect("/")),
     }
 }
 

@@ -199,7 +199,14 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
         .or(exercise.as_ref().map(|e| (e.from, e.to)))
         .unwrap_or_default();
     let span = (to - from).num_days() + 1;
-    let this_year = to.year();
+    // Days carry their year unless the whole range is in this year ("Wed 1 Jan – Wed 31 Dec"
+    // of last year had none).
+    let now_year = chrono::Utc::now().year();
+    let this_year = if from.year() == now_year && to.year() == now_year {
+        now_year
+    } else {
+        i32::MIN
+    };
     let current_days = match range {
         ReportRange::Last(d) => Some(i64::from(d)),
         ReportRange::Between(..) => None,
