@@ -66,6 +66,18 @@ fn by_label(t: &crate::i18n::Messages, fields: &sparky_app::FieldErrors) -> Stri
         .join("; ")
 }
 
+/// The first of a form's number fields (message key of its label, what was typed) that is not
+/// a number, said by its label: "Calories: must be a number …".
+fn unreadable_number(
+    t: &crate::i18n::Messages,
+    fields: &[(&str, &Option<String>)],
+) -> Option<String> {
+    fields
+        .iter()
+        .find(|(_, v)| super::forms::decimal(v.as_deref().unwrap_or("")).is_err())
+        .map(|(label, _)| format!("{}: {NotANumber}", t.get(label)))
+}
+
 /// An optional number field: empty is `None`; text that is not a number is refused naming the
 /// field (it was dropped, and the entry stored without it).
 fn optional_number(field: &str, text: &Option<String>) -> Result<Option<Decimal>, PageError> {
@@ -143,11 +155,7 @@ pub(super) async fn quick(
         ("nutrient.carbohydrates", &form.carbohydrates),
         ("nutrient.fat", &form.fat),
     ];
-    if let Some((label, _)) = numbers
-        .iter()
-        .find(|(_, v)| super::forms::decimal(v.as_deref().unwrap_or("")).is_err())
-    {
-        let why = format!("{}: {NotANumber}", page.t.get(label));
+    if let Some(why) = unreadable_number(&page.t, &numbers) {
         return super::food::refused_quick(page, &again, typed(why)).await;
     }
     let input = QuickAddInput {
@@ -243,11 +251,7 @@ pub(super) async fn create(
         ("nutrient.sugar", &form.sugar),
         ("nutrient.sodium", &form.sodium),
     ];
-    if let Some((label, _)) = numbers
-        .iter()
-        .find(|(_, v)| super::forms::decimal(v.as_deref().unwrap_or("")).is_err())
-    {
-        let why = format!("{}: {NotANumber}", page.t.get(label));
+    if let Some(why) = unreadable_number(&page.t, &numbers) {
         return super::food::refused_create(page, &again, typed(why)).await;
     }
     let input = FoodInput {
