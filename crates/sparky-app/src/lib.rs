@@ -35,6 +35,7 @@ pub mod measurements;
 pub mod nutrients;
 pub mod onboarding;
 pub mod outage;
+mod outside_readings;
 pub mod overview;
 pub mod paging;
 pub mod preferences;

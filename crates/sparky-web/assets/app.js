@@ -346,6 +346,12 @@
           entries.textContent = form.getAttribute("data-replaced-entries").replace("{n}", body.replaced_entries);
           status.appendChild(entries);
         }
+        // Day totals (steps, water) the phone or an earlier import stored: this file's replace them.
+        if (body.replaced_day_values > 0) {
+          var values = document.createElement("p");
+          values.textContent = form.getAttribute("data-replaced-values").replace("{n}", body.replaced_day_values);
+          status.appendChild(values);
+        }
         // A generic CSV: how each column was read, so a wrong match can be fixed first.
         if (body.columns && body.columns.length) {
           var cols = document.createElement("p");

@@ -220,12 +220,12 @@ async fn a_mixed_batch_lands_in_the_right_rows_and_units_and_a_resend_changes_no
             {"type": "workout", "name": "Running", "date": "2026-06-01",
              "timestamp": "2026-06-01T06:00:00Z", "duration_minutes": 35, "distance": 5,
              "distance_unit": "km", "calories": 320, "source": "HealthKit"},
-            // The same steps from another source are another record.
+            // The same day's steps from another source: one value a day, the larger.
             {"type": "steps", "value": 7000, "date": "2026-06-01", "source": "Watch"}
         ]),
     )
     .await;
-    assert_eq!(r, json!({"processed": 3, "skipped": 0, "errors": []}));
+    assert_eq!(r, json!({"processed": 2, "skipped": 1, "errors": []}));
     let steps: Vec<String> = owner
         .query(
             "SELECT value::text FROM measurements WHERE type = 'steps' ORDER BY value",
@@ -236,7 +236,72 @@ async fn a_mixed_batch_lands_in_the_right_rows_and_units_and_a_resend_changes_no
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(steps, ["7000.000000", "9500.000000"]);
+    assert_eq!(steps, ["9500.000000"]);
+    // Two sources' totals for a new day in one request, and a third's larger one in the
+    // next: one row, the largest.
+    let r = push(
+        &app,
+        &key,
+        json!([
+            {"type": "steps", "value": 5000, "date": "2026-06-02", "source": "HealthKit"},
+            {"type": "steps", "value": 6000, "date": "2026-06-02", "source": "Watch"},
+            {"type": "steps", "value": 5500, "date": "2026-06-02", "source": "Ring"}
+        ]),
+    )
+    .await;
+    assert_eq!(r, json!({"processed": 1, "skipped": 2, "errors": []}));
+    let r = push(
+        &app,
+        &key,
+        json!([
+            {"type": "steps", "value": 5200, "date": "2026-06-02", "source": "HealthKit"},
+            {"type": "steps", "value": 6400, "date": "2026-06-02", "source": "Scale"}
+        ]),
+    )
+    .await;
+    assert_eq!(r, json!({"processed": 1, "skipped": 1, "errors": []}));
+    let day2: Vec<String> = owner
+        .query(
+            "SELECT value::text FROM measurements WHERE type = 'steps' AND entry_date = '2026-06-02'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(day2, ["6400.000000"]);
+    // HealthKit's lower value does not undo the larger total another source sent since; on a
+    // day that is its own alone, HealthKit corrects its total downwards.
+    let r = push(
+        &app,
+        &key,
+        json!([
+            {"type": "steps", "value": 5300, "date": "2026-06-02", "source": "HealthKit"},
+            {"type": "steps", "value": 4000, "date": "2026-06-03", "source": "HealthKit"}
+        ]),
+    )
+    .await;
+    assert_eq!(r, json!({"processed": 1, "skipped": 1, "errors": []}));
+    let r = push(
+        &app,
+        &key,
+        json!([{"type": "steps", "value": 3800, "date": "2026-06-03", "source": "HealthKit"}]),
+    )
+    .await;
+    assert_eq!(r, json!({"processed": 1, "skipped": 0, "errors": []}));
+    let totals: Vec<String> = owner
+        .query(
+            "SELECT entry_date::text || '=' || value::text FROM measurements
+             WHERE type = 'steps' AND entry_date > '2026-06-01' ORDER BY entry_date",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(totals, ["2026-06-02=6400.000000", "2026-06-03=3800.000000"]);
     let w = owner
         .query_one(
             "SELECT count(*), max(duration_minutes), max(calories_burned)::text FROM exercise_diary",

@@ -953,3 +953,159 @@ async fn a_read_only_key_imports_nothing() {
         .contains("read-only"));
     assert_eq!(written(&app).await, [0; 4]);
 }
+
+/// An Apple Health export with one day's steps (one source) and water, and a weigh-in.
+fn health_export(steps: u32, water_ml: u32) -> Vec<u8> {
+    let record = |kind: &str, unit: &str, at: &str, value: &str| {
+        format!(
+            r#" <Record type="HKQuantityTypeIdentifier{kind}" sourceName="Phone" unit="{unit}" creationDate="{at}" startDate="{at}" endDate="{at}" value="{value}"/>"#
+        )
+    };
+    [
+        r#"<?xml version="1.0" encoding="UTF-8"?>"#.to_string(),
+        r#"<HealthData locale="en_US">"#.to_string(),
+        record(
+            "StepCount",
+            "count",
+            "2025-01-15 09:00:00 +0000",
+            &steps.to_string(),
+        ),
+        record(
+            "DietaryWater",
+            "mL",
+            "2025-01-15 10:00:00 +0000",
+            &water_ml.to_string(),
+        ),
+        record("BodyMass", "kg", "2025-01-15 07:05:00 +0000", "80.5"),
+        "</HealthData>".to_string(),
+    ]
+    .join("\n")
+    .into_bytes()
+}
+
+/// The values of one type on 2025-01-15, oldest first.
+async fn values_on_the_day(app: &TestApp, kind: &str) -> Vec<f64> {
+    let rows = app
+        .db
+        .owner_client()
+        .await
+        .query(
+            "SELECT value::float8 FROM measurements
+             WHERE type = $1 AND entry_date = '2025-01-15' ORDER BY measured_at",
+            &[&kind],
+        )
+        .await
+        .unwrap();
+    rows.iter().map(|r| r.get(0)).collect()
+}
+
+/// The Apple Health file and the phone's pushes know each other's rows: a day's steps or water
+/// is one value a day (the larger: a later snapshot of a growing total), the same weigh-in is
+/// one reading, a re-imported file with grown totals updates them, and a deleted day stays
+/// deleted.
+#[tokio::test]
+async fn an_apple_health_file_and_phone_pushes_count_a_day_once() {
+    let app = TestApp::spawn().await;
+    let key = user_with_key(&app, "ann@example.com").await;
+    let p = imported(
+        &app,
+        "/api/v1/import/apple-health",
+        &key,
+        health_export(5000, 500),
+    )
+    .await;
+    assert_eq!(p["created"]["measurements"], 3, "{p}");
+
+    let push = |body: Value| {
+        let app = &app;
+        let key = key.clone();
+        async move {
+            let r = app
+                .client
+                .post(format!("{}/api/v1/health-data", app.base))
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    // The phone sends the day again, later: more steps and water, the same weigh-in.
+    let r = push(json!([
+        {"type": "steps", "value": 8000, "date": "2025-01-15", "source": "HealthKit"},
+        {"type": "water", "value": 750, "unit": "ml", "date": "2025-01-15", "source": "HealthKit"},
+        {"type": "weight", "value": 80.5, "unit": "kg", "date": "2025-01-15",
+         "timestamp": "2025-01-15T07:05:00Z", "source": "HealthKit"}
+    ]))
+    .await;
+    assert_eq!(r["processed"], 2, "{r}");
+    assert_eq!(r["skipped"], 1, "{r}");
+    assert_eq!(values_on_the_day(&app, "steps").await, [8000.0]);
+    assert_eq!(values_on_the_day(&app, "water").await, [750.0]);
+    assert_eq!(values_on_the_day(&app, "weight").await, [80.5]);
+    // Another source's smaller total for the day changes nothing.
+    let r = push(json!([
+        {"type": "steps", "value": 6000, "date": "2025-01-15", "source": "My Shortcut"}
+    ]))
+    .await;
+    assert_eq!(r["skipped"], 1, "{r}");
+    assert_eq!(values_on_the_day(&app, "steps").await, [8000.0]);
+
+    // Importing the old file again does not undo the phone's larger totals.
+    let p = imported(
+        &app,
+        "/api/v1/import/apple-health",
+        &key,
+        health_export(5000, 500),
+    )
+    .await;
+    assert_eq!(p["created"]["measurements"], 0, "{p}");
+    assert_eq!(p["replaced_day_values"], 0, "{p}");
+    assert_eq!(values_on_the_day(&app, "steps").await, [8000.0]);
+
+    // A newer export whose day grew: the preview says so, the import updates the one row.
+    let newer = health_export(9000, 750);
+    let dry = imported(
+        &app,
+        "/api/v1/import/apple-health?dry_run=true",
+        &key,
+        newer.clone(),
+    )
+    .await;
+    assert_eq!(dry["replaced_day_values"], 1, "{dry}");
+    assert_eq!(dry["created"]["measurements"], 0, "{dry}");
+    assert_eq!(values_on_the_day(&app, "steps").await, [8000.0]);
+    let p = imported(&app, "/api/v1/import/apple-health", &key, newer.clone()).await;
+    assert_eq!(p["replaced_day_values"], 1, "{p}");
+    assert_eq!(values_on_the_day(&app, "steps").await, [9000.0]);
+    assert_eq!(values_on_the_day(&app, "water").await, [750.0]);
+    let r = app
+        .client
+        .get(format!("{}/api/v1/summary/2025-01-15", app.base))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(r["water_ml"], 750.0, "{r}");
+
+    // Deleted by the user: neither the file nor the phone brings it back.
+    let deleted = count(
+        &app,
+        "WITH d AS (DELETE FROM measurements WHERE type = 'steps' RETURNING 1) SELECT count(*) FROM d",
+    )
+    .await;
+    assert_eq!(deleted, 1);
+    let p = imported(&app, "/api/v1/import/apple-health", &key, newer).await;
+    assert_eq!(p["created"]["measurements"], 0, "{p}");
+    let r = push(json!([
+        {"type": "steps", "value": 8000, "date": "2025-01-15", "source": "HealthKit"}
+    ]))
+    .await;
+    assert_eq!(r["skipped"], 1, "{r}");
+    assert!(values_on_the_day(&app, "steps").await.is_empty());
+}

@@ -30,6 +30,7 @@
 //! request that breaks the documented shape is refused whole (422).
 
 pub mod compat;
+mod day_values;
 mod input;
 mod plan;
 mod write;
@@ -37,11 +38,14 @@ mod write;
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde::Serialize;
 use sparky_db::UserTx;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::outside_readings::LARGER_STORED;
+use day_values::{largest_of_each_day, lowers_anothers_total, meet_other_doors};
 use input::{bounded, clean_source, too_many, Incoming};
 use plan::{
     fail, instant_key, kind_of, measurement_body, measurement_key, measurement_value, plan_native,
@@ -276,6 +280,7 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
                 at,
                 ..
             } => format!(
+                // The value second: `day_values::lowers_anothers_total` reads it back.
                 "m|{}|{unit}|{day}|{}",
                 value.normalize(),
                 opt(&at.map(instant_key))
@@ -328,7 +333,7 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
     let rows = tx
         .query(
             "SELECT h.source, h.kind, h.record_key, h.fingerprint, h.measurement_id,
-                    h.exercise_diary_id, m.type::text
+                    h.exercise_diary_id, m.type::text, m.value
              FROM health_data_records h
              JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(source, kind, record_key)
                ON (h.source, h.kind, h.record_key) = (k.source, k.kind, k.record_key)
@@ -337,13 +342,19 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
             &[&sources, &kinds, &keys],
         )
         .await?;
-    type Known = (String, Option<Uuid>, Option<Uuid>, Option<String>);
+    type Known = (
+        String,
+        Option<Uuid>,
+        Option<Uuid>,
+        Option<String>,
+        Option<Decimal>,
+    );
     let known: HashMap<(String, String, String), Known> = rows
         .iter()
         .map(|r| {
             (
                 (r.get(0), r.get(1), r.get(2)),
-                (r.get(3), r.get(4), r.get(5), r.get(6)),
+                (r.get(3), r.get(4), r.get(5), r.get(6), r.get(7)),
             )
         })
         .collect();
@@ -351,23 +362,32 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
     // Inserts get their ids here, so the ledger can point at them without a round trip each.
     let mut inserts: Vec<(Uuid, &Ready)> = Vec::new();
     let mut updates: Vec<(Uuid, &Ready)> = Vec::new();
+    let mut links: Vec<(Uuid, &Ready)> = Vec::new();
     for r in &ready {
         match known.get(&(r.source.clone(), r.kind.clone(), r.key.clone())) {
-            Some((fp, _, _, _)) if *fp == r.fingerprint => {
+            Some((fp, ..)) if *fp == r.fingerprint => {
                 outcomes[r.index].1 =
                     RecordOutcome::Skipped("already stored with the same values (a resend)".into());
             }
             // Only a reading of the record's own type is updated: a ledger row pointing at
             // another type's (an edited archive) made every later push "processed" and lost.
-            Some((_, Some(m), _, Some(t))) if matches!(&r.write, Write::Measurement { type_name, .. } if type_name == t) => {
-                updates.push((*m, r))
+            Some((fp, Some(m), _, Some(t), Some(now))) if matches!(&r.write, Write::Measurement { type_name, .. } if type_name == t) => {
+                if lowers_anothers_total(&r.write, fp, *now) {
+                    outcomes[r.index].1 = RecordOutcome::Skipped(LARGER_STORED.into());
+                    links.push((*m, r));
+                } else {
+                    updates.push((*m, r))
+                }
             }
-            Some((_, _, Some(w), _)) if matches!(r.write, Write::Workout { .. }) => {
+            Some((_, _, Some(w), ..)) if matches!(r.write, Write::Workout { .. }) => {
                 updates.push((*w, r))
             }
             _ => inserts.push((Uuid::new_v4(), r)),
         }
     }
+
+    links.extend(meet_other_doors(tx, &mut inserts, &mut updates, &mut outcomes).await?);
+    largest_of_each_day(&mut inserts, &mut updates, &mut links, &mut outcomes);
 
     // A diary day holds at most MAX_WORKOUTS_PER_DAY workouts.
     let workout_days: Vec<NaiveDate> = inserts
@@ -413,7 +433,11 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
     write_workouts(tx, &inserts, &updates, tz).await?;
 
     // Remember what each stored record became.
-    let stored: Vec<&(Uuid, &Ready)> = inserts.iter().chain(updates.iter()).collect();
+    let stored: Vec<&(Uuid, &Ready)> = inserts
+        .iter()
+        .chain(updates.iter())
+        .chain(links.iter())
+        .collect();
     if !stored.is_empty() {
         let sources: Vec<&str> = stored.iter().map(|(_, r)| r.source.as_str()).collect();
         let kinds: Vec<&str> = stored.iter().map(|(_, r)| r.kind.as_str()).collect();

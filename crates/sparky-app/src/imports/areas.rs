@@ -15,6 +15,7 @@ use super::checks::*;
 use super::{Skips, CHUNK, VALUE_SCALE};
 use crate::diary::MAX_ENTRIES_PER_DAY;
 use crate::error::AppResult;
+use crate::outside_readings::{self, Arriving, Meeting};
 use crate::workouts::MAX_WORKOUTS_PER_DAY;
 
 /// Foods: name, brand, serving and nutrients within their bounds.
@@ -141,7 +142,7 @@ pub(super) async fn measurements(
     measurements: Vec<Ready<MeasurementRecord>>,
     units: UnitsSystem,
     skips: &mut Skips,
-) -> AppResult<Vec<(Uuid, String, Measured)>> {
+) -> AppResult<MeasurementRows> {
     let names: Vec<&str> = measurements
         .iter()
         .map(|m| m.record.kind.as_str())
@@ -165,6 +166,7 @@ pub(super) async fn measurements(
         }
     }
     let mut measurement_rows: Vec<(Uuid, String, Measured)> = Vec::new();
+    let mut lines: Vec<u64> = Vec::new();
     for m in measurements {
         let r = m.record;
         let line = Some(r.line);
@@ -184,17 +186,20 @@ pub(super) async fn measurements(
             .clone()
             .unwrap_or_else(|| dim.display_unit(units).as_str().to_string());
         match measure::parse_measurement(r.value, &unit, dim, VALUE_SCALE) {
-            Ok(value) => measurement_rows.push((
-                m.id,
-                m.key,
-                Measured {
-                    kind: r.kind,
-                    value,
-                    unit: dim.canonical_unit().as_str(),
-                    date: r.date,
-                    at: r.at,
-                },
-            )),
+            Ok(value) => {
+                measurement_rows.push((
+                    m.id,
+                    m.key,
+                    Measured {
+                        kind: r.kind,
+                        value,
+                        unit: dim.canonical_unit().as_str(),
+                        date: r.date,
+                        at: r.at,
+                    },
+                ));
+                lines.push(r.line);
+            }
             Err(e) => {
                 let reason = match MeasureUnit::parse(&unit) {
                     Err(_) => format!("{}: unknown unit \"{unit}\"", r.kind),
@@ -204,7 +209,56 @@ pub(super) async fn measurements(
             }
         }
     }
-    Ok(measurement_rows)
+    meet_other_doors(tx, measurement_rows, lines, skips).await
+}
+
+/// Measurements checked: new rows, day values replacing what a push or an earlier import
+/// stored, and readings already stored that the ledger links to.
+#[derive(Default)]
+pub(super) struct MeasurementRows {
+    pub(super) new: Vec<(Uuid, String, Measured)>,
+    /// (the row replaced, key, values).
+    pub(super) replacing: Vec<(Uuid, String, Measured)>,
+    /// (the row already holding it, key).
+    pub(super) linked: Vec<(Uuid, String)>,
+}
+
+/// Readings a phone push or an earlier import already stored ([`outside_readings`]): a larger
+/// day value replaces that row; one already there is skipped and linked to it.
+async fn meet_other_doors(
+    tx: &mut UserTx,
+    rows: Vec<(Uuid, String, Measured)>,
+    lines: Vec<u64>,
+    skips: &mut Skips,
+) -> AppResult<MeasurementRows> {
+    let arriving: Vec<Arriving> = rows
+        .iter()
+        .map(|(_, _, m)| Arriving {
+            kind: &m.kind,
+            day: m.date,
+            at: m.at,
+            value: m.value,
+        })
+        .collect();
+    let there = outside_readings::already_there(tx, &arriving).await?;
+    let meetings: Vec<Option<Meeting>> = there
+        .iter()
+        .zip(&arriving)
+        .map(|(hit, a)| hit.map(|h| h.meet(a)))
+        .collect();
+    drop(arriving);
+    let mut out = MeasurementRows::default();
+    for ((row, line), meeting) in rows.into_iter().zip(lines).zip(meetings) {
+        match meeting {
+            None => out.new.push(row),
+            Some(Meeting::Replaces(id)) => out.replacing.push((id, row.1, row.2)),
+            Some(Meeting::Kept(id, why)) => {
+                skips.add(Some(Area::Measurements), Some(line), why);
+                out.linked.push((id, row.1));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Workouts: bounds, the day's limit, the catalog exercise.

@@ -14,7 +14,7 @@
 
 pub mod sparkyfitness;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use sparky_db::UserTx;
 use sparky_import::{
@@ -125,7 +125,8 @@ pub async fn run(
 
     preview.created.foods = food_rows.len();
     preview.created.diary = diary_rows.len();
-    preview.created.measurements = measurement_rows.len();
+    preview.created.measurements = measurement_rows.new.len();
+    preview.replaced_day_values = measurement_rows.replacing.len();
     preview.created.workouts = workout_rows.len();
     skips.into_preview(&mut preview);
     if dry_run {
@@ -153,7 +154,7 @@ pub async fn run(
         insert_diary(tx, chunk, &tz).await?;
         ledger.extend(chunk.iter().map(|d| (d.key.clone(), Area::Diary, d.id)));
     }
-    for chunk in measurement_rows.chunks(CHUNK) {
+    for chunk in measurement_rows.new.chunks(CHUNK) {
         insert_measurements(tx, chunk, &tz, source).await?;
         ledger.extend(
             chunk
@@ -161,6 +162,20 @@ pub async fn run(
                 .map(|(id, key, _)| (key.clone(), Area::Measurements, *id)),
         );
     }
+    for chunk in measurement_rows.replacing.chunks(CHUNK) {
+        replace_measurements(tx, chunk, source).await?;
+        ledger.extend(
+            chunk
+                .iter()
+                .map(|(id, key, _)| (key.clone(), Area::Measurements, *id)),
+        );
+    }
+    ledger.extend(
+        measurement_rows
+            .linked
+            .iter()
+            .map(|(id, key)| (key.clone(), Area::Measurements, *id)),
+    );
     for chunk in workout_rows.chunks(CHUNK) {
         insert_workouts(tx, chunk, &tz).await?;
         ledger.extend(
@@ -211,27 +226,41 @@ async fn new_records(
         }
     }
 
-    // What earlier imports stored.
-    let mut done: HashSet<String> = HashSet::new();
+    // What earlier imports stored, and whether that row is still there. A day value whose row
+    // is still there goes on: a later file's total for the day replaces it (see
+    // `areas::measurements`).
+    let mut done: HashMap<String, bool> = HashMap::new();
     for chunk in records.chunks(CHUNK) {
         let keys: Vec<&str> = chunk.iter().map(Record::key).collect();
         let rows = tx
             .query(
-                "SELECT record_key FROM import_records
-                 WHERE user_id = auth.uid() AND source = $1 AND record_key = ANY($2)",
+                "SELECT i.record_key,
+                        i.area = 'measurements'
+                        AND EXISTS (SELECT 1 FROM measurements m WHERE m.id = i.target_id)
+                 FROM import_records i
+                 WHERE i.user_id = auth.uid() AND i.source = $1 AND i.record_key = ANY($2)",
                 &[&source.as_str(), &keys],
             )
             .await?;
-        done.extend(rows.iter().map(|r| r.get::<_, String>(0)));
+        done.extend(rows.iter().map(|r| (r.get(0), r.get(1))));
     }
     records.retain(|r| {
-        let new = !done.contains(r.key());
+        let new = match done.get(r.key()) {
+            None => true,
+            Some(row_there) => *row_there && is_day_value(r),
+        };
         if !new {
             skips.add(Some(r.area()), Some(r.line()), ALREADY);
         }
         new
     });
     Ok(records)
+}
+
+/// A measurement that is a whole day's value (Apple Health's steps and water sums).
+fn is_day_value(r: &Record) -> bool {
+    matches!(r, Record::Measurement(m)
+        if m.at.is_none() && m.key == crate::outside_readings::day_value_key(&m.kind, m.date))
 }
 
 /// A file that cannot be read: a 422 naming the file (and line), nothing written.

@@ -66,6 +66,9 @@ pub struct ImportPreview {
     /// Entries an earlier import of the same app stored that this import's newer version
     /// replaces (a MyFitnessPal meal whose total changed in a later export).
     pub replaced_entries: usize,
+    /// Day values (a day's steps or water) that your phone or an earlier import stored and
+    /// this import's larger values for those days replace: one value a day per type.
+    pub replaced_day_values: usize,
     /// Why rows were skipped, most frequent first (at most 100 reasons).
     #[schema(max_items = 100)]
     pub skip_reasons: Vec<SkipReason>,
@@ -98,6 +101,7 @@ impl ImportPreview {
             skipped_unread: 0,
             replaced_day_totals: 0,
             replaced_entries: 0,
+            replaced_day_values: 0,
             skip_reasons: Vec::new(),
             columns: Vec::new(),
         }
@@ -117,6 +121,7 @@ impl ImportPreview {
         self.skipped_unread += other.skipped_unread;
         self.replaced_day_totals += other.replaced_day_totals;
         self.replaced_entries += other.replaced_entries;
+        self.replaced_day_values += other.replaced_day_values;
         self.columns.extend(other.columns);
         self.columns.truncate(MAX_COLUMNS);
         for r in other.skip_reasons {

@@ -186,6 +186,26 @@ pub(super) async fn insert_measurements(
     Ok(())
 }
 
+/// New values for day values a push or an earlier import stored (their time stays).
+pub(super) async fn replace_measurements(
+    tx: &mut UserTx,
+    rows: &[(Uuid, String, Measured)],
+    source: Source,
+) -> AppResult<()> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+    let values: Vec<Decimal> = rows.iter().map(|r| r.2.value).collect();
+    let units: Vec<&str> = rows.iter().map(|r| r.2.unit).collect();
+    let note = format!("from {}", unit_name(source));
+    tx.execute(
+        "UPDATE measurements AS t SET value = m.value, unit = m.unit, note = $4
+         FROM unnest($1::uuid[], $2::numeric[], $3::text[]) AS m(id, value, unit)
+         WHERE t.id = m.id AND t.user_id = auth.uid()",
+        &[&ids, &values, &units, &note],
+    )
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn insert_workouts(
     tx: &mut UserTx,
     rows: &[(Uuid, String, Worked)],
