@@ -125,6 +125,13 @@ pub fn parse_bytes(source: Source, data: &[u8], options: &Options) -> ImportResu
             unix = crlf_to_lf(data);
             &unix[..]
         }
+        // A MacroFactor sheet saved as CSV (its workbook is a zip, read as it is).
+        Source::MacroFactor
+            if !data.starts_with(b"PK") && data.windows(2).any(|w| w == b"\r\n") =>
+        {
+            unix = crlf_to_lf(data);
+            &unix[..]
+        }
         _ => data,
     };
     match source {
@@ -139,6 +146,22 @@ pub fn parse_bytes(source: Source, data: &[u8], options: &Options) -> ImportResu
         Source::SparkyFitness => Err(ImportError::new(
             "a SparkyFitness import reads its database: sparky import-from sparkyfitness --database-url URL",
         )),
+    }
+}
+
+/// The app whose workout export has these (normalised) headers, and the import kind for it:
+/// (Strong, strong) for `Set Order` and `Exercise Name`. A file given to the wrong importer
+/// is refused naming the right one rather than misread (FitNotes' pounds as kilograms).
+pub fn workout_export_of(headers: &[String]) -> Option<(&'static str, &'static str)> {
+    let has = |h: &str| headers.iter().any(|x| x == h);
+    if has("set_order") && has("exercise_name") {
+        Some(("Strong", "strong"))
+    } else if has("exercise_title") && has("set_index") {
+        Some(("Hevy", "hevy"))
+    } else if has("exercise") && has("category") && has("weight_unit") {
+        Some(("FitNotes", "fitnotes"))
+    } else {
+        None
     }
 }
 

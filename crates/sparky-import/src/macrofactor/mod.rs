@@ -194,6 +194,25 @@ fn is_recipe_list(sheet: &Sheet) -> bool {
 /// Reads MacroFactor's export workbook.
 pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
     let sheets = workbook::read(data)?;
+    // A CSV of another app's workouts would pass for a workout log: say which app it is.
+    if !data.starts_with(b"PK") {
+        let headers: Vec<String> = sheets
+            .first()
+            .and_then(|s| s.rows.first())
+            .map(|row| {
+                row.cells
+                    .iter()
+                    .filter_map(|c| c.text())
+                    .map(crate::normalise_header)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some((app, kind)) = crate::workout_export_of(&headers) {
+            return Err(ImportError::new(format!(
+                "this looks like a {app} export, not MacroFactor's: import it as {kind}"
+            )));
+        }
+    }
     // A CSV file separated by `;` comes from a spreadsheet that writes `80,5`.
     let semicolons = !data.starts_with(b"PK") && crate::sniff_delimiter(data) == b';';
     let reader = CellReader {

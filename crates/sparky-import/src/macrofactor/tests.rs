@@ -446,6 +446,57 @@ fn a_sheet_saved_as_csv_is_read_like_the_workbook() {
     assert!(e.message.contains("its sheets: CSV"), "{e}");
 }
 
+/// Other apps' workout CSVs have `Date` and `Exercise` too: refused naming the app, not read
+/// as a workout log (FitNotes' 135 lb became 135 kg).
+#[test]
+fn other_apps_workout_csvs_are_refused_naming_the_app() {
+    let fitnotes =
+        "Date,Exercise,Category,Weight,Weight Unit,Reps,Distance,Distance Unit,Time,Comment
+                    2025-11-03,Flat Barbell Bench Press,Chest,135.0,lbs,8,,,,
+";
+    let e = parse(fitnotes.as_bytes(), &Options::default()).unwrap_err();
+    assert!(
+        e.message.contains("FitNotes export") && e.message.contains("as fitnotes"),
+        "{e}"
+    );
+    let strong = "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps
+                  2025-11-03 07:00:00,Push,1h 6m,Bench Press (Barbell),1,60,8
+";
+    let e = parse(strong.as_bytes(), &Options::default()).unwrap_err();
+    assert!(e.message.contains("as strong"), "{e}");
+}
+
+/// A sheet saved as CSV with Windows line ends reads as its Unix twin: the same keys (a
+/// second import of the other is "already imported") and the same line numbers.
+#[test]
+fn a_csv_with_windows_line_ends_reads_like_its_unix_twin() {
+    let lf = "Date,Time,Food Name,Serving Size,Serving Qty,Calories (kcal)
+              2026-11-01,07:38,Oats,cup,1,307
+              2026-11-01,12:30,\"Chicken breast,
+grilled\",g,150,248
+              2026-11-01,13:10,Mystery bar,bar,1,abc
+";
+    let crlf = lf.replace('\n', "\r\n");
+    let a = crate::parse_bytes(
+        crate::Source::MacroFactor,
+        lf.as_bytes(),
+        &Options::default(),
+    )
+    .unwrap();
+    let b = crate::parse_bytes(
+        crate::Source::MacroFactor,
+        crlf.as_bytes(),
+        &Options::default(),
+    )
+    .unwrap();
+    let keys = |p: &Parsed| diary(p).iter().map(|d| d.key.clone()).collect::<Vec<_>>();
+    assert_eq!(keys(&a), keys(&b));
+    assert_eq!(diary(&b)[1].name, "Chicken breast,\ngrilled, 150 g");
+    let lines = |p: &Parsed| p.skipped.iter().map(|s| s.line).collect::<Vec<_>>();
+    assert_eq!(lines(&a), [5]);
+    assert_eq!(lines(&a), lines(&b));
+}
+
 #[test]
 fn meals_follow_the_clock() {
     let at = |h, m| Some(NaiveTime::from_hms_opt(h, m, 0).unwrap());

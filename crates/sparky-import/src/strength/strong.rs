@@ -7,6 +7,7 @@ use super::{
     Table,
 };
 use crate::{Area, ImportError, ImportResult, Options, Parsed};
+use sparky_core::WeightUnit;
 
 /// Reads Strong's CSV export (either format).
 pub fn parse_strong(data: &[u8], options: &Options) -> ImportResult<Parsed> {
@@ -52,11 +53,21 @@ pub fn parse_strong(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                 continue;
             }
         };
+        // The newer format has no unit columns: its values are in the app's unit system, which
+        // `units` names when it is not the account's.
         let units = row_units(
             table.get(r, weight_unit_col),
-            None,
+            options.units.map(|u| match u.is_imperial() {
+                true => WeightUnit::Lb,
+                false => WeightUnit::Kg,
+            }),
             distance,
-            table.get(r, distance_unit_col),
+            table
+                .get(r, distance_unit_col)
+                .or(options.units.map(|u| match u.is_imperial() {
+                    true => "mi",
+                    false => "km",
+                })),
         );
         let (weight_unit, km, unitless_distance) = match units {
             Ok(u) => u,
@@ -92,7 +103,6 @@ mod tests {
     use crate::SetRecord;
     use chrono::NaiveDate;
     use rust_decimal_macros::dec;
-    use sparky_core::WeightUnit;
 
     #[test]
     fn strong_fixture_one_workout_per_exercise() {
@@ -143,6 +153,28 @@ mod tests {
         assert!(w[2].sets.is_empty());
         assert_eq!(w[3].date, NaiveDate::from_ymd_opt(2025, 11, 5).unwrap());
         assert_eq!(p.skipped.len(), 1, "the rest timer: {:?}", p.skipped);
+    }
+
+    /// `units` names the unit system of a file without unit columns (the account's is not
+    /// the app's).
+    #[test]
+    fn strong_units_option_decides_unitless_weights_and_distances() {
+        let p = parse_strong(
+            include_bytes!("../../fixtures/strong/strong.csv"),
+            &Options {
+                units: Some(sparky_core::UnitsSystem::Imperial),
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        let w = workouts(&p);
+        assert!(
+            w[0].sets.iter().all(|s| s.unit == Some(WeightUnit::Lb)),
+            "{:?}",
+            w[0].sets
+        );
+        assert_eq!(w[2].unitless_distance, None);
+        assert_eq!(w[2].km, Some(dec!(8.047)));
     }
 
     #[test]
