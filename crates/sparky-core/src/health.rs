@@ -28,6 +28,17 @@ pub const SLEEP_TYPE: &str = "sleep_hours";
 /// The measurement type distance records go to (km).
 pub const DISTANCE_TYPE: &str = "distance_km";
 
+/// Types whose readings of one day add up to the day's value (a nap adds to the night's sleep,
+/// a phone's step samples to each other); a day of any other type (weight, heart rate, blood
+/// glucose) is the mean of its readings.
+pub const SUMMED_TYPES: [&str; 5] = [
+    "steps",
+    "water",
+    SLEEP_TYPE,
+    ACTIVE_CALORIES_TYPE,
+    DISTANCE_TYPE,
+];
+
 /// The unit a measurement of `type_name` is shown in, given its dimension's display unit: the
 /// types phones push are counts stored already converted (kcal, hours, km), so they say so
 /// instead of "count".

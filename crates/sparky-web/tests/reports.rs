@@ -943,3 +943,93 @@ async fn exercise_report_has_distance_and_pace_records() {
         assert!(html.contains(text), "missing {text:?}: {html}");
     }
 }
+
+/// A day of a type that adds up (steps, water, sleep, active energy, distance) is the sum of
+/// its readings; a day of any other type is their mean.
+#[tokio::test]
+async fn body_report_sums_the_types_that_add_up() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let ann_id: Uuid = ann_id.parse().unwrap();
+    measure(
+        &app,
+        ann_id,
+        "steps",
+        "5000",
+        "count",
+        "2026-07-02 10:00+00",
+    )
+    .await;
+    measure(
+        &app,
+        ann_id,
+        "steps",
+        "3000",
+        "count",
+        "2026-07-02 18:00+00",
+    )
+    .await;
+    measure(
+        &app,
+        ann_id,
+        "resting_heart_rate",
+        "60",
+        "bpm",
+        "2026-07-02 07:00+00",
+    )
+    .await;
+    measure(
+        &app,
+        ann_id,
+        "resting_heart_rate",
+        "64",
+        "bpm",
+        "2026-07-02 19:00+00",
+    )
+    .await;
+    // Sleep as a phone sends it: a night and a nap on one day.
+    let key = app
+        .post("/api/v1/api-keys", &ann, json!({"name": "phone"}))
+        .await;
+    let key = key.body["key"].as_str().unwrap().to_string();
+    let r = app
+        .client
+        .post(format!("{}/api/v1/health-data", app.base))
+        .bearer_auth(&key)
+        .json(&json!([
+            {"type": "sleep", "value": 7.5, "unit": "h", "date": "2026-07-02",
+             "timestamp": "2026-07-02T06:00:00Z"},
+            {"type": "sleep", "value": 1, "unit": "h", "date": "2026-07-02",
+             "timestamp": "2026-07-02T14:00:00Z"}
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let r = app
+        .get(&format!("/api/v1/reports/body?{RANGE}"), &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let of = |kind: &str| {
+        r.body["measurements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["type"] == kind)
+            .unwrap_or_else(|| panic!("{kind} in {:?}", r.body))["points"]
+            .clone()
+    };
+    assert_eq!(
+        of("steps"),
+        json!([{"date": "2026-07-02", "value": 8000.0}])
+    );
+    assert_eq!(
+        of("sleep_hours"),
+        json!([{"date": "2026-07-02", "value": 8.5}])
+    );
+    assert_eq!(
+        of("resting_heart_rate"),
+        json!([{"date": "2026-07-02", "value": 62.0}])
+    );
+}

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
+use sparky_core::health::SUMMED_TYPES;
 use sparky_core::measure::{self, Dimension};
 use sparky_core::units::round_dp;
 use sparky_core::{trend, Amount, UnitsSystem};
@@ -84,7 +85,8 @@ const BODY_SQL_TAIL: &str = "
             WHERE user_id IS NULL OR user_id = (SELECT id FROM who)
             ORDER BY name, user_id NULLS FIRST),
      m AS (SELECT x.type, x.entry_date, ty.dimension,
-                  round(CASE WHEN ty.dimension = 'volume' THEN sum(x.value) ELSE avg(x.value) END, 6) AS value
+                  round(CASE WHEN ty.dimension = 'volume' OR x.type = ANY($6::text[])
+                             THEN sum(x.value) ELSE avg(x.value) END, 6) AS value
            FROM measurements x LEFT JOIN ty ON ty.name = x.type
            WHERE x.user_id = (SELECT id FROM who)
              AND x.entry_date BETWEEN (SELECT f FROM b) - $5::int AND (SELECT t FROM b)
@@ -105,7 +107,14 @@ pub async fn body(tx: &mut UserTx, acting: Acting, range: ReportRange) -> AppRes
     let rows = tx
         .query(
             &format!("WITH {HEAD},{BODY_SQL_TAIL}"),
-            &[&acting.owner, &from, &to, &days, &TREND_WARMUP_DAYS],
+            &[
+                &acting.owner,
+                &from,
+                &to,
+                &days,
+                &TREND_WARMUP_DAYS,
+                &SUMMED_TYPES.as_slice(),
+            ],
         )
         .await?;
     let (user_id, from, to) = head(&rows)?;
