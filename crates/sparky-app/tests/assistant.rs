@@ -858,12 +858,21 @@ async fn a_recipe_is_saved_from_found_foods_logged_and_undone() {
             "ingredients[0].food_item_id",
         ),
         (
-            json!({"name": "x", "servings": 0, "ingredients": []}),
+            json!({"name": "x", "servings": 0, "ingredients": [{"food_id": egg, "quantity": 1}]}),
             "servings",
         ),
         (
             json!({"name": "x", "servings": 1, "ingredients": [{"food_id": egg, "quantity": 2, "unit": "furlong"}]}),
             "ingredients[0].unit",
+        ),
+        // A misspelled field is refused, not dropped (150 "units" of g became 150 eggs).
+        (
+            json!({"name": "x", "servings": 1, "ingredients": [{"food_id": egg, "quantity": 150, "units": "g"}]}),
+            "ingredients[0].units: unknown field",
+        ),
+        (
+            json!({"name": "x", "servings": 1, "ingredients": []}),
+            "ingredients: give at least 1 item",
         ),
     ] {
         let err = sparky_app::assistant::tools::call(&mut tx, &ctx, "create_recipe", args.clone())
@@ -961,4 +970,57 @@ async fn a_logged_meal_is_saved_as_a_recipe_and_undone() {
         .unwrap()
         .get(0);
     assert_eq!(entries, 2);
+}
+
+/// An action whose rows were deleted since (on a page) counts as undone, saying so, instead of
+/// blocking every older action for good; the next undo takes back the one before.
+#[tokio::test]
+async fn undo_passes_an_action_whose_rows_are_gone() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let mut tx = db.as_user(ann).await.unwrap();
+    let ctx = Default::default();
+    sparky_app::assistant::tools::call(&mut tx, &ctx, "log_water", json!({"amount": 250}))
+        .await
+        .unwrap();
+    let logged = sparky_app::assistant::tools::call(
+        &mut tx,
+        &ctx,
+        "quick_add",
+        json!({"name": "Lunch", "meal": "lunch", "calories": 500}),
+    )
+    .await
+    .unwrap();
+    let entry: Uuid = tx
+        .query_one("SELECT id FROM food_diary", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(logged.card.is_some());
+    diary::delete(&mut tx, entry).await.unwrap();
+
+    let first = sparky_app::assistant::tools::call(&mut tx, &ctx, "undo_last_action", json!({}))
+        .await
+        .unwrap();
+    assert_eq!(first.result["already_removed"], true, "{}", first.result);
+    assert!(first
+        .card
+        .unwrap()
+        .title
+        .starts_with("Nothing left to undo"));
+    let second = sparky_app::assistant::tools::call(&mut tx, &ctx, "undo_last_action", json!({}))
+        .await
+        .unwrap();
+    assert_eq!(second.result["already_removed"], false, "{}", second.result);
+    let water: i64 = tx
+        .query_one("SELECT count(*) FROM measurements", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(water, 0);
+    let err = sparky_app::assistant::tools::call(&mut tx, &ctx, "undo_last_action", json!({}))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not found"), "{err}");
 }

@@ -76,6 +76,9 @@ pub struct Action {
     pub tool: String,
     pub card: Card,
     pub undone: bool,
+    /// Undoing found nothing left to take back: what it wrote was deleted since, or is no
+    /// longer shared with the user.
+    pub already_gone: bool,
 }
 
 /// Logs a write; returns the action id to put on its card.
@@ -156,20 +159,30 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
         .map_err(|e| AppError::internal(format!("stored undo: {e}")))?;
     let card: Card = serde_json::from_value(row.get("card"))
         .map_err(|e| AppError::internal(format!("stored card: {e}")))?;
+    // What the action wrote may be gone already (deleted on a page, or a share ended): then
+    // there is nothing left to take back, and the action counts as undone rather than
+    // standing in front of every older one for good.
+    let gone = |r: AppResult<()>| match r {
+        Ok(()) => Ok(false),
+        Err(AppError::NotFound(_)) => Ok(true),
+        Err(e) => Err(e),
+    };
+    let mut already_gone = false;
     match undo {
-        Undo::DeleteDiaryEntry { id } => crate::diary::delete(tx, id).await?,
+        Undo::DeleteDiaryEntry { id } => already_gone = gone(crate::diary::delete(tx, id).await)?,
         Undo::DeleteDiaryEntries { ids } => {
-            for id in ids {
-                match crate::diary::delete(tx, id).await {
-                    Ok(()) | Err(AppError::NotFound(_)) => {}
-                    Err(e) => return Err(e),
-                }
+            let mut left = 0;
+            for id in &ids {
+                left += usize::from(!gone(crate::diary::delete(tx, *id).await)?);
             }
+            already_gone = left == 0;
         }
-        Undo::DeleteWorkout { id } => crate::workouts::delete(tx, id).await?,
-        Undo::DeleteMeasurement { id } => crate::measurements::delete(tx, id).await?,
-        Undo::DeleteGoal { id } => crate::goals::delete(tx, id).await?,
-        Undo::DeleteRecipe { id } => crate::recipes::delete(tx, id).await?,
+        Undo::DeleteWorkout { id } => already_gone = gone(crate::workouts::delete(tx, id).await)?,
+        Undo::DeleteMeasurement { id } => {
+            already_gone = gone(crate::measurements::delete(tx, id).await)?
+        }
+        Undo::DeleteGoal { id } => already_gone = gone(crate::goals::delete(tx, id).await)?,
+        Undo::DeleteRecipe { id } => already_gone = gone(crate::recipes::delete(tx, id).await)?,
         Undo::RestoreGoalTarget {
             id,
             target_value,
@@ -177,7 +190,7 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
             by_weekday,
         } => {
             if let Some(v) = target_value {
-                crate::goals::update(
+                let restored = crate::goals::update(
                     tx,
                     id,
                     UpdateGoalInput {
@@ -189,7 +202,8 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
                         by_weekday,
                     },
                 )
-                .await?;
+                .await;
+                already_gone = gone(restored.map(|_| ()))?;
             }
         }
     }
@@ -198,5 +212,6 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
         tool: row.get("tool"),
         card,
         undone: true,
+        already_gone,
     })
 }

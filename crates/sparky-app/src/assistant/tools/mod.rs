@@ -350,12 +350,23 @@ pub async fn call(
         "update_goal" => update_goal(tx, ctx, args_of(args)?).await,
         "undo_last_action" => {
             let done = actions::undo_last(tx).await?;
+            let title = match done.already_gone {
+                false => format!("Undone: {}", done.card.title),
+                true => format!(
+                    "Nothing left to undo: {} (deleted since, or no longer shared with you)",
+                    done.card.title
+                ),
+            };
             Ok(ToolOutput {
-                result: json!({"undone": done.card.title, "lines": done.card.lines}),
+                result: json!({
+                    "undone": done.card.title,
+                    "lines": done.card.lines,
+                    "already_removed": done.already_gone,
+                }),
                 card: Some(Card {
                     action_id: None,
                     tool: "undo_last_action".into(),
-                    title: format!("Undone: {}", done.card.title),
+                    title,
                     lines: done.card.lines.clone(),
                     user_id: done.card.user_id,
                     written: json!({"undone_action_id": done.id}),
@@ -394,12 +405,11 @@ pub async fn call(
 /// An argument the tool does not have is an error naming it and the ones it has: a misspelled
 /// `day` for `date` was ignored, and the food logged to today.
 fn refuse_unknown_arguments(name: &str, args: &Value) -> AppResult<()> {
-    let (Some(tool), Some(given)) = (TOOLS.iter().find(|t| t.name == name), args.as_object())
-    else {
+    let Some(tool) = TOOLS.iter().find(|t| t.name == name) else {
         return Ok(());
     };
     let schema = (tool.parameters)();
-    let Some(known) = schema["properties"].as_object() else {
+    let (Some(known), Some(given)) = (schema["properties"].as_object(), args.as_object()) else {
         return Ok(());
     };
     let unknown: Vec<&str> = given
@@ -407,19 +417,69 @@ fn refuse_unknown_arguments(name: &str, args: &Value) -> AppResult<()> {
         .map(String::as_str)
         .filter(|k| !known.contains_key(*k))
         .collect();
-    if unknown.is_empty() {
-        return Ok(());
+    if !unknown.is_empty() {
+        let mut names: Vec<&str> = known.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        return Err(AppError::invalid(
+            "arguments",
+            format!(
+                "{name} has no argument {}; its arguments are: {}",
+                unknown.join(", "),
+                names.join(", ")
+            ),
+        ));
     }
-    let mut names: Vec<&str> = known.keys().map(String::as_str).collect();
-    names.sort_unstable();
-    Err(AppError::invalid(
-        "arguments",
-        format!(
-            "{name} has no argument {}; its arguments are: {}",
-            unknown.join(", "),
-            names.join(", ")
-        ),
-    ))
+    for (key, value) in given {
+        nested_within_schema(&known[key], value, key)?;
+    }
+    Ok(())
+}
+
+/// The objects inside an argument (a recipe's ingredients, a workout's sets) hold only the
+/// fields their schema names (a misspelled `units` made 150 g of egg 150 eggs), and lists
+/// have between their `minItems` and `maxItems`.
+fn nested_within_schema(schema: &Value, value: &Value, path: &str) -> AppResult<()> {
+    match value {
+        Value::Array(items) => {
+            if let Some(min) = schema["minItems"].as_u64() {
+                if (items.len() as u64) < min {
+                    return Err(AppError::invalid(
+                        path,
+                        format!(
+                            "give at least {min} item{}",
+                            if min == 1 { "" } else { "s" }
+                        ),
+                    ));
+                }
+            }
+            if let Some(max) = schema["maxItems"].as_u64() {
+                if items.len() as u64 > max {
+                    return Err(AppError::invalid(path, format!("give at most {max} items")));
+                }
+            }
+            for (i, item) in items.iter().enumerate() {
+                nested_within_schema(&schema["items"], item, &format!("{path}[{i}]"))?;
+            }
+        }
+        Value::Object(fields) => {
+            let Some(known) = schema["properties"].as_object() else {
+                return Ok(());
+            };
+            for (key, v) in fields {
+                let Some(field_schema) = known.get(key) else {
+                    let mut names: Vec<&str> = known.keys().map(String::as_str).collect();
+                    names.sort_unstable();
+                    return Err(AppError::invalid(
+                        &format!("{path}.{key}"),
+                        format!("unknown field; the fields are: {}", names.join(", ")),
+                    ));
+                };
+                nested_within_schema(field_schema, v, &format!("{path}.{key}"))?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn args_of<T: DeserializeOwned>(args: Value) -> AppResult<T> {
