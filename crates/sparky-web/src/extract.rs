@@ -22,26 +22,7 @@ pub struct ApiQuery<T>(pub T);
 /// Path segments.
 pub struct ApiPath<T>(pub T);
 
-const NUL_PROBLEM: &str = "must not contain the NUL character (\\u0000)";
-const CONTROL_PROBLEM: &str =
-    "must not contain control characters (tab, line breaks and printable text only)";
-
-/// A character no text field takes: NUL (PostgreSQL text cannot hold it) and the other
-/// control characters (C0 except tab and line breaks, DEL, C1), which are invisible and break
-/// names, CSV files and terminals.
-fn forbidden_char(c: char) -> bool {
-    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
-}
-
-fn char_problem(text: &str) -> Option<&'static str> {
-    if text.contains('\0') {
-        Some(NUL_PROBLEM)
-    } else if text.chars().any(forbidden_char) {
-        Some(CONTROL_PROBLEM)
-    } else {
-        None
-    }
-}
+use sparky_core::text::{char_problem, NUL_PROBLEM};
 
 impl<T, S> FromRequest<S> for ApiJson<T>
 where
@@ -160,11 +141,17 @@ pub fn payload_too_large() -> ApiError {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if may_hold_control(bytes) {
         if let Ok(value) = serde_json::from_slice::<Value>(bytes) {
-            if let Some((field, problem)) = control_path(&value, String::new()) {
-                return Err(ApiError::invalid(&field, problem));
+            if let Some((field, problem)) = sparky_core::text::control_path(&value, "") {
+                return Err(ApiError::invalid(&field_name(&field), problem));
             }
         }
     }
+    parse_json_any_text(bytes)
+}
+
+/// [`parse_json`] without the check of text for control characters, for a caller that makes
+/// it itself (the MCP endpoint answers it as JSON-RPC).
+pub fn parse_json_any_text<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = match serde_path_to_error::deserialize(crate::strict_json::Strict(&mut de)) {
         Ok(v) => v,
@@ -216,37 +203,6 @@ fn may_hold_control(bytes: &[u8]) -> bool {
             || w[0] == 0x7F
             || (w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]))
     }) || bytes.last() == Some(&0x7F)
-}
-
-/// The path of the first string (or object key) holding a character no field takes, and
-/// what is wrong with it.
-fn control_path(v: &Value, at: String) -> Option<(String, &'static str)> {
-    match v {
-        Value::String(s) => char_problem(s).map(|p| (field_name(&at), p)),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, item)| control_path(item, format!("{}[{i}]", at))),
-        Value::Object(map) => map.iter().find_map(|(k, item)| {
-            let path = if at.is_empty() {
-                k.clone()
-            } else {
-                format!("{at}.{k}")
-            };
-            match char_problem(k) {
-                Some(p) => Some((
-                    if at.is_empty() {
-                        "body".into()
-                    } else {
-                        at.clone()
-                    },
-                    p,
-                )),
-                None => control_path(item, path),
-            }
-        }),
-        _ => None,
-    }
 }
 
 impl<T, S> FromRequestParts<S> for ApiQuery<T>

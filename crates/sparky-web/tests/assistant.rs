@@ -498,6 +498,39 @@ async fn mcp_over_http_lists_tools_logs_a_food_and_reads_the_day() {
     )
     .await;
     assert_eq!(unknown.body["error"]["code"], -32601);
+    // An unknown tool (ask_user is the chat's own) is a protocol error naming the tools.
+    let no_tool = rpc(
+        &app,
+        &key,
+        json!({"jsonrpc": "2.0", "id": 8, "method": "tools/call",
+        "params": {"name": "ask_user", "arguments": {}}}),
+    )
+    .await;
+    assert_eq!(no_tool.body["error"]["code"], -32602, "{:?}", no_tool.body);
+    // Text with a control character: answered as JSON-RPC with the call's id (a tool error
+    // naming the argument), not as the API's 422.
+    let escaped = rpc(
+        &app,
+        &key,
+        json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+        "params": {"name": "search_foods", "arguments": {"query": "egg\u{1b}"}}}),
+    )
+    .await;
+    assert_eq!(escaped.status, StatusCode::OK, "{:?}", escaped.body);
+    assert_eq!(escaped.body["id"], 9);
+    assert_eq!(
+        escaped.body["result"]["isError"], true,
+        "{:?}",
+        escaped.body
+    );
+    assert!(escaped
+        .body
+        .to_string()
+        .contains("query: must not contain control"));
+    assert!(no_tool.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("log_food"));
     let undone = rpc(
         &app,
         &key,

@@ -396,19 +396,25 @@ async fn mcp_stdio(db: &DbArgs) -> anyhow::Result<ExitCode> {
             .requests(located.requests.clone())
             .pool_size(2)
             .build()?;
-        let mut tx = database
-            .authenticate(sparky_db::Credential {
-                kind: "api_key",
-                token_hash: sparky_app::accounts::credentials::token_hash(key.trim()),
-                session_ttl_seconds: 30 * 86_400,
-            })
-            .await?;
-        // A read-only key's tools run read only (see sparky_db::Identity).
-        let who = tx
-            .identity()
-            .await
-            .map_err(|_| anyhow::anyhow!("SPARKY_API_KEY is not a valid API key"))?;
-        tx.commit().await?;
+        // The key is checked for every message, as over HTTP: revoking it (or its expiry)
+        // stops a running client at once. A read-only key's tools run read only (see
+        // sparky_db::Identity).
+        let token_hash = sparky_app::accounts::credentials::token_hash(key.trim());
+        let identity = async || -> anyhow::Result<sparky_db::Identity> {
+            let mut tx = database
+                .authenticate(sparky_db::Credential {
+                    kind: "api_key",
+                    token_hash: token_hash.clone(),
+                    session_ttl_seconds: 30 * 86_400,
+                })
+                .await?;
+            let who = tx.identity().await.map_err(|_| {
+                anyhow::anyhow!("SPARKY_API_KEY is not a valid API key (revoked or expired?)")
+            })?;
+            tx.commit().await?;
+            Ok(who)
+        };
+        identity().await?;
         let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
         let mut out = tokio::io::stdout();
         while let Some(line) = lines.next_line().await? {
@@ -416,7 +422,12 @@ async fn mcp_stdio(db: &DbArgs) -> anyhow::Result<ExitCode> {
                 continue;
             }
             let answer = match serde_json::from_str::<serde_json::Value>(&line) {
-                Ok(message) => sparky_app::assistant::mcp::handle(&database, who, message).await,
+                Ok(message) => match identity().await {
+                    Ok(who) => sparky_app::assistant::mcp::handle(&database, who, message).await,
+                    Err(e) => Some(serde_json::json!({"jsonrpc": "2.0",
+                        "id": message.get("id").cloned().unwrap_or(serde_json::Value::Null),
+                        "error": {"code": -32001, "message": e.to_string()}})),
+                },
                 Err(e) => Some(serde_json::json!({"jsonrpc": "2.0", "id": null,
                     "error": {"code": -32700, "message": format!("not JSON: {e}")}})),
             };

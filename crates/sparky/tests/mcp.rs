@@ -126,3 +126,83 @@ async fn mcp_over_stdio_logs_a_food_and_reads_the_day() {
     assert_eq!(day["meals"][0]["meal"], "lunch");
     assert_eq!(answers[4]["result"]["isError"], true);
 }
+
+/// Over stdio as over HTTP: text with control characters is refused naming the argument, and
+/// a key revoked while the client runs stops it at the next message.
+#[tokio::test]
+async fn stdio_refuses_control_characters_and_a_revoked_key() {
+    let db = TestDb::new().await;
+    let database = db.database().await;
+    let tx = database.anonymous().await.unwrap();
+    let user: uuid::Uuid = tx
+        .query_and_commit(
+            "SELECT user_id FROM auth.register_user('ann@example.com', 'x', 'Ann', true)",
+            &[],
+        )
+        .await
+        .unwrap()[0]
+        .get(0);
+    let mut tx = database.as_user(user).await.unwrap();
+    let key = sparky_app::api_keys::create(
+        &mut tx,
+        serde_json::from_value(json!({"name": "mcp"})).unwrap(),
+    )
+    .await
+    .unwrap()
+    .key;
+    tx.commit().await.unwrap();
+
+    let data = std::env::temp_dir().join(format!("sparky-mcp-{}", uuid::Uuid::new_v4()));
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sparky"))
+        .arg("mcp")
+        .env("SPARKY_DATA_DIR", &data)
+        .env_remove("SPARKY_APP_DATABASE_URL")
+        .env("DATABASE_URL", db.url())
+        .env("SPARKY_APP_ROLE", APP_ROLE)
+        .env("SPARKY_API_KEY", &key)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start sparky mcp");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut ask = async |message: Value| -> Value {
+        stdin
+            .write_all(format!("{message}\n").as_bytes())
+            .await
+            .unwrap();
+        let line = stdout.next_line().await.unwrap().unwrap();
+        serde_json::from_str(&line).unwrap()
+    };
+    let escaped = ask(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "quick_add",
+                   "arguments": {"meal": "snack", "calories": 42, "name": "evil\u{1b}[31mred"}}}))
+    .await;
+    assert_eq!(escaped["result"]["isError"], true, "{escaped}");
+    assert!(escaped
+        .to_string()
+        .contains("name: must not contain control characters"));
+
+    let owner = db.owner_client().await;
+    owner.execute("DELETE FROM api_keys", &[]).await.unwrap();
+    let after = ask(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "log_water", "arguments": {"amount": 250}}}))
+    .await;
+    assert_eq!(after["error"]["code"], -32001, "{after}");
+    assert_eq!(after["id"], 2);
+    let written: i64 = owner
+        .query_one(
+            "SELECT (SELECT count(*) FROM food_diary) + (SELECT count(*) FROM measurements)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(written, 0);
+    drop(stdin);
+    let _ = child.wait().await;
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -130,6 +130,16 @@ async fn handle_one(db: &Database, who: Identity, message: Value) -> Option<Valu
                 Some(a @ Value::Object(_)) => a.clone(),
                 Some(_) => return Some(error(id, -32602, "params.arguments must be an object")),
             };
+            // An unknown tool is a protocol error (MCP's "Error Handling"), not a tool's.
+            let known = tools::definitions(&ToolContext::default());
+            if !known.iter().any(|t| t.name == name) {
+                let names: Vec<&str> = known.iter().map(|t| t.name.as_str()).collect();
+                return Some(error(
+                    id,
+                    -32602,
+                    format!("unknown tool {name:?}; the tools are: {}", names.join(", ")),
+                ));
+            }
             ok(id, call_tool(db, who, name, args).await)
         }
         other => error(id, -32601, format!("method {other:?} is not supported")),

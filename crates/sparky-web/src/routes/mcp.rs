@@ -132,6 +132,19 @@ pub struct McpHeaders {
 /// when supported, else the newest), `ping`, `tools/list`, `tools/call`. Tools: the
 /// assistant's (search foods, log food, save a recipe, exercise, measurements and water, read
 /// day, range, top foods and goals, update a goal, undo); each call runs as the key's user.
+/// A JSON-RPC body: JSON like the API's, except that text with control characters is let
+/// through, so that the tool it is for answers with the message's id (the tools refuse it).
+struct RpcJson(Value);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for RpcJson {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = crate::extract::json_bytes(req, state).await?;
+        crate::extract::parse_json_any_text(&bytes).map(RpcJson)
+    }
+}
+
 #[utoipa::path(post, path = "/mcp", tag = "assistant",
     params(McpHeaders),
     request_body(content = McpBody, description = "A JSON-RPC 2.0 message, or a batch of them"),
@@ -148,12 +161,12 @@ async fn mcp_message(
     State(state): State<AppState>,
     Auth { mut tx, .. }: Auth,
     headers: HeaderMap,
-    body: Result<ApiJson<Value>, ApiError>,
+    body: Result<RpcJson, ApiError>,
 ) -> ApiResult<Response> {
     let who = tx.identity().await?;
     tx.commit().await?;
     let message = match body {
-        Ok(ApiJson(message)) => message,
+        Ok(RpcJson(message)) => message,
         // Malformed JSON; too large, not JSON by media type, a NUL: the API's errors.
         Err(e) if e.status == StatusCode::BAD_REQUEST => {
             return Ok(rpc_error(

@@ -76,12 +76,19 @@ pub(super) async fn log_food(
         .is_some_and(|c| c > Decimal::from(LARGE_ENTRY_KCAL));
     if large && !(a.confirm_large && ctx.may_confirm_large()) {
         // The caller's transaction is rolled back on this error: nothing was written.
+        // Said in the caller's terms: the chat's model has ask_user, an MCP client its user.
+        let ask = match ctx.interactive {
+            true => {
+                "ask the user (ask_user, with a yes option); log it with confirm_large only in \
+                     the turn where they answered yes"
+            }
+            false => "confirm it with the user, then call again with confirm_large: true",
+        };
         return Err(AppError::invalid(
             "quantity",
             format!(
-                "that comes to {}, more than {LARGE_ENTRY_KCAL} kcal: check the unit (grams vs servings) \
-                 and ask the user (ask_user, with a yes option); log it with confirm_large only in \
-                 the turn where they answered yes",
+                "that comes to {}, more than {LARGE_ENTRY_KCAL} kcal: check the unit (grams vs \
+                 servings) and {ask}",
                 kcal(&entry.nutrients)
             ),
         ));

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sparky_ai::ToolDefinition;
 use sparky_core::nutrition::Nutrients;
+use sparky_core::values::DateError;
 use sparky_core::Date;
 use sparky_db::UserTx;
 use utoipa::ToSchema;
@@ -246,7 +247,7 @@ const TOOLS: &[Tool] = &[
     },
     Tool {
         name: "read_day",
-        description: "Read one day: diary entries per meal, totals, calories burned, water, targets and what remains, and the week's calorie budget (Monday to Sunday) so far.",
+        description: "Read one day: diary entries per meal, totals, calories burned, water, targets and what remains, and the week's calorie budget so far (the user's week, from week.from to week.to).",
         parameters: || json!({"type": "object", "properties": {"date": date_param(), "user_id": user_id_param()}}),
         interactive_only: false,
     },
@@ -333,6 +334,11 @@ pub async fn call(
     name: &str,
     args: Value,
 ) -> AppResult<ToolOutput> {
+    // Every caller (the chat's model, MCP over HTTP or stdio) gets the API's text rule.
+    if let Some((path, problem)) = sparky_core::text::control_path(&args, "") {
+        let field = if path.is_empty() { "arguments" } else { &path };
+        return Err(AppError::invalid(field, problem));
+    }
     refuse_unknown_arguments(name, &args)?;
     match name {
         "search_foods" => search_foods(tx, args_of(args)?).await,
@@ -499,9 +505,11 @@ async fn day_arg(tx: &mut UserTx, acting: Acting, text: Option<&str>) -> AppResu
     if text.eq_ignore_ascii_case("yesterday") {
         return Ok(crate::days::today(tx, acting).await? - Duration::days(1));
     }
-    Date::parse(text)
-        .map(Date::get)
-        .map_err(|_| AppError::invalid("date", "must be YYYY-MM-DD, today or yesterday"))
+    Date::parse(text).map(Date::get).map_err(|e| match e {
+        DateError::Format => AppError::invalid("date", "must be YYYY-MM-DD, today or yesterday"),
+        // A well-formed day out of range: the reason, so a model does not retry the same.
+        e => AppError::invalid("date", e.to_string()),
+    })
 }
 
 fn date_value(d: NaiveDate) -> AppResult<Date> {
