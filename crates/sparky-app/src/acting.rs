@@ -49,6 +49,24 @@ impl Area {
         }
     }
 
+    /// SQL that is true when `owner` (an SQL expression) is the caller or has given the caller
+    /// an access type that lets them read this area: what the area's select policies decide,
+    /// asked where an empty read must be told from one that is not shared (`tests/rls.rs`
+    /// holds the two together).
+    pub fn visible_sql(self, owner: &str) -> String {
+        let types: Vec<String> = self
+            .read_access()
+            .iter()
+            .map(|t| format!("'{}'", t.as_str()))
+            .collect();
+        format!(
+            "({owner} = auth.uid() OR EXISTS (SELECT 1 FROM family_access
+                 WHERE grantor_user_id = {owner} AND grantee_user_id = auth.uid()
+                   AND access_type IN ({})))",
+            types.join(", ")
+        )
+    }
+
     fn name(self) -> &'static str {
         match self {
             Area::Diary => "diary",

@@ -77,8 +77,8 @@ pub struct DaySummary {
     /// The owner's share of exercise calories added back to the calorie target (Settings).
     #[schema(minimum = 0, maximum = 100)]
     pub exercise_eat_back_percent: i16,
-    /// ml of water logged.
-    pub water_ml: Amount,
+    /// ml of water logged; null when the owner's measurements are not shared with you.
+    pub water_ml: Option<Amount>,
     /// The day's last weight, in kg, if one was logged.
     pub weight_kg: Option<Amount>,
     /// Food diary entries that day.
@@ -392,7 +392,10 @@ pub fn plan_day(reads: &mut Reads, acting: Acting, date: NaiveDate) -> DayPlan {
          UNION ALL
          SELECT 'week_start', array_position(ARRAY['monday', 'tuesday', 'wednesday', 'thursday',
                     'friday', 'saturday', 'sunday'], week_start)::numeric, NULL, NULL
-         FROM user_preferences WHERE user_id = {OWNER}"
+         FROM user_preferences WHERE user_id = {OWNER}
+         UNION ALL
+         SELECT 'measurements_visible', {measurements_visible}::int::numeric, NULL, NULL",
+        measurements_visible = Area::Measurements.visible_sql(OWNER)
     );
     // Logged days going back from this one; the first gap ends the streak.
     let logged_sql = format!(
@@ -480,7 +483,9 @@ fn summary_of(
     let eaten: Nutrients = serde_json::from_str(row.eaten.get())
         .map_err(|e| AppError::internal(format!("day totals: eaten_json: {e}")))?;
     let burned = amount(row.burned).decimal();
-    let water = amount(row.water_ml).decimal();
+    // Water is a measurement: for someone who may not see those, it is unknown, not 0.
+    let water = (target_of("measurements_visible") == Some(Decimal::ONE))
+        .then(|| amount(row.water_ml).decimal());
     let eaten_or_zero = |v: Option<Decimal>| v.unwrap_or(Decimal::ZERO);
     let calories = eaten_or_zero(eaten.calories);
     let (cal_t, protein_t, carbs_t, fat_t, water_t) = (
@@ -497,7 +502,7 @@ fn summary_of(
         protein: protein_t.map(|t| round2(t - eaten_or_zero(eaten.protein))),
         carbohydrates: carbs_t.map(|t| round2(t - eaten_or_zero(eaten.carbohydrates))),
         fat: fat_t.map(|t| round2(t - eaten_or_zero(eaten.fat))),
-        water: water_t.map(|t| round2(t - water)),
+        water: water_t.zip(water).map(|(t, w)| round2(t - w)),
     };
     let target = |d: Option<Decimal>| d.map(|d| Amount(d.normalize()));
     let first_day = report::weekday_from_iso(
@@ -542,7 +547,7 @@ fn summary_of(
         user_id,
         net_calories: round2(calories - burned),
         burned: Amount(burned),
-        water_ml: Amount(water),
+        water_ml: water.map(Amount),
         weight_kg: row.weight_kg.map(amount),
         entries: row.entries,
         partial,

@@ -720,6 +720,15 @@ async fn a_shared_day_shows_the_owners_food_summary_and_workouts() {
         assert!(page.body.contains("2 sets"), "{}", page.body);
         assert_eq!(page.body.matches("Sled push").count(), 1, "{}", page.body);
     }
+    // A diary share does not open water and weight: the card says so instead of "0 ml".
+    assert!(!own.body.contains("Not shared with you"), "{}", own.body);
+    assert_eq!(
+        shared.body.matches("Not shared with you").count(),
+        2,
+        "{}",
+        shared.body
+    );
+    assert!(!shared.body.contains(">0 ml<"), "{}", shared.body);
     // Cy has no grant: the cookie naming Ann is ignored and Cy sees an empty day of their own.
     let unshared = get(&app, "/day/2026-07-05", &cy, Some(&ann_id)).await;
     assert_eq!(unshared.status, StatusCode::OK);

@@ -477,12 +477,30 @@ async fn a_family_member_sees_the_goals_without_the_forms() {
     assert!(!page.body.contains("action=\"/goals/targets\""));
     assert!(!page.body.contains("action=\"/goals/weight\""));
     assert!(!page.body.contains("id=\"suggest\""));
+    // A diary share does not open the weight goal: the page says so, and whose targets these are.
+    assert!(
+        page.body.contains("weight goal is not shared with you"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("No weight goal set"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Today against Test Person&#39;s targets"),
+        "{}",
+        page.body
+    );
     // The daily targets are not part of a check-in grant (it shows weight goals only): RLS
     // hides them.
     let hidden = get_viewing(&app, "/goals", &gus, &eve_id).await;
     assert_eq!(hidden.status, StatusCode::OK);
     assert!(!hidden.body.contains("2100"), "{}", hidden.body);
     assert!(!hidden.body.contains("2,100"), "{}", hidden.body);
+    assert!(
+        hidden.body.contains("No weight goal set"),
+        "{}",
+        hidden.body
+    );
 }
 
 #[tokio::test]

@@ -329,6 +329,23 @@ async fn family_members_see_a_summary_only_with_a_diary_grant() {
     assert_eq!(s.body["user_id"], ann_id);
     let r = app.get(&range, &bob).await;
     assert_eq!(r.body["days"][0]["eaten"]["calories"], 379.0);
+    // reports opens measurements too: the water is known.
+    assert_eq!(s.body["water_ml"], 0.0);
+
+    // A `calorie` grantee sees the diary but not measurements: water is unknown (null), not
+    // "0 ml drunk"; the page says it is not shared.
+    let (_, cat) = app.user("cat@example.com").await;
+    app.post(
+        "/api/v1/family-access",
+        &ann,
+        json!({"grantee_email": "cat@example.com", "access_type": "calorie"}),
+    )
+    .await;
+    let c = app.get(&path, &cat).await;
+    assert_eq!(c.status, StatusCode::OK, "{:?}", c.body);
+    assert_eq!(c.body["eaten"]["calories"], 379.0);
+    assert_eq!(c.body["water_ml"], Value::Null, "{:?}", c.body);
+    assert_eq!(c.body["remaining"]["water"], Value::Null);
 }
 
 /// The per-day totals the summary reads are kept by triggers; every way the diary changes

@@ -28,13 +28,23 @@ pub(crate) struct Context {
     protein: Decimal,
     carbohydrates: Decimal,
     fat: Decimal,
-    water_ml: Decimal,
+    /// None: the owner's measurements are not shared with the caller.
+    water_ml: Option<Decimal>,
     /// The latest weight (kg) and its day.
     pub latest_weight: Option<(Decimal, NaiveDate)>,
     /// Daily mean weights (kg) of the last 90 days, ascending.
     weights: Vec<(NaiveDate, Decimal)>,
 }
 
+/// [`CONTEXT_SQL`] with its visibility check.
+fn context_sql() -> String {
+    CONTEXT_SQL.replace(
+        "{MEASUREMENTS_VISIBLE}",
+        &crate::acting::Area::Measurements.visible_sql("$1::uuid"),
+    )
+}
+
+/// `{MEASUREMENTS_VISIBLE}`: water is null, not 0, for someone who may not see it.
 const CONTEXT_SQL: &str = "
     WITH p AS (SELECT timezone, units_system FROM user_preferences WHERE user_id = $1 LIMIT 1),
     t AS (SELECT (now() AT TIME ZONE coalesce((SELECT timezone FROM p), 'UTC'))::date AS today),
@@ -47,8 +57,10 @@ const CONTEXT_SQL: &str = "
           ORDER BY m.measured_at DESC, m.created_at DESC LIMIT 1)
     SELECT t.today, coalesce((SELECT units_system FROM p), 'metric') AS units_system,
            d.calories, d.protein, d.carbohydrates, d.fat,
-           coalesce((SELECT sum(m.value) FROM measurements m
-                     WHERE m.user_id = $1 AND m.type = 'water' AND m.entry_date = t.today), 0) AS water,
+           CASE WHEN {MEASUREMENTS_VISIBLE} THEN
+               coalesce((SELECT sum(m.value) FROM measurements m
+                         WHERE m.user_id = $1 AND m.type = 'water' AND m.entry_date = t.today), 0)
+           END AS water,
            (SELECT value FROM w) AS weight, (SELECT entry_date FROM w) AS weight_date
     FROM t, d";
 
@@ -65,7 +77,7 @@ pub(crate) async fn context(
     owner: Uuid,
     with_weights: bool,
 ) -> AppResult<Context> {
-    let r = tx.query_one(CONTEXT_SQL, &[&owner]).await?;
+    let r = tx.query_one(&context_sql(), &[&owner]).await?;
     let today: NaiveDate = r.get("today");
     let weight: Option<Decimal> = r.get("weight");
     let weight_date: Option<NaiveDate> = r.get("weight_date");
@@ -128,7 +140,7 @@ pub(crate) fn derive(row: GoalRow, ctx: &Context) -> Goal {
         GoalType::ProteinTarget => (Some(ctx.protein), Some(ctx.today)),
         GoalType::CarbsTarget => (Some(ctx.carbohydrates), Some(ctx.today)),
         GoalType::FatTarget => (Some(ctx.fat), Some(ctx.today)),
-        GoalType::WaterTarget => (Some(ctx.water_ml), Some(ctx.today)),
+        GoalType::WaterTarget => (ctx.water_ml, Some(ctx.today)),
     };
     let mut projected_date = None;
     let progress = if t.is_weight() {

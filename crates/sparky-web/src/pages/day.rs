@@ -241,9 +241,12 @@ pub async fn view(
             .collect::<Vec<_>>(),
         t.get("word.and"),
     );
-    let water_ml = f(sum.water_ml);
+    // No water at all: the owner's measurements (water, weight) are not shared with the viewer.
+    let hidden = sum.water_ml.is_none();
+    let water_ml = sum.water_ml.map(f).unwrap_or_default();
     let water_target = sum.targets.water.map(f);
     let water = match water_target {
+        _ if hidden => t.get("day.not_shared").to_string(),
         Some(tg) => format!(
             "{} / {}",
             shell.units.water(water_ml),
@@ -358,13 +361,20 @@ pub async fn view(
         streak: sum.streak_days,
         macros,
         partial,
-        water_svg: charts::bar(water_ml, water_target, &water),
+        water_svg: if hidden {
+            String::new()
+        } else {
+            charts::bar(water_ml, water_target, &water)
+        },
         water,
         water_quick,
         weight: sum
             .weight_kg
             .map(|w| shell.units.weight(f(w)))
-            .unwrap_or_else(|| "–".into()),
+            .unwrap_or_else(|| match hidden {
+                true => t.get("day.not_shared").to_string(),
+                false => "–".into(),
+            }),
         spark: charts::sparkline(&spark_values, target, t.get("day.last_14")),
         meals,
         workouts: workouts

@@ -162,6 +162,20 @@ impl Shell {
             || self.may(AccessType::Reports)
     }
 
+    /// Whether the measurements (weights, check-ins) and weight goals of the person shown may
+    /// be read: what `Area::Measurements` opens.
+    pub fn may_see_body(&self) -> bool {
+        self.may(AccessType::Checkin) || self.may(AccessType::Reports)
+    }
+
+    /// "Today against your targets", or against the shown person's.
+    pub fn today_against(&self) -> String {
+        match self.viewing {
+            None => self.t("goals.today").to_string(),
+            Some(_) => self.fill("goals.today_of", &[("name", &self.viewing_name())]),
+        }
+    }
+
     pub fn may_log(&self) -> bool {
         self.may(AccessType::Calorie)
     }
