@@ -202,11 +202,27 @@ pub(crate) async fn unknown_type(tx: &mut UserTx, acting: Acting, name: &str) ->
     if let Err(e) = acting.ensure_visible(tx, Area::Measurements).await {
         return e;
     }
+    // The names to choose from, so any caller (a model over MCP has no GET) can pick one.
+    let names: Vec<String> = match tx
+        .query(
+            &format!(
+                "SELECT DISTINCT name FROM measurement_types
+                 WHERE user_id IS NULL OR user_id = {OWNER} ORDER BY name LIMIT 60"
+            ),
+            &[&acting.owner],
+        )
+        .await
+    {
+        Ok(rows) => rows.iter().map(|r| r.get(0)).collect(),
+        Err(e) => return e.into(),
+    };
     AppError::invalid(
         "type",
         format!(
-            "unknown measurement type {:?}; see GET /api/v1/measurement-types",
-            name.chars().take(50).collect::<String>()
+            "unknown measurement type {:?}; the types are: {} (GET /api/v1/measurement-types \
+             lists them with their units)",
+            name.chars().take(50).collect::<String>(),
+            names.join(", ")
         ),
     )
 }

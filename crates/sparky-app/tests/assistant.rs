@@ -1024,3 +1024,59 @@ async fn undo_passes_an_action_whose_rows_are_gone() {
         .unwrap_err();
     assert!(err.to_string().contains("not found"), "{err}");
 }
+
+/// Body tools take what people say: "Body Fat", "8 oz" of water; they refuse a glass of
+/// nothing, and an unknown type is refused with the types to choose from.
+#[tokio::test]
+async fn body_tools_read_what_people_say_and_refuse_nothing() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let mut tx = db.as_user(ann).await.unwrap();
+    let ctx = Default::default();
+    let call = async |tx: &mut sparky_db::UserTx, name: &str, args: Value| {
+        sparky_app::assistant::tools::call(tx, &ctx, name, args).await
+    };
+    call(
+        &mut tx,
+        "log_measurement",
+        json!({"type": "Body Fat", "value": 21.5}),
+    )
+    .await
+    .unwrap();
+    call(&mut tx, "log_water", json!({"amount": 8, "unit": "oz"}))
+        .await
+        .unwrap();
+    for amount in [json!(0), json!(0.001)] {
+        let err = call(&mut tx, "log_water", json!({"amount": amount}))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("amount: must be more than 0"),
+            "{err}"
+        );
+    }
+    let err = call(
+        &mut tx,
+        "log_measurement",
+        json!({"type": "heart_rate", "value": 60}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("resting_heart_rate") && err.to_string().contains("body_fat"),
+        "{err}"
+    );
+    let rows: Vec<String> = tx
+        .query(
+            "SELECT type || '=' || round(value, 2)::text FROM measurements ORDER BY type",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    // 8 fl oz = 236.59 ml.
+    assert_eq!(rows, ["body_fat=21.50", "water=236.59"]);
+}

@@ -747,3 +747,37 @@ async fn a_speed_beyond_anyone_is_refused_and_no_record() {
         "{records}"
     );
 }
+
+/// A MET estimate is held to the bound of typed calories: a week-long session at 8 MET for
+/// 200 kg would be 268,800 kcal. Refused naming the duration; nothing stored.
+#[tokio::test]
+async fn an_estimate_beyond_the_calorie_bound_is_refused() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let id = eight_met(&app, &ann).await;
+    weigh(&app, &ann, None, 200.0, "2026-06-05T08:00:00Z").await;
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            json!({"exercise_id": id, "date": "2026-06-10", "duration_minutes": 10080}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let message = r.body["error"]["fields"]["duration_minutes"].to_string();
+    assert!(message.contains("268800 kcal"), "{:?}", r.body);
+    assert_eq!(burned(&app, &ann, "2026-06-10").await, 0.0);
+    let day = app
+        .get("/api/v1/workouts?from=2026-06-10&to=2026-06-10", &ann)
+        .await;
+    assert!(!day.body.to_string().contains(&id), "{:?}", day.body);
+    // Typed calories are the user's: the bound is theirs (100,000), not the estimate's.
+    let w = created(
+        &app,
+        &ann,
+        "/api/v1/workouts",
+        json!({"exercise_id": id, "date": "2026-06-10", "duration_minutes": 10080, "calories_burned": 5000}),
+    )
+    .await;
+    assert_eq!(w["calories_burned"], 5000.0);
+}

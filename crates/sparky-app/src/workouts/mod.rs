@@ -384,9 +384,32 @@ pub async fn log(tx: &mut UserTx, acting: Acting, req: &LogWorkout) -> AppResult
         .await?
         .ok_or_else(day_full)?;
     let mut workout = workout_from_row(&row, units);
+    estimate_within_bounds(&workout)?;
     insert_sets(tx, workout.id, &sets).await?;
     workout.sets = sets.into_iter().map(|s| show_set(s, units)).collect();
     Ok(workout)
+}
+
+/// A MET estimate is held to the bound of a typed value (an estimated week-long session at
+/// 15 MET was 176,400 kcal): the error makes the caller roll the write back.
+fn estimate_within_bounds(w: &Workout) -> AppResult<()> {
+    match w.calories_burned {
+        Some(kcal)
+            if w.calories_source.as_deref() != Some("user")
+                && kcal.decimal() > Decimal::from(input::MAX_CALORIES) =>
+        {
+            Err(AppError::invalid(
+                "duration_minutes",
+                format!(
+                    "that comes to {} kcal by the exercise's MET estimate, more than {}: check \
+                     the duration (it is in minutes), or enter the calories burned yourself",
+                    kcal.decimal().round(),
+                    input::MAX_CALORIES
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// One entry by id (404 when it does not exist or is not visible).
@@ -622,6 +645,7 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: &UpdateWorkout) -> AppResult
         return Err(too_fast());
     }
     let mut workout = workout_from_row(&row, units);
+    estimate_within_bounds(&workout)?;
     match sets {
         Some(sets) => {
             tx.execute(

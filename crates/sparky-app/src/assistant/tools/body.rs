@@ -125,14 +125,34 @@ pub(super) async fn log_water(
     ctx: &ToolContext,
     a: WaterArgs,
 ) -> AppResult<ToolOutput> {
+    // Logging water adds a glass: none is nothing to log (a 0 stored an undoable "0 ml").
+    if sparky_core::units::round_dp(a.amount.decimal(), 2) <= rust_decimal::Decimal::ZERO {
+        return Err(AppError::invalid("amount", "must be more than 0"));
+    }
+    // "8 oz of water" means fluid ounces.
+    let unit = match a.unit.as_deref().map(str::trim) {
+        None => "ml".to_string(),
+        Some(u) if u.eq_ignore_ascii_case("oz") => "fl oz".to_string(),
+        Some(u) => u.to_string(),
+    };
     let m = MeasurementArgs {
         kind: "water".into(),
         value: a.amount,
-        unit: Some(a.unit.unwrap_or_else(|| "ml".into())),
+        unit: Some(unit),
         date: a.date,
         user_id: a.user_id,
     };
     log_measurement_as(tx, ctx, m, "log_water").await
+}
+
+/// A built-in type as people and models write it ("Body Fat", "resting HR"); any other name
+/// as given (the user's own types are matched by their name).
+fn builtin_kind(raw: &str) -> String {
+    let k = sparky_import::measurement_kind(raw);
+    match sparky_import::builtin_dimension(&k) {
+        Some(_) => k,
+        None => raw.to_string(),
+    }
 }
 
 async fn log_measurement_as(
@@ -144,7 +164,7 @@ async fn log_measurement_as(
     let who = acting(a.user_id);
     let date = day_arg(tx, who, a.date.as_deref()).await?;
     let input = crate::measurements::LogMeasurementInput {
-        kind: a.kind,
+        kind: builtin_kind(&a.kind),
         value: a.value,
         unit: a.unit,
         measured_at: None,

@@ -224,7 +224,7 @@ const TOOLS: &[Tool] = &[
     },
     Tool {
         name: "log_measurement",
-        description: "Log a body measurement or check-in: weight, body_fat, waist, steps, heart rate and other measurement types.",
+        description: "Log a body measurement or check-in: weight, body_fat, muscle_mass, waist, hips, neck, chest, height, steps, resting_heart_rate, or one of the user's own types (an unknown type is refused with the list).",
         parameters: || json!({"type": "object", "properties": {
             "type": {"type": "string", "description": "e.g. weight, body_fat, waist"},
             "value": {"type": "number"},
