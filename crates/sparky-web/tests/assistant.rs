@@ -998,3 +998,61 @@ async fn an_unknown_tool_argument_is_refused() {
         today.body
     );
 }
+
+/// log_exercise by name: a phone's activity name maps as for pushes ("running" → "Running,
+/// general", not the first by name, "Running up stairs" at 15 MET); an exact name is taken;
+/// several matches are listed to choose from, and nothing is logged.
+#[tokio::test]
+async fn log_exercise_takes_the_exercise_a_name_means() {
+    let app = spawn(Assistant::default()).await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let key = app
+        .post("/api/v1/api-keys", &ann, json!({"name": "mcp client"}))
+        .await
+        .body["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let call = |args: Value| {
+        let (app, key) = (&app, &key);
+        async move {
+            let r = rpc(
+                app,
+                key,
+                json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                "params": {"name": "log_exercise", "arguments": args}}),
+            )
+            .await;
+            r.body["result"].clone()
+        }
+    };
+    for name in ["running", "Run"] {
+        let r = call(json!({"exercise": name, "duration_minutes": 30})).await;
+        assert_eq!(r["isError"], false, "{r}");
+        assert_eq!(
+            r["structuredContent"]["result"]["logged"]["exercise"], "Running, general",
+            "{r}"
+        );
+    }
+    let r = call(json!({"exercise": "running up stairs", "duration_minutes": 5})).await;
+    assert_eq!(
+        r["structuredContent"]["result"]["logged"]["exercise"], "Running up stairs",
+        "{r}"
+    );
+    let r = call(json!({"exercise": "bench press", "duration_minutes": 20})).await;
+    assert_eq!(r["isError"], true, "{r}");
+    let text = r["content"][0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("several exercises match") && text.contains("exercise_id"),
+        "{text}"
+    );
+    let logged: i64 = app
+        .db
+        .owner_client()
+        .await
+        .query_one("SELECT count(*) FROM exercise_diary", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(logged, 3);
+}

@@ -26,6 +26,40 @@ pub(super) struct ExerciseArgs {
     user_id: Option<Uuid>,
 }
 
+/// The exercise a name means: the one a phone's activity of that name maps to ("running" →
+/// "Running, general"), one of exactly that name, else the only match. Several matches are
+/// listed for the caller to choose (the first by name was "Running up stairs", 15 MET).
+async fn exercise_named(tx: &mut UserTx, name: &str) -> AppResult<Uuid> {
+    let key = name.to_string();
+    if let Some((id, _)) = crate::health_data::match_exercises(tx, std::slice::from_ref(&key))
+        .await?
+        .remove(&key)
+    {
+        return Ok(id);
+    }
+    let s = crate::exercises::Search::parse(Some(name), None, None, None, Some(6), None)?;
+    let page = crate::exercises::search(tx, &s).await?;
+    match page.items.as_slice() {
+        [] => Err(AppError::invalid(
+            "exercise",
+            format!("no exercise matches {name:?}; try another name"),
+        )),
+        [one] => Ok(one.id),
+        [first, ..] if first.name.eq_ignore_ascii_case(name) => Ok(first.id),
+        several => Err(AppError::invalid(
+            "exercise",
+            format!(
+                "several exercises match {name:?}: {}; call again with the exercise_id of the one meant, or a fuller name",
+                several
+                    .iter()
+                    .map(|e| format!("{} (exercise_id {})", e.name, e.id))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        )),
+    }
+}
+
 pub(super) async fn log_exercise(
     tx: &mut UserTx,
     ctx: &ToolContext,
@@ -34,16 +68,7 @@ pub(super) async fn log_exercise(
     let who = acting(a.user_id);
     let exercise_id = match (a.exercise_id, a.exercise.as_deref().map(str::trim)) {
         (Some(id), _) => id,
-        (None, Some(name)) if !name.is_empty() => {
-            let s = crate::exercises::Search::parse(Some(name), None, None, None, Some(1), None)?;
-            let page = crate::exercises::search(tx, &s).await?;
-            page.items.first().map(|e| e.id).ok_or_else(|| {
-                AppError::invalid(
-                    "exercise",
-                    format!("no exercise matches {name:?}; try another name"),
-                )
-            })?
-        }
+        (None, Some(name)) if !name.is_empty() => exercise_named(tx, name).await?,
         _ => return Err(AppError::invalid("exercise", "name the exercise")),
     };
     let date = day_arg(tx, who, a.date.as_deref()).await?;
