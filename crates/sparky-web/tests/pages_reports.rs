@@ -213,4 +213,14 @@ async fn family_members_see_what_is_shared_with_them() {
     assert_eq!(page.body.matches("This is not shared with you.").count(), 3);
     assert!(!page.body.contains("format=csv"));
     assert!(!page.body.contains("1,750"));
+    // The heading still names the period asked for (it was "Thu 1 Jan 1970").
+    assert!(!page.body.contains("1970"), "{}", page.body);
+    assert!(
+        page.body.contains("Wed 1 Jul – Tue 14 Jul"),
+        "{}",
+        page.body
+    );
+    let last = get(&app, "/reports?days=7", &cat, Some(&ann_id)).await;
+    assert_eq!(last.status, StatusCode::OK);
+    assert!(!last.body.contains("1970"), "{}", last.body);
 }

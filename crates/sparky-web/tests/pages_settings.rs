@@ -406,6 +406,44 @@ async fn family_grants_are_given_listed_and_revoked_and_settings_stay_ones_own()
         !received.body.contains("/revoke"),
         "a grantee cannot revoke"
     );
+    // The form and "You share" speak of your foods; "Shared with you" of theirs.
+    assert!(page.body.contains("use your custom foods"), "{}", page.body);
+    assert!(
+        !page.body.contains("use their custom foods"),
+        "{}",
+        page.body
+    );
+    app.post(
+        "/api/v1/family-access",
+        &eve,
+        json!({"grantee_email": "fay@example.com", "access_type": "food_list"}),
+    )
+    .await;
+    let received = get(&app, "/settings/family", &fay).await;
+    assert!(
+        received.body.contains("Foods: use their custom foods"),
+        "{}",
+        received.body
+    );
+    let page = get(&app, "/settings/family", &eve).await;
+    assert!(
+        page.body.contains("Foods: use your custom foods"),
+        "{}",
+        page.body
+    );
+    let food_list_id = app.get("/api/v1/family-access", &eve).await.body["given"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["access_type"] == "food_list")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let gone = app
+        .delete(&format!("/api/v1/family-access/{food_list_id}"), &eve)
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
 
     let bad = submit(
         &app,
@@ -454,7 +492,7 @@ async fn family_grants_are_given_listed_and_revoked_and_settings_stay_ones_own()
     // Without confirm=yes (no script asked): a page asks, and the grant is still there.
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(
-        r.body.contains("Stop sharing “checkin” with Fay?"),
+        r.body.contains("Stop sharing “Check-ins” with Fay?"),
         "{}",
         r.body
     );

@@ -191,13 +191,21 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
     let foods = shared(reports::foods(tx, acting, range, by, None).await)?;
     let body = shared(reports::body(tx, acting, range).await)?;
     let exercise = shared(reports::exercise(tx, acting, range).await)?;
-    let t = &shell.t;
-    let (from, to) = nutrition
+    let read_period = nutrition
         .as_ref()
         .map(|n| (n.from, n.to))
         .or(body.as_ref().map(|b| (b.from, b.to)))
-        .or(exercise.as_ref().map(|e| (e.from, e.to)))
-        .unwrap_or_default();
+        .or(exercise.as_ref().map(|e| (e.from, e.to)));
+    // No report shared: the period asked for, in the owner's calendar (it was 1 Jan 1970).
+    let (from, to) = match (read_period, range) {
+        (Some(p), _) => p,
+        (None, ReportRange::Between(f, t)) => (f, t),
+        (None, ReportRange::Last(d)) => {
+            let today = sparky_app::days::today(tx, acting).await?;
+            (today - chrono::Days::new(d.max(1) as u64 - 1), today)
+        }
+    };
+    let t = &shell.t;
     let span = (to - from).num_days() + 1;
     // Days carry their year unless the whole range is in this year ("Wed 1 Jan – Wed 31 Dec"
     // of last year had none).

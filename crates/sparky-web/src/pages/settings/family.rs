@@ -30,7 +30,14 @@ pub struct GrantView {
     pub id: Uuid,
     pub person: String,
     pub access: String,
+    /// The access's short name ("Check-ins"), for asking before it is stopped.
+    pub short: String,
     pub since: String,
+}
+
+/// "Check-ins" of "Check-ins: see and log weight, water and measurements".
+fn short_name(label: &str) -> String {
+    label.split(':').next().unwrap_or(label).trim().to_string()
 }
 
 #[derive(Template)]
@@ -58,24 +65,36 @@ async fn render(
     let tz = shell.units.timezone.clone();
     let grants = family::list(&mut page.tx).await?;
     page.tx.commit().await?;
-    let view = |g: &Grant, p: &family::Person| GrantView {
-        id: g.id,
-        person: match (&p.full_name, &p.email) {
-            (Some(n), Some(e)) => format!("{n} ({e})"),
-            (Some(n), None) => n.clone(),
-            (None, Some(e)) => e.clone(),
-            (None, None) => String::new(),
-        },
-        access: t.get(&format!("access.{}", g.access_type)).to_string(),
-        since: g.granted_at.map(|d| when(&t, d, &tz)).unwrap_or_default(),
+    // The labels speak to the one who shares ("your foods"); grants received are about theirs.
+    let view = |g: &Grant, p: &family::Person, received: bool| {
+        let access = match (received, g.access_type.as_str()) {
+            (true, "food_list") => t.get("access.food_list_received"),
+            (_, kind) => t.get(&format!("access.{kind}")),
+        };
+        GrantView {
+            id: g.id,
+            person: match (&p.full_name, &p.email) {
+                (Some(n), Some(e)) => format!("{n} ({e})"),
+                (Some(n), None) => n.clone(),
+                (None, Some(e)) => e.clone(),
+                (None, None) => String::new(),
+            },
+            access: access.to_string(),
+            short: short_name(access),
+            since: g.granted_at.map(|d| when(&t, d, &tz)).unwrap_or_default(),
+        }
     };
     Ok(FamilyPage {
         access_types: options(&t, "access", AccessType::NAMES, access),
-        given: grants.given.iter().map(|g| view(g, &g.grantee)).collect(),
+        given: grants
+            .given
+            .iter()
+            .map(|g| view(g, &g.grantee, false))
+            .collect(),
         received: grants
             .received
             .iter()
-            .map(|g| view(g, &g.grantor))
+            .map(|g| view(g, &g.grantor, true))
             .collect(),
         shell,
         tab: "family",
@@ -169,7 +188,8 @@ async fn revoke(
             .full_name
             .or(grant.grantee.email)
             .unwrap_or_default();
-        let what = format!("“{}” with {person}", grant.access_type);
+        let label = page.t.get(&format!("access.{}", grant.access_type));
+        let what = format!("“{}” with {person}", short_name(label));
         let action = format!("/settings/family/{id}/revoke");
         return ask(
             page,
