@@ -48,11 +48,13 @@ impl Units {
         Dimension::Volume.display_unit(self.system).as_str()
     }
 
-    /// A weight stored in kg, in the user's unit, one decimal.
+    /// A weight stored in kg, in the user's unit, one decimal: the API's value (two places,
+    /// what check-in and goal pages read) to one place, so that every page shows one weigh-in
+    /// the same (81.6466 kg was 81.6 here and 81.7 from 81.65 there).
     pub fn weight(&self, kg: f64) -> String {
-        let shown = from_canonical(decimal(kg), Dimension::Mass.display_unit(self.system))
+        let shown = sparky_core::measure::to_display(decimal(kg), Dimension::Mass, self.system)
             .ok()
-            .and_then(|d| d.to_f64())
+            .and_then(|(d, _)| d.to_f64())
             .unwrap_or(kg);
         format!("{} {}", number(shown, 1), self.weight_unit())
     }
@@ -220,6 +222,20 @@ pub fn in_sentence(names: &[&str], and: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One weigh-in reads the same on every page: 180 lb stored as 81.646627 kg is the API's
+    /// 81.65 kg, which check-in and goals show as 81.7 kg; so does Today.
+    #[test]
+    fn a_weight_is_the_apis_value_to_one_place() {
+        let metric = Units::default();
+        assert_eq!(metric.weight(81.646627), "81.7 kg");
+        assert_eq!(metric.weight(72.24), "72.2 kg");
+        let us = Units {
+            system: UnitsSystem::Imperial,
+            ..Units::default()
+        };
+        assert_eq!(us.weight(81.646627), "180 lb");
+    }
 
     #[test]
     fn names_in_a_sentence() {
