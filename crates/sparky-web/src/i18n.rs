@@ -81,6 +81,16 @@ impl Messages {
         text
     }
 
+    /// [`Messages::fill`] of `key.one` when `count` is 1 and the catalog has it ("on 1 day",
+    /// not "on 1 days"), else of `key`.
+    pub fn fill_count(&self, key: &str, count: i64, args: &[(&str, &str)]) -> String {
+        let one = format!("{key}.one");
+        match count == 1 && self.has(&one) {
+            true => self.fill(&one, args),
+            false => self.fill(key, args),
+        }
+    }
+
     /// Whether the catalog (or English) has `key`.
     pub fn has(&self, key: &str) -> bool {
         let all = catalogs();
@@ -92,6 +102,20 @@ impl Messages {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_day_is_not_one_days() {
+        let t = Messages::for_accept_language(None);
+        let args = |days: &'static str| [("n", "2"), ("days", days)];
+        assert_eq!(
+            t.fill_count("reports.sessions_on", 1, &args("1")),
+            "2 on 1 day"
+        );
+        assert_eq!(
+            t.fill_count("reports.sessions_on", 3, &args("3")),
+            "2 on 3 days"
+        );
+    }
 
     /// Every `t("…")` / `fill("…")` key used by a template or page module exists in English.
     #[test]

@@ -61,7 +61,7 @@ impl ApplyInput {
             (Some(from), Some(to), None) => {
                 let (from, to) = (from.get(), to.get());
                 if from > to {
-                    return Err(AppError::invalid("to", "must not be before `from`"));
+                    return Err(AppError::invalid("to", "must not be before the first day"));
                 }
                 let days = (to - from).num_days() + 1;
                 if days > MAX_APPLY_DAYS as i64 {

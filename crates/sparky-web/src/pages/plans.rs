@@ -303,8 +303,9 @@ pub async fn render_detail(
             p.mark.as_deref() == Some(mark.as_str())
         })
         .map(|entries| {
-            t.fill(
+            t.fill_count(
                 "plans.applied",
+                applied_days as i64,
                 &[
                     ("entries", &entries.to_string()),
                     ("days", &applied_days.to_string()),

@@ -408,8 +408,9 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
                 None,
                 &t.fill("reports.burned_chart", &[("n", &span.to_string())]),
             ),
-            sessions: t.fill(
+            sessions: t.fill_count(
                 "reports.sessions_on",
+                e.active_days,
                 &[
                     ("n", &e.sessions.to_string()),
                     ("days", &e.active_days.to_string()),
