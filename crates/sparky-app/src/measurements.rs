@@ -240,13 +240,17 @@ fn measure_error(e: MeasureError) -> AppError {
 
 /// The canonical value of `value` typed in `unit` (default: the owner's display unit).
 fn canonical_value(
+    kind: &str,
     value: Decimal,
     unit: Option<MeasureUnit>,
     dimension: Dimension,
     system: UnitsSystem,
 ) -> AppResult<Decimal> {
     let unit = unit.unwrap_or(dimension.display_unit(system));
-    measure::parse_measurement(value, unit.as_str(), dimension, VALUE_SCALE).map_err(measure_error)
+    let canonical = measure::parse_measurement(value, unit.as_str(), dimension, VALUE_SCALE)
+        .map_err(measure_error)?;
+    measure::check_plausible(kind, canonical).map_err(measure_error)?;
+    Ok(canonical)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,7 +261,7 @@ fn canonical_value(
 pub async fn log(tx: &mut UserTx, acting: Acting, m: &LogMeasurement) -> AppResult<Measurement> {
     let dimension = require_type(tx, acting, &m.kind).await?;
     let system = units_system(tx, acting).await?;
-    let value = canonical_value(m.value, m.unit, dimension, system)?;
+    let value = canonical_value(&m.kind, m.value, m.unit, dimension, system)?;
     let unit = dimension.canonical_unit().as_str();
     let row = tx
         .query_one(
@@ -309,7 +313,9 @@ pub async fn log_all(
             }
             Err(e) => return Err(e),
         };
-        if let Err(AppError::Invalid(f)) = canonical_value(m.value, m.unit, dimension, system) {
+        if let Err(AppError::Invalid(f)) =
+            canonical_value(&m.kind, m.value, m.unit, dimension, system)
+        {
             for problem in f.0.into_values() {
                 v.add(&m.kind, problem);
             }
@@ -564,7 +570,13 @@ pub async fn update(
     let value = match req.value {
         Some(value) => {
             let dimension = require_type(tx, owner, &kind).await?;
-            Some(canonical_value(value.decimal(), unit, dimension, system)?)
+            Some(canonical_value(
+                &kind,
+                value.decimal(),
+                unit,
+                dimension,
+                system,
+            )?)
         }
         None => None,
     };

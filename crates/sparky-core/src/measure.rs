@@ -66,6 +66,13 @@ pub enum MeasureError {
     TooLarge { max: Decimal, unit: MeasureUnit },
     #[error("the value is too large to convert")]
     OutOfRange,
+    #[error("must be between {min} and {max} {unit}{hint}")]
+    Implausible {
+        min: Decimal,
+        max: Decimal,
+        unit: MeasureUnit,
+        hint: &'static str,
+    },
 }
 
 impl Dimension {
@@ -358,6 +365,54 @@ pub fn check_canonical(canonical: Decimal, dimension: Dimension) -> Result<(), M
     Ok(())
 }
 
+/// The plausible range of a built-in body type, in its canonical unit: beyond it a reading is
+/// a typo or a wrong unit (a body fat sent as the fraction 0.22, 1,000 kg, a height of 3 cm).
+/// Other types (steps, water, custom ones) have only their dimension's bounds.
+pub fn plausible_range(kind: &str) -> Option<(Decimal, Decimal)> {
+    Some(match kind {
+        "weight" => (dec!(2), dec!(650)),
+        "muscle_mass" => (dec!(1), dec!(300)),
+        "height" => (dec!(30), dec!(300)),
+        "body_fat" => (dec!(2), dec!(80)),
+        "resting_heart_rate" => (dec!(20), dec!(250)),
+        "waist" | "hips" | "chest" => (dec!(20), dec!(300)),
+        "neck" => (dec!(10), dec!(100)),
+        _ => return None,
+    })
+}
+
+/// Checks a canonical value of the type `kind` against [`plausible_range`].
+pub fn check_plausible(kind: &str, canonical: Decimal) -> Result<(), MeasureError> {
+    let Some((min, max)) = plausible_range(kind) else {
+        return Ok(());
+    };
+    if (min..=max).contains(&canonical) {
+        return Ok(());
+    }
+    let unit = builtin_canonical_unit(kind);
+    Err(MeasureError::Implausible {
+        min,
+        max,
+        unit,
+        hint: match kind {
+            "body_fat" if canonical <= Decimal::ONE => {
+                ": send a percentage (22), not a fraction (0.22)"
+            }
+            _ => "",
+        },
+    })
+}
+
+/// The canonical unit of a built-in type with a plausible range.
+fn builtin_canonical_unit(kind: &str) -> MeasureUnit {
+    match kind {
+        "weight" | "muscle_mass" => MeasureUnit::Kg,
+        "body_fat" => MeasureUnit::Percent,
+        "resting_heart_rate" => MeasureUnit::Bpm,
+        _ => MeasureUnit::Cm,
+    }
+}
+
 /// Reads a value typed as `value` `unit` for a type of `dimension`: converted to the
 /// canonical unit, checked ([`check_canonical`]), and rounded to `scale` decimal places
 /// (what the column keeps; 6 for `measurements.value`).
@@ -376,6 +431,20 @@ pub fn parse_measurement(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn body_readings_must_be_plausible_for_their_type() {
+        assert!(check_plausible("weight", dec!(81.6)).is_ok());
+        let e = check_plausible("weight", dec!(1000)).unwrap_err();
+        assert_eq!(e.to_string(), "must be between 2 and 650 kg");
+        let e = check_plausible("body_fat", dec!(0.22)).unwrap_err();
+        assert!(e.to_string().ends_with("not a fraction (0.22)"), "{e}");
+        assert!(check_plausible("height", dec!(3)).is_err());
+        assert!(check_plausible("resting_heart_rate", dec!(0.5)).is_err());
+        // Steps, water and custom types keep their dimension's bounds only.
+        assert!(check_plausible("steps", dec!(0)).is_ok());
+        assert!(check_plausible("blood_glucose", dec!(0.5)).is_ok());
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -1042,3 +1042,41 @@ async fn a_ledger_row_pointing_at_another_type_does_not_swallow_pushes() {
         "{values:?}"
     );
 }
+
+/// Readings a body cannot have, or whose date and time disagree, are per-record errors; the
+/// rest of the batch is stored.
+#[tokio::test]
+async fn implausible_readings_and_disagreeing_times_are_refused() {
+    let app = TestApp::spawn().await;
+    let (_, _, key) = user_with_key(&app, "ann@example.com").await;
+    let r = push(
+        &app,
+        &key,
+        json!([
+            {"type": "weight", "value": 80, "unit": "kg", "date": "2026-11-10",
+             "timestamp": "2020-01-01T12:00:00Z"},
+            {"type": "body_fat", "value": 0.22, "date": "2026-11-10"},
+            {"type": "weight", "value": 1000, "unit": "kg", "date": "2026-11-10"},
+            {"type": "height", "value": 3, "unit": "cm", "date": "2026-11-10"},
+            {"type": "weight", "value": 80, "unit": "kg", "date": "2026-11-10",
+             "timestamp": "2026-11-10T23:30:00Z"}
+        ]),
+    )
+    .await;
+    assert_eq!(r["processed"], 1, "{r}");
+    let errors = r["errors"].as_array().unwrap();
+    let message = |i: usize| {
+        errors
+            .iter()
+            .find(|e| e["index"] == i)
+            .unwrap_or_else(|| panic!("no error for {i}: {r}"))["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(message(0).contains("not near date 2026-11-10"), "{r}");
+    assert!(message(1).contains("not a fraction"), "{r}");
+    assert!(message(2).contains("between 2 and 650 kg"), "{r}");
+    assert!(message(3).contains("between 30 and 300 cm"), "{r}");
+    assert_eq!(count(&app, "SELECT count(*) FROM measurements").await, 1);
+}

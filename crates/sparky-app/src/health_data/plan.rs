@@ -129,11 +129,32 @@ pub(crate) fn measurement_body(
     })
 }
 
+/// A record's `date` and `timestamp` must tell the same day, give or take the zones the phone
+/// and the account may be in (one of six years apart was stored with both: which counted
+/// depended on the screen).
+fn day_matches_time(
+    day: NaiveDate,
+    at: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Result<(), RecordOutcome> {
+    let local = at.with_timezone(&tz).date_naive();
+    if (local - day).num_days().abs() > 1 {
+        return Err(fail(format!(
+            "timestamp: {} is {local} in your timezone, not near date {day}",
+            at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        )));
+    }
+    Ok(())
+}
+
 pub(super) fn plan_native(r: &HealthRecordInput, settings: Settings) -> Planned {
     let kind = HealthType::classify(&r.kind).map_err(fail)?;
     let source = clean_source(r.source.as_deref(), DEFAULT_SOURCE)?;
     let day = r.date.get();
     let at = r.timestamp.map(Timestamp::get);
+    if let Some(at) = at {
+        day_matches_time(day, at, settings.tz)?;
+    }
     let has_workout_fields = r.name.is_some()
         || r.duration_minutes.is_some()
         || r.distance.is_some()
@@ -254,6 +275,7 @@ pub(super) fn measurement_value(
 ) -> Result<(Decimal, String, Option<String>), RecordOutcome> {
     let check = |v: Decimal, d: Dimension| {
         measure::check_canonical(v, d)
+            .and_then(|_| measure::check_plausible(type_name, v))
             .map(|_| round_dp(v, VALUE_SCALE))
             .map_err(|e| fail(format!("value: {e}")))
     };

@@ -185,7 +185,9 @@ pub(super) async fn measurements(
             .unit
             .clone()
             .unwrap_or_else(|| dim.display_unit(units).as_str().to_string());
-        match measure::parse_measurement(r.value, &unit, dim, VALUE_SCALE) {
+        let read = measure::parse_measurement(r.value, &unit, dim, VALUE_SCALE)
+            .and_then(|v| measure::check_plausible(&r.kind, v).map(|_| v));
+        match read {
             Ok(value) => {
                 measurement_rows.push((
                     m.id,
