@@ -110,6 +110,20 @@ named_enum!(
     }
 );
 
+impl MealType {
+    /// The meal a time of day falls in: from 04:00 breakfast, 11:00 lunch, 17:00 dinner, and
+    /// from 22:00 snacks (for apps without meals, and a form opened without one).
+    pub fn at(time: chrono::NaiveTime) -> MealType {
+        use chrono::Timelike;
+        match time.hour() {
+            4..=10 => MealType::Breakfast,
+            11..=16 => MealType::Lunch,
+            17..=21 => MealType::Dinner,
+            _ => MealType::Snack,
+        }
+    }
+}
+
 named_enum!(
     /// The user's preference (`user_preferences.units_system`): how weights, lengths and
     /// volumes are shown.

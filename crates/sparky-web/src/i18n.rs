@@ -81,12 +81,16 @@ impl Messages {
         text
     }
 
-    /// [`Messages::fill`] of `key.one` when `count` is 1 and the catalog has it ("on 1 day",
-    /// not "on 1 days"), else of `key`.
+    /// [`Messages::fill`] of `key.one` when `count` is 1, `key.none` when it is 0, and the
+    /// catalog has that form ("on 1 day", not "on 1 days"), else of `key`.
     pub fn fill_count(&self, key: &str, count: i64, args: &[(&str, &str)]) -> String {
-        let one = format!("{key}.one");
-        match count == 1 && self.has(&one) {
-            true => self.fill(&one, args),
+        let form = match count {
+            0 => format!("{key}.none"),
+            1 => format!("{key}.one"),
+            _ => key.to_string(),
+        };
+        match self.has(&form) {
+            true => self.fill(&form, args),
             false => self.fill(key, args),
         }
     }

@@ -667,7 +667,7 @@ async fn other_users_measurements_are_invisible() {
         .post(
             &format!("/api/v1/measurements?user_id={ann_id}"),
             &bob,
-            json!({"type": "weight", "value": 1}),
+            json!({"type": "weight", "value": 70}),
         )
         .await;
     assert!(
@@ -784,7 +784,7 @@ async fn family_checkin_writes_reports_reads() {
         "no grant yet"
     );
     let w = app
-        .post(&for_ann, &cat, json!({"type": "weight", "value": 1}))
+        .post(&for_ann, &cat, json!({"type": "weight", "value": 70}))
         .await;
     assert!(
         matches!(w.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
@@ -802,7 +802,7 @@ async fn family_checkin_writes_reports_reads() {
     assert_eq!(seen.body["items"].as_array().unwrap().len(), 2);
     assert_eq!(seen.body["items"][1]["unit"], "lb");
     let w = app
-        .post(&for_ann, &cat, json!({"type": "weight", "value": 1}))
+        .post(&for_ann, &cat, json!({"type": "weight", "value": 70}))
         .await;
     assert!(
         matches!(w.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
@@ -810,7 +810,7 @@ async fn family_checkin_writes_reports_reads() {
         w.body
     );
     assert_eq!(
-        app.put(&own_path, &cat, json!({"value": 1})).await.status,
+        app.put(&own_path, &cat, json!({"value": 70})).await.status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
@@ -836,7 +836,7 @@ async fn family_checkin_writes_reports_reads() {
     .await;
     assert_eq!(app.get(&for_ann, &dan).await.status, StatusCode::NOT_FOUND);
     let w = app
-        .post(&for_ann, &dan, json!({"type": "weight", "value": 1}))
+        .post(&for_ann, &dan, json!({"type": "weight", "value": 70}))
         .await;
     assert!(
         matches!(w.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
@@ -1178,12 +1178,12 @@ async fn values_that_are_zero_as_shown_are_refused_like_zero() {
     let stored = app.get("/api/v1/measurements?type=weight", &ann).await;
     assert_eq!(stored.body["items"], json!([]), "{:?}", stored.body);
     assert_eq!(app.get("/api/v1/goals", &ann).await.body, json!([]));
-    // A small real value is kept.
+    // A small real value is kept (weight has a plausible range; muscle mass from 1 kg).
     let r = app
         .post(
             "/api/v1/measurements",
             &ann,
-            json!({"type": "weight", "value": 0.5, "unit": "kg"}),
+            json!({"type": "muscle_mass", "value": 1.5, "unit": "kg"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);

@@ -195,7 +195,11 @@ async fn copy_a_meal_from_a_family_members_diary() {
     assert_eq!(made_up.status, StatusCode::NOT_FOUND, "{}", made_up.body);
     let copied = copy_dinner(&app, &bob, &csrf, &ann_id).await;
     assert_eq!(copied.status, StatusCode::SEE_OTHER, "{}", copied.body);
-    assert_eq!(copied.location, "/day/2026-07-05");
+    assert!(
+        copied.location.starts_with("/day/2026-07-05?copied=1&"),
+        "{}",
+        copied.location
+    );
     let day = app.get("/api/v1/diary/2026-07-05", &bob).await;
     assert_eq!(day.body["totals"]["calories"], 640.0, "{:?}", day.body);
 }
@@ -343,11 +347,9 @@ async fn amounts_can_be_typed_as_fractions() {
             "{bad}: {}",
             r.body
         );
-        assert!(
-            r.body.contains("quantity: must be a number"),
-            "{bad}: {}",
-            r.body
-        );
+        // The picker again, with the amount as typed and why.
+        assert!(r.body.contains("must be a number"), "{bad}: {}", r.body);
+        assert!(r.body.contains("Rolled oats"), "{bad}: {}", r.body);
         let r = post(
             &app,
             &format!("/diary/{id}"),
@@ -1205,4 +1207,161 @@ async fn opening_a_form_address_leads_to_its_page() {
         StatusCode::METHOD_NOT_ALLOWED,
         "the API keeps its 405"
     );
+}
+
+/// The picker offers grams and ounces of a weighed serving; an amount that cannot be logged
+/// shows the picker again with what was typed; entries and recent foods say what was logged
+/// ("2 × 1 large (50 g)", and its kcal), which is what one tap logs again.
+#[tokio::test]
+async fn the_picker_logs_by_weight_and_says_what_was_logged() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (food, serving) = new_food(
+        &app,
+        &ann,
+        json!({"name": "Homemade granola", "servings": [
+            {"size": 0.5, "unit": "cup", "weight_g": 60, "nutrients": {"calories": 280}}
+        ]}),
+    )
+    .await;
+    let pick = get(
+        &app,
+        &format!("/add/food/{food}?date=2026-11-20&meal=breakfast"),
+        &ann,
+        None,
+    )
+    .await;
+    assert!(
+        pick.body.contains(&format!("value=\"g:{serving}\"")),
+        "{}",
+        pick.body
+    );
+    assert!(pick.body.contains("grams (g)"), "{}", pick.body);
+
+    let csrf = token(&app, &ann, "/day/2026-11-20").await;
+    let send = |quantity: &'static str, serving_id: String| {
+        let food = food.clone();
+        let csrf = csrf.clone();
+        let app = &app;
+        let ann = &ann;
+        async move {
+            let fields = [
+                ("date", "2026-11-20"),
+                ("meal", "breakfast"),
+                ("food_item_id", food.as_str()),
+                ("serving_id", serving_id.as_str()),
+                ("quantity", quantity),
+            ];
+            post(app, "/add/log", ann, None, Some(&csrf), &fields).await
+        }
+    };
+    // 45 g of a 60 g half cup: 210 kcal.
+    send("45", format!("g:{serving}")).await.assert_accepted();
+    let day = app.get("/api/v1/diary/2026-11-20", &ann).await;
+    let entry = &day.body["meals"][0]["entries"][0];
+    assert_eq!(entry["nutrients"]["calories"], json!(210.0), "{}", day.body);
+    assert_eq!(entry["unit"], "g");
+
+    // "45 g" typed into the amount: the picker again, with it and why; nothing logged.
+    let refused = send("45 g", serving.clone()).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("Homemade granola"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"45 g\""), "{}", refused.body);
+    assert!(
+        refused.body.contains("must be a number"),
+        "{}",
+        refused.body
+    );
+    let day = app.get("/api/v1/diary/2026-11-20", &ann).await;
+    assert_eq!(day.body["meals"][0]["entries"].as_array().unwrap().len(), 1);
+
+    // Two servings: the day says which, the recent list what one tap logs.
+    send("2", serving.clone()).await.assert_accepted();
+    let page = get(&app, "/day/2026-11-20", &ann, None).await;
+    assert!(page.body.contains("2 × 0.5 cup (60 g)"), "{}", page.body);
+    assert!(page.body.contains("45 g"), "{}", page.body);
+    let sheet = get(&app, "/add?date=2026-11-21&meal=lunch", &ann, None).await;
+    assert!(
+        sheet.body.contains("560 kcal · 2 × 0.5 cup (60 g)"),
+        "{}",
+        sheet.body
+    );
+}
+
+/// Copying says what it did and can be undone; the copy tab takes the sheet's meal.
+#[tokio::test]
+async fn a_copy_says_what_it_copied_and_can_be_undone() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    lasagne_for_dinner(&app, &ann).await;
+    let tab = get(
+        &app,
+        "/add?date=2026-07-06&meal=dinner&tab=copy",
+        &ann,
+        None,
+    )
+    .await;
+    assert!(
+        tab.body.contains("<option value=\"dinner\" selected>"),
+        "{}",
+        tab.body
+    );
+    let whole = get(&app, "/add?date=2026-07-06&tab=copy", &ann, None).await;
+    assert!(!whole.body.contains("\" selected>"), "{}", whole.body);
+
+    let csrf = token(&app, &ann, "/day/2026-07-06").await;
+    let r = post(
+        &app,
+        "/add/copy",
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("from_date", "2026-07-05"),
+            ("to_date", "2026-07-06"),
+            ("meal", "dinner"),
+        ],
+    )
+    .await;
+    r.assert_accepted();
+    let shown = get(&app, &r.location, &ann, None).await;
+    assert!(
+        shown.body.contains("Copied 1 entry from Sun 5 Jul"),
+        "{}",
+        shown.body
+    );
+    let day = app.get("/api/v1/diary/2026-07-06", &ann).await;
+    assert_eq!(day.body["totals"]["calories"], json!(640.0), "{}", day.body);
+    let ids = shown
+        .body
+        .split("name=\"ids\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let undone = post(
+        &app,
+        "/diary/uncopy",
+        &ann,
+        None,
+        Some(&csrf),
+        &[("date", "2026-07-06"), ("ids", ids.as_str())],
+    )
+    .await;
+    undone.assert_accepted();
+    let day = app.get("/api/v1/diary/2026-07-06", &ann).await;
+    assert_eq!(day.body["entries"], json!(null));
+    assert_eq!(day.body["totals"]["calories"], json!(null), "{}", day.body);
+    // The original stays.
+    let before = app.get("/api/v1/diary/2026-07-05", &ann).await;
+    assert_eq!(before.body["totals"]["calories"], json!(640.0));
 }

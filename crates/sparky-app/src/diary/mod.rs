@@ -206,6 +206,8 @@ pub struct RecentFood {
     /// The amount logged last time, to re-log with one tap.
     pub last_quantity: Amount,
     pub last_unit: String,
+    /// The kcal of that entry: what logging it again adds.
+    pub last_calories: Option<Amount>,
     pub last_meal_type: String,
     pub last_logged_at: DateTime<Utc>,
     /// How often it was logged in the last 90 days.

@@ -145,7 +145,7 @@ pub async fn recent(tx: &mut UserTx, acting: Acting, limit: i64) -> AppResult<Ve
             &format!(
                 "SELECT * FROM (
                      SELECT DISTINCT ON (food_item_id) food_item_id, nutrition_data_id, food_name, brand,
-                            quantity, unit, meal_type, created_at,
+                            quantity, unit, meal_type, created_at, calories,
                             count(*) OVER (PARTITION BY food_item_id) AS times
                      FROM food_diary
                      WHERE user_id = {OWNER} AND food_item_id IS NOT NULL
@@ -168,6 +168,7 @@ pub async fn recent(tx: &mut UserTx, acting: Acting, limit: i64) -> AppResult<Ve
             brand: r.get("brand"),
             last_quantity: r.get("quantity"),
             last_unit: r.get("unit"),
+            last_calories: r.get("calories"),
             last_meal_type: r.get("meal_type"),
             last_logged_at: r.get("created_at"),
             times_logged: r.get("times"),

@@ -25,7 +25,7 @@ mod workouts;
 
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{NaiveDate, NaiveTime, Timelike};
+use chrono::{NaiveDate, NaiveTime};
 use rust_decimal::Decimal;
 use sparky_core::nutrition::Nutrients;
 use sparky_core::MealType;
@@ -504,12 +504,7 @@ fn amount_text(qty: Option<Decimal>, size: Option<&str>, grams: Option<Decimal>)
 
 /// The meal a time of day falls in (MacroFactor has no meals).
 fn meal_at(time: Option<NaiveTime>) -> MealType {
-    match time.map(|t| t.hour()) {
-        Some(4..=10) => MealType::Breakfast,
-        Some(11..=16) => MealType::Lunch,
-        Some(17..=21) => MealType::Dinner,
-        _ => MealType::Snack,
-    }
+    time.map(MealType::at).unwrap_or(MealType::Snack)
 }
 
 #[cfg(test)]

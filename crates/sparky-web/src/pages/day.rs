@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/diary/{id}", post(edit_entry))
         .route("/diary/{id}/delete", post(delete_entry))
         .route("/diary/restore", post(restore_entry))
+        .route("/diary/uncopy", post(uncopy))
         .route("/water", post(add_water))
         .route("/weight", post(add_weight))
 }
@@ -89,6 +90,8 @@ pub struct DayView {
     pub workouts: Vec<WorkoutView>,
     /// A deleted entry, for the Undo button.
     pub undo: Option<String>,
+    /// After a copy: what was copied, and the new entries' ids for its Undo.
+    pub copied: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -109,10 +112,22 @@ pub async fn today(page: Page) -> Result<Response, PageError> {
     render(page, DayRef::Today).await
 }
 
-pub async fn day_page(page: Page, PagePath(date): PagePath<String>) -> Result<Response, PageError> {
+/// What a copy that led here left in the address (`?copied=8&from=…&undo=ids`).
+#[derive(Deserialize, Default)]
+pub struct AfterCopy {
+    copied: Option<usize>,
+    from: Option<NaiveDate>,
+    undo: Option<String>,
+}
+
+pub async fn day_page(
+    page: Page,
+    PagePath(date): PagePath<String>,
+    PageQuery(after): PageQuery<AfterCopy>,
+) -> Result<Response, PageError> {
     // An unreadable or out-of-range day is the 422 page naming `date`, as in forms.
     let day = DayRef::parse(&date).map_err(PageError::App)?;
-    render(page, day).await
+    render_after(page, day, after).await
 }
 
 #[derive(Deserialize)]
@@ -133,7 +148,15 @@ pub async fn pick_day(PageQuery(q): PageQuery<PickDay>) -> Result<Response, Page
     }
 }
 
-async fn render(mut page: Page, day: DayRef) -> Result<Response, PageError> {
+async fn render(page: Page, day: DayRef) -> Result<Response, PageError> {
+    render_after(page, day, AfterCopy::default()).await
+}
+
+async fn render_after(
+    mut page: Page,
+    day: DayRef,
+    after: AfterCopy,
+) -> Result<Response, PageError> {
     let shell = page.shell("", "today").await?;
     // Someone whose grant does not cover the diary starts where it does.
     if !shell.may(AccessType::Calorie) && !shell.may(AccessType::Reports) {
@@ -145,8 +168,22 @@ async fn render(mut page: Page, day: DayRef) -> Result<Response, PageError> {
         }
     }
     let date = day.resolve(&mut page.tx, page.acting).await?;
-    let v = view(&mut page, &shell, date, None).await?;
+    let mut v = view(&mut page, &shell, date, None).await?;
     page.tx.commit().await?;
+    if let (Some(n), Some(from)) = (after.copied, after.from) {
+        let said = shell.t.fill_count(
+            "day.copied",
+            n as i64,
+            &[
+                ("n", &n.to_string()),
+                ("from", &day_label(&shell.t, from, date.year())),
+            ],
+        );
+        let ids = after
+            .undo
+            .filter(|ids| n > 0 && ids.split(',').all(|id| id.parse::<Uuid>().is_ok()));
+        v.copied = Some((said, ids.unwrap_or_default()));
+    }
     let mut shell = shell;
     shell.title = v.label.clone();
     Ok(html(&DayPage { shell, v }))
@@ -302,7 +339,7 @@ pub async fn view(
                 .map(|e| EntryView {
                     id: e.id,
                     name: e.food_name.clone(),
-                    amount: super::format::amount(e.quantity, &e.unit),
+                    amount: entry_amount(e),
                     quantity: e.quantity.to_string(),
                     unit: e.unit.clone(),
                     kcal: kcal(cal(&e.nutrients)),
@@ -390,6 +427,7 @@ pub async fn view(
             })
             .collect(),
         undo,
+        copied: None,
     })
 }
 
@@ -461,6 +499,37 @@ async fn delete_entry(
         .and_then(|d| d.parse().ok())
         .ok_or(PageError::NotFound)?;
     after_write(page, date, Some(snapshot.to_string())).await
+}
+
+#[derive(Deserialize)]
+pub struct UncopyForm {
+    date: NaiveDate,
+    ids: String,
+}
+
+/// Undo of a copy: the entries it made go (those deleted since already are).
+async fn uncopy(
+    mut page: Page,
+    PageForm(form): PageForm<UncopyForm>,
+) -> Result<Response, PageError> {
+    let ids: Vec<Uuid> = form
+        .ids
+        .split(',')
+        .filter(|id| !id.trim().is_empty())
+        .map(|id| id.trim().parse())
+        .collect::<Result<_, _>>()
+        .map_err(|_| PageError::invalid("ids", "are not diary entries"))?;
+    if ids.len() > sparky_app::diary::MAX_ENTRIES_PER_DAY as usize {
+        return Err(PageError::invalid("ids", "are more than a day holds"));
+    }
+    for id in ids {
+        match diary::delete(&mut page.tx, id).await {
+            Ok(()) | Err(sparky_app::AppError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    page.tx.commit().await?;
+    Ok(redirect(&format!("/day/{}", form.date)))
 }
 
 #[derive(Deserialize)]
@@ -559,4 +628,15 @@ pub fn workout_detail(t: &crate::i18n::Messages, w: &sparky_app::workouts::Worko
         ));
     }
     parts.join(" · ")
+}
+
+/// An entry's amount as logged: "2 × 1 large (50 g)" for servings of a described serving
+/// (it said "2 servings"), else the quantity and its unit ("150 g", "2 slices").
+fn entry_amount(e: &sparky_app::diary::DiaryEntry) -> String {
+    match &e.serving.description {
+        Some(d) if e.unit == "serving" && !d.trim().is_empty() => {
+            format!("{} × {d}", e.quantity.decimal().normalize())
+        }
+        _ => super::format::amount(e.quantity, &e.unit),
+    }
 }

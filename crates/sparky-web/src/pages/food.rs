@@ -65,6 +65,8 @@ pub struct SheetView {
     /// Family members whose diary may be read, to copy from: (user id, name).
     pub copy_sources: Vec<(String, String)>,
     pub meal: &'static str,
+    /// The copy tab's meal: the sheet's, or "" (the whole day) when it was opened without one.
+    pub copy_meal: &'static str,
     pub meal_name: String,
     pub meal_names: Vec<(&'static str, &'static str)>,
     pub tab: &'static str,
@@ -253,6 +255,16 @@ pub(super) fn meal_of(text: Option<&str>) -> MealType {
         .unwrap_or(MealType::Snack)
 }
 
+/// The meal a form names, else the one the owner's clock is at (a picker opened without one
+/// chose Snacks at lunchtime).
+pub(super) fn meal_or_now(text: Option<&str>, timezone: &str) -> MealType {
+    text.and_then(|m| MealType::parse(m).ok())
+        .unwrap_or_else(|| {
+            let zone: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+            MealType::at(chrono::Utc::now().with_timezone(&zone).time())
+        })
+}
+
 /// The meal a write names: an unknown one is the 422 page naming `field` (it used to be filed
 /// under Snacks, or copy the whole day).
 pub(super) fn meal_field(field: &str, text: &str) -> Result<MealType, PageError> {
@@ -270,7 +282,7 @@ async fn sheet_view(
     let t = &shell.t;
     let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
     let date = p.date.unwrap_or(today);
-    let meal = meal_of(p.meal.as_deref());
+    let meal = meal_or_now(p.meal.as_deref(), &shell.units.timezone);
     let tab = p
         .tab
         .as_deref()
@@ -289,6 +301,13 @@ async fn sheet_view(
         yesterday: date - Days::new(1),
         copy_sources: copy_sources(shell, page.acting),
         meal: meal.as_str(),
+        // Copy takes the meal the sheet was opened for; opened without one, the whole day.
+        copy_meal: p
+            .meal
+            .as_deref()
+            .and_then(|m| MealType::parse(m).ok())
+            .map(|m| m.as_str())
+            .unwrap_or(""),
         meal_name: t.get(&format!("meal.{}", meal.as_str())).to_string(),
         meal_names: MealType::ALL
             .iter()
@@ -331,9 +350,9 @@ async fn results_for(
                 let food = foods.iter().find(|f| f.id == r.food_item_id)?;
                 Some(ResultRow {
                     id: r.food_item_id,
+                    detail: last_logged(&r, food),
                     name: r.food_name,
                     brand: r.brand,
-                    detail: serving_detail(food),
                     mine: food.user_id.is_some(),
                     quick: Some(QuickLog {
                         serving_id: r
@@ -364,6 +383,30 @@ async fn results_for(
         })
         .collect();
     Ok((rows, "add.results"))
+}
+
+/// What one tap on a recent food logs: the last entry's amount and kcal ("143 kcal · 2 × 1 large
+/// (50 g)"); the row used to show the default serving's while the tap logged the last one.
+fn last_logged(r: &diary::RecentFood, food: &Food) -> String {
+    let serving = food
+        .servings
+        .iter()
+        .find(|s| Some(s.id) == r.nutrition_data_id);
+    let what = match serving {
+        Some(s) if r.last_unit == "serving" => {
+            format!(
+                "{} × {}",
+                r.last_quantity.decimal().normalize(),
+                s.description
+            )
+        }
+        _ => amount(r.last_quantity, &r.last_unit),
+    };
+    let kcal_text = r
+        .last_calories
+        .map(|c| format!("{} kcal", kcal(c.to_f64())))
+        .unwrap_or_else(|| "? kcal".into());
+    format!("{kcal_text} · {what}")
 }
 
 /// A unit word short enough for a button ("medium (7" to 7-7/8" long)" → "medium").
@@ -421,8 +464,12 @@ pub struct PickView {
     pub date: NaiveDate,
     pub meal: &'static str,
     pub meal_names: Vec<(&'static str, &'static str)>,
-    /// (id, description, default)
-    pub servings: Vec<(Uuid, String, bool)>,
+    /// The serving select: each serving, then grams and ounces when a serving is weighed.
+    pub servings: Vec<ServingChoice>,
+    /// The amount as typed (1 at first).
+    pub quantity: String,
+    /// Why the amount was refused, shown under it with the form kept.
+    pub error: Option<String>,
     pub preview: String,
     /// The form's once-token: sending it again (a retry, a resubmitted page) logs nothing more.
     pub once: Uuid,
@@ -442,6 +489,120 @@ struct PickPage {
     v: PickView,
 }
 
+/// One option of the picker's serving select.
+pub struct ServingChoice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// What the serving select sent: a serving's id, or `g:{id}` / `oz:{id}` for an amount by
+/// weight of that (weighed) serving.
+pub(super) fn serving_choice(value: &str) -> Option<(Uuid, Option<&'static str>)> {
+    let (unit, id) = match value.split_once(':') {
+        Some(("g", id)) => (Some("g"), id),
+        Some(("oz", id)) => (Some("oz"), id),
+        Some(_) => return None,
+        None => (None, value),
+    };
+    id.trim().parse().ok().map(|id| (id, unit))
+}
+
+/// The picker for `food`: `quantity` and `chosen` as typed (a refused form shows them again
+/// with `error`).
+pub(super) fn pick_view(
+    t: &crate::i18n::Messages,
+    food: &Food,
+    date: NaiveDate,
+    meal: MealType,
+    quantity: &str,
+    chosen: Option<&str>,
+    error: Option<String>,
+) -> PickView {
+    let default = food
+        .servings
+        .iter()
+        .find(|s| s.is_default)
+        .or(food.servings.first());
+    // Grams and ounces of a weighed serving (the default one when it is weighed): a food of
+    // one's own had only its "½ cup (60 g)", so 45 g had to be worked out by hand.
+    let weighed = default
+        .filter(|s| s.weight_g.is_some())
+        .or_else(|| food.servings.iter().find(|s| s.weight_g.is_some()));
+    let mut servings: Vec<ServingChoice> = food
+        .servings
+        .iter()
+        .map(|s| ServingChoice {
+            value: s.id.to_string(),
+            label: s.description.clone(),
+            selected: false,
+        })
+        .collect();
+    if let Some(w) = weighed {
+        for unit in ["g", "oz"] {
+            servings.push(ServingChoice {
+                value: format!("{unit}:{}", w.id),
+                label: t.get(&format!("add.by_{unit}")).to_string(),
+                selected: false,
+            });
+        }
+    }
+    let picked = chosen
+        .and_then(|c| servings.iter().position(|s| s.value == c))
+        .or_else(|| {
+            default.and_then(|d| servings.iter().position(|s| s.value == d.id.to_string()))
+        });
+    if let Some(i) = picked {
+        servings[i].selected = true;
+    }
+    let preview = picked
+        .and_then(|i| serving_choice(&servings[i].value))
+        .and_then(|(id, unit)| {
+            let s = food.servings.iter().find(|s| s.id == id)?;
+            let q = super::forms::decimal(quantity).ok().flatten()?;
+            portion_nutrients(s, q, unit.unwrap_or("serving"))
+        })
+        .or_else(|| default.map(|s| s.nutrients.clone()))
+        .map(|n| preview_html(t, &n))
+        .unwrap_or_default();
+    PickView {
+        id: food.id,
+        name: food.name.clone(),
+        brand: food.brand.clone(),
+        date,
+        meal: meal.as_str(),
+        meal_names: MealType::ALL
+            .iter()
+            .map(|m| (m.as_str(), t.get(&format!("meal.{}", m.as_str()))))
+            .collect(),
+        servings,
+        quantity: quantity.to_string(),
+        error,
+        preview,
+        once: Uuid::new_v4(),
+    }
+}
+
+/// The nutrients of `quantity` `unit` of a serving, if that can be worked out.
+fn portion_nutrients(
+    s: &sparky_app::foods::ServingOut,
+    quantity: Decimal,
+    unit: &str,
+) -> Option<Nutrients> {
+    if quantity <= Decimal::ZERO {
+        return None;
+    }
+    let serving = Serving {
+        size: s.size.decimal(),
+        unit: s.unit.clone(),
+        weight_g: s.weight_g.map(Amount::decimal),
+        nutrients: s.nutrients.clone(),
+    };
+    servings_in(quantity, unit, &serving)
+        .and_then(|(count, _)| nutrients_of_servings(count, &serving))
+        .ok()
+}
+
 async fn pick(
     mut page: Page,
     PagePath(id): PagePath<Uuid>,
@@ -451,33 +612,15 @@ async fn pick(
     let food = foods::get(&mut page.tx, id).await?;
     let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
     page.tx.commit().await?;
-    let t = &shell.t;
-    let default = food
-        .servings
-        .iter()
-        .find(|s| s.is_default)
-        .or(food.servings.first());
-    let preview = default
-        .map(|s| preview_html(t, &s.nutrients))
-        .unwrap_or_default();
-    let v = PickView {
-        id: food.id,
-        name: food.name.clone(),
-        brand: food.brand.clone(),
-        date: p.date.unwrap_or(today),
-        meal: meal_of(p.meal.as_deref()).as_str(),
-        meal_names: MealType::ALL
-            .iter()
-            .map(|m| (m.as_str(), t.get(&format!("meal.{}", m.as_str()))))
-            .collect(),
-        servings: food
-            .servings
-            .iter()
-            .map(|s| (s.id, s.description.clone(), s.is_default))
-            .collect(),
-        preview,
-        once: Uuid::new_v4(),
-    };
+    let v = pick_view(
+        &shell.t,
+        &food,
+        p.date.unwrap_or(today),
+        meal_or_now(p.meal.as_deref(), &shell.units.timezone),
+        "1",
+        None,
+        None,
+    );
     let mut shell = shell;
     shell.title = food.name;
     Ok(if page.htmx {
@@ -485,6 +628,18 @@ async fn pick(
     } else {
         html(&PickPage { shell, v })
     })
+}
+
+/// The picker again, refused: what was typed, and why (a 422 page of its own, not the bare
+/// error page that lost the food and the amount).
+pub(super) fn pick_refused(shell: Shell, v: PickView) -> Response {
+    let mut shell = shell;
+    shell.title = v.name.clone();
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        html(&PickPage { shell, v }),
+    )
+        .into_response()
 }
 
 /// Four numbers: kcal, protein, carbohydrates, fat.
@@ -517,7 +672,7 @@ fn preview_html(t: &crate::i18n::Messages, n: &Nutrients) -> String {
 #[derive(Deserialize)]
 pub struct PreviewParams {
     food_item_id: Uuid,
-    serving_id: Option<Uuid>,
+    serving_id: Option<String>,
     quantity: Option<String>,
 }
 
@@ -527,12 +682,14 @@ async fn preview(
 ) -> Result<Response, PageError> {
     let food = foods::get(&mut page.tx, p.food_item_id).await?;
     page.tx.commit().await?;
+    let chosen = p.serving_id.as_deref().and_then(serving_choice);
     let serving = food
         .servings
         .iter()
-        .find(|s| Some(s.id) == p.serving_id)
+        .find(|s| Some(s.id) == chosen.map(|c| c.0))
         .or(food.servings.iter().find(|s| s.is_default))
         .ok_or(PageError::NotFound)?;
+    let unit = chosen.and_then(|c| c.1).unwrap_or("serving");
     let quantity = p
         .quantity
         .as_deref()
@@ -540,18 +697,9 @@ async fn preview(
         .filter(|q| *q > Decimal::ZERO);
     let t = page.t;
     let body = match quantity {
-        Some(q) => {
-            let s = Serving {
-                size: serving.size.decimal(),
-                unit: serving.unit.clone(),
-                weight_g: serving.weight_g.map(Amount::decimal),
-                nutrients: serving.nutrients.clone(),
-            };
-            servings_in(q, "serving", &s)
-                .and_then(|(count, _)| nutrients_of_servings(count, &s))
-                .map(|n| preview_html(&t, &n))
-                .unwrap_or_default()
-        }
+        Some(q) => portion_nutrients(serving, q, unit)
+            .map(|n| preview_html(&t, &n))
+            .unwrap_or_default(),
         None => format!(
             "<p class=\"form-error\">{}</p>",
             t.get("add.amount_invalid")

@@ -89,32 +89,76 @@ pub(super) async fn log(
     mut page: Page,
     PageForm(form): PageForm<LogForm>,
 ) -> Result<Response, PageError> {
-    let quantity = decimal_field(&form.quantity)
-        .ok_or_else(|| PageError::invalid("quantity", NotANumber.to_string()))?;
     let meal = match form.meal_override.as_deref().filter(|m| !m.is_empty()) {
         Some(m) => meal_field("meal_override", m)?,
         None => meal_field("meal", &form.meal)?,
     };
-    let req =
-        LogFood {
-            food_item_id: form.food_item_id,
-            serving_id: match form.serving_id.as_deref().filter(|s| !s.is_empty()) {
-                None => None,
-                Some(s) => Some(s.parse().map_err(|_| {
-                    PageError::invalid("serving_id", "is not a serving of this food")
-                })?),
-            },
-            quantity: diary::parse_quantity("quantity", Amount(quantity))?,
-            unit: form.unit.filter(|u| !u.trim().is_empty()),
+    let date = super::form_date("date", form.date)?.get();
+    let choice = match form.serving_id.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            super::food::serving_choice(s)
+                .ok_or_else(|| PageError::invalid("serving_id", "is not a serving of this food"))?,
+        ),
+    };
+    // An amount that cannot be logged shows the picker again with it and why (the bare error
+    // page lost the food and the amount).
+    let refused = async |mut page: Page, why: String| -> Result<Response, PageError> {
+        let shell = page.shell("", "today").await?;
+        let food = foods::get(&mut page.tx, form.food_item_id).await?;
+        let v = super::food::pick_view(
+            &shell.t,
+            &food,
+            date,
             meal,
-            date: Some(super::form_date("date", form.date)?.get()),
-            consumed_at: None,
-        };
+            &form.quantity,
+            form.serving_id.as_deref(),
+            Some(why),
+        );
+        Ok(super::food::pick_refused(shell, v))
+    };
+    let quantity = match decimal_field(&form.quantity) {
+        Some(q) => q,
+        None => return refused(page, NotANumber.to_string()).await,
+    };
+    let quantity = match diary::parse_quantity("quantity", Amount(quantity)) {
+        Ok(q) => q,
+        Err(e) => return refused(page, field_problem(&e)).await,
+    };
+    let req = LogFood {
+        food_item_id: form.food_item_id,
+        serving_id: choice.map(|c| c.0),
+        quantity,
+        unit: choice
+            .and_then(|c| c.1)
+            .map(str::to_string)
+            .or_else(|| form.unit.clone().filter(|u| !u.trim().is_empty())),
+        meal,
+        date: Some(date),
+        consumed_at: None,
+    };
     if super::once::first_send(&mut page.tx, "log", form.once.as_deref()).await? {
-        diary::log(&mut page.tx, page.acting, &req).await?;
+        // A refused amount leaves the transaction usable for showing the picker again.
+        page.tx.execute("SAVEPOINT log", &[]).await?;
+        match diary::log(&mut page.tx, page.acting, &req).await {
+            Ok(_) => {}
+            Err(e @ AppError::Invalid(_)) => {
+                page.tx.execute("ROLLBACK TO SAVEPOINT log", &[]).await?;
+                return refused(page, field_problem(&e)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     page.tx.commit().await?;
-    Ok(redirect(&format!("/day/{}", form.date)))
+    Ok(redirect(&format!("/day/{date}")))
+}
+
+/// A refusal's problems in words, without the field keys the picker shows them under.
+fn field_problem(e: &AppError) -> String {
+    match e {
+        AppError::Invalid(f) => f.0.values().cloned().collect::<Vec<_>>().join("; "),
+        other => other.to_string(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -329,11 +373,27 @@ pub(super) async fn copy(
             ),
         },
     };
-    if super::once::first_send(&mut page.tx, "copy", form.once.as_deref()).await? {
-        diary::copy(&mut page.tx, page.acting, input).await?;
-    }
+    let from = input.from_date.get();
+    let copied = match super::once::first_send(&mut page.tx, "copy", form.once.as_deref()).await? {
+        true => Some(diary::copy(&mut page.tx, page.acting, input).await?),
+        false => None,
+    };
     page.tx.commit().await?;
-    Ok(redirect(&format!("/day/{}", form.to_date)))
+    // The day says what was copied, with Undo (it said nothing, and a second copy doubled the
+    // meal unnoticed).
+    Ok(redirect(&match copied {
+        Some(c) => format!(
+            "/day/{}?copied={}&from={from}&undo={}",
+            form.to_date,
+            c.copied,
+            c.entries
+                .iter()
+                .map(|e| e.id.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        None => format!("/day/{}", form.to_date),
+    }))
 }
 
 /// A barcode typed or scanned: the food when it is known (yours, the catalog's, or a
