@@ -124,13 +124,18 @@ async fn register_leads_to_onboarding_and_saving_stores_everything_at_once() {
         "{}",
         preview.body
     );
-    assert!(preview.body.contains("− 550 kcal to lose 0.5 kg a week → "));
+    // In the units chosen (US here): pounds and inches.
+    assert!(
+        preview.body.contains("− 550 kcal to lose 1.1 lb a week → "),
+        "{}",
+        preview.body
+    );
     assert!(
         preview.body.contains("Worked out for: Female, "),
         "{}",
         preview.body
     );
-    assert!(preview.body.contains("165.1 cm, 72.6 kg"));
+    assert!(preview.body.contains("65 in, 160 lb"), "{}", preview.body);
     assert!(active_goals(&app, &me).await.is_empty());
     assert_eq!(
         app.get("/api/v1/profile", &me).await.body["sex"],

@@ -112,7 +112,7 @@ pub fn timezones(current: &str) -> Vec<Opt> {
 
 /// How a suggestion was worked out, in one line: "Mifflin-St Jeor BMR 1,450 kcal × activity
 /// 1.55 = 2,248 kcal − 550 kcal a day for -0.5 kg a week = 1,698 kcal".
-pub fn formula(t: &Messages, s: &sparky_app::goals::Suggestion) -> String {
+pub fn formula(t: &Messages, s: &sparky_app::goals::Suggestion, imperial: bool) -> String {
     use super::format::{kcal, number};
     let f = |a: sparky_core::Amount| a.to_f64();
     let mut text = t.fill(
@@ -135,7 +135,23 @@ pub fn formula(t: &Messages, s: &sparky_app::goals::Suggestion) -> String {
             },
             &[
                 ("kcal", &kcal(delta.abs())),
-                ("weekly", &number(f(s.weekly_change_kg).abs(), 2)),
+                // In the user's units: "1.1 lb", "0.5 kg".
+                (
+                    "weekly",
+                    &match imperial {
+                        true => format!(
+                            "{} lb",
+                            number(
+                                sparky_core::units::kg_to_lb(s.weekly_change_kg.decimal())
+                                    .abs()
+                                    .try_into()
+                                    .unwrap_or(0.0),
+                                2
+                            )
+                        ),
+                        false => format!("{} kg", number(f(s.weekly_change_kg).abs(), 2)),
+                    },
+                ),
             ],
         ));
     }

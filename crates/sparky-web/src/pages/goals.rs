@@ -277,7 +277,7 @@ async fn render(
     let weight = weight::view(&t, &shell, &active, &paused, weight_form);
     let direction = params.direction.unwrap_or_default();
     let (suggestion, suggestion_missing) = if own && !direction.is_empty() {
-        suggest(&mut page, &t, &direction).await?
+        suggest(&mut page, &t, &direction, shell.units.imperial()).await?
     } else {
         (None, Vec::new())
     };
@@ -370,6 +370,7 @@ async fn suggest(
     page: &mut Page,
     t: &crate::i18n::Messages,
     direction: &str,
+    imperial: bool,
 ) -> Result<(Option<SuggestionView>, Vec<String>), PageError> {
     let Some(dir) = sparky_app::onboarding::Direction::parse(direction) else {
         return Ok((None, Vec::new()));
@@ -394,7 +395,7 @@ async fn suggest(
                     protein: g(s.macros.protein_g),
                     carbs: g(s.macros.carbohydrates_g),
                     fat: g(s.macros.fat_g),
-                    formula: formula(t, &s),
+                    formula: formula(t, &s, imperial),
                 }),
                 Vec::new(),
             ))

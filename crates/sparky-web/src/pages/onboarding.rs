@@ -96,21 +96,33 @@ fn page_of(
     }
 }
 
-fn plan_view(t: &crate::i18n::Messages, p: &OnboardingPlan) -> PlanView {
+fn plan_view(t: &crate::i18n::Messages, p: &OnboardingPlan, imperial: bool) -> PlanView {
+    let f = |d: rust_decimal::Decimal| -> f64 { d.try_into().unwrap_or(0.0) };
+    // The answers in the units they were asked in (a US user read "167.6 cm, 81.6 kg").
+    let (height, weight) = match imperial {
+        true => (
+            format!("{} in", number(f(sparky_core::units::cm_to_in(p.height_cm)), 1)),
+            format!("{} lb", number(f(sparky_core::units::kg_to_lb(p.weight_kg)), 1)),
+        ),
+        false => (
+            format!("{} cm", number(f(p.height_cm), 1)),
+            format!("{} kg", number(f(p.weight_kg), 1)),
+        ),
+    };
     let g = |d: rust_decimal::Decimal| format!("{} g", number(d.try_into().unwrap_or(0.0), 0));
     PlanView {
         calories: kcal(p.calories.try_into().unwrap_or(0.0)),
         protein: g(p.protein_g),
         carbs: g(p.carbohydrates_g),
         fat: g(p.fat_g),
-        formula: formula(t, &p.suggestion),
+        formula: formula(t, &p.suggestion, imperial),
         understood: t.fill(
             "onboarding.understood",
             &[
                 ("sex", t.get(&format!("sex.{}", p.sex.as_str()))),
                 ("age", &p.suggestion.inputs.age.to_string()),
-                ("height", &number(p.height_cm.try_into().unwrap_or(0.0), 1)),
-                ("weight", &number(p.weight_kg.try_into().unwrap_or(0.0), 1)),
+                ("height", &height),
+                ("weight", &weight),
             ],
         ),
     }
@@ -176,7 +188,7 @@ async fn submit(
         }
         Ok(plan) => {
             let shell = page.shell(t.get("onboarding.title"), "").await?;
-            let view = plan_view(&t, &plan);
+            let view = plan_view(&t, &plan, form.input.units_system == "imperial");
             Ok(html(&page_of(
                 shell,
                 form.input,
