@@ -400,6 +400,23 @@ async fn family_members_read_recipes_only_with_the_food_list_grant() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("/delete"));
     assert!(!page.body.contains("/ingredients\""));
+    // Foods are shared, her diary is not: nothing offers to log into it.
+    assert!(
+        !page.body.contains(&format!("/add/food/{id}")),
+        "{}",
+        page.body
+    );
+    for path in [
+        format!("/add/food/{id}"),
+        "/add?date=2026-12-05&meal=dinner&tab=copy".to_string(),
+        "/add/search?q=stew".to_string(),
+    ] {
+        let r = get(&app, &path, &bob, Some(&ann_id)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
+    }
+    // Her own view still offers it.
+    let own_view = get(&app, &format!("/recipes/{id}"), &ann, None).await;
+    assert!(own_view.body.contains(&format!("/add/food/{id}")));
     let bcsrf = page.csrf();
     let r = post(
         &app,

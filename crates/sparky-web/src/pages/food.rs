@@ -436,6 +436,11 @@ async fn sheet(
     PageQuery(p): PageQuery<SheetParams>,
 ) -> Result<Response, PageError> {
     let shell = page.shell("", "today").await?;
+    // Every tab writes into the diary shown: without a grant to log there, none is offered
+    // (the copy tab and the picker were, and their forms were then refused).
+    if !shell.may_log() {
+        return Err(PageError::NotFound);
+    }
     let v = sheet_view(&mut page, &shell, &p).await?;
     page.tx.commit().await?;
     let mut shell = shell;
@@ -452,6 +457,9 @@ async fn search(
     PageQuery(p): PageQuery<SheetParams>,
 ) -> Result<Response, PageError> {
     let shell = page.shell("", "today").await?;
+    if !shell.may_log() {
+        return Err(PageError::NotFound);
+    }
     let v = sheet_view(&mut page, &shell, &p).await?;
     page.tx.commit().await?;
     Ok(html(&ResultsFragment { shell, v }))
@@ -609,6 +617,9 @@ async fn pick(
     PageQuery(p): PageQuery<SheetParams>,
 ) -> Result<Response, PageError> {
     let shell = page.shell("", "today").await?;
+    if !shell.may_log() {
+        return Err(PageError::NotFound);
+    }
     let food = foods::get(&mut page.tx, id).await?;
     let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
     page.tx.commit().await?;

@@ -101,8 +101,14 @@ fn plan_view(t: &crate::i18n::Messages, p: &OnboardingPlan, imperial: bool) -> P
     // The answers in the units they were asked in (a US user read "167.6 cm, 81.6 kg").
     let (height, weight) = match imperial {
         true => (
-            format!("{} in", number(f(sparky_core::units::cm_to_in(p.height_cm)), 1)),
-            format!("{} lb", number(f(sparky_core::units::kg_to_lb(p.weight_kg)), 1)),
+            format!(
+                "{} in",
+                number(f(sparky_core::units::cm_to_in(p.height_cm)), 1)
+            ),
+            format!(
+                "{} lb",
+                number(f(sparky_core::units::kg_to_lb(p.weight_kg)), 1)
+            ),
         ),
         false => (
             format!("{} cm", number(f(p.height_cm), 1)),
