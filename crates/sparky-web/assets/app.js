@@ -5,11 +5,27 @@
   "use strict";
   var sheet = document.getElementById("sheet");
 
+  // An open sheet is a step in the browser's history, so that a phone's Back closes it (Back
+  // left the day, and the amount typed, for the page before).
+  var sheetInHistory = false;
+
   function openSheet() {
-    if (sheet && !sheet.open && sheet.showModal) sheet.showModal();
+    if (sheet && !sheet.open && sheet.showModal) {
+      sheet.showModal();
+      if (window.history && history.pushState && !sheetInHistory) {
+        history.pushState({ sparkySheet: true }, "");
+        sheetInHistory = true;
+      }
+    }
     var focus = sheet && sheet.querySelector("[autofocus]");
     if (focus) focus.focus();
   }
+
+  window.addEventListener("popstate", function () {
+    if (!sheetInHistory) return;
+    sheetInHistory = false;
+    if (sheet && sheet.open) sheet.close();
+  });
 
   document.addEventListener("htmx:afterSwap", function (e) {
     var target = e.detail && e.detail.target;
@@ -257,11 +273,16 @@
     video.classList.add("hidden");
   }
 
-  // Closing the sheet turns the camera off.
+  // Closing the sheet turns the camera off, and takes its step out of the history (closed
+  // by its button, the backdrop or Escape, Back would otherwise reopen nothing).
   if (sheet) {
     sheet.addEventListener("close", function () {
       var video = document.getElementById("scanner");
       if (video) stopScan(video);
+      if (sheetInHistory) {
+        sheetInHistory = false;
+        history.back();
+      }
     });
   }
   setupScan();

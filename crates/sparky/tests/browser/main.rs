@@ -328,6 +328,27 @@ async fn add_food_with_the_keyboard_alone() {
     // The first Escape clears the search field (the browser's own behaviour), the next closes.
     b.keys(&[Key::Escape, Key::Escape]).await;
     b.until_gone("dialog#sheet[open]").await;
+
+    // The phone's Back closes an open sheet and stays on the day (it went to the page before,
+    // losing the amount typed); after that, Back leaves the day as usual.
+    b.goto(&format!("/day/{today}")).await;
+    b.goto("/").await;
+    b.click("#day .meal a.button.primary").await;
+    b.find("dialog#sheet[open] #food-q").await;
+    b.js("history.back();", vec![]).await;
+    b.until_gone("dialog#sheet[open]").await;
+    assert_eq!(b.path().await, "/");
+    // Closed by its button, the sheet leaves no step behind: one Back leaves the page.
+    b.click("#day .meal a.button.primary").await;
+    b.find("dialog#sheet[open] #food-q").await;
+    b.click("dialog#sheet[open] [data-close-sheet]").await;
+    b.until_gone("dialog#sheet[open]").await;
+    b.js("history.back();", vec![]).await;
+    b.until(
+        "Back to leave Today for the day before",
+        &format!("return location.pathname === '/day/{today}';"),
+    )
+    .await;
     b.close().await;
 }
 
