@@ -28,6 +28,9 @@ pub const SLEEP_TYPE: &str = "sleep_hours";
 /// The measurement type distance records go to (km).
 pub const DISTANCE_TYPE: &str = "distance_km";
 
+/// The custom types phone pushes create on first use (counts, stored already converted).
+pub const PHONE_TYPES: [&str; 3] = [ACTIVE_CALORIES_TYPE, SLEEP_TYPE, DISTANCE_TYPE];
+
 /// Types whose readings of one day add up to the day's value (a nap adds to the night's sleep,
 /// a phone's step samples to each other); a day of any other type (weight, heart rate, blood
 /// glucose) is the mean of its readings.

@@ -10,7 +10,10 @@
 //! A nutrient column whose header names a unit Sparky does not store it in (vitamin A in IU)
 //! is left out.
 
+use std::collections::HashMap;
+
 use rust_decimal::Decimal;
+use sparky_core::health::SLEEP_TYPE;
 use sparky_core::nutrition::Nutrients;
 
 use crate::csv_generic::nutrient_for;
@@ -86,6 +89,9 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
     });
     let mut out = Parsed::default();
     let mut keys = Keys::new();
+    // What each serving is a version of: its day, time, group and food, and which of the same
+    // it is in the file (two coffees at breakfast are two slots).
+    let mut slots: HashMap<String, u32> = HashMap::new();
     for r in reader.records() {
         let r = r?;
         let line = r.position().map(|p| p.line()).unwrap_or_default();
@@ -161,6 +167,20 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                         &nutrients_text(&n),
                     ],
                 );
+                // A serving corrected in Cronometer (another amount) is a new version of the
+                // same slot: it replaces what an earlier import stored instead of adding to it.
+                let base = [
+                    date.to_string(),
+                    opt_time(time),
+                    group.to_string(),
+                    food.to_string(),
+                ];
+                let nth = slots.entry(base.join("\u{1f}")).or_insert(0);
+                *nth += 1;
+                let slot = Keys::slot(
+                    area,
+                    &[&base[0], &base[1], &base[2], &base[3], &nth.to_string()],
+                );
                 out.records.push(Record::Diary(DiaryRecord {
                     key,
                     line,
@@ -170,7 +190,7 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                     name,
                     nutrients: n,
                     day_total: false,
-                    replaces: None,
+                    replaces: Some(slot),
                 }));
             }
             File::Biometrics => {
@@ -193,7 +213,16 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                 let unit = get(col("unit"))
                     .map(|u| u.to_string())
                     .or_else(|| options.default_unit(&kind));
-                let key = keys.of(
+                // Sleep goes where the phones put it: hours in `sleep_hours`.
+                let (value, unit) = match kind.as_str() {
+                    SLEEP_TYPE => match unit.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                        Some("min" | "mins" | "minutes") => (value / Decimal::from(60), None),
+                        _ => (value, None),
+                    },
+                    _ => (value, unit),
+                };
+                // The same reading twice in a file (a row exported twice) is one reading.
+                let key = Keys::whole(
                     area,
                     &[
                         &date.to_string(),
@@ -313,5 +342,30 @@ mod tests {
             panic!()
         };
         assert_eq!(m.kind, "body_fat");
+    }
+
+    /// A row exported twice is one reading (its key is its content); sleep goes to the phones'
+    /// `sleep_hours`, in hours.
+    #[test]
+    fn biometrics_repeats_and_sleep() {
+        let file = b"Day,Time,Group,Metric,Unit,Amount\n\
+                     2025-02-01,7:00 AM,Uncategorized,Weight,kg,80.5\n\
+                     2025-02-01,7:00 AM,Uncategorized,Weight,kg,80.5\n\
+                     2025-02-01,,Uncategorized,Sleep,hours,7.5\n\
+                     2025-02-02,,Uncategorized,Sleep,minutes,450\n";
+        let p = parse(file, &Options::default()).unwrap();
+        let m: Vec<&MeasurementRecord> = p
+            .records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Measurement(m) => Some(m),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(m.len(), 4);
+        assert_eq!(m[0].key, m[1].key, "the repeat is the same reading");
+        assert_eq!((m[2].kind.as_str(), m[2].value), ("sleep_hours", dec!(7.5)));
+        assert_eq!((m[3].kind.as_str(), m[3].value), ("sleep_hours", dec!(7.5)));
+        assert_eq!(m[3].unit, None);
     }
 }

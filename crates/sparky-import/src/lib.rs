@@ -226,6 +226,10 @@ pub fn measurement_kind(raw: &str) -> String {
             "resting_heart_rate".into()
         }
         "step" | "step_count" => "steps".into(),
+        // Where phone pushes put sleep (hours), so the two meet.
+        "sleep" | "sleep_duration" | "hours_slept" | "time_asleep" => {
+            sparky_core::health::SLEEP_TYPE.into()
+        }
         _ => k,
     }
 }

@@ -1109,3 +1109,95 @@ async fn an_apple_health_file_and_phone_pushes_count_a_day_once() {
     assert_eq!(r["skipped"], 1, "{r}");
     assert!(values_on_the_day(&app, "steps").await.is_empty());
 }
+
+/// Cronometer's sleep lands where the phones put it (`sleep_hours`, created on first use), and
+/// a biometric row exported twice is one reading.
+#[tokio::test]
+async fn cronometer_sleep_meets_the_phones_and_repeats_are_one_reading() {
+    let app = TestApp::spawn().await;
+    let key = user_with_key(&app, "ann@example.com").await;
+    let file = b"Day,Time,Group,Metric,Unit,Amount\n\
+                 2025-02-01,7:00 AM,Uncategorized,Weight,kg,80.5\n\
+                 2025-02-01,7:00 AM,Uncategorized,Weight,kg,80.5\n\
+                 2025-02-01,,Uncategorized,Sleep,hours,7.5\n"
+        .to_vec();
+    let p = imported(&app, "/api/v1/import/cronometer", &key, file).await;
+    assert_eq!(p["created"]["measurements"], 2, "{p}");
+    assert_eq!(p["skipped"]["measurements"], 1, "{p}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM measurements WHERE type = 'sleep_hours' AND value = 7.5"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM measurement_types WHERE name = 'sleep_hours' AND user_id IS NOT NULL"
+        )
+        .await,
+        1
+    );
+}
+
+/// A serving corrected in Cronometer replaces the entry an earlier import stored (the newer
+/// export is a newer version of the same serving), counted in `replaced_entries`; new servings
+/// are added and unchanged ones stay.
+#[tokio::test]
+async fn a_later_cronometer_export_replaces_a_corrected_serving() {
+    let app = TestApp::spawn().await;
+    let key = user_with_key(&app, "ann@example.com").await;
+    let first = String::from_utf8(fixture("cronometer/servings.csv")).unwrap();
+    let p = imported(
+        &app,
+        "/api/v1/import/cronometer",
+        &key,
+        first.clone().into_bytes(),
+    )
+    .await;
+    let entries = p["created"]["diary"].as_u64().unwrap() as i64;
+    let chicken = "SELECT count(*) FROM food_diary WHERE food_name LIKE 'Chicken Breast%'";
+    assert_eq!(count(&app, chicken).await, 1);
+    let newer = first.replace(
+        "\"Chicken Breast, roasted\",150.00 g,247.5",
+        "\"Chicken Breast, roasted\",200.00 g,330.0",
+    );
+    assert_ne!(newer, first);
+    let dry = imported(
+        &app,
+        "/api/v1/import/cronometer?dry_run=true",
+        &key,
+        newer.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(dry["replaced_entries"], 1, "{dry}");
+    assert_eq!(dry["created"]["diary"], 1, "{dry}");
+    let p = imported(
+        &app,
+        "/api/v1/import/cronometer",
+        &key,
+        newer.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(p["replaced_entries"], 1, "{p}");
+    assert_eq!(count(&app, chicken).await, 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM food_diary WHERE food_name LIKE 'Chicken Breast%' AND calories = 330"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM food_diary").await,
+        entries
+    );
+    // The same newer file again changes nothing.
+    let again = imported(&app, "/api/v1/import/cronometer", &key, newer.into_bytes()).await;
+    assert_eq!(again["created"]["diary"], 0, "{again}");
+    assert_eq!(again["replaced_entries"], 0, "{again}");
+    common::assert_day_totals_match_diary(&app).await;
+}

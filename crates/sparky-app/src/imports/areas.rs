@@ -165,6 +165,27 @@ pub(super) async fn measurements(
             }
         }
     }
+    // The types phones push into (sleep hours, active calories, distance) are created on first
+    // use, as a push does, so a file's sleep and the phone's meet in one type.
+    let missing: Vec<String> = names
+        .iter()
+        .filter(|n| !dims.contains_key(**n) && sparky_core::health::PHONE_TYPES.contains(*n))
+        .map(|n| n.to_string())
+        .collect();
+    for name in missing {
+        let new = crate::measurement_types::NewMeasurementType {
+            name: name.clone(),
+            dimension: Dimension::Count,
+        };
+        match crate::measurement_types::create(tx, &new).await {
+            Ok(_) => {
+                dims.insert(name, Dimension::Count);
+            }
+            // The most custom types a user may have: its rows are skipped, saying so below.
+            Err(crate::AppError::Invalid(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
     let mut measurement_rows: Vec<(Uuid, String, Measured)> = Vec::new();
     let mut lines: Vec<u64> = Vec::new();
     for m in measurements {
