@@ -372,6 +372,10 @@ pub struct WorkoutRecord {
     pub unitless_distance: Option<Decimal>,
     /// Strength sets, in order.
     pub sets: Vec<SetRecord>,
+    /// A digest of what the record holds, for apps whose exports repeat every session whole
+    /// under the same key: another version under an imported key replaces what the earlier
+    /// import stored (a set corrected or added since). None: a record is never revised.
+    pub version: Option<String>,
 }
 
 /// One set of a strength exercise: reps, weight, or both.
@@ -528,6 +532,11 @@ impl Keys {
     pub fn slot(area: Area, parts: &[&str]) -> String {
         format!("{}-slot:{}", area.as_str(), digest(parts))
     }
+}
+
+/// A digest of a record's fields, to tell its versions apart ([`WorkoutRecord::version`]).
+pub(crate) fn version_of(parts: &[&str]) -> String {
+    digest(parts)
 }
 
 /// The key text of a nutrient set.

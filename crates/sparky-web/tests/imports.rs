@@ -1201,3 +1201,70 @@ async fn a_later_cronometer_export_replaces_a_corrected_serving() {
     assert_eq!(again["replaced_entries"], 0, "{again}");
     common::assert_day_totals_match_diary(&app).await;
 }
+
+/// A Strong session changed since an earlier import (a set corrected, one added) replaces the
+/// workout that import stored (`replaced_entries`), instead of staying "already imported";
+/// unchanged sessions stay, and the same file again changes nothing.
+#[tokio::test]
+async fn a_later_strong_export_replaces_a_changed_session() {
+    let app = TestApp::spawn().await;
+    let key = user_with_key(&app, "ann@example.com").await;
+    let first = String::from_utf8(fixture("strong/strong.csv")).unwrap();
+    let p = imported(
+        &app,
+        "/api/v1/import/strong",
+        &key,
+        first.clone().into_bytes(),
+    )
+    .await;
+    let workouts = p["created"]["workouts"].as_i64().unwrap();
+    assert!(workouts >= 3, "{p}");
+    let bench = "SELECT string_agg(s.reps || 'x' || s.weight_kg::float8, ' ' ORDER BY s.set_number)
+                 FROM exercise_diary d JOIN exercise_sets s ON s.exercise_diary_id = d.id
+                 WHERE d.exercise_name LIKE 'Bench Press%'";
+    let sets = async |app: &TestApp| -> Option<String> {
+        app.db
+            .owner_client()
+            .await
+            .query_one(bench, &[])
+            .await
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(sets(&app).await.as_deref(), Some("10x40 8x60 6x62.5"));
+    // In Strong the third set is corrected to 65 kg and a fourth added.
+    let newer = first.replace(
+        "\"Bench Press (Barbell)\",3,62.5,6,0,0,\"felt strong\",,8\n",
+        "\"Bench Press (Barbell)\",3,65,6,0,0,\"felt strong\",,8\n2025-11-03 07:30:00,\"Push day\",1h 6m,\"Bench Press (Barbell)\",4,65,5,0,0,,,\n",
+    );
+    assert_ne!(newer, first);
+    let dry = imported(
+        &app,
+        "/api/v1/import/strong?dry_run=true",
+        &key,
+        newer.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(dry["replaced_entries"], 1, "{dry}");
+    assert_eq!(dry["created"]["workouts"], 1, "{dry}");
+    let p = imported(
+        &app,
+        "/api/v1/import/strong",
+        &key,
+        newer.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(p["replaced_entries"], 1, "{p}");
+    assert_eq!(sets(&app).await.as_deref(), Some("10x40 8x60 6x65 5x65"));
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM exercise_diary").await,
+        workouts
+    );
+    let again = imported(&app, "/api/v1/import/strong", &key, newer.into_bytes()).await;
+    assert_eq!(again["created"]["workouts"], 0, "{again}");
+    assert_eq!(again["replaced_entries"], 0, "{again}");
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM exercise_diary").await,
+        workouts
+    );
+}

@@ -83,7 +83,15 @@ pub async fn run(
         skips.add_many(s.area, Some(s.line), s.reason.clone(), s.count);
     }
 
-    let records = new_records(tx, source, parsed.records, &mut skips).await?;
+    let (records, revised) = new_records(tx, source, parsed.records, &mut skips).await?;
+    // Each workout record's version, for the ledger.
+    let versions: HashMap<String, String> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Workout(w) => Some((w.key.clone(), w.version.clone()?)),
+            _ => None,
+        })
+        .collect();
 
     let mut foods: Vec<Ready<FoodRecord>> = Vec::new();
     let mut diary: Vec<Ready<DiaryRecord>> = Vec::new();
@@ -120,7 +128,12 @@ pub async fn run(
     let mut replaced = areas::replaced_day_totals(tx, source, &diary_rows).await?;
     preview.replaced_day_totals = replaced.len();
     let (older_versions, slots) = areas::replaced_versions(tx, source, &diary_rows).await?;
-    preview.replaced_entries = older_versions.len();
+    // Sessions changed since an earlier import: their newer versions replace those rows.
+    let older_workouts: Vec<Uuid> = workout_rows
+        .iter()
+        .filter_map(|(_, key, _)| revised.get(key).copied())
+        .collect();
+    preview.replaced_entries = older_versions.len() + older_workouts.len();
     replaced.extend(older_versions);
 
     preview.created.foods = food_rows.len();
@@ -138,6 +151,13 @@ pub async fn run(
         tx.execute(
             "DELETE FROM food_diary WHERE user_id = auth.uid() AND id = ANY($1)",
             &[&replaced],
+        )
+        .await?;
+    }
+    if !older_workouts.is_empty() {
+        tx.execute(
+            "DELETE FROM exercise_diary WHERE user_id = auth.uid() AND id = ANY($1)",
+            &[&older_workouts],
         )
         .await?;
     }
@@ -186,6 +206,11 @@ pub async fn run(
     }
     remember(tx, source, &ledger).await?;
     write::remember_slots(tx, source, &slots).await?;
+    let stored_versions: Vec<(&str, Uuid, &str)> = workout_rows
+        .iter()
+        .filter_map(|(id, key, _)| Some((key.as_str(), *id, versions.get(key)?.as_str())))
+        .collect();
+    write::remember_versions(tx, source, &stored_versions).await?;
     Ok(preview)
 }
 
@@ -210,7 +235,7 @@ async fn new_records(
     source: Source,
     parsed: Vec<Record>,
     skips: &mut Skips,
-) -> AppResult<Vec<Record>> {
+) -> AppResult<(Vec<Record>, HashMap<String, Uuid>)> {
     // The same key twice in one file (Apple Health can repeat a sample): the first counts.
     let mut seen = HashSet::new();
     let mut records = Vec::with_capacity(parsed.len());
@@ -226,35 +251,65 @@ async fn new_records(
         }
     }
 
-    // What earlier imports stored, and whether that row is still there. A day value whose row
-    // is still there goes on: a later file's total for the day replaces it (see
-    // `areas::measurements`).
-    let mut done: HashMap<String, bool> = HashMap::new();
+    // What earlier imports stored, whether that row is still there, and which version of it.
+    let mut done: HashMap<String, Stored> = HashMap::new();
     for chunk in records.chunks(CHUNK) {
         let keys: Vec<&str> = chunk.iter().map(Record::key).collect();
         let rows = tx
             .query(
                 "SELECT i.record_key,
                         i.area = 'measurements'
-                        AND EXISTS (SELECT 1 FROM measurements m WHERE m.id = i.target_id)
+                        AND EXISTS (SELECT 1 FROM measurements m WHERE m.id = i.target_id),
+                        i.fingerprint,
+                        CASE WHEN i.area = 'workouts' AND EXISTS (
+                                 SELECT 1 FROM exercise_diary w WHERE w.id = i.target_id)
+                             THEN i.target_id END
                  FROM import_records i
                  WHERE i.user_id = auth.uid() AND i.source = $1 AND i.record_key = ANY($2)",
                 &[&source.as_str(), &keys],
             )
             .await?;
-        done.extend(rows.iter().map(|r| (r.get(0), r.get(1))));
+        done.extend(rows.iter().map(|r| {
+            (
+                r.get(0),
+                Stored {
+                    measurement_there: r.get(1),
+                    fingerprint: r.get(2),
+                    workout: r.get(3),
+                },
+            )
+        }));
     }
+    let mut revised: HashMap<String, Uuid> = HashMap::new();
     records.retain(|r| {
         let new = match done.get(r.key()) {
             None => true,
-            Some(row_there) => *row_there && is_day_value(r),
+            Some(stored) if stored.measurement_there && is_day_value(r) => true,
+            Some(stored) => match (r, &stored.fingerprint, stored.workout) {
+                // A newer version of a session an earlier import stored: it replaces that row.
+                (Record::Workout(w), Some(was), Some(row)) if w.version.as_ref() != Some(was) => {
+                    revised.insert(w.key.clone(), row);
+                    true
+                }
+                _ => false,
+            },
         };
         if !new {
             skips.add(Some(r.area()), Some(r.line()), ALREADY);
         }
         new
     });
-    Ok(records)
+    Ok((records, revised))
+}
+
+/// What an earlier import stored under a key.
+struct Stored {
+    /// A measurement that is still there.
+    measurement_there: bool,
+    /// The version it had ([`sparky_import::WorkoutRecord::version`]).
+    fingerprint: Option<String>,
+    /// The workout it became, if it is still there.
+    workout: Option<Uuid>,
 }
 
 /// A measurement that is a whole day's value (Apple Health's steps and water sums).

@@ -52,6 +52,28 @@ pub(crate) async fn remember_named(
     Ok(())
 }
 
+/// Remembers the version each imported workout was stored at, and the row it now is (a newer
+/// version replaced the earlier row).
+pub(crate) async fn remember_versions(
+    tx: &mut UserTx,
+    source: Source,
+    stored: &[(&str, Uuid, &str)],
+) -> AppResult<()> {
+    for chunk in stored.chunks(CHUNK) {
+        let keys: Vec<&str> = chunk.iter().map(|(k, _, _)| *k).collect();
+        let ids: Vec<Uuid> = chunk.iter().map(|(_, id, _)| *id).collect();
+        let versions: Vec<&str> = chunk.iter().map(|(_, _, v)| *v).collect();
+        tx.execute(
+            "UPDATE import_records AS r SET target_id = k.id, fingerprint = k.version
+             FROM unnest($2::text[], $3::uuid[], $4::text[]) AS k(key, id, version)
+             WHERE r.user_id = auth.uid() AND r.source = $1 AND r.record_key = k.key",
+            &[&source.as_str(), &keys, &ids, &versions],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Remembers which entry now stands for each slot (what a row is a version of), so that the
 /// next newer version replaces it.
 pub(crate) async fn remember_slots(

@@ -102,6 +102,25 @@ pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
             Area::Workouts,
             &[&first.started.to_string(), &first.workout, &first.exercise],
         );
+        // The session's content: a later export with a set corrected or added is a newer
+        // version of the same key.
+        let sets_text: Vec<String> = sets
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}x{}{}",
+                    s.reps.map(|r| r.to_string()).unwrap_or_default(),
+                    crate::opt_text(s.weight),
+                    s.unit.map(|u| u.as_str()).unwrap_or_default()
+                )
+            })
+            .collect();
+        let version = crate::version_of(&[
+            &sets_text.join(";"),
+            &crate::opt_text(minutes),
+            &crate::opt_text(km),
+            &crate::opt_text(unitless_distance),
+        ]);
         out.records.push(Record::Workout(WorkoutRecord {
             key,
             line: first.line,
@@ -116,6 +135,7 @@ pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
             km: km.map(|k| k.round_dp(3)),
             unitless_distance: unitless_distance.map(|d| d.round_dp(3)),
             sets,
+            version: Some(version),
         }));
     }
     out
