@@ -78,9 +78,19 @@ pub async fn create(tx: &mut UserTx, input: CreateKeyInput) -> AppResult<Created
     let prefix: String = key.chars().take(12).collect();
     let row = tx
         .query_one(
+            // Made with an API key (`app.api_key_id`, set by auth.resolve_credential): it
+            // expires no later than that key, so an expiring key cannot mint a lasting one.
             &format!(
-                "INSERT INTO api_keys (user_id, name, key_prefix, key_hash, expires_at, read_only)
-                 VALUES (auth.uid(), $1, $2, $3, $4, $5) RETURNING {COLUMNS}"
+                "WITH creator AS (
+                     SELECT expires_at FROM api_keys
+                     WHERE id = nullif(current_setting('app.api_key_id', true), '')::uuid)
+                 INSERT INTO api_keys (user_id, name, key_prefix, key_hash, expires_at, read_only)
+                 VALUES (auth.uid(), $1, $2, $3,
+                         CASE WHEN (SELECT expires_at FROM creator) IS NULL THEN $4
+                              ELSE least(coalesce($4, 'infinity'::timestamptz),
+                                         (SELECT expires_at FROM creator)) END,
+                         $5)
+                 RETURNING {COLUMNS}"
             ),
             &[
                 &name,

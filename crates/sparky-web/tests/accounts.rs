@@ -4,7 +4,7 @@ mod common;
 
 use common::{As, TestApp, PASSWORD};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 use sparky_web::WebConfig;
 
 #[tokio::test]
@@ -341,6 +341,52 @@ async fn expired_api_keys_stop_working() {
         app.get("/api/v1/me", &key).await.status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// A key made with an expiring key expires no later than it: a leaked key that runs out soon
+/// cannot mint one that never does. Made with a session, a key lasts as asked.
+#[tokio::test]
+async fn keys_made_by_a_key_expire_with_it() {
+    let app = TestApp::spawn().await;
+    let (_, cookie) = app.user("ann@example.com").await;
+    let expiring = app
+        .post(
+            "/api/v1/api-keys",
+            &cookie,
+            json!({"name": "short", "expires_at": "2030-01-01T00:00:00Z"}),
+        )
+        .await;
+    let short = As::Key(expiring.body["key"].as_str().unwrap().to_string());
+    for (asked, got) in [
+        (json!({"name": "forever"}), json!("2030-01-01T00:00:00Z")),
+        (
+            json!({"name": "later", "expires_at": "2099-01-01T00:00:00Z"}),
+            json!("2030-01-01T00:00:00Z"),
+        ),
+        (
+            json!({"name": "sooner", "expires_at": "2029-01-01T00:00:00Z"}),
+            json!("2029-01-01T00:00:00Z"),
+        ),
+    ] {
+        let r = app.post("/api/v1/api-keys", &short, asked.clone()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{asked}: {:?}", r.body);
+        assert_eq!(r.body["expires_at"], got, "{asked}: {:?}", r.body);
+    }
+    let lasting = app
+        .post("/api/v1/api-keys", &cookie, json!({"name": "by session"}))
+        .await;
+    assert_eq!(
+        lasting.body["expires_at"],
+        Value::Null,
+        "{:?}",
+        lasting.body
+    );
+    // A key without an expiry makes keys as asked.
+    let open = As::Key(lasting.body["key"].as_str().unwrap().to_string());
+    let r = app
+        .post("/api/v1/api-keys", &open, json!({"name": "also lasting"}))
+        .await;
+    assert_eq!(r.body["expires_at"], Value::Null, "{:?}", r.body);
 }
 
 #[tokio::test]
