@@ -64,7 +64,25 @@ pub(crate) fn migrator(db: &DbArgs, args: &MigrationArgs) -> anyhow::Result<Migr
 
 /// Runs `f` with the located database (`located.owner`: the owner-role connection settings),
 /// stopping an embedded cluster that was started only for this command.
+/// Runs `f` against an existing database: with the embedded cluster, it must be there already
+/// (a mistyped SPARKY_DATA_DIR made an empty cluster there, then said the schema was missing).
 pub(crate) async fn with_database<T>(
+    db: &DbArgs,
+    f: impl AsyncFnOnce(&Located) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    if db.database_url.is_none() && !db.data_dir.join("postgres").join("PG_VERSION").exists() {
+        anyhow::bail!(
+            "no Sparky database in {}: start `sparky serve` once to create it, or point \
+             SPARKY_DATA_DIR (--data-dir) at the directory your server uses",
+            db.data_dir.display()
+        );
+    }
+    with_database_creating(db, f).await
+}
+
+/// Runs `f` against the database, creating the embedded cluster when there is none (`migrate`
+/// and `doctor` set one up).
+pub(crate) async fn with_database_creating<T>(
     db: &DbArgs,
     f: impl AsyncFnOnce(&Located) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
@@ -100,7 +118,7 @@ async fn migrate_command(
         return Ok(ExitCode::SUCCESS);
     }
     let migrator = migrator(db, args)?;
-    with_database(db, async |located| {
+    with_database_creating(db, async |located| {
         let config = &located.owner;
         let client = sparky_db::connect(config).await?;
         match action {
@@ -204,7 +222,7 @@ fn print_status(status: &migrate::Status) {
 
 async fn doctor_command(db: &DbArgs, args: &MigrationArgs, json: bool) -> anyhow::Result<ExitCode> {
     let migrator = migrator(db, args)?;
-    with_database(db, async |located| {
+    with_database_creating(db, async |located| {
         let client = sparky_db::connect(&located.owner).await?;
         let mut report = doctor::examine(&client, &db.app_role, &migrator).await?;
         report

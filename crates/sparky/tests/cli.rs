@@ -436,3 +436,27 @@ async fn requests_log_in_as_the_request_role_with_sparky_app_database_url() {
         text(&out)
     );
 }
+
+/// A command on a data directory without Sparky's database says so and creates nothing there
+/// (a mistyped SPARKY_DATA_DIR made an empty cluster, then said the schema was missing).
+#[test]
+fn commands_on_a_directory_without_a_database_create_nothing() {
+    let dir = std::env::temp_dir().join(format!("sparky-empty-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for args in [
+        &["export", "--user", "ann@example.com"][..],
+        &["user", "list"][..],
+    ] {
+        let out = run(sparky().args(args).env("SPARKY_DATA_DIR", &dir));
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("no Sparky database in") && text(&out).contains("sparky serve"),
+            "{args:?}: {}",
+            text(&out)
+        );
+    }
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
