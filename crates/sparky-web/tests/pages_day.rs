@@ -1365,3 +1365,41 @@ async fn a_copy_says_what_it_copied_and_can_be_undone() {
     let before = app.get("/api/v1/diary/2026-07-05", &ann).await;
     assert_eq!(before.body["totals"]["calories"], json!(640.0));
 }
+
+/// Near misses are not called best matches: when no food has every word typed, the sheet
+/// says so above the close spellings.
+#[tokio::test]
+async fn near_misses_are_not_best_matches() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    new_food(
+        &app,
+        &ann,
+        json!({"name": "Yogurt, plain", "servings": [
+            {"size": 1, "unit": "cup", "weight_g": 245, "nutrients": {"calories": 149}}
+        ]}),
+    )
+    .await;
+    let exact = get(
+        &app,
+        "/add/search?date=2026-11-20&meal=breakfast&q=yogurt",
+        &ann,
+        None,
+    )
+    .await;
+    assert!(exact.body.contains("Best matches"), "{}", exact.body);
+    let near = get(
+        &app,
+        "/add/search?date=2026-11-20&meal=breakfast&q=greek+yogurt",
+        &ann,
+        None,
+    )
+    .await;
+    assert!(near.body.contains("Yogurt, plain"), "{}", near.body);
+    assert!(!near.body.contains("Best matches"), "{}", near.body);
+    assert!(
+        near.body.contains("No food has all these words"),
+        "{}",
+        near.body
+    );
+}

@@ -370,6 +370,16 @@ async fn results_for(
     }
     let search = Search::parse(Some(query), Some(15), None, None)?;
     let found = foods::search(&mut page.tx, &search).await?;
+    // Typo tolerance's near misses are not "best matches": said so when nothing has every word
+    // ("greek yogurt" listed plain yogurts under that heading).
+    let q = sparky_core::food_search::Query::parse(query);
+    let heading = match found.items.iter().all(|f| {
+        sparky_core::food_search::Relevance::of(&q, &f.name, f.brand.as_deref(), None).tier
+            == sparky_core::food_search::Tier::Near
+    }) {
+        true if !found.items.is_empty() => "add.near",
+        _ => "add.results",
+    };
     let rows = found
         .items
         .iter()
@@ -382,7 +392,7 @@ async fn results_for(
             quick: None,
         })
         .collect();
-    Ok((rows, "add.results"))
+    Ok((rows, heading))
 }
 
 /// What one tap on a recent food logs: the last entry's amount and kcal ("143 kcal · 2 × 1 large
