@@ -472,6 +472,8 @@ pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Food>> {
         .await?
     } else {
         let query = food_search::Query::parse(q);
+        // Lower-cased, accents folded: what `search_text` holds.
+        let q = &query.text;
         let mut prefixes = query.prefixes();
         if prefixes.is_empty() {
             // Only punctuation: look for it as typed.

@@ -31,6 +31,33 @@ const PROCESSED_WORDS: [&str; 11] = [
     "substitute",
 ];
 
+/// Accented letters (lower case) and the plain letters search reads them as: "crème brûlée"
+/// and "creme brulee" meet, "müsli" finds "Musli". SQL's `public.search_fold`, which makes the
+/// stored `food_items.search_text`, folds the same (a database test holds the two together).
+pub const ACCENTED: &str = "àáâãäåāăąçćčďđèéêëēėęěğìíîïīįıłñńňòóôõöøōőřśšşșťţțùúûüūůűųýÿźżž";
+/// [`ACCENTED`]'s plain letters, one for one.
+pub const PLAIN: &str = "aaaaaaaaacccddeeeeeeeegiiiiiiilnnnoooooooorsssstttuuuuuuuuyyzzz";
+/// Letters that fold into two.
+pub const LIGATURES: [(char, &str); 3] = [('ß', "ss"), ('æ', "ae"), ('œ', "oe")];
+
+/// `lower` (lower-cased text) with accents folded ([`ACCENTED`], [`LIGATURES`]).
+pub fn fold_accents(lower: &str) -> std::borrow::Cow<'_, str> {
+    if lower.is_ascii() {
+        return std::borrow::Cow::Borrowed(lower);
+    }
+    let mut out = String::with_capacity(lower.len());
+    for c in lower.chars() {
+        if let Some(i) = ACCENTED.chars().position(|a| a == c) {
+            out.push(PLAIN.as_bytes()[i] as char);
+        } else if let Some((_, two)) = LIGATURES.iter().find(|(l, _)| *l == c) {
+            out.push_str(two);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn is_separator(c: char) -> bool {
     c.is_whitespace() || c.is_ascii_punctuation()
 }
@@ -88,7 +115,7 @@ pub struct Query {
 
 impl Query {
     pub fn parse(q: &str) -> Query {
-        let text = q.trim().to_lowercase();
+        let text = fold_accents(&q.trim().to_lowercase()).into_owned();
         let words: Vec<String> = words(&text).map(str::to_string).collect();
         let folded = words.iter().map(|w| fold(w).to_string()).collect();
         Query {
@@ -173,8 +200,10 @@ impl Relevance {
     /// `similarity` is the trigram word similarity (0–1) when typo tolerance was on. Runs for
     /// every candidate of a search (a few hundred), so it borrows instead of allocating.
     pub fn of(query: &Query, name: &str, brand: Option<&str>, similarity: Option<f32>) -> Self {
-        let name_lower = name.to_lowercase();
-        let brand_lower = brand.map(str::to_lowercase).unwrap_or_default();
+        let name_lower = fold_accents(&name.to_lowercase()).into_owned();
+        let brand_lower = brand
+            .map(|b| fold_accents(&b.to_lowercase()).into_owned())
+            .unwrap_or_default();
         // (word, folded) of the name, then of the brand.
         let mut all: Vec<(&str, &str)> = words(&name_lower).map(|w| (w, fold(w))).collect();
         let name_word_count = all.len();

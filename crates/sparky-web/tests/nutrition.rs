@@ -1044,3 +1044,55 @@ async fn an_absurd_amount_is_refused_naming_the_quantity() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
 }
+
+/// Search reads accented letters as plain ones, in the catalog and in one's own foods, either
+/// way round; the database folds exactly as Rust does.
+#[tokio::test]
+async fn search_folds_accents() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let owner = app.db.owner_client().await;
+    // Every letter of the table, folded by SQL and by Rust alike.
+    let all: String = sparky_core::food_search::ACCENTED
+        .chars()
+        .chain(sparky_core::food_search::LIGATURES.iter().map(|(c, _)| *c))
+        .collect();
+    let sql: String = owner
+        .query_one("SELECT public.search_fold($1)", &[&all])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(sql, sparky_core::food_search::fold_accents(&all));
+    owner
+        .execute(
+            "INSERT INTO food_items (name, brand, source, source_id)
+             VALUES ('Crème brûlée', 'Pâtisserie Léa', 'test', 'cb1')",
+            &[],
+        )
+        .await
+        .unwrap();
+    create_food(
+        &app,
+        &ann,
+        json!({"name": "Müsli", "servings": [{"size": 50, "unit": "g", "nutrients": {"calories": 190}}]}),
+    )
+    .await;
+    for (q, want) in [
+        ("creme brulee", "Crème brûlée"),
+        ("crème", "Crème brûlée"),
+        ("patisserie", "Crème brûlée"),
+        ("musli", "Müsli"),
+        ("müsli", "Müsli"),
+        ("MÜSLI", "Müsli"),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/foods?q={}", urlencode(q)), &ann)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{q}: {:?}", r.body);
+        assert_eq!(r.body["items"][0]["name"], want, "{q}: {:?}", r.body);
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
