@@ -635,7 +635,10 @@ pub fn workout_detail(t: &crate::i18n::Messages, w: &sparky_app::workouts::Worko
 fn entry_amount(e: &sparky_app::diary::DiaryEntry) -> String {
     match &e.serving.description {
         Some(d) if e.unit == "serving" && !d.trim().is_empty() => {
-            format!("{} × {d}", e.quantity.decimal().normalize())
+            match e.quantity.decimal().normalize() {
+                q if q == rust_decimal::Decimal::ONE => d.clone(),
+                q => format!("{q} × {d}"),
+            }
         }
         _ => super::format::amount(e.quantity, &e.unit),
     }

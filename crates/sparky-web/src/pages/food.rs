@@ -403,13 +403,10 @@ fn last_logged(r: &diary::RecentFood, food: &Food) -> String {
         .iter()
         .find(|s| Some(s.id) == r.nutrition_data_id);
     let what = match serving {
-        Some(s) if r.last_unit == "serving" => {
-            format!(
-                "{} × {}",
-                r.last_quantity.decimal().normalize(),
-                s.description
-            )
-        }
+        Some(s) if r.last_unit == "serving" => match r.last_quantity.decimal().normalize() {
+            q if q == Decimal::ONE => s.description.clone(),
+            q => format!("{q} × {}", s.description),
+        },
         _ => amount(r.last_quantity, &r.last_unit),
     };
     let kcal_text = r
