@@ -1,1 +1,2 @@
+DROP INDEX idx_import_records_target;
 ALTER TABLE import_records DROP COLUMN fingerprint;

@@ -6,8 +6,10 @@
 //! Health's export and then pushed again by the phone would be counted twice. Both doors ask
 //! here first:
 //!
-//! - A **day value** (a reading without a time: a day's steps or water) meets the day value of
-//!   that type that a push or an earlier import stored: one value a day per type, the larger.
+//! - A **day value** (a reading without a time of a type whose day adds up: a day's steps,
+//!   water, sleep, active calories or distance, [`SUMMED_TYPES`]) meets the day value of that
+//!   type that a push or an earlier import stored: one value a day per type, the larger. A
+//!   weight or a heart rate without a time is not a total: each source keeps its own.
 //!   A day's total only grows while the day goes on, and an export or a push is a snapshot of
 //!   it, so the larger is the later (re-importing last month's file does not undo today's
 //!   pushes). One source correcting its own value is not this: its own ledger updates its row.
@@ -18,6 +20,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use sparky_core::health::SUMMED_TYPES;
 use sparky_db::UserTx;
 use sparky_import::Source;
 use uuid::Uuid;
@@ -26,6 +29,11 @@ use crate::error::AppResult;
 
 /// Readings one statement looks up at most.
 const CHUNK: usize = 5000;
+
+/// Whether a reading is a day's total: no time, and a type whose day adds up.
+pub(crate) fn is_day_total(kind: &str, at: Option<DateTime<Utc>>) -> bool {
+    at.is_none() && SUMMED_TYPES.contains(&kind)
+}
 
 /// A reading about to be stored, in its type's canonical unit.
 pub(crate) struct Arriving<'a> {
@@ -52,9 +60,10 @@ pub(crate) enum Meeting {
 impl AlreadyThere {
     /// What `arriving` does to the row already holding its reading.
     pub(crate) fn meet(&self, arriving: &Arriving) -> Meeting {
+        let total = is_day_total(arriving.kind, arriving.at);
         match arriving.at {
-            None if arriving.value > self.value => Meeting::Replaces(self.id),
-            None if arriving.value < self.value => Meeting::Kept(self.id, LARGER_STORED),
+            None if total && arriving.value > self.value => Meeting::Replaces(self.id),
+            None if total && arriving.value < self.value => Meeting::Kept(self.id, LARGER_STORED),
             _ => Meeting::Kept(
                 self.id,
                 "already stored with the same value (by your phone or an import)",
@@ -85,11 +94,21 @@ pub(crate) async fn already_there(
     let sources: &[&str] = &Source::NAMES;
     let mut found = vec![None; arriving.len()];
     for (n, chunk) in arriving.chunks(CHUNK).enumerate() {
-        let ords: Vec<i32> = (0..chunk.len() as i32).collect();
-        let kinds: Vec<&str> = chunk.iter().map(|a| a.kind).collect();
-        let days: Vec<NaiveDate> = chunk.iter().map(|a| a.day).collect();
-        let ats: Vec<Option<DateTime<Utc>>> = chunk.iter().map(|a| a.at).collect();
-        let values: Vec<Decimal> = chunk.iter().map(|a| a.value).collect();
+        // Untimed readings of other types (a weight with only a date) meet nothing.
+        let ords: Vec<i32> = chunk
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.at.is_some() || is_day_total(a.kind, a.at))
+            .map(|(i, _)| i as i32)
+            .collect();
+        if ords.is_empty() {
+            continue;
+        }
+        let picked = || ords.iter().map(|&i| &chunk[i as usize]);
+        let kinds: Vec<&str> = picked().map(|a| a.kind).collect();
+        let days: Vec<NaiveDate> = picked().map(|a| a.day).collect();
+        let ats: Vec<Option<DateTime<Utc>>> = picked().map(|a| a.at).collect();
+        let values: Vec<Decimal> = picked().map(|a| a.value).collect();
         let rows = tx
             .query(
                 "SELECT k.ord, m.id, m.value

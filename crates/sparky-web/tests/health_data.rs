@@ -302,6 +302,56 @@ async fn a_mixed_batch_lands_in_the_right_rows_and_units_and_a_resend_changes_no
         .map(|r| r.get(0))
         .collect();
     assert_eq!(totals, ["2026-06-02=6400.000000", "2026-06-03=3800.000000"]);
+
+    // A watch lowering its own total leaves the day at the largest any source still says
+    // (the phone's), not at the watch's new one.
+    let r = push(
+        &app,
+        &key,
+        json!([
+            {"type": "steps", "value": 12000, "date": "2026-06-04", "source": "Watch"},
+            {"type": "steps", "value": 11000, "date": "2026-06-04", "source": "Phone"}
+        ]),
+    )
+    .await;
+    assert_eq!(r["processed"], 1, "{r}");
+    let r = push(
+        &app,
+        &key,
+        json!([{"type": "steps", "value": 9000, "date": "2026-06-04", "source": "Watch"}]),
+    )
+    .await;
+    assert_eq!(r["errors"], json!([]), "{r}");
+    let day4: Vec<String> = owner
+        .query(
+            "SELECT value::text FROM measurements WHERE type = 'steps' AND entry_date = '2026-06-04'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(day4, ["11000.000000"]);
+    // Weights and heart rates without a time are not totals: each source keeps its own.
+    let r = push(
+        &app,
+        &key,
+        json!([
+            {"type": "weight", "value": 80, "unit": "kg", "date": "2026-06-04", "source": "Scale"},
+            {"type": "weight", "value": 79, "unit": "kg", "date": "2026-06-04", "source": "Phone"}
+        ]),
+    )
+    .await;
+    assert_eq!(r["processed"], 2, "{r}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM measurements WHERE type = 'weight' AND entry_date = '2026-06-04'"
+        )
+        .await,
+        2
+    );
     let w = owner
         .query_one(
             "SELECT count(*), max(duration_minutes), max(calories_burned)::text FROM exercise_diary",

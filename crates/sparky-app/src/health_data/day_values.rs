@@ -75,13 +75,62 @@ pub(super) async fn meet_other_doors<'r>(
 /// (`fingerprint`). A source may correct its own value, not lower another's.
 pub(super) fn lowers_anothers_total(write: &Write, fingerprint: &str, now: Decimal) -> bool {
     let Write::Measurement {
-        value, at: None, ..
+        type_name,
+        value,
+        at: None,
+        ..
     } = write
     else {
         return false;
     };
+    if !outside_readings::is_day_total(type_name, None) {
+        return false;
+    }
     let own: Option<Decimal> = fingerprint.split('|').nth(1).and_then(|v| v.parse().ok());
     own != Some(now) && *value <= now
+}
+
+/// Each day total this push touched holds the largest of the latest totals its sources sent
+/// (their ledger rows' values): a watch lowering its own total leaves the day at the phone's,
+/// which then could not come back while the phone kept resending it unchanged.
+pub(super) async fn settle_day_totals(
+    tx: &mut UserTx,
+    stored: &[&(Uuid, &Ready)],
+) -> AppResult<()> {
+    let totals: Vec<Uuid> = stored
+        .iter()
+        .filter(|(_, r)| {
+            matches!(&r.write, Write::Measurement { type_name, at: None, .. }
+                if outside_readings::is_day_total(type_name, None))
+        })
+        .map(|(id, _)| *id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if totals.is_empty() {
+        return Ok(());
+    }
+    // A push's fingerprint is "m|{value}|{unit}|…" with the value in the stored unit; an
+    // import's is the value. A row an import stored before imports kept values is left alone.
+    tx.execute(
+        "UPDATE measurements m SET value = x.v
+         FROM (SELECT id, max(v) AS v, bool_or(unknown) AS unknown
+               FROM (SELECT h.measurement_id AS id,
+                            split_part(h.fingerprint, '|', 2)::numeric AS v, false AS unknown
+                     FROM health_data_records h
+                     WHERE h.user_id = auth.uid() AND h.measurement_id = ANY($1)
+                       AND h.fingerprint LIKE 'm|%'
+                     UNION ALL
+                     SELECT i.target_id, i.fingerprint::numeric, i.fingerprint IS NULL
+                     FROM import_records i
+                     WHERE i.user_id = auth.uid() AND i.target_id = ANY($1)
+                       AND i.area = 'measurements') sent
+               GROUP BY id) x
+         WHERE m.id = x.id AND m.user_id = auth.uid() AND NOT x.unknown AND m.value <> x.v",
+        &[&totals],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Day values of one type and day within one request (a phone and a watch, two sources): only
@@ -101,7 +150,9 @@ pub(super) fn largest_of_each_day<'r>(
                 day,
                 at: None,
                 ..
-            } => Some(((type_name.as_str(), *day), *value)),
+            } if outside_readings::is_day_total(type_name, None) => {
+                Some(((type_name.as_str(), *day), *value))
+            }
             _ => None,
         }
     }

@@ -472,5 +472,6 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
         )
         .await?;
     }
+    day_values::settle_day_totals(tx, &stored).await?;
     Ok(PushOutcome { records: outcomes })
 }

@@ -206,9 +206,31 @@ pub async fn run(
     }
     remember(tx, source, &ledger).await?;
     write::remember_slots(tx, source, &slots).await?;
+    // Day totals keep the value they were imported at: a day's value is settled as the largest
+    // any source sent (health_data::day_values).
+    let day_total_values: Vec<(String, String)> = measurement_rows
+        .new
+        .iter()
+        .chain(measurement_rows.replacing.iter())
+        .filter(|(_, key, m)| {
+            m.at.is_none() && *key == crate::outside_readings::day_value_key(&m.kind, m.date)
+        })
+        .map(|(_, key, m)| (key.clone(), m.value.normalize().to_string()))
+        .collect();
+    let day_total_ids: HashMap<&str, Uuid> = measurement_rows
+        .new
+        .iter()
+        .chain(measurement_rows.replacing.iter())
+        .map(|(id, key, _)| (key.as_str(), *id))
+        .collect();
     let stored_versions: Vec<(&str, Uuid, &str)> = workout_rows
         .iter()
         .filter_map(|(id, key, _)| Some((key.as_str(), *id, versions.get(key)?.as_str())))
+        .chain(
+            day_total_values
+                .iter()
+                .map(|(key, v)| (key.as_str(), day_total_ids[key.as_str()], v.as_str())),
+        )
         .collect();
     write::remember_versions(tx, source, &stored_versions).await?;
     Ok(preview)
