@@ -1341,20 +1341,64 @@ async fn a_copy_says_what_it_copied_and_can_be_undone() {
     );
     let day = app.get("/api/v1/diary/2026-07-06", &ann).await;
     assert_eq!(day.body["totals"]["calories"], json!(640.0), "{}", day.body);
-    let ids = shown
-        .body
-        .split("name=\"ids\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
+    let field = |name: &str| {
+        shown
+            .body
+            .split(&format!("name=\"{name}\" value=\""))
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_string()
+    };
+    let (ids, from, copied, mark) = (field("ids"), field("from"), field("copied"), field("mark"));
+    // An address made up elsewhere shows no notice; an Undo naming other entries (the
+    // original dinner) or without this session's mark undoes nothing.
+    let original = app.get("/api/v1/diary/2026-07-05", &ann).await.body["meals"][2]["entries"][0]
+        ["id"]
+        .as_str()
         .unwrap()
         .to_string();
+    let forged = get(
+        &app,
+        &format!("/day/2026-07-06?copied=1&from=2026-07-05&undo={original}&mark=0000"),
+        &ann,
+        None,
+    )
+    .await;
+    assert!(!forged.body.contains("Copied 1 entry"), "{}", forged.body);
+    for (ids, mark) in [(original.as_str(), mark.as_str()), (ids.as_str(), "0000")] {
+        let r = post(
+            &app,
+            "/diary/uncopy",
+            &ann,
+            None,
+            Some(&csrf),
+            &[
+                ("date", "2026-07-06"),
+                ("ids", ids),
+                ("from", from.as_str()),
+                ("copied", copied.as_str()),
+                ("mark", mark),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    }
+    let day = app.get("/api/v1/diary/2026-07-05", &ann).await;
+    assert_eq!(day.body["totals"]["calories"], json!(640.0));
     let undone = post(
         &app,
         "/diary/uncopy",
         &ann,
         None,
         Some(&csrf),
-        &[("date", "2026-07-06"), ("ids", ids.as_str())],
+        &[
+            ("date", "2026-07-06"),
+            ("ids", ids.as_str()),
+            ("from", from.as_str()),
+            ("copied", copied.as_str()),
+            ("mark", mark.as_str()),
+        ],
     )
     .await;
     undone.assert_accepted();

@@ -92,6 +92,8 @@ pub struct DayView {
     pub undo: Option<String>,
     /// After a copy: what was copied, and the new entries' ids for its Undo.
     pub copied: Option<(String, String)>,
+    /// The copy's source day, count and mark, sent back by its Undo.
+    pub copy_mark: (NaiveDate, usize, String),
 }
 
 #[derive(Template)]
@@ -112,12 +114,20 @@ pub async fn today(page: Page) -> Result<Response, PageError> {
     render(page, DayRef::Today).await
 }
 
-/// What a copy that led here left in the address (`?copied=8&from=…&undo=ids`).
+/// What a copy that led here left in the address (`?copied=8&from=…&undo=ids&mark=…`).
 #[derive(Deserialize, Default)]
 pub struct AfterCopy {
     copied: Option<usize>,
     from: Option<NaiveDate>,
     undo: Option<String>,
+    mark: Option<String>,
+}
+
+/// The mark of a copy's notice: made from the session's form token, so only the copy this
+/// session made shows its notice and Undo (not an address someone sent).
+pub(super) fn copy_mark(csrf: &str, to: NaiveDate, from: NaiveDate, n: usize, ids: &str) -> String {
+    let hash = crate::auth::token_hash(&format!("copied:{csrf}:{to}:{from}:{n}:{ids}"));
+    hash.chars().take(16).collect()
 }
 
 pub async fn day_page(
@@ -170,7 +180,12 @@ async fn render_after(
     let date = day.resolve(&mut page.tx, page.acting).await?;
     let mut v = view(&mut page, &shell, date, None).await?;
     page.tx.commit().await?;
-    if let (Some(n), Some(from)) = (after.copied, after.from) {
+    let ids = after.undo.clone().unwrap_or_default();
+    let genuine = match (after.copied, after.from, after.mark.as_deref()) {
+        (Some(n), Some(from), Some(mark)) => copy_mark(&page.csrf, date, from, n, &ids) == mark,
+        _ => false,
+    };
+    if let (true, Some(n), Some(from)) = (genuine, after.copied, after.from) {
         let said = shell.t.fill_count(
             "day.copied",
             n as i64,
@@ -179,10 +194,14 @@ async fn render_after(
                 ("from", &day_label(&shell.t, from, date.year())),
             ],
         );
-        let ids = after
-            .undo
-            .filter(|ids| n > 0 && ids.split(',').all(|id| id.parse::<Uuid>().is_ok()));
-        v.copied = Some((said, ids.unwrap_or_default()));
+        v.copied = Some((
+            said,
+            match n > 0 {
+                true => ids,
+                false => String::new(),
+            },
+        ));
+        v.copy_mark = (from, n, after.mark.unwrap_or_default());
     }
     let mut shell = shell;
     shell.title = v.label.clone();
@@ -428,6 +447,7 @@ pub async fn view(
             .collect(),
         undo,
         copied: None,
+        copy_mark: (date, 0, String::new()),
     })
 }
 
@@ -505,6 +525,9 @@ async fn delete_entry(
 pub struct UncopyForm {
     date: NaiveDate,
     ids: String,
+    from: NaiveDate,
+    copied: usize,
+    mark: String,
 }
 
 /// Undo of a copy: the entries it made go (those deleted since already are).
@@ -512,6 +535,13 @@ async fn uncopy(
     mut page: Page,
     PageForm(form): PageForm<UncopyForm>,
 ) -> Result<Response, PageError> {
+    // Only what this session's copy made (its mark), not any entries a form lists.
+    if copy_mark(&page.csrf, form.date, form.from, form.copied, &form.ids) != form.mark {
+        return Err(PageError::invalid(
+            "ids",
+            "are not what a copy of yours made; nothing was undone",
+        ));
+    }
     let ids: Vec<Uuid> = form
         .ids
         .split(',')

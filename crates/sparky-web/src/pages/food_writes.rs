@@ -374,26 +374,35 @@ pub(super) async fn copy(
         },
     };
     let from = input.from_date.get();
-    let copied = match super::once::first_send(&mut page.tx, "copy", form.once.as_deref()).await? {
-        true => Some(diary::copy(&mut page.tx, page.acting, input).await?),
-        false => None,
-    };
-    page.tx.commit().await?;
+    // A resend goes where the first send did (with its notice), copying nothing more.
+    if let Some(location) =
+        super::once::earlier_answer(&mut page.tx, "copy", form.once.as_deref()).await?
+    {
+        page.tx.commit().await?;
+        let location = match location.is_empty() {
+            true => format!("/day/{}", form.to_date),
+            false => location,
+        };
+        return Ok(redirect(&location));
+    }
+    let copied = diary::copy(&mut page.tx, page.acting, input).await?;
     // The day says what was copied, with Undo (it said nothing, and a second copy doubled the
-    // meal unnoticed).
-    Ok(redirect(&match copied {
-        Some(c) => format!(
-            "/day/{}?copied={}&from={from}&undo={}",
-            form.to_date,
-            c.copied,
-            c.entries
-                .iter()
-                .map(|e| e.id.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-        None => format!("/day/{}", form.to_date),
-    }))
+    // meal unnoticed). The mark ties the notice and its Undo to this session's own copy: an
+    // address made up elsewhere shows none and undoes nothing.
+    let ids = copied
+        .entries
+        .iter()
+        .map(|e| e.id.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mark = super::day::copy_mark(&page.csrf, form.to_date, from, copied.copied, &ids);
+    let location = format!(
+        "/day/{}?copied={}&from={from}&undo={ids}&mark={mark}",
+        form.to_date, copied.copied
+    );
+    super::once::keep(&mut page.tx, "copy", form.once.as_deref(), &location).await?;
+    page.tx.commit().await?;
+    Ok(redirect(&location))
 }
 
 /// A barcode typed or scanned: the food when it is known (yours, the catalog's, or a
