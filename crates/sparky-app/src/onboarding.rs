@@ -188,11 +188,15 @@ pub fn plan(input: &OnboardingInput) -> AppResult<OnboardingPlan> {
                 return None;
             }
         };
-        let ok = kg >= Decimal::from(20) && kg <= Decimal::from(700);
+        // Within what a weigh-in may be (measure::plausible_range), which saving logs.
+        let max = sparky_core::measure::plausible_range("weight")
+            .map(|(_, max)| max)
+            .unwrap_or(Decimal::from(650));
+        let ok = kg >= Decimal::from(20) && kg <= max;
         v.check(
             ok,
             "weight",
-            "must be between 20 and 700 kg (44 and 1543 lb)",
+            "must be between 20 and 650 kg (44 and 1433 lb)",
         );
         ok.then_some((w, unit, kg))
     });

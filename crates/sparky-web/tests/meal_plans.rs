@@ -1274,3 +1274,51 @@ async fn every_pair_of_access_types_on_the_template_endpoints() {
     assert_eq!(diary_stats(&app, &ann_id).await.0, 0);
     assert_eq!(plans_of(&app, &ann_id).await, 0);
 }
+
+/// A date the template has nothing for is not applied, so once a Tuesday item is added, applying
+/// again fills Tuesday (it was marked applied and skipped for good).
+#[tokio::test]
+async fn a_date_without_items_is_not_marked_applied() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let f = foods(&app, &ann).await;
+    let t = create(
+        &app,
+        &ann,
+        "/api/v1/meal-plan-templates",
+        json!({"name": "Mondays", "target_calories": 2000}),
+    )
+    .await;
+    let id = t["id"].as_str().unwrap().to_string();
+    let items = format!("/api/v1/meal-plan-templates/{id}/items");
+    create(
+        &app,
+        &ann,
+        &items,
+        json!({"food_item_id": f.apple, "quantity": 1, "unit": "serving",
+        "meal_type": "snack", "day_of_week": 0}),
+    )
+    .await;
+    let apply = format!("/api/v1/meal-plan-templates/{id}/apply");
+    // 2026-06-01 is a Monday.
+    let range = json!({"from": "2026-06-01", "to": "2026-06-02"});
+    let r = app.post(&apply, &ann, range.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(dates(&r.body["applied"]), ["2026-06-01"]);
+    assert!(
+        r.body["skipped"].as_array().unwrap().is_empty(),
+        "{:?}",
+        r.body
+    );
+    create(
+        &app,
+        &ann,
+        &items,
+        json!({"food_item_id": f.apple, "quantity": 1, "unit": "serving",
+        "meal_type": "snack", "day_of_week": 1}),
+    )
+    .await;
+    let r = app.post(&apply, &ann, range).await;
+    assert_eq!(dates(&r.body["applied"]), ["2026-06-02"], "{:?}", r.body);
+    assert_eq!(dates(&r.body["skipped"]), ["2026-06-01"]);
+}

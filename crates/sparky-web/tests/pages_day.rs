@@ -1237,6 +1237,21 @@ async fn the_picker_logs_by_weight_and_says_what_was_logged() {
         pick.body
     );
     assert!(pick.body.contains("grams (g)"), "{}", pick.body);
+    // A serving that is itself a weight ("100 g", what New food makes) offers them too.
+    let (by_100g, per_100g) = new_food(
+        &app,
+        &ann,
+        json!({"name": "Rice cakes", "servings": [
+            {"size": 100, "unit": "g", "nutrients": {"calories": 387}}
+        ]}),
+    )
+    .await;
+    let pick100 = get(&app, &format!("/add/food/{by_100g}"), &ann, None).await;
+    assert!(
+        pick100.body.contains(&format!("value=\"oz:{per_100g}\"")),
+        "{}",
+        pick100.body
+    );
 
     let csrf = token(&app, &ann, "/day/2026-11-20").await;
     let send = |quantity: &'static str, serving_id: String| {

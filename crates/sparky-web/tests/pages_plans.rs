@@ -212,7 +212,7 @@ async fn applying_writes_the_diary_once_and_respects_the_bound() {
     assert!(
         shown
             .body
-            .contains("Added 3 diary entries on 3 days (days that already had this plan: 0)"),
+            .contains("Diary entries added: 3, on 3 days (days that already had this plan: 0)"),
         "{}",
         shown.body
     );
@@ -238,7 +238,7 @@ async fn applying_writes_the_diary_once_and_respects_the_bound() {
     assert!(
         shown
             .body
-            .contains("Added 1 diary entries on 1 day (days that already had this plan: 1)"),
+            .contains("Diary entries added: 1, on 1 day (days that already had this plan: 1)"),
         "{}",
         shown.body
     );

@@ -410,6 +410,7 @@ async fn family_members_read_recipes_only_with_the_food_list_grant() {
         format!("/add/food/{id}"),
         "/add?date=2026-12-05&meal=dinner&tab=copy".to_string(),
         "/add/search?q=stew".to_string(),
+        "/add/barcode?code=4006381333931".to_string(),
     ] {
         let r = get(&app, &path, &bob, Some(&ann_id)).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);

@@ -172,6 +172,13 @@ pub async fn apply(
         let planned = on_day(date).filter_map(|(_, p)| p.as_ref().map(|p| &p.nutrients));
         Nutrients::sum(planned).calories.unwrap_or(Decimal::ZERO)
     };
+    // A date the template has nothing for (an item only on Mondays) is not applied: marked
+    // as applied, a later apply after a Tuesday item was added skipped it for good.
+    let dates: Vec<NaiveDate> = dates
+        .iter()
+        .copied()
+        .filter(|d| on_day(*d).next().is_some())
+        .collect();
     let totals: Vec<Decimal> = dates.iter().map(|d| day_calories(*d)).collect();
     // One row per date; a date already planned with this template conflicts and is skipped
     // (a concurrent apply of the same dates waits here for the first to finish).

@@ -541,9 +541,15 @@ pub(super) fn pick_view(
         .or(food.servings.first());
     // Grams and ounces of a weighed serving (the default one when it is weighed): a food of
     // one's own had only its "½ cup (60 g)", so 45 g had to be worked out by hand.
+    // A serving weighs something when it says so, or is itself a weight ("100 g").
+    let weighs = |s: &&sparky_app::foods::ServingOut| {
+        s.weight_g.is_some()
+            || sparky_core::units::Unit::parse(&s.unit)
+                .is_ok_and(|u| u.dimension() == sparky_core::units::Dimension::Mass)
+    };
     let weighed = default
-        .filter(|s| s.weight_g.is_some())
-        .or_else(|| food.servings.iter().find(|s| s.weight_g.is_some()));
+        .filter(weighs)
+        .or_else(|| food.servings.iter().find(weighs));
     let mut servings: Vec<ServingChoice> = food
         .servings
         .iter()

@@ -409,9 +409,13 @@ pub(super) async fn copy(
 /// provider's, which is then imported), else a way to create it with this barcode.
 pub(super) async fn barcode(
     axum::extract::State(state): axum::extract::State<AppState>,
-    page: Page,
+    mut page: Page,
     PageQuery(p): PageQuery<SheetParams>,
 ) -> Result<Response, PageError> {
+    // Like the sheet it is a tab of: only for a diary one may log into.
+    if page.viewing.is_some() && !page.shell("", "today").await?.may_log() {
+        return Err(PageError::NotFound);
+    }
     let code = p.code.clone().unwrap_or_default();
     let date = p.date.map(|d| d.to_string()).unwrap_or_default();
     let meal = meal_of(p.meal.as_deref()).as_str();
