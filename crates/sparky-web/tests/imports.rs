@@ -1200,6 +1200,49 @@ async fn a_later_cronometer_export_replaces_a_corrected_serving() {
     assert_eq!(again["created"]["diary"], 0, "{again}");
     assert_eq!(again["replaced_entries"], 0, "{again}");
     common::assert_day_totals_match_diary(&app).await;
+
+    // Two identical servings, the second corrected, then a third like the first logged later:
+    // the third is new (it was skipped as the replaced second's "already imported" key).
+    let head = first.lines().next().unwrap();
+    let cols = head.split(',').count();
+    let apple = |amount: &str, kcal: &str| {
+        // The quoted name holds one comma: one field fewer than the commas say.
+        let row = format!("2025-03-01,,Snacks,\"Apples, raw\",{amount},{kcal}");
+        let fields = row.split(',').count() - 1;
+        format!("{row}{}", ",".repeat(cols - fields))
+    };
+    let file = |rows: &[&String]| {
+        let mut f = vec![head.to_string()];
+        f.extend(rows.iter().map(|r| r.to_string()));
+        (f.join("\n") + "\n").into_bytes()
+    };
+    let (one, two) = (apple("1.00 medium", "95.0"), apple("2.00 medium", "190.0"));
+    let total = async |app: &TestApp| -> f64 {
+        app.db
+            .owner_client()
+            .await
+            .query_one(
+                "SELECT coalesce(sum(calories), 0)::float8 FROM food_diary
+                 WHERE entry_date = '2025-03-01'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    };
+    imported(&app, "/api/v1/import/cronometer", &key, file(&[&one, &one])).await;
+    assert_eq!(total(&app).await, 190.0);
+    imported(&app, "/api/v1/import/cronometer", &key, file(&[&one, &two])).await;
+    assert_eq!(total(&app).await, 285.0);
+    let p = imported(
+        &app,
+        "/api/v1/import/cronometer",
+        &key,
+        file(&[&one, &two, &one]),
+    )
+    .await;
+    assert_eq!(p["created"]["diary"], 1, "{p}");
+    assert_eq!(total(&app).await, 380.0);
 }
 
 /// A Strong session changed since an earlier import (a set corrected, one added) replaces the
@@ -1238,6 +1281,27 @@ async fn a_later_strong_export_replaces_a_changed_session() {
         "\"Bench Press (Barbell)\",3,65,6,0,0,\"felt strong\",,8\n2025-11-03 07:30:00,\"Push day\",1h 6m,\"Bench Press (Barbell)\",4,65,5,0,0,,,\n",
     );
     assert_ne!(newer, first);
+    // What the user typed in Sparky on the session stays on its newer version.
+    let bench_id: String = app
+        .db
+        .owner_client()
+        .await
+        .query_one(
+            "SELECT id::text FROM exercise_diary WHERE exercise_name LIKE 'Bench Press%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let r = app
+        .client
+        .put(format!("{}/api/v1/workouts/{bench_id}", app.base))
+        .bearer_auth(&key)
+        .json(&json!({"notes": "felt strong today", "calories_burned": 210}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
     let dry = imported(
         &app,
         "/api/v1/import/strong?dry_run=true",
@@ -1256,6 +1320,22 @@ async fn a_later_strong_export_replaces_a_changed_session() {
     .await;
     assert_eq!(p["replaced_entries"], 1, "{p}");
     assert_eq!(sets(&app).await.as_deref(), Some("10x40 8x60 6x65 5x65"));
+    let row = app
+        .db
+        .owner_client()
+        .await
+        .query_one(
+            "SELECT notes, calories_burned::float8 FROM exercise_diary
+             WHERE exercise_name LIKE 'Bench Press%'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        row.get::<_, Option<String>>(0).as_deref(),
+        Some("felt strong today")
+    );
+    assert_eq!(row.get::<_, f64>(1), 210.0);
     assert_eq!(
         count(&app, "SELECT count(*) FROM exercise_diary").await,
         workouts

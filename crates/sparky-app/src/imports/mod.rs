@@ -129,11 +129,16 @@ pub async fn run(
     preview.replaced_day_totals = replaced.len();
     let (older_versions, slots) = areas::replaced_versions(tx, source, &diary_rows).await?;
     // Sessions changed since an earlier import: their newer versions replace those rows.
-    let older_workouts: Vec<Uuid> = workout_rows
+    // (new row, the row it replaces).
+    let newer_workouts: (Vec<Uuid>, Vec<Uuid>) = workout_rows
         .iter()
-        .filter_map(|(_, key, _)| revised.get(key).copied())
-        .collect();
-    preview.replaced_entries = older_versions.len() + older_workouts.len();
+        .filter_map(|(id, key, _)| Some((*id, *revised.get(key)?)))
+        .unzip();
+    preview.replaced_entries = older_versions.len() + newer_workouts.1.len();
+    // A newer version of a row takes its place: the older one's content key no longer stands
+    // for anything (a row with that content in a later file is new: a second identical apple
+    // logged after the first was corrected was skipped as already imported).
+    let superseded = older_versions.clone();
     replaced.extend(older_versions);
 
     preview.created.foods = food_rows.len();
@@ -154,10 +159,12 @@ pub async fn run(
         )
         .await?;
     }
-    if !older_workouts.is_empty() {
+    if !superseded.is_empty() {
         tx.execute(
-            "DELETE FROM exercise_diary WHERE user_id = auth.uid() AND id = ANY($1)",
-            &[&older_workouts],
+            "DELETE FROM import_records
+             WHERE user_id = auth.uid() AND source = $1 AND area = 'diary'
+               AND target_id = ANY($2) AND record_key NOT LIKE 'diary-slot:%'",
+            &[&source.as_str(), &superseded],
         )
         .await?;
     }
@@ -203,6 +210,28 @@ pub async fn run(
                 .iter()
                 .map(|(id, key, _)| (key.clone(), Area::Workouts, *id)),
         );
+    }
+    if !newer_workouts.0.is_empty() {
+        // What the user typed in Sparky on the older version (a note, their own calories)
+        // stays on the newer one; then the older goes.
+        tx.execute(
+            "UPDATE exercise_diary n
+             SET notes = coalesce(o.notes, n.notes),
+                 calories_burned = CASE WHEN o.calories_source = 'user'
+                                        THEN o.calories_burned ELSE n.calories_burned END,
+                 calories_source = CASE WHEN o.calories_source = 'user'
+                                        THEN 'user' ELSE n.calories_source END
+             FROM unnest($1::uuid[], $2::uuid[]) AS k(new_id, old_id)
+             JOIN exercise_diary o ON o.id = k.old_id
+             WHERE n.id = k.new_id AND n.user_id = auth.uid()",
+            &[&newer_workouts.0, &newer_workouts.1],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM exercise_diary WHERE user_id = auth.uid() AND id = ANY($1)",
+            &[&newer_workouts.1],
+        )
+        .await?;
     }
     remember(tx, source, &ledger).await?;
     write::remember_slots(tx, source, &slots).await?;
