@@ -1080,3 +1080,34 @@ async fn body_tools_read_what_people_say_and_refuse_nothing() {
     // 8 fl oz = 236.59 ml.
     assert_eq!(rows, ["body_fat=21.50", "water=236.59"]);
 }
+
+/// Undo leaves a row the user changed since (water corrected by hand): it is theirs now.
+#[tokio::test]
+async fn undo_keeps_a_row_changed_since() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let mut tx = db.as_user(ann).await.unwrap();
+    let ctx = Default::default();
+    sparky_app::assistant::tools::call(&mut tx, &ctx, "log_water", json!({"amount": 333}))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // Corrected by hand a moment later.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let mut tx = db.as_user(ann).await.unwrap();
+    tx.execute("UPDATE measurements SET value = 500", &[])
+        .await
+        .unwrap();
+    let undone = sparky_app::assistant::tools::call(&mut tx, &ctx, "undo_last_action", json!({}))
+        .await
+        .unwrap();
+    assert_eq!(undone.result["changed_since"], true, "{}", undone.result);
+    assert!(undone.card.unwrap().title.starts_with("Nothing undone"));
+    let kept: f64 = tx
+        .query_one("SELECT value::float8 FROM measurements", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, 500.0);
+}

@@ -164,14 +164,14 @@
   function undoneIds() {
     try { return JSON.parse(sessionStorage.getItem(UNDONE) || "[]"); } catch (e) { return []; }
   }
-  function undone(box, button) {
+  function undone(box, button, text) {
     var ids = undoneIds();
     var id = button.getAttribute("data-undo");
     if (ids.indexOf(id) < 0) {
       try { sessionStorage.setItem(UNDONE, JSON.stringify(ids.concat([id]).slice(-200))); } catch (e) { /* private mode */ }
     }
     box.classList.add("undone");
-    var done = el("span", "pill", t("undone"));
+    var done = el("span", "pill", text || t("undone"));
     done.setAttribute("role", "status");
     button.parentNode.replaceChild(done, button);
   }
@@ -184,7 +184,9 @@
       api("POST", "/api/v1/chat/actions/" + encodeURIComponent(undo.getAttribute("data-undo")) + "/undo", {})
         .then(function (r) {
           // 409: it was undone already (from another tab, or by asking).
-          if (r.status === 200 || r.status === 409) { undone(box, undo); changed(); return; }
+          // A row changed by hand since, or gone already, was left as it is: said so.
+          var kept = r.status === 200 && r.data && (r.data.changed_since || r.data.already_gone);
+          if (r.status === 200 || r.status === 409) { undone(box, undo, kept ? t("kept") : null); changed(); return; }
           undo.disabled = false;
           box.appendChild(el("p", "chat-error small", t("undo-failed") + " " + serverMessage(r)));
         }, function () { undo.disabled = false; box.appendChild(el("p", "chat-error small", t("offline"))); });

@@ -79,6 +79,27 @@ pub struct Action {
     /// Undoing found nothing left to take back: what it wrote was deleted since, or is no
     /// longer shared with the user.
     pub already_gone: bool,
+    /// Undoing left what it wrote as it is: the user changed it since.
+    pub changed_since: bool,
+}
+
+/// Whether row `id` of `table` was changed after `at` (the write an action made).
+async fn changed_since(
+    tx: &mut UserTx,
+    table: &'static str,
+    id: Uuid,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<bool> {
+    // `table` is always a literal from the caller, never input.
+    let row = tx
+        .query_opt(
+            &format!("SELECT updated_at > $2::timestamptz + interval '1 second' FROM {table} WHERE id = $1"),
+            &[&id, &at],
+        )
+        .await?;
+    Ok(row
+        .and_then(|r| r.get::<_, Option<bool>>(0))
+        .unwrap_or(false))
 }
 
 /// Logs a write; returns the action id to put on its card.
@@ -120,7 +141,7 @@ pub async fn undo(tx: &mut UserTx, id: Uuid) -> AppResult<Action> {
         .query_opt(
             "UPDATE assistant_actions SET undone_at = now()
              WHERE id = $1 AND undone_at IS NULL
-             RETURNING id, tool, undo, card",
+             RETURNING id, tool, undo, card, created_at",
             &[&id],
         )
         .await?;
@@ -146,7 +167,7 @@ pub async fn undo_last(tx: &mut UserTx) -> AppResult<Action> {
              WHERE id = (SELECT id FROM assistant_actions
                          WHERE user_id = auth.uid() AND undone_at IS NULL
                          ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE)
-             RETURNING id, tool, undo, card",
+             RETURNING id, tool, undo, card, created_at",
             &[],
         )
         .await?
@@ -168,7 +189,19 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
         Err(e) => Err(e),
     };
     let mut already_gone = false;
+    // A row the user changed since the action wrote it (water corrected by hand) is theirs now:
+    // undoing the action does not delete it.
+    let written_at: chrono::DateTime<chrono::Utc> = row.get("created_at");
+    let changed = match &undo {
+        Undo::DeleteDiaryEntry { id } => changed_since(tx, "food_diary", *id, written_at).await?,
+        Undo::DeleteWorkout { id } => changed_since(tx, "exercise_diary", *id, written_at).await?,
+        Undo::DeleteMeasurement { id } => {
+            changed_since(tx, "measurements", *id, written_at).await?
+        }
+        _ => false,
+    };
     match undo {
+        _ if changed => {}
         Undo::DeleteDiaryEntry { id } => already_gone = gone(crate::diary::delete(tx, id).await)?,
         Undo::DeleteDiaryEntries { ids } => {
             let mut left = 0;
@@ -213,5 +246,6 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
         card,
         undone: true,
         already_gone,
+        changed_since: changed,
     })
 }

@@ -356,18 +356,23 @@ pub async fn call(
         "update_goal" => update_goal(tx, ctx, args_of(args)?).await,
         "undo_last_action" => {
             let done = actions::undo_last(tx).await?;
-            let title = match done.already_gone {
-                false => format!("Undone: {}", done.card.title),
-                true => format!(
+            let title = match (done.already_gone, done.changed_since) {
+                (_, true) => format!(
+                    "Nothing undone: {} was changed since, and is kept as it is",
+                    done.card.title
+                ),
+                (true, _) => format!(
                     "Nothing left to undo: {} (deleted since, or no longer shared with you)",
                     done.card.title
                 ),
+                _ => format!("Undone: {}", done.card.title),
             };
             Ok(ToolOutput {
                 result: json!({
                     "undone": done.card.title,
                     "lines": done.card.lines,
                     "already_removed": done.already_gone,
+                    "changed_since": done.changed_since,
                 }),
                 card: Some(Card {
                     action_id: None,
