@@ -80,8 +80,8 @@ pub(crate) async fn with_database<T>(
     with_database_creating(db, f).await
 }
 
-/// Runs `f` against the database, creating the embedded cluster when there is none (`migrate`
-/// and `doctor` set one up).
+/// Runs `f` against the database, creating the embedded cluster when there is none (`migrate`,
+/// `doctor` and `restore` set one up).
 pub(crate) async fn with_database_creating<T>(
     db: &DbArgs,
     f: impl AsyncFnOnce(&Located) -> anyhow::Result<T>,

@@ -173,7 +173,8 @@ pub async fn restore_command(db: &DbArgs, args: RestoreArgs) -> anyhow::Result<E
         check_compatible(m, db, &migrator)?;
     }
     let file = args.file.clone();
-    let summary = crate::commands::with_database(db, async |located| {
+    // A restore may start from an empty data directory: it makes the cluster.
+    let summary = crate::commands::with_database_creating(db, async |located| {
         restore_into(
             located.owner.config(),
             db,
