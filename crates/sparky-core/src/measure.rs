@@ -70,7 +70,7 @@ pub enum MeasureError {
     Implausible {
         min: Decimal,
         max: Decimal,
-        unit: MeasureUnit,
+        unit: &'static str,
         hint: &'static str,
     },
 }
@@ -377,6 +377,8 @@ pub fn plausible_range(kind: &str) -> Option<(Decimal, Decimal)> {
         "resting_heart_rate" => (dec!(20), dec!(250)),
         "waist" | "hips" | "chest" => (dec!(20), dec!(300)),
         "neck" => (dec!(10), dec!(100)),
+        // Hours of a day's sleep, as phones push it (crate::health::SLEEP_TYPE).
+        "sleep_hours" => (dec!(0), dec!(24)),
         _ => return None,
     })
 }
@@ -403,13 +405,14 @@ pub fn check_plausible(kind: &str, canonical: Decimal) -> Result<(), MeasureErro
     })
 }
 
-/// The canonical unit of a built-in type with a plausible range.
-fn builtin_canonical_unit(kind: &str) -> MeasureUnit {
+/// The unit a type with a plausible range is stored in, as its range is said.
+fn builtin_canonical_unit(kind: &str) -> &'static str {
     match kind {
-        "weight" | "muscle_mass" => MeasureUnit::Kg,
-        "body_fat" => MeasureUnit::Percent,
-        "resting_heart_rate" => MeasureUnit::Bpm,
-        _ => MeasureUnit::Cm,
+        "weight" | "muscle_mass" => MeasureUnit::Kg.as_str(),
+        "body_fat" => MeasureUnit::Percent.as_str(),
+        "resting_heart_rate" => MeasureUnit::Bpm.as_str(),
+        "sleep_hours" => "h",
+        _ => MeasureUnit::Cm.as_str(),
     }
 }
 
@@ -444,6 +447,8 @@ mod tests {
         // Steps, water and custom types keep their dimension's bounds only.
         assert!(check_plausible("steps", dec!(0)).is_ok());
         assert!(check_plausible("blood_glucose", dec!(0.5)).is_ok());
+        let e = check_plausible("sleep_hours", dec!(30)).unwrap_err();
+        assert_eq!(e.to_string(), "must be between 0 and 24 h");
     }
     use proptest::prelude::*;
 

@@ -1129,4 +1129,25 @@ async fn implausible_readings_and_disagreeing_times_are_refused() {
     assert!(message(2).contains("between 2 and 650 kg"), "{r}");
     assert!(message(3).contains("between 30 and 300 cm"), "{r}");
     assert_eq!(count(&app, "SELECT count(*) FROM measurements").await, 1);
+    // A night of 30 hours is refused through the API as by the push (the push made the type).
+    let r = push(
+        &app,
+        &key,
+        json!([{"type": "sleep", "value": 7.5, "unit": "h", "date": "2026-11-10"}]),
+    )
+    .await;
+    assert_eq!(r["processed"], 1, "{r}");
+    let r = send(
+        &app,
+        "/api/v1/measurements",
+        Cred::Bearer(&key),
+        json!({"type": "sleep_hours", "value": 30, "date": "2026-11-11"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body.to_string().contains("between 0 and 24 h"),
+        "{:?}",
+        r.body
+    );
 }
