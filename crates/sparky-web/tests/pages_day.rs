@@ -1310,6 +1310,8 @@ async fn the_picker_logs_by_weight_and_says_what_was_logged() {
         "{}",
         sheet.body
     );
+    // The one-tap button in the serving's own word: 2 × ½ cup is "+ 1 cup".
+    assert!(sheet.body.contains("+ 1 cup</button>"), "{}", sheet.body);
 }
 
 /// Copying says what it did and can be undone; the copy tab takes the sheet's meal.
@@ -1461,4 +1463,56 @@ async fn near_misses_are_not_best_matches() {
         "{}",
         near.body
     );
+}
+
+/// Writing a family member's diary, the copy tab offers one's own diary as a source (the dinner
+/// cooked for both), and copying from it fills theirs.
+#[tokio::test]
+async fn copy_from_ones_own_diary_into_a_family_members() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (bob_id, bob) = app.user("bob@example.com").await;
+    lasagne_for_dinner(&app, &bob).await;
+    grant(&app, &ann, "bob@example.com", "calorie").await;
+    let sheet = get(
+        &app,
+        "/add?date=2026-07-05&meal=dinner&tab=copy",
+        &bob,
+        Some(&ann_id),
+    )
+    .await;
+    assert!(
+        sheet
+            .body
+            .contains(&format!("<option value=\"{bob_id}\">My own diary</option>")),
+        "{}",
+        sheet.body
+    );
+    let own = get(
+        &app,
+        "/add?date=2026-07-05&meal=dinner&tab=copy",
+        &bob,
+        None,
+    )
+    .await;
+    assert!(!own.body.contains("My own diary"), "{}", own.body);
+    let csrf = sheet.csrf();
+    let r = post(
+        &app,
+        "/add/copy",
+        &bob,
+        Some(&ann_id),
+        Some(&csrf),
+        &[
+            ("_for", ann_id.as_str()),
+            ("to_date", "2026-07-05"),
+            ("from_date", "2026-07-05"),
+            ("meal", "dinner"),
+            ("from_user", bob_id.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let day = app.get("/api/v1/diary/2026-07-05", &ann).await;
+    assert_eq!(day.body["totals"]["calories"], 640.0, "{:?}", day.body);
 }

@@ -230,23 +230,36 @@ pub struct SheetParams {
 /// The people who share their diary with the user (`calorie` or `reports`), other than the
 /// one whose diary is being written.
 fn copy_sources(shell: &Shell, acting: sparky_app::Acting) -> Vec<(String, String)> {
-    shell
-        .others
-        .iter()
-        .filter(|o| Some(o.user_id) != acting.owner)
-        .filter(|o| {
-            o.access_types
+    // Writing someone else's diary, one's own is a source too (the household's dinner).
+    let own = acting
+        .owner
+        .filter(|owner| *owner != shell.user_id)
+        .map(|_| {
+            (
+                shell.user_id.to_string(),
+                shell.t("add.copy_my_diary").to_string(),
+            )
+        });
+    own.into_iter()
+        .chain(
+            shell
+                .others
                 .iter()
-                .any(|a| a == "calorie" || a == "reports")
-        })
-        .map(|o| {
-            let name = o
-                .full_name
-                .clone()
-                .or_else(|| o.email.clone())
-                .unwrap_or_else(|| o.user_id.to_string());
-            (o.user_id.to_string(), name)
-        })
+                .filter(|o| Some(o.user_id) != acting.owner)
+                .filter(|o| {
+                    o.access_types
+                        .iter()
+                        .any(|a| a == "calorie" || a == "reports")
+                })
+                .map(|o| {
+                    let name = o
+                        .full_name
+                        .clone()
+                        .or_else(|| o.email.clone())
+                        .unwrap_or_else(|| o.user_id.to_string());
+                    (o.user_id.to_string(), name)
+                }),
+        )
         .collect()
 }
 
@@ -359,7 +372,18 @@ async fn results_for(
                             .nutrition_data_id
                             .map(|i| i.to_string())
                             .unwrap_or_default(),
-                        label: amount(r.last_quantity, short_unit(&r.last_unit)),
+                        // "+ 2 large", not "+ 2 servings": the serving's own word.
+                        label: match food
+                            .servings
+                            .iter()
+                            .find(|s| Some(s.id) == r.nutrition_data_id)
+                        {
+                            Some(s) if r.last_unit == "serving" => amount(
+                                (r.last_quantity.decimal() * s.size.decimal()).normalize(),
+                                short_unit(&s.unit),
+                            ),
+                            _ => amount(r.last_quantity, short_unit(&r.last_unit)),
+                        },
                         quantity: r.last_quantity.to_string(),
                         unit: r.last_unit,
                     }),

@@ -118,6 +118,8 @@ pub struct Shell {
     pub csrf: String,
     pub nav: &'static str,
     pub user_name: String,
+    /// The signed-in user (nil before sign-in).
+    pub user_id: Uuid,
     /// People who shared data with the signed-in user, for the switcher.
     pub others: Vec<AccessibleUser>,
     /// Whose data is shown when it is not the user's own.
@@ -218,6 +220,7 @@ impl Shell {
             csrf: String::new(),
             nav: "",
             user_name: String::new(),
+            user_id: Uuid::nil(),
             others: Vec::new(),
             viewing: None,
             units: Units::default(),
@@ -280,6 +283,7 @@ impl Page {
         shell.csrf = self.csrf.clone();
         shell.nav = nav;
         shell.back = back_after_switch(&self.uri);
+        shell.user_id = me.id;
         shell.user_name = me.full_name.unwrap_or(me.email);
         shell.others = others;
         shell.viewing = viewing;
