@@ -2,10 +2,10 @@
 //! serving picker with a live preview, quick add, creating a food, barcodes and copying a meal.
 //! With htmx these are fragments in the sheet; without it, pages of their own.
 
-use crate::pages::{PagePath, PageQuery};
+use crate::pages::PageQuery;
 use askama::Template;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{Datelike, Days, NaiveDate};
@@ -13,12 +13,11 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use sparky_app::diary;
 use sparky_app::foods::{self, Food, Search};
-use sparky_core::nutrition::{nutrients_of_servings, servings_in, Nutrients, Serving};
 use sparky_core::{Amount, MealType};
 use uuid::Uuid;
 
-use super::food_writes;
-use super::format::{amount, day_label, kcal, number};
+use super::format::{amount, day_label, kcal};
+use super::{food_pick, food_writes};
 use super::{html, Page, PageError, Shell};
 use crate::AppState;
 
@@ -26,8 +25,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/add", get(sheet))
         .route("/add/search", get(search))
-        .route("/add/food/{id}", get(pick))
-        .route("/add/preview", get(preview))
+        .route("/add/food/{id}", get(food_pick::pick))
+        .route("/add/preview", get(food_pick::preview))
         .route("/add/log", post(food_writes::log))
         .route("/add/quick", post(food_writes::quick))
         .route("/add/create", post(food_writes::create))
@@ -494,268 +493,4 @@ async fn search(
     let v = sheet_view(&mut page, &shell, &p).await?;
     page.tx.commit().await?;
     Ok(html(&ResultsFragment { shell, v }))
-}
-
-pub struct PickView {
-    pub id: Uuid,
-    pub name: String,
-    pub brand: Option<String>,
-    pub date: NaiveDate,
-    pub meal: &'static str,
-    pub meal_names: Vec<(&'static str, &'static str)>,
-    /// The serving select: each serving, then grams and ounces when a serving is weighed.
-    pub servings: Vec<ServingChoice>,
-    /// The amount as typed (1 at first).
-    pub quantity: String,
-    /// Why the amount was refused, shown under it with the form kept.
-    pub error: Option<String>,
-    pub preview: String,
-    /// The form's once-token: sending it again (a retry, a resubmitted page) logs nothing more.
-    pub once: Uuid,
-}
-
-#[derive(Template)]
-#[template(path = "partials/pick.html")]
-struct PickFragment {
-    shell: Shell,
-    v: PickView,
-}
-
-#[derive(Template)]
-#[template(path = "pages/pick.html")]
-struct PickPage {
-    shell: Shell,
-    v: PickView,
-}
-
-/// One option of the picker's serving select.
-pub struct ServingChoice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-/// What the serving select sent: a serving's id, or `g:{id}` / `oz:{id}` for an amount by
-/// weight of that (weighed) serving.
-pub(super) fn serving_choice(value: &str) -> Option<(Uuid, Option<&'static str>)> {
-    let (unit, id) = match value.split_once(':') {
-        Some(("g", id)) => (Some("g"), id),
-        Some(("oz", id)) => (Some("oz"), id),
-        Some(_) => return None,
-        None => (None, value),
-    };
-    id.trim().parse().ok().map(|id| (id, unit))
-}
-
-/// The picker for `food`: `quantity` and `chosen` as typed (a refused form shows them again
-/// with `error`).
-pub(super) fn pick_view(
-    t: &crate::i18n::Messages,
-    food: &Food,
-    date: NaiveDate,
-    meal: MealType,
-    quantity: &str,
-    chosen: Option<&str>,
-    error: Option<String>,
-) -> PickView {
-    let default = food
-        .servings
-        .iter()
-        .find(|s| s.is_default)
-        .or(food.servings.first());
-    // Grams and ounces of a weighed serving (the default one when it is weighed): a food of
-    // one's own had only its "½ cup (60 g)", so 45 g had to be worked out by hand.
-    // A serving weighs something when it says so, or is itself a weight ("100 g").
-    let weighs = |s: &&sparky_app::foods::ServingOut| {
-        s.weight_g.is_some()
-            || sparky_core::units::Unit::parse(&s.unit)
-                .is_ok_and(|u| u.dimension() == sparky_core::units::Dimension::Mass)
-    };
-    let weighed = default
-        .filter(weighs)
-        .or_else(|| food.servings.iter().find(weighs));
-    let mut servings: Vec<ServingChoice> = food
-        .servings
-        .iter()
-        .map(|s| ServingChoice {
-            value: s.id.to_string(),
-            label: s.description.clone(),
-            selected: false,
-        })
-        .collect();
-    if let Some(w) = weighed {
-        for unit in ["g", "oz"] {
-            servings.push(ServingChoice {
-                value: format!("{unit}:{}", w.id),
-                label: t.get(&format!("add.by_{unit}")).to_string(),
-                selected: false,
-            });
-        }
-    }
-    let picked = chosen
-        .and_then(|c| servings.iter().position(|s| s.value == c))
-        .or_else(|| {
-            default.and_then(|d| servings.iter().position(|s| s.value == d.id.to_string()))
-        });
-    if let Some(i) = picked {
-        servings[i].selected = true;
-    }
-    let preview = picked
-        .and_then(|i| serving_choice(&servings[i].value))
-        .and_then(|(id, unit)| {
-            let s = food.servings.iter().find(|s| s.id == id)?;
-            let q = super::forms::decimal(quantity).ok().flatten()?;
-            portion_nutrients(s, q, unit.unwrap_or("serving"))
-        })
-        .or_else(|| default.map(|s| s.nutrients.clone()))
-        .map(|n| preview_html(t, &n))
-        .unwrap_or_default();
-    PickView {
-        id: food.id,
-        name: food.name.clone(),
-        brand: food.brand.clone(),
-        date,
-        meal: meal.as_str(),
-        meal_names: MealType::ALL
-            .iter()
-            .map(|m| (m.as_str(), t.get(&format!("meal.{}", m.as_str()))))
-            .collect(),
-        servings,
-        quantity: quantity.to_string(),
-        error,
-        preview,
-        once: Uuid::new_v4(),
-    }
-}
-
-/// The nutrients of `quantity` `unit` of a serving, if that can be worked out.
-fn portion_nutrients(
-    s: &sparky_app::foods::ServingOut,
-    quantity: Decimal,
-    unit: &str,
-) -> Option<Nutrients> {
-    if quantity <= Decimal::ZERO {
-        return None;
-    }
-    let serving = Serving {
-        size: s.size.decimal(),
-        unit: s.unit.clone(),
-        weight_g: s.weight_g.map(Amount::decimal),
-        nutrients: s.nutrients.clone(),
-    };
-    servings_in(quantity, unit, &serving)
-        .and_then(|(count, _)| nutrients_of_servings(count, &serving))
-        .ok()
-}
-
-async fn pick(
-    mut page: Page,
-    PagePath(id): PagePath<Uuid>,
-    PageQuery(p): PageQuery<SheetParams>,
-) -> Result<Response, PageError> {
-    let shell = page.shell("", "today").await?;
-    if !shell.may_log() {
-        return Err(PageError::NotFound);
-    }
-    let food = foods::get(&mut page.tx, id).await?;
-    let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
-    page.tx.commit().await?;
-    let v = pick_view(
-        &shell.t,
-        &food,
-        p.date.unwrap_or(today),
-        meal_or_now(p.meal.as_deref(), &shell.units.timezone),
-        "1",
-        None,
-        None,
-    );
-    let mut shell = shell;
-    shell.title = food.name;
-    Ok(if page.htmx {
-        html(&PickFragment { shell, v })
-    } else {
-        html(&PickPage { shell, v })
-    })
-}
-
-/// The picker again, refused: what was typed, and why (a 422 page of its own, not the bare
-/// error page that lost the food and the amount).
-pub(super) fn pick_refused(shell: Shell, v: PickView) -> Response {
-    let mut shell = shell;
-    shell.title = v.name.clone();
-    (
-        StatusCode::UNPROCESSABLE_ENTITY,
-        html(&PickPage { shell, v }),
-    )
-        .into_response()
-}
-
-/// Four numbers: kcal, protein, carbohydrates, fat.
-fn preview_html(t: &crate::i18n::Messages, n: &Nutrients) -> String {
-    let v = |d: Option<Decimal>| d.map(|d| Amount(d).to_f64());
-    let cell = |value: Option<f64>, unit: &str, key: &str, places: usize| {
-        format!(
-            "<div><b class=\"num\">{}</b><span>{} {}</span></div>",
-            value
-                .map(|x| number(x, places))
-                .unwrap_or_else(|| "–".into()),
-            t.get(key),
-            unit
-        )
-    };
-    format!(
-        "<div class=\"preview\">{}{}{}{}</div>",
-        cell(
-            v(n.calories).map(f64::round),
-            "kcal",
-            "nutrient.calories",
-            0
-        ),
-        cell(v(n.protein), "g", "nutrient.protein", 1),
-        cell(v(n.carbohydrates), "g", "nutrient.carbohydrates", 1),
-        cell(v(n.fat), "g", "nutrient.fat", 1),
-    )
-}
-
-#[derive(Deserialize)]
-pub struct PreviewParams {
-    food_item_id: Uuid,
-    serving_id: Option<String>,
-    quantity: Option<String>,
-}
-
-async fn preview(
-    mut page: Page,
-    PageQuery(p): PageQuery<PreviewParams>,
-) -> Result<Response, PageError> {
-    let food = foods::get(&mut page.tx, p.food_item_id).await?;
-    page.tx.commit().await?;
-    let chosen = p.serving_id.as_deref().and_then(serving_choice);
-    let serving = food
-        .servings
-        .iter()
-        .find(|s| Some(s.id) == chosen.map(|c| c.0))
-        .or(food.servings.iter().find(|s| s.is_default))
-        .ok_or(PageError::NotFound)?;
-    let unit = chosen.and_then(|c| c.1).unwrap_or("serving");
-    let quantity = p
-        .quantity
-        .as_deref()
-        .and_then(|q| super::forms::decimal(q).ok().flatten())
-        .filter(|q| *q > Decimal::ZERO);
-    let t = page.t;
-    let body = match quantity {
-        Some(q) => portion_nutrients(serving, q, unit)
-            .map(|n| preview_html(&t, &n))
-            .unwrap_or_default(),
-        None => format!(
-            "<p class=\"form-error\">{}</p>",
-            t.get("add.amount_invalid")
-        ),
-    };
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        body,
-    )
-        .into_response())
 }

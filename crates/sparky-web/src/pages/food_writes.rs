@@ -97,7 +97,7 @@ pub(super) async fn log(
     let choice = match form.serving_id.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(
-            super::food::serving_choice(s)
+            super::food_pick::serving_choice(s)
                 .ok_or_else(|| PageError::invalid("serving_id", "is not a serving of this food"))?,
         ),
     };
@@ -106,7 +106,7 @@ pub(super) async fn log(
     let refused = async |mut page: Page, why: String| -> Result<Response, PageError> {
         let shell = page.shell("", "today").await?;
         let food = foods::get(&mut page.tx, form.food_item_id).await?;
-        let v = super::food::pick_view(
+        let v = super::food_pick::pick_view(
             &shell.t,
             &food,
             date,
@@ -115,7 +115,7 @@ pub(super) async fn log(
             form.serving_id.as_deref(),
             Some(why),
         );
-        Ok(super::food::pick_refused(shell, v))
+        Ok(super::food_pick::pick_refused(shell, v))
     };
     let quantity = match decimal_field(&form.quantity) {
         Some(q) => q,

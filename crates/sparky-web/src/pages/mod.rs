@@ -15,6 +15,7 @@ mod day;
 mod exercise;
 mod exercise_log;
 mod food;
+mod food_pick;
 mod food_writes;
 mod form_errors;
 mod format;
