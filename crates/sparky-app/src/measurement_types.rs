@@ -77,6 +77,16 @@ pub(crate) fn parse_unit(field: &str, unit: &str) -> AppResult<MeasureUnit> {
     MeasureUnit::parse(unit).map_err(|e| AppError::invalid(field, e.to_string()))
 }
 
+/// Reads a unit for a reading of the type `kind`: the types phones push (counts stored already
+/// converted) also take the unit they are shown in, so `sleep_hours` takes the `h` it shows.
+pub(crate) fn parse_unit_for(kind: &str, field: &str, unit: &str) -> AppResult<MeasureUnit> {
+    let shown = sparky_core::health::shown_unit(kind, MeasureUnit::Count.as_str());
+    if shown != MeasureUnit::Count.as_str() && unit.trim().eq_ignore_ascii_case(shown) {
+        return Ok(MeasureUnit::Count);
+    }
+    parse_unit(field, unit)
+}
+
 impl MeasurementTypeInput {
     pub fn parse(self) -> AppResult<NewMeasurementType> {
         let mut v = Validation::new();
@@ -126,16 +136,18 @@ fn type_from_row(r: &tokio_postgres::Row, system: UnitsSystem) -> MeasurementTyp
     let name: String = r.get("name");
     let display_unit =
         sparky_core::health::shown_unit(&name, dimension.display_unit(system).as_str()).to_string();
+    // A phone type also takes the unit it is shown in (parse_unit_for).
+    let accepted_units = std::iter::once(display_unit.as_str())
+        .filter(|shown| MeasureUnit::parse(shown).is_err())
+        .chain(dimension.units().iter().map(|u| u.as_str()))
+        .map(str::to_string)
+        .collect();
     MeasurementType {
         id: r.get("id"),
         name,
         unit: r.get("unit"),
         display_unit,
-        accepted_units: dimension
-            .units()
-            .iter()
-            .map(|u| u.as_str().to_string())
-            .collect(),
+        accepted_units,
         dimension,
         built_in: user_id.is_none(),
         user_id,

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::acting::{delete_by_id, Acting, Area, OWNER};
 use crate::error::{AppError, AppResult, Validation};
-use crate::measurement_types::{self, parse_unit, require_type, type_name, units_system};
+use crate::measurement_types::{self, parse_unit_for, require_type, type_name, units_system};
 use crate::paging::{LimitBounds, PageRequest};
 use crate::profile::TODAY;
 
@@ -113,7 +113,7 @@ impl LogMeasurementInput {
         let unit = self
             .unit
             .as_deref()
-            .and_then(|u| v.take(parse_unit("unit", u)));
+            .and_then(|u| v.take(parse_unit_for(&kind, "unit", u)));
         let note = v.take(clean_note(self.note.as_deref())).flatten();
         v.finish()?;
         Ok(LogMeasurement {
@@ -547,10 +547,6 @@ pub async fn update(
     req: UpdateMeasurementInput,
 ) -> AppResult<Measurement> {
     let mut v = Validation::new();
-    let unit = req
-        .unit
-        .as_deref()
-        .and_then(|u| v.take(parse_unit("unit", u)));
     if req.unit.is_some() && req.value.is_none() {
         v.add("unit", "give the value with its unit");
     }
@@ -563,9 +559,13 @@ pub async fn update(
         )
         .await?
         .ok_or(AppError::NotFound("measurement"))?;
-    v.finish()?;
     let owner = Acting::new(Some(row.get(0)));
     let kind: String = row.get(1);
+    let unit = req
+        .unit
+        .as_deref()
+        .and_then(|u| v.take(parse_unit_for(&kind, "unit", u)));
+    v.finish()?;
     let system = units_system(tx, owner).await?;
     let value = match req.value {
         Some(value) => {

@@ -1041,10 +1041,62 @@ async fn metres_are_a_distance_unit_and_phone_types_show_their_units() {
         .find(|t| t["name"] == "sleep_hours")
         .cloned();
     assert_eq!(
-        sleep.map(|t| t["display_unit"].clone()),
+        sleep.as_ref().map(|t| t["display_unit"].clone()),
         Some(json!("h")),
         "{:?}",
         types.body
+    );
+    assert!(
+        sleep.as_ref().unwrap()["accepted_units"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("h")),
+        "{sleep:?}"
+    );
+    // A phone type takes the unit it is shown in, when logged and when corrected; others not.
+    let logged = app
+        .post(
+            "/api/v1/measurements",
+            &cookie,
+            json!({"type": "sleep_hours", "value": 6.5, "unit": "H", "date": "2026-06-02"}),
+        )
+        .await;
+    assert_eq!(logged.status, StatusCode::CREATED, "{:?}", logged.body);
+    assert_eq!(logged.body["unit"], "h", "{:?}", logged.body);
+    let id = logged.body["id"].as_str().unwrap().to_string();
+    let corrected = app
+        .put(
+            &format!("/api/v1/measurements/{id}"),
+            &cookie,
+            json!({"value": 7.25, "unit": "h"}),
+        )
+        .await;
+    assert_eq!(corrected.status, StatusCode::OK, "{:?}", corrected.body);
+    assert_eq!(
+        corrected.body["canonical_value"], 7.25,
+        "{:?}",
+        corrected.body
+    );
+    let kcal = app
+        .post(
+            "/api/v1/measurements",
+            &cookie,
+            json!({"type": "active_calories", "value": 420, "unit": "kcal", "date": "2026-06-02"}),
+        )
+        .await;
+    assert_eq!(kcal.status, StatusCode::CREATED, "{:?}", kcal.body);
+    let wrong = app
+        .post(
+            "/api/v1/measurements",
+            &cookie,
+            json!({"type": "weight", "value": 70, "unit": "h", "date": "2026-06-02"}),
+        )
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        wrong.body
     );
 }
 
