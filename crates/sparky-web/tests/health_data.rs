@@ -1203,3 +1203,56 @@ async fn implausible_readings_and_disagreeing_times_are_refused() {
         r.body
     );
 }
+
+/// A weigh-in the SparkyFitness app sends with a time in its `date` keeps that time, so the
+/// same weigh-in pushed with a timestamp to Sparky's own route (a scale's Shortcut) is one
+/// reading, not two (one at 07:00, one at noon).
+#[tokio::test]
+async fn a_timed_weigh_in_through_both_push_routes_is_one_reading() {
+    let app = TestApp::spawn().await;
+    let (_, _, key) = user_with_key(&app, "ann@example.com").await;
+    let r = push(
+        &app,
+        &key,
+        json!([{"type": "weight", "value": 79.5, "unit": "kg", "date": "2026-11-29",
+                "timestamp": "2026-11-29T07:00:00Z", "source": "scale"}]),
+    )
+    .await;
+    assert_eq!(r["processed"], 1, "{r}");
+    let r = send(
+        &app,
+        "/api/health-data",
+        Cred::Bearer(&key),
+        json!([{"type": "weight", "value": 79.5, "date": "2026-11-29T07:00:00Z", "source": "app"}]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM measurements WHERE type = 'weight'"
+        )
+        .await,
+        1,
+        "{:?}",
+        r.body
+    );
+    // Another time that day is another reading, stored at its own time.
+    let r = send(
+        &app,
+        "/api/health-data",
+        Cred::Bearer(&key),
+        json!([{"type": "weight", "value": 79.1, "date": "2026-11-29T19:30:00Z", "source": "app"}]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM measurements WHERE type = 'weight'
+              AND measured_at = '2026-11-29T19:30:00Z'"
+        )
+        .await,
+        1
+    );
+}

@@ -28,7 +28,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
-use sparky_core::health::HealthType;
+use sparky_core::health::{HealthType, SUMMED_TYPES};
 use sparky_core::{Amount, Date, Timestamp};
 
 use super::{
@@ -346,7 +346,15 @@ fn plan_record(o: &Map<String, Value>, settings: Settings) -> Planned {
         kind => {
             let value = number(o, "value")?.ok_or_else(|| fail("value is missing"))?;
             let day = day(o, &["date", "entry_date", "timestamp"], zone)?;
-            let at = instant(o, "timestamp", zone);
+            // A reading whose `date` carries a time of day keeps it, so a weigh-in sent here
+            // and with a timestamp to /api/v1/health-data is one reading; a day's total
+            // (steps, water) stays the day's value.
+            let at = instant(o, "timestamp", zone).or_else(|| match &kind {
+                HealthType::Measurement(n) if !SUMMED_TYPES.contains(&n.as_str()) => {
+                    instant(o, "date", zone).or_else(|| instant(o, "entry_date", zone))
+                }
+                _ => None,
+            });
             // SparkyFitness keeps height in cm but its app sends metres.
             let unit = match (&kind, unit) {
                 (HealthType::Measurement(n), None) if n == "height" && value < Decimal::from(3) => {
@@ -420,6 +428,19 @@ mod tests {
                                "date": "2026-06-01T02:00:00Z", "record_utc_offset_minutes": -300}))
         .unwrap();
         assert_eq!(d.day, NaiveDate::from_ymd_opt(2026, 5, 31).unwrap());
+        // A weigh-in's `date` with a time keeps the time; a day's steps stay the day's total.
+        let d = planned(json!({"value": 79.5, "type": "weight",
+                               "date": "2026-11-29T07:00:00Z", "source": "app"}))
+        .unwrap();
+        assert_eq!(d.key, "2026-11-29T07:00:00Z");
+        assert_eq!(
+            d.at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-11-29T07:00:00+00:00")
+        );
+        let d = planned(json!({"value": 9000, "type": "step",
+                               "date": "2026-11-29T07:00:00Z", "source": "app"}))
+        .unwrap();
+        assert_eq!((d.key.as_str(), d.at), ("2026-11-29", None));
     }
 
     #[test]
