@@ -156,7 +156,19 @@ pub fn plan(input: &OnboardingInput) -> AppResult<OnboardingPlan> {
         "" => "cm",
         u => u,
     };
-    let height_cm = number(&mut v, "height", &input.height, "must be a number").and_then(|h| {
+    // 5'5" is inches whatever the unit picked.
+    let feet_and_inches = sparky_core::units::feet_and_inches(&input.height);
+    let height_cm = match feet_and_inches {
+        Some(inches) => Some((inches, "in")),
+        None => number(
+            &mut v,
+            "height",
+            &input.height,
+            "must be a number (or feet and inches, like 5'5\")",
+        )
+        .map(|h| (h, height_unit)),
+    }
+    .and_then(|(h, height_unit)| {
         let cm = match height_unit {
             "cm" => Some(h),
             "in" => Some(in_to_cm(h)),

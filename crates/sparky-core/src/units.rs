@@ -234,9 +234,63 @@ pub fn in_to_cm(inches: Decimal) -> Decimal {
     inches * CM_PER_IN
 }
 
+/// A height typed as feet and inches — `5'5"`, `5' 5`, `5′5″`, `5ft 5in`, `5 feet` — in
+/// inches. `None` when the text has no feet mark (a plain number is read in the form's unit)
+/// or the parts are not a height (inches of 12 or more, no feet).
+pub fn feet_and_inches(text: &str) -> Option<Decimal> {
+    let mut t = text.trim().to_lowercase().replace("''", "\"");
+    for (word, mark) in [
+        ("feet", "'"),
+        ("foot", "'"),
+        ("ft", "'"),
+        ("inches", "\""),
+        ("inch", "\""),
+        ("in", "\""),
+        ("\u{2032}", "'"),
+        ("\u{2033}", "\""),
+        ("\u{2019}", "'"),
+        ("\u{201d}", "\""),
+    ] {
+        t = t.replace(word, mark);
+    }
+    let (feet, rest) = t.split_once('\'')?;
+    let feet: Decimal = feet.trim().replace(',', ".").parse().ok()?;
+    let rest = rest.trim();
+    let inches = match rest.strip_suffix('"').unwrap_or(rest).trim() {
+        "" => Decimal::ZERO,
+        n => n.replace(',', ".").parse().ok()?,
+    };
+    let whole_feet = feet.fract().is_zero() && feet > Decimal::ZERO && feet < Decimal::from(10);
+    (whole_feet && inches >= Decimal::ZERO && inches < Decimal::from(12))
+        .then(|| feet * Decimal::from(12) + inches)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn heights_in_feet_and_inches() {
+        for (text, inches) in [
+            ("5'5\"", 65),
+            ("5' 5", 65),
+            ("5'5''", 65),
+            ("5\u{2032}5\u{2033}", 65),
+            ("5 ft 5 in", 65),
+            ("5ft5", 65),
+            ("6 feet", 72),
+            ("6'", 72),
+            (" 5' 11\" ", 71),
+        ] {
+            assert_eq!(feet_and_inches(text), Some(Decimal::from(inches)), "{text}");
+        }
+        assert_eq!(feet_and_inches("5'5.5\""), Some(Decimal::new(655, 1)));
+        for text in [
+            "65", "165", "5'12\"", "0'5", "5.5'", "'5", "5'x", "12'0", "",
+        ] {
+            assert_eq!(feet_and_inches(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn parses_aliases_case_insensitively() {

@@ -243,7 +243,7 @@ async fn bad_answers_are_shown_next_to_their_fields_and_nothing_changes() {
     // What was typed stays.
     assert!(bad
         .body
-        .contains("name=\"height\" inputmode=\"decimal\" value=\"12\""));
+        .contains("name=\"height\" inputmode=\"text\" value=\"12\""));
     assert!(bad.body.contains("<option value=\"lb\" selected>"));
 
     assert!(active_goals(&app, &me).await.is_empty());
@@ -257,6 +257,25 @@ async fn bad_answers_are_shown_next_to_their_fields_and_nothing_changes() {
     assert!(latest["items"].as_array().unwrap().is_empty(), "{latest}");
     // Still to do.
     assert_eq!(get(&app, "/onboarding", &me).await.status, StatusCode::OK);
+}
+
+/// A height in feet and inches counts whatever unit is picked; a 12-inch part is refused.
+#[tokio::test]
+async fn a_height_in_feet_and_inches_is_understood() {
+    let app = TestApp::spawn().await;
+    let (_, me) = register_in_browser(&app, "fay@example.com").await;
+    let bad = send(&app, &me, &with("save", &[("height", "5'12\"")])).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("like 5&#39;5"), "{}", bad.body);
+    let saved = send(
+        &app,
+        &me,
+        &with("save", &[("height", "5ft 5in"), ("height_unit", "cm")]),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let profile = app.get("/api/v1/profile", &me).await.body;
+    assert_eq!(profile["height_cm"], 165.1);
 }
 
 #[tokio::test]

@@ -81,7 +81,7 @@ async fn profile_and_preferences_are_saved_and_shown_in_the_users_units() {
     assert!(page.body.contains("Height (in)"));
     assert!(
         page.body
-            .contains("name=\"height\" inputmode=\"decimal\" value=\"70.9\""),
+            .contains("name=\"height\" inputmode=\"text\" value=\"70.9\""),
         "{}",
         page.body
     );
@@ -103,6 +103,20 @@ async fn profile_and_preferences_are_saved_and_shown_in_the_users_units() {
     assert_eq!(
         app.get("/api/v1/profile", &me).await.body["height_cm"],
         177.8
+    );
+    // Feet and inches, as people in the US say their height.
+    let saved = submit(
+        &app,
+        "/settings",
+        "/settings/profile",
+        &me,
+        &[("full_name", "Ann Example"), ("height", "5' 5\"")],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(
+        app.get("/api/v1/profile", &me).await.body["height_cm"],
+        165.1
     );
 }
 

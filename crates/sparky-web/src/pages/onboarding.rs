@@ -47,6 +47,8 @@ struct OnboardingPage {
     detect_timezone: bool,
     sexes: Vec<Opt>,
     height_units: Vec<Opt>,
+    /// `text` for inches, so a phone's keyboard has the ' and " of 5'5".
+    height_inputmode: &'static str,
     weight_units: Vec<Opt>,
     activities: Vec<Opt>,
     goals: Vec<Opt>,
@@ -83,6 +85,11 @@ fn page_of(
             Opt::new("cm", "cm", height_unit),
             Opt::new("in", "in", height_unit),
         ],
+        height_inputmode: if height_unit == "in" {
+            "text"
+        } else {
+            "decimal"
+        },
         weight_units: vec![
             Opt::new("kg", "kg", weight_unit),
             Opt::new("lb", "lb", weight_unit),

@@ -224,8 +224,12 @@ fn profile_input(
                 None
             }),
     };
-    let height = match decimal(&f.height) {
-        Ok(h) => h.map(|h| Amount(round_dp(if imperial { in_to_cm(h) } else { h }, 2))),
+    let height = match sparky_core::units::feet_and_inches(&f.height) {
+        Some(inches) => Ok(Some(in_to_cm(inches))),
+        None => decimal(&f.height).map(|h| h.map(|h| if imperial { in_to_cm(h) } else { h })),
+    };
+    let height = match height {
+        Ok(h) => h.map(|cm| Amount(round_dp(cm, 2))),
         Err(()) => {
             errors
                 .0
