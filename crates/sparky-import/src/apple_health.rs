@@ -372,6 +372,7 @@ fn finish_workout(w: OpenWorkout, out: &mut Parsed) {
         unitless_distance: None,
         sets: Vec::new(),
         version: None,
+        earlier: None,
     }));
 }
 

@@ -279,6 +279,7 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                     unitless_distance: None,
                     sets: Vec::new(),
                     version: None,
+                    earlier: None,
                 }));
             }
         }

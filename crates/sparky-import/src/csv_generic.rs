@@ -467,6 +467,7 @@ fn workout(row: &Row, line: u64, keys: &mut Keys) -> Result<Record, String> {
         unitless_distance: None,
         sets: Vec::new(),
         version: None,
+        earlier: None,
     }))
 }
 

@@ -376,6 +376,17 @@ pub struct WorkoutRecord {
     /// under the same key: another version under an imported key replaces what the earlier
     /// import stored (a set corrected or added since). None: a record is never revised.
     pub version: Option<String>,
+    /// The key and version an earlier Sparky gave this record (Strong, Hevy and FitNotes
+    /// keys used to name the session and exercise, so renaming either imported the session
+    /// again): an import stored under that key is this record's.
+    pub earlier: Option<EarlierKey>,
+}
+
+/// A record's key and version as an earlier Sparky made them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EarlierKey {
+    pub key: String,
+    pub version: String,
 }
 
 /// One set of a strength exercise: reps, weight, or both.

@@ -1348,3 +1348,95 @@ async fn a_later_strong_export_replaces_a_changed_session() {
         workouts
     );
 }
+
+/// Renaming a session or an exercise in Strong does not import the session again: a renamed
+/// session is the same rows, a renamed exercise a newer version of its row. Rows an older
+/// Sparky imported under keys that named them (simulated here by putting its keys back into
+/// the ledger) are recognised, and remembered under today's keys, so a rename after that is
+/// recognised too.
+#[tokio::test]
+async fn renaming_a_session_or_exercise_in_strong_does_not_import_it_again() {
+    let app = TestApp::spawn().await;
+    let key = user_with_key(&app, "ann@example.com").await;
+    let first = fixture("strong/strong.csv");
+    let p = imported(&app, "/api/v1/import/strong", &key, first.clone()).await;
+    let workouts = p["created"]["workouts"].as_i64().unwrap();
+    assert!(workouts >= 3, "{p}");
+
+    // The ledger as an older Sparky left it: its keys and versions.
+    let parsed = sparky_import::strength::parse_strong(&first, &Default::default()).unwrap();
+    let owner = app.db.owner_client().await;
+    let mut rekeyed = 0;
+    for r in &parsed.records {
+        let sparky_import::Record::Workout(w) = r else {
+            continue;
+        };
+        let earlier = w.earlier.as_ref().unwrap();
+        rekeyed += owner
+            .execute(
+                "UPDATE import_records SET record_key = $2, fingerprint = $3 WHERE record_key = $1",
+                &[&w.key, &earlier.key, &earlier.version],
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(rekeyed as i64, workouts);
+    let again = imported(&app, "/api/v1/import/strong", &key, first.clone()).await;
+    assert_eq!(again["created"]["workouts"], 0, "{again}");
+    assert_eq!(again["replaced_entries"], 0, "{again}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM import_records WHERE area = 'workouts'"
+        )
+        .await,
+        2 * workouts,
+        "remembered under both keys"
+    );
+
+    // Renamed in Strong: the session, and one exercise.
+    let renamed = String::from_utf8(first)
+        .unwrap()
+        .replace("\"Push day\"", "\"Chest & back\"")
+        .replace("\"Pull Up\"", "\"Pull Up (Weighted)\"");
+    let dry = imported(
+        &app,
+        "/api/v1/import/strong?dry_run=true",
+        &key,
+        renamed.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(dry["created"]["workouts"], 1, "{dry}");
+    assert_eq!(dry["replaced_entries"], 1, "{dry}");
+    let p = imported(
+        &app,
+        "/api/v1/import/strong",
+        &key,
+        renamed.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(p["replaced_entries"], 1, "{p}");
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM exercise_diary").await,
+        workouts
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM exercise_diary WHERE exercise_name = 'Pull Up (Weighted)'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM exercise_diary WHERE exercise_name = 'Pull Up'"
+        )
+        .await,
+        0
+    );
+    let again = imported(&app, "/api/v1/import/strong", &key, renamed.into_bytes()).await;
+    assert_eq!(again["created"]["workouts"], 0, "{again}");
+    assert_eq!(again["replaced_entries"], 0, "{again}");
+}

@@ -83,7 +83,7 @@ pub async fn run(
         skips.add_many(s.area, Some(s.line), s.reason.clone(), s.count);
     }
 
-    let (records, revised) = new_records(tx, source, parsed.records, &mut skips).await?;
+    let (records, revised, renamed) = new_records(tx, source, parsed.records, &mut skips).await?;
     // Each workout record's version, for the ledger.
     let versions: HashMap<String, String> = records
         .iter()
@@ -233,6 +233,12 @@ pub async fn run(
         )
         .await?;
     }
+    // Rows an earlier Sparky imported under its older keys are remembered under today's too.
+    ledger.extend(
+        renamed
+            .iter()
+            .map(|r| (r.key.clone(), Area::Workouts, r.target)),
+    );
     remember(tx, source, &ledger).await?;
     write::remember_slots(tx, source, &slots).await?;
     // Day totals keep the value they were imported at: a day's value is settled as the largest
@@ -260,6 +266,11 @@ pub async fn run(
                 .iter()
                 .map(|(key, v)| (key.as_str(), day_total_ids[key.as_str()], v.as_str())),
         )
+        .chain(
+            renamed
+                .iter()
+                .map(|r| (r.key.as_str(), r.target, r.version.as_str())),
+        )
         .collect();
     write::remember_versions(tx, source, &stored_versions).await?;
     Ok(preview)
@@ -279,14 +290,23 @@ fn texts_of(r: &Record) -> Vec<&str> {
     }
 }
 
+/// A workout an earlier import stored under the record's older key, unchanged since: it is
+/// remembered under the record's key and version too.
+struct Rekeyed {
+    key: String,
+    target: Uuid,
+    version: String,
+}
+
 /// The records no earlier import stored and not repeated in the file; the rest are skipped
-/// with their reason.
+/// with their reason. Also: the rows newer versions replace (by key), and the rows stored
+/// under an older key.
 async fn new_records(
     tx: &mut UserTx,
     source: Source,
     parsed: Vec<Record>,
     skips: &mut Skips,
-) -> AppResult<(Vec<Record>, HashMap<String, Uuid>)> {
+) -> AppResult<(Vec<Record>, HashMap<String, Uuid>, Vec<Rekeyed>)> {
     // The same key twice in one file (Apple Health can repeat a sample): the first counts.
     let mut seen = HashSet::new();
     let mut records = Vec::with_capacity(parsed.len());
@@ -305,10 +325,19 @@ async fn new_records(
     // What earlier imports stored, whether that row is still there, and which version of it.
     let mut done: HashMap<String, Stored> = HashMap::new();
     for chunk in records.chunks(CHUNK) {
-        let keys: Vec<&str> = chunk.iter().map(Record::key).collect();
+        let keys: Vec<&str> = chunk
+            .iter()
+            .flat_map(|r| {
+                let earlier = match r {
+                    Record::Workout(w) => w.earlier.as_ref().map(|e| e.key.as_str()),
+                    _ => None,
+                };
+                std::iter::once(r.key()).chain(earlier)
+            })
+            .collect();
         let rows = tx
             .query(
-                "SELECT i.record_key,
+                "SELECT i.record_key, i.target_id,
                         i.area = 'measurements'
                         AND EXISTS (SELECT 1 FROM measurements m WHERE m.id = i.target_id),
                         i.fingerprint,
@@ -324,17 +353,43 @@ async fn new_records(
             (
                 r.get(0),
                 Stored {
-                    measurement_there: r.get(1),
-                    fingerprint: r.get(2),
-                    workout: r.get(3),
+                    target: r.get(1),
+                    measurement_there: r.get(2),
+                    fingerprint: r.get(3),
+                    workout: r.get(4),
                 },
             )
         }));
     }
     let mut revised: HashMap<String, Uuid> = HashMap::new();
+    let mut rekeyed = Vec::new();
     records.retain(|r| {
         let new = match done.get(r.key()) {
-            None => true,
+            None => match r {
+                Record::Workout(WorkoutRecord {
+                    key,
+                    version: Some(version),
+                    earlier: Some(earlier),
+                    ..
+                }) => match done.get(&earlier.key) {
+                    None => true,
+                    Some(stored) => match (&stored.fingerprint, stored.workout) {
+                        (Some(was), Some(row)) if *was != earlier.version => {
+                            revised.insert(key.clone(), row);
+                            true
+                        }
+                        _ => {
+                            rekeyed.extend(stored.target.map(|target| Rekeyed {
+                                key: key.clone(),
+                                target,
+                                version: version.clone(),
+                            }));
+                            false
+                        }
+                    },
+                },
+                _ => true,
+            },
             Some(stored) if stored.measurement_there && is_day_value(r) => true,
             Some(stored) => match (r, &stored.fingerprint, stored.workout) {
                 // A newer version of a session an earlier import stored: it replaces that row.
@@ -350,11 +405,13 @@ async fn new_records(
         }
         new
     });
-    Ok((records, revised))
+    Ok((records, revised, rekeyed))
 }
 
 /// What an earlier import stored under a key.
 struct Stored {
+    /// The row it became (which may since have been deleted).
+    target: Option<Uuid>,
     /// A measurement that is still there.
     measurement_there: bool,
     /// The version it had ([`sparky_import::WorkoutRecord::version`]).

@@ -202,6 +202,7 @@ pub async fn read(source: &Client) -> AppResult<Vec<SourceUser>> {
             unitless_distance: None,
             sets: Vec::new(),
             version: None,
+            earlier: None,
         }));
     }
     for r in source

@@ -33,8 +33,8 @@ pub use strong::parse_strong;
 
 use crate::locale::{self, DecimalSeparator};
 use crate::{
-    csv_reader, header_unit, normalise_header, sniff_delimiter, Area, ImportResult, Keys, Options,
-    Parsed, Record, SetRecord, WorkoutRecord,
+    csv_reader, header_unit, normalise_header, sniff_delimiter, Area, EarlierKey, ImportResult,
+    Keys, Options, Parsed, Record, SetRecord, WorkoutRecord,
 };
 
 /// One set row, read (also by the MacroFactor importer, whose workbook has a workout log).
@@ -72,8 +72,16 @@ pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
         }
     }
     let mut keys = Keys::new();
+    let mut earlier_keys = Keys::new();
+    // An exercise is the n-th of the session that started then: its name and the session's
+    // are not part of the key, so renaming either in the app is a newer version of the same
+    // rows, not another session.
+    let mut exercises_seen: HashMap<NaiveDateTime, u64> = HashMap::new();
     for group in &groups {
         let first = &group[0];
+        let position = exercises_seen.entry(first.started).or_insert(0);
+        *position += 1;
+        let position = *position;
         let sets: Vec<SetRecord> = group.iter().filter_map(|r| r.set.clone()).collect();
         let seconds = sum(group.iter().map(|r| r.seconds));
         let km = sum(group.iter().map(|r| r.km));
@@ -98,10 +106,13 @@ pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
             }),
         }
         .map(|m| m.round_dp(1));
+        let started = first.started.to_string();
         let key = keys.of(
             Area::Workouts,
-            &[&first.started.to_string(), &first.workout, &first.exercise],
+            &[&started, "exercise", &position.to_string()],
         );
+        let earlier_key =
+            earlier_keys.of(Area::Workouts, &[&started, &first.workout, &first.exercise]);
         // The session's content: a later export with a set corrected or added is a newer
         // version of the same key.
         let sets_text: Vec<String> = sets
@@ -115,11 +126,19 @@ pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
                 )
             })
             .collect();
+        let content = [
+            sets_text.join(";"),
+            crate::opt_text(minutes),
+            crate::opt_text(km),
+            crate::opt_text(unitless_distance),
+        ];
+        let earlier_version = crate::version_of(&content.each_ref().map(String::as_str));
         let version = crate::version_of(&[
-            &sets_text.join(";"),
-            &crate::opt_text(minutes),
-            &crate::opt_text(km),
-            &crate::opt_text(unitless_distance),
+            &first.exercise,
+            &content[0],
+            &content[1],
+            &content[2],
+            &content[3],
         ]);
         out.records.push(Record::Workout(WorkoutRecord {
             key,
@@ -136,6 +155,10 @@ pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
             unitless_distance: unitless_distance.map(|d| d.round_dp(3)),
             sets,
             version: Some(version),
+            earlier: Some(EarlierKey {
+                key: earlier_key,
+                version: earlier_version,
+            }),
         }));
     }
     out
