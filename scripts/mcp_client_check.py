@@ -34,6 +34,8 @@ EXPECTED_TOOLS = {
     "read_day",
     "read_range_summary",
     "read_top_foods",
+    "read_measurements",
+    "read_workouts",
     "read_goals",
     "update_goal",
     "undo_last_action",

@@ -1111,3 +1111,132 @@ async fn undo_keeps_a_row_changed_since() {
         .get(0);
     assert_eq!(kept, 500.0);
 }
+
+/// The assistant reads measurements and workouts back over a period, in the user's units,
+/// and another user's only as far as RLS lets it (not at all without a grant).
+#[tokio::test]
+async fn measurements_and_workouts_are_read_back_over_a_period() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let bob = user(&db, "bob@example.com").await;
+    let ctx = Default::default();
+    let call = async |tx: &mut sparky_db::UserTx, name: &str, args: Value| {
+        sparky_app::assistant::tools::call(tx, &ctx, name, args).await
+    };
+    let mut tx = db.as_user(ann).await.unwrap();
+    for (date, kg) in [("2026-03-01", 80.0), ("2026-03-08", 79.2)] {
+        call(
+            &mut tx,
+            "log_measurement",
+            json!({"type": "weight", "value": kg, "unit": "kg", "date": date}),
+        )
+        .await
+        .unwrap();
+    }
+    call(
+        &mut tx,
+        "log_measurement",
+        json!({"type": "waist", "value": 84, "unit": "cm", "date": "2026-03-08"}),
+    )
+    .await
+    .unwrap();
+    call(
+        &mut tx,
+        "log_exercise",
+        json!({"exercise": "running", "duration_minutes": 30, "distance": 5,
+               "distance_unit": "km", "date": "2026-03-07"}),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = db.as_user(ann).await.unwrap();
+    let read = call(
+        &mut tx,
+        "read_measurements",
+        json!({"type": "weight", "from": "2026-03-01", "to": "2026-03-31"}),
+    )
+    .await
+    .unwrap()
+    .result;
+    let values: Vec<f64> = read["readings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, [79.2, 80.0], "{read}");
+    assert_eq!(read["readings"][0]["unit"], "kg");
+    assert_eq!(read["more"], false);
+    assert!(
+        read["smoothed_weight"]["value"].as_f64().is_some(),
+        "{read}"
+    );
+    let every = call(
+        &mut tx,
+        "read_measurements",
+        json!({"from": "2026-03-01", "to": "2026-03-31"}),
+    )
+    .await
+    .unwrap()
+    .result;
+    assert_eq!(every["readings"].as_array().unwrap().len(), 3, "{every}");
+    let workouts = call(
+        &mut tx,
+        "read_workouts",
+        json!({"from": "2026-03-01", "to": "2026-03-31"}),
+    )
+    .await
+    .unwrap()
+    .result;
+    let listed = workouts["workouts"].as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{workouts}");
+    assert_eq!(listed[0]["duration_minutes"], 30);
+    assert_eq!(listed[0]["distance"]["value"], 5.0, "{workouts}");
+    // Periods are bounded, and said so.
+    let err = call(
+        &mut tx,
+        "read_workouts",
+        json!({"from": "2025-01-01", "to": "2026-03-31"}),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("at most 92 days"), "{err}");
+    let err = call(
+        &mut tx,
+        "read_measurements",
+        json!({"from": "2026-04-01", "to": "2026-03-31"}),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("before from"), "{err}");
+    drop(tx);
+
+    // Bob has no grant from Ann: nothing of hers, whatever he asks.
+    let mut tx = db.as_user(bob).await.unwrap();
+    for tool in ["read_measurements", "read_workouts"] {
+        let answer = call(
+            &mut tx,
+            tool,
+            json!({"from": "2026-03-01", "to": "2026-03-31", "user_id": ann}),
+        )
+        .await;
+        match answer {
+            Ok(out) => {
+                let text = out.result.to_string();
+                assert!(
+                    !text.contains("79.2") && !text.contains("running"),
+                    "{tool}: {text}"
+                );
+            }
+            Err(e) => assert!(
+                matches!(
+                    e,
+                    sparky_app::AppError::Forbidden(_) | sparky_app::AppError::NotFound(_)
+                ),
+                "{tool}: {e:?}"
+            ),
+        }
+    }
+}

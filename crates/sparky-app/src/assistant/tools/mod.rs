@@ -27,7 +27,7 @@ use crate::error::{AppError, AppResult};
 use body::{log_exercise, log_measurement, log_water};
 use foods::{log_food, quick_add, search_foods};
 use goal::update_goal;
-use reading::{read_day, read_goals, read_range, read_top_foods};
+use reading::{read_day, read_goals, read_measurements, read_range, read_top_foods, read_workouts};
 use recipe::{create_recipe, save_meal_as_recipe};
 
 mod body;
@@ -273,6 +273,25 @@ const TOOLS: &[Tool] = &[
         interactive_only: false,
     },
     Tool {
+        name: "read_measurements",
+        description: "Body measurements and check-ins logged over a period (default the last 90 days, at most 366): weight, body fat, girths, steps, sleep, the user's own types, newest first (at most 200), in the user's units; for weight also the smoothed trend's latest value.",
+        parameters: || json!({"type": "object", "properties": {
+            "type": {"type": "string", "maxLength": 50, "description": "Only this type, e.g. weight, waist (default: every type)"},
+            "from": {"type": "string", "description": "YYYY-MM-DD"},
+            "to": {"type": "string", "description": "YYYY-MM-DD, \"today\" or \"yesterday\" (default today)"},
+            "user_id": user_id_param()}}),
+        interactive_only: false,
+    },
+    Tool {
+        name: "read_workouts",
+        description: "Workouts logged over a period (default the last 30 days, at most 92), oldest first (at most 200): exercise, duration, distance, strength sets with reps and weight, calories burned, notes. For questions like \"what did I bench last week?\"",
+        parameters: || json!({"type": "object", "properties": {
+            "from": {"type": "string", "description": "YYYY-MM-DD"},
+            "to": {"type": "string", "description": "YYYY-MM-DD, \"today\" or \"yesterday\" (default today)"},
+            "user_id": user_id_param()}}),
+        interactive_only: false,
+    },
+    Tool {
         name: "read_goals",
         description: "Read the active goals (weight, calories, macros, water) with progress.",
         parameters: || json!({"type": "object", "properties": {"user_id": user_id_param()}}),
@@ -352,6 +371,8 @@ pub async fn call(
         "read_day" => read_day(tx, args_of(args)?).await,
         "read_range_summary" => read_range(tx, args_of(args)?).await,
         "read_top_foods" => read_top_foods(tx, args_of(args)?).await,
+        "read_measurements" => read_measurements(tx, args_of(args)?).await,
+        "read_workouts" => read_workouts(tx, args_of(args)?).await,
         "read_goals" => read_goals(tx, args_of(args)?).await,
         "update_goal" => update_goal(tx, ctx, args_of(args)?).await,
         "undo_last_action" => {

@@ -106,3 +106,107 @@ pub(super) async fn read_goals(tx: &mut UserTx, a: WhoArgs) -> AppResult<ToolOut
         .collect();
     Ok(ToolOutput::read(json!({"goals": goals})))
 }
+
+/// A period of days the read tools take: `to` (default today) and `from` (default
+/// `default_days` before it), at most `max_days` long.
+async fn period(
+    tx: &mut UserTx,
+    who: crate::acting::Acting,
+    from: Option<&str>,
+    to: Option<&str>,
+    default_days: i64,
+    max_days: i64,
+) -> AppResult<(chrono::NaiveDate, chrono::NaiveDate)> {
+    let to = day_arg(tx, who, to).await?;
+    let from = match from {
+        Some(text) => day_arg(tx, who, Some(text)).await?,
+        None => to - Duration::days(default_days - 1),
+    };
+    if from > to {
+        return Err(AppError::invalid("to", "must not be before from"));
+    }
+    if (to - from).num_days() >= max_days {
+        return Err(AppError::invalid(
+            "from",
+            format!("a period is at most {max_days} days"),
+        ));
+    }
+    Ok((from, to))
+}
+
+/// Readings a read tool returns at most; `more` says there were others.
+const MAX_READ_ROWS: i64 = 200;
+
+#[derive(Deserialize)]
+pub(super) struct MeasurementsArgs {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    user_id: Option<Uuid>,
+}
+
+pub(super) async fn read_measurements(
+    tx: &mut UserTx,
+    a: MeasurementsArgs,
+) -> AppResult<ToolOutput> {
+    let who = acting(a.user_id);
+    let (from, to) = period(tx, who, a.from.as_deref(), a.to.as_deref(), 90, 366).await?;
+    let query = crate::measurements::ListQuery::parse(
+        a.kind.as_deref(),
+        Some(date_value(from)?),
+        Some(date_value(to)?),
+        Some(MAX_READ_ROWS),
+        None,
+    )?;
+    let page = crate::measurements::list(tx, who, &query).await?;
+    let readings: Vec<Value> = page
+        .items
+        .iter()
+        .map(|m| {
+            json!({"type": m.kind, "value": m.value, "unit": m.unit, "date": m.date,
+                   "measured_at": m.measured_at, "note": m.note})
+        })
+        .collect();
+    let smoothed = page
+        .trend
+        .as_ref()
+        .and_then(|t| t.last())
+        .map(|p| json!({"date": p.date, "value": p.value, "unit": page.trend_unit}));
+    Ok(ToolOutput::read(json!({
+        "from": from, "to": to, "readings": readings,
+        "more": page.next_cursor.is_some(), "smoothed_weight": smoothed})))
+}
+
+#[derive(Deserialize)]
+pub(super) struct WorkoutsArgs {
+    from: Option<String>,
+    to: Option<String>,
+    user_id: Option<Uuid>,
+}
+
+pub(super) async fn read_workouts(tx: &mut UserTx, a: WorkoutsArgs) -> AppResult<ToolOutput> {
+    let who = acting(a.user_id);
+    let (from, to) = period(tx, who, a.from.as_deref(), a.to.as_deref(), 30, 92).await?;
+    let page =
+        crate::paging::PageRequest::parse(Some(MAX_READ_ROWS), None, crate::workouts::RANGE_LIMIT)?;
+    let request = crate::workouts::RangeRequest::new(from, to, page)?;
+    let range = crate::workouts::range(tx, who, &request).await?;
+    let workouts: Vec<Value> = range
+        .entries
+        .iter()
+        .map(|w| {
+            let sets: Vec<Value> = w
+                .sets
+                .iter()
+                .map(|s| json!({"reps": s.reps, "weight": s.weight, "unit": s.unit}))
+                .collect();
+            json!({"date": w.date, "exercise": w.exercise_name,
+                   "duration_minutes": w.duration_minutes,
+                   "distance": w.distance.map(|d| json!({"value": d, "unit": w.distance_unit})),
+                   "sets": sets, "calories_burned": w.calories_burned, "notes": w.notes})
+        })
+        .collect();
+    Ok(ToolOutput::read(json!({
+        "from": from, "to": to, "workouts": workouts, "more": range.next_cursor.is_some()})))
+}
