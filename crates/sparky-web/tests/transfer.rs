@@ -1235,3 +1235,98 @@ async fn an_edited_archive_is_held_to_the_apis_rules() {
     let r = import_archive(&a, &carol, &edges).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
 }
+
+/// An account made through the API at the API's limits (a canteen recipe of 150 kg for 1,000
+/// plates with a 400 kg cooked weight, an entry of 1,000,000 mg, a plan item at the largest
+/// amount and order) exports to an archive that imports into another account: the archive
+/// reader takes what the API stored. A plan item's order outside 0 to 10,000 is refused.
+#[tokio::test]
+async fn an_account_at_the_apis_limits_round_trips() {
+    let app = TestApp::spawn().await;
+    let (_, dave) = app.user("dave@example.com").await;
+    let (_, erin) = app.user("erin@example.com").await;
+    let rice = app
+        .post(
+            "/api/v1/foods",
+            &dave,
+            serde_json::json!({"name": "Rice", "servings": [{"size": 100, "unit": "g",
+                   "nutrients": {"calories": 130, "protein": 2.7}}]}),
+        )
+        .await;
+    assert_eq!(rice.status, StatusCode::CREATED, "{:?}", rice.body);
+    let rice = rice.body["id"].as_str().unwrap().to_string();
+    let recipe = app
+        .post(
+            "/api/v1/recipes",
+            &dave,
+            serde_json::json!({"name": "Canteen rice", "servings": 1000, "cooked_weight_g": 400000,
+                   "ingredients": [{"food_item_id": rice, "quantity": 150000, "unit": "g"}]}),
+        )
+        .await;
+    assert_eq!(recipe.status, StatusCode::CREATED, "{:?}", recipe.body);
+    let entry = app
+        .post(
+            "/api/v1/diary",
+            &dave,
+            serde_json::json!({"food_item_id": rice, "quantity": 1000000, "unit": "mg",
+                   "meal_type": "lunch", "date": "2026-11-02"}),
+        )
+        .await;
+    assert_eq!(entry.status, StatusCode::CREATED, "{:?}", entry.body);
+    let plan = app
+        .post(
+            "/api/v1/meal-plan-templates",
+            &dave,
+            serde_json::json!({"name": "Big week"}),
+        )
+        .await;
+    assert_eq!(plan.status, StatusCode::CREATED, "{:?}", plan.body);
+    let items = format!(
+        "/api/v1/meal-plan-templates/{}/items",
+        plan.body["id"].as_str().unwrap()
+    );
+    for order in [-1, 10001, i32::MAX] {
+        let refused = app
+            .post(
+                &items,
+                &dave,
+                serde_json::json!({"food_item_id": rice, "quantity": 1, "meal_type": "lunch",
+                       "sort_order": order}),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.body["error"]["fields"]["sort_order"].is_string(),
+            "{:?}",
+            refused.body
+        );
+    }
+    let last = app
+        .post(
+            &items,
+            &dave,
+            serde_json::json!({"food_item_id": rice, "quantity": 500000, "unit": "g",
+                   "meal_type": "lunch", "sort_order": 10000}),
+        )
+        .await;
+    assert_eq!(last.status, StatusCode::CREATED, "{:?}", last.body);
+    // The next item without an order still fits (after the last is as far as it goes).
+    let next = app
+        .post(
+            &items,
+            &dave,
+            serde_json::json!({"food_item_id": rice, "quantity": 1, "meal_type": "dinner"}),
+        )
+        .await;
+    assert_eq!(next.status, StatusCode::CREATED, "{:?}", next.body);
+
+    let archive = export_of(&app, &dave).await;
+    let imported = import_archive(&app, &erin, &archive).await;
+    assert_eq!(imported.status, StatusCode::OK, "{:?}", imported.body);
+    let recipes = app.get("/api/v1/recipes", &erin).await;
+    assert!(
+        recipes.body.to_string().contains("Canteen rice"),
+        "{:?}",
+        recipes.body
+    );
+}

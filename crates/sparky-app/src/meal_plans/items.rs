@@ -41,9 +41,13 @@ pub struct ItemInput {
     /// 0 = Monday … 6 = Sunday; omit or null for every day.
     #[schema(minimum = 0, maximum = 6)]
     pub day_of_week: Option<i64>,
-    /// Order within the meal (default: after the template's other items).
+    /// Order within the meal, 0 to 10,000 (default: after the template's other items).
+    #[schema(minimum = 0, maximum = 10000)]
     pub sort_order: Option<i32>,
 }
+
+/// The largest `sort_order` an item may have (what an export archive holds).
+pub const MAX_SORT_ORDER: i32 = 10_000;
 
 /// A validated [`ItemInput`] (the food and unit are checked against the food when stored).
 #[derive(Debug, Clone)]
@@ -82,6 +86,12 @@ impl ItemInput {
             }
             d => d.map(|d| d as i16),
         };
+        v.check(
+            self.sort_order
+                .is_none_or(|o| (0..=MAX_SORT_ORDER).contains(&o)),
+            "sort_order",
+            "must be from 0 to 10000",
+        );
         v.finish()?;
         Ok(NewItem {
             food_item_id: self.food_item_id,
@@ -288,7 +298,7 @@ pub async fn add_item(tx: &mut UserTx, template_id: Uuid, item: &NewItem) -> App
             "INSERT INTO meal_plan_template_items (meal_plan_template_id, food_item_id, nutrition_data_id,
                  food_name, quantity, unit, meal_type, day_of_week, sort_order)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, (
-                 SELECT coalesce(max(sort_order) + 1, 0) FROM meal_plan_template_items
+                 SELECT least(coalesce(max(sort_order) + 1, 0), 10000) FROM meal_plan_template_items
                  WHERE meal_plan_template_id = $1)))
              RETURNING id",
             &[

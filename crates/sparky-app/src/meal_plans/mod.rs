@@ -25,6 +25,7 @@ use uuid::Uuid;
 pub use apply::{apply, AppliedDay, ApplyDates, ApplyInput, ApplyResult, MAX_APPLY_DAYS};
 pub use items::{
     add_item, delete_item, update_item, ItemInput, NewItem, PlanItem, MAX_ITEMS_PER_TEMPLATE,
+    MAX_SORT_ORDER,
 };
 
 use crate::acting::{Acting, Area, OWNER};

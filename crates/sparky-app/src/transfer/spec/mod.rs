@@ -54,6 +54,12 @@ macro_rules! catalog_exercise {
     };
 }
 
+/// The largest amount the API takes for a diary entry, recipe ingredient or plan item, and a
+/// recipe's cooked weight: an archive holds whatever the API stored.
+const MAX_API_QUANTITY: f64 = crate::diary::MAX_QUANTITY as f64;
+/// What `food_diary.servings` (numeric(20,8)) can hold: an amount over a tiny serving.
+const MAX_SERVINGS: f64 = 1e12;
+
 /// The nutrient columns of servings and diary entries, in archive order.
 const NUTRIENTS: [&str; 15] = sparky_core::nutrition::Nutrients::NAMES;
 
@@ -151,7 +157,7 @@ pub static FILES: &[FileSpec] = &[
             col("created_at", Kind::Ts, "created_at"),
             col("updated_at", Kind::Ts, "updated_at"),
             added_optional("recipe_servings", Kind::Num, "recipe_servings").positive(1000.0),
-            added_optional("recipe_cooked_weight_g", Kind::Num, "recipe_cooked_weight_g").positive(100_000.0),
+            added_optional("recipe_cooked_weight_g", Kind::Num, "recipe_cooked_weight_g").positive(MAX_API_QUANTITY),
         ],
         from: "food_items WHERE user_id = (SELECT auth.uid())",
         id: "id",
@@ -238,7 +244,7 @@ pub static FILES: &[FileSpec] = &[
                 catalog_serving!("i.nutrition_data_id", "serving_unit"),
             ),
             req("food_name", Kind::Text, "i.food_name").name_of(255),
-            req("quantity", Kind::Num, "i.quantity").positive(100_000.0),
+            req("quantity", Kind::Num, "i.quantity").positive(MAX_API_QUANTITY),
             req("unit", Kind::Text, "i.unit").name_of(50),
             req("position", Kind::Int, "i.position").range(0.0, 1000.0),
             col("created_at", Kind::Ts, "i.created_at"),
@@ -411,11 +417,11 @@ pub static FILES: &[FileSpec] = &[
                 catalog_serving!("i.nutrition_data_id", "serving_unit"),
             ),
             req("food_name", Kind::Text, "i.food_name").name_of(255),
-            req("quantity", Kind::Num, "i.quantity").positive(100_000.0),
+            req("quantity", Kind::Num, "i.quantity").positive(MAX_API_QUANTITY),
             req("unit", Kind::Text, "i.unit").name_of(100),
             req("meal_type", Kind::Text, "i.meal_type").one_of(&MEALS),
             col("day_of_week", Kind::Int, "i.day_of_week").range(0.0, 6.0),
-            req("sort_order", Kind::Int, "i.sort_order").range(0.0, 10_000.0),
+            req("sort_order", Kind::Int, "i.sort_order").range(0.0, crate::meal_plans::MAX_SORT_ORDER as f64),
             col("created_at", Kind::Ts, "i.created_at"),
             col("updated_at", Kind::Ts, "i.updated_at"),
         ],
@@ -477,9 +483,9 @@ pub static FILES: &[FileSpec] = &[
                 Kind::Text,
                 catalog_food!("d.food_item_id", "source_id"),
             ),
-            req("quantity", Kind::Num, "d.quantity").positive(100_000.0),
+            req("quantity", Kind::Num, "d.quantity").positive(MAX_API_QUANTITY),
             req("unit", Kind::Text, "d.unit").name_of(100),
-            col("servings", Kind::Num, "d.servings").positive(100_000.0),
+            col("servings", Kind::Num, "d.servings").positive(MAX_SERVINGS),
             req("food_name", Kind::Text, "d.food_name").name_of(255),
             col("brand", Kind::Text, "d.brand").chars(255),
             col("serving_size", Kind::Num, "d.serving_size").positive(100_000.0),
