@@ -141,6 +141,31 @@ async fn a_recipe_adds_its_ingredients_up_and_logs_like_a_food() {
         renamed.body
     );
     assert_eq!(num(&renamed.body["serving_weight_g"]), 150.0);
+    // Without `cooked_weight_g` it keeps that too, with or without ingredients; null clears it.
+    for body in [
+        json!({"name": "Pancakes", "servings": body["servings"]}),
+        json!({"name": "Pancakes", "servings": body["servings"], "ingredients": body["ingredients"]}),
+    ] {
+        let kept = app
+            .put(&format!("/api/v1/recipes/{rid}"), &ann, body)
+            .await;
+        assert_eq!(kept.status, StatusCode::OK, "{:?}", kept.body);
+        assert_eq!(num(&kept.body["cooked_weight_g"]), 600.0, "{:?}", kept.body);
+        assert_eq!(num(&kept.body["serving_weight_g"]), 150.0);
+    }
+    let cleared = app
+        .put(
+            &format!("/api/v1/recipes/{rid}"),
+            &ann,
+            json!({"name": "Pancakes", "servings": body["servings"], "cooked_weight_g": null}),
+        )
+        .await;
+    assert_eq!(cleared.status, StatusCode::OK, "{:?}", cleared.body);
+    assert!(cleared.body["cooked_weight_g"].is_null(), "{:?}", cleared.body);
+    let again = app
+        .put(&format!("/api/v1/recipes/{rid}"), &ann, body.clone())
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
 
     // Logging it is logging a food.
     let e = create(

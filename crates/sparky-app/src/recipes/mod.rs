@@ -30,7 +30,7 @@ mod write;
 
 pub use read::{ensure_visible, get, list};
 pub use write::{
-    add_ingredient, copy, create, delete, from_meal, remove_ingredient, set_details, update,
+    add_ingredient, copy, create, delete, from_meal, put, remove_ingredient, set_details, update,
     update_ingredient, Details,
 };
 
@@ -71,9 +71,11 @@ pub struct RecipeInput {
     pub servings: Amount,
     /// The whole dish's weight after cooking, in grams, if weighed: a serving's weight (so the
     /// recipe can be logged in grams) is this divided by `servings`. Without it the
-    /// ingredients' weight counts, when every ingredient's is known.
-    #[schema(value_type = Option<f64>, exclusive_minimum = 0, maximum = 1000000)]
-    pub cooked_weight_g: Option<Amount>,
+    /// ingredients' weight counts, when every ingredient's is known. Left out of a `PUT`, the
+    /// recipe keeps its cooked weight; `null` clears it.
+    #[schema(value_type = Option<f64>, nullable, exclusive_minimum = 0, maximum = 1000000)]
+    #[serde(default, deserialize_with = "crate::profile::present")]
+    pub cooked_weight_g: Option<Option<Amount>>,
     /// The ingredients, in order (at most 100; none yet is allowed while building it). Left
     /// out of a `PUT`, the recipe keeps its ingredients; sent, they replace them.
     #[schema(max_items = 100)]
@@ -204,6 +206,7 @@ impl RecipeInput {
         );
         let cooked_weight_g = self
             .cooked_weight_g
+            .flatten()
             .map(|w| sparky_core::units::round_dp(w.decimal(), 4));
         v.check(
             cooked_weight_g.is_none_or(|w| w > Decimal::ZERO && w <= Decimal::from(1_000_000)),

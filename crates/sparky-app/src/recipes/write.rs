@@ -136,7 +136,7 @@ pub async fn copy(tx: &mut UserTx, id: Uuid, c: &CopyInput) -> AppResult<Recipe>
     let input = RecipeInput {
         name,
         servings: from.servings,
-        cooked_weight_g: from.cooked_weight_g,
+        cooked_weight_g: Some(from.cooked_weight_g),
         ingredients: Some(
             from.ingredients
                 .iter()
@@ -320,6 +320,29 @@ pub async fn update(tx: &mut UserTx, id: Uuid, r: &NewRecipe) -> AppResult<Recip
     get(tx, id).await
 }
 
+/// `PUT /api/v1/recipes/{id}`: the recipe as sent. Ingredients and a cooked weight left out
+/// are kept (a renamed recipe kept its ingredients but lost its weight, and with it what a
+/// gram of it is); sent, they replace what it had.
+pub async fn put(tx: &mut UserTx, id: Uuid, input: &RecipeInput) -> AppResult<Recipe> {
+    let cooked_weight_g = match input.cooked_weight_g {
+        Some(sent) => sent,
+        None => lock_own(tx, id).await?.1.map(Amount),
+    };
+    match input.ingredients {
+        None => {
+            let details = Details::parse(&input.name, input.servings, cooked_weight_g)?;
+            set_details(tx, id, &details).await
+        }
+        Some(_) => {
+            let input = RecipeInput {
+                cooked_weight_g: Some(cooked_weight_g),
+                ..input.clone()
+            };
+            update(tx, id, &input.parse()?).await
+        }
+    }
+}
+
 /// A recipe's name, servings and cooked weight, as the web page's form changes them.
 #[derive(Debug, Clone)]
 pub struct Details {
@@ -338,7 +361,7 @@ impl Details {
         let r = RecipeInput {
             name: name.to_string(),
             servings,
-            cooked_weight_g,
+            cooked_weight_g: Some(cooked_weight_g),
             ingredients: None,
         }
         .parse()?;

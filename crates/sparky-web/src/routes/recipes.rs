@@ -135,14 +135,7 @@ async fn update_recipe(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<RecipeInput>,
 ) -> ApiResult<ApiJson<Recipe>> {
-    let recipe = match input.ingredients {
-        None => {
-            let details =
-                recipes::Details::parse(&input.name, input.servings, input.cooked_weight_g)?;
-            recipes::set_details(&mut tx, id, &details).await?
-        }
-        Some(_) => recipes::update(&mut tx, id, &input.parse()?).await?,
-    };
+    let recipe = recipes::put(&mut tx, id, &input).await?;
     tx.commit().await?;
     Ok(ApiJson(recipe))
 }

@@ -37,7 +37,7 @@ pub(super) async fn create_recipe(
     let input = RecipeInput {
         name: a.name,
         servings: a.servings,
-        cooked_weight_g: a.cooked_weight_g,
+        cooked_weight_g: Some(a.cooked_weight_g),
         ingredients: Some(
             a.ingredients
                 .into_iter()
