@@ -160,7 +160,8 @@ pub struct SummaryRow {
     pub eaten: Box<RawValue>,
     /// kcal
     pub burned: f64,
-    pub water_ml: f64,
+    /// Null for someone the owner does not share measurements with (unknown, not 0).
+    pub water_ml: Option<f64>,
     pub weight_kg: Option<f64>,
     pub entries: i64,
 }
@@ -206,16 +207,22 @@ impl Range {
 /// triggers (two tables because different family grants may read them), merged on the day,
 /// one row per day with data, which `days_of` lays onto the calendar; plus one last row (no
 /// day) naming the user.
-const RANGE_SQL: &str = "WITH who AS (SELECT coalesce($1::uuid, auth.uid()) AS id),
+static RANGE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH who AS (SELECT coalesce($1::uuid, auth.uid()) AS id),
      d AS (SELECT entry_date, entries, burned, eaten_json FROM diary_day_totals
            WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3),
      m AS (SELECT entry_date, water_ml, weight_kg FROM measurement_day_totals
            WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3)
      SELECT coalesce(d.entry_date, m.entry_date) AS day, d.entries::bigint AS entries,
-            d.burned, m.water_ml, m.weight_kg, d.eaten_json, NULL::uuid AS uid
+            d.burned, m.water_ml, m.weight_kg, d.eaten_json, NULL::uuid AS uid,
+            NULL::boolean AS measurements_visible
      FROM d FULL JOIN m ON m.entry_date = d.entry_date
      UNION ALL
-     SELECT NULL, NULL, NULL, NULL, NULL, NULL, (SELECT id FROM who)";
+     SELECT NULL, NULL, NULL, NULL, NULL, NULL, (SELECT id FROM who), {}",
+        Area::Measurements.visible_sql("(SELECT id FROM who)")
+    )
+});
 
 /// Lays the tagged rows of [`RANGE_SQL`] onto the days `from..=to`: (user id, one row a day).
 fn days_of(
@@ -232,16 +239,18 @@ fn days_of(
                 date,
                 eaten: RawValue::from_string("{}".to_string()).map_err(bad_json)?,
                 burned: 0.0,
-                water_ml: 0.0,
+                water_ml: Some(0.0),
                 weight_kg: None,
                 entries: 0,
             })
         })
         .collect::<AppResult<_>>()?;
     let mut user_id = None;
+    let mut water_visible = true;
     for r in rows {
         let Some(day) = r.get::<_, Option<NaiveDate>>(0) else {
             user_id = r.get::<_, Option<Uuid>>(6);
+            water_visible = r.get::<_, Option<bool>>(7) == Some(true);
             continue;
         };
         let Some(row) = usize::try_from((day - from).num_days())
@@ -253,7 +262,7 @@ fn days_of(
         let numeric = |i: usize| r.get::<_, Option<NumericF64>>(i).map(|n| n.0);
         row.entries = r.get::<_, Option<i64>>(1).unwrap_or(0);
         row.burned = numeric(2).unwrap_or(0.0);
-        row.water_ml = numeric(3).unwrap_or(0.0);
+        row.water_ml = Some(numeric(3).unwrap_or(0.0));
         row.weight_kg = numeric(4);
         if let Some(json) = r.get::<_, Option<String>>(5) {
             // Written by the database from NUMERIC columns; checked as JSON all the same.
@@ -261,6 +270,11 @@ fn days_of(
         }
     }
     let user_id = user_id.ok_or_else(|| AppError::internal("range summary: no user row"))?;
+    if !water_visible {
+        for day in &mut days {
+            day.water_ml = None;
+        }
+    }
     Ok((user_id, days))
 }
 
@@ -268,7 +282,7 @@ fn days_of(
 pub async fn range(tx: &mut UserTx, acting: Acting, range: Range) -> AppResult<RangeSummary> {
     acting.ensure_visible(tx, Area::Diary).await?;
     let rows = tx
-        .query(RANGE_SQL, &[&acting.owner, &range.from, &range.to])
+        .query(RANGE_SQL.as_str(), &[&acting.owner, &range.from, &range.to])
         .await?;
     range_from_rows(&rows, range)
 }
@@ -287,7 +301,7 @@ pub fn plan_range(reads: &mut Reads, acting: Acting, range: Range) -> RangePlan 
         Box::new(range.to),
     ];
     RangePlan {
-        rows: reads.add(RANGE_SQL, params),
+        rows: reads.add(RANGE_SQL.as_str(), params),
         range,
     }
 }
@@ -307,7 +321,7 @@ pub async fn range_and_commit(
 ) -> AppResult<RangeSummary> {
     acting.ensure_visible(&mut tx, Area::Diary).await?;
     let rows = tx
-        .query_and_commit(RANGE_SQL, &[&acting.owner, &range.from, &range.to])
+        .query_and_commit(RANGE_SQL.as_str(), &[&acting.owner, &range.from, &range.to])
         .await?;
     range_from_rows(&rows, range)
 }
@@ -417,7 +431,7 @@ pub fn plan_day(reads: &mut Reads, acting: Acting, date: NaiveDate) -> DayPlan {
         date,
         six_before,
         week: reads.add(
-            RANGE_SQL,
+            RANGE_SQL.as_str(),
             vec![owner(), Box::new(six_before), Box::new(date)],
         ),
         goals: reads.add(goals_sql, vec![owner(), Box::new(date)]),
@@ -484,8 +498,10 @@ fn summary_of(
         .map_err(|e| AppError::internal(format!("day totals: eaten_json: {e}")))?;
     let burned = amount(row.burned).decimal();
     // Water is a measurement: for someone who may not see those, it is unknown, not 0.
-    let water = (target_of("measurements_visible") == Some(Decimal::ONE))
-        .then(|| amount(row.water_ml).decimal());
+    let water = row
+        .water_ml
+        .filter(|_| target_of("measurements_visible") == Some(Decimal::ONE))
+        .map(|ml| amount(ml).decimal());
     let eaten_or_zero = |v: Option<Decimal>| v.unwrap_or(Decimal::ZERO);
     let calories = eaten_or_zero(eaten.calories);
     let (cal_t, protein_t, carbs_t, fat_t, water_t) = (

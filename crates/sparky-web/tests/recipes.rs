@@ -146,9 +146,7 @@ async fn a_recipe_adds_its_ingredients_up_and_logs_like_a_food() {
         json!({"name": "Pancakes", "servings": body["servings"]}),
         json!({"name": "Pancakes", "servings": body["servings"], "ingredients": body["ingredients"]}),
     ] {
-        let kept = app
-            .put(&format!("/api/v1/recipes/{rid}"), &ann, body)
-            .await;
+        let kept = app.put(&format!("/api/v1/recipes/{rid}"), &ann, body).await;
         assert_eq!(kept.status, StatusCode::OK, "{:?}", kept.body);
         assert_eq!(num(&kept.body["cooked_weight_g"]), 600.0, "{:?}", kept.body);
         assert_eq!(num(&kept.body["serving_weight_g"]), 150.0);
@@ -161,7 +159,11 @@ async fn a_recipe_adds_its_ingredients_up_and_logs_like_a_food() {
         )
         .await;
     assert_eq!(cleared.status, StatusCode::OK, "{:?}", cleared.body);
-    assert!(cleared.body["cooked_weight_g"].is_null(), "{:?}", cleared.body);
+    assert!(
+        cleared.body["cooked_weight_g"].is_null(),
+        "{:?}",
+        cleared.body
+    );
     let again = app
         .put(&format!("/api/v1/recipes/{rid}"), &ann, body.clone())
         .await;

@@ -331,6 +331,7 @@ async fn family_members_see_a_summary_only_with_a_diary_grant() {
     assert_eq!(r.body["days"][0]["eaten"]["calories"], 379.0);
     // reports opens measurements too: the water is known.
     assert_eq!(s.body["water_ml"], 0.0);
+    assert_eq!(r.body["days"][0]["water_ml"], 0.0, "{:?}", r.body);
 
     // A `calorie` grantee sees the diary but not measurements: water is unknown (null), not
     // "0 ml drunk"; the page says it is not shared.
@@ -346,6 +347,10 @@ async fn family_members_see_a_summary_only_with_a_diary_grant() {
     assert_eq!(c.body["eaten"]["calories"], 379.0);
     assert_eq!(c.body["water_ml"], Value::Null, "{:?}", c.body);
     assert_eq!(c.body["remaining"]["water"], Value::Null);
+    let r = app.get(&range, &cat).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["days"][0]["eaten"]["calories"], 379.0);
+    assert_eq!(r.body["days"][0]["water_ml"], Value::Null, "{:?}", r.body);
 }
 
 /// The per-day totals the summary reads are kept by triggers; every way the diary changes
