@@ -455,6 +455,8 @@ async fn a_family_member_sees_the_goals_without_the_forms() {
     let (_, fay) = app.user("fay@example.com").await;
     let (_, gus) = app.user("gus@example.com").await;
     set_goal(&app, &eve, "calorie_target", 2100.0).await;
+    set_goal(&app, &eve, "water_target", 2000.0).await;
+    log(&app, &eve, "water", 1500.0).await;
     for (who, access) in [
         ("fay@example.com", "calorie"),
         ("gus@example.com", "checkin"),
@@ -484,6 +486,9 @@ async fn a_family_member_sees_the_goals_without_the_forms() {
         page.body
     );
     assert!(!page.body.contains("No weight goal set"), "{}", page.body);
+    // Water is a measurement, not part of a diary share: unknown, not "0 ml".
+    assert!(!page.body.contains("0 ml of"), "{}", page.body);
+    assert!(page.body.contains("Not shared with you"), "{}", page.body);
     assert!(
         page.body
             .contains("Today against Test Person&#39;s targets"),
@@ -498,6 +503,16 @@ async fn a_family_member_sees_the_goals_without_the_forms() {
     assert!(!hidden.body.contains("2,100"), "{}", hidden.body);
     assert!(
         hidden.body.contains("No weight goal set"),
+        "{}",
+        hidden.body
+    );
+    // Nor does it say she ate nothing or has no targets: those are not shared.
+    assert!(!hidden.body.contains("kcal eaten"), "{}", hidden.body);
+    assert!(!hidden.body.contains("no target"), "{}", hidden.body);
+    assert!(
+        hidden
+            .body
+            .contains("diary and daily targets are not shared with you"),
         "{}",
         hidden.body
     );

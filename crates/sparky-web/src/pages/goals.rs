@@ -18,6 +18,7 @@ use sparky_app::goals::{self, Goal, ListFilter, SuggestQuery, WeekdayTargets};
 use sparky_app::AppError;
 use sparky_core::measure::{from_canonical, Dimension};
 use sparky_core::units::round_dp;
+use sparky_core::AccessType;
 use sparky_core::{GoalStatus, GoalType};
 
 use super::charts;
@@ -100,6 +101,9 @@ pub struct SuggestionView {
 struct GoalsPage {
     shell: Shell,
     own: bool,
+    /// The person shown shares their diary and daily targets (a `checkin` viewer sees only
+    /// the weight goal: no "0 kcal eaten", no "no target" for targets they have).
+    daily_shared: bool,
     ring: String,
     targets: Vec<TargetRow>,
     /// The days of the week, each with its own value of every daily target (form fields).
@@ -164,6 +168,9 @@ async fn render(
         }));
     }
     let own = shell.viewing.is_none();
+    let daily_shared = shell.may(AccessType::Calorie) || shell.may(AccessType::Reports);
+    // Water is a measurement: unknown to a viewer who may not see those.
+    let water_shared = shell.may_see_body();
     let active = active(&mut page).await?;
     let find = |gt: GoalType| active.iter().find(|g| g.goal_type == gt);
     let units = &shell.units;
@@ -203,7 +210,9 @@ async fn render(
                     format!("{} {unit}", number(v, 0))
                 }
             };
+            let unknown = water && !water_shared;
             let progress = match target {
+                _ if unknown => t.get("day.not_shared").to_string(),
                 Some(tg) => t.fill(
                     "goals.of",
                     &[("current", &text(current)), ("target", &text(tg))],
@@ -222,7 +231,11 @@ async fn render(
                     _ => "water",
                 },
                 value,
-                bar: charts::bar(current, target, &format!("{}: {progress}", t.get(name))),
+                bar: if unknown {
+                    String::new()
+                } else {
+                    charts::bar(current, target, &format!("{}: {progress}", t.get(name)))
+                },
                 progress,
             }
         })
@@ -296,6 +309,7 @@ async fn render(
         ring: charts::ring(eaten, 0.0, target, &center, sub, &ring_label),
         shell,
         own,
+        daily_shared,
         targets,
         weekdays,
         weekdays_open,
