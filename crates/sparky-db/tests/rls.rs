@@ -194,6 +194,8 @@ fn grantee_reads(table: &str, access: &str) -> bool {
     match table {
         "users" | "user_preferences" | "user_profiles" => true,
         "food_diary" | "exercise_diary" => matches!(access, "calorie" | "reports"),
+        // Which plans were applied to the diary, for those who may apply one to it.
+        "meal_plans" => access == "calorie",
         // The goals row here is a weight goal: it follows the weight (its start is one); the
         // daily targets follow the diary (crates/sparky-web/tests/goals.rs).
         "measurements" | "goals" => matches!(access, "checkin" | "reports"),
@@ -207,7 +209,7 @@ fn grantee_reads(table: &str, access: &str) -> bool {
 /// … and insert, update and delete it?
 fn grantee_writes(table: &str, access: &str) -> bool {
     match table {
-        "food_diary" | "exercise_diary" => access == "calorie",
+        "food_diary" | "exercise_diary" | "meal_plans" => access == "calorie",
         "measurements" => access == "checkin",
         _ => false,
     }
