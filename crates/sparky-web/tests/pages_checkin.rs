@@ -121,6 +121,29 @@ async fn bad_values_re_render_the_form_and_store_nothing() {
     assert!(r.body.contains("value=\"150\""), "what was typed stays");
     assert!(r.body.contains("value=\"lots\""));
     assert!(measurements(&app, &ann, "").await.is_empty());
+    // A date that is not one, or out of range, is a 422 naming it, for readings and water:
+    // not today's reading.
+    for bad in ["2026-02-30", "2200-01-01", "1899-12-31", "garbage"] {
+        for (path, field) in [("/checkin", "m.waist"), ("/checkin/water", "amount")] {
+            let r = post(
+                &app,
+                path,
+                &ann,
+                None,
+                Some(&csrf),
+                &[("date", bad), (field, "31")],
+            )
+            .await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{path} {bad}: {}",
+                r.body
+            );
+            assert!(r.body.contains("date"), "{}", r.body);
+        }
+    }
+    assert!(measurements(&app, &ann, "").await.is_empty());
 
     // Out of range only (numbers parse): the application layer's message, next to body fat.
     let r = post(

@@ -142,6 +142,39 @@ async fn strength_sets_and_cardio_are_logged_with_records_and_history() {
     assert_eq!(r.location, "/exercise?date=2026-11-20");
     let logged = workouts(&app, &ann, "2026-11-20").await;
     assert_eq!(logged.len(), 1);
+    // A date that is not one, or out of range, is a 422 naming it: not today's workout.
+    for bad in ["2026-02-30", "2200-01-01", "garbage"] {
+        let r = post(
+            &app,
+            "/exercise/log",
+            &ann,
+            None,
+            Some(&csrf),
+            &[
+                ("exercise_id", &bench),
+                ("date", bad),
+                ("reps_1", "10"),
+                ("weight_1", "135"),
+            ],
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.body
+        );
+        assert!(r.body.contains("date"), "{}", r.body);
+    }
+    let stored: i64 = app
+        .db
+        .owner_client()
+        .await
+        .query_one("SELECT count(*) FROM exercise_diary", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 1, "nothing stored for a bad date");
     assert_eq!(logged[0]["sets"].as_array().unwrap().len(), 2);
     assert_eq!(logged[0]["sets"][1]["weight"], json!(155.0));
     assert_eq!(logged[0]["sets"][1]["unit"], "lb");

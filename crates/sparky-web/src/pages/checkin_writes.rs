@@ -35,7 +35,7 @@ pub async fn log(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let date: Option<NaiveDate> = field("date").parse().ok();
+    let date = super::optional_form_date("date", &field("date"))?;
     let note = field("note");
     let mut typed = Typed {
         note: note.clone(),
@@ -118,6 +118,9 @@ pub async fn water(
     mut page: Page,
     PageForm(form): PageForm<WaterForm>,
 ) -> Result<Response, PageError> {
+    if let Some(d) = form.date {
+        super::form_date("date", d)?;
+    }
     let (text, unit) = match (&form.ml, &form.amount) {
         (Some(ml), _) => (ml.clone(), Some("ml".to_string())),
         (None, Some(a)) => (a.clone(), None),

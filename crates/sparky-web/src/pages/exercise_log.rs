@@ -248,7 +248,7 @@ async fn log(
     let id: Uuid = field("exercise_id")
         .parse()
         .map_err(|_| PageError::invalid("exercise_id", "is not an exercise"))?;
-    let date: Option<NaiveDate> = field("date").parse().ok();
+    let date = super::optional_form_date("date", &field("date"))?;
     let t = page.t;
     let mut errors = FormErrors::new();
     let nan = t.get("form.not_a_number");

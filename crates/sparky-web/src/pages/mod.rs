@@ -536,6 +536,23 @@ pub(crate) fn form_date(field: &str, d: chrono::NaiveDate) -> Result<sparky_core
     sparky_core::Date::new(d).map_err(|e| PageError::invalid(field, e.to_string()))
 }
 
+/// A day typed into the form field `field`: empty is none (the form's default, today); any
+/// other text must be a date within the range every date is kept to, else the 422 page names
+/// the field (an unreadable date had filed the entry under today).
+pub(crate) fn optional_form_date(
+    field: &str,
+    text: &str,
+) -> Result<Option<chrono::NaiveDate>, PageError> {
+    match text.trim() {
+        "" => Ok(None),
+        typed => {
+            let d = chrono::NaiveDate::parse_from_str(typed, "%Y-%m-%d")
+                .map_err(|_| PageError::invalid(field, "must be a date like 2026-03-01"))?;
+            Ok(Some(form_date(field, d)?.get()))
+        }
+    }
+}
+
 impl From<AppError> for PageError {
     fn from(e: AppError) -> PageError {
         match e {
