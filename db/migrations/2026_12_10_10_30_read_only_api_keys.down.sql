@@ -50,4 +50,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
+-- Without the column a read-only key would be a key that can write: those are deleted instead
+-- (their owners make new ones).
+DELETE FROM api_keys WHERE read_only;
 ALTER TABLE api_keys DROP COLUMN read_only;

@@ -244,7 +244,13 @@ pub enum MigrateAction {
         description: String,
     },
     /// Roll back the newest migration, or every migration down to and including VERSION, using `.down.sql` files.
-    Down { version: Option<String> },
+    /// Refused while anything else is connected (stop `sparky serve` first); takes a backup first.
+    Down {
+        version: Option<String>,
+        /// Roll back without taking a backup first (a rollback drops what later migrations added).
+        #[arg(long)]
+        no_backup: bool,
+    },
 }
 
 /// Passwords for `user create` and `user set-password` come from the environment variable

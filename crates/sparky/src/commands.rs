@@ -174,7 +174,32 @@ async fn migrate_command(
                 println!("recorded new checksum {checksum} for {version}");
                 Ok(ExitCode::SUCCESS)
             }
-            MigrateAction::Down { version } => {
+            MigrateAction::Down { version, no_backup } => {
+                // A rollback drops what later migrations added (columns, tables, the rows in
+                // them): never under a running server, and never without a copy to go back to.
+                let others = crate::backup::other_sessions(&client).await?;
+                if others > 0 {
+                    anyhow::bail!(
+                        "{others} other session(s) are connected to the database (is `sparky serve` \
+                         running?); stop them before rolling back. Nothing was rolled back"
+                    );
+                }
+                drop(client);
+                if !no_backup {
+                    let dir = crate::backup::backup_dir(db, None);
+                    let (path, _) = crate::backup::take(
+                        config.config(),
+                        &db.app_role,
+                        &dir,
+                        crate::backup::Kind::PreMigrate,
+                    )
+                    .await
+                    .context(
+                        "backing up before the rollback failed, so nothing was rolled back \
+                         (--no-backup rolls back without one)",
+                    )?;
+                    println!("backed up to {}", path.display());
+                }
                 for v in migrator.down(config, version.as_deref()).await? {
                     println!("rolled back {v}");
                 }

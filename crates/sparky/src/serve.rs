@@ -14,6 +14,11 @@ pub(crate) async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<ExitCo
     crate::open_files::raise_limit();
     let migrator = migrator(db, &args.migrations)?;
     let mut located = sparky_db::locate(&settings(db)).await?;
+    // Held until this process exits. Refused, it leaves the cluster as it found it.
+    let _claim = match located.embedded {
+        Some(_) => Some(claim_data_dir(&db.data_dir)?),
+        None => None,
+    };
     let supervisor = located
         .embedded
         .as_ref()
@@ -29,6 +34,42 @@ pub(crate) async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<ExitCo
         }
     }
     result.map(|_| ExitCode::SUCCESS)
+}
+
+/// Claims the data directory for this serving process: an exclusive lock on
+/// `<dir>/.serve.lock` (with this process's id in it), held until the process exits. A second
+/// `serve` on the same directory is refused before it does anything; it used to adopt the
+/// running cluster and stop it under the first on its way out.
+fn claim_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    use std::io::{Read, Seek, Write};
+    let path = dir.join(".serve.lock");
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {
+            file.set_len(0)?;
+            file.rewind()?;
+            writeln!(file, "{}", std::process::id())?;
+            Ok(file)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            anyhow::bail!(
+                "another `sparky serve` (pid {}) is using {}; stop it first",
+                pid.trim(),
+                dir.display()
+            )
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {}", path.display()))
+        }
+    }
 }
 
 async fn serve_with(

@@ -143,6 +143,46 @@ async fn migrate_status_up_and_doctor() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("food_diary"), "{}", text(&out));
     assert!(text(&out).contains("FORCE ROW LEVEL SECURITY"));
+    owner
+        .batch_execute("ALTER TABLE food_diary FORCE ROW LEVEL SECURITY")
+        .await
+        .unwrap();
+
+    // A rollback is refused while someone else is connected, and backs up first.
+    let newest: String = owner
+        .query_one("SELECT max(version) FROM migrations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let out = run(sparky().args(["migrate", "down"]).env("DATABASE_URL", &url));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("1 other session(s) are connected"),
+        "{}",
+        text(&out)
+    );
+    drop(owner);
+    // The connection closes when its task runs; `run` below blocks this thread.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let backups = tempfile::tempdir().unwrap();
+    let out = run(sparky()
+        .args(["migrate", "down"])
+        .env("DATABASE_URL", &url)
+        .env("SPARKY_DATA_DIR", backups.path()));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("backed up to"), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("rolled back {newest}")),
+        "{}",
+        text(&out)
+    );
+    let owner = db.owner_client().await;
+    let after: String = owner
+        .query_one("SELECT max(version) FROM migrations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(after < newest, "{after} {newest}");
 }
 
 #[tokio::test]
@@ -345,6 +385,28 @@ fn serve_with_the_embedded_database() {
     let server = Server::start(sparky().env("SPARKY_DATA_DIR", data));
     assert_eq!(server.get("/healthz").0, 200);
     assert!(data.join("postgres/PG_VERSION").exists());
+    // A second server on the same directory is refused and leaves the first's database
+    // running; so is a rollback under it.
+    let second = run(sparky()
+        .arg("serve")
+        .env("SPARKY_DATA_DIR", data)
+        .env("SPARKY_BIND", "127.0.0.1:0"));
+    assert!(!second.status.success());
+    assert!(
+        text(&second).contains("another `sparky serve` (pid"),
+        "{}",
+        text(&second)
+    );
+    let down = run(sparky()
+        .args(["migrate", "down"])
+        .env("SPARKY_DATA_DIR", data));
+    assert!(!down.status.success());
+    assert!(
+        text(&down).contains("other session(s) are connected"),
+        "{}",
+        text(&down)
+    );
+    assert_eq!(server.get("/readyz").0, 200, "the first server is unharmed");
     let log = server.log.clone();
     assert!(server.terminate().success());
     assert!(

@@ -25,7 +25,7 @@ use sparky_db::{MigrationSource, Migrator};
 use crate::cli::{DbArgs, MigrationArgs};
 
 use doctor::human_size;
-use dump::take;
+pub(crate) use dump::take;
 use restore::{check_compatible, restore_into, verify};
 
 mod doctor;
@@ -35,6 +35,7 @@ mod schedule;
 mod tools;
 
 pub use doctor::doctor_finding;
+pub(crate) use restore::other_sessions;
 pub use schedule::{before_migrations, schedule};
 
 /// Manifest format; bumped when a field changes meaning.

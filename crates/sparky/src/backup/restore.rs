@@ -122,20 +122,9 @@ pub(super) fn check_compatible(
     Ok(())
 }
 
-pub(super) async fn restore_into(
-    config: &Config,
-    db: &DbArgs,
-    file: &Path,
-    manifest: Option<&Manifest>,
-    force: bool,
-    migrator: &Migrator,
-) -> anyhow::Result<String> {
-    let client = sparky_db::connect(config)
-        .await
-        .context("connecting to the database to restore into")?;
-    let info = ServerInfo::read(&client).await?;
-
-    // Sessions of a server that was just stopped take a moment to end.
+/// How many other sessions use the database, after giving those of a server that was just
+/// stopped a few seconds to end.
+pub(crate) async fn other_sessions(client: &tokio_postgres::Client) -> anyhow::Result<i64> {
     let mut others: i64 = 0;
     for attempt in 0..25 {
         if attempt > 0 {
@@ -154,6 +143,23 @@ pub(super) async fn restore_into(
             break;
         }
     }
+    Ok(others)
+}
+
+pub(super) async fn restore_into(
+    config: &Config,
+    db: &DbArgs,
+    file: &Path,
+    manifest: Option<&Manifest>,
+    force: bool,
+    migrator: &Migrator,
+) -> anyhow::Result<String> {
+    let client = sparky_db::connect(config)
+        .await
+        .context("connecting to the database to restore into")?;
+    let info = ServerInfo::read(&client).await?;
+
+    let others = other_sessions(&client).await?;
     if others > 0 {
         bail!(
             "{others} other session(s) are connected to database {} (is `sparky serve` running?); \
