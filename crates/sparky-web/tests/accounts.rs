@@ -524,3 +524,144 @@ async fn per_address_signup_limit() {
         .unwrap();
     assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
 }
+
+/// `DELETE /api/v1/me` with the password deletes the account and everything it owns; another
+/// person's diary entry of one of its foods keeps what it recorded, and grants both ways go.
+#[tokio::test]
+async fn deleting_your_account_removes_everything_you_own() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (bob_id, bob) = app.user("bob@example.com").await;
+    let cake = app
+        .post(
+            "/api/v1/foods",
+            &ann,
+            json!({"name": "Ann's cake", "servings": [{"size": 1, "unit": "slice",
+                   "nutrients": {"calories": 320}}]}),
+        )
+        .await;
+    assert_eq!(cake.status, StatusCode::CREATED, "{:?}", cake.body);
+    let cake = cake.body["id"].as_str().unwrap().to_string();
+    for (from, to, access) in [
+        (&ann, "bob@example.com", "food_list"),
+        (&bob, "ann@example.com", "calorie"),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/family-access",
+                from,
+                json!({"grantee_email": to, "access_type": access}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    for who in [&ann, &bob] {
+        let r = app
+            .post(
+                "/api/v1/diary",
+                who,
+                json!({"food_item_id": cake, "quantity": 1, "meal_type": "snack", "date": "2026-05-01"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let r = app
+        .post(
+            "/api/v1/measurements",
+            &ann,
+            json!({"type": "weight", "value": 60, "unit": "kg", "date": "2026-05-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let key = app
+        .post(
+            "/api/v1/api-keys",
+            &ann,
+            json!({"name": "dashboard", "read_only": true}),
+        )
+        .await;
+    let read_only = key.body["key"].as_str().unwrap().to_string();
+
+    let delete = async |who: &As, password: &str| {
+        let mut req = app
+            .client
+            .delete(format!("{}/api/v1/me", app.base))
+            .json(&json!({"password": password}));
+        req = match who {
+            As::Cookie(c) => req
+                .header("cookie", format!("sparky_session={c}"))
+                .header("origin", app.origin()),
+            As::Key(k) => req.bearer_auth(k),
+            As::Nobody => req,
+        };
+        req.send().await.unwrap()
+    };
+    let wrong = delete(&ann, "not my password").await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let ro = delete(&As::Key(read_only.clone()), PASSWORD).await;
+    assert_eq!(ro.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/api/v1/me", &ann).await.status, StatusCode::OK);
+
+    let done = delete(&ann, PASSWORD).await;
+    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+    let cleared = done.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    assert_eq!(
+        app.get("/api/v1/me", &ann).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/api/v1/me", &As::Key(read_only)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("ann@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Nothing of Ann's is left in any table with an owner column.
+    let owner = app.db.owner_client().await;
+    let columns = owner
+        .query(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns
+             WHERE table_schema IN ('public', 'auth')
+               AND column_name IN ('user_id', 'grantor_user_id', 'grantee_user_id')
+               AND table_name IN (SELECT table_name FROM information_schema.tables
+                                  WHERE table_type = 'BASE TABLE')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(columns.len() > 10, "{}", columns.len());
+    let ann_uuid: uuid::Uuid = ann_id.parse().unwrap();
+    for c in &columns {
+        let (schema, table, column): (String, String, String) = (c.get(0), c.get(1), c.get(2));
+        let n: i64 = owner
+            .query_one(
+                &format!("SELECT count(*) FROM {schema}.{table} WHERE {column} = $1"),
+                &[&ann_uuid],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 0, "{schema}.{table}.{column}");
+    }
+    // Bob keeps his entry of Ann's cake, with what it recorded.
+    let day = app.get("/api/v1/diary/2026-05-01", &bob).await;
+    assert_eq!(day.status, StatusCode::OK);
+    assert!(
+        day.body.to_string().contains("Ann's cake"),
+        "{:?}",
+        day.body
+    );
+    assert!(day.body.to_string().contains("320"), "{:?}", day.body);
+    let n: i64 = owner
+        .query_one(
+            "SELECT count(*) FROM food_diary WHERE user_id = $1",
+            &[&bob_id.parse::<uuid::Uuid>().unwrap()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+}

@@ -299,6 +299,39 @@ pub async fn change_password(tx: &mut UserTx, input: ChangePasswordInput) -> App
     Ok(())
 }
 
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteAccountInput {
+    /// Your password, to confirm.
+    #[schema(max_length = 1024)]
+    pub password: String,
+}
+
+/// Deletes the signed-in user's account and everything it owns (diaries, foods, recipes,
+/// measurements, goals, plans, chats, keys, sessions, family grants both ways), in one
+/// statement whose foreign keys cascade. Other people's diary entries of one of its foods
+/// keep what they recorded. Backups taken before keep it until they are pruned.
+pub async fn delete_me(tx: &mut UserTx, input: DeleteAccountInput) -> AppResult<()> {
+    let row = tx
+        .query_one(
+            "SELECT c.password_hash FROM users u, auth.login_credentials(u.email) c
+             WHERE u.id = auth.uid()",
+            &[],
+        )
+        .await?;
+    let stored: String = row.get(0);
+    if !credentials::verify_password(input.password, stored).await? {
+        return Err(AppError::invalid("password", "is wrong"));
+    }
+    let n = tx
+        .execute("DELETE FROM users WHERE id = auth.uid()", &[])
+        .await?;
+    if n != 1 {
+        return Err(AppError::Unauthenticated);
+    }
+    Ok(())
+}
+
 /// Deletes expired sessions and sign-in attempts older than a minute; returns how many
 /// sessions went. Runs without a user (housekeeping).
 pub async fn purge_expired(anonymous: &mut UserTx) -> AppResult<i32> {

@@ -8,8 +8,8 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sparky_app::accounts::{
-    self, credentials, ChangePasswordInput, LoginInput, LoginLimits, RegisterInput, SignIn,
-    UpdateMeInput, User,
+    self, credentials, ChangePasswordInput, DeleteAccountInput, LoginInput, LoginLimits,
+    RegisterInput, SignIn, UpdateMeInput, User,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(register))
         .routes(routes!(login))
         .routes(routes!(logout))
-        .routes(routes!(me, update_me))
+        .routes(routes!(me, update_me, delete_me))
         .routes(routes!(change_password))
 }
 
@@ -208,6 +208,27 @@ async fn update_me(
     let user = accounts::update_me(&mut tx, input).await?;
     tx.commit().await?;
     Ok(ApiJson(user))
+}
+
+/// Delete your account and all your data, for good (confirm with your password). Export it
+/// first (`GET /api/v1/export`) to keep a copy. A read-only API key cannot.
+#[utoipa::path(delete, path = "/api/v1/me", tag = "accounts",
+    request_body = DeleteAccountInput,
+    responses(
+        (status = 204, description = "Deleted; the session cookie is cleared"),
+        (status = 422, description = "Wrong password", body = ErrorBody),
+    ))]
+async fn delete_me(
+    State(state): State<AppState>,
+    Auth { mut tx, .. }: Auth,
+    ApiJson(input): ApiJson<DeleteAccountInput>,
+) -> ApiResult<Response> {
+    accounts::delete_me(&mut tx, input).await?;
+    tx.commit().await?;
+    tracing::info!("account deleted by its owner");
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    set_cookie(response.headers_mut(), &state.config, "", 0);
+    Ok(response)
 }
 
 /// Change your password; every other session of yours ends.
