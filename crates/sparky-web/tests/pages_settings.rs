@@ -719,3 +719,113 @@ async fn saving_the_profile_keeps_the_height_it_shows() {
         );
     }
 }
+
+/// Settings → Security: an expired key says so; deleting the account needs the password, then
+/// signs out and says it on the sign-in page.
+#[tokio::test]
+async fn keys_show_their_expiry_and_the_account_can_be_deleted() {
+    let app = TestApp::spawn().await;
+    let (id, me) = app.user("kim@example.com").await;
+    let key = app
+        .post(
+            "/api/v1/api-keys",
+            &me,
+            json!({"name": "old script", "expires_at": "2030-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(key.status, StatusCode::CREATED, "{:?}", key.body);
+    app.db
+        .owner_client()
+        .await
+        .execute(
+            "UPDATE api_keys SET expires_at = now() - interval '1 day' WHERE name = 'old script'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let page = get(&app, "/settings/security", &me).await;
+    assert!(page.body.contains("expired "), "{}", page.body);
+    assert!(page.body.contains("no longer works"), "{}", page.body);
+
+    let wrong = submit(
+        &app,
+        "/settings/security",
+        "/settings/delete-account",
+        &me,
+        &[("password", "not it at all")],
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("nothing was deleted"), "{}", wrong.body);
+    assert_eq!(app.get("/api/v1/me", &me).await.status, StatusCode::OK);
+
+    let done = submit(
+        &app,
+        "/settings/security",
+        "/settings/delete-account",
+        &me,
+        &[("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location, "/signin?deleted=1");
+    assert_eq!(
+        app.get("/api/v1/me", &me).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let users: i64 = app
+        .db
+        .owner_client()
+        .await
+        .query_one(
+            "SELECT count(*) FROM users WHERE id = $1",
+            &[&id.parse::<uuid::Uuid>().unwrap()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(users, 0);
+    let signin = get(&app, "/signin?deleted=1", &As::Nobody).await;
+    assert!(
+        signin
+            .body
+            .contains("Your account and all its data were deleted"),
+        "{}",
+        signin.body
+    );
+}
+
+/// With sign-ups closed, the sign-in page does not offer an account and the register page says
+/// why instead of taking a form it would refuse; the first account is still welcome.
+#[tokio::test]
+async fn closed_sign_ups_are_said_before_the_form() {
+    let app = TestApp::spawn_with(sparky_web::WebConfig {
+        allow_signup: false,
+        ..Default::default()
+    })
+    .await;
+    let first = get(&app, "/register", &As::Nobody).await;
+    assert!(
+        first.body.contains("action=\"/register\""),
+        "{}",
+        first.body
+    );
+    assert_eq!(
+        app.register("admin@example.com", PASSWORD).await.status,
+        StatusCode::CREATED
+    );
+    let register = get(&app, "/register", &As::Nobody).await;
+    assert!(
+        !register.body.contains("action=\"/register\""),
+        "{}",
+        register.body
+    );
+    assert!(register.body.contains("does not take new accounts"));
+    let signin = get(&app, "/signin", &As::Nobody).await;
+    assert!(
+        !signin.body.contains("href=\"/register\""),
+        "{}",
+        signin.body
+    );
+    assert!(signin.body.contains("does not take new accounts"));
+}

@@ -139,7 +139,7 @@ async fn errors_have_one_shape_and_the_right_status() {
     assert_error(&r, StatusCode::NOT_FOUND, "not_found");
     let r = app.get("/api/v1/nope", &As::Nobody).await;
     assert_error(&r, StatusCode::NOT_FOUND, "not_found");
-    let r = app.delete("/api/v1/me", &me).await;
+    let r = app.delete("/api/v1/auth/login", &me).await;
     assert_error(&r, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
 
     // Missing or bad credentials.

@@ -298,6 +298,15 @@ pub enum UserAction {
         /// Email address of the account.
         email: String,
     },
+    /// Delete an account and all its data, for good (backups taken before keep it until they
+    /// are pruned). Users can delete their own in Settings.
+    Delete {
+        /// Email address of the account.
+        email: String,
+        /// Confirm: without it nothing is deleted.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

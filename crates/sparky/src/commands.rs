@@ -72,8 +72,9 @@ pub(crate) async fn with_database<T>(
 ) -> anyhow::Result<T> {
     if db.database_url.is_none() && !db.data_dir.join("postgres").join("PG_VERSION").exists() {
         anyhow::bail!(
-            "no Sparky database in {}: start `sparky serve` once to create it, or point \
-             SPARKY_DATA_DIR (--data-dir) at the directory your server uses",
+            "no Sparky database in {}: `sparky migrate up` creates it without serving (then \
+             `sparky user create --admin` makes the first account before anyone can register), \
+             or point SPARKY_DATA_DIR (--data-dir) at the directory your server uses",
             db.data_dir.display()
         );
     }
@@ -319,6 +320,21 @@ async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Result<ExitCod
                 } else {
                     eprintln!("already enabled");
                 }
+            }
+            UserAction::Delete { email, yes } => {
+                if !yes {
+                    anyhow::bail!(
+                        "this deletes {} and all their data for good; run it again with --yes \
+                         (`sparky export --user {}` keeps a copy first). Nothing was deleted",
+                        email.trim(),
+                        email.trim()
+                    );
+                }
+                let (diary, measurements, workouts) = users::delete(&mut client, &email).await?;
+                eprintln!(
+                    "deleted, with {diary} diary entries, {measurements} measurements and \
+                     {workouts} workouts"
+                );
             }
         }
         Ok(ExitCode::SUCCESS)

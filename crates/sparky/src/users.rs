@@ -135,6 +135,12 @@ pub async fn disable(client: &mut Client, email: &str) -> anyhow::Result<(bool, 
     admin::disable(client, email).await.map_err(unknown(email))
 }
 
+/// Deletes the account and its data; returns the diary entries, measurements and workouts
+/// that went with it.
+pub async fn delete(client: &mut Client, email: &str) -> anyhow::Result<(i64, i64, i64)> {
+    admin::delete(client, email).await.map_err(unknown(email))
+}
+
 /// Re-enables the account; returns whether it was disabled.
 pub async fn enable(client: &Client, email: &str) -> anyhow::Result<bool> {
     admin::enable(client, email).await.map_err(unknown(email))

@@ -95,7 +95,14 @@ async fn sessions_of(owner: &tokio_postgres::Client, email: &str) -> i64 {
 
 #[test]
 fn every_user_subcommand_has_help() {
-    for sub in ["create", "list", "set-password", "disable", "enable"] {
+    for sub in [
+        "create",
+        "list",
+        "set-password",
+        "disable",
+        "enable",
+        "delete",
+    ] {
         let out = run(sparky("postgres://unused")
             .args(["user", sub, "--help"])
             .env_remove("DATABASE_URL"));
@@ -368,4 +375,48 @@ async fn disable_and_enable() {
         assert!(!out.status.success(), "{sub}");
         assert!(text(&out).contains("no account"), "{}", text(&out));
     }
+}
+
+#[tokio::test]
+async fn delete_needs_yes_and_removes_the_account_with_its_data() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let owner = db.owner_client().await;
+    for email in ["ivy@example.com", "jon@example.com"] {
+        let out = create(&url, email, PASSWORD, &[]);
+        assert!(out.status.success(), "{}", text(&out));
+        add_session(&owner, email).await;
+    }
+    owner
+        .execute(
+            "INSERT INTO measurements (user_id, type, value, unit, measured_at)
+             SELECT id, 'weight', 70, 'kg', now() FROM users WHERE email = 'ivy@example.com'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let out = run(sparky(&url).args(["user", "delete", "ivy@example.com"]));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("--yes"), "{}", text(&out));
+    assert_eq!(count_users(&owner, "ivy@example.com").await, 1);
+
+    let out = run(sparky(&url).args(["user", "delete", "IVY@example.com", "--yes"]));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("1 measurements"), "{}", text(&out));
+    assert_eq!(count_users(&owner, "ivy@example.com").await, 0);
+    let left: i64 = owner
+        .query_one("SELECT count(*) FROM measurements", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+    assert_eq!(
+        sessions_of(&owner, "jon@example.com").await,
+        1,
+        "others keep theirs"
+    );
+
+    let out = run(sparky(&url).args(["user", "delete", "nobody@example.com", "--yes"]));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("no account"), "{}", text(&out));
 }

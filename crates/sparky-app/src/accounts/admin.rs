@@ -197,6 +197,31 @@ pub async fn disable(client: &mut Client, email: &str) -> AppResult<(bool, u64)>
     Ok((was_active, n))
 }
 
+/// Deletes the account and everything it owns (foreign keys cascade; other people's entries
+/// of its foods keep what they recorded). Returns how many diary entries, measurements and
+/// workouts went with it.
+pub async fn delete(client: &mut Client, email: &str) -> AppResult<(i64, i64, i64)> {
+    let tx = client.transaction().await.map_err(owner_error)?;
+    let row = tx
+        .query_opt(
+            "SELECT u.id,
+                    (SELECT count(*) FROM food_diary WHERE user_id = u.id),
+                    (SELECT count(*) FROM measurements WHERE user_id = u.id),
+                    (SELECT count(*) FROM exercise_diary WHERE user_id = u.id)
+             FROM users u WHERE lower(u.email) = lower(btrim($1)) FOR UPDATE",
+            &[&email],
+        )
+        .await
+        .map_err(owner_error)?
+        .ok_or_else(|| unknown(email))?;
+    let id: Uuid = row.get(0);
+    tx.execute("DELETE FROM users WHERE id = $1", &[&id])
+        .await
+        .map_err(owner_error)?;
+    tx.commit().await.map_err(owner_error)?;
+    Ok((row.get(1), row.get(2), row.get(3)))
+}
+
 /// Re-enables the account. Returns whether it was disabled before.
 pub async fn enable(client: &Client, email: &str) -> AppResult<bool> {
     let row = client

@@ -23,6 +23,10 @@ struct SignInPage {
     next: String,
     email: String,
     error: Option<String>,
+    /// Offer "Create an account" (not when the server takes no new accounts).
+    signup_open: bool,
+    /// Said once, after an account was deleted.
+    notice: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -30,6 +34,9 @@ struct SignInPage {
 struct RegisterPage {
     shell: Shell,
     first: bool,
+    /// New accounts are refused (SPARKY_ALLOW_SIGNUP=false and accounts exist): the page says
+    /// so instead of taking a form it will refuse.
+    closed: bool,
     full_name: String,
     email: String,
     error: Option<String>,
@@ -38,6 +45,8 @@ struct RegisterPage {
 #[derive(Deserialize, Default)]
 pub struct NextParam {
     next: Option<String>,
+    /// `1` after the account was deleted.
+    deleted: Option<String>,
 }
 
 /// Where to go after signing in: a path on this server only. Browsers drop tabs and line
@@ -61,14 +70,25 @@ fn messages(headers: &HeaderMap) -> Messages {
     )
 }
 
-pub async fn signin_form(headers: HeaderMap, PageQuery(p): PageQuery<NextParam>) -> Response {
+pub async fn signin_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageQuery(p): PageQuery<NextParam>,
+) -> Response {
     let t = messages(&headers);
     html(&SignInPage {
         shell: Shell::public(t, t.get("signin.title")),
         next: safe_next(p.next.as_deref()),
         email: String::new(),
         error: None,
+        signup_open: signup_open(&state).await,
+        notice: p.deleted.is_some().then_some("signin.account_deleted"),
     })
+}
+
+/// Whether someone may create an account here now.
+async fn signup_open(state: &AppState) -> bool {
+    state.config.allow_signup || is_first_account(state).await
 }
 
 /// Fields left out of the form read as empty: the page then says what is missing.
@@ -90,7 +110,7 @@ async fn read_form<T: serde::de::DeserializeOwned>(body: axum::body::Body) -> Re
         .map_err(PageError::unreadable)
 }
 
-fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+pub(crate) fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     let cookie = format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
         if state.config.secure_cookies {
@@ -125,12 +145,15 @@ pub async fn signin(
         Err(e) => return e.into_response(),
     };
     let next = safe_next(form.next.as_deref());
+    let signup_open = state.config.allow_signup;
     let again = |error: String| {
         html(&SignInPage {
             shell: Shell::public(t, t.get("signin.title")),
             next: next.clone(),
             email: form.email.clone(),
             error: Some(error),
+            signup_open,
+            notice: None,
         })
     };
     if form.email.trim().is_empty() || form.password.is_empty() {
@@ -206,9 +229,11 @@ pub async fn signin(
 
 pub async fn register_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let t = messages(&headers);
+    let first = is_first_account(&state).await;
     html(&RegisterPage {
         shell: Shell::public(t, t.get("register.title")),
-        first: is_first_account(&state).await,
+        first,
+        closed: !first && !state.config.allow_signup,
         full_name: String::new(),
         email: String::new(),
         error: None,
@@ -254,6 +279,7 @@ pub async fn register(
         html(&RegisterPage {
             shell: Shell::public(t, t.get("register.title")),
             first,
+            closed: !first && !state.config.allow_signup,
             full_name: form.full_name.clone(),
             email: form.email.clone(),
             error: Some(error),

@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/sessions/{id}/end", post(end_session))
         .route("/settings/keys", post(create_key))
         .route("/settings/keys/{id}/revoke", post(revoke_key))
+        .route("/settings/delete-account", post(delete_account))
 }
 
 pub struct SessionView {
@@ -45,6 +46,9 @@ pub struct KeyView {
     pub created: String,
     pub last_used: String,
     pub read_only: bool,
+    /// "expires 2 Jan 2027" or "expired 1 Dec 2026"; empty when it does not expire.
+    pub expiry: String,
+    pub expired: bool,
 }
 
 #[derive(Template)]
@@ -127,6 +131,14 @@ async fn render(
                 .map(|c| when(&t, c, &tz))
                 .unwrap_or_else(|| never.to_string()),
             read_only: k.read_only,
+            expired: k.expires_at.is_some_and(|at| at <= chrono::Utc::now()),
+            expiry: match k.expires_at {
+                Some(at) if at <= chrono::Utc::now() => {
+                    t.fill("settings.key_expired", &[("when", &when(&t, at, &tz))])
+                }
+                Some(at) => t.fill("settings.key_expires", &[("when", &when(&t, at, &tz))]),
+                None => String::new(),
+            },
         })
         .collect();
     page.tx.commit().await?;
@@ -189,6 +201,47 @@ async fn change_password(
         }
         Err(e @ AppError::Invalid(_)) => {
             let errors = Errors::from_app(&t, "settings.err", &e).unwrap_or_default();
+            invalid(page, errors, KeyForm::default()).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DeleteAccountForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// Deletes the account and all its data (with the password), signs this browser out and
+/// says so on the sign-in page.
+async fn delete_account(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut page: Page,
+    PageForm(form): PageForm<DeleteAccountForm>,
+) -> Result<Response, PageError> {
+    let t = page.t;
+    let input = accounts::DeleteAccountInput {
+        password: form.password,
+    };
+    match accounts::delete_me(&mut page.tx, input).await {
+        Ok(()) => {
+            page.tx.commit().await?;
+            tracing::info!("account deleted by its owner");
+            let mut response = redirect("/signin?deleted=1");
+            let headers = response.headers_mut();
+            headers.append(
+                axum::http::header::SET_COOKIE,
+                super::super::auth_pages::session_cookie(&state, "", 0),
+            );
+            headers.append(
+                axum::http::header::SET_COOKIE,
+                super::super::forget_viewing_cookie(),
+            );
+            Ok(response)
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let errors = Errors::from_app(&t, "settings.err.delete", &e).unwrap_or_default();
             invalid(page, errors, KeyForm::default()).await
         }
         Err(e) => Err(e.into()),
