@@ -254,6 +254,16 @@ impl From<DbError> for AppError {
                     }
                     _ => {}
                 }
+                // tokio-postgres says only "db error": the log gets PostgreSQL's own words.
+                return AppError::Internal(format!(
+                    "database error {}: {}{}{}",
+                    db.code().code(),
+                    db.message(),
+                    db.detail().map(|d| format!(" ({d})")).unwrap_or_default(),
+                    db.where_()
+                        .map(|w| format!(" [{}]", w.replace('\n', " / ")))
+                        .unwrap_or_default()
+                ));
             }
         }
         AppError::Internal(format!("database error: {e}"))

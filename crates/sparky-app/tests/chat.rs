@@ -215,3 +215,21 @@ async fn context_is_rebuilt_from_history() {
     );
     assert!(matches!(&ctx[2], sparky_ai::Message::Tool(r) if r.tool_call_id == "c1"));
 }
+
+/// A database error the application does not expect is an internal error whose text (for
+/// the log) has PostgreSQL's code and words, not tokio-postgres's bare "db error".
+#[tokio::test]
+async fn an_unexpected_database_error_keeps_postgresqls_words() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let mut tx = db.as_user(ann).await.unwrap();
+    let err = tx.query("SELECT 1 / 0", &[]).await.unwrap_err();
+    match AppError::from(err) {
+        AppError::Internal(text) => {
+            assert!(text.contains("22012"), "{text}");
+            assert!(text.contains("division by zero"), "{text}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

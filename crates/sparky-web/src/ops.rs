@@ -111,6 +111,10 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     let api = is_api(req.uri().path());
     let mut response = next.run(req).await;
     let h = response.headers_mut();
+    // Pages and answers hold someone's health data: a shared family device's Back button or
+    // a proxy must not show them to the next person. Assets say otherwise themselves.
+    h.entry(axum::http::header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     if api {
         h.entry("x-content-type-options")
             .or_insert(HeaderValue::from_static("nosniff"));

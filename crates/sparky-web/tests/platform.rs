@@ -713,3 +713,32 @@ async fn another_user_cannot_reach_my_keys_or_preferences() {
     let r = app.get("/api/v1/preferences?user_id=abc", &b).await;
     assert_field(&r, "user_id");
 }
+
+/// Pages and API answers are never stored by a browser or proxy (a shared family device's
+/// Back showed the last person's diary); assets keep their long cache.
+#[tokio::test]
+async fn personal_answers_are_not_cached_and_assets_are() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("ann@example.com").await;
+    let api = app.get("/api/v1/me", &me).await;
+    assert_eq!(api.headers["cache-control"], "no-store");
+    let page = app
+        .client
+        .get(format!("{}/signin", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let css = sparky_web::assets::url("app.css");
+    let asset = app
+        .client
+        .get(format!("{}{css}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asset.status(), StatusCode::OK);
+    assert!(asset.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+}
