@@ -143,6 +143,19 @@ pub fn check_new_password(password: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// A new password for the account with `email`: [`check_new_password`], and not the email
+/// address or its name part (the first thing anyone tries).
+pub fn check_password_for(password: &str, email: &str) -> Result<(), &'static str> {
+    check_new_password(password)?;
+    let typed = password.trim().to_lowercase();
+    let email = email.trim().to_lowercase();
+    let name = email.split('@').next().unwrap_or_default();
+    if typed == email || typed == name {
+        return Err("must not be your email address");
+    }
+    Ok(())
+}
+
 /// A person's display name: trimmed, 1 to 255 characters.
 pub fn parse_full_name(input: &str) -> Result<String, &'static str> {
     let s = input.trim();
@@ -191,6 +204,12 @@ mod tests {
         );
         assert!(check_new_password("aaaaaaaaaaaa").is_err());
         assert!(check_new_password("correct horse battery").is_ok());
+        assert_eq!(
+            check_password_for("Ann.Example@Mail.com", "ann.example@mail.com"),
+            Err("must not be your email address")
+        );
+        assert!(check_password_for("annexample1", "annexample1@mail.com").is_err());
+        assert!(check_password_for("correct horse battery", "ann@mail.com").is_ok());
         assert!(check_new_password(&"x".repeat(2000)).is_err());
     }
 

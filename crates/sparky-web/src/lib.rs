@@ -98,6 +98,16 @@ impl WebConfig {
             let origin = auth::origin_of(url).ok_or_else(|| {
                 format!("SPARKY_PUBLIC_URL {url:?} is not a URL like https://fit.example.com")
             })?;
+            // Pages link from the root: Sparky cannot run under a path of another site.
+            let path = url.split_once("://").map_or("", |(_, rest)| {
+                rest.find(['/', '?', '#']).map_or("", |i| &rest[i..])
+            });
+            if !matches!(path, "" | "/") {
+                return Err(format!(
+                    "SPARKY_PUBLIC_URL {url:?} has a path: Sparky runs at the root of its own \
+                     host name (e.g. https://fit.example.com), not under a path"
+                ));
+            }
             self.secure_cookies = origin.starts_with("https://");
             self.public_origin = Some(origin);
         }

@@ -34,6 +34,15 @@ async fn registration_rules() {
         short.body
     );
 
+    let own = app
+        .register("carla.long@example.com", "Carla.Long@example.com")
+        .await;
+    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        own.body["error"]["fields"]["password"],
+        "must not be your email address"
+    );
+
     let common = app.register("c@example.com", "Password123").await;
     assert_eq!(common.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(common.body["error"]["fields"]["password"]
@@ -136,6 +145,17 @@ async fn secure_cookies_behind_https() {
     app.register("ann@example.com", PASSWORD).await;
     let login = app.login("ann@example.com", PASSWORD).await;
     assert!(login.set_cookie_header().contains("Secure"));
+    // A public address under a path is refused: pages link from the root.
+    for url in ["https://fit.example.com/", "https://fit.example.com:8443"] {
+        assert!(
+            WebConfig::default().with_public_url(Some(url)).is_ok(),
+            "{url}"
+        );
+    }
+    for url in ["https://fit.example.com/sparky/", "https://example.com/fit"] {
+        let err = WebConfig::default().with_public_url(Some(url)).unwrap_err();
+        assert!(err.contains("has a path"), "{err}");
+    }
 }
 
 #[tokio::test]
@@ -215,6 +235,17 @@ async fn changing_the_password_ends_other_sessions() {
         .await;
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(weak.body["error"]["fields"]["new_password"].is_string());
+    for same in [PASSWORD, "ann@example.com"] {
+        let r = app
+            .post(
+                "/api/v1/me/password",
+                &here,
+                json!({"current_password": PASSWORD, "new_password": same}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{same}");
+        assert!(r.body["error"]["fields"]["new_password"].is_string());
+    }
 
     let ok = app
         .post(

@@ -150,7 +150,8 @@ pub struct ServeArgs {
     )]
     pub import_statement_timeout_ms: u32,
     /// Days a session stays valid without use (sliding).
-    #[arg(long, env = "SPARKY_SESSION_DAYS", default_value_t = 30)]
+    #[arg(long, env = "SPARKY_SESSION_DAYS", default_value_t = 30,
+        value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub session_days: u32,
     /// Login attempts allowed per minute per client address.
     #[arg(long, env = "SPARKY_LOGIN_PER_MINUTE_IP", default_value_t = 20)]

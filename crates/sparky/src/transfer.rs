@@ -27,6 +27,9 @@ pub struct ExportArgs {
     /// directory]; `-` writes it to standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Replace FILE when it exists (without it an existing file is kept and nothing is written).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -67,7 +70,19 @@ async fn as_user(
     Ok((tx, schema.unwrap_or_default()))
 }
 
+/// An existing file named by `--out` is kept unless `--force` says otherwise.
+fn refuse_to_replace(path: Option<&std::path::Path>, force: bool) -> anyhow::Result<()> {
+    match path {
+        Some(p) if !force && p.as_os_str() != "-" && p.exists() => anyhow::bail!(
+            "{} exists; pass --force to replace it, or choose another --out. Nothing was written",
+            p.display()
+        ),
+        _ => Ok(()),
+    }
+}
+
 pub async fn export_command(db: &DbArgs, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    refuse_to_replace(args.out.as_deref(), args.force)?;
     with_database(db, async |located| {
         let (mut tx, schema_version) = as_user(located, db, &args.user).await?;
         let options = ExportOptions {
@@ -106,6 +121,8 @@ pub async fn export_command(db: &DbArgs, args: ExportArgs) -> anyhow::Result<Exi
                     f.write_all(&export.bytes)?;
                     f.sync_all()
                 };
+                // Checked again: the export took a while.
+                refuse_to_replace(Some(&path), args.force)?;
                 // Named by the file asked for (the .partial beside it is ours).
                 write().with_context(|| format!("cannot write {}", path.display()))?;
                 std::fs::rename(&tmp, &path)

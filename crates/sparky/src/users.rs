@@ -26,6 +26,8 @@ impl NewUserInput {
             .transpose()
             .map_err(|e| anyhow::anyhow!("name {e}"))?;
         let password = read_new_password()?;
+        sparky_core::account::check_password_for(&password, email.as_str())
+            .map_err(|e| anyhow::anyhow!("password {e}"))?;
         let password_hash = hash_password(password).await?;
         Ok(NewUser {
             email,

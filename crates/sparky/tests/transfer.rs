@@ -184,6 +184,20 @@ async fn a_broken_archive_or_unknown_account_is_refused_and_nothing_is_written()
         .arg(&path);
     let out = run(cmd).await;
     assert!(out.status.success(), "{}", text(&out));
+    // An existing file is kept unless --force.
+    let before = std::fs::read(&path).unwrap();
+    let mut cmd = sparky(&db.url());
+    cmd.args(["export", "--user", "alice@example.com", "--out"])
+        .arg(&path);
+    let out = run(cmd).await;
+    assert!(!out.status.success());
+    assert!(text(&out).contains("--force"), "{}", text(&out));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    let mut cmd = sparky(&db.url());
+    cmd.args(["export", "--user", "alice@example.com", "--force", "--out"])
+        .arg(&path);
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", text(&out));
     // A directory that does not exist is named by the file asked for.
     let nowhere = dir.path().join("no-such-dir").join("x.tar.gz");
     let mut cmd = sparky(&db.url());

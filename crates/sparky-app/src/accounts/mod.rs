@@ -11,7 +11,7 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sparky_core::account::{check_new_password, parse_full_name, Email};
+use sparky_core::account::{check_new_password, check_password_for, parse_full_name, Email};
 use sparky_db::UserTx;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -70,7 +70,7 @@ impl RegisterInput {
         let full_name = parse_full_name(&self.full_name)
             .map_err(|e| v.add("full_name", e))
             .ok();
-        if let Err(e) = check_new_password(&self.password) {
+        if let Err(e) = check_password_for(&self.password, &self.email) {
             v.add("password", e);
         }
         v.finish()?;
@@ -285,12 +285,21 @@ pub async fn change_password(tx: &mut UserTx, input: ChangePasswordInput) -> App
     check_new_password(&input.new_password).map_err(|e| AppError::invalid("new_password", e))?;
     let row = tx
         .query_one(
-            "SELECT c.password_hash FROM users u, auth.login_credentials(u.email) c
+            "SELECT c.password_hash, u.email FROM users u, auth.login_credentials(u.email) c
              WHERE u.id = auth.uid()",
             &[],
         )
         .await?;
     let stored: String = row.get(0);
+    let email: String = row.get(1);
+    check_password_for(&input.new_password, &email)
+        .map_err(|e| AppError::invalid("new_password", e))?;
+    if input.new_password == input.current_password {
+        return Err(AppError::invalid(
+            "new_password",
+            "must differ from your current password",
+        ));
+    }
     if !credentials::verify_password(input.current_password, stored).await? {
         return Err(AppError::invalid("current_password", "is wrong"));
     }
