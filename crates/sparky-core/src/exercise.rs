@@ -30,6 +30,19 @@ pub fn epley_one_rep_max(weight: Decimal, reps: u32) -> Decimal {
     }
 }
 
+/// The most reps a set may have for its one-rep max to be estimated: past about a dozen the
+/// formula says nothing (a 100-rep burnout set of 60 kg "estimated" 260 kg), so Strong and
+/// Hevy estimate from low-rep sets only.
+pub const MAX_ONE_REP_MAX_REPS: u32 = 12;
+
+/// The one-rep max a set estimates ([`epley_one_rep_max`]), for sets of 1 to
+/// [`MAX_ONE_REP_MAX_REPS`] reps.
+pub fn one_rep_max_estimate(weight: Decimal, reps: u32) -> Option<Decimal> {
+    (1..=MAX_ONE_REP_MAX_REPS)
+        .contains(&reps)
+        .then(|| epley_one_rep_max(weight, reps))
+}
+
 /// Minutes per kilometre, unrounded; `None` without a positive distance and duration.
 pub fn pace_min_per_km(duration_minutes: Decimal, distance_km: Decimal) -> Option<Decimal> {
     if duration_minutes <= Decimal::ZERO || distance_km <= Decimal::ZERO {
@@ -217,11 +230,11 @@ pub fn personal_records<K: Clone>(sessions: &[SessionFacts<K>]) -> Records<K> {
             let Some(reps) = set.reps.filter(|n| *n > 0) else {
                 continue;
             };
-            let e1rm = epley_one_rep_max(kg, reps);
-            if r.best_one_rep_max
-                .as_ref()
-                .is_none_or(|b| e1rm > b.one_rep_max_kg)
-            {
+            if let Some(e1rm) = one_rep_max_estimate(kg, reps).filter(|e1rm| {
+                r.best_one_rep_max
+                    .as_ref()
+                    .is_none_or(|b| *e1rm > b.one_rep_max_kg)
+            }) {
                 r.best_one_rep_max = Some(OneRepMaxRecord {
                     one_rep_max_kg: e1rm,
                     weight_kg: kg,
@@ -343,6 +356,10 @@ mod tests {
         // 80 × 3 = 88.
         assert_eq!(epley_one_rep_max(dec!(80), 3), dec!(88));
         assert_eq!(epley_one_rep_max(dec!(80), 0), dec!(0));
+        assert_eq!(one_rep_max_estimate(dec!(80), 3), Some(dec!(88)));
+        assert_eq!(one_rep_max_estimate(dec!(100), 12), Some(dec!(140)));
+        assert_eq!(one_rep_max_estimate(dec!(60), 13), None);
+        assert_eq!(one_rep_max_estimate(dec!(60), 0), None);
     }
 
     #[test]

@@ -525,7 +525,7 @@ async fn history_and_personal_records() {
         &app,
         &ann,
         json!({"exercise_id": squat, "date": "2026-03-15",
-        "sets": [{"reps": 12, "weight": 90}]}),
+        "sets": [{"reps": 12, "weight": 90}, {"reps": 40, "weight": 60}]}),
     )
     .await;
     let h = app
@@ -541,7 +541,8 @@ async fn history_and_personal_records() {
     assert_eq!(rec["heaviest_weight"]["weight"], 110.0);
     assert_eq!(rec["heaviest_weight"]["reps"], 1);
     assert_eq!(rec["heaviest_weight"]["workout_id"], d2["id"]);
-    // Epley: 110 × 1 = 110; 100 × 8 = 126.67; 90 × 12 = 126; 100 × 5 = 116.67.
+    // Epley: 110 × 1 = 110; 100 × 8 = 126.67; 90 × 12 = 126; 100 × 5 = 116.67. A burnout
+    // set of 60 × 40 estimates nothing (past 12 reps; it would "estimate" 140).
     assert_eq!(rec["best_one_rep_max"]["estimated_one_rep_max"], 126.67);
     assert_eq!(rec["best_one_rep_max"]["weight"], 100.0);
     assert_eq!(rec["best_one_rep_max"]["reps"], 8);
@@ -552,6 +553,7 @@ async fn history_and_personal_records() {
             {"weight": 110.0, "reps": 1, "date": "2026-03-08", "workout_id": d2["id"]},
             {"weight": 100.0, "reps": 8, "date": "2026-03-08", "workout_id": d2["id"]},
             {"weight": 90.0, "reps": 12, "date": "2026-03-15", "workout_id": d3["id"]},
+            {"weight": 60.0, "reps": 40, "date": "2026-03-15", "workout_id": d3["id"]},
         ])
     );
     assert_eq!(rec["longest_distance"], Value::Null);

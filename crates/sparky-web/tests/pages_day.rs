@@ -722,6 +722,14 @@ async fn a_shared_day_shows_the_owners_food_summary_and_workouts() {
         assert!(page.body.contains("2 sets"), "{}", page.body);
         assert_eq!(page.body.matches("Sled push").count(), 1, "{}", page.body);
     }
+    // One set is "1 set".
+    let yesterday = get(&app, "/day/2026-07-04", &ann, None).await;
+    assert!(
+        yesterday.body.contains("<span>1 set</span>"),
+        "{}",
+        yesterday.body
+    );
+    assert!(!yesterday.body.contains("1 sets"), "{}", yesterday.body);
     // A diary share does not open water and weight: the card says so instead of "0 ml".
     assert!(!own.body.contains("Not shared with you"), "{}", own.body);
     assert_eq!(

@@ -112,8 +112,9 @@ const EXERCISE_SQL_TAIL: &str = "
                  FROM e GROUP BY entry_date),
      hist AS (SELECT d.entry_date, coalesce(d.exercise_id::text, 'name:' || d.exercise_name) AS ex_key,
                      d.exercise_id, d.exercise_name, s.reps, s.weight_kg,
+                     -- Estimated from sets of up to 12 reps (exercise::MAX_ONE_REP_MAX_REPS).
                      round(CASE WHEN s.reps = 1 THEN s.weight_kg
-                                ELSE s.weight_kg * (s.reps + 30) / 30 END, 6) AS e1rm
+                                WHEN s.reps <= 12 THEN s.weight_kg * (s.reps + 30) / 30 END, 6) AS e1rm
               FROM exercise_diary d JOIN exercise_sets s ON s.exercise_diary_id = d.id
               WHERE d.user_id = (SELECT id FROM who) AND d.entry_date <= (SELECT t FROM b)
                 AND s.reps > 0 AND s.weight_kg > 0),
@@ -126,7 +127,7 @@ const EXERCISE_SQL_TAIL: &str = "
              LEFT JOIN LATERAL unnest(x.muscle_groups) AS mg ON true
              GROUP BY 1, 2),
      best AS (SELECT DISTINCT ON (ex_key, entry_date) * FROM hist
-              ORDER BY ex_key, entry_date, e1rm DESC, weight_kg DESC),
+              ORDER BY ex_key, entry_date, e1rm DESC NULLS LAST, weight_kg DESC),
      heavy AS (SELECT DISTINCT ON (ex_key, entry_date) * FROM hist
                ORDER BY ex_key, entry_date, weight_kg DESC, reps DESC),
      pr1 AS (SELECT *, max(e1rm) OVER (PARTITION BY ex_key ORDER BY entry_date
@@ -164,7 +165,7 @@ const EXERCISE_SQL_TAIL: &str = "
      SELECT 'v', wk, NULL, NULL, mg, v, NULL, NULL, NULL FROM vol
      UNION ALL
      SELECT 'r', entry_date, NULL, exercise_id, exercise_name, e1rm, weight_kg, NULL, reps FROM pr1
-     WHERE entry_date >= (SELECT f FROM b) AND (prev IS NULL OR e1rm > prev)
+     WHERE entry_date >= (SELECT f FROM b) AND e1rm IS NOT NULL AND (prev IS NULL OR e1rm > prev)
      UNION ALL
      SELECT 'w', entry_date, NULL, exercise_id, exercise_name, weight_kg, weight_kg, NULL, reps FROM pr2
      WHERE entry_date >= (SELECT f FROM b) AND (prev IS NULL OR weight_kg > prev)

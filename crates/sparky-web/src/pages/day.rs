@@ -645,7 +645,8 @@ impl IntoResponse for DayPage {
 pub fn workout_detail(t: &crate::i18n::Messages, w: &sparky_app::workouts::Workout) -> String {
     let mut parts = Vec::new();
     if !w.sets.is_empty() {
-        parts.push(t.fill("exercise.sets", &[("n", &w.sets.len().to_string())]));
+        let n = w.sets.len();
+        parts.push(t.fill_count("exercise.sets", n as i64, &[("n", &n.to_string())]));
     }
     if let Some(m) = w.duration_minutes {
         parts.push(format!("{m} min"));

@@ -92,7 +92,10 @@ pub(super) async fn log_exercise(
         parts.push(format!("{} {}", d.0.normalize(), w.distance_unit.as_str()));
     }
     if !w.sets.is_empty() {
-        parts.push(format!("{} sets", w.sets.len()));
+        parts.push(match w.sets.len() {
+            1 => "1 set".to_string(),
+            n => format!("{n} sets"),
+        });
     }
     if let Some(c) = w.calories_burned {
         parts.push(format!("{} kcal", c.0.round_dp(0)));
