@@ -302,6 +302,40 @@ async fn water_custom_types_edit_and_delete() {
         measurements(&app, &ann, "type=left_arm").await[0]["value"],
         json!(35.0)
     );
+    // A weight stored in another unit and saved as the form shows it is left exactly as it was.
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &ann,
+            json!({"units_system": "imperial"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .post(
+            "/api/v1/measurements",
+            &ann,
+            json!({"type": "weight", "value": 81000, "unit": "g", "date": "2026-11-20"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let (wid, shown) = (
+        r.body["id"].as_str().unwrap().to_string(),
+        r.body["value"].to_string(),
+    );
+    let stored = r.body["canonical_value"].clone();
+    let r = post(
+        &app,
+        &format!("/checkin/entry/{wid}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("value", &shown)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let after = app.get(&format!("/api/v1/measurements/{wid}"), &ann).await;
+    assert_eq!(after.body["canonical_value"], stored, "{:?}", after.body);
 
     // Delete it.
     let r = post(

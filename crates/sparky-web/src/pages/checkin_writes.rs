@@ -242,6 +242,14 @@ pub async fn edit(
 ) -> Result<Response, PageError> {
     let problem = match decimal(&form.value) {
         Ok(Some(d)) => {
+            // Saved as the form showed it (the stored value rounded for display): nothing
+            // changed, and converting it back would move the stored value (81 kg became
+            // 80.99799 kg for someone reading pounds).
+            let shown = measurements::get(&mut page.tx, id).await?.value.decimal();
+            if shown.normalize() == d.normalize() {
+                page.tx.commit().await?;
+                return Ok(redirect("/checkin"));
+            }
             let input = UpdateMeasurementInput {
                 value: Some(Amount(d)),
                 unit: None,
