@@ -94,6 +94,13 @@ async fn templates_are_created_filled_renamed_and_deleted() {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let list = get(&app, "/plans", &ann, None).await;
+    assert!(
+        list.body.contains("1 food<") || list.body.contains("1 food "),
+        "{}",
+        list.body
+    );
+    assert!(!list.body.contains("1 foods"), "{}", list.body);
     let g100 = template(&app, &ann, &id).await;
     let r = post(
         &app,

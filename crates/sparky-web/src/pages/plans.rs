@@ -89,9 +89,15 @@ async fn render_list(
                 id: tp.id,
                 name: tp.name.clone(),
                 detail: {
-                    let mut d = t.fill("plans.items", &[("n", &tp.item_count.to_string())]);
+                    let mut d = t.fill_count(
+                        "plans.items",
+                        tp.item_count,
+                        &[("n", &tp.item_count.to_string())],
+                    );
                     if let Some(c) = tp.target_calories {
-                        d.push_str(&format!(" · {} kcal", kcal(c.to_f64())));
+                        // The plan's aim, not what its foods add up to.
+                        d.push_str(" · ");
+                        d.push_str(&t.fill("plans.aims", &[("kcal", &kcal(c.to_f64()))]));
                     }
                     d
                 },
