@@ -82,8 +82,10 @@ pub fn mean_of_known(values: &[Option<Decimal>]) -> Option<Decimal> {
         .checked_div(Decimal::from(known.len() as u64))
 }
 
-/// Of `logged` days, how many met the target and that share (0–1, unrounded). A logged day
-/// whose value is unknown did not meet it. `None` share with no logged days.
+/// Of the logged days that know the value, how many met the target and that share (0–1,
+/// unrounded). A day that does not know it is left out, like the average leaves it out: it
+/// neither met a floor nor broke a limit ("sodium over the limit on two of three days" was
+/// said of days with no sodium value at all). `None` share when no day knows it.
 pub fn share_met(
     values: &[Option<Decimal>],
     target: Decimal,
@@ -93,10 +95,11 @@ pub fn share_met(
         .iter()
         .filter(|v| v.is_some_and(|v| bound.met(v, target)))
         .count() as u32;
-    let share = if values.is_empty() {
+    let known = values.iter().flatten().count();
+    let share = if known == 0 {
         None
     } else {
-        Decimal::from(met).checked_div(Decimal::from(values.len() as u64))
+        Decimal::from(met).checked_div(Decimal::from(known as u64))
     };
     (met, share)
 }
@@ -236,13 +239,17 @@ mod tests {
     }
 
     #[test]
-    fn shares_count_unknown_as_not_met() {
+    fn shares_are_of_the_days_that_know_the_value() {
         let v = [Some(dec!(30)), Some(dec!(20)), None, Some(dec!(28))];
         assert_eq!(
             share_met(&v, dec!(28), Bound::AtLeast),
-            (2, Some(dec!(0.5)))
+            (2, Some(dec!(2) / dec!(3)))
         );
-        assert_eq!(share_met(&v, dec!(28), Bound::AtMost), (2, Some(dec!(0.5))));
+        assert_eq!(
+            share_met(&v, dec!(28), Bound::AtMost),
+            (2, Some(dec!(2) / dec!(3)))
+        );
+        assert_eq!(share_met(&[None, None], dec!(1), Bound::AtMost), (0, None));
         assert_eq!(share_met(&[], dec!(1), Bound::AtLeast), (0, None));
     }
 

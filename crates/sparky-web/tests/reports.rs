@@ -238,18 +238,18 @@ async fn nutrition_report_adds_up_by_hand() {
     assert_eq!(macros[2]["energy_percent"], 28.9);
 
     // Only what the diary holds: fiber (30, 20, 28 against at least 28) and sodium (2000,
-    // 2500, unknown against at most 2300).
+    // 2500, unknown against at most 2300: the unknown day neither met nor broke the limit).
     let n = b["nutrients"].as_array().unwrap();
     assert_eq!(n.len(), 2, "{n:?}");
     assert_eq!(
         n[0],
         json!({"nutrient": "fiber", "unit": "g", "average": 26.0, "target": 28.0,
-               "bound": "at_least", "days_met": 2, "percent_of_days_met": 66.7})
+               "bound": "at_least", "days_known": 3, "days_met": 2, "percent_of_days_met": 66.7})
     );
     assert_eq!(
         n[1],
         json!({"nutrient": "sodium", "unit": "mg", "average": 2250.0, "target": 2300.0,
-               "bound": "at_most", "days_met": 1, "percent_of_days_met": 33.3})
+               "bound": "at_most", "days_known": 2, "days_met": 1, "percent_of_days_met": 50.0})
     );
 
     // CSV: a header row, one row a day, empty cells for a missing day.
@@ -1032,4 +1032,43 @@ async fn body_report_sums_the_types_that_add_up() {
         of("resting_heart_rate"),
         json!([{"date": "2026-07-02", "value": 62.0}])
     );
+}
+
+/// A day whose entries know no calories (only a supplement's fat) is not a 0 kcal day: it
+/// stays out of the calorie average, the days within target and the week's budget.
+#[tokio::test]
+async fn a_day_without_known_calories_is_not_a_zero_calorie_day() {
+    let app = TestApp::spawn().await;
+    let (id, me) = app.user("ed@example.com").await;
+    let id: Uuid = id.parse().unwrap();
+    let r = app
+        .post(
+            "/api/v1/goals",
+            &me,
+            json!({"type": "calorie_target", "target_value": 1800}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    eat(&app, id, "2026-07-01", 2000, 100, 200, 50, 20, None).await;
+    app.db
+        .owner_client()
+        .await
+        .execute(
+            "INSERT INTO food_diary (user_id, food_name, quantity, unit, meal_type, consumed_at,
+                 entry_date, fat)
+             VALUES ($1, 'Fish oil', 1, 'capsule', 'snack', '2026-07-02 12:00', '2026-07-02', 1)",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    let r = app
+        .get(&format!("/api/v1/reports/nutrition?{RANGE}"), &me)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let c = &r.body["calories"];
+    assert_eq!(r.body["logged_days"], 2);
+    assert_eq!(c["average"], 2000.0, "{c}");
+    assert_eq!(c["days_within_target"], 0, "{c}");
+    assert_eq!(c["weeks"][0]["logged_days"], 1, "{c}");
+    assert_eq!(c["weeks"][0]["budget"], 1800.0, "{c}");
 }

@@ -99,9 +99,12 @@ pub struct NutrientRow {
     pub target: Option<Amount>,
     /// `at_least` or `at_most` (a limit such as sodium's); null without a target.
     pub bound: Option<&'static str>,
-    /// Logged days that met the target (a day that does not know the nutrient did not).
+    /// Logged days that know the nutrient (the others are left out of the average and the
+    /// share below).
+    pub days_known: u32,
+    /// Days that knew the nutrient and met the target.
     pub days_met: Option<u32>,
-    /// `days_met` as a percentage of the logged days, 1 place.
+    /// `days_met` as a percentage of `days_known`, 1 place; null when no day knows it.
     #[schema(value_type = Option<f64>)]
     pub percent_of_days_met: Option<Amount>,
 }
@@ -199,9 +202,11 @@ pub async fn nutrition(
     let logged: Vec<&Nutrients> = out_days.iter().filter_map(|d| d.eaten.as_ref()).collect();
     let of_logged =
         |name: &str| -> Vec<Option<Decimal>> { logged.iter().map(|n| n.get(name)).collect() };
+    // A day whose entries know no calories (a supplement with fat only) is not a 0 kcal day:
+    // it stays out of the calorie average, the days within target and the week's budget.
     let calories_daily: Vec<Option<Decimal>> = out_days
         .iter()
-        .map(|d| d.eaten.as_ref().map(|n| n.calories.unwrap_or_default()))
+        .map(|d| d.eaten.as_ref().and_then(|n| n.calories))
         .collect();
     let weeks = calc::weekly_totals(from, &calories_daily, first_day, calorie_target_on)
         .into_iter()
@@ -272,6 +277,7 @@ pub async fn nutrition(
                 average: calc::mean_of_known(&values).map(|v| amount(v, 2)),
                 target: reference.map(|(t, _)| Amount(t)),
                 bound: reference.map(|(_, b)| b.as_str()),
+                days_known: values.iter().flatten().count() as u32,
                 days_met: met.map(|m| m.0),
                 percent_of_days_met: met.and_then(|m| m.1).map(pct),
             }

@@ -325,10 +325,13 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
                             };
                             format!("{side} {} {}", number(a(v), 0), r.unit)
                         })),
-                        or_dash(
-                            r.percent_of_days_met
-                                .map(|v| format!("{}%", number(a(v), 0))),
-                        ),
+                        or_dash(r.percent_of_days_met.map(|v| {
+                            t.fill_count(
+                                "reports.met_of_days",
+                                i64::from(r.days_known),
+                                &[("pct", &number(a(v), 0)), ("n", &r.days_known.to_string())],
+                            )
+                        })),
                     ],
                 })
                 .collect(),
