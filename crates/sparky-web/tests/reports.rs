@@ -1072,3 +1072,28 @@ async fn a_day_without_known_calories_is_not_a_zero_calorie_day() {
     assert_eq!(c["weeks"][0]["logged_days"], 1, "{c}");
     assert_eq!(c["weeks"][0]["budget"], 1800.0, "{c}");
 }
+
+/// A session without a calorie estimate or a duration leaves the day's calories and minutes
+/// unknown (null, an empty CSV cell), not 0, and the report counts such sessions.
+#[tokio::test]
+async fn unknown_workout_calories_and_minutes_stay_unknown() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("flo@example.com").await;
+    app.sled_push_workout(&me, "2026-07-02").await;
+    let r = app
+        .get(&format!("/api/v1/reports/exercise?{RANGE}"), &me)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let day = &r.body["days"][0];
+    assert_eq!(day["date"], "2026-07-02");
+    assert_eq!(day["calories_burned"], Value::Null, "{day}");
+    assert_eq!(day["duration_minutes"], Value::Null, "{day}");
+    assert_eq!(day["sessions_without_calories"], 1);
+    assert_eq!(r.body["sessions_without_calories"], 1);
+    let csv = app
+        .get(&format!("/api/v1/reports/exercise?{RANGE}&format=csv"), &me)
+        .await;
+    let text = csv.body.as_str().unwrap().to_string();
+    assert!(text.contains("2026-07-02,calories_burned,,,kcal"), "{text}");
+    assert!(text.contains("2026-07-02,duration,,,min"), "{text}");
+}

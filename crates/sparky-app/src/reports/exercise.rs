@@ -21,10 +21,14 @@ pub struct ExerciseDay {
     pub date: NaiveDate,
     /// Exercise diary entries that day.
     pub sessions: i64,
-    /// kcal (entries without an estimate count as 0).
-    #[schema(value_type = f64)]
-    pub calories_burned: Amount,
-    pub duration_minutes: i64,
+    /// kcal of the sessions that have an estimate (a lower bound when
+    /// `sessions_without_calories` is not 0); null when none has one.
+    #[schema(value_type = Option<f64>)]
+    pub calories_burned: Option<Amount>,
+    /// Minutes of the sessions that have a duration; null when none has one.
+    pub duration_minutes: Option<i64>,
+    /// Sessions that day without a calorie estimate (no weight logged, no MET value).
+    pub sessions_without_calories: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -90,6 +94,8 @@ pub struct ExerciseReport {
     #[schema(value_type = f64)]
     pub calories_burned: Amount,
     pub duration_minutes: i64,
+    /// Sessions without a calorie estimate: `calories_burned` counts the others only.
+    pub sessions_without_calories: i64,
     /// Total volume per muscle group over the range, largest first.
     pub volume: Vec<MuscleVolume>,
     /// Days with a session, oldest first.
@@ -108,7 +114,8 @@ const EXERCISE_SQL_TAIL: &str = "
            WHERE d.user_id = (SELECT id FROM who)
              AND d.entry_date BETWEEN (SELECT f FROM b) AND (SELECT t FROM b)),
      per_day AS (SELECT entry_date, count(*) AS n, sum(calories_burned) AS kcal,
-                        sum(duration_minutes)::numeric AS mins
+                        sum(duration_minutes)::numeric AS mins,
+                        count(*) FILTER (WHERE calories_burned IS NULL) AS no_kcal
                  FROM e GROUP BY entry_date),
      hist AS (SELECT d.entry_date, coalesce(d.exercise_id::text, 'name:' || d.exercise_name) AS ex_key,
                      d.exercise_id, d.exercise_name, s.reps, s.weight_kg,
@@ -160,7 +167,7 @@ const EXERCISE_SQL_TAIL: &str = "
             NULL::bigint AS n, (SELECT isodow FROM ws)::integer AS reps
      FROM b
      UNION ALL
-     SELECT 'd', entry_date, NULL, NULL, NULL, kcal, mins, n, NULL FROM per_day
+     SELECT 'd', entry_date, NULL, NULL, NULL, kcal, mins, n, no_kcal::integer FROM per_day
      UNION ALL
      SELECT 'v', wk, NULL, NULL, mg, v, NULL, NULL, NULL FROM vol
      UNION ALL
@@ -229,21 +236,25 @@ pub async fn exercise(
         let a = r.get::<_, Option<Decimal>>("a");
         match r.get::<_, &str>("kind") {
             "d" => {
-                let kcal = a.unwrap_or_default();
-                let mins = r.get::<_, Option<Decimal>>("c").unwrap_or_default();
-                let mins = i64::try_from(mins.trunc()).unwrap_or(0);
+                // Unknown stays unknown (null), not 0; sums are of the sessions that know.
+                let kcal = a;
+                let mins = r
+                    .get::<_, Option<Decimal>>("c")
+                    .map(|m| i64::try_from(m.trunc()).unwrap_or(0));
                 let n: i64 = r.get("n");
+                let without: i32 = r.get::<_, Option<i32>>("reps").unwrap_or(0);
                 if let Some(i) = week_of(&weeks, day) {
                     let w = &mut weeks[i];
                     w.sessions += n;
-                    w.calories_burned = Amount(w.calories_burned.0 + kcal);
-                    w.duration_minutes += mins;
+                    w.calories_burned = Amount(w.calories_burned.0 + kcal.unwrap_or_default());
+                    w.duration_minutes += mins.unwrap_or(0);
                 }
                 out_days.push(ExerciseDay {
                     date: day,
                     sessions: n,
-                    calories_burned: amount(kcal, 2),
+                    calories_burned: kcal.map(|k| amount(k, 2)),
                     duration_minutes: mins,
+                    sessions_without_calories: i64::from(without),
                 });
             }
             "v" => {
@@ -335,8 +346,15 @@ pub async fn exercise(
         weight_unit: wu,
         sessions: out_days.iter().map(|d| d.sessions).sum(),
         active_days: out_days.len() as i64,
-        calories_burned: amount(out_days.iter().map(|d| d.calories_burned.0).sum(), 2),
-        duration_minutes: out_days.iter().map(|d| d.duration_minutes).sum(),
+        calories_burned: amount(
+            out_days
+                .iter()
+                .filter_map(|d| d.calories_burned.map(|c| c.0))
+                .sum(),
+            2,
+        ),
+        duration_minutes: out_days.iter().filter_map(|d| d.duration_minutes).sum(),
+        sessions_without_calories: out_days.iter().map(|d| d.sessions_without_calories).sum(),
         volume: sorted(&totals),
         days: out_days,
         weeks,
@@ -380,7 +398,7 @@ impl ToCsv for ExerciseReport {
                     date.clone(),
                     "calories_burned".into(),
                     String::new(),
-                    opt(Some(d.calories_burned)),
+                    opt(d.calories_burned),
                     "kcal".into(),
                 ],
             );
@@ -390,7 +408,9 @@ impl ToCsv for ExerciseReport {
                     date,
                     "duration".into(),
                     String::new(),
-                    d.duration_minutes.to_string(),
+                    d.duration_minutes
+                        .map(|m| m.to_string())
+                        .unwrap_or_default(),
                     "min".into(),
                 ],
             );

@@ -400,7 +400,7 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
         let mut per_day: Vec<Option<f64>> = vec![Some(0.0); span.max(0) as usize];
         for d in &e.days {
             if let Some(slot) = per_day.get_mut((d.date - from).num_days() as usize) {
-                *slot = Some(a(d.calories_burned));
+                *slot = d.calories_burned.map(a);
             }
         }
         let wu = e.weight_unit.as_str();
@@ -419,7 +419,14 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
                     ("days", &e.active_days.to_string()),
                 ],
             ),
-            calories: format!("{} kcal", kcal(a(e.calories_burned))),
+            calories: match e.sessions_without_calories {
+                0 => format!("{} kcal", kcal(a(e.calories_burned))),
+                n => t.fill_count(
+                    "reports.burned_without",
+                    n,
+                    &[("kcal", &kcal(a(e.calories_burned))), ("n", &n.to_string())],
+                ),
+            },
             minutes: format!("{} min", number(e.duration_minutes as f64, 0)),
             volume: e
                 .weeks
