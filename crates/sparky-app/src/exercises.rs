@@ -143,11 +143,15 @@ impl ExerciseInput {
             "instructions",
             "must be at most 5000 characters",
         );
-        let met_value = self.met_value.map(Amount::decimal);
+        // Kept to 2 places: checked as kept (0.004 passed "greater than 0", then the column
+        // refused the 0.00 it became).
+        let met_value = self
+            .met_value
+            .map(|m| sparky_core::units::round_dp(m.decimal(), 2));
         v.check(
             met_value.is_none_or(|m| m > Decimal::ZERO && m <= Decimal::from(MAX_MET)),
             "met_value",
-            "must be greater than 0 and at most 30",
+            "must be from 0.01 to 30",
         );
         v.finish()?;
         Ok(NewExercise {
@@ -156,7 +160,7 @@ impl ExerciseInput {
             muscle_groups,
             equipment,
             instructions,
-            met_value: met_value.map(|m| sparky_core::units::round_dp(m, 2)),
+            met_value,
         })
     }
 }

@@ -250,6 +250,10 @@ fn canonical_value(
     let canonical = measure::parse_measurement(value, unit.as_str(), dimension, VALUE_SCALE)
         .map_err(measure_error)?;
     measure::check_plausible(kind, canonical).map_err(measure_error)?;
+    // Typed in: a step is a step (phones' day sums come through the health push).
+    if kind == "steps" && !canonical.fract().is_zero() {
+        return Err(AppError::invalid("value", "steps are a whole number"));
+    }
     Ok(canonical)
 }
 

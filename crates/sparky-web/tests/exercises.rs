@@ -207,6 +207,21 @@ async fn custom_exercises_crud_and_isolation() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body["error"]["fields"]["name"].is_string());
     assert!(bad.body["error"]["fields"]["category"].is_string());
+    assert!(bad.body["error"]["fields"]["met_value"].is_string());
+    // A MET that rounds to 0.00 is refused on its own field, in words.
+    let tiny = app
+        .post(
+            "/api/v1/exercises",
+            &ann,
+            json!({"name": "Tiny", "met_value": 0.004}),
+        )
+        .await;
+    assert_eq!(tiny.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        tiny.body["error"]["fields"]["met_value"], "must be from 0.01 to 30",
+        "{:?}",
+        tiny.body
+    );
     // Update.
     let up = app
         .put(

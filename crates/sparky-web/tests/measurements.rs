@@ -139,6 +139,18 @@ async fn metric_user_sees_kg_and_validation_is_per_field() {
     )
     .await;
     assert_eq!(m["value"], 10000.0);
+    let half = app
+        .post(
+            "/api/v1/measurements",
+            &ann,
+            json!({"type": "steps", "value": 1234.5}),
+        )
+        .await;
+    assert_eq!(half.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        half.body["error"]["fields"]["value"],
+        "steps are a whole number"
+    );
     let m = log(
         &app,
         &ann,
