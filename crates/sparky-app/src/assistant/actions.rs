@@ -93,7 +93,10 @@ async fn changed_since(
     // `table` is always a literal from the caller, never input.
     let row = tx
         .query_opt(
-            &format!("SELECT updated_at > $2::timestamptz + interval '1 second' FROM {table} WHERE id = $1"),
+            // The write's own transaction stamped the row with its start (now()), before the
+            // action's clock_timestamp(); any later change stamps a later transaction's start.
+            // (A second of slack let an edit made right after the write be undone with it.)
+            &format!("SELECT updated_at > $2::timestamptz FROM {table} WHERE id = $1"),
             &[&id, &at],
         )
         .await?;
