@@ -1096,3 +1096,47 @@ async fn search_folds_accents() {
 fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// A measure only another serving converts ("2 tbsp" of oats weighed per 100 g that also have
+/// a "1 cup" serving) is read against that serving, in the diary, recipes and plans alike;
+/// a measure no serving converts is still refused.
+#[tokio::test]
+async fn a_measure_is_read_against_the_serving_it_converts_to() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let food = create_food(&app, &ann, oats()).await;
+    let (id, cup) = (food["id"].clone(), food["servings"][1]["id"].clone());
+    let r = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": id, "quantity": 2, "unit": "tbsp", "meal_type": "breakfast", "date": "2026-03-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["nutrition_data_id"], cup);
+    // 2 tbsp = 1/8 cup of 307 kcal.
+    assert_eq!(r.body["nutrients"]["calories"], 38.375);
+    let recipe = app
+        .post(
+            "/api/v1/recipes",
+            &ann,
+            json!({"name": "Porridge", "servings": 1,
+                   "ingredients": [{"food_item_id": id, "quantity": 4, "unit": "tbsp"}]}),
+        )
+        .await;
+    assert_eq!(recipe.status, StatusCode::CREATED, "{:?}", recipe.body);
+    let bad = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": id, "quantity": 2, "unit": "slice", "meal_type": "breakfast", "date": "2026-03-01"}),
+        )
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        bad.body
+    );
+}

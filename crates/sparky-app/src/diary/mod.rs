@@ -30,7 +30,7 @@ pub const MAX_QUANTITY: i64 = 1_000_000;
 pub struct LogFoodInput {
     pub food_item_id: Uuid,
     /// Which serving the quantity refers to. Default: the serving whose own unit is `unit`
-    /// ("slice", "medium", "cup"), else the food's default serving.
+    /// ("slice", "medium", "cup"), else the default serving, else one `unit` converts to (tbsp → a cup serving).
     pub nutrition_data_id: Option<Uuid>,
     /// How much, in `unit`; greater than zero, at most 1,000,000.
     #[schema(value_type = f64, minimum = 0, maximum = 1000000, exclusive_minimum = 0)]

@@ -155,7 +155,9 @@ pub(crate) fn portion(
 }
 
 /// Which serving an amount refers to: the one asked for by id; else the one whose own unit
-/// the amount is typed in ("2 slices"); else the default.
+/// the amount is typed in ("2 slices"); else the default when the unit converts to it; else
+/// another serving it converts to ("2 tbsp" of a food weighed per 100 g that also has a
+/// "1 cup" serving); else the default (whose refusal then names the unit).
 pub(crate) fn choose_serving<'a>(
     servings: &'a [StoredServing],
     serving_id: Option<Uuid>,
@@ -175,9 +177,15 @@ pub(crate) fn choose_serving<'a>(
             return Ok(s);
         }
     }
-    servings
+    let default = servings
         .iter()
         .find(|s| s.is_default)
         .or_else(|| servings.first())
-        .ok_or(AppError::NotFound("serving"))
+        .ok_or(AppError::NotFound("serving"))?;
+    let converts =
+        |s: &StoredServing| unit.is_none_or(|u| servings_in(Decimal::ONE, u, &s.serving).is_ok());
+    if converts(default) {
+        return Ok(default);
+    }
+    Ok(servings.iter().find(|s| converts(s)).unwrap_or(default))
 }

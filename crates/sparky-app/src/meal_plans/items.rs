@@ -28,7 +28,7 @@ pub const MAX_ITEMS_PER_TEMPLATE: i64 = 50;
 pub struct ItemInput {
     pub food_item_id: Uuid,
     /// Which serving the quantity refers to. Default (when applied): the serving whose own
-    /// unit is `unit` ("slice"), else the food's default serving.
+    /// unit is `unit` ("slice"), else the default serving, else one `unit` converts to (tbsp → a cup serving).
     pub nutrition_data_id: Option<Uuid>,
     /// How much, in `unit`; greater than zero, at most 1,000,000.
     #[schema(value_type = f64, exclusive_minimum = 0, maximum = 1000000)]

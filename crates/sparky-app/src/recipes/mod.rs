@@ -49,7 +49,7 @@ pub struct IngredientInput {
     /// with you.
     pub food_item_id: Uuid,
     /// Which serving `quantity` refers to. Default: the serving whose own unit is `unit`
-    /// ("slice"), else the food's default serving.
+    /// ("slice"), else the default serving, else one `unit` converts to (tbsp → a cup serving).
     pub nutrition_data_id: Option<Uuid>,
     /// How much, in `unit`; greater than zero, at most 1,000,000.
     #[schema(value_type = f64, exclusive_minimum = 0, maximum = 1000000)]
