@@ -90,8 +90,9 @@ async fn a_recipe_is_built_from_found_foods_changed_logged_and_deleted() {
     let picked = get(&app, &format!("/recipes/{id}?food={oats}"), &ann, None).await;
     assert!(picked.body.contains("1 cup (81 g)"), "{}", picked.body);
 
-    // Two cups of oats and 500 ml of milk: 614 + 210 = 824 kcal, 412 a serving.
-    for (food, serving, q) in [(&oats, cup.as_str(), "2"), (&milk, "", "5")] {
+    // Two cups of oats and 500 ml of milk (typed with its unit): 614 + 210 = 824 kcal, 412
+    // a serving.
+    for (food, serving, q) in [(&oats, cup.as_str(), "2"), (&milk, "", "500 ml")] {
         let r = post(
             &app,
             &format!("/recipes/{id}/ingredients"),
@@ -197,7 +198,7 @@ async fn a_recipe_is_built_from_found_foods_changed_logged_and_deleted() {
         &ann,
         None,
         Some(&csrf),
-        &[("quantity", "2.5")],
+        &[("quantity", "250")],
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

@@ -183,9 +183,47 @@ pub fn decimal(raw: &str) -> Result<Option<Decimal>, ()> {
     sparky_core::typed_number::parse(raw).map_err(|_| ())
 }
 
+/// An amount typed with or without its unit: "45", "45 g", "1,5 cups", "2tbsp". The number
+/// is read as [`decimal`]; the rest, if any, is the unit (checked against the food later).
+pub fn amount_with_unit(raw: &str) -> Result<Option<(Decimal, Option<String>)>, ()> {
+    let text = raw.trim();
+    let split = text
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | ',' | ' ' | '\u{a0}')))
+        .map_or(text.len(), |(i, _)| i);
+    let (number, unit) = text.split_at(split);
+    let unit = unit.trim();
+    match decimal(number)? {
+        None if unit.is_empty() => Ok(None),
+        None => Err(()),
+        Some(n) => Ok(Some((n, Some(unit.to_string()).filter(|u| !u.is_empty())))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_read_their_unit() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(amount_with_unit("45"), Ok(Some((d("45"), None))));
+        assert_eq!(
+            amount_with_unit(" 45 g "),
+            Ok(Some((d("45"), Some("g".into()))))
+        );
+        assert_eq!(
+            amount_with_unit("1,5 cups"),
+            Ok(Some((d("1.5"), Some("cups".into()))))
+        );
+        assert_eq!(
+            amount_with_unit("2tbsp"),
+            Ok(Some((d("2"), Some("tbsp".into()))))
+        );
+        assert_eq!(amount_with_unit(""), Ok(None));
+        assert!(amount_with_unit("g").is_err());
+        assert!(amount_with_unit("lots").is_err());
+    }
 
     #[test]
     fn timezones_keep_the_current_one_and_numbers_read_commas() {

@@ -14,7 +14,7 @@ use sparky_core::{Amount, MealType};
 use uuid::Uuid;
 
 use super::food::serving_detail;
-use super::form_errors::{decimal, FormErrors};
+use super::form_errors::FormErrors;
 use super::plans::{render_detail, DetailParams, Typed};
 use super::{html, redirect, Page, PageError, PageForm, Shell};
 use crate::AppState;
@@ -156,7 +156,8 @@ async fn add(
     PageForm(form): PageForm<ItemForm>,
 ) -> Result<Response, PageError> {
     let mut errors = FormErrors::new();
-    let quantity = match decimal(&form.quantity) {
+    // "45 g" or "2 cups" as well as a number of the serving picked.
+    let quantity = match super::forms::amount_with_unit(&form.quantity) {
         Ok(Some(q)) => Some(q),
         _ => {
             errors.add("quantity", page.t.get("add.amount_invalid"));
@@ -172,7 +173,7 @@ async fn add(
                 .map_err(|_| PageError::invalid("day", "must be a day of the week"))?,
         ),
     };
-    if let Some(q) = quantity {
+    if let Some((q, unit)) = quantity {
         let input = ItemInput {
             food_item_id: form.food_item_id,
             nutrition_data_id: form
@@ -181,7 +182,7 @@ async fn add(
                 .filter(|s| !s.is_empty())
                 .and_then(|s| s.parse().ok()),
             quantity: Amount(q),
-            unit: None,
+            unit,
             meal_type: meal,
             day_of_week,
             sort_order: None,

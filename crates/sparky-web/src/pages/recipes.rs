@@ -548,8 +548,9 @@ async fn add(
     PageForm(form): PageForm<IngredientForm>,
 ) -> Result<Response, PageError> {
     let mut errors = FormErrors::new();
-    match decimal(&form.quantity) {
-        Ok(Some(q)) => {
+    // "45 g" or "2 cups" as well as a number of the serving picked.
+    match super::forms::amount_with_unit(&form.quantity) {
+        Ok(Some((q, unit))) => {
             let input = IngredientInput {
                 food_item_id: form.food_item_id,
                 nutrition_data_id: form
@@ -558,7 +559,7 @@ async fn add(
                     .filter(|s| !s.is_empty())
                     .and_then(|s| s.parse().ok()),
                 quantity: Amount(q),
-                unit: None,
+                unit,
             };
             let result = match input.parse() {
                 Ok(ing) => {
