@@ -119,7 +119,7 @@ async fn template_and_item_crud_with_nutrients_and_day_totals() {
             "unit",
         ),
         (
-            json!({"food_item_id": f.oats, "quantity": 100, "unit": "ml", "meal_type": "lunch"}),
+            json!({"food_item_id": f.oats, "quantity": 100, "unit": "slice", "meal_type": "lunch"}),
             "unit",
         ),
         (

@@ -359,7 +359,7 @@ async fn diary_totals_are_exact_and_grouped_by_meal() {
             "unit",
         ),
         (
-            json!({"food_item_id": id, "quantity": 1, "unit": "ml", "meal_type": "lunch"}),
+            json!({"food_item_id": id, "quantity": 1, "unit": "slice", "meal_type": "lunch"}),
             "unit",
         ),
         (

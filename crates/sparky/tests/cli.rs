@@ -513,7 +513,8 @@ fn commands_on_a_directory_without_a_database_create_nothing() {
         let out = run(sparky().args(args).env("SPARKY_DATA_DIR", &dir));
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
         assert!(
-            text(&out).contains("no Sparky database in") && text(&out).contains("sparky serve"),
+            text(&out).contains("no Sparky database in")
+                && text(&out).contains("sparky migrate up"),
             "{args:?}: {}",
             text(&out)
         );
