@@ -326,6 +326,10 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
                             format!("{side} {} {}", number(a(v), 0), r.unit)
                         })),
                         or_dash(r.percent_of_days_met.map(|v| {
+                            // Of every logged day: the share alone; else say of how many.
+                            if i64::from(r.days_known) == n.logged_days as i64 {
+                                return format!("{}%", number(a(v), 0));
+                            }
                             t.fill_count(
                                 "reports.met_of_days",
                                 i64::from(r.days_known),
