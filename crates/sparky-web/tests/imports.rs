@@ -1349,13 +1349,13 @@ async fn a_later_strong_export_replaces_a_changed_session() {
     );
 }
 
-/// Renaming a session or an exercise in Strong does not import the session again: a renamed
-/// session is the same rows, a renamed exercise a newer version of its row. Rows an older
-/// Sparky imported under keys that named them (simulated here by putting its keys back into
-/// the ledger) are recognised, and remembered under today's keys, so a rename after that is
+/// Renaming a session, reordering its exercises or deleting one in Strong does not import
+/// anything again nor move one exercise's rows onto another. Rows an older Sparky imported
+/// under keys that named the session (simulated here by putting its keys back into the
+/// ledger) are recognised, and remembered under today's keys, so a rename after that is
 /// recognised too.
 #[tokio::test]
-async fn renaming_a_session_or_exercise_in_strong_does_not_import_it_again() {
+async fn renaming_reordering_or_deleting_in_strong_imports_nothing_again() {
     let app = TestApp::spawn().await;
     let key = user_with_key(&app, "ann@example.com").await;
     let first = fixture("strong/strong.csv");
@@ -1394,20 +1394,9 @@ async fn renaming_a_session_or_exercise_in_strong_does_not_import_it_again() {
         "remembered under both keys"
     );
 
-    // Renamed in Strong: the session, and one exercise.
-    let renamed = String::from_utf8(first)
-        .unwrap()
-        .replace("\"Push day\"", "\"Chest & back\"")
-        .replace("\"Pull Up\"", "\"Pull Up (Weighted)\"");
-    let dry = imported(
-        &app,
-        "/api/v1/import/strong?dry_run=true",
-        &key,
-        renamed.clone().into_bytes(),
-    )
-    .await;
-    assert_eq!(dry["created"]["workouts"], 1, "{dry}");
-    assert_eq!(dry["replaced_entries"], 1, "{dry}");
+    // Renamed in Strong: the session. Nothing is new, nothing replaced.
+    let text = String::from_utf8(first).unwrap();
+    let renamed = text.replace("\"Push day\"", "\"Chest & back\"");
     let p = imported(
         &app,
         "/api/v1/import/strong",
@@ -1415,7 +1404,62 @@ async fn renaming_a_session_or_exercise_in_strong_does_not_import_it_again() {
         renamed.clone().into_bytes(),
     )
     .await;
+    assert_eq!(p["created"]["workouts"], 0, "{p}");
+    assert_eq!(p["replaced_entries"], 0, "{p}");
+
+    // Reordered in Strong (Pull Up before Bench), after a note typed on the bench in Sparky:
+    // every exercise keeps its own row, note and calories.
+    let owner = app.db.owner_client().await;
+    owner
+        .execute(
+            "UPDATE exercise_diary SET notes = 'bench PR', calories_burned = 250,
+                    calories_source = 'user'
+             WHERE exercise_name LIKE 'Bench Press%'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let lines: Vec<&str> = renamed.lines().collect();
+    let (bench, rest): (Vec<&str>, Vec<&str>) =
+        lines[1..].iter().partition(|l| l.contains("Bench Press"));
+    let reordered = std::iter::once(lines[0])
+        .chain(rest.iter().copied().filter(|l| l.contains("Pull Up")))
+        .chain(bench.iter().copied())
+        .chain(rest.iter().copied().filter(|l| !l.contains("Pull Up")))
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    let p = imported(
+        &app,
+        "/api/v1/import/strong",
+        &key,
+        reordered.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(p["created"]["workouts"], 0, "{p}");
+    assert_eq!(p["replaced_entries"], 0, "{p}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM exercise_diary
+             WHERE exercise_name LIKE 'Bench Press%' AND notes = 'bench PR'
+               AND calories_burned = 250"
+        )
+        .await,
+        1
+    );
+
+    // The Pull Up deleted in Strong: nothing is duplicated. The bench's share of the
+    // session's time grew (66 min over two exercises, not three), so it is a newer version
+    // of its row, still with the user's note and calories; the running has its own time.
+    let without: String = reordered
+        .lines()
+        .filter(|l| !l.contains("Pull Up"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let p = imported(&app, "/api/v1/import/strong", &key, without.into_bytes()).await;
     assert_eq!(p["replaced_entries"], 1, "{p}");
+    assert_eq!(p["created"]["workouts"], 1, "{p}");
     assert_eq!(
         count(&app, "SELECT count(*) FROM exercise_diary").await,
         workouts
@@ -1423,20 +1467,11 @@ async fn renaming_a_session_or_exercise_in_strong_does_not_import_it_again() {
     assert_eq!(
         count(
             &app,
-            "SELECT count(*) FROM exercise_diary WHERE exercise_name = 'Pull Up (Weighted)'"
+            "SELECT count(*) FROM exercise_diary
+             WHERE exercise_name LIKE 'Bench Press%' AND notes = 'bench PR'
+               AND calories_burned = 250 AND duration_minutes = 33"
         )
         .await,
         1
     );
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM exercise_diary WHERE exercise_name = 'Pull Up'"
-        )
-        .await,
-        0
-    );
-    let again = imported(&app, "/api/v1/import/strong", &key, renamed.into_bytes()).await;
-    assert_eq!(again["created"]["workouts"], 0, "{again}");
-    assert_eq!(again["replaced_entries"], 0, "{again}");
 }

@@ -73,15 +73,8 @@ pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
     }
     let mut keys = Keys::new();
     let mut earlier_keys = Keys::new();
-    // An exercise is the n-th of the session that started then: its name and the session's
-    // are not part of the key, so renaming either in the app is a newer version of the same
-    // rows, not another session.
-    let mut exercises_seen: HashMap<NaiveDateTime, u64> = HashMap::new();
     for group in &groups {
         let first = &group[0];
-        let position = exercises_seen.entry(first.started).or_insert(0);
-        *position += 1;
-        let position = *position;
         let sets: Vec<SetRecord> = group.iter().filter_map(|r| r.set.clone()).collect();
         let seconds = sum(group.iter().map(|r| r.seconds));
         let km = sum(group.iter().map(|r| r.km));
@@ -106,11 +99,12 @@ pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
             }),
         }
         .map(|m| m.round_dp(1));
+        // An exercise is known by its session's start and its own name, not the session's
+        // name: renaming a session in the app changes nothing here, and reordering or
+        // deleting exercises leaves the others their own rows (a key by place moved one
+        // exercise's rows, notes and calories onto another).
         let started = first.started.to_string();
-        let key = keys.of(
-            Area::Workouts,
-            &[&started, "exercise", &position.to_string()],
-        );
+        let key = keys.of(Area::Workouts, &[&started, "exercise", &first.exercise]);
         let earlier_key =
             earlier_keys.of(Area::Workouts, &[&started, &first.workout, &first.exercise]);
         // The session's content: a later export with a set corrected or added is a newer
