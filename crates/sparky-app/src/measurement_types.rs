@@ -81,10 +81,16 @@ pub(crate) fn parse_unit(field: &str, unit: &str) -> AppResult<MeasureUnit> {
 /// converted) also take the unit they are shown in, so `sleep_hours` takes the `h` it shows.
 pub(crate) fn parse_unit_for(kind: &str, field: &str, unit: &str) -> AppResult<MeasureUnit> {
     let shown = sparky_core::health::shown_unit(kind, MeasureUnit::Count.as_str());
-    if shown != MeasureUnit::Count.as_str() && unit.trim().eq_ignore_ascii_case(shown) {
+    if shown == MeasureUnit::Count.as_str() {
+        return parse_unit(field, unit);
+    }
+    if unit.trim().eq_ignore_ascii_case(shown) || unit.trim().eq_ignore_ascii_case("count") {
         return Ok(MeasureUnit::Count);
     }
-    parse_unit(field, unit)
+    Err(AppError::invalid(
+        field,
+        format!("{kind} is in {shown}: send the value in {shown}"),
+    ))
 }
 
 impl MeasurementTypeInput {

@@ -379,6 +379,9 @@ pub fn plausible_range(kind: &str) -> Option<(Decimal, Decimal)> {
         "neck" => (dec!(10), dec!(100)),
         // Hours of a day's sleep, as phones push it (crate::health::SLEEP_TYPE).
         "sleep_hours" => (dec!(0), dec!(24)),
+        // A day's energy burned in activity and distance covered (an ultra race stays inside).
+        "active_calories" => (dec!(0), dec!(20000)),
+        "distance_km" => (dec!(0), dec!(1000)),
         _ => return None,
     })
 }
@@ -412,6 +415,8 @@ fn builtin_canonical_unit(kind: &str) -> &'static str {
         "body_fat" => MeasureUnit::Percent.as_str(),
         "resting_heart_rate" => MeasureUnit::Bpm.as_str(),
         "sleep_hours" => "h",
+        "active_calories" => "kcal",
+        "distance_km" => "km",
         _ => MeasureUnit::Cm.as_str(),
     }
 }

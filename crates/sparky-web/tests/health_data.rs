@@ -1098,6 +1098,34 @@ async fn metres_are_a_distance_unit_and_phone_types_show_their_units() {
         "{:?}",
         wrong.body
     );
+    // A phone type's refusal names its unit; a day of 50,000 active kcal is implausible.
+    let wrong = app
+        .post(
+            "/api/v1/measurements",
+            &cookie,
+            json!({"type": "sleep_hours", "value": 7, "unit": "kg", "date": "2026-06-02"}),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.to_string().contains("in h"), "{:?}", wrong.body);
+    let huge = app
+        .post(
+            "/api/v1/measurements",
+            &cookie,
+            json!({"type": "active_calories", "value": 50000, "date": "2026-06-02"}),
+        )
+        .await;
+    assert_eq!(
+        huge.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        huge.body
+    );
+    assert!(
+        huge.body.to_string().contains("20000 kcal"),
+        "{:?}",
+        huge.body
+    );
 }
 
 /// A ledger row that points at a reading of another type (an edited archive) does not swallow

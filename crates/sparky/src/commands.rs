@@ -278,8 +278,11 @@ async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Result<ExitCod
         _ => None,
     };
     let new_hash = match &action {
-        UserAction::SetPassword { .. } => {
-            Some(users::hash_password(users::read_new_password()?).await?)
+        UserAction::SetPassword { email } => {
+            let password = users::read_new_password()?;
+            sparky_core::account::check_password_for(&password, email)
+                .map_err(|e| anyhow::anyhow!("password {e}"))?;
+            Some(users::hash_password(password).await?)
         }
         _ => None,
     };

@@ -274,7 +274,7 @@ const TOOLS: &[Tool] = &[
     },
     Tool {
         name: "read_measurements",
-        description: "Body measurements and check-ins logged over a period (default the last 90 days, at most 366): weight, body fat, girths, steps, sleep, the user's own types, newest first (at most 200), in the user's units; for weight also the smoothed trend's latest value.",
+        description: "Body measurements and check-ins logged over a period (default the last 90 days, at most 366): weight, body fat, girths, steps, sleep, the user's own types, newest first (at most 200), in the user's units; with type weight also the smoothed trend's latest value.",
         parameters: || json!({"type": "object", "properties": {
             "type": {"type": "string", "maxLength": 50, "description": "Only this type, e.g. weight, waist (default: every type)"},
             "from": {"type": "string", "description": "YYYY-MM-DD"},
