@@ -95,19 +95,31 @@ impl WebConfig {
     /// Applies `SPARKY_PUBLIC_URL`: its origin for CSRF checks and `Secure` cookies for https.
     pub fn with_public_url(mut self, url: Option<&str>) -> Result<WebConfig, String> {
         if let Some(url) = url.filter(|u| !u.is_empty()) {
-            let origin = auth::origin_of(url).ok_or_else(|| {
-                format!("SPARKY_PUBLIC_URL {url:?} is not a URL like https://fit.example.com")
-            })?;
+            let not_a_url =
+                || "SPARKY_PUBLIC_URL is not an address like https://fit.example.com".to_string();
+            let (scheme, rest) = url.split_once("://").ok_or_else(not_a_url)?;
+            let scheme = scheme.to_ascii_lowercase();
+            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            // Credentials in it would be printed at start; a browser never sends them as an
+            // origin anyway.
+            if !matches!(scheme.as_str(), "http" | "https") || host.is_empty() || host.contains('@')
+            {
+                return Err(not_a_url());
+            }
             // Pages link from the root: Sparky cannot run under a path of another site.
-            let path = url.split_once("://").map_or("", |(_, rest)| {
-                rest.find(['/', '?', '#']).map_or("", |i| &rest[i..])
-            });
-            if !matches!(path, "" | "/") {
+            let tail = &rest[host.len()..];
+            if !matches!(tail, "" | "/") {
                 return Err(format!(
-                    "SPARKY_PUBLIC_URL {url:?} has a path: Sparky runs at the root of its own \
-                     host name (e.g. https://fit.example.com), not under a path"
+                    "SPARKY_PUBLIC_URL {url:?} has more than a host name: Sparky runs at the \
+                     root of its own host name (e.g. https://fit.example.com), without a path, \
+                     query or fragment"
                 ));
             }
+            // A browser leaves the scheme's default port out of its Origin header.
+            let host = host.to_ascii_lowercase();
+            let default_port = if scheme == "https" { ":443" } else { ":80" };
+            let host = host.strip_suffix(default_port).unwrap_or(&host);
+            let origin = format!("{scheme}://{host}");
             self.secure_cookies = origin.starts_with("https://");
             self.public_origin = Some(origin);
         }

@@ -152,10 +152,28 @@ async fn secure_cookies_behind_https() {
             "{url}"
         );
     }
-    for url in ["https://fit.example.com/sparky/", "https://example.com/fit"] {
+    for url in [
+        "https://fit.example.com/sparky/",
+        "https://example.com/fit",
+        "https://fit.example.com?x=1",
+    ] {
         let err = WebConfig::default().with_public_url(Some(url)).unwrap_err();
-        assert!(err.contains("has a path"), "{err}");
+        assert!(err.contains("more than a host name"), "{err}");
     }
+    for url in [
+        "ftp://fit.example.com",
+        "https://user:pw@fit.example.com",
+        "fit.example.com",
+    ] {
+        let err = WebConfig::default().with_public_url(Some(url)).unwrap_err();
+        assert!(!err.contains("pw"), "{err}");
+        assert!(err.contains("not an address"), "{err}");
+    }
+    // The default port is left out, as browsers leave it out of Origin.
+    let c = WebConfig::default()
+        .with_public_url(Some("HTTPS://Fit.Example.com:443/"))
+        .unwrap();
+    assert_eq!(c.public_origin.as_deref(), Some("https://fit.example.com"));
 }
 
 #[tokio::test]

@@ -73,6 +73,12 @@ async fn as_user(
 /// An existing file named by `--out` is kept unless `--force` says otherwise.
 fn refuse_to_replace(path: Option<&std::path::Path>, force: bool) -> anyhow::Result<()> {
     match path {
+        Some(p) if p.is_dir() => anyhow::bail!(
+            "{} is a directory; name the archive's file (e.g. {}/sparky-export.tar.gz). \
+             Nothing was written",
+            p.display(),
+            p.display()
+        ),
         Some(p) if !force && p.as_os_str() != "-" && p.exists() => anyhow::bail!(
             "{} exists; pass --force to replace it, or choose another --out. Nothing was written",
             p.display()
