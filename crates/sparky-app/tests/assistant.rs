@@ -1210,6 +1210,14 @@ async fn measurements_and_workouts_are_read_back_over_a_period() {
     .await
     .unwrap_err();
     assert!(err.to_string().contains("before from"), "{err}");
+    let err = call(&mut tx, "read_workouts", json!({"to": "2026-13-01"}))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().starts_with("to:"), "{err}");
+    let early = call(&mut tx, "read_measurements", json!({"to": "1900-01-02"}))
+        .await
+        .unwrap();
+    assert_eq!(early.result["from"], "1900-01-01", "{}", early.result);
     drop(tx);
 
     // Bob has no grant from Ann: nothing of hers, whatever he asks.

@@ -117,10 +117,22 @@ async fn period(
     default_days: i64,
     max_days: i64,
 ) -> AppResult<(chrono::NaiveDate, chrono::NaiveDate)> {
-    let to = day_arg(tx, who, to).await?;
+    // A refused day names the argument it came from, not `date`.
+    let named = |field: &'static str| {
+        move |e: AppError| match e {
+            AppError::Invalid(mut f) => match f.0.remove("date") {
+                Some(problem) => AppError::invalid(field, problem),
+                None => AppError::Invalid(f),
+            },
+            other => other,
+        }
+    };
+    let to = day_arg(tx, who, to).await.map_err(named("to"))?;
     let from = match from {
-        Some(text) => day_arg(tx, who, Some(text)).await?,
-        None => to - Duration::days(default_days - 1),
+        Some(text) => day_arg(tx, who, Some(text)).await.map_err(named("from"))?,
+        // Not before the first day a date may be.
+        None => (to - Duration::days(default_days - 1))
+            .max(chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(to)),
     };
     if from > to {
         return Err(AppError::invalid("to", "must not be before from"));
