@@ -60,7 +60,10 @@ impl Server {
                         .chars()
                         .take_while(|c| !c.is_whitespace())
                         .collect();
-                    let _ = tx.send(addr.parse::<SocketAddr>().unwrap());
+                    // Other lines name a client's address (no port): only a socket counts.
+                    if let Ok(addr) = addr.parse::<SocketAddr>() {
+                        let _ = tx.send(addr);
+                    }
                 }
                 let mut l = sink.lock().unwrap();
                 l.push_str(&line);
