@@ -280,9 +280,9 @@ pub struct ChangePasswordInput {
     pub new_password: String,
 }
 
-/// Changes the signed-in user's password; every other session of theirs ends.
-pub async fn change_password(tx: &mut UserTx, input: ChangePasswordInput) -> AppResult<()> {
-    check_new_password(&input.new_password).map_err(|e| AppError::invalid("new_password", e))?;
+/// Checks the signed-in user's password typed into `field` (a 422 naming it when wrong);
+/// returns their email.
+async fn check_own_password(tx: &mut UserTx, field: &str, typed: String) -> AppResult<String> {
     let row = tx
         .query_one(
             "SELECT c.password_hash, u.email FROM users u, auth.login_credentials(u.email) c
@@ -290,8 +290,16 @@ pub async fn change_password(tx: &mut UserTx, input: ChangePasswordInput) -> App
             &[],
         )
         .await?;
-    let stored: String = row.get(0);
-    let email: String = row.get(1);
+    if !credentials::verify_password(typed, row.get(0)).await? {
+        return Err(AppError::invalid(field, "is wrong"));
+    }
+    Ok(row.get(1))
+}
+
+/// Changes the signed-in user's password; every other session of theirs ends.
+pub async fn change_password(tx: &mut UserTx, input: ChangePasswordInput) -> AppResult<()> {
+    check_new_password(&input.new_password).map_err(|e| AppError::invalid("new_password", e))?;
+    let email = check_own_password(tx, "current_password", input.current_password.clone()).await?;
     check_password_for(&input.new_password, &email)
         .map_err(|e| AppError::invalid("new_password", e))?;
     if input.new_password == input.current_password {
@@ -299,9 +307,6 @@ pub async fn change_password(tx: &mut UserTx, input: ChangePasswordInput) -> App
             "new_password",
             "must differ from your current password",
         ));
-    }
-    if !credentials::verify_password(input.current_password, stored).await? {
-        return Err(AppError::invalid("current_password", "is wrong"));
     }
     let hash = credentials::hash_password(input.new_password).await?;
     tx.execute("SELECT auth.set_password($1)", &[&hash]).await?;
@@ -321,17 +326,7 @@ pub struct DeleteAccountInput {
 /// statement whose foreign keys cascade. Other people's diary entries of one of its foods
 /// keep what they recorded. Backups taken before keep it until they are pruned.
 pub async fn delete_me(tx: &mut UserTx, input: DeleteAccountInput) -> AppResult<()> {
-    let row = tx
-        .query_one(
-            "SELECT c.password_hash FROM users u, auth.login_credentials(u.email) c
-             WHERE u.id = auth.uid()",
-            &[],
-        )
-        .await?;
-    let stored: String = row.get(0);
-    if !credentials::verify_password(input.password, stored).await? {
-        return Err(AppError::invalid("password", "is wrong"));
-    }
+    check_own_password(tx, "password", input.password).await?;
     let n = tx
         .execute("DELETE FROM users WHERE id = auth.uid()", &[])
         .await?;
