@@ -30,7 +30,7 @@ fn main() -> std::process::ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            say_error(format_args!("error: cannot start the async runtime: {e}"));
             return std::process::ExitCode::FAILURE;
         }
     };
@@ -38,10 +38,16 @@ fn main() -> std::process::ExitCode {
         Ok(code) => code,
         Err(e) => {
             // Once, as the last line: it is what an operator reads first.
-            eprintln!("error: {e:#}");
+            say_error(format_args!("error: {e:#}"));
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Like eprintln!, but a closed stderr is not a panic.
+fn say_error(message: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{message}");
 }
 
 fn init_tracing() {
@@ -55,6 +61,10 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(colour)
+        // Its default reports a failed log write with eprintln!, which panics when stderr is a
+        // closed pipe; the panic hook logs, fails again and the process aborts. A log that
+        // cannot be written is lost, and the server keeps serving.
+        .log_internal_errors(false)
         .init();
     sparky_web::server::log_panics();
 }

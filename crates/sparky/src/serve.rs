@@ -187,7 +187,7 @@ async fn announce(
         None if address.ip().is_unspecified() => format!("http://127.0.0.1:{}", address.port()),
         None => format!("http://{address}"),
     };
-    println!("Sparky is ready: open {url}/");
+    say(format_args!("Sparky is ready: open {url}/"));
     let empty = async {
         let client = sparky_db::connect(&owner).await.ok()?;
         sparky_app::accounts::admin::no_accounts_yet(&client)
@@ -196,8 +196,17 @@ async fn announce(
     }
     .await;
     if empty == Some(true) {
-        println!("No accounts yet: the first account to register becomes the administrator.");
+        say(format_args!(
+            "No accounts yet: the first account to register becomes the administrator."
+        ));
     }
+}
+
+/// Like println!, but a closed standard output (its reader gone) is not a panic: what the
+/// server tells a person must never be able to stop it.
+fn say(message: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{message}");
 }
 
 /// Loads the built-in starter food catalog unless this copy is loaded already. A failure

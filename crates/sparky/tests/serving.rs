@@ -604,3 +604,81 @@ async fn two_instances_share_one_database() {
     // per process would have let every one through (each server saw at most three).
     assert_eq!(statuses, [401, 401, 429, 429], "{statuses:?}");
 }
+
+/// A log nobody reads must not stop the server: with its standard output and error closed
+/// (`sparky serve 2>&1 | head -1`), it keeps serving, logs panics nowhere and stops cleanly.
+#[test]
+fn a_closed_log_pipe_does_not_stop_the_server() {
+    let data = tempfile::Builder::new()
+        .prefix("sparky-pipe")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sparky"))
+        .env_remove("DATABASE_URL")
+        .env_remove("SPARKY_APP_ROLE")
+        .env("SPARKY_SECRET_KEY", "5a".repeat(32))
+        .env("SPARKY_DATA_DIR", data.path())
+        .env("SPARKY_BIND", "127.0.0.1:0")
+        .env("SPARKY_SHUTDOWN_DRAIN_MS", "0")
+        .env("SPARKY_OPENFOODFACTS", "false")
+        .env("RUST_LOG", "debug")
+        .env("SPARKY_LOGIN_PER_MINUTE_IP", "1000")
+        .env("SPARKY_LOGIN_PER_MINUTE_ACCOUNT", "1000")
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let addr = loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "exited: {seen}");
+        seen.push_str(&line);
+        let parsed = line.find("address=").and_then(|pos| {
+            let addr: String = line[pos + 8..]
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .collect();
+            addr.parse::<SocketAddr>().ok()
+        });
+        if let Some(addr) = parsed {
+            break addr;
+        }
+    };
+    // The readers go away; every later line (at debug level, many) meets a closed pipe.
+    drop(stderr);
+    drop(child.stdout.take());
+    for round in 0..20 {
+        let (status, _, body) = exchange(addr, "GET", "/readyz", None, "");
+        assert_eq!(status, 200, "round {round}: {body}");
+        let (status, _, _) = exchange(
+            addr,
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            r#"{"email":"nobody@example.com","password":"wrong password"}"#,
+        );
+        assert_eq!(status, 401, "round {round}");
+        assert!(child.try_wait().unwrap().is_none(), "round {round}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(
+        !data.path().join("postgres/postmaster.pid").exists(),
+        "its PostgreSQL was stopped"
+    );
+}
