@@ -185,6 +185,8 @@ async fn migrate_command(
                          running?); stop them before rolling back. Nothing was rolled back"
                     );
                 }
+                // A mistyped or unapplied version is refused before the backup, not after.
+                migrator.down_versions(&client, version.as_deref()).await?;
                 drop(client);
                 if !no_backup {
                     let dir = crate::backup::backup_dir(db, None);

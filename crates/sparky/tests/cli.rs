@@ -165,6 +165,22 @@ async fn migrate_status_up_and_doctor() {
     // The connection closes when its task runs; `run` below blocks this thread.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let backups = tempfile::tempdir().unwrap();
+    // A version that is not applied is refused before any backup is taken.
+    let out = run(sparky()
+        .args(["migrate", "down", "2099_01_01_00_00"])
+        .env("DATABASE_URL", &url)
+        .env("SPARKY_DATA_DIR", backups.path()));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("is not applied"), "{}", text(&out));
+    assert!(!text(&out).contains("backed up"), "{}", text(&out));
+    assert!(
+        !backups.path().join("backups").exists()
+            || std::fs::read_dir(backups.path().join("backups"))
+                .unwrap()
+                .next()
+                .is_none(),
+        "no backup for a refused rollback"
+    );
     let out = run(sparky()
         .args(["migrate", "down"])
         .env("DATABASE_URL", &url)

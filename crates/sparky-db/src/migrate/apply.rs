@@ -5,6 +5,7 @@ use std::time::Instant;
 use tokio_postgres::Client;
 
 use super::ledger::{adopt_unrecorded_checksums, read_applied, CREATE_TRACKING_TABLE, RECORD};
+use super::source::DownFile;
 use super::{sql, MigrateError, Migration, Migrator, RunReport};
 use crate::roles;
 
@@ -30,11 +31,13 @@ impl Migrator {
         Ok(report)
     }
 
-    pub(super) async fn down_locked(
-        &self,
+    /// What `down` would roll back, newest first, each with its rollback file; refuses
+    /// (changing nothing) an unknown or unapplied version or a migration without a rollback file.
+    pub(super) async fn down_plan<'m>(
+        &'m self,
         client: &Client,
         to: Option<&str>,
-    ) -> Result<Vec<String>, MigrateError> {
+    ) -> Result<Vec<(&'m Migration, &'m DownFile)>, MigrateError> {
         let applied = read_applied(client).await?;
         let mut versions: Vec<&str> = applied.iter().map(|a| a.version.as_str()).collect();
         versions.sort_unstable_by(|a, b| b.cmp(a));
@@ -66,6 +69,15 @@ impl Migrator {
             })?;
             plan.push((m, down));
         }
+        Ok(plan)
+    }
+
+    pub(super) async fn down_locked(
+        &self,
+        client: &Client,
+        to: Option<&str>,
+    ) -> Result<Vec<String>, MigrateError> {
+        let plan = self.down_plan(client, to).await?;
         client
             .execute(
                 "SELECT set_config('sparky.app_role', $1, false)",

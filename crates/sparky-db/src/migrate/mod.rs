@@ -273,6 +273,17 @@ impl Migrator {
         result
     }
 
+    /// The versions `down` would roll back, newest first, without rolling anything back: the
+    /// same refusals `down` gives, so a caller can check before taking a backup.
+    pub async fn down_versions(
+        &self,
+        client: &Client,
+        to: Option<&str>,
+    ) -> Result<Vec<String>, MigrateError> {
+        let plan = self.down_plan(client, to).await?;
+        Ok(plan.into_iter().map(|(m, _)| m.version.clone()).collect())
+    }
+
     fn known(&self, version: &str) -> Result<&Migration, MigrateError> {
         self.find(version).ok_or_else(|| {
             MigrateError::Refused(format!(
