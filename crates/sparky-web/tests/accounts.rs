@@ -3,7 +3,7 @@
 mod common;
 
 use common::{As, TestApp, PASSWORD};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sparky_web::WebConfig;
 
@@ -469,6 +469,57 @@ async fn login_attempts_are_rate_limited() {
         app.login("bob@example.com", PASSWORD).await.status,
         StatusCode::OK
     );
+}
+
+/// Someone holding a stolen session cannot guess the password at full speed through
+/// changing it or deleting the account: those checks share a per-account count (the
+/// sign-in limit), which a wrong password's rollback does not undo.
+#[tokio::test]
+async fn own_password_checks_are_rate_limited() {
+    let app = TestApp::spawn_with(WebConfig {
+        login_attempts_per_minute_account: 3,
+        ..Default::default()
+    })
+    .await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let change = |current: &str| json!({"current_password": current, "new_password": "a brand new passphrase"});
+    for _ in 0..2 {
+        let r = app
+            .post("/api/v1/me/password", &ann, change("wrong wrong wrong"))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    }
+    let wrong_delete = app
+        .request(
+            Method::DELETE,
+            "/api/v1/me",
+            &ann,
+            Some(json!({"password": "wrong wrong wrong"})),
+        )
+        .await;
+    assert_eq!(wrong_delete.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The fourth check in the minute is refused even with the right password.
+    let limited = app
+        .post("/api/v1/me/password", &ann, change(PASSWORD))
+        .await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{:?}",
+        limited.body
+    );
+    assert_eq!(limited.code(), "rate_limited");
+    assert!(limited.headers.contains_key("retry-after"));
+    assert_eq!(
+        app.login("ann@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
+    // Another account is not affected.
+    let r = app
+        .post("/api/v1/me/password", &bob, change(PASSWORD))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
 }
 
 #[tokio::test]

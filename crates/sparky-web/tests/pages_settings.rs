@@ -720,6 +720,73 @@ async fn saving_the_profile_keeps_the_height_it_shows() {
     }
 }
 
+/// The password forms count their checks: over the per-account limit the page says to wait,
+/// in words, on the password field, and changes nothing.
+#[tokio::test]
+async fn password_forms_say_when_there_were_too_many_attempts() {
+    let app = TestApp::spawn_with(sparky_web::WebConfig {
+        login_attempts_per_minute_account: 2,
+        ..Default::default()
+    })
+    .await;
+    let (_, me) = app.user("lee@example.com").await;
+    let change = |current: &'static str| {
+        [
+            ("current_password", current),
+            ("new_password", "another long passphrase"),
+        ]
+    };
+    for _ in 0..2 {
+        let wrong = submit(
+            &app,
+            "/settings/security",
+            "/settings/password",
+            &me,
+            &change("nope nope nope"),
+        )
+        .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            wrong.body.contains("not your current password"),
+            "{}",
+            wrong.body
+        );
+    }
+    let limited = submit(
+        &app,
+        "/settings/security",
+        "/settings/password",
+        &me,
+        &change(PASSWORD),
+    )
+    .await;
+    assert_eq!(limited.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        limited.body.contains("Too many attempts. Try again in"),
+        "{}",
+        limited.body
+    );
+    let delete = submit(
+        &app,
+        "/settings/security",
+        "/settings/delete-account",
+        &me,
+        &[("password", PASSWORD)],
+    )
+    .await;
+    assert!(
+        delete.body.contains("Too many attempts. Try again in"),
+        "{}",
+        delete.body
+    );
+    // Nothing changed: the old password still signs in, the account is there.
+    assert_eq!(app.get("/api/v1/me", &me).await.status, StatusCode::OK);
+    assert_eq!(
+        app.login("lee@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
+}
+
 /// Settings → Security: an expired key says so; deleting the account needs the password, then
 /// signs out and says it on the sign-in page.
 #[tokio::test]

@@ -45,6 +45,25 @@ pub async fn note_signup_attempt(
     note_attempt(tx, &[format!("signup-ip:{ip}")], &[per_ip.max(1) as i32]).await
 }
 
+/// Counts a check of a signed-in user's own password (changing it, deleting the account)
+/// against `per_account` a minute, in `anonymous`, which this commits: the request's own
+/// transaction rolls back on a wrong password and would take the count with it. Without it,
+/// someone holding a stolen session could guess the password at full speed.
+pub async fn note_own_password_check(
+    mut anonymous: UserTx,
+    per_account: u32,
+    user_id: uuid::Uuid,
+) -> AppResult<()> {
+    let counted = note_attempt(
+        &mut anonymous,
+        &[format!("password-check:{user_id}")],
+        &[per_account.max(1) as i32],
+    )
+    .await;
+    anonymous.commit().await?;
+    counted
+}
+
 /// One attempt against each key (`auth.note_login_attempt`: a sliding minute per key).
 async fn note_attempt(tx: &mut UserTx, keys: &[String], caps: &[i32]) -> AppResult<()> {
     let wait: i32 = tx

@@ -217,12 +217,14 @@ async fn update_me(
     responses(
         (status = 204, description = "Deleted; the session cookie is cleared"),
         (status = 422, description = "Wrong password", body = ErrorBody),
+        (status = 429, description = "Too many password checks in the last minute", body = ErrorBody),
     ))]
 async fn delete_me(
     State(state): State<AppState>,
     Auth { mut tx, .. }: Auth,
     ApiJson(input): ApiJson<DeleteAccountInput>,
 ) -> ApiResult<Response> {
+    crate::auth::count_own_password_check(&state, &mut tx).await?;
     accounts::delete_me(&mut tx, input).await?;
     tx.commit().await?;
     tracing::info!("account deleted by its owner");
@@ -234,11 +236,17 @@ async fn delete_me(
 /// Change your password; every other session of yours ends.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts",
     request_body = ChangePasswordInput,
-    responses((status = 204, description = "Changed")))]
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 422, description = "Wrong current password or an unusable new one", body = ErrorBody),
+        (status = 429, description = "Too many password checks in the last minute", body = ErrorBody),
+    ))]
 async fn change_password(
+    State(state): State<AppState>,
     Auth { mut tx, .. }: Auth,
     ApiJson(input): ApiJson<ChangePasswordInput>,
 ) -> ApiResult<StatusCode> {
+    crate::auth::count_own_password_check(&state, &mut tx).await?;
     accounts::change_password(&mut tx, input).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)

@@ -186,6 +186,7 @@ pub struct PasswordForm {
 }
 
 async fn change_password(
+    axum::extract::State(state): axum::extract::State<AppState>,
     mut page: Page,
     PageForm(form): PageForm<PasswordForm>,
 ) -> Result<Response, PageError> {
@@ -194,7 +195,11 @@ async fn change_password(
         current_password: form.current_password,
         new_password: form.new_password,
     };
-    match accounts::change_password(&mut page.tx, input).await {
+    let checked = match crate::auth::count_own_password_check(&state, &mut page.tx).await {
+        Ok(()) => accounts::change_password(&mut page.tx, input).await,
+        Err(e) => Err(e),
+    };
+    match checked {
         Ok(()) => {
             page.tx.commit().await?;
             Ok(redirect("/settings/security?done=password"))
@@ -202,6 +207,15 @@ async fn change_password(
         Err(e @ AppError::Invalid(_)) => {
             let errors = Errors::from_app(&t, "settings.err", &e).unwrap_or_default();
             invalid(page, errors, KeyForm::default()).await
+        }
+        Err(AppError::RateLimited { retry_after }) => {
+            let text = t.fill("signin.limited", &[("seconds", &retry_after.to_string())]);
+            invalid(
+                page,
+                Errors::one("current_password", text),
+                KeyForm::default(),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -224,7 +238,11 @@ async fn delete_account(
     let input = accounts::DeleteAccountInput {
         password: form.password,
     };
-    match accounts::delete_me(&mut page.tx, input).await {
+    let checked = match crate::auth::count_own_password_check(&state, &mut page.tx).await {
+        Ok(()) => accounts::delete_me(&mut page.tx, input).await,
+        Err(e) => Err(e),
+    };
+    match checked {
         Ok(()) => {
             page.tx.commit().await?;
             tracing::info!("account deleted by its owner");
@@ -243,6 +261,10 @@ async fn delete_account(
         Err(e @ AppError::Invalid(_)) => {
             let errors = Errors::from_app(&t, "settings.err.delete", &e).unwrap_or_default();
             invalid(page, errors, KeyForm::default()).await
+        }
+        Err(AppError::RateLimited { retry_after }) => {
+            let text = t.fill("signin.limited", &[("seconds", &retry_after.to_string())]);
+            invalid(page, Errors::one("password", text), KeyForm::default()).await
         }
         Err(e) => Err(e.into()),
     }
