@@ -332,6 +332,23 @@ struct ActingForRaw {
     user_id: Option<String>,
 }
 
+/// Counts a check of the caller's own password (changing it, deleting the account) against
+/// the per-account sign-in limit: 429 with the seconds to wait when over. Before the check
+/// runs, on a connection of its own, so a wrong password's rollback keeps the count.
+pub(crate) async fn count_own_password_check(
+    state: &AppState,
+    tx: &mut UserTx,
+) -> Result<(), sparky_app::AppError> {
+    let user_id = tx.user_id().await?;
+    let anonymous = state.db.anonymous().await?;
+    sparky_app::accounts::note_own_password_check(
+        anonymous,
+        state.config.login_attempts_per_minute_account,
+        user_id,
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,21 +365,4 @@ mod tests {
         );
         assert_eq!(origin_of("nonsense"), None);
     }
-}
-
-/// Counts a check of the caller's own password (changing it, deleting the account) against
-/// the per-account sign-in limit: 429 with the seconds to wait when over. Before the check
-/// runs, on a connection of its own, so a wrong password's rollback keeps the count.
-pub(crate) async fn count_own_password_check(
-    state: &AppState,
-    tx: &mut UserTx,
-) -> Result<(), sparky_app::AppError> {
-    let user_id = tx.user_id().await?;
-    let anonymous = state.db.anonymous().await?;
-    sparky_app::accounts::note_own_password_check(
-        anonymous,
-        state.config.login_attempts_per_minute_account,
-        user_id,
-    )
-    .await
 }
