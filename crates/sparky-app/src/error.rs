@@ -217,6 +217,13 @@ impl From<DbError> for AppError {
                         )
                     }
                     "23505" => return AppError::conflict("that already exists"),
+                    // auth.keep_an_administrator: the last enabled administrator stays.
+                    "SPA01" => {
+                        return AppError::conflict(match db.hint() {
+                            Some(hint) => format!("{} ({hint})", db.message()),
+                            None => db.message().to_string(),
+                        })
+                    }
                     "23503" => {
                         let field = db.constraint().unwrap_or("reference");
                         let mut f = FieldErrors::default();

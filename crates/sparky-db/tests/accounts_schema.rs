@@ -333,6 +333,14 @@ async fn login_credentials_returns_the_hash_and_the_disabled_flag() {
     let (a, _) = register(&db, "alice@example.com", "argon2-hash-a", true)
         .await
         .unwrap();
+    // A second administrator, so that Alice (the first) may be disabled below.
+    let (b, _) = register(&db, "bea@example.com", "argon2-hash-b", true)
+        .await
+        .unwrap();
+    owner
+        .execute("UPDATE users SET is_admin = true WHERE id = $1", &[&b])
+        .await
+        .unwrap();
 
     assert_eq!(
         login(&db, "alice@example.com").await,
@@ -1311,4 +1319,99 @@ async fn with_a_non_superuser_owner_the_account_functions_and_admin_queries_work
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
     }
+}
+
+/// While accounts exist one enabled administrator stays: deleting, demoting or disabling the
+/// last one is refused (SPA01) from the request role and the owner alike; with a second
+/// administrator, or as the last account of all, it goes. A statement removing several
+/// accounts is judged by where it ends.
+#[tokio::test]
+async fn the_last_administrator_stays_while_accounts_exist() {
+    const LAST_ADMIN: &str = "SPA01";
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner_client().await;
+    let db = test_db.database().await;
+    let (ann, ann_admin) = register(&db, "ann@example.com", "h", true).await.unwrap();
+    let (bob, bob_admin) = register(&db, "bob@example.com", "h", true).await.unwrap();
+    assert!(ann_admin && !bob_admin);
+
+    let mut tx = db.as_user(ann).await.unwrap();
+    assert_code(
+        "the only administrator deletes their account",
+        LAST_ADMIN,
+        tx.execute("DELETE FROM users WHERE id = auth.uid()", &[])
+            .await,
+    );
+    for (what, sql) in [
+        ("owner deletes", "DELETE FROM users WHERE id = $1"),
+        (
+            "owner demotes",
+            "UPDATE users SET is_admin = false WHERE id = $1",
+        ),
+        (
+            "owner disables",
+            "UPDATE users SET disabled_at = now() WHERE id = $1",
+        ),
+    ] {
+        let e = owner.execute(sql, &[&ann]).await.unwrap_err();
+        assert_eq!(e.code().map(|c| c.code()), Some(LAST_ADMIN), "{what}: {e}");
+    }
+    // Ordinary changes of the administrator's own row still work.
+    owner
+        .execute("UPDATE users SET full_name = 'Ann' WHERE id = $1", &[&ann])
+        .await
+        .unwrap();
+    // A disabled second administrator does not count.
+    owner
+        .execute(
+            "UPDATE users SET is_admin = true, disabled_at = now() WHERE id = $1",
+            &[&bob],
+        )
+        .await
+        .unwrap();
+    let e = owner
+        .execute("DELETE FROM users WHERE id = $1", &[&ann])
+        .await
+        .unwrap_err();
+    assert_eq!(e.code().map(|c| c.code()), Some(LAST_ADMIN), "{e}");
+    // An enabled one does: then Ann may go, and Bob is the last administrator.
+    owner
+        .execute("UPDATE users SET disabled_at = NULL WHERE id = $1", &[&bob])
+        .await
+        .unwrap();
+    let mut tx = db.as_user(ann).await.unwrap();
+    tx.execute("DELETE FROM users WHERE id = auth.uid()", &[])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // Bob is the last account of all: he may go, leaving an empty instance.
+    let mut tx = db.as_user(bob).await.unwrap();
+    tx.execute("DELETE FROM users WHERE id = auth.uid()", &[])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // One statement removing every account is allowed whatever order it visits them in; one
+    // that leaves an account behind without an administrator is not.
+    let (cat, _) = register(&db, "cat@example.com", "h", true).await.unwrap();
+    let (dan, _) = register(&db, "dan@example.com", "h", true).await.unwrap();
+    let (eve, _) = register(&db, "eve@example.com", "h", true).await.unwrap();
+    let e = owner
+        .execute("DELETE FROM users WHERE id = ANY($1)", &[&vec![cat, dan]])
+        .await
+        .unwrap_err();
+    assert_eq!(e.code().map(|c| c.code()), Some(LAST_ADMIN), "{e}");
+    owner
+        .execute(
+            "DELETE FROM users WHERE id = ANY($1)",
+            &[&vec![cat, dan, eve]],
+        )
+        .await
+        .unwrap();
+    let left: i64 = owner
+        .query_one("SELECT count(*) FROM users", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
 }

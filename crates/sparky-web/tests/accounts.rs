@@ -701,6 +701,27 @@ async fn deleting_your_account_removes_everything_you_own() {
     let ro = delete(&As::Key(read_only.clone()), PASSWORD).await;
     assert_eq!(ro.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.get("/api/v1/me", &ann).await.status, StatusCode::OK);
+    // Ann, the first account, is the only administrator and Bob is still here.
+    let only_admin = delete(&ann, PASSWORD).await;
+    assert_eq!(only_admin.status(), StatusCode::CONFLICT);
+    let body: Value = only_admin.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("sparky user admin EMAIL"),
+        "{body}"
+    );
+    assert_eq!(app.get("/api/v1/me", &ann).await.status, StatusCode::OK);
+    app.db
+        .owner_client()
+        .await
+        .execute(
+            "UPDATE users SET is_admin = true WHERE email = 'bob@example.com'",
+            &[],
+        )
+        .await
+        .unwrap();
 
     let done = delete(&ann, PASSWORD).await;
     assert_eq!(done.status(), StatusCode::NO_CONTENT);

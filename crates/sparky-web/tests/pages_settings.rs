@@ -896,3 +896,28 @@ async fn closed_sign_ups_are_said_before_the_form() {
     );
     assert!(signin.body.contains("does not take new accounts"));
 }
+
+/// The only administrator, with someone else on the instance, is told on the form why the
+/// account cannot go yet, and nothing is deleted.
+#[tokio::test]
+async fn the_only_administrator_is_told_to_hand_over_first() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.user("ada@example.com").await;
+    app.user("ben@example.com").await;
+    let refused = submit(
+        &app,
+        "/settings/security",
+        "/settings/delete-account",
+        &admin,
+        &[("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("only administrator")
+            && refused.body.contains("sparky user admin EMAIL"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(app.get("/api/v1/me", &admin).await.status, StatusCode::OK);
+}

@@ -299,6 +299,16 @@ pub enum UserAction {
         /// Email address of the account.
         email: String,
     },
+    /// Make an account an instance administrator (with --remove, an ordinary account again).
+    /// While accounts exist one enabled administrator stays: the last one cannot be removed,
+    /// disabled or deleted until another account is made administrator.
+    Admin {
+        /// Email address of the account.
+        email: String,
+        /// Take the administrator role away instead.
+        #[arg(long)]
+        remove: bool,
+    },
     /// Delete an account and all its data, for good (backups taken before keep it until they
     /// are pruned). Users can delete their own in Settings.
     Delete {

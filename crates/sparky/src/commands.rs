@@ -326,6 +326,18 @@ async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Result<ExitCod
                     eprintln!("already enabled");
                 }
             }
+            UserAction::Admin { email, remove } => {
+                let changed = users::set_admin(&client, &email, !remove).await?;
+                eprintln!(
+                    "{}",
+                    match (remove, changed) {
+                        (false, true) => "now an administrator",
+                        (false, false) => "already an administrator",
+                        (true, true) => "no longer an administrator",
+                        (true, false) => "was not an administrator",
+                    }
+                );
+            }
             UserAction::Delete { email, yes } => {
                 if !yes {
                     anyhow::bail!(

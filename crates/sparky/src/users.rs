@@ -143,6 +143,13 @@ pub async fn delete(client: &mut Client, email: &str) -> anyhow::Result<(i64, i6
     admin::delete(client, email).await.map_err(unknown(email))
 }
 
+/// Makes the account an administrator or, with `admin` false, not; returns whether it changed.
+pub async fn set_admin(client: &Client, email: &str, admin: bool) -> anyhow::Result<bool> {
+    admin::set_admin(client, email, admin)
+        .await
+        .map_err(unknown(email))
+}
+
 /// Re-enables the account; returns whether it was disabled.
 pub async fn enable(client: &Client, email: &str) -> anyhow::Result<bool> {
     admin::enable(client, email).await.map_err(unknown(email))

@@ -312,6 +312,12 @@ async fn disable_and_enable() {
     let url = db.url();
     let owner = db.owner_client().await;
 
+    // The first account is the administrator, who cannot be disabled while others exist.
+    let out = create(&url, "root@example.com", PASSWORD, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(sparky(&url).args(["user", "disable", "root@example.com"]));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("only administrator"), "{}", text(&out));
     let out = create(&url, "hal@example.com", PASSWORD, &[]);
     assert!(out.status.success(), "{}", text(&out));
     add_session(&owner, "hal@example.com").await;
@@ -363,7 +369,9 @@ async fn disable_and_enable() {
 
     let out = run(sparky(&url).args(["user", "list", "--json"]));
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list[0]["disabled"], true);
+    assert_eq!(list[1]["email"], "hal@example.com");
+    assert_eq!(list[1]["disabled"], true);
+    assert_eq!(list[0]["disabled"], false);
 
     let out = run(sparky(&url).args(["user", "enable", "hal@example.com"]));
     assert!(out.status.success(), "{}", text(&out));
@@ -400,6 +408,29 @@ async fn delete_needs_yes_and_removes_the_account_with_its_data() {
     assert!(text(&out).contains("--yes"), "{}", text(&out));
     assert_eq!(count_users(&owner, "ivy@example.com").await, 1);
 
+    // Ivy, the first account, is the only administrator while Jon is here.
+    let out = run(sparky(&url).args(["user", "delete", "IVY@example.com", "--yes"]));
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("only administrator") && text(&out).contains("sparky user admin"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(count_users(&owner, "ivy@example.com").await, 1);
+    let out = run(sparky(&url).args(["user", "admin", "jon@example.com"]));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("now an administrator"),
+        "{}",
+        text(&out)
+    );
+    let out = run(sparky(&url).args(["user", "admin", "jon@example.com"]));
+    assert!(
+        text(&out).contains("already an administrator"),
+        "{}",
+        text(&out)
+    );
+
     let out = run(sparky(&url).args(["user", "delete", "IVY@example.com", "--yes"]));
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("1 measurements"), "{}", text(&out));
@@ -419,4 +450,9 @@ async fn delete_needs_yes_and_removes_the_account_with_its_data() {
     let out = run(sparky(&url).args(["user", "delete", "nobody@example.com", "--yes"]));
     assert!(!out.status.success());
     assert!(text(&out).contains("no account"), "{}", text(&out));
+
+    // Jon is now the only administrator: the role stays with him.
+    let out = run(sparky(&url).args(["user", "admin", "--remove", "jon@example.com"]));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("only administrator"), "{}", text(&out));
 }

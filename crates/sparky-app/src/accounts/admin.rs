@@ -222,6 +222,25 @@ pub async fn delete(client: &mut Client, email: &str) -> AppResult<(i64, i64, i6
     Ok((row.get(1), row.get(2), row.get(3)))
 }
 
+/// Makes the account an administrator, or with `admin` false an ordinary account again (the
+/// last enabled administrator stays one while other accounts exist). Returns whether it
+/// changed.
+pub async fn set_admin(client: &Client, email: &str, admin: bool) -> AppResult<bool> {
+    let row = client
+        .query_opt(
+            "UPDATE users u SET is_admin = $2
+             FROM (SELECT id, is_admin FROM users WHERE lower(email) = lower(btrim($1))
+                   FOR UPDATE) old
+             WHERE u.id = old.id
+             RETURNING old.is_admin <> $2",
+            &[&email, &admin],
+        )
+        .await
+        .map_err(owner_error)?
+        .ok_or_else(|| unknown(email))?;
+    Ok(row.get(0))
+}
+
 /// Re-enables the account. Returns whether it was disabled before.
 pub async fn enable(client: &Client, email: &str) -> AppResult<bool> {
     let row = client

@@ -327,9 +327,19 @@ pub struct DeleteAccountInput {
 /// keep what they recorded. Backups taken before keep it until they are pruned.
 pub async fn delete_me(tx: &mut UserTx, input: DeleteAccountInput) -> AppResult<()> {
     check_own_password(tx, "password", input.password).await?;
-    let n = tx
+    // Behind a savepoint: a refusal (the only administrator) leaves the transaction usable
+    // for the page that says so.
+    tx.execute("SAVEPOINT delete_me", &[]).await?;
+    let n = match tx
         .execute("DELETE FROM users WHERE id = auth.uid()", &[])
-        .await?;
+        .await
+    {
+        Ok(n) => n,
+        Err(e) => {
+            tx.execute("ROLLBACK TO SAVEPOINT delete_me", &[]).await?;
+            return Err(e.into());
+        }
+    };
     if n != 1 {
         return Err(AppError::Unauthenticated);
     }

@@ -216,6 +216,7 @@ async fn update_me(
     request_body = DeleteAccountInput,
     responses(
         (status = 204, description = "Deleted; the session cookie is cleared"),
+        (status = 409, description = "The only administrator, while other accounts exist", body = ErrorBody),
         (status = 422, description = "Wrong password", body = ErrorBody),
         (status = 429, description = "Too many password checks in the last minute", body = ErrorBody),
     ))]

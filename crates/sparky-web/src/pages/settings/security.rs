@@ -266,6 +266,10 @@ async fn delete_account(
             let text = t.fill("signin.limited", &[("seconds", &retry_after.to_string())]);
             invalid(page, Errors::one("password", text), KeyForm::default()).await
         }
+        // The only administrator, with other accounts on the instance.
+        Err(AppError::Conflict(message)) => {
+            invalid(page, Errors::one("password", message), KeyForm::default()).await
+        }
         Err(e) => Err(e.into()),
     }
 }
