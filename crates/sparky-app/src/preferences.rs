@@ -89,7 +89,8 @@ pub(crate) fn found(row: Option<&tokio_postgres::Row>) -> AppResult<Preferences>
     row.map(from_row).ok_or(AppError::NotFound("preferences"))
 }
 
-/// Changes preferences; RLS lets only their owner change them (404 otherwise).
+/// Changes preferences; RLS lets only their owner change them (403 for someone they are
+/// shared with, 404 otherwise).
 pub async fn update(
     tx: &mut UserTx,
     acting: Acting,
@@ -118,26 +119,35 @@ pub async fn update(
         "must be between 0 and 100",
     );
     v.finish()?;
-    tx.query_opt(
-        &format!(
-            "UPDATE user_preferences SET
+    let updated = tx
+        .query_opt(
+            &format!(
+                "UPDATE user_preferences SET
                 theme = coalesce($2, theme), units_system = coalesce($3, units_system),
                 ai_provider = coalesce($4, ai_provider), timezone = coalesce($5, timezone),
                 exercise_eat_back_percent = coalesce($6, exercise_eat_back_percent),
                 week_start = coalesce($7, week_start)
              WHERE user_id = {OWNER} RETURNING {COLUMNS}"
-        ),
-        &[
-            &acting.owner,
-            &req.theme.map(Theme::as_str),
-            &req.units_system.map(UnitsSystem::as_str),
-            &req.ai_provider,
-            &timezone,
-            &req.exercise_eat_back_percent,
-            &req.week_start.map(Weekday::as_str),
-        ],
-    )
-    .await?
-    .map(|r| from_row(&r))
-    .ok_or(AppError::NotFound("preferences"))
+            ),
+            &[
+                &acting.owner,
+                &req.theme.map(Theme::as_str),
+                &req.units_system.map(UnitsSystem::as_str),
+                &req.ai_provider,
+                &timezone,
+                &req.exercise_eat_back_percent,
+                &req.week_start.map(Weekday::as_str),
+            ],
+        )
+        .await?;
+    match updated {
+        Some(row) => Ok(from_row(&row)),
+        // RLS hid the row from the update: readable (shared with the caller) or not at all.
+        None => match tx.query_opt(&select_sql(), &[&acting.owner]).await? {
+            Some(_) => Err(AppError::forbidden(
+                "you may read these preferences but not change them",
+            )),
+            None => Err(AppError::NotFound("preferences")),
+        },
+    }
 }

@@ -107,11 +107,15 @@ async fn grants_are_created_listed_used_and_revoked() {
     assert_eq!(r.body["theme"], "dark");
     assert_eq!(r.body["timezone"], "Europe/Berlin");
 
+    // Readable but not writable: 403 saying so, not "not found".
     let r = app.put(&as_a, &b, json!({"theme": "light"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
     assert!(
-        r.status == StatusCode::FORBIDDEN || r.status == StatusCode::NOT_FOUND,
-        "{} {:?}",
-        r.status,
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("read these preferences but not change them"),
+        "{:?}",
         r.body
     );
     let mine = app.get("/api/v1/preferences", &a).await;

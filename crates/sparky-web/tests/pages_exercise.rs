@@ -504,3 +504,43 @@ async fn more_set_rows_keeps_what_was_typed_and_logs_every_set() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(!r.body.contains("name=\"reps_31\""));
 }
+
+/// A viewer whose grant does not open the exercise diary is told so on the records card too,
+/// not that the person has no records.
+#[tokio::test]
+async fn records_not_shared_say_so() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, cat) = app.user("cat@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let run = exercise_id(&app, &ann, "running").await;
+    let date = today(&app, &ann).await;
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            json!({"exercise_id": run, "date": date, "duration_minutes": 30,
+                   "distance": 5, "distance_unit": "km"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    grant(&app, &ann, "cat@example.com", "checkin").await;
+    grant(&app, &ann, "bob@example.com", "calorie").await;
+    let page = get(&app, "/exercise", &cat, Some(&ann_id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page.body.contains("Records appear here once"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        page.body
+            .matches("This exercise diary is not shared with you.")
+            .count(),
+        2,
+        "{}",
+        page.body
+    );
+    let page = get(&app, "/exercise", &bob, Some(&ann_id)).await;
+    assert!(page.body.contains("Longest distance"), "{}", page.body);
+}

@@ -661,3 +661,20 @@ async fn a_family_members_meal_is_saved_as_my_recipe() {
         json!([])
     );
 }
+
+/// The recipes list says whose recipes it shows.
+#[tokio::test]
+async fn the_list_names_whose_recipes_it_shows() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    app.put("/api/v1/me", &ann, json!({"full_name": "Ann Lee"}))
+        .await;
+    grant(&app, &ann, "bob@example.com", "food_list").await;
+    let own = get(&app, "/recipes", &bob, None).await;
+    assert!(own.body.contains(">Your recipes<"), "{}", own.body);
+    let hers = get(&app, "/recipes", &bob, Some(&ann_id)).await;
+    assert_eq!(hers.status, StatusCode::OK);
+    assert!(hers.body.contains("Ann Lee&#39;s recipes"), "{}", hers.body);
+    assert!(!hers.body.contains(">Your recipes<"), "{}", hers.body);
+}

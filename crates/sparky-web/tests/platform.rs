@@ -699,12 +699,8 @@ async fn another_user_cannot_reach_my_keys_or_preferences() {
             json!({"theme": "dark"}),
         )
         .await;
-    assert!(
-        r.status == StatusCode::NOT_FOUND || r.status == StatusCode::FORBIDDEN,
-        "{} {:?}",
-        r.status,
-        r.body
-    );
+    // Not shared at all: as if there were nothing.
+    assert_error(&r, StatusCode::NOT_FOUND, "not_found");
     assert_eq!(
         app.get("/api/v1/preferences", &a).await.body["theme"],
         "system"

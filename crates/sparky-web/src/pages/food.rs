@@ -336,7 +336,11 @@ async fn sheet_view(
             .collect(),
         query,
         results,
-        results_heading: t.get(results_heading),
+        results_heading: if results_heading.is_empty() {
+            ""
+        } else {
+            t.get(results_heading)
+        },
         scanner: crate::assets::url("vendor/zxing.min.js"),
         once: Uuid::new_v4(),
         create: CreateTyped::blank(p.code.as_deref().unwrap_or_default()),

@@ -179,6 +179,15 @@ impl Shell {
         }
     }
 
+    /// `own` ("Your recipes") for the user's own data, else `of` filled with the shown
+    /// person's name ("Ann's recipes").
+    pub fn whose(&self, own: &str, of: &str) -> String {
+        match self.viewing {
+            None => self.t(own).to_string(),
+            Some(_) => self.fill(of, &[("name", &self.viewing_name())]),
+        }
+    }
+
     pub fn may_log(&self) -> bool {
         self.may(AccessType::Calorie)
     }

@@ -35,7 +35,8 @@ async fn get_preferences(
     request_body = PreferencesUpdate,
     responses(
         (status = 200, description = "Updated preferences", body = Preferences),
-        (status = 404, description = "Not yours to change", body = ErrorBody),
+        (status = 403, description = "Shared with you to read, not to change", body = ErrorBody),
+        (status = 404, description = "Not shared with you", body = ErrorBody),
     ))]
 async fn put_preferences(
     Auth { mut tx, .. }: Auth,
