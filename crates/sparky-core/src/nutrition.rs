@@ -8,7 +8,7 @@
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
-use crate::units::{convert, round_dp, Dimension, Unit};
+use crate::units::{convert, round_dp, Dimension, Unit, UnitError};
 
 /// Decimal places an entry's nutrients are stored with.
 pub const STORE_DP: u32 = 4;
@@ -340,7 +340,7 @@ pub fn servings_for(
     if unit == Unit::Serving {
         return Ok(quantity);
     }
-    let in_serving_unit = match Unit::parse(&serving.unit) {
+    let in_serving_unit = match serving_measure(&serving.unit) {
         Ok(serving_unit) if serving_unit.dimension() == unit.dimension() => {
             Some((convert(quantity, unit, serving_unit), serving.size))
         }
@@ -362,6 +362,23 @@ pub fn servings_for(
         .ok()
         .and_then(|a| a.checked_div(per_serving))
         .ok_or(NutritionError::InvalidQuantity)
+}
+
+/// The unit a serving is measured in: its whole unit text ("cup"), else the words before a
+/// description ("cup (4.86 large eggs)", "cup, sliced"), as household measures name them.
+fn serving_measure(serving_unit: &str) -> Result<Unit, UnitError> {
+    Unit::parse(serving_unit).or_else(|e| {
+        let head = serving_unit
+            .split(['(', ','])
+            .next()
+            .unwrap_or_default()
+            .trim();
+        if head.is_empty() || head.len() == serving_unit.trim().len() {
+            Err(e)
+        } else {
+            Unit::parse(head)
+        }
+    })
 }
 
 /// Nutrients of `quantity unit` of `serving`: serving.nutrients.scale(servings_for(..)), with

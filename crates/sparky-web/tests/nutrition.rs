@@ -1140,3 +1140,70 @@ async fn a_measure_is_read_against_the_serving_it_converts_to() {
         bad.body
     );
 }
+
+/// Household measures carry a description ("cup (4.86 large eggs)", "cup, sliced"): a typed
+/// "cup" is read against such a serving; with two different cup servings the refusal names
+/// both so the user can pick, and naming one picks it.
+#[tokio::test]
+async fn a_described_household_measure_is_found_by_its_unit() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let egg = create_food(
+        &app,
+        &ann,
+        json!({"name": "Egg, whole", "servings": [
+            {"size": 100, "unit": "g", "nutrients": {"calories": 143}},
+            {"size": 1, "unit": "cup (4.86 large eggs)", "weight_g": 243, "nutrients": {"calories": 347.49}}
+        ]}),
+    )
+    .await;
+    let log = async |food: &Value, quantity: f64, unit: &str| {
+        app.post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": food["id"], "quantity": quantity, "unit": unit,
+                   "meal_type": "breakfast", "date": "2026-03-01"}),
+        )
+        .await
+    };
+    let r = log(&egg, 1.0, "cup").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["nutrition_data_id"], egg["servings"][1]["id"]);
+    assert_eq!(r.body["nutrients"]["calories"], 347.49);
+    // Half a cup is 8 tbsp, read against the same serving.
+    let r = log(&egg, 8.0, "tbsp").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["nutrients"]["calories"], 173.745);
+
+    let banana = create_food(
+        &app,
+        &ann,
+        json!({"name": "Banana", "servings": [
+            {"size": 100, "unit": "g", "nutrients": {"calories": 89}},
+            {"size": 1, "unit": "cup, mashed", "weight_g": 225, "nutrients": {"calories": 200.25}},
+            {"size": 1, "unit": "cup, sliced", "weight_g": 150, "nutrients": {"calories": 133.5}}
+        ]}),
+    )
+    .await;
+    let r = log(&banana, 1.0, "cup").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let message = r.body["error"]["fields"]["unit"].to_string();
+    assert!(
+        message.contains("\\\"cup, mashed\\\"") && message.contains("\\\"cup, sliced\\\""),
+        "{message}"
+    );
+    let r = log(&banana, 1.0, "cup, sliced").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["nutrients"]["calories"], 133.5);
+    let r = log(&banana, 150.0, "g").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["nutrients"]["calories"], 133.5);
+    let day = app.get("/api/v1/diary/2026-03-01", &ann).await;
+    let entries: usize = day.body["meals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["entries"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(entries, 4, "the refused one wrote nothing: {:?}", day.body);
+}

@@ -170,11 +170,39 @@ pub(crate) fn choose_serving<'a>(
             .ok_or(AppError::NotFound("serving"));
     }
     if let Some(u) = unit {
-        if let Some(s) = servings
+        let named: Vec<&StoredServing> = servings
             .iter()
-            .find(|s| unit_word_matches(u, &s.serving.unit))
-        {
-            return Ok(s);
+            .filter(|s| unit_word_matches(u, &s.serving.unit))
+            .collect();
+        let exact = named.iter().find(|s| same_words(u, &s.serving.unit));
+        match (exact, named.as_slice()) {
+            (Some(s), _) => return Ok(s),
+            (None, [one]) => return Ok(one),
+            (None, [first, rest @ ..])
+                if rest
+                    .iter()
+                    .all(|s| same_words(&s.serving.unit, &first.serving.unit)) =>
+            {
+                return Ok(first)
+            }
+            // "1 cup" of bananas: "cup, mashed" (225 g) or "cup, sliced" (150 g)? Picking one
+            // would be a guess that can be off by half.
+            (None, [_, _, ..]) => {
+                let names: Vec<String> = named
+                    .iter()
+                    .map(|s| format!("\"{}\"", s.serving.unit.trim()))
+                    .collect();
+                return Err(AppError::invalid(
+                    "unit",
+                    format!(
+                        "this food has several {} servings ({}): name one as the unit, choose \
+                         it by serving_id, or give the amount in grams",
+                        u.trim(),
+                        names.join(", ")
+                    ),
+                ));
+            }
+            (None, []) => {}
         }
     }
     let default = servings
@@ -188,4 +216,11 @@ pub(crate) fn choose_serving<'a>(
         return Ok(default);
     }
     Ok(servings.iter().find(|s| converts(s)).unwrap_or(default))
+}
+
+/// The same words, ignoring case and runs of whitespace.
+fn same_words(a: &str, b: &str) -> bool {
+    a.split_whitespace()
+        .map(str::to_lowercase)
+        .eq(b.split_whitespace().map(str::to_lowercase))
 }
