@@ -576,6 +576,20 @@ async fn goals_leave_what_today_leaves() {
     let page = get(&app, "/goals", &me).await;
     assert!(page.body.contains(">1,800<"), "{}", page.body);
     assert!(!page.body.contains(">1,500<"), "{}", page.body);
+
+    // Past the target but within target + exercise: the ring is not drawn "over".
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &me,
+            json!({"meal_type": "dinner", "name": "Dinner", "nutrients": {"calories": 1700}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let page = get(&app, "/goals", &me).await;
+    assert!(page.body.contains(">100<"), "{}", page.body);
+    assert!(page.body.contains("class=\"eaten\""), "{}", page.body);
+    assert!(!page.body.contains("class=\"over\""), "{}", page.body);
 }
 
 /// A paused weight goal stays on the page with Resume (it vanished, with no way back).
@@ -617,4 +631,73 @@ async fn a_paused_weight_goal_can_be_resumed() {
     assert_eq!(target(&active(&app, &me).await, "weight_loss"), Some(70.0));
     let page = get(&app, "/goals", &me).await;
     assert!(!page.body.contains("Paused · target"), "{}", page.body);
+}
+
+/// Saving the targets form changes only what was changed: a field still showing the stored
+/// target rounded (an imperial user's 2000 ml as 67.6 fl oz, 124.15 g protein as 124, a
+/// weekday's own water) keeps the exact stored value; a changed one is read in the user's unit.
+#[tokio::test]
+async fn saving_keeps_the_targets_that_were_not_touched() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("ivy@example.com").await;
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &me,
+            json!({"units_system": "imperial"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    set_goal(&app, &me, "calorie_target", 1800.0).await;
+    set_goal(&app, &me, "protein_target", 124.15).await;
+    let r = app
+        .post(
+            "/api/v1/goals",
+            &me,
+            json!({"type": "water_target", "target_value": 2000,
+                   "by_weekday": {"saturday": 2500}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let page = get(&app, "/goals", &me).await;
+    assert!(page.body.contains("value=\"67.6\""), "{}", page.body);
+    assert!(page.body.contains("value=\"84.5\""), "{}", page.body);
+    assert!(page.body.contains("value=\"124\""), "{}", page.body);
+
+    let saved = submit(
+        &app,
+        "/goals",
+        "/goals/targets",
+        &me,
+        &[
+            ("calorie_target", "1900"),
+            ("protein_target", "124"),
+            ("carbs_target", ""),
+            ("fat_target", ""),
+            ("water_target", "67.6"),
+            ("weekdays", "1"),
+            ("water_saturday", "84.5"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let goals = active(&app, &me).await;
+    assert_eq!(target(&goals, "calorie_target"), Some(1900.0));
+    assert_eq!(target(&goals, "protein_target"), Some(124.15));
+    assert_eq!(target(&goals, "water_target"), Some(2000.0));
+    let water = goals.iter().find(|g| g["type"] == "water_target").unwrap();
+    assert_eq!(water["by_weekday"]["saturday"], 2500.0, "{water}");
+
+    // A changed value is taken in fl oz.
+    let saved = submit(
+        &app,
+        "/goals",
+        "/goals/targets",
+        &me,
+        &[("water_target", "64")],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let water = target(&active(&app, &me).await, "water_target").unwrap();
+    assert!((water - 1892.7).abs() < 0.1, "{water}");
 }

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use sparky_app::goals::targets::{set_targets, TargetChange};
 use sparky_app::goals::{self, Goal, ListFilter, SuggestQuery, WeekdayTargets};
 use sparky_app::AppError;
-use sparky_core::measure::{from_canonical, Dimension};
+use sparky_core::measure::{from_canonical, to_canonical, Dimension, MeasureUnit};
 use sparky_core::units::round_dp;
 use sparky_core::AccessType;
 use sparky_core::{GoalStatus, GoalType};
@@ -127,6 +127,17 @@ fn water_number(units: &Units, ml: Decimal) -> String {
         .to_string()
 }
 
+/// A stored daily target as its form field shows it (water in the user's unit, the rest in
+/// whole kcal or grams). Saving the form with a field still showing this keeps the stored
+/// value, so an untouched target is not rounded to what the field can show.
+fn shown_target(units: &Units, gt: GoalType, a: sparky_core::Amount) -> String {
+    if gt == GoalType::WaterTarget {
+        water_number(units, a.decimal())
+    } else {
+        number(a.to_f64(), 0).replace(',', "")
+    }
+}
+
 fn f(d: Option<sparky_core::Amount>) -> f64 {
     d.map(|a| a.to_f64()).unwrap_or(0.0)
 }
@@ -184,18 +195,11 @@ async fn render(
                 GoalType::WaterTarget => units.water_unit(),
                 _ => "g",
             };
-            let show = |a: sparky_core::Amount| {
-                if water {
-                    water_number(units, a.decimal())
-                } else {
-                    number(a.to_f64(), 0).replace(',', "")
-                }
-            };
             let value = match typed.and_then(|form| form.get(*gt)) {
                 Some(text) => text.to_string(),
                 None => goal
                     .and_then(|g| g.target_value)
-                    .map(show)
+                    .map(|a| shown_target(units, *gt, a))
                     .unwrap_or_default(),
             };
             let (current, target) = (
@@ -271,6 +275,12 @@ async fn render(
         Some(left) => (kcal(-left), t.get("day.over")),
         None => (kcal(eaten), t.get("day.kcal_eaten")),
     };
+    // The exercise the remaining amount counts widens the ring's budget, as on Today: a day
+    // with calories left is not drawn full and "over".
+    let counted_exercise = match (remaining, target) {
+        (Some(left), Some(tg)) => (left + eaten - tg).max(0.0),
+        _ => 0.0,
+    };
     let ring_label = match target {
         Some(tg) => t.fill(
             "goals.ring_label",
@@ -306,7 +316,7 @@ async fn render(
                 &direction
             },
         ),
-        ring: charts::ring(eaten, 0.0, target, &center, sub, &ring_label),
+        ring: charts::ring(eaten, counted_exercise, target, &center, sub, &ring_label),
         shell,
         own,
         daily_shared,
@@ -346,13 +356,7 @@ fn weekday_rows<'a>(
                     let value = match typed {
                         Some(form) => form.day(*gt, day).to_string(),
                         None => days[i]
-                            .map(|a| {
-                                if *gt == GoalType::WaterTarget {
-                                    water_number(units, a.decimal())
-                                } else {
-                                    number(a.to_f64(), 0).replace(',', "")
-                                }
-                            })
+                            .map(|a| shown_target(units, *gt, a))
                             .unwrap_or_default(),
                     };
                     WeekdayCell {
@@ -479,10 +483,23 @@ async fn save_targets(
 ) -> Result<Response, PageError> {
     let t = page.t;
     let mut errors = Errors::default();
-    let water_unit = if page.shell("", "goals").await?.units.imperial() {
-        Some("fl oz".to_string())
-    } else {
-        None
+    let units = page.shell("", "goals").await?.units.clone();
+    let stored = active(&mut page).await?;
+    // What a field holds, in canonical units (kcal, g, ml): the stored value when the field
+    // still shows it, else what was typed (water typed in fl oz for imperial users).
+    let read = |gt: GoalType, typed: &str, stored: Option<sparky_core::Amount>| {
+        if let Some(a) = stored.filter(|a| shown_target(&units, gt, *a) == typed.trim()) {
+            return Ok(Some(a.decimal()));
+        }
+        let value = decimal(typed)?;
+        match value {
+            Some(v) if gt == GoalType::WaterTarget && units.imperial() => {
+                to_canonical(v, MeasureUnit::FlOz, Dimension::Volume)
+                    .map(Some)
+                    .map_err(|_| ())
+            }
+            other => Ok(other),
+        }
     };
     let mut changes = Vec::new();
     for (gt, _) in DAILY {
@@ -498,10 +515,15 @@ async fn save_targets(
             }
             None => continue,
         };
+        let goal = stored.iter().find(|g| g.goal_type == gt);
+        let stored_days = goal
+            .and_then(|g| g.by_weekday.as_ref())
+            .map(|w| w.values())
+            .unwrap_or_default();
         // Its days of the week (all empty: the same target every day).
         let mut by_weekday = [None; 7];
         for (i, day) in WeekdayTargets::DAYS.iter().enumerate() {
-            match decimal(form.day(gt, day)) {
+            match read(gt, form.day(gt, day), stored_days[i]) {
                 Ok(v) => by_weekday[i] = v,
                 Err(()) => {
                     errors.0.insert(
@@ -511,15 +533,11 @@ async fn save_targets(
                 }
             }
         }
-        match decimal(typed) {
+        match read(gt, typed, goal.and_then(|g| g.target_value)) {
             Ok(value) => changes.push(TargetChange {
                 goal_type: gt,
                 value,
-                unit: if gt == GoalType::WaterTarget {
-                    water_unit.clone()
-                } else {
-                    None
-                },
+                unit: None,
                 by_weekday: form.weekdays.is_some().then_some(by_weekday),
             }),
             Err(()) => {
