@@ -1,6 +1,6 @@
 //! Diary days: a calendar date in the diary owner's timezone, or `today` there.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sparky_core::values::{Date, DateError};
 use sparky_db::UserTx;
 
@@ -76,4 +76,37 @@ impl TodayPlan {
             .map(|r| r.get(0))
             .ok_or_else(|| AppError::internal("today: no row"))
     }
+}
+
+/// For a write given both a date and a time: a 422 on `field` when the time falls on another
+/// day in the owner's timezone (both would be stored, and the row would say it happened on a
+/// day other than the one it counts for); `None` when they agree. The inserts also hold their
+/// SQL to it.
+pub(crate) async fn time_off_its_date(
+    tx: &mut UserTx,
+    acting: Acting,
+    field: &str,
+    date: NaiveDate,
+    at: DateTime<Utc>,
+) -> AppResult<Option<AppError>> {
+    let row = tx
+        .query_one(
+            &format!(
+                "SELECT ($2::timestamptz AT TIME ZONE coalesce(
+                     (SELECT p.timezone FROM user_preferences p WHERE p.user_id = {OWNER}),
+                     'UTC'))::date"
+            ),
+            &[&acting.owner, &at],
+        )
+        .await?;
+    let day: NaiveDate = row.get(0);
+    Ok((day != date).then(|| {
+        AppError::invalid(
+            field,
+            format!(
+                "is on {day} in the diary's timezone, not on the date {date}: give one of \
+                 them, or both for the same day"
+            ),
+        )
+    }))
 }

@@ -689,3 +689,91 @@ async fn a_day_limit_holds_under_concurrent_logging() {
     );
     common::assert_day_totals_match_diary(&app).await;
 }
+
+/// A diary entry or workout given both a date and a time must agree in the diary's timezone:
+/// otherwise 422 on the time and nothing is stored (it was stored with both, counting on one
+/// day while saying it happened on another).
+#[tokio::test]
+async fn a_date_and_a_time_on_different_days_are_refused() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &ann,
+            json!({"timezone": "America/New_York"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let quick = |date: &str, at: &str| {
+        json!({"meal_type": "snack", "name": "Egg", "nutrients": {"calories": 70},
+               "date": date, "consumed_at": at})
+    };
+    // Noon on the 2nd in New York is the 2nd, not the 3rd.
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            quick("2026-12-03", "2026-12-02T12:00:00-05:00"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let message = r.body["error"]["fields"]["consumed_at"].to_string();
+    assert!(message.contains("2026-12-02"), "{message}");
+    // 02:00 UTC on the 3rd is still the evening of the 2nd there: the same day, accepted.
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            quick("2026-12-02", "2026-12-03T02:00:00Z"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let day3 = app.get("/api/v1/diary/2026-12-03", &ann).await;
+    assert!(!day3.body.to_string().contains("Egg"), "{:?}", day3.body);
+
+    let e = app
+        .post(
+            "/api/v1/exercises",
+            &ann,
+            json!({"name": "Rowing", "category": "cardio", "met_value": 7}),
+        )
+        .await;
+    let workout = |date: &str, at: &str| {
+        json!({"exercise_id": e.body["id"], "duration_minutes": 30,
+               "date": date, "performed_at": at})
+    };
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            workout("2026-12-03", "2026-12-02T12:00:00-05:00"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body["error"]["fields"]["performed_at"]
+            .to_string()
+            .contains("2026-12-02"),
+        "{:?}",
+        r.body
+    );
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            workout("2026-12-02", "2026-12-02T12:00:00-05:00"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let days = app
+        .get("/api/v1/workouts?from=2026-12-01&to=2026-12-04", &ann)
+        .await;
+    assert_eq!(days.status, StatusCode::OK, "{:?}", days.body);
+    assert_eq!(
+        days.body.to_string().matches("Rowing").count(),
+        1,
+        "{:?}",
+        days.body
+    );
+}

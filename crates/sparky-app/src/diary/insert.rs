@@ -50,6 +50,15 @@ pub(crate) async fn insert_entry_of_plan(
     e: &NewEntry<'_>,
     meal_plan_id: Option<Uuid>,
 ) -> AppResult<DiaryEntry> {
+    // Checked before the insert, which may go out with its COMMIT: rare (few clients send
+    // both), so it costs the usual write nothing.
+    if let (Some(date), Some(at)) = (e.date, e.consumed_at) {
+        if let Some(refusal) =
+            crate::days::time_off_its_date(tx, acting, "consumed_at", date, at).await?
+        {
+            return Err(refusal);
+        }
+    }
     let per_serving = e
         .serving
         .map(|s| serde_json::to_value(&s.nutrients))
@@ -102,6 +111,7 @@ pub(crate) async fn insert_entry_of_plan(
          FROM target, t, day
          WHERE coalesce((SELECT x.entries FROM diary_day_totals x
                          WHERE x.user_id = target.id AND x.entry_date = day.d), 0) < $16::bigint
+           AND (t.at AT TIME ZONE t.zone)::date = day.d
          RETURNING {}",
         placeholders.join(", "),
         entry_columns()

@@ -21,7 +21,10 @@ pub async fn log_and_commit(
     acting: Acting,
     req: &LogFood,
 ) -> AppResult<DiaryEntry> {
-    log_then(&mut tx, acting, req, true).await
+    let entry = log_then(&mut tx, acting, req, true).await?;
+    // Nothing left to do when the COMMIT went out with the insert.
+    tx.commit().await?;
+    Ok(entry)
 }
 
 async fn log_then(
@@ -33,7 +36,8 @@ async fn log_then(
     let (name, brand, servings) = food_servings(tx, req.food_item_id).await?;
     let chosen = choose_serving(&servings, req.serving_id, req.unit.as_deref())?;
     let p = portion(&chosen.serving, req.quantity, req.unit.as_deref())?;
-    if commit {
+    // A date with a time is checked against each other first, in a statement of its own.
+    if commit && !(req.date.is_some() && req.consumed_at.is_some()) {
         tx.commit_with_next_statement();
     }
     insert_entry(
@@ -64,8 +68,13 @@ pub async fn quick_add_and_commit(
     acting: Acting,
     input: QuickAddInput,
 ) -> AppResult<DiaryEntry> {
-    tx.commit_with_next_statement();
-    quick_add(&mut tx, acting, input).await
+    // A date with a time is checked against each other first, in a statement of its own.
+    if !(input.date.is_some() && input.consumed_at.is_some()) {
+        tx.commit_with_next_statement();
+    }
+    let entry = quick_add(&mut tx, acting, input).await?;
+    tx.commit().await?;
+    Ok(entry)
 }
 
 /// Calories and macros without a food.

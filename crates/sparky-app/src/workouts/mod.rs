@@ -340,6 +340,13 @@ pub async fn log(tx: &mut UserTx, acting: Acting, req: &LogWorkout) -> AppResult
     if !plausible_speed(req.duration_minutes, distance_km) {
         return Err(too_fast());
     }
+    if let (Some(date), Some(at)) = (req.date, req.performed_at) {
+        if let Some(refusal) =
+            crate::days::time_off_its_date(tx, acting, "performed_at", date, at).await?
+        {
+            return Err(refusal);
+        }
+    }
     let source = req.calories_burned.map(|_| "user");
     let row = tx
         .query_opt(
@@ -361,6 +368,7 @@ pub async fn log(tx: &mut UserTx, acting: Acting, req: &LogWorkout) -> AppResult
                  FROM target, t, day
                  WHERE coalesce((SELECT x.workouts FROM diary_day_totals x
                                  WHERE x.user_id = target.id AND x.entry_date = day.d), 0) < $15::bigint
+                   AND (t.at AT TIME ZONE t.zone)::date = day.d
                  RETURNING {ENTRY_COLUMNS}"
             ),
             &[
@@ -381,8 +389,8 @@ pub async fn log(tx: &mut UserTx, acting: Acting, req: &LogWorkout) -> AppResult
                 &MAX_WORKOUTS_PER_DAY,
             ],
         )
-        .await?
-        .ok_or_else(day_full)?;
+        .await?;
+    let row = row.ok_or_else(day_full)?;
     let mut workout = workout_from_row(&row, units);
     estimate_within_bounds(&workout)?;
     insert_sets(tx, workout.id, &sets).await?;
