@@ -378,3 +378,55 @@ async fn lists_of_someone_who_shares_nothing_are_404() {
         assert_eq!(app.get(&path, &ann).await.status, StatusCode::OK, "{path}");
     }
 }
+
+/// The recent-foods list offers only foods its reader may log again: not a family member's
+/// own food that they logged into this diary (logging it answered 404).
+#[tokio::test]
+async fn recent_foods_leave_out_foods_the_reader_cannot_log() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/family-access",
+            &ann,
+            json!({"grantee_email": "bob@example.com", "access_type": "calorie"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let food = |name: &str| {
+        json!({"name": name, "servings": [{"size": 1, "unit": "bar",
+               "nutrients": {"calories": 200}}]})
+    };
+    let bobs = app.post("/api/v1/foods", &bob, food("Bob's bar")).await;
+    let anns = app.post("/api/v1/foods", &ann, food("Ann's bar")).await;
+    for (who, id, path) in [
+        (
+            &bob,
+            &bobs.body["id"],
+            format!("/api/v1/diary?user_id={ann_id}"),
+        ),
+        (&ann, &anns.body["id"], "/api/v1/diary".to_string()),
+    ] {
+        let r = app
+            .post(
+                &path,
+                who,
+                json!({"food_item_id": id, "quantity": 1, "meal_type": "snack"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let recent = app.get("/api/v1/diary/recent", &ann).await;
+    assert_eq!(recent.status, StatusCode::OK, "{:?}", recent.body);
+    let text = recent.body.to_string();
+    assert!(text.contains("Ann's bar"), "{text}");
+    assert!(!text.contains("Bob's bar"), "{text}");
+    // Bob, viewing Ann's diary, is offered his own bar (he may log it there), not Ann's.
+    let recent = app
+        .get(&format!("/api/v1/diary/recent?user_id={ann_id}"), &bob)
+        .await;
+    let text = recent.body.to_string();
+    assert!(text.contains("Bob's bar"), "{text}");
+    assert!(!text.contains("Ann's bar"), "{text}");
+}

@@ -134,8 +134,8 @@ pub fn group_day(
     }
 }
 
-/// Foods logged in the last 90 days (whatever day they were for), most recent first, with
-/// the last amount used.
+/// Foods logged in the last 90 days (whatever day they were for) that the caller may log
+/// again, most recent first, with the last amount used.
 pub async fn recent(tx: &mut UserTx, acting: Acting, limit: i64) -> AppResult<Vec<RecentFood>> {
     if !(1..=100).contains(&limit) {
         return Err(AppError::invalid("limit", "must be between 1 and 100"));
@@ -150,6 +150,9 @@ pub async fn recent(tx: &mut UserTx, acting: Acting, limit: i64) -> AppResult<Ve
                      FROM food_diary
                      WHERE user_id = {OWNER} AND food_item_id IS NOT NULL
                        AND created_at > now() - interval '90 days'
+                       -- Only foods the caller may log again (RLS on food_items): not a
+                       -- family member's own food that they logged into this diary.
+                       AND EXISTS (SELECT 1 FROM food_items f WHERE f.id = food_item_id)
                      ORDER BY food_item_id, created_at DESC
                  ) r ORDER BY created_at DESC LIMIT $2"
             ),
