@@ -210,21 +210,37 @@ async fn nutrition_report_adds_up_by_hand() {
     assert_eq!(days[2]["eaten"], Value::Null);
     assert_eq!(days[5]["eaten"]["calories"], 2500.0);
 
-    // (2000 + 1500 + 2500) / 3 logged days; only 07-02 is within 1800.
+    // (2000 + 1500 + 2500) / 3 logged days; 07-02 is within 1800, and 07-01 within 1800 plus
+    // its 200 kcal workout (all of it counts by default), as Today shows it.
     let c = &b["calories"];
     assert_eq!(c["target"], 1800.0);
     assert_eq!(c["average"], 2000.0);
-    assert_eq!(c["days_within_target"], 1);
+    assert_eq!(c["days_within_target"], 2);
     // Weeks from Monday: 07-01..05, 07-06..12, 07-13..14; each budget is its logged days ×
-    // 1800 (a day without food is not calories under budget), none for a week without any.
+    // 1800 (a day without food is not calories under budget), none for a week without any;
+    // the exercise that counts is that of the logged days (07-03 and 07-08 had no food).
     assert_eq!(
         c["weeks"],
         json!([
-            {"week_start": "2026-06-29", "days": 5, "logged_days": 2, "calories": 3500.0, "budget": 3600.0},
-            {"week_start": "2026-07-06", "days": 7, "logged_days": 1, "calories": 2500.0, "budget": 1800.0},
-            {"week_start": "2026-07-13", "days": 2, "logged_days": 0, "calories": null, "budget": null},
+            {"week_start": "2026-06-29", "days": 5, "logged_days": 2, "calories": 3500.0, "budget": 3600.0, "burned_counted": 200.0},
+            {"week_start": "2026-07-06", "days": 7, "logged_days": 1, "calories": 2500.0, "budget": 1800.0, "burned_counted": 0.0},
+            {"week_start": "2026-07-13", "days": 2, "logged_days": 0, "calories": null, "budget": null, "burned_counted": 0.0},
         ])
     );
+    // With half of exercise counted, 07-01 (2000 > 1800 + 100) is over again.
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &ann,
+            json!({"exercise_eat_back_percent": 50}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let half = app
+        .get(&format!("/api/v1/reports/nutrition?{RANGE}"), &ann)
+        .await;
+    assert_eq!(half.body["calories"]["days_within_target"], 1);
+    assert_eq!(half.body["calories"]["weeks"][0]["burned_counted"], 100.0);
 
     // Macros: 300 g protein (1200 kcal), 750 g carbs (3000), 190 g fat (1710) of 5910 kcal.
     let macros = b["macros"].as_array().unwrap();

@@ -48,6 +48,10 @@ pub struct CalorieWeek {
     /// counts them); null without a target or without a logged day.
     #[schema(value_type = Option<f64>)]
     pub budget: Option<Amount>,
+    /// The share of the logged days' exercise kcal that counts (`exercise_eat_back_percent`),
+    /// which widens the budget as on Today: what is left is budget − calories + this.
+    #[schema(value_type = f64)]
+    pub burned_counted: Amount,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -62,7 +66,8 @@ pub struct CalorieSummary {
     /// Mean kcal a day over the logged days (missing days left out).
     #[schema(value_type = Option<f64>)]
     pub average: Option<Amount>,
-    /// Logged days at or under their day's target.
+    /// Logged days at or under their day's target plus the share of that day's exercise
+    /// that counts (`exercise_eat_back_percent`): the days Today showed calories left.
     pub days_within_target: Option<u32>,
     pub weeks: Vec<CalorieWeek>,
 }
@@ -137,6 +142,8 @@ const NUTRITION_SQL_TAIL: &str = "
             (SELECT target_value FROM g WHERE type = 'calorie_target') AS calorie_target,
             (SELECT weekday_targets FROM g WHERE type = 'calorie_target') AS calorie_weekdays,
             (SELECT isodow FROM ws)::integer AS week_isodow,
+            (SELECT p.exercise_eat_back_percent FROM user_preferences p
+             WHERE p.user_id = (SELECT id FROM who) LIMIT 1)::numeric AS eat_back,
             (SELECT target_value FROM g WHERE type = 'protein_target') AS protein_target,
             (SELECT target_value FROM g WHERE type = 'carbs_target') AS carbs_target,
             (SELECT target_value FROM g WHERE type = 'fat_target') AS fat_target,
@@ -208,14 +215,33 @@ pub async fn nutrition(
         .iter()
         .map(|d| d.eaten.as_ref().and_then(|n| n.calories))
         .collect();
+    // The share of each day's exercise that counts against its target, as Today counts it.
+    let eat_back = first
+        .get::<_, Option<Decimal>>("eat_back")
+        .unwrap_or(Decimal::ONE_HUNDRED)
+        / Decimal::ONE_HUNDRED;
+    let counted_daily: Vec<Decimal> = out_days
+        .iter()
+        .map(|d| d.burned.map(|b| b.decimal() * eat_back).unwrap_or_default())
+        .collect();
     let weeks = calc::weekly_totals(from, &calories_daily, first_day, calorie_target_on)
         .into_iter()
-        .map(|w| CalorieWeek {
-            week_start: w.week_start,
-            days: w.days,
-            logged_days: w.logged_days,
-            calories: w.total.map(|v| amount(v, 2)),
-            budget: w.budget.map(|v| amount(v, 2)),
+        .map(|w| {
+            let counted: Decimal = days_between(from, to)
+                .zip(calories_daily.iter().zip(&counted_daily))
+                .filter(|(d, (eaten, _))| {
+                    eaten.is_some() && calc::week_start_on(*d, first_day) == w.week_start
+                })
+                .map(|(_, (_, c))| *c)
+                .sum();
+            CalorieWeek {
+                week_start: w.week_start,
+                days: w.days,
+                logged_days: w.logged_days,
+                calories: w.total.map(|v| amount(v, 2)),
+                budget: w.budget.map(|v| amount(v, 2)),
+                burned_counted: amount(counted, 2),
+            }
         })
         .collect();
     let logged_calories: Vec<Option<Decimal>> =
@@ -223,11 +249,11 @@ pub async fn nutrition(
     // Each logged day against its own target (a weekday may have one of its own).
     let days_within_target = calorie_target.map(|_| {
         days_between(from, to)
-            .zip(&calories_daily)
-            .filter(|(d, eaten)| {
+            .zip(calories_daily.iter().zip(&counted_daily))
+            .filter(|(d, (eaten, counted))| {
                 eaten
                     .zip(calorie_target_on(*d))
-                    .is_some_and(|(e, t)| Bound::AtMost.met(e, t))
+                    .is_some_and(|(e, t)| Bound::AtMost.met(e, t + *counted))
             })
             .count() as u32
     });

@@ -294,7 +294,8 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
                     cells: vec![
                         format!("{}/{}", w.logged_days, w.days),
                         or_dash(w.calories.map(|v| kcal(a(v)))),
-                        or_dash(w.budget.map(|v| kcal(a(v)))),
+                        // With the exercise that counts, as Today's week budget.
+                        or_dash(w.budget.map(|v| kcal(a(v) + w.burned_counted.to_f64()))),
                     ],
                 })
                 .collect(),
