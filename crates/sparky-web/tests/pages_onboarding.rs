@@ -340,7 +340,7 @@ async fn sign_in_and_register_forms_missing_fields_say_what_is_missing() {
         );
     }
     let r = send("/register", "email=ann%40example.com").await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();
     assert!(
         page.contains("class=\"form-error\" role=\"alert\""),

@@ -895,6 +895,31 @@ async fn closed_sign_ups_are_said_before_the_form() {
         signin.body
     );
     assert!(signin.body.contains("does not take new accounts"));
+    // A sign-up sent anyway is refused with 403, said once, and makes no account.
+    let sent = app
+        .client
+        .post(format!("{}/register", app.base))
+        .header("origin", app.origin())
+        .form(&[
+            ("full_name", "Eve"),
+            ("email", "eve@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::FORBIDDEN);
+    let html = sent.text().await.unwrap();
+    assert_eq!(
+        html.matches("does not take new accounts").count(),
+        1,
+        "{html}"
+    );
+    assert!(!html.contains("form-error"), "{html}");
+    assert_eq!(
+        app.login("eve@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 /// The only administrator, with someone else on the instance, is told on the form why the

@@ -3,7 +3,7 @@
 use crate::pages::PageQuery;
 use askama::Template;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sparky_app::accounts::{self, credentials, LoginInput, LoginLimits, RegisterInput, SignIn};
@@ -275,15 +275,19 @@ pub async fn register(
         Err(e) => return e.into_response(),
     };
     let first = is_first_account(&state).await;
-    let again = |error: String| {
-        html(&RegisterPage {
+    let closed = !first && !state.config.allow_signup;
+    // The form again with what was wrong, under the status that says it (not a 200).
+    let again = |status: StatusCode, error: String| {
+        let page = html(&RegisterPage {
             shell: Shell::public(t, t.get("register.title")),
             first,
-            closed: !first && !state.config.allow_signup,
+            closed,
             full_name: form.full_name.clone(),
             email: form.email.clone(),
-            error: Some(error),
-        })
+            // Closed sign-ups are said once, by the page's own notice.
+            error: (!closed).then_some(error),
+        });
+        (status, page).into_response()
     };
     let input = RegisterInput {
         email: form.email.clone(),
@@ -322,11 +326,15 @@ pub async fn register(
                     format!("{label}: {v}")
                 })
                 .collect();
-            return again(said.join("; "));
+            return again(StatusCode::UNPROCESSABLE_ENTITY, said.join("; "));
         }
-        Err(e @ (AppError::Conflict(_) | AppError::Forbidden(_))) => return again(e.to_string()),
+        Err(e @ AppError::Conflict(_)) => return again(StatusCode::CONFLICT, e.to_string()),
+        Err(e @ AppError::Forbidden(_)) => return again(StatusCode::FORBIDDEN, e.to_string()),
         Err(AppError::RateLimited { retry_after }) => {
-            return again(t.fill("register.limited", &[("seconds", &retry_after.to_string())]))
+            return again(
+                StatusCode::TOO_MANY_REQUESTS,
+                t.fill("register.limited", &[("seconds", &retry_after.to_string())]),
+            )
         }
         Err(e) => return PageError::App(e).into_response(),
     };
