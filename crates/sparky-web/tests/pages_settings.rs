@@ -946,3 +946,23 @@ async fn the_only_administrator_is_told_to_hand_over_first() {
     );
     assert_eq!(app.get("/api/v1/me", &admin).await.status, StatusCode::OK);
 }
+
+/// A session that ended elsewhere (a password change signs other devices out) sends the next
+/// page to sign-in with the way back to that page, not to Today.
+#[tokio::test]
+async fn an_ended_session_comes_back_to_the_page_after_sign_in() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("kim@example.com").await;
+    assert_eq!(get(&app, "/goals", &me).await.status, StatusCode::OK);
+    app.db
+        .owner_client()
+        .await
+        .execute("DELETE FROM sessions", &[])
+        .await
+        .unwrap();
+    let page = get(&app, "/goals?x=1", &me).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location, "/signin?next=%2Fgoals%3Fx%3D1");
+    let today = get(&app, "/", &me).await;
+    assert_eq!(today.location, "/signin?next=%2F");
+}

@@ -94,7 +94,26 @@ struct StaleViewing(std::sync::Arc<std::sync::atomic::AtomicBool>);
 async fn forget_stale_viewing(mut req: Request, next: axum::middleware::Next) -> Response {
     let stale = StaleViewing::default();
     req.extensions_mut().insert(stale.clone());
+    // A session that ended elsewhere (a password change) is found out by the handler's first
+    // query, which knows nothing of the page: sign-in then comes back here, not to Today.
+    let here = (req.method() == axum::http::Method::GET).then(|| next_of(req.uri()));
     let mut response = next.run(req).await;
+    if let Some(here) = here.filter(|h| h != "/") {
+        if response
+            .headers()
+            .get(header::LOCATION)
+            .map(|l| l.as_bytes())
+            == Some(SIGN_IN_TO_TODAY.as_bytes())
+        {
+            let target = format!(
+                "/signin?next={}",
+                form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>()
+            );
+            if let Ok(v) = HeaderValue::from_str(&target) {
+                response.headers_mut().insert(header::LOCATION, v);
+            }
+        }
+    }
     if stale.0.load(std::sync::atomic::Ordering::Relaxed) {
         response
             .headers_mut()
@@ -102,6 +121,9 @@ async fn forget_stale_viewing(mut req: Request, next: axum::middleware::Next) ->
     }
     response
 }
+
+/// Where [`PageError::SignIn`] of an expired session found by a query sends the browser.
+const SIGN_IN_TO_TODAY: &str = "/signin?next=%2F";
 
 /// The `Set-Cookie` value that removes the "viewing as" cookie.
 pub fn forget_viewing_cookie() -> HeaderValue {
