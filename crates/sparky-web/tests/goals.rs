@@ -1352,3 +1352,71 @@ async fn daily_targets_can_differ_by_day_of_the_week() {
         );
     }
 }
+
+/// Losing weight to a heavier target (or gaining to a lighter one) is refused on the target,
+/// naming the starting weight in the user's unit, and nothing is written; reaching a weight
+/// goes either way.
+#[tokio::test]
+async fn a_weight_goal_must_point_the_way_it_says() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &ann,
+            json!({"units_system": "imperial"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .post(
+            "/api/v1/measurements",
+            &ann,
+            json!({"type": "weight", "value": 165, "unit": "lb"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    for (kind, target) in [
+        ("weight_loss", 170),
+        ("weight_loss", 165),
+        ("muscle_gain", 120),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/goals",
+                &ann,
+                json!({"type": kind, "target_value": target, "target_unit": "lb",
+                       "with_calorie_target": true}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{kind} {target}: {:?}",
+            r.body
+        );
+        let message = r.body["error"]["fields"]["target_value"].to_string();
+        assert!(message.contains("starting weight 165 lb"), "{message}");
+    }
+    let goals = app.get("/api/v1/goals", &ann).await;
+    assert_eq!(goals.body.as_array().unwrap().len(), 0, "{:?}", goals.body);
+    for (kind, target) in [
+        ("weight_target", 170),
+        ("weight_loss", 150),
+        ("muscle_gain", 175),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/goals",
+                &ann,
+                json!({"type": kind, "target_value": target, "target_unit": "lb"}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "{kind} {target}: {:?}",
+            r.body
+        );
+    }
+}

@@ -467,6 +467,30 @@ pub async fn create(tx: &mut UserTx, acting: Acting, new: &NewGoal) -> AppResult
         "target_date",
         "must not be before today, the day the goal starts",
     );
+    // Losing weight to a heavier target (or gaining to a lighter one) is a slip of the kind
+    // or the number, and would be given a calorie deficit the wrong way round.
+    if let (Some(goal), Some(from)) = (target, start) {
+        let shown = |kg: Decimal| show_weight(kg, ctx0.units);
+        match t {
+            GoalType::WeightLoss if goal >= from => v.add(
+                "target_value",
+                format!(
+                    "must be below the starting weight {} to lose weight (choose gain or reach \
+                     a weight otherwise)",
+                    shown(from)
+                ),
+            ),
+            GoalType::MuscleGain if goal <= from => v.add(
+                "target_value",
+                format!(
+                    "must be above the starting weight {} to gain weight (choose lose or reach \
+                     a weight otherwise)",
+                    shown(from)
+                ),
+            ),
+            _ => {}
+        }
+    }
     v.finish()?;
     let target = target.ok_or_else(|| AppError::internal("target checked above"))?;
     // Worked out before anything is written, so missing data refuses the whole request.
@@ -588,4 +612,16 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateGoalInput) -> AppResul
 /// Deletes a goal: 404 if invisible, 403 if only readable.
 pub async fn delete(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
     delete_by_id(tx, "goals", id, "goal", DENIED).await
+}
+
+/// A weight in kg as the owner reads it ("75.5 kg", "166.4 lb").
+fn show_weight(kg: Decimal, units: UnitsSystem) -> String {
+    use sparky_core::measure::{from_canonical, Dimension};
+    let unit = Dimension::Mass.display_unit(units);
+    let shown = from_canonical(kg, unit).unwrap_or(kg);
+    format!(
+        "{} {}",
+        sparky_core::units::round_dp(shown, 1).normalize(),
+        unit.as_str()
+    )
 }
