@@ -922,9 +922,9 @@ async fn a_refused_new_food_keeps_what_was_typed() {
     let (_, ann) = app.user("ann@example.com").await;
     let csrf = token(&app, &ann, "/").await;
     for (size, barcode, why) in [
-        ("0", "", "servings[0].size"),
+        ("0", "", "Size: must be greater than 0"),
         ("lots", "", "Size"),
-        ("100", "abc", "barcode"),
+        ("100", "abc", "Barcode: "),
     ] {
         let fields = [
             ("date", "2026-07-05"),
@@ -952,6 +952,7 @@ async fn a_refused_new_food_keeps_what_was_typed() {
             assert!(r.body.contains(kept), "{kept}: {}", r.body);
         }
         assert!(r.body.contains(why), "{why}: {}", r.body);
+        assert!(!r.body.contains("servings[0]"), "{}", r.body);
         assert!(r.body.contains("role=\"alert\""));
     }
     let mine = app.get("/api/v1/foods?q=soup", &ann).await;

@@ -322,7 +322,15 @@ pub(super) async fn create(
     let input = match input.parse() {
         Ok(input) => input,
         Err(AppError::Invalid(fields)) => {
-            return super::food::refused_create(page, &again, typed(fields.message())).await
+            // Said by the form's labels ("Calories: must not be negative"), not the API's
+            // paths ("servings[0].nutrients.calories").
+            let t = page.t;
+            let said: Vec<String> = fields
+                .0
+                .iter()
+                .map(|(path, problem)| format!("{}: {problem}", create_label(&t, path)))
+                .collect();
+            return super::food::refused_create(page, &again, typed(said.join("; "))).await;
         }
         Err(e) => return Err(e.into()),
     };
@@ -340,6 +348,28 @@ pub(super) async fn create(
     super::once::keep(&mut page.tx, "food", once, &to).await?;
     page.tx.commit().await?;
     Ok(redirect(&to))
+}
+
+/// The new-food form's label for a field path of the food API.
+fn create_label(t: &crate::i18n::Messages, path: &str) -> String {
+    let field = path
+        .strip_prefix("servings[0].")
+        .unwrap_or(path)
+        .trim_start_matches("nutrients.");
+    let key = match field {
+        "name" => "field.name".to_string(),
+        "brand" => "field.brand".to_string(),
+        "barcode" => "field.barcode".to_string(),
+        "size" => "field.size".to_string(),
+        "unit" => "field.unit".to_string(),
+        "weight_g" => "field.grams".to_string(),
+        nutrient => format!("nutrient.{nutrient}"),
+    };
+    if t.has(&key) {
+        t.get(&key).to_string()
+    } else {
+        field.replace('_', " ")
+    }
 }
 
 #[derive(Deserialize)]
