@@ -1525,3 +1525,54 @@ async fn copy_from_ones_own_diary_into_a_family_members() {
     let day = app.get("/api/v1/diary/2026-07-05", &ann).await;
     assert_eq!(day.body["totals"]["calories"], 640.0, "{:?}", day.body);
 }
+
+/// The copy form says what is wrong in its own words: a missing day, an unreadable one, the
+/// same day of the same diary. And the addresses other apps use lead to sign-in and sign-up.
+#[tokio::test]
+async fn the_copy_form_and_usual_addresses_speak_plainly() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let csrf = token(&app, &ann, "/").await;
+    for (from, to, said) in [
+        (
+            "",
+            "2026-07-05",
+            "From the day: must be a date like 2026-03-01",
+        ),
+        (
+            "5 July",
+            "2026-07-05",
+            "From the day: must be a date like 2026-03-01",
+        ),
+        ("2026-07-05", "", "Date: must be a date like 2026-03-01"),
+        (
+            "2026-07-05",
+            "2026-07-05",
+            "a day cannot be copied onto itself",
+        ),
+    ] {
+        let fields = [("from_date", from), ("to_date", to), ("meal", "")];
+        let r = post(&app, "/add/copy", &ann, None, Some(&csrf), &fields).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{from} {to}: {}",
+            r.body
+        );
+        assert!(r.body.contains(said), "{said}: {}", r.body);
+        assert!(
+            !r.body.contains("from_date") && !r.body.contains("premature"),
+            "{}",
+            r.body
+        );
+    }
+    for (alias, to) in [
+        ("/login", "/signin"),
+        ("/signup", "/register"),
+        ("/logout", "/settings"),
+    ] {
+        let r = get(&app, alias, &common::As::Nobody, None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{alias}");
+        assert_eq!(r.location, to, "{alias}");
+    }
+}

@@ -374,8 +374,10 @@ fn create_label(t: &crate::i18n::Messages, path: &str) -> String {
 
 #[derive(Deserialize)]
 pub struct CopyForm {
-    from_date: NaiveDate,
-    to_date: NaiveDate,
+    #[serde(default)]
+    from_date: String,
+    #[serde(default)]
+    to_date: String,
     meal: Option<String>,
     /// Whose diary to copy from: empty for the one being written.
     from_user: Option<String>,
@@ -388,9 +390,18 @@ pub(super) async fn copy(
     mut page: Page,
     PageForm(form): PageForm<CopyForm>,
 ) -> Result<Response, PageError> {
+    let t = page.t;
+    // Read here, so a missing or unreadable day is said in the form's words (it was
+    // "from_date: premature end of input").
+    let day_of = |label: &str, text: &str| match super::optional_form_date(label, text)? {
+        Some(d) => super::form_date(label, d),
+        None => Err(PageError::invalid(label, "must be a date like 2026-03-01")),
+    };
+    let from_date = day_of(t.get("add.copy_from"), &form.from_date)?;
+    let to_date = day_of(t.get("field.date"), &form.to_date)?;
     let input = CopyInput {
-        from_date: super::form_date("from_date", form.from_date)?,
-        to_date: super::form_date("to_date", form.to_date)?,
+        from_date,
+        to_date,
         meal_type: match form.meal.as_deref().filter(|m| !m.is_empty()) {
             Some(m) => Some(meal_field("meal", m)?),
             None => None,
@@ -404,18 +415,30 @@ pub(super) async fn copy(
         },
     };
     let from = input.from_date.get();
+    let to = input.to_date.get();
     // A resend goes where the first send did (with its notice), copying nothing more.
     if let Some(location) =
         super::once::earlier_answer(&mut page.tx, "copy", form.once.as_deref()).await?
     {
         page.tx.commit().await?;
         let location = match location.is_empty() {
-            true => format!("/day/{}", form.to_date),
+            true => format!("/day/{to}"),
             false => location,
         };
         return Ok(redirect(&location));
     }
-    let copied = diary::copy(&mut page.tx, page.acting, input).await?;
+    let copied = match diary::copy(&mut page.tx, page.acting, input).await {
+        Ok(copied) => copied,
+        // The same day of the same diary.
+        Err(AppError::Invalid(f)) if f.0.contains_key("to_date") => {
+            return Err(PageError::invalid(
+                t.get("add.copy_from"),
+                "is the day being copied to: choose another day (a day cannot be copied onto \
+                 itself)",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
     // The day says what was copied, with Undo (it said nothing, and a second copy doubled the
     // meal unnoticed). The mark ties the notice and its Undo to this session's own copy: an
     // address made up elsewhere shows none and undoes nothing.
@@ -425,10 +448,10 @@ pub(super) async fn copy(
         .map(|e| e.id.to_string())
         .collect::<Vec<_>>()
         .join(",");
-    let mark = super::day::copy_mark(&page.csrf, form.to_date, from, copied.copied, &ids);
+    let mark = super::day::copy_mark(&page.csrf, to, from, copied.copied, &ids);
     let location = format!(
-        "/day/{}?copied={}&from={from}&undo={ids}&mark={mark}",
-        form.to_date, copied.copied
+        "/day/{to}?copied={}&from={from}&undo={ids}&mark={mark}",
+        copied.copied
     );
     super::once::keep(&mut page.tx, "copy", form.once.as_deref(), &location).await?;
     page.tx.commit().await?;

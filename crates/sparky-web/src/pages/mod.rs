@@ -69,6 +69,10 @@ pub fn router() -> Router<AppState> {
             get(auth_pages::register_form).post(auth_pages::register),
         )
         .route("/signout", post(auth_pages::signout))
+        // The addresses other apps use, for a newcomer who types one.
+        .route("/login", get(|| async { redirect("/signin") }))
+        .route("/signup", get(|| async { redirect("/register") }))
+        .route("/logout", get(|| async { redirect("/settings") }))
         .route("/viewing", post(auth_pages::set_viewing))
         .merge(day::routes())
         .merge(food::routes())
