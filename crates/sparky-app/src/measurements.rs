@@ -238,6 +238,31 @@ fn measure_error(e: MeasureError) -> AppError {
     }
 }
 
+/// A range or bound refusal with its limits in `unit`, the one typed ("between 4.4 and
+/// 1433 lb", not "between 2 and 650 kg" to someone who typed pounds).
+fn in_typed_unit(e: MeasureError, unit: MeasureUnit) -> AppError {
+    if unit == unit.dimension().canonical_unit() {
+        return measure_error(e);
+    }
+    let show = |canonical: Decimal| {
+        measure::from_canonical(canonical, unit)
+            .map(|v| sparky_core::units::round_dp(v, 1).normalize().to_string())
+    };
+    let said = match &e {
+        MeasureError::Implausible { min, max, hint, .. } => show(*min).and_then(|lo| {
+            show(*max).map(|hi| format!("must be between {lo} and {hi} {unit}{hint}"))
+        }),
+        MeasureError::TooLarge { max, .. } => {
+            show(*max).map(|hi| format!("must be at most {hi} {unit}"))
+        }
+        _ => return measure_error(e),
+    };
+    match said {
+        Ok(text) => AppError::invalid("value", text),
+        Err(_) => measure_error(e),
+    }
+}
+
 /// The canonical value of `value` typed in `unit` (default: the owner's display unit).
 fn canonical_value(
     kind: &str,
@@ -247,9 +272,19 @@ fn canonical_value(
     system: UnitsSystem,
 ) -> AppResult<Decimal> {
     let unit = unit.unwrap_or(dimension.display_unit(system));
+    // A body type's own range is said before its dimension's bound (a waist of 500 in was
+    // told "at most 500 cm"), and limits in the unit typed (see `in_typed_unit`).
     let canonical = measure::parse_measurement(value, unit.as_str(), dimension, VALUE_SCALE)
-        .map_err(measure_error)?;
-    measure::check_plausible(kind, canonical).map_err(measure_error)?;
+        .map_err(|e| match (&e, measure::plausible_range(kind)) {
+            (MeasureError::TooLarge { .. }, Some((_, max))) => {
+                match measure::check_plausible(kind, max + Decimal::ONE) {
+                    Err(range) => in_typed_unit(range, unit),
+                    Ok(()) => in_typed_unit(e, unit),
+                }
+            }
+            _ => in_typed_unit(e, unit),
+        })?;
+    measure::check_plausible(kind, canonical).map_err(|e| in_typed_unit(e, unit))?;
     // Typed in: a step is a step (phones' day sums come through the health push).
     if kind == "steps" && !canonical.fract().is_zero() {
         return Err(AppError::invalid("value", "steps are a whole number"));

@@ -16,6 +16,34 @@ use std::cmp::Reverse;
 /// Qualifiers that mark the plain, unprocessed form of a food in USDA names, when they stand
 /// alone between commas ("Egg, whole, raw", not "Bread, whole-wheat").
 const PLAIN_QUALIFIERS: [&str; 5] = ["raw", "whole", "fresh", "plain", "regular"];
+/// Heads of foods people eat cooked or brewed ("Rice, ..., cooked", "Coffee, brewed ..."):
+/// for them the eaten form is the plain one, and raw, dry or instant is a form to cook from
+/// (a cup of raw rice is 3.3 times the calories of a cup of cooked).
+const EATEN_COOKED: [&str; 19] = [
+    "rice",
+    "pasta",
+    "spaghetti",
+    "macaroni",
+    "noodles",
+    "quinoa",
+    "oats",
+    "cereals",
+    "couscous",
+    "bulgur",
+    "barley",
+    "millet",
+    "buckwheat",
+    "lentils",
+    "beans",
+    "chickpeas",
+    "peas",
+    "coffee",
+    "oatmeal",
+];
+/// How a comma-separated part of such a food's name starts when it is the eaten form.
+const COOKED_WORDS: [&str; 4] = ["cooked", "brewed", "boiled", "prepared"];
+/// Its forms to cook from, besides [`PROCESSED_WORDS`].
+const UNCOOKED_WORDS: [&str; 3] = ["raw", "uncooked", "instant"];
 /// Words that mark a processed or preserved form ("Milk, dry, whole", "Bananas, dehydrated").
 const PROCESSED_WORDS: [&str; 11] = [
     "dry",
@@ -247,7 +275,22 @@ impl Relevance {
             .iter()
             .any(|(w, f)| !qs.iter().any(|q| whole_match(f, q) || prefix_match(w, q)));
         let typed = |w: &str| query.words.iter().any(|q| q == w);
-        let is_plain = |q: &&str| PLAIN_QUALIFIERS.contains(q) && !typed(q);
+        let eaten_cooked = all[..head_word_count]
+            .iter()
+            .any(|(w, _)| EATEN_COOKED.contains(w));
+        let is_plain = |q: &&str| {
+            if eaten_cooked {
+                // "cooked with water (...)", "brewed from grounds": the part's first word.
+                let first = q.split_whitespace().next().unwrap_or_default();
+                if COOKED_WORDS.contains(&first) && !typed(first) {
+                    return true;
+                }
+                if UNCOOKED_WORDS.contains(q) {
+                    return false;
+                }
+            }
+            PLAIN_QUALIFIERS.contains(q) && !typed(q)
+        };
         let plain_qualifiers = name_lower
             .split(',')
             .map(str::trim)
@@ -255,7 +298,10 @@ impl Relevance {
             .count();
         let processed = all[..name_word_count]
             .iter()
-            .filter(|(w, _)| PROCESSED_WORDS.contains(w) && !typed(w))
+            .filter(|(w, _)| {
+                (PROCESSED_WORDS.contains(w) || eaten_cooked && UNCOOKED_WORDS.contains(w))
+                    && !typed(w)
+            })
             .count();
         let plain = plain_qualifiers as i32 - processed as i32;
         let first_plain = if plain > 0 {
@@ -394,6 +440,45 @@ mod tests {
             ranked("chicken breast", &breast)[0],
             "Chicken, broilers or fryers, breast, meat only, raw"
         );
+    }
+
+    #[test]
+    fn grains_legumes_and_coffee_come_cooked_first() {
+        let rice = [
+            "Rice, brown, long-grain, raw",
+            "Rice, white, long-grain, regular, raw, enriched",
+            "Rice, white, long-grain, regular, cooked",
+            "Rice, white, long-grain, precooked or instant, enriched, dry",
+            "Rice, white, long-grain, parboiled, enriched, cooked",
+        ];
+        assert_eq!(
+            ranked("rice", &rice)[0],
+            "Rice, white, long-grain, regular, cooked"
+        );
+        let coffee = [
+            "Coffee, instant, regular, powder",
+            "Coffee, instant, regular, prepared with water",
+            "Coffee, brewed from grounds, prepared with tap water",
+        ];
+        assert_eq!(
+            ranked("coffee", &coffee)[0],
+            "Coffee, brewed from grounds, prepared with tap water"
+        );
+        let lentils = [
+            "Lentils, raw",
+            "Lentils, mature seeds, cooked, boiled, without salt",
+        ];
+        assert_eq!(
+            ranked("lentils", &lentils)[0],
+            "Lentils, mature seeds, cooked, boiled, without salt"
+        );
+        // Typed, the raw form is what was asked for; and fruit stays raw first.
+        assert_eq!(
+            ranked("rice raw", &rice)[0],
+            "Rice, white, long-grain, regular, raw, enriched"
+        );
+        let bananas = ["Bananas, raw", "Bananas, cooked"];
+        assert_eq!(ranked("banana", &bananas)[0], "Bananas, raw");
     }
 
     #[test]

@@ -1200,3 +1200,53 @@ async fn values_that_are_zero_as_shown_are_refused_like_zero() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
 }
+
+/// A refused reading says its limits in the unit it was typed in, and a body type's own range
+/// before its dimension's bound: 1,500 lb is "between 4.4 and 1433 lb", a 500 in waist is not
+/// told "at most 500 cm", a body fat of 150 gets the same range as one of 90.
+#[tokio::test]
+async fn limits_are_said_in_the_unit_typed() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &ann,
+            json!({"units_system": "imperial"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    for (kind, value, unit, said) in [
+        (
+            "weight",
+            1500.0,
+            Some("lb"),
+            "must be between 4.4 and 1433 lb",
+        ),
+        ("weight", 1.0, None, "must be between 4.4 and 1433 lb"),
+        ("waist", 500.0, None, "must be between 7.9 and 118.1 in"),
+        ("neck", 50.0, Some("in"), "must be between 3.9 and 39.4 in"),
+        ("weight", 1000.0, Some("kg"), "must be between 2 and 650 kg"),
+        ("body_fat", 150.0, None, "must be between 2 and 80 %"),
+        ("body_fat", 90.0, None, "must be between 2 and 80 %"),
+    ] {
+        let mut body = json!({"type": kind, "value": value});
+        if let Some(u) = unit {
+            body["unit"] = json!(u);
+        }
+        let r = app.post("/api/v1/measurements", &ann, body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{kind} {value}: {:?}",
+            r.body
+        );
+        assert_eq!(
+            r.body["error"]["fields"]["value"], said,
+            "{kind} {value}: {:?}",
+            r.body
+        );
+    }
+    let list = app.get("/api/v1/measurements", &ann).await;
+    assert_eq!(list.body["items"], json!([]), "{:?}", list.body);
+}

@@ -671,8 +671,16 @@ async fn serve_loads_the_catalog_once_and_search_finds_common_foods_first() {
         breast.starts_with("Chicken, broilers or fryers, breast, meat only"),
         "{breast}"
     );
+    // Grains, legumes and coffee as they are eaten: cooked or brewed, not raw or instant.
     let rice = top("rice");
-    assert!(rice.starts_with("Rice, white, long-grain"), "{rice}");
+    assert!(
+        rice.starts_with("Rice, white, long-grain") && rice.contains("cooked"),
+        "{rice}"
+    );
+    let coffee = top("coffee");
+    assert!(coffee.starts_with("Coffee, brewed"), "{coffee}");
+    let lentils = top("lentils");
+    assert!(lentils.contains("cooked"), "{lentils}");
     let potato = top("potato");
     assert!(
         potato.starts_with("Potato") && potato.ends_with("raw"),
