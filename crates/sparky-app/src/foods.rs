@@ -217,6 +217,44 @@ impl FoodInput {
                 s.nutrients.clone(),
                 &format!("{prefix}.nutrients"),
             ));
+            // What a serving of known weight can hold: a label typed with a slipped decimal
+            // (5,000 kcal or 150 g of macros in 100 g) is refused, as the big trackers warn.
+            let grams = weight_g.or_else(|| {
+                Unit::parse(&unit)
+                    .ok()
+                    .filter(|u| u.dimension() == sparky_core::units::Dimension::Mass)
+                    .and_then(|u| convert(size, u, Unit::G).ok())
+            });
+            if let (Some(g), Some(n)) = (grams.filter(|g| *g > Decimal::ZERO), &nutrients) {
+                let slack = |most: Decimal| most * Decimal::new(11, 1) + Decimal::ONE;
+                let macros: Decimal = [n.protein, n.carbohydrates, n.fat]
+                    .into_iter()
+                    .flatten()
+                    .sum();
+                if macros > slack(g) {
+                    v.add(
+                        &format!("{prefix}.nutrients"),
+                        format!(
+                            "protein, carbohydrates and fat add up to {} g, more than the \
+                             serving's {} g: check for a slipped decimal point",
+                            macros.round_dp(1).normalize(),
+                            g.round_dp(1).normalize()
+                        ),
+                    );
+                }
+                if n.calories
+                    .is_some_and(|kcal| kcal > slack(g * Decimal::from(9)))
+                {
+                    v.add(
+                        &format!("{prefix}.nutrients.calories"),
+                        format!(
+                            "is more than {} g can hold (9 kcal a gram, pure fat): check for \
+                             a slipped decimal point",
+                            g.round_dp(1).normalize()
+                        ),
+                    );
+                }
+            }
             servings.push(NewServing {
                 size: sparky_core::units::round_dp(size, 4),
                 unit,

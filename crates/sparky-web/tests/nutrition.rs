@@ -1207,3 +1207,73 @@ async fn a_described_household_measure_is_found_by_its_unit() {
         .sum();
     assert_eq!(entries, 4, "the refused one wrote nothing: {:?}", day.body);
 }
+
+/// A serving of known weight cannot hold more than it weighs: 5,000 kcal or 150 g of macros
+/// in 100 g is a slipped decimal point, refused on the nutrient; nothing is created. A serving
+/// without a weight ("1 bar") is taken as given.
+#[tokio::test]
+async fn a_label_that_cannot_be_true_is_refused() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let food = |size: f64, unit: &str, weight: Option<f64>, nutrients: Value| {
+        let mut serving = json!({"size": size, "unit": unit, "nutrients": nutrients});
+        if let Some(w) = weight {
+            serving["weight_g"] = json!(w);
+        }
+        json!({"name": "Label test", "servings": [serving]})
+    };
+    for (body, field) in [
+        (
+            food(100.0, "g", None, json!({"calories": 5000})),
+            "servings[0].nutrients.calories",
+        ),
+        (
+            food(
+                100.0,
+                "g",
+                None,
+                json!({"calories": 100, "protein": 50, "carbohydrates": 50, "fat": 50}),
+            ),
+            "servings[0].nutrients",
+        ),
+        (
+            food(
+                1.0,
+                "cup",
+                Some(30.0),
+                json!({"calories": 120, "protein": 40}),
+            ),
+            "servings[0].nutrients",
+        ),
+        (
+            food(2.0, "oz", None, json!({"calories": 1000})),
+            "servings[0].nutrients.calories",
+        ),
+    ] {
+        let r = app.post("/api/v1/foods", &ann, body.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            r.body
+        );
+        let said = r.body["error"]["fields"][field]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            said.contains("slipped decimal point"),
+            "{field}: {:?}",
+            r.body
+        );
+    }
+    let mine = app.get("/api/v1/foods?q=label", &ann).await;
+    assert_eq!(mine.body["items"], json!([]), "nothing created");
+    // Pure oil (884 kcal, 100 g fat in 100 g) and a bar without a weight are fine.
+    for body in [
+        food(100.0, "g", None, json!({"calories": 884, "fat": 100})),
+        food(1.0, "bar", None, json!({"calories": 5000, "protein": 500})),
+    ] {
+        let r = app.post("/api/v1/foods", &ann, body.clone()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{body}: {:?}", r.body);
+    }
+}
