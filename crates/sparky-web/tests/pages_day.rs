@@ -1576,3 +1576,42 @@ async fn the_copy_form_and_usual_addresses_speak_plainly() {
         assert_eq!(r.location, to, "{alias}");
     }
 }
+
+/// A day whose food lists no calories (a protein shake logged by its grams) shows calories,
+/// carbohydrates and fat as not listed, not as 0 eaten with the whole target left.
+#[tokio::test]
+async fn what_no_food_lists_is_not_shown_as_zero() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "calorie_target", "target_value": 2000}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"meal_type": "snack", "name": "Whey", "nutrients": {"protein": 30},
+                   "date": "2026-11-15"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let page = get(&app, "/day/2026-11-15", &ann, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("kcal not listed"), "{}", page.body);
+    assert!(!page.body.contains(">kcal left</text>"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("No food today says how much calories, carbs and fat it has"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("30 g"), "{}", page.body);
+    // An empty day is just empty: nothing is "not listed".
+    let empty = get(&app, "/day/2026-11-16", &ann, None).await;
+    assert!(!empty.body.contains("not listed"), "{}", empty.body);
+}

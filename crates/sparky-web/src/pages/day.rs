@@ -81,6 +81,8 @@ pub struct DayView {
     pub streak: i64,
     pub macros: Vec<MacroBar>,
     pub partial: String,
+    /// Calories and macros no food of the day lists (shown as not listed, not 0).
+    pub unlisted: String,
     pub water: String,
     pub water_svg: String,
     pub water_quick: Vec<QuickWater>,
@@ -242,7 +244,12 @@ pub async fn view(
     // already holds it, and the ring's budget follows it.
     let counted = burned * f64::from(sum.exercise_eat_back_percent) / 100.0;
     let remaining = sum.remaining.calories.map(f);
+    // Food logged, none of it saying its calories (a protein shake by its grams): unknown,
+    // not "0 kcal eaten, the whole target left".
+    let logged = day.meals.iter().any(|m| !m.entries.is_empty());
+    let calories_unlisted = logged && sum.eaten.calories.is_none();
     let (center, sub) = match remaining {
+        _ if calories_unlisted => ("–".to_string(), t.get("day.kcal_unlisted")),
         Some(r) if r >= 0.0 => (kcal(r), t.get("day.remaining")),
         Some(r) => (kcal(-r), t.get("day.over")),
         None => (kcal(eaten), t.get("day.kcal_eaten")),
@@ -260,6 +267,14 @@ pub async fn view(
     };
     let macro_of =
         |class: &'static str, key: &'static str, value: Option<f64>, target: Option<Amount>| {
+            if logged && value.is_none() {
+                return MacroBar {
+                    class,
+                    name: t.get(key),
+                    svg: String::new(),
+                    text: t.get("day.not_listed").to_string(),
+                };
+            }
             let value = value.unwrap_or(0.0);
             let target = target.map(f);
             let text = match target {
@@ -295,6 +310,20 @@ pub async fn view(
             .iter()
             .map(|k| t.get(&format!("nutrient.{k}")))
             .collect::<Vec<_>>(),
+        t.get("word.and"),
+    );
+    // Energy and the macros that no food of the day lists.
+    let unlisted = super::format::in_sentence(
+        &[
+            ("calories", sum.eaten.calories),
+            ("protein", n.protein),
+            ("carbohydrates", n.carbohydrates),
+            ("fat", n.fat),
+        ]
+        .iter()
+        .filter(|(_, v)| logged && v.is_none())
+        .map(|(k, _)| t.get(&format!("nutrient.{k}")))
+        .collect::<Vec<_>>(),
         t.get("word.and"),
     );
     // No water at all: the owner's measurements (water, weight) are not shared with the viewer.
@@ -376,7 +405,11 @@ pub async fn view(
         prev: date - Days::new(1),
         next: date + Days::new(1),
         ring: charts::ring(eaten, counted, target, &center, sub, &ring_label),
-        eaten: format!("{} kcal", kcal(eaten)),
+        eaten: if calories_unlisted {
+            t.get("day.not_listed").to_string()
+        } else {
+            format!("{} kcal", kcal(eaten))
+        },
         burned: if sum.exercise_eat_back_percent == 100 || burned == 0.0 {
             format!("{} kcal", kcal(burned))
         } else {
@@ -417,6 +450,7 @@ pub async fn view(
         streak: sum.streak_days,
         macros,
         partial,
+        unlisted,
         water_svg: if hidden {
             String::new()
         } else {
