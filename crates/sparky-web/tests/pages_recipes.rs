@@ -113,6 +113,8 @@ async fn a_recipe_is_built_from_found_foods_changed_logged_and_deleted() {
     let page = get(&app, &format!("/recipes/{id}"), &ann, None).await;
     assert!(page.body.contains("412 kcal"), "{}", page.body);
     assert!(page.body.contains("Rolled oats"));
+    // Two of the cup serving say what they weigh.
+    assert!(page.body.contains("2 servings (162 g)"), "{}", page.body);
     assert!(page.body.contains(&format!("href=\"/add/food/{id}\"")));
     // "Log a serving" opens the recipe in the add-food picker, in servings.
     let pick = get(&app, &format!("/add/food/{id}"), &ann, None).await;

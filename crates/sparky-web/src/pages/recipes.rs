@@ -426,7 +426,16 @@ async fn render_detail(
                 IngredientRow {
                     id: i.id,
                     name: i.food_name.clone(),
-                    amount: amount(i.quantity, &i.unit),
+                    // "0.5 servings" alone does not tell half a cup from half a packet: its
+                    // weight says it.
+                    amount: match i.weight_g {
+                        Some(w) if i.unit == "serving" => format!(
+                            "{} ({} g)",
+                            amount(i.quantity, &i.unit),
+                            number(w.to_f64(), 1)
+                        ),
+                        _ => amount(i.quantity, &i.unit),
+                    },
                     quantity: refused.map_or_else(
                         || i.quantity.decimal().normalize().to_string(),
                         |(_, q, _)| q.clone(),
