@@ -36,6 +36,15 @@
   // htmx binds a swapped field's triggers when the swap settles (about 20 ms after the sheet
   // opens and focuses it); what was typed in between fires no search, so search it now.
   document.addEventListener("htmx:load", function (e) {
+    // The current tab of a strip wider than a phone is scrolled into sight.
+    var tabs = e.target && e.target.querySelectorAll && e.target.querySelectorAll("[data-scroll-into-view]");
+    if (tabs) tabs.forEach(function (t) {
+      var strip = t.closest("nav");
+      if (strip && strip.scrollWidth > strip.clientWidth) {
+        var off = t.getBoundingClientRect().left - strip.getBoundingClientRect().left;
+        strip.scrollLeft += off - (strip.clientWidth - t.offsetWidth) / 2;
+      }
+    });
     var el = e.target;
     var q = el && (el.id === "food-q" ? el : el.querySelector && el.querySelector("#food-q"));
     if (q && q.value && window.htmx) window.htmx.trigger(q, "search");

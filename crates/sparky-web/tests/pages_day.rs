@@ -1566,6 +1566,15 @@ async fn the_copy_form_and_usual_addresses_speak_plainly() {
             r.body
         );
     }
+    // The copy tab is titled for what it does.
+    let sheet = get(&app, "/add?date=2026-07-05&tab=copy", &ann, None).await;
+    assert!(sheet.body.contains(">Copy to "), "{}", sheet.body);
+    assert!(!sheet.body.contains(">Add to "), "{}", sheet.body);
+    assert!(
+        sheet.body.contains("data-scroll-into-view"),
+        "{}",
+        sheet.body
+    );
     for (alias, to) in [
         ("/login", "/signin"),
         ("/signup", "/register"),

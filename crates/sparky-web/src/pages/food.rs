@@ -57,6 +57,17 @@ pub struct ResultRow {
     pub quick: Option<QuickLog>,
 }
 
+impl SheetView {
+    /// "Add to Lunch", or for the copy tab "Copy to Sat 5 Dec".
+    pub fn title(&self, shell: &Shell) -> String {
+        if self.tab == "copy" {
+            shell.fill("add.copy_to", &[("day", &self.date_label)])
+        } else {
+            shell.fill("add.title", &[("meal", &self.meal_name)])
+        }
+    }
+}
+
 pub struct SheetView {
     pub date: NaiveDate,
     pub date_label: String,
@@ -186,7 +197,7 @@ async fn refused(
     let mut v = sheet_view(&mut page, &shell, p).await?;
     keep(&mut v);
     let mut shell = shell;
-    shell.title = shell.fill("add.title", &[("meal", &v.meal_name)]);
+    shell.title = v.title(&shell);
     let mut response = if page.htmx {
         html(&SheetFragment { shell, v })
     } else {
@@ -478,7 +489,7 @@ async fn sheet(
     let v = sheet_view(&mut page, &shell, &p).await?;
     page.tx.commit().await?;
     let mut shell = shell;
-    shell.title = shell.fill("add.title", &[("meal", &v.meal_name)]);
+    shell.title = v.title(&shell);
     Ok(if page.htmx {
         html(&SheetFragment { shell, v })
     } else {
