@@ -777,3 +777,131 @@ async fn a_date_and_a_time_on_different_days_are_refused() {
         days.body
     );
 }
+
+/// Changing an entry, workout or measurement holds a date and a time to one day as creating
+/// does; a measurement is held to it on creation too. A quick add's quantity scales its
+/// numbers (2 of a 300 kcal cake is 600 kcal), and another unit for it is refused.
+#[tokio::test]
+async fn changes_keep_dates_and_times_together_and_quick_adds_scale() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &ann,
+            json!({"timezone": "Australia/Adelaide"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let cake = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"meal_type": "snack", "name": "Cake", "nutrients": {"calories": 300, "fat": 15},
+                   "date": "2026-07-01"}),
+        )
+        .await;
+    assert_eq!(cake.status, StatusCode::CREATED, "{:?}", cake.body);
+    let id = cake.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .put(
+            &format!("/api/v1/diary/{id}"),
+            &ann,
+            json!({"date": "2026-05-09", "consumed_at": "2026-05-01T02:30:00Z"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body["error"]["fields"]["consumed_at"].is_string(),
+        "{:?}",
+        r.body
+    );
+    let r = app
+        .put(&format!("/api/v1/diary/{id}"), &ann, json!({"quantity": 2}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["nutrients"]["calories"], 600.0, "{:?}", r.body);
+    assert_eq!(r.body["nutrients"]["fat"], 30.0, "{:?}", r.body);
+    assert_eq!(r.body["date"], "2026-07-01", "{:?}", r.body);
+    let summary = app.get("/api/v1/summary/2026-07-01", &ann).await;
+    assert_eq!(
+        summary.body["eaten"]["calories"], 600.0,
+        "{:?}",
+        summary.body
+    );
+    let r = app
+        .put(
+            &format!("/api/v1/diary/{id}"),
+            &ann,
+            json!({"unit": "g", "quantity": 50}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body["error"]["fields"]["unit"].is_string(),
+        "{:?}",
+        r.body
+    );
+
+    // A measurement: refused on creation and on change.
+    let r = app
+        .post(
+            "/api/v1/measurements",
+            &ann,
+            json!({"type": "weight", "value": 81, "unit": "kg",
+                   "measured_at": "2020-01-01T00:00:00Z", "date": "2026-07-03"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body["error"]["fields"]["measured_at"].is_string(),
+        "{:?}",
+        r.body
+    );
+    let m = app
+        .post(
+            "/api/v1/measurements",
+            &ann,
+            json!({"type": "weight", "value": 81, "unit": "kg", "date": "2026-07-03"}),
+        )
+        .await;
+    assert_eq!(m.status, StatusCode::CREATED, "{:?}", m.body);
+    let r = app
+        .put(
+            &format!("/api/v1/measurements/{}", m.body["id"].as_str().unwrap()),
+            &ann,
+            json!({"date": "2026-12-03", "measured_at": "2026-06-01T02:00:00Z"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+
+    // A workout's change.
+    let e = app
+        .post(
+            "/api/v1/exercises",
+            &ann,
+            json!({"name": "Rowing", "category": "cardio", "met_value": 7}),
+        )
+        .await;
+    let w = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            json!({"exercise_id": e.body["id"], "duration_minutes": 30, "date": "2026-07-01"}),
+        )
+        .await;
+    assert_eq!(w.status, StatusCode::CREATED, "{:?}", w.body);
+    let r = app
+        .put(
+            &format!("/api/v1/workouts/{}", w.body["id"].as_str().unwrap()),
+            &ann,
+            json!({"date": "2026-12-05", "performed_at": "2026-05-01T02:00:00Z"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body["error"]["fields"]["performed_at"].is_string(),
+        "{:?}",
+        r.body
+    );
+}

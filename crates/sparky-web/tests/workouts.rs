@@ -328,6 +328,32 @@ async fn enumerations_accept_any_letter_case() {
         .await;
     assert_eq!(up.status, StatusCode::OK, "{:?}", up.body);
     assert_eq!(up.body["distance"], 2.0);
+    // A unit alone is refused on its field and changes nothing (it was silently ignored).
+    let alone = app
+        .put(
+            &format!("/api/v1/workouts/{}", w["id"].as_str().unwrap()),
+            &ann,
+            json!({"distance_unit": "mi"}),
+        )
+        .await;
+    assert_eq!(
+        alone.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        alone.body
+    );
+    assert!(
+        alone.body["error"]["fields"]["distance_unit"].is_string(),
+        "{:?}",
+        alone.body
+    );
+    let kept = app
+        .get(
+            &format!("/api/v1/workouts/{}", w["id"].as_str().unwrap()),
+            &ann,
+        )
+        .await;
+    assert_eq!(kept.body["distance"], 2.0, "{:?}", kept.body);
 }
 
 #[tokio::test]

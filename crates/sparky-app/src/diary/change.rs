@@ -22,7 +22,8 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateEntryInput) -> AppResu
     let new_unit = parse_unit_text(req.unit.as_deref())?;
     let row = tx
         .query_opt(
-            "SELECT quantity, unit, serving_size, serving_unit, serving_weight_g, per_serving
+            "SELECT quantity, unit, serving_size, serving_unit, serving_weight_g, per_serving,
+                    user_id
              FROM food_diary WHERE id = $1",
             &[&id],
         )
@@ -52,18 +53,42 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateEntryInput) -> AppResu
                 (Some(sparky_core::units::round_dp(count, 8)), Some(n))
             }
             // An entry without a snapshot (a quick add, or imported from the seed-era schema)
-            // scales its stored values when only the quantity changes.
-            _ => (None, None),
+            // scales its stored values when only the quantity changes; there is no serving
+            // to read another unit against.
+            _ => {
+                let old_unit: String = row.get("unit");
+                if new_unit.as_ref().is_some_and(|u| *u != old_unit) {
+                    return Err(AppError::invalid(
+                        "unit",
+                        "this entry has no serving to convert to (a quick add): change its \
+                         quantity, or log it again",
+                    ));
+                }
+                (None, None)
+            }
         }
     } else {
         (None, None)
     };
+    // Those stored values, scaled with the quantity (2 of a 300 kcal quick add is 600 kcal).
+    let old_quantity: Decimal = row.get("quantity");
+    let scale: Option<Decimal> =
+        (nutrients.is_none() && new_quantity.is_some() && old_quantity > Decimal::ZERO)
+            .then(|| quantity / old_quantity);
     if unit_text.chars().count() > 50 {
         return Err(AppError::invalid("unit", "must be at most 50 characters"));
     }
     let meal = req.meal_type.map(MealType::as_str);
     let date = req.date.map(Date::get);
     let consumed_at = req.consumed_at.map(Timestamp::get);
+    if let (Some(date), Some(at)) = (date, consumed_at) {
+        let owner = crate::acting::Acting::new(Some(row.get("user_id")));
+        if let Some(refusal) =
+            crate::days::time_off_its_date(tx, owner, "consumed_at", date, at).await?
+        {
+            return Err(refusal);
+        }
+    }
     let nutrient_values: Vec<Option<Decimal>> = Nutrients::NAMES
         .iter()
         .map(|n| nutrients.as_ref().and_then(|x| x.get(n)))
@@ -95,15 +120,18 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateEntryInput) -> AppResu
             .to_string(),
         "servings = CASE WHEN $8 THEN $7 ELSE servings END".to_string(),
     ];
+    let scale_param = 10 + Nutrients::NAMES.len();
     for (i, name) in Nutrients::NAMES.iter().enumerate() {
         set.push(format!(
-            "{name} = CASE WHEN $8 THEN ${} ELSE {name} END",
+            "{name} = CASE WHEN $8 THEN ${} WHEN ${scale_param}::numeric IS NOT NULL
+                           THEN round({name} * ${scale_param}::numeric, 4) ELSE {name} END",
             10 + i
         ));
     }
     for v in &nutrient_values {
         params.push(v);
     }
+    params.push(&scale);
     // Moving an entry to another day counts against that day's limit.
     let sql = format!(
         "UPDATE food_diary d SET {} WHERE d.id = $1

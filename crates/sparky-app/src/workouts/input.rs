@@ -247,6 +247,12 @@ impl LogWorkoutInput {
 impl UpdateWorkoutInput {
     pub fn parse(&self) -> AppResult<UpdateWorkout> {
         let mut v = Validation::new();
+        // Alone it changed nothing and said nothing: the stored distance keeps its meaning.
+        v.check(
+            self.distance_unit.is_none() || self.distance.is_some(),
+            "distance_unit",
+            "is the unit of distance: send it with the distance",
+        );
         let out = UpdateWorkout {
             performed_at: self.performed_at.map(Timestamp::get),
             date: self.date.map(Date::get),

@@ -588,7 +588,15 @@ pub async fn range(tx: &mut UserTx, acting: Acting, req: &RangeRequest) -> AppRe
 /// Changes an entry. Sets, when given, replace all sets. Moving it to another day counts
 /// against that day's limit. Calories are estimated again unless they were typed in.
 pub async fn update(tx: &mut UserTx, id: Uuid, req: &UpdateWorkout) -> AppResult<Workout> {
-    let (_, units) = entry_owner(tx, id).await?;
+    let (owner, units) = entry_owner(tx, id).await?;
+    if let (Some(date), Some(at)) = (req.date, req.performed_at) {
+        let owner = Acting::new(Some(owner));
+        if let Some(refusal) =
+            crate::days::time_off_its_date(tx, owner, "performed_at", date, at).await?
+        {
+            return Err(refusal);
+        }
+    }
     let sets = req.sets.as_deref().map(|s| stored_sets(s, units));
     let (set_count, total_reps, heaviest) = set_summary(sets.as_deref().unwrap_or(&[]));
     let distance_km: Option<Decimal> = req.distance.flatten().as_ref().map(|d| stored_km(d, units));
