@@ -244,16 +244,23 @@ fn in_typed_unit(e: MeasureError, unit: MeasureUnit) -> AppError {
     if unit == unit.dimension().canonical_unit() {
         return measure_error(e);
     }
-    let show = |canonical: Decimal| {
-        measure::from_canonical(canonical, unit)
-            .map(|v| sparky_core::units::round_dp(v, 1).normalize().to_string())
+    // Inward to a tenth, so the limits said are themselves allowed (2 kg is 4.409 lb: 4.5).
+    use rust_decimal::RoundingStrategy::{
+        self, ToNegativeInfinity as Down, ToPositiveInfinity as Up,
+    };
+    let show = |canonical: Decimal, strategy: RoundingStrategy| {
+        measure::from_canonical(canonical, unit).map(|v| {
+            v.round_dp_with_strategy(1, strategy)
+                .normalize()
+                .to_string()
+        })
     };
     let said = match &e {
-        MeasureError::Implausible { min, max, hint, .. } => show(*min).and_then(|lo| {
-            show(*max).map(|hi| format!("must be between {lo} and {hi} {unit}{hint}"))
+        MeasureError::Implausible { min, max, hint, .. } => show(*min, Up).and_then(|lo| {
+            show(*max, Down).map(|hi| format!("must be between {lo} and {hi} {unit}{hint}"))
         }),
         MeasureError::TooLarge { max, .. } => {
-            show(*max).map(|hi| format!("must be at most {hi} {unit}"))
+            show(*max, Down).map(|hi| format!("must be at most {hi} {unit}"))
         }
         _ => return measure_error(e),
     };

@@ -1221,11 +1221,11 @@ async fn limits_are_said_in_the_unit_typed() {
             "weight",
             1500.0,
             Some("lb"),
-            "must be between 4.4 and 1433 lb",
+            "must be between 4.5 and 1433 lb",
         ),
-        ("weight", 1.0, None, "must be between 4.4 and 1433 lb"),
+        ("weight", 1.0, None, "must be between 4.5 and 1433 lb"),
         ("waist", 500.0, None, "must be between 7.9 and 118.1 in"),
-        ("neck", 50.0, Some("in"), "must be between 3.9 and 39.4 in"),
+        ("neck", 50.0, Some("in"), "must be between 4 and 39.3 in"),
         ("weight", 1000.0, Some("kg"), "must be between 2 and 650 kg"),
         ("body_fat", 150.0, None, "must be between 2 and 80 %"),
         ("body_fat", 90.0, None, "must be between 2 and 80 %"),
@@ -1249,4 +1249,20 @@ async fn limits_are_said_in_the_unit_typed() {
     }
     let list = app.get("/api/v1/measurements", &ann).await;
     assert_eq!(list.body["items"], json!([]), "{:?}", list.body);
+    // What a message names as allowed is allowed (2 kg is 4.409 lb, 100 cm is 39.37 in).
+    for (kind, value) in [("weight", 4.5), ("neck", 39.3), ("neck", 4.0)] {
+        let r = app
+            .post(
+                "/api/v1/measurements",
+                &ann,
+                json!({"type": kind, "value": value}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "{kind} {value}: {:?}",
+            r.body
+        );
+    }
 }

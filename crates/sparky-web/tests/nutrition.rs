@@ -1192,6 +1192,15 @@ async fn a_described_household_measure_is_found_by_its_unit() {
         message.contains("\\\"cup, mashed\\\"") && message.contains("\\\"cup, sliced\\\""),
         "{message}"
     );
+    assert!(message.contains("nutrition_data_id"), "{message}");
+    // A tablespoon is a sixteenth of either cup: as ambiguous, not silently the first.
+    let r = log(&banana, 2.0, "tbsp").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let said = r.body["error"]["fields"]["unit"].to_string();
+    assert!(
+        said.contains("cup, mashed") && said.contains("cup, sliced"),
+        "{said}"
+    );
     let r = log(&banana, 1.0, "cup, sliced").await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     assert_eq!(r.body["nutrients"]["calories"], 133.5);

@@ -196,7 +196,7 @@ pub(crate) fn choose_serving<'a>(
                     "unit",
                     format!(
                         "this food has several {} servings ({}): name one as the unit, choose \
-                         it by serving_id, or give the amount in grams",
+                         it by nutrition_data_id, or give the amount in grams",
                         u.trim(),
                         names.join(", ")
                     ),
@@ -215,7 +215,37 @@ pub(crate) fn choose_serving<'a>(
     if converts(default) {
         return Ok(default);
     }
-    Ok(servings.iter().find(|s| converts(s)).unwrap_or(default))
+    let converting: Vec<&StoredServing> = servings.iter().filter(|s| converts(s)).collect();
+    // "1 tbsp" of bananas: a sixteenth of "cup, mashed" (225 g) or of "cup, sliced" (150 g)?
+    // A guess when the servings it converts to weigh it differently by more than measuring
+    // does (USDA weighs a cup and a tablespoon of oil separately: 4.5 and 4.6 g a teaspoon).
+    let grams_per_unit = |s: &StoredServing| {
+        let (count, _) = servings_in(Decimal::ONE, unit.unwrap_or("serving"), &s.serving).ok()?;
+        Some(count * s.serving.weight_g?)
+    };
+    let weights: Vec<Decimal> = converting
+        .iter()
+        .filter_map(|s| grams_per_unit(s))
+        .collect();
+    let lightest = weights.iter().min().copied().unwrap_or_default();
+    let heaviest = weights.iter().max().copied().unwrap_or_default();
+    if lightest > Decimal::ZERO && heaviest > lightest * Decimal::new(11, 1) {
+        let names: Vec<String> = converting
+            .iter()
+            .map(|s| format!("\"{}\"", s.serving.unit.trim()))
+            .collect();
+        return Err(AppError::invalid(
+            "unit",
+            format!(
+                "{} of this food could be measured against {}, which weigh differently: \
+                     name one as the unit, choose it by nutrition_data_id, or give the amount \
+                     in grams",
+                unit.unwrap_or_default().trim(),
+                names.join(" or ")
+            ),
+        ));
+    }
+    Ok(converting.first().copied().unwrap_or(default))
 }
 
 /// The same words, ignoring case and runs of whitespace.
