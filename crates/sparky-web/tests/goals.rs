@@ -1420,3 +1420,56 @@ async fn a_weight_goal_must_point_the_way_it_says() {
         );
     }
 }
+
+/// A change that turns a weight goal the wrong way is refused like creating one: from its
+/// start, or the latest weight when it has none; nothing changes.
+#[tokio::test]
+async fn a_changed_weight_goal_must_still_point_the_way_it_says() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    // Made before any weight: no start.
+    let g = create_goal(
+        &app,
+        &ann,
+        json!({"type": "weight_loss", "target_value": 70, "target_unit": "kg"}),
+    )
+    .await;
+    let id = g["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            "/api/v1/measurements",
+            &ann,
+            json!({"type": "weight", "value": 80, "unit": "kg"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    for body in [
+        json!({"target_value": 90, "target_unit": "kg"}),
+        json!({"start_value": 60, "target_unit": "kg"}),
+    ] {
+        let r = app
+            .put(&format!("/api/v1/goals/{id}"), &ann, body.clone())
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"]["target_value"].is_string(),
+            "{:?}",
+            r.body
+        );
+    }
+    let kept = app.get(&format!("/api/v1/goals/{id}"), &ann).await;
+    assert_eq!(kept.body["target_value"], 70.0, "{:?}", kept.body);
+    let r = app
+        .put(
+            &format!("/api/v1/goals/{id}"),
+            &ann,
+            json!({"target_value": 75, "target_unit": "kg"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+}

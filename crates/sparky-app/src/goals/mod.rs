@@ -467,29 +467,8 @@ pub async fn create(tx: &mut UserTx, acting: Acting, new: &NewGoal) -> AppResult
         "target_date",
         "must not be before today, the day the goal starts",
     );
-    // Losing weight to a heavier target (or gaining to a lighter one) is a slip of the kind
-    // or the number, and would be given a calorie deficit the wrong way round.
-    if let (Some(goal), Some(from)) = (target, start) {
-        let shown = |kg: Decimal| show_weight(kg, ctx0.units);
-        match t {
-            GoalType::WeightLoss if goal >= from => v.add(
-                "target_value",
-                format!(
-                    "must be below the starting weight {} to lose weight (choose gain or reach \
-                     a weight otherwise)",
-                    shown(from)
-                ),
-            ),
-            GoalType::MuscleGain if goal <= from => v.add(
-                "target_value",
-                format!(
-                    "must be above the starting weight {} to gain weight (choose lose or reach \
-                     a weight otherwise)",
-                    shown(from)
-                ),
-            ),
-            _ => {}
-        }
+    if let Some(problem) = wrong_way(t, target, start, ctx0.units) {
+        v.add("target_value", problem);
     }
     v.finish()?;
     let target = target.ok_or_else(|| AppError::internal("target checked above"))?;
@@ -535,6 +514,7 @@ pub async fn create(tx: &mut UserTx, acting: Acting, new: &NewGoal) -> AppResult
 pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateGoalInput) -> AppResult<Goal> {
     let existing = goal_row(tx, id).await?;
     let t = existing.goal_type;
+    let moves = req.target_value.is_some() || req.start_value.is_some();
     let mut v = Validation::new();
     let unit = unit_text(&mut v, req.target_unit.as_deref());
     if unit.is_some()
@@ -606,7 +586,37 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateGoalInput) -> AppResul
         ));
     }
     let ctx = context(tx, row.user_id, t.is_weight()).await?;
+    // The changed goal still points the way its kind says (from its start, else the latest
+    // weight); the request's transaction is not committed after this error.
+    let from = row.start_value.or(ctx.latest_weight.map(|(w, _)| w));
+    if let Some(problem) = wrong_way(t, row.target_value, from, ctx.units).filter(|_| moves) {
+        return Err(AppError::invalid("target_value", problem));
+    }
     Ok(derive(row, &ctx))
+}
+
+/// Why a weight goal's target points the wrong way from `from` (losing weight to a heavier
+/// target, gaining to a lighter one): a slip of the kind or the number, which would be given
+/// a calorie deficit the wrong way round.
+fn wrong_way(
+    t: GoalType,
+    target: Option<Decimal>,
+    from: Option<Decimal>,
+    units: UnitsSystem,
+) -> Option<String> {
+    let (goal, from) = (target?, from?);
+    let shown = show_weight(from, units);
+    match t {
+        GoalType::WeightLoss if goal >= from => Some(format!(
+            "must be below the starting weight {shown} to lose weight (choose gain or reach a \
+             weight otherwise)"
+        )),
+        GoalType::MuscleGain if goal <= from => Some(format!(
+            "must be above the starting weight {shown} to gain weight (choose lose or reach a \
+             weight otherwise)"
+        )),
+        _ => None,
+    }
 }
 
 /// Deletes a goal: 404 if invisible, 403 if only readable.
