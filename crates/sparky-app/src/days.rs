@@ -110,3 +110,21 @@ pub(crate) async fn time_off_its_date(
         )
     }))
 }
+
+/// SQL for the instant at the same clock time as `at` has in `from_user`'s timezone, on the
+/// date `date` in `to_user`'s: what moving or copying an entry to another day keeps. Adding
+/// whole days of 24 h in UTC moved the clock across a change to or from summer time, and
+/// put a copy from someone in another timezone on the wrong day.
+pub(crate) fn same_clock_time_on(at: &str, date: &str, from_user: &str, to_user: &str) -> String {
+    let zone = |user: &str| {
+        format!(
+            "coalesce((SELECT p.timezone FROM user_preferences p WHERE p.user_id = {user} \
+             LIMIT 1), 'UTC')"
+        )
+    };
+    format!(
+        "(({date} + ({at} AT TIME ZONE {from})::time) AT TIME ZONE {to})",
+        from = zone(from_user),
+        to = zone(to_user)
+    )
+}

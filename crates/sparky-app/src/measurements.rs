@@ -648,14 +648,20 @@ pub async fn update(
                 "UPDATE measurements m SET
                      value = coalesce($2, value),
                      measured_at = CASE WHEN $3::timestamptz IS NOT NULL THEN $3::timestamptz
-                                        WHEN $4::date IS NOT NULL THEN measured_at + ($4::date - entry_date) * interval '1 day'
+                                        WHEN $4::date IS NOT NULL THEN {moved}
                                         ELSE measured_at END,
                      entry_date = CASE WHEN $4::date IS NOT NULL THEN $4::date
                                        WHEN $3::timestamptz IS NOT NULL THEN NULL
                                        ELSE entry_date END,
                      note = CASE WHEN $5 THEN $6 ELSE note END
                  WHERE m.id = $1
-                 RETURNING {COLUMNS}"
+                 RETURNING {COLUMNS}",
+                moved = crate::days::same_clock_time_on(
+                    "m.measured_at",
+                    "$4::date",
+                    "m.user_id",
+                    "m.user_id"
+                )
             ),
             &[&id, &value, &measured_at, &date, &note_given, &note],
         )

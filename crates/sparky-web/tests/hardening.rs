@@ -905,3 +905,53 @@ async fn changes_keep_dates_and_times_together_and_quick_adds_scale() {
         r.body
     );
 }
+
+/// Moving an entry to another day keeps its clock time in the diary's timezone, across a
+/// change from summer time (Adelaide left it on 5 April 2026); it added 24 h days in UTC.
+#[tokio::test]
+async fn a_moved_entry_keeps_its_clock_time_across_summer_time() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &ann,
+            json!({"timezone": "Australia/Adelaide"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"meal_type": "snack", "name": "Tea", "nutrients": {"calories": 5},
+                   "date": "2026-04-04", "consumed_at": "2026-04-04T23:45:00+10:30"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let moved = app
+        .put(
+            &format!("/api/v1/diary/{id}"),
+            &ann,
+            json!({"date": "2026-04-06"}),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    assert_eq!(moved.body["date"], "2026-04-06");
+    // 23:45 at +09:30 is 14:15 UTC.
+    let at = moved.body["consumed_at"].as_str().unwrap();
+    assert!(at.starts_with("2026-04-06T14:15:00"), "{at}");
+    // Copied back to the 4th, it is 23:45 at +10:30 again.
+    let r = app
+        .post(
+            "/api/v1/diary/copy",
+            &ann,
+            json!({"from_date": "2026-04-06", "to_date": "2026-04-03"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{:?}", r.body);
+    let day = app.get("/api/v1/diary/2026-04-03", &ann).await;
+    let copied = day.body.to_string();
+    assert!(copied.contains("2026-04-03T13:15:00"), "{copied}");
+}

@@ -109,10 +109,12 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateEntryInput) -> AppResu
         "quantity = $2".to_string(),
         "unit = $3".to_string(),
         "meal_type = coalesce($4, meal_type)".to_string(),
-        "consumed_at = CASE WHEN $6::timestamptz IS NOT NULL THEN $6::timestamptz
-                           WHEN $5::date IS NOT NULL THEN consumed_at + ($5::date - entry_date) * interval '1 day'
-                           ELSE consumed_at END"
-            .to_string(),
+        format!(
+            "consumed_at = CASE WHEN $6::timestamptz IS NOT NULL THEN $6::timestamptz
+                           WHEN $5::date IS NOT NULL THEN {}
+                           ELSE consumed_at END",
+            crate::days::same_clock_time_on("d.consumed_at", "$5::date", "d.user_id", "d.user_id")
+        ),
         "entry_date = CASE WHEN $5::date IS NOT NULL THEN $5::date
                           WHEN $6::timestamptz IS NOT NULL THEN ($6::timestamptz AT TIME ZONE coalesce(
                               (SELECT p.timezone FROM user_preferences p WHERE p.user_id = d.user_id LIMIT 1), 'UTC'))::date

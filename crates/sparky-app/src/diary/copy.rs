@@ -59,14 +59,21 @@ pub async fn copy(tx: &mut UserTx, acting: Acting, req: CopyInput) -> AppResult<
                                     WHERE n.id = src.nutrition_data_id
                                       AND (f.user_id IS NULL OR f.user_id = target.id)) END,
                          quantity, unit, meal_type,
-                         consumed_at + ($3::date - $2::date) * interval '1 day', $3::date, food_name, brand,
+                         {moved}, $3::date, food_name, brand,
                          serving_size, serving_unit, serving_weight_g, servings, per_serving, {cols}
                      FROM src, target
                      WHERE (SELECT count(*) FROM src) <= (SELECT n FROM room)
                      RETURNING *
                  )
                  SELECT {}, (SELECT count(*) FROM src) AS source_count FROM c d ORDER BY d.consumed_at",
-                entry_columns()
+                entry_columns(),
+                // The source's clock time, on the target day in the target's timezone.
+                moved = crate::days::same_clock_time_on(
+                    "src.consumed_at",
+                    "$3::date",
+                    "src.user_id",
+                    "target.id"
+                )
             ),
             &[
                 &acting.owner,

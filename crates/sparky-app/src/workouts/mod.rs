@@ -615,7 +615,7 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: &UpdateWorkout) -> AppResult
                      distance = CASE WHEN $4 THEN round($5::numeric, 2) ELSE d.distance END,
                      notes = CASE WHEN $6 THEN $7 ELSE d.notes END,
                      performed_at = CASE WHEN $8::timestamptz IS NOT NULL THEN $8::timestamptz
-                         WHEN $9::date IS NOT NULL THEN d.performed_at + ($9::date - d.entry_date) * interval '1 day'
+                         WHEN $9::date IS NOT NULL THEN {moved}
                          ELSE d.performed_at END,
                      entry_date = CASE WHEN $9::date IS NOT NULL THEN $9::date
                          WHEN $8::timestamptz IS NOT NULL THEN ($8::timestamptz AT TIME ZONE coalesce(
@@ -630,7 +630,13 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: &UpdateWorkout) -> AppResult
                    AND ($9::date IS NULL OR $9::date = d.entry_date
                         OR coalesce((SELECT x.workouts FROM diary_day_totals x
                                      WHERE x.user_id = d.user_id AND x.entry_date = $9::date), 0) < $16::bigint)
-                 RETURNING {ENTRY_COLUMNS}"
+                 RETURNING {ENTRY_COLUMNS}",
+                moved = crate::days::same_clock_time_on(
+                    "d.performed_at",
+                    "$9::date",
+                    "d.user_id",
+                    "d.user_id"
+                )
             ),
             &[
                 &id,
