@@ -163,11 +163,22 @@ pub fn parse_json_any_text<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiEr
                     Err(ApiError::bad_request(format!("malformed JSON: {inner}")))
                 }
                 Category::Data => {
-                    let field = field_name(&e.path().to_string());
-                    Err(ApiError::invalid(
-                        &field,
-                        without_position(&inner.to_string()),
-                    ))
+                    let mut field = field_name(&e.path().to_string());
+                    let message = without_position(&inner.to_string());
+                    // A missing field is that field's problem, not the body's.
+                    if let Some(name) = message
+                        .starts_with("missing field")
+                        .then(|| quoted_name(&message))
+                        .flatten()
+                    {
+                        field = if field == "body" {
+                            name
+                        } else {
+                            format!("{field}.{name}")
+                        };
+                        return Err(ApiError::invalid(&field, "is required"));
+                    }
+                    Err(ApiError::invalid(&field, in_plain_words(&message)))
                 }
             };
         }
@@ -175,6 +186,42 @@ pub fn parse_json_any_text<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiEr
     de.end()
         .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
     Ok(value)
+}
+
+/// serde's type words ("invalid type: floating point `50.5`, expected i16", "expected struct
+/// PreferencesUpdate", "UUID parsing failed: ...") as a person says them.
+fn in_plain_words(message: &str) -> String {
+    let expected = message
+        .rsplit("expected ")
+        .next()
+        .unwrap_or_default()
+        .trim();
+    if message.contains("UUID parsing failed") || expected.ends_with("UUID") {
+        return "must be an id (a UUID)".into();
+    }
+    if !(message.starts_with("invalid type") || message.starts_with("invalid value")) {
+        return message.to_string();
+    }
+    let got = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|m| m.split(", expected").next())
+        .unwrap_or_default();
+    let wanted = match expected {
+        "i8" | "i16" | "i32" | "i64" => "must be a whole number".to_string(),
+        "u8" | "u16" | "u32" | "u64" => "must be a whole number, 0 or more".to_string(),
+        "f32" | "f64" => "must be a number".to_string(),
+        "a boolean" => "must be true or false".to_string(),
+        "a string" => "must be text".to_string(),
+        e if e.starts_with("struct ") || e == "a map" => "must be a JSON object".to_string(),
+        e if e.starts_with("a sequence") || e.starts_with("a list") => "must be a list".to_string(),
+        _ => return message.to_string(),
+    };
+    if got.is_empty() {
+        wanted
+    } else {
+        format!("{wanted} (got {got})")
+    }
 }
 
 /// `.` (the root) reads as `body`; a missing or unknown field names itself.
@@ -290,9 +337,15 @@ where
                         (key.clone(), "must be valid UTF-8".to_string())
                     }
                     ErrorKind::DeserializeError { key, message, .. } => {
-                        (key.clone(), message.clone())
+                        (key.clone(), in_plain_words(message))
                     }
                     other => ("path".to_string(), other.to_string()),
+                };
+                // axum names a lone path parameter `key`; it is the item's id.
+                let field = if field == "key" {
+                    "id".to_string()
+                } else {
+                    field
                 };
                 Err(ApiError::invalid(&field, problem))
             }

@@ -955,3 +955,62 @@ async fn a_moved_entry_keeps_its_clock_time_across_summer_time() {
     let copied = day.body.to_string();
     assert!(copied.contains("2026-04-03T13:15:00"), "{copied}");
 }
+
+/// Refusals of a body's or path's shape are in words, under the field a client has: a missing
+/// field is that field's ("meal_type: is required", not "body"), a wrong number kind says
+/// "whole number", a bad id is "id" and "must be an id".
+#[tokio::test]
+async fn shape_refusals_speak_plainly() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let cases: [(&str, &str, Value, &str, &str); 4] = [
+        (
+            "PUT",
+            "/api/v1/preferences",
+            json!({"exercise_eat_back_percent": 50.5}),
+            "exercise_eat_back_percent",
+            "must be a whole number",
+        ),
+        (
+            "PUT",
+            "/api/v1/preferences",
+            json!([]),
+            "body",
+            "must be a JSON object",
+        ),
+        (
+            "POST",
+            "/api/v1/diary/quick-add",
+            json!({"name": "x", "nutrients": {"calories": 5}}),
+            "meal_type",
+            "is required",
+        ),
+        (
+            "POST",
+            "/api/v1/diary",
+            json!({"food_item_id": "abc", "quantity": 1, "meal_type": "snack"}),
+            "food_item_id",
+            "must be an id (a UUID)",
+        ),
+    ];
+    for (method, path, body, field, said) in cases {
+        let r = app
+            .request(method.parse().unwrap(), path, &ann, Some(body.clone()))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            r.body
+        );
+        let text = r.body["error"]["fields"][field]
+            .as_str()
+            .unwrap_or_default();
+        assert!(text.starts_with(said), "{body}: {:?}", r.body);
+        assert!(!r.body.to_string().contains("i16"), "{:?}", r.body);
+    }
+    let r = app.delete("/api/v1/diary/not-an-id", &ann).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(r.body["error"]["fields"]["id"].is_string(), "{:?}", r.body);
+    assert!(!r.body.to_string().contains("\"key\""), "{:?}", r.body);
+}

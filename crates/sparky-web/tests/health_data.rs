@@ -839,7 +839,8 @@ async fn limits_and_malformed_bodies_are_refused_whole() {
             "[0]",
         ),
         (json!([{"type": "steps", "value": 1}]), "[0]"),
-        (json!({"type": "steps", "value": 1}), "body"),
+        // A single reading without its day: the missing field is named.
+        (json!({"type": "steps", "value": 1}), "date"),
     ] {
         let r = send(&app, "/api/v1/health-data", Cred::Bearer(&key), bad.clone()).await;
         assert_eq!(
