@@ -16,12 +16,13 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM changed WHERE is_admin AND disabled_at IS NULL) THEN
         RETURN NULL;
     END IF;
-    -- One removal at a time: two administrators removing each other concurrently would each
-    -- still see the other.
-    PERFORM pg_advisory_xact_lock(hashtextextended('sparky:administrators', 0));
+    -- One at a time, and with registrations (auth.register_user's lock): two administrators
+    -- removing each other would each still see the other, and an account registering while
+    -- the last one goes would see it and not become the administrator.
+    PERFORM pg_advisory_xact_lock(6003388786741167921);
     IF EXISTS (SELECT 1 FROM public.users)
        AND NOT EXISTS (SELECT 1 FROM public.users WHERE is_admin AND disabled_at IS NULL) THEN
-        RAISE EXCEPTION 'this is the only administrator; make another account administrator first'
+        RAISE EXCEPTION 'this is the only enabled administrator; make another account administrator (and enabled) first'
             USING ERRCODE = 'SPA01',
                   HINT = 'on the server: sparky user admin EMAIL';
     END IF;

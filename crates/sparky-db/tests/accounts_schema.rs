@@ -1415,3 +1415,51 @@ async fn the_last_administrator_stays_while_accounts_exist() {
         .get(0);
     assert_eq!(left, 0);
 }
+
+/// The last account going while someone registers: the registration and the check share a
+/// lock, so either the newcomer sees the instance empty and becomes the administrator, or the
+/// going account sees the newcomer and stays; never an account left without one.
+#[tokio::test]
+async fn the_last_account_going_waits_for_a_registration_in_flight() {
+    let test_db = TestDb::new().await;
+    let db = test_db.database().await;
+    let (ann, _) = register(&db, "ann@example.com", "h", true).await.unwrap();
+    // A registration holding its lock, having seen Ann: the newcomer is no administrator.
+    let mut newcomer = db.anonymous().await.unwrap();
+    let rows = newcomer
+        .query(
+            "SELECT user_id, is_admin FROM auth.register_user($1, $2, $3, true)",
+            &[&"new@example.com", &"h", &"New"],
+        )
+        .await
+        .unwrap();
+    assert!(!rows[0].get::<_, bool>(1));
+    let going = tokio::spawn({
+        let db = test_db.database().await;
+        async move {
+            let mut tx = db.as_user(ann).await.unwrap();
+            let r = tx
+                .execute("DELETE FROM users WHERE id = auth.uid()", &[])
+                .await;
+            if r.is_ok() {
+                tx.commit().await.unwrap();
+            }
+            r
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!going.is_finished(), "the check waits for the registration");
+    newcomer.commit().await.unwrap();
+    assert_code(
+        "the last administrator going",
+        "SPA01",
+        going.await.unwrap(),
+    );
+    let owner = test_db.owner_client().await;
+    let admins: i64 = owner
+        .query_one("SELECT count(*) FROM users WHERE is_admin", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(admins, 1, "Ann is still here, and the administrator");
+}

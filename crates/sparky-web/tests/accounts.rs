@@ -705,6 +705,9 @@ async fn deleting_your_account_removes_everything_you_own() {
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let ro = delete(&As::Key(read_only.clone()), PASSWORD).await;
     assert_eq!(ro.status(), StatusCode::FORBIDDEN);
+    // A wrong password gets the same answer: a read-only key learns nothing about it.
+    let ro_wrong = delete(&As::Key(read_only.clone()), "not my password").await;
+    assert_eq!(ro_wrong.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.get("/api/v1/me", &ann).await.status, StatusCode::OK);
     // Ann, the first account, is the only administrator and Bob is still here.
     let only_admin = delete(&ann, PASSWORD).await;

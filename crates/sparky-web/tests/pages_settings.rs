@@ -939,7 +939,7 @@ async fn the_only_administrator_is_told_to_hand_over_first() {
     .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        refused.body.contains("only administrator")
+        refused.body.contains("only enabled administrator")
             && refused.body.contains("sparky user admin EMAIL"),
         "{}",
         refused.body

@@ -317,7 +317,11 @@ async fn disable_and_enable() {
     assert!(out.status.success(), "{}", text(&out));
     let out = run(sparky(&url).args(["user", "disable", "root@example.com"]));
     assert!(!out.status.success());
-    assert!(text(&out).contains("only administrator"), "{}", text(&out));
+    assert!(
+        text(&out).contains("only enabled administrator"),
+        "{}",
+        text(&out)
+    );
     let out = create(&url, "hal@example.com", PASSWORD, &[]);
     assert!(out.status.success(), "{}", text(&out));
     add_session(&owner, "hal@example.com").await;
@@ -412,7 +416,8 @@ async fn delete_needs_yes_and_removes_the_account_with_its_data() {
     let out = run(sparky(&url).args(["user", "delete", "IVY@example.com", "--yes"]));
     assert!(!out.status.success());
     assert!(
-        text(&out).contains("only administrator") && text(&out).contains("sparky user admin"),
+        text(&out).contains("only enabled administrator")
+            && text(&out).contains("sparky user admin"),
         "{}",
         text(&out)
     );
@@ -454,5 +459,9 @@ async fn delete_needs_yes_and_removes_the_account_with_its_data() {
     // Jon is now the only administrator: the role stays with him.
     let out = run(sparky(&url).args(["user", "admin", "--remove", "jon@example.com"]));
     assert!(!out.status.success());
-    assert!(text(&out).contains("only administrator"), "{}", text(&out));
+    assert!(
+        text(&out).contains("only enabled administrator"),
+        "{}",
+        text(&out)
+    );
 }

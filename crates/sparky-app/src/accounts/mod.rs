@@ -283,13 +283,22 @@ pub struct ChangePasswordInput {
 /// Checks the signed-in user's password typed into `field` (a 422 naming it when wrong);
 /// returns their email.
 async fn check_own_password(tx: &mut UserTx, field: &str, typed: String) -> AppResult<String> {
+    // A read-only key may change nothing, so it may not learn whether a password is right
+    // either (a 422 or a 403 told it).
+    if tx.identity().await?.read_only {
+        return Err(AppError::forbidden(
+            "this API key is read-only: it can read but not change anything",
+        ));
+    }
+    // No row: the account went meanwhile (a second delete at the same moment).
     let row = tx
-        .query_one(
+        .query_opt(
             "SELECT c.password_hash, u.email FROM users u, auth.login_credentials(u.email) c
              WHERE u.id = auth.uid()",
             &[],
         )
-        .await?;
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     if !credentials::verify_password(typed, row.get(0)).await? {
         return Err(AppError::invalid(field, "is wrong"));
     }
