@@ -79,12 +79,23 @@ fn refuse_to_replace(path: Option<&std::path::Path>, force: bool) -> anyhow::Res
             p.display(),
             p.display()
         ),
+        Some(p) if p.as_os_str() != "-" && exists_but_not_a_file(p) => anyhow::bail!(
+            "{} is not a regular file (a link, device or pipe): Sparky does not replace it, even \
+             with --force. Nothing was written",
+            p.display()
+        ),
         Some(p) if !force && p.as_os_str() != "-" && p.exists() => anyhow::bail!(
             "{} exists; pass --force to replace it, or choose another --out. Nothing was written",
             p.display()
         ),
         _ => Ok(()),
     }
+}
+
+/// Something is at `path` that is not a regular file: a symbolic link (even a dangling one),
+/// a device such as /dev/null, a pipe or a socket.
+fn exists_but_not_a_file(path: &std::path::Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| !m.file_type().is_file())
 }
 
 pub async fn export_command(db: &DbArgs, args: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -118,10 +129,15 @@ pub async fn export_command(db: &DbArgs, args: ExportArgs) -> anyhow::Result<Exi
                 let tmp = PathBuf::from(tmp);
                 let write = || -> std::io::Result<()> {
                     use std::os::unix::fs::OpenOptionsExt;
+                    // A leftover of an interrupted export is ours to replace; anything else
+                    // there (a link planted beside the target) is not followed.
+                    if std::fs::symlink_metadata(&tmp).is_ok_and(|m| m.file_type().is_file()) {
+                        std::fs::remove_file(&tmp)?;
+                    }
                     let mut f = std::fs::OpenOptions::new()
                         .write(true)
-                        .create(true)
-                        .truncate(true)
+                        .create_new(true)
+                        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
                         .mode(0o600)
                         .open(&tmp)?;
                     f.write_all(&export.bytes)?;

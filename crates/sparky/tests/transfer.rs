@@ -198,6 +198,34 @@ async fn a_broken_archive_or_unknown_account_is_refused_and_nothing_is_written()
         .arg(&path);
     let out = run(cmd).await;
     assert!(out.status.success(), "{}", text(&out));
+    // A link, a pipe or a device is never replaced, even with --force; a link planted where
+    // the half-written file goes is not followed.
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    let link = dir.path().join("link.tar.gz");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let fifo = dir.path().join("pipe.tar.gz");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    for target in [&link, &fifo] {
+        let mut cmd = sparky(&db.url());
+        cmd.args(["export", "--user", "alice@example.com", "--force", "--out"])
+            .arg(target);
+        let out = run(cmd).await;
+        assert!(!out.status.success(), "{}", text(&out));
+        assert!(text(&out).contains("not a regular file"), "{}", text(&out));
+    }
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let planted = dir.path().join("fresh.tar.gz.partial");
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+    let mut cmd = sparky(&db.url());
+    cmd.args(["export", "--user", "alice@example.com", "--out"])
+        .arg(dir.path().join("fresh.tar.gz"));
+    let out = run(cmd).await;
+    assert!(!out.status.success(), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
     // A directory that does not exist is named by the file asked for.
     let nowhere = dir.path().join("no-such-dir").join("x.tar.gz");
     let mut cmd = sparky(&db.url());
