@@ -41,6 +41,18 @@ pub async fn take(
     let partial = dir.join(format!("{file_name}.partial"));
 
     let (conninfo, password) = conninfo(config)?;
+    // Health data: the file is the owner's only (0600) from its first byte, not once pg_dump
+    // is done; made here, exclusively and without following a link, and handed to pg_dump.
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+            .mode(0o600)
+            .open(&partial)
+            .with_context(|| format!("cannot create {}", partial.display()))?
+    };
     let mut cmd = tokio::process::Command::new(&pg_dump.path);
     cmd.args([
         "--format=custom",
@@ -49,18 +61,29 @@ pub async fn take(
         "--lock-wait-timeout=60000",
         "--no-password",
     ])
-    .arg(format!("--file={}", partial.display()))
     .arg(format!("--dbname={conninfo}"))
     .stdin(Stdio::null())
-    .stdout(Stdio::null())
+    .stdout(Stdio::from(file))
     .stderr(Stdio::piped())
     // If serve stops mid-backup, the dump stops with it (the partial file is cleaned up later).
     .kill_on_drop(true);
     if let Some(pw) = &password {
         cmd.env("PGPASSWORD", pw);
     }
+    // And if Sparky itself is killed outright, the kernel stops the dump too, instead of
+    // leaving it running with the half-written file.
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)
+                .map_err(std::io::Error::from)
+        });
+    }
+    // Spawned, not `output()`: that would take standard output back from the file.
     let out = cmd
-        .output()
+        .spawn()
+        .with_context(|| format!("running {}", pg_dump.path.display()))?
+        .wait_with_output()
         .await
         .with_context(|| format!("running {}", pg_dump.path.display()))?;
     if !out.status.success() {
