@@ -1,5 +1,27 @@
 //! `sparky`: the one binary. Configuration comes from flags and environment variables.
 
+// What the commands print, with the reader gone (`sparky user list | head -1`), is lost
+// instead of a panic after the command has acted, which also left the embedded PostgreSQL
+// running. These shadow std's macros in every module below.
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+macro_rules! print {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod backup;
 mod cli;
 mod commands;

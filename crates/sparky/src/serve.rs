@@ -12,6 +12,11 @@ use crate::starter_catalog;
 
 pub(crate) async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     crate::open_files::raise_limit();
+    // Installed before anything starts: a signal while the cluster starts, a backup runs or
+    // migrations apply ends the start-up cleanly (rolled back, pg_dump stopped, PostgreSQL
+    // stopped) instead of killing the process with its database left running.
+    let stopping = stop_requests();
+    let started = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let migrator = migrator(db, &args.migrations)?;
     let mut located = sparky_db::locate(&settings(db)).await?;
     // Held until this process exits. Refused, it leaves the cluster as it found it.
@@ -23,7 +28,24 @@ pub(crate) async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<ExitCo
         .embedded
         .as_ref()
         .map(|pg| pg.supervise(std::time::Duration::from_secs(1)));
-    let result = serve_with(&located, db, &args, &migrator).await;
+    let abort_start_up = {
+        let mut stopping = stopping.clone();
+        let started = started.clone();
+        async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+            if started.load(std::sync::atomic::Ordering::SeqCst) {
+                // Serving: the server drains on the same signal.
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    let result = tokio::select! {
+        r = serve_with(&located, db, &args, &migrator, stopping, started) => r,
+        _ = abort_start_up => {
+            tracing::info!("stopped while starting");
+            Ok(())
+        }
+    };
     if let Some(s) = supervisor {
         s.abort();
     }
@@ -77,6 +99,8 @@ async fn serve_with(
     db: &DbArgs,
     args: &ServeArgs,
     migrator: &Migrator,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+    started: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> anyhow::Result<()> {
     let config = &located.owner;
     crate::backup::before_migrations(config.config(), db, &args.backups, migrator).await?;
@@ -150,7 +174,10 @@ async fn serve_with(
             .with_providers(sparky_providers::Providers::from_env())
             .with_assistant(assistant_config(&db.data_dir, located.embedded.is_none())?),
     );
-    let stop = shutdown_signal();
+    started.store(true, std::sync::atomic::Ordering::SeqCst);
+    let stop = async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
     let listener = tokio::net::TcpListener::bind(&args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -227,24 +254,25 @@ async fn load_starter_catalog(config: sparky_db::PgTarget) {
     }
 }
 
-/// Resolves on SIGTERM or SIGINT. The handlers are installed when this is called, not when the
-/// future is first polled, so a signal arriving while the server is still starting up stops it
-/// gracefully instead of killing it.
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+/// Turns true on SIGTERM, SIGINT or SIGHUP (the terminal went away). The handlers are
+/// installed when this is called, so a signal at any later moment is seen, not fatal.
+fn stop_requests() -> tokio::sync::watch::Receiver<bool> {
     use tokio::signal::unix::{signal, SignalKind};
-    let term = signal(SignalKind::terminate());
-    let interrupt = signal(SignalKind::interrupt());
-    async move {
-        match (term, interrupt) {
-            (Ok(mut term), Ok(mut interrupt)) => {
-                tokio::select! {
-                    _ = term.recv() => {},
-                    _ = interrupt.recv() => {},
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let kinds = [
+        SignalKind::terminate(),
+        SignalKind::interrupt(),
+        SignalKind::hangup(),
+    ];
+    let mut streams: Vec<_> = kinds.into_iter().filter_map(|k| signal(k).ok()).collect();
+    tokio::spawn(async move {
+        if streams.is_empty() {
+            let _ = tokio::signal::ctrl_c().await;
+        } else {
+            let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
+            futures::future::select_all(waits).await;
         }
-    }
+        let _ = tx.send(true);
+    });
+    rx
 }

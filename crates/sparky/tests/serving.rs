@@ -682,3 +682,71 @@ fn a_closed_log_pipe_does_not_stop_the_server() {
         "its PostgreSQL was stopped"
     );
 }
+
+/// A signal while the server is still starting (its cluster being made) stops it cleanly,
+/// with its PostgreSQL stopped; SIGHUP (the terminal went away) drains and stops a running
+/// server like SIGTERM. Both used to kill the process and leave PostgreSQL running.
+#[test]
+fn signals_during_start_up_and_hangups_stop_cleanly() {
+    for (signal, wait_for_start) in [("-TERM", false), ("-HUP", true)] {
+        let data = tempfile::Builder::new()
+            .prefix("sparky-signal")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let dir = data.path().to_str().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sparky"))
+            .env_remove("DATABASE_URL")
+            .env_remove("SPARKY_APP_ROLE")
+            .env("SPARKY_SECRET_KEY", "5a".repeat(32))
+            .env("SPARKY_DATA_DIR", dir)
+            .env("SPARKY_BIND", "127.0.0.1:0")
+            .env("SPARKY_SHUTDOWN_DRAIN_MS", "0")
+            .env("SPARKY_OPENFOODFACTS", "false")
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut log = String::new();
+        if wait_for_start {
+            loop {
+                let line = rx.recv_timeout(Duration::from_secs(90)).expect("started");
+                log.push_str(&line);
+                if line.contains("listening") {
+                    break;
+                }
+            }
+        } else {
+            // While the cluster is being made.
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        assert!(Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success());
+        let deadline = Instant::now() + Duration::from_secs(90);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "{signal}: did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        while let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            log.push_str(&line);
+        }
+        assert!(status.success(), "{signal}: {status:?}\n{log}");
+        assert!(
+            !data.path().join("postgres/postmaster.pid").exists(),
+            "{signal}: PostgreSQL left running\n{log}"
+        );
+    }
+}
