@@ -128,7 +128,12 @@ pub fn check_new_password(password: &str) -> Result<(), &'static str> {
         return Err("must be at least 10 characters");
     }
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err("must be at most 1024 bytes");
+        return Err("must be at most 1024 bytes (about 1000 letters)");
+    }
+    // Sign-in refuses control characters (no form can type them): a password holding one
+    // could never be used.
+    if password.chars().any(char::is_control) {
+        return Err("must not contain control characters (tabs, line breaks, NUL)");
     }
     let lower = password.to_lowercase();
     if COMMON_PASSWORDS.contains(&lower.as_str()) {
@@ -204,6 +209,14 @@ mod tests {
         );
         assert!(check_new_password("aaaaaaaaaaaa").is_err());
         assert!(check_new_password("correct horse battery").is_ok());
+        assert!(
+            check_new_password("correct\thorse battery").is_err(),
+            "a tab"
+        );
+        assert!(
+            check_new_password("correct horse\nbattery").is_err(),
+            "a line break"
+        );
         assert_eq!(
             check_password_for("Ann.Example@Mail.com", "ann.example@mail.com"),
             Err("must not be your email address")

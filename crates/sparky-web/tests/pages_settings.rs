@@ -835,7 +835,14 @@ async fn keys_show_their_expiry_and_the_account_can_be_deleted() {
     )
     .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    assert_eq!(done.location, "/signin?deleted=1");
+    assert_eq!(done.location, "/signin");
+    assert!(
+        done.set_cookies
+            .iter()
+            .any(|c| c.starts_with("sparky_deleted=1")),
+        "{:?}",
+        done.set_cookies
+    );
     assert_eq!(
         app.get("/api/v1/me", &me).await.status,
         StatusCode::UNAUTHORIZED
@@ -852,14 +859,23 @@ async fn keys_show_their_expiry_and_the_account_can_be_deleted() {
         .unwrap()
         .get(0);
     assert_eq!(users, 0);
-    let signin = get(&app, "/signin?deleted=1", &As::Nobody).await;
+    // Said to the browser that deleted it, once; a link alone says nothing.
+    let signin = app
+        .client
+        .get(format!("{}/signin", app.base))
+        .header("cookie", "sparky_deleted=1")
+        .send()
+        .await
+        .unwrap();
+    let cleared = signin.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    let body = signin.text().await.unwrap();
     assert!(
-        signin
-            .body
-            .contains("Your account and all its data were deleted"),
-        "{}",
-        signin.body
+        body.contains("Your account and all its data were deleted"),
+        "{body}"
     );
+    let link = get(&app, "/signin?deleted=1", &As::Nobody).await;
+    assert!(!link.body.contains("were deleted"), "{}", link.body);
 }
 
 /// With sign-ups closed, the sign-in page does not offer an account and the register page says

@@ -25,10 +25,10 @@ pub async fn note_login_attempt(
         "account:{}",
         super::credentials::token_hash(&email.trim().to_lowercase())
     )];
-    let mut caps = vec![limits.per_account.max(1) as i32];
+    let mut caps = vec![cap(limits.per_account)];
     if let Some(ip) = ip {
         keys.push(format!("ip:{ip}"));
-        caps.push(limits.per_ip.max(1) as i32);
+        caps.push(cap(limits.per_ip));
     }
     note_attempt(tx, &keys, &caps).await
 }
@@ -42,7 +42,7 @@ pub async fn note_signup_attempt(
     ip: Option<IpAddr>,
 ) -> AppResult<()> {
     let Some(ip) = ip else { return Ok(()) };
-    note_attempt(tx, &[format!("signup-ip:{ip}")], &[per_ip.max(1) as i32]).await
+    note_attempt(tx, &[format!("signup-ip:{ip}")], &[cap(per_ip)]).await
 }
 
 /// Counts a check of a signed-in user's own password (changing it, deleting the account)
@@ -57,7 +57,7 @@ pub async fn note_own_password_check(
     let counted = note_attempt(
         &mut anonymous,
         &[format!("password-check:{user_id}")],
-        &[per_account.max(1) as i32],
+        &[cap(per_account)],
     )
     .await;
     anonymous.commit().await?;
@@ -76,4 +76,20 @@ async fn note_attempt(tx: &mut UserTx, keys: &[String], caps: &[i32]) -> AppResu
         });
     }
     Ok(())
+}
+
+/// A configured limit as the database counts it: at least 1, and a huge one (beyond i32)
+/// stays huge instead of wrapping to a negative limit that refused every attempt.
+fn cap(limit: u32) -> i32 {
+    i32::try_from(limit.max(1)).unwrap_or(i32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn limits_do_not_wrap() {
+        assert_eq!(super::cap(0), 1);
+        assert_eq!(super::cap(5), 5);
+        assert_eq!(super::cap(u32::MAX), i32::MAX);
+    }
 }

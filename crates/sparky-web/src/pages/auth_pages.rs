@@ -45,8 +45,20 @@ struct RegisterPage {
 #[derive(Deserialize, Default)]
 pub struct NextParam {
     next: Option<String>,
-    /// `1` after the account was deleted.
-    deleted: Option<String>,
+}
+
+/// Set by deleting an account, read once by the sign-in page: the notice that the account and
+/// its data were deleted is said only to the browser that deleted it (a link with
+/// `?deleted=1` said it to anyone).
+pub const DELETED_NOTICE_COOKIE: &str = "sparky_deleted";
+
+/// The `Set-Cookie` value of [`DELETED_NOTICE_COOKIE`]: set for a minute, or cleared.
+pub fn deleted_notice_cookie(set: bool) -> HeaderValue {
+    let (value, age) = if set { ("1", 60) } else { ("", 0) };
+    HeaderValue::from_str(&format!(
+        "{DELETED_NOTICE_COOKIE}={value}; Path=/signin; HttpOnly; SameSite=Lax; Max-Age={age}"
+    ))
+    .expect("a cookie name and attributes are header text")
 }
 
 /// Where to go after signing in: a path on this server only. Browsers drop tabs and line
@@ -76,14 +88,23 @@ pub async fn signin_form(
     PageQuery(p): PageQuery<NextParam>,
 ) -> Response {
     let t = messages(&headers);
-    html(&SignInPage {
+    let deleted = axum_extra::extract::CookieJar::from_headers(&headers)
+        .get(DELETED_NOTICE_COOKIE)
+        .is_some_and(|c| c.value() == "1");
+    let mut response = html(&SignInPage {
         shell: Shell::public(t, t.get("signin.title")),
         next: safe_next(p.next.as_deref()),
         email: String::new(),
         error: None,
         signup_open: signup_open(&state).await,
-        notice: p.deleted.is_some().then_some("signin.account_deleted"),
-    })
+        notice: deleted.then_some("signin.account_deleted"),
+    });
+    if deleted {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, deleted_notice_cookie(false));
+    }
+    response
 }
 
 /// Whether someone may create an account here now.

@@ -246,8 +246,12 @@ async fn delete_account(
         Ok(()) => {
             page.tx.commit().await?;
             tracing::info!("account deleted by its owner");
-            let mut response = redirect("/signin?deleted=1");
+            let mut response = redirect("/signin");
             let headers = response.headers_mut();
+            headers.append(
+                axum::http::header::SET_COOKIE,
+                super::super::auth_pages::deleted_notice_cookie(true),
+            );
             headers.append(
                 axum::http::header::SET_COOKIE,
                 super::super::auth_pages::session_cookie(&state, "", 0),
