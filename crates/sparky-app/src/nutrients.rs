@@ -15,6 +15,26 @@ pub fn parse_nutrients(mut n: Nutrients, prefix: &str) -> AppResult<Nutrients> {
     }
     n.validate()
         .map_err(|(name, problem)| AppError::invalid(&format!("{prefix}.{name}"), problem))?;
+    // Parts cannot outweigh their whole: sugars are carbohydrates, saturated and trans fat are
+    // fat (half a gram of rounding allowed). A label typed into the wrong field says so.
+    let slack = Decimal::new(5, 1);
+    if let (Some(sugar), Some(carbs)) = (n.sugar, n.carbohydrates) {
+        if sugar > carbs + slack {
+            return Err(AppError::invalid(
+                &format!("{prefix}.sugar"),
+                "is more than the carbohydrates it is part of",
+            ));
+        }
+    }
+    let fats = n.saturated_fat.unwrap_or_default() + n.trans_fat.unwrap_or_default();
+    if let Some(fat) = n.fat {
+        if fats > fat + slack {
+            return Err(AppError::invalid(
+                &format!("{prefix}.saturated_fat"),
+                "saturated and trans fat are more than the fat they are part of",
+            ));
+        }
+    }
     Ok(n)
 }
 

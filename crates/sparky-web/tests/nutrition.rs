@@ -1286,3 +1286,53 @@ async fn a_label_that_cannot_be_true_is_refused() {
         assert_eq!(r.status, StatusCode::CREATED, "{body}: {:?}", r.body);
     }
 }
+
+/// Parts cannot outweigh their whole: more sugar than carbohydrates, or more saturated fat
+/// than fat, is refused on the part, in a quick add as in a food.
+#[tokio::test]
+async fn parts_do_not_outweigh_their_whole() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for (nutrients, field) in [
+        (
+            json!({"calories": 100, "carbohydrates": 10, "sugar": 40}),
+            "nutrients.sugar",
+        ),
+        (
+            json!({"calories": 100, "fat": 5, "saturated_fat": 20}),
+            "nutrients.saturated_fat",
+        ),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/diary/quick-add",
+                &ann,
+                json!({"meal_type": "snack", "nutrients": nutrients}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+        assert!(
+            r.body["error"]["fields"][field].is_string(),
+            "{field}: {:?}",
+            r.body
+        );
+    }
+    let r = app
+        .post(
+            "/api/v1/foods",
+            &ann,
+            json!({"name": "Odd", "servings": [{"size": 1, "unit": "bar",
+                   "nutrients": {"carbohydrates": 10, "sugar": 12}}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    // Equal, or within rounding, is fine.
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"meal_type": "snack", "nutrients": {"calories": 40, "carbohydrates": 10, "sugar": 10.4, "fat": 0}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+}
