@@ -188,19 +188,10 @@ pub(crate) fn choose_serving<'a>(
             // "1 cup" of bananas: "cup, mashed" (225 g) or "cup, sliced" (150 g)? Picking one
             // would be a guess that can be off by half.
             (None, [_, _, ..]) => {
-                let names: Vec<String> = named
-                    .iter()
-                    .map(|s| format!("\"{}\"", s.serving.unit.trim()))
-                    .collect();
-                return Err(AppError::invalid(
-                    "unit",
-                    format!(
-                        "this food has several {} servings ({}): name one as the unit, choose \
-                         it by nutrition_data_id, or give the amount in grams",
-                        u.trim(),
-                        names.join(", ")
-                    ),
-                ));
+                return Err(ambiguous(
+                    &named,
+                    &format!("this food has several {} servings", u.trim()),
+                ))
             }
             (None, []) => {}
         }
@@ -230,22 +221,31 @@ pub(crate) fn choose_serving<'a>(
     let lightest = weights.iter().min().copied().unwrap_or_default();
     let heaviest = weights.iter().max().copied().unwrap_or_default();
     if lightest > Decimal::ZERO && heaviest > lightest * Decimal::new(11, 1) {
-        let names: Vec<String> = converting
-            .iter()
-            .map(|s| format!("\"{}\"", s.serving.unit.trim()))
-            .collect();
-        return Err(AppError::invalid(
-            "unit",
-            format!(
-                "{} of this food could be measured against {}, which weigh differently: \
-                     name one as the unit, choose it by nutrition_data_id, or give the amount \
-                     in grams",
-                unit.unwrap_or_default().trim(),
-                names.join(" or ")
+        return Err(ambiguous(
+            &converting,
+            &format!(
+                "{} of this food could be measured against servings that weigh it differently",
+                unit.unwrap_or_default().trim()
             ),
         ));
     }
     Ok(converting.first().copied().unwrap_or(default))
+}
+
+/// A unit that could mean several servings: `what`, the servings, and how to choose.
+fn ambiguous(servings: &[&StoredServing], what: &str) -> AppError {
+    let names: Vec<String> = servings
+        .iter()
+        .map(|s| format!("\"{}\"", s.serving.unit.trim()))
+        .collect();
+    AppError::invalid(
+        "unit",
+        format!(
+            "{what} ({}): name one as the unit, choose it by nutrition_data_id, or give the \
+             amount in grams",
+            names.join(", ")
+        ),
+    )
 }
 
 /// The same words, ignoring case and runs of whitespace.
