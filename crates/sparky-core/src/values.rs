@@ -32,10 +32,13 @@ macro_rules! named_enum {
                     .chars()
                     .map(|c| if c == '-' || c == ' ' { '_' } else { c.to_ascii_lowercase() })
                     .collect();
+                // A plural is the same name ("lbs", "kgs", "snacks").
+                let singular = norm.strip_suffix('s').unwrap_or(&norm);
                 $name::ALL
                     .iter()
                     .copied()
                     .find(|v| v.as_str() == norm)
+                    .or_else(|| $name::ALL.iter().copied().find(|v| v.as_str() == singular))
                     .ok_or_else(|| UnknownName { what: $what, given: s.trim().chars().take(40).collect(), allowed: $name::NAMES })
             }
         }
@@ -626,6 +629,11 @@ mod tests {
             AccessType::parse("food list").unwrap(),
             AccessType::FoodList
         );
+        // Plurals are the same names.
+        assert_eq!(WeightUnit::parse("lbs").unwrap(), WeightUnit::Lb);
+        assert_eq!(WeightUnit::parse("KGs").unwrap(), WeightUnit::Kg);
+        assert_eq!(MealType::parse("snacks").unwrap(), MealType::Snack);
+        assert!(WeightUnit::parse("s").is_err());
         let e = MealType::parse("brunch").unwrap_err();
         assert_eq!(
             e.to_string(),
