@@ -115,6 +115,7 @@ pub async fn examine(
     rls_findings(client, request_role, &mut findings).await?;
     migration_findings(client, migrator, &mut findings).await?;
     index_findings(client, &mut findings).await?;
+    administrator_findings(client, &mut findings).await?;
 
     Ok(Report {
         server_version,
@@ -340,5 +341,51 @@ async fn index_findings(
             ),
         ));
     }
+    Ok(())
+}
+
+/// Accounts without an enabled administrator (an install from before the rule that keeps
+/// one): nobody can set instance-wide settings from the web.
+async fn administrator_findings(
+    client: &Client,
+    findings: &mut Vec<Finding>,
+) -> Result<(), tokio_postgres::Error> {
+    let ready: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'public'
+                              AND table_name = 'users' AND column_name = 'is_admin')",
+            &[],
+        )
+        .await?
+        .get(0);
+    if !ready {
+        return Ok(());
+    }
+    let row = client
+        .query_one(
+            "SELECT count(*), count(*) FILTER (WHERE is_admin AND disabled_at IS NULL) FROM users",
+            &[],
+        )
+        .await?;
+    let (accounts, admins): (i64, i64) = (row.get(0), row.get(1));
+    findings.push(match (accounts, admins) {
+        (0, _) => finding(
+            "administrator",
+            Level::Ok,
+            "no accounts yet: the first to register becomes the administrator",
+        ),
+        (_, 0) => finding(
+            "administrator",
+            Level::Warning,
+            format!(
+                "{accounts} account(s) and no enabled administrator: run `sparky user admin EMAIL`"
+            ),
+        ),
+        (_, n) => finding(
+            "administrator",
+            Level::Ok,
+            format!("{n} enabled administrator(s)"),
+        ),
+    });
     Ok(())
 }

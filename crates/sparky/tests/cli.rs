@@ -133,6 +133,24 @@ async fn migrate_status_up_and_doctor() {
     assert!(out.status.success(), "{}", text(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["request_role"], "sparky_app");
+    assert!(report.to_string().contains("no accounts yet"), "{report}");
+    // Accounts without an enabled administrator (an install from before the rule) are a
+    // warning with the fix.
+    owner
+        .batch_execute("INSERT INTO users (email, password_hash) VALUES ('old@example.com', 'x')")
+        .await
+        .unwrap();
+    let out = run(sparky().arg("doctor").env("DATABASE_URL", &url));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("no enabled administrator: run `sparky user admin EMAIL`"),
+        "{}",
+        text(&out)
+    );
+    owner
+        .batch_execute("DELETE FROM users WHERE email = 'old@example.com'")
+        .await
+        .unwrap();
 
     // Doctor notices a table that lost FORCE, and exits non-zero.
     owner
