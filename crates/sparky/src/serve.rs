@@ -12,6 +12,20 @@ use crate::starter_catalog;
 
 pub(crate) async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     crate::open_files::raise_limit();
+    // Settings that can be wrong are checked before a database is made or migrated for a
+    // server that would then refuse to start.
+    sparky_web::WebConfig::default()
+        .with_public_url(args.public_url.as_deref())
+        .map_err(anyhow::Error::msg)?;
+    {
+        use std::net::ToSocketAddrs;
+        args.bind.to_socket_addrs().with_context(|| {
+            format!(
+                "SPARKY_BIND {:?} is not an address to listen on, like 127.0.0.1:8080",
+                args.bind
+            )
+        })?;
+    }
     // Installed before anything starts: a signal while the cluster starts, a backup runs or
     // migrations apply ends the start-up cleanly (rolled back, pg_dump stopped, PostgreSQL
     // stopped) instead of killing the process with its database left running.

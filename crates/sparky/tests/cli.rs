@@ -557,3 +557,29 @@ fn commands_on_a_directory_without_a_database_create_nothing() {
     assert!(left.is_empty(), "{left:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A bad listen address or public URL is refused before any database is made for it.
+#[tokio::test]
+async fn bad_settings_are_refused_before_a_database_is_made() {
+    for (key, value, said) in [
+        ("SPARKY_BIND", "not an address", "SPARKY_BIND"),
+        (
+            "SPARKY_PUBLIC_URL",
+            "fit.example.com/app",
+            "SPARKY_PUBLIC_URL",
+        ),
+    ] {
+        let data = tempfile::tempdir().unwrap();
+        let out = run(sparky()
+            .arg("serve")
+            .env_remove("DATABASE_URL")
+            .env("SPARKY_DATA_DIR", data.path())
+            .env(key, value));
+        assert!(!out.status.success(), "{key}");
+        assert!(text(&out).contains(said), "{key}: {}", text(&out));
+        assert!(
+            !data.path().join("postgres").exists(),
+            "{key}: no cluster was made"
+        );
+    }
+}
