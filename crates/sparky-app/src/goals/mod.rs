@@ -467,7 +467,7 @@ pub async fn create(tx: &mut UserTx, acting: Acting, new: &NewGoal) -> AppResult
         "target_date",
         "must not be before today, the day the goal starts",
     );
-    if let Some(problem) = wrong_way(t, target, start, ctx0.units) {
+    if let Some(problem) = wrong_way(t, target, start, &ctx0) {
         v.add("target_value", problem);
     }
     v.finish()?;
@@ -589,7 +589,7 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateGoalInput) -> AppResul
     // The changed goal still points the way its kind says (from its start, else the latest
     // weight); the request's transaction is not committed after this error.
     let from = row.start_value.or(ctx.latest_weight.map(|(w, _)| w));
-    if let Some(problem) = wrong_way(t, row.target_value, from, ctx.units).filter(|_| moves) {
+    if let Some(problem) = wrong_way(t, row.target_value, from, &ctx).filter(|_| moves) {
         return Err(AppError::invalid("target_value", problem));
     }
     Ok(derive(row, &ctx))
@@ -602,10 +602,14 @@ fn wrong_way(
     t: GoalType,
     target: Option<Decimal>,
     from: Option<Decimal>,
-    units: UnitsSystem,
+    ctx: &progress::Context,
 ) -> Option<String> {
     let (goal, from) = (target?, from?);
-    let shown = show_weight(from, units);
+    let shown = format!(
+        "{} {}",
+        round_dp(ctx.show_weight(from), 1).normalize(),
+        ctx.weight_unit()
+    );
     match t {
         GoalType::WeightLoss if goal >= from => Some(format!(
             "must be below the starting weight {shown} to lose weight (choose gain or reach a \
@@ -622,16 +626,4 @@ fn wrong_way(
 /// Deletes a goal: 404 if invisible, 403 if only readable.
 pub async fn delete(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
     delete_by_id(tx, "goals", id, "goal", DENIED).await
-}
-
-/// A weight in kg as the owner reads it ("75.5 kg", "166.4 lb").
-fn show_weight(kg: Decimal, units: UnitsSystem) -> String {
-    use sparky_core::measure::{from_canonical, Dimension};
-    let unit = Dimension::Mass.display_unit(units);
-    let shown = from_canonical(kg, unit).unwrap_or(kg);
-    format!(
-        "{} {}",
-        sparky_core::units::round_dp(shown, 1).normalize(),
-        unit.as_str()
-    )
 }

@@ -113,7 +113,7 @@ impl Context {
     }
 
     /// A canonical weight (kg) in the owner's unit, unrounded.
-    fn show_weight(&self, kg: Decimal) -> Decimal {
+    pub(super) fn show_weight(&self, kg: Decimal) -> Decimal {
         if self.units.is_imperial() {
             units::kg_to_lb(kg)
         } else {
