@@ -180,4 +180,26 @@ mod tests {
             .to_string();
         assert!(e.contains("not a gzip-compressed tar file"), "{e}");
     }
+
+    #[test]
+    fn a_manifest_too_large_or_a_file_that_does_not_match_is_refused_before_files_are_kept() {
+        let huge = vec![b' '; (1 << 20) + 10];
+        let bytes = export::write_archive(&huge, &[], 0).unwrap();
+        let e = read_archive(&bytes, 1 << 30).unwrap_err().to_string();
+        assert!(e.contains("manifest.json is larger than"), "{e}");
+        // A file whose hash the manifest does not list, however large, is refused by its
+        // hash: the first pass streams it without keeping it.
+        let manifest = serde_json::json!({
+            "format": FORMAT, "format_version": FORMAT_VERSION, "sparky_version": "x",
+            "schema_version": "x", "exported_at": "2026-12-06T00:00:00Z",
+            "user": {"email": "a@example.com", "name": null},
+            "files": [{"name": "diary.csv", "rows": 1, "sha256": "00"}]
+        });
+        let big = vec![b'a'; 8 << 20];
+        let bytes =
+            export::write_archive(manifest.to_string().as_bytes(), &[("diary.csv", 1, big)], 0)
+                .unwrap();
+        let e = read_archive(&bytes, 1 << 30).unwrap_err().to_string();
+        assert!(e.contains("diary.csv: its SHA-256 does not match"), "{e}");
+    }
 }

@@ -29,6 +29,7 @@ impl ConfirmForm {
 #[derive(Clone, Copy)]
 pub enum Loss {
     Recipe,
+    Food,
     Plan,
     Workout,
     CheckinEntry,
@@ -41,6 +42,7 @@ impl Loss {
     fn key(self) -> &'static str {
         match self {
             Loss::Recipe => "recipe",
+            Loss::Food => "food",
             Loss::Plan => "plan",
             Loss::Workout => "workout",
             Loss::CheckinEntry => "checkin",
@@ -52,7 +54,7 @@ impl Loss {
 
     fn nav(self) -> &'static str {
         match self {
-            Loss::Recipe | Loss::Plan | Loss::ApiKey | Loss::FamilyGrant => "more",
+            Loss::Recipe | Loss::Food | Loss::Plan | Loss::ApiKey | Loss::FamilyGrant => "more",
             Loss::Workout => "exercise",
             Loss::CheckinEntry => "checkin",
             Loss::WeightGoal => "goals",

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use sparky_app::diary::{self, CopyInput, LogFood, QuickAddInput};
-use sparky_app::foods::{self, FoodInput, ServingInput};
+use sparky_app::foods::{self, Food, FoodInput, NewFood, ServingInput};
 use sparky_app::AppError;
 use sparky_core::nutrition::Nutrients;
 use sparky_core::typed_number::NotANumber;
@@ -256,83 +256,32 @@ pub(super) async fn create(
     mut page: Page,
     PageForm(form): PageForm<CreateForm>,
 ) -> Result<Response, PageError> {
-    let d = |v: &Option<String>| v.as_deref().and_then(decimal_field);
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
     // A refusal shows the form again with everything typed and the reason (it used to be a
     // separate error page, and all of it was lost).
-    let typed = |error: String| {
-        let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        super::food::CreateTyped {
-            name: form.name.clone(),
-            brand: text(&form.brand),
-            barcode: text(&form.barcode),
-            size: form.size.clone(),
-            unit: form.unit.clone(),
-            weight_g: text(&form.weight_g),
-            calories: text(&form.calories),
-            protein: text(&form.protein),
-            carbohydrates: text(&form.carbohydrates),
-            fat: text(&form.fat),
-            fiber: text(&form.fiber),
-            sugar: text(&form.sugar),
-            sodium: text(&form.sodium),
-            error: Some(error),
-        }
-    };
-    let again = SheetParams::create_tab(form.date, &form.meal);
-    let Some(size) = decimal_field(&form.size) else {
-        let why = format!("{}: {NotANumber}", page.t.get("field.size"));
-        return super::food::refused_create(page, &again, typed(why)).await;
-    };
-    // A number field that is not a number is refused by its label (it was dropped, and the
-    // food created without that nutrient).
-    let numbers = [
-        ("field.grams", &form.weight_g),
-        ("nutrient.calories", &form.calories),
-        ("nutrient.protein", &form.protein),
-        ("nutrient.carbohydrates", &form.carbohydrates),
-        ("nutrient.fat", &form.fat),
-        ("nutrient.fiber", &form.fiber),
-        ("nutrient.sugar", &form.sugar),
-        ("nutrient.sodium", &form.sodium),
-    ];
-    if let Some(why) = unreadable_number(&page.t, &numbers) {
-        return super::food::refused_create(page, &again, typed(why)).await;
-    }
-    let input = FoodInput {
+    let mut typed = super::food::CreateTyped {
         name: form.name.clone(),
-        brand: form.brand.clone().filter(|b| !b.trim().is_empty()),
-        barcode: form.barcode.clone().filter(|b| !b.trim().is_empty()),
-        servings: vec![ServingInput {
-            size: Amount(size),
-            unit: form.unit.clone(),
-            weight_g: d(&form.weight_g).map(Amount),
-            is_default: Some(true),
-            nutrients: Nutrients {
-                calories: d(&form.calories),
-                protein: d(&form.protein),
-                carbohydrates: d(&form.carbohydrates),
-                fat: d(&form.fat),
-                fiber: d(&form.fiber),
-                sugar: d(&form.sugar),
-                sodium: d(&form.sodium),
-                ..Default::default()
-            },
-        }],
+        brand: text(&form.brand),
+        barcode: text(&form.barcode),
+        size: form.size.clone(),
+        unit: form.unit.clone(),
+        weight_g: text(&form.weight_g),
+        calories: text(&form.calories),
+        protein: text(&form.protein),
+        carbohydrates: text(&form.carbohydrates),
+        fat: text(&form.fat),
+        fiber: text(&form.fiber),
+        sugar: text(&form.sugar),
+        sodium: text(&form.sodium),
+        error: None,
     };
-    let input = match input.parse() {
+    let input = match typed_food(&page.t, &typed, None) {
         Ok(input) => input,
-        Err(AppError::Invalid(fields)) => {
-            // Said by the form's labels ("Calories: must not be negative"), not the API's
-            // paths ("servings[0].nutrients.calories").
-            let t = page.t;
-            let said: Vec<String> = fields
-                .0
-                .iter()
-                .map(|(path, problem)| format!("{}: {problem}", create_label(&t, path)))
-                .collect();
-            return super::food::refused_create(page, &again, typed(said.join("; "))).await;
+        Err(why) => {
+            typed.error = Some(why);
+            let again = SheetParams::create_tab(form.date, &form.meal);
+            return super::food::refused_create(page, &again, typed).await;
         }
-        Err(e) => return Err(e.into()),
     };
     let once = form.once.as_deref();
     if let Some(earlier) = super::once::earlier_answer(&mut page.tx, "food", once).await? {
@@ -348,6 +297,129 @@ pub(super) async fn create(
     super::once::keep(&mut page.tx, "food", once, &to).await?;
     page.tx.commit().await?;
     Ok(redirect(&to))
+}
+
+/// The food a new-food or edit-food form describes, or why not in the form's words. An edit
+/// (`stored`) keeps what the form does not show: the default serving's other nutrients, and
+/// the other servings, whose shown nutrients follow the new default per gram when both
+/// servings' weights are known (a food's servings stay one food).
+pub(super) fn typed_food(
+    t: &crate::i18n::Messages,
+    typed: &super::food::CreateTyped,
+    stored: Option<&Food>,
+) -> Result<NewFood, String> {
+    let Some(size) = decimal_field(&typed.size) else {
+        return Err(format!("{}: {NotANumber}", t.get("field.size")));
+    };
+    // A number field that is not a number is refused by its label (it was dropped, and the
+    // food created without that nutrient).
+    let numbers = [
+        ("field.grams", &typed.weight_g),
+        ("nutrient.calories", &typed.calories),
+        ("nutrient.protein", &typed.protein),
+        ("nutrient.carbohydrates", &typed.carbohydrates),
+        ("nutrient.fat", &typed.fat),
+        ("nutrient.fiber", &typed.fiber),
+        ("nutrient.sugar", &typed.sugar),
+        ("nutrient.sodium", &typed.sodium),
+    ];
+    if let Some((label, _)) = numbers
+        .iter()
+        .find(|(_, v)| super::forms::decimal(v).is_err())
+    {
+        return Err(format!("{}: {NotANumber}", t.get(label)));
+    }
+    let d = |v: &String| decimal_field(v);
+    let stored_default = stored.and_then(|f| f.servings.iter().find(|s| s.is_default));
+    let mut nutrients = stored_default
+        .map(|s| s.nutrients.clone())
+        .unwrap_or_default();
+    for (name, value) in SHOWN_NUTRIENTS.iter().zip([
+        &typed.calories,
+        &typed.protein,
+        &typed.carbohydrates,
+        &typed.fat,
+        &typed.fiber,
+        &typed.sugar,
+        &typed.sodium,
+    ]) {
+        nutrients.set(name, d(value));
+    }
+    let weight_g = d(&typed.weight_g);
+    let mut servings = vec![ServingInput {
+        size: Amount(size),
+        unit: typed.unit.clone(),
+        weight_g: weight_g.map(Amount),
+        is_default: Some(true),
+        nutrients: nutrients.clone(),
+    }];
+    let new_grams = grams_of(size, &typed.unit, weight_g);
+    for other in stored.iter().flat_map(|f| f.servings.iter()) {
+        if other.is_default {
+            continue;
+        }
+        let mut kept = other.nutrients.clone();
+        let old_default = stored_default.map(|s| &s.nutrients);
+        let ratio = match (
+            new_grams,
+            grams_of(
+                other.size.decimal(),
+                &other.unit,
+                other.weight_g.map(|w| w.decimal()),
+            ),
+        ) {
+            (Some(new), Some(theirs)) if !new.is_zero() => Some(theirs / new),
+            _ => None,
+        };
+        if let Some(ratio) = ratio {
+            for name in SHOWN_NUTRIENTS {
+                if old_default.map(|n| n.get(name)) != Some(nutrients.get(name)) {
+                    kept.set(name, nutrients.get(name).map(|v| (v * ratio).round_dp(3)));
+                }
+            }
+        }
+        servings.push(ServingInput {
+            size: other.size,
+            unit: other.unit.clone(),
+            weight_g: other.weight_g,
+            is_default: Some(false),
+            nutrients: kept,
+        });
+    }
+    let input = FoodInput {
+        name: typed.name.clone(),
+        brand: Some(typed.brand.clone()).filter(|b| !b.trim().is_empty()),
+        barcode: Some(typed.barcode.clone()).filter(|b| !b.trim().is_empty()),
+        servings,
+    };
+    match input.parse() {
+        Ok(input) => Ok(input),
+        // Said by the form's labels ("Calories: must not be negative"), not the API's paths
+        // ("servings[0].nutrients.calories").
+        Err(AppError::Invalid(fields)) => Err(fields
+            .0
+            .iter()
+            .map(|(path, problem)| format!("{}: {problem}", create_label(t, path)))
+            .collect::<Vec<_>>()
+            .join("; ")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The nutrients the food forms show, in their order.
+const SHOWN_NUTRIENTS: [&str; 7] = [
+    "calories",
+    "protein",
+    "carbohydrates",
+    "fat",
+    "fiber",
+    "sugar",
+    "sodium",
+];
+
+/// Grams in a serving: its weight, or its size when it is counted in grams.
+fn grams_of(size: Decimal, unit: &str, weight_g: Option<Decimal>) -> Option<Decimal> {
+    weight_g.or_else(|| unit.trim().eq_ignore_ascii_case("g").then_some(size))
 }
 
 /// The new-food form's label for a field path of the food API.

@@ -21,6 +21,7 @@ mod form_errors;
 mod format;
 mod forms;
 mod goals;
+mod my_foods;
 mod onboarding;
 mod once;
 mod plan_items;
@@ -81,6 +82,7 @@ pub fn router() -> Router<AppState> {
         .merge(goals::routes())
         .merge(plans::routes())
         .merge(recipes::routes())
+        .merge(my_foods::routes())
         .merge(reports::routes())
         .merge(settings::routes())
         .merge(onboarding::routes())

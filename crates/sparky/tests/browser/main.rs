@@ -671,6 +671,15 @@ async fn seed(b: &Browser, today: NaiveDate) {
         )
         .await;
     }
+    // A food of the user's own, with a second serving (My foods).
+    post(
+        "/api/v1/foods",
+        json!({"name": "Grandma's granola", "brand": "Home", "servings": [
+            {"size": 100, "unit": "g", "nutrients": {"calories": 471, "protein": 11, "carbohydrates": 64, "fat": 19, "fiber": 7}},
+            {"size": 1, "unit": "cup", "weight_g": 122, "nutrients": {"calories": 575, "protein": 13.4, "carbohydrates": 78, "fat": 23.2, "fiber": 8.5}}
+        ]}),
+    )
+    .await;
     // A recipe of three of the foods, weighed after cooking.
     post(
         "/api/v1/recipes",

@@ -156,6 +156,14 @@ pub const SCREENS: &[Screen] = &[
             WaitText("h1", "Delete the recipe"),
         ],
     ),
+    screen("foods", "/foods", User, &[]),
+    // One of the user's own foods, opened from My foods: its servings and the form.
+    screen(
+        "food",
+        "/foods",
+        User,
+        &[Click("ul.results a[href^='/foods/']"), Wait("#edit-h")],
+    ),
     screen("goals", "/goals", User, &[]),
     screen("reports", "/reports", User, &[]),
     screen("reports-year", "/reports?days=365", User, &[]),
