@@ -130,6 +130,6 @@ pub use model::{
     MalformedArguments, Message, Role, StreamEvent, ToolCall, ToolDefinition, ToolResult, Usage,
 };
 pub use net::{is_private, PublicOnlyResolver};
-pub use stream::ChatStream;
+pub use stream::{ChatStream, MAX_STREAM_BYTES};
 pub use think::strip_think_blocks;
 pub use wire::anthropic::DEFAULT_MAX_TOKENS as ANTHROPIC_DEFAULT_MAX_TOKENS;

@@ -12,26 +12,59 @@ use std::net::{IpAddr, SocketAddr};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-/// Whether an address is on a private, loopback, link-local or otherwise internal network.
+/// Whether an address is on a private, loopback, link-local or otherwise internal network,
+/// including an IPv6 form that carries such an IPv4 address (mapped, compatible, NAT64, 6to4)
+/// or tunnels to one (Teredo).
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
             v4.is_private()
                 || v4.is_loopback()
                 || v4.is_link_local()
                 || v4.is_unspecified()
                 || v4.is_broadcast()
+                || v4.is_multicast()
+                // 0.0.0.0/8 ("this network") and 240.0.0.0/4 (reserved).
+                || a == 0
+                || a >= 240
                 // 100.64.0.0/10, carrier-grade NAT (and Tailscale).
-                || (v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]))
+                || (a == 100 && (64..128).contains(&b))
+                // 198.18.0.0/15, benchmarking networks.
+                || (a == 198 && (18..20).contains(&b))
         }
         IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                IpAddr::V4(std::net::Ipv4Addr::new(
+                    (hi >> 8) as u8,
+                    hi as u8,
+                    (lo >> 8) as u8,
+                    lo as u8,
+                ))
+            };
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_private(IpAddr::V4(v4));
             }
+            // ::a.b.c.d (IPv4-compatible) and 64:ff9b::a.b.c.d (NAT64, well-known prefix).
+            if s[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified()
+                || s[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+            {
+                return is_private(embedded(s[6], s[7]));
+            }
+            // 2002:a.b.c.d::/48 (6to4).
+            if s[0] == 0x2002 {
+                return is_private(embedded(s[1], s[2]));
+            }
             v6.is_loopback()
                 || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6.is_multicast()
+                // 64:ff9b:1::/48, NAT64 for local use.
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1)
+                // 2001::/32, Teredo: a tunnel whose far end may be anywhere.
+                || (s[0] == 0x2001 && s[1] == 0)
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
         }
     }
 }
@@ -83,10 +116,29 @@ mod tests {
             "fd00::1",
             "fe80::1",
             "::ffff:127.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a00:1",
+            "64:ff9b:1::1",
+            "2002:7f00:1::",
+            "2002:c0a8:101::1",
+            "2001:0:4136:e378::1",
+            "198.18.0.1",
+            "240.0.0.1",
+            "0.1.2.3",
+            "224.0.0.1",
+            "ff02::1",
         ] {
             assert!(is_private(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["8.8.8.8", "1.1.1.1", "100.128.0.1", "2606:4700::1111"] {
+        for ip in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "100.128.0.1",
+            "2606:4700::1111",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+        ] {
             assert!(!is_private(ip.parse().unwrap()), "{ip}");
         }
     }

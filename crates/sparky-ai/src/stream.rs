@@ -286,6 +286,7 @@ impl ChatStream {
             idle,
             deadline,
             total,
+            left: MAX_STREAM_BYTES,
             queue: VecDeque::new(),
             done: false,
         };
@@ -306,9 +307,17 @@ struct BodyReader {
     idle: Duration,
     deadline: Instant,
     total: Duration,
+    /// Bytes the rest of the body may still have ([`MAX_STREAM_BYTES`]).
+    left: usize,
     queue: VecDeque<Item>,
     done: bool,
 }
+
+/// The most of one streamed answer read (8 MiB: an answer of the largest `max_tokens` is a
+/// few hundred kilobytes of events). Every buffer of a stream (a line, an event's data, a
+/// tool call's arguments, the text) grows only with what was read, so this bounds them all: a
+/// provider that never stopped sending held a gigabyte for one chat message.
+pub const MAX_STREAM_BYTES: usize = 8 * 1024 * 1024;
 
 impl BodyReader {
     async fn next_item(&mut self) -> Option<Item> {
@@ -341,7 +350,17 @@ impl BodyReader {
                     provider: self.provider.clone(),
                     message: crate::client::root_cause(&e),
                 }),
+                Ok(Ok(Some(bytes))) if bytes.len() > self.left => {
+                    Err(AiError::MalformedResponse {
+                        provider: self.provider.clone(),
+                        message: format!(
+                            "the answer went on past {} MiB without ending (a model that does not stop; lower its max_tokens)",
+                            MAX_STREAM_BYTES >> 20
+                        ),
+                    })
+                }
                 Ok(Ok(Some(bytes))) => {
+                    self.left -= bytes.len();
                     let r = self.decoder.feed(&bytes, &mut events);
                     if r.is_ok() && self.decoder.is_done() {
                         self.done = true;

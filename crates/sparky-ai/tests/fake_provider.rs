@@ -897,3 +897,51 @@ async fn a_public_only_client_refuses_private_addresses() {
     }
     assert_eq!(fake.requests().len(), 1);
 }
+
+#[tokio::test]
+async fn a_whole_json_answer_is_read_a_web_page_is_named_and_an_endless_stream_is_cut() {
+    // A server that ignores `"stream": true` and answers one JSON document.
+    let fake = FakeAi::start().await;
+    fake.push(Script::raw(
+        200,
+        "application/json; charset=utf-8",
+        &json!({"id": "x", "object": "chat.completion", "model": "fake-model", "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "Two eggs are 143 kcal."}, "finish_reason": "stop"}
+        ]})
+        .to_string(),
+    ));
+    let got = events(&client(&fake, ProviderKind::OpenAiCompatible), &request()).await;
+    assert_eq!(text_of(&got), "Two eggs are 143 kcal.", "{got:?}");
+    assert!(got.iter().all(|e| e.is_ok()), "{got:?}");
+
+    // A wrong base URL that serves a web page.
+    let fake = FakeAi::start().await;
+    fake.push(Script::raw(
+        200,
+        "text/html",
+        "<html><body>Welcome</body></html>",
+    ));
+    let err = client(&fake, ProviderKind::OpenAiCompatible)
+        .stream(&request())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AiError::MalformedResponse { .. }), "{err:?}");
+    assert!(err.to_string().contains("check the base URL"), "{err}");
+
+    // A stream that goes on past the bound ends with an error instead of being held.
+    let fake = FakeAi::start().await;
+    let chunk = format!(
+        "data: {}\n\n",
+        json!({"choices": [{"delta": {"content": "x".repeat(60_000)}}]})
+    );
+    let body = chunk.repeat(sparky_ai::MAX_STREAM_BYTES / chunk.len() + 2);
+    fake.push(Script::raw(200, "text/event-stream", &body));
+    let got = events(&client(&fake, ProviderKind::OpenAi), &request()).await;
+    let last = got.last().unwrap().as_ref().unwrap_err();
+    assert!(
+        matches!(last, AiError::MalformedResponse { .. }),
+        "{last:?}"
+    );
+    assert!(last.to_string().contains("without ending"), "{last}");
+    assert!(text_of(&got).len() <= sparky_ai::MAX_STREAM_BYTES);
+}

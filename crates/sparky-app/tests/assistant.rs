@@ -465,6 +465,23 @@ async fn a_typed_number_picks_a_quick_reply() {
     }
     let last = fake.requests().last().unwrap().body.to_string();
     assert!(last.contains("\"Egg white\""), "{last}");
+
+    // The question need not be the answer's last call.
+    let mut parts = tool_call(
+        0,
+        "q2",
+        "ask_user",
+        &json!({"question": "Which bread?", "options": ["Rye", "Sourdough"]}),
+    );
+    parts.extend(tool_call(1, "g", "read_goals", &json!({})));
+    fake.push(Script::answer(parts, Finish::ToolCalls));
+    let events = turn(&db, &s, ann, None, "toast").await;
+    fake.push(Script::text(&["Sourdough it is."]));
+    let events = turn(&db, &s, ann, Some(conversation_of(&events)), "2").await;
+    match &events[0] {
+        ChatEvent::Conversation { message, .. } => assert_eq!(message, "Sourdough"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -518,6 +535,9 @@ async fn a_huge_entry_from_a_unit_mix_up_is_refused() {
         ("yesterday", false),
         ("No", false),
         ("not sure", false),
+        ("Sure, go ahead", true),
+        ("ok no wait, I meant 20 g, do NOT log 20 lb", false),
+        ("yes but only 200 g", false),
     ] {
         assert_eq!(
             sparky_app::assistant::tools::says_yes(reply),
@@ -532,6 +552,26 @@ async fn a_huge_entry_from_a_unit_mix_up_is_refused() {
         .unwrap()
         .get(0);
     assert_eq!(n, 0);
+    // A quick add of a number typed wrong is held to the same rule.
+    let burrito = json!({"name": "burrito", "calories": 26325, "meal": "dinner"});
+    let err =
+        sparky_app::assistant::tools::call(&mut tx, &chat(false), "quick_add", burrito.clone())
+            .await
+            .unwrap_err();
+    assert!(err.to_string().contains("more than 5000 kcal"), "{err}");
+    drop(tx);
+    let mut tx = db.as_user(ann).await.unwrap();
+    let mut confirmed = burrito.clone();
+    confirmed["confirm_large"] = json!(true);
+    sparky_app::assistant::tools::call(&mut tx, &chat(true), "quick_add", confirmed)
+        .await
+        .unwrap();
+    let n: i64 = tx
+        .query_one("SELECT count(*) FROM food_diary", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
 }
 
 #[tokio::test]

@@ -278,6 +278,26 @@ async fn not_set_up_rate_limited_and_over_budget_are_clear_errors() {
     let (status, _) = chat(&app, &ann, json!({"message": "hi"})).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 
+    // Messages sent at once are counted one after another: three of ten go through (13 of
+    // 20 did when each counted before any was stored).
+    let mut a = instance(&fake);
+    a.instance.rate_per_minute = 3;
+    let app = spawn(a).await;
+    let (_, bob) = app.user("bob@example.com").await;
+    for _ in 0..10 {
+        fake.push(Script::text(&["ok"]));
+    }
+    let sent =
+        futures::future::join_all((0..10).map(|_| chat(&app, &bob, json!({"message": "hi"}))))
+            .await;
+    let accepted = sent.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    assert_eq!(
+        accepted,
+        3,
+        "{:?}",
+        sent.iter().map(|(s, _)| *s).collect::<Vec<_>>()
+    );
+
     let mut a = instance(&fake);
     a.instance.daily_tokens = 15; // one answer reports 12 + 7
     let app = spawn(a).await;
@@ -794,8 +814,8 @@ async fn mcp_over_http_follows_the_streamable_http_transport() {
 }
 
 /// One answer of the model makes at most 12 tool calls: 15 quick adds log 12 entries and the
-/// other three are answered "not run", for the model to make later; an endless answer is
-/// stored cut to 64 KiB.
+/// other three are dropped, the last result saying so, for the model to make later; an
+/// endless answer is stored cut to 64 KiB.
 #[tokio::test]
 async fn one_answer_is_bounded_in_tool_calls_and_size() {
     let fake = FakeAi::start().await;
@@ -818,11 +838,31 @@ async fn one_answer_is_bounded_in_tool_calls_and_size() {
     let day = app.get("/api/v1/diary/today", &ann).await;
     let snacks = day.body["meals"][3]["entries"].as_array().unwrap().len();
     assert_eq!(snacks, 12, "{:?}", day.body);
-    let refused = events
+    // The three extra calls are dropped from the answer, not each answered and stored: the
+    // last result tells the model.
+    let owner = app.db.owner_client().await;
+    let results = owner
+        .query(
+            "SELECT content FROM chat_messages WHERE role = 'tool' ORDER BY created_at, id",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(results.len(), 12);
+    let notes = results
         .iter()
-        .filter(|(n, e)| n == "tool_error" && e.to_string().contains("at most 12"))
+        .filter(|r| r.get::<_, String>(0).contains("Not run: 3 more tool calls"))
         .count();
-    assert_eq!(refused, 3, "{events:?}");
+    assert_eq!(notes, 1);
+    let calls: i64 = owner
+        .query_one(
+            "SELECT max(jsonb_array_length(tool_calls))::bigint FROM chat_messages WHERE tool_calls IS NOT NULL",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(calls, 12);
     let stored: i64 = app
         .db
         .owner_client()

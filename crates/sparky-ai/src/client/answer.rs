@@ -18,6 +18,37 @@ impl AiClient {
         let body = self.request_body(req, true);
         let response = self.send(&body, &req.model, started).await?;
         let provider = self.inner.label.clone();
+        // A server that ignores `"stream": true` answers one JSON document: read as such. A
+        // web page is a wrong base URL, said so (it was "the connection closed before the
+        // answer was complete").
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .unwrap_or_default();
+        if content_type == "application/json" {
+            let bytes = self.read_body(response, MAX_BODY, started).await?;
+            let events = self.parse_whole_answer(&bytes, &req.model)?;
+            return Ok(ChatStream::from_events(
+                events.into_iter().map(Ok).collect(),
+                provider,
+            ));
+        }
+        if content_type == "text/html" {
+            return Err(AiError::MalformedResponse {
+                provider,
+                message:
+                    "it answered a web page (text/html), not a stream of events; check the base URL"
+                        .into(),
+            });
+        }
         let decoder: Box<dyn WireDecoder> = match self.kind().wire_format() {
             WireFormat::OpenAiChat => Box::new(wire::openai::Decoder::new(
                 provider.clone(),
@@ -57,15 +88,7 @@ impl AiClient {
         let response = self.send(&body, &req.model, started).await?;
         let bytes = self.read_body(response, MAX_BODY, started).await?;
         let provider = &self.inner.label;
-        let v: Value = serde_json::from_slice(&bytes).map_err(|e| AiError::MalformedResponse {
-            provider: provider.clone(),
-            message: format!("the answer is not JSON: {e}"),
-        })?;
-        let events = match self.kind().wire_format() {
-            WireFormat::OpenAiChat => wire::openai::parse_full(&v, provider, &req.model),
-            WireFormat::AnthropicMessages => wire::anthropic::parse_full(&v, provider, &req.model),
-            WireFormat::OllamaChat => wire::ollama::parse_full(&v, provider, &req.model),
-        }?;
+        let events = self.parse_whole_answer(&bytes, &req.model)?;
         let mut builder = ResponseBuilder::default();
         for e in events {
             builder.push(e);
@@ -74,6 +97,24 @@ impl AiClient {
             provider: provider.clone(),
             message: "the answer has no finish reason".into(),
         })
+    }
+
+    /// The events of an answer sent whole, as one JSON document.
+    fn parse_whole_answer(
+        &self,
+        bytes: &[u8],
+        model: &str,
+    ) -> Result<Vec<crate::model::StreamEvent>, AiError> {
+        let provider = &self.inner.label;
+        let v: Value = serde_json::from_slice(bytes).map_err(|e| AiError::MalformedResponse {
+            provider: provider.clone(),
+            message: format!("the answer is not JSON: {e}"),
+        })?;
+        match self.kind().wire_format() {
+            WireFormat::OpenAiChat => wire::openai::parse_full(&v, provider, model),
+            WireFormat::AnthropicMessages => wire::anthropic::parse_full(&v, provider, model),
+            WireFormat::OllamaChat => wire::ollama::parse_full(&v, provider, model),
+        }
     }
 
     /// The same answer as [`AiClient::complete_unstreamed`], as a stream (for callers that

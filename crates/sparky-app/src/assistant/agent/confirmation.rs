@@ -7,9 +7,63 @@ const CLAIMS: &[&str] = &[
     "tracked",
 ];
 
-fn claims_a_write(text: &str) -> bool {
-    let lower = text.to_lowercase();
-    CLAIMS.iter().any(|w| lower.contains(w))
+/// Words that make a sentence say what was not done ("so it was NOT logged").
+/// (A curly apostrophe splits "couldn’t" into "couldn" and "t".)
+const NEGATIONS: &[&str] = &[
+    "not", "never", "nothing", "no", "unable", "failed", "cannot", "couldn", "didn", "wasn",
+    "weren", "won", "isn", "aren", "doesn", "hasn", "haven", "wouldn",
+];
+
+/// Whether a sentence of the model's says it wrote something: a claim word, not asked, not
+/// negated, not about what the user did ("You logged 1,250 kcal today").
+fn claims_a_write(sentence: &str) -> bool {
+    let lower = sentence.trim().to_lowercase();
+    if lower.ends_with('?') || lower.starts_with("you ") {
+        return false;
+    }
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let claims = words.iter().any(|w| CLAIMS.contains(&w.trim_matches('\'')));
+    let negated = words
+        .iter()
+        .any(|w| NEGATIONS.contains(w) || w.ends_with("n't"));
+    claims && !negated
+}
+
+/// The sentences of a text, each with its closing punctuation and following space.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let ends = match c {
+            '\n' => true,
+            '.' | '!' | '?' => chars.peek().is_none_or(|(_, next)| next.is_whitespace()),
+            _ => false,
+        };
+        if ends {
+            let end = i + c.len_utf8();
+            out.push(&text[start..end]);
+            start = end;
+        }
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+/// The model's words without the sentences that claim a write (the cards say what was
+/// written); what it says was not done, and its questions, stay.
+fn without_claims(text: &str) -> String {
+    sentences(text)
+        .into_iter()
+        .filter(|s| !claims_a_write(s))
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// The text shown at the end of a turn. After writes: the confirmation from the cards (and the
@@ -18,7 +72,7 @@ fn claims_a_write(text: &str) -> bool {
 pub fn final_text(model_text: &str, cards: &[Card]) -> String {
     let model_text = model_text.trim();
     if cards.is_empty() {
-        if claims_a_write(model_text) {
+        if sentences(model_text).into_iter().any(claims_a_write) {
             return format!("{model_text}\n\n(Nothing was changed in this turn.)");
         }
         return model_text.to_string();
@@ -49,9 +103,10 @@ pub fn final_text(model_text: &str, cards: &[Card]) -> String {
     if food_cards > 1 {
         out.push_str(&format!("\nTotal: {} kcal", kcal.round_dp(0)));
     }
-    if !model_text.is_empty() && !claims_a_write(model_text) {
+    let kept = without_claims(model_text);
+    if !kept.is_empty() {
         out.push_str("\n\n");
-        out.push_str(model_text);
+        out.push_str(&kept);
     }
     out
 }
@@ -97,5 +152,35 @@ mod tests {
             final_text("You ate 1200 kcal today.", &[]),
             "You ate 1200 kcal today."
         );
+        assert_eq!(
+            final_text("You logged 1,250 kcal today.", &[]),
+            "You logged 1,250 kcal today."
+        );
+    }
+
+    #[test]
+    fn what_the_model_says_was_not_done_and_its_questions_are_kept() {
+        let cards = [card("Logged to breakfast", "Egg: 143 kcal", 143.0)];
+        let t = final_text(
+            "I logged the eggs. I could not find the toast you mentioned, so it was NOT logged. Tell me which bread it was and I will add it.",
+            &cards,
+        );
+        assert!(!t.contains("I logged the eggs"), "{t}");
+        assert!(t.contains("so it was NOT logged."), "{t}");
+        assert!(t.ends_with("I will add it."), "{t}");
+        let t = final_text(
+            "Toast is not in the catalog. Which bread was it? Nothing else was added.",
+            &cards,
+        );
+        assert!(
+            t.ends_with("Toast is not in the catalog. Which bread was it? Nothing else was added."),
+            "{t}"
+        );
+        let t = final_text("Should I have added the jam?", &cards);
+        assert!(t.ends_with("Should I have added the jam?"), "{t}");
+        let t = final_text("The toast wasn't logged.", &[]);
+        assert_eq!(t, "The toast wasn't logged.");
+        let t = final_text("The toast couldn’t be logged.", &cards);
+        assert!(t.ends_with("The toast couldn’t be logged."), "{t}");
     }
 }

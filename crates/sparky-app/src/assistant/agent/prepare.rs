@@ -58,11 +58,13 @@ pub async fn prepare(
     };
     let has_images = !input.images.is_empty();
     let question = pending_question(tx, conversation.id).await?;
-    let message = match &question {
-        Some(q) => q.pick(text).map(str::to_string).unwrap_or(text.to_string()),
-        None => text.to_string(),
+    let picked = question.as_ref().and_then(|q| q.pick(text));
+    let said_yes = match (&question, picked) {
+        (Some(_), Some(option)) => crate::assistant::tools::picks_yes(option),
+        (Some(_), None) => crate::assistant::tools::says_yes(text),
+        (None, _) => false,
     };
-    let said_yes = question.is_some() && crate::assistant::tools::says_yes(&message);
+    let message = picked.unwrap_or(text).to_string();
     chat::append(
         tx,
         conversation.id,
@@ -89,14 +91,19 @@ pub async fn prepare(
 }
 
 /// The question the conversation's last message asked, if it did.
+/// The question the assistant's last answer asked, if any: among the messages after the
+/// user's last one (ask_user need not be the answer's last tool call).
 async fn pending_question(tx: &mut UserTx, conversation_id: Uuid) -> AppResult<Option<Question>> {
-    let last = chat::messages(tx, conversation_id, 1).await?;
+    let limit = (super::tool_call::MAX_TOOL_CALLS_PER_STEP + 2) as i64;
+    let last = chat::messages(tx, conversation_id, limit).await?;
     Ok(last
-        .first()
+        .iter()
+        .rev()
+        .take_while(|m| m.role != ChatRole::User)
         .filter(|m| m.role == ChatRole::Tool)
-        .and_then(|m| m.card.as_ref())
-        .and_then(|c| c.get("question"))
-        .and_then(|q| serde_json::from_value(q.clone()).ok()))
+        .filter_map(|m| m.card.as_ref())
+        .filter_map(|c| c.get("question"))
+        .find_map(|q| serde_json::from_value(q.clone()).ok()))
 }
 
 async fn system_prompt(tx: &mut UserTx, photo: bool) -> AppResult<String> {

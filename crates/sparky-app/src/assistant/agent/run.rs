@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use super::confirmation::final_text;
 use super::prepare::PreparedTurn;
-use super::tool_call::run_tool;
+use super::tool_call::{dropped_note, run_tool, MAX_TOOL_CALLS_PER_STEP};
 use super::{AgentSettings, ChatEvent};
 
 /// The most of one model answer's text that is stored (64 KiB; a reply is a few hundred bytes).
@@ -143,10 +143,12 @@ async fn run_steps(
         let mut usage = None;
         while let Some(event) = stream.next().await {
             match event.map_err(StepError::Ai)? {
-                StreamEvent::TextDelta(t) => {
+                // Past what is stored, more text is neither kept nor shown.
+                StreamEvent::TextDelta(t) if text.len() <= MAX_ANSWER_BYTES => {
                     text.push_str(&t);
                     send(events, ChatEvent::TextDelta { text: t }).await;
                 }
+                StreamEvent::TextDelta(_) => {}
                 StreamEvent::ToolCallStarted { name, .. } => {
                     send(events, ChatEvent::ToolCall { name }).await;
                 }
@@ -155,6 +157,8 @@ async fn run_steps(
                 StreamEvent::ReasoningDelta(_) | StreamEvent::Finish(_) => {}
             }
         }
+        let dropped = calls.len().saturating_sub(MAX_TOOL_CALLS_PER_STEP);
+        calls.truncate(MAX_TOOL_CALLS_PER_STEP);
         // What is stored and sent back as context is bounded (a model that did not stop
         // stored 4.4 MB in one answer); what was streamed was shown as it came.
         if text.len() > MAX_ANSWER_BYTES {
@@ -209,7 +213,8 @@ async fn run_steps(
         });
         let mut asked: Option<Question> = None;
         for (position, call) in calls.iter().enumerate() {
-            let outcome = run_tool(db, turn, &ctx, call, position).await?;
+            let note = (dropped > 0 && position + 1 == calls.len()).then(|| dropped_note(dropped));
+            let outcome = run_tool(db, turn, &ctx, call, note.as_deref()).await?;
             if let Some(card) = &outcome.card {
                 cards.push(card.clone());
                 send(events, ChatEvent::ToolCard { card: card.clone() }).await;

@@ -14,9 +14,18 @@ use crate::error::{AppError, AppResult};
 /// Tools that write food to the diary: refused in a turn with photos until the user confirmed.
 const PHOTO_GUARDED_TOOLS: &[&str] = &["log_food", "quick_add"];
 
-/// Tool calls one answer of the model may make; the rest are answered "not run" (a model
-/// looping on one tool wrote 60 entries in one step).
+/// Tool calls one answer of the model may make; the rest are dropped from the answer and the
+/// last result says so (a model looping on one tool wrote 60 entries in one step; answering
+/// each extra call stored 40,000 rows for one message).
 pub const MAX_TOOL_CALLS_PER_STEP: usize = 12;
+
+/// What the last kept call's result adds when an answer made `dropped` calls too many.
+pub(super) fn dropped_note(dropped: usize) -> String {
+    format!(
+        "\n(Not run: {dropped} more tool calls of this answer; one answer makes at most \
+         {MAX_TOOL_CALLS_PER_STEP}. Make the rest in your next answer, after these results.)"
+    )
+}
 
 pub(super) struct ToolOutcome {
     pub(super) content: String,
@@ -32,14 +41,15 @@ pub(super) async fn run_tool(
     turn: &PreparedTurn,
     ctx: &ToolContext,
     call: &ToolCall,
-    position: usize,
+    note: Option<&str>,
 ) -> Result<ToolOutcome, StepError> {
-    let refused = if position >= MAX_TOOL_CALLS_PER_STEP {
-        Some(format!(
-            "not run: one answer makes at most {MAX_TOOL_CALLS_PER_STEP} tool calls; make the \
-             rest in your next answer, after these results"
-        ))
-    } else if turn.has_images
+    let noted = |mut outcome: ToolOutcome| {
+        if let Some(n) = note {
+            outcome.content.push_str(n);
+        }
+        outcome
+    };
+    let refused = if turn.has_images
         && ctx.interactive
         && PHOTO_GUARDED_TOOLS.contains(&call.name.as_str())
     {
@@ -53,18 +63,18 @@ pub(super) async fn run_tool(
         None
     };
     if let Some(content) = refused {
-        let outcome = ToolOutcome {
+        let outcome = noted(ToolOutcome {
             content,
             is_error: true,
             card: None,
             question: None,
-        };
+        });
         let mut tx = db.as_user(turn.user_id).await?;
         store_result(&mut tx, turn, call, &outcome).await?;
         tx.commit().await?;
         return Ok(outcome);
     }
-    let mut outcome = match call.parse_arguments() {
+    let outcome = match call.parse_arguments() {
         Err(bad) => ToolOutcome {
             content: bad.to_string(),
             is_error: true,
@@ -75,12 +85,12 @@ pub(super) async fn run_tool(
             let mut tx = db.as_user(turn.user_id).await?;
             match tools::call(&mut tx, ctx, &call.name, args).await {
                 Ok(out) => {
-                    let outcome = ToolOutcome {
+                    let outcome = noted(ToolOutcome {
                         content: out.result.to_string(),
                         is_error: false,
                         card: out.card,
                         question: out.question,
-                    };
+                    });
                     store_result(&mut tx, turn, call, &outcome).await?;
                     tx.commit().await?;
                     return Ok(outcome);
@@ -98,6 +108,7 @@ pub(super) async fn run_tool(
             }
         }
     };
+    let mut outcome = noted(outcome);
     let mut tx = db.as_user(turn.user_id).await?;
     store_result(&mut tx, turn, call, &outcome).await?;
     tx.commit().await?;

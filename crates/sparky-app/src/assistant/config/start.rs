@@ -11,6 +11,14 @@ use crate::error::{AppError, AppResult};
 
 /// The caller's effective provider, after the rate limit and the daily token budget.
 pub async fn start(tx: &mut UserTx, a: &Assistant) -> AppResult<AgentSettings> {
+    // One user's messages are counted one at a time, each after the one before was stored
+    // (the caller stores it in this transaction): counted at once, 13 of 20 simultaneous
+    // messages passed a limit of 5.
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended('assistant-limit:' || auth.uid()::text, 0))",
+        &[],
+    )
+    .await?;
     let (recent, tokens_today) = crate::chat::usage(tx).await?;
     if recent >= a.instance.rate_per_minute {
         return Err(AppError::RateLimited { retry_after: 60 });

@@ -70,29 +70,13 @@ pub(super) async fn log_food(
         consumed_at: None,
     };
     let entry = diary::log(tx, who, &input.parse()?).await?;
-    let large = entry
-        .nutrients
-        .calories
-        .is_some_and(|c| c > Decimal::from(LARGE_ENTRY_KCAL));
-    if large && !(a.confirm_large && ctx.may_confirm_large()) {
-        // The caller's transaction is rolled back on this error: nothing was written.
-        // Said in the caller's terms: the chat's model has ask_user, an MCP client its user.
-        let ask = match ctx.interactive {
-            true => {
-                "ask the user (ask_user, with a yes option); log it with confirm_large only in \
-                     the turn where they answered yes"
-            }
-            false => "confirm it with the user, then call again with confirm_large: true",
-        };
-        return Err(AppError::invalid(
-            "quantity",
-            format!(
-                "that comes to {}, more than {LARGE_ENTRY_KCAL} kcal: check the unit (grams vs \
-                 servings) and {ask}",
-                kcal(&entry.nutrients)
-            ),
-        ));
-    }
+    unless_large(
+        ctx,
+        a.confirm_large,
+        &entry,
+        "quantity",
+        "check the unit (grams vs servings)",
+    )?;
     let title = format!("Logged to {} on {}", entry.meal_type, entry.date);
     entry_logged(tx, ctx, "log_food", title, &entry).await
 }
@@ -106,7 +90,42 @@ pub(super) struct QuickAddArgs {
     carbohydrates: Option<Amount>,
     fat: Option<Amount>,
     date: Option<String>,
+    #[serde(default)]
+    confirm_large: bool,
     user_id: Option<Uuid>,
+}
+
+/// Refuses an entry over [`LARGE_ENTRY_KCAL`] unless the user confirmed it (a unit mix-up once
+/// logged 26,325 kcal). The caller's transaction is rolled back on this error: nothing was
+/// written. Said in the caller's terms: the chat's model has ask_user, an MCP client its user.
+fn unless_large(
+    ctx: &ToolContext,
+    confirmed: bool,
+    entry: &DiaryEntry,
+    field: &str,
+    check: &str,
+) -> AppResult<()> {
+    let large = entry
+        .nutrients
+        .calories
+        .is_some_and(|c| c > Decimal::from(LARGE_ENTRY_KCAL));
+    if !large || (confirmed && ctx.may_confirm_large()) {
+        return Ok(());
+    }
+    let ask = match ctx.interactive {
+        true => {
+            "ask the user (ask_user, with a yes option); log it with confirm_large only in the \
+             turn where they answered yes"
+        }
+        false => "confirm it with the user, then call again with confirm_large: true",
+    };
+    Err(AppError::invalid(
+        field,
+        format!(
+            "that comes to {}, more than {LARGE_ENTRY_KCAL} kcal: {check} and {ask}",
+            kcal(&entry.nutrients)
+        ),
+    ))
 }
 
 pub(super) async fn quick_add(
@@ -135,6 +154,7 @@ pub(super) async fn quick_add(
         },
     )
     .await?;
+    unless_large(ctx, a.confirm_large, &entry, "calories", "check the number")?;
     let title = format!("Quick add to {} on {}", entry.meal_type, entry.date);
     entry_logged(tx, ctx, "quick_add", title, &entry).await
 }

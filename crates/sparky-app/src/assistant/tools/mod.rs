@@ -61,17 +61,55 @@ impl ToolContext {
     }
 }
 
-/// Whether a reply says yes ("yes", "yes, log it", "ok", "sure", "correct", "confirm").
+/// Words that say yes.
+const YES: &[&str] = &[
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "yup",
+    "ok",
+    "okay",
+    "sure",
+    "correct",
+    "confirm",
+    "confirmed",
+    "absolutely",
+    "definitely",
+];
+
+/// Words a yes may come with ("yes, log it please", "sure, go ahead").
+const WITH_YES: &[&str] = &[
+    "log", "it", "please", "do", "go", "ahead", "that", "that's", "thats", "is", "right", "fine",
+    "good", "great", "sounds", "thanks", "thank", "you", "all", "of", "course", "exactly",
+    "anyway",
+];
+
+/// Whether a typed reply says yes, and nothing else: every word is a yes or goes with one
+/// ("yes", "yes, log it", "ok", "sure, go ahead"). A reply that corrects or adds anything ("ok
+/// no wait, I meant 20 g") is not a yes; it used to count by its first word.
 pub fn says_yes(reply: &str) -> bool {
     let lower = reply.trim().to_lowercase();
-    let first = lower
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .map(|w| w.trim_matches('\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    (words.iter().any(|w| YES.contains(w)) || lower.starts_with("log it"))
+        && words
+            .iter()
+            .all(|w| YES.contains(w) || WITH_YES.contains(w))
+}
+
+/// Whether a quick reply the user picked (by its number or text) is the yes option: the
+/// model's own wording of it starts with a yes ("Yes, log 20 lb").
+pub fn picks_yes(option: &str) -> bool {
+    let lower = option.trim().to_lowercase();
+    lower
         .split(|c: char| !c.is_alphanumeric())
         .find(|w| !w.is_empty())
-        .unwrap_or("");
-    matches!(
-        first,
-        "yes" | "y" | "yeah" | "yep" | "ok" | "okay" | "sure" | "correct" | "confirm" | "confirmed"
-    ) || lower.starts_with("log it")
+        .is_some_and(|first| YES.contains(&first))
+        || lower.starts_with("log it")
 }
 
 /// A question for the user with quick replies; typing the option's number or text picks it.
@@ -202,6 +240,7 @@ const TOOLS: &[Tool] = &[
             "carbohydrates": {"type": "number", "minimum": 0},
             "fat": {"type": "number", "minimum": 0},
             "date": date_param(),
+            "confirm_large": {"type": "boolean", "description": "Set only after the user confirmed an entry over 5000 kcal"},
             "user_id": user_id_param()},
             "required": ["meal"]}),
         interactive_only: false,
