@@ -593,14 +593,68 @@ pub fn header_unit(h: &str) -> Option<String> {
     (!u.is_empty()).then(|| u.to_string())
 }
 
-/// Reads a meal name as the apps write it (`Breakfast`, `Snacks`, `Snack 2`, `Uncategorized`).
+/// Reads a meal name as the apps write it (`Breakfast`, `Snacks`, `Snack 2`, `Uncategorized`),
+/// in English and the languages trackers are most used in (`Frühstück`, `Mittagessen`,
+/// `Abendessen`, `Desayuno`, `Déjeuner`…; a German export used to land all in snacks). A name
+/// with "snack" in it is a snack ("Morning snack"); an unknown one is a snack too.
 pub fn meal_of(s: &str) -> MealType {
-    let s = s.trim().to_ascii_lowercase();
-    if s.starts_with("breakfast") || s.starts_with("morning") {
+    let lower = s.trim().to_lowercase();
+    let folded: String = lower
+        .chars()
+        .map(|c| match c {
+            'ä' | 'à' | 'á' | 'â' | 'ã' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' => 'i',
+            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ñ' => 'n',
+            'ç' => 'c',
+            'ś' => 's',
+            c => c,
+        })
+        .collect();
+    let has = |words: &[&str]| words.iter().any(|w| folded.starts_with(w));
+    if folded.contains("snack") || folded.contains("imbiss") || folded.contains("merienda") {
+        MealType::Snack
+    } else if has(&[
+        "breakfast",
+        "morning",
+        "brunch",
+        "fruhstuck",
+        "petit dejeuner",
+        "petit-dejeuner",
+        "desayuno",
+        "colazione",
+        "ontbijt",
+        "cafe da manha",
+        "pequeno almoco",
+        "sniadanie",
+        "frukost",
+        "morgenmad",
+        "frokost",
+        "завтрак",
+    ]) {
         MealType::Breakfast
-    } else if s.starts_with("lunch") {
+    } else if has(&[
+        "lunch", "midday", "noon", "mittag", "dejeuner", "almuerzo", "comida", "pranzo", "almoco",
+        "obiad", "обед",
+    ]) {
         MealType::Lunch
-    } else if s.starts_with("dinner") || s.starts_with("supper") {
+    } else if has(&[
+        "dinner",
+        "supper",
+        "evening",
+        "abendessen",
+        "abendbrot",
+        "diner",
+        "cena",
+        "avondeten",
+        "jantar",
+        "kolacja",
+        "middag",
+        "aftensmad",
+        "ужин",
+    ]) {
         MealType::Dinner
     } else {
         MealType::Snack
@@ -640,6 +694,29 @@ pub fn csv_headers(data: &[u8]) -> ImportResult<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn meal_names_are_read_in_the_languages_trackers_export() {
+        for (name, meal) in [
+            ("Breakfast", MealType::Breakfast),
+            ("Frühstück", MealType::Breakfast),
+            ("Brunch", MealType::Breakfast),
+            ("Petit-déjeuner", MealType::Breakfast),
+            ("Desayuno", MealType::Breakfast),
+            ("Mittagessen", MealType::Lunch),
+            ("Déjeuner", MealType::Lunch),
+            ("Pranzo", MealType::Lunch),
+            ("Abendessen", MealType::Dinner),
+            ("Dîner", MealType::Dinner),
+            ("Cena", MealType::Dinner),
+            ("Supper", MealType::Dinner),
+            ("Morning snack", MealType::Snack),
+            ("Snacks", MealType::Snack),
+            ("Uncategorized", MealType::Snack),
+        ] {
+            assert_eq!(meal_of(name), meal, "{name}");
+        }
+    }
 
     /// Line numbers of a Windows (CRLF) file are the same as of its Unix twin.
     #[test]

@@ -1212,6 +1212,29 @@ async fn an_edited_archive_is_held_to_the_apis_rules() {
         );
     }
 
+    // A recipe that contains itself is said in the API's words, under the column.
+    let (line, ingredient) = line_where(&good, "recipe_ingredients.csv", |_| true);
+    let mut bad = copy_of(&good);
+    set_field(&mut bad, "recipe_ingredients.csv", line, "serving", "");
+    set_field(
+        &mut bad,
+        "recipe_ingredients.csv",
+        line,
+        "food",
+        &ingredient["recipe"],
+    );
+    let r = import_archive(&a, &carol, &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let message = r.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!(
+            "recipe_ingredients.csv line {line} column {} (food): a recipe cannot contain itself",
+            column_of(&good, "recipe_ingredients.csv", "food")
+        )),
+        "{message}"
+    );
+    assert_eq!(rows_of(&a, &carol_id).await, before);
+
     // The API dates entries from 1900-01-01 to 2199-12-31 and times them at noon in the
     // user's time zone, which in UTC can be the day before the first or after the last:
     // such entries of an export import again.

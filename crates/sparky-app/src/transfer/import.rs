@@ -516,13 +516,36 @@ pub(super) async fn insert_file(
     Err(db_error(spec, p.lines[hi - 1], &error))
 }
 
+/// What a broken rule means, for the constraints an edited archive most often breaks (the
+/// constraint's own name meant nothing to a person).
+/// Also the column it is about, when one is.
+fn constraint_words(constraint: &str) -> Option<(&'static str, Option<&'static str>)> {
+    Some(match constraint {
+        "recipe_ingredients_not_itself" => ("a recipe cannot contain itself", Some("food")),
+        "recipe_ingredients_position_key" => {
+            ("the same ingredient position twice in one recipe", None)
+        }
+        "idx_goals_one_active_per_type" => ("only one goal of each type may be active", None),
+        "exercise_sets_entry_set_key" => (
+            "the same set number twice in one exercise",
+            Some("set_number"),
+        ),
+        "health_data_records_key" => ("the same record twice (same type, source and time)", None),
+        _ => return None,
+    })
+}
+
 /// A refused value, named by file and line, and by column when the constraint names one
 /// (`<table>_<column>_check`) or PostgreSQL does.
 pub(super) fn db_error(spec: &FileSpec, line: u64, e: &DbError) -> AppError {
     let Some(db) = data_error(e) else {
         return AppError::internal(format!("import: {e}"));
     };
+    let known = db.constraint().and_then(constraint_words);
     let column = db.column().map(str::to_string).or_else(|| {
+        if let Some((_, column)) = known {
+            return column.map(str::to_string);
+        }
         let c = db.constraint()?;
         let table = db.table()?;
         let rest = c.strip_prefix(table)?.strip_prefix('_')?;
@@ -541,9 +564,11 @@ pub(super) fn db_error(spec: &FileSpec, line: u64, e: &DbError) -> AppError {
     };
     // PostgreSQL's words name its constraints; say what they mean instead where that is
     // plain, and keep its text (and detail) otherwise.
-    let problem = match db.code().code() {
-        "23514" | "22003" => "a value out of the range Sparky accepts".to_string(),
-        "23502" => "must not be empty".to_string(),
+    let problem = match (db.code().code(), known) {
+        (_, Some((words, _))) => words.to_string(),
+        ("23505", _) => "repeats an earlier row (the same key twice)".to_string(),
+        ("23514" | "22003", _) => "a value out of the range Sparky accepts".to_string(),
+        ("23502", _) => "must not be empty".to_string(),
         _ => {
             let mut m = db.message().to_string();
             if let Some(d) = db.detail() {
