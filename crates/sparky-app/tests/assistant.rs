@@ -1287,3 +1287,54 @@ async fn measurements_and_workouts_are_read_back_over_a_period() {
         }
     }
 }
+
+/// A tool's refusal names the tool's own argument, in plain words: not the API's field
+/// (`food_item_id`, `meal_type`) or serde's words ("UUID parsing failed").
+#[tokio::test]
+async fn tool_refusals_name_the_tools_arguments() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let (egg, _) = foods(&db, ann).await;
+    for (tool, args, said) in [
+        (
+            "log_food",
+            json!({"food_id": "nope", "quantity": 1, "meal": "lunch"}),
+            "food_id: must be an id",
+        ),
+        (
+            "log_food",
+            json!({"food_id": egg, "quantity": "lots", "meal": "lunch"}),
+            "quantity: must be a number",
+        ),
+        (
+            "log_food",
+            json!({"food_id": egg, "meal": "lunch"}),
+            "quantity: is required",
+        ),
+        (
+            "create_recipe",
+            json!({"name": "Stew", "servings": 2, "ingredients": [
+                {"food_id": Uuid::new_v4(), "quantity": 100, "unit": "g"}]}),
+            "ingredients[0].food_id",
+        ),
+        (
+            "save_meal_as_recipe",
+            json!({"meal": "lunch", "date": "2026-01-01", "name": "Empty"}),
+            "meal: nothing is logged",
+        ),
+    ] {
+        let mut tx = db.as_user(ann).await.unwrap();
+        let err = sparky_app::assistant::tools::call(&mut tx, &Default::default(), tool, args)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(said), "{tool}: {err}");
+        assert!(
+            !err.contains("food_item_id")
+                && !err.contains("meal_type")
+                && !err.contains("UUID parsing"),
+            "{tool}: {err}"
+        );
+    }
+}

@@ -12,6 +12,7 @@ mod named_serde;
 pub mod nutrition;
 pub mod recipe;
 pub mod report;
+pub mod serde_words;
 pub mod text;
 pub mod trend;
 pub mod typed_number;

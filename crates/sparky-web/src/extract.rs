@@ -164,11 +164,11 @@ pub fn parse_json_any_text<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiEr
                 }
                 Category::Data => {
                     let mut field = field_name(&e.path().to_string());
-                    let message = without_position(&inner.to_string());
+                    let message = sparky_core::serde_words::without_position(&inner.to_string());
                     // A missing field is that field's problem, not the body's.
                     if let Some(name) = message
                         .starts_with("missing field")
-                        .then(|| quoted_name(&message))
+                        .then(|| sparky_core::serde_words::quoted_name(&message))
                         .flatten()
                     {
                         field = if field == "body" {
@@ -178,7 +178,10 @@ pub fn parse_json_any_text<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiEr
                         };
                         return Err(ApiError::invalid(&field, "is required"));
                     }
-                    Err(ApiError::invalid(&field, in_plain_words(&message)))
+                    Err(ApiError::invalid(
+                        &field,
+                        sparky_core::serde_words::in_plain_words(&message),
+                    ))
                 }
             };
         }
@@ -186,42 +189,6 @@ pub fn parse_json_any_text<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiEr
     de.end()
         .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
     Ok(value)
-}
-
-/// serde's type words ("invalid type: floating point `50.5`, expected i16", "expected struct
-/// PreferencesUpdate", "UUID parsing failed: ...") as a person says them.
-fn in_plain_words(message: &str) -> String {
-    let expected = message
-        .rsplit("expected ")
-        .next()
-        .unwrap_or_default()
-        .trim();
-    if message.contains("UUID parsing failed") || expected.ends_with("UUID") {
-        return "must be an id (a UUID)".into();
-    }
-    if !(message.starts_with("invalid type") || message.starts_with("invalid value")) {
-        return message.to_string();
-    }
-    let got = message
-        .strip_prefix("invalid type: ")
-        .or_else(|| message.strip_prefix("invalid value: "))
-        .and_then(|m| m.split(", expected").next())
-        .unwrap_or_default();
-    let wanted = match expected {
-        "i8" | "i16" | "i32" | "i64" => "must be a whole number".to_string(),
-        "u8" | "u16" | "u32" | "u64" => "must be a whole number, 0 or more".to_string(),
-        "f32" | "f64" => "must be a number".to_string(),
-        "a boolean" => "must be true or false".to_string(),
-        "a string" => "must be text".to_string(),
-        e if e.starts_with("struct ") || e == "a map" => "must be a JSON object".to_string(),
-        e if e.starts_with("a sequence") || e.starts_with("a list") => "must be a list".to_string(),
-        _ => return message.to_string(),
-    };
-    if got.is_empty() {
-        wanted
-    } else {
-        format!("{wanted} (got {got})")
-    }
 }
 
 /// `.` (the root) reads as `body`; a missing or unknown field names itself.
@@ -234,13 +201,6 @@ fn field_name(path: &str) -> String {
 }
 
 /// serde_json's messages end in " at line 1 column 74"; people need the field, not that.
-fn without_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
-}
-
 /// Whether the raw JSON may hold a control character: a `\u00..` escape (JSON must escape
 /// C0 controls), a DEL byte, or a C1 control in UTF-8 (0xC2 0x80–0x9F). A cheap scan that
 /// lets bodies without any skip the walk over their strings.
@@ -293,19 +253,12 @@ pub fn parse_urlencoded<T: DeserializeOwned>(text: &str) -> Result<T, (String, S
         let message = e.inner().to_string();
         // Unknown and missing parameters name themselves in the message; use that name.
         let field = if field.is_empty() || field == "." {
-            quoted_name(&message).unwrap_or_else(|| "query".into())
+            sparky_core::serde_words::quoted_name(&message).unwrap_or_else(|| "query".into())
         } else {
             field
         };
-        (field, without_position(&message))
+        (field, sparky_core::serde_words::without_position(&message))
     })
-}
-
-/// The name in serde's "unknown field `x`" / "missing field `x`".
-fn quoted_name(message: &str) -> Option<String> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    Some(message[start..start + len].to_string())
 }
 
 impl<T, S> FromRequestParts<S> for ApiPath<T>
@@ -336,9 +289,10 @@ where
                     ErrorKind::InvalidUtf8InPathParam { key } => {
                         (key.clone(), "must be valid UTF-8".to_string())
                     }
-                    ErrorKind::DeserializeError { key, message, .. } => {
-                        (key.clone(), in_plain_words(message))
-                    }
+                    ErrorKind::DeserializeError { key, message, .. } => (
+                        key.clone(),
+                        sparky_core::serde_words::in_plain_words(message),
+                    ),
                     other => ("path".to_string(), other.to_string()),
                 };
                 // axum names a lone path parameter `key`; it is the item's id.

@@ -392,6 +392,10 @@ pub async fn call(
     name: &str,
     args: Value,
 ) -> AppResult<ToolOutput> {
+    run(tx, ctx, name, args).await.map_err(in_tool_words)
+}
+
+async fn run(tx: &mut UserTx, ctx: &ToolContext, name: &str, args: Value) -> AppResult<ToolOutput> {
     // Every caller (the chat's model, MCP over HTTP or stdio) gets the API's text rule.
     if let Some((path, problem)) = sparky_core::text::control_path(&args, "") {
         let field = if path.is_empty() { "arguments" } else { &path };
@@ -553,8 +557,38 @@ fn nested_within_schema(schema: &Value, value: &Value, path: &str) -> AppResult<
     Ok(())
 }
 
+/// A tool's arguments, or a refusal naming the argument in plain words ("quantity: must be a
+/// number"; it was "arguments: UUID parsing failed: invalid character…").
 fn args_of<T: DeserializeOwned>(args: Value) -> AppResult<T> {
-    serde_json::from_value(args).map_err(|e| AppError::invalid("arguments", e.to_string()))
+    serde_path_to_error::deserialize(args).map_err(|e| {
+        let (field, problem) = sparky_core::serde_words::field_problem(
+            &e.path().to_string(),
+            &e.inner().to_string(),
+            "arguments",
+        );
+        AppError::invalid(&field, problem)
+    })
+}
+
+/// A refusal of the operation a tool called, in the tool's argument names: the operations
+/// speak the API's (`food_item_id`, `meal_type`, `nutrition_data_id`).
+fn in_tool_words(e: AppError) -> AppError {
+    match e {
+        AppError::Invalid(fields) => AppError::Invalid(crate::error::FieldErrors(
+            fields
+                .0
+                .into_iter()
+                .map(|(field, problem)| {
+                    let field = field
+                        .replace("food_item_id", "food_id")
+                        .replace("nutrition_data_id", "serving_id")
+                        .replace("meal_type", "meal");
+                    (field, problem)
+                })
+                .collect(),
+        )),
+        other => other,
+    }
 }
 
 fn acting(user_id: Option<Uuid>) -> Acting {
