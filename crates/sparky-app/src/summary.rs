@@ -83,7 +83,8 @@ pub struct DaySummary {
     pub weight_kg: Option<Amount>,
     /// Food diary entries that day.
     pub entries: i64,
-    /// Consecutive days with at least one diary entry, ending on this day (0 if none today).
+    /// Consecutive days with at least one diary entry, ending on this day (0 if none that
+    /// day), or on the day before when this day is the owner's today and nothing is logged yet.
     pub streak_days: i64,
     /// The calorie budget of this day's week (Monday to Sunday, or from the owner's
     /// `week_start`); absent without a calorie target.
@@ -408,7 +409,11 @@ pub fn plan_day(reads: &mut Reads, acting: Acting, date: NaiveDate) -> DayPlan {
                     'friday', 'saturday', 'sunday'], week_start)::numeric, NULL, NULL
          FROM user_preferences WHERE user_id = {OWNER}
          UNION ALL
-         SELECT 'measurements_visible', {measurements_visible}::int::numeric, NULL, NULL",
+         SELECT 'measurements_visible', {measurements_visible}::int::numeric, NULL, NULL
+         UNION ALL
+         SELECT 'days_to_today', ((now() AT TIME ZONE coalesce(
+                    (SELECT timezone FROM user_preferences WHERE user_id = {OWNER}), 'UTC'))::date
+                  - $2::date)::numeric, NULL, NULL",
         measurements_visible = Area::Measurements.visible_sql(OWNER)
     );
     // Logged days going back from this one; the first gap ends the streak.
@@ -478,8 +483,17 @@ fn summary_of(
         .filter(|(i, _)| (1..entries).contains(&known.get::<_, i64>(i + 1)))
         .map(|(_, n)| *n)
         .collect();
+    // Today's streak is not broken before today ends: with nothing logged yet it is the one
+    // ending yesterday (it showed 0 every morning).
+    let is_today = goals.iter().any(|g| {
+        g.get::<_, &str>(0) == "days_to_today"
+            && g.get::<_, Option<Decimal>>(1) == Some(Decimal::ZERO)
+    });
     let mut streak = 0i64;
-    let mut expected = date;
+    let mut expected = match (entries, is_today) {
+        (0, true) => date.checked_sub_days(Days::new(1)).unwrap_or(date),
+        _ => date,
+    };
     for r in logged {
         let d: NaiveDate = r.get(0);
         if d != expected {

@@ -254,6 +254,49 @@ async fn a_day_adds_up_eaten_burned_targets_water_weight_and_streak() {
     );
 }
 
+/// Today's streak is not 0 before anything is logged today: it is the one ending yesterday
+/// (in the owner's timezone), while a past day without entries still has none.
+#[tokio::test]
+async fn todays_streak_lasts_until_today_ends() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &ann,
+            json!({"timezone": "Pacific/Auckland"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Pacific::Auckland)
+        .date_naive();
+    let oats = food(&app, &ann, 380.0, 13.0).await;
+    for back in 1..=3u64 {
+        let d = (today - chrono::Days::new(back)).to_string();
+        log(&app, &ann, &oats, 50.0, &d, "breakfast").await;
+    }
+    let s = app.get(&format!("/api/v1/summary/{today}"), &ann).await;
+    assert_eq!(s.body["entries"], 0);
+    assert_eq!(s.body["streak_days"], 3, "{:?}", s.body);
+    log(&app, &ann, &oats, 50.0, &today.to_string(), "breakfast").await;
+    let s = app.get(&format!("/api/v1/summary/{today}"), &ann).await;
+    assert_eq!(s.body["streak_days"], 4);
+    // A past day without entries ended its streak.
+    let gap = (today - chrono::Days::new(5)).to_string();
+    log(
+        &app,
+        &ann,
+        &oats,
+        50.0,
+        &(today - chrono::Days::new(6)).to_string(),
+        "lunch",
+    )
+    .await;
+    let s = app.get(&format!("/api/v1/summary/{gap}"), &ann).await;
+    assert_eq!(s.body["streak_days"], 0);
+}
+
 #[tokio::test]
 async fn a_range_is_one_row_a_day_and_equals_the_diary_days() {
     let app = TestApp::spawn().await;
