@@ -163,7 +163,7 @@ async fn breakfast_is_logged_and_undone(wire: Wire) {
     .await;
     let (text, cards) = done(&events);
     assert_eq!(cards.len(), 2, "{events:#?}");
-    assert!(text.contains("Egg — 2 large"), "{text}");
+    assert!(text.contains("Egg — 2 large:"), "{text}");
     assert!(
         text.contains("144 kcal") && text.contains("80 kcal"),
         "{text}"
@@ -831,7 +831,7 @@ async fn read_top_foods_ranks_what_was_logged() {
 
     for (args, problem) in [
         (json!({"limit": 0}), "limit"),
-        (json!({"by": "vitamins"}), "arguments"),
+        (json!({"by": "vitamins"}), "by: unknown variant"),
         (json!({"from": "2020-01-01"}), "366 days"),
     ] {
         let err = sparky_app::assistant::tools::call(&mut tx, &ctx, "read_top_foods", args.clone())
@@ -895,7 +895,7 @@ async fn a_recipe_is_saved_from_found_foods_logged_and_undone() {
     for (args, problem) in [
         (
             json!({"name": "x", "servings": 1, "ingredients": [{"food_id": Uuid::nil(), "quantity": 1}]}),
-            "ingredients[0].food_item_id",
+            "ingredients[0].food_id",
         ),
         (
             json!({"name": "x", "servings": 0, "ingredients": [{"food_id": egg, "quantity": 1}]}),

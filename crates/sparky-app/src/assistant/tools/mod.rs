@@ -621,17 +621,14 @@ fn kcal(n: &Nutrients) -> String {
         .unwrap_or_else(|| "kcal unknown".into())
 }
 
+/// "Egg — 2 × 1 large (50 g): 143 kcal" for servings, "Egg — 2 lb: 1297 kcal" for an amount
+/// in a unit (it read "2 lb of 1 medium (44 g)", as if a serving weighed 2 lb).
 fn entry_line(e: &DiaryEntry) -> String {
-    let serving = e
-        .serving
-        .description
-        .as_deref()
-        .map(|d| format!(" of {d}"))
-        .unwrap_or_default();
-    let amount = if e.food_item_id.is_some() {
-        format!(" — {} {}{serving}", e.quantity.0.normalize(), e.unit)
-    } else {
-        String::new()
+    let quantity = e.quantity.0.normalize();
+    let amount = match (e.food_item_id, e.serving.description.as_deref()) {
+        (None, _) => String::new(),
+        (Some(_), Some(d)) if e.unit == "serving" => format!(" — {quantity} × {d}"),
+        (Some(_), _) => format!(" — {quantity} {}", e.unit),
     };
     format!("{}{amount}: {}", e.food_name, kcal(&e.nutrients))
 }
