@@ -102,9 +102,10 @@ pub struct WeekBudget {
     /// Its last day.
     pub to: NaiveDate,
     /// The calorie targets of the days that count added up (each day's own where the target
-    /// differs by day of the week), kcal: the days before this one that have food logged, this
-    /// day and the days after. A day before with nothing logged (before one started using
-    /// Sparky, or forgotten) adds nothing, so it does not turn into calories "left".
+    /// differs by day of the week), kcal: the days before this one that have food with known
+    /// calories logged, this day and the days after. A day before with nothing logged (before
+    /// one started using Sparky, or forgotten), or only entries without calories, adds
+    /// nothing, so it does not turn into calories "left".
     pub budget: Amount,
     /// How many days the budget counts (1 to 7).
     pub days_counted: u32,
@@ -131,9 +132,12 @@ fn week_budget(
     burned_counted: Decimal,
 ) -> Option<WeekBudget> {
     let to = from + Days::new(6);
+    // Days outside the dates Sparky keeps cannot be logged: not counted (the week of
+    // 2199-12-31 counted five days of 2200).
     let counted: Vec<NaiveDate> = from
         .iter_days()
         .take(7)
+        .filter(|d| *d >= sparky_core::values::min_date() && *d <= sparky_core::values::max_date())
         .filter(|d| *d >= date || logged(*d))
         .collect();
     let budget = counted
@@ -148,7 +152,8 @@ fn week_budget(
         eaten: round2(eaten),
         burned_counted: round2(burned_counted),
         remaining: round2(budget - eaten + burned_counted),
-        days_after: u32::try_from((to - date).num_days()).unwrap_or(0),
+        days_after: u32::try_from((to.min(sparky_core::values::max_date()) - date).num_days())
+            .unwrap_or(0),
     })
 }
 
@@ -550,13 +555,17 @@ fn summary_of(
             let by_weekday: Option<Vec<Option<Decimal>>> = g.get(3);
             let mut eaten_before = Decimal::ZERO;
             let mut burned_before = Decimal::ZERO;
+            // The days before this one the budget counts: food logged whose calories are
+            // known. A day of entries without calories (quick adds of macros only) would
+            // otherwise add its whole target as calories "left".
+            let mut counted_before = Vec::new();
             for d in week_days.iter().filter(|d| d.date >= week_from) {
                 let n: Nutrients = serde_json::from_str(d.eaten.get())
                     .map_err(|e| AppError::internal(format!("day totals: eaten_json: {e}")))?;
-                eaten_before += eaten_or_zero(n.calories);
-                // Only the days the budget counts (food logged): a day without food adds no
-                // target, so its exercise adds nothing either.
-                if d.entries > 0 {
+                if d.entries > 0 && n.calories.is_some() {
+                    counted_before.push(d.date);
+                    eaten_before += eaten_or_zero(n.calories);
+                    // A day the budget does not count adds no exercise either.
                     burned_before += amount(d.burned).decimal();
                 }
             }
@@ -564,7 +573,7 @@ fn summary_of(
                 date,
                 week_from,
                 |d| report::target_on(usual, by_weekday.as_deref(), d),
-                |d| week_days.iter().any(|w| w.date == d && w.entries > 0),
+                |d| counted_before.contains(&d),
                 calories + eaten_before,
                 (burned + burned_before) * eat_back / Decimal::ONE_HUNDRED,
             )

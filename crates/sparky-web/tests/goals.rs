@@ -1473,3 +1473,23 @@ async fn a_changed_weight_goal_must_still_point_the_way_it_says() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
 }
+
+/// Weigh-ins that stopped months ago project no date in the past for a target not reached.
+#[tokio::test]
+async fn an_old_trend_projects_no_past_date() {
+    let app = TestApp::spawn().await;
+    let (cat_id, cat) = app.user("cat@example.com").await;
+    // 90 → 87 kg over ten days, four months ago; at that rate 85 kg came and went months ago.
+    for i in 0..11 {
+        let value = rust_decimal::Decimal::from(90)
+            - rust_decimal::Decimal::new(3, 1) * rust_decimal::Decimal::from(i);
+        measure(&app, &cat_id, "weight", &value.to_string(), "kg", 120 - i).await;
+    }
+    let g = create_goal(
+        &app,
+        &cat,
+        json!({"type": "weight_loss", "target_value": 85, "start_value": 90}),
+    )
+    .await;
+    assert_eq!(g["projected_date"], Value::Null, "{g}");
+}

@@ -901,3 +901,53 @@ async fn two_grants_to_one_person_open_every_read_of_body_data() {
         }
     }
 }
+
+/// The week of the last day Sparky keeps counts no day after it.
+#[tokio::test]
+async fn the_last_weeks_budget_ends_on_the_last_day() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "calorie_target", "target_value": 2000}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let s = app.get("/api/v1/summary/2199-12-31", &ann).await;
+    assert_eq!(s.status, StatusCode::OK, "{:?}", s.body);
+    assert_eq!(s.body["week"]["days_counted"], 1, "{:?}", s.body);
+    assert_eq!(s.body["week"]["days_after"], 0);
+    assert_eq!(s.body["week"]["budget"], 2000.0);
+}
+
+/// A day before whose entries know no calories adds no target to the week's budget.
+#[tokio::test]
+async fn a_day_without_known_calories_adds_nothing_to_the_week() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "calorie_target", "target_value": 2000}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let oats = food(&app, &ann, 380.0, 13.0).await;
+    log(&app, &ann, &oats, 100.0, "2026-06-01", "breakfast").await;
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"date": "2026-06-02", "meal_type": "lunch", "name": "Shake", "nutrients": {"protein": 30}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let s = app.get("/api/v1/summary/2026-06-03", &ann).await;
+    let week = &s.body["week"];
+    assert_eq!(week["days_counted"], 6, "{week}");
+    assert_eq!(week["budget"], 12000.0);
+    assert_eq!(week["eaten"], 380.0);
+}

@@ -802,3 +802,49 @@ async fn an_estimate_beyond_the_calorie_bound_is_refused() {
     .await;
     assert_eq!(w["calories_burned"], 5000.0);
 }
+
+/// An estimate is held to the bound of a typed value even when the weight comes later: a
+/// week-long workout logged before any weight stays unknown when a weight arrives (it became
+/// 3,276,000 kcal in the summary, and the workout could no longer be changed).
+#[tokio::test]
+async fn an_estimate_made_by_a_later_weight_stays_within_the_bound() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let id = eight_met(&app, &ann).await;
+    let w = created(
+        &app,
+        &ann,
+        "/api/v1/workouts",
+        json!({"exercise_id": id, "date": "2026-06-10", "duration_minutes": 10080}),
+    )
+    .await;
+    let short = created(
+        &app,
+        &ann,
+        "/api/v1/workouts",
+        json!({"exercise_id": id, "date": "2026-06-10", "duration_minutes": 30}),
+    )
+    .await;
+    weigh(&app, &ann, None, 200.0, "2026-06-01T08:00:00Z").await;
+    // 8 MET × 200 kg × 168 h = 268,800 kcal: unknown; the short one is estimated.
+    assert_eq!(calories(&app, &ann, &w).await, Value::Null);
+    assert_eq!(calories(&app, &ann, &short).await, 800.0);
+    assert_eq!(burned(&app, &ann, "2026-06-10").await, 800.0);
+    let r = app
+        .put(
+            &format!("/api/v1/workouts/{}", w["id"].as_str().unwrap()),
+            &ann,
+            json!({"notes": "a long week"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // With the weight known when it is logged, such a workout is refused.
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            json!({"exercise_id": id, "date": "2026-06-11", "duration_minutes": 10080}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+}

@@ -202,7 +202,8 @@ pub struct Goal {
     /// targets: current / target × 100 (may exceed 100).
     pub progress_percent: Option<Amount>,
     /// Active weight goals: the day the smoothed weight trend reaches the target at its
-    /// recent rate; null when flat, moving away, or too far out.
+    /// recent rate; null when flat, moving away, too far out, or before today (weigh-ins that
+    /// stopped long ago).
     pub projected_date: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -154,7 +154,11 @@ pub(crate) fn derive(row: GoalRow, ctx: &Context) -> Goal {
         if row.status == GoalStatus::Active {
             if let Some(target) = row.target_value {
                 let trend = sparky_core::trend::ewma(&ctx.weights, TREND_ALPHA);
-                projected_date = sparky_core::trend::projected_date(&trend, target);
+                let reached_on = trend.last().map(|(d, _)| *d);
+                // A projection from weigh-ins that stopped long ago may fall before today
+                // without the target reached: no projection then (it showed a past date).
+                projected_date = sparky_core::trend::projected_date(&trend, target)
+                    .filter(|d| *d >= ctx.today || Some(*d) == reached_on);
             }
         }
         match (start, current, row.target_value) {
