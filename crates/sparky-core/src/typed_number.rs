@@ -17,6 +17,11 @@ pub const FRACTION_PLACES: u32 = 4;
 const MAX_LEN: usize = 64;
 
 /// Unicode's vulgar fractions, as (numerator, denominator).
+/// Whether a character is one of the fractions typed as one character ("½").
+pub fn is_vulgar_fraction(c: char) -> bool {
+    vulgar(c).is_some()
+}
+
 fn vulgar(c: char) -> Option<(u32, u32)> {
     Some(match c {
         '½' => (1, 2),

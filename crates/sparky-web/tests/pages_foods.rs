@@ -126,8 +126,9 @@ async fn own_foods_are_listed_changed_and_deleted() {
         );
     }
 
-    // 400 kcal per 100 g: the cup follows per gram (324 kcal), its protein (not changed) stays,
-    // and so does the potassium the form does not show. The logged entry keeps its 189.5 kcal.
+    // 400 kcal per 100 g: the cup follows per gram (324 kcal; its protein, 13 g per 100 g,
+    // is 10.53 g), and the default keeps the potassium the form does not show. The logged
+    // entry keeps its 189.5 kcal.
     let r = post(
         &app,
         &format!("/foods/{id}"),
@@ -150,7 +151,7 @@ async fn own_foods_are_listed_changed_and_deleted() {
     assert_eq!(default["nutrients"]["calories"], json!(400.0));
     assert_eq!(default["nutrients"]["potassium"], json!(362.0));
     assert_eq!(cup["nutrients"]["calories"], json!(324.0));
-    assert_eq!(cup["nutrients"]["protein"], json!(10.5));
+    assert_eq!(cup["nutrients"]["protein"], json!(10.53));
     let day = app.get("/api/v1/diary/2026-12-01", &ann).await;
     assert_eq!(
         day.body["meals"][0]["entries"][0]["nutrients"]["calories"],
@@ -264,4 +265,51 @@ async fn other_peoples_foods_are_read_only_or_invisible() {
     let r = get(&app, &format!("/foods/{rid}"), &ann, None).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location, format!("/recipes/{rid}"));
+}
+
+/// A new weight for the default serving rescales what the form does not show, and servings
+/// in ounces follow per gram too.
+#[tokio::test]
+async fn a_new_serving_weight_rescales_hidden_nutrients_and_other_servings() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/foods",
+            &ann,
+            json!({"name": "Peanut butter", "servings": [
+                {"size": 2, "unit": "tbsp", "weight_g": 32, "nutrients": {"calories": 190, "potassium": 200}},
+                {"size": 1, "unit": "oz", "nutrients": {"calories": 167}}
+            ]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let page = get(&app, &format!("/foods/{id}"), &ann, None).await;
+    let r = post(
+        &app,
+        &format!("/foods/{id}"),
+        &ann,
+        None,
+        Some(&page.csrf()),
+        &[
+            ("name", "Peanut butter"),
+            ("size", "1"),
+            ("unit", "tbsp"),
+            ("weight_g", "16"),
+            ("calories", "95"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let f = food(&app, &ann, &id).await;
+    let servings = f["servings"].as_array().unwrap();
+    let default = servings
+        .iter()
+        .find(|s| s["is_default"] == json!(true))
+        .unwrap();
+    let oz = servings.iter().find(|s| s["unit"] == "oz").unwrap();
+    assert_eq!(default["nutrients"]["potassium"], json!(100.0), "{f}");
+    // 95 kcal / 16 g × 28.349523 g.
+    assert_eq!(oz["nutrients"]["calories"], json!(168.325), "{f}");
 }

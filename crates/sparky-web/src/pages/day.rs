@@ -390,7 +390,11 @@ pub async fn view(
                     amount: entry_amount(e),
                     quantity: e.quantity.to_string(),
                     unit: e.unit.clone(),
-                    kcal: kcal(cal(&e.nutrients)),
+                    // Unknown is not 0: "?" like everywhere calories are not listed.
+                    kcal: e
+                        .nutrients
+                        .calories
+                        .map_or_else(|| "?".to_string(), |_| kcal(cal(&e.nutrients))),
                 })
                 .collect(),
         })

@@ -331,9 +331,23 @@ pub(super) fn typed_food(
     }
     let d = |v: &String| decimal_field(v);
     let stored_default = stored.and_then(|f| f.servings.iter().find(|s| s.is_default));
-    let mut nutrients = stored_default
-        .map(|s| s.nutrients.clone())
-        .unwrap_or_default();
+    let weight_g = d(&typed.weight_g);
+    let new_grams = grams_of(size, &typed.unit, weight_g);
+    let old_grams = stored_default
+        .and_then(|s| grams_of(s.size.decimal(), &s.unit, s.weight_g.map(|w| w.decimal())));
+    // The nutrients the form does not show follow a change of the serving's weight (2 tbsp of
+    // 30 g made 1 tbsp of 15 g kept the potassium of 30 g).
+    let mut nutrients = match (stored_default, old_grams, new_grams) {
+        (Some(s), Some(old), Some(new)) if !old.is_zero() && old != new => {
+            let mut scaled = s.nutrients.scale(new / old);
+            for (name, value) in s.nutrients.scale(new / old).iter() {
+                scaled.set(name, value.map(|v| v.round_dp(3)));
+            }
+            scaled
+        }
+        (Some(s), _, _) => s.nutrients.clone(),
+        (None, _, _) => Nutrients::default(),
+    };
     for (name, value) in SHOWN_NUTRIENTS.iter().zip([
         &typed.calories,
         &typed.protein,
@@ -345,7 +359,6 @@ pub(super) fn typed_food(
     ]) {
         nutrients.set(name, d(value));
     }
-    let weight_g = d(&typed.weight_g);
     let mut servings = vec![ServingInput {
         size: Amount(size),
         unit: typed.unit.clone(),
@@ -353,31 +366,36 @@ pub(super) fn typed_food(
         is_default: Some(true),
         nutrients: nutrients.clone(),
     }];
-    let new_grams = grams_of(size, &typed.unit, weight_g);
+    // Another serving follows the new default per gram when both weights are known and the
+    // default's numbers or weight changed; otherwise it keeps its own.
+    let per_gram_changed = stored_default.is_some_and(|s| {
+        old_grams != new_grams
+            || SHOWN_NUTRIENTS
+                .iter()
+                .any(|n| s.nutrients.get(n) != nutrients.get(n))
+    });
     for other in stored.iter().flat_map(|f| f.servings.iter()) {
         if other.is_default {
             continue;
         }
-        let mut kept = other.nutrients.clone();
-        let old_default = stored_default.map(|s| &s.nutrients);
-        let ratio = match (
-            new_grams,
-            grams_of(
-                other.size.decimal(),
-                &other.unit,
-                other.weight_g.map(|w| w.decimal()),
-            ),
-        ) {
-            (Some(new), Some(theirs)) if !new.is_zero() => Some(theirs / new),
-            _ => None,
-        };
-        if let Some(ratio) = ratio {
-            for name in SHOWN_NUTRIENTS {
-                if old_default.map(|n| n.get(name)) != Some(nutrients.get(name)) {
-                    kept.set(name, nutrients.get(name).map(|v| (v * ratio).round_dp(3)));
+        let theirs = grams_of(
+            other.size.decimal(),
+            &other.unit,
+            other.weight_g.map(|w| w.decimal()),
+        );
+        let kept = match (new_grams, theirs) {
+            (Some(new), Some(theirs)) if per_gram_changed && !new.is_zero() => {
+                let mut scaled = other.nutrients.clone();
+                let ratio = theirs / new;
+                for (name, value) in nutrients.iter() {
+                    if value.is_some() || SHOWN_NUTRIENTS.contains(&name) {
+                        scaled.set(name, value.map(|v| (v * ratio).round_dp(3)));
+                    }
                 }
+                scaled
             }
-        }
+            _ => other.nutrients.clone(),
+        };
         servings.push(ServingInput {
             size: other.size,
             unit: other.unit.clone(),
@@ -417,9 +435,17 @@ const SHOWN_NUTRIENTS: [&str; 7] = [
     "sodium",
 ];
 
-/// Grams in a serving: its weight, or its size when it is counted in grams.
+/// Grams in a serving: its weight, or its size when its unit is a mass (g, kg, oz, lb).
 fn grams_of(size: Decimal, unit: &str, weight_g: Option<Decimal>) -> Option<Decimal> {
-    weight_g.or_else(|| unit.trim().eq_ignore_ascii_case("g").then_some(size))
+    sparky_core::recipe::grams_of(
+        &sparky_core::nutrition::Serving {
+            size,
+            unit: unit.to_string(),
+            weight_g,
+            nutrients: Nutrients::default(),
+        },
+        Decimal::ONE,
+    )
 }
 
 /// The new-food form's label for a field path of the food API.

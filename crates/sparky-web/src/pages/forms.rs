@@ -183,13 +183,18 @@ pub fn decimal(raw: &str) -> Result<Option<Decimal>, ()> {
     sparky_core::typed_number::parse(raw).map_err(|_| ())
 }
 
-/// An amount typed with or without its unit: "45", "45 g", "1,5 cups", "2tbsp". The number
-/// is read as [`decimal`]; the rest, if any, is the unit (checked against the food later).
+/// An amount typed with or without its unit: "45", "45 g", "1,5 cups", "2tbsp", "1 1/2 cups",
+/// "½ cup". The number is read as [`decimal`]; the rest, if any, is the unit (checked against
+/// the food later).
 pub fn amount_with_unit(raw: &str) -> Result<Option<(Decimal, Option<String>)>, ()> {
     let text = raw.trim();
     let split = text
         .char_indices()
-        .find(|(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | ',' | ' ' | '\u{a0}')))
+        .find(|(_, c)| {
+            !(c.is_ascii_digit()
+                || matches!(c, '.' | ',' | ' ' | '\u{a0}' | '/')
+                || sparky_core::typed_number::is_vulgar_fraction(*c))
+        })
         .map_or(text.len(), |(i, _)| i);
     let (number, unit) = text.split_at(split);
     let unit = unit.trim();
@@ -207,6 +212,16 @@ mod tests {
     #[test]
     fn amounts_read_their_unit() {
         let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(amount_with_unit("1/2"), Ok(Some((d("0.5"), None))));
+        assert_eq!(
+            amount_with_unit("1 1/2 cups"),
+            Ok(Some((d("1.5"), Some("cups".into()))))
+        );
+        assert_eq!(
+            amount_with_unit("½ cup"),
+            Ok(Some((d("0.5"), Some("cup".into()))))
+        );
+        assert_eq!(amount_with_unit("1½"), Ok(Some((d("1.5"), None))));
         assert_eq!(amount_with_unit("45"), Ok(Some((d("45"), None))));
         assert_eq!(
             amount_with_unit(" 45 g "),
