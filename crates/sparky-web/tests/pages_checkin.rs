@@ -94,6 +94,48 @@ async fn a_check_in_logs_every_filled_value_in_the_users_units() {
         .await
         .body
         .contains("200 lb"));
+
+    // A form left open in pounds while the units changed to metric keeps its pounds: the
+    // page sends the unit it showed.
+    assert!(
+        page.body.contains("name=\"u.weight\" value=\"lb\""),
+        "{}",
+        page.body
+    );
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &bob,
+            json!({"units_system": "metric"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    for (path, fields) in [
+        (
+            "/checkin",
+            vec![
+                ("date", "2026-11-21"),
+                ("m.weight", "170"),
+                ("u.weight", "lb"),
+            ],
+        ),
+        (
+            "/weight",
+            vec![("date", "2026-11-22"), ("value", "170"), ("unit", "lb")],
+        ),
+    ] {
+        let r = post(&app, path, &bob, None, Some(&csrf), &fields).await;
+        assert!(
+            r.status.is_redirection() || r.status.is_success(),
+            "{path}: {}",
+            r.body
+        );
+    }
+    let items = measurements(&app, &bob, "type=weight").await;
+    for date in ["2026-11-21", "2026-11-22"] {
+        let m = items.iter().find(|m| m["date"] == date).unwrap();
+        assert_eq!(m["canonical_value"], json!(77.110703), "{m}");
+    }
 }
 
 #[tokio::test]

@@ -1614,7 +1614,11 @@ async fn what_no_food_lists_is_not_shown_as_zero() {
     assert!(page.body.contains("kcal not listed"), "{}", page.body);
     assert!(!page.body.contains(">kcal left</text>"), "{}", page.body);
     // The entry's own calories are unknown, not 0.
-    assert!(page.body.contains("<span class=\"kcal\">?</span>"), "{}", page.body);
+    assert!(
+        page.body.contains("<span class=\"kcal\">?</span>"),
+        "{}",
+        page.body
+    );
     assert!(
         page.body
             .contains("No food today says how much calories, carbs and fat it has"),

@@ -50,10 +50,13 @@ pub async fn log(
         match decimal(value) {
             Ok(None) => {}
             Ok(Some(d)) => {
+                // In the unit the form showed (a form left open while the units changed
+                // stored 170 lb as 170 kg).
+                let shown_unit = field(&format!("u.{kind}"));
                 let input = measurements::LogMeasurementInput {
                     kind: kind.to_string(),
                     value: Amount(d),
-                    unit: None,
+                    unit: Some(shown_unit).filter(|u| !u.trim().is_empty()),
                     measured_at: None,
                     date: date.and_then(|d| Date::new(d).ok()),
                     note: Some(note.clone()).filter(|n| !n.trim().is_empty()),
@@ -109,6 +112,8 @@ pub struct WaterForm {
     ml: Option<String>,
     /// In the owner's unit, typed.
     amount: Option<String>,
+    /// The unit the amount's form showed.
+    unit: Option<String>,
     /// The form's once-token ([`super::Shell::once`]).
     #[serde(rename = "_once")]
     once: Option<String>,
@@ -123,7 +128,10 @@ pub async fn water(
     }
     let (text, unit) = match (&form.ml, &form.amount) {
         (Some(ml), _) => (ml.clone(), Some("ml".to_string())),
-        (None, Some(a)) => (a.clone(), None),
+        (None, Some(a)) => (
+            a.clone(),
+            form.unit.clone().filter(|u| !u.trim().is_empty()),
+        ),
         (None, None) => (String::new(), None),
     };
     let mut typed = Typed {
@@ -233,6 +241,9 @@ pub async fn create_type(
 #[derive(Deserialize)]
 pub struct EditForm {
     value: String,
+    /// The unit the form showed the value in.
+    #[serde(default)]
+    unit: Option<String>,
 }
 
 pub async fn edit(
@@ -245,14 +256,16 @@ pub async fn edit(
             // Saved as the form showed it (the stored value rounded for display): nothing
             // changed, and converting it back would move the stored value (81 kg became
             // 80.99799 kg for someone reading pounds).
-            let shown = measurements::get(&mut page.tx, id).await?.value.decimal();
-            if shown.normalize() == d.normalize() {
+            let stored = measurements::get(&mut page.tx, id).await?;
+            let unit = form.unit.clone().filter(|u| !u.trim().is_empty());
+            let same_unit = unit.as_deref().is_none_or(|u| u == stored.unit);
+            if same_unit && stored.value.decimal().normalize() == d.normalize() {
                 page.tx.commit().await?;
                 return Ok(redirect("/checkin"));
             }
             let input = UpdateMeasurementInput {
                 value: Some(Amount(d)),
-                unit: None,
+                unit,
                 measured_at: None,
                 date: None,
                 note: None,

@@ -648,6 +648,10 @@ async fn add_water(
 pub struct WeightForm {
     date: NaiveDate,
     value: String,
+    /// The unit the form was shown in: a form left open while the units changed keeps it
+    /// (170 typed as lb was stored as 170 kg).
+    #[serde(default)]
+    unit: Option<String>,
     /// The form's once-token ([`super::Shell::once`]).
     #[serde(rename = "_once")]
     once: Option<String>,
@@ -661,7 +665,7 @@ async fn add_weight(
     let input = sparky_app::measurements::LogMeasurementInput {
         kind: "weight".into(),
         value: amount_field("weight", &form.value)?,
-        unit: None,
+        unit: form.unit.clone().filter(|u| !u.trim().is_empty()),
         measured_at: None,
         date: Some(super::form_date("date", form.date)?),
         note: None,
