@@ -951,3 +951,25 @@ async fn a_day_without_known_calories_adds_nothing_to_the_week() {
     assert_eq!(week["budget"], 12000.0);
     assert_eq!(week["eaten"], 380.0);
 }
+
+/// Two weights typed for one past day (both at noon): the one written last is the day's.
+#[tokio::test]
+async fn of_two_weights_typed_for_one_day_the_last_counts() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for day in 10..16 {
+        let date = format!("2026-06-{day}");
+        for kg in [77.0, 76.2] {
+            let r = app
+                .post(
+                    "/api/v1/measurements",
+                    &ann,
+                    json!({"type": "weight", "value": kg, "unit": "kg", "date": date}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        }
+        let s = app.get(&format!("/api/v1/summary/{date}"), &ann).await;
+        assert_eq!(s.body["weight_kg"], 76.2, "{date}: {:?}", s.body);
+    }
+}
