@@ -187,6 +187,22 @@ async fn bad_values_re_render_the_form_and_store_nothing() {
     }
     assert!(measurements(&app, &ann, "").await.is_empty());
 
+    // A note too long is the note's problem, said once, not under each number.
+    let long = "n".repeat(2001);
+    let r = post(
+        &app,
+        "/checkin",
+        &ann,
+        None,
+        Some(&csrf),
+        &[("m.weight", "81"), ("m.waist", "80"), ("note", &long)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.body.matches("Note: ").count(), 1, "{}", r.body);
+    assert!(!r.body.contains("aria-invalid=\"true\""), "{}", r.body);
+    assert!(measurements(&app, &ann, "").await.is_empty());
+
     // Out of range only (numbers parse): the application layer's message, next to body fat.
     let r = post(
         &app,

@@ -167,6 +167,25 @@ async fn templates_are_created_filled_renamed_and_deleted() {
     assert_eq!(t["name"], "Rest week");
     assert_eq!(t["target_calories"], json!(2100.0));
 
+    // A description too long is said under it, with what was typed kept.
+    let long = "x".repeat(10_001);
+    let r = post(
+        &app,
+        &format!("/plans/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("name", "Rest week"),
+            ("target_calories", "2100"),
+            ("description", &long),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("<p class=\"error\">"), "{}", r.body);
+    assert!(!r.body.contains("You may not be allowed"), "{}", r.body);
+
     // Delete.
     let r = post(
         &app,

@@ -64,8 +64,15 @@ pub async fn log(
                 match input.parse() {
                     Ok(m) => readings.push(m),
                     Err(e) => {
-                        for (_, problem) in FormErrors::from_app(e, &[])?.iter_pairs() {
-                            typed.errors.add(kind, problem);
+                        for (field, problem) in FormErrors::from_app(e, &[])?.iter_pairs() {
+                            // The note's problem is the note's, said once above the form (it
+                            // showed under every number typed).
+                            if field == "note" {
+                                let said = format!("{}: {problem}", page.t.get("field.note"));
+                                typed.errors.add("form", said);
+                            } else {
+                                typed.errors.add(kind, problem);
+                            }
                         }
                     }
                 }
