@@ -65,6 +65,13 @@ async fn unreadable_addresses_are_html_error_pages() {
         ("/day?date=2300-01-01", StatusCode::UNPROCESSABLE_ENTITY),
         ("/plans/not-a-uuid", StatusCode::NOT_FOUND),
         ("/foods/not-a-uuid", StatusCode::NOT_FOUND),
+        // A well-formed day outside the kept range, on every page that takes one.
+        ("/add?date=9999-01-01", StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "/exercise?date=1800-01-01",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        ("/checkin?date=2300-01-01", StatusCode::UNPROCESSABLE_ENTITY),
     ] {
         let page = get(&app, path, &ann, None).await;
         assert_eq!(page.status, status, "{path}: {}", page.body);

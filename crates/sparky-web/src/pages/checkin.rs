@@ -195,7 +195,7 @@ async fn view(
     let t = &shell.t;
     let acting = page.acting;
     let today = sparky_app::days::today(&mut page.tx, acting).await?;
-    let date = p.date.unwrap_or(today);
+    let date = super::page_date("date", p.date, today)?;
     let days = p.days.filter(|d| RANGES.contains(d)).unwrap_or(RANGES[1]);
     let shared = shell.may(AccessType::Checkin) || shell.may(AccessType::Reports);
     let units = &shell.units;

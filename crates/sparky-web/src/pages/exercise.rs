@@ -160,7 +160,7 @@ async fn base_view(page: &mut Page, shell: &Shell, p: &Params) -> Result<Exercis
     let t = &shell.t;
     let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
     Ok(ExerciseView {
-        date: p.date.unwrap_or(today),
+        date: super::page_date("date", p.date, today)?,
         q: empty(&p.q),
         category: empty(&p.category),
         muscle: empty(&p.muscle),

@@ -193,7 +193,8 @@ async fn form(
     let shell = page.shell("", "exercise").await?;
     let e = exercises::get(&mut page.tx, id).await?;
     let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
-    let v = view(&mut page, &shell, &e, p.date.unwrap_or(today), SET_ROWS).await?;
+    let date = super::page_date("date", p.date, today)?;
+    let v = view(&mut page, &shell, &e, date, SET_ROWS).await?;
     page.tx.commit().await?;
     let mut shell = shell;
     shell.title = e.name;

@@ -304,7 +304,7 @@ async fn sheet_view(
 ) -> Result<SheetView, PageError> {
     let t = &shell.t;
     let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
-    let date = p.date.unwrap_or(today);
+    let date = super::page_date("date", p.date, today)?;
     let meal = meal_or_now(p.meal.as_deref(), &shell.units.timezone);
     let tab = p
         .tab

@@ -184,7 +184,7 @@ pub(super) async fn pick(
     let v = pick_view(
         &shell.t,
         &food,
-        p.date.unwrap_or(today),
+        super::page_date("date", p.date, today)?,
         meal_or_now(p.meal.as_deref(), &shell.units.timezone),
         "1",
         None,

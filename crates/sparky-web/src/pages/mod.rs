@@ -573,6 +573,19 @@ pub(crate) fn form_date(field: &str, d: chrono::NaiveDate) -> Result<sparky_core
     sparky_core::Date::new(d).map_err(|e| PageError::invalid(field, e.to_string()))
 }
 
+/// The day a page address names (`?date=`), else `default`; a day outside the range every
+/// date is kept to is the 422 page naming it (pages showed it and offered to log there).
+pub(crate) fn page_date(
+    field: &str,
+    named: Option<chrono::NaiveDate>,
+    default: chrono::NaiveDate,
+) -> Result<chrono::NaiveDate, PageError> {
+    match named {
+        Some(d) => form_date(field, d).map(sparky_core::Date::get),
+        None => Ok(default),
+    }
+}
+
 /// A day typed into the form field `field`: empty is none (the form's default, today); any
 /// other text must be a date within the range every date is kept to, else the 422 page names
 /// the field (an unreadable date had filed the entry under today).
