@@ -1637,3 +1637,89 @@ async fn what_no_food_lists_is_not_shown_as_zero() {
     let empty = get(&app, "/day/2026-11-16", &ann, None).await;
     assert!(!empty.body.contains("not listed"), "{}", empty.body);
 }
+
+/// Without script, deleting an entry leads to its day with an Undo, once: the deleted row
+/// travels in a short-lived cookie, and the Undo puts it back.
+#[tokio::test]
+async fn a_delete_without_script_offers_undo_on_the_day() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"date": "2026-11-20", "meal_type": "lunch", "name": "Soup", "nutrients": {"calories": 300}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let csrf = token(&app, &ann, "/day/2026-11-20").await;
+    let r = post(
+        &app,
+        &format!("/diary/{id}/delete"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location, "/day/2026-11-20");
+    let undo_cookie = r
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("sparky_undo="))
+        .expect("the undo cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let common::As::Cookie(session) = &ann else {
+        panic!("a session")
+    };
+    let page = app
+        .client
+        .get(format!("{}/day/2026-11-20", app.base))
+        .header("cookie", format!("sparky_session={session}; {undo_cookie}"))
+        .send()
+        .await
+        .unwrap();
+    let cleared = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|c| c.to_str().unwrap().starts_with("sparky_undo=;"));
+    let body = page.text().await.unwrap();
+    assert!(cleared, "the notice is said once");
+    assert!(body.contains("action=\"/diary/restore\""), "{body}");
+    let marker = "name=\"entry\" value=\"";
+    let at = body.find(marker).expect("an undo form") + marker.len();
+    let entry = body[at..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let r = post(
+        &app,
+        "/diary/restore",
+        &ann,
+        None,
+        Some(&csrf),
+        &[("entry", &entry)],
+    )
+    .await;
+    r.assert_accepted();
+    let day = app.get("/api/v1/diary/2026-11-20", &ann).await;
+    assert_eq!(
+        day.body["totals"]["calories"].as_f64(),
+        Some(300.0),
+        "{:?}",
+        day.body
+    );
+    // Without the cookie, the day has no Undo.
+    let plain = get(&app, "/day/2026-11-20", &ann, None).await;
+    assert!(!plain.body.contains("action=\"/diary/restore\""));
+}

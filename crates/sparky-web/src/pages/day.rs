@@ -4,6 +4,7 @@
 
 use crate::pages::{PagePath, PageQuery};
 use askama::Template;
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
@@ -112,8 +113,41 @@ struct DayFragment {
     v: DayView,
 }
 
-pub async fn today(page: Page) -> Result<Response, PageError> {
-    render(page, DayRef::Today).await
+pub async fn today(page: Page, headers: HeaderMap) -> Result<Response, PageError> {
+    render_after(page, DayRef::Today, AfterCopy::default(), &headers).await
+}
+
+/// Set by deleting an entry without script, read once by the day page it leads to: the
+/// deleted entry (base64 of its snapshot) for the page's Undo, as the script's toast has one
+/// (without script, a delete was one tap with nothing to take it back).
+const UNDO_COOKIE: &str = "sparky_undo";
+
+fn undo_cookie(snapshot: Option<&str>) -> HeaderValue {
+    use base64::Engine;
+    let (value, age) = match snapshot {
+        Some(s) => (
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s),
+            300,
+        ),
+        None => (String::new(), 0),
+    };
+    HeaderValue::from_str(&format!(
+        "{UNDO_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={age}"
+    ))
+    .expect("base64 is header text")
+}
+
+/// The deleted entry an [`UNDO_COOKIE`] holds, if any.
+fn undo_of(headers: &HeaderMap) -> Option<String> {
+    use base64::Engine;
+    let cookie = axum_extra::extract::CookieJar::from_headers(headers)
+        .get(UNDO_COOKIE)?
+        .value()
+        .to_string();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cookie)
+        .ok()?;
+    String::from_utf8(bytes).ok().filter(|s| !s.is_empty())
 }
 
 /// What a copy that led here left in the address (`?copied=8&from=…&undo=ids&mark=…`).
@@ -134,12 +168,13 @@ pub(super) fn copy_mark(csrf: &str, to: NaiveDate, from: NaiveDate, n: usize, id
 
 pub async fn day_page(
     page: Page,
+    headers: HeaderMap,
     PagePath(date): PagePath<String>,
     PageQuery(after): PageQuery<AfterCopy>,
 ) -> Result<Response, PageError> {
     // An unreadable or out-of-range day is the 422 page naming `date`, as in forms.
     let day = DayRef::parse(&date).map_err(PageError::App)?;
-    render_after(page, day, after).await
+    render_after(page, day, after, &headers).await
 }
 
 #[derive(Deserialize)]
@@ -160,14 +195,11 @@ pub async fn pick_day(PageQuery(q): PageQuery<PickDay>) -> Result<Response, Page
     }
 }
 
-async fn render(page: Page, day: DayRef) -> Result<Response, PageError> {
-    render_after(page, day, AfterCopy::default()).await
-}
-
 async fn render_after(
     mut page: Page,
     day: DayRef,
     after: AfterCopy,
+    headers: &HeaderMap,
 ) -> Result<Response, PageError> {
     let shell = page.shell("", "today").await?;
     // Someone whose grant does not cover the diary starts where it does.
@@ -180,7 +212,8 @@ async fn render_after(
         }
     }
     let date = day.resolve(&mut page.tx, page.acting).await?;
-    let mut v = view(&mut page, &shell, date, None).await?;
+    let undo = undo_of(headers);
+    let mut v = view(&mut page, &shell, date, undo.clone()).await?;
     page.tx.commit().await?;
     let ids = after.undo.clone().unwrap_or_default();
     let genuine = match (after.copied, after.from, after.mark.as_deref()) {
@@ -207,7 +240,13 @@ async fn render_after(
     }
     let mut shell = shell;
     shell.title = v.label.clone();
-    Ok(html(&DayPage { shell, v }))
+    let mut response = html(&DayPage { shell, v });
+    if undo.is_some() {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, undo_cookie(None));
+    }
+    Ok(response)
 }
 
 fn f(a: Amount) -> f64 {
@@ -551,11 +590,19 @@ async fn delete_entry(
     PageForm(_): PageForm<Empty>,
 ) -> Result<Response, PageError> {
     let snapshot = diary::remove(&mut page.tx, id).await?;
-    let date = snapshot
+    let date: NaiveDate = snapshot
         .get("entry_date")
         .and_then(|d| d.as_str())
         .and_then(|d| d.parse().ok())
         .ok_or(PageError::NotFound)?;
+    if !page.htmx {
+        page.tx.commit().await?;
+        let mut response = redirect(&format!("/day/{date}"));
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, undo_cookie(Some(&snapshot.to_string())));
+        return Ok(response);
+    }
     after_write(page, date, Some(snapshot.to_string())).await
 }
 
