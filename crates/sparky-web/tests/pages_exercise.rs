@@ -226,6 +226,62 @@ async fn strength_sets_and_cardio_are_logged_with_records_and_history() {
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(workouts(&app, &ann, &today).await.is_empty());
+
+    // A form left open in pounds and miles while the units changed to metric keeps them: the
+    // form sends the units it showed.
+    assert!(form.body.contains("name=\"weight_unit\" value=\"lb\""));
+    assert!(form.body.contains("name=\"distance_unit\" value=\"mi\""));
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &ann,
+            json!({"units_system": "metric"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    for (exercise, fields) in [
+        (&bench, vec![("reps_1", "5"), ("weight_1", "225")]),
+        (&run, vec![("duration", "60"), ("distance", "6.2")]),
+    ] {
+        let mut fields = fields;
+        fields.extend([
+            ("exercise_id", exercise.as_str()),
+            ("date", "2026-11-21"),
+            ("weight_unit", "lb"),
+            ("distance_unit", "mi"),
+        ]);
+        let r = post(&app, "/exercise/log", &ann, None, Some(&csrf), &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let logged = workouts(&app, &ann, "2026-11-21").await;
+    let set = logged
+        .iter()
+        .find_map(|w| w["sets"].as_array().filter(|s| !s.is_empty()))
+        .expect("the bench press sets");
+    // 225 lb, shown now in kg.
+    assert_eq!(set[0]["unit"], "kg");
+    assert_eq!(set[0]["weight"], json!(102.058283), "{set:?}");
+    let ran = logged.iter().find(|w| !w["distance"].is_null()).unwrap();
+    assert_eq!(ran["distance_unit"], "km");
+    let km = ran["distance"].as_f64().unwrap();
+    assert!((km - 9.978).abs() < 0.01, "6.2 mi is 9.978 km, got {km}");
+    // A refused form is shown again in the units it was typed in.
+    let r = post(
+        &app,
+        "/exercise/log",
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("exercise_id", &bench),
+            ("reps_1", "x"),
+            ("weight_1", "100"),
+            ("weight_unit", "lb"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("placeholder=\"lb\""), "{}", r.body);
 }
 
 #[tokio::test]

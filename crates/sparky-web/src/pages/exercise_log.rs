@@ -13,7 +13,7 @@ use serde::Deserialize;
 use sparky_app::exercises::{self, Exercise};
 use sparky_app::workouts::{self, LogWorkoutInput, SetInput};
 use sparky_core::exercise::met_calories;
-use sparky_core::{Amount, Date, ExerciseCategory};
+use sparky_core::{Amount, Date, DistanceUnit, ExerciseCategory, WeightUnit};
 use uuid::Uuid;
 
 use super::exercise::exercise_detail;
@@ -259,6 +259,10 @@ async fn log(
         .unwrap_or(SET_ROWS)
         .clamp(SET_ROWS, MAX_SET_ROWS);
     let add_rows = field("add_sets") == "1";
+    // In the units the form showed (a form left open while the units changed stored 100 lb
+    // as 100 kg); a form without them is read in the owner's units now.
+    let weight_unit = WeightUnit::parse(&field("weight_unit")).ok();
+    let distance_unit = DistanceUnit::parse(&field("distance_unit")).ok();
     // Rows as typed, and which of them are sets (their index in the input).
     let mut rows: Vec<(String, String)> = Vec::new();
     let mut sets: Vec<SetInput> = Vec::new();
@@ -277,7 +281,7 @@ async fn log(
             sets.push(SetInput {
                 reps,
                 weight: weight.map(Amount),
-                unit: None,
+                unit: weight_unit,
             });
             set_row.push(n);
         }
@@ -302,7 +306,7 @@ async fn log(
             date: date.and_then(|d| Date::new(d).ok()),
             duration_minutes: duration,
             distance: distance.map(Amount),
-            distance_unit: None,
+            distance_unit: distance.and(distance_unit),
             sets,
             calories_burned: calories.map(Amount),
             notes: Some(field("notes")),
@@ -367,6 +371,13 @@ async fn log(
         row.weight_error = errors.get(&format!("weight_{}", row.n)).map(str::to_string);
         row.reps = reps;
         row.weight = weight;
+    }
+    // Shown again in the units the numbers were typed in.
+    if let Some(u) = weight_unit {
+        v.weight_unit = u.as_str();
+    }
+    if let Some(u) = distance_unit {
+        v.distance_unit = u.as_str();
     }
     v.duration = field("duration");
     v.distance = field("distance");
