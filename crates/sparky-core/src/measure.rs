@@ -367,7 +367,7 @@ pub fn check_canonical(canonical: Decimal, dimension: Dimension) -> Result<(), M
 
 /// The plausible range of a built-in body type, in its canonical unit: beyond it a reading is
 /// a typo or a wrong unit (a body fat sent as the fraction 0.22, 1,000 kg, a height of 3 cm).
-/// Other types (steps, water, custom ones) have only their dimension's bounds.
+/// Custom types have only their dimension's bounds.
 pub fn plausible_range(kind: &str) -> Option<(Decimal, Decimal)> {
     Some(match kind {
         "weight" => (dec!(2), dec!(650)),
@@ -382,6 +382,9 @@ pub fn plausible_range(kind: &str) -> Option<(Decimal, Decimal)> {
         // A day's energy burned in activity and distance covered (an ultra race stays inside).
         "active_calories" => (dec!(0), dec!(20000)),
         "distance_km" => (dec!(0), dec!(1000)),
+        // One reading of steps or water: 10 million steps passed as a day's count.
+        "steps" => (dec!(0), dec!(300000)),
+        "water" => (dec!(0), dec!(20000)),
         _ => return None,
     })
 }
@@ -417,6 +420,8 @@ fn builtin_canonical_unit(kind: &str) -> &'static str {
         "sleep_hours" => "h",
         "active_calories" => "kcal",
         "distance_km" => "km",
+        "steps" => "steps",
+        "water" => MeasureUnit::Ml.as_str(),
         _ => MeasureUnit::Cm.as_str(),
     }
 }
@@ -449,8 +454,13 @@ mod tests {
         assert!(e.to_string().ends_with("not a fraction (0.22)"), "{e}");
         assert!(check_plausible("height", dec!(3)).is_err());
         assert!(check_plausible("resting_heart_rate", dec!(0.5)).is_err());
-        // Steps, water and custom types keep their dimension's bounds only.
+        // Zero steps or water is a reading; ten million steps is not.
         assert!(check_plausible("steps", dec!(0)).is_ok());
+        assert!(check_plausible("water", dec!(0)).is_ok());
+        let e = check_plausible("steps", dec!(10000000)).unwrap_err();
+        assert_eq!(e.to_string(), "must be between 0 and 300000 steps");
+        assert!(check_plausible("water", dec!(20001)).is_err());
+        // Custom types keep their dimension's bounds only.
         assert!(check_plausible("blood_glucose", dec!(0.5)).is_ok());
         let e = check_plausible("sleep_hours", dec!(30)).unwrap_err();
         assert_eq!(e.to_string(), "must be between 0 and 24 h");

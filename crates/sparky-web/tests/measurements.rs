@@ -1229,6 +1229,19 @@ async fn limits_are_said_in_the_unit_typed() {
         ("weight", 1000.0, Some("kg"), "must be between 2 and 650 kg"),
         ("body_fat", 150.0, None, "must be between 2 and 80 %"),
         ("body_fat", 90.0, None, "must be between 2 and 80 %"),
+        // Ten million steps or a barrel of water in one reading is a typo.
+        (
+            "steps",
+            10_000_000.0,
+            None,
+            "must be between 0 and 300000 steps",
+        ),
+        (
+            "water",
+            1000.0,
+            Some("fl oz"),
+            "must be between 0 and 676.2 fl oz",
+        ),
     ] {
         let mut body = json!({"type": kind, "value": value});
         if let Some(u) = unit {
@@ -1250,7 +1263,13 @@ async fn limits_are_said_in_the_unit_typed() {
     let list = app.get("/api/v1/measurements", &ann).await;
     assert_eq!(list.body["items"], json!([]), "{:?}", list.body);
     // What a message names as allowed is allowed (2 kg is 4.409 lb, 100 cm is 39.37 in).
-    for (kind, value) in [("weight", 4.5), ("neck", 39.3), ("neck", 4.0)] {
+    for (kind, value) in [
+        ("weight", 4.5),
+        ("neck", 39.3),
+        ("neck", 4.0),
+        ("water", 676.2),
+        ("steps", 300_000.0),
+    ] {
         let r = app
             .post(
                 "/api/v1/measurements",

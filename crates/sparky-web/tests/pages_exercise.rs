@@ -383,6 +383,23 @@ async fn bad_input_re_renders_the_form_and_stores_nothing() {
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("give sets, a duration"), "{}", r.body);
+    // Only zeros: nothing was done either.
+    let r = post(
+        &app,
+        "/exercise/log",
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("exercise_id", &bench),
+            ("date", &today),
+            ("duration", "0"),
+            ("calories", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("give sets, a duration"), "{}", r.body);
     assert!(workouts(&app, &ann, &today).await.is_empty());
 }
 

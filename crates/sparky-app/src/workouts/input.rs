@@ -222,11 +222,12 @@ impl LogWorkoutInput {
         let sets = parse_sets(&mut v, &self.sets);
         let calories_burned = parse_calories(&mut v, self.calories_burned);
         let notes = parse_notes(&mut v, self.notes.as_deref());
+        // Zeros alone say nothing was done (a 0-minute run was logged as a workout).
         v.check(
-            duration_minutes.is_some()
-                || distance.is_some()
+            duration_minutes.is_some_and(|d| d > 0)
+                || distance.as_ref().is_some_and(|d| !d.value.is_zero())
                 || !self.sets.is_empty()
-                || calories_burned.is_some(),
+                || calories_burned.is_some_and(|c| !c.is_zero()),
             "body",
             "give sets, a duration, a distance or calories burned",
         );
