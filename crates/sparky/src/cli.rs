@@ -246,8 +246,12 @@ pub enum MigrateAction {
     },
     /// Roll back the newest migration, or every migration down to and including VERSION, using `.down.sql` files.
     /// Refused while anything else is connected (stop `sparky serve` first); takes a backup first.
+    /// Without --yes it only says what it would roll back.
     Down {
         version: Option<String>,
+        /// Confirm: without it nothing is rolled back.
+        #[arg(long)]
+        yes: bool,
         /// Roll back without taking a backup first (a rollback drops what later migrations added).
         #[arg(long)]
         no_backup: bool,

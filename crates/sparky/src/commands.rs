@@ -81,8 +81,8 @@ pub(crate) async fn with_database<T>(
     with_database_creating(db, f).await
 }
 
-/// Runs `f` against the database, creating the embedded cluster when there is none (`migrate`,
-/// `doctor` and `restore` set one up).
+/// Runs `f` against the database, creating the embedded cluster when there is none (`migrate
+/// up` and `restore` set one up).
 pub(crate) async fn with_database_creating<T>(
     db: &DbArgs,
     f: impl AsyncFnOnce(&Located) -> anyhow::Result<T>,
@@ -104,6 +104,12 @@ async fn stop_if_ours(pg: EmbeddedPostgres) {
     }
 }
 
+/// Whether a migrate action may create the embedded cluster.
+enum ActionKind {
+    SetsUp,
+    NeedsOne,
+}
+
 async fn migrate_command(
     db: &DbArgs,
     args: &MigrationArgs,
@@ -118,8 +124,14 @@ async fn migrate_command(
         println!("{}", path.display());
         return Ok(ExitCode::SUCCESS);
     }
+    let action_kind = match action {
+        MigrateAction::Up { dry_run: false } => ActionKind::SetsUp,
+        _ => ActionKind::NeedsOne,
+    };
     let migrator = migrator(db, args)?;
-    with_database_creating(db, async |located| {
+    // Only `migrate up` sets a database up: looking at or rolling back one in a mistyped
+    // SPARKY_DATA_DIR made an empty cluster there.
+    let body = async |located: &Located| {
         let config = &located.owner;
         let client = sparky_db::connect(config).await?;
         match action {
@@ -175,7 +187,11 @@ async fn migrate_command(
                 println!("recorded new checksum {checksum} for {version}");
                 Ok(ExitCode::SUCCESS)
             }
-            MigrateAction::Down { version, no_backup } => {
+            MigrateAction::Down {
+                version,
+                no_backup,
+                yes,
+            } => {
                 // A rollback drops what later migrations added (columns, tables, the rows in
                 // them): never under a running server, and never without a copy to go back to.
                 let others = crate::backup::other_sessions(&client).await?;
@@ -186,8 +202,16 @@ async fn migrate_command(
                     );
                 }
                 // A mistyped or unapplied version is refused before the backup, not after.
-                migrator.down_versions(&client, version.as_deref()).await?;
+                let versions = migrator.down_versions(&client, version.as_deref()).await?;
                 drop(client);
+                if !yes {
+                    anyhow::bail!(
+                        "this rolls back {} (dropping what {} added, with the rows in it); run it \
+                         again with --yes. Nothing was rolled back",
+                        versions.join(", "),
+                        if versions.len() == 1 { "it" } else { "they" }
+                    );
+                }
                 if !no_backup {
                     let dir = crate::backup::backup_dir(db, None);
                     let (path, _) = crate::backup::take(
@@ -210,8 +234,12 @@ async fn migrate_command(
             }
             MigrateAction::New { .. } => unreachable!("handled above"),
         }
-    })
-    .await
+    };
+    if matches!(action_kind, ActionKind::SetsUp) {
+        with_database_creating(db, body).await
+    } else {
+        with_database(db, body).await
+    }
 }
 
 fn print_status(status: &migrate::Status) {
@@ -250,7 +278,7 @@ fn print_status(status: &migrate::Status) {
 
 async fn doctor_command(db: &DbArgs, args: &MigrationArgs, json: bool) -> anyhow::Result<ExitCode> {
     let migrator = migrator(db, args)?;
-    with_database_creating(db, async |located| {
+    with_database(db, async |located| {
         let client = sparky_db::connect(&located.owner).await?;
         let mut report = doctor::examine(&client, &db.app_role, &migrator).await?;
         report

@@ -199,8 +199,21 @@ async fn migrate_status_up_and_doctor() {
                 .is_none(),
         "no backup for a refused rollback"
     );
+    // Without --yes it only says what it would do.
     let out = run(sparky()
         .args(["migrate", "down"])
+        .env("DATABASE_URL", &url)
+        .env("SPARKY_DATA_DIR", backups.path()));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("this rolls back {newest}"))
+            && text(&out).contains("Nothing was rolled back"),
+        "{}",
+        text(&out)
+    );
+    assert!(!backups.path().join("backups").exists(), "{}", text(&out));
+    let out = run(sparky()
+        .args(["migrate", "down", "--yes"])
         .env("DATABASE_URL", &url)
         .env("SPARKY_DATA_DIR", backups.path()));
     assert!(out.status.success(), "{}", text(&out));
@@ -543,6 +556,10 @@ fn commands_on_a_directory_without_a_database_create_nothing() {
     for args in [
         &["export", "--user", "ann@example.com"][..],
         &["user", "list"][..],
+        &["doctor"][..],
+        &["migrate", "status"][..],
+        &["migrate", "up", "--dry-run"][..],
+        &["migrate", "down", "--yes"][..],
     ] {
         let out = run(sparky().args(args).env("SPARKY_DATA_DIR", &dir));
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
