@@ -371,6 +371,7 @@ fn finish_workout(w: OpenWorkout, out: &mut Parsed) {
         km: w.km.map(|k| k.round_dp(3)),
         unitless_distance: None,
         sets: Vec::new(),
+        notes: Vec::new(),
         version: None,
         earlier: None,
     }));

@@ -278,6 +278,7 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                     km: None,
                     unitless_distance: None,
                     sets: Vec::new(),
+                    notes: Vec::new(),
                     version: None,
                     earlier: None,
                 }));

@@ -466,6 +466,7 @@ fn workout(row: &Row, line: u64, keys: &mut Keys) -> Result<Record, String> {
         km,
         unitless_distance: None,
         sets: Vec::new(),
+        notes: Vec::new(),
         version: None,
         earlier: None,
     }))

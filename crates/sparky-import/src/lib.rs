@@ -372,6 +372,9 @@ pub struct WorkoutRecord {
     pub unitless_distance: Option<Decimal>,
     /// Strength sets, in order.
     pub sets: Vec<SetRecord>,
+    /// What the file says that the sets cannot hold ("set 3: assisted 20 kg, RPE 8"), for the
+    /// workout's notes.
+    pub notes: Vec<String>,
     /// A digest of what the record holds, for apps whose exports repeat every session whole
     /// under the same key: another version under an imported key replaces what the earlier
     /// import stored (a set corrected or added since). None: a record is never revised.

@@ -1275,6 +1275,22 @@ async fn a_later_strong_export_replaces_a_changed_session() {
             .get(0)
     };
     assert_eq!(sets(&app).await.as_deref(), Some("10x40 8x60 6x62.5"));
+    // The set's RPE and note are kept in the workout's notes.
+    let notes: Option<String> = app
+        .db
+        .owner_client()
+        .await
+        .query_one(
+            "SELECT notes FROM exercise_diary WHERE exercise_name LIKE 'Bench Press%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        notes.as_deref(),
+        Some("Bench Press (Barbell), from Strong\n\nset 3: RPE 8, felt strong")
+    );
     // In Strong the third set is corrected to 65 kg and a fourth added.
     let newer = first.replace(
         "\"Bench Press (Barbell)\",3,62.5,6,0,0,\"felt strong\",,8\n",

@@ -341,7 +341,7 @@ pub(super) async fn workouts(
             Ok(Worked {
                 exercise_id: hit.map(|h| h.0),
                 name: hit.map(|h| h.1.clone()).unwrap_or_else(|| name.clone()),
-                note: format!("{name}, from {}", unit_name(source)),
+                note: workout_note(&name, unit_name(source), &r.notes),
                 minutes,
                 km: km.map(|k| sparky_core::units::round_dp(k, VALUE_SCALE)),
                 kcal,
@@ -428,4 +428,18 @@ pub(super) async fn replaced_day_totals(
         replaced = rows.iter().map(|r| r.get(0)).collect();
     }
     Ok(replaced)
+}
+
+/// An imported workout's notes: its name as the file gave it and the app it came from, then
+/// what the file says of it that its sets cannot hold (an assisting weight, RPE, a set's
+/// note), within the notes' length.
+fn workout_note(name: &str, source: &str, notes: &[String]) -> String {
+    let mut note = format!("{name}, from {source}");
+    if !notes.is_empty() {
+        note.push_str("\n\n");
+        note.push_str(&notes.join("\n"));
+    }
+    note.chars()
+        .take(crate::workouts::input::MAX_NOTES_CHARS)
+        .collect()
 }

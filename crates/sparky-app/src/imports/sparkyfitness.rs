@@ -201,6 +201,7 @@ pub async fn read(source: &Client) -> AppResult<Vec<SourceUser>> {
             km: None,
             unitless_distance: None,
             sets: Vec::new(),
+            notes: Vec::new(),
             version: None,
             earlier: None,
         }));

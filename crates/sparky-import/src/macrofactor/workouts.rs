@@ -153,6 +153,8 @@ pub(super) fn read(
             km,
             unitless_distance: None,
             clock: time.is_some(),
+            note: None,
+            exercise_note: None,
         });
     }
     out.extend(gather(rows, Parsed::default()));

@@ -5,7 +5,9 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{gather, mass_unit, negative_set, number, positive, row_units, set_of, SetRow, Table};
+use super::{
+    gather, mass_unit, negative_set, number, positive, row_units, set_note, set_of, SetRow, Table,
+};
 use crate::{Area, ImportError, ImportResult, Options, Parsed};
 
 /// Reads FitNotes' workout data export (either format).
@@ -95,6 +97,8 @@ pub fn parse_fitnotes(data: &[u8], options: &Options) -> ImportResult<Parsed> {
             km,
             unitless_distance,
             clock: false,
+            note: set_note(weight, weight_unit, None, get("comment")),
+            exercise_note: None,
         });
     }
     Ok(gather(rows, out))

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use sparky_core::units::mi_to_km;
 use sparky_core::WeightUnit;
 
-use super::{date_time, gather, negative_set, number, positive, set_of, SetRow, Table};
+use super::{date_time, gather, negative_set, number, positive, set_note, set_of, SetRow, Table};
 use crate::{Area, ImportError, ImportResult, Options, Parsed};
 
 /// Reads Hevy's workouts CSV export.
@@ -75,6 +75,8 @@ pub fn parse_hevy(data: &[u8], options: &Options) -> ImportResult<Parsed> {
             km: positive(distance).map(|d| if miles { mi_to_km(d) } else { d }),
             unitless_distance: None,
             clock: true,
+            note: set_note(weight, Some(weight_unit), get("rpe"), None),
+            exercise_note: get("exercise_notes").map(str::trim).map(str::to_string),
         });
     }
     Ok(gather(rows, out))

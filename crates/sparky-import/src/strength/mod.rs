@@ -50,6 +50,32 @@ pub(crate) struct SetRow {
     pub unitless_distance: Option<Decimal>,
     /// `started` has a real time of day (FitNotes gives only the day).
     pub clock: bool,
+    /// What the file says of this set that a set cannot hold (an assisting weight, RPE, the
+    /// set's note), kept in the workout's notes as "set N: …".
+    pub note: Option<String>,
+    /// A note on the whole exercise or session, repeated on its rows (kept once).
+    pub exercise_note: Option<String>,
+}
+
+/// A set row's note: an assisting (negative) weight, its RPE and its own note, or none.
+pub(crate) fn set_note(
+    weight: Option<Decimal>,
+    unit: Option<WeightUnit>,
+    rpe: Option<&str>,
+    text: Option<&str>,
+) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(w) = weight.filter(|w| *w < Decimal::ZERO) {
+        let unit = unit.map(|u| format!(" {}", u.as_str())).unwrap_or_default();
+        parts.push(format!("assisted {}{unit}", (-w).normalize()));
+    }
+    if let Some(rpe) = rpe.map(str::trim).filter(|r| !r.is_empty() && *r != "0") {
+        parts.push(format!("RPE {rpe}"));
+    }
+    if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
+        parts.push(text.to_string());
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// One workout per exercise of a session, in the order they first appear.
@@ -76,6 +102,20 @@ pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
     for group in &groups {
         let first = &group[0];
         let sets: Vec<SetRecord> = group.iter().filter_map(|r| r.set.clone()).collect();
+        // The exercise's notes once, then each set's by its place in the exercise.
+        let mut notes: Vec<String> = Vec::new();
+        for r in group {
+            if let Some(n) = &r.exercise_note {
+                if !notes.contains(n) {
+                    notes.push(n.clone());
+                }
+            }
+        }
+        for (n, r) in group.iter().enumerate() {
+            if let Some(note) = &r.note {
+                notes.push(format!("set {}: {note}", n + 1));
+            }
+        }
         let seconds = sum(group.iter().map(|r| r.seconds));
         let km = sum(group.iter().map(|r| r.km));
         let unitless_distance = sum(group.iter().map(|r| r.unitless_distance));
@@ -127,13 +167,19 @@ pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
             crate::opt_text(unitless_distance),
         ];
         let earlier_version = crate::version_of(&content.each_ref().map(String::as_str));
-        let version = crate::version_of(&[
+        let notes_text = notes.join("\n");
+        let mut version_of: Vec<&str> = vec![
             &first.exercise,
             &content[0],
             &content[1],
             &content[2],
             &content[3],
-        ]);
+        ];
+        // Only with notes: a session imported before notes were read keeps its version.
+        if !notes.is_empty() {
+            version_of.push(&notes_text);
+        }
+        let version = crate::version_of(&version_of);
         out.records.push(Record::Workout(WorkoutRecord {
             key,
             line: first.line,
@@ -148,6 +194,7 @@ pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
             km: km.map(|k| k.round_dp(3)),
             unitless_distance: unitless_distance.map(|d| d.round_dp(3)),
             sets,
+            notes,
             version: Some(version),
             earlier: Some(EarlierKey {
                 key: earlier_key,
@@ -240,7 +287,8 @@ fn sum(values: impl Iterator<Item = Option<Decimal>>) -> Option<Decimal> {
 
 /// A set from its reps and weight; none when it has neither (a cardio row, an empty row).
 /// Why a set row cannot be a set: a negative number of reps (it became "no reps", silently).
-/// A negative weight stays what it was, no weight: apps write assistance that way.
+/// A negative weight is no weight on the set: apps write assistance that way (see
+/// [`set_note`], which keeps it in the notes).
 pub(crate) fn negative_set(reps: Option<Decimal>, _weight: Option<Decimal>) -> Option<String> {
     reps.is_some_and(|r| r < Decimal::ZERO)
         .then(|| "a negative number of reps".into())

@@ -3,8 +3,8 @@
 //! with `Weight Unit` and `Distance Unit` columns. Rest timer rows are skipped.
 
 use super::{
-    date_time, duration_minutes, gather, negative_set, number, positive, row_units, set_of, SetRow,
-    Table,
+    date_time, duration_minutes, gather, negative_set, number, positive, row_units, set_note,
+    set_of, SetRow, Table,
 };
 use crate::{Area, ImportError, ImportResult, Options, Parsed};
 use sparky_core::WeightUnit;
@@ -91,6 +91,8 @@ pub fn parse_strong(data: &[u8], options: &Options) -> ImportResult<Parsed> {
             km,
             unitless_distance,
             clock: true,
+            note: set_note(weight, weight_unit, get("rpe"), get("notes")),
+            exercise_note: get("workout_notes").map(str::trim).map(str::to_string),
         });
     }
     Ok(gather(rows, out))
@@ -209,6 +211,39 @@ mod tests {
             "{:?}",
             p.skipped
         );
+    }
+
+    /// What a set cannot hold (an assisting weight, RPE, the set's note, the session's note)
+    /// is kept for the workout's notes, not dropped.
+    #[test]
+    fn assistance_rpe_and_notes_are_kept() {
+        let csv = "Date;Workout Name;Exercise Name;Set Order;Weight;Weight Unit;Reps;RPE;Distance;Distance Unit;Seconds;Notes;Workout Notes;Workout Duration\n\
+                   2025-11-04 07:30:00;Pull;Pull Up (Assisted);1;-20;kg;8;;;;;;Felt good;1h\n\
+                   2025-11-04 07:30:00;Pull;Pull Up (Assisted);2;-15;kg;6;8.5;;;;\"a \"\"quoted\"\" note\";Felt good;1h\n\
+                   2025-11-04 07:30:00;Pull;Pull Up (Assisted);3;;;5;;;;;;Felt good;1h\n";
+        let p = parse_strong(csv.as_bytes(), &Options::default()).unwrap();
+        assert!(p.skipped.is_empty(), "{:?}", p.skipped);
+        let w = workouts(&p);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].sets.len(), 3);
+        assert_eq!(w[0].sets[0].weight, None, "an assisting weight is no load");
+        assert_eq!(
+            w[0].notes,
+            vec![
+                "Felt good".to_string(),
+                "set 1: assisted 20 kg".into(),
+                "set 2: assisted 15 kg, RPE 8.5, a \"quoted\" note".into(),
+            ]
+        );
+        // Without notes a session keeps the version an import without them stored.
+        let plain = "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps\n\
+                     2025-11-04 07:30:00,Leg,1h,Squat (Barbell),1,100,5\n";
+        let with_note = "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Notes\n\
+                         2025-11-04 07:30:00,Leg,1h,Squat (Barbell),1,100,5,\n";
+        let a = workouts(&parse_strong(plain.as_bytes(), &Options::default()).unwrap())[0].clone();
+        let b =
+            workouts(&parse_strong(with_note.as_bytes(), &Options::default()).unwrap())[0].clone();
+        assert_eq!(a.version, b.version);
     }
 
     #[test]
