@@ -135,6 +135,7 @@ async fn strength_sets_and_cardio_are_logged_with_records_and_history() {
             ("reps_3", ""),
             ("weight_3", ""),
             ("duration", "40"),
+            ("notes", "paused <reps>"),
         ],
     )
     .await;
@@ -208,6 +209,13 @@ async fn strength_sets_and_cardio_are_logged_with_records_and_history() {
     let page = get(&app, "/exercise", &ann, None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("30 min · 3.1 mi"), "{}", page.body);
+    // A workout's notes show when it is opened, escaped.
+    assert!(
+        page.body
+            .contains("<p class=\"notes small\">paused &#60;reps&#62;</p>"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Longest distance"));
     assert!(page.body.contains("3.1 mi"));
     assert!(page.body.contains("Fastest pace"));

@@ -55,6 +55,8 @@ pub struct EntryRow {
     pub detail: String,
     pub kcal: String,
     pub hint: String,
+    /// The workout's notes (an import's "set 2: assisted 15 kg"), shown when it is opened.
+    pub notes: String,
 }
 
 pub struct DayGroup {
@@ -288,6 +290,7 @@ async fn history(page: &mut Page, shell: &Shell, v: &mut ExerciseView) -> Result
                     } else {
                         String::new()
                     },
+                    notes: w.notes.clone().unwrap_or_default(),
                 })
                 .collect(),
         })
