@@ -693,6 +693,29 @@ async fn the_assistant_sets_weekday_targets_and_undo_restores_the_days() {
     .result;
     assert_eq!(day["week"]["budget"], 11200.0, "{day}");
     assert_eq!(day["week"]["from"], "2026-06-29", "{day}");
+    assert!(day.get("partial").is_none(), "{day}");
+    // A quick add without macros leaves the day's protein a lower bound, and the model is
+    // told so.
+    for entry in [
+        json!({"name": "Chicken", "meal": "lunch", "calories": 200, "protein": 30, "date": "2026-07-01"}),
+        json!({"name": "Cake", "meal": "snacks", "calories": 300, "date": "2026-07-01"}),
+    ] {
+        sparky_app::assistant::tools::call(&mut tx, &ctx, "quick_add", entry)
+            .await
+            .unwrap();
+    }
+    let day = sparky_app::assistant::tools::call(
+        &mut tx,
+        &ctx,
+        "read_day",
+        json!({"date": "2026-07-01"}),
+    )
+    .await
+    .unwrap()
+    .result;
+    let partial = day["partial"].as_array().expect("partial nutrients");
+    assert!(partial.contains(&json!("protein")), "{day}");
+    assert!(day["partial_note"].as_str().unwrap().contains("at least"));
     // A bad day is refused with the day named, and writes nothing.
     let err = sparky_app::assistant::tools::call(
         &mut tx,

@@ -33,10 +33,19 @@ pub(super) async fn read_day(tx: &mut UserTx, a: DayArgs) -> AppResult<ToolOutpu
                    "totals": m.totals})
         })
         .collect();
-    Ok(ToolOutput::read(json!({
+    let mut out = json!({
         "date": date, "meals": meals, "eaten": summary.eaten, "burned_kcal": summary.burned,
         "net_kcal": summary.net_calories, "water_ml": summary.water_ml, "weight_kg": summary.weight_kg,
-        "targets": summary.targets, "remaining": summary.remaining, "week": summary.week})))
+        "targets": summary.targets, "remaining": summary.remaining, "week": summary.week});
+    // Nutrients some entries do not know: their totals are lower bounds (the model said
+    // "you had 20 g of protein" of a day of quick adds without macros).
+    if !summary.partial.is_empty() {
+        out["partial"] = json!(summary.partial);
+        out["partial_note"] = json!(
+            "some entries do not know these nutrients: their totals are at least what is shown"
+        );
+    }
+    Ok(ToolOutput::read(out))
 }
 
 #[derive(Deserialize)]
