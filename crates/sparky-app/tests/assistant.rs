@@ -1119,6 +1119,22 @@ async fn body_tools_read_what_people_say_and_refuse_nothing() {
             "{err}"
         );
     }
+    // A unit that is no volume is named with water's units only.
+    for unit in ["glasses", "kg"] {
+        let err = call(&mut tx, "log_water", json!({"amount": 2, "unit": unit}))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!(
+                "unknown unit \"{unit}\" for water; use ml, l, fl oz"
+            )) && !err.contains(" lb"),
+            "{err}"
+        );
+    }
+    call(&mut tx, "log_water", json!({"amount": 2, "unit": "cups"}))
+        .await
+        .unwrap();
     let err = call(
         &mut tx,
         "log_measurement",
@@ -1132,7 +1148,7 @@ async fn body_tools_read_what_people_say_and_refuse_nothing() {
     );
     let rows: Vec<String> = tx
         .query(
-            "SELECT type || '=' || round(value, 2)::text FROM measurements ORDER BY type",
+            "SELECT type || '=' || round(value, 2)::text FROM measurements ORDER BY type, value",
             &[],
         )
         .await
@@ -1140,8 +1156,8 @@ async fn body_tools_read_what_people_say_and_refuse_nothing() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    // 8 fl oz = 236.59 ml.
-    assert_eq!(rows, ["body_fat=21.50", "water=236.59"]);
+    // 8 fl oz = 236.59 ml, 2 cups = 473.18 ml.
+    assert_eq!(rows, ["body_fat=21.50", "water=236.59", "water=473.18"]);
 }
 
 /// Undo leaves a row the user changed since (water corrected by hand): it is theirs now.

@@ -163,6 +163,22 @@ pub(super) async fn log_water(
         Some(u) if u.eq_ignore_ascii_case("oz") => "fl oz".to_string(),
         Some(u) => u.to_string(),
     };
+    // Named among water's units, not every type's ("glasses": use g, kg, lb, in, …).
+    use sparky_core::measure::{Dimension, MeasureUnit};
+    if !MeasureUnit::parse(&unit).is_ok_and(|u| u.dimension() == Dimension::Volume) {
+        let names: Vec<&str> = Dimension::Volume
+            .units()
+            .iter()
+            .map(|u| u.as_str())
+            .collect();
+        return Err(AppError::invalid(
+            "unit",
+            format!(
+                "unknown unit \"{unit}\" for water; use {}",
+                names.join(", ")
+            ),
+        ));
+    }
     let m = MeasurementArgs {
         kind: "water".into(),
         value: a.amount,
