@@ -314,6 +314,26 @@ async fn not_set_up_rate_limited_and_over_budget_are_clear_errors() {
     assert_eq!(r.body["items"], json!([]), "{:?}", r.body);
     let (status, body) = chat(&app, &ann, json!({"message": "hi"})).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body:?}");
+
+    // The budget holds within a turn: once an answer's 19 tokens spent the 15 left, its tool
+    // call is run and stored, but no further model call is made.
+    let fake = FakeAi::start().await;
+    let mut a = instance(&fake);
+    a.instance.daily_tokens = 15;
+    let app = spawn(a).await;
+    let (_, cat) = app.user("cat@example.com").await;
+    let before = fake.requests().len();
+    fake.push(Script::answer(
+        call(0, "c1", "read_goals", json!({})),
+        Finish::ToolCalls,
+    ));
+    fake.push(Script::text(&["never asked for"]));
+    let (status, events) = chat(&app, &cat, json!({"message": "my goals?"})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(fake.requests().len(), before + 1, "{events:?}");
+    let (name, last) = events.last().unwrap();
+    assert_eq!(name, "error", "{events:?}");
+    assert_eq!(last["code"], "token_budget", "{last}");
 }
 
 #[tokio::test]

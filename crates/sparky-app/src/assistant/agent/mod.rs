@@ -42,6 +42,10 @@ pub struct AgentSettings {
     /// Estimated tokens of history sent with each call (default 12,000).
     pub context_budget: usize,
     pub max_tokens: Option<u32>,
+    /// Tokens left of the user's daily budget when the turn started: the turn makes no further
+    /// model call once it has spent them (checked only at the start, one turn of 8 calls
+    /// spent past the budget). None: no budget.
+    pub tokens_left: Option<u64>,
 }
 
 impl AgentSettings {
@@ -53,6 +57,7 @@ impl AgentSettings {
             max_steps: 8,
             context_budget: 12_000,
             max_tokens: None,
+            tokens_left: None,
         }
     }
 }

@@ -52,6 +52,12 @@ pub async fn run(
                     "step_limit".to_string(),
                     format!("stopped after {n} model calls without an answer"),
                 ),
+                StepError::TokenBudget => (
+                    "token_budget".to_string(),
+                    "stopped: this answer used up today's assistant token budget (it starts \
+                     again at midnight UTC); what was done so far is kept"
+                        .to_string(),
+                ),
             };
             // The failure is part of the history (best effort: the database may be the problem).
             if let Ok(mut tx) = db.as_user(turn.user_id).await {
@@ -88,6 +94,7 @@ pub(super) enum StepError {
     Ai(sparky_ai::AiError),
     App(AppError),
     StepLimit(usize),
+    TokenBudget,
 }
 
 impl From<AppError> for StepError {
@@ -121,7 +128,13 @@ async fn run_steps(
     let mut messages = turn.context.clone();
     let mut cards: Vec<Card> = Vec::new();
     let (mut tokens_in, mut tokens_out) = (0u32, 0u32);
-    for _ in 0..settings.max_steps {
+    for step in 0..settings.max_steps {
+        // The daily budget holds within a turn too: no further call once this turn spent
+        // what was left (the tool results of the last call are stored already).
+        let spent = u64::from(tokens_in) + u64::from(tokens_out);
+        if step > 0 && settings.tokens_left.is_some_and(|left| spent >= left) {
+            return Err(StepError::TokenBudget);
+        }
         let request = ChatRequest {
             model: model.clone(),
             system: Some(turn.system.clone()),

@@ -105,6 +105,7 @@ pub async fn start(tx: &mut UserTx, a: &Assistant) -> AppResult<AgentSettings> {
     settings.vision_model = vision_model;
     settings.max_steps = i.max_steps;
     settings.context_budget = i.context_tokens;
+    settings.tokens_left = Some(i.daily_tokens.saturating_sub(tokens_today).max(0) as u64);
     Ok(settings)
 }
 
