@@ -1377,3 +1377,47 @@ async fn tool_refusals_name_the_tools_arguments() {
         );
     }
 }
+
+/// A period with more workouts than a read returns gives the newest ones, and says how many
+/// were left out and from which day (the oldest 200 of a strength log were returned).
+#[tokio::test]
+async fn read_workouts_gives_the_newest_when_there_are_more() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let mut tx = db.as_user(ann).await.unwrap();
+    // 1,104 workouts over 92 days, 12 a day: more than one page of the range read.
+    tx.execute(
+        "INSERT INTO exercise_diary (user_id, exercise_name, entry_date, performed_at,
+                                     duration_minutes)
+         SELECT auth.uid(), 'Row ' || g, date '2026-01-01' + (g / 12),
+                (date '2026-01-01' + (g / 12)) + time '12:00' + g * interval '1 second', 10
+         FROM generate_series(0, 1103) g",
+        &[],
+    )
+    .await
+    .unwrap();
+    let ctx = Default::default();
+    let read = sparky_app::assistant::tools::call(
+        &mut tx,
+        &ctx,
+        "read_workouts",
+        json!({"from": "2026-01-01", "to": "2026-04-02"}),
+    )
+    .await
+    .unwrap()
+    .result;
+    let listed = read["workouts"].as_array().unwrap();
+    assert_eq!(listed.len(), 200);
+    assert_eq!(read["more"], true);
+    // The last day, 2026-04-02, is in; 1104 - 200 = 904 before are not.
+    assert_eq!(listed.last().unwrap()["date"], "2026-04-02", "{read}");
+    assert!(
+        read["note"]
+            .as_str()
+            .unwrap()
+            .contains("the newest 200 of 1104 workouts")
+            && read["note"].as_str().unwrap().contains("904 before"),
+        "{read}"
+    );
+}

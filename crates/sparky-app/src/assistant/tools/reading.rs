@@ -209,12 +209,28 @@ pub(super) struct WorkoutsArgs {
 pub(super) async fn read_workouts(tx: &mut UserTx, a: WorkoutsArgs) -> AppResult<ToolOutput> {
     let who = acting(a.user_id);
     let (from, to) = period(tx, who, a.from.as_deref(), a.to.as_deref(), 30, 92).await?;
-    let page =
-        crate::paging::PageRequest::parse(Some(MAX_READ_ROWS), None, crate::workouts::RANGE_LIMIT)?;
-    let request = crate::workouts::RangeRequest::new(from, to, page)?;
-    let range = crate::workouts::range(tx, who, &request).await?;
-    let workouts: Vec<Value> = range
-        .entries
+    // The newest ones when there are more (a strength log of six exercises a day holds 550
+    // in 92 days; the oldest 200 were returned). Bounded: 92 days of at most 100 a day.
+    let limit = crate::workouts::RANGE_LIMIT.max;
+    let mut entries: Vec<crate::workouts::Workout> = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = crate::paging::PageRequest::parse(
+            Some(limit),
+            cursor.as_deref(),
+            crate::workouts::RANGE_LIMIT,
+        )?;
+        let request = crate::workouts::RangeRequest::new(from, to, page)?;
+        let range = crate::workouts::range(tx, who, &request).await?;
+        entries.extend(range.entries);
+        match range.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let left_out = entries.len().saturating_sub(MAX_READ_ROWS as usize);
+    let kept = &entries[left_out..];
+    let workouts: Vec<Value> = kept
         .iter()
         .map(|w| {
             let sets: Vec<Value> = w
@@ -228,6 +244,13 @@ pub(super) async fn read_workouts(tx: &mut UserTx, a: WorkoutsArgs) -> AppResult
                    "sets": sets, "calories_burned": w.calories_burned, "notes": w.notes})
         })
         .collect();
-    Ok(ToolOutput::read(json!({
-        "from": from, "to": to, "workouts": workouts, "more": range.next_cursor.is_some()})))
+    let mut out = json!({"from": from, "to": to, "workouts": workouts, "more": left_out > 0});
+    if left_out > 0 {
+        out["note"] = json!(format!(
+            "the newest {MAX_READ_ROWS} of {} workouts, from {}; ask for an earlier period for the {left_out} before",
+            entries.len(),
+            kept.first().map(|w| w.date.to_string()).unwrap_or_default()
+        ));
+    }
+    Ok(ToolOutput::read(out))
 }
