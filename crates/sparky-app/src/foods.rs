@@ -310,7 +310,7 @@ fn servings_select() -> String {
         "SELECT n.food_item_id, n.id AS serving_id, n.serving_size, n.serving_unit, n.serving_weight_g,
                 n.is_default, {}
          FROM nutrition_data n WHERE n.food_item_id = ANY($1)
-         ORDER BY n.is_default DESC, n.created_at, n.id",
+         ORDER BY n.is_default DESC, n.created_at, n.serving_weight_g NULLS LAST, n.serving_unit, n.serving_size, n.id",
         nutrient_columns("n", "n_")
     )
 }

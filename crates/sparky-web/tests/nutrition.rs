@@ -1336,3 +1336,39 @@ async fn parts_do_not_outweigh_their_whole() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
 }
+
+/// A food's servings come back in one order every time: the default first, then by weight
+/// (they came in the random order of their ids).
+#[tokio::test]
+async fn servings_come_back_default_first_then_by_weight() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let serving = |size: f64, unit: &str, grams: f64, default: bool| {
+        json!({"size": size, "unit": unit, "weight_g": grams, "is_default": default,
+               "nutrients": {"calories": grams * 3.8}})
+    };
+    let food = create_food(
+        &app,
+        &ann,
+        json!({"name": "Oats", "servings": [
+            serving(1.0, "cup", 81.0, false),
+            serving(0.5, "cup", 40.5, true),
+            serving(100.0, "g", 100.0, false),
+            serving(1.0, "oz", 28.35, false),
+            serving(1.0, "tbsp", 5.0, false),
+        ]}),
+    )
+    .await;
+    let id = food["id"].as_str().unwrap();
+    for _ in 0..3 {
+        let r = app.get(&format!("/api/v1/foods/{id}"), &ann).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        let weights: Vec<f64> = r.body["servings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["weight_g"].as_f64().unwrap())
+            .collect();
+        assert_eq!(weights, [40.5, 5.0, 28.35, 81.0, 100.0], "{:?}", r.body);
+    }
+}

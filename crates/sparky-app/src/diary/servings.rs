@@ -32,7 +32,7 @@ pub(crate) async fn food_servings(
                         n.serving_weight_g, {}
                  FROM food_items f JOIN nutrition_data n ON n.food_item_id = f.id
                  WHERE f.id = $1
-                 ORDER BY n.is_default DESC, n.created_at, n.id",
+                 ORDER BY n.is_default DESC, n.created_at, n.serving_weight_g NULLS LAST, n.serving_unit, n.serving_size, n.id",
                 nutrient_columns("n", "n_")
             ),
             &[&food_id],
@@ -82,7 +82,7 @@ pub(crate) async fn foods_servings(
                         n.serving_unit, n.serving_weight_g, {}
                  FROM food_items f JOIN nutrition_data n ON n.food_item_id = f.id
                  WHERE f.id = ANY($1)
-                 ORDER BY f.id, n.is_default DESC, n.created_at, n.id",
+                 ORDER BY f.id, n.is_default DESC, n.created_at, n.serving_weight_g NULLS LAST, n.serving_unit, n.serving_size, n.id",
                 nutrient_columns("n", "n_")
             ),
             &[&food_ids],
