@@ -509,92 +509,41 @@ pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Food>> {
         )
         .await?
     } else {
-        let query = food_search::Query::parse(q);
-        // Lower-cased, accents folded: what `search_text` holds.
-        let q = &query.text;
-        let mut prefixes = query.prefixes();
-        if prefixes.is_empty() {
-            // Only punctuation: look for it as typed.
-            prefixes.push(q.to_string());
-        }
-        let patterns: Vec<String> = prefixes
-            .iter()
-            .map(|p| format!("%{}%", like_escape(p)))
-            .collect();
-        let word = query.longest_prefix().unwrap_or(q.as_str()).to_string();
-        let pattern = format!("%{}%", like_escape(&word));
-        // The catalog intersects the longest three words of three letters or more (shorter
-        // ones would match most of it); two or more: one trigram index scan for all of them.
-        let mut index_prefixes: Vec<String> = prefixes
-            .iter()
-            .filter(|p| p.chars().count() >= 3)
-            .cloned()
-            .collect();
-        index_prefixes.sort_by_key(|p| std::cmp::Reverse(p.chars().count()));
-        index_prefixes.truncate(3);
-        // Every text starting with a prefix sorts (byte-wise) between it and it + the last
-        // code point. One word: names starting with it ("egg" for "Egg, whole"); several:
-        // names starting with the whole query.
-        let name_prefix = if prefixes.len() == 1 {
-            prefixes[0].clone()
-        } else {
-            q.to_string()
-        };
-        let name_upper = format!("{name_prefix}\u{10FFFF}");
-        let word_upper = format!("{word}\u{10FFFF}");
-        // Every page of one search ranks the same list: the first page chooses how many
-        // candidates to take and whether to search broadly, and its cursor carries both
-        // (pages ranked from different candidates repeated and skipped foods).
         let chain: Option<SearchChain> = s.page.cursor.as_ref().and_then(|c| c.with());
-        let candidates = chain
-            .map_or((offset + fetch) * 2, |c| c.candidates)
-            .clamp(MIN_CANDIDATES, MAX_RANKED) as i32;
-        let search = |substring: &'static bool, fuzzy: &'static bool| {
-            let params: [&(dyn ToSql + Sync); 13] = [
-                q,
-                &name_prefix,
-                &name_upper,
-                &word,
-                &word_upper,
-                &index_prefixes,
-                &pattern,
-                &patterns,
-                &candidates,
-                substring,
-                fuzzy,
-                &s.user_id,
-                &MAX_MATCHES,
-            ];
-            params
-        };
-        let fuzzy = if q.chars().count() >= 4 {
-            &true
-        } else {
-            &false
-        };
-        let mut broad = chain.is_some_and(|c| c.broad);
-        let mut rows = tx
-            .query(
-                SEARCH_SQL,
-                &if broad {
-                    search(&true, fuzzy)
-                } else {
-                    search(&false, &false)
-                },
-            )
-            .await?;
-        // Too few on the first page: search again with substrings inside words and (typo
-        // tolerance, from four letters) near matches included; near matches rank after every
-        // exact-spelling match.
-        if chain.is_none() && offset == 0 && (rows.len() as i64) < fetch {
-            broad = true;
-            rows = tx.query(SEARCH_SQL, &search(&true, fuzzy)).await?;
+        let query = food_search::Query::parse(q);
+        let (rows, mut next) = matching_rows(tx, &query, s.user_id, chain, offset, fetch).await?;
+        let mut ranked = rank(&query, rows, 0, MAX_MATCHES);
+        // Few matches: also the catalog's name for a word of the query ("courgette" finds
+        // zucchini, "porridge" oats), after what the words found themselves. Every page of
+        // the search does the same, so the pages rank one list.
+        let synonyms = chain.map_or(offset == 0 && (ranked.len() as i64) < fetch, |c| c.synonyms);
+        if let Some(other) = synonyms
+            .then(|| food_search::synonym_query(&query.text))
+            .flatten()
+        {
+            let other = food_search::Query::parse(&other);
+            let other_chain = chain.map(|c| SearchChain {
+                broad: c.synonym_broad,
+                ..c
+            });
+            let (rows, found) =
+                matching_rows(tx, &other, s.user_id, other_chain, offset, fetch).await?;
+            let seen: std::collections::HashSet<Uuid> =
+                ranked.iter().map(|r| r.get::<_, Uuid>("id")).collect();
+            let rows = rows
+                .into_iter()
+                .filter(|r| !seen.contains(&r.get::<_, Uuid>("id")))
+                .collect();
+            ranked.extend(rank(&other, rows, 0, MAX_MATCHES));
+            next.synonyms = true;
+            next.synonym_broad = found.broad;
         }
-        next_chain = Some(SearchChain {
-            candidates: candidates as i64,
-            broad,
-        });
-        rank(&query, rows, offset, fetch)
+        next_chain = Some(next);
+        ranked
+            .into_iter()
+            .skip(offset as usize)
+            .take(fetch as usize)
+            .collect()
     };
     // The ranking query returns the foods' own columns; only their servings are read next.
     let more = rows.len() as i64 > limit && offset + 2 * limit <= MAX_RANKED;
@@ -622,6 +571,105 @@ pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Food>> {
     })
 }
 
+/// The rows matching `query` for a page at `offset` (see [`search`]), and how they were found.
+async fn matching_rows(
+    tx: &mut UserTx,
+    query: &food_search::Query,
+    user_id: Option<Uuid>,
+    chain: Option<SearchChain>,
+    offset: i64,
+    fetch: i64,
+) -> AppResult<(Vec<tokio_postgres::Row>, SearchChain)> {
+    // Lower-cased, accents folded: what `search_text` holds.
+    let q = &query.text;
+    let mut prefixes = query.prefixes();
+    if prefixes.is_empty() {
+        // Only punctuation: look for it as typed.
+        prefixes.push(q.to_string());
+    }
+    let patterns: Vec<String> = prefixes
+        .iter()
+        .map(|p| format!("%{}%", like_escape(p)))
+        .collect();
+    let word = query.longest_prefix().unwrap_or(q.as_str()).to_string();
+    let pattern = format!("%{}%", like_escape(&word));
+    // The catalog intersects the longest three words of three letters or more (shorter
+    // ones would match most of it); two or more: one trigram index scan for all of them.
+    let mut index_prefixes: Vec<String> = prefixes
+        .iter()
+        .filter(|p| p.chars().count() >= 3)
+        .cloned()
+        .collect();
+    index_prefixes.sort_by_key(|p| std::cmp::Reverse(p.chars().count()));
+    index_prefixes.truncate(3);
+    // Every text starting with a prefix sorts (byte-wise) between it and it + the last
+    // code point. One word: names starting with it ("egg" for "Egg, whole"); several:
+    // names starting with the whole query.
+    let name_prefix = if prefixes.len() == 1 {
+        prefixes[0].clone()
+    } else {
+        q.to_string()
+    };
+    let name_upper = format!("{name_prefix}\u{10FFFF}");
+    let word_upper = format!("{word}\u{10FFFF}");
+    // Every page of one search ranks the same list: the first page chooses how many
+    // candidates to take and whether to search broadly, and its cursor carries both
+    // (pages ranked from different candidates repeated and skipped foods).
+    let candidates = chain
+        .map_or((offset + fetch) * 2, |c| c.candidates)
+        .clamp(MIN_CANDIDATES, MAX_RANKED) as i32;
+    let search = |substring: &'static bool, fuzzy: &'static bool| {
+        let params: [&(dyn ToSql + Sync); 13] = [
+            q,
+            &name_prefix,
+            &name_upper,
+            &word,
+            &word_upper,
+            &index_prefixes,
+            &pattern,
+            &patterns,
+            &candidates,
+            substring,
+            fuzzy,
+            &user_id,
+            &MAX_MATCHES,
+        ];
+        params
+    };
+    let fuzzy = if q.chars().count() >= 4 {
+        &true
+    } else {
+        &false
+    };
+    let mut broad = chain.is_some_and(|c| c.broad);
+    let mut rows = tx
+        .query(
+            SEARCH_SQL,
+            &if broad {
+                search(&true, fuzzy)
+            } else {
+                search(&false, &false)
+            },
+        )
+        .await?;
+    // Too few on the first page: search again with substrings inside words and (typo
+    // tolerance, from four letters) near matches included; near matches rank after every
+    // exact-spelling match.
+    if chain.is_none() && offset == 0 && (rows.len() as i64) < fetch {
+        broad = true;
+        rows = tx.query(SEARCH_SQL, &search(&true, fuzzy)).await?;
+    }
+    Ok((
+        rows,
+        SearchChain {
+            candidates: candidates as i64,
+            broad,
+            synonyms: false,
+            synonym_broad: false,
+        },
+    ))
+}
+
 /// What a search's pages are ranked from (see [`search`]).
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct SearchChain {
@@ -629,6 +677,12 @@ struct SearchChain {
     candidates: i64,
     #[serde(rename = "b")]
     broad: bool,
+    /// The catalog's names for the query's words were searched too (cursors made before
+    /// they were lack it).
+    #[serde(rename = "s", default)]
+    synonyms: bool,
+    #[serde(rename = "sb", default)]
+    synonym_broad: bool,
 }
 
 async fn insert_servings(tx: &mut UserTx, food_id: Uuid, servings: &[NewServing]) -> AppResult<()> {

@@ -132,6 +132,46 @@ pub fn fold(word: &str) -> &str {
     }
 }
 
+/// Words the catalog knows by another name (British and Australian names, the everyday name
+/// of a cereal), with the catalog's word: a search that finds few foods also looks for that.
+pub const SYNONYMS: &[(&str, &str)] = &[
+    ("aubergine", "eggplant"),
+    ("beetroot", "beets"),
+    ("capsicum", "peppers"),
+    ("cornflour", "cornstarch"),
+    ("courgette", "zucchini"),
+    ("crisps", "chips"),
+    ("gammon", "ham"),
+    ("mince", "ground"),
+    ("oatmeal", "oats"),
+    ("porridge", "oats"),
+    ("prawn", "shrimp"),
+    ("rapeseed", "canola"),
+    ("rocket", "arugula"),
+    ("sultana", "raisins"),
+    ("swede", "rutabaga"),
+    ("treacle", "molasses"),
+    ("yoghurt", "yogurt"),
+];
+
+/// `text` (as [`Query::text`]) with every word that has a [`SYNONYMS`] entry ("courgettes",
+/// "Yoghurt") put as the catalog says it; None when no word has one.
+pub fn synonym_query(text: &str) -> Option<String> {
+    let mut changed = false;
+    let words: Vec<&str> = words(text)
+        .map(
+            |w| match SYNONYMS.iter().find(|(other, _)| fold(other) == fold(w)) {
+                Some((_, catalog)) => {
+                    changed = true;
+                    *catalog
+                }
+                None => w,
+            },
+        )
+        .collect();
+    changed.then(|| words.join(" "))
+}
+
 /// What someone typed, ready to match.
 #[derive(Debug, Clone)]
 pub struct Query {
@@ -523,5 +563,21 @@ mod tests {
         let close = Relevance::of(&q, "Chicken", None, Some(0.8));
         let far = Relevance::of(&q, "Chickpeas", None, Some(0.4));
         assert!(close < far);
+    }
+
+    #[test]
+    fn other_names_are_put_as_the_catalog_says_them() {
+        assert_eq!(synonym_query("courgettes").as_deref(), Some("zucchini"));
+        assert_eq!(
+            synonym_query("greek yoghurt").as_deref(),
+            Some("greek yogurt")
+        );
+        assert_eq!(
+            synonym_query("porridge, cooked").as_deref(),
+            Some("oats cooked")
+        );
+        assert_eq!(synonym_query("prawns").as_deref(), Some("shrimp"));
+        assert_eq!(synonym_query("zucchini"), None);
+        assert_eq!(synonym_query("rock"), None, "whole words only");
     }
 }

@@ -1372,3 +1372,75 @@ async fn servings_come_back_default_first_then_by_weight() {
         assert_eq!(weights, [40.5, 5.0, 28.35, 81.0, 100.0], "{:?}", r.body);
     }
 }
+
+/// A word the catalog knows by another name finds it when the word itself finds few foods:
+/// "courgettes" finds zucchini, after the foods named with the word itself, on one list that
+/// the pages walk without repeating or skipping.
+#[tokio::test]
+async fn other_names_find_the_catalogs_name_after_their_own() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for name in [
+        "Squash, summer, zucchini, raw",
+        "Courgette fritters",
+        "Apple",
+    ] {
+        create_food(
+            &app,
+            &ann,
+            json!({"name": name, "servings": [{"size": 100, "unit": "g", "nutrients": {"calories": 17}}]}),
+        )
+        .await;
+    }
+    let names = |body: &Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = app.get("/api/v1/foods?q=courgettes", &ann).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let found = names(&r.body);
+    let fritters = found.iter().position(|n| n == "Courgette fritters");
+    let zucchini = found
+        .iter()
+        .position(|n| n == "Squash, summer, zucchini, raw");
+    assert!(
+        fritters.is_some() && zucchini.is_some() && fritters < zucchini,
+        "{found:?}"
+    );
+    assert!(!found.contains(&"Apple".to_string()));
+    // One a page: the same two, each once.
+    let mut walked = Vec::new();
+    let mut path = "/api/v1/foods?q=courgettes&limit=1".to_string();
+    for _ in 0..10 {
+        let r = app.get(&path, &ann).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        walked.extend(names(&r.body));
+        match r.body["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/foods?q=courgettes&limit=1&cursor={c}"),
+            None => break,
+        }
+    }
+    let own: Vec<&String> = walked
+        .iter()
+        .filter(|n| n.contains("ourgette") || n.contains("zucchini"))
+        .collect();
+    assert_eq!(own.len(), 2, "{walked:?}");
+    assert_eq!(walked.len(), found.len(), "{walked:?} against {found:?}");
+    // British yoghurt finds yogurt too.
+    create_food(
+        &app,
+        &ann,
+        json!({"name": "Yogurt, greek, plain", "servings": [{"size": 100, "unit": "g", "nutrients": {"calories": 59}}]}),
+    )
+    .await;
+    let r = app.get("/api/v1/foods?q=greek+yoghurt", &ann).await;
+    assert!(
+        names(&r.body).contains(&"Yogurt, greek, plain".to_string()),
+        "{:?}",
+        r.body
+    );
+}
