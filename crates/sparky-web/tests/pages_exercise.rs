@@ -625,3 +625,115 @@ async fn records_not_shared_say_so() {
     let page = get(&app, "/exercise", &bob, Some(&ann_id)).await;
     assert!(page.body.contains("Longest distance"), "{}", page.body);
 }
+
+/// A workout is changed on the page: its form comes filled in the owner's units, the sets
+/// typed replace its sets, a cleared value is cleared, and a bad value is shown again with
+/// nothing changed.
+#[tokio::test]
+async fn a_workout_is_changed_on_its_form() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let bench = exercise_id(&app, &ann, "bench press").await;
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            json!({"exercise_id": bench, "date": "2026-11-20", "duration_minutes": 40,
+                   "calories_burned": 250, "notes": "heavy",
+                   "sets": [{"reps": 10, "weight": 60}, {"reps": 8, "weight": 65}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+
+    let form = get(&app, &format!("/exercise/workout/{id}/edit"), &ann, None).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    for filled in [
+        format!("action=\"/exercise/workout/{id}\""),
+        "name=\"reps_2\"".into(),
+        "value=\"65\"".into(),
+        "id=\"lg-dur\" name=\"duration\"".into(),
+        "value=\"250\"".into(),
+        "value=\"heavy\"".into(),
+    ] {
+        assert!(form.body.contains(&filled), "{filled}: {}", form.body);
+    }
+    let csrf = form.csrf();
+
+    // Three sets now, no calories typed (back to the estimate), another day.
+    let r = post(
+        &app,
+        &format!("/exercise/workout/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("exercise_id", bench.as_str()),
+            ("date", "2026-11-21"),
+            ("set_rows", "6"),
+            ("reps_1", "10"),
+            ("weight_1", "60"),
+            ("reps_2", "8"),
+            ("weight_2", "67.5"),
+            ("reps_3", "6"),
+            ("weight_3", "70"),
+            ("duration", "45"),
+            ("calories", ""),
+            ("notes", "felt strong"),
+            ("weight_unit", "kg"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location, "/exercise?date=2026-11-21");
+    assert!(workouts(&app, &ann, "2026-11-20").await.is_empty());
+    let moved = workouts(&app, &ann, "2026-11-21").await;
+    assert_eq!(moved.len(), 1);
+    let w = &moved[0];
+    assert_eq!(w["id"], id.as_str());
+    let weights: Vec<f64> = w["sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["weight"].as_f64().unwrap())
+        .collect();
+    assert_eq!(weights, [60.0, 67.5, 70.0]);
+    assert_eq!(w["duration_minutes"], 45);
+    assert_eq!(w["notes"], "felt strong");
+    assert_ne!(w["calories_source"], "user", "{w}");
+
+    // A bad value: the form again with what was typed, the workout as it was.
+    let r = post(
+        &app,
+        &format!("/exercise/workout/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("date", "2026-11-21"),
+            ("set_rows", "6"),
+            ("reps_1", "10"),
+            ("weight_1", "6000"),
+            ("duration", "45"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("value=\"6000\""), "{}", r.body);
+    assert!(r.body.contains("must be between 0 and 5000"), "{}", r.body);
+    let same = workouts(&app, &ann, "2026-11-21").await;
+    assert_eq!(same[0]["sets"].as_array().unwrap().len(), 3);
+
+    // The history offers the change.
+    let page = get(&app, "/exercise", &ann, None).await;
+    assert!(
+        page.body
+            .contains(&format!("href=\"/exercise/workout/{id}/edit\"")),
+        "{}",
+        page.body
+    );
+    // Someone else's workout is not found.
+    let (_, bob) = app.user("bob@example.com").await;
+    let r = get(&app, &format!("/exercise/workout/{id}/edit"), &bob, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}

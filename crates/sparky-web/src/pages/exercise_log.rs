@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use sparky_app::exercises::{self, Exercise};
-use sparky_app::workouts::{self, LogWorkoutInput, SetInput};
+use sparky_app::workouts::{self, LogWorkoutInput, SetInput, UpdateWorkoutInput, Workout};
 use sparky_core::exercise::met_calories;
 use sparky_core::{Amount, Date, DistanceUnit, ExerciseCategory, WeightUnit};
 use uuid::Uuid;
@@ -26,6 +26,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/exercise/log/{id}", get(form))
         .route("/exercise/log", post(log))
+        .route("/exercise/workout/{id}/edit", get(edit_form))
+        .route("/exercise/workout/{id}", post(update))
         .route("/exercise/estimate", get(estimate))
 }
 
@@ -65,6 +67,8 @@ pub struct LogView {
     pub form_errors: Vec<String>,
     /// "About 280 kcal per 30 minutes at 70 kg", or why there is none.
     pub estimate: String,
+    /// The workout this form changes (none: it logs a new one).
+    pub edit: Option<Uuid>,
 }
 
 #[derive(Template)]
@@ -182,7 +186,111 @@ async fn view(
         errors: FormErrors::new(),
         form_errors: Vec::new(),
         estimate: estimate_text(shell, e.met_value, weight_kg, None),
+        edit: None,
     })
+}
+
+/// The form for changing workout `w`, filled with what it holds in the owner's units. Its
+/// exercise's kind decides the fields; without one (deleted since) both kinds are offered.
+async fn edit_view(page: &mut Page, shell: &Shell, w: &Workout) -> Result<LogView, PageError> {
+    let rows = (w.sets.len() + ADD_ROWS).clamp(SET_ROWS, MAX_SET_ROWS);
+    let exercise = match w.exercise_id {
+        Some(id) => exercises::get(&mut page.tx, id).await.ok(),
+        None => None,
+    };
+    let mut v = match &exercise {
+        Some(e) => view(page, shell, e, w.date, rows).await?,
+        None => view_without_exercise(shell, w, rows),
+    };
+    v.name = w.exercise_name.clone();
+    v.edit = Some(w.id);
+    v.date = w.date;
+    v.weight_unit = w.sets.first().map_or(v.weight_unit, |s| s.unit.as_str());
+    v.distance_unit = w.distance_unit.as_str();
+    for (row, set) in v.sets.iter_mut().zip(&w.sets) {
+        row.reps = set.reps.map(|r| r.to_string()).unwrap_or_default();
+        row.weight = set
+            .weight
+            .map(|wt| wt.decimal().normalize().to_string())
+            .unwrap_or_default();
+    }
+    v.duration = w
+        .duration_minutes
+        .map(|m| m.to_string())
+        .unwrap_or_default();
+    v.distance = w
+        .distance
+        .map(|d| d.decimal().normalize().to_string())
+        .unwrap_or_default();
+    // Calories typed in are shown to change; an estimate is left to be made again.
+    v.calories = match (w.calories_source.as_deref(), w.calories_burned) {
+        (Some("user"), Some(c)) => c.decimal().normalize().to_string(),
+        _ => String::new(),
+    };
+    v.notes = w.notes.clone().unwrap_or_default();
+    // Sets on a workout of a cardio exercise stay editable.
+    if !w.sets.is_empty() {
+        v.strength = true;
+    }
+    if w.distance.is_some() {
+        v.cardio = true;
+    }
+    Ok(v)
+}
+
+fn view_without_exercise(shell: &Shell, w: &Workout, rows: usize) -> LogView {
+    let imperial = shell.units.imperial();
+    LogView {
+        id: Uuid::nil(),
+        name: w.exercise_name.clone(),
+        detail: String::new(),
+        date: w.date,
+        strength: true,
+        cardio: true,
+        sets: (1..=rows)
+            .map(|n| SetRow {
+                n,
+                reps: String::new(),
+                weight: String::new(),
+                reps_error: None,
+                weight_error: None,
+                focus: false,
+            })
+            .collect(),
+        more_rows: rows < MAX_SET_ROWS,
+        weight_unit: if imperial { "lb" } else { "kg" },
+        distance_unit: if imperial { "mi" } else { "km" },
+        duration: String::new(),
+        distance: String::new(),
+        calories: String::new(),
+        notes: String::new(),
+        errors: FormErrors::new(),
+        form_errors: Vec::new(),
+        estimate: String::new(),
+        edit: Some(w.id),
+    }
+}
+
+async fn edit_form(mut page: Page, PagePath(id): PagePath<Uuid>) -> Result<Response, PageError> {
+    let shell = page.shell("", "exercise").await?;
+    let w = workouts::entry(&mut page.tx, id).await?;
+    let v = edit_view(&mut page, &shell, &w).await?;
+    page.tx.commit().await?;
+    let mut shell = shell;
+    shell.title = w.exercise_name;
+    Ok(if page.htmx {
+        html(&LogFragment { shell, v })
+    } else {
+        html(&LogPage { shell, v })
+    })
+}
+
+async fn update(
+    page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(form): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    save(page, form, Some(id)).await
 }
 
 async fn form(
@@ -237,8 +345,18 @@ fn askama_escape(s: &str) -> String {
 }
 
 async fn log(
-    mut page: Page,
+    page: Page,
     PageForm(form): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    save(page, form, None).await
+}
+
+/// Logs a workout from the form, or changes workout `edit` with it; a refused form is shown
+/// again with what was typed.
+async fn save(
+    mut page: Page,
+    form: Vec<(String, String)>,
+    edit: Option<Uuid>,
 ) -> Result<Response, PageError> {
     let field = |name: &str| {
         form.iter()
@@ -246,9 +364,12 @@ async fn log(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let id: Uuid = field("exercise_id")
-        .parse()
-        .map_err(|_| PageError::invalid("exercise_id", "is not an exercise"))?;
+    let id: Uuid = match edit {
+        Some(_) => field("exercise_id").parse().unwrap_or_default(),
+        None => field("exercise_id")
+            .parse()
+            .map_err(|_| PageError::invalid("exercise_id", "is not an exercise"))?,
+    };
     let date = super::optional_form_date("date", &field("date"))?;
     let t = page.t;
     let mut errors = FormErrors::new();
@@ -299,7 +420,34 @@ async fn log(
         errors.add("calories", nan);
         None
     });
+    // The form showed set rows (a strength exercise): what they hold replaces the sets.
+    let sets_shown = form.iter().any(|(k, _)| k == "set_rows");
     if errors.is_empty() && !add_rows {
+        if let Some(workout) = edit {
+            let change = UpdateWorkoutInput {
+                performed_at: None,
+                date: date.and_then(|d| Date::new(d).ok()),
+                duration_minutes: Some(duration),
+                distance: Some(distance.map(Amount)),
+                distance_unit: distance.and(distance_unit),
+                sets: sets_shown.then(|| sets.clone()),
+                calories_burned: Some(calories.map(Amount)),
+                notes: Some(Some(field("notes")).filter(|n| !n.trim().is_empty())),
+            };
+            let result = match change.parse() {
+                Ok(u) => workouts::update(&mut page.tx, workout, &u).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(w) => {
+                    page.tx.commit().await?;
+                    return Ok(redirect(&format!("/exercise?date={}", w.date)));
+                }
+                Err(e) => errors = refusal(e, &set_row)?,
+            }
+        }
+    }
+    if edit.is_none() && errors.is_empty() && !add_rows {
         let input = LogWorkoutInput {
             exercise_id: id,
             performed_at: None,
@@ -330,24 +478,7 @@ async fn log(
                 page.tx.commit().await?;
                 return Ok(redirect(&to));
             }
-            Err(e) => {
-                // The operation names sets by their position among the filled rows.
-                let mut rename: Vec<(String, String)> = vec![
-                    ("duration_minutes".into(), "duration".into()),
-                    ("calories_burned".into(), "calories".into()),
-                    ("body".into(), "form".into()),
-                ];
-                for (i, n) in set_row.iter().enumerate() {
-                    rename.push((format!("sets[{i}].reps"), format!("reps_{n}")));
-                    rename.push((format!("sets[{i}].weight"), format!("weight_{n}")));
-                    rename.push((format!("sets[{i}]"), format!("reps_{n}")));
-                }
-                let pairs: Vec<(&str, &str)> = rename
-                    .iter()
-                    .map(|(a, b)| (a.as_str(), b.as_str()))
-                    .collect();
-                errors = FormErrors::from_app(e, &pairs)?;
-            }
+            Err(e) => errors = refusal(e, &set_row)?,
         }
     }
     // Shown again with what was typed (and what is wrong, or with more set rows when "Add
@@ -358,9 +489,35 @@ async fn log(
         shown_rows
     };
     let shell = page.shell("", "exercise").await?;
-    let e = exercises::get(&mut page.tx, id).await?;
-    let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
-    let mut v = view(&mut page, &shell, &e, date.unwrap_or(today), rows_now).await?;
+    let (mut v, title) = match edit {
+        Some(workout) => {
+            let w = workouts::entry(&mut page.tx, workout).await?;
+            let mut v = edit_view(&mut page, &shell, &w).await?;
+            // As many rows as the form had (or more, asked for).
+            let rows = rows_now.max(v.sets.len());
+            v.sets = (1..=rows)
+                .map(|n| SetRow {
+                    n,
+                    reps: String::new(),
+                    weight: String::new(),
+                    reps_error: None,
+                    weight_error: None,
+                    focus: false,
+                })
+                .collect();
+            v.more_rows = rows < MAX_SET_ROWS;
+            if let Some(d) = date {
+                v.date = d;
+            }
+            (v, w.exercise_name)
+        }
+        None => {
+            let e = exercises::get(&mut page.tx, id).await?;
+            let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
+            let v = view(&mut page, &shell, &e, date.unwrap_or(today), rows_now).await?;
+            (v, e.name)
+        }
+    };
     if add_rows {
         if let Some(first_new) = v.sets.get_mut(shown_rows) {
             first_new.focus = true;
@@ -392,10 +549,30 @@ async fn log(
     v.form_errors = errors.others(&shown);
     v.errors = errors;
     let mut shell = shell;
-    shell.title = e.name;
+    shell.title = title;
     let mut r = html(&LogPage { shell, v });
     if !add_rows {
         *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(r)
+}
+
+/// A refusal of the operation as the form's fields: it names sets by their position among the
+/// filled rows.
+fn refusal(e: sparky_app::AppError, set_row: &[usize]) -> Result<FormErrors, PageError> {
+    let mut rename: Vec<(String, String)> = vec![
+        ("duration_minutes".into(), "duration".into()),
+        ("calories_burned".into(), "calories".into()),
+        ("body".into(), "form".into()),
+    ];
+    for (i, n) in set_row.iter().enumerate() {
+        rename.push((format!("sets[{i}].reps"), format!("reps_{n}")));
+        rename.push((format!("sets[{i}].weight"), format!("weight_{n}")));
+        rename.push((format!("sets[{i}]"), format!("reps_{n}")));
+    }
+    let pairs: Vec<(&str, &str)> = rename
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    Ok(FormErrors::from_app(e, &pairs)?)
 }
