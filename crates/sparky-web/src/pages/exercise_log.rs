@@ -574,5 +574,5 @@ fn refusal(e: sparky_app::AppError, set_row: &[usize]) -> Result<FormErrors, Pag
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
-    Ok(FormErrors::from_app(e, &pairs)?)
+    FormErrors::from_app(e, &pairs)
 }
