@@ -654,7 +654,7 @@ async fn a_workout_is_changed_on_its_form() {
         "value=\"65\"".into(),
         "id=\"lg-dur\" name=\"duration\"".into(),
         "value=\"250\"".into(),
-        "value=\"heavy\"".into(),
+        ">heavy</textarea>".into(),
     ] {
         assert!(form.body.contains(&filled), "{filled}: {}", form.body);
     }

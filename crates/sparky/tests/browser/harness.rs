@@ -405,7 +405,15 @@ impl Browser {
     pub async fn click(&self, css: &str) {
         let mut tries = 0;
         loop {
-            match self.find(css).await.click().await {
+            let element = self.find(css).await;
+            // Into the middle of the window: at its bottom the phone's tab bar covers it.
+            if let Ok(arg) = serde_json::to_value(&element) {
+                let _ = self
+                    .client
+                    .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
+                    .await;
+            }
+            match element.click().await {
                 Ok(()) => return,
                 Err(e) if tries < 5 && e.to_string().contains("stale element") => tries += 1,
                 Err(e) => panic!("click `{css}`: {e}"),

@@ -671,6 +671,28 @@ async fn seed(b: &Browser, today: NaiveDate) {
         )
         .await;
     }
+    // A strength workout today with a note, and a run yesterday (the exercise history).
+    let mut exercises = Vec::new();
+    for q in ["bench+press", "running"] {
+        let (status, r) = b
+            .api("GET", &format!("/api/v1/exercises?q={q}"), None)
+            .await;
+        assert_eq!(status, 200, "{r}");
+        exercises.push(r["items"][0]["id"].as_str().unwrap().to_string());
+    }
+    post(
+        "/api/v1/workouts",
+        json!({"exercise_id": exercises[0], "date": today,
+               "duration_minutes": 45, "notes": "Paused reps.\nset 3: RPE 9",
+               "sets": [{"reps": 10, "weight": 60}, {"reps": 8, "weight": 65}, {"reps": 6, "weight": 70}]}),
+    )
+    .await;
+    post(
+        "/api/v1/workouts",
+        json!({"exercise_id": exercises[1], "date": today - chrono::Days::new(1),
+               "duration_minutes": 30, "distance": 5}),
+    )
+    .await;
     // A food of the user's own, with a second serving (My foods).
     post(
         "/api/v1/foods",

@@ -135,6 +135,26 @@ pub const SCREENS: &[Screen] = &[
         User,
         &[Click("ul.results a"), Wait("dialog#sheet[open] #log-form")],
     ),
+    // A workout opened in the history (its notes), and its form to change it.
+    screen(
+        "exercise-workout-open",
+        "/exercise",
+        User,
+        &[
+            Click("section[aria-labelledby='hist-h'] .entries summary"),
+            Wait("section[aria-labelledby='hist-h'] .entries details[open] .edit"),
+        ],
+    ),
+    screen(
+        "exercise-workout-edit",
+        "/exercise",
+        User,
+        &[
+            Click("section[aria-labelledby='hist-h'] .entries summary"),
+            Click("section[aria-labelledby='hist-h'] .entries details[open] .edit a"),
+            Wait("#log-form button.primary"),
+        ],
+    ),
     screen("plans", "/plans", User, &[]),
     screen("recipes", "/recipes", User, &[]),
     // One recipe, opened from the list.
