@@ -342,6 +342,59 @@ async fn amounts_can_be_typed_as_fractions() {
         "{}",
         day.body
     );
+    // The edit form offers the meals, the entry's own chosen; moved to dinner.
+    let page = get(&app, "/day/2026-11-20", &ann, None).await;
+    assert!(
+        page.body.contains(&format!(
+            "<select id=\"m-{id}\" name=\"meal\"><option value=\"breakfast\" selected>"
+        )),
+        "{}",
+        page.body
+    );
+    let r = post(
+        &app,
+        &format!("/diary/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("quantity", "½"), ("meal", "dinner")],
+    )
+    .await;
+    r.assert_accepted();
+    let day = app.get("/api/v1/diary/2026-11-20", &ann).await;
+    let meal_of = |body: &serde_json::Value| -> Vec<String> {
+        body["meals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| !m["entries"].as_array().unwrap().is_empty())
+            .map(|m| m["meal_type"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(meal_of(&day.body), ["dinner"], "{}", day.body);
+    // A meal that is none: the 422 naming it, nothing moved.
+    let r = post(
+        &app,
+        &format!("/diary/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("quantity", "½"), ("meal", "elevenses")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let day = app.get("/api/v1/diary/2026-11-20", &ann).await;
+    assert_eq!(meal_of(&day.body), ["dinner"], "{}", day.body);
+    let r = post(
+        &app,
+        &format!("/diary/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("quantity", "½"), ("meal", "breakfast")],
+    )
+    .await;
+    r.assert_accepted();
 
     // Not a number: refused, named, nothing added or changed.
     for bad in ["lots", "1/0", "1 1/2 cups"] {

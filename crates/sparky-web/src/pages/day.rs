@@ -547,6 +547,9 @@ pub async fn after_write(
 #[derive(Deserialize)]
 pub struct EditForm {
     quantity: String,
+    /// The meal to move the entry to (forms from before it was offered send none).
+    #[serde(default)]
+    meal: Option<String>,
 }
 
 /// A number typed into a field ("1,5", "1 1/2" and "½" too); anything else is the 422 page
@@ -572,7 +575,13 @@ async fn edit_entry(
         diary::UpdateEntryInput {
             quantity: Some(amount_field("quantity", &form.quantity)?),
             unit: None,
-            meal_type: None,
+            meal_type: match form.meal.as_deref().filter(|m| !m.is_empty()) {
+                Some(m) => Some(
+                    sparky_core::MealType::parse(m)
+                        .map_err(|e| PageError::invalid("meal", e.to_string()))?,
+                ),
+                None => None,
+            },
             date: None,
             consumed_at: None,
         },
