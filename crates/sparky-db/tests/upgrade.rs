@@ -210,3 +210,85 @@ async fn a_seed_era_database_with_data_upgrades_without_losing_a_row() {
         .get(0);
     assert_eq!(weights, 1);
 }
+
+/// Several active weight goals of different types (allowed before one-at-a-time): the newest
+/// stays active, the others are paused, nothing is deleted, and other users' goals and other
+/// types are left as they were.
+#[tokio::test]
+async fn several_active_weight_goals_leave_the_newest_active() {
+    const ONE_WEIGHT_GOAL: &str = "2026_12_11_10_00";
+    let db = TestDb::empty().await;
+    let config = db.owner_config();
+    let newest = Migrator::new(MigrationSource::Embedded, APP_ROLE).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for m in newest
+        .migrations()
+        .iter()
+        .filter(|m| m.version.as_str() < ONE_WEIGHT_GOAL)
+    {
+        std::fs::write(dir.path().join(&m.file_name), &m.sql).unwrap();
+    }
+    let old = Migrator::new(MigrationSource::Directory(dir.path().into()), APP_ROLE).unwrap();
+    old.run(&config).await.unwrap();
+    let client = db.owner_client().await;
+    let rows = client
+        .query(
+            "INSERT INTO users (email, password_hash) VALUES ('ann@example.com', 'x'), ('bob@example.com', 'x')
+             RETURNING id",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (ann, bob): (Uuid, Uuid) = (rows[0].get(0), rows[1].get(0));
+    client
+        .execute(
+            "INSERT INTO goals (user_id, type, target_value, target_unit, start_date, status, created_at) VALUES
+               ($1, 'weight_loss', 80, 'kg', '2026-01-01', 'active', '2026-01-01 08:00+00'),
+               ($1, 'weight_target', 78, 'kg', '2026-02-01', 'active', '2026-02-01 08:00+00'),
+               ($1, 'muscle_gain', 85, 'kg', '2026-01-15', 'active', '2026-01-15 08:00+00'),
+               ($1, 'calorie_target', 2000, 'kcal', '2026-01-01', 'active', '2026-01-01 08:00+00'),
+               ($2, 'weight_loss', 70, 'kg', '2026-01-01', 'active', '2026-01-01 08:00+00')",
+            &[&ann, &bob],
+        )
+        .await
+        .unwrap();
+    newest.run(&config).await.unwrap();
+    let status: Vec<(Uuid, String, String)> = client
+        .query(
+            "SELECT user_id, type, status FROM goals ORDER BY user_id = $1 DESC, type",
+            &[&ann],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let of = |who: Uuid, kind: &str| {
+        status
+            .iter()
+            .find(|(u, t, _)| *u == who && t == kind)
+            .map(|(_, _, s)| s.as_str())
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status.len(), 5, "{status:?}");
+    assert_eq!(of(ann, "weight_target"), "active", "the newest");
+    assert_eq!(of(ann, "weight_loss"), "paused");
+    assert_eq!(of(ann, "muscle_gain"), "paused");
+    assert_eq!(of(ann, "calorie_target"), "active");
+    assert_eq!(of(bob, "weight_loss"), "active");
+    // And a second one is refused from now on.
+    let err = client
+        .execute(
+            "INSERT INTO goals (user_id, type, target_value, start_date, status)
+             VALUES ($1, 'muscle_gain', 90, '2026-03-01', 'active')",
+            &[&bob],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("idx_goals_one_active_weight_goal")
+            || format!("{err:?}").contains("idx_goals_one_active_weight_goal"),
+        "{err:?}"
+    );
+}

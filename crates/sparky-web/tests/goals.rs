@@ -18,6 +18,25 @@ async fn create_goal(app: &TestApp, who: &As, body: Value) -> Value {
 }
 
 /// Inserts a measurement `days_ago` days before now, as its owner.
+/// Pauses `who`'s active weight goal, so another may be set (one is active at a time).
+async fn pause_weight_goal(app: &TestApp, who: &As) {
+    let goals = app.get("/api/v1/goals", who).await.body;
+    for g in goals.as_array().unwrap() {
+        let weight =
+            ["weight_loss", "muscle_gain", "weight_target"].contains(&g["type"].as_str().unwrap());
+        if weight && g["status"] == "active" {
+            let r = app
+                .put(
+                    &format!("/api/v1/goals/{}", g["id"].as_str().unwrap()),
+                    who,
+                    json!({"status": "paused"}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        }
+    }
+}
+
 async fn measure(app: &TestApp, owner: &str, kind: &str, value: &str, unit: &str, days_ago: i32) {
     let owner: Uuid = owner.parse().unwrap();
     let db = app.db.database().await;
@@ -172,11 +191,33 @@ async fn one_active_goal_per_type() {
         )
         .await;
     assert_eq!(second.status, StatusCode::CONFLICT, "{:?}", second.body);
+    // Nor another weight goal of another type: both would aim the weight somewhere.
+    for other in ["weight_target", "muscle_gain"] {
+        let r = app
+            .post(
+                "/api/v1/goals",
+                &ann,
+                json!({"type": other, "target_value": 80}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{other}: {:?}", r.body);
+        assert!(
+            r.body.to_string().contains("already an active weight goal"),
+            "{:?}",
+            r.body
+        );
+    }
     // Other types are independent; a paused goal of the type does not count.
     create_goal(
         &app,
         &ann,
-        json!({"type": "weight_target", "target_value": 70}),
+        json!({"type": "calorie_target", "target_value": 2000}),
+    )
+    .await;
+    create_goal(
+        &app,
+        &ann,
+        json!({"type": "weight_target", "target_value": 70, "status": "paused"}),
     )
     .await;
     create_goal(
@@ -278,6 +319,7 @@ async fn weight_goal_current_value_and_progress_from_measurements() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    pause_weight_goal(&app, &ann).await;
     let w = create_goal(
         &app,
         &ann,
@@ -413,6 +455,7 @@ async fn projected_date_for_a_steady_loss_and_none_when_flat() {
     assert_eq!(g["projected_date"], Value::Null);
     assert_eq!(g["current_value"], 80.0);
     // Gaining towards a loss target: none either.
+    pause_weight_goal(&app, &bob).await;
     let g = create_goal(
         &app,
         &bob,
@@ -992,6 +1035,7 @@ async fn a_weight_goal_can_set_its_calorie_target_in_the_same_call() {
     assert_eq!(status_of(&set["goal"]["id"]), "active");
 
     // A target date sets the rate: 4 kg in 4 weeks is 1 kg a week, the most suggested.
+    pause_weight_goal(&app, &ann).await;
     let r = app
         .post(
             "/api/v1/goals",
@@ -1405,6 +1449,7 @@ async fn a_weight_goal_must_point_the_way_it_says() {
         ("weight_loss", 150),
         ("muscle_gain", 175),
     ] {
+        pause_weight_goal(&app, &ann).await;
         let r = app
             .post(
                 "/api/v1/goals",

@@ -55,7 +55,8 @@ pub struct GoalInput {
     #[schema(max_length = 20)]
     pub target_unit: Option<String>,
     pub target_date: Option<Date>,
-    /// Default `active`. A second active goal of one type is refused (409).
+    /// Default `active`. A second active goal of one type, or a second active weight goal
+    /// (weight_loss, muscle_gain, weight_target), is refused (409).
     pub status: Option<GoalStatus>,
     /// Weight goals: the starting weight, in `target_unit` (default: the latest weight).
     pub start_value: Option<Amount>,
@@ -320,7 +321,8 @@ fn to_canonical(
     Ok(stored)
 }
 
-/// Maps the one-active-goal-per-type index to a 409 that says what to do.
+/// Maps the one-active-goal-per-type and one-active-weight-goal indexes to a 409 that says
+/// what to do.
 fn conflict_or(e: DbError, t: GoalType) -> AppError {
     if let DbError::Postgres(pg) = &e {
         if let Some(db) = pg.as_db_error() {
@@ -331,6 +333,14 @@ fn conflict_or(e: DbError, t: GoalType) -> AppError {
                     "there is already an active {} goal; pause or complete it first",
                     t.as_str()
                 ));
+            }
+            if db.code().code() == "23505"
+                && db.constraint() == Some("idx_goals_one_active_weight_goal")
+            {
+                return AppError::conflict(
+                    "there is already an active weight goal (weight_loss, muscle_gain or \
+                     weight_target); pause or complete it first",
+                );
             }
         }
     }

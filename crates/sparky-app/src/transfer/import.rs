@@ -526,6 +526,11 @@ fn constraint_words(constraint: &str) -> Option<(&'static str, Option<&'static s
             ("the same ingredient position twice in one recipe", None)
         }
         "idx_goals_one_active_per_type" => ("only one goal of each type may be active", None),
+        "idx_goals_one_active_weight_goal" => (
+            "only one weight goal (weight_loss, muscle_gain or weight_target) may be active: \
+             make the others paused",
+            Some("status"),
+        ),
         "exercise_sets_entry_set_key" => (
             "the same set number twice in one exercise",
             Some("set_number"),
