@@ -142,6 +142,47 @@ fn estimate_text(
     }
 }
 
+/// `rows` empty set rows, numbered from 1.
+fn empty_rows(rows: usize) -> Vec<SetRow> {
+    (1..=rows)
+        .map(|n| SetRow {
+            n,
+            reps: String::new(),
+            weight: String::new(),
+            reps_error: None,
+            weight_error: None,
+            focus: false,
+        })
+        .collect()
+}
+
+impl LogView {
+    /// An empty form for exercise `id` named `name`, in the owner's units.
+    fn blank(shell: &Shell, id: Uuid, name: &str, date: NaiveDate, rows: usize) -> LogView {
+        let imperial = shell.units.imperial();
+        LogView {
+            id,
+            name: name.to_string(),
+            detail: String::new(),
+            date,
+            strength: true,
+            cardio: true,
+            sets: empty_rows(rows),
+            more_rows: rows < MAX_SET_ROWS,
+            weight_unit: if imperial { "lb" } else { "kg" },
+            distance_unit: if imperial { "mi" } else { "km" },
+            duration: String::new(),
+            distance: String::new(),
+            calories: String::new(),
+            notes: String::new(),
+            errors: FormErrors::new(),
+            form_errors: Vec::new(),
+            estimate: String::new(),
+            edit: None,
+        }
+    }
+}
+
 async fn view(
     page: &mut Page,
     shell: &Shell,
@@ -158,36 +199,12 @@ async fn view(
         category,
         Some(ExerciseCategory::Cardio | ExerciseCategory::Sports)
     );
-    let imperial = shell.units.imperial();
-    Ok(LogView {
-        id: e.id,
-        name: e.name.clone(),
-        detail: exercise_detail(&shell.t, e),
-        date,
-        strength: !cardio,
-        cardio,
-        sets: (1..=rows)
-            .map(|n| SetRow {
-                n,
-                reps: String::new(),
-                weight: String::new(),
-                reps_error: None,
-                weight_error: None,
-                focus: false,
-            })
-            .collect(),
-        more_rows: rows < MAX_SET_ROWS,
-        weight_unit: if imperial { "lb" } else { "kg" },
-        distance_unit: if imperial { "mi" } else { "km" },
-        duration: String::new(),
-        distance: String::new(),
-        calories: String::new(),
-        notes: String::new(),
-        errors: FormErrors::new(),
-        form_errors: Vec::new(),
-        estimate: estimate_text(shell, e.met_value, weight_kg, None),
-        edit: None,
-    })
+    let mut v = LogView::blank(shell, e.id, &e.name, date, rows);
+    v.detail = exercise_detail(&shell.t, e);
+    v.strength = !cardio;
+    v.cardio = cardio;
+    v.estimate = estimate_text(shell, e.met_value, weight_kg, None);
+    Ok(v)
 }
 
 /// The form for changing workout `w`, filled with what it holds in the owner's units. Its
@@ -200,7 +217,8 @@ async fn edit_view(page: &mut Page, shell: &Shell, w: &Workout) -> Result<LogVie
     };
     let mut v = match &exercise {
         Some(e) => view(page, shell, e, w.date, rows).await?,
-        None => view_without_exercise(shell, w, rows),
+        // Both kinds of fields: the exercise that said which is gone.
+        None => LogView::blank(shell, Uuid::nil(), &w.exercise_name, w.date, rows),
     };
     v.name = w.exercise_name.clone();
     v.edit = Some(w.id);
@@ -236,39 +254,6 @@ async fn edit_view(page: &mut Page, shell: &Shell, w: &Workout) -> Result<LogVie
         v.cardio = true;
     }
     Ok(v)
-}
-
-fn view_without_exercise(shell: &Shell, w: &Workout, rows: usize) -> LogView {
-    let imperial = shell.units.imperial();
-    LogView {
-        id: Uuid::nil(),
-        name: w.exercise_name.clone(),
-        detail: String::new(),
-        date: w.date,
-        strength: true,
-        cardio: true,
-        sets: (1..=rows)
-            .map(|n| SetRow {
-                n,
-                reps: String::new(),
-                weight: String::new(),
-                reps_error: None,
-                weight_error: None,
-                focus: false,
-            })
-            .collect(),
-        more_rows: rows < MAX_SET_ROWS,
-        weight_unit: if imperial { "lb" } else { "kg" },
-        distance_unit: if imperial { "mi" } else { "km" },
-        duration: String::new(),
-        distance: String::new(),
-        calories: String::new(),
-        notes: String::new(),
-        errors: FormErrors::new(),
-        form_errors: Vec::new(),
-        estimate: String::new(),
-        edit: Some(w.id),
-    }
 }
 
 async fn edit_form(mut page: Page, PagePath(id): PagePath<Uuid>) -> Result<Response, PageError> {
@@ -495,16 +480,7 @@ async fn save(
             let mut v = edit_view(&mut page, &shell, &w).await?;
             // As many rows as the form had (or more, asked for).
             let rows = rows_now.max(v.sets.len());
-            v.sets = (1..=rows)
-                .map(|n| SetRow {
-                    n,
-                    reps: String::new(),
-                    weight: String::new(),
-                    reps_error: None,
-                    weight_error: None,
-                    focus: false,
-                })
-                .collect();
+            v.sets = empty_rows(rows);
             v.more_rows = rows < MAX_SET_ROWS;
             if let Some(d) = date {
                 v.date = d;

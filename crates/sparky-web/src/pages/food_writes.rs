@@ -424,16 +424,8 @@ pub(super) fn typed_food(
     }
 }
 
-/// The nutrients the food forms show, in their order.
-const SHOWN_NUTRIENTS: [&str; 7] = [
-    "calories",
-    "protein",
-    "carbohydrates",
-    "fat",
-    "fiber",
-    "sugar",
-    "sodium",
-];
+/// The nutrients the food forms show, in their order: the first seven Sparky knows.
+const SHOWN_NUTRIENTS: &[&str] = Nutrients::NAMES.split_at(7).0;
 
 /// Grams in a serving: its weight, or its size when its unit is a mass (g, kg, oz, lb).
 fn grams_of(size: Decimal, unit: &str, weight_g: Option<Decimal>) -> Option<Decimal> {

@@ -406,16 +406,19 @@ impl Browser {
         let mut tries = 0;
         loop {
             let element = self.find(css).await;
-            // Into the middle of the window: at its bottom the phone's tab bar covers it.
-            if let Ok(arg) = serde_json::to_value(&element) {
-                let _ = self
-                    .client
-                    .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
-                    .await;
-            }
             match element.click().await {
                 Ok(()) => return,
                 Err(e) if tries < 5 && e.to_string().contains("stale element") => tries += 1,
+                // At the window's bottom the phone's tab bar covers it: into the middle.
+                Err(e) if tries < 5 && e.to_string().contains("click intercepted") => {
+                    tries += 1;
+                    if let Ok(arg) = serde_json::to_value(&element) {
+                        let _ = self
+                            .client
+                            .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
+                            .await;
+                    }
+                }
                 Err(e) => panic!("click `{css}`: {e}"),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
