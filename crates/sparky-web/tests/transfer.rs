@@ -1235,6 +1235,56 @@ async fn an_edited_archive_is_held_to_the_apis_rules() {
     );
     assert_eq!(rows_of(&a, &carol_id).await, before);
 
+    // Two recipes that contain each other (A→B→A) likewise: the recipe's own food made a
+    // recipe of the recipe.
+    let (_, recipe) = line_where(&good, "foods.csv", |f| !f("recipe_servings").is_empty());
+    let recipe_ref = recipe["ref"].clone();
+    let plain: Vec<String> = records_of(&good, "foods.csv")
+        .iter()
+        .skip(1)
+        .map(|r| r[0].clone())
+        .collect();
+    let (_, inside) = line_where(&good, "recipe_ingredients.csv", |f| {
+        f("recipe") == recipe_ref && f("food") != recipe_ref && plain.contains(&f("food"))
+    });
+    let food_ref = inside["food"].clone();
+    let (food_line, _) = line_where(&good, "foods.csv", |f| f("ref") == food_ref);
+    let (other_line, _) = line_where(&good, "recipe_ingredients.csv", |f| {
+        f("recipe") == recipe_ref && f("food") != food_ref
+    });
+    let mut bad = copy_of(&good);
+    set_field(&mut bad, "foods.csv", food_line, "recipe_servings", "1");
+    set_field(
+        &mut bad,
+        "recipe_ingredients.csv",
+        other_line,
+        "recipe",
+        &food_ref,
+    );
+    set_field(
+        &mut bad,
+        "recipe_ingredients.csv",
+        other_line,
+        "food",
+        &recipe_ref,
+    );
+    set_field(
+        &mut bad,
+        "recipe_ingredients.csv",
+        other_line,
+        "serving",
+        "",
+    );
+    let r = import_archive(&a, &carol, &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let message = r.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("recipe_ingredients.csv line")
+            && message.contains("(food): a recipe cannot contain a recipe that contains it"),
+        "{message}"
+    );
+    assert_eq!(rows_of(&a, &carol_id).await, before);
+
     // The API dates entries from 1900-01-01 to 2199-12-31 and times them at noon in the
     // user's time zone, which in UTC can be the day before the first or after the last:
     // such entries of an export import again.

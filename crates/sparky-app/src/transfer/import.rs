@@ -560,7 +560,14 @@ pub(super) fn db_error(spec: &FileSpec, line: u64, e: &DbError) -> AppError {
     let col = column.as_deref().and_then(|c| {
         spec.cols
             .iter()
-            .position(|col| col.name == c || col.import == Some(c))
+            // Also the column the file's value came from (`food` is `i.food_item_id`).
+            .position(|col| {
+                col.name == c
+                    || col.import == Some(c)
+                    || col.export.split_once('.').is_some_and(|(alias, column)| {
+                        column == c && alias.chars().all(|ch| ch.is_ascii_alphanumeric())
+                    })
+            })
             .map(|i| (i + offset + 1, spec.cols[i].name))
     });
     let place = match col {
@@ -572,6 +579,9 @@ pub(super) fn db_error(spec: &FileSpec, line: u64, e: &DbError) -> AppError {
     let problem = match (db.code().code(), known) {
         (_, Some((words, _))) => words.to_string(),
         ("23505", _) => "repeats an earlier row (the same key twice)".to_string(),
+        // A check without a constraint is one of Sparky's own triggers, whose one sentence
+        // says what is wrong ("a recipe cannot contain a recipe that contains it").
+        ("23514", _) if db.constraint().is_none() => db.message().to_string(),
         ("23514" | "22003", _) => "a value out of the range Sparky accepts".to_string(),
         ("23502", _) => "must not be empty".to_string(),
         _ => {
