@@ -4,7 +4,7 @@
 
 use crate::pages::{PagePath, PageQuery};
 use askama::Template;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::charts;
 use super::format::{day_label, kcal, number};
+use super::undo_cookie::{undo_cookie, undo_of};
 use super::{html, redirect, Page, PageError, PageForm, Shell};
 use crate::AppState;
 
@@ -115,39 +116,6 @@ struct DayFragment {
 
 pub async fn today(page: Page, headers: HeaderMap) -> Result<Response, PageError> {
     render_after(page, DayRef::Today, AfterCopy::default(), &headers).await
-}
-
-/// Set by deleting an entry without script, read once by the day page it leads to: the
-/// deleted entry (base64 of its snapshot) for the page's Undo, as the script's toast has one
-/// (without script, a delete was one tap with nothing to take it back).
-const UNDO_COOKIE: &str = "sparky_undo";
-
-fn undo_cookie(snapshot: Option<&str>) -> HeaderValue {
-    use base64::Engine;
-    let (value, age) = match snapshot {
-        Some(s) => (
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s),
-            300,
-        ),
-        None => (String::new(), 0),
-    };
-    HeaderValue::from_str(&format!(
-        "{UNDO_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={age}"
-    ))
-    .expect("base64 is header text")
-}
-
-/// The deleted entry an [`UNDO_COOKIE`] holds, if any.
-fn undo_of(headers: &HeaderMap) -> Option<String> {
-    use base64::Engine;
-    let cookie = axum_extra::extract::CookieJar::from_headers(headers)
-        .get(UNDO_COOKIE)?
-        .value()
-        .to_string();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cookie)
-        .ok()?;
-    String::from_utf8(bytes).ok().filter(|s| !s.is_empty())
 }
 
 /// What a copy that led here left in the address (`?copied=8&from=…&undo=ids&mark=…`).

@@ -31,6 +31,7 @@ mod recipes;
 pub mod refusal;
 mod reports;
 mod settings;
+mod undo_cookie;
 
 use askama::Template;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
