@@ -736,4 +736,18 @@ async fn a_workout_is_changed_on_its_form() {
     let (_, bob) = app.user("bob@example.com").await;
     let r = get(&app, &format!("/exercise/workout/{id}/edit"), &bob, None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Nor changed by them.
+    let bob_csrf = token(&app, &bob, "/settings").await;
+    let r = post(
+        &app,
+        &format!("/exercise/workout/{id}"),
+        &bob,
+        None,
+        Some(&bob_csrf),
+        &[("date", "2026-11-22"), ("duration", "1")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let same = workouts(&app, &ann, "2026-11-21").await;
+    assert_eq!(same[0]["duration_minutes"], 45);
 }
