@@ -305,12 +305,17 @@ fn food_from_row(r: &tokio_postgres::Row) -> Food {
     }
 }
 
+/// The order a food's servings (`nutrition_data n`) are read in, everywhere: the default
+/// first, then by weight (servings made together came in the random order of their ids).
+pub(crate) const SERVINGS_IN_ORDER: &str =
+    "n.is_default DESC, n.created_at, n.serving_weight_g NULLS LAST, n.serving_unit, n.serving_size, n.id";
+
 fn servings_select() -> String {
     format!(
         "SELECT n.food_item_id, n.id AS serving_id, n.serving_size, n.serving_unit, n.serving_weight_g,
                 n.is_default, {}
          FROM nutrition_data n WHERE n.food_item_id = ANY($1)
-         ORDER BY n.is_default DESC, n.created_at, n.serving_weight_g NULLS LAST, n.serving_unit, n.serving_size, n.id",
+         ORDER BY {SERVINGS_IN_ORDER}",
         nutrient_columns("n", "n_")
     )
 }

@@ -32,8 +32,9 @@ pub(crate) async fn food_servings(
                         n.serving_weight_g, {}
                  FROM food_items f JOIN nutrition_data n ON n.food_item_id = f.id
                  WHERE f.id = $1
-                 ORDER BY n.is_default DESC, n.created_at, n.serving_weight_g NULLS LAST, n.serving_unit, n.serving_size, n.id",
-                nutrient_columns("n", "n_")
+                 ORDER BY {}",
+                nutrient_columns("n", "n_"),
+                crate::foods::SERVINGS_IN_ORDER
             ),
             &[&food_id],
         )
@@ -82,8 +83,9 @@ pub(crate) async fn foods_servings(
                         n.serving_unit, n.serving_weight_g, {}
                  FROM food_items f JOIN nutrition_data n ON n.food_item_id = f.id
                  WHERE f.id = ANY($1)
-                 ORDER BY f.id, n.is_default DESC, n.created_at, n.serving_weight_g NULLS LAST, n.serving_unit, n.serving_size, n.id",
-                nutrient_columns("n", "n_")
+                 ORDER BY f.id, {}",
+                nutrient_columns("n", "n_"),
+                crate::foods::SERVINGS_IN_ORDER
             ),
             &[&food_ids],
         )

@@ -261,13 +261,7 @@ async fn edit_form(mut page: Page, PagePath(id): PagePath<Uuid>) -> Result<Respo
     let w = workouts::entry(&mut page.tx, id).await?;
     let v = edit_view(&mut page, &shell, &w).await?;
     page.tx.commit().await?;
-    let mut shell = shell;
-    shell.title = w.exercise_name;
-    Ok(if page.htmx {
-        html(&LogFragment { shell, v })
-    } else {
-        html(&LogPage { shell, v })
-    })
+    Ok(shown(page.htmx, shell, w.exercise_name, v))
 }
 
 async fn update(
@@ -289,13 +283,17 @@ async fn form(
     let date = super::page_date("date", p.date, today)?;
     let v = view(&mut page, &shell, &e, date, SET_ROWS).await?;
     page.tx.commit().await?;
-    let mut shell = shell;
-    shell.title = e.name;
-    Ok(if page.htmx {
+    Ok(shown(page.htmx, shell, e.name, v))
+}
+
+/// The form titled `title`: in the sheet (htmx), or as its own page.
+fn shown(htmx: bool, mut shell: Shell, title: String, v: LogView) -> Response {
+    shell.title = title;
+    if htmx {
         html(&LogFragment { shell, v })
     } else {
         html(&LogPage { shell, v })
-    })
+    }
 }
 
 #[derive(Deserialize)]
