@@ -410,6 +410,13 @@ async fn amounts_can_be_typed_as_fractions() {
         // The picker again, with the amount as typed and why.
         assert!(r.body.contains("must be a number"), "{bad}: {}", r.body);
         assert!(r.body.contains("Rolled oats"), "{bad}: {}", r.body);
+        // The edit form reads a unit after the number ("1 1/2 cups" is one): a unit the
+        // serving cannot be measured in is refused instead.
+        let bad = if bad.ends_with("cups") {
+            "2 parsecs"
+        } else {
+            bad
+        };
         let r = post(
             &app,
             &format!("/diary/{id}"),
@@ -1775,4 +1782,159 @@ async fn a_delete_without_script_offers_undo_on_the_day() {
     // Without the cookie, the day has no Undo.
     let plain = get(&app, "/day/2026-11-20", &ann, None).await;
     assert!(!plain.body.contains("action=\"/diary/restore\""));
+}
+
+/// The entry's edit form on the day page changes its serving by the unit typed after the
+/// amount ("150 g") and moves it to another day: with htmx the day it left says where it went;
+/// without, the day it went to is shown. A bad unit or day changes nothing.
+#[tokio::test]
+async fn an_entry_changes_its_unit_and_day_from_its_edit_form() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (food, serving) = new_food(
+        &app,
+        &ann,
+        json!({"name": "Rolled oats", "servings": [
+            {"size": 1, "unit": "cup", "weight_g": 80, "nutrients": {"calories": 300}}
+        ]}),
+    )
+    .await;
+    let r = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"date": "2026-11-20", "meal_type": "breakfast", "food_item_id": food,
+                   "nutrition_data_id": serving, "quantity": 1, "unit": "cup"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let page = get(&app, "/day/2026-11-20", &ann, None).await;
+    // The amount is shown with its unit, the day with a date field.
+    assert!(
+        page.body.contains(&format!(
+            "id=\"q-{id}\" name=\"quantity\" class=\"amount\" autocomplete=\"off\" value=\"1 cup\""
+        )),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(&format!(
+            "id=\"d-{id}\" name=\"date\" type=\"date\" value=\"2026-11-20\""
+        )),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+    let entry_on = |day: &'static str| {
+        let app = &app;
+        let ann = &ann;
+        async move {
+            let d = app.get(&format!("/api/v1/diary/{day}"), ann).await;
+            d.body["meals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|m| m["entries"].as_array().unwrap().clone())
+                .collect::<Vec<_>>()
+        }
+    };
+
+    // In grams: 120 g of 300 kcal per 80 g is 450 kcal.
+    let r = post(
+        &app,
+        &format!("/diary/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("quantity", "120 g"),
+            ("day", "2026-11-20"),
+            ("date", "2026-11-20"),
+        ],
+    )
+    .await;
+    r.assert_accepted();
+    let e = &entry_on("2026-11-20").await[0];
+    assert_eq!(e["unit"], "g", "{e}");
+    assert_eq!(e["quantity"], json!(120.0), "{e}");
+    assert_eq!(e["nutrients"]["calories"], json!(450.0), "{e}");
+
+    // Refused, nothing changed: a unit the serving has no measure for, a day that is none.
+    for (field, quantity, date) in [
+        ("unit", "2 parsecs", "2026-11-20"),
+        ("date", "1 cup", "2026-13-01"),
+        ("date", "1 cup", "3000-01-01"),
+    ] {
+        let r = post(
+            &app,
+            &format!("/diary/{id}"),
+            &ann,
+            None,
+            Some(&csrf),
+            &[
+                ("quantity", quantity),
+                ("day", "2026-11-20"),
+                ("date", date),
+            ],
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{quantity} {date}: {}",
+            r.body
+        );
+        assert!(r.body.contains(field), "{field}: {}", r.body);
+        let e = &entry_on("2026-11-20").await[0];
+        assert_eq!(e["quantity"], json!(120.0), "{e}");
+    }
+
+    // Moved with htmx: the day it left, without it, saying where it went.
+    let common::As::Cookie(session) = &ann else {
+        panic!("a session")
+    };
+    let fragment = app
+        .client
+        .post(format!("{}/diary/{id}", app.base))
+        .header("cookie", format!("sparky_session={session}"))
+        .header("origin", app.origin())
+        .header("hx-request", "true")
+        .header("x-csrf-token", &csrf)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("quantity=120+g&meal=lunch&day=2026-11-20&date=2026-11-22")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(fragment.contains("Rolled oats moved to "), "{fragment}");
+    assert!(fragment.contains("href=\"/day/2026-11-22\""), "{fragment}");
+    assert!(!fragment.contains(&format!("q-{id}")), "{fragment}");
+    assert!(entry_on("2026-11-20").await.is_empty());
+    let moved = entry_on("2026-11-22").await;
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0]["meal_type"], "lunch");
+    assert_eq!(moved[0]["quantity"], json!(120.0));
+
+    // Without script: on to the day it went to.
+    let r = post(
+        &app,
+        &format!("/diary/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("quantity", "1 cup"),
+            ("day", "2026-11-22"),
+            ("date", "2026-11-21"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location, "/day/2026-11-21");
+    let e = &entry_on("2026-11-21").await[0];
+    assert_eq!(e["unit"], "cup", "{e}");
+    assert_eq!(e["nutrients"]["calories"], json!(300.0), "{e}");
 }

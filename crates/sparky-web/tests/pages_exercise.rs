@@ -751,3 +751,290 @@ async fn a_workout_is_changed_on_its_form() {
     let same = workouts(&app, &ann, "2026-11-21").await;
     assert_eq!(same[0]["duration_minutes"], 45);
 }
+
+async fn exercises_named(app: &TestApp, who: &As, q: &str) -> Vec<Value> {
+    let r = app
+        .get(&format!("/api/v1/exercises?q={}", q.replace(' ', "+")), who)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["source"] == "user")
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn an_exercise_of_ones_own_is_made_logged_changed_and_deleted() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+
+    // A search that finds nothing offers the words as a new exercise, on the shown day.
+    let r = get(
+        &app,
+        "/exercise/search?q=sled+push&date=2026-11-20",
+        &ann,
+        None,
+    )
+    .await;
+    assert!(r.body.contains("No exercise matches"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("href=\"/exercise/new?name=sled+push&#38;date=2026-11-20\""),
+        "{}",
+        r.body
+    );
+    let form = get(
+        &app,
+        "/exercise/new?name=sled+push&date=2026-11-20",
+        &ann,
+        None,
+    )
+    .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form.body.contains("value=\"sled push\""), "{}", form.body);
+    assert!(
+        form.body.contains("<option value=\"barbell\""),
+        "{}",
+        form.body
+    );
+    let csrf = form.csrf();
+    let once = form.once_of("/exercise/new");
+
+    // Bad input: the form again with each problem at its field, nothing made.
+    let r = post(
+        &app,
+        "/exercise/new",
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("name", "   "),
+            ("category", "juggling"),
+            ("met_value", "0"),
+            ("date", "2026-11-20"),
+            ("_once", &once),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    for field in ["exf-name", "exf-cat", "exf-met"] {
+        let at = r.body.find(&format!("<label for=\"{field}\"")).unwrap();
+        let before = &r.body[..at];
+        assert!(
+            before.ends_with("aria-invalid=\"true\">"),
+            "{field} not marked: {}",
+            r.body
+        );
+    }
+    let r = post(
+        &app,
+        "/exercise/new",
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("name", "Sled push"),
+            ("met_value", "lots"),
+            ("_once", &once),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Enter a number"), "{}", r.body);
+    assert!(exercises_named(&app, &ann, "sled").await.is_empty());
+
+    // Made, then straight on to logging it on the day the page showed.
+    let fields = [
+        ("name", "Sled push"),
+        ("category", "strength"),
+        ("muscle_groups", "Quadriceps, glutes; quadriceps"),
+        ("equipment", "Sled"),
+        ("met_value", "6,5"),
+        ("instructions", "Push low."),
+        ("date", "2026-11-20"),
+        ("_once", once.as_str()),
+    ];
+    let r = post(&app, "/exercise/new", &ann, None, Some(&csrf), &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mine = exercises_named(&app, &ann, "sled").await;
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    let e = &mine[0];
+    let id = e["id"].as_str().unwrap().to_string();
+    assert_eq!(r.location, format!("/exercise/log/{id}?date=2026-11-20"));
+    assert_eq!(e["name"], "Sled push");
+    assert_eq!(e["category"], "strength");
+    assert_eq!(e["muscle_groups"], json!(["quadriceps", "glutes"]));
+    assert_eq!(e["equipment"], "sled");
+    assert_eq!(e["met_value"], 6.5);
+    assert_eq!(e["instructions"], "Push low.");
+    // The same form sent again (its answer lost) makes nothing more and leads to the same place.
+    let again = post(&app, "/exercise/new", &ann, None, Some(&csrf), &fields).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    assert_eq!(again.location, r.location);
+    assert_eq!(exercises_named(&app, &ann, "sled").await.len(), 1);
+
+    // Its log form links to changing it; the catalog's does not.
+    let log = get(&app, &r.location, &ann, None).await;
+    assert!(
+        log.body.contains(&format!("href=\"/exercise/mine/{id}\"")),
+        "{}",
+        log.body
+    );
+    let bench = exercise_id(&app, &ann, "bench press").await;
+    let log = get(&app, &format!("/exercise/log/{bench}"), &ann, None).await;
+    assert!(!log.body.contains("/exercise/mine/"), "{}", log.body);
+    // The catalog's exercise has no form of its own: its log form instead.
+    let r = get(&app, &format!("/exercise/mine/{bench}"), &ann, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location, format!("/exercise/log/{bench}"));
+
+    // Changed on its page.
+    let page = get(&app, &format!("/exercise/mine/{id}"), &ann, None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("value=\"quadriceps, glutes\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("value=\"6.5\""), "{}", page.body);
+    let r = post(
+        &app,
+        &format!("/exercise/mine/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("name", "Prowler push"),
+            ("category", "cardio"),
+            ("muscle_groups", ""),
+            ("equipment", ""),
+            ("met_value", ""),
+            ("instructions", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location, format!("/exercise/mine/{id}?saved=1"));
+    let e = &exercises_named(&app, &ann, "prowler").await[0];
+    assert_eq!(e["category"], "cardio");
+    assert_eq!(e["met_value"], Value::Null);
+    assert_eq!(e["muscle_groups"], json!([]));
+    // A bad change is shown again and changes nothing.
+    let r = post(
+        &app,
+        &format!("/exercise/mine/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("name", &"x".repeat(256)), ("met_value", "31")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("from 0.01 to 30"), "{}", r.body);
+    assert_eq!(exercises_named(&app, &ann, "prowler").await.len(), 1);
+
+    // Another user neither sees nor changes it, nor deletes it.
+    let (_, bob) = app.user("bob@example.com").await;
+    let bob_csrf = token(&app, &bob, "/settings").await;
+    assert_eq!(
+        get(&app, &format!("/exercise/mine/{id}"), &bob, None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = post(
+        &app,
+        &format!("/exercise/mine/{id}"),
+        &bob,
+        None,
+        Some(&bob_csrf),
+        &[("name", "Mine now")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let r = post(
+        &app,
+        &format!("/exercise/mine/{id}/delete"),
+        &bob,
+        None,
+        Some(&bob_csrf),
+        &[("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    // Nor the catalog's, through the form.
+    let r = post(
+        &app,
+        &format!("/exercise/mine/{bench}"),
+        &bob,
+        None,
+        Some(&bob_csrf),
+        &[("name", "Renamed")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(exercises_named(&app, &ann, "prowler").await.len(), 1);
+
+    // A workout logged with it keeps its name once it is deleted, after asking.
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            json!({"exercise_id": id, "date": "2026-11-20", "duration_minutes": 10,
+                   "calories_burned": 90}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = post(
+        &app,
+        &format!("/exercise/mine/{id}/delete"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("Delete the exercise “Prowler push”?"),
+        "{}",
+        r.body
+    );
+    assert_eq!(exercises_named(&app, &ann, "prowler").await.len(), 1);
+    let r = post(
+        &app,
+        &format!("/exercise/mine/{id}/delete"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(exercises_named(&app, &ann, "prowler").await.is_empty());
+    let kept = workouts(&app, &ann, "2026-11-20").await;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0]["exercise_name"], "Prowler push");
+}
+
+#[tokio::test]
+async fn only_the_signed_in_user_is_offered_a_new_exercise() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let page = get(&app, "/exercise", &ann, None).await;
+    assert!(
+        page.body.contains("href=\"/exercise/new?date="),
+        "{}",
+        page.body
+    );
+    // Viewing a family member's diary: their exercises are theirs to make.
+    let (bob_id, bob) = app.user("bob@example.com").await;
+    grant(&app, &bob, "ann@example.com", "calorie").await;
+    let viewing = bob_id.to_string();
+    let page = get(&app, "/exercise?q=zzzzqqqq", &ann, Some(&viewing)).await;
+    assert!(page.body.contains("No exercise matches"), "{}", page.body);
+    assert!(!page.body.contains("/exercise/new"), "{}", page.body);
+}

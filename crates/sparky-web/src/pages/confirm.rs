@@ -1,6 +1,6 @@
-//! Asking before a write that cannot be undone: deleting a recipe, a meal plan, a workout, a
-//! check-in entry or a weight goal, revoking an API key or a family grant (diary entries have
-//! Undo instead). The page's script asks with the browser's own dialog (the form's
+//! Asking before a write that cannot be undone: deleting a recipe, a meal plan, a workout, one's
+//! own exercise, a check-in entry or a weight goal, revoking an API key or a family grant
+//! (diary entries have Undo instead). The page's script asks with the browser's own dialog (the form's
 //! `data-confirm` text) and sends `confirm=yes`; a form sent without it (no script ran, a
 //! script of the user's own) gets a page asking the same, whose button sends the form again
 //! with `confirm=yes`, and nothing is changed until then.
@@ -32,6 +32,7 @@ pub enum Loss {
     Food,
     Plan,
     Workout,
+    Exercise,
     CheckinEntry,
     WeightGoal,
     ApiKey,
@@ -45,6 +46,7 @@ impl Loss {
             Loss::Food => "food",
             Loss::Plan => "plan",
             Loss::Workout => "workout",
+            Loss::Exercise => "exercise",
             Loss::CheckinEntry => "checkin",
             Loss::WeightGoal => "goal",
             Loss::ApiKey => "key",
@@ -55,7 +57,7 @@ impl Loss {
     fn nav(self) -> &'static str {
         match self {
             Loss::Recipe | Loss::Food | Loss::Plan | Loss::ApiKey | Loss::FamilyGrant => "more",
-            Loss::Workout => "exercise",
+            Loss::Workout | Loss::Exercise => "exercise",
             Loss::CheckinEntry => "checkin",
             Loss::WeightGoal => "goals",
         }

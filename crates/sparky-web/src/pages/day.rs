@@ -98,6 +98,8 @@ pub struct DayView {
     pub copied: Option<(String, String)>,
     /// The copy's source day, count and mark, sent back by its Undo.
     pub copy_mark: (NaiveDate, usize, String),
+    /// An entry just moved to another day: what was said, and that day.
+    pub moved: Option<(String, NaiveDate)>,
 }
 
 #[derive(Template)]
@@ -493,6 +495,7 @@ pub async fn view(
         undo,
         copied: None,
         copy_mark: (date, 0, String::new()),
+        moved: None,
     })
 }
 
@@ -514,10 +517,16 @@ pub async fn after_write(
 
 #[derive(Deserialize)]
 pub struct EditForm {
+    /// The amount, with a unit to change it ("150 g", "1.5 cup"); without one the entry's.
     quantity: String,
     /// The meal to move the entry to (forms from before it was offered send none).
     #[serde(default)]
     meal: Option<String>,
+    /// The day to move the entry to; `day` is the day the form was shown on.
+    #[serde(default)]
+    date: Option<String>,
+    #[serde(default)]
+    day: Option<NaiveDate>,
 }
 
 /// A number typed into a field ("1,5", "1 1/2" and "½" too); anything else is the 422 page
@@ -537,12 +546,28 @@ async fn edit_entry(
     PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<EditForm>,
 ) -> Result<Response, PageError> {
+    let (quantity, unit) = match super::forms::amount_with_unit(&form.quantity) {
+        Ok(Some((q, unit))) => (Amount(q), unit),
+        _ => {
+            return Err(PageError::invalid(
+                "quantity",
+                sparky_core::typed_number::NotANumber.to_string(),
+            ))
+        }
+    };
+    // Only a day other than the one shown moves the entry.
+    let date = match super::optional_form_date("date", form.date.as_deref().unwrap_or(""))? {
+        Some(d) if Some(d) != form.day => Some(super::form_date("date", d)?),
+        _ => None,
+    };
     let entry = diary::update(
         &mut page.tx,
         id,
         diary::UpdateEntryInput {
-            quantity: Some(amount_field("quantity", &form.quantity)?),
-            unit: None,
+            quantity: Some(quantity),
+            // A unit typed is read against the serving logged (g, oz, cup…); none keeps the
+            // entry's.
+            unit,
             meal_type: match form.meal.as_deref().filter(|m| !m.is_empty()) {
                 Some(m) => Some(
                     sparky_core::MealType::parse(m)
@@ -550,12 +575,31 @@ async fn edit_entry(
                 ),
                 None => None,
             },
-            date: None,
+            date,
             consumed_at: None,
         },
     )
     .await?;
-    after_write(page, entry.date, None).await
+    match form.day {
+        // Moved: the day it left, saying where it went (without script: the day it went to).
+        Some(shown) if shown != entry.date && page.htmx => {
+            let shell = page.shell("", "today").await?;
+            let mut v = view(&mut page, &shell, shown, None).await?;
+            page.tx.commit().await?;
+            v.moved = Some((
+                shell.fill(
+                    "day.moved",
+                    &[
+                        ("name", &entry.food_name),
+                        ("day", &day_label(&shell.t, entry.date, shown.year())),
+                    ],
+                ),
+                entry.date,
+            ));
+            Ok(html(&DayFragment { shell, v }))
+        }
+        _ => after_write(page, entry.date, None).await,
+    }
 }
 
 #[derive(Deserialize)]

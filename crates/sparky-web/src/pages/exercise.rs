@@ -84,6 +84,8 @@ pub struct ExerciseView {
     pub shared: bool,
     pub days: Vec<DayGroup>,
     pub records: Vec<RecordRow>,
+    /// The form making the searched words an exercise of one's own, on the shown day.
+    pub make_own: String,
 }
 
 #[derive(Template)]
@@ -161,8 +163,14 @@ async fn results(page: &mut Page, p: &Params) -> Result<Vec<ResultRow>, PageErro
 async fn base_view(page: &mut Page, shell: &Shell, p: &Params) -> Result<ExerciseView, PageError> {
     let t = &shell.t;
     let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
+    let date = super::page_date("date", p.date, today)?;
+    let make_own = form_urlencoded::Serializer::new(String::new())
+        .append_pair("name", p.q.as_deref().unwrap_or_default().trim())
+        .append_pair("date", &date.to_string())
+        .finish();
     Ok(ExerciseView {
-        date: super::page_date("date", p.date, today)?,
+        date,
+        make_own: format!("/exercise/new?{make_own}"),
         q: empty(&p.q),
         category: empty(&p.category),
         muscle: empty(&p.muscle),

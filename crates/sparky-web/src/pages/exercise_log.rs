@@ -69,6 +69,8 @@ pub struct LogView {
     pub estimate: String,
     /// The workout this form changes (none: it logs a new one).
     pub edit: Option<Uuid>,
+    /// The exercise is the user's own (a link to change it is shown).
+    pub mine: bool,
 }
 
 #[derive(Template)]
@@ -179,6 +181,7 @@ impl LogView {
             form_errors: Vec::new(),
             estimate: String::new(),
             edit: None,
+            mine: false,
         }
     }
 }
@@ -204,6 +207,7 @@ async fn view(
     v.strength = !cardio;
     v.cardio = cardio;
     v.estimate = estimate_text(shell, e.met_value, weight_kg, None);
+    v.mine = e.user_id == Some(shell.user_id);
     Ok(v)
 }
 

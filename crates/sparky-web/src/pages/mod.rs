@@ -21,6 +21,7 @@ mod form_errors;
 mod format;
 mod forms;
 mod goals;
+mod my_exercises;
 mod my_foods;
 mod onboarding;
 mod once;
@@ -80,6 +81,7 @@ pub fn router() -> Router<AppState> {
         .merge(food::routes())
         .merge(checkin::routes())
         .merge(exercise::routes())
+        .merge(my_exercises::routes())
         .merge(goals::routes())
         .merge(plans::routes())
         .merge(recipes::routes())

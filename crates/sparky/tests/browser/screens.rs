@@ -155,6 +155,13 @@ pub const SCREENS: &[Screen] = &[
             Wait("#log-form button.primary"),
         ],
     ),
+    // An exercise the catalog lacks, made from the search that found nothing.
+    screen(
+        "exercise-new",
+        "/exercise/new?name=Sled+push",
+        User,
+        &[Wait("#exf-name")],
+    ),
     screen("plans", "/plans", User, &[]),
     screen("recipes", "/recipes", User, &[]),
     // One recipe, opened from the list.
