@@ -256,7 +256,7 @@ async fn targets_can_differ_on_some_days_of_the_week() {
         (
             "fat_tuesday",
             "5000",
-            "Enter grams of fat up to 2,000, or leave the day empty",
+            "Enter grams of fat up to 2,000 or a share of the calories such as 30 %, or leave the day empty",
         ),
     ] {
         let bad = submit(
@@ -700,4 +700,87 @@ async fn saving_keeps_the_targets_that_were_not_touched() {
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let water = target(&active(&app, &me).await, "water_target").unwrap();
     assert!((water - 1892.7).abs() < 0.1, "{water}");
+}
+
+/// Protein, carbs and fat may be typed as a share of the calories ("30 %"): stored as the
+/// whole grams of the calorie target set with them (a day's share, of that day's calories),
+/// and shown as a share again. A share without calories, or outside 1-100 %, is refused.
+#[tokio::test]
+async fn macro_targets_are_typed_as_a_share_of_the_calories() {
+    let app = TestApp::spawn().await;
+    let (_, me) = app.user("dee@example.com").await;
+    let saved = submit(
+        &app,
+        "/goals",
+        "/goals/targets",
+        &me,
+        &[
+            ("weekdays", "1"),
+            ("calorie_target", "2000"),
+            ("cal_saturday", "2400"),
+            ("protein_target", "30 %"),
+            ("carbs_target", "45%"),
+            ("fat_target", "25 %"),
+            ("carbs_saturday", "50 %"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let goals = active(&app, &me).await;
+    // 30 % of 2000 kcal at 4 kcal/g; 45 % at 4; 25 % at 9 (55.6 g, kept whole).
+    assert_eq!(target(&goals, "protein_target"), Some(150.0));
+    assert_eq!(target(&goals, "carbs_target"), Some(225.0));
+    assert_eq!(target(&goals, "fat_target"), Some(56.0));
+    let carbs = goals.iter().find(|g| g["type"] == "carbs_target").unwrap();
+    // Saturday's half of its own 2400 kcal.
+    assert_eq!(carbs["by_weekday"], json!({"saturday": 300.0}));
+
+    // Shown in grams with their share.
+    let page = get(&app, "/goals", &me).await;
+    assert!(
+        page.body
+            .contains("name=\"protein_target\" inputmode=\"decimal\" value=\"150\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("30 % of calories"), "{}", page.body);
+    assert!(page.body.contains("45 % of calories"), "{}", page.body);
+
+    // A new calorie target in the same form is what the share is of.
+    let saved = submit(
+        &app,
+        "/goals",
+        "/goals/targets",
+        &me,
+        &[("calorie_target", "1800"), ("protein_target", "40%")],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(
+        target(&active(&app, &me).await, "protein_target"),
+        Some(180.0)
+    );
+
+    // Refused, nothing changed: out of range, not a number, no calories to take it of.
+    for (fields, problem) in [
+        (
+            vec![("calorie_target", "1800"), ("fat_target", "120 %")],
+            "a share of the calories such as 30 %",
+        ),
+        (
+            vec![("calorie_target", "1800"), ("fat_target", "lots %")],
+            "a share of the calories such as 30 %",
+        ),
+        (
+            vec![("calorie_target", ""), ("fat_target", "30 %")],
+            "A share of the calories needs a calorie target",
+        ),
+    ] {
+        let bad = submit(&app, "/goals", "/goals/targets", &me, &fields).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
+        assert!(bad.body.contains(problem), "{fields:?}: {}", bad.body);
+        let goals = active(&app, &me).await;
+        assert_eq!(target(&goals, "calorie_target"), Some(1800.0));
+        assert_eq!(target(&goals, "fat_target"), Some(56.0));
+    }
 }

@@ -19,7 +19,7 @@ use sparky_app::AppError;
 use sparky_core::measure::{from_canonical, to_canonical, Dimension, MeasureUnit};
 use sparky_core::units::round_dp;
 use sparky_core::AccessType;
-use sparky_core::{GoalStatus, GoalType};
+use sparky_core::{Amount, GoalStatus, GoalType};
 
 use super::charts;
 use super::format::{kcal, number};
@@ -54,6 +54,8 @@ pub struct TargetRow {
     pub value: String,
     pub progress: String,
     pub bar: String,
+    /// A macro target's share of the calorie target ("30 % of calories"), when both are set.
+    pub share: String,
 }
 
 /// One day of the week in the targets form: its own value for each daily target (empty: the
@@ -136,6 +138,44 @@ fn shown_target(units: &Units, gt: GoalType, a: sparky_core::Amount) -> String {
     } else {
         number(a.to_f64(), 0).replace(',', "")
     }
+}
+
+/// The energy in a gram of a macro target's nutrient; None for calories and water.
+fn kcal_per_gram(gt: GoalType) -> Option<Decimal> {
+    use sparky_core::energy::{KCAL_PER_G_CARBOHYDRATE, KCAL_PER_G_FAT, KCAL_PER_G_PROTEIN};
+    match gt {
+        GoalType::ProteinTarget => Some(KCAL_PER_G_PROTEIN),
+        GoalType::CarbsTarget => Some(KCAL_PER_G_CARBOHYDRATE),
+        GoalType::FatTarget => Some(KCAL_PER_G_FAT),
+        _ => None,
+    }
+}
+
+/// Why a target field could not be read.
+enum Unreadable {
+    /// Not a number (or a share outside 1-100 %).
+    Value,
+    /// A share of the calories without a calorie target to take it of.
+    NoCalories,
+}
+
+/// A macro target typed as a share of the calories ("30 %"): its whole grams of `kcal`.
+/// None when the text is no share (grams, read as they are).
+fn grams_of_share(
+    gt: GoalType,
+    typed: &str,
+    kcal: Option<Decimal>,
+) -> Option<Result<Decimal, Unreadable>> {
+    let per_gram = kcal_per_gram(gt)?;
+    let share = typed.trim().strip_suffix('%')?;
+    Some(match decimal(share) {
+        Ok(Some(p)) if p > Decimal::ZERO && p <= Decimal::ONE_HUNDRED => match kcal {
+            Some(kcal) => Ok((kcal * p / Decimal::ONE_HUNDRED / per_gram)
+                .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)),
+            None => Err(Unreadable::NoCalories),
+        },
+        _ => Err(Unreadable::Value),
+    })
 }
 
 fn f(d: Option<sparky_core::Amount>) -> f64 {
@@ -223,7 +263,24 @@ async fn render(
                 ),
                 None => t.get("goals.no_target").to_string(),
             };
+            let calorie_target = find(GoalType::CalorieTarget)
+                .and_then(|g| g.target_value)
+                .map(|a| a.decimal())
+                .filter(|k| *k > Decimal::ZERO);
+            let share = match (kcal_per_gram(*gt), goal.and_then(|g| g.target_value)) {
+                (Some(per_gram), Some(grams)) => calorie_target
+                    .map(|k| {
+                        let pct = grams.decimal() * per_gram * Decimal::ONE_HUNDRED / k;
+                        t.fill(
+                            "goals.share",
+                            &[("percent", &number(Amount(pct).to_f64(), 0))],
+                        )
+                    })
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
             TargetRow {
+                share,
                 field: gt.as_str(),
                 name: t.get(name),
                 column: t.get(&format!("goals.col.{}", gt.as_str())),
@@ -486,19 +543,42 @@ async fn save_targets(
     let units = page.shell("", "goals").await?.units.clone();
     let stored = active(&mut page).await?;
     // What a field holds, in canonical units (kcal, g, ml): the stored value when the field
-    // still shows it, else what was typed (water typed in fl oz for imperial users).
-    let read = |gt: GoalType, typed: &str, stored: Option<sparky_core::Amount>| {
+    // still shows it, else what was typed (water typed in fl oz for imperial users, a macro
+    // as a share of `kcal`, the calories of its day).
+    let read = |gt: GoalType, typed: &str, stored: Option<Amount>, kcal: Option<Decimal>| {
         if let Some(a) = stored.filter(|a| shown_target(&units, gt, *a) == typed.trim()) {
             return Ok(Some(a.decimal()));
         }
-        let value = decimal(typed)?;
+        if let Some(grams) = grams_of_share(gt, typed, kcal) {
+            return grams.map(Some);
+        }
+        let value = decimal(typed).map_err(|()| Unreadable::Value)?;
         match value {
             Some(v) if gt == GoalType::WaterTarget && units.imperial() => {
                 to_canonical(v, MeasureUnit::FlOz, Dimension::Volume)
                     .map(Some)
-                    .map_err(|_| ())
+                    .map_err(|_| Unreadable::Value)
             }
             other => Ok(other),
+        }
+    };
+    // The calories a share of them is taken of: the usual target and each day's, as this form
+    // sets them (or as they are, when it leaves calories out).
+    let calorie_goal = stored
+        .iter()
+        .find(|g| g.goal_type == GoalType::CalorieTarget);
+    let mut usual_kcal = calorie_goal
+        .and_then(|g| g.target_value)
+        .map(|a| a.decimal());
+    let mut day_kcal: [Option<Decimal>; 7] = calorie_goal
+        .and_then(|g| g.by_weekday.as_ref())
+        .map(|w| w.values().map(|v| v.map(|a| a.decimal())))
+        .unwrap_or_default();
+    let unreadable = |gt: GoalType, why: Unreadable, day: bool| -> String {
+        match why {
+            Unreadable::NoCalories => t.get("goals.err.share_needs_calories").into(),
+            Unreadable::Value if day => t.get(&format!("goals.err.day.{}", gt.as_str())).into(),
+            Unreadable::Value => t.get(&format!("goals.err.{}", gt.as_str())).into(),
         }
     };
     let mut changes = Vec::new();
@@ -520,31 +600,40 @@ async fn save_targets(
             .and_then(|g| g.by_weekday.as_ref())
             .map(|w| w.values())
             .unwrap_or_default();
+        let usual = read(gt, typed, goal.and_then(|g| g.target_value), usual_kcal);
         // Its days of the week (all empty: the same target every day).
         let mut by_weekday = [None; 7];
         for (i, day) in WeekdayTargets::DAYS.iter().enumerate() {
-            match read(gt, form.day(gt, day), stored_days[i]) {
+            let kcal = day_kcal[i].or(usual_kcal);
+            match read(gt, form.day(gt, day), stored_days[i], kcal) {
                 Ok(v) => by_weekday[i] = v,
-                Err(()) => {
-                    errors.0.insert(
-                        day_field(gt, day),
-                        t.get(&format!("goals.err.day.{}", gt.as_str())).into(),
-                    );
+                Err(why) => {
+                    errors
+                        .0
+                        .insert(day_field(gt, day), unreadable(gt, why, true));
                 }
             }
         }
-        match read(gt, typed, goal.and_then(|g| g.target_value)) {
-            Ok(value) => changes.push(TargetChange {
-                goal_type: gt,
-                value,
-                unit: None,
-                by_weekday: form.weekdays.is_some().then_some(by_weekday),
-            }),
-            Err(()) => {
-                errors.0.insert(
-                    gt.as_str().into(),
-                    t.get(&format!("goals.err.{}", gt.as_str())).into(),
-                );
+        match usual {
+            Ok(value) => {
+                let by_weekday = form.weekdays.is_some().then_some(by_weekday);
+                if gt == GoalType::CalorieTarget {
+                    usual_kcal = value;
+                    if let Some(days) = by_weekday {
+                        day_kcal = days;
+                    }
+                }
+                changes.push(TargetChange {
+                    goal_type: gt,
+                    value,
+                    unit: None,
+                    by_weekday,
+                });
+            }
+            Err(why) => {
+                errors
+                    .0
+                    .insert(gt.as_str().into(), unreadable(gt, why, false));
             }
         }
     }
