@@ -1015,6 +1015,25 @@ async fn an_exercise_of_ones_own_is_made_logged_changed_and_deleted() {
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert!(exercises_named(&app, &ann, "prowler").await.is_empty());
+    // A day out of range in the form is dropped: the log form then opens on today.
+    let form = get(&app, "/exercise/new?date=9999-01-01", &ann, None).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(!form.body.contains("9999"), "{}", form.body);
+    let r = post(
+        &app,
+        "/exercise/new",
+        &ann,
+        None,
+        Some(&csrf),
+        &[("name", "Farmer's walk"), ("date", "9999-01-01")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(!r.location.contains("date="), "{}", r.location);
+    assert_eq!(
+        get(&app, &r.location, &ann, None).await.status,
+        StatusCode::OK
+    );
     let kept = workouts(&app, &ann, "2026-11-20").await;
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0]["exercise_name"], "Prowler push");

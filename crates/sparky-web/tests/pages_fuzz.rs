@@ -29,6 +29,10 @@ const ROUTES: &[&str] = &[
     "/diary/{id}",
     "/diary/{id}/delete",
     "/exercise/log",
+    "/exercise/mine/{id}",
+    "/exercise/mine/{id}/delete",
+    "/exercise/new",
+    "/exercise/workout/{id}",
     "/exercise/workout/{id}/delete",
     "/goals/targets",
     "/goals/weight",
@@ -142,6 +146,9 @@ const FIELDS: &[&str] = &[
     "weight_g",
     "weight_unit",
     "with_calorie_target",
+    "instructions",
+    "met_value",
+    "muscle_groups",
 ];
 
 const VALUES: &[&str] = &[
@@ -281,9 +288,23 @@ async fn seed() -> Seeded {
         )
         .await,
     );
+    // Ann's own exercise and Bob's (his is not hers to change, nor hers his).
+    let mut exercises = Vec::new();
+    for who in [&ann, &bob] {
+        let e = created(
+            app.post(
+                "/api/v1/exercises",
+                who,
+                json!({"name": "Sled push", "category": "strength", "met_value": 6}),
+            )
+            .await,
+        );
+        exercises.push(id_of(&e));
+    }
     grant(&app, &bob, "ann@example.com", "calorie").await;
     grant(&app, &ann, "bob@example.com", "reports").await;
     let recipe_id = id_of(&recipe);
+    ids.extend(exercises);
     ids.extend([
         recipe_id.clone(),
         id_of(&recipe["ingredients"][0]),
@@ -428,6 +449,7 @@ async fn the_pages_own_forms_with_hostile_values_never_answer_5xx() {
         format!("/add?date=2026-03-01&meal=lunch&food={}", s.food_id),
         "/checkin".into(),
         "/exercise".into(),
+        "/exercise/new?name=Sled+push".into(),
         "/goals".into(),
         "/plans".into(),
         format!("/plans/{}", s.plan_id),
@@ -535,6 +557,8 @@ async fn pages_with_hostile_query_parameters_never_answer_5xx() {
         "/exercise".into(),
         "/exercise/estimate".into(),
         "/exercise/log/{id}".into(),
+        "/exercise/mine/{id}".into(),
+        "/exercise/new".into(),
         "/exercise/search".into(),
         "/goals".into(),
         "/onboarding".into(),

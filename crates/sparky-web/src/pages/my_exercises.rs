@@ -183,7 +183,7 @@ async fn new_form(
     let shell = page.shell("", "exercise").await?;
     let typed = ExerciseForm {
         name: p.name.unwrap_or_default().trim().to_string(),
-        date: p.date,
+        date: p.date.filter(|d| sparky_core::Date::new(*d).is_ok()),
         ..ExerciseForm::default()
     };
     let v = form_view(&mut page, &shell, None, typed, FormErrors::new()).await?;
@@ -198,9 +198,11 @@ fn refused(e: sparky_app::AppError) -> Result<FormErrors, PageError> {
 
 async fn create(
     mut page: Page,
-    PageForm(typed): PageForm<ExerciseForm>,
+    PageForm(mut typed): PageForm<ExerciseForm>,
 ) -> Result<Response, PageError> {
     let once = typed.once.clone();
+    // A day outside the range kept is no day to log on: the log form opens on today.
+    typed.date = typed.date.filter(|d| sparky_core::Date::new(*d).is_ok());
     let errors = match typed.input(&page.t) {
         Ok(input) => match input.parse() {
             Ok(new) => {
