@@ -140,17 +140,32 @@ pub async fn list(tx: &mut UserTx) -> AppResult<Grants> {
     Ok(Grants { given, received })
 }
 
-/// Removes a grant the caller gave; it stops working at once. RLS lets only the grantor
-/// delete: a grantee sees the row but gets 403.
+/// Removes a grant the caller gave, or leaves one the caller was given; it stops working at
+/// once. RLS lets exactly those two people delete it (and see it: anyone else gets 404).
 pub async fn revoke(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
     delete_by_id(
         tx,
         "family_access",
         id,
         "grant",
-        "only the grantor can remove a grant",
+        "only the two people a grant is between can remove it",
     )
     .await
+}
+
+/// Leaves a grant the caller was given (404 for any other, also one the caller gave: that is
+/// [`revoke`]).
+pub async fn leave(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
+    let n = tx
+        .execute(
+            "DELETE FROM family_access WHERE id = $1 AND grantee_user_id = auth.uid()",
+            &[&id],
+        )
+        .await?;
+    match n {
+        0 => Err(AppError::NotFound("grant")),
+        _ => Ok(()),
+    }
 }
 
 /// People whose data the caller may see or change, with what they may do.

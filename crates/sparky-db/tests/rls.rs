@@ -681,13 +681,13 @@ async fn each_family_access_type_opens_exactly_its_rows_and_revoking_closes_them
             "a third user sees the grant"
         );
 
-        // Revoke: by the owner role, or by the grantor through the app.
+        // Revoke: by the owner role, by the grantor, or left by the grantee.
         let revoke =
             "DELETE FROM family_access WHERE grantor_user_id = $1 AND grantee_user_id = $2";
-        let n = if i % 2 == 0 {
-            owner.execute(revoke, &[&a, &b]).await.unwrap()
-        } else {
-            exec_commit(&db, a, revoke, &[&a, &b]).await.unwrap()
+        let n = match i % 3 {
+            0 => owner.execute(revoke, &[&a, &b]).await.unwrap(),
+            1 => exec_commit(&db, a, revoke, &[&a, &b]).await.unwrap(),
+            _ => exec_commit(&db, b, revoke, &[&a, &b]).await.unwrap(),
         };
         assert_eq!(n, 1);
         for t in &matrix {
@@ -703,7 +703,7 @@ async fn each_family_access_type_opens_exactly_its_rows_and_revoking_closes_them
 }
 
 #[tokio::test]
-async fn only_the_grantor_creates_or_deletes_grants() {
+async fn only_the_grantor_creates_grants_and_only_their_two_sides_delete_them() {
     let (_db, _owner, db, users) =
         setup(&["a@example.com", "b@example.com", "c@example.com"]).await;
     let (a, b, c) = (users[0], users[1], users[2]);
@@ -716,7 +716,7 @@ async fn only_the_grantor_creates_or_deletes_grants() {
         1
     );
 
-    // The grantee cannot widen, forge, change or remove it.
+    // The grantee cannot widen, forge or change it.
     assert_denied(
         "grantee grants himself more",
         exec(&db, b, insert, &[&a, &b, &"calorie"]).await,
@@ -747,15 +747,6 @@ async fn only_the_grantor_creates_or_deletes_grants() {
     );
     let n = exec(
         &db,
-        b,
-        "DELETE FROM family_access WHERE grantor_user_id = $1",
-        &[&a],
-    )
-    .await
-    .unwrap();
-    assert_eq!(n, 0, "grantee deletes the grant");
-    let n = exec(
-        &db,
         c,
         "DELETE FROM family_access WHERE grantor_user_id = $1",
         &[&a],
@@ -772,7 +763,19 @@ async fn only_the_grantor_creates_or_deletes_grants() {
     let r = exec(&db, a, insert, &[&a, &c, &"everything"]).await;
     assert_eq!(r.unwrap_err().code(), Some("23514"), "unknown access type");
 
-    // The grantor can.
+    // The grantee may leave it; the grantor may withdraw one.
+    let n = exec_commit(
+        &db,
+        b,
+        "DELETE FROM family_access WHERE grantor_user_id = $1",
+        &[&a],
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 1, "grantee leaves the grant");
+    exec_commit(&db, a, insert, &[&a, &c, &"reports"])
+        .await
+        .unwrap();
     let n = exec_commit(
         &db,
         a,
@@ -781,7 +784,7 @@ async fn only_the_grantor_creates_or_deletes_grants() {
     )
     .await
     .unwrap();
-    assert_eq!(n, 1);
+    assert_eq!(n, 1, "grantor withdraws the grant");
 }
 
 #[tokio::test]

@@ -420,6 +420,12 @@ async fn family_grants_are_given_listed_and_revoked_and_settings_stay_ones_own()
         !received.body.contains("/revoke"),
         "a grantee cannot revoke"
     );
+    let leave_action = format!(
+        "/settings/family/{}/leave",
+        grants["given"][0]["id"].as_str().unwrap()
+    );
+    assert!(received.body.contains(&leave_action), "{}", received.body);
+    assert!(!page.body.contains("/leave"), "the grantor leaves nothing");
     // The form and "You share" speak of your foods; "Shared with you" of theirs.
     assert!(page.body.contains("use your custom foods"), "{}", page.body);
     assert!(
@@ -523,6 +529,63 @@ async fn family_grants_are_given_listed_and_revoked_and_settings_stay_ones_own()
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let grants = app.get("/api/v1/family-access", &eve).await.body;
     assert_eq!(grants["given"], json!([]));
+
+    // Fay stops seeing what Eve shares again, after asking; Eve cannot leave for her.
+    app.post(
+        "/api/v1/family-access",
+        &eve,
+        json!({"grantee_email": "fay@example.com", "access_type": "reports"}),
+    )
+    .await;
+    let id = app.get("/api/v1/family-access", &fay).await.body["received"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let leave = format!("/settings/family/{id}/leave");
+    let r = submit(
+        &app,
+        "/settings/family",
+        &leave,
+        &eve,
+        &[("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let r = submit(&app, "/settings/family", &leave, &eve, &[]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let r = submit(&app, "/settings/family", &leave, &fay, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body
+            .contains("Stop seeing Test Person’s “Everything, read only”?"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        app.get("/api/v1/family-access", &fay).await.body["received"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let r = submit(
+        &app,
+        "/settings/family",
+        &leave,
+        &fay,
+        &[("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location, "/settings/family?done=left");
+    assert_eq!(
+        app.get("/api/v1/family-access", &fay).await.body["received"],
+        json!([])
+    );
+    assert_eq!(
+        app.get("/api/v1/family-access", &eve).await.body["given"],
+        json!([])
+    );
 }
 
 /// A large form is taken in only from a known session: with a session that is not valid the

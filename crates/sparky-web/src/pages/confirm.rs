@@ -1,6 +1,6 @@
 //! Asking before a write that cannot be undone: deleting a recipe, a meal plan, a workout, one's
-//! own exercise, a check-in entry or a weight goal, revoking an API key or a family grant
-//! (diary entries have Undo instead). The page's script asks with the browser's own dialog (the form's
+//! own exercise, a check-in entry or a weight goal, revoking an API key or a family grant, leaving
+//! a grant one was given (diary entries have Undo instead). The page's script asks with the browser's own dialog (the form's
 //! `data-confirm` text) and sends `confirm=yes`; a form sent without it (no script ran, a
 //! script of the user's own) gets a page asking the same, whose button sends the form again
 //! with `confirm=yes`, and nothing is changed until then.
@@ -37,6 +37,7 @@ pub enum Loss {
     WeightGoal,
     ApiKey,
     FamilyGrant,
+    ReceivedGrant,
 }
 
 impl Loss {
@@ -51,12 +52,18 @@ impl Loss {
             Loss::WeightGoal => "goal",
             Loss::ApiKey => "key",
             Loss::FamilyGrant => "grant",
+            Loss::ReceivedGrant => "leave",
         }
     }
 
     fn nav(self) -> &'static str {
         match self {
-            Loss::Recipe | Loss::Food | Loss::Plan | Loss::ApiKey | Loss::FamilyGrant => "more",
+            Loss::Recipe
+            | Loss::Food
+            | Loss::Plan
+            | Loss::ApiKey
+            | Loss::FamilyGrant
+            | Loss::ReceivedGrant => "more",
             Loss::Workout | Loss::Exercise => "exercise",
             Loss::CheckinEntry => "checkin",
             Loss::WeightGoal => "goals",

@@ -45,13 +45,12 @@ async fn list_grants(Auth { mut tx, .. }: Auth) -> ApiResult<ApiJson<Grants>> {
     Ok(ApiJson(grants))
 }
 
-/// Remove a grant you gave; it stops working at once.
+/// Remove a grant you gave, or leave one you were given; it stops working at once.
 #[utoipa::path(delete, path = "/api/v1/family-access/{id}", tag = "family access",
     params(("id" = Uuid, Path, description = "Grant id")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 403, description = "Only the grantor can remove a grant", body = ErrorBody),
-        (status = 404, description = "No such grant", body = ErrorBody),
+        (status = 404, description = "No such grant (or not one you gave or were given)", body = ErrorBody),
     ))]
 async fn delete_grant(
     Auth { mut tx, .. }: Auth,

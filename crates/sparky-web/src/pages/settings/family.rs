@@ -1,6 +1,6 @@
 //! Settings → Family: share parts of your data with another account (by email and access
-//! type), see what you gave and received, and revoke what you gave. RLS decides what each
-//! grant allows; this page only makes and removes them.
+//! type), see what you gave and received, revoke what you gave and leave what you were given.
+//! RLS decides what each grant allows; this page only makes and removes them.
 
 use crate::pages::confirm::{ask, ConfirmForm, Loss};
 use crate::pages::{PagePath, PageQuery};
@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/settings/family", get(show).post(grant))
         .route("/settings/family/{id}/revoke", post(revoke))
+        .route("/settings/family/{id}/leave", post(leave))
 }
 
 pub struct GrantView {
@@ -32,7 +33,19 @@ pub struct GrantView {
     pub access: String,
     /// The access's short name ("Check-ins"), for asking before it is stopped.
     pub short: String,
+    /// For leaving a grant received: "Ann’s “Check-ins”".
+    pub whose: String,
     pub since: String,
+}
+
+/// What leaving a grant received loses: "Ann’s “Check-ins”".
+fn leave_what(grantor: &family::Person, access: &str) -> String {
+    let person = grantor
+        .full_name
+        .clone()
+        .or(grantor.email.clone())
+        .unwrap_or_default();
+    format!("{person}’s “{}”", short_name(access))
 }
 
 /// "Check-ins" of "Check-ins: see and log weight, water and measurements".
@@ -81,6 +94,7 @@ async fn render(
             },
             access: access.to_string(),
             short: short_name(access),
+            whose: leave_what(p, access),
             since: g.granted_at.map(|d| when(&t, d, &tz)).unwrap_or_default(),
         }
     };
@@ -113,6 +127,7 @@ async fn show(page: Page, PageQuery(q): PageQuery<Done>) -> Result<Response, Pag
     let notice = match q.done.as_deref() {
         Some("granted") => Some("settings.granted"),
         Some("revoked") => Some("settings.grant_revoked"),
+        Some("left") => Some("settings.grant_left"),
         _ => None,
     };
     Ok(html(
@@ -203,4 +218,38 @@ async fn revoke(
     family::revoke(&mut page.tx, id).await?;
     page.tx.commit().await?;
     Ok(redirect("/settings/family?done=revoked"))
+}
+
+/// Leaving a grant someone gave you: you stop seeing (or logging into) that part of their
+/// data, after asking; they see it gone from what they share.
+async fn leave(
+    mut page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(form): PageForm<ConfirmForm>,
+) -> Result<Response, PageError> {
+    if !form.confirmed() {
+        let grant = family::list(&mut page.tx)
+            .await?
+            .received
+            .into_iter()
+            .find(|g| g.id == id)
+            .ok_or(PageError::NotFound)?;
+        let label = match grant.access_type.as_str() {
+            "food_list" => page.t.get("access.food_list_received"),
+            kind => page.t.get(&format!("access.{kind}")),
+        };
+        let what = leave_what(&grant.grantor, label);
+        let action = format!("/settings/family/{id}/leave");
+        return ask(
+            page,
+            Loss::ReceivedGrant,
+            &what,
+            action,
+            "/settings/family".into(),
+        )
+        .await;
+    }
+    family::leave(&mut page.tx, id).await?;
+    page.tx.commit().await?;
+    Ok(redirect("/settings/family?done=left"))
 }
