@@ -25,6 +25,8 @@ mod my_exercises;
 mod my_foods;
 mod onboarding;
 mod once;
+mod page_error;
+mod page_request;
 mod plan_items;
 mod plans;
 mod pwa;
@@ -35,25 +37,24 @@ mod settings;
 mod undo_cookie;
 
 use askama::Template;
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::CookieJar;
-use serde::de::DeserializeOwned;
 use sparky_app::family::AccessibleUser;
-use sparky_app::{Acting, AppError};
+use sparky_app::Acting;
 use sparky_core::AccessType;
-use sparky_db::{Credential, UserTx};
+use sparky_db::UserTx;
 use uuid::Uuid;
 
-use crate::auth::{check_origin, session_secret, token_hash};
 use crate::i18n::Messages;
 use crate::AppState;
 
 pub use format::Units;
+pub(crate) use page_error::NotSharedPage;
+pub use page_error::{html_errors, not_found_page, PageError};
+pub use page_request::{csrf_token, PageForm, PagePath, PageQuery};
 
 /// Cookie that remembers whose data the pages show ("viewing as").
 pub const VIEWING_COOKIE: &str = "sparky_viewing";
@@ -105,7 +106,7 @@ async fn forget_stale_viewing(mut req: Request, next: axum::middleware::Next) ->
     req.extensions_mut().insert(stale.clone());
     // A session that ended elsewhere (a password change) is found out by the handler's first
     // query, which knows nothing of the page: sign-in then comes back here, not to Today.
-    let here = (req.method() == axum::http::Method::GET).then(|| next_of(req.uri()));
+    let here = (req.method() == axum::http::Method::GET).then(|| page_request::next_of(req.uri()));
     let mut response = next.run(req).await;
     if let Some(here) = here.filter(|h| h != "/") {
         if response
@@ -365,212 +366,6 @@ fn back_after_switch(uri: &Uri) -> String {
     }
 }
 
-/// The CSRF token of a session: derived from its secret, which only the browser holding the
-/// (HttpOnly) cookie knows, so another site cannot produce it.
-pub fn csrf_token(session_secret: &str) -> String {
-    token_hash(&format!("csrf:{session_secret}"))
-}
-
-impl<S> FromRequestParts<S> for Page
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = PageError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let app = AppState::from_ref(state);
-        let t = Messages::for_accept_language(
-            parts
-                .headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok()),
-        );
-        let Some(secret) = session_secret(parts) else {
-            return Err(PageError::SignIn(next_of(&parts.uri)));
-        };
-        let csrf = csrf_token(&secret);
-        if parts.method != Method::GET && parts.method != Method::HEAD {
-            check_origin(parts, &app).map_err(|_| PageError::Forbidden)?;
-            // htmx sends the token as a header; plain forms send `_csrf` (checked by PageForm).
-            // The origin was checked: a wrong token is a page from an earlier session.
-            if let Some(sent) = parts.headers.get("x-csrf-token") {
-                if sent.as_bytes() != csrf.as_bytes() {
-                    return Err(PageError::StaleForm);
-                }
-            } else {
-                parts.extensions.insert(CsrfPending(csrf.clone()));
-            }
-        }
-        let credential = || Credential {
-            kind: "session",
-            token_hash: token_hash(&secret),
-            session_ttl_seconds: app.config.session_ttl_seconds,
-        };
-        // As for the API: a large form is taken in only from a known session.
-        if crate::auth::large_body(parts) {
-            let mut check = app
-                .db
-                .authenticate(credential())
-                .await
-                .map_err(AppError::from)?;
-            check.user_id().await.map_err(AppError::from)?;
-        }
-        let tx = app
-            .db
-            .authenticate(credential())
-            .await
-            .map_err(AppError::from)?;
-        let viewing = CookieJar::from_headers(&parts.headers)
-            .get(VIEWING_COOKIE)
-            .and_then(|c| c.value().parse().ok());
-        parts.extensions.insert(ViewingNow(viewing));
-        Ok(Page {
-            tx,
-            csrf,
-            t,
-            viewing,
-            acting: Acting::new(viewing),
-            uri: parts.uri.clone(),
-            htmx: parts.headers.contains_key("hx-request"),
-            stale_viewing: parts.extensions.get::<StaleViewing>().cloned(),
-        })
-    }
-}
-
-/// A write whose token has not been seen in a header: the form body must carry it.
-#[derive(Clone)]
-struct CsrfPending(String);
-
-/// Whose data the request acts on (the "viewing as" cookie as it came), for PageForm to hold a
-/// form's `_for` against.
-#[derive(Clone, Copy)]
-struct ViewingNow(Option<Uuid>);
-
-/// A form body (`application/x-www-form-urlencoded`) of a page write, with its CSRF token
-/// checked when the request did not send it as a header.
-pub struct PageForm<T>(pub T);
-
-impl<T, S> FromRequest<S> for PageForm<T>
-where
-    T: DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = PageError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let pending = req.extensions().get::<CsrfPending>().cloned();
-        let viewing_now = req.extensions().get::<ViewingNow>().copied();
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    PageError::TooLarge
-                } else {
-                    PageError::BadRequest
-                }
-            })?;
-        if let Some(CsrfPending(expected)) = pending {
-            let sent = form_urlencoded::parse(&bytes)
-                .find(|(k, _)| k == "_csrf")
-                .map(|(_, v)| v.into_owned());
-            match sent {
-                None => return Err(PageError::Forbidden),
-                // The origin was checked (Page): a token of an earlier session's page.
-                Some(sent) if sent != expected => return Err(PageError::StaleForm),
-                Some(_) => {}
-            }
-        }
-        // A data page's form says whose data it was shown for (`_for`, empty: one's own).
-        // Another tab may have switched whose data is shown since, or a share ended: the
-        // write would land in someone else's diary, so it is refused instead.
-        if let Some(ViewingNow(now)) = viewing_now {
-            if let Some((_, sent)) = form_urlencoded::parse(&bytes).find(|(k, _)| k == "_for") {
-                let shown_for: Option<Uuid> = match sent.trim() {
-                    "" => None,
-                    id => Some(id.parse().map_err(|_| PageError::BadRequest)?),
-                };
-                if shown_for != now {
-                    return Err(PageError::FormForOther);
-                }
-            }
-        }
-        let text = std::str::from_utf8(&bytes).map_err(|_| PageError::BadRequest)?;
-        crate::extract::parse_urlencoded(text)
-            .map(PageForm)
-            .map_err(PageError::unreadable)
-    }
-}
-
-fn next_of(uri: &Uri) -> String {
-    uri.path_and_query()
-        .map(|p| p.as_str().to_string())
-        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
-        .unwrap_or_else(|| "/".into())
-}
-
-/// A page's query string. Unreadable parameters (`?date=99999-01-01`) are the 422 page naming
-/// the parameter, not axum's plain-text rejection.
-pub struct PageQuery<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
-    type Rejection = PageError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        crate::extract::parse_urlencoded(parts.uri.query().unwrap_or(""))
-            .map(PageQuery)
-            .map_err(PageError::unreadable)
-    }
-}
-
-/// A page's path segments. A malformed id (`/plans/not-a-uuid`) names no page: the 404 page.
-pub struct PagePath<T>(pub T);
-
-impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PagePath<T> {
-    type Rejection = PageError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Path(v)| PagePath(v))
-            .map_err(|_| PageError::NotFound)
-    }
-}
-
-/// How a page request fails.
-#[derive(Debug)]
-pub enum PageError {
-    /// Not signed in: to the sign-in page, then back to this path.
-    SignIn(String),
-    Forbidden,
-    NotFound,
-    BadRequest,
-    /// A form body over the size limit: said as such, not as a form that was not understood.
-    TooLarge,
-    /// A form from a page of an earlier session (signed out and in again since): 403, said
-    /// as such rather than blaming another site.
-    StaleForm,
-    /// A form shown for one person's data sent while another's is shown (another tab switched,
-    /// or a share ended): 409, nothing written.
-    FormForOther,
-    /// Something failed that was logged where it happened (a caught panic, an outage).
-    Server(StatusCode),
-    App(AppError),
-}
-
-impl PageError {
-    /// A form field or query parameter that could not be read as its type (text in a number
-    /// or date field, an unknown choice): the 422 page naming it, like the API.
-    fn unreadable((field, problem): (String, String)) -> PageError {
-        PageError::App(AppError::invalid(&field, problem))
-    }
-
-    /// A form field the handler could not read: the 422 page naming it.
-    pub(crate) fn invalid(field: &str, problem: impl Into<String>) -> PageError {
-        PageError::App(AppError::invalid(field, problem))
-    }
-}
-
 /// A day sent in the form field `field`, within the range every date is kept to.
 pub(crate) fn form_date(field: &str, d: chrono::NaiveDate) -> Result<sparky_core::Date, PageError> {
     sparky_core::Date::new(d).map_err(|e| PageError::invalid(field, e.to_string()))
@@ -606,143 +401,6 @@ pub(crate) fn optional_form_date(
     }
 }
 
-impl From<AppError> for PageError {
-    fn from(e: AppError) -> PageError {
-        match e {
-            AppError::Unauthenticated => PageError::SignIn("/".into()),
-            AppError::NotFound(_) => PageError::NotFound,
-            other => PageError::App(other),
-        }
-    }
-}
-
-impl From<sparky_db::DbError> for PageError {
-    fn from(e: sparky_db::DbError) -> PageError {
-        AppError::from(e).into()
-    }
-}
-
-/// A page of someone else's data they do not share with the signed-in user, reached by
-/// typing its address (the navigation leaves it out): the frame and why it is empty.
-#[derive(Template)]
-#[template(path = "pages/not_shared.html")]
-pub(crate) struct NotSharedPage {
-    pub shell: Shell,
-    pub message: &'static str,
-}
-
-#[derive(Template)]
-#[template(path = "pages/error.html")]
-struct ErrorPage {
-    shell: Shell,
-    status: u16,
-    heading: &'static str,
-    message: String,
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        let t = Messages::default();
-        let (status, heading, message) = match self {
-            PageError::SignIn(next) => {
-                let target = format!(
-                    "/signin?next={}",
-                    form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
-                );
-                return redirect(&target);
-            }
-            PageError::Forbidden => (
-                StatusCode::FORBIDDEN,
-                t.get("error.forbidden"),
-                t.get("error.forbidden_text").to_string(),
-            ),
-            PageError::NotFound => (
-                StatusCode::NOT_FOUND,
-                t.get("error.not_found"),
-                t.get("error.not_found_text").to_string(),
-            ),
-            PageError::BadRequest => (
-                StatusCode::BAD_REQUEST,
-                t.get("error.bad_request"),
-                t.get("error.bad_request_text").to_string(),
-            ),
-            PageError::TooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                t.get("error.too_large"),
-                t.get("error.too_large_text").to_string(),
-            ),
-            PageError::StaleForm => (
-                StatusCode::FORBIDDEN,
-                t.get("error.stale_form"),
-                t.get("error.stale_form_text").to_string(),
-            ),
-            PageError::FormForOther => (
-                StatusCode::CONFLICT,
-                t.get("error.form_for_other"),
-                t.get("error.form_for_other_text").to_string(),
-            ),
-            PageError::Server(status) => (
-                status,
-                t.get("error.server"),
-                t.get("error.server_text").to_string(),
-            ),
-            PageError::App(e) => {
-                let api = crate::error::ApiError::from(e);
-                if api.status.is_server_error() {
-                    (
-                        api.status,
-                        t.get("error.server"),
-                        t.get("error.server_text").to_string(),
-                    )
-                } else {
-                    // The operation's own reason ("quantity: must be greater than 0"), which
-                    // the page's form would have shown had it a place for it.
-                    let why = if api.message.is_empty() {
-                        t.get("error.bad_request_text").to_string()
-                    } else {
-                        api.message
-                    };
-                    (api.status, t.get("error.bad_request"), why)
-                }
-            }
-        };
-        let page = ErrorPage {
-            shell: Shell::public(t, heading),
-            status: status.as_u16(),
-            heading,
-            message,
-        };
-        (status, html(&page)).into_response()
-    }
-}
-
-/// An error that reaches a browser in the API's JSON shape (a panic caught by the catch-panic
-/// layer, a body over the limit, a failed extractor) becomes the app's HTML error page.
-/// Only for requests that ask for HTML: probes and scripts outside /api (`/readyz`) keep JSON.
-pub fn html_errors(response: Response) -> Response {
-    let status = response.status();
-    let json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !json || !(status.is_client_error() || status.is_server_error()) {
-        return response;
-    }
-    let mut page = match status {
-        StatusCode::NOT_FOUND => PageError::NotFound,
-        StatusCode::FORBIDDEN => PageError::Forbidden,
-        s if s.is_server_error() => PageError::Server(s),
-        _ => PageError::BadRequest,
-    }
-    .into_response();
-    *page.status_mut() = status;
-    if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
-        page.headers_mut()
-            .insert(header::RETRY_AFTER, retry.clone());
-    }
-    page
-}
-
 /// A rendered template as an HTML response.
 pub fn html<T: Template>(page: &T) -> Response {
     match page.render() {
@@ -768,11 +426,6 @@ pub fn redirect(to: &str) -> Response {
         r.headers_mut().insert("hx-redirect", v);
     }
     r
-}
-
-/// The HTML 404 for paths outside `/api`.
-pub async fn not_found_page() -> Response {
-    PageError::NotFound.into_response()
 }
 
 /// Security headers for pages and assets: a strict Content-Security-Policy (no inline scripts
