@@ -1,8 +1,9 @@
 //! Body measurements and check-ins: weight, body fat, girths, heart rate, steps, water and
 //! custom types. Values are stored in the canonical unit of their type (kg, cm, ml, %, count,
 //! bpm) at full precision and shown in the owner's unit system, so 90 lb stays 90 lb. Weight
-//! listings carry a smoothed trend (EWMA, alpha [`sparky_core::trend::DEFAULT_ALPHA`] = 0.1). RLS decides
-//! who may read (`checkin`, `reports`) and write (`checkin`) someone else's measurements.
+//! listings carry a smoothed trend (EWMA, alpha [`sparky_core::trend::DEFAULT_ALPHA`] = 0.1).
+//! RLS decides who may read (`checkin`, `reports`) and write (`checkin`) someone else's
+//! measurements.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
