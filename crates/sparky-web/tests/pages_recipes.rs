@@ -482,6 +482,29 @@ async fn a_meal_on_today_is_saved_as_a_recipe() {
     let link = "/recipes?date=2026-03-01&amp;meal=breakfast#from-meal";
     assert!(day.body.contains(link), "{}", day.body);
     assert!(!day.body.contains("meal=lunch#from-meal"), "{}", day.body);
+    // A meal holding a quick add (no food to be an ingredient) is not offered: saving it
+    // would be refused.
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"date": "2026-03-01", "meal_type": "dinner", "name": "Takeaway",
+                   "nutrients": {"calories": 800}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": milk, "quantity": 100, "unit": "ml",
+                   "meal_type": "dinner", "date": "2026-03-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let day = get(&app, "/day/2026-03-01", &ann, None).await;
+    assert!(day.body.contains(link), "{}", day.body);
+    assert!(!day.body.contains("meal=dinner#from-meal"), "{}", day.body);
     let form = get(&app, "/recipes?date=2026-03-01&meal=breakfast", &ann, None).await;
     assert!(
         form.body

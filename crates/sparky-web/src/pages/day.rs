@@ -53,6 +53,9 @@ pub struct MealView {
     pub name: String,
     pub kcal: String,
     pub entries: Vec<EntryView>,
+    /// "Save as recipe" can work: every entry has its food (no quick add, no deleted food)
+    /// and a recipe holds them all.
+    pub saveable: bool,
 }
 
 pub struct WorkoutView {
@@ -387,6 +390,9 @@ pub async fn view(
         .iter()
         .zip(MealType::ALL)
         .map(|(m, key)| MealView {
+            saveable: !m.entries.is_empty()
+                && m.entries.len() <= sparky_app::recipes::MAX_INGREDIENTS
+                && m.entries.iter().all(|e| e.food_item_id.is_some()),
             key: key.as_str(),
             name: t.get(&format!("meal.{}", key.as_str())).to_string(),
             kcal: format!("{} kcal", kcal(cal(&m.totals))),
@@ -527,6 +533,30 @@ pub struct EditForm {
     date: Option<String>,
     #[serde(default)]
     day: Option<NaiveDate>,
+    /// The unit the form showed after the amount: still there, it is no change (whatever it
+    /// looks like: a serving named "2 tbsp" is not read as a number).
+    #[serde(default)]
+    unit_was: Option<String>,
+}
+
+/// The amount typed into an entry's edit form, and its unit when one other than the shown
+/// `unit_was` was typed after it.
+fn typed_amount(text: &str, unit_was: Option<&str>) -> Option<(Amount, Option<String>)> {
+    let text = text.trim();
+    // A number alone (also a negative one, for the diary to refuse saying why).
+    if let Ok(Some(number)) = super::forms::decimal(text) {
+        return Some((Amount(number), None));
+    }
+    let was = unit_was.map(str::trim).filter(|u| !u.is_empty());
+    if let Some(was) = was {
+        let cut = text.len().checked_sub(was.len())?;
+        if text.is_char_boundary(cut) && text[cut..].to_lowercase() == was.to_lowercase() {
+            let number = super::forms::decimal(&text[..cut]).ok()??;
+            return Some((Amount(number), None));
+        }
+    }
+    let (number, unit) = super::forms::amount_with_unit(text).ok()??;
+    Some((Amount(number), unit))
 }
 
 /// A number typed into a field ("1,5", "1 1/2" and "½" too); anything else is the 422 page
@@ -546,14 +576,11 @@ async fn edit_entry(
     PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<EditForm>,
 ) -> Result<Response, PageError> {
-    let (quantity, unit) = match super::forms::amount_with_unit(&form.quantity) {
-        Ok(Some((q, unit))) => (Amount(q), unit),
-        _ => {
-            return Err(PageError::invalid(
-                "quantity",
-                sparky_core::typed_number::NotANumber.to_string(),
-            ))
-        }
+    let Some((quantity, unit)) = typed_amount(&form.quantity, form.unit_was.as_deref()) else {
+        return Err(PageError::invalid(
+            "quantity",
+            sparky_core::typed_number::NotANumber.to_string(),
+        ));
     };
     // Only a day other than the one shown moves the entry.
     let date = match super::optional_form_date("date", form.date.as_deref().unwrap_or(""))? {
@@ -782,5 +809,37 @@ fn entry_amount(e: &sparky_app::diary::DiaryEntry) -> String {
             }
         }
         _ => super::format::amount(e.quantity, &e.unit),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typed_amount;
+    use rust_decimal::Decimal;
+    use sparky_core::Amount;
+
+    fn amount(text: &str, was: Option<&str>) -> Option<(Decimal, Option<String>)> {
+        typed_amount(text, was).map(|(Amount(q), unit)| (q, unit))
+    }
+
+    #[test]
+    fn the_unit_shown_is_no_change_and_another_is_read() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        // The shown unit, however it looks, is no change.
+        assert_eq!(amount("1 2 tbsp", Some("2 tbsp")), Some((d("1"), None)));
+        assert_eq!(amount("1.5 cup", Some("cup")), Some((d("1.5"), None)));
+        assert_eq!(amount("½ CUP", Some("cup")), Some((d("0.5"), None)));
+        assert_eq!(amount(" 2 ", Some("cup")), Some((d("2"), None)));
+        assert_eq!(amount("-1", Some("cup")), Some((d("-1"), None)));
+        // Another unit is read after the number.
+        assert_eq!(
+            amount("150 g", Some("cup")),
+            Some((d("150"), Some("g".into())))
+        );
+        assert_eq!(amount("3 oz", None), Some((d("3"), Some("oz".into()))));
+        // No number: nothing.
+        assert_eq!(amount("cup", Some("cup")), None);
+        assert_eq!(amount("lots", None), None);
+        assert_eq!(amount("", Some("g")), None);
     }
 }
