@@ -124,6 +124,28 @@ fn counting_number(text: &str) -> Result<u32, NotANumber> {
     text.parse().map_err(|_| NotANumber)
 }
 
+/// An amount typed with or without its unit: "45", "45 g", "1,5 cups", "2tbsp", "1 1/2 cups",
+/// "½ cup". The number is read as [`parse`]; the rest, if any, is the unit (checked against the
+/// food by whoever reads it). `None` when the text is empty.
+pub fn amount_with_unit(raw: &str) -> Result<Option<(Decimal, Option<String>)>, NotANumber> {
+    let text = raw.trim();
+    let split = text
+        .char_indices()
+        .find(|(_, c)| {
+            !(c.is_ascii_digit()
+                || matches!(c, '.' | ',' | ' ' | '\u{a0}' | '/')
+                || is_vulgar_fraction(*c))
+        })
+        .map_or(text.len(), |(i, _)| i);
+    let (number, unit) = text.split_at(split);
+    let unit = unit.trim();
+    match parse(number)? {
+        None if unit.is_empty() => Ok(None),
+        None => Err(NotANumber),
+        Some(n) => Ok(Some((n, Some(unit.to_string()).filter(|u| !u.is_empty())))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1444,3 +1444,58 @@ async fn other_names_find_the_catalogs_name_after_their_own() {
         r.body
     );
 }
+
+/// A serving unit typed with a count ("2 tbsp", "½ cup", "100g") is that many of the unit:
+/// stored as size and unit, so logging in another unit of its kind converts.
+#[tokio::test]
+async fn a_unit_typed_with_its_count_is_a_size_and_a_unit() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let food = create_food(
+        &app,
+        &ann,
+        json!({"name": "Peanut butter", "servings": [
+            {"size": 1, "unit": "2 tbsp", "weight_g": 32, "nutrients": {"calories": 190}},
+            {"size": 2, "unit": "½ cup", "nutrients": {"calories": 1520}},
+            {"size": 1, "unit": "100g", "nutrients": {"calories": 594}}
+        ]}),
+    )
+    .await;
+    let servings = food["servings"].as_array().unwrap();
+    let shape: Vec<(f64, &str)> = servings
+        .iter()
+        .map(|s| (s["size"].as_f64().unwrap(), s["unit"].as_str().unwrap()))
+        .collect();
+    assert!(shape.contains(&(2.0, "tbsp")), "{shape:?}");
+    assert!(shape.contains(&(1.0, "cup")), "{shape:?}");
+    assert!(shape.contains(&(100.0, "g")), "{shape:?}");
+    let tbsp = servings.iter().find(|s| s["unit"] == "tbsp").unwrap();
+    assert_eq!(tbsp["description"], "2 tbsp (32 g)");
+    // A teaspoon of the 2 tbsp serving: a sixth of it.
+    let r = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": food["id"], "nutrition_data_id": tbsp["id"],
+                   "quantity": 1, "unit": "tsp", "meal_type": "snacks", "date": "2026-11-20"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let kcal = r.body["nutrients"]["calories"].as_f64().unwrap();
+    assert!((kcal - 190.0 / 6.0).abs() < 0.01, "{kcal}");
+    // A count that makes the size too large is refused at the size.
+    let r = app
+        .post(
+            "/api/v1/foods",
+            &ann,
+            json!({"name": "Too much", "servings": [
+                {"size": 1000, "unit": "1000 g", "nutrients": {"calories": 1}}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body["error"]["fields"]["servings[0].size"].is_string(),
+        "{:?}",
+        r.body
+    );
+}

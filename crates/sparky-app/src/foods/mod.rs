@@ -177,14 +177,20 @@ impl FoodInput {
         let mut servings = Vec::new();
         for (i, s) in input.servings.iter().enumerate().take(20) {
             let prefix = format!("servings[{i}]");
-            let size = s.size.decimal();
+            // A unit typed with a count ("2 tbsp", "½ cup") is that many of the unit, so that
+            // it converts like any tbsp (it was kept as the word "2 tbsp").
+            let (size, unit) = match sparky_core::typed_number::amount_with_unit(&s.unit) {
+                Ok(Some((count, Some(unit)))) if count > Decimal::ZERO => {
+                    (s.size.decimal() * count, unit)
+                }
+                _ => (s.size.decimal(), s.unit.trim().to_string()),
+            };
             if size <= Decimal::ZERO || size > Decimal::from(100_000) {
                 v.add(
                     &format!("{prefix}.size"),
                     "must be greater than 0 (and at most 100,000)",
                 );
             }
-            let unit = s.unit.trim().to_string();
             if unit.is_empty() || unit.chars().count() > 50 {
                 v.add(&format!("{prefix}.unit"), "must be 1 to 50 characters");
             }

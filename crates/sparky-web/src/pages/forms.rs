@@ -183,26 +183,10 @@ pub fn decimal(raw: &str) -> Result<Option<Decimal>, ()> {
     sparky_core::typed_number::parse(raw).map_err(|_| ())
 }
 
-/// An amount typed with or without its unit: "45", "45 g", "1,5 cups", "2tbsp", "1 1/2 cups",
-/// "½ cup". The number is read as [`decimal`]; the rest, if any, is the unit (checked against
-/// the food later).
+/// An amount typed with or without its unit ("45 g", "1 1/2 cups", "½ cup"): see
+/// [`sparky_core::typed_number::amount_with_unit`].
 pub fn amount_with_unit(raw: &str) -> Result<Option<(Decimal, Option<String>)>, ()> {
-    let text = raw.trim();
-    let split = text
-        .char_indices()
-        .find(|(_, c)| {
-            !(c.is_ascii_digit()
-                || matches!(c, '.' | ',' | ' ' | '\u{a0}' | '/')
-                || sparky_core::typed_number::is_vulgar_fraction(*c))
-        })
-        .map_or(text.len(), |(i, _)| i);
-    let (number, unit) = text.split_at(split);
-    let unit = unit.trim();
-    match decimal(number)? {
-        None if unit.is_empty() => Ok(None),
-        None => Err(()),
-        Some(n) => Ok(Some((n, Some(unit.to_string()).filter(|u| !u.is_empty())))),
-    }
+    sparky_core::typed_number::amount_with_unit(raw).map_err(|_| ())
 }
 
 #[cfg(test)]
