@@ -548,12 +548,13 @@ fn typed_amount(text: &str, unit_was: Option<&str>) -> Option<(Amount, Option<St
         return Some((Amount(number), None));
     }
     let was = unit_was.map(str::trim).filter(|u| !u.is_empty());
-    if let Some(was) = was {
+    if let Some(cut) = was.and_then(|was| {
         let cut = text.len().checked_sub(was.len())?;
-        if text.is_char_boundary(cut) && text[cut..].to_lowercase() == was.to_lowercase() {
-            let number = super::forms::decimal(&text[..cut]).ok()??;
-            return Some((Amount(number), None));
-        }
+        (text.is_char_boundary(cut) && text[cut..].to_lowercase() == was.to_lowercase())
+            .then_some(cut)
+    }) {
+        let number = super::forms::decimal(&text[..cut]).ok()??;
+        return Some((Amount(number), None));
     }
     let (number, unit) = super::forms::amount_with_unit(text).ok()??;
     Some((Amount(number), unit))
@@ -837,6 +838,11 @@ mod tests {
             Some((d("150"), Some("g".into())))
         );
         assert_eq!(amount("3 oz", None), Some((d("3"), Some("oz".into()))));
+        // Shorter than the shown unit.
+        assert_eq!(
+            amount("3 OZ", Some("serving")),
+            Some((d("3"), Some("OZ".into())))
+        );
         // No number: nothing.
         assert_eq!(amount("cup", Some("cup")), None);
         assert_eq!(amount("lots", None), None);
