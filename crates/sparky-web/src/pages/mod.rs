@@ -12,6 +12,7 @@ mod checkin;
 mod checkin_writes;
 mod confirm;
 mod day;
+mod day_writes;
 mod exercise;
 mod exercise_log;
 mod food;
@@ -78,7 +79,7 @@ pub fn router() -> Router<AppState> {
         .route("/signup", get(|| async { redirect("/register") }))
         .route("/logout", get(|| async { redirect("/settings") }))
         .route("/viewing", post(auth_pages::set_viewing))
-        .merge(day::routes())
+        .merge(day_writes::routes())
         .merge(food::routes())
         .merge(checkin::routes())
         .merge(exercise::routes())

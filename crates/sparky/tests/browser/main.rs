@@ -750,6 +750,15 @@ async fn every_screen_phone_and_desktop_light_and_dark_with_no_serious_axe_viola
     let guest = driver.session(&server.base).await;
     let newcomer = driver.session(&server.base).await;
     register_only(&newcomer, "Nia Newcomer", "nia@example.com").await;
+    // Nia shares her reports with Sam: his Family settings list it, to leave.
+    let (status, r) = newcomer
+        .api(
+            "POST",
+            "/api/v1/family-access",
+            Some(json!({"grantee_email": "sam@example.com", "access_type": "reports"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{r}");
     let dir = screenshot_dir();
     // This run's pictures replace the last run's (other tests keep theirs in subdirectories).
     if let Ok(files) = std::fs::read_dir(&dir) {
