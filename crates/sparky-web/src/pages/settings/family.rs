@@ -38,6 +38,15 @@ pub struct GrantView {
     pub since: String,
 }
 
+/// An access type's label: it speaks to the one who shares ("your foods"); a grant received
+/// is about theirs.
+fn access_label(t: &crate::i18n::Messages, kind: &str, received: bool) -> &'static str {
+    match (received, kind) {
+        (true, "food_list") => t.get("access.food_list_received"),
+        (_, kind) => t.get(&format!("access.{kind}")),
+    }
+}
+
 /// What leaving a grant received loses: "Ann’s “Check-ins”".
 fn leave_what(grantor: &family::Person, access: &str) -> String {
     let person = grantor
@@ -78,12 +87,8 @@ async fn render(
     let tz = shell.units.timezone.clone();
     let grants = family::list(&mut page.tx).await?;
     page.tx.commit().await?;
-    // The labels speak to the one who shares ("your foods"); grants received are about theirs.
     let view = |g: &Grant, p: &family::Person, received: bool| {
-        let access = match (received, g.access_type.as_str()) {
-            (true, "food_list") => t.get("access.food_list_received"),
-            (_, kind) => t.get(&format!("access.{kind}")),
-        };
+        let access = access_label(&t, &g.access_type, received);
         GrantView {
             id: g.id,
             person: match (&p.full_name, &p.email) {
@@ -187,69 +192,67 @@ async fn invalid(page: Page, errors: Errors, form: GrantForm) -> Result<Response
 }
 
 async fn revoke(
-    mut page: Page,
+    page: Page,
     PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
-    if !form.confirmed() {
-        let grant = family::list(&mut page.tx)
-            .await?
-            .given
-            .into_iter()
-            .find(|g| g.id == id)
-            .ok_or(PageError::NotFound)?;
-        let person = grant
-            .grantee
-            .full_name
-            .or(grant.grantee.email)
-            .unwrap_or_default();
-        let label = page.t.get(&format!("access.{}", grant.access_type));
-        let what = format!("“{}” with {person}", short_name(label));
-        let action = format!("/settings/family/{id}/revoke");
-        return ask(
-            page,
-            Loss::FamilyGrant,
-            &what,
-            action,
-            "/settings/family".into(),
-        )
-        .await;
-    }
-    family::revoke(&mut page.tx, id).await?;
-    page.tx.commit().await?;
-    Ok(redirect("/settings/family?done=revoked"))
+    remove(page, id, form, false).await
 }
 
 /// Leaving a grant someone gave you: you stop seeing (or logging into) that part of their
 /// data, after asking; they see it gone from what they share.
 async fn leave(
-    mut page: Page,
+    page: Page,
     PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
+    remove(page, id, form, true).await
+}
+
+/// Revokes a grant the user gave, or leaves one they `received`, once asked.
+async fn remove(
+    mut page: Page,
+    id: Uuid,
+    form: ConfirmForm,
+    received: bool,
+) -> Result<Response, PageError> {
+    let (verb, done) = if received {
+        ("leave", "left")
+    } else {
+        ("revoke", "revoked")
+    };
     if !form.confirmed() {
-        let grant = family::list(&mut page.tx)
-            .await?
-            .received
-            .into_iter()
-            .find(|g| g.id == id)
-            .ok_or(PageError::NotFound)?;
-        let label = match grant.access_type.as_str() {
-            "food_list" => page.t.get("access.food_list_received"),
-            kind => page.t.get(&format!("access.{kind}")),
+        let grants = family::list(&mut page.tx).await?;
+        let grant = if received {
+            grants.received
+        } else {
+            grants.given
+        }
+        .into_iter()
+        .find(|g| g.id == id)
+        .ok_or(PageError::NotFound)?;
+        let label = access_label(&page.t, &grant.access_type, received);
+        let (what, loss) = if received {
+            (leave_what(&grant.grantor, label), Loss::ReceivedGrant)
+        } else {
+            let person = grant
+                .grantee
+                .full_name
+                .or(grant.grantee.email)
+                .unwrap_or_default();
+            (
+                format!("“{}” with {person}", short_name(label)),
+                Loss::FamilyGrant,
+            )
         };
-        let what = leave_what(&grant.grantor, label);
-        let action = format!("/settings/family/{id}/leave");
-        return ask(
-            page,
-            Loss::ReceivedGrant,
-            &what,
-            action,
-            "/settings/family".into(),
-        )
-        .await;
+        let action = format!("/settings/family/{id}/{verb}");
+        return ask(page, loss, &what, action, "/settings/family".into()).await;
     }
-    family::leave(&mut page.tx, id).await?;
+    if received {
+        family::leave(&mut page.tx, id).await?;
+    } else {
+        family::revoke(&mut page.tx, id).await?;
+    }
     page.tx.commit().await?;
-    Ok(redirect("/settings/family?done=left"))
+    Ok(redirect(&format!("/settings/family?done={done}")))
 }
