@@ -111,6 +111,19 @@ pub struct Params {
     pub equipment: Option<String>,
 }
 
+/// Each exercise category with its label, for a select.
+pub fn category_options(t: &Messages) -> Vec<(&'static str, &'static str)> {
+    ExerciseCategory::ALL
+        .iter()
+        .map(|c| {
+            (
+                c.as_str(),
+                t.get(&format!("exercise.category.{}", c.as_str())),
+            )
+        })
+        .collect()
+}
+
 /// "strength · chest, triceps · barbell".
 pub fn exercise_detail(t: &Messages, e: &Exercise) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -175,15 +188,7 @@ async fn base_view(page: &mut Page, shell: &Shell, p: &Params) -> Result<Exercis
         category: empty(&p.category),
         muscle: empty(&p.muscle),
         equipment: empty(&p.equipment),
-        categories: ExerciseCategory::ALL
-            .iter()
-            .map(|c| {
-                (
-                    c.as_str(),
-                    t.get(&format!("exercise.category.{}", c.as_str())),
-                )
-            })
-            .collect(),
+        categories: category_options(t),
         muscles: Vec::new(),
         equipments: Vec::new(),
         results: results(page, p).await?,

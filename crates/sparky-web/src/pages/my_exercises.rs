@@ -11,7 +11,7 @@ use axum::Router;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use sparky_app::exercises::{self, Exercise, ExerciseInput};
-use sparky_core::{Amount, ExerciseCategory};
+use sparky_core::Amount;
 use uuid::Uuid;
 
 use super::confirm::{ask, ConfirmForm, Loss};
@@ -147,15 +147,7 @@ async fn form_view(
     };
     Ok(FormView {
         id,
-        categories: ExerciseCategory::ALL
-            .iter()
-            .map(|c| {
-                (
-                    c.as_str(),
-                    t.get(&format!("exercise.category.{}", c.as_str())),
-                )
-            })
-            .collect(),
+        categories: super::exercise::category_options(t),
         muscles: facets.muscle_groups,
         equipments: facets.equipment,
         form_errors: errors.others(&SHOWN),
