@@ -128,6 +128,73 @@ async fn templates_are_created_filled_renamed_and_deleted() {
     assert!(page.body.contains("Mondays"));
     assert!(page.body.contains("614 kcal"), "2 cups: {}", page.body);
 
+    // Ticked days: one item each, all at once; a day that is none adds nothing at all.
+    assert!(
+        picked.body.contains(r#"name="day_2" value="1""#),
+        "{}",
+        picked.body
+    );
+    let with_days = |extra: &'static str| {
+        let (app, ann, csrf, id, food) = (&app, &ann, csrf.clone(), id.clone(), food.clone());
+        async move {
+            let mut fields = vec![
+                ("food_item_id", food.as_str()),
+                ("quantity", "1"),
+                ("meal", "lunch"),
+                ("day_2", "1"),
+                ("day_4", "1"),
+            ];
+            if !extra.is_empty() {
+                fields.push(("day", extra));
+            }
+            post(
+                app,
+                &format!("/plans/{id}/items"),
+                ann,
+                None,
+                Some(&csrf),
+                &fields,
+            )
+            .await
+        }
+    };
+    let r = with_days("9").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        template(&app, &ann, &id).await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let r = with_days("").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let t = template(&app, &ann, &id).await;
+    let mut lunch_days: Vec<i64> = t["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["meal_type"] == "lunch")
+        .map(|i| i["day_of_week"].as_i64().unwrap())
+        .collect();
+    lunch_days.sort();
+    assert_eq!(lunch_days, [2, 4]);
+    for item in t["items"].as_array().unwrap() {
+        if item["meal_type"] == "lunch" {
+            let lunch = item["id"].as_str().unwrap();
+            let r = post(
+                &app,
+                &format!("/plans/{id}/items/{lunch}/delete"),
+                &ann,
+                None,
+                Some(&csrf),
+                &[],
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        }
+    }
+
     // Remove the Monday item.
     let item = monday_item["id"].as_str().unwrap();
     let r = post(

@@ -119,8 +119,8 @@ pub async fn search_view(
             .iter()
             .map(|m| (m.as_str(), t.get(&format!("meal.{}", m.as_str()))))
             .collect(),
-        weekdays: std::iter::once((String::new(), t.get("plans.every_day")))
-            .chain((0..7).map(|d| (d.to_string(), t.get(&format!("plans.wd.{d}")))))
+        weekdays: (0..7)
+            .map(|d| (d.to_string(), t.get(&format!("goals.weekday_short.{d}"))))
             .collect(),
     })
 }
@@ -144,7 +144,11 @@ pub struct ItemForm {
     serving_id: Option<String>,
     quantity: String,
     meal: String,
+    /// One day of the week (forms from before the days were boxes to tick).
     day: Option<String>,
+    /// The days of the week ticked (`day_0` is Monday): one item each; none is every day.
+    #[serde(flatten)]
+    days: std::collections::BTreeMap<String, String>,
     /// The form's once-token ([`super::Shell::once`]).
     #[serde(rename = "_once")]
     once: Option<String>,
@@ -166,34 +170,57 @@ async fn add(
     };
     let meal =
         MealType::parse(&form.meal).map_err(|e| PageError::invalid("meal", e.to_string()))?;
-    let day_of_week = match form.day.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(d) => Some(
-            d.parse::<i64>()
-                .map_err(|_| PageError::invalid("day", "must be a day of the week"))?,
-        ),
-    };
+    let mut days_of_week: Vec<Option<i64>> = (0..7)
+        .filter(|d| form.days.contains_key(&format!("day_{d}")))
+        .map(Some)
+        .collect();
+    match form.day.as_deref().map(str::trim) {
+        None | Some("") => {}
+        Some(d) => days_of_week
+            .push(Some(d.parse::<i64>().map_err(|_| {
+                PageError::invalid("day", "must be a day of the week")
+            })?)),
+    }
+    days_of_week.dedup();
+    if days_of_week.is_empty() {
+        days_of_week.push(None);
+    }
     if let Some((q, unit)) = quantity {
-        let input = ItemInput {
-            food_item_id: form.food_item_id,
-            nutrition_data_id: form
-                .serving_id
-                .as_deref()
-                .filter(|s| !s.is_empty())
-                .and_then(|s| s.parse().ok()),
-            quantity: Amount(q),
-            unit,
-            meal_type: meal,
-            day_of_week,
-            sort_order: None,
-        };
-        let result = match input.parse() {
-            Ok(item) => {
+        // The same item on each day ticked (each checked as the API checks it).
+        let items: Result<Vec<_>, _> = days_of_week
+            .iter()
+            .map(|day| {
+                ItemInput {
+                    food_item_id: form.food_item_id,
+                    nutrition_data_id: form
+                        .serving_id
+                        .as_deref()
+                        .filter(|s| !s.is_empty())
+                        .and_then(|s| s.parse().ok()),
+                    quantity: Amount(q),
+                    unit: unit.clone(),
+                    meal_type: meal,
+                    day_of_week: *day,
+                    sort_order: None,
+                }
+                .parse()
+            })
+            .collect();
+        let result = match items {
+            Ok(items) => {
                 if !super::once::first_send(&mut page.tx, "plan-item", form.once.as_deref()).await?
                 {
                     return Ok(redirect(&format!("/plans/{id}")));
                 }
-                meal_plans::add_item(&mut page.tx, id, &item).await
+                // All of them or none: one transaction, left uncommitted on a refusal.
+                let mut added = Ok(());
+                for item in &items {
+                    if let Err(e) = meal_plans::add_item(&mut page.tx, id, item).await {
+                        added = Err(e);
+                        break;
+                    }
+                }
+                added
             }
             Err(e) => Err(e),
         };
