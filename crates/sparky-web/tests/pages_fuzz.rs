@@ -149,6 +149,10 @@ const FIELDS: &[&str] = &[
     "instructions",
     "met_value",
     "muscle_groups",
+    "diary_of",
+    "day_0",
+    "day_6",
+    "unit_was",
 ];
 
 const VALUES: &[&str] = &[

@@ -558,3 +558,106 @@ async fn a_strangers_plan_and_recipe_search_are_404() {
         );
     }
 }
+
+/// A plan of one's own goes into the diary of someone who lets one log into theirs
+/// (`calorie`), chosen on the apply form; the page says whose. Without that grant the write is
+/// refused and nothing is added anywhere.
+#[tokio::test]
+async fn a_plan_is_applied_to_a_family_members_diary() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (bob_id, bob) = app.user("bob@example.com").await;
+    let (cat_id, _cat) = app.user("cat@example.com").await;
+    app.put("/api/v1/me", &bob, json!({"full_name": "Bob"}))
+        .await;
+    let (food, cup) = oats(&app, &ann).await;
+    let csrf = token(&app, &ann, "/plans").await;
+    let id = new_plan(&app, &ann, &csrf, "Kids' breakfast").await;
+    let r = post(
+        &app,
+        &format!("/plans/{id}/items"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("food_item_id", &food),
+            ("serving_id", &cup),
+            ("quantity", "1"),
+            ("meal", "breakfast"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // No one shares a diary yet: no choice offered.
+    let page = get(&app, &format!("/plans/{id}"), &ann, None).await;
+    assert!(!page.body.contains("name=\"diary_of\""), "{}", page.body);
+
+    grant(&app, &bob, "ann@example.com", "calorie").await;
+    let page = get(&app, &format!("/plans/{id}"), &ann, None).await;
+    assert!(
+        page.body
+            .contains(&format!("<option value=\"{bob_id}\">Bob</option>")),
+        "{}",
+        page.body
+    );
+    let apply = |who: &str| {
+        let (app, ann, csrf, id, who) = (&app, &ann, csrf.clone(), id.clone(), who.to_string());
+        async move {
+            post(
+                app,
+                &format!("/plans/{id}/apply"),
+                ann,
+                None,
+                Some(&csrf),
+                &[
+                    ("from", "2026-06-01"),
+                    ("to", "2026-06-02"),
+                    ("diary_of", who.as_str()),
+                ],
+            )
+            .await
+        }
+    };
+    let r = apply(&bob_id).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let shown = get(&app, &r.location, &ann, None).await;
+    assert!(shown.body.contains("In Bob&#39;s diary."), "{}", shown.body);
+    let entries = |who: As| {
+        let app = &app;
+        async move {
+            let d = app.get("/api/v1/diary/2026-06-01", &who).await;
+            d.body["meals"][0]["entries"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(entries(bob.clone()).await, 1);
+    assert_eq!(entries(ann.clone()).await, 0, "not Ann's own diary");
+
+    // Someone who shares nothing with Ann: refused, nothing added.
+    let r = apply(&cat_id).await;
+    assert!(r.status.is_client_error(), "{}: {}", r.status, r.body);
+    let r = apply("not-a-person").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // Bob's grant ended: refused too, his diary as it was.
+    let grants = app.get("/api/v1/family-access", &bob).await.body;
+    let grant_id = grants["given"][0]["id"].as_str().unwrap().to_string();
+    let r = app
+        .delete(&format!("/api/v1/family-access/{grant_id}"), &bob)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = post(
+        &app,
+        &format!("/plans/{id}/apply"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("from", "2026-06-05"),
+            ("to", "2026-06-05"),
+            ("diary_of", bob_id.as_str()),
+        ],
+    )
+    .await;
+    assert!(r.status.is_client_error(), "{}: {}", r.status, r.body);
+    let d = app.get("/api/v1/diary/2026-06-05", &bob).await;
+    assert_eq!(d.body["meals"][0]["entries"], json!([]), "{}", d.body);
+}

@@ -194,6 +194,9 @@ pub struct PlanView {
     pub to: String,
     pub applied: Option<String>,
     pub errors: FormErrors,
+    /// People who let the user log into their diary (`calorie`): (id, name), to apply the
+    /// plan there instead.
+    pub diaries: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -210,15 +213,32 @@ pub struct DetailParams {
     pub entries: Option<usize>,
     pub days: Option<usize>,
     pub skipped: Option<usize>,
+    /// Whose diary the plan was applied to, when not the page's.
+    pub diary_of: Option<Uuid>,
     /// [`applied_mark`] of the numbers above.
     pub mark: Option<String>,
 }
 
 /// Marks the numbers an apply put in the page's address as this session's own (derived from
 /// its CSRF token), so a link from elsewhere cannot make the page claim entries were added.
-fn applied_mark(csrf: &str, id: Uuid, entries: usize, days: usize, skipped: usize) -> String {
-    let hash = crate::auth::token_hash(&format!("applied:{csrf}:{id}:{entries}:{days}:{skipped}"));
+fn applied_mark(
+    csrf: &str,
+    id: Uuid,
+    entries: usize,
+    days: usize,
+    skipped: usize,
+    diary_of: Option<Uuid>,
+) -> String {
+    let whose = diary_of.map(|u| u.to_string()).unwrap_or_default();
+    let hash = crate::auth::token_hash(&format!(
+        "applied:{csrf}:{id}:{entries}:{days}:{skipped}:{whose}"
+    ));
     hash.chars().take(16).collect()
+}
+
+/// A person as the apply form names them.
+fn person_name(o: &sparky_app::family::AccessibleUser) -> String {
+    o.full_name.clone().or(o.email.clone()).unwrap_or_default()
 }
 
 /// What a re-rendered detail page keeps from a failed form.
@@ -305,11 +325,11 @@ pub async fn render_detail(
     let applied = p
         .entries
         .filter(|entries| {
-            let mark = applied_mark(&page.csrf, id, *entries, applied_days, skipped);
+            let mark = applied_mark(&page.csrf, id, *entries, applied_days, skipped, p.diary_of);
             p.mark.as_deref() == Some(mark.as_str())
         })
         .map(|entries| {
-            t.fill_count(
+            let said = t.fill_count(
                 "plans.applied",
                 applied_days as i64,
                 &[
@@ -317,7 +337,17 @@ pub async fn render_detail(
                     ("days", &applied_days.to_string()),
                     ("skipped", &skipped.to_string()),
                 ],
-            )
+            );
+            match p
+                .diary_of
+                .and_then(|u| shell.others.iter().find(|o| o.user_id == u))
+            {
+                Some(o) => format!(
+                    "{said} {}",
+                    t.fill("plans.applied_to", &[("name", &person_name(o))])
+                ),
+                None => said,
+            }
         });
     let tp = &d.template;
     let v = PlanView {
@@ -341,6 +371,12 @@ pub async fn render_detail(
             .unwrap_or_else(|| (today + Days::new(SUGGESTED_DAYS - 1)).to_string()),
         applied,
         errors: typed.errors,
+        diaries: shell
+            .others
+            .iter()
+            .filter(|o| o.access_types.iter().any(|a| a == "calorie"))
+            .map(|o| (o.user_id.to_string(), person_name(o)))
+            .collect(),
     };
     let invalid = !v.errors.is_empty();
     let mut shell = shell;
@@ -422,6 +458,10 @@ async fn delete(
 pub struct ApplyForm {
     from: String,
     to: String,
+    /// Someone who lets the user log into their diary, to apply the plan there (empty: the
+    /// diary the page is about). RLS decides whether it may be written.
+    #[serde(default)]
+    diary_of: Option<String>,
     /// The form's once-token ([`Shell::once`]).
     #[serde(rename = "_once")]
     once: Option<String>,
@@ -453,6 +493,16 @@ async fn apply(
     if to.is_none() {
         typed.errors.add("to", page.t.get("plans.date_needed"));
     }
+    let diary_of: Option<Uuid> = match form.diary_of.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(who) => Some(who.parse().map_err(|_| {
+            PageError::invalid("diary_of", "is not someone who shares their diary with you")
+        })?),
+    };
+    let into = match diary_of {
+        Some(who) => sparky_app::Acting::new(Some(who)),
+        None => page.acting,
+    };
     if typed.errors.is_empty() {
         let input = ApplyInput {
             from,
@@ -465,7 +515,7 @@ async fn apply(
                 if let Some(to) = once::earlier_answer(&mut page.tx, "apply", once).await? {
                     return Ok(redirect(&to));
                 }
-                meal_plans::apply(&mut page.tx, page.acting, id, &dates).await
+                meal_plans::apply(&mut page.tx, into, id, &dates).await
             }
             Err(e) => Err(e),
         };
@@ -473,9 +523,12 @@ async fn apply(
             Ok(r) => {
                 let entries: usize = r.applied.iter().map(|d| d.entries).sum();
                 let (days, skipped) = (r.applied.len(), r.skipped.len());
-                let mark = applied_mark(&page.csrf, id, entries, days, skipped);
+                let mark = applied_mark(&page.csrf, id, entries, days, skipped, diary_of);
+                let whose = diary_of
+                    .map(|u| format!("&diary_of={u}"))
+                    .unwrap_or_default();
                 let to = format!(
-                    "/plans/{id}?entries={entries}&days={days}&skipped={skipped}&mark={mark}"
+                    "/plans/{id}?entries={entries}&days={days}&skipped={skipped}{whose}&mark={mark}"
                 );
                 once::keep(&mut page.tx, "apply", once, &to).await?;
                 page.tx.commit().await?;
