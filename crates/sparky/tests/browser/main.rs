@@ -702,6 +702,27 @@ async fn seed(b: &Browser, today: NaiveDate) {
         ]}),
     )
     .await;
+    // A meal plan with oats at breakfast on weekdays (the plan screens).
+    let plan = post(
+        "/api/v1/meal-plan-templates",
+        json!({"name": "Training week"}),
+    )
+    .await;
+    let plan_id = plan["id"].as_str().unwrap().to_string();
+    let items = format!("/api/v1/meal-plan-templates/{plan_id}/items");
+    for day in 0..5 {
+        let (status, r) = b
+            .api(
+                "POST",
+                &items,
+                Some(
+                    json!({"food_item_id": foods[0], "quantity": 1, "meal_type": "breakfast",
+                            "day_of_week": day}),
+                ),
+            )
+            .await;
+        assert_eq!(status, 201, "{r}");
+    }
     // A recipe of three of the foods, weighed after cooking.
     post(
         "/api/v1/recipes",
@@ -750,15 +771,18 @@ async fn every_screen_phone_and_desktop_light_and_dark_with_no_serious_axe_viola
     let guest = driver.session(&server.base).await;
     let newcomer = driver.session(&server.base).await;
     register_only(&newcomer, "Nia Newcomer", "nia@example.com").await;
-    // Nia shares her reports with Sam: his Family settings list it, to leave.
-    let (status, r) = newcomer
-        .api(
-            "POST",
-            "/api/v1/family-access",
-            Some(json!({"grantee_email": "sam@example.com", "access_type": "reports"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{r}");
+    // Nia shares her reports and diary with Sam: his Family settings list them, to leave,
+    // and his plans may go into her diary.
+    for access in ["reports", "calorie"] {
+        let (status, r) = newcomer
+            .api(
+                "POST",
+                "/api/v1/family-access",
+                Some(json!({"grantee_email": "sam@example.com", "access_type": access})),
+            )
+            .await;
+        assert_eq!(status, 201, "{r}");
+    }
     let dir = screenshot_dir();
     // This run's pictures replace the last run's (other tests keep theirs in subdirectories).
     if let Ok(files) = std::fs::read_dir(&dir) {

@@ -163,6 +163,25 @@ pub const SCREENS: &[Screen] = &[
         &[Wait("#exf-name")],
     ),
     screen("plans", "/plans", User, &[]),
+    // A plan opened, and a food picked to add on some days of the week.
+    screen(
+        "plan",
+        "/plans",
+        User,
+        &[Click("ul.results a"), Wait("#apply-h")],
+    ),
+    screen(
+        "plan-add-food",
+        "/plans",
+        User,
+        &[
+            Click("ul.results a"),
+            Fill("#item-q", "banana"),
+            WaitText("#item-results", "Bananas"),
+            Click("#item-results ul.results a"),
+            Wait("input[name=day_0]"),
+        ],
+    ),
     screen("recipes", "/recipes", User, &[]),
     // One recipe, opened from the list.
     screen(
