@@ -95,6 +95,18 @@ pub fn words(lower: &str) -> impl Iterator<Item = &str> {
     lower.split(is_separator).filter(|w| !w.is_empty())
 }
 
+/// Foods whose singular ends in "ie": their plural is not a "y" word's ("cookies", "berries").
+const IE_NOUNS: [&str; 8] = [
+    "pie",
+    "cookie",
+    "brownie",
+    "smoothie",
+    "veggie",
+    "calorie",
+    "rotisserie",
+    "hoagie",
+];
+
 /// The singular of an English noun, roughly, so "bananas" and "banana", "berries" and "berry",
 /// "peaches" and "peach" compare equal. Applied to both sides, it needs to be consistent more
 /// than correct.
@@ -104,6 +116,10 @@ pub fn singular(word: &str) -> &str {
         return word;
     }
     if let Some(stem) = word.strip_suffix("ies") {
+        if IE_NOUNS.contains(&&word[..n - 1]) {
+            // "cookies" → "cookie", not "cook" (which would find cooked foods).
+            return &word[..n - 1];
+        }
         // "berries" → "berr", compared as "berr" + "y" below.
         return stem;
     }
@@ -143,8 +159,8 @@ pub const SYNONYMS: &[(&str, &str)] = &[
     ("crisps", "chips"),
     ("gammon", "ham"),
     ("mince", "ground"),
-    ("oatmeal", "oats"),
-    ("porridge", "oats"),
+    ("oatmeal", "cereals oats cooked"),
+    ("porridge", "cereals oats cooked"),
     ("prawn", "shrimp"),
     ("rapeseed", "canola"),
     ("rocket", "arugula"),
@@ -154,22 +170,46 @@ pub const SYNONYMS: &[(&str, &str)] = &[
     ("yoghurt", "yogurt"),
 ];
 
+/// Dishes the catalog names by what they are made of ("oatmeal" is "Cereals, oats, ...,
+/// cooked with water"): searched for alone, the dish is what was meant, before the foods
+/// that carry the word in their name (oatmeal cookies, baby cereal).
+const DISHES: [&str; 2] = ["oatmeal", "porridge"];
+
+/// The catalog's wording of a query with a [`SYNONYMS`] word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SynonymQuery {
+    /// The query with every such word put as the catalog says it, each word once.
+    pub text: String,
+    /// The query is a dish's name alone: its catalog wording ranks before the typed words'
+    /// own matches, and is searched even when those are many.
+    pub first: bool,
+}
+
 /// `text` (as [`Query::text`]) with every word that has a [`SYNONYMS`] entry ("courgettes",
 /// "Yoghurt") put as the catalog says it; None when no word has one.
-pub fn synonym_query(text: &str) -> Option<String> {
+pub fn synonym_query(text: &str) -> Option<SynonymQuery> {
     let mut changed = false;
-    let words: Vec<&str> = words(text)
-        .map(
-            |w| match SYNONYMS.iter().find(|(other, _)| fold(other) == fold(w)) {
-                Some((_, catalog)) => {
-                    changed = true;
-                    *catalog
-                }
-                None => w,
-            },
-        )
-        .collect();
-    changed.then(|| words.join(" "))
+    let typed: Vec<&str> = words(text).collect();
+    let mut out: Vec<&str> = Vec::new();
+    for w in &typed {
+        let put = match SYNONYMS.iter().find(|(other, _)| fold(other) == fold(w)) {
+            Some((_, catalog)) => {
+                changed = true;
+                *catalog
+            }
+            None => w,
+        };
+        for word in put.split(' ') {
+            if !out.contains(&word) {
+                out.push(word);
+            }
+        }
+    }
+    let first = typed.len() == 1 && DISHES.iter().any(|d| fold(d) == fold(typed[0]));
+    changed.then(|| SynonymQuery {
+        text: out.join(" "),
+        first,
+    })
 }
 
 /// What someone typed, ready to match.
@@ -230,7 +270,11 @@ pub enum Tier {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Relevance {
     pub tier: Tier,
-    /// Typo tolerance: the closer spelling first (only for [`Tier::Near`]).
+    /// A near miss with a query word that is nowhere close ("greek yogurt" finding "Yogurt,
+    /// plain"): after those close in every word.
+    partial: bool,
+    /// Typo tolerance: the closer spelling first (only for [`Tier::Near`]: the query words'
+    /// mean [`trigram_similarity`] to their closest words of the food).
     near: Reverse<u32>,
     /// The first comma-separated part of the name has a word the query does not mention.
     head_unmentioned: bool,
@@ -245,6 +289,31 @@ pub struct Relevance {
     word_count: usize,
     length: usize,
     name: String,
+}
+
+/// How alike (trigram similarity, as PostgreSQL's `pg_trgm` measures it) a misspelt word must
+/// be to a word of the food: "chiken" and "chicken" are 0.5, "brest" and "breast" 0.44.
+pub const NEAR_WORD: f32 = 0.35;
+
+/// The trigrams of a word as `pg_trgm` makes them: two spaces before, one after.
+fn trigrams(word: &str) -> Vec<[char; 3]> {
+    let padded: Vec<char> = "  ".chars().chain(word.chars()).chain([' ']).collect();
+    let mut t: Vec<[char; 3]> = padded.windows(3).map(|w| [w[0], w[1], w[2]]).collect();
+    t.sort_unstable();
+    t.dedup();
+    t
+}
+
+/// Trigram similarity of two words: shared trigrams over all of both (0–1).
+pub fn trigram_similarity(a: &str, b: &str) -> f32 {
+    let (ta, tb) = (trigrams(a), trigrams(b));
+    let shared = ta.iter().filter(|t| tb.binary_search(t).is_ok()).count();
+    let all = ta.len() + tb.len() - shared;
+    if all == 0 {
+        0.0
+    } else {
+        shared as f32 / all as f32
+    }
 }
 
 /// A word of the food matches a query word whole when their folded forms are equal, and by its
@@ -265,9 +334,8 @@ fn has_brand_word(name: &str) -> bool {
 }
 
 impl Relevance {
-    /// `similarity` is the trigram word similarity (0–1) when typo tolerance was on. Runs for
-    /// every candidate of a search (a few hundred), so it borrows instead of allocating.
-    pub fn of(query: &Query, name: &str, brand: Option<&str>, similarity: Option<f32>) -> Self {
+    /// Runs for every candidate of a search (a few hundred), so it borrows where it can.
+    pub fn of(query: &Query, name: &str, brand: Option<&str>) -> Self {
         let name_lower = fold_accents(&name.to_lowercase()).into_owned();
         let brand_lower = brand
             .map(|b| fold_accents(&b.to_lowercase()).into_owned())
@@ -311,9 +379,28 @@ impl Relevance {
             .iter()
             .map(|q| whole_at(q).or_else(|| prefix_at(q)).unwrap_or(all.len()))
             .sum();
-        let head_unmentioned = all[..head_word_count]
-            .iter()
-            .any(|(w, f)| !qs.iter().any(|q| whole_match(f, q) || prefix_match(w, q)));
+        // A near miss: how close each query word is to its closest word of the food.
+        let closeness = |q: &str| {
+            if name_lower.contains(q) || brand_lower.contains(q) {
+                1.0
+            } else {
+                all.iter()
+                    .map(|(_, f)| trigram_similarity(q, f))
+                    .fold(0.0, f32::max)
+            }
+        };
+        let near_words: Vec<f32> = if tier == Tier::Near {
+            qs.iter().map(|q| closeness(q)).collect()
+        } else {
+            Vec::new()
+        };
+        let head_unmentioned = all[..head_word_count].iter().any(|(w, f)| {
+            !qs.iter().any(|q| {
+                whole_match(f, q)
+                    || prefix_match(w, q)
+                    || tier == Tier::Near && trigram_similarity(q, f) >= NEAR_WORD
+            })
+        });
         let typed = |w: &str| query.words.iter().any(|q| q == w);
         let eaten_cooked = all[..head_word_count]
             .iter()
@@ -354,11 +441,13 @@ impl Relevance {
             usize::MAX
         };
         Relevance {
+            // Matched the query as a whole only: "oatmeal cookies" is close to "Babyfood,
+            // cereal, oatmeal" by its first word alone.
+            partial: near_words.iter().any(|c| *c < NEAR_WORD),
             tier,
-            near: Reverse(match tier {
-                Tier::Near => (similarity.unwrap_or(0.0).clamp(0.0, 1.0) * 1000.0) as u32,
-                _ => 0,
-            }),
+            near: Reverse(
+                (near_words.iter().sum::<f32>() / near_words.len().max(1) as f32 * 1000.0) as u32,
+            ),
             head_unmentioned,
             plain: Reverse(plain),
             first_plain,
@@ -379,7 +468,7 @@ mod tests {
         let query = Query::parse(q);
         let mut v: Vec<(Relevance, &str)> = names
             .iter()
-            .map(|n| (Relevance::of(&query, n, None, None), *n))
+            .map(|n| (Relevance::of(&query, n, None), *n))
             .collect();
         v.sort();
         v.into_iter().map(|(_, n)| n).collect()
@@ -395,6 +484,8 @@ mod tests {
             ("potato", "potatoes"),
             ("apple", "apples"),
             ("oat", "oats"),
+            ("cookie", "cookies"),
+            ("pie", "pies"),
         ] {
             assert_eq!(fold(a), fold(b), "{a} {b}");
         }
@@ -524,60 +615,90 @@ mod tests {
     #[test]
     fn tiers() {
         let q = Query::parse("whole milk");
-        let t = |n: &str| Relevance::of(&q, n, None, None).tier;
+        let t = |n: &str| Relevance::of(&q, n, None).tier;
         assert_eq!(t("Milk, whole"), Tier::Exact);
         assert_eq!(t("Milk, whole, 3.25% milkfat"), Tier::Words);
         assert_eq!(t("Wholesome milky bar"), Tier::Prefixes);
         assert_eq!(t("Buttermilk, wholegrain"), Tier::Inside);
         assert_eq!(t("Mlik"), Tier::Near);
         assert_eq!(
-            Relevance::of(&Query::parse("oat"), "Oats", None, None).tier,
+            Relevance::of(&Query::parse("oat"), "Oats", None).tier,
             Tier::Exact
         );
         // The brand counts for matching, not for being exact.
-        let crunchy = Relevance::of(
-            &Query::parse("crunchy"),
-            "Banana chips",
-            Some("Crunchy"),
-            None,
-        );
+        let crunchy = Relevance::of(&Query::parse("crunchy"), "Banana chips", Some("Crunchy"));
         assert_eq!(crunchy.tier, Tier::Words);
+    }
+
+    #[test]
+    fn a_near_miss_is_close_word_by_word() {
+        assert!((trigram_similarity("chiken", "chicken") - 0.5).abs() < 1e-6);
+        assert!(trigram_similarity("brest", "breast") >= NEAR_WORD);
+        assert!(trigram_similarity("bananna", "banana") >= NEAR_WORD);
+        assert!(trigram_similarity("cookie", "cereal") < NEAR_WORD);
+        let near = |q: &str, name: &str| Relevance::of(&Query::parse(q), name, None);
+        assert!(!near("chiken brest", "Chicken, breast, roasted").partial);
+        assert!(near("oatmeal cookies", "Babyfood, cereal, oatmeal, dry").partial);
+        assert!(!near("oatmeal cookies", "Cookies, oatmeal").partial);
+        assert!(near("chiken", "Chickpeas, canned").partial);
+        assert!(
+            near("chiken brest", "Chicken breast tenders") < near("chiken brest", "Chicken soup"),
+            "close in every word before close in some"
+        );
     }
 
     #[test]
     fn generic_before_branded_and_closer_spelling_first() {
         let q = Query::parse("cheerios");
-        let brand = Relevance::of(&q, "Cheerios", Some("General Mills"), None);
-        let generic = Relevance::of(&q, "Cheerios", None, None);
+        let brand = Relevance::of(&q, "Cheerios", Some("General Mills"));
+        let generic = Relevance::of(&q, "Cheerios", None);
         assert!(generic < brand);
-        let caps = Relevance::of(
-            &Query::parse("soup"),
-            "CAMPBELL'S, Soup, tomato",
-            None,
-            None,
-        );
-        let plain = Relevance::of(&Query::parse("soup"), "Soup, tomato, canned", None, None);
+        let caps = Relevance::of(&Query::parse("soup"), "CAMPBELL'S, Soup, tomato", None);
+        let plain = Relevance::of(&Query::parse("soup"), "Soup, tomato, canned", None);
         assert!(caps.branded && !plain.branded);
 
         let q = Query::parse("chiken");
-        let close = Relevance::of(&q, "Chicken", None, Some(0.8));
-        let far = Relevance::of(&q, "Chickpeas", None, Some(0.4));
+        let close = Relevance::of(&q, "Chicken", None);
+        let far = Relevance::of(&q, "Chickpeas", None);
         assert!(close < far);
     }
 
     #[test]
     fn other_names_are_put_as_the_catalog_says_them() {
-        assert_eq!(synonym_query("courgettes").as_deref(), Some("zucchini"));
+        let text = |q: &str| synonym_query(q).map(|s| s.text);
+        assert_eq!(text("courgettes").as_deref(), Some("zucchini"));
+        assert_eq!(text("greek yoghurt").as_deref(), Some("greek yogurt"));
         assert_eq!(
-            synonym_query("greek yoghurt").as_deref(),
-            Some("greek yogurt")
+            text("porridge, cooked").as_deref(),
+            Some("cereals oats cooked")
         );
-        assert_eq!(
-            synonym_query("porridge, cooked").as_deref(),
-            Some("oats cooked")
-        );
-        assert_eq!(synonym_query("prawns").as_deref(), Some("shrimp"));
+        assert_eq!(text("prawns").as_deref(), Some("shrimp"));
         assert_eq!(synonym_query("zucchini"), None);
         assert_eq!(synonym_query("rock"), None, "whole words only");
+        // A dish's name alone means the dish; with other words, they say what is meant.
+        assert!(
+            synonym_query("oatmeal").is_some_and(|s| s.first && s.text == "cereals oats cooked")
+        );
+        assert!(synonym_query("porridges").is_some_and(|s| s.first));
+        assert!(synonym_query("oatmeal cookies").is_some_and(|s| !s.first));
+        assert!(synonym_query("courgette").is_some_and(|s| !s.first));
+    }
+
+    #[test]
+    fn oatmeal_as_the_catalog_says_it_is_cooked_oats() {
+        let names = [
+            "Cereals, oats, regular and quick, not fortified, dry",
+            "Cereals, oats, regular and quick, unenriched, cooked with water (includes boiling and microwaving), without salt",
+            "Oats",
+            "Cereals, oats, instant, fortified, plain, prepared with water (boiling water added or microwaved)",
+        ];
+        let dish = synonym_query("oatmeal").unwrap();
+        let query = Query::parse(&dish.text);
+        let found: Vec<&str> = names
+            .iter()
+            .filter(|n| Relevance::of(&query, n, None).tier <= Tier::Prefixes)
+            .copied()
+            .collect();
+        assert_eq!(found, [names[1]], "only the cooked oats");
     }
 }

@@ -1445,6 +1445,68 @@ async fn other_names_find_the_catalogs_name_after_their_own() {
     );
 }
 
+/// "oatmeal" alone means the dish: cooked oats come first, then the foods named with the word
+/// (cookies, baby cereal); raw oats are not oatmeal. The pages walk the same list.
+#[tokio::test]
+async fn oatmeal_finds_cooked_oats_first() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let cooked = "Cereals, oats, regular and quick, unenriched, cooked with water (includes boiling and microwaving), without salt";
+    for name in [
+        "Cookies, oatmeal, commercially prepared, regular",
+        "Babyfood, cereal, oatmeal, dry",
+        cooked,
+        "Oats",
+    ] {
+        create_food(
+            &app,
+            &ann,
+            json!({"name": name, "servings": [{"size": 100, "unit": "g", "nutrients": {"calories": 71}}]}),
+        )
+        .await;
+    }
+    let names = |body: &Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = app.get("/api/v1/foods?q=oatmeal", &ann).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let found = names(&r.body);
+    assert_eq!(found.first().map(String::as_str), Some(cooked), "{found:?}");
+    assert_eq!(
+        found.len(),
+        3,
+        "the cookies and the baby cereal after: {found:?}"
+    );
+    assert!(!found.contains(&"Oats".to_string()), "{found:?}");
+    let mut walked = Vec::new();
+    let mut path = "/api/v1/foods?q=oatmeal&limit=1".to_string();
+    for _ in 0..10 {
+        let r = app.get(&path, &ann).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        walked.extend(names(&r.body));
+        match r.body["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/foods?q=oatmeal&limit=1&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(walked, found);
+    // With another word, the words say what is meant: the cookies, then what is close in
+    // some words only (the baby cereal); not cooked foods ("cookies" is no "cook").
+    let r = app.get("/api/v1/foods?q=oatmeal+cookies", &ann).await;
+    let found = names(&r.body);
+    assert_eq!(
+        found.first().map(String::as_str),
+        Some("Cookies, oatmeal, commercially prepared, regular"),
+        "{found:?}"
+    );
+    assert!(!found.iter().any(|n| n == cooked), "{found:?}");
+}
+
 /// A serving unit typed with a count ("2 tbsp", "½ cup", "100g") is that many of the unit:
 /// stored as size and unit, so logging in another unit of its kind converts.
 #[tokio::test]

@@ -687,6 +687,28 @@ async fn serve_loads_the_catalog_once_and_search_finds_common_foods_first() {
         "{potato}"
     );
     assert!(top("chiken").starts_with("Chicken, "), "typo tolerance");
+    let found = search(&server, &ann, "chiken brest");
+    assert!(
+        found.len() >= 3
+            && names(&found)[..3]
+                .iter()
+                .all(|n| n.starts_with("Chicken") && n.to_lowercase().contains("breast")),
+        "typo tolerance word by word: {:?}",
+        names(&found)
+    );
+    // A dish the catalog names by what it is made of: oatmeal and porridge are cooked oats.
+    for dish in ["oatmeal", "porridge"] {
+        let first = top(dish);
+        assert!(
+            first.starts_with("Cereals, oats") && first.contains("cooked"),
+            "{dish}: {first}"
+        );
+    }
+    let cookies = top("cookies");
+    assert!(
+        cookies.starts_with("Cookies"),
+        "not cooked foods: {cookies}"
+    );
     // Not the egg's look-alikes before the egg.
     let eggs = names(&search(&server, &ann, "egg"))
         .into_iter()

@@ -60,9 +60,9 @@ const MAX_MATCHES: i64 = 2500;
 /// every word (several), and when asked words inside words, found through the indexes by
 /// `food_search_candidates` since RLS keeps LIKE from using them; my own and shared foods; my
 /// recently logged foods. They are
-/// ranked in Rust (`sparky_core::food_search`), with the recently logged position and, for typo
-/// tolerance, the trigram similarity that come with them here. Near misses need a word
-/// similarity of 0.5, as in `food_search_candidates` ("chiken" finds chicken).
+/// ranked in Rust (`sparky_core::food_search`), with the recently logged position that comes
+/// with them here. Near misses need a word similarity of 0.5 to the whole query, as in
+/// `food_search_candidates` ("chiken" finds chicken); ranking then wants each word close.
 const SEARCH_SQL: &str = "
     WITH recent AS (
         -- My most recently logged foods, most recent first (recent_foods is kept from
@@ -89,8 +89,7 @@ const SEARCH_SQL: &str = "
         SELECT unnest(ids) FROM recent
     )
     SELECT f.id, f.name, f.brand, f.barcode, f.source, f.source_id, f.user_id,
-           array_position((SELECT ids FROM recent), f.id) AS recent_rank,
-           CASE WHEN $11 THEN word_similarity($1, f.search_text) END AS similarity
+           array_position((SELECT ids FROM recent), f.id) AS recent_rank
     FROM food_items f
     WHERE f.id = ANY (ARRAY(SELECT id FROM cand))
       AND (f.search_text LIKE ALL ($8) OR ($11 AND word_similarity($1, f.search_text) >= 0.5))
@@ -108,12 +107,7 @@ fn rank(
     let mut keyed: Vec<_> = rows
         .into_iter()
         .map(|r| {
-            let relevance = food_search::Relevance::of(
-                query,
-                r.get("name"),
-                r.get("brand"),
-                r.get::<_, Option<f32>>("similarity"),
-            );
+            let relevance = food_search::Relevance::of(query, r.get("name"), r.get("brand"));
             let recent: Option<i32> = r.get("recent_rank");
             let id: Uuid = r.get("id");
             (
@@ -168,27 +162,46 @@ pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Food>> {
         let (rows, mut next) = matching_rows(tx, &query, s.user_id, chain, offset, fetch).await?;
         let mut ranked = rank(&query, rows, 0, MAX_MATCHES);
         // Few matches: also the catalog's name for a word of the query ("courgette" finds
-        // zucchini, "porridge" oats), after what the words found themselves. Every page of
-        // the search does the same, so the pages rank one list.
-        let synonyms = chain.map_or(offset == 0 && (ranked.len() as i64) < fetch, |c| c.synonyms);
-        if let Some(other) = synonyms
-            .then(|| food_search::synonym_query(&query.text))
-            .flatten()
-        {
-            let other = food_search::Query::parse(&other);
+        // zucchini), after what the words found themselves; a dish's name alone ("oatmeal":
+        // cooked oats) always, before them. Every page of the search does the same, so the
+        // pages rank one list.
+        let synonym = food_search::synonym_query(&query.text);
+        let first = synonym.as_ref().is_some_and(|s| s.first);
+        let synonyms = chain.map_or(
+            offset == 0 && (first || (ranked.len() as i64) < fetch),
+            |c| c.synonyms,
+        );
+        if let Some(other) = synonym.filter(|_| synonyms) {
+            let other = food_search::Query::parse(&other.text);
             let other_chain = chain.map(|c| SearchChain {
                 broad: c.synonym_broad,
                 ..c
             });
             let (rows, found) =
                 matching_rows(tx, &other, s.user_id, other_chain, offset, fetch).await?;
-            let seen: std::collections::HashSet<Uuid> =
-                ranked.iter().map(|r| r.get::<_, Uuid>("id")).collect();
-            let rows = rows
+            // Only foods with the catalog's words: near spellings of them were not typed.
+            let rows: Vec<_> = rows
                 .into_iter()
-                .filter(|r| !seen.contains(&r.get::<_, Uuid>("id")))
+                .filter(|r| {
+                    food_search::Relevance::of(&other, r.get("name"), r.get("brand")).tier
+                        < food_search::Tier::Near
+                })
                 .collect();
-            ranked.extend(rank(&other, rows, 0, MAX_MATCHES));
+            if first {
+                let dish = rank(&other, rows, 0, MAX_MATCHES);
+                let seen: std::collections::HashSet<Uuid> =
+                    dish.iter().map(|r| r.get::<_, Uuid>("id")).collect();
+                ranked.retain(|r| !seen.contains(&r.get::<_, Uuid>("id")));
+                ranked.splice(0..0, dish);
+            } else {
+                let seen: std::collections::HashSet<Uuid> =
+                    ranked.iter().map(|r| r.get::<_, Uuid>("id")).collect();
+                let rows = rows
+                    .into_iter()
+                    .filter(|r| !seen.contains(&r.get::<_, Uuid>("id")))
+                    .collect();
+                ranked.extend(rank(&other, rows, 0, MAX_MATCHES));
+            }
             next.synonyms = true;
             next.synonym_broad = found.broad;
         }

@@ -412,7 +412,7 @@ async fn results_for(
     // ("greek yogurt" listed plain yogurts under that heading).
     let q = sparky_core::food_search::Query::parse(query);
     let heading = match found.items.iter().all(|f| {
-        sparky_core::food_search::Relevance::of(&q, &f.name, f.brand.as_deref(), None).tier
+        sparky_core::food_search::Relevance::of(&q, &f.name, f.brand.as_deref()).tier
             == sparky_core::food_search::Tier::Near
     }) {
         true if !found.items.is_empty() => "add.near",

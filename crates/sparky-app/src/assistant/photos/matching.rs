@@ -29,7 +29,7 @@ async fn candidates(
         if !found.is_empty() {
             let confident = whole && {
                 let first = &found[0];
-                Relevance::of(&Query::parse(&q), &first.name, first.brand.as_deref(), None).tier
+                Relevance::of(&Query::parse(&q), &first.name, first.brand.as_deref()).tier
                     <= Tier::Words
             };
             let best = confident.then(|| found.remove(0));
