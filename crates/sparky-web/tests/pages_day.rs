@@ -1938,3 +1938,68 @@ async fn an_entry_changes_its_unit_and_day_from_its_edit_form() {
     assert_eq!(e["unit"], "cup", "{e}");
     assert_eq!(e["nutrients"]["calories"], json!(300.0), "{e}");
 }
+
+/// An entry logged as servings of a serving with its own unit ("½ cup") shows in that unit in
+/// its edit form ("0.5 cup", not "1 serving"), and saving it unchanged changes nothing; a
+/// number typed alone is in that unit too.
+#[tokio::test]
+async fn a_serving_shows_in_its_own_unit_when_edited() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (food, serving) = new_food(
+        &app,
+        &ann,
+        json!({"name": "Granola", "servings": [
+            {"size": 0.5, "unit": "cup", "weight_g": 60, "nutrients": {"calories": 280}}
+        ]}),
+    )
+    .await;
+    let r = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"date": "2026-11-20", "meal_type": "breakfast", "food_item_id": food,
+                   "nutrition_data_id": serving, "quantity": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["unit"], "serving", "{}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let page = get(&app, "/day/2026-11-20", &ann, None).await;
+    assert!(
+        page.body.contains(&format!(
+            "id=\"q-{id}\" name=\"quantity\" class=\"amount\" autocomplete=\"off\" value=\"0.5 cup\""
+        )),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<input type=\"hidden\" name=\"unit_was\" value=\"cup\">"),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+    let calories = || async {
+        let d = app.get("/api/v1/diary/2026-11-20", &ann).await;
+        d.body["totals"]["calories"].clone()
+    };
+    for (typed, kcal) in [("0.5 cup", 280.0), ("1 cup", 560.0), ("0.25", 140.0)] {
+        post(
+            &app,
+            &format!("/diary/{id}"),
+            &ann,
+            None,
+            Some(&csrf),
+            &[
+                ("quantity", typed),
+                ("unit_was", "cup"),
+                ("day", "2026-11-20"),
+                ("date", "2026-11-20"),
+            ],
+        )
+        .await
+        .assert_accepted();
+        assert_eq!(calories().await, json!(kcal), "{typed}");
+    }
+}

@@ -389,8 +389,8 @@ pub async fn view(
                     id: e.id,
                     name: e.food_name.clone(),
                     amount: entry_amount(e),
-                    quantity: e.quantity.to_string(),
-                    unit: e.unit.clone(),
+                    quantity: edit_amount(e).0,
+                    unit: edit_amount(e).1,
                     // Unknown is not 0: "?" like everywhere calories are not listed.
                     kcal: e
                         .nutrients
@@ -515,6 +515,24 @@ pub fn workout_detail(t: &crate::i18n::Messages, w: &sparky_app::workouts::Worko
         ));
     }
     parts.join(" · ")
+}
+
+/// An entry's amount for its edit form: servings of a serving with a unit of its own in that
+/// unit ("1 serving" of "½ cup" is "0.5 cup"), else as logged.
+fn edit_amount(e: &sparky_app::diary::DiaryEntry) -> (String, String) {
+    let own = e.serving.unit.as_deref().map(str::trim).filter(|u| {
+        !u.is_empty() && !sparky_core::units::Unit::parse(u).is_ok_and(|u| u.as_str() == "serving")
+    });
+    match (e.unit.as_str(), own, e.serving.size) {
+        ("serving", Some(unit), Some(size)) if size.decimal() > rust_decimal::Decimal::ZERO => (
+            (e.quantity.decimal() * size.decimal())
+                .round_dp(3)
+                .normalize()
+                .to_string(),
+            unit.to_string(),
+        ),
+        _ => (e.quantity.to_string(), e.unit.clone()),
+    }
 }
 
 /// An entry's amount as logged: "2 × 1 large (50 g)" for servings of a described serving

@@ -56,28 +56,30 @@ pub struct EditForm {
     date: Option<String>,
     #[serde(default)]
     day: Option<NaiveDate>,
-    /// The unit the form showed after the amount: still there, it is no change (whatever it
-    /// looks like: a serving named "2 tbsp" is not read as a number).
+    /// The unit the form showed after the amount: still there, the amount is in it (whatever
+    /// it looks like: a serving named "2 tbsp" is not read as a number).
     #[serde(default)]
     unit_was: Option<String>,
 }
 
-/// The amount typed into an entry's edit form, and its unit when one other than the shown
-/// `unit_was` was typed after it.
+/// The amount typed into an entry's edit form, and its unit: the one typed after it, else the
+/// shown `unit_was` (the form may show servings in the serving's own unit); none when neither,
+/// which keeps the entry's unit.
 fn typed_amount(text: &str, unit_was: Option<&str>) -> Option<(Amount, Option<String>)> {
     let text = text.trim();
-    // A number alone (also a negative one, for the diary to refuse saying why).
-    if let Ok(Some(number)) = super::forms::decimal(text) {
-        return Some((Amount(number), None));
-    }
     let was = unit_was.map(str::trim).filter(|u| !u.is_empty());
+    // A number alone is in the unit shown (also a negative one, for the diary to refuse
+    // saying why).
+    if let Ok(Some(number)) = super::forms::decimal(text) {
+        return Some((Amount(number), was.map(str::to_string)));
+    }
     if let Some(cut) = was.and_then(|was| {
         let cut = text.len().checked_sub(was.len())?;
         (text.is_char_boundary(cut) && text[cut..].to_lowercase() == was.to_lowercase())
             .then_some(cut)
     }) {
         let number = super::forms::decimal(&text[..cut]).ok()??;
-        return Some((Amount(number), None));
+        return Some((Amount(number), was.map(str::to_string)));
     }
     let (number, unit) = super::forms::amount_with_unit(text).ok()??;
     Some((Amount(number), unit))
@@ -307,14 +309,19 @@ mod tests {
     }
 
     #[test]
-    fn the_unit_shown_is_no_change_and_another_is_read() {
+    fn the_unit_shown_is_the_amounts_and_another_is_read() {
         let d = |s: &str| s.parse::<Decimal>().unwrap();
-        // The shown unit, however it looks, is no change.
-        assert_eq!(amount("1 2 tbsp", Some("2 tbsp")), Some((d("1"), None)));
-        assert_eq!(amount("1.5 cup", Some("cup")), Some((d("1.5"), None)));
-        assert_eq!(amount("½ CUP", Some("cup")), Some((d("0.5"), None)));
-        assert_eq!(amount(" 2 ", Some("cup")), Some((d("2"), None)));
-        assert_eq!(amount("-1", Some("cup")), Some((d("-1"), None)));
+        let cup = Some("cup".to_string());
+        // The shown unit, however it looks, is the amount's.
+        assert_eq!(
+            amount("1 2 tbsp", Some("2 tbsp")),
+            Some((d("1"), Some("2 tbsp".into())))
+        );
+        assert_eq!(amount("1.5 cup", Some("cup")), Some((d("1.5"), cup.clone())));
+        assert_eq!(amount("½ CUP", Some("cup")), Some((d("0.5"), cup.clone())));
+        assert_eq!(amount(" 2 ", Some("cup")), Some((d("2"), cup.clone())));
+        assert_eq!(amount("-1", Some("cup")), Some((d("-1"), cup)));
+        assert_eq!(amount("2", None), Some((d("2"), None)));
         // Another unit is read after the number.
         assert_eq!(
             amount("150 g", Some("cup")),
