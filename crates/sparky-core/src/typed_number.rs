@@ -146,10 +146,114 @@ pub fn amount_with_unit(raw: &str) -> Result<Option<(Decimal, Option<String>)>, 
     }
 }
 
+/// Typed text that is not a duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be minutes (like 30), minutes and seconds (25:40) or hours (1:05:00, 1h 30)")]
+pub struct NotADuration;
+
+/// A duration typed into a minutes field, in whole minutes (seconds rounded, half up): "30",
+/// "25:40" (minutes and seconds, as a stopwatch shows them), "1:05:00" (hours too), "1h 30",
+/// "1h30m", "90 min", "45m". `None` when the field is empty. Signs and fractions of a
+/// minute other than seconds are refused; range checks belong to the field.
+pub fn whole_minutes(text: &str) -> Result<Option<i32>, NotADuration> {
+    let text = text.trim().to_lowercase();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.len() > MAX_LEN {
+        return Err(NotADuration);
+    }
+    let count = |t: &str| -> Result<i64, NotADuration> {
+        let t = t.trim();
+        if t.is_empty() || t.len() > 9 || !t.chars().all(|c| c.is_ascii_digit()) {
+            return Err(NotADuration);
+        }
+        t.parse().map_err(|_| NotADuration)
+    };
+    let seconds: i64 = if text.contains(':') {
+        let parts: Vec<&str> = text.split(':').collect();
+        let numbers = parts
+            .iter()
+            .map(|p| count(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        match numbers[..] {
+            [m, s] if s < 60 => m * 60 + s,
+            [h, m, s] if m < 60 && s < 60 => h * 3600 + m * 60 + s,
+            _ => return Err(NotADuration),
+        }
+    } else {
+        // "1h 30", "1 h 30 min", "90 min", "45m", "30": hours, then minutes.
+        let (hours, rest) = match text.split_once('h') {
+            Some((h, rest)) => {
+                let rest = rest.trim_start_matches(|c: char| c.is_alphabetic() || c == '.');
+                (count(h)?, rest)
+            }
+            None => (0, text.as_str()),
+        };
+        let rest = rest.trim();
+        let minutes = rest
+            .strip_suffix("minutes")
+            .or_else(|| rest.strip_suffix("minute"))
+            .or_else(|| rest.strip_suffix("mins"))
+            .or_else(|| rest.strip_suffix("min"))
+            .or_else(|| rest.strip_suffix('m'))
+            .unwrap_or(rest)
+            .trim();
+        let minutes = if minutes.is_empty() && text.contains('h') {
+            0
+        } else {
+            count(minutes)?
+        };
+        hours * 3600 + minutes * 60
+    };
+    i32::try_from((seconds + 30) / 60)
+        .map(Some)
+        .map_err(|_| NotADuration)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn durations_as_people_type_them() {
+        for (text, minutes) in [
+            ("30", 30),
+            (" 45 ", 45),
+            ("25:40", 26),
+            ("25:29", 25),
+            ("0:30", 1),
+            ("1:05:00", 65),
+            ("2:00:29", 120),
+            ("1h 30", 90),
+            ("1h30m", 90),
+            ("1 h 30 min", 90),
+            ("2h", 120),
+            ("1 hr 5 mins", 65),
+            ("90 min", 90),
+            ("45m", 45),
+            ("45 minutes", 45),
+        ] {
+            assert_eq!(whole_minutes(text), Ok(Some(minutes)), "{text}");
+        }
+        assert_eq!(whole_minutes(""), Ok(None));
+        for text in [
+            "-5",
+            "1.5",
+            "abc",
+            "30:75",
+            "1:2:3:4",
+            ":30",
+            "h",
+            "1h 70x",
+            "30 s",
+            "99999999999",
+            "1:60:00",
+        ] {
+            assert_eq!(whole_minutes(text), Err(NotADuration), "{text}");
+        }
+    }
 
     #[test]
     fn decimals_with_a_point_or_a_comma() {

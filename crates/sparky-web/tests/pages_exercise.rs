@@ -249,7 +249,8 @@ async fn strength_sets_and_cardio_are_logged_with_records_and_history() {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     for (exercise, fields) in [
         (&bench, vec![("reps_1", "5"), ("weight_1", "225")]),
-        (&run, vec![("duration", "60"), ("distance", "6.2")]),
+        // As a stopwatch shows it: 59 min 40 s is 60 minutes.
+        (&run, vec![("duration", "59:40"), ("distance", "6.2")]),
     ] {
         let mut fields = fields;
         fields.extend([
@@ -273,6 +274,7 @@ async fn strength_sets_and_cardio_are_logged_with_records_and_history() {
     assert_eq!(ran["distance_unit"], "km");
     let km = ran["distance"].as_f64().unwrap();
     assert!((km - 9.978).abs() < 0.01, "6.2 mi is 9.978 km, got {km}");
+    assert_eq!(ran["duration_minutes"], 60, "{ran}");
     // A refused form is shown again in the units it was typed in.
     let r = post(
         &app,
@@ -352,7 +354,9 @@ async fn bad_input_re_renders_the_form_and_stores_nothing() {
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Enter whole reps"));
-    assert!(r.body.contains("Enter whole minutes"));
+    assert!(r
+        .body
+        .contains("Enter minutes (30), minutes and seconds (25:40)"));
     assert!(r.body.contains("value=\"ten\""));
     assert!(r.body.contains("value=\"half an hour\""));
     // Out of range (the application layer's check), named at the second filled row.

@@ -317,7 +317,10 @@ mod tests {
             amount("1 2 tbsp", Some("2 tbsp")),
             Some((d("1"), Some("2 tbsp".into())))
         );
-        assert_eq!(amount("1.5 cup", Some("cup")), Some((d("1.5"), cup.clone())));
+        assert_eq!(
+            amount("1.5 cup", Some("cup")),
+            Some((d("1.5"), cup.clone()))
+        );
         assert_eq!(amount("½ CUP", Some("cup")), Some((d("0.5"), cup.clone())));
         assert_eq!(amount(" 2 ", Some("cup")), Some((d("2"), cup.clone())));
         assert_eq!(amount("-1", Some("cup")), Some((d("-1"), cup)));

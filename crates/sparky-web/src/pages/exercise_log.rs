@@ -315,7 +315,10 @@ async fn estimate(
     let e = exercises::get(&mut page.tx, p.exercise_id).await?;
     let weight_kg = body_weight_kg(&mut page).await;
     page.tx.commit().await?;
-    let minutes = p.duration.as_deref().and_then(|d| whole(d).ok().flatten());
+    let minutes = p
+        .duration
+        .as_deref()
+        .and_then(|d| sparky_core::typed_number::whole_minutes(d).ok().flatten());
     let text = estimate_text(&shell, e.met_value, weight_kg, minutes);
     Ok((
         [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -395,10 +398,11 @@ async fn save(
         }
         rows.push((reps_text, weight_text));
     }
-    let duration = whole(&field("duration")).unwrap_or_else(|_| {
-        errors.add("duration", t.get("exercise.whole_minutes"));
-        None
-    });
+    let duration =
+        sparky_core::typed_number::whole_minutes(&field("duration")).unwrap_or_else(|_| {
+            errors.add("duration", t.get("exercise.whole_minutes"));
+            None
+        });
     let distance = decimal(&field("distance")).unwrap_or_else(|_| {
         errors.add("distance", nan);
         None
