@@ -104,6 +104,16 @@ pub fn share_met(
     (met, share)
 }
 
+/// Whether a day's total that is only a lower bound (some entries do not give the nutrient)
+/// still says if `target` was met: it does when it reaches a floor or passes a limit; below a
+/// floor or within a limit, the missing entries could change the answer.
+pub fn lower_bound_decides(value: Decimal, target: Decimal, bound: Bound) -> bool {
+    match bound {
+        Bound::AtLeast => bound.met(value, target),
+        Bound::AtMost => !bound.met(value, target),
+    }
+}
+
 /// The energy split of protein, carbohydrates and fat (grams): each one's kcal (Atwater
 /// factors) as a share (0–1, unrounded) of their sum. `None` when the sum is zero.
 pub fn macro_energy_split(
@@ -250,6 +260,11 @@ mod tests {
             (2, Some(dec!(2) / dec!(3)))
         );
         assert_eq!(share_met(&[None, None], dec!(1), Bound::AtMost), (0, None));
+        // A lower bound: a floor reached or a limit passed is settled, nothing else.
+        assert!(lower_bound_decides(dec!(30), dec!(28), Bound::AtLeast));
+        assert!(!lower_bound_decides(dec!(20), dec!(28), Bound::AtLeast));
+        assert!(lower_bound_decides(dec!(2500), dec!(2300), Bound::AtMost));
+        assert!(!lower_bound_decides(dec!(2000), dec!(2300), Bound::AtMost));
         assert_eq!(share_met(&[], dec!(1), Bound::AtLeast), (0, None));
     }
 

@@ -185,6 +185,60 @@ async fn seed_ann(app: &TestApp, ann_id: Uuid, ann: &As) {
     .await;
 }
 
+/// A day some of whose entries give no sodium knows a lower bound of it: within the limit it
+/// cannot say the limit was kept (left out of the share), past it the limit was broken.
+#[tokio::test]
+async fn a_partly_known_limit_is_not_counted_as_kept() {
+    let app = TestApp::spawn().await;
+    let (bob_id, bob) = app.user("bob@example.com").await;
+    let bob_id: Uuid = bob_id.parse().unwrap();
+    // 07-01: 1000 mg and an entry without sodium; 07-02: 2500 mg and one without; 07-03:
+    // 1200 mg, every entry known.
+    eat(&app, bob_id, "2026-07-01", 800, 30, 90, 20, 10, Some(1000)).await;
+    eat(&app, bob_id, "2026-07-01", 400, 10, 50, 10, 5, None).await;
+    eat(&app, bob_id, "2026-07-02", 900, 30, 90, 20, 10, Some(2500)).await;
+    eat(&app, bob_id, "2026-07-02", 300, 10, 30, 10, 5, None).await;
+    eat(
+        &app,
+        bob_id,
+        "2026-07-03",
+        1500,
+        60,
+        150,
+        50,
+        30,
+        Some(1200),
+    )
+    .await;
+    let r = app
+        .get(&format!("/api/v1/reports/nutrition?{RANGE}"), &bob)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let n = r.body["nutrients"].as_array().unwrap();
+    let sodium = n.iter().find(|n| n["nutrient"] == "sodium").unwrap();
+    assert_eq!(sodium["days_known"], 3, "{sodium}");
+    assert_eq!(sodium["days_decided"], 2, "{sodium}");
+    assert_eq!(sodium["days_met"], 1, "{sodium}");
+    assert_eq!(sodium["percent_of_days_met"], 50.0, "{sodium}");
+    let fiber = n.iter().find(|n| n["nutrient"] == "fiber").unwrap();
+    assert_eq!(fiber["days_decided"], 3, "{fiber}");
+    // The page says of how many days.
+    let As::Cookie(session) = &bob else {
+        panic!("a session")
+    };
+    let page = app
+        .client
+        .get(format!("{}/reports?{RANGE}", app.base))
+        .header("cookie", format!("sparky_session={session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("50% of 2 days"), "{page}");
+}
+
 #[tokio::test]
 async fn nutrition_report_adds_up_by_hand() {
     let app = TestApp::spawn().await;
@@ -260,12 +314,14 @@ async fn nutrition_report_adds_up_by_hand() {
     assert_eq!(
         n[0],
         json!({"nutrient": "fiber", "unit": "g", "average": 26.0, "target": 28.0,
-               "bound": "at_least", "days_known": 3, "days_met": 2, "percent_of_days_met": 66.7})
+               "bound": "at_least", "days_known": 3, "days_decided": 3, "days_met": 2,
+               "percent_of_days_met": 66.7})
     );
     assert_eq!(
         n[1],
         json!({"nutrient": "sodium", "unit": "mg", "average": 2250.0, "target": 2300.0,
-               "bound": "at_most", "days_known": 2, "days_met": 1, "percent_of_days_met": 50.0})
+               "bound": "at_most", "days_known": 2, "days_decided": 2, "days_met": 1,
+               "percent_of_days_met": 50.0})
     );
 
     // CSV: a header row, one row a day, empty cells for a missing day.

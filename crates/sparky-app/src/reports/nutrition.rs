@@ -107,9 +107,13 @@ pub struct NutrientRow {
     /// Logged days that know the nutrient (the others are left out of the average and the
     /// share below).
     pub days_known: u32,
-    /// Days that knew the nutrient and met the target.
+    /// Of `days_known`, those that say whether the target was met: a day some of whose
+    /// entries do not give the nutrient knows only a lower bound, which says so when it
+    /// reaches a floor or passes a limit, and is left out otherwise. Null without a target.
+    pub days_decided: Option<u32>,
+    /// Days that met the target (of `days_decided`).
     pub days_met: Option<u32>,
-    /// `days_met` as a percentage of `days_known`, 1 place; null when no day knows it.
+    /// `days_met` as a percentage of `days_decided`, 1 place; null when no day decides it.
     #[schema(value_type = Option<f64>)]
     pub percent_of_days_met: Option<Amount>,
 }
@@ -137,7 +141,26 @@ const NUTRITION_SQL_TAIL: &str = "
              AND type IN ('calorie_target', 'protein_target', 'carbs_target', 'fat_target')),
      d AS (SELECT * FROM diary_day_totals
            WHERE user_id = (SELECT id FROM who)
-             AND entry_date BETWEEN (SELECT f FROM b) AND (SELECT t FROM b))
+             AND entry_date BETWEEN (SELECT f FROM b) AND (SELECT t FROM b)),
+     -- Per day, the entries that do not give a nutrient with a reference intake: the day's
+     -- total of it is then a lower bound.
+     u AS (SELECT entry_date,
+                  count(*) FILTER (WHERE fiber IS NULL)::integer AS fiber_unknown,
+                  count(*) FILTER (WHERE sodium IS NULL)::integer AS sodium_unknown,
+                  count(*) FILTER (WHERE saturated_fat IS NULL)::integer AS saturated_fat_unknown,
+                  count(*) FILTER (WHERE cholesterol IS NULL)::integer AS cholesterol_unknown,
+                  count(*) FILTER (WHERE potassium IS NULL)::integer AS potassium_unknown,
+                  count(*) FILTER (WHERE calcium IS NULL)::integer AS calcium_unknown,
+                  count(*) FILTER (WHERE iron IS NULL)::integer AS iron_unknown,
+                  count(*) FILTER (WHERE vitamin_a IS NULL)::integer AS vitamin_a_unknown,
+                  count(*) FILTER (WHERE vitamin_c IS NULL)::integer AS vitamin_c_unknown
+           FROM food_diary
+           WHERE user_id = (SELECT id FROM who)
+             AND entry_date BETWEEN (SELECT f FROM b) AND (SELECT t FROM b)
+             AND (fiber IS NULL OR sodium IS NULL OR saturated_fat IS NULL OR cholesterol IS NULL
+                  OR potassium IS NULL OR calcium IS NULL OR iron IS NULL OR vitamin_a IS NULL
+                  OR vitamin_c IS NULL)
+           GROUP BY entry_date)
      SELECT (SELECT id FROM who) AS uid, b.f, b.t,
             (SELECT target_value FROM g WHERE type = 'calorie_target') AS calorie_target,
             (SELECT weekday_targets FROM g WHERE type = 'calorie_target') AS calorie_weekdays,
@@ -150,8 +173,11 @@ const NUTRITION_SQL_TAIL: &str = "
             d.entry_date, d.entries, d.burned,
             d.calories, d.protein, d.carbohydrates, d.fat, d.fiber, d.sugar, d.sodium,
             d.saturated_fat, d.trans_fat, d.cholesterol, d.potassium, d.calcium, d.iron,
-            d.vitamin_a, d.vitamin_c
-     FROM b LEFT JOIN d ON true
+            d.vitamin_a, d.vitamin_c,
+            u.fiber_unknown, u.sodium_unknown, u.saturated_fat_unknown, u.cholesterol_unknown,
+            u.potassium_unknown, u.calcium_unknown, u.iron_unknown, u.vitamin_a_unknown,
+            u.vitamin_c_unknown
+     FROM b LEFT JOIN d ON true LEFT JOIN u ON u.entry_date = d.entry_date
      ORDER BY d.entry_date";
 
 /// The nutrition report (one statement).
@@ -184,8 +210,23 @@ pub async fn nutrition(
         }
     }
     let mut out_days = Vec::new();
+    // Per logged day, the reference-intake nutrients some of its entries do not give.
+    let mut partial_logged: Vec<Vec<&'static str>> = Vec::new();
     for date in days_between(from, to) {
         let row = by_day.get(&date);
+        if let Some(r) = row.filter(|r| r.get::<_, i32>("entries") > 0) {
+            partial_logged.push(
+                Nutrients::NAMES
+                    .iter()
+                    .copied()
+                    .filter(|name| calc::reference_intake(name).is_some())
+                    .filter(|name| {
+                        r.get::<_, Option<i32>>(format!("{name}_unknown").as_str())
+                            .is_some_and(|n| n > 0)
+                    })
+                    .collect(),
+            );
+        }
         let eaten = row.filter(|r| r.get::<_, i32>("entries") > 0).map(|r| {
             let mut n = Nutrients::default();
             for name in Nutrients::NAMES {
@@ -296,7 +337,18 @@ pub async fn nutrition(
         .map(|name| {
             let values = of_logged(name);
             let reference = calc::reference_intake(name);
-            let met = reference.map(|(t, bound)| calc::share_met(&values, t, bound));
+            // A lower bound decides only when it already reaches a floor or passes a limit.
+            let decided: Vec<Option<Decimal>> = values
+                .iter()
+                .zip(&partial_logged)
+                .map(|(v, partial)| match (v, reference) {
+                    (Some(v), Some((t, bound))) if partial.contains(&name) => {
+                        calc::lower_bound_decides(*v, t, bound).then_some(*v)
+                    }
+                    _ => *v,
+                })
+                .collect();
+            let met = reference.map(|(t, bound)| calc::share_met(&decided, t, bound));
             NutrientRow {
                 nutrient: name,
                 unit: calc::nutrient_unit(name),
@@ -304,6 +356,7 @@ pub async fn nutrition(
                 target: reference.map(|(t, _)| Amount(t)),
                 bound: reference.map(|(_, b)| b.as_str()),
                 days_known: values.iter().flatten().count() as u32,
+                days_decided: reference.map(|_| decided.iter().flatten().count() as u32),
                 days_met: met.map(|m| m.0),
                 percent_of_days_met: met.and_then(|m| m.1).map(pct),
             }

@@ -328,13 +328,14 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
                         })),
                         or_dash(r.percent_of_days_met.map(|v| {
                             // Of every logged day: the share alone; else say of how many.
-                            if i64::from(r.days_known) == n.logged_days as i64 {
+                            let decided = r.days_decided.unwrap_or(r.days_known);
+                            if i64::from(decided) == n.logged_days as i64 {
                                 return format!("{}%", number(a(v), 0));
                             }
                             t.fill_count(
                                 "reports.met_of_days",
-                                i64::from(r.days_known),
-                                &[("pct", &number(a(v), 0)), ("n", &r.days_known.to_string())],
+                                i64::from(decided),
+                                &[("pct", &number(a(v), 0)), ("n", &decided.to_string())],
                             )
                         })),
                     ],
