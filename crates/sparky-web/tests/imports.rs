@@ -345,7 +345,7 @@ async fn strong_and_hevy_workouts_with_their_sets() {
         count(
             &app,
             "SELECT count(*) FROM exercise_diary WHERE exercise_name = 'Bench Press (Barbell)'
-             AND sets = 3 AND reps = 24 AND weight = 62.5 AND duration_minutes = 22
+             AND sets = 3 AND reps = 24 AND weight = 62.5 AND duration_minutes = 25
              AND entry_date = '2025-11-03'"
         )
         .await,
@@ -662,7 +662,7 @@ async fn macrofactor_workbook_foods_weights_and_day_totals() {
         count(
             &app,
             "SELECT count(*) FROM exercise_sets s JOIN exercise_diary e ON e.id = s.exercise_diary_id
-             WHERE e.exercise_name = 'Bench Press' AND e.duration_minutes BETWEEN 32 AND 33
+             WHERE e.exercise_name = 'Bench Press' AND e.duration_minutes = 43
              AND (s.set_number, s.reps, s.weight_kg) IN ((1, 8, 60), (2, 5, 100))"
         )
         .await,
@@ -1466,7 +1466,8 @@ async fn renaming_reordering_or_deleting_in_strong_imports_nothing_again() {
     );
 
     // The Pull Up deleted in Strong: nothing is duplicated. The bench's share of the
-    // session's time grew (66 min over two exercises, not three), so it is a newer version
+    // session's time grew (all of the 41 minutes the run left, not three sets of five), so
+    // it is a newer version
     // of its row, still with the user's note and calories; the running has its own time.
     let without: String = reordered
         .lines()
@@ -1485,7 +1486,7 @@ async fn renaming_reordering_or_deleting_in_strong_imports_nothing_again() {
             &app,
             "SELECT count(*) FROM exercise_diary
              WHERE exercise_name LIKE 'Bench Press%' AND notes = 'bench PR'
-               AND calories_burned = 250 AND duration_minutes = 33"
+               AND calories_burned = 250 AND duration_minutes = 41"
         )
         .await,
         1

@@ -175,14 +175,15 @@ fn the_granular_export_gives_foods_weights_and_uncovered_day_totals() {
             (
                 "2026-11-01".into(),
                 "Bench Press".into(),
-                Some(dec!(32.5)),
+                // The session's 65 minutes by sets: two of bench, one overhead press.
+                Some(dec!(43.3)),
                 None,
                 2
             ),
             (
                 "2026-11-01".into(),
                 "Overhead Press".into(),
-                Some(dec!(32.5)),
+                Some(dec!(21.7)),
                 None,
                 1
             ),

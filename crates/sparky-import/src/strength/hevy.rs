@@ -102,8 +102,9 @@ mod tests {
         assert_eq!(w[0].sets.len(), 3, "warm-up included");
         assert_eq!(w[0].sets[2].weight, Some(dec!(102.5)));
         assert_eq!(w[0].sets[2].unit, Some(WeightUnit::Kg));
-        // 07:06 to 08:11 over two exercises.
-        assert_eq!(w[0].minutes, Some(dec!(32.5)));
+        // 07:06 to 08:11 shared by sets: three of squats, one leg curl.
+        assert_eq!(w[0].minutes, Some(dec!(48.8)));
+        assert_eq!(w[1].minutes, Some(dec!(16.2)));
         assert_eq!(w[2].name, "Treadmill");
         assert_eq!(w[2].km, Some(dec!(4.2)));
         assert_eq!(w[2].minutes, Some(dec!(30.0)));

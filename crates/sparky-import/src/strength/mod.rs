@@ -8,8 +8,9 @@
 //!
 //! Each exercise of a session becomes one workout entry with its sets (warm-up, drop and
 //! failure sets included, in order). A timed or distance exercise (a row with seconds or a
-//! distance) gets its own minutes and distance; a strength exercise gets an even share of the
-//! session's duration, so the calorie estimate has a duration to work from. Strong's rest
+//! distance) gets its own minutes and distance; a strength exercise gets a share of the rest of
+//! the session's duration by its number of sets, so the calorie estimate has a duration to
+//! work from. Strong's rest
 //! timer rows and rows with nothing in them are skipped. Times are the phone's wall-clock
 //! time. FitNotes gives a day without a time of day or a session length: a day's sets are
 //! one session, and only timed sets (its `Time` column, `H:MM:SS`) give minutes. Weights without a unit (Strong's newer export) are in the user's unit system unless
@@ -97,6 +98,18 @@ pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
             }
         }
     }
+    // Per session, the minutes its timed exercises took and the set rows of the others: those
+    // share what is left of the session by their sets (five sets of squats took longer than
+    // one of curls).
+    let mut timed_minutes: HashMap<(NaiveDateTime, String), Decimal> = HashMap::new();
+    let mut untimed_rows: HashMap<(NaiveDateTime, String), u64> = HashMap::new();
+    for group in &groups {
+        let session = (group[0].started, group[0].workout.clone());
+        match sum(group.iter().map(|r| r.seconds)) {
+            Some(s) => *timed_minutes.entry(session).or_default() += s / Decimal::from(60),
+            None => *untimed_rows.entry(session).or_default() += group.len() as u64,
+        }
+    }
     let mut keys = Keys::new();
     let mut earlier_keys = Keys::new();
     for group in &groups {
@@ -127,18 +140,27 @@ pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
             );
             continue;
         }
+        let session = (first.started, first.workout.clone());
         let minutes = match seconds {
             Some(s) => Some(s / Decimal::from(60)),
             None => first.session_minutes.map(|m| {
-                let exercises = exercises_in
-                    .get(&(first.started, first.workout.clone()))
-                    .copied()
-                    .unwrap_or(1)
-                    .max(1);
-                m / Decimal::from(exercises)
+                let left = m - timed_minutes.get(&session).copied().unwrap_or_default();
+                // Timed exercises that took the whole session (or more): the sets share it.
+                let left = if left > Decimal::ZERO { left } else { m };
+                let rows = untimed_rows.get(&session).copied().unwrap_or(1).max(1);
+                left * Decimal::from(group.len() as u64) / Decimal::from(rows)
             }),
         }
         .map(|m| m.round_dp(1));
+        // Versions were made with an even share of the session per exercise: a file imported
+        // then and again now is the same version (its workouts keep the minutes they have).
+        let version_minutes = match seconds {
+            Some(_) => minutes,
+            None => first.session_minutes.map(|m| {
+                let exercises = exercises_in.get(&session).copied().unwrap_or(1).max(1);
+                (m / Decimal::from(exercises)).round_dp(1)
+            }),
+        };
         // An exercise is known by its session's start and its own name, not the session's
         // name: renaming a session in the app changes nothing here, and reordering or
         // deleting exercises leaves the others their own rows (a key by place moved one
@@ -162,7 +184,7 @@ pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
             .collect();
         let content = [
             sets_text.join(";"),
-            crate::opt_text(minutes),
+            crate::opt_text(version_minutes),
             crate::opt_text(km),
             crate::opt_text(unitless_distance),
         ];

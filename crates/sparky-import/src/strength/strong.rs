@@ -137,8 +137,9 @@ mod tests {
                 },
             ]
         );
-        // 1h 6m over the session's three exercises.
-        assert_eq!(w[0].minutes, Some(dec!(22.0)));
+        // 1h 6m less the run's 25 minutes, shared by sets: three of bench, two pull-ups.
+        assert_eq!(w[0].minutes, Some(dec!(24.6)));
+        assert_eq!(w[1].minutes, Some(dec!(16.4)));
         // Pull-ups: reps without weight.
         assert_eq!(
             w[1].sets[0],
@@ -192,7 +193,8 @@ mod tests {
         assert_eq!(w[0].sets[1].weight, Some(dec!(135)));
         assert_eq!(w[0].sets[1].unit, Some(WeightUnit::Lb));
         assert_eq!(w[1].km, Some(dec!(3.219)));
-        assert_eq!(w[0].minutes, Some(dec!(22.5)));
+        // 45 minutes less the ride's 10.
+        assert_eq!(w[0].minutes, Some(dec!(35)));
     }
 
     /// A negative number of reps is skipped with its reason (it became "no reps" silently).
