@@ -181,6 +181,7 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                     area,
                     &[&base[0], &base[1], &base[2], &base[3], &nth.to_string()],
                 );
+                out.note_meal(line, group);
                 out.records.push(Record::Diary(DiaryRecord {
                     key,
                     line,

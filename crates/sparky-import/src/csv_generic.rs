@@ -293,7 +293,10 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
         }
         let result = match area {
             Area::Foods => food(&row, line, &mut keys).map(|f| vec![f]),
-            Area::Diary => diary(&row, line, &mut keys).map(|d| vec![d]),
+            Area::Diary => diary(&row, line, &mut keys).map(|d| {
+                out.note_meal(line, row.text("meal").unwrap_or_default());
+                vec![d]
+            }),
             Area::Workouts => workout(&row, line, &mut keys).map(|w| vec![w]),
             Area::Measurements => measurements(&row, line, &mut keys, options, &mut out),
         };

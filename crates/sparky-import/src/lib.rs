@@ -426,11 +426,27 @@ pub struct Skip {
     pub count: usize,
 }
 
+/// Something about rows that were imported that a person should know before importing (a
+/// meal name read as snacks), with the rows it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub area: Area,
+    /// The first row it concerns.
+    pub line: u64,
+    pub message: String,
+    pub count: usize,
+}
+
+/// Distinct notes one file keeps at most (each counts its rows).
+const MAX_NOTES: usize = 100;
+
 /// Everything one file gave.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Parsed {
     pub records: Vec<Record>,
     pub skipped: Vec<Skip>,
+    /// Notes on rows that were read, one per message with its count.
+    pub notes: Vec<Note>,
     /// A generic CSV's columns in file order, with the field each was read as (`None`: not
     /// used), so a person can see how their file was understood. Empty for the app formats.
     pub columns: Vec<ColumnMatch>,
@@ -453,9 +469,46 @@ impl Parsed {
         });
     }
 
+    /// Notes `message` on the row at `line` (counted with the earlier rows of that message).
+    pub fn note(&mut self, area: Area, line: u64, message: impl Into<String>) {
+        self.add_note(Note {
+            area,
+            line,
+            message: message.into(),
+            count: 1,
+        });
+    }
+
+    fn add_note(&mut self, note: Note) {
+        if let Some(n) = self.notes.iter_mut().find(|n| n.message == note.message) {
+            n.count += note.count;
+        } else if self.notes.len() < MAX_NOTES {
+            self.notes.push(note);
+        }
+    }
+
+    /// Notes the row at `line` when its meal name is not one [`meal_named`] knows: it is
+    /// filed under snacks, and the preview says so.
+    pub fn note_meal(&mut self, line: u64, name: &str) {
+        let name = name.trim();
+        if !name.is_empty() && meal_named(name).is_none() {
+            let name: String = name.chars().take(60).collect();
+            self.note(
+                Area::Diary,
+                line,
+                format!(
+                    "meal “{name}” is not breakfast, lunch, dinner or a snack: filed under snacks"
+                ),
+            );
+        }
+    }
+
     pub fn extend(&mut self, other: Parsed) {
         self.records.extend(other.records);
         self.skipped.extend(other.skipped);
+        for n in other.notes {
+            self.add_note(n);
+        }
         self.columns.extend(other.columns);
     }
 }
@@ -601,6 +654,11 @@ pub fn header_unit(h: &str) -> Option<String> {
 /// `Abendessen`, `Desayuno`, `Déjeuner`…; a German export used to land all in snacks). A name
 /// with "snack" in it is a snack ("Morning snack"); an unknown one is a snack too.
 pub fn meal_of(s: &str) -> MealType {
+    meal_named(s).unwrap_or(MealType::Snack)
+}
+
+/// The meal a name says (see [`meal_of`]); none for a name it does not know ("Pre-workout").
+pub fn meal_named(s: &str) -> Option<MealType> {
     let lower = s.trim().to_lowercase();
     let folded: String = lower
         .chars()
@@ -617,51 +675,57 @@ pub fn meal_of(s: &str) -> MealType {
         })
         .collect();
     let has = |words: &[&str]| words.iter().any(|w| folded.starts_with(w));
-    if folded.contains("snack") || folded.contains("imbiss") || folded.contains("merienda") {
-        MealType::Snack
-    } else if has(&[
-        "breakfast",
-        "morning",
-        "brunch",
-        "fruhstuck",
-        "petit dejeuner",
-        "petit-dejeuner",
-        "desayuno",
-        "colazione",
-        "ontbijt",
-        "cafe da manha",
-        "pequeno almoco",
-        "sniadanie",
-        "frukost",
-        "morgenmad",
-        "frokost",
-        "завтрак",
-    ]) {
-        MealType::Breakfast
-    } else if has(&[
-        "lunch", "midday", "noon", "mittag", "dejeuner", "almuerzo", "comida", "pranzo", "almoco",
-        "obiad", "обед",
-    ]) {
-        MealType::Lunch
-    } else if has(&[
-        "dinner",
-        "supper",
-        "evening",
-        "abendessen",
-        "abendbrot",
-        "diner",
-        "cena",
-        "avondeten",
-        "jantar",
-        "kolacja",
-        "middag",
-        "aftensmad",
-        "ужин",
-    ]) {
-        MealType::Dinner
-    } else {
-        MealType::Snack
-    }
+    Some(
+        if folded.contains("snack")
+            || folded.contains("imbiss")
+            || folded.contains("merienda")
+            || has(&["uncategori", "other"])
+        {
+            MealType::Snack
+        } else if has(&[
+            "breakfast",
+            "morning",
+            "brunch",
+            "fruhstuck",
+            "petit dejeuner",
+            "petit-dejeuner",
+            "desayuno",
+            "colazione",
+            "ontbijt",
+            "cafe da manha",
+            "pequeno almoco",
+            "sniadanie",
+            "frukost",
+            "morgenmad",
+            "frokost",
+            "завтрак",
+        ]) {
+            MealType::Breakfast
+        } else if has(&[
+            "lunch", "midday", "noon", "mittag", "dejeuner", "almuerzo", "comida", "pranzo",
+            "almoco", "obiad", "обед",
+        ]) {
+            MealType::Lunch
+        } else if has(&[
+            "dinner",
+            "supper",
+            "evening",
+            "abendessen",
+            "abendbrot",
+            "diner",
+            "cena",
+            "avondeten",
+            "jantar",
+            "kolacja",
+            "middag",
+            "aftensmad",
+            "ужин",
+        ]) {
+            MealType::Dinner
+        } else {
+            return None;
+        },
+    )
 }
 
 /// A CSV reader over any input, header row first, rows of unequal length refused.
@@ -718,7 +782,19 @@ mod tests {
             ("Uncategorized", MealType::Snack),
         ] {
             assert_eq!(meal_of(name), meal, "{name}");
+            assert_eq!(meal_named(name), Some(meal), "{name}");
         }
+        // Unknown: snacks, and a note the preview shows once with its count.
+        assert_eq!(meal_of("Pre-workout"), MealType::Snack);
+        assert_eq!(meal_named("Pre-workout"), None);
+        let mut p = Parsed::default();
+        p.note_meal(2, "Pre-workout");
+        p.note_meal(5, "Pre-workout");
+        p.note_meal(6, "Lunch");
+        p.note_meal(7, "");
+        assert_eq!(p.notes.len(), 1, "{:?}", p.notes);
+        assert_eq!((p.notes[0].line, p.notes[0].count), (2, 2));
+        assert!(p.notes[0].message.contains("“Pre-workout”"));
     }
 
     /// Line numbers of a Windows (CRLF) file are the same as of its Unix twin.

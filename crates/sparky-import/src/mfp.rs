@@ -159,6 +159,7 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                     continue;
                 }
                 let meal = crate::meal_of(meal_text);
+                out.note_meal(line, meal_text);
                 let name = format!("{meal_text} (MyFitnessPal)");
                 // The summary has one row per day and meal: a later export with a changed
                 // total replaces the entry, and the same row twice is one entry.

@@ -390,6 +390,17 @@
           }).join(", ");
           status.appendChild(cols);
         }
+        // Rows imported differently than the file may mean (a meal name filed under snacks).
+        if (body.notes && body.notes.length) {
+          var notes = document.createElement("ul");
+          body.notes.slice(0, 10).forEach(function (n) {
+            var li = document.createElement("li");
+            li.textContent = n.count + " × " + n.note +
+              (n.first_line ? " (" + form.getAttribute("data-line").replace("{line}", n.first_line) + ")" : "");
+            notes.appendChild(li);
+          });
+          status.appendChild(notes);
+        }
         if (body.skip_reasons && body.skip_reasons.length) {
           var head = document.createElement("p");
           head.textContent = form.getAttribute("data-skipped");

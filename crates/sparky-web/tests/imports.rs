@@ -1492,3 +1492,43 @@ async fn renaming_reordering_or_deleting_in_strong_imports_nothing_again() {
         1
     );
 }
+
+/// A meal name the app does not know is filed under snacks, and the preview says so once with
+/// the rows it concerns (it used to happen without a word).
+#[tokio::test]
+async fn an_unknown_meal_name_is_noted_in_the_preview() {
+    let app = TestApp::spawn().await;
+    let key = user_with_key(&app, "ann@example.com").await;
+    let csv = b"date,meal,name,calories\n\
+        2025-01-02,Pre-workout,Banana,105\n\
+        2025-01-02,Lunch,Soup,300\n\
+        2025-01-03,Pre-workout,Gel,90\n"
+        .to_vec();
+    let p = imported(
+        &app,
+        "/api/v1/import/csv?target=diary&dry_run=true",
+        &key,
+        csv.clone(),
+    )
+    .await;
+    let notes = p["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{p}");
+    assert_eq!(notes[0]["area"], "diary", "{p}");
+    assert_eq!(notes[0]["count"], 2, "{p}");
+    assert_eq!(notes[0]["first_line"], 2, "{p}");
+    assert!(
+        notes[0]["note"].as_str().unwrap().contains("“Pre-workout”"),
+        "{p}"
+    );
+    let p = imported(&app, "/api/v1/import/csv?target=diary", &key, csv).await;
+    assert_eq!(p["created"]["diary"], 3, "{p}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM food_diary WHERE meal_type = 'snack'
+               AND food_name IN ('Banana', 'Gel')"
+        )
+        .await,
+        2
+    );
+}

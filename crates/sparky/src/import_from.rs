@@ -296,6 +296,17 @@ pub fn print_preview(p: &ImportPreview, json: bool) {
             .collect();
         println!("columns: {}", read.join(", "));
     }
+    for n in &p.notes {
+        println!(
+            "note: {} rows ({}): {}{}",
+            n.count,
+            n.area,
+            n.note,
+            n.first_line
+                .map(|l| format!(" (first at line {l})"))
+                .unwrap_or_default()
+        );
+    }
     let skipped = p.skipped.total() + p.skipped_unread;
     println!("skipped {skipped} rows");
     for r in &p.skip_reasons {

@@ -42,7 +42,7 @@ mod write;
 use checks::*;
 pub(crate) use preview::Skips;
 use preview::MAX_COLUMNS;
-pub use preview::{AreaCounts, ColumnRead, ImportPreview, SkipReason};
+pub use preview::{AreaCounts, ColumnRead, ImportNote, ImportPreview, SkipReason};
 use write::*;
 pub(crate) use write::{remember, remember_named};
 
@@ -78,6 +78,17 @@ pub async fn run(
             field: c.field,
         })
         .collect();
+    preview.notes = parsed
+        .notes
+        .iter()
+        .map(|n| ImportNote {
+            area: n.area.as_str().to_string(),
+            note: n.message.clone(),
+            count: n.count,
+            first_line: Some(n.line).filter(|l| *l > 0),
+        })
+        .collect();
+    preview.notes.sort_by_key(|n| std::cmp::Reverse(n.count));
     let mut skips = Skips::default();
     for s in &parsed.skipped {
         skips.add_many(s.area, Some(s.line), s.reason.clone(), s.count);

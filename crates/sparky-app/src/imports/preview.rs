@@ -47,6 +47,19 @@ pub struct SkipReason {
     pub first_line: Option<u64>,
 }
 
+/// Something about rows that are imported that is worth knowing first (a meal name the app
+/// does not know, filed under snacks).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportNote {
+    /// foods, diary, measurements, workouts or goals.
+    pub area: String,
+    pub note: String,
+    /// Rows it concerns.
+    pub count: usize,
+    /// The first of them: its line in the file.
+    pub first_line: Option<u64>,
+}
+
 /// What an import creates (or, in a dry run, would create) and what it skips.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ImportPreview {
@@ -72,6 +85,9 @@ pub struct ImportPreview {
     /// Why rows were skipped, most frequent first (at most 100 reasons).
     #[schema(max_items = 100)]
     pub skip_reasons: Vec<SkipReason>,
+    /// Notes on rows that are imported, most frequent first (at most 100).
+    #[schema(max_items = 100)]
+    pub notes: Vec<ImportNote>,
     /// A generic CSV: its columns in file order and the field each was read as (null: not
     /// used), to check the matching before importing. Absent for the apps' own formats.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -103,6 +119,7 @@ impl ImportPreview {
             replaced_entries: 0,
             replaced_day_values: 0,
             skip_reasons: Vec::new(),
+            notes: Vec::new(),
             columns: Vec::new(),
         }
     }
@@ -137,6 +154,18 @@ impl ImportPreview {
         self.skip_reasons
             .sort_by_key(|r| std::cmp::Reverse(r.count));
         self.skip_reasons.truncate(MAX_REASONS);
+        for n in other.notes {
+            match self
+                .notes
+                .iter_mut()
+                .find(|x| x.area == n.area && x.note == n.note)
+            {
+                Some(x) => x.count += n.count,
+                None => self.notes.push(n),
+            }
+        }
+        self.notes.sort_by_key(|n| std::cmp::Reverse(n.count));
+        self.notes.truncate(MAX_REASONS);
     }
 }
 
