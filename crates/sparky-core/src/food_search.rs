@@ -40,6 +40,22 @@ const EATEN_COOKED: [&str; 19] = [
     "coffee",
     "oatmeal",
 ];
+/// Words that mark something made to stand in for the food ("Bacon, meatless", "Egg
+/// substitute"): after the food itself, unless typed.
+const STAND_IN_WORDS: [&str; 3] = ["meatless", "imitation", "substitute"];
+/// Heads USDA files foods under by kind ("Nuts, almonds", "Fish, tuna, fresh"): such a head
+/// names no other food, so the food is the query's as much as "Almonds, ..." would be.
+/// Not "Cereals" or "Beverages": under them are branded mixes that merely contain the food
+/// ("Cereals, ..., raisins, dates and walnuts").
+const KIND_HEADS: [&str; 7] = [
+    "nuts",
+    "seeds",
+    "fish",
+    "spices",
+    "alcoholic beverage",
+    "mollusks",
+    "crustaceans",
+];
 /// How a comma-separated part of such a food's name starts when it is the eaten form.
 const COOKED_WORDS: [&str; 4] = ["cooked", "brewed", "boiled", "prepared"];
 /// Its forms to cook from, besides [`PROCESSED_WORDS`].
@@ -276,8 +292,13 @@ pub struct Relevance {
     /// Typo tolerance: the closer spelling first (only for [`Tier::Near`]: the query words'
     /// mean [`trigram_similarity`] to their closest words of the food).
     near: Reverse<u32>,
+    /// Made to stand in for the food ([`STAND_IN_WORDS`]), and not asked for.
+    stand_in: bool,
     /// The first comma-separated part of the name has a word the query does not mention.
     head_unmentioned: bool,
+    /// A comma-separated part with a query word has other words too: "Nuts, almonds" before
+    /// "Nuts, almond butter", "Alcoholic beverage, beer" before "Beerwurst, beer salami".
+    part_has_more: bool,
     /// Plain-form qualifiers minus processed-form words, of those not typed: "Bananas, raw"
     /// before "Bananas, dehydrated".
     plain: Reverse<i32>,
@@ -394,12 +415,21 @@ impl Relevance {
         } else {
             Vec::new()
         };
-        let head_unmentioned = all[..head_word_count].iter().any(|(w, f)| {
-            !qs.iter().any(|q| {
+        // A word of the food's name the query mentions: whole, or by its start when the query
+        // word is only a start of a word in any case ("chi").
+        let mentions = |w: &str, f: &str| {
+            qs.iter().any(|q| {
                 whole_match(f, q)
-                    || prefix_match(w, q)
+                    || tier >= Tier::Prefixes && prefix_match(w, q)
                     || tier == Tier::Near && trigram_similarity(q, f) >= NEAR_WORD
             })
+        };
+        let head_unmentioned = !KIND_HEADS.contains(&name_lower[..head_end].trim())
+            && all[..head_word_count].iter().any(|(w, f)| !mentions(w, f));
+        let part_has_more = name_lower.split(',').any(|part| {
+            let in_part: Vec<(&str, &str)> = words(part).map(|w| (w, fold(w))).collect();
+            in_part.iter().any(|(w, f)| mentions(w, f))
+                && in_part.iter().any(|(w, f)| !mentions(w, f))
         });
         let typed = |w: &str| query.words.iter().any(|q| q == w);
         let eaten_cooked = all[..head_word_count]
@@ -448,7 +478,11 @@ impl Relevance {
             near: Reverse(
                 (near_words.iter().sum::<f32>() / near_words.len().max(1) as f32 * 1000.0) as u32,
             ),
+            stand_in: all[..name_word_count]
+                .iter()
+                .any(|(w, _)| STAND_IN_WORDS.contains(w) && !typed(w)),
             head_unmentioned,
+            part_has_more,
             plain: Reverse(plain),
             first_plain,
             positions,
@@ -571,6 +605,31 @@ mod tests {
             ranked("chicken breast", &breast)[0],
             "Chicken, broilers or fryers, breast, meat only, raw"
         );
+    }
+
+    #[test]
+    fn the_part_that_is_the_query_comes_first() {
+        let almonds = [
+            "Nuts, almond butter, plain, with salt added",
+            "Nuts, almonds",
+            "Oil, almond",
+        ];
+        assert_eq!(ranked("almonds", &almonds)[0], "Nuts, almonds");
+        let beer = [
+            "Beerwurst, beer salami, pork",
+            "Alcoholic beverage, beer, regular, all",
+        ];
+        assert_eq!(
+            ranked("beer", &beer)[0],
+            "Alcoholic beverage, beer, regular, all"
+        );
+        let tuna = ["Tuna salad", "Fish, tuna, fresh, yellowfin, raw"];
+        assert_eq!(
+            ranked("tuna", &tuna)[0],
+            "Fish, tuna, fresh, yellowfin, raw"
+        );
+        let bacon = ["Bacon, meatless", "Pork, cured, bacon, raw"];
+        assert_eq!(ranked("bacon", &bacon)[0], "Pork, cured, bacon, raw");
     }
 
     #[test]

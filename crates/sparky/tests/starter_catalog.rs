@@ -731,6 +731,15 @@ async fn serve_loads_the_catalog_once_and_search_finds_common_foods_first() {
         "1 medium (7\" to 7-7/8\" long) (118 g)"
     );
     assert_eq!(default["nutrients"]["calories"], 105.02);
+    // A cup of butter (1,628 kcal) is no default serving; a spoon is.
+    let butter = &search(&server, &ann, "butter")[0];
+    assert_eq!(butter["name"], "Butter, salted");
+    let first = &butter["servings"][0];
+    assert_eq!(first["is_default"], true);
+    assert!(
+        first["nutrients"]["calories"].as_f64().unwrap() < 200.0,
+        "{first}"
+    );
     assert_eq!(banana["user_id"], Value::Null);
     assert_eq!(banana["source"], "usda-sr");
     assert_eq!(banana["source_id"], "09040");

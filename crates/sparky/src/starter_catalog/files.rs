@@ -25,8 +25,14 @@ pub fn built_in_checksum() -> String {
     checksum(FOODS_GZ, PORTIONS_GZ)
 }
 
+/// How the files are read into servings (see `StarterFood::servings`): a new version loads
+/// the same files again, so the servings made by new rules reach a catalog already loaded
+/// (only what changed is written). 2: defaults that are portions.
+const SERVING_RULES: &[u8] = b"servings-2";
+
 fn checksum(foods: &[u8], portions: &[u8]) -> String {
     let mut h = Sha256::new();
+    h.update(SERVING_RULES);
     h.update(foods);
     h.update(portions);
     hex::encode(h.finalize())
@@ -272,6 +278,36 @@ ndb-01077,100,g,100
         let plain = data.foods[2].servings();
         assert_eq!(plain.len(), 1);
         assert!(plain[0].is_default, "100 g when there is no measure");
+    }
+
+    /// A cup of butter or a whole pizza is no default: the first measure one eats at once is.
+    #[test]
+    fn the_default_is_a_portion() {
+        let foods = "id,fdc_id,ndb_number,name,food_group,data_type,energy_kcal,protein_g,fat_g,carbs_g,fiber_g,sugars_g,sodium_mg,sat_fat_g,trans_fat_g,cholesterol_mg,potassium_mg,calcium_mg,iron_mg,vit_a_rae_ug,vit_c_mg
+ndb-01001,,01001,\"Butter, salted\",Dairy,sr24,717,0.85,81.11,0.06,0,0.06,714,51.368,3.278,215,24,24,0.02,684,0
+ndb-21299,,21299,\"Pizza, frozen\",Fast,sr24,266,11,10,33,2,3,600,4,,20,200,180,2,60,1
+ndb-05001,,05001,\"Chicken, breast\",Poultry,sr24,120,22,3,0,0,0,60,1,,70,300,10,1,10,0
+ndb-01002,,01002,\"Cream\",Dairy,sr24,340,2,36,3,0,3,30,23,,110,90,60,0,400,0
+";
+        let portions = "id,amount,unit,gram_weight
+ndb-01001,1,cup,227
+ndb-01001,1,tbsp,14.2
+ndb-21299,1,\"package 29 oz pizza\",822
+ndb-21299,1,slice,137
+ndb-05001,1,\"unit (yield from 1 lb ready-to-cook chicken)\",67
+ndb-05001,0.5,breast,140
+ndb-01002,1,cup,238
+";
+        let data = parse(foods.as_bytes(), portions.as_bytes()).unwrap();
+        let default = |i: usize| {
+            let s = data.foods[i].servings();
+            let d = s.iter().find(|s| s.is_default).unwrap();
+            d.unit.clone()
+        };
+        assert_eq!(default(0), "tbsp", "1,628 kcal a cup");
+        assert_eq!(default(1), "slice", "2,187 kcal a package");
+        assert_eq!(default(2), "breast", "a yield is no portion");
+        assert_eq!(default(3), "cup", "no other measure: the first");
     }
 
     #[test]

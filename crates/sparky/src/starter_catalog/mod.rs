@@ -15,7 +15,8 @@
 //! measure, with the measure's gram weight and its nutrients scaled to it. The default serving
 //! is the "medium" measure where there is one (bananas, apples, eggs, potatoes: foods counted by
 //! the piece, so "1 banana" is one tap), else USDA's first-listed measure (its primary one: 1 cup
-//! of milk or rice, 1 slice of bread), else 100 g.
+//! of milk or rice, 1 slice of bread), else 100 g; a measure nobody eats at once is passed
+//! over (a cup of butter, a whole frozen pizza: see `is_a_portion`).
 
 mod files;
 mod load;
@@ -130,16 +131,31 @@ impl StarterFood {
                 values,
             });
         }
-        let default = out
-            .iter()
-            .skip(1)
-            .position(|s| is_medium(&s.unit))
-            .map(|i| i + 1)
-            .or(if out.len() > 1 { Some(1) } else { None })
-            .unwrap_or(0);
+        let measures = || out.iter().enumerate().skip(1);
+        let default = measures()
+            .find(|(_, s)| is_medium(&s.unit) && is_a_portion(s))
+            .or_else(|| measures().find(|(_, s)| is_a_portion(s)))
+            .or_else(|| measures().next())
+            .map_or(0, |(i, _)| i);
         out[default].is_default = true;
         out
     }
+}
+
+/// Whether a measure is something one eats at a time, to be offered first: not a cup of
+/// butter, honey or peanut butter (over 400 kcal a cup: those are eaten by the spoon), not a
+/// whole frozen pizza or roast (over 1,000 kcal or a kilogram), not a yield ("1 unit (yield
+/// from 1 lb ready-to-cook chicken)").
+fn is_a_portion(s: &Serving) -> bool {
+    let unit = s.unit.to_lowercase();
+    let kcal = s.values[0].unwrap_or_default();
+    let cup = unit
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .any(|w| w == "cup" || w == "cups");
+    !(unit.contains("yield")
+        || s.weight_g > Decimal::from(1000)
+        || kcal > Decimal::from(1000)
+        || cup && kcal > Decimal::from(400))
 }
 
 /// "medium (7\" to 7-7/8\" long)", "potato medium (2-1/4\" to 3-1/4\" dia)": the word medium.
