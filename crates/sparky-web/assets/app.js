@@ -390,29 +390,26 @@
           }).join(", ");
           status.appendChild(cols);
         }
+        // "3 × why (line 5)" for the first ten of a list of notes or skip reasons.
+        var counted = function (items, text) {
+          var list = document.createElement("ul");
+          items.slice(0, 10).forEach(function (s) {
+            var li = document.createElement("li");
+            li.textContent = s.count + " × " + text(s) +
+              (s.first_line ? " (" + form.getAttribute("data-line").replace("{line}", s.first_line) + ")" : "");
+            list.appendChild(li);
+          });
+          return list;
+        };
         // Rows imported differently than the file may mean (a meal name filed under snacks).
         if (body.notes && body.notes.length) {
-          var notes = document.createElement("ul");
-          body.notes.slice(0, 10).forEach(function (n) {
-            var li = document.createElement("li");
-            li.textContent = n.count + " × " + n.note +
-              (n.first_line ? " (" + form.getAttribute("data-line").replace("{line}", n.first_line) + ")" : "");
-            notes.appendChild(li);
-          });
-          status.appendChild(notes);
+          status.appendChild(counted(body.notes, function (n) { return n.note; }));
         }
         if (body.skip_reasons && body.skip_reasons.length) {
           var head = document.createElement("p");
           head.textContent = form.getAttribute("data-skipped");
-          var list = document.createElement("ul");
-          body.skip_reasons.slice(0, 10).forEach(function (s) {
-            var li = document.createElement("li");
-            li.textContent = s.count + " × " + s.reason +
-              (s.first_line ? " (" + form.getAttribute("data-line").replace("{line}", s.first_line) + ")" : "");
-            list.appendChild(li);
-          });
           status.appendChild(head);
-          status.appendChild(list);
+          status.appendChild(counted(body.skip_reasons, function (s) { return s.reason; }));
         }
         confirm.hidden = !(dryRun && parts.length);
       });

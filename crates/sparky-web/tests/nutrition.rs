@@ -1373,6 +1373,32 @@ async fn servings_come_back_default_first_then_by_weight() {
     }
 }
 
+/// The names of a page of foods.
+fn names(body: &Value) -> Vec<String> {
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A search's names walked one a page by its cursors (at most ten pages).
+async fn walk_search(app: &TestApp, who: &common::As, q: &str) -> Vec<String> {
+    let mut walked = Vec::new();
+    let mut path = format!("/api/v1/foods?q={q}&limit=1");
+    for _ in 0..10 {
+        let r = app.get(&path, who).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        walked.extend(names(&r.body));
+        match r.body["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/foods?q={q}&limit=1&cursor={c}"),
+            None => break,
+        }
+    }
+    walked
+}
+
 /// A word the catalog knows by another name finds it when the word itself finds few foods:
 /// "courgettes" finds zucchini, after the foods named with the word itself, on one list that
 /// the pages walk without repeating or skipping.
@@ -1392,14 +1418,6 @@ async fn other_names_find_the_catalogs_name_after_their_own() {
         )
         .await;
     }
-    let names = |body: &Value| -> Vec<String> {
-        body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["name"].as_str().unwrap().to_string())
-            .collect()
-    };
     let r = app.get("/api/v1/foods?q=courgettes", &ann).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let found = names(&r.body);
@@ -1413,17 +1431,7 @@ async fn other_names_find_the_catalogs_name_after_their_own() {
     );
     assert!(!found.contains(&"Apple".to_string()));
     // One a page: the same two, each once.
-    let mut walked = Vec::new();
-    let mut path = "/api/v1/foods?q=courgettes&limit=1".to_string();
-    for _ in 0..10 {
-        let r = app.get(&path, &ann).await;
-        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-        walked.extend(names(&r.body));
-        match r.body["next_cursor"].as_str() {
-            Some(c) => path = format!("/api/v1/foods?q=courgettes&limit=1&cursor={c}"),
-            None => break,
-        }
-    }
+    let walked = walk_search(&app, &ann, "courgettes").await;
     let own: Vec<&String> = walked
         .iter()
         .filter(|n| n.contains("ourgette") || n.contains("zucchini"))
@@ -1465,14 +1473,6 @@ async fn oatmeal_finds_cooked_oats_first() {
         )
         .await;
     }
-    let names = |body: &Value| -> Vec<String> {
-        body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["name"].as_str().unwrap().to_string())
-            .collect()
-    };
     let r = app.get("/api/v1/foods?q=oatmeal", &ann).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let found = names(&r.body);
@@ -1483,17 +1483,7 @@ async fn oatmeal_finds_cooked_oats_first() {
         "the cookies and the baby cereal after: {found:?}"
     );
     assert!(!found.contains(&"Oats".to_string()), "{found:?}");
-    let mut walked = Vec::new();
-    let mut path = "/api/v1/foods?q=oatmeal&limit=1".to_string();
-    for _ in 0..10 {
-        let r = app.get(&path, &ann).await;
-        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-        walked.extend(names(&r.body));
-        match r.body["next_cursor"].as_str() {
-            Some(c) => path = format!("/api/v1/foods?q=oatmeal&limit=1&cursor={c}"),
-            None => break,
-        }
-    }
+    let walked = walk_search(&app, &ann, "oatmeal").await;
     assert_eq!(walked, found);
     // With another word, the words say what is meant: the cookies, then what is close in
     // some words only (the baby cereal); not cooked foods ("cookies" is no "cook").
