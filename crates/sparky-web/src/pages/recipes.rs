@@ -11,7 +11,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use sparky_app::recipes::{self, Details, IngredientInput, Recipe};
+use sparky_app::recipes::{self, Details, Recipe};
 use sparky_app::PageRequest;
 use sparky_core::nutrition::Nutrients;
 use sparky_core::{AccessType, Amount, Date, MealType};
@@ -20,22 +20,27 @@ use uuid::Uuid;
 use super::form_errors::{decimal, FormErrors};
 use super::format::{amount, kcal, number};
 use super::once;
-use super::plan_items::{search_view, ResultsFragment, SearchView};
+use super::plan_items::{search_view, SearchView};
 use super::plans::DetailParams;
 use super::{html, redirect, Page, PageError, PageForm, Shell};
 use crate::AppState;
+
+use super::recipe_edits as edits;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/recipes", get(list).post(create))
         .route("/recipes/from-meal", post(from_meal))
-        .route("/recipes/{id}", get(detail).post(save))
-        .route("/recipes/{id}/search", get(search))
-        .route("/recipes/{id}/ingredients", post(add))
-        .route("/recipes/{id}/ingredients/{ingredient}", post(change))
+        .route("/recipes/{id}", get(detail).post(edits::save))
+        .route("/recipes/{id}/search", get(edits::search))
+        .route("/recipes/{id}/ingredients", post(edits::add))
+        .route(
+            "/recipes/{id}/ingredients/{ingredient}",
+            post(edits::change),
+        )
         .route(
             "/recipes/{id}/ingredients/{ingredient}/delete",
-            post(remove),
+            post(edits::remove),
         )
         .route("/recipes/{id}/copy", post(copy))
         .route("/recipes/{id}/delete", post(delete))
@@ -352,15 +357,16 @@ struct RecipePage {
 }
 
 /// What a re-rendered detail page keeps from a failed form.
+/// What a refused form had typed, shown again on the recipe's page with its errors.
 #[derive(Default)]
-struct Typed {
-    name: Option<String>,
-    servings: Option<String>,
-    cooked: Option<String>,
-    quantity: Option<String>,
+pub(super) struct Typed {
+    pub(super) name: Option<String>,
+    pub(super) servings: Option<String>,
+    pub(super) cooked: Option<String>,
+    pub(super) quantity: Option<String>,
     /// An ingredient whose change was refused: its id and the amount and unit as typed.
-    ingredient: Option<(Uuid, String, String)>,
-    errors: FormErrors,
+    pub(super) ingredient: Option<(Uuid, String, String)>,
+    pub(super) errors: FormErrors,
 }
 
 async fn detail(
@@ -377,7 +383,7 @@ fn nutrient_value(n: &Nutrients, name: &str, unit: &str) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
-async fn render_detail(
+pub(super) async fn render_detail(
     page: &mut Page,
     id: Uuid,
     p: &DetailParams,
@@ -480,214 +486,6 @@ async fn render_detail(
         *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(resp)
-}
-
-async fn search(
-    mut page: Page,
-    PagePath(id): PagePath<Uuid>,
-    PageQuery(p): PageQuery<DetailParams>,
-) -> Result<Response, PageError> {
-    // Someone else's (or no) recipe is the 404 it is everywhere else.
-    recipes::ensure_visible(&mut page.tx, id).await?;
-    let shell = page.shell("", "more").await?;
-    let s = search_view(&mut page, &shell, format!("/recipes/{id}"), &p, None).await?;
-    Ok(html(&ResultsFragment { shell, s }))
-}
-
-#[derive(Deserialize)]
-pub struct DetailsForm {
-    name: String,
-    servings: String,
-    cooked_weight_g: Option<String>,
-}
-
-async fn save(
-    mut page: Page,
-    PagePath(id): PagePath<Uuid>,
-    PageForm(form): PageForm<DetailsForm>,
-) -> Result<Response, PageError> {
-    let cooked_text = form.cooked_weight_g.clone().unwrap_or_default();
-    let mut typed = Typed {
-        name: Some(form.name.clone()),
-        servings: Some(form.servings.clone()),
-        cooked: Some(cooked_text.clone()),
-        ..Typed::default()
-    };
-    let servings = decimal(&form.servings).ok().flatten();
-    let cooked = decimal(&cooked_text);
-    if servings.is_none() {
-        typed
-            .errors
-            .add("servings", page.t.get("recipes.servings_invalid"));
-    }
-    if cooked.is_err() {
-        typed
-            .errors
-            .add("cooked_weight_g", page.t.get("form.not_a_number"));
-    }
-    if let (Some(servings), Ok(cooked)) = (servings, cooked) {
-        let result = match Details::parse(&form.name, Amount(servings), cooked.map(Amount)) {
-            Ok(d) => recipes::set_details(&mut page.tx, id, &d).await,
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(_) => {
-                page.tx.commit().await?;
-                return Ok(redirect(&format!("/recipes/{id}")));
-            }
-            Err(e) => typed.errors = FormErrors::from_app(e, &[])?,
-        }
-    }
-    render_detail(&mut page, id, &DetailParams::default(), typed).await
-}
-
-#[derive(Deserialize)]
-pub struct IngredientForm {
-    food_item_id: Uuid,
-    serving_id: Option<String>,
-    quantity: String,
-    /// The form's once-token ([`Shell::once`]).
-    #[serde(rename = "_once")]
-    once: Option<String>,
-}
-
-async fn add(
-    mut page: Page,
-    PagePath(id): PagePath<Uuid>,
-    PageForm(form): PageForm<IngredientForm>,
-) -> Result<Response, PageError> {
-    let mut errors = FormErrors::new();
-    // "45 g" or "2 cups" as well as a number of the serving picked.
-    match super::forms::amount_with_unit(&form.quantity) {
-        Ok(Some((q, unit))) => {
-            let input = IngredientInput {
-                food_item_id: form.food_item_id,
-                nutrition_data_id: form
-                    .serving_id
-                    .as_deref()
-                    .filter(|s| !s.is_empty())
-                    .and_then(|s| s.parse().ok()),
-                quantity: Amount(q),
-                unit,
-            };
-            let result = match input.parse() {
-                Ok(ing) => {
-                    let once = form.once.as_deref();
-                    if !once::first_send(&mut page.tx, "ingredient", once).await? {
-                        return Ok(redirect(&format!("/recipes/{id}")));
-                    }
-                    recipes::add_ingredient(&mut page.tx, id, &ing).await
-                }
-                Err(e) => Err(e),
-            };
-            match result {
-                Ok(_) => {
-                    page.tx.commit().await?;
-                    return Ok(redirect(&format!("/recipes/{id}")));
-                }
-                Err(e) => {
-                    errors = FormErrors::from_app(
-                        e,
-                        &[
-                            ("unit", "quantity"),
-                            ("nutrition_data_id", "quantity"),
-                            ("food_item_id", "quantity"),
-                        ],
-                    )?
-                }
-            }
-        }
-        _ => errors.add("quantity", page.t.get("add.amount_invalid")),
-    }
-    let p = DetailParams {
-        food: Some(form.food_item_id),
-        ..DetailParams::default()
-    };
-    let typed = Typed {
-        quantity: Some(form.quantity.clone()),
-        errors,
-        ..Typed::default()
-    };
-    render_detail(&mut page, id, &p, typed).await
-}
-
-#[derive(Deserialize)]
-pub struct AmountForm {
-    quantity: String,
-    /// Any unit the API takes (g, oz, cup, serving, the serving's own word…); empty keeps the
-    /// ingredient's unit.
-    #[serde(default)]
-    unit: String,
-}
-
-/// Changes an ingredient's amount and, when another one is typed, its unit; a refusal is shown
-/// in the ingredient's own form with what was typed.
-async fn change(
-    mut page: Page,
-    PagePath((id, ingredient)): PagePath<(Uuid, Uuid)>,
-    PageForm(form): PageForm<AmountForm>,
-) -> Result<Response, PageError> {
-    let r = recipes::get(&mut page.tx, id).await?;
-    let Some(current) = r.ingredients.iter().find(|i| i.id == ingredient) else {
-        return Err(sparky_app::AppError::NotFound("recipe ingredient").into());
-    };
-    let unit = match form.unit.trim() {
-        "" => current.unit.clone(),
-        typed => typed.to_string(),
-    };
-    let mut errors = FormErrors::new();
-    match (decimal(&form.quantity), current.food_item_id) {
-        (Ok(Some(q)), Some(food)) => {
-            let input = IngredientInput {
-                food_item_id: food,
-                // Another unit may belong to another serving ("slice"): let it be chosen again.
-                nutrition_data_id: current.nutrition_data_id.filter(|_| unit == current.unit),
-                quantity: Amount(q),
-                unit: Some(unit.clone()),
-            };
-            let result = match input.parse() {
-                Ok(ing) => recipes::update_ingredient(&mut page.tx, id, ingredient, &ing).await,
-                Err(e) => Err(e),
-            };
-            match result {
-                Ok(_) => {
-                    page.tx.commit().await?;
-                    return Ok(redirect(&format!("/recipes/{id}")));
-                }
-                Err(e) => {
-                    errors = FormErrors::from_app(
-                        e,
-                        &[
-                            ("unit", "ingredient"),
-                            ("quantity", "ingredient"),
-                            ("nutrition_data_id", "ingredient"),
-                            ("food_item_id", "ingredient"),
-                        ],
-                    )?
-                }
-            }
-        }
-        _ => errors.add("ingredient", page.t.get("add.amount_invalid")),
-    }
-    let typed = Typed {
-        ingredient: Some((ingredient, form.quantity.clone(), unit)),
-        errors,
-        ..Typed::default()
-    };
-    render_detail(&mut page, id, &DetailParams::default(), typed).await
-}
-
-#[derive(Deserialize)]
-pub struct Empty {}
-
-async fn remove(
-    mut page: Page,
-    PagePath((id, ingredient)): PagePath<(Uuid, Uuid)>,
-    PageForm(_): PageForm<Empty>,
-) -> Result<Response, PageError> {
-    recipes::remove_ingredient(&mut page.tx, id, ingredient).await?;
-    page.tx.commit().await?;
-    Ok(redirect(&format!("/recipes/{id}")))
 }
 
 /// Copies the recipe into the user's own recipes and opens the copy.
