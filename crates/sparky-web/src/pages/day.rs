@@ -385,17 +385,20 @@ pub async fn view(
             entries: m
                 .entries
                 .iter()
-                .map(|e| EntryView {
-                    id: e.id,
-                    name: e.food_name.clone(),
-                    amount: entry_amount(e),
-                    quantity: edit_amount(e).0,
-                    unit: edit_amount(e).1,
-                    // Unknown is not 0: "?" like everywhere calories are not listed.
-                    kcal: e
-                        .nutrients
-                        .calories
-                        .map_or_else(|| "?".to_string(), |_| kcal(cal(&e.nutrients))),
+                .map(|e| {
+                    let (quantity, unit) = edit_amount(e);
+                    EntryView {
+                        id: e.id,
+                        name: e.food_name.clone(),
+                        amount: entry_amount(e),
+                        quantity,
+                        unit,
+                        // Unknown is not 0: "?" like everywhere calories are not listed.
+                        kcal: e
+                            .nutrients
+                            .calories
+                            .map_or_else(|| "?".to_string(), |_| kcal(cal(&e.nutrients))),
+                    }
                 })
                 .collect(),
         })
@@ -518,10 +521,13 @@ pub fn workout_detail(t: &crate::i18n::Messages, w: &sparky_app::workouts::Worko
 }
 
 /// An entry's amount for its edit form: servings of a serving with a unit of its own in that
-/// unit ("1 serving" of "½ cup" is "0.5 cup"), else as logged.
+/// unit ("1 serving" of "½ cup" is "0.5 cup"), else as logged (also for a unit longer than
+/// an entry stores: the diary records those as servings).
 fn edit_amount(e: &sparky_app::diary::DiaryEntry) -> (String, String) {
     let own = e.serving.unit.as_deref().map(str::trim).filter(|u| {
-        !u.is_empty() && !sparky_core::units::Unit::parse(u).is_ok_and(|u| u.as_str() == "serving")
+        !u.is_empty()
+            && u.chars().count() <= 50
+            && !sparky_core::units::Unit::parse(u).is_ok_and(|u| u.as_str() == "serving")
     });
     match (e.unit.as_str(), own, e.serving.size) {
         ("serving", Some(unit), Some(size)) if size.decimal() > rust_decimal::Decimal::ZERO => (
