@@ -1037,6 +1037,7 @@ async fn owner_admin_policies_cover_exactly_the_account_tables_and_only_the_owne
         [
             "assistant_usage",
             "diary_day_totals",
+            "goal_target_history",
             "measurement_day_totals",
             "recent_foods"
         ]

@@ -1273,3 +1273,120 @@ async fn day_totals_follow_their_sources_policies_and_only_triggers_write_them()
     let any = "SELECT count(*) FROM diary_day_totals WHERE user_id = $1";
     assert_eq!(count(&database, a, any, &[&a]).await, 0);
 }
+
+/// goal_target_history is derived from goals by a trigger: readable where the daily targets
+/// are (own, 'calorie' and 'reports' grantors), written only by the trigger, also when the
+/// request role changes goals; a goal that stops being active leaves no target from that
+/// day; deleting an account with goals still works.
+#[tokio::test]
+async fn target_history_follows_goals_and_only_its_trigger_writes_it() {
+    let (_db, owner, database, users) =
+        setup(&["a@example.com", "b@example.com", "c@example.com"]).await;
+    let (a, b, c) = (users[0], users[1], users[2]);
+    exec_commit(
+        &database,
+        a,
+        "INSERT INTO goals (user_id, type, target_value, status) VALUES ($1, 'calorie_target', 2000, 'active')",
+        &[&a],
+    )
+    .await
+    .unwrap();
+    let today = "SELECT count(*) FROM goal_target_history WHERE user_id = $1
+                 AND type = 'calorie_target' AND valid_from = CURRENT_DATE AND target_value = $2::int";
+    assert_eq!(count(&database, a, today, &[&a, &2000]).await, 1, "own");
+    assert_eq!(
+        count(&database, b, today, &[&a, &2000]).await,
+        0,
+        "a stranger"
+    );
+    owner
+        .execute(
+            "INSERT INTO family_access (grantor_user_id, grantee_user_id, access_type) VALUES ($1, $2, 'calorie'), ($1, $3, 'checkin')",
+            &[&a, &b, &c],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&database, b, today, &[&a, &2000]).await,
+        1,
+        "'calorie'"
+    );
+    assert_eq!(
+        count(&database, c, today, &[&a, &2000]).await,
+        0,
+        "'checkin'"
+    );
+
+    // A change the same day replaces that day's target; pausing leaves none from today.
+    exec_commit(
+        &database,
+        a,
+        "UPDATE goals SET target_value = 1800 WHERE user_id = $1",
+        &[&a],
+    )
+    .await
+    .unwrap();
+    assert_eq!(count(&database, a, today, &[&a, &1800]).await, 1);
+    exec_commit(
+        &database,
+        a,
+        "UPDATE goals SET status = 'paused' WHERE user_id = $1",
+        &[&a],
+    )
+    .await
+    .unwrap();
+    let none = "SELECT count(*) FROM goal_target_history WHERE user_id = $1
+                AND valid_from = CURRENT_DATE AND target_value IS NULL";
+    assert_eq!(count(&database, a, none, &[&a]).await, 1);
+    let rows = "SELECT count(*) FROM goal_target_history WHERE user_id = $1";
+    assert_eq!(count(&database, a, rows, &[&a]).await, 1, "one row a day");
+
+    // Nobody writes it directly, not even for themselves.
+    assert_denied(
+        "insert",
+        exec(
+            &database,
+            a,
+            "INSERT INTO goal_target_history (user_id, type, valid_from, target_value) VALUES ($1, 'calorie_target', '2026-01-01', 1)",
+            &[&a],
+        )
+        .await,
+    );
+    assert_denied(
+        "update",
+        exec(
+            &database,
+            a,
+            "UPDATE goal_target_history SET target_value = 1",
+            &[],
+        )
+        .await,
+    );
+    assert_denied(
+        "delete",
+        exec(&database, a, "DELETE FROM goal_target_history", &[]).await,
+    );
+
+    // An account with an active target goes with its goals and history.
+    exec_commit(
+        &database,
+        a,
+        "UPDATE goals SET status = 'active' WHERE user_id = $1",
+        &[&a],
+    )
+    .await
+    .unwrap();
+    owner
+        .execute("DELETE FROM users WHERE id = $1", &[&a])
+        .await
+        .unwrap();
+    let left: i64 = owner
+        .query_one(
+            "SELECT count(*) FROM goal_target_history WHERE user_id = $1",
+            &[&a],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+}

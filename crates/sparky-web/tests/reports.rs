@@ -1169,3 +1169,90 @@ async fn unknown_workout_calories_and_minutes_stay_unknown() {
     assert!(text.contains("2026-07-02,calories_burned,,,kcal"), "{text}");
     assert!(text.contains("2026-07-02,duration,,,min"), "{text}");
 }
+
+/// Each past day is judged by the calorie target it had: a target lowered on 07-08 leaves the
+/// days before it with the earlier one (the chart's line, the days within target and the
+/// weekly budgets alike); a goal's changes are recorded by the database as they happen.
+#[tokio::test]
+async fn past_days_keep_the_target_they_had() {
+    let app = TestApp::spawn().await;
+    let (bob_id, bob) = app.user("bob@example.com").await;
+    let bob_id: Uuid = bob_id.parse().unwrap();
+    let r = app
+        .post(
+            "/api/v1/goals",
+            &bob,
+            json!({"type": "calorie_target", "target_value": 2000}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let owner_db = app.db.owner_client().await;
+    let recorded: Vec<(String, Option<f64>)> = owner_db
+        .query(
+            "SELECT valid_from::text, target_value::float8 FROM goal_target_history
+             WHERE user_id = $1 AND type = 'calorie_target' ORDER BY valid_from",
+            &[&bob_id],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    assert_eq!(recorded[0].1, Some(2000.0), "{recorded:?}");
+    // As if 2000 had been set on 07-01 and lowered to 1500 on 07-08.
+    owner_db
+        .execute(
+            "UPDATE goal_target_history SET valid_from = '2026-07-01' WHERE user_id = $1;",
+            &[&bob_id],
+        )
+        .await
+        .unwrap();
+    owner_db
+        .execute(
+            "INSERT INTO goal_target_history (user_id, type, valid_from, target_value)
+             VALUES ($1, 'calorie_target', '2026-07-08', 1500)",
+            &[&bob_id],
+        )
+        .await
+        .unwrap();
+    eat(
+        &app,
+        bob_id,
+        "2026-07-02",
+        1800,
+        90,
+        200,
+        60,
+        20,
+        Some(1000),
+    )
+    .await;
+    eat(
+        &app,
+        bob_id,
+        "2026-07-09",
+        1800,
+        90,
+        200,
+        60,
+        20,
+        Some(1000),
+    )
+    .await;
+    let r = app
+        .get(&format!("/api/v1/reports/nutrition?{RANGE}"), &bob)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let days = r.body["days"].as_array().unwrap();
+    assert_eq!(days[1]["calorie_target"], 2000.0, "07-02");
+    assert_eq!(days[8]["calorie_target"], 1500.0, "07-09");
+    assert_eq!(days[13]["calorie_target"], 1500.0, "07-14");
+    // 07-02 within its 2,000; 07-09 over its 1,500.
+    assert_eq!(r.body["calories"]["days_within_target"], 1, "{}", r.body);
+    let weeks = r.body["calories"]["weeks"].as_array().unwrap();
+    assert_eq!(weeks[0]["budget"], 2000.0, "{weeks:?}");
+    assert_eq!(weeks[1]["budget"], 1500.0, "{weeks:?}");
+    // The goal's target, today: the report's headline target is the current one.
+    assert_eq!(r.body["calories"]["target"], 2000.0);
+}

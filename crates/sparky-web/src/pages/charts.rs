@@ -85,12 +85,22 @@ pub fn bar(value: f64, target: Option<f64>, label: &str) -> String {
 /// A sparkline of daily values (None = no data that day, drawn as a gap), with the target as
 /// a dashed line.
 pub fn sparkline(values: &[Option<f64>], target: Option<f64>, label: &str) -> String {
+    sparkline_with_targets(values, &vec![target; values.len()], label)
+}
+
+/// A sparkline of daily values with each day's own target (`targets[i]` for `values[i]`): a
+/// dashed line that steps where the target changed, with gaps where there was none.
+pub fn sparkline_with_targets(
+    values: &[Option<f64>],
+    targets: &[Option<f64>],
+    label: &str,
+) -> String {
     let (w, h, pad) = (280.0, 56.0, 4.0);
     let max = values
         .iter()
+        .chain(targets)
         .flatten()
         .copied()
-        .chain(target)
         .fold(0.0_f64, f64::max)
         .max(1.0);
     let n = values.len().max(2) as f64;
@@ -100,12 +110,23 @@ pub fn sparkline(values: &[Option<f64>], target: Option<f64>, label: &str) -> St
         "<svg class=\"spark\" viewBox=\"0 0 {w} {h}\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"{l}\"><title>{l}</title>",
         l = esc(label)
     );
-    if let Some(t) = target {
+    // Runs of days with one target: from the run's first day (the left edge for the first) to
+    // the next run's first day (the right edge for the last).
+    let mut runs: Vec<(usize, usize, f64)> = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        match (t, runs.last_mut()) {
+            (Some(t), Some(run)) if run.1 + 1 == i && run.2 == *t => run.1 = i,
+            (Some(t), _) => runs.push((i, i, *t)),
+            (None, _) => {}
+        }
+    }
+    let last = targets.len().saturating_sub(1);
+    for (a, b, t) in runs {
         let _ = write!(
             out,
             "<line class=\"target\" x1=\"{}\" x2=\"{}\" y1=\"{y}\" y2=\"{y}\"/>",
-            f(pad),
-            f(w - pad),
+            f(if a == 0 { pad } else { x(a) }),
+            f(if b == last { w - pad } else { x(b + 1) }),
             y = f(y(t))
         );
     }
@@ -223,7 +244,18 @@ mod tests {
         assert!(r.starts_with("<svg") && r.contains("<title>1,500 of 2,300 kcal</title>"));
         assert!(r.contains("class=\"eaten\""));
         assert!(ring(2500.0, 0.0, Some(2000.0), "-500", "over", "x").contains("class=\"over\""));
+        let stepped = sparkline_with_targets(
+            &[Some(1.0), Some(2.0), Some(3.0), Some(2.0)],
+            &[Some(2.0), Some(2.0), Some(1.5), None],
+            "x",
+        );
+        assert_eq!(
+            stepped.matches("class=\"target\"").count(),
+            2,
+            "one line a target, none where there was none: {stepped}"
+        );
         let s = sparkline(&[Some(1.0), None, Some(3.0)], Some(2.0), "kcal <14 days>");
+        assert_eq!(s.matches("class=\"target\"").count(), 1, "{s}");
         assert!(s.contains("&lt;14 days&gt;"));
         assert_eq!(s.matches("M").count(), 2, "a gap starts a new line: {s}");
         for svg in [

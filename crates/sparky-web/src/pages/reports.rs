@@ -270,10 +270,11 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
             })
             .collect();
         let target = n.calories.target.map(a);
+        let targets: Vec<Option<f64>> = n.days.iter().map(|d| d.calorie_target.map(a)).collect();
         NutritionView {
-            chart: charts::sparkline(
+            chart: charts::sparkline_with_targets(
                 &values,
-                target,
+                &targets,
                 &t.fill("reports.calories_chart", &[("n", &span.to_string())]),
             ),
             average: or_dash(n.calories.average.map(|v| format!("{} kcal", kcal(a(v))))),

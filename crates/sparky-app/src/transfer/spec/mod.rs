@@ -799,6 +799,10 @@ pub const EXCLUDED_TABLES: &[(&str, &str)] = &[
         "derived from the diary; rebuilt by the import",
     ),
     (
+        "goal_target_history",
+        "derived from goals' changes; the import starts it again from the goals it brings",
+    ),
+    (
         "import_records",
         "which rows came from another tracker's files: refers to row ids of this server",
     ),
