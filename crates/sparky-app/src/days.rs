@@ -1,7 +1,7 @@
 //! Diary days: a calendar date in the diary owner's timezone, or `today` there.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sparky_core::values::{Date, DateError};
+use sparky_core::values::{Date, DateError, Timestamp};
 use sparky_db::UserTx;
 
 use crate::acting::{Acting, OWNER};
@@ -78,17 +78,22 @@ impl TodayPlan {
     }
 }
 
-/// For a write given both a date and a time: a 422 on `field` when the time falls on another
-/// day in the owner's timezone (both would be stored, and the row would say it happened on a
-/// day other than the one it counts for); `None` when they agree. The inserts also hold their
-/// SQL to it.
-pub(crate) async fn time_off_its_date(
+/// For a write given a time (`field`), and perhaps a date: a 422 on `field` when the time
+/// falls on another day than the date in the owner's timezone (both would be stored, and the
+/// row would say it happened on a day other than the one it counts for), or, given alone, on
+/// a day outside 1900-01-01 to 2199-12-31 there. Only those two cases ask the database (rare:
+/// few clients send both, and a time alone needs the timezone only within a day of the range's
+/// ends), so the usual write costs nothing. The inserts also hold their SQL to the first.
+pub(crate) async fn check_time(
     tx: &mut UserTx,
     acting: Acting,
     field: &str,
-    date: NaiveDate,
-    at: DateTime<Utc>,
-) -> AppResult<Option<AppError>> {
+    date: Option<NaiveDate>,
+    at: Option<DateTime<Utc>>,
+) -> AppResult<()> {
+    let Some(at) = at.filter(|&at| time_needs_checking(date, Some(at))) else {
+        return Ok(());
+    };
     let row = tx
         .query_one(
             &format!(
@@ -100,15 +105,26 @@ pub(crate) async fn time_off_its_date(
         )
         .await?;
     let day: NaiveDate = row.get(0);
-    Ok((day != date).then(|| {
-        AppError::invalid(
+    match date {
+        Some(date) if day != date => Err(AppError::invalid(
             field,
             format!(
                 "is on {day} in the diary's timezone, not on the date {date}: give one of \
                  them, or both for the same day"
             ),
-        )
-    }))
+        )),
+        None if Date::new(day).is_err() => Err(AppError::invalid(
+            field,
+            format!("is on {day} in the diary's timezone: days must be 1900-01-01 to 2199-12-31"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Whether [`check_time`] asks the database (a statement of its own, so a write that sends its
+/// COMMIT with its insert must know beforehand).
+pub(crate) fn time_needs_checking(date: Option<NaiveDate>, at: Option<DateTime<Utc>>) -> bool {
+    at.is_some_and(|at| date.is_some() || !Timestamp::day_in_range_everywhere(at))
 }
 
 /// SQL for the instant at the same clock time as `at` has in `from_user`'s timezone, on the

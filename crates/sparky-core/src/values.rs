@@ -422,7 +422,7 @@ pub enum DateError {
     TimeFormat,
     #[error("must be between 1900-01-01 and 2199-12-31")]
     OutOfRange,
-    #[error("must be dated 1900-01-02 to 2199-12-30 (UTC), so that its day is in range in every timezone")]
+    #[error("must be dated 1899-12-31 to 2200-01-01 (UTC), the times whose day somewhere is 1900-01-01 to 2199-12-31")]
     TimeOutOfRange,
 }
 
@@ -500,15 +500,18 @@ impl postgres_types::ToSql for Date {
     postgres_types::to_sql_checked!();
 }
 
-/// A moment (RFC 3339, e.g. `2026-11-25T08:30:00Z`) whose date lies in [`Date`]'s range.
+/// A moment (RFC 3339, e.g. `2026-11-25T08:30:00Z`) that is a day in [`Date`]'s range in some
+/// timezone: UTC days from one before the first to one after the last. A time that dates an
+/// entry must also fall in the range in the diary's own timezone; the writes check that
+/// (`sparky_app::days`), so noon on 2199-12-31, the default time of an entry dated that day,
+/// can be sent back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub chrono::DateTime<chrono::Utc>);
 
 impl Timestamp {
     pub fn new(t: chrono::DateTime<chrono::Utc>) -> Result<Timestamp, DateError> {
-        // A day inside either end: the time's day is then in range in every timezone.
         let d = t.date_naive();
-        if d < min_date() + chrono::Days::new(1) || d > max_date() - chrono::Days::new(1) {
+        if d < min_date() - chrono::Days::new(1) || d > max_date() + chrono::Days::new(1) {
             Err(DateError::TimeOutOfRange)
         } else {
             Ok(Timestamp(t))
@@ -517,6 +520,13 @@ impl Timestamp {
 
     pub fn get(self) -> chrono::DateTime<chrono::Utc> {
         self.0
+    }
+
+    /// Whether the time's day is in [`Date`]'s range in every timezone (UTC offsets are
+    /// within 14 hours): only times within a day of either end need the owner's timezone.
+    pub fn day_in_range_everywhere(t: chrono::DateTime<chrono::Utc>) -> bool {
+        let d = t.date_naive();
+        d > min_date() && d < max_date()
     }
 }
 
@@ -574,7 +584,8 @@ impl utoipa::PartialSchema for Timestamp {
                 utoipa::openapi::KnownFormat::DateTime,
             )))
             .description(Some(
-                "RFC 3339 date and time, dated 1900-01-02 to 2199-12-30",
+                "RFC 3339 date and time, dated 1899-12-31 to 2200-01-01 (UTC); a time that \
+                 dates an entry must be on 1900-01-01 to 2199-12-31 in the diary's timezone",
             ))
             .into()
     }
@@ -688,5 +699,36 @@ mod tests {
         assert!(serde_json::from_str::<Date>("\"9999-12-31\"").is_err());
         assert!(serde_json::from_str::<Timestamp>("\"9999-12-31T00:00:00Z\"").is_err());
         assert!(serde_json::from_str::<Timestamp>("\"2026-11-25T08:30:00+13:00\"").is_ok());
+        // Noon on the last and first days, the default times of entries dated them, come
+        // back in; a day beyond what any timezone could make of the range does not.
+        for ok in [
+            "2199-12-31T12:00:00Z",
+            "1900-01-01T12:00:00Z",
+            "2200-01-01T11:00:00Z",
+        ] {
+            assert!(
+                serde_json::from_str::<Timestamp>(&format!("\"{ok}\"")).is_ok(),
+                "{ok}"
+            );
+        }
+        for out in ["2200-01-02T00:00:00Z", "1899-12-30T23:59:59Z"] {
+            assert!(
+                serde_json::from_str::<Timestamp>(&format!("\"{out}\"")).is_err(),
+                "{out}"
+            );
+        }
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        assert!(Timestamp::day_in_range_everywhere(at(
+            "2199-12-30T23:59:59Z"
+        )));
+        assert!(!Timestamp::day_in_range_everywhere(at(
+            "2199-12-31T00:00:00Z"
+        )));
+        assert!(Timestamp::day_in_range_everywhere(at(
+            "1900-01-02T00:00:00Z"
+        )));
+        assert!(!Timestamp::day_in_range_everywhere(at(
+            "1900-01-01T23:59:59Z"
+        )));
     }
 }

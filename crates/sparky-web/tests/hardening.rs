@@ -778,6 +778,139 @@ async fn a_date_and_a_time_on_different_days_are_refused() {
     );
 }
 
+/// An entry dated the first or last day Sparky keeps gets noon there as its time, and that
+/// time can be sent back (it was refused as outside the range). A time alone counts by its
+/// day in the diary's timezone: 05:00 UTC on 2200-01-01 is refused in UTC, with nothing
+/// stored, and is New Year's Eve 2199 in Los Angeles.
+#[tokio::test]
+async fn times_at_the_ends_of_the_range_go_by_the_diary_timezone() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let exercise = app
+        .post(
+            "/api/v1/exercises",
+            &ann,
+            json!({"name": "Rowing", "category": "cardio", "met_value": 7}),
+        )
+        .await;
+    assert_eq!(exercise.status, StatusCode::CREATED, "{:?}", exercise.body);
+    for date in ["1900-01-01", "2199-12-31"] {
+        let kinds = [
+            (
+                "/api/v1/diary/quick-add",
+                "/api/v1/diary",
+                "consumed_at",
+                json!({"meal_type": "snack", "name": "Egg", "nutrients": {"calories": 70},
+                       "date": date}),
+            ),
+            (
+                "/api/v1/measurements",
+                "/api/v1/measurements",
+                "measured_at",
+                json!({"type": "waist", "value": 80, "date": date}),
+            ),
+            (
+                "/api/v1/workouts",
+                "/api/v1/workouts",
+                "performed_at",
+                json!({"exercise_id": exercise.body["id"], "duration_minutes": 30, "date": date}),
+            ),
+        ];
+        for (create, item, field, body) in kinds {
+            let r = app.post(create, &ann, body).await;
+            assert_eq!(
+                r.status,
+                StatusCode::CREATED,
+                "{create} {date}: {:?}",
+                r.body
+            );
+            let at = r.body[field].as_str().unwrap().to_string();
+            assert!(at.starts_with(&format!("{date}T12:00")), "{field} {at}");
+            let path = format!("{item}/{}", r.body["id"].as_str().unwrap());
+            let back = app.put(&path, &ann, json!({ field: at })).await;
+            assert_eq!(back.status, StatusCode::OK, "{path} {at}: {:?}", back.body);
+            assert_eq!(back.body["date"], date, "{:?}", back.body);
+            let both = app
+                .put(&path, &ann, json!({ field: at, "date": date }))
+                .await;
+            assert_eq!(both.status, StatusCode::OK, "{path}: {:?}", both.body);
+        }
+    }
+    let rows = "SELECT (SELECT count(*) FROM food_diary) + (SELECT count(*) FROM measurements)
+                + (SELECT count(*) FROM exercise_diary)";
+    let before = count(&app, rows).await;
+    for (create, field, body) in [
+        (
+            "/api/v1/diary/quick-add",
+            "consumed_at",
+            json!({"meal_type": "snack", "name": "Egg", "nutrients": {"calories": 70},
+                   "consumed_at": "2200-01-01T05:00:00Z"}),
+        ),
+        (
+            "/api/v1/measurements",
+            "measured_at",
+            json!({"type": "waist", "value": 80, "measured_at": "1899-12-31T23:00:00Z"}),
+        ),
+        (
+            "/api/v1/workouts",
+            "performed_at",
+            json!({"exercise_id": exercise.body["id"], "duration_minutes": 30,
+                   "performed_at": "2200-01-01T05:00:00Z"}),
+        ),
+    ] {
+        let r = app.post(create, &ann, body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{create}: {:?}",
+            r.body
+        );
+        let message = r.body["error"]["fields"][field]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            message.contains("in the diary's timezone")
+                && message.contains("1900-01-01 to 2199-12-31"),
+            "{create}: {:?}",
+            r.body
+        );
+    }
+    // A day past the range in every timezone is refused by its shape, like 9999.
+    let r = app
+        .post(
+            "/api/v1/measurements",
+            &ann,
+            json!({"type": "waist", "value": 80, "measured_at": "2200-01-02T12:00:00Z"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(
+        count(&app, rows).await,
+        before,
+        "nothing refused was stored"
+    );
+
+    let (_, bob) = app.user("bob@example.com").await;
+    let r = app
+        .put(
+            "/api/v1/preferences",
+            &bob,
+            json!({"timezone": "America/Los_Angeles"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &bob,
+            json!({"meal_type": "snack", "name": "Egg", "nutrients": {"calories": 70},
+                   "consumed_at": "2200-01-01T05:00:00Z"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["date"], "2199-12-31", "{:?}", r.body);
+}
+
 /// Changing an entry, workout or measurement holds a date and a time to one day as creating
 /// does; a measurement is held to it on creation too. A quick add's quantity scales its
 /// numbers (2 of a 300 kcal cake is 600 kcal), and another unit for it is refused.

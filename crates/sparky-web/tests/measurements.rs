@@ -1078,20 +1078,20 @@ async fn dates_outside_1900_to_2199_are_refused_and_nothing_is_stored() {
             .await,
         "measured_at",
     );
-    // The message names the range a time must be in (it named the dates' own, which holds
-    // the refused time).
+    // A time alone whose day in the diary's timezone (UTC here) is past the range: the
+    // message says where it falls.
     let r = app
         .post(
             "/api/v1/measurements",
             &ann,
-            json!({"type": "weight", "value": 80, "measured_at": "2199-12-31T12:00:00Z"}),
+            json!({"type": "weight", "value": 80, "measured_at": "2200-01-01T05:00:00Z"}),
         )
         .await;
     assert!(
         r.body["error"]["fields"]["measured_at"]
             .as_str()
             .unwrap()
-            .contains("1900-01-02 to 2199-12-30"),
+            .contains("is on 2200-01-01 in the diary's timezone"),
         "{:?}",
         r.body
     );

@@ -81,14 +81,8 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateEntryInput) -> AppResu
     let meal = req.meal_type.map(MealType::as_str);
     let date = req.date.map(Date::get);
     let consumed_at = req.consumed_at.map(Timestamp::get);
-    if let (Some(date), Some(at)) = (date, consumed_at) {
-        let owner = crate::acting::Acting::new(Some(row.get("user_id")));
-        if let Some(refusal) =
-            crate::days::time_off_its_date(tx, owner, "consumed_at", date, at).await?
-        {
-            return Err(refusal);
-        }
-    }
+    let owner = crate::acting::Acting::new(Some(row.get("user_id")));
+    crate::days::check_time(tx, owner, "consumed_at", date, consumed_at).await?;
     let nutrient_values: Vec<Option<Decimal>> = Nutrients::NAMES
         .iter()
         .map(|n| nutrients.as_ref().and_then(|x| x.get(n)))

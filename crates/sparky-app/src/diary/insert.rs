@@ -52,13 +52,7 @@ pub(crate) async fn insert_entry_of_plan(
 ) -> AppResult<DiaryEntry> {
     // Checked before the insert, which may go out with its COMMIT: rare (few clients send
     // both), so it costs the usual write nothing.
-    if let (Some(date), Some(at)) = (e.date, e.consumed_at) {
-        if let Some(refusal) =
-            crate::days::time_off_its_date(tx, acting, "consumed_at", date, at).await?
-        {
-            return Err(refusal);
-        }
-    }
+    crate::days::check_time(tx, acting, "consumed_at", e.date, e.consumed_at).await?;
     let per_serving = e
         .serving
         .map(|s| serde_json::to_value(&s.nutrients))

@@ -36,8 +36,9 @@ async fn log_then(
     let (name, brand, servings) = food_servings(tx, req.food_item_id).await?;
     let chosen = choose_serving(&servings, req.serving_id, req.unit.as_deref())?;
     let p = portion(&chosen.serving, req.quantity, req.unit.as_deref())?;
-    // A date with a time is checked against each other first, in a statement of its own.
-    if commit && !(req.date.is_some() && req.consumed_at.is_some()) {
+    // A date with a time (or a time near the range's ends) is checked first, in a statement
+    // of its own.
+    if commit && !crate::days::time_needs_checking(req.date, req.consumed_at) {
         tx.commit_with_next_statement();
     }
     insert_entry(
@@ -68,8 +69,10 @@ pub async fn quick_add_and_commit(
     acting: Acting,
     input: QuickAddInput,
 ) -> AppResult<DiaryEntry> {
-    // A date with a time is checked against each other first, in a statement of its own.
-    if !(input.date.is_some() && input.consumed_at.is_some()) {
+    // A date with a time (or a time near the range's ends) is checked first, in a statement
+    // of its own.
+    let time = input.consumed_at.map(Timestamp::get);
+    if !crate::days::time_needs_checking(input.date.map(Date::get), time) {
         tx.commit_with_next_statement();
     }
     let entry = quick_add(&mut tx, acting, input).await?;

@@ -219,7 +219,15 @@ fn day(o: &Map<String, Value>, fields: &[&str], zone: Zone) -> Result<NaiveDate,
     for f in fields {
         match field_when(o, f, zone)? {
             Some(When::Day(d)) => return Ok(d),
-            Some(When::At(t)) => return Ok(zone.day_of(t)),
+            Some(When::At(t)) => {
+                // A time is taken within a day of the range's ends; its day here must be in it.
+                let d = zone.day_of(t);
+                return sparky_core::Date::new(d).map(|_| d).map_err(|_| {
+                    fail(format!(
+                        "{f} is on {d} here: days must be 1900-01-01 to 2199-12-31"
+                    ))
+                });
+            }
             None => {}
         }
     }
@@ -441,6 +449,16 @@ mod tests {
                                "date": "2026-11-29T07:00:00Z", "source": "app"}))
         .unwrap();
         assert_eq!((d.key.as_str(), d.at), ("2026-11-29", None));
+        // Near the end of the range a time goes by its day in New York: the evening of
+        // 2199-12-31 is kept, a morning on 2200-01-01 is refused naming its day.
+        let d = planned(json!({"value": 79.5, "type": "weight",
+                               "date": "2200-01-01T03:00:00Z"}))
+        .unwrap();
+        assert_eq!(d.day, NaiveDate::from_ymd_opt(2199, 12, 31).unwrap());
+        match planned(json!({"value": 79.5, "type": "weight", "date": "2200-01-01T15:00:00Z"})) {
+            Err(RecordOutcome::Failed(m)) => assert!(m.contains("2200-01-01"), "{m}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

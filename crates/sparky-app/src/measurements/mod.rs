@@ -308,13 +308,7 @@ fn canonical_value(
 
 /// Logs a measurement, stored in the type's canonical unit at full precision.
 pub async fn log(tx: &mut UserTx, acting: Acting, m: &LogMeasurement) -> AppResult<Measurement> {
-    if let (Some(date), Some(at)) = (m.date, m.measured_at) {
-        if let Some(refusal) =
-            crate::days::time_off_its_date(tx, acting, "measured_at", date, at).await?
-        {
-            return Err(refusal);
-        }
-    }
+    crate::days::check_time(tx, acting, "measured_at", m.date, m.measured_at).await?;
     let dimension = require_type(tx, acting, &m.kind).await?;
     let system = units_system(tx, acting).await?;
     let value = canonical_value(&m.kind, m.value, m.unit, dimension, system)?;
@@ -447,13 +441,7 @@ pub async fn update(
     };
     let measured_at = req.measured_at.map(Timestamp::get);
     let date = req.date.map(Date::get);
-    if let (Some(date), Some(at)) = (date, measured_at) {
-        if let Some(refusal) =
-            crate::days::time_off_its_date(tx, owner, "measured_at", date, at).await?
-        {
-            return Err(refusal);
-        }
-    }
+    crate::days::check_time(tx, owner, "measured_at", date, measured_at).await?;
     let updated = tx
         .query_opt(
             &format!(

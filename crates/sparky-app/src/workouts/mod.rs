@@ -341,13 +341,7 @@ pub async fn log(tx: &mut UserTx, acting: Acting, req: &LogWorkout) -> AppResult
     if !plausible_speed(req.duration_minutes, distance_km) {
         return Err(too_fast());
     }
-    if let (Some(date), Some(at)) = (req.date, req.performed_at) {
-        if let Some(refusal) =
-            crate::days::time_off_its_date(tx, acting, "performed_at", date, at).await?
-        {
-            return Err(refusal);
-        }
-    }
+    crate::days::check_time(tx, acting, "performed_at", req.date, req.performed_at).await?;
     let source = req.calories_burned.map(|_| "user");
     let row = tx
         .query_opt(
@@ -425,14 +419,8 @@ fn estimate_within_bounds(w: &Workout) -> AppResult<()> {
 /// against that day's limit. Calories are estimated again unless they were typed in.
 pub async fn update(tx: &mut UserTx, id: Uuid, req: &UpdateWorkout) -> AppResult<Workout> {
     let (owner, units) = entry_owner(tx, id).await?;
-    if let (Some(date), Some(at)) = (req.date, req.performed_at) {
-        let owner = Acting::new(Some(owner));
-        if let Some(refusal) =
-            crate::days::time_off_its_date(tx, owner, "performed_at", date, at).await?
-        {
-            return Err(refusal);
-        }
-    }
+    let acting = Acting::new(Some(owner));
+    crate::days::check_time(tx, acting, "performed_at", req.date, req.performed_at).await?;
     let sets = req.sets.as_deref().map(|s| stored_sets(s, units));
     let (set_count, total_reps, heaviest) = set_summary(sets.as_deref().unwrap_or(&[]));
     let distance_km: Option<Decimal> = req.distance.flatten().as_ref().map(|d| stored_km(d, units));
