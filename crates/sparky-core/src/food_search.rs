@@ -136,8 +136,13 @@ pub fn singular(word: &str) -> &str {
             // "cookies" → "cookie", not "cook" (which would find cooked foods).
             return &word[..n - 1];
         }
-        // "berries" → "berr", compared as "berr" + "y" below.
-        return stem;
+        // "berries" → "berr", compared as "berr" + "y" below; "fries" → "frie", not "fr"
+        // (which would find every "fr" word: frankfurters first).
+        return if stem.len() >= 3 {
+            stem
+        } else {
+            &word[..n - 1]
+        };
     }
     for suffix in ["ches", "shes", "sses", "xes", "oes"] {
         if word.ends_with(suffix) {
@@ -170,6 +175,7 @@ pub const SYNONYMS: &[(&str, &str)] = &[
     ("aubergine", "eggplant"),
     ("beetroot", "beets"),
     ("capsicum", "peppers"),
+    ("coke", "cola"),
     ("cornflour", "cornstarch"),
     ("courgette", "zucchini"),
     ("crisps", "chips"),
@@ -180,16 +186,18 @@ pub const SYNONYMS: &[(&str, &str)] = &[
     ("prawn", "shrimp"),
     ("rapeseed", "canola"),
     ("rocket", "arugula"),
+    ("soda", "carbonated beverage"),
     ("sultana", "raisins"),
     ("swede", "rutabaga"),
     ("treacle", "molasses"),
     ("yoghurt", "yogurt"),
 ];
 
-/// Dishes the catalog names by what they are made of ("oatmeal" is "Cereals, oats, ...,
-/// cooked with water"): searched for alone, the dish is what was meant, before the foods
-/// that carry the word in their name (oatmeal cookies, baby cereal).
-const DISHES: [&str; 2] = ["oatmeal", "porridge"];
+/// Dishes and drinks the catalog names by what they are ("oatmeal" is "Cereals, oats, ...,
+/// cooked with water", a soda a "Carbonated beverage"): searched for alone, the dish is what
+/// was meant, before the foods that carry the word in their name (oatmeal cookies, baby
+/// cereal; saltines "(includes oyster, soda, soup)").
+const DISHES: [&str; 3] = ["oatmeal", "porridge", "soda"];
 
 /// The catalog's wording of a query with a [`SYNONYMS`] word.
 #[derive(Debug, Clone, PartialEq, Eq)]

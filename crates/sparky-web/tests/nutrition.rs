@@ -1497,6 +1497,54 @@ async fn oatmeal_finds_cooked_oats_first() {
     assert!(!found.iter().any(|n| n == cooked), "{found:?}");
 }
 
+/// Drinks by their everyday names: "soda" alone is a soft drink, before the saltines whose
+/// name mentions soda; "coke" is a cola before the near spellings (cooked, poke) that were
+/// all it found; "fries" finds fries, not every "fr" word (frankfurters first).
+#[tokio::test]
+async fn soda_coke_and_fries_find_what_is_meant() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for name in [
+        "Crackers, saltines (includes oyster, soda, soup)",
+        "Carbonated beverage, cola, contains caffeine",
+        "Carbonated beverage, lemon-lime soda, contains caffeine",
+        "Mushrooms, shiitake, cooked, with salt",
+        "Pokeberry shoots, (poke), cooked",
+        "Frankfurter, beef",
+        "Potatoes, french fried, steak fries, frozen, oven-heated",
+    ] {
+        create_food(
+            &app,
+            &ann,
+            json!({"name": name, "servings": [{"size": 100, "unit": "g", "nutrients": {"calories": 40}}]}),
+        )
+        .await;
+    }
+    let soda = walk_search(&app, &ann, "soda").await;
+    assert_eq!(
+        soda.last().map(String::as_str),
+        Some("Crackers, saltines (includes oyster, soda, soup)"),
+        "the soft drinks first: {soda:?}"
+    );
+    assert!(soda[0].starts_with("Carbonated beverage"), "{soda:?}");
+    let coke = walk_search(&app, &ann, "coke").await;
+    assert_eq!(
+        coke.first().map(String::as_str),
+        Some("Carbonated beverage, cola, contains caffeine"),
+        "{coke:?}"
+    );
+    assert!(
+        coke.iter().any(|n| n.starts_with("Mushrooms")),
+        "near spellings after: {coke:?}"
+    );
+    let fries = walk_search(&app, &ann, "fries").await;
+    assert_eq!(
+        fries,
+        ["Potatoes, french fried, steak fries, frozen, oven-heated"],
+        "{fries:?}"
+    );
+}
+
 /// A serving unit typed with a count ("2 tbsp", "½ cup", "100g") is that many of the unit:
 /// stored as size and unit, so logging in another unit of its kind converts.
 #[tokio::test]

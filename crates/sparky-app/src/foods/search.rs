@@ -167,10 +167,18 @@ pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Food>> {
         // pages rank one list.
         let synonym = food_search::synonym_query(&query.text);
         let first = synonym.as_ref().is_some_and(|s| s.first);
-        let synonyms = chain.map_or(
-            offset == 0 && (first || (ranked.len() as i64) < fetch),
-            |c| c.synonyms,
-        );
+        // Where the near spellings start (the ranking puts them last): they do not count as
+        // found, since none is what was typed.
+        let near_from = ranked
+            .iter()
+            .position(|r| {
+                food_search::Relevance::of(&query, r.get("name"), r.get("brand")).tier
+                    == food_search::Tier::Near
+            })
+            .unwrap_or(ranked.len());
+        let synonyms = chain.map_or(offset == 0 && (first || (near_from as i64) < fetch), |c| {
+            c.synonyms
+        });
         if let Some(other) = synonym.filter(|_| synonyms) {
             let other = food_search::Query::parse(&other.text);
             let other_chain = chain.map(|c| SearchChain {
@@ -200,7 +208,10 @@ pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Food>> {
                     .into_iter()
                     .filter(|r| !seen.contains(&r.get::<_, Uuid>("id")))
                     .collect();
-                ranked.extend(rank(&other, rows, 0, MAX_MATCHES));
+                // After the typed words' own matches, before their near spellings: "coke"
+                // is a cola before it is a cooked shiitake.
+                let found = rank(&other, rows, 0, MAX_MATCHES);
+                ranked.splice(near_from..near_from, found);
             }
             next.synonyms = true;
             next.synonym_broad = found.broad;

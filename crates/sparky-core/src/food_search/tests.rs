@@ -27,6 +27,8 @@ fn singular_and_plural_meet() {
     ] {
         assert_eq!(fold(a), fold(b), "{a} {b}");
     }
+    assert_eq!(fold("fries"), "frie", "not fr, the start of frankfurter");
+    assert!("fried".starts_with(fold("fries")));
     assert_eq!(fold("swiss"), "swiss");
     assert_eq!(fold("hummus"), "hummus");
     assert_eq!(fold("egg"), "egg");
@@ -243,6 +245,10 @@ fn other_names_are_put_as_the_catalog_says_them() {
     assert!(synonym_query("porridges").is_some_and(|s| s.first));
     assert!(synonym_query("oatmeal cookies").is_some_and(|s| !s.first));
     assert!(synonym_query("courgette").is_some_and(|s| !s.first));
+    // A soda is a carbonated beverage, before the crackers that mention soda; a coke a cola.
+    assert!(synonym_query("sodas").is_some_and(|s| s.first && s.text == "carbonated beverage"));
+    assert!(synonym_query("baking soda").is_some_and(|s| !s.first));
+    assert_eq!(text("coke").as_deref(), Some("cola"));
 }
 
 #[test]
