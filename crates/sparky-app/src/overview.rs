@@ -8,7 +8,7 @@ use crate::acting::{Acting, Area};
 use crate::diary::DiaryDay;
 use crate::error::AppResult;
 use crate::reads::Reads;
-use crate::summary::{DaySummary, Range, RangeSummary};
+use crate::summary::{CalorieTargets, DaySummary, Range, RangeSummary};
 use crate::workouts::WorkoutDay;
 
 /// Days of totals shown up to the day (the day itself included).
@@ -19,6 +19,8 @@ pub struct DayOverview {
     pub summary: DaySummary,
     /// The [`TREND_DAYS`] days up to the day.
     pub trend: RangeSummary,
+    /// The calorie target of each day (of the trend, say): as it was then for a past day.
+    pub calorie_targets: CalorieTargets,
     pub workouts: WorkoutDay,
     /// Today in the owner's timezone.
     pub today: NaiveDate,
@@ -39,9 +41,12 @@ pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<
     let today = crate::days::plan_today(&mut reads, acting);
     let mut answers = reads.run(tx).await?;
     let owner = acting.owner_id(tx).await?;
+    let diary = diary.finish(&mut answers, owner)?;
+    let (summary, calorie_targets) = summary.finish_with_targets(&mut answers)?;
     Ok(DayOverview {
-        diary: diary.finish(&mut answers, owner)?,
-        summary: summary.finish(&mut answers)?,
+        diary,
+        summary,
+        calorie_targets,
         trend: trend.finish(&mut answers)?,
         workouts: workouts.finish(&mut answers, owner)?,
         today: today.finish(&mut answers)?,

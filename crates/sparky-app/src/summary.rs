@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::acting::{Acting, Area, OWNER};
 use crate::error::{AppError, AppResult};
+use crate::goals::history::TargetHistory;
 use crate::nutrients::NumericF64;
 use crate::reads::{Answers, Param, ReadId, Reads};
 
@@ -391,11 +392,12 @@ pub struct DayPlan {
     six_before: NaiveDate,
     week: ReadId,
     goals: ReadId,
+    history: ReadId,
     logged: ReadId,
     known: ReadId,
 }
 
-/// Plans [`day`]'s four reads.
+/// Plans [`day`]'s five reads.
 pub fn plan_day(reads: &mut Reads, acting: Acting, date: NaiveDate) -> DayPlan {
     // The day and the six before it: the days of its week so far, whichever day the owner's
     // week starts on (for the week's budget).
@@ -436,6 +438,12 @@ pub fn plan_day(reads: &mut Reads, acting: Acting, date: NaiveDate) -> DayPlan {
         "SELECT count(*), {} FROM food_diary WHERE user_id = {OWNER} AND entry_date = $2",
         known_columns.join(", ")
     );
+    // The daily targets as they changed: a past day has the targets it had.
+    let history_sql = format!(
+        "SELECT k.t, ({}) FROM unnest(ARRAY['calorie_target', 'protein_target', 'carbs_target',
+                                           'fat_target']) AS k(t)",
+        crate::goals::history::history_json_sql(OWNER, "k.t")
+    );
     let owner = || -> Param { Box::new(acting.owner) };
     DayPlan {
         date,
@@ -445,6 +453,7 @@ pub fn plan_day(reads: &mut Reads, acting: Acting, date: NaiveDate) -> DayPlan {
             vec![owner(), Box::new(six_before), Box::new(date)],
         ),
         goals: reads.add(goals_sql, vec![owner(), Box::new(date)]),
+        history: reads.add(history_sql, vec![owner()]),
         logged: reads.add(
             logged_sql,
             vec![owner(), Box::new(date), Box::new(MAX_STREAK_DAYS)],
@@ -453,15 +462,53 @@ pub fn plan_day(reads: &mut Reads, acting: Acting, date: NaiveDate) -> DayPlan {
     }
 }
 
+/// The calorie target of each day as the day summary judges it: a past day's as it was then,
+/// today's and later the active goal's.
+pub struct CalorieTargets {
+    history: TargetHistory,
+    today: NaiveDate,
+}
+
+impl CalorieTargets {
+    pub fn on(&self, day: NaiveDate) -> Option<Decimal> {
+        CalorieTargets::judged(&self.history, self.today, day)
+    }
+
+    fn judged(history: &TargetHistory, today: NaiveDate, day: NaiveDate) -> Option<Decimal> {
+        if day < today {
+            history.on(day)
+        } else {
+            history.now(day)
+        }
+    }
+}
+
 impl DayPlan {
     /// The summary from the planned reads' rows.
     pub fn finish(self, answers: &mut Answers) -> AppResult<DaySummary> {
+        Ok(self.finish_with_targets(answers)?.0)
+    }
+
+    /// [`DayPlan::finish`], with the calorie targets of other days (for a chart of them).
+    pub fn finish_with_targets(
+        self,
+        answers: &mut Answers,
+    ) -> AppResult<(DaySummary, CalorieTargets)> {
         let (date, six_before) = (self.date, self.six_before);
         let rows = answers.take(self.week)?;
         let goals = answers.take(self.goals)?;
+        let history = answers.take(self.history)?;
         let logged = answers.take(self.logged)?;
         let known_rows = answers.take(self.known)?;
-        summary_of(date, six_before, &rows, &goals, &logged, &known_rows)
+        summary_of(
+            date,
+            six_before,
+            &rows,
+            &goals,
+            &history,
+            &logged,
+            &known_rows,
+        )
     }
 }
 
@@ -470,9 +517,10 @@ fn summary_of(
     six_before: NaiveDate,
     rows: &[tokio_postgres::Row],
     goals: &[tokio_postgres::Row],
+    history: &[tokio_postgres::Row],
     logged: &[tokio_postgres::Row],
     known_rows: &[tokio_postgres::Row],
-) -> AppResult<DaySummary> {
+) -> AppResult<(DaySummary, CalorieTargets)> {
     let known = known_rows
         .first()
         .ok_or_else(|| AppError::internal("day summary: no count row"))?;
@@ -523,11 +571,35 @@ fn summary_of(
         .map(|ml| amount(ml).decimal());
     let eaten_or_zero = |v: Option<Decimal>| v.unwrap_or(Decimal::ZERO);
     let calories = eaten_or_zero(eaten.calories);
+    // Today for the owner: it and the days after have the active goals' targets; a day before
+    // has the ones it had then (goal_target_history), so lowering a target today does not
+    // re-judge last week.
+    let days_to_today = target_of("days_to_today")
+        .and_then(|n| n.to_i64())
+        .unwrap_or(0);
+    let today = match u64::try_from(days_to_today) {
+        Ok(ahead) => date.checked_add_days(Days::new(ahead)),
+        Err(_) => date.checked_sub_days(Days::new(days_to_today.unsigned_abs())),
+    }
+    .unwrap_or(date);
+    let history_of = |t: &str| -> TargetHistory {
+        let goal = goals.iter().find(|g| g.get::<_, &str>(0) == t);
+        TargetHistory::new(
+            history
+                .iter()
+                .find(|h| h.get::<_, &str>(0) == t)
+                .and_then(|h| h.get(1)),
+            goal.and_then(|g| g.get(2)),
+            goal.and_then(|g| g.get(3)),
+        )
+    };
+    let on_day = |h: &TargetHistory, d: NaiveDate| CalorieTargets::judged(h, today, d);
+    let calorie_history = history_of("calorie_target");
     let (cal_t, protein_t, carbs_t, fat_t, water_t) = (
-        target_of("calorie_target"),
-        target_of("protein_target"),
-        target_of("carbs_target"),
-        target_of("fat_target"),
+        on_day(&calorie_history, date),
+        on_day(&history_of("protein_target"), date),
+        on_day(&history_of("carbs_target"), date),
+        on_day(&history_of("fat_target"), date),
         target_of("water_target"),
     );
     // The owner's share of exercise calories that counts (preferences; all of it by default).
@@ -546,13 +618,8 @@ fn summary_of(
             .unwrap_or(1),
     );
     let week_from = report::week_start_on(date, first_day);
-    let week = match goals
-        .iter()
-        .find(|g| g.get::<_, &str>(0) == "calorie_target")
-    {
-        Some(g) if cal_t.is_some() => {
-            let usual: Option<Decimal> = g.get(2);
-            let by_weekday: Option<Vec<Option<Decimal>>> = g.get(3);
+    let week = match cal_t {
+        Some(_) => {
             let mut eaten_before = Decimal::ZERO;
             let mut burned_before = Decimal::ZERO;
             // The days before this one the budget counts: food logged whose calories are
@@ -572,15 +639,15 @@ fn summary_of(
             week_budget(
                 date,
                 week_from,
-                |d| report::target_on(usual, by_weekday.as_deref(), d),
+                |d| on_day(&calorie_history, d),
                 |d| counted_before.contains(&d),
                 calories + eaten_before,
                 (burned + burned_before) * eat_back / Decimal::ONE_HUNDRED,
             )
         }
-        _ => None,
+        None => None,
     };
-    Ok(DaySummary {
+    let summary = DaySummary {
         week,
         date,
         user_id,
@@ -601,5 +668,12 @@ fn summary_of(
         remaining,
         exercise_eat_back_percent: eat_back.to_i16().unwrap_or(100),
         streak_days: streak,
-    })
+    };
+    Ok((
+        summary,
+        CalorieTargets {
+            history: calorie_history,
+            today,
+        },
+    ))
 }

@@ -2003,3 +2003,42 @@ async fn a_serving_shows_in_its_own_unit_when_edited() {
         assert_eq!(calories().await, json!(kcal), "{typed}");
     }
 }
+
+/// A past day shows the calorie target it had, and the two weeks' chart draws each day's:
+/// its dashed line steps where the target was lowered.
+#[tokio::test]
+async fn a_past_day_shows_the_target_it_had() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/goals",
+            &ann,
+            json!({"type": "calorie_target", "target_value": 2000}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let flat = get(&app, "/day/2026-07-09", &ann, None).await;
+    assert_eq!(flat.body.matches("<line class=\"target\"").count(), 1);
+    app.db
+        .owner_client()
+        .await
+        .batch_execute(&format!(
+            "UPDATE goal_target_history SET valid_from = '2026-07-01' WHERE user_id = '{ann_id}';
+             INSERT INTO goal_target_history (user_id, type, valid_from, target_value) VALUES
+                 ('{ann_id}', 'calorie_target', '2026-07-08', 1500),
+                 ('{ann_id}', 'calorie_target', current_date - 1, 2000);"
+        ))
+        .await
+        .unwrap();
+    let page = get(&app, "/day/2026-07-09", &ann, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("1,500 kcal"), "{}", page.body);
+    assert_eq!(
+        page.body.matches("<line class=\"target\"").count(),
+        2,
+        "2,000 until 07-07, 1,500 from 07-08"
+    );
+    let before = get(&app, "/day/2026-07-07", &ann, None).await;
+    assert!(before.body.contains("2,000 kcal"), "{}", before.body);
+}

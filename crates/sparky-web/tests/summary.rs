@@ -973,3 +973,60 @@ async fn of_two_weights_typed_for_one_day_the_last_counts() {
         assert_eq!(s.body["weight_kg"], 76.2, "{date}: {:?}", s.body);
     }
 }
+
+/// A past day is summed up against the targets it had (goals change in place; the trigger's
+/// history keeps what they were), and so is its week's budget; today has the goals' own.
+#[tokio::test]
+async fn a_past_day_has_the_targets_it_had() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let ann_id: uuid::Uuid = ann_id.parse().unwrap();
+    for (kind, value) in [("calorie_target", 2000), ("protein_target", 100)] {
+        let r = app
+            .post(
+                "/api/v1/goals",
+                &ann,
+                json!({"type": kind, "target_value": value}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    // As if both were set on 07-01 and lowered on 07-08 (Wednesday), then raised again today.
+    let owner = app.db.owner_client().await;
+    owner
+        .batch_execute(&format!(
+            "UPDATE goal_target_history SET valid_from = '2026-07-01' WHERE user_id = '{ann_id}';
+             INSERT INTO goal_target_history (user_id, type, valid_from, target_value) VALUES
+                 ('{ann_id}', 'calorie_target', '2026-07-08', 1500),
+                 ('{ann_id}', 'protein_target', '2026-07-08', 80),
+                 ('{ann_id}', 'calorie_target', current_date - 1, 2000),
+                 ('{ann_id}', 'protein_target', current_date - 1, 100);"
+        ))
+        .await
+        .unwrap();
+    let oats = food(&app, &ann, 380.0, 13.0).await;
+    log(&app, &ann, &oats, 100.0, "2026-07-07", "breakfast").await;
+    log(&app, &ann, &oats, 100.0, "2026-07-09", "breakfast").await;
+
+    let before = app.get("/api/v1/summary/2026-07-07", &ann).await;
+    assert_eq!(before.status, StatusCode::OK, "{:?}", before.body);
+    assert_eq!(
+        before.body["targets"]["calories"], 2000.0,
+        "{}",
+        before.body
+    );
+    let after = app.get("/api/v1/summary/2026-07-09", &ann).await;
+    assert_eq!(after.body["targets"]["calories"], 1500.0, "{}", after.body);
+    assert_eq!(after.body["targets"]["protein"], 80.0, "{}", after.body);
+    assert_eq!(
+        after.body["remaining"]["calories"], 1120.0,
+        "{}",
+        after.body
+    );
+    // The week of 07-06: 07-07 logged (2,000 then), 07-09 to 07-12 at 1,500.
+    assert_eq!(after.body["week"]["days_counted"], 5, "{}", after.body);
+    assert_eq!(after.body["week"]["budget"], 8000.0, "{}", after.body);
+    let today = app.get("/api/v1/summary/today", &ann).await;
+    assert_eq!(today.body["targets"]["calories"], 2000.0, "{}", today.body);
+    assert_eq!(today.body["targets"]["protein"], 100.0, "{}", today.body);
+}

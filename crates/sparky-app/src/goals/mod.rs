@@ -9,6 +9,7 @@
 //! in the same transaction ([`calorie_target`]).
 
 mod calorie_target;
+pub(crate) mod history;
 mod progress;
 pub mod suggest;
 pub mod targets;

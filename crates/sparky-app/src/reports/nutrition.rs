@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::acting::{Acting, Area};
 use crate::error::AppResult;
+use crate::goals::history::{history_json_sql, TargetHistory};
 
 use super::{amount, days_between, head, line, opt, pct, ReportRange, ToCsv, HEAD};
 
@@ -140,11 +141,6 @@ const NUTRITION_SQL_TAIL: &str = "
            WHERE user_id = (SELECT id FROM who) AND status = 'active'
              AND type IN ('calorie_target', 'protein_target', 'carbs_target', 'fat_target')),
      -- The calorie target as it changed, oldest first (see goal_target_history).
-     h AS (SELECT json_agg(json_build_object('from', valid_from, 'value', target_value::text,
-                                             'weekdays', weekday_targets::text[])
-                           ORDER BY valid_from) AS j
-           FROM goal_target_history
-           WHERE user_id = (SELECT id FROM who) AND type = 'calorie_target'),
      d AS (SELECT * FROM diary_day_totals
            WHERE user_id = (SELECT id FROM who)
              AND entry_date BETWEEN (SELECT f FROM b) AND (SELECT t FROM b)),
@@ -170,7 +166,8 @@ const NUTRITION_SQL_TAIL: &str = "
      SELECT (SELECT id FROM who) AS uid, b.f, b.t,
             (SELECT target_value FROM g WHERE type = 'calorie_target') AS calorie_target,
             (SELECT weekday_targets FROM g WHERE type = 'calorie_target') AS calorie_weekdays,
-            (SELECT j FROM h) AS calorie_history,
+            -- The calorie target as it changed (see goal_target_history).
+            ({history}) AS calorie_history,
             (SELECT isodow FROM ws)::integer AS week_isodow,
             (SELECT p.exercise_eat_back_percent FROM user_preferences p
              WHERE p.user_id = (SELECT id FROM who) LIMIT 1)::numeric AS eat_back,
@@ -187,53 +184,6 @@ const NUTRITION_SQL_TAIL: &str = "
      FROM b LEFT JOIN d ON true LEFT JOIN u ON u.entry_date = d.entry_date
      ORDER BY d.entry_date";
 
-/// A daily target from a day on: its usual value and its weekday values (Monday first).
-struct TargetChange {
-    from: NaiveDate,
-    usual: Option<Decimal>,
-    weekdays: Option<Vec<Option<Decimal>>>,
-}
-
-/// A daily target as it changed (`goal_target_history`), oldest first.
-struct TargetHistory(Vec<TargetChange>);
-
-impl TargetHistory {
-    /// From the report's JSON column: `[{"from", "value", "weekdays"}]`, numbers as text.
-    fn read(json: Option<serde_json::Value>) -> TargetHistory {
-        let number = |v: &serde_json::Value| v.as_str().and_then(|t| t.parse::<Decimal>().ok());
-        let rows = json
-            .as_ref()
-            .and_then(serde_json::Value::as_array)
-            .map(|rows| {
-                rows.iter()
-                    .filter_map(|r| {
-                        let from = r["from"].as_str()?.parse::<NaiveDate>().ok()?;
-                        let weekdays = r["weekdays"]
-                            .as_array()
-                            .map(|w| w.iter().map(number).collect());
-                        Some(TargetChange {
-                            from,
-                            usual: number(&r["value"]),
-                            weekdays,
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        TargetHistory(rows)
-    }
-
-    /// The target and weekday targets in force on `day`: the last change on or before it;
-    /// before the first change, the first (nothing earlier is known). None without history.
-    fn on(&self, day: NaiveDate) -> Option<&TargetChange> {
-        self.0
-            .iter()
-            .rev()
-            .find(|c| c.from <= day)
-            .or(self.0.first())
-    }
-}
-
 /// The nutrition report (one statement).
 pub async fn nutrition(
     tx: &mut UserTx,
@@ -244,7 +194,13 @@ pub async fn nutrition(
     let (from, to, days) = range.params();
     let rows = tx
         .query(
-            &format!("WITH {HEAD},{NUTRITION_SQL_TAIL}"),
+            &format!(
+                "WITH {HEAD},{}",
+                NUTRITION_SQL_TAIL.replace(
+                    "{history}",
+                    &history_json_sql("(SELECT id FROM who)", "'calorie_target'")
+                )
+            ),
             &[&acting.owner, &from, &to, &days],
         )
         .await?;
@@ -254,12 +210,13 @@ pub async fn nutrition(
     let calorie_target = target("calorie_target");
     let calorie_weekdays: Option<Vec<Option<Decimal>>> = first.get("calorie_weekdays");
     let first_day = calc::weekday_from_iso(first.get::<_, i32>("week_isodow").into());
-    let history = TargetHistory::read(first.get("calorie_history"));
-    // Each day by the target it had (today's for days before any change was recorded).
-    let calorie_target_on = |d: NaiveDate| match history.on(d) {
-        Some(c) => calc::target_on(c.usual, c.weekdays.as_deref(), d),
-        None => calc::target_on(calorie_target, calorie_weekdays.as_deref(), d),
-    };
+    // Each day by the target it had (today's without any recorded change).
+    let history = TargetHistory::new(
+        first.get("calorie_history"),
+        calorie_target,
+        calorie_weekdays.clone(),
+    );
+    let calorie_target_on = |d: NaiveDate| history.on(d);
 
     let mut by_day: BTreeMap<NaiveDate, &Row> = BTreeMap::new();
     for r in &rows {

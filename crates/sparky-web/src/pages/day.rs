@@ -231,6 +231,7 @@ pub async fn view(
         diary: day,
         summary: sum,
         trend: range,
+        calorie_targets,
         workouts,
         today,
     } = sparky_app::overview::day(tx, acting, date).await?;
@@ -360,6 +361,12 @@ pub async fn view(
             },
         ]
     };
+    // Each day against the target it had (the dashed line steps where it changed).
+    let spark_targets: Vec<Option<f64>> = range
+        .days
+        .iter()
+        .map(|d| calorie_targets.on(d.date).map(|t| f(Amount(t))))
+        .collect();
     let spark_values: Vec<Option<f64>> = range
         .days
         .iter()
@@ -473,7 +480,7 @@ pub async fn view(
                 true => t.get("day.not_shared").to_string(),
                 false => "–".into(),
             }),
-        spark: charts::sparkline(&spark_values, target, t.get("day.last_14")),
+        spark: charts::sparkline_with_targets(&spark_values, &spark_targets, t.get("day.last_14")),
         meals,
         workouts: workouts
             .entries
