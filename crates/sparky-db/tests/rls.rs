@@ -1366,6 +1366,38 @@ async fn target_history_follows_goals_and_only_its_trigger_writes_it() {
         "delete",
         exec(&database, a, "DELETE FROM goal_target_history", &[]).await,
     );
+    // The archive import's function writes the caller's own rows only, whatever the rows
+    // say; without an acting user it refuses.
+    exec_commit(
+        &database,
+        b,
+        "SELECT goal_target_history_import($1::text::jsonb)",
+        &[&format!(
+            r#"[{{"user_id": "{a}", "type": "calorie_target", "valid_from": "2026-01-01",
+                 "target_value": "1"}}]"#
+        )],
+    )
+    .await
+    .unwrap();
+    let of = |u: uuid::Uuid| {
+        let owner = &owner;
+        async move {
+            owner
+                .query_one(
+                    "SELECT count(*) FROM goal_target_history WHERE user_id = $1 AND valid_from = '2026-01-01'",
+                    &[&u],
+                )
+                .await
+                .unwrap()
+                .get::<_, i64>(0)
+        }
+    };
+    assert_eq!((of(a).await, of(b).await), (0, 1), "the caller's, not a's");
+    let mut tx = database.anonymous().await.unwrap();
+    let anonymous = tx
+        .execute("SELECT goal_target_history_import('[]')", &[])
+        .await;
+    assert!(anonymous.is_err(), "no acting user");
 
     // An account with an active target goes with its goals and history.
     exec_commit(

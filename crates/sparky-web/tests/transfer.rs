@@ -1002,6 +1002,80 @@ async fn a_column_added_later_round_trips_and_older_archives_still_import() {
     );
 }
 
+/// The targets past days had move with the account (goal_target_history.csv), so reports on
+/// the new server judge them as the old one did; an archive from before the file was added
+/// still imports, its past days then having the targets of the day of the move.
+#[tokio::test]
+async fn the_targets_past_days_had_move_with_the_account() {
+    let a = TestApp::spawn().await;
+    let (alice_id, alice) = a.user("alice@example.com").await;
+    let r = a
+        .post(
+            "/api/v1/goals",
+            &alice,
+            serde_json::json!({"type": "calorie_target", "target_value": 2000}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    // As if 2,000 had been set on 07-01 and lowered to 1,500 (Friday 2,200) on 07-08.
+    a.db.owner_client()
+        .await
+        .batch_execute(&format!(
+            "UPDATE goal_target_history SET valid_from = '2026-07-01' WHERE user_id = '{alice_id}';
+             INSERT INTO goal_target_history (user_id, type, valid_from, target_value, weekday_targets)
+             VALUES ('{alice_id}', 'calorie_target', '2026-07-08', 1500,
+                     '{{NULL,NULL,NULL,NULL,2200,NULL,NULL}}')"
+        ))
+        .await
+        .unwrap();
+    let archive = export_of(&a, &alice).await;
+    let history = text(&archive, "goal_target_history.csv");
+    assert_eq!(
+        history,
+        "type,valid_from,target_value,weekday_targets\n\
+         calorie_target,2026-07-01,2000.000000,\n\
+         calorie_target,2026-07-08,1500.000000,\"[null,null,null,null,2200.000000,null,null]\"\n",
+    );
+    let target_on = |who: common::As, day: &'static str| {
+        let a = &a;
+        async move {
+            let s = a.get(&format!("/api/v1/summary/{day}"), &who).await;
+            assert_eq!(s.status, StatusCode::OK, "{:?}", s.body);
+            s.body["targets"]["calories"].clone()
+        }
+    };
+    let (_, bea) = a.user("bea@example.com").await;
+    let r = import_archive(&a, &bea, &archive).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(target_on(bea.clone(), "2026-07-02").await, 2000.0);
+    assert_eq!(target_on(bea.clone(), "2026-07-09").await, 1500.0);
+    assert_eq!(
+        target_on(bea.clone(), "2026-07-10").await,
+        2200.0,
+        "a Friday"
+    );
+    assert_eq!(target_on(bea.clone(), "today").await, 2000.0);
+
+    // As an older Sparky wrote it: no such file.
+    let mut older = copy_of(&archive);
+    older.files.remove("goal_target_history.csv");
+    older
+        .manifest
+        .files
+        .retain(|f| f.name != "goal_target_history.csv");
+    let (_, cy) = a.user("cy@example.com").await;
+    let r = import_archive(&a, &cy, &older).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(target_on(cy.clone(), "2026-07-09").await, 2000.0);
+    // Another file left out is still refused.
+    let mut broken = copy_of(&archive);
+    broken.files.remove("goals.csv");
+    broken.manifest.files.retain(|f| f.name != "goals.csv");
+    let (_, dee) = a.user("dee@example.com").await;
+    let r = import_archive(&a, &dee, &broken).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+}
+
 fn copy_of(archive: &Archive) -> Archive {
     Archive {
         manifest: archive.manifest.clone(),

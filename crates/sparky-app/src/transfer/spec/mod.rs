@@ -363,6 +363,33 @@ pub static FILES: &[FileSpec] = &[
         },
     },
     FileSpec {
+        file: "goal_target_history.csv",
+        tables: &["goal_target_history"],
+        has_ref: false,
+        cols: &[
+            req("type", Kind::Text, "type").one_of(&[
+                "calorie_target",
+                "protein_target",
+                "carbs_target",
+                "fat_target",
+            ]),
+            req("valid_from", Kind::Date, "valid_from"),
+            col("target_value", Kind::Num, "target_value").range(0.0, 100_000.0),
+            col("weekday_targets", Kind::NumList, "weekday_targets"),
+        ],
+        from: "goal_target_history WHERE user_id = (SELECT auth.uid())",
+        id: "user_id",
+        order: "type, valid_from",
+        // Written by the trigger on goals only; an import hands the rows to the one function
+        // that may add to them (for the importing user).
+        import: Import::Custom(
+            "SELECT public.goal_target_history_import(coalesce(jsonb_agg(jsonb_build_object(
+                 'type', u.type, 'valid_from', u.valid_from, 'target_value', u.target_value,
+                 'weekday_targets', u.weekday_targets::jsonb)), '[]'::jsonb))
+             FROM {rows}",
+        ),
+    },
+    FileSpec {
         file: "meal_plan_templates.csv",
         tables: &["meal_plan_templates"],
         has_ref: true,
@@ -799,14 +826,14 @@ pub const EXCLUDED_TABLES: &[(&str, &str)] = &[
         "derived from the diary; rebuilt by the import",
     ),
     (
-        "goal_target_history",
-        "derived from goals' changes; the import starts it again from the goals it brings",
-    ),
-    (
         "import_records",
         "which rows came from another tracker's files: refers to row ids of this server",
     ),
 ];
+
+/// Files added to format 1 after its first release: an older archive without one is read as
+/// if the file had no rows.
+pub const ADDED_FILES: [&str; 1] = ["goal_target_history.csv"];
 
 /// Every table some file covers.
 pub fn covered_tables() -> Vec<&'static str> {
