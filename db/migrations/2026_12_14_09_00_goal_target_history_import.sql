@@ -3,6 +3,14 @@
 -- it writes the importing user's rows only (the request role still cannot write the table:
 -- everything else in it comes from the trigger on goals). Of two rows for one type and day,
 -- the later in the list wins; a row for a day the trigger already recorded replaces it.
+-- The goals' own rule for weekday targets, now that rows may come from an edited archive.
+ALTER TABLE goal_target_history ADD CONSTRAINT goal_target_history_weekday_targets_check CHECK (
+    weekday_targets IS NULL OR (
+        array_ndims(weekday_targets) = 1
+        AND array_lower(weekday_targets, 1) = 1
+        AND cardinality(weekday_targets) = 7
+        AND 0 < ALL (weekday_targets)));
+
 CREATE FUNCTION public.goal_target_history_import(p_rows jsonb) RETURNS bigint
     LANGUAGE plpgsql
     SECURITY DEFINER

@@ -1067,6 +1067,25 @@ async fn the_targets_past_days_had_move_with_the_account() {
     let r = import_archive(&a, &cy, &older).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(target_on(cy.clone(), "2026-07-09").await, 2000.0);
+    // Held to the goals' rules: seven weekday targets.
+    let mut edited = copy_of(&archive);
+    edited.files.insert(
+        "goal_target_history.csv".into(),
+        history
+            .replace("null,null,null,null,2200.000000,null,null", "2200,1")
+            .into_bytes(),
+    );
+    let (_, eve) = a.user("eve@example.com").await;
+    let r = import_archive(&a, &eve, &edited).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("goal_target_history.csv line 3 column 4 (weekday_targets)"),
+        "{:?}",
+        r.body
+    );
     // Another file left out is still refused.
     let mut broken = copy_of(&archive);
     broken.files.remove("goals.csv");
