@@ -43,6 +43,9 @@ const EATEN_COOKED: [&str; 19] = [
 /// Words that mark something made to stand in for the food ("Bacon, meatless", "Egg
 /// substitute"): after the food itself, unless typed.
 const STAND_IN_WORDS: [&str; 3] = ["meatless", "imitation", "substitute"];
+/// The same as written with a hyphen ("Wine, non-alcoholic", "Non-dairy milk"), unless "non"
+/// is typed.
+const STAND_IN_PHRASES: [&str; 2] = ["non-alcoholic", "non-dairy"];
 /// Heads USDA files foods under by kind ("Nuts, almonds", "Fish, tuna, fresh"): such a head
 /// names no other food, so the food is the query's as much as "Almonds, ..." would be.
 /// Not "Cereals" or "Beverages": under them are branded mixes that merely contain the food
@@ -179,6 +182,7 @@ pub const SYNONYMS: &[(&str, &str)] = &[
     ("cornflour", "cornstarch"),
     ("courgette", "zucchini"),
     ("crisps", "chips"),
+    ("donut", "doughnuts"),
     ("gammon", "ham"),
     ("mince", "ground"),
     ("oatmeal", "cereals oats cooked"),
@@ -199,7 +203,25 @@ pub const SYNONYMS: &[(&str, &str)] = &[
 /// cereal; saltines "(includes oyster, soda, soup)").
 const DISHES: [&str; 3] = ["oatmeal", "porridge", "soda"];
 
-/// The catalog's wording of a query with a [`SYNONYMS`] word.
+/// The everyday kind of a food that one word names, as the catalog words it: typed alone, the
+/// word means that kind first, then every other kind the catalog lists ("tea": black tea
+/// before chamomile; "cheese": cheddar before queso fresco; "chicken": the breast before
+/// separable fat). Facts of what is eaten most, since the catalog has no popularity.
+const EVERYDAY_KINDS: &[(&str, &str)] = &[
+    ("beef", "beef ground"),
+    ("bread", "bread white"),
+    ("cheese", "cheese cheddar"),
+    ("chicken", "chicken breast"),
+    ("cookie", "cookies chocolate chip"),
+    ("salmon", "salmon atlantic"),
+    ("tea", "tea black"),
+    ("tomato", "tomatoes red"),
+    ("tuna", "tuna light"),
+    ("wine", "wine table"),
+];
+
+/// The catalog's wording of a query with a [`SYNONYMS`] word, or of a word alone that names a
+/// dish or an everyday kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SynonymQuery {
     /// The query with every such word put as the catalog says it, each word once.
@@ -214,6 +236,14 @@ pub struct SynonymQuery {
 pub fn synonym_query(text: &str) -> Option<SynonymQuery> {
     let mut changed = false;
     let typed: Vec<&str> = words(text).collect();
+    if let [only] = typed[..] {
+        if let Some((_, kind)) = EVERYDAY_KINDS.iter().find(|(w, _)| fold(w) == fold(only)) {
+            return Some(SynonymQuery {
+                text: (*kind).to_string(),
+                first: true,
+            });
+        }
+    }
     let mut out: Vec<&str> = Vec::new();
     for w in &typed {
         let put = match SYNONYMS.iter().find(|(other, _)| fold(other) == fold(w)) {
@@ -488,7 +518,8 @@ impl Relevance {
             ),
             stand_in: all[..name_word_count]
                 .iter()
-                .any(|(w, _)| STAND_IN_WORDS.contains(w) && !typed(w)),
+                .any(|(w, _)| STAND_IN_WORDS.contains(w) && !typed(w))
+                || !typed("non") && STAND_IN_PHRASES.iter().any(|p| name_lower.contains(p)),
             head_unmentioned,
             part_has_more,
             plain: Reverse(plain),

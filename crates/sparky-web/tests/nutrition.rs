@@ -1512,6 +1512,8 @@ async fn soda_coke_and_fries_find_what_is_meant() {
         "Pokeberry shoots, (poke), cooked",
         "Frankfurter, beef",
         "Potatoes, french fried, steak fries, frozen, oven-heated",
+        "Doughnuts, cake-type, plain",
+        "Nuts, coconut meat, raw",
     ] {
         create_food(
             &app,
@@ -1537,11 +1539,82 @@ async fn soda_coke_and_fries_find_what_is_meant() {
         coke.iter().any(|n| n.starts_with("Mushrooms")),
         "near spellings after: {coke:?}"
     );
+    let donut = walk_search(&app, &ann, "donut").await;
+    assert_eq!(
+        donut.first().map(String::as_str),
+        Some("Doughnuts, cake-type, plain"),
+        "{donut:?}"
+    );
     let fries = walk_search(&app, &ann, "fries").await;
     assert_eq!(
         fries,
         ["Potatoes, french fried, steak fries, frozen, oven-heated"],
         "{fries:?}"
+    );
+}
+
+/// A word alone means its everyday kind first ("tea": black tea, before chamomile, the shorter
+/// name), then the other kinds; a stand-in ("Wine, non-alcoholic") comes after the real thing.
+/// The pages walk the same list.
+#[tokio::test]
+async fn a_word_alone_finds_its_everyday_kind_first() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for name in [
+        "Tea, herb, chamomile, brewed",
+        "Tea, black, brewed, prepared with tap water",
+        "Wine, non-alcoholic",
+        "Alcoholic beverage, wine, table, red",
+    ] {
+        create_food(
+            &app,
+            &ann,
+            json!({"name": name, "servings": [{"size": 100, "unit": "g", "nutrients": {"calories": 1}}]}),
+        )
+        .await;
+    }
+    let tea = walk_search(&app, &ann, "tea").await;
+    assert_eq!(
+        tea,
+        [
+            "Tea, black, brewed, prepared with tap water",
+            "Tea, herb, chamomile, brewed"
+        ]
+    );
+    let r = app.get("/api/v1/foods?q=tea", &ann).await;
+    assert_eq!(names(&r.body), tea);
+    let wine = walk_search(&app, &ann, "wine").await;
+    assert_eq!(
+        wine,
+        [
+            "Alcoholic beverage, wine, table, red",
+            "Wine, non-alcoholic"
+        ]
+    );
+    // With more words, they say what is meant.
+    let r = app.get("/api/v1/foods?q=herb+tea", &ann).await;
+    assert_eq!(
+        names(&r.body).first().map(String::as_str),
+        Some("Tea, herb, chamomile, brewed")
+    );
+    // One's own habit comes first: chamomile, once logged, leads "tea".
+    let r = app.get("/api/v1/foods?q=chamomile", &ann).await;
+    let chamomile = r.body["items"][0]["id"].clone();
+    let r = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": chamomile, "quantity": 100, "unit": "g", "meal_type": "snack"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let tea = walk_search(&app, &ann, "tea").await;
+    assert_eq!(
+        tea,
+        [
+            "Tea, herb, chamomile, brewed",
+            "Tea, black, brewed, prepared with tap water"
+        ]
     );
 }
 

@@ -200,7 +200,13 @@ pub async fn search(tx: &mut UserTx, s: &Search) -> AppResult<Page<Food>> {
                 let seen: std::collections::HashSet<Uuid> =
                     dish.iter().map(|r| r.get::<_, Uuid>("id")).collect();
                 ranked.retain(|r| !seen.contains(&r.get::<_, Uuid>("id")));
-                ranked.splice(0..0, dish);
+                // After the foods one logs (recently logged come first in their tier): one's
+                // own habit ("tea": the chamomile logged every night) beats the everyday kind.
+                let habit = ranked
+                    .iter()
+                    .take_while(|r| r.get::<_, Option<i32>>("recent_rank").is_some())
+                    .count();
+                ranked.splice(habit..habit, dish);
             } else {
                 let seen: std::collections::HashSet<Uuid> =
                     ranked.iter().map(|r| r.get::<_, Uuid>("id")).collect();

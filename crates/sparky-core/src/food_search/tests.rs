@@ -249,6 +249,10 @@ fn other_names_are_put_as_the_catalog_says_them() {
     assert!(synonym_query("sodas").is_some_and(|s| s.first && s.text == "carbonated beverage"));
     assert!(synonym_query("baking soda").is_some_and(|s| !s.first));
     assert_eq!(text("coke").as_deref(), Some("cola"));
+    // A food's everyday kind, for the word alone.
+    assert!(synonym_query("teas").is_some_and(|s| s.first && s.text == "tea black"));
+    assert!(synonym_query("tomato").is_some_and(|s| s.first && s.text == "tomatoes red"));
+    assert_eq!(synonym_query("green tea"), None);
 }
 
 #[test]
@@ -267,4 +271,14 @@ fn oatmeal_as_the_catalog_says_it_is_cooked_oats() {
         .copied()
         .collect();
     assert_eq!(found, [names[1]], "only the cooked oats");
+}
+
+#[test]
+fn a_non_alcoholic_or_non_dairy_stand_in_comes_after_unless_asked_for() {
+    let names = [
+        "Wine, non-alcoholic",
+        "Alcoholic beverage, wine, table, red",
+    ];
+    assert_eq!(ranked("wine", &names)[0], names[1]);
+    assert_eq!(ranked("non alcoholic wine", &names)[0], names[0]);
 }
