@@ -110,8 +110,8 @@ pub fn sparkline_with_targets(
         "<svg class=\"spark\" viewBox=\"0 0 {w} {h}\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"{l}\"><title>{l}</title>",
         l = esc(label)
     );
-    // Runs of days with one target: from the run's first day (the left edge for the first) to
-    // the next run's first day (the right edge for the last).
+    // Runs of days with one target: each day holds the half-way points to its neighbours (the
+    // edges for the first and last), so a run of one day, the last one included, has a width.
     let mut runs: Vec<(usize, usize, f64)> = Vec::new();
     for (i, t) in targets.iter().enumerate() {
         match (t, runs.last_mut()) {
@@ -125,8 +125,12 @@ pub fn sparkline_with_targets(
         let _ = write!(
             out,
             "<line class=\"target\" x1=\"{}\" x2=\"{}\" y1=\"{y}\" y2=\"{y}\"/>",
-            f(if a == 0 { pad } else { x(a) }),
-            f(if b == last { w - pad } else { x(b + 1) }),
+            f(if a == 0 { pad } else { (x(a - 1) + x(a)) / 2.0 }),
+            f(if b == last {
+                w - pad
+            } else {
+                (x(b) + x(b + 1)) / 2.0
+            }),
             y = f(y(t))
         );
     }
@@ -254,6 +258,21 @@ mod tests {
             2,
             "one line a target, none where there was none: {stepped}"
         );
+        // The last day's own target is drawn with a width (it had none: x1 = x2).
+        let last = sparkline_with_targets(&[Some(1.0), Some(2.0)], &[Some(2.0), Some(3.0)], "x");
+        let widths: Vec<f64> = last
+            .split("<line class=\"target\" ")
+            .skip(1)
+            .map(|l| {
+                let num = |k: &str| -> f64 {
+                    let at = l.find(k).unwrap() + k.len();
+                    l[at..].split('"').next().unwrap().parse().unwrap()
+                };
+                num("x2=\"") - num("x1=\"")
+            })
+            .collect();
+        assert_eq!(widths.len(), 2, "{last}");
+        assert!(widths.iter().all(|w| *w > 100.0), "{widths:?}: {last}");
         let s = sparkline(&[Some(1.0), None, Some(3.0)], Some(2.0), "kcal <14 days>");
         assert_eq!(s.matches("class=\"target\"").count(), 1, "{s}");
         assert!(s.contains("&lt;14 days&gt;"));
