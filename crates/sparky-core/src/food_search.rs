@@ -203,8 +203,8 @@ pub const SYNONYMS: &[(&str, &str)] = &[
 /// cereal; saltines "(includes oyster, soda, soup)").
 const DISHES: [&str; 3] = ["oatmeal", "porridge", "soda"];
 
-/// The everyday kind of a food that one word names, as the catalog words it: typed alone, the
-/// word means that kind first, then every other kind the catalog lists ("tea": black tea
+/// The everyday kind of a food that a word (or two) names, as the catalog words it: typed
+/// alone, the name means that kind first, then every other kind the catalog lists ("tea": black tea
 /// before chamomile; "cheese": cheddar before queso fresco; "chicken": the breast before
 /// separable fat). Facts of what is eaten most, since the catalog has no popularity.
 const EVERYDAY_KINDS: &[(&str, &str)] = &[
@@ -212,8 +212,10 @@ const EVERYDAY_KINDS: &[(&str, &str)] = &[
     ("bread", "bread white"),
     ("cheese", "cheese cheddar"),
     ("chicken", "chicken breast"),
+    ("hot dog", "hotdog"),
     ("cookie", "cookies chocolate chip"),
     ("salmon", "salmon atlantic"),
+    ("sandwich", "fast foods sandwich"),
     ("tea", "tea black"),
     ("tomato", "tomatoes red"),
     ("tuna", "tuna light"),
@@ -226,23 +228,27 @@ const EVERYDAY_KINDS: &[(&str, &str)] = &[
 pub struct SynonymQuery {
     /// The query with every such word put as the catalog says it, each word once.
     pub text: String,
-    /// The query is a dish's name alone: its catalog wording ranks before the typed words'
-    /// own matches, and is searched even when those are many.
+    /// The query is a dish's or an everyday kind's name alone: its catalog wording ranks
+    /// before the typed words' own matches, and is searched even when those are many.
     pub first: bool,
 }
 
-/// `text` (as [`Query::text`]) with every word that has a [`SYNONYMS`] entry ("courgettes",
-/// "Yoghurt") put as the catalog says it; None when no word has one.
+/// `text` (as [`Query::text`]) put as the catalog says it: an everyday name alone as its
+/// everyday kind ([`EVERYDAY_KINDS`], first), else every word that has a [`SYNONYMS`] entry
+/// ("courgettes", "yoghurt"), first when it is a dish's name alone; None when nothing applies.
 pub fn synonym_query(text: &str) -> Option<SynonymQuery> {
     let mut changed = false;
     let typed: Vec<&str> = words(text).collect();
-    if let [only] = typed[..] {
-        if let Some((_, kind)) = EVERYDAY_KINDS.iter().find(|(w, _)| fold(w) == fold(only)) {
-            return Some(SynonymQuery {
-                text: (*kind).to_string(),
-                first: true,
-            });
-        }
+    // The whole query is an everyday name ("tea", "hot dog"), word by word.
+    let everyday = EVERYDAY_KINDS.iter().find(|(name, _)| {
+        let named: Vec<&str> = words(name).collect();
+        named.len() == typed.len() && named.iter().zip(&typed).all(|(n, t)| fold(n) == fold(t))
+    });
+    if let Some((_, kind)) = everyday {
+        return Some(SynonymQuery {
+            text: (*kind).to_string(),
+            first: true,
+        });
     }
     let mut out: Vec<&str> = Vec::new();
     for w in &typed {

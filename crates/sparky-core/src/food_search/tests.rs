@@ -253,6 +253,8 @@ fn other_names_are_put_as_the_catalog_says_them() {
     assert!(synonym_query("teas").is_some_and(|s| s.first && s.text == "tea black"));
     assert!(synonym_query("tomato").is_some_and(|s| s.first && s.text == "tomatoes red"));
     assert_eq!(synonym_query("green tea"), None);
+    assert!(synonym_query("hot dogs").is_some_and(|s| s.first && s.text == "hotdog"));
+    assert_eq!(synonym_query("hot"), None);
 }
 
 #[test]
