@@ -22,8 +22,10 @@ async fn export_from_settings_and_import_into_a_new_account() {
         .await;
     assert!((200..300).contains(&status), "{status} {body}");
 
-    // What the link on Settings downloads.
+    // What the link on Settings downloads (waiting for it: a loaded machine once ran the
+    // script before the page had it).
     ann.goto("/settings").await;
+    ann.find("a[href=\"/api/v1/export\"][download]").await;
     let encoded = ann
         .js(
             "var a = document.querySelector('a[href=\"/api/v1/export\"][download]');
