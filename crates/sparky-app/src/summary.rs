@@ -471,15 +471,7 @@ pub struct CalorieTargets {
 
 impl CalorieTargets {
     pub fn on(&self, day: NaiveDate) -> Option<Decimal> {
-        CalorieTargets::judged(&self.history, self.today, day)
-    }
-
-    fn judged(history: &TargetHistory, today: NaiveDate, day: NaiveDate) -> Option<Decimal> {
-        if day < today {
-            history.on(day)
-        } else {
-            history.now(day)
-        }
+        self.history.as_of(self.today, day)
     }
 }
 
@@ -593,7 +585,7 @@ fn summary_of(
             goal.and_then(|g| g.get(3)),
         )
     };
-    let on_day = |h: &TargetHistory, d: NaiveDate| CalorieTargets::judged(h, today, d);
+    let on_day = |h: &TargetHistory, d: NaiveDate| h.as_of(today, d);
     let calorie_history = history_of("calorie_target");
     let (cal_t, protein_t, carbs_t, fat_t, water_t) = (
         on_day(&calorie_history, date),

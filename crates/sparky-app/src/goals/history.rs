@@ -80,6 +80,16 @@ impl TargetHistory {
         }
     }
 
+    /// The target `day` is judged by when today is `today`: the one it had for a day before,
+    /// the active goal's for today and the days ahead.
+    pub(crate) fn as_of(&self, today: NaiveDate, day: NaiveDate) -> Option<Decimal> {
+        if day < today {
+            self.on(day)
+        } else {
+            self.now(day)
+        }
+    }
+
     /// The active goal's target on `day` (for today and the days ahead).
     pub(crate) fn now(&self, day: NaiveDate) -> Option<Decimal> {
         target_on(self.usual, self.weekdays.as_deref(), day)
