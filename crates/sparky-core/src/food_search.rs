@@ -209,16 +209,26 @@ const DISHES: [&str; 3] = ["oatmeal", "porridge", "soda"];
 /// separable fat). Facts of what is eaten most, since the catalog has no popularity.
 const EVERYDAY_KINDS: &[(&str, &str)] = &[
     ("beef", "beef ground"),
-    ("bread", "bread white"),
+    // The sliced loaf, not the toasted slice the catalog lists first.
+    ("bread", "bread white soft"),
     ("cheese", "cheese cheddar"),
     ("chicken", "chicken breast"),
+    ("chips", "snacks potato chips plain salted"),
     ("hot dog", "hotdog"),
+    ("juice", "orange juice"),
     ("cookie", "cookies chocolate chip"),
+    ("oil", "oil olive"),
+    ("pork", "pork loin whole"),
+    ("potato", "potatoes baked flesh skin without salt"),
+    ("salad", "salad vegetable tossed"),
     ("salmon", "salmon atlantic"),
     ("sandwich", "fast foods sandwich"),
+    ("sugar", "sugars granulated"),
     ("tea", "tea black"),
     ("tomato", "tomatoes red"),
+    ("tortilla", "tortillas flour"),
     ("tuna", "tuna light"),
+    ("turkey", "turkey breast meat only roasted"),
     ("wine", "wine table"),
 ];
 

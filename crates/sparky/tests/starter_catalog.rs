@@ -683,9 +683,34 @@ async fn serve_loads_the_catalog_once_and_search_finds_common_foods_first() {
     assert!(lentils.contains("cooked"), "{lentils}");
     let potato = top("potato");
     assert!(
-        potato.starts_with("Potato") && potato.ends_with("raw"),
+        potato.starts_with("Potato") && potato.contains("baked, flesh and skin"),
         "{potato}"
     );
+    // A word alone means its everyday kind, not the catalog's first in the alphabet.
+    for (q, first) in [
+        (
+            "bread",
+            "Bread, white, commercially prepared (includes soft bread crumbs)",
+        ),
+        ("oil", "Oil, olive, salad or cooking"),
+        ("sugar", "Sugars, granulated"),
+        ("juice", "Orange juice, raw"),
+        ("chips", "Snacks, potato chips, plain, salted"),
+        (
+            "salad",
+            "Fast foods, salad, vegetable, tossed, without dressing",
+        ),
+    ] {
+        assert_eq!(top(q), first, "{q}");
+    }
+    for (q, kind) in [
+        ("pork", "Pork, fresh, loin, whole"),
+        ("turkey", "breast, meat only, cooked, roasted"),
+        ("tortilla", "Tortillas, ready-to-bake or -fry, flour"),
+    ] {
+        let found = top(q);
+        assert!(found.contains(kind), "{q}: {found}");
+    }
     assert!(top("chiken").starts_with("Chicken, "), "typo tolerance");
     let found = search(&server, &ann, "chiken brest");
     assert!(

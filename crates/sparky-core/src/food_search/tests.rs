@@ -255,6 +255,15 @@ fn other_names_are_put_as_the_catalog_says_them() {
     assert_eq!(synonym_query("green tea"), None);
     assert!(synonym_query("hot dogs").is_some_and(|s| s.first && s.text == "hotdog"));
     assert_eq!(synonym_query("hot"), None);
+    assert!(
+        synonym_query("potatoes").is_some_and(|s| s.first && s.text.starts_with("potatoes baked"))
+    );
+    assert_eq!(synonym_query("sweet potato"), None);
+    assert_eq!(
+        synonym_query("olive oil"),
+        None,
+        "the words say what is meant"
+    );
 }
 
 #[test]
