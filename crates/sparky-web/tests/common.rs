@@ -338,7 +338,7 @@ pub async fn assert_day_totals_match_diary(app: &TestApp) -> i64 {
         (
             "measurements",
             "SELECT user_id, entry_date, sum(value) FILTER (WHERE type = 'water'),
-                    (array_agg(value ORDER BY measured_at DESC, id DESC) FILTER (WHERE type = 'weight'))[1]
+                    (array_agg(value ORDER BY measured_at DESC, created_at DESC, id DESC) FILTER (WHERE type = 'weight'))[1]
              FROM measurements WHERE type IN ('water', 'weight') GROUP BY user_id, entry_date".to_string(),
             "SELECT user_id, entry_date, water_ml, weight_kg FROM measurement_day_totals".to_string(),
         ),
