@@ -1030,3 +1030,101 @@ async fn a_past_day_has_the_targets_it_had() {
     assert_eq!(today.body["targets"]["calories"], 2000.0, "{}", today.body);
     assert_eq!(today.body["targets"]["protein"], 100.0, "{}", today.body);
 }
+
+/// Weights, water and MET-estimated workouts written, edited and deleted at once on the same
+/// days: the day's water and last weight stay what the measurements say, and every workout's
+/// estimate is the one its day's body weight gives, whichever committed first (a weight change
+/// re-estimates the workouts it can see; a workout estimates with the weight it can see).
+#[tokio::test]
+async fn concurrent_weights_water_and_workouts_keep_totals_and_estimates() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/exercises",
+            &ann,
+            json!({"name": "Eight MET thing", "category": "cardio", "met_value": 8}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let exercise = r.body["id"].as_str().unwrap().to_string();
+    let days = ["2026-10-01", "2026-10-02", "2026-10-03"];
+    let mut weights = Vec::new();
+    for (i, day) in days.iter().enumerate() {
+        let r = app
+            .post(
+                "/api/v1/measurements",
+                &ann,
+                json!({"type": "weight", "value": 70 + i, "unit": "kg", "date": day}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        weights.push(format!(
+            "/api/v1/measurements/{}",
+            r.body["id"].as_str().unwrap()
+        ));
+    }
+
+    let mut posts = Vec::new();
+    for i in 0..30usize {
+        let day = days[i % 3];
+        let (path, body) = match i % 3 {
+            0 => (
+                "/api/v1/measurements",
+                json!({"type": "weight", "value": 60 + i, "unit": "kg", "date": day}),
+            ),
+            1 => (
+                "/api/v1/measurements",
+                json!({"type": "water", "value": 250 + i, "unit": "ml", "date": day}),
+            ),
+            _ => (
+                "/api/v1/workouts",
+                json!({"exercise_id": exercise, "date": day, "duration_minutes": 20 + i}),
+            ),
+        };
+        posts.push(app.post(path, &ann, body));
+    }
+    let edits = weights[..2]
+        .iter()
+        .map(|path| app.put(path, &ann, json!({"value": 95, "unit": "kg"})));
+    let delete = app.delete(&weights[2], &ann);
+    let (posts, edits, delete) = futures::future::join3(
+        futures::future::join_all(posts),
+        futures::future::join_all(edits),
+        delete,
+    )
+    .await;
+    for r in posts {
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    for r in edits {
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    assert_eq!(delete.status, StatusCode::NO_CONTENT, "{:?}", delete.body);
+
+    common::assert_day_totals_match_diary(&app).await;
+    let owner = app.db.owner_client().await;
+    let wrong: i64 = owner
+        .query_one(
+            "SELECT count(*) FROM exercise_diary d
+             WHERE d.calories_source = 'met' AND d.calories_burned IS DISTINCT FROM
+                   public.workout_calories_estimate(d.user_id, d.entry_date, d.met_value, d.duration_minutes)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let estimated: i64 = owner
+        .query_one(
+            "SELECT count(*) FROM exercise_diary WHERE calories_source = 'met'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        (wrong, estimated),
+        (0, 10),
+        "workouts estimated with a stale weight"
+    );
+}
