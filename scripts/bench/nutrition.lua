@@ -6,6 +6,7 @@
 --        diary-post POST /api/v1/diary, a random food, meal and date
 --        search     GET /api/v1/foods?q=QUERY (QUERY already URL-encoded)
 --        summary    GET /api/v1/summary?from=FIRST&to=LAST (every date in the config: a year)
+--        day        GET /api/v1/summary/{random date} (the day summary behind Today)
 -- CONFIG_FILE has one "key value" pair a line:
 --        cookie <sparky_session value>   (one or more; rotated at random per request)
 --        date   <YYYY-MM-DD>             (one or more)
@@ -37,7 +38,7 @@ function init(args)
     f:close()
     query = args[3]
     assert(#cookies > 0, "no cookies in the config file")
-    if mode == "diary-get" or mode == "diary-post" then assert(#dates > 0, "no dates") end
+    if mode == "diary-get" or mode == "diary-post" or mode == "day" then assert(#dates > 0, "no dates") end
     if mode == "diary-post" then assert(#foods > 0 and origin, "diary-post needs foods and origin") end
     if mode == "search" then assert(query and #query > 0, "search needs a query") end
     if mode == "summary" then
@@ -61,6 +62,8 @@ function request()
             ["Origin"] = origin,
             ["Content-Type"] = "application/json",
         }, body)
+    elseif mode == "day" then
+        return wrk.format("GET", "/api/v1/summary/" .. dates[math.random(#dates)], { ["Cookie"] = cookie })
     elseif mode == "search" then
         return wrk.format("GET", "/api/v1/foods?q=" .. query, { ["Cookie"] = cookie })
     elseif mode == "summary" then

@@ -1,59 +1,27 @@
-//! The daily summary: eaten, burned, remaining against the active targets, water, weight and
-//! the logging streak — for one day, or one row a day for a range of up to 366 days.
-//!
-//! Both read the per-day totals the database keeps with triggers (`diary_day_totals`: food
-//! and exercise; `measurement_day_totals`: water and the day's last weight) in one statement.
-//! The range is the hot path: each day's `eaten` object is passed through as the JSON text the
-//! totals row keeps, and the other numbers are decoded straight to the f64 the API prints
-//! ([`NumericF64`]), so a year costs two index range scans and no decimal arithmetic.
+//! One day's summary: eaten, burned, remaining against the targets the day had, water,
+//! weight, the logging streak and the week's calorie budget.
 
 use chrono::{Days, NaiveDate};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use serde_json::value::RawValue;
 use sparky_core::nutrition::Nutrients;
 use sparky_core::report;
-use sparky_core::units::round_dp;
-use sparky_core::{Amount, Date};
+use sparky_core::Amount;
 use sparky_db::UserTx;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::range::{days_of, RANGE_SQL};
+use super::week::{week_budget, WeekBudget};
+use super::{amount, round2, Remaining, Targets};
 use crate::acting::{Acting, Area, OWNER};
 use crate::error::{AppError, AppResult};
 use crate::goals::history::TargetHistory;
-use crate::nutrients::NumericF64;
 use crate::reads::{Answers, Param, ReadId, Reads};
 
-/// Days a range may span.
-pub const MAX_RANGE_DAYS: i64 = 366;
 /// How far back the streak looks (ten years).
 const MAX_STREAK_DAYS: i32 = 3660;
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Targets {
-    /// kcal
-    pub calories: Option<Amount>,
-    /// g
-    pub protein: Option<Amount>,
-    /// g
-    pub carbohydrates: Option<Amount>,
-    /// g
-    pub fat: Option<Amount>,
-    /// ml
-    pub water: Option<Amount>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Remaining {
-    /// Target − eaten + burned.
-    pub calories: Option<Amount>,
-    pub protein: Option<Amount>,
-    pub carbohydrates: Option<Amount>,
-    pub fat: Option<Amount>,
-    pub water: Option<Amount>,
-}
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DaySummary {
@@ -91,265 +59,6 @@ pub struct DaySummary {
     /// `week_start`); absent without a calorie target.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub week: Option<WeekBudget>,
-}
-
-/// The calorie budget of the week a day is in (Monday to Sunday, or from the owner's
-/// `week_start`): the sum of its days' targets against what was eaten and burned from its
-/// first day up to that day.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct WeekBudget {
-    /// The week's first day (a Monday unless `week_start` says otherwise).
-    pub from: NaiveDate,
-    /// Its last day.
-    pub to: NaiveDate,
-    /// The calorie targets of the days that count added up (each day's own where the target
-    /// differs by day of the week), kcal: the days before this one that have food with known
-    /// calories logged, this day and the days after. A day before with nothing logged (before
-    /// one started using Sparky, or forgotten), or only entries without calories, adds
-    /// nothing, so it does not turn into calories "left".
-    pub budget: Amount,
-    /// How many days the budget counts (1 to 7).
-    pub days_counted: u32,
-    /// kcal eaten from the week's first day to this day.
-    pub eaten: Amount,
-    /// The share of exercise calories that counts (`exercise_eat_back_percent`), from the
-    /// week's first day to this day.
-    pub burned_counted: Amount,
-    /// budget − eaten + burned_counted: what the rest of the week may still have.
-    pub remaining: Amount,
-    /// Days of the week after this one (0 on its last day).
-    pub days_after: u32,
-}
-
-/// The budget of the week from `from` (the owner's first day of the week) that holds
-/// `date`, or `None` when a day of the week has no calorie target. `logged` says whether a day
-/// before `date` has food logged (only those of the days before count).
-fn week_budget(
-    date: NaiveDate,
-    from: NaiveDate,
-    target_of: impl Fn(NaiveDate) -> Option<Decimal>,
-    logged: impl Fn(NaiveDate) -> bool,
-    eaten: Decimal,
-    burned_counted: Decimal,
-) -> Option<WeekBudget> {
-    let to = from + Days::new(6);
-    // Days outside the dates Sparky keeps cannot be logged: not counted (the week of
-    // 2199-12-31 counted five days of 2200).
-    let counted: Vec<NaiveDate> = from
-        .iter_days()
-        .take(7)
-        .filter(|d| *d >= sparky_core::values::min_date() && *d <= sparky_core::values::max_date())
-        .filter(|d| *d >= date || logged(*d))
-        .collect();
-    let budget = counted
-        .iter()
-        .map(|d| target_of(*d))
-        .sum::<Option<Decimal>>()?;
-    Some(WeekBudget {
-        from,
-        to,
-        budget: round2(budget),
-        days_counted: u32::try_from(counted.len()).unwrap_or(7),
-        eaten: round2(eaten),
-        burned_counted: round2(burned_counted),
-        remaining: round2(budget - eaten + burned_counted),
-        days_after: u32::try_from((to.min(sparky_core::values::max_date()) - date).num_days())
-            .unwrap_or(0),
-    })
-}
-
-/// One day of a range.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SummaryRow {
-    pub date: NaiveDate,
-    /// The day's nutrient totals (the JSON the day's totals row keeps, see diary_day_totals).
-    #[schema(value_type = Nutrients)]
-    pub eaten: Box<RawValue>,
-    /// kcal
-    pub burned: f64,
-    /// Null for someone the owner does not share measurements with (unknown, not 0).
-    pub water_ml: Option<f64>,
-    pub weight_kg: Option<f64>,
-    pub entries: i64,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RangeSummary {
-    pub user_id: Uuid,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    /// One row per day, `from` to `to`: at most 366.
-    #[schema(max_items = 366)]
-    pub days: Vec<SummaryRow>,
-}
-
-impl RangeSummary {
-    /// A close guess of the JSON's length, so it is written into one buffer.
-    pub fn json_size_hint(&self) -> usize {
-        160 + self.days.len() * 320
-    }
-}
-
-/// A validated range.
-#[derive(Debug, Clone, Copy)]
-pub struct Range {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-}
-
-impl Range {
-    pub fn parse(from: Date, to: Date) -> AppResult<Range> {
-        let (from, to) = (from.get(), to.get());
-        if to < from {
-            return Err(AppError::invalid("to", "must not be before from"));
-        }
-        if (to - from).num_days() >= MAX_RANGE_DAYS {
-            return Err(AppError::invalid("to", "a range spans at most 366 days"));
-        }
-        Ok(Range { from, to })
-    }
-}
-
-/// One statement for any span of days: index range scans of the per-day totals kept by
-/// triggers (two tables because different family grants may read them), merged on the day,
-/// one row per day with data, which `days_of` lays onto the calendar; plus one last row (no
-/// day) naming the user.
-static RANGE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!(
-        "WITH who AS (SELECT coalesce($1::uuid, auth.uid()) AS id),
-     d AS (SELECT entry_date, entries, burned, eaten_json FROM diary_day_totals
-           WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3),
-     m AS (SELECT entry_date, water_ml, weight_kg FROM measurement_day_totals
-           WHERE user_id = (SELECT id FROM who) AND entry_date BETWEEN $2 AND $3)
-     SELECT coalesce(d.entry_date, m.entry_date) AS day, d.entries::bigint AS entries,
-            d.burned, m.water_ml, m.weight_kg, d.eaten_json, NULL::uuid AS uid,
-            NULL::boolean AS measurements_visible
-     FROM d FULL JOIN m ON m.entry_date = d.entry_date
-     UNION ALL
-     SELECT NULL, NULL, NULL, NULL, NULL, NULL, (SELECT id FROM who), {}",
-        Area::Measurements.visible_sql("(SELECT id FROM who)")
-    )
-});
-
-/// Lays the tagged rows of [`RANGE_SQL`] onto the days `from..=to`: (user id, one row a day).
-fn days_of(
-    rows: &[tokio_postgres::Row],
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<(Uuid, Vec<SummaryRow>)> {
-    let bad_json = |_| AppError::internal("day totals: eaten_json is not JSON");
-    let mut days: Vec<SummaryRow> = from
-        .iter_days()
-        .take_while(|d| *d <= to)
-        .map(|date| {
-            Ok(SummaryRow {
-                date,
-                eaten: RawValue::from_string("{}".to_string()).map_err(bad_json)?,
-                burned: 0.0,
-                water_ml: Some(0.0),
-                weight_kg: None,
-                entries: 0,
-            })
-        })
-        .collect::<AppResult<_>>()?;
-    let mut user_id = None;
-    let mut water_visible = true;
-    for r in rows {
-        let Some(day) = r.get::<_, Option<NaiveDate>>(0) else {
-            user_id = r.get::<_, Option<Uuid>>(6);
-            water_visible = r.get::<_, Option<bool>>(7) == Some(true);
-            continue;
-        };
-        let Some(row) = usize::try_from((day - from).num_days())
-            .ok()
-            .and_then(|i| days.get_mut(i))
-        else {
-            continue;
-        };
-        let numeric = |i: usize| r.get::<_, Option<NumericF64>>(i).map(|n| n.0);
-        row.entries = r.get::<_, Option<i64>>(1).unwrap_or(0);
-        row.burned = numeric(2).unwrap_or(0.0);
-        row.water_ml = Some(numeric(3).unwrap_or(0.0));
-        row.weight_kg = numeric(4);
-        if let Some(json) = r.get::<_, Option<String>>(5) {
-            // Written by the database from NUMERIC columns; checked as JSON all the same.
-            row.eaten = RawValue::from_string(json).map_err(bad_json)?;
-        }
-    }
-    let user_id = user_id.ok_or_else(|| AppError::internal("range summary: no user row"))?;
-    if !water_visible {
-        for day in &mut days {
-            day.water_ml = None;
-        }
-    }
-    Ok((user_id, days))
-}
-
-/// One row a day for `range`, as part of a larger transaction.
-pub async fn range(tx: &mut UserTx, acting: Acting, range: Range) -> AppResult<RangeSummary> {
-    acting.ensure_visible(tx, Area::Diary).await?;
-    let rows = tx
-        .query(RANGE_SQL.as_str(), &[&acting.owner, &range.from, &range.to])
-        .await?;
-    range_from_rows(&rows, range)
-}
-
-/// [`range`]'s read, planned (see [`crate::reads`]); the caller has checked that the owner's
-/// diary is visible.
-pub struct RangePlan {
-    range: Range,
-    rows: ReadId,
-}
-
-pub fn plan_range(reads: &mut Reads, acting: Acting, range: Range) -> RangePlan {
-    let params: Vec<Param> = vec![
-        Box::new(acting.owner),
-        Box::new(range.from),
-        Box::new(range.to),
-    ];
-    RangePlan {
-        rows: reads.add(RANGE_SQL.as_str(), params),
-        range,
-    }
-}
-
-impl RangePlan {
-    pub fn finish(self, answers: &mut Answers) -> AppResult<RangeSummary> {
-        range_from_rows(&answers.take(self.rows)?, self.range)
-    }
-}
-
-/// One row a day for `range`, and the end of the transaction: for your own data the query and
-/// its commit are one round trip (with authentication too when it is the first statement).
-pub async fn range_and_commit(
-    mut tx: UserTx,
-    acting: Acting,
-    range: Range,
-) -> AppResult<RangeSummary> {
-    acting.ensure_visible(&mut tx, Area::Diary).await?;
-    let rows = tx
-        .query_and_commit(RANGE_SQL.as_str(), &[&acting.owner, &range.from, &range.to])
-        .await?;
-    range_from_rows(&rows, range)
-}
-
-fn range_from_rows(rows: &[tokio_postgres::Row], range: Range) -> AppResult<RangeSummary> {
-    let (user_id, days) = days_of(rows, range.from, range.to)?;
-    Ok(RangeSummary {
-        user_id,
-        from: range.from,
-        to: range.to,
-        days,
-    })
-}
-
-/// An f64 the database printed from a NUMERIC, as the exact amount it was.
-fn amount(x: f64) -> Amount {
-    Amount::from_f64(x).unwrap_or_default()
-}
-
-fn round2(d: Decimal) -> Amount {
-    Amount(round_dp(d, 2).normalize())
 }
 
 /// One day: eaten (with the nutrients only some entries know), burned, remaining against the
