@@ -305,6 +305,8 @@
     var button = form.querySelector("button[type=submit]");
     var status = form.querySelector("[data-import-status]");
     if (!input.files || !input.files.length) { input.focus(); return; }
+    // A message the page came with (an import sent without the script) is out of date now.
+    form.querySelectorAll(".form-error").forEach(function (p) { p.remove(); });
     status.textContent = button.getAttribute("data-busy");
     button.disabled = true;
     fetch("/api/v1/import", {
@@ -331,6 +333,7 @@
     var confirm = form.querySelector("[data-import-from-confirm]");
     var button = dryRun ? form.querySelector("button[type=submit]") : confirm;
     if (!input.files || !input.files.length) { input.focus(); return; }
+    form.querySelectorAll(".form-error").forEach(function (p) { p.remove(); });
     var label = button.textContent;
     button.textContent = button.getAttribute("data-busy");
     button.disabled = true;

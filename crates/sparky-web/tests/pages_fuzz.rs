@@ -56,6 +56,8 @@ const ROUTES: &[&str] = &[
     "/settings/assistant",
     "/settings/family",
     "/settings/family/{id}/revoke",
+    "/settings/import",
+    "/settings/import-from",
     "/settings/keys",
     "/settings/keys/{id}/revoke",
     "/settings/password",

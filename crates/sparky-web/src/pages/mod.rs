@@ -293,7 +293,51 @@ pub struct Page {
     stale_viewing: Option<StaleViewing>,
 }
 
+/// A [`Page`] whose transaction was ended for a long wait (an upload) that must not hold a
+/// pooled connection; [`Detached::attach`] opens a new one as the same user.
+pub struct Detached {
+    pub who: sparky_db::Identity,
+    csrf: String,
+    t: Messages,
+    viewing: Option<Uuid>,
+    acting: Acting,
+    uri: Uri,
+    htmx: bool,
+    stale_viewing: Option<StaleViewing>,
+}
+
+impl Detached {
+    pub async fn attach(self, app: &AppState) -> Result<Page, PageError> {
+        Ok(Page {
+            tx: app.db.as_identity(self.who).await?,
+            csrf: self.csrf,
+            t: self.t,
+            viewing: self.viewing,
+            acting: self.acting,
+            uri: self.uri,
+            htmx: self.htmx,
+            stale_viewing: self.stale_viewing,
+        })
+    }
+}
+
 impl Page {
+    /// Ends the page's transaction (committing what it read) and keeps the rest.
+    pub async fn detach(mut self) -> Result<Detached, PageError> {
+        let who = self.tx.identity().await?;
+        self.tx.commit().await?;
+        Ok(Detached {
+            who,
+            csrf: self.csrf,
+            t: self.t,
+            viewing: self.viewing,
+            acting: self.acting,
+            uri: self.uri,
+            htmx: self.htmx,
+            stale_viewing: self.stale_viewing,
+        })
+    }
+
     /// The frame: name, preferences (theme, units) and the people who shared with the user.
     pub async fn shell(&mut self, title: &str, nav: &'static str) -> Result<Shell, PageError> {
         let sparky_app::frame::Frame {

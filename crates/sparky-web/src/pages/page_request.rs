@@ -93,6 +93,21 @@ where
 #[derive(Clone)]
 struct CsrfPending(String);
 
+/// For a form body a page reads itself (a multipart upload): the `_csrf` it sent, checked as
+/// [`PageForm`] checks it (a header already checked leaves nothing to check).
+pub fn check_form_token(
+    extensions: &axum::http::Extensions,
+    sent: Option<&str>,
+) -> Result<(), PageError> {
+    match (extensions.get::<CsrfPending>(), sent) {
+        (None, _) => Ok(()),
+        (Some(_), None) => Err(PageError::Forbidden),
+        // The origin was checked (Page): a token of an earlier session's page.
+        (Some(CsrfPending(expected)), Some(sent)) if sent != expected => Err(PageError::StaleForm),
+        (Some(_), Some(_)) => Ok(()),
+    }
+}
+
 /// Whose data the request acts on (the "viewing as" cookie as it came), for PageForm to hold a
 /// form's `_for` against.
 #[derive(Clone, Copy)]

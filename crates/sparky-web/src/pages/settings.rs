@@ -1,9 +1,11 @@
 //! Settings (the "More" tab), always the signed-in user's own: profile and preferences here;
 //! password, sessions and API keys in [`security`]; family access in [`family`]; the
-//! assistant's provider in [`assistant`].
+//! assistant's provider in [`assistant`]; the no-script import forms of Your data in
+//! [`imports`].
 
 mod assistant;
 mod family;
+mod imports;
 mod security;
 
 use askama::Template;
@@ -33,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .merge(security::routes())
         .merge(family::routes())
         .merge(assistant::routes())
+        .merge(imports::routes())
 }
 
 /// The frame of a settings page: the user's own units whoever's data the other pages show.
@@ -80,6 +83,37 @@ struct SettingsPage {
     height_unit: &'static str,
     eat_back: String,
     week_starts: Vec<Opt>,
+    data: DataResult,
+}
+
+/// What an import sent without JavaScript came to, for the Your data card; the other-app
+/// form keeps its choices.
+#[derive(Default)]
+struct DataResult {
+    /// The archive form's message: imported, or why not.
+    archive: Option<String>,
+    archive_error: Option<String>,
+    kind: String,
+    target: String,
+    map: String,
+    /// The other-app form's outcome: the preview's lines.
+    from: Vec<String>,
+    /// Why the other-app form's file was refused.
+    from_error: Option<String>,
+    notes: Vec<String>,
+    skipped: Vec<String>,
+    /// A check found rows to add: the file is to be chosen again and imported.
+    checked: bool,
+}
+
+impl DataResult {
+    fn kind_is(&self, kind: &str) -> bool {
+        self.kind == kind || (self.kind.is_empty() && kind == "mfp")
+    }
+
+    fn target_is(&self, target: &str) -> bool {
+        self.target == target || (self.target.is_empty() && target == "diary")
+    }
 }
 
 fn render(
@@ -104,6 +138,7 @@ fn render(
         height_unit: if shell.units.imperial() { "in" } else { "cm" },
         eat_back: prefs.exercise_eat_back_percent,
         week_starts: options(&t, "weekday", Weekday::NAMES, &prefs.week_start),
+        data: DataResult::default(),
         shell,
         p,
         errors,

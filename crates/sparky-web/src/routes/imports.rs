@@ -267,23 +267,7 @@ async fn import_file(
     ApiQuery(params): ApiQuery<ImportParams>,
     req: Request,
 ) -> ApiResult<ApiJson<ImportPreview>> {
-    let source = match kind {
-        ImportKind::Mfp => Source::Mfp,
-        ImportKind::Cronometer => Source::Cronometer,
-        ImportKind::AppleHealth => Source::AppleHealth,
-        ImportKind::Csv => Source::Csv,
-        ImportKind::Strong => Source::Strong,
-        ImportKind::Hevy => Source::Hevy,
-        ImportKind::Fitnotes => Source::FitNotes,
-        ImportKind::Macrofactor => Source::MacroFactor,
-    };
-    let options = params.options()?;
-    if matches!(source, Source::Csv) && options.target.is_none() {
-        return Err(ApiError::invalid(
-            "target",
-            "say what the rows are: foods, diary, measurements or workouts",
-        ));
-    }
+    let file = ExportFile::new(kind, &params, "body")?;
     // The body arrives without holding a database connection (or an open transaction): a slow
     // upload must not take a pooled connection from other requests.
     let who = tx.identity().await?;
@@ -295,20 +279,79 @@ async fn import_file(
     if body.is_empty() {
         return Err(ApiError::invalid("body", "is empty: send the export file"));
     }
-    let _turn = import_turn(&app).await?;
-    let parsed =
-        tokio::task::spawn_blocking(move || sparky_import::parse_bytes(source, &body, &options))
-            .await
-            .map_err(|_| ApiError::internal())?
-            .map_err(|e| imports::file_error("body", e))?;
     let dry_run = params.dry_run.unwrap_or(false);
-    let mut tx = app.db.as_identity(who).await?;
-    tx.set_statement_timeout(app.config.import_statement_timeout);
-    let preview = imports::run(&mut tx, source, parsed, dry_run).await?;
-    if dry_run {
-        tx.rollback().await?;
-    } else {
-        tx.commit().await?;
+    Ok(ApiJson(file.import(&app, who, body, dry_run).await?))
+}
+
+/// Another app's export file, read (within the upload budget) and about to be imported.
+pub(crate) struct ExportFile {
+    pub(crate) source: Source,
+    pub(crate) options: Options,
+    /// The field a file that cannot be read is reported against.
+    pub(crate) field: &'static str,
+}
+
+impl ExportFile {
+    /// The file's kind and reading options as the request gives them (a CSV must say what
+    /// its rows are).
+    pub(crate) fn new(
+        kind: ImportKind,
+        params: &ImportParams,
+        field: &'static str,
+    ) -> ApiResult<ExportFile> {
+        let source = match kind {
+            ImportKind::Mfp => Source::Mfp,
+            ImportKind::Cronometer => Source::Cronometer,
+            ImportKind::AppleHealth => Source::AppleHealth,
+            ImportKind::Csv => Source::Csv,
+            ImportKind::Strong => Source::Strong,
+            ImportKind::Hevy => Source::Hevy,
+            ImportKind::Fitnotes => Source::FitNotes,
+            ImportKind::Macrofactor => Source::MacroFactor,
+        };
+        let options = params.options()?;
+        if matches!(source, Source::Csv) && options.target.is_none() {
+            return Err(ApiError::invalid(
+                "target",
+                "say what the rows are: foods, diary, measurements or workouts",
+            ));
+        }
+        Ok(ExportFile {
+            source,
+            options,
+            field,
+        })
     }
-    Ok(ApiJson(preview))
+
+    /// Parses the file when an import turn is free and imports it into `who`'s account in
+    /// one transaction (rolled back for a dry run): the API's and the Settings page's import.
+    pub(crate) async fn import(
+        self,
+        app: &AppState,
+        who: sparky_db::Identity,
+        bytes: bytes::Bytes,
+        dry_run: bool,
+    ) -> ApiResult<ImportPreview> {
+        let ExportFile {
+            source,
+            options,
+            field,
+        } = self;
+        let _turn = import_turn(app).await?;
+        let parsed = tokio::task::spawn_blocking(move || {
+            sparky_import::parse_bytes(source, &bytes, &options)
+        })
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| imports::file_error(field, e))?;
+        let mut tx = app.db.as_identity(who).await?;
+        tx.set_statement_timeout(app.config.import_statement_timeout);
+        let preview = imports::run(&mut tx, source, parsed, dry_run).await?;
+        if dry_run {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(preview)
+    }
 }

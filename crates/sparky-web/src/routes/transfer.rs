@@ -154,19 +154,29 @@ async fn import_archive(
             "send the archive as the body with `Content-Type: application/gzip`",
         ));
     }
-    let limit = app.config.max_import_body_bytes;
     let super::imports::Upload {
         bytes: body,
         room: _room,
     } = super::imports::read_upload(&app, req).await?;
+    Ok(ApiJson(archive_into_account(&app, who, body).await?))
+}
+
+/// Imports an archive already read (within the upload budget) into `who`'s account, in one
+/// transaction, when an import turn is free: the API's and the Settings page's import.
+pub(crate) async fn archive_into_account(
+    app: &AppState,
+    who: sparky_db::Identity,
+    archive: bytes::Bytes,
+) -> ApiResult<ImportReport> {
     let options = ImportOptions {
-        max_uncompressed: (limit as u64).saturating_mul(UNCOMPRESSED_FACTOR),
-        statement_timeout: timeout(&app),
+        max_uncompressed: (app.config.max_import_body_bytes as u64)
+            .saturating_mul(UNCOMPRESSED_FACTOR),
+        statement_timeout: timeout(app),
         assistant: app.assistant.clone(),
     };
-    let _turn = super::imports::import_turn(&app).await?;
+    let _turn = super::imports::import_turn(app).await?;
     let mut tx = app.db.as_identity(who).await?;
-    let report = transfer::import(&mut tx, body, &options).await?;
+    let report = transfer::import(&mut tx, archive, &options).await?;
     tx.commit().await?;
-    Ok(ApiJson(report))
+    Ok(report)
 }

@@ -35,3 +35,14 @@ pub async fn submit(
     let token = get(app, page, who).await.csrf();
     kit::post(app, path, who, None, Some(&token), fields).await
 }
+
+/// Posts a `multipart/form-data` form (a file upload) with `fields` and `file`.
+pub async fn post_multipart(
+    app: &TestApp,
+    path: &str,
+    who: &As,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &str, &[u8])>,
+) -> Html {
+    kit::post_multipart(app, path, who, fields, file).await
+}

@@ -136,6 +136,53 @@ pub async fn post(
     done(r).await
 }
 
+/// Posts a `multipart/form-data` form as a browser without JavaScript sends a file upload:
+/// the text `fields`, then `file` as (field name, file name, bytes) when given.
+pub async fn post_multipart(
+    app: &TestApp,
+    path: &str,
+    who: &As,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &str, &[u8])>,
+) -> Html {
+    let boundary = "----sparkytestboundary7MA4YWxkTrZu0gW";
+    let mut body: Vec<u8> = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((name, file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let r = app
+        .client
+        .post(format!("{}{}", app.base, path))
+        .header(header::COOKIE, cookie_of(who, None))
+        .header(header::ORIGIN, app.origin())
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    done(r).await
+}
+
 impl Html {
     /// Whether the response removes the "viewing as" cookie.
     pub fn forgets_viewing(&self) -> bool {
