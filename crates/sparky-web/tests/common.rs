@@ -303,6 +303,16 @@ impl TestApp {
     }
 }
 
+/// A fixture of crates/sparky-import/fixtures (other trackers' export files).
+pub fn import_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../sparky-import/fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
 pub const PASSWORD: &str = "correct horse battery staple";
 
 /// The per-day totals kept by triggers hold exactly what the sources aggregate to, for every

@@ -9,12 +9,7 @@ use serde_json::{json, Value};
 use sparky_web::WebConfig;
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../sparky-import/fixtures")
-            .join(name),
-    )
-    .unwrap()
+    common::import_fixture(name)
 }
 
 async fn send(app: &TestApp, path: &str, key: Option<&str>, body: Vec<u8>) -> (StatusCode, Value) {

@@ -15,12 +15,7 @@ use serde_json::{json, Value};
 use sparky_testkit::hostile::{mutate_bytes, mutate_csv};
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../sparky-import/fixtures")
-            .join(name),
-    )
-    .unwrap()
+    common::import_fixture(name)
 }
 
 async fn key_of(app: &TestApp, email: &str) -> String {

@@ -11,12 +11,7 @@ use reqwest::{header, StatusCode};
 use serde_json::json;
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../sparky-import/fixtures")
-            .join(name),
-    )
-    .unwrap()
+    common::import_fixture(name)
 }
 
 async fn count(app: &TestApp, email: &str, table: &str) -> i64 {

@@ -46,6 +46,11 @@ impl UploadForm {
             .map(String::as_str)
             .unwrap_or_default()
     }
+
+    /// The file, unless none was chosen (a browser sends an empty part then).
+    fn chosen_file(&self) -> Option<Bytes> {
+        self.file.clone().filter(|b| !b.is_empty())
+    }
 }
 
 fn unreadable(e: impl std::fmt::Display) -> ApiError {
@@ -151,19 +156,13 @@ async fn import_archive(
     let detached = page.detach().await?;
     let outcome = match read_form(&app, req, "archive").await? {
         Err(e) => Err(e),
-        Ok(UploadForm { file: None, .. }) => Err(ApiError::invalid(
-            "archive",
-            t.get("settings.import_choose"),
-        )),
-        Ok(UploadForm {
-            file: Some(bytes), ..
-        }) if bytes.is_empty() => Err(ApiError::invalid(
-            "archive",
-            t.get("settings.import_choose"),
-        )),
-        Ok(UploadForm {
-            file: Some(bytes), ..
-        }) => archive_into_account(&app, detached.who, bytes).await,
+        Ok(form) => match form.chosen_file() {
+            None => Err(ApiError::invalid(
+                "archive",
+                t.get("settings.import_choose"),
+            )),
+            Some(bytes) => archive_into_account(&app, detached.who, bytes).await,
+        },
     };
     let (status, data) = match outcome {
         Ok(_) => (
@@ -201,12 +200,9 @@ async fn import_from(
             data.map = form.text("map").to_string();
             let dry_run = form.text("action") != "import";
             data.checked = dry_run;
-            match (export_file(&form), form.file) {
+            match (export_file(&form), form.chosen_file()) {
                 (Err(e), _) => Err(e),
                 (Ok(_), None) => Err(ApiError::invalid("file", t.get("settings.from_choose"))),
-                (Ok(_), Some(bytes)) if bytes.is_empty() => {
-                    Err(ApiError::invalid("file", t.get("settings.from_choose")))
-                }
                 (Ok(file), Some(bytes)) => file.import(&app, detached.who, bytes, dry_run).await,
             }
         }
