@@ -61,7 +61,7 @@ async fn an_archive_moves_into_a_new_account_without_javascript() {
     let (_, bob) = app.user("bob@example.com").await;
     let settings = get(&app, "/settings", &bob).await;
     assert!(
-        settings.body.contains("action=\"/settings/import\"")
+        settings.body.contains("action=\"/settings/import#data-h\"")
             && settings.body.contains("enctype=\"multipart/form-data\""),
         "the form posts without the script"
     );
