@@ -244,3 +244,34 @@ async fn another_apps_file_is_checked_then_imported_without_javascript() {
         .body
         .contains("value=\"Datum=date;Essen=meal;Kalorien=calories\""));
 }
+
+/// A file above the server's import limit is refused on the page as in the API (413, saying
+/// how to import it on the server instead), nothing is written, and the session goes on.
+#[tokio::test]
+async fn a_file_above_the_import_limit_is_refused_on_the_page() {
+    let app = TestApp::spawn_with(sparky_web::WebConfig {
+        max_import_body_bytes: 4096,
+        ..sparky_web::WebConfig::default()
+    })
+    .await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let csrf = get(&app, "/settings", &ann).await.csrf();
+    let mut big = b"Date,Meal,Calories\n".to_vec();
+    while big.len() < 10_000 {
+        big.extend_from_slice(b"2025-01-15,Lunch,500\n");
+    }
+    let r = post_multipart(
+        &app,
+        "/settings/import-from",
+        &ann,
+        &[("_csrf", &csrf), ("kind", "mfp"), ("action", "import")],
+        Some(("file", "big.csv", &big)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.body.contains("sparky import-from"), "{}", r.body);
+    assert!(r.body.contains("class=\"form-error\""), "{}", r.body);
+    assert_eq!(count(&app, "ann@example.com", "food_diary").await, 0);
+    let after = get(&app, "/settings", &ann).await;
+    assert_eq!(after.status, StatusCode::OK);
+}
