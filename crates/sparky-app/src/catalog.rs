@@ -18,6 +18,12 @@ use crate::error::{AppError, AppResult};
 /// Longest name, brand or source id stored.
 pub const MAX_TEXT: usize = 255;
 
+/// `food_items.source` of the starter catalog's supplement (FoodData Central foods that the
+/// SR24 starter catalog has no equivalent of). Search ranks its foods after SR24's where both
+/// answer a query alike: SR24's come with household measures, most of the supplement's with
+/// 100 g only.
+pub const STARTER_SUPPLEMENT_SOURCE: &str = "usda-fdc-starter";
+
 /// Largest value a `numeric(14,4)` column holds (exclusive): 10^10.
 const MAX_STORED: Decimal = Decimal::from_parts(1_410_065_408, 2, 0, false, 0);
 

@@ -350,6 +350,9 @@ pub struct Relevance {
     stand_in: bool,
     /// The first comma-separated part of the name has a word the query does not mention.
     head_unmentioned: bool,
+    /// From a secondary catalog ([`Relevance::secondary`]): after the primary catalog's foods
+    /// that answer as well so far.
+    secondary: bool,
     /// A comma-separated part with a query word has other words too: "Nuts, almonds" before
     /// "Nuts, almond butter", "Alcoholic beverage, beer" before "Beerwurst, beer salami".
     part_has_more: bool,
@@ -537,6 +540,7 @@ impl Relevance {
                 .any(|(w, _)| STAND_IN_WORDS.contains(w) && !typed(w))
                 || !typed("non") && STAND_IN_PHRASES.iter().any(|p| name_lower.contains(p)),
             head_unmentioned,
+            secondary: false,
             part_has_more,
             plain: Reverse(plain),
             first_plain,
@@ -546,6 +550,15 @@ impl Relevance {
             length: name.chars().count(),
             name: name_lower,
         }
+    }
+
+    /// The food comes from a catalog kept for what the primary one lacks (the starter
+    /// catalog's supplement): where a primary food answers the query as well by tier and head,
+    /// that one first, whatever the finer keys say ("banana": SR's "Bananas, raw" with its
+    /// household measures before a supplement's ripe banana).
+    pub fn secondary(mut self, secondary: bool) -> Self {
+        self.secondary = secondary;
+        self
     }
 }
 

@@ -176,8 +176,9 @@ pub struct ServeArgs {
         default_value_t = 15_000
     )]
     pub idle_in_transaction_timeout_ms: u32,
-    /// Load the starter food catalog built into Sparky (USDA SR24, 7,907 generic foods) into
-    /// the shared catalog on the first start and after an upgrade that changed it.
+    /// Load the starter food catalog built into Sparky (USDA SR24, 7,907 generic foods, and
+    /// 3,935 FoodData Central foods SR24 lacks) into the shared catalog on the first start and
+    /// after an upgrade that changed it.
     #[arg(long, env = "SPARKY_STARTER_CATALOG", default_value_t = true, action = clap::ArgAction::Set)]
     pub starter_catalog: bool,
     /// Trust X-Forwarded-For for the client address (only behind your own reverse proxy).
@@ -332,10 +333,11 @@ pub enum FoodsAction {
     /// by running it again.
     #[command(
         after_help = "FILE is, for --format usda-sr24 (alias starter), optional: without it the starter catalog\n\
-built into Sparky (USDA SR24, 7,907 foods with household measures) is loaded again; with it, a directory\n\
-holding sr24_foods.csv.gz and sr24_portions.csv.gz made by data/fooddata/extract_usda.py (or the foods file\n\
-with the portions file beside it). Foods and servings that changed are updated, the rest is left alone;\n\
-one transaction.\n\
+built into Sparky (USDA SR24, 7,907 foods with household measures, then its supplement of 3,935\n\
+FoodData Central foods SR24 lacks) is loaded again; with it, a directory holding sr24_foods.csv.gz and\n\
+sr24_portions.csv.gz made by data/fooddata/extract_usda.py (or the foods file with the portions file\n\
+beside it). Foods and servings that changed are updated, the rest is left alone; one transaction per\n\
+data set.\n\
 For --format openfoodfacts, the CSV (tab-separated) or JSONL export, optionally gzip-compressed;\n\
 for --format usda-fdc, the unzipped CSV download directory (food.csv, food_nutrient.csv, nutrient.csv,\n\
 optionally branded_food.csv). Each batch is one transaction: an interrupted import keeps its finished batches."

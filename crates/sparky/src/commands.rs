@@ -395,28 +395,37 @@ async fn foods_command(db: &DbArgs, action: FoodsAction) -> anyhow::Result<ExitC
             ..
         } => {
             // Read and check the data before touching (or starting) the database.
-            let started = std::time::Instant::now();
             let (data, stamp) = match &path {
-                None => (
-                    starter_catalog::Dataset::built_in()?,
-                    starter_catalog::Stamp::Always,
-                ),
+                None => {
+                    let sr24 = starter_catalog::Dataset::built_in()?;
+                    let supplement = starter_catalog::Dataset::built_in_supplement(&sr24)?;
+                    (vec![sr24, supplement], starter_catalog::Stamp::Always)
+                }
                 Some(path) => {
                     let (foods, portions) = starter_catalog::files_at(path)?;
                     (
-                        starter_catalog::read_files(&foods, &portions)?,
+                        vec![starter_catalog::read_files(&foods, &portions)?],
                         starter_catalog::Stamp::Never,
                     )
                 }
             };
-            let summary = with_database(db, async |located| {
+            let lines = with_database(db, async |located| {
                 let mut client = sparky_db::connect(&located.owner).await?;
                 food_import::check_schema(&client).await?;
-                starter_catalog::load(&mut client, &data, stamp).await
+                let mut lines = Vec::new();
+                for data in &data {
+                    let started = std::time::Instant::now();
+                    let summary = starter_catalog::load(&mut client, data, stamp)
+                        .await?
+                        .expect("loads unless IfChanged");
+                    lines.push(summary.line(started.elapsed().as_secs_f64()));
+                }
+                anyhow::Ok(lines)
             })
-            .await?
-            .expect("loads unless IfChanged");
-            println!("{}", summary.line(started.elapsed().as_secs_f64()));
+            .await?;
+            for line in lines {
+                println!("{line}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         FoodsAction::Import {

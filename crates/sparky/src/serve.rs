@@ -259,8 +259,17 @@ async fn load_starter_catalog(config: sparky_db::PgTarget) {
     }
     .await;
     match result {
-        Ok(Some((summary, seconds))) => tracing::info!("{}", summary.line(seconds)),
-        Ok(None) => tracing::debug!("the starter food catalog is loaded"),
+        Ok(loads) if loads.is_empty() => tracing::debug!("the starter food catalog is loaded"),
+        Ok(loads) => {
+            for load in loads {
+                match load {
+                    Ok((summary, seconds)) => tracing::info!("{}", summary.line(seconds)),
+                    Err(e) => tracing::warn!(
+                        "could not load {e:#}; `sparky foods import --format usda-sr24` retries"
+                    ),
+                }
+            }
+        }
         Err(e) => tracing::warn!(
             "could not load the starter food catalog ({e:#}); \
              `sparky foods import --format usda-sr24` retries"

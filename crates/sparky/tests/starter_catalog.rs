@@ -18,6 +18,13 @@ const FOODS: i64 = 7907;
 /// 7,907 "100 g" servings and 13,817 household measures, less 4 repeats of a food's
 /// (amount, unit).
 const SERVINGS: i64 = 7907 + 13_817 - 4;
+/// The supplement's foods: FoodData Central's 7,311 less those SR24 has or that it lists twice.
+const SUPPLEMENT: i64 = 3935;
+const SUPPLEMENT_LEFT_OUT: i64 = 7311 - SUPPLEMENT;
+/// A "100 g" serving each, and the Foundation foods' named household measures.
+const SUPPLEMENT_SERVINGS: i64 = SUPPLEMENT + 22;
+/// SR Legacy's "undetermined" measures of the foods kept.
+const SUPPLEMENT_UNUSABLE: i64 = 405;
 
 fn sparky(url: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sparky"));
@@ -50,14 +57,23 @@ fn import(url: &str, extra: &[&str]) -> Output {
         .expect("run sparky")
 }
 
-/// The summary line without its duration.
+/// The SR24 summary line without its duration.
 fn summary(out: &Output) -> String {
+    summary_of(out, "starter catalog: ")
+}
+
+/// The supplement's summary line without its duration.
+fn supplement_summary(out: &Output) -> String {
+    summary_of(out, "starter catalog supplement: ")
+}
+
+fn summary_of(out: &Output, start: &str) -> String {
     assert!(out.status.success(), "{}", text(out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout
         .lines()
-        .find(|l| l.starts_with("starter catalog: "))
-        .unwrap_or_else(|| panic!("no summary line in: {}", text(out)));
+        .find(|l| l.starts_with(start))
+        .unwrap_or_else(|| panic!("no {start:?} line in: {}", text(out)));
     line.rsplit_once(" in ").expect("a duration").0.to_string()
 }
 
@@ -142,12 +158,31 @@ async fn import_loads_the_built_in_catalog_once_and_updates_only_what_changed() 
     let url = db.url();
     let owner = db.owner_client().await;
 
+    let first = import(&url, &[]);
     assert_eq!(
-        summary(&import(&url, &[])),
+        summary(&first),
         format!(
             "starter catalog: {FOODS} foods with {SERVINGS} servings: {FOODS} added, 0 updated, \
              0 unchanged (4 unusable household measures left out)"
         )
+    );
+    // Then the supplement, less what SR24 has.
+    assert_eq!(
+        supplement_summary(&first),
+        format!(
+            "starter catalog supplement: {SUPPLEMENT} foods with {SUPPLEMENT_SERVINGS} servings: \
+             {SUPPLEMENT} added, 0 updated, 0 unchanged ({SUPPLEMENT_LEFT_OUT} foods that repeat the \
+             starter catalog's or their own and {SUPPLEMENT_UNUSABLE} unusable household measures \
+             left out)"
+        )
+    );
+    assert_eq!(
+        count(
+            &owner,
+            "SELECT count(*) FROM food_items WHERE source = 'usda-fdc-starter' AND user_id IS NULL"
+        )
+        .await,
+        SUPPLEMENT
     );
     assert_eq!(
         count(
@@ -178,7 +213,11 @@ async fn import_loads_the_built_in_catalog_once_and_updates_only_what_changed() 
         "exactly one default serving per food"
     );
     let stamp = owner
-        .query_one("SELECT checksum, foods, servings FROM catalog_loads", &[])
+        .query_one(
+            "SELECT checksum, foods, servings FROM catalog_loads
+             WHERE dataset = 'usda-sr24 built in'",
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(stamp.get::<_, i32>(1) as i64, FOODS);
@@ -281,16 +320,24 @@ async fn import_loads_the_built_in_catalog_once_and_updates_only_what_changed() 
             .unwrap();
         (r.get(0), r.get(1))
     };
+    let again = sparky(&url)
+        .args(["foods", "import", "--format", "starter"])
+        .output()
+        .unwrap();
     assert_eq!(
-        summary(
-            &sparky(&url)
-                .args(["foods", "import", "--format", "starter"])
-                .output()
-                .unwrap()
-        ),
+        summary(&again),
         format!(
             "starter catalog: {FOODS} foods with {SERVINGS} servings: 0 added, 0 updated, \
              {FOODS} unchanged (4 unusable household measures left out)"
+        )
+    );
+    assert_eq!(
+        supplement_summary(&again),
+        format!(
+            "starter catalog supplement: {SUPPLEMENT} foods with {SUPPLEMENT_SERVINGS} servings: \
+             0 added, 0 updated, {SUPPLEMENT} unchanged ({SUPPLEMENT_LEFT_OUT} foods that repeat the \
+             starter catalog's or their own and {SUPPLEMENT_UNUSABLE} unusable household measures \
+             left out)"
         )
     );
     let after: (String, i64) = {
@@ -376,7 +423,10 @@ async fn import_loads_the_built_in_catalog_once_and_updates_only_what_changed() 
         "100 g is the default without household measures"
     );
     let stamp_after: String = owner
-        .query_one("SELECT checksum FROM catalog_loads", &[])
+        .query_one(
+            "SELECT checksum FROM catalog_loads WHERE dataset = 'usda-sr24 built in'",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
@@ -627,7 +677,42 @@ async fn serve_loads_the_catalog_once_and_search_finds_common_foods_first() {
         .await,
         FOODS
     );
+    let line = server.wait_for("starter catalog supplement: ");
+    assert!(
+        line.contains(&format!("{SUPPLEMENT} added, 0 updated, 0 unchanged")),
+        "{line}"
+    );
     let ann = sign_in(&server, "ann@example.com");
+
+    // What SR24 lacks, the supplement has: dishes, foods added since 2011, renamed ones.
+    for (q, first) in [
+        ("greek yogurt", "Yogurt, Greek, "),
+        ("sushi", "Sushi"),
+        ("green tea", "Tea, hot, leaf, green"),
+        ("oat milk", "Oat milk"),
+        ("almond milk", "Almond milk"),
+        ("kombucha", "Tea, kombucha"),
+        ("pad thai", "Pad Thai"),
+    ] {
+        let found = search(&server, &ann, q);
+        let name = found.first().map(|f| f["name"].as_str().unwrap());
+        assert!(
+            name.is_some_and(|n| n.starts_with(first)),
+            "{q}: {:?}",
+            names(&found)
+        );
+        assert_eq!(found[0]["source"], "usda-fdc-starter", "{q}");
+    }
+    // Where SR24 has the food, its own comes first, with its household measures.
+    let hummus = search(&server, &ann, "hummus");
+    assert_eq!(hummus[0]["source"], "usda-sr", "{:?}", names(&hummus));
+    assert!(
+        names(&hummus)
+            .iter()
+            .any(|n| *n == "Hummus, plain" || *n == "Hummus, flavored"),
+        "{:?}",
+        names(&hummus)
+    );
 
     // What common searches find first.
     for (q, first) in [
@@ -843,7 +928,10 @@ async fn serve_loads_the_catalog_once_and_search_finds_common_foods_first() {
 
     // The next start finds it loaded and writes nothing.
     let loaded_at: String = owner
-        .query_one("SELECT updated_at::text FROM catalog_loads", &[])
+        .query_one(
+            "SELECT string_agg(updated_at::text, ' ' ORDER BY dataset) FROM catalog_loads",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
@@ -852,7 +940,10 @@ async fn serve_loads_the_catalog_once_and_search_finds_common_foods_first() {
     assert!(!server.log.lock().unwrap().contains(" servings: "));
     server.terminate();
     let again: String = owner
-        .query_one("SELECT updated_at::text FROM catalog_loads", &[])
+        .query_one(
+            "SELECT string_agg(updated_at::text, ' ' ORDER BY dataset) FROM catalog_loads",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);

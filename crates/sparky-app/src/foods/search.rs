@@ -8,6 +8,7 @@ use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use super::{attach_servings, food_from_row, Food};
+use crate::catalog::STARTER_SUPPLEMENT_SOURCE;
 use crate::error::{AppError, AppResult};
 use crate::paging::{Cursor, LimitBounds, Page, PageRequest};
 
@@ -107,7 +108,8 @@ fn rank(
     let mut keyed: Vec<_> = rows
         .into_iter()
         .map(|r| {
-            let relevance = food_search::Relevance::of(query, r.get("name"), r.get("brand"));
+            let relevance = food_search::Relevance::of(query, r.get("name"), r.get("brand"))
+                .secondary(r.get::<_, Option<&str>>("source") == Some(STARTER_SUPPLEMENT_SOURCE));
             let recent: Option<i32> = r.get("recent_rank");
             let id: Uuid = r.get("id");
             (

@@ -293,3 +293,24 @@ fn a_non_alcoholic_or_non_dairy_stand_in_comes_after_unless_asked_for() {
     assert_eq!(ranked("wine", &names)[0], names[1]);
     assert_eq!(ranked("non alcoholic wine", &names)[0], names[0]);
 }
+
+/// A secondary catalog's food comes after a primary one that answers as well by tier and head,
+/// even where finer keys would put it first; it still wins where it answers better.
+#[test]
+fn a_secondary_catalog_comes_after_the_primary_one() {
+    let q = Query::parse("banana");
+    let primary = Relevance::of(&q, "Bananas, raw", None);
+    let supplement = Relevance::of(&q, "Banana, raw", None);
+    assert!(supplement < primary, "shorter name first among equals");
+    let supplement = supplement.secondary(true);
+    assert!(primary < supplement, "the primary catalog's banana first");
+    // A better tier or head still wins: "greek yogurt" is all in the supplement's name.
+    let q = Query::parse("greek yogurt");
+    let primary = Relevance::of(&q, "Yogurt, plain, whole milk", None);
+    let supplement = Relevance::of(&q, "Yogurt, Greek, plain, whole milk", None).secondary(true);
+    assert!(supplement < primary);
+    let q = Query::parse("oat milk");
+    let primary = Relevance::of(&q, "Cereals, oats, instant, prepared with milk", None);
+    let supplement = Relevance::of(&q, "Oat milk", None).secondary(true);
+    assert!(supplement < primary, "the head names what was typed");
+}

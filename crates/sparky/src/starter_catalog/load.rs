@@ -6,25 +6,36 @@ use anyhow::Context;
 use tokio_postgres::Client;
 
 use super::files::built_in_checksum;
-use super::{Dataset, BUILT_IN, NUTRIENTS, SOURCE};
+use super::{Dataset, Kind, NUTRIENTS};
 use crate::food_import::{copy_in, put_decimal, put_text};
 
 /// What a load did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoadSummary {
+    pub kind: Kind,
     pub foods: u64,
     pub servings: u64,
     pub added: u64,
     pub updated: u64,
     pub unchanged: u64,
     pub skipped_portions: u64,
+    /// Foods of the files left out (the supplement's that SR24 has).
+    pub skipped_foods: u64,
 }
 
 impl LoadSummary {
     pub fn line(&self, seconds: f64) -> String {
+        let left_out = match self.kind {
+            Kind::Sr24 => String::new(),
+            Kind::Supplement => format!(
+                "{} foods that repeat the starter catalog's or their own and ",
+                self.skipped_foods
+            ),
+        };
         format!(
-            "starter catalog: {} foods with {} servings: {} added, {} updated, {} unchanged \
-             ({} unusable household measures left out) in {seconds:.1} s",
+            "{}: {} foods with {} servings: {} added, {} updated, {} unchanged \
+             ({left_out}{} unusable household measures left out) in {seconds:.1} s",
+            self.kind.label(),
             self.foods,
             self.servings,
             self.added,
@@ -35,28 +46,57 @@ impl LoadSummary {
     }
 }
 
-/// On start: loads the built-in catalog unless this very copy was loaded before. `None` when
-/// there was nothing to do (one query).
-pub async fn ensure_loaded(client: &mut Client) -> anyhow::Result<Option<(LoadSummary, f64)>> {
-    let started = Instant::now();
-    let checksum = built_in_checksum();
-    if loaded_checksum(client).await?.as_deref() == Some(checksum.as_str()) {
-        return Ok(None);
+/// On start: loads each built-in data set (SR24, then the supplement) unless this very copy
+/// was loaded before, each in its own transaction, so one failing leaves the other loaded.
+/// What each load did or why it failed; empty when there was nothing to do (one query).
+pub async fn ensure_loaded(
+    client: &mut Client,
+) -> anyhow::Result<Vec<anyhow::Result<(LoadSummary, f64)>>> {
+    let loaded = loaded_checksums(client).await?;
+    let is_current = |kind: Kind| {
+        loaded
+            .iter()
+            .any(|(d, c)| d == kind.built_in_name() && *c == built_in_checksum(kind))
+    };
+    let mut done = Vec::new();
+    if is_current(Kind::Sr24) && is_current(Kind::Supplement) {
+        return Ok(done);
     }
-    let data = Dataset::built_in()?;
-    let summary = load(client, &data, Stamp::IfChanged).await?;
-    Ok(summary.map(|s| (s, started.elapsed().as_secs_f64())))
+    let sr24 = Dataset::built_in()?;
+    for kind in [Kind::Sr24, Kind::Supplement] {
+        if is_current(kind) {
+            continue;
+        }
+        let started = Instant::now();
+        let result = async {
+            let data = match kind {
+                Kind::Sr24 => None,
+                Kind::Supplement => Some(Dataset::built_in_supplement(&sr24)?),
+            };
+            load(client, data.as_ref().unwrap_or(&sr24), Stamp::IfChanged).await
+        }
+        .await;
+        match result {
+            Ok(Some(s)) => done.push(Ok((s, started.elapsed().as_secs_f64()))),
+            Ok(None) => {}
+            Err(e) => done.push(Err(e.context(format!("the {}", kind.label())))),
+        }
+    }
+    Ok(done)
 }
 
-async fn loaded_checksum(client: &Client) -> anyhow::Result<Option<String>> {
+/// `catalog_loads`' (dataset, checksum) pairs of the built-in data sets.
+async fn loaded_checksums(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
     Ok(client
-        .query_opt(
-            "SELECT checksum FROM catalog_loads WHERE dataset = $1",
-            &[&BUILT_IN],
+        .query(
+            "SELECT dataset, checksum FROM catalog_loads WHERE dataset = ANY($1)",
+            &[&[Kind::Sr24.built_in_name(), Kind::Supplement.built_in_name()].as_slice()],
         )
         .await
         .context("cannot read catalog_loads (is the schema up to date?)")?
-        .map(|r| r.get(0)))
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
 }
 
 /// Whether a load records itself in `catalog_loads` as the built-in copy.
@@ -79,13 +119,13 @@ fn copy_payloads(data: &Dataset) -> (Vec<u8>, Vec<u8>, u64) {
     let mut servings = Vec::with_capacity(data.foods.len() * 400);
     let mut count = 0;
     for f in &data.foods {
-        put_text(&mut foods, Some(&f.ndb));
+        put_text(&mut foods, Some(&f.source_id));
         foods.push(b'\t');
         put_text(&mut foods, Some(&f.name));
         foods.push(b'\n');
         for (seq, s) in f.servings().iter().enumerate() {
             count += 1;
-            put_text(&mut servings, Some(&f.ndb));
+            put_text(&mut servings, Some(&f.source_id));
             servings.extend_from_slice(format!("\t{seq}\t{}\t", s.size).as_bytes());
             put_text(&mut servings, Some(&s.unit));
             servings.push(b'\t');
@@ -118,6 +158,7 @@ pub async fn load(
     };
     let (food_copy, serving_copy, serving_count) = copy_payloads(data);
     let tx = client.transaction().await?;
+    let (source, built_in) = (data.kind.source(), data.kind.built_in_name());
     // Servers starting together: one loads, the others find its stamp.
     tx.execute(
         "SELECT pg_advisory_xact_lock(hashtextextended('sparky:starter-catalog', 0))",
@@ -128,7 +169,7 @@ pub async fn load(
         let current: Option<String> = tx
             .query_opt(
                 "SELECT checksum FROM catalog_loads WHERE dataset = $1",
-                &[&BUILT_IN],
+                &[&built_in],
             )
             .await?
             .map(|r| r.get(0));
@@ -192,7 +233,7 @@ pub async fn load(
              RETURNING id, (xmax = 0) AS is_new
          )
          INSERT INTO starter_touched SELECT id, is_new FROM up",
-        &[&SOURCE],
+        &[&source],
     )
     .await
     .context("merging the foods failed")?;
@@ -207,7 +248,7 @@ pub async fn load(
                ON f.user_id IS NULL AND f.source = $1 AND f.source_id = s.source_id",
             s_cols = NUTRIENTS.map(|n| format!("s.{n}")).join(", ")
         ),
-        &[&SOURCE],
+        &[&source],
     )
     .await
     .context("staging the servings failed")?;
@@ -280,7 +321,7 @@ pub async fn load(
              SET checksum = EXCLUDED.checksum, foods = EXCLUDED.foods,
                  servings = EXCLUDED.servings",
             &[
-                &BUILT_IN,
+                &built_in,
                 &data.checksum,
                 &(foods as i32),
                 &(serving_count as i32),
@@ -298,11 +339,13 @@ pub async fn load(
     tx.commit().await?;
     phase("committed");
     Ok(Some(LoadSummary {
+        kind: data.kind,
         foods,
         servings: serving_count,
         added: added as u64,
         updated: updated as u64,
         unchanged: foods - added as u64 - updated as u64,
         skipped_portions: data.skipped_portions as u64,
+        skipped_foods: data.skipped_foods as u64,
     }))
 }

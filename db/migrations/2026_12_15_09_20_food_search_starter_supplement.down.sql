@@ -1,0 +1,56 @@
+-- The name-prefix candidates from one index again.
+CREATE INDEX IF NOT EXISTS idx_food_items_name_c ON food_items ((lower(name) COLLATE "C")) WHERE user_id IS NULL;
+CREATE OR REPLACE FUNCTION public.food_search_candidates(p_text text, p_name_prefix text, p_name_upper text,
+                                              p_word text, p_word_upper text, p_prefixes text[],
+                                              p_pattern text, p_patterns text[], p_limit integer,
+                                              p_substring boolean, p_fuzzy boolean)
+    RETURNS SETOF uuid
+    LANGUAGE plpgsql
+    STABLE
+    SECURITY DEFINER
+    SET search_path = pg_catalog, public
+    SET pg_trgm.word_similarity_threshold = 0.5
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT c.id FROM (
+        (SELECT f.id FROM food_items f
+         WHERE f.user_id IS NULL
+           AND lower(f.name) COLLATE "C" >= p_name_prefix COLLATE "C"
+           AND lower(f.name) COLLATE "C" < p_name_upper COLLATE "C"
+         ORDER BY lower(f.name) COLLATE "C"
+         LIMIT p_limit)
+        UNION
+        (SELECT w.food_item_id FROM food_search_words w
+         WHERE cardinality(p_prefixes) < 2
+           AND w.word >= p_word AND w.word < p_word_upper
+         ORDER BY w.word, w.food_item_id
+         LIMIT p_limit)
+        UNION
+        (SELECT f.id FROM food_items f
+         WHERE cardinality(p_prefixes) = 2 AND f.user_id IS NULL
+           AND f.search_text LIKE '%' || p_prefixes[1] || '%'
+           AND f.search_text LIKE '%' || p_prefixes[2] || '%'
+         LIMIT p_limit)
+        UNION
+        (SELECT f.id FROM food_items f
+         WHERE cardinality(p_prefixes) >= 3 AND f.user_id IS NULL
+           AND f.search_text LIKE '%' || p_prefixes[1] || '%'
+           AND f.search_text LIKE '%' || p_prefixes[2] || '%'
+           AND f.search_text LIKE '%' || p_prefixes[3] || '%'
+         LIMIT p_limit)
+        UNION
+        (SELECT f.id FROM food_items f
+         WHERE p_substring AND cardinality(p_prefixes) < 2 AND f.user_id IS NULL
+           AND f.search_text LIKE p_pattern
+           AND f.search_text LIKE ALL (p_patterns)
+         LIMIT p_limit)
+        UNION
+        (SELECT f.id FROM food_items f
+         WHERE p_fuzzy AND f.user_id IS NULL AND p_text <% f.search_text
+           AND NOT f.search_text LIKE ALL (p_patterns)
+         LIMIT p_limit)
+    ) c
+    WHERE (SELECT auth.uid()) IS NOT NULL;
+END
+$$;
