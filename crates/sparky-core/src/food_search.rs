@@ -217,6 +217,9 @@ const EVERYDAY_KINDS: &[(&str, &str)] = &[
     ("hot dog", "hotdog"),
     ("juice", "orange juice"),
     ("cookie", "cookies chocolate chip"),
+    // The starter catalog's supplement: breakfast cereal, and fish as a meal, of no one kind.
+    ("cereal", "cereal eat nfs"),
+    ("fish", "fish type baked broiled"),
     ("oil", "oil olive"),
     ("pork", "pork loin whole"),
     ("potato", "potatoes baked flesh skin without salt"),

@@ -693,6 +693,9 @@ async fn serve_loads_the_catalog_once_and_search_finds_common_foods_first() {
         ("almond milk", "Almond milk"),
         ("kombucha", "Tea, kombucha"),
         ("pad thai", "Pad Thai"),
+        // Words alone that mean an everyday kind the supplement has.
+        ("cereal", "Cereal, ready-to-eat, NFS"),
+        ("fish", "Fish, NS as to type, baked or broiled"),
     ] {
         let found = search(&server, &ann, q);
         let name = found.first().map(|f| f["name"].as_str().unwrap());
