@@ -94,6 +94,26 @@ async fn another_apps_export_is_checked_then_imported() {
         )
         .await;
     assert_eq!(shown, "none");
+    // The stylesheet alone (as without the script, which sets `hidden` on a change) shows the
+    // CSV fields only while "Any CSV" is chosen.
+    let displays = cy
+        .js(
+            "var form = document.querySelector('form[data-import-from]');
+             var fields = form.querySelector('[data-csv-only]');
+             var kind = form.querySelector('select[name=kind]');
+             var was = [kind.value, fields.hidden];
+             fields.hidden = false;
+             kind.value = 'strong';
+             var other = getComputedStyle(fields).display;
+             kind.value = 'csv';
+             var csv = getComputedStyle(fields).display;
+             kind.value = was[0];
+             fields.hidden = was[1];
+             return [other, csv];",
+            vec![],
+        )
+        .await;
+    assert_eq!(displays, json!(["none", "block"]));
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../sparky-import/fixtures/strong/strong.csv")
         .canonicalize()
