@@ -217,7 +217,9 @@ const EVERYDAY_KINDS: &[(&str, &str)] = &[
     ("hot dog", "hotdog"),
     ("juice", "orange juice"),
     ("cookie", "cookies chocolate chip"),
-    // The starter catalog's supplement: breakfast cereal, and fish as a meal, of no one kind.
+    // The starter catalog's supplement: a hamburger (not Burger King's menu), breakfast
+    // cereal, and fish as a meal, of no one kind.
+    ("burger", "hamburger nfs"),
     ("cereal", "cereal eat nfs"),
     ("fish", "fish type baked broiled"),
     ("oil", "oil olive"),

@@ -694,6 +694,7 @@ async fn serve_loads_the_catalog_once_and_search_finds_common_foods_first() {
         ("kombucha", "Tea, kombucha"),
         ("pad thai", "Pad Thai"),
         // Words alone that mean an everyday kind the supplement has.
+        ("burger", "Hamburger, NFS"),
         ("cereal", "Cereal, ready-to-eat, NFS"),
         ("fish", "Fish, NS as to type, baked or broiled"),
     ] {
