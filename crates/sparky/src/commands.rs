@@ -409,23 +409,22 @@ async fn foods_command(db: &DbArgs, action: FoodsAction) -> anyhow::Result<ExitC
                     )
                 }
             };
-            let lines = with_database(db, async |located| {
+            with_database(db, async |located| {
                 let mut client = sparky_db::connect(&located.owner).await?;
                 food_import::check_schema(&client).await?;
-                let mut lines = Vec::new();
+                // Each data set is its own transaction: say what each did as it is done, so a
+                // failing second one does not hide that the first was loaded.
                 for data in &data {
                     let started = std::time::Instant::now();
                     let summary = starter_catalog::load(&mut client, data, stamp)
-                        .await?
+                        .await
+                        .with_context(|| format!("loading the {}", data.kind.label()))?
                         .expect("loads unless IfChanged");
-                    lines.push(summary.line(started.elapsed().as_secs_f64()));
+                    println!("{}", summary.line(started.elapsed().as_secs_f64()));
                 }
-                anyhow::Ok(lines)
+                anyhow::Ok(())
             })
             .await?;
-            for line in lines {
-                println!("{line}");
-            }
             Ok(ExitCode::SUCCESS)
         }
         FoodsAction::Import {
