@@ -224,6 +224,10 @@ impl From<DbError> for AppError {
                             None => db.message().to_string(),
                         })
                     }
+                    // auth.require_admin: the caller is not an enabled administrator.
+                    "SPA02" => return AppError::forbidden(db.message().to_string()),
+                    // auth.admin_*: the administrator's own account is changed in Settings.
+                    "SPA03" => return AppError::conflict(db.message().to_string()),
                     "23503" => {
                         let field = db.constraint().unwrap_or("reference");
                         let mut f = FieldErrors::default();

@@ -3,6 +3,7 @@
 //! does as the database owner.
 
 pub mod admin;
+pub mod administer;
 pub mod credentials;
 pub mod limits;
 pub mod sessions;

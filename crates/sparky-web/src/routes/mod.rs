@@ -2,6 +2,7 @@
 //! description through `routes!`, so the document and the router cannot drift apart.
 
 pub mod accounts;
+pub mod admin;
 pub mod api_keys;
 pub mod assistant_photos;
 pub mod chat;
@@ -33,6 +34,7 @@ use crate::AppState;
 pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(accounts::router())
+        .merge(admin::router())
         .merge(api_keys::router())
         .merge(preferences::router())
         .merge(profile::router())

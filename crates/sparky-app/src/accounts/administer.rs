@@ -1,0 +1,198 @@
+//! Account administration by a signed-in administrator (Settings → Accounts and
+//! `/api/v1/admin/accounts`): what `sparky user` does on the server, through the request role.
+//! The database decides who may: reading every account is a policy for enabled
+//! administrators, and each change is an `auth.admin_*` function that refuses anyone else
+//! (migration `2026_12_16_10_00_administer_accounts`).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sparky_core::account::{check_password_for, parse_full_name, Email};
+use sparky_db::UserTx;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::credentials;
+use crate::error::{AppError, AppResult, Validation};
+
+/// More accounts than a household has; the list is one page.
+pub const LIST_LIMIT: i64 = 1000;
+
+/// One account as an administrator sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Account {
+    pub id: Uuid,
+    pub email: String,
+    pub full_name: Option<String>,
+    pub is_admin: bool,
+    /// Disabled accounts cannot sign in and their API keys stop working; their data is kept.
+    pub disabled: bool,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub created_at: Option<DateTime<Utc>>,
+    /// The administrator's own account (changed in Settings, not here).
+    pub is_you: bool,
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "id, email::text, full_name::text, is_admin, disabled_at, created_at, id = auth.uid()";
+
+fn account_from(row: &tokio_postgres::Row) -> Account {
+    let disabled_at: Option<DateTime<Utc>> = row.get(4);
+    Account {
+        id: row.get(0),
+        email: row.get(1),
+        full_name: row.get(2),
+        is_admin: row.get(3),
+        disabled: disabled_at.is_some(),
+        disabled_at,
+        created_at: row.get(5),
+        is_you: row.get(6),
+    }
+}
+
+fn not_admin() -> AppError {
+    AppError::forbidden("only an administrator can manage accounts")
+}
+
+/// Every account, oldest first (at most [`LIST_LIMIT`]); 403 for anyone but an enabled
+/// administrator.
+pub async fn list(tx: &mut UserTx) -> AppResult<Vec<Account>> {
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM users ORDER BY created_at, email LIMIT {LIST_LIMIT}"
+    );
+    if !is_admin(tx).await? {
+        return Err(not_admin());
+    }
+    let rows = tx.query(sql.as_str(), &[]).await?;
+    Ok(rows.iter().map(account_from).collect())
+}
+
+/// Whether the signed-in user is an enabled administrator (the Accounts tab shows then).
+pub async fn is_admin(tx: &mut UserTx) -> AppResult<bool> {
+    Ok(tx.query_one("SELECT auth.is_admin()", &[]).await?.get(0))
+}
+
+async fn get(tx: &mut UserTx, id: Uuid) -> AppResult<Account> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1");
+    tx.query_opt(sql.as_str(), &[&id])
+        .await?
+        .map(|r| account_from(&r))
+        .ok_or(AppError::NotFound("account"))
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccountInput {
+    #[schema(max_length = 254)]
+    pub email: String,
+    /// At least 10 characters, not one of the most common passwords; tell it to the person,
+    /// who can change it in Settings → Security.
+    #[schema(min_length = 10, max_length = 1024)]
+    pub password: String,
+    #[schema(max_length = 255)]
+    pub full_name: String,
+    /// Make the account an administrator too (default false).
+    #[serde(default)]
+    pub is_admin: bool,
+}
+
+/// Creates an account (sign-up rules for the fields, whether or not sign-ups are open).
+pub async fn create(tx: &mut UserTx, input: CreateAccountInput) -> AppResult<Account> {
+    let mut v = Validation::new();
+    let email = Email::parse(&input.email)
+        .map_err(|e| v.add("email", e))
+        .ok();
+    let full_name = parse_full_name(&input.full_name)
+        .map_err(|e| v.add("full_name", e))
+        .ok();
+    if let Err(e) = check_password_for(&input.password, &input.email) {
+        v.add("password", e);
+    }
+    v.finish()?;
+    let (Some(email), Some(full_name)) = (email, full_name) else {
+        return Err(AppError::internal("validated account lost a field"));
+    };
+    // Refuse a non-administrator before the costly hash.
+    if !is_admin(tx).await? {
+        return Err(not_admin());
+    }
+    let hash = credentials::hash_password(input.password).await?;
+    let row = tx
+        .query_one(
+            "SELECT auth.admin_create_account($1, $2, $3, $4)",
+            &[&email.as_str(), &hash, &full_name, &input.is_admin],
+        )
+        .await
+        .map_err(|e| match e.code() {
+            Some("23505") => AppError::conflict("an account with that email already exists"),
+            _ => e.into(),
+        })?;
+    get(tx, row.get(0)).await
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAccountInput {
+    /// true: the account cannot sign in, its sessions end and its API keys stop working (its
+    /// data is kept); false: it can again.
+    pub disabled: Option<bool>,
+    /// Give or take the administrator role (one enabled administrator always stays).
+    pub is_admin: Option<bool>,
+    /// A new password (sign-up rules); the account's sessions end.
+    #[schema(min_length = 10, max_length = 1024)]
+    pub password: Option<String>,
+}
+
+/// What [`update`] did.
+pub struct Updated {
+    pub account: Account,
+    /// Sessions ended by disabling or a new password.
+    pub sessions_ended: i32,
+}
+
+/// Changes another account (or hands over the administrator role of one's own).
+pub async fn update(tx: &mut UserTx, id: Uuid, input: UpdateAccountInput) -> AppResult<Updated> {
+    if input.disabled.is_none() && input.is_admin.is_none() && input.password.is_none() {
+        return Err(AppError::invalid(
+            "body",
+            "name at least one of disabled, is_admin and password",
+        ));
+    }
+    if !is_admin(tx).await? {
+        return Err(not_admin());
+    }
+    let hash = match input.password {
+        Some(password) => {
+            let target = get(tx, id).await?;
+            check_password_for(&password, &target.email)
+                .map_err(|e| AppError::invalid("password", e))?;
+            Some(credentials::hash_password(password).await?)
+        }
+        None => None,
+    };
+    let row = tx
+        .query_one(
+            "SELECT auth.admin_update_account($1, $2, $3, $4)",
+            &[&id, &input.disabled, &input.is_admin, &hash],
+        )
+        .await?;
+    let ended: Option<i32> = row.get(0);
+    let Some(sessions_ended) = ended else {
+        return Err(AppError::NotFound("account"));
+    };
+    Ok(Updated {
+        account: get(tx, id).await?,
+        sessions_ended,
+    })
+}
+
+/// Deletes another account and everything it owns.
+pub async fn delete(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
+    let row = tx
+        .query_one("SELECT auth.admin_delete_account($1)", &[&id])
+        .await?;
+    if row.get::<_, bool>(0) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("account"))
+    }
+}

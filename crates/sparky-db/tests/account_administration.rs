@@ -1,0 +1,230 @@
+//! Account administration through the request role (migration
+//! `2026_12_16_10_00_administer_accounts`): only an enabled administrator reads every account
+//! and calls the `auth.admin_*` functions; everyone else is refused by the database itself.
+
+use sparky_db::{Database, DbError};
+use sparky_testkit::TestDb;
+use uuid::Uuid;
+
+const NOT_ADMIN: &str = "SPA02";
+const OWN_ACCOUNT: &str = "SPA03";
+const LAST_ADMIN: &str = "SPA01";
+
+#[track_caller]
+fn assert_code<T: std::fmt::Debug>(what: &str, code: &str, result: Result<T, DbError>) {
+    match result {
+        Err(e) => assert_eq!(e.code(), Some(code), "{what}: expected {code}, got {e:?}"),
+        Ok(v) => panic!("{what}: expected {code}, but it succeeded with {v:?}"),
+    }
+}
+
+async fn register(db: &Database, email: &str) -> Uuid {
+    let tx = db.anonymous().await.unwrap();
+    let rows = tx
+        .query_and_commit(
+            "SELECT user_id FROM auth.register_user($1, 'hash', 'Name', true)",
+            &[&email],
+        )
+        .await
+        .unwrap();
+    rows[0].get(0)
+}
+
+/// The emails `user` sees in `users`.
+async fn visible(db: &Database, user: Uuid) -> Vec<String> {
+    let mut tx = db.as_user(user).await.unwrap();
+    let rows = tx
+        .query("SELECT email::text FROM users ORDER BY email", &[])
+        .await
+        .unwrap();
+    rows.iter().map(|r| r.get(0)).collect()
+}
+
+async fn call(db: &Database, user: Uuid, sql: &str, id: Uuid) -> Result<u64, DbError> {
+    let mut tx = db.as_user(user).await?;
+    let n = tx.execute(sql, &[&id]).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+#[tokio::test]
+async fn only_an_enabled_administrator_reads_and_changes_other_accounts() {
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner_client().await;
+    let db = test_db.database().await;
+    let ann = register(&db, "ann@example.com").await; // the first: administrator
+    let bob = register(&db, "bob@example.com").await;
+    let cat = register(&db, "cat@example.com").await;
+
+    assert_eq!(
+        visible(&db, ann).await,
+        ["ann@example.com", "bob@example.com", "cat@example.com"]
+    );
+    assert_eq!(visible(&db, bob).await, ["bob@example.com"]);
+
+    let disable = "SELECT auth.admin_update_account($1, true, NULL, NULL)";
+    let promote = "SELECT auth.admin_update_account($1, NULL, true, NULL)";
+    let new_password = "SELECT auth.admin_update_account($1, NULL, NULL, 'new-hash')";
+    let delete = "SELECT auth.admin_delete_account($1)";
+    for (what, sql) in [
+        ("disable", disable),
+        ("promote", promote),
+        ("new password", new_password),
+        ("delete", delete),
+    ] {
+        assert_code(what, NOT_ADMIN, call(&db, bob, sql, cat).await);
+        assert_code(
+            &format!("{what} oneself"),
+            NOT_ADMIN,
+            call(&db, bob, sql, bob).await,
+        );
+    }
+    {
+        let mut tx = db.as_user(bob).await.unwrap();
+        assert_code(
+            "create",
+            NOT_ADMIN,
+            tx.query_one(
+                "SELECT auth.admin_create_account('eve@example.com', 'h', 'Eve', true)",
+                &[],
+            )
+            .await,
+        );
+    }
+    // The request role cannot write the columns directly either.
+    {
+        let mut tx = db.as_user(bob).await.unwrap();
+        assert_code(
+            "bob makes himself administrator",
+            "42501",
+            tx.execute(
+                "UPDATE users SET is_admin = true WHERE id = auth.uid()",
+                &[],
+            )
+            .await,
+        );
+    }
+    let state = |id: Uuid| {
+        let owner = &owner;
+        async move {
+            let r = owner
+                .query_one(
+                    "SELECT is_admin, disabled_at IS NOT NULL, password_hash FROM users WHERE id = $1",
+                    &[&id],
+                )
+                .await
+                .unwrap();
+            (
+                r.get::<_, bool>(0),
+                r.get::<_, bool>(1),
+                r.get::<_, String>(2),
+            )
+        }
+    };
+    assert_eq!(state(cat).await, (false, false, "hash".to_string()));
+
+    // The administrator: another account's sessions end when it is disabled.
+    owner
+        .execute(
+            "INSERT INTO sessions (user_id, token_hash, expires_at) VALUES ($1, 'x', now() + interval '1 day')",
+            &[&cat],
+        )
+        .await
+        .unwrap();
+    let mut tx = db.as_user(ann).await.unwrap();
+    let ended: Option<i32> = tx
+        .query_one(
+            "SELECT auth.admin_update_account($1, true, NULL, NULL)",
+            &[&cat],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    tx.commit().await.unwrap();
+    assert_eq!(ended, Some(1));
+    assert_eq!(state(cat).await, (false, true, "hash".to_string()));
+    let mut tx = db.as_user(ann).await.unwrap();
+    let unknown: Option<i32> = tx
+        .query_one(
+            "SELECT auth.admin_update_account($1, true, NULL, NULL)",
+            &[&Uuid::new_v4()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(unknown, None, "no such account");
+    drop(tx);
+
+    // Her own account is changed in Settings; the last administrator stays.
+    assert_code(
+        "disable herself",
+        OWN_ACCOUNT,
+        call(&db, ann, disable, ann).await,
+    );
+    assert_code(
+        "her password",
+        OWN_ACCOUNT,
+        call(&db, ann, new_password, ann).await,
+    );
+    assert_code(
+        "delete herself",
+        OWN_ACCOUNT,
+        call(&db, ann, delete, ann).await,
+    );
+    assert_code(
+        "demote herself, the last administrator",
+        LAST_ADMIN,
+        call(
+            &db,
+            ann,
+            "SELECT auth.admin_update_account($1, NULL, false, NULL)",
+            ann,
+        )
+        .await,
+    );
+
+    // A disabled administrator is no administrator.
+    call(&db, ann, promote, cat).await.unwrap();
+    assert_eq!(state(cat).await, (true, true, "hash".to_string()));
+    assert_eq!(visible(&db, cat).await, ["cat@example.com"]);
+    assert_code(
+        "disabled cat",
+        NOT_ADMIN,
+        call(&db, cat, disable, bob).await,
+    );
+
+    // Deleting takes everything the account owns.
+    call(&db, ann, delete, bob).await.unwrap();
+    let left: i64 = owner
+        .query_one("SELECT count(*) FROM users WHERE id = $1", &[&bob])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+    let mut tx = db.as_user(ann).await.unwrap();
+    let gone: bool = tx
+        .query_one("SELECT auth.admin_delete_account($1)", &[&bob])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(!gone, "already deleted");
+}
+
+#[tokio::test]
+async fn a_read_only_transaction_changes_nothing() {
+    let test_db = TestDb::new().await;
+    let db = test_db.database().await;
+    let ann = register(&db, "ann@example.com").await;
+    let bob = register(&db, "bob@example.com").await;
+    let mut tx = db.as_user(ann).await.unwrap();
+    tx.execute("SET TRANSACTION READ ONLY", &[]).await.unwrap();
+    assert_code(
+        "disable in a read-only transaction",
+        "25006",
+        tx.execute(
+            "SELECT auth.admin_update_account($1, true, NULL, NULL)",
+            &[&bob],
+        )
+        .await,
+    );
+}

@@ -1,0 +1,95 @@
+//! `/api/v1/admin/accounts`: an administrator lists, creates, disables, enables, promotes and
+//! deletes accounts and sets their passwords (see `sparky_app::accounts::administer`; the
+//! database refuses everyone else with 403).
+
+use axum::http::StatusCode;
+use sparky_app::accounts::administer::{self, Account, CreateAccountInput, UpdateAccountInput};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::Auth;
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiPath};
+use crate::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_accounts, create_account))
+        .routes(routes!(update_account, delete_account))
+}
+
+/// Every account on the server, oldest first (at most 1,000). Administrators only.
+#[utoipa::path(get, path = "/api/v1/admin/accounts", tag = "administration",
+    responses(
+        (status = 200, description = "The accounts", body = Vec<Account>),
+        (status = 403, description = "You are not an administrator", body = ErrorBody),
+    ))]
+async fn list_accounts(Auth { mut tx, .. }: Auth) -> ApiResult<ApiJson<Vec<Account>>> {
+    let accounts = administer::list(&mut tx).await?;
+    tx.commit().await?;
+    Ok(ApiJson(accounts))
+}
+
+/// Create an account, whether or not sign-ups are open. Administrators only.
+#[utoipa::path(post, path = "/api/v1/admin/accounts", tag = "administration",
+    request_body = CreateAccountInput,
+    responses(
+        (status = 201, description = "Created", body = Account),
+        (status = 403, description = "You are not an administrator, or the API key is read-only", body = ErrorBody),
+        (status = 409, description = "An account with that email exists", body = ErrorBody),
+    ))]
+async fn create_account(
+    Auth { mut tx, .. }: Auth,
+    ApiJson(input): ApiJson<CreateAccountInput>,
+) -> ApiResult<(StatusCode, ApiJson<Account>)> {
+    let account = administer::create(&mut tx, input).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %account.id, admin = account.is_admin, "account created by an administrator");
+    Ok((StatusCode::CREATED, ApiJson(account)))
+}
+
+/// Disable or enable an account, give or take the administrator role, or set a new password
+/// (the account's sessions end when it is disabled or its password set). Your own account is
+/// changed in Settings (409), except handing over the role; one enabled administrator always
+/// stays (409). Administrators only.
+#[utoipa::path(patch, path = "/api/v1/admin/accounts/{id}", tag = "administration",
+    params(("id" = Uuid, Path, description = "Account id")),
+    request_body = UpdateAccountInput,
+    responses(
+        (status = 200, description = "Changed", body = Account),
+        (status = 403, description = "You are not an administrator, or the API key is read-only", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 409, description = "Your own account, or the last enabled administrator", body = ErrorBody),
+    ))]
+async fn update_account(
+    Auth { mut tx, .. }: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<UpdateAccountInput>,
+) -> ApiResult<ApiJson<Account>> {
+    let updated = administer::update(&mut tx, id, input).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %id, sessions_ended = updated.sessions_ended, "account changed by an administrator");
+    Ok(ApiJson(updated.account))
+}
+
+/// Delete an account and everything it owns (diaries, foods, measurements, goals, plans,
+/// chats, keys, sessions, family grants); other people's diary entries of its foods keep what
+/// they recorded. Your own account is deleted in Settings (409). Administrators only.
+#[utoipa::path(delete, path = "/api/v1/admin/accounts/{id}", tag = "administration",
+    params(("id" = Uuid, Path, description = "Account id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "You are not an administrator, or the API key is read-only", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 409, description = "Your own account, or the last enabled administrator", body = ErrorBody),
+    ))]
+async fn delete_account(
+    Auth { mut tx, .. }: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    administer::delete(&mut tx, id).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %id, "account deleted by an administrator");
+    Ok(StatusCode::NO_CONTENT)
+}

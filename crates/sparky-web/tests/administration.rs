@@ -1,0 +1,298 @@
+//! Administrators manage accounts over `/api/v1/admin/accounts`, black-box over HTTP against a
+//! real database; everyone else gets 403 and changes nothing.
+
+mod common;
+
+use common::{As, TestApp, PASSWORD};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sparky_web::WebConfig;
+
+const ACCOUNTS: &str = "/api/v1/admin/accounts";
+
+async fn patch(app: &TestApp, who: &As, id: &str, body: Value) -> common::Response {
+    app.request(Method::PATCH, &format!("{ACCOUNTS}/{id}"), who, Some(body))
+        .await
+}
+
+/// (email, is_admin, disabled) of every account, as the owner sees them.
+async fn accounts(app: &TestApp) -> Vec<(String, bool, bool)> {
+    let owner = app.db.owner_client().await;
+    owner
+        .query(
+            "SELECT email::text, is_admin, disabled_at IS NOT NULL FROM users ORDER BY email",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_administrator_creates_disables_enables_resets_and_deletes_accounts() {
+    // Sign-ups closed: the administrator's accounts are the way in.
+    let app = TestApp::spawn_with(WebConfig {
+        allow_signup: false,
+        ..Default::default()
+    })
+    .await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+
+    let created = app
+        .post(
+            ACCOUNTS,
+            &ann,
+            json!({"email": " Bob@Example.com", "password": PASSWORD, "full_name": "Bob"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert_eq!(created.body["email"], "bob@example.com");
+    assert_eq!(created.body["is_admin"], false);
+    assert_eq!(created.body["disabled"], false);
+    assert_eq!(created.body["is_you"], false);
+    let bob_id = created.body["id"].as_str().unwrap().to_string();
+    let login = app.login("bob@example.com", PASSWORD).await;
+    assert_eq!(login.status, StatusCode::OK, "the new account signs in");
+    let bob = As::Cookie(login.session_cookie().unwrap());
+
+    let dup = app
+        .post(
+            ACCOUNTS,
+            &ann,
+            json!({"email": "BOB@example.com", "password": PASSWORD, "full_name": "Bob 2"}),
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT, "{:?}", dup.body);
+    let bad = app
+        .post(
+            ACCOUNTS,
+            &ann,
+            json!({"email": "nope", "password": "short", "full_name": ""}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = bad.body["error"]["fields"].as_object().unwrap();
+    assert!(["email", "password", "full_name"]
+        .iter()
+        .all(|f| fields.contains_key(*f)));
+
+    let list = app.get(ACCOUNTS, &ann).await;
+    assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
+    let emails: Vec<&str> = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails, ["ann@example.com", "bob@example.com"]);
+    assert_eq!(list.body[0]["is_you"], true);
+    assert_eq!(list.body[0]["id"], ann_id.as_str());
+
+    // Bob is no administrator: every operation is refused and nothing changes.
+    let before = accounts(&app).await;
+    assert_eq!(app.get(ACCOUNTS, &bob).await.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post(
+            ACCOUNTS,
+            &bob,
+            json!({"email": "eve@example.com", "password": PASSWORD, "full_name": "Eve"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+    for body in [
+        json!({"is_admin": true}),
+        json!({"disabled": true}),
+        json!({"password": "another long password"}),
+    ] {
+        assert_eq!(
+            patch(&app, &bob, &bob_id, body.clone()).await.status,
+            StatusCode::FORBIDDEN,
+            "{body}"
+        );
+        assert_eq!(
+            patch(&app, &bob, &ann_id, body.clone()).await.status,
+            StatusCode::FORBIDDEN,
+            "{body}"
+        );
+    }
+    assert_eq!(
+        app.delete(&format!("{ACCOUNTS}/{ann_id}"), &bob)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(accounts(&app).await, before);
+
+    // Disabling ends Bob's session and stops his key; enabling lets him sign in again.
+    let key = app
+        .post("/api/v1/api-keys", &bob, json!({"name": "phone"}))
+        .await;
+    let bob_key = As::Key(key.body["key"].as_str().unwrap().to_string());
+    let off = patch(&app, &ann, &bob_id, json!({"disabled": true})).await;
+    assert_eq!(off.status, StatusCode::OK, "{:?}", off.body);
+    assert_eq!(off.body["disabled"], true);
+    assert_eq!(
+        app.get("/api/v1/me", &bob).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/api/v1/me", &bob_key).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("bob@example.com", PASSWORD).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let on = patch(&app, &ann, &bob_id, json!({"disabled": false})).await;
+    assert_eq!(on.body["disabled"], false);
+    assert_eq!(app.get("/api/v1/me", &bob_key).await.status, StatusCode::OK);
+
+    // A new password: the old one stops, sessions end.
+    let bob = As::Cookie(
+        app.login("bob@example.com", PASSWORD)
+            .await
+            .session_cookie()
+            .unwrap(),
+    );
+    let weak = patch(&app, &ann, &bob_id, json!({"password": "bob@example.com"})).await;
+    assert_eq!(
+        weak.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        weak.body
+    );
+    assert!(weak.body["error"]["fields"]["password"].is_string());
+    let reset = patch(
+        &app,
+        &ann,
+        &bob_id,
+        json!({"password": "a brand new passphrase"}),
+    )
+    .await;
+    assert_eq!(reset.status, StatusCode::OK, "{:?}", reset.body);
+    assert_eq!(
+        app.get("/api/v1/me", &bob).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("bob@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let bob = As::Cookie(
+        app.login("bob@example.com", "a brand new passphrase")
+            .await
+            .session_cookie()
+            .unwrap(),
+    );
+
+    // Nothing to change, unknown fields, unknown accounts.
+    let empty = patch(&app, &ann, &bob_id, json!({})).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let unknown = patch(&app, &ann, &bob_id, json!({"email": "x@example.com"})).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let nobody = uuid::Uuid::new_v4().to_string();
+    assert_eq!(
+        patch(&app, &ann, &nobody, json!({"disabled": true}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.delete(&format!("{ACCOUNTS}/{nobody}"), &ann)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Her own account: changed in Settings; the last administrator stays.
+    for body in [
+        json!({"disabled": true}),
+        json!({"password": "yet another passphrase"}),
+        json!({"is_admin": false}),
+    ] {
+        let r = patch(&app, &ann, &ann_id, body.clone()).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{body}: {:?}", r.body);
+    }
+    assert_eq!(
+        app.delete(&format!("{ACCOUNTS}/{ann_id}"), &ann)
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+
+    // Handing over: Bob becomes administrator, Ann steps down and loses the list.
+    let up = patch(&app, &ann, &bob_id, json!({"is_admin": true})).await;
+    assert_eq!(up.body["is_admin"], true);
+    let down = patch(&app, &ann, &ann_id, json!({"is_admin": false})).await;
+    assert_eq!(down.status, StatusCode::OK, "{:?}", down.body);
+    assert_eq!(app.get(ACCOUNTS, &ann).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(ACCOUNTS, &bob).await.status, StatusCode::OK);
+
+    // Deleting takes the account's data with it.
+    let entry = app
+        .post(
+            "/api/v1/measurements",
+            &ann,
+            json!({"type": "weight", "value": 60, "unit": "kg", "date": "2026-05-01"}),
+        )
+        .await;
+    assert_eq!(entry.status, StatusCode::CREATED, "{:?}", entry.body);
+    let gone = app.delete(&format!("{ACCOUNTS}/{ann_id}"), &bob).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT, "{:?}", gone.body);
+    assert_eq!(
+        app.get("/api/v1/me", &ann).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let owner = app.db.owner_client().await;
+    let left: i64 = owner
+        .query_one("SELECT count(*) FROM measurements", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+    assert_eq!(
+        accounts(&app).await,
+        [("bob@example.com".to_string(), true, false)]
+    );
+}
+
+#[tokio::test]
+async fn a_read_only_key_of_an_administrator_reads_but_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (bob_id, _) = app.user("bob@example.com").await;
+    let key = app
+        .post(
+            "/api/v1/api-keys",
+            &ann,
+            json!({"name": "dashboard", "read_only": true}),
+        )
+        .await;
+    let ro = As::Key(key.body["key"].as_str().unwrap().to_string());
+    assert_eq!(app.get(ACCOUNTS, &ro).await.status, StatusCode::OK);
+    let before = accounts(&app).await;
+    let r = app
+        .post(
+            ACCOUNTS,
+            &ro,
+            json!({"email": "eve@example.com", "password": PASSWORD, "full_name": "Eve"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+    assert_eq!(
+        patch(&app, &ro, &bob_id, json!({"disabled": true}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.delete(&format!("{ACCOUNTS}/{bob_id}"), &ro)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(accounts(&app).await, before);
+}
