@@ -49,6 +49,23 @@ fn account_from(row: &tokio_postgres::Row) -> Account {
     }
 }
 
+/// Runs one `auth.admin_*` call behind a savepoint, so that a refusal (the last
+/// administrator, one's own account) leaves the transaction usable for the page saying so.
+async fn admin_call(
+    tx: &mut UserTx,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<tokio_postgres::Row, sparky_db::DbError> {
+    tx.execute("SAVEPOINT admin_call", &[]).await?;
+    match tx.query_one(sql, params).await {
+        Ok(row) => Ok(row),
+        Err(e) => {
+            tx.execute("ROLLBACK TO SAVEPOINT admin_call", &[]).await?;
+            Err(e)
+        }
+    }
+}
+
 fn not_admin() -> AppError {
     AppError::forbidden("only an administrator can manage accounts")
 }
@@ -116,16 +133,16 @@ pub async fn create(tx: &mut UserTx, input: CreateAccountInput) -> AppResult<Acc
         return Err(not_admin());
     }
     let hash = credentials::hash_password(input.password).await?;
-    let row = tx
-        .query_one(
-            "SELECT auth.admin_create_account($1, $2, $3, $4)",
-            &[&email.as_str(), &hash, &full_name, &input.is_admin],
-        )
-        .await
-        .map_err(|e| match e.code() {
-            Some("23505") => AppError::conflict("an account with that email already exists"),
-            _ => e.into(),
-        })?;
+    let row = admin_call(
+        tx,
+        "SELECT auth.admin_create_account($1, $2, $3, $4)",
+        &[&email.as_str(), &hash, &full_name, &input.is_admin],
+    )
+    .await
+    .map_err(|e| match e.code() {
+        Some("23505") => AppError::conflict("an account with that email already exists"),
+        _ => e.into(),
+    })?;
     get(tx, row.get(0)).await
 }
 
@@ -169,12 +186,12 @@ pub async fn update(tx: &mut UserTx, id: Uuid, input: UpdateAccountInput) -> App
         }
         None => None,
     };
-    let row = tx
-        .query_one(
-            "SELECT auth.admin_update_account($1, $2, $3, $4)",
-            &[&id, &input.disabled, &input.is_admin, &hash],
-        )
-        .await?;
+    let row = admin_call(
+        tx,
+        "SELECT auth.admin_update_account($1, $2, $3, $4)",
+        &[&id, &input.disabled, &input.is_admin, &hash],
+    )
+    .await?;
     let ended: Option<i32> = row.get(0);
     let Some(sessions_ended) = ended else {
         return Err(AppError::NotFound("account"));
@@ -187,9 +204,7 @@ pub async fn update(tx: &mut UserTx, id: Uuid, input: UpdateAccountInput) -> App
 
 /// Deletes another account and everything it owns.
 pub async fn delete(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
-    let row = tx
-        .query_one("SELECT auth.admin_delete_account($1)", &[&id])
-        .await?;
+    let row = admin_call(tx, "SELECT auth.admin_delete_account($1)", &[&id]).await?;
     if row.get::<_, bool>(0) {
         Ok(())
     } else {

@@ -38,6 +38,7 @@ pub enum Loss {
     ApiKey,
     FamilyGrant,
     ReceivedGrant,
+    Account,
 }
 
 impl Loss {
@@ -53,6 +54,7 @@ impl Loss {
             Loss::ApiKey => "key",
             Loss::FamilyGrant => "grant",
             Loss::ReceivedGrant => "leave",
+            Loss::Account => "account",
         }
     }
 
@@ -63,7 +65,8 @@ impl Loss {
             | Loss::Plan
             | Loss::ApiKey
             | Loss::FamilyGrant
-            | Loss::ReceivedGrant => "more",
+            | Loss::ReceivedGrant
+            | Loss::Account => "more",
             Loss::Workout | Loss::Exercise => "exercise",
             Loss::CheckinEntry => "checkin",
             Loss::WeightGoal => "goals",
@@ -123,6 +126,8 @@ mod tests {
             Loss::WeightGoal,
             Loss::ApiKey,
             Loss::FamilyGrant,
+            Loss::ReceivedGrant,
+            Loss::Account,
         ] {
             for suffix in ["", ".why", ".do"] {
                 let key = format!("confirm.{}{suffix}", loss.key());

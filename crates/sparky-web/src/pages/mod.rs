@@ -155,6 +155,8 @@ pub struct Shell {
     pub user_name: String,
     /// The signed-in user (nil before sign-in).
     pub user_id: Uuid,
+    /// The signed-in user administers the server (Settings shows Accounts).
+    pub is_admin: bool,
     /// People who shared data with the signed-in user, for the switcher.
     pub others: Vec<AccessibleUser>,
     /// Whose data is shown when it is not the user's own.
@@ -265,6 +267,7 @@ impl Shell {
             nav: "",
             user_name: String::new(),
             user_id: Uuid::nil(),
+            is_admin: false,
             others: Vec::new(),
             viewing: None,
             units: Units::default(),
@@ -372,6 +375,7 @@ impl Page {
         shell.nav = nav;
         shell.back = back_after_switch(&self.uri);
         shell.user_id = me.id;
+        shell.is_admin = me.is_admin;
         shell.user_name = me.full_name.unwrap_or(me.email);
         shell.others = others;
         shell.viewing = viewing;

@@ -1,8 +1,9 @@
 //! Settings (the "More" tab), always the signed-in user's own: profile and preferences here;
 //! password, sessions and API keys in [`security`]; family access in [`family`]; the
 //! assistant's provider in [`assistant`]; the no-script import forms of Your data in
-//! [`imports`].
+//! [`imports`]; the server's accounts, for administrators, in [`administration`].
 
+mod administration;
 mod assistant;
 mod family;
 mod imports;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .merge(family::routes())
         .merge(assistant::routes())
         .merge(imports::routes())
+        .merge(administration::routes())
 }
 
 /// The frame of a settings page: the user's own units whoever's data the other pages show.

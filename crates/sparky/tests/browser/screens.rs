@@ -217,6 +217,17 @@ pub const SCREENS: &[Screen] = &[
     screen("settings-security", "/settings/security", User, &[]),
     screen("settings-family", "/settings/family", User, &[]),
     screen("settings-assistant", "/settings/assistant", User, &[]),
+    // The administrator's accounts (Sam registered first), one opened.
+    screen("settings-accounts", "/settings/accounts", User, &[]),
+    screen(
+        "settings-account-open",
+        "/settings/accounts",
+        User,
+        &[
+            Click("ul.accounts li:nth-child(2) summary"),
+            Wait("ul.accounts details[open] form[action$='/password']"),
+        ],
+    ),
     // The assistant's drawer over Today (no provider here: the empty conversation).
     screen(
         "assistant",

@@ -1,0 +1,317 @@
+//! Settings → Accounts, for administrators: the server's accounts, a form to create one
+//! (whether or not sign-ups are open), and per account disable/enable, the administrator role,
+//! a new password and delete. The database decides who may
+//! (`sparky_app::accounts::administer`); anyone else gets the 403 page.
+
+use crate::pages::confirm::{ask, ConfirmForm, Loss};
+use crate::pages::{PagePath, PageQuery};
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use sparky_app::accounts::administer::{self, CreateAccountInput, UpdateAccountInput};
+use sparky_app::AppError;
+use uuid::Uuid;
+
+use super::super::forms::{when, Errors};
+use super::super::{html, redirect, Page, PageError, PageForm, Shell};
+use super::settings_shell;
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/settings/accounts", get(show).post(create))
+        .route("/settings/accounts/{id}/disable", post(disable))
+        .route("/settings/accounts/{id}/enable", post(enable))
+        .route("/settings/accounts/{id}/promote", post(promote))
+        .route("/settings/accounts/{id}/demote", post(demote))
+        .route("/settings/accounts/{id}/password", post(set_password))
+        .route("/settings/accounts/{id}/delete", post(delete))
+}
+
+pub struct AccountView {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub admin: bool,
+    pub disabled: bool,
+    pub you: bool,
+    pub since: String,
+    /// Why this account's change was refused, shown on its row (its password form opened).
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/settings_accounts.html")]
+struct AccountsPage {
+    shell: Shell,
+    tab: &'static str,
+    errors: Errors,
+    notice: Option<&'static str>,
+    typed: NewAccountForm,
+    accounts: Vec<AccountView>,
+}
+
+/// The new-account form as typed (the password is never sent back).
+#[derive(Deserialize, Default)]
+pub struct NewAccountForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    password: String,
+    /// The "administrator" box: sent (any value) when ticked.
+    is_admin: Option<String>,
+    #[serde(default, rename = "_once")]
+    once: Option<String>,
+}
+
+async fn render(
+    mut page: Page,
+    errors: Errors,
+    notice: Option<&'static str>,
+    typed: NewAccountForm,
+    row_error: Option<(Uuid, String)>,
+) -> Result<AccountsPage, PageError> {
+    let t = page.t;
+    let shell = settings_shell(&mut page, t.get("settings.accounts")).await?;
+    let tz = shell.units.timezone.clone();
+    let accounts = administer::list(&mut page.tx).await?;
+    page.tx.commit().await?;
+    Ok(AccountsPage {
+        accounts: accounts
+            .into_iter()
+            .map(|a| AccountView {
+                error: row_error
+                    .as_ref()
+                    .filter(|(id, _)| *id == a.id)
+                    .map(|(_, e)| e.clone()),
+                id: a.id,
+                name: a.full_name.unwrap_or_default(),
+                email: a.email,
+                admin: a.is_admin,
+                disabled: a.disabled,
+                you: a.is_you,
+                since: a.created_at.map(|c| when(&t, c, &tz)).unwrap_or_default(),
+            })
+            .collect(),
+        shell,
+        tab: "accounts",
+        errors,
+        notice,
+        typed: NewAccountForm {
+            password: String::new(),
+            ..typed
+        },
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct Done {
+    done: Option<String>,
+}
+
+async fn show(page: Page, PageQuery(q): PageQuery<Done>) -> Result<Response, PageError> {
+    let notice = match q.done.as_deref() {
+        Some("created") => Some("accounts.created"),
+        Some("disabled") => Some("accounts.disabled_done"),
+        Some("enabled") => Some("accounts.enabled_done"),
+        Some("promoted") => Some("accounts.promoted"),
+        Some("demoted") => Some("accounts.demoted"),
+        Some("password") => Some("accounts.password_done"),
+        Some("deleted") => Some("accounts.deleted"),
+        _ => None,
+    };
+    let page = render(
+        page,
+        Errors::default(),
+        notice,
+        NewAccountForm::default(),
+        None,
+    )
+    .await?;
+    Ok(html(&page))
+}
+
+async fn create(
+    mut page: Page,
+    PageForm(form): PageForm<NewAccountForm>,
+) -> Result<Response, PageError> {
+    let t = page.t;
+    // Sent twice (a double tap): the account exists once.
+    if !super::super::once::first_send(&mut page.tx, "account", form.once.as_deref()).await? {
+        return Ok(redirect("/settings/accounts?done=created"));
+    }
+    let input = CreateAccountInput {
+        email: form.email.clone(),
+        password: form.password.clone(),
+        full_name: form.full_name.clone(),
+        is_admin: form.is_admin.is_some(),
+    };
+    let errors = match administer::create(&mut page.tx, input).await {
+        Ok(_) => {
+            page.tx.commit().await?;
+            return Ok(redirect("/settings/accounts?done=created"));
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            Errors::from_app(&t, "accounts.err", &e).unwrap_or_default()
+        }
+        Err(AppError::Conflict(_)) => Errors::one("email", t.get("accounts.err.taken")),
+        Err(e) => return Err(e.into()),
+    };
+    let body = html(&render(page, errors, None, form, None).await?);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+}
+
+/// Applies `change` to account `id`; a refusal (the last administrator, one's own account, a
+/// weak password) is shown on the account's row.
+async fn change(
+    mut page: Page,
+    id: Uuid,
+    change: UpdateAccountInput,
+    done: &str,
+) -> Result<Response, PageError> {
+    match administer::update(&mut page.tx, id, change).await {
+        Ok(_) => {
+            page.tx.commit().await?;
+            Ok(redirect(&format!("/settings/accounts?done={done}")))
+        }
+        Err(AppError::Conflict(message)) => refused(page, id, message).await,
+        Err(AppError::Invalid(fields)) => {
+            let message = fields
+                .0
+                .into_iter()
+                .map(|(field, problem)| match field.as_str() {
+                    "password" => format!("{}: {problem}", page.t.get("accounts.password")),
+                    _ => problem,
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            refused(page, id, message).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn refused(page: Page, id: Uuid, message: String) -> Result<Response, PageError> {
+    let body = html(
+        &render(
+            page,
+            Errors::default(),
+            None,
+            NewAccountForm::default(),
+            Some((id, message)),
+        )
+        .await?,
+    );
+    Ok((StatusCode::CONFLICT, body).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+async fn disable(
+    page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    let input = UpdateAccountInput {
+        disabled: Some(true),
+        ..Default::default()
+    };
+    change(page, id, input, "disabled").await
+}
+
+async fn enable(
+    page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    let input = UpdateAccountInput {
+        disabled: Some(false),
+        ..Default::default()
+    };
+    change(page, id, input, "enabled").await
+}
+
+async fn promote(
+    page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    let input = UpdateAccountInput {
+        is_admin: Some(true),
+        ..Default::default()
+    };
+    change(page, id, input, "promoted").await
+}
+
+async fn demote(
+    page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    let input = UpdateAccountInput {
+        is_admin: Some(false),
+        ..Default::default()
+    };
+    change(page, id, input, "demoted").await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+async fn set_password(
+    page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(form): PageForm<PasswordForm>,
+) -> Result<Response, PageError> {
+    let input = UpdateAccountInput {
+        password: Some(form.password),
+        ..Default::default()
+    };
+    change(page, id, input, "password").await
+}
+
+/// Deletes an account and everything it owns, once asked.
+async fn delete(
+    mut page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(form): PageForm<ConfirmForm>,
+) -> Result<Response, PageError> {
+    if !form.confirmed() {
+        let account = administer::list(&mut page.tx)
+            .await?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or(PageError::NotFound)?;
+        let what = match account.full_name {
+            Some(name) => format!("{name} ({})", account.email),
+            None => account.email,
+        };
+        let action = format!("/settings/accounts/{id}/delete");
+        return ask(
+            page,
+            Loss::Account,
+            &what,
+            action,
+            "/settings/accounts".into(),
+        )
+        .await;
+    }
+    match administer::delete(&mut page.tx, id).await {
+        Ok(()) => {
+            page.tx.commit().await?;
+            tracing::info!(user_id = %id, "account deleted by an administrator");
+            Ok(redirect("/settings/accounts?done=deleted"))
+        }
+        Err(AppError::Conflict(message)) => refused(page, id, message).await,
+        Err(e) => Err(e.into()),
+    }
+}
