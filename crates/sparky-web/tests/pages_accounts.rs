@@ -202,4 +202,21 @@ async fn an_administrator_manages_accounts_from_settings() {
     );
     let r = submit(&app, PAGE, &delete, &ann, &[]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // Handing over: Ann makes Cat administrator and steps down, landing on Settings.
+    let cat = app
+        .post(
+            "/api/v1/admin/accounts",
+            &ann,
+            serde_json::json!({"email": "cat@example.com", "password": PASSWORD, "full_name": "Cat", "is_admin": true}),
+        )
+        .await;
+    assert_eq!(cat.status, StatusCode::CREATED, "{:?}", cat.body);
+    let r = submit(&app, PAGE, &format!("{PAGE}/{ann_id}/demote"), &ann, &[]).await;
+    assert_eq!(r.location, "/settings", "{}", r.body);
+    assert_eq!(get(&app, PAGE, &ann).await.status, StatusCode::FORBIDDEN);
+    assert!(!get(&app, "/settings", &ann)
+        .await
+        .body
+        .contains("href=\"/settings/accounts\""));
 }

@@ -143,7 +143,10 @@ pub async fn create(tx: &mut UserTx, input: CreateAccountInput) -> AppResult<Acc
         Some("23505") => AppError::conflict("an account with that email already exists"),
         _ => e.into(),
     })?;
-    get(tx, row.get(0)).await
+    let account = get(tx, row.get(0)).await?;
+    // Logged before the request commits; a failed commit is logged as the request's error.
+    tracing::info!(user_id = %account.id, admin = account.is_admin, "account created by an administrator");
+    Ok(account)
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -196,6 +199,8 @@ pub async fn update(tx: &mut UserTx, id: Uuid, input: UpdateAccountInput) -> App
     let Some(sessions_ended) = ended else {
         return Err(AppError::NotFound("account"));
     };
+    tracing::info!(user_id = %id, disabled = ?input.disabled, admin = ?input.is_admin,
+        new_password = hash.is_some(), sessions_ended, "account changed by an administrator");
     Ok(Updated {
         account: get(tx, id).await?,
         sessions_ended,
@@ -206,6 +211,7 @@ pub async fn update(tx: &mut UserTx, id: Uuid, input: UpdateAccountInput) -> App
 pub async fn delete(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
     let row = admin_call(tx, "SELECT auth.admin_delete_account($1)", &[&id]).await?;
     if row.get::<_, bool>(0) {
+        tracing::info!(user_id = %id, "account deleted by an administrator");
         Ok(())
     } else {
         Err(AppError::NotFound("account"))

@@ -45,7 +45,6 @@ async fn create_account(
 ) -> ApiResult<(StatusCode, ApiJson<Account>)> {
     let account = administer::create(&mut tx, input).await?;
     tx.commit().await?;
-    tracing::info!(user_id = %account.id, admin = account.is_admin, "account created by an administrator");
     Ok((StatusCode::CREATED, ApiJson(account)))
 }
 
@@ -69,7 +68,6 @@ async fn update_account(
 ) -> ApiResult<ApiJson<Account>> {
     let updated = administer::update(&mut tx, id, input).await?;
     tx.commit().await?;
-    tracing::info!(user_id = %id, sessions_ended = updated.sessions_ended, "account changed by an administrator");
     Ok(ApiJson(updated.account))
 }
 
@@ -90,6 +88,5 @@ async fn delete_account(
 ) -> ApiResult<StatusCode> {
     administer::delete(&mut tx, id).await?;
     tx.commit().await?;
-    tracing::info!(user_id = %id, "account deleted by an administrator");
     Ok(StatusCode::NO_CONTENT)
 }

