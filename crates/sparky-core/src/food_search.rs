@@ -218,10 +218,15 @@ const EVERYDAY_KINDS: &[(&str, &str)] = &[
     ("juice", "orange juice"),
     ("cookie", "cookies chocolate chip"),
     // The starter catalog's supplement: a hamburger (not Burger King's menu), breakfast
-    // cereal, and fish as a meal, of no one kind.
+    // cereal, and fish, soup, stew, a smoothie and a steak as a meal, of no one kind (not
+    // beef broth cubes, a Navajo stew, a bottled V8 smoothie or raw flank).
     ("burger", "hamburger nfs"),
     ("cereal", "cereal eat nfs"),
     ("fish", "fish type baked broiled"),
+    ("smoothie", "fruit smoothie nfs"),
+    ("soup", "soup nfs"),
+    ("steak", "beef steak nfs"),
+    ("stew", "stew nfs"),
     ("oil", "oil olive"),
     ("pork", "pork loin whole"),
     ("potato", "potatoes baked flesh skin without salt"),

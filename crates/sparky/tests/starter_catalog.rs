@@ -697,6 +697,10 @@ async fn serve_loads_the_catalog_once_and_search_finds_common_foods_first() {
         ("burger", "Hamburger, NFS"),
         ("cereal", "Cereal, ready-to-eat, NFS"),
         ("fish", "Fish, NS as to type, baked or broiled"),
+        ("smoothie", "Fruit smoothie, NFS"),
+        ("soup", "Soup, NFS"),
+        ("steak", "Beef, steak, NFS"),
+        ("stew", "Stew, NFS"),
     ] {
         let found = search(&server, &ann, q);
         let name = found.first().map(|f| f["name"].as_str().unwrap());
