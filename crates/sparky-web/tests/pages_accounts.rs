@@ -141,7 +141,7 @@ async fn an_administrator_manages_accounts_from_settings() {
     // A weak password is refused on Bob's row (opened); a good one is set.
     let password = format!("{PAGE}/{bob_id}/password");
     let r = submit(&app, PAGE, &password, &ann, &[("password", "short")]).await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("<details open>"), "{}", r.body);
     assert!(r.body.contains("at least 10 characters"), "{}", r.body);
     let r = submit(

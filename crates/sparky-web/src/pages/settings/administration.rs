@@ -184,7 +184,7 @@ async fn change(
             page.tx.commit().await?;
             Ok(redirect(&format!("/settings/accounts?done={done}")))
         }
-        Err(AppError::Conflict(message)) => refused(page, id, message).await,
+        Err(AppError::Conflict(message)) => refused(page, id, message, StatusCode::CONFLICT).await,
         Err(AppError::Invalid(fields)) => {
             let message = fields
                 .0
@@ -195,13 +195,18 @@ async fn change(
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
-            refused(page, id, message).await
+            refused(page, id, message, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-async fn refused(page: Page, id: Uuid, message: String) -> Result<Response, PageError> {
+async fn refused(
+    page: Page,
+    id: Uuid,
+    message: String,
+    status: StatusCode,
+) -> Result<Response, PageError> {
     let body = html(
         &render(
             page,
@@ -212,7 +217,7 @@ async fn refused(page: Page, id: Uuid, message: String) -> Result<Response, Page
         )
         .await?,
     );
-    Ok((StatusCode::CONFLICT, body).into_response())
+    Ok((status, body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -315,7 +320,7 @@ async fn delete(
             page.tx.commit().await?;
             Ok(redirect("/settings/accounts?done=deleted"))
         }
-        Err(AppError::Conflict(message)) => refused(page, id, message).await,
+        Err(AppError::Conflict(message)) => refused(page, id, message, StatusCode::CONFLICT).await,
         Err(e) => Err(e.into()),
     }
 }
