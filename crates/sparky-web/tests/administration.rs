@@ -296,3 +296,93 @@ async fn a_read_only_key_of_an_administrator_reads_but_changes_nothing() {
     );
     assert_eq!(accounts(&app).await, before);
 }
+
+#[tokio::test]
+async fn administrators_close_and_reopen_signups_for_every_request() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let now = app.get("/api/v1/admin/signups", &ann).await;
+    assert_eq!(now.status, StatusCode::OK, "{:?}", now.body);
+    assert_eq!(
+        now.body,
+        json!({"open": true, "closed_by_administrator": false, "allowed_by_server": true})
+    );
+    assert_eq!(
+        app.get("/api/v1/admin/signups", &bob).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .put("/api/v1/admin/signups", &bob, json!({"open": false}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.register("cat@example.com", PASSWORD).await.status,
+        StatusCode::CREATED
+    );
+
+    let closed = app
+        .put("/api/v1/admin/signups", &ann, json!({"open": false}))
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.body);
+    assert_eq!(closed.body["open"], false);
+    assert_eq!(closed.body["closed_by_administrator"], true);
+    let refused = app.register("dan@example.com", PASSWORD).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.code(), "signup_closed");
+    let page = app.get("/register", &As::Nobody).await;
+    assert!(
+        page.body
+            .as_str()
+            .unwrap()
+            .contains("does not take new accounts"),
+        "{:?}",
+        page.body
+    );
+    // Administrators still make accounts.
+    let made = app
+        .post(
+            ACCOUNTS,
+            &ann,
+            json!({"email": "dan@example.com", "password": PASSWORD, "full_name": "Dan"}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert_eq!(
+        app.put("/api/v1/admin/signups", &ann, json!({"open": "no"}))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    let open = app
+        .put("/api/v1/admin/signups", &ann, json!({"open": true}))
+        .await;
+    assert_eq!(open.body["open"], true);
+    assert_eq!(
+        app.register("eve@example.com", PASSWORD).await.status,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn the_servers_closed_signups_stay_closed() {
+    let app = TestApp::spawn_with(WebConfig {
+        allow_signup: false,
+        ..Default::default()
+    })
+    .await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .put("/api/v1/admin/signups", &ann, json!({"open": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        r.body,
+        json!({"open": false, "closed_by_administrator": false, "allowed_by_server": false})
+    );
+    assert_eq!(
+        app.register("bob@example.com", PASSWORD).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -27,6 +27,62 @@ async fn accounts(app: &TestApp) -> Vec<(String, bool, bool)> {
 }
 
 #[tokio::test]
+async fn an_administrator_closes_and_reopens_signups_from_settings() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let page = get(&app, PAGE, &ann).await;
+    assert!(
+        page.body.contains("name=\"open\" value=\"yes\" checked"),
+        "{}",
+        page.body
+    );
+    assert!(get(&app, "/signin", &As::Nobody)
+        .await
+        .body
+        .contains("href=\"/register\""));
+    let r = submit(
+        &app,
+        PAGE,
+        "/settings/accounts/signups",
+        &ann,
+        &[("open", "no")],
+    )
+    .await;
+    assert_eq!(r.location, "/settings/accounts?done=signups", "{}", r.body);
+    let page = get(&app, &r.location, &ann).await;
+    assert!(page.body.contains("Sign-ups saved."));
+    assert!(
+        page.body.contains("name=\"open\" value=\"no\" checked"),
+        "{}",
+        page.body
+    );
+    assert!(!get(&app, "/signin", &As::Nobody)
+        .await
+        .body
+        .contains("href=\"/register\""));
+    assert!(get(&app, "/register", &As::Nobody)
+        .await
+        .body
+        .contains("does not take new accounts"));
+    assert_eq!(
+        app.register("bob@example.com", PASSWORD).await.status,
+        StatusCode::FORBIDDEN
+    );
+    submit(
+        &app,
+        PAGE,
+        "/settings/accounts/signups",
+        &ann,
+        &[("open", "yes")],
+    )
+    .await;
+    assert_eq!(
+        app.register("bob@example.com", PASSWORD).await.status,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
 async fn an_administrator_manages_accounts_from_settings() {
     let app = TestApp::spawn_with(WebConfig {
         allow_signup: false,
@@ -202,6 +258,22 @@ async fn an_administrator_manages_accounts_from_settings() {
     );
     let r = submit(&app, PAGE, &delete, &ann, &[]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // Closing sign-ups: the sign-in page stops offering them, the sign-up page says so.
+    let r = submit(
+        &app,
+        PAGE,
+        "/settings/accounts/signups",
+        &ann,
+        &[("open", "no")],
+    )
+    .await;
+    assert_eq!(r.location, "/settings/accounts?done=signups", "{}", r.body);
+    let shown = get(&app, PAGE, &ann).await;
+    assert!(
+        shown.body.contains("SPARKY_ALLOW_SIGNUP=false"),
+        "this server was started with sign-ups closed"
+    );
 
     // Handing over: Ann makes Cat administrator and steps down, landing on Settings.
     let cat = app

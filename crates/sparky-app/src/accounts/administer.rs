@@ -217,3 +217,58 @@ pub async fn delete(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
         Err(AppError::NotFound("account"))
     }
 }
+
+/// Sign-ups as administrators see them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Signups {
+    /// Whether people can create accounts on the sign-up page now.
+    pub open: bool,
+    /// An administrator closed them (Settings → Accounts).
+    pub closed_by_administrator: bool,
+    /// The server allows them (`SPARKY_ALLOW_SIGNUP`, default true); when false they stay
+    /// closed whatever administrators choose.
+    pub allowed_by_server: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignupsInput {
+    /// false closes sign-ups (accounts are then made by administrators); true reopens them
+    /// where the server allows them.
+    pub open: bool,
+}
+
+/// Sign-ups now; 403 for anyone but an enabled administrator.
+pub async fn signups(tx: &mut UserTx, allow_signup: bool) -> AppResult<Signups> {
+    if !is_admin(tx).await? {
+        return Err(not_admin());
+    }
+    let closed: bool = tx
+        .query_one(
+            "SELECT coalesce((SELECT signups_closed FROM instance_settings), false)",
+            &[],
+        )
+        .await?
+        .get(0);
+    Ok(Signups {
+        open: allow_signup && !closed,
+        closed_by_administrator: closed,
+        allowed_by_server: allow_signup,
+    })
+}
+
+/// Closes or reopens sign-ups for every instance.
+pub async fn set_signups(
+    tx: &mut UserTx,
+    input: SignupsInput,
+    allow_signup: bool,
+) -> AppResult<Signups> {
+    admin_call(
+        tx,
+        "SELECT auth.admin_set_signups_closed($1)",
+        &[&!input.open],
+    )
+    .await?;
+    tracing::info!(open = input.open, "sign-ups changed by an administrator");
+    signups(tx, allow_signup).await
+}

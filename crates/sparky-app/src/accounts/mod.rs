@@ -96,11 +96,8 @@ pub async fn admit_signup(
     signups_per_minute_ip: u32,
     ip: Option<IpAddr>,
 ) -> AppResult<()> {
-    if allow_signup && ip.is_none() {
-        return Ok(());
-    }
     let mut tx = db.anonymous().await?;
-    if !allow_signup && !no_accounts_yet(&mut tx).await? {
+    if !signup_state_in(&mut tx, allow_signup).await?.open {
         return Err(signup_closed());
     }
     note_signup_attempt(&mut tx, signups_per_minute_ip, ip).await?;
@@ -108,13 +105,48 @@ pub async fn admit_signup(
     Ok(())
 }
 
+/// Whether an account can be made on the sign-up page now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignupState {
+    /// No account exists yet: the first one always can, and becomes the administrator.
+    pub first: bool,
+    /// The first account, or the server allows sign-ups (`allow_signup`) and no administrator
+    /// closed them (Settings → Accounts).
+    pub open: bool,
+}
+
+/// [`SignupState`] now, read without a user.
+pub async fn signup_state(db: &sparky_db::Database, allow_signup: bool) -> AppResult<SignupState> {
+    let mut tx = db.anonymous().await?;
+    let state = signup_state_in(&mut tx, allow_signup).await?;
+    tx.commit().await?;
+    Ok(state)
+}
+
+async fn signup_state_in(anonymous: &mut UserTx, allow_signup: bool) -> AppResult<SignupState> {
+    let row = anonymous
+        .query_one(
+            "SELECT auth.no_accounts_yet(),
+                    coalesce((SELECT signups_closed FROM instance_settings), false)",
+            &[],
+        )
+        .await?;
+    let first: bool = row.get(0);
+    let closed: bool = row.get(1);
+    Ok(SignupState {
+        first,
+        open: first || (allow_signup && !closed),
+    })
+}
+
 fn signup_closed() -> AppError {
     AppError::forbidden("this server does not accept new accounts; ask its administrator")
 }
 
 /// Creates an account (and its preferences) in `anonymous`, a transaction with no user. The
-/// first account on a server becomes the administrator; with `allow_signup` false only that
-/// first account may register. Returns the new account's id.
+/// first account on a server becomes the administrator; with `allow_signup` false, or sign-ups
+/// closed by an administrator, only that first account may register. Returns the new
+/// account's id.
 pub async fn register(
     anonymous: &mut UserTx,
     account: &NewAccount,
@@ -122,7 +154,10 @@ pub async fn register(
 ) -> AppResult<Uuid> {
     let row = anonymous
         .query_one(
-            "SELECT user_id FROM auth.register_user($1, $2, $3, $4)",
+            // An administrator's closing counts as the server's (decided under the function's
+            // lock like the rest: the first account may always register).
+            "SELECT user_id FROM auth.register_user($1, $2, $3,
+                 $4 AND NOT coalesce((SELECT signups_closed FROM instance_settings), false))",
             &[
                 &account.email.as_str(),
                 &account.password_hash,

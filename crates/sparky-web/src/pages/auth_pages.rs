@@ -109,7 +109,7 @@ pub async fn signin_form(
 
 /// Whether someone may create an account here now.
 async fn signup_open(state: &AppState) -> bool {
-    state.config.allow_signup || is_first_account(state).await
+    signup_state(state).await.open
 }
 
 /// Fields left out of the form read as empty: the page then says what is missing.
@@ -166,7 +166,7 @@ pub async fn signin(
         Err(e) => return e.into_response(),
     };
     let next = safe_next(form.next.as_deref());
-    let signup_open = state.config.allow_signup;
+    let signup_open = signup_open(&state).await;
     let again = |error: String| {
         html(&SignInPage {
             shell: Shell::public(t, t.get("signin.title")),
@@ -250,24 +250,26 @@ pub async fn signin(
 
 pub async fn register_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let t = messages(&headers);
-    let first = is_first_account(&state).await;
+    let signups = signup_state(&state).await;
     html(&RegisterPage {
         shell: Shell::public(t, t.get("register.title")),
-        first,
-        closed: !first && !state.config.allow_signup,
+        first: signups.first,
+        closed: !signups.open,
         full_name: String::new(),
         email: String::new(),
         error: None,
     })
 }
 
-async fn is_first_account(state: &AppState) -> bool {
-    let Ok(mut tx) = state.db.anonymous().await else {
-        return false;
-    };
-    let first = accounts::no_accounts_yet(&mut tx).await.unwrap_or(false);
-    let _ = tx.commit().await;
-    first
+/// Whether an account can be made now; while the database cannot say, as the server's
+/// setting has it (sending the form then says what is wrong).
+async fn signup_state(state: &AppState) -> accounts::SignupState {
+    accounts::signup_state(&state.db, state.config.allow_signup)
+        .await
+        .unwrap_or(accounts::SignupState {
+            first: false,
+            open: state.config.allow_signup,
+        })
 }
 
 #[derive(Deserialize, Default)]
@@ -295,8 +297,8 @@ pub async fn register(
         Ok(form) => form,
         Err(e) => return e.into_response(),
     };
-    let first = is_first_account(&state).await;
-    let closed = !first && !state.config.allow_signup;
+    let signups = signup_state(&state).await;
+    let (first, closed) = (signups.first, !signups.open);
     // The form again with what was wrong, under the status that says it (not a 200).
     let again = |status: StatusCode, error: String| {
         let page = html(&RegisterPage {

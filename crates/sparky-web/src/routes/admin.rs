@@ -1,9 +1,13 @@
 //! `/api/v1/admin/accounts`: an administrator lists, creates, disables, enables, promotes and
-//! deletes accounts and sets their passwords (see `sparky_app::accounts::administer`; the
+//! deletes accounts and sets their passwords; `/api/v1/admin/signups` closes and reopens
+//! sign-ups (see `sparky_app::accounts::administer`; the
 //! database refuses everyone else with 403).
 
+use axum::extract::State;
 use axum::http::StatusCode;
-use sparky_app::accounts::administer::{self, Account, CreateAccountInput, UpdateAccountInput};
+use sparky_app::accounts::administer::{
+    self, Account, CreateAccountInput, Signups, SignupsInput, UpdateAccountInput,
+};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -17,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_accounts, create_account))
         .routes(routes!(update_account, delete_account))
+        .routes(routes!(get_signups, put_signups))
 }
 
 /// Every account on the server, oldest first (at most 1,000). Administrators only.
@@ -89,4 +94,38 @@ async fn delete_account(
     administer::delete(&mut tx, id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether people can create accounts on the sign-up page. Administrators only.
+#[utoipa::path(get, path = "/api/v1/admin/signups", tag = "administration",
+    responses(
+        (status = 200, description = "Sign-ups now", body = Signups),
+        (status = 403, description = "You are not an administrator", body = ErrorBody),
+    ))]
+async fn get_signups(
+    State(state): State<AppState>,
+    Auth { mut tx, .. }: Auth,
+) -> ApiResult<ApiJson<Signups>> {
+    let signups = administer::signups(&mut tx, state.config.allow_signup).await?;
+    tx.commit().await?;
+    Ok(ApiJson(signups))
+}
+
+/// Close sign-ups (accounts are then made by administrators) or reopen them, for every
+/// instance; with `SPARKY_ALLOW_SIGNUP=false` they stay closed. The first account on an empty
+/// server can always register. Administrators only.
+#[utoipa::path(put, path = "/api/v1/admin/signups", tag = "administration",
+    request_body = SignupsInput,
+    responses(
+        (status = 200, description = "Sign-ups now", body = Signups),
+        (status = 403, description = "You are not an administrator, or the API key is read-only", body = ErrorBody),
+    ))]
+async fn put_signups(
+    State(state): State<AppState>,
+    Auth { mut tx, .. }: Auth,
+    ApiJson(input): ApiJson<SignupsInput>,
+) -> ApiResult<ApiJson<Signups>> {
+    let signups = administer::set_signups(&mut tx, input, state.config.allow_signup).await?;
+    tx.commit().await?;
+    Ok(ApiJson(signups))
 }

@@ -1,17 +1,20 @@
 //! Settings → Accounts, for administrators: the server's accounts, a form to create one
 //! (whether or not sign-ups are open), and per account disable/enable, the administrator role,
-//! a new password and delete. The database decides who may
+//! a new password and delete; and whether sign-ups are open. The database decides who may
 //! (`sparky_app::accounts::administer`); anyone else gets the 403 page.
 
 use crate::pages::confirm::{ask, ConfirmForm, Loss};
 use crate::pages::{PagePath, PageQuery};
 use askama::Template;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use sparky_app::accounts::administer::{self, CreateAccountInput, UpdateAccountInput};
+use sparky_app::accounts::administer::{
+    self, CreateAccountInput, Signups, SignupsInput, UpdateAccountInput,
+};
 use sparky_app::AppError;
 use uuid::Uuid;
 
@@ -23,6 +26,7 @@ use crate::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/settings/accounts", get(show).post(create))
+        .route("/settings/accounts/signups", post(set_signups))
         .route("/settings/accounts/{id}/disable", post(disable))
         .route("/settings/accounts/{id}/enable", post(enable))
         .route("/settings/accounts/{id}/promote", post(promote))
@@ -52,6 +56,7 @@ struct AccountsPage {
     notice: Option<&'static str>,
     typed: NewAccountForm,
     accounts: Vec<AccountView>,
+    signups: Signups,
 }
 
 /// The new-account form as typed (the password is never sent back).
@@ -70,6 +75,7 @@ pub struct NewAccountForm {
 }
 
 async fn render(
+    allow_signup: bool,
     mut page: Page,
     errors: Errors,
     notice: Option<&'static str>,
@@ -80,8 +86,10 @@ async fn render(
     let shell = settings_shell(&mut page, t.get("settings.accounts")).await?;
     let tz = shell.units.timezone.clone();
     let accounts = administer::list(&mut page.tx).await?;
+    let signups = administer::signups(&mut page.tx, allow_signup).await?;
     page.tx.commit().await?;
     Ok(AccountsPage {
+        signups,
         accounts: accounts
             .into_iter()
             .map(|a| AccountView {
@@ -114,7 +122,11 @@ pub struct Done {
     done: Option<String>,
 }
 
-async fn show(page: Page, PageQuery(q): PageQuery<Done>) -> Result<Response, PageError> {
+async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    PageQuery(q): PageQuery<Done>,
+) -> Result<Response, PageError> {
     let notice = match q.done.as_deref() {
         Some("created") => Some("accounts.created"),
         Some("disabled") => Some("accounts.disabled_done"),
@@ -123,9 +135,11 @@ async fn show(page: Page, PageQuery(q): PageQuery<Done>) -> Result<Response, Pag
         Some("demoted") => Some("accounts.demoted"),
         Some("password") => Some("accounts.password_done"),
         Some("deleted") => Some("accounts.deleted"),
+        Some("signups") => Some("accounts.signups_saved"),
         _ => None,
     };
     let page = render(
+        state.config.allow_signup,
         page,
         Errors::default(),
         notice,
@@ -137,6 +151,7 @@ async fn show(page: Page, PageQuery(q): PageQuery<Done>) -> Result<Response, Pag
 }
 
 async fn create(
+    State(state): State<AppState>,
     mut page: Page,
     PageForm(form): PageForm<NewAccountForm>,
 ) -> Result<Response, PageError> {
@@ -162,13 +177,14 @@ async fn create(
         Err(AppError::Conflict(_)) => Errors::one("email", t.get("accounts.err.taken")),
         Err(e) => return Err(e.into()),
     };
-    let body = html(&render(page, errors, None, form, None).await?);
+    let body = html(&render(state.config.allow_signup, page, errors, None, form, None).await?);
     Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
 }
 
 /// Applies `change` to account `id`; a refusal (the last administrator, one's own account, a
 /// weak password) is shown on the account's row.
 async fn change(
+    allow_signup: bool,
     mut page: Page,
     id: Uuid,
     change: UpdateAccountInput,
@@ -184,7 +200,9 @@ async fn change(
             page.tx.commit().await?;
             Ok(redirect(&format!("/settings/accounts?done={done}")))
         }
-        Err(AppError::Conflict(message)) => refused(page, id, message, StatusCode::CONFLICT).await,
+        Err(AppError::Conflict(message)) => {
+            refused(allow_signup, page, id, message, StatusCode::CONFLICT).await
+        }
         Err(AppError::Invalid(fields)) => {
             let message = fields
                 .0
@@ -195,13 +213,21 @@ async fn change(
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
-            refused(page, id, message, StatusCode::UNPROCESSABLE_ENTITY).await
+            refused(
+                allow_signup,
+                page,
+                id,
+                message,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
 }
 
 async fn refused(
+    allow_signup: bool,
     page: Page,
     id: Uuid,
     message: String,
@@ -209,6 +235,7 @@ async fn refused(
 ) -> Result<Response, PageError> {
     let body = html(
         &render(
+            allow_signup,
             page,
             Errors::default(),
             None,
@@ -224,6 +251,7 @@ async fn refused(
 pub struct Empty {}
 
 async fn disable(
+    State(state): State<AppState>,
     page: Page,
     PagePath(id): PagePath<Uuid>,
     PageForm(_): PageForm<Empty>,
@@ -232,10 +260,11 @@ async fn disable(
         disabled: Some(true),
         ..Default::default()
     };
-    change(page, id, input, "disabled").await
+    change(state.config.allow_signup, page, id, input, "disabled").await
 }
 
 async fn enable(
+    State(state): State<AppState>,
     page: Page,
     PagePath(id): PagePath<Uuid>,
     PageForm(_): PageForm<Empty>,
@@ -244,10 +273,11 @@ async fn enable(
         disabled: Some(false),
         ..Default::default()
     };
-    change(page, id, input, "enabled").await
+    change(state.config.allow_signup, page, id, input, "enabled").await
 }
 
 async fn promote(
+    State(state): State<AppState>,
     page: Page,
     PagePath(id): PagePath<Uuid>,
     PageForm(_): PageForm<Empty>,
@@ -256,10 +286,11 @@ async fn promote(
         is_admin: Some(true),
         ..Default::default()
     };
-    change(page, id, input, "promoted").await
+    change(state.config.allow_signup, page, id, input, "promoted").await
 }
 
 async fn demote(
+    State(state): State<AppState>,
     page: Page,
     PagePath(id): PagePath<Uuid>,
     PageForm(_): PageForm<Empty>,
@@ -268,7 +299,7 @@ async fn demote(
         is_admin: Some(false),
         ..Default::default()
     };
-    change(page, id, input, "demoted").await
+    change(state.config.allow_signup, page, id, input, "demoted").await
 }
 
 #[derive(Deserialize)]
@@ -278,6 +309,7 @@ pub struct PasswordForm {
 }
 
 async fn set_password(
+    State(state): State<AppState>,
     page: Page,
     PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<PasswordForm>,
@@ -286,11 +318,12 @@ async fn set_password(
         password: Some(form.password),
         ..Default::default()
     };
-    change(page, id, input, "password").await
+    change(state.config.allow_signup, page, id, input, "password").await
 }
 
 /// Deletes an account and everything it owns, once asked.
 async fn delete(
+    State(state): State<AppState>,
     mut page: Page,
     PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<ConfirmForm>,
@@ -320,7 +353,31 @@ async fn delete(
             page.tx.commit().await?;
             Ok(redirect("/settings/accounts?done=deleted"))
         }
-        Err(AppError::Conflict(message)) => refused(page, id, message, StatusCode::CONFLICT).await,
+        Err(AppError::Conflict(message)) => {
+            let allow_signup = state.config.allow_signup;
+            refused(allow_signup, page, id, message, StatusCode::CONFLICT).await
+        }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize)]
+pub struct SignupsForm {
+    /// "yes" opens sign-ups, anything else closes them.
+    #[serde(default)]
+    open: String,
+}
+
+/// Closes or reopens sign-ups.
+async fn set_signups(
+    State(state): State<AppState>,
+    mut page: Page,
+    PageForm(form): PageForm<SignupsForm>,
+) -> Result<Response, PageError> {
+    let input = SignupsInput {
+        open: form.open == "yes",
+    };
+    administer::set_signups(&mut page.tx, input, state.config.allow_signup).await?;
+    page.tx.commit().await?;
+    Ok(redirect("/settings/accounts?done=signups"))
 }
