@@ -43,6 +43,6 @@ BEGIN
     EXECUTE format('GRANT SELECT ON TABLE public.instance_settings TO %I', app);
     EXECUTE format('GRANT EXECUTE ON FUNCTION auth.admin_set_signups_closed(boolean) TO %I', app);
     -- The owner writes through the function (FORCE RLS applies to it too).
-    EXECUTE format('CREATE POLICY instance_settings_owner ON public.instance_settings FOR ALL TO %I USING (true) WITH CHECK (true)', current_user);
+    EXECUTE format('CREATE POLICY instance_settings_maintain ON public.instance_settings FOR ALL TO %I USING (true) WITH CHECK (true)', current_user);
 END
 $$;

@@ -228,3 +228,41 @@ async fn a_read_only_transaction_changes_nothing() {
         .await,
     );
 }
+
+#[tokio::test]
+async fn only_an_administrator_closes_signups_and_everyone_reads_them() {
+    let test_db = TestDb::new().await;
+    let db = test_db.database().await;
+    let ann = register(&db, "ann@example.com").await;
+    let bob = register(&db, "bob@example.com").await;
+    let closed = |db: Database| async move {
+        let mut tx = db.anonymous().await.unwrap();
+        let r = tx
+            .query_one("SELECT signups_closed FROM instance_settings", &[])
+            .await
+            .unwrap();
+        r.get::<_, bool>(0)
+    };
+    assert!(!closed(db.clone()).await, "open by default, read without a user");
+    let mut tx = db.as_user(bob).await.unwrap();
+    assert_code(
+        "bob closes sign-ups",
+        NOT_ADMIN,
+        tx.execute("SELECT auth.admin_set_signups_closed(true)", &[]).await,
+    );
+    drop(tx);
+    let mut tx = db.as_user(bob).await.unwrap();
+    assert_code(
+        "bob writes the row",
+        "42501",
+        tx.execute("UPDATE instance_settings SET signups_closed = true", &[])
+            .await,
+    );
+    drop(tx);
+    let mut tx = db.as_user(ann).await.unwrap();
+    tx.execute("SELECT auth.admin_set_signups_closed(true)", &[])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(closed(db.clone()).await);
+}

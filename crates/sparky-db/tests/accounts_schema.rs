@@ -1021,8 +1021,9 @@ async fn owner_admin_policies_cover_exactly_the_account_tables_and_only_the_owne
     )
     .await;
     assert_eq!(lookup, 0);
-    // Derived tables (kept by SECURITY DEFINER triggers, read-only to the request role) let
-    // the owner write them even without BYPASSRLS: a `<table>_maintain` policy, owner only.
+    // Derived tables (kept by SECURITY DEFINER triggers, read-only to the request role) and the
+    // server's settings (changed by a SECURITY DEFINER function) let the owner write them even
+    // without BYPASSRLS: a `<table>_maintain` policy, owner only.
     let maintain = owner
         .query(
             "SELECT tablename::text, policyname::text, roles::text[] FROM pg_policies \
@@ -1038,6 +1039,7 @@ async fn owner_admin_policies_cover_exactly_the_account_tables_and_only_the_owne
             "assistant_usage",
             "diary_day_totals",
             "goal_target_history",
+            "instance_settings",
             "measurement_day_totals",
             "recent_foods"
         ]
