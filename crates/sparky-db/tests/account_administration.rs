@@ -243,12 +243,16 @@ async fn only_an_administrator_closes_signups_and_everyone_reads_them() {
             .unwrap();
         r.get::<_, bool>(0)
     };
-    assert!(!closed(db.clone()).await, "open by default, read without a user");
+    assert!(
+        !closed(db.clone()).await,
+        "open by default, read without a user"
+    );
     let mut tx = db.as_user(bob).await.unwrap();
     assert_code(
         "bob closes sign-ups",
         NOT_ADMIN,
-        tx.execute("SELECT auth.admin_set_signups_closed(true)", &[]).await,
+        tx.execute("SELECT auth.admin_set_signups_closed(true)", &[])
+            .await,
     );
     drop(tx);
     let mut tx = db.as_user(bob).await.unwrap();

@@ -15,21 +15,6 @@ async fn patch(app: &TestApp, who: &As, id: &str, body: Value) -> common::Respon
         .await
 }
 
-/// (email, is_admin, disabled) of every account, as the owner sees them.
-async fn accounts(app: &TestApp) -> Vec<(String, bool, bool)> {
-    let owner = app.db.owner_client().await;
-    owner
-        .query(
-            "SELECT email::text, is_admin, disabled_at IS NOT NULL FROM users ORDER BY email",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect()
-}
-
 #[tokio::test]
 async fn an_administrator_creates_disables_enables_resets_and_deletes_accounts() {
     // Sign-ups closed: the administrator's accounts are the way in.
@@ -92,7 +77,7 @@ async fn an_administrator_creates_disables_enables_resets_and_deletes_accounts()
     assert_eq!(list.body[0]["id"], ann_id.as_str());
 
     // Bob is no administrator: every operation is refused and nothing changes.
-    let before = accounts(&app).await;
+    let before = common::accounts_overview(&app).await;
     assert_eq!(app.get(ACCOUNTS, &bob).await.status, StatusCode::FORBIDDEN);
     let r = app
         .post(
@@ -124,7 +109,7 @@ async fn an_administrator_creates_disables_enables_resets_and_deletes_accounts()
             .status,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(accounts(&app).await, before);
+    assert_eq!(common::accounts_overview(&app).await, before);
 
     // Disabling ends Bob's session and stops his key; enabling lets him sign in again.
     let key = app
@@ -254,7 +239,7 @@ async fn an_administrator_creates_disables_enables_resets_and_deletes_accounts()
         .get(0);
     assert_eq!(left, 0);
     assert_eq!(
-        accounts(&app).await,
+        common::accounts_overview(&app).await,
         [("bob@example.com".to_string(), true, false)]
     );
 }
@@ -273,7 +258,7 @@ async fn a_read_only_key_of_an_administrator_reads_but_changes_nothing() {
         .await;
     let ro = As::Key(key.body["key"].as_str().unwrap().to_string());
     assert_eq!(app.get(ACCOUNTS, &ro).await.status, StatusCode::OK);
-    let before = accounts(&app).await;
+    let before = common::accounts_overview(&app).await;
     let r = app
         .post(
             ACCOUNTS,
@@ -294,7 +279,7 @@ async fn a_read_only_key_of_an_administrator_reads_but_changes_nothing() {
             .status,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(accounts(&app).await, before);
+    assert_eq!(common::accounts_overview(&app).await, before);
 }
 
 #[tokio::test]

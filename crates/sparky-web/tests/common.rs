@@ -400,3 +400,18 @@ pub fn assert_refusal_is_shown(status: reqwest::StatusCode, html: bool, body: &s
         );
     }
 }
+
+/// (email, is_admin, disabled) of every account, as the owner sees them.
+pub async fn accounts_overview(app: &TestApp) -> Vec<(String, bool, bool)> {
+    let owner = app.db.owner_client().await;
+    owner
+        .query(
+            "SELECT email::text, is_admin, disabled_at IS NOT NULL FROM users ORDER BY email",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}

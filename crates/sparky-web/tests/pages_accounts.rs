@@ -11,21 +11,6 @@ use sparky_web::WebConfig;
 
 const PAGE: &str = "/settings/accounts";
 
-/// (email, is_admin, disabled) of every account.
-async fn accounts(app: &TestApp) -> Vec<(String, bool, bool)> {
-    let owner = app.db.owner_client().await;
-    owner
-        .query(
-            "SELECT email::text, is_admin, disabled_at IS NOT NULL FROM users ORDER BY email",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect()
-}
-
 #[tokio::test]
 async fn an_administrator_closes_and_reopens_signups_from_settings() {
     let app = TestApp::spawn().await;
@@ -117,7 +102,7 @@ async fn an_administrator_manages_accounts_from_settings() {
     assert!(bad.body.contains("value=\"bob-at-example\""));
     assert!(!bad.body.contains("secret words here"));
     assert!(bad.body.contains("aria-invalid=\"true\""));
-    assert_eq!(accounts(&app).await.len(), 1);
+    assert_eq!(common::accounts_overview(&app).await.len(), 1);
 
     // Created once, even when the form is sent twice.
     let form = get(&app, PAGE, &ann).await;
@@ -136,7 +121,7 @@ async fn an_administrator_manages_accounts_from_settings() {
         assert_eq!(r.location, "/settings/accounts?done=created");
     }
     assert_eq!(
-        accounts(&app).await,
+        common::accounts_overview(&app).await,
         [
             ("ann@example.com".into(), true, false),
             ("bob@example.com".into(), false, false)
@@ -173,7 +158,7 @@ async fn an_administrator_manages_accounts_from_settings() {
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(
-        accounts(&app).await[0],
+        common::accounts_overview(&app).await[0],
         ("ann@example.com".into(), true, false)
     );
 
@@ -236,7 +221,7 @@ async fn an_administrator_manages_accounts_from_settings() {
     let r = submit(&app, PAGE, &format!("{PAGE}/{bob_id}/promote"), &ann, &[]).await;
     assert_eq!(r.location, "/settings/accounts?done=promoted");
     assert_eq!(
-        accounts(&app).await[1],
+        common::accounts_overview(&app).await[1],
         ("bob@example.com".into(), true, false)
     );
     let delete = format!("{PAGE}/{bob_id}/delete");
@@ -249,11 +234,15 @@ async fn an_administrator_manages_accounts_from_settings() {
         "{}",
         asked.body
     );
-    assert_eq!(accounts(&app).await.len(), 2, "asking deletes nothing");
+    assert_eq!(
+        common::accounts_overview(&app).await.len(),
+        2,
+        "asking deletes nothing"
+    );
     let r = submit(&app, PAGE, &delete, &ann, &[("confirm", "yes")]).await;
     assert_eq!(r.location, "/settings/accounts?done=deleted", "{}", r.body);
     assert_eq!(
-        accounts(&app).await,
+        common::accounts_overview(&app).await,
         [("ann@example.com".into(), true, false)]
     );
     let r = submit(&app, PAGE, &delete, &ann, &[]).await;

@@ -27,12 +27,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/settings/accounts", get(show).post(create))
         .route("/settings/accounts/signups", post(set_signups))
-        .route("/settings/accounts/{id}/disable", post(disable))
-        .route("/settings/accounts/{id}/enable", post(enable))
-        .route("/settings/accounts/{id}/promote", post(promote))
-        .route("/settings/accounts/{id}/demote", post(demote))
         .route("/settings/accounts/{id}/password", post(set_password))
         .route("/settings/accounts/{id}/delete", post(delete))
+        .route("/settings/accounts/{id}/{switch}", post(switch))
 }
 
 pub struct AccountView {
@@ -250,56 +247,45 @@ async fn refused(
 #[derive(Deserialize)]
 pub struct Empty {}
 
-async fn disable(
+/// Disables, enables, promotes or demotes account `id` (`/settings/accounts/{id}/{switch}`).
+async fn switch(
     State(state): State<AppState>,
     page: Page,
-    PagePath(id): PagePath<Uuid>,
+    PagePath((id, switch)): PagePath<(Uuid, String)>,
     PageForm(_): PageForm<Empty>,
 ) -> Result<Response, PageError> {
-    let input = UpdateAccountInput {
-        disabled: Some(true),
-        ..Default::default()
+    let (input, done) = match switch.as_str() {
+        "disable" => (
+            UpdateAccountInput {
+                disabled: Some(true),
+                ..Default::default()
+            },
+            "disabled",
+        ),
+        "enable" => (
+            UpdateAccountInput {
+                disabled: Some(false),
+                ..Default::default()
+            },
+            "enabled",
+        ),
+        "promote" => (
+            UpdateAccountInput {
+                is_admin: Some(true),
+                ..Default::default()
+            },
+            "promoted",
+        ),
+        "demote" => (
+            UpdateAccountInput {
+                is_admin: Some(false),
+                ..Default::default()
+            },
+            "demoted",
+        ),
+        _ => return Err(PageError::NotFound),
     };
-    change(state.config.allow_signup, page, id, input, "disabled").await
-}
-
-async fn enable(
-    State(state): State<AppState>,
-    page: Page,
-    PagePath(id): PagePath<Uuid>,
-    PageForm(_): PageForm<Empty>,
-) -> Result<Response, PageError> {
-    let input = UpdateAccountInput {
-        disabled: Some(false),
-        ..Default::default()
-    };
-    change(state.config.allow_signup, page, id, input, "enabled").await
-}
-
-async fn promote(
-    State(state): State<AppState>,
-    page: Page,
-    PagePath(id): PagePath<Uuid>,
-    PageForm(_): PageForm<Empty>,
-) -> Result<Response, PageError> {
-    let input = UpdateAccountInput {
-        is_admin: Some(true),
-        ..Default::default()
-    };
-    change(state.config.allow_signup, page, id, input, "promoted").await
-}
-
-async fn demote(
-    State(state): State<AppState>,
-    page: Page,
-    PagePath(id): PagePath<Uuid>,
-    PageForm(_): PageForm<Empty>,
-) -> Result<Response, PageError> {
-    let input = UpdateAccountInput {
-        is_admin: Some(false),
-        ..Default::default()
-    };
-    change(state.config.allow_signup, page, id, input, "demoted").await
+    change(state.config.allow_signup, page, id, input, done).await
 }
 
 #[derive(Deserialize)]
