@@ -30,6 +30,10 @@ AS $$
 BEGIN
     PERFORM auth.require_admin();
     UPDATE public.instance_settings SET signups_closed = p_closed;
+    -- The row went (an owner's hand): make it again rather than change nothing.
+    IF NOT FOUND THEN
+        INSERT INTO public.instance_settings (signups_closed) VALUES (p_closed);
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION auth.admin_set_signups_closed(boolean) IS

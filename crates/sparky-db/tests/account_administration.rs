@@ -269,4 +269,16 @@ async fn only_an_administrator_closes_signups_and_everyone_reads_them() {
         .unwrap();
     tx.commit().await.unwrap();
     assert!(closed(db.clone()).await);
+    // The row deleted by hand: closing makes it again.
+    let owner = test_db.owner_client().await;
+    owner
+        .execute("DELETE FROM instance_settings", &[])
+        .await
+        .unwrap();
+    let mut tx = db.as_user(ann).await.unwrap();
+    tx.execute("SELECT auth.admin_set_signups_closed(true)", &[])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(closed(db.clone()).await);
 }

@@ -829,6 +829,10 @@ pub const EXCLUDED_TABLES: &[(&str, &str)] = &[
         "import_records",
         "which rows came from another tracker's files: refers to row ids of this server",
     ),
+    (
+        "instance_settings",
+        "the server's own settings (whether sign-ups are open), not a user's",
+    ),
 ];
 
 /// Files added to format 1 after its first release: an older archive without one is read as
