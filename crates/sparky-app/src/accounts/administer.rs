@@ -6,13 +6,13 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sparky_core::account::{check_password_for, parse_full_name, Email};
+use sparky_core::account::check_password_for;
 use sparky_db::UserTx;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::credentials;
-use crate::error::{AppError, AppResult, Validation};
+use crate::error::{AppError, AppResult};
 
 /// More accounts than a household has; the list is one page.
 pub const LIST_LIMIT: i64 = 1000;
@@ -114,20 +114,8 @@ pub struct CreateAccountInput {
 
 /// Creates an account (sign-up rules for the fields, whether or not sign-ups are open).
 pub async fn create(tx: &mut UserTx, input: CreateAccountInput) -> AppResult<Account> {
-    let mut v = Validation::new();
-    let email = Email::parse(&input.email)
-        .map_err(|e| v.add("email", e))
-        .ok();
-    let full_name = parse_full_name(&input.full_name)
-        .map_err(|e| v.add("full_name", e))
-        .ok();
-    if let Err(e) = check_password_for(&input.password, &input.email) {
-        v.add("password", e);
-    }
-    v.finish()?;
-    let (Some(email), Some(full_name)) = (email, full_name) else {
-        return Err(AppError::internal("validated account lost a field"));
-    };
+    let (email, full_name) =
+        super::check_new_account(&input.email, &input.full_name, &input.password)?;
     // Refuse a non-administrator before the costly hash.
     if !is_admin(tx).await? {
         return Err(not_admin());

@@ -64,25 +64,34 @@ pub struct NewAccount {
 impl RegisterInput {
     /// Validates every field (reporting all problems at once), then hashes the password.
     pub async fn parse(self) -> AppResult<NewAccount> {
-        let mut v = Validation::new();
-        let email = Email::parse(&self.email)
-            .map_err(|e| v.add("email", e))
-            .ok();
-        let full_name = parse_full_name(&self.full_name)
-            .map_err(|e| v.add("full_name", e))
-            .ok();
-        if let Err(e) = check_password_for(&self.password, &self.email) {
-            v.add("password", e);
-        }
-        v.finish()?;
-        let (Some(email), Some(full_name)) = (email, full_name) else {
-            return Err(AppError::internal("validated registration lost a field"));
-        };
+        let (email, full_name) = check_new_account(&self.email, &self.full_name, &self.password)?;
         Ok(NewAccount {
             email,
             full_name,
             password_hash: credentials::hash_password(self.password).await?,
         })
+    }
+}
+
+/// The sign-up rules for a new account's fields (every problem reported at once): the parsed
+/// email and name.
+pub(crate) fn check_new_account(
+    email: &str,
+    full_name: &str,
+    password: &str,
+) -> AppResult<(Email, String)> {
+    let mut v = Validation::new();
+    let parsed_email = Email::parse(email).map_err(|e| v.add("email", e)).ok();
+    let parsed_name = parse_full_name(full_name)
+        .map_err(|e| v.add("full_name", e))
+        .ok();
+    if let Err(e) = check_password_for(password, email) {
+        v.add("password", e);
+    }
+    v.finish()?;
+    match (parsed_email, parsed_name) {
+        (Some(email), Some(name)) => Ok((email, name)),
+        _ => Err(AppError::internal("validated account lost a field")),
     }
 }
 
