@@ -6,8 +6,10 @@
 //! or left out for a stated reason ([`EXCLUDED_TABLES`]); a test fails when a table is in
 //! neither.
 
+mod left_out;
 mod shape;
 
+pub use left_out::EXCLUDED_TABLES;
 use shape::{added, added_optional, col, info, req};
 pub use shape::{Col, FileSpec, Import, Kind, Limit, NUTRIENT};
 
@@ -794,46 +796,6 @@ const CATALOG_SERVING_LINK: &str =
         WHERE c.user_id IS NULL AND c.source = u.catalog_food_source AND c.source_id = u.catalog_food_source_id
           AND cn.serving_size = u.catalog_serving_size::numeric AND cn.serving_unit = u.catalog_serving_unit
         ORDER BY cn.is_default DESC, cn.id LIMIT 1))";
-
-/// Tables with user data that are in no file, and why.
-pub const EXCLUDED_TABLES: &[(&str, &str)] = &[
-    (
-        "assistant_usage",
-        "the assistant's daily token count on this server, for its budget",
-    ),
-    (
-        "sessions",
-        "sign-in sessions: secrets, and only valid on this server",
-    ),
-    (
-        "idempotency_keys",
-        "replay protection for retried requests, kept for a day",
-    ),
-    (
-        "assistant_actions",
-        "the assistant's undo log: refers to row ids of this server",
-    ),
-    (
-        "diary_day_totals",
-        "derived from the diary and workouts; rebuilt by the import",
-    ),
-    (
-        "measurement_day_totals",
-        "derived from measurements; rebuilt by the import",
-    ),
-    (
-        "recent_foods",
-        "derived from the diary; rebuilt by the import",
-    ),
-    (
-        "import_records",
-        "which rows came from another tracker's files: refers to row ids of this server",
-    ),
-    (
-        "instance_settings",
-        "the server's own settings (whether sign-ups are open), not a user's",
-    ),
-];
 
 /// Files added to format 1 after its first release: an older archive without one is read as
 /// if the file had no rows.
