@@ -282,3 +282,168 @@ async fn only_an_administrator_closes_signups_and_everyone_reads_them() {
     tx.commit().await.unwrap();
     assert!(closed(db.clone()).await);
 }
+
+/// `auth.admin_make_password_link` as `user` for `target`, with the secret's hash `hash`.
+async fn make_link(db: &Database, user: Uuid, target: Uuid, hash: &str) -> Result<bool, DbError> {
+    let mut tx = db.as_user(user).await?;
+    let row = tx
+        .query_one(
+            "SELECT auth.admin_make_password_link($1, $2, interval '7 days') IS NOT NULL",
+            &[&target, &hash],
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(row.get(0))
+}
+
+/// `auth.use_password_link` anonymously: the account whose password was set, if any.
+async fn use_link(db: &Database, hash: &str, new_hash: &str) -> Option<Uuid> {
+    let tx = db.anonymous().await.unwrap();
+    let rows = tx
+        .query_and_commit("SELECT auth.use_password_link($1, $2)", &[&hash, &new_hash])
+        .await
+        .unwrap();
+    rows[0].get(0)
+}
+
+async fn link_account(db: &Database, hash: &str) -> Option<String> {
+    let tx = db.anonymous().await.unwrap();
+    let rows = tx
+        .query_and_commit("SELECT email FROM auth.password_link($1)", &[&hash])
+        .await
+        .unwrap();
+    rows.first().map(|r| r.get(0))
+}
+
+#[tokio::test]
+async fn a_password_link_is_made_by_an_administrator_and_works_once() {
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner_client().await;
+    let db = test_db.database().await;
+    let ann = register(&db, "ann@example.com").await; // administrator
+    let bob = register(&db, "bob@example.com").await;
+    let cat = register(&db, "cat@example.com").await;
+    let hash_of = |id: Uuid| {
+        let owner = &owner;
+        async move {
+            owner
+                .query_one("SELECT password_hash FROM users WHERE id = $1", &[&id])
+                .await
+                .unwrap()
+                .get::<_, String>(0)
+        }
+    };
+    let links = || {
+        let owner = &owner;
+        async move {
+            owner
+                .query_one("SELECT count(*) FROM password_links", &[])
+                .await
+                .unwrap()
+                .get::<_, i64>(0)
+        }
+    };
+
+    // Nobody but an administrator makes one, nor for themselves; the request role cannot
+    // read or write the table at all.
+    assert_code(
+        "bob for cat",
+        NOT_ADMIN,
+        make_link(&db, bob, cat, "h-bob").await,
+    );
+    assert_code(
+        "bob for bob",
+        NOT_ADMIN,
+        make_link(&db, bob, bob, "h-bob").await,
+    );
+    assert_code(
+        "ann for ann",
+        OWN_ACCOUNT,
+        make_link(&db, ann, ann, "h-ann").await,
+    );
+    {
+        let mut tx = db.as_user(ann).await.unwrap();
+        assert_code(
+            "reading the table",
+            "42501",
+            tx.query("SELECT * FROM password_links", &[]).await,
+        );
+    }
+    assert_eq!(links().await, 0);
+    assert!(!make_link(&db, ann, Uuid::new_v4(), "h-x").await.unwrap());
+    assert_eq!(links().await, 0);
+
+    // A link names its account; a newer one replaces it.
+    assert!(make_link(&db, ann, bob, "h-1").await.unwrap());
+    assert_eq!(
+        link_account(&db, "h-1").await.as_deref(),
+        Some("bob@example.com")
+    );
+    assert!(make_link(&db, ann, bob, "h-2").await.unwrap());
+    assert_eq!(links().await, 1);
+    assert_eq!(link_account(&db, "h-1").await, None);
+    assert_eq!(use_link(&db, "h-1", "stolen").await, None);
+    assert_ne!(hash_of(bob).await, "stolen");
+
+    // Used once: the password is set, the sessions end, the link goes.
+    owner
+        .execute(
+            "INSERT INTO sessions (user_id, token_hash, expires_at)
+             VALUES ($1, 'bob-session', now() + interval '1 day')",
+            &[&bob],
+        )
+        .await
+        .unwrap();
+    assert_eq!(use_link(&db, "h-2", "bob-new").await, Some(bob));
+    assert_eq!(hash_of(bob).await, "bob-new");
+    let sessions: i64 = owner
+        .query_one("SELECT count(*) FROM sessions WHERE user_id = $1", &[&bob])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(sessions, 0);
+    assert_eq!(use_link(&db, "h-2", "again").await, None);
+    assert_eq!(hash_of(bob).await, "bob-new");
+    assert_eq!(links().await, 0);
+
+    // An expired link, or one of an account disabled since, does nothing.
+    assert!(make_link(&db, ann, cat, "h-cat").await.unwrap());
+    owner
+        .execute(
+            "UPDATE password_links SET expires_at = now() - interval '1 second'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(link_account(&db, "h-cat").await, None);
+    assert_eq!(use_link(&db, "h-cat", "cat-new").await, None);
+    assert!(make_link(&db, ann, cat, "h-cat2").await.unwrap());
+    owner
+        .execute(
+            "UPDATE users SET disabled_at = now() WHERE id = $1",
+            &[&cat],
+        )
+        .await
+        .unwrap();
+    assert_eq!(link_account(&db, "h-cat2").await, None);
+    assert_eq!(use_link(&db, "h-cat2", "cat-new").await, None);
+    assert_ne!(hash_of(cat).await, "cat-new");
+    // A disabled account gets no new link (enable it first).
+    assert_code(
+        "disabled",
+        OWN_ACCOUNT,
+        make_link(&db, ann, cat, "h-cat3").await,
+    );
+
+    // Deleting the account takes its link.
+    owner
+        .execute("UPDATE users SET disabled_at = NULL WHERE id = $1", &[&cat])
+        .await
+        .unwrap();
+    assert!(make_link(&db, ann, cat, "h-cat4").await.unwrap());
+    owner
+        .execute("DELETE FROM users WHERE id = $1", &[&cat])
+        .await
+        .unwrap();
+    assert_eq!(links().await, 0);
+}

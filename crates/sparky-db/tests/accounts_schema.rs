@@ -1021,9 +1021,9 @@ async fn owner_admin_policies_cover_exactly_the_account_tables_and_only_the_owne
     )
     .await;
     assert_eq!(lookup, 0);
-    // Derived tables (kept by SECURITY DEFINER triggers, read-only to the request role) and the
-    // server's settings (changed by a SECURITY DEFINER function) let the owner write them even
-    // without BYPASSRLS: a `<table>_maintain` policy, owner only.
+    // Derived tables (kept by SECURITY DEFINER triggers, read-only to the request role), the
+    // server's settings and password links (changed by SECURITY DEFINER functions) let the
+    // owner write them even without BYPASSRLS: a `<table>_maintain` policy, owner only.
     let maintain = owner
         .query(
             "SELECT tablename::text, policyname::text, roles::text[] FROM pg_policies \
@@ -1041,6 +1041,7 @@ async fn owner_admin_policies_cover_exactly_the_account_tables_and_only_the_owne
             "goal_target_history",
             "instance_settings",
             "measurement_day_totals",
+            "password_links",
             "recent_foods"
         ]
     );

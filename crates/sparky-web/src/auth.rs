@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{header, Method};
+use axum::http::{header, HeaderMap, Method};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use sparky_db::{Credential, UserTx};
@@ -161,6 +161,20 @@ pub fn check_origin(parts: &Parts, app: &AppState) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(csrf_error("the request's Origin is not this server"))
+    }
+}
+
+/// The origin a link to this server starts with (a password link): `SPARKY_PUBLIC_URL`'s when
+/// set, else the browser's `Origin` (checked for cookie writes), else `http://` and the `Host`
+/// the request was sent to.
+pub fn link_origin(headers: &HeaderMap, config: &crate::WebConfig) -> String {
+    if let Some(public) = &config.public_origin {
+        return public.clone();
+    }
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    match header(header::ORIGIN).filter(|o| o.starts_with("http")) {
+        Some(origin) => origin.trim_end_matches('/').to_string(),
+        None => format!("http://{}", header(header::HOST).unwrap_or("localhost")),
     }
 }
 

@@ -279,7 +279,24 @@ async fn a_read_only_key_of_an_administrator_reads_but_changes_nothing() {
             .status,
         StatusCode::FORBIDDEN
     );
+    let r = app
+        .post(
+            &format!("{ACCOUNTS}/{bob_id}/password-link"),
+            &ro,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
     assert_eq!(common::accounts_overview(&app).await, before);
+    let links: i64 = app
+        .db
+        .owner_client()
+        .await
+        .query_one("SELECT count(*) FROM password_links", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(links, 0);
 }
 
 #[tokio::test]
@@ -370,4 +387,215 @@ async fn the_servers_closed_signups_stay_closed() {
         app.register("bob@example.com", PASSWORD).await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// The `token` of a password link's address, after checking where it points.
+fn token_of(app: &TestApp, url: &str) -> String {
+    let prefix = format!("{}/set-password?token=", app.base);
+    assert!(url.starts_with(&prefix), "{url}");
+    url[prefix.len()..].to_string()
+}
+
+#[tokio::test]
+async fn a_password_link_lets_the_person_choose_their_password_once() {
+    let app = TestApp::spawn_with(WebConfig {
+        allow_signup: false,
+        ..Default::default()
+    })
+    .await;
+    let (_, ann) = app.user("ann@example.com").await;
+
+    // An account made without a password comes with a link; nobody can sign in yet.
+    let created = app
+        .post(
+            ACCOUNTS,
+            &ann,
+            json!({"email": "bob@example.com", "full_name": "Bob"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert_eq!(created.body["email"], "bob@example.com");
+    let bob_id = created.body["id"].as_str().unwrap().to_string();
+    let link = &created.body["password_link"];
+    let token = token_of(&app, link["url"].as_str().unwrap());
+    let expires: chrono::DateTime<chrono::Utc> =
+        link["expires_at"].as_str().unwrap().parse().unwrap();
+    let days = (expires - chrono::Utc::now()).num_hours();
+    assert!((167..=168).contains(&days), "{days} hours");
+    // With a password there is no link.
+    let with_password = app
+        .post(
+            ACCOUNTS,
+            &ann,
+            json!({"email": "cat@example.com", "full_name": "Cat", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(with_password.status, StatusCode::CREATED);
+    assert!(with_password.body["password_link"].is_null());
+
+    let use_link = |token: String, password: &'static str| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/v1/auth/password-link",
+                &As::Nobody,
+                json!({"token": token, "password": password}),
+            )
+            .await
+        }
+    };
+    // A weak password, or the email as password: 422, and the link still works.
+    for weak in ["short", "bob@example.com"] {
+        let r = use_link(token.clone(), weak).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{weak}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"]["password"].is_string(),
+            "{:?}",
+            r.body
+        );
+    }
+    // Unknown, empty, huge and NUL tokens are 404 or 422, never a 500.
+    for bad in [
+        String::new(),
+        "x".repeat(5000),
+        "nope".into(),
+        format!("{token}x"),
+    ] {
+        let r = use_link(bad, "a long new password").await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    }
+    let r = use_link(format!("{token}\u{0}"), "a long new password").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+
+    let used = use_link(token.clone(), "bob's own new password").await;
+    assert_eq!(used.status, StatusCode::OK, "{:?}", used.body);
+    assert_eq!(used.body["email"], "bob@example.com");
+    let bob = As::Cookie(used.session_cookie().expect("signed in"));
+    assert_eq!(
+        app.get("/api/v1/me", &bob).await.body["id"],
+        bob_id.as_str()
+    );
+    assert_eq!(
+        app.login("bob@example.com", "bob's own new password")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Once only.
+    let again = use_link(token.clone(), "someone else's password").await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "{:?}", again.body);
+    assert_eq!(
+        app.login("bob@example.com", "bob's own new password")
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // A forgotten password: a new link for an existing account ends its sessions when used,
+    // and a newer link replaces an older one.
+    let path = format!("{ACCOUNTS}/{bob_id}/password-link");
+    let first = app.post(&path, &ann, json!({})).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    let second = app.post(&path, &ann, json!({})).await;
+    assert_eq!(second.status, StatusCode::CREATED);
+    let old = token_of(&app, first.body["url"].as_str().unwrap());
+    let new = token_of(&app, second.body["url"].as_str().unwrap());
+    assert_ne!(old, new);
+    assert_eq!(
+        use_link(old, "replaced link password").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        use_link(new, "bob's third password").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/api/v1/me", &bob).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Only administrators make links, never for themselves, not for a disabled account.
+    let bob = As::Cookie(
+        app.login("bob@example.com", "bob's third password")
+            .await
+            .session_cookie()
+            .unwrap(),
+    );
+    let ann_id = app.get("/api/v1/me", &ann).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .post(
+            &format!("{ACCOUNTS}/{ann_id}/password-link"),
+            &bob,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+    let r = app
+        .post(
+            &format!("{ACCOUNTS}/{ann_id}/password-link"),
+            &ann,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    assert_eq!(
+        patch(&app, &ann, &bob_id, json!({"disabled": true}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.post(&path, &ann, json!({})).await.status,
+        StatusCode::CONFLICT
+    );
+    let r = app
+        .post(
+            &format!("{ACCOUNTS}/{}/password-link", uuid::Uuid::new_v4()),
+            &ann,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+}
+
+#[tokio::test]
+async fn a_password_link_starts_with_the_public_url() {
+    let app = TestApp::spawn_with(
+        WebConfig::default()
+            .with_public_url(Some("https://fit.example.com"))
+            .unwrap(),
+    )
+    .await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let bob = app.register("bob@example.com", PASSWORD).await;
+    let bob_id = bob.body["id"].as_str().unwrap();
+    let As::Cookie(cookie) = ann else {
+        unreachable!()
+    };
+    // A browser at the public address sends it as its Origin.
+    let r = app
+        .request_with(
+            Method::POST,
+            &format!("{ACCOUNTS}/{bob_id}/password-link"),
+            &As::Nobody,
+            None,
+            &[
+                ("cookie", &format!("sparky_session={cookie}")),
+                ("origin", "https://fit.example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert!(r.body["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://fit.example.com/set-password?token="));
 }

@@ -281,3 +281,217 @@ async fn an_administrator_manages_accounts_from_settings() {
         .body
         .contains("href=\"/settings/accounts\""));
 }
+
+/// The password link shown on the page (the value of its read-only field).
+fn shown_link(body: &str) -> String {
+    let marker = "/set-password?token=";
+    let at = body
+        .find(marker)
+        .unwrap_or_else(|| panic!("no link shown:\n{body}"));
+    let start = body[..at].rfind('"').unwrap() + 1;
+    let end = at + body[at..].find('"').unwrap();
+    body[start..end].to_string()
+}
+
+#[tokio::test]
+async fn a_new_account_without_a_password_gets_a_link_to_choose_one() {
+    let app = TestApp::spawn_with(WebConfig {
+        allow_signup: false,
+        ..Default::default()
+    })
+    .await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let made = submit(
+        &app,
+        PAGE,
+        PAGE,
+        &ann,
+        &[("full_name", "Bob"), ("email", "bob@example.com")],
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    assert!(made.body.contains("Account created. Send them the link"));
+    let link = shown_link(&made.body);
+    assert!(
+        link.starts_with(&format!("{}/set-password?token=", app.base)),
+        "{link}"
+    );
+    let path = &link[app.base.len()..];
+    let token = &path["/set-password?token=".len()..];
+    // The link is on Bob's row, opened; reloading the page does not show it again.
+    assert!(made.body.contains("Password link for bob@example.com"));
+    assert!(!get(&app, PAGE, &ann)
+        .await
+        .body
+        .contains("/set-password?token="));
+
+    // Whoever opens it sees whose password it sets; a weak one is refused and the link stays.
+    let page = get(&app, path, &As::Nobody).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("For Bob (bob@example.com)."),
+        "{}",
+        page.body
+    );
+    let weak = post(
+        &app,
+        "/set-password",
+        &As::Nobody,
+        &[("token", token), ("password", "short")],
+    )
+    .await;
+    assert_eq!(
+        weak.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        weak.body
+    );
+    assert!(weak.body.contains("Password: "), "{}", weak.body);
+    assert!(!weak.body.contains("value=\"short\""));
+    // Chosen: signed in on this browser, on to onboarding.
+    let chosen = post(
+        &app,
+        "/set-password",
+        &As::Nobody,
+        &[("token", token), ("password", "bob chose this one")],
+    )
+    .await;
+    assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.body);
+    assert_eq!(chosen.location, "/onboarding");
+    let cookie = chosen
+        .set_cookies
+        .iter()
+        .find_map(|c| c.strip_prefix("sparky_session="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+        .expect("signed in");
+    let bob = As::Cookie(cookie);
+    assert_eq!(
+        app.get("/api/v1/me", &bob).await.body["email"],
+        "bob@example.com"
+    );
+    // Used: the page and the form say so, and change nothing.
+    let gone = get(&app, path, &As::Nobody).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    assert!(
+        gone.body.contains("does not work any more"),
+        "{}",
+        gone.body
+    );
+    let again = post(
+        &app,
+        "/set-password",
+        &As::Nobody,
+        &[("token", token), ("password", "someone else's now")],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    assert!(again
+        .set_cookies
+        .iter()
+        .all(|c| !c.starts_with("sparky_session=")));
+    assert_eq!(
+        app.login("bob@example.com", "bob chose this one")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Another site's form is refused.
+    let foreign = app
+        .client
+        .post(format!("{}/set-password", app.base))
+        .header("origin", "https://evil.example")
+        .form(&[("token", token), ("password", "a long new password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_administrator_makes_a_password_link_for_a_forgotten_password() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (bob_id, bob) = app.user("bob@example.com").await;
+    let made = submit(
+        &app,
+        PAGE,
+        &format!("/settings/accounts/{bob_id}/link"),
+        &ann,
+        &[],
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    assert!(made.body.contains("Password link made."));
+    let link = shown_link(&made.body);
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let chosen = post(
+        &app,
+        "/set-password",
+        &As::Nobody,
+        &[("token", &token), ("password", "bob remembers this")],
+    )
+    .await;
+    assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.body);
+    assert_eq!(
+        app.get("/api/v1/me", &bob).await.status,
+        StatusCode::UNAUTHORIZED,
+        "his other sessions ended"
+    );
+    // No link for oneself (the row says why) nor for a disabled account (no button).
+    let own = submit(
+        &app,
+        PAGE,
+        &format!("/settings/accounts/{ann_id}/link"),
+        &ann,
+        &[],
+    )
+    .await;
+    assert_eq!(own.status, StatusCode::CONFLICT, "{}", own.body);
+    assert!(own.body.contains("Settings: Security"), "{}", own.body);
+    submit(
+        &app,
+        PAGE,
+        &format!("/settings/accounts/{bob_id}/disable"),
+        &ann,
+        &[],
+    )
+    .await
+    .assert_accepted();
+    let page = get(&app, PAGE, &ann).await;
+    assert!(!page
+        .body
+        .contains(&format!("/settings/accounts/{bob_id}/link")));
+    let refused = submit(
+        &app,
+        PAGE,
+        &format!("/settings/accounts/{bob_id}/link"),
+        &ann,
+        &[],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(refused.body.contains("enable it first"), "{}", refused.body);
+    // Anyone else gets the 403 page and no link.
+    let (_, cat) = app.user("cat@example.com").await;
+    let before: i64 = links(&app).await;
+    let r = submit(
+        &app,
+        "/settings",
+        &format!("/settings/accounts/{ann_id}/link"),
+        &cat,
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(links(&app).await, before);
+}
+
+async fn links(app: &TestApp) -> i64 {
+    app.db
+        .owner_client()
+        .await
+        .query_one("SELECT count(*) FROM password_links", &[])
+        .await
+        .unwrap()
+        .get(0)
+}

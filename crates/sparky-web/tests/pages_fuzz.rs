@@ -59,6 +59,7 @@ const ROUTES: &[&str] = &[
     "/settings/accounts/{id}/demote",
     "/settings/accounts/{id}/disable",
     "/settings/accounts/{id}/enable",
+    "/settings/accounts/{id}/link",
     "/settings/accounts/{id}/password",
     "/settings/accounts/{id}/promote",
     "/settings/assistant",
@@ -72,6 +73,7 @@ const ROUTES: &[&str] = &[
     "/settings/preferences",
     "/settings/profile",
     "/settings/sessions/others/end",
+    "/set-password",
     "/viewing",
     "/water",
     "/weight",
@@ -147,6 +149,7 @@ const FIELDS: &[&str] = &[
     "timezone",
     "to",
     "to_date",
+    "token",
     "type",
     "unit",
     "units_system",
@@ -592,6 +595,7 @@ async fn pages_with_hostile_query_parameters_never_answer_5xx() {
         "/settings/assistant".into(),
         "/settings/family".into(),
         "/settings/security".into(),
+        "/set-password".into(),
     ];
     let params = [
         "date",
@@ -620,6 +624,7 @@ async fn pages_with_hostile_query_parameters_never_answer_5xx() {
         "offset",
         "name",
         "servings",
+        "token",
     ];
     let mut answered = std::collections::BTreeMap::<u16, usize>::new();
     for round in 0..8 {

@@ -314,6 +314,25 @@ pub enum UserAction {
         #[arg(long)]
         remove: bool,
     },
+    /// Print a one-time link for the account to choose its password (a forgotten one, or a new
+    /// account made without telling a password): it works once, for 7 days, replaces the
+    /// account's earlier link, and signs in whoever opens it, so send it to the person only.
+    Link {
+        /// Email address of the account.
+        email: String,
+        /// The server's address the link starts with [default: SPARKY_PUBLIC_URL, else
+        /// http:// and SPARKY_BIND].
+        #[arg(long, env = "SPARKY_PUBLIC_URL")]
+        url: Option<String>,
+    },
+    /// Show whether people can create accounts on the sign-up page, or open or close sign-ups
+    /// for every instance (Settings → Accounts does the same). SPARKY_ALLOW_SIGNUP=false on the
+    /// server keeps them closed whatever is set here.
+    Signups {
+        /// open or close; without it, only show.
+        #[arg(value_enum)]
+        set: Option<SignupsChoice>,
+    },
     /// Delete an account and all its data, for good (backups taken before keep it until they
     /// are pruned). Users can delete their own in Settings.
     Delete {
@@ -323,6 +342,12 @@ pub enum UserAction {
         #[arg(long)]
         yes: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SignupsChoice {
+    Open,
+    Close,
 }
 
 #[derive(Debug, Subcommand)]

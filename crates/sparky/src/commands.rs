@@ -366,6 +366,36 @@ async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Result<ExitCod
                     }
                 );
             }
+            UserAction::Link { email, url } => {
+                let origin = link_origin(url.as_deref())?;
+                let secret = sparky_app::accounts::credentials::random_secret();
+                let hash = sparky_app::accounts::credentials::token_hash(&secret);
+                let days = sparky_app::accounts::administer::PASSWORD_LINK_DAYS;
+                let expires = users::make_password_link(&client, &email, &hash, days).await?;
+                println!(
+                    "{}",
+                    sparky_app::accounts::password_links::url(&origin, &secret)
+                );
+                eprintln!(
+                    "works once, until {} UTC; whoever opens it sets the password, so send                      it to them only",
+                    expires.format("%Y-%m-%d %H:%M")
+                );
+            }
+            UserAction::Signups { set } => {
+                if let Some(choice) = set {
+                    let closed = matches!(choice, crate::cli::SignupsChoice::Close);
+                    users::set_signups_closed(&client, closed).await?;
+                }
+                let closed = users::signups_closed(&client).await?;
+                eprintln!(
+                    "{}",
+                    if closed {
+                        "sign-ups: closed (administrators make accounts in Settings: Accounts                          or with `sparky user create`)"
+                    } else {
+                        "sign-ups: open, unless the server runs with SPARKY_ALLOW_SIGNUP=false"
+                    }
+                );
+            }
             UserAction::Delete { email, yes } => {
                 if !yes {
                     anyhow::bail!(
@@ -385,6 +415,21 @@ async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Result<ExitCod
         Ok(ExitCode::SUCCESS)
     })
     .await
+}
+
+/// The origin a password link starts with: `--url` / SPARKY_PUBLIC_URL (checked as the server
+/// checks it), else http:// and SPARKY_BIND.
+fn link_origin(url: Option<&str>) -> anyhow::Result<String> {
+    let config = sparky_web::WebConfig::default()
+        .with_public_url(url)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(match config.public_origin {
+        Some(origin) => origin,
+        None => {
+            let bind = std::env::var("SPARKY_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into());
+            format!("http://{bind}")
+        }
+    })
 }
 
 async fn foods_command(db: &DbArgs, action: FoodsAction) -> anyhow::Result<ExitCode> {

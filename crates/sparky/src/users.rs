@@ -155,6 +155,28 @@ pub async fn enable(client: &Client, email: &str) -> anyhow::Result<bool> {
     admin::enable(client, email).await.map_err(unknown(email))
 }
 
+/// Makes the account's password link from its secret's hash; returns when it expires.
+pub async fn make_password_link(
+    client: &Client,
+    email: &str,
+    token_hash: &str,
+    days: i32,
+) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    admin::make_password_link(client, email, token_hash, days)
+        .await
+        .map_err(unknown(email))
+}
+
+/// Whether an administrator closed sign-ups.
+pub async fn signups_closed(client: &Client) -> anyhow::Result<bool> {
+    Ok(admin::signups_closed(client).await?)
+}
+
+/// Closes (true) or reopens sign-ups.
+pub async fn set_signups_closed(client: &Client, closed: bool) -> anyhow::Result<()> {
+    Ok(admin::set_signups_closed(client, closed).await?)
+}
+
 pub fn print_table(users: &[UserRow]) {
     let email_w = users
         .iter()

@@ -101,6 +101,9 @@ fn every_user_subcommand_has_help() {
         "set-password",
         "disable",
         "enable",
+        "admin",
+        "link",
+        "signups",
         "delete",
     ] {
         let out = run(sparky("postgres://unused")
@@ -464,4 +467,142 @@ async fn delete_needs_yes_and_removes_the_account_with_its_data() {
         "{}",
         text(&out)
     );
+}
+
+#[tokio::test]
+async fn link_prints_a_one_time_password_link() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let owner = db.owner_client().await;
+    assert!(create(&url, "ann@example.com", PASSWORD, &[])
+        .status
+        .success());
+    assert!(create(&url, "bob@example.com", PASSWORD, &[])
+        .status
+        .success());
+    let stored = || {
+        let owner = &owner;
+        async move {
+            owner
+                .query(
+                    "SELECT l.token_hash FROM password_links l JOIN users u ON u.id = l.user_id
+                     WHERE u.email = 'bob@example.com'",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<_, String>(0))
+                .collect::<Vec<_>>()
+        }
+    };
+    let token_hash = |token: &str| {
+        let owner = &owner;
+        let token = token.to_string();
+        async move {
+            owner
+                .query_one("SELECT encode(sha256($1::text::bytea), 'hex')", &[&token])
+                .await
+                .unwrap()
+                .get::<_, String>(0)
+        }
+    };
+
+    let out = run(sparky(&url).args([
+        "user",
+        "link",
+        " BOB@example.com",
+        "--url",
+        "https://fit.example.com/",
+    ]));
+    assert!(out.status.success(), "{}", text(&out));
+    let printed = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let token = printed
+        .strip_prefix("https://fit.example.com/set-password?token=")
+        .unwrap_or_else(|| panic!("{printed}"));
+    assert_eq!(
+        stored().await,
+        [token_hash(token).await],
+        "only the hash is kept"
+    );
+    assert!(text(&out).contains("works once"), "{}", text(&out));
+
+    // Again: a new link replaces the first; without --url it names SPARKY_BIND.
+    let out = run(sparky(&url)
+        .args(["user", "link", "bob@example.com"])
+        .env_remove("SPARKY_PUBLIC_URL")
+        .env("SPARKY_BIND", "192.168.1.5:8080"));
+    assert!(out.status.success(), "{}", text(&out));
+    let printed = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let second = printed
+        .strip_prefix("http://192.168.1.5:8080/set-password?token=")
+        .unwrap_or_else(|| panic!("{printed}"));
+    assert_ne!(second, token);
+    assert_eq!(stored().await, [token_hash(second).await]);
+
+    // Refusals change nothing and exit non-zero.
+    for (args, says) in [
+        (
+            vec!["user", "link", "nobody@example.com"],
+            "no account with email",
+        ),
+        (
+            vec![
+                "user",
+                "link",
+                "bob@example.com",
+                "--url",
+                "fit.example.com",
+            ],
+            "SPARKY_PUBLIC_URL",
+        ),
+    ] {
+        let out = run(sparky(&url).args(&args));
+        assert!(!out.status.success(), "{args:?}");
+        assert!(text(&out).contains(says), "{args:?}: {}", text(&out));
+    }
+    assert!(
+        run(sparky(&url).args(["user", "disable", "bob@example.com"]))
+            .status
+            .success()
+    );
+    let out = run(sparky(&url).args(["user", "link", "bob@example.com"]));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("enable it first"), "{}", text(&out));
+    assert_eq!(stored().await, [token_hash(second).await]);
+}
+
+#[tokio::test]
+async fn signups_are_shown_closed_and_reopened() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let owner = db.owner_client().await;
+    let closed = || {
+        let owner = &owner;
+        async move {
+            owner
+                .query_one("SELECT signups_closed FROM instance_settings", &[])
+                .await
+                .unwrap()
+                .get::<_, bool>(0)
+        }
+    };
+    let out = run(sparky(&url).args(["user", "signups"]));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("sign-ups: open"), "{}", text(&out));
+    let out = run(sparky(&url).args(["user", "signups", "close"]));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("sign-ups: closed"), "{}", text(&out));
+    assert!(closed().await);
+    // The row went (by hand): opening makes it again.
+    owner
+        .execute("DELETE FROM instance_settings", &[])
+        .await
+        .unwrap();
+    let out = run(sparky(&url).args(["user", "signups", "open"]));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!closed().await);
+    let out = run(sparky(&url).args(["user", "signups", "sometimes"]));
+    assert!(!out.status.success());
+    assert!(!closed().await);
 }

@@ -258,6 +258,78 @@ pub async fn enable(client: &Client, email: &str) -> AppResult<bool> {
     Ok(row.get(0))
 }
 
+/// Makes the one live password link of the enabled account with this email (replacing an
+/// earlier one), valid for `days`, from the hash of its secret. Returns when it expires.
+pub async fn make_password_link(
+    client: &Client,
+    email: &str,
+    token_hash: &str,
+    days: i32,
+) -> AppResult<DateTime<Utc>> {
+    let row = client
+        .query_opt(
+            "SELECT u.id, u.disabled_at IS NOT NULL FROM users u
+             WHERE lower(u.email) = lower(btrim($1))",
+            &[&email],
+        )
+        .await
+        .map_err(owner_error)?
+        .ok_or_else(|| unknown(email))?;
+    let (id, disabled): (Uuid, bool) = (row.get(0), row.get(1));
+    if disabled {
+        return Err(AppError::conflict(
+            "the account is disabled: enable it first (sparky user enable)",
+        ));
+    }
+    let row = client
+        .query_one(
+            "INSERT INTO password_links (user_id, token_hash, expires_at)
+             VALUES ($1, $2, now() + make_interval(days => $3))
+             ON CONFLICT (user_id) DO UPDATE
+                 SET token_hash = EXCLUDED.token_hash, created_by = NULL,
+                     created_at = now(), expires_at = EXCLUDED.expires_at
+             RETURNING expires_at",
+            &[&id, &token_hash, &days],
+        )
+        .await
+        .map_err(owner_error)?;
+    Ok(row.get(0))
+}
+
+/// Whether an administrator closed sign-ups (the server's SPARKY_ALLOW_SIGNUP is not known
+/// here).
+pub async fn signups_closed(client: &Client) -> AppResult<bool> {
+    let row = client
+        .query_one(
+            "SELECT coalesce((SELECT signups_closed FROM instance_settings), false)",
+            &[],
+        )
+        .await
+        .map_err(owner_error)?;
+    Ok(row.get(0))
+}
+
+/// Closes (true) or reopens sign-ups, making the settings row again if it went.
+pub async fn set_signups_closed(client: &Client, closed: bool) -> AppResult<()> {
+    let n = client
+        .execute(
+            "UPDATE instance_settings SET signups_closed = $1",
+            &[&closed],
+        )
+        .await
+        .map_err(owner_error)?;
+    if n == 0 {
+        client
+            .execute(
+                "INSERT INTO instance_settings (signups_closed) VALUES ($1)",
+                &[&closed],
+            )
+            .await
+            .map_err(owner_error)?;
+    }
+    Ok(())
+}
+
 fn owner_error(e: tokio_postgres::Error) -> AppError {
     AppError::from(sparky_db::DbError::Postgres(e))
 }

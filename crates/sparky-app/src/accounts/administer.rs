@@ -102,9 +102,10 @@ pub struct CreateAccountInput {
     #[schema(max_length = 254)]
     pub email: String,
     /// At least 10 characters, not one of the most common passwords; tell it to the person,
-    /// who can change it in Settings → Security.
+    /// who can change it in Settings → Security. Left out: the answer carries a password link
+    /// for the person to choose their own.
     #[schema(min_length = 10, max_length = 1024)]
-    pub password: String,
+    pub password: Option<String>,
     #[schema(max_length = 255)]
     pub full_name: String,
     /// Make the account an administrator too (default false).
@@ -112,15 +113,32 @@ pub struct CreateAccountInput {
     pub is_admin: bool,
 }
 
-/// Creates an account (sign-up rules for the fields, whether or not sign-ups are open).
-pub async fn create(tx: &mut UserTx, input: CreateAccountInput) -> AppResult<Account> {
+/// A new account, with its password link when it was made without a password.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CreatedAccount {
+    #[serde(flatten)]
+    pub account: Account,
+    /// Made when no password was given: send it to the person (shown only now).
+    pub password_link: Option<PasswordLink>,
+}
+
+/// Creates an account (sign-up rules for the fields, whether or not sign-ups are open). Without
+/// a password it gets a random one nobody knows and a password link, whose address starts
+/// with `origin` (e.g. `https://fit.example.com`).
+pub async fn create(
+    tx: &mut UserTx,
+    input: CreateAccountInput,
+    origin: &str,
+) -> AppResult<CreatedAccount> {
     let (email, full_name) =
-        super::check_new_account(&input.email, &input.full_name, &input.password)?;
+        super::check_new_account(&input.email, &input.full_name, input.password.as_deref())?;
     // Refuse a non-administrator before the costly hash.
     if !is_admin(tx).await? {
         return Err(not_admin());
     }
-    let hash = credentials::hash_password(input.password).await?;
+    let with_link = input.password.is_none();
+    let password = input.password.unwrap_or_else(credentials::random_secret);
+    let hash = credentials::hash_password(password).await?;
     let row = admin_call(
         tx,
         "SELECT auth.admin_create_account($1, $2, $3, $4)",
@@ -134,7 +152,49 @@ pub async fn create(tx: &mut UserTx, input: CreateAccountInput) -> AppResult<Acc
     let account = get(tx, row.get(0)).await?;
     // Logged before the request commits; a failed commit is logged as the request's error.
     tracing::info!(user_id = %account.id, admin = account.is_admin, "account created by an administrator");
-    Ok(account)
+    let password_link = match with_link {
+        true => Some(make_password_link(tx, account.id, origin).await?),
+        false => None,
+    };
+    Ok(CreatedAccount {
+        account,
+        password_link,
+    })
+}
+
+/// How long a password link works.
+pub const PASSWORD_LINK_DAYS: i32 = 7;
+
+/// A one-time link to choose an account's password.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PasswordLink {
+    /// Whoever opens it chooses the account's password and is signed in; it works once, until
+    /// `expires_at`. Only its hash is stored: it is shown this once.
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Makes a password link for another, enabled account (replacing one made before), whose
+/// address starts with `origin`. 409 for one's own account or a disabled one.
+pub async fn make_password_link(
+    tx: &mut UserTx,
+    id: Uuid,
+    origin: &str,
+) -> AppResult<PasswordLink> {
+    let secret = credentials::random_secret();
+    let row = admin_call(
+        tx,
+        "SELECT auth.admin_make_password_link($1, $2, make_interval(days => $3))",
+        &[&id, &credentials::token_hash(&secret), &PASSWORD_LINK_DAYS],
+    )
+    .await?;
+    let expires_at: Option<DateTime<Utc>> = row.get(0);
+    let expires_at = expires_at.ok_or(AppError::NotFound("account"))?;
+    tracing::info!(user_id = %id, "password link made by an administrator");
+    Ok(PasswordLink {
+        url: super::password_links::url(origin, &secret),
+        expires_at,
+    })
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod administer;
 pub mod credentials;
 pub mod limits;
+pub mod password_links;
 pub mod sessions;
 
 use std::net::IpAddr;
@@ -64,7 +65,8 @@ pub struct NewAccount {
 impl RegisterInput {
     /// Validates every field (reporting all problems at once), then hashes the password.
     pub async fn parse(self) -> AppResult<NewAccount> {
-        let (email, full_name) = check_new_account(&self.email, &self.full_name, &self.password)?;
+        let (email, full_name) =
+            check_new_account(&self.email, &self.full_name, Some(&self.password))?;
         Ok(NewAccount {
             email,
             full_name,
@@ -74,18 +76,18 @@ impl RegisterInput {
 }
 
 /// The sign-up rules for a new account's fields (every problem reported at once): the parsed
-/// email and name.
+/// email and name. No password: the account gets a password link instead.
 pub(crate) fn check_new_account(
     email: &str,
     full_name: &str,
-    password: &str,
+    password: Option<&str>,
 ) -> AppResult<(Email, String)> {
     let mut v = Validation::new();
     let parsed_email = Email::parse(email).map_err(|e| v.add("email", e)).ok();
     let parsed_name = parse_full_name(full_name)
         .map_err(|e| v.add("full_name", e))
         .ok();
-    if let Err(e) = check_password_for(password, email) {
+    if let Some(Err(e)) = password.map(|p| check_password_for(p, email)) {
         v.add("password", e);
     }
     v.finish()?;

@@ -1,4 +1,5 @@
-//! Sign in, register, sign out, and choosing whose data the pages show.
+//! Sign in, register, sign out, choosing a password with a password link, and choosing whose
+//! data the pages show.
 
 use crate::pages::PageQuery;
 use askama::Template;
@@ -6,6 +7,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use sparky_app::accounts::password_links::{self, UsePasswordLinkInput};
 use sparky_app::accounts::{self, credentials, LoginInput, LoginLimits, RegisterInput, SignIn};
 use sparky_app::AppError;
 
@@ -210,6 +212,18 @@ pub async fn signin(
         }
         Err(e) => return PageError::App(e).into_response(),
     };
+    start_session(&state, user_id, user_agent.as_deref(), ip, next).await
+}
+
+/// Signs `user_id` in on this browser and goes to `next`, or to onboarding when the account
+/// has not finished or skipped it and `next` is the start page.
+async fn start_session(
+    state: &AppState,
+    user_id: uuid::Uuid,
+    user_agent: Option<&str>,
+    ip: Option<std::net::IpAddr>,
+    next: String,
+) -> Response {
     let secret = credentials::random_secret();
     let started = async {
         let mut tx = state.db.as_user(user_id).await?;
@@ -217,7 +231,7 @@ pub async fn signin(
             &mut tx,
             &credentials::token_hash(&secret),
             state.config.session_ttl_seconds,
-            user_agent.as_deref(),
+            user_agent,
             ip,
         )
         .await?;
@@ -230,7 +244,6 @@ pub async fn signin(
         Ok(done) => done,
         Err(e) => return PageError::App(e).into_response(),
     };
-    // The first sign-in of an account that has not finished or skipped onboarding goes there.
     let next = if !onboarded && next == "/" {
         "/onboarding".to_string()
     } else {
@@ -239,13 +252,138 @@ pub async fn signin(
     let mut response = redirect(&next);
     response.headers_mut().append(
         header::SET_COOKIE,
-        session_cookie(&state, &secret, 400 * 24 * 3600),
+        session_cookie(state, &secret, 400 * 24 * 3600),
     );
     // Someone else's "viewing as" choice on this browser is not carried into this session.
     response
         .headers_mut()
         .append(header::SET_COOKIE, forget_viewing_cookie());
     response
+}
+
+#[derive(Template)]
+#[template(path = "pages/set_password.html")]
+struct SetPasswordPage {
+    shell: Shell,
+    token: String,
+    /// None: the link is not live (the page says to ask for a new one).
+    account: Option<LinkedView>,
+    error: Option<String>,
+}
+
+struct LinkedView {
+    who: String,
+    email: String,
+    until: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SetPasswordForm {
+    token: String,
+    password: String,
+    /// Sent for password managers (the account's email); not used.
+    #[allow(dead_code)]
+    email: String,
+}
+
+/// The page of a password link, with its account, or 404 saying the link is not live.
+async fn set_password_page(
+    state: &AppState,
+    t: Messages,
+    token: &str,
+    error: Option<String>,
+) -> Response {
+    let found = async {
+        let mut tx = state.db.anonymous().await?;
+        let account = password_links::find(&mut tx, token).await;
+        tx.commit().await?;
+        account
+    }
+    .await;
+    let (status, account) = match found {
+        Ok(a) => {
+            let who = match &a.full_name {
+                Some(name) if !name.is_empty() => format!("{name} ({})", a.email),
+                _ => a.email.clone(),
+            };
+            let until = super::forms::when(&t, a.expires_at, &a.timezone);
+            let status = match error {
+                Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                None => StatusCode::OK,
+            };
+            let view = LinkedView {
+                who,
+                email: a.email,
+                until,
+            };
+            (status, Some(view))
+        }
+        Err(AppError::NotFound(_)) => (StatusCode::NOT_FOUND, None),
+        Err(e) => return PageError::App(e).into_response(),
+    };
+    let page = SetPasswordPage {
+        shell: Shell::public(t, t.get("setpw.title")),
+        token: token.to_string(),
+        account,
+        error,
+    };
+    (status, html(&page)).into_response()
+}
+
+/// `/set-password?token=…`: the page a password link opens.
+pub async fn set_password_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageQuery(form): PageQuery<SetPasswordForm>,
+) -> Response {
+    set_password_page(&state, messages(&headers), &form.token, None).await
+}
+
+/// Sets the password of a password link's account and signs in on this browser.
+pub async fn set_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: axum::extract::Request,
+) -> Response {
+    let t = messages(&headers);
+    let (parts, body) = request.into_parts();
+    if parts.headers.contains_key(header::ORIGIN)
+        && crate::auth::check_origin(&parts, &state).is_err()
+    {
+        return PageError::Forbidden.into_response();
+    }
+    let ip = client_ip(&parts, state.config.trust_proxy);
+    let user_agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let form = match read_form::<SetPasswordForm>(body).await {
+        Ok(form) => form,
+        Err(e) => return e.into_response(),
+    };
+    let input = UsePasswordLinkInput {
+        token: form.token.clone(),
+        password: form.password,
+    };
+    let user_id = match password_links::use_link(&state.db, input).await {
+        Ok(id) => id,
+        Err(AppError::Invalid(fields)) => {
+            // Only the password is checked here.
+            let said: Vec<String> = fields
+                .0
+                .values()
+                .map(|problem| format!("{}: {problem}", t.get("field.password")))
+                .collect();
+            return set_password_page(&state, t, &form.token, Some(said.join("; "))).await;
+        }
+        Err(AppError::NotFound(_)) => {
+            return set_password_page(&state, t, &form.token, None).await;
+        }
+        Err(e) => return PageError::App(e).into_response(),
+    };
+    start_session(&state, user_id, user_agent.as_deref(), ip, "/".into()).await
 }
 
 pub async fn register_form(State(state): State<AppState>, headers: HeaderMap) -> Response {

@@ -75,6 +75,10 @@ pub fn router() -> Router<AppState> {
             get(auth_pages::register_form).post(auth_pages::register),
         )
         .route("/signout", post(auth_pages::signout))
+        .route(
+            "/set-password",
+            get(auth_pages::set_password_form).post(auth_pages::set_password),
+        )
         // The addresses other apps use, for a newcomer who types one.
         .route("/login", get(|| async { redirect("/signin") }))
         .route("/signup", get(|| async { redirect("/register") }))

@@ -7,6 +7,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use sparky_app::accounts::password_links::UsePasswordLinkInput;
 use sparky_app::accounts::{
     self, credentials, ChangePasswordInput, DeleteAccountInput, LoginInput, LoginLimits,
     RegisterInput, SignIn, UpdateMeInput, User,
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(me, update_me, delete_me))
         .routes(routes!(change_password))
+        .routes(routes!(use_password_link))
 }
 
 /// Create an account.
@@ -137,6 +139,11 @@ async fn login(
             ))
         }
     };
+    sign_in(&state, &ctx, user_id).await
+}
+
+/// Starts a session for `user_id`: the user, with the session cookie set.
+async fn sign_in(state: &AppState, ctx: &LoginContext, user_id: uuid::Uuid) -> ApiResult<Response> {
     let secret = credentials::random_secret();
     let mut tx = state.db.as_user(user_id).await?;
     let user = accounts::start_session(
@@ -157,6 +164,25 @@ async fn login(
         400 * 24 * 3600,
     );
     Ok(response)
+}
+
+/// Choose an account's password with a password link an administrator made
+/// (`POST /api/v1/admin/accounts/{id}/password-link`, or the account made without a password);
+/// signs in (sets the session cookie). The link works once; the account's other sessions end.
+#[utoipa::path(post, path = "/api/v1/auth/password-link", tag = "accounts",
+    request_body = UsePasswordLinkInput,
+    responses(
+        (status = 200, description = "Password set and signed in; the `sparky_session` cookie is set", body = User),
+        (status = 403, description = "The request came from another site (`Origin`)", body = ErrorBody),
+        (status = 404, description = "No live link with that token: used, replaced by a newer one, expired, or the account is disabled", body = ErrorBody),
+    ))]
+async fn use_password_link(
+    State(state): State<AppState>,
+    ctx: LoginContext,
+    ApiJson(input): ApiJson<UsePasswordLinkInput>,
+) -> ApiResult<Response> {
+    let user_id = accounts::password_links::use_link(&state.db, input).await?;
+    sign_in(&state, &ctx, user_id).await
 }
 
 /// The browser keeps the cookie long; the server's sliding expiry decides whether it works.

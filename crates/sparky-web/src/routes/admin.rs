@@ -4,9 +4,11 @@
 //! database refuses everyone else with 403).
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use sparky_app::accounts::administer::{
-    self, Account, CreateAccountInput, Signups, SignupsInput, UpdateAccountInput,
+    self, Account, CreateAccountInput, CreatedAccount, PasswordLink, Signups, SignupsInput,
+    UpdateAccountInput,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_accounts, create_account))
         .routes(routes!(update_account, delete_account))
+        .routes(routes!(make_password_link))
         .routes(routes!(get_signups, put_signups))
 }
 
@@ -36,21 +39,50 @@ async fn list_accounts(Auth { mut tx, .. }: Auth) -> ApiResult<ApiJson<Vec<Accou
     Ok(ApiJson(accounts))
 }
 
-/// Create an account, whether or not sign-ups are open. Administrators only.
+/// Create an account, whether or not sign-ups are open. Without a password the answer carries
+/// a password link for the person to choose their own. Administrators only.
 #[utoipa::path(post, path = "/api/v1/admin/accounts", tag = "administration",
     request_body = CreateAccountInput,
     responses(
-        (status = 201, description = "Created", body = Account),
+        (status = 201, description = "Created", body = CreatedAccount),
         (status = 403, description = "You are not an administrator, or the API key is read-only", body = ErrorBody),
         (status = 409, description = "An account with that email exists", body = ErrorBody),
     ))]
 async fn create_account(
+    State(state): State<AppState>,
+    headers: HeaderMap,
     Auth { mut tx, .. }: Auth,
     ApiJson(input): ApiJson<CreateAccountInput>,
-) -> ApiResult<(StatusCode, ApiJson<Account>)> {
-    let account = administer::create(&mut tx, input).await?;
+) -> ApiResult<(StatusCode, ApiJson<CreatedAccount>)> {
+    let origin = crate::auth::link_origin(&headers, &state.config);
+    let created = administer::create(&mut tx, input, &origin).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, ApiJson(account)))
+    Ok((StatusCode::CREATED, ApiJson(created)))
+}
+
+/// Make a one-time link for another account to choose its password (a new account, or one
+/// whose password was forgotten); it replaces the account's earlier link and works for 7 days.
+/// Whoever opens it sets the password and is signed in (the account's sessions end), so send
+/// it to the person only. The address starts with `SPARKY_PUBLIC_URL` when set, else with the
+/// address this request was sent to. Administrators only.
+#[utoipa::path(post, path = "/api/v1/admin/accounts/{id}/password-link", tag = "administration",
+    params(("id" = Uuid, Path, description = "Account id")),
+    responses(
+        (status = 201, description = "The link (shown only now)", body = PasswordLink),
+        (status = 403, description = "You are not an administrator, or the API key is read-only", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 409, description = "Your own account, or a disabled one", body = ErrorBody),
+    ))]
+async fn make_password_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Auth { mut tx, .. }: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<(StatusCode, ApiJson<PasswordLink>)> {
+    let origin = crate::auth::link_origin(&headers, &state.config);
+    let link = administer::make_password_link(&mut tx, id, &origin).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, ApiJson(link)))
 }
 
 /// Disable or enable an account, give or take the administrator role, or set a new password

@@ -12,6 +12,10 @@ pub const EXCLUDED_TABLES: &[(&str, &str)] = &[
         "sign-in sessions: secrets, and only valid on this server",
     ),
     (
+        "password_links",
+        "one-time links to choose a password: secrets, and only valid on this server",
+    ),
+    (
         "idempotency_keys",
         "replay protection for retried requests, kept for a day",
     ),

@@ -1,19 +1,20 @@
 //! Settings → Accounts, for administrators: the server's accounts, a form to create one
-//! (whether or not sign-ups are open), and per account disable/enable, the administrator role,
-//! a new password and delete; and whether sign-ups are open. The database decides who may
+//! (whether or not sign-ups are open; without a password it gets a password link), and per
+//! account disable/enable, the administrator role, a new password or a password link, and
+//! delete; and whether sign-ups are open. The database decides who may
 //! (`sparky_app::accounts::administer`); anyone else gets the 403 page.
 
 use crate::pages::confirm::{ask, ConfirmForm, Loss};
 use crate::pages::{PagePath, PageQuery};
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use sparky_app::accounts::administer::{
-    self, CreateAccountInput, Signups, SignupsInput, UpdateAccountInput,
+    self, CreateAccountInput, PasswordLink, Signups, SignupsInput, UpdateAccountInput,
 };
 use sparky_app::AppError;
 use uuid::Uuid;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/accounts", get(show).post(create))
         .route("/settings/accounts/signups", post(set_signups))
         .route("/settings/accounts/{id}/password", post(set_password))
+        .route("/settings/accounts/{id}/link", post(make_link))
         .route("/settings/accounts/{id}/delete", post(delete))
         .route("/settings/accounts/{id}/{switch}", post(switch))
 }
@@ -42,6 +44,19 @@ pub struct AccountView {
     pub since: String,
     /// Why this account's change was refused, shown on its row (its password form opened).
     pub error: Option<String>,
+    /// A password link just made for it, shown this once on its row.
+    pub link: Option<LinkView>,
+}
+
+pub struct LinkView {
+    pub url: String,
+    pub until: String,
+}
+
+/// What one account's row says after a change: why it was refused, or the link just made.
+pub enum RowNote {
+    Refused(String),
+    Link(PasswordLink),
 }
 
 #[derive(Template)]
@@ -77,7 +92,7 @@ async fn render(
     errors: Errors,
     notice: Option<&'static str>,
     typed: NewAccountForm,
-    row_error: Option<(Uuid, String)>,
+    row_note: Option<(Uuid, RowNote)>,
 ) -> Result<AccountsPage, PageError> {
     let t = page.t;
     let shell = settings_shell(&mut page, t.get("settings.accounts")).await?;
@@ -89,18 +104,31 @@ async fn render(
         signups,
         accounts: accounts
             .into_iter()
-            .map(|a| AccountView {
-                error: row_error
+            .map(|a| {
+                let note = row_note
                     .as_ref()
                     .filter(|(id, _)| *id == a.id)
-                    .map(|(_, e)| e.clone()),
-                id: a.id,
-                name: a.full_name.unwrap_or_default(),
-                email: a.email,
-                admin: a.is_admin,
-                disabled: a.disabled,
-                you: a.is_you,
-                since: a.created_at.map(|c| when(&t, c, &tz)).unwrap_or_default(),
+                    .map(|n| &n.1);
+                AccountView {
+                    error: match note {
+                        Some(RowNote::Refused(e)) => Some(e.clone()),
+                        _ => None,
+                    },
+                    link: match note {
+                        Some(RowNote::Link(l)) => Some(LinkView {
+                            url: l.url.clone(),
+                            until: when(&t, l.expires_at, &tz),
+                        }),
+                        _ => None,
+                    },
+                    id: a.id,
+                    name: a.full_name.unwrap_or_default(),
+                    email: a.email,
+                    admin: a.is_admin,
+                    disabled: a.disabled,
+                    you: a.is_you,
+                    since: a.created_at.map(|c| when(&t, c, &tz)).unwrap_or_default(),
+                }
             })
             .collect(),
         shell,
@@ -149,6 +177,7 @@ async fn show(
 
 async fn create(
     State(state): State<AppState>,
+    headers: HeaderMap,
     mut page: Page,
     PageForm(form): PageForm<NewAccountForm>,
 ) -> Result<Response, PageError> {
@@ -159,14 +188,26 @@ async fn create(
     }
     let input = CreateAccountInput {
         email: form.email.clone(),
-        password: form.password.clone(),
+        // Left empty: they choose their own with a password link.
+        password: Some(form.password.clone()).filter(|p| !p.is_empty()),
         full_name: form.full_name.clone(),
         is_admin: form.is_admin.is_some(),
     };
-    let errors = match administer::create(&mut page.tx, input).await {
-        Ok(_) => {
-            page.tx.commit().await?;
-            return Ok(redirect("/settings/accounts?done=created"));
+    let origin = crate::auth::link_origin(&headers, &state.config);
+    let errors = match administer::create(&mut page.tx, input, &origin).await {
+        Ok(created) => {
+            let Some(link) = created.password_link else {
+                page.tx.commit().await?;
+                return Ok(redirect("/settings/accounts?done=created"));
+            };
+            // The link is shown this once, so this answer is the page itself.
+            let note = Some((created.account.id, RowNote::Link(link)));
+            let (errors, typed) = (Errors::default(), NewAccountForm::default());
+            let notice = Some("accounts.created_link");
+            let allow_signup = state.config.allow_signup;
+            return Ok(html(
+                &render(allow_signup, page, errors, notice, typed, note).await?,
+            ));
         }
         Err(e @ AppError::Invalid(_)) => {
             Errors::from_app(&t, "accounts.err", &e).unwrap_or_default()
@@ -237,11 +278,37 @@ async fn refused(
             Errors::default(),
             None,
             NewAccountForm::default(),
-            Some((id, message)),
+            Some((id, RowNote::Refused(message))),
         )
         .await?,
     );
     Ok((status, body).into_response())
+}
+
+/// Makes a password link for account `id` and shows it on its row (this once).
+async fn make_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    mut page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    let allow_signup = state.config.allow_signup;
+    let origin = crate::auth::link_origin(&headers, &state.config);
+    match administer::make_password_link(&mut page.tx, id, &origin).await {
+        Ok(link) => {
+            let note = Some((id, RowNote::Link(link)));
+            let (errors, typed) = (Errors::default(), NewAccountForm::default());
+            let notice = Some("accounts.link_made");
+            Ok(html(
+                &render(allow_signup, page, errors, notice, typed, note).await?,
+            ))
+        }
+        Err(AppError::Conflict(message)) => {
+            refused(allow_signup, page, id, message, StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
