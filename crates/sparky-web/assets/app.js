@@ -55,6 +55,12 @@
     if (close && sheet) { sheet.close(); }
   });
 
+  // A secret shown once (a new API key, a password link) is selected whole when focused, to
+  // copy it in one go.
+  document.addEventListener("focusin", function (e) {
+    if (e.target.matches && e.target.matches("input[data-select-all]")) e.target.select();
+  });
+
   if (sheet) {
     // A click on the backdrop closes the sheet.
     sheet.addEventListener("click", function (e) { if (e.target === sheet) sheet.close(); });

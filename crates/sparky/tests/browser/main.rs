@@ -756,6 +756,17 @@ async fn run_steps(b: &Browser, steps: &[Step]) {
                 )
                 .await;
             }
+            Step::OpenValue(css) => {
+                drop(b.find(css).await);
+                let path = b
+                    .js(
+                        "var u = new URL(document.querySelector(arguments[0]).value); \
+                         return u.pathname + u.search;",
+                        vec![json!(css)],
+                    )
+                    .await;
+                b.goto(path.as_str().expect("an address")).await;
+            }
         }
     }
 }

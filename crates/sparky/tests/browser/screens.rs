@@ -25,6 +25,8 @@ pub enum Step {
     /// Sends a form as a browser without the page's script would (no submit event: no
     /// dialog asks first).
     Submit(&'static str),
+    /// Opens the address that a field holds (a password link shown on the page).
+    OpenValue(&'static str),
 }
 
 /// A screen: its name (file names), the path to open (`{yesterday}` is the day before the
@@ -228,6 +230,29 @@ pub const SCREENS: &[Screen] = &[
             Wait("ul.accounts details[open] form[action$='/password']"),
         ],
     ),
+    // A password link made for Nia, shown on her row; then the page it opens.
+    screen(
+        "settings-account-link",
+        "/settings/accounts",
+        User,
+        &[
+            Click("ul.accounts li:nth-child(2) summary"),
+            Submit("ul.accounts details[open] form[action$='/link']"),
+            Wait("ul.accounts details[open] input[id^='link-']"),
+        ],
+    ),
+    screen(
+        "set-password",
+        "/settings/accounts",
+        User,
+        &[
+            Click("ul.accounts li:nth-child(2) summary"),
+            Submit("ul.accounts details[open] form[action$='/link']"),
+            OpenValue("ul.accounts details[open] input[id^='link-']"),
+            Wait("form[action='/set-password'] #password"),
+        ],
+    ),
+    screen("set-password-used", "/set-password?token=used", Guest, &[]),
     // The assistant's drawer over Today (no provider here: the empty conversation).
     screen(
         "assistant",
