@@ -133,6 +133,37 @@ async fn read_form<T: serde::de::DeserializeOwned>(body: axum::body::Body) -> Re
         .map_err(PageError::unreadable)
 }
 
+/// A form posted without a session (sign-in, a password link): from this server's origin when
+/// the browser says one, with the client's address and user agent.
+struct PublicForm<T> {
+    form: T,
+    ip: Option<std::net::IpAddr>,
+    user_agent: Option<String>,
+}
+
+impl<T: serde::de::DeserializeOwned> PublicForm<T> {
+    async fn read(state: &AppState, request: axum::extract::Request) -> Result<Self, Response> {
+        let (parts, body) = request.into_parts();
+        if parts.headers.contains_key(header::ORIGIN)
+            && crate::auth::check_origin(&parts, state).is_err()
+        {
+            return Err(PageError::Forbidden.into_response());
+        }
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        Ok(PublicForm {
+            form: read_form::<T>(body)
+                .await
+                .map_err(IntoResponse::into_response)?,
+            ip: client_ip(&parts, state.config.trust_proxy),
+            user_agent,
+        })
+    }
+}
+
 pub(crate) fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     let cookie = format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
@@ -151,21 +182,13 @@ pub async fn signin(
     request: axum::extract::Request,
 ) -> Response {
     let t = messages(&headers);
-    let (parts, body) = request.into_parts();
-    if parts.headers.contains_key(header::ORIGIN)
-        && crate::auth::check_origin(&parts, &state).is_err()
-    {
-        return PageError::Forbidden.into_response();
-    }
-    let ip = client_ip(&parts, state.config.trust_proxy);
-    let user_agent = parts
-        .headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let form = match read_form::<SignInForm>(body).await {
-        Ok(form) => form,
-        Err(e) => return e.into_response(),
+    let PublicForm {
+        form,
+        ip,
+        user_agent,
+    } = match PublicForm::<SignInForm>::read(&state, request).await {
+        Ok(read) => read,
+        Err(refused) => return refused,
     };
     let next = safe_next(form.next.as_deref());
     let signup_open = signup_open(&state).await;
@@ -347,21 +370,13 @@ pub async fn set_password(
     request: axum::extract::Request,
 ) -> Response {
     let t = messages(&headers);
-    let (parts, body) = request.into_parts();
-    if parts.headers.contains_key(header::ORIGIN)
-        && crate::auth::check_origin(&parts, &state).is_err()
-    {
-        return PageError::Forbidden.into_response();
-    }
-    let ip = client_ip(&parts, state.config.trust_proxy);
-    let user_agent = parts
-        .headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let form = match read_form::<SetPasswordForm>(body).await {
-        Ok(form) => form,
-        Err(e) => return e.into_response(),
+    let PublicForm {
+        form,
+        ip,
+        user_agent,
+    } = match PublicForm::<SetPasswordForm>::read(&state, request).await {
+        Ok(read) => read,
+        Err(refused) => return refused,
     };
     let input = UsePasswordLinkInput {
         token: form.token.clone(),
@@ -424,16 +439,13 @@ pub async fn register(
     request: axum::extract::Request,
 ) -> Response {
     let t = messages(&headers);
-    let (parts, body) = request.into_parts();
-    if parts.headers.contains_key(header::ORIGIN)
-        && crate::auth::check_origin(&parts, &state).is_err()
-    {
-        return PageError::Forbidden.into_response();
-    }
-    let ip = client_ip(&parts, state.config.trust_proxy);
-    let form = match read_form::<RegisterForm>(body).await {
-        Ok(form) => form,
-        Err(e) => return e.into_response(),
+    let PublicForm {
+        form,
+        ip,
+        user_agent,
+    } = match PublicForm::<RegisterForm>::read(&state, request).await {
+        Ok(read) => read,
+        Err(refused) => return refused,
     };
     let signups = signup_state(&state).await;
     let (first, closed) = (signups.first, !signups.open);
@@ -507,7 +519,7 @@ pub async fn register(
             &mut tx,
             &credentials::token_hash(&secret),
             state.config.session_ttl_seconds,
-            None,
+            user_agent.as_deref(),
             ip,
         )
         .await?;
