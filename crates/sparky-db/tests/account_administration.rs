@@ -447,3 +447,68 @@ async fn a_password_link_is_made_by_an_administrator_and_works_once() {
         .unwrap();
     assert_eq!(links().await, 0);
 }
+
+#[tokio::test]
+async fn a_new_session_records_when_its_account_signed_in() {
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner_client().await;
+    let db = test_db.database().await;
+    let ann = register(&db, "ann@example.com").await;
+    let bob = register(&db, "bob@example.com").await;
+    let last = |id: Uuid| {
+        let owner = &owner;
+        async move {
+            owner
+                .query_one(
+                    "SELECT last_sign_in_at IS NOT NULL, last_sign_in_at >= now() - interval '1 minute'
+                     FROM users WHERE id = $1",
+                    &[&id],
+                )
+                .await
+                .unwrap()
+                .get::<_, bool>(0)
+        }
+    };
+    assert!(!last(bob).await);
+    // Bob starts a session as himself (as sign-in does, through the request role).
+    {
+        let mut tx = db.as_user(bob).await.unwrap();
+        tx.execute(
+            "INSERT INTO sessions (user_id, token_hash, expires_at)
+             VALUES (auth.uid(), 'bob-token', now() + interval '1 day')",
+            &[],
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    assert!(last(bob).await);
+    assert!(!last(ann).await);
+    // He reads it, administrators read it, nobody writes it.
+    let mut tx = db.as_user(bob).await.unwrap();
+    let seen: bool = tx
+        .query_one(
+            "SELECT last_sign_in_at IS NOT NULL FROM users WHERE id = auth.uid()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(seen);
+    assert_code(
+        "bob clears it",
+        "42501",
+        tx.execute(
+            "UPDATE users SET last_sign_in_at = NULL WHERE id = auth.uid()",
+            &[],
+        )
+        .await,
+    );
+    let mut tx = db.as_user(ann).await.unwrap();
+    let seen: i64 = tx
+        .query_one("SELECT count(last_sign_in_at) FROM users", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(seen, 1, "the administrator sees Bob's");
+}

@@ -599,3 +599,51 @@ async fn a_password_link_starts_with_the_public_url() {
         .unwrap()
         .starts_with("https://fit.example.com/set-password?token="));
 }
+
+#[tokio::test]
+async fn administrators_see_when_each_account_last_signed_in() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let created = app
+        .post(
+            ACCOUNTS,
+            &ann,
+            json!({"email": "bob@example.com", "full_name": "Bob", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert!(
+        created.body["last_sign_in_at"].is_null(),
+        "{:?}",
+        created.body
+    );
+    let last_sign_in = |list: &Value, email: &str| -> Option<chrono::DateTime<chrono::Utc>> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["email"] == email)
+            .unwrap()["last_sign_in_at"]
+            .as_str()
+            .map(|t| t.parse().unwrap())
+    };
+    let before = app.get(ACCOUNTS, &ann).await.body;
+    let ann_first = last_sign_in(&before, "ann@example.com").expect("Ann signed in");
+    assert_eq!(last_sign_in(&before, "bob@example.com"), None);
+
+    let started = chrono::Utc::now();
+    assert_eq!(
+        app.login("bob@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
+    let after = app.get(ACCOUNTS, &ann).await.body;
+    let bob = last_sign_in(&after, "bob@example.com").expect("Bob signed in");
+    assert!(
+        bob >= started - chrono::Duration::seconds(5),
+        "{bob} vs {started}"
+    );
+    assert_eq!(last_sign_in(&after, "ann@example.com"), Some(ann_first));
+    // Nobody writes it but the database.
+    let bob_id = created.body["id"].as_str().unwrap();
+    let r = patch(&app, &ann, bob_id, json!({"last_sign_in_at": null})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+}

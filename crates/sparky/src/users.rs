@@ -190,21 +190,24 @@ pub fn print_table(users: &[UserRow]) {
         .max()
         .unwrap_or(0)
         .max(4);
+    let utc = |t: Option<chrono::DateTime<chrono::Utc>>, none: &str| {
+        t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_else(|| none.to_string())
+    };
     println!(
-        "{:<36}  {:<email_w$}  {:<name_w$}  {:<5}  {:<8}  CREATED AT",
-        "ID", "EMAIL", "NAME", "ADMIN", "DISABLED"
+        "{:<36}  {:<email_w$}  {:<name_w$}  {:<5}  {:<8}  {:<20}  LAST SIGN-IN",
+        "ID", "EMAIL", "NAME", "ADMIN", "DISABLED", "CREATED AT"
     );
     for u in users {
         println!(
-            "{:<36}  {:<email_w$}  {:<name_w$}  {:<5}  {:<8}  {}",
+            "{:<36}  {:<email_w$}  {:<name_w$}  {:<5}  {:<8}  {:<20}  {}",
             u.id,
             u.email,
             u.name.as_deref().unwrap_or(""),
             if u.admin { "yes" } else { "no" },
             if u.disabled { "yes" } else { "no" },
-            u.created_at
-                .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-                .unwrap_or_default()
+            utc(u.created_at, ""),
+            utc(u.last_sign_in_at, "never")
         );
     }
     println!(

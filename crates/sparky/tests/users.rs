@@ -166,6 +166,10 @@ async fn create_list_and_the_password_verifies() {
     assert!(table.contains("ann@example.com"), "{table}");
     assert!(table.contains("Ann Lee"), "{table}");
     assert!(table.contains(&id.to_string()), "{table}");
+    assert!(
+        table.contains("LAST SIGN-IN") && table.contains("never"),
+        "{table}"
+    );
 
     let out = run(sparky(&url).args(["user", "list", "--json"]));
     assert!(out.status.success(), "{}", text(&out));
@@ -181,6 +185,7 @@ async fn create_list_and_the_password_verifies() {
     assert_eq!(ann["admin"], true);
     assert_eq!(ann["disabled"], false);
     assert!(ann["created_at"].is_string());
+    assert!(ann["last_sign_in_at"].is_null(), "never signed in");
     let bob = list
         .iter()
         .find(|u| u["email"] == "bob@example.com")

@@ -89,6 +89,7 @@ pub struct UserRow {
     pub disabled: bool,
     pub disabled_at: Option<DateTime<Utc>>,
     pub created_at: Option<DateTime<Utc>>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
 }
 
 impl UserRow {
@@ -101,6 +102,7 @@ impl UserRow {
             "disabled": self.disabled,
             "disabled_at": self.disabled_at,
             "created_at": self.created_at,
+            "last_sign_in_at": self.last_sign_in_at,
         })
     }
 }
@@ -108,7 +110,8 @@ impl UserRow {
 pub async fn list(client: &Client) -> AppResult<Vec<UserRow>> {
     let rows = client
         .query(
-            "SELECT id, email::text, full_name::text, is_admin, disabled_at, created_at
+            "SELECT id, email::text, full_name::text, is_admin, disabled_at, created_at,
+                    last_sign_in_at
              FROM users ORDER BY created_at, email",
             &[],
         )
@@ -126,6 +129,7 @@ pub async fn list(client: &Client) -> AppResult<Vec<UserRow>> {
                 disabled: disabled_at.is_some(),
                 disabled_at,
                 created_at: r.get(5),
+                last_sign_in_at: r.get(6),
             }
         })
         .collect())

@@ -28,12 +28,15 @@ pub struct Account {
     pub disabled: bool,
     pub disabled_at: Option<DateTime<Utc>>,
     pub created_at: Option<DateTime<Utc>>,
+    /// When it last signed in (a new session: sign-in, sign-up or password link); null when
+    /// never since this was recorded (2026-12-17).
+    pub last_sign_in_at: Option<DateTime<Utc>>,
     /// The administrator's own account (changed in Settings, not here).
     pub is_you: bool,
 }
 
-const ACCOUNT_COLUMNS: &str =
-    "id, email::text, full_name::text, is_admin, disabled_at, created_at, id = auth.uid()";
+const ACCOUNT_COLUMNS: &str = "id, email::text, full_name::text, is_admin, disabled_at, \
+     created_at, id = auth.uid(), last_sign_in_at";
 
 fn account_from(row: &tokio_postgres::Row) -> Account {
     let disabled_at: Option<DateTime<Utc>> = row.get(4);
@@ -46,6 +49,7 @@ fn account_from(row: &tokio_postgres::Row) -> Account {
         disabled_at,
         created_at: row.get(5),
         is_you: row.get(6),
+        last_sign_in_at: row.get(7),
     }
 }
 

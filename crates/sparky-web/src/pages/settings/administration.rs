@@ -42,6 +42,8 @@ pub struct AccountView {
     pub disabled: bool,
     pub you: bool,
     pub since: String,
+    /// When it last signed in; None: never (since this was recorded).
+    pub last_sign_in: Option<String>,
     /// Why this account's change was refused, shown on its row (its password form opened).
     pub error: Option<String>,
     /// A password link just made for it, shown this once on its row.
@@ -128,6 +130,7 @@ async fn render(
                     disabled: a.disabled,
                     you: a.is_you,
                     since: a.created_at.map(|c| when(&t, c, &tz)).unwrap_or_default(),
+                    last_sign_in: a.last_sign_in_at.map(|at| when(&t, at, &tz)),
                 }
             })
             .collect(),
