@@ -21,8 +21,9 @@ const SERVINGS: i64 = 7907 + 13_817 - 4;
 /// The supplement's foods: FoodData Central's 7,311 less those SR24 has or that it lists twice.
 const SUPPLEMENT: i64 = 3935;
 const SUPPLEMENT_LEFT_OUT: i64 = 7311 - SUPPLEMENT;
-/// A "100 g" serving each, and the Foundation foods' named household measures.
-const SUPPLEMENT_SERVINGS: i64 = SUPPLEMENT + 22;
+/// A "100 g" serving each, the Foundation foods' named household measures, and a cup and a
+/// fluid ounce of each of the 397 drinks and soups.
+const SUPPLEMENT_SERVINGS: i64 = SUPPLEMENT + 22 + 2 * 397;
 /// SR Legacy's "undetermined" measures of the foods kept.
 const SUPPLEMENT_UNUSABLE: i64 = 405;
 
@@ -857,6 +858,30 @@ async fn serve_loads_the_catalog_once_and_search_finds_common_foods_first() {
     assert!(
         first["nutrients"]["calories"].as_f64().unwrap() < 200.0,
         "{first}"
+    );
+    // A supplement drink is poured: a cup is its default (at milk's density for a plant
+    // milk), 100 g and a fluid ounce follow.
+    let oat_milk = &search(&server, &ann, "oat milk")[0];
+    let units: Vec<(&str, f64, bool)> = oat_milk["servings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["unit"].as_str().unwrap(),
+                s["weight_g"].as_f64().unwrap(),
+                s["is_default"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        units,
+        [
+            ("cup", 247.2, true),
+            ("g", 100.0, false),
+            ("fl oz", 30.9, false)
+        ],
+        "{oat_milk}"
     );
     assert_eq!(banana["user_id"], Value::Null);
     assert_eq!(banana["source"], "usda-sr");

@@ -50,8 +50,79 @@ pub fn built_in_checksum(kind: Kind) -> String {
 /// the same files again, so the servings made by new rules reach a catalog already loaded
 /// (only what changed is written). 2: defaults that are portions.
 const SERVING_RULES: &[u8] = b"servings-2";
-/// Likewise for which supplement foods are kept (see [`Sr24Names`]).
-const SUPPLEMENT_RULES: &[u8] = b"supplement-1";
+/// Likewise for which supplement foods are kept (see [`Sr24Names`]) and what they are
+/// measured in. 2: drinks and soups by the cup and fluid ounce ([`POURED_GROUPS`]).
+const SUPPLEMENT_RULES: &[u8] = b"supplement-2";
+
+/// FoodData Central's survey groups of drinks and soups. Their foods come without household
+/// measures, yet are poured: they get a cup (240 ml) and a fluid ounce (30 ml), the measures
+/// of US nutrition labels, weighed at water's density, or milk's (1.03 g/ml) for the groups
+/// named with "milk" (a cup of milk weighs 244 g in SR24). Soups served as a bowl (ramen) are
+/// not poured, and condensed milk is a syrup: they keep 100 g.
+const POURED_GROUPS: &[&str] = &[
+    "Apple juice",
+    "Baby juice",
+    "Baby water",
+    "Beer",
+    "Bottled water",
+    "Citrus juice",
+    "Coffee",
+    "Diet soft drinks",
+    "Diet sport and energy drinks",
+    "Enhanced water",
+    "Flavored milk, lowfat",
+    "Flavored milk, nonfat",
+    "Flavored milk, reduced fat",
+    "Flavored milk, whole",
+    "Flavored or carbonated water",
+    "Fruit drinks",
+    "Liquor and cocktails",
+    "Milk shakes and other dairy drinks",
+    "Milk, lowfat",
+    "Milk, nonfat",
+    "Milk, reduced fat",
+    "Milk, whole",
+    "Other diet drinks",
+    "Other fruit juice",
+    "Plant-based milk",
+    "Smoothies and grain drinks",
+    "Soft drinks",
+    "Soups, broth-based",
+    "Soups, cream-based",
+    "Sport and energy drinks",
+    "Tap water",
+    "Tea",
+    "Vegetable juice",
+    "Wine",
+];
+
+/// A cup and a fluid ounce of a food of `group` (see [`POURED_GROUPS`]), unless it is not
+/// poured or already has such a measure.
+fn poured_measures(group: &str, food: &StarterFood) -> Vec<Portion> {
+    let by_volume = |p: &Portion| {
+        let unit = p.unit.to_lowercase();
+        unit.contains("cup") || unit.contains("fl oz")
+    };
+    if !POURED_GROUPS.contains(&group)
+        || food.name.to_lowercase().contains("condensed")
+        || food.portions.iter().any(by_volume)
+    {
+        return Vec::new();
+    }
+    let grams_per_ml = if group.to_lowercase().contains("milk") {
+        Decimal::new(103, 2)
+    } else {
+        Decimal::ONE
+    };
+    [("cup", 240), ("fl oz", 30)]
+        .into_iter()
+        .map(|(unit, ml)| Portion {
+            amount: Decimal::ONE,
+            unit: unit.into(),
+            grams: (Decimal::from(ml) * grams_per_ml).normalize(),
+        })
+        .collect()
+}
 
 fn checksum(parts: &[&[u8]]) -> String {
     let mut h = Sha256::new();
@@ -368,7 +439,7 @@ pub fn parse_supplement(
     sr24: &[StarterFood],
 ) -> anyhow::Result<Dataset> {
     let sr24_names = Sr24Names::new(sr24);
-    let mut rows = food_rows(foods_bytes, &["id", "data_type"])?;
+    let mut rows = food_rows(foods_bytes, &["id", "data_type", "food_group"])?;
     let mut rank = HashMap::new();
     for row in &rows {
         let Some(r) = SUPPLEMENT_TYPES.iter().position(|t| *t == row.ids[1]) else {
@@ -386,6 +457,7 @@ pub fn parse_supplement(
     let mut index = HashMap::new();
     let mut names = HashSet::new();
     let mut skipped_foods = 0;
+    let mut groups = Vec::new();
     for row in rows {
         let id = row.ids[0].clone();
         let keep = names.insert(row.name.to_lowercase()) && !sr24_names.has(&row.name);
@@ -397,6 +469,7 @@ pub fn parse_supplement(
             skipped_foods += 1;
             continue;
         }
+        groups.push(row.ids[2].clone());
         foods.push(StarterFood {
             source_id: id,
             name: row.name,
@@ -409,6 +482,10 @@ pub fn parse_supplement(
     let skipped = read_portions(portions_bytes, &index, &mut foods, |unit| {
         unit.eq_ignore_ascii_case("undetermined")
     })?;
+    for (food, group) in foods.iter_mut().zip(&groups) {
+        let poured = poured_measures(group, food);
+        food.portions.extend(poured);
+    }
     Ok(Dataset {
         kind: Kind::Supplement,
         foods,
@@ -518,6 +595,9 @@ fn-3,,,\"Sushi roll, salmon\",Sushi,survey_fndds_food,150,6,3,24,1,3,400,0.6,,10
 sr-4,,,\"Hummus, commercial\",Legumes,sr_legacy_food,166,7.9,9.6,14.3,6,0.3,379,1.4,,0,228,38,2.4,1,0
 ff-5,,,\"Hummus, commercial\",Legumes,foundation_food,229,7.4,17,15,5.4,0.7,426,2.2,,0,289,41,1.9,,0
 sr-6,,,\"Beverages, tea, green, brewed, regular\",Beverages,sr_legacy_food,1,0.22,0,0,0,0,1,0,,0,8,0,0.02,0,0
+fn-7,,,Oat milk,Plant-based milk,survey_fndds_food,45,0.66,2.33,5.37,0.5,2.04,43,0.187,,0,18,155,0.21,0,0
+fn-8,,,\"Soup, bean\",\"Soups, broth-based\",survey_fndds_food,60,3,1,9,2,1,300,0.2,,0,200,20,1,5,1
+fn-9,,,\"Milk, condensed, sweetened\",\"Flavored milk, whole\",survey_fndds_food,321,7.9,8.7,54,0,54,127,5.5,,34,371,284,0.2,74,2.6
 ";
         let portions = "id,amount,unit,gram_weight
 fn-1,1,medium,118
@@ -537,6 +617,9 @@ sr-6,1,undetermined,245
                 ("ff-5", "Hummus, commercial"),
                 ("sr-6", "Beverages, tea, green, brewed, regular"),
                 ("fn-3", "Sushi roll, salmon"),
+                ("fn-7", "Oat milk"),
+                ("fn-8", "Soup, bean"),
+                ("fn-9", "Milk, condensed, sweetened"),
             ],
             "SR24 has the banana and the whole milk; Foundation's hummus before SR Legacy's"
         );
@@ -549,6 +632,40 @@ sr-6,1,undetermined,245
         let sushi = data.foods[2].servings();
         assert_eq!(sushi.len(), 1);
         assert!(sushi[0].is_default && sushi[0].unit == "g", "100 g only");
+        // Poured foods come by the cup (the default) and the fluid ounce; milks weigh more.
+        let measures = |i: usize| -> Vec<(String, String, bool)> {
+            data.foods[i]
+                .servings()
+                .iter()
+                .map(|s| (s.unit.clone(), s.weight_g.to_string(), s.is_default))
+                .collect()
+        };
+        let m = |u: &str, g: &str, d: bool| (u.to_string(), g.to_string(), d);
+        assert_eq!(
+            measures(3),
+            [
+                m("g", "100", false),
+                m("cup", "247.2", true),
+                m("fl oz", "30.9", false)
+            ]
+        );
+        assert_eq!(
+            measures(4),
+            [
+                m("g", "100", false),
+                m("cup", "240", true),
+                m("fl oz", "30", false)
+            ]
+        );
+        assert_eq!(
+            measures(5),
+            [m("g", "100", true)],
+            "condensed milk is no drink"
+        );
+        assert!(
+            data.foods[1].portions.is_empty(),
+            "SR Legacy's tea keeps its own"
+        );
         let bad = foods.replace("survey_fndds_food", "branded_food");
         let e = parse_supplement(bad.as_bytes(), portions.as_bytes(), &sr24.foods).unwrap_err();
         assert!(format!("{e:#}").contains("branded_food"), "{e:#}");
