@@ -435,6 +435,58 @@ async fn a_password_link_is_made_by_an_administrator_and_works_once() {
         make_link(&db, ann, cat, "h-cat3").await,
     );
 
+    // Administrators see that a link waits, never its hash; others see nothing; only an
+    // administrator withdraws one.
+    assert!(make_link(&db, ann, bob, "h-bob-2").await.unwrap());
+    {
+        let mut tx = db.as_user(ann).await.unwrap();
+        let waiting: Vec<Uuid> = tx
+            .query(
+                "SELECT user_id FROM password_links WHERE expires_at > now()",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert!(waiting.contains(&bob), "{waiting:?}");
+        assert_code(
+            "the hash",
+            "42501",
+            tx.query("SELECT token_hash FROM password_links", &[]).await,
+        );
+    }
+    {
+        let mut tx = db.as_user(bob).await.unwrap();
+        let seen = tx
+            .query("SELECT user_id FROM password_links", &[])
+            .await
+            .unwrap();
+        assert!(seen.is_empty(), "not an administrator");
+        assert_code(
+            "bob withdraws",
+            NOT_ADMIN,
+            tx.query_one("SELECT auth.admin_cancel_password_link($1)", &[&bob])
+                .await,
+        );
+    }
+    let cancel = |id: Uuid| {
+        let db = &db;
+        async move {
+            let mut tx = db.as_user(ann).await.unwrap();
+            let row = tx
+                .query_one("SELECT auth.admin_cancel_password_link($1)", &[&id])
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            row.get::<_, bool>(0)
+        }
+    };
+    assert!(cancel(bob).await);
+    assert!(!cancel(bob).await);
+    assert_eq!(use_link(&db, "h-bob-2", "withdrawn").await, None);
+
     // Deleting the account takes its link.
     owner
         .execute("UPDATE users SET disabled_at = NULL WHERE id = $1", &[&cat])

@@ -422,6 +422,50 @@ async fn an_administrator_makes_a_password_link_for_a_forgotten_password() {
     .await;
     assert_eq!(made.status, StatusCode::OK, "{}", made.body);
     assert!(made.body.contains("Password link made."));
+    // Made again, withdrawn: the row says it waits until then, and the link stops working.
+    let again = submit(
+        &app,
+        PAGE,
+        &format!("/settings/accounts/{bob_id}/link"),
+        &ann,
+        &[],
+    )
+    .await;
+    let withdrawn = shown_link(&again.body);
+    let page = get(&app, PAGE, &ann).await;
+    assert!(
+        page.body
+            .contains("A password link waits to be used, until"),
+        "{}",
+        page.body
+    );
+    let cancel = format!("/settings/accounts/{bob_id}/cancel-link");
+    let r = submit(&app, PAGE, &cancel, &ann, &[]).await;
+    assert_eq!(
+        r.location, "/settings/accounts?done=link-cancelled",
+        "{}",
+        r.body
+    );
+    let page = get(&app, &r.location, &ann).await;
+    assert!(page.body.contains("Password link withdrawn"));
+    assert!(!page.body.contains("waits to be used"));
+    let path = &withdrawn[app.base.len()..];
+    assert_eq!(
+        get(&app, path, &As::Nobody).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Sent twice (a second tab): the page again, nothing else.
+    let r = submit(&app, PAGE, &cancel, &ann, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    let made = submit(
+        &app,
+        PAGE,
+        &format!("/settings/accounts/{bob_id}/link"),
+        &ann,
+        &[],
+    )
+    .await;
     let link = shown_link(&made.body);
     let token = link.split("token=").nth(1).unwrap().to_string();
     let chosen = post(

@@ -55,6 +55,7 @@ const ROUTES: &[&str] = &[
     "/recipes/{id}/ingredients/{id}",
     "/settings/accounts",
     "/settings/accounts/signups",
+    "/settings/accounts/{id}/cancel-link",
     "/settings/accounts/{id}/delete",
     "/settings/accounts/{id}/demote",
     "/settings/accounts/{id}/disable",

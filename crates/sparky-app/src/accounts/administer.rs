@@ -31,12 +31,17 @@ pub struct Account {
     /// When it last signed in (a new session: sign-in, sign-up or password link); null when
     /// never since this was recorded (2026-12-17).
     pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// Until when the password link made for it waits to be used; null: none waits (or the
+    /// account is disabled, which stops its link until it is enabled again).
+    pub password_link_expires_at: Option<DateTime<Utc>>,
     /// The administrator's own account (changed in Settings, not here).
     pub is_you: bool,
 }
 
 const ACCOUNT_COLUMNS: &str = "id, email::text, full_name::text, is_admin, disabled_at, \
-     created_at, id = auth.uid(), last_sign_in_at";
+     created_at, id = auth.uid(), last_sign_in_at, \
+     (SELECT l.expires_at FROM password_links l WHERE l.user_id = users.id \
+       AND l.expires_at > now() AND users.disabled_at IS NULL)";
 
 fn account_from(row: &tokio_postgres::Row) -> Account {
     let disabled_at: Option<DateTime<Utc>> = row.get(4);
@@ -50,6 +55,7 @@ fn account_from(row: &tokio_postgres::Row) -> Account {
         created_at: row.get(5),
         is_you: row.get(6),
         last_sign_in_at: row.get(7),
+        password_link_expires_at: row.get(8),
     }
 }
 
@@ -267,6 +273,17 @@ pub async fn delete(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
         Ok(())
     } else {
         Err(AppError::NotFound("account"))
+    }
+}
+
+/// Withdraws the password link of account `id`; 404 when none waits.
+pub async fn cancel_password_link(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
+    let row = admin_call(tx, "SELECT auth.admin_cancel_password_link($1)", &[&id]).await?;
+    if row.get::<_, bool>(0) {
+        tracing::info!(user_id = %id, "password link withdrawn by an administrator");
+        Ok(())
+    } else {
+        Err(AppError::NotFound("password link"))
     }
 }
 

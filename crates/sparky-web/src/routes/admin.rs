@@ -23,7 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_accounts, create_account))
         .routes(routes!(update_account, delete_account))
-        .routes(routes!(make_password_link))
+        .routes(routes!(make_password_link, cancel_password_link))
         .routes(routes!(get_signups, put_signups))
 }
 
@@ -124,6 +124,24 @@ async fn delete_account(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<StatusCode> {
     administer::delete(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Withdraw the password link waiting for an account (a newer link replaces it anyway).
+/// Administrators only.
+#[utoipa::path(delete, path = "/api/v1/admin/accounts/{id}/password-link", tag = "administration",
+    params(("id" = Uuid, Path, description = "Account id")),
+    responses(
+        (status = 204, description = "Withdrawn: the link no longer works"),
+        (status = 403, description = "You are not an administrator, or the API key is read-only", body = ErrorBody),
+        (status = 404, description = "No link waits for that account", body = ErrorBody),
+    ))]
+async fn cancel_password_link(
+    Auth { mut tx, .. }: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    administer::cancel_password_link(&mut tx, id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

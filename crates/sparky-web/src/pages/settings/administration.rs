@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/accounts/signups", post(set_signups))
         .route("/settings/accounts/{id}/password", post(set_password))
         .route("/settings/accounts/{id}/link", post(make_link))
+        .route("/settings/accounts/{id}/cancel-link", post(cancel_link))
         .route("/settings/accounts/{id}/delete", post(delete))
         .route("/settings/accounts/{id}/{switch}", post(switch))
 }
@@ -48,6 +49,8 @@ pub struct AccountView {
     pub error: Option<String>,
     /// A password link just made for it, shown this once on its row.
     pub link: Option<LinkView>,
+    /// Until when a password link made earlier waits to be used.
+    pub link_waiting: Option<String>,
 }
 
 pub struct LinkView {
@@ -131,6 +134,7 @@ async fn render(
                     you: a.is_you,
                     since: a.created_at.map(|c| when(&t, c, &tz)).unwrap_or_default(),
                     last_sign_in: a.last_sign_in_at.map(|at| when(&t, at, &tz)),
+                    link_waiting: a.password_link_expires_at.map(|at| when(&t, at, &tz)),
                 }
             })
             .collect(),
@@ -164,6 +168,7 @@ async fn show(
         Some("password") => Some("accounts.password_done"),
         Some("deleted") => Some("accounts.deleted"),
         Some("signups") => Some("accounts.signups_saved"),
+        Some("link-cancelled") => Some("accounts.link_cancelled"),
         _ => None,
     };
     let page = render(
@@ -412,6 +417,22 @@ async fn delete(
         Err(AppError::Conflict(message)) => {
             let allow_signup = state.config.allow_signup;
             refused(allow_signup, page, id, message, StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Withdraws the password link waiting for account `id`.
+async fn cancel_link(
+    mut page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    match administer::cancel_password_link(&mut page.tx, id).await {
+        // Already used or withdrawn (a second tab): the page shows how things are.
+        Ok(()) | Err(AppError::NotFound(_)) => {
+            page.tx.commit().await?;
+            Ok(redirect("/settings/accounts?done=link-cancelled"))
         }
         Err(e) => Err(e.into()),
     }
