@@ -756,6 +756,7 @@ async fn run_steps(b: &Browser, steps: &[Step]) {
                 )
                 .await;
             }
+            Step::Goto(path) => b.goto(path).await,
             Step::OpenValue(css) => {
                 drop(b.find(css).await);
                 let path = b

@@ -27,6 +27,8 @@ pub enum Step {
     Submit(&'static str),
     /// Opens the address that a field holds (a password link shown on the page).
     OpenValue(&'static str),
+    /// Opens a path of the app.
+    Goto(&'static str),
 }
 
 /// A screen: its name (file names), the path to open (`{yesterday}` is the day before the
@@ -253,6 +255,20 @@ pub const SCREENS: &[Screen] = &[
         ],
     ),
     screen("set-password-used", "/set-password?token=used", Guest, &[]),
+    // Back on the page later: the link waits, and can be withdrawn.
+    screen(
+        "settings-account-link-waiting",
+        "/settings/accounts",
+        User,
+        &[
+            Click("ul.accounts li:nth-child(2) summary"),
+            Submit("ul.accounts details[open] form[action$='/link']"),
+            Wait("ul.accounts details[open] input[id^='link-']"),
+            Goto("/settings/accounts"),
+            Click("ul.accounts li:nth-child(2) summary"),
+            Wait("ul.accounts details[open] form[action$='/cancel-link']"),
+        ],
+    ),
     // The assistant's drawer over Today (no provider here: the empty conversation).
     screen(
         "assistant",
