@@ -264,7 +264,8 @@ pub enum MigrateAction {
 /// echo, when standard input is a terminal). They follow the same rules as on the web.
 #[derive(Debug, Subcommand)]
 pub enum UserAction {
-    /// Create an account and print its id. The password comes from SPARKY_PASSWORD or standard input.
+    /// Create an account and print its id. The password comes from SPARKY_PASSWORD or standard
+    /// input, or with --link the person chooses it with a password link.
     #[command(
         after_help = "The password is read from SPARKY_PASSWORD if set, else from one line of standard input.\n\
                             The first account on an instance is always an administrator."
@@ -278,6 +279,14 @@ pub enum UserAction {
         /// Make the account an instance administrator.
         #[arg(long)]
         admin: bool,
+        /// Read no password: print a password link (after the id) for the person to choose
+        /// their own, as `sparky user link` does.
+        #[arg(long)]
+        link: bool,
+        /// The server's address the link starts with [default: SPARKY_PUBLIC_URL, else
+        /// http:// and SPARKY_BIND].
+        #[arg(long, env = "SPARKY_PUBLIC_URL", requires = "link")]
+        url: Option<String>,
     },
     /// List every account: id, email, name, admin, disabled, created at.
     List {

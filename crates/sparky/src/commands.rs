@@ -301,9 +301,25 @@ async fn doctor_command(db: &DbArgs, args: &MigrationArgs, json: bool) -> anyhow
 
 async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Result<ExitCode> {
     // Validate and hash before touching (or starting) the database: bad input writes nothing.
+    let mut link_to_print = None;
     let new_user = match &action {
-        UserAction::Create { email, name, admin } => {
-            Some(users::NewUserInput::prepare(email, name.as_deref(), *admin).await?)
+        UserAction::Create {
+            email,
+            name,
+            admin,
+            link,
+            url,
+        } => {
+            let secret = link.then(sparky_app::accounts::credentials::random_secret);
+            if let Some(secret) = &secret {
+                link_to_print = Some(sparky_app::accounts::password_links::url(
+                    &link_origin(url.as_deref())?,
+                    secret,
+                ));
+            }
+            let user =
+                users::NewUserInput::prepare(email, name.as_deref(), *admin, secret.as_deref());
+            Some(user.await?)
         }
         _ => None,
     };
@@ -324,6 +340,13 @@ async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Result<ExitCod
                 let user = new_user.expect("prepared above");
                 let id = users::create(&mut client, &user).await?;
                 println!("{id}");
+                if let Some(link) = &link_to_print {
+                    println!("{link}");
+                    eprintln!(
+                        "send them the link: it works once, for {} days, to choose their password",
+                        sparky_app::accounts::administer::PASSWORD_LINK_DAYS
+                    );
+                }
             }
             UserAction::List { json } => {
                 let list = users::list(&client).await?;

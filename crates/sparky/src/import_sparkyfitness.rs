@@ -107,5 +107,6 @@ async fn new_account(
         full_name,
         admin: false,
         password_hash,
+        link: None,
     })
 }

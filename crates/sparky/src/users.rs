@@ -18,14 +18,29 @@ pub const PASSWORD_ENV: &str = "SPARKY_PASSWORD";
 pub struct NewUserInput;
 
 impl NewUserInput {
-    /// Validates the input, reads the password and hashes it. Nothing touches the database.
-    pub async fn prepare(email: &str, name: Option<&str>, admin: bool) -> anyhow::Result<NewUser> {
+    /// Validates the input, reads the password (or, with `link_secret`, gives the account a
+    /// random one nobody knows and a password link with that secret) and hashes it. Nothing
+    /// touches the database.
+    pub async fn prepare(
+        email: &str,
+        name: Option<&str>,
+        admin: bool,
+        link_secret: Option<&str>,
+    ) -> anyhow::Result<NewUser> {
         let email = Email::parse(email).map_err(|e| anyhow::anyhow!("email {e}"))?;
         let full_name = name
             .map(parse_full_name)
             .transpose()
             .map_err(|e| anyhow::anyhow!("name {e}"))?;
-        let password = read_new_password()?;
+        let (password, link) = match link_secret {
+            Some(secret) => {
+                let hash = sparky_app::accounts::credentials::token_hash(secret);
+                let days = sparky_app::accounts::administer::PASSWORD_LINK_DAYS;
+                let unknown = sparky_app::accounts::credentials::random_secret();
+                (unknown, Some((hash, days)))
+            }
+            None => (read_new_password()?, None),
+        };
         sparky_core::account::check_password_for(&password, email.as_str())
             .map_err(|e| anyhow::anyhow!("password {e}"))?;
         let password_hash = hash_password(password).await?;
@@ -34,6 +49,7 @@ impl NewUserInput {
             full_name,
             admin,
             password_hash,
+            link,
         })
     }
 }

@@ -611,3 +611,63 @@ async fn signups_are_shown_closed_and_reopened() {
     assert!(!out.status.success());
     assert!(!closed().await);
 }
+
+#[tokio::test]
+async fn create_with_link_reads_no_password_and_prints_a_link() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let owner = db.owner_client().await;
+    // Standard input is closed and SPARKY_PASSWORD unset: no password is read.
+    let out = run(sparky(&url).args([
+        "user",
+        "create",
+        "cat@example.com",
+        "--name",
+        "Cat",
+        "--link",
+        "--url",
+        "https://fit.example.com",
+    ]));
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut lines = stdout.lines();
+    let id: Uuid = lines.next().unwrap().parse().expect("the id first");
+    let token = lines
+        .next()
+        .and_then(|l| l.strip_prefix("https://fit.example.com/set-password?token="))
+        .unwrap_or_else(|| panic!("{stdout}"))
+        .to_string();
+    let row = owner
+        .query_one(
+            "SELECT l.token_hash = encode(sha256($2::text::bytea), 'hex'),
+                    l.expires_at > now() + interval '6 days'
+             FROM password_links l WHERE l.user_id = $1",
+            &[&id, &token],
+        )
+        .await
+        .unwrap();
+    assert!(
+        row.get::<_, bool>(0),
+        "the link's hash is stored with the account"
+    );
+    assert!(row.get::<_, bool>(1));
+    // --url needs --link; a bad address creates nothing.
+    let out = run(sparky(&url).args([
+        "user",
+        "create",
+        "dan@example.com",
+        "--url",
+        "https://x.example",
+    ]));
+    assert!(!out.status.success());
+    let out = run(sparky(&url).args([
+        "user",
+        "create",
+        "dan@example.com",
+        "--link",
+        "--url",
+        "x.example",
+    ]));
+    assert!(!out.status.success(), "{}", text(&out));
+    assert_eq!(count_users(&owner, "dan@example.com").await, 0);
+}

@@ -18,6 +18,9 @@ pub struct NewUser {
     pub full_name: Option<String>,
     pub admin: bool,
     pub password_hash: String,
+    /// The hash of a password link's secret and its days, made with the account (`sparky user
+    /// create --link`).
+    pub link: Option<(String, i32)>,
 }
 
 /// Fails with a clear message when the accounts migration has not been applied yet.
@@ -74,6 +77,15 @@ pub async fn create(client: &mut Client, user: &NewUser) -> AppResult<Uuid> {
         tx.execute("UPDATE users SET is_admin = true WHERE id = $1", &[&id])
             .await
             .map_err(owner_error)?;
+    }
+    if let Some((token_hash, days)) = &user.link {
+        tx.execute(
+            "INSERT INTO password_links (user_id, token_hash, expires_at)
+             VALUES ($1, $2, now() + make_interval(days => $3))",
+            &[&id, token_hash, days],
+        )
+        .await
+        .map_err(owner_error)?;
     }
     tx.commit().await.map_err(owner_error)?;
     Ok(id)
