@@ -420,6 +420,7 @@ async fn a_password_link_lets_the_person_choose_their_password_once() {
     let token = token_of(&app, link["url"].as_str().unwrap());
     let expires: chrono::DateTime<chrono::Utc> =
         link["expires_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(created.body["password_link_expires_at"], link["expires_at"]);
     let days = (expires - chrono::Utc::now()).num_hours();
     assert!((167..=168).contains(&days), "{days} hours");
     // With a password there is no link.

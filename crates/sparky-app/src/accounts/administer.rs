@@ -159,15 +159,15 @@ pub async fn create(
         Some("23505") => AppError::conflict("an account with that email already exists"),
         _ => e.into(),
     })?;
-    let account = get(tx, row.get(0)).await?;
+    let id: Uuid = row.get(0);
     // Logged before the request commits; a failed commit is logged as the request's error.
-    tracing::info!(user_id = %account.id, admin = account.is_admin, "account created by an administrator");
+    tracing::info!(user_id = %id, admin = input.is_admin, "account created by an administrator");
     let password_link = match with_link {
-        true => Some(make_password_link(tx, account.id, origin).await?),
+        true => Some(make_password_link(tx, id, origin).await?),
         false => None,
     };
     Ok(CreatedAccount {
-        account,
+        account: get(tx, id).await?,
         password_link,
     })
 }
