@@ -135,14 +135,19 @@ async fn read_form<T: serde::de::DeserializeOwned>(body: axum::body::Body) -> Re
 
 /// A form posted without a session (sign-in, a password link): from this server's origin when
 /// the browser says one, with the client's address and user agent.
-struct PublicForm<T> {
+pub struct PublicForm<T> {
     form: T,
     ip: Option<std::net::IpAddr>,
     user_agent: Option<String>,
 }
 
-impl<T: serde::de::DeserializeOwned> PublicForm<T> {
-    async fn read(state: &AppState, request: axum::extract::Request) -> Result<Self, Response> {
+impl<T: serde::de::DeserializeOwned + Send> axum::extract::FromRequest<AppState> for PublicForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Response> {
         let (parts, body) = request.into_parts();
         if parts.headers.contains_key(header::ORIGIN)
             && crate::auth::check_origin(&parts, state).is_err()
@@ -179,17 +184,13 @@ pub(crate) fn session_cookie(state: &AppState, value: &str, max_age: i64) -> Hea
 pub async fn signin(
     State(state): State<AppState>,
     headers: HeaderMap,
-    request: axum::extract::Request,
-) -> Response {
-    let t = messages(&headers);
-    let PublicForm {
+    PublicForm {
         form,
         ip,
         user_agent,
-    } = match PublicForm::<SignInForm>::read(&state, request).await {
-        Ok(read) => read,
-        Err(refused) => return refused,
-    };
+    }: PublicForm<SignInForm>,
+) -> Response {
+    let t = messages(&headers);
     let next = safe_next(form.next.as_deref());
     let signup_open = signup_open(&state).await;
     let again = |error: String| {
@@ -367,17 +368,13 @@ pub async fn set_password_form(
 pub async fn set_password(
     State(state): State<AppState>,
     headers: HeaderMap,
-    request: axum::extract::Request,
-) -> Response {
-    let t = messages(&headers);
-    let PublicForm {
+    PublicForm {
         form,
         ip,
         user_agent,
-    } = match PublicForm::<SetPasswordForm>::read(&state, request).await {
-        Ok(read) => read,
-        Err(refused) => return refused,
-    };
+    }: PublicForm<SetPasswordForm>,
+) -> Response {
+    let t = messages(&headers);
     let input = UsePasswordLinkInput {
         token: form.token.clone(),
         password: form.password,
@@ -436,17 +433,13 @@ pub struct RegisterForm {
 pub async fn register(
     State(state): State<AppState>,
     headers: HeaderMap,
-    request: axum::extract::Request,
-) -> Response {
-    let t = messages(&headers);
-    let PublicForm {
+    PublicForm {
         form,
         ip,
         user_agent,
-    } = match PublicForm::<RegisterForm>::read(&state, request).await {
-        Ok(read) => read,
-        Err(refused) => return refused,
-    };
+    }: PublicForm<RegisterForm>,
+) -> Response {
+    let t = messages(&headers);
     let signups = signup_state(&state).await;
     let (first, closed) = (signups.first, !signups.open);
     // The form again with what was wrong, under the status that says it (not a 200).
