@@ -275,3 +275,74 @@ async fn a_file_above_the_import_limit_is_refused_on_the_page() {
     let after = get(&app, "/settings", &ann).await;
     assert_eq!(after.status, StatusCode::OK);
 }
+
+/// A file above the limit sent without a declared length (chunked, as a proxy may forward it)
+/// is cut off as it arrives: the same 413 page, nothing written.
+#[tokio::test]
+async fn a_chunked_file_above_the_import_limit_is_refused_as_it_arrives() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(sparky_web::WebConfig {
+        max_import_body_bytes: 4096,
+        ..sparky_web::WebConfig::default()
+    })
+    .await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let common::As::Cookie(cookie) = &ann else {
+        unreachable!()
+    };
+    let csrf = get(&app, "/settings", &ann).await.csrf();
+    let boundary = "----sparkychunkedboundary";
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("_csrf", csrf.as_str()),
+        ("kind", "mfp"),
+        ("action", "import"),
+    ] {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\n\
+             Date,Meal,Calories\n"
+        )
+        .as_bytes(),
+    );
+    while body.len() < 20_000 {
+        body.extend_from_slice(b"2025-01-15,Lunch,500\n");
+    }
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /settings/import-from HTTP/1.1\r\nHost: {addr}\r\nOrigin: {}\r\n\
+         Cookie: sparky_session={cookie}\r\nConnection: close\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\n\
+         Transfer-Encoding: chunked\r\n\r\n",
+        app.origin()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for chunk in body.chunks(1000) {
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
+        // The server may answer and close before the whole body went out.
+        if stream.write_all(&framed).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut answer),
+    )
+    .await
+    .expect("an answer");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("sparky import-from"), "{answer}");
+    assert_eq!(count(&app, "ann@example.com", "food_diary").await, 0);
+    assert_eq!(get(&app, "/settings", &ann).await.status, StatusCode::OK);
+}

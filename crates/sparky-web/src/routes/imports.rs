@@ -176,28 +176,32 @@ pub(crate) struct Upload {
     pub(crate) room: tokio::sync::OwnedSemaphorePermit,
 }
 
-/// Reads an uploaded file (at most `SPARKY_MAX_IMPORT_BODY`) after reserving room for it in
-/// the upload budget: its declared length, or the largest file when it declares none. When
-/// the budget stays full for `import_queue_wait`, 503 `busy` with `Retry-After`, before a byte
-/// is read. A declared length above the limit is a 413 at once.
-pub(crate) async fn read_upload(app: &AppState, req: Request) -> Result<Upload, ApiError> {
-    use http_body_util::BodyExt;
+/// The 413 of a file above `SPARKY_MAX_IMPORT_BODY`.
+pub(crate) fn upload_too_large(app: &AppState) -> ApiError {
     let limit = app.config.max_import_body_bytes;
-    let too_large = || {
-        ApiError::new(
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the file is larger than this server takes in a request ({limit} bytes, SPARKY_MAX_IMPORT_BODY); import it on the server with `sparky import` (an export archive) or `sparky import-from` (another tracker's file)"),
-        )
-    };
-    let declared = req
-        .headers()
+    ApiError::new(
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the file is larger than this server takes in a request ({limit} bytes, SPARKY_MAX_IMPORT_BODY); import it on the server with `sparky import` (an export archive) or `sparky import-from` (another tracker's file)"),
+    )
+}
+
+/// Reserves room in the upload budget for the body `headers` announce: its declared length, or
+/// the largest file when it declares none. When the budget stays full for
+/// `import_queue_wait`, 503 `busy` with `Retry-After`, before a byte is read. A declared
+/// length above the limit is a 413 at once. Keep the room until the request ends.
+pub(crate) async fn reserve_upload(
+    app: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    let limit = app.config.max_import_body_bytes;
+    let declared = headers
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    crate::extract::refuse_content_coding(req.headers())?;
+    crate::extract::refuse_content_coding(headers)?;
     if declared.is_some_and(|d| d > limit as u64) {
-        return Err(too_large());
+        return Err(upload_too_large(app));
     }
     let size = declared.map_or(limit, |d| d as usize);
     let budget = crate::upload_budget_kib(&app.config);
@@ -205,10 +209,8 @@ pub(crate) async fn read_upload(app: &AppState, req: Request) -> Result<Upload, 
         .unwrap_or(u32::MAX)
         .clamp(1, budget);
     let wait = app.config.import_queue_wait;
-    let room = match tokio::time::timeout(wait, app.upload_budget.clone().acquire_many_owned(kib))
-        .await
-    {
-        Ok(Ok(room)) => room,
+    match tokio::time::timeout(wait, app.upload_budget.clone().acquire_many_owned(kib)).await {
+        Ok(Ok(room)) => Ok(room),
         _ => {
             let mut e = ApiError::new(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
@@ -216,10 +218,17 @@ pub(crate) async fn read_upload(app: &AppState, req: Request) -> Result<Upload, 
                 "the server is receiving as many uploaded files as it holds at once; try again shortly",
             );
             e.retry_after = Some(wait.as_secs().clamp(1, 60));
-            return Err(e);
+            Err(e)
         }
-    };
-    match http_body_util::Limited::new(req.into_body(), limit)
+    }
+}
+
+/// Reads an uploaded file (at most `SPARKY_MAX_IMPORT_BODY`) after reserving room for it in
+/// the upload budget ([`reserve_upload`]).
+pub(crate) async fn read_upload(app: &AppState, req: Request) -> Result<Upload, ApiError> {
+    use http_body_util::BodyExt;
+    let room = reserve_upload(app, req.headers()).await?;
+    match http_body_util::Limited::new(req.into_body(), app.config.max_import_body_bytes)
         .collect()
         .await
     {
@@ -227,7 +236,7 @@ pub(crate) async fn read_upload(app: &AppState, req: Request) -> Result<Upload, 
             bytes: collected.to_bytes(),
             room,
         }),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(upload_too_large(app)),
         Err(e) => Err(ApiError::bad_request(format!(
             "could not read the request body: {e}"
         ))),

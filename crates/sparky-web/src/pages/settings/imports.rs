@@ -19,7 +19,9 @@ use super::super::page_request::check_form_token;
 use super::super::{html, Page, PageError};
 use super::{current, render, settings_shell, DataResult};
 use crate::error::ApiError;
-use crate::routes::imports::{read_upload, ExportFile, ImportKind, ImportParams, Upload};
+use crate::routes::imports::{
+    reserve_upload, upload_too_large, ExportFile, ImportKind, ImportParams,
+};
 use crate::routes::transfer::archive_into_account;
 use crate::AppState;
 
@@ -33,10 +35,12 @@ pub fn routes() -> Router<AppState> {
 const MAX_FIELDS: usize = 8;
 const MAX_FIELD_CHARS: usize = 2000;
 
-/// A multipart form read whole: its text fields and the file of `file_field`.
+/// A multipart form read whole: its text fields and the file of `file_field`, and the room
+/// they take in the upload budget, held while the form is (that is, until its import ends).
 struct UploadForm {
     fields: HashMap<String, String>,
     file: Option<Bytes>,
+    _room: tokio::sync::OwnedSemaphorePermit,
 }
 
 impl UploadForm {
@@ -77,27 +81,36 @@ async fn read_form(
             "send the form as multipart/form-data",
         )));
     };
-    let Upload { bytes, room: _room } = match read_upload(app, req).await {
-        Ok(upload) => upload,
+    let room = match reserve_upload(app, req.headers()).await {
+        Ok(room) => room,
         Err(e) => return Ok(Err(e)),
     };
-    let stream = futures::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
-    let mut multipart = multer::Multipart::new(stream, boundary);
+    // Parsed as it arrives: only the file's own bytes are held, not the body as well.
+    let limit = app.config.max_import_body_bytes as u64;
+    let constraints =
+        multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit));
+    let stream = req.into_body().into_data_stream();
+    let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
+    let refused = |e: multer::Error| match e {
+        multer::Error::StreamSizeExceeded { .. } => upload_too_large(app),
+        e => unreadable(e),
+    };
     let mut form = UploadForm {
         fields: HashMap::new(),
         file: None,
+        _room: room,
     };
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(e) => return Ok(Err(unreadable(e))),
+            Err(e) => return Ok(Err(refused(e))),
         };
         let name = field.name().unwrap_or_default().to_string();
         if name == file_field {
             match field.bytes().await {
                 Ok(b) => form.file = Some(b),
-                Err(e) => return Ok(Err(unreadable(e))),
+                Err(e) => return Ok(Err(refused(e))),
             }
             continue;
         }
@@ -112,7 +125,7 @@ async fn read_form(
                     "is not a value this form sends",
                 )))
             }
-            Err(e) => return Ok(Err(unreadable(e))),
+            Err(e) => return Ok(Err(refused(e))),
         };
         form.fields.insert(name, text);
     }
