@@ -7,9 +7,12 @@
 //! so an account made here signs in on the web.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use sparky_core::account::{check_new_password, parse_full_name, Email};
+
+use crate::cli::{DbArgs, UserAction};
 
 /// Environment variable that holds the password for `create` and `set-password`.
 pub const PASSWORD_ENV: &str = "SPARKY_PASSWORD";
@@ -231,4 +234,160 @@ pub fn print_table(users: &[UserRow]) {
         users.len(),
         if users.len() == 1 { "" } else { "s" }
     );
+}
+
+/// `sparky user …`.
+pub(crate) async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Result<ExitCode> {
+    // Validate and hash before touching (or starting) the database: bad input writes nothing.
+    let mut link_to_print = None;
+    let new_user = match &action {
+        UserAction::Create {
+            email,
+            name,
+            admin,
+            link,
+            url,
+        } => {
+            let secret = link.then(sparky_app::accounts::credentials::random_secret);
+            if let Some(secret) = &secret {
+                link_to_print = Some(sparky_app::accounts::password_links::url(
+                    &link_origin(url.as_deref())?,
+                    secret,
+                ));
+            }
+            let user = NewUserInput::prepare(email, name.as_deref(), *admin, secret.as_deref());
+            Some(user.await?)
+        }
+        _ => None,
+    };
+    let new_hash = match &action {
+        UserAction::SetPassword { email } => {
+            let password = read_new_password()?;
+            sparky_core::account::check_password_for(&password, email)
+                .map_err(|e| anyhow::anyhow!("password {e}"))?;
+            Some(hash_password(password).await?)
+        }
+        _ => None,
+    };
+    crate::commands::with_database(db, async |located| {
+        let mut client = sparky_db::connect(&located.owner).await?;
+        check_schema(&client).await?;
+        match action {
+            UserAction::Create { .. } => {
+                let user = new_user.expect("prepared above");
+                let id = create(&mut client, &user).await?;
+                println!("{id}");
+                if let Some(link) = &link_to_print {
+                    println!("{link}");
+                    eprintln!(
+                        "send them the link: it works once, for {} days, to choose their password",
+                        sparky_app::accounts::administer::PASSWORD_LINK_DAYS
+                    );
+                }
+            }
+            UserAction::List { json } => {
+                let list = list(&client).await?;
+                if json {
+                    let rows: Vec<_> = list.iter().map(UserRow::to_json).collect();
+                    println!("{}", serde_json::to_string_pretty(&rows)?);
+                } else {
+                    print_table(&list);
+                }
+            }
+            UserAction::SetPassword { email } => {
+                let hash = new_hash.expect("hashed above");
+                let n = set_password(&mut client, &email, &hash).await?;
+                eprintln!("password changed; {n} session(s) signed out");
+            }
+            UserAction::Disable { email } => {
+                let (was_active, n) = disable(&mut client, &email).await?;
+                if was_active {
+                    eprintln!("disabled; {n} session(s) signed out");
+                } else {
+                    eprintln!("already disabled; {n} session(s) signed out");
+                }
+            }
+            UserAction::Enable { email } => {
+                if enable(&client, &email).await? {
+                    eprintln!("enabled");
+                } else {
+                    eprintln!("already enabled");
+                }
+            }
+            UserAction::Admin { email, remove } => {
+                let changed = set_admin(&client, &email, !remove).await?;
+                eprintln!(
+                    "{}",
+                    match (remove, changed) {
+                        (false, true) => "now an administrator",
+                        (false, false) => "already an administrator",
+                        (true, true) => "no longer an administrator",
+                        (true, false) => "was not an administrator",
+                    }
+                );
+            }
+            UserAction::Link { email, url } => {
+                let origin = link_origin(url.as_deref())?;
+                let secret = sparky_app::accounts::credentials::random_secret();
+                let hash = sparky_app::accounts::credentials::token_hash(&secret);
+                let days = sparky_app::accounts::administer::PASSWORD_LINK_DAYS;
+                let expires = make_password_link(&client, &email, &hash, days).await?;
+                println!(
+                    "{}",
+                    sparky_app::accounts::password_links::url(&origin, &secret)
+                );
+                eprintln!(
+                    "works once, until {} UTC; whoever opens it sets the password, so send                      it to them only",
+                    expires.format("%Y-%m-%d %H:%M")
+                );
+            }
+            UserAction::Signups { set } => {
+                if let Some(choice) = set {
+                    let closed = matches!(choice, crate::cli::SignupsChoice::Close);
+                    set_signups_closed(&client, closed).await?;
+                }
+                let closed = signups_closed(&client).await?;
+                eprintln!(
+                    "{}",
+                    if closed {
+                        "sign-ups: closed (administrators make accounts in Settings: Accounts                          or with `sparky user create`)"
+                    } else {
+                        "sign-ups: open, unless the server runs with SPARKY_ALLOW_SIGNUP=false"
+                    }
+                );
+            }
+            UserAction::Delete { email, yes } => {
+                if !yes {
+                    anyhow::bail!(
+                        "this deletes {} and all their data for good; run it again with --yes \
+                         (`sparky export --user {}` keeps a copy first). Nothing was deleted",
+                        email.trim(),
+                        email.trim()
+                    );
+                }
+                let (diary, measurements, workouts) = delete(&mut client, &email).await?;
+                eprintln!(
+                    "deleted, with {diary} diary entries, {measurements} measurements and \
+                     {workouts} workouts"
+                );
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}
+
+/// The origin a password link starts with: `--url` / SPARKY_PUBLIC_URL (checked as the server
+/// checks it), else http:// and SPARKY_BIND.
+fn link_origin(url: Option<&str>) -> anyhow::Result<String> {
+    let config = sparky_web::WebConfig::default()
+        .with_public_url(url)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(match config.public_origin {
+        Some(origin) => origin,
+        None => {
+            let bind = std::env::var("SPARKY_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into());
+            format!("http://{bind}")
+        }
+    })
 }

@@ -22,6 +22,7 @@
 
 mod files;
 mod load;
+mod poured;
 
 use rust_decimal::Decimal;
 
