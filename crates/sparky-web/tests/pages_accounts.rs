@@ -318,8 +318,18 @@ async fn a_new_account_without_a_password_gets_a_link_to_choose_one() {
     );
     let path = &link[app.base.len()..];
     let token = &path["/set-password?token=".len()..];
-    // The link is on Bob's row, opened; reloading the page does not show it again.
+    // The link is on Bob's row, opened, with its QR code for a phone (drawn, not spelled out:
+    // the token appears once, in the field); reloading the page does not show it again.
     assert!(made.body.contains("Password link for bob@example.com"));
+    assert!(
+        made.body.contains("class=\"qr\" viewBox=\"0 0 ")
+            && made
+                .body
+                .contains("aria-label=\"QR code of the password link\""),
+        "{}",
+        made.body
+    );
+    assert_eq!(made.body.matches(token).count(), 1);
     assert!(!get(&app, PAGE, &ann)
         .await
         .body

@@ -287,6 +287,9 @@ pub enum UserAction {
         /// http:// and SPARKY_BIND].
         #[arg(long, env = "SPARKY_PUBLIC_URL", requires = "link")]
         url: Option<String>,
+        /// Also draw the link as a QR code (on standard error, for a phone's camera).
+        #[arg(long, requires = "link")]
+        qr: bool,
     },
     /// List every account: id, email, name, admin, disabled, created at.
     List {
@@ -333,6 +336,9 @@ pub enum UserAction {
         /// http:// and SPARKY_BIND].
         #[arg(long, env = "SPARKY_PUBLIC_URL")]
         url: Option<String>,
+        /// Also draw the link as a QR code (on standard error, for a phone's camera).
+        #[arg(long)]
+        qr: bool,
     },
     /// Show whether people can create accounts on the sign-up page, or open or close sign-ups
     /// for every instance (Settings → Accounts does the same). SPARKY_ALLOW_SIGNUP=false on the

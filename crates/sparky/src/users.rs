@@ -247,6 +247,7 @@ pub(crate) async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Res
             admin,
             link,
             url,
+            ..
         } => {
             let secret = link.then(sparky_app::accounts::credentials::random_secret);
             if let Some(secret) = &secret {
@@ -273,12 +274,15 @@ pub(crate) async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Res
         let mut client = sparky_db::connect(&located.owner).await?;
         check_schema(&client).await?;
         match action {
-            UserAction::Create { .. } => {
+            UserAction::Create { qr, .. } => {
                 let user = new_user.expect("prepared above");
                 let id = create(&mut client, &user).await?;
                 println!("{id}");
                 if let Some(link) = &link_to_print {
                     println!("{link}");
+                    if qr {
+                        eprint!("{}", terminal_qr(link));
+                    }
                     eprintln!(
                         "send them the link: it works once, for {} days, to choose their password",
                         sparky_app::accounts::administer::PASSWORD_LINK_DAYS
@@ -326,18 +330,20 @@ pub(crate) async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Res
                     }
                 );
             }
-            UserAction::Link { email, url } => {
+            UserAction::Link { email, url, qr } => {
                 let origin = link_origin(url.as_deref())?;
                 let secret = sparky_app::accounts::credentials::random_secret();
                 let hash = sparky_app::accounts::credentials::token_hash(&secret);
                 let days = sparky_app::accounts::administer::PASSWORD_LINK_DAYS;
                 let expires = make_password_link(&client, &email, &hash, days).await?;
-                println!(
-                    "{}",
-                    sparky_app::accounts::password_links::url(&origin, &secret)
-                );
+                let link = sparky_app::accounts::password_links::url(&origin, &secret);
+                println!("{link}");
+                if qr {
+                    eprint!("{}", terminal_qr(&link));
+                }
                 eprintln!(
-                    "works once, until {} UTC; whoever opens it sets the password, so send                      it to them only",
+                    "works once, until {} UTC; whoever opens it sets the password, so send \
+                     it to them only",
                     expires.format("%Y-%m-%d %H:%M")
                 );
             }
@@ -375,6 +381,25 @@ pub(crate) async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Res
         Ok(ExitCode::SUCCESS)
     })
     .await
+}
+
+/// `link` as a QR code of half-block characters, two modules to a line. Drawn light on the
+/// terminal's own (usually dark) background: the code's light modules and its quiet zone are
+/// the blocks, so a camera sees dark modules on a light square.
+fn terminal_qr(link: &str) -> String {
+    use qrcode::render::unicode::Dense1x2;
+    match qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M) {
+        Ok(code) => {
+            let drawn = code
+                .render::<Dense1x2>()
+                .dark_color(Dense1x2::Light)
+                .light_color(Dense1x2::Dark)
+                .quiet_zone(true)
+                .build();
+            format!("{drawn}\n")
+        }
+        Err(e) => format!("(no QR code: {e})\n"),
+    }
 }
 
 /// The origin a password link starts with: `--url` / SPARKY_PUBLIC_URL (checked as the server

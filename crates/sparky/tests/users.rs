@@ -545,6 +545,26 @@ async fn link_prints_a_one_time_password_link() {
     assert_ne!(second, token);
     assert_eq!(stored().await, [token_hash(second).await]);
 
+    // --qr also draws it on standard error, for a phone's camera; stdout stays the link alone.
+    let out = run(sparky(&url).args([
+        "user",
+        "link",
+        "bob@example.com",
+        "--url",
+        "https://fit.example.com",
+        "--qr",
+    ]));
+    assert!(out.status.success(), "{}", text(&out));
+    let printed = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let third = printed
+        .strip_prefix("https://fit.example.com/set-password?token=")
+        .unwrap_or_else(|| panic!("{printed}"));
+    assert_eq!(stored().await, [token_hash(third).await]);
+    assert_eq!(
+        scan_terminal_qr(&String::from_utf8_lossy(&out.stderr)),
+        printed
+    );
+
     // Refusals change nothing and exit non-zero.
     for (args, says) in [
         (
@@ -574,7 +594,7 @@ async fn link_prints_a_one_time_password_link() {
     let out = run(sparky(&url).args(["user", "link", "bob@example.com"]));
     assert!(!out.status.success());
     assert!(text(&out).contains("enable it first"), "{}", text(&out));
-    assert_eq!(stored().await, [token_hash(second).await]);
+    assert_eq!(stored().await, [token_hash(third).await]);
 }
 
 #[tokio::test]
@@ -627,9 +647,15 @@ async fn create_with_link_reads_no_password_and_prints_a_link() {
         "--link",
         "--url",
         "https://fit.example.com",
+        "--qr",
     ]));
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        scan_terminal_qr(&String::from_utf8_lossy(&out.stderr)),
+        stdout.lines().nth(1).unwrap(),
+        "the QR code is the link"
+    );
     let mut lines = stdout.lines();
     let id: Uuid = lines.next().unwrap().parse().expect("the id first");
     let token = lines
@@ -669,5 +695,39 @@ async fn create_with_link_reads_no_password_and_prints_a_link() {
         "x.example",
     ]));
     assert!(!out.status.success(), "{}", text(&out));
+    // --qr draws a link, so it needs --link too.
+    let out = run(sparky(&url).args(["user", "create", "dan@example.com", "--qr"]));
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("--link"), "{}", text(&out));
     assert_eq!(count_users(&owner, "dan@example.com").await, 0);
+}
+
+/// Reads a QR code drawn with half blocks on a terminal (light modules are the blocks, as
+/// `--qr` draws them) back to its text, as a phone's camera would.
+fn scan_terminal_qr(stderr: &str) -> String {
+    let rows: Vec<Vec<char>> = stderr
+        .lines()
+        .filter(|l| !l.is_empty() && l.chars().all(|c| " ▀▄█".contains(c)))
+        .map(|l| l.chars().collect())
+        .collect();
+    assert!(rows.len() > 10, "no QR code drawn:\n{stderr}");
+    let width = rows[0].len();
+    // Each character is two modules, top and bottom; 6 pixels a module.
+    let scale = 6;
+    let light = |x: usize, y: usize| {
+        let c = rows[y / 2].get(x).copied().unwrap_or(' ');
+        if y.is_multiple_of(2) {
+            c == '▀' || c == '█'
+        } else {
+            c == '▄' || c == '█'
+        }
+    };
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(
+        width * scale,
+        rows.len() * 2 * scale,
+        |x, y| if light(x / scale, y / scale) { 255 } else { 0 },
+    );
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one code:\n{stderr}");
+    grids[0].decode().expect("the code decodes").1
 }

@@ -322,16 +322,9 @@ async fn estimate(
     let text = estimate_text(&shell, e.met_value, weight_kg, minutes);
     Ok((
         [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        askama_escape(&text),
+        super::format::escape_html(&text),
     )
         .into_response())
-}
-
-fn askama_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 async fn log(

@@ -566,7 +566,7 @@ pub(super) async fn barcode(
     let create_link = |text: &str| {
         format!(
             "<p class=\"empty\">{} <a href=\"/add?date={date}&amp;meal={meal}&amp;tab=create&amp;code={code}\">{}</a></p>",
-            askama_escape(text),
+            super::format::escape_html(text),
             t.get("add.create_instead"),
             code = form_urlencoded::byte_serialize(code.as_bytes()).collect::<String>(),
         )
@@ -574,7 +574,7 @@ pub(super) async fn barcode(
     let body = match sparky_app::providers::parse_barcode(&code) {
         Err(e) => format!(
             "<p class=\"form-error\">{}</p>",
-            askama_escape(&e.to_string())
+            super::format::escape_html(&e.to_string())
         ),
         Ok(barcode) => {
             match sparky_app::providers::barcode(page.tx, &state.db, &state.providers, &barcode)
@@ -597,11 +597,4 @@ pub(super) async fn barcode(
         body,
     )
         .into_response())
-}
-
-fn askama_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -185,6 +185,15 @@ pub fn amount(quantity: impl std::fmt::Display, unit: &str) -> String {
 }
 
 /// Whole kcal.
+/// Text made safe to put in HTML (an element's content or a quoted attribute) where a
+/// fragment is written by hand rather than by a template.
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 pub fn kcal(v: f64) -> String {
     number(v.round(), 0)
 }

@@ -31,6 +31,7 @@ mod page_request;
 mod plan_items;
 mod plans;
 mod pwa;
+mod qr;
 mod recipe_edits;
 mod recipes;
 pub mod refusal;

@@ -56,6 +56,8 @@ pub struct AccountView {
 pub struct LinkView {
     pub url: String,
     pub until: String,
+    /// The link as a QR code (inline SVG), for the phone next to the screen.
+    pub qr_svg: Option<String>,
 }
 
 /// What one account's row says after a change: why it was refused, or the link just made.
@@ -123,6 +125,7 @@ async fn render(
                         Some(RowNote::Link(l)) => Some(LinkView {
                             url: l.url.clone(),
                             until: when(&t, l.expires_at, &tz),
+                            qr_svg: crate::pages::qr::svg(&l.url, t.get("accounts.link_qr")),
                         }),
                         _ => None,
                     },
