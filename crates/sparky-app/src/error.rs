@@ -29,6 +29,9 @@ pub enum AppError {
     Upstream { timed_out: bool, message: String },
     /// A food provider this server has no settings (API key) for: 404.
     ProviderNotConfigured(&'static str),
+    /// A feature this server has no settings for (mailing password links): 404, with the
+    /// message naming what it needs.
+    NotConfigured(&'static str),
     /// Deliberately not supported (yet): says so instead of pretending.
     NotImplemented(&'static str),
     /// A bug or an unexpected database answer; logged, shown without details: 500.
@@ -96,6 +99,7 @@ impl fmt::Display for AppError {
             AppError::ProviderNotConfigured(p) => {
                 write!(f, "the food provider {p} is not configured on this server")
             }
+            AppError::NotConfigured(what) => f.write_str(what),
             AppError::NotImplemented(what) => write!(f, "{what} is not implemented"),
             AppError::Internal(_) => f.write_str(
                 "something went wrong on the server; the request id identifies it in the logs",

@@ -564,3 +564,123 @@ async fn a_new_session_records_when_its_account_signed_in() {
         .get(0);
     assert_eq!(seen, 1, "the administrator sees Bob's");
 }
+
+/// `auth.request_password_link` anonymously (the sign-in page's "Forgot your password?"):
+/// the address the link is to be mailed to, if a link was made.
+async fn request_link(
+    db: &Database,
+    email: &str,
+    hash: &str,
+    valid: &str,
+) -> Result<Option<String>, DbError> {
+    let tx = db.anonymous().await?;
+    let rows = tx
+        .query_and_commit(
+            "SELECT email FROM auth.request_password_link($1, $2, $3::text::interval)",
+            &[&email, &hash, &valid],
+        )
+        .await?;
+    Ok(rows.first().map(|r| r.get(0)))
+}
+
+#[tokio::test]
+async fn a_password_link_asked_for_by_address_is_made_only_for_an_enabled_account() {
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner_client().await;
+    let db = test_db.database().await;
+    let ann = register(&db, "ann@example.com").await; // administrator
+    let bob = register(&db, "bob@example.com").await;
+    let stored = || {
+        let owner = &owner;
+        async move {
+            owner
+                .query(
+                    "SELECT user_id, token_hash, created_by IS NULL,
+                            expires_at < now() + interval '61 minutes'
+                     FROM password_links ORDER BY token_hash",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r.get::<_, Uuid>(0),
+                        r.get::<_, String>(1),
+                        r.get::<_, bool>(2),
+                        r.get::<_, bool>(3),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+
+    // No such account: no row, nothing made.
+    assert_eq!(
+        request_link(&db, "nobody@example.com", "h-0", "1 hour")
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(stored().await.is_empty());
+    // Found case-insensitively and trimmed; the link is the account's one live link, asked
+    // for by nobody in particular, for the hour asked.
+    assert_eq!(
+        request_link(&db, " BOB@Example.com ", "h-1", "1 hour")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("bob@example.com")
+    );
+    assert_eq!(stored().await, [(bob, "h-1".to_string(), true, true)]);
+    assert_eq!(
+        link_account(&db, "h-1").await.as_deref(),
+        Some("bob@example.com")
+    );
+    // It replaces an administrator's link, and the next request replaces it.
+    assert!(make_link(&db, ann, bob, "h-admin").await.unwrap());
+    request_link(&db, "bob@example.com", "h-2", "1 hour")
+        .await
+        .unwrap();
+    assert_eq!(stored().await, [(bob, "h-2".to_string(), true, true)]);
+    assert_eq!(link_account(&db, "h-admin").await, None);
+    // Used like any link.
+    assert_eq!(use_link(&db, "h-2", "bob-new").await, Some(bob));
+    assert!(stored().await.is_empty());
+
+    // A disabled account gets none; validity is bounded.
+    owner
+        .execute(
+            "UPDATE users SET disabled_at = now() WHERE id = $1",
+            &[&bob],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        request_link(&db, "bob@example.com", "h-3", "1 hour")
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(stored().await.is_empty());
+    for valid in ["0 seconds", "-1 hour", "2 days"] {
+        assert_code(
+            valid,
+            "22023",
+            request_link(&db, "ann@example.com", "h-4", valid).await,
+        );
+    }
+    assert!(stored().await.is_empty());
+    // A signed-in caller gets nothing more: the link still goes to the address's owner.
+    let mut tx = db.as_user(bob).await.unwrap();
+    let row = tx
+        .query_one(
+            "SELECT count(*) FROM auth.request_password_link('ann@example.com', 'h-5', interval '1 hour')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), 1);
+    tx.commit().await.unwrap();
+    assert_eq!(stored().await, [(ann, "h-5".to_string(), true, true)]);
+}

@@ -9,6 +9,7 @@
 //! with [`ProviderError::Unavailable`], and never panics on what a provider sends.
 
 mod http;
+pub mod mail;
 mod nutrients;
 mod nutritionix;
 mod openfoodfacts;

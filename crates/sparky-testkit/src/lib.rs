@@ -10,6 +10,7 @@
 //! [`fake_ai`] is a scripted fake AI provider for testing the assistant without the internet.
 
 pub mod fake_ai;
+pub mod fake_smtp;
 pub mod hostile;
 
 use std::path::PathBuf;

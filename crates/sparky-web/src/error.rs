@@ -235,6 +235,9 @@ impl From<AppError> for ApiError {
             AppError::ProviderNotConfigured(_) => {
                 ApiError::new(StatusCode::NOT_FOUND, "provider_not_configured", message)
             }
+            AppError::NotConfigured(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_configured", message)
+            }
             AppError::NotImplemented(_) => {
                 ApiError::new(StatusCode::NOT_IMPLEMENTED, "not_implemented", message)
             }

@@ -69,6 +69,9 @@ pub struct WebConfig {
     pub signups_per_minute_ip: u32,
     /// Take the client address from `X-Forwarded-For` (behind a reverse proxy).
     pub trust_proxy: bool,
+    /// `SPARKY_SMTP_URL` and `SPARKY_MAIL_FROM`: mails password links people ask for on the
+    /// sign-in page (with `public_origin` for the link's address).
+    pub mail: Option<sparky_providers::mail::Mailer>,
 }
 
 impl Default for WebConfig {
@@ -87,6 +90,7 @@ impl Default for WebConfig {
             login_attempts_per_minute_account: 5,
             signups_per_minute_ip: 10,
             trust_proxy: false,
+            mail: None,
         }
     }
 }

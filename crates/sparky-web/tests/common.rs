@@ -101,11 +101,31 @@ impl TestApp {
         Self::serve_state(db, state).await
     }
 
+    /// A server whose settings are made knowing its own address (`http://127.0.0.1:PORT`), as
+    /// `SPARKY_PUBLIC_URL` is.
+    pub async fn spawn_at_own_address(make: impl FnOnce(&str) -> WebConfig) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let db = TestDb::new().await;
+        let database = db.database().await;
+        let migrator = Migrator::new(MigrationSource::Embedded, db.app_role()).unwrap();
+        let state = AppState::new(database, make(&base), migrator);
+        Self::serve_state_on(db, state, listener).await
+    }
+
     /// Serves `state` on a free loopback port.
     pub async fn serve_state(db: TestDb, state: AppState) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::serve_state_on(db, state, listener).await
+    }
+
+    async fn serve_state_on(
+        db: TestDb,
+        state: AppState,
+        listener: tokio::net::TcpListener,
+    ) -> TestApp {
         let import_slots = state.import_slots();
         let app = sparky_web::router(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             sparky_web::server::serve(listener, app, std::future::pending(), Default::default())

@@ -75,6 +75,7 @@ const ROUTES: &[&str] = &[
     "/settings/profile",
     "/settings/sessions/others/end",
     "/set-password",
+    "/forgot-password",
     "/viewing",
     "/water",
     "/weight",
@@ -597,6 +598,7 @@ async fn pages_with_hostile_query_parameters_never_answer_5xx() {
         "/settings/family".into(),
         "/settings/security".into(),
         "/set-password".into(),
+        "/forgot-password".into(),
     ];
     let params = [
         "date",

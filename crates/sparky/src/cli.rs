@@ -181,6 +181,15 @@ pub struct ServeArgs {
     /// after an upgrade that changed it.
     #[arg(long, env = "SPARKY_STARTER_CATALOG", default_value_t = true, action = clap::ArgAction::Set)]
     pub starter_catalog: bool,
+    /// SMTP server for mailing password links people ask for on the sign-in page ("Forgot your
+    /// password?"): smtps://user:password@mail.example.com (TLS), smtp://…:587?tls=required
+    /// (STARTTLS) or smtp://localhost:25 (a local relay). Needs SPARKY_MAIL_FROM and
+    /// SPARKY_PUBLIC_URL. Without it, administrators make password links by hand.
+    #[arg(long, env = "SPARKY_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of those messages, e.g. "Sparky <sparky@example.com>".
+    #[arg(long, env = "SPARKY_MAIL_FROM")]
+    pub mail_from: Option<String>,
     /// Trust X-Forwarded-For for the client address (only behind your own reverse proxy).
     #[arg(long, env = "SPARKY_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_proxy: bool,

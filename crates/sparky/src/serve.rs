@@ -17,6 +17,7 @@ pub(crate) async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<ExitCo
     sparky_web::WebConfig::default()
         .with_public_url(args.public_url.as_deref())
         .map_err(anyhow::Error::msg)?;
+    mailer(&args)?;
     {
         use std::net::ToSocketAddrs;
         args.bind.to_socket_addrs().with_context(|| {
@@ -172,6 +173,9 @@ async fn serve_with(
         login_attempts_per_minute_account: args.login_per_minute_account,
         signups_per_minute_ip: args.signups_per_minute_ip,
         trust_proxy: args.trust_proxy,
+        mail: mailer(args)?.inspect(|m| {
+            tracing::info!(server = m.server(), "password links can be mailed");
+        }),
         ..Default::default()
     }
     .with_public_url(args.public_url.as_deref())
@@ -298,4 +302,29 @@ fn stop_requests() -> tokio::sync::watch::Receiver<bool> {
         let _ = tx.send(true);
     });
     rx
+}
+
+/// The mailer of `SPARKY_SMTP_URL` and `SPARKY_MAIL_FROM`, checked before anything starts:
+/// a half-made mail setting is refused with what is missing, not found out when someone
+/// forgets a password.
+fn mailer(args: &ServeArgs) -> anyhow::Result<Option<sparky_providers::mail::Mailer>> {
+    let Some(url) = args.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let from = args
+        .mail_from
+        .as_deref()
+        .filter(|f| !f.trim().is_empty())
+        .context("SPARKY_SMTP_URL is set but SPARKY_MAIL_FROM is not: set the sender, e.g. SPARKY_MAIL_FROM=\"Sparky <sparky@example.com>\"")?;
+    if args
+        .public_url
+        .as_deref()
+        .is_none_or(|u| u.trim().is_empty())
+    {
+        anyhow::bail!(
+            "SPARKY_SMTP_URL is set but SPARKY_PUBLIC_URL is not: mailed password links start \
+             with the server's public address (e.g. SPARKY_PUBLIC_URL=https://fit.example.com)"
+        );
+    }
+    Ok(Some(sparky_providers::mail::Mailer::new(url, from)?))
 }

@@ -372,6 +372,27 @@ impl Server {
         (status, body)
     }
 
+    /// POSTs `json` to `path` (no Origin: a script, not a browser); the status and body.
+    fn post_json(&self, path: &str, json: &str) -> (u16, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            s,
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
+            json.len()
+        )
+        .unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        let status = resp[9..12].parse().unwrap();
+        let body = resp
+            .split("\r\n\r\n")
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
+        (status, body)
+    }
+
     /// SIGTERM, then the exit status.
     fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
@@ -413,6 +434,46 @@ async fn serve_migrates_answers_healthz_and_stops_on_sigterm() {
     assert!(n >= 7);
     let status = server.terminate();
     assert!(status.success(), "{status:?}");
+}
+
+/// With SPARKY_SMTP_URL, SPARKY_MAIL_FROM and SPARKY_PUBLIC_URL the server mails the password
+/// link someone asks for, on the public address, from the sender set.
+#[tokio::test]
+async fn serve_mails_a_password_link_through_the_smtp_server_set() {
+    let smtp = sparky_testkit::fake_smtp::FakeSmtp::start().await;
+    let db = TestDb::new().await;
+    let created = run(sparky()
+        .env("DATABASE_URL", db.url())
+        .env("SPARKY_PASSWORD", "a long enough password")
+        .args(["user", "create", "ann@example.com"]));
+    assert!(created.status.success(), "{}", text(&created));
+    let server = Server::start(
+        sparky()
+            .env("DATABASE_URL", db.url())
+            .env("SPARKY_SMTP_URL", smtp.url())
+            .env("SPARKY_MAIL_FROM", "Sparky <sparky@fit.example.com>")
+            .env("SPARKY_PUBLIC_URL", "https://fit.example.com"),
+    );
+    let (status, body) = server.post_json(
+        "/api/v1/auth/password-link/request",
+        r#"{"email": "ann@example.com"}"#,
+    );
+    assert_eq!(status, 202, "{body}");
+    let mail = smtp.next_message().await;
+    assert_eq!(mail.from, "sparky@fit.example.com");
+    assert_eq!(mail.to, ["ann@example.com"]);
+    assert!(
+        mail.body()
+            .contains("https://fit.example.com/set-password?token="),
+        "{}",
+        mail.body()
+    );
+    assert!(server
+        .log
+        .lock()
+        .unwrap()
+        .contains("password links can be mailed"));
+    assert!(server.terminate().success());
 }
 
 /// The default: no DATABASE_URL, Sparky runs its own PostgreSQL in the data directory and
@@ -578,20 +639,55 @@ fn commands_on_a_directory_without_a_database_create_nothing() {
 /// A bad listen address or public URL is refused before any database is made for it.
 #[tokio::test]
 async fn bad_settings_are_refused_before_a_database_is_made() {
-    for (key, value, said) in [
-        ("SPARKY_BIND", "not an address", "SPARKY_BIND"),
+    let smtp = "smtps://ann:s3cret@mail.example.com";
+    let public = "https://fit.example.com";
+    for (vars, said) in [
+        (&[("SPARKY_BIND", "not an address")][..], "SPARKY_BIND"),
         (
-            "SPARKY_PUBLIC_URL",
-            "fit.example.com/app",
+            &[("SPARKY_PUBLIC_URL", "fit.example.com/app")][..],
             "SPARKY_PUBLIC_URL",
         ),
+        // Mail half set up: refused with what is missing (and never the SMTP password).
+        (
+            &[("SPARKY_SMTP_URL", smtp), ("SPARKY_PUBLIC_URL", public)][..],
+            "SPARKY_MAIL_FROM is not",
+        ),
+        (
+            &[
+                ("SPARKY_SMTP_URL", smtp),
+                ("SPARKY_MAIL_FROM", "s@example.com"),
+            ][..],
+            "SPARKY_PUBLIC_URL is not",
+        ),
+        (
+            &[
+                ("SPARKY_SMTP_URL", "http://mail.example.com"),
+                ("SPARKY_MAIL_FROM", "s@example.com"),
+                ("SPARKY_PUBLIC_URL", public),
+            ][..],
+            "SPARKY_SMTP_URL is not an SMTP address",
+        ),
+        (
+            &[
+                ("SPARKY_SMTP_URL", smtp),
+                ("SPARKY_MAIL_FROM", "Sparky"),
+                ("SPARKY_PUBLIC_URL", public),
+            ][..],
+            "SPARKY_MAIL_FROM \"Sparky\" is not an address",
+        ),
     ] {
+        let key = vars[0].0;
         let data = tempfile::tempdir().unwrap();
-        let out = run(sparky()
+        let mut command = sparky();
+        command
             .arg("serve")
             .env_remove("DATABASE_URL")
-            .env("SPARKY_DATA_DIR", data.path())
-            .env(key, value));
+            .env("SPARKY_DATA_DIR", data.path());
+        for (k, v) in vars {
+            command.env(k, v);
+        }
+        let out = run(&mut command);
+        assert!(!text(&out).contains("s3cret"), "{}", text(&out));
         assert!(!out.status.success(), "{key}");
         assert!(text(&out).contains(said), "{key}: {}", text(&out));
         assert!(

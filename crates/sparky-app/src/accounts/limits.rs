@@ -45,6 +45,27 @@ pub async fn note_signup_attempt(
     note_attempt(tx, &[format!("signup-ip:{ip}")], &[cap(per_ip)]).await
 }
 
+/// Counts a request for a mailed password link: per client address (when known, `per_ip` a
+/// minute) and one a minute per e-mail address, whether or not it has an account, so neither
+/// a mailbox nor the mail server can be flooded through the form.
+pub async fn note_password_link_request(
+    tx: &mut UserTx,
+    per_ip: u32,
+    ip: Option<IpAddr>,
+    email: &str,
+) -> AppResult<()> {
+    let mut keys = vec![format!(
+        "link-mail:{}",
+        super::credentials::token_hash(&email.trim().to_lowercase())
+    )];
+    let mut caps = vec![1];
+    if let Some(ip) = ip {
+        keys.push(format!("link-ip:{ip}"));
+        caps.push(cap(per_ip));
+    }
+    note_attempt(tx, &keys, &caps).await
+}
+
 /// Counts a check of a signed-in user's own password (changing it, deleting the account)
 /// against `per_account` a minute, in `anonymous`, which this commits: the request's own
 /// transaction rolls back on a wrong password and would take the count with it. Without it,

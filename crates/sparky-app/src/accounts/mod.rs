@@ -19,7 +19,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult, Validation};
-pub use limits::{note_login_attempt, note_own_password_check, note_signup_attempt, LoginLimits};
+pub use limits::{
+    note_login_attempt, note_own_password_check, note_password_link_request, note_signup_attempt,
+    LoginLimits,
+};
 
 /// The signed-in user.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -102,3 +102,59 @@ pub async fn use_link(db: &Database, input: UsePasswordLinkInput) -> AppResult<U
     tracing::info!(user_id = %user_id, "password set with a password link");
     Ok(user_id)
 }
+
+/// `POST /api/v1/auth/password-link/request`: the e-mail address of the account whose
+/// password was forgotten.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestPasswordLinkInput {
+    #[schema(max_length = 255, example = "ann@example.com")]
+    pub email: String,
+}
+
+/// How long a link asked for by e-mail works: shorter than an administrator's, as it travels
+/// through a mailbox rather than by hand.
+pub const REQUESTED_LINK_MINUTES: i32 = 60;
+
+/// A password link made because someone asked for it with the account's e-mail address; it
+/// goes to that address, never to whoever asked.
+#[derive(Debug, Clone)]
+pub struct RequestedLink {
+    pub email: String,
+    pub full_name: Option<String>,
+    /// The link's secret, for its address ([`url`]).
+    pub secret: String,
+    pub expires_at: DateTime<Utc>,
+    /// The account's timezone (IANA name), to say until when the link works.
+    pub timezone: String,
+}
+
+/// Makes (or replaces) the password link of the enabled account with `email`, to be mailed to
+/// it. None when no enabled account has that address; the caller must answer the same either
+/// way, so that asking tells nobody which addresses have accounts.
+pub async fn request_by_email(
+    anonymous: &mut UserTx,
+    email: &str,
+) -> AppResult<Option<RequestedLink>> {
+    let email =
+        sparky_core::account::Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
+    let secret = credentials::random_secret();
+    let row = anonymous
+        .query_opt(
+            "SELECT email, full_name, expires_at, timezone
+             FROM auth.request_password_link($1, $2, make_interval(mins => $3))",
+            &[
+                &email.as_str(),
+                &credentials::token_hash(&secret),
+                &REQUESTED_LINK_MINUTES,
+            ],
+        )
+        .await?;
+    Ok(row.map(|row| RequestedLink {
+        email: row.get(0),
+        full_name: row.get(1),
+        secret,
+        expires_at: row.get(2),
+        timezone: row.get(3),
+    }))
+}

@@ -136,9 +136,9 @@ async fn read_form<T: serde::de::DeserializeOwned>(body: axum::body::Body) -> Re
 /// A form posted without a session (sign-in, a password link): from this server's origin when
 /// the browser says one, with the client's address and user agent.
 pub struct PublicForm<T> {
-    form: T,
-    ip: Option<std::net::IpAddr>,
-    user_agent: Option<String>,
+    pub(super) form: T,
+    pub(super) ip: Option<std::net::IpAddr>,
+    pub(super) user_agent: Option<String>,
 }
 
 impl<T: serde::de::DeserializeOwned + Send> axum::extract::FromRequest<AppState> for PublicForm<T> {

@@ -18,6 +18,7 @@ mod exercise_log;
 mod food;
 mod food_pick;
 mod food_writes;
+mod forgot_password;
 mod form_errors;
 mod format;
 mod forms;
@@ -54,6 +55,7 @@ use uuid::Uuid;
 use crate::i18n::Messages;
 use crate::AppState;
 
+pub(crate) use forgot_password::request_link as request_password_link;
 pub use format::Units;
 pub(crate) use page_error::NotSharedPage;
 pub use page_error::{html_errors, not_found_page, PageError};
@@ -79,6 +81,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/set-password",
             get(auth_pages::set_password_form).post(auth_pages::set_password),
+        )
+        .route(
+            forgot_password::PAGE_PATH,
+            get(forgot_password::form).post(forgot_password::send),
         )
         // The addresses other apps use, for a newcomer who types one.
         .route("/login", get(|| async { redirect("/signin") }))

@@ -7,7 +7,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use sparky_app::accounts::password_links::UsePasswordLinkInput;
+use sparky_app::accounts::password_links::{RequestPasswordLinkInput, UsePasswordLinkInput};
 use sparky_app::accounts::{
     self, credentials, ChangePasswordInput, DeleteAccountInput, LoginInput, LoginLimits,
     RegisterInput, SignIn, UpdateMeInput, User,
@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(me, update_me, delete_me))
         .routes(routes!(change_password))
         .routes(routes!(use_password_link))
+        .routes(routes!(request_password_link))
 }
 
 /// Create an account.
@@ -183,6 +184,48 @@ async fn use_password_link(
 ) -> ApiResult<Response> {
     let user_id = accounts::password_links::use_link(&state.db, input).await?;
     sign_in(&state, &ctx, user_id).await
+}
+
+/// Ask for a password link by e-mail, for a forgotten password: when an enabled account has
+/// this address, a link to choose a new password (working once, for an hour) is mailed to it.
+/// The answer is the same whether or not an account exists. One request a minute per address
+/// and `SPARKY_LOGIN_PER_MINUTE_IP` per client address, across instances (429 with
+/// `Retry-After`). Needs `SPARKY_SMTP_URL`, `SPARKY_MAIL_FROM` and `SPARKY_PUBLIC_URL` (404
+/// `not_configured` without them: the administrator makes links instead).
+#[utoipa::path(post, path = "/api/v1/auth/password-link/request", tag = "accounts",
+    request_body = RequestPasswordLinkInput,
+    responses(
+        (status = 202, description = "Accepted: a link is mailed if an enabled account has that address", body = LinkRequested),
+        (status = 403, description = "The request came from another site (`Origin`)", body = ErrorBody),
+        (status = 422, description = "`email` is not an e-mail address", body = ErrorBody),
+        (status = 404, description = "`not_configured`: this server does not send e-mail", body = ErrorBody),
+    ))]
+async fn request_password_link(
+    State(state): State<AppState>,
+    ctx: LoginContext,
+    ApiJson(input): ApiJson<RequestPasswordLinkInput>,
+) -> ApiResult<(StatusCode, ApiJson<LinkRequested>)> {
+    crate::pages::request_password_link(
+        &state,
+        crate::i18n::Messages::default(),
+        ctx.ip,
+        &input.email,
+    )
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        ApiJson(LinkRequested {
+            status: "accepted".into(),
+        }),
+    ))
+}
+
+/// The same answer whether or not the address has an account.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct LinkRequested {
+    /// Always `accepted`.
+    #[schema(example = "accepted")]
+    status: String,
 }
 
 /// The browser keeps the cookie long; the server's sliding expiry decides whether it works.

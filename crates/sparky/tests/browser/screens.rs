@@ -255,6 +255,8 @@ pub const SCREENS: &[Screen] = &[
         ],
     ),
     screen("set-password-used", "/set-password?token=used", Guest, &[]),
+    // "Forgot your password?" on a server that sends no e-mail: it says whom to ask.
+    screen("forgot-password", "/forgot-password", Guest, &[]),
     // Back on the page later: the link waits, and can be withdrawn.
     screen(
         "settings-account-link-waiting",

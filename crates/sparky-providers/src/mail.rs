@@ -1,0 +1,176 @@
+//! E-mail through the SMTP server of `SPARKY_SMTP_URL` (lettre's transport URL:
+//! `smtps://user:password@mail.example.com` for TLS from the start, `smtp://…:587?tls=required`
+//! for STARTTLS, `smtp://localhost:25` for a local relay without TLS) from `SPARKY_MAIL_FROM`.
+//! Sparky sends one kind of message: a password link someone asked for on the sign-in page.
+
+use std::fmt;
+use std::time::Duration;
+
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::transport::smtp::AsyncSmtpTransport;
+use lettre::{AsyncTransport, Message, Tokio1Executor};
+
+/// How long one message may take, connection included.
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error(
+        "SPARKY_SMTP_URL is not an SMTP address like smtps://user:password@mail.example.com ({0})"
+    )]
+    BadUrl(String),
+    #[error("SPARKY_MAIL_FROM {0:?} is not an address like \"Sparky <sparky@example.com>\"")]
+    BadFrom(String),
+    #[error("{0:?} is not an e-mail address a message can go to")]
+    BadRecipient(String),
+    #[error("the mail server did not take the message: {0}")]
+    Send(String),
+}
+
+/// A configured SMTP server and sender. Cheap to clone (the transport is shared).
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    /// The server's address without credentials, for logs and `doctor`.
+    server: String,
+}
+
+impl fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mailer")
+            .field("server", &self.server)
+            .field("from", &self.from.to_string())
+            .finish()
+    }
+}
+
+impl Mailer {
+    /// The mailer of `SPARKY_SMTP_URL` and `SPARKY_MAIL_FROM`; nothing is connected yet.
+    pub fn new(url: &str, from: &str) -> Result<Mailer, MailError> {
+        let from: Mailbox = from
+            .trim()
+            .parse()
+            .map_err(|_| MailError::BadFrom(from.to_string()))?;
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.trim())
+            .map_err(|e| MailError::BadUrl(e.to_string()))?
+            .timeout(Some(SEND_TIMEOUT))
+            .build();
+        Ok(Mailer {
+            transport,
+            from,
+            server: without_credentials(url.trim()),
+        })
+    }
+
+    /// `scheme://host:port` of the server (never its user name or password).
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// Sends a plain-text message to `to` (with `name` as the recipient's name, if any).
+    pub async fn send(
+        &self,
+        to: &str,
+        name: Option<&str>,
+        subject: &str,
+        body: String,
+    ) -> Result<(), MailError> {
+        let address = to
+            .trim()
+            .parse()
+            .map_err(|_| MailError::BadRecipient(to.to_string()))?;
+        let to = Mailbox::new(
+            name.filter(|n| !n.trim().is_empty()).map(str::to_string),
+            address,
+        );
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| MailError::Send(e.to_string()))?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| MailError::Send(e.to_string()))
+    }
+}
+
+/// `scheme://host[:port]` of an SMTP URL, dropping any `user:password@` and query.
+fn without_credentials(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("smtp", url));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    format!("{scheme}://{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sparky_testkit::fake_smtp::FakeSmtp;
+
+    #[test]
+    fn bad_settings_are_named() {
+        assert!(matches!(
+            Mailer::new("http://mail.example.com", "a@example.com"),
+            Err(MailError::BadUrl(_))
+        ));
+        assert!(matches!(
+            Mailer::new("smtp://localhost:25", "not an address"),
+            Err(MailError::BadFrom(_))
+        ));
+        let m = Mailer::new(
+            "smtps://ann:s3cret@mail.example.com:465?x=1",
+            "Sparky <s@example.com>",
+        )
+        .unwrap();
+        assert_eq!(m.server(), "smtps://mail.example.com:465");
+        assert!(!format!("{m:?}").contains("s3cret"));
+    }
+
+    #[tokio::test]
+    async fn a_message_reaches_the_server() {
+        let smtp = FakeSmtp::start().await;
+        let m = Mailer::new(&smtp.url(), "Sparky <sparky@example.com>").unwrap();
+        m.send(
+            "ann@example.com",
+            Some("Ann Lee"),
+            "Your password link",
+            "Open https://fit.example.com/set-password?token=abc\n".to_string(),
+        )
+        .await
+        .unwrap();
+        let got = smtp.next_message().await;
+        assert_eq!(got.from, "sparky@example.com");
+        assert_eq!(got.to, ["ann@example.com"]);
+        assert!(
+            got.data.contains("Subject: Your password link"),
+            "{}",
+            got.data
+        );
+        assert!(
+            got.data.contains("To: \"Ann Lee\" <ann@example.com>"),
+            "{}",
+            got.data
+        );
+        assert!(
+            got.body().contains("set-password?token=abc"),
+            "{}",
+            got.data
+        );
+        // A recipient that is not an address is refused before connecting.
+        assert!(matches!(
+            m.send("ann@", None, "s", String::new()).await,
+            Err(MailError::BadRecipient(_))
+        ));
+        // A server that refuses the message: an error, not a panic.
+        smtp.refuse_next();
+        assert!(matches!(
+            m.send("bob@example.com", None, "s", "b".to_string()).await,
+            Err(MailError::Send(_))
+        ));
+    }
+}
