@@ -88,6 +88,8 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(subject)
+            // A Message-ID (random, at this host's name): mail without one is often filed as spam.
+            .message_id(None)
             .header(ContentType::TEXT_PLAIN)
             .body(body)
             .map_err(|e| MailError::Send(e.to_string()))?;
