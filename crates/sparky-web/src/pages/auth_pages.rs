@@ -1,5 +1,5 @@
-//! Sign in, register, sign out, choosing a password with a password link, and choosing whose
-//! data the pages show.
+//! Sign in, register, sign out, and choosing whose data the pages show (a password link's page
+//! is in `set_password`).
 
 use crate::pages::PageQuery;
 use askama::Template;
@@ -7,7 +7,6 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use sparky_app::accounts::password_links::{self, UsePasswordLinkInput};
 use sparky_app::accounts::{self, credentials, LoginInput, LoginLimits, RegisterInput, SignIn};
 use sparky_app::AppError;
 
@@ -76,7 +75,7 @@ fn safe_next(next: Option<&str>) -> String {
     .to_string()
 }
 
-fn messages(headers: &HeaderMap) -> Messages {
+pub(super) fn messages(headers: &HeaderMap) -> Messages {
     Messages::for_accept_language(
         headers
             .get(header::ACCEPT_LANGUAGE)
@@ -241,7 +240,7 @@ pub async fn signin(
 
 /// Signs `user_id` in on this browser and goes to `next`, or to onboarding when the account
 /// has not finished or skipped it and `next` is the start page.
-async fn start_session(
+pub(super) async fn start_session(
     state: &AppState,
     user_id: uuid::Uuid,
     user_agent: Option<&str>,
@@ -283,119 +282,6 @@ async fn start_session(
         .headers_mut()
         .append(header::SET_COOKIE, forget_viewing_cookie());
     response
-}
-
-#[derive(Template)]
-#[template(path = "pages/set_password.html")]
-struct SetPasswordPage {
-    shell: Shell,
-    token: String,
-    /// None: the link is not live (the page says to ask for a new one).
-    account: Option<LinkedView>,
-    error: Option<String>,
-}
-
-struct LinkedView {
-    who: String,
-    email: String,
-    until: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct SetPasswordForm {
-    token: String,
-    password: String,
-    /// Sent for password managers (the account's email); not used.
-    #[allow(dead_code)]
-    email: String,
-}
-
-/// The page of a password link, with its account, or 404 saying the link is not live.
-async fn set_password_page(
-    state: &AppState,
-    t: Messages,
-    token: &str,
-    error: Option<String>,
-) -> Response {
-    let found = async {
-        let mut tx = state.db.anonymous().await?;
-        let account = password_links::find(&mut tx, token).await;
-        tx.commit().await?;
-        account
-    }
-    .await;
-    let (status, account) = match found {
-        Ok(a) => {
-            let who = match &a.full_name {
-                Some(name) if !name.is_empty() => format!("{name} ({})", a.email),
-                _ => a.email.clone(),
-            };
-            let until = super::forms::when(&t, a.expires_at, &a.timezone);
-            let status = match error {
-                Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                None => StatusCode::OK,
-            };
-            let view = LinkedView {
-                who,
-                email: a.email,
-                until,
-            };
-            (status, Some(view))
-        }
-        Err(AppError::NotFound(_)) => (StatusCode::NOT_FOUND, None),
-        Err(e) => return PageError::App(e).into_response(),
-    };
-    let page = SetPasswordPage {
-        shell: Shell::public(t, t.get("setpw.title")),
-        token: token.to_string(),
-        account,
-        error,
-    };
-    (status, html(&page)).into_response()
-}
-
-/// `/set-password?token=…`: the page a password link opens.
-pub async fn set_password_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageQuery(form): PageQuery<SetPasswordForm>,
-) -> Response {
-    set_password_page(&state, messages(&headers), &form.token, None).await
-}
-
-/// Sets the password of a password link's account and signs in on this browser.
-pub async fn set_password(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PublicForm {
-        form,
-        ip,
-        user_agent,
-    }: PublicForm<SetPasswordForm>,
-) -> Response {
-    let t = messages(&headers);
-    let input = UsePasswordLinkInput {
-        token: form.token.clone(),
-        password: form.password,
-    };
-    let user_id = match password_links::use_link(&state.db, input).await {
-        Ok(id) => id,
-        Err(AppError::Invalid(fields)) => {
-            // Only the password is checked here.
-            let said: Vec<String> = fields
-                .0
-                .values()
-                .map(|problem| format!("{}: {problem}", t.get("field.password")))
-                .collect();
-            return set_password_page(&state, t, &form.token, Some(said.join("; "))).await;
-        }
-        Err(AppError::NotFound(_)) => {
-            return set_password_page(&state, t, &form.token, None).await;
-        }
-        Err(e) => return PageError::App(e).into_response(),
-    };
-    start_session(&state, user_id, user_agent.as_deref(), ip, "/".into()).await
 }
 
 pub async fn register_form(State(state): State<AppState>, headers: HeaderMap) -> Response {

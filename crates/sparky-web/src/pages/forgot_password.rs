@@ -7,14 +7,14 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sparky_app::accounts::password_links::{self, RequestedLink};
 use sparky_app::accounts::{self};
 use sparky_app::AppError;
 
-use super::auth_pages::PublicForm;
+use super::auth_pages::{messages, PublicForm};
 use super::{html, PageError, Shell};
 use crate::i18n::Messages;
 use crate::AppState;
@@ -114,14 +114,6 @@ struct ForgotPasswordPage {
 #[serde(default)]
 pub struct ForgotPasswordForm {
     email: String,
-}
-
-fn messages(headers: &HeaderMap) -> Messages {
-    Messages::for_accept_language(
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    )
 }
 
 pub async fn form(State(state): State<AppState>, headers: HeaderMap) -> Response {

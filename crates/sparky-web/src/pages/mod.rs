@@ -37,6 +37,7 @@ mod recipe_edits;
 mod recipes;
 pub mod refusal;
 mod reports;
+mod set_password;
 mod settings;
 mod undo_cookie;
 
@@ -80,7 +81,7 @@ pub fn router() -> Router<AppState> {
         .route("/signout", post(auth_pages::signout))
         .route(
             "/set-password",
-            get(auth_pages::set_password_form).post(auth_pages::set_password),
+            get(set_password::set_password_form).post(set_password::set_password),
         )
         .route(
             forgot_password::PAGE_PATH,
