@@ -106,6 +106,14 @@ pub enum Command {
     /// FitNotes or Apple Health exports, any CSV, or a SparkyFitness database. Prints what was (or, with --dry-run, would be)
     /// created and skipped, and why; importing the same file again creates nothing.
     ImportFrom(crate::import_from::ImportFromArgs),
+    /// Send a test message through SPARKY_SMTP_URL from SPARKY_MAIL_FROM, to check the mail
+    /// settings before anyone forgets a password.
+    MailTest {
+        /// Where to send it.
+        to: String,
+        #[command(flatten)]
+        mail: MailArgs,
+    },
     /// Serve the assistant's tools to an MCP client over stdio (JSON-RPC, one message per
     /// line), as the user whose API key is in SPARKY_API_KEY.
     Mcp,
@@ -181,15 +189,8 @@ pub struct ServeArgs {
     /// after an upgrade that changed it.
     #[arg(long, env = "SPARKY_STARTER_CATALOG", default_value_t = true, action = clap::ArgAction::Set)]
     pub starter_catalog: bool,
-    /// SMTP server for mailing password links people ask for on the sign-in page ("Forgot your
-    /// password?"): smtps://user:password@mail.example.com (TLS), smtp://…:587?tls=required
-    /// (STARTTLS) or smtp://localhost:25 (a local relay). Needs SPARKY_MAIL_FROM and
-    /// SPARKY_PUBLIC_URL. Without it, administrators make password links by hand.
-    #[arg(long, env = "SPARKY_SMTP_URL", hide_env_values = true)]
-    pub smtp_url: Option<String>,
-    /// The sender of those messages, e.g. "Sparky <sparky@example.com>".
-    #[arg(long, env = "SPARKY_MAIL_FROM")]
-    pub mail_from: Option<String>,
+    #[command(flatten)]
+    pub mail: MailArgs,
     /// Trust X-Forwarded-For for the client address (only behind your own reverse proxy).
     #[arg(long, env = "SPARKY_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_proxy: bool,
@@ -438,4 +439,18 @@ others -> strength, with the Compendium's general MET value for that kind of tra
         #[arg(value_name = "FILE")]
         path: PathBuf,
     },
+}
+
+/// Where mail goes out (`serve` and `mail-test`).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct MailArgs {
+    /// SMTP server for mailing password links people ask for on the sign-in page ("Forgot your
+    /// password?"): smtps://user:password@mail.example.com (TLS), smtp://…:587?tls=required
+    /// (STARTTLS) or smtp://localhost:25 (a local relay). Needs SPARKY_MAIL_FROM and
+    /// SPARKY_PUBLIC_URL. Without it, administrators make password links by hand.
+    #[arg(long, env = "SPARKY_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of those messages, e.g. "Sparky <sparky@example.com>".
+    #[arg(long, env = "SPARKY_MAIL_FROM")]
+    pub mail_from: Option<String>,
 }

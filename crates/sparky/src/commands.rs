@@ -39,6 +39,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Export(args)) => crate::transfer::export_command(&cli.db, args).await,
         Some(Command::Import(args)) => crate::transfer::import_command(&cli.db, args).await,
         Some(Command::ImportFrom(args)) => crate::import_from::run(&cli.db, args).await,
+        Some(Command::MailTest { to, mail }) => crate::mail::mail_test(&to, &mail).await,
         Some(Command::Mcp) => mcp_stdio(&cli.db).await,
     }
 }

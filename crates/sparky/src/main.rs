@@ -29,6 +29,7 @@ mod exercise_import;
 mod food_import;
 mod import_from;
 mod import_sparkyfitness;
+mod mail;
 mod open_files;
 mod serve;
 mod starter_catalog;

@@ -308,23 +308,17 @@ fn stop_requests() -> tokio::sync::watch::Receiver<bool> {
 /// a half-made mail setting is refused with what is missing, not found out when someone
 /// forgets a password.
 fn mailer(args: &ServeArgs) -> anyhow::Result<Option<sparky_providers::mail::Mailer>> {
-    let Some(url) = args.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) else {
-        return Ok(None);
-    };
-    let from = args
-        .mail_from
-        .as_deref()
-        .filter(|f| !f.trim().is_empty())
-        .context("SPARKY_SMTP_URL is set but SPARKY_MAIL_FROM is not: set the sender, e.g. SPARKY_MAIL_FROM=\"Sparky <sparky@example.com>\"")?;
-    if args
-        .public_url
-        .as_deref()
-        .is_none_or(|u| u.trim().is_empty())
+    let mailer = crate::mail::mailer(&args.mail)?;
+    if mailer.is_some()
+        && args
+            .public_url
+            .as_deref()
+            .is_none_or(|u| u.trim().is_empty())
     {
         anyhow::bail!(
             "SPARKY_SMTP_URL is set but SPARKY_PUBLIC_URL is not: mailed password links start \
              with the server's public address (e.g. SPARKY_PUBLIC_URL=https://fit.example.com)"
         );
     }
-    Ok(Some(sparky_providers::mail::Mailer::new(url, from)?))
+    Ok(mailer)
 }

@@ -49,6 +49,7 @@ fn every_subcommand_has_help() {
         vec!["user", "create", "--help"],
         vec!["foods", "import", "--help"],
         vec!["exercises", "import", "--help"],
+        vec!["mail-test", "--help"],
     ] {
         let out = run(sparky().args(&args));
         assert!(out.status.success(), "{args:?}: {}", text(&out));
@@ -429,7 +430,7 @@ async fn serve_migrates_answers_healthz_and_stops_on_sigterm() {
 
 /// With SPARKY_SMTP_URL, SPARKY_MAIL_FROM and SPARKY_PUBLIC_URL the server mails the password
 /// link someone asks for, on the public address, from the sender set.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_mails_a_password_link_through_the_smtp_server_set() {
     let smtp = sparky_testkit::fake_smtp::FakeSmtp::start().await;
     let db = TestDb::new().await;
@@ -465,6 +466,74 @@ async fn serve_mails_a_password_link_through_the_smtp_server_set() {
         .unwrap()
         .contains("password links can be mailed"));
     assert!(server.terminate().success());
+}
+
+/// `sparky mail-test` sends one message with the server's mail settings, or says why not.
+/// (Multi-threaded: the fake server answers while this thread waits for the command.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_test_checks_the_mail_settings() {
+    let smtp = sparky_testkit::fake_smtp::FakeSmtp::start().await;
+    let mail_test = |to: &str| {
+        let mut command = sparky();
+        command
+            .env("SPARKY_SMTP_URL", smtp.url())
+            .env("SPARKY_MAIL_FROM", "Sparky <sparky@fit.example.com>")
+            .args(["mail-test", to]);
+        command
+    };
+    let out = run(&mut mail_test("ann@example.com"));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("sent to ann@example.com through {}", smtp.url())),
+        "{}",
+        text(&out)
+    );
+    let mail = smtp.next_message().await;
+    assert_eq!(mail.to, ["ann@example.com"]);
+    assert_eq!(
+        mail.header("Subject").as_deref(),
+        Some("Sparky test message")
+    );
+
+    // A refused message, a bad recipient, no server or no sender: non-zero, saying why.
+    smtp.refuse_next();
+    let out = run(&mut mail_test("ann@example.com"));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("did not take the message"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&mut mail_test("not an address"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("is not an e-mail address"),
+        "{}",
+        text(&out)
+    );
+    let out = run(sparky()
+        .env_remove("SPARKY_SMTP_URL")
+        .args(["mail-test", "ann@example.com"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("SPARKY_SMTP_URL is not set"),
+        "{}",
+        text(&out)
+    );
+    let out = run(sparky()
+        .env("SPARKY_SMTP_URL", smtp.url())
+        .env_remove("SPARKY_MAIL_FROM")
+        .args(["mail-test", "ann@example.com"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("SPARKY_MAIL_FROM is not"),
+        "{}",
+        text(&out)
+    );
+    assert!(smtp
+        .message_within(Duration::from_millis(300))
+        .await
+        .is_none());
 }
 
 /// The default: no DATABASE_URL, Sparky runs its own PostgreSQL in the data directory and
