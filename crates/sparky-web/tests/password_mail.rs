@@ -320,3 +320,141 @@ async fn a_server_without_mail_says_to_ask_the_administrator() {
         r.body
     );
 }
+
+#[tokio::test]
+async fn an_administrator_has_a_link_emailed_instead_of_passing_it_on() {
+    let smtp = FakeSmtp::start().await;
+    let app = mailing_app(&smtp).await;
+    let (_, ann) = app.user("ann@example.com").await; // the first: administrator
+    let (bob_id, _) = app.user("bob@example.com").await;
+    let accounts = "/settings/accounts";
+
+    // Settings → Accounts offers it on Bob's row, and for a new account without a password.
+    let page = get(&app, accounts, &ann).await;
+    assert!(
+        page.body
+            .contains(&format!("/settings/accounts/{bob_id}/email-link")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("name=\"email_link\""));
+    let sent = page_forms::submit(
+        &app,
+        accounts,
+        &format!("/settings/accounts/{bob_id}/email-link"),
+        &ann,
+        &[],
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    assert_eq!(sent.location, "/settings/accounts?done=link-emailed");
+    let mail = smtp.next_message().await;
+    assert_eq!(mail.to, ["bob@example.com"]);
+    assert!(
+        mail.body().contains("An administrator of"),
+        "{}",
+        mail.body()
+    );
+    assert!(!mail.body().contains("ignore this message"));
+    let link = link_in(&mail);
+    let page = get(&app, &link[app.base.len()..], &As::Nobody).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let done = get(&app, "/settings/accounts?done=link-emailed", &ann).await;
+    assert!(done.body.contains("on its way to their email address"));
+
+    // A new account without a password, "email them the link too": shown and mailed.
+    let made = page_forms::submit(
+        &app,
+        accounts,
+        accounts,
+        &ann,
+        &[
+            ("full_name", "Cat"),
+            ("email", "cat@example.com"),
+            ("email_link", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    assert!(made
+        .body
+        .contains("is on its way to their email address too"));
+    let mail = smtp.next_message().await;
+    assert_eq!(mail.to, ["cat@example.com"]);
+    assert!(mail.body().starts_with("Hello Cat,"), "{}", mail.body());
+    assert!(
+        made.body.contains(&link_in(&mail)),
+        "the link shown is the one mailed"
+    );
+
+    // Over the API: ?email=true mails it too and says so.
+    let r = app
+        .post(
+            &format!("/api/v1/admin/accounts/{bob_id}/password-link?email=true"),
+            &ann,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["emailed"], true);
+    let mail = smtp.next_message().await;
+    assert_eq!(link_in(&mail), r.body["url"].as_str().unwrap());
+    let r = app
+        .post(
+            &format!("/api/v1/admin/accounts/{bob_id}/password-link"),
+            &ann,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.body["emailed"], false);
+    assert!(smtp
+        .message_within(Duration::from_millis(300))
+        .await
+        .is_none());
+    let r = app
+        .post(
+            &format!("/api/v1/admin/accounts/{bob_id}/password-link?email=maybe"),
+            &ann,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+}
+
+#[tokio::test]
+async fn without_mail_an_administrator_is_not_offered_to_email_links() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (bob_id, _) = app.user("bob@example.com").await;
+    let page = get(&app, "/settings/accounts", &ann).await;
+    assert!(!page.body.contains("email-link"), "{}", page.body);
+    assert!(!page.body.contains("name=\"email_link\""));
+    let r = page_forms::submit(
+        &app,
+        "/settings/accounts",
+        &format!("/settings/accounts/{bob_id}/email-link"),
+        &ann,
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .post(
+            &format!("/api/v1/admin/accounts/{bob_id}/password-link?email=true"),
+            &ann,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    assert_eq!(r.code(), "not_configured");
+    let links: i64 = app
+        .db
+        .owner_client()
+        .await
+        .query_one("SELECT count(*) FROM password_links", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(links, 0, "no link was made");
+}

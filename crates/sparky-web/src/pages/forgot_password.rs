@@ -10,11 +10,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use sparky_app::accounts::password_links::{self, RequestedLink};
+use sparky_app::accounts::password_links;
 use sparky_app::accounts::{self};
 use sparky_app::AppError;
 
 use super::auth_pages::{messages, PublicForm};
+use super::link_mail::{self, LinkMail, Maker};
 use super::{html, PageError, Shell};
 use crate::i18n::Messages;
 use crate::AppState;
@@ -22,10 +23,9 @@ use crate::AppState;
 /// Where the form is.
 pub const PAGE_PATH: &str = "/forgot-password";
 
-/// Whether this server can mail password links: an SMTP server and a public address for the
-/// link (never the address a request claims in its Host header, which anyone can set).
+/// Whether this server can mail password links.
 pub fn mail_ready(state: &AppState) -> bool {
-    state.config.mail.is_some() && state.config.public_origin.is_some()
+    link_mail::ready(state).is_some()
 }
 
 /// Counts the request (per client address and per e-mail address, across instances), makes
@@ -38,15 +38,7 @@ pub async fn request_link(
     ip: Option<std::net::IpAddr>,
     email: &str,
 ) -> Result<(), AppError> {
-    let (Some(mailer), Some(origin)) = (
-        state.config.mail.clone(),
-        state.config.public_origin.clone(),
-    ) else {
-        return Err(AppError::NotConfigured(
-            "this server does not send e-mail (it needs SPARKY_SMTP_URL, SPARKY_MAIL_FROM and \
-             SPARKY_PUBLIC_URL): ask its administrator for a password link",
-        ));
-    };
+    let (mailer, origin) = link_mail::ready(state).ok_or_else(link_mail::not_configured)?;
     let mut tx = state.db.anonymous().await?;
     accounts::note_password_link_request(
         &mut tx,
@@ -58,44 +50,16 @@ pub async fn request_link(
     let link = password_links::request_by_email(&mut tx, email).await?;
     tx.commit().await?;
     if let Some(link) = link {
-        let (subject, body) = message(t, &origin, &link);
-        let name = link.full_name.clone();
-        tokio::spawn(async move {
-            match mailer
-                .send(&link.email, name.as_deref(), &subject, body)
-                .await
-            {
-                Ok(()) => tracing::info!(server = mailer.server(), "password link mailed"),
-                Err(e) => tracing::warn!(
-                    server = mailer.server(),
-                    "a password link could not be mailed: {e}"
-                ),
-            }
-        });
+        let mail = LinkMail {
+            url: password_links::url(&origin, &link.secret),
+            email: link.email,
+            full_name: link.full_name,
+            expires_at: link.expires_at,
+            timezone: link.timezone,
+        };
+        link_mail::send_later(mailer, t, &origin, mail, Maker::Asked);
     }
     Ok(())
-}
-
-/// The message that carries `link`: its subject and plain-text body.
-fn message(t: Messages, origin: &str, link: &RequestedLink) -> (String, String) {
-    let url = password_links::url(origin, &link.secret);
-    let until = super::forms::when(&t, link.expires_at, &link.timezone);
-    let greeting = match link.full_name.as_deref().filter(|n| !n.trim().is_empty()) {
-        Some(name) => t.fill("mail.link_greeting_name", &[("name", name)]),
-        None => t.get("mail.link_greeting").to_string(),
-    };
-    let body = [
-        greeting,
-        t.fill(
-            "mail.link_asked",
-            &[("email", link.email.as_str()), ("server", origin)],
-        ),
-        url,
-        t.fill("mail.link_until", &[("when", until.as_str())]),
-        t.get("mail.link_not_you").to_string(),
-    ]
-    .join("\n\n");
-    (t.get("mail.link_subject").to_string(), body + "\n")
 }
 
 #[derive(Template)]
@@ -164,33 +128,5 @@ pub async fn send(
         ),
         Err(AppError::NotConfigured(_)) => page(StatusCode::NOT_FOUND, None, false),
         Err(e) => PageError::App(e).into_response(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_message_carries_the_link_and_says_what_to_do_if_unasked() {
-        let link = RequestedLink {
-            email: "ann@example.com".into(),
-            full_name: Some("Ann".into()),
-            secret: "s3cr3t".into(),
-            expires_at: chrono::Utc::now(),
-            timezone: "Europe/Berlin".into(),
-        };
-        let (subject, body) = message(Messages::default(), "https://fit.example.com", &link);
-        assert_eq!(subject, "Your Sparky password link");
-        assert!(body.starts_with("Hello Ann,"), "{body}");
-        assert!(body.contains("\n\nhttps://fit.example.com/set-password?token=s3cr3t\n\n"));
-        assert!(body.contains("ann@example.com"));
-        assert!(body.contains("ignore this message"), "{body}");
-        let nameless = RequestedLink {
-            full_name: Some(" ".into()),
-            ..link
-        };
-        let (_, body) = message(Messages::default(), "https://fit.example.com", &nameless);
-        assert!(body.starts_with("Hello,"), "{body}");
     }
 }

@@ -6,17 +6,20 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
 use sparky_app::accounts::administer::{
     self, Account, CreateAccountInput, CreatedAccount, PasswordLink, Signups, SignupsInput,
     UpdateAccountInput,
 };
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Auth;
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::pages::link_mail::{LinkMail, Maker};
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -60,17 +63,36 @@ async fn create_account(
     Ok((StatusCode::CREATED, ApiJson(created)))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MakeLinkParams {
+    /// `true`: also e-mail the link to the account's address (the server needs
+    /// `SPARKY_SMTP_URL`, `SPARKY_MAIL_FROM` and `SPARKY_PUBLIC_URL`; 404 `not_configured`
+    /// otherwise, and no link is made).
+    pub email: Option<bool>,
+}
+
+/// A link just made, and whether it is on its way by e-mail.
+#[derive(Serialize, ToSchema)]
+pub struct MadeLink {
+    #[serde(flatten)]
+    pub link: PasswordLink,
+    /// Sent to the account's e-mail address (`?email=true`).
+    pub emailed: bool,
+}
+
 /// Make a one-time link for another account to choose its password (a new account, or one
 /// whose password was forgotten); it replaces the account's earlier link and works for 7 days.
 /// Whoever opens it sets the password and is signed in (the account's sessions end), so send
-/// it to the person only. The address starts with `SPARKY_PUBLIC_URL` when set, else with the
+/// it to the person only, or let the server e-mail it to the account's address
+/// (`?email=true`). The address starts with `SPARKY_PUBLIC_URL` when set, else with the
 /// address this request was sent to. Administrators only.
 #[utoipa::path(post, path = "/api/v1/admin/accounts/{id}/password-link", tag = "administration",
-    params(("id" = Uuid, Path, description = "Account id")),
+    params(("id" = Uuid, Path, description = "Account id"), MakeLinkParams),
     responses(
-        (status = 201, description = "The link (shown only now)", body = PasswordLink),
+        (status = 201, description = "The link (shown only now)", body = MadeLink),
         (status = 403, description = "You are not an administrator, or the API key is read-only", body = ErrorBody),
-        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 404, description = "No such account, or `not_configured`: `email=true` on a server that sends no e-mail", body = ErrorBody),
         (status = 409, description = "Your own account, or a disabled one", body = ErrorBody),
     ))]
 async fn make_password_link(
@@ -78,11 +100,31 @@ async fn make_password_link(
     headers: HeaderMap,
     Auth { mut tx, .. }: Auth,
     ApiPath(id): ApiPath<Uuid>,
-) -> ApiResult<(StatusCode, ApiJson<PasswordLink>)> {
-    let origin = crate::auth::link_origin(&headers, &state.config);
+    ApiQuery(p): ApiQuery<MakeLinkParams>,
+) -> ApiResult<(StatusCode, ApiJson<MadeLink>)> {
+    let emailed = p.email.unwrap_or(false);
+    let mail = match emailed {
+        true => Some(
+            crate::pages::link_mail::ready(&state)
+                .ok_or_else(crate::pages::link_mail::not_configured)?,
+        ),
+        false => None,
+    };
+    let origin = match &mail {
+        Some((_, public)) => public.clone(),
+        None => crate::auth::link_origin(&headers, &state.config),
+    };
     let link = administer::make_password_link(&mut tx, id, &origin).await?;
+    let mail = match mail {
+        Some(m) => Some((m, LinkMail::of_token(&mut tx, &link.url).await?)),
+        None => None,
+    };
     tx.commit().await?;
-    Ok((StatusCode::CREATED, ApiJson(link)))
+    if let Some(((mailer, origin), message)) = mail {
+        let t = crate::i18n::Messages::default();
+        crate::pages::link_mail::send_later(mailer, t, &origin, message, Maker::Administrator);
+    }
+    Ok((StatusCode::CREATED, ApiJson(MadeLink { link, emailed })))
 }
 
 /// Disable or enable an account, give or take the administrator role, or set a new password

@@ -22,6 +22,7 @@ use uuid::Uuid;
 use super::super::forms::{when, Errors};
 use super::super::{html, redirect, Page, PageError, PageForm, Shell};
 use super::settings_shell;
+use crate::pages::link_mail::{self, LinkMail, Maker};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/accounts/signups", post(set_signups))
         .route("/settings/accounts/{id}/password", post(set_password))
         .route("/settings/accounts/{id}/link", post(make_link))
+        .route("/settings/accounts/{id}/email-link", post(email_link))
         .route("/settings/accounts/{id}/cancel-link", post(cancel_link))
         .route("/settings/accounts/{id}/delete", post(delete))
         .route("/settings/accounts/{id}/{switch}", post(switch))
@@ -66,9 +68,29 @@ pub enum RowNote {
     Link(PasswordLink),
 }
 
+/// What the server's settings allow here.
+#[derive(Clone, Copy)]
+struct ServerSide {
+    /// `SPARKY_ALLOW_SIGNUP`.
+    allow_signup: bool,
+    /// Password links can be mailed (`SPARKY_SMTP_URL` and the rest).
+    mail_ready: bool,
+}
+
+impl ServerSide {
+    fn of(state: &AppState) -> ServerSide {
+        ServerSide {
+            allow_signup: state.config.allow_signup,
+            mail_ready: link_mail::ready(state).is_some(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "pages/settings_accounts.html")]
 struct AccountsPage {
+    /// Offer to e-mail password links.
+    mail_ready: bool,
     shell: Shell,
     tab: &'static str,
     errors: Errors,
@@ -89,12 +111,14 @@ pub struct NewAccountForm {
     password: String,
     /// The "administrator" box: sent (any value) when ticked.
     is_admin: Option<String>,
+    /// "Email them the link" (any value) when ticked; only offered when mail is set up.
+    email_link: Option<String>,
     #[serde(default, rename = "_once")]
     once: Option<String>,
 }
 
 async fn render(
-    allow_signup: bool,
+    server: ServerSide,
     mut page: Page,
     errors: Errors,
     notice: Option<&'static str>,
@@ -105,9 +129,10 @@ async fn render(
     let shell = settings_shell(&mut page, t.get("settings.accounts")).await?;
     let tz = shell.units.timezone.clone();
     let accounts = administer::list(&mut page.tx).await?;
-    let signups = administer::signups(&mut page.tx, allow_signup).await?;
+    let signups = administer::signups(&mut page.tx, server.allow_signup).await?;
     page.tx.commit().await?;
     Ok(AccountsPage {
+        mail_ready: server.mail_ready,
         signups,
         accounts: accounts
             .into_iter()
@@ -172,10 +197,11 @@ async fn show(
         Some("deleted") => Some("accounts.deleted"),
         Some("signups") => Some("accounts.signups_saved"),
         Some("link-cancelled") => Some("accounts.link_cancelled"),
+        Some("link-emailed") => Some("accounts.link_emailed"),
         _ => None,
     };
     let page = render(
-        state.config.allow_signup,
+        ServerSide::of(&state),
         page,
         Errors::default(),
         notice,
@@ -211,14 +237,24 @@ async fn create(
                 page.tx.commit().await?;
                 return Ok(redirect("/settings/accounts?done=created"));
             };
+            let mut notice = Some("accounts.created_link");
+            let mut mail = None;
+            if let (Some((mailer, origin)), Some(_)) = (link_mail::ready(&state), &form.email_link)
+            {
+                let link = LinkMail::of_token(&mut page.tx, &link.url).await?;
+                mail = Some((mailer, origin, link));
+                notice = Some("accounts.created_link_emailed");
+            }
             // The link is shown this once, so this answer is the page itself.
             let note = Some((created.account.id, RowNote::Link(link)));
             let (errors, typed) = (Errors::default(), NewAccountForm::default());
-            let notice = Some("accounts.created_link");
-            let allow_signup = state.config.allow_signup;
-            return Ok(html(
-                &render(allow_signup, page, errors, notice, typed, note).await?,
-            ));
+            let server = ServerSide::of(&state);
+            let page = render(server, page, errors, notice, typed, note).await?;
+            // Committed by now: the link in the message works.
+            if let Some((mailer, origin, link)) = mail {
+                link_mail::send_later(mailer, t, &origin, link, Maker::Administrator);
+            }
+            return Ok(html(&page));
         }
         Err(e @ AppError::Invalid(_)) => {
             Errors::from_app(&t, "accounts.err", &e).unwrap_or_default()
@@ -226,14 +262,14 @@ async fn create(
         Err(AppError::Conflict(_)) => Errors::one("email", t.get("accounts.err.taken")),
         Err(e) => return Err(e.into()),
     };
-    let body = html(&render(state.config.allow_signup, page, errors, None, form, None).await?);
+    let body = html(&render(ServerSide::of(&state), page, errors, None, form, None).await?);
     Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
 }
 
 /// Applies `change` to account `id`; a refusal (the last administrator, one's own account, a
 /// weak password) is shown on the account's row.
 async fn change(
-    allow_signup: bool,
+    server: ServerSide,
     mut page: Page,
     id: Uuid,
     change: UpdateAccountInput,
@@ -250,7 +286,7 @@ async fn change(
             Ok(redirect(&format!("/settings/accounts?done={done}")))
         }
         Err(AppError::Conflict(message)) => {
-            refused(allow_signup, page, id, message, StatusCode::CONFLICT).await
+            refused(server, page, id, message, StatusCode::CONFLICT).await
         }
         Err(AppError::Invalid(fields)) => {
             let message = fields
@@ -262,21 +298,14 @@ async fn change(
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
-            refused(
-                allow_signup,
-                page,
-                id,
-                message,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            refused(server, page, id, message, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
 async fn refused(
-    allow_signup: bool,
+    server: ServerSide,
     page: Page,
     id: Uuid,
     message: String,
@@ -284,7 +313,7 @@ async fn refused(
 ) -> Result<Response, PageError> {
     let body = html(
         &render(
-            allow_signup,
+            server,
             page,
             Errors::default(),
             None,
@@ -304,7 +333,7 @@ async fn make_link(
     PagePath(id): PagePath<Uuid>,
     PageForm(_): PageForm<Empty>,
 ) -> Result<Response, PageError> {
-    let allow_signup = state.config.allow_signup;
+    let server = ServerSide::of(&state);
     let origin = crate::auth::link_origin(&headers, &state.config);
     match administer::make_password_link(&mut page.tx, id, &origin).await {
         Ok(link) => {
@@ -312,11 +341,35 @@ async fn make_link(
             let (errors, typed) = (Errors::default(), NewAccountForm::default());
             let notice = Some("accounts.link_made");
             Ok(html(
-                &render(allow_signup, page, errors, notice, typed, note).await?,
+                &render(server, page, errors, notice, typed, note).await?,
             ))
         }
         Err(AppError::Conflict(message)) => {
-            refused(allow_signup, page, id, message, StatusCode::CONFLICT).await
+            refused(server, page, id, message, StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Makes a password link for account `id` and e-mails it to the account's address (the
+/// administrator does not see it); 404 when this server does not send e-mail.
+async fn email_link(
+    State(state): State<AppState>,
+    mut page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, PageError> {
+    let server = ServerSide::of(&state);
+    let (mailer, origin) = link_mail::ready(&state).ok_or(PageError::NotFound)?;
+    match administer::make_password_link(&mut page.tx, id, &origin).await {
+        Ok(link) => {
+            let mail = LinkMail::of_token(&mut page.tx, &link.url).await?;
+            page.tx.commit().await?;
+            link_mail::send_later(mailer, page.t, &origin, mail, Maker::Administrator);
+            Ok(redirect("/settings/accounts?done=link-emailed"))
+        }
+        Err(AppError::Conflict(message)) => {
+            refused(server, page, id, message, StatusCode::CONFLICT).await
         }
         Err(e) => Err(e.into()),
     }
@@ -363,7 +416,7 @@ async fn switch(
         ),
         _ => return Err(PageError::NotFound),
     };
-    change(state.config.allow_signup, page, id, input, done).await
+    change(ServerSide::of(&state), page, id, input, done).await
 }
 
 #[derive(Deserialize)]
@@ -382,7 +435,7 @@ async fn set_password(
         password: Some(form.password),
         ..Default::default()
     };
-    change(state.config.allow_signup, page, id, input, "password").await
+    change(ServerSide::of(&state), page, id, input, "password").await
 }
 
 /// Deletes an account and everything it owns, once asked.
@@ -418,8 +471,8 @@ async fn delete(
             Ok(redirect("/settings/accounts?done=deleted"))
         }
         Err(AppError::Conflict(message)) => {
-            let allow_signup = state.config.allow_signup;
-            refused(allow_signup, page, id, message, StatusCode::CONFLICT).await
+            let server = ServerSide::of(&state);
+            refused(server, page, id, message, StatusCode::CONFLICT).await
         }
         Err(e) => Err(e.into()),
     }
