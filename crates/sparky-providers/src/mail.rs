@@ -34,6 +34,8 @@ pub struct Mailer {
     from: Mailbox,
     /// The server's address without credentials, for logs and `doctor`.
     server: String,
+    /// The URL asks for TLS (`tls=required` or `tls=opportunistic`).
+    tls_param: bool,
 }
 
 impl fmt::Debug for Mailer {
@@ -56,16 +58,36 @@ impl Mailer {
             .map_err(|e| MailError::BadUrl(e.to_string()))?
             .timeout(Some(SEND_TIMEOUT))
             .build();
+        let query = url.split_once('?').map_or("", |(_, q)| q);
         Ok(Mailer {
             transport,
             from,
             server: without_credentials(url.trim()),
+            tls_param: query.split('&').any(|p| p.starts_with("tls=")),
         })
     }
 
     /// `scheme://host:port` of the server (never its user name or password).
     pub fn server(&self) -> &str {
         &self.server
+    }
+
+    /// Why these settings may be unsafe: `smtp://` without `tls=` to another machine sends
+    /// the messages (their password links) and any SMTP password unencrypted.
+    pub fn warning(&self) -> Option<String> {
+        let (scheme, host) = self.server.split_once("://")?;
+        let host = host
+            .rsplit_once(':')
+            .map_or(host, |(h, _)| h)
+            .trim_matches(['[', ']']);
+        let local = matches!(host, "localhost" | "127.0.0.1" | "::1");
+        (scheme == "smtp" && !self.tls_param && !local).then(|| {
+            format!(
+                "SPARKY_SMTP_URL {} has no TLS: password links (and any SMTP password) cross \
+                 the network unencrypted; use smtps:// or add ?tls=required",
+                self.server
+            )
+        })
     }
 
     /// Sends a plain-text message to `to` (with `name` as the recipient's name, if any).
@@ -131,6 +153,19 @@ mod tests {
         .unwrap();
         assert_eq!(m.server(), "smtps://mail.example.com:465");
         assert!(!format!("{m:?}").contains("s3cret"));
+        // Unencrypted to another machine: a warning; TLS or a local relay: none.
+        let warns = |url: &str| Mailer::new(url, "s@example.com").unwrap().warning();
+        assert!(warns("smtp://ann:pw@mail.example.com:587")
+            .is_some_and(|w| w.contains("no TLS") && !w.contains("pw@")));
+        for fine in [
+            "smtps://mail.example.com",
+            "smtp://mail.example.com:587?tls=required",
+            "smtp://localhost:25",
+            "smtp://127.0.0.1:2525",
+            "smtp://[::1]:25",
+        ] {
+            assert_eq!(warns(fine), None, "{fine}");
+        }
     }
 
     #[tokio::test]

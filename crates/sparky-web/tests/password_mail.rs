@@ -41,6 +41,17 @@ fn link_in(mail: &ReceivedMail) -> String {
         .to_string()
 }
 
+/// How many password links are stored.
+async fn links(app: &TestApp) -> i64 {
+    app.db
+        .owner_client()
+        .await
+        .query_one("SELECT count(*) FROM password_links", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
 async fn ask(app: &TestApp, email: &str) -> page_forms::Html {
     post(app, PAGE, &As::Nobody, &[("email", email)]).await
 }
@@ -151,15 +162,7 @@ async fn asking_tells_nobody_which_addresses_have_accounts() {
         .message_within(Duration::from_millis(500))
         .await
         .is_none());
-    let links: i64 = app
-        .db
-        .owner_client()
-        .await
-        .query_one("SELECT count(*) FROM password_links", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(links, 0, "no link was made");
+    assert_eq!(links(&app).await, 0, "no link was made");
 
     // Ann's own request: the same page.
     let asked = ask(&app, "ann@example.com").await;
@@ -448,13 +451,5 @@ async fn without_mail_an_administrator_is_not_offered_to_email_links() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
     assert_eq!(r.code(), "not_configured");
-    let links: i64 = app
-        .db
-        .owner_client()
-        .await
-        .query_one("SELECT count(*) FROM password_links", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(links, 0, "no link was made");
+    assert_eq!(links(&app).await, 0, "no link was made");
 }

@@ -29,6 +29,9 @@ pub(crate) async fn mail_test(to: &str, args: &MailArgs) -> anyhow::Result<ExitC
     let mailer = mailer(args)?.context(
         "SPARKY_SMTP_URL is not set: there is no mail server to test (see the README, Configuration)",
     )?;
+    if let Some(warning) = mailer.warning() {
+        eprintln!("warning: {warning}");
+    }
     mailer
         .send(
             to,

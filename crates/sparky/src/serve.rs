@@ -175,6 +175,9 @@ async fn serve_with(
         trust_proxy: args.trust_proxy,
         mail: mailer(args)?.inspect(|m| {
             tracing::info!(server = m.server(), "password links can be mailed");
+            if let Some(warning) = m.warning() {
+                tracing::warn!("{warning}");
+            }
         }),
         ..Default::default()
     }
