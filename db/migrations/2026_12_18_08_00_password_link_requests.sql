@@ -1,8 +1,9 @@
 -- Migration: someone who forgot their password asks for a password link on the sign-in page
 -- and gets it by e-mail (when the server has SPARKY_SMTP_URL). The link is the same kind an
 -- administrator makes (one live link per account, only its hash stored), valid for a shorter
--- time; it is made only for an enabled account, and the caller learns nothing about whether
--- one exists: the server answers the same either way and mails the address it returns.
+-- time, at most one every 5 minutes per account; it is made only for an enabled account, and
+-- the caller learns nothing about whether one exists: the server answers the same either way
+-- and mails the address it returns.
 CREATE FUNCTION auth.request_password_link(p_email text, p_token_hash text, p_valid_for interval)
     RETURNS TABLE (email text, full_name text, expires_at timestamptz, timezone text)
     LANGUAGE plpgsql
@@ -20,6 +21,13 @@ BEGIN
     SELECT u.id INTO v_user FROM public.users u
     WHERE lower(u.email) = lower(btrim(p_email)) AND u.disabled_at IS NULL;
     IF v_user IS NULL THEN
+        RETURN;
+    END IF;
+    -- One mailed link per account every 5 minutes, whatever address spelling or client asks:
+    -- the one sent a moment ago still works, and a mailbox cannot be flooded.
+    IF EXISTS (SELECT 1 FROM public.password_links l
+               WHERE l.user_id = v_user AND l.created_by IS NULL
+                 AND l.created_at > now() - interval '5 minutes' AND l.expires_at > now()) THEN
         RETURN;
     END IF;
     DELETE FROM public.password_links l WHERE l.expires_at <= now();

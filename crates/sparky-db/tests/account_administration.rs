@@ -637,7 +637,31 @@ async fn a_password_link_asked_for_by_address_is_made_only_for_an_enabled_accoun
         link_account(&db, "h-1").await.as_deref(),
         Some("bob@example.com")
     );
-    // It replaces an administrator's link, and the next request replaces it.
+    // Asked again within 5 minutes: nothing new is made or mailed (the first still works),
+    // until the first is older.
+    assert_eq!(
+        request_link(&db, "bob@example.com", "h-1b", "1 hour")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(stored().await, [(bob, "h-1".to_string(), true, true)]);
+    owner
+        .execute(
+            "UPDATE password_links SET created_at = now() - interval '6 minutes'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        request_link(&db, "bob@example.com", "h-1c", "1 hour")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("bob@example.com")
+    );
+    assert_eq!(stored().await, [(bob, "h-1c".to_string(), true, true)]);
+    // It replaces an administrator's link, and a request replaces the administrator's at once.
     assert!(make_link(&db, ann, bob, "h-admin").await.unwrap());
     request_link(&db, "bob@example.com", "h-2", "1 hour")
         .await
