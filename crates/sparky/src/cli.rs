@@ -349,6 +349,12 @@ pub enum UserAction {
         /// Also draw the link as a QR code (on standard error, for a phone's camera).
         #[arg(long)]
         qr: bool,
+        /// Also e-mail the link to the account's address (needs SPARKY_SMTP_URL and
+        /// SPARKY_MAIL_FROM; the link is printed either way).
+        #[arg(long)]
+        send: bool,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// Show whether people can create accounts on the sign-up page, or open or close sign-ups
     /// for every instance (Settings → Accounts does the same). SPARKY_ALLOW_SIGNUP=false on the

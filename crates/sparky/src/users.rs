@@ -330,8 +330,26 @@ pub(crate) async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Res
                     }
                 );
             }
-            UserAction::Link { email, url, qr } => {
+            UserAction::Link {
+                email,
+                url,
+                qr,
+                send,
+                mail,
+            } => {
+                if send && url.as_deref().is_none_or(|u| u.trim().is_empty()) {
+                    bail!(
+                        "--send needs --url or SPARKY_PUBLIC_URL: a mailed link must start with \
+                         the address people reach the server at"
+                    );
+                }
                 let origin = link_origin(url.as_deref())?;
+                let mailer = match send {
+                    true => Some(crate::mail::mailer(&mail)?.context(
+                        "--send needs SPARKY_SMTP_URL (and SPARKY_MAIL_FROM): no mail server is set",
+                    )?),
+                    false => None,
+                };
                 let secret = sparky_app::accounts::credentials::random_secret();
                 let hash = sparky_app::accounts::credentials::token_hash(&secret);
                 let days = sparky_app::accounts::administer::PASSWORD_LINK_DAYS;
@@ -346,6 +364,18 @@ pub(crate) async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Res
                      it to them only",
                     expires.format("%Y-%m-%d %H:%M")
                 );
+                if let Some(mailer) = mailer {
+                    let to = link_recipient(&client, &email, link, expires).await?;
+                    sparky_web::pages::link_mail::send_now(
+                        &mailer,
+                        &origin,
+                        &to,
+                        sparky_web::pages::link_mail::Maker::Administrator,
+                    )
+                    .await
+                    .context("the link was made (above) but could not be mailed")?;
+                    eprintln!("mailed to {} through {}", to.email, mailer.server());
+                }
             }
             UserAction::Signups { set } => {
                 if let Some(choice) = set {
@@ -381,6 +411,31 @@ pub(crate) async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Res
         Ok(ExitCode::SUCCESS)
     })
     .await
+}
+
+/// Who a password link for the account with `email` goes to: its address, name and timezone.
+async fn link_recipient(
+    client: &Client,
+    email: &str,
+    url: String,
+    expires_at: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<sparky_web::pages::link_mail::LinkMail> {
+    let row = client
+        .query_one(
+            "SELECT u.email::text, u.full_name::text,
+                    coalesce((SELECT p.timezone FROM user_preferences p
+                              WHERE p.user_id = u.id LIMIT 1), 'UTC')
+             FROM users u WHERE lower(u.email) = lower(btrim($1))",
+            &[&email],
+        )
+        .await?;
+    Ok(sparky_web::pages::link_mail::LinkMail {
+        email: row.get(0),
+        full_name: row.get(1),
+        url,
+        expires_at,
+        timezone: row.get(2),
+    })
 }
 
 /// `link` as a QR code of half-block characters, two modules to a line. Drawn light on the

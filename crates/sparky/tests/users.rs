@@ -474,7 +474,8 @@ async fn delete_needs_yes_and_removes_the_account_with_its_data() {
     );
 }
 
-#[tokio::test]
+/// (Multi-threaded: the fake mail server answers while this thread waits for a command.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn link_prints_a_one_time_password_link() {
     let db = TestDb::new().await;
     let url = db.url();
@@ -564,6 +565,69 @@ async fn link_prints_a_one_time_password_link() {
         scan_terminal_qr(&String::from_utf8_lossy(&out.stderr)),
         printed
     );
+
+    // --send mails it to the account's address as well (and still prints it); without a mail
+    // server or a public address it is refused before any link is made.
+    let smtp = sparky_testkit::fake_smtp::FakeSmtp::start().await;
+    let send = |extra: &[(&str, &str)]| {
+        let mut command = sparky(&url);
+        command
+            .args(["user", "link", "bob@example.com", "--send"])
+            .env("SPARKY_SMTP_URL", smtp.url())
+            .env("SPARKY_MAIL_FROM", "Sparky <sparky@fit.example.com>")
+            .env("SPARKY_PUBLIC_URL", "https://fit.example.com");
+        for (k, v) in extra {
+            command.env(k, v);
+        }
+        command
+    };
+    let out = run(&mut send(&[]));
+    assert!(out.status.success(), "{}", text(&out));
+    let printed = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let third = printed
+        .strip_prefix("https://fit.example.com/set-password?token=")
+        .unwrap_or_else(|| panic!("{printed}"))
+        .to_string();
+    assert!(
+        text(&out).contains("mailed to bob@example.com"),
+        "{}",
+        text(&out)
+    );
+    let mail = smtp.next_message().await;
+    assert_eq!(mail.to, ["bob@example.com"]);
+    assert!(mail.body().contains(&printed), "{}", mail.body());
+    assert!(
+        mail.body().contains("An administrator of"),
+        "{}",
+        mail.body()
+    );
+    let third = third.as_str();
+    for (extra, says) in [
+        (
+            &[("SPARKY_SMTP_URL", "")][..],
+            "--send needs SPARKY_SMTP_URL",
+        ),
+        (
+            &[("SPARKY_PUBLIC_URL", "")][..],
+            "--send needs --url or SPARKY_PUBLIC_URL",
+        ),
+    ] {
+        let out = run(&mut send(extra));
+        assert!(!out.status.success(), "{}", text(&out));
+        assert!(text(&out).contains(says), "{}", text(&out));
+        assert_eq!(stored().await, [token_hash(third).await], "no new link");
+    }
+    // A refused message: the link was made (and printed), the command says it was not mailed.
+    smtp.refuse_next();
+    let out = run(&mut send(&[]));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("could not be mailed"), "{}", text(&out));
+    let printed = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let third = printed
+        .strip_prefix("https://fit.example.com/set-password?token=")
+        .unwrap_or_else(|| panic!("{printed}"))
+        .to_string();
+    let third = third.as_str();
 
     // Refusals change nothing and exit non-zero.
     for (args, says) in [

@@ -92,6 +92,19 @@ pub fn compose(t: Messages, origin: &str, link: &LinkMail, maker: Maker) -> (Str
     )
 }
 
+/// Sends `link` now (in English), for callers that wait to report the outcome (the CLI).
+pub async fn send_now(
+    mailer: &Mailer,
+    origin: &str,
+    link: &LinkMail,
+    maker: Maker,
+) -> Result<(), sparky_providers::mail::MailError> {
+    let (subject, body) = compose(Messages::default(), origin, link, maker);
+    mailer
+        .send(&link.email, link.full_name.as_deref(), &subject, body)
+        .await
+}
+
 /// Sends `link` in the background; a failure is logged (never shown to whoever asked).
 pub fn send_later(mailer: Mailer, t: Messages, origin: &str, link: LinkMail, maker: Maker) {
     let (subject, body) = compose(t, origin, &link, maker);

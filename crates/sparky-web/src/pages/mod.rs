@@ -23,7 +23,7 @@ mod form_errors;
 mod format;
 mod forms;
 mod goals;
-pub(crate) mod link_mail;
+pub mod link_mail;
 mod my_exercises;
 mod my_foods;
 mod onboarding;
