@@ -68,7 +68,12 @@ impl LinkMail {
 
 /// The subject and plain-text body of the message carrying `link`.
 pub fn compose(t: Messages, origin: &str, link: &LinkMail, maker: Maker) -> (String, String) {
-    let until = super::forms::when(&t, link.expires_at, &link.timezone);
+    // A message is read anywhere: the time says its zone.
+    let until = format!(
+        "{} ({})",
+        super::forms::when(&t, link.expires_at, &link.timezone),
+        link.timezone
+    );
     let greeting = match link.full_name.as_deref().filter(|n| !n.trim().is_empty()) {
         Some(name) => t.fill("mail.link_greeting_name", &[("name", name)]),
         None => t.get("mail.link_greeting").to_string(),
@@ -143,6 +148,7 @@ mod tests {
         assert!(body.starts_with("Hello Ann,"), "{body}");
         assert!(body.contains("\n\nhttps://fit.example.com/set-password?token=s3cr3t\n\n"));
         assert!(body.contains("asked for a link"), "{body}");
+        assert!(body.contains(" (Europe/Berlin), "), "{body}");
         assert!(body.contains("ignore this message"), "{body}");
         let (_, body) = compose(t, origin, &link(Some(" ")), Maker::Administrator);
         assert!(body.starts_with("Hello,"), "{body}");
