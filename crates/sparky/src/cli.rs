@@ -300,6 +300,12 @@ pub enum UserAction {
         /// Also draw the link as a QR code (on standard error, for a phone's camera).
         #[arg(long, requires = "link")]
         qr: bool,
+        /// Also e-mail the link to the new account's address (needs SPARKY_SMTP_URL,
+        /// SPARKY_MAIL_FROM and --url or SPARKY_PUBLIC_URL).
+        #[arg(long, requires = "link")]
+        send: bool,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// List every account: id, email, name, admin, disabled, created at.
     List {

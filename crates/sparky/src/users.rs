@@ -240,6 +240,21 @@ pub fn print_table(users: &[UserRow]) {
 pub(crate) async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Result<ExitCode> {
     // Validate and hash before touching (or starting) the database: bad input writes nothing.
     let mut link_to_print = None;
+    let link_mailer = match &action {
+        UserAction::Create {
+            send: true,
+            url,
+            mail,
+            ..
+        }
+        | UserAction::Link {
+            send: true,
+            url,
+            mail,
+            ..
+        } => Some(send_settings(url.as_deref(), mail)?),
+        _ => None,
+    };
     let new_user = match &action {
         UserAction::Create {
             email,
@@ -287,6 +302,17 @@ pub(crate) async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Res
                         "send them the link: it works once, for {} days, to choose their password",
                         sparky_app::accounts::administer::PASSWORD_LINK_DAYS
                     );
+                    if let Some((mailer, origin)) = &link_mailer {
+                        let expires: chrono::DateTime<chrono::Utc> = client
+                            .query_one(
+                                "SELECT expires_at FROM password_links WHERE user_id = $1",
+                                &[&id],
+                            )
+                            .await?
+                            .get(0);
+                        let to = user.email.as_str();
+                        mail_link(&client, mailer, origin, to, link, expires).await?;
+                    }
                 }
             }
             UserAction::List { json } => {
@@ -330,26 +356,8 @@ pub(crate) async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Res
                     }
                 );
             }
-            UserAction::Link {
-                email,
-                url,
-                qr,
-                send,
-                mail,
-            } => {
-                if send && url.as_deref().is_none_or(|u| u.trim().is_empty()) {
-                    bail!(
-                        "--send needs --url or SPARKY_PUBLIC_URL: a mailed link must start with \
-                         the address people reach the server at"
-                    );
-                }
+            UserAction::Link { email, url, qr, .. } => {
                 let origin = link_origin(url.as_deref())?;
-                let mailer = match send {
-                    true => Some(crate::mail::mailer(&mail)?.context(
-                        "--send needs SPARKY_SMTP_URL (and SPARKY_MAIL_FROM): no mail server is set",
-                    )?),
-                    false => None,
-                };
                 let secret = sparky_app::accounts::credentials::random_secret();
                 let hash = sparky_app::accounts::credentials::token_hash(&secret);
                 let days = sparky_app::accounts::administer::PASSWORD_LINK_DAYS;
@@ -364,17 +372,8 @@ pub(crate) async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Res
                      it to them only",
                     expires.format("%Y-%m-%d %H:%M")
                 );
-                if let Some(mailer) = mailer {
-                    let to = link_recipient(&client, &email, link, expires).await?;
-                    sparky_web::pages::link_mail::send_now(
-                        &mailer,
-                        &origin,
-                        &to,
-                        sparky_web::pages::link_mail::Maker::Administrator,
-                    )
-                    .await
-                    .context("the link was made (above) but could not be mailed")?;
-                    eprintln!("mailed to {} through {}", to.email, mailer.server());
+                if let Some((mailer, _)) = &link_mailer {
+                    mail_link(&client, mailer, &origin, &email, &link, expires).await?;
                 }
             }
             UserAction::Signups { set } => {
@@ -411,6 +410,44 @@ pub(crate) async fn user_command(db: &DbArgs, action: UserAction) -> anyhow::Res
         Ok(ExitCode::SUCCESS)
     })
     .await
+}
+
+/// The mailer and public address `--send` needs, checked before anything is written.
+fn send_settings(
+    url: Option<&str>,
+    mail: &crate::cli::MailArgs,
+) -> anyhow::Result<(sparky_providers::mail::Mailer, String)> {
+    if url.is_none_or(|u| u.trim().is_empty()) {
+        bail!(
+            "--send needs --url or SPARKY_PUBLIC_URL: a mailed link must start with the address \
+             people reach the server at"
+        );
+    }
+    let mailer = crate::mail::mailer(mail)?
+        .context("--send needs SPARKY_SMTP_URL (and SPARKY_MAIL_FROM): no mail server is set")?;
+    Ok((mailer, link_origin(url)?))
+}
+
+/// Mails the password link `url` to the account with `email`, as an administrator's.
+async fn mail_link(
+    client: &Client,
+    mailer: &sparky_providers::mail::Mailer,
+    origin: &str,
+    email: &str,
+    url: &str,
+    expires_at: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let to = link_recipient(client, email, url.to_string(), expires_at).await?;
+    sparky_web::pages::link_mail::send_now(
+        mailer,
+        origin,
+        &to,
+        sparky_web::pages::link_mail::Maker::Administrator,
+    )
+    .await
+    .context("the link was made (above) but could not be mailed")?;
+    eprintln!("mailed to {} through {}", to.email, mailer.server());
+    Ok(())
 }
 
 /// Who a password link for the account with `email` goes to: its address, name and timezone.

@@ -696,7 +696,8 @@ async fn signups_are_shown_closed_and_reopened() {
     assert!(!closed().await);
 }
 
-#[tokio::test]
+/// (Multi-threaded: the fake mail server answers while this thread waits for a command.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_with_link_reads_no_password_and_prints_a_link() {
     let db = TestDb::new().await;
     let url = db.url();
@@ -759,6 +760,33 @@ async fn create_with_link_reads_no_password_and_prints_a_link() {
         "x.example",
     ]));
     assert!(!out.status.success(), "{}", text(&out));
+    // --send mails the link to the new account too; without a mail server nothing is created.
+    let smtp = sparky_testkit::fake_smtp::FakeSmtp::start().await;
+    let create_sending = |email: &str, smtp_url: &str| {
+        let mut command = sparky(&url);
+        command
+            .args(["user", "create", email, "--name", "Eve", "--link", "--send"])
+            .env("SPARKY_SMTP_URL", smtp_url)
+            .env("SPARKY_MAIL_FROM", "Sparky <sparky@fit.example.com>")
+            .env("SPARKY_PUBLIC_URL", "https://fit.example.com");
+        command
+    };
+    let out = run(&mut create_sending("eve@example.com", ""));
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("--send needs SPARKY_SMTP_URL"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(count_users(&owner, "eve@example.com").await, 0);
+    let out = run(&mut create_sending("eve@example.com", &smtp.url()));
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let link = stdout.lines().nth(1).expect("the link after the id");
+    let mail = smtp.next_message().await;
+    assert_eq!(mail.to, ["eve@example.com"]);
+    assert!(mail.body().starts_with("Hello Eve,"), "{}", mail.body());
+    assert!(mail.body().contains(link), "{}", mail.body());
     // --qr draws a link, so it needs --link too.
     let out = run(sparky(&url).args(["user", "create", "dan@example.com", "--qr"]));
     assert!(!out.status.success(), "{}", text(&out));
