@@ -103,17 +103,16 @@ async fn make_password_link(
     ApiQuery(p): ApiQuery<MakeLinkParams>,
 ) -> ApiResult<(StatusCode, ApiJson<MadeLink>)> {
     let emailed = p.email.unwrap_or(false);
-    let mail = match emailed {
-        true => Some(
+    // Mailing needs the public address, which is then also where the link starts.
+    let mail = if emailed {
+        Some(
             crate::pages::link_mail::ready(&state)
                 .ok_or_else(crate::pages::link_mail::not_configured)?,
-        ),
-        false => None,
+        )
+    } else {
+        None
     };
-    let origin = match &mail {
-        Some((_, public)) => public.clone(),
-        None => crate::auth::link_origin(&headers, &state.config),
-    };
+    let origin = crate::auth::link_origin(&headers, &state.config);
     let link = administer::make_password_link(&mut tx, id, &origin).await?;
     let mail = match mail {
         Some(m) => Some((m, LinkMail::of_token(&mut tx, &link.url).await?)),
