@@ -57,13 +57,47 @@ pub fn pace_min_per_km(duration_minutes: Decimal, distance_km: Decimal) -> Optio
 pub const MAX_AVERAGE_SPEED_KMH: u32 = 100;
 
 /// Whether a workout's distance over its duration is a speed someone can go (true when either
-/// is unknown; a distance in 0 minutes is no speed anyone goes either).
-pub fn plausible_speed(duration_minutes: Option<i32>, distance_km: Option<Decimal>) -> bool {
-    match (duration_minutes, distance_km) {
-        (Some(minutes), Some(km)) if km > Decimal::ZERO => {
-            km * Decimal::from(60) <= Decimal::from(MAX_AVERAGE_SPEED_KMH) * Decimal::from(minutes)
+/// is unknown; a distance in 0 seconds is no speed anyone goes either).
+pub fn plausible_speed(duration_seconds: Option<i32>, distance_km: Option<Decimal>) -> bool {
+    match (duration_seconds, distance_km) {
+        (Some(seconds), Some(km)) if km > Decimal::ZERO => {
+            km * Decimal::from(3600) <= Decimal::from(MAX_AVERAGE_SPEED_KMH) * Decimal::from(seconds)
         }
         _ => true,
+    }
+}
+
+/// The longest workout, in seconds: a week.
+pub const MAX_DURATION_SECONDS: i32 = 604_800;
+
+/// Seconds as the whole minutes the seed's `duration_minutes` keeps: rounded, half a minute up
+/// (PostgreSQL's `round(seconds / 60.0)` for the same value).
+pub fn rounded_minutes(seconds: i32) -> i32 {
+    (seconds.max(0) + 30) / 60
+}
+
+/// Seconds as minutes, exactly (for pace and the MET estimate).
+pub fn minutes_of(seconds: i32) -> Decimal {
+    Decimal::from(seconds) / Decimal::from(60)
+}
+
+/// A duration read the way a stopwatch shows it: `m:ss` under an hour, else `h:mm:ss`.
+pub fn clock(seconds: i32) -> String {
+    let s = seconds.max(0);
+    let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{sec:02}")
+    } else {
+        format!("{m}:{sec:02}")
+    }
+}
+
+/// A duration for people: whole minutes as `25 min`, else like a stopwatch (`25:34`).
+pub fn duration_label(seconds: i32) -> String {
+    if seconds % 60 == 0 {
+        format!("{} min", seconds / 60)
+    } else {
+        clock(seconds)
     }
 }
 
@@ -153,7 +187,7 @@ pub struct SessionFacts<K> {
     pub key: K,
     /// In set order.
     pub sets: Vec<SetFacts>,
-    pub duration_minutes: Option<u32>,
+    pub duration_seconds: Option<u32>,
     pub distance_km: Option<Decimal>,
 }
 
@@ -178,7 +212,7 @@ pub struct OneRepMaxRecord<K> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardioRecord<K> {
     pub distance_km: Decimal,
-    pub duration_minutes: Option<u32>,
+    pub duration_seconds: Option<u32>,
     /// Minutes per km, unrounded (for the fastest pace).
     pub pace_min_per_km: Option<Decimal>,
     pub key: K,
@@ -259,11 +293,11 @@ pub fn personal_records<K: Clone>(sessions: &[SessionFacts<K>]) -> Records<K> {
             continue;
         };
         let pace = s
-            .duration_minutes
-            .and_then(|d| pace_min_per_km(Decimal::from(d), km));
+            .duration_seconds
+            .and_then(|d| pace_min_per_km(Decimal::from(d) / Decimal::from(60), km));
         let record = CardioRecord {
             distance_km: km,
-            duration_minutes: s.duration_minutes,
+            duration_seconds: s.duration_seconds,
             pace_min_per_km: pace,
             key: s.key.clone(),
         };
@@ -296,16 +330,19 @@ mod tests {
 
     #[test]
     fn speeds_beyond_anyone_are_implausible_and_no_pace_record() {
-        assert!(plausible_speed(Some(30), Some(dec!(50))));
-        assert!(!plausible_speed(Some(30), Some(dec!(50.01))));
-        assert!(!plausible_speed(Some(30), Some(dec!(10000))));
+        assert!(plausible_speed(Some(1800), Some(dec!(50))));
+        assert!(!plausible_speed(Some(1800), Some(dec!(50.01))));
+        assert!(!plausible_speed(Some(1800), Some(dec!(10000))));
+        // 100 m in 3.6 s is 100 km/h; in 3 s it is not.
+        assert!(plausible_speed(Some(4), Some(dec!(0.1))));
+        assert!(!plausible_speed(Some(3), Some(dec!(0.1))));
         assert!(!plausible_speed(Some(0), Some(dec!(10))));
         assert!(plausible_speed(Some(0), Some(dec!(0))));
         assert!(plausible_speed(None, Some(dec!(10000))));
         let session = |key: u32, minutes: u32, km: Decimal| SessionFacts {
             key,
             sets: Vec::new(),
-            duration_minutes: Some(minutes),
+            duration_seconds: Some(minutes * 60),
             distance_km: Some(km),
         };
         let r = personal_records(&[session(1, 30, dec!(5)), session(2, 30, dec!(10000))]);
@@ -321,13 +358,27 @@ mod tests {
         let s = SessionFacts {
             key: 1,
             sets: vec![set(Some(5), dec!(100)), set(Some(0), dec!(140))],
-            duration_minutes: None,
+            duration_seconds: None,
             distance_km: None,
         };
         let r = personal_records(&[s]);
         assert_eq!(r.heaviest_weight.map(|h| h.weight_kg), Some(dec!(100)));
     }
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn durations_read_and_typed_like_a_stopwatch() {
+        assert_eq!(clock(25 * 60 + 34), "25:34");
+        assert_eq!(clock(45), "0:45");
+        assert_eq!(clock(3723), "1:02:03");
+        assert_eq!(duration_label(1500), "25 min");
+        assert_eq!(duration_label(1534), "25:34");
+        assert_eq!(rounded_minutes(29), 0);
+        assert_eq!(rounded_minutes(30), 1);
+        assert_eq!(rounded_minutes(1534), 26);
+        assert_eq!(rounded_minutes(1529), 25);
+        assert_eq!(minutes_of(90), dec!(1.5));
+    }
 
     #[test]
     fn met_calories_worked_examples() {
@@ -389,7 +440,7 @@ mod tests {
                     weight_kg: Some(kg),
                 })
                 .collect(),
-            duration_minutes: cardio.map(|c| c.0),
+            duration_seconds: cardio.map(|c| c.0 * 60),
             distance_km: cardio.map(|c| c.1),
         }
     }
@@ -449,7 +500,7 @@ mod tests {
                         weight_kg: None,
                     },
                 ],
-                duration_minutes: None,
+                duration_seconds: None,
                 distance_km: Some(dec!(3)),
             },
         ];
@@ -457,6 +508,11 @@ mod tests {
         assert_eq!(r.longest_distance.as_ref().unwrap().key, 2);
         let fastest = r.fastest_pace.unwrap();
         assert_eq!((fastest.key, fastest.pace_min_per_km), (1, Some(dec!(5))));
+        // Seconds count: 5 km in 24:59 beats 25:00.
+        let mut quicker = session(5, &[], Some((25, dec!(5))));
+        quicker.duration_seconds = Some(24 * 60 + 59);
+        let r2 = personal_records(&[session(1, &[], Some((25, dec!(5)))), quicker]);
+        assert_eq!(r2.fastest_pace.unwrap().key, 5);
         // A weight with zero reps is a missed lift: no heaviest set, no one-rep max (as in the
         // exercise report).
         assert!(r.heaviest_weight.is_none());

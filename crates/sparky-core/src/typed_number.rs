@@ -151,11 +151,17 @@ pub fn amount_with_unit(raw: &str) -> Result<Option<(Decimal, Option<String>)>, 
 #[error("must be minutes (like 30), minutes and seconds (25:40) or hours (1:05:00, 1h 30)")]
 pub struct NotADuration;
 
-/// A duration typed into a minutes field, in whole minutes (seconds rounded, half up): "30",
-/// "25:40" (minutes and seconds, as a stopwatch shows them), "1:05:00" (hours too), "1h 30",
-/// "1h30m", "90 min", "45m". `None` when the field is empty. Signs and fractions of a
-/// minute other than seconds are refused; range checks belong to the field.
+/// A duration typed into a minutes field, in whole minutes (seconds rounded, half up); see
+/// [`duration_seconds`].
 pub fn whole_minutes(text: &str) -> Result<Option<i32>, NotADuration> {
+    Ok(duration_seconds(text)?.map(|s| (s + 30) / 60))
+}
+
+/// A duration typed into a minutes field, in seconds: "30" (minutes), "25:40" (minutes and
+/// seconds, as a stopwatch shows them), "1:05:00" (hours too), "1h 30", "1h30m", "90 min",
+/// "45m". `None` when the field is empty. Signs and fractions of a minute other than seconds
+/// are refused; range checks belong to the field.
+pub fn duration_seconds(text: &str) -> Result<Option<i32>, NotADuration> {
     let text = text.trim().to_lowercase();
     if text.is_empty() {
         return Ok(None);
@@ -206,9 +212,7 @@ pub fn whole_minutes(text: &str) -> Result<Option<i32>, NotADuration> {
         };
         hours * 3600 + minutes * 60
     };
-    i32::try_from((seconds + 30) / 60)
-        .map(Some)
-        .map_err(|_| NotADuration)
+    i32::try_from(seconds).map(Some).map_err(|_| NotADuration)
 }
 
 #[cfg(test)]
@@ -238,6 +242,11 @@ mod tests {
             assert_eq!(whole_minutes(text), Ok(Some(minutes)), "{text}");
         }
         assert_eq!(whole_minutes(""), Ok(None));
+        assert_eq!(duration_seconds("25:34"), Ok(Some(1534)));
+        assert_eq!(duration_seconds("0:45"), Ok(Some(45)));
+        assert_eq!(duration_seconds("1:02:03"), Ok(Some(3723)));
+        assert_eq!(duration_seconds("1h 30"), Ok(Some(5400)));
+        assert_eq!(duration_seconds(""), Ok(None));
         for text in [
             "-5",
             "1.5",

@@ -173,6 +173,16 @@ async fn a_seed_era_database_with_data_upgrades_without_losing_a_row() {
         }
     }
 
+    // Durations got their seconds (migration 2026_12_19_09_00): 30 minutes is 1,800 s.
+    let seconds: Vec<Option<i32>> = client
+        .query("SELECT duration_seconds FROM exercise_diary", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(seconds, vec![Some(1800)]);
+
     // Upgraded rows are now under RLS and still reachable by their owners.
     let database = db.database().await;
     let mut tx = database.as_user(ann).await.unwrap();

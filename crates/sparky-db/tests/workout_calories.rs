@@ -1,7 +1,8 @@
 //! Workout calorie estimates kept by the database (migration 2026_12_03_20_00): made when an
 //! entry is written and made again when the owner's weights change, whoever writes, also with
 //! an owner role that FORCE RLS filters (neither superuser nor BYPASSRLS); and the estimate
-//! function is not a way for the request role to read someone's weight.
+//! function is not a way for the request role to read someone's weight. Durations to the
+//! second (migration 2026_12_19_09_00) beside the seed's rounded minutes.
 
 use sparky_db::{Database, DbError, MigrationSource, Migrator};
 use sparky_testkit::TestDb;
@@ -182,7 +183,7 @@ async fn the_estimate_functions_are_not_the_request_roles() {
     )
     .await;
     for sql in [
-        "SELECT public.workout_calories_estimate($1, current_date, 1, 60)",
+        "SELECT public.workout_calories_estimate_seconds($1, current_date, 1, 3600)",
         "SELECT public.workout_body_weight_kg($1, current_date)",
         "SELECT public.workout_calories_refresh(ARRAY[$1::uuid], ARRAY[current_date])",
     ] {
@@ -291,4 +292,114 @@ async fn a_user_with_weights_and_workouts_can_be_deleted() {
         .unwrap()
         .get(0);
     assert_eq!(left, 0);
+}
+
+/// The seconds and the seed's minutes agree whichever a writer gives, and the estimate uses
+/// the seconds.
+#[tokio::test]
+async fn durations_keep_their_seconds_and_the_minutes_follow() {
+    let test_db = TestDb::new().await;
+    let db = test_db.database().await;
+    let ann = register(&db, "ann@example.com").await;
+    exec(
+        &db,
+        ann,
+        "INSERT INTO measurements (user_id, type, value, unit, measured_at, entry_date)
+         VALUES ($1, 'weight', 72, 'kg', '2026-06-01 07:00+00', '2026-06-01')",
+        &[&ann],
+    )
+    .await;
+    let tx = db.as_user(ann).await.unwrap();
+    let ex: Uuid = tx
+        .query_and_commit(
+            "INSERT INTO exercises (name, met_value, user_id) VALUES ('Ten', 10, auth.uid()) RETURNING id",
+            &[],
+        )
+        .await
+        .unwrap()[0]
+        .get(0);
+    let row = |sql: &'static str| {
+        let db = &db;
+        async move {
+            let r = db
+                .as_user(ann)
+                .await
+                .unwrap()
+                .query_and_commit(sql, &[&ann, &ex])
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+            let r = &r[0];
+            (
+                r.get::<_, Option<i32>>(0),
+                r.get::<_, Option<i32>>(1),
+                r.get::<_, Option<String>>(2),
+            )
+        }
+    };
+    // A seed-style insert: minutes only.
+    let seed = row(
+        "INSERT INTO exercise_diary (user_id, exercise_id, duration_minutes, performed_at, entry_date)
+         VALUES ($1, $2, 30, '2026-06-10 12:00+00', '2026-06-10')
+         RETURNING duration_minutes, duration_seconds, calories_burned::text",
+    )
+    .await;
+    // 10 MET × 72 kg × 0.5 h.
+    assert_eq!(seed, (Some(30), Some(1800), Some("360.00".into())));
+    // Seconds: 25:34 is 26 minutes rounded, and 10 × 72 × 1534 / 3600 = 306.8 kcal.
+    let exact = row(
+        "INSERT INTO exercise_diary (user_id, exercise_id, duration_seconds, performed_at, entry_date)
+         VALUES ($1, $2, 1534, '2026-06-11 12:00+00', '2026-06-11')
+         RETURNING duration_minutes, duration_seconds, calories_burned::text",
+    )
+    .await;
+    assert_eq!(exact, (Some(26), Some(1534), Some("306.80".into())));
+    // Both given: the seconds win.
+    let both = row(
+        "INSERT INTO exercise_diary (user_id, exercise_id, duration_minutes, duration_seconds, performed_at, entry_date)
+         VALUES ($1, $2, 99, 45, '2026-06-12 12:00+00', '2026-06-12')
+         RETURNING duration_minutes, duration_seconds, calories_burned::text",
+    )
+    .await;
+    assert_eq!(both, (Some(1), Some(45), Some("9.00".into())));
+    // Updating the minutes alone (a seed-style writer) sets the seconds, and the estimate.
+    let minutes_changed = row(
+        "UPDATE exercise_diary SET duration_minutes = 20
+         WHERE user_id = $1 AND exercise_id = $2 AND entry_date = '2026-06-11'
+         RETURNING duration_minutes, duration_seconds, calories_burned::text",
+    )
+    .await;
+    assert_eq!(minutes_changed, (Some(20), Some(1200), Some("240.00".into())));
+    // Updating the seconds alone sets the minutes: 29 s is 0 minutes, and still 5.8 kcal.
+    let seconds_changed = row(
+        "UPDATE exercise_diary SET duration_seconds = 29
+         WHERE user_id = $1 AND exercise_id = $2 AND entry_date = '2026-06-11'
+         RETURNING duration_minutes, duration_seconds, calories_burned::text",
+    )
+    .await;
+    assert_eq!(seconds_changed, (Some(0), Some(29), Some("5.80".into())));
+    // Clearing either clears both.
+    let cleared = row(
+        "UPDATE exercise_diary SET duration_minutes = NULL
+         WHERE user_id = $1 AND exercise_id = $2 AND entry_date = '2026-06-10'
+         RETURNING duration_minutes, duration_seconds, calories_burned::text",
+    )
+    .await;
+    assert_eq!(cleared, (None, None, None));
+    let without = row(
+        "INSERT INTO exercise_diary (user_id, exercise_id, calories_burned, performed_at, entry_date)
+         VALUES ($1, $2, 100, '2026-06-13 12:00+00', '2026-06-13')
+         RETURNING duration_minutes, duration_seconds, calories_burned::text",
+    )
+    .await;
+    assert_eq!(without, (None, None, Some("100.00".into())));
+    // A negative duration is refused by the column's check.
+    let mut tx = db.as_user(ann).await.unwrap();
+    let refused = tx
+        .query(
+            "INSERT INTO exercise_diary (user_id, exercise_id, duration_seconds, performed_at, entry_date)
+             VALUES ($1, $2, -1, now(), current_date)",
+            &[&ann, &ex],
+        )
+        .await;
+    assert_eq!(refused.err().and_then(|e| e.code().map(str::to_string)).as_deref(), Some("23514"));
 }

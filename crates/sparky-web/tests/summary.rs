@@ -1108,7 +1108,7 @@ async fn concurrent_weights_water_and_workouts_keep_totals_and_estimates() {
         .query_one(
             "SELECT count(*) FROM exercise_diary d
              WHERE d.calories_source = 'met' AND d.calories_burned IS DISTINCT FROM
-                   public.workout_calories_estimate(d.user_id, d.entry_date, d.met_value, d.duration_minutes)",
+                   public.workout_calories_estimate_seconds(d.user_id, d.entry_date, d.met_value, d.duration_seconds)",
             &[],
         )
         .await

@@ -33,7 +33,7 @@ use sparky_core::{Amount, Date, Timestamp};
 
 use super::{
     clean_source, fail, measurement_body, measurement_key, workout_kcal, workout_key,
-    workout_minutes, Batch, DefaultUnit, Draft, DraftBody, Incoming, Planned, RecordOutcome,
+    workout_seconds, Batch, DefaultUnit, Draft, DraftBody, Incoming, Planned, RecordOutcome,
     Settings, MAX_NAME, MAX_RECORDS, MAX_SOURCE_ID, MAX_TYPE, MAX_UNIT,
 };
 use crate::error::{AppError, AppResult};
@@ -285,7 +285,7 @@ fn plan_record(o: &Map<String, Value>, settings: Settings) -> Planned {
                     _ => None,
                 },
             };
-            let minutes = workout_minutes(seconds.map(|s| s / Decimal::from(60)))?;
+            let seconds = workout_seconds(seconds.map(|s| s / Decimal::from(60)))?;
             // The app sends 0 when the platform knows no calories or distance.
             let kcal = workout_kcal(number(o, "caloriesBurned")?.filter(|c| !c.is_zero()))?;
             let km = super::bounded(
@@ -295,7 +295,7 @@ fn plan_record(o: &Map<String, Value>, settings: Settings) -> Planned {
                 "km",
             )?
             .map(|d| sparky_core::units::round_dp(d, 6));
-            super::input::workout_speed(minutes, km)?;
+            super::input::workout_speed(seconds, km)?;
             let source_id = text(o, "source_id")?;
             if source_id.is_some_and(|s| s.chars().count() > MAX_SOURCE_ID) {
                 return Err(fail(format!(
@@ -309,7 +309,7 @@ fn plan_record(o: &Map<String, Value>, settings: Settings) -> Planned {
                 at,
                 body: DraftBody::Workout {
                     name,
-                    minutes,
+                    seconds,
                     km,
                     kcal,
                 },
@@ -485,12 +485,12 @@ mod tests {
         match d.body {
             DraftBody::Workout {
                 name,
-                minutes,
+                seconds,
                 km,
                 kcal,
             } => {
                 assert_eq!(name, "Running");
-                assert_eq!(minutes, Some(30));
+                assert_eq!(seconds, Some(30));
                 assert_eq!(km, Some(num("5.2")));
                 assert_eq!(kcal, None, "0 kcal means unknown");
             }

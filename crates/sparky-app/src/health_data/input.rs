@@ -47,7 +47,7 @@ pub struct HealthRecordInput {
     /// Workouts: the activity, e.g. `Running`; matched to the exercise catalog when it can be.
     #[schema(max_length = 100)]
     pub name: Option<String>,
-    /// Workouts: minutes, 0 to 10080.
+    /// Workouts: minutes, 0 to 10080; fractions are kept to the second (25.5 is 25:30).
     #[schema(value_type = Option<f64>)]
     pub duration_minutes: Option<Amount>,
     /// Workouts: distance in `distance_unit`, 0 to 100000.
@@ -186,25 +186,25 @@ pub(super) fn bounded(
     }
 }
 
-/// A workout's distance over its minutes within what anyone goes
+/// A workout's distance over its duration within what anyone goes
 /// (`sparky_core::exercise::plausible_speed`).
 pub(crate) fn workout_speed(
-    minutes: Option<i32>,
+    seconds: Option<i32>,
     km: Option<Decimal>,
 ) -> Result<(), RecordOutcome> {
     use sparky_core::exercise::{plausible_speed, MAX_AVERAGE_SPEED_KMH};
     // Files and phones write 0 for a duration they did not record: no speed to judge then.
-    if plausible_speed(minutes.filter(|m| *m > 0), km) {
+    if plausible_speed(seconds.filter(|s| *s > 0), km) {
         Ok(())
     } else {
         Err(fail(format!(
-            "the distance over the minutes is faster than {MAX_AVERAGE_SPEED_KMH} km an hour on average"
+            "the distance over the duration is faster than {MAX_AVERAGE_SPEED_KMH} km an hour on average"
         )))
     }
 }
 
-/// Whole minutes of a workout (0 to a week).
-pub(crate) fn workout_minutes(minutes: Option<Decimal>) -> Result<Option<i32>, RecordOutcome> {
+/// A workout's minutes (0 to a week, fractions kept) in whole seconds.
+pub(crate) fn workout_seconds(minutes: Option<Decimal>) -> Result<Option<i32>, RecordOutcome> {
     let m = bounded(
         "duration_minutes",
         minutes,
@@ -213,7 +213,7 @@ pub(crate) fn workout_minutes(minutes: Option<Decimal>) -> Result<Option<i32>, R
     )?;
     Ok(m.map(|m| {
         use rust_decimal::prelude::ToPrimitive;
-        round_dp(m, 0).to_i32().unwrap_or(0)
+        round_dp(m * Decimal::from(60), 0).to_i32().unwrap_or(0)
     }))
 }
 

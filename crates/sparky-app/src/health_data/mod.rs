@@ -56,7 +56,7 @@ use write::{resolve_types, settings, write_measurements, write_workouts};
 use crate::error::AppResult;
 use crate::workouts::MAX_WORKOUTS_PER_DAY;
 
-pub(crate) use input::{workout_kcal, workout_minutes, workout_speed};
+pub(crate) use input::{workout_kcal, workout_seconds, workout_speed};
 pub use input::{Batch, HealthRecordInput};
 pub(crate) use write::match_exercises;
 
@@ -255,7 +255,7 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
             }
             DraftBody::Workout {
                 name,
-                minutes,
+                seconds,
                 km,
                 kcal,
             } => {
@@ -263,7 +263,7 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
                 Write::Workout {
                     exercise_id: hit.map(|h| h.0),
                     name: hit.map(|h| h.1.clone()).unwrap_or_else(|| name.clone()),
-                    minutes,
+                    seconds,
                     km,
                     kcal,
                     day: d.day,
@@ -286,7 +286,7 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
                 opt(&at.map(instant_key))
             ),
             Write::Workout {
-                minutes,
+                seconds,
                 km,
                 kcal,
                 day,
@@ -295,7 +295,13 @@ pub async fn push(tx: &mut UserTx, batch: Batch) -> AppResult<PushOutcome> {
                 ..
             } => format!(
                 "w|{note}|{}|{}|{}|{day}|{}",
-                opt(minutes),
+                // Whole minutes as they were before durations had seconds, so that pushing the
+                // same workout again still finds it unchanged.
+                opt(&seconds.map(|s| if s % 60 == 0 {
+                    (s / 60).to_string()
+                } else {
+                    format!("{s}s")
+                })),
                 opt(&km.map(|k| k.normalize())),
                 opt(&kcal.map(|k| k.normalize())),
                 opt(&at.map(instant_key))

@@ -9,7 +9,7 @@ use sparky_core::{Amount, DistanceUnit, Timestamp, UnitsSystem};
 use uuid::Uuid;
 
 use super::input::{
-    bounded, clean_source, workout_kcal, workout_minutes, HealthRecordInput, PushedDistanceUnit,
+    bounded, clean_source, workout_kcal, workout_seconds, HealthRecordInput, PushedDistanceUnit,
 };
 use super::{RecordOutcome, DEFAULT_SOURCE, VALUE_SCALE};
 
@@ -52,7 +52,7 @@ pub(crate) enum DraftBody {
     Workout {
         /// As sent.
         name: String,
-        minutes: Option<i32>,
+        seconds: Option<i32>,
         km: Option<Decimal>,
         kcal: Option<Decimal>,
     },
@@ -177,7 +177,7 @@ pub(super) fn plan_native(r: &HealthRecordInput, settings: Settings) -> Planned 
                 .filter(|n| !n.is_empty())
                 .ok_or_else(|| fail("a workout needs a name, e.g. Running"))?
                 .to_string();
-            let minutes = workout_minutes(r.duration_minutes.map(Amount::decimal))?;
+            let seconds = workout_seconds(r.duration_minutes.map(Amount::decimal))?;
             let distance_unit = r
                 .distance_unit
                 .unwrap_or(PushedDistanceUnit::Shown(DistanceUnit::of(settings.units)));
@@ -189,7 +189,7 @@ pub(super) fn plan_native(r: &HealthRecordInput, settings: Settings) -> Planned 
                 "km",
             )?
             .map(|d| round_dp(d, VALUE_SCALE));
-            super::input::workout_speed(minutes, km)?;
+            super::input::workout_speed(seconds, km)?;
             let kcal = workout_kcal(r.calories.map(Amount::decimal))?;
             Ok(Draft {
                 key: workout_key(None, day, at, &name),
@@ -198,7 +198,7 @@ pub(super) fn plan_native(r: &HealthRecordInput, settings: Settings) -> Planned 
                 at,
                 body: DraftBody::Workout {
                     name,
-                    minutes,
+                    seconds,
                     km,
                     kcal,
                 },
@@ -253,7 +253,7 @@ pub(super) enum Write {
     Workout {
         exercise_id: Option<Uuid>,
         name: String,
-        minutes: Option<i32>,
+        seconds: Option<i32>,
         km: Option<Decimal>,
         kcal: Option<Decimal>,
         day: NaiveDate,
@@ -395,9 +395,9 @@ mod tests {
         assert_eq!(d.key, "2026-06-01T06:00:00Z");
         match d.body {
             DraftBody::Workout {
-                minutes, km, kcal, ..
+                seconds, km, kcal, ..
             } => {
-                assert_eq!(minutes, Some(30));
+                assert_eq!(seconds, Some(30));
                 assert_eq!(km, Some(num("5")));
                 assert_eq!(kcal, Some(num("300")));
             }

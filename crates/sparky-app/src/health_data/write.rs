@@ -273,7 +273,7 @@ pub(super) async fn write_workouts(
         ids: Vec<Uuid>,
         exercise_ids: Vec<Option<Uuid>>,
         names: Vec<&'a str>,
-        minutes: Vec<Option<i32>>,
+        seconds: Vec<Option<i32>>,
         km: Vec<Option<Decimal>>,
         kcal: Vec<Option<Decimal>>,
         ats: Vec<Option<DateTime<Utc>>>,
@@ -286,7 +286,7 @@ pub(super) async fn write_workouts(
             if let Write::Workout {
                 exercise_id,
                 name,
-                minutes,
+                seconds,
                 km,
                 kcal,
                 day,
@@ -297,7 +297,7 @@ pub(super) async fn write_workouts(
                 c.ids.push(*id);
                 c.exercise_ids.push(*exercise_id);
                 c.names.push(name);
-                c.minutes.push(*minutes);
+                c.seconds.push(*seconds);
                 c.km.push(*km);
                 c.kcal.push(*kcal);
                 c.ats.push(*at);
@@ -309,15 +309,15 @@ pub(super) async fn write_workouts(
     }
     const INPUT: &str = "unnest($1::uuid[], $2::uuid[], $3::text[], $4::int4[], $5::numeric[],
                                 $6::numeric[], $7::timestamptz[], $8::date[], $9::text[])
-                         AS w(id, exercise_id, name, minutes, km, kcal, at, day, note)";
+                         AS w(id, exercise_id, name, seconds, km, kcal, at, day, note)";
     let new = cols(inserts);
     if !new.ids.is_empty() {
         tx.execute(
             &format!(
                 "INSERT INTO exercise_diary (id, user_id, exercise_id, exercise_name, met_value,
-                     duration_minutes, distance_km, distance, notes, performed_at, entry_date,
+                     duration_seconds, distance_km, distance, notes, performed_at, entry_date,
                      calories_burned, calories_source)
-                 SELECT w.id, auth.uid(), w.exercise_id, w.name, e.met_value, w.minutes, w.km,
+                 SELECT w.id, auth.uid(), w.exercise_id, w.name, e.met_value, w.seconds, w.km,
                         round(w.km, 2), w.note,
                         coalesce(w.at, (w.day + time '12:00') AT TIME ZONE $10), w.day, w.kcal,
                         CASE WHEN w.kcal IS NULL THEN NULL ELSE 'user' END
@@ -327,7 +327,7 @@ pub(super) async fn write_workouts(
                 &new.ids,
                 &new.exercise_ids,
                 &new.names,
-                &new.minutes,
+                &new.seconds,
                 &new.km,
                 &new.kcal,
                 &new.ats,
@@ -343,7 +343,7 @@ pub(super) async fn write_workouts(
         tx.execute(
             &format!(
                 "UPDATE exercise_diary AS d SET exercise_id = w.exercise_id, exercise_name = w.name,
-                     met_value = w.met, duration_minutes = w.minutes, distance_km = w.km,
+                     met_value = w.met, duration_seconds = w.seconds, distance_km = w.km,
                      distance = round(w.km, 2), notes = w.note,
                      performed_at = coalesce(w.at, (w.day + time '12:00') AT TIME ZONE $10),
                      entry_date = w.day, calories_burned = w.kcal,
@@ -356,7 +356,7 @@ pub(super) async fn write_workouts(
                 &changed.ids,
                 &changed.exercise_ids,
                 &changed.names,
-                &changed.minutes,
+                &changed.seconds,
                 &changed.km,
                 &changed.kcal,
                 &changed.ats,

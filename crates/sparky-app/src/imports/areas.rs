@@ -327,7 +327,7 @@ pub(super) async fn workouts(
             if name.is_empty() {
                 return Err("the workout has no name".into());
             }
-            let minutes = crate::health_data::workout_minutes(r.minutes).map_err(outcome_text)?;
+            let seconds = crate::health_data::workout_seconds(r.minutes).map_err(outcome_text)?;
             let kcal = crate::health_data::workout_kcal(r.kcal).map_err(outcome_text)?;
             let km = r.km.or(r
                 .unitless_distance
@@ -336,13 +336,13 @@ pub(super) async fn workouts(
             {
                 return Err("the distance must be 0 to 100,000 km".into());
             }
-            crate::health_data::workout_speed(minutes, km).map_err(outcome_text)?;
+            crate::health_data::workout_speed(seconds, km).map_err(outcome_text)?;
             let hit = exercises.get(&r.name);
             Ok(Worked {
                 exercise_id: hit.map(|h| h.0),
                 name: hit.map(|h| h.1.clone()).unwrap_or_else(|| name.clone()),
                 note: workout_note(&name, unit_name(source), &r.notes),
-                minutes,
+                seconds,
                 km: km.map(|k| sparky_core::units::round_dp(k, VALUE_SCALE)),
                 kcal,
                 date: r.date,

@@ -70,7 +70,7 @@ pub(super) struct Worked {
     pub(super) exercise_id: Option<Uuid>,
     pub(super) name: String,
     pub(super) note: String,
-    pub(super) minutes: Option<i32>,
+    pub(super) seconds: Option<i32>,
     pub(super) km: Option<Decimal>,
     pub(super) kcal: Option<Decimal>,
     pub(super) date: NaiveDate,

@@ -236,7 +236,7 @@ pub(super) async fn insert_workouts(
     let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
     let exercise_ids: Vec<Option<Uuid>> = rows.iter().map(|r| r.2.exercise_id).collect();
     let names: Vec<&str> = rows.iter().map(|r| r.2.name.as_str()).collect();
-    let minutes: Vec<Option<i32>> = rows.iter().map(|r| r.2.minutes).collect();
+    let seconds: Vec<Option<i32>> = rows.iter().map(|r| r.2.seconds).collect();
     let km: Vec<Option<Decimal>> = rows.iter().map(|r| r.2.km).collect();
     let kcal: Vec<Option<Decimal>> = rows.iter().map(|r| r.2.kcal).collect();
     let ats: Vec<Option<DateTime<Utc>>> = rows.iter().map(|r| r.2.at).collect();
@@ -248,22 +248,22 @@ pub(super) async fn insert_workouts(
     let heaviest: Vec<Option<Decimal>> = summaries.iter().map(|s| s.2).collect();
     tx.execute(
         "INSERT INTO exercise_diary (id, user_id, exercise_id, exercise_name, met_value,
-             duration_minutes, distance_km, distance, notes, performed_at, entry_date,
+             duration_seconds, distance_km, distance, notes, performed_at, entry_date,
              calories_burned, calories_source, sets, reps, weight)
-         SELECT w.id, auth.uid(), w.exercise_id, w.name, e.met_value, w.minutes, w.km,
+         SELECT w.id, auth.uid(), w.exercise_id, w.name, e.met_value, w.seconds, w.km,
                 round(w.km, 2), w.note,
                 coalesce(w.at, (w.day + time '12:00') AT TIME ZONE $10), w.day, w.kcal,
                 CASE WHEN w.kcal IS NULL THEN NULL ELSE 'user' END, w.sets, w.reps, w.weight
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int4[], $5::numeric[],
                      $6::numeric[], $7::timestamptz[], $8::date[], $9::text[], $11::int4[],
                      $12::int4[], $13::numeric[])
-              AS w(id, exercise_id, name, minutes, km, kcal, at, day, note, sets, reps, weight)
+              AS w(id, exercise_id, name, seconds, km, kcal, at, day, note, sets, reps, weight)
          LEFT JOIN exercises e ON e.id = w.exercise_id",
         &[
             &ids,
             &exercise_ids,
             &names,
-            &minutes,
+            &seconds,
             &km,
             &kcal,
             &ats,

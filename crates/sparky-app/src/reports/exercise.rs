@@ -25,8 +25,10 @@ pub struct ExerciseDay {
     /// `sessions_without_calories` is not 0); null when none has one.
     #[schema(value_type = Option<f64>)]
     pub calories_burned: Option<Amount>,
-    /// Minutes of the sessions that have a duration; null when none has one.
+    /// Minutes of the sessions that have a duration (`duration_seconds` rounded); null when
+    /// none has one.
     pub duration_minutes: Option<i64>,
+    pub duration_seconds: Option<i64>,
     /// Sessions that day without a calorie estimate (no weight logged, no MET value).
     pub sessions_without_calories: i64,
 }
@@ -49,7 +51,9 @@ pub struct ExerciseWeek {
     pub sessions: i64,
     #[schema(value_type = f64)]
     pub calories_burned: Amount,
+    /// `duration_seconds` rounded to the minute.
     pub duration_minutes: i64,
+    pub duration_seconds: i64,
     /// Largest first.
     pub volume: Vec<MuscleVolume>,
 }
@@ -78,8 +82,10 @@ pub struct RecordEvent {
     /// The session's distance in km or mi (distance and pace records).
     #[schema(value_type = Option<f64>)]
     pub distance: Option<Amount>,
-    /// The session's minutes (distance and pace records, when known).
+    /// The session's minutes (distance and pace records, when known), rounded.
     pub duration_minutes: Option<i32>,
+    /// The session's duration to the second.
+    pub duration_seconds: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -93,7 +99,9 @@ pub struct ExerciseReport {
     pub active_days: i64,
     #[schema(value_type = f64)]
     pub calories_burned: Amount,
+    /// `duration_seconds` rounded to the minute.
     pub duration_minutes: i64,
+    pub duration_seconds: i64,
     /// Sessions without a calorie estimate: `calories_burned` counts the others only.
     pub sessions_without_calories: i64,
     /// Total volume per muscle group over the range, largest first.
@@ -108,13 +116,18 @@ pub struct ExerciseReport {
     pub records: Vec<RecordEvent>,
 }
 
+/// Seconds as whole minutes, half a minute up (like each entry's `duration_minutes`).
+fn rounded_minutes(seconds: i64) -> i64 {
+    (seconds.max(0) + 30) / 60
+}
+
 const EXERCISE_SQL_TAIL: &str = "
-     e AS (SELECT d.id, d.entry_date, d.exercise_id, d.calories_burned, d.duration_minutes
+     e AS (SELECT d.id, d.entry_date, d.exercise_id, d.calories_burned, d.duration_seconds
            FROM exercise_diary d
            WHERE d.user_id = (SELECT id FROM who)
              AND d.entry_date BETWEEN (SELECT f FROM b) AND (SELECT t FROM b)),
      per_day AS (SELECT entry_date, count(*) AS n, sum(calories_burned) AS kcal,
-                        sum(duration_minutes)::numeric AS mins,
+                        sum(duration_seconds)::numeric AS secs,
                         count(*) FILTER (WHERE calories_burned IS NULL) AS no_kcal
                  FROM e GROUP BY entry_date),
      hist AS (SELECT d.entry_date, coalesce(d.exercise_id::text, 'name:' || d.exercise_name) AS ex_key,
@@ -146,9 +159,9 @@ const EXERCISE_SQL_TAIL: &str = "
      -- Distance and pace records, as the Exercise page finds them (a pace faster than
      -- 100 km/h, 0.6 min/km, is no record).
      card AS (SELECT d.entry_date, coalesce(d.exercise_id::text, 'name:' || d.exercise_name) AS ex_key,
-                     d.exercise_id, d.exercise_name, d.distance_km, d.duration_minutes,
-                     CASE WHEN d.duration_minutes > 0
-                          THEN d.duration_minutes / d.distance_km END AS pace
+                     d.exercise_id, d.exercise_name, d.distance_km, d.duration_seconds,
+                     CASE WHEN d.duration_seconds > 0
+                          THEN d.duration_seconds / 60.0 / d.distance_km END AS pace
               FROM exercise_diary d
               WHERE d.user_id = (SELECT id FROM who) AND d.entry_date <= (SELECT t FROM b)
                 AND d.distance_km > 0),
@@ -167,7 +180,7 @@ const EXERCISE_SQL_TAIL: &str = "
             NULL::bigint AS n, (SELECT isodow FROM ws)::integer AS reps
      FROM b
      UNION ALL
-     SELECT 'd', entry_date, NULL, NULL, NULL, kcal, mins, n, no_kcal::integer FROM per_day
+     SELECT 'd', entry_date, NULL, NULL, NULL, kcal, secs, n, no_kcal::integer FROM per_day
      UNION ALL
      SELECT 'v', wk, NULL, NULL, mg, v, NULL, NULL, NULL FROM vol
      UNION ALL
@@ -177,10 +190,10 @@ const EXERCISE_SQL_TAIL: &str = "
      SELECT 'w', entry_date, NULL, exercise_id, exercise_name, weight_kg, weight_kg, NULL, reps FROM pr2
      WHERE entry_date >= (SELECT f FROM b) AND (prev IS NULL OR weight_kg > prev)
      UNION ALL
-     SELECT 'l', entry_date, NULL, exercise_id, exercise_name, distance_km, NULL, NULL, duration_minutes
+     SELECT 'l', entry_date, NULL, exercise_id, exercise_name, distance_km, NULL, NULL, duration_seconds
      FROM pr3 WHERE entry_date >= (SELECT f FROM b) AND (prev IS NULL OR distance_km > prev)
      UNION ALL
-     SELECT 'p', entry_date, NULL, exercise_id, exercise_name, pace, distance_km, NULL, duration_minutes
+     SELECT 'p', entry_date, NULL, exercise_id, exercise_name, pace, distance_km, NULL, duration_seconds
      FROM pr4 WHERE entry_date >= (SELECT f FROM b) AND (prev IS NULL OR pace < prev)";
 
 /// The exercise report (one statement).
@@ -219,6 +232,7 @@ pub async fn exercise(
             sessions: 0,
             calories_burned: Amount::ZERO,
             duration_minutes: 0,
+            duration_seconds: 0,
             volume: Vec::new(),
         });
         week += Duration::days(7);
@@ -238,22 +252,24 @@ pub async fn exercise(
             "d" => {
                 // Unknown stays unknown (null), not 0; sums are of the sessions that know.
                 let kcal = a;
-                let mins = r
+                let secs = r
                     .get::<_, Option<Decimal>>("c")
-                    .map(|m| i64::try_from(m.trunc()).unwrap_or(0));
+                    .map(|s| i64::try_from(s.trunc()).unwrap_or(0));
                 let n: i64 = r.get("n");
                 let without: i32 = r.get::<_, Option<i32>>("reps").unwrap_or(0);
                 if let Some(i) = week_of(&weeks, day) {
                     let w = &mut weeks[i];
                     w.sessions += n;
                     w.calories_burned = Amount(w.calories_burned.0 + kcal.unwrap_or_default());
-                    w.duration_minutes += mins.unwrap_or(0);
+                    w.duration_seconds += secs.unwrap_or(0);
+                    w.duration_minutes = rounded_minutes(w.duration_seconds);
                 }
                 out_days.push(ExerciseDay {
                     date: day,
                     sessions: n,
                     calories_burned: kcal.map(|k| amount(k, 2)),
-                    duration_minutes: mins,
+                    duration_minutes: secs.map(rounded_minutes),
+                    duration_seconds: secs,
                     sessions_without_calories: i64::from(without),
                 });
             }
@@ -281,6 +297,7 @@ pub async fn exercise(
                     reps: Some(r.get::<_, Option<i32>>("reps").unwrap_or(0)),
                     distance: None,
                     duration_minutes: None,
+                    duration_seconds: None,
                 });
             }
             "l" => {
@@ -295,7 +312,10 @@ pub async fn exercise(
                     weight: None,
                     reps: None,
                     distance: Some(amount(du.show(km), 2)),
-                    duration_minutes: r.get("reps"),
+                    duration_minutes: r
+                        .get::<_, Option<i32>>("reps")
+                        .map(sparky_core::exercise::rounded_minutes),
+                    duration_seconds: r.get("reps"),
                 });
             }
             "p" => {
@@ -310,7 +330,10 @@ pub async fn exercise(
                     weight: None,
                     reps: None,
                     distance: Some(amount(du.show(km), 2)),
-                    duration_minutes: r.get("reps"),
+                    duration_minutes: r
+                        .get::<_, Option<i32>>("reps")
+                        .map(sparky_core::exercise::rounded_minutes),
+                    duration_seconds: r.get("reps"),
                 });
             }
             _ => {}
@@ -339,6 +362,7 @@ pub async fn exercise(
     records.sort_by(|a, b| {
         (a.date, &a.exercise_name, a.kind).cmp(&(b.date, &b.exercise_name, b.kind))
     });
+    let total_seconds: i64 = out_days.iter().filter_map(|d| d.duration_seconds).sum();
     Ok(ExerciseReport {
         user_id,
         from,
@@ -353,7 +377,8 @@ pub async fn exercise(
                 .sum(),
             2,
         ),
-        duration_minutes: out_days.iter().filter_map(|d| d.duration_minutes).sum(),
+        duration_minutes: rounded_minutes(total_seconds),
+        duration_seconds: total_seconds,
         sessions_without_calories: out_days.iter().map(|d| d.sessions_without_calories).sum(),
         volume: sorted(&totals),
         days: out_days,

@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
+use sparky_core::exercise::{rounded_minutes, MAX_DURATION_SECONDS};
 use sparky_core::units::round_dp;
 use sparky_core::{Amount, Date, DistanceUnit, Timestamp, UnitsSystem, WeightUnit};
 use utoipa::ToSchema;
@@ -44,11 +45,15 @@ pub struct LogWorkoutInput {
     pub performed_at: Option<Timestamp>,
     /// The diary day in the diary owner's timezone. Default: from `performed_at`, else today.
     pub date: Option<Date>,
-    /// Whole minutes, 0 to 10080.
+    /// Whole minutes, 0 to 10080. Or give `duration_seconds`; with both, the minutes must be
+    /// the seconds rounded to the minute.
     #[schema(minimum = 0, maximum = 10080)]
     pub duration_minutes: Option<i32>,
-    /// 0 to 100000, in `distance_unit`; with `duration_minutes` above 0, at most 100 km an
-    /// hour on average (faster is a typo, refused with 422 on `distance`).
+    /// Seconds, 0 to 604800 (a week): the duration to the second (a 25:34 run is 1534).
+    #[schema(minimum = 0, maximum = 604800)]
+    pub duration_seconds: Option<i32>,
+    /// 0 to 100000, in `distance_unit`; with a duration above 0, at most 100 km an hour on
+    /// average (faster is a typo, refused with 422 on `distance`).
     #[schema(value_type = Option<f64>, minimum = 0, maximum = 100000)]
     pub distance: Option<Amount>,
     /// km or mi, any letter case (default: the diary owner's units).
@@ -76,9 +81,13 @@ pub struct UpdateWorkoutInput {
     pub performed_at: Option<Timestamp>,
     /// Move the entry to another day (keeps its time of day).
     pub date: Option<Date>,
+    /// Whole minutes; or give `duration_seconds` (both: they must agree, see logging).
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i32>, minimum = 0, maximum = 10080)]
     pub duration_minutes: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 604800)]
+    pub duration_seconds: Option<Option<i32>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<f64>, minimum = 0, maximum = 100000)]
     pub distance: Option<Option<Amount>>,
@@ -123,7 +132,7 @@ pub struct LogWorkout {
     pub exercise_id: Uuid,
     pub performed_at: Option<DateTime<Utc>>,
     pub date: Option<NaiveDate>,
-    pub duration_minutes: Option<i32>,
+    pub duration_seconds: Option<i32>,
     pub distance: Option<DistanceCommand>,
     pub sets: Vec<SetCommand>,
     pub calories_burned: Option<Decimal>,
@@ -135,7 +144,7 @@ pub struct LogWorkout {
 pub struct UpdateWorkout {
     pub performed_at: Option<DateTime<Utc>>,
     pub date: Option<NaiveDate>,
-    pub duration_minutes: Option<Option<i32>>,
+    pub duration_seconds: Option<Option<i32>>,
     pub distance: Option<Option<DistanceCommand>>,
     pub sets: Option<Vec<SetCommand>>,
     pub calories_burned: Option<Option<Decimal>>,
@@ -167,13 +176,52 @@ fn parse_sets(v: &mut Validation, sets: &[SetInput]) -> Vec<SetCommand> {
     out
 }
 
-fn parse_duration(v: &mut Validation, d: Option<i32>) -> Option<i32> {
+/// The duration in seconds, from `duration_seconds` or `duration_minutes` (both: they must
+/// agree, which a client sending back what it read does).
+fn parse_duration(v: &mut Validation, minutes: Option<i32>, seconds: Option<i32>) -> Option<i32> {
+    let minutes_ok = minutes.is_none_or(|m| (0..=MAX_DURATION_MINUTES).contains(&m));
     v.check(
-        d.is_none_or(|d| (0..=MAX_DURATION_MINUTES).contains(&d)),
+        minutes_ok,
         "duration_minutes",
         "must be whole minutes between 0 and 10080",
     );
-    d
+    let seconds_ok = seconds.is_none_or(|s| (0..=MAX_DURATION_SECONDS).contains(&s));
+    v.check(
+        seconds_ok,
+        "duration_seconds",
+        "must be whole seconds between 0 and 604800",
+    );
+    if let (Some(m), Some(s), true, true) = (minutes, seconds, minutes_ok, seconds_ok) {
+        v.check(
+            rounded_minutes(s) == m,
+            "duration_minutes",
+            &format!(
+                "disagrees with duration_seconds ({s} s is {} min): send one of them",
+                rounded_minutes(s)
+            ),
+        );
+    }
+    seconds.or(minutes.map(|m| m * 60))
+}
+
+/// An update's duration: `None` keeps it, `Some(None)` clears it. Given both, one `null` and
+/// one number disagree.
+fn parse_duration_change(
+    v: &mut Validation,
+    minutes: Option<Option<i32>>,
+    seconds: Option<Option<i32>>,
+) -> Option<Option<i32>> {
+    match (minutes, seconds) {
+        (None, None) => None,
+        (Some(Some(_)), Some(None)) | (Some(None), Some(Some(_))) => {
+            v.add(
+                "duration_minutes",
+                "disagrees with duration_seconds (one is null): send one of them",
+            );
+            None
+        }
+        (m, s) => Some(parse_duration(v, m.flatten(), s.flatten())),
+    }
 }
 
 fn parse_distance(
@@ -217,14 +265,14 @@ fn parse_notes(v: &mut Validation, n: Option<&str>) -> Option<String> {
 impl LogWorkoutInput {
     pub fn parse(&self) -> AppResult<LogWorkout> {
         let mut v = Validation::new();
-        let duration_minutes = parse_duration(&mut v, self.duration_minutes);
+        let duration_seconds = parse_duration(&mut v, self.duration_minutes, self.duration_seconds);
         let distance = parse_distance(&mut v, self.distance, self.distance_unit);
         let sets = parse_sets(&mut v, &self.sets);
         let calories_burned = parse_calories(&mut v, self.calories_burned);
         let notes = parse_notes(&mut v, self.notes.as_deref());
         // Zeros alone say nothing was done (a 0-minute run was logged as a workout).
         v.check(
-            duration_minutes.is_some_and(|d| d > 0)
+            duration_seconds.is_some_and(|d| d > 0)
                 || distance.as_ref().is_some_and(|d| !d.value.is_zero())
                 || !self.sets.is_empty()
                 || calories_burned.is_some_and(|c| !c.is_zero()),
@@ -236,7 +284,7 @@ impl LogWorkoutInput {
             exercise_id: self.exercise_id,
             performed_at: self.performed_at.map(Timestamp::get),
             date: self.date.map(Date::get),
-            duration_minutes,
+            duration_seconds,
             distance,
             sets,
             calories_burned,
@@ -257,7 +305,11 @@ impl UpdateWorkoutInput {
         let out = UpdateWorkout {
             performed_at: self.performed_at.map(Timestamp::get),
             date: self.date.map(Date::get),
-            duration_minutes: self.duration_minutes.map(|d| parse_duration(&mut v, d)),
+            duration_seconds: parse_duration_change(
+                &mut v,
+                self.duration_minutes,
+                self.duration_seconds,
+            ),
             distance: self
                 .distance
                 .map(|d| parse_distance(&mut v, d, self.distance_unit)),

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sparky_core::exercise::{pace_min_per_km, plausible_speed, MAX_AVERAGE_SPEED_KMH};
+use sparky_core::exercise::{minutes_of, pace_min_per_km, plausible_speed, MAX_AVERAGE_SPEED_KMH};
 use sparky_core::units::round_dp;
 use sparky_core::{Amount, DistanceUnit, UnitsSystem, WeightUnit};
 use sparky_db::UserTx;
@@ -68,7 +68,10 @@ pub struct Workout {
     pub exercise_name: String,
     pub date: NaiveDate,
     pub performed_at: DateTime<Utc>,
+    /// `duration_seconds` rounded to the minute.
     pub duration_minutes: Option<i32>,
+    /// The duration to the second.
+    pub duration_seconds: Option<i32>,
     /// In `distance_unit` (the diary owner's units).
     #[schema(value_type = Option<f64>)]
     pub distance: Option<Amount>,
@@ -100,7 +103,9 @@ pub struct WorkoutDay {
     /// Sum of the entries' calories (entries without an estimate count as 0).
     #[schema(value_type = f64)]
     pub total_calories_burned: Amount,
+    /// `total_duration_seconds` rounded to the minute.
     pub total_duration_minutes: i64,
+    pub total_duration_seconds: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -119,19 +124,19 @@ pub struct WorkoutRange {
 // ---------------------------------------------------------------------------------------------
 
 const ENTRY_COLUMNS: &str = "d.id, d.user_id, d.exercise_id, d.exercise_name, d.entry_date, \
-     d.performed_at, d.created_at, d.duration_minutes, d.distance_km, d.calories_burned, \
+     d.performed_at, d.created_at, d.duration_minutes, d.duration_seconds, d.distance_km, d.calories_burned, \
      d.calories_source, d.met_value, d.notes";
 
 /// An entry without its sets (see [`attach_sets`]).
 fn workout_from_row(r: &Row, units: UnitsSystem) -> Workout {
-    let duration: Option<i32> = r.get("duration_minutes");
+    let duration: Option<i32> = r.get("duration_seconds");
     let distance_km: Option<Decimal> = r.get("distance_km");
     let calories: Option<Decimal> = r.get("calories_burned");
     let met: Option<Decimal> = r.get("met_value");
     let distance_unit = DistanceUnit::of(units);
     let pace = match (duration, distance_km) {
         (Some(d), Some(km)) => {
-            pace_min_per_km(Decimal::from(d), km).map(|p| Amount(distance_unit.show_pace(p)))
+            pace_min_per_km(minutes_of(d), km).map(|p| Amount(distance_unit.show_pace(p)))
         }
         _ => None,
     };
@@ -151,7 +156,8 @@ fn workout_from_row(r: &Row, units: UnitsSystem) -> Workout {
         exercise_name: r.get("exercise_name"),
         date: r.get("entry_date"),
         performed_at: r.get("performed_at"),
-        duration_minutes: duration,
+        duration_minutes: r.get("duration_minutes"),
+        duration_seconds: duration,
         distance: distance_km.map(|km| Amount(distance_unit.show(km))),
         distance_unit,
         pace,
@@ -312,7 +318,7 @@ fn too_fast() -> AppError {
         "distance",
         format!(
             "that is faster than {MAX_AVERAGE_SPEED_KMH} km an hour on average (a distance in \
-             0 minutes too): check the distance, its unit and the minutes"
+             no time too): check the distance, its unit and the duration"
         ),
     )
 }
@@ -338,7 +344,7 @@ pub async fn log(tx: &mut UserTx, acting: Acting, req: &LogWorkout) -> AppResult
     let sets = stored_sets(&req.sets, units);
     let (set_count, total_reps, heaviest) = set_summary(&sets);
     let distance_km = req.distance.as_ref().map(|d| stored_km(d, units));
-    if !plausible_speed(req.duration_minutes, distance_km) {
+    if !plausible_speed(req.duration_seconds, distance_km) {
         return Err(too_fast());
     }
     crate::days::check_time(tx, acting, "performed_at", req.date, req.performed_at).await?;
@@ -356,7 +362,7 @@ pub async fn log(tx: &mut UserTx, acting: Acting, req: &LogWorkout) -> AppResult
                        END AS at, tz.name AS zone FROM tz),
                  day AS (SELECT coalesce($4::date, (t.at AT TIME ZONE t.zone)::date) AS d FROM t)
                  INSERT INTO exercise_diary AS d (user_id, exercise_id, exercise_name, met_value,
-                     duration_minutes, distance_km, distance, notes, performed_at, entry_date,
+                     duration_seconds, distance_km, distance, notes, performed_at, entry_date,
                      calories_burned, calories_source, sets, reps, weight)
                  SELECT target.id, $2, $5, $6, $7, $8, round($8::numeric, 2), $9, t.at, day.d,
                         $10, $11, $12, $13, $14
@@ -373,7 +379,7 @@ pub async fn log(tx: &mut UserTx, acting: Acting, req: &LogWorkout) -> AppResult
                 &req.date,
                 &name,
                 &met,
-                &req.duration_minutes,
+                &req.duration_seconds,
                 &distance_km,
                 &req.notes,
                 &req.calories_burned,
@@ -405,7 +411,7 @@ fn estimate_within_bounds(w: &Workout) -> AppResult<()> {
                 "duration_minutes",
                 format!(
                     "that comes to {} kcal by the exercise's MET estimate, more than {}: check \
-                     the duration (it is in minutes), or enter the calories burned yourself",
+                     the duration, or enter the calories burned yourself",
                     kcal.decimal().round(),
                     input::MAX_CALORIES
                 ),
@@ -434,7 +440,7 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: &UpdateWorkout) -> AppResult
         .query_opt(
             &format!(
                 "UPDATE exercise_diary d SET
-                     duration_minutes = CASE WHEN $2 THEN $3 ELSE d.duration_minutes END,
+                     duration_seconds = CASE WHEN $2 THEN $3 ELSE d.duration_seconds END,
                      distance_km = CASE WHEN $4 THEN $5 ELSE d.distance_km END,
                      distance = CASE WHEN $4 THEN round($5::numeric, 2) ELSE d.distance END,
                      notes = CASE WHEN $6 THEN $7 ELSE d.notes END,
@@ -464,8 +470,8 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: &UpdateWorkout) -> AppResult
             ),
             &[
                 &id,
-                &req.duration_minutes.is_some(),
-                &req.duration_minutes.flatten(),
+                &req.duration_seconds.is_some(),
+                &req.duration_seconds.flatten(),
                 &req.distance.is_some(),
                 &distance_km,
                 &req.notes.is_some(),
@@ -487,7 +493,7 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: &UpdateWorkout) -> AppResult
     };
     // Judged on what the entry now holds (a new duration against the old distance too); the
     // request's transaction is not committed after an error.
-    if !plausible_speed(row.get("duration_minutes"), row.get("distance_km")) {
+    if !plausible_speed(row.get("duration_seconds"), row.get("distance_km")) {
         return Err(too_fast());
     }
     let mut workout = workout_from_row(&row, units);

@@ -96,9 +96,9 @@ fn workout_day(
         .iter()
         .filter_map(|e| e.calories_burned.map(Amount::decimal))
         .sum();
-    let total_duration: i64 = entries
+    let total_seconds: i64 = entries
         .iter()
-        .filter_map(|e| e.duration_minutes)
+        .filter_map(|e| e.duration_seconds)
         .map(i64::from)
         .sum();
     WorkoutDay {
@@ -106,7 +106,9 @@ fn workout_day(
         user_id: owner,
         entries,
         total_calories_burned: Amount(total_calories),
-        total_duration_minutes: total_duration,
+        // Rounded like each entry's minutes, from the exact sum.
+        total_duration_minutes: (total_seconds + 30) / 60,
+        total_duration_seconds: total_seconds,
     }
 }
 

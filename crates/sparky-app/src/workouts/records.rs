@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use sparky_core::exercise::{personal_records, SessionFacts, SetFacts};
+use sparky_core::exercise::{personal_records, rounded_minutes, SessionFacts, SetFacts};
 use sparky_core::units::round_dp;
 use sparky_core::{Amount, DistanceUnit, UnitsSystem, WeightUnit};
 use sparky_db::UserTx;
@@ -70,7 +70,9 @@ pub struct DistanceRecord {
     /// In `distance_unit`.
     #[schema(value_type = f64)]
     pub distance: Amount,
+    /// `duration_seconds` rounded to the minute.
     pub duration_minutes: Option<i32>,
+    pub duration_seconds: Option<i32>,
     pub date: NaiveDate,
     pub workout_id: Uuid,
 }
@@ -82,7 +84,9 @@ pub struct PaceRecord {
     pub pace: Amount,
     #[schema(value_type = f64)]
     pub distance: Amount,
+    /// `duration_seconds` rounded to the minute.
     pub duration_minutes: i32,
+    pub duration_seconds: i32,
     pub date: NaiveDate,
     pub workout_id: Uuid,
 }
@@ -250,8 +254,8 @@ fn history_of(
                         weight_kg: s.weight_kg,
                     })
                     .collect(),
-                duration_minutes: r
-                    .get::<_, Option<i32>>("duration_minutes")
+                duration_seconds: r
+                    .get::<_, Option<i32>>("duration_seconds")
                     .and_then(|d| u32::try_from(d).ok()),
                 distance_km: r.get("distance_km"),
             }
@@ -312,7 +316,8 @@ fn show_records(
         }),
         longest_distance: r.longest_distance.as_ref().map(|l| DistanceRecord {
             distance: Amount(d.show(l.distance_km)),
-            duration_minutes: l.duration_minutes.map(reps_i32),
+            duration_minutes: l.duration_seconds.map(|s| rounded_minutes(reps_i32(s))),
+            duration_seconds: l.duration_seconds.map(reps_i32),
             date: l.key.0,
             workout_id: l.key.1,
         }),
@@ -320,7 +325,8 @@ fn show_records(
             Some(PaceRecord {
                 pace: Amount(d.show_pace(f.pace_min_per_km?)),
                 distance: Amount(d.show(f.distance_km)),
-                duration_minutes: reps_i32(f.duration_minutes?),
+                duration_minutes: rounded_minutes(reps_i32(f.duration_seconds?)),
+                duration_seconds: reps_i32(f.duration_seconds?),
                 date: f.key.0,
                 workout_id: f.key.1,
             })

@@ -514,8 +514,8 @@ pub fn workout_detail(t: &crate::i18n::Messages, w: &sparky_app::workouts::Worko
         let n = w.sets.len();
         parts.push(t.fill_count("exercise.sets", n as i64, &[("n", &n.to_string())]));
     }
-    if let Some(m) = w.duration_minutes {
-        parts.push(format!("{m} min"));
+    if let Some(s) = w.duration_seconds {
+        parts.push(sparky_core::exercise::duration_label(s));
     }
     if let Some(d) = w.distance {
         parts.push(format!(

@@ -236,8 +236,8 @@ pub fn workout_summary(w: &Workout) -> String {
     if !sets.is_empty() {
         parts.push(sets.join(", "));
     }
-    if let Some(m) = w.duration_minutes {
-        parts.push(format!("{m} min"));
+    if let Some(s) = w.duration_seconds {
+        parts.push(sparky_core::exercise::duration_label(s));
     }
     if let Some(d) = w.distance {
         parts.push(format!(

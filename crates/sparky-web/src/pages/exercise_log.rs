@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use sparky_app::exercises::{self, Exercise};
 use sparky_app::workouts::{self, LogWorkoutInput, SetInput, UpdateWorkoutInput, Workout};
-use sparky_core::exercise::met_calories;
+use sparky_core::exercise::{clock, duration_label, met_calories, minutes_of};
 use sparky_core::{Amount, Date, DistanceUnit, ExerciseCategory, WeightUnit};
 use uuid::Uuid;
 
@@ -108,7 +108,7 @@ fn estimate_text(
     shell: &Shell,
     met: Option<Amount>,
     weight_kg: Option<Decimal>,
-    minutes: Option<i32>,
+    seconds: Option<i32>,
 ) -> String {
     let t = &shell.t;
     let (Some(met), Some(kg)) = (met, weight_kg) else {
@@ -118,15 +118,15 @@ fn estimate_text(
         };
     };
     let weight = shell.units.weight(Amount(kg).to_f64());
-    match minutes.filter(|m| *m > 0) {
-        Some(m) => t.fill(
+    match seconds.filter(|s| *s > 0) {
+        Some(s) => t.fill(
             "exercise.estimate_for",
             &[
                 (
                     "kcal",
-                    &kcal(Amount(met_calories(met.decimal(), kg, Decimal::from(m))).to_f64()),
+                    &kcal(Amount(met_calories(met.decimal(), kg, minutes_of(s))).to_f64()),
                 ),
-                ("minutes", &m.to_string()),
+                ("duration", &duration_label(s)),
                 ("weight", &weight),
             ],
         ),
@@ -236,9 +236,16 @@ async fn edit_view(page: &mut Page, shell: &Shell, w: &Workout) -> Result<LogVie
             .map(|wt| wt.decimal().normalize().to_string())
             .unwrap_or_default();
     }
+    // As typed: minutes, or a stopwatch's m:ss when there are seconds.
     v.duration = w
-        .duration_minutes
-        .map(|m| m.to_string())
+        .duration_seconds
+        .map(|s| {
+            if s % 60 == 0 {
+                (s / 60).to_string()
+            } else {
+                clock(s)
+            }
+        })
         .unwrap_or_default();
     v.distance = w
         .distance
@@ -315,11 +322,11 @@ async fn estimate(
     let e = exercises::get(&mut page.tx, p.exercise_id).await?;
     let weight_kg = body_weight_kg(&mut page).await;
     page.tx.commit().await?;
-    let minutes = p
+    let seconds = p
         .duration
         .as_deref()
-        .and_then(|d| sparky_core::typed_number::whole_minutes(d).ok().flatten());
-    let text = estimate_text(&shell, e.met_value, weight_kg, minutes);
+        .and_then(|d| sparky_core::typed_number::duration_seconds(d).ok().flatten());
+    let text = estimate_text(&shell, e.met_value, weight_kg, seconds);
     Ok((
         [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
         super::format::escape_html(&text),
@@ -392,7 +399,7 @@ async fn save(
         rows.push((reps_text, weight_text));
     }
     let duration =
-        sparky_core::typed_number::whole_minutes(&field("duration")).unwrap_or_else(|_| {
+        sparky_core::typed_number::duration_seconds(&field("duration")).unwrap_or_else(|_| {
             errors.add("duration", t.get("exercise.whole_minutes"));
             None
         });
@@ -411,7 +418,8 @@ async fn save(
             let change = UpdateWorkoutInput {
                 performed_at: None,
                 date: date.and_then(|d| Date::new(d).ok()),
-                duration_minutes: Some(duration),
+                duration_minutes: None,
+                duration_seconds: Some(duration),
                 distance: Some(distance.map(Amount)),
                 distance_unit: distance.and(distance_unit),
                 sets: sets_shown.then(|| sets.clone()),
@@ -436,7 +444,8 @@ async fn save(
             exercise_id: id,
             performed_at: None,
             date: date.and_then(|d| Date::new(d).ok()),
-            duration_minutes: duration,
+            duration_minutes: None,
+            duration_seconds: duration,
             distance: distance.map(Amount),
             distance_unit: distance.and(distance_unit),
             sets,
@@ -537,6 +546,7 @@ async fn save(
 fn refusal(e: sparky_app::AppError, set_row: &[usize]) -> Result<FormErrors, PageError> {
     let mut rename: Vec<(String, String)> = vec![
         ("duration_minutes".into(), "duration".into()),
+        ("duration_seconds".into(), "duration".into()),
         ("calories_burned".into(), "calories".into()),
         ("body".into(), "form".into()),
     ];

@@ -468,7 +468,7 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
                             ),
                             _ => format!("{} {}", number(a(r.value), 1), r.unit),
                         },
-                        match (r.reps, r.weight, r.distance, r.duration_minutes) {
+                        match (r.reps, r.weight, r.distance, r.duration_seconds) {
                             (Some(reps), Some(w), _, _) => {
                                 format!("{reps} × {} {wu}", number(a(w), 1))
                             }
@@ -477,7 +477,7 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
                                 &[
                                     ("distance", &number(a(d), 2)),
                                     ("unit", r.unit.trim_start_matches("min/")),
-                                    ("minutes", &m.to_string()),
+                                    ("duration", &sparky_core::exercise::duration_label(m)),
                                 ],
                             ),
                             (_, _, Some(d), None) => {

@@ -93,7 +93,7 @@ impl ToSchema for HealthDataBody {
 /// | `active_calories` | measurement `active_calories` (not added to `burned`: it already contains your workouts) | kcal or kJ (≤ 100,000 kcal) |
 /// | `sleep` | measurement `sleep_hours` | h, min or s (≤ 24 h) |
 /// | `distance` | measurement `distance_km` | m, km or mi |
-/// | `workout` | an exercise diary entry, matched to the catalog by `name` when it can be | no value: `name`, `duration_minutes` (≤ 10080), `distance` + `distance_unit` (≤ 100000), `calories` (≤ 100000 kcal) |
+/// | `workout` | an exercise diary entry, matched to the catalog by `name` when it can be | no value: `name`, `duration_minutes` (≤ 10080; fractions kept to the second), `distance` + `distance_unit` (≤ 100000), `calories` (≤ 100000 kcal) |
 /// | `nutrition` | skipped: food is logged in Sparky | |
 /// | anything else | a custom measurement type of that name (snake_case), created on first use (at most 50 new types a request, 200 in all) | a body unit makes it a type of that kind; any other unit keeps the value as sent, the unit noted |
 ///

@@ -17,6 +17,7 @@ pub(super) struct ExerciseArgs {
     exercise: Option<String>,
     exercise_id: Option<Uuid>,
     duration_minutes: Option<i32>,
+    duration_seconds: Option<i32>,
     distance: Option<Amount>,
     distance_unit: Option<DistanceUnit>,
     #[serde(default)]
@@ -77,6 +78,7 @@ pub(super) async fn log_exercise(
         performed_at: None,
         date: Some(date_value(date)?),
         duration_minutes: a.duration_minutes,
+        duration_seconds: a.duration_seconds,
         distance: a.distance,
         distance_unit: a.distance_unit,
         sets: a.sets,
@@ -85,8 +87,8 @@ pub(super) async fn log_exercise(
     };
     let w = crate::workouts::log(tx, who, &input.parse()?).await?;
     let mut parts = Vec::new();
-    if let Some(m) = w.duration_minutes {
-        parts.push(format!("{m} min"));
+    if let Some(s) = w.duration_seconds {
+        parts.push(sparky_core::exercise::duration_label(s));
     }
     if let Some(d) = w.distance {
         parts.push(format!("{} {}", d.0.normalize(), w.distance_unit.as_str()));

@@ -102,6 +102,8 @@ const TOOLS: &[Tool] = &[
             "exercise": {"type": "string", "description": "Exercise name, e.g. \"running\""},
             "exercise_id": {"type": "string", "format": "uuid"},
             "duration_minutes": {"type": "integer", "minimum": 0, "maximum": 10080},
+            "duration_seconds": {"type": "integer", "minimum": 0, "maximum": 604800,
+                "description": "Instead of duration_minutes when the time has seconds (25:34 is 1534)"},
             "distance": {"type": "number", "minimum": 0},
             "distance_unit": {"type": "string", "enum": ["km", "mi"]},
             "sets": {"type": "array", "maxItems": 100, "items": {"type": "object", "properties": {

@@ -240,6 +240,7 @@ pub(super) async fn read_workouts(tx: &mut UserTx, a: WorkoutsArgs) -> AppResult
                 .collect();
             json!({"date": w.date, "exercise": w.exercise_name,
                    "duration_minutes": w.duration_minutes,
+                   "duration_seconds": w.duration_seconds,
                    "distance": w.distance.map(|d| json!({"value": d, "unit": w.distance_unit})),
                    "sets": sets, "calories_burned": w.calories_burned, "notes": w.notes})
         })

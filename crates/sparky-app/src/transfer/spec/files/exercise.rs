@@ -61,6 +61,8 @@ pub(super) const WORKOUTS: FileSpec = FileSpec {
         col("notes", Kind::Text, "w.notes").chars(5000),
         col("created_at", Kind::Ts, "w.created_at"),
         col("updated_at", Kind::Ts, "w.updated_at"),
+        // Exact; an archive without it (or an empty one) has the minutes as the duration.
+        added_optional("duration_seconds", Kind::Int, "w.duration_seconds").range(0.0, 604_800.0),
     ],
     from: "exercise_diary w WHERE w.user_id = (SELECT auth.uid())",
     id: "w.id",
