@@ -61,7 +61,8 @@ pub const MAX_AVERAGE_SPEED_KMH: u32 = 100;
 pub fn plausible_speed(duration_seconds: Option<i32>, distance_km: Option<Decimal>) -> bool {
     match (duration_seconds, distance_km) {
         (Some(seconds), Some(km)) if km > Decimal::ZERO => {
-            km * Decimal::from(3600) <= Decimal::from(MAX_AVERAGE_SPEED_KMH) * Decimal::from(seconds)
+            km * Decimal::from(3600)
+                <= Decimal::from(MAX_AVERAGE_SPEED_KMH) * Decimal::from(seconds)
         }
         _ => true,
     }

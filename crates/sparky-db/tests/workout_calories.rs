@@ -362,27 +362,24 @@ async fn durations_keep_their_seconds_and_the_minutes_follow() {
     .await;
     assert_eq!(both, (Some(1), Some(45), Some("9.00".into())));
     // Updating the minutes alone (a seed-style writer) sets the seconds, and the estimate.
-    let minutes_changed = row(
-        "UPDATE exercise_diary SET duration_minutes = 20
+    let minutes_changed = row("UPDATE exercise_diary SET duration_minutes = 20
          WHERE user_id = $1 AND exercise_id = $2 AND entry_date = '2026-06-11'
-         RETURNING duration_minutes, duration_seconds, calories_burned::text",
-    )
+         RETURNING duration_minutes, duration_seconds, calories_burned::text")
     .await;
-    assert_eq!(minutes_changed, (Some(20), Some(1200), Some("240.00".into())));
+    assert_eq!(
+        minutes_changed,
+        (Some(20), Some(1200), Some("240.00".into()))
+    );
     // Updating the seconds alone sets the minutes: 29 s is 0 minutes, and still 5.8 kcal.
-    let seconds_changed = row(
-        "UPDATE exercise_diary SET duration_seconds = 29
+    let seconds_changed = row("UPDATE exercise_diary SET duration_seconds = 29
          WHERE user_id = $1 AND exercise_id = $2 AND entry_date = '2026-06-11'
-         RETURNING duration_minutes, duration_seconds, calories_burned::text",
-    )
+         RETURNING duration_minutes, duration_seconds, calories_burned::text")
     .await;
     assert_eq!(seconds_changed, (Some(0), Some(29), Some("5.80".into())));
     // Clearing either clears both.
-    let cleared = row(
-        "UPDATE exercise_diary SET duration_minutes = NULL
+    let cleared = row("UPDATE exercise_diary SET duration_minutes = NULL
          WHERE user_id = $1 AND exercise_id = $2 AND entry_date = '2026-06-10'
-         RETURNING duration_minutes, duration_seconds, calories_burned::text",
-    )
+         RETURNING duration_minutes, duration_seconds, calories_burned::text")
     .await;
     assert_eq!(cleared, (None, None, None));
     let without = row(
@@ -401,5 +398,11 @@ async fn durations_keep_their_seconds_and_the_minutes_follow() {
             &[&ann, &ex],
         )
         .await;
-    assert_eq!(refused.err().and_then(|e| e.code().map(str::to_string)).as_deref(), Some("23514"));
+    assert_eq!(
+        refused
+            .err()
+            .and_then(|e| e.code().map(str::to_string))
+            .as_deref(),
+        Some("23514")
+    );
 }

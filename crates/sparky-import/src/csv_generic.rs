@@ -11,7 +11,7 @@
 //! | foods | `name` (required), `brand`, `serving_size` (default 100), `serving_unit` (default g), `weight_g`, nutrients |
 //! | diary | `date` (required), `time`, `meal` (default snack), `name`, nutrients (at least one) |
 //! | measurements | `date` (required), `time`, and `type` + `value` (+ `unit`), or one column per type (`weight`, `body_fat`, `waist`…) |
-//! | workouts | `date` (required), `time`, `name` (required), `minutes`, `calories`, `distance` (km unless the header says mi) |
+//! | workouts | `date` (required), `time`, `name` (required), `minutes` (or `25:34`, `1:02:03`), `calories`, `distance` (km unless the header says mi) |
 //!
 //! Nutrients: `calories`, `protein`, `carbohydrates`, `fat`, `fiber`, `sugar`, `sodium`,
 //! `saturated_fat`, `trans_fat`, `cholesterol`, `potassium`, `calcium`, `iron`, `vitamin_a`,
@@ -432,7 +432,17 @@ fn workout(row: &Row, line: u64, keys: &mut Keys) -> Result<Record, String> {
         .text("name")
         .ok_or("the workout has no name")?
         .to_string();
-    let minutes = row.number("minutes")?;
+    // Minutes, or a stopwatch's 25:34 / 1:02:03 kept to the second.
+    let minutes = match row.text("minutes") {
+        Some(t) if t.contains(':') => Some(
+            sparky_core::typed_number::duration_seconds(t)
+                .ok()
+                .flatten()
+                .map(|s| Decimal::from(s) / Decimal::from(60))
+                .ok_or_else(|| format!("minutes: not a duration: \"{t}\""))?,
+        ),
+        _ => row.number("minutes")?,
+    };
     let kcal = row.number("calories")?.map(|c| c.abs());
     let distance = row.number("distance")?;
     let km = match (
@@ -592,6 +602,26 @@ mod tests {
             p.skipped
         );
         assert_eq!(p.skipped[1].line, 4);
+    }
+
+    #[test]
+    fn durations_like_a_stopwatch_keep_their_seconds() {
+        let data = "date,name,duration\n2025-01-02,Run,25:34\n2025-01-03,Ride,1:02:03\n2025-01-04,Walk,25:75\n";
+        let p = parse(data.as_bytes(), &opts(Area::Workouts)).unwrap();
+        let minutes: Vec<Decimal> = p
+            .records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Workout(w) => w.minutes.map(|m| (m * Decimal::from(60)).round()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(minutes, vec![Decimal::from(1534), Decimal::from(3723)]);
+        assert!(
+            p.skipped[0].reason.contains("not a duration"),
+            "{:?}",
+            p.skipped
+        );
     }
 
     #[test]

@@ -113,11 +113,7 @@ async fn strength_sets_and_cardio_are_logged_with_records_and_history() {
         None,
     )
     .await;
-    assert!(
-        est.body.contains("for 60 minutes at 176 lb"),
-        "{}",
-        est.body
-    );
+    assert!(est.body.contains("for 60 min at 176 lb"), "{}", est.body);
 
     let r = post(
         &app,
@@ -249,7 +245,7 @@ async fn strength_sets_and_cardio_are_logged_with_records_and_history() {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     for (exercise, fields) in [
         (&bench, vec![("reps_1", "5"), ("weight_1", "225")]),
-        // As a stopwatch shows it: 59 min 40 s is 60 minutes.
+        // As a stopwatch shows it: 59 min 40 s, kept to the second (60 minutes rounded).
         (&run, vec![("duration", "59:40"), ("distance", "6.2")]),
     ] {
         let mut fields = fields;
@@ -275,6 +271,27 @@ async fn strength_sets_and_cardio_are_logged_with_records_and_history() {
     let km = ran["distance"].as_f64().unwrap();
     assert!((km - 9.978).abs() < 0.01, "6.2 mi is 9.978 km, got {km}");
     assert_eq!(ran["duration_minutes"], 60, "{ran}");
+    assert_eq!(ran["duration_seconds"], 3580, "{ran}");
+    // The day's list and the edit form show it as typed.
+    let page = get(&app, "/exercise?date=2026-11-21", &ann, None).await;
+    assert!(page.body.contains("59:40"), "{}", page.body);
+    let edit = get(
+        &app,
+        &format!("/exercise/workout/{}/edit", ran["id"].as_str().unwrap()),
+        &ann,
+        None,
+    )
+    .await;
+    assert_eq!(edit.status, StatusCode::OK, "{}", edit.body);
+    assert!(edit.body.contains("value=\"59:40\""), "{}", edit.body);
+    let est = get(
+        &app,
+        &format!("/exercise/estimate?exercise_id={run}&duration=25:34"),
+        &ann,
+        None,
+    )
+    .await;
+    assert!(est.body.contains("for 25:34 at"), "{}", est.body);
     // A refused form is shown again in the units it was typed in.
     let r = post(
         &app,

@@ -848,3 +848,165 @@ async fn an_estimate_made_by_a_later_weight_stays_within_the_bound() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
 }
+
+/// Durations to the second: a 25:34 run keeps its seconds (its minutes are them rounded), its
+/// pace, the day's total and the fastest-pace record use them, and minutes and seconds given
+/// together must agree.
+#[tokio::test]
+async fn durations_keep_their_seconds() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let run = eight_met(&app, &ann).await;
+    weigh(&app, &ann, None, 75.0, "2026-07-01T07:00:00Z").await;
+    let day = "2026-07-03";
+    let w = created(
+        &app,
+        &ann,
+        "/api/v1/workouts",
+        json!({"exercise_id": run, "date": day, "duration_seconds": 1534, "distance": 5}),
+    )
+    .await;
+    assert_eq!(w["duration_seconds"], 1534, "{w}");
+    assert_eq!(w["duration_minutes"], 26, "{w}");
+    // 1534 s / 60 / 5 km = 5.1133 min/km; 8 MET × 75 kg × 1534 / 3600 h = 255.67 kcal.
+    assert!((w["pace"].as_f64().unwrap() - 5.1133).abs() < 0.01, "{w}");
+    assert_eq!(w["calories_burned"], 255.67, "{w}");
+    // A second run the same day, 25:10: the same minutes as 25:34 rounded down would be, but
+    // faster; it holds the record.
+    let quicker = created(
+        &app,
+        &ann,
+        "/api/v1/workouts",
+        json!({"exercise_id": run, "date": "2026-07-04", "duration_minutes": 25,
+               "duration_seconds": 1510, "distance": 5}),
+    )
+    .await;
+    let h = app
+        .get(&format!("/api/v1/exercises/{run}/history"), &ann)
+        .await;
+    assert_eq!(h.status, StatusCode::OK, "{:?}", h.body);
+    let fastest = &h.body["records"]["fastest_pace"];
+    assert_eq!(fastest["workout_id"], quicker["id"], "{fastest}");
+    assert_eq!(fastest["duration_seconds"], 1510, "{fastest}");
+
+    let listed = app.get(&format!("/api/v1/workouts/{day}"), &ann).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    assert_eq!(
+        listed.body["total_duration_seconds"], 1534,
+        "{:?}",
+        listed.body
+    );
+    assert_eq!(
+        listed.body["total_duration_minutes"], 26,
+        "{:?}",
+        listed.body
+    );
+
+    // Refused, naming the field, and nothing written.
+    for (body, field) in [
+        (
+            json!({"duration_minutes": 25, "duration_seconds": 1534}),
+            "duration_minutes",
+        ),
+        (json!({"duration_seconds": 604_801}), "duration_seconds"),
+        (json!({"duration_seconds": -1}), "duration_seconds"),
+        (json!({"duration_seconds": 90.5}), "duration_seconds"),
+        (json!({"duration_seconds": "90"}), "duration_seconds"),
+    ] {
+        let mut full = json!({"exercise_id": run, "date": day, "distance": 1});
+        full.as_object_mut()
+            .unwrap()
+            .extend(body.as_object().unwrap().clone());
+        let r = app.post("/api/v1/workouts", &ann, full).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"][field].is_string(),
+            "{body}: {:?}",
+            r.body
+        );
+    }
+    let id = w["id"].as_str().unwrap();
+    for body in [
+        json!({"duration_minutes": 30, "duration_seconds": null}),
+        json!({"duration_minutes": 25, "duration_seconds": 1800}),
+    ] {
+        let r = app
+            .put(&format!("/api/v1/workouts/{id}"), &ann, body.clone())
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"]["duration_minutes"].is_string(),
+            "{:?}",
+            r.body
+        );
+    }
+    let kept = app
+        .get(&format!("/api/v1/workouts/entries/{id}"), &ann)
+        .await;
+    assert_eq!(kept.body["duration_seconds"], 1534, "{:?}", kept.body);
+    // Either field changes the duration; what a client read back can be sent back as it is.
+    let r = app
+        .put(
+            &format!("/api/v1/workouts/{id}"),
+            &ann,
+            json!({"duration_minutes": 30}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        (
+            r.body["duration_minutes"].clone(),
+            r.body["duration_seconds"].clone()
+        ),
+        (json!(30), json!(1800))
+    );
+    let r = app
+        .put(
+            &format!("/api/v1/workouts/{id}"),
+            &ann,
+            json!({"duration_seconds": 1499}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        (
+            r.body["duration_minutes"].clone(),
+            r.body["duration_seconds"].clone()
+        ),
+        (json!(25), json!(1499))
+    );
+    let r = app
+        .put(
+            &format!("/api/v1/workouts/{id}"),
+            &ann,
+            json!({"duration_minutes": 25, "duration_seconds": 1499, "notes": "same"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .put(
+            &format!("/api/v1/workouts/{id}"),
+            &ann,
+            json!({"duration_minutes": null, "duration_seconds": null}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        (
+            r.body["duration_minutes"].clone(),
+            r.body["duration_seconds"].clone()
+        ),
+        (Value::Null, Value::Null)
+    );
+    assert_day_totals_match_diary(&app).await;
+}

@@ -490,7 +490,7 @@ mod tests {
                 kcal,
             } => {
                 assert_eq!(name, "Running");
-                assert_eq!(seconds, Some(30));
+                assert_eq!(seconds, Some(1800));
                 assert_eq!(km, Some(num("5.2")));
                 assert_eq!(kcal, None, "0 kcal means unknown");
             }

@@ -397,7 +397,7 @@ mod tests {
             DraftBody::Workout {
                 seconds, km, kcal, ..
             } => {
-                assert_eq!(seconds, Some(30));
+                assert_eq!(seconds, Some(1824), "30.4 minutes, to the second");
                 assert_eq!(km, Some(num("5")));
                 assert_eq!(kcal, Some(num("300")));
             }

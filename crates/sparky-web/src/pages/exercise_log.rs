@@ -322,10 +322,11 @@ async fn estimate(
     let e = exercises::get(&mut page.tx, p.exercise_id).await?;
     let weight_kg = body_weight_kg(&mut page).await;
     page.tx.commit().await?;
-    let seconds = p
-        .duration
-        .as_deref()
-        .and_then(|d| sparky_core::typed_number::duration_seconds(d).ok().flatten());
+    let seconds = p.duration.as_deref().and_then(|d| {
+        sparky_core::typed_number::duration_seconds(d)
+            .ok()
+            .flatten()
+    });
     let text = estimate_text(&shell, e.met_value, weight_kg, seconds);
     Ok((
         [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
