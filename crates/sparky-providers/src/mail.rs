@@ -25,6 +25,8 @@ pub enum MailError {
     BadRecipient(String),
     #[error("the mail server did not take the message: {0}")]
     Send(String),
+    #[error("the mail server could not be reached: {0}")]
+    Connect(String),
 }
 
 /// A configured SMTP server and sender. Cheap to clone (the transport is shared).
@@ -88,6 +90,20 @@ impl Mailer {
                 self.server
             )
         })
+    }
+
+    /// Connects, greets the server (TLS and login as the URL says) and leaves, sending
+    /// nothing: what `sparky doctor` checks.
+    pub async fn check_connection(&self) -> Result<(), MailError> {
+        match tokio::time::timeout(SEND_TIMEOUT, self.transport.test_connection()).await {
+            Err(_) => Err(MailError::Connect(format!(
+                "no answer within {} s",
+                SEND_TIMEOUT.as_secs()
+            ))),
+            Ok(Err(e)) => Err(MailError::Connect(e.to_string())),
+            Ok(Ok(false)) => Err(MailError::Connect("it did not answer NOOP".into())),
+            Ok(Ok(true)) => Ok(()),
+        }
     }
 
     /// Sends a plain-text message to `to` (with `name` as the recipient's name, if any).

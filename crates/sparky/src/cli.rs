@@ -77,6 +77,12 @@ pub enum Command {
         json: bool,
         #[command(flatten)]
         migrations: MigrationArgs,
+        /// The mail settings `serve` uses: checked complete, and the server asked to answer.
+        #[command(flatten)]
+        mail: MailArgs,
+        /// The public address `serve` uses (mailed links start with it).
+        #[arg(long, env = "SPARKY_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Manage accounts: create, list, reset passwords, disable and enable (for administrators;
     /// runs as the database owner and works while the server is stopped).

@@ -28,9 +28,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Migrate { migrations, action }) => {
             migrate_command(&cli.db, &migrations, action).await
         }
-        Some(Command::Doctor { json, migrations }) => {
-            doctor_command(&cli.db, &migrations, json).await
-        }
+        Some(Command::Doctor {
+            json,
+            migrations,
+            mail,
+            public_url,
+        }) => doctor_command(&cli.db, &migrations, json, &mail, public_url.as_deref()).await,
         Some(Command::User(action)) => users::user_command(&cli.db, action).await,
         Some(Command::Foods(action)) => foods_command(&cli.db, action).await,
         Some(Command::Exercises(action)) => exercises_command(&cli.db, action).await,
@@ -277,7 +280,13 @@ fn print_status(status: &migrate::Status) {
     }
 }
 
-async fn doctor_command(db: &DbArgs, args: &MigrationArgs, json: bool) -> anyhow::Result<ExitCode> {
+async fn doctor_command(
+    db: &DbArgs,
+    args: &MigrationArgs,
+    json: bool,
+    mail: &crate::cli::MailArgs,
+    public_url: Option<&str>,
+) -> anyhow::Result<ExitCode> {
     let migrator = migrator(db, args)?;
     with_database(db, async |located| {
         let client = sparky_db::connect(&located.owner).await?;
@@ -286,6 +295,9 @@ async fn doctor_command(db: &DbArgs, args: &MigrationArgs, json: bool) -> anyhow
             .findings
             .extend(doctor::request_login_findings(&located.requests, &db.app_role).await);
         report.findings.push(crate::backup::doctor_finding(db));
+        report
+            .findings
+            .push(crate::mail::doctor_finding(mail, public_url).await);
         if json {
             println!("{}", serde_json::to_string_pretty(&report)?);
         } else {

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
+use sparky_db::doctor::{Finding, Level};
 use sparky_providers::mail::Mailer;
 
 use crate::cli::MailArgs;
@@ -22,6 +23,62 @@ pub(crate) fn mailer(args: &MailArgs) -> anyhow::Result<Option<Mailer>> {
              SPARKY_MAIL_FROM=\"Sparky <sparky@example.com>\"",
         )?;
     Ok(Some(Mailer::new(url, from)?))
+}
+
+/// The mailer for password links: [`mailer`] and the public address the links start with.
+/// A half-made setting is refused with what is missing, not found out when someone forgets a
+/// password (`serve` stops; `doctor` reports it).
+pub(crate) fn link_mailer(
+    args: &MailArgs,
+    public_url: Option<&str>,
+) -> anyhow::Result<Option<Mailer>> {
+    let mailer = mailer(args)?;
+    if mailer.is_some() && public_url.is_none_or(|u| u.trim().is_empty()) {
+        anyhow::bail!(
+            "SPARKY_SMTP_URL is set but SPARKY_PUBLIC_URL is not: mailed password links start \
+             with the server's public address (e.g. SPARKY_PUBLIC_URL=https://fit.example.com)"
+        );
+    }
+    Ok(mailer)
+}
+
+/// `sparky doctor`'s look at the mail settings: complete, safe, and the server answers.
+pub(crate) async fn doctor_finding(args: &MailArgs, public_url: Option<&str>) -> Finding {
+    let finding = |level, message: String| Finding {
+        check: "mail",
+        level,
+        message,
+    };
+    let mailer = match link_mailer(args, public_url) {
+        Ok(Some(m)) => m,
+        Ok(None) => {
+            return finding(
+                Level::Ok,
+                "no mail server (SPARKY_SMTP_URL): people who forget their password ask an \
+                 administrator for a link"
+                    .into(),
+            )
+        }
+        Err(e) => return finding(Level::Problem, format!("{e:#}")),
+    };
+    match mailer.check_connection().await {
+        Err(e) => finding(
+            Level::Problem,
+            format!(
+                "{} ({}): password links people ask for are not sent; `sparky mail-test \
+                 you@example.com` sends a test message",
+                e,
+                mailer.server()
+            ),
+        ),
+        Ok(()) => match mailer.warning() {
+            Some(w) => finding(Level::Warning, w),
+            None => finding(
+                Level::Ok,
+                format!("{} answers; password links can be mailed", mailer.server()),
+            ),
+        },
+    }
 }
 
 /// `sparky mail-test TO`: one message through the configured server, or the reason it failed.

@@ -307,21 +307,7 @@ fn stop_requests() -> tokio::sync::watch::Receiver<bool> {
     rx
 }
 
-/// The mailer of `SPARKY_SMTP_URL` and `SPARKY_MAIL_FROM`, checked before anything starts:
-/// a half-made mail setting is refused with what is missing, not found out when someone
-/// forgets a password.
+/// The mailer of `SPARKY_SMTP_URL` and `SPARKY_MAIL_FROM`, checked before anything starts.
 fn mailer(args: &ServeArgs) -> anyhow::Result<Option<sparky_providers::mail::Mailer>> {
-    let mailer = crate::mail::mailer(&args.mail)?;
-    if mailer.is_some()
-        && args
-            .public_url
-            .as_deref()
-            .is_none_or(|u| u.trim().is_empty())
-    {
-        anyhow::bail!(
-            "SPARKY_SMTP_URL is set but SPARKY_PUBLIC_URL is not: mailed password links start \
-             with the server's public address (e.g. SPARKY_PUBLIC_URL=https://fit.example.com)"
-        );
-    }
-    Ok(mailer)
+    crate::mail::link_mailer(&args.mail, args.public_url.as_deref())
 }

@@ -536,6 +536,74 @@ async fn mail_test_checks_the_mail_settings() {
         .is_none());
 }
 
+/// `sparky doctor` looks at the mail settings: none is fine, a half-made one or a server that
+/// does not answer is a problem (exit 1), and a server that answers is asked nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_the_mail_settings() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let smtp = sparky_testkit::fake_smtp::FakeSmtp::start().await;
+    let doctor = |smtp_url: &str, public: Option<&str>| {
+        let mut command = sparky();
+        command
+            .env("DATABASE_URL", &url)
+            .env("SPARKY_SMTP_URL", smtp_url)
+            .env("SPARKY_MAIL_FROM", "Sparky <sparky@fit.example.com>")
+            .env_remove("SPARKY_PUBLIC_URL")
+            .arg("doctor");
+        if let Some(p) = public {
+            command.env("SPARKY_PUBLIC_URL", p);
+        }
+        run(&mut command)
+    };
+    let out = run(sparky().arg("doctor").env("DATABASE_URL", &url));
+    assert!(
+        text(&out).contains("[ok     ] mail: no mail server"),
+        "{}",
+        text(&out)
+    );
+    let out = doctor(&smtp.url(), Some("https://fit.example.com"));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("[ok     ] mail: {} answers", smtp.url())),
+        "{}",
+        text(&out)
+    );
+    // Nothing was sent.
+    assert!(smtp
+        .message_within(Duration::from_millis(200))
+        .await
+        .is_none());
+    let out = doctor(&smtp.url(), None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("[PROBLEM] mail: SPARKY_SMTP_URL is set but SPARKY_PUBLIC_URL is not"),
+        "{}",
+        text(&out)
+    );
+    // A port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let out = doctor(
+        &format!("smtp://127.0.0.1:{port}"),
+        Some("https://fit.example.com"),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("mail server could not be reached"),
+        "{}",
+        text(&out)
+    );
+    let out = doctor("http://mail.example.com", Some("https://fit.example.com"));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("[PROBLEM] mail: SPARKY_SMTP_URL is not an SMTP address"),
+        "{}",
+        text(&out)
+    );
+}
+
 /// The default: no DATABASE_URL, Sparky runs its own PostgreSQL in the data directory and
 /// stops it on SIGTERM; the next start reuses it.
 #[test]
