@@ -4,6 +4,8 @@
 //! Sparky sends one kind of message: a password link someone asked for on the sign-in page.
 
 use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::{header::ContentType, Mailbox};
@@ -38,6 +40,8 @@ pub struct Mailer {
     server: String,
     /// The URL asks for TLS (`tls=required` or `tls=opportunistic`).
     tls_param: bool,
+    /// Messages going out in the background (see [`Mailer::in_background`]), shared by clones.
+    in_flight: Arc<tokio::sync::watch::Sender<usize>>,
 }
 
 impl fmt::Debug for Mailer {
@@ -66,7 +70,35 @@ impl Mailer {
             from,
             server: without_credentials(url.trim()),
             tls_param: query.split('&').any(|p| p.starts_with("tls=")),
+            in_flight: Arc::new(tokio::sync::watch::Sender::new(0)),
         })
+    }
+
+    /// Runs `sending` (a message going out) in the background, counted until it ends, so that
+    /// a server stopping waits for it ([`Mailer::finish`]) instead of cutting it off.
+    pub fn in_background(&self, sending: impl Future<Output = ()> + Send + 'static) {
+        self.in_flight.send_modify(|n| *n += 1);
+        let in_flight = self.in_flight.clone();
+        tokio::spawn(async move {
+            // Counted down even if the task is cancelled or panics.
+            struct Done(Arc<tokio::sync::watch::Sender<usize>>);
+            impl Drop for Done {
+                fn drop(&mut self) {
+                    self.0.send_modify(|n| *n = n.saturating_sub(1));
+                }
+            }
+            let _done = Done(in_flight);
+            sending.await;
+        });
+    }
+
+    /// Waits until no message is going out in the background, at most `within`; the number
+    /// still going out then (0: all done).
+    pub async fn finish(&self, within: Duration) -> usize {
+        let mut count = self.in_flight.subscribe();
+        let _ = tokio::time::timeout(within, count.wait_for(|n| *n == 0)).await;
+        let left = *count.borrow();
+        left
     }
 
     /// `scheme://host:port` of the server (never its user name or password).
@@ -151,6 +183,35 @@ fn without_credentials(url: &str) -> String {
 mod tests {
     use super::*;
     use sparky_testkit::fake_smtp::FakeSmtp;
+
+    /// A stopping server waits for messages still going out, up to its limit.
+    #[tokio::test]
+    async fn finish_waits_for_messages_going_out() {
+        let m = Mailer::new("smtp://localhost:25", "s@example.com").unwrap();
+        assert_eq!(m.finish(Duration::from_millis(10)).await, 0);
+        let sent = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = sent.clone();
+        // A clone (as the web state holds) counts into the same total.
+        m.clone().in_background(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        m.in_background(async { tokio::time::sleep(Duration::from_secs(30)).await });
+        m.in_background(async { panic!("a failed send") });
+        // The slow one is still going after a short wait...
+        assert_eq!(m.finish(Duration::from_millis(400)).await, 1);
+        assert!(sent.load(std::sync::atomic::Ordering::SeqCst));
+        let m2 = Mailer::new("smtp://localhost:25", "s@example.com").unwrap();
+        let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let f = flag.clone();
+        m2.in_background(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            f.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        // ...and finishing waits for what ends within the limit.
+        assert_eq!(m2.finish(Duration::from_secs(5)).await, 0);
+        assert!(flag.load(std::sync::atomic::Ordering::SeqCst));
+    }
 
     #[test]
     fn bad_settings_are_named() {

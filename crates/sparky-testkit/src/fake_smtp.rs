@@ -2,7 +2,7 @@
 //! SMTP (RFC 5321, no TLS, no AUTH) to take messages, records each one (envelope and data),
 //! and can be told to refuse the next one.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,6 +92,8 @@ pub struct FakeSmtp {
     port: u16,
     received: Mutex<mpsc::UnboundedReceiver<ReceivedMail>>,
     refuse_next: Arc<AtomicBool>,
+    /// Milliseconds the next DATA waits before its answer.
+    delay_next: Arc<AtomicU64>,
 }
 
 impl FakeSmtp {
@@ -103,12 +105,15 @@ impl FakeSmtp {
         let (sender, received) = mpsc::unbounded_channel();
         let refuse_next = Arc::new(AtomicBool::new(false));
         let refuse = refuse_next.clone();
+        let delay_next = Arc::new(AtomicU64::new(0));
+        let delay = delay_next.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let sender = sender.clone();
                 let refuse = refuse.clone();
+                let delay = delay.clone();
                 tokio::spawn(async move {
-                    let _ = session(stream, sender, refuse).await;
+                    let _ = session(stream, sender, refuse, delay).await;
                 });
             }
         });
@@ -116,6 +121,7 @@ impl FakeSmtp {
             port,
             received: Mutex::new(received),
             refuse_next,
+            delay_next,
         }
     }
 
@@ -144,12 +150,20 @@ impl FakeSmtp {
     pub fn refuse_next(&self) {
         self.refuse_next.store(true, Ordering::SeqCst);
     }
+
+    /// The next message's DATA is answered only after `wait` (a slow server), and is received
+    /// only if the client is still there to read the answer.
+    pub fn delay_next(&self, wait: Duration) {
+        self.delay_next
+            .store(wait.as_millis() as u64, Ordering::SeqCst);
+    }
 }
 
 async fn session(
     stream: tokio::net::TcpStream,
     sender: mpsc::UnboundedSender<ReceivedMail>,
     refuse: Arc<AtomicBool>,
+    delay: Arc<AtomicU64>,
 ) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
@@ -185,6 +199,28 @@ async fn session(
                     break;
                 }
                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
+            }
+            let wait = delay.swap(0, Ordering::SeqCst);
+            if wait > 0 {
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+                // A client that gave up (or stopped) before the answer did not send it.
+                write.write_all(b"250 queued\r\n").await?;
+                line.clear();
+                if lines.read_line(&mut line).await? == 0 {
+                    return Ok(());
+                }
+                let _ = sender.send(ReceivedMail {
+                    from: from.clone(),
+                    to: std::mem::take(&mut to),
+                    data,
+                });
+                let next = line.trim_end().to_ascii_uppercase();
+                if next == "QUIT" {
+                    write.write_all(b"221 bye\r\n").await?;
+                    return Ok(());
+                }
+                write.write_all(b"250 OK\r\n").await?;
+                continue;
             }
             if refuse.swap(false, Ordering::SeqCst) {
                 b"554 refused by the test\r\n"

@@ -161,6 +161,7 @@ async fn serve_with(
             db.app_role
         ),
     }
+    let mail = mailer(args)?;
     let web_config = sparky_web::WebConfig {
         allow_signup: args.allow_signup,
         max_body_bytes: args.max_body,
@@ -173,7 +174,7 @@ async fn serve_with(
         login_attempts_per_minute_account: args.login_per_minute_account,
         signups_per_minute_ip: args.signups_per_minute_ip,
         trust_proxy: args.trust_proxy,
-        mail: mailer(args)?.inspect(|m| {
+        mail: mail.clone().inspect(|m| {
             tracing::info!(server = m.server(), "password links can be mailed");
             if let Some(warning) = m.warning() {
                 tracing::warn!("{warning}");
@@ -214,6 +215,17 @@ async fn serve_with(
         max_connections_per_address: args.max_connections_per_ip,
     };
     sparky_web::server::serve(listener, app, stop, options).await?;
+    if let Some(mail) = &mail {
+        // A password link someone asked for is mailed after the answer: let it go out.
+        let left = mail.finish(MAIL_FINISH).await;
+        if left > 0 {
+            tracing::warn!(
+                "{left} password link message(s) still going out after {} s were cut off; \
+                 whoever asked can ask again",
+                MAIL_FINISH.as_secs()
+            );
+        }
+    }
     purger.abort();
     if let Some(task) = starter {
         // An unfinished load rolls back with its connection; the next start does it again.
@@ -306,6 +318,9 @@ fn stop_requests() -> tokio::sync::watch::Receiver<bool> {
     });
     rx
 }
+
+/// How long a stopping server waits for password links still being mailed (a send has 30 s).
+const MAIL_FINISH: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The mailer of `SPARKY_SMTP_URL` and `SPARKY_MAIL_FROM`, checked before anything starts.
 fn mailer(args: &ServeArgs) -> anyhow::Result<Option<sparky_providers::mail::Mailer>> {

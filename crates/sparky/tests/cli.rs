@@ -465,7 +465,25 @@ async fn serve_mails_a_password_link_through_the_smtp_server_set() {
         .lock()
         .unwrap()
         .contains("password links can be mailed"));
+    // Stopped while a message is still going out (a slow mail server): the server waits for
+    // it before it exits.
+    let created = run(sparky()
+        .env("DATABASE_URL", db.url())
+        .env("SPARKY_PASSWORD", "a long enough password")
+        .args(["user", "create", "bob@example.com"]));
+    assert!(created.status.success(), "{}", text(&created));
+    smtp.delay_next(Duration::from_millis(1500));
+    let (status, body) = server.post_json(
+        "/api/v1/auth/password-link/request",
+        r#"{"email": "bob@example.com"}"#,
+    );
+    assert_eq!(status, 202, "{body}");
+    let log = server.log.clone();
     assert!(server.terminate().success());
+    let mail = smtp.next_message().await;
+    assert_eq!(mail.to, ["bob@example.com"]);
+    let log = log.lock().unwrap();
+    assert_eq!(log.matches("password link mailed").count(), 2, "{log}");
 }
 
 /// `sparky mail-test` sends one message with the server's mail settings, or says why not.

@@ -110,10 +110,12 @@ pub async fn send_now(
         .await
 }
 
-/// Sends `link` in the background; a failure is logged (never shown to whoever asked).
+/// Sends `link` in the background (a stopping server waits for it); a failure is logged
+/// (never shown to whoever asked).
 pub fn send_later(mailer: Mailer, t: Messages, origin: &str, link: LinkMail, maker: Maker) {
     let (subject, body) = compose(t, origin, &link, maker);
-    tokio::spawn(async move {
+    let sender = mailer.clone();
+    sender.in_background(async move {
         let name = link.full_name.as_deref();
         match mailer.send(&link.email, name, &subject, body).await {
             Ok(()) => tracing::info!(server = mailer.server(), "password link mailed"),
