@@ -137,9 +137,9 @@ FROM exercises WHERE user_id = '{u}';
 INSERT INTO exercise_sets (exercise_diary_id, set_number, reps, weight_kg)
 SELECT w.id, s.n, 12 - s.n, 16 + s.n * 2.5 FROM exercise_diary w, generate_series(1, 3) AS s(n)
 WHERE w.user_id = '{u}';
-INSERT INTO exercise_diary (user_id, exercise_id, exercise_name, duration_minutes, distance, calories_burned,
+INSERT INTO exercise_diary (user_id, exercise_id, exercise_name, duration_seconds, distance, calories_burned,
     performed_at, entry_date)
-SELECT '{u}', id, name, 45, 7.5, 512, '2026-11-03T07:00:00Z', '2026-11-03'
+SELECT '{u}', id, name, 2712, 7.5, 512, '2026-11-03T07:00:00Z', '2026-11-03'
 FROM exercises WHERE user_id IS NULL ORDER BY name LIMIT 1;
 
 -- Health data pointing at a measurement and a workout.
@@ -1000,6 +1000,68 @@ async fn a_column_added_later_round_trips_and_older_archives_still_import() {
         "{:?}",
         r.body
     );
+}
+
+/// A workout's seconds (`duration_seconds`, added to the format later) go out and come back;
+/// an archive without the column imports its whole minutes.
+#[tokio::test]
+async fn workout_seconds_round_trip_and_older_archives_keep_their_minutes() {
+    let a = TestApp::spawn().await;
+    let (_, alice) = a.user("alice@example.com").await;
+    let e = a
+        .post(
+            "/api/v1/exercises",
+            &alice,
+            serde_json::json!({"name": "Trail run", "category": "cardio", "met_value": 9}),
+        )
+        .await;
+    assert_eq!(e.status, StatusCode::CREATED, "{:?}", e.body);
+    let w = a
+        .post(
+            "/api/v1/workouts",
+            &alice,
+            serde_json::json!({"exercise_id": e.body["id"], "date": "2026-11-02",
+                               "duration_seconds": 1534, "distance": 5}),
+        )
+        .await;
+    assert_eq!(w.status, StatusCode::CREATED, "{:?}", w.body);
+    let archive = export_of(&a, &alice).await;
+    let csv = text(&archive, "workouts.csv");
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",updated_at,duration_seconds"),
+        "{csv}"
+    );
+    assert!(csv.lines().nth(1).unwrap().ends_with(",1534"), "{csv}");
+    let (_, bea) = a.user("bea@example.com").await;
+    let r = import_archive(&a, &bea, &archive).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        workout_duration(&a, &bea).await,
+        (serde_json::json!(26), serde_json::json!(1534))
+    );
+    let mut older = copy_of(&archive);
+    let cut: String = csv
+        .lines()
+        .map(|l| format!("{}\n", &l[..l.rfind(',').unwrap()]))
+        .collect();
+    older.files.insert("workouts.csv".into(), cut.into_bytes());
+    let (_, cy) = a.user("cy@example.com").await;
+    let r = import_archive(&a, &cy, &older).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        workout_duration(&a, &cy).await,
+        (serde_json::json!(26), serde_json::json!(1560))
+    );
+}
+
+/// (duration_minutes, duration_seconds) of the only workout of 2026-11-02.
+async fn workout_duration(app: &TestApp, who: &As) -> (Value, Value) {
+    let day = app.get("/api/v1/workouts/2026-11-02", who).await.body;
+    let w = &day["entries"][0];
+    (w["duration_minutes"].clone(), w["duration_seconds"].clone())
 }
 
 /// The targets past days had move with the account (goal_target_history.csv), so reports on

@@ -192,6 +192,7 @@ async fn view(
     e: &Exercise,
     date: NaiveDate,
     rows: usize,
+    seconds: Option<i32>,
 ) -> Result<LogView, PageError> {
     let weight_kg = body_weight_kg(page).await;
     let category = e
@@ -206,7 +207,7 @@ async fn view(
     v.detail = exercise_detail(&shell.t, e);
     v.strength = !cardio;
     v.cardio = cardio;
-    v.estimate = estimate_text(shell, e.met_value, weight_kg, None);
+    v.estimate = estimate_text(shell, e.met_value, weight_kg, seconds);
     v.mine = e.user_id == Some(shell.user_id);
     Ok(v)
 }
@@ -220,7 +221,7 @@ async fn edit_view(page: &mut Page, shell: &Shell, w: &Workout) -> Result<LogVie
         None => None,
     };
     let mut v = match &exercise {
-        Some(e) => view(page, shell, e, w.date, rows).await?,
+        Some(e) => view(page, shell, e, w.date, rows, w.duration_seconds).await?,
         // Both kinds of fields: the exercise that said which is gone.
         None => LogView::blank(shell, Uuid::nil(), &w.exercise_name, w.date, rows),
     };
@@ -292,7 +293,7 @@ async fn form(
     let e = exercises::get(&mut page.tx, id).await?;
     let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
     let date = super::page_date("date", p.date, today)?;
-    let v = view(&mut page, &shell, &e, date, SET_ROWS).await?;
+    let v = view(&mut page, &shell, &e, date, SET_ROWS, None).await?;
     page.tx.commit().await?;
     Ok(shown(page.htmx, shell, e.name, v))
 }
@@ -499,7 +500,8 @@ async fn save(
         None => {
             let e = exercises::get(&mut page.tx, id).await?;
             let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
-            let v = view(&mut page, &shell, &e, date.unwrap_or(today), rows_now).await?;
+            let at = date.unwrap_or(today);
+            let v = view(&mut page, &shell, &e, at, rows_now, duration).await?;
             (v, e.name)
         }
     };
