@@ -1035,6 +1035,64 @@ async fn a_logged_meal_is_saved_as_a_recipe_and_undone() {
     assert_eq!(entries, 2);
 }
 
+/// Bob logged into Ann's diary while she shared it; after she ended the share, undoing says the
+/// entry is no longer shared with him (not that it was deleted), and it stays in her diary.
+#[tokio::test]
+async fn undo_after_a_share_ended_says_so_and_keeps_the_entry() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let bob = user(&db, "bob@example.com").await;
+    db.as_user(ann)
+        .await
+        .unwrap()
+        .query_and_commit(
+            "INSERT INTO family_access (grantor_user_id, grantee_user_id, access_type)
+             VALUES ($1, $2, 'calorie')",
+            &[&ann, &bob],
+        )
+        .await
+        .unwrap();
+    let ctx = Default::default();
+    let mut tx = db.as_user(bob).await.unwrap();
+    sparky_app::assistant::tools::call(
+        &mut tx,
+        &ctx,
+        "quick_add",
+        json!({"name": "Lunch", "meal": "lunch", "calories": 500, "user_id": ann}),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    db.as_user(ann)
+        .await
+        .unwrap()
+        .query_and_commit(
+            "DELETE FROM family_access WHERE grantor_user_id = $1",
+            &[&ann],
+        )
+        .await
+        .unwrap();
+    let mut tx = db.as_user(bob).await.unwrap();
+    let undone = sparky_app::assistant::tools::call(&mut tx, &ctx, "undo_last_action", json!({}))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(undone.result["no_longer_shared"], true, "{}", undone.result);
+    assert_eq!(undone.result["already_removed"], false, "{}", undone.result);
+    let title = undone.card.unwrap().title;
+    assert!(title.contains("is no longer shared with you"), "{title}");
+    let kept: i64 = db
+        .as_user(ann)
+        .await
+        .unwrap()
+        .query_and_commit("SELECT count(*) FROM food_diary", &[])
+        .await
+        .unwrap()[0]
+        .get(0);
+    assert_eq!(kept, 1);
+}
+
 /// An action whose rows were deleted since (on a page) counts as undone, saying so, instead of
 /// blocking every older action for good; the next undo takes back the one before.
 #[tokio::test]

@@ -10,6 +10,7 @@ use sparky_db::UserTx;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::acting::{Acting, Area};
 use crate::error::{AppError, AppResult};
 use crate::goals::UpdateGoalInput;
 
@@ -76,9 +77,11 @@ pub struct Action {
     pub tool: String,
     pub card: Card,
     pub undone: bool,
-    /// Undoing found nothing left to take back: what it wrote was deleted since, or is no
-    /// longer shared with the user.
+    /// Undoing found nothing left to take back: what it wrote was deleted since.
     pub already_gone: bool,
+    /// Undoing found nothing it may take back: what it wrote in someone else's data is no
+    /// longer shared with the user (it stays there).
+    pub no_longer_shared: bool,
     /// Undoing left what it wrote as it is: the user changed it since.
     pub changed_since: bool,
 }
@@ -192,6 +195,14 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
         Err(e) => Err(e),
     };
     let mut already_gone = false;
+    let area = match &undo {
+        Undo::DeleteDiaryEntry { .. }
+        | Undo::DeleteDiaryEntries { .. }
+        | Undo::DeleteWorkout { .. } => Area::Diary,
+        Undo::DeleteMeasurement { .. } => Area::Measurements,
+        Undo::DeleteGoal { .. } | Undo::RestoreGoalTarget { .. } => Area::Goals,
+        Undo::DeleteRecipe { .. } => Area::FoodList,
+    };
     // A row the user changed since the action wrote it (water corrected by hand) is theirs now:
     // undoing the action does not delete it.
     let written_at: chrono::DateTime<chrono::Utc> = row.get("created_at");
@@ -243,12 +254,22 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
             }
         }
     }
+    // Not found in someone else's data: deleted, or hidden because the share ended (which
+    // row level security does not tell apart; the grant does).
+    let no_longer_shared = already_gone
+        && matches!(
+            Acting::new(Some(card.user_id))
+                .ensure_visible(tx, area)
+                .await,
+            Err(AppError::NotFound(_))
+        );
     Ok(Action {
         id: row.get("id"),
         tool: row.get("tool"),
         card,
         undone: true,
-        already_gone,
+        already_gone: already_gone && !no_longer_shared,
+        no_longer_shared,
         changed_since: changed,
     })
 }

@@ -121,22 +121,27 @@ async fn run(tx: &mut UserTx, ctx: &ToolContext, name: &str, args: Value) -> App
         "update_goal" => update_goal(tx, ctx, args_of(args)?).await,
         "undo_last_action" => {
             let done = actions::undo_last(tx).await?;
-            let title = match (done.already_gone, done.changed_since) {
-                (_, true) => format!(
+            let title = if done.changed_since {
+                format!(
                     "Nothing undone: {} was changed since, and is kept as it is",
                     done.card.title
-                ),
-                (true, _) => format!(
-                    "Nothing left to undo: {} (deleted since, or no longer shared with you)",
+                )
+            } else if done.no_longer_shared {
+                format!(
+                    "Nothing undone: {} is no longer shared with you, and stays as it is",
                     done.card.title
-                ),
-                _ => format!("Undone: {}", done.card.title),
+                )
+            } else if done.already_gone {
+                format!("Nothing left to undo: {} (deleted since)", done.card.title)
+            } else {
+                format!("Undone: {}", done.card.title)
             };
             Ok(ToolOutput {
                 result: json!({
                     "undone": done.card.title,
                     "lines": done.card.lines,
                     "already_removed": done.already_gone,
+                    "no_longer_shared": done.no_longer_shared,
                     "changed_since": done.changed_since,
                 }),
                 card: Some(Card {
