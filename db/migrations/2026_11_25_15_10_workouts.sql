@@ -13,6 +13,10 @@
 -- sets / reps / weight columns stay as a summary: number of sets, total reps, heaviest weight.
 
 ALTER TABLE exercise_diary NO FORCE ROW LEVEL SECURITY;
+-- Read below (names, MET values, timezones, and the new foreign key's check) by an owner that
+-- FORCEd RLS would otherwise filter (a managed database's plain owner sees no row).
+ALTER TABLE exercises NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE user_preferences NO FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE exercise_diary
     ADD COLUMN entry_date date,
@@ -97,6 +101,8 @@ CREATE POLICY exercise_diary_update ON exercise_diary FOR UPDATE
     );
 
 ALTER TABLE exercise_diary FORCE ROW LEVEL SECURITY;
+ALTER TABLE exercises FORCE ROW LEVEL SECURITY;
+ALTER TABLE user_preferences FORCE ROW LEVEL SECURITY;
 
 -- ---------------------------------------------------------------------------------------------
 -- exercise_sets: one row per set of a strength entry. No owner of its own: it follows its

@@ -304,6 +304,13 @@ END
 $$;
 
 -- Fill them for the existing data (the table locks above keep writers out; no advisory locks).
+-- As an owner that FORCEd RLS would otherwise filter (a managed database's plain owner would
+-- read no diary and write no totals).
+ALTER TABLE food_diary NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE exercise_diary NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE measurements NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE diary_day_totals NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE measurement_day_totals NO FORCE ROW LEVEL SECURITY;
 SELECT public.diary_day_totals_refresh(array_agg(user_id ORDER BY user_id, entry_date),
                                        array_agg(entry_date ORDER BY user_id, entry_date), false)
 FROM (SELECT user_id, entry_date FROM food_diary
@@ -311,3 +318,8 @@ FROM (SELECT user_id, entry_date FROM food_diary
 SELECT public.measurement_day_totals_refresh(array_agg(user_id ORDER BY user_id, entry_date),
                                              array_agg(entry_date ORDER BY user_id, entry_date), false)
 FROM (SELECT DISTINCT user_id, entry_date FROM measurements WHERE type IN ('water', 'weight')) k;
+ALTER TABLE food_diary FORCE ROW LEVEL SECURITY;
+ALTER TABLE exercise_diary FORCE ROW LEVEL SECURITY;
+ALTER TABLE measurements FORCE ROW LEVEL SECURITY;
+ALTER TABLE diary_day_totals FORCE ROW LEVEL SECURITY;
+ALTER TABLE measurement_day_totals FORCE ROW LEVEL SECURITY;

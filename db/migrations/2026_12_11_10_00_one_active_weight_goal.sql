@@ -4,6 +4,9 @@
 --
 -- Where a user has several active, the newest stays active and the others are paused (kept as
 -- history, resumable once the other is paused or completed).
+-- As an owner that FORCEd RLS would otherwise filter (a managed database's plain owner sees no
+-- row, and the index below then fails on the duplicates).
+ALTER TABLE goals NO FORCE ROW LEVEL SECURITY;
 UPDATE goals g
 SET status = 'paused'
 WHERE g.status = 'active'
@@ -15,6 +18,8 @@ WHERE g.status = 'active'
         AND newer.type IN ('weight_loss', 'muscle_gain', 'weight_target')
         AND (coalesce(newer.created_at, '-infinity'), newer.id)
             > (coalesce(g.created_at, '-infinity'), g.id));
+
+ALTER TABLE goals FORCE ROW LEVEL SECURITY;
 
 CREATE UNIQUE INDEX idx_goals_one_active_weight_goal ON goals (user_id)
     WHERE status = 'active' AND type IN ('weight_loss', 'muscle_gain', 'weight_target');

@@ -18,12 +18,15 @@ COMMENT ON COLUMN exercise_diary.duration_minutes IS
     'Summary: duration_seconds rounded to the minute';
 
 -- Existing rows: their minutes, in seconds. Written without the row triggers, which would bump
--- updated_at and recompute totals that do not change.
+-- updated_at and recompute totals that do not change, and without FORCE, under which an owner
+-- that is not a superuser (a managed database) would see no row to update.
+ALTER TABLE exercise_diary NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE exercise_diary DISABLE TRIGGER USER;
 UPDATE exercise_diary
 SET duration_seconds = least(duration_minutes::bigint * 60, 2147483647)::integer
 WHERE duration_minutes IS NOT NULL;
 ALTER TABLE exercise_diary ENABLE TRIGGER USER;
+ALTER TABLE exercise_diary FORCE ROW LEVEL SECURITY;
 
 CREATE FUNCTION public.exercise_diary_duration_sync()
     RETURNS trigger

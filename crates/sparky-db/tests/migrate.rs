@@ -178,6 +178,66 @@ async fn a_failing_migration_leaves_no_trace_and_names_file_and_position() {
     assert_eq!(applied(&client).await, vec!["2024_01_01_00_00"]);
 }
 
+/// A migration revised after release (sparky_db's list of revisions) is accepted where its
+/// earlier text was applied, and its recorded checksum brought up to date; any other change of
+/// it is still refused.
+#[tokio::test]
+async fn a_revised_migration_applied_in_its_earlier_form_is_accepted() {
+    const REVISED: &str = "2026_11_26_02_10";
+    const EARLIER: &str = "81014546ed112a50bf01fb81cdd7d5134dd4a66219c5c35da7fc6260267a2f83";
+    let db = TestDb::new().await;
+    let client = db.owner_client().await;
+    let newest = Migrator::new(MigrationSource::Embedded, APP_ROLE).unwrap();
+    let current = newest
+        .migrations()
+        .iter()
+        .find(|m| m.version == REVISED)
+        .unwrap()
+        .checksum
+        .clone();
+    assert_ne!(current, EARLIER, "the file was revised");
+    client
+        .execute(
+            "UPDATE migrations SET checksum = $2 WHERE version = $1",
+            &[&REVISED, &EARLIER],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        newest.status(&client).await.unwrap().count(State::Modified),
+        0
+    );
+    newest.verify(&client).await.unwrap();
+    // The release that brings the revision brings newer migrations too: applying them records
+    // the revision's checksum.
+    let dir = tempfile::tempdir().unwrap();
+    for m in newest.migrations() {
+        std::fs::write(dir.path().join(&m.file_name), &m.sql).unwrap();
+    }
+    std::fs::write(dir.path().join("2099_01_01_00_00_later.sql"), "SELECT 1;").unwrap();
+    let later = Migrator::new(MigrationSource::Directory(dir.path().into()), APP_ROLE).unwrap();
+    later.run(&db.owner_config()).await.unwrap();
+    let recorded: String = client
+        .query_one(
+            "SELECT checksum FROM migrations WHERE version = $1",
+            &[&REVISED],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(recorded, current);
+    // Any other text is a change.
+    client
+        .execute(
+            "UPDATE migrations SET checksum = $2 WHERE version = $1",
+            &[&REVISED, &"0".repeat(64)],
+        )
+        .await
+        .unwrap();
+    let err = later.run(&db.owner_config()).await.unwrap_err();
+    assert!(matches!(err, MigrateError::Modified { .. }), "{err:?}");
+}
+
 #[tokio::test]
 async fn a_changed_applied_file_is_refused_until_repaired() {
     let db = TestDb::empty().await;

@@ -302,3 +302,87 @@ async fn several_active_weight_goals_leave_the_newest_active() {
         "{err:?}"
     );
 }
+
+/// The same upgrade on a managed database, whose owner is a plain role (neither superuser nor
+/// BYPASSRLS) that FORCE RLS filters: every data migration still reaches every row (a
+/// migration that updated or copied rows as such an owner saw none, or was refused).
+#[tokio::test]
+async fn a_seed_era_database_upgrades_with_a_plain_owner() {
+    sparky_testkit::with_a_plain_owner(|config, app| async move {
+        let newest = Migrator::new(MigrationSource::Embedded, &app).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        for m in newest
+            .migrations()
+            .iter()
+            .filter(|m| m.version.as_str() <= SEED_ERA)
+        {
+            std::fs::write(dir.path().join(&m.file_name), &m.sql).unwrap();
+        }
+        Migrator::new(MigrationSource::Directory(dir.path().into()), &app)
+            .unwrap()
+            .run(&config)
+            .await
+            .expect("the seed-era schema");
+        let client = sparky_db::connect(&config).await.unwrap();
+        let (ann, _bob) = seed_era_data(&client).await;
+        // Two active weight goals (allowed then) and a daily calorie target.
+        client
+            .execute(
+                "INSERT INTO goals (user_id, type, target_value, target_unit, status, created_at) VALUES
+                   ($1, 'muscle_gain', 82, 'kg', 'active', '2024-03-01'),
+                   ($1, 'calorie_target', 2100, 'kcal', 'active', '2024-03-01')",
+                &[&ann],
+            )
+            .await
+            .unwrap();
+        newest
+            .run(&config)
+            .await
+            .expect("the upgrade as a plain owner");
+        let db = sparky_db::Database::new(config.clone(), &app, 2).unwrap();
+        let mut tx = db.as_user(ann).await.unwrap();
+        let active_weight: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM goals WHERE status = 'active'
+                   AND type IN ('weight_loss', 'muscle_gain', 'weight_target')",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(active_weight, 1, "one active weight goal");
+        let history: i64 = tx
+            .query_one("SELECT count(*) FROM goal_target_history", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(history, 1, "the calorie target's history");
+        let seconds: Option<i32> = tx
+            .query_one("SELECT duration_seconds FROM exercise_diary", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(seconds, Some(1800));
+        // What data migrations derived from rows they had to read.
+        let name: String = tx
+            .query_one("SELECT exercise_name FROM exercise_diary", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(name, "Squat");
+        let counts: (i64, i64, i64) = {
+            let r = tx
+                .query_one(
+                    "SELECT (SELECT count(*) FROM food_diary WHERE user_id = $1),
+                            (SELECT count(*) FROM diary_day_totals WHERE user_id = $1 AND entries > 0),
+                            (SELECT count(*) FROM recent_foods WHERE user_id = $1)",
+                    &[&ann],
+                )
+                .await
+                .unwrap();
+            (r.get(0), r.get(1), r.get(2))
+        };
+        assert_eq!(counts, (240, 30, 2), "entries, days with totals, recent foods");
+    })
+    .await;
+}

@@ -201,26 +201,7 @@ async fn the_estimate_functions_are_not_the_request_roles() {
 /// weight and write the estimate.
 #[tokio::test]
 async fn estimates_follow_weights_with_a_non_superuser_owner() {
-    let test_db = TestDb::empty().await;
-    let admin = test_db.owner_client().await;
-    let suffix = &Uuid::new_v4().simple().to_string()[..8];
-    let owner_role = format!("owner_{suffix}");
-    let app_role = format!("app_{suffix}");
-    admin
-        .batch_execute(&format!(
-            "CREATE ROLE {owner_role} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB;
-             CREATE ROLE {app_role} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT;
-             GRANT {app_role} TO {owner_role};
-             ALTER DATABASE \"{}\" OWNER TO {owner_role};
-             GRANT ALL ON SCHEMA public TO {owner_role};",
-            test_db.name()
-        ))
-        .await
-        .unwrap();
-    let mut config = test_db.owner_config();
-    config.user(&owner_role);
-    let app = app_role.clone();
-    let result = async move {
+    sparky_testkit::with_a_plain_owner(|config, app| async move {
         Migrator::new(MigrationSource::Embedded, &app)
             .unwrap()
             .run(&config)
@@ -238,28 +219,65 @@ async fn estimates_follow_weights_with_a_non_superuser_owner() {
         assert!(plain, "the owner really is a plain role");
         let db = Database::new(config.clone(), &app, 4).unwrap();
         follow_weights(&db).await;
-    };
-    // Catch a failure so the cluster-wide roles are removed either way.
-    let outcome = tokio::spawn(result).await;
-    let mut maint = test_db.owner_config();
-    maint.dbname("postgres");
-    if let Ok(c) = sparky_db::connect(&maint).await {
-        let _ = c
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                test_db.name()
-            ))
-            .await;
-        let _ = c
-            .batch_execute(&format!("DROP ROLE IF EXISTS {owner_role}"))
-            .await;
-        let _ = c
-            .batch_execute(&format!("DROP ROLE IF EXISTS {app_role}"))
-            .await;
-    }
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    })
+    .await;
+}
+
+/// Upgrading to durations in seconds gives every existing workout its seconds, also when the
+/// owner is a plain role that FORCE RLS filters (it saw no row to update).
+#[tokio::test]
+async fn every_workout_gets_its_seconds_with_a_non_superuser_owner() {
+    const SECONDS: &str = "2026_12_19_09_00";
+    sparky_testkit::with_a_plain_owner(|config, app| async move {
+        let newest = Migrator::new(MigrationSource::Embedded, &app).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        for m in newest
+            .migrations()
+            .iter()
+            .filter(|m| m.version.as_str() < SECONDS)
+        {
+            std::fs::write(dir.path().join(&m.file_name), &m.sql).unwrap();
+        }
+        Migrator::new(MigrationSource::Directory(dir.path().into()), &app)
+            .unwrap()
+            .run(&config)
+            .await
+            .expect("the migrations before");
+        let db = Database::new(config.clone(), &app, 4).unwrap();
+        let ann = register(&db, "ann@example.com").await;
+        exec(
+            &db,
+            ann,
+            "INSERT INTO exercise_diary (user_id, exercise_name, duration_minutes, performed_at)
+             VALUES ($1, 'Run', 31, '2026-06-10 12:00+00'), ($1, 'Walk', NULL, '2026-06-10 13:00+00')",
+            &[&ann],
+        )
+        .await;
+        newest.run(&config).await.expect("the seconds migration");
+        let rows = db
+            .as_user(ann)
+            .await
+            .unwrap()
+            .query_and_commit(
+                "SELECT duration_seconds FROM exercise_diary ORDER BY performed_at",
+                &[],
+            )
+            .await
+            .unwrap();
+        let seconds: Vec<Option<i32>> = rows.iter().map(|r| r.get(0)).collect();
+        assert_eq!(seconds, vec![Some(1860), None]);
+        let owner = sparky_db::connect(&config).await.unwrap();
+        let forced: bool = owner
+            .query_one(
+                "SELECT relforcerowsecurity FROM pg_class WHERE oid = 'exercise_diary'::regclass",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert!(forced, "FORCE is back on");
+    })
+    .await;
 }
 
 /// Deleting a user removes their weights and workouts in one statement; re-estimating the

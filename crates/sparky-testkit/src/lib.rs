@@ -319,3 +319,51 @@ pub fn url_for(config: &Config) -> String {
     }
     url
 }
+
+/// Runs `body` with the database owned by a plain role (neither superuser nor BYPASSRLS, as on
+/// a managed database): its connection settings and the request role's name. The
+/// cluster-wide roles are removed either way.
+pub async fn with_a_plain_owner<F, Fut>(body: F)
+where
+    F: FnOnce(Config, String) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let test_db = TestDb::empty().await;
+    let admin = test_db.owner_client().await;
+    let suffix = &uuid::Uuid::new_v4().simple().to_string()[..8];
+    let owner_role = format!("owner_{suffix}");
+    let app_role = format!("app_{suffix}");
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {owner_role} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB;
+             CREATE ROLE {app_role} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT;
+             GRANT {app_role} TO {owner_role};
+             ALTER DATABASE \"{}\" OWNER TO {owner_role};
+             GRANT ALL ON SCHEMA public TO {owner_role};",
+            test_db.name()
+        ))
+        .await
+        .unwrap();
+    let mut config = test_db.owner_config();
+    config.user(&owner_role);
+    let outcome = tokio::spawn(body(config, app_role.clone())).await;
+    let mut maint = test_db.owner_config();
+    maint.dbname("postgres");
+    if let Ok(c) = sparky_db::connect(&maint).await {
+        let _ = c
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                test_db.name()
+            ))
+            .await;
+        let _ = c
+            .batch_execute(&format!("DROP ROLE IF EXISTS {owner_role}"))
+            .await;
+        let _ = c
+            .batch_execute(&format!("DROP ROLE IF EXISTS {app_role}"))
+            .await;
+    }
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}

@@ -1,6 +1,6 @@
 //! Comparing the files with the applied rows: each migration's state, and what to apply.
 
-use super::ledger::AppliedRow;
+use super::ledger::{revised_from, AppliedRow};
 use super::{MigrateError, Migration, Migrator, State, Status, StatusEntry};
 
 impl Migrator {
@@ -15,7 +15,11 @@ impl Migrator {
                     None => State::Pending,
                     // A row without checksum was marked by hand (the seed's manual INSERT):
                     // it is adopted and its checksum recorded on the next run.
-                    Some(r) if r.checksum.as_deref().is_some_and(|c| c != m.checksum) => {
+                    Some(r)
+                        if r.checksum
+                            .as_deref()
+                            .is_some_and(|c| c != m.checksum && !revised_from(&m.version, c)) =>
+                    {
                         State::Modified
                     }
                     Some(_) => State::Applied,
