@@ -10,4 +10,7 @@ ALTER TABLE user_preferences ADD COLUMN onboarded_at timestamptz;
 COMMENT ON COLUMN user_preferences.onboarded_at IS
     'When the web onboarding was finished or skipped; NULL = not yet.';
 
+-- As an owner that FORCEd RLS would otherwise filter (a managed database's plain owner).
+ALTER TABLE user_preferences NO FORCE ROW LEVEL SECURITY;
 UPDATE user_preferences SET onboarded_at = now();
+ALTER TABLE user_preferences FORCE ROW LEVEL SECURITY;

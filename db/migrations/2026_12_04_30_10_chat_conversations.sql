@@ -109,7 +109,12 @@ CREATE POLICY assistant_actions_update ON assistant_actions FOR UPDATE
 CREATE POLICY assistant_actions_delete ON assistant_actions FOR DELETE
     USING (user_id = (SELECT auth.uid()));
 
--- The seed's pairs, kept as an "Earlier chats" conversation per user.
+-- The seed's pairs, kept as an "Earlier chats" conversation per user. As an owner that FORCEd
+-- RLS would otherwise filter (a managed database's plain owner read no pair, and the history
+-- was dropped with its table).
+ALTER TABLE chat_history NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE chat_conversations NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE chat_messages NO FORCE ROW LEVEL SECURITY;
 WITH users_with_history AS (
     SELECT user_id, min(created_at) AS first_at, max(created_at) AS last_at
     FROM chat_history GROUP BY user_id
@@ -134,6 +139,8 @@ JOIN conversations c ON c.user_id = h.user_id
 CROSS JOIN LATERAL (VALUES (1, h.id, 'user', h.message), (2, gen_random_uuid(), 'assistant', h.response))
     AS m(n, id, role, content)
 ORDER BY h.created_at, h.id, m.n;
+ALTER TABLE chat_conversations FORCE ROW LEVEL SECURITY;
+ALTER TABLE chat_messages FORCE ROW LEVEL SECURITY;
 
 DROP TABLE chat_history;
 

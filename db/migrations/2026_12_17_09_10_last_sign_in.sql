@@ -6,9 +6,14 @@
 ALTER TABLE users ADD COLUMN last_sign_in_at timestamptz;
 COMMENT ON COLUMN users.last_sign_in_at IS
     'When the account last started a session (signed in); NULL = not since this was recorded.';
+-- As an owner that FORCEd RLS would otherwise filter (a managed database's plain owner).
+ALTER TABLE users NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE sessions NO FORCE ROW LEVEL SECURITY;
 UPDATE users u SET last_sign_in_at = s.started
 FROM (SELECT user_id, max(created_at) AS started FROM sessions GROUP BY user_id) s
 WHERE s.user_id = u.id;
+ALTER TABLE users FORCE ROW LEVEL SECURITY;
+ALTER TABLE sessions FORCE ROW LEVEL SECURITY;
 
 CREATE FUNCTION auth.stamp_sign_in()
     RETURNS trigger

@@ -383,6 +383,41 @@ async fn a_seed_era_database_upgrades_with_a_plain_owner() {
             (r.get(0), r.get(1), r.get(2))
         };
         assert_eq!(counts, (240, 30, 2), "entries, days with totals, recent foods");
+        // The word index is the owner's (no row level security of its own).
+        let words: i64 = sparky_db::connect(&config)
+            .await
+            .unwrap()
+            .query_one("SELECT count(*) FROM food_search_words", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert!(words > 0, "the search finds the foods there were");
+        let onboarded: bool = tx
+            .query_one(
+                "SELECT onboarded_at IS NOT NULL FROM user_preferences WHERE user_id = $1",
+                &[&ann],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert!(onboarded, "an existing account is not sent through onboarding again");
+        let r = tx
+            .query_one(
+                "SELECT (SELECT count(*) FROM food_diary
+                         WHERE user_id = $1 AND (food_name = '(unknown food)' OR calories IS NULL)),
+                        (SELECT count(*) FROM chat_messages WHERE user_id = $1),
+                        (SELECT count(*) FROM measurements WHERE user_id = $1 AND entry_date IS NOT NULL),
+                        (SELECT count(*) FROM goals WHERE user_id = $1 AND start_date IS NOT NULL)",
+                &[&ann],
+            )
+            .await
+            .unwrap();
+        let derived: (i64, i64, i64, i64) = (r.get(0), r.get(1), r.get(2), r.get(3));
+        assert_eq!(
+            derived,
+            (0, 2, 1, 3),
+            "entries without their food's name or nutrients, chat messages, dated measurements, started goals"
+        );
     })
     .await;
 }

@@ -57,6 +57,10 @@ pub(super) async fn read_applied(client: &Client) -> Result<Vec<AppliedRow>, Mig
 /// that applied the earlier text keeps it, and its recorded checksum is brought up to date.
 const REVISED: &[(&str, &str)] = &[
     (
+        "2026_12_04_30_10",
+        "8e96c4665994b52b2781925337680d5e04eacbe31094daf438d8c6855c82ccbf",
+    ),
+    (
         "2026_11_25_15_10",
         "81901856fbe0ec178c4a068cea1b07cbe7f49b90704cdb8f3f11467cc2437a16",
     ),
@@ -71,6 +75,30 @@ const REVISED: &[(&str, &str)] = &[
     (
         "2026_12_11_10_00",
         "2e0d87337c52655e4fe29879e544bba6bcf4c31099f5384e363b152a9c6ee912",
+    ),
+    (
+        "2026_11_26_02_00",
+        "bc5eff85c7b590fe186d5d76b576e7015ad8d309e8172ccfcbe7a32978100899",
+    ),
+    (
+        "2026_11_26_02_00",
+        "0774f5da2d2763a7cfc67192de8b14b0f45a4be0536932b37d660b475f5390ff",
+    ),
+    (
+        "2026_12_04_10_00",
+        "0b7c7580aee14ca0fc74af56e33d0c606b5fda0415cd2b6caa1caebaae0f24b5",
+    ),
+    (
+        "2026_12_10_11_20",
+        "6c90c91be7a39eb82554551666c7da655c0353479757b035c5c1bdd393a0b463",
+    ),
+    (
+        "2026_12_10_12_00",
+        "7b709b3f66ddc1cbbc8f956a5cfd743836a705933b47dfa095ea4d8103e688ff",
+    ),
+    (
+        "2026_12_17_09_10",
+        "bc84d22a5823a05e20510b33e9c210a59da25723686419185d4d3175e7e317ec",
     ),
 ];
 
@@ -122,3 +150,24 @@ pub(super) const RECORD: &str =
      ON CONFLICT (version) DO UPDATE
      SET description = EXCLUDED.description, checksum = EXCLUDED.checksum,
          execution_ms = EXCLUDED.execution_ms";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MigrationSource;
+
+    /// Every revision names a migration this binary has, with a checksum its file no longer has.
+    #[test]
+    fn revisions_name_files_that_changed() {
+        let migrations = MigrationSource::Embedded.load().unwrap();
+        for (version, earlier) in REVISED {
+            let m = migrations
+                .iter()
+                .find(|m| m.version == *version)
+                .unwrap_or_else(|| panic!("{version} is not a migration"));
+            assert_ne!(&m.checksum, earlier, "{version} is listed but unchanged");
+            assert!(revised_from(version, earlier));
+        }
+        assert!(!revised_from("2026_11_26_02_10", &"0".repeat(64)));
+    }
+}
