@@ -20,7 +20,15 @@ pub fn in_plain_words(message: &str) -> String {
         .or_else(|| message.strip_prefix("invalid value: "))
         .and_then(|m| m.split(", expected").next())
         .unwrap_or_default();
+    // A whole number past what the field's type holds (10^10 for a 32-bit one) is too large,
+    // not "not a whole number".
+    let integer = got.starts_with("integer");
+    let negative = got.contains("`-");
     let wanted = match expected {
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" if integer && !negative => {
+            "is too large".to_string()
+        }
+        "i8" | "i16" | "i32" | "i64" if integer => "is too small".to_string(),
         "i8" | "i16" | "i32" | "i64" => "must be a whole number".to_string(),
         "u8" | "u16" | "u32" | "u64" => "must be a whole number, 0 or more".to_string(),
         "f32" | "f64" => "must be a number".to_string(),
@@ -80,4 +88,46 @@ pub fn field_problem(path: &str, message: &str, root: &str) -> (String, String) 
         path.to_string()
     };
     (field, in_plain_words(&message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_words_in_plain_words() {
+        let cases = [
+            (
+                "invalid type: floating point `50.5`, expected i32",
+                "must be a whole number (got floating point `50.5`)",
+            ),
+            (
+                "invalid value: integer `9999999999`, expected i32",
+                "is too large (got integer `9999999999`)",
+            ),
+            (
+                "invalid value: integer `-9999999999`, expected i32",
+                "is too small (got integer `-9999999999`)",
+            ),
+            (
+                "invalid value: integer `-1`, expected u32",
+                "must be a whole number, 0 or more (got integer `-1`)",
+            ),
+            (
+                "invalid value: integer `70000`, expected u16",
+                "is too large (got integer `70000`)",
+            ),
+            (
+                "invalid type: boolean `true`, expected i32",
+                "must be a whole number (got boolean `true`)",
+            ),
+            (
+                "invalid type: integer `5`, expected a string",
+                "must be text (got integer `5`)",
+            ),
+        ];
+        for (serde, plain) in cases {
+            assert_eq!(in_plain_words(serde), plain, "{serde}");
+        }
+    }
 }

@@ -333,7 +333,9 @@ pub fn new_migration_file(
                 "-- Migration: {description}\n-- Version: {v}\n--\n\
                  -- Runs in one transaction with its row in `migrations`.\n\
                  -- Grants to the request role: EXECUTE format('GRANT ... TO %I', current_setting('sparky.app_role'));\n\
-                 -- New user tables need ENABLE + FORCE ROW LEVEL SECURITY and policies using (select auth.uid()).\n\n"
+                 -- New user tables need ENABLE + FORCE ROW LEVEL SECURITY and policies using (select auth.uid()).\n\
+                 -- A step that reads or writes existing rows lifts FORCE around itself (ALTER TABLE t NO FORCE ROW\n\
+                 -- LEVEL SECURITY; ...; ALTER TABLE t FORCE ROW LEVEL SECURITY): a plain owner sees no row under it.\n\n"
             );
             std::fs::write(&path, body).map_err(|e| {
                 MigrateError::Source(format!("cannot write {}: {e}", path.display()))
