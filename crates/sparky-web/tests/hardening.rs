@@ -1096,13 +1096,20 @@ async fn a_moved_entry_keeps_its_clock_time_across_summer_time() {
 async fn shape_refusals_speak_plainly() {
     let app = TestApp::spawn().await;
     let (_, ann) = app.user("ann@example.com").await;
-    let cases: [(&str, &str, Value, &str, &str); 4] = [
+    let cases: [(&str, &str, Value, &str, &str); 5] = [
         (
             "PUT",
             "/api/v1/preferences",
             json!({"exercise_eat_back_percent": 50.5}),
             "exercise_eat_back_percent",
             "must be a whole number",
+        ),
+        (
+            "PUT",
+            "/api/v1/preferences",
+            json!({"exercise_eat_back_percent": 99_999_999_999_i64}),
+            "exercise_eat_back_percent",
+            "is too large",
         ),
         (
             "PUT",
