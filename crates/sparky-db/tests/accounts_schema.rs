@@ -1175,27 +1175,7 @@ async fn the_new_tables_pass_the_doctor_rules() {
 /// the admin CLI's queries must still work; fitness data stays closed to it.
 #[tokio::test]
 async fn with_a_non_superuser_owner_the_account_functions_and_admin_queries_work() {
-    let test_db = TestDb::empty().await;
-    let admin = test_db.owner_client().await;
-    let suffix = &Uuid::new_v4().simple().to_string()[..8];
-    let owner_role = format!("owner_{suffix}");
-    let app_role = format!("app_{suffix}");
-    admin
-        .batch_execute(&format!(
-            "CREATE ROLE {owner_role} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB;
-             CREATE ROLE {app_role} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT;
-             GRANT {app_role} TO {owner_role};
-             ALTER DATABASE \"{}\" OWNER TO {owner_role};
-             GRANT ALL ON SCHEMA public TO {owner_role};",
-            test_db.name()
-        ))
-        .await
-        .unwrap();
-    let mut config = test_db.owner_config();
-    config.user(&owner_role);
-
-    let app = app_role.clone();
-    let result = async move {
+    sparky_testkit::with_a_plain_owner(|config, app| async move {
         let app_role = app;
         Migrator::new(MigrationSource::Embedded, &app_role)
             .unwrap()
@@ -1300,29 +1280,8 @@ async fn with_a_non_superuser_owner_the_account_functions_and_admin_queries_work
             count(&owner, "SELECT count(*) FROM measurements", &[]).await,
             0
         );
-    };
-    // Catch a failure so the cluster-wide roles are removed either way.
-    let outcome = tokio::spawn(result).await;
-
-    let mut maint = test_db.owner_config();
-    maint.dbname("postgres");
-    if let Ok(c) = sparky_db::connect(&maint).await {
-        let _ = c
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                test_db.name()
-            ))
-            .await;
-        let _ = c
-            .batch_execute(&format!("DROP ROLE IF EXISTS {owner_role}"))
-            .await;
-        let _ = c
-            .batch_execute(&format!("DROP ROLE IF EXISTS {app_role}"))
-            .await;
-    }
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    })
+    .await;
 }
 
 /// While accounts exist one enabled administrator stays: deleting, demoting or disabling the
