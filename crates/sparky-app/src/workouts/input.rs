@@ -201,7 +201,8 @@ fn parse_duration(v: &mut Validation, minutes: Option<i32>, seconds: Option<i32>
             ),
         );
     }
-    seconds.or(minutes.map(|m| m * 60))
+    // Out of range is refused above; never multiplied (2,000,000,000 minutes overflow).
+    seconds.or(minutes.filter(|_| minutes_ok).map(|m| m * 60))
 }
 
 /// An update's duration: `None` keeps it, `Some(None)` clears it. Given both, one `null` and
@@ -366,6 +367,23 @@ mod tests {
             "notes",
         ] {
             assert!(fields.0.contains_key(f), "{f}: {fields:?}");
+        }
+        // Minutes past what seconds can hold are refused, not multiplied (it overflowed).
+        for minutes in [i32::MAX, i32::MIN] {
+            let huge: LogWorkoutInput = serde_json::from_value(
+                serde_json::json!({"exercise_id": Uuid::nil(), "duration_minutes": minutes}),
+            )
+            .unwrap();
+            assert!(huge
+                .parse()
+                .unwrap_err()
+                .fields()
+                .unwrap()
+                .0
+                .contains_key("duration_minutes"));
+            let change: UpdateWorkoutInput =
+                serde_json::from_value(serde_json::json!({"duration_minutes": minutes})).unwrap();
+            assert!(change.parse().is_err());
         }
         let empty: LogWorkoutInput =
             serde_json::from_value(serde_json::json!({"exercise_id": Uuid::nil()})).unwrap();
