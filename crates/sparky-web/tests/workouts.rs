@@ -912,6 +912,7 @@ async fn durations_keep_their_seconds() {
         (json!({"duration_seconds": -1}), "duration_seconds"),
         (json!({"duration_seconds": 90.5}), "duration_seconds"),
         (json!({"duration_seconds": "90"}), "duration_seconds"),
+        (json!({"duration_minutes": i32::MAX}), "duration_minutes"),
     ] {
         let mut full = json!({"exercise_id": run, "date": day, "distance": 1});
         full.as_object_mut()
