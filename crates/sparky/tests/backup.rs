@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use sparky_db::{Database, EmbeddedOptions, EmbeddedPostgres};
+use sparky_db::{Database, EmbeddedOptions, EmbeddedPostgres, MigrationSource, Migrator};
 use sparky_testkit::{TestDb, APP_ROLE};
 use tokio_postgres::Client;
 use uuid::Uuid;
@@ -916,4 +916,30 @@ async fn embedded_backup_before_migrating_and_restore_into_a_new_data_directory(
     // ...and serves from it.
     let log = Server::start(sparky().env("SPARKY_DATA_DIR", c.path())).stop();
     assert!(!log.contains("backed up before migrating"), "{log}");
+}
+
+/// On a managed database the owner is a plain role that FORCEd row level security filters:
+/// `pg_dump` cannot read the rows as it. `sparky backup` says so, and what to do, before
+/// running it (it said pg_dump's "query would be affected by row-level security policy",
+/// whose hint is to lift FORCE).
+#[tokio::test]
+async fn a_backup_as_a_plain_owner_says_what_to_do() {
+    sparky_testkit::with_a_plain_owner(|config, app| async move {
+        Migrator::new(MigrationSource::Embedded, &app)
+            .unwrap()
+            .run(&config)
+            .await
+            .unwrap();
+        let url = sparky_testkit::url_for(&config);
+        let dir = tempfile::tempdir().unwrap();
+        let out = run(sparky()
+            .arg("backup")
+            .env("DATABASE_URL", &url)
+            .env("SPARKY_APP_ROLE", &app)
+            .env("SPARKY_BACKUP_DIR", dir.path()))
+        .await;
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert!(text(&out).contains("BYPASSRLS"), "{}", text(&out));
+    })
+    .await;
 }

@@ -27,6 +27,7 @@ pub async fn take(
         .context("connecting to the database to back it up")?;
     let info = ServerInfo::read(&client).await?;
     let schema_version = schema_version(&client).await?;
+    rows_readable(&client).await?;
     drop(client);
 
     let major = info.major;
@@ -156,6 +157,34 @@ impl ServerInfo {
             user: row.get(3),
         })
     }
+}
+
+/// Refuses, saying what to do, when row level security would hide rows from `pg_dump`: a
+/// plain owner (neither superuser nor BYPASSRLS, as on a managed database) is filtered by the
+/// FORCEd policies, and pg_dump stops at the first such table with a hint to lift FORCE.
+async fn rows_readable(client: &Client) -> anyhow::Result<()> {
+    let row = client
+        .query_one(
+            "SELECT current_user::text, r.rolsuper OR r.rolbypassrls,
+                    (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE c.relkind = 'r' AND c.relforcerowsecurity
+                       AND n.nspname NOT IN ('pg_catalog', 'information_schema'))
+             FROM pg_roles r WHERE r.rolname = current_user",
+            &[],
+        )
+        .await
+        .context("checking that the backup can read every row")?;
+    let (role, exempt, forced): (String, bool, i64) = (row.get(0), row.get(1), row.get(2));
+    if !exempt && forced > 0 {
+        bail!(
+            "{role} is neither a superuser nor BYPASSRLS, so row level security (forced on \
+             {forced} tables) hides their rows from pg_dump and a backup would be incomplete. \
+             Keep the tables' FORCE; back up with your database provider's snapshots, or run \
+             `sparky backup` with a DATABASE_URL of a role that may read every row (a \
+             superuser, or BYPASSRLS with SELECT on the tables)"
+        );
+    }
+    Ok(())
 }
 
 pub(super) async fn schema_version(client: &Client) -> anyhow::Result<Option<String>> {
