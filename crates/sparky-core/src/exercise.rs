@@ -74,6 +74,12 @@ pub const MAX_DURATION_SECONDS: i32 = 604_800;
 /// Seconds as the whole minutes the seed's `duration_minutes` keeps: rounded, half a minute up
 /// (PostgreSQL's `round(seconds / 60.0)` for the same value).
 pub fn rounded_minutes(seconds: i32) -> i32 {
+    // A week of seconds or i32::MAX alike: the minutes of an i32 fit an i32.
+    total_rounded_minutes(seconds.into()) as i32
+}
+
+/// [`rounded_minutes`] of a sum of durations (a day's, a week's).
+pub fn total_rounded_minutes(seconds: i64) -> i64 {
     (seconds.max(0) + 30) / 60
 }
 

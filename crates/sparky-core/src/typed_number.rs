@@ -154,7 +154,7 @@ pub struct NotADuration;
 /// A duration typed into a minutes field, in whole minutes (seconds rounded, half up); see
 /// [`duration_seconds`].
 pub fn whole_minutes(text: &str) -> Result<Option<i32>, NotADuration> {
-    Ok(duration_seconds(text)?.map(|s| (s + 30) / 60))
+    Ok(duration_seconds(text)?.map(crate::exercise::rounded_minutes))
 }
 
 /// A duration typed into a minutes field, in seconds: "30" (minutes), "25:40" (minutes and

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Serialize;
+use sparky_core::exercise::{rounded_minutes, total_rounded_minutes};
 use sparky_core::report::{self as calc};
 use sparky_core::{Amount, UnitsSystem, WeightUnit};
 use sparky_db::UserTx;
@@ -114,11 +115,6 @@ pub struct ExerciseReport {
     pub weeks: Vec<ExerciseWeek>,
     /// Records set in the range, oldest first.
     pub records: Vec<RecordEvent>,
-}
-
-/// Seconds as whole minutes, half a minute up (like each entry's `duration_minutes`).
-fn rounded_minutes(seconds: i64) -> i64 {
-    (seconds.max(0) + 30) / 60
 }
 
 const EXERCISE_SQL_TAIL: &str = "
@@ -262,13 +258,13 @@ pub async fn exercise(
                     w.sessions += n;
                     w.calories_burned = Amount(w.calories_burned.0 + kcal.unwrap_or_default());
                     w.duration_seconds += secs.unwrap_or(0);
-                    w.duration_minutes = rounded_minutes(w.duration_seconds);
+                    w.duration_minutes = total_rounded_minutes(w.duration_seconds);
                 }
                 out_days.push(ExerciseDay {
                     date: day,
                     sessions: n,
                     calories_burned: kcal.map(|k| amount(k, 2)),
-                    duration_minutes: secs.map(rounded_minutes),
+                    duration_minutes: secs.map(total_rounded_minutes),
                     duration_seconds: secs,
                     sessions_without_calories: i64::from(without),
                 });
@@ -312,9 +308,7 @@ pub async fn exercise(
                     weight: None,
                     reps: None,
                     distance: Some(amount(du.show(km), 2)),
-                    duration_minutes: r
-                        .get::<_, Option<i32>>("reps")
-                        .map(sparky_core::exercise::rounded_minutes),
+                    duration_minutes: r.get::<_, Option<i32>>("reps").map(rounded_minutes),
                     duration_seconds: r.get("reps"),
                 });
             }
@@ -330,9 +324,7 @@ pub async fn exercise(
                     weight: None,
                     reps: None,
                     distance: Some(amount(du.show(km), 2)),
-                    duration_minutes: r
-                        .get::<_, Option<i32>>("reps")
-                        .map(sparky_core::exercise::rounded_minutes),
+                    duration_minutes: r.get::<_, Option<i32>>("reps").map(rounded_minutes),
                     duration_seconds: r.get("reps"),
                 });
             }
@@ -377,7 +369,7 @@ pub async fn exercise(
                 .sum(),
             2,
         ),
-        duration_minutes: rounded_minutes(total_seconds),
+        duration_minutes: total_rounded_minutes(total_seconds),
         duration_seconds: total_seconds,
         sessions_without_calories: out_days.iter().map(|d| d.sessions_without_calories).sum(),
         volume: sorted(&totals),

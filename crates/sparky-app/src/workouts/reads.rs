@@ -107,7 +107,7 @@ fn workout_day(
         entries,
         total_calories_burned: Amount(total_calories),
         // Rounded like each entry's minutes, from the exact sum.
-        total_duration_minutes: (total_seconds + 30) / 60,
+        total_duration_minutes: sparky_core::exercise::total_rounded_minutes(total_seconds),
         total_duration_seconds: total_seconds,
     }
 }
