@@ -294,7 +294,9 @@ async fn doctor_command(
         report
             .findings
             .extend(doctor::request_login_findings(&located.requests, &db.app_role).await);
-        report.findings.push(crate::backup::doctor_finding(db));
+        report
+            .findings
+            .push(crate::backup::doctor_finding(db, &client).await);
         report
             .findings
             .push(crate::mail::doctor_finding(mail, public_url).await);

@@ -940,6 +940,20 @@ async fn a_backup_as_a_plain_owner_says_what_to_do() {
         .await;
         assert_eq!(out.status.code(), Some(1), "{}", text(&out));
         assert!(text(&out).contains("BYPASSRLS"), "{}", text(&out));
+        // doctor says so too, instead of suggesting `sparky backup`.
+        let out = run(sparky()
+            .arg("doctor")
+            .env("DATABASE_URL", &url)
+            .env("SPARKY_APP_ROLE", &app)
+            .env("SPARKY_BACKUP_DIR", dir.path()))
+        .await;
+        let said = text(&out);
+        let line = said
+            .lines()
+            .find(|l| l.contains("backups"))
+            .unwrap_or_else(|| panic!("{said}"));
+        assert!(line.contains("`sparky backup` would refuse"), "{said}");
+        assert!(!line.contains("take one with"), "{said}");
     })
     .await;
 }

@@ -9,10 +9,30 @@ use crate::cli::DbArgs;
 
 use super::{backup_dir, list, STALE_AFTER};
 
-pub fn doctor_finding(db: &DbArgs) -> Finding {
-    let configured = std::env::var_os("SPARKY_BACKUP_DIR").map(PathBuf::from);
-    let dir = backup_dir(db, configured.as_deref());
-    finding_for(&dir, Utc::now())
+/// The newest backup's age; or, when `sparky backup` could not read every row as this owner
+/// (a managed database's plain owner), that backups must come from elsewhere.
+pub async fn doctor_finding(db: &DbArgs, client: &tokio_postgres::Client) -> Finding {
+    match super::dump::rows_hidden(client).await {
+        Ok(Some(why)) => Finding {
+            check: "backups",
+            level: Level::Warning,
+            message: format!(
+                "`sparky backup` would refuse: {why}. Rely on your database provider's \
+                 backups, or give `sparky backup` a DATABASE_URL of a role that may read every \
+                 row (a superuser, or BYPASSRLS)"
+            ),
+        },
+        Ok(None) => {
+            let configured = std::env::var_os("SPARKY_BACKUP_DIR").map(PathBuf::from);
+            let dir = backup_dir(db, configured.as_deref());
+            finding_for(&dir, Utc::now())
+        }
+        Err(e) => Finding {
+            check: "backups",
+            level: Level::Warning,
+            message: format!("cannot tell whether backups can read every row: {e:#}"),
+        },
+    }
 }
 
 pub(super) fn finding_for(dir: &Path, now: DateTime<Utc>) -> Finding {

@@ -159,10 +159,22 @@ impl ServerInfo {
     }
 }
 
-/// Refuses, saying what to do, when row level security would hide rows from `pg_dump`: a
-/// plain owner (neither superuser nor BYPASSRLS, as on a managed database) is filtered by the
-/// FORCEd policies, and pg_dump stops at the first such table with a hint to lift FORCE.
+/// Refuses, saying what to do, when row level security would hide rows from `pg_dump`.
 async fn rows_readable(client: &Client) -> anyhow::Result<()> {
+    match rows_hidden(client).await? {
+        Some(why) => bail!(
+            "{why}. Keep the tables' FORCE; back up with your database provider's snapshots, or \
+             run `sparky backup` with a DATABASE_URL of a role that may read every row (a \
+             superuser, or BYPASSRLS with SELECT on the tables)"
+        ),
+        None => Ok(()),
+    }
+}
+
+/// Why `pg_dump` would miss rows, if it would: a plain owner (neither superuser nor BYPASSRLS,
+/// as on a managed database) is filtered by the FORCEd policies, and pg_dump stops at the
+/// first such table with a hint to lift FORCE.
+pub(super) async fn rows_hidden(client: &Client) -> anyhow::Result<Option<String>> {
     let row = client
         .query_one(
             "SELECT current_user::text, r.rolsuper OR r.rolbypassrls,
@@ -175,16 +187,12 @@ async fn rows_readable(client: &Client) -> anyhow::Result<()> {
         .await
         .context("checking that the backup can read every row")?;
     let (role, exempt, forced): (String, bool, i64) = (row.get(0), row.get(1), row.get(2));
-    if !exempt && forced > 0 {
-        bail!(
+    Ok((!exempt && forced > 0).then(|| {
+        format!(
             "{role} is neither a superuser nor BYPASSRLS, so row level security (forced on \
-             {forced} tables) hides their rows from pg_dump and a backup would be incomplete. \
-             Keep the tables' FORCE; back up with your database provider's snapshots, or run \
-             `sparky backup` with a DATABASE_URL of a role that may read every row (a \
-             superuser, or BYPASSRLS with SELECT on the tables)"
-        );
-    }
-    Ok(())
+             {forced} tables) hides their rows from pg_dump and a backup would be incomplete"
+        )
+    }))
 }
 
 pub(super) async fn schema_version(client: &Client) -> anyhow::Result<Option<String>> {
