@@ -185,6 +185,8 @@ impl DistanceUnit {
 pub struct SetFacts {
     pub reps: Option<u32>,
     pub weight_kg: Option<Decimal>,
+    /// A timed set's seconds (a plank, a hang, a carry).
+    pub duration_seconds: Option<u32>,
 }
 
 /// One session of an exercise: what personal records are made of. `key` identifies it to the
@@ -215,6 +217,15 @@ pub struct OneRepMaxRecord<K> {
     pub key: K,
 }
 
+/// The longest timed set: its seconds, and its weight (kg) when it was loaded, in the
+/// session `key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimedSetRecord<K> {
+    pub duration_seconds: u32,
+    pub weight_kg: Option<Decimal>,
+    pub key: K,
+}
+
 /// A session that holds a distance or pace record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardioRecord<K> {
@@ -233,6 +244,7 @@ pub struct Records<K> {
     /// weight first.
     pub most_reps_at_weight: Vec<SetRecord<K>>,
     pub best_one_rep_max: Option<OneRepMaxRecord<K>>,
+    pub longest_set: Option<TimedSetRecord<K>>,
     pub longest_distance: Option<CardioRecord<K>>,
     pub fastest_pace: Option<CardioRecord<K>>,
 }
@@ -243,6 +255,7 @@ impl<K> Default for Records<K> {
             heaviest_weight: None,
             most_reps_at_weight: Vec::new(),
             best_one_rep_max: None,
+            longest_set: None,
             longest_distance: None,
             fastest_pace: None,
         }
@@ -250,12 +263,23 @@ impl<K> Default for Records<K> {
 }
 
 /// Personal records over sessions given oldest first: heaviest set, most reps at each weight,
-/// best estimated one-rep max (Epley), longest distance, fastest pace. A record must be beaten
+/// best estimated one-rep max (Epley), longest timed set, longest distance, fastest pace. A record must be beaten
 /// strictly, so ties stay with the earliest session (and, within it, the earliest set).
 pub fn personal_records<K: Clone>(sessions: &[SessionFacts<K>]) -> Records<K> {
     let mut r = Records::default();
     for s in sessions {
         for set in &s.sets {
+            if let Some(seconds) = set.duration_seconds.filter(|d| {
+                r.longest_set
+                    .as_ref()
+                    .is_none_or(|l| *d > l.duration_seconds)
+            }) {
+                r.longest_set = Some(TimedSetRecord {
+                    duration_seconds: seconds,
+                    weight_kg: set.weight_kg,
+                    key: s.key.clone(),
+                });
+            }
             let Some(kg) = set.weight_kg else { continue };
             // A set of 0 reps is a missed lift: no record (as in the exercise report).
             if set.reps == Some(0) {
@@ -361,6 +385,7 @@ mod tests {
         let set = |reps: Option<u32>, kg: Decimal| SetFacts {
             reps,
             weight_kg: Some(kg),
+            duration_seconds: None,
         };
         let s = SessionFacts {
             key: 1,
@@ -372,6 +397,36 @@ mod tests {
         assert_eq!(r.heaviest_weight.map(|h| h.weight_kg), Some(dec!(100)));
     }
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn the_longest_timed_set_is_a_record_and_ties_stay_with_the_first() {
+        let timed = |seconds: Option<u32>, kg: Option<Decimal>| SetFacts {
+            reps: None,
+            weight_kg: kg,
+            duration_seconds: seconds,
+        };
+        let session = |key: u32, sets: Vec<SetFacts>| SessionFacts {
+            key,
+            sets,
+            duration_seconds: None,
+            distance_km: None,
+        };
+        let r = personal_records(&[
+            session(1, vec![timed(Some(45), None), timed(Some(60), None)]),
+            session(2, vec![timed(Some(60), Some(dec!(10))), timed(None, None)]),
+            session(3, vec![timed(Some(75), Some(dec!(5)))]),
+            session(4, vec![timed(Some(50), Some(dec!(20)))]),
+        ]);
+        let longest = r.longest_set.expect("a timed set");
+        assert_eq!(
+            (longest.duration_seconds, longest.weight_kg, longest.key),
+            (75, Some(dec!(5)), 3)
+        );
+        // A loaded hold of 0 reps is still a weight held: the heaviest record counts it.
+        assert_eq!(r.heaviest_weight.map(|h| h.key), Some(4));
+        let none = personal_records(&[session(1, vec![timed(None, Some(dec!(50)))])]);
+        assert_eq!(none.longest_set, None);
+    }
 
     #[test]
     fn durations_read_and_typed_like_a_stopwatch() {
@@ -445,6 +500,7 @@ mod tests {
                 .map(|&(reps, kg)| SetFacts {
                     reps: Some(reps),
                     weight_kg: Some(kg),
+                    duration_seconds: None,
                 })
                 .collect(),
             duration_seconds: cardio.map(|c| c.0 * 60),
@@ -501,10 +557,12 @@ mod tests {
                     SetFacts {
                         reps: Some(0),
                         weight_kg: Some(dec!(20)),
+                        duration_seconds: None,
                     },
                     SetFacts {
                         reps: Some(10),
                         weight_kg: None,
+                        duration_seconds: None,
                     },
                 ],
                 duration_seconds: None,

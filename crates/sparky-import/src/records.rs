@@ -166,13 +166,15 @@ pub struct EarlierKey {
     pub version: String,
 }
 
-/// One set of a strength exercise: reps, weight, or both.
+/// One set of a strength exercise: reps, weight, a time, or several of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetRecord {
     pub reps: Option<i32>,
     pub weight: Option<Decimal>,
     /// None: the user's unit system.
     pub unit: Option<sparky_core::WeightUnit>,
+    /// A timed set's whole seconds (a plank, a hang, a carry).
+    pub duration_seconds: Option<i32>,
 }
 
 /// A food of the user's own, with one serving.

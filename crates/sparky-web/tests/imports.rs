@@ -523,8 +523,8 @@ async fn a_csv_preview_lists_how_each_column_was_read() {
 }
 
 /// FitNotes: a workout per exercise of each day with its sets in kg (the older export's
-/// `Weight (lbs)` header converted), timed holds and cardio with their own minutes, no time
-/// of day; re-importing creates nothing.
+/// `Weight (lbs)` header converted), timed holds as timed sets, cardio with its own minutes, no
+/// time of day; re-importing creates nothing.
 #[tokio::test]
 async fn fitnotes_workouts_with_their_sets() {
     let app = TestApp::spawn().await;
@@ -551,10 +551,21 @@ async fn fitnotes_workouts_with_their_sets() {
         count(
             &app,
             "SELECT count(*) FROM exercise_diary WHERE notes = 'Plank, from FitNotes'
-             AND duration_minutes = 4 AND sets IS NULL"
+             AND duration_minutes = 4 AND duration_seconds = 240 AND sets = 3 AND reps IS NULL"
         )
         .await,
         1
+    );
+    // Each hold keeps its own time.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM exercise_sets s JOIN exercise_diary d ON d.id = s.exercise_diary_id
+             WHERE d.notes = 'Plank, from FitNotes' AND s.reps IS NULL AND s.weight_kg IS NULL
+               AND (s.set_number, s.duration_seconds) IN ((1, 90), (2, 75), (3, 75))"
+        )
+        .await,
+        3
     );
     let p = imported(
         &app,

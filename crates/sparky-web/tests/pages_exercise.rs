@@ -251,14 +251,14 @@ async fn strength_sets_and_cardio_are_logged_with_records_and_history() {
         let mut fields = fields;
         fields.extend([
             ("exercise_id", exercise.as_str()),
-            ("date", "2026-11-21"),
+            ("date", today.as_str()),
             ("weight_unit", "lb"),
             ("distance_unit", "mi"),
         ]);
         let r = post(&app, "/exercise/log", &ann, None, Some(&csrf), &fields).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     }
-    let logged = workouts(&app, &ann, "2026-11-21").await;
+    let logged = workouts(&app, &ann, &today).await;
     let set = logged
         .iter()
         .find_map(|w| w["sets"].as_array().filter(|s| !s.is_empty()))
@@ -273,7 +273,7 @@ async fn strength_sets_and_cardio_are_logged_with_records_and_history() {
     assert_eq!(ran["duration_minutes"], 60, "{ran}");
     assert_eq!(ran["duration_seconds"], 3580, "{ran}");
     // The day's list and the edit form show it as typed.
-    let page = get(&app, "/exercise?date=2026-11-21", &ann, None).await;
+    let page = get(&app, &format!("/exercise?date={today}"), &ann, None).await;
     assert!(page.body.contains("59:40"), "{}", page.body);
     let edit = get(
         &app,
@@ -1077,4 +1077,176 @@ async fn only_the_signed_in_user_is_offered_a_new_exercise() {
     let page = get(&app, "/exercise?q=zzzzqqqq", &ann, Some(&viewing)).await;
     assert!(page.body.contains("No exercise matches"), "{}", page.body);
     assert!(!page.body.contains("/exercise/new"), "{}", page.body);
+}
+
+/// Timed sets (a plank, a weighted hold, a carry): the third input of a set row takes
+/// seconds ("60") or a stopwatch's "1:30"; a row with only a time is a set; the history, the
+/// edit form and the records show the time.
+#[tokio::test]
+async fn timed_sets_are_logged_shown_changed_and_kept_as_a_record() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let plank = exercise_id(&app, &ann, "plank").await;
+    let form = get(&app, &format!("/exercise/log/{plank}"), &ann, None).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form.body.contains("name=\"time_1\""), "{}", form.body);
+    assert!(form.body.contains("name=\"time_6\""), "{}", form.body);
+    let csrf = form.csrf();
+    // Days within the page's last 30.
+    let date = today(&app, &ann).await;
+    let yesterday = (date.parse::<chrono::NaiveDate>().unwrap() - chrono::Days::new(1)).to_string();
+    let date = date.as_str();
+
+    // A bodyweight plank of 1:30, a weighted hold of 60 s, a set of reps.
+    let r = post(
+        &app,
+        "/exercise/log",
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("exercise_id", &plank),
+            ("date", date),
+            ("set_rows", "6"),
+            ("time_1", "1:30"),
+            ("weight_2", "20"),
+            ("time_2", "60"),
+            ("reps_3", "10"),
+            ("weight_3", "20"),
+            ("time_4", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let logged = workouts(&app, &ann, date).await;
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    let sets = logged[0]["sets"].as_array().unwrap();
+    assert_eq!(sets.len(), 3, "{sets:?}");
+    assert_eq!(sets[0]["duration_seconds"], 90);
+    assert_eq!(sets[0]["reps"], Value::Null);
+    assert_eq!(sets[0]["weight"], Value::Null);
+    assert_eq!(sets[1]["duration_seconds"], 60);
+    assert_eq!(sets[1]["weight"], json!(20.0));
+    assert_eq!(sets[2]["duration_seconds"], Value::Null);
+    assert_eq!(sets[2]["reps"], 10);
+
+    // The day's list shows each set as done.
+    let page = get(&app, &format!("/exercise?date={date}"), &ann, None).await;
+    assert!(
+        page.body.contains("1:30, 20 kg × 60 s, 10 × 20 kg"),
+        "{}",
+        page.body
+    );
+
+    // Its form shows the times back, as a stopwatch shows them.
+    let id = logged[0]["id"].as_str().unwrap().to_string();
+    let edit = get(&app, &format!("/exercise/workout/{id}/edit"), &ann, None).await;
+    assert_eq!(edit.status, StatusCode::OK, "{}", edit.body);
+    for filled in [
+        "name=\"time_1\" autocomplete=\"off\" placeholder=\"time\" value=\"1:30\"",
+        "name=\"time_2\" autocomplete=\"off\" placeholder=\"time\" value=\"1:00\"",
+        "name=\"time_3\" autocomplete=\"off\" placeholder=\"time\" value=\"\"",
+    ] {
+        assert!(edit.body.contains(filled), "{filled}: {}", edit.body);
+    }
+    // Changed there: the plank held longer (0:45 is read as 45 s), the hold's time cleared.
+    let r = post(
+        &app,
+        &format!("/exercise/workout/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("exercise_id", &plank),
+            ("date", date),
+            ("set_rows", "6"),
+            ("time_1", "2:05"),
+            ("reps_2", "8"),
+            ("weight_2", "20"),
+            ("time_2", ""),
+            ("time_3", "0:45"),
+            ("weight_unit", "kg"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let changed = workouts(&app, &ann, date).await;
+    let seconds: Vec<Value> = changed[0]["sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["duration_seconds"].clone())
+        .collect();
+    assert_eq!(seconds, [json!(125), Value::Null, json!(45)]);
+
+    // A longer plank on another day, and a weighted hold that is longer still: the longest
+    // set is the record, with the weight it was held with.
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            json!({"exercise_id": plank, "date": yesterday,
+                   "sets": [{"duration_seconds": 150, "weight": 10}, {"duration_seconds": 30}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let page = get(&app, "/exercise", &ann, None).await;
+    let at = page.body.find("Longest set").expect("the record");
+    let item: String = page.body[at..].chars().take(120).collect();
+    assert!(item.contains("10 kg × 2:30"), "{item}");
+    let day = yesterday[8..].trim_start_matches('0');
+    assert!(item.contains(&format!(" {day} ")), "on {yesterday}: {item}");
+}
+
+/// A time that is not one, or not 1 second to a day, re-shows the form with the problem at
+/// that input and what was typed; nothing is stored.
+#[tokio::test]
+async fn a_bad_set_time_is_shown_at_its_input_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let plank = exercise_id(&app, &ann, "plank").await;
+    let csrf = token(&app, &ann, "/checkin").await;
+    let date = today(&app, &ann).await;
+    let date = date.as_str();
+    for bad in ["abc", "0", "25:99", "24:00:01", "90000", "1.5"] {
+        let r = post(
+            &app,
+            "/exercise/log",
+            &ann,
+            None,
+            Some(&csrf),
+            &[
+                ("exercise_id", &plank),
+                ("date", date),
+                ("set_rows", "6"),
+                ("time_1", "1:00"),
+                ("time_2", bad),
+            ],
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.body
+        );
+        let at = r.body.find("id=\"time-2\"").expect("the input");
+        let after = &r.body[at..];
+        assert!(
+            after.starts_with(&format!(
+                "id=\"time-2\" name=\"time_2\" autocomplete=\"off\" placeholder=\"time\" value=\"{bad}\""
+            )),
+            "{bad}: {after}"
+        );
+        let error = after.find("Enter a time from 1 s to 24 h").expect(bad);
+        assert!(
+            error < after.find("id=\"reps-3\"").unwrap(),
+            "{bad}: at set 2"
+        );
+        // Its field is marked, not the weight's before it.
+        let field = &r.body[r.body[..at].rfind("id=\"weight-2\"").unwrap()..at];
+        assert!(field.contains("aria-invalid=\"true\""), "{bad}: {field}");
+        assert_eq!(r.body.matches("Enter a time from").count(), 1, "{bad}");
+    }
+    assert!(workouts(&app, &ann, date).await.is_empty());
 }

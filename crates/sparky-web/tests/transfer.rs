@@ -134,8 +134,9 @@ INSERT INTO exercise_diary (user_id, exercise_id, exercise_name, duration_minute
     performed_at, entry_date, notes)
 SELECT '{u}', id, name, 30, 3, 12, 16, met_value, '2026-11-02T17:00:00Z', '2026-11-02', 'felt strong'
 FROM exercises WHERE user_id = '{u}';
-INSERT INTO exercise_sets (exercise_diary_id, set_number, reps, weight_kg)
-SELECT w.id, s.n, 12 - s.n, 16 + s.n * 2.5 FROM exercise_diary w, generate_series(1, 3) AS s(n)
+INSERT INTO exercise_sets (exercise_diary_id, set_number, reps, weight_kg, duration_seconds)
+SELECT w.id, s.n, 12 - s.n, 16 + s.n * 2.5, nullif(s.n - 1, 0) * 45
+FROM exercise_diary w, generate_series(1, 3) AS s(n)
 WHERE w.user_id = '{u}';
 INSERT INTO exercise_diary (user_id, exercise_id, exercise_name, duration_seconds, distance, calories_burned,
     performed_at, entry_date)

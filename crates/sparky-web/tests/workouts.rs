@@ -1011,3 +1011,148 @@ async fn durations_keep_their_seconds() {
     );
     assert_day_totals_match_diary(&app).await;
 }
+
+/// Timed sets: a set keeps its own seconds (a plank's holds, a loaded carry), shown back on
+/// every read, replaced with the sets on a change, the longest one a record; a set of nothing
+/// or a time out of range is a 422 naming it, and nothing is written.
+#[tokio::test]
+async fn timed_sets_keep_their_seconds_and_the_longest_is_a_record() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let plank = created(
+        &app,
+        &ann,
+        "/api/v1/exercises",
+        json!({"name": "Side plank", "category": "strength", "met_value": 3}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let day = "2026-07-03";
+    let w = created(
+        &app,
+        &ann,
+        "/api/v1/workouts",
+        json!({"exercise_id": plank, "date": day, "sets": [
+            {"duration_seconds": 60}, {"duration_seconds": 45},
+            {"weight": 10, "unit": "kg", "duration_seconds": 30}, {"reps": 12}]}),
+    )
+    .await;
+    let held = |w: &Value| -> Vec<Value> {
+        w["sets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["duration_seconds"].clone())
+            .collect()
+    };
+    assert_eq!(held(&w), vec![json!(60), json!(45), json!(30), Value::Null]);
+    assert_eq!(w["sets"][2]["weight"].as_f64(), Some(10.0), "{w}");
+    assert!(w["sets"][0]["reps"].is_null() && w["sets"][0]["weight"].is_null());
+    let stored: i64 = app
+        .db
+        .owner_client()
+        .await
+        .query_one(
+            "SELECT sum(duration_seconds) FROM exercise_sets WHERE exercise_diary_id = $1::text::uuid",
+            &[&w["id"].as_str().unwrap()],
+        )
+        .await
+        .unwrap()
+        .get::<_, Option<i64>>(0)
+        .unwrap();
+    assert_eq!(stored, 135);
+    let listed = app.get(&format!("/api/v1/workouts/{day}"), &ann).await;
+    assert_eq!(
+        held(&listed.body["entries"][0]),
+        held(&w),
+        "{:?}",
+        listed.body
+    );
+
+    // A later session holds longer with a load: the record, with its weight.
+    let longer = created(
+        &app,
+        &ann,
+        "/api/v1/workouts",
+        json!({"exercise_id": plank, "date": "2026-07-05",
+               "sets": [{"duration_seconds": 90, "weight": 5, "unit": "kg"}]}),
+    )
+    .await;
+    let h = app
+        .get(&format!("/api/v1/exercises/{plank}/history"), &ann)
+        .await;
+    assert_eq!(h.status, StatusCode::OK, "{:?}", h.body);
+    let record = &h.body["records"]["longest_set"];
+    assert_eq!(record["workout_id"], longer["id"], "{record}");
+    assert_eq!(record["duration_seconds"], 90, "{record}");
+    assert_eq!(record["weight"].as_f64(), Some(5.0), "{record}");
+    assert_eq!(held(&h.body["sessions"][1]), held(&w));
+
+    // Refused, naming the set, and nothing written.
+    for (set, field) in [
+        (json!({}), "sets[0]"),
+        (json!({"duration_seconds": 0}), "sets[0].duration_seconds"),
+        (
+            json!({"duration_seconds": 86_401}),
+            "sets[0].duration_seconds",
+        ),
+        (json!({"duration_seconds": -5}), "sets[0].duration_seconds"),
+        (json!({"duration_seconds": 1.5}), "sets[0].duration_seconds"),
+        (
+            json!({"duration_seconds": "60"}),
+            "sets[0].duration_seconds",
+        ),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/workouts",
+                &ann,
+                json!({"exercise_id": plank, "date": day, "sets": [set]}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{set}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"][field].is_string(),
+            "{set}: {:?}",
+            r.body
+        );
+    }
+    let listed = app.get(&format!("/api/v1/workouts/{day}"), &ann).await;
+    assert_eq!(listed.body["entries"].as_array().unwrap().len(), 1);
+
+    // A change replaces the sets, times with them.
+    let id = w["id"].as_str().unwrap();
+    let changed = app
+        .put(
+            &format!("/api/v1/workouts/{id}"),
+            &ann,
+            json!({"sets": [{"duration_seconds": 75}, {"reps": 10}]}),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
+    assert_eq!(held(&changed.body), vec![json!(75), Value::Null]);
+    let bad = app
+        .put(
+            &format!("/api/v1/workouts/{id}"),
+            &ann,
+            json!({"sets": [{"duration_seconds": 100_000}]}),
+        )
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        bad.body
+    );
+    let kept = app
+        .get(&format!("/api/v1/workouts/entries/{id}"), &ann)
+        .await;
+    assert_eq!(held(&kept.body), vec![json!(75), Value::Null]);
+}

@@ -10,7 +10,7 @@ use sparky_import::{SetRecord, Source};
 use uuid::Uuid;
 
 use crate::error::AppResult;
-use crate::workouts::input::{StoredSet, MAX_REPS, MAX_SETS, MAX_WEIGHT};
+use crate::workouts::input::{StoredSet, MAX_REPS, MAX_SETS, MAX_SET_SECONDS, MAX_WEIGHT};
 
 use super::*;
 
@@ -125,6 +125,13 @@ pub(super) fn import_sets(
                     "set {number}: the weight must be 0 to {MAX_WEIGHT}"
                 ));
             }
+            if s.duration_seconds
+                .is_some_and(|d| !(1..=MAX_SET_SECONDS).contains(&d))
+            {
+                return Err(format!(
+                    "set {number}: the time must be 1 to {MAX_SET_SECONDS} seconds"
+                ));
+            }
             let unit = s.unit.unwrap_or(WeightUnit::of(units));
             Ok(StoredSet {
                 number,
@@ -132,6 +139,7 @@ pub(super) fn import_sets(
                 weight_kg: s
                     .weight
                     .map(|w| sparky_core::units::round_dp(unit.to_kg(w), 6)),
+                duration_seconds: s.duration_seconds,
             })
         })
         .collect()

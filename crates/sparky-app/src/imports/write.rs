@@ -286,11 +286,14 @@ pub(super) async fn insert_workouts(
         let numbers: Vec<i32> = sets.iter().map(|s| s.1.number).collect();
         let set_reps: Vec<Option<i32>> = sets.iter().map(|s| s.1.reps).collect();
         let weights: Vec<Option<Decimal>> = sets.iter().map(|s| s.1.weight_kg).collect();
+        let set_seconds: Vec<Option<i32>> = sets.iter().map(|s| s.1.duration_seconds).collect();
         tx.execute(
-            "INSERT INTO exercise_sets (exercise_diary_id, set_number, reps, weight_kg)
-             SELECT s.id, s.n, s.r, s.w
-             FROM unnest($1::uuid[], $2::int4[], $3::int4[], $4::numeric[]) AS s(id, n, r, w)",
-            &[&entry_ids, &numbers, &set_reps, &weights],
+            "INSERT INTO exercise_sets (exercise_diary_id, set_number, reps, weight_kg,
+                 duration_seconds)
+             SELECT s.id, s.n, s.r, s.w, s.d
+             FROM unnest($1::uuid[], $2::int4[], $3::int4[], $4::numeric[], $5::int4[])
+                  AS s(id, n, r, w, d)",
+            &[&entry_ids, &numbers, &set_reps, &weights, &set_seconds],
         )
         .await?;
     }

@@ -18,6 +18,8 @@ pub const MAX_SETS: usize = 100;
 pub const MAX_REPS: i32 = 10_000;
 /// Largest weight of a set, in the unit it is typed in.
 pub const MAX_WEIGHT: i64 = 5000;
+/// A timed set's longest time: a day, in seconds.
+pub const MAX_SET_SECONDS: i32 = 86_400;
 /// A week, in minutes.
 pub const MAX_DURATION_MINUTES: i32 = 10_080;
 /// Largest distance, in the unit it is typed in.
@@ -34,6 +36,10 @@ pub struct SetInput {
     pub weight: Option<Amount>,
     /// kg or lb, any letter case (default: the diary owner's units).
     pub unit: Option<WeightUnit>,
+    /// A timed set (a plank, a hang, a carry): seconds, 1 to 86400. A set gives reps, a
+    /// weight, a time, or several of them.
+    #[schema(minimum = 1, maximum = 86400)]
+    pub duration_seconds: Option<i32>,
 }
 
 /// Log a workout: strength sets, cardio duration and distance, or both.
@@ -109,14 +115,16 @@ pub struct UpdateWorkoutInput {
 pub struct SetCommand {
     pub reps: Option<i32>,
     pub weight: Option<(Decimal, Option<WeightUnit>)>,
+    pub duration_seconds: Option<i32>,
 }
 
-/// A set ready to store: number (from 1), reps, weight in kg at 6 places.
+/// A set ready to store: number (from 1), reps, weight in kg at 6 places, seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StoredSet {
     pub number: i32,
     pub reps: Option<i32>,
     pub weight_kg: Option<Decimal>,
+    pub duration_seconds: Option<i32>,
 }
 
 /// A checked distance, in the unit it was typed in.
@@ -165,12 +173,24 @@ fn parse_sets(v: &mut Validation, sets: &[SetInput]) -> Vec<SetCommand> {
         if weight.is_some_and(|w| w < Decimal::ZERO || w > Decimal::from(MAX_WEIGHT)) {
             v.add(&format!("sets[{i}].weight"), "must be between 0 and 5000");
         }
-        if s.reps.is_none() && weight.is_none() {
-            v.add(&format!("sets[{i}]"), "give reps, weight or both");
+        if s.duration_seconds
+            .is_some_and(|d| !(1..=MAX_SET_SECONDS).contains(&d))
+        {
+            v.add(
+                &format!("sets[{i}].duration_seconds"),
+                "must be whole seconds between 1 and 86400",
+            );
+        }
+        if s.reps.is_none() && weight.is_none() && s.duration_seconds.is_none() {
+            v.add(
+                &format!("sets[{i}]"),
+                "give reps, a weight or a time (duration_seconds)",
+            );
         }
         out.push(SetCommand {
             reps: s.reps,
             weight: weight.map(|w| (w, s.unit)),
+            duration_seconds: s.duration_seconds,
         });
     }
     out
@@ -336,6 +356,7 @@ pub fn stored_sets(sets: &[SetCommand], units: UnitsSystem) -> Vec<StoredSet> {
             weight_kg: s
                 .weight
                 .map(|(w, unit)| round_dp(unit.unwrap_or(WeightUnit::of(units)).to_kg(w), 6)),
+            duration_seconds: s.duration_seconds,
         })
         .collect()
 }
@@ -353,7 +374,8 @@ mod tests {
     fn every_bad_field_is_named() {
         let input: LogWorkoutInput = serde_json::from_value(serde_json::json!({
             "exercise_id": Uuid::nil(), "duration_minutes": 20000, "distance": -3,
-            "sets": [{"reps": -1}, {}], "calories_burned": 1e6, "notes": "x".repeat(5001)
+            "sets": [{"reps": -1}, {}, {"duration_seconds": 0}, {"duration_seconds": 86401}],
+            "calories_burned": 1e6, "notes": "x".repeat(5001)
         }))
         .unwrap();
         let err = input.parse().unwrap_err();
@@ -363,6 +385,8 @@ mod tests {
             "distance",
             "sets[0].reps",
             "sets[1]",
+            "sets[2].duration_seconds",
+            "sets[3].duration_seconds",
             "calories_burned",
             "notes",
         ] {
@@ -402,16 +426,19 @@ mod tests {
             SetCommand {
                 reps: Some(10),
                 weight: Some((Decimal::from(90), None)),
+                duration_seconds: None,
             },
             SetCommand {
-                reps: Some(5),
+                reps: None,
                 weight: Some((Decimal::from(50), Some(WeightUnit::Kg))),
+                duration_seconds: Some(45),
             },
         ];
         let stored = stored_sets(&sets, UnitsSystem::Imperial);
         assert_eq!(stored[0].weight_kg.unwrap().to_string(), "40.823313");
         assert_eq!(stored[1].weight_kg, Some(Decimal::from(50)));
         assert_eq!(stored[1].number, 2);
+        assert_eq!(stored[1].duration_seconds, Some(45));
         let mi = DistanceCommand {
             value: Decimal::from(1),
             unit: Some(DistanceUnit::Mi),

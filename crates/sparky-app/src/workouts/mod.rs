@@ -57,6 +57,8 @@ pub struct WorkoutSet {
     #[schema(value_type = Option<f64>)]
     pub weight: Option<Amount>,
     pub unit: WeightUnit,
+    /// A timed set's seconds (a plank, a hang, a carry); null for a set of reps.
+    pub duration_seconds: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -176,6 +178,7 @@ fn set_from_row(r: &Row, units: UnitsSystem) -> WorkoutSet {
             number: r.get("set_number"),
             reps: r.get("reps"),
             weight_kg: r.get("weight_kg"),
+            duration_seconds: r.get("duration_seconds"),
         },
         units,
     )
@@ -188,6 +191,7 @@ fn show_set(s: StoredSet, units: UnitsSystem) -> WorkoutSet {
         reps: s.reps,
         weight: s.weight_kg.map(|kg| Amount(unit.show(kg))),
         unit,
+        duration_seconds: s.duration_seconds,
     }
 }
 
@@ -215,7 +219,8 @@ async fn attach_sets(
     let ids: Vec<Uuid> = workouts.iter().map(|w| w.id).collect();
     let rows = tx
         .query(
-            "SELECT exercise_diary_id, set_number, reps, weight_kg FROM exercise_sets
+            "SELECT exercise_diary_id, set_number, reps, weight_kg, duration_seconds
+             FROM exercise_sets
              WHERE exercise_diary_id = ANY($1) ORDER BY exercise_diary_id, set_number",
             &[&ids],
         )
@@ -224,8 +229,8 @@ async fn attach_sets(
     Ok(())
 }
 
-/// Gives each workout its sets from rows of (exercise_diary_id, set_number, reps, weight_kg)
-/// in set order.
+/// Gives each workout its sets from rows of (exercise_diary_id, set_number, reps, weight_kg,
+/// duration_seconds) in set order.
 fn sets_into(workouts: &mut [Workout], rows: &[Row], units: UnitsSystem) {
     let mut sets: HashMap<Uuid, Vec<WorkoutSet>> = HashMap::new();
     for r in rows {
@@ -292,10 +297,12 @@ async fn insert_sets(tx: &mut UserTx, id: Uuid, sets: &[StoredSet]) -> AppResult
     let numbers: Vec<i32> = sets.iter().map(|s| s.number).collect();
     let reps: Vec<Option<i32>> = sets.iter().map(|s| s.reps).collect();
     let weights: Vec<Option<Decimal>> = sets.iter().map(|s| s.weight_kg).collect();
+    let seconds: Vec<Option<i32>> = sets.iter().map(|s| s.duration_seconds).collect();
     tx.execute(
-        "INSERT INTO exercise_sets (exercise_diary_id, set_number, reps, weight_kg)
-         SELECT $1, s.n, s.r, s.w FROM unnest($2::int4[], $3::int4[], $4::numeric[]) AS s(n, r, w)",
-        &[&id, &numbers, &reps, &weights],
+        "INSERT INTO exercise_sets (exercise_diary_id, set_number, reps, weight_kg, duration_seconds)
+         SELECT $1, s.n, s.r, s.w, s.d
+         FROM unnest($2::int4[], $3::int4[], $4::numeric[], $5::int4[]) AS s(n, r, w, d)",
+        &[&id, &numbers, &reps, &weights, &seconds],
     )
     .await?;
     Ok(())

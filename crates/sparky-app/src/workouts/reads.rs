@@ -59,7 +59,7 @@ pub fn plan_day(reads: &mut Reads, acting: Acting, date: NaiveDate) -> DayPlan {
          ORDER BY d.performed_at, d.created_at, d.id"
     );
     let sets_sql = format!(
-        "SELECT s.exercise_diary_id, s.set_number, s.reps, s.weight_kg
+        "SELECT s.exercise_diary_id, s.set_number, s.reps, s.weight_kg, s.duration_seconds
          FROM exercise_sets s JOIN exercise_diary d ON d.id = s.exercise_diary_id
          WHERE d.user_id = {OWNER} AND d.entry_date = $2
          ORDER BY s.exercise_diary_id, s.set_number"

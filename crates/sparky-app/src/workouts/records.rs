@@ -65,6 +65,17 @@ pub struct OneRepMaxRecord {
     pub workout_id: Uuid,
 }
 
+/// The longest timed set (a plank, a hang, a carry).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimedSetRecord {
+    pub duration_seconds: i32,
+    /// The load held, in `weight_unit`; null for a bodyweight hold.
+    #[schema(value_type = Option<f64>)]
+    pub weight: Option<Amount>,
+    pub date: NaiveDate,
+    pub workout_id: Uuid,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DistanceRecord {
     /// In `distance_unit`.
@@ -97,6 +108,7 @@ pub struct PersonalRecords {
     /// For each weight lifted, the most reps done with it (heaviest first).
     pub most_reps_at_weight: Vec<WeightRecord>,
     pub best_one_rep_max: Option<OneRepMaxRecord>,
+    pub longest_set: Option<TimedSetRecord>,
     pub longest_distance: Option<DistanceRecord>,
     pub fastest_pace: Option<PaceRecord>,
 }
@@ -155,7 +167,7 @@ pub fn plan_history(
          LIMIT $3"
     );
     let sets_sql = format!(
-        "SELECT exercise_diary_id, set_number, reps, weight_kg FROM exercise_sets
+        "SELECT exercise_diary_id, set_number, reps, weight_kg, duration_seconds FROM exercise_sets
          WHERE exercise_diary_id IN (
              SELECT d.id FROM exercise_diary d
              WHERE d.user_id = {OWNER} AND d.exercise_id = $2
@@ -234,6 +246,7 @@ fn history_of(
                 number: s.get("set_number"),
                 reps: s.get("reps"),
                 weight_kg: s.get("weight_kg"),
+                duration_seconds: s.get("duration_seconds"),
             });
     }
     // Oldest first, so that the first session to reach a record keeps it.
@@ -252,6 +265,7 @@ fn history_of(
                     .map(|s| SetFacts {
                         reps: s.reps.and_then(|n| u32::try_from(n).ok()),
                         weight_kg: s.weight_kg,
+                        duration_seconds: s.duration_seconds.and_then(|d| u32::try_from(d).ok()),
                     })
                     .collect(),
                 duration_seconds: r
@@ -313,6 +327,12 @@ fn show_records(
             reps: reps_i32(b.reps),
             date: b.key.0,
             workout_id: b.key.1,
+        }),
+        longest_set: r.longest_set.as_ref().map(|l| TimedSetRecord {
+            duration_seconds: reps_i32(l.duration_seconds),
+            weight: l.weight_kg.map(|kg| Amount(w.show(kg))),
+            date: l.key.0,
+            workout_id: l.key.1,
         }),
         longest_distance: r.longest_distance.as_ref().map(|l| DistanceRecord {
             distance: Amount(d.show(l.distance_km)),

@@ -149,9 +149,11 @@ mod tests {
         assert_eq!(w[0].sets[1].weight, Some(dec!(62.5)));
         assert_eq!(w[0].sets[1].unit, Some(WeightUnit::Kg));
         assert_eq!(w[0].minutes, None, "no session length to share");
-        // A timed hold: no sets of reps, its minutes from the Time column.
+        // A timed hold: three timed sets from the Time column, and their minutes.
         assert_eq!(w[1].name, "Plank");
-        assert!(w[1].sets.is_empty());
+        let held: Vec<Option<i32>> = w[1].sets.iter().map(|s| s.duration_seconds).collect();
+        assert_eq!(held, vec![Some(90), Some(75), Some(75)]);
+        assert!(w[1].sets.iter().all(|s| s.reps.is_none()));
         assert_eq!(w[1].minutes, Some(dec!(4.0)));
         assert_eq!(w[2].name, "Running (Treadmill)");
         assert_eq!(w[2].km, Some(dec!(5)));
@@ -161,7 +163,8 @@ mod tests {
             vec![SetRecord {
                 reps: Some(8),
                 weight: None,
-                unit: None
+                unit: None,
+                duration_seconds: None
             }]
         );
         assert_eq!(

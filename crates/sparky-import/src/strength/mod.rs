@@ -114,7 +114,10 @@ pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
     let mut earlier_keys = Keys::new();
     for group in &groups {
         let first = &group[0];
-        let sets: Vec<SetRecord> = group.iter().filter_map(|r| r.set.clone()).collect();
+        let sets: Vec<SetRecord> = group
+            .iter()
+            .filter_map(|r| timed_set(r, group.len()))
+            .collect();
         // The exercise's notes once, then each set's by its place in the exercise.
         let mut notes: Vec<String> = Vec::new();
         for r in group {
@@ -171,8 +174,11 @@ pub(crate) fn gather(rows: Vec<SetRow>, mut out: Parsed) -> Parsed {
             earlier_keys.of(Area::Workouts, &[&started, &first.workout, &first.exercise]);
         // The session's content: a later export with a set corrected or added is a newer
         // version of the same key.
-        let sets_text: Vec<String> = sets
+        // Without the sets' times, as versions were made before sets had them: a file imported
+        // then is the same version now.
+        let sets_text: Vec<String> = group
             .iter()
+            .filter_map(|r| r.set.as_ref())
             .map(|s| {
                 format!(
                     "{}x{}{}",
@@ -329,7 +335,34 @@ pub(crate) fn set_of(
         reps,
         weight,
         unit: weight.and(unit),
+        duration_seconds: None,
     })
+}
+
+/// A set row as a set with its time: a row of reps or weight keeps its seconds on the set, and
+/// so does a row with only a time among several of one exercise (3 × 60 s of planks). A row
+/// with a distance is cardio, and a lone timed row is the workout's duration alone: their
+/// seconds stay the workout's. Times past a day are the workout's too.
+fn timed_set(row: &SetRow, rows_of_exercise: usize) -> Option<SetRecord> {
+    let cardio = row.km.is_some() || row.unitless_distance.is_some();
+    let seconds = row
+        .seconds
+        .filter(|_| !cardio)
+        .and_then(|s| s.round().to_i32())
+        .filter(|s| (1..=86_400).contains(s));
+    match (row.set.clone(), seconds) {
+        (Some(set), seconds) => Some(SetRecord {
+            duration_seconds: seconds,
+            ..set
+        }),
+        (None, Some(seconds)) if rows_of_exercise > 1 => Some(SetRecord {
+            reps: None,
+            weight: None,
+            unit: None,
+            duration_seconds: Some(seconds),
+        }),
+        (None, _) => None,
+    }
 }
 
 /// A set row's weight unit, its distance in km, and a distance without a unit.
@@ -471,6 +504,41 @@ pub(super) mod tests {
             Some(i32::MAX)
         );
         assert_eq!(set_of(Some(dec!(0)), Some(dec!(0)), None), None);
+    }
+
+    #[test]
+    fn timed_rows_keep_their_seconds_on_their_sets() {
+        let csv = "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE
+2025-11-03 07:30:00,Core,40m,Plank,1,0,0,0,60,,,
+2025-11-03 07:30:00,Core,40m,Plank,2,0,0,0,45.4,,,
+2025-11-03 07:30:00,Core,40m,Plank,3,0,0,0,30,,,
+2025-11-03 07:30:00,Core,40m,Farmer's Walk,1,40,0,0,50,,,
+2025-11-03 07:30:00,Core,40m,Farmer's Walk,2,40,0,0,0,,,
+2025-11-03 07:30:00,Core,40m,Cycling,1,0,0,0,1200,,,
+2025-11-03 07:30:00,Core,40m,Running,1,0,0,2,600,,,
+2025-11-03 07:30:00,Core,40m,Running,2,0,0,1,300,,,
+";
+        let p = parse_strong(csv.as_bytes(), &Options::default()).unwrap();
+        let w = workouts(&p);
+        let by_name = |n: &str| w.iter().find(|x| x.name == n).copied().unwrap();
+        let seconds = |n: &str| -> Vec<Option<i32>> {
+            by_name(n).sets.iter().map(|s| s.duration_seconds).collect()
+        };
+        // Three holds, each its own time (rounded to the second); the workout has their sum.
+        assert_eq!(seconds("Plank"), vec![Some(60), Some(45), Some(30)]);
+        assert!(by_name("Plank")
+            .sets
+            .iter()
+            .all(|s| s.reps.is_none() && s.weight.is_none()));
+        assert_eq!(by_name("Plank").minutes, Some(dec!(2.3)));
+        // A loaded carry keeps its weight and time; its untimed set stays a set of weight.
+        assert_eq!(seconds("Farmer's Walk"), vec![Some(50), None]);
+        assert_eq!(by_name("Farmer's Walk").sets[0].weight, Some(dec!(40)));
+        // A lone timed row is the workout's duration, and cardio with a distance has no sets.
+        assert!(by_name("Cycling").sets.is_empty());
+        assert_eq!(by_name("Cycling").minutes, Some(dec!(20)));
+        assert!(by_name("Running").sets.is_empty());
+        assert_eq!(by_name("Running").minutes, Some(dec!(15)));
     }
 
     #[test]

@@ -123,17 +123,20 @@ mod tests {
                 SetRecord {
                     reps: Some(10),
                     weight: Some(dec!(40)),
-                    unit: None
+                    unit: None,
+                    duration_seconds: None
                 },
                 SetRecord {
                     reps: Some(8),
                     weight: Some(dec!(60)),
-                    unit: None
+                    unit: None,
+                    duration_seconds: None
                 },
                 SetRecord {
                     reps: Some(6),
                     weight: Some(dec!(62.5)),
-                    unit: None
+                    unit: None,
+                    duration_seconds: None
                 },
             ]
         );
@@ -146,7 +149,8 @@ mod tests {
             SetRecord {
                 reps: Some(8),
                 weight: None,
-                unit: None
+                unit: None,
+                duration_seconds: None
             }
         );
         // Running: its own time and a distance without a unit.

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use sparky_app::exercises::{self, Exercise, Search};
 use sparky_app::paging::PageRequest;
 use sparky_app::workouts::{self, records, HistoryRequest, RangeRequest, Workout};
+use sparky_core::exercise::clock;
 use sparky_core::{AccessType, Amount, ExerciseCategory};
 use uuid::Uuid;
 
@@ -220,17 +221,44 @@ async fn search(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respo
     Ok(html(&ResultsFragment { shell, v }))
 }
 
+/// A timed set's time: "45 s" and "60 s" up to a minute, then as a stopwatch shows it
+/// ("1:30", "1:02:03").
+pub fn set_time(seconds: i32) -> String {
+    if seconds <= 60 {
+        format!("{seconds} s")
+    } else {
+        clock(seconds)
+    }
+}
+
+/// One set: "10 × 60 kg", "10 ×" (bodyweight), "60 kg", and with a time "60 s" (a plank),
+/// "20 kg × 1:30" (a weighted hold or a carry), "10 × 20 kg (1:30)".
+pub fn set_label(reps: Option<i32>, weight: Option<(f64, &str)>, seconds: Option<i32>) -> String {
+    let weight = weight.map(|(w, unit)| format!("{} {unit}", number(w, 1)));
+    match (reps, weight, seconds.map(set_time)) {
+        (Some(r), Some(wt), None) => format!("{r} × {wt}"),
+        (Some(r), None, None) => format!("{r} ×"),
+        (None, Some(wt), None) => wt,
+        (None, None, Some(t)) => t,
+        (None, Some(wt), Some(t)) => format!("{wt} × {t}"),
+        (Some(r), Some(wt), Some(t)) => format!("{r} × {wt} ({t})"),
+        (Some(r), None, Some(t)) => format!("{r} × ({t})"),
+        (None, None, None) => String::new(),
+    }
+}
+
 /// "10 × 60 kg, 8 × 65 kg · 30 min · 5 km".
 pub fn workout_summary(w: &Workout) -> String {
     let mut parts: Vec<String> = Vec::new();
     let sets: Vec<String> = w
         .sets
         .iter()
-        .map(|s| match (s.reps, s.weight) {
-            (Some(r), Some(wt)) => format!("{r} × {} {}", number(wt.to_f64(), 1), s.unit.as_str()),
-            (Some(r), None) => format!("{r} ×"),
-            (None, Some(wt)) => format!("{} {}", number(wt.to_f64(), 1), s.unit.as_str()),
-            (None, None) => String::new(),
+        .map(|s| {
+            set_label(
+                s.reps,
+                s.weight.map(|wt| (wt.to_f64(), s.unit.as_str())),
+                s.duration_seconds,
+            )
         })
         .collect();
     if !sets.is_empty() {
@@ -348,6 +376,17 @@ async fn history(page: &mut Page, shell: &Shell, v: &mut ExerciseView) -> Result
                 when(x.date),
             ));
         }
+        if let Some(x) = &r.longest_set {
+            items.push((
+                t.get("exercise.pr.longest_set"),
+                set_label(
+                    None,
+                    x.weight.map(|wt| (wt.to_f64(), wu)),
+                    Some(x.duration_seconds),
+                ),
+                when(x.date),
+            ));
+        }
         if let Some(x) = &r.longest_distance {
             items.push((
                 t.get("exercise.pr.distance"),
@@ -389,6 +428,21 @@ async fn delete(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sets_read_with_their_time() {
+        let kg = Some((20.0, "kg"));
+        assert_eq!(set_label(Some(10), Some((60.0, "kg")), None), "10 × 60 kg");
+        assert_eq!(set_label(Some(10), None, None), "10 ×");
+        assert_eq!(set_label(None, kg, None), "20 kg");
+        assert_eq!(set_label(None, None, Some(45)), "45 s");
+        assert_eq!(set_label(None, None, Some(60)), "60 s");
+        assert_eq!(set_label(None, None, Some(90)), "1:30");
+        assert_eq!(set_label(None, kg, Some(60)), "20 kg × 60 s");
+        assert_eq!(set_label(None, kg, Some(3723)), "20 kg × 1:02:03");
+        assert_eq!(set_label(Some(10), kg, Some(90)), "10 × 20 kg (1:30)");
+        assert_eq!(set_label(Some(10), None, Some(90)), "10 × (1:30)");
+    }
 
     #[test]
     fn paces_read_as_a_clock() {

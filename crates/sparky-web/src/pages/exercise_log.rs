@@ -1,6 +1,7 @@
-//! Logging a workout: sets (reps × weight in the owner's units) for strength, duration and
-//! distance for cardio, with the calorie estimate (MET × body weight × hours) shown before
-//! saving. A sheet over the exercise page with htmx, a page of its own without it.
+//! Logging a workout: sets (reps × weight in the owner's units, or a time for a plank or a
+//! carry) for strength, duration and distance for cardio, with the calorie estimate (MET × body
+//! weight × hours) shown before saving. A sheet over the exercise page with htmx, a page of its
+//! own without it.
 
 use crate::pages::{PagePath, PageQuery};
 use askama::Template;
@@ -11,6 +12,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use sparky_app::exercises::{self, Exercise};
+use sparky_app::workouts::input::MAX_SET_SECONDS;
 use sparky_app::workouts::{self, LogWorkoutInput, SetInput, UpdateWorkoutInput, Workout};
 use sparky_core::exercise::{clock, duration_label, met_calories, minutes_of};
 use sparky_core::{Amount, Date, DistanceUnit, ExerciseCategory, WeightUnit};
@@ -41,8 +43,11 @@ pub struct SetRow {
     pub n: usize,
     pub reps: String,
     pub weight: String,
+    /// A timed set's time as typed ("60", "1:30").
+    pub time: String,
     pub reps_error: Option<String>,
     pub weight_error: Option<String>,
+    pub time_error: Option<String>,
     /// The first row added by "More set rows" (the cursor goes there).
     pub focus: bool,
 }
@@ -151,8 +156,10 @@ fn empty_rows(rows: usize) -> Vec<SetRow> {
             n,
             reps: String::new(),
             weight: String::new(),
+            time: String::new(),
             reps_error: None,
             weight_error: None,
+            time_error: None,
             focus: false,
         })
         .collect()
@@ -236,6 +243,8 @@ async fn edit_view(page: &mut Page, shell: &Shell, w: &Workout) -> Result<LogVie
             .weight
             .map(|wt| wt.decimal().normalize().to_string())
             .unwrap_or_default();
+        // As a stopwatch shows it ("1:00", "0:45"), which the field reads back.
+        row.time = set.duration_seconds.map(clock).unwrap_or_default();
     }
     // As typed: minutes, or a stopwatch's m:ss when there are seconds.
     v.duration = w
@@ -377,11 +386,15 @@ async fn save(
     let weight_unit = WeightUnit::parse(&field("weight_unit")).ok();
     let distance_unit = DistanceUnit::parse(&field("distance_unit")).ok();
     // Rows as typed, and which of them are sets (their index in the input).
-    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut rows: Vec<(String, String, String)> = Vec::new();
     let mut sets: Vec<SetInput> = Vec::new();
     let mut set_row: Vec<usize> = Vec::new();
     for n in 1..=shown_rows {
-        let (reps_text, weight_text) = (field(&format!("reps_{n}")), field(&format!("weight_{n}")));
+        let (reps_text, weight_text, time_text) = (
+            field(&format!("reps_{n}")),
+            field(&format!("weight_{n}")),
+            field(&format!("time_{n}")),
+        );
         let reps = whole(&reps_text).unwrap_or_else(|_| {
             errors.add(&format!("reps_{n}"), t.get("exercise.whole_reps"));
             None
@@ -390,15 +403,20 @@ async fn save(
             errors.add(&format!("weight_{n}"), nan);
             None
         });
-        if reps.is_some() || weight.is_some() {
+        let time = set_seconds(&time_text).unwrap_or_else(|_| {
+            errors.add(&format!("time_{n}"), t.get("exercise.set_time"));
+            None
+        });
+        if reps.is_some() || weight.is_some() || time.is_some() {
             sets.push(SetInput {
                 reps,
                 weight: weight.map(Amount),
                 unit: weight_unit,
+                duration_seconds: time,
             });
             set_row.push(n);
         }
-        rows.push((reps_text, weight_text));
+        rows.push((reps_text, weight_text, time_text));
     }
     let duration =
         sparky_core::typed_number::duration_seconds(&field("duration")).unwrap_or_else(|_| {
@@ -510,11 +528,13 @@ async fn save(
             first_new.focus = true;
         }
     }
-    for (row, (reps, weight)) in v.sets.iter_mut().zip(rows) {
+    for (row, (reps, weight, time)) in v.sets.iter_mut().zip(rows) {
         row.reps_error = errors.get(&format!("reps_{}", row.n)).map(str::to_string);
         row.weight_error = errors.get(&format!("weight_{}", row.n)).map(str::to_string);
+        row.time_error = errors.get(&format!("time_{}", row.n)).map(str::to_string);
         row.reps = reps;
         row.weight = weight;
+        row.time = time;
     }
     // Shown again in the units the numbers were typed in.
     if let Some(u) = weight_unit {
@@ -531,6 +551,7 @@ async fn save(
     for n in 1..=rows_now {
         shown.push(format!("reps_{n}"));
         shown.push(format!("weight_{n}"));
+        shown.push(format!("time_{n}"));
     }
     let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
     v.form_errors = errors.others(&shown);
@@ -542,6 +563,38 @@ async fn save(
         *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(r)
+}
+
+/// A set's time as typed, in seconds: a number alone is seconds ("60", also "45 s", "90 sec"),
+/// a stopwatch's "1:30" or "1:02:03" (and "2 min", "1h") are read by
+/// [`sparky_core::typed_number::duration_seconds`], whose number alone would be minutes (a
+/// cardio duration). `None` when empty; Err when it is not a time, or not 1 s to a day.
+fn set_seconds(text: &str) -> Result<Option<i32>, ()> {
+    let text = text.trim().to_lowercase();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let number = ["seconds", "second", "secs", "sec", "s"]
+        .iter()
+        .find_map(|unit| text.strip_suffix(unit))
+        .unwrap_or(&text)
+        .trim_end();
+    let seconds = if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
+        // At most a day's digits (and no overflow).
+        if number.trim_start_matches('0').len() > 6 {
+            return Err(());
+        }
+        number.parse::<i32>().map_err(|_| ())?
+    } else {
+        sparky_core::typed_number::duration_seconds(&text)
+            .map_err(|_| ())?
+            .ok_or(())?
+    };
+    if (1..=MAX_SET_SECONDS).contains(&seconds) {
+        Ok(Some(seconds))
+    } else {
+        Err(())
+    }
 }
 
 /// A refusal of the operation as the form's fields: it names sets by their position among the
@@ -556,6 +609,7 @@ fn refusal(e: sparky_app::AppError, set_row: &[usize]) -> Result<FormErrors, Pag
     for (i, n) in set_row.iter().enumerate() {
         rename.push((format!("sets[{i}].reps"), format!("reps_{n}")));
         rename.push((format!("sets[{i}].weight"), format!("weight_{n}")));
+        rename.push((format!("sets[{i}].duration_seconds"), format!("time_{n}")));
         rename.push((format!("sets[{i}]"), format!("reps_{n}")));
     }
     let pairs: Vec<(&str, &str)> = rename
@@ -563,4 +617,50 @@ fn refusal(e: sparky_app::AppError, set_row: &[usize]) -> Result<FormErrors, Pag
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
     FormErrors::from_app(e, &pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_set_time_is_seconds_or_a_stopwatch() {
+        for (text, seconds) in [
+            ("60", 60),
+            (" 45 ", 45),
+            ("45 s", 45),
+            ("90sec", 90),
+            ("1:30", 90),
+            ("0:45", 45),
+            ("1:00", 60),
+            ("1:02:03", 3723),
+            ("2 min", 120),
+            ("24:00:00", 86_400),
+            ("86400", 86_400),
+        ] {
+            assert_eq!(set_seconds(text), Ok(Some(seconds)), "{text}");
+        }
+        assert_eq!(set_seconds(""), Ok(None));
+        assert_eq!(set_seconds("   "), Ok(None));
+        for bad in [
+            "abc",
+            "0",
+            "0:00",
+            "25:99",
+            "1:60",
+            "86401",
+            "24:00:01",
+            "-5",
+            "1.5",
+            "s",
+            "1:30 s",
+            "99999999999999",
+        ] {
+            assert_eq!(set_seconds(bad), Err(()), "{bad}");
+        }
+        // A stored time comes back as the field reads it.
+        for s in [1, 45, 60, 90, 3723, 86_400] {
+            assert_eq!(set_seconds(&clock(s)), Ok(Some(s)), "{s}");
+        }
+    }
 }

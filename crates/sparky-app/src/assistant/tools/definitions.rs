@@ -107,7 +107,9 @@ const TOOLS: &[Tool] = &[
             "distance": {"type": "number", "minimum": 0},
             "distance_unit": {"type": "string", "enum": ["km", "mi"]},
             "sets": {"type": "array", "maxItems": 100, "items": {"type": "object", "properties": {
-                "reps": {"type": "integer"}, "weight": {"type": "number"}, "unit": {"type": "string", "enum": ["kg", "lb"]}}}},
+                "reps": {"type": "integer"}, "weight": {"type": "number"}, "unit": {"type": "string", "enum": ["kg", "lb"]},
+                "duration_seconds": {"type": "integer", "minimum": 1, "maximum": 86400,
+                    "description": "A timed set (plank, hang, carry): its seconds"}}}},
             "calories_burned": {"type": "number", "minimum": 0},
             "date": date_param(),
             "user_id": user_id_param()}}),

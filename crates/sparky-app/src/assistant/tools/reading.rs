@@ -236,7 +236,10 @@ pub(super) async fn read_workouts(tx: &mut UserTx, a: WorkoutsArgs) -> AppResult
             let sets: Vec<Value> = w
                 .sets
                 .iter()
-                .map(|s| json!({"reps": s.reps, "weight": s.weight, "unit": s.unit}))
+                .map(|s| {
+                    json!({"reps": s.reps, "weight": s.weight, "unit": s.unit,
+                           "duration_seconds": s.duration_seconds})
+                })
                 .collect();
             json!({"date": w.date, "exercise": w.exercise_name,
                    "duration_minutes": w.duration_minutes,

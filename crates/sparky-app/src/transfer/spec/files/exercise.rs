@@ -94,6 +94,7 @@ pub(super) const WORKOUT_SETS: FileSpec = FileSpec {
         col("weight_kg", Kind::Num, "s.weight_kg").range(0.0, 5000.0),
         col("created_at", Kind::Ts, "s.created_at"),
         col("updated_at", Kind::Ts, "s.updated_at"),
+        added_optional("duration_seconds", Kind::Int, "s.duration_seconds").range(1.0, 86_400.0),
     ],
     from: "exercise_sets s JOIN exercise_diary w ON w.id = s.exercise_diary_id WHERE w.user_id = (SELECT auth.uid())",
     id: "s.id",
