@@ -277,9 +277,9 @@ async fn strength_workout_keeps_every_set_and_edits_replace_them() {
     assert_eq!(w["date"], "2026-05-02");
     assert_eq!(w["notes"], "felt strong");
     let expected = json!([
-        {"set_number": 1, "reps": 8, "weight": 60.0, "unit": "kg"},
-        {"set_number": 2, "reps": 6, "weight": 70.5, "unit": "kg"},
-        {"set_number": 3, "reps": 4, "weight": 77.125, "unit": "kg"},
+        {"set_number": 1, "reps": 8, "weight": 60.0, "unit": "kg", "duration_seconds": null},
+        {"set_number": 2, "reps": 6, "weight": 70.5, "unit": "kg", "duration_seconds": null},
+        {"set_number": 3, "reps": 4, "weight": 77.125, "unit": "kg", "duration_seconds": null},
     ]);
     assert_eq!(w["sets"], expected);
     // No duration: no estimate, and a hint saying why.
@@ -317,7 +317,7 @@ async fn strength_workout_keeps_every_set_and_edits_replace_them() {
     assert_eq!(up.status, StatusCode::OK, "{:?}", up.body);
     assert_eq!(
         up.body["sets"],
-        json!([{"set_number": 1, "reps": 5, "weight": 80.0, "unit": "kg"}])
+        json!([{"set_number": 1, "reps": 5, "weight": 80.0, "unit": "kg", "duration_seconds": null}])
     );
     assert_eq!(up.body["date"], "2026-05-03");
     assert_eq!(up.body["notes"], Value::Null);

@@ -1016,6 +1016,113 @@ async fn exercise_report_has_distance_and_pace_records() {
     }
 }
 
+/// The exercise report lists the longest timed set of an exercise as the Exercise page does
+/// (a hold that beats every earlier one; ties stay with the first), with its load, in JSON,
+/// CSV and on the Reports page.
+#[tokio::test]
+async fn exercise_report_has_longest_set_records() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let plank = app
+        .post(
+            "/api/v1/exercises",
+            &ann,
+            json!({"name": "Front plank", "category": "strength", "met_value": 3}),
+        )
+        .await;
+    assert_eq!(plank.status, StatusCode::CREATED, "{:?}", plank.body);
+    for (date, sets) in [
+        (
+            "2026-07-02",
+            json!([{"duration_seconds": 45}, {"duration_seconds": 60}]),
+        ),
+        (
+            "2026-07-05",
+            json!([{"duration_seconds": 60}, {"reps": 10}]),
+        ),
+        (
+            "2026-07-06",
+            json!([{"duration_seconds": 90, "weight": 10, "unit": "kg"}, {"duration_seconds": 30}]),
+        ),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/workouts",
+                &ann,
+                json!({"exercise_id": plank.body["id"], "date": date, "sets": sets}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let r = app
+        .get(&format!("/api/v1/reports/exercise?{RANGE}"), &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let held: Vec<(String, f64, Value, Value)> = r.body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "longest_set")
+        .map(|r| {
+            assert_eq!(r["unit"], "s", "{r}");
+            (
+                r["date"].as_str().unwrap().to_string(),
+                r["value"].as_f64().unwrap(),
+                r["weight"].clone(),
+                r["duration_seconds"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        held,
+        vec![
+            ("2026-07-02".to_string(), 60.0, Value::Null, json!(60)),
+            ("2026-07-06".to_string(), 90.0, json!(10.0), json!(90)),
+        ]
+    );
+    let csv = app
+        .get(
+            &format!("/api/v1/reports/exercise?{RANGE}&format=csv"),
+            &ann,
+        )
+        .await;
+    let text = csv.body.as_str().unwrap();
+    assert!(
+        text.contains("2026-07-06,longest_set,Front plank,90,s\r\n"),
+        "{text}"
+    );
+    let page = app.get(&format!("/reports?{RANGE}"), &ann).await;
+    let html = page.body.as_str().unwrap_or_default();
+    for text in ["Longest set", "1:30", "10 kg × 1:30", "60 s"] {
+        assert!(html.contains(text), "missing {text:?}: {html}");
+    }
+    // The loaded hold is the heaviest set too, as on the Exercise page, without reps.
+    let heaviest: Vec<&Value> = r.body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "heaviest_weight")
+        .collect();
+    assert_eq!(heaviest.len(), 1, "{heaviest:?}");
+    assert_eq!(heaviest[0]["date"], "2026-07-06");
+    assert!(heaviest[0]["reps"].is_null(), "{heaviest:?}");
+    let history = app
+        .get(
+            &format!(
+                "/api/v1/exercises/{}/history",
+                plank.body["id"].as_str().unwrap()
+            ),
+            &ann,
+        )
+        .await;
+    assert_eq!(
+        history.body["records"]["heaviest_weight"]["date"], "2026-07-06",
+        "{:?}",
+        history.body
+    );
+    assert!(!html.contains("0 × 10 kg"), "{html}");
+}
+
 /// A day of a type that adds up (steps, water, sleep, active energy, distance) is the sum of
 /// its readings; a day of any other type is their mean.
 #[tokio::test]

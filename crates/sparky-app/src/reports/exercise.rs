@@ -67,25 +67,28 @@ pub struct RecordEvent {
     /// Null when the exercise was deleted since.
     pub exercise_id: Option<Uuid>,
     pub exercise_name: String,
-    /// `one_rep_max` (Epley estimate of the day's best set), `heaviest_weight`,
-    /// `longest_distance` or `fastest_pace` (the Exercise page's records).
+    /// `one_rep_max` (Epley estimate of the day's best set), `heaviest_weight`, `longest_set`
+    /// (a timed set), `longest_distance` or `fastest_pace` (the Exercise page's records).
     pub kind: &'static str,
-    /// The record in `unit`, 2 places: a weight, a distance or minutes per km (mi).
+    /// The record in `unit`, 2 places: a weight, seconds, a distance or minutes per km (mi).
     #[schema(value_type = f64)]
     pub value: Amount,
-    /// `weight_unit` for weights, km or mi for a distance, `min/km` or `min/mi` for a pace.
+    /// `weight_unit` for weights, `s` for a timed set, km or mi for a distance, `min/km` or
+    /// `min/mi` for a pace.
     pub unit: String,
-    /// The set's weight (strength records; null for distance and pace).
+    /// The set's weight (strength records, and a loaded timed set; null for distance and pace).
     #[schema(value_type = Option<f64>)]
     pub weight: Option<Amount>,
-    /// The set's reps (strength records; null for distance and pace).
+    /// The set's reps (strength records; null for a weight held without reps, a timed set,
+    /// distance and pace).
     pub reps: Option<i32>,
     /// The session's distance in km or mi (distance and pace records).
     #[schema(value_type = Option<f64>)]
     pub distance: Option<Amount>,
-    /// The session's minutes (distance and pace records, when known), rounded.
+    /// The session's minutes (distance and pace records, when known), or the set's (a timed
+    /// set), rounded.
     pub duration_minutes: Option<i32>,
-    /// The session's duration to the second.
+    /// The session's duration to the second, or the timed set's.
     pub duration_seconds: Option<i32>,
 }
 
@@ -133,11 +136,13 @@ const EXERCISE_SQL_TAIL: &str = "
                                 WHEN s.reps <= 12 THEN s.weight_kg * (s.reps + 30) / 30 END, 6) AS e1rm
               FROM exercise_diary d JOIN exercise_sets s ON s.exercise_diary_id = d.id
               WHERE d.user_id = (SELECT id FROM who) AND d.entry_date <= (SELECT t FROM b)
-                AND s.reps > 0 AND s.weight_kg > 0),
+                -- A weight without reps (a hold, a carry) is a heaviest set, as on the
+                -- Exercise page; 0 reps is a missed lift.
+                AND (s.reps > 0 OR s.reps IS NULL) AND s.weight_kg > 0),
      vol AS (SELECT w.wk, coalesce(mg, 'other') AS mg, sum(w.v) AS v
              FROM (SELECT entry_date - (extract(isodow FROM entry_date)::int - (SELECT isodow FROM ws) + 7) % 7 AS wk,
                           exercise_id, sum(reps * weight_kg) AS v
-                   FROM hist WHERE entry_date >= (SELECT f FROM b)
+                   FROM hist WHERE entry_date >= (SELECT f FROM b) AND reps IS NOT NULL
                    GROUP BY 1, 2) w
              LEFT JOIN exercises x ON x.id = w.exercise_id
              LEFT JOIN LATERAL unnest(x.muscle_groups) AS mg ON true
@@ -145,13 +150,25 @@ const EXERCISE_SQL_TAIL: &str = "
      best AS (SELECT DISTINCT ON (ex_key, entry_date) * FROM hist
               ORDER BY ex_key, entry_date, e1rm DESC NULLS LAST, weight_kg DESC),
      heavy AS (SELECT DISTINCT ON (ex_key, entry_date) * FROM hist
-               ORDER BY ex_key, entry_date, weight_kg DESC, reps DESC),
+               ORDER BY ex_key, entry_date, weight_kg DESC, reps DESC NULLS LAST),
      pr1 AS (SELECT *, max(e1rm) OVER (PARTITION BY ex_key ORDER BY entry_date
                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
              FROM best),
      pr2 AS (SELECT *, max(weight_kg) OVER (PARTITION BY ex_key ORDER BY entry_date
                                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
              FROM heavy),
+     -- The longest timed set of each day (its first, as the Exercise page keeps ties).
+     held AS (SELECT DISTINCT ON (ex_key, entry_date) * FROM (
+                  SELECT d.entry_date, coalesce(d.exercise_id::text, 'name:' || d.exercise_name) AS ex_key,
+                         d.exercise_id, d.exercise_name, s.duration_seconds AS secs, s.weight_kg,
+                         d.performed_at, d.created_at, d.id, s.set_number
+                  FROM exercise_diary d JOIN exercise_sets s ON s.exercise_diary_id = d.id
+                  WHERE d.user_id = (SELECT id FROM who) AND d.entry_date <= (SELECT t FROM b)
+                    AND s.duration_seconds > 0) x
+              ORDER BY ex_key, entry_date, secs DESC, performed_at, created_at, id, set_number),
+     pr5 AS (SELECT *, max(secs) OVER (PARTITION BY ex_key ORDER BY entry_date
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
+             FROM held),
      -- Distance and pace records, as the Exercise page finds them (a pace faster than
      -- 100 km/h, 0.6 min/km, is no record).
      card AS (SELECT d.entry_date, coalesce(d.exercise_id::text, 'name:' || d.exercise_name) AS ex_key,
@@ -185,6 +202,9 @@ const EXERCISE_SQL_TAIL: &str = "
      UNION ALL
      SELECT 'w', entry_date, NULL, exercise_id, exercise_name, weight_kg, weight_kg, NULL, reps FROM pr2
      WHERE entry_date >= (SELECT f FROM b) AND (prev IS NULL OR weight_kg > prev)
+     UNION ALL
+     SELECT 't', entry_date, NULL, exercise_id, exercise_name, secs, weight_kg, NULL, secs FROM pr5
+     WHERE entry_date >= (SELECT f FROM b) AND (prev IS NULL OR secs > prev)
      UNION ALL
      SELECT 'l', entry_date, NULL, exercise_id, exercise_name, distance_km, NULL, NULL, duration_seconds
      FROM pr3 WHERE entry_date >= (SELECT f FROM b) AND (prev IS NULL OR distance_km > prev)
@@ -290,10 +310,26 @@ pub async fn exercise(
                     value: kg(a.unwrap_or_default()),
                     unit: wu.as_str().to_string(),
                     weight: Some(kg(r.get::<_, Option<Decimal>>("c").unwrap_or_default())),
-                    reps: Some(r.get::<_, Option<i32>>("reps").unwrap_or(0)),
+                    reps: r.get("reps"),
                     distance: None,
                     duration_minutes: None,
                     duration_seconds: None,
+                });
+            }
+            "t" => {
+                let seconds: Option<i32> = r.get("reps");
+                records.push(RecordEvent {
+                    date: day,
+                    exercise_id: r.get("uid"),
+                    exercise_name: r.get("name"),
+                    kind: "longest_set",
+                    value: amount(a.unwrap_or_default(), 2),
+                    unit: "s".into(),
+                    weight: r.get::<_, Option<Decimal>>("c").map(kg),
+                    reps: None,
+                    distance: None,
+                    duration_minutes: seconds.map(rounded_minutes),
+                    duration_seconds: seconds,
                 });
             }
             "l" => {
@@ -388,8 +424,8 @@ impl ToCsv for ExerciseReport {
     }
     /// Long form, one value a row: `date,metric,subject,value,unit`. Metrics: `sessions`,
     /// `calories_burned`, `duration` (per day), `volume` (per week and muscle group, dated by
-    /// the week's first day), `one_rep_max`, `heaviest_weight`, `longest_distance` and
-    /// `fastest_pace` records (per exercise).
+    /// the week's first day), `one_rep_max`, `heaviest_weight`, `longest_set` (seconds),
+    /// `longest_distance` and `fastest_pace` records (per exercise).
     fn to_csv(&self) -> String {
         let mut out = String::new();
         let wu = self.weight_unit.as_str().to_string();

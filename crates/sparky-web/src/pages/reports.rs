@@ -466,11 +466,19 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
                                 super::exercise::minutes_clock(r.value.decimal()),
                                 r.unit.trim_start_matches("min")
                             ),
+                            "longest_set" => r
+                                .duration_seconds
+                                .map(super::exercise::set_time)
+                                .unwrap_or_default(),
                             _ => format!("{} {}", number(a(r.value), 1), r.unit),
                         },
                         match (r.reps, r.weight, r.distance, r.duration_seconds) {
                             (Some(reps), Some(w), _, _) => {
                                 format!("{reps} × {} {wu}", number(a(w), 1))
+                            }
+                            // A loaded hold: its weight with the time.
+                            (None, Some(w), None, seconds) => {
+                                super::exercise::set_label(None, Some((a(w), wu)), seconds)
                             }
                             (_, _, Some(d), Some(m)) => t.fill(
                                 "reports.record.session",
