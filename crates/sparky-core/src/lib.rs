@@ -13,6 +13,7 @@ pub mod nutrition;
 pub mod recipe;
 pub mod report;
 pub mod serde_words;
+pub mod shopping;
 pub mod text;
 pub mod trend;
 pub mod typed_number;

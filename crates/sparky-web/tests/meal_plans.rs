@@ -1329,3 +1329,173 @@ async fn a_date_without_items_is_not_marked_applied() {
     assert_eq!(dates(&r.body["applied"]), ["2026-06-02"], "{:?}", r.body);
     assert_eq!(dates(&r.body["skipped"]), ["2026-06-01"]);
 }
+
+/// A template's shopping list: every item as often as its weekday (or every day) comes up in
+/// the range, per food in grams when every amount is weighed (oats in g and in cups add up),
+/// per unit otherwise (milk in ml), a planned recipe opened up into its ingredients for the
+/// share of it planned; the range is bounded, other users get a 404 and a `food_list` grantee
+/// the same list; nothing is written.
+#[tokio::test]
+async fn a_shopping_list_adds_up_the_plan_over_its_days() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let (_, cat) = app.user("cat@example.com").await;
+    let f = foods(&app, &ann).await;
+    let (id, _) = weekday_template(&app, &ann, &f).await;
+    let items_path = format!("/api/v1/meal-plan-templates/{id}/items");
+    // A cup of oats (81 g) on Wednesdays, and a quarter of a soup on Fridays.
+    create(
+        &app,
+        &ann,
+        &items_path,
+        json!({"food_item_id": f.oats, "nutrition_data_id": f.oats_cup, "quantity": 1,
+               "unit": "cup", "meal_type": "breakfast", "day_of_week": 2}),
+    )
+    .await;
+    let lentils = create(
+        &app,
+        &ann,
+        "/api/v1/foods",
+        json!({"name": "Red lentils", "servings": [{"size": 100, "unit": "g", "nutrients": {"calories": 358}}]}),
+    )
+    .await;
+    let soup = create(
+        &app,
+        &ann,
+        "/api/v1/recipes",
+        json!({"name": "Lentil soup", "servings": 4, "ingredients": [
+            {"food_item_id": lentils["id"], "quantity": 400, "unit": "g"},
+            {"food_item_id": f.milk, "quantity": 200, "unit": "ml"}]}),
+    )
+    .await;
+    create(
+        &app,
+        &ann,
+        &items_path,
+        json!({"food_item_id": soup["id"], "quantity": 1, "unit": "serving",
+               "meal_type": "dinner", "day_of_week": 4}),
+    )
+    .await;
+    let before = app.db.owner_client().await;
+    let rows = |c: tokio_postgres::Client| async move {
+        c.query_one(
+            "SELECT (SELECT count(*) FROM food_diary) + (SELECT count(*) FROM meal_plans)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
+    };
+    let written = rows(before).await;
+
+    let path = format!("/api/v1/meal-plan-templates/{id}/shopping-list");
+    // 2026-07-06 is a Monday: a week has one of each weekday.
+    let week = app
+        .get(&format!("{path}?from=2026-07-06&to=2026-07-12"), &ann)
+        .await;
+    assert_eq!(week.status, StatusCode::OK, "{:?}", week.body);
+    assert_eq!(week.body["name"], "Weekday plan");
+    assert_eq!(week.body["from"], "2026-07-06");
+    assert_eq!(week.body["to"], "2026-07-12");
+    let lines = |body: &Value| -> Vec<(String, f64, String, Value)> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["name"].as_str().unwrap().to_string(),
+                    l["amount"].as_f64().unwrap(),
+                    l["unit"].as_str().unwrap().to_string(),
+                    l["recipes"].clone(),
+                )
+            })
+            .collect()
+    };
+    let line = |n: &str, a: f64, u: &str, r: Value| (n.to_string(), a, u.to_string(), r);
+    assert_eq!(
+        lines(&week.body),
+        vec![
+            // Two apples on the one Monday: a weighed serving (182 g each).
+            line("Apple", 364.0, "g", json!([])),
+            // 250 ml a day and 50 ml for a quarter of the soup: not weighed, so in ml.
+            line("Milk", 1800.0, "ml", json!(["Lentil soup"])),
+            line("Red lentils", 100.0, "g", json!(["Lentil soup"])),
+            // 50 g a day and the Wednesday cup (81 g).
+            line("Rolled oats", 431.0, "g", json!([])),
+        ]
+    );
+    let oats = &week.body["items"][3];
+    assert_eq!(oats["food_item_id"], json!(f.oats));
+    assert_eq!(oats["weight_g"].as_f64(), Some(431.0));
+    assert!(week.body["items"][1]["weight_g"].is_null());
+    // A fortnight is twice the week; one Monday is only the daily items and the apples.
+    let fortnight = app
+        .get(&format!("{path}?from=2026-07-06&to=2026-07-19"), &ann)
+        .await;
+    assert_eq!(
+        fortnight.body["items"][3]["amount"].as_f64(),
+        Some(862.0),
+        "{:?}",
+        fortnight.body
+    );
+    let monday = app
+        .get(&format!("{path}?from=2026-07-06&to=2026-07-06"), &ann)
+        .await;
+    assert_eq!(
+        lines(&monday.body),
+        vec![
+            line("Apple", 364.0, "g", json!([])),
+            line("Milk", 250.0, "ml", json!([])),
+            line("Rolled oats", 50.0, "g", json!([])),
+        ]
+    );
+    // Without a range: the week from today.
+    let default = app.get(&path, &ann).await;
+    assert_eq!(default.status, StatusCode::OK, "{:?}", default.body);
+    let from: chrono::NaiveDate = default.body["from"].as_str().unwrap().parse().unwrap();
+    let to: chrono::NaiveDate = default.body["to"].as_str().unwrap().parse().unwrap();
+    assert_eq!((to - from).num_days(), 6);
+
+    // Bad ranges are a 422 naming the field.
+    for (query, field) in [
+        ("from=2026-07-06&to=2026-07-05", "to"),
+        ("from=2026-07-01&to=2026-08-01", "to"),
+        ("from=2026-02-30", "from"),
+        ("from=1800-01-01", "from"),
+        ("when=tomorrow", "when"),
+    ] {
+        let r = app.get(&format!("{path}?{query}"), &ann).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["fields"][field].is_string(),
+            "{query}: {:?}",
+            r.body
+        );
+    }
+    // Someone else's template is not there; a food_list grantee reads the same list.
+    let r = app
+        .get(&format!("{path}?from=2026-07-06&to=2026-07-12"), &bob)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    let g = app
+        .post(
+            "/api/v1/family-access",
+            &ann,
+            json!({"grantee_email": "cat@example.com", "access_type": "food_list"}),
+        )
+        .await;
+    assert_eq!(g.status, StatusCode::CREATED, "{:?}", g.body);
+    let shared = app
+        .get(&format!("{path}?from=2026-07-06&to=2026-07-12"), &cat)
+        .await;
+    assert_eq!(shared.status, StatusCode::OK, "{:?}", shared.body);
+    assert_eq!(lines(&shared.body), lines(&week.body));
+    assert_eq!(rows(app.db.owner_client().await).await, written);
+}

@@ -1250,3 +1250,507 @@ async fn a_bad_set_time_is_shown_at_its_input_and_stores_nothing() {
     }
     assert!(workouts(&app, &ann, date).await.is_empty());
 }
+
+/// The fields a browser sends with the form posting to `action`, as the page filled them
+/// (inputs with their values, textareas with their text; no submit buttons).
+fn form_fields(body: &str, action: &str) -> Vec<(String, String)> {
+    let at = body
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form posting to {action}:\n{body}"));
+    let form = &body[at..];
+    let form = &form[..form.find("</form>").unwrap()];
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let marker = format!(" {name}=\"");
+        let start = tag.find(&marker)? + marker.len();
+        Some(tag[start..].split('"').next().unwrap().to_string())
+    };
+    let unescape = |s: &str| {
+        s.replace("&#38;", "&")
+            .replace("&#60;", "<")
+            .replace("&#62;", ">")
+            .replace("&#34;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    };
+    let mut fields = Vec::new();
+    for part in form.split("<input").skip(1) {
+        let tag = &part[..part.find('>').unwrap()];
+        if let Some(name) = attr(tag, "name") {
+            fields.push((name, unescape(&attr(tag, "value").unwrap_or_default())));
+        }
+    }
+    for part in form.split("<textarea").skip(1) {
+        let tag = &part[..part.find('>').unwrap()];
+        let text = &part[part.find('>').unwrap() + 1..part.find("</textarea>").unwrap()];
+        if let Some(name) = attr(tag, "name") {
+            fields.push((name, unescape(text)));
+        }
+    }
+    fields
+}
+
+/// The value of the input named `name` in `body`.
+fn input_value(body: &str, name: &str) -> String {
+    let at = body
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no input {name}:\n{body}"));
+    let rest = &body[at..];
+    let rest = &rest[..rest.find('>').unwrap()];
+    let start = rest.find("value=\"").expect("a value") + "value=\"".len();
+    rest[start..].split('"').next().unwrap().to_string()
+}
+
+/// A set as it is compared: reps, weight, unit, time.
+fn set_facts(w: &Value) -> Vec<(Value, Value, Value, Value)> {
+    w["sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["reps"].clone(),
+                s["weight"].clone(),
+                s["unit"].clone(),
+                s["duration_seconds"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// "Mon 3 Nov" (with the year when it is not this one), as the pages name a day.
+fn day_named(d: &str, today: &str) -> String {
+    let d: chrono::NaiveDate = d.parse().unwrap();
+    let mut s = d.format("%a %-d %b").to_string();
+    if d.format("%Y").to_string() != today[..4] {
+        s.push_str(&d.format(" %Y").to_string());
+    }
+    s
+}
+
+fn days_before(date: &str, n: u64) -> String {
+    (date.parse::<chrono::NaiveDate>().unwrap() - chrono::Days::new(n)).to_string()
+}
+
+/// A new workout's form names the last session of the exercise; "Fill in the same" fills it
+/// with that session's sets (a timed one too), duration and distance, on the form's day and
+/// without its note or calories; logging that stores the same sets today.
+#[tokio::test]
+async fn the_last_session_fills_a_new_workout_the_same() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let bench = exercise_id(&app, &ann, "bench press").await;
+    let today = today(&app, &ann).await;
+    let earlier = days_before(&today, 3);
+
+    // Never done: no line.
+    let form = get(
+        &app,
+        &format!("/exercise/log/{bench}?date={today}"),
+        &ann,
+        None,
+    )
+    .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(!form.body.contains("Last time"), "{}", form.body);
+    let csrf = form.csrf();
+
+    // Three sets three days ago, the last a timed hold, with a note and calories typed in.
+    let r = post(
+        &app,
+        "/exercise/log",
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("exercise_id", &bench),
+            ("date", &earlier),
+            ("set_rows", "6"),
+            ("reps_1", "10"),
+            ("weight_1", "60"),
+            ("reps_2", "8"),
+            ("weight_2", "62.5"),
+            ("weight_3", "40"),
+            ("time_3", "1:30"),
+            ("duration", "40"),
+            ("calories", "250"),
+            ("notes", "felt heavy"),
+            ("weight_unit", "kg"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let before = workouts(&app, &ann, &earlier).await;
+    assert_eq!(before.len(), 1);
+    let id = before[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(before[0]["sets"].as_array().unwrap().len(), 3);
+
+    // The new form for today names it, with the way to do it again.
+    let form = get(
+        &app,
+        &format!("/exercise/log/{bench}?date={today}"),
+        &ann,
+        None,
+    )
+    .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let line = format!("Last time, {}:", day_named(&earlier, &today));
+    assert!(form.body.contains(&line), "{line}: {}", form.body);
+    assert!(
+        form.body
+            .contains("10 × 60 kg, 8 × 62.5 kg, 40 kg × 1:30 · 40 min"),
+        "{}",
+        form.body
+    );
+    let fill = format!("/exercise/log/{bench}?date={today}&amp;repeat={id}");
+    assert!(
+        form.body.contains(&format!("href=\"{fill}\"")),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains(&format!("hx-get=\"{fill}\"")));
+    assert!(form.body.contains("Fill in the same"));
+    assert_eq!(input_value(&form.body, "reps_1"), "");
+
+    // Followed: the rows, the duration filled; the form's day, no note, no calories.
+    let filled = get(&app, &fill.replace("&amp;", "&"), &ann, None).await;
+    assert_eq!(filled.status, StatusCode::OK, "{}", filled.body);
+    for (name, value) in [
+        ("reps_1", "10"),
+        ("weight_1", "60"),
+        ("time_1", ""),
+        ("reps_2", "8"),
+        ("weight_2", "62.5"),
+        ("reps_3", ""),
+        ("weight_3", "40"),
+        ("time_3", "1:30"),
+        ("reps_4", ""),
+        ("duration", "40"),
+        ("calories", ""),
+        ("date", today.as_str()),
+        ("weight_unit", "kg"),
+    ] {
+        assert_eq!(input_value(&filled.body, name), value, "{name}");
+    }
+    assert!(
+        filled
+            .body
+            .contains("name=\"notes\" rows=\"2\" maxlength=\"5000\"></textarea>"),
+        "{}",
+        filled.body
+    );
+    assert!(!filled.body.contains("felt heavy"));
+    assert!(
+        filled
+            .body
+            .contains(&format!("Filled in from {}:", day_named(&earlier, &today))),
+        "{}",
+        filled.body
+    );
+    assert!(!filled.body.contains("Fill in the same"));
+    assert!(filled
+        .body
+        .contains(&format!("href=\"/exercise/log/{bench}?date={today}\"")));
+    assert!(filled.body.contains("Start empty"));
+    // A new workout, not a change of the old one.
+    assert!(filled.body.contains("action=\"/exercise/log\""));
+
+    // Logged as the browser sends it: the same sets today, the old workout as it was.
+    let fields = form_fields(&filled.body, "/exercise/log");
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let r = post(&app, "/exercise/log", &ann, None, None, &borrowed).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location, format!("/exercise?date={today}"));
+    let now = workouts(&app, &ann, &today).await;
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert_ne!(now[0]["id"], id.as_str());
+    assert_eq!(set_facts(&now[0]), set_facts(&before[0]));
+    assert_eq!(now[0]["duration_seconds"], before[0]["duration_seconds"]);
+    assert_eq!(now[0]["notes"], Value::Null, "{}", now[0]);
+    assert_ne!(now[0]["calories_source"], "user", "{}", now[0]);
+    assert_eq!(workouts(&app, &ann, &earlier).await, before);
+
+    // The form now names today's, the most recent.
+    let form = get(&app, &format!("/exercise/log/{bench}"), &ann, None).await;
+    assert!(form.body.contains("Last time, Today:"), "{}", form.body);
+}
+
+/// Each workout of the last 30 days offers "Repeat": the form for its exercise filled from it,
+/// on the shown day; not for a workout whose exercise was deleted since.
+#[tokio::test]
+async fn workouts_in_the_list_are_repeated() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let run = exercise_id(&app, &ann, "running").await;
+    let today = today(&app, &ann).await;
+    let yesterday = days_before(&today, 1);
+    let r = app
+        .post(
+            "/api/v1/measurements",
+            &ann,
+            json!({"type": "weight", "value": 70, "date": yesterday}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            json!({"exercise_id": run, "date": yesterday, "duration_seconds": 1540,
+                   "distance": 5.2, "distance_unit": "km", "notes": "windy"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let name = r.body["exercise_name"].as_str().unwrap().to_string();
+    // An exercise of her own, deleted since: its workout stays, with nothing to log again.
+    let r = app
+        .post(
+            "/api/v1/exercises",
+            &ann,
+            json!({"name": "Sled drag", "category": "strength"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let sled = r.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            json!({"exercise_id": sled, "date": yesterday,
+                   "sets": [{"reps": 5, "weight": 100}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let sled_workout = r.body["id"].as_str().unwrap().to_string();
+    let r = app.delete(&format!("/api/v1/exercises/{sled}"), &ann).await;
+    assert!(r.status.is_success(), "{:?}", r.body);
+
+    let page = get(&app, "/exercise", &ann, None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let repeat = format!("/exercise/log/{run}?date={today}&amp;repeat={id}");
+    assert!(
+        page.body.contains(&format!("href=\"{repeat}\"")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!("hx-get=\"{repeat}\"")));
+    assert!(
+        page.body
+            .contains(&format!("<span class=\"sr-only\">Repeat {name}</span>")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Sled drag"));
+    assert!(!page.body.contains(&format!("repeat={sled_workout}")));
+    assert_eq!(
+        page.body
+            .matches("class=\"button small ghost repeat\"")
+            .count(),
+        1
+    );
+
+    let form = get(&app, &repeat.replace("&amp;", "&"), &ann, None).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert_eq!(input_value(&form.body, "duration"), "25:40");
+    assert_eq!(input_value(&form.body, "distance"), "5.2");
+    assert_eq!(input_value(&form.body, "date"), today);
+    assert!(!form.body.contains("windy"), "{}", form.body);
+    assert!(form.body.contains("Filled in from"), "{}", form.body);
+    // The estimate is for the duration filled in.
+    assert!(form.body.contains("for 25:40 at 70 kg"), "{}", form.body);
+
+    // On another shown day, the form is for that day.
+    let page = get(&app, &format!("/exercise?date={yesterday}"), &ann, None).await;
+    assert!(page.body.contains(&format!(
+        "href=\"/exercise/log/{run}?date={yesterday}&amp;repeat={id}\""
+    )));
+}
+
+/// A repeat that is not a workout of this exercise in the shown diary (someone else's,
+/// another exercise's, gone, not an id) is the empty form, not an error.
+#[tokio::test]
+async fn a_repeat_of_no_such_workout_is_the_empty_form() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let bench = exercise_id(&app, &ann, "bench press").await;
+    let run = exercise_id(&app, &ann, "running").await;
+    let today = today(&app, &ann).await;
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            json!({"exercise_id": bench, "date": today,
+                   "sets": [{"reps": 5, "weight": 80}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let anns = r.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            json!({"exercise_id": run, "date": today, "duration_minutes": 30}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let anns_run = r.body["id"].as_str().unwrap().to_string();
+
+    // Bob, not shared with: Ann's workout is not his to see; he has no last session.
+    for repeat in [
+        anns.as_str(),
+        "garbage",
+        "",
+        "00000000-0000-0000-0000-000000000000",
+        &uuid::Uuid::new_v4().to_string(),
+    ] {
+        let r = get(
+            &app,
+            &format!("/exercise/log/{bench}?repeat={repeat}"),
+            &bob,
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{repeat}: {}", r.body);
+        assert_eq!(input_value(&r.body, "reps_1"), "", "{repeat}");
+        assert_eq!(input_value(&r.body, "weight_1"), "", "{repeat}");
+        assert!(!r.body.contains("Filled in from"), "{repeat}");
+        assert!(!r.body.contains("Last time"), "{repeat}");
+    }
+    // Ann: another exercise's workout fills nothing; the bench press's last session is named.
+    let r = get(
+        &app,
+        &format!("/exercise/log/{bench}?repeat={anns_run}"),
+        &ann,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(input_value(&r.body, "duration"), "");
+    assert!(!r.body.contains("Filled in from"), "{}", r.body);
+    assert!(r.body.contains("Last time, Today:"), "{}", r.body);
+    assert!(r.body.contains(&format!("repeat={anns}")));
+    // A bad date is still the 422 it was.
+    let r = get(
+        &app,
+        &format!("/exercise/log/{bench}?date=garbage&repeat={anns}"),
+        &ann,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+}
+
+/// Family members: with the calorie grant the last session is offered and repeated into the
+/// shared diary; with reports it is shown read-only (no Repeat, no Fill in the same, a crafted
+/// post refused); with check-ins only it is not shown at all. Someone else's workout does not
+/// fill one's own diary's form.
+#[tokio::test]
+async fn family_members_repeat_only_with_the_calorie_grant() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let (_, cat) = app.user("cat@example.com").await;
+    let (_, dan) = app.user("dan@example.com").await;
+    grant(&app, &ann, "bob@example.com", "calorie").await;
+    grant(&app, &ann, "cat@example.com", "checkin").await;
+    grant(&app, &ann, "dan@example.com", "reports").await;
+    let bench = exercise_id(&app, &ann, "bench press").await;
+    let today = today(&app, &ann).await;
+    let yesterday = days_before(&today, 1);
+    let r = app
+        .post(
+            "/api/v1/workouts",
+            &ann,
+            json!({"exercise_id": bench, "date": yesterday, "notes": "Ann's",
+                   "sets": [{"reps": 5, "weight": 80}, {"reps": 5, "weight": 85}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let fill = format!("/exercise/log/{bench}?date={today}&repeat={id}");
+
+    // Bob (calorie): Repeat in the list, the line with Fill in the same, logged into Ann's diary.
+    let page = get(&app, "/exercise", &bob, Some(&ann_id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(&fill.replace('&', "&amp;")),
+        "{}",
+        page.body
+    );
+    let form = get(
+        &app,
+        &format!("/exercise/log/{bench}?date={today}"),
+        &bob,
+        Some(&ann_id),
+    )
+    .await;
+    assert!(form.body.contains("Last time, "), "{}", form.body);
+    assert!(form.body.contains("Fill in the same"), "{}", form.body);
+    let filled = get(&app, &fill, &bob, Some(&ann_id)).await;
+    assert_eq!(filled.status, StatusCode::OK, "{}", filled.body);
+    assert_eq!(input_value(&filled.body, "weight_2"), "85");
+    let fields = form_fields(&filled.body, "/exercise/log");
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let r = post(&app, "/exercise/log", &bob, Some(&ann_id), None, &borrowed).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let logged = workouts(&app, &ann, &today).await;
+    assert_eq!(logged.len(), 1);
+    assert_eq!(
+        set_facts(&logged[0]),
+        set_facts(&workouts(&app, &ann, &yesterday).await[0])
+    );
+    // Ann's workout does not fill Bob's own diary's form (he may read it, it is not his).
+    let own = get(&app, &fill, &bob, None).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    assert_eq!(input_value(&own.body, "weight_2"), "");
+    assert!(!own.body.contains("Last time"), "{}", own.body);
+
+    // Dan (reports): the list without Repeat (nor Change), the line without Fill in the same.
+    let page = get(&app, "/exercise", &dan, Some(&ann_id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("5 × 85 kg"), "{}", page.body);
+    assert!(!page.body.contains("repeat="), "{}", page.body);
+    assert!(!page.body.contains("/edit\""), "{}", page.body);
+    let form = get(
+        &app,
+        &format!("/exercise/log/{bench}?date={today}"),
+        &dan,
+        Some(&ann_id),
+    )
+    .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form.body.contains("Last time, Today:"), "{}", form.body);
+    assert!(!form.body.contains("Fill in the same"), "{}", form.body);
+    // What he may read fills the form as it would; logging it is refused all the same.
+    let filled = get(&app, &fill, &dan, Some(&ann_id)).await;
+    assert_eq!(filled.status, StatusCode::OK, "{}", filled.body);
+    assert_eq!(input_value(&filled.body, "weight_2"), "85");
+    assert!(!filled.body.contains("Start empty"), "{}", filled.body);
+    let fields = form_fields(&filled.body, "/exercise/log");
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let r = post(&app, "/exercise/log", &dan, Some(&ann_id), None, &borrowed).await;
+    assert!(
+        r.status == StatusCode::FORBIDDEN || r.status == StatusCode::NOT_FOUND,
+        "{}: {}",
+        r.status,
+        r.body
+    );
+    assert_eq!(workouts(&app, &ann, &today).await.len(), 1);
+
+    // Cat (check-ins): no line, nothing filled, no error.
+    let form = get(&app, &fill, &cat, Some(&ann_id)).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(!form.body.contains("Last time"), "{}", form.body);
+    assert!(!form.body.contains("Filled in from"), "{}", form.body);
+    assert_eq!(input_value(&form.body, "reps_1"), "");
+}

@@ -661,3 +661,105 @@ async fn a_plan_is_applied_to_a_family_members_diary() {
     let d = app.get("/api/v1/diary/2026-06-05", &bob).await;
     assert_eq!(d.body["meals"][0]["entries"], json!([]), "{}", d.body);
 }
+
+/// The shopping list page: the plan's foods over the days asked for (a week from today when
+/// none are), amounts as a shop sells them, the text download, a bad range shown at its field
+/// with a 422, a food_list grantee's list of the grantor's plan, a stranger's 404.
+#[tokio::test]
+async fn the_shopping_list_page_adds_up_the_plan() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let (_, cat) = app.user("cat@example.com").await;
+    let (oats_id, _) = oats(&app, &ann).await;
+    let csrf = token(&app, &ann, "/plans").await;
+    let id = new_plan(&app, &ann, &csrf, "Porridge week").await;
+    let r = app
+        .post(
+            &format!("/api/v1/meal-plan-templates/{id}/items"),
+            &ann,
+            json!({"food_item_id": oats_id, "quantity": 200, "unit": "g", "meal_type": "breakfast"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+
+    let plan = get(&app, &format!("/plans/{id}"), &ann, None).await;
+    assert!(
+        plan.body
+            .contains(&format!("href=\"/plans/{id}/shopping\"")),
+        "{}",
+        plan.body
+    );
+    // A week of 200 g a day is 1.4 kg.
+    let page = get(&app, &format!("/plans/{id}/shopping"), &ann, None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("<b>1.4 kg</b> Rolled oats"),
+        "{}",
+        page.body
+    );
+    let two = get(
+        &app,
+        &format!("/plans/{id}/shopping?from=2026-07-06&to=2026-07-07"),
+        &ann,
+        None,
+    )
+    .await;
+    assert!(
+        two.body.contains("<b>400 g</b> Rolled oats"),
+        "{}",
+        two.body
+    );
+    assert!(two.body.contains("value=\"2026-07-07\""), "{}", two.body);
+    let text = app
+        .client
+        .get(format!(
+            "{}/plans/{id}/shopping?from=2026-07-06&to=2026-07-07&format=text",
+            app.base
+        ))
+        .header(reqwest::header::COOKIE, pages_kit::cookie_of(&ann, None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(text.status(), StatusCode::OK);
+    assert!(text.headers()[reqwest::header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    assert_eq!(
+        text.text().await.unwrap(),
+        "Porridge week: 2026-07-06 to 2026-07-07\n\n- 400 g Rolled oats\n"
+    );
+    // Bad ranges: shown at the field, 422, no list.
+    for (query, field) in [
+        ("from=2026-07-06&to=2026-07-05", "sh-to"),
+        ("from=2026-07-01&to=2026-08-15", "sh-to"),
+        ("from=2026-13-01", "sh-from"),
+    ] {
+        let r = get(&app, &format!("/plans/{id}/shopping?{query}"), &ann, None).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {}",
+            r.body
+        );
+        let at = r.body.find(&format!("id=\"{field}\"")).unwrap();
+        assert!(
+            r.body[at..].contains("class=\"error\""),
+            "{query}: {}",
+            r.body
+        );
+        assert!(!r.body.contains("Rolled oats</span>"), "{query}");
+    }
+    // A food_list grantee shops for the grantor's plan; anyone else gets a 404.
+    grant(&app, &ann, "bob@example.com", "food_list").await;
+    let shared = get(&app, &format!("/plans/{id}/shopping"), &bob, Some(&ann_id)).await;
+    assert_eq!(shared.status, StatusCode::OK, "{}", shared.body);
+    assert!(
+        shared.body.contains("<b>1.4 kg</b> Rolled oats"),
+        "{}",
+        shared.body
+    );
+    let stranger = get(&app, &format!("/plans/{id}/shopping"), &cat, None).await;
+    assert_eq!(stranger.status, StatusCode::NOT_FOUND, "{}", stranger.body);
+}

@@ -12,6 +12,7 @@
 
 mod apply;
 mod items;
+mod shopping;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -27,6 +28,7 @@ pub use items::{
     add_item, delete_item, update_item, ItemInput, NewItem, PlanItem, MAX_ITEMS_PER_TEMPLATE,
     MAX_SORT_ORDER,
 };
+pub use shopping::{shopping, ShoppingItem, ShoppingList, ShoppingQuery, DEFAULT_SHOPPING_DAYS};
 
 use crate::acting::{Acting, Area, OWNER};
 use crate::error::{AppError, AppResult, Validation};

@@ -322,19 +322,19 @@ impl From<Page<RecipeSummary>> for RecipePage {
 }
 
 /// One ingredient worked out: what it stores and what it gives.
-struct Worked {
+pub(crate) struct Worked {
     food_id: Uuid,
     food_name: String,
     serving_id: Uuid,
     quantity: Decimal,
     unit: String,
     servings: Decimal,
-    part: Part,
+    pub(crate) part: Part,
 }
 
 /// Works one ingredient out from its food: the field of the input that is wrong, and why,
 /// when it cannot be.
-fn work_out(
+pub(crate) fn work_out(
     recipe_id: Option<Uuid>,
     food_item_id: Option<Uuid>,
     serving_id: Option<Uuid>,

@@ -33,7 +33,7 @@ use crate::paging::LimitBounds;
 
 use input::{stored_km, stored_sets, StoredSet};
 pub use input::{LogWorkout, LogWorkoutInput, SetInput, UpdateWorkout, UpdateWorkoutInput};
-pub use reads::{day, entry, plan_day, range, DayPlan, RangeRequest};
+pub use reads::{day, entry, last_session, plan_day, range, DayPlan, RangeRequest};
 pub use records::{ExerciseHistory, HistoryRequest, PersonalRecords};
 
 /// Entries one diary day may hold (logging and moving entries stop here).

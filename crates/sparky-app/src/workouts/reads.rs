@@ -31,6 +31,35 @@ pub async fn entry(tx: &mut UserTx, id: Uuid) -> AppResult<Workout> {
     Ok(workout)
 }
 
+/// The diary owner's most recent session of an exercise with its sets (what "the same as last
+/// time" starts from); None when there is none, or the diary is not shared with the caller.
+/// Two statements, whatever the history's length.
+pub async fn last_session(
+    tx: &mut UserTx,
+    acting: Acting,
+    exercise_id: Uuid,
+) -> AppResult<Option<Workout>> {
+    let row = tx
+        .query_opt(
+            &format!(
+                "SELECT {ENTRY_COLUMNS}, (SELECT p.units_system FROM user_preferences p
+                                         WHERE p.user_id = d.user_id LIMIT 1) AS units_system
+                 FROM exercise_diary d
+                 WHERE d.user_id = {OWNER} AND d.exercise_id = $2
+                 ORDER BY d.entry_date DESC, d.performed_at DESC, d.created_at DESC, d.id DESC
+                 LIMIT 1"
+            ),
+            &[&acting.owner, &exercise_id],
+        )
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let units =
+        UnitsSystem::from_preference(row.get::<_, Option<String>>("units_system").as_deref());
+    let mut workout = workout_from_row(&row, units);
+    attach_sets(tx, std::slice::from_mut(&mut workout), units).await?;
+    Ok(Some(workout))
+}
+
 /// A day of the exercise diary with every set, and the day's calories and minutes.
 pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<WorkoutDay> {
     let mut reads = Reads::new();

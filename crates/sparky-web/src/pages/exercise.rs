@@ -1,6 +1,6 @@
 //! Exercise (`/exercise`): search the catalog (text, category, muscle group, equipment), the
-//! last 30 days of workouts by day (delete), and personal records of the exercises done. The
-//! form that logs a workout is in [`super::exercise_log`].
+//! last 30 days of workouts by day (change, delete, repeat), and personal records of the
+//! exercises done. The form that logs a workout is in [`super::exercise_log`].
 
 use crate::pages::confirm::{ask, ConfirmForm, Loss};
 use crate::pages::{PagePath, PageQuery};
@@ -58,6 +58,8 @@ pub struct EntryRow {
     pub hint: String,
     /// The workout's notes (an import's "set 2: assisted 15 kg"), shown when it is opened.
     pub notes: String,
+    /// Its exercise, to log the same again ("Repeat"); none when deleted since.
+    pub exercise_id: Option<Uuid>,
 }
 
 pub struct DayGroup {
@@ -332,6 +334,7 @@ async fn history(page: &mut Page, shell: &Shell, v: &mut ExerciseView) -> Result
                         String::new()
                     },
                     notes: w.notes.clone().unwrap_or_default(),
+                    exercise_id: w.exercise_id,
                 })
                 .collect(),
         })

@@ -1,26 +1,28 @@
 //! Logging a workout: sets (reps × weight in the owner's units, or a time for a plank or a
 //! carry) for strength, duration and distance for cardio, with the calorie estimate (MET × body
 //! weight × hours) shown before saving. A sheet over the exercise page with htmx, a page of its
-//! own without it.
+//! own without it. A new workout's form names the last session of the exercise and can be
+//! filled the same from it (`?repeat=<workout>`, also the exercise page's "Repeat").
 
 use crate::pages::{PagePath, PageQuery};
 use askama::Template;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use sparky_app::exercises::{self, Exercise};
 use sparky_app::workouts::input::MAX_SET_SECONDS;
 use sparky_app::workouts::{self, LogWorkoutInput, SetInput, UpdateWorkoutInput, Workout};
+use sparky_app::AppError;
 use sparky_core::exercise::{clock, duration_label, met_calories, minutes_of};
 use sparky_core::{Amount, Date, DistanceUnit, ExerciseCategory, WeightUnit};
 use uuid::Uuid;
 
-use super::exercise::exercise_detail;
+use super::exercise::{exercise_detail, workout_summary};
 use super::form_errors::{decimal, whole, FormErrors};
-use super::format::{kcal, number};
+use super::format::{day_label, kcal, number};
 use super::{html, redirect, Page, PageError, PageForm, Shell};
 use crate::AppState;
 
@@ -76,6 +78,23 @@ pub struct LogView {
     pub edit: Option<Uuid>,
     /// The exercise is the user's own (a link to change it is shown).
     pub mine: bool,
+    /// A new workout's form: the owner's last session of the exercise (or the one the form
+    /// was filled from), to do the same again.
+    pub last: Option<LastTime>,
+}
+
+/// A session of the exercise above a new workout's form: "Last time, Mon 3 Nov: 10 × 60 kg,
+/// 8 × 65 kg · 40 min" with "Fill in the same", or, on the form filled from it, "Filled in
+/// from Mon 3 Nov: …" with "Start empty".
+pub struct LastTime {
+    /// The workout ("Fill in the same" is the form with `repeat` set to it).
+    pub workout: Uuid,
+    /// "Today", "Mon 3 Nov".
+    pub day: String,
+    /// Its sets, duration and distance as the exercise page lists them.
+    pub summary: String,
+    /// The form is filled from it.
+    pub filled: bool,
 }
 
 #[derive(Template)]
@@ -95,6 +114,11 @@ struct LogPage {
 #[derive(Deserialize)]
 pub struct FormParams {
     date: Option<NaiveDate>,
+    /// A workout of the exercise to fill the form from ("Fill in the same", "Repeat"): its
+    /// sets, duration and distance, not its date, note or calories. One that is not a workout
+    /// of this exercise in the shown diary (gone since, someone else's, not an id) is left
+    /// out: the form is the empty one.
+    repeat: Option<String>,
 }
 
 /// The owner's latest weight in kg, when it may be read.
@@ -189,6 +213,7 @@ impl LogView {
             estimate: String::new(),
             edit: None,
             mine: false,
+            last: None,
         }
     }
 }
@@ -219,22 +244,14 @@ async fn view(
     Ok(v)
 }
 
-/// The form for changing workout `w`, filled with what it holds in the owner's units. Its
-/// exercise's kind decides the fields; without one (deleted since) both kinds are offered.
-async fn edit_view(page: &mut Page, shell: &Shell, w: &Workout) -> Result<LogView, PageError> {
-    let rows = (w.sets.len() + ADD_ROWS).clamp(SET_ROWS, MAX_SET_ROWS);
-    let exercise = match w.exercise_id {
-        Some(id) => exercises::get(&mut page.tx, id).await.ok(),
-        None => None,
-    };
-    let mut v = match &exercise {
-        Some(e) => view(page, shell, e, w.date, rows, w.duration_seconds).await?,
-        // Both kinds of fields: the exercise that said which is gone.
-        None => LogView::blank(shell, Uuid::nil(), &w.exercise_name, w.date, rows),
-    };
-    v.name = w.exercise_name.clone();
-    v.edit = Some(w.id);
-    v.date = w.date;
+/// Set rows for workout `w`'s sets, with a few empty ones after them.
+fn rows_for(w: &Workout) -> usize {
+    (w.sets.len() + ADD_ROWS).clamp(SET_ROWS, MAX_SET_ROWS)
+}
+
+/// Fills form `v` (with [`rows_for`] `w` rows) with workout `w`'s sets, duration and distance,
+/// in the units it is shown in: what changing it starts from, and what doing it again repeats.
+fn fill_from(v: &mut LogView, w: &Workout) {
     v.weight_unit = w.sets.first().map_or(v.weight_unit, |s| s.unit.as_str());
     v.distance_unit = w.distance_unit.as_str();
     for (row, set) in v.sets.iter_mut().zip(&w.sets) {
@@ -261,12 +278,6 @@ async fn edit_view(page: &mut Page, shell: &Shell, w: &Workout) -> Result<LogVie
         .distance
         .map(|d| d.decimal().normalize().to_string())
         .unwrap_or_default();
-    // Calories typed in are shown to change; an estimate is left to be made again.
-    v.calories = match (w.calories_source.as_deref(), w.calories_burned) {
-        (Some("user"), Some(c)) => c.decimal().normalize().to_string(),
-        _ => String::new(),
-    };
-    v.notes = w.notes.clone().unwrap_or_default();
     // Sets on a workout of a cardio exercise stay editable.
     if !w.sets.is_empty() {
         v.strength = true;
@@ -274,7 +285,50 @@ async fn edit_view(page: &mut Page, shell: &Shell, w: &Workout) -> Result<LogVie
     if w.distance.is_some() {
         v.cardio = true;
     }
+}
+
+/// The form for changing workout `w`, filled with what it holds in the owner's units. Its
+/// exercise's kind decides the fields; without one (deleted since) both kinds are offered.
+async fn edit_view(page: &mut Page, shell: &Shell, w: &Workout) -> Result<LogView, PageError> {
+    let rows = rows_for(w);
+    let exercise = match w.exercise_id {
+        Some(id) => exercises::get(&mut page.tx, id).await.ok(),
+        None => None,
+    };
+    let mut v = match &exercise {
+        Some(e) => view(page, shell, e, w.date, rows, w.duration_seconds).await?,
+        // Both kinds of fields: the exercise that said which is gone.
+        None => LogView::blank(shell, Uuid::nil(), &w.exercise_name, w.date, rows),
+    };
+    v.name = w.exercise_name.clone();
+    v.edit = Some(w.id);
+    v.date = w.date;
+    fill_from(&mut v, w);
+    // Calories typed in are shown to change; an estimate is left to be made again.
+    v.calories = match (w.calories_source.as_deref(), w.calories_burned) {
+        (Some("user"), Some(c)) => c.decimal().normalize().to_string(),
+        _ => String::new(),
+    };
+    v.notes = w.notes.clone().unwrap_or_default();
     Ok(v)
+}
+
+/// Workout `id` when it is one of exercise `exercise` in the shown diary; `None` when it is
+/// not (not visible, gone, another exercise, or someone else's that a grant shows).
+async fn repeated(page: &mut Page, exercise: Uuid, id: Uuid) -> Result<Option<Workout>, PageError> {
+    let w = match workouts::entry(&mut page.tx, id).await {
+        Ok(w) => w,
+        Err(AppError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let owner = page.acting.owner_id(&mut page.tx).await?;
+    Ok((w.exercise_id == Some(exercise) && w.user_id == owner).then_some(w))
+}
+
+/// The shown diary's most recent session of exercise `exercise`; `None` when there is none or
+/// the diary is not shared with the user.
+async fn last_session(page: &mut Page, exercise: Uuid) -> Result<Option<Workout>, PageError> {
+    Ok(workouts::last_session(&mut page.tx, page.acting, exercise).await?)
 }
 
 async fn edit_form(mut page: Page, PagePath(id): PagePath<Uuid>) -> Result<Response, PageError> {
@@ -302,7 +356,42 @@ async fn form(
     let e = exercises::get(&mut page.tx, id).await?;
     let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
     let date = super::page_date("date", p.date, today)?;
-    let v = view(&mut page, &shell, &e, date, SET_ROWS, None).await?;
+    let repeat = match p.repeat.as_deref().map(|r| r.trim().parse::<Uuid>()) {
+        Some(Ok(w)) => repeated(&mut page, e.id, w).await?,
+        _ => None,
+    };
+    // Filled from the workout asked for (on the form's date, without its note or calories
+    // typed in), or empty with the last session above it.
+    let filled = repeat.is_some();
+    let (mut v, last) = match repeat {
+        Some(w) => {
+            let mut v = view(
+                &mut page,
+                &shell,
+                &e,
+                date,
+                rows_for(&w),
+                w.duration_seconds,
+            )
+            .await?;
+            fill_from(&mut v, &w);
+            (v, Some(w))
+        }
+        None => {
+            let v = view(&mut page, &shell, &e, date, SET_ROWS, None).await?;
+            (v, last_session(&mut page, e.id).await?)
+        }
+    };
+    v.last = last.map(|w| LastTime {
+        workout: w.id,
+        day: if w.date == today {
+            shell.t("day.today").to_string()
+        } else {
+            day_label(&shell.t, w.date, today.year())
+        },
+        summary: workout_summary(&w),
+        filled,
+    });
     page.tx.commit().await?;
     Ok(shown(page.htmx, shell, e.name, v))
 }

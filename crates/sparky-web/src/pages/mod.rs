@@ -40,6 +40,7 @@ pub mod refusal;
 mod reports;
 mod set_password;
 mod settings;
+mod shopping;
 mod undo_cookie;
 
 use askama::Template;
@@ -100,6 +101,7 @@ pub fn router() -> Router<AppState> {
         .merge(my_exercises::routes())
         .merge(goals::routes())
         .merge(plans::routes())
+        .merge(shopping::routes())
         .merge(recipes::routes())
         .merge(my_foods::routes())
         .merge(reports::routes())

@@ -6,7 +6,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sparky_app::meal_plans::{
-    self, ApplyInput, ApplyResult, ItemInput, PlanItem, Template, TemplateDetail, TemplateInput,
+    self, ApplyInput, ApplyResult, ItemInput, PlanItem, ShoppingList, ShoppingQuery, Template,
+    TemplateDetail, TemplateInput,
 };
 use sparky_app::PageRequest;
 use utoipa::IntoParams;
@@ -31,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_meal_plan_item))
         .routes(routes!(update_meal_plan_item, delete_meal_plan_item))
         .routes(routes!(apply_meal_plan_template))
+        .routes(routes!(meal_plan_shopping_list))
 }
 
 /// Create a meal plan template (for yourself).
@@ -239,4 +241,24 @@ async fn apply_meal_plan_template(
         .await?;
     tx.commit().await?;
     Ok(response)
+}
+
+/// What a template needs over some days (`from`–`to`, at most 31; default the week from today
+/// in your timezone), to shop for: each item as often as its weekday (or every day) comes up,
+/// added up per food (in grams when every amount of it has a known weight, else per unit),
+/// with planned recipes opened up into their ingredients. Nothing is written.
+#[utoipa::path(get, path = "/api/v1/meal-plan-templates/{id}/shopping-list", tag = "meal plans",
+    params(("id" = Uuid, Path, description = "Template id"), ShoppingQuery),
+    responses(
+        (status = 200, description = "The shopping list", body = ShoppingList),
+        (status = 404, description = "No such template (or not shared with you)", body = ErrorBody),
+    ))]
+async fn meal_plan_shopping_list(
+    Auth { mut tx, .. }: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ShoppingQuery>,
+) -> ApiResult<ApiJson<ShoppingList>> {
+    let list = meal_plans::shopping(&mut tx, sparky_app::Acting::new(None), id, &q).await?;
+    tx.commit().await?;
+    Ok(ApiJson(list))
 }

@@ -58,7 +58,7 @@ impl Html {
     }
 }
 
-fn cookie_of(who: &As, viewing: Option<&str>) -> String {
+pub fn cookie_of(who: &As, viewing: Option<&str>) -> String {
     let mut c = match who {
         As::Cookie(c) => format!("sparky_session={c}"),
         _ => String::new(),
