@@ -17,7 +17,6 @@ use super::apply::MAX_APPLY_DAYS;
 use super::items::{load, Of, Planned};
 use super::template_row;
 use crate::acting::Acting;
-use crate::diary::foods_servings;
 use crate::error::{AppError, AppResult};
 
 /// Days a list covers when only `from` (or nothing) is given: a week.
@@ -250,13 +249,12 @@ async fn recipes_of(
             &[&recipe_ids],
         )
         .await?;
-    let mut food_ids: Vec<Uuid> = rows
-        .iter()
-        .filter_map(|r| r.get::<_, Option<Uuid>>("food_item_id"))
-        .collect();
-    food_ids.sort();
-    food_ids.dedup();
-    let foods = foods_servings(tx, &food_ids).await?;
+    let foods = crate::recipes::ingredient_foods(
+        tx,
+        rows.iter()
+            .filter_map(|r| r.get::<_, Option<Uuid>>("food_item_id")),
+    )
+    .await?;
     for r in &rows {
         let recipe_id: Uuid = r.get("recipe_food_id");
         let food_id: Option<Uuid> = r.get("food_item_id");

@@ -401,7 +401,7 @@ fn recipe_error(e: RecipeError) -> AppError {
 }
 
 /// The ingredients' foods, one query.
-async fn ingredient_foods(
+pub(crate) async fn ingredient_foods(
     tx: &mut UserTx,
     ids: impl Iterator<Item = Uuid>,
 ) -> AppResult<HashMap<Uuid, FoodServings>> {
