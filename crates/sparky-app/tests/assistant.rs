@@ -1479,3 +1479,86 @@ async fn read_workouts_gives_the_newest_when_there_are_more() {
         "{read}"
     );
 }
+
+/// The assistant reads a meal plan's shopping list: the only active plan by default, one named
+/// (or by part of its name), several that fit listed to choose from; another user's plans
+/// only with a `food_list` grant.
+#[tokio::test]
+async fn the_shopping_list_of_a_plan_is_read() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let bob = user(&db, "bob@example.com").await;
+    let (egg, toast) = foods(&db, ann).await;
+    let ctx = Default::default();
+    let call = async |tx: &mut sparky_db::UserTx, name: &str, args: Value| {
+        sparky_app::assistant::tools::call(tx, &ctx, name, args).await
+    };
+    let mut tx = db.as_user(ann).await.unwrap();
+    for (name, active, food, quantity) in
+        [("Egg week", true, egg, 2), ("Toast week", false, toast, 3)]
+    {
+        let t: sparky_app::meal_plans::TemplateInput =
+            serde_json::from_value(json!({"name": name, "is_active": active})).unwrap();
+        let t = sparky_app::meal_plans::create_template(&mut tx, &t.parse().unwrap())
+            .await
+            .unwrap();
+        let item: sparky_app::meal_plans::ItemInput = serde_json::from_value(
+            json!({"food_item_id": food, "quantity": quantity, "meal_type": "breakfast"}),
+        )
+        .unwrap();
+        sparky_app::meal_plans::add_item(&mut tx, t.id, &item.parse().unwrap())
+            .await
+            .unwrap();
+    }
+    // The only active plan, a week: 14 eggs of 50 g.
+    let read = call(&mut tx, "read_shopping_list", json!({"from": "2026-07-06"}))
+        .await
+        .unwrap()
+        .result;
+    assert_eq!(read["plan"], "Egg week", "{read}");
+    assert_eq!(read["to"], "2026-07-12", "{read}");
+    assert_eq!(read["items"][0]["food"], "Egg", "{read}");
+    assert_eq!(read["items"][0]["amount"].as_f64(), Some(700.0), "{read}");
+    assert_eq!(read["items"][0]["unit"], "g", "{read}");
+    // By part of its name, two days: 6 slices of 28 g.
+    let read = call(
+        &mut tx,
+        "read_shopping_list",
+        json!({"plan": "toast", "from": "2026-07-06", "to": "2026-07-07"}),
+    )
+    .await
+    .unwrap()
+    .result;
+    assert_eq!(read["items"][0]["amount"].as_f64(), Some(168.0), "{read}");
+    // Several fit, or none: the refusal names them.
+    let err = call(&mut tx, "read_shopping_list", json!({"plan": "week"}))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("\"Egg week\"") && err.to_string().contains("\"Toast week\""),
+        "{err}"
+    );
+    let err = call(&mut tx, "read_shopping_list", json!({"plan": "soup"}))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().starts_with("plan:"), "{err}");
+    let err = call(
+        &mut tx,
+        "read_shopping_list",
+        json!({"from": "2026-07-06", "to": "2026-09-01"}),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().starts_with("to:"), "{err}");
+    let err = call(&mut tx, "read_shopping_list", json!({"from": "soon"}))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().starts_with("from:"), "{err}");
+    tx.commit().await.unwrap();
+
+    // Bob sees no plan of Ann's without a grant.
+    let mut tx = db.as_user(bob).await.unwrap();
+    let answer = call(&mut tx, "read_shopping_list", json!({"user_id": ann})).await;
+    assert!(answer.is_err(), "{:?}", answer.map(|o| o.result));
+}

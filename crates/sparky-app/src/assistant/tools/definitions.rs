@@ -185,6 +185,16 @@ const TOOLS: &[Tool] = &[
         interactive_only: false,
     },
     Tool {
+        name: "read_shopping_list",
+        description: "What a meal plan needs over some days (default the week from today, at most 31), per food: amount and unit, and the planned recipes it goes into. For \"what do I need to buy for my plan this week?\"",
+        parameters: || json!({"type": "object", "properties": {
+            "plan": {"type": "string", "description": "The plan's name (default: the only active plan)"},
+            "from": {"type": "string", "description": "YYYY-MM-DD or \"today\" (default today)"},
+            "to": {"type": "string", "description": "YYYY-MM-DD (default six days after from)"},
+            "user_id": user_id_param()}}),
+        interactive_only: false,
+    },
+    Tool {
         name: "read_goals",
         description: "Read the active goals (weight, calories, macros, water) with progress.",
         parameters: || json!({"type": "object", "properties": {"user_id": user_id_param()}}),

@@ -28,7 +28,10 @@ pub use definitions::definitions;
 use definitions::refuse_unknown_arguments;
 use foods::{log_food, quick_add, search_foods};
 use goal::update_goal;
-use reading::{read_day, read_goals, read_measurements, read_range, read_top_foods, read_workouts};
+use reading::{
+    read_day, read_goals, read_measurements, read_range, read_shopping_list, read_top_foods,
+    read_workouts,
+};
 use recipe::{create_recipe, save_meal_as_recipe};
 
 mod answers;
@@ -118,6 +121,7 @@ async fn run(tx: &mut UserTx, ctx: &ToolContext, name: &str, args: Value) -> App
         "read_measurements" => read_measurements(tx, args_of(args)?).await,
         "read_workouts" => read_workouts(tx, args_of(args)?).await,
         "read_goals" => read_goals(tx, args_of(args)?).await,
+        "read_shopping_list" => read_shopping_list(tx, args_of(args)?).await,
         "update_goal" => update_goal(tx, ctx, args_of(args)?).await,
         "undo_last_action" => {
             let done = actions::undo_last(tx).await?;
