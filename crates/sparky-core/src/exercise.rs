@@ -68,6 +68,8 @@ pub fn plausible_speed(duration_seconds: Option<i32>, distance_km: Option<Decima
     }
 }
 
+/// A timed set's longest time: a day, in seconds.
+pub const MAX_SET_SECONDS: i32 = 86_400;
 /// The longest workout, in seconds: a week.
 pub const MAX_DURATION_SECONDS: i32 = 604_800;
 

@@ -215,6 +215,42 @@ pub fn duration_seconds(text: &str) -> Result<Option<i32>, NotADuration> {
     i32::try_from(seconds).map(Some).map_err(|_| NotADuration)
 }
 
+/// A set's time as typed, in seconds, 1 to [`crate::exercise::MAX_SET_SECONDS`]: a number
+/// alone is seconds ("60", also "45 s", "90 sec"); a stopwatch's "1:30" or "1:02:03" (and
+/// "2 min", "1h") are read as [`duration_seconds`] reads them, whose number alone would be
+/// minutes (a cardio duration). `None` when empty.
+pub fn set_seconds(text: &str) -> Result<Option<i32>, NotASetTime> {
+    let text = text.trim().to_lowercase();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let number = ["seconds", "second", "secs", "sec", "s"]
+        .iter()
+        .find_map(|unit| text.strip_suffix(unit))
+        .unwrap_or(&text)
+        .trim_end();
+    let seconds = if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
+        // At most a day's digits (and no overflow).
+        if number.trim_start_matches('0').len() > 6 {
+            return Err(NotASetTime);
+        }
+        number.parse::<i32>().map_err(|_| NotASetTime)?
+    } else {
+        duration_seconds(&text)
+            .map_err(|_| NotASetTime)?
+            .ok_or(NotASetTime)?
+    };
+    if (1..=crate::exercise::MAX_SET_SECONDS).contains(&seconds) {
+        Ok(Some(seconds))
+    } else {
+        Err(NotASetTime)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be a time from 1 s to 24 h: seconds (60), minutes and seconds (1:30) or hours too (1:02:03)")]
+pub struct NotASetTime;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,5 +367,46 @@ mod tests {
             assert_eq!(parse(text), Err(NotANumber), "{text}");
         }
         assert_eq!(parse(&"9".repeat(65)), Err(NotANumber));
+    }
+
+    #[test]
+    fn a_set_time_is_seconds_or_a_stopwatch() {
+        for (text, seconds) in [
+            ("60", 60),
+            (" 45 ", 45),
+            ("45 s", 45),
+            ("90sec", 90),
+            ("1:30", 90),
+            ("0:45", 45),
+            ("1:00", 60),
+            ("1:02:03", 3723),
+            ("2 min", 120),
+            ("24:00:00", 86_400),
+            ("86400", 86_400),
+        ] {
+            assert_eq!(set_seconds(text), Ok(Some(seconds)), "{text}");
+        }
+        assert_eq!(set_seconds(""), Ok(None));
+        assert_eq!(set_seconds("   "), Ok(None));
+        for bad in [
+            "abc",
+            "0",
+            "0:00",
+            "25:99",
+            "1:60",
+            "86401",
+            "24:00:01",
+            "-5",
+            "1.5",
+            "s",
+            "1:30 s",
+            "99999999999999",
+        ] {
+            assert_eq!(set_seconds(bad), Err(NotASetTime), "{bad}");
+        }
+        // A stored time comes back as the field reads it.
+        for s in [1, 45, 60, 90, 3723, 86_400] {
+            assert_eq!(set_seconds(&crate::exercise::clock(s)), Ok(Some(s)), "{s}");
+        }
     }
 }

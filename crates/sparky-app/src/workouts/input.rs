@@ -19,7 +19,7 @@ pub const MAX_REPS: i32 = 10_000;
 /// Largest weight of a set, in the unit it is typed in.
 pub const MAX_WEIGHT: i64 = 5000;
 /// A timed set's longest time: a day, in seconds.
-pub const MAX_SET_SECONDS: i32 = 86_400;
+pub use sparky_core::exercise::MAX_SET_SECONDS;
 /// A week, in minutes.
 pub const MAX_DURATION_MINUTES: i32 = 10_080;
 /// Largest distance, in the unit it is typed in.

@@ -13,7 +13,6 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use sparky_app::exercises::{self, Exercise};
-use sparky_app::workouts::input::MAX_SET_SECONDS;
 use sparky_app::workouts::{self, LogWorkoutInput, SetInput, UpdateWorkoutInput, Workout};
 use sparky_app::AppError;
 use sparky_core::exercise::{clock, duration_label, met_calories, minutes_of};
@@ -492,7 +491,7 @@ async fn save(
             errors.add(&format!("weight_{n}"), nan);
             None
         });
-        let time = set_seconds(&time_text).unwrap_or_else(|_| {
+        let time = sparky_core::typed_number::set_seconds(&time_text).unwrap_or_else(|_| {
             errors.add(&format!("time_{n}"), t.get("exercise.set_time"));
             None
         });
@@ -654,38 +653,6 @@ async fn save(
     Ok(r)
 }
 
-/// A set's time as typed, in seconds: a number alone is seconds ("60", also "45 s", "90 sec"),
-/// a stopwatch's "1:30" or "1:02:03" (and "2 min", "1h") are read by
-/// [`sparky_core::typed_number::duration_seconds`], whose number alone would be minutes (a
-/// cardio duration). `None` when empty; Err when it is not a time, or not 1 s to a day.
-fn set_seconds(text: &str) -> Result<Option<i32>, ()> {
-    let text = text.trim().to_lowercase();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let number = ["seconds", "second", "secs", "sec", "s"]
-        .iter()
-        .find_map(|unit| text.strip_suffix(unit))
-        .unwrap_or(&text)
-        .trim_end();
-    let seconds = if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
-        // At most a day's digits (and no overflow).
-        if number.trim_start_matches('0').len() > 6 {
-            return Err(());
-        }
-        number.parse::<i32>().map_err(|_| ())?
-    } else {
-        sparky_core::typed_number::duration_seconds(&text)
-            .map_err(|_| ())?
-            .ok_or(())?
-    };
-    if (1..=MAX_SET_SECONDS).contains(&seconds) {
-        Ok(Some(seconds))
-    } else {
-        Err(())
-    }
-}
-
 /// A refusal of the operation as the form's fields: it names sets by their position among the
 /// filled rows.
 fn refusal(e: sparky_app::AppError, set_row: &[usize]) -> Result<FormErrors, PageError> {
@@ -706,50 +673,4 @@ fn refusal(e: sparky_app::AppError, set_row: &[usize]) -> Result<FormErrors, Pag
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
     FormErrors::from_app(e, &pairs)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_set_time_is_seconds_or_a_stopwatch() {
-        for (text, seconds) in [
-            ("60", 60),
-            (" 45 ", 45),
-            ("45 s", 45),
-            ("90sec", 90),
-            ("1:30", 90),
-            ("0:45", 45),
-            ("1:00", 60),
-            ("1:02:03", 3723),
-            ("2 min", 120),
-            ("24:00:00", 86_400),
-            ("86400", 86_400),
-        ] {
-            assert_eq!(set_seconds(text), Ok(Some(seconds)), "{text}");
-        }
-        assert_eq!(set_seconds(""), Ok(None));
-        assert_eq!(set_seconds("   "), Ok(None));
-        for bad in [
-            "abc",
-            "0",
-            "0:00",
-            "25:99",
-            "1:60",
-            "86401",
-            "24:00:01",
-            "-5",
-            "1.5",
-            "s",
-            "1:30 s",
-            "99999999999999",
-        ] {
-            assert_eq!(set_seconds(bad), Err(()), "{bad}");
-        }
-        // A stored time comes back as the field reads it.
-        for s in [1, 45, 60, 90, 3723, 86_400] {
-            assert_eq!(set_seconds(&clock(s)), Ok(Some(s)), "{s}");
-        }
-    }
 }

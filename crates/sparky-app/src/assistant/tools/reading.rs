@@ -116,6 +116,17 @@ pub(super) async fn read_goals(tx: &mut UserTx, a: WhoArgs) -> AppResult<ToolOut
     Ok(ToolOutput::read(json!({"goals": goals})))
 }
 
+/// A refused day names the argument it came from, not `date` (what [`day_arg`] calls it).
+fn named(field: &'static str) -> impl Fn(AppError) -> AppError {
+    move |e: AppError| match e {
+        AppError::Invalid(mut f) => match f.0.remove("date") {
+            Some(problem) => AppError::invalid(field, problem),
+            None => AppError::Invalid(f),
+        },
+        other => other,
+    }
+}
+
 /// A period of days the read tools take: `to` (default today) and `from` (default
 /// `default_days` before it), at most `max_days` long.
 async fn period(
@@ -126,16 +137,6 @@ async fn period(
     default_days: i64,
     max_days: i64,
 ) -> AppResult<(chrono::NaiveDate, chrono::NaiveDate)> {
-    // A refused day names the argument it came from, not `date`.
-    let named = |field: &'static str| {
-        move |e: AppError| match e {
-            AppError::Invalid(mut f) => match f.0.remove("date") {
-                Some(problem) => AppError::invalid(field, problem),
-                None => AppError::Invalid(f),
-            },
-            other => other,
-        }
-    };
     let to = day_arg(tx, who, to).await.map_err(named("to"))?;
     let from = match from {
         Some(text) => day_arg(tx, who, Some(text)).await.map_err(named("from"))?,
@@ -319,21 +320,12 @@ pub(super) async fn read_shopping_list(tx: &mut UserTx, a: ShoppingArgs) -> AppR
             ))
         }
     };
-    let date = |field: &'static str| {
-        move |e: AppError| match e {
-            AppError::Invalid(mut f) => match f.0.remove("date") {
-                Some(problem) => AppError::invalid(field, problem),
-                None => AppError::Invalid(f),
-            },
-            other => other,
-        }
-    };
     let from = match a.from.as_deref() {
-        Some(text) => Some(day_arg(tx, who, Some(text)).await.map_err(date("from"))?),
+        Some(text) => Some(day_arg(tx, who, Some(text)).await.map_err(named("from"))?),
         None => None,
     };
     let to = match a.to.as_deref() {
-        Some(text) => Some(day_arg(tx, who, Some(text)).await.map_err(date("to"))?),
+        Some(text) => Some(day_arg(tx, who, Some(text)).await.map_err(named("to"))?),
         None => None,
     };
     let wrap = |d: Option<chrono::NaiveDate>, field: &'static str| {
