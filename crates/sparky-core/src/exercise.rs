@@ -73,6 +73,15 @@ pub const MAX_SET_SECONDS: i32 = 86_400;
 /// The longest workout, in seconds: a week.
 pub const MAX_DURATION_SECONDS: i32 = 604_800;
 
+/// The time a workout's timed sets add up to, for a workout given no duration of its own (3 ×
+/// 60 s of plank is 3 minutes, and gets a calorie estimate): `None` when no set is timed or
+/// the sum is longer than a workout may be.
+pub fn sets_time(set_seconds: impl IntoIterator<Item = Option<i32>>) -> Option<i32> {
+    let timed: Vec<i64> = set_seconds.into_iter().flatten().map(i64::from).collect();
+    let total: i64 = timed.iter().sum();
+    (!timed.is_empty() && total <= i64::from(MAX_DURATION_SECONDS)).then_some(total as i32)
+}
+
 /// Seconds as the whole minutes the seed's `duration_minutes` keeps: rounded, half a minute up
 /// (PostgreSQL's `round(seconds / 60.0)` for the same value).
 pub fn rounded_minutes(seconds: i32) -> i32 {
@@ -359,6 +368,19 @@ pub fn personal_records<K: Clone>(sessions: &[SessionFacts<K>]) -> Records<K> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn timed_sets_add_up_to_a_duration_within_a_week() {
+        assert_eq!(sets_time([Some(60), None, Some(45)]), Some(105));
+        assert_eq!(sets_time([None, None]), None);
+        assert_eq!(sets_time(std::iter::empty()), None);
+        assert_eq!(
+            sets_time(vec![Some(MAX_SET_SECONDS); 7]),
+            Some(MAX_DURATION_SECONDS)
+        );
+        assert_eq!(sets_time(vec![Some(MAX_SET_SECONDS); 8]), None);
+        assert_eq!(sets_time(vec![Some(i32::MAX); 3]), None);
+    }
+
     use super::*;
 
     #[test]

@@ -1499,3 +1499,175 @@ async fn a_shopping_list_adds_up_the_plan_over_its_days() {
     assert_eq!(lines(&shared.body), lines(&week.body));
     assert_eq!(rows(app.db.owner_client().await).await, written);
 }
+
+/// Taking a plan off some dates removes what applying it wrote there (edited entries too),
+/// leaves entries logged by hand, frees the dates to be applied again, and is refused to
+/// anyone who may not change that diary.
+#[tokio::test]
+async fn unapply_removes_what_a_plan_wrote_and_frees_the_dates() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let f = foods(&app, &ann).await;
+    let (id, _) = weekday_template(&app, &ann, &f).await;
+    let apply = format!("/api/v1/meal-plan-templates/{id}/apply");
+    let unapply = format!("/api/v1/meal-plan-templates/{id}/unapply");
+    // 2026-06-01 is a Monday (3 entries), the other days 2.
+    let r = app
+        .post(
+            &apply,
+            &ann,
+            json!({"from": "2026-06-01", "to": "2026-06-07"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 15);
+    // One entry by hand on a planned day, and one planned entry changed since.
+    let hand = app
+        .post(
+            "/api/v1/diary",
+            &ann,
+            json!({"food_item_id": f.apple, "quantity": 1, "unit": "serving",
+                   "meal_type": "snack", "date": "2026-06-02"}),
+        )
+        .await;
+    assert_eq!(hand.status, StatusCode::CREATED, "{:?}", hand.body);
+    let tuesday = app.get("/api/v1/diary/2026-06-03", &ann).await;
+    let planned = tuesday.body["meals"][0]["entries"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .put(
+            &format!("/api/v1/diary/{planned}"),
+            &ann,
+            json!({"quantity": 80}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+
+    // Bad dates change nothing.
+    for body in [
+        json!({"from": "2026-06-10", "to": "2026-06-01"}),
+        json!({"from": "2026-06-01"}),
+        json!({"dates": []}),
+    ] {
+        let r = app.post(&unapply, &ann, body.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            r.body
+        );
+    }
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 16);
+
+    let r = app
+        .post(
+            &unapply,
+            &ann,
+            json!({"from": "2026-06-02", "to": "2026-06-03"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["user_id"], ann_id.as_str());
+    assert_eq!(r.body["meal_plan_template_id"], id.as_str());
+    assert_eq!(dates(&r.body["removed"]), ["2026-06-02", "2026-06-03"]);
+    assert_eq!(r.body["removed"][0]["entries"], 2);
+    assert_eq!(r.body["removed"][1]["entries"], 2);
+    assert!(r.body["not_applied"].as_array().unwrap().is_empty());
+    // The hand-logged apple stays; the day totals still equal the diary.
+    let day = app.get("/api/v1/diary/2026-06-02", &ann).await;
+    assert!(day.body["meals"][0]["entries"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert_eq!(day.body["meals"][3]["entries"][0]["food_name"], "Apple");
+    assert_eq!(num(&day.body["totals"]["calories"]), 95.0);
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 12);
+    assert_eq!(plans_of(&app, &ann_id).await, 5);
+    common::assert_day_totals_match_diary(&app).await;
+
+    // Again: nothing left there. A list of dates takes Monday off and names the date it had
+    // never been applied to.
+    let r = app
+        .post(
+            &unapply,
+            &ann,
+            json!({"from": "2026-06-02", "to": "2026-06-03"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(r.body["removed"].as_array().unwrap().is_empty());
+    assert_eq!(dates(&r.body["not_applied"]), ["2026-06-02", "2026-06-03"]);
+    let r = app
+        .post(
+            &unapply,
+            &ann,
+            json!({"dates": ["2026-06-20", "2026-06-01"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(dates(&r.body["removed"]), ["2026-06-01"]);
+    assert_eq!(r.body["removed"][0]["entries"], 3);
+    assert_eq!(dates(&r.body["not_applied"]), ["2026-06-20"]);
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 9);
+
+    // The freed dates can be applied again; the others are still skipped.
+    let r = app
+        .post(
+            &apply,
+            &ann,
+            json!({"from": "2026-06-01", "to": "2026-06-07"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        dates(&r.body["applied"]),
+        ["2026-06-01", "2026-06-02", "2026-06-03"]
+    );
+    assert_eq!(dates(&r.body["skipped"]).len(), 4);
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 16);
+
+    // Bob: a stranger's template is not found, and so is Ann's diary.
+    let with_ann = format!("{unapply}?user_id={ann_id}");
+    let week = json!({"from": "2026-06-01", "to": "2026-06-07"});
+    let r = app.post(&unapply, &bob, week.clone()).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    let mut grants = Vec::new();
+    for t in ["food_list", "reports"] {
+        let r = app
+            .post(
+                "/api/v1/family-access",
+                &ann,
+                json!({"grantee_email": "bob@example.com", "access_type": t}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        grants.push(r.body["id"].as_str().unwrap().to_string());
+        // food_list alone: the template is readable, the diary not (404); with reports the
+        // diary is readable but not his to change (403).
+        let r = app.post(&with_ann, &bob, week.clone()).await;
+        let want = match t {
+            "food_list" => StatusCode::NOT_FOUND,
+            _ => StatusCode::FORBIDDEN,
+        };
+        assert_eq!(r.status, want, "{t}: {:?}", r.body);
+        assert_eq!(diary_stats(&app, &ann_id).await.0, 16);
+    }
+    let r = app
+        .post(
+            "/api/v1/family-access",
+            &ann,
+            json!({"grantee_email": "bob@example.com", "access_type": "calorie"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = app.post(&with_ann, &bob, week).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["user_id"], ann_id.as_str());
+    assert_eq!(dates(&r.body["removed"]).len(), 7);
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 1);
+    assert_eq!(plans_of(&app, &ann_id).await, 0);
+    common::assert_day_totals_match_diary(&app).await;
+}

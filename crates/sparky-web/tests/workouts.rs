@@ -1030,6 +1030,7 @@ async fn timed_sets_keep_their_seconds_and_the_longest_is_a_record() {
         .unwrap()
         .to_string();
     let day = "2026-07-03";
+    weigh(&app, &ann, None, 70.0, "2026-07-01T08:00:00Z").await;
     let w = created(
         &app,
         &ann,
@@ -1049,6 +1050,11 @@ async fn timed_sets_keep_their_seconds_and_the_longest_is_a_record() {
     };
     assert_eq!(held(&w), vec![json!(60), json!(45), json!(30), Value::Null]);
     assert_eq!(w["sets"][2]["weight"].as_f64(), Some(10.0), "{w}");
+    // Given no duration, the workout takes its sets' time, and so a calorie estimate
+    // (3 MET × 70 kg × 135 s = 7.875 kcal).
+    assert_eq!(w["duration_seconds"], 135, "{w}");
+    assert_eq!(w["calories_burned"].as_f64(), Some(7.88), "{w}");
+    assert_eq!(w["calories_source"], "met", "{w}");
     assert!(w["sets"][0]["reps"].is_null() && w["sets"][0]["weight"].is_null());
     let stored: i64 = app
         .db
@@ -1138,6 +1144,41 @@ async fn timed_sets_keep_their_seconds_and_the_longest_is_a_record() {
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
     assert_eq!(held(&changed.body), vec![json!(75), Value::Null]);
+    // Its duration was its sets' time: it follows the new sets.
+    assert_eq!(changed.body["duration_seconds"], 75, "{:?}", changed.body);
+    // A duration typed in stays when the sets change, and clearing it brings back theirs.
+    let typed = app
+        .put(
+            &format!("/api/v1/workouts/{id}"),
+            &ann,
+            json!({"duration_minutes": 10}),
+        )
+        .await;
+    assert_eq!(typed.body["duration_seconds"], 600, "{:?}", typed.body);
+    let resets = app
+        .put(
+            &format!("/api/v1/workouts/{id}"),
+            &ann,
+            json!({"sets": [{"duration_seconds": 75}, {"duration_seconds": 20}]}),
+        )
+        .await;
+    assert_eq!(resets.body["duration_seconds"], 600, "{:?}", resets.body);
+    let cleared = app
+        .put(
+            &format!("/api/v1/workouts/{id}"),
+            &ann,
+            json!({"duration_minutes": null}),
+        )
+        .await;
+    assert_eq!(cleared.body["duration_seconds"], 95, "{:?}", cleared.body);
+    let back = app
+        .put(
+            &format!("/api/v1/workouts/{id}"),
+            &ann,
+            json!({"sets": [{"duration_seconds": 75}, {"reps": 10}]}),
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::OK, "{:?}", back.body);
     let bad = app
         .put(
             &format!("/api/v1/workouts/{id}"),

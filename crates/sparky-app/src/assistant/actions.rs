@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sparky_core::Amount;
+use sparky_core::{Amount, Date};
 use sparky_db::UserTx;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -34,6 +34,18 @@ pub enum Undo {
     },
     DeleteGoal {
         id: Uuid,
+    },
+    /// Put back a diary entry the assistant deleted, exactly as it was (its row as
+    /// `diary::remove` returned it).
+    RestoreDiaryEntry {
+        entry: Value,
+    },
+    /// Take a meal plan the assistant applied off the days it wrote (its entries and the
+    /// days' plan rows).
+    UnapplyMealPlan {
+        template_id: Uuid,
+        user_id: Uuid,
+        dates: Vec<chrono::NaiveDate>,
     },
     /// A recipe the assistant saved (diary entries already logged from it stay).
     DeleteRecipe {
@@ -198,6 +210,8 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
     let area = match &undo {
         Undo::DeleteDiaryEntry { .. }
         | Undo::DeleteDiaryEntries { .. }
+        | Undo::RestoreDiaryEntry { .. }
+        | Undo::UnapplyMealPlan { .. }
         | Undo::DeleteWorkout { .. } => Area::Diary,
         Undo::DeleteMeasurement { .. } => Area::Measurements,
         Undo::DeleteGoal { .. } | Undo::RestoreGoalTarget { .. } => Area::Goals,
@@ -223,6 +237,38 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
                 left += usize::from(!gone(crate::diary::delete(tx, *id).await)?);
             }
             already_gone = left == 0;
+        }
+        Undo::RestoreDiaryEntry { entry } => {
+            already_gone = match crate::diary::restore(tx, &entry).await {
+                Ok(_) => false,
+                // Put back already (by the page's Undo), or its day is gone from view.
+                Err(AppError::Conflict(_) | AppError::NotFound(_)) => true,
+                Err(e) => return Err(e),
+            }
+        }
+        Undo::UnapplyMealPlan {
+            template_id,
+            user_id,
+            dates,
+        } => {
+            let dates = crate::meal_plans::ApplyInput {
+                from: None,
+                to: None,
+                dates: Some(
+                    dates
+                        .into_iter()
+                        .map(Date::new)
+                        .collect::<Result<_, _>>()
+                        .map_err(|e| AppError::internal(format!("stored undo dates: {e}")))?,
+                ),
+            }
+            .parse()?;
+            let owner = Acting::new(Some(user_id));
+            already_gone = match crate::meal_plans::unapply(tx, owner, template_id, &dates).await {
+                Ok(done) => done.removed.is_empty(),
+                Err(AppError::NotFound(_)) => true,
+                Err(e) => return Err(e),
+            }
         }
         Undo::DeleteWorkout { id } => already_gone = gone(crate::workouts::delete(tx, id).await)?,
         Undo::DeleteMeasurement { id } => {

@@ -7,12 +7,14 @@
 //! `meal_plans (user_id, planned_date, meal_plan_template_id)` key decides, so concurrent
 //! applies cannot double the diary either). It is bounded: at most [`MAX_APPLY_DAYS`] dates
 //! and [`MAX_ITEMS_PER_TEMPLATE`] items, so one request writes at most 31 × 50 entries.
-//! Deleting a template leaves the diary alone. RLS alone decides who may do what: `food_list`
-//! grantees read a grantor's templates; `meal_plans` rows are their owner's only.
+//! Deleting a template leaves the diary alone; taking it off some dates ([`unapply`]) removes
+//! what it wrote there. RLS alone decides who may do what: `food_list`
+//! grantees read a grantor's templates; `meal_plans` rows are their owner's and `calorie` grantees'.
 
 mod apply;
 mod items;
 mod shopping;
+mod unapply;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -29,6 +31,7 @@ pub use items::{
     MAX_SORT_ORDER,
 };
 pub use shopping::{shopping, ShoppingItem, ShoppingList, ShoppingQuery, DEFAULT_SHOPPING_DAYS};
+pub use unapply::{unapply, RemovedDay, UnapplyResult};
 
 use crate::acting::{Acting, Area, OWNER};
 use crate::error::{AppError, AppResult, Validation};
@@ -269,8 +272,6 @@ pub async fn list_templates(
         .map(|(t, _, _)| t))
 }
 
-/// One template with its items, each item's nutrients (as the diary would log it today) and
-/// the totals of each weekday.
 /// 404 unless the template is visible to the caller (RLS decides): for pages that act on a
 /// template without reading it (its food search).
 pub async fn ensure_template_visible(tx: &mut UserTx, id: Uuid) -> AppResult<()> {
@@ -280,6 +281,8 @@ pub async fn ensure_template_visible(tx: &mut UserTx, id: Uuid) -> AppResult<()>
         .ok_or(AppError::NotFound("meal plan template"))
 }
 
+/// One template with its items, each item's nutrients (as the diary would log it today) and
+/// the totals of each weekday.
 pub async fn get_template(tx: &mut UserTx, id: Uuid) -> AppResult<TemplateDetail> {
     let template = template_row(tx, id).await?;
     let planned = items::load(tx, items::Of::Template(id)).await?;

@@ -19,7 +19,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sparky_core::exercise::{minutes_of, pace_min_per_km, plausible_speed, MAX_AVERAGE_SPEED_KMH};
+use sparky_core::exercise::{
+    minutes_of, pace_min_per_km, plausible_speed, sets_time, MAX_AVERAGE_SPEED_KMH,
+    MAX_DURATION_SECONDS,
+};
 use sparky_core::units::round_dp;
 use sparky_core::{Amount, DistanceUnit, UnitsSystem, WeightUnit};
 use sparky_db::UserTx;
@@ -351,7 +354,11 @@ pub async fn log(tx: &mut UserTx, acting: Acting, req: &LogWorkout) -> AppResult
     let sets = stored_sets(&req.sets, units);
     let (set_count, total_reps, heaviest) = set_summary(&sets);
     let distance_km = req.distance.as_ref().map(|d| stored_km(d, units));
-    if !plausible_speed(req.duration_seconds, distance_km) {
+    // No duration given: the timed sets' time, so that they get a calorie estimate.
+    let duration = req
+        .duration_seconds
+        .or_else(|| sets_time(sets.iter().map(|s| s.duration_seconds)));
+    if !plausible_speed(duration, distance_km) {
         return Err(too_fast());
     }
     crate::days::check_time(tx, acting, "performed_at", req.date, req.performed_at).await?;
@@ -386,7 +393,7 @@ pub async fn log(tx: &mut UserTx, acting: Acting, req: &LogWorkout) -> AppResult
                 &req.date,
                 &name,
                 &met,
-                &req.duration_seconds,
+                &duration,
                 &distance_km,
                 &req.notes,
                 &req.calories_burned,
@@ -447,7 +454,18 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: &UpdateWorkout) -> AppResult
         .query_opt(
             &format!(
                 "UPDATE exercise_diary d SET
-                     duration_seconds = CASE WHEN $2 THEN $3 ELSE d.duration_seconds END,
+                     -- Left without a duration: the time of its timed sets (the new ones when
+                     -- given), as when it was logged; one that was its old sets' time
+                     -- follows new sets.
+                     duration_seconds = coalesce(CASE WHEN $2 THEN $3
+                             WHEN $12 AND d.duration_seconds IS NOT DISTINCT FROM
+                                  (SELECT sum(s.duration_seconds)::int4 FROM exercise_sets s
+                                   WHERE s.exercise_diary_id = d.id) THEN NULL
+                             ELSE d.duration_seconds END,
+                         CASE WHEN $12 THEN $17::int4
+                              ELSE (SELECT CASE WHEN sum(s.duration_seconds) <= {MAX_DURATION_SECONDS}
+                                                THEN sum(s.duration_seconds)::int4 END
+                                    FROM exercise_sets s WHERE s.exercise_diary_id = d.id) END),
                      distance_km = CASE WHEN $4 THEN $5 ELSE d.distance_km END,
                      distance = CASE WHEN $4 THEN round($5::numeric, 2) ELSE d.distance END,
                      notes = CASE WHEN $6 THEN $7 ELSE d.notes END,
@@ -492,6 +510,9 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: &UpdateWorkout) -> AppResult
                 &total_reps,
                 &heaviest,
                 &MAX_WORKOUTS_PER_DAY,
+                &sets
+                    .as_deref()
+                    .and_then(|s| sets_time(s.iter().map(|s| s.duration_seconds))),
             ],
         )
         .await?;

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sparky_app::meal_plans::{
     self, ApplyInput, ApplyResult, ItemInput, PlanItem, ShoppingList, ShoppingQuery, Template,
-    TemplateDetail, TemplateInput,
+    TemplateDetail, TemplateInput, UnapplyResult,
 };
 use sparky_app::PageRequest;
 use utoipa::IntoParams;
@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_meal_plan_item))
         .routes(routes!(update_meal_plan_item, delete_meal_plan_item))
         .routes(routes!(apply_meal_plan_template))
+        .routes(routes!(unapply_meal_plan_template))
         .routes(routes!(meal_plan_shopping_list))
 }
 
@@ -241,6 +242,30 @@ async fn apply_meal_plan_template(
         .await?;
     tx.commit().await?;
     Ok(response)
+}
+
+/// Take a template off some dates (`from`–`to`, at most 31 days, or a list of at most 31
+/// `dates`): every diary entry applying it wrote on those dates is removed (changed since or
+/// not; entries logged by hand stay), and the dates may be applied again. Dates it was not
+/// applied to are listed as `not_applied`; calling it again changes nothing.
+#[utoipa::path(post, path = "/api/v1/meal-plan-templates/{id}/unapply", tag = "meal plans",
+    params(("id" = Uuid, Path, description = "Template id"), ActingFor),
+    request_body = ApplyInput,
+    responses(
+        (status = 200, description = "Removed (and which dates had nothing of it)", body = UnapplyResult),
+        (status = 403, description = "No write access to that diary", body = ErrorBody),
+        (status = 404, description = "No such template, or that diary is not shared with you", body = ErrorBody),
+    ))]
+async fn unapply_meal_plan_template(
+    Auth { mut tx, .. }: Auth,
+    ApiPath(template_id): ApiPath<Uuid>,
+    acting: ActingFor,
+    ApiJson(input): ApiJson<ApplyInput>,
+) -> ApiResult<ApiJson<UnapplyResult>> {
+    let dates = input.parse()?;
+    let result = meal_plans::unapply(&mut tx, acting.acting(), template_id, &dates).await?;
+    tx.commit().await?;
+    Ok(ApiJson(result))
 }
 
 /// What a template needs over some days (`from`–`to`, at most 31; default the week from today

@@ -139,6 +139,36 @@ const TOOLS: &[Tool] = &[
         interactive_only: false,
     },
     Tool {
+        name: "copy_meal",
+        description: "Copy a meal (or a whole day) from one day to another as it was logged, e.g. \"same breakfast as yesterday\". From a family member's diary that they share with the user: from_user_id.",
+        parameters: || json!({"type": "object", "properties": {
+            "from_date": {"type": "string", "description": "The day to copy from: YYYY-MM-DD, \"today\" or \"yesterday\""},
+            "to_date": date_param(),
+            "meal": {"type": "string", "enum": ["breakfast", "lunch", "dinner", "snack"], "description": "Only this meal (default the whole day)"},
+            "from_user_id": {"type": "string", "format": "uuid", "description": "Copy from this family member's diary (default the diary written)"},
+            "user_id": user_id_param()},
+            "required": ["from_date"]}),
+        interactive_only: false,
+    },
+    Tool {
+        name: "delete_entry",
+        description: "Delete one food diary entry (entry_id from read_day or from what a tool logged). Undo puts it back as it was.",
+        parameters: || json!({"type": "object", "properties": {
+            "entry_id": {"type": "string", "format": "uuid"}},
+            "required": ["entry_id"]}),
+        interactive_only: false,
+    },
+    Tool {
+        name: "apply_meal_plan",
+        description: "Write one of the user's meal plans into the diary on some days (from–to, at most 31): its foods become ordinary entries; days it was already applied to are skipped. Undo takes it off those days again.",
+        parameters: || json!({"type": "object", "properties": {
+            "plan": {"type": "string", "description": "The plan's name (default: the only active plan)"},
+            "from": {"type": "string", "description": "YYYY-MM-DD, \"today\" or \"yesterday\" (default today)"},
+            "to": {"type": "string", "description": "YYYY-MM-DD (default the same day as from)"},
+            "user_id": user_id_param()}}),
+        interactive_only: false,
+    },
+    Tool {
         name: "read_day",
         description: "Read one day: diary entries per meal, totals, calories burned, water, targets and what remains, and the week's calorie budget so far (the user's week, from week.from to week.to).",
         parameters: || json!({"type": "object", "properties": {"date": date_param(), "user_id": user_id_param()}}),
@@ -220,7 +250,7 @@ const TOOLS: &[Tool] = &[
     },
     Tool {
         name: "undo_last_action",
-        description: "Undo the most recent change the assistant made (a logged entry, measurement, goal change or saved recipe).",
+        description: "Undo the most recent change the assistant made (a logged, copied or deleted entry, an applied meal plan, a measurement, a goal change or a saved recipe).",
         parameters: || json!({"type": "object", "properties": {}}),
         interactive_only: false,
     },

@@ -26,8 +26,10 @@ pub use answers::{picks_yes, says_yes, Question};
 use body::{log_exercise, log_measurement, log_water};
 pub use definitions::definitions;
 use definitions::refuse_unknown_arguments;
+use diary::{copy_meal, delete_entry};
 use foods::{log_food, quick_add, search_foods};
 use goal::update_goal;
+use plans::apply_meal_plan;
 use reading::{
     read_day, read_goals, read_measurements, read_range, read_shopping_list, read_top_foods,
     read_workouts,
@@ -37,8 +39,10 @@ use recipe::{create_recipe, save_meal_as_recipe};
 mod answers;
 mod body;
 mod definitions;
+mod diary;
 mod foods;
 mod goal;
+mod plans;
 mod reading;
 mod recipe;
 
@@ -115,6 +119,9 @@ async fn run(tx: &mut UserTx, ctx: &ToolContext, name: &str, args: Value) -> App
         "log_exercise" => log_exercise(tx, ctx, args_of(args)?).await,
         "log_measurement" => log_measurement(tx, ctx, args_of(args)?).await,
         "log_water" => log_water(tx, ctx, args_of(args)?).await,
+        "copy_meal" => copy_meal(tx, ctx, args_of(args)?).await,
+        "delete_entry" => delete_entry(tx, ctx, args_of(args)?).await,
+        "apply_meal_plan" => apply_meal_plan(tx, ctx, args_of(args)?).await,
         "read_day" => read_day(tx, args_of(args)?).await,
         "read_range_summary" => read_range(tx, args_of(args)?).await,
         "read_top_foods" => read_top_foods(tx, args_of(args)?).await,

@@ -117,7 +117,7 @@ pub(super) async fn read_goals(tx: &mut UserTx, a: WhoArgs) -> AppResult<ToolOut
 }
 
 /// A refused day names the argument it came from, not `date` (what [`day_arg`] calls it).
-fn named(field: &'static str) -> impl Fn(AppError) -> AppError {
+pub(super) fn named(field: &'static str) -> impl Fn(AppError) -> AppError {
     move |e: AppError| match e {
         AppError::Invalid(mut f) => match f.0.remove("date") {
             Some(problem) => AppError::invalid(field, problem),
@@ -272,54 +272,9 @@ pub(super) struct ShoppingArgs {
 /// named (letter case aside; a part of the name when only one plan has it), or the only
 /// active one. Several that fit are listed for the caller to choose.
 pub(super) async fn read_shopping_list(tx: &mut UserTx, a: ShoppingArgs) -> AppResult<ToolOutput> {
-    use crate::meal_plans::{self, ShoppingQuery, LIST_LIMIT};
+    use crate::meal_plans::{self, ShoppingQuery};
     let who = acting(a.user_id);
-    let page = crate::paging::PageRequest::parse(Some(LIST_LIMIT.max), None, LIST_LIMIT)?;
-    let plans = meal_plans::list_templates(tx, who, &page, 0).await?.items;
-    let wanted = a.plan.as_deref().map(str::trim).filter(|p| !p.is_empty());
-    let fitting: Vec<&meal_plans::Template> = match wanted {
-        Some(name) => {
-            let exact: Vec<_> = plans
-                .iter()
-                .filter(|t| t.name.eq_ignore_ascii_case(name))
-                .collect();
-            if exact.is_empty() {
-                let name = name.to_lowercase();
-                plans
-                    .iter()
-                    .filter(|t| t.name.to_lowercase().contains(&name))
-                    .collect()
-            } else {
-                exact
-            }
-        }
-        None => plans.iter().filter(|t| t.is_active).collect(),
-    };
-    let plan = match fitting.as_slice() {
-        [one] => *one,
-        [] => {
-            return Err(AppError::invalid(
-                "plan",
-                match (wanted, plans.is_empty()) {
-                    (_, true) => "there is no meal plan yet".to_string(),
-                    (Some(name), false) => format!(
-                        "no meal plan is called {name:?}; the plans are: {}",
-                        names(&plans.iter().collect::<Vec<_>>())
-                    ),
-                    (None, false) => format!(
-                        "no plan is active; name one of: {}",
-                        names(&plans.iter().collect::<Vec<_>>())
-                    ),
-                },
-            ))
-        }
-        several => {
-            return Err(AppError::invalid(
-                "plan",
-                format!("several plans fit: {}; name one", names(several)),
-            ))
-        }
-    };
+    let plan = super::plans::plan_named(tx, who, a.plan.as_deref()).await?;
     let from = match a.from.as_deref() {
         Some(text) => Some(day_arg(tx, who, Some(text)).await.map_err(named("from"))?),
         None => None,
@@ -349,12 +304,4 @@ pub(super) async fn read_shopping_list(tx: &mut UserTx, a: ShoppingArgs) -> AppR
     Ok(ToolOutput::read(json!({
         "plan": list.name, "from": list.from, "to": list.to, "items": items
     })))
-}
-
-fn names(plans: &[&crate::meal_plans::Template]) -> String {
-    plans
-        .iter()
-        .map(|t| format!("{:?}", t.name))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

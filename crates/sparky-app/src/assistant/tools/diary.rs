@@ -1,0 +1,117 @@
+//! Tools that change the diary as a whole: copy a meal or a day, delete an entry.
+
+use serde::Deserialize;
+use serde_json::json;
+use sparky_core::MealType;
+use sparky_db::UserTx;
+use uuid::Uuid;
+
+use super::actions::{Card, Undo};
+use crate::diary::{self, CopyInput};
+use crate::error::{AppError, AppResult};
+
+use super::reading::named;
+use super::{
+    acting, compact_entry, date_value, day_arg, entry_line, to_value, write_card, ToolContext,
+    ToolOutput,
+};
+
+#[derive(Deserialize)]
+pub(super) struct CopyArgs {
+    from_date: String,
+    to_date: Option<String>,
+    meal: Option<MealType>,
+    from_user_id: Option<Uuid>,
+    user_id: Option<Uuid>,
+}
+
+/// Copies a meal (or a whole day) as it was logged, through the operation behind
+/// `POST /api/v1/diary/copy`. Undo deletes the copies.
+pub(super) async fn copy_meal(
+    tx: &mut UserTx,
+    ctx: &ToolContext,
+    a: CopyArgs,
+) -> AppResult<ToolOutput> {
+    let into = acting(a.user_id);
+    // The source day is read in its own diary's timezone ("yesterday" for the one copied from).
+    let from_whose = acting(a.from_user_id.or(a.user_id));
+    let from = day_arg(tx, from_whose, Some(&a.from_date))
+        .await
+        .map_err(named("from_date"))?;
+    let to = day_arg(tx, into, a.to_date.as_deref())
+        .await
+        .map_err(named("to_date"))?;
+    let input = CopyInput {
+        from_date: date_value(from).map_err(named("from_date"))?,
+        to_date: date_value(to).map_err(named("to_date"))?,
+        meal_type: a.meal,
+        from_user_id: a.from_user_id,
+    };
+    let copied = diary::copy(tx, into, input).await.map_err(|e| match e {
+        AppError::Invalid(mut f) => match f.0.remove("meal_type") {
+            Some(problem) => AppError::invalid("meal", problem),
+            None => AppError::Invalid(f),
+        },
+        other => other,
+    })?;
+    let what = a.meal.map(MealType::as_str).unwrap_or("day");
+    let Some(first) = copied.entries.first() else {
+        return Err(AppError::invalid(
+            "from_date",
+            format!("there is nothing to copy: the {what} of {from} is empty"),
+        ));
+    };
+    let card = Card {
+        action_id: None,
+        tool: "copy_meal".into(),
+        title: format!("Copied the {what} of {from} to {to}"),
+        lines: copied.entries.iter().map(entry_line).collect(),
+        user_id: first.user_id,
+        written: to_value(&copied),
+    };
+    let result = json!({"copied": copied.entries.iter().map(compact_entry).collect::<Vec<_>>()});
+    let undo = Undo::DeleteDiaryEntries {
+        ids: copied.entries.iter().map(|e| e.id).collect(),
+    };
+    write_card(tx, ctx, "copy_meal", undo, card, result).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct DeleteArgs {
+    entry_id: Uuid,
+}
+
+/// Deletes one diary entry (the caller's, or a family member's they may change), keeping
+/// everything it held so that Undo puts it back as it was.
+pub(super) async fn delete_entry(
+    tx: &mut UserTx,
+    ctx: &ToolContext,
+    a: DeleteArgs,
+) -> AppResult<ToolOutput> {
+    let entry = diary::entry(tx, a.entry_id).await.map_err(|e| match e {
+        AppError::NotFound(_) => AppError::invalid(
+            "entry_id",
+            "no diary entry has this id; read the day (read_day) for its entries' ids",
+        ),
+        other => other,
+    })?;
+    let snapshot = diary::remove(tx, a.entry_id).await?;
+    let card = Card {
+        action_id: None,
+        tool: "delete_entry".into(),
+        title: format!("Deleted from {} on {}", entry.meal_type, entry.date),
+        lines: vec![entry_line(&entry)],
+        user_id: entry.user_id,
+        written: to_value(&entry),
+    };
+    let result = json!({"deleted": compact_entry(&entry)});
+    write_card(
+        tx,
+        ctx,
+        "delete_entry",
+        Undo::RestoreDiaryEntry { entry: snapshot },
+        card,
+        result,
+    )
+    .await
+}
