@@ -4,81 +4,15 @@
 //! quick replies.
 
 use serde_json::{json, Value};
-use sparky_ai::{AiClient, ProviderConfig, ProviderKind, RetryPolicy};
-use sparky_app::assistant::{actions, agent, AgentSettings, ChatEvent, TurnInput};
+use sparky_app::assistant::{actions, agent, ChatEvent, TurnInput};
 use sparky_app::{chat, diary, Acting};
-use sparky_db::Database;
 use sparky_testkit::fake_ai::{ErrorKind, FakeAi, Finish, Part, Script, Wire};
 use sparky_testkit::TestDb;
-use std::time::Duration;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
 mod common;
-use common::{foods, user};
-
-fn settings(fake: &FakeAi, wire: Wire) -> AgentSettings {
-    let kind = match wire {
-        Wire::OpenAi => ProviderKind::OpenAi,
-        Wire::Anthropic => ProviderKind::Anthropic,
-        Wire::Ollama => ProviderKind::Ollama,
-    };
-    let mut config = ProviderConfig::new(kind)
-        .base_url(format!("{}/v1", fake.url()))
-        .api_key("test-key");
-    config.retry = RetryPolicy {
-        initial_backoff: Duration::from_millis(10),
-        ..RetryPolicy::default()
-    };
-    AgentSettings::new(AiClient::new(config).unwrap(), "test-model")
-}
-
-async fn turn(
-    db: &Database,
-    settings: &AgentSettings,
-    who: Uuid,
-    conversation_id: Option<Uuid>,
-    message: &str,
-) -> Vec<ChatEvent> {
-    let mut tx = db.as_user(who).await.unwrap();
-    let prepared = agent::prepare(
-        &mut tx,
-        settings,
-        TurnInput {
-            conversation_id,
-            message: message.into(),
-            images: Vec::new(),
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    let (send, mut receive) = mpsc::channel(4096);
-    agent::run(db, settings, true, prepared, send).await;
-    let mut events = Vec::new();
-    while let Some(e) = receive.recv().await {
-        events.push(e);
-    }
-    events
-}
-
-fn tool_call(index: u32, id: &str, name: &str, args: &Value) -> Vec<Part> {
-    // Arguments split across chunks, as providers stream them.
-    let text = args.to_string();
-    let (a, b) = text.split_at(text.len() / 2);
-    vec![
-        Part::tool_start(index, id, name),
-        Part::tool_args(index, a),
-        Part::tool_args(index, b),
-    ]
-}
-
-fn done(events: &[ChatEvent]) -> (String, Vec<sparky_app::assistant::Card>) {
-    match events.last() {
-        Some(ChatEvent::Done { text, cards, .. }) => (text.clone(), cards.clone()),
-        other => panic!("expected done, got {other:?} in {events:#?}"),
-    }
-}
+use common::{done, foods, settings, tool_call, turn, user};
 
 fn conversation_of(events: &[ChatEvent]) -> Uuid {
     match &events[0] {
@@ -475,6 +409,7 @@ async fn a_huge_entry_from_a_unit_mix_up_is_refused() {
         conversation_id: None,
         interactive: true,
         user_said_yes: said_yes,
+        review: false,
     };
     let huge = json!({"food_id": egg, "quantity": 365, "meal": "dinner", "confirm_large": true});
     let mut tx = db.as_user(ann).await.unwrap();

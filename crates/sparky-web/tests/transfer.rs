@@ -36,8 +36,8 @@ ON CONFLICT (user_id) DO UPDATE SET theme = 'dark', units_system = 'imperial', t
     onboarded_at = '2026-11-01T08:00:00.123456Z';
 INSERT INTO user_profiles (user_id, sex, birth_date, height_cm, activity_level)
 VALUES ('{u}', 'female', '1990-05-17', 168.5, 'moderate');
-INSERT INTO assistant_settings (user_id, provider, model, api_key_nonce, api_key_ciphertext)
-VALUES ('{u}', 'openai', 'gpt-4o-mini', '\x0102', '\x5345435245544b4559');
+INSERT INTO assistant_settings (user_id, provider, model, api_key_nonce, api_key_ciphertext, review_writes)
+VALUES ('{u}', 'openai', 'gpt-4o-mini', '\x0102', '\x5345435245544b4559', true);
 INSERT INTO assistant_requests (user_id, kind, provider, model, tokens_in, tokens_out, latency_ms)
 VALUES ('{u}', 'meal_photo', 'openai', 'gpt-4o-mini', 1200, 300, 2100);
 
@@ -326,6 +326,7 @@ async fn export_import_export_gives_the_same_archive_file_by_file() {
     assert!(text(&first, "diary.csv").contains("usda,test-apple-1"));
     // No secrets: the assistant key is not there.
     assert!(!text(&first, "assistant_settings.csv").contains("\\x"));
+    assert!(text(&first, "assistant_settings.csv").contains(",true"));
 
     // Another server, another account.
     let b = TestApp::spawn().await;

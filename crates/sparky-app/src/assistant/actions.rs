@@ -69,6 +69,10 @@ pub struct Card {
     /// The logged action; `POST /api/v1/chat/actions/{action_id}/undo` undoes it. Null on a
     /// card that reports an undo.
     pub action_id: Option<Uuid>,
+    /// A write proposed for review, not made yet: `POST /api/v1/chat/proposals/{proposal_id}/save`
+    /// makes it (answering the card of what it wrote), `…/discard` drops it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal_id: Option<Uuid>,
     /// The tool that wrote.
     pub tool: String,
     /// e.g. "Logged to breakfast".

@@ -9,6 +9,7 @@ pub mod label;
 pub mod mcp;
 mod model_values;
 pub mod photos;
+pub mod proposals;
 pub mod tools;
 
 pub use actions::{Action, Card, Undo};

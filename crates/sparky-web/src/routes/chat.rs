@@ -1,6 +1,6 @@
 //! `/api/v1/chat`: the assistant (see `sparky_app::assistant`). `POST /api/v1/chat` streams
 //! the turn as server-sent events; conversations can be listed, read, renamed, deleted and
-//! cleared; a write's card can be undone. `/api/v1/assistant/settings`: your provider, model
+//! cleared; a write's card can be undone, a proposed one saved or discarded. `/api/v1/assistant/settings`: your provider, model
 //! and key (the key is never returned).
 
 use axum::extract::State;
@@ -9,7 +9,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sparky_app::assistant::config::{self, AssistantSettings, AssistantSettingsInput};
-use sparky_app::assistant::{actions, agent, Action, ChatEvent};
+use sparky_app::assistant::{actions, agent, proposals, Action, Card, ChatEvent};
 use sparky_app::chat::{
     self, Conversation, ConversationPage, ConversationWithMessages, RenameInput,
 };
@@ -34,6 +34,8 @@ pub fn router() -> OpenApiRouter<AppState> {
             delete_conversation
         ))
         .routes(routes!(undo_assistant_action))
+        .routes(routes!(save_assistant_proposal))
+        .routes(routes!(discard_assistant_proposal))
         .routes(routes!(get_assistant_settings, put_assistant_settings))
 }
 
@@ -178,6 +180,44 @@ async fn undo_assistant_action(
     let done = actions::undo(&mut tx, id).await?;
     tx.commit().await?;
     Ok(ApiJson(done))
+}
+
+/// Save a write the assistant proposed for review (a card's Save button, for a user who chose
+/// `review_writes`): its tool runs now with the arguments it was proposed with, under your
+/// row level security, and the answer is the card of what was written, with its Undo. A
+/// refusal (the food was deleted since) leaves the proposal waiting.
+#[utoipa::path(post, path = "/api/v1/chat/proposals/{id}/save", tag = "assistant",
+    params(("id" = Uuid, Path, description = "The card's proposal_id")),
+    responses(
+        (status = 200, description = "Saved: what was written", body = Card),
+        (status = 404, description = "No such proposal of yours", body = ErrorBody),
+        (status = 409, description = "Already saved or discarded", body = ErrorBody),
+        (status = 422, description = "The write is refused now", body = ErrorBody),
+    ))]
+async fn save_assistant_proposal(
+    Auth { mut tx, .. }: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<ApiJson<Card>> {
+    let card = proposals::save(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(ApiJson(card))
+}
+
+/// Discard a write the assistant proposed for review: nothing is written.
+#[utoipa::path(post, path = "/api/v1/chat/proposals/{id}/discard", tag = "assistant",
+    params(("id" = Uuid, Path, description = "The card's proposal_id")),
+    responses(
+        (status = 204, description = "Discarded"),
+        (status = 404, description = "No such proposal of yours", body = ErrorBody),
+        (status = 409, description = "Already saved or discarded", body = ErrorBody),
+    ))]
+async fn discard_assistant_proposal(
+    Auth { mut tx, .. }: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    proposals::discard(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Your assistant settings and the instance default. The API key is never returned.

@@ -120,6 +120,7 @@ mod tests {
     fn card(title: &str, line: &str, kcal: f64) -> Card {
         Card {
             action_id: Some(Uuid::nil()),
+            proposal_id: None,
             tool: "log_food".into(),
             title: title.into(),
             lines: vec![line.into()],

@@ -46,6 +46,9 @@ pub struct AgentSettings {
     /// model call once it has spent them (checked only at the start, one turn of 8 calls
     /// spent past the budget). None: no budget.
     pub tokens_left: Option<u64>,
+    /// The user's choice to review writes: in a chat, write tools propose instead of writing
+    /// (see `assistant::proposals`).
+    pub review_writes: bool,
 }
 
 impl AgentSettings {
@@ -58,6 +61,7 @@ impl AgentSettings {
             context_budget: 12_000,
             max_tokens: None,
             tokens_left: None,
+            review_writes: false,
         }
     }
 }

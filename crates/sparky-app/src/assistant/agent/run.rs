@@ -120,6 +120,7 @@ async fn run_steps(
         conversation_id: Some(turn.conversation_id),
         interactive,
         user_said_yes: turn.said_yes,
+        review: interactive && settings.review_writes,
     };
     let model = match (&settings.vision_model, turn.has_images) {
         (Some(v), true) => v.clone(),

@@ -7,6 +7,7 @@ use sparky_db::{Database, UserTx};
 use super::prepare::PreparedTurn;
 use super::run::StepError;
 use crate::assistant::actions::Card;
+use crate::assistant::proposals;
 use crate::assistant::tools::{self, Question, ToolContext};
 use crate::chat::{self, ChatRole, NewMessage};
 use crate::error::{AppError, AppResult};
@@ -83,7 +84,12 @@ pub(super) async fn run_tool(
         },
         Ok(args) => {
             let mut tx = db.as_user(turn.user_id).await?;
-            match tools::call(&mut tx, ctx, &call.name, args).await {
+            let ran = if proposals::proposes(ctx, &call.name) {
+                proposals::propose(&mut tx, ctx, &call.name, args).await
+            } else {
+                tools::call(&mut tx, ctx, &call.name, args).await
+            };
+            match ran {
                 Ok(out) => {
                     let outcome = noted(ToolOutcome {
                         content: out.result.to_string(),

@@ -19,6 +19,8 @@ pub struct AssistantSettings {
     pub model: Option<String>,
     pub vision_model: Option<String>,
     pub has_api_key: bool,
+    /// The chat proposes its writes (a card with Save and Discard) instead of making them.
+    pub review_writes: bool,
     /// What the instance offers when you set nothing.
     pub instance: InstanceDefaults,
 }
@@ -50,6 +52,9 @@ pub struct AssistantSettingsInput {
     pub vision_model: Option<String>,
     #[schema(max_length = 500)]
     pub api_key: Option<String>,
+    /// `true`: the chat proposes its writes for you to save or discard; `false`: it writes at
+    /// once (with Undo). Left out: kept as it is.
+    pub review_writes: Option<bool>,
 }
 
 pub(super) struct StoredSettings {
@@ -58,12 +63,14 @@ pub(super) struct StoredSettings {
     pub(super) model: Option<String>,
     pub(super) vision_model: Option<String>,
     pub(super) key: Option<(Vec<u8>, Vec<u8>)>,
+    pub(super) review_writes: bool,
 }
 
 pub(super) async fn stored(tx: &mut UserTx) -> AppResult<Option<StoredSettings>> {
     let row = tx
         .query_opt(
-            "SELECT provider, base_url, model, vision_model, api_key_nonce, api_key_ciphertext
+            "SELECT provider, base_url, model, vision_model, api_key_nonce, api_key_ciphertext,
+                    review_writes
              FROM assistant_settings WHERE user_id = auth.uid()",
             &[],
         )
@@ -83,6 +90,7 @@ pub(super) async fn stored(tx: &mut UserTx) -> AppResult<Option<StoredSettings>>
             (Some(n), Some(c)) => Some((n, c)),
             _ => None,
         },
+        review_writes: r.get(6),
     }))
 }
 
@@ -114,6 +122,7 @@ pub async fn get(tx: &mut UserTx, a: &Assistant) -> AppResult<AssistantSettings>
         model: s.as_ref().and_then(|s| s.model.clone()),
         vision_model: s.as_ref().and_then(|s| s.vision_model.clone()),
         has_api_key: s.as_ref().is_some_and(|s| s.key.is_some()),
+        review_writes: s.as_ref().is_some_and(|s| s.review_writes),
         instance: defaults(a),
     })
 }
@@ -179,12 +188,13 @@ pub async fn put(
     };
     tx.execute(
         "INSERT INTO assistant_settings AS s (user_id, provider, base_url, model, vision_model,
-                                              api_key_nonce, api_key_ciphertext)
-         VALUES (auth.uid(), $1, $2, $3, $4, $6, $7)
+                                              api_key_nonce, api_key_ciphertext, review_writes)
+         VALUES (auth.uid(), $1, $2, $3, $4, $6, $7, coalesce($8, false))
          ON CONFLICT (user_id) DO UPDATE SET provider = $1, base_url = $2, model = $3,
              vision_model = $4,
              api_key_nonce = CASE WHEN $5 THEN $6 ELSE s.api_key_nonce END,
-             api_key_ciphertext = CASE WHEN $5 THEN $7 ELSE s.api_key_ciphertext END",
+             api_key_ciphertext = CASE WHEN $5 THEN $7 ELSE s.api_key_ciphertext END,
+             review_writes = coalesce($8, s.review_writes)",
         &[
             &provider,
             &base_url,
@@ -193,6 +203,7 @@ pub async fn put(
             &replace_key,
             &nonce,
             &sealed,
+            &input.review_writes,
         ],
     )
     .await?;

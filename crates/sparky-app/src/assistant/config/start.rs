@@ -106,6 +106,7 @@ pub async fn start(tx: &mut UserTx, a: &Assistant) -> AppResult<AgentSettings> {
     settings.max_steps = i.max_steps;
     settings.context_budget = i.context_tokens;
     settings.tokens_left = Some(i.daily_tokens.saturating_sub(tokens_today).max(0) as u64);
+    settings.review_writes = s.as_ref().is_some_and(|s| s.review_writes);
     Ok(settings)
 }
 

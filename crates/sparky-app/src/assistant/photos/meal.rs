@@ -107,6 +107,7 @@ pub async fn log_meal(tx: &mut UserTx, input: &MealLog) -> AppResult<MealLogged>
     let first = &entries[0];
     let mut card = Card {
         action_id: None,
+        proposal_id: None,
         tool: "log_meal_photo".into(),
         title: format!("Logged to {} on {}", first.meal_type, first.date),
         lines: entries

@@ -104,6 +104,7 @@ pub(super) async fn log_exercise(
     }
     let card = Card {
         action_id: None,
+        proposal_id: None,
         tool: "log_exercise".into(),
         title: format!("Exercise logged on {}", w.date),
         lines: vec![format!("{}: {}", w.exercise_name, parts.join(", "))],
@@ -220,6 +221,7 @@ async fn log_measurement_as(
     let m = crate::measurements::log(tx, who, &input.parse()?).await?;
     let card = Card {
         action_id: None,
+        proposal_id: None,
         tool: tool.into(),
         title: format!("Logged {} on {}", m.kind.replace('_', " "), m.date),
         lines: vec![format!(

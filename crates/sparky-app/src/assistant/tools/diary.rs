@@ -63,6 +63,7 @@ pub(super) async fn copy_meal(
     };
     let card = Card {
         action_id: None,
+        proposal_id: None,
         tool: "copy_meal".into(),
         title: format!("Copied the {what} of {from} to {to}"),
         lines: copied.entries.iter().map(entry_line).collect(),
@@ -98,6 +99,7 @@ pub(super) async fn delete_entry(
     let snapshot = diary::remove(tx, a.entry_id).await?;
     let card = Card {
         action_id: None,
+        proposal_id: None,
         tool: "delete_entry".into(),
         title: format!("Deleted from {} on {}", entry.meal_type, entry.date),
         lines: vec![entry_line(&entry)],

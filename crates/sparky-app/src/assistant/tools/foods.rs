@@ -169,6 +169,7 @@ async fn entry_logged(
 ) -> AppResult<ToolOutput> {
     let card = Card {
         action_id: None,
+        proposal_id: None,
         tool: tool.into(),
         title,
         lines: vec![entry_line(entry)],

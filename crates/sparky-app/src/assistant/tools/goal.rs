@@ -92,6 +92,7 @@ pub(super) async fn update_goal(
         .unwrap_or_default();
     let card = Card {
         action_id: None,
+        proposal_id: None,
         tool: "update_goal".into(),
         title: "Goal updated".into(),
         lines: std::iter::once(format!(

@@ -61,6 +61,9 @@ pub struct ToolContext {
     /// assistant asked: only then may it confirm an unusually large entry (`confirm_large`),
     /// so the model cannot confirm one itself.
     pub user_said_yes: bool,
+    /// In a chat whose user chose to review writes: write tools propose instead of writing
+    /// (see [`crate::assistant::proposals`]).
+    pub review: bool,
 }
 
 impl ToolContext {
@@ -157,6 +160,7 @@ async fn run(tx: &mut UserTx, ctx: &ToolContext, name: &str, args: Value) -> App
                 }),
                 card: Some(Card {
                     action_id: None,
+                    proposal_id: None,
                     tool: "undo_last_action".into(),
                     title,
                     lines: done.card.lines.clone(),

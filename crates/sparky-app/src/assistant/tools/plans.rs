@@ -139,6 +139,7 @@ pub(super) async fn apply_meal_plan(
     };
     let card = Card {
         action_id: None,
+        proposal_id: None,
         tool: "apply_meal_plan".into(),
         title,
         lines,

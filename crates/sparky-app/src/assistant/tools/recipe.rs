@@ -100,6 +100,7 @@ async fn saved(tx: &mut UserTx, ctx: &ToolContext, tool: &str, r: Recipe) -> App
     ));
     let card = Card {
         action_id: None,
+        proposal_id: None,
         tool: tool.into(),
         title: format!("Recipe saved: {}", r.name),
         lines,

@@ -24,6 +24,10 @@ pub const EXCLUDED_TABLES: &[(&str, &str)] = &[
         "the assistant's undo log: refers to row ids of this server",
     ),
     (
+        "assistant_proposals",
+        "writes the assistant proposed for review: refer to row ids of this server",
+    ),
+    (
         "diary_day_totals",
         "derived from the diary and workouts; rebuilt by the import",
     ),

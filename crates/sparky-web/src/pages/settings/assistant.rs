@@ -153,6 +153,8 @@ async fn save(
         model: optional(&form.model),
         vision_model: optional(&form.vision_model),
         api_key,
+        // Set by the page's own checkbox (see the form); left alone until it has one.
+        review_writes: None,
     };
     match config::put(&mut page.tx, &state.assistant, input).await {
         Ok(_) => {

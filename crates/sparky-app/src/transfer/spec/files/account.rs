@@ -79,15 +79,18 @@ pub(super) const ASSISTANT_SETTINGS: FileSpec = FileSpec {
         col("base_url", Kind::Text, "base_url").chars(2000),
         col("model", Kind::Text, "model").chars(200),
         col("vision_model", Kind::Text, "vision_model").chars(200),
+        added_optional("review_writes", Kind::Bool, "review_writes"),
     ],
     from: "assistant_settings WHERE user_id = (SELECT auth.uid())",
     id: "user_id",
     order: "user_id",
     import: Import::Custom(
-        "INSERT INTO assistant_settings (user_id, provider, base_url, model, vision_model)
-         SELECT (SELECT auth.uid()), u.provider, u.base_url, u.model, u.vision_model FROM {rows}
+        "INSERT INTO assistant_settings (user_id, provider, base_url, model, vision_model, review_writes)
+         SELECT (SELECT auth.uid()), u.provider, u.base_url, u.model, u.vision_model,
+                coalesce(u.review_writes::boolean, false) FROM {rows}
          ON CONFLICT (user_id) DO UPDATE SET provider = EXCLUDED.provider,
-             base_url = EXCLUDED.base_url, model = EXCLUDED.model, vision_model = EXCLUDED.vision_model",
+             base_url = EXCLUDED.base_url, model = EXCLUDED.model, vision_model = EXCLUDED.vision_model,
+             review_writes = EXCLUDED.review_writes",
     ),
 };
 
