@@ -43,6 +43,7 @@ const ROUTES: &[&str] = &[
     "/plans",
     "/plans/{id}",
     "/plans/{id}/apply",
+    "/plans/{id}/unapply",
     "/plans/{id}/delete",
     "/plans/{id}/items",
     "/plans/{id}/items/{id}/delete",

@@ -483,6 +483,7 @@ async fn family_members_read_plans_only_with_the_food_list_grant() {
     let page = get(&app, &format!("/plans/{id}"), &bob, Some(&ann_id)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("/apply"));
+    assert!(!page.body.contains("/unapply"));
     assert!(!page.body.contains("/delete"));
     let bcsrf = page.csrf();
     let r = post(
@@ -660,6 +661,224 @@ async fn a_plan_is_applied_to_a_family_members_diary() {
     assert!(r.status.is_client_error(), "{}: {}", r.status, r.body);
     let d = app.get("/api/v1/diary/2026-06-05", &bob).await;
     assert_eq!(d.body["meals"][0]["entries"], json!([]), "{}", d.body);
+}
+
+/// The take-off form (under the apply form, the same dates suggested) removes what applying
+/// wrote and says how much; sent again it changes nothing more. Bad dates are shown at its
+/// inputs with a 422, a stranger gets a 404, and neither changes the diary; a forged or
+/// apply-marked address shows no notice.
+#[tokio::test]
+async fn a_plan_is_taken_off_the_diary_through_the_page() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let (food, cup) = oats(&app, &ann).await;
+    let csrf = token(&app, &ann, "/plans").await;
+    let id = new_plan(&app, &ann, &csrf, "Oats").await;
+    let r = post(
+        &app,
+        &format!("/plans/{id}/items"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("food_item_id", &food),
+            ("serving_id", &cup),
+            ("quantity", "1"),
+            ("meal", "breakfast"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let entries = |day: &'static str| {
+        let (app, ann) = (&app, &ann);
+        async move {
+            let d = app.get(&format!("/api/v1/diary/{day}"), ann).await;
+            assert_eq!(d.status, StatusCode::OK, "{:?}", d.body);
+            d.body["meals"][0]["entries"].as_array().unwrap().len()
+        }
+    };
+    let days = ["2026-06-01", "2026-06-02", "2026-06-03"];
+
+    // Both forms are on the page, each with its own once-token, suggesting the same dates.
+    let (apply_to, off_to) = (format!("/plans/{id}/apply"), format!("/plans/{id}/unapply"));
+    let page = get(&app, &format!("/plans/{id}"), &ann, None).await;
+    assert!(page.body.contains("Take off the diary"), "{}", page.body);
+    let (apply_once, off_once) = (page.once_of(&apply_to), page.once_of(&off_to));
+    assert_ne!(apply_once, off_once);
+    let value_of = |id_attr: &str| {
+        let at = page.body.find(&format!("id=\"{id_attr}\"")).unwrap();
+        let rest = &page.body[at..];
+        let v = rest.find("value=\"").unwrap() + "value=\"".len();
+        rest[v..].split('"').next().unwrap().to_string()
+    };
+    assert_eq!(value_of("off-from"), value_of("ap-from"));
+    assert_eq!(value_of("off-to"), value_of("ap-to"));
+
+    let r = post(
+        &app,
+        &apply_to,
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("from", days[0]),
+            ("to", days[2]),
+            ("_once", apply_once.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let apply_mark = r.location.rsplit("mark=").next().unwrap().to_string();
+    for day in days {
+        assert_eq!(entries(day).await, 1, "{day}");
+    }
+
+    // Dates that are not dates, or the wrong way round: said at the take-off form's inputs
+    // (not the apply form's), its dates kept, nothing removed.
+    for (from, to, field, said) in [
+        ("soon", days[2], "off-from", "Choose a date"),
+        (days[2], days[0], "off-to", "must not be before"),
+    ] {
+        let r = post(
+            &app,
+            &off_to,
+            &ann,
+            None,
+            Some(&csrf),
+            &[("from", from), ("to", to), ("_once", off_once.as_str())],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains(said), "{}", r.body);
+        let at = r.body.find(&format!("id=\"{field}\"")).unwrap();
+        let next_field = r.body[at..].find("</div>").unwrap();
+        assert!(
+            r.body[at..at + next_field].contains("class=\"error\""),
+            "{}",
+            r.body
+        );
+        let apply_form = r.body.find(&format!("action=\"{apply_to}\"")).unwrap();
+        let off_form = r.body.find(&format!("action=\"{off_to}\"")).unwrap();
+        assert!(
+            !r.body[apply_form..off_form].contains("class=\"error\""),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains(&format!("value=\"{from}\"")), "{}", r.body);
+        assert!(
+            r.body.contains("<details class=\"weekday-targets\" open>"),
+            "{}",
+            r.body
+        );
+    }
+    for day in days {
+        assert_eq!(entries(day).await, 1, "{day}");
+    }
+
+    // Someone the plan is not shared with: a 404 page, Ann's diary as it was.
+    let bob_csrf = token(&app, &bob, "/plans").await;
+    let r = post(
+        &app,
+        &off_to,
+        &bob,
+        None,
+        Some(&bob_csrf),
+        &[("from", days[0]), ("to", days[2])],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    for day in days {
+        assert_eq!(entries(day).await, 1, "{day}");
+    }
+
+    // Taken off the three days and one it never was on.
+    let fields = [
+        ("from", days[0]),
+        ("to", "2026-06-04"),
+        ("_once", off_once.as_str()),
+    ];
+    let r = post(&app, &off_to, &ann, None, Some(&csrf), &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        r.location.starts_with(&format!("/plans/{id}?")),
+        "{}",
+        r.location
+    );
+    let shown = get(&app, &r.location, &ann, None).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(
+        shown.body.contains(
+            "Diary entries removed: 3, from 3 days. 1 of the days did not have this plan."
+        ),
+        "{}",
+        shown.body
+    );
+    for day in days {
+        assert_eq!(entries(day).await, 0, "{day}");
+    }
+    // The same form sent again (its answer lost): the same answer, nothing more.
+    let again = post(&app, &off_to, &ann, None, Some(&csrf), &fields).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    assert_eq!(again.location, r.location);
+
+    // Numbers made up, or vouched for by an apply's mark, show no notice.
+    for forged in [
+        r.location
+            .replacen("removed_entries=3", "removed_entries=300", 1),
+        format!("/plans/{id}?removed_entries=3&removed_days=3&not_applied=0"),
+        format!("/plans/{id}?removed_entries=3&removed_days=3&not_applied=0&mark={apply_mark}"),
+    ] {
+        let page = get(&app, &forged, &ann, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{forged}");
+        assert!(!page.body.contains("removed:"), "{forged}: {}", page.body);
+        assert!(
+            !page.body.contains("nothing changed"),
+            "{forged}: {}",
+            page.body
+        );
+    }
+
+    // A new take-off of the same days finds nothing to remove, and says so.
+    let page = get(&app, &format!("/plans/{id}"), &ann, None).await;
+    let once = page.once_of(&off_to);
+    let r = post(
+        &app,
+        &off_to,
+        &ann,
+        None,
+        Some(&csrf),
+        &[("from", days[0]), ("to", days[2]), ("_once", once.as_str())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let shown = get(&app, &r.location, &ann, None).await;
+    assert!(
+        shown
+            .body
+            .contains("This plan was not applied to any of those days; nothing changed."),
+        "{}",
+        shown.body
+    );
+
+    // The days may have the plan again.
+    let r = post(
+        &app,
+        &apply_to,
+        &ann,
+        None,
+        Some(&csrf),
+        &[("from", days[0]), ("to", days[0])],
+    )
+    .await;
+    let shown = get(&app, &r.location, &ann, None).await;
+    assert!(
+        shown
+            .body
+            .contains("Diary entries added: 1, on 1 day (days that already had this plan: 0)"),
+        "{}",
+        shown.body
+    );
 }
 
 /// The shopping list page: the plan's foods over the days asked for (a week from today when

@@ -1,7 +1,7 @@
 //! Meal plans (`/plans`): the templates (create, rename, delete), one template's items by
-//! meal with each weekday's calories, and applying a template to a range of dates. Adding and
-//! removing items is in [`super::plan_items`]. Templates are their owner's to change; a
-//! family member with the `food_list` grant sees them read-only.
+//! meal with each weekday's calories, and applying a template to a range of dates (and taking
+//! it off them again). Adding and removing items is in [`super::plan_items`]. Templates are
+//! their owner's to change; a family member with the `food_list` grant sees them read-only.
 
 use crate::pages::confirm::{ask, ConfirmForm, Loss};
 use crate::pages::{PagePath, PageQuery};
@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/plans/{id}", get(detail).post(rename))
         .route("/plans/{id}/delete", post(delete))
         .route("/plans/{id}/apply", post(apply))
+        .route("/plans/{id}/unapply", post(unapply))
         .merge(plan_items::routes())
 }
 
@@ -193,6 +194,11 @@ pub struct PlanView {
     pub from: String,
     pub to: String,
     pub applied: Option<String>,
+    /// The take-off form's dates (`off_from`, `off_to` in [`PlanView::errors`]).
+    pub off_from: String,
+    pub off_to: String,
+    /// What a take-off removed, as the page says it.
+    pub removed: Option<String>,
     pub errors: FormErrors,
     /// People who let the user log into their diary (`calorie`): (id, name), to apply the
     /// plan there instead.
@@ -215,7 +221,11 @@ pub struct DetailParams {
     pub skipped: Option<usize>,
     /// Whose diary the plan was applied to, when not the page's.
     pub diary_of: Option<Uuid>,
-    /// [`applied_mark`] of the numbers above.
+    /// What a take-off removed: entries, days, and days the plan was not on.
+    pub removed_entries: Option<usize>,
+    pub removed_days: Option<usize>,
+    pub not_applied: Option<usize>,
+    /// [`applied_mark`] of the apply numbers above, or [`removed_mark`] of the take-off's.
     pub mark: Option<String>,
 }
 
@@ -236,6 +246,23 @@ fn applied_mark(
     hash.chars().take(16).collect()
 }
 
+/// [`applied_mark`] for what a take-off removed (a different text hashed, so an apply's mark
+/// does not vouch for a removal).
+fn removed_mark(
+    csrf: &str,
+    id: Uuid,
+    entries: usize,
+    days: usize,
+    not_applied: usize,
+    diary_of: Option<Uuid>,
+) -> String {
+    let whose = diary_of.map(|u| u.to_string()).unwrap_or_default();
+    let hash = crate::auth::token_hash(&format!(
+        "removed:{csrf}:{id}:{entries}:{days}:{not_applied}:{whose}"
+    ));
+    hash.chars().take(16).collect()
+}
+
 /// A person as the apply form names them.
 fn person_name(o: &sparky_app::family::AccessibleUser) -> String {
     o.full_name.clone().or(o.email.clone()).unwrap_or_default()
@@ -249,6 +276,9 @@ pub struct Typed {
     pub description: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// The take-off form's dates.
+    pub off_from: Option<String>,
+    pub off_to: Option<String>,
     pub quantity: Option<String>,
     pub errors: FormErrors,
 }
@@ -321,6 +351,17 @@ pub async fn render_detail(
             items: day.item_count,
         })
         .collect();
+    // Whose diary a notice is about, when not the page's.
+    let in_whose = |said: String| match p
+        .diary_of
+        .and_then(|u| shell.others.iter().find(|o| o.user_id == u))
+    {
+        Some(o) => format!(
+            "{said} {}",
+            t.fill("plans.applied_to", &[("name", &person_name(o))])
+        ),
+        None => said,
+    };
     let (applied_days, skipped) = (p.days.unwrap_or(0), p.skipped.unwrap_or(0));
     let applied = p
         .entries
@@ -329,7 +370,7 @@ pub async fn render_detail(
             p.mark.as_deref() == Some(mark.as_str())
         })
         .map(|entries| {
-            let said = t.fill_count(
+            in_whose(t.fill_count(
                 "plans.applied",
                 applied_days as i64,
                 &[
@@ -337,17 +378,40 @@ pub async fn render_detail(
                     ("days", &applied_days.to_string()),
                     ("skipped", &skipped.to_string()),
                 ],
+            ))
+        });
+    let (removed_days, not_applied) = (p.removed_days.unwrap_or(0), p.not_applied.unwrap_or(0));
+    let removed = p
+        .removed_entries
+        .filter(|entries| {
+            let mark = removed_mark(
+                &page.csrf,
+                id,
+                *entries,
+                removed_days,
+                not_applied,
+                p.diary_of,
             );
-            match p
-                .diary_of
-                .and_then(|u| shell.others.iter().find(|o| o.user_id == u))
-            {
-                Some(o) => format!(
-                    "{said} {}",
-                    t.fill("plans.applied_to", &[("name", &person_name(o))])
-                ),
-                None => said,
+            p.mark.as_deref() == Some(mark.as_str())
+        })
+        .map(|entries| {
+            let mut said = t.fill_count(
+                "plans.removed",
+                removed_days as i64,
+                &[
+                    ("entries", &entries.to_string()),
+                    ("days", &removed_days.to_string()),
+                ],
+            );
+            if removed_days > 0 && not_applied > 0 {
+                said.push(' ');
+                said.push_str(&t.fill_count(
+                    "plans.removed_not_applied",
+                    not_applied as i64,
+                    &[("n", &not_applied.to_string())],
+                ));
             }
+            in_whose(said)
         });
     let tp = &d.template;
     let v = PlanView {
@@ -370,6 +434,11 @@ pub async fn render_detail(
             .to
             .unwrap_or_else(|| (today + Days::new(SUGGESTED_DAYS - 1)).to_string()),
         applied,
+        off_from: typed.off_from.unwrap_or_else(|| today.to_string()),
+        off_to: typed
+            .off_to
+            .unwrap_or_else(|| (today + Days::new(SUGGESTED_DAYS - 1)).to_string()),
+        removed,
         errors: typed.errors,
         diaries: shell
             .others
@@ -477,28 +546,14 @@ async fn apply(
         to: Some(form.to.clone()),
         ..Typed::default()
     };
-    let from = form
-        .from
-        .parse::<NaiveDate>()
-        .ok()
-        .and_then(|d| Date::new(d).ok());
-    let to = form
-        .to
-        .parse::<NaiveDate>()
-        .ok()
-        .and_then(|d| Date::new(d).ok());
+    let (from, to) = (date_of(&form.from), date_of(&form.to));
     if from.is_none() {
         typed.errors.add("from", page.t.get("plans.date_needed"));
     }
     if to.is_none() {
         typed.errors.add("to", page.t.get("plans.date_needed"));
     }
-    let diary_of: Option<Uuid> = match form.diary_of.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(who) => Some(who.parse().map_err(|_| {
-            PageError::invalid("diary_of", "is not someone who shares their diary with you")
-        })?),
-    };
+    let diary_of = diary_of(&form)?;
     let into = match diary_of {
         Some(who) => sparky_app::Acting::new(Some(who)),
         None => page.acting,
@@ -539,6 +594,94 @@ async fn apply(
             Err(e) => {
                 typed.errors =
                     FormErrors::from_app(e, &[("dates", "to"), ("meal_plan_template_id", "apply")])?
+            }
+        }
+    }
+    render_detail(&mut page, id, &DetailParams::default(), typed).await
+}
+
+/// A date as a date input sends it; None when it is not one (or out of the app's range).
+fn date_of(text: &str) -> Option<Date> {
+    text.trim()
+        .parse::<NaiveDate>()
+        .ok()
+        .and_then(|d| Date::new(d).ok())
+}
+
+/// The apply or take-off form's other diary, when one was chosen.
+fn diary_of(form: &ApplyForm) -> Result<Option<Uuid>, PageError> {
+    match form.diary_of.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(who) => Ok(Some(who.parse().map_err(|_| {
+            PageError::invalid("diary_of", "is not someone who shares their diary with you")
+        })?)),
+    }
+}
+
+/// Takes the plan off a range of dates (the apply form's fields, its errors at `off_from` and
+/// `off_to`): what applying it wrote there leaves the diary, and the page says how much.
+async fn unapply(
+    mut page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(form): PageForm<ApplyForm>,
+) -> Result<Response, PageError> {
+    let mut typed = Typed {
+        off_from: Some(form.from.clone()),
+        off_to: Some(form.to.clone()),
+        ..Typed::default()
+    };
+    let (from, to) = (date_of(&form.from), date_of(&form.to));
+    if from.is_none() {
+        typed
+            .errors
+            .add("off_from", page.t.get("plans.date_needed"));
+    }
+    if to.is_none() {
+        typed.errors.add("off_to", page.t.get("plans.date_needed"));
+    }
+    let diary_of = diary_of(&form)?;
+    let into = match diary_of {
+        Some(who) => sparky_app::Acting::new(Some(who)),
+        None => page.acting,
+    };
+    if typed.errors.is_empty() {
+        let input = ApplyInput {
+            from,
+            to,
+            dates: None,
+        };
+        let once = form.once.as_deref();
+        let result = match input.parse() {
+            Ok(dates) => {
+                if let Some(to) = once::earlier_answer(&mut page.tx, "unapply", once).await? {
+                    return Ok(redirect(&to));
+                }
+                meal_plans::unapply(&mut page.tx, into, id, &dates).await
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(r) => {
+                let entries: usize = r.removed.iter().map(|d| d.entries).sum();
+                let (days, not_applied) = (r.removed.len(), r.not_applied.len());
+                let mark = removed_mark(&page.csrf, id, entries, days, not_applied, diary_of);
+                let whose = diary_of
+                    .map(|u| format!("&diary_of={u}"))
+                    .unwrap_or_default();
+                let to = format!(
+                    "/plans/{id}?removed_entries={entries}&removed_days={days}\
+                     &not_applied={not_applied}{whose}&mark={mark}"
+                );
+                once::keep(&mut page.tx, "unapply", once, &to).await?;
+                page.tx.commit().await?;
+                return Ok(redirect(&to));
+            }
+            // A refusal (403, 404) is an error page; the transaction is never committed.
+            Err(e) => {
+                typed.errors = FormErrors::from_app(
+                    e,
+                    &[("from", "off_from"), ("to", "off_to"), ("dates", "off_to")],
+                )?
             }
         }
     }
