@@ -225,40 +225,24 @@ pub struct DetailParams {
     pub removed_entries: Option<usize>,
     pub removed_days: Option<usize>,
     pub not_applied: Option<usize>,
-    /// [`applied_mark`] of the apply numbers above, or [`removed_mark`] of the take-off's.
+    /// [`notice_mark`] of the apply's or the take-off's numbers above.
     pub mark: Option<String>,
 }
 
-/// Marks the numbers an apply put in the page's address as this session's own (derived from
-/// its CSRF token), so a link from elsewhere cannot make the page claim entries were added.
-fn applied_mark(
+/// Marks the numbers an apply or a take-off put in the page's address as this session's own
+/// (derived from its CSRF token), so a link from elsewhere cannot make the page claim entries
+/// were added or removed. `kind` ("applied", "removed") keeps one's mark from vouching for
+/// the other.
+fn notice_mark(
     csrf: &str,
+    kind: &str,
     id: Uuid,
-    entries: usize,
-    days: usize,
-    skipped: usize,
+    [entries, days, other]: [usize; 3],
     diary_of: Option<Uuid>,
 ) -> String {
     let whose = diary_of.map(|u| u.to_string()).unwrap_or_default();
     let hash = crate::auth::token_hash(&format!(
-        "applied:{csrf}:{id}:{entries}:{days}:{skipped}:{whose}"
-    ));
-    hash.chars().take(16).collect()
-}
-
-/// [`applied_mark`] for what a take-off removed (a different text hashed, so an apply's mark
-/// does not vouch for a removal).
-fn removed_mark(
-    csrf: &str,
-    id: Uuid,
-    entries: usize,
-    days: usize,
-    not_applied: usize,
-    diary_of: Option<Uuid>,
-) -> String {
-    let whose = diary_of.map(|u| u.to_string()).unwrap_or_default();
-    let hash = crate::auth::token_hash(&format!(
-        "removed:{csrf}:{id}:{entries}:{days}:{not_applied}:{whose}"
+        "{kind}:{csrf}:{id}:{entries}:{days}:{other}:{whose}"
     ));
     hash.chars().take(16).collect()
 }
@@ -366,7 +350,8 @@ pub async fn render_detail(
     let applied = p
         .entries
         .filter(|entries| {
-            let mark = applied_mark(&page.csrf, id, *entries, applied_days, skipped, p.diary_of);
+            let numbers = [*entries, applied_days, skipped];
+            let mark = notice_mark(&page.csrf, "applied", id, numbers, p.diary_of);
             p.mark.as_deref() == Some(mark.as_str())
         })
         .map(|entries| {
@@ -384,14 +369,8 @@ pub async fn render_detail(
     let removed = p
         .removed_entries
         .filter(|entries| {
-            let mark = removed_mark(
-                &page.csrf,
-                id,
-                *entries,
-                removed_days,
-                not_applied,
-                p.diary_of,
-            );
+            let numbers = [*entries, removed_days, not_applied];
+            let mark = notice_mark(&page.csrf, "removed", id, numbers, p.diary_of);
             p.mark.as_deref() == Some(mark.as_str())
         })
         .map(|entries| {
@@ -536,68 +515,160 @@ pub struct ApplyForm {
     once: Option<String>,
 }
 
+/// Applies the plan to a range of dates.
 async fn apply(
-    mut page: Page,
+    page: Page,
     PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<ApplyForm>,
 ) -> Result<Response, PageError> {
-    let mut typed = Typed {
-        from: Some(form.from.clone()),
-        to: Some(form.to.clone()),
-        ..Typed::default()
+    dated(page, id, form, Dated::Apply).await
+}
+
+/// Takes the plan off a range of dates: what applying it wrote there leaves the diary, and
+/// the page says how much.
+async fn unapply(
+    page: Page,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(form): PageForm<ApplyForm>,
+) -> Result<Response, PageError> {
+    dated(page, id, form, Dated::TakeOff).await
+}
+
+/// The two forms over a range of dates: applying the plan, taking it off.
+#[derive(Clone, Copy)]
+enum Dated {
+    Apply,
+    TakeOff,
+}
+
+impl Dated {
+    /// The form's date fields, where its errors are shown.
+    fn fields(self) -> (&'static str, &'static str) {
+        match self {
+            Dated::Apply => ("from", "to"),
+            Dated::TakeOff => ("off_from", "off_to"),
+        }
+    }
+
+    /// The once-token's scope.
+    fn once(self) -> &'static str {
+        match self {
+            Dated::Apply => "apply",
+            Dated::TakeOff => "unapply",
+        }
+    }
+}
+
+/// What a dated form did, for the notice on the page it leads to.
+enum DatedDone {
+    Applied(meal_plans::ApplyResult),
+    Removed(meal_plans::UnapplyResult),
+}
+
+async fn dated(
+    mut page: Page,
+    id: Uuid,
+    form: ApplyForm,
+    action: Dated,
+) -> Result<Response, PageError> {
+    let (from_field, to_field) = action.fields();
+    let mut typed = match action {
+        Dated::Apply => Typed {
+            from: Some(form.from.clone()),
+            to: Some(form.to.clone()),
+            ..Typed::default()
+        },
+        Dated::TakeOff => Typed {
+            off_from: Some(form.from.clone()),
+            off_to: Some(form.to.clone()),
+            ..Typed::default()
+        },
     };
     let (from, to) = (date_of(&form.from), date_of(&form.to));
     if from.is_none() {
-        typed.errors.add("from", page.t.get("plans.date_needed"));
+        typed
+            .errors
+            .add(from_field, page.t.get("plans.date_needed"));
     }
     if to.is_none() {
-        typed.errors.add("to", page.t.get("plans.date_needed"));
+        typed.errors.add(to_field, page.t.get("plans.date_needed"));
     }
     let diary_of = diary_of(&form)?;
     let into = match diary_of {
         Some(who) => sparky_app::Acting::new(Some(who)),
         None => page.acting,
     };
-    if typed.errors.is_empty() {
-        let input = ApplyInput {
-            from,
-            to,
-            dates: None,
-        };
-        let once = form.once.as_deref();
-        let result = match input.parse() {
-            Ok(dates) => {
-                if let Some(to) = once::earlier_answer(&mut page.tx, "apply", once).await? {
-                    return Ok(redirect(&to));
-                }
-                meal_plans::apply(&mut page.tx, into, id, &dates).await
-            }
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(r) => {
-                let entries: usize = r.applied.iter().map(|d| d.entries).sum();
-                let (days, skipped) = (r.applied.len(), r.skipped.len());
-                let mark = applied_mark(&page.csrf, id, entries, days, skipped, diary_of);
-                let whose = diary_of
-                    .map(|u| format!("&diary_of={u}"))
-                    .unwrap_or_default();
-                let to = format!(
-                    "/plans/{id}?entries={entries}&days={days}&skipped={skipped}{whose}&mark={mark}"
-                );
-                once::keep(&mut page.tx, "apply", once, &to).await?;
-                page.tx.commit().await?;
+    if !typed.errors.is_empty() {
+        return render_detail(&mut page, id, &DetailParams::default(), typed).await;
+    }
+    let once = form.once.as_deref();
+    let result = match (ApplyInput {
+        from,
+        to,
+        dates: None,
+    })
+    .parse()
+    {
+        Ok(dates) => {
+            if let Some(to) = once::earlier_answer(&mut page.tx, action.once(), once).await? {
                 return Ok(redirect(&to));
             }
-            // Applying may have written some rows before it refused: this transaction is
-            // never committed, and the page below reads only the template.
-            Err(e) => {
-                typed.errors =
-                    FormErrors::from_app(e, &[("dates", "to"), ("meal_plan_template_id", "apply")])?
+            match action {
+                Dated::Apply => meal_plans::apply(&mut page.tx, into, id, &dates)
+                    .await
+                    .map(DatedDone::Applied),
+                Dated::TakeOff => meal_plans::unapply(&mut page.tx, into, id, &dates)
+                    .await
+                    .map(DatedDone::Removed),
             }
         }
-    }
-    render_detail(&mut page, id, &DetailParams::default(), typed).await
+        Err(e) => Err(e),
+    };
+    let done = match result {
+        Ok(done) => done,
+        // Applying may have written some rows before it refused: this transaction is never
+        // committed, and the page below reads only the template. A 403 or 404 is an error page.
+        Err(e) => {
+            let fields: &[(&str, &str)] = match action {
+                Dated::Apply => &[("dates", "to"), ("meal_plan_template_id", "apply")],
+                Dated::TakeOff => &[("from", "off_from"), ("to", "off_to"), ("dates", "off_to")],
+            };
+            typed.errors = FormErrors::from_app(e, fields)?;
+            return render_detail(&mut page, id, &DetailParams::default(), typed).await;
+        }
+    };
+    let whose = diary_of
+        .map(|u| format!("&diary_of={u}"))
+        .unwrap_or_default();
+    let to = match done {
+        DatedDone::Applied(r) => {
+            let entries: usize = r.applied.iter().map(|d| d.entries).sum();
+            let (days, skipped) = (r.applied.len(), r.skipped.len());
+            let mark = notice_mark(
+                &page.csrf,
+                "applied",
+                id,
+                [entries, days, skipped],
+                diary_of,
+            );
+            format!(
+                "/plans/{id}?entries={entries}&days={days}&skipped={skipped}{whose}&mark={mark}"
+            )
+        }
+        DatedDone::Removed(r) => {
+            let entries: usize = r.removed.iter().map(|d| d.entries).sum();
+            let (days, not_applied) = (r.removed.len(), r.not_applied.len());
+            let numbers = [entries, days, not_applied];
+            let mark = notice_mark(&page.csrf, "removed", id, numbers, diary_of);
+            format!(
+                "/plans/{id}?removed_entries={entries}&removed_days={days}\
+                 &not_applied={not_applied}{whose}&mark={mark}"
+            )
+        }
+    };
+    once::keep(&mut page.tx, action.once(), once, &to).await?;
+    page.tx.commit().await?;
+    Ok(redirect(&to))
 }
 
 /// A date as a date input sends it; None when it is not one (or out of the app's range).
@@ -616,74 +687,4 @@ fn diary_of(form: &ApplyForm) -> Result<Option<Uuid>, PageError> {
             PageError::invalid("diary_of", "is not someone who shares their diary with you")
         })?)),
     }
-}
-
-/// Takes the plan off a range of dates (the apply form's fields, its errors at `off_from` and
-/// `off_to`): what applying it wrote there leaves the diary, and the page says how much.
-async fn unapply(
-    mut page: Page,
-    PagePath(id): PagePath<Uuid>,
-    PageForm(form): PageForm<ApplyForm>,
-) -> Result<Response, PageError> {
-    let mut typed = Typed {
-        off_from: Some(form.from.clone()),
-        off_to: Some(form.to.clone()),
-        ..Typed::default()
-    };
-    let (from, to) = (date_of(&form.from), date_of(&form.to));
-    if from.is_none() {
-        typed
-            .errors
-            .add("off_from", page.t.get("plans.date_needed"));
-    }
-    if to.is_none() {
-        typed.errors.add("off_to", page.t.get("plans.date_needed"));
-    }
-    let diary_of = diary_of(&form)?;
-    let into = match diary_of {
-        Some(who) => sparky_app::Acting::new(Some(who)),
-        None => page.acting,
-    };
-    if typed.errors.is_empty() {
-        let input = ApplyInput {
-            from,
-            to,
-            dates: None,
-        };
-        let once = form.once.as_deref();
-        let result = match input.parse() {
-            Ok(dates) => {
-                if let Some(to) = once::earlier_answer(&mut page.tx, "unapply", once).await? {
-                    return Ok(redirect(&to));
-                }
-                meal_plans::unapply(&mut page.tx, into, id, &dates).await
-            }
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(r) => {
-                let entries: usize = r.removed.iter().map(|d| d.entries).sum();
-                let (days, not_applied) = (r.removed.len(), r.not_applied.len());
-                let mark = removed_mark(&page.csrf, id, entries, days, not_applied, diary_of);
-                let whose = diary_of
-                    .map(|u| format!("&diary_of={u}"))
-                    .unwrap_or_default();
-                let to = format!(
-                    "/plans/{id}?removed_entries={entries}&removed_days={days}\
-                     &not_applied={not_applied}{whose}&mark={mark}"
-                );
-                once::keep(&mut page.tx, "unapply", once, &to).await?;
-                page.tx.commit().await?;
-                return Ok(redirect(&to));
-            }
-            // A refusal (403, 404) is an error page; the transaction is never committed.
-            Err(e) => {
-                typed.errors = FormErrors::from_app(
-                    e,
-                    &[("from", "off_from"), ("to", "off_to"), ("dates", "off_to")],
-                )?
-            }
-        }
-    }
-    render_detail(&mut page, id, &DetailParams::default(), typed).await
 }
