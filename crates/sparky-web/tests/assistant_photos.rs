@@ -5,9 +5,11 @@
 //! routes take larger bodies than the rest; the calls count against the assistant's limits;
 //! and a chat message with a photo cannot log before the user confirmed.
 
+mod assistant_kit;
 mod common;
 
 use base64::Engine;
+use assistant_kit::sse_events as events;
 use common::{As, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -840,26 +842,6 @@ async fn photo_calls_count_against_the_assistants_limits() {
         )
         .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", r.body);
-}
-
-/// Reads an SSE body into (event, data) pairs.
-fn events(text: &str) -> Vec<(String, Value)> {
-    let mut out = Vec::new();
-    for block in text.split("\n\n") {
-        let mut name = String::new();
-        let mut data = String::new();
-        for line in block.lines() {
-            if let Some(n) = line.strip_prefix("event:") {
-                name = n.trim().to_string();
-            } else if let Some(d) = line.strip_prefix("data:") {
-                data.push_str(d.trim_start());
-            }
-        }
-        if !name.is_empty() {
-            out.push((name, serde_json::from_str(&data).unwrap()));
-        }
-    }
-    out
 }
 
 #[tokio::test]

@@ -49,22 +49,7 @@ pub async fn chat(app: &TestApp, who: &As, body: Value) -> (StatusCode, Vec<(Str
             vec![("json".into(), serde_json::from_str(&text).unwrap())],
         );
     }
-    let mut events = Vec::new();
-    for block in text.split("\n\n") {
-        let mut name = String::new();
-        let mut data = String::new();
-        for line in block.lines() {
-            if let Some(n) = line.strip_prefix("event:") {
-                name = n.trim().to_string();
-            } else if let Some(d) = line.strip_prefix("data:") {
-                data.push_str(d.trim_start());
-            }
-        }
-        if !name.is_empty() {
-            events.push((name, serde_json::from_str(&data).unwrap()));
-        }
-    }
-    (status, events)
+    (status, sse_events(&text))
 }
 
 pub fn call(index: u32, id: &str, name: &str, args: Value) -> Vec<Part> {
@@ -88,4 +73,24 @@ pub async fn food(app: &TestApp, who: &As, name: &str, unit: &str, grams: i64, k
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     r.body["id"].as_str().unwrap().to_string()
+}
+
+/// Reads a server-sent event stream into (event, data) pairs.
+pub fn sse_events(text: &str) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for block in text.split("\n\n") {
+        let mut name = String::new();
+        let mut data = String::new();
+        for line in block.lines() {
+            if let Some(n) = line.strip_prefix("event:") {
+                name = n.trim().to_string();
+            } else if let Some(d) = line.strip_prefix("data:") {
+                data.push_str(d.trim_start());
+            }
+        }
+        if !name.is_empty() {
+            out.push((name, serde_json::from_str(&data).unwrap()));
+        }
+    }
+    out
 }
