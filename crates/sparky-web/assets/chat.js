@@ -1,7 +1,8 @@
 // The assistant's drawer, on every signed-in page: the conversation (the answer streamed as
-// server-sent events from POST /api/v1/chat), cards of what was written with Undo, quick
-// replies, recent conversations, and photos of a meal or a nutrition label. Model text is only
-// ever set as textContent, never parsed as HTML. Strings come from the page (data-t-*).
+// server-sent events from POST /api/v1/chat), cards of what was written with Undo (or, for a
+// user who reviews writes, of what would be written, with Save and Discard), quick replies,
+// recent conversations, and photos of a meal or a nutrition label. Model text is only ever
+// set as textContent, never parsed as HTML. Strings come from the page (data-t-*).
 (function () {
   "use strict";
   var drawer = document.getElementById("chat");
@@ -16,6 +17,7 @@
   var recentList = document.getElementById("chat-recent-list");
   var KEY = "sparky-chat-conversation";
   var UNDONE = "sparky-chat-undone";
+  var DECIDED = "sparky-chat-decided";
   var MEALS = ["breakfast", "lunch", "dinner", "snack"];
   // Errors that mean the provider is not set up right: the settings page can fix them.
   var SETUP = ["ai_invalid_config", "ai_missing_api_key", "ai_auth_failed", "ai_model_not_found",
@@ -136,8 +138,11 @@
     return typeof c === "number" ? Math.round(c) + " " + t("kcal") : "";
   }
 
-  // A card: exactly what was written, with Undo while it can be undone.
+  // A card: exactly what was written, with Undo while it can be undone; or a proposal (nothing
+  // written yet), with Save and Discard until one of them is chosen.
   function card(c, parent) {
+    var was = c.proposal_id ? decidedProposals()[c.proposal_id] : null;
+    if (was && typeof was === "object") c = was; // saved in this tab: the saved card, with Undo
     var box = el("section", "chat-card");
     var title = el("p", "chat-card-title", c.title);
     title.id = nextId("card");
@@ -154,6 +159,20 @@
       row.appendChild(undo);
       box.appendChild(row);
       if (undoneIds().indexOf(c.action_id) >= 0) undone(box, undo);
+    } else if (c.proposal_id) {
+      box.classList.add("proposal");
+      var choices = el("div", "row");
+      var discard = el("button", "small", t("discard"));
+      discard.type = "button";
+      discard.setAttribute("data-discard", c.proposal_id);
+      var save = el("button", "small primary", t("save"));
+      save.type = "button";
+      save.setAttribute("data-save", c.proposal_id);
+      choices.appendChild(discard);
+      choices.appendChild(save);
+      box.appendChild(choices);
+      if (was === "discarded") settle(box, choices, t("discarded"), "discarded");
+      else if (was) settle(box, choices, t("decided"), "decided");
     }
     if (parent) parent.parentNode.replaceChild(box, parent); else add(box);
     return box;
@@ -176,7 +195,83 @@
     button.parentNode.replaceChild(done, button);
   }
 
+  // What this tab decided about proposals, so a conversation shown again does not offer Save
+  // again (the stored history keeps the proposal's card): id -> the saved card, "discarded",
+  // or "decided" (elsewhere: Save or Discard answered 409).
+  function decidedProposals() {
+    try { return JSON.parse(sessionStorage.getItem(DECIDED) || "{}") || {}; } catch (e) { return {}; }
+  }
+  function rememberDecided(id, what) {
+    var all = decidedProposals();
+    all[id] = what;
+    var ids = Object.keys(all);
+    ids.slice(0, Math.max(0, ids.length - 100)).forEach(function (old) { delete all[old]; });
+    try { sessionStorage.setItem(DECIDED, JSON.stringify(all)); } catch (e) { /* private mode */ }
+  }
+  // A proposal's buttons give way to what became of it.
+  function settle(box, row, text, cls) {
+    box.classList.add(cls);
+    var pill = el("span", "pill", text);
+    pill.setAttribute("role", "status");
+    row.textContent = "";
+    row.appendChild(pill);
+  }
+
+  // Save or Discard on a proposal's card.
+  function decide(button, saving) {
+    var box = button.closest(".chat-card");
+    var row = button.parentNode;
+    var id = button.getAttribute(saving ? "data-save" : "data-discard");
+    var buttons = row.querySelectorAll("button");
+    var focused = document.activeElement === button;
+    function enable(on) { Array.prototype.forEach.call(buttons, function (b) { b.disabled = !on; }); }
+    // The button goes away: keyboard focus stays on the card rather than falling to the page.
+    function keepFocus() {
+      if (!focused) return;
+      box.tabIndex = -1;
+      box.focus();
+    }
+    function problem(text) {
+      var old = box.querySelector(".chat-error");
+      if (old) old.parentNode.removeChild(old);
+      box.appendChild(el("p", "chat-error small", text));
+    }
+    enable(false);
+    api("POST", "/api/v1/chat/proposals/" + encodeURIComponent(id) + (saving ? "/save" : "/discard"), {})
+      .then(function (r) {
+        if (saving && r.status === 200 && r.data) {
+          rememberDecided(id, r.data);
+          var saved = card(r.data, box);
+          var undo = saved.querySelector("[data-undo]");
+          if (focused && undo) undo.focus();
+          changed();
+          return;
+        }
+        if (!saving && r.status === 204) {
+          rememberDecided(id, "discarded");
+          settle(box, row, t("discarded"), "discarded");
+          keepFocus();
+          return;
+        }
+        // Saved or discarded already (in another tab): which, this card cannot tell.
+        if (r.status === 409) {
+          rememberDecided(id, "decided");
+          settle(box, row, t("decided"), "decided");
+          keepFocus();
+          return;
+        }
+        // Refused now (422: say, the food was deleted since): the proposal still waits.
+        enable(true);
+        problem(saving ? t("save-failed") + " " + serverMessage(r) : fill("failed", { message: serverMessage(r) }));
+      }, function () { enable(true); problem(t("offline")); });
+  }
+
   log.addEventListener("click", function (e) {
+    var choice = e.target.closest("[data-save], [data-discard]");
+    if (choice) {
+      decide(choice, choice.hasAttribute("data-save"));
+      return;
+    }
     var undo = e.target.closest("[data-undo]");
     if (undo) {
       var box = undo.closest(".chat-card");
@@ -382,7 +477,7 @@
       case "tool_card":
         turn.text = null;
         card(d.card);
-        changed();
+        if (!d.card.proposal_id) changed(); // a proposal wrote nothing
         break;
       case "tool_error":
         turn.text = null;
@@ -404,7 +499,7 @@
           else if (text) bubble("assistant", text);
         }
         // Once more at the end of a turn that wrote: the screen shows the turn's last write.
-        if (d.cards && d.cards.length) changed();
+        if ((d.cards || []).some(function (c) { return !c.proposal_id; })) changed();
         break;
       case "error":
         turn.ended = true;

@@ -8,8 +8,8 @@
 mod assistant_kit;
 mod common;
 
-use base64::Engine;
 use assistant_kit::sse_events as events;
+use base64::Engine;
 use common::{As, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -30,16 +30,32 @@ async fn proposed_writes_wait_for_save_or_discard() {
     let s = app.get("/api/v1/assistant/settings", &ann).await;
     assert_eq!(s.body["review_writes"], false, "{:?}", s.body);
     let r = app
-        .put("/api/v1/assistant/settings", &ann, json!({"review_writes": true}))
+        .put(
+            "/api/v1/assistant/settings",
+            &ann,
+            json!({"review_writes": true}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["review_writes"], true);
     let r = app
-        .put("/api/v1/assistant/settings", &ann, json!({"model": "gpt-test"}))
+        .put(
+            "/api/v1/assistant/settings",
+            &ann,
+            json!({"model": "gpt-test"}),
+        )
         .await;
-    assert_eq!(r.body["review_writes"], true, "left out keeps it: {:?}", r.body);
+    assert_eq!(
+        r.body["review_writes"], true,
+        "left out keeps it: {:?}",
+        r.body
+    );
     let r = app
-        .put("/api/v1/assistant/settings", &ann, json!({"review_writes": "yes"}))
+        .put(
+            "/api/v1/assistant/settings",
+            &ann,
+            json!({"review_writes": "yes"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
 
@@ -74,13 +90,22 @@ async fn proposed_writes_wait_for_save_or_discard() {
             "{c}"
         );
     }
-    assert!(proposed[0]["lines"][0].as_str().unwrap().contains("144 kcal"));
+    assert!(proposed[0]["lines"][0]
+        .as_str()
+        .unwrap()
+        .contains("144 kcal"));
     // The model was told nothing was saved.
-    assert!(fake.requests()[1].body.to_string().contains("Not saved yet"));
+    assert!(fake.requests()[1]
+        .body
+        .to_string()
+        .contains("Not saved yet"));
     // Nothing written, and the model's claim is not the confirmation.
     let day = app.get("/api/v1/diary/today", &ann).await;
     assert_eq!(day.body["meals"][0]["entries"], json!([]), "{:?}", day.body);
-    let text = events.last().unwrap().1["text"].as_str().unwrap().to_string();
+    let text = events.last().unwrap().1["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(!text.contains("Logged both"), "{text}");
 
     let egg_proposal = proposed[0]["proposal_id"].as_str().unwrap().to_string();
@@ -108,9 +133,17 @@ async fn proposed_writes_wait_for_save_or_discard() {
     assert_eq!(saved.status, StatusCode::OK, "{:?}", saved.body);
     assert!(saved.body["action_id"].is_string(), "{:?}", saved.body);
     assert!(saved.body.get("proposal_id").is_none(), "{:?}", saved.body);
-    assert_eq!(saved.body["title"].as_str().unwrap().find("Not saved"), None);
+    assert_eq!(
+        saved.body["title"].as_str().unwrap().find("Not saved"),
+        None
+    );
     let day = app.get("/api/v1/diary/today", &ann).await;
-    assert_eq!(day.body["totals"]["calories"], json!(144.0), "{:?}", day.body);
+    assert_eq!(
+        day.body["totals"]["calories"],
+        json!(144.0),
+        "{:?}",
+        day.body
+    );
     // Saved once only.
     for action in ["save", "discard"] {
         let r = app
@@ -140,7 +173,12 @@ async fn proposed_writes_wait_for_save_or_discard() {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
     let day = app.get("/api/v1/diary/today", &ann).await;
-    assert_eq!(day.body["totals"]["calories"], json!(144.0), "{:?}", day.body);
+    assert_eq!(
+        day.body["totals"]["calories"],
+        json!(144.0),
+        "{:?}",
+        day.body
+    );
     // The saved write undoes like any other.
     let id = saved.body["action_id"].as_str().unwrap();
     let r = app
@@ -169,7 +207,11 @@ async fn proposed_writes_wait_for_save_or_discard() {
     let r = app.delete(&format!("/api/v1/foods/{toast}"), &ann).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
     let r = app
-        .post(&format!("/api/v1/chat/proposals/{pending}/save"), &ann, json!({}))
+        .post(
+            &format!("/api/v1/chat/proposals/{pending}/save"),
+            &ann,
+            json!({}),
+        )
         .await;
     assert!(r.status.is_client_error(), "{:?}", r.body);
     let day = app.get("/api/v1/diary/today", &ann).await;
@@ -190,7 +232,11 @@ async fn proposed_writes_wait_for_save_or_discard() {
 
     // Turned off, the chat writes at once again.
     let r = app
-        .put("/api/v1/assistant/settings", &ann, json!({"review_writes": false}))
+        .put(
+            "/api/v1/assistant/settings",
+            &ann,
+            json!({"review_writes": false}),
+        )
         .await;
     assert_eq!(r.body["review_writes"], false);
     fake.push(Script::answer(
@@ -207,5 +253,10 @@ async fn proposed_writes_wait_for_save_or_discard() {
     let written = cards(&events);
     assert!(written[0]["action_id"].is_string(), "{written:?}");
     let day = app.get("/api/v1/diary/today", &ann).await;
-    assert_eq!(day.body["totals"]["calories"], json!(72.0), "{:?}", day.body);
+    assert_eq!(
+        day.body["totals"]["calories"],
+        json!(72.0),
+        "{:?}",
+        day.body
+    );
 }

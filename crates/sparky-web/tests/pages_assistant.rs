@@ -46,6 +46,8 @@ async fn every_signed_in_page_has_the_drawer_and_the_sign_in_page_does_not() {
             "id=\"chat-input\"",
             "/assets/chat.",
             "data-t-undone=\"Undone\"",
+            "data-t-save=\"Save\"",
+            "data-t-discard=\"Discard\"",
         ] {
             assert!(page.body.contains(needle), "{path} lacks {needle}");
         }
@@ -176,4 +178,72 @@ async fn without_a_server_default_the_page_says_so() {
     let page = get(&app, "/settings/assistant", &me).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("This server has no assistant set up"));
+}
+
+/// "Ask me before saving" is a checkbox: ticked turns `review_writes` on (and the page shows it
+/// ticked), a save without it turns it off again, and the API's own change shows on the page.
+#[tokio::test]
+async fn the_review_checkbox_turns_review_writes_on_and_off() {
+    let app = spawn(instance()).await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let checkbox = "name=\"review_writes\" value=\"1\" aria-describedby=\"ai-review-hint\"";
+    let page = get(&app, "/settings/assistant", &ann).await;
+    assert!(page.body.contains(checkbox), "{}", page.body);
+    assert!(page.body.contains("Ask me before saving"));
+    assert!(!page.body.contains(&format!("{checkbox} checked")));
+    assert_eq!(settings(&app, &ann).await["review_writes"], false);
+
+    let saved = submit(
+        &app,
+        "/settings/assistant",
+        "/settings/assistant",
+        &ann,
+        &[("model", "gpt-test"), ("review_writes", "on")],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let s = settings(&app, &ann).await;
+    assert_eq!(s["review_writes"], true, "{s}");
+    assert_eq!(s["model"], "gpt-test", "the rest saved as before: {s}");
+    let page = get(&app, "/settings/assistant?saved=1", &ann).await;
+    assert!(page.body.contains(&format!("{checkbox} checked")));
+
+    // A refused save shows the box as it was typed, and changes nothing.
+    let refused = submit(
+        &app,
+        "/settings/assistant",
+        "/settings/assistant",
+        &ann,
+        &[("provider", "skynet")],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!refused.body.contains(&format!("{checkbox} checked")));
+    assert_eq!(settings(&app, &ann).await["review_writes"], true);
+
+    // Unticked (a checkbox that is not ticked is not sent): off.
+    let saved = submit(
+        &app,
+        "/settings/assistant",
+        "/settings/assistant",
+        &ann,
+        &[("model", "gpt-test")],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(settings(&app, &ann).await["review_writes"], false);
+    let page = get(&app, "/settings/assistant", &ann).await;
+    assert!(!page.body.contains(&format!("{checkbox} checked")));
+
+    // Turned on through the API, the page shows it ticked.
+    let r = app
+        .put(
+            "/api/v1/assistant/settings",
+            &ann,
+            serde_json::json!({"review_writes": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let page = get(&app, "/settings/assistant", &ann).await;
+    assert!(page.body.contains(&format!("{checkbox} checked")));
 }

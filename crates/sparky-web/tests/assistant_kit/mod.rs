@@ -62,7 +62,14 @@ pub fn call(index: u32, id: &str, name: &str, args: Value) -> Vec<Part> {
     ]
 }
 
-pub async fn food(app: &TestApp, who: &As, name: &str, unit: &str, grams: i64, kcal: i64) -> String {
+pub async fn food(
+    app: &TestApp,
+    who: &As,
+    name: &str,
+    unit: &str,
+    grams: i64,
+    kcal: i64,
+) -> String {
     let r = app
         .post(
             "/api/v1/foods",

@@ -36,6 +36,8 @@ pub struct AssistantForm {
     vision_model: String,
     api_key: String,
     remove_key: Option<String>,
+    /// "Ask me before saving": a checkbox, so absent when unticked.
+    review_writes: Option<String>,
 }
 
 #[derive(Template)]
@@ -75,6 +77,7 @@ async fn render(
         base_url: s.base_url.clone().unwrap_or_default(),
         model: s.model.clone().unwrap_or_default(),
         vision_model: s.vision_model.clone().unwrap_or_default(),
+        review_writes: s.review_writes.then(|| "1".to_string()),
         ..AssistantForm::default()
     });
     let mut providers = vec![Opt::new(
@@ -153,8 +156,8 @@ async fn save(
         model: optional(&form.model),
         vision_model: optional(&form.vision_model),
         api_key,
-        // Set by the page's own checkbox (see the form); left alone until it has one.
-        review_writes: None,
+        // A checkbox: unticked is not sent, so its absence is "off".
+        review_writes: Some(form.review_writes.is_some()),
     };
     match config::put(&mut page.tx, &state.assistant, input).await {
         Ok(_) => {
