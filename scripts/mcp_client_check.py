@@ -32,6 +32,7 @@ EXPECTED_TOOLS = {
     "log_measurement",
     "log_water",
     "copy_meal",
+    "copy_workouts",
     "delete_entry",
     "apply_meal_plan",
     "read_day",

@@ -394,3 +394,53 @@ async fn a_meal_plan_is_applied_once_and_undone() {
         .unwrap_err();
     assert!(e.to_string().contains("there is no meal plan yet"), "{e}");
 }
+
+#[tokio::test]
+async fn a_days_workouts_are_copied_and_the_copy_undone() {
+    let test = TestDb::new().await;
+    let db = test.database().await;
+    let ann = user(&db, "ann@example.com").await;
+    let mut tx = db.as_user(ann).await.unwrap();
+    call(
+        &mut tx,
+        "log_exercise",
+        json!({"exercise": "running", "duration_minutes": 30, "distance": 5,
+               "distance_unit": "km", "date": "2026-07-06"}),
+    )
+    .await
+    .unwrap();
+    let e = call(
+        &mut tx,
+        "copy_workouts",
+        json!({"from_date": "2026-07-01", "to_date": "2026-07-07"}),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("nothing to copy"), "{e}");
+    let out = call(
+        &mut tx,
+        "copy_workouts",
+        json!({"from_date": "2026-07-06", "to_date": "2026-07-07"}),
+    )
+    .await
+    .unwrap();
+    let card = out.card.expect("a card");
+    assert_eq!(
+        card.title,
+        "Copied the workouts of 2026-07-06 to 2026-07-07"
+    );
+    assert!(card.lines[0].contains("30 min, 5 km"), "{:?}", card.lines);
+    let count = async |tx: &mut UserTx| -> i64 {
+        tx.query_one(
+            "SELECT count(*) FROM exercise_diary WHERE entry_date = '2026-07-07'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+    };
+    assert_eq!(count(&mut tx).await, 1);
+    let undone = call(&mut tx, "undo_last_action", json!({})).await.unwrap();
+    assert_eq!(undone.result["already_removed"], false, "{}", undone.result);
+    assert_eq!(count(&mut tx).await, 0);
+}

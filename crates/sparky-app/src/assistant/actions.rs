@@ -29,6 +29,10 @@ pub enum Undo {
     DeleteWorkout {
         id: Uuid,
     },
+    /// Several workouts written at once (a copied day); ones already deleted are skipped.
+    DeleteWorkouts {
+        ids: Vec<Uuid>,
+    },
     DeleteMeasurement {
         id: Uuid,
     },
@@ -216,7 +220,8 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
         | Undo::DeleteDiaryEntries { .. }
         | Undo::RestoreDiaryEntry { .. }
         | Undo::UnapplyMealPlan { .. }
-        | Undo::DeleteWorkout { .. } => Area::Diary,
+        | Undo::DeleteWorkout { .. }
+        | Undo::DeleteWorkouts { .. } => Area::Diary,
         Undo::DeleteMeasurement { .. } => Area::Measurements,
         Undo::DeleteGoal { .. } | Undo::RestoreGoalTarget { .. } => Area::Goals,
         Undo::DeleteRecipe { .. } => Area::FoodList,
@@ -275,6 +280,13 @@ async fn apply(tx: &mut UserTx, row: &tokio_postgres::Row) -> AppResult<Action> 
             }
         }
         Undo::DeleteWorkout { id } => already_gone = gone(crate::workouts::delete(tx, id).await)?,
+        Undo::DeleteWorkouts { ids } => {
+            let mut left = 0;
+            for id in &ids {
+                left += usize::from(!gone(crate::workouts::delete(tx, *id).await)?);
+            }
+            already_gone = left == 0;
+        }
         Undo::DeleteMeasurement { id } => {
             already_gone = gone(crate::measurements::delete(tx, id).await)?
         }

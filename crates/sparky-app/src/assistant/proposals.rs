@@ -24,6 +24,7 @@ pub const WRITE_TOOLS: &[&str] = &[
     "log_water",
     "update_goal",
     "copy_meal",
+    "copy_workouts",
     "delete_entry",
     "apply_meal_plan",
 ];
@@ -129,5 +130,33 @@ async fn undecided(tx: &mut UserTx, id: Uuid) -> AppResult<(String, Value, Optio
             "that proposal was {decision} already"
         ))),
         None => Ok((row.get(0), row.get(1), row.get(2))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tool added later that writes must be proposed too: every tool but the reads, the
+    /// search, undo and the question is in [`WRITE_TOOLS`].
+    #[test]
+    fn every_tool_that_writes_is_proposed() {
+        let ctx = ToolContext {
+            interactive: true,
+            ..ToolContext::default()
+        };
+        let names: Vec<String> = tools::definitions(&ctx)
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        for name in &names {
+            let writes = !(name.starts_with("read_")
+                || matches!(
+                    name.as_str(),
+                    "search_foods" | "undo_last_action" | "ask_user"
+                ));
+            assert_eq!(WRITE_TOOLS.contains(&name.as_str()), writes, "{name}");
+        }
+        assert!(WRITE_TOOLS.iter().all(|w| names.iter().any(|n| n == w)));
     }
 }

@@ -10,6 +10,7 @@
 //! weights change, whoever writes, so the summary's `burned` follows. RLS decides who may read
 //! (`calorie`, `reports`) and write (`calorie`) someone else's diary.
 
+mod copy;
 pub mod input;
 mod reads;
 pub mod records;
@@ -34,6 +35,7 @@ use crate::acting::{delete_by_id, Acting, Area, OWNER};
 use crate::error::{AppError, AppResult};
 use crate::paging::LimitBounds;
 
+pub use copy::{copy, CopiedWorkouts, CopyWorkoutsInput};
 use input::{stored_km, stored_sets, StoredSet};
 pub use input::{LogWorkout, LogWorkoutInput, SetInput, UpdateWorkout, UpdateWorkoutInput};
 pub use reads::{day, entry, last_session, plan_day, range, DayPlan, RangeRequest};

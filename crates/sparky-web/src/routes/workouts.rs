@@ -8,8 +8,8 @@ use serde::Deserialize;
 use sparky_app::days::DayRef;
 use sparky_app::paging::PageRequest;
 use sparky_app::workouts::{
-    self, records, ExerciseHistory, HistoryRequest, LogWorkoutInput, UpdateWorkoutInput, Workout,
-    WorkoutDay, WorkoutRange,
+    self, records, CopiedWorkouts, CopyWorkoutsInput, ExerciseHistory, HistoryRequest,
+    LogWorkoutInput, UpdateWorkoutInput, Workout, WorkoutDay, WorkoutRange,
 };
 use sparky_app::Acting;
 use utoipa::IntoParams;
@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(log_workout, list_workouts))
         .routes(routes!(get_workout_day, update_workout, delete_workout))
         .routes(routes!(get_workout))
+        .routes(routes!(copy_workouts))
         .routes(routes!(exercise_history))
 }
 
@@ -212,4 +213,30 @@ async fn exercise_history(
     let history = records::history(&mut tx, Acting::new(p.user_id), id, req).await?;
     tx.commit().await?;
     Ok(ApiJson(history))
+}
+
+/// Copy a day's workouts to another day, with their sets, duration, distance and notes, at the
+/// same clock time; calories typed in are copied, estimated ones are worked out for the new
+/// day. A day cannot be copied onto itself; the target day must have room (at most 100
+/// workouts). `from_user_id`: from a family member who shares their diary with you.
+#[utoipa::path(post, path = "/api/v1/workouts/copy", tag = "workouts",
+    params(ActingFor, super::IdempotencyKeyHeader),
+    request_body = CopyWorkoutsInput,
+    responses(
+        (status = 201, description = "Copied (none when the day had none)", body = CopiedWorkouts),
+        (status = 403, description = "No write access to that diary", body = ErrorBody),
+        (status = 404, description = "That diary is not shared with you", body = ErrorBody),
+    ))]
+async fn copy_workouts(
+    Auth { mut tx, .. }: Auth,
+    acting: ActingFor,
+    IdempotentJson(idem, input): IdempotentJson<CopyWorkoutsInput>,
+) -> ApiResult<Response> {
+    let response = idem
+        .run(&mut tx, StatusCode::CREATED, async |tx| {
+            Ok(workouts::copy(tx, acting.acting(), &input).await?)
+        })
+        .await?;
+    tx.commit().await?;
+    Ok(response)
 }

@@ -9,7 +9,9 @@ use uuid::Uuid;
 use super::actions::{Card, Undo};
 use crate::error::{AppError, AppResult};
 use crate::workouts::input::{LogWorkoutInput, SetInput};
+use crate::workouts::{CopyWorkoutsInput, Workout};
 
+use super::reading::named;
 use super::{acting, date_value, day_arg, to_value, write_card, ToolContext, ToolOutput};
 
 #[derive(Deserialize)]
@@ -86,6 +88,31 @@ pub(super) async fn log_exercise(
         notes: None,
     };
     let w = crate::workouts::log(tx, who, &input.parse()?).await?;
+    let card = Card {
+        action_id: None,
+        proposal_id: None,
+        tool: "log_exercise".into(),
+        title: format!("Exercise logged on {}", w.date),
+        lines: vec![workout_line(&w)],
+        user_id: w.user_id,
+        written: to_value(&w),
+    };
+    let result = json!({"logged": {"workout_id": w.id, "exercise": w.exercise_name, "date": w.date,
+        "duration_minutes": w.duration_minutes, "distance": w.distance, "calories_burned": w.calories_burned,
+        "hint": w.hint}});
+    write_card(
+        tx,
+        ctx,
+        "log_exercise",
+        Undo::DeleteWorkout { id: w.id },
+        card,
+        result,
+    )
+    .await
+}
+
+/// "Running: 30 min, 5 km, 300 kcal" or "Plank: 3 sets, 2:15" for a card.
+fn workout_line(w: &Workout) -> String {
     let mut parts = Vec::new();
     if let Some(s) = w.duration_seconds {
         parts.push(sparky_core::exercise::duration_label(s));
@@ -102,27 +129,60 @@ pub(super) async fn log_exercise(
     if let Some(c) = w.calories_burned {
         parts.push(format!("{} kcal", c.0.round_dp(0)));
     }
+    format!("{}: {}", w.exercise_name, parts.join(", "))
+}
+
+#[derive(Deserialize)]
+pub(super) struct CopyWorkoutsArgs {
+    from_date: String,
+    to_date: Option<String>,
+    from_user_id: Option<Uuid>,
+    user_id: Option<Uuid>,
+}
+
+/// Copies a day's workouts (the operation behind `POST /api/v1/workouts/copy`); Undo deletes
+/// the copies.
+pub(super) async fn copy_workouts(
+    tx: &mut UserTx,
+    ctx: &ToolContext,
+    a: CopyWorkoutsArgs,
+) -> AppResult<ToolOutput> {
+    let into = acting(a.user_id);
+    let from_whose = acting(a.from_user_id.or(a.user_id));
+    let from = day_arg(tx, from_whose, Some(&a.from_date))
+        .await
+        .map_err(named("from_date"))?;
+    let to = day_arg(tx, into, a.to_date.as_deref())
+        .await
+        .map_err(named("to_date"))?;
+    let input = CopyWorkoutsInput {
+        from_date: date_value(from).map_err(named("from_date"))?,
+        to_date: date_value(to).map_err(named("to_date"))?,
+        from_user_id: a.from_user_id,
+    };
+    let copied = crate::workouts::copy(tx, into, &input).await?;
+    let Some(first) = copied.workouts.first() else {
+        return Err(AppError::invalid(
+            "from_date",
+            format!("there is nothing to copy: no workout was logged on {from}"),
+        ));
+    };
     let card = Card {
         action_id: None,
         proposal_id: None,
-        tool: "log_exercise".into(),
-        title: format!("Exercise logged on {}", w.date),
-        lines: vec![format!("{}: {}", w.exercise_name, parts.join(", "))],
-        user_id: w.user_id,
-        written: to_value(&w),
+        tool: "copy_workouts".into(),
+        title: format!("Copied the workouts of {from} to {to}"),
+        lines: copied.workouts.iter().map(workout_line).collect(),
+        user_id: first.user_id,
+        written: to_value(&copied),
     };
-    let result = json!({"logged": {"workout_id": w.id, "exercise": w.exercise_name, "date": w.date,
-        "duration_minutes": w.duration_minutes, "distance": w.distance, "calories_burned": w.calories_burned,
-        "hint": w.hint}});
-    write_card(
-        tx,
-        ctx,
-        "log_exercise",
-        Undo::DeleteWorkout { id: w.id },
-        card,
-        result,
-    )
-    .await
+    let result = json!({"copied": copied.workouts.iter().map(|w| json!({
+        "workout_id": w.id, "exercise": w.exercise_name, "date": w.date,
+        "calories_burned": w.calories_burned})).collect::<Vec<_>>()});
+    let undo = Undo::DeleteWorkouts {
+        ids: copied.workouts.iter().map(|w| w.id).collect(),
+    };
+    write_card(tx, ctx, "copy_workouts", undo, card, result).await
 }
 
 #[derive(Deserialize)]

@@ -151,6 +151,17 @@ const TOOLS: &[Tool] = &[
         interactive_only: false,
     },
     Tool {
+        name: "copy_workouts",
+        description: "Copy every workout of one day (with its sets, duration and distance) to another day, e.g. \"same workout as Monday\". From a family member's diary that they share with the user: from_user_id.",
+        parameters: || json!({"type": "object", "properties": {
+            "from_date": {"type": "string", "description": "The day to copy from: YYYY-MM-DD, \"today\" or \"yesterday\""},
+            "to_date": date_param(),
+            "from_user_id": {"type": "string", "format": "uuid", "description": "Copy from this family member's diary (default the diary written)"},
+            "user_id": user_id_param()},
+            "required": ["from_date"]}),
+        interactive_only: false,
+    },
+    Tool {
         name: "delete_entry",
         description: "Delete one food diary entry (entry_id from read_day or from what a tool logged). Undo puts it back as it was.",
         parameters: || json!({"type": "object", "properties": {
@@ -250,7 +261,7 @@ const TOOLS: &[Tool] = &[
     },
     Tool {
         name: "undo_last_action",
-        description: "Undo the most recent change the assistant made (a logged, copied or deleted entry, an applied meal plan, a measurement, a goal change or a saved recipe).",
+        description: "Undo the most recent change the assistant made (a logged, copied or deleted entry, copied workouts, an applied meal plan, a measurement, a goal change or a saved recipe).",
         parameters: || json!({"type": "object", "properties": {}}),
         interactive_only: false,
     },

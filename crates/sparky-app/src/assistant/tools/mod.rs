@@ -23,7 +23,7 @@ use crate::diary::DiaryEntry;
 use crate::error::{AppError, AppResult};
 
 pub use answers::{picks_yes, says_yes, Question};
-use body::{log_exercise, log_measurement, log_water};
+use body::{copy_workouts, log_exercise, log_measurement, log_water};
 pub use definitions::definitions;
 use definitions::refuse_unknown_arguments;
 use diary::{copy_meal, delete_entry};
@@ -123,6 +123,7 @@ async fn run(tx: &mut UserTx, ctx: &ToolContext, name: &str, args: Value) -> App
         "log_measurement" => log_measurement(tx, ctx, args_of(args)?).await,
         "log_water" => log_water(tx, ctx, args_of(args)?).await,
         "copy_meal" => copy_meal(tx, ctx, args_of(args)?).await,
+        "copy_workouts" => copy_workouts(tx, ctx, args_of(args)?).await,
         "delete_entry" => delete_entry(tx, ctx, args_of(args)?).await,
         "apply_meal_plan" => apply_meal_plan(tx, ctx, args_of(args)?).await,
         "read_day" => read_day(tx, args_of(args)?).await,
