@@ -11,8 +11,9 @@ use crate::error::{AppError, AppResult};
 use crate::workouts::input::{LogWorkoutInput, SetInput};
 use crate::workouts::{CopyWorkoutsInput, Workout};
 
-use super::reading::named;
-use super::{acting, date_value, day_arg, to_value, write_card, ToolContext, ToolOutput};
+use super::{
+    acting, copy_days, date_value, day_arg, to_value, write_card, ToolContext, ToolOutput,
+};
 
 #[derive(Deserialize)]
 pub(super) struct ExerciseArgs {
@@ -148,16 +149,17 @@ pub(super) async fn copy_workouts(
     a: CopyWorkoutsArgs,
 ) -> AppResult<ToolOutput> {
     let into = acting(a.user_id);
-    let from_whose = acting(a.from_user_id.or(a.user_id));
-    let from = day_arg(tx, from_whose, Some(&a.from_date))
-        .await
-        .map_err(named("from_date"))?;
-    let to = day_arg(tx, into, a.to_date.as_deref())
-        .await
-        .map_err(named("to_date"))?;
+    let (from, to) = copy_days(
+        tx,
+        a.user_id,
+        a.from_user_id,
+        &a.from_date,
+        a.to_date.as_deref(),
+    )
+    .await?;
     let input = CopyWorkoutsInput {
-        from_date: date_value(from).map_err(named("from_date"))?,
-        to_date: date_value(to).map_err(named("to_date"))?,
+        from_date: from,
+        to_date: to,
         from_user_id: a.from_user_id,
     };
     let copied = crate::workouts::copy(tx, into, &input).await?;

@@ -10,10 +10,8 @@ use super::actions::{Card, Undo};
 use crate::diary::{self, CopyInput};
 use crate::error::{AppError, AppResult};
 
-use super::reading::named;
 use super::{
-    acting, compact_entry, date_value, day_arg, entry_line, to_value, write_card, ToolContext,
-    ToolOutput,
+    acting, compact_entry, copy_days, entry_line, to_value, write_card, ToolContext, ToolOutput,
 };
 
 #[derive(Deserialize)]
@@ -33,27 +31,22 @@ pub(super) async fn copy_meal(
     a: CopyArgs,
 ) -> AppResult<ToolOutput> {
     let into = acting(a.user_id);
-    // The source day is read in its own diary's timezone ("yesterday" for the one copied from).
-    let from_whose = acting(a.from_user_id.or(a.user_id));
-    let from = day_arg(tx, from_whose, Some(&a.from_date))
-        .await
-        .map_err(named("from_date"))?;
-    let to = day_arg(tx, into, a.to_date.as_deref())
-        .await
-        .map_err(named("to_date"))?;
+    let (from, to) = copy_days(
+        tx,
+        a.user_id,
+        a.from_user_id,
+        &a.from_date,
+        a.to_date.as_deref(),
+    )
+    .await?;
     let input = CopyInput {
-        from_date: date_value(from).map_err(named("from_date"))?,
-        to_date: date_value(to).map_err(named("to_date"))?,
+        from_date: from,
+        to_date: to,
         meal_type: a.meal,
         from_user_id: a.from_user_id,
     };
-    let copied = diary::copy(tx, into, input).await.map_err(|e| match e {
-        AppError::Invalid(mut f) => match f.0.remove("meal_type") {
-            Some(problem) => AppError::invalid("meal", problem),
-            None => AppError::Invalid(f),
-        },
-        other => other,
-    })?;
+    // The tool's words (`meal` for `meal_type`) are put in by `call`.
+    let copied = diary::copy(tx, into, input).await?;
     let what = a.meal.map(MealType::as_str).unwrap_or("day");
     let Some(first) = copied.entries.first() else {
         return Err(AppError::invalid(

@@ -253,6 +253,28 @@ async fn day_arg(tx: &mut UserTx, acting: Acting, text: Option<&str>) -> AppResu
     })
 }
 
+/// The days a copy tool names: `from_date` in the timezone of the diary copied from
+/// ("yesterday" is theirs), `to_date` (default today) in the written one's; refusals name the
+/// argument they came from.
+async fn copy_days(
+    tx: &mut UserTx,
+    user_id: Option<Uuid>,
+    from_user_id: Option<Uuid>,
+    from_date: &str,
+    to_date: Option<&str>,
+) -> AppResult<(Date, Date)> {
+    let renamed = reading::named;
+    let from = day_arg(tx, acting(from_user_id.or(user_id)), Some(from_date))
+        .await
+        .and_then(date_value)
+        .map_err(renamed("from_date"))?;
+    let to = day_arg(tx, acting(user_id), to_date)
+        .await
+        .and_then(date_value)
+        .map_err(renamed("to_date"))?;
+    Ok((from, to))
+}
+
 fn date_value(d: NaiveDate) -> AppResult<Date> {
     Date::new(d).map_err(|e| AppError::invalid("date", e.to_string()))
 }
