@@ -132,6 +132,29 @@ impl Acting {
     }
 }
 
+/// Whose diary a copy reads: `from_user_id`'s when named, else the diary written. Copying a
+/// day onto itself in the same diary is refused (422 on `to_date`).
+pub async fn copy_source(
+    tx: &mut UserTx,
+    acting: Acting,
+    from_user_id: Option<Uuid>,
+    from_date: sparky_core::Date,
+    to_date: sparky_core::Date,
+) -> AppResult<Acting> {
+    // The caller's id is looked up only when someone is named: a round trip otherwise saved.
+    let same_diary = match from_user_id {
+        None => true,
+        Some(from) => from == acting.owner_id(tx).await?,
+    };
+    if from_date == to_date && same_diary {
+        return Err(AppError::invalid(
+            "to_date",
+            "must differ from from_date (a day cannot be copied onto itself)",
+        ));
+    }
+    Ok(Acting::new(from_user_id.or(acting.owner)))
+}
+
 /// Deletes one row by id and tells apart "deleted", "visible but not yours to delete" (403)
 /// and "no such row" (404) in one statement.
 pub async fn delete_by_id(

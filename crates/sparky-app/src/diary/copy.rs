@@ -4,8 +4,8 @@ use sparky_core::nutrition::Nutrients;
 use sparky_core::MealType;
 use sparky_db::UserTx;
 
-use crate::acting::{Acting, Area, OWNER};
-use crate::error::{AppError, AppResult};
+use crate::acting::{copy_source, Acting, Area, OWNER};
+use crate::error::AppResult;
 
 use super::*;
 
@@ -14,19 +14,7 @@ use super::*;
 /// fit into the target day's entry limit. Row level security decides what may be read and
 /// written; a diary that is not shared is a 404.
 pub async fn copy(tx: &mut UserTx, acting: Acting, req: CopyInput) -> AppResult<CopyResult> {
-    // Whose diary is read: the one written unless someone else's is named (the caller's id is
-    // looked up only then; it costs a round trip before the first statement).
-    let same_diary = match req.from_user_id {
-        None => true,
-        Some(from) => from == acting.owner_id(tx).await?,
-    };
-    let source = Acting::new(req.from_user_id.or(acting.owner));
-    if req.from_date == req.to_date && same_diary {
-        return Err(AppError::invalid(
-            "to_date",
-            "must differ from from_date (a day cannot be copied onto itself)",
-        ));
-    }
+    let source = copy_source(tx, acting, req.from_user_id, req.from_date, req.to_date).await?;
     let cols = Nutrients::NAMES.join(", ");
     let meal = req.meal_type.map(MealType::as_str);
     let rows = tx

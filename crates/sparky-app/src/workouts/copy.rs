@@ -10,8 +10,8 @@ use super::{
     attach_sets, day_full, owner_units, workout_from_row, Workout, ENTRY_COLUMNS,
     MAX_WORKOUTS_PER_DAY,
 };
-use crate::acting::{Acting, Area, OWNER};
-use crate::error::{AppError, AppResult};
+use crate::acting::{copy_source, Acting, Area, OWNER};
+use crate::error::AppResult;
 
 /// Copy a day's workouts to another day.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -41,17 +41,7 @@ pub async fn copy(
     acting: Acting,
     req: &CopyWorkoutsInput,
 ) -> AppResult<CopiedWorkouts> {
-    let same_diary = match req.from_user_id {
-        None => true,
-        Some(from) => from == acting.owner_id(tx).await?,
-    };
-    let source = Acting::new(req.from_user_id.or(acting.owner));
-    if req.from_date == req.to_date && same_diary {
-        return Err(AppError::invalid(
-            "to_date",
-            "must differ from from_date (a day cannot be copied onto itself)",
-        ));
-    }
+    let source = copy_source(tx, acting, req.from_user_id, req.from_date, req.to_date).await?;
     // The source's workouts and a new id for each, so that their sets can follow.
     let pairs = tx
         .query(
