@@ -28,6 +28,7 @@ const ROUTES: &[&str] = &[
     "/diary/restore",
     "/diary/{id}",
     "/diary/{id}/delete",
+    "/exercise/copy",
     "/exercise/log",
     "/exercise/mine/{id}",
     "/exercise/mine/{id}/delete",

@@ -1,6 +1,7 @@
 //! Exercise (`/exercise`): search the catalog (text, category, muscle group, equipment), the
-//! last 30 days of workouts by day (change, delete, repeat), and personal records of the
-//! exercises done. The form that logs a workout is in [`super::exercise_log`].
+//! last 30 days of workouts by day (change, delete, repeat, copy a past day's to today), and
+//! personal records of the exercises done. The form that logs a workout is in
+//! [`super::exercise_log`].
 
 use crate::pages::confirm::{ask, ConfirmForm, Loss};
 use crate::pages::{PagePath, PageQuery};
@@ -14,7 +15,10 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use sparky_app::exercises::{self, Exercise, Search};
 use sparky_app::paging::PageRequest;
-use sparky_app::workouts::{self, records, HistoryRequest, RangeRequest, Workout};
+use sparky_app::workouts::{
+    self, records, CopyWorkoutsInput, HistoryRequest, RangeRequest, Workout,
+};
+use sparky_app::AppError;
 use sparky_core::exercise::clock;
 use sparky_core::{AccessType, Amount, ExerciseCategory};
 use uuid::Uuid;
@@ -30,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/exercise", get(show))
         .route("/exercise/search", get(search))
         .route("/exercise/workout/{id}/delete", post(delete))
+        .route("/exercise/copy", post(copy))
         .merge(exercise_log::routes())
 }
 
@@ -64,6 +69,9 @@ pub struct EntryRow {
 
 pub struct DayGroup {
     pub label: String,
+    /// The day, for "Copy to today" (offered on past days only).
+    pub date: NaiveDate,
+    pub past: bool,
     pub kcal: String,
     pub entries: Vec<EntryRow>,
 }
@@ -89,6 +97,8 @@ pub struct ExerciseView {
     pub records: Vec<RecordRow>,
     /// The form making the searched words an exercise of one's own, on the shown day.
     pub make_own: String,
+    /// What a copy to today that led here said ("Copied 2 workouts to today.").
+    pub notice: Option<String>,
 }
 
 #[derive(Template)]
@@ -112,6 +122,10 @@ pub struct Params {
     pub category: Option<String>,
     pub muscle: Option<String>,
     pub equipment: Option<String>,
+    /// After "Copy to today": how many workouts were copied, and the mark that shows it was
+    /// this session's own copy ([`copy_mark`]).
+    pub copied: Option<usize>,
+    pub mark: Option<String>,
 }
 
 /// Each exercise category with its label, for a select.
@@ -198,6 +212,7 @@ async fn base_view(page: &mut Page, shell: &Shell, p: &Params) -> Result<Exercis
         shared: shell.may(AccessType::Calorie) || shell.may(AccessType::Reports),
         days: Vec::new(),
         records: Vec::new(),
+        notice: None,
     })
 }
 
@@ -211,6 +226,15 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
         history(&mut page, &shell, &mut v).await?;
     }
     page.tx.commit().await?;
+    if let (Some(n), Some(mark)) = (p.copied, p.mark.as_deref()) {
+        if copy_mark(&page.csrf, n) == mark {
+            v.notice = Some(shell.t.fill_count(
+                "exercise.copied",
+                n as i64,
+                &[("n", &n.to_string())],
+            ));
+        }
+    }
     let mut shell = shell;
     shell.title = shell.t("exercise.title").to_string();
     Ok(html(&ExercisePage { shell, v }))
@@ -305,6 +329,8 @@ async fn history(page: &mut Page, shell: &Shell, v: &mut ExerciseView) -> Result
     v.days = by_day
         .iter()
         .map(|(d, list)| DayGroup {
+            date: *d,
+            past: *d < today,
             label: if *d == today {
                 t.get("day.today").to_string()
             } else {
@@ -426,6 +452,66 @@ async fn delete(
     workouts::delete(&mut page.tx, id).await?;
     page.tx.commit().await?;
     Ok(redirect(&format!("/exercise?date={}", w.date)))
+}
+
+#[derive(Deserialize)]
+pub struct CopyForm {
+    /// The day whose workouts are copied (YYYY-MM-DD).
+    #[serde(default)]
+    from: String,
+    /// The form's once-token ([`Shell::once`]).
+    #[serde(rename = "_once")]
+    once: Option<String>,
+}
+
+/// The mark of a copy's notice: made from the session's form token, so only a copy this
+/// session made shows "Copied 2 workouts to today." (not an address someone sent).
+fn copy_mark(csrf: &str, n: usize) -> String {
+    let hash = crate::auth::token_hash(&format!("workouts-copied:{csrf}:{n}"));
+    hash.chars().take(16).collect()
+}
+
+/// "Copy to today" of a past day of the history: its workouts, with their sets, logged again
+/// today (in the diary owner's time zone), in the diary the page shows.
+async fn copy(mut page: Page, PageForm(form): PageForm<CopyForm>) -> Result<Response, PageError> {
+    let t = page.t;
+    let label = t.get("exercise.copy_from");
+    let from = match super::optional_form_date(label, &form.from)? {
+        Some(d) => super::form_date(label, d)?,
+        None => return Err(PageError::invalid(label, "must be a date like 2026-03-01")),
+    };
+    let once = form.once.as_deref();
+    // A resend goes where the first send did (with its notice), copying nothing more.
+    if let Some(location) = super::once::earlier_answer(&mut page.tx, "workouts-copy", once).await?
+    {
+        page.tx.commit().await?;
+        return Ok(redirect(match location.is_empty() {
+            true => "/exercise",
+            false => &location,
+        }));
+    }
+    let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
+    let input = CopyWorkoutsInput {
+        from_date: from,
+        to_date: super::form_date("date", today)?,
+        from_user_id: None,
+    };
+    let copied = match workouts::copy(&mut page.tx, page.acting, &input).await {
+        Ok(copied) => copied,
+        // Today onto itself.
+        Err(AppError::Invalid(f)) if f.0.contains_key("to_date") => {
+            return Err(PageError::invalid(
+                label,
+                "is today: only an earlier day can be copied to today",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let n = copied.copied;
+    let location = format!("/exercise?copied={n}&mark={}", copy_mark(&page.csrf, n));
+    super::once::keep(&mut page.tx, "workouts-copy", once, &location).await?;
+    page.tx.commit().await?;
+    Ok(redirect(&location))
 }
 
 #[cfg(test)]
