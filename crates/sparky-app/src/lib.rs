@@ -18,6 +18,7 @@ pub mod api_keys;
 pub mod assistant;
 pub mod catalog;
 pub mod chat;
+pub mod custom_nutrients;
 pub mod days;
 pub mod diary;
 pub mod error;

@@ -199,6 +199,17 @@ pub async fn remove(tx: &mut UserTx, id: Uuid) -> AppResult<serde_json::Value> {
 /// amount, name, meal, nutrients, the day's entry limit) rather than trusted.
 pub async fn restore(tx: &mut UserTx, snapshot: &serde_json::Value) -> AppResult<DiaryEntry> {
     let (id, date) = check_restored(snapshot)?;
+    // A snapshot taken before custom nutrients existed has none.
+    let mut snapshot = snapshot.clone();
+    if let Some(fields) = snapshot.as_object_mut() {
+        let custom = fields
+            .entry("custom_per_serving")
+            .or_insert(serde_json::Value::Null);
+        if custom.is_null() {
+            *custom = serde_json::json!({});
+        }
+    }
+    let snapshot = &snapshot;
     let cannot = || {
         AppError::invalid(
             "entry",
@@ -336,6 +347,24 @@ fn check_restored(snapshot: &serde_json::Value) -> AppResult<(Uuid, Date)> {
             .map_err(|(field, problem)| refused(format!("{what}: {field} {problem}")))
     };
     nutrients_of(snapshot, "its nutrients")?;
+    if let Some(custom) = snapshot.get("custom_per_serving").filter(|v| !v.is_null()) {
+        let fine = custom.as_object().is_some_and(|amounts| {
+            amounts.len() as i64 <= crate::custom_nutrients::MAX_CUSTOM_NUTRIENTS
+                && amounts.iter().all(|(name, amount)| {
+                    !name.trim().is_empty()
+                        && name.chars().count() <= crate::custom_nutrients::MAX_NAME_CHARS
+                        && serde_json::from_value::<Decimal>(amount.clone()).is_ok_and(|d| {
+                            d >= Decimal::ZERO
+                                && d <= Decimal::from(crate::custom_nutrients::MAX_SERVING_AMOUNT)
+                        })
+                })
+        });
+        if !fine {
+            return Err(refused(
+                "its custom nutrients are not amounts Sparky keeps".into(),
+            ));
+        }
+    }
     if let Some(per) = snapshot.get("per_serving").filter(|v| !v.is_null()) {
         if !per.is_object() {
             return Err(refused("its nutrients per serving are not numbers".into()));

@@ -35,7 +35,7 @@ pub async fn copy(tx: &mut UserTx, acting: Acting, req: CopyInput) -> AppResult<
                  c AS (
                      INSERT INTO food_diary (user_id, food_item_id, nutrition_data_id, quantity, unit, meal_type,
                          consumed_at, entry_date, food_name, brand, serving_size, serving_unit, serving_weight_g,
-                         servings, per_serving, {cols})
+                         servings, per_serving, custom_per_serving, {cols})
                      SELECT target.id,
                          -- Someone else's own food stays theirs: linked only when it is the
                          -- shared catalog's or the target's own (the snapshot is copied anyway).
@@ -48,7 +48,8 @@ pub async fn copy(tx: &mut UserTx, acting: Acting, req: CopyInput) -> AppResult<
                                       AND (f.user_id IS NULL OR f.user_id = target.id)) END,
                          quantity, unit, meal_type,
                          {moved}, $3::date, food_name, brand,
-                         serving_size, serving_unit, serving_weight_g, servings, per_serving, {cols}
+                         serving_size, serving_unit, serving_weight_g, servings, per_serving,
+                         custom_per_serving, {cols}
                      FROM src, target
                      WHERE (SELECT count(*) FROM src) <= (SELECT n FROM room)
                      RETURNING *

@@ -26,6 +26,8 @@ pub(crate) struct NewEntry<'a> {
     pub date: Option<NaiveDate>,
     pub consumed_at: Option<DateTime<Utc>>,
     pub serving: Option<&'a Serving>,
+    /// The serving's custom nutrient amounts (the entry holds them times `servings`).
+    pub custom_per_serving: Option<&'a crate::custom_nutrients::Amounts>,
     pub servings: Option<Decimal>,
     pub nutrients: Nutrients,
 }
@@ -59,6 +61,8 @@ pub(crate) async fn insert_entry_of_plan(
         .transpose()
         .map_err(|err| AppError::internal(err.to_string()))?;
     let nutrient_values = values(&e.nutrients);
+    let custom =
+        crate::custom_nutrients::to_json(e.custom_per_serving.unwrap_or(&Default::default()));
     let meal = e.meal.as_str();
     let size = e.serving.map(|s| s.size);
     let serving_unit = e.serving.map(|s| s.unit.as_str());
@@ -81,12 +85,13 @@ pub(crate) async fn insert_entry_of_plan(
         &per_serving,
         &MAX_ENTRIES_PER_DAY,
         &meal_plan_id,
+        &custom,
     ];
     for v in &nutrient_values {
         params.push(v);
     }
     let cols = Nutrients::NAMES.join(", ");
-    let placeholders: Vec<String> = (18..18 + Nutrients::NAMES.len())
+    let placeholders: Vec<String> = (19..19 + Nutrients::NAMES.len())
         .map(|i| format!("${i}"))
         .collect();
     let sql = format!(
@@ -100,8 +105,8 @@ pub(crate) async fn insert_entry_of_plan(
          day AS (SELECT coalesce($7::date, (t.at AT TIME ZONE t.zone)::date) AS d FROM t)
          INSERT INTO food_diary AS d (user_id, food_item_id, nutrition_data_id, quantity, unit, meal_type,
              consumed_at, entry_date, food_name, brand, serving_size, serving_unit, serving_weight_g,
-             servings, per_serving, meal_plan_id, {cols})
-         SELECT target.id, $2, $3, $4, $5, $6, t.at, day.d, $9, $10, $11, $12, $13, $14, $15, $17::uuid, {}
+             servings, per_serving, meal_plan_id, custom_per_serving, {cols})
+         SELECT target.id, $2, $3, $4, $5, $6, t.at, day.d, $9, $10, $11, $12, $13, $14, $15, $17::uuid, $18::jsonb, {}
          FROM target, t, day
          WHERE coalesce((SELECT x.entries FROM diary_day_totals x
                          WHERE x.user_id = target.id AND x.entry_date = day.d), 0) < $16::bigint

@@ -3,6 +3,8 @@
 //! was eaten, so editing or deleting a food never rewrites history. RLS decides who may read
 //! (`calorie`, `reports`) and write (`calorie`) someone else's diary.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -167,6 +169,11 @@ pub struct DiaryEntry {
     /// How many servings the quantity is.
     pub servings: Option<Amount>,
     pub nutrients: Nutrients,
+    /// Amounts of custom nutrients, by name (left out when none): the serving's as logged
+    /// times `servings`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = BTreeMap<String, f64>)]
+    pub custom_nutrients: BTreeMap<String, Amount>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -174,6 +181,10 @@ pub struct Meal {
     pub meal_type: String,
     pub entries: Vec<DiaryEntry>,
     pub totals: Nutrients,
+    /// Custom nutrient totals by name (left out when none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = BTreeMap<String, f64>)]
+    pub custom_totals: BTreeMap<String, Amount>,
     /// Nutrients some entries do not know: their totals count only what is known.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub partial: Vec<&'static str>,
@@ -186,6 +197,10 @@ pub struct DiaryDay {
     /// breakfast, lunch, dinner, snack — always all four, in that order.
     pub meals: Vec<Meal>,
     pub totals: Nutrients,
+    /// Custom nutrient totals by name (left out when none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = BTreeMap<String, f64>)]
+    pub custom_totals: BTreeMap<String, Amount>,
     /// Nutrients some entries do not know: the day's total is a lower bound for them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub partial: Vec<&'static str>,

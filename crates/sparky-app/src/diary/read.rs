@@ -117,6 +117,7 @@ pub fn group_day(
         .collect();
     let totals = Nutrients::sum(all.iter().copied());
     let partial = partially_known(all.iter().copied());
+    let day_custom = custom_totals(meals.iter().flat_map(|(_, es)| es));
     DiaryDay {
         date,
         user_id,
@@ -125,13 +126,28 @@ pub fn group_day(
             .map(|(m, entries)| Meal {
                 meal_type: m.as_str().to_string(),
                 totals: Nutrients::sum(entries.iter().map(|e| &e.nutrients)),
+                custom_totals: custom_totals(&entries),
                 partial: partially_known(entries.iter().map(|e| &e.nutrients)),
                 entries,
             })
             .collect(),
+        custom_totals: day_custom,
         totals,
         partial,
     }
+}
+
+/// The entries' custom nutrient amounts added up by name.
+fn custom_totals<'a>(
+    entries: impl IntoIterator<Item = &'a DiaryEntry>,
+) -> std::collections::BTreeMap<String, sparky_core::Amount> {
+    let mut total = crate::custom_nutrients::Amounts::new();
+    for e in entries {
+        for (name, amount) in &e.custom_nutrients {
+            *total.entry(name.clone()).or_default() += amount.decimal();
+        }
+    }
+    crate::custom_nutrients::shown(&total)
 }
 
 /// Foods logged in the last 90 days (whatever day they were for) that the caller may log

@@ -14,7 +14,7 @@ pub(super) fn entry_columns() -> String {
     format!(
         "d.id, d.user_id, d.food_item_id, d.nutrition_data_id, d.food_name, d.brand, d.quantity, d.unit,
          d.meal_type, d.entry_date, d.consumed_at, d.serving_size, d.serving_unit, d.serving_weight_g,
-         d.servings, {}",
+         d.servings, d.custom_per_serving, {}",
         nutrient_columns("d", "e_")
     )
 }
@@ -23,6 +23,11 @@ pub(super) fn entry_from_row(r: &tokio_postgres::Row) -> DiaryEntry {
     let size: Option<Decimal> = r.get("serving_size");
     let unit: Option<String> = r.get("serving_unit");
     let weight: Option<Decimal> = r.get("serving_weight_g");
+    let servings: Option<Decimal> = r.get("servings");
+    let per_serving = crate::custom_nutrients::from_json(
+        r.get::<_, Option<serde_json::Value>>("custom_per_serving")
+            .as_ref(),
+    );
     DiaryEntry {
         id: r.get("id"),
         user_id: r.get("user_id"),
@@ -44,8 +49,14 @@ pub(super) fn entry_from_row(r: &tokio_postgres::Row) -> DiaryEntry {
             unit,
             weight_g: weight.map(Amount),
         },
-        servings: r.get("servings"),
+        servings: servings.map(Amount),
         nutrients: nutrients_from_row(r, "e_"),
+        custom_nutrients: match servings {
+            Some(count) if !per_serving.is_empty() => {
+                crate::custom_nutrients::shown(&crate::custom_nutrients::times(&per_serving, count))
+            }
+            _ => Default::default(),
+        },
     }
 }
 

@@ -18,6 +18,8 @@ pub(crate) struct StoredServing {
     pub id: Uuid,
     pub is_default: bool,
     pub serving: Serving,
+    /// Custom nutrient amounts of the serving, by name.
+    pub custom: crate::custom_nutrients::Amounts,
 }
 
 /// The name, brand and servings of a food visible to the caller (RLS), or 404.
@@ -29,7 +31,7 @@ pub(crate) async fn food_servings(
         .query(
             &format!(
                 "SELECT f.name, f.brand, n.id AS serving_id, n.is_default, n.serving_size, n.serving_unit,
-                        n.serving_weight_g, {}
+                        n.serving_weight_g, n.custom_nutrients, {}
                  FROM food_items f JOIN nutrition_data n ON n.food_item_id = f.id
                  WHERE f.id = $1
                  ORDER BY {}",
@@ -55,6 +57,10 @@ fn stored_serving_from_row(r: &tokio_postgres::Row) -> StoredServing {
             weight_g: r.get("serving_weight_g"),
             nutrients: nutrients_from_row(r, "n_"),
         },
+        custom: crate::custom_nutrients::from_json(
+            r.get::<_, Option<serde_json::Value>>("custom_nutrients")
+                .as_ref(),
+        ),
     }
 }
 
@@ -80,7 +86,7 @@ pub(crate) async fn foods_servings(
         .query(
             &format!(
                 "SELECT f.id AS food_id, f.name, f.brand, n.id AS serving_id, n.is_default, n.serving_size,
-                        n.serving_unit, n.serving_weight_g, {}
+                        n.serving_unit, n.serving_weight_g, n.custom_nutrients, {}
                  FROM food_items f JOIN nutrition_data n ON n.food_item_id = f.id
                  WHERE f.id = ANY($1)
                  ORDER BY f.id, {}",

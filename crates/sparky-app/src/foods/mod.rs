@@ -2,6 +2,8 @@
 //! own foods' create, read, update and delete. The catalog (`user_id IS NULL`) is read-only
 //! to everyone; RLS decides which foods are visible.
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sparky_core::barcode::Barcode;
@@ -38,6 +40,11 @@ pub struct ServingInput {
     /// Nutrients of the whole serving.
     #[serde(default)]
     pub nutrients: Nutrients,
+    /// Amounts of your custom nutrients in the whole serving, by name (each from 0 to
+    /// 100,000 in the nutrient's unit), e.g. `{"Caffeine": 95}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = BTreeMap<String, f64>)]
+    pub custom_nutrients: BTreeMap<String, Amount>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -65,6 +72,10 @@ pub struct ServingOut {
     /// Human form, e.g. "1 slice (28 g)".
     pub description: String,
     pub nutrients: Nutrients,
+    /// Amounts of custom nutrients in the whole serving, by name (left out when none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = BTreeMap<String, f64>)]
+    pub custom_nutrients: BTreeMap<String, Amount>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -113,6 +124,9 @@ pub struct NewServing {
     pub weight_g: Option<Decimal>,
     pub is_default: bool,
     pub nutrients: Nutrients,
+    /// Custom nutrient amounts, under the names of the owner's definitions once
+    /// [`resolve_custom_names`] ran.
+    pub custom: crate::custom_nutrients::Amounts,
 }
 
 pub fn describe_serving(size: Decimal, unit: &str, weight_g: Option<Decimal>) -> String {
@@ -263,6 +277,11 @@ impl FoodInput {
                     );
                 }
             }
+            let custom = crate::custom_nutrients::parse_amounts(
+                &s.custom_nutrients,
+                &format!("{prefix}.custom_nutrients"),
+                &mut v,
+            );
             servings.push(NewServing {
                 size: sparky_core::units::round_dp(size, 4),
                 unit,
@@ -273,6 +292,7 @@ impl FoodInput {
                     i == 0
                 },
                 nutrients: nutrients.unwrap_or_default(),
+                custom,
             });
         }
         v.finish()?;
@@ -297,6 +317,10 @@ fn serving_from_row(r: &tokio_postgres::Row) -> ServingOut {
         weight_g: weight.map(Amount),
         is_default: r.get("is_default"),
         nutrients: nutrients_from_row(r, "n_"),
+        custom_nutrients: crate::custom_nutrients::shown(&crate::custom_nutrients::from_json(
+            r.get::<_, Option<serde_json::Value>>("custom_nutrients")
+                .as_ref(),
+        )),
     }
 }
 
@@ -321,7 +345,7 @@ pub(crate) const SERVINGS_IN_ORDER: &str =
 fn servings_select() -> String {
     format!(
         "SELECT n.food_item_id, n.id AS serving_id, n.serving_size, n.serving_unit, n.serving_weight_g,
-                n.is_default, {}
+                n.is_default, n.custom_nutrients, {}
          FROM nutrition_data n WHERE n.food_item_id = ANY($1)
          ORDER BY {SERVINGS_IN_ORDER}",
         nutrient_columns("n", "n_")
@@ -372,18 +396,26 @@ async fn attach_servings(tx: &mut UserTx, foods: &mut [Food]) -> AppResult<()> {
 
 async fn insert_servings(tx: &mut UserTx, food_id: Uuid, servings: &[NewServing]) -> AppResult<()> {
     let cols = Nutrients::NAMES.join(", ");
-    let placeholders: Vec<String> = (6..6 + Nutrients::NAMES.len())
+    let placeholders: Vec<String> = (7..7 + Nutrients::NAMES.len())
         .map(|i| format!("${i}"))
         .collect();
     let sql = format!(
-        "INSERT INTO nutrition_data (food_item_id, serving_size, serving_unit, serving_weight_g, is_default, {cols})
-         VALUES ($1, $2, $3, $4, $5, {})",
+        "INSERT INTO nutrition_data (food_item_id, serving_size, serving_unit, serving_weight_g, is_default,
+             custom_nutrients, {cols})
+         VALUES ($1, $2, $3, $4, $5, $6, {})",
         placeholders.join(", ")
     );
     for s in servings {
         let values = crate::nutrients::values(&s.nutrients);
-        let mut params: Vec<&(dyn ToSql + Sync)> =
-            vec![&food_id, &s.size, &s.unit, &s.weight_g, &s.is_default];
+        let custom = crate::custom_nutrients::to_json(&s.custom);
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![
+            &food_id,
+            &s.size,
+            &s.unit,
+            &s.weight_g,
+            &s.is_default,
+            &custom,
+        ];
         for v in &values {
             params.push(v);
         }
@@ -392,8 +424,26 @@ async fn insert_servings(tx: &mut UserTx, food_id: Uuid, servings: &[NewServing]
     Ok(())
 }
 
+/// Writes the servings' custom nutrient amounts under the names of the caller's definitions
+/// (422 for a name they have not defined).
+pub async fn resolve_custom_names(
+    tx: &mut UserTx,
+    food: &mut NewFood,
+    stored: Option<Uuid>,
+) -> AppResult<()> {
+    let mut amounts: Vec<&mut crate::custom_nutrients::Amounts> =
+        food.servings.iter_mut().map(|s| &mut s.custom).collect();
+    crate::custom_nutrients::resolve_names(tx, &mut amounts, stored, |i| {
+        format!("servings[{i}].custom_nutrients")
+    })
+    .await
+}
+
 /// Adds a food of the caller's own.
 pub async fn create(tx: &mut UserTx, food: &NewFood) -> AppResult<Food> {
+    let mut food = food.clone();
+    resolve_custom_names(tx, &mut food, None).await?;
+    let food = &food;
     let id: Uuid = tx
         .query_one(
             "INSERT INTO food_items (name, brand, barcode, source, user_id)
@@ -431,6 +481,9 @@ async fn refused_write(tx: &mut UserTx, id: Uuid) -> AppError {
 /// Replaces one of the caller's foods (name, brand, barcode and all servings). Diary entries
 /// keep the values they were logged with.
 pub async fn update(tx: &mut UserTx, id: Uuid, food: &NewFood) -> AppResult<Food> {
+    let mut food = food.clone();
+    resolve_custom_names(tx, &mut food, Some(id)).await?;
+    let food = &food;
     let n = tx
         .execute(
             "UPDATE food_items SET name = $2, brand = $3, barcode = $4
@@ -491,17 +544,19 @@ async fn replace_servings(
     let sets: Vec<String> = Nutrients::NAMES
         .iter()
         .enumerate()
-        .map(|(i, n)| format!("{n} = ${}", i + 5))
+        .map(|(i, n)| format!("{n} = ${}", i + 6))
         .collect();
     let sql = format!(
-        "UPDATE nutrition_data SET serving_unit = $2, serving_weight_g = $3, is_default = $4, {}
+        "UPDATE nutrition_data SET serving_unit = $2, serving_weight_g = $3, is_default = $4,
+             custom_nutrients = $5, {}
          WHERE id = $1",
         sets.join(", ")
     );
     for (serving_id, s) in &kept {
         let values = crate::nutrients::values(&s.nutrients);
+        let custom = crate::custom_nutrients::to_json(&s.custom);
         let mut params: Vec<&(dyn ToSql + Sync)> =
-            vec![serving_id, &s.unit, &s.weight_g, &s.is_default];
+            vec![serving_id, &s.unit, &s.weight_g, &s.is_default, &custom];
         for v in &values {
             params.push(v);
         }

@@ -230,6 +230,7 @@ pub async fn apply(
             date: Some(date),
             consumed_at: Some(consumed_at),
             serving: Some(&p.serving),
+            custom_per_serving: Some(&p.custom),
             servings: Some(p.servings),
             nutrients: p.nutrients.clone(),
         };

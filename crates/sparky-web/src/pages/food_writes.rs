@@ -359,12 +359,23 @@ pub(super) fn typed_food(
     ]) {
         nutrients.set(name, d(value));
     }
+    // Custom nutrients the form does not show follow the serving's weight like the others.
+    let custom_nutrients = match (stored_default, old_grams, new_grams) {
+        (Some(s), Some(old), Some(new)) if !old.is_zero() && old != new => s
+            .custom_nutrients
+            .iter()
+            .map(|(name, v)| (name.clone(), Amount((v.decimal() * new / old).round_dp(3))))
+            .collect(),
+        (Some(s), _, _) => s.custom_nutrients.clone(),
+        (None, _, _) => Default::default(),
+    };
     let mut servings = vec![ServingInput {
         size: Amount(size),
         unit: typed.unit.clone(),
         weight_g: weight_g.map(Amount),
         is_default: Some(true),
         nutrients: nutrients.clone(),
+        custom_nutrients,
     }];
     // Another serving follows the new default per gram when both weights are known and the
     // default's numbers or weight changed; otherwise it keeps its own.
@@ -402,6 +413,7 @@ pub(super) fn typed_food(
             weight_g: other.weight_g,
             is_default: Some(false),
             nutrients: kept,
+            custom_nutrients: other.custom_nutrients.clone(),
         });
     }
     let input = FoodInput {

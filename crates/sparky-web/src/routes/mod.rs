@@ -6,6 +6,7 @@ pub mod admin;
 pub mod api_keys;
 pub mod assistant_photos;
 pub mod chat;
+pub mod custom_nutrients;
 pub mod diary;
 pub mod exercises;
 pub mod family;
@@ -40,6 +41,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(profile::router())
         .merge(family::router())
         .merge(foods::router())
+        .merge(custom_nutrients::router())
         .merge(recipes::router())
         .merge(diary::router())
         .merge(providers::router())

@@ -193,6 +193,7 @@ pub fn read(answer: &Value) -> AppResult<LabelReading> {
                 weight_g: (!per_ml).then_some(Amount(dec!(100))),
                 is_default: None,
                 nutrients: p100.clone(),
+                custom_nutrients: Default::default(),
             });
         }
     }

@@ -181,5 +181,6 @@ pub(super) fn serving_input(s: &ServingSpec, nutrients: Nutrients) -> ServingInp
         weight_g: s.weight_g.map(|w| Amount(round_dp(w, 2).normalize())),
         is_default: None,
         nutrients,
+        custom_nutrients: Default::default(),
     }
 }

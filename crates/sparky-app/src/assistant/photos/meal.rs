@@ -96,6 +96,7 @@ pub async fn log_meal(tx: &mut UserTx, input: &MealLog) -> AppResult<MealLogged>
                 date: input.date,
                 consumed_at: None,
                 serving: Some(&serving.serving),
+                custom_per_serving: Some(&serving.custom),
                 servings: Some(portion.servings),
                 nutrients: portion.nutrients,
             },

@@ -18,7 +18,7 @@ pub use shape::{Col, FileSpec, Import, Kind, Limit, NUTRIENT};
 
 /// Files added to format 1 after its first release: an older archive without one is read as
 /// if the file had no rows.
-pub const ADDED_FILES: [&str; 1] = ["goal_target_history.csv"];
+pub const ADDED_FILES: [&str; 2] = ["goal_target_history.csv", "custom_nutrients.csv"];
 
 /// Every table some file covers.
 pub fn covered_tables() -> Vec<&'static str> {

@@ -103,6 +103,9 @@ pub enum Limit {
     OneOf(&'static [&'static str]),
     /// A JSON object of nutrients (names as in the API), each from 0 to 100000.
     Nutrients,
+    /// A JSON object of custom nutrient amounts by name (at most 50 names of 1 to 40
+    /// characters), each from 0 to 100000.
+    CustomAmounts,
     /// A barcode: 6 to 14 digits.
     Barcode,
     /// A date not after today (UTC, give or take the day's time zones).
@@ -142,6 +145,27 @@ impl Limit {
                         .err()
                         .map(|(name, problem)| format!("{name} {problem}")),
                 }
+            }
+            Limit::CustomAmounts => {
+                use crate::custom_nutrients::{MAX_CUSTOM_NUTRIENTS, MAX_NAME_CHARS};
+                let object: serde_json::Map<String, serde_json::Value> =
+                    match serde_json::from_str(v) {
+                        Ok(o) => o,
+                        Err(_) => return Some("not an object of custom nutrient amounts".into()),
+                    };
+                if object.len() as i64 > MAX_CUSTOM_NUTRIENTS {
+                    return Some(format!("more than {MAX_CUSTOM_NUTRIENTS} custom nutrients"));
+                }
+                object.iter().find_map(|(name, amount)| {
+                    let fine_name =
+                        !name.trim().is_empty() && name.chars().count() <= MAX_NAME_CHARS;
+                    let fine_amount = amount
+                        .as_f64()
+                        .is_some_and(|x| (0.0..=100_000.0).contains(&x));
+                    (!fine_name || !fine_amount).then(|| {
+                        format!("custom nutrient {name:?} must be named in 1 to 40 characters and hold 0 to 100000")
+                    })
+                })
             }
             // Digits only; the check digit is not held against rows stored before the API
             // checked it, so an export always imports again.

@@ -2,6 +2,27 @@
 
 use super::*;
 
+pub(super) const CUSTOM_NUTRIENTS: FileSpec = FileSpec {
+    file: "custom_nutrients.csv",
+    tables: &["custom_nutrients"],
+    has_ref: false,
+    cols: &[
+        req("name", Kind::Text, "name").name_of(40),
+        req("unit", Kind::Text, "unit").one_of(&crate::custom_nutrients::UNITS),
+        col("created_at", Kind::Ts, "created_at"),
+        col("updated_at", Kind::Ts, "updated_at"),
+    ],
+    from: "custom_nutrients WHERE user_id = (SELECT auth.uid())",
+    id: "id",
+    order: "lower(name), id",
+    import: Import::Insert {
+        table: "custom_nutrients",
+        owner: Some("user_id"),
+        extra: &[],
+        conflict: "",
+    },
+};
+
 pub(super) const FOODS: FileSpec = FileSpec {
     file: "foods.csv",
     tables: &["food_items"],
@@ -64,6 +85,8 @@ pub(super) const SERVINGS: FileSpec = FileSpec {
         col(NUTRIENTS[14], Kind::Num, "n.vitamin_c").limit(NUTRIENT),
         col("created_at", Kind::Ts, "n.created_at"),
         col("updated_at", Kind::Ts, "n.updated_at"),
+        added("custom_nutrients", Kind::Json, "n.custom_nutrients", "{}")
+            .limit(Limit::CustomAmounts),
     ],
     from: "nutrition_data n JOIN food_items f ON f.id = n.food_item_id WHERE f.user_id = (SELECT auth.uid())",
     id: "n.id",
@@ -179,6 +202,8 @@ pub(super) const DIARY: FileSpec = FileSpec {
         },
         col("created_at", Kind::Ts, "d.created_at"),
         col("updated_at", Kind::Ts, "d.updated_at"),
+        added("custom_per_serving", Kind::Json, "d.custom_per_serving", "{}")
+            .limit(Limit::CustomAmounts),
     ],
     from: "food_diary d WHERE d.user_id = (SELECT auth.uid())",
     id: "d.id",

@@ -69,6 +69,7 @@ pub static FILES: &[FileSpec] = &[
     account::PROFILE,
     account::PREFERENCES,
     account::ASSISTANT_SETTINGS,
+    food::CUSTOM_NUTRIENTS,
     food::FOODS,
     food::SERVINGS,
     food::RECIPE_INGREDIENTS,
