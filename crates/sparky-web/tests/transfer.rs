@@ -56,6 +56,12 @@ FROM food_items f, (VALUES (100, 'g', NULL, 380, true), (1, 'bowl', 250, 950, fa
 WHERE f.user_id = '{u}' AND f.name = '{m} oat bowl';
 INSERT INTO nutrition_data (food_item_id, serving_size, serving_unit, calories, protein, is_default)
 SELECT id, 1, 'cup', 230, 18, true FROM food_items WHERE user_id = '{u}' AND name = '{m} lentil soup';
+-- Custom nutrients: two defined, amounts on a serving (one of a name no longer defined).
+INSERT INTO custom_nutrients (user_id, name, unit, created_at, updated_at) VALUES
+    ('{u}', '{m} Caffeine', 'mg', '2026-11-01T06:00:00Z', '2026-11-01T06:00:00Z'),
+    ('{u}', 'Omega 3', 'g', '2026-11-01T06:00:00Z', '2026-11-01T06:00:00Z');
+UPDATE nutrition_data SET custom_nutrients = '{"{m} Caffeine": 12.5, "Omega 3": 0.25, "Gone": 1}'
+WHERE serving_unit = 'bowl' AND food_item_id IN (SELECT id FROM food_items WHERE user_id = '{u}');
 
 -- A recipe: an own food by its serving, the catalog apple, and an ingredient whose food is gone.
 INSERT INTO food_items (user_id, name, source, recipe_servings, recipe_cooked_weight_g, created_at, updated_at)
@@ -109,9 +115,11 @@ SELECT '{u}', '{m} weekdays', '2026-11-03', 1180, id FROM meal_plan_templates WH
 
 -- The diary over three days: own foods with servings, a catalog food, a quick entry, one from the plan.
 INSERT INTO food_diary (user_id, food_item_id, nutrition_data_id, quantity, unit, servings, meal_type, consumed_at, entry_date,
-    food_name, brand, serving_size, serving_unit, serving_weight_g, calories, protein, carbohydrates, fat, fiber, per_serving)
+    food_name, brand, serving_size, serving_unit, serving_weight_g, calories, protein, carbohydrates, fat, fiber, per_serving,
+    custom_per_serving)
 SELECT '{u}', f.id, n.id, 1, 'bowl', 1, 'breakfast', '2026-11-01T07:30:00Z', '2026-11-01',
-    f.name, f.brand, 1, 'bowl', 250, 950, 31.25, 150.625, 17.5, 20.3125, '{"calories": 950, "protein": 31.25}'
+    f.name, f.brand, 1, 'bowl', 250, 950, 31.25, 150.625, 17.5, 20.3125, '{"calories": 950, "protein": 31.25}',
+    '{"{m} Caffeine": 12.5, "Omega 3": 0.25}'
 FROM food_items f JOIN nutrition_data n ON n.food_item_id = f.id AND n.serving_unit = 'bowl'
 WHERE f.user_id = '{u}' AND f.name = '{m} oat bowl';
 INSERT INTO food_diary (user_id, food_item_id, nutrition_data_id, quantity, unit, meal_type, consumed_at, entry_date,
@@ -249,6 +257,7 @@ async fn rows_of(app: &TestApp, user: &str) -> i64 {
               + (SELECT count(*) FROM food_items WHERE user_id = '{user}' AND recipe_servings IS NOT NULL)
               + (SELECT count(*) FROM exercises WHERE user_id = '{user}')
               + (SELECT count(*) FROM measurement_types WHERE user_id = '{user}')
+              + (SELECT count(*) FROM custom_nutrients WHERE user_id = '{user}')
               + (SELECT count(*) FROM measurements WHERE user_id = '{user}')
               + (SELECT count(*) FROM goals WHERE user_id = '{user}')
               + (SELECT count(*) FROM meal_plan_templates WHERE user_id = '{user}')
@@ -1559,4 +1568,106 @@ async fn an_account_at_the_apis_limits_round_trips() {
         "{:?}",
         recipes.body
     );
+}
+
+/// Custom nutrients move with the account: the definitions, the amounts foods hold and what
+/// the diary logged; archives from before them import with none, and a bad amount is a 422.
+#[tokio::test]
+async fn custom_nutrients_move_with_the_account_and_older_archives_have_none() {
+    let a = TestApp::spawn().await;
+    let (_, alice) = a.user("alice@example.com").await;
+    let r = a
+        .post(
+            "/api/v1/custom-nutrients",
+            &alice,
+            serde_json::json!({"name": "Caffeine", "unit": "mg"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let food = a
+        .post(
+            "/api/v1/foods",
+            &alice,
+            serde_json::json!({"name": "Espresso", "servings": [{"size": 30, "unit": "ml",
+                "nutrients": {"calories": 2}, "custom_nutrients": {"Caffeine": 63.5}}]}),
+        )
+        .await;
+    assert_eq!(food.status, StatusCode::CREATED, "{:?}", food.body);
+    let r = a
+        .post(
+            "/api/v1/diary",
+            &alice,
+            serde_json::json!({"food_item_id": food.body["id"], "quantity": 2,
+                               "meal_type": "breakfast", "date": "2026-11-02"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let archive = export_of(&a, &alice).await;
+    assert_eq!(
+        text(&archive, "custom_nutrients.csv")
+            .lines()
+            .nth(1)
+            .map(|l| l.split(',').take(2).collect::<Vec<_>>()),
+        Some(vec!["Caffeine", "mg"])
+    );
+
+    let (_, bea) = a.user("bea@example.com").await;
+    let r = import_archive(&a, &bea, &archive).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let list = a.get("/api/v1/custom-nutrients", &bea).await.body;
+    assert_eq!(list[0]["name"], "Caffeine");
+    let day = a.get("/api/v1/diary/2026-11-02", &bea).await.body;
+    assert_eq!(day["custom_totals"]["Caffeine"], 127.0, "{day:?}");
+    let foods = a.get("/api/v1/foods?q=espresso", &bea).await.body;
+    assert!(foods.to_string().contains("Caffeine"), "{foods:?}");
+
+    // As Sparky wrote it before custom nutrients: no file, no columns.
+    let drop_last = |csv: &str| -> String {
+        csv.lines()
+            .map(|l| format!("{}\n", &l[..l.rfind(',').unwrap()]))
+            .collect()
+    };
+    let mut older = copy_of(&archive);
+    older.files.remove("custom_nutrients.csv");
+    older
+        .manifest
+        .files
+        .retain(|f| f.name != "custom_nutrients.csv");
+    for file in ["servings.csv", "diary.csv"] {
+        let cut = drop_last(&text(&archive, file));
+        older.files.insert(file.into(), cut.into_bytes());
+    }
+    let (_, cy) = a.user("cy@example.com").await;
+    let r = import_archive(&a, &cy, &older).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        a.get("/api/v1/custom-nutrients", &cy).await.body,
+        serde_json::json!([])
+    );
+    let day = a.get("/api/v1/diary/2026-11-02", &cy).await.body;
+    assert!(day.get("custom_totals").is_none(), "{day:?}");
+    assert_eq!(day["totals"]["calories"], 4.0, "{day:?}");
+
+    // An amount the API would refuse is a 422 naming file and column; nothing is written.
+    let mut bad = copy_of(&archive);
+    let (line, _) = line_where(&archive, "servings.csv", |c| c("custom_nutrients") != "{}");
+    set_field(
+        &mut bad,
+        "servings.csv",
+        line,
+        "custom_nutrients",
+        r#"{"Caffeine": -3}"#,
+    );
+    let (dee_id, dee) = a.user("dee@example.com").await;
+    let r = import_archive(&a, &dee, &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("custom_nutrients"),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(rows_of(&a, &dee_id).await, 0);
 }
