@@ -321,6 +321,25 @@ pub(crate) async fn resolve_names(
     v.finish()
 }
 
+/// The OpenAPI schema of amounts typed for a serving: an object of at most
+/// [`MAX_CUSTOM_NUTRIENTS`] numbers from 0 to [`MAX_SERVING_AMOUNT`], by name.
+pub fn amounts_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let amount = ObjectBuilder::new()
+        .schema_type(Type::Number)
+        .minimum(Some(0))
+        .maximum(Some(MAX_SERVING_AMOUNT));
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .additional_properties(Some(amount))
+        .max_properties(Some(MAX_CUSTOM_NUTRIENTS as usize))
+        .description(Some(
+            "Amounts of your custom nutrients in the whole serving, by name (each from 0 to \
+             100,000 in the nutrient's unit), e.g. `{\"Caffeine\": 95}`.",
+        ))
+        .build()
+}
+
 /// Amounts as stored in a jsonb column.
 pub(crate) fn to_json(amounts: &Amounts) -> serde_json::Value {
     serde_json::Value::Object(

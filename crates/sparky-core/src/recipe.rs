@@ -2,6 +2,8 @@
 //! come from [`crate::nutrition::portion`]-style arithmetic (each rounded to the stored
 //! precision); here they are added up and divided by the servings the recipe makes.
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
@@ -12,6 +14,8 @@ use crate::units::{convert, round_dp, Dimension, Unit};
 pub const MAX_SERVINGS: Decimal = dec!(1000);
 /// The heaviest serving (grams), as for any food's serving.
 pub const MAX_SERVING_WEIGHT_G: Decimal = dec!(100000);
+/// The most of any nutrient one serving holds, as for any food's serving.
+const MAX_SERVING_AMOUNT: Decimal = dec!(100000);
 
 /// Grams in `servings` servings of `serving`, when they are known: from the serving's weight,
 /// else from its own unit when that is a mass ("100 g"). A volume without a weight is unknown.
@@ -32,6 +36,8 @@ pub fn grams_of(serving: &Serving, servings: Decimal) -> Option<Decimal> {
 pub struct Part {
     pub nutrients: Nutrients,
     pub grams: Option<Decimal>,
+    /// Amounts of custom nutrients, by name.
+    pub custom: BTreeMap<String, Decimal>,
 }
 
 /// What the recipe adds up to.
@@ -41,6 +47,8 @@ pub struct Totals {
     pub total: Nutrients,
     /// One serving, rounded to the stored precision.
     pub per_serving: Nutrients,
+    /// Custom nutrients of one serving, by name, rounded to the stored precision.
+    pub custom_per_serving: BTreeMap<String, Decimal>,
     /// The ingredients' weight, when every ingredient's is known.
     pub ingredients_weight_g: Option<Decimal>,
     /// One serving's weight: the cooked weight, else the ingredients' weight, divided by the
@@ -80,6 +88,17 @@ pub fn totals(
     if let Err((name, _)) = per_serving.validate() {
         return Err(RecipeError::ServingTooRich(name));
     }
+    let mut custom_total: BTreeMap<String, Decimal> = BTreeMap::new();
+    for (name, amount) in parts.iter().flat_map(|p| &p.custom) {
+        *custom_total.entry(name.clone()).or_default() += *amount;
+    }
+    let custom_per_serving: BTreeMap<String, Decimal> = custom_total
+        .into_iter()
+        .map(|(name, amount)| (name, round_dp(amount / servings, STORE_DP)))
+        .collect();
+    if custom_per_serving.values().any(|v| *v > MAX_SERVING_AMOUNT) {
+        return Err(RecipeError::ServingTooRich("a custom nutrient"));
+    }
     let ingredients_weight_g = if parts.is_empty() {
         None
     } else {
@@ -97,6 +116,7 @@ pub fn totals(
     Ok(Totals {
         total,
         per_serving,
+        custom_per_serving,
         ingredients_weight_g,
         serving_weight_g,
     })
@@ -146,10 +166,12 @@ mod tests {
             Part {
                 nutrients: nutrients(dec!(364), Some(dec!(10.33))),
                 grams: Some(dec!(100)),
+                custom: BTreeMap::new(),
             },
             Part {
                 nutrients: nutrients(dec!(143), None),
                 grams: Some(dec!(200)),
+                custom: BTreeMap::new(),
             },
         ];
         let t = totals(&parts, dec!(3), None).unwrap();
@@ -167,10 +189,33 @@ mod tests {
     }
 
     #[test]
+    fn custom_nutrients_add_up_and_divide_by_the_servings() {
+        let part = |name: &str, amount: Decimal| Part {
+            nutrients: nutrients(dec!(10), None),
+            grams: None,
+            custom: BTreeMap::from([(name.to_string(), amount)]),
+        };
+        let parts = [
+            part("Caffeine", dec!(95)),
+            part("Caffeine", dec!(5)),
+            part("Omega 3", dec!(1)),
+        ];
+        let t = totals(&parts, dec!(3), None).unwrap();
+        assert_eq!(t.custom_per_serving["Caffeine"], dec!(33.3333));
+        assert_eq!(t.custom_per_serving["Omega 3"], dec!(0.3333));
+        let rich = [part("Caffeine", dec!(200001))];
+        assert_eq!(
+            totals(&rich, dec!(2), None),
+            Err(RecipeError::ServingTooRich("a custom nutrient"))
+        );
+    }
+
+    #[test]
     fn unknown_weight_and_empty_recipes() {
         let parts = [Part {
             nutrients: nutrients(dec!(100), None),
             grams: None,
+            custom: BTreeMap::new(),
         }];
         let t = totals(&parts, dec!(2), None).unwrap();
         assert_eq!(t.ingredients_weight_g, None);
@@ -193,6 +238,7 @@ mod tests {
         let rich = [Part {
             nutrients: nutrients(dec!(250000), None),
             grams: Some(dec!(300000)),
+            custom: BTreeMap::new(),
         }];
         assert_eq!(
             totals(&rich, dec!(2), None),

@@ -494,3 +494,56 @@ async fn applying_a_meal_plan_carries_the_amounts() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_recipe_holds_what_its_ingredients_hold() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    define(&app, &ann, "Caffeine", "mg").await;
+    let brew = cold_brew(&app, &ann, json!({"Caffeine": 95})).await.body;
+    let r = app
+        .post(
+            "/api/v1/recipes",
+            &ann,
+            json!({"name": "Iced mocha", "servings": 3, "ingredients": [
+                {"food_item_id": brew["id"], "quantity": 500, "unit": "ml"},
+                {"food_item_id": brew["id"], "quantity": 0.5}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    // (190 + 47.5) mg over 3 servings.
+    let food = app
+        .get(
+            &format!("/api/v1/foods/{}", r.body["id"].as_str().unwrap()),
+            &ann,
+        )
+        .await;
+    assert_eq!(
+        food.body["servings"][0]["custom_nutrients"],
+        json!({"Caffeine": 79.1667})
+    );
+    let e = log(&app, &ann, &food.body, 3.0, "2026-11-02").await;
+    assert_eq!(e["custom_nutrients"], json!({"Caffeine": 237.5001}));
+
+    // Too much in one serving is refused, and the recipe is not changed.
+    let path = format!("/api/v1/recipes/{}", r.body["id"].as_str().unwrap());
+    let strong = cold_brew(&app, &ann, json!({"Caffeine": 100000}))
+        .await
+        .body;
+    let r = app
+        .put(
+            &path,
+            &ann,
+            json!({"name": "Iced mocha", "servings": 1, "ingredients": [
+                {"food_item_id": strong["id"], "quantity": 2}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let again = app
+        .get(
+            &format!("/api/v1/foods/{}", food.body["id"].as_str().unwrap()),
+            &ann,
+        )
+        .await;
+    assert_eq!(again.body["servings"], food.body["servings"]);
+}

@@ -43,7 +43,7 @@ pub struct ServingInput {
     /// Amounts of your custom nutrients in the whole serving, by name (each from 0 to
     /// 100,000 in the nutrient's unit), e.g. `{"Caffeine": 95}`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[schema(value_type = BTreeMap<String, f64>)]
+    #[schema(schema_with = crate::custom_nutrients::amounts_schema)]
     pub custom_nutrients: BTreeMap<String, Amount>,
 }
 

@@ -375,6 +375,7 @@ pub(crate) fn work_out(
         part: Part {
             nutrients: p.nutrients,
             grams,
+            custom: crate::custom_nutrients::times(&chosen.custom, p.servings),
         },
     })
 }

@@ -29,16 +29,19 @@ fn serving_sql(update: bool) -> String {
             .collect();
         format!(
             "UPDATE nutrition_data SET serving_size = 1, serving_unit = 'serving', serving_weight_g = $2,
-                 is_default = true, {}
+                 is_default = true, custom_nutrients = ${}::jsonb, {}
              WHERE food_item_id = $1",
+            3 + names.len(),
             sets.join(", ")
         )
     } else {
         let placeholders: Vec<String> = (3..3 + names.len()).map(|i| format!("${i}")).collect();
         format!(
-            "INSERT INTO nutrition_data (food_item_id, serving_weight_g, serving_size, serving_unit, is_default, {})
-             VALUES ($1, $2, 1, 'serving', true, {})",
+            "INSERT INTO nutrition_data (food_item_id, serving_weight_g, serving_size, serving_unit, is_default,
+                 custom_nutrients, {})
+             VALUES ($1, $2, 1, 'serving', true, ${}::jsonb, {})",
             names.join(", "),
+            3 + names.len(),
             placeholders.join(", ")
         )
     }
@@ -52,6 +55,8 @@ async fn write_serving(tx: &mut UserTx, id: Uuid, totals: &Totals, update: bool)
     for v in &nutrient_values {
         params.push(v);
     }
+    let custom = crate::custom_nutrients::to_json(&totals.custom_per_serving);
+    params.push(&custom);
     let n = tx.execute(&serving_sql(update), &params).await?;
     if n != 1 {
         return Err(AppError::internal(format!(

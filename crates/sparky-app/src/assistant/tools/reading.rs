@@ -37,6 +37,21 @@ pub(super) async fn read_day(tx: &mut UserTx, a: DayArgs) -> AppResult<ToolOutpu
         "date": date, "meals": meals, "eaten": summary.eaten, "burned_kcal": summary.burned,
         "net_kcal": summary.net_calories, "water_ml": summary.water_ml, "weight_kg": summary.weight_kg,
         "targets": summary.targets, "remaining": summary.remaining, "week": summary.week});
+    // Custom nutrients the owner defined, with their units ("how much caffeine today?").
+    if !day.custom_totals.is_empty() {
+        let defined = crate::custom_nutrients::list(tx, who).await?;
+        let custom: Vec<Value> = defined
+            .iter()
+            .filter_map(|d| {
+                day.custom_totals
+                    .get(&d.name)
+                    .map(|amount| json!({"name": d.name, "amount": amount, "unit": d.unit}))
+            })
+            .collect();
+        if !custom.is_empty() {
+            out["custom_nutrients"] = json!(custom);
+        }
+    }
     // Nutrients some entries do not know: their totals are lower bounds (the model said
     // "you had 20 g of protein" of a day of quick adds without macros).
     if !summary.partial.is_empty() {
