@@ -268,6 +268,8 @@ pub fn parse_amounts(
             v.add(&field, "names a custom nutrient of 1 to 40 characters");
         } else if d < Decimal::ZERO || d > Decimal::from(MAX_SERVING_AMOUNT) {
             v.add(&field, "must be from 0 to 100,000");
+        } else if amounts.contains_key(name.trim()) {
+            v.add(&field, "is given twice");
         } else {
             amounts.insert(name.trim().to_string(), sparky_core::units::round_dp(d, 4));
         }
@@ -307,6 +309,11 @@ pub(crate) async fn resolve_names(
                 .iter()
                 .find(|d| d.to_lowercase() == name.to_lowercase())
             {
+                // "Caffeine" and "caffeine" in one serving: which amount was meant?
+                Some(d) if amounts.contains_key(d) => v.add(
+                    &format!("{}.{name}", prefix(i)),
+                    format!("names {d} a second time"),
+                ),
                 Some(d) => {
                     amounts.insert(d.clone(), amount);
                 }

@@ -190,6 +190,13 @@ async fn foods_hold_amounts_and_the_diary_adds_them_up() {
         .get(0);
     assert_eq!(stored, 0);
 
+    for twice in [
+        json!({"Caffeine": 1, "caffeine": 2}),
+        json!({"Caffeine": 1, "Caffeine ": 2}),
+    ] {
+        let r = cold_brew(&app, &ann, twice).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    }
     // Any letter case finds the definition; the food keeps its name.
     let r = cold_brew(&app, &ann, json!({"caffeine": 95, "OMEGA 3": 0.5})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
