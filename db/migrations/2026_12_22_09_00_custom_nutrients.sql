@@ -6,7 +6,8 @@
 -- any of them (nutrition_data.custom_nutrients, keyed by name so that a food shared in a
 -- family means the same to everyone who defines the name), and a diary entry keeps the
 -- serving's amounts as it was logged (food_diary.custom_per_serving): an entry holds that
--- times its servings, so changing the amount needs no rewrite. No data step.
+-- times its servings, so changing the amount needs no rewrite. A definition may carry a daily
+-- range to stay within (at least, at most, or both). No data step.
 
 CREATE TABLE custom_nutrients (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -15,6 +16,12 @@ CREATE TABLE custom_nutrients (
         CHECK (char_length(name) BETWEEN 1 AND 40 AND name = btrim(name)),
     unit text NOT NULL CONSTRAINT custom_nutrients_unit_check
         CHECK (unit IN ('g', 'mg', 'µg', 'IU')),
+    -- What a day should hold, in the unit: at least daily_min, at most daily_max.
+    daily_min numeric(12, 4) CONSTRAINT custom_nutrients_daily_min_check
+        CHECK (daily_min >= 0 AND daily_min <= 1000000),
+    daily_max numeric(12, 4) CONSTRAINT custom_nutrients_daily_max_check
+        CHECK (daily_max > 0 AND daily_max <= 1000000),
+    CONSTRAINT custom_nutrients_daily_range_check CHECK (daily_min <= daily_max),
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now()
 );

@@ -25,6 +25,9 @@ pub const MAX_CUSTOM_NUTRIENTS: i64 = 50;
 /// Longest name.
 pub const MAX_NAME_CHARS: usize = 40;
 
+/// The largest daily bound, in the nutrient's unit.
+pub const MAX_DAILY: i64 = 1_000_000;
+
 /// Most of a custom nutrient one serving may hold, in its unit.
 pub const MAX_SERVING_AMOUNT: i64 = 100_000;
 
@@ -41,6 +44,12 @@ pub struct CustomNutrient {
     pub name: String,
     /// g, mg, µg or IU.
     pub unit: String,
+    /// A day should hold at least this much (null: no lower bound).
+    #[schema(value_type = Option<f64>)]
+    pub daily_min: Option<Amount>,
+    /// A day should hold at most this much (null: no upper bound).
+    #[schema(value_type = Option<f64>)]
+    pub daily_max: Option<Amount>,
 }
 
 /// A custom nutrient of your own.
@@ -54,6 +63,14 @@ pub struct CustomNutrientInput {
     /// g, mg, µg (also mcg, ug) or IU.
     #[schema(min_length = 1, max_length = 10)]
     pub unit: String,
+    /// What a day should hold at least, in the unit (0 to 1,000,000; left out: no lower
+    /// bound). A `PUT` without it removes it.
+    #[schema(value_type = Option<f64>, minimum = 0, maximum = 1000000)]
+    pub daily_min: Option<Amount>,
+    /// What a day should hold at most (greater than 0, at most 1,000,000, not below
+    /// `daily_min`; left out: no upper bound). A `PUT` without it removes it.
+    #[schema(value_type = Option<f64>, exclusive_minimum = 0, maximum = 1000000)]
+    pub daily_max: Option<Amount>,
 }
 
 /// A validated [`CustomNutrientInput`].
@@ -61,6 +78,8 @@ pub struct CustomNutrientInput {
 pub struct NewCustomNutrient {
     pub name: String,
     pub unit: &'static str,
+    pub daily_min: Option<Decimal>,
+    pub daily_max: Option<Decimal>,
 }
 
 /// A unit as stored, from what a person types ("MG", "mcg", "μg" with a Greek mu).
@@ -105,20 +124,70 @@ impl CustomNutrientInput {
         );
         let unit = parse_unit(&self.unit);
         v.check(unit.is_some(), "unit", "must be g, mg, µg (mcg) or IU");
+        let most = Decimal::from(MAX_DAILY);
+        let daily_min = self
+            .daily_min
+            .map(|a| sparky_core::units::round_dp(a.decimal(), 4));
+        let daily_max = self
+            .daily_max
+            .map(|a| sparky_core::units::round_dp(a.decimal(), 4));
+        v.check(
+            daily_min.is_none_or(|d| d >= Decimal::ZERO && d <= most),
+            "daily_min",
+            "must be from 0 to 1,000,000",
+        );
+        v.check(
+            daily_max.is_none_or(|d| d > Decimal::ZERO && d <= most),
+            "daily_max",
+            "must be greater than 0 and at most 1,000,000",
+        );
+        if let (Some(low), Some(high)) = (daily_min, daily_max) {
+            v.check(low <= high, "daily_max", "must not be below daily_min");
+        }
         v.finish()?;
         Ok(NewCustomNutrient {
             name,
             unit: unit.unwrap_or("g"),
+            daily_min,
+            daily_max,
         })
     }
 }
 
 fn from_row(r: &tokio_postgres::Row) -> CustomNutrient {
+    let amount = |col: &str| {
+        r.get::<_, Option<Decimal>>(col)
+            .map(|d| Amount(d.normalize()))
+    };
     CustomNutrient {
         id: r.get("id"),
         name: r.get("name"),
         unit: r.get("unit"),
+        daily_min: amount("daily_min"),
+        daily_max: amount("daily_max"),
     }
+}
+
+/// What `amount` of the nutrient in a day is against its daily range.
+pub fn judge(n: &CustomNutrient, amount: Decimal) -> DailyRange {
+    if n.daily_min.is_some_and(|low| amount < low.decimal()) {
+        DailyRange::Under
+    } else if n.daily_max.is_some_and(|high| amount > high.decimal()) {
+        DailyRange::Over
+    } else if n.daily_min.is_some() || n.daily_max.is_some() {
+        DailyRange::Within
+    } else {
+        DailyRange::NoRange
+    }
+}
+
+/// A day's amount against a daily range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DailyRange {
+    NoRange,
+    Under,
+    Within,
+    Over,
 }
 
 /// The owner's custom nutrients by name (yours, or those of someone whose diary is shared with
@@ -130,7 +199,7 @@ pub async fn list(tx: &mut UserTx, acting: Acting) -> AppResult<Vec<CustomNutrie
     let rows = tx
         .query(
             &format!(
-                "SELECT id, name, unit FROM custom_nutrients WHERE user_id = {OWNER}
+                "SELECT id, name, unit, daily_min, daily_max FROM custom_nutrients WHERE user_id = {OWNER}
                  ORDER BY lower(name), id LIMIT $2"
             ),
             &[&acting.owner, &MAX_CUSTOM_NUTRIENTS],
@@ -145,11 +214,17 @@ pub async fn create(tx: &mut UserTx, new: &NewCustomNutrient) -> AppResult<Custo
     refuse_taken_name(tx, &new.name, None).await?;
     let row = tx
         .query_opt(
-            "INSERT INTO custom_nutrients (user_id, name, unit)
-             SELECT auth.uid(), $1, $2
+            "INSERT INTO custom_nutrients (user_id, name, unit, daily_min, daily_max)
+             SELECT auth.uid(), $1, $2, $4, $5
              WHERE (SELECT count(*) FROM custom_nutrients WHERE user_id = auth.uid()) < $3
-             RETURNING id, name, unit",
-            &[&new.name, &new.unit, &MAX_CUSTOM_NUTRIENTS],
+             RETURNING id, name, unit, daily_min, daily_max",
+            &[
+                &new.name,
+                &new.unit,
+                &MAX_CUSTOM_NUTRIENTS,
+                &new.daily_min,
+                &new.daily_max,
+            ],
         )
         .await?;
     match row {
@@ -195,8 +270,9 @@ pub async fn update(
     refuse_taken_name(tx, &new.name, Some(id)).await?;
     let row = tx
         .query_one(
-            "UPDATE custom_nutrients SET name = $2, unit = $3 WHERE id = $1 RETURNING id, name, unit",
-            &[&id, &new.name, &new.unit],
+            "UPDATE custom_nutrients SET name = $2, unit = $3, daily_min = $4, daily_max = $5
+             WHERE id = $1 RETURNING id, name, unit, daily_min, daily_max",
+            &[&id, &new.name, &new.unit, &new.daily_min, &new.daily_max],
         )
         .await?;
     if old != new.name {

@@ -554,3 +554,62 @@ async fn a_recipe_holds_what_its_ingredients_hold() {
         .await;
     assert_eq!(again.body["servings"], food.body["servings"]);
 }
+
+#[tokio::test]
+async fn a_daily_range_is_kept_checked_and_replaced() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let post = |body: Value| {
+        let app = &app;
+        let ann = &ann;
+        async move { app.post("/api/v1/custom-nutrients", ann, body).await }
+    };
+    let r = post(json!({"name": "Caffeine", "unit": "mg", "daily_max": 400})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["daily_max"], 400.0);
+    assert!(r.body["daily_min"].is_null(), "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    for (body, field) in [
+        (
+            json!({"name": "Zinc", "unit": "mg", "daily_min": 12, "daily_max": 8}),
+            "daily_max",
+        ),
+        (
+            json!({"name": "Zinc", "unit": "mg", "daily_min": -1}),
+            "daily_min",
+        ),
+        (
+            json!({"name": "Zinc", "unit": "mg", "daily_max": 0}),
+            "daily_max",
+        ),
+        (
+            json!({"name": "Zinc", "unit": "mg", "daily_max": 1000001}),
+            "daily_max",
+        ),
+    ] {
+        field_error(&post(body.clone()).await, field);
+    }
+    assert_eq!(stored_definitions(&app).await, 1);
+    let r = post(json!({"name": "Omega 3", "unit": "g", "daily_min": 1.1, "daily_max": 1.1})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(
+        (&r.body["daily_min"], &r.body["daily_max"]),
+        (&json!(1.1), &json!(1.1))
+    );
+
+    // A PUT is the whole definition: left out, the range goes.
+    let path = format!("/api/v1/custom-nutrients/{id}");
+    let r = app
+        .put(
+            &path,
+            &ann,
+            json!({"name": "Caffeine", "unit": "mg", "daily_min": 50}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["daily_min"], 50.0);
+    assert!(r.body["daily_max"].is_null(), "{:?}", r.body);
+    let list = app.get("/api/v1/custom-nutrients", &ann).await.body;
+    assert_eq!(list[0]["name"], "Caffeine");
+    assert_eq!(list[0]["daily_min"], 50.0);
+}

@@ -57,9 +57,9 @@ WHERE f.user_id = '{u}' AND f.name = '{m} oat bowl';
 INSERT INTO nutrition_data (food_item_id, serving_size, serving_unit, calories, protein, is_default)
 SELECT id, 1, 'cup', 230, 18, true FROM food_items WHERE user_id = '{u}' AND name = '{m} lentil soup';
 -- Custom nutrients: two defined, amounts on a serving (one of a name no longer defined).
-INSERT INTO custom_nutrients (user_id, name, unit, created_at, updated_at) VALUES
-    ('{u}', '{m} Caffeine', 'mg', '2026-11-01T06:00:00Z', '2026-11-01T06:00:00Z'),
-    ('{u}', 'Omega 3', 'g', '2026-11-01T06:00:00Z', '2026-11-01T06:00:00Z');
+INSERT INTO custom_nutrients (user_id, name, unit, daily_min, daily_max, created_at, updated_at) VALUES
+    ('{u}', '{m} Caffeine', 'mg', NULL, 400, '2026-11-01T06:00:00Z', '2026-11-01T06:00:00Z'),
+    ('{u}', 'Omega 3', 'g', 1.1, 3.25, '2026-11-01T06:00:00Z', '2026-11-01T06:00:00Z');
 UPDATE nutrition_data SET custom_nutrients = '{"{m} Caffeine": 12.5, "Omega 3": 0.25, "Gone": 1}'
 WHERE serving_unit = 'bowl' AND food_item_id IN (SELECT id FROM food_items WHERE user_id = '{u}');
 

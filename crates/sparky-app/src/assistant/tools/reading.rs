@@ -43,9 +43,17 @@ pub(super) async fn read_day(tx: &mut UserTx, a: DayArgs) -> AppResult<ToolOutpu
         let custom: Vec<Value> = defined
             .iter()
             .filter_map(|d| {
-                day.custom_totals
-                    .get(&d.name)
-                    .map(|amount| json!({"name": d.name, "amount": amount, "unit": d.unit}))
+                day.custom_totals.get(&d.name).map(|amount| {
+                    let mut n = json!({"name": d.name, "amount": amount, "unit": d.unit});
+                    // The day's range, so "too much caffeine?" is answered by the user's own.
+                    if let Some(low) = d.daily_min {
+                        n["daily_min"] = json!(low);
+                    }
+                    if let Some(high) = d.daily_max {
+                        n["daily_max"] = json!(high);
+                    }
+                    n
+                })
             })
             .collect();
         if !custom.is_empty() {

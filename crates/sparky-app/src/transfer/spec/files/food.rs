@@ -9,6 +9,8 @@ pub(super) const CUSTOM_NUTRIENTS: FileSpec = FileSpec {
     cols: &[
         req("name", Kind::Text, "name").name_of(40),
         req("unit", Kind::Text, "unit").one_of(&crate::custom_nutrients::UNITS),
+        col("daily_min", Kind::Num, "daily_min").range(0.0, 1_000_000.0),
+        col("daily_max", Kind::Num, "daily_max").positive(1_000_000.0),
         col("created_at", Kind::Ts, "created_at"),
         col("updated_at", Kind::Ts, "updated_at"),
     ],
