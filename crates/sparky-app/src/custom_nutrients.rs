@@ -522,6 +522,90 @@ pub async fn daily_totals(
     Ok(days)
 }
 
+/// A custom nutrient over a report's range.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustomNutrientRow {
+    pub name: String,
+    /// g, mg, µg or IU.
+    pub unit: String,
+    /// Mean a day over the logged days (a day whose entries hold none of it counts as 0).
+    #[schema(value_type = f64)]
+    pub average: Amount,
+    #[schema(value_type = Option<f64>)]
+    pub daily_min: Option<Amount>,
+    #[schema(value_type = Option<f64>)]
+    pub daily_max: Option<Amount>,
+    /// Logged days within the daily range; null without one.
+    pub days_within: Option<u32>,
+}
+
+/// Each custom nutrient the owner defines over `from`..=`to`, averaged and judged over the
+/// `logged` days (the days with diary entries), in one statement.
+pub async fn report_rows(
+    tx: &mut UserTx,
+    acting: Acting,
+    from: NaiveDate,
+    to: NaiveDate,
+    logged: &[NaiveDate],
+) -> AppResult<Vec<CustomNutrientRow>> {
+    let rows = tx
+        .query(
+            &format!(
+                "WITH defs AS (SELECT id, name, unit, daily_min, daily_max FROM custom_nutrients
+                               WHERE user_id = {OWNER} ORDER BY lower(name), id LIMIT $4),
+                 days AS (SELECT d.entry_date, k.key,
+                                 sum(round((k.value #>> '{{}}')::numeric * d.servings, 4)) AS amount
+                          FROM food_diary d, jsonb_each(d.custom_per_serving) k
+                          WHERE d.user_id = {OWNER} AND d.entry_date BETWEEN $2 AND $3
+                            AND d.custom_per_serving <> '{{}}'::jsonb AND d.servings IS NOT NULL
+                            AND jsonb_typeof(k.value) = 'number'
+                          GROUP BY d.entry_date, k.key)
+                 SELECT defs.id, defs.name, defs.unit, defs.daily_min, defs.daily_max,
+                        coalesce(json_object_agg(days.entry_date, days.amount)
+                                 FILTER (WHERE days.entry_date IS NOT NULL), '{{}}')::text AS by_day
+                 FROM defs LEFT JOIN days ON days.key = defs.name
+                 GROUP BY defs.id, defs.name, defs.unit, defs.daily_min, defs.daily_max
+                 ORDER BY lower(defs.name), defs.id"
+            ),
+            &[&acting.owner, &from, &to, &MAX_CUSTOM_NUTRIENTS],
+        )
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let n = from_row(r);
+        let by_day: BTreeMap<NaiveDate, Decimal> =
+            serde_json::from_str::<BTreeMap<NaiveDate, serde_json::Value>>(r.get("by_day"))
+                .map_err(|e| AppError::internal(format!("custom nutrient days: {e}")))?
+                .into_iter()
+                .filter_map(|(d, v)| Some((d, v.to_string().parse::<Decimal>().ok()?)))
+                .collect();
+        let amounts: Vec<Decimal> = logged
+            .iter()
+            .map(|d| by_day.get(d).copied().unwrap_or_default())
+            .collect();
+        let average = if amounts.is_empty() {
+            Decimal::ZERO
+        } else {
+            amounts.iter().sum::<Decimal>() / Decimal::from(amounts.len())
+        };
+        let days_within = (n.daily_min.is_some() || n.daily_max.is_some()).then(|| {
+            amounts
+                .iter()
+                .filter(|a| judge(&n, **a) == DailyRange::Within)
+                .count() as u32
+        });
+        out.push(CustomNutrientRow {
+            average: Amount(sparky_core::units::round_dp(average, 2).normalize()),
+            name: n.name,
+            unit: n.unit,
+            daily_min: n.daily_min,
+            daily_max: n.daily_max,
+            days_within,
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -613,3 +613,57 @@ async fn a_daily_range_is_kept_checked_and_replaced() {
     assert_eq!(list[0]["name"], "Caffeine");
     assert_eq!(list[0]["daily_min"], 50.0);
 }
+
+#[tokio::test]
+async fn the_nutrition_report_averages_logged_days_and_counts_days_within_the_range() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/custom-nutrients",
+            &ann,
+            json!({"name": "Caffeine", "unit": "mg", "daily_max": 200}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    define(&app, &ann, "Iodine", "µg").await;
+    let brew = cold_brew(&app, &ann, json!({"Caffeine": 95})).await.body;
+    // 3 servings (285 mg, over) on the 2nd, 1 (95 mg) on the 3rd, a day of none on the 4th.
+    log(&app, &ann, &brew, 3.0, "2026-11-02").await;
+    log(&app, &ann, &brew, 1.0, "2026-11-03").await;
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"meal_type": "snack", "date": "2026-11-04", "nutrients": {"calories": 100}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let path = "/api/v1/reports/nutrition?from=2026-11-01&to=2026-11-07";
+    let r = app.get(path, &ann).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["logged_days"], 3);
+    assert_eq!(
+        r.body["custom_nutrients"],
+        json!([
+            {"name": "Caffeine", "unit": "mg", "average": 126.67, "daily_min": null,
+             "daily_max": 200.0, "days_within": 2},
+            {"name": "Iodine", "unit": "µg", "average": 0.0, "daily_min": null,
+             "daily_max": null, "days_within": null},
+        ])
+    );
+    // Shared through reports: the same rows; otherwise none of it.
+    app.post(
+        "/api/v1/family-access",
+        &ann,
+        json!({"grantee_email": "bob@example.com", "access_type": "reports"}),
+    )
+    .await;
+    let theirs = app.get(&format!("{path}&user_id={ann_id}"), &bob).await;
+    assert_eq!(theirs.body["custom_nutrients"], r.body["custom_nutrients"]);
+    assert_eq!(
+        app.get(path, &bob).await.body["custom_nutrients"],
+        json!([])
+    );
+}

@@ -131,6 +131,8 @@ pub struct NutritionReport {
     pub macros: Vec<MacroRow>,
     /// Every other nutrient some logged day knows.
     pub nutrients: Vec<NutrientRow>,
+    /// The owner's custom nutrients, by name.
+    pub custom_nutrients: Vec<crate::custom_nutrients::CustomNutrientRow>,
     /// One per day, `from` to `to` (at most 366).
     #[schema(max_items = 366)]
     pub days: Vec<NutritionDay>,
@@ -377,11 +379,19 @@ pub async fn nutrition(
             }
         })
         .collect();
+    let logged_dates: Vec<NaiveDate> = out_days
+        .iter()
+        .filter(|d| d.eaten.is_some())
+        .map(|d| d.date)
+        .collect();
+    let custom_nutrients =
+        crate::custom_nutrients::report_rows(tx, acting, from, to, &logged_dates).await?;
     Ok(NutritionReport {
         user_id,
         from,
         to,
         logged_days: logged.len() as u32,
+        custom_nutrients,
         calories,
         macros,
         nutrients,
