@@ -67,6 +67,9 @@ const ROUTES: &[&str] = &[
     "/settings/accounts/{id}/password",
     "/settings/accounts/{id}/promote",
     "/settings/assistant",
+    "/settings/custom-nutrients",
+    "/settings/custom-nutrients/{id}",
+    "/settings/custom-nutrients/{id}/delete",
     "/settings/family",
     "/settings/family/{id}/revoke",
     "/settings/import",
@@ -266,7 +269,17 @@ async fn seed() -> Seeded {
         .await,
     );
     let food_id = id_of(&food);
+    // A custom nutrient of Ann's, for the settings forms and the food forms' inputs.
+    let caffeine = created(
+        app.post(
+            "/api/v1/custom-nutrients",
+            &ann,
+            json!({"name": "Caffeine", "unit": "mg"}),
+        )
+        .await,
+    );
     let mut ids = vec![
+        id_of(&caffeine),
         ann_id.clone(),
         bob_id.clone(),
         food_id.clone(),
@@ -473,6 +486,8 @@ async fn the_pages_own_forms_with_hostile_values_never_answer_5xx() {
         "/".to_string(),
         "/day/2026-03-01".into(),
         format!("/add?date=2026-03-01&meal=lunch&food={}", s.food_id),
+        "/add?date=2026-03-01&meal=lunch&tab=create".into(),
+        format!("/foods/{}", s.food_id),
         "/checkin".into(),
         "/exercise".into(),
         "/exercise/new?name=Sled+push".into(),

@@ -1,9 +1,10 @@
 //! Asking before a write that cannot be undone: deleting a recipe, a meal plan, a workout, one's
-//! own exercise, a check-in entry or a weight goal, revoking an API key or a family grant, leaving
-//! a grant one was given (diary entries have Undo instead). The page's script asks with the browser's own dialog (the form's
-//! `data-confirm` text) and sends `confirm=yes`; a form sent without it (no script ran, a
-//! script of the user's own) gets a page asking the same, whose button sends the form again
-//! with `confirm=yes`, and nothing is changed until then.
+//! own exercise, a check-in entry, a weight goal or a custom nutrient, revoking an API key or a
+//! family grant, leaving a grant one was given (diary entries have Undo instead). The page's
+//! script asks with the browser's own dialog (the form's `data-confirm` text) and sends
+//! `confirm=yes`; a form sent without it (no script ran, a script of the user's own) gets a
+//! page asking the same, whose button sends the form again with `confirm=yes`, and nothing is
+//! changed until then.
 
 use askama::Template;
 use axum::response::Response;
@@ -39,6 +40,7 @@ pub enum Loss {
     FamilyGrant,
     ReceivedGrant,
     Account,
+    CustomNutrient,
 }
 
 impl Loss {
@@ -55,6 +57,7 @@ impl Loss {
             Loss::FamilyGrant => "grant",
             Loss::ReceivedGrant => "leave",
             Loss::Account => "account",
+            Loss::CustomNutrient => "nutrient",
         }
     }
 
@@ -66,7 +69,8 @@ impl Loss {
             | Loss::ApiKey
             | Loss::FamilyGrant
             | Loss::ReceivedGrant
-            | Loss::Account => "more",
+            | Loss::Account
+            | Loss::CustomNutrient => "more",
             Loss::Workout | Loss::Exercise => "exercise",
             Loss::CheckinEntry => "checkin",
             Loss::WeightGoal => "goals",
@@ -128,6 +132,7 @@ mod tests {
             Loss::FamilyGrant,
             Loss::ReceivedGrant,
             Loss::Account,
+            Loss::CustomNutrient,
         ] {
             for suffix in ["", ".why", ".do"] {
                 let key = format!("confirm.{}{suffix}", loss.key());

@@ -71,6 +71,8 @@ pub struct DayView {
     pub week: String,
     pub streak: i64,
     pub macros: Vec<MacroBar>,
+    /// The day's custom nutrient totals the owner defined, as (name, "190 mg").
+    pub custom: Vec<(String, String)>,
     pub partial: String,
     /// Calories and macros no food of the day lists (shown as not listed, not 0).
     pub unlisted: String,
@@ -235,6 +237,14 @@ pub async fn view(
         workouts,
         today,
     } = sparky_app::overview::day(tx, acting, date).await?;
+    // By the owner's definitions: their diary keeps amounts under their names.
+    let custom = match day.custom_totals.is_empty() {
+        true => Vec::new(),
+        false => {
+            let defined = sparky_app::custom_nutrients::list(tx, acting).await?;
+            super::food_custom::shown(&defined, &day.custom_totals)
+        }
+    };
 
     let eaten = f(sum.net_calories) + f(sum.burned);
     let burned = f(sum.burned);
@@ -464,6 +474,7 @@ pub async fn view(
             .unwrap_or_default(),
         streak: sum.streak_days,
         macros,
+        custom,
         partial,
         unlisted,
         water_svg: if hidden {

@@ -11,11 +11,13 @@ use axum::Router;
 use chrono::{Datelike, Days, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use sparky_app::custom_nutrients;
 use sparky_app::diary;
 use sparky_app::foods::{self, Food, Search};
 use sparky_core::{Amount, MealType};
 use uuid::Uuid;
 
+use super::food_custom::CustomTyped;
 use super::format::{amount, day_label, kcal};
 use super::{food_pick, food_writes};
 use super::{html, Page, PageError, Shell};
@@ -122,6 +124,8 @@ pub struct CreateTyped {
     pub fiber: String,
     pub sugar: String,
     pub sodium: String,
+    /// The user's custom nutrients, one input each (none when they defined none).
+    pub custom: Vec<CustomTyped>,
     pub error: Option<String>,
 }
 
@@ -142,6 +146,7 @@ impl CreateTyped {
             fiber: String::new(),
             sugar: String::new(),
             sodium: String::new(),
+            custom: Vec::new(),
             error: None,
         }
     }
@@ -318,6 +323,12 @@ async fn sheet_view(
     } else {
         (Vec::new(), "")
     };
+    let mut create = CreateTyped::blank(p.code.as_deref().unwrap_or_default());
+    if tab == "create" {
+        // The new food is the user's own whoever's diary is shown: their nutrients.
+        let defined = custom_nutrients::list(&mut page.tx, sparky_app::Acting::ME).await?;
+        create.custom = CustomTyped::stored(&defined, None);
+    }
     Ok(SheetView {
         date,
         date_label: day_label(t, date, today.year()),
@@ -354,7 +365,7 @@ async fn sheet_view(
         },
         scanner: crate::assets::url("vendor/zxing.min.js"),
         once: Uuid::new_v4(),
-        create: CreateTyped::blank(p.code.as_deref().unwrap_or_default()),
+        create,
         quick: QuickTyped::default(),
     })
 }

@@ -2,20 +2,24 @@
 //! meal, and looking a barcode up. Each answers htmx with a fragment and plain posts with a
 //! redirect.
 
+use std::collections::BTreeMap;
+
 use crate::pages::PageQuery;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use sparky_app::custom_nutrients;
 use sparky_app::diary::{self, CopyInput, LogFood, QuickAddInput};
 use sparky_app::foods::{self, Food, FoodInput, NewFood, ServingInput};
-use sparky_app::AppError;
+use sparky_app::{Acting, AppError};
 use sparky_core::nutrition::Nutrients;
 use sparky_core::typed_number::NotANumber;
 use sparky_core::Amount;
 use uuid::Uuid;
 
 use super::food::{meal_field, meal_of, SheetParams};
+use super::food_custom::{self, CustomTyped};
 use super::{redirect, Page, PageError, PageForm};
 use crate::AppState;
 
@@ -250,6 +254,9 @@ pub struct CreateForm {
     /// The form's once-token ([`super::Shell::once`]).
     #[serde(rename = "_once")]
     once: Option<String>,
+    /// The custom nutrients' inputs (`custom_{id}`, see `food_custom.rs`) and the rest.
+    #[serde(flatten)]
+    rest: BTreeMap<String, String>,
 }
 
 pub(super) async fn create(
@@ -273,6 +280,10 @@ pub(super) async fn create(
         fiber: text(&form.fiber),
         sugar: text(&form.sugar),
         sodium: text(&form.sodium),
+        custom: CustomTyped::sent(
+            &custom_nutrients::list(&mut page.tx, Acting::ME).await?,
+            &form.rest,
+        ),
         error: None,
     };
     let input = match typed_food(&page.t, &typed, None) {
@@ -300,9 +311,10 @@ pub(super) async fn create(
 }
 
 /// The food a new-food or edit-food form describes, or why not in the form's words. An edit
-/// (`stored`) keeps what the form does not show: the default serving's other nutrients, and
-/// the other servings, whose shown nutrients follow the new default per gram when both
-/// servings' weights are known (a food's servings stay one food).
+/// (`stored`) keeps what the form does not show: the default serving's other nutrients (and
+/// custom nutrients without an input), and the other servings, whose shown nutrients follow
+/// the new default per gram when both servings' weights are known (a food's servings stay one
+/// food).
 pub(super) fn typed_food(
     t: &crate::i18n::Messages,
     typed: &super::food::CreateTyped,
@@ -359,8 +371,9 @@ pub(super) fn typed_food(
     ]) {
         nutrients.set(name, d(value));
     }
-    // Custom nutrients the form does not show follow the serving's weight like the others.
-    let custom_nutrients = match (stored_default, old_grams, new_grams) {
+    // Custom nutrients the form does not show follow the serving's weight like the others;
+    // those it shows are as typed.
+    let mut custom_nutrients = match (stored_default, old_grams, new_grams) {
         (Some(s), Some(old), Some(new)) if !old.is_zero() && old != new => s
             .custom_nutrients
             .iter()
@@ -369,22 +382,40 @@ pub(super) fn typed_food(
         (Some(s), _, _) => s.custom_nutrients.clone(),
         (None, _, _) => Default::default(),
     };
+    food_custom::apply(
+        &typed.custom,
+        &mut custom_nutrients,
+        &NotANumber.to_string(),
+    )?;
+    let custom_shown: Vec<&str> = typed
+        .custom
+        .iter()
+        .filter(|c| c.sent)
+        .map(|c| c.name.as_str())
+        .collect();
+    let custom_changed = stored_default.is_some_and(|s| {
+        custom_shown.iter().any(|name| {
+            food_custom::amount_of(&s.custom_nutrients, name)
+                != food_custom::amount_of(&custom_nutrients, name)
+        })
+    });
     let mut servings = vec![ServingInput {
         size: Amount(size),
         unit: typed.unit.clone(),
         weight_g: weight_g.map(Amount),
         is_default: Some(true),
         nutrients: nutrients.clone(),
-        custom_nutrients,
+        custom_nutrients: custom_nutrients.clone(),
     }];
     // Another serving follows the new default per gram when both weights are known and the
     // default's numbers or weight changed; otherwise it keeps its own.
-    let per_gram_changed = stored_default.is_some_and(|s| {
-        old_grams != new_grams
-            || SHOWN_NUTRIENTS
-                .iter()
-                .any(|n| s.nutrients.get(n) != nutrients.get(n))
-    });
+    let per_gram_changed = custom_changed
+        || stored_default.is_some_and(|s| {
+            old_grams != new_grams
+                || SHOWN_NUTRIENTS
+                    .iter()
+                    .any(|n| s.nutrients.get(n) != nutrients.get(n))
+        });
     for other in stored.iter().flat_map(|f| f.servings.iter()) {
         if other.is_default {
             continue;
@@ -394,6 +425,7 @@ pub(super) fn typed_food(
             &other.unit,
             other.weight_g.map(|w| w.decimal()),
         );
+        let mut their_custom = other.custom_nutrients.clone();
         let kept = match (new_grams, theirs) {
             (Some(new), Some(theirs)) if per_gram_changed && !new.is_zero() => {
                 let mut scaled = other.nutrients.clone();
@@ -402,6 +434,12 @@ pub(super) fn typed_food(
                     if value.is_some() || SHOWN_NUTRIENTS.contains(&name) {
                         scaled.set(name, value.map(|v| (v * ratio).round_dp(3)));
                     }
+                }
+                // So do the custom nutrients the form has an input for.
+                for name in &custom_shown {
+                    let value = food_custom::amount_of(&custom_nutrients, name)
+                        .map(|v| (v * ratio).round_dp(3));
+                    food_custom::set(&mut their_custom, name, value);
                 }
                 scaled
             }
@@ -413,7 +451,7 @@ pub(super) fn typed_food(
             weight_g: other.weight_g,
             is_default: Some(false),
             nutrients: kept,
-            custom_nutrients: other.custom_nutrients.clone(),
+            custom_nutrients: their_custom,
         });
     }
     let input = FoodInput {
@@ -454,10 +492,12 @@ fn grams_of(size: Decimal, unit: &str, weight_g: Option<Decimal>) -> Option<Deci
 
 /// The new-food form's label for a field path of the food API.
 fn create_label(t: &crate::i18n::Messages, path: &str) -> String {
-    let field = path
-        .strip_prefix("servings[0].")
-        .unwrap_or(path)
-        .trim_start_matches("nutrients.");
+    let field = path.strip_prefix("servings[0].").unwrap_or(path);
+    // A custom nutrient's input is labelled with its name.
+    if let Some(name) = field.strip_prefix("custom_nutrients.") {
+        return name.to_string();
+    }
+    let field = field.trim_start_matches("nutrients.");
     let key = match field {
         "name" => "field.name".to_string(),
         "brand" => "field.brand".to_string(),

@@ -2,18 +2,23 @@
 //! to change its name, brand, barcode and default serving, or to delete it. Catalog foods get
 //! the same page read-only, with every serving's nutrients.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
+use sparky_app::custom_nutrients::{self, CustomNutrient};
 use sparky_app::foods::{self, Food, Search};
+use sparky_app::Acting;
 use sparky_core::AccessType;
 use uuid::Uuid;
 
 use super::confirm::{ask, ConfirmForm, Loss};
 use super::food::{serving_detail, CreateTyped};
+use super::food_custom::{self, CustomTyped};
 use super::food_writes::typed_food;
 use super::format::{kcal, number};
 use super::{html, redirect, Page, PageError, PageForm, PagePath, PageQuery, Shell};
@@ -123,6 +128,9 @@ pub struct ServingRow {
     pub default: bool,
     /// "105 kcal · P 1.3 g · C 27 g · F 0.4 g".
     pub numbers: String,
+    /// Its custom nutrients the user defined: "Caffeine 95 mg · Omega-3 1.2 g" (empty for
+    /// none).
+    pub custom: String,
 }
 
 pub struct DetailView {
@@ -136,6 +144,13 @@ pub struct DetailView {
     pub others: usize,
     pub typed: CreateTyped,
     pub saved: bool,
+}
+
+/// The custom nutrients a food page shows and its form has inputs for: the signed-in user's
+/// own (amounts are kept by name, so a food shared with them reads by the names they track,
+/// as their diary will).
+async fn defined(page: &mut Page) -> Result<Vec<CustomNutrient>, PageError> {
+    Ok(custom_nutrients::list(&mut page.tx, Acting::ME).await?)
 }
 
 #[derive(Template)]
@@ -161,9 +176,10 @@ async fn detail(
         return Ok(redirect(&format!("/recipes/{id}")));
     }
     let shell = page.shell("", "more").await?;
+    let defined = defined(&mut page).await?;
     page.tx.commit().await?;
-    let typed = typed_of(&food);
-    let v = detail_view(&shell, &food, typed, p.saved.is_some());
+    let typed = typed_of(&food, &defined);
+    let v = detail_view(&shell, &food, &defined, typed, p.saved.is_some());
     Ok(render(shell, v, StatusCode::OK))
 }
 
@@ -174,7 +190,13 @@ fn render(mut shell: Shell, v: DetailView, status: StatusCode) -> Response {
     r
 }
 
-fn detail_view(shell: &Shell, food: &Food, typed: CreateTyped, saved: bool) -> DetailView {
+fn detail_view(
+    shell: &Shell,
+    food: &Food,
+    defined: &[CustomNutrient],
+    typed: CreateTyped,
+    saved: bool,
+) -> DetailView {
     let t = &shell.t;
     let gram = |v: Option<rust_decimal::Decimal>| {
         v.map(|v| number(sparky_core::Amount(v).to_f64(), 1))
@@ -205,6 +227,11 @@ fn detail_view(shell: &Shell, food: &Food, typed: CreateTyped, saved: bool) -> D
                         t.get("nutrient.fat"),
                         gram(n.fat),
                     ),
+                    custom: food_custom::shown(defined, &s.custom_nutrients)
+                        .into_iter()
+                        .map(|(name, amount)| format!("{name} {amount}"))
+                        .collect::<Vec<_>>()
+                        .join(" · "),
                 }
             })
             .collect(),
@@ -215,7 +242,7 @@ fn detail_view(shell: &Shell, food: &Food, typed: CreateTyped, saved: bool) -> D
 }
 
 /// The form filled with the food's name and default serving.
-fn typed_of(food: &Food) -> CreateTyped {
+fn typed_of(food: &Food, defined: &[CustomNutrient]) -> CreateTyped {
     let mut typed = CreateTyped::blank(food.barcode.as_deref().unwrap_or_default());
     typed.name = food.name.clone();
     typed.brand = food.brand.clone().unwrap_or_default();
@@ -235,6 +262,8 @@ fn typed_of(food: &Food) -> CreateTyped {
         typed.sugar = text(n.sugar);
         typed.sodium = text(n.sodium);
     }
+    let default = food.servings.iter().find(|s| s.is_default);
+    typed.custom = CustomTyped::stored(defined, default.map(|s| &s.custom_nutrients));
     typed
 }
 
@@ -266,6 +295,9 @@ pub struct EditForm {
     sugar: String,
     #[serde(default)]
     sodium: String,
+    /// The custom nutrients' inputs (`custom_{id}`, see `food_custom.rs`) and the rest.
+    #[serde(flatten)]
+    rest: BTreeMap<String, String>,
 }
 
 async fn save(
@@ -274,6 +306,7 @@ async fn save(
     PageForm(form): PageForm<EditForm>,
 ) -> Result<Response, PageError> {
     let food = foods::get(&mut page.tx, id).await?;
+    let defined = defined(&mut page).await?;
     let mut typed = CreateTyped {
         name: form.name,
         brand: form.brand,
@@ -288,6 +321,7 @@ async fn save(
         fiber: form.fiber,
         sugar: form.sugar,
         sodium: form.sodium,
+        custom: CustomTyped::sent(&defined, &form.rest),
         error: None,
     };
     match typed_food(&page.t, &typed, Some(&food)) {
@@ -300,7 +334,7 @@ async fn save(
             // The form again with what was typed and why (nothing is changed).
             typed.error = Some(why);
             let shell = page.shell("", "more").await?;
-            let v = detail_view(&shell, &food, typed, false);
+            let v = detail_view(&shell, &food, &defined, typed, false);
             Ok(render(shell, v, StatusCode::UNPROCESSABLE_ENTITY))
         }
     }

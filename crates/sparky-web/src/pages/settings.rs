@@ -1,10 +1,12 @@
 //! Settings (the "More" tab), always the signed-in user's own: profile and preferences here;
-//! password, sessions and API keys in [`security`]; family access in [`family`]; the
-//! assistant's provider in [`assistant`]; the no-script import forms of Your data in
-//! [`imports`]; the server's accounts, for administrators, in [`administration`].
+//! the Custom nutrients card's forms in [`custom_nutrients`]; password, sessions and API keys
+//! in [`security`]; family access in [`family`]; the assistant's provider in [`assistant`];
+//! the no-script import forms of Your data in [`imports`]; the server's accounts, for
+//! administrators, in [`administration`].
 
 mod administration;
 mod assistant;
+mod custom_nutrients;
 mod family;
 mod imports;
 mod security;
@@ -33,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings", get(show))
         .route("/settings/profile", post(save_profile))
         .route("/settings/preferences", post(save_preferences))
+        .merge(custom_nutrients::routes())
         .merge(security::routes())
         .merge(family::routes())
         .merge(assistant::routes())
@@ -86,6 +89,7 @@ struct SettingsPage {
     eat_back: String,
     week_starts: Vec<Opt>,
     data: DataResult,
+    nutrients: custom_nutrients::NutrientsCard,
 }
 
 /// What an import sent without JavaScript came to, for the Your data card; the other-app
@@ -141,6 +145,7 @@ fn render(
         eat_back: prefs.exercise_eat_back_percent,
         week_starts: options(&t, "weekday", Weekday::NAMES, &prefs.week_start),
         data: DataResult::default(),
+        nutrients: custom_nutrients::NutrientsCard::default(),
         shell,
         p,
         errors,
@@ -183,20 +188,19 @@ async fn current(
 #[derive(Deserialize, Default)]
 pub struct SavedParam {
     saved: Option<String>,
+    /// What a Custom nutrients form just did (`added`, `saved`, `deleted`), said in its card.
+    nutrient: Option<String>,
 }
 
 async fn show(mut page: Page, PageQuery(q): PageQuery<SavedParam>) -> Result<Response, PageError> {
     let t = page.t;
     let shell = settings_shell(&mut page, t.get("settings.title")).await?;
     let (p, prefs) = current(&mut page, &shell).await?;
+    let nutrients = custom_nutrients::card(&mut page.tx, None, q.nutrient.as_deref()).await?;
     page.tx.commit().await?;
-    Ok(html(&render(
-        shell,
-        p,
-        prefs,
-        Errors::default(),
-        q.saved.is_some(),
-    )))
+    let mut view = render(shell, p, prefs, Errors::default(), q.saved.is_some());
+    view.nutrients = nutrients;
+    Ok(html(&view))
 }
 
 /// Re-renders the page with `errors` (422); the transaction is dropped, so nothing changes.
@@ -209,14 +213,16 @@ async fn again(
     let t = page.t;
     let shell = settings_shell(&mut page, t.get("settings.title")).await?;
     let (stored_p, stored_prefs) = current(&mut page, &shell).await?;
-    let body = html(&render(
+    let nutrients = custom_nutrients::card(&mut page.tx, None, None).await?;
+    let mut view = render(
         shell,
         p.unwrap_or(stored_p),
         prefs.unwrap_or(stored_prefs),
         errors,
         false,
-    ));
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+    );
+    view.nutrients = nutrients;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&view)).into_response())
 }
 
 /// A height as the profile form shows it: cm or inches, one place.

@@ -153,9 +153,11 @@ async fn answer(
     let t = page.t;
     let shell = settings_shell(&mut page, t.get("settings.title")).await?;
     let (p, prefs) = current(&mut page, &shell).await?;
+    let nutrients = super::custom_nutrients::card(&mut page.tx, None, None).await?;
     page.tx.commit().await?;
     let mut view = render(shell, p, prefs, Default::default(), false);
     view.data = data;
+    view.nutrients = nutrients;
     Ok((status, html(&view)).into_response())
 }
 

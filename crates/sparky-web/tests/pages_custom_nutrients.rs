@@ -1,0 +1,715 @@
+//! Custom nutrients in the browser, without JavaScript: defined, renamed and deleted in
+//! Settings (refusals said at the inputs, changing nothing; only one's own), typed into the
+//! food forms (an emptied input removes the amount, names without a definition are kept), and
+//! shown with their units on a food's page and a day's totals, by the day owner's definitions.
+
+mod common;
+mod pages_kit;
+
+use common::{As, TestApp};
+use pages_kit::{get, grant, post, token, Html};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const ADD: &str = "/settings/custom-nutrients";
+const DAY: &str = "/day/2026-12-01";
+
+/// Defines a custom nutrient with the settings page's add form, as a browser sends it.
+async fn define(app: &TestApp, who: &As, name: &str, unit: &str) -> Html {
+    let page = get(app, "/settings", who, None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let once = page.once_of(&format!("{ADD}#custom-nutrients"));
+    post(
+        app,
+        ADD,
+        who,
+        None,
+        Some(&page.csrf()),
+        &[("name", name), ("unit", unit), ("_once", &once)],
+    )
+    .await
+}
+
+/// The custom nutrients `who` has, by the API: (name, unit) in order.
+async fn defined(app: &TestApp, who: &As) -> Vec<(String, String)> {
+    let r = app.get("/api/v1/custom-nutrients", who).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["name"].as_str().unwrap().to_string(),
+                n["unit"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn id_of(app: &TestApp, who: &As, name: &str) -> String {
+    let r = app.get("/api/v1/custom-nutrients", who).await;
+    r.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {:?}", r.body))["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn food(app: &TestApp, who: &As, id: &str) -> Value {
+    let r = app.get(&format!("/api/v1/foods/{id}"), who).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body
+}
+
+/// A food of `who`'s own by the API (its custom names must be defined).
+async fn new_food(app: &TestApp, who: &As, body: Value) -> String {
+    let r = app.post("/api/v1/foods", who, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    r.body["id"].as_str().unwrap().to_string()
+}
+
+/// `servings` of the food's default serving, at breakfast on [`DAY`].
+async fn log(app: &TestApp, who: &As, food_id: &str, servings: f64) {
+    let r = app
+        .post(
+            "/api/v1/diary",
+            who,
+            json!({"food_item_id": food_id, "meal_type": "breakfast", "date": "2026-12-01",
+                   "quantity": servings, "unit": "serving"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+}
+
+/// The day's custom total as the page lists it.
+fn total(name: &str, amount: &str) -> String {
+    format!("<dt>{name}</dt><dd>{amount}</dd>")
+}
+
+fn default_serving(food: &Value) -> &Value {
+    food["servings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["is_default"] == json!(true))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_nutrient_defined_in_settings_is_on_the_food_form_and_counted_on_the_day() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    // Without one, neither the form nor the day has any.
+    let sheet = get(
+        &app,
+        "/add?date=2026-12-01&meal=breakfast&tab=create",
+        &ann,
+        None,
+    )
+    .await;
+    assert!(!sheet.body.contains("name=\"custom_"), "{}", sheet.body);
+    let settings = get(&app, "/settings", &ann, None).await;
+    assert!(
+        settings.body.contains("No custom nutrients yet."),
+        "{}",
+        settings.body
+    );
+
+    let r = define(&app, &ann, "Caffeine", "mg").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location, "/settings?nutrient=added#custom-nutrients");
+    assert_eq!(
+        defined(&app, &ann).await,
+        [("Caffeine".into(), "mg".into())]
+    );
+    let settings = get(&app, "/settings?nutrient=added", &ann, None).await;
+    assert!(settings.body.contains("Added."), "{}", settings.body);
+    assert!(
+        settings.body.contains("<b>Caffeine</b><span>mg</span>"),
+        "{}",
+        settings.body
+    );
+    let id = id_of(&app, &ann, "Caffeine").await;
+    let field = format!("custom_{id}");
+
+    // The new-food form has its input, labelled with the unit.
+    let sheet = get(
+        &app,
+        "/add?date=2026-12-01&meal=breakfast&tab=create",
+        &ann,
+        None,
+    )
+    .await;
+    assert!(
+        sheet.body.contains("Caffeine (mg)</label>"),
+        "{}",
+        sheet.body
+    );
+    assert!(
+        sheet.body.contains(&format!("name=\"{field}\"")),
+        "{}",
+        sheet.body
+    );
+    let once = sheet.once_of("/add/create");
+    let form = |caffeine: &'static str| {
+        vec![
+            ("date", "2026-12-01"),
+            ("meal", "breakfast"),
+            ("name", "Cold brew"),
+            ("size", "1"),
+            ("unit", "cup"),
+            ("calories", "5"),
+            (field.as_str(), caffeine),
+        ]
+    };
+    // Not a number: refused by its name, what was typed kept, no food made.
+    let mut fields = form("lots");
+    fields.push(("_once", &once));
+    let r = post(
+        &app,
+        "/add/create",
+        &ann,
+        None,
+        Some(&sheet.csrf()),
+        &fields,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Caffeine: "), "{}", r.body);
+    assert!(r.body.contains("value=\"lots\""), "{}", r.body);
+    let found = app.get("/api/v1/foods?q=Cold+brew", &ann).await;
+    assert_eq!(found.status, StatusCode::OK, "{:?}", found.body);
+    assert!(
+        !found.body["items"].to_string().contains("Cold brew"),
+        "{:?}",
+        found.body
+    );
+
+    let mut fields = form("95");
+    fields.push(("_once", &once));
+    let r = post(
+        &app,
+        "/add/create",
+        &ann,
+        None,
+        Some(&sheet.csrf()),
+        &fields,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let food_id = r
+        .location
+        .strip_prefix("/add/food/")
+        .and_then(|rest| rest.split('?').next())
+        .unwrap_or_else(|| panic!("{}", r.location))
+        .to_string();
+    let f = food(&app, &ann, &food_id).await;
+    assert_eq!(
+        default_serving(&f)["custom_nutrients"],
+        json!({"Caffeine": 95.0}),
+        "{f}"
+    );
+
+    // Its page shows the amount with its unit and fills the input.
+    let page = get(&app, &format!("/foods/{food_id}"), &ann, None).await;
+    assert!(page.body.contains("Caffeine 95 mg"), "{}", page.body);
+    assert!(
+        page.body.contains(&format!(
+            "name=\"{field}\" inputmode=\"decimal\" value=\"95\""
+        )),
+        "{}",
+        page.body
+    );
+
+    // Two servings logged with the picker: the day adds them up, under the macros.
+    let serving = default_serving(&f)["id"].as_str().unwrap().to_string();
+    let picker = get(
+        &app,
+        &format!("/add/food/{food_id}?date=2026-12-01&meal=breakfast"),
+        &ann,
+        None,
+    )
+    .await;
+    let r = post(
+        &app,
+        "/add/log",
+        &ann,
+        None,
+        Some(&picker.csrf()),
+        &[
+            ("date", "2026-12-01"),
+            ("meal", "breakfast"),
+            ("food_item_id", &food_id),
+            ("serving_id", &serving),
+            ("quantity", "2"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let day = get(&app, DAY, &ann, None).await;
+    assert!(day.body.contains("Custom nutrients</h3>"), "{}", day.body);
+    assert!(
+        day.body.contains(&total("Caffeine", "190 mg")),
+        "{}",
+        day.body
+    );
+    // A day without any says nothing of them.
+    let other = get(&app, "/day/2026-12-02", &ann, None).await;
+    assert!(!other.body.contains("custom-totals"), "{}", other.body);
+}
+
+/// The edit form sets, removes and keeps: a typed amount replaces the stored one (and other
+/// servings of known weight follow per gram), an emptied input removes it, a form without the
+/// input (made before the nutrient was defined) and names without a definition keep theirs.
+#[tokio::test]
+async fn editing_a_food_sets_removes_and_keeps_custom_amounts() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for (name, unit) in [("Caffeine", "mg"), ("Taurine", "mg")] {
+        let r = define(&app, &ann, name, unit).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let id = new_food(
+        &app,
+        &ann,
+        json!({"name": "Energy drink", "servings": [
+            {"size": 100, "unit": "ml", "weight_g": 100, "nutrients": {"calories": 45},
+             "custom_nutrients": {"Caffeine": 32, "Taurine": 400}},
+            {"size": 1, "unit": "can", "weight_g": 250, "nutrients": {"calories": 112.5},
+             "custom_nutrients": {"Caffeine": 80, "Taurine": 1000}}
+        ]}),
+    )
+    .await;
+    // Taurine's definition goes: its amounts stay in the food, not shown.
+    let taurine = id_of(&app, &ann, "Taurine").await;
+    let r = app
+        .delete(&format!("/api/v1/custom-nutrients/{taurine}"), &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+    let field = format!("custom_{}", id_of(&app, &ann, "Caffeine").await);
+
+    let page = get(&app, &format!("/foods/{id}"), &ann, None).await;
+    assert!(
+        page.body.contains(&format!(
+            "name=\"{field}\" inputmode=\"decimal\" value=\"32\""
+        )),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Caffeine (mg)</label>"), "{}", page.body);
+    assert!(!page.body.contains("Taurine"), "{}", page.body);
+    let csrf = page.csrf();
+    let save = |caffeine: Option<&'static str>| {
+        let mut f = vec![
+            ("name", "Energy drink"),
+            ("size", "100"),
+            ("unit", "ml"),
+            ("weight_g", "100"),
+            ("calories", "45"),
+        ];
+        if let Some(v) = caffeine {
+            f.push((field.as_str(), v));
+        }
+        f
+    };
+    let custom = |f: &Value, unit: &str| {
+        f["servings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["unit"] == unit)
+            .unwrap()["custom_nutrients"]
+            .clone()
+    };
+
+    // Not a number: refused by its name, nothing changed.
+    let r = post(
+        &app,
+        &format!("/foods/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &save(Some("x1")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Caffeine: "), "{}", r.body);
+    assert!(r.body.contains("value=\"x1\""), "{}", r.body);
+    let f = food(&app, &ann, &id).await;
+    assert_eq!(
+        custom(&f, "ml"),
+        json!({"Caffeine": 32.0, "Taurine": 400.0})
+    );
+
+    // A new amount: the can follows per gram (40 mg per 100 g × 250 g); Taurine stays.
+    let r = post(
+        &app,
+        &format!("/foods/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &save(Some("40")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let f = food(&app, &ann, &id).await;
+    assert_eq!(
+        custom(&f, "ml"),
+        json!({"Caffeine": 40.0, "Taurine": 400.0}),
+        "{f}"
+    );
+    assert_eq!(
+        custom(&f, "can"),
+        json!({"Caffeine": 100.0, "Taurine": 1000.0}),
+        "{f}"
+    );
+    let page = get(&app, &format!("/foods/{id}?saved=1"), &ann, None).await;
+    assert!(page.body.contains("Caffeine 40 mg"), "{}", page.body);
+    assert!(page.body.contains("Caffeine 100 mg"), "{}", page.body);
+
+    // A form without the input (shown before Caffeine was defined) keeps it.
+    let r = post(
+        &app,
+        &format!("/foods/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &save(None),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let f = food(&app, &ann, &id).await;
+    assert_eq!(
+        custom(&f, "ml"),
+        json!({"Caffeine": 40.0, "Taurine": 400.0}),
+        "{f}"
+    );
+
+    // Emptied: gone from the serving, and from the can that follows it; Taurine stays.
+    let r = post(
+        &app,
+        &format!("/foods/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &save(Some("")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let f = food(&app, &ann, &id).await;
+    assert_eq!(custom(&f, "ml"), json!({"Taurine": 400.0}), "{f}");
+    assert_eq!(custom(&f, "can"), json!({"Taurine": 1000.0}), "{f}");
+    let page = get(&app, &format!("/foods/{id}"), &ann, None).await;
+    assert!(!page.body.contains("Caffeine 40 mg"), "{}", page.body);
+    // Defining Taurine again shows what the food kept.
+    let r = define(&app, &ann, "Taurine", "mg").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = get(&app, &format!("/foods/{id}"), &ann, None).await;
+    assert!(page.body.contains("Taurine 400 mg"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn a_rename_is_followed_by_the_day_and_a_deleted_nutrient_is_hidden_not_lost() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = define(&app, &ann, "Caffeine", "mg").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let coffee = new_food(
+        &app,
+        &ann,
+        json!({"name": "Espresso", "servings": [{"size": 1, "unit": "shot",
+               "nutrients": {"calories": 3}, "custom_nutrients": {"Caffeine": 63.5}}]}),
+    )
+    .await;
+    log(&app, &ann, &coffee, 3.0).await;
+    // Three shots of 63.5 mg: 190.5, shown whole like the macros.
+    let day = get(&app, DAY, &ann, None).await;
+    assert!(
+        day.body.contains(&total("Caffeine", "191 mg")),
+        "{}",
+        day.body
+    );
+
+    // Renamed (the unit too) in Settings: the day follows, and the daily range the card
+    // does not show is kept.
+    let id = id_of(&app, &ann, "Caffeine").await;
+    let r = app
+        .put(
+            &format!("/api/v1/custom-nutrients/{id}"),
+            &ann,
+            json!({"name": "Caffeine", "unit": "mg", "daily_max": 400}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let csrf = token(&app, &ann, "/settings").await;
+    let r = post(
+        &app,
+        &format!("{ADD}/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("name", "Coffee caffeine"), ("unit", "MG")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location, "/settings?nutrient=saved#custom-nutrients");
+    assert_eq!(
+        defined(&app, &ann).await,
+        [("Coffee caffeine".into(), "mg".into())]
+    );
+    let list = app.get("/api/v1/custom-nutrients", &ann).await;
+    assert_eq!(list.body[0]["daily_max"], json!(400.0), "{:?}", list.body);
+    let day = get(&app, DAY, &ann, None).await;
+    assert!(
+        day.body.contains(&total("Coffee caffeine", "191 mg")),
+        "{}",
+        day.body
+    );
+    assert!(!day.body.contains("<dt>Caffeine</dt>"), "{}", day.body);
+
+    // Delete asks first, saying what is kept; nothing goes until confirmed.
+    let ask = post(
+        &app,
+        &format!("{ADD}/{id}/delete"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[],
+    )
+    .await;
+    assert_eq!(ask.status, StatusCode::OK, "{}", ask.body);
+    assert!(
+        ask.body
+            .contains("Delete the custom nutrient “Coffee caffeine”?"),
+        "{}",
+        ask.body
+    );
+    assert!(ask.body.contains("are kept"), "{}", ask.body);
+    assert_eq!(defined(&app, &ann).await.len(), 1);
+    let r = post(
+        &app,
+        &format!("{ADD}/{id}/delete"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location, "/settings?nutrient=deleted#custom-nutrients");
+    assert!(defined(&app, &ann).await.is_empty());
+    let day = get(&app, DAY, &ann, None).await;
+    assert!(!day.body.contains("custom-totals"), "{}", day.body);
+    assert!(!day.body.contains("Coffee caffeine"), "{}", day.body);
+    let page = get(&app, &format!("/foods/{coffee}"), &ann, None).await;
+    assert!(!page.body.contains("Coffee caffeine"), "{}", page.body);
+
+    // Defined again, in other capitals: the amounts logged come back.
+    let r = define(&app, &ann, "coffee Caffeine", "mg").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let day = get(&app, DAY, &ann, None).await;
+    assert!(
+        day.body.contains(&total("coffee Caffeine", "191 mg")),
+        "{}",
+        day.body
+    );
+}
+
+#[tokio::test]
+async fn a_taken_or_built_in_name_is_refused_at_its_input_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for (name, unit) in [("Caffeine", "mg"), ("Omega-3", "g")] {
+        let r = define(&app, &ann, name, unit).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let before = defined(&app, &ann).await;
+    let add_error = |body: &str| {
+        let at = body.find("id=\"cn-name-error\"")?;
+        Some(body[at..].split("</p>").next()?.to_string())
+    };
+
+    // Added again (other capitals), or a built-in nutrient's name: said under the new name.
+    for (name, said) in [
+        (
+            "caffeine",
+            "You already have a custom nutrient of that name",
+        ),
+        ("Protein", "not a built-in nutrient"),
+        ("", "1 to 40 characters"),
+    ] {
+        let r = define(&app, &ann, name, "mg").await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            r.body
+        );
+        let error = add_error(&r.body).unwrap_or_else(|| panic!("{name}: {}", r.body));
+        assert!(error.contains(said), "{name}: {error}");
+        assert!(r.body.contains(&format!("value=\"{name}\"")), "{}", r.body);
+        assert_eq!(defined(&app, &ann).await, before, "{name}");
+    }
+    // A unit that is none of them: said at the unit.
+    let r = define(&app, &ann, "Iodine", "kcal").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Choose g, mg, µg or IU."), "{}", r.body);
+    assert_eq!(defined(&app, &ann).await, before);
+
+    // Renamed to another's name or a built-in one: said at that nutrient's own input, with
+    // its details open; nothing renamed.
+    let omega = id_of(&app, &ann, "Omega-3").await;
+    let csrf = token(&app, &ann, "/settings").await;
+    for (name, said) in [
+        (
+            "CAFFEINE",
+            "You already have a custom nutrient of that name",
+        ),
+        ("Sodium", "not a built-in nutrient"),
+    ] {
+        let r = post(
+            &app,
+            &format!("{ADD}/{omega}"),
+            &ann,
+            None,
+            Some(&csrf),
+            &[("name", name), ("unit", "g")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let marker = format!("id=\"cn-name-{omega}-error\">");
+        let at = r
+            .body
+            .find(&marker)
+            .unwrap_or_else(|| panic!("{name}: {}", r.body));
+        let error = r.body[at..].split("</p>").next().unwrap();
+        assert!(error.contains(said), "{name}: {error}");
+        assert!(r.body.contains(&format!("value=\"{name}\"")), "{}", r.body);
+        assert!(r.body.contains("<details open>"), "{}", r.body);
+        assert_eq!(defined(&app, &ann).await, before, "{name}");
+    }
+    // Its own name in other capitals is no clash.
+    let r = post(
+        &app,
+        &format!("{ADD}/{omega}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[("name", "omega-3"), ("unit", "mg")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        defined(&app, &ann).await,
+        [
+            ("Caffeine".into(), "mg".into()),
+            ("omega-3".into(), "mg".into())
+        ]
+    );
+}
+
+/// The add form sent twice (a resubmitted page) adds one nutrient, without an "already have
+/// one" refusal.
+#[tokio::test]
+async fn the_add_form_sent_twice_adds_one() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let page = get(&app, "/settings", &ann, None).await;
+    let once = page.once_of(&format!("{ADD}#custom-nutrients"));
+    for _ in 0..2 {
+        let r = post(
+            &app,
+            ADD,
+            &ann,
+            None,
+            Some(&page.csrf()),
+            &[("name", "Iodine"), ("unit", "mcg"), ("_once", &once)],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    assert_eq!(defined(&app, &ann).await, [("Iodine".into(), "µg".into())]);
+}
+
+#[tokio::test]
+async fn another_user_can_neither_rename_nor_delete_yours() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let r = define(&app, &ann, "Caffeine", "mg").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = id_of(&app, &ann, "Caffeine").await;
+    let csrf = token(&app, &bob, "/settings").await;
+    let settings = get(&app, "/settings", &bob, None).await;
+    assert!(
+        !settings.body.contains("<b>Caffeine</b>"),
+        "{}",
+        settings.body
+    );
+
+    for (path, fields) in [
+        (
+            format!("{ADD}/{id}"),
+            vec![("name", "Mine now"), ("unit", "g")],
+        ),
+        // A refused rename of it would show its form: it is not shown either.
+        (
+            format!("{ADD}/{id}"),
+            vec![("name", "Protein"), ("unit", "g")],
+        ),
+        (format!("{ADD}/{id}/delete"), vec![]),
+        (format!("{ADD}/{id}/delete"), vec![("confirm", "yes")]),
+    ] {
+        let r = post(&app, &path, &bob, None, Some(&csrf), &fields).await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "{path} {fields:?}: {}",
+            r.body
+        );
+    }
+    assert_eq!(
+        defined(&app, &ann).await,
+        [("Caffeine".into(), "mg".into())]
+    );
+    assert!(defined(&app, &bob).await.is_empty());
+}
+
+/// A family member's day is read by its owner's definitions (the viewer's own, of the same
+/// name in another unit, do not count), and the viewer's own day by theirs.
+#[tokio::test]
+async fn a_shared_day_shows_the_owners_custom_nutrients() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let r = define(&app, &ann, "Caffeine", "mg").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = define(&app, &bob, "Caffeine", "g").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let coffee = new_food(
+        &app,
+        &ann,
+        json!({"name": "Filter coffee", "servings": [{"size": 1, "unit": "mug",
+               "nutrients": {"calories": 2}, "custom_nutrients": {"Caffeine": 120}}]}),
+    )
+    .await;
+    log(&app, &ann, &coffee, 1.0).await;
+    grant(&app, &ann, "bob@example.com", "reports").await;
+
+    let shared = get(&app, DAY, &bob, Some(&ann_id)).await;
+    assert_eq!(shared.status, StatusCode::OK, "{}", shared.body);
+    assert!(shared.body.contains("Filter coffee"), "{}", shared.body);
+    assert!(
+        shared.body.contains(&total("Caffeine", "120 mg")),
+        "{}",
+        shared.body
+    );
+    assert!(!shared.body.contains("120 g"), "{}", shared.body);
+    let own = get(&app, DAY, &bob, None).await;
+    assert!(!own.body.contains("custom-totals"), "{}", own.body);
+}
