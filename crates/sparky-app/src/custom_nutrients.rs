@@ -625,12 +625,16 @@ mod tests {
             let input = CustomNutrientInput {
                 name: name.into(),
                 unit: "mg".into(),
+                daily_min: None,
+                daily_max: None,
             };
             assert!(input.parse().is_err(), "{name}");
         }
         let ok = CustomNutrientInput {
             name: "  Omega   3 ".into(),
             unit: "g".into(),
+            daily_min: None,
+            daily_max: None,
         }
         .parse()
         .unwrap();

@@ -20,6 +20,8 @@ async fn an_undone_delete_brings_the_amounts_back() {
     let input = CustomNutrientInput {
         name: "Caffeine".into(),
         unit: "mg".into(),
+        daily_min: None,
+        daily_max: None,
     };
     sparky_app::custom_nutrients::create(&mut tx, &input.parse().unwrap())
         .await
