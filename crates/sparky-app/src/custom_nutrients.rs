@@ -473,6 +473,20 @@ pub fn shown(amounts: &Amounts) -> BTreeMap<String, Amount> {
         .collect()
 }
 
+/// Each day's amount of each custom nutrient (`entry_date`, `key`, `amount`) in the diary of
+/// the owner in `$1` from `$2` to `$3`: each entry's amount as it shows it (the serving's
+/// amount times its servings, at the stored precision), added up.
+fn days_sql() -> String {
+    format!(
+        "SELECT d.entry_date, k.key, sum(round((k.value #>> '{{}}')::numeric * d.servings, 4)) AS amount
+         FROM food_diary d, jsonb_each(d.custom_per_serving) k
+         WHERE d.user_id = {OWNER} AND d.entry_date BETWEEN $2 AND $3
+           AND d.custom_per_serving <> '{{}}'::jsonb AND d.servings IS NOT NULL
+           AND jsonb_typeof(k.value) = 'number'
+         GROUP BY d.entry_date, k.key"
+    )
+}
+
 /// One day's custom nutrient totals.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CustomDay {
@@ -495,13 +509,8 @@ pub async fn daily_totals(
     let rows = tx
         .query(
             &format!(
-                "SELECT d.entry_date, k.key, sum(round((k.value #>> '{{}}')::numeric * d.servings, 4)) AS amount
-                 FROM food_diary d, jsonb_each(d.custom_per_serving) k
-                 WHERE d.user_id = {OWNER} AND d.entry_date BETWEEN $2 AND $3
-                   AND d.custom_per_serving <> '{{}}'::jsonb AND d.servings IS NOT NULL
-                   AND jsonb_typeof(k.value) = 'number'
-                 GROUP BY d.entry_date, k.key
-                 ORDER BY d.entry_date, k.key"
+                "SELECT entry_date, key, amount FROM ({}) days ORDER BY entry_date, key",
+                days_sql()
             ),
             &[&acting.owner, &range.from, &range.to],
         )
@@ -553,19 +562,14 @@ pub async fn report_rows(
             &format!(
                 "WITH defs AS (SELECT id, name, unit, daily_min, daily_max FROM custom_nutrients
                                WHERE user_id = {OWNER} ORDER BY lower(name), id LIMIT $4),
-                 days AS (SELECT d.entry_date, k.key,
-                                 sum(round((k.value #>> '{{}}')::numeric * d.servings, 4)) AS amount
-                          FROM food_diary d, jsonb_each(d.custom_per_serving) k
-                          WHERE d.user_id = {OWNER} AND d.entry_date BETWEEN $2 AND $3
-                            AND d.custom_per_serving <> '{{}}'::jsonb AND d.servings IS NOT NULL
-                            AND jsonb_typeof(k.value) = 'number'
-                          GROUP BY d.entry_date, k.key)
+                 days AS ({})
                  SELECT defs.id, defs.name, defs.unit, defs.daily_min, defs.daily_max,
                         coalesce(json_object_agg(days.entry_date, days.amount)
                                  FILTER (WHERE days.entry_date IS NOT NULL), '{{}}')::text AS by_day
                  FROM defs LEFT JOIN days ON days.key = defs.name
                  GROUP BY defs.id, defs.name, defs.unit, defs.daily_min, defs.daily_max
-                 ORDER BY lower(defs.name), defs.id"
+                 ORDER BY lower(defs.name), defs.id",
+                days_sql()
             ),
             &[&acting.owner, &from, &to, &MAX_CUSTOM_NUTRIENTS],
         )
