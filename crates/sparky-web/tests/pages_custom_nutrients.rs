@@ -1,7 +1,8 @@
-//! Custom nutrients in the browser, without JavaScript: defined, renamed and deleted in
-//! Settings (refusals said at the inputs, changing nothing; only one's own), typed into the
-//! food forms (an emptied input removes the amount, names without a definition are kept), and
-//! shown with their units on a food's page and a day's totals, by the day owner's definitions.
+//! Custom nutrients in the browser, without JavaScript: defined, renamed, given a daily range
+//! and deleted in Settings (refusals said at the inputs, changing nothing; only one's own),
+//! typed into the food forms (an emptied input removes the amount, names without a definition
+//! are kept), shown with their units on a food's page and a day's totals (by the day owner's
+//! definitions, against each one's daily range), and tabulated on the Reports page.
 
 mod common;
 mod pages_kit;
@@ -16,18 +17,42 @@ const DAY: &str = "/day/2026-12-01";
 
 /// Defines a custom nutrient with the settings page's add form, as a browser sends it.
 async fn define(app: &TestApp, who: &As, name: &str, unit: &str) -> Html {
+    add_form(app, who, &[("name", name), ("unit", unit)]).await
+}
+
+/// Sends the settings page's add form with `fields`, as a browser sends it.
+async fn add_form(app: &TestApp, who: &As, fields: &[(&str, &str)]) -> Html {
     let page = get(app, "/settings", who, None).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let once = page.once_of(&format!("{ADD}#custom-nutrients"));
-    post(
-        app,
-        ADD,
-        who,
-        None,
-        Some(&page.csrf()),
-        &[("name", name), ("unit", unit), ("_once", &once)],
-    )
-    .await
+    let mut fields = fields.to_vec();
+    fields.push(("_once", &once));
+    post(app, ADD, who, None, Some(&page.csrf()), &fields).await
+}
+
+/// The custom nutrients `who` has, by the API: (name, unit, daily_min, daily_max) in order.
+async fn ranges(app: &TestApp, who: &As) -> Vec<(String, String, Value, Value)> {
+    let r = app.get("/api/v1/custom-nutrients", who).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["name"].as_str().unwrap().to_string(),
+                n["unit"].as_str().unwrap().to_string(),
+                n["daily_min"].clone(),
+                n["daily_max"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// The error paragraph of the page whose id is `id`, up to its end.
+fn said_at(body: &str, id: &str) -> Option<String> {
+    let at = body.find(&format!("<p class=\"error\" id=\"{id}\">"))?;
+    Some(body[at..].split("</p>").next()?.to_string())
 }
 
 /// The custom nutrients `who` has, by the API: (name, unit) in order.
@@ -75,11 +100,16 @@ async fn new_food(app: &TestApp, who: &As, body: Value) -> String {
 
 /// `servings` of the food's default serving, at breakfast on [`DAY`].
 async fn log(app: &TestApp, who: &As, food_id: &str, servings: f64) {
+    log_on(app, who, food_id, servings, "2026-12-01").await;
+}
+
+/// `servings` of the food's default serving, at breakfast on `date`.
+async fn log_on(app: &TestApp, who: &As, food_id: &str, servings: f64, date: &str) {
     let r = app
         .post(
             "/api/v1/diary",
             who,
-            json!({"food_item_id": food_id, "meal_type": "breakfast", "date": "2026-12-01",
+            json!({"food_item_id": food_id, "meal_type": "breakfast", "date": date,
                    "quantity": servings, "unit": "serving"}),
         )
         .await;
@@ -435,8 +465,8 @@ async fn a_rename_is_followed_by_the_day_and_a_deleted_nutrient_is_hidden_not_lo
         day.body
     );
 
-    // Renamed (the unit too) in Settings: the day follows, and the daily range the card
-    // does not show is kept.
+    // Renamed (the unit too) in Settings: the day follows, and a form without the daily
+    // range's inputs (a page from before they were there) keeps the range.
     let id = id_of(&app, &ann, "Caffeine").await;
     let r = app
         .put(
@@ -466,7 +496,8 @@ async fn a_rename_is_followed_by_the_day_and_a_deleted_nutrient_is_hidden_not_lo
     assert_eq!(list.body[0]["daily_max"], json!(400.0), "{:?}", list.body);
     let day = get(&app, DAY, &ann, None).await;
     assert!(
-        day.body.contains(&total("Coffee caffeine", "191 mg")),
+        day.body
+            .contains("<dt>Coffee caffeine</dt><dd>191 mg <span class=\"cn-range within\">"),
         "{}",
         day.body
     );
@@ -712,4 +743,363 @@ async fn a_shared_day_shows_the_owners_custom_nutrients() {
     assert!(!shared.body.contains("120 g"), "{}", shared.body);
     let own = get(&app, DAY, &bob, None).await;
     assert!(!own.body.contains("custom-totals"), "{}", own.body);
+}
+
+/// The add form and each nutrient's Change panel set the daily range: kept, shown in the list
+/// and filled in again; a bound not a number, out of bounds or below the lower one is said at
+/// its input with what was typed kept, and changes nothing; an emptied input removes its bound.
+#[tokio::test]
+async fn a_daily_range_is_set_changed_and_removed_in_settings() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = add_form(
+        &app,
+        &ann,
+        &[
+            ("name", "Caffeine"),
+            ("unit", "mg"),
+            ("daily_min", ""),
+            ("daily_max", "400"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Typed as people type them: a decimal comma.
+    let r = add_form(
+        &app,
+        &ann,
+        &[
+            ("name", "Omega-3"),
+            ("unit", "g"),
+            ("daily_min", "1,1"),
+            ("daily_max", "3"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let before = vec![
+        ("Caffeine".into(), "mg".into(), Value::Null, json!(400.0)),
+        ("Omega-3".into(), "g".into(), json!(1.1), json!(3.0)),
+    ];
+    assert_eq!(ranges(&app, &ann).await, before);
+    let id = id_of(&app, &ann, "Caffeine").await;
+    let settings = get(&app, "/settings", &ann, None).await;
+    let b = &settings.body;
+    assert!(
+        b.contains("<b>Caffeine</b><span>at most 400 mg a day</span>"),
+        "{b}"
+    );
+    assert!(
+        b.contains("<b>Omega-3</b><span>1.1–3 g a day</span>"),
+        "{b}"
+    );
+    // The Change panel holds the range to change.
+    assert!(
+        b.contains(&format!("id=\"cn-min-{id}\" name=\"daily_min\" inputmode=\"decimal\" autocomplete=\"off\" value=\"\"")),
+        "{b}"
+    );
+    assert!(
+        b.contains(&format!("id=\"cn-max-{id}\" name=\"daily_max\" inputmode=\"decimal\" autocomplete=\"off\" value=\"400\"")),
+        "{b}"
+    );
+
+    // Refused when added: at the bound's input, what was typed kept, nothing added.
+    for (min, max, at, said) in [
+        ("lots", "", "cn-min-error", "Give a number"),
+        ("-1", "", "cn-min-error", "from 0 to 1,000,000"),
+        ("", "0", "cn-max-error", "above 0 and up to 1,000,000"),
+        ("", "2000000", "cn-max-error", "above 0 and up to 1,000,000"),
+        (
+            "500",
+            "100",
+            "cn-max-error",
+            "no less than “At least a day”",
+        ),
+    ] {
+        let r = add_form(
+            &app,
+            &ann,
+            &[
+                ("name", "Iodine"),
+                ("unit", "µg"),
+                ("daily_min", min),
+                ("daily_max", max),
+            ],
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{min} {max}: {}",
+            r.body
+        );
+        let error = said_at(&r.body, at).unwrap_or_else(|| panic!("{min} {max}: {}", r.body));
+        assert!(error.contains(said), "{min} {max}: {error}");
+        assert!(
+            r.body.contains(&format!("id=\"cn-min\" name=\"daily_min\" inputmode=\"decimal\" autocomplete=\"off\" value=\"{min}\"")),
+            "{}",
+            r.body
+        );
+        assert!(
+            r.body.contains(&format!("id=\"cn-max\" name=\"daily_max\" inputmode=\"decimal\" autocomplete=\"off\" value=\"{max}\"")),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("value=\"Iodine\""), "{}", r.body);
+        assert_eq!(ranges(&app, &ann).await, before, "{min} {max}");
+    }
+
+    // Changed in its panel.
+    let csrf = token(&app, &ann, "/settings").await;
+    let change = |min: &'static str, max: &'static str| {
+        vec![
+            ("name", "Caffeine"),
+            ("unit", "mg"),
+            ("daily_min", min),
+            ("daily_max", max),
+        ]
+    };
+    let path = format!("{ADD}/{id}");
+    let r = post(&app, &path, &ann, None, Some(&csrf), &change("50", "300")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut now = before.clone();
+    now[0] = ("Caffeine".into(), "mg".into(), json!(50.0), json!(300.0));
+    assert_eq!(ranges(&app, &ann).await, now);
+    let settings = get(&app, "/settings?nutrient=saved", &ann, None).await;
+    assert!(
+        settings
+            .body
+            .contains("<b>Caffeine</b><span>50–300 mg a day</span>"),
+        "{}",
+        settings.body
+    );
+    assert!(settings.body.contains("value=\"50\""), "{}", settings.body);
+
+    // Refused changes: said at that panel's input, open, typed kept, nothing changed.
+    for (min, max, at, said) in [
+        ("400", "300", "max", "no less than “At least a day”"),
+        ("50", "a lot", "max", "Give a number"),
+        ("-5", "300", "min", "from 0 to 1,000,000"),
+    ] {
+        let r = post(&app, &path, &ann, None, Some(&csrf), &change(min, max)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{min} {max}: {}",
+            r.body
+        );
+        let error = said_at(&r.body, &format!("cn-{at}-{id}-error"))
+            .unwrap_or_else(|| panic!("{min} {max}: {}", r.body));
+        assert!(error.contains(said), "{min} {max}: {error}");
+        assert!(r.body.contains("<details open>"), "{}", r.body);
+        assert!(
+            r.body.contains(&format!("id=\"cn-min-{id}\" name=\"daily_min\" inputmode=\"decimal\" autocomplete=\"off\" value=\"{min}\"")),
+            "{}",
+            r.body
+        );
+        assert!(
+            r.body.contains(&format!("id=\"cn-max-{id}\" name=\"daily_max\" inputmode=\"decimal\" autocomplete=\"off\" value=\"{max}\"")),
+            "{}",
+            r.body
+        );
+        assert_eq!(ranges(&app, &ann).await, now, "{min} {max}");
+    }
+
+    // An emptied input removes its bound only; both emptied, the list says the unit again.
+    let r = post(&app, &path, &ann, None, Some(&csrf), &change("", "300")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    now[0] = ("Caffeine".into(), "mg".into(), Value::Null, json!(300.0));
+    assert_eq!(ranges(&app, &ann).await, now);
+    let r = post(&app, &path, &ann, None, Some(&csrf), &change(" ", "")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    now[0] = ("Caffeine".into(), "mg".into(), Value::Null, Value::Null);
+    assert_eq!(ranges(&app, &ann).await, now);
+    let settings = get(&app, "/settings", &ann, None).await;
+    assert!(
+        settings.body.contains("<b>Caffeine</b><span>mg</span>"),
+        "{}",
+        settings.body
+    );
+    // Omega-3's range was never touched.
+    assert!(
+        settings
+            .body
+            .contains("<b>Omega-3</b><span>1.1–3 g a day</span>"),
+        "{}",
+        settings.body
+    );
+}
+
+/// The day's total against its daily range, in words (the icon is hidden from screen
+/// readers): over, under, within; a nutrient without a range is the amount alone. A range
+/// changed in Settings judges the same day again.
+#[tokio::test]
+async fn the_day_shows_each_total_against_its_daily_range() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for body in [
+        json!({"name": "Caffeine", "unit": "mg", "daily_max": 200}),
+        json!({"name": "Iodine", "unit": "µg", "daily_min": 150, "daily_max": 1100}),
+        json!({"name": "Omega-3", "unit": "g"}),
+    ] {
+        let r = app.post("/api/v1/custom-nutrients", &ann, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let drink = new_food(
+        &app,
+        &ann,
+        json!({"name": "Fortified cola", "servings": [{"size": 1, "unit": "can",
+               "nutrients": {"calories": 140},
+               "custom_nutrients": {"Caffeine": 130, "Iodine": 45, "Omega-3": 0.5}}]}),
+    )
+    .await;
+    log(&app, &ann, &drink, 2.0).await;
+    let mark = |class: &str, icon: &str, text: &str| {
+        format!(
+            " <span class=\"cn-range {class}\"><span aria-hidden=\"true\">{icon}</span> {text}</span></dd>"
+        )
+    };
+    let day = get(&app, DAY, &ann, None).await;
+    let b = &day.body;
+    assert!(
+        b.contains(&format!(
+            "<dt>Caffeine</dt><dd>260 mg{}",
+            mark("over", "▲", "Over · at most 200 mg")
+        )),
+        "{b}"
+    );
+    assert!(
+        b.contains(&format!(
+            "<dt>Iodine</dt><dd>90 µg{}",
+            mark("under", "▼", "Under · 150–1,100 µg")
+        )),
+        "{b}"
+    );
+    assert!(b.contains(&total("Omega-3", "1 g")), "{b}");
+
+    // Caffeine's upper bound raised in Settings: the same day is within it.
+    let id = id_of(&app, &ann, "Caffeine").await;
+    let csrf = token(&app, &ann, "/settings").await;
+    let r = post(
+        &app,
+        &format!("{ADD}/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("name", "Caffeine"),
+            ("unit", "mg"),
+            ("daily_min", ""),
+            ("daily_max", "300"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let day = get(&app, DAY, &ann, None).await;
+    assert!(
+        day.body.contains(&format!(
+            "<dt>Caffeine</dt><dd>260 mg{}",
+            mark("within", "✓", "Within · at most 300 mg")
+        )),
+        "{}",
+        day.body
+    );
+    // Removed: the amount alone.
+    let r = post(
+        &app,
+        &format!("{ADD}/{id}"),
+        &ann,
+        None,
+        Some(&csrf),
+        &[
+            ("name", "Caffeine"),
+            ("unit", "mg"),
+            ("daily_min", ""),
+            ("daily_max", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let day = get(&app, DAY, &ann, None).await;
+    assert!(
+        day.body.contains(&total("Caffeine", "260 mg")),
+        "{}",
+        day.body
+    );
+}
+
+/// The Reports page's Custom nutrients table: each of the owner's nutrients with its average
+/// a logged day (a logged day without it counts as 0), its range and the logged days within
+/// it; none of it for someone without custom nutrients.
+#[tokio::test]
+async fn the_reports_page_tabulates_custom_nutrients() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    for body in [
+        json!({"name": "Caffeine", "unit": "mg", "daily_max": 200}),
+        json!({"name": "Iodine", "unit": "µg"}),
+    ] {
+        let r = app.post("/api/v1/custom-nutrients", &ann, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let brew = new_food(
+        &app,
+        &ann,
+        json!({"name": "Cold brew", "servings": [{"size": 250, "unit": "ml",
+               "nutrients": {"calories": 5}, "custom_nutrients": {"Caffeine": 95}}]}),
+    )
+    .await;
+    // 285 mg (over) on the 2nd, 95 mg on the 3rd, none on the 4th: 126.67 a logged day, two
+    // of the three days within at most 200 mg. (Cells keep an amount and its unit, and "2 of
+    // 3", on one line: no-break spaces.)
+    log_on(&app, &ann, &brew, 3.0, "2026-11-02").await;
+    log_on(&app, &ann, &brew, 1.0, "2026-11-03").await;
+    let r = app
+        .post(
+            "/api/v1/diary/quick-add",
+            &ann,
+            json!({"meal_type": "snack", "date": "2026-11-04", "nutrients": {"calories": 100}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let path = "/reports?from=2026-11-01&to=2026-11-07";
+    let page = get(&app, path, &ann, None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let b = &page.body;
+    assert!(
+        b.contains("<h3 id=\"rep-custom\">Custom nutrients</h3>"),
+        "{b}"
+    );
+    assert!(
+        b.contains("<th scope=\"col\" class=\"n\">Daily range</th><th scope=\"col\" class=\"n\">Days within</th>"),
+        "{b}"
+    );
+    assert!(
+        b.contains(
+            "<tr><th scope=\"row\">Caffeine</th><td class=\"n\">127\u{a0}mg</td>\
+             <td class=\"n\">at most 200\u{a0}mg</td><td class=\"n\">2\u{a0}of\u{a0}3</td></tr>"
+        ),
+        "{b}"
+    );
+    assert!(
+        b.contains(
+            "<tr><th scope=\"row\">Iodine</th><td class=\"n\">0\u{a0}µg</td>\
+             <td class=\"n\">–</td><td class=\"n\">–</td></tr>"
+        ),
+        "{b}"
+    );
+    // Bob, shown Ann's reports, sees her table; his own page has none.
+    grant(&app, &ann, "bob@example.com", "reports").await;
+    let theirs = get(&app, path, &bob, Some(&ann_id)).await;
+    assert!(
+        theirs
+            .body
+            .contains("<td class=\"n\">2\u{a0}of\u{a0}3</td>"),
+        "{}",
+        theirs.body
+    );
+    let own = get(&app, path, &bob, None).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    assert!(!own.body.contains("rep-custom"), "{}", own.body);
 }

@@ -103,6 +103,8 @@ const FIELDS: &[&str] = &[
     "code",
     "cooked_weight_g",
     "current_password",
+    "daily_max",
+    "daily_min",
     "date",
     "day",
     "description",

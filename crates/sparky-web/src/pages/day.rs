@@ -71,8 +71,8 @@ pub struct DayView {
     pub week: String,
     pub streak: i64,
     pub macros: Vec<MacroBar>,
-    /// The day's custom nutrient totals the owner defined, as (name, "190 mg").
-    pub custom: Vec<(String, String)>,
+    /// The day's custom nutrient totals the owner defined, each against its daily range.
+    pub custom: Vec<super::food_custom::DayTotal>,
     pub partial: String,
     /// Calories and macros no food of the day lists (shown as not listed, not 0).
     pub unlisted: String,
@@ -242,7 +242,7 @@ pub async fn view(
         true => Vec::new(),
         false => {
             let defined = sparky_app::custom_nutrients::list(tx, acting).await?;
-            super::food_custom::shown(&defined, &day.custom_totals)
+            super::food_custom::day_totals(t, &defined, &day.custom_totals)
         }
     };
 

@@ -67,6 +67,8 @@ pub struct NutritionView {
     pub weeks: Vec<Row>,
     pub macros: Vec<Row>,
     pub nutrients: Vec<Row>,
+    /// The owner's custom nutrients: average a logged day, daily range, logged days within.
+    pub custom: Vec<Row>,
     /// The foods that gave the most of `foods_by`'s nutrient: times logged, amount, share.
     pub top_foods: Vec<Row>,
     pub foods_by: Vec<ByLink>,
@@ -124,6 +126,11 @@ fn a(v: Amount) -> f64 {
 
 fn or_dash(v: Option<String>) -> String {
     v.unwrap_or_else(|| "–".into())
+}
+
+/// `text` with no-break spaces, so a table cell keeps it on one line.
+fn unbroken(text: &str) -> String {
+    text.replace(' ', "\u{a0}")
 }
 
 /// The range asked for; a problem is shown next to the chooser and the default range used.
@@ -338,6 +345,36 @@ async fn show(mut page: Page, PageQuery(p): PageQuery<Params>) -> Result<Respons
                                 i64::from(decided),
                                 &[("pct", &number(a(v), 0)), ("n", &decided.to_string())],
                             )
+                        })),
+                    ],
+                })
+                .collect(),
+            custom: n
+                .custom_nutrients
+                .iter()
+                .map(|c| Row {
+                    head: c.name.clone(),
+                    // A narrow column wraps between words, never inside "308 mg" or "2 of 3".
+                    cells: vec![
+                        unbroken(&super::food_custom::amount_text(
+                            c.average.decimal(),
+                            &c.unit,
+                        )),
+                        or_dash(
+                            super::food_custom::range_text(t, c.daily_min, c.daily_max, &c.unit)
+                                .map(|r| match r.rsplit_once(' ') {
+                                    // Nor after the dash of "150–1,100 µg".
+                                    Some((head, unit)) => {
+                                        format!("{}\u{a0}{unit}", head.replace('–', "–\u{2060}"))
+                                    }
+                                    None => r,
+                                }),
+                        ),
+                        or_dash(c.days_within.map(|d| {
+                            unbroken(&t.fill(
+                                "reports.within_of",
+                                &[("n", &d.to_string()), ("total", &n.logged_days.to_string())],
+                            ))
                         })),
                     ],
                 })

@@ -196,7 +196,7 @@ async fn show(mut page: Page, PageQuery(q): PageQuery<SavedParam>) -> Result<Res
     let t = page.t;
     let shell = settings_shell(&mut page, t.get("settings.title")).await?;
     let (p, prefs) = current(&mut page, &shell).await?;
-    let nutrients = custom_nutrients::card(&mut page.tx, None, q.nutrient.as_deref()).await?;
+    let nutrients = custom_nutrients::card(&t, &mut page.tx, None, q.nutrient.as_deref()).await?;
     page.tx.commit().await?;
     let mut view = render(shell, p, prefs, Errors::default(), q.saved.is_some());
     view.nutrients = nutrients;
@@ -213,7 +213,7 @@ async fn again(
     let t = page.t;
     let shell = settings_shell(&mut page, t.get("settings.title")).await?;
     let (stored_p, stored_prefs) = current(&mut page, &shell).await?;
-    let nutrients = custom_nutrients::card(&mut page.tx, None, None).await?;
+    let nutrients = custom_nutrients::card(&t, &mut page.tx, None, None).await?;
     let mut view = render(
         shell,
         p.unwrap_or(stored_p),

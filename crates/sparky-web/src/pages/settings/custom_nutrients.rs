@@ -1,8 +1,9 @@
 //! Settings → Custom nutrients, a card of the settings page: the nutrients a user tracks beyond
-//! the built-in ones (caffeine, omega-3, ...), each with its unit; define one, rename it or
-//! change its unit, delete it after asking. The rules (names, units, the most one may have)
-//! are `sparky_app::custom_nutrients`'s; a refusal is said at the form's inputs and changes
-//! nothing.
+//! the built-in ones (caffeine, omega-3, ...), each with its unit and an optional daily range
+//! (at least / at most so much a day); define one, rename it, change its unit or range, delete
+//! it after asking. The rules (names, units, bounds, the most one may have) are
+//! `sparky_app::custom_nutrients`'s; a refusal is said at the form's inputs, with what was
+//! typed kept, and changes nothing.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -10,14 +11,16 @@ use axum::routing::post;
 use axum::Router;
 use serde::Deserialize;
 use sparky_app::custom_nutrients::{
-    self, CustomNutrient, CustomNutrientInput, MAX_CUSTOM_NUTRIENTS, UNITS,
+    self, CustomNutrient, CustomNutrientInput, NewCustomNutrient, MAX_CUSTOM_NUTRIENTS, UNITS,
 };
 use sparky_app::{Acting, AppError};
+use sparky_core::Amount;
 use sparky_db::UserTx;
 use uuid::Uuid;
 
 use super::super::confirm::{ask, ConfirmForm, Loss};
-use super::super::forms::{Errors, Opt};
+use super::super::food_custom::{bound_value, range_text};
+use super::super::forms::{self, Errors, Opt};
 use super::super::{html, redirect, Page, PageError, PageForm, PagePath};
 use super::{current, render, settings_shell};
 use crate::i18n::Messages;
@@ -33,13 +36,18 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/custom-nutrients/{id}/delete", post(delete))
 }
 
-/// One custom nutrient with its form to rename it or change its unit.
+/// One custom nutrient with its form to rename it or change its unit or daily range.
 pub struct NutrientRow {
     pub id: Uuid,
     pub name: String,
     pub unit: String,
+    /// Its daily range in brief ("at most 400 mg"); empty without one.
+    pub range: String,
     /// The form's name: as typed into a refused one, else the stored name.
     pub typed_name: String,
+    /// The form's daily bounds: as typed into a refused one, else the stored ones.
+    pub typed_min: String,
+    pub typed_max: String,
     pub units: Vec<Opt>,
     pub errors: Errors,
 }
@@ -50,6 +58,8 @@ pub struct NutrientsCard {
     pub rows: Vec<NutrientRow>,
     /// The add form: as typed into a refused one, else blank.
     pub name: String,
+    pub daily_min: String,
+    pub daily_max: String,
     pub units: Vec<Opt>,
     pub errors: Errors,
     /// At the most one may define: no add form, a word instead.
@@ -63,14 +73,12 @@ pub struct NutrientsCard {
 /// A refused form of the card, with what was typed into it.
 pub enum Refused {
     Add {
-        name: String,
-        unit: String,
+        typed: NutrientForm,
         errors: Errors,
     },
     Edit {
         id: Uuid,
-        name: String,
-        unit: String,
+        typed: NutrientForm,
         errors: Errors,
     },
 }
@@ -84,6 +92,7 @@ fn unit_options(current: &str) -> Vec<Opt> {
 /// `done` (`added`, `saved`, `deleted`). A refused edit of a nutrient that is not the user's
 /// is the 404 it would be.
 pub async fn card(
+    t: &Messages,
     tx: &mut UserTx,
     refused: Option<Refused>,
     done: Option<&str>,
@@ -105,7 +114,12 @@ pub async fn card(
         .into_iter()
         .map(|n| NutrientRow {
             id: n.id,
+            range: range_text(t, n.daily_min, n.daily_max, &n.unit)
+                .map(|r| t.fill("settings.nutrient_range_brief", &[("range", &r)]))
+                .unwrap_or_default(),
             typed_name: n.name.clone(),
+            typed_min: bound_value(n.daily_min),
+            typed_max: bound_value(n.daily_max),
             units: unit_options(&n.unit),
             name: n.name,
             unit: n.unit,
@@ -114,26 +128,30 @@ pub async fn card(
         .collect();
     match refused {
         None => {}
-        Some(Refused::Add { name, unit, errors }) => {
+        Some(Refused::Add { typed, errors }) => {
             // A refused add is shown even when the card is full: it says why.
             card.full = false;
-            card.name = name;
-            card.units = unit_options(&unit);
+            card.name = typed.name;
+            card.units = unit_options(&typed.unit);
+            card.daily_min = typed.daily_min.unwrap_or_default();
+            card.daily_max = typed.daily_max.unwrap_or_default();
             card.errors = errors;
         }
-        Some(Refused::Edit {
-            id,
-            name,
-            unit,
-            errors,
-        }) => {
+        Some(Refused::Edit { id, typed, errors }) => {
             let row = card
                 .rows
                 .iter_mut()
                 .find(|r| r.id == id)
                 .ok_or(PageError::NotFound)?;
-            row.typed_name = name;
-            row.units = unit_options(&unit);
+            row.typed_name = typed.name;
+            row.units = unit_options(&typed.unit);
+            // A form without the bound's input kept it: the stored one is shown.
+            if let Some(min) = typed.daily_min {
+                row.typed_min = min;
+            }
+            if let Some(max) = typed.daily_max {
+                row.typed_max = max;
+            }
             row.errors = errors;
         }
     }
@@ -146,15 +164,20 @@ async fn again(mut page: Page, refused: Refused) -> Result<Response, PageError> 
     let t = page.t;
     let shell = settings_shell(&mut page, t.get("settings.title")).await?;
     let (p, prefs) = current(&mut page, &shell).await?;
-    let nutrients = card(&mut page.tx, Some(refused), None).await?;
+    let nutrients = card(&t, &mut page.tx, Some(refused), None).await?;
     let mut view = render(shell, p, prefs, Errors::default(), false);
     view.nutrients = nutrients;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&view)).into_response())
 }
 
-/// The card's refusal in the catalog's words, by input; any other failure stays an error page.
-/// `counted`: the input was read, so a refused name is the most one may have.
-fn refusal(t: &Messages, e: AppError, counted: bool) -> Result<Errors, PageError> {
+/// The card's refusal of `input` in the catalog's words, by input; any other failure stays an
+/// error page. `counted`: the input was read, so a refused name is the most one may have.
+fn refusal(
+    t: &Messages,
+    input: &CustomNutrientInput,
+    e: AppError,
+    counted: bool,
+) -> Result<Errors, PageError> {
     match e {
         AppError::Conflict(_) => Ok(Errors::one("name", t.get("settings.err.nutrient_taken"))),
         AppError::Invalid(fields) => {
@@ -170,8 +193,15 @@ fn refusal(t: &Messages, e: AppError, counted: bool) -> Result<Errors, PageError
                         ),
                     ),
                     "name" => ("name", t.get("settings.err.nutrient_name").to_string()),
-                    // Not an input of the card (the daily range it keeps): said as the
-                    // application says it, at the name so it is seen.
+                    "daily_min" => ("daily_min", t.get("settings.err.nutrient_min").to_string()),
+                    // Out of bounds, or below the lower bound: the upper bound alone tells.
+                    "daily_max" if max_alone_passes(input) => (
+                        "daily_max",
+                        t.get("settings.err.nutrient_order").to_string(),
+                    ),
+                    "daily_max" => ("daily_max", t.get("settings.err.nutrient_max").to_string()),
+                    // Not an input of the card: said as the application says it, at the name
+                    // so it is seen.
                     _ => ("name", format!("{field}: {problem}")),
                 };
                 errors.0.insert(input.into(), text);
@@ -179,6 +209,19 @@ fn refusal(t: &Messages, e: AppError, counted: bool) -> Result<Errors, PageError
             Ok(errors)
         }
         other => Err(other.into()),
+    }
+}
+
+/// Whether `input`'s upper bound passes without its lower one (so what was refused is the
+/// pair: the upper below the lower).
+fn max_alone_passes(input: &CustomNutrientInput) -> bool {
+    let alone = CustomNutrientInput {
+        daily_min: None,
+        ..input.clone()
+    };
+    match alone.parse() {
+        Ok(_) => true,
+        Err(e) => e.fields().is_none_or(|f| !f.0.contains_key("daily_max")),
     }
 }
 
@@ -191,6 +234,11 @@ fn done(what: &str) -> Response {
 pub struct NutrientForm {
     name: String,
     unit: String,
+    /// "At least a day", in the nutrient's unit: emptied, no lower bound. A form without the
+    /// input (a page from before it had one) keeps the stored bound.
+    daily_min: Option<String>,
+    /// "At most a day", likewise.
+    daily_max: Option<String>,
     /// The add form's once-token ([`crate::pages::Shell::once`]): sent twice, it adds one
     /// nutrient, not one and an "already have one" refusal.
     #[serde(rename = "_once")]
@@ -198,15 +246,47 @@ pub struct NutrientForm {
 }
 
 impl NutrientForm {
-    /// The input of the form's name and unit, with the daily range of `kept` (the card does
-    /// not show it; an update without it would remove it).
-    fn input(&self, kept: Option<&CustomNutrient>) -> CustomNutrientInput {
-        CustomNutrientInput {
+    /// The input the form says, a bound it did not send being `kept`'s (none when adding),
+    /// with the refusals of bounds that are not numbers.
+    fn input(&self, t: &Messages, kept: Option<&CustomNutrient>) -> (CustomNutrientInput, Errors) {
+        let mut errors = Errors::default();
+        let mut bound = |field: &str, typed: &Option<String>, stored: Option<Amount>| match typed {
+            None => stored,
+            Some(raw) => match forms::decimal(raw) {
+                Ok(d) => d.map(Amount),
+                Err(()) => {
+                    errors.0.insert(
+                        field.into(),
+                        t.get("settings.err.nutrient_number").to_string(),
+                    );
+                    None
+                }
+            },
+        };
+        let input = CustomNutrientInput {
             name: self.name.clone(),
             unit: self.unit.clone(),
-            daily_min: kept.and_then(|n| n.daily_min),
-            daily_max: kept.and_then(|n| n.daily_max),
-        }
+            daily_min: bound("daily_min", &self.daily_min, kept.and_then(|n| n.daily_min)),
+            daily_max: bound("daily_max", &self.daily_max, kept.and_then(|n| n.daily_max)),
+        };
+        (input, errors)
+    }
+
+    /// The input as `parse` takes it, or the refusals said at the inputs: what `parse`
+    /// refuses, and a bound that is not a number (said as such, not as the range it left).
+    fn parse(
+        &self,
+        t: &Messages,
+        kept: Option<&CustomNutrient>,
+    ) -> Result<Result<(CustomNutrientInput, NewCustomNutrient), Errors>, PageError> {
+        let (input, typos) = self.input(t, kept);
+        let mut errors = match input.parse() {
+            Ok(new) if typos.is_empty() => return Ok(Ok((input, new))),
+            Ok(_) => Errors::default(),
+            Err(e) => refusal(t, &input, e, false)?,
+        };
+        errors.0.extend(typos.0);
+        Ok(Err(errors))
     }
 }
 
@@ -215,15 +295,13 @@ async fn add(
     PageForm(form): PageForm<NutrientForm>,
 ) -> Result<Response, PageError> {
     let t = page.t;
-    let new = match form.input(None).parse() {
-        Ok(new) => new,
-        Err(e) => {
-            let errors = refusal(&t, e, false)?;
+    let (input, new) = match form.parse(&t, None)? {
+        Ok(parsed) => parsed,
+        Err(errors) => {
             return again(
                 page,
                 Refused::Add {
-                    name: form.name,
-                    unit: form.unit,
+                    typed: form,
                     errors,
                 },
             )
@@ -239,12 +317,11 @@ async fn add(
             Ok(done("added"))
         }
         Err(e) => {
-            let errors = refusal(&t, e, true)?;
+            let errors = refusal(&t, &input, e, true)?;
             again(
                 page,
                 Refused::Add {
-                    name: form.name,
-                    unit: form.unit,
+                    typed: form,
                     errors,
                 },
             )
@@ -253,8 +330,8 @@ async fn add(
     }
 }
 
-/// Renames one of the user's custom nutrients or changes its unit (their foods and diary
-/// follow a new name: `custom_nutrients::update`).
+/// Renames one of the user's custom nutrients or changes its unit or daily range (their foods
+/// and diary follow a new name: `custom_nutrients::update`).
 async fn save(
     mut page: Page,
     PagePath(id): PagePath<Uuid>,
@@ -266,28 +343,25 @@ async fn save(
         .into_iter()
         .find(|n| n.id == id)
         .ok_or(PageError::NotFound)?;
-    let result = match form.input(Some(&stored)).parse() {
-        Ok(new) => custom_nutrients::update(&mut page.tx, id, &new)
-            .await
-            .map(|_| ()),
-        Err(e) => Err(e),
+    let errors = match form.parse(&t, Some(&stored))? {
+        Ok((input, new)) => match custom_nutrients::update(&mut page.tx, id, &new).await {
+            Ok(_) => {
+                page.tx.commit().await?;
+                return Ok(done("saved"));
+            }
+            Err(e) => refusal(&t, &input, e, false)?,
+        },
+        Err(errors) => errors,
     };
-    match result {
-        Ok(()) => {
-            page.tx.commit().await?;
-            Ok(done("saved"))
-        }
-        Err(e) => {
-            let errors = refusal(&t, e, false)?;
-            let refused = Refused::Edit {
-                id,
-                name: form.name,
-                unit: form.unit,
-                errors,
-            };
-            again(page, refused).await
-        }
-    }
+    again(
+        page,
+        Refused::Edit {
+            id,
+            typed: form,
+            errors,
+        },
+    )
+    .await
 }
 
 async fn delete(

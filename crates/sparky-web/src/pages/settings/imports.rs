@@ -153,7 +153,7 @@ async fn answer(
     let t = page.t;
     let shell = settings_shell(&mut page, t.get("settings.title")).await?;
     let (p, prefs) = current(&mut page, &shell).await?;
-    let nutrients = super::custom_nutrients::card(&mut page.tx, None, None).await?;
+    let nutrients = super::custom_nutrients::card(&t, &mut page.tx, None, None).await?;
     page.tx.commit().await?;
     let mut view = render(shell, p, prefs, Default::default(), false);
     view.data = data;
