@@ -197,15 +197,34 @@ pub async fn list(tx: &mut UserTx, acting: Acting) -> AppResult<Vec<CustomNutrie
         acting.ensure_visible(tx, Area::Diary).await?;
     }
     let rows = tx
-        .query(
-            &format!(
-                "SELECT id, name, unit, daily_min, daily_max FROM custom_nutrients WHERE user_id = {OWNER}
-                 ORDER BY lower(name), id LIMIT $2"
-            ),
-            &[&acting.owner, &MAX_CUSTOM_NUTRIENTS],
-        )
+        .query(&list_sql(), &[&acting.owner, &MAX_CUSTOM_NUTRIENTS])
         .await?;
     Ok(rows.iter().map(from_row).collect())
+}
+
+/// The custom nutrients of the owner in `$1`, at most `$2`, by name.
+fn list_sql() -> String {
+    format!(
+        "SELECT id, name, unit, daily_min, daily_max FROM custom_nutrients WHERE user_id = {OWNER}
+         ORDER BY lower(name), id LIMIT $2"
+    )
+}
+
+/// [`list`]'s read, planned (see [`crate::reads`]); the caller has checked that the owner's
+/// diary is visible.
+pub struct ListPlan(crate::reads::ReadId);
+
+pub fn plan_list(reads: &mut crate::reads::Reads, acting: Acting) -> ListPlan {
+    ListPlan(reads.add(
+        list_sql(),
+        vec![Box::new(acting.owner), Box::new(MAX_CUSTOM_NUTRIENTS)],
+    ))
+}
+
+impl ListPlan {
+    pub fn finish(self, answers: &mut crate::reads::Answers) -> AppResult<Vec<CustomNutrient>> {
+        Ok(answers.take(self.0)?.iter().map(from_row).collect())
+    }
 }
 
 /// Defines a custom nutrient of your own: 409 when you have one of that name, 422 beyond

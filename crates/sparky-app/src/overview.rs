@@ -24,6 +24,8 @@ pub struct DayOverview {
     pub workouts: WorkoutDay,
     /// Today in the owner's timezone.
     pub today: NaiveDate,
+    /// The owner's custom nutrients (their diary keeps amounts under these names).
+    pub custom_nutrients: Vec<crate::custom_nutrients::CustomNutrient>,
 }
 
 pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<DayOverview> {
@@ -39,6 +41,7 @@ pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<
     let trend = crate::summary::plan_range(&mut reads, acting, Range { from, to: date });
     let workouts = crate::workouts::plan_day(&mut reads, acting, date);
     let today = crate::days::plan_today(&mut reads, acting);
+    let custom_nutrients = crate::custom_nutrients::plan_list(&mut reads, acting);
     let mut answers = reads.run(tx).await?;
     let owner = acting.owner_id(tx).await?;
     let diary = diary.finish(&mut answers, owner)?;
@@ -50,5 +53,6 @@ pub async fn day(tx: &mut UserTx, acting: Acting, date: NaiveDate) -> AppResult<
         trend: trend.finish(&mut answers)?,
         workouts: workouts.finish(&mut answers, owner)?,
         today: today.finish(&mut answers)?,
+        custom_nutrients: custom_nutrients.finish(&mut answers)?,
     })
 }

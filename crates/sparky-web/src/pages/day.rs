@@ -236,15 +236,12 @@ pub async fn view(
         calorie_targets,
         workouts,
         today,
+        custom_nutrients,
     } = sparky_app::overview::day(tx, acting, date).await?;
-    // By the owner's definitions: their diary keeps amounts under their names.
-    let custom = match day.custom_totals.is_empty() {
-        true => Vec::new(),
-        false => {
-            let defined = sparky_app::custom_nutrients::list(tx, acting).await?;
-            super::food_custom::day_totals(t, &defined, &day.custom_totals)
-        }
-    };
+    // By the owner's definitions: their diary keeps amounts under their names. A logged day
+    // without any of a nutrient that has a floor is under it.
+    let logged = day.meals.iter().any(|m| !m.entries.is_empty());
+    let custom = super::food_custom::day_totals(t, &custom_nutrients, &day.custom_totals, logged);
 
     let eaten = f(sum.net_calories) + f(sum.burned);
     let burned = f(sum.burned);

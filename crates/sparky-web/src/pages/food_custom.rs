@@ -207,14 +207,16 @@ pub fn day_totals(
     t: &Messages,
     defined: &[CustomNutrient],
     amounts: &BTreeMap<String, Amount>,
+    logged: bool,
 ) -> Vec<DayTotal> {
-    if amounts.is_empty() {
-        return Vec::new();
-    }
     defined
         .iter()
         .filter_map(|d| {
-            let v = amount_of(amounts, &d.name)?;
+            // None of it on a logged day is 0, and under a floor (nothing to say without one).
+            let v = amount_of(amounts, &d.name).or_else(|| {
+                (logged && d.daily_min.is_some_and(|m| m.decimal() > Decimal::ZERO))
+                    .then_some(Decimal::ZERO)
+            })?;
             let range = range_text(t, d.daily_min, d.daily_max, &d.unit);
             let (class, icon, key) = match judge(d, v) {
                 DailyRange::NoRange => ("", "", ""),
@@ -345,7 +347,7 @@ mod tests {
                 ("Caffeine".to_string(), Amount(caffeine.parse().unwrap())),
                 ("Iodine".to_string(), Amount(iodine.parse().unwrap())),
             ]);
-            day_totals(&t, &defined, &held)
+            day_totals(&t, &defined, &held, true)
                 .into_iter()
                 .map(|d| (d.amount, d.range.map(|r| (r.class, r.text))))
                 .collect::<Vec<_>>()
@@ -372,9 +374,21 @@ mod tests {
             &t,
             &[caffeine()],
             &BTreeMap::from([("caffeine".to_string(), Amount(Decimal::from(95)))]),
+            true,
         );
         assert_eq!(plain[0].amount, "95 mg");
         assert_eq!(plain[0].range, None);
+        // A logged day without any: under a floor, nothing to say about a ceiling; a day
+        // with nothing logged says nothing.
+        let none = day_totals(&t, &defined, &BTreeMap::new(), true);
+        assert_eq!(
+            none.iter()
+                .map(|d| (d.name.as_str(), d.amount.as_str()))
+                .collect::<Vec<_>>(),
+            [("Iodine", "0 µg")]
+        );
+        assert_eq!(none[0].range.as_ref().map(|r| r.class), Some("under"));
+        assert!(day_totals(&t, &defined, &BTreeMap::new(), false).is_empty());
     }
 
     #[test]
