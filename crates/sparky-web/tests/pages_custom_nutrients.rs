@@ -30,6 +30,17 @@ async fn add_form(app: &TestApp, who: &As, fields: &[(&str, &str)]) -> Html {
     post(app, ADD, who, None, Some(&page.csrf()), &fields).await
 }
 
+/// Sends the Change form of the custom nutrient `id` with `fields` and the page's `csrf`.
+async fn change_form(
+    app: &TestApp,
+    who: &As,
+    id: &str,
+    csrf: &str,
+    fields: &[(&str, &str)],
+) -> Html {
+    post(app, &format!("{ADD}/{id}"), who, None, Some(csrf), fields).await
+}
+
 /// The custom nutrients `who` has, by the API: (name, unit, daily_min, daily_max) in order.
 async fn ranges(app: &TestApp, who: &As) -> Vec<(String, String, Value, Value)> {
     let r = app.get("/api/v1/custom-nutrients", who).await;
@@ -477,12 +488,11 @@ async fn a_rename_is_followed_by_the_day_and_a_deleted_nutrient_is_hidden_not_lo
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let csrf = token(&app, &ann, "/settings").await;
-    let r = post(
+    let r = change_form(
         &app,
-        &format!("{ADD}/{id}"),
         &ann,
-        None,
-        Some(&csrf),
+        &id,
+        &csrf,
         &[("name", "Coffee caffeine"), ("unit", "MG")],
     )
     .await;
@@ -603,15 +613,7 @@ async fn a_taken_or_built_in_name_is_refused_at_its_input_and_changes_nothing() 
         ),
         ("Sodium", "not a built-in nutrient"),
     ] {
-        let r = post(
-            &app,
-            &format!("{ADD}/{omega}"),
-            &ann,
-            None,
-            Some(&csrf),
-            &[("name", name), ("unit", "g")],
-        )
-        .await;
+        let r = change_form(&app, &ann, &omega, &csrf, &[("name", name), ("unit", "g")]).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         let marker = format!("id=\"cn-name-{omega}-error\">");
         let at = r
@@ -625,12 +627,11 @@ async fn a_taken_or_built_in_name_is_refused_at_its_input_and_changes_nothing() 
         assert_eq!(defined(&app, &ann).await, before, "{name}");
     }
     // Its own name in other capitals is no clash.
-    let r = post(
+    let r = change_form(
         &app,
-        &format!("{ADD}/{omega}"),
         &ann,
-        None,
-        Some(&csrf),
+        &omega,
+        &csrf,
         &[("name", "omega-3"), ("unit", "mg")],
     )
     .await;
@@ -980,12 +981,11 @@ async fn the_day_shows_each_total_against_its_daily_range() {
     // Caffeine's upper bound raised in Settings: the same day is within it.
     let id = id_of(&app, &ann, "Caffeine").await;
     let csrf = token(&app, &ann, "/settings").await;
-    let r = post(
+    let r = change_form(
         &app,
-        &format!("{ADD}/{id}"),
         &ann,
-        None,
-        Some(&csrf),
+        &id,
+        &csrf,
         &[
             ("name", "Caffeine"),
             ("unit", "mg"),
@@ -1005,12 +1005,11 @@ async fn the_day_shows_each_total_against_its_daily_range() {
         day.body
     );
     // Removed: the amount alone.
-    let r = post(
+    let r = change_form(
         &app,
-        &format!("{ADD}/{id}"),
         &ann,
-        None,
-        Some(&csrf),
+        &id,
+        &csrf,
         &[
             ("name", "Caffeine"),
             ("unit", "mg"),
