@@ -230,6 +230,12 @@ impl ListPlan {
 /// Defines a custom nutrient of your own: 409 when you have one of that name, 422 beyond
 /// [`MAX_CUSTOM_NUTRIENTS`].
 pub async fn create(tx: &mut UserTx, new: &NewCustomNutrient) -> AppResult<CustomNutrient> {
+    // One add at a time per user: two adds at 49 would each count 49 and make 51.
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended('custom_nutrients:' || auth.uid()::text, 0))",
+        &[],
+    )
+    .await?;
     refuse_taken_name(tx, &new.name, None).await?;
     let row = tx
         .query_opt(
@@ -565,6 +571,9 @@ pub struct CustomNutrientRow {
     pub daily_max: Option<Amount>,
     /// Logged days within the daily range; null without one.
     pub days_within: Option<u32>,
+    /// Each logged day's amount (0 when its entries hold none), for the report's CSV.
+    #[serde(skip)]
+    pub by_day: BTreeMap<NaiveDate, Decimal>,
 }
 
 /// Each custom nutrient the owner defines over `from`..=`to`, averaged and judged over the
@@ -602,10 +611,11 @@ pub async fn report_rows(
                 .into_iter()
                 .filter_map(|(d, v)| Some((d, v.to_string().parse::<Decimal>().ok()?)))
                 .collect();
-        let amounts: Vec<Decimal> = logged
+        let by_day: BTreeMap<NaiveDate, Decimal> = logged
             .iter()
-            .map(|d| by_day.get(d).copied().unwrap_or_default())
+            .map(|d| (*d, by_day.get(d).copied().unwrap_or_default()))
             .collect();
+        let amounts: Vec<Decimal> = by_day.values().copied().collect();
         let average = if amounts.is_empty() {
             Decimal::ZERO
         } else {
@@ -624,6 +634,7 @@ pub async fn report_rows(
             daily_min: n.daily_min,
             daily_max: n.daily_max,
             days_within,
+            by_day,
         });
     }
     Ok(out)

@@ -158,6 +158,43 @@ async fn at_most_fifty_a_user() {
 }
 
 #[tokio::test]
+async fn adds_at_once_stop_at_fifty() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for i in 0..45 {
+        let r = define(&app, &ann, &format!("Nutrient {i}"), "mg").await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    // Ten adds at the same time (and two of one name): five make it, the rest are refused.
+    let names: Vec<String> = (0..10).map(|i| format!("Extra {}", i.min(8))).collect();
+    let answers =
+        futures::future::join_all(names.iter().map(|n| define(&app, &ann, n, "mg"))).await;
+    let created = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    assert_eq!(
+        created,
+        5,
+        "{:?}",
+        answers.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    for r in &answers {
+        assert!(
+            [
+                StatusCode::CREATED,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::CONFLICT
+            ]
+            .contains(&r.status),
+            "{:?}",
+            r.body
+        );
+    }
+    assert_eq!(stored_definitions(&app).await, 50);
+}
+
+#[tokio::test]
 async fn foods_hold_amounts_and_the_diary_adds_them_up() {
     let app = TestApp::spawn().await;
     let (_, ann) = app.user("ann@example.com").await;
@@ -653,6 +690,21 @@ async fn the_nutrition_report_averages_logged_days_and_counts_days_within_the_ra
              "daily_max": null, "days_within": null},
         ])
     );
+    // The CSV has a column per definition: the day's amount, 0 on a logged day without
+    // any, empty on a day not logged.
+    let csv = app.get(&format!("{path}&format=csv"), &ann).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = csv.body.as_str().unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].ends_with(",Caffeine_mg,Iodine_µg"), "{}", lines[0]);
+    let tail = |date: &str| -> String {
+        let l = lines.iter().find(|l| l.starts_with(date)).unwrap();
+        l.split(',').rev().take(2).collect::<Vec<_>>().join("|")
+    };
+    assert_eq!(tail("2026-11-01"), "|");
+    assert_eq!(tail("2026-11-02"), "0|285");
+    assert_eq!(tail("2026-11-03"), "0|95");
+    assert_eq!(tail("2026-11-04"), "0|0");
     // Shared through reports: the same rows; otherwise none of it.
     app.post(
         "/api/v1/family-access",

@@ -407,7 +407,9 @@ impl ToCsv for NutritionReport {
         (self.from, self.to)
     }
     /// One row per day: `date`, `logged`, `calorie_target_kcal`, `burned_kcal`, then every
-    /// nutrient with its unit (`calories_kcal`, `protein_g`, …, `vitamin_a_µg`).
+    /// nutrient with its unit (`calories_kcal`, `protein_g`, …, `vitamin_a_µg`), then each
+    /// custom nutrient the owner defines the same way (`Caffeine_mg`: 0 on a logged day whose
+    /// entries hold none, empty on a day not logged).
     fn to_csv(&self) -> String {
         let mut out = String::with_capacity(64 + self.days.len() * 96);
         let mut header: Vec<String> = vec![
@@ -421,6 +423,11 @@ impl ToCsv for NutritionReport {
                 .iter()
                 .map(|n| format!("{n}_{}", calc::nutrient_unit(n))),
         );
+        header.extend(
+            self.custom_nutrients
+                .iter()
+                .map(|c| format!("{}_{}", c.name, c.unit)),
+        );
         line(&mut out, &header);
         for d in &self.days {
             let mut row = vec![
@@ -433,6 +440,12 @@ impl ToCsv for NutritionReport {
                 d.eaten
                     .as_ref()
                     .and_then(|e| e.get(n))
+                    .map(|v| v.normalize().to_string())
+                    .unwrap_or_default()
+            }));
+            row.extend(self.custom_nutrients.iter().map(|c| {
+                c.by_day
+                    .get(&d.date)
                     .map(|v| v.normalize().to_string())
                     .unwrap_or_default()
             }));
