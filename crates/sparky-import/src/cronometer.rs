@@ -8,7 +8,8 @@
 //! | `exercises.csv` | `Day,Group,Exercise,Minutes,Calories Burned` (newer exports add `Time`) | workouts |
 //!
 //! A nutrient column whose header names a unit Sparky does not store it in (vitamin A in IU)
-//! is left out.
+//! is left out. The servings' other nutrient columns (`Caffeine (mg)`, `Omega-3 (g)`) are
+//! [`crate::ExtraColumn`]s: they count where the user defines a custom nutrient of that name.
 
 use std::collections::HashMap;
 
@@ -20,8 +21,8 @@ use crate::csv_generic::nutrient_for;
 use crate::locale::{self, DateOrder, DecimalSeparator};
 use crate::{
     csv_reader, header_unit, meal_of, measurement_kind, normalise_header, nutrients_text, opt_text,
-    sniff_delimiter, Area, DiaryRecord, ImportError, ImportResult, Keys, MeasurementRecord,
-    Options, Parsed, Record, WorkoutRecord,
+    sniff_delimiter, Area, DiaryRecord, ExtraColumn, ImportError, ImportResult, Keys,
+    MeasurementRecord, Options, Parsed, Record, WorkoutRecord,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,12 +83,24 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
             }
         }
     }
+    let mut out = Parsed::default();
+    // Its other nutrients (`Caffeine (mg)`, `Omega-3 (g)`): (file column, extra column).
+    let mut extra_cols: Vec<(usize, usize)> = Vec::new();
+    if file == File::Servings {
+        for (i, h) in headers.iter().enumerate() {
+            if nutrient_for(h).is_some() {
+                continue;
+            }
+            if let Some(c) = ExtraColumn::from_header(&raw[i]) {
+                extra_cols.push((i, out.extra_column(c)));
+            }
+        }
+    }
     let decimal = options.decimal.unwrap_or(if delimiter == b';' {
         DecimalSeparator::Comma
     } else {
         DecimalSeparator::Point
     });
-    let mut out = Parsed::default();
     let mut keys = Keys::new();
     // What each serving is a version of: its day, time, group and food, and which of the same
     // it is in the file (two coffees at breakfast are two slots).
@@ -181,6 +194,13 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                     area,
                     &[&base[0], &base[1], &base[2], &base[3], &nth.to_string()],
                 );
+                // A cell that is not a number is left out, like an empty one: these columns
+                // only count where the user defines a nutrient of that name.
+                let extra = extra_cols
+                    .iter()
+                    .filter_map(|(i, x)| Some((*x, num(Some(*i), "").ok()??)))
+                    .filter(|(_, v)| !v.is_zero())
+                    .collect();
                 out.note_meal(line, group);
                 out.records.push(Record::Diary(DiaryRecord {
                     key,
@@ -192,6 +212,7 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                     nutrients: n,
                     day_total: false,
                     replaces: Some(slot),
+                    extra,
                 }));
             }
             File::Biometrics => {
@@ -312,6 +333,69 @@ mod tests {
         assert_eq!(d.name, "Oatmeal, cooked, 1.00 cup");
         assert_eq!(d.nutrients.calories, Some(dec!(166.1)));
         assert_eq!(d.nutrients.vitamin_a, None, "IU is not µg");
+    }
+
+    /// The other nutrient columns: named without their unit (the last parentheses), built-in
+    /// nutrients and columns without a unit left out; zeros and empty cells left out.
+    #[test]
+    fn other_nutrient_columns_are_extra_columns() {
+        let p = parse(
+            include_bytes!("../fixtures/cronometer/servings.csv"),
+            &Options::default(),
+        )
+        .unwrap();
+        let named = |n: &str| p.extra_columns.iter().position(|c| c.name == n);
+        let b1 = named("B1 (Thiamine)").expect("B1");
+        assert_eq!(p.extra_columns[b1].unit, "mg");
+        assert_eq!(p.extra_columns[b1].column, "B1 (Thiamine) (mg)");
+        let omega = named("Omega-3").expect("Omega-3");
+        assert_eq!(p.extra_columns[omega].unit, "g");
+        assert_eq!(
+            p.extra_columns[named("B12 (Cobalamin)").unwrap()].unit,
+            "µg"
+        );
+        assert_eq!(p.extra_columns[named("Vitamin D").unwrap()].unit, "IU");
+        for builtin in [
+            "Energy",
+            "Protein",
+            "Vitamin A",
+            "Sodium",
+            "Fat",
+            "Category",
+            "Amount",
+        ] {
+            assert_eq!(named(builtin), None, "{builtin}");
+        }
+        let Record::Diary(oats) = &p.records[0] else {
+            panic!()
+        };
+        assert!(
+            oats.extra.contains(&(omega, dec!(0.06))),
+            "{:?}",
+            oats.extra
+        );
+        assert!(oats.extra.iter().all(|(_, v)| !v.is_zero()));
+        let caffeine = named("Caffeine").unwrap();
+        assert!(oats.extra.iter().all(|(i, _)| *i != caffeine));
+    }
+
+    /// Two files of one import: the second file's columns are found again by name and unit,
+    /// and its rows point at the merged columns.
+    #[test]
+    fn merged_files_share_extra_columns() {
+        let one =
+            b"Day,Group,Food Name,Energy (kcal),Caffeine (mg)\n2025-01-01,Breakfast,Tea,2,40\n";
+        let two = b"Day,Group,Food Name,Energy (kcal),Omega-3 (g),Caffeine (mg)\n2025-01-02,Lunch,Fish,200,2,5\n";
+        let mut p = parse(one, &Options::default()).unwrap();
+        p.extend(parse(two, &Options::default()).unwrap());
+        let names: Vec<&str> = p.extra_columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Caffeine", "Omega-3"]);
+        let Record::Diary(fish) = &p.records[1] else {
+            panic!()
+        };
+        let mut extra = fish.extra.clone();
+        extra.sort();
+        assert_eq!(extra, [(0, dec!(5)), (1, dec!(2))]);
     }
 
     /// `25:61 PM` is not a time: that row is skipped with its line, not logged at noon.

@@ -16,6 +16,8 @@
 //! Nutrients: `calories`, `protein`, `carbohydrates`, `fat`, `fiber`, `sugar`, `sodium`,
 //! `saturated_fat`, `trans_fat`, `cholesterol`, `potassium`, `calcium`, `iron`, `vitamin_a`,
 //! `vitamin_c` (kcal, g, mg; vitamin A in µg).
+//! A diary file's other columns whose header names a unit in parentheses (`Caffeine (mg)`)
+//! are [`crate::ExtraColumn`]s: they count where the user defines a custom nutrient of that name.
 
 use std::collections::HashMap;
 
@@ -25,8 +27,8 @@ use sparky_core::nutrition::Nutrients;
 use crate::locale::{self, Locale};
 use crate::{
     builtin_dimension, csv_reader, header_unit, meal_of, normalise_header, nutrients_text,
-    opt_text, sniff_delimiter, Area, ColumnMatch, DiaryRecord, FoodRecord, ImportError,
-    ImportResult, Keys, MeasurementRecord, Options, Parsed, Record, WorkoutRecord,
+    opt_text, sniff_delimiter, Area, ColumnMatch, DiaryRecord, ExtraColumn, FoodRecord,
+    ImportError, ImportResult, Keys, MeasurementRecord, Options, Parsed, Record, WorkoutRecord,
 };
 
 /// Measurement types a column may be named after.
@@ -281,10 +283,24 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
             .collect(),
         ..Parsed::default()
     };
+    // A diary's columns that feed no field but name a nutrient and its unit (`Caffeine (mg)`):
+    // amounts for the custom nutrients of those names. (file column, extra column).
+    let mut extra_cols: Vec<(usize, usize)> = Vec::new();
+    if area == Area::Diary {
+        for (i, h) in headers.iter().enumerate() {
+            if cols.iter().any(|c| c.index == i) {
+                continue;
+            }
+            if let Some(c) = ExtraColumn::from_header(h) {
+                extra_cols.push((i, out.extra_column(c)));
+            }
+        }
+    }
     let mut keys = Keys::new();
     for (line, r) in rows {
         let row = Row {
             cols: &cols,
+            headers: &headers,
             record: &r,
             loc,
         };
@@ -293,7 +309,7 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
         }
         let result = match area {
             Area::Foods => food(&row, line, &mut keys).map(|f| vec![f]),
-            Area::Diary => diary(&row, line, &mut keys).map(|d| {
+            Area::Diary => diary(&row, line, &mut keys, &extra_cols).map(|d| {
                 out.note_meal(line, row.text("meal").unwrap_or_default());
                 vec![d]
             }),
@@ -310,6 +326,7 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
 
 struct Row<'a> {
     cols: &'a [Column],
+    headers: &'a csv::StringRecord,
     record: &'a csv::StringRecord,
     loc: Locale,
 }
@@ -333,6 +350,26 @@ impl Row<'_> {
                 .map(Some)
                 .ok_or_else(|| format!("{field}: not a number: \"{t}\"")),
         }
+    }
+
+    /// The amounts in the extra columns, zeros left out; a cell that is not a number is said.
+    fn extra(&self, extra_cols: &[(usize, usize)]) -> Result<Vec<(usize, Decimal)>, String> {
+        let mut out = Vec::new();
+        for (i, x) in extra_cols {
+            let Some(t) = self.record.get(*i).map(str::trim).filter(|t| !t.is_empty()) else {
+                continue;
+            };
+            let v = locale::parse_number(t, self.loc.decimal).ok_or_else(|| {
+                format!(
+                    "{}: not a number: \"{t}\"",
+                    self.headers.get(*i).unwrap_or_default()
+                )
+            })?;
+            if !v.is_zero() {
+                out.push((*x, v));
+            }
+        }
+        Ok(out)
     }
 
     fn date(&self) -> Result<chrono::NaiveDate, String> {
@@ -393,7 +430,12 @@ fn food(row: &Row, line: u64, keys: &mut Keys) -> Result<Record, String> {
     }))
 }
 
-fn diary(row: &Row, line: u64, keys: &mut Keys) -> Result<Record, String> {
+fn diary(
+    row: &Row,
+    line: u64,
+    keys: &mut Keys,
+    extra_cols: &[(usize, usize)],
+) -> Result<Record, String> {
     let date = row.date()?;
     let at = row.at(date)?;
     let meal = meal_of(row.text("meal").unwrap_or("snack"));
@@ -422,6 +464,7 @@ fn diary(row: &Row, line: u64, keys: &mut Keys) -> Result<Record, String> {
         nutrients,
         day_total: false,
         replaces: None,
+        extra: row.extra(extra_cols)?,
     }))
 }
 

@@ -35,8 +35,8 @@ use sparky_core::UnitsSystem;
 pub use locale::{DateOrder, DecimalSeparator};
 pub use meals::{meal_named, meal_of};
 pub use records::{
-    Area, ColumnMatch, DiaryRecord, EarlierKey, FoodRecord, MeasurementRecord, Note, Parsed,
-    Record, SetRecord, Skip, WorkoutRecord,
+    Area, ColumnMatch, DiaryRecord, EarlierKey, ExtraColumn, FoodRecord, MeasurementRecord, Note,
+    Parsed, Record, SetRecord, Skip, WorkoutRecord,
 };
 
 /// Where an import comes from (the front doors' `kind`).

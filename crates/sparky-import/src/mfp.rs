@@ -175,6 +175,7 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                     nutrients: n,
                     day_total: false,
                     replaces: Some(Keys::slot(Area::Diary, &[&day, meal_text])),
+                    extra: Vec::new(),
                 }));
             }
             File::Exercise => {

@@ -113,6 +113,10 @@ pub struct DiaryRecord {
     /// meal's total in MyFitnessPal's summary), importing that export replaces the entry an
     /// earlier import stored instead of adding a second one.
     pub replaces: Option<String>,
+    /// Amounts in the file's other nutrient columns ([`Parsed::extra_columns`], by index),
+    /// zeros left out: kept where the user defines a custom nutrient of the column's name.
+    /// Not part of the key, so defining one later does not make a row new.
+    pub extra: Vec<(usize, Decimal)>,
 }
 
 /// A body measurement in the unit it was recorded in.
@@ -226,6 +230,44 @@ pub struct Parsed {
     /// A generic CSV's columns in file order, with the field each was read as (`None`: not
     /// used), so a person can see how their file was understood. Empty for the app formats.
     pub columns: Vec<ColumnMatch>,
+    /// Nutrient columns that are no built-in nutrient (Cronometer's `Caffeine (mg)`), each
+    /// once, in file order.
+    pub extra_columns: Vec<ExtraColumn>,
+}
+
+/// A column of amounts of a nutrient Sparky has no field for: its header names it and a
+/// unit (`Omega-3 (g)`, `B1 (Thiamine) (mg)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraColumn {
+    /// The header as in the file.
+    pub column: String,
+    /// The header without its unit: `Omega-3`, `B1 (Thiamine)`.
+    pub name: String,
+    /// `g`, `mg`, `µg` or `IU`.
+    pub unit: &'static str,
+}
+
+impl ExtraColumn {
+    /// The column a header describes, if it ends in a unit in parentheses that a custom
+    /// nutrient may be in and names something before it.
+    pub fn from_header(header: &str) -> Option<ExtraColumn> {
+        let h = header.trim();
+        let inner = h.strip_suffix(')')?;
+        let open = inner.rfind('(')?;
+        let unit = match inner[open + 1..].trim().to_lowercase().as_str() {
+            "g" => "g",
+            "mg" => "mg",
+            "µg" | "μg" | "mcg" | "ug" => "µg",
+            "iu" => "IU",
+            _ => return None,
+        };
+        let name = inner[..open].trim();
+        (!name.is_empty() && name.chars().count() <= 40).then(|| ExtraColumn {
+            column: header.to_string(),
+            name: name.to_string(),
+            unit,
+        })
+    }
 }
 
 /// One column of a generic CSV and the field it was read as.
@@ -279,8 +321,35 @@ impl Parsed {
         }
     }
 
+    /// The index of `column` in [`Parsed::extra_columns`], added if new.
+    pub fn extra_column(&mut self, column: ExtraColumn) -> usize {
+        match self
+            .extra_columns
+            .iter()
+            .position(|c| c.name == column.name && c.unit == column.unit)
+        {
+            Some(i) => i,
+            None => {
+                self.extra_columns.push(column);
+                self.extra_columns.len() - 1
+            }
+        }
+    }
+
     pub fn extend(&mut self, other: Parsed) {
-        self.records.extend(other.records);
+        let moved: Vec<usize> = other
+            .extra_columns
+            .into_iter()
+            .map(|c| self.extra_column(c))
+            .collect();
+        self.records.extend(other.records.into_iter().map(|mut r| {
+            if let Record::Diary(d) = &mut r {
+                for (i, _) in &mut d.extra {
+                    *i = moved[*i];
+                }
+            }
+            r
+        }));
         self.skipped.extend(other.skipped);
         for n in other.notes {
             self.add_note(n);

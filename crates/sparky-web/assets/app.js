@@ -399,6 +399,24 @@
           }).join(", ");
           status.appendChild(cols);
         }
+        // Nutrient columns with no built-in field: kept as the user's custom nutrients, or not.
+        if (body.custom_nutrients && body.custom_nutrients.length) {
+          var kept = body.custom_nutrients.filter(function (c) { return c.custom_nutrient; });
+          var unkept = body.custom_nutrients.filter(function (c) { return !c.custom_nutrient; });
+          if (kept.length) {
+            var k = document.createElement("p");
+            k.textContent = form.getAttribute("data-custom-kept").replace("{list}", kept.map(function (c) {
+              return c.column + " → " + c.custom_nutrient;
+            }).join(", "));
+            status.appendChild(k);
+          }
+          if (unkept.length) {
+            var u = document.createElement("p");
+            u.textContent = form.getAttribute("data-custom-unkept").replace("{list}",
+              unkept.slice(0, 12).map(function (c) { return c.column; }).join(", ") + (unkept.length > 12 ? ", …" : ""));
+            status.appendChild(u);
+          }
+        }
         // "3 × why (line 5)" for the first ten of a list of notes or skip reasons.
         var counted = function (items, text) {
           var list = document.createElement("ul");

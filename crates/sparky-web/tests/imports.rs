@@ -1538,3 +1538,158 @@ async fn an_unknown_meal_name_is_noted_in_the_preview() {
         2
     );
 }
+
+/// Cronometer's nutrient columns Sparky has no field for become the custom nutrients of the
+/// same name (any letter case, converted to their unit); the preview says which columns are
+/// kept and why the others are not; an amount no entry may hold skips its row; the entry's
+/// amounts follow a changed quantity; defining one later does not make rows new.
+#[tokio::test]
+async fn cronometer_columns_fill_custom_nutrients_of_the_same_name() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let key = key_of(&app, &ann).await;
+    for (name, unit) in [("Caffeine", "mg"), ("omega-3", "mg"), ("Vitamin D", "µg")] {
+        let r = app
+            .post(
+                "/api/v1/custom-nutrients",
+                &ann,
+                json!({"name": name, "unit": unit}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let file = b"Day,Time,Group,Food Name,Amount,Energy (kcal),Caffeine (mg),Omega-3 (g),Vitamin D (IU),Theanine (mg),Protein (g)\n\
+                 2025-04-01,8:00 AM,Breakfast,Coffee,1.00 cup,2.4,95,0.00,,20,0.3\n\
+                 2025-04-01,12:00 PM,Lunch,Salmon,100.00 g,208,0,2.26,526,,20.4\n\
+                 2025-04-01,3:00 PM,Snacks,Espresso,1.00 shot,1,212000,,,,0.1\n"
+        .to_vec();
+    let dry = imported(
+        &app,
+        "/api/v1/import/cronometer?dry_run=true",
+        &key,
+        file.clone(),
+    )
+    .await;
+    let columns = dry["custom_nutrients"]
+        .as_array()
+        .expect("custom_nutrients");
+    let find = |c: &str| {
+        columns
+            .iter()
+            .find(|x| x["column"] == c)
+            .unwrap_or_else(|| panic!("{c} in {dry}"))
+            .clone()
+    };
+    assert_eq!(find("Caffeine (mg)")["custom_nutrient"], "Caffeine");
+    assert_eq!(find("Omega-3 (g)")["custom_nutrient"], "omega-3");
+    assert!(find("Vitamin D (IU)")["custom_nutrient"].is_null());
+    assert!(find("Vitamin D (IU)")["note"]
+        .as_str()
+        .unwrap()
+        .contains("µg"));
+    assert!(find("Theanine (mg)")["note"]
+        .as_str()
+        .unwrap()
+        .contains("define a custom nutrient named Theanine"));
+    // Built-in nutrients are not listed.
+    assert!(
+        columns.iter().all(|c| c["column"] != "Protein (g)"),
+        "{dry}"
+    );
+    assert_eq!(dry["created"]["diary"], 2, "{dry}");
+    assert_eq!(dry["skipped"]["diary"], 1, "{dry}");
+    let reason = dry["skip_reasons"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("Caffeine (mg)"), "{reason}");
+    assert_eq!(count(&app, "SELECT count(*) FROM food_diary").await, 0);
+
+    let p = imported(&app, "/api/v1/import/cronometer", &key, file.clone()).await;
+    assert_eq!(p["created"]["diary"], 2, "{p}");
+    let day = app.get("/api/v1/diary/2025-04-01", &ann).await;
+    assert_eq!(day.status, StatusCode::OK, "{:?}", day.body);
+    assert_eq!(
+        day.body["custom_totals"],
+        json!({"Caffeine": 95.0, "omega-3": 2260.0}),
+        "{:?}",
+        day.body
+    );
+    let coffee = day.body["meals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["entries"].as_array().unwrap().clone())
+        .find(|e| e["food_name"] == "Coffee, 1.00 cup")
+        .expect("the coffee");
+    assert_eq!(coffee["custom_nutrients"], json!({"Caffeine": 95.0}));
+    // Two cups: twice the caffeine, like its calories.
+    let path = format!("/api/v1/diary/{}", coffee["id"].as_str().unwrap());
+    let r = app.put(&path, &ann, json!({"quantity": 2})).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["custom_nutrients"], json!({"Caffeine": 190.0}));
+    assert_eq!(r.body["nutrients"]["calories"], 4.8, "{:?}", r.body);
+    let totals = app
+        .get(
+            "/api/v1/custom-nutrients/totals?from=2025-04-01&to=2025-04-01",
+            &ann,
+        )
+        .await;
+    assert_eq!(
+        totals.body[0]["totals"],
+        json!({"Caffeine": 190.0, "omega-3": 2260.0}),
+        "{:?}",
+        totals.body
+    );
+    common::assert_day_totals_match_diary(&app).await;
+
+    // Theanine defined afterwards: the same file again brings nothing new.
+    app.post(
+        "/api/v1/custom-nutrients",
+        &ann,
+        json!({"name": "Theanine", "unit": "mg"}),
+    )
+    .await;
+    let again = imported(&app, "/api/v1/import/cronometer", &key, file).await;
+    assert_eq!(again["created"]["diary"], 0, "{again}");
+    assert_eq!(count(&app, "SELECT count(*) FROM food_diary").await, 2);
+}
+
+/// A generic CSV diary's unmatched columns with a unit work the same way, and a cell that is
+/// not a number there is said.
+#[tokio::test]
+async fn a_csv_diary_fills_custom_nutrients_from_columns_with_a_unit() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let key = key_of(&app, &ann).await;
+    let r = app
+        .post(
+            "/api/v1/custom-nutrients",
+            &ann,
+            json!({"name": "Caffeine", "unit": "g"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let file = b"Date,Meal,Name,Calories,Caffeine (mg),Notes\n\
+                 2025-05-01,breakfast,Tea,2,45,green\n\
+                 2025-05-01,lunch,Cola,140,lots,\n"
+        .to_vec();
+    let p = imported(&app, "/api/v1/import/csv?target=diary", &key, file).await;
+    assert_eq!(p["created"]["diary"], 1, "{p}");
+    assert_eq!(p["skipped"]["diary"], 1, "{p}");
+    assert!(
+        p["skip_reasons"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Caffeine (mg): not a number"),
+        "{p}"
+    );
+    assert_eq!(
+        p["custom_nutrients"][0]["custom_nutrient"], "Caffeine",
+        "{p}"
+    );
+    let day = app.get("/api/v1/diary/2025-05-01", &ann).await;
+    assert_eq!(
+        day.body["custom_totals"],
+        json!({"Caffeine": 0.045}),
+        "{:?}",
+        day.body
+    );
+}

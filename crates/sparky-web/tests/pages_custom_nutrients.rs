@@ -1102,3 +1102,272 @@ async fn the_reports_page_tabulates_custom_nutrients() {
     assert_eq!(own.status, StatusCode::OK, "{}", own.body);
     assert!(!own.body.contains("rep-custom"), "{}", own.body);
 }
+
+/// The add sheet picker's live preview in `body` (a whole picker page), up to the Log button.
+fn preview_of(body: &str) -> &str {
+    let at = body
+        .find("<div id=\"preview\" aria-live=\"polite\">")
+        .unwrap_or_else(|| panic!("no preview in {body}"));
+    let rest = &body[at..];
+    &rest[..rest.find("<button class=\"primary\"").unwrap_or(rest.len())]
+}
+
+/// The preview's custom nutrients paragraph, as it is written.
+fn custom_line(amounts: &[(&str, &str)]) -> String {
+    let cells: Vec<String> = amounts
+        .iter()
+        .map(|(name, amount)| format!("<span>{name} <b class=\"num\">{amount}</b></span>"))
+        .collect();
+    format!("<p class=\"preview-custom\">{}</p>", cells.join(" · "))
+}
+
+/// The htmx preview of `quantity` of the serving choice `serving` (an id, or `g:{id}`).
+async fn preview(
+    app: &TestApp,
+    who: &As,
+    viewing: Option<&str>,
+    food_id: &str,
+    serving: &str,
+    quantity: &str,
+) -> String {
+    let r = get(
+        app,
+        &format!("/add/preview?food_item_id={food_id}&serving_id={serving}&quantity={quantity}"),
+        who,
+        viewing,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body
+}
+
+/// The add sheet's picker previews what the chosen portion holds of the custom nutrients,
+/// under the four numbers: per serving times the servings the amount is (by weight too), with
+/// the units, in the definitions' order, only the defined ones the serving holds.
+#[tokio::test]
+async fn the_picker_previews_the_portions_custom_nutrients() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    for (name, unit) in [
+        ("Caffeine", "mg"),
+        ("Iodine", "µg"),
+        ("Taurine", "mg"),
+        ("Zinc", "mg"),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/custom-nutrients",
+                &ann,
+                json!({"name": name, "unit": unit}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let brew = new_food(
+        &app,
+        &ann,
+        json!({"name": "Cold brew", "servings": [{"size": 1, "unit": "cup", "weight_g": 250,
+               "nutrients": {"calories": 5},
+               "custom_nutrients": {"Iodine": 1.5, "Caffeine": 95, "Taurine": 400}}]}),
+    )
+    .await;
+    // Taurine's definition goes: the food keeps its amount, the preview does not show it.
+    let taurine = id_of(&app, &ann, "Taurine").await;
+    let r = app
+        .delete(&format!("/api/v1/custom-nutrients/{taurine}"), &ann)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+    let serving = default_serving(&food(&app, &ann, &brew).await)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The picker opens on one serving.
+    let page = get(
+        &app,
+        &format!("/add/food/{brew}?date=2026-12-01&meal=breakfast"),
+        &ann,
+        None,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let shown = preview_of(&page.body);
+    assert!(shown.contains("<div class=\"preview\">"), "{shown}");
+    assert!(
+        shown.contains(&custom_line(&[("Caffeine", "95 mg"), ("Iodine", "1.5 µg")])),
+        "{shown}"
+    );
+    // Under the four numbers, inside the live region.
+    assert!(
+        shown.contains("</span></div></div><p class=\"preview-custom\">")
+            && shown.contains("</p></div>"),
+        "{shown}"
+    );
+    assert!(!shown.contains("Taurine"), "{shown}");
+    assert!(!shown.contains("Zinc"), "{shown}");
+
+    // The htmx preview: two servings hold twice as much; 125 g of the 250 g cup half.
+    let two = preview(&app, &ann, None, &brew, &serving, "2").await;
+    assert!(
+        two.contains(&custom_line(&[("Caffeine", "190 mg"), ("Iodine", "3 µg")])),
+        "{two}"
+    );
+    assert!(two.contains("<b class=\"num\">10</b>"), "{two}");
+    let half = preview(&app, &ann, None, &brew, &format!("g:{serving}"), "125").await;
+    assert!(
+        half.contains(&custom_line(&[
+            ("Caffeine", "47.5 mg"),
+            ("Iodine", "0.75 µg")
+        ])),
+        "{half}"
+    );
+    // An amount that is not one says so, and nothing else.
+    let bad = preview(&app, &ann, None, &brew, &serving, "lots").await;
+    assert!(!bad.contains("preview-custom"), "{bad}");
+    // A refused amount shows the picker again, previewing one serving.
+    let r = post(
+        &app,
+        "/add/log",
+        &ann,
+        None,
+        Some(&page.csrf()),
+        &[
+            ("date", "2026-12-01"),
+            ("meal", "breakfast"),
+            ("food_item_id", &brew),
+            ("serving_id", &serving),
+            ("quantity", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let shown = preview_of(&r.body);
+    assert!(
+        shown.contains(&custom_line(&[("Caffeine", "95 mg"), ("Iodine", "1.5 µg")])),
+        "{shown}"
+    );
+}
+
+/// A custom nutrient's name is the user's text: the preview escapes it.
+#[tokio::test]
+async fn the_pickers_preview_escapes_custom_nutrient_names() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/custom-nutrients",
+            &ann,
+            json!({"name": "<b>Tea</b> & Co", "unit": "g"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let tea = new_food(
+        &app,
+        &ann,
+        json!({"name": "Herbal mix", "servings": [{"size": 1, "unit": "bag",
+               "nutrients": {"calories": 1}, "custom_nutrients": {"<b>Tea</b> & Co": 2}}]}),
+    )
+    .await;
+    let escaped = custom_line(&[("&lt;b&gt;Tea&lt;/b&gt; &amp; Co", "2 g")]);
+    let page = get(
+        &app,
+        &format!("/add/food/{tea}?date=2026-12-01&meal=breakfast"),
+        &ann,
+        None,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let shown = preview_of(&page.body);
+    assert!(shown.contains(&escaped), "{shown}");
+    assert!(!shown.contains("<b>Tea</b>"), "{shown}");
+    let serving = default_serving(&food(&app, &ann, &tea).await)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let three = preview(&app, &ann, None, &tea, &serving, "3").await;
+    assert!(
+        three.contains(&custom_line(&[("&lt;b&gt;Tea&lt;/b&gt; &amp; Co", "6 g")])),
+        "{three}"
+    );
+    assert!(!three.contains("<b>Tea</b>"), "{three}");
+}
+
+/// A food without custom amounts previews the four numbers alone, whatever one defines.
+#[tokio::test]
+async fn a_food_without_custom_amounts_previews_none() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = define(&app, &ann, "Caffeine", "mg").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let toast = new_food(
+        &app,
+        &ann,
+        json!({"name": "Toast", "servings": [{"size": 1, "unit": "slice",
+               "nutrients": {"calories": 80, "protein": 3}}]}),
+    )
+    .await;
+    let page = get(
+        &app,
+        &format!("/add/food/{toast}?date=2026-12-01&meal=breakfast"),
+        &ann,
+        None,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let shown = preview_of(&page.body);
+    assert!(shown.contains("<b class=\"num\">80</b>"), "{shown}");
+    assert!(!shown.contains("preview-custom"), "{shown}");
+    assert!(!shown.contains("Caffeine"), "{shown}");
+    let serving = default_serving(&food(&app, &ann, &toast).await)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let two = preview(&app, &ann, None, &toast, &serving, "2").await;
+    assert!(two.contains("<b class=\"num\">160</b>"), "{two}");
+    assert!(!two.contains("preview-custom"), "{two}");
+}
+
+/// Adding to a family member's diary, the preview is in the owner's units (their diary keeps
+/// the amounts under their definitions), not the viewer's.
+#[tokio::test]
+async fn the_preview_for_a_shared_diary_uses_the_owners_definitions() {
+    let app = TestApp::spawn().await;
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let r = define(&app, &ann, "Caffeine", "mg").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = define(&app, &bob, "Caffeine", "g").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let espresso = new_food(
+        &app,
+        &bob,
+        json!({"name": "Espresso", "servings": [{"size": 1, "unit": "shot",
+               "nutrients": {"calories": 1}, "custom_nutrients": {"Caffeine": 63}}]}),
+    )
+    .await;
+    grant(&app, &ann, "bob@example.com", "calorie").await;
+    let path = format!("/add/food/{espresso}?date=2026-12-01&meal=breakfast");
+    let theirs = get(&app, &path, &bob, Some(&ann_id)).await;
+    assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.body);
+    let shown = preview_of(&theirs.body);
+    assert!(
+        shown.contains(&custom_line(&[("Caffeine", "63 mg")])),
+        "{shown}"
+    );
+    let serving = default_serving(&food(&app, &bob, &espresso).await)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let two = preview(&app, &bob, Some(&ann_id), &espresso, &serving, "2").await;
+    assert!(
+        two.contains(&custom_line(&[("Caffeine", "126 mg")])),
+        "{two}"
+    );
+    // His own diary: his unit.
+    let own = get(&app, &path, &bob, None).await;
+    let shown = preview_of(&own.body);
+    assert!(
+        shown.contains(&custom_line(&[("Caffeine", "63 g")])),
+        "{shown}"
+    );
+}

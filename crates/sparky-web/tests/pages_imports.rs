@@ -245,6 +245,60 @@ async fn another_apps_file_is_checked_then_imported_without_javascript() {
         .contains("value=\"Datum=date;Essen=meal;Kalorien=calories\""));
 }
 
+/// The check says which of the file's other nutrient columns your custom nutrients keep and
+/// which they do not (names escaped: they come from the file).
+#[tokio::test]
+async fn the_check_lists_the_nutrient_columns_custom_nutrients_keep() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/custom-nutrients",
+            &ann,
+            serde_json::json!({"name": "Caffeine", "unit": "mg"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let csrf = get(&app, "/settings", &ann).await.csrf();
+    let file = b"Day,Group,Food Name,Energy (kcal),Caffeine (mg),<i>Taurine</i> (mg)\n\
+                 2025-04-01,Breakfast,Energy drink,110,80,1000\n"
+        .to_vec();
+    let check = post_multipart(
+        &app,
+        "/settings/import-from",
+        &ann,
+        &[
+            ("_csrf", &csrf),
+            ("kind", "cronometer"),
+            ("action", "check"),
+        ],
+        Some(("file", "servings.csv", &file)),
+    )
+    .await;
+    assert_eq!(check.status, StatusCode::OK, "{}", check.body);
+    assert!(
+        check
+            .body
+            .contains("Kept as your custom nutrients: Caffeine (mg) → Caffeine"),
+        "{}",
+        check.body
+    );
+    assert!(
+        check
+            .body
+            .contains("not kept (a custom nutrient of the same name and unit"),
+        "{}",
+        check.body
+    );
+    assert!(
+        check.body.contains("&#60;i&#62;Taurine&#60;/i&#62; (mg)"),
+        "{}",
+        check.body
+    );
+    assert!(!check.body.contains("<i>Taurine"));
+    assert_eq!(count(&app, "ann@example.com", "food_diary").await, 0);
+}
+
 /// A file above the server's import limit is refused on the page as in the API (413, saying
 /// how to import it on the server instead), nothing is written, and the session goes on.
 #[tokio::test]

@@ -99,6 +99,7 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateEntryInput) -> AppResu
         &recompute_flag,
         &MAX_ENTRIES_PER_DAY,
     ];
+    let scale_param = 10 + Nutrients::NAMES.len();
     let mut set = vec![
         "quantity = $2".to_string(),
         "unit = $3".to_string(),
@@ -114,9 +115,14 @@ pub async fn update(tx: &mut UserTx, id: Uuid, req: UpdateEntryInput) -> AppResu
                               (SELECT p.timezone FROM user_preferences p WHERE p.user_id = d.user_id LIMIT 1), 'UTC'))::date
                           ELSE entry_date END"
             .to_string(),
-        "servings = CASE WHEN $8 THEN $7 ELSE servings END".to_string(),
+        // An imported entry without a serving keeps its custom nutrients per its one
+        // serving: a new quantity scales them with the rest.
+        format!(
+            "servings = CASE WHEN $8 THEN $7 WHEN ${scale_param}::numeric IS NOT NULL
+                             THEN greatest(round(servings * ${scale_param}::numeric, 8), 0.00000001)
+                             ELSE servings END"
+        ),
     ];
-    let scale_param = 10 + Nutrients::NAMES.len();
     for (i, name) in Nutrients::NAMES.iter().enumerate() {
         set.push(format!(
             "{name} = CASE WHEN $8 THEN ${} WHEN ${scale_param}::numeric IS NOT NULL

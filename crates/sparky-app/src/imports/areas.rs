@@ -8,7 +8,11 @@ use rust_decimal::Decimal;
 use sparky_core::measure::{self, Dimension, MeasureUnit};
 use sparky_core::{DistanceUnit, UnitsSystem};
 use sparky_db::UserTx;
-use sparky_import::{Area, DiaryRecord, FoodRecord, MeasurementRecord, Source, WorkoutRecord};
+use sparky_import::{
+    Area, DiaryRecord, ExtraColumn, FoodRecord, MeasurementRecord, Source, WorkoutRecord,
+};
+
+use super::custom::CustomColumns;
 use uuid::Uuid;
 
 use super::checks::*;
@@ -59,12 +63,14 @@ pub(super) fn foods(
 }
 
 /// Diary entries: the nutrients checked, and no day past its limit (counting the entries the
-/// day has).
+/// day has). With each, its amounts of the user's custom nutrients (as stored).
 pub(super) async fn diary(
     tx: &mut UserTx,
     mut diary: Vec<Ready<DiaryRecord>>,
+    custom: &CustomColumns,
+    extra_columns: &[ExtraColumn],
     skips: &mut Skips,
-) -> AppResult<Vec<Ready<DiaryRecord>>> {
+) -> AppResult<(Vec<Ready<DiaryRecord>>, Vec<serde_json::Value>)> {
     let days: Vec<NaiveDate> = diary
         .iter()
         .map(|d| d.record.date)
@@ -87,6 +93,7 @@ pub(super) async fn diary(
     // A day's total goes last, so that it sees the food entries of this import too.
     diary.sort_by_key(|d| d.record.day_total);
     let mut diary_rows: Vec<Ready<DiaryRecord>> = Vec::new();
+    let mut customs: Vec<serde_json::Value> = Vec::new();
     for mut d in diary {
         let line = Some(d.record.line);
         let name = d.record.name.trim();
@@ -113,6 +120,13 @@ pub(super) async fn diary(
                 continue;
             }
         }
+        let amounts = match custom.amounts(&d.record, extra_columns) {
+            Ok(a) => a,
+            Err(p) => {
+                skips.add(Some(Area::Diary), line, p);
+                continue;
+            }
+        };
         let n = per_day.entry(d.record.date).or_insert((0, 0));
         if d.record.day_total && n.0 > 0 {
             skips.add(
@@ -132,8 +146,9 @@ pub(super) async fn diary(
         }
         n.0 += 1;
         diary_rows.push(d);
+        customs.push(crate::custom_nutrients::to_json(&amounts));
     }
-    Ok(diary_rows)
+    Ok((diary_rows, customs))
 }
 
 /// Measurements: known types only, converted to their canonical unit.

@@ -36,13 +36,16 @@ const ALREADY: &str = "already imported";
 
 mod areas;
 mod checks;
+mod custom;
 mod preview;
 mod write;
 
 use checks::*;
 pub(crate) use preview::Skips;
 use preview::MAX_COLUMNS;
-pub use preview::{AreaCounts, ColumnRead, ImportNote, ImportPreview, SkipReason};
+pub use preview::{
+    AreaCounts, ColumnRead, CustomNutrientColumn, ImportNote, ImportPreview, SkipReason,
+};
 use write::*;
 pub(crate) use write::{remember, remember_named};
 
@@ -89,6 +92,8 @@ pub async fn run(
         })
         .collect();
     preview.notes.sort_by_key(|n| std::cmp::Reverse(n.count));
+    let custom = custom::columns(tx, &parsed.extra_columns, &mut preview.custom_nutrients).await?;
+    let extra_columns = std::mem::take(&mut parsed.extra_columns);
     let mut skips = Skips::default();
     for s in &parsed.skipped {
         skips.add_many(s.area, Some(s.line), s.reason.clone(), s.count);
@@ -133,7 +138,8 @@ pub async fn run(
         }
     }
     let food_rows = areas::foods(foods, &mut skips);
-    let diary_rows = areas::diary(tx, diary, &mut skips).await?;
+    let (diary_rows, diary_custom) =
+        areas::diary(tx, diary, &custom, &extra_columns, &mut skips).await?;
     let measurement_rows = areas::measurements(tx, measurements, units, &mut skips).await?;
     let workout_rows = areas::workouts(tx, source, workouts, units, &mut skips).await?;
     let mut replaced = areas::replaced_day_totals(tx, source, &diary_rows).await?;
@@ -188,8 +194,8 @@ pub async fn run(
                 .map(|(id, key, _)| (key.clone(), Area::Foods, *id)),
         );
     }
-    for chunk in diary_rows.chunks(CHUNK) {
-        insert_diary(tx, chunk, &tz).await?;
+    for (chunk, custom) in diary_rows.chunks(CHUNK).zip(diary_custom.chunks(CHUNK)) {
+        insert_diary(tx, chunk, custom, &tz).await?;
         ledger.extend(chunk.iter().map(|d| (d.key.clone(), Area::Diary, d.id)));
     }
     for chunk in measurement_rows.new.chunks(CHUNK) {

@@ -93,6 +93,23 @@ pub struct ImportPreview {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(max_items = 500)]
     pub columns: Vec<ColumnRead>,
+    /// The file's nutrient columns that are no built-in nutrient (Cronometer's `Caffeine
+    /// (mg)`) and whether a custom nutrient of yours of that name keeps them. Absent when
+    /// the file has none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 500)]
+    pub custom_nutrients: Vec<CustomNutrientColumn>,
+}
+
+/// A nutrient column Sparky has no field for, and where its amounts go.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustomNutrientColumn {
+    /// The header as the file has it.
+    pub column: String,
+    /// Your custom nutrient its amounts are kept as (converted to its unit); null: not kept.
+    pub custom_nutrient: Option<String>,
+    /// What happens to it, in words.
+    pub note: String,
 }
 
 /// Columns a preview lists at most.
@@ -121,6 +138,7 @@ impl ImportPreview {
             skip_reasons: Vec::new(),
             notes: Vec::new(),
             columns: Vec::new(),
+            custom_nutrients: Vec::new(),
         }
     }
 
@@ -141,6 +159,12 @@ impl ImportPreview {
         self.replaced_day_values += other.replaced_day_values;
         self.columns.extend(other.columns);
         self.columns.truncate(MAX_COLUMNS);
+        for c in other.custom_nutrients {
+            if !self.custom_nutrients.iter().any(|x| x.column == c.column) {
+                self.custom_nutrients.push(c);
+            }
+        }
+        self.custom_nutrients.truncate(MAX_COLUMNS);
         for r in other.skip_reasons {
             match self
                 .skip_reasons

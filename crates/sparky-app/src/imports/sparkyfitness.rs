@@ -145,6 +145,7 @@ pub async fn read(source: &Client) -> AppResult<Vec<SourceUser>> {
             nutrients: nutrients_from(&r, 8, factor),
             day_total: false,
             replaces: None,
+            extra: Vec::new(),
         }));
     }
     let variant_nutrients: Vec<String> = NUTRIENT_COLUMNS

@@ -152,6 +152,7 @@ pub(super) async fn insert_foods(
 pub(super) async fn insert_diary(
     tx: &mut UserTx,
     rows: &[Ready<DiaryRecord>],
+    custom: &[serde_json::Value],
     tz: &str,
 ) -> AppResult<()> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
@@ -160,22 +161,25 @@ pub(super) async fn insert_diary(
     let ats: Vec<Option<DateTime<Utc>>> = rows.iter().map(|r| r.record.at).collect();
     let names: Vec<&str> = rows.iter().map(|r| r.record.name.trim()).collect();
     let nutrients = nutrient_arrays(rows.iter().map(|r| &r.record.nutrients));
-    let (arrays, cols) = nutrient_unnest(7);
+    let (arrays, cols) = nutrient_unnest(8);
     let n = Nutrients::NAMES.len();
     let unnest_cols: Vec<String> = Nutrients::NAMES.iter().map(|c| format!("n_{c}")).collect();
     let sql = format!(
         "INSERT INTO food_diary (id, user_id, quantity, unit, meal_type, consumed_at, entry_date,
-             food_name, {cols})
+             food_name, servings, custom_per_serving, {cols})
          SELECT e.id, auth.uid(), 1, 'serving', e.meal,
                 coalesce(e.at, (e.day + time '12:00') AT TIME ZONE $6), e.day, e.name,
+                CASE WHEN e.custom <> '{{}}'::jsonb THEN 1 END, e.custom,
                 {}
-         FROM unnest($1::uuid[], $2::text[], $3::date[], $4::timestamptz[], $5::text[], {arrays})
-              AS e(id, meal, day, at, name, {})",
+         FROM unnest($1::uuid[], $2::text[], $3::date[], $4::timestamptz[], $5::text[],
+                     $7::jsonb[], {arrays})
+              AS e(id, meal, day, at, name, custom, {})",
         unnest_cols.join(", "),
         unnest_cols.join(", ")
     );
     debug_assert_eq!(unnest_cols.len(), n);
-    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&ids, &meals, &days, &ats, &names, &tz];
+    let mut params: Vec<&(dyn ToSql + Sync)> =
+        vec![&ids, &meals, &days, &ats, &names, &tz, &custom];
     for n in &nutrients {
         params.push(n);
     }

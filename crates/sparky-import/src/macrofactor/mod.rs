@@ -354,6 +354,7 @@ fn read_food_log(
             nutrients,
             day_total: false,
             replaces: None,
+            extra: Vec::new(),
         }));
     }
 }
@@ -470,6 +471,7 @@ fn read_daily(
             nutrients,
             day_total: true,
             replaces: None,
+            extra: Vec::new(),
         }));
     }
 }

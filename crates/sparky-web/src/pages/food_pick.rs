@@ -1,18 +1,23 @@
 //! The add sheet's serving picker: a food's servings (and grams or ounces of a weighed one),
-//! the amount, the meal and a live preview; a refused amount shows it again.
+//! the amount, the meal and a live preview (the four main numbers, then what the portion holds
+//! of the diary owner's custom nutrients); a refused amount shows it again.
 
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use sparky_app::foods::{self, Food};
+use sparky_app::custom_nutrients::{self, CustomNutrient};
+use sparky_app::foods::{self, Food, ServingOut};
+use sparky_app::reads::Reads;
+use sparky_app::Acting;
 use sparky_core::nutrition::{nutrients_of_servings, servings_in, Nutrients, Serving};
+use sparky_core::units::round_dp;
 use sparky_core::{Amount, MealType};
 use uuid::Uuid;
 
 use super::food::{meal_or_now, SheetParams};
-use super::format::number;
+use super::format::{escape_html, number};
 use super::{html, Page, PageError, Shell};
 use crate::pages::{PagePath, PageQuery};
 use chrono::NaiveDate;
@@ -68,16 +73,17 @@ pub(super) fn serving_choice(value: &str) -> Option<(Uuid, Option<&'static str>)
     id.trim().parse().ok().map(|id| (id, unit))
 }
 
-/// The picker for `food`: `quantity` and `chosen` as typed (a refused form shows them again
-/// with `error`).
+/// The picker for `food`: `quantity` and `chosen` as typed (a refused form shows them again,
+/// and sets the view's `error`); `defined` are the diary owner's custom nutrients
+/// ([`defined_for`]).
 pub(super) fn pick_view(
     t: &crate::i18n::Messages,
     food: &Food,
+    defined: &[CustomNutrient],
     date: NaiveDate,
     meal: MealType,
     quantity: &str,
     chosen: Option<&str>,
-    error: Option<String>,
 ) -> PickView {
     let default = food
         .servings
@@ -126,10 +132,11 @@ pub(super) fn pick_view(
         .and_then(|(id, unit)| {
             let s = food.servings.iter().find(|s| s.id == id)?;
             let q = super::forms::decimal(quantity).ok().flatten()?;
-            portion_nutrients(s, q, unit.unwrap_or("serving"))
+            let (n, count) = portion(s, q, unit.unwrap_or("serving"))?;
+            Some((n, custom_held(defined, s, count)))
         })
-        .or_else(|| default.map(|s| s.nutrients.clone()))
-        .map(|n| preview_html(t, &n))
+        .or_else(|| default.map(|s| (s.nutrients.clone(), custom_held(defined, s, Decimal::ONE))))
+        .map(|(n, custom)| preview_html(t, &n, &custom))
         .unwrap_or_default();
     PickView {
         id: food.id,
@@ -143,18 +150,15 @@ pub(super) fn pick_view(
             .collect(),
         servings,
         quantity: quantity.to_string(),
-        error,
+        error: None,
         preview,
         once: Uuid::new_v4(),
     }
 }
 
-/// The nutrients of `quantity` `unit` of a serving, if that can be worked out.
-fn portion_nutrients(
-    s: &sparky_app::foods::ServingOut,
-    quantity: Decimal,
-    unit: &str,
-) -> Option<Nutrients> {
+/// The nutrients of `quantity` `unit` of a serving and the number of servings that is, if
+/// that can be worked out.
+fn portion(s: &ServingOut, quantity: Decimal, unit: &str) -> Option<(Nutrients, Decimal)> {
     if quantity <= Decimal::ZERO {
         return None;
     }
@@ -164,9 +168,62 @@ fn portion_nutrients(
         weight_g: s.weight_g.map(Amount::decimal),
         nutrients: s.nutrients.clone(),
     };
-    servings_in(quantity, unit, &serving)
-        .and_then(|(count, _)| nutrients_of_servings(count, &serving))
-        .ok()
+    let (count, _) = servings_in(quantity, unit, &serving).ok()?;
+    let n = nutrients_of_servings(count, &serving).ok()?;
+    Some((n, count))
+}
+
+/// Whether any serving of `food` holds custom nutrient amounts (only then are the owner's
+/// definitions read).
+fn holds_custom(food: &Food) -> bool {
+    food.servings.iter().any(|s| !s.custom_nutrients.is_empty())
+}
+
+/// The diary owner's custom nutrients (their diary keeps amounts under these names), read
+/// with `reads` in its round trip; none planned for a food that holds no custom amounts.
+fn plan_defined(
+    reads: &mut Reads,
+    acting: Acting,
+    food: &Food,
+) -> Option<custom_nutrients::ListPlan> {
+    holds_custom(food).then(|| custom_nutrients::plan_list(reads, acting))
+}
+
+/// The diary owner's custom nutrients for the picker of `food`, in one query (none for a food
+/// that holds no custom amounts). RLS shows only one's own and those of a diary shared with
+/// one, so a diary not shared reads none.
+pub(super) async fn defined_for(
+    page: &mut Page,
+    food: &Food,
+) -> Result<Vec<CustomNutrient>, PageError> {
+    let mut reads = Reads::new();
+    let Some(plan) = plan_defined(&mut reads, page.acting, food) else {
+        return Ok(Vec::new());
+    };
+    let mut answers = reads.run(&mut page.tx).await?;
+    Ok(plan.finish(&mut answers)?)
+}
+
+/// What `count` servings of `s` hold of the `defined` custom nutrients, in the definitions'
+/// order, as (name, "190 mg"); only the ones the serving holds.
+fn custom_held(
+    defined: &[CustomNutrient],
+    s: &ServingOut,
+    count: Decimal,
+) -> Vec<(String, String)> {
+    if defined.is_empty() || s.custom_nutrients.is_empty() {
+        return Vec::new();
+    }
+    // As a diary entry would hold them: per serving times servings, at the stored precision.
+    let scaled = s
+        .custom_nutrients
+        .iter()
+        .filter_map(|(k, v)| {
+            let v = v.decimal().checked_mul(count)?;
+            Some((k.clone(), Amount(round_dp(v, 4))))
+        })
+        .collect();
+    super::food_custom::shown(defined, &scaled)
 }
 
 pub(super) async fn pick(
@@ -179,15 +236,24 @@ pub(super) async fn pick(
         return Err(PageError::NotFound);
     }
     let food = foods::get(&mut page.tx, id).await?;
-    let today = sparky_app::days::today(&mut page.tx, page.acting).await?;
+    // Today and (for a food holding custom amounts) the owner's definitions: one round trip.
+    let mut reads = Reads::new();
+    let today = sparky_app::days::plan_today(&mut reads, page.acting);
+    let defined = plan_defined(&mut reads, page.acting, &food);
+    let mut answers = reads.run(&mut page.tx).await?;
+    let today = today.finish(&mut answers)?;
+    let defined = match defined {
+        Some(plan) => plan.finish(&mut answers)?,
+        None => Vec::new(),
+    };
     page.tx.commit().await?;
     let v = pick_view(
         &shell.t,
         &food,
+        &defined,
         super::page_date("date", p.date, today)?,
         meal_or_now(p.meal.as_deref(), &shell.units.timezone),
         "1",
-        None,
         None,
     );
     let mut shell = shell;
@@ -211,8 +277,9 @@ pub(super) fn pick_refused(shell: Shell, v: PickView) -> Response {
         .into_response()
 }
 
-/// Four numbers: kcal, protein, carbohydrates, fat.
-fn preview_html(t: &crate::i18n::Messages, n: &Nutrients) -> String {
+/// Four numbers: kcal, protein, carbohydrates, fat; then the portion's custom nutrients
+/// (`custom`: name and amount with its unit), when it holds any.
+fn preview_html(t: &crate::i18n::Messages, n: &Nutrients, custom: &[(String, String)]) -> String {
     let v = |d: Option<Decimal>| d.map(|d| Amount(d).to_f64());
     let cell = |value: Option<f64>, unit: &str, key: &str, places: usize| {
         format!(
@@ -224,8 +291,22 @@ fn preview_html(t: &crate::i18n::Messages, n: &Nutrients) -> String {
             unit
         )
     };
+    let custom = match custom.is_empty() {
+        true => String::new(),
+        false => format!(
+            "<p class=\"preview-custom\">{}</p>",
+            custom
+                .iter()
+                .map(|(name, amount)| format!(
+                    "<span>{} <b class=\"num\">{amount}</b></span>",
+                    escape_html(name)
+                ))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        ),
+    };
     format!(
-        "<div class=\"preview\">{}{}{}{}</div>",
+        "<div class=\"preview\">{}{}{}{}</div>{custom}",
         cell(
             v(n.calories).map(f64::round),
             "kcal",
@@ -250,7 +331,6 @@ pub(super) async fn preview(
     PageQuery(p): PageQuery<PreviewParams>,
 ) -> Result<Response, PageError> {
     let food = foods::get(&mut page.tx, p.food_item_id).await?;
-    page.tx.commit().await?;
     let chosen = p.serving_id.as_deref().and_then(serving_choice);
     let serving = food
         .servings
@@ -258,6 +338,12 @@ pub(super) async fn preview(
         .find(|s| Some(s.id) == chosen.map(|c| c.0))
         .or(food.servings.iter().find(|s| s.is_default))
         .ok_or(PageError::NotFound)?;
+    // The owner's definitions only when the chosen serving holds custom amounts (one query).
+    let defined = match serving.custom_nutrients.is_empty() {
+        true => Vec::new(),
+        false => defined_for(&mut page, &food).await?,
+    };
+    page.tx.commit().await?;
     let unit = chosen.and_then(|c| c.1).unwrap_or("serving");
     let quantity = p
         .quantity
@@ -266,8 +352,8 @@ pub(super) async fn preview(
         .filter(|q| *q > Decimal::ZERO);
     let t = page.t;
     let body = match quantity {
-        Some(q) => portion_nutrients(serving, q, unit)
-            .map(|n| preview_html(&t, &n))
+        Some(q) => portion(serving, q, unit)
+            .map(|(n, count)| preview_html(&t, &n, &custom_held(&defined, serving, count)))
             .unwrap_or_default(),
         None => format!(
             "<p class=\"form-error\">{}</p>",

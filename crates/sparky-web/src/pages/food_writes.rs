@@ -110,15 +110,17 @@ pub(super) async fn log(
     let refused = async |mut page: Page, why: String| -> Result<Response, PageError> {
         let shell = page.shell("", "today").await?;
         let food = foods::get(&mut page.tx, form.food_item_id).await?;
-        let v = super::food_pick::pick_view(
+        let defined = super::food_pick::defined_for(&mut page, &food).await?;
+        let mut v = super::food_pick::pick_view(
             &shell.t,
             &food,
+            &defined,
             date,
             meal,
             &form.quantity,
             form.serving_id.as_deref(),
-            Some(why),
         );
+        v.error = Some(why);
         Ok(super::food_pick::pick_refused(shell, v))
     };
     let quantity = match decimal_field(&form.quantity) {

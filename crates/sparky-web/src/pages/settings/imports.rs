@@ -303,6 +303,33 @@ impl DataResult {
                 columns.join(", ")
             ));
         }
+        // Nutrient columns with no built-in field: kept as the user's custom nutrients, or not.
+        let (kept, unkept): (Vec<_>, Vec<_>) = preview
+            .custom_nutrients
+            .iter()
+            .partition(|c| c.custom_nutrient.is_some());
+        if !kept.is_empty() {
+            let list: Vec<String> = kept
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} → {}",
+                        c.column,
+                        c.custom_nutrient.as_deref().unwrap_or("")
+                    )
+                })
+                .collect();
+            self.from
+                .push(t.fill("settings.from_custom_kept", &[("list", &list.join(", "))]));
+        }
+        if !unkept.is_empty() {
+            let mut list: Vec<&str> = unkept.iter().take(12).map(|c| c.column.as_str()).collect();
+            if unkept.len() > 12 {
+                list.push("…");
+            }
+            self.from
+                .push(t.fill("settings.from_custom_unkept", &[("list", &list.join(", "))]));
+        }
         let line = |first: Option<u64>| {
             first
                 .map(|l| {
