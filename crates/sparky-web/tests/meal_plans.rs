@@ -1500,8 +1500,8 @@ async fn a_shopping_list_adds_up_the_plan_over_its_days() {
     assert_eq!(rows(app.db.owner_client().await).await, written);
 }
 
-/// Taking a plan off some dates removes what applying it wrote there (edited entries too),
-/// leaves entries logged by hand, frees the dates to be applied again, and is refused to
+/// Taking a plan off some dates removes what applying it wrote there, keeps entries changed
+/// since (no longer the plan's) and entries logged by hand, frees the dates to be applied again, and is refused to
 /// anyone who may not change that diary.
 #[tokio::test]
 async fn unapply_removes_what_a_plan_wrote_and_frees_the_dates() {
@@ -1574,7 +1574,24 @@ async fn unapply_removes_what_a_plan_wrote_and_frees_the_dates() {
     assert_eq!(r.body["meal_plan_template_id"], id.as_str());
     assert_eq!(dates(&r.body["removed"]), ["2026-06-02", "2026-06-03"]);
     assert_eq!(r.body["removed"][0]["entries"], 2);
-    assert_eq!(r.body["removed"][1]["entries"], 2);
+    assert_eq!(r.body["removed"][0]["kept"], 0);
+    // The entry changed since stays, as an ordinary entry.
+    assert_eq!(r.body["removed"][1]["entries"], 1);
+    assert_eq!(r.body["removed"][1]["kept"], 1);
+    let kept = app
+        .db
+        .owner_client()
+        .await
+        .query_one(
+            "SELECT quantity::float8, meal_plan_id IS NULL FROM food_diary WHERE id = $1::text::uuid",
+            &[&planned],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (kept.get::<_, f64>(0), kept.get::<_, bool>(1)),
+        (80.0, true)
+    );
     assert!(r.body["not_applied"].as_array().unwrap().is_empty());
     // The hand-logged apple stays; the day totals still equal the diary.
     let day = app.get("/api/v1/diary/2026-06-02", &ann).await;
@@ -1584,7 +1601,7 @@ async fn unapply_removes_what_a_plan_wrote_and_frees_the_dates() {
         .is_empty());
     assert_eq!(day.body["meals"][3]["entries"][0]["food_name"], "Apple");
     assert_eq!(num(&day.body["totals"]["calories"]), 95.0);
-    assert_eq!(diary_stats(&app, &ann_id).await.0, 12);
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 13);
     assert_eq!(plans_of(&app, &ann_id).await, 5);
     common::assert_day_totals_match_diary(&app).await;
 
@@ -1611,7 +1628,7 @@ async fn unapply_removes_what_a_plan_wrote_and_frees_the_dates() {
     assert_eq!(dates(&r.body["removed"]), ["2026-06-01"]);
     assert_eq!(r.body["removed"][0]["entries"], 3);
     assert_eq!(dates(&r.body["not_applied"]), ["2026-06-20"]);
-    assert_eq!(diary_stats(&app, &ann_id).await.0, 9);
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 10);
 
     // The freed dates can be applied again; the others are still skipped.
     let r = app
@@ -1627,7 +1644,7 @@ async fn unapply_removes_what_a_plan_wrote_and_frees_the_dates() {
         ["2026-06-01", "2026-06-02", "2026-06-03"]
     );
     assert_eq!(dates(&r.body["skipped"]).len(), 4);
-    assert_eq!(diary_stats(&app, &ann_id).await.0, 16);
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 17);
 
     // Bob: a stranger's template is not found, and so is Ann's diary.
     let with_ann = format!("{unapply}?user_id={ann_id}");
@@ -1653,7 +1670,7 @@ async fn unapply_removes_what_a_plan_wrote_and_frees_the_dates() {
             _ => StatusCode::FORBIDDEN,
         };
         assert_eq!(r.status, want, "{t}: {:?}", r.body);
-        assert_eq!(diary_stats(&app, &ann_id).await.0, 16);
+        assert_eq!(diary_stats(&app, &ann_id).await.0, 17);
     }
     let r = app
         .post(
@@ -1667,7 +1684,8 @@ async fn unapply_removes_what_a_plan_wrote_and_frees_the_dates() {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["user_id"], ann_id.as_str());
     assert_eq!(dates(&r.body["removed"]).len(), 7);
-    assert_eq!(diary_stats(&app, &ann_id).await.0, 1);
+    // The apple logged by hand and the entry changed since.
+    assert_eq!(diary_stats(&app, &ann_id).await.0, 2);
     assert_eq!(plans_of(&app, &ann_id).await, 0);
     common::assert_day_totals_match_diary(&app).await;
 }

@@ -792,6 +792,24 @@ async fn a_plan_is_taken_off_the_diary_through_the_page() {
         assert_eq!(entries(day).await, 1, "{day}");
     }
 
+    // One of the planned entries changed since (another amount): it stays.
+    let day = app.get(&format!("/api/v1/diary/{}", days[1]), &ann).await;
+    let changed = day.body["meals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["entries"].as_array().unwrap().clone())
+        .next()
+        .expect("the planned entry");
+    let r = app
+        .put(
+            &format!("/api/v1/diary/{}", changed["id"].as_str().unwrap()),
+            &ann,
+            serde_json::json!({"quantity": 2}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+
     // Taken off the three days and one it never was on.
     let fields = [
         ("from", days[0]),
@@ -809,13 +827,15 @@ async fn a_plan_is_taken_off_the_diary_through_the_page() {
     assert_eq!(shown.status, StatusCode::OK);
     assert!(
         shown.body.contains(
-            "Diary entries removed: 3, from 3 days. 1 of the days did not have this plan."
+            "Diary entries removed: 2, from 3 days. 1 entry changed since was kept. \
+             1 of the days did not have this plan."
         ),
         "{}",
         shown.body
     );
     for day in days {
-        assert_eq!(entries(day).await, 0, "{day}");
+        let left = if day == days[1] { 1 } else { 0 };
+        assert_eq!(entries(day).await, left, "{day}");
     }
     // The same form sent again (its answer lost): the same answer, nothing more.
     let again = post(&app, &off_to, &ann, None, Some(&csrf), &fields).await;
@@ -825,9 +845,10 @@ async fn a_plan_is_taken_off_the_diary_through_the_page() {
     // Numbers made up, or vouched for by an apply's mark, show no notice.
     for forged in [
         r.location
-            .replacen("removed_entries=3", "removed_entries=300", 1),
-        format!("/plans/{id}?removed_entries=3&removed_days=3&not_applied=0"),
-        format!("/plans/{id}?removed_entries=3&removed_days=3&not_applied=0&mark={apply_mark}"),
+            .replacen("removed_entries=2", "removed_entries=300", 1),
+        r.location.replacen("kept=1", "kept=0", 1),
+        format!("/plans/{id}?removed_entries=2&removed_days=3&not_applied=0"),
+        format!("/plans/{id}?removed_entries=2&removed_days=3&not_applied=0&mark={apply_mark}"),
     ] {
         let page = get(&app, &forged, &ann, None).await;
         assert_eq!(page.status, StatusCode::OK, "{forged}");

@@ -13,9 +13,12 @@ use crate::error::{AppError, AppResult};
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RemovedDay {
     pub date: NaiveDate,
-    /// Diary entries removed from the day: every entry the apply wrote there, changed since
-    /// or not.
+    /// Diary entries removed from the day: the entries the apply wrote there, unchanged
+    /// since.
     pub entries: usize,
+    /// Entries the apply wrote that were changed since (another amount, meal or day): they
+    /// stay in the diary as ordinary entries, no longer part of the plan.
+    pub kept: usize,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -30,8 +33,11 @@ pub struct UnapplyResult {
 
 /// Removes what applying a template wrote on some dates: the diary entries of each applied
 /// date and its `meal_plans` row, so the days can be applied again (to this template or
-/// another). Entries logged by hand stay. Row level security decides: the owner and a
-/// `calorie` grantee may; someone who may only read the diary gets a 403, anyone else a 404.
+/// another). Entries logged by hand stay, and so do entries changed since they were applied
+/// (`updated_at` later than `created_at`): what someone corrected is theirs, not the plan's;
+/// the foreign key's `SET NULL` unties them from the plan. Row level security decides: the
+/// owner and a `calorie` grantee may; someone who may only read the diary gets a 403, anyone
+/// else a 404.
 pub async fn unapply(
     tx: &mut UserTx,
     acting: Acting,
@@ -40,7 +46,8 @@ pub async fn unapply(
 ) -> AppResult<UnapplyResult> {
     super::ensure_template_visible(tx, template_id).await?;
     let dates = dates.dates();
-    // One statement: the plan rows are locked, their entries deleted, then the rows.
+    // One statement: the plan rows are locked, their unchanged entries deleted, then the
+    // rows (which unties the changed entries).
     let rows = tx
         .query(
             &format!(
@@ -50,12 +57,16 @@ pub async fn unapply(
                        AND planned_date = ANY($3)
                      FOR UPDATE
                  ),
-                 e AS (DELETE FROM food_diary d USING p WHERE d.meal_plan_id = p.id
+                 e AS (DELETE FROM food_diary d USING p
+                       WHERE d.meal_plan_id = p.id AND d.updated_at <= d.created_at
                        RETURNING p.planned_date),
+                 k AS (SELECT p.planned_date FROM food_diary d JOIN p ON d.meal_plan_id = p.id
+                       WHERE d.updated_at > d.created_at),
                  gone AS (DELETE FROM meal_plans m USING p WHERE m.id = p.id
                           RETURNING m.planned_date)
                  SELECT g.planned_date,
-                        (SELECT count(*) FROM e WHERE e.planned_date = g.planned_date)
+                        (SELECT count(*) FROM e WHERE e.planned_date = g.planned_date),
+                        (SELECT count(*) FROM k WHERE k.planned_date = g.planned_date)
                  FROM gone g ORDER BY g.planned_date"
             ),
             &[&acting.owner, &template_id, &dates],
@@ -66,6 +77,7 @@ pub async fn unapply(
         .map(|r| RemovedDay {
             date: r.get(0),
             entries: r.get::<_, i64>(1) as usize,
+            kept: r.get::<_, i64>(2) as usize,
         })
         .collect();
     if removed.is_empty() && acting.is_other(tx).await? {

@@ -225,6 +225,8 @@ pub struct DetailParams {
     pub removed_entries: Option<usize>,
     pub removed_days: Option<usize>,
     pub not_applied: Option<usize>,
+    /// Entries changed since the apply, kept in the diary.
+    pub kept: Option<usize>,
     /// [`notice_mark`] of the apply's or the take-off's numbers above.
     pub mark: Option<String>,
 }
@@ -237,13 +239,13 @@ fn notice_mark(
     csrf: &str,
     kind: &str,
     id: Uuid,
-    [entries, days, other]: [usize; 3],
+    numbers: &[usize],
     diary_of: Option<Uuid>,
 ) -> String {
     let whose = diary_of.map(|u| u.to_string()).unwrap_or_default();
-    let hash = crate::auth::token_hash(&format!(
-        "{kind}:{csrf}:{id}:{entries}:{days}:{other}:{whose}"
-    ));
+    let numbers: Vec<String> = numbers.iter().map(usize::to_string).collect();
+    let hash =
+        crate::auth::token_hash(&format!("{kind}:{csrf}:{id}:{}:{whose}", numbers.join(":")));
     hash.chars().take(16).collect()
 }
 
@@ -351,7 +353,7 @@ pub async fn render_detail(
         .entries
         .filter(|entries| {
             let numbers = [*entries, applied_days, skipped];
-            let mark = notice_mark(&page.csrf, "applied", id, numbers, p.diary_of);
+            let mark = notice_mark(&page.csrf, "applied", id, &numbers, p.diary_of);
             p.mark.as_deref() == Some(mark.as_str())
         })
         .map(|entries| {
@@ -366,11 +368,12 @@ pub async fn render_detail(
             ))
         });
     let (removed_days, not_applied) = (p.removed_days.unwrap_or(0), p.not_applied.unwrap_or(0));
+    let kept = p.kept.unwrap_or(0);
     let removed = p
         .removed_entries
         .filter(|entries| {
-            let numbers = [*entries, removed_days, not_applied];
-            let mark = notice_mark(&page.csrf, "removed", id, numbers, p.diary_of);
+            let numbers = [*entries, removed_days, not_applied, kept];
+            let mark = notice_mark(&page.csrf, "removed", id, &numbers, p.diary_of);
             p.mark.as_deref() == Some(mark.as_str())
         })
         .map(|entries| {
@@ -382,6 +385,14 @@ pub async fn render_detail(
                     ("days", &removed_days.to_string()),
                 ],
             );
+            if kept > 0 {
+                said.push(' ');
+                said.push_str(&t.fill_count(
+                    "plans.removed_kept",
+                    kept as i64,
+                    &[("n", &kept.to_string())],
+                ));
+            }
             if removed_days > 0 && not_applied > 0 {
                 said.push(' ');
                 said.push_str(&t.fill_count(
@@ -648,7 +659,7 @@ async fn dated(
                 &page.csrf,
                 "applied",
                 id,
-                [entries, days, skipped],
+                &[entries, days, skipped],
                 diary_of,
             );
             format!(
@@ -657,12 +668,13 @@ async fn dated(
         }
         DatedDone::Removed(r) => {
             let entries: usize = r.removed.iter().map(|d| d.entries).sum();
+            let kept: usize = r.removed.iter().map(|d| d.kept).sum();
             let (days, not_applied) = (r.removed.len(), r.not_applied.len());
-            let numbers = [entries, days, not_applied];
-            let mark = notice_mark(&page.csrf, "removed", id, numbers, diary_of);
+            let numbers = [entries, days, not_applied, kept];
+            let mark = notice_mark(&page.csrf, "removed", id, &numbers, diary_of);
             format!(
                 "/plans/{id}?removed_entries={entries}&removed_days={days}\
-                 &not_applied={not_applied}{whose}&mark={mark}"
+                 &not_applied={not_applied}&kept={kept}{whose}&mark={mark}"
             )
         }
     };

@@ -245,8 +245,9 @@ async fn apply_meal_plan_template(
 }
 
 /// Take a template off some dates (`from`–`to`, at most 31 days, or a list of at most 31
-/// `dates`): every diary entry applying it wrote on those dates is removed (changed since or
-/// not; entries logged by hand stay), and the dates may be applied again. Dates it was not
+/// `dates`): every diary entry applying it wrote on those dates is removed, except those
+/// changed since (counted as `kept`: they stay as ordinary entries) and entries logged by
+/// hand, and the dates may be applied again. Dates it was not
 /// applied to are listed as `not_applied`; calling it again changes nothing.
 #[utoipa::path(post, path = "/api/v1/meal-plan-templates/{id}/unapply", tag = "meal plans",
     params(("id" = Uuid, Path, description = "Template id"), ActingFor),
