@@ -1330,6 +1330,99 @@ async fn a_date_without_items_is_not_marked_applied() {
     assert_eq!(dates(&r.body["skipped"]), ["2026-06-01"]);
 }
 
+/// A recipe inside a planned recipe is opened up too, for the share of it used.
+#[tokio::test]
+async fn a_shopping_list_opens_recipes_inside_recipes() {
+    let app = TestApp::spawn().await;
+    let (_, ann) = app.user("ann@example.com").await;
+    let f = foods(&app, &ann).await;
+    let flour = create(
+        &app,
+        &ann,
+        "/api/v1/foods",
+        json!({"name": "Flour", "servings": [{"size": 100, "unit": "g", "nutrients": {"calories": 364}}]}),
+    )
+    .await;
+    // The dough makes 2 servings; the pizza, 4, uses one serving of dough.
+    let dough = create(
+        &app,
+        &ann,
+        "/api/v1/recipes",
+        json!({"name": "Pizza dough", "servings": 2, "ingredients": [
+            {"food_item_id": flour["id"], "quantity": 500, "unit": "g"},
+            {"food_item_id": f.milk, "quantity": 100, "unit": "ml"}]}),
+    )
+    .await;
+    let pizza = create(
+        &app,
+        &ann,
+        "/api/v1/recipes",
+        json!({"name": "Pizza", "servings": 4, "ingredients": [
+            {"food_item_id": dough["id"], "quantity": 1, "unit": "serving"},
+            {"food_item_id": f.oats, "quantity": 200, "unit": "g"}]}),
+    )
+    .await;
+    let t = create(
+        &app,
+        &ann,
+        "/api/v1/meal-plan-templates",
+        json!({"name": "Pizza night"}),
+    )
+    .await;
+    let id = t["id"].as_str().unwrap();
+    create(
+        &app,
+        &ann,
+        &format!("/api/v1/meal-plan-templates/{id}/items"),
+        json!({"food_item_id": pizza["id"], "quantity": 1, "unit": "serving",
+               "meal_type": "dinner", "day_of_week": 4}),
+    )
+    .await;
+    let path =
+        format!("/api/v1/meal-plan-templates/{id}/shopping-list?from=2026-07-06&to=2026-07-12");
+    let list = |body: &Value| -> Vec<(String, f64, String, Value)> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["name"].as_str().unwrap().to_string(),
+                    l["amount"].as_f64().unwrap(),
+                    l["unit"].as_str().unwrap().to_string(),
+                    l["recipes"].clone(),
+                )
+            })
+            .collect()
+    };
+    let line = |n: &str, a: f64, u: &str| (n.to_string(), a, u.to_string(), json!(["Pizza"]));
+    // A quarter of the pizza: 50 g oats, and a quarter of a serving of dough, an eighth of
+    // the dough: 62.5 g flour and 12.5 ml milk.
+    let r = app.get(&path, &ann).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        list(&r.body),
+        vec![
+            line("Flour", 62.5, "g"),
+            line("Milk", 12.5, "ml"),
+            line("Rolled oats", 50.0, "g"),
+        ]
+    );
+    // A loop (the dough holding some pizza) is refused, so the list stays as it was.
+    let r = app
+        .put(
+            &format!("/api/v1/recipes/{}", dough["id"].as_str().unwrap()),
+            &ann,
+            json!({"name": "Pizza dough", "servings": 2, "ingredients": [
+                {"food_item_id": flour["id"], "quantity": 500, "unit": "g"},
+                {"food_item_id": pizza["id"], "quantity": 1, "unit": "serving"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let again = app.get(&path, &ann).await;
+    assert_eq!(list(&again.body)[0], line("Flour", 62.5, "g"));
+}
+
 /// A template's shopping list: every item as often as its weekday (or every day) comes up in
 /// the range, per food in grams when every amount is weighed (oats in g and in cups add up),
 /// per unit otherwise (milk in ml), a planned recipe opened up into its ingredients for the

@@ -1,5 +1,6 @@
 //! A template's shopping list: what its items come to over some days, per food, with planned
-//! recipes opened up into their ingredients (a recipe inside a recipe is listed as itself).
+//! recipes opened up into their ingredients (and a recipe among those into its own, down to
+//! five levels).
 
 use std::collections::HashMap;
 
@@ -139,21 +140,19 @@ pub async fn shopping(
             continue;
         };
         let food_id = item.food_item_id.unwrap_or_default();
-        match recipes.get(&food_id) {
+        match recipes.get(&food_id).filter(|r| r.servings > Decimal::ZERO) {
             Some(recipe) => {
                 // The share of the whole recipe: its one serving is 1 / recipe_servings.
                 let share = p.servings * times / recipe.servings;
-                for ing in &recipe.ingredients {
-                    needs.push(Need {
-                        key: ing.key.clone(),
-                        name: ing.name.clone(),
-                        brand: ing.brand.clone(),
-                        amount: ing.quantity * share,
-                        unit: ing.unit.clone(),
-                        grams: ing.grams.map(|g| g * share),
-                        recipe: Some(item.food_name.clone()),
-                    });
-                }
+                let mut opening = Vec::new();
+                open_recipe(
+                    &recipes,
+                    food_id,
+                    share,
+                    &item.food_name,
+                    &mut opening,
+                    &mut needs,
+                );
             }
             None => needs.push(Need {
                 key: food_id.to_string(),
@@ -189,23 +188,74 @@ pub async fn shopping(
 }
 
 /// A planned recipe: the servings it makes and its ingredients, each as stored (quantity and
-/// unit) with its weight when known.
+/// unit) with its weight and servings when known.
 struct RecipeNeeds {
     servings: Decimal,
     ingredients: Vec<Ingredient>,
 }
 
 struct Ingredient {
+    food_id: Option<Uuid>,
     key: String,
     name: String,
     brand: Option<String>,
     quantity: Decimal,
     unit: String,
     grams: Option<Decimal>,
+    /// Servings of its food the recipe uses (to open a recipe inside it).
+    servings: Option<Decimal>,
 }
 
-/// The recipes among the planned foods with their ingredients: three queries however many
-/// (none when no planned food is a recipe).
+/// Recipes inside recipes opened up at most this deep; deeper ones are listed as themselves.
+const MAX_RECIPE_DEPTH: usize = 5;
+
+/// What `share` of `recipe_id` (the planned recipe `planned`) needs: its ingredients, a recipe
+/// among them opened up in turn for the share of it used (not one already being opened: a
+/// recipe cannot need itself, however deep).
+fn open_recipe(
+    recipes: &HashMap<Uuid, RecipeNeeds>,
+    recipe_id: Uuid,
+    share: Decimal,
+    planned: &str,
+    opening: &mut Vec<Uuid>,
+    needs: &mut Vec<Need>,
+) {
+    let Some(recipe) = recipes.get(&recipe_id) else {
+        return;
+    };
+    opening.push(recipe_id);
+    for ing in &recipe.ingredients {
+        let inner = ing
+            .food_id
+            .filter(|id| !opening.contains(id) && opening.len() < MAX_RECIPE_DEPTH)
+            .and_then(|id| Some((id, recipes.get(&id)?, ing.servings?)))
+            .filter(|(_, r, _)| r.servings > Decimal::ZERO);
+        match inner {
+            Some((id, inner, servings)) => open_recipe(
+                recipes,
+                id,
+                share * servings / inner.servings,
+                planned,
+                opening,
+                needs,
+            ),
+            None => needs.push(Need {
+                key: ing.key.clone(),
+                name: ing.name.clone(),
+                brand: ing.brand.clone(),
+                amount: ing.quantity * share,
+                unit: ing.unit.clone(),
+                grams: ing.grams.map(|g| g * share),
+                recipe: Some(planned.to_string()),
+            }),
+        }
+    }
+    opening.pop();
+}
+
+/// The recipes among the planned foods with their ingredients, and the recipes among those
+/// ingredients, down to [`MAX_RECIPE_DEPTH`]: three queries a level (none when no planned food
+/// is a recipe).
 async fn recipes_of(
     tx: &mut UserTx,
     planned: &[(u32, &super::PlanItem, Option<&Planned>)],
@@ -215,12 +265,28 @@ async fn recipes_of(
         .filter(|(_, _, p)| p.is_some())
         .filter_map(|(_, item, _)| item.food_item_id)
         .collect();
-    ids.sort();
-    ids.dedup();
-    let mut out = HashMap::new();
-    if ids.is_empty() {
-        return Ok(out);
+    let mut out: HashMap<Uuid, RecipeNeeds> = HashMap::new();
+    let mut asked: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
+    for _ in 0..MAX_RECIPE_DEPTH {
+        ids.retain(|id| asked.insert(*id));
+        ids.sort();
+        ids.dedup();
+        if ids.is_empty() {
+            break;
+        }
+        let level = recipes_level(tx, &ids).await?;
+        ids = level
+            .values()
+            .flat_map(|r| r.ingredients.iter().filter_map(|i| i.food_id))
+            .collect();
+        out.extend(level);
     }
+    Ok(out)
+}
+
+/// The recipes among `ids` with their ingredients.
+async fn recipes_level(tx: &mut UserTx, ids: &[Uuid]) -> AppResult<HashMap<Uuid, RecipeNeeds>> {
+    let mut out = HashMap::new();
     let rows = tx
         .query(
             "SELECT id, recipe_servings FROM food_items
@@ -272,6 +338,7 @@ async fn recipes_of(
         )
         .ok();
         let ingredient = Ingredient {
+            food_id,
             key: food_id
                 .map(|id| id.to_string())
                 .unwrap_or_else(|| format!("name:{}", name.to_lowercase())),
@@ -281,7 +348,8 @@ async fn recipes_of(
             name,
             quantity,
             unit,
-            grams: worked.and_then(|w| w.part.grams),
+            grams: worked.as_ref().and_then(|w| w.part.grams),
+            servings: worked.as_ref().map(|w| w.servings),
         };
         if let Some(recipe) = out.get_mut(&recipe_id) {
             recipe.ingredients.push(ingredient);

@@ -328,7 +328,7 @@ pub(crate) struct Worked {
     serving_id: Uuid,
     quantity: Decimal,
     unit: String,
-    servings: Decimal,
+    pub(crate) servings: Decimal,
     pub(crate) part: Part,
 }
 
