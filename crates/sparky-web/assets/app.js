@@ -367,7 +367,7 @@
         var parts = [];
         ["foods", "diary", "measurements", "workouts"].forEach(function (area) {
           var n = body.created[area];
-          if (n > 0) parts.push(n + " " + form.getAttribute("data-l-" + area));
+          if (n > 0) parts.push(n + " " + form.getAttribute("data-l-" + area + (n === 1 ? "-one" : "")));
         });
         var p = document.createElement("p");
         p.textContent = parts.length

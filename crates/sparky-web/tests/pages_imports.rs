@@ -277,6 +277,11 @@ async fn the_check_lists_the_nutrient_columns_custom_nutrients_keep() {
     .await;
     assert_eq!(check.status, StatusCode::OK, "{}", check.body);
     assert!(
+        check.body.contains("Ready to add: 1 diary entry."),
+        "{}",
+        check.body
+    );
+    assert!(
         check
             .body
             .contains("Kept as your custom nutrients: Caffeine (mg) → Caffeine"),

@@ -176,6 +176,35 @@ async fn another_apps_export_is_checked_then_imported() {
         "Ready to add: 2 foods, 5 diary entries, 3 measurements, 3 workouts",
     )
     .await;
+    // Cronometer's servings: its other nutrient columns are listed, Caffeine kept as the
+    // custom nutrient of that name; one serving reads "entry", not "entries".
+    let (status, body) = cy
+        .api(
+            "POST",
+            "/api/v1/custom-nutrients",
+            Some(json!({"name": "Caffeine", "unit": "mg"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let servings =
+        std::env::temp_dir().join(format!("sparky-cronometer-{}.csv", std::process::id()));
+    std::fs::write(
+        &servings,
+        "Day,Time,Group,Food Name,Amount,Energy (kcal),Caffeine (mg),Omega-3 (g)\n\
+         2025-01-15,8:05 AM,Breakfast,Coffee,1.00 cup,2.4,95,0\n",
+    )
+    .unwrap();
+    check_file(&cy, "cronometer", &servings).await;
+    cy.until_text("[data-import-from-status]", "Ready to add: 1 diary entry.")
+        .await;
+    let status = cy.text("[data-import-from-status]").await;
+    assert!(
+        status.contains("Kept as your custom nutrients: Caffeine (mg) → Caffeine"),
+        "{status}"
+    );
+    assert!(status.contains("not kept"), "{status}");
+    assert!(status.contains("Omega-3 (g)"), "{status}");
+    let _ = std::fs::remove_file(&servings);
     // A later MyFitnessPal export whose breakfast total changed: the check says the earlier
     // entry will be replaced.
     let mfp = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -262,7 +262,7 @@ impl DataResult {
         ]
         .into_iter()
         .filter(|(n, _)| *n > 0)
-        .map(|(n, key)| format!("{n} {}", t.get(key)))
+        .map(|(n, key)| format!("{n} {}", t.fill_count(key, n as i64, &[])))
         .collect();
         self.from.push(if parts.is_empty() {
             t.get("settings.from_nothing").to_string()
