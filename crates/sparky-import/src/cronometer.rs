@@ -379,6 +379,33 @@ mod tests {
         assert!(oats.extra.iter().all(|(i, _)| *i != caffeine));
     }
 
+    /// A file of more rows than an import holds is refused before it is read; one at the
+    /// bound is read.
+    #[test]
+    fn files_are_bounded_in_rows() {
+        let file = |rows: usize| {
+            let mut f = String::from("Day,Group,Food Name,Energy (kcal)\n");
+            for i in 0..rows {
+                f.push_str(&format!("2025-01-{:02},Lunch,F{i},1\n", 1 + i % 28));
+            }
+            f.into_bytes()
+        };
+        let too_many = crate::parse_bytes(
+            crate::Source::Cronometer,
+            &file(crate::MAX_FILE_ROWS + 1),
+            &Options::default(),
+        )
+        .unwrap_err();
+        assert!(too_many.to_string().contains("split it"), "{too_many}");
+        let at_bound = crate::parse_bytes(
+            crate::Source::Cronometer,
+            &file(crate::MAX_FILE_ROWS),
+            &Options::default(),
+        )
+        .unwrap();
+        assert_eq!(at_bound.records.len(), crate::MAX_FILE_ROWS);
+    }
+
     /// Two files of one import: the second file's columns are found again by name and unit,
     /// and its rows point at the merged columns.
     #[test]

@@ -112,10 +112,31 @@ impl Source {
     }
 }
 
+/// Lines a CSV file may have: each row read is held in memory until the import is written
+/// (about a kilobyte each), so a 64 MiB file of short rows would take gigabytes. Ten years
+/// of a busy Cronometer or Strong log is well under this; a larger file is split.
+pub const MAX_FILE_ROWS: usize = 200_000;
+
 /// Reads one whole file already in memory (the HTTP body; the CLI streams Apple Health
 /// files through [`apple_health::parse`] instead). A SparkyFitness import reads a database,
 /// not a file.
 pub fn parse_bytes(source: Source, data: &[u8], options: &Options) -> ImportResult<Parsed> {
+    let is_csv = match source {
+        Source::AppleHealth | Source::SparkyFitness => false,
+        Source::MacroFactor => !data.starts_with(b"PK"),
+        _ => true,
+    };
+    if is_csv {
+        // The header and a last line without its line end count as rows too.
+        let lines = data.iter().filter(|b| **b == b'\n').count()
+            + usize::from(!data.is_empty() && !data.ends_with(b"\n"));
+        if lines > MAX_FILE_ROWS + 1 {
+            return Err(ImportError::new(format!(
+                "the file has {lines} lines; an import reads at most {MAX_FILE_ROWS} rows at \
+                 once: split it (a year or two a file) and import each part"
+            )));
+        }
+    }
     // The CSV reader counts a Windows line end's \r\n so that every line number came out one
     // too low (MyFitnessPal and Cronometer exports are often CRLF): read them as \n.
     let unix;
