@@ -112,7 +112,26 @@ struct OpenWorkout {
 
 /// Reads `export.xml` from `input`; `progress` hears how many bytes have been read now and
 /// then. A file that is not well-formed XML, or not an Apple Health export, is an error.
-pub fn parse<R: BufRead>(input: R, mut progress: impl FnMut(u64)) -> ImportResult<Parsed> {
+fn too_many(max_readings: usize) -> ImportError {
+    ImportError::new(format!(
+        "the file holds more than {max_readings} readings and workouts Sparky imports; an \
+         import reads at most that many at once"
+    ))
+}
+
+/// Weight, body fat and height readings, workouts and skipped elements one file may give
+/// (a scale weighing five values a day for ten years is under 20,000).
+pub const MAX_READINGS: usize = 500_000;
+
+pub fn parse<R: BufRead>(input: R, progress: impl FnMut(u64)) -> ImportResult<Parsed> {
+    parse_at_most(input, progress, MAX_READINGS)
+}
+
+fn parse_at_most<R: BufRead>(
+    input: R,
+    mut progress: impl FnMut(u64),
+    max_readings: usize,
+) -> ImportResult<Parsed> {
     let mut reader = Reader::from_reader(input);
     reader.config_mut().trim_text(true);
     let mut buf = Vec::with_capacity(4096);
@@ -135,6 +154,11 @@ pub fn parse<R: BufRead>(input: R, mut progress: impl FnMut(u64)) -> ImportResul
         events += 1;
         if events.is_multiple_of(PROGRESS_EVERY) {
             progress(reader.buffer_position());
+            // What is kept is held until the import is written: bounded like a CSV's rows
+            // (steps and water are added up per day as they come, so only readings count).
+            if out.records.len() + out.skipped.len() > max_readings {
+                return Err(too_many(max_readings));
+            }
         }
         // The element's number in the file stands in for a line: XML has no rows.
         let line = events;
@@ -182,6 +206,9 @@ pub fn parse<R: BufRead>(input: R, mut progress: impl FnMut(u64)) -> ImportResul
         buf.clear();
     }
     progress(reader.buffer_position());
+    if out.records.len() + out.skipped.len() > max_readings {
+        return Err(too_many(max_readings));
+    }
     if !seen_root {
         return Err(ImportError::new(
             "not an Apple Health export: export.xml has a <HealthData> root element",
@@ -382,6 +409,34 @@ mod tests {
     use super::*;
     use rust_decimal_macros::dec;
     use std::io::{BufReader, Read};
+
+    /// Past the bound of readings kept, the file is refused rather than held in memory.
+    #[test]
+    fn readings_are_bounded() {
+        let file = |n: usize| {
+            let mut x = String::from("<HealthData>");
+            for i in 0..n {
+                x.push_str(&format!(
+                    "<Record type=\"HKQuantityTypeIdentifierBodyMass\" unit=\"kg\" value=\"80\" \
+                     startDate=\"2025-01-01 07:{:02}:{:02} +0000\"/>",
+                    (i / 60) % 60,
+                    i % 60
+                ));
+            }
+            x.push_str("</HealthData>");
+            x.into_bytes()
+        };
+        match parse_at_most(&file(20_000)[..], |_| {}, 10_000) {
+            Err(err) => assert!(err.to_string().contains("more than 10000"), "{err}"),
+            Ok(p) => panic!("read {} records", p.records.len()),
+        }
+        match parse_at_most(&file(10_500)[..], |_| {}, 10_000) {
+            Err(err) => assert!(err.to_string().contains("more than 10000"), "{err}"),
+            Ok(p) => panic!("read {} records", p.records.len()),
+        }
+        let fine = parse_at_most(&file(9_000)[..], |_| {}, 10_000).unwrap();
+        assert_eq!(fine.records.len(), 9_000);
+    }
 
     #[test]
     fn fixture() {
