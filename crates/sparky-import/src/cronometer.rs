@@ -92,7 +92,9 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                 continue;
             }
             if let Some(c) = ExtraColumn::from_header(&raw[i]) {
-                extra_cols.push((i, out.extra_column(c)));
+                if let Some(x) = out.extra_column(c) {
+                    extra_cols.push((i, x));
+                }
             }
         }
     }
@@ -404,6 +406,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(at_bound.records.len(), crate::MAX_FILE_ROWS);
+    }
+
+    /// At most 50 other nutrient columns are read (each is a value a row may hold), and the
+    /// notes say so.
+    #[test]
+    fn other_nutrient_columns_are_bounded() {
+        let names: Vec<String> = (0..60).map(|i| format!("N{i} (mg)")).collect();
+        let file = format!(
+            "Day,Group,Food Name,Energy (kcal),{}\n2025-01-01,Lunch,Soup,100,{}\n",
+            names.join(","),
+            vec!["1"; 60].join(",")
+        );
+        let p = parse(file.as_bytes(), &Options::default()).unwrap();
+        assert_eq!(p.extra_columns.len(), crate::MAX_EXTRA_COLUMNS);
+        let Record::Diary(soup) = &p.records[0] else {
+            panic!()
+        };
+        assert_eq!(soup.extra.len(), crate::MAX_EXTRA_COLUMNS);
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| n.message.contains("only the first 50")),
+            "{:?}",
+            p.notes
+        );
     }
 
     /// Two files of one import: the second file's columns are found again by name and unit,

@@ -292,7 +292,9 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
                 continue;
             }
             if let Some(c) = ExtraColumn::from_header(h) {
-                extra_cols.push((i, out.extra_column(c)));
+                if let Some(x) = out.extra_column(c) {
+                    extra_cols.push((i, x));
+                }
             }
         }
     }

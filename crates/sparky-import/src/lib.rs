@@ -36,7 +36,7 @@ pub use locale::{DateOrder, DecimalSeparator};
 pub use meals::{meal_named, meal_of};
 pub use records::{
     Area, ColumnMatch, DiaryRecord, EarlierKey, ExtraColumn, FoodRecord, MeasurementRecord, Note,
-    Parsed, Record, SetRecord, Skip, WorkoutRecord,
+    Parsed, Record, SetRecord, Skip, WorkoutRecord, MAX_EXTRA_COLUMNS,
 };
 
 /// Where an import comes from (the front doors' `kind`).

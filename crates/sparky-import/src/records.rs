@@ -235,6 +235,10 @@ pub struct Parsed {
     pub extra_columns: Vec<ExtraColumn>,
 }
 
+/// Extra nutrient columns read from one import (a user defines at most 50 custom nutrients;
+/// Cronometer's export has about 40 such columns): each is a value a row may hold in memory.
+pub const MAX_EXTRA_COLUMNS: usize = 50;
+
 /// A column of amounts of a nutrient Sparky has no field for: its header names it and a
 /// unit (`Omega-3 (g)`, `B1 (Thiamine) (mg)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -321,32 +325,44 @@ impl Parsed {
         }
     }
 
-    /// The index of `column` in [`Parsed::extra_columns`], added if new.
-    pub fn extra_column(&mut self, column: ExtraColumn) -> usize {
-        match self
+    /// The index of `column` in [`Parsed::extra_columns`], added if new; `None` past the
+    /// first [`MAX_EXTRA_COLUMNS`] (said once in the notes).
+    pub fn extra_column(&mut self, column: ExtraColumn) -> Option<usize> {
+        if let Some(i) = self
             .extra_columns
             .iter()
             .position(|c| c.name == column.name && c.unit == column.unit)
         {
-            Some(i) => i,
-            None => {
-                self.extra_columns.push(column);
-                self.extra_columns.len() - 1
-            }
+            return Some(i);
         }
+        if self.extra_columns.len() >= MAX_EXTRA_COLUMNS {
+            self.note(
+                Area::Diary,
+                1,
+                format!(
+                    "only the first {MAX_EXTRA_COLUMNS} nutrient columns Sparky has no field \
+                     for are read"
+                ),
+            );
+            return None;
+        }
+        self.extra_columns.push(column);
+        Some(self.extra_columns.len() - 1)
     }
 
     pub fn extend(&mut self, other: Parsed) {
-        let moved: Vec<usize> = other
+        let moved: Vec<Option<usize>> = other
             .extra_columns
             .into_iter()
             .map(|c| self.extra_column(c))
             .collect();
         self.records.extend(other.records.into_iter().map(|mut r| {
             if let Record::Diary(d) = &mut r {
-                for (i, _) in &mut d.extra {
-                    *i = moved[*i];
-                }
+                d.extra = d
+                    .extra
+                    .iter()
+                    .filter_map(|(i, v)| Some((moved.get(*i).copied().flatten()?, *v)))
+                    .collect();
             }
             r
         }));
