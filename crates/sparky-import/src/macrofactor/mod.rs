@@ -33,8 +33,8 @@ use sparky_core::MealType;
 use crate::csv_generic::nutrient_for;
 use crate::locale::{self, DateOrder, DecimalSeparator};
 use crate::{
-    header_unit, meal_of, normalise_header, nutrients_text, Area, DiaryRecord, ImportError,
-    ImportResult, Keys, MeasurementRecord, Options, Parsed, Record,
+    header_unit, meal_of, normalise_header, nutrients_text, Area, DiaryRecord, ExtraColumn,
+    ImportError, ImportResult, Keys, MeasurementRecord, Options, Parsed, Record,
 };
 use workbook::{CellReader, Row, Sheet};
 
@@ -64,6 +64,8 @@ struct Columns {
     /// `Exercise`, `Reps` or `Sets`: a workout log, whose `Weight` is a lifted weight.
     exercise: Option<usize>,
     nutrients: Vec<(usize, &'static str)>,
+    /// Other nutrients with a unit (`Caffeine (mg)`): for the user's custom nutrients.
+    extra: Vec<(usize, ExtraColumn)>,
 }
 
 impl Columns {
@@ -102,6 +104,8 @@ impl Columns {
                         if unit_ok && !c.nutrients.iter().any(|(_, m)| *m == n) {
                             c.nutrients.push((i, n));
                         }
+                    } else if let Some(x) = ExtraColumn::from_header(raw) {
+                        c.extra.push((i, x));
                     }
                     continue;
                 }
@@ -291,6 +295,12 @@ fn read_food_log(
 ) {
     let c = &t.columns;
     let sheet = &t.sheet.name;
+    // (sheet column, extra column).
+    let extra_cols: Vec<(usize, usize)> = c
+        .extra
+        .iter()
+        .filter_map(|(i, x)| Some((*i, out.extra_column(x.clone())?)))
+        .collect();
     for row in t.rows {
         let line = row.number;
         let skip = |out: &mut Parsed, why: String| {
@@ -313,6 +323,19 @@ fn read_food_log(
         };
         if nutrients.iter().all(|(_, v)| v.is_none_or(|v| v.is_zero())) {
             skip(out, format!("{food}: no calories or nutrients"));
+            continue;
+        }
+        let mut extra = Vec::new();
+        let mut bad = None;
+        for (i, x) in &extra_cols {
+            match reader.number(row.get(*i)) {
+                Ok(Some(v)) if !v.is_zero() => extra.push((*x, v)),
+                Ok(_) => {}
+                Err(why) => bad = Some(format!("{food}: {}: {why}", out.extra_columns[*x].column)),
+            }
+        }
+        if let Some(why) = bad {
+            skip(out, why);
             continue;
         }
         let time = c.time.and_then(|i| reader.time(row.get(i)));
@@ -354,7 +377,7 @@ fn read_food_log(
             nutrients,
             day_total: false,
             replaces: None,
-            extra: Vec::new(),
+            extra,
         }));
     }
 }

@@ -447,6 +447,28 @@ fn a_sheet_saved_as_csv_is_read_like_the_workbook() {
     assert!(e.message.contains("its sheets: CSV"), "{e}");
 }
 
+/// The food log's other nutrient columns are kept for custom nutrients; a cell there that
+/// is not a number skips its row, saying so.
+#[test]
+fn the_food_logs_other_nutrient_columns_are_extra_columns() {
+    let csv = "Date,Time,Food Name,Serving Size,Serving Qty,Calories (kcal),Protein (g),Caffeine (mg),Trend Weight (kg)\n\
+               2026-11-01,07:38,Coffee,cup,1,2,0.3,95,80\n\
+               2026-11-01,08:00,Tea,cup,1,2,0,lots,\n";
+    let p = parse(csv.as_bytes(), &Options::default()).unwrap();
+    let names: Vec<&str> = p.extra_columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Caffeine"]);
+    let entries = diary(&p);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].extra, [(0, dec!(95))]);
+    assert!(
+        p.skipped
+            .iter()
+            .any(|s| s.reason.contains("Caffeine (mg): not a number")),
+        "{:?}",
+        p.skipped
+    );
+}
+
 /// Other apps' workout CSVs have `Date` and `Exercise` too: refused naming the app, not read
 /// as a workout log (FitNotes' 135 lb became 135 kg).
 #[test]
