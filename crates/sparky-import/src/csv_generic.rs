@@ -16,7 +16,7 @@
 //! Nutrients: `calories`, `protein`, `carbohydrates`, `fat`, `fiber`, `sugar`, `sodium`,
 //! `saturated_fat`, `trans_fat`, `cholesterol`, `potassium`, `calcium`, `iron`, `vitamin_a`,
 //! `vitamin_c` (kcal, g, mg; vitamin A in µg).
-//! A diary file's other columns whose header names a unit in parentheses (`Caffeine (mg)`)
+//! A diary or foods file's other columns whose header names a unit in parentheses (`Caffeine (mg)`)
 //! are [`crate::ExtraColumn`]s: they count where the user defines a custom nutrient of that name.
 
 use std::collections::HashMap;
@@ -283,10 +283,11 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
             .collect(),
         ..Parsed::default()
     };
-    // A diary's columns that feed no field but name a nutrient and its unit (`Caffeine (mg)`):
-    // amounts for the custom nutrients of those names. (file column, extra column).
+    // A diary's or foods' columns that feed no field but name a nutrient and its unit
+    // (`Caffeine (mg)`): amounts for the custom nutrients of those names. (file column, extra
+    // column).
     let mut extra_cols: Vec<(usize, usize)> = Vec::new();
-    if area == Area::Diary {
+    if matches!(area, Area::Diary | Area::Foods) {
         for (i, h) in headers.iter().enumerate() {
             if cols.iter().any(|c| c.index == i) {
                 continue;
@@ -310,7 +311,7 @@ pub fn parse(data: &[u8], options: &Options) -> ImportResult<Parsed> {
             continue;
         }
         let result = match area {
-            Area::Foods => food(&row, line, &mut keys).map(|f| vec![f]),
+            Area::Foods => food(&row, line, &mut keys, &extra_cols).map(|f| vec![f]),
             Area::Diary => diary(&row, line, &mut keys, &extra_cols).map(|d| {
                 out.note_meal(line, row.text("meal").unwrap_or_default());
                 vec![d]
@@ -402,7 +403,12 @@ impl Row<'_> {
     }
 }
 
-fn food(row: &Row, line: u64, keys: &mut Keys) -> Result<Record, String> {
+fn food(
+    row: &Row,
+    line: u64,
+    keys: &mut Keys,
+    extra_cols: &[(usize, usize)],
+) -> Result<Record, String> {
     let name = row.text("name").ok_or("the food has no name")?.to_string();
     let brand = row.text("brand").map(str::to_string);
     let serving_size = row.number("serving_size")?.unwrap_or(Decimal::ONE_HUNDRED);
@@ -429,6 +435,7 @@ fn food(row: &Row, line: u64, keys: &mut Keys) -> Result<Record, String> {
         serving_unit,
         weight_g,
         nutrients,
+        extra: row.extra(extra_cols)?,
     }))
 }
 

@@ -193,6 +193,8 @@ pub struct FoodRecord {
     pub weight_g: Option<Decimal>,
     /// Per serving.
     pub nutrients: Nutrients,
+    /// Per serving, like [`DiaryRecord::extra`].
+    pub extra: Vec<(usize, Decimal)>,
 }
 
 /// A row that was read but will not be imported, and why.
@@ -356,13 +358,17 @@ impl Parsed {
             .into_iter()
             .map(|c| self.extra_column(c))
             .collect();
+        let remap = |extra: &mut Vec<(usize, Decimal)>| {
+            *extra = extra
+                .iter()
+                .filter_map(|(i, v)| Some((moved.get(*i).copied().flatten()?, *v)))
+                .collect();
+        };
         self.records.extend(other.records.into_iter().map(|mut r| {
-            if let Record::Diary(d) = &mut r {
-                d.extra = d
-                    .extra
-                    .iter()
-                    .filter_map(|(i, v)| Some((moved.get(*i).copied().flatten()?, *v)))
-                    .collect();
+            match &mut r {
+                Record::Diary(d) => remap(&mut d.extra),
+                Record::Food(f) => remap(&mut f.extra),
+                _ => {}
             }
             r
         }));

@@ -1692,4 +1692,23 @@ async fn a_csv_diary_fills_custom_nutrients_from_columns_with_a_unit() {
         "{:?}",
         day.body
     );
+
+    // A foods file: the serving holds the amounts.
+    let foods = b"Name,Serving Size,Serving Unit,Calories,Caffeine (mg)\n\
+                  Energy drink,250,ml,110,80\n"
+        .to_vec();
+    let p = imported(&app, "/api/v1/import/csv?target=foods", &key, foods).await;
+    assert_eq!(p["created"]["foods"], 1, "{p}");
+    let found = app.get("/api/v1/foods?q=energy%20drink", &ann).await;
+    let id = found.body["items"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{:?}", found.body))
+        .to_string();
+    let food = app.get(&format!("/api/v1/foods/{id}"), &ann).await;
+    assert_eq!(
+        food.body["servings"][0]["custom_nutrients"],
+        json!({"Caffeine": 0.08}),
+        "{:?}",
+        food.body
+    );
 }

@@ -22,12 +22,15 @@ use crate::error::AppResult;
 use crate::outside_readings::{self, Arriving, Meeting};
 use crate::workouts::MAX_WORKOUTS_PER_DAY;
 
-/// Foods: name, brand, serving and nutrients within their bounds.
+/// Foods: name, brand, serving and nutrients within their bounds; with each, its serving's
+/// amounts of the user's custom nutrients (as stored).
 pub(super) fn foods(
     foods: Vec<Ready<FoodRecord>>,
+    custom: &CustomColumns,
+    extra_columns: &[ExtraColumn],
     skips: &mut Skips,
-) -> Vec<(Uuid, String, FoodRecord)> {
-    let mut food_rows: Vec<(Uuid, String, FoodRecord)> = Vec::new();
+) -> Vec<(Uuid, String, FoodRecord, serde_json::Value)> {
+    let mut food_rows: Vec<(Uuid, String, FoodRecord, serde_json::Value)> = Vec::new();
     for f in foods {
         let r = &f.record;
         let problem = if r.name.trim().is_empty() || r.name.chars().count() > 255 {
@@ -48,13 +51,15 @@ pub(super) fn foods(
         };
         let checked = match problem {
             Some(p) => Err(p),
-            None => check_nutrients(&r.nutrients),
+            None => check_nutrients(&r.nutrients)
+                .and_then(|n| Ok((n, custom.amounts(&r.extra, extra_columns)?))),
         };
         match checked {
-            Ok(n) => {
+            Ok((n, amounts)) => {
                 let mut record = f.record;
                 record.nutrients = n;
-                food_rows.push((f.id, f.key, record));
+                let amounts = crate::custom_nutrients::to_json(&amounts);
+                food_rows.push((f.id, f.key, record, amounts));
             }
             Err(p) => skips.add(Some(Area::Foods), Some(f.record.line), p),
         }
@@ -120,7 +125,7 @@ pub(super) async fn diary(
                 continue;
             }
         }
-        let amounts = match custom.amounts(&d.record, extra_columns) {
+        let amounts = match custom.amounts(&d.record.extra, extra_columns) {
             Ok(a) => a,
             Err(p) => {
                 skips.add(Some(Area::Diary), line, p);

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 use sparky_db::UserTx;
-use sparky_import::{DiaryRecord, ExtraColumn};
+use sparky_import::ExtraColumn;
 
 use crate::custom_nutrients::{Amounts, MAX_SERVING_AMOUNT};
 use crate::error::AppResult;
@@ -92,15 +92,15 @@ pub(super) async fn columns(
 }
 
 impl CustomColumns {
-    /// The record's amounts under the user's names and in their units, or why the row
-    /// cannot be kept (an amount a serving may not hold).
+    /// A record's amounts (its `extra`) under the user's names and in their units, or why
+    /// the row cannot be kept (an amount a serving may not hold).
     pub(super) fn amounts(
         &self,
-        record: &DiaryRecord,
+        amounts: &[(usize, Decimal)],
         extra: &[ExtraColumn],
     ) -> Result<Amounts, String> {
         let mut out = Amounts::new();
-        for (i, amount) in &record.extra {
+        for (i, amount) in amounts {
             let Some(Some((name, unit, factor))) = self.0.get(*i) else {
                 continue;
             };
@@ -119,7 +119,7 @@ impl CustomColumns {
                 None => {
                     let column = extra.get(*i).map(|c| c.column.as_str()).unwrap_or(name);
                     return Err(format!(
-                        "{column}: an entry holds from 0 to 100,000 {unit} of {name}"
+                        "{column}: a serving holds from 0 to 100,000 {unit} of {name}"
                     ));
                 }
             }

@@ -137,7 +137,7 @@ pub async fn run(
             Record::Workout(record) => workouts.push(Ready { id, key, record }),
         }
     }
-    let food_rows = areas::foods(foods, &mut skips);
+    let food_rows = areas::foods(foods, &custom, &extra_columns, &mut skips);
     let (diary_rows, diary_custom) =
         areas::diary(tx, diary, &custom, &extra_columns, &mut skips).await?;
     let measurement_rows = areas::measurements(tx, measurements, units, &mut skips).await?;
@@ -191,7 +191,7 @@ pub async fn run(
         ledger.extend(
             chunk
                 .iter()
-                .map(|(id, key, _)| (key.clone(), Area::Foods, *id)),
+                .map(|(id, key, _, _)| (key.clone(), Area::Foods, *id)),
         );
     }
     for (chunk, custom) in diary_rows.chunks(CHUNK).zip(diary_custom.chunks(CHUNK)) {

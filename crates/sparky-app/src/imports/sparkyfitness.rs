@@ -174,6 +174,7 @@ pub async fn read(source: &Client) -> AppResult<Vec<SourceUser>> {
             serving_unit: r.get(5),
             weight_g: None,
             nutrients: nutrients_from(&r, 6, Decimal::ONE),
+            extra: Vec::new(),
         }));
     }
     for r in source

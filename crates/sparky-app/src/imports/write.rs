@@ -118,7 +118,7 @@ pub(super) fn nutrient_unnest(first: usize) -> (String, String) {
 
 pub(super) async fn insert_foods(
     tx: &mut UserTx,
-    rows: &[(Uuid, String, FoodRecord)],
+    rows: &[(Uuid, String, FoodRecord, serde_json::Value)],
 ) -> AppResult<()> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
     let names: Vec<&str> = rows.iter().map(|r| r.2.name.trim()).collect();
@@ -133,15 +133,16 @@ pub(super) async fn insert_foods(
     let sizes: Vec<Decimal> = rows.iter().map(|r| r.2.serving_size).collect();
     let units: Vec<&str> = rows.iter().map(|r| r.2.serving_unit.trim()).collect();
     let weights: Vec<Option<Decimal>> = rows.iter().map(|r| r.2.weight_g).collect();
+    let custom: Vec<&serde_json::Value> = rows.iter().map(|r| &r.3).collect();
     let nutrients = nutrient_arrays(rows.iter().map(|r| &r.2.nutrients));
-    let (arrays, cols) = nutrient_unnest(5);
+    let (arrays, cols) = nutrient_unnest(6);
     let sql = format!(
         "INSERT INTO nutrition_data (food_item_id, serving_size, serving_unit, serving_weight_g,
-             is_default, {cols})
+             custom_nutrients, is_default, {cols})
          SELECT * FROM unnest($1::uuid[], $2::numeric[], $3::text[], $4::numeric[],
-             array_fill(true, ARRAY[cardinality($1::uuid[])]), {arrays})"
+             $5::jsonb[], array_fill(true, ARRAY[cardinality($1::uuid[])]), {arrays})"
     );
-    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&ids, &sizes, &units, &weights];
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&ids, &sizes, &units, &weights, &custom];
     for n in &nutrients {
         params.push(n);
     }

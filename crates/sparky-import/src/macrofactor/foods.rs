@@ -17,6 +17,7 @@ pub(super) fn read(tables: &[Table], reader: &CellReader, keys: &mut Keys, out: 
     for t in tables {
         let c = &t.columns;
         let sheet = &t.sheet.name;
+        let extra_cols = c.extra_columns(out);
         for row in t.rows {
             let line = row.number;
             let skip = |out: &mut Parsed, why: String| {
@@ -37,6 +38,13 @@ pub(super) fn read(tables: &[Table], reader: &CellReader, keys: &mut Keys, out: 
                 skip(out, format!("{name}: no calories or nutrients"));
                 continue;
             }
+            let extra = match reader.extra(row, &extra_cols, out) {
+                Ok(e) => e,
+                Err(why) => {
+                    skip(out, format!("{name}: {why}"));
+                    continue;
+                }
+            };
             let number = |i: Option<usize>| {
                 i.and_then(|i| reader.number(row.get(i)).ok().flatten())
                     .filter(|v| *v > Decimal::ZERO)
@@ -77,6 +85,7 @@ pub(super) fn read(tables: &[Table], reader: &CellReader, keys: &mut Keys, out: 
                 serving_unit,
                 weight_g: grams,
                 nutrients,
+                extra,
             }));
         }
     }

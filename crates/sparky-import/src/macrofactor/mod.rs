@@ -117,6 +117,14 @@ impl Columns {
         c
     }
 
+    /// The table's other nutrient columns as (sheet column, [`Parsed::extra_columns`] index).
+    fn extra_columns(&self, out: &mut Parsed) -> Vec<(usize, usize)> {
+        self.extra
+            .iter()
+            .filter_map(|(i, x)| Some((*i, out.extra_column(x.clone())?)))
+            .collect()
+    }
+
     fn is_food_log(&self) -> bool {
         self.exercise.is_none()
             && self.date.is_some()
@@ -295,12 +303,7 @@ fn read_food_log(
 ) {
     let c = &t.columns;
     let sheet = &t.sheet.name;
-    // (sheet column, extra column).
-    let extra_cols: Vec<(usize, usize)> = c
-        .extra
-        .iter()
-        .filter_map(|(i, x)| Some((*i, out.extra_column(x.clone())?)))
-        .collect();
+    let extra_cols = c.extra_columns(out);
     for row in t.rows {
         let line = row.number;
         let skip = |out: &mut Parsed, why: String| {
@@ -325,19 +328,13 @@ fn read_food_log(
             skip(out, format!("{food}: no calories or nutrients"));
             continue;
         }
-        let mut extra = Vec::new();
-        let mut bad = None;
-        for (i, x) in &extra_cols {
-            match reader.number(row.get(*i)) {
-                Ok(Some(v)) if !v.is_zero() => extra.push((*x, v)),
-                Ok(_) => {}
-                Err(why) => bad = Some(format!("{food}: {}: {why}", out.extra_columns[*x].column)),
+        let extra = match reader.extra(row, &extra_cols, out) {
+            Ok(e) => e,
+            Err(why) => {
+                skip(out, format!("{food}: {why}"));
+                continue;
             }
-        }
-        if let Some(why) = bad {
-            skip(out, why);
-            continue;
-        }
+        };
         let time = c.time.and_then(|i| reader.time(row.get(i)));
         let amount = amount_text(
             c.serving_qty

@@ -469,6 +469,18 @@ fn the_food_logs_other_nutrient_columns_are_extra_columns() {
     );
 }
 
+/// A custom foods list's other nutrient columns are the serving's.
+#[test]
+fn a_food_lists_other_nutrient_columns_are_the_servings() {
+    let csv = "Food Name,Serving Size,Serving Qty,Calories (kcal),Caffeine (mg)\n\
+               Cold brew,cup,1,5,150\n";
+    let p = parse(csv.as_bytes(), &Options::default()).unwrap();
+    let f = foods(&p);
+    assert_eq!(f.len(), 1, "{:?}", p.skipped);
+    assert_eq!(p.extra_columns[0].name, "Caffeine");
+    assert_eq!(f[0].extra, [(0, dec!(150))]);
+}
+
 /// Other apps' workout CSVs have `Date` and `Exercise` too: refused naming the app, not read
 /// as a workout log (FitNotes' 135 lb became 135 kg).
 #[test]

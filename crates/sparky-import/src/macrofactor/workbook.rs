@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use sparky_core::nutrition::Nutrients;
 
 use crate::locale::{self, DateOrder, DecimalSeparator};
-use crate::{ImportError, ImportResult};
+use crate::{ImportError, ImportResult, Parsed};
 
 /// The largest part (a sheet's XML, the shared strings) after inflating.
 pub(crate) const MAX_PART_BYTES: u64 = 256 * 1024 * 1024;
@@ -302,6 +302,25 @@ impl CellReader {
                 .ok_or_else(|| format!("not a number: \"{}\"", s.trim())),
             Cell::DateTime(_) => Err("a date where a number belongs".into()),
         }
+    }
+
+    /// A row's amounts in the other nutrient columns (`cols`: sheet column, extra column),
+    /// zeros left out.
+    pub(crate) fn extra(
+        &self,
+        row: &Row,
+        cols: &[(usize, usize)],
+        out: &Parsed,
+    ) -> Result<Vec<(usize, Decimal)>, String> {
+        let mut extra = Vec::new();
+        for (i, x) in cols {
+            match self.number(row.get(*i)) {
+                Ok(Some(v)) if !v.is_zero() => extra.push((*x, v)),
+                Ok(_) => {}
+                Err(why) => return Err(format!("{}: {why}", out.extra_columns[*x].column)),
+            }
+        }
+        Ok(extra)
     }
 
     pub(crate) fn nutrients(
