@@ -1330,6 +1330,23 @@ async fn a_date_without_items_is_not_marked_applied() {
     assert_eq!(dates(&r.body["skipped"]), ["2026-06-01"]);
 }
 
+/// A shopping list's lines: name, amount, unit and the recipes it is for.
+fn shopping_lines(body: &Value) -> Vec<(String, f64, String, Value)> {
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["name"].as_str().unwrap().to_string(),
+                l["amount"].as_f64().unwrap(),
+                l["unit"].as_str().unwrap().to_string(),
+                l["recipes"].clone(),
+            )
+        })
+        .collect()
+}
+
 /// A recipe inside a planned recipe is opened up too, for the share of it used.
 #[tokio::test]
 async fn a_shopping_list_opens_recipes_inside_recipes() {
@@ -1380,28 +1397,13 @@ async fn a_shopping_list_opens_recipes_inside_recipes() {
     .await;
     let path =
         format!("/api/v1/meal-plan-templates/{id}/shopping-list?from=2026-07-06&to=2026-07-12");
-    let list = |body: &Value| -> Vec<(String, f64, String, Value)> {
-        body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| {
-                (
-                    l["name"].as_str().unwrap().to_string(),
-                    l["amount"].as_f64().unwrap(),
-                    l["unit"].as_str().unwrap().to_string(),
-                    l["recipes"].clone(),
-                )
-            })
-            .collect()
-    };
     let line = |n: &str, a: f64, u: &str| (n.to_string(), a, u.to_string(), json!(["Pizza"]));
     // A quarter of the pizza: 50 g oats, and a quarter of a serving of dough, an eighth of
     // the dough: 62.5 g flour and 12.5 ml milk.
     let r = app.get(&path, &ann).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(
-        list(&r.body),
+        shopping_lines(&r.body),
         vec![
             line("Flour", 62.5, "g"),
             line("Milk", 12.5, "ml"),
@@ -1420,7 +1422,7 @@ async fn a_shopping_list_opens_recipes_inside_recipes() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     let again = app.get(&path, &ann).await;
-    assert_eq!(list(&again.body)[0], line("Flour", 62.5, "g"));
+    assert_eq!(shopping_lines(&again.body)[0], line("Flour", 62.5, "g"));
 }
 
 /// A template's shopping list: every item as often as its weekday (or every day) comes up in
@@ -1491,24 +1493,9 @@ async fn a_shopping_list_adds_up_the_plan_over_its_days() {
     assert_eq!(week.body["name"], "Weekday plan");
     assert_eq!(week.body["from"], "2026-07-06");
     assert_eq!(week.body["to"], "2026-07-12");
-    let lines = |body: &Value| -> Vec<(String, f64, String, Value)> {
-        body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| {
-                (
-                    l["name"].as_str().unwrap().to_string(),
-                    l["amount"].as_f64().unwrap(),
-                    l["unit"].as_str().unwrap().to_string(),
-                    l["recipes"].clone(),
-                )
-            })
-            .collect()
-    };
     let line = |n: &str, a: f64, u: &str, r: Value| (n.to_string(), a, u.to_string(), r);
     assert_eq!(
-        lines(&week.body),
+        shopping_lines(&week.body),
         vec![
             // Two apples on the one Monday: a weighed serving (182 g each).
             line("Apple", 364.0, "g", json!([])),
@@ -1537,7 +1524,7 @@ async fn a_shopping_list_adds_up_the_plan_over_its_days() {
         .get(&format!("{path}?from=2026-07-06&to=2026-07-06"), &ann)
         .await;
     assert_eq!(
-        lines(&monday.body),
+        shopping_lines(&monday.body),
         vec![
             line("Apple", 364.0, "g", json!([])),
             line("Milk", 250.0, "ml", json!([])),
@@ -1589,7 +1576,7 @@ async fn a_shopping_list_adds_up_the_plan_over_its_days() {
         .get(&format!("{path}?from=2026-07-06&to=2026-07-12"), &cat)
         .await;
     assert_eq!(shared.status, StatusCode::OK, "{:?}", shared.body);
-    assert_eq!(lines(&shared.body), lines(&week.body));
+    assert_eq!(shopping_lines(&shared.body), shopping_lines(&week.body));
     assert_eq!(rows(app.db.owner_client().await).await, written);
 }
 

@@ -712,17 +712,23 @@ async fn another_user_can_neither_rename_nor_delete_yours() {
     assert!(defined(&app, &bob).await.is_empty());
 }
 
+/// Ann, who counts caffeine in mg, and Bob, who counts it in g.
+async fn caffeine_in_mg_and_g(app: &TestApp) -> (String, As, As) {
+    let (ann_id, ann) = app.user("ann@example.com").await;
+    let (_, bob) = app.user("bob@example.com").await;
+    let r = define(app, &ann, "Caffeine", "mg").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = define(app, &bob, "Caffeine", "g").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    (ann_id, ann, bob)
+}
+
 /// A family member's day is read by its owner's definitions (the viewer's own, of the same
 /// name in another unit, do not count), and the viewer's own day by theirs.
 #[tokio::test]
 async fn a_shared_day_shows_the_owners_custom_nutrients() {
     let app = TestApp::spawn().await;
-    let (ann_id, ann) = app.user("ann@example.com").await;
-    let (_, bob) = app.user("bob@example.com").await;
-    let r = define(&app, &ann, "Caffeine", "mg").await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = define(&app, &bob, "Caffeine", "g").await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let (ann_id, ann, bob) = caffeine_in_mg_and_g(&app).await;
     let coffee = new_food(
         &app,
         &ann,
@@ -1332,12 +1338,7 @@ async fn a_food_without_custom_amounts_previews_none() {
 #[tokio::test]
 async fn the_preview_for_a_shared_diary_uses_the_owners_definitions() {
     let app = TestApp::spawn().await;
-    let (ann_id, ann) = app.user("ann@example.com").await;
-    let (_, bob) = app.user("bob@example.com").await;
-    let r = define(&app, &ann, "Caffeine", "mg").await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = define(&app, &bob, "Caffeine", "g").await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let (ann_id, ann, bob) = caffeine_in_mg_and_g(&app).await;
     let espresso = new_food(
         &app,
         &bob,
