@@ -33,6 +33,7 @@ mod page_error;
 mod page_request;
 mod plan_items;
 mod plans;
+mod plans_dated;
 mod pwa;
 mod qr;
 mod recipe_edits;
