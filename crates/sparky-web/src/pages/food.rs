@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::food_custom::CustomTyped;
 use super::format::{amount, day_label, kcal};
-use super::{food_pick, food_writes};
+use super::{food_create, food_pick, food_writes};
 use super::{html, Page, PageError, Shell};
 use crate::AppState;
 
@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/add/preview", get(food_pick::preview))
         .route("/add/log", post(food_writes::log))
         .route("/add/quick", post(food_writes::quick))
-        .route("/add/create", post(food_writes::create))
+        .route("/add/create", post(food_create::create))
         .route("/add/copy", post(food_writes::copy))
         .route("/add/barcode", get(food_writes::barcode))
 }

@@ -16,6 +16,7 @@ mod day_writes;
 mod exercise;
 mod exercise_log;
 mod food;
+mod food_create;
 mod food_custom;
 mod food_pick;
 mod food_writes;

@@ -18,8 +18,8 @@ use uuid::Uuid;
 
 use super::confirm::{ask, ConfirmForm, Loss};
 use super::food::{serving_detail, CreateTyped};
+use super::food_create::typed_food;
 use super::food_custom::{self, CustomTyped};
-use super::food_writes::typed_food;
 use super::format::{kcal, number};
 use super::{html, redirect, Page, PageError, PageForm, PagePath, PageQuery, Shell};
 use crate::AppState;
