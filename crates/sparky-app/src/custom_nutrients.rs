@@ -483,10 +483,16 @@ pub(crate) fn from_json(value: Option<&serde_json::Value>) -> Amounts {
 }
 
 /// A serving's amounts times `servings`, at the stored precision.
-pub(crate) fn times(per_serving: &Amounts, servings: Decimal) -> Amounts {
+pub fn times(per_serving: &Amounts, servings: Decimal) -> Amounts {
     per_serving
         .iter()
-        .map(|(k, v)| (k.clone(), sparky_core::units::round_dp(*v * servings, 4)))
+        // An amount too large for a decimal (only a preview's unchecked quantity) is left out.
+        .filter_map(|(k, v)| {
+            Some((
+                k.clone(),
+                sparky_core::units::round_dp(v.checked_mul(servings)?, 4),
+            ))
+        })
         .collect()
 }
 

@@ -12,7 +12,6 @@ use sparky_app::foods::{self, Food, ServingOut};
 use sparky_app::reads::Reads;
 use sparky_app::Acting;
 use sparky_core::nutrition::{nutrients_of_servings, servings_in, Nutrients, Serving};
-use sparky_core::units::round_dp;
 use sparky_core::{Amount, MealType};
 use uuid::Uuid;
 
@@ -214,15 +213,13 @@ fn custom_held(
     if defined.is_empty() || s.custom_nutrients.is_empty() {
         return Vec::new();
     }
-    // As a diary entry would hold them: per serving times servings, at the stored precision.
-    let scaled = s
+    // As a diary entry would hold them (the diary's own arithmetic).
+    let per_serving: custom_nutrients::Amounts = s
         .custom_nutrients
         .iter()
-        .filter_map(|(k, v)| {
-            let v = v.decimal().checked_mul(count)?;
-            Some((k.clone(), Amount(round_dp(v, 4))))
-        })
+        .map(|(k, v)| (k.clone(), v.decimal()))
         .collect();
+    let scaled = custom_nutrients::shown(&custom_nutrients::times(&per_serving, count));
     super::food_custom::shown(defined, &scaled)
 }
 
